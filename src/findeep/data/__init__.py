@@ -1,0 +1,1 @@
+"""Reading tables, inferring and enforcing schemas, splitting rows, built-in samples."""

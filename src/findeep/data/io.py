@@ -1,0 +1,104 @@
+"""Read a table from a path, a DataFrame, an Arrow table or ``sample:NAME``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from findeep.errors import DataError, DataFileError
+
+TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
+
+_READERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def read_table(source: TableLike) -> pd.DataFrame:
+    """Return ``source`` as a DataFrame with at least one row and one column.
+
+    Accepts a CSV/TSV/Parquet path, ``sample:NAME`` (a built-in sample), a pandas
+    DataFrame (returned as a copy) or anything with ``to_pandas()`` (pyarrow tables).
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        name = "the DataFrame"
+    elif hasattr(source, "to_pandas") and not isinstance(source, (str, os.PathLike)):
+        frame = source.to_pandas()
+        name = "the Arrow table"
+    elif isinstance(source, str) and source.startswith("sample:"):
+        from findeep.data.samples import load_sample
+
+        return load_sample(source.removeprefix("sample:")).frame
+    elif isinstance(source, (str, os.PathLike)):
+        frame = _read_path(Path(source))
+        name = str(source)
+    else:
+        raise DataError(
+            f"cannot read data from a {type(source).__name__}; "
+            "pass a CSV or Parquet path, 'sample:NAME', a pandas DataFrame or an Arrow table."
+        )
+    if frame.shape[1] == 0:
+        raise DataFileError(f"{name} has no columns.")
+    if len(frame) == 0:
+        raise DataFileError(f"{name} has a header but no rows.")
+    return frame
+
+
+def _read_path(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataFileError(f"data file '{path}' does not exist.")
+    if path.is_dir():
+        raise DataFileError(f"'{path}' is a directory; pass a CSV or Parquet file.")
+    kind = _READERS.get(path.suffix.lower())
+    if kind is None:
+        raise DataFileError(
+            f"cannot tell the format of '{path}' from its extension '{path.suffix}'; "
+            "use .csv, .tsv or .parquet."
+        )
+    if path.stat().st_size == 0:
+        raise DataFileError(f"data file '{path}' is empty.")
+    try:
+        if kind == "parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep="\t" if kind == "tsv" else ",", low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise DataFileError(f"data file '{path}' is empty.") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataFileError(f"cannot read '{path}' as {kind}: {first_line}") from None
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Write ``frame`` to CSV or Parquet (by extension) atomically; refuse to overwrite unless ``force``."""
+    from findeep.errors import BundleError
+
+    path = Path(path)
+    kind = _READERS.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(f"cannot tell the output format of '{path}'; use .csv or .parquet.")
+    if path.exists() and not force:
+        raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        if kind == "parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False, sep="\t" if kind == "tsv" else ",")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def has_infinite(frame: pd.DataFrame) -> list[str]:
+    """Names of numeric columns that hold +inf or -inf."""
+    numeric = frame.select_dtypes(include="number")
+    if numeric.empty:
+        return []
+    values = numeric.to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isinf(values).any(axis=0)
+    return [str(c) for c, b in zip(numeric.columns, bad, strict=True) if b]

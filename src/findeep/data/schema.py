@@ -1,0 +1,144 @@
+"""Infer what each column is, keep it with the model, and enforce it when scoring.
+
+A column is one of:
+
+- ``numeric``     floats and integers with more than a handful of distinct values;
+- ``categorical`` strings, booleans and integers with at most ``MAX_INTEGER_LEVELS`` values;
+- ``datetime``    datetime dtypes, or strings that all parse as ISO dates;
+- ``id``          unique strings or row numbers: excluded, with a warning;
+- ``constant``    a single value and no missing ones: dropped, with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from findeep.errors import DataError, SchemaError
+
+ColumnKind = Literal["numeric", "categorical", "datetime", "id", "constant"]
+MAX_INTEGER_LEVELS = 5
+_DATE_LIKE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+
+
+class FindeepWarning(UserWarning):
+    """A legal but suspicious input or setting; training goes on."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What findeep learned about one input column."""
+
+    name: str
+    kind: ColumnKind
+    dtype: str
+
+
+@dataclass
+class Schema:
+    """Column kinds of the training table, saved with the model."""
+
+    columns: list[ColumnSpec] = field(default_factory=list)
+
+    @property
+    def used(self) -> list[ColumnSpec]:
+        """Columns the model reads (not ids, not constants)."""
+        return [c for c in self.columns if c.kind in ("numeric", "categorical", "datetime")]
+
+    @property
+    def used_names(self) -> list[str]:
+        return [c.name for c in self.used]
+
+    def names_of(self, kind: ColumnKind) -> list[str]:
+        return [c.name for c in self.columns if c.kind == kind]
+
+    def to_dict(self) -> dict:
+        return {"columns": [asdict(c) for c in self.columns]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Schema:
+        return cls([ColumnSpec(**c) for c in data["columns"]])
+
+    def check_scoring_frame(self, frame: pd.DataFrame) -> None:
+        """Raise ``SchemaError`` naming every trained column absent from ``frame``."""
+        missing = [name for name in self.used_names if name not in frame.columns]
+        if missing:
+            raise SchemaError(
+                f"the data to score lacks {len(missing)} column(s) the model was trained with: "
+                f"{', '.join(missing)}. (Pass them, or retrain without them.)"
+            )
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    sample = values.dropna().astype(str).head(200)
+    if sample.empty or not sample.map(lambda v: bool(_DATE_LIKE.match(v))).all():
+        return False
+    parsed = pd.to_datetime(sample, errors="coerce", format="ISO8601")
+    return bool(parsed.notna().all())
+
+
+def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
+    """The kind of one column, from its dtype and values."""
+    non_null = values.dropna()
+    n_unique = non_null.nunique()
+    if n_unique <= 1 and len(non_null) == len(values):
+        return "constant"
+    if pd.api.types.is_bool_dtype(values):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(values):
+        is_integer = pd.api.types.is_integer_dtype(values) or bool(
+            np.all(np.mod(non_null.to_numpy(dtype=float), 1) == 0)
+        )
+        if is_integer and n_unique <= MAX_INTEGER_LEVELS:
+            return "categorical"
+        if is_integer and n_unique == len(values) and len(values) > 20:
+            ordered = non_null.to_numpy()
+            steps = np.diff(ordered)
+            if np.all(steps == 1) or re.search(r"(^|_)(id|rownames|index)$", name.lower()):
+                return "id"
+        return "numeric"
+    # strings, categoricals and mixed objects
+    if _looks_like_dates(values):
+        return "datetime"
+    if n_unique == len(values) and len(values) > 20:
+        return "id"
+    return "categorical"
+
+
+def infer_schema(frame: pd.DataFrame, *, warn: bool = True) -> Schema:
+    """Infer a ``Schema`` for ``frame`` (target already removed).
+
+    Raises ``DataError`` for a column with no values at all; warns about the
+    id-like and constant columns it leaves out.
+    """
+    empty = [str(c) for c in frame.columns if frame[c].isna().all()]
+    if empty:
+        raise DataError(
+            f"column(s) {', '.join(repr(c) for c in empty)} have no values at all (every row "
+            "is missing); drop them or fill them before training."
+        )
+    columns = [
+        ColumnSpec(str(name), infer_column_kind(str(name), frame[name]), str(frame[name].dtype))
+        for name in frame.columns
+    ]
+    schema = Schema(columns)
+    if warn:
+        for kind, why in (("id", "look like identifiers"), ("constant", "hold a single value")):
+            names = schema.names_of(kind)  # type: ignore[arg-type]
+            if names:
+                warnings.warn(
+                    f"{len(names)} column(s) {why} and are not used as features: "
+                    f"{', '.join(names)}.",
+                    FindeepWarning,
+                    stacklevel=3,
+                )
+    if not schema.used:
+        raise DataError("no usable feature columns remain after removing ids and constants.")
+    return schema

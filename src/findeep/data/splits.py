@@ -1,0 +1,117 @@
+"""Row splits: stratified random, out-of-time, and the validation split for early stopping.
+
+Every function returns positional index arrays into the frame it was given, so the
+caller keeps one copy of the data and slices it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from findeep.data.schema import FindeepWarning
+from findeep.errors import ConfigError, DataError, did_you_mean
+
+
+def check_fraction(value: float, name: str) -> None:
+    if not 0.0 < value < 1.0:
+        raise ConfigError(f"{name} must be between 0 and 1 (exclusive), however: {name}={value}")
+
+
+def split_random(
+    y: np.ndarray, *, test_fraction: float, seed: int, stratify: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train/test positions, stratified on ``y`` when ``stratify`` (classification)."""
+    check_fraction(test_fraction, "test_fraction")
+    positions = np.arange(len(y))
+    strata = y if stratify and _can_stratify(y, test_fraction) else None
+    train, test = train_test_split(
+        positions, test_size=test_fraction, random_state=seed, stratify=strata
+    )
+    return np.sort(train), np.sort(test)
+
+
+def _can_stratify(y: np.ndarray, fraction: float) -> bool:
+    _, counts = np.unique(y, return_counts=True)
+    return bool(counts.min() >= 2 and counts.min() * fraction >= 1)
+
+
+def time_values(frame: pd.DataFrame, time_column: str) -> pd.Series:
+    """The time column as datetimes (or numbers), with a clear error when it cannot be read."""
+    if time_column not in frame.columns:
+        raise DataError(
+            f"time column '{time_column}' is not in the data."
+            + did_you_mean(time_column, map(str, frame.columns))
+        )
+    values = frame[time_column]
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        bad = parsed.isna() & values.notna()
+        if bad.any():
+            example = values[bad].iloc[0]
+            raise DataError(
+                f"time column '{time_column}' has {int(bad.sum())} value(s) that are not dates, "
+                f"e.g. {example!r}."
+            )
+    if parsed.isna().any():
+        raise DataError(
+            f"time column '{time_column}' has {int(parsed.isna().sum())} missing value(s); "
+            "an out-of-time split needs a date on every row."
+        )
+    return parsed
+
+
+def split_out_of_time(
+    times: pd.Series, *, test_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train on the earlier rows, test on the latest ``test_fraction``.
+
+    Rows sharing the cut-off time all go to the test side, so no training row is
+    dated at or after any test row.
+    """
+    check_fraction(test_fraction, "test_fraction")
+    order = np.argsort(times.to_numpy(), kind="stable")
+    n_test = max(1, int(round(len(order) * test_fraction)))
+    sorted_times = times.to_numpy()[order]
+    cutoff = sorted_times[len(order) - n_test]
+    is_test = times.to_numpy() >= cutoff
+    train, test = np.flatnonzero(~is_test), np.flatnonzero(is_test)
+    if len(train) == 0:
+        raise DataError(
+            "the out-of-time split left no training rows: more than "
+            f"{test_fraction:.0%} of rows share the latest date."
+        )
+    return train, test
+
+
+def split_validation(
+    y: np.ndarray, train_positions: np.ndarray, *, fraction: float, seed: int, stratify: bool,
+    times: pd.Series | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Carve an early-stopping validation set out of the training rows only.
+
+    With ``times`` given, validation is the latest training rows (out-of-time again).
+    """
+    if times is not None:
+        fit, valid = split_out_of_time(times.iloc[train_positions].reset_index(drop=True),
+                                       test_fraction=fraction)
+    else:
+        fit, valid = split_random(y[train_positions], test_fraction=fraction, seed=seed,
+                                  stratify=stratify)
+    return train_positions[fit], train_positions[valid]
+
+
+def warn_if_dated(frame: pd.DataFrame, datetime_columns: list[str]) -> None:
+    """Random splits of dated rows let the model train on the future: say so."""
+    if datetime_columns:
+        warnings.warn(
+            f"the data has date column(s) {', '.join(datetime_columns)} but the split is random; "
+            "pass --time-column for an out-of-time test, the honest split for credit.",
+            FindeepWarning,
+            stacklevel=3,
+        )

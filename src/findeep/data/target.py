@@ -1,0 +1,127 @@
+"""Decide the task from the target column and encode it for training."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from findeep.errors import ConfigError, TargetError, did_you_mean
+
+Task = Literal["binary", "multiclass", "regression"]
+TaskOption = Literal["auto", "binary", "multiclass", "regression"]
+TASK_OPTIONS = ("auto", "binary", "multiclass", "regression")
+MAX_AUTO_CLASSES = 10
+
+# Labels that name the adverse event in credit data; the event is the class whose
+# probability findeep reports as "risk" (sklearn still orders classes by sorting).
+_EVENT_LABELS = {"bad", "default", "defaulted", "yes", "y", "1", "true", "charged off", "churn"}
+
+
+@dataclass
+class TargetSpec:
+    """The task, its classes (sorted, as scikit-learn orders them) and the event class."""
+
+    name: str
+    task: Task
+    classes: list[Any] = field(default_factory=list)
+    event_class: Any = None
+
+    @property
+    def event_index(self) -> int:
+        return self.classes.index(self.event_class) if self.task == "binary" else -1
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """Class indices (int64) for classification, float32 values for regression."""
+        if self.task == "regression":
+            return values.to_numpy(dtype=np.float32)
+        index = {c: i for i, c in enumerate(self.classes)}
+        codes = values.map(lambda v: index.get(_plain(v), index.get(str(_plain(v)), -1))).to_numpy(dtype=np.int64)
+        if (codes < 0).any():
+            unknown = sorted({str(v) for v in values[codes < 0]})[:5]
+            raise TargetError(
+                f"target '{self.name}' holds label(s) not seen in training: {', '.join(unknown)}."
+            )
+        return codes
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "task": self.task, "classes": self.classes,
+                "event_class": self.event_class}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TargetSpec:
+        return cls(data["name"], data["task"], list(data["classes"]), data["event_class"])
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly Python scalar for a label."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def locate_target(frame: pd.DataFrame, target: str) -> pd.Series:
+    """The target column, or a ``TargetError`` that lists close matches."""
+    if target not in frame.columns:
+        raise TargetError(
+            f"target column '{target}' is not in the data (columns: "
+            f"{', '.join(map(str, list(frame.columns)[:12]))}"
+            f"{', …' if frame.shape[1] > 12 else ''})." + did_you_mean(target, map(str, frame.columns))
+        )
+    return frame[target]
+
+
+def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec:
+    """Check the target (missing values already removed) and decide the task."""
+    if task not in TASK_OPTIONS:
+        raise ConfigError(f"task must be one of {', '.join(TASK_OPTIONS)}, however: {task=}")
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    n_unique = values.nunique()
+    if task == "auto":
+        if not numeric:
+            task = "binary" if n_unique == 2 else "multiclass"
+        else:
+            integral = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+            if n_unique == 2:
+                task = "binary"
+            elif integral and n_unique <= MAX_AUTO_CLASSES:
+                task = "multiclass"
+            else:
+                task = "regression"
+    if task == "regression":
+        if not numeric:
+            example = values.astype(str).iloc[0]
+            raise TargetError(
+                f"target '{name}' is not numeric (e.g. {example!r}), so it cannot be a "
+                "regression target; use --task binary or multiclass."
+            )
+        if not np.isfinite(values.to_numpy(dtype=float)).all():
+            raise TargetError(f"target '{name}' holds infinite values.")
+        if n_unique < 2:
+            raise TargetError(f"target '{name}' has a single value; there is nothing to learn.")
+        return TargetSpec(name, "regression")
+    if n_unique < 2:
+        only = _plain(values.iloc[0])
+        raise TargetError(
+            f"target '{name}' has a single class ({only!r}); a classifier needs at least two."
+        )
+    if task == "binary" and n_unique != 2:
+        raise TargetError(f"target '{name}' has {n_unique} classes; binary needs exactly two.")
+    raw = values.map(_plain)
+    try:
+        classes = sorted(raw.unique().tolist())
+    except TypeError:  # mixed types: compare as text
+        classes = sorted(raw.astype(str).unique().tolist())
+    event = None
+    if task == "binary":
+        named = [c for c in classes if str(c).strip().lower() in _EVENT_LABELS]
+        if len(named) == 1:
+            event = named[0]
+        else:  # the rarer class is the event (defaults are rarer than repayments)
+            counts = raw.value_counts()
+            event = min(classes, key=lambda c: (counts.get(c, 0), str(c)))
+    return TargetSpec(name, task, classes, event)  # type: ignore[arg-type]

@@ -1,0 +1,63 @@
+"""Every error findeep raises on purpose.
+
+The CLI turns any ``FindeepError`` into one line on stderr and exit code 2;
+anything else is a bug and keeps its traceback.
+
+    FindeepError
+    ├── DataError            the input table cannot be used as given
+    │   ├── DataFileError    missing, unreadable or empty file
+    │   ├── TargetError      target column absent, single-class, wrong type
+    │   └── SchemaError      scoring data does not match the trained schema
+    ├── ConfigError          an option value breaks a rule
+    ├── BundleError          a saved model is missing, tampered with or would be overwritten
+    └── NotFittedError       a model was used before ``fit``
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+
+class FindeepError(Exception):
+    """Base of every error raised on purpose by findeep."""
+
+
+class DataError(FindeepError, ValueError):
+    """The input table cannot be used as given."""
+
+
+class DataFileError(DataError):
+    """A data file is missing, unreadable or empty."""
+
+
+class TargetError(DataError):
+    """The target column is absent or cannot be learned."""
+
+
+class SchemaError(DataError):
+    """Data to score does not match the schema the model was trained on."""
+
+
+class ConfigError(FindeepError, ValueError):
+    """An option value breaks a rule."""
+
+
+class BundleError(FindeepError):
+    """A saved model is missing, tampered with, or would be overwritten."""
+
+
+class NotFittedError(FindeepError, _SklearnNotFittedError):
+    """A model was used before it was fitted."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """A ' Did you mean …?' suffix naming close matches, or '' when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        if name.lower() in lowered:
+            close = [lowered[name.lower()]]
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""

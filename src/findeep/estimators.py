@@ -1,0 +1,150 @@
+"""scikit-learn estimators over findeep's tabular networks.
+
+``__init__`` only stores keyword arguments; ``fit`` validates them, so ``clone``,
+``GridSearchCV``, ``cross_val_score`` and ``Pipeline`` work on raw DataFrames with
+strings and missing values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from findeep.errors import DataError, NotFittedError
+from findeep.pipeline import TabularPipeline, fit_tabular
+
+
+def _as_frame(X: Any) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        return X
+    if hasattr(X, "to_pandas"):
+        return X.to_pandas()
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise DataError(f"X must be a 2-D table, however it has shape {array.shape}.")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+class _TabularEstimator(BaseEstimator):
+    _task: str = "auto"
+
+    def __init__(
+        self, *, model: str = "default", max_epochs: int | None = None,
+        batch_size: int | None = None, learning_rate: float | None = None,
+        weight_decay: float | None = None, patience: int | None = None,
+        scaling: str | None = None, validation_fraction: float = 0.2,
+        class_weight: str | None = None, loss: str | None = None, calibrate: bool = True,
+        model_options: dict[str, Any] | None = None, device: str = "auto",
+        random_state: int = 0, verbose: int = 0,
+    ) -> None:
+        self.model = model
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.scaling = scaling
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
+        self.loss = loss
+        self.calibrate = calibrate
+        self.model_options = model_options
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _fit(self, X: Any, y: Any, task: str, times: Any = None) -> Self:
+        frame = _as_frame(X)
+        target = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
+        self.pipeline_ = fit_tabular(
+            frame, target, task=task, model=self.model, seed=self.random_state,
+            validation_fraction=self.validation_fraction, times=times,
+            class_weight=self.class_weight, loss=self.loss, scaling=self.scaling,
+            calibrate=self.calibrate, device=self.device, verbose=self.verbose,
+            model_options=self.model_options, max_epochs=self.max_epochs,
+            batch_size=self.batch_size, learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay, patience=self.patience,
+        )
+        self.feature_names_in_ = np.asarray(frame.columns.astype(str), dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        return self
+
+    def _check_fitted(self) -> TabularPipeline:
+        if not hasattr(self, "pipeline_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(X, y) first.")
+        return self.pipeline_
+
+    def _raw(self, X: Any) -> np.ndarray:
+        prediction, _ = self._check_fitted().predict_raw(_as_frame(X))
+        return prediction
+
+    @property
+    def training_(self) -> dict[str, Any]:
+        """The training record: rows used, epochs, best epoch, timings."""
+        return self._check_fitted().training
+
+    def save(self, path: str | os.PathLike[str], *, force: bool = False,
+             metrics: dict[str, Any] | None = None) -> Path:
+        """Write a bundle (safetensors + JSON) that ``findeep.load`` reads back."""
+        from findeep.bundle import write_bundle
+        from findeep.pipeline import pipeline_to_bundle
+
+        pipeline = self._check_fitted()
+        if metrics is not None:
+            pipeline.metrics = metrics
+        meta, tensors = pipeline_to_bundle(pipeline)
+        meta["estimator"] = type(self).__name__
+        meta["params"] = {k: v for k, v in self.get_params().items()}
+        return write_bundle(path, kind="tabular", meta=meta, tensors=tensors,
+                            metrics=metrics, force=force)
+
+
+class TabularClassifier(ClassifierMixin, _TabularEstimator):
+    """A deep tabular classifier (binary or multiclass) with a scikit-learn interface.
+
+    >>> from findeep.testing import make_credit_frame
+    >>> frame = make_credit_frame(600, seed=0)
+    >>> y = frame.pop("default")
+    >>> clf = TabularClassifier(max_epochs=3).fit(frame, y)
+    >>> clf.predict_proba(frame).shape
+    (600, 2)
+    """
+
+    def fit(self, X: Any, y: Any, *, times: Any = None) -> Self:
+        """Fit on features ``X`` and labels ``y``; ``times`` makes early stopping out-of-time."""
+        self._fit(X, y, "auto", times)
+        if self.pipeline_.task == "regression":
+            raise DataError("the target looks continuous; use TabularRegressor for regression.")
+        self.classes_ = np.asarray(self.pipeline_.target.classes)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Calibrated probabilities, one column per entry of ``classes_``."""
+        raw = self._raw(X)
+        if self.pipeline_.task == "binary":
+            return np.column_stack([1.0 - raw, raw])
+        return raw
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def event_probability(self, X: Any) -> np.ndarray:
+        """Binary only: probability of the event class (e.g. 'bad', 'default')."""
+        pipeline = self._check_fitted()
+        return pipeline.event_probability(self._raw(X))
+
+
+class TabularRegressor(RegressorMixin, _TabularEstimator):
+    """A deep tabular regressor (prices, rates, amounts) with a scikit-learn interface."""
+
+    def fit(self, X: Any, y: Any, *, times: Any = None) -> Self:
+        return self._fit(X, y, "regression", times)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self._raw(X).astype(float)

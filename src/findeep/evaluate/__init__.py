@@ -1,0 +1,1 @@
+"""Metrics as pure functions, and side-by-side comparisons."""

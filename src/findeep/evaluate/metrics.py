@@ -1,0 +1,96 @@
+"""The metrics finance uses, computed with scikit-learn.
+
+Classification reports the classic four (accuracy, precision, recall, F1 at a threshold)
+beside the ranking and probability metrics a credit team reads: ROC-AUC, PR-AUC, KS,
+Gini, log-loss, Brier, and expected calibration error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import metrics as skm
+
+
+def ks_statistic(y_true: np.ndarray, score: np.ndarray) -> float:
+    """Kolmogorov-Smirnov: the largest gap between the event and non-event score CDFs."""
+    fpr, tpr, _ = skm.roc_curve(y_true, score)
+    return float(np.max(tpr - fpr))
+
+
+def calibration_table(y_true: np.ndarray, p_event: np.ndarray, n_bins: int = 10) -> list[dict]:
+    """Equal-width probability bins: mean predicted vs observed event rate, and counts."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(p_event, edges[1:-1]), 0, n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        mask = which == b
+        if mask.any():
+            rows.append({"bin_low": float(edges[b]), "bin_high": float(edges[b + 1]),
+                         "mean_predicted": float(p_event[mask].mean()),
+                         "observed_rate": float(y_true[mask].mean()), "count": int(mask.sum())})
+    return rows
+
+
+def expected_calibration_error(y_true: np.ndarray, p_event: np.ndarray, n_bins: int = 10) -> float:
+    table = calibration_table(y_true, p_event, n_bins)
+    n = len(y_true)
+    return float(sum(r["count"] / n * abs(r["mean_predicted"] - r["observed_rate"]) for r in table))
+
+
+def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 0.5) -> dict:
+    """Metrics with the event (e.g. default) as the positive class."""
+    y_event = np.asarray(y_event).astype(int)
+    p_event = np.clip(np.asarray(p_event, dtype=float), 1e-7, 1 - 1e-7)
+    predicted = (p_event >= threshold).astype(int)
+    out = {
+        "rows": len(y_event),
+        "event_rate": float(y_event.mean()),
+        "accuracy": float(skm.accuracy_score(y_event, predicted)),
+        "precision": float(skm.precision_score(y_event, predicted, zero_division=0)),
+        "recall": float(skm.recall_score(y_event, predicted, zero_division=0)),
+        "f1": float(skm.f1_score(y_event, predicted, zero_division=0)),
+        "log_loss": float(skm.log_loss(y_event, p_event, labels=[0, 1])),
+        "brier": float(skm.brier_score_loss(y_event, p_event)),
+        "ece": expected_calibration_error(y_event, p_event),
+    }
+    if len(np.unique(y_event)) == 2:
+        auc = float(skm.roc_auc_score(y_event, p_event))
+        out |= {"roc_auc": auc, "gini": 2 * auc - 1,
+                "pr_auc": float(skm.average_precision_score(y_event, p_event)),
+                "ks": ks_statistic(y_event, p_event)}
+    return out
+
+
+def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict:
+    y_true = np.asarray(y_true).astype(int)
+    predicted = proba.argmax(axis=1)
+    labels = list(range(proba.shape[1]))
+    out = {
+        "rows": len(y_true),
+        "accuracy": float(skm.accuracy_score(y_true, predicted)),
+        "precision": float(skm.precision_score(y_true, predicted, average="macro",
+                                               zero_division=0)),
+        "recall": float(skm.recall_score(y_true, predicted, average="macro", zero_division=0)),
+        "f1": float(skm.f1_score(y_true, predicted, average="macro", zero_division=0)),
+        "log_loss": float(skm.log_loss(y_true, np.clip(proba, 1e-7, 1), labels=labels)),
+    }
+    if len(np.unique(y_true)) == proba.shape[1]:
+        out["roc_auc"] = float(skm.roc_auc_score(y_true, proba, multi_class="ovr"))
+    return out
+
+
+def regression_metrics(y_true: np.ndarray, prediction: np.ndarray) -> dict:
+    y_true = np.asarray(y_true, dtype=float)
+    prediction = np.asarray(prediction, dtype=float)
+    return {
+        "rows": len(y_true),
+        "rmse": float(np.sqrt(skm.mean_squared_error(y_true, prediction))),
+        "mae": float(skm.mean_absolute_error(y_true, prediction)),
+        "r2": float(skm.r2_score(y_true, prediction)),
+    }
+
+
+HEADLINE = {"binary": ("roc_auc", "pr_auc", "ks", "gini", "log_loss", "brier", "accuracy",
+                       "precision", "recall", "f1"),
+            "multiclass": ("accuracy", "roc_auc", "log_loss", "precision", "recall", "f1"),
+            "regression": ("rmse", "mae", "r2")}

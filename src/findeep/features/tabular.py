@@ -1,0 +1,217 @@
+"""Turn a DataFrame into the two tensors a tabular network reads, fitted on training rows only.
+
+Numerics (and datetime parts) are imputed with the training median, get a missing-value
+indicator when the training rows had gaps, and are scaled (quantile-normal by default,
+or standard). Categoricals become integer codes; code 0 is the shared bucket for rare
+and unseen values, so scoring never fails on a new category. All state is plain numbers
+and strings so it can be saved as JSON — no pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from findeep.data.schema import Schema
+from findeep.errors import ConfigError, DataError
+
+Scaling = Literal["quantile", "standard"]
+SCALINGS = ("quantile", "standard")
+MISSING_LEVEL = "<missing>"
+_DATE_PARTS = ("days", "year", "month", "dayofweek")
+_CLIP = 5.0
+
+
+@dataclass
+class NumericState:
+    """How one numeric input is imputed and scaled."""
+
+    name: str
+    median: float
+    quantiles: list[float] = field(default_factory=list)  # quantile scaling
+    mean: float = 0.0  # standard scaling
+    std: float = 1.0
+    indicator: bool = False
+
+
+@dataclass
+class CategoricalState:
+    name: str
+    levels: list[str]  # code i+1 for levels[i]; 0 = rare / unseen
+    rare: list[str] = field(default_factory=list)  # seen in training, too rare for a code
+
+
+@dataclass
+class TransformReport:
+    """What scoring had to absorb: unseen category values per column."""
+
+    unseen_categories: dict[str, int] = field(default_factory=dict)
+
+
+class TabularPreprocessor:
+    """Fit on training rows, then map any frame with the same columns to (numeric, categorical)."""
+
+    def __init__(self, *, scaling: Scaling = "quantile", n_quantiles: int = 1000,
+                 min_category_count: int = 5) -> None:
+        if scaling not in SCALINGS:
+            raise ConfigError(f"scaling must be one of {', '.join(SCALINGS)}, however: {scaling=}")
+        self.scaling = scaling
+        self.n_quantiles = n_quantiles
+        self.min_category_count = min_category_count
+        self.numeric: list[NumericState] = []
+        self.categorical: list[CategoricalState] = []
+        self.datetime_columns: list[str] = []
+        self.numeric_columns: list[str] = []
+
+    # ---- names -------------------------------------------------------------------------------
+    @property
+    def numeric_feature_names(self) -> list[str]:
+        """Names of the numeric matrix's columns: scaled values, then missing indicators."""
+        names = [s.name for s in self.numeric]
+        return names + [f"{s.name}__missing" for s in self.numeric if s.indicator]
+
+    @property
+    def categorical_feature_names(self) -> list[str]:
+        return [s.name for s in self.categorical]
+
+    @property
+    def source_of_numeric(self) -> list[str]:
+        """The original column behind each numeric feature (datetime parts map to their date)."""
+        def source(name: str) -> str:
+            base = name.removesuffix("__missing")
+            for column in self.datetime_columns:
+                if base.startswith(f"{column}__") and base.split("__")[-1] in _DATE_PARTS:
+                    return column
+            return base
+        return [source(n) for n in self.numeric_feature_names]
+
+    @property
+    def cardinalities(self) -> list[int]:
+        """Number of codes per categorical column, including the rare/unseen code 0."""
+        return [len(s.levels) + 1 for s in self.categorical]
+
+    # ---- fit / transform ---------------------------------------------------------------------
+    def fit(self, frame: pd.DataFrame, schema: Schema) -> TabularPreprocessor:
+        self.numeric_columns = schema.names_of("numeric")
+        self.datetime_columns = schema.names_of("datetime")
+        numbers = self._numeric_frame(frame)
+        self.numeric = [self._fit_numeric(name, numbers[name].to_numpy(dtype=float))
+                        for name in numbers.columns]
+        self.categorical = []
+        for name in schema.names_of("categorical"):
+            text = _as_text(frame[name])
+            counts = text.value_counts()
+            frequent = counts >= self.min_category_count
+            self.categorical.append(CategoricalState(
+                name, sorted(counts[frequent].index.tolist()), sorted(counts[~frequent].index.tolist())
+            ))
+        return self
+
+    def _fit_numeric(self, name: str, values: np.ndarray) -> NumericState:
+        present = values[np.isfinite(values)]
+        if present.size == 0:
+            raise DataError(f"numeric column '{name}' has no values in the training rows.")
+        median = float(np.median(present))
+        state = NumericState(name, median, indicator=bool(present.size < values.size))
+        if self.scaling == "quantile":
+            n = min(self.n_quantiles, present.size)
+            state.quantiles = np.quantile(present, np.linspace(0, 1, n)).tolist()
+        else:
+            state.mean = float(present.mean())
+            state.std = float(present.std()) or 1.0
+        return state
+
+    def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
+        """(numeric float32 [n, d_num], categorical int64 [n, n_cat], report)."""
+        report = TransformReport()
+        numbers = self._numeric_frame(frame)
+        n = len(frame)
+        scaled = np.empty((n, len(self.numeric)), dtype=np.float32)
+        indicators = []
+        for j, state in enumerate(self.numeric):
+            values = numbers[state.name].to_numpy(dtype=float)
+            missing = ~np.isfinite(values)
+            values = np.where(missing, state.median, values)
+            scaled[:, j] = self._scale(state, values)
+            if state.indicator:
+                indicators.append(missing.astype(np.float32))
+        x_num = np.column_stack([scaled, *indicators]) if indicators else scaled
+        x_cat = np.zeros((n, len(self.categorical)), dtype=np.int64)
+        for j, state in enumerate(self.categorical):
+            lookup = {level: i + 1 for i, level in enumerate(state.levels)}
+            text = _as_text(frame[state.name])
+            codes = text.map(lookup)
+            # rare training values also map to 0, but only never-seen ones are reported
+            new_values = codes.isna() & ~text.isin(state.rare)
+            if new_values.any():
+                report.unseen_categories[state.name] = int(new_values.sum())
+            x_cat[:, j] = codes.fillna(0).to_numpy(dtype=np.int64)
+        return np.ascontiguousarray(x_num, dtype=np.float32), x_cat, report
+
+    def _scale(self, state: NumericState, values: np.ndarray) -> np.ndarray:
+        if self.scaling == "standard":
+            return np.clip((values - state.mean) / state.std, -_CLIP * 2, _CLIP * 2)
+        q = np.asarray(state.quantiles)
+        if q.size < 2 or q[0] == q[-1]:
+            return np.zeros_like(values)
+        ranks = np.linspace(0.0, 1.0, q.size)
+        # average of the left- and right-most matching ranks, so ties map to their middle
+        left = np.interp(values, q, ranks)
+        right = 1.0 - np.interp(-values, -q[::-1], ranks)
+        uniform = np.clip(0.5 * (left + right), 1e-7, 1 - 1e-7)
+        return np.clip(ndtri(uniform), -_CLIP, _CLIP)
+
+    def _numeric_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        parts: dict[str, pd.Series] = {}
+        for name in self.numeric_columns:
+            parts[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        for name in self.datetime_columns:
+            stamps = pd.to_datetime(frame[name], errors="coerce", format="mixed")
+            if getattr(stamps.dt, "tz", None) is not None:
+                stamps = stamps.dt.tz_convert(None)
+            days = (stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
+            parts[f"{name}__days"] = days
+            parts[f"{name}__year"] = stamps.dt.year.astype(float)
+            parts[f"{name}__month"] = stamps.dt.month.astype(float)
+            parts[f"{name}__dayofweek"] = stamps.dt.dayofweek.astype(float)
+        return pd.DataFrame(parts, index=frame.index)
+
+    # ---- persistence -------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "scaling": self.scaling,
+            "n_quantiles": self.n_quantiles,
+            "min_category_count": self.min_category_count,
+            "numeric_columns": self.numeric_columns,
+            "datetime_columns": self.datetime_columns,
+            "numeric": [vars(s) for s in self.numeric],
+            "categorical": [vars(s) for s in self.categorical],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TabularPreprocessor:
+        pre = cls(scaling=data["scaling"], n_quantiles=data["n_quantiles"],
+                  min_category_count=data["min_category_count"])
+        pre.numeric_columns = list(data["numeric_columns"])
+        pre.datetime_columns = list(data["datetime_columns"])
+        pre.numeric = [NumericState(**s) for s in data["numeric"]]
+        pre.categorical = [CategoricalState(**s) for s in data["categorical"]]
+        return pre
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Category values as strings, with missing values as their own level."""
+    text = values.astype("object").where(values.notna(), MISSING_LEVEL)
+    return text.map(_level_text)
+
+
+def _level_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, np.generic):
+        return _level_text(value.item())
+    return str(value)

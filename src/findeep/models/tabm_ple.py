@@ -1,0 +1,138 @@
+"""findeep's default tabular network: numeric embeddings + a parameter-efficient ensemble.
+
+- Numerics pass through a piecewise-linear encoding against quantile bins of the training
+  rows, then a per-feature linear layer and ReLU (the "MLP-PLR"/"PLE" family: lets a network
+  express threshold effects that trees find easily). The raw scaled value is kept beside it
+  so near-linear behaviour stays one step away.
+- Categoricals get learned embeddings.
+- The backbone is TabM-mini: ``k`` members share every MLP weight; each member multiplies
+  the input by its own vector ``r_i`` and has its own output head. Training averages the k
+  members' losses, inference averages their probabilities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+_FAR = 1.0e4  # left edge of padding bins: their encoding is always 0
+
+
+def embedding_width(cardinality: int) -> int:
+    """A fastai-style rule of thumb for a categorical embedding's width, capped at 16."""
+    return int(min(16, round(1.6 * cardinality**0.56)))
+
+
+def quantile_bin_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
+    """Distinct quantile edges of one feature's training values (at least two)."""
+    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, n_bins + 1)))
+    if edges.size < 2:
+        edges = np.array([edges[0], edges[0] + 1.0])
+    return edges
+
+
+class PiecewiseLinearEncoding(nn.Module):
+    """Encode each scalar as how far it fills each of its feature's bins.
+
+    Shape: ``(B, d_num) -> (B, d_num, n_bins)``. A value below bin t's left edge gives 0,
+    above its right edge 1, in between the fraction; the first and last real bins may
+    extrapolate (below 0, above 1).
+    """
+
+    def __init__(self, *, n_num: int, n_bins: int, x_num_train: np.ndarray | None) -> None:
+        super().__init__()
+        left = torch.full((n_num, n_bins), _FAR)
+        width = torch.ones(n_num, n_bins)
+        clamp_low = torch.ones(n_num, n_bins, dtype=torch.bool)
+        clamp_high = torch.ones(n_num, n_bins, dtype=torch.bool)
+        if x_num_train is not None:
+            for j in range(n_num):
+                edges = torch.as_tensor(quantile_bin_edges(x_num_train[:, j], n_bins),
+                                        dtype=torch.float32)
+                t = edges.numel() - 1
+                left[j, :t] = edges[:-1]
+                width[j, :t] = edges[1:] - edges[:-1]
+                clamp_low[j, 0] = False
+                clamp_high[j, t - 1] = False
+        self.register_buffer("left", left)
+        self.register_buffer("width", width)
+        self.register_buffer("clamp_low", clamp_low)
+        self.register_buffer("clamp_high", clamp_high)
+
+    def forward(self, x_num: torch.Tensor) -> torch.Tensor:
+        ratio = (x_num.unsqueeze(-1) - self.left) / self.width  # (B, F) -> (B, F, T)
+        ratio = torch.where(self.clamp_low, ratio.clamp_min(0.0), ratio)
+        return torch.where(self.clamp_high, ratio.clamp_max(1.0), ratio)
+
+
+class TabMPLE(nn.Module):
+    """Shape: ``(B, d_num), (B, n_cat) -> (B, k, n_out)``.
+
+    >>> model = TabMPLE(n_num=3, cardinalities=[4], n_out=1, k=4,
+    ...                 x_num_train=np.random.default_rng(0).normal(size=(50, 3)))
+    >>> model(torch.zeros(2, 3), torch.zeros(2, 1, dtype=torch.long)).shape
+    torch.Size([2, 4, 1])
+    """
+
+    def __init__(
+        self, *, n_num: int, cardinalities: list[int], n_out: int,
+        x_num_train: np.ndarray | None = None, k: int = 8, n_bins: int = 24,
+        d_embedding: int = 8, d_block: int = 256, n_blocks: int = 2, dropout: float = 0.1,
+        **_: Any,
+    ) -> None:
+        super().__init__()
+        if k < 1:
+            raise ValueError(f"k must be a positive integer, however: {k=}")
+        self.config = {"n_num": n_num, "cardinalities": list(cardinalities), "n_out": n_out,
+                       "k": k, "n_bins": n_bins, "d_embedding": d_embedding,
+                       "d_block": d_block, "n_blocks": n_blocks, "dropout": dropout}
+        self.k = k
+        d_in = n_num
+        if n_bins > 0 and n_num > 0:
+            self.encoding: PiecewiseLinearEncoding | None = PiecewiseLinearEncoding(
+                n_num=n_num, n_bins=n_bins, x_num_train=x_num_train)
+            self.num_weight = nn.Parameter(torch.empty(n_num, n_bins, d_embedding))
+            self.num_bias = nn.Parameter(torch.empty(n_num, d_embedding))
+            bound = n_bins**-0.5
+            nn.init.uniform_(self.num_weight, -bound, bound)
+            nn.init.uniform_(self.num_bias, -bound, bound)
+            d_in += n_num * d_embedding
+        else:
+            self.encoding = None
+        self.cat_embeddings = nn.ModuleList(
+            nn.Embedding(c, embedding_width(c)) for c in cardinalities
+        )
+        d_in += sum(embedding_width(c) for c in cardinalities)
+        # r_i: random signs per member (TabM-mini's initialisation); all ones when k == 1
+        signs = torch.ones(k, d_in)
+        if k > 1:
+            signs = torch.where(torch.rand(k, d_in) < 0.5, -1.0, 1.0)
+        self.member_scale = nn.Parameter(signs)
+        blocks: list[nn.Module] = []
+        d = d_in
+        for _ in range(n_blocks):
+            blocks += [nn.Linear(d, d_block), nn.ReLU(), nn.Dropout(dropout)]
+            d = d_block
+        self.backbone = nn.Sequential(*blocks)
+        self.head_weight = nn.Parameter(torch.empty(k, d, n_out))
+        self.head_bias = nn.Parameter(torch.zeros(k, n_out))
+        nn.init.uniform_(self.head_weight, -(d**-0.5), d**-0.5)
+
+    def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        """The flat input vector the backbone sees, ``(B, d_in)``."""
+        parts = [x_num]
+        if self.encoding is not None:
+            encoded = self.encoding(x_num)  # (B, F, T)
+            embedded = torch.einsum("bft,fte->bfe", encoded, self.num_weight) + self.num_bias
+            parts.append(torch.relu(embedded).flatten(1))  # (B, F, E) -> (B, F*E)
+        parts += [emb(x_cat[:, j]) for j, emb in enumerate(self.cat_embeddings)]
+        return torch.cat(parts, dim=1)
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        x = self.embed(x_num, x_cat)
+        x = x.unsqueeze(1) * self.member_scale  # (B, d_in) -> (B, k, d_in)
+        x = self.backbone(x)  # (B, k, d_block)
+        return torch.einsum("bkd,kdo->bko", x, self.head_weight) + self.head_bias

@@ -1,0 +1,260 @@
+"""A fitted tabular model end to end: schema, target, preprocessing, network, calibration.
+
+``fit_tabular`` is the one training path behind the estimators, the CLI and benchmarks,
+so every entry point drops the same rows, fits preprocessing on the same rows and
+stops early on the same validation split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from findeep.data.io import has_infinite
+from findeep.data.schema import FindeepWarning, Schema, infer_schema
+from findeep.data.splits import split_validation
+from findeep.data.target import TargetSpec, infer_target
+from findeep.errors import ConfigError, DataError
+from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
+from findeep.features.tabular import TabularPreprocessor, TransformReport
+from findeep.models.registry import build_model, get_spec
+from findeep.train.losses import check_loss, default_loss
+from findeep.train.progress import epoch_progress
+from findeep.train.trainer import (
+    FitResult, TensorData, TrainConfig, fit_network, fit_temperature, logits_to_prediction,
+    predict_logits, resolve_device,
+)
+
+TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
+                 "warmup_fraction", "schedule", "grad_clip")
+CLASS_WEIGHTS = (None, "balanced")
+
+
+@dataclass
+class TabularPipeline:
+    """Everything needed to score a new table the way the training table was scored."""
+
+    model_name: str
+    schema: Schema
+    target: TargetSpec
+    preprocessor: TabularPreprocessor
+    network: nn.Module
+    temperature: float = 1.0
+    y_mean: float = 0.0
+    y_std: float = 1.0
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    data_fingerprint: str = ""
+
+    @property
+    def task(self) -> str:
+        return self.target.task
+
+    def check_frame(self, frame: pd.DataFrame) -> None:
+        """Raise ``DataError`` for scoring data that cannot be scored."""
+        self.schema.check_scoring_frame(frame)
+        bad = [c for c in has_infinite(frame[self.schema.used_names])]
+        if bad:
+            raise DataError(f"column(s) {', '.join(bad)} hold infinite values; replace them "
+                            "with a number or leave them empty (missing).")
+
+    def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
+        self.check_frame(frame)
+        return self.preprocessor.transform(frame)
+
+    def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TransformReport]:
+        x_num, x_cat, report = self.transform(frame)
+        logits = predict_logits(self.network, torch.from_numpy(x_num), torch.from_numpy(x_cat))
+        return logits, report
+
+    def predict_raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, TransformReport]:
+        """P(classes[1]) for binary, class probabilities for multiclass, values for regression."""
+        logits, report = self.logits(frame)
+        prediction = logits_to_prediction(logits, self.task, self.temperature)
+        if self.task == "regression":
+            prediction = prediction * self.y_std + self.y_mean
+        return prediction, report
+
+    def event_probability(self, prediction: np.ndarray) -> np.ndarray:
+        """P(event) from ``predict_raw``'s binary output (the event may be classes[0])."""
+        return prediction if self.target.event_index == 1 else 1.0 - prediction
+
+    def evaluate(self, frame: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
+        """Metrics on labelled rows; rows with a missing label are left out and counted."""
+        keep = y.notna().to_numpy()
+        prediction, report = self.predict_raw(frame.loc[keep])
+        y_codes = self.target.encode(y[keep])
+        if self.task == "binary":
+            result = binary_metrics(y_codes == self.target.event_index,
+                                    self.event_probability(prediction))
+        elif self.task == "multiclass":
+            result = multiclass_metrics(y_codes, prediction)
+        else:
+            result = regression_metrics(y_codes, prediction)
+        result["rows_without_label"] = int((~keep).sum())
+        if report.unseen_categories:
+            result["unseen_categories"] = report.unseen_categories
+        return result
+
+
+def data_fingerprint(frame: pd.DataFrame, y: pd.Series) -> str:
+    """sha256 over the training rows' content and column names."""
+    digest = hashlib.sha256()
+    digest.update("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update(pd.util.hash_pandas_object(y, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def check_features(frame: pd.DataFrame) -> None:
+    bad = has_infinite(frame)
+    if bad:
+        raise DataError(f"column(s) {', '.join(bad)} hold infinite values; replace them with a "
+                        "number or leave them empty (missing).")
+
+
+def fit_tabular(
+    X: pd.DataFrame, y: pd.Series, *, task: str = "auto", model: str = "default",
+    seed: int = 0, validation_fraction: float = 0.2, times: pd.Series | None = None,
+    class_weight: str | None = None, loss: str | None = None, scaling: str | None = None,
+    calibrate: bool = True, device: str = "auto", verbose: int = 1,
+    model_options: dict[str, Any] | None = None, **train_options: Any,
+) -> TabularPipeline:
+    """Fit a tabular network on ``X`` (features) and ``y`` (target).
+
+    Rows with a missing target are dropped (warned, counted in ``training``); nothing
+    else is dropped. Early stopping uses ``validation_fraction`` of the rows — the
+    latest ones when ``times`` is given, a stratified sample otherwise.
+    """
+    spec = get_spec(model)
+    unknown = set(train_options) - set(TRAIN_OPTIONS)
+    if unknown:
+        raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
+    if class_weight not in CLASS_WEIGHTS:
+        raise ConfigError(f"class_weight must be None or 'balanced', however: {class_weight=}")
+    if len(X) != len(y):
+        raise DataError(f"X has {len(X)} rows but y has {len(y)}.")
+    X = X.reset_index(drop=True)
+    y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
+    times = None if times is None else pd.Series(np.asarray(times))
+    check_features(X)
+
+    has_label = y.notna().to_numpy()
+    n_dropped = int((~has_label).sum())
+    if n_dropped:
+        warnings.warn(f"{n_dropped} row(s) with a missing target were left out of training.",
+                      FindeepWarning, stacklevel=2)
+        X, y = X.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
+        times = None if times is None else times[has_label].reset_index(drop=True)
+
+    target = infer_target(y, str(y.name), task)
+    y_codes = target.encode(y)
+    schema = infer_schema(X)
+    classification = target.task != "regression"
+    fit_rows, valid_rows = split_validation(
+        y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
+        stratify=classification, times=times)
+
+    recipe = {**spec.training, **{k: v for k, v in train_options.items() if v is not None}}
+    preprocessor = TabularPreprocessor(scaling=scaling or recipe.pop("scaling", "quantile"))
+    recipe.pop("scaling", None)
+    preprocessor.fit(X.iloc[fit_rows], schema)
+    x_num, x_cat, _ = preprocessor.transform(X)
+
+    loss = loss or default_loss(target.task)
+    check_loss(loss, target.task)
+    config = TrainConfig(**recipe, loss=loss, seed=seed, device=device, verbose=verbose)
+    config.check()
+    torch_device = resolve_device(device)
+
+    y_train = y_codes.astype(np.float32 if target.task != "multiclass" else np.int64)
+    y_mean, y_std = 0.0, 1.0
+    if target.task == "regression":
+        y_mean = float(y_train[fit_rows].mean())
+        y_std = float(y_train[fit_rows].std()) or 1.0
+        y_train = ((y_train - y_mean) / y_std).astype(np.float32)
+    weights = _class_weights(y_codes[fit_rows]) if class_weight == "balanced" else None
+
+    torch.manual_seed(seed)  # weight initialisation
+    n_out = len(target.classes) if target.task == "multiclass" else 1
+    network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
+                          n_out=n_out, x_num_train=x_num[fit_rows], options=model_options)
+    train_data = TensorData.from_numpy(x_num[fit_rows], x_cat[fit_rows], y_train[fit_rows],
+                                       task=target.task, weight=weights, device=torch_device)
+    valid_data = TensorData.from_numpy(x_num[valid_rows], x_cat[valid_rows],
+                                       y_train[valid_rows], task=target.task, device=torch_device)
+    with epoch_progress(f"training {model}", config.max_epochs, verbose) as hook:
+        result: FitResult = fit_network(network, train_data, valid_data, task=target.task,
+                                        config=config, on_epoch_end=hook)
+    network.cpu()
+    temperature = 1.0
+    if calibrate and classification:
+        valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
+        temperature = fit_temperature(valid_logits, y_codes[valid_rows], target.task)
+
+    training = {
+        "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
+        "dropped_missing_target": n_dropped, "seed": seed, "class_weight": class_weight,
+        "validation_split": "out-of-time" if times is not None else "stratified random"
+        if classification else "random",
+        "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
+        "model_options": model_options or {}, "temperature": temperature,
+        "device": str(torch_device), **result.to_dict(),
+    }
+    training.pop("history")
+    training["history"] = result.history
+    return TabularPipeline(model, schema, target, preprocessor, network, temperature, y_mean,
+                           y_std, training, {}, data_fingerprint(X, y))
+
+
+def _class_weights(y_codes: np.ndarray) -> np.ndarray:
+    """'balanced' row weights for the fit rows: n / (n_classes * count of the row's class)."""
+    classes, counts = np.unique(y_codes, return_counts=True)
+    per_class = dict(zip(classes, len(y_codes) / (len(classes) * counts), strict=True))
+    return np.array([per_class[c] for c in y_codes], dtype=np.float32)
+
+
+def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """The JSON document and tensors that ``write_bundle`` stores for a tabular model."""
+    meta = {
+        "model": {"name": pipeline.model_name, "config": pipeline.network.config},
+        "task": pipeline.task,
+        "schema": pipeline.schema.to_dict(),
+        "target": pipeline.target.to_dict(),
+        "preprocessing": pipeline.preprocessor.to_dict(),
+        "calibration": {"temperature": pipeline.temperature},
+        "target_scaling": {"mean": pipeline.y_mean, "std": pipeline.y_std},
+        "training": pipeline.training,
+        "data_fingerprint": pipeline.data_fingerprint,
+        "metrics": pipeline.metrics,
+    }
+    return meta, dict(pipeline.network.state_dict())
+
+
+def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> TabularPipeline:
+    """Rebuild a pipeline from a verified bundle; the network gets its saved weights."""
+    from findeep.errors import BundleError
+
+    model = meta["model"]
+    config = dict(model["config"])
+    try:
+        network = build_model(model["name"], n_num=config.pop("n_num"),
+                              cardinalities=config.pop("cardinalities"),
+                              n_out=config.pop("n_out"), options=config)
+        network.load_state_dict(tensors, strict=True)
+    except (RuntimeError, KeyError, ConfigError) as exc:
+        raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
+    network.eval()
+    return TabularPipeline(
+        model["name"], Schema.from_dict(meta["schema"]), TargetSpec.from_dict(meta["target"]),
+        TabularPreprocessor.from_dict(meta["preprocessing"]), network,
+        float(meta["calibration"]["temperature"]), float(meta["target_scaling"]["mean"]),
+        float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
+        meta.get("data_fingerprint", ""))

@@ -1,0 +1,51 @@
+"""Losses on logits of shape ``(B, k, n_out)``: each of the k members is scored, then averaged.
+
+The textbook formulas — binary cross-entropy, cross-entropy, mean squared error — plus
+Huber for regression targets with heavy tails.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch.nn import functional as F
+
+from findeep.errors import ConfigError
+
+LossName = Literal["bce", "cross_entropy", "mse", "huber"]
+LOSSES = ("bce", "cross_entropy", "mse", "huber")
+
+
+def default_loss(task: str) -> LossName:
+    return {"binary": "bce", "multiclass": "cross_entropy"}.get(task, "mse")  # type: ignore[return-value]
+
+
+def member_loss(
+    name: str, logits: torch.Tensor, target: torch.Tensor, sample_weight: torch.Tensor | None
+) -> torch.Tensor:
+    """Mean over rows and members of the per-row loss; ``logits`` is ``(B, k, n_out)``."""
+    k = logits.shape[1]
+    if name == "bce":
+        per = F.binary_cross_entropy_with_logits(
+            logits[..., 0], target.unsqueeze(1).expand(-1, k), reduction="none")  # (B, k)
+    elif name == "cross_entropy":
+        per = F.cross_entropy(logits.permute(0, 2, 1), target.unsqueeze(1).expand(-1, k),
+                              reduction="none")  # (B, n_out, k) vs (B, k) -> (B, k)
+    elif name == "mse":
+        per = (logits[..., 0] - target.unsqueeze(1)) ** 2
+    elif name == "huber":
+        per = F.huber_loss(logits[..., 0], target.unsqueeze(1).expand(-1, k), reduction="none")
+    else:
+        raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, however: {name=}")
+    per_row = per.mean(dim=1)
+    if sample_weight is None:
+        return per_row.mean()
+    return (per_row * sample_weight).sum() / sample_weight.sum()
+
+
+def check_loss(name: str, task: str) -> None:
+    allowed = {"binary": ("bce",), "multiclass": ("cross_entropy",),
+               "regression": ("mse", "huber")}[task]
+    if name not in allowed:
+        raise ConfigError(f"loss '{name}' does not fit a {task} task; use {' or '.join(allowed)}.")

@@ -1,0 +1,235 @@
+"""Backpropagation for findeep's networks: AdamW, warmup + cosine, early stopping, clipping.
+
+The data stays as tensors for the whole fit; each batch is one index into them, so an
+epoch costs no per-row Python work. A fixed seed gives identical weights on CPU.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from torch import nn
+
+from findeep.errors import ConfigError
+from findeep.train.losses import member_loss
+
+Schedule = Literal["cosine", "constant"]
+
+
+@dataclass
+class TrainConfig:
+    """Knobs of one fit. Names match the estimators' parameters and the CLI's options."""
+
+    max_epochs: int = 100
+    batch_size: int = 256
+    learning_rate: float = 2e-3
+    weight_decay: float = 3e-4
+    patience: int = 12
+    warmup_fraction: float = 0.05
+    schedule: Schedule = "cosine"
+    grad_clip: float = 1.0
+    loss: str = "bce"
+    seed: int = 0
+    device: str = "auto"
+    verbose: int = 1
+
+    def check(self) -> None:
+        problems = []
+        for name in ("max_epochs", "batch_size", "patience"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                problems.append(f"{name} must be a positive integer, however: {name}={value!r}")
+        if not self.learning_rate > 0:
+            problems.append(f"learning_rate must be positive, however: {self.learning_rate!r}")
+        if self.weight_decay < 0:
+            problems.append(f"weight_decay must be >= 0, however: {self.weight_decay!r}")
+        if not 0 <= self.warmup_fraction < 1:
+            problems.append(f"warmup_fraction must be in [0, 1), however: {self.warmup_fraction!r}")
+        if self.schedule not in ("cosine", "constant"):
+            problems.append(f"schedule must be 'cosine' or 'constant', however: {self.schedule!r}")
+        if problems:
+            raise ConfigError("; ".join(problems) + ".")
+
+
+@dataclass
+class TensorData:
+    """One split as tensors: numeric features, categorical codes, target, row weights."""
+
+    x_num: torch.Tensor
+    x_cat: torch.Tensor
+    y: torch.Tensor
+    weight: torch.Tensor | None = None
+
+    @classmethod
+    def from_numpy(cls, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray, *,
+                   task: str, weight: np.ndarray | None = None,
+                   device: torch.device | str = "cpu") -> TensorData:
+        y_t = torch.as_tensor(y, dtype=torch.long if task == "multiclass" else torch.float32)
+        return cls(torch.as_tensor(x_num, dtype=torch.float32).to(device),
+                   torch.as_tensor(x_cat, dtype=torch.long).to(device), y_t.to(device),
+                   None if weight is None else torch.as_tensor(weight, dtype=torch.float32).to(device))
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+
+@dataclass
+class FitResult:
+    """What a fit learned besides the weights."""
+
+    best_epoch: int
+    epochs_run: int
+    best_score: float
+    seconds: float
+    rows_per_second: float
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device '{device}' was asked for but CUDA is not available here.")
+    return torch.device(device)
+
+
+@torch.inference_mode()
+def predict_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
+                   batch_size: int = 65536) -> torch.Tensor:
+    """Member logits ``(N, k, n_out)`` in batches, with the model in eval mode."""
+    model.eval()
+    device = next(model.parameters()).device
+    outputs = [model(x_num[i:i + batch_size].to(device), x_cat[i:i + batch_size].to(device))
+               for i in range(0, x_num.shape[0], batch_size)]
+    return torch.cat(outputs).float().cpu()
+
+
+def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1.0) -> np.ndarray:
+    """Average the members: probabilities for classification, values for regression.
+
+    Binary -> P(class 1) of shape (N,); multiclass -> (N, C); regression -> (N,).
+    """
+    if task == "binary":
+        return torch.sigmoid(logits[..., 0] / temperature).mean(dim=1).numpy()
+    if task == "multiclass":
+        return torch.softmax(logits / temperature, dim=-1).mean(dim=1).numpy()
+    return logits[..., 0].mean(dim=1).numpy()
+
+
+def validation_score(task: str, prediction: np.ndarray, y: np.ndarray) -> float:
+    """Higher is better: ROC-AUC (binary), -log-loss (multiclass), -MSE (regression)."""
+    if task == "binary":
+        if len(np.unique(y)) < 2:
+            p = np.clip(prediction, 1e-7, 1 - 1e-7)
+            return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        return float(roc_auc_score(y, prediction))
+    if task == "multiclass":
+        p = np.clip(prediction[np.arange(len(y)), y.astype(int)], 1e-7, 1.0)
+        return float(np.mean(np.log(p)))
+    return -float(np.mean((prediction - y) ** 2))
+
+
+def _lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    if schedule == "constant":
+        return 1.0
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+ProgressHook = Callable[[int, dict[str, float]], None]
+
+
+def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task: str,
+                config: TrainConfig, on_epoch_end: ProgressHook | None = None) -> FitResult:
+    """Train ``model`` in place and leave it holding its best-validation-epoch weights."""
+    config.check()
+    torch.manual_seed(config.seed)
+    generator = torch.Generator(device="cpu").manual_seed(config.seed)
+    device = train.x_num.device
+    model.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
+                                  weight_decay=config.weight_decay)
+    n = len(train)
+    batch_size = min(config.batch_size, n)
+    steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch: equal-sized steps
+    total_steps = steps_per_epoch * config.max_epochs
+    warmup = int(config.warmup_fraction * total_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
+    y_valid = valid.y.cpu().numpy()
+
+    best_score, best_epoch, best_state = -math.inf, 0, copy.deepcopy(model.state_dict())
+    history: list[dict[str, float]] = []
+    started = time.perf_counter()
+    epoch = 0
+    for epoch in range(1, config.max_epochs + 1):
+        model.train()
+        order = torch.randperm(n, generator=generator).to(device)
+        total_loss = 0.0
+        for step in range(steps_per_epoch):
+            rows = order[step * batch_size:(step + 1) * batch_size]
+            logits = model(train.x_num[rows], train.x_cat[rows])
+            weight = None if train.weight is None else train.weight[rows]
+            loss = member_loss(config.loss, logits, train.y[rows], weight)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            total_loss += float(loss.detach())
+        prediction = logits_to_prediction(predict_logits(model, valid.x_num, valid.x_cat), task)
+        score = validation_score(task, prediction, y_valid)
+        record = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch, "valid_score": score}
+        history.append(record)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, record)
+        if score > best_score + 1e-6:
+            best_score, best_epoch = score, epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= config.patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    seconds = time.perf_counter() - started
+    return FitResult(best_epoch, epoch, best_score, seconds,
+                     rows_per_second=n * epoch / max(seconds, 1e-9), history=history)
+
+
+def fit_temperature(logits: torch.Tensor, y: np.ndarray, task: str) -> float:
+    """Temperature that minimises validation log-loss of the member-averaged probabilities."""
+    if task == "regression" or len(y) < 20:
+        return 1.0
+    logits = logits.clone()  # inference-mode tensors cannot enter autograd
+    target = torch.as_tensor(y)
+    log_t = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        t = log_t.exp()
+        if task == "binary":
+            p = torch.sigmoid(logits[..., 0] / t).mean(dim=1).clamp(1e-7, 1 - 1e-7)
+            loss = -(target * p.log() + (1 - target) * (1 - p).log()).mean()
+        else:
+            p = torch.softmax(logits / t, dim=-1).mean(dim=1).clamp_min(1e-7)
+            loss = -p[torch.arange(len(target)), target.long()].log().mean()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    temperature = float(log_t.detach().exp())
+    return temperature if math.isfinite(temperature) and 0.05 < temperature < 20 else 1.0
