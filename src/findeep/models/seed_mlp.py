@@ -32,8 +32,21 @@ class SeedMLP(nn.Module):
             nn.Linear(d_in, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, n_out)
         )
 
-    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+    def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        """The network's input vector: scaled numerics then one-hot categoricals."""
         one_hots = [F.one_hot(x_cat[:, j], c).to(x_num.dtype)
                     for j, c in enumerate(self.cardinalities)]
-        x = torch.cat([x_num, *one_hots], dim=1)
+        return torch.cat([x_num, *one_hots], dim=1)
+
+    def embedding_slots(self) -> list[tuple[str, int]]:
+        """For each slot of ``embed``'s output, the input it comes from."""
+        slots = [("num", j) for j in range(self.config["n_num"])]
+        for j, c in enumerate(self.cardinalities):
+            slots += [("cat", j)] * c
+        return slots
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        return self.forward_embedded(self.embed(x_num, x_cat))
+
+    def forward_embedded(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x).unsqueeze(1)  # (B, n_out) -> (B, 1, n_out)

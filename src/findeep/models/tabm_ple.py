@@ -131,8 +131,25 @@ class TabMPLE(nn.Module):
         parts += [emb(x_cat[:, j]) for j, emb in enumerate(self.cat_embeddings)]
         return torch.cat(parts, dim=1)
 
+    def embedding_slots(self) -> list[tuple[str, int]]:
+        """For each slot of ``embed``'s output, the input it comes from: ("num", j) or ("cat", j).
+
+        Lets attributions taken on the embedded vector be summed back to input columns.
+        """
+        n_num = self.config["n_num"]
+        slots = [("num", j) for j in range(n_num)]
+        if self.encoding is not None:
+            d_embedding = self.config["d_embedding"]
+            slots += [("num", j) for j in range(n_num) for _ in range(d_embedding)]
+        for j, c in enumerate(self.config["cardinalities"]):
+            slots += [("cat", j)] * embedding_width(c)
+        return slots
+
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
-        x = self.embed(x_num, x_cat)
+        return self.forward_embedded(self.embed(x_num, x_cat))
+
+    def forward_embedded(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits from the embedded vector ``(B, d_in) -> (B, k, n_out)``."""
         x = x.unsqueeze(1) * self.member_scale  # (B, d_in) -> (B, k, d_in)
         x = self.backbone(x)  # (B, k, d_block)
         return torch.einsum("bkd,kdo->bko", x, self.head_weight) + self.head_bias
