@@ -87,7 +87,8 @@ BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by '
 def train(
     data: DataArg,
     target: Annotated[str | None, typer.Option(help="Target column (samples know theirs).")] = None,
-    out: Annotated[Path, typer.Option(help="Bundle directory to write.")] = Path("findeep-model"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
+        "findeep-model"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
         help="Split out-of-time on this column: train on earlier rows, test on the latest.")] = None,
@@ -106,7 +107,7 @@ def train(
     from findeep.workflow import train_and_evaluate
 
     report = train_and_evaluate(
-        data, target=target, out=out, task=task, time_column=time_column,
+        data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
         verbose=0 if quiet else 1, class_weight=class_weight,
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,

@@ -132,7 +132,8 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
         return raw
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
     def event_probability(self, X: Any) -> np.ndarray:
         """Binary only: probability of the event class (e.g. 'bad', 'default')."""

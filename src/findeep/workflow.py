@@ -18,11 +18,12 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, read_table, write_table
-from findeep.data.schema import infer_column_kind
+from findeep.data.schema import infer_column_kind, infer_schema
 from findeep.data.splits import split_out_of_time, split_random, time_values, warn_if_dated
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
+from findeep.pipeline import check_features
 
 
 def write_json_atomic(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
@@ -48,6 +49,7 @@ def _resolve_target(data: TableLike, target: str | None) -> str:
 def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str | None,
               test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     """Train/test positions: out-of-time when ``time_column`` is set, else random."""
+    spec = infer_target(y.dropna(), str(y.name), task)  # a bad target fails before any warning
     if time_column:
         train, test = split_out_of_time(time_values(frame, time_column),
                                         test_fraction=test_fraction)
@@ -55,7 +57,6 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
     dated = [str(c) for c in frame.columns
              if c != y.name and infer_column_kind(str(c), frame[c]) == "datetime"]
     warn_if_dated(frame, dated)
-    spec = infer_target(y.dropna(), str(y.name), task)
     codes = spec.encode(y) if spec.task != "regression" else y.to_numpy()
     train, test = split_random(codes, test_fraction=test_fraction, seed=seed,
                                stratify=spec.task != "regression")
@@ -78,6 +79,10 @@ def train_and_evaluate(
     if dropped:
         frame, y = frame.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
     features = frame.drop(columns=[target])
+    # validate every column up front, so a bad table fails with one line before any warning
+    check_features(features)
+    infer_schema(features.drop(columns=[time_column] if time_column in features else []),
+                 warn=False)
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
                                          test_fraction=test_fraction, seed=seed)
     times = None

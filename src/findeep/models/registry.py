@@ -53,13 +53,13 @@ MODELS: dict[str, ModelSpec] = {
         "piecewise-linear numeric embeddings + categorical embeddings + TabM-mini "
         "ensemble of k=8 members sharing a 2x256 MLP",
         _default,
-        {"batch_size": 256, "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
+        {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
     ),
     "mlp": ModelSpec(
         "mlp",
         "embeddings + 2x256 MLP, no numeric encoding and no ensemble (ablation of default)",
         _mlp,
-        {"batch_size": 256, "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
+        {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
     ),
 }
 

@@ -29,7 +29,7 @@ class TrainConfig:
     """Knobs of one fit. Names match the estimators' parameters and the CLI's options."""
 
     max_epochs: int = 100
-    batch_size: int = 256
+    batch_size: int | str = "auto"
     learning_rate: float = 2e-3
     weight_decay: float = 3e-4
     patience: int = 12
@@ -43,7 +43,9 @@ class TrainConfig:
 
     def check(self) -> None:
         problems = []
-        for name in ("max_epochs", "batch_size", "patience"):
+        names = ("max_epochs", "patience") if self.batch_size == "auto" else (
+            "max_epochs", "batch_size", "patience")
+        for name in names:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
                 problems.append(f"{name} must be a positive integer, however: {name}={value!r}")
@@ -94,6 +96,11 @@ class FitResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def auto_batch_size(n_rows: int) -> int:
+    """A power of two near n/16, within [32, 512]: small tables still get ~16 steps an epoch."""
+    return int(2 ** round(math.log2(min(512, max(32, n_rows / 16)))))
 
 
 def resolve_device(device: str) -> torch.device:
@@ -163,7 +170,8 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
                                   weight_decay=config.weight_decay)
     n = len(train)
-    batch_size = min(config.batch_size, n)
+    batch_size = auto_batch_size(n) if config.batch_size == "auto" else int(config.batch_size)
+    batch_size = min(batch_size, n)
     steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch: equal-sized steps
     total_steps = steps_per_epoch * config.max_epochs
     warmup = int(config.warmup_fraction * total_steps)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from findeep.data.io import read_table, write_table
+from findeep.errors import BundleError, DataFileError
+
+
+def test_reads_csv_parquet_dataframe_and_arrow_alike(tmp_path: Path) -> None:
+    """The four accepted inputs give the same table."""
+    frame = pd.DataFrame({"a": [1.0, 2.0, None], "b": ["x", "y", "z"]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    frame.to_parquet(tmp_path / "t.parquet", index=False)
+    for source in (tmp_path / "t.csv", str(tmp_path / "t.parquet"), frame,
+                   pa.Table.from_pandas(frame)):
+        pd.testing.assert_frame_equal(read_table(source).reset_index(drop=True), frame,
+                                      check_dtype=False)
+
+
+def test_sample_prefix_loads_built_in_credit_data() -> None:
+    """sample:credit is the 4,454-row modeldata credit table without row numbers."""
+    frame = read_table("sample:credit")
+    assert frame.shape == (4454, 14)
+    assert "rownames" not in frame.columns and "Status" in frame.columns
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "does not exist"), ("", "is empty"), ("a,b,target\n", "has a header but no rows"),
+])
+def test_unusable_files_raise_one_clear_error(tmp_path: Path, content: str | None,
+                                              message: str) -> None:
+    """Missing, empty and header-only files raise DataFileError naming the problem."""
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(DataFileError, match=message):
+        read_table(path)
+
+
+def test_corrupt_parquet_is_reported_as_unreadable(tmp_path: Path) -> None:
+    """A file that is not Parquet inside gives 'cannot read', not a pyarrow traceback."""
+    path = tmp_path / "data.parquet"
+    path.write_bytes(b"this is not parquet at all")
+    with pytest.raises(DataFileError, match="cannot read"):
+        read_table(path)
+
+
+def test_write_table_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    """An existing output survives unless force is given."""
+    path = tmp_path / "scores.csv"
+    path.write_text("keep me\n")
+    with pytest.raises(BundleError, match="already exists"):
+        write_table(pd.DataFrame({"a": [1]}), path)
+    assert path.read_text() == "keep me\n"
+    write_table(pd.DataFrame({"a": [1]}), path, force=True)
+    assert pd.read_csv(path)["a"].tolist() == [1]

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from findeep.data.schema import FindeepWarning, infer_schema
+from findeep.errors import DataError, SchemaError
+
+
+def _kinds(frame: pd.DataFrame) -> dict[str, str]:
+    with pytest.warns(FindeepWarning):
+        schema = infer_schema(frame)
+    return {c.name: c.kind for c in schema.columns}
+
+
+def test_each_column_gets_the_expected_kind() -> None:
+    """Numbers, strings, booleans, small integer codes, dates, ids and constants are told apart."""
+    n = 60
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "income": rng.normal(50_000, 9_000, n),
+        "home": rng.choice(["rent", "own"], n),
+        "flag": rng.random(n) < 0.5,
+        "term": rng.choice([36, 60], n),
+        "applied": pd.date_range("2020-01-01", periods=n).astype(str),
+        "loan_id": [f"L{i:05d}" for i in range(n)],
+        "country": ["UK"] * n,
+        "age": rng.integers(18, 80, n),
+    })
+    assert _kinds(frame) == {"income": "numeric", "home": "categorical", "flag": "categorical",
+                             "term": "categorical", "applied": "datetime", "loan_id": "id",
+                             "country": "constant", "age": "numeric"}
+
+
+def test_all_missing_column_is_an_error_naming_it() -> None:
+    """A column with no values at all stops training with its name."""
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "empty": [np.nan] * 3})
+    with pytest.raises(DataError, match="'empty'"):
+        infer_schema(frame)
+
+
+def test_schema_round_trips_and_names_every_missing_scoring_column() -> None:
+    """A saved schema reloads equal and lists all absent columns at scoring time."""
+    frame = pd.DataFrame({"a": np.arange(30.0) % 7, "b": ["x", "y", "z"] * 10,
+                          "c": np.linspace(0, 1, 30)})
+    schema = infer_schema(frame)
+    again = type(schema).from_dict(schema.to_dict())
+    assert again == schema
+    with pytest.raises(SchemaError, match="a, c"):
+        again.check_scoring_frame(frame[["b"]])

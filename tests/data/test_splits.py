@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from findeep.data.splits import split_out_of_time, split_random, split_validation
+from findeep.errors import ConfigError
+from findeep.testing import make_credit_frame
+
+
+def test_out_of_time_split_never_trains_on_the_future() -> None:
+    """Every training row is dated before every test row."""
+    df = make_credit_frame(n=500, seed=0)
+    train, test = split_out_of_time(df["applied_on"], test_fraction=0.2)
+    assert df["applied_on"].iloc[train].max() < df["applied_on"].iloc[test].min()
+    assert len(train) + len(test) == len(df)
+    assert 0.15 < len(test) / len(df) < 0.3
+
+
+def test_stratified_split_keeps_the_event_rate() -> None:
+    """Both sides of a stratified split see the same default rate (within one row)."""
+    y = np.array([1] * 100 + [0] * 900)
+    train, test = split_random(y, test_fraction=0.2, seed=0, stratify=True)
+    assert y[test].sum() == 20 and y[train].sum() == 80
+    assert set(train).isdisjoint(test)
+
+
+def test_validation_rows_come_from_training_rows_only() -> None:
+    """Early-stopping rows are a subset of the training rows, never test rows."""
+    y = np.random.default_rng(0).integers(0, 2, 400)
+    train, test = split_random(y, test_fraction=0.25, seed=0, stratify=True)
+    fit, valid = split_validation(y, train, fraction=0.2, seed=0, stratify=True)
+    assert set(fit) | set(valid) == set(train)
+    assert set(valid).isdisjoint(test) and set(fit).isdisjoint(valid)
+
+
+def test_out_of_time_validation_uses_the_latest_training_rows() -> None:
+    """With times, validation rows are later than fit rows."""
+    times = pd.Series(pd.date_range("2020-01-01", periods=100))
+    fit, valid = split_validation(np.zeros(100), np.arange(80), fraction=0.25, seed=0,
+                                  stratify=False, times=times.iloc[:80])
+    assert times.iloc[fit].max() < times.iloc[valid].min()
+
+
+def test_fraction_outside_zero_one_is_rejected() -> None:
+    """A test fraction of 1.5 is a config error naming the option."""
+    with pytest.raises(ConfigError, match="test_fraction"):
+        split_random(np.zeros(10), test_fraction=1.5, seed=0, stratify=False)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from findeep.data.target import infer_target, locate_target
+from findeep.errors import TargetError
+
+
+def test_credit_labels_make_bad_the_event_class() -> None:
+    """good/bad is binary, sorted as scikit-learn does, with 'bad' as the event."""
+    spec = infer_target(pd.Series(["good"] * 8 + ["bad"] * 2), "Status")
+    assert (spec.task, spec.classes, spec.event_class) == ("binary", ["bad", "good"], "bad")
+
+
+def test_task_is_inferred_from_values() -> None:
+    """Floats are regression, few integer codes multiclass, two values binary."""
+    assert infer_target(pd.Series([0.1, 2.5, 3.3, 4.0]), "rate").task == "regression"
+    assert infer_target(pd.Series([0, 1, 2, 1, 0]), "grade").task == "multiclass"
+    assert infer_target(pd.Series([0, 1, 1, 0]), "default").task == "binary"
+
+
+@pytest.mark.parametrize(("values", "task", "message"), [
+    (["a", "a", "a"], "auto", "single class"),
+    (["x", "y", "z"], "regression", "not numeric"),
+])
+def test_unlearnable_targets_are_refused(values: list[str], task: str, message: str) -> None:
+    """Single-class and non-numeric regression targets raise TargetError."""
+    with pytest.raises(TargetError, match=message):
+        infer_target(pd.Series(values), "y", task)
+
+
+def test_absent_target_suggests_close_matches() -> None:
+    """A misspelt target name gets a 'did you mean'."""
+    with pytest.raises(TargetError, match="Did you mean 'Status'"):
+        locate_target(pd.DataFrame({"Status": [1], "Income": [2]}), "status")

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import findeep
+from findeep.errors import BundleError
+from findeep.testing import make_credit_frame
+
+
+@pytest.fixture(scope="module")
+def model_and_data() -> tuple[findeep.TabularClassifier, pd.DataFrame]:
+    frame = make_credit_frame(600, seed=11).drop(columns=["applied_on"])
+    y = frame.pop("default")
+    return findeep.TabularClassifier(max_epochs=3).fit(frame, y), frame
+
+
+def test_saved_bundle_reloads_with_identical_predictions(model_and_data, tmp_path: Path) -> None:
+    """load(save(model)) predicts exactly what the model predicted."""
+    model, frame = model_and_data
+    model.save(tmp_path / "b")
+    again = findeep.load(tmp_path / "b")
+    np.testing.assert_array_equal(again.predict_proba(frame), model.predict_proba(frame))
+    assert list(again.classes_) == list(model.classes_)
+
+
+def test_bundle_holds_no_pickle_only_json_and_safetensors(model_and_data, tmp_path: Path) -> None:
+    """Every file is JSON or safetensors; none starts with a pickle opcode."""
+    model, _ = model_and_data
+    path = model.save(tmp_path / "b")
+    names = sorted(p.name for p in path.iterdir())
+    assert names == ["bundle.json", "checksums.json", "model.safetensors"]
+    for p in path.iterdir():
+        assert not p.read_bytes().startswith(b"\x80")
+    meta = json.loads((path / "bundle.json").read_text())
+    for key in ("schema", "preprocessing", "model", "versions", "data_fingerprint",
+                "weights_sha256", "target", "training"):
+        assert key in meta
+
+
+def test_one_flipped_byte_in_the_weights_is_refused(model_and_data, tmp_path: Path) -> None:
+    """Tampering with model.safetensors makes load fail with a checksum error."""
+    model, _ = model_and_data
+    path = model.save(tmp_path / "b")
+    weights = path / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    weights.write_bytes(bytes(data))
+    with pytest.raises(BundleError, match="checksum mismatch"):
+        findeep.load(path)
+
+
+def test_existing_bundle_is_kept_without_force(model_and_data, tmp_path: Path) -> None:
+    """Saving over a bundle fails without force and leaves it intact; force replaces it."""
+    model, _ = model_and_data
+    path = model.save(tmp_path / "b")
+    before = (path / "checksums.json").read_text()
+    with pytest.raises(BundleError, match="already exists"):
+        model.save(path)
+    assert (path / "checksums.json").read_text() == before
+    model.save(path, force=True)
+    findeep.load(path)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_failed_save_leaves_no_partial_bundle(model_and_data, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """If writing fails midway, neither the bundle nor a temp dir remains."""
+    import findeep.bundle as bundle_module
+
+    model, _ = model_and_data
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bundle_module, "_write_json", explode)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(tmp_path / "b")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_loading_a_non_bundle_is_a_clear_error(tmp_path: Path) -> None:
+    """A plain directory is not mistaken for a bundle."""
+    with pytest.raises(BundleError, match="not a findeep bundle"):
+        findeep.load(tmp_path)

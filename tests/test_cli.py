@@ -1,0 +1,220 @@
+"""The command line as a user meets it: round trips, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from findeep.cli import app
+from findeep.testing import make_credit_frame
+
+runner = CliRunner()
+QUICK = ["--max-epochs", "3", "--quiet"]
+
+
+def run(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    """Exit code 2, exactly one line on stderr, no traceback, naming the problem."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("findeep: ") and "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli")
+
+
+@pytest.fixture(scope="module")
+def unseen_credit(workdir: Path) -> Path:
+    """A credit table findeep has never seen, with an id column."""
+    frame = make_credit_frame(1_200, seed=21).drop(columns=["applied_on"])
+    frame.insert(0, "application_id", [f"A{i:06d}" for i in range(len(frame))])
+    path = workdir / "applications.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bundle(workdir: Path, unseen_credit: Path) -> Path:
+    out = workdir / "bundle"
+    result = run("train", unseen_credit, "--target", "default", "--out", out, *QUICK)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_writes_bundle_and_metrics(bundle: Path) -> None:
+    """train leaves a loadable bundle whose metrics.json holds held-out AUC and friends."""
+    metrics = json.loads((bundle / "metrics.json").read_text())
+    assert metrics["split"] == "stratified random" and metrics["test"]["rows"] == 240
+    for key in ("roc_auc", "pr_auc", "ks", "gini", "log_loss", "brier", "accuracy", "f1"):
+        assert 0 <= metrics["test"][key] <= 1 or key == "log_loss"
+    assert metrics["test"]["roc_auc"] > 0.6
+
+
+def test_predict_then_evaluate_round_trip(bundle: Path, unseen_credit: Path,
+                                          workdir: Path) -> None:
+    """predict writes one scored row per input row with its id; evaluate reproduces metrics."""
+    scores_path = workdir / "scores.parquet"
+    result = run("predict", bundle, unseen_credit, "--out", scores_path,
+                 "--id-column", "application_id")
+    assert result.exit_code == 0, result.output
+    scores = pd.read_parquet(scores_path)
+    source = pd.read_csv(unseen_credit)
+    assert len(scores) == len(source)
+    assert scores["application_id"].tolist() == source["application_id"].tolist()
+    assert scores["probability_1"].between(0, 1).all()
+    result = run("evaluate", bundle, unseen_credit, "--out", workdir / "eval.json")
+    assert result.exit_code == 0, result.output
+    evaluation = json.loads((workdir / "eval.json").read_text())
+    assert evaluation["rows"] == len(source) and evaluation["roc_auc"] > 0.6
+
+
+def test_out_of_time_split_reports_itself(workdir: Path) -> None:
+    """--time-column tests on the latest rows and says so in metrics.json."""
+    path = workdir / "dated.csv"
+    make_credit_frame(800, seed=2).to_csv(path, index=False)
+    out = workdir / "oot"
+    result = run("train", path, "--target", "default", "--time-column", "applied_on",
+                 "--out", out, *QUICK)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["split"] == "out-of-time on applied_on"
+    assert metrics["training"]["validation_split"] == "out-of-time"
+
+
+def test_random_split_of_dated_data_warns(workdir: Path) -> None:
+    """A random split on a table with dates prints a one-line warning and still trains."""
+    path = workdir / "dated2.csv"
+    make_credit_frame(500, seed=4).to_csv(path, index=False)
+    result = run("train", path, "--target", "default", "--out", workdir / "w", *QUICK)
+    assert result.exit_code == 0
+    assert "warning: the data has date column(s) applied_on" in result.stderr
+
+
+def test_unseen_categories_are_scored_and_counted(bundle: Path, unseen_credit: Path,
+                                                  workdir: Path) -> None:
+    """New category values score as 'unknown' with a note, not an error."""
+    frame = pd.read_csv(unseen_credit).head(50)
+    frame.loc[:9, "purpose"] = "crypto"
+    path = workdir / "new_cats.csv"
+    frame.to_csv(path, index=False)
+    result = run("predict", bundle, path, "--out", workdir / "new_scores.csv")
+    assert result.exit_code == 0, result.output
+    assert "'purpose': 10" in result.output
+
+
+def test_datasets_lists_the_samples() -> None:
+    """datasets names every built-in sample with its target."""
+    result = run("datasets")
+    assert result.exit_code == 0
+    for name in ("sample:credit", "sample:loans", "sample:sp500"):
+        assert name in result.output
+
+
+# ---- every bad input: exit 2, one line --------------------------------------------------------
+def _csv(workdir: Path, name: str, frame: pd.DataFrame) -> Path:
+    path = workdir / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_missing_file(workdir: Path) -> None:
+    assert_one_line_error(run("train", workdir / "nope.csv", "--target", "y", "--out",
+                              workdir / "x"), "does not exist")
+
+
+def test_unreadable_file(workdir: Path) -> None:
+    path = workdir / "broken.parquet"
+    path.write_bytes(b"\x00\x01 definitely not parquet")
+    assert_one_line_error(run("train", path, "--target", "y", "--out", workdir / "x"),
+                          "cannot read")
+
+
+def test_empty_file(workdir: Path) -> None:
+    path = workdir / "empty.csv"
+    path.write_text("")
+    assert_one_line_error(run("train", path, "--target", "y", "--out", workdir / "x"), "empty")
+
+
+def test_header_only(workdir: Path) -> None:
+    path = workdir / "header.csv"
+    path.write_text("income,age,default\n")
+    assert_one_line_error(run("train", path, "--target", "default", "--out", workdir / "x"),
+                          "no rows")
+
+
+def test_target_absent_lists_close_matches(unseen_credit: Path, workdir: Path) -> None:
+    assert_one_line_error(run("train", unseen_credit, "--target", "defualt", "--out",
+                              workdir / "x"), "'defualt' is not in the data", "'default'")
+
+
+def test_single_class_target(workdir: Path) -> None:
+    frame = make_credit_frame(100, seed=0).assign(default=1)
+    assert_one_line_error(run("train", _csv(workdir, "one.csv", frame), "--target", "default",
+                              "--out", workdir / "x"), "single class")
+
+
+def test_all_missing_column(workdir: Path) -> None:
+    frame = make_credit_frame(100, seed=0).assign(blank=np.nan)
+    assert_one_line_error(run("train", _csv(workdir, "blank.csv", frame), "--target", "default",
+                              "--out", workdir / "x", *QUICK), "'blank'", "no values")
+
+
+def test_non_numeric_regression_target(workdir: Path) -> None:
+    frame = make_credit_frame(100, seed=0)
+    assert_one_line_error(run("train", _csv(workdir, "reg.csv", frame), "--target", "purpose",
+                              "--task", "regression", "--out", workdir / "x"), "not numeric")
+
+
+def test_infinite_values(workdir: Path) -> None:
+    frame = make_credit_frame(100, seed=0)
+    frame.loc[5, "income"] = np.inf
+    assert_one_line_error(run("train", _csv(workdir, "inf.csv", frame), "--target", "default",
+                              "--out", workdir / "x", *QUICK), "income", "infinite")
+
+
+def test_scoring_data_missing_columns_names_them_all(bundle: Path, unseen_credit: Path,
+                                                     workdir: Path) -> None:
+    frame = pd.read_csv(unseen_credit).drop(columns=["income", "home"])
+    path = _csv(workdir, "short.csv", frame)
+    assert_one_line_error(run("predict", bundle, path, "--out", workdir / "s.csv"),
+                          "income", "home")
+
+
+def test_existing_out_without_force(bundle: Path, unseen_credit: Path) -> None:
+    before = (bundle / "checksums.json").read_text()
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--out", bundle),
+                          "already exists", "--force")
+    assert (bundle / "checksums.json").read_text() == before
+
+
+def test_tampered_bundle(bundle: Path, unseen_credit: Path, workdir: Path) -> None:
+    import shutil
+
+    copy = workdir / "tampered"
+    shutil.copytree(bundle, copy)
+    weights = copy / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-10] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    assert_one_line_error(run("predict", copy, unseen_credit, "--out", workdir / "t.csv"),
+                          "checksum mismatch")
+    assert not (workdir / "t.csv").exists()
+
+
+def test_unknown_model_name(unseen_credit: Path, workdir: Path) -> None:
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--model",
+                              "seed_mlp", "--out", workdir / "x"), "unknown model")
+    assert not (workdir / "x").exists()
