@@ -68,8 +68,13 @@ def train_and_evaluate(
     time_column: str | None = None, test_fraction: float = 0.2, model: str = "default",
     seed: int = 0, device: str = "auto", force: bool = False, verbose: int = 1,
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
+    compared_with: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Split, fit on the training rows, evaluate on the held-out rows, save a bundle."""
+    """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
+
+    ``compared_with`` (model name -> test metrics on the same split) is stored beside the
+    model's own metrics, so a bundle remembers what it was measured against.
+    """
     out = check_writable(out, force=force)
     target = _resolve_target(data, target)
     frame = read_table(data)
@@ -101,6 +106,8 @@ def train_and_evaluate(
         "dropped_missing_target": dropped, "test": test_metrics,
         "training": {k: v for k, v in pipeline.training.items() if k != "history"},
     }
+    if compared_with:
+        report["compared_with"] = compared_with
     if pipeline.task == "binary":
         from findeep.evaluate.metrics import calibration_table
 
@@ -185,5 +192,6 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,
                 warnings.simplefilter("ignore")  # the sample's quirks are known
                 results[model] = train_and_evaluate(
                     "sample:credit", target=None, out=target, model=model, seed=seed,
-                    force=force, verbose=verbose)
+                    force=force, verbose=verbose,
+                    compared_with={name: r["test"] for name, r in results.items()})
     return {"models": results, "bundle": str(out)}
