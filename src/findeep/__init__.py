@@ -15,6 +15,7 @@ from findeep.errors import (
     TargetError,
 )
 from findeep.estimators import TabularClassifier, TabularRegressor
+from findeep.forecast.estimator import SequenceForecaster
 from findeep.loading import load
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ __all__ = [
     "FindeepError",
     "NotFittedError",
     "SchemaError",
+    "SequenceForecaster",
     "TabularClassifier",
     "TabularRegressor",
     "TargetError",

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from findeep.data.io import has_infinite
+from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
@@ -33,7 +34,7 @@ from findeep.train.trainer import (
 )
 
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
-                 "warmup_fraction", "schedule", "grad_clip")
+                 "early_stopping", "warmup_fraction", "schedule", "grad_clip")
 CLASS_WEIGHTS = (None, "balanced")
 
 
@@ -52,6 +53,7 @@ class TabularPipeline:
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     data_fingerprint: str = ""
+    profile: dict[str, Any] = field(default_factory=dict)  # training-data bins, see data/profile
 
     @property
     def task(self) -> str:
@@ -210,8 +212,22 @@ def fit_tabular(
     }
     training.pop("history")
     training["history"] = result.history
-    return TabularPipeline(model, schema, target, preprocessor, network, temperature, y_mean,
-                           y_std, training, {}, data_fingerprint(X, y))
+    pipeline = TabularPipeline(model, schema, target, preprocessor, network, temperature, y_mean,
+                               y_std, training, {}, data_fingerprint(X, y))
+    pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
+    return pipeline
+
+
+def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str, Any]:
+    """Bins of the fit rows and of the model's score on them, for drift and explanations."""
+    if pipeline.task == "multiclass":
+        return build_profile(frame, pipeline.schema, score=None, low_risk=None)
+    prediction, _ = pipeline.predict_raw(frame)
+    if pipeline.task == "regression":
+        return build_profile(frame, pipeline.schema, score=prediction, low_risk=None)
+    score = pipeline.event_probability(prediction)
+    return build_profile(frame, pipeline.schema, score=score,
+                         low_risk=score < DECISION_THRESHOLD)
 
 
 def _class_weights(y_codes: np.ndarray) -> np.ndarray:
@@ -234,6 +250,7 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
         "training": pipeline.training,
         "data_fingerprint": pipeline.data_fingerprint,
         "metrics": pipeline.metrics,
+        "profile": pipeline.profile,
     }
     return meta, dict(pipeline.network.state_dict())
 
@@ -257,4 +274,4 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor])
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
         float(meta["calibration"]["temperature"]), float(meta["target_scaling"]["mean"]),
         float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
-        meta.get("data_fingerprint", ""))
+        meta.get("data_fingerprint", ""), meta.get("profile", {}))

@@ -68,3 +68,16 @@ def test_state_round_trips_through_json_identically(frame: pd.DataFrame) -> None
     again = TabularPreprocessor.from_dict(json.loads(json.dumps(pre.to_dict())))
     for a, b in zip(pre.transform(frame)[:2], again.transform(frame)[:2], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series([1.0, 2.0, np.nan, 3.5]), pd.Series([1, 2, 3]), pd.Series(["a", None, "b"]),
+    pd.Series([True, False, None]), pd.Series(["x", 1, 2.0, None], dtype=object),
+    pd.Series(pd.array([1, None, 3], dtype="Int64")), pd.Series(["a", "b"], dtype="category"),
+])
+def test_category_text_is_the_same_whatever_the_dtype(values: pd.Series) -> None:
+    """Vectorised category text equals the per-value rule (1.0 -> '1', None -> missing)."""
+    from findeep.features.tabular import MISSING_LEVEL, _as_text, _level_text
+
+    expected = values.astype("object").where(values.notna(), MISSING_LEVEL).map(_level_text)
+    assert _as_text(values).tolist() == expected.tolist()

@@ -142,14 +142,15 @@ class TabularPreprocessor:
         x_num = np.column_stack([scaled, *indicators]) if indicators else scaled
         x_cat = np.zeros((n, len(self.categorical)), dtype=np.int64)
         for j, state in enumerate(self.categorical):
-            lookup = {level: i + 1 for i, level in enumerate(state.levels)}
             text = _as_text(frame[state.name])
-            codes = text.map(lookup)
-            # rare training values also map to 0, but only never-seen ones are reported
-            new_values = codes.isna() & ~text.isin(state.rare)
-            if new_values.any():
-                report.unseen_categories[state.name] = int(new_values.sum())
-            x_cat[:, j] = codes.fillna(0).to_numpy(dtype=np.int64)
+            codes = pd.Index(state.levels, dtype=object).get_indexer(text) + 1  # -1 -> 0
+            unknown = codes == 0
+            if unknown.any():
+                # rare training values also map to 0, but only never-seen ones are reported
+                new_values = unknown & ~text.isin(state.rare).to_numpy()
+                if new_values.any():
+                    report.unseen_categories[state.name] = int(new_values.sum())
+            x_cat[:, j] = codes
         return np.ascontiguousarray(x_num, dtype=np.float32), x_cat, report
 
     def _scale(self, state: NumericState, values: np.ndarray) -> np.ndarray:
@@ -177,7 +178,7 @@ class TabularPreprocessor:
             parts[f"{name}__days"] = days
             parts[f"{name}__year"] = stamps.dt.year.astype(float)
             parts[f"{name}__month"] = stamps.dt.month.astype(float)
-            parts[f"{name}__dayofweek"] = stamps.dt.dayofweek.astype(float)
+            parts[f"{name}__dayofweek"] = stamps.dt.day_of_week.astype(float)
         return pd.DataFrame(parts, index=frame.index)
 
     # ---- persistence -------------------------------------------------------------------------
@@ -204,9 +205,22 @@ class TabularPreprocessor:
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Category values as strings, with missing values as their own level."""
-    text = values.astype("object").where(values.notna(), MISSING_LEVEL)
-    return text.map(_level_text)
+    """Category values as strings (as ``_level_text`` writes them), missing as their own level.
+
+    Vectorised per dtype: a million-row scoring call must not run Python per value.
+    """
+    missing = values.isna().to_numpy()
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(numbers) & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**53)
+        text = np.where(whole, np.where(whole, numbers, 0).astype(np.int64).astype(str),
+                        numbers.astype(str)).astype(object)
+    elif pd.api.types.is_string_dtype(values) or pd.api.types.is_bool_dtype(values):
+        text = values.astype(str).to_numpy(dtype=object)
+    else:  # mixed objects: the exact per-value rule
+        return values.astype("object").where(~missing, MISSING_LEVEL).map(_level_text)
+    text[missing] = MISSING_LEVEL
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _level_text(value: object) -> str:

@@ -79,8 +79,8 @@ class TabMPLE(nn.Module):
 
     def __init__(
         self, *, n_num: int, cardinalities: list[int], n_out: int,
-        x_num_train: np.ndarray | None = None, k: int = 8, n_bins: int = 24,
-        d_embedding: int = 8, d_block: int = 256, n_blocks: int = 2, dropout: float = 0.1,
+        x_num_train: np.ndarray | None = None, k: int = 8, n_bins: int = 16,
+        d_embedding: int = 8, d_block: int = 128, n_blocks: int = 2, dropout: float = 0.0,
         **_: Any,
     ) -> None:
         super().__init__()
@@ -114,7 +114,9 @@ class TabMPLE(nn.Module):
         blocks: list[nn.Module] = []
         d = d_in
         for _ in range(n_blocks):
-            blocks += [nn.Linear(d, d_block), nn.ReLU(), nn.Dropout(dropout)]
+            blocks += [nn.Linear(d, d_block), nn.ReLU()]
+            if dropout > 0:  # CPU dropout masks cost a quarter of an epoch; off by default
+                blocks.append(nn.Dropout(dropout))
             d = d_block
         self.backbone = nn.Sequential(*blocks)
         self.head_weight = nn.Parameter(torch.empty(k, d, n_out))

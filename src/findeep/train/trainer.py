@@ -33,6 +33,7 @@ class TrainConfig:
     learning_rate: float = 2e-3
     weight_decay: float = 3e-4
     patience: int = 12
+    early_stopping: bool = True  # False: train max_epochs and keep the last weights
     warmup_fraction: float = 0.05
     schedule: Schedule = "cosine"
     grad_clip: float = 1.0
@@ -205,12 +206,15 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
         history.append(record)
         if on_epoch_end is not None:
             on_epoch_end(epoch, record)
-        if score > best_score + 1e-6:
+        if not config.early_stopping:
+            best_score, best_epoch = score, epoch
+        elif score > best_score + 1e-6:
             best_score, best_epoch = score, epoch
             best_state = copy.deepcopy(model.state_dict())
         elif epoch - best_epoch >= config.patience:
             break
-    model.load_state_dict(best_state)
+    if config.early_stopping:
+        model.load_state_dict(best_state)
     model.eval()
     seconds = time.perf_counter() - started
     return FitResult(best_epoch, epoch, best_score, seconds,

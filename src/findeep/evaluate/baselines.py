@@ -1,0 +1,113 @@
+"""The models a practitioner runs first, behind one small interface.
+
+Logistic / ridge regression (scikit-learn), LightGBM, XGBoost and CatBoost with their
+default settings, each fed the same columns findeep uses. Tree libraries come from the
+optional ``findeep[baselines]`` extra; a missing one is reported, never a crash.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from findeep.data.schema import Schema
+from findeep.features.tabular import MISSING_LEVEL
+
+BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xgboost",
+                     "catboost": "catboost"}
+
+
+class Predictor(Protocol):
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> Any: ...
+
+
+@dataclass
+class BaselineInputs:
+    """Columns prepared once per table: categoricals as pandas categories, dates as days."""
+
+    frame: pd.DataFrame
+    categorical: list[str]
+    numeric: list[str]
+
+
+def prepare_baseline_inputs(frame: pd.DataFrame, schema: Schema) -> BaselineInputs:
+    parts: dict[str, pd.Series] = {}
+    for name in schema.names_of("numeric"):
+        parts[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    for name in schema.names_of("datetime"):
+        stamps = pd.to_datetime(frame[name], errors="coerce", format="mixed")
+        parts[name] = (stamps - pd.Timestamp("1970-01-01")).dt.days.astype(float)
+    categorical = schema.names_of("categorical")
+    for name in categorical:
+        text = frame[name].astype("object").where(frame[name].notna(), MISSING_LEVEL).astype(str)
+        parts[name] = text.astype("category")
+    numeric = [n for n in parts if n not in categorical]
+    return BaselineInputs(pd.DataFrame(parts, index=frame.index), categorical, numeric)
+
+
+def available(name: str) -> bool:
+    return importlib.util.find_spec(BASELINE_PACKAGES[name]) is not None
+
+
+def make_baseline(name: str, task: str, inputs: BaselineInputs, seed: int) -> Any:
+    """An unfitted model with ``fit(X, y)`` and ``predict_proba``/``predict``."""
+    classification = task != "regression"
+    if name == "logreg":
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression, RidgeCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+        columns = ColumnTransformer([
+            ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
+                                  StandardScaler()), inputs.numeric),
+            ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), inputs.categorical),
+        ])
+        head = LogisticRegression(max_iter=2000) if classification else RidgeCV()
+        return make_pipeline(columns, head)
+    if name == "lightgbm":
+        import lightgbm
+
+        cls = lightgbm.LGBMClassifier if classification else lightgbm.LGBMRegressor
+        return cls(random_state=seed, verbose=-1)
+    if name == "xgboost":
+        import xgboost
+
+        cls = xgboost.XGBClassifier if classification else xgboost.XGBRegressor
+        return cls(random_state=seed, enable_categorical=True, tree_method="hist")
+    if name == "catboost":
+        import catboost
+
+        cls = catboost.CatBoostClassifier if classification else catboost.CatBoostRegressor
+        return _CatBoostAdapter(cls(random_seed=seed, verbose=False, allow_writing_files=False),
+                               inputs.categorical)
+    raise ValueError(f"unknown baseline {name!r}")
+
+
+class _CatBoostAdapter:
+    """CatBoost wants category columns as strings and named up front."""
+
+    def __init__(self, model: Any, categorical: list[str]) -> None:
+        self.model = model
+        self.categorical = categorical
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = X.copy()
+        for name in self.categorical:
+            X[name] = X[name].astype(str)
+        return X
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> _CatBoostAdapter:
+        self.model.fit(self._frame(X), y, cat_features=self.categorical)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(self._frame(X))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(self._frame(X))

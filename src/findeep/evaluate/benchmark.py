@@ -1,0 +1,175 @@
+"""Side-by-side comparison on the user's own data: every model sees the same folds.
+
+Answers "is deep learning better than my LightGBM here?" with mean ± std over folds,
+paired differences against a reference model, fit time and scoring speed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from findeep.data.schema import infer_schema
+from findeep.data.splits import split_out_of_time, time_values
+from findeep.data.target import infer_target
+from findeep.errors import ConfigError
+from findeep.evaluate.baselines import (
+    BASELINE_PACKAGES, available, make_baseline, prepare_baseline_inputs,
+)
+from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
+from findeep.models.registry import MODELS
+
+DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost")
+FOLD_METRICS = {"binary": ("roc_auc", "pr_auc", "log_loss", "brier", "ks"),
+                "multiclass": ("accuracy", "log_loss", "roc_auc"),
+                "regression": ("r2", "rmse", "mae")}
+HIGHER_IS_BETTER = {"roc_auc", "pr_auc", "ks", "accuracy", "r2"}
+
+
+@dataclass
+class BenchmarkResult:
+    """Per-fold records and their summary, JSON-ready via ``to_dict``."""
+
+    task: str
+    split: str
+    n_rows: int
+    models: list[str]
+    skipped: dict[str, str] = field(default_factory=dict)
+    folds: list[dict[str, Any]] = field(default_factory=list)
+    reference: str | None = None
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Mean and std per model and metric, plus paired difference to the reference."""
+        table = pd.DataFrame(self.folds)
+        out: dict[str, dict[str, float]] = {}
+        primary = FOLD_METRICS[self.task][0]
+        for model in self.models:
+            rows = table[table["model"] == model]
+            if rows.empty:
+                continue
+            stats: dict[str, float] = {}
+            for column in (*FOLD_METRICS[self.task], "fit_seconds", "score_rows_per_second"):
+                values = rows[column].to_numpy(dtype=float)
+                stats[f"{column}_mean"] = float(np.mean(values))
+                stats[f"{column}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+            stats["fit_seconds_total"] = float(rows["fit_seconds"].sum())
+            if self.reference and model != self.reference:
+                ref = table[table["model"] == self.reference].set_index("fold")[primary]
+                mine = rows.set_index("fold")[primary]
+                diff = (mine - ref.reindex(mine.index)).to_numpy(dtype=float)
+                stats[f"{primary}_diff_vs_reference_mean"] = float(np.mean(diff))
+                stats[f"{primary}_diff_vs_reference_std"] = (
+                    float(np.std(diff, ddof=1)) if len(diff) > 1 else float("nan"))
+            out[model] = stats
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "split": self.split, "rows": self.n_rows,
+                "models": self.models, "skipped": self.skipped, "reference": self.reference,
+                "summary": self.summary(), "folds": self.folds}
+
+
+def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int,
+           times: pd.Series | None) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    if times is not None:
+        return [split_out_of_time(times, test_fraction=0.2)], "out-of-time (latest 20%)"
+    if task == "regression":
+        splitter = KFold(n_folds, shuffle=True, random_state=seed)
+        return list(splitter.split(y_codes)), f"{n_folds}-fold random"
+    splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    return list(splitter.split(y_codes, y_codes)), f"{n_folds}-fold stratified"
+
+
+def run_benchmark(
+    frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
+    n_folds: int = 5, seed: int = 0, task: str = "auto", time_column: str | None = None,
+    reference: str | None = None, verbose: int = 1,
+) -> BenchmarkResult:
+    """Fit every model on the same folds of ``frame`` and score the held-out rows."""
+    from findeep.data.target import locate_target
+    from findeep.pipeline import fit_tabular
+
+    if n_folds < 2:
+        raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
+    unknown = [m for m in models if m not in MODELS and m not in BASELINE_PACKAGES]
+    if unknown:
+        raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
+                          f"{', '.join([*MODELS, *BASELINE_PACKAGES])}.")
+    y_all = locate_target(frame, target)
+    keep = y_all.notna().to_numpy()
+    frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
+    times = time_values(frame, time_column) if time_column else None
+    X = frame.drop(columns=[c for c in (target, time_column) if c])
+    spec = infer_target(y_all, target, task)
+    y_codes = spec.encode(y_all)
+    folds, split_name = _folds(y_codes, spec.task, n_folds, seed, times)
+
+    skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
+               for m in models if m in BASELINE_PACKAGES and not available(m)}
+    runnable = [m for m in models if m not in skipped]
+    if reference is None:
+        reference = next((m for m in ("lightgbm", "catboost", "xgboost", "logreg")
+                          if m in runnable), None)
+    result = BenchmarkResult(spec.task, split_name, len(frame), runnable, skipped,
+                             reference=reference)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = infer_schema(X, warn=False)
+    baseline_inputs = prepare_baseline_inputs(X, schema)
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(file=sys.stderr), transient=True,
+                  disable=not verbose) as progress:
+        bar = progress.add_task("benchmark", total=len(folds) * len(runnable))
+        for fold, (train, test) in enumerate(folds):
+            for model in runnable:
+                progress.update(bar, description=f"fold {fold + 1}/{len(folds)}: {model}")
+                started = time.perf_counter()
+                if model in MODELS:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        pipeline = fit_tabular(
+                            X.iloc[train], y_all.iloc[train], task=spec.task, model=model,
+                            seed=seed, verbose=0,
+                            times=None if times is None else times.iloc[train])
+                    fit_seconds = time.perf_counter() - started
+                    started = time.perf_counter()
+                    prediction, _ = pipeline.predict_raw(X.iloc[test])
+                else:
+                    estimator = make_baseline(model, spec.task, baseline_inputs, seed)
+                    estimator.fit(baseline_inputs.frame.iloc[train], y_codes[train])
+                    fit_seconds = time.perf_counter() - started
+                    started = time.perf_counter()
+                    test_inputs = baseline_inputs.frame.iloc[test]
+                    if spec.task == "regression":
+                        prediction = estimator.predict(test_inputs)
+                    else:
+                        proba = estimator.predict_proba(test_inputs)
+                        prediction = proba[:, 1] if spec.task == "binary" else proba
+                score_seconds = time.perf_counter() - started
+                metrics = _score(spec, y_codes[test], np.asarray(prediction))
+                result.folds.append({
+                    "fold": fold, "model": model, **metrics, "fit_seconds": fit_seconds,
+                    "score_rows_per_second": len(test) / max(score_seconds, 1e-9)})
+                progress.advance(bar)
+    return result
+
+
+def _score(spec: Any, y_codes: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+    if spec.task == "binary":
+        p_event = prediction if spec.event_index == 1 else 1.0 - prediction
+        m = binary_metrics(y_codes == spec.event_index, p_event)
+    elif spec.task == "multiclass":
+        m = multiclass_metrics(y_codes, prediction)
+    else:
+        m = regression_metrics(y_codes, prediction)
+    return {k: m[k] for k in FOLD_METRICS[spec.task] if k in m}

@@ -1,0 +1,27 @@
+"""Market prediction on price series: windows, sequence networks, honest evaluation.
+
+The path a user follows::
+
+    series.py      read a long table (date, optional asset, values) and check it
+    features.py    causal features, targets at t+h, windows, a scaler fitted on training rows
+    models/        LSTM/GRU, temporal CNN, Transformer: plain nn.Modules behind a registry
+    baselines.py   naive, linear autoregression, LightGBM on flattened lags
+    estimator.py   ``SequenceForecaster``: fit on a table, predict per (asset, date)
+    walkforward.py fixed-date and walk-forward evaluation (the future is never in a fit)
+    metrics.py     RMSE/MAE/R², directional accuracy, IC and Rank IC per date
+    backtest.py    long/flat and long/short rules with costs, next to buy-and-hold
+    bundle.py      save/load through findeep's bundle format
+    commands.py    ``findeep forecast train|backtest|predict``
+"""
+
+from findeep.forecast.backtest import backtest
+from findeep.forecast.estimator import SequenceForecaster
+from findeep.forecast.walkforward import ForecastEvaluation, evaluate_fixed, evaluate_walk_forward
+
+__all__ = [
+    "ForecastEvaluation",
+    "SequenceForecaster",
+    "backtest",
+    "evaluate_fixed",
+    "evaluate_walk_forward",
+]

@@ -1,0 +1,114 @@
+"""``findeep forecast train|backtest|predict``: parse, one library call, one summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from findeep.cli import friendly, metrics_table, out
+
+forecast_app = typer.Typer(
+    name="forecast", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Forecast returns, direction, volatility or a column from price series; "
+         "evaluate out of sample and backtest with costs.")
+
+DataArg = Annotated[str, typer.Argument(
+    help="CSV or Parquet path, or sample:NAME (sp500, eustocks).")]
+BundleArg = Annotated[Path, typer.Argument(help="A bundle written by 'findeep forecast train'.")]
+
+
+@forecast_app.command()
+@friendly
+def train(
+    data: DataArg,
+    date_column: Annotated[str | None, typer.Option(help="Column holding each row's date.")] = None,
+    asset_column: Annotated[str | None, typer.Option(
+        help="Column naming the asset, for tables of many series.")] = None,
+    target: Annotated[str, typer.Option(
+        help="return, direction, volatility, or a column name (its value at t+h).")] = "return",
+    features: Annotated[str | None, typer.Option(
+        help="Comma-separated: return, volatility, volume, range, calendar, or columns.")] = None,
+    price_column: Annotated[str | None, typer.Option(
+        help="Price column for returns (default: Adj.Close/Close/price found by name).")] = None,
+    horizon: Annotated[int, typer.Option(help="Steps ahead to forecast.")] = 1,
+    window: Annotated[int, typer.Option(help="Steps of history per sample.")] = 20,
+    model: Annotated[str, typer.Option(
+        help="lstm, gru, tcn, transformer, linear, naive or lightgbm.")] = "lstm",
+    test_start: Annotated[str | None, typer.Option(
+        help="First test date (default: the last 20% of dates; 50% with --walk-forward).")] = None,
+    walk_forward: Annotated[bool, typer.Option(
+        "--walk-forward", help="Refit every --refit-every dates through the test period.")] = False,
+    refit_every: Annotated[int, typer.Option(help="Dates between walk-forward refits.")] = 252,
+    train_window: Annotated[int | None, typer.Option(
+        help="Walk-forward: train on the latest N dates only (rolling); default expanding.")
+    ] = None,
+    max_epochs: Annotated[int | None, typer.Option(help="Epoch limit for networks.")] = None,
+    batch_size: Annotated[int | None, typer.Option()] = None,
+    learning_rate: Annotated[float | None, typer.Option()] = None,
+    seed: Annotated[int, typer.Option(help="Seed for initialisation and batches.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
+        "findeep-forecast"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Evaluate out of sample beside naive and linear, then save the model fitted on all of DATA."""
+    from findeep.forecast.jobs import resolve_columns, train_forecast
+    from findeep.forecast.metrics import HEADLINE
+
+    date_column, asset_column = resolve_columns(data, date_column, asset_column)
+    report = train_forecast(
+        data, out=out_dir, force=force, test_start=test_start, walk_forward=walk_forward,
+        refit_every=refit_every, train_window=train_window, date_column=date_column,
+        asset_column=asset_column, target=target, features=features, price_column=price_column,
+        horizon=horizon, window=window, model=model, max_epochs=max_epochs,
+        batch_size=batch_size, learning_rate=learning_rate, random_state=seed, device=device,
+        verbose=0 if quiet else 1)
+    scheme = report["scheme"]
+    how = f"fixed split, test from {scheme['test_start'][:10]}"
+    if scheme["kind"] == "walk-forward":
+        how = (f"walk-forward from {scheme['test_start'][:10]}, refit every "
+               f"{scheme['refit_every']} dates ({scheme['window']}, {scheme['folds']} folds)")
+    out.print(metrics_table(
+        f"{report['model']} on {data}: target {report['target']} {report['horizon']} step(s) "
+        f"ahead, window {report['window']}; {how}", report["compared"], [*HEADLINE, "rows"]))
+    seconds = ", ".join(f"{name} {s:.1f}s" for name, s in report["fit_seconds"].items())
+    out.print(f"fit time (all folds): {seconds}", highlight=False)
+    out.print(f"saved {report['model']} refitted on all rows through "
+              f"{report['training']['last_date'][:10]} to {report['bundle']}", highlight=False)
+
+
+@forecast_app.command()
+@friendly
+def backtest(
+    bundle: BundleArg, data: DataArg,
+    cost_bps: Annotated[float, typer.Option(help="Cost per unit of turnover, basis points.")] = 5.0,
+) -> None:
+    """Trade the bundle's out-of-sample forecasts (long/flat, long/short) next to buy-and-hold."""
+    from findeep.forecast.backtest import HEADLINE
+    from findeep.forecast.jobs import backtest_bundle
+
+    report = backtest_bundle(bundle, data, cost_bps=cost_bps)
+    first = next(iter(report["results"].values()))
+    out.print(metrics_table(
+        f"{report['model']} backtest {first['start']} to {first['end']}, "
+        f"{report['cost_bps']:g} bps per unit turnover", report["results"], list(HEADLINE)))
+    out.print(f"forecasts traded: {report['from_evaluation']} from the out-of-sample evaluation, "
+              f"{report['after_training']} made after the training data ended", highlight=False)
+
+
+@forecast_app.command()
+@friendly
+def predict(
+    bundle: BundleArg, data: DataArg,
+    out_file: Annotated[Path, typer.Option("--out", help="Forecasts file, .csv or .parquet.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Forecast every (asset, date) of DATA that has a full window of history."""
+    from findeep.forecast.jobs import predict_forecast
+
+    summary: dict[str, Any] = predict_forecast(bundle, data, out_file, force=force)
+    out.print(f"wrote {summary['rows']} forecasts ({summary['out_of_sample_rows']} dated after "
+              f"the training data) -> {out_file}", highlight=False)

@@ -1,0 +1,163 @@
+"""The ``findeep forecast`` commands as library calls: train, backtest, predict.
+
+Each checks that its output can be written before any work, and writes atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from findeep.bundle import check_writable
+from findeep.data.io import TableLike, write_table
+from findeep.errors import BundleError, ConfigError, DataError
+from findeep.forecast.estimator import SequenceForecaster
+from findeep.forecast.walkforward import (
+    ForecastEvaluation,
+    evaluate_fixed,
+    evaluate_walk_forward,
+)
+
+ALWAYS_REPORTED = ("naive", "linear")
+# Long-format samples name their asset column; the tables themselves cannot say which it is.
+_SAMPLE_ASSET_COLUMNS = {"eustocks": "index"}
+
+
+def resolve_columns(data: TableLike, date_column: str | None,
+                    asset_column: str | None) -> tuple[str, str | None]:
+    """The date and asset columns, taken from a built-in sample when not given."""
+    if isinstance(data, str) and data.startswith("sample:"):
+        from findeep.data.samples import load_sample
+
+        name = data.removeprefix("sample:")
+        sample = load_sample(name)
+        return (date_column or sample.time_column or "date",
+                asset_column or _SAMPLE_ASSET_COLUMNS.get(name))
+    if date_column is None:
+        raise ConfigError("--date-column is required: name the column holding each row's date.")
+    return date_column, asset_column
+
+
+def evaluate(forecaster: SequenceForecaster, data: TableLike, *, test_start: Any = None,
+             walk_forward: bool = False, refit_every: int = 252,
+             train_window: int | None = None) -> ForecastEvaluation:
+    """Fixed-date split, or walk-forward when asked."""
+    if walk_forward:
+        return evaluate_walk_forward(forecaster, data, test_start=test_start,
+                                     refit_every=refit_every, train_window=train_window)
+    if train_window is not None:
+        raise ConfigError("--train-window applies to --walk-forward only.")
+    return evaluate_fixed(forecaster, data, test_start=test_start)
+
+
+def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool = False,
+                   test_start: Any = None, walk_forward: bool = False, refit_every: int = 252,
+                   train_window: int | None = None, baselines: bool = True,
+                   **params: Any) -> dict[str, Any]:
+    """Evaluate out of sample (with naive and linear beside it), refit on all rows, save.
+
+    The saved model is fitted on every row of ``data``; the metrics and the stored
+    forecasts come from the out-of-sample evaluation only.
+    """
+    out = check_writable(out, force=force)
+    forecaster = SequenceForecaster(**params)
+    evaluation = evaluate(forecaster, data, test_start=test_start, walk_forward=walk_forward,
+                          refit_every=refit_every, train_window=train_window)
+    compared = {forecaster.model: evaluation.metrics}
+    fit_seconds = {forecaster.model: evaluation.fit_seconds}
+    if baselines:
+        for name in ALWAYS_REPORTED:
+            if name == forecaster.model:
+                continue
+            baseline = evaluate(SequenceForecaster(**{**params, "model": name}), data,
+                                test_start=test_start, walk_forward=walk_forward,
+                                refit_every=refit_every, train_window=train_window)
+            compared[name] = baseline.metrics
+            fit_seconds[name] = baseline.fit_seconds
+    final = SequenceForecaster(**params).fit(data)
+    metrics = {**evaluation.metrics, "scheme": evaluation.scheme, "compared": compared,
+               "fit_seconds": fit_seconds}
+    path = final.save(out, force=force, evaluation=evaluation, metrics=metrics)
+    return {"data": str(data), "model": final.model, "target": final.target,
+            "horizon": final.horizon, "window": final.window, "scheme": evaluation.scheme,
+            "compared": compared, "fit_seconds": fit_seconds, "training": final.training_,
+            "bundle": str(path)}
+
+
+def _load_forecaster(bundle: str | os.PathLike[str]) -> SequenceForecaster:
+    from findeep.loading import load
+
+    model = load(bundle)
+    if not isinstance(model, SequenceForecaster):
+        raise BundleError(f"'{bundle}' holds a {type(model).__name__}, not a forecaster; "
+                          "train one with 'findeep forecast train'.")
+    return model
+
+
+def backtest_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
+                    cost_bps: float = 5.0) -> dict[str, Any]:
+    """Backtest only forecasts made without sight of their period.
+
+    Those are the bundle's stored out-of-sample forecasts, plus the saved model's
+    forecasts for dates of ``data`` after the last date it was trained on. ``data``
+    supplies the realised returns.
+    """
+    from findeep.forecast.backtest import backtest_report
+
+    forecaster = _load_forecaster(bundle)
+    if forecaster.target not in ("return", "direction"):
+        raise ConfigError(f"a backtest trades on a return or direction forecast; this model "
+                          f"forecasts {forecaster.target!r}.")
+    current = forecaster.predict_frame(data)
+    realised = current[["date", "asset", "next_return"]]
+    parts = []
+    stored = getattr(forecaster, "evaluation_", None)
+    last_stored = None
+    if stored is not None:
+        parts.append(stored.predictions.merge(realised, on=["date", "asset"], how="inner"))
+        last_stored = stored.predictions["date"].max()
+    trained_through = np.datetime64(pd.Timestamp(forecaster.training_["last_date"]), "ns")
+    fresh = current["date"].to_numpy() >= trained_through
+    if last_stored is not None:
+        fresh &= current["date"].to_numpy() > np.datetime64(last_stored, "ns")
+    parts.append(current.loc[fresh, ["date", "asset", "prediction", "next_return"]])
+    honest = pd.concat(parts, ignore_index=True).dropna(subset=["next_return"])
+    if honest["date"].nunique() < 2:
+        raise DataError(
+            "nothing here can be backtested honestly: the bundle's out-of-sample forecasts do "
+            "not meet the dates of DATA, and DATA has no dates after the model's training data "
+            f"(which ends {pd.Timestamp(trained_through).date()}).")
+    threshold = 0.5 if forecaster.task_ == "binary" else 0.0
+    report = backtest_report(honest, cost_bps=cost_bps, threshold=threshold)
+    return {"bundle": str(bundle), "model": forecaster.model, "cost_bps": cost_bps,
+            "from_evaluation": len(parts[0]) if stored is not None else 0,
+            "after_training": int(fresh.sum()), "assets": int(honest["asset"].nunique()),
+            "results": report}
+
+
+def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
+                     out: str | os.PathLike[str], *, force: bool = False) -> dict[str, Any]:
+    """Write one forecast per (asset, date) with a full window.
+
+    ``in_sample`` marks dates before the model's last training date: their targets may
+    have been part of its fit, so they are no evidence of skill.
+    """
+    out = Path(out)
+    if out.exists() and not force:
+        raise BundleError(f"'{out}' already exists; pass --force to overwrite it.")
+    forecaster = _load_forecaster(bundle)
+    frame = forecaster.predict_frame(data)
+    trained_through = pd.Timestamp(forecaster.training_["last_date"])
+    result = pd.DataFrame({forecaster.date_column: frame["date"]})
+    if forecaster.asset_column is not None:
+        result[forecaster.asset_column] = frame["asset"].to_numpy()
+    name = "probability_up" if forecaster.task_ == "binary" else "prediction"
+    result[name] = frame["prediction"].to_numpy()
+    result["in_sample"] = (frame["date"] < trained_through).to_numpy()
+    write_table(result, out, force=force)
+    return {"rows": len(result), "out_of_sample_rows": int((~result["in_sample"]).sum()),
+            "last_date": None if result.empty else pd.Timestamp(frame["date"].max()).isoformat()}

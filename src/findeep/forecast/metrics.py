@@ -1,0 +1,94 @@
+"""Forecast metrics: errors, direction, and the information coefficient a quant reads.
+
+IC is the correlation between forecasts and outcomes. With many assets it is computed
+across assets on each date (Pearson: IC; Spearman: Rank IC), and summarised by its mean,
+its spread, ICIR = mean / spread, and a t-test of mean = 0 over dates. With one asset
+there is no cross-section: IC is then the correlation over time, and says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn import metrics as skm
+
+from findeep.evaluate.metrics import regression_metrics
+
+MIN_ASSETS_PER_DATE = 3
+
+
+def _correlations(prediction: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
+    if len(prediction) < 3 or np.ptp(prediction) == 0 or np.ptp(actual) == 0:
+        return float("nan"), float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (float(stats.pearsonr(prediction, actual).statistic),
+                float(stats.spearmanr(prediction, actual).statistic))
+
+
+def information_coefficients(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per-date IC and Rank IC from columns date, prediction, actual (dates with at least
+    three assets and non-constant forecasts)."""
+    rows = []
+    for date, group in frame.groupby("date", sort=True):
+        if len(group) < MIN_ASSETS_PER_DATE:
+            continue
+        ic, rank_ic = _correlations(group["prediction"].to_numpy(float),
+                                    group["actual"].to_numpy(float))
+        if np.isfinite(ic):
+            rows.append((date, ic, rank_ic))
+    return pd.DataFrame(rows, columns=["date", "ic", "rank_ic"])
+
+
+def ic_summary(frame: pd.DataFrame) -> dict[str, Any]:
+    """Mean, spread, ICIR and t-test p-value of the per-date IC and Rank IC."""
+    n_assets = frame["asset"].nunique() if "asset" in frame else 1
+    if n_assets < MIN_ASSETS_PER_DATE:
+        ic, rank_ic = _correlations(frame["prediction"].to_numpy(float),
+                                    frame["actual"].to_numpy(float))
+        return {"ic_kind": "time-series", "ic": ic, "rank_ic": rank_ic}
+    daily = information_coefficients(frame)
+    out: dict[str, Any] = {"ic_kind": "cross-sectional", "ic_dates": len(daily)}
+    for name in ("ic", "rank_ic"):
+        values = daily[name].to_numpy(float) if len(daily) else np.zeros(0)
+        if len(values) < 2:
+            out |= {name: float("nan"), f"{name}_std": float("nan"), f"{name}ir": float("nan"),
+                    f"{name}_pvalue": float("nan")}
+            continue
+        spread = float(values.std(ddof=1))
+        out |= {name: float(values.mean()), f"{name}_std": spread,
+                f"{name}ir": float(values.mean() / spread) if spread > 0 else float("nan"),
+                f"{name}_pvalue": float(stats.ttest_1samp(values, 0.0).pvalue)}
+    return out
+
+
+def forecast_metrics(frame: pd.DataFrame, *, task: str, target: str) -> dict[str, Any]:
+    """Metrics of out-of-sample forecasts (columns date, asset, prediction, actual)."""
+    frame = frame[np.isfinite(frame["actual"].to_numpy(float))]
+    prediction = frame["prediction"].to_numpy(float)
+    actual = frame["actual"].to_numpy(float)
+    out: dict[str, Any] = {"rows": len(frame), "dates": int(frame["date"].nunique())}
+    if len(frame) == 0:
+        return out
+    if task == "binary":
+        out["accuracy"] = float(skm.accuracy_score(actual.astype(int), prediction >= 0.5))
+        out["directional_accuracy"] = out["accuracy"]
+        out["brier"] = float(skm.brier_score_loss(actual.astype(int), np.clip(prediction, 0, 1)))
+        if len(np.unique(actual)) == 2:
+            out["roc_auc"] = float(skm.roc_auc_score(actual.astype(int), prediction))
+    else:
+        out |= {k: v for k, v in regression_metrics(actual, prediction).items() if k != "rows"}
+        if target == "return":
+            # a zero forecast (the random walk) takes no side: it is left out, not counted wrong
+            moved = (actual != 0) & (prediction != 0)
+            out["directional_accuracy"] = float(np.mean(
+                np.sign(prediction[moved]) == np.sign(actual[moved]))) if moved.any() else None
+    return out | ic_summary(frame)
+
+
+HEADLINE = ("rmse", "mae", "r2", "accuracy", "roc_auc", "directional_accuracy", "ic", "rank_ic",
+            "icir", "rank_icir", "ic_pvalue")

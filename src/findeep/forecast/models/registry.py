@@ -1,0 +1,74 @@
+"""Find a sequence network by name. Adding one is one new file plus one entry here.
+
+Every network takes ``x_num`` of shape ``(B, W, F)`` (a window, oldest step first) and an
+empty ``x_cat`` of shape ``(B, 0)``, and returns ``(B, 1, n_out)`` — the contract of
+``findeep.train.trainer.fit_network``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """An architecture and the training recipe it is meant to be used with."""
+
+    name: str
+    description: str
+    build: Callable[..., nn.Module]
+    training: dict[str, Any] = field(default_factory=dict)
+
+
+def _recurrent(cell: str) -> Callable[..., nn.Module]:
+    def build(**kwargs: Any) -> nn.Module:
+        from findeep.forecast.models.recurrent import RecurrentForecaster
+
+        return RecurrentForecaster(cell=cell, **kwargs)
+
+    return build
+
+
+def _tcn(**kwargs: Any) -> nn.Module:
+    from findeep.forecast.models.tcn import TemporalConvForecaster
+
+    return TemporalConvForecaster(**kwargs)
+
+
+def _transformer(**kwargs: Any) -> nn.Module:
+    from findeep.forecast.models.transformer import TransformerForecaster
+
+    return TransformerForecaster(**kwargs)
+
+
+# Small networks and a modest step size: daily returns are mostly noise, and a larger
+# network only memorises it faster. Early stopping on the latest training dates decides.
+_RECIPE = {"max_epochs": 30, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4,
+           "patience": 6}
+
+NETWORKS: dict[str, NetworkSpec] = {
+    "lstm": NetworkSpec("lstm", "one-layer LSTM (32 units) over the window, head on the last step",
+                        _recurrent("lstm"), _RECIPE),
+    "gru": NetworkSpec("gru", "one-layer GRU (32 units) over the window, head on the last step",
+                       _recurrent("gru"), _RECIPE),
+    "tcn": NetworkSpec("tcn", "temporal CNN: dilated causal 1-D convolutions (32 channels, "
+                              "dilations 1-2-4-8) with residual blocks", _tcn, _RECIPE),
+    "transformer": NetworkSpec("transformer", "Transformer encoder (2 layers, d=32, 4 heads, "
+                                              "learned positions), head on the last step",
+                               _transformer, _RECIPE),
+}
+
+
+def network_names() -> list[str]:
+    return list(NETWORKS)
+
+
+def build_network(name: str, *, n_features: int, window: int, n_out: int = 1,
+                  options: dict[str, Any] | None = None) -> nn.Module:
+    """Build network ``name``; the caller checks ``name`` against ``NETWORKS`` first."""
+    return NETWORKS[name].build(n_features=n_features, window=window, n_out=n_out,
+                                **(options or {}))

@@ -1,0 +1,172 @@
+"""Out-of-sample evaluation by date: one fixed cut-off, or walk-forward refits.
+
+Each fit is given only the rows dated before its cut-off, so its scaler, its target
+scale, its early stopping and its weights cannot see the test period, and a training
+target that would be read from the test period simply does not exist in that table.
+Forecasts for the test dates are then made from windows that end at those dates.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from findeep.data.io import TableLike, read_table
+from findeep.errors import ConfigError, DataError
+from findeep.forecast.backtest import backtest_report
+from findeep.forecast.estimator import SequenceForecaster
+from findeep.forecast.metrics import forecast_metrics
+from findeep.forecast.series import read_series
+
+
+@dataclass
+class ForecastEvaluation:
+    """Out-of-sample forecasts of one model, their metrics, and how they were made."""
+
+    model: str
+    target: str
+    task: str
+    scheme: dict[str, Any]
+    predictions: pd.DataFrame
+    metrics: dict[str, Any]
+    folds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def fit_seconds(self) -> float:
+        """Wall-clock seconds spent fitting, summed over folds."""
+        return float(sum(f["fit_seconds"] for f in self.folds))
+
+    def backtest(self, cost_bps: float = 5.0) -> dict[str, dict[str, Any]]:
+        """Long/flat, long/short and buy-and-hold on these forecasts' dates."""
+        if self.target not in ("return", "direction"):
+            raise ConfigError(f"a backtest trades on a return or direction forecast; this "
+                              f"model forecasts {self.target!r}.")
+        return backtest_report(self.predictions, cost_bps=cost_bps,
+                               threshold=0.5 if self.task == "binary" else 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "target": self.target, "task": self.task,
+                "scheme": self.scheme, "metrics": self.metrics, "folds": self.folds,
+                "fit_seconds": self.fit_seconds}
+
+
+def _sorted_table(forecaster: SequenceForecaster,
+                  data: TableLike) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table in (asset, date) order and its parsed dates, checked once for all folds."""
+    table = read_table(data)
+    series = read_series(table, date_column=forecaster.date_column,
+                         asset_column=forecaster.asset_column)
+    return table.iloc[series.input_row].reset_index(drop=True), series.dates
+
+
+def _as_date(value: Any, name: str) -> np.datetime64:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ConfigError(f"{name} must be a date such as 2010-01-04, however: {value!r}") from None
+    if pd.isna(stamp):
+        raise ConfigError(f"{name} must be a date such as 2010-01-04, however: {value!r}")
+    return np.datetime64(stamp.tz_localize(None) if stamp.tzinfo else stamp, "ns")
+
+
+def _default_start(unique_dates: np.ndarray, fraction: float) -> np.datetime64:
+    return unique_dates[min(len(unique_dates) - 1, int(len(unique_dates) * (1 - fraction)))]
+
+
+def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates: np.ndarray,
+                      train: np.ndarray, start: np.datetime64, end: np.datetime64 | None,
+                      fold: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    if not train.any():
+        raise DataError(f"no rows are dated before {pd.Timestamp(start).date()}; move the test "
+                        "start later.")
+    model = clone(forecaster)
+    started = time.perf_counter()
+    model.fit(table[train])
+    seconds = time.perf_counter() - started
+    visible = dates < end if end is not None else np.ones(len(dates), dtype=bool)
+    frame = model.predict_frame(table[visible], start=pd.Timestamp(start))
+    frame["fold"] = fold
+    record = {"fold": fold, "test_start": pd.Timestamp(start).isoformat(),
+              "test_end": None if end is None else pd.Timestamp(end).isoformat(),
+              "train_start": model.training_["first_date"],
+              "train_end": model.training_["last_date"],
+              "fit_samples": model.training_["fit_samples"],
+              "best_epoch": model.training_.get("best_epoch"), "fit_seconds": seconds,
+              "forecasts": len(frame)}
+    return frame, record
+
+
+def _evaluation(forecaster: SequenceForecaster, scheme: dict[str, Any], frames: list[pd.DataFrame],
+                folds: list[dict[str, Any]]) -> ForecastEvaluation:
+    predictions = pd.concat(frames, ignore_index=True)
+    if predictions.empty:
+        raise DataError("no test date has a full window of history; move the test start later "
+                        "or shorten --window.")
+    task = "binary" if forecaster.target == "direction" else "regression"
+    metrics = forecast_metrics(predictions, task=task, target=forecaster.target)
+    return ForecastEvaluation(forecaster.model, forecaster.target, task, scheme, predictions,
+                              metrics, folds)
+
+
+def evaluate_fixed(forecaster: SequenceForecaster, data: TableLike, *, test_start: Any = None,
+                   test_fraction: float = 0.2) -> ForecastEvaluation:
+    """Fit on rows dated before ``test_start``, forecast every date from it on.
+
+    Without ``test_start`` the last ``test_fraction`` of dates are the test period.
+    """
+    table, dates = _sorted_table(forecaster, data)
+    unique_dates = np.unique(dates)
+    start = (_as_date(test_start, "test_start") if test_start is not None
+             else _default_start(unique_dates, test_fraction))
+    if not (dates >= start).any():
+        raise DataError(f"no rows are dated on or after test start {pd.Timestamp(start).date()}.")
+    frame, record = _fit_and_forecast(forecaster, table, dates, dates < start, start, None, 0)
+    scheme = {"kind": "fixed", "test_start": pd.Timestamp(start).isoformat()}
+    return _evaluation(forecaster, scheme, [frame], [record])
+
+
+def evaluate_walk_forward(forecaster: SequenceForecaster, data: TableLike, *,
+                          test_start: Any = None, refit_every: int = 252,
+                          train_window: int | None = None,
+                          test_fraction: float = 0.5) -> ForecastEvaluation:
+    """Refit every ``refit_every`` dates from ``test_start``; each fit sees only earlier rows.
+
+    ``train_window=None`` grows the training period (expanding); a number keeps only the
+    latest ``train_window`` dates before each refit (rolling). Without ``test_start`` the
+    last ``test_fraction`` of dates are forecast.
+    """
+    if not isinstance(refit_every, (int, np.integer)) or refit_every < 1:
+        raise ConfigError(f"refit_every must be a positive integer, however: {refit_every=}")
+    if train_window is not None and (not isinstance(train_window, (int, np.integer))
+                                     or train_window < 1):
+        raise ConfigError(f"train_window must be a positive integer, however: {train_window=}")
+    table, dates = _sorted_table(forecaster, data)
+    unique_dates = np.unique(dates)
+    start = (_as_date(test_start, "test_start") if test_start is not None
+             else _default_start(unique_dates, test_fraction))
+    test_dates = unique_dates[unique_dates >= start]
+    if len(test_dates) == 0:
+        raise DataError(f"no rows are dated on or after test start {pd.Timestamp(start).date()}.")
+    starts = test_dates[::refit_every]
+    frames, folds = [], []
+    for fold, fold_start in enumerate(starts):
+        fold_end = starts[fold + 1] if fold + 1 < len(starts) else None
+        train = dates < fold_start
+        if train_window is not None:
+            position = int(np.searchsorted(unique_dates, fold_start))
+            first = unique_dates[max(0, position - train_window)]
+            train &= dates >= first
+        frame, record = _fit_and_forecast(forecaster, table, dates, train, fold_start, fold_end,
+                                          fold)
+        frames.append(frame)
+        folds.append(record)
+    scheme = {"kind": "walk-forward", "test_start": pd.Timestamp(start).isoformat(),
+              "refit_every": int(refit_every),
+              "window": "expanding" if train_window is None else f"rolling {train_window} dates",
+              "folds": len(folds)}
+    return _evaluation(forecaster, scheme, frames, folds)

@@ -1,0 +1,76 @@
+"""Backtests: costs, rules and buy-and-hold behave as a desk expects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from findeep.errors import ConfigError
+from findeep.forecast.backtest import backtest, backtest_report
+
+
+def _single(predictions: list[float], returns: list[float]) -> pd.DataFrame:
+    dates = pd.bdate_range("2021-01-04", periods=len(predictions))
+    return pd.DataFrame({"date": dates, "asset": "X", "prediction": predictions,
+                         "next_return": returns})
+
+
+def test_buy_and_hold_compounds_the_asset_and_pays_only_to_enter():
+    """Buy-and-hold earns the asset's compounded return minus one entry cost."""
+    frame = _single([0.0] * 4, [0.01, -0.02, 0.03, 0.01])
+    result = backtest(frame, rule="buy-and-hold", cost_bps=10)
+    expected = (1.01 - 0.001) * 0.98 * 1.03 * 1.01 - 1
+    assert result["total_return"] == pytest.approx(expected)
+    assert result["costs"] == pytest.approx(0.001)
+
+
+def test_costs_are_charged_on_turnover():
+    """Flipping from long to short turns over 2 units; each unit costs cost_bps."""
+    frame = _single([1.0, -1.0, -1.0], [0.0, 0.0, 0.0])
+    result = backtest(frame, rule="long-short", cost_bps=5)
+    assert result["costs"] == pytest.approx((1 + 2 + 0) * 5e-4)
+    assert result["total_return"] == pytest.approx((1 - 5e-4) * (1 - 1e-3) - 1)
+
+
+def test_long_flat_sits_out_bearish_days_and_a_perfect_forecast_wins():
+    """Long/flat is in cash on bearish forecasts; knowing the sign beats buy-and-hold."""
+    returns = [0.02, -0.03, 0.01, -0.02, 0.015]
+    report = backtest_report(_single(returns, returns), cost_bps=0)
+    assert report["long-flat"]["exposure"] == pytest.approx(3 / 5)
+    assert report["long-flat"]["total_return"] > report["buy-and-hold"]["total_return"]
+    assert report["long-short"]["total_return"] > report["long-flat"]["total_return"]
+    assert report["long-short"]["hit_rate"] == 1.0
+
+
+def test_zero_forecast_takes_no_position():
+    """The random-walk forecast (zero return) neither buys nor shorts."""
+    result = backtest(_single([0.0, 0.0, 0.0], [0.01, 0.02, -0.01]), rule="long-short")
+    assert result["exposure"] == 0 and result["total_return"] == 0
+
+
+def test_cross_sectional_long_short_is_market_neutral():
+    """With many assets, long/short holds the top half long and the bottom half short."""
+    dates = np.repeat(pd.bdate_range("2021-01-04", periods=3), 4)
+    frame = pd.DataFrame({"date": dates, "asset": list("ABCD") * 3,
+                          "prediction": [4, 3, 2, 1] * 3, "next_return": [0.01] * 12})
+    result = backtest(frame, rule="long-short", cost_bps=0)
+    assert result["exposure"] == pytest.approx(2.0)
+    assert result["total_return"] == pytest.approx(0.0)  # equal returns: the market cancels
+
+
+def test_max_drawdown_and_sharpe_of_a_known_path():
+    """A rise, a 50% fall and a recovery give a -50% drawdown; a flat series gives Sharpe 0."""
+    result = backtest(_single([1, 1, 1], [0.5, -0.5, 1.0]), rule="long-flat", cost_bps=0)
+    assert result["max_drawdown"] == pytest.approx(-0.5)
+    flat = backtest(_single([1, 1, 1], [0.0, 0.0, 0.0]), rule="long-flat", cost_bps=0)
+    assert flat["sharpe"] == 0.0
+
+
+def test_bad_rule_or_cost_is_a_config_error():
+    """Unknown rules and negative costs are refused."""
+    frame = _single([1.0, 1.0], [0.0, 0.0])
+    with pytest.raises(ConfigError):
+        backtest(frame, rule="long-only")
+    with pytest.raises(ConfigError):
+        backtest(frame, cost_bps=-1)

@@ -1,0 +1,46 @@
+"""IC, Rank IC and the regression metrics of forecasts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from findeep.forecast.metrics import forecast_metrics, information_coefficients
+
+
+def test_ic_per_date_matches_scipy():
+    """Per-date IC is Pearson and Rank IC is Spearman across the assets of that date."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"date": np.repeat(pd.bdate_range("2021-01-04", periods=5), 6),
+                          "asset": list("ABCDEF") * 5, "prediction": rng.normal(size=30),
+                          "actual": rng.normal(size=30)})
+    daily = information_coefficients(frame)
+    first = frame[frame["date"] == frame["date"].min()]
+    assert daily["ic"].iloc[0] == pytest.approx(stats.pearsonr(first.prediction, first.actual)[0])
+    assert daily["rank_ic"].iloc[0] == pytest.approx(
+        stats.spearmanr(first.prediction, first.actual)[0])
+    metrics = forecast_metrics(frame, task="regression", target="return")
+    assert metrics["ic"] == pytest.approx(daily["ic"].mean())
+    assert metrics["icir"] == pytest.approx(daily["ic"].mean() / daily["ic"].std(ddof=1))
+    assert metrics["ic_kind"] == "cross-sectional"
+
+
+def test_one_asset_reports_a_time_series_ic():
+    """With a single series there is no cross-section: IC is the correlation over time."""
+    dates = pd.bdate_range("2021-01-04", periods=50)
+    x = np.sin(np.arange(50))
+    frame = pd.DataFrame({"date": dates, "asset": "X", "prediction": x, "actual": 2 * x})
+    metrics = forecast_metrics(frame, task="regression", target="return")
+    assert metrics["ic_kind"] == "time-series"
+    assert metrics["ic"] == pytest.approx(1.0)
+    assert metrics["directional_accuracy"] == 1.0
+
+
+def test_rows_without_a_realised_target_are_left_out():
+    """Forecasts whose outcome is not known yet do not enter the metrics."""
+    frame = pd.DataFrame({"date": pd.bdate_range("2021-01-04", periods=4), "asset": "X",
+                          "prediction": [0.1, -0.1, 0.2, 0.3], "actual": [0.1, -0.2, 0.1, np.nan]})
+    metrics = forecast_metrics(frame, task="regression", target="return")
+    assert metrics["rows"] == 3
