@@ -72,7 +72,7 @@ def _read_path(path: Path) -> pd.DataFrame:
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Write ``frame`` to CSV or Parquet (by extension) atomically; refuse to overwrite unless ``force``."""
+    """Write CSV or Parquet (by extension) atomically; keep an existing file unless ``force``."""
     from findeep.errors import BundleError
 
     path = Path(path)

@@ -27,7 +27,8 @@ PROFILE_VERSION = 1
 DECISION_THRESHOLD = 0.5  # the event probability at and above which findeep predicts the event
 N_DRIFT_BINS = 10
 N_REFERENCE_QUANTILES = 41
-MAX_LEVELS = 30
+MAX_LEVELS = 30  # per column, for drift
+MAX_REFERENCE_LEVELS = 200  # per column, for the reference; the rest share one bucket
 OTHER_LEVEL = "<other>"
 MISSING_LEVEL = "<missing>"
 
@@ -129,6 +130,10 @@ def _categorical_profile(values: pd.Series, reference: np.ndarray) -> dict[str, 
     levels = [str(v) for v in counts.index[:MAX_LEVELS]]
     shares = category_shares(values, levels)
     reference_counts = text[reference].value_counts(normalize=True)
+    if len(reference_counts) > MAX_REFERENCE_LEVELS:
+        rest = float(reference_counts.iloc[MAX_REFERENCE_LEVELS:].sum())
+        reference_counts = reference_counts.iloc[:MAX_REFERENCE_LEVELS]
+        reference_counts[OTHER_LEVEL] = rest
     return {
         "kind": "categorical", "levels": levels, "shares": shares[:-2].tolist(),
         "other": float(shares[-2]), "missing": float(shares[-1]),

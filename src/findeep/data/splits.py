@@ -76,7 +76,7 @@ def split_out_of_time(
     """
     check_fraction(test_fraction, "test_fraction")
     order = np.argsort(times.to_numpy(), kind="stable")
-    n_test = max(1, int(round(len(order) * test_fraction)))
+    n_test = max(1, round(len(order) * test_fraction))
     sorted_times = times.to_numpy()[order]
     cutoff = sorted_times[len(order) - n_test]
     is_test = times.to_numpy() >= cutoff

@@ -38,7 +38,9 @@ class TargetSpec:
         if self.task == "regression":
             return values.to_numpy(dtype=np.float32)
         index = {c: i for i, c in enumerate(self.classes)}
-        codes = values.map(lambda v: index.get(_plain(v), index.get(str(_plain(v)), -1))).to_numpy(dtype=np.int64)
+        codes = values.map(
+            lambda v: index.get(_plain(v), index.get(str(_plain(v)), -1))
+        ).to_numpy(dtype=np.int64)
         if (codes < 0).any():
             unknown = sorted({str(v) for v in values[codes < 0]})[:5]
             raise TargetError(
@@ -70,7 +72,8 @@ def locate_target(frame: pd.DataFrame, target: str) -> pd.Series:
         raise TargetError(
             f"target column '{target}' is not in the data (columns: "
             f"{', '.join(map(str, list(frame.columns)[:12]))}"
-            f"{', …' if frame.shape[1] > 12 else ''})." + did_you_mean(target, map(str, frame.columns))
+            f"{', …' if frame.shape[1] > 12 else ''})."
+            + did_you_mean(target, map(str, frame.columns))
         )
     return frame[target]
 

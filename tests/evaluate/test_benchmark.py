@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from findeep.cli import app
+from findeep.evaluate import baselines
+from findeep.evaluate.benchmark import run_benchmark
+from findeep.testing import make_credit_frame
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return make_credit_frame(700, seed=5).drop(columns=["applied_on"])
+
+
+@pytest.fixture(scope="module")
+def result(frame: pd.DataFrame):
+    return run_benchmark(frame, "default", models=["seed-mlp", "logreg", "lightgbm"], n_folds=3,
+                         verbose=0)
+
+
+def test_every_model_is_scored_on_every_fold(result) -> None:
+    """Each model has one record per fold, so comparisons are paired."""
+    folds = pd.DataFrame(result.folds)
+    assert folds.groupby("model")["fold"].apply(sorted).tolist() == [[0, 1, 2]] * 3
+    assert folds["roc_auc"].between(0.5, 1).all()
+
+
+def test_summary_reports_mean_std_and_paired_difference(result) -> None:
+    """The summary's mean matches the folds and the difference is against the reference."""
+    folds = pd.DataFrame(result.folds)
+    summary = result.summary()
+    logreg = folds[folds.model == "logreg"]["roc_auc"]
+    assert summary["logreg"]["roc_auc_mean"] == pytest.approx(logreg.mean())
+    assert summary["logreg"]["roc_auc_std"] == pytest.approx(logreg.std(ddof=1))
+    reference = folds[folds.model == "lightgbm"]["roc_auc"].to_numpy()
+    assert result.reference == "lightgbm"
+    assert summary["logreg"]["roc_auc_diff_vs_reference_mean"] == pytest.approx(
+        (logreg.to_numpy() - reference).mean())
+
+
+def test_a_missing_baseline_library_is_skipped_with_a_note(frame, monkeypatch) -> None:
+    """Without catboost installed the run goes on and says why it skipped it."""
+    real = baselines.available
+    monkeypatch.setattr("findeep.evaluate.benchmark.available",
+                        lambda name: False if name == "catboost" else real(name))
+    result = run_benchmark(frame, "default", models=["logreg", "catboost"], n_folds=2, verbose=0)
+    assert result.models == ["logreg"]
+    assert "catboost" in result.skipped and "findeep[baselines]" in result.skipped["catboost"]
+
+
+def test_benchmark_command_writes_json(tmp_path: Path, frame: pd.DataFrame) -> None:
+    """findeep benchmark prints a table and writes the same numbers as JSON."""
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "bench.json"
+    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--folds",
+                                      "2", "--models", "logreg,lightgbm", "--out", str(out),
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert set(document["summary"]) == {"logreg", "lightgbm"} and document["rows"] == 700
+    assert "logreg" in result.output
+
+
+def test_regression_tables_are_compared_on_r2(frame: pd.DataFrame) -> None:
+    """A continuous target is benchmarked with R², RMSE and MAE."""
+    result = run_benchmark(frame.drop(columns=["default"]), "income", models=["logreg"],
+                           n_folds=2, verbose=0)
+    assert result.task == "regression"
+    assert {"r2_mean", "rmse_mean", "mae_mean"} <= set(result.summary()["logreg"])
