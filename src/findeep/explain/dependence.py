@@ -1,0 +1,65 @@
+"""Partial dependence: the model's average score as one column sweeps its range.
+
+Data to plot, one long table (column, value, average score). Numeric columns sweep
+quantiles of their non-missing values between ``percentiles``; categorical columns
+their observed values. The score is the event probability (binary) or the prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.inspection import partial_dependence
+
+from findeep.data.profile import as_numbers
+from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.explain.attributions import check_explainable
+from findeep.explain.frozen import frozen
+from findeep.pipeline import TabularPipeline
+
+
+def partial_dependence_table(
+    pipeline: TabularPipeline, frame: pd.DataFrame, columns: Sequence[str], *,
+    grid_resolution: int = 20, percentiles: tuple[float, float] = (0.05, 0.95),
+) -> pd.DataFrame:
+    """Columns ``column``, ``value``, ``average`` (mean score over ``frame``'s rows)."""
+    check_explainable(pipeline)
+    if not isinstance(grid_resolution, int) or grid_resolution < 2:
+        raise ConfigError(f"grid_resolution must be an integer of at least 2, however: "
+                          f"{grid_resolution=}")
+    low, high = percentiles
+    if not 0.0 <= low < high <= 1.0:
+        raise ConfigError(f"percentiles must satisfy 0 <= low < high <= 1, however: "
+                          f"{percentiles=}")
+    pipeline.check_frame(frame)
+    kinds = {c.name: c.kind for c in pipeline.schema.used}
+    features = frame[pipeline.schema.used_names]
+    model = frozen(pipeline)
+    parts = []
+    for column in columns:
+        if column not in kinds:
+            raise ConfigError(f"'{column}' is not an input of the model."
+                              + did_you_mean(column, kinds))
+        if kinds[column] == "datetime":
+            raise ConfigError(f"partial dependence covers numeric and categorical columns; "
+                              f"'{column}' is a date.")
+        options: dict = {"categorical_features": [column]} if kinds[column] == "categorical" \
+            else {"custom_values": {column: _numeric_grid(features[column], column,
+                                                          grid_resolution, low, high)}}
+        result = partial_dependence(model, features, [column], kind="average", **options)
+        parts.append(pd.DataFrame({"column": column, "value": result["grid_values"][0],
+                                   "average": result["average"][0]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["column", "value", "average"])
+
+
+def _numeric_grid(values: pd.Series, column: str, grid_resolution: int, low: float,
+                  high: float) -> np.ndarray:
+    numbers = as_numbers(values, "numeric")
+    present = numbers[np.isfinite(numbers)]
+    if present.size == 0:
+        raise DataError(f"column '{column}' has no values to sweep.")
+    grid = np.unique(np.quantile(present, np.linspace(low, high, grid_resolution)))
+    return grid

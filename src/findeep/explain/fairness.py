@@ -1,0 +1,90 @@
+"""Does the model treat groups differently at the decision threshold?
+
+A row is declined when its event probability is at or above ``threshold``. Per group of
+the protected column (which need not be a model input): the approval rate and, with
+labels, the true positive rate (share of actual events declined) and false positive
+rate (share of non-events declined — good payers turned away). The summary gives the
+disparate-impact ratio (lowest approval rate / highest; under 0.8 fails the
+four-fifths rule) and the largest TPR and FPR gaps between groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from findeep.data.profile import DECISION_THRESHOLD, category_text
+from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.explain.importance import labelled_rows
+from findeep.pipeline import TabularPipeline
+
+FOUR_FIFTHS = 0.8
+_MAX_GROUPS_AS_IS = 10
+_NUMERIC_GROUPS = 4
+
+
+@dataclass
+class FairnessReport:
+    """Per-group rates and the gaps between groups."""
+
+    groups: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def protected_groups(values: pd.Series) -> pd.Series:
+    """Group labels: categories as they are; a numeric column with many values in quartiles."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    many = values.nunique(dropna=True) > _MAX_GROUPS_AS_IS
+    if many and pd.api.types.is_numeric_dtype(values) and numbers.notna().any():
+        cut = pd.qcut(numbers, q=_NUMERIC_GROUPS, duplicates="drop")
+        return cut.astype(str).where(numbers.notna(), "<missing>")
+    return category_text(values)
+
+
+def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str, *,
+                    y: pd.Series | None = None,
+                    threshold: float = DECISION_THRESHOLD) -> FairnessReport:
+    """Approval rates, TPR/FPR and their gaps across the groups of column ``protected``."""
+    if pipeline.task != "binary":
+        raise ConfigError("fairness at a decision threshold needs a binary model.")
+    if not 0.0 < threshold < 1.0:
+        raise ConfigError(f"threshold must be between 0 and 1, however: {threshold=}")
+    if protected not in frame.columns:
+        raise DataError(f"protected column '{protected}' is not in the data."
+                        + did_you_mean(protected, map(str, frame.columns)))
+    labels = None
+    if y is not None:
+        frame, labels = labelled_rows(pipeline, frame, y)
+    groups = protected_groups(frame[protected]).to_numpy()
+    if len(set(groups)) < 2:
+        raise DataError(f"protected column '{protected}' has a single group; nothing to compare.")
+    prediction, _ = pipeline.predict_raw(frame)
+    declined = pipeline.event_probability(prediction) >= threshold
+    lines = []
+    for group in sorted(set(groups)):
+        member = groups == group
+        line: dict[str, Any] = {"group": group, "rows": int(member.sum()),
+                                "approval_rate": float(1.0 - declined[member].mean())}
+        if labels is not None:
+            events, others = member & (labels == 1), member & (labels == 0)
+            line["event_rate"] = float(labels[member].mean())
+            line["tpr"] = float(declined[events].mean()) if events.any() else np.nan
+            line["fpr"] = float(declined[others].mean()) if others.any() else np.nan
+        lines.append(line)
+    table = pd.DataFrame(lines)
+    best = table["approval_rate"].max()
+    table["approval_ratio"] = table["approval_rate"] / best if best > 0 else np.nan
+    impact = float(table["approval_rate"].min() / best) if best > 0 else float("nan")
+    summary: dict[str, Any] = {
+        "protected": protected, "threshold": threshold, "groups": len(table),
+        "disparate_impact": impact,
+        "four_fifths_rule": "pass" if impact >= FOUR_FIFTHS else "fail",
+        "most_approved_group": str(table.loc[table["approval_rate"].idxmax(), "group"]),
+    }
+    if labels is not None:
+        summary["tpr_gap"] = float(table["tpr"].max() - table["tpr"].min())
+        summary["fpr_gap"] = float(table["fpr"].max() - table["fpr"].min())
+    return FairnessReport(table, summary)

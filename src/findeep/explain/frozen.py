@@ -1,0 +1,69 @@
+"""A trained pipeline seen by scikit-learn's inspection tools as a fitted estimator.
+
+``permutation_importance`` and ``partial_dependence`` want an object with ``fit`` and
+``predict``/``predict_proba``; this wrapper is already trained, so ``fit`` leaves it
+as it is (scikit-learn's ``FrozenEstimator`` pattern). For a binary model class 1 is
+always the event, whichever label the event has.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from findeep.data.profile import DECISION_THRESHOLD
+from findeep.pipeline import TabularPipeline
+
+
+class FrozenEventClassifier(ClassifierMixin, BaseEstimator):
+    """Binary pipeline as a classifier whose ``predict_proba[:, 1]`` is P(event)."""
+
+    def __init__(self, pipeline: TabularPipeline | None = None) -> None:
+        self.pipeline = pipeline
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.array([0, 1])
+
+    def fit(self, X: Any, y: Any = None) -> Self:
+        """Already trained: leaves the model unchanged."""
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        prediction, _ = self.pipeline.predict_raw(X)
+        event = self.pipeline.event_probability(prediction)
+        return np.column_stack([1.0 - event, event])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= DECISION_THRESHOLD).astype(int)
+
+
+class FrozenRegressor(RegressorMixin, BaseEstimator):
+    """Regression pipeline as a fitted scikit-learn regressor."""
+
+    def __init__(self, pipeline: TabularPipeline | None = None) -> None:
+        self.pipeline = pipeline
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def fit(self, X: Any, y: Any = None) -> Self:
+        """Already trained: leaves the model unchanged."""
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        prediction, _ = self.pipeline.predict_raw(X)
+        return np.asarray(prediction, dtype=float)
+
+
+def frozen(pipeline: TabularPipeline) -> FrozenEventClassifier | FrozenRegressor:
+    """The wrapper matching the pipeline's task (binary or regression)."""
+    if pipeline.task == "regression":
+        return FrozenRegressor(pipeline)
+    return FrozenEventClassifier(pipeline)

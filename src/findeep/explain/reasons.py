@@ -1,0 +1,93 @@
+"""Reason codes: for each scored row, the columns that pushed its risk up, in plain words.
+
+Lenders owe a declined applicant the principal reasons; a reason here is a column whose
+attribution raised the risk relative to the reference population (by default the
+applicants the model would approve), stated with the applicant's own value:
+``"debt_to_income = 41.2 raised the risk most"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from findeep.errors import ConfigError
+from findeep.explain.attributions import DEFAULT_STEPS, Attributions, column_attributions
+from findeep.pipeline import TabularPipeline
+
+ATTRIBUTION_PREFIX = "attribution__"
+
+
+def check_top(top: int) -> None:
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise ConfigError(f"top must be a positive integer, however: {top=}")
+
+
+def describe_value(value: object) -> str:
+    """A value as a person would read it: 41.2, 52000, 2021-03-04, rent, missing."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return "missing"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat() if value != value.normalize() else value.date().isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return np.format_float_positional(value, precision=6, unique=True, fractional=False,
+                                          trim="-")
+    return str(value)
+
+
+def explain_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, top: int = 4,
+                  reference: pd.DataFrame | None = None,
+                  n_steps: int = DEFAULT_STEPS) -> pd.DataFrame:
+    """One row per row of ``frame`` (same index): the score, ``top`` reasons, attributions.
+
+    Columns: ``probability`` (of the event; ``prediction`` for a regression),
+    ``reason_1`` … ``reason_{top}`` (empty where fewer columns raised the risk), and
+    ``attribution__<column>`` for every input column, in log-odds of the event
+    (regression: in the target's units). ``reference`` replaces the default reference
+    population (the training rows scored below the decision threshold).
+    """
+    check_top(top)
+    attributions = column_attributions(pipeline, frame, reference=reference, n_steps=n_steps)
+    return reasons_frame(pipeline, frame, attributions, top=top)
+
+
+def reasons_frame(pipeline: TabularPipeline, frame: pd.DataFrame, attributions: Attributions,
+                  *, top: int = 4) -> pd.DataFrame:
+    """``explain_frame``'s table from attributions already taken on ``frame``."""
+    check_top(top)
+    result = pd.DataFrame(index=frame.index)
+    if pipeline.task == "binary":
+        result["probability"] = 1.0 / (1.0 + np.exp(-attributions.output))
+        raised = "raised the risk"
+    else:
+        result["prediction"] = attributions.output
+        raised = "raised the prediction"
+    reasons = reason_texts(frame, attributions.columns, attributions.values, top=top,
+                           raised=raised)
+    for r in range(top):
+        result[f"reason_{r + 1}"] = reasons[:, r]
+    for j, column in enumerate(attributions.columns):
+        result[f"{ATTRIBUTION_PREFIX}{column}"] = attributions.values[:, j]
+    return result
+
+
+def reason_texts(frame: pd.DataFrame, columns: list[str], values: np.ndarray, *, top: int,
+                 raised: str = "raised the risk") -> np.ndarray:
+    """``(n_rows, top)`` strings naming the columns with the largest positive attributions."""
+    order = np.argsort(-values, axis=1, kind="stable")[:, :top]  # (n, top) column positions
+    texts = np.full((len(frame), top), "", dtype=object)
+    raw = {column: frame[column].to_numpy(dtype=object) for column in columns}
+    for i in range(len(frame)):
+        for r, j in enumerate(order[i]):
+            if values[i, j] <= 0.0:
+                break
+            column = columns[j]
+            texts[i, r] = (f"{column} = {describe_value(raw[column][i])} {raised}"
+                           f"{' most' if r == 0 else ''}")
+    return texts

@@ -1,0 +1,124 @@
+"""findeep explain / drift / fairness as a user meets them, bad input included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from findeep.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    """Exit code 2, exactly one line on stderr, no traceback, naming the problem."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("findeep: ") and "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, driver_model, driver_data) -> dict[str, Path]:
+    """A saved bundle, labelled data with an id and a protected column, and a shifted copy."""
+    root = tmp_path_factory.mktemp("explain-cli")
+    X, y = driver_data
+    data = X.head(200).assign(default=y.head(200).to_numpy(), applicant=np.arange(200),
+                              group=np.where(X["debt_to_income"].head(200) > 30, "a", "b"))
+    shifted = data.assign(utilization=data["utilization"] + 0.5)
+    data.to_csv(root / "data.csv", index=False)
+    shifted.to_csv(root / "shifted.csv", index=False)
+    driver_model.save(root / "model")
+    return {"root": root, "bundle": root / "model", "data": root / "data.csv",
+            "shifted": root / "shifted.csv"}
+
+
+def test_explain_writes_reasons_and_refuses_to_overwrite(files):
+    """One output row per input row with reasons; a second run needs --force."""
+    out = files["root"] / "reasons.csv"
+    result = run("explain", files["bundle"], files["data"], "--out", out, "--top", "2",
+                 "--id-column", "applicant")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert len(table) == 200 and list(table.columns[:4]) == ["applicant", "probability",
+                                                             "reason_1", "reason_2"]
+    assert table["reason_1"].dropna().str.contains("raised the risk most").all()
+    assert_one_line_error(run("explain", files["bundle"], files["data"], "--out", out),
+                          "already exists", "--force")
+    assert run("explain", files["bundle"], files["data"], "--out", out, "--force").exit_code == 0
+
+
+def test_explain_against_an_explicit_reference(files):
+    """--reference sets the population the attributions are measured from."""
+    out = files["root"] / "against-itself.csv"
+    result = run("explain", files["bundle"], files["data"], "--out", out, "--reference",
+                 files["data"])
+    assert result.exit_code == 0, result.output
+    default = pd.read_csv(files["root"] / "reasons.csv").filter(like="attribution__")
+    explicit = pd.read_csv(out).filter(like="attribution__")
+    assert not np.allclose(default.to_numpy(), explicit.to_numpy(), atol=0.05)
+
+
+def test_explain_scorecard_adds_points(files):
+    """--scorecard adds the score, the base points and points per column."""
+    out = files["root"] / "points.csv"
+    result = run("explain", files["bundle"], files["data"], "--out", out, "--scorecard",
+                 "--pdo", "40")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert {"score", "base_points", "points__debt_to_income"} <= set(table.columns)
+
+
+def test_explain_surrogate_prints_fidelity_and_rules(files):
+    """--surrogate prints the fidelity table and IF/THEN rules."""
+    result = run("explain", files["bundle"], files["data"], "--surrogate", "--depth", "2")
+    assert result.exit_code == 0, result.output
+    assert "agreement" in result.stdout and "auc_surrogate" in result.stdout
+    assert result.stdout.count("IF ") == 4
+
+
+def test_drift_flags_the_shifted_column(files):
+    """drift lists the score and every column, flagging the moved one."""
+    stable = run("drift", files["bundle"], files["data"])
+    assert stable.exit_code == 0, stable.output
+    assert "major shift" not in stable.stdout
+    moved = run("drift", files["bundle"], files["shifted"])
+    line = next(row for row in moved.stdout.splitlines() if "utilization" in row)
+    assert "major shift" in line
+
+
+def test_fairness_reports_groups_and_gaps(files):
+    """fairness prints one line per group and the disparate-impact summary."""
+    result = run("fairness", files["bundle"], files["data"], "--protected", "group",
+                 "--threshold", "0.4")
+    assert result.exit_code == 0, result.output
+    assert "disparate_impact" in result.stdout and "fpr_gap" in result.stdout
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["explain", "{bundle}", "{data}"], ["--out is required"]),
+    (["explain", "{bundle}", "{data}", "--out", "{root}/r.csv", "--top", "0"],
+     ["top must be a positive integer"]),
+    (["explain", "{root}/nope", "{data}", "--out", "{root}/r.csv"], ["not a findeep bundle"]),
+    (["explain", "{bundle}", "{root}/missing.csv", "--out", "{root}/r.csv"], ["does not exist"]),
+    (["explain", "{bundle}", "{data}", "--surrogate", "--depth", "40"], ["depth"]),
+    (["drift", "{bundle}", "{root}/missing.csv"], ["does not exist"]),
+    (["fairness", "{bundle}", "{data}", "--protected", "gruop"], ["Did you mean 'group'"]),
+    (["fairness", "{bundle}", "{data}", "--protected", "group", "--threshold", "2"],
+     ["threshold"]),
+])
+def test_bad_input_gets_one_line_and_exit_2(files, args, fragments):
+    """Every new command turns bad input into one stderr line and exit code 2."""
+    filled = [a.format(**{k: str(v) for k, v in files.items()}) for a in args]
+    assert_one_line_error(run(*filled), *fragments)
+    assert not (files["root"] / "r.csv").exists()

@@ -1,0 +1,50 @@
+"""Group comparisons at the decision threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from findeep.errors import ConfigError, DataError
+from findeep.explain import fairness_report
+
+
+def test_a_group_defined_by_a_risk_driver_fails_the_four_fifths_rule(driver_model, driver_data):
+    """Groups split on debt_to_income get very different approval rates and error rates."""
+    X, y = driver_data
+    frame = X.assign(group=np.where(X["debt_to_income"] > 30, "high", "low"))
+    report = fairness_report(driver_model.pipeline_, frame, "group", y=y)
+    assert report.summary["disparate_impact"] < 0.8
+    assert report.summary["four_fifths_rule"] == "fail"
+    assert report.summary["most_approved_group"] == "low"
+    rates = report.groups.set_index("group")
+    assert rates.loc["high", "fpr"] > rates.loc["low", "fpr"]  # good payers declined more
+    assert report.summary["fpr_gap"] == rates["fpr"].max() - rates["fpr"].min()
+    assert report.groups["rows"].sum() == len(frame)
+
+
+def test_randomly_assigned_groups_are_treated_alike(driver_model, driver_data):
+    """A protected column unrelated to risk (and not a model input) passes."""
+    X, _ = driver_data
+    frame = X.assign(group=np.random.default_rng(0).choice(["x", "y"], len(X)))
+    report = fairness_report(driver_model.pipeline_, frame, "group")
+    assert report.summary["disparate_impact"] > 0.8
+    assert "tpr_gap" not in report.summary
+
+
+def test_a_numeric_protected_column_is_compared_by_quartile(driver_model, driver_data):
+    """A many-valued number (such as age) is cut into four groups."""
+    X, _ = driver_data
+    frame = X.assign(age=np.random.default_rng(1).integers(18, 80, len(X)))
+    assert len(fairness_report(driver_model.pipeline_, frame, "age").groups) == 4
+
+
+def test_bad_protected_columns_and_thresholds_are_refused(driver_model, driver_data):
+    """An absent column, a single group or a threshold outside (0, 1) each get one clear error."""
+    X, _ = driver_data
+    with pytest.raises(DataError, match="Did you mean 'noise_1'"):
+        fairness_report(driver_model.pipeline_, X, "noise1")
+    with pytest.raises(DataError, match="single group"):
+        fairness_report(driver_model.pipeline_, X.assign(group="a"), "group")
+    with pytest.raises(ConfigError, match="threshold"):
+        fairness_report(driver_model.pipeline_, X.assign(group="a"), "group", threshold=1.5)
