@@ -5,6 +5,7 @@
 >>> # clf.fit(X, y); clf.save("bundle"); findeep.load("bundle")
 """
 
+from findeep import testing
 from findeep.errors import (
     BundleError,
     ConfigError,
@@ -33,4 +34,5 @@ __all__ = [
     "TargetError",
     "__version__",
     "load",
+    "testing",
 ]

@@ -6,75 +6,22 @@ line each. Other exceptions are bugs and keep their traceback.
 
 from __future__ import annotations
 
-import functools
 import sys
-import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from findeep.errors import ConfigError, FindeepError
+from findeep.console import err, fmt, friendly, metrics_table, out
+from findeep.errors import ConfigError
+from findeep.forecast.commands import forecast_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     help="Deep learning for financial prediction, evaluated honestly.",
 )
-out = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
-                  line: str | None = None) -> None:
-    err.print(f"findeep: warning: {message}", highlight=False, soft_wrap=True)
-
-
-def friendly(command: F) -> F:
-    """Turn FindeepError into one stderr line and exit 2; print warnings as one line."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        previous = warnings.showwarning
-        warnings.showwarning = _show_warning
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("default")
-                warnings.filterwarnings("ignore", category=DeprecationWarning)
-                warnings.showwarning = _show_warning
-                return command(*args, **kwargs)
-        except FindeepError as exc:
-            err.print(f"findeep: {exc}", highlight=False, soft_wrap=True, markup=False)
-            raise typer.Exit(2) from None
-        finally:
-            warnings.showwarning = previous
-
-    return wrapper  # type: ignore[return-value]
-
-
-def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str]) -> Table:
-    """One row per metric, one column per model (or split)."""
-    table = Table(title=title, title_justify="left")
-    table.add_column("metric")
-    for name in columns:
-        table.add_column(name, justify="right")
-    for key in keys:
-        values = [columns[name].get(key) for name in columns]
-        if all(v is None for v in values):
-            continue
-        table.add_row(key, *[_fmt(v) for v in values])
-    return table
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
+__all__ = ["app", "err", "fmt", "friendly", "main", "metrics_table", "out"]
 
 
 # ---- train / evaluate / predict ------------------------------------------------------------
@@ -91,10 +38,12 @@ def train(
         "findeep-model"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
-        help="Split out-of-time on this column: train on earlier rows, test on the latest.")] = None,
+        help="Split out-of-time on this column: train on earlier rows, test on the latest."),
+    ] = None,
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out for testing.")] = 0.2,
     model: Annotated[str, typer.Option(help="Architecture: default, seed-mlp, mlp.")] = "default",
-    max_epochs: Annotated[int | None, typer.Option(help="Epoch limit (model's recipe if unset).")] = None,
+    max_epochs: Annotated[
+        int | None, typer.Option(help="Epoch limit (model's recipe if unset).")] = None,
     batch_size: Annotated[int | None, typer.Option()] = None,
     learning_rate: Annotated[float | None, typer.Option()] = None,
     class_weight: Annotated[str | None, typer.Option(help="'balanced' to weight classes.")] = None,
@@ -136,7 +85,8 @@ def _print_training_report(report: dict[str, Any]) -> None:
 @friendly
 def evaluate(
     bundle: BundleArg, data: DataArg,
-    out_json: Annotated[Path | None, typer.Option("--out", help="Also write metrics as JSON.")] = None,
+    out_json: Annotated[
+        Path | None, typer.Option("--out", help="Also write metrics as JSON.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
 ) -> None:
     """Metrics of a saved model on labelled DATA."""
@@ -211,6 +161,199 @@ def demo(
                   f"fit {t['seconds']:.1f}s", highlight=False)
     out.print(f"default model saved to {result['bundle']}  "
               f"(try: findeep predict {result['bundle']} sample:credit --out scores.csv)")
+
+
+# ---- serve / export ------------------------------------------------------------------------
+@app.command()
+@friendly
+def serve(
+    bundle: BundleArg,
+    host: Annotated[str, typer.Option(help="Interface to bind; other machines need 0.0.0.0.")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes, each with the model loaded.")] = 1,
+    api_key_env: Annotated[str | None, typer.Option(
+        help="Require X-API-Key equal to this environment variable's value.")] = None,
+    max_rows: Annotated[int | None, typer.Option(help="Most records per request (413 beyond).")
+                        ] = None,
+    max_bytes: Annotated[int | None, typer.Option(help="Largest request body (413 beyond).")
+                         ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Reject unknown fields (422).")] = False,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+) -> None:
+    """Serve BUNDLE over HTTP: /v1/predict, /v1/explain, /v1/model, /healthz, /docs."""
+    from findeep.serve.server import run_server
+
+    err.print(f"findeep: serving {bundle} on http://{host}:{port} (docs at /docs)", highlight=False)
+    run_server(bundle, host=host, port=port, workers=workers, api_key_env=api_key_env,
+               max_rows=max_rows, max_bytes=max_bytes, strict=strict, access_log=access_log)
+
+
+@app.command()
+@friendly
+def export(
+    bundle: BundleArg,
+    out_file: Annotated[Path, typer.Option("--out", help="File to write, e.g. model.onnx.")],
+    export_format: Annotated[str, typer.Option("--format", help="Export format: onnx.")] = "onnx",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Export BUNDLE's network for other runtimes (ONNX: preprocessed inputs -> probability)."""
+    from findeep.export.onnx import export_bundle
+
+    if export_format != "onnx":
+        raise ConfigError(f"unknown export format {export_format!r}; the supported format is onnx.")
+    summary = export_bundle(bundle, out_file, force=force)
+    out.print(f"wrote {summary['path']}: inputs {', '.join(summary['inputs'])} -> "
+              f"{summary['output']}; max |onnxruntime - torch| = {summary['max_abs_diff']:.2e}",
+              highlight=False)
+
+# ---- explain / drift / fairness ------------------------------------------------------------
+@app.command()
+@friendly
+def explain(
+    bundle: BundleArg, data: DataArg,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Reasons file to write, .csv or .parquet.")] = None,
+    top: Annotated[int, typer.Option(help="Reasons per row.")] = 4,
+    reference: Annotated[str | None, typer.Option(
+        help="Reference rows (CSV/Parquet); default: training rows scored as low risk.")] = None,
+    id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
+    scorecard: Annotated[bool, typer.Option(
+        "--scorecard", help="Add the score and each column's scorecard points.")] = False,
+    base_score: Annotated[float, typer.Option(help="Points at --base-odds.")] = 600.0,
+    base_odds: Annotated[float, typer.Option(help="Good:bad odds that score --base-score.")] = 50.0,
+    pdo: Annotated[float, typer.Option(help="Points to double the odds.")] = 20.0,
+    surrogate: Annotated[bool, typer.Option(
+        "--surrogate", help="Instead: print a distilled tree's rules and fidelity.")] = False,
+    depth: Annotated[int, typer.Option(help="Depth of the --surrogate tree.")] = 4,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Reason codes and per-column attributions for each row of DATA (or --surrogate rules)."""
+    if surrogate:
+        from findeep.explain.commands import surrogate_for_bundle
+
+        _print_surrogate(surrogate_for_bundle(bundle, data, depth=depth))
+        return
+    if out_file is None:
+        raise ConfigError("--out is required: name the reasons file to write "
+                          "(e.g. --out reasons.csv).")
+    from findeep.explain.commands import explain_to_file
+    from findeep.explain.scorecard import ScorecardScale
+
+    summary = explain_to_file(
+        bundle, data, out_file, top=top, reference=reference, id_column=id_column,
+        scorecard=ScorecardScale(base_score, base_odds, pdo) if scorecard else None, force=force)
+    out.print(f"explained {summary['rows']} rows -> {summary['out']} (attributions in "
+              f"{summary['units']}, against a reference at {summary['baseline_output']:.3f})",
+              highlight=False)
+
+
+def _print_surrogate(report: Any) -> None:
+    out.print(metrics_table(f"depth-{report.depth} surrogate tree, fidelity on held-out rows",
+                            {"surrogate": report.fidelity}, list(report.fidelity)))
+    for rule in report.rules:
+        out.print(rule, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+@friendly
+def drift(bundle: BundleArg, new_data: DataArg) -> None:
+    """Population stability (PSI) of the score and each column: training data vs NEW_DATA."""
+    from findeep.explain.commands import drift_for_bundle
+
+    table = drift_for_bundle(bundle, new_data)
+    view = Table(title=f"{bundle} vs {new_data}: PSI (<0.1 stable, 0.1-0.25 moderate, "
+                       ">=0.25 major)", title_justify="left")
+    for column in ("column", "kind", "psi", "flag"):
+        view.add_column(column, justify="right" if column == "psi" else "left")
+    for row in table.itertuples(index=False):
+        view.add_row(str(row.column), row.kind, f"{row.psi:.4f}", row.flag)
+    out.print(view)
+
+
+@app.command()
+@friendly
+def fairness(
+    bundle: BundleArg, data: DataArg,
+    protected: Annotated[str, typer.Option(help="Column whose groups to compare (need not be "
+                                                "a model input).")],
+    threshold: Annotated[float, typer.Option(
+        help="Decline at or above this event probability.")] = 0.5,
+) -> None:
+    """Approval rates, disparate impact and TPR/FPR gaps across the groups of --protected."""
+    from findeep.explain.commands import fairness_for_bundle
+
+    report = fairness_for_bundle(bundle, data, protected, threshold=threshold)
+    view = Table(title=f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
+                 title_justify="left")
+    for column in report.groups.columns:
+        view.add_column(str(column), justify="left" if column == "group" else "right")
+    for row in report.groups.itertuples(index=False):
+        view.add_row(*[fmt(v) for v in row])
+    out.print(view)
+    out.print(", ".join(f"{k} {fmt(v)}" for k, v in report.summary.items()
+                        if k not in ("protected", "threshold")), highlight=False)
+
+
+@app.command()
+@friendly
+def benchmark(
+    data: DataArg,
+    target: Annotated[str | None, typer.Option(help="Target column (samples know theirs).")] = None,
+    folds: Annotated[int, typer.Option(help="Number of cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option()] = 0,
+    models: Annotated[str, typer.Option(help="Comma-separated models to compare.")] = (
+        "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
+    task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    time_column: Annotated[str | None, typer.Option(
+        help="Compare on one out-of-time split (latest 20%) instead of folds.")] = None,
+    out_json: Annotated[
+        Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    from findeep.workflow import benchmark_table, write_json_atomic
+
+    if out_json is not None and out_json.exists() and not force:
+        raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
+    result = benchmark_table(data, target=target, folds=folds, seed=seed,
+                             models=[m.strip() for m in models.split(",") if m.strip()],
+                             task=task, time_column=time_column, verbose=0 if quiet else 1)
+    _print_benchmark(result)
+    if out_json is not None:
+        write_json_atomic(out_json, result)
+
+
+def _print_benchmark(result: dict[str, Any]) -> None:
+    from findeep.evaluate.benchmark import FOLD_METRICS
+
+    metrics = FOLD_METRICS[result["task"]]
+    primary = metrics[0]
+    table = Table(title=f"{result['data']}: {result['task']}, {result['split']}, "
+                  f"{result['rows']:,} rows (mean ± std over folds)", title_justify="left")
+    table.add_column("model")
+    table.add_column(f"{primary} ± std", justify="right")
+    for name in metrics[1:]:
+        table.add_column(name, justify="right")
+    table.add_column(f"vs {result['reference']}", justify="right")
+    table.add_column("fit s", justify="right")
+    table.add_column("rows/s", justify="right")
+    for model, stats in result["summary"].items():
+        cells = [f"{stats[f'{primary}_mean']:.4f}±{stats[f'{primary}_std']:.4f}"]
+        cells += [f"{stats[f'{m}_mean']:.4f}" for m in metrics[1:]]
+        diff = stats.get(f"{primary}_diff_vs_reference_mean")
+        cells.append("-" if diff is None else
+                     f"{diff:+.4f}±{stats[f'{primary}_diff_vs_reference_std']:.4f}")
+        cells += [f"{stats['fit_seconds_total']:.1f}",
+                  f"{stats['score_rows_per_second_mean']:,.0f}"]
+        table.add_row(model, *cells)
+    out.print(table)
+    for model, why in result["skipped"].items():
+        out.print(f"skipped {model}: {why}")
+
+
+app.add_typer(forecast_app, name="forecast")
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         estimator.n_features_in_ = len(pipeline.schema.columns)
         return estimator
     if kind == "forecast":
-        from findeep.forecast.bundle import forecaster_from_bundle  # type: ignore[import-not-found]
+        from findeep.forecast.bundle import forecaster_from_bundle
 
         return forecaster_from_bundle(meta, tensors)
     raise BundleError(f"bundle kind {kind!r} is not known to this findeep version.")

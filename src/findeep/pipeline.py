@@ -29,8 +29,14 @@ from findeep.models.registry import build_model, get_spec
 from findeep.train.losses import check_loss, default_loss
 from findeep.train.progress import epoch_progress
 from findeep.train.trainer import (
-    FitResult, TensorData, TrainConfig, fit_network, fit_temperature, logits_to_prediction,
-    predict_logits, resolve_device,
+    FitResult,
+    TensorData,
+    TrainConfig,
+    fit_network,
+    fit_temperature,
+    logits_to_prediction,
+    predict_logits,
+    resolve_device,
 )
 
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",

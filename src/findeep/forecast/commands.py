@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from findeep.cli import friendly, metrics_table, out
+from findeep.console import friendly, metrics_table, out
 
 forecast_app = typer.Typer(
     name="forecast", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,

@@ -1,0 +1,283 @@
+"""Load test of ``findeep serve`` on loopback: latency, throughput, batch speed, parity.
+
+Starts the server itself (the ``findeep serve`` command), runs four bounded phases, stops
+it, and prints a Markdown table:
+
+1. one sequential client, single records: p50 / p95 / p99 latency as the client sees it;
+2. ``--clients`` concurrent clients (asyncio, keep-alive), single records: requests/s, errors;
+3. batches of ``--batch-size`` records, one client: rows/s;
+4. parity: each record's score served alone vs. in a batch vs. ``findeep.load(...)`` scoring.
+
+The load generator shares the machine's cores with the server, so it is kept lean: one
+asyncio process, one keep-alive connection per client, requests serialised to bytes up
+front, responses read by Content-Length (no general-purpose HTTP client in the loop).
+
+    OMP_WAIT_POLICY=PASSIVE flock /tmp/findeep-bench.lock python benchmarks/serve_load.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bundle", type=Path, help="serve this bundle (default: train one)")
+    parser.add_argument("--sequential", type=int, default=3000, help="single-record requests")
+    parser.add_argument("--concurrent", type=int, default=20000, help="requests at --clients")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=240.0,
+                        help="seconds per repeat; each phase stops early past its share")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="run the phases this many times; the table shows medians")
+    args = parser.parse_args()
+
+    from findeep.testing import make_credit_frame
+
+    with tempfile.TemporaryDirectory() as scratch:
+        bundle = args.bundle or train_bundle(Path(scratch) / "bundle")
+        frame = make_credit_frame(args.batch_size, seed=7).drop(columns="default")
+        records = [_record(row) for row in frame.to_dict(orient="records")]
+        port = _free_port()
+        server = _start_server(bundle, port, args.workers)
+        try:
+            runs = [run_phases(f"http://127.0.0.1:{port}", records, args)
+                    for _ in range(args.repeats)]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        for run in runs:
+            run["parity"] = parity(bundle, frame, run.pop("_served_alone"),
+                                   run.pop("_served_batch"))
+    print(report(median_of(runs), args))
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per metric: the median over repeats (errors and parity gaps: the worst)."""
+    merged: dict[str, Any] = {}
+    for phase in runs[0]:
+        merged[phase] = {}
+        for key in runs[0][phase]:
+            values = [run[phase][key] for run in runs]
+            worst = key == "errors" or phase == "parity"
+            merged[phase][key] = max(values) if worst else float(np.median(values))
+    merged["repeats"] = len(runs)
+    return merged
+
+
+def train_bundle(path: Path) -> Path:
+    """The default model on 5,000 synthetic credit rows (a few epochs: speed, not accuracy)."""
+    import findeep
+    from findeep.testing import make_credit_frame
+
+    frame = make_credit_frame(5000, seed=0)
+    y = frame.pop("default")
+    findeep.TabularClassifier(max_epochs=5).fit(frame, y).save(path)
+    return path
+
+
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-ready record: dates as ISO text, NaN as null."""
+    out = {}
+    for key, value in row.items():
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, float) and np.isnan(value):
+            value = None
+        elif isinstance(value, np.generic):
+            value = value.item()
+        out[key] = value
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(bundle: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-c", "from findeep.cli import main; main()", "serve", str(bundle),
+               "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not answer /healthz within 120 s")
+
+
+def run_phases(base: str, records: list[dict[str, Any]], args: argparse.Namespace,
+               ) -> dict[str, Any]:
+    port = int(base.rsplit(":", 1)[1])
+    return asyncio.run(_phases(port, records, args))
+
+
+def _request_bytes(body: bytes) -> bytes:
+    head = (f"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+            f"\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+class Connection:
+    """A keep-alive HTTP/1.1 connection that sends prepared bytes and reads one response.
+
+    Much leaner than a general client, so the load generator leaves the cores to the server.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**24)
+        return cls(reader, writer)
+
+    async def post(self, payload: bytes) -> tuple[int, bytes]:
+        self.writer.write(payload)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        return int(head[9:12]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _phases(port: int, records: list[dict[str, Any]], args: argparse.Namespace,
+                  ) -> dict[str, Any]:
+    share = args.time_limit / 3
+    payloads = [_request_bytes(json.dumps(r).encode()) for r in records]
+    batch_payload = _request_bytes(json.dumps(records).encode())
+    results: dict[str, Any] = {}
+
+    connection = await Connection.open(port)
+    served_alone = []
+    for payload in payloads:  # warm-up, and each record's score served alone
+        _, body = await connection.post(payload)
+        served_alone.append(json.loads(body)["probability"])
+    latencies = []
+    deadline = time.monotonic() + share
+    for i in range(args.sequential):
+        start = time.perf_counter()
+        status, _ = await connection.post(payloads[i % len(payloads)])
+        latencies.append(time.perf_counter() - start)
+        if status != 200 or time.monotonic() > deadline:
+            break
+    results["sequential"] = {"requests": len(latencies),
+                             **{f"p{q}": float(np.percentile(latencies, q)) * 1e3
+                                for q in (50, 95, 99)}}
+
+    _, body = await connection.post(batch_payload)
+    served_batch = json.loads(body)["probability"]
+    batch_times = []
+    deadline = time.monotonic() + share
+    for _ in range(args.batches):
+        start = time.perf_counter()
+        status, _ = await connection.post(batch_payload)
+        batch_times.append(time.perf_counter() - start)
+        if status != 200 or time.monotonic() > deadline:
+            break
+    median = float(np.median(batch_times))
+    results["batch"] = {"requests": len(batch_times), "median_ms": median * 1e3,
+                        "rows_per_s": len(records) / median}
+    connection.close()
+
+    results["concurrent"] = await _concurrent(port, payloads, args.clients, args.concurrent,
+                                              share)
+    results["_served_alone"] = served_alone
+    results["_served_batch"] = served_batch
+    return results
+
+
+async def _concurrent(port: int, payloads: list[bytes], clients: int, total: int,
+                      seconds: float) -> dict[str, Any]:
+    """``clients`` loops sharing one counter, each on its own keep-alive connection."""
+    issued = ok = errors = 0
+    deadline = time.monotonic() + seconds
+    connections = [await Connection.open(port) for _ in range(clients)]
+
+    async def one_client(connection: Connection, offset: int) -> None:
+        nonlocal issued, ok, errors
+        while issued < total and time.monotonic() < deadline:
+            issued += 1
+            try:
+                status, _ = await connection.post(payloads[(issued + offset) % len(payloads)])
+            except (OSError, asyncio.IncompleteReadError):
+                errors += 1
+                connection = await Connection.open(port)
+                continue
+            if status == 200:
+                ok += 1
+            else:
+                errors += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one_client(c, i) for i, c in enumerate(connections)))
+    elapsed = time.perf_counter() - start
+    for connection in connections:
+        connection.close()
+    return {"clients": clients, "requests": ok + errors, "ok": ok, "errors": errors,
+            "seconds": elapsed, "requests_per_s": (ok + errors) / elapsed}
+
+
+def parity(bundle: Path, frame: Any, alone: list[float], batch: list[float]) -> dict[str, float]:
+    """Largest gaps between scoring paths, over the same records."""
+    import findeep
+
+    offline = findeep.load(bundle).event_probability(frame)
+    alone_a, batch_a = np.asarray(alone), np.asarray(batch)
+    return {"alone_vs_batch": float(np.abs(alone_a - batch_a).max()),
+            "alone_vs_offline": float(np.abs(alone_a - offline).max()),
+            "batch_vs_offline": float(np.abs(batch_a - offline).max())}
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> str:
+    seq, conc, batch, par = (results[k] for k in ("sequential", "concurrent", "batch", "parity"))
+    lines = [
+        f"serve load test, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+        f"workers={args.workers}, loopback; medians of {results['repeats']} repeats "
+        "(errors and score gaps: worst repeat)",
+        "",
+        "| measurement | value | target |",
+        "|---|---|---|",
+        f"| single record, 1 sequential client: p50 / p95 / p99 | {seq['p50']:.2f} / "
+        f"{seq['p95']:.2f} / {seq['p99']:.2f} ms ({seq['requests']:.0f} requests) | p99 <= 5 ms |",
+        f"| single record, {conc['clients']:.0f} concurrent clients | "
+        f"{conc['requests_per_s']:,.0f} req/s, {conc['errors']} errors in "
+        f"{conc['requests']:,.0f} requests | >= 1,000 req/s, 0 errors, >= 20,000 requests |",
+        f"| batches of {args.batch_size} records, 1 client | {batch['rows_per_s']:,.0f} rows/s "
+        f"(median {batch['median_ms']:.1f} ms per request, {batch['requests']:.0f} requests) | "
+        ">= 50,000 rows/s |",
+        f"| max abs score gap: alone vs batch / alone vs findeep.load / batch vs findeep.load | "
+        f"{par['alone_vs_batch']:.1e} / {par['alone_vs_offline']:.1e} / "
+        f"{par['batch_vs_offline']:.1e} | <= 1e-6 |",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""What the command line shows: the consoles, one-line errors and warnings, metric tables.
+
+Kept apart from ``cli.py`` so sub-apps (``findeep forecast``) can share it without
+importing the CLI module that imports them.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from findeep.errors import FindeepError
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    err.print(f"findeep: warning: {message}", highlight=False, soft_wrap=True)
+
+
+def friendly(command: F) -> F:
+    """Turn FindeepError into one stderr line and exit 2; print warnings as one line."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = warnings.showwarning
+        warnings.showwarning = _show_warning
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                warnings.filterwarnings("ignore", category=DeprecationWarning)
+                warnings.showwarning = _show_warning
+                return command(*args, **kwargs)
+        except FindeepError as exc:
+            err.print(f"findeep: {exc}", highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(2) from None
+        finally:
+            warnings.showwarning = previous
+
+    return wrapper  # type: ignore[return-value]
+
+
+def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str]) -> Table:
+    """One row per metric, one column per model (or split)."""
+    # as wide as its title, so the title stays on one line where the terminal allows
+    table = Table(title=title, title_justify="left", min_width=min(len(title), out.width))
+    table.add_column("metric")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for key in keys:
+        values = [columns[name].get(key) for name in columns]
+        if all(v is None for v in values):
+            continue
+        table.add_row(key, *[fmt(v) for v in values])
+    return table
+
+
+def fmt(value: Any) -> str:
+    """A metric value as the tables show it: 4 decimals for floats, '-' for missing."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)

@@ -1,0 +1,158 @@
+"""Encode a few records (dicts) for the network without building a DataFrame.
+
+A web request carries one record or a short list of them; for those, pandas' per-call
+overhead costs more than the network itself. ``RecordEncoder`` holds a fitted
+``TabularPreprocessor``'s state as numpy arrays and lookup dicts built once, and applies
+the same formulas as ``TabularPreprocessor.transform`` — a test pins that both give
+identical arrays, so a record scored alone scores as it does in a batch.
+
+Records must already hold typed values: numbers (or ``None``) for numeric columns,
+``datetime``/``date`` objects (or ``None``) for date columns, and scalars (or ``None``)
+for categoricals — what the serving layer's validation produces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtri
+
+from findeep.features.tabular import (
+    _CLIP,
+    MISSING_LEVEL,
+    TabularPreprocessor,
+    TransformReport,
+    _level_text,
+)
+
+_SECONDS_PER_DAY = 86400.0
+
+
+class RecordEncoder:
+    """``transform`` for lists of dicts, with every per-column constant precomputed."""
+
+    def __init__(self, preprocessor: TabularPreprocessor) -> None:
+        self.preprocessor = preprocessor
+        self.scaling = preprocessor.scaling
+        self.numeric_columns = list(preprocessor.numeric_columns)
+        self.datetime_columns = list(preprocessor.datetime_columns)
+        states = preprocessor.numeric
+        self._medians = np.array([s.median for s in states], dtype=np.float64)
+        self._means = np.array([s.mean for s in states], dtype=np.float64)
+        self._stds = np.array([s.std for s in states], dtype=np.float64)
+        self._indicator_columns = [j for j, s in enumerate(states) if s.indicator]
+        # quantile scaling: (knots, reversed negated knots, ranks), or None for a constant column
+        self._grids: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
+        for state in states:
+            q = np.asarray(state.quantiles)
+            if self.scaling != "quantile" or q.size < 2 or q[0] == q[-1]:
+                self._grids.append(None)
+            else:
+                self._grids.append((q, -q[::-1], np.linspace(0.0, 1.0, q.size)))
+        self._categorical = [
+            (state.name, {level: i + 1 for i, level in enumerate(state.levels)}, set(state.rare))
+            for state in preprocessor.categorical
+        ]
+
+    @property
+    def n_numeric_features(self) -> int:
+        return len(self._medians) + len(self._indicator_columns)
+
+    def encode(self, records: Sequence[Mapping[str, Any]],
+               ) -> tuple[np.ndarray, np.ndarray, TransformReport]:
+        """(numeric float32 [n, d_num], categorical int64 [n, n_cat], report), as ``transform``."""
+        x_num, x_cat, unseen = self.encode_rows(records)
+        return x_num, x_cat, self.report(unseen)
+
+    def encode_rows(self, records: Sequence[Mapping[str, Any]],
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Like ``encode``, but with a per-row ``unseen`` mask [n, n_cat] instead of a report.
+
+        Lets a caller that merged several requests into one batch report each one's own.
+        """
+        raw = self._raw_numbers(records)  # (n, n_numeric) float64, NaN = missing
+        missing = np.isnan(raw)
+        filled = np.where(missing, self._medians, raw)
+        scaled = self._scale(filled).astype(np.float32)
+        if self._indicator_columns:
+            indicators = missing[:, self._indicator_columns].astype(np.float32)
+            x_num = np.concatenate([scaled, indicators], axis=1)
+        else:
+            x_num = scaled
+        n = len(records)
+        x_cat = np.zeros((n, len(self._categorical)), dtype=np.int64)
+        unseen = np.zeros((n, len(self._categorical)), dtype=bool)
+        for j, (name, lookup, rare) in enumerate(self._categorical):
+            texts = [_text(r[name]) for r in records]
+            codes = [lookup.get(text, 0) for text in texts]
+            x_cat[:, j] = codes
+            # rare training values also map to 0, but only never-seen ones are reported
+            unseen[:, j] = [code == 0 and text not in rare
+                            for text, code in zip(texts, codes, strict=True)]
+        return np.ascontiguousarray(x_num, dtype=np.float32), x_cat, unseen
+
+    def report(self, unseen: np.ndarray) -> TransformReport:
+        """The ``TransformReport`` for rows whose unseen mask is ``unseen``."""
+        counts = unseen.sum(axis=0).tolist()
+        return TransformReport({name: int(count) for (name, _, _), count
+                                in zip(self._categorical, counts, strict=True) if count})
+
+    def _raw_numbers(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Numeric columns then four parts per date column, in the preprocessor's order."""
+        columns = [np.array([r[name] for r in records], dtype=np.float64)
+                   for name in self.numeric_columns]
+        for name in self.datetime_columns:
+            columns += _date_parts([r[name] for r in records])
+        if not columns:
+            return np.empty((len(records), 0), dtype=np.float64)
+        return np.column_stack(columns)
+
+    def _scale(self, values: np.ndarray) -> np.ndarray:
+        """Elementwise the same arithmetic as ``TabularPreprocessor._scale``."""
+        if self.scaling == "standard":
+            return np.clip((values - self._means) / self._stds, -_CLIP * 2, _CLIP * 2)
+        uniform = np.empty_like(values)
+        constant = np.zeros(values.shape[1], dtype=bool)
+        for j, grid in enumerate(self._grids):
+            if grid is None:
+                constant[j] = True
+                uniform[:, j] = 0.5
+                continue
+            q, negated_reversed, ranks = grid
+            left = np.interp(values[:, j], q, ranks)
+            right = 1.0 - np.interp(-values[:, j], negated_reversed, ranks)
+            uniform[:, j] = 0.5 * (left + right)
+        scaled = np.clip(ndtri(np.clip(uniform, 1e-7, 1 - 1e-7)), -_CLIP, _CLIP)
+        scaled[:, constant] = 0.0
+        return scaled
+
+
+def _text(value: Any) -> str:
+    """``_as_text`` for one value; text (the common case) is returned as is."""
+    if type(value) is str:
+        return value
+    return MISSING_LEVEL if value is None else _level_text(value)
+
+
+def _date_parts(values: list[Any]) -> list[np.ndarray]:
+    """Days since 1970, year, month and day of week (Monday = 0); NaN where missing.
+
+    Aware times are converted to UTC first, as ``tz_convert(None)`` does in the batch path.
+    """
+    naive = [value.astimezone(dt.UTC).replace(tzinfo=None)
+             if isinstance(value, dt.datetime) and value.tzinfo is not None else value
+             for value in values]
+    stamps = np.array(naive, dtype="datetime64[us]")  # None -> NaT
+    missing = np.isnat(stamps)
+    micros = stamps.view(np.int64)
+    days = micros / 1e6 / _SECONDS_PER_DAY
+    year = stamps.astype("datetime64[Y]").view(np.int64) + 1970.0
+    month = stamps.astype("datetime64[M]").view(np.int64) % 12 + 1.0
+    weekday = (micros // 86_400_000_000 + 3) % 7.0  # 1970-01-01 was a Thursday (3)
+    parts = [days, year, month, weekday]
+    for part in parts:
+        part[missing] = np.nan
+    return parts

@@ -1,0 +1,382 @@
+"""``create_app(bundle) -> FastAPI``: a validated, size-limited REST API over one trained model.
+
+Nothing is loaded when this module is imported; ``create_app`` loads the bundle, prepares
+the scorer once, and returns an app whose routes only encode rows and run one forward.
+
+Endpoints: ``POST /v1/predict``, ``POST /v1/explain``, ``GET /v1/model``, ``GET /healthz``.
+Status codes: 401 wrong or missing ``X-API-Key`` (when a key is set), 413 too many rows or
+bytes, 422 any invalid body (missing fields listed, wrong types, unknown fields under
+``strict``), 501 explanations not installed. Bad input never produces a 500.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
+from pydantic import ValidationError
+
+import findeep
+from findeep.bundle import read_bundle, read_metrics
+from findeep.errors import BundleError, ConfigError, FindeepError, NotFittedError
+from findeep.pipeline import TabularPipeline, pipeline_from_bundle
+from findeep.serve.batching import RequestCoalescer
+from findeep.serve.contract import RecordContract, build_contract
+from findeep.serve.errors import ApiError, validation_problem
+from findeep.serve.responses import response_models
+from findeep.serve.scorer import Scorer
+
+WARNING_HEADER = "X-Findeep-Warning"
+API_KEY_HEADER = "X-API-Key"
+DEFAULT_MAX_ROWS = 10_000
+DEFAULT_MAX_BYTES = 8 * 2**20
+DEFAULT_MAX_EXPLAIN_ROWS = 100
+
+
+class ServedModel:
+    """A pipeline plus what the bundle says about it (when it came from a bundle)."""
+
+    def __init__(self, pipeline: TabularPipeline, meta: Mapping[str, Any] | None = None,
+                 source: str | None = None) -> None:
+        self.pipeline = pipeline
+        self.meta = dict(meta or {})
+        self.source = source
+
+
+def load_served_model(bundle: Any) -> ServedModel:
+    """A bundle path, a fitted estimator or a ``TabularPipeline`` -> ``ServedModel``."""
+    if isinstance(bundle, TabularPipeline):
+        return ServedModel(bundle)
+    if isinstance(bundle, str | os.PathLike):
+        meta, tensors = read_bundle(bundle)
+        if meta.get("kind") != "tabular":
+            raise BundleError(f"'{bundle}' holds a {meta.get('kind')!r} model; the server scores "
+                              "tabular models only.")
+        pipeline = pipeline_from_bundle(meta, tensors)
+        if not pipeline.metrics:
+            pipeline.metrics = read_metrics(bundle)
+        return ServedModel(pipeline, meta, str(Path(bundle)))
+    pipeline = getattr(bundle, "pipeline_", None)
+    if isinstance(pipeline, TabularPipeline):
+        return ServedModel(pipeline)
+    if hasattr(bundle, "get_params"):
+        raise NotFittedError(f"this {type(bundle).__name__} is not fitted yet; fit or load it "
+                             "before serving it.")
+    raise ConfigError("create_app needs a bundle directory, a fitted TabularClassifier/"
+                      "TabularRegressor or a TabularPipeline, however got "
+                      f"{type(bundle).__name__}.")
+
+
+def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAULT_MAX_ROWS,
+               max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = False,
+               max_explain_rows: int = DEFAULT_MAX_EXPLAIN_ROWS) -> FastAPI:
+    """An ASGI app scoring ``bundle`` (path, fitted estimator or pipeline).
+
+    ``api_key`` requires that exact ``X-API-Key`` on every ``/v1`` route; ``max_rows`` and
+    ``max_bytes`` bound one request (413 beyond); ``strict`` rejects unknown fields (422)
+    instead of ignoring them with an ``X-Findeep-Warning`` header.
+    """
+    for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes),
+                        ("max_explain_rows", max_explain_rows)):
+        if not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer, however: {name}={value!r}")
+    if api_key is not None and not api_key.strip():
+        raise ConfigError("api_key is empty; set a non-empty key or leave it unset.")
+    served = load_served_model(bundle)
+    pipeline = served.pipeline
+    scorer = Scorer(pipeline)
+    coalescer = RequestCoalescer(scorer)
+    contract = build_contract(pipeline, strict=strict)
+    limits = {"max_rows": max_rows, "max_bytes": max_bytes,
+              "max_explain_rows": max_explain_rows, "strict": strict}
+    explain_frame = _find_explainer()
+
+    app = FastAPI(
+        title=f"findeep scoring API: {pipeline.model_name} ({pipeline.task})",
+        version=findeep.__version__,
+        description="Scores one record or a list of records with a trained findeep model. "
+                    "Fields are the model's training columns; `null` means missing.",
+    )
+    guard = [Depends(_api_key_guard(api_key))] if api_key is not None else []
+    single, batch, explained, explained_batch = response_models(pipeline)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e.get("loc", ())), "problem": "invalid",
+                   "message": str(e.get("msg", ""))} for e in exc.errors()]
+        return JSONResponse({"detail": "the request's parameters are invalid.", "errors": errors},
+                            status_code=422)
+
+    @app.exception_handler(FindeepError)
+    async def _findeep_error(request: Request, exc: FindeepError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "errors": []}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "internal error while scoring; see the server log.",
+                             "errors": []}, status_code=500)
+
+    @app.get("/healthz", tags=["service"], summary="Liveness: the model is loaded.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/model", tags=["model"], dependencies=guard,
+             summary="The model's schema, task, metrics, version and training date.")
+    async def model_info() -> JSONResponse:
+        return JSONResponse(_jsonable(_model_info(served, limits)))
+
+    @app.post("/v1/predict", tags=["scoring"], dependencies=guard,
+              response_model=single | batch, openapi_extra=_body_doc(),
+              summary="Score one record (JSON object) or a list of records (JSON array).",
+              responses=_error_docs())
+    async def predict(request: Request) -> JSONResponse:
+        records, many, headers = await _parse(request, contract, max_rows, max_bytes)
+        outputs, unseen = await coalescer.outputs(records)
+        body: dict[str, Any] = outputs if many else {k: v[0] for k, v in outputs.items()}
+        if many:
+            body["rows"] = len(records)
+        body["unseen_categories"] = unseen
+        return JSONResponse(body, headers=headers)
+
+    @app.post("/v1/explain", tags=["scoring"], dependencies=guard,
+              response_model=explained | explained_batch, openapi_extra=_body_doc(),
+              summary="Scores with the top reason codes behind each one.",
+              responses={**_error_docs(), 501: {
+                  "description": "explanations not installed, or not possible for this model"}})
+    async def explain(request: Request, top: int = Query(4, ge=1, le=20)) -> JSONResponse:
+        if explain_frame is None:
+            raise ApiError(501, "reason codes are not available: this findeep installation "
+                                "lacks findeep.explain.reasons.")
+        records, many, headers = await _parse(request, contract,
+                                              min(max_rows, max_explain_rows), max_bytes)
+        frame = _frame(records, contract.used_names, pipeline.schema.names_of("datetime"))
+        try:
+            table = explain_frame(pipeline, frame, top=top)
+        except FindeepError as exc:  # the input was valid, so this is about the model
+            raise ApiError(501, f"cannot explain this model's scores: {exc}") from None
+        rows = _explained_rows(table)
+        if many:
+            body: dict[str, Any] = {key: [row[key] for row in rows] for key in rows[0]}
+            body["rows"] = len(rows)
+        else:
+            body = rows[0]
+        return JSONResponse(_jsonable(body), headers=headers)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            body = contract.record_type
+            union = _records_union_schema(body, contract)
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(union.pop("$defs", {}))
+            schemas["ScoringRequest"] = union
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.state.served = served
+    app.state.scorer = scorer
+    app.state.limits = limits
+    return app
+
+
+# ---- request handling --------------------------------------------------------------------------
+async def _parse(request: Request, contract: RecordContract, max_rows: int, max_bytes: int,
+                 ) -> tuple[list[dict[str, Any]], bool, dict[str, str] | None]:
+    """(records, whether a list was sent, warning headers) or an ``ApiError``."""
+    raw = await _read_limited(request, max_bytes)
+    start = raw.lstrip()[:1]
+    many = start == b"["
+    if start not in (b"{", b"["):
+        raise ApiError(422, "the request body must be a JSON object (one record) or a JSON "
+                            "array of records.")
+    try:
+        parsed = contract.records.validate_json(raw) if many else [
+            contract.record.validate_json(raw)]
+    except ValidationError as exc:
+        if many and _row_count_exceeds(exc, max_rows):
+            raise _too_many_rows(max_rows) from None
+        raise validation_problem(exc, many=many) from None
+    if len(parsed) > max_rows:
+        raise _too_many_rows(max_rows)
+    headers = None
+    unknown = _unknown_fields(parsed, contract)
+    if unknown:
+        listed = ", ".join(sorted(unknown)[:10]) + (", …" if len(unknown) > 10 else "")
+        headers = {WARNING_HEADER: _header_text(f"ignored unknown field(s): {listed}")}
+    return parsed, many, headers
+
+
+async def _read_limited(request: Request, max_bytes: int) -> bytes:
+    """The body, refusing (413) as soon as it is known to exceed ``max_bytes``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_many_bytes(max_bytes)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_many_bytes(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_many_bytes(max_bytes: int) -> ApiError:
+    return ApiError(413, f"the request body exceeds this server's limit of {max_bytes:,} bytes; "
+                         "send fewer records per request.")
+
+
+def _too_many_rows(max_rows: int) -> ApiError:
+    return ApiError(413, f"the request holds more than this endpoint's limit of {max_rows:,} "
+                         "records; split it into smaller requests.")
+
+
+def _row_count_exceeds(exc: ValidationError, max_rows: int) -> bool:
+    """Whether an invalid list was too long anyway (413 wins over 422)."""
+    indices = [e["loc"][0] for e in exc.errors(include_url=False)
+               if e["loc"] and isinstance(e["loc"][0], int)]
+    return bool(indices) and max(indices) >= max_rows
+
+
+def _unknown_fields(records: Sequence[Mapping[str, Any]], contract: RecordContract) -> set[str]:
+    if contract.strict:
+        return set()
+    known = contract.known_names
+    unknown: set[str] = set()
+    for record in records:
+        if len(record) != len(contract.used_names):
+            unknown.update(record.keys() - known)
+    return unknown
+
+
+def _header_text(text: str) -> str:
+    """Header values must be latin-1; field names may not be."""
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _api_key_guard(expected: str) -> Any:
+    header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
+                          description="The key the server was started with.")
+    expected_bytes = expected.encode()
+
+    async def check(key: str | None = Depends(header)) -> None:
+        if key is None or not secrets.compare_digest(key.encode(), expected_bytes):
+            raise ApiError(401, f"missing or wrong {API_KEY_HEADER} header.")
+
+    return check
+
+
+# ---- explanations ------------------------------------------------------------------------------
+def _find_explainer() -> Any:
+    """``findeep.explain.reasons.explain_frame`` when that module exists, else None."""
+    try:
+        from findeep.explain.reasons import explain_frame  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return explain_frame
+
+
+def _frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str],
+           datetime_columns: Sequence[str]) -> pd.DataFrame:
+    """The records as a DataFrame; aware times become naive UTC so one column has one zone."""
+    frame = pd.DataFrame.from_records([{c: r[c] for c in columns} for r in records],
+                                      columns=list(columns))
+    for name in datetime_columns:
+        if name in frame.columns:
+            frame[name] = pd.to_datetime(frame[name], utc=True).dt.tz_convert(None)
+    return frame
+
+
+def _explained_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    reason_columns = sorted((c for c in table.columns if str(c).startswith("reason_")),
+                            key=lambda c: int(str(c).rsplit("_", 1)[-1]))
+    attribution_columns = [c for c in table.columns if str(c).startswith("attribution__")]
+    score = "probability" if "probability" in table.columns else "prediction"
+    rows = []
+    for _, row in table.iterrows():
+        rows.append({
+            score: float(row[score]),
+            "reasons": [str(row[c]) for c in reason_columns if pd.notna(row[c]) and row[c] != ""],
+            "attributions": {str(c).removeprefix("attribution__"): float(row[c])
+                             for c in attribution_columns},
+        })
+    return rows
+
+
+# ---- documents ---------------------------------------------------------------------------------
+def _model_info(served: ServedModel, limits: dict[str, Any]) -> dict[str, Any]:
+    pipeline = served.pipeline
+    target = pipeline.target
+    used = set(pipeline.schema.used_names)
+    training = pipeline.training
+    return {
+        "model": pipeline.model_name,
+        "task": pipeline.task,
+        "target": target.name,
+        "classes": target.classes,
+        "event_class": target.event_class if pipeline.task == "binary" else None,
+        "features": [{"name": c.name, "kind": c.kind, "dtype": c.dtype, "used": c.name in used}
+                     for c in pipeline.schema.columns],
+        "metrics": pipeline.metrics,
+        "trained_at": served.meta.get("created_at"),
+        "trained_with": served.meta.get("versions", {}),
+        "findeep_version": findeep.__version__,
+        "training": {key: training.get(key) for key in
+                     ("rows", "fit_rows", "validation_rows", "epochs_run", "best_epoch", "seed",
+                      "validation_split") if key in training},
+        "temperature": pipeline.temperature,
+        "limits": limits,
+    }
+
+
+def _records_union_schema(record_type: type, contract: RecordContract) -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[Any] = TypeAdapter(record_type | list[record_type])  # type: ignore[valid-type]
+    schema = adapter.json_schema(ref_template="#/components/schemas/{model}")
+    for option in schema.get("anyOf", []):
+        if option.get("type") == "array":
+            option["minItems"] = 1
+    return schema
+
+
+def _body_doc() -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/ScoringRequest"}}}}}
+
+
+def _error_docs() -> dict[int | str, dict[str, Any]]:
+    return {401: {"description": "missing or wrong X-API-Key (when the server has a key)"},
+            413: {"description": "too many records or bytes in one request"},
+            422: {"description": "invalid body: missing fields, wrong types, unknown fields "
+                                 "(strict mode)"}}
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON: numpy scalars unwrapped, non-finite floats as null."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

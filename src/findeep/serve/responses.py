@@ -1,0 +1,59 @@
+"""Response models for ``/docs``, shaped by the model's task.
+
+A single record gets scalars; a list gets the same keys holding one entry per record,
+in request order. The routes build these bodies directly (no re-validation on the hot path).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from findeep.pipeline import TabularPipeline
+
+_UNSEEN = (dict[str, int], Field(description="per column, how many values were never seen in "
+                                             "training (scored as the shared 'unseen' level)"))
+
+
+def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
+    """(prediction, batch prediction, explanation, batch explanation) models."""
+    target = pipeline.target
+    label: Any = _label_type(target.classes)
+    if target.task == "binary":
+        fields: dict[str, Any] = {
+            "probability": (float, Field(description=f"P({target.name} = {target.event_class!r})")),
+            "predicted": (label, Field(description="the more likely class")),
+        }
+    elif target.task == "multiclass":
+        fields = {
+            "probabilities": (dict[str, float], Field(description="probability of each class")),
+            "predicted": (label, Field(description="the most likely class")),
+        }
+    else:
+        fields = {"prediction": (float, Field(description=f"predicted {target.name}"))}
+    batch_fields = {name: (list[annotation], info) for name, (annotation, info) in fields.items()}
+    single = create_model("Prediction", **fields, unseen_categories=_UNSEEN)
+    batch = create_model("Predictions", **batch_fields, unseen_categories=_UNSEEN,
+                         rows=(int, Field(description="number of records scored")))
+    score = "prediction" if target.task == "regression" else "probability"
+    explained = create_model(
+        "Explanation",
+        **{score: (float, Field(description="the score being explained"))},
+        reasons=(list[str], Field(description="top reason codes, strongest first")),
+        attributions=(dict[str, float], Field(description="contribution of each column")))
+    explained_batch = create_model(
+        "Explanations",
+        **{score: (list[float], ...)}, reasons=(list[list[str]], ...),
+        attributions=(list[dict[str, float]], ...), rows=(int, ...))
+    return single, batch, explained, explained_batch
+
+
+def _label_type(classes: list[Any]) -> Any:
+    if classes and all(isinstance(c, bool) for c in classes):
+        return bool
+    if classes and all(isinstance(c, int) and not isinstance(c, bool) for c in classes):
+        return int
+    if classes and all(isinstance(c, str) for c in classes):
+        return str
+    return str | int | float | bool

@@ -1,0 +1,73 @@
+"""Score validated records with a loaded pipeline: the hot path of the server.
+
+Everything that can be prepared once is prepared in ``__init__`` (encoder lookups, fused
+weights, a warm-up pass), so a request pays only for encoding its rows and one forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from findeep.features.records import RecordEncoder
+from findeep.pipeline import TabularPipeline
+from findeep.serve.inference import serving_forward
+from findeep.train.trainer import logits_to_prediction
+
+Outputs = dict[str, list[Any]]
+
+
+class Scorer:
+    """Turn records into the output ``TabularPipeline.predict_raw`` gives for the same rows."""
+
+    def __init__(self, pipeline: TabularPipeline) -> None:
+        self.pipeline = pipeline
+        self.encoder = RecordEncoder(pipeline.preprocessor)
+        self.forward = serving_forward(pipeline.network)
+        self._labels = list(pipeline.target.classes)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One pass on a dummy row, so the first real request does not pay torch's set-up."""
+        x_num = torch.zeros(1, self.encoder.n_numeric_features)
+        x_cat = torch.zeros(1, len(self.pipeline.preprocessor.categorical), dtype=torch.long)
+        with torch.inference_mode():
+            self.forward(x_num, x_cat)
+
+    def predict_rows(self, records: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """(``predict_raw``'s output, per-row unseen-category mask [n, n_cat])."""
+        x_num, x_cat, unseen = self.encoder.encode_rows(records)
+        with torch.inference_mode():
+            logits = self.forward(torch.from_numpy(x_num), torch.from_numpy(x_cat))
+        pipeline = self.pipeline
+        prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature)
+        if pipeline.task == "regression":
+            prediction = prediction * pipeline.y_std + pipeline.y_mean
+        return prediction, unseen
+
+    def outputs(self, records: Sequence[Mapping[str, Any]]) -> tuple[Outputs, dict[str, int]]:
+        """Column-wise response fields (one entry per record) and unseen-category counts."""
+        prediction, unseen = self.predict_rows(records)
+        return self.format(prediction), self.unseen_counts(unseen)
+
+    def unseen_counts(self, unseen: np.ndarray) -> dict[str, int]:
+        return self.encoder.report(unseen).unseen_categories
+
+    def format(self, prediction: np.ndarray) -> Outputs:
+        """Response fields from ``predict_raw``-style output, as in ``findeep predict``."""
+        task = self.pipeline.task
+        labels = self._labels
+        if task == "binary":
+            event = self.pipeline.event_probability(prediction)
+            return {"probability": event.tolist(),
+                    "predicted": [labels[1] if p >= 0.5 else labels[0]
+                                  for p in prediction.tolist()]}
+        if task == "multiclass":
+            names = [str(c) for c in labels]
+            return {"probabilities": [dict(zip(names, row, strict=True))
+                                      for row in prediction.tolist()],
+                    "predicted": [labels[i] for i in prediction.argmax(axis=1).tolist()]}
+        return {"prediction": prediction.astype(float).tolist()}

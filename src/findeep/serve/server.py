@@ -1,0 +1,85 @@
+"""Run the scoring app under uvicorn, in one process or several workers.
+
+Workers are separate processes that each load the bundle; they receive their settings
+through environment variables (uvicorn starts them from an import string), so the API
+key itself is never put on a command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from fastapi import FastAPI
+
+from findeep.errors import ConfigError
+
+SETTINGS_VARIABLE = "FINDEEP_SERVE_SETTINGS"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def resolve_api_key(api_key_env: str | None) -> str | None:
+    """The key held in environment variable ``api_key_env``; an unset or empty one is an error."""
+    if api_key_env is None:
+        return None
+    key = os.environ.get(api_key_env, "")
+    if not key.strip():
+        raise ConfigError(f"environment variable {api_key_env} is not set or empty; export the "
+                          "API key there, or leave out --api-key-env.")
+    return key
+
+
+def serving_settings(bundle: str | os.PathLike[str], *, api_key_env: str | None = None,
+                     max_rows: int | None = None, max_bytes: int | None = None,
+                     strict: bool = False) -> dict[str, Any]:
+    """The JSON-able settings each worker rebuilds its app from."""
+    settings: dict[str, Any] = {"bundle": str(Path(bundle).resolve()), "api_key_env": api_key_env,
+                                "strict": strict}
+    if max_rows is not None:
+        settings["max_rows"] = max_rows
+    if max_bytes is not None:
+        settings["max_bytes"] = max_bytes
+    return settings
+
+
+def app_from_settings(settings: dict[str, Any]) -> FastAPI:
+    """Build one worker's app; one intra-op thread, as workers (and clients) share the cores."""
+    from findeep.serve.app import create_app
+
+    torch.set_num_threads(1)
+    options = {k: settings[k] for k in ("max_rows", "max_bytes") if k in settings}
+    return create_app(settings["bundle"], api_key=resolve_api_key(settings.get("api_key_env")),
+                      strict=bool(settings.get("strict")), **options)
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn factory for worker processes: settings come from ``FINDEEP_SERVE_SETTINGS``."""
+    raw = os.environ.get(SETTINGS_VARIABLE)
+    if not raw:
+        raise ConfigError(f"{SETTINGS_VARIABLE} is not set; start the server with 'findeep serve'.")
+    return app_from_settings(json.loads(raw))
+
+
+def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
+               port: int = DEFAULT_PORT, workers: int = 1, api_key_env: str | None = None,
+               max_rows: int | None = None, max_bytes: int | None = None, strict: bool = False,
+               access_log: bool = False) -> None:
+    """Serve ``bundle`` until interrupted. Settings are checked (and the bundle loaded) first."""
+    import uvicorn
+
+    if workers < 1:
+        raise ConfigError(f"workers must be a positive integer, however: {workers=}")
+    settings = serving_settings(bundle, api_key_env=api_key_env, max_rows=max_rows,
+                                max_bytes=max_bytes, strict=strict)
+    app = app_from_settings(settings)  # fails fast, in this process, on a bad bundle or key
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+        return
+    del app
+    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+    uvicorn.run("findeep.serve.server:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, access_log=access_log, log_level="info")

@@ -1,0 +1,72 @@
+"""ONNX export: onnxruntime gives PyTorch's outputs on the same preprocessed inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from typer.testing import CliRunner
+
+import findeep
+from findeep.cli import app
+from findeep.export import export_onnx
+from findeep.testing import make_credit_frame
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    frame = make_credit_frame(600, seed=0)
+    y = frame.pop("default")
+    model = findeep.TabularClassifier(max_epochs=2).fit(frame, y)
+    return model, make_credit_frame(300, seed=4).drop(columns="default")
+
+
+def test_onnxruntime_matches_pytorch_on_real_preprocessed_rows(fitted, tmp_path):
+    """The exported graph's event probability equals the model's within 1e-5."""
+    model, frame = fitted
+    path = tmp_path / "model.onnx"
+    summary = export_onnx(model.pipeline_, path)
+    assert summary["max_abs_diff"] <= 1e-5
+    x_num, x_cat, _ = model.pipeline_.transform(frame)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (probability,) = session.run(None, {"x_num": x_num, "x_cat": x_cat})
+    np.testing.assert_allclose(probability, model.event_probability(frame), atol=1e-5, rtol=0)
+
+
+def test_onnx_file_carries_what_a_client_needs_to_prepare_inputs(fitted, tmp_path):
+    """Metadata names the input columns and holds the preprocessing state."""
+    model, _ = fitted
+    path = tmp_path / "model.onnx"
+    export_onnx(model.pipeline_, path)
+    metadata = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    assert "income__missing" in metadata["findeep.x_num_columns"]
+    assert '"quantiles"' in metadata["findeep.preprocessing"]
+    assert metadata["findeep.task"] == "binary"
+
+
+@pytest.mark.parametrize("model_name", ["seed-mlp", "mlp"])
+def test_other_architectures_export_with_parity(model_name, tmp_path):
+    """Every registered architecture exports and matches PyTorch within 1e-5."""
+    frame = make_credit_frame(300, seed=1)
+    y = frame.pop("default")
+    model = findeep.TabularClassifier(model=model_name, max_epochs=1).fit(frame, y)
+    assert export_onnx(model.pipeline_, tmp_path / "m.onnx")["max_abs_diff"] <= 1e-5
+
+
+def test_cli_export_writes_once_and_needs_force_to_overwrite(fitted, tmp_path):
+    """`findeep export` writes the file; a second run without --force exits 2 in one line."""
+    model, _ = fitted
+    bundle = model.save(tmp_path / "bundle")
+    out = tmp_path / "model.onnx"
+    runner = CliRunner()
+    first = runner.invoke(app, ["export", str(bundle), "--format", "onnx", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert out.is_file()
+    again = runner.invoke(app, ["export", str(bundle), "--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    forced = runner.invoke(app, ["export", str(bundle), "--out", str(out), "--force"])
+    assert forced.exit_code == 0
+    wrong = runner.invoke(app, ["export", str(bundle), "--format", "tflite", "--out",
+                                str(tmp_path / "x")])
+    assert wrong.exit_code == 2 and "onnx" in wrong.output

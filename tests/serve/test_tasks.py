@@ -1,0 +1,42 @@
+"""Regression and multiclass models are served with the same scores as batch scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import findeep
+from findeep.serve import create_app
+from findeep.testing import make_credit_frame
+
+from .conftest import as_record
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_credit_frame(400, seed=3)
+
+
+def test_regression_predictions_match_batch_scoring(frame):
+    """A regressor's served prediction equals predict() on the same rows."""
+    X = frame.drop(columns=["default", "income"])
+    model = findeep.TabularRegressor(model="mlp", max_epochs=2).fit(X, frame["income"].fillna(0))
+    client = TestClient(create_app(model))
+    records = [as_record(r) for r in X.iloc[:8].to_dict(orient="records")]
+    body = client.post("/v1/predict", json=records).json()
+    np.testing.assert_allclose(body["prediction"], model.predict(X.iloc[:8]), rtol=1e-5)
+    assert client.get("/v1/model").json()["task"] == "regression"
+
+
+def test_multiclass_probabilities_match_batch_scoring(frame):
+    """A multiclass model's served class probabilities equal predict_proba()."""
+    X = frame.drop(columns=["default", "home"])
+    model = findeep.TabularClassifier(max_epochs=2, model_options={"k": 2}).fit(X, frame["home"])
+    client = TestClient(create_app(model))
+    record = as_record(X.iloc[0].to_dict())
+    body = client.post("/v1/predict", json=record).json()
+    expected = model.predict_proba(X.iloc[:1])[0]
+    got = [body["probabilities"][str(c)] for c in model.classes_]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert body["predicted"] == model.classes_[int(np.argmax(expected))]
