@@ -10,15 +10,21 @@ from typer.testing import CliRunner
 from findeep.cli import app
 
 
-def test_demo_default_beats_seed_mlp_on_the_credit_sample(tmp_path: Path) -> None:
-    """On the same split and seed, default reaches AUC >= 0.82 and beats the 64-32-1 network."""
+def test_demo_compares_default_and_seed_mlp_on_one_split_and_the_same_folds(
+        tmp_path: Path) -> None:
+    """default reaches AUC >= 0.82 on the held-out split, and over the same 5 folds its mean
+    AUC is above the classic 64-32-1 network's; the output says whether that clears the noise."""
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "seed-mlp" in result.output and "default" in result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["model"] == "default" and metrics["test"]["rows"] == 891
+    assert metrics["test"]["roc_auc"] >= 0.82
     seed_auc = metrics["compared_with"]["seed-mlp"]["roc_auc"]
     assert f"{seed_auc:.4f}" in result.output
-    assert metrics["test"]["roc_auc"] >= 0.82
-    assert metrics["test"]["roc_auc"] > seed_auc
+    assert f"{metrics['test']['roc_auc']:.4f}" in result.output
+    assert "5-fold stratified" in result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("default vs seed-mlp:"))
+    paired_difference = float(line.split()[3])
+    assert paired_difference > 0
+    assert "noise" in line

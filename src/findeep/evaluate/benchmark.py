@@ -80,6 +80,17 @@ class BenchmarkResult:
                 "summary": self.summary(), "folds": self.folds}
 
 
+def verdict(diff_mean: float, diff_std: float) -> str:
+    """Plain words for a paired difference over folds: a win must clear one std of noise."""
+    if np.isnan(diff_std):
+        return "a single split: no estimate of the noise"
+    if diff_mean > diff_std:
+        return "better, beyond the fold-to-fold noise"
+    if diff_mean < -diff_std:
+        return "worse, beyond the fold-to-fold noise"
+    return "no clear difference: within the fold-to-fold noise"
+
+
 def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int,
            times: pd.Series | None) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     if times is not None:

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from findeep.features.records import RecordEncoder
+from findeep.models.inference import inference_forward
 from findeep.pipeline import TabularPipeline
-from findeep.serve.inference import serving_forward
 from findeep.train.trainer import logits_to_prediction
 
 Outputs = dict[str, list[Any]]
@@ -26,7 +26,7 @@ class Scorer:
     def __init__(self, pipeline: TabularPipeline) -> None:
         self.pipeline = pipeline
         self.encoder = RecordEncoder(pipeline.preprocessor)
-        self.forward = serving_forward(pipeline.network)
+        self.forward = inference_forward(pipeline.network)
         self._labels = list(pipeline.target.classes)
         self._warm_up()
 

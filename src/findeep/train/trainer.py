@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -32,11 +33,12 @@ class TrainConfig:
     batch_size: int | str = "auto"
     learning_rate: float = 2e-3
     weight_decay: float = 3e-4
-    patience: int = 12
+    patience: int = 12  # generous: validation splits of small tables are noisy
     early_stopping: bool = True  # False: train max_epochs and keep the last weights
     warmup_fraction: float = 0.05
     schedule: Schedule = "cosine"
     grad_clip: float = 1.0
+    num_threads: int | str = "auto"  # CPU threads while training; see training_threads
     loss: str = "bce"
     seed: int = 0
     device: str = "auto"
@@ -100,6 +102,41 @@ class FitResult:
         return asdict(self)
 
 
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW, fused where PyTorch offers it: ~4x cheaper steps, which dominate small tables."""
+    options = {"lr": config.learning_rate, "weight_decay": config.weight_decay}
+    try:
+        return torch.optim.AdamW(model.parameters(), fused=True, **options)
+    except (RuntimeError, TypeError):  # a device or build without the fused kernel
+        return torch.optim.AdamW(model.parameters(), **options)
+
+
+def training_threads(config: TrainConfig, batch_size: int, members: int,
+                     device: torch.device) -> int:
+    """CPU threads for the fit: one, unless steps are big enough for two to pay off.
+
+    Measured on 2 cores with the default network: a step on 64-256 rows x 8 members runs
+    1.6-2.4x faster on one thread than on two (thread hand-offs cost more than the small
+    matrix products save); at 512 x 8 two threads tie or win, more so on wide tables.
+    """
+    if config.num_threads != "auto":
+        return int(config.num_threads)
+    if device.type != "cpu" or batch_size * members > 2048:
+        return torch.get_num_threads()
+    return 1
+
+
+@contextmanager
+def cpu_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` intra-op threads, then restore the previous count."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def auto_batch_size(n_rows: int) -> int:
     """A power of two near n/16, within [32, 512]: small tables still get ~16 steps an epoch."""
     return int(2 ** round(math.log2(min(512, max(32, n_rows / 16)))))
@@ -121,9 +158,12 @@ def predict_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
     Batches of a few thousand rows keep the (rows x members x width) activations in cache:
     on 2 cores that scores ~5x faster than 65k-row batches.
     """
+    from findeep.models.inference import inference_forward
+
     model.eval()
     device = next(model.parameters()).device
-    outputs = [model(x_num[i:i + batch_size].to(device), x_cat[i:i + batch_size].to(device))
+    forward = inference_forward(model)  # same logits to ~1e-6, about twice as fast
+    outputs = [forward(x_num[i:i + batch_size].to(device), x_cat[i:i + batch_size].to(device))
                for i in range(0, x_num.shape[0], batch_size)]
     return torch.cat(outputs).float().cpu()
 
@@ -173,8 +213,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     device = train.x_num.device
     model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
-                                  weight_decay=config.weight_decay)
+    optimizer = make_optimizer(model, config)
     n = len(train)
     batch_size = auto_batch_size(n) if config.batch_size == "auto" else int(config.batch_size)
     batch_size = min(batch_size, n)
@@ -184,40 +223,43 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
     y_valid = valid.y.cpu().numpy()
-
-    best_score, best_epoch, best_state = -math.inf, 0, copy.deepcopy(model.state_dict())
-    history: list[dict[str, float]] = []
-    started = time.perf_counter()
-    epoch = 0
-    for epoch in range(1, config.max_epochs + 1):
-        model.train()
-        order = torch.randperm(n, generator=generator).to(device)
-        total_loss = 0.0
-        for step in range(steps_per_epoch):
-            rows = order[step * batch_size:(step + 1) * batch_size]
-            logits = model(train.x_num[rows], train.x_cat[rows])
-            weight = None if train.weight is None else train.weight[rows]
-            loss = member_loss(config.loss, logits, train.y[rows], weight)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip > 0:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            total_loss += float(loss.detach())
-        prediction = logits_to_prediction(predict_logits(model, valid.x_num, valid.x_cat), task)
-        score = validation_score(task, prediction, y_valid)
-        record = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch, "valid_score": score}
-        history.append(record)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, record)
-        if not config.early_stopping:
-            best_score, best_epoch = score, epoch
-        elif score > best_score + 1e-6:
-            best_score, best_epoch = score, epoch
-            best_state = copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= config.patience:
-            break
+    threads = training_threads(config, batch_size, getattr(model, "k", 1), device)
+    with cpu_threads(threads):
+        best_score, best_epoch = -math.inf, 0
+        best_state = copy.deepcopy(model.state_dict())
+        history: list[dict[str, float]] = []
+        started = time.perf_counter()
+        epoch = 0
+        for epoch in range(1, config.max_epochs + 1):
+            model.train()
+            order = torch.randperm(n, generator=generator).to(device)
+            total_loss = 0.0
+            for step in range(steps_per_epoch):
+                rows = order[step * batch_size:(step + 1) * batch_size]
+                logits = model(train.x_num[rows], train.x_cat[rows])
+                weight = None if train.weight is None else train.weight[rows]
+                loss = member_loss(config.loss, logits, train.y[rows], weight)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip > 0:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                scheduler.step()
+                total_loss += float(loss.detach())
+            logits = predict_logits(model, valid.x_num, valid.x_cat)
+            score = validation_score(task, logits_to_prediction(logits, task), y_valid)
+            record = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch,
+                      "valid_score": score}
+            history.append(record)
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, record)
+            if not config.early_stopping:
+                best_score, best_epoch = score, epoch
+            elif score > best_score + 1e-6:
+                best_score, best_epoch = score, epoch
+                best_state = copy.deepcopy(model.state_dict())
+            elif epoch - best_epoch >= config.patience:
+                break
     if config.early_stopping:
         model.load_state_dict(best_state)
     model.eval()

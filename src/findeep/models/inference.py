@@ -1,4 +1,4 @@
-"""The network's forward pass, rearranged once at start-up for serving.
+"""The network's forward pass, rearranged once for scoring (batch scoring and serving).
 
 ``TabMPLE`` multiplies the input by each member's sign vector and then applies the shared
 first layer to a ``(B, k, d_in)`` copy. For scoring, the signs can be folded into that
@@ -24,7 +24,7 @@ Forward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 CHUNK_ELEMENTS = 2**20  # 4 MiB of float32 activations
 
 
-def serving_forward(network: nn.Module) -> Forward:
+def inference_forward(network: nn.Module) -> Forward:
     """A callable ``(x_num, x_cat) -> logits (B, k, n_out)`` equal to ``network.forward``."""
     network.eval()
     if isinstance(network, TabMPLE):
