@@ -363,6 +363,9 @@ def _print_benchmark(result: dict[str, Any]) -> None:
         out.print(f"skipped {model}: {why}")
 
 
+app.add_typer(forecast_app, name="forecast")
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:
