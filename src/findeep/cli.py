@@ -15,6 +15,7 @@ from rich.table import Table
 
 from findeep.console import err, fmt, friendly, metrics_table, out
 from findeep.errors import ConfigError
+from findeep.forecast.commands import forecast_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
