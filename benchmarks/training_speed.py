@@ -60,8 +60,9 @@ def main() -> None:
     warnings.simplefilter("ignore")
     lines = ["## Training and scoring speed", "",
              "Command: `OMP_WAIT_POLICY=PASSIVE python benchmarks/training_speed.py` — "
-             f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-             f"{os.cpu_count()} cores. Rows/s is the mean over "
+             f"torch {torch.__version__}, {os.cpu_count()} cores; training picks its "
+             "threads per fit (one when a step holds at most 2,048 row-members, else "
+             f"{torch.get_num_threads()}). Rows/s is the mean over "
              f"{args.epochs} epochs (forward, backward, optimizer step and the per-epoch "
              "validation scoring included).", "",
              "| model | table rows | fit rows | s / epoch | training rows/s |",

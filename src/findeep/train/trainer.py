@@ -10,6 +10,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -150,22 +151,33 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-@torch.inference_mode()
 def predict_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
-                   batch_size: int = 4096) -> torch.Tensor:
+                   batch_size: int = 8192) -> torch.Tensor:
     """Member logits ``(N, k, n_out)`` in batches, with the model in eval mode.
 
-    Batches of a few thousand rows keep the (rows x members x width) activations in cache:
-    on 2 cores that scores ~5x faster than 65k-row batches.
+    On the CPU, batches are spread over one Python thread per core, each running torch on a
+    single thread: measured on 2 cores, that scores ~1.4x faster than two OpenMP threads per
+    batch, whose wake-ups between the many small products dominate (worse still with
+    ``OMP_WAIT_POLICY=PASSIVE``). Every batch is computed the same way whichever thread
+    takes it, so results do not depend on scheduling.
     """
     from findeep.models.inference import inference_forward
 
     model.eval()
     device = next(model.parameters()).device
     forward = inference_forward(model)  # same logits to ~1e-6, about twice as fast
-    outputs = [forward(x_num[i:i + batch_size].to(device), x_cat[i:i + batch_size].to(device))
-               for i in range(0, x_num.shape[0], batch_size)]
-    return torch.cat(outputs).float().cpu()
+
+    def score(start: int) -> torch.Tensor:
+        with torch.inference_mode():  # grad mode is per thread
+            return forward(x_num[start:start + batch_size].to(device),
+                           x_cat[start:start + batch_size].to(device))
+
+    starts = range(0, x_num.shape[0], batch_size)
+    workers = min(torch.get_num_threads(), len(starts)) if device.type == "cpu" else 1
+    if workers <= 1:
+        return torch.cat([score(start) for start in starts]).float().cpu()
+    with cpu_threads(1), ThreadPoolExecutor(workers) as pool:
+        return torch.cat(list(pool.map(score, starts))).float().cpu()
 
 
 def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1.0) -> np.ndarray:
