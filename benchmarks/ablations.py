@@ -52,11 +52,13 @@ def tables() -> list[tuple[str, pd.DataFrame, pd.Series]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(HERE / "results" / "ablations.md"))
+    parser.add_argument("--only", help="comma-separated variant names to run (default: all)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     rows = []
     data = tables()
-    for variant, options in VARIANTS.items():
+    chosen = args.only.split(",") if args.only else list(VARIANTS)
+    for variant, options in ((v, VARIANTS[v]) for v in chosen):
         options = {"model": "default", **options}
         cells = []
         for name, X, y in data:

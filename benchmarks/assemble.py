@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ("panel", "training", "explain", "serve", "forecast")
+ORDER = ("summary", "panel", "demo_seeds", "ablations", "training", "explain", "serve", "forecast")
 HEADER = """# findeep benchmarks
 
 Every number below was measured on the project's 2-core machine by the command printed with
@@ -22,9 +22,16 @@ model and report mean ± std over folds: on 1k–10k-row credit tables fold-to-f
 """
 
 
+def _as_section(text: str) -> str:
+    """Sections start at level 2: a file written with a level-1 title is demoted one level."""
+    if not text.startswith("# "):
+        return text
+    return "\n".join("#" + line if line.startswith("#") else line for line in text.splitlines())
+
+
 def main() -> None:
     results = ROOT / "benchmarks" / "results"
-    sections = {p.stem: p.read_text().strip() for p in sorted(results.glob("*.md"))}
+    sections = {p.stem: _as_section(p.read_text().strip()) for p in sorted(results.glob("*.md"))}
     ordered = [sections.pop(name) for name in ORDER if name in sections]
     ordered += list(sections.values())
     (ROOT / "BENCHMARKS.md").write_text(HEADER + "\n" + "\n\n".join(ordered) + "\n")
