@@ -34,7 +34,8 @@ def main() -> None:
              "Command: `OMP_WAIT_POLICY=PASSIVE python benchmarks/demo_split_seeds.py` — "
              "sample:credit, stratified 80/20 split (891 test rows), each model trained as "
              "`findeep demo` trains it.", "",
-             "| split seed | seed-mlp AUC | default AUC | default − seed-mlp |", "|---|---|---|---|"]
+             "| split seed | seed-mlp AUC | default AUC | default − seed-mlp |",
+             "|---|---|---|---|"]
     lines += [f"| {seed} | {s:.4f} | {d:.4f} | {d - s:+.4f} |" for seed, s, d in rows]
     lines += ["", f"Mean difference {diffs.mean():+.4f} ± {diffs.std(ddof=1):.4f} (std over "
               f"seeds); default ahead on {int((diffs > 0).sum())} of 5 splits.", ""]

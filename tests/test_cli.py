@@ -8,27 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from findeep.cli import app
+from cli_helpers import assert_one_line_error, run
 from findeep.testing import make_credit_frame
 
-runner = CliRunner()
 QUICK = ["--max-epochs", "3", "--quiet"]
-
-
-def run(*args: str | Path):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    """Exit code 2, exactly one line on stderr, no traceback, naming the problem."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("findeep: ") and "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

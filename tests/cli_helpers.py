@@ -1,0 +1,27 @@
+"""Helpers for tests that drive the ``findeep`` command in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import Result
+from typer.testing import CliRunner
+
+from findeep.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> Result:
+    """Invoke ``findeep ARGS`` and return the result (stdout and stderr kept apart)."""
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    """Exit code 2, exactly one line on stderr, no traceback, naming the problem."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("findeep: ") and "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
