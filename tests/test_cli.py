@@ -202,3 +202,28 @@ def test_unknown_model_name(unseen_credit: Path, workdir: Path) -> None:
     assert_one_line_error(run("train", unseen_credit, "--target", "default", "--model",
                               "seed_mlp", "--out", workdir / "x"), "unknown model")
     assert not (workdir / "x").exists()
+
+
+def test_regression_with_huber_loss_and_standard_scaling(workdir: Path) -> None:
+    """--task regression --loss huber --scaling standard trains and reports R²."""
+    frame = make_credit_frame(600, seed=8).drop(columns=["applied_on", "default"])
+    path = _csv(workdir, "rates.csv", frame.dropna(subset=["income"]))
+    out = workdir / "huber"
+    result = run("train", path, "--target", "income", "--task", "regression", "--loss", "huber",
+                 "--scaling", "standard", "--out", out, *QUICK)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["task"] == "regression" and "r2" in metrics["test"]
+    assert metrics["training"]["config"]["loss"] == "huber"
+
+
+def test_a_loss_that_does_not_fit_the_task_is_refused(unseen_credit: Path,
+                                                       workdir: Path) -> None:
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--loss", "mse",
+                              "--out", workdir / "x", *QUICK), "does not fit a binary task")
+
+
+def test_bad_training_option_is_one_line(unseen_credit: Path, workdir: Path) -> None:
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--max-epochs", "0",
+                              "--out", workdir / "x"), "max_epochs must be a positive integer")
+    assert not (workdir / "x").exists()

@@ -47,6 +47,11 @@ def train(
     batch_size: Annotated[int | None, typer.Option()] = None,
     learning_rate: Annotated[float | None, typer.Option()] = None,
     class_weight: Annotated[str | None, typer.Option(help="'balanced' to weight classes.")] = None,
+    scaling: Annotated[str | None, typer.Option(
+        help="Numeric scaling: quantile (normal scores) or standard (model's recipe if unset).",
+    )] = None,
+    loss: Annotated[str | None, typer.Option(
+        help="bce, cross_entropy, mse or huber (the task's usual loss if unset).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits, initialisation and batches.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
@@ -58,7 +63,7 @@ def train(
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
-        verbose=0 if quiet else 1, class_weight=class_weight,
+        verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                        "learning_rate": learning_rate})
     _print_training_report(report)

@@ -164,23 +164,23 @@ def fit_tabular(
 
     target = infer_target(y, str(y.name), task)
     y_codes = target.encode(y)
+    # every option error comes before any warning about the data
+    loss = loss or default_loss(target.task)
+    check_loss(loss, target.task)
+    recipe = {**spec.training, **{k: v for k, v in train_options.items() if v is not None}}
+    preprocessor = TabularPreprocessor(scaling=scaling or recipe.pop("scaling", "quantile"))
+    recipe.pop("scaling", None)
+    config = TrainConfig(**recipe, loss=loss, seed=seed, device=device, verbose=verbose)
+    config.check()
+    torch_device = resolve_device(device)
+
     schema = infer_schema(X)
     classification = target.task != "regression"
     fit_rows, valid_rows = split_validation(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
         stratify=classification, times=times)
-
-    recipe = {**spec.training, **{k: v for k, v in train_options.items() if v is not None}}
-    preprocessor = TabularPreprocessor(scaling=scaling or recipe.pop("scaling", "quantile"))
-    recipe.pop("scaling", None)
     preprocessor.fit(X.iloc[fit_rows], schema)
     x_num, x_cat, _ = preprocessor.transform(X)
-
-    loss = loss or default_loss(target.task)
-    check_loss(loss, target.task)
-    config = TrainConfig(**recipe, loss=loss, seed=seed, device=device, verbose=verbose)
-    config.check()
-    torch_device = resolve_device(device)
 
     y_train = y_codes.astype(np.float32 if target.task != "multiclass" else np.int64)
     y_mean, y_std = 0.0, 1.0

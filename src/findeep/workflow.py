@@ -68,7 +68,8 @@ def train_and_evaluate(
     time_column: str | None = None, test_fraction: float = 0.2, model: str = "default",
     seed: int = 0, device: str = "auto", force: bool = False, verbose: int = 1,
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
-    compared_with: dict[str, Any] | None = None,
+    compared_with: dict[str, Any] | None = None, scaling: str | None = None,
+    loss: str | None = None,
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
 
@@ -96,7 +97,8 @@ def train_and_evaluate(
         features = features.drop(columns=[time_column])  # the split's clock is not a feature
     estimator = _make_estimator(frame, y, task, model=model, seed=seed, device=device,
                                 verbose=verbose, class_weight=class_weight,
-                                train_options=train_options or {})
+                                train_options={**(train_options or {}), "scaling": scaling,
+                                               "loss": loss})
     estimator.fit(features.iloc[train], y.iloc[train], times=times)
     pipeline = estimator.pipeline_
     test_metrics = pipeline.evaluate(features.iloc[test], y.iloc[test])
