@@ -68,7 +68,7 @@ class TabularPipeline:
     def check_frame(self, frame: pd.DataFrame) -> None:
         """Raise ``DataError`` for scoring data that cannot be scored."""
         self.schema.check_scoring_frame(frame)
-        bad = [c for c in has_infinite(frame[self.schema.used_names])]
+        bad = has_infinite(frame[self.schema.used_names])
         if bad:
             raise DataError(f"column(s) {', '.join(bad)} hold infinite values; replace them "
                             "with a number or leave them empty (missing).")
