@@ -47,3 +47,14 @@ def test_fraction_outside_zero_one_is_rejected() -> None:
     """A test fraction of 1.5 is a config error naming the option."""
     with pytest.raises(ConfigError, match="test_fraction"):
         split_random(np.zeros(10), test_fraction=1.5, seed=0, stratify=False)
+
+
+def test_out_of_time_split_warns_when_ties_inflate_the_test_side() -> None:
+    """Three months of loans, 20% asked: the whole last month is held out, with a warning."""
+    from findeep.data.schema import FindeepWarning
+
+    months = ["2018-01-01"] * 30 + ["2018-02-01"] * 30 + ["2018-03-01"] * 40
+    times = pd.Series(pd.to_datetime(months))
+    with pytest.warns(FindeepWarning, match="holds 40% of rows out, not 20%"):
+        train, test = split_out_of_time(times, test_fraction=0.2)
+    assert len(test) == 40 and times.iloc[train].max() < times.iloc[test].min()

@@ -86,6 +86,12 @@ def split_out_of_time(
             "the out-of-time split left no training rows: more than "
             f"{test_fraction:.0%} of rows share the latest date."
         )
+    if len(test) > 1.5 * n_test:
+        warnings.warn(
+            f"the out-of-time split holds {len(test) / len(order):.0%} of rows out, not "
+            f"{test_fraction:.0%}: rows sharing the cut-off date ({cutoff}) all go to the later "
+            "side, so no earlier side row is dated on or after it.",
+            FindeepWarning, stacklevel=3)
     return train, test
 
 
