@@ -49,12 +49,12 @@ def main() -> None:
                         help="run the phases this many times; the table shows medians")
     args = parser.parse_args()
 
-    from findeep.testing import make_credit_frame
+    from findeep.testing import json_record, make_credit_frame
 
     with tempfile.TemporaryDirectory() as scratch:
         bundle = args.bundle or train_bundle(Path(scratch) / "bundle")
         frame = make_credit_frame(args.batch_size, seed=7).drop(columns="default")
-        records = [_record(row) for row in frame.to_dict(orient="records")]
+        records = [json_record(row) for row in frame.to_dict(orient="records")]
         port = _free_port()
         server = _start_server(bundle, port, args.workers)
         try:
@@ -91,20 +91,6 @@ def train_bundle(path: Path) -> Path:
     y = frame.pop("default")
     findeep.TabularClassifier(max_epochs=5).fit(frame, y).save(path)
     return path
-
-
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    """A JSON-ready record: dates as ISO text, NaN as null."""
-    out = {}
-    for key, value in row.items():
-        if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        elif isinstance(value, float) and np.isnan(value):
-            value = None
-        elif isinstance(value, np.generic):
-            value = value.item()
-        out[key] = value
-    return out
 
 
 def _free_port() -> int:

@@ -23,7 +23,12 @@ from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError
-from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
+from findeep.evaluate.metrics import (
+    binary_metrics,
+    calibration_table,
+    multiclass_metrics,
+    regression_metrics,
+)
 from findeep.features.tabular import TabularPreprocessor, TransformReport
 from findeep.models.registry import build_model, get_spec
 from findeep.train.losses import check_loss, default_loss
@@ -68,10 +73,7 @@ class TabularPipeline:
     def check_frame(self, frame: pd.DataFrame) -> None:
         """Raise ``DataError`` for scoring data that cannot be scored."""
         self.schema.check_scoring_frame(frame)
-        bad = has_infinite(frame[self.schema.used_names])
-        if bad:
-            raise DataError(f"column(s) {', '.join(bad)} hold infinite values; replace them "
-                            "with a number or leave them empty (missing).")
+        check_features(frame[self.schema.used_names])
 
     def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
         self.check_frame(frame)
@@ -100,8 +102,10 @@ class TabularPipeline:
         prediction, report = self.predict_raw(frame.loc[keep])
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
-            result = binary_metrics(y_codes == self.target.event_index,
-                                    self.event_probability(prediction))
+            y_event = (y_codes == self.target.event_index).astype(int)
+            p_event = self.event_probability(prediction)
+            result = binary_metrics(y_event, p_event)
+            result["calibration_curve"] = calibration_table(y_event, p_event)
         elif self.task == "multiclass":
             result = multiclass_metrics(y_codes, prediction)
         else:
@@ -216,8 +220,6 @@ def fit_tabular(
         "model_options": model_options or {}, "temperature": temperature,
         "device": str(torch_device), **result.to_dict(),
     }
-    training.pop("history")
-    training["history"] = result.history
     pipeline = TabularPipeline(model, schema, target, preprocessor, network, temperature, y_mean,
                                y_std, training, {}, data_fingerprint(X, y))
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])

@@ -154,3 +154,18 @@ def make_price_panel(n_assets: int = 20, n_days: int = 750, seed: int = 0, *,
     if return_signal:
         frame["signal"] = signal.ravel()
     return frame.sort_values(["asset", "date"], ignore_index=True)
+
+
+def json_record(row: dict) -> dict:
+    """A row as JSON-ready values for a request to ``findeep serve``: dates as ISO text,
+    NaN as null, numpy scalars as Python ones."""
+    record = {}
+    for key, value in row.items():
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, float) and np.isnan(value):
+            value = None
+        elif isinstance(value, np.generic):
+            value = value.item()
+        record[key] = value
+    return record

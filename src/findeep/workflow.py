@@ -95,7 +95,7 @@ def train_and_evaluate(
     if time_column:
         times = time_values(frame, time_column).iloc[train]
         features = features.drop(columns=[time_column])  # the split's clock is not a feature
-    estimator = _make_estimator(frame, y, task, model=model, seed=seed, device=device,
+    estimator = _make_estimator(y, task, model=model, seed=seed, device=device,
                                 verbose=verbose, class_weight=class_weight,
                                 train_options={**(train_options or {}), "scaling": scaling,
                                                "loss": loss})
@@ -111,18 +111,13 @@ def train_and_evaluate(
     if compared_with:
         report["compared_with"] = compared_with
     if pipeline.task == "binary":
-        from findeep.evaluate.metrics import calibration_table
-
-        p_event, _ = pipeline.predict_raw(features.iloc[test])
-        y_event = pipeline.target.encode(y.iloc[test]) == pipeline.target.event_index
         report["event_class"] = pipeline.target.event_class
-        report["calibration_curve"] = calibration_table(y_event.astype(int),
-                                                        pipeline.event_probability(p_event))
+        report["calibration_curve"] = test_metrics.pop("calibration_curve")
     report["bundle"] = str(estimator.save(out, force=force, metrics=report))
     return report
 
 
-def _make_estimator(frame: pd.DataFrame, y: pd.Series, task: str, *, model: str, seed: int,
+def _make_estimator(y: pd.Series, task: str, *, model: str, seed: int,
                     device: str, verbose: int, class_weight: str | None,
                     train_options: dict[str, Any]) -> TabularClassifier | TabularRegressor:
     spec = infer_target(y, str(y.name), task)

@@ -5,26 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import findeep
-from findeep.testing import make_credit_frame
-
-
-def as_record(row: dict[str, Any]) -> dict[str, Any]:
-    """A JSON-ready record: dates as ISO text, NaN as null, numpy scalars as Python ones."""
-    record = {}
-    for key, value in row.items():
-        if isinstance(value, pd.Timestamp):
-            value = value.isoformat()
-        elif isinstance(value, float) and np.isnan(value):
-            value = None
-        elif isinstance(value, np.generic):
-            value = value.item()
-        record[key] = value
-    return record
+from findeep.testing import json_record, make_credit_frame
 
 
 @pytest.fixture(scope="session")
@@ -49,4 +34,4 @@ def credit_model(credit_bundle: Path) -> Any:
 
 @pytest.fixture(scope="session")
 def records(scoring_frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [as_record(row) for row in scoring_frame.to_dict(orient="records")]
+    return [json_record(row) for row in scoring_frame.to_dict(orient="records")]

@@ -8,9 +8,7 @@ from fastapi.testclient import TestClient
 
 import findeep
 from findeep.serve import create_app
-from findeep.testing import make_credit_frame
-
-from .conftest import as_record
+from findeep.testing import json_record, make_credit_frame
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +21,7 @@ def test_regression_predictions_match_batch_scoring(frame):
     X = frame.drop(columns=["default", "income"])
     model = findeep.TabularRegressor(model="mlp", max_epochs=2).fit(X, frame["income"].fillna(0))
     client = TestClient(create_app(model))
-    records = [as_record(r) for r in X.iloc[:8].to_dict(orient="records")]
+    records = [json_record(r) for r in X.iloc[:8].to_dict(orient="records")]
     body = client.post("/v1/predict", json=records).json()
     np.testing.assert_allclose(body["prediction"], model.predict(X.iloc[:8]), rtol=1e-5)
     assert client.get("/v1/model").json()["task"] == "regression"
@@ -34,7 +32,7 @@ def test_multiclass_probabilities_match_batch_scoring(frame):
     X = frame.drop(columns=["default", "home"])
     model = findeep.TabularClassifier(max_epochs=2, model_options={"k": 2}).fit(X, frame["home"])
     client = TestClient(create_app(model))
-    record = as_record(X.iloc[0].to_dict())
+    record = json_record(X.iloc[0].to_dict())
     body = client.post("/v1/predict", json=record).json()
     expected = model.predict_proba(X.iloc[:1])[0]
     got = [body["probabilities"][str(c)] for c in model.classes_]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep.errors import DataError, DataFileError
+from findeep.errors import BundleError, DataError, DataFileError
 
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
 
@@ -73,8 +73,6 @@ def _read_path(path: Path) -> pd.DataFrame:
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write CSV or Parquet (by extension) atomically; keep an existing file unless ``force``."""
-    from findeep.errors import BundleError
-
     path = Path(path)
     kind = _READERS.get(path.suffix.lower())
     if kind is None:

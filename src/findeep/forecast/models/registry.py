@@ -8,20 +8,11 @@ empty ``x_cat`` of shape ``(B, 0)``, and returns ``(B, 1, n_out)`` — the contr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from torch import nn
 
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """An architecture and the training recipe it is meant to be used with."""
-
-    name: str
-    description: str
-    build: Callable[..., nn.Module]
-    training: dict[str, Any] = field(default_factory=dict)
+from findeep.models.registry import ModelSpec
 
 
 def _recurrent(cell: str) -> Callable[..., nn.Module]:
@@ -50,14 +41,14 @@ def _transformer(**kwargs: Any) -> nn.Module:
 _RECIPE = {"max_epochs": 30, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4,
            "patience": 6}
 
-NETWORKS: dict[str, NetworkSpec] = {
-    "lstm": NetworkSpec("lstm", "one-layer LSTM (32 units) over the window, head on the last step",
+NETWORKS: dict[str, ModelSpec] = {
+    "lstm": ModelSpec("lstm", "one-layer LSTM (32 units) over the window, head on the last step",
                         _recurrent("lstm"), _RECIPE),
-    "gru": NetworkSpec("gru", "one-layer GRU (32 units) over the window, head on the last step",
+    "gru": ModelSpec("gru", "one-layer GRU (32 units) over the window, head on the last step",
                        _recurrent("gru"), _RECIPE),
-    "tcn": NetworkSpec("tcn", "temporal CNN: dilated causal 1-D convolutions (32 channels, "
+    "tcn": ModelSpec("tcn", "temporal CNN: dilated causal 1-D convolutions (32 channels, "
                               "dilations 1-2-4-8) with residual blocks", _tcn, _RECIPE),
-    "transformer": NetworkSpec("transformer", "Transformer encoder (2 layers, d=32, 4 heads, "
+    "transformer": ModelSpec("transformer", "Transformer encoder (2 layers, d=32, 4 heads, "
                                               "learned positions), head on the last step",
                                _transformer, _RECIPE),
 }
