@@ -29,6 +29,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "default (k=8, 16 bins, 2x128, no dropout)": {},
     "k=1 (no ensemble)": {"model_options": {"k": 1}},
     "k=16": {"model_options": {"k": 16}},
+    "k=4": {"model_options": {"k": 4}},
+    "patience 8": {"patience": 8},
+    "patience 6": {"patience": 6},
+    "k=4 + patience 6": {"model_options": {"k": 4}, "patience": 6},
     "24 bins, 2x256, dropout 0.1 (first default)": {
         "model_options": {"n_bins": 24, "d_block": 256, "dropout": 0.1}},
     "no numeric encoding, k=1 (`mlp`)": {"model": "mlp"},
@@ -52,12 +56,15 @@ def tables() -> list[tuple[str, pd.DataFrame, pd.Series]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(HERE / "results" / "ablations.md"))
-    parser.add_argument("--only", help="comma-separated variant names to run (default: all)")
+    parser.add_argument("--only", help="variant names to run, separated by ';' (default: all)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     rows = []
     data = tables()
-    chosen = args.only.split(",") if args.only else list(VARIANTS)
+    chosen = [v.strip() for v in args.only.split(";")] if args.only else list(VARIANTS)
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
     for variant, options in ((v, VARIANTS[v]) for v in chosen):
         options = {"model": "default", **options}
         cells = []

@@ -74,3 +74,19 @@ def test_regression_tables_are_compared_on_r2(frame: pd.DataFrame) -> None:
                            n_folds=2, verbose=0)
     assert result.task == "regression"
     assert {"r2_mean", "rmse_mean", "mae_mean"} <= set(result.summary()["logreg"])
+
+
+def test_warm_up_sample_comes_from_training_rows_and_keeps_every_class() -> None:
+    """The untimed warm-up fit sees only training rows, and is skipped when it would miss a
+    class (a fit on one class would fail for reasons unrelated to the benchmark)."""
+    import numpy as np
+
+    from findeep.evaluate.benchmark import _warm_up_rows
+
+    y = np.array([0] * 900 + [1] * 100)
+    train = np.arange(0, 1000, 2)
+    rows = _warm_up_rows(train, y, "binary", seed=0)
+    assert rows is not None and len(rows) == 256 and set(rows) <= set(train)
+    assert set(y[rows]) == {0, 1}
+    rare = np.array([0] * 999 + [1])
+    assert _warm_up_rows(np.arange(1000), rare, "binary", seed=0) is None

@@ -20,4 +20,4 @@ def test_threaded_batch_scoring_equals_scoring_on_one_thread() -> None:
     with cpu_threads(1):
         sequential = predict_logits(model, x_num, x_cat, batch_size=512)
     torch.testing.assert_close(threaded, sequential, rtol=0, atol=0)
-    assert threaded.shape == (5000, 8, 1)
+    assert threaded.shape == (5000, model.k, 1)

@@ -53,7 +53,7 @@ MODELS: dict[str, ModelSpec] = {
     "default": ModelSpec(
         "default",
         "piecewise-linear numeric embeddings + categorical embeddings + TabM-mini "
-        "ensemble of k=8 members sharing a 2x128 MLP",
+        "ensemble of k=4 members sharing a 2x128 MLP",
         _default,
         {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
     ),
