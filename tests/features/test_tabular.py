@@ -81,3 +81,19 @@ def test_category_text_is_the_same_whatever_the_dtype(values: pd.Series) -> None
 
     expected = values.astype("object").where(values.notna(), MISSING_LEVEL).map(_level_text)
     assert _as_text(values).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", "string[python]", object])
+def test_category_codes_and_unseen_counts_do_not_depend_on_the_string_storage(dtype) -> None:
+    """Arrow-backed strings take a faster lookup; it must give the object path's answer,
+    including missing values, rare training values (code 0, not counted) and new ones."""
+    train = pd.DataFrame({"home": ["rent"] * 20 + ["own"] * 20 + [None] * 10 + ["boat"],
+                          "x": np.arange(51.0)})
+    pre = TabularPreprocessor(min_category_count=5).fit(train, infer_schema(train))
+    new = pd.DataFrame({"home": pd.Series(["own", None, "boat", "castle", "rent"], dtype=dtype),
+                        "x": np.arange(5.0)})
+    _, x_cat, report = pre.transform(new)
+    levels = pre.categorical[0].levels
+    assert x_cat[:, 0].tolist() == [levels.index("own") + 1, levels.index("<missing>") + 1,
+                                    0, 0, levels.index("rent") + 1]
+    assert report.unseen_categories == {"home": 1}  # "castle"; "boat" was seen, only rare

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from findeep.models.tabm_ple import TabMPLE
+from findeep.models.tabm_ple import DENSE_MAX_FEATURES, TabMPLE
 
 
 def textbook_forward(model: TabMPLE, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
@@ -23,14 +23,14 @@ def textbook_forward(model: TabMPLE, x_num: torch.Tensor, x_cat: torch.Tensor) -
     return torch.stack(members, dim=1)
 
 
-@pytest.mark.parametrize("n_out", [1, 3])
-def test_forward_equals_the_textbook_formulation(n_out: int) -> None:
+@pytest.mark.parametrize(("n_num", "n_out"), [(5, 1), (5, 3), (DENSE_MAX_FEATURES + 4, 1)])
+def test_forward_equals_the_textbook_formulation(n_num: int, n_out: int) -> None:
     """Folding the member signs into the first layer and the block-diagonal numeric layer
-    change the arithmetic's order, not its result."""
+    (used up to DENSE_MAX_FEATURES numerics) change the arithmetic's order, not its result."""
     rng = np.random.default_rng(0)
-    x_train = rng.normal(size=(200, 5)).astype(np.float32)
+    x_train = rng.normal(size=(200, n_num)).astype(np.float32)
     torch.manual_seed(0)
-    model = TabMPLE(n_num=5, cardinalities=[4, 7], n_out=n_out, k=4,
+    model = TabMPLE(n_num=n_num, cardinalities=[4, 7], n_out=n_out, k=4,
                     x_num_train=x_train).eval()
     x_num = torch.from_numpy(x_train[:32])
     x_cat = torch.from_numpy(rng.integers(0, 4, size=(32, 2)))

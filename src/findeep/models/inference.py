@@ -18,7 +18,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from findeep.models.tabm_ple import TabMPLE
+from findeep.models.tabm_ple import TabMPLE, member_heads
 
 Forward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 CHUNK_ELEMENTS = 2**20  # 4 MiB of float32 activations
@@ -78,7 +78,7 @@ class _FusedTabM:
         for weight_t, bias in self.hidden:
             h = torch.addmm(bias, h, weight_t).relu_()
         h = h.view(-1, self.k, self.d_block)  # (B * k, d_block) -> (B, k, d_block)
-        return torch.einsum("bkd,kdo->bko", h, self.head_weight) + self.head_bias
+        return member_heads(h, self.head_weight, self.head_bias, self.network.config["n_out"])
 
 
 def _plain_blocks(layers: list[nn.Module]) -> list[nn.Linear]:
