@@ -4,7 +4,7 @@ Run alone, on 2 cores:
 
     OMP_WAIT_POLICY=PASSIVE flock /tmp/findeep-bench.lock python benchmarks/explain_speed.py
 
-The model is findeep's default architecture (TabM-mini k=8 over piecewise-linear numeric
+The model is findeep's default architecture (TabM-mini k=4 over piecewise-linear numeric
 embeddings) trained briefly on the synthetic credit table; explanation cost depends on
 the architecture and the number of columns, not on how long it was trained.
 """

@@ -29,6 +29,10 @@ from findeep.features.tabular import (
 )
 
 _SECONDS_PER_DAY = 86400.0
+_EPOCH = dt.datetime(1970, 1, 1)
+_ONE_MICROSECOND = dt.timedelta(microseconds=1)
+_MICROS_PER_DAY = 86_400_000_000
+_NAT = np.iinfo(np.int64).min  # numpy's NaT
 
 
 class RecordEncoder:
@@ -44,14 +48,16 @@ class RecordEncoder:
         self._means = np.array([s.mean for s in states], dtype=np.float64)
         self._stds = np.array([s.std for s in states], dtype=np.float64)
         self._indicator_columns = [j for j, s in enumerate(states) if s.indicator]
-        # quantile scaling: (knots, reversed negated knots, ranks), or None for a constant column
-        self._grids: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
+        # quantile scaling: (knots, reversed negated knots or None without ties, ranks), or
+        # None for a constant column
+        self._grids: list[tuple[np.ndarray, np.ndarray | None, np.ndarray] | None] = []
         for state in states:
             q = np.asarray(state.quantiles)
             if self.scaling != "quantile" or q.size < 2 or q[0] == q[-1]:
                 self._grids.append(None)
             else:
-                self._grids.append((q, -q[::-1], np.linspace(0.0, 1.0, q.size)))
+                ties = bool(np.any(q[1:] == q[:-1]))
+                self._grids.append((q, -q[::-1] if ties else None, np.linspace(0.0, 1.0, q.size)))
         self._categorical = [
             (state.name, {level: i + 1 for i, level in enumerate(state.levels)}, set(state.rare))
             for state in preprocessor.categorical
@@ -123,8 +129,10 @@ class RecordEncoder:
                 continue
             q, negated_reversed, ranks = grid
             left = np.interp(values[:, j], q, ranks)
-            right = 1.0 - np.interp(-values[:, j], negated_reversed, ranks)
-            uniform[:, j] = 0.5 * (left + right)
+            if negated_reversed is not None:  # tied quantiles: the tie maps to its middle
+                right = 1.0 - np.interp(-values[:, j], negated_reversed, ranks)
+                left = 0.5 * (left + right)
+            uniform[:, j] = left
         scaled = np.clip(ndtri(np.clip(uniform, 1e-7, 1 - 1e-7)), -_CLIP, _CLIP)
         scaled[:, constant] = 0.0
         return scaled
@@ -137,17 +145,27 @@ def _text(value: Any) -> str:
     return MISSING_LEVEL if value is None else _level_text(value)
 
 
+def _micros(value: Any) -> int:
+    """Microseconds since 1970-01-01 of a datetime (aware ones in UTC) or date; NaT for None."""
+    if value is None:
+        return _NAT
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return (value - _EPOCH) // _ONE_MICROSECOND
+    return (value - _EPOCH.date()).days * _MICROS_PER_DAY
+
+
 def _date_parts(values: list[Any]) -> list[np.ndarray]:
     """Days since 1970, year, month and day of week (Monday = 0); NaN where missing.
 
     Aware times are converted to UTC first, as ``tz_convert(None)`` does in the batch path.
     """
-    naive = [value.astimezone(dt.UTC).replace(tzinfo=None)
-             if isinstance(value, dt.datetime) and value.tzinfo is not None else value
-             for value in values]
-    stamps = np.array(naive, dtype="datetime64[us]")  # None -> NaT
-    missing = np.isnat(stamps)
-    micros = stamps.view(np.int64)
+    # integer microseconds per value, then one array: numpy's own conversion of datetime
+    # objects is ~7x slower (3.1 vs 0.5 ms for 1,000 values)
+    micros = np.array([_micros(value) for value in values], dtype=np.int64)
+    missing = micros == _NAT
+    stamps = micros.view("datetime64[us]")
     days = micros / 1e6 / _SECONDS_PER_DAY
     year = stamps.astype("datetime64[Y]").view(np.int64) + 1970.0
     month = stamps.astype("datetime64[M]").view(np.int64) % 12 + 1.0

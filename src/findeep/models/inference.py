@@ -5,7 +5,7 @@ first layer to a ``(B, k, d_in)`` copy. For scoring, the signs can be folded int
 layer's weight instead — ``W (x * r_i) == (W * r_i) x`` — so the first layer becomes one
 ``(B, d_in) @ (d_in, k * d_block)`` product with no ``(B, k, d_in)`` copy. This is the same
 arithmetic up to float rounding (logits agree to ~1e-6), and about twice as fast: 9.4 -> 5.0
-ms for 1,000 rows through the default k=8, 2x128 network on one thread. Large batches run in
+ms for 1,000 rows through a k=8, 2x128 network on one thread. Large batches run in
 chunks whose ``(rows * k, d_block)`` activations hold at most ``CHUNK_ELEMENTS`` floats, so
 they stay in cache (25% faster for a 2x256 backbone at 1,000 rows; each row's result does not
 depend on the chunking). Any other network is served through its own ``forward``.
