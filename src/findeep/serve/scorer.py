@@ -6,10 +6,7 @@ weights, a warm-up pass), so a request pays only for encoding its rows and one f
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -21,7 +18,6 @@ from findeep.pipeline import TabularPipeline
 from findeep.train.trainer import logits_to_prediction
 
 Outputs = dict[str, list[Any]]
-PARALLEL_MIN_ROWS = 256  # per thread: below this, the hand-off costs more than it saves
 
 
 class Scorer:
@@ -32,8 +28,6 @@ class Scorer:
         self.encoder = RecordEncoder(pipeline.preprocessor)
         self.forward = inference_forward(pipeline.network)
         self._labels = list(pipeline.target.classes)
-        self._workers = os.cpu_count() or 1
-        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="findeep-score")
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -44,23 +38,7 @@ class Scorer:
             self.forward(x_num, x_cat)
 
     def predict_rows(self, records: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-        """(``predict_raw``'s output, per-row unseen-category mask [n, n_cat]).
-
-        A big request is cut in halves scored on two threads: numpy's interpolation and
-        torch's products release the GIL, so a 1,000-record batch uses both cores. Rows are
-        scored independently, so the halves give the same numbers as one pass.
-        """
-        workers = min(self._workers, len(records) // PARALLEL_MIN_ROWS)
-        if workers < 2:
-            return self._predict_part(records)
-        bounds = np.linspace(0, len(records), workers + 1).astype(int)
-        parts = [records[a:b] for a, b in pairwise(bounds)]
-        results = list(self._pool.map(self._predict_part, parts))
-        return (np.concatenate([prediction for prediction, _ in results]),
-                np.concatenate([unseen for _, unseen in results]))
-
-    def _predict_part(self, records: Sequence[Mapping[str, Any]],
-                      ) -> tuple[np.ndarray, np.ndarray]:
+        """(``predict_raw``'s output, per-row unseen-category mask [n, n_cat])."""
         x_num, x_cat, unseen = self.encoder.encode_rows(records)
         with torch.inference_mode():
             logits = self.forward(torch.from_numpy(x_num), torch.from_numpy(x_cat))
