@@ -88,7 +88,7 @@ def test_category_codes_and_unseen_counts_do_not_depend_on_the_string_storage(dt
     """Arrow-backed strings take a faster lookup; it must give the object path's answer,
     including missing values, rare training values (code 0, not counted) and new ones."""
     train = pd.DataFrame({"home": ["rent"] * 20 + ["own"] * 20 + [None] * 10 + ["boat"],
-                          "x": np.arange(51.0)})
+                          "x": np.arange(51.0) % 7})
     pre = TabularPreprocessor(min_category_count=5).fit(train, infer_schema(train))
     new = pd.DataFrame({"home": pd.Series(["own", None, "boat", "castle", "rent"], dtype=dtype),
                         "x": np.arange(5.0)})
