@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -42,6 +43,21 @@ def test_summary_reports_mean_std_and_paired_difference(result) -> None:
     assert result.reference == "lightgbm"
     assert summary["logreg"]["roc_auc_diff_vs_reference_mean"] == pytest.approx(
         (logreg.to_numpy() - reference).mean())
+
+
+def test_held_out_predictions_are_kept_and_match_the_fold_scores(result, frame) -> None:
+    """Each fold's predictions line up with its test rows and reproduce the reported AUC."""
+    from sklearn.metrics import roc_auc_score
+
+    y = frame["default"].to_numpy()
+    assert sorted(np.concatenate(result.test_rows).tolist()) == list(range(len(frame)))
+    folds = pd.DataFrame(result.folds).set_index(["model", "fold"])
+    for model, per_fold in result.predictions.items():
+        for fold, (rows, prediction) in enumerate(zip(result.test_rows, per_fold, strict=True)):
+            assert prediction.shape == rows.shape
+            assert roc_auc_score(y[rows], prediction) == pytest.approx(
+                folds.loc[(model, fold), "roc_auc"])
+    assert "predictions" not in result.to_dict()
 
 
 def test_a_missing_baseline_library_is_skipped_with_a_note(frame, monkeypatch) -> None:

@@ -47,6 +47,11 @@ class BenchmarkResult:
     skipped: dict[str, str] = field(default_factory=dict)
     folds: list[dict[str, Any]] = field(default_factory=list)
     reference: str | None = None
+    # held-out predictions per model, one array per fold, and each fold's test rows (row
+    # positions in the frame after rows with a missing target were dropped): kept for
+    # analyses across models, such as blends; not part of ``to_dict``
+    predictions: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
+    test_rows: list[np.ndarray] = field(default_factory=list, repr=False)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean and std per model and metric, plus paired difference to the reference."""
@@ -176,10 +181,12 @@ def run_benchmark(
             progress.update(bar, description=f"warm-up: {model}")
             fit_and_predict(model, warm_rows, warm_rows)
         for fold, (train, test) in enumerate(folds):
+            result.test_rows.append(test)
             for model in runnable:
                 progress.update(bar, description=f"fold {fold + 1}/{len(folds)}: {model}")
                 prediction, fit_seconds, score_seconds = fit_and_predict(model, train, test)
                 metrics = _score(spec, y_codes[test], prediction)
+                result.predictions.setdefault(model, []).append(prediction)
                 result.folds.append({
                     "fold": fold, "model": model, **metrics, "fit_seconds": fit_seconds,
                     "score_rows_per_second": len(test) / max(score_seconds, 1e-9)})
