@@ -311,6 +311,76 @@ def fairness(
 
 @app.command()
 @friendly
+def importance(
+    bundle: BundleArg, data: DataArg,
+    repeats: Annotated[int, typer.Option(
+        help="Shuffles per column for permutation importance.")] = 5,
+    max_rows: Annotated[int, typer.Option(
+        help="Use a random sample of at most this many rows.")] = 20_000,
+    seed: Annotated[int, typer.Option()] = 0,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Also write the table, .csv or .parquet.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Which columns drive the model: Integrated Gradients and (with labels) permutation."""
+    from findeep.explain.commands import importance_for_bundle
+
+    table = importance_for_bundle(bundle, data, n_repeats=repeats, seed=seed,
+                                  max_rows=max_rows, out=out_file, force=force)
+    metric = table.attrs["metric"]
+    view = Table(title=f"{bundle} on {data} ({table.attrs['rows']:,} rows): global importance",
+                 title_justify="left")
+    view.add_column("column")
+    if metric is not None:
+        view.add_column(f"{metric} drop when shuffled", justify="right")
+        view.add_column("95% interval", justify="right")
+    view.add_column(f"mean |attribution| ({table.attrs['units']})", justify="right")
+    for row in table.itertuples(index=False):
+        cells = [str(row.column)]
+        if metric is not None:
+            cells += [fmt(row.permutation_drop),
+                      f"{row.permutation_ci_low:.4f} .. {row.permutation_ci_high:.4f}"]
+        view.add_row(*cells, fmt(row.mean_abs_attribution))
+    out.print(view)
+    if metric is None:
+        out.print(f"no '{table.attrs['target']}' column in the data: permutation importance "
+                  "needs labels, so only attributions are shown.", highlight=False)
+    if out_file is not None:
+        out.print(f"wrote {out_file}")
+
+
+@app.command()
+@friendly
+def dependence(
+    bundle: BundleArg, data: DataArg,
+    column: Annotated[list[str], typer.Option(help="Column to sweep; repeat for several.")],
+    grid: Annotated[int, typer.Option(help="Grid points for a numeric column.")] = 20,
+    max_rows: Annotated[int, typer.Option(
+        help="Average over a random sample of at most this many rows.")] = 5_000,
+    seed: Annotated[int, typer.Option()] = 0,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Also write the table, .csv or .parquet.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Partial dependence: the average score as one column sweeps its range."""
+    from findeep.explain.commands import dependence_for_bundle
+
+    table = dependence_for_bundle(bundle, data, column, grid_resolution=grid, max_rows=max_rows,
+                                  seed=seed, out=out_file, force=force)
+    for name, part in table.groupby("column", sort=False):
+        view = Table(title=f"partial dependence on {name} ({table.attrs['rows']:,} rows)",
+                     title_justify="left")
+        view.add_column(str(name), justify="right")
+        view.add_column("average score", justify="right")
+        for value, average in zip(part["value"], part["average"], strict=True):
+            view.add_row(fmt(value), fmt(float(average)))
+        out.print(view)
+    if out_file is not None:
+        out.print(f"wrote {out_file}")
+
+
+@app.command()
+@friendly
 def benchmark(
     data: DataArg,
     target: Annotated[str | None, typer.Option(help="Target column (samples know theirs).")] = None,

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from findeep.bundle import check_writable
-from findeep.data.io import TableLike, read_table, write_table
+from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.data.schema import infer_column_kind, infer_schema
 from findeep.data.splits import split_out_of_time, split_random, time_values, warn_if_dated
 from findeep.data.target import infer_target, locate_target
-from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
+from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.pipeline import check_features
 
@@ -149,9 +149,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     """Score every row of ``data``; write a CSV/Parquet with one row per input row."""
     from findeep.loading import load
 
-    out = Path(out)
-    if out.exists() and not force:
-        raise BundleError(f"'{out}' already exists; pass --force to overwrite it.")
+    check_output(out, force=force)
     estimator = load(bundle)
     pipeline = estimator.pipeline_
     frame = read_table(data)

@@ -105,3 +105,48 @@ def test_bad_input_gets_one_line_and_exit_2(files, args, fragments):
     filled = [a.format(**{k: str(v) for k, v in files.items()}) for a in args]
     assert_one_line_error(run(*filled), *fragments)
     assert not (files["root"] / "r.csv").exists()
+
+
+def test_importance_ranks_the_driving_columns_first_and_writes_the_table(files):
+    """With labels: permutation drop and attributions; the three drivers lead; --out written."""
+    out = files["root"] / "importance.csv"
+    result = run("importance", files["bundle"], files["data"], "--repeats", "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "shuffled" in result.output and "debt_to_income" in result.output
+    table = pd.read_csv(out)
+    assert set(table["column"].head(3)) == {"debt_to_income", "utilization", "late_payments"}
+    assert {"permutation_ci_low", "permutation_ci_high", "mean_abs_attribution"} <= set(
+        table.columns)
+    assert_one_line_error(run("importance", files["bundle"], files["data"], "--out", out),
+                          "already exists", "--force")
+
+
+def test_importance_without_labels_shows_attributions_and_says_why(files):
+    """Unlabelled data still gets attribution importance, with a note on what is missing."""
+    unlabelled = files["root"] / "unlabelled.csv"
+    pd.read_csv(files["data"]).drop(columns=["default"]).to_csv(unlabelled, index=False)
+    result = run("importance", files["bundle"], unlabelled, "--max-rows", "50")
+    assert result.exit_code == 0, result.output
+    assert "permutation importance needs labels" in " ".join(result.output.split())
+    assert "drop when shuffled" not in result.output
+
+
+def test_dependence_prints_and_writes_the_sweep(files):
+    """One table per --column; the file holds the same long table."""
+    out = files["root"] / "dependence.parquet"
+    result = run("dependence", files["bundle"], files["data"], "--column", "debt_to_income",
+                 "--column", "utilization", "--grid", "4", "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert table.groupby("column").size().to_dict() == {"debt_to_income": 4, "utilization": 4}
+    words = result.output.split()
+    assert words.count("dependence") == 2 and "utilization" in words
+
+
+def test_dependence_refuses_bad_columns_and_outputs_before_any_work(files):
+    """A misspelt column gets a suggestion; an unknown output format is refused."""
+    assert_one_line_error(run("dependence", files["bundle"], files["data"], "--column",
+                              "utilisation"), "Did you mean 'utilization'")
+    assert_one_line_error(run("dependence", files["bundle"], files["data"], "--column",
+                              "utilization", "--out", files["root"] / "pd.xlsx"),
+                          "output format")

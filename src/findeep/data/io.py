@@ -71,14 +71,24 @@ def _read_path(path: Path) -> pd.DataFrame:
         raise DataFileError(f"cannot read '{path}' as {kind}: {first_line}") from None
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Write CSV or Parquet (by extension) atomically; keep an existing file unless ``force``."""
+def check_output(path: str | os.PathLike[str], *, force: bool = False) -> str:
+    """The output format of ``path`` (csv, tsv or parquet), or an error naming the problem.
+
+    Jobs call this before their work, so a bad ``--out`` fails in a second, not after it.
+    """
     path = Path(path)
     kind = _READERS.get(path.suffix.lower())
     if kind is None:
         raise DataError(f"cannot tell the output format of '{path}'; use .csv or .parquet.")
     if path.exists() and not force:
         raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
+    return kind
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Write CSV or Parquet (by extension) atomically; keep an existing file unless ``force``."""
+    path = Path(path)
+    kind = check_output(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:

@@ -7,16 +7,20 @@ half-written and nothing is overwritten without ``force``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from findeep.data.io import TableLike, read_table, write_table
+from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.explain.attributions import DEFAULT_STEPS, column_attributions
+from findeep.explain.dependence import partial_dependence_table
 from findeep.explain.drift import drift_table
 from findeep.explain.fairness import FairnessReport, fairness_report
+from findeep.explain.importance import (
+    attribution_importance_table,
+    permutation_importance_table,
+)
 from findeep.explain.reasons import check_top, reasons_frame
 from findeep.explain.scorecard import ScorecardScale, points_frame
 from findeep.explain.surrogate import SurrogateReport, fit_surrogate
@@ -45,9 +49,7 @@ def explain_to_file(
     id_column: str | None = None, n_steps: int = DEFAULT_STEPS, force: bool = False,
 ) -> dict[str, Any]:
     """Write one row of reasons and attributions (and points, with ``scorecard``) per row."""
-    out = Path(out)
-    if out.exists() and not force:
-        raise BundleError(f"'{out}' already exists; pass --force to overwrite it.")
+    check_output(out, force=force)
     check_top(top)
     if scorecard is not None:
         scorecard.check()
@@ -92,3 +94,64 @@ def fairness_for_bundle(bundle: str | os.PathLike[str], data: TableLike, protect
     frame = read_table(data)
     return fairness_report(pipeline, frame, protected, y=_labels(pipeline, frame),
                            threshold=threshold)
+
+
+def _sample_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    """At most ``max_rows`` rows, drawn without replacement (global summaries need no more)."""
+    if not isinstance(max_rows, int) or max_rows < 1:
+        raise ConfigError(f"max_rows must be a positive integer, however: {max_rows=}")
+    return frame if len(frame) <= max_rows else frame.sample(max_rows, random_state=seed)
+
+
+def importance_for_bundle(
+    bundle: str | os.PathLike[str], data: TableLike, *, n_repeats: int = 5, seed: int = 0,
+    max_rows: int = 20_000, out: str | os.PathLike[str] | None = None, force: bool = False,
+) -> pd.DataFrame:
+    """Each input column's global importance, measured two independent ways.
+
+    Integrated Gradients' mean absolute attribution always; with labels in ``data``, also
+    the permutation drop in the bundle's metric with a confidence interval. Sorted by the
+    permutation drop when present (it is in the metric users judge), else by attribution.
+    ``attrs`` carries ``units``, ``metric`` (None without labels), ``rows`` (rows used)
+    and ``target``.
+    """
+    if out is not None:
+        check_output(out, force=force)
+    pipeline = _load_pipeline(bundle)
+    frame = _sample_rows(read_table(data), max_rows, seed)
+    table = attribution_importance_table(pipeline, frame)
+    units = table.attrs["units"]
+    labels = _labels(pipeline, frame)
+    metric = None
+    if labels is not None:
+        permutation = permutation_importance_table(pipeline, frame, labels,
+                                                   n_repeats=n_repeats, seed=seed)
+        metric = permutation.attrs["metric"]
+        permutation = permutation.rename(columns={
+            "importance": "permutation_drop", "std": "permutation_std",
+            "ci_low": "permutation_ci_low", "ci_high": "permutation_ci_high"})
+        table = permutation.merge(table, on="column", how="left")
+    table.attrs.update(units=units, metric=metric, rows=len(frame), target=pipeline.target.name)
+    if out is not None:
+        write_table(table, out, force=force)
+    return table
+
+
+def dependence_for_bundle(
+    bundle: str | os.PathLike[str], data: TableLike, columns: list[str], *,
+    grid_resolution: int = 20, max_rows: int = 5_000, seed: int = 0,
+    out: str | os.PathLike[str] | None = None, force: bool = False,
+) -> pd.DataFrame:
+    """Partial dependence of the score on each of ``columns`` (long table), averaged over
+    at most ``max_rows`` rows of ``data``: each grid point rescores every one of them."""
+    if not columns:
+        raise ConfigError("name at least one column to sweep (--column NAME).")
+    if out is not None:
+        check_output(out, force=force)
+    pipeline = _load_pipeline(bundle)
+    frame = _sample_rows(read_table(data), max_rows, seed)
+    table = partial_dependence_table(pipeline, frame, columns, grid_resolution=grid_resolution)
+    table.attrs["rows"] = len(frame)
+    if out is not None:
+        write_table(table, out, force=force)
+    return table

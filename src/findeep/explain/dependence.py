@@ -2,7 +2,8 @@
 
 Data to plot, one long table (column, value, average score). Numeric columns sweep
 quantiles of their non-missing values between ``percentiles``; categorical columns
-their observed values. The score is the event probability (binary) or the prediction.
+their observed values, missing included. The score is the event probability (binary)
+or the prediction.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.inspection import partial_dependence
 
 from findeep.data.profile import as_numbers
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.explain.attributions import check_explainable
-from findeep.explain.frozen import frozen
 from findeep.pipeline import TabularPipeline
 
 
@@ -36,7 +35,6 @@ def partial_dependence_table(
     pipeline.check_frame(frame)
     kinds = {c.name: c.kind for c in pipeline.schema.used}
     features = frame[pipeline.schema.used_names]
-    model = frozen(pipeline)
     parts = []
     for column in columns:
         if column not in kinds:
@@ -45,14 +43,35 @@ def partial_dependence_table(
         if kinds[column] == "datetime":
             raise ConfigError(f"partial dependence covers numeric and categorical columns; "
                               f"'{column}' is a date.")
-        options: dict = {"categorical_features": [column]} if kinds[column] == "categorical" \
-            else {"custom_values": {column: _numeric_grid(features[column], column,
-                                                          grid_resolution, low, high)}}
-        result = partial_dependence(model, features, [column], kind="average", **options)
-        parts.append(pd.DataFrame({"column": column, "value": result["grid_values"][0],
-                                   "average": result["average"][0]}))
+        grid = (_levels(features[column]) if kinds[column] == "categorical"
+                else _numeric_grid(features[column], column, grid_resolution, low, high))
+        parts.append(pd.DataFrame({"column": column, "value": grid,
+                                   "average": _sweep(pipeline, features, column, grid)}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["column", "value", "average"])
+
+
+def _sweep(pipeline: TabularPipeline, features: pd.DataFrame, column: str,
+           grid: np.ndarray) -> np.ndarray:
+    """Mean score over ``features``' rows with ``column`` set to each grid value in turn.
+
+    scikit-learn's ``partial_dependence`` does this too, but sorts categories and so fails
+    on a categorical column with missing values (a level of its own here); one batched
+    prediction over all grid values is also cheaper than its call per value.
+    """
+    swept = pd.concat([features] * len(grid), ignore_index=True)
+    swept[column] = pd.Series(np.repeat(grid, len(features)), dtype=features[column].dtype)
+    prediction, _ = pipeline.predict_raw(swept)
+    score = (pipeline.event_probability(prediction) if pipeline.task == "binary"
+             else np.asarray(prediction, dtype=float))
+    return score.reshape(len(grid), len(features)).mean(axis=1)
+
+
+def _levels(values: pd.Series) -> np.ndarray:
+    """Observed values in text order, missing (if any) last."""
+    present = values.dropna().unique()
+    ordered = sorted(present, key=str)
+    return np.array([*ordered, *([None] if values.isna().any() else [])], dtype=object)
 
 
 def _numeric_grid(values: pd.Series, column: str, grid_resolution: int, low: float,
