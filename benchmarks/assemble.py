@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ("summary", "panel", "headroom", "demo_seeds", "ablations", "training", "explain",
+ORDER = ("summary", "panel", "unseen", "headroom", "demo_seeds", "ablations", "training", "explain",
          "serve", "forecast")
 HEADER = """# findeep benchmarks
 
@@ -21,10 +21,11 @@ model and report mean ± std over folds: on 1k–10k-row credit tables fold-to-f
 0.01–0.04, so differences smaller than the std are not wins. Timings were taken with
 `OMP_WAIT_POLICY=PASSIVE` and nothing else running, unless the section says otherwise.
 
-Two machines of the same size ran these: the panel, headroom, demo-seed, ablation, training,
-serving and explanation sections were (re-)measured on a 2-core AMD EPYC VM (AVX2) after the
-k=4 default landed; the forecasting section was measured earlier on a 2-core Intel Xeon VM
-(AVX-512), and its models did not change since. Compare timings only within a section.
+Two machines of the same size ran these: the panel, unseen-table, headroom, demo-seed,
+ablation, training, serving and explanation sections were (re-)measured on a 2-core AMD EPYC
+VM (AVX2) after the k=4 default landed; the forecasting section was measured earlier on a
+2-core Intel Xeon VM (AVX-512), and its models did not change since. Compare timings only
+within a section.
 """
 
 

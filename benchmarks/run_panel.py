@@ -51,11 +51,14 @@ def cpu_name() -> str:
         return platform.processor() or "unknown"
 
 
-def render(results: list[dict], throughput: dict, command: str) -> str:
+def render(results: list[dict], throughput: dict | None, command: str,
+           title: str = "Tabular panel: findeep vs the baselines a practitioner runs",
+           intro: str = "", summary_heading: str = "Panel summary") -> str:
     versions = library_versions()
     lines = [
-        "## Tabular panel: findeep vs the baselines a practitioner runs",
+        f"## {title}",
         "",
+        *([intro, ""] if intro else []),
         f"Command: `{command}` — {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores "
         f"({cpu_name()}), torch {versions['torch']}, scikit-learn {versions['scikit-learn']}, "
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}.",
@@ -93,7 +96,7 @@ def render(results: list[dict], throughput: dict, command: str) -> str:
             lines.append(f"| {model} | " + " | ".join(cells) + " |")
         lines.append("")
         summary_rows.append((result["name"], primary, summary, best))
-    lines += ["### Panel summary", "", "| table | metric | default | seed-mlp | best GBDT | "
+    lines += [f"### {summary_heading}", "", "| table | metric | default | seed-mlp | best GBDT | "
               "default − best GBDT | within 1 std of best GBDT or better | default fit s / "
               "CatBoost fit s |", "|---|---|---|---|---|---|---|---|"]
     for name, primary, summary, best in summary_rows:
@@ -106,10 +109,11 @@ def render(results: list[dict], throughput: dict, command: str) -> str:
         ok = "yes" if d >= b - b_std else "no"
         lines.append(f"| {name} | {primary} | {d:.4f} | {s:.4f} | {b:.4f} ({best}) | "
                      f"{d - b:+.4f} | {ok} | {ratio:.2f} |")
-    lines += ["", f"Batch scoring throughput of `default` (end to end from a DataFrame, "
-              f"{throughput['rows']:,} rows of `make_credit_frame`, median of 3): "
-              f"**{throughput['rows_per_second']:,.0f} rows/s** "
-              f"({throughput['seconds']:.2f} s).", ""]
+    if throughput is not None:
+        lines += ["", f"Batch scoring throughput of `default` (end to end from a DataFrame, "
+                  f"{throughput['rows']:,} rows of `make_credit_frame`, median of 3): "
+                  f"**{throughput['rows_per_second']:,.0f} rows/s** "
+                  f"({throughput['seconds']:.2f} s).", ""]
     return "\n".join(lines)
 
 
