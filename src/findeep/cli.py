@@ -332,13 +332,14 @@ def importance(
                  title_justify="left")
     view.add_column("column")
     if metric is not None:
-        view.add_column(f"{metric} drop when shuffled", justify="right")
+        change = "rise" if metric == "rmse" else "drop"
+        view.add_column(f"{metric} {change} when shuffled", justify="right")
         view.add_column("95% interval", justify="right")
     view.add_column(f"mean |attribution| ({table.attrs['units']})", justify="right")
     for row in table.itertuples(index=False):
         cells = [str(row.column)]
         if metric is not None:
-            cells += [fmt(row.permutation_drop),
+            cells += [fmt(row.permutation_importance),
                       f"{row.permutation_ci_low:.4f} .. {row.permutation_ci_high:.4f}"]
         view.add_row(*cells, fmt(row.mean_abs_attribution))
     out.print(view)
@@ -371,9 +372,10 @@ def dependence(
         view = Table(title=f"partial dependence on {name} ({table.attrs['rows']:,} rows)",
                      title_justify="left")
         view.add_column(str(name), justify="right")
-        view.add_column("average score", justify="right")
+        view.add_column(f"average {table.attrs['score']}", justify="right")
         for value, average in zip(part["value"], part["average"], strict=True):
-            view.add_row(fmt(value), fmt(float(average)))
+            missing = value is None or value != value  # None or NaN: the missing level
+            view.add_row("(missing)" if missing else fmt(value), fmt(float(average)))
         out.print(view)
     if out_file is not None:
         out.print(f"wrote {out_file}")

@@ -110,8 +110,9 @@ def importance_for_bundle(
     """Each input column's global importance, measured two independent ways.
 
     Integrated Gradients' mean absolute attribution always; with labels in ``data``, also
-    the permutation drop in the bundle's metric with a confidence interval. Sorted by the
-    permutation drop when present (it is in the metric users judge), else by attribution.
+    permutation importance — how much the bundle's metric worsens (ROC-AUC falls, RMSE
+    rises) when the column is shuffled — with a confidence interval. Sorted by permutation
+    importance when present (it is in the metric users judge), else by attribution.
     ``attrs`` carries ``units``, ``metric`` (None without labels), ``rows`` (rows used)
     and ``target``.
     """
@@ -128,7 +129,7 @@ def importance_for_bundle(
                                                    n_repeats=n_repeats, seed=seed)
         metric = permutation.attrs["metric"]
         permutation = permutation.rename(columns={
-            "importance": "permutation_drop", "std": "permutation_std",
+            "importance": "permutation_importance", "std": "permutation_std",
             "ci_low": "permutation_ci_low", "ci_high": "permutation_ci_high"})
         table = permutation.merge(table, on="column", how="left")
     table.attrs.update(units=units, metric=metric, rows=len(frame), target=pipeline.target.name)
@@ -151,7 +152,10 @@ def dependence_for_bundle(
     pipeline = _load_pipeline(bundle)
     frame = _sample_rows(read_table(data), max_rows, seed)
     table = partial_dependence_table(pipeline, frame, columns, grid_resolution=grid_resolution)
-    table.attrs["rows"] = len(frame)
+    target = pipeline.target
+    table.attrs.update(rows=len(frame), score=(
+        f"P({target.name} = {target.event_class})" if pipeline.task == "binary"
+        else f"predicted {target.name}"))
     if out is not None:
         write_table(table, out, force=force)
     return table
