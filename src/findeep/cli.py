@@ -393,6 +393,9 @@ def benchmark(
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
         help="Compare on one out-of-time split (latest 20%) instead of folds.")] = None,
+    walk_forward: Annotated[int | None, typer.Option(
+        help="With --time-column: N expanding-window out-of-time folds instead of one "
+             "split.")] = None,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
@@ -405,7 +408,8 @@ def benchmark(
         raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
     result = benchmark_table(data, target=target, folds=folds, seed=seed,
                              models=[m.strip() for m in models.split(",") if m.strip()],
-                             task=task, time_column=time_column, verbose=0 if quiet else 1)
+                             task=task, time_column=time_column, walk_forward=walk_forward,
+                             verbose=0 if quiet else 1)
     _print_benchmark(result)
     if out_json is not None:
         write_json_atomic(out_json, result)

@@ -4,8 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from findeep.data.splits import split_out_of_time, split_random, split_validation
-from findeep.errors import ConfigError
+from findeep.data.splits import (
+    split_out_of_time,
+    split_random,
+    split_validation,
+    walk_forward_splits,
+)
+from findeep.errors import ConfigError, DataError
 from findeep.testing import make_credit_frame
 
 
@@ -58,3 +63,32 @@ def test_out_of_time_split_warns_when_ties_inflate_the_test_side() -> None:
     with pytest.warns(FindeepWarning, match="holds 40% of rows out, not 20%"):
         train, test = split_out_of_time(times, test_fraction=0.2)
     assert len(test) == 40 and times.iloc[train].max() < times.iloc[test].min()
+
+
+def test_walk_forward_folds_expand_and_never_train_on_the_future() -> None:
+    """Each fold trains only on rows dated before its test block; blocks follow each other
+    in time, cover the later rows once each, and tied dates never straddle a cut."""
+    rng = np.random.default_rng(0)
+    times = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 200, 2_000),
+                                                                   "D"))
+    folds = walk_forward_splits(times, n_folds=4)
+    assert len(folds) == 4
+    tested = np.concatenate([test for _, test in folds])
+    assert len(np.unique(tested)) == len(tested)  # no row tested twice
+    previous_train = 0
+    for train, test in folds:
+        assert times.iloc[train].max() < times.iloc[test].min()
+        assert set(np.flatnonzero(times < times.iloc[test].min())) == set(train)
+        assert len(train) > previous_train  # the window expands
+        assert 0.15 < len(test) / len(times) < 0.25  # ~1/5 of the rows each
+        previous_train = len(train)
+    assert times.iloc[folds[-1][1]].max() == times.max()
+
+
+def test_walk_forward_with_too_few_dates_says_so() -> None:
+    """Three distinct dates cannot make four ordered test blocks."""
+    times = pd.Series([1, 1, 1, 2, 2, 2, 3, 3, 3])
+    with pytest.raises(DataError, match="too few distinct dates"):
+        walk_forward_splits(times, n_folds=4)
+    with pytest.raises(ConfigError, match="at least 2 folds"):
+        walk_forward_splits(times, n_folds=1)

@@ -7,6 +7,7 @@ caller keeps one copy of the data and slices it.
 from __future__ import annotations
 
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,36 @@ def split_out_of_time(
             "side, so no earlier side row is dated on or after it.",
             FindeepWarning, stacklevel=3)
     return train, test
+
+
+def walk_forward_splits(
+    times: pd.Series, *, n_folds: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Expanding-window out-of-time folds: fold i trains on every row dated before block i
+    and tests on block i, the rows being cut into ``n_folds + 1`` time-ordered blocks of
+    about equal size (the first block only ever trains).
+
+    Rows sharing a date never straddle a cut: a block starts at a date and takes every row
+    dated from it up to the next block's date. With too few distinct dates for that many
+    blocks, it says so rather than returning overlapping or empty folds.
+    """
+    if not isinstance(n_folds, int) or n_folds < 2:
+        raise ConfigError(f"walk-forward needs at least 2 folds, however: {n_folds=}")
+    values = times.to_numpy()
+    ordered = np.sort(values, kind="stable")
+    # each block's first date: the date at the block's share of the sorted rows
+    starts = [ordered[round(len(ordered) * b / (n_folds + 1))] for b in range(1, n_folds + 1)]
+    distinct = np.unique(np.asarray(starts))
+    if len(distinct) < n_folds or distinct[0] == ordered[0]:
+        raise DataError(
+            f"the time column has too few distinct dates ({len(np.unique(ordered))}) for "
+            f"{n_folds} walk-forward folds: rows sharing a date cannot be split; use fewer "
+            "folds or a single out-of-time split.")
+    folds = []
+    for start, end in pairwise([*distinct, None]):
+        test = values >= start if end is None else (values >= start) & (values < end)
+        folds.append((np.flatnonzero(values < start), np.flatnonzero(test)))
+    return folds
 
 
 def split_validation(

@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from findeep.data.schema import infer_schema
-from findeep.data.splits import split_out_of_time, time_values
+from findeep.data.splits import split_out_of_time, time_values, walk_forward_splits
 from findeep.data.target import infer_target
 from findeep.errors import ConfigError
 from findeep.evaluate.baselines import (
@@ -96,8 +96,11 @@ def verdict(diff_mean: float, diff_std: float) -> str:
     return "no clear difference: within the fold-to-fold noise"
 
 
-def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int,
-           times: pd.Series | None) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int, times: pd.Series | None,
+           walk_forward: int | None) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    if times is not None and walk_forward:
+        folds = walk_forward_splits(times, n_folds=walk_forward)
+        return folds, f"walk-forward, {len(folds)} expanding out-of-time folds"
     if times is not None:
         return [split_out_of_time(times, test_fraction=0.2)], "out-of-time (latest 20%)"
     if task == "regression":
@@ -110,14 +113,22 @@ def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int,
 def run_benchmark(
     frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     n_folds: int = 5, seed: int = 0, task: str = "auto", time_column: str | None = None,
-    reference: str | None = None, verbose: int = 1,
+    reference: str | None = None, walk_forward: int | None = None, verbose: int = 1,
 ) -> BenchmarkResult:
-    """Fit every model on the same folds of ``frame`` and score the held-out rows."""
+    """Fit every model on the same folds of ``frame`` and score the held-out rows.
+
+    Folds: ``n_folds`` stratified (random for regression); with ``time_column``, one
+    out-of-time split (latest 20%), or with ``walk_forward=N`` too, N expanding-window
+    out-of-time folds — an honest split that still gives a spread over folds.
+    """
     from findeep.data.target import locate_target
     from findeep.pipeline import fit_tabular
 
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
+    if walk_forward is not None and not time_column:
+        raise ConfigError("walk-forward folds need a time column (--time-column) to order "
+                          "the rows by.")
     unknown = [m for m in models if m not in MODELS and m not in BASELINE_PACKAGES]
     if unknown:
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
@@ -129,7 +140,7 @@ def run_benchmark(
     X = frame.drop(columns=[c for c in (target, time_column) if c])
     spec = infer_target(y_all, target, task)
     y_codes = spec.encode(y_all)
-    folds, split_name = _folds(y_codes, spec.task, n_folds, seed, times)
+    folds, split_name = _folds(y_codes, spec.task, n_folds, seed, times, walk_forward)
 
     skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
                for m in models if m in BASELINE_PACKAGES and not available(m)}
