@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ("summary", "panel", "unseen", "headroom", "demo_seeds", "ablations", "training",
-         "compile", "explain", "serve", "forecast")
+ORDER = ("summary", "panel", "unseen", "walk_forward", "headroom", "demo_seeds", "ablations",
+         "training", "compile", "explain", "serve", "forecast")
 HEADER = """# findeep benchmarks
 
 Every number below was measured on the project's 2-core machine by the command printed with
@@ -21,9 +21,9 @@ model and report mean ± std over folds: on 1k–10k-row credit tables fold-to-f
 0.01–0.04, so differences smaller than the std are not wins. Timings were taken with
 `OMP_WAIT_POLICY=PASSIVE` and nothing else running, unless the section says otherwise.
 
-Two machines of the same size ran these: the panel, unseen-table, headroom, demo-seed,
-ablation, training, compile, serving and explanation sections were (re-)measured on a 2-core
-AMD EPYC VM (AVX2) after the k=4 default landed; the forecasting section was measured
+Two machines of the same size ran these: the panel, unseen-table, walk-forward, headroom,
+demo-seed, ablation, training, compile, serving and explanation sections were (re-)measured
+on a 2-core AMD EPYC VM (AVX2) after the k=4 default landed; the forecasting section was measured
 earlier on a 2-core Intel Xeon VM (AVX-512), and its models did not change since. Compare
 timings only within a section.
 """

@@ -53,7 +53,8 @@ def cpu_name() -> str:
 
 def render(results: list[dict], throughput: dict | None, command: str,
            title: str = "Tabular panel: findeep vs the baselines a practitioner runs",
-           intro: str = "", summary_heading: str = "Panel summary") -> str:
+           intro: str = "", summary_heading: str = "Panel summary",
+           protocol: str | None = None, fit_label: str = "fit s (5 folds)") -> str:
     versions = library_versions()
     lines = [
         f"## {title}",
@@ -63,10 +64,11 @@ def render(results: list[dict], throughput: dict | None, command: str,
         f"({cpu_name()}), torch {versions['torch']}, scikit-learn {versions['scikit-learn']}, "
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}.",
         "",
-        "Same 5 stratified folds (seed 0) for every model; mean ± std over folds. "
-        "`Δ vs best GBDT` is the paired per-fold difference to the gradient-boosting library "
-        "with the best mean on that table (mean ± std over folds). Fit seconds are the total "
-        "over the 5 folds, wall-clock.",
+        protocol or (
+            "Same 5 stratified folds (seed 0) for every model; mean ± std over folds. "
+            "`Δ vs best GBDT` is the paired per-fold difference to the gradient-boosting "
+            "library with the best mean on that table (mean ± std over folds). Fit seconds are "
+            "the total over the 5 folds, wall-clock."),
         "",
     ]
     summary_rows = []
@@ -80,7 +82,7 @@ def render(results: list[dict], throughput: dict | None, command: str,
         lines += [f"### {result['name']} — {task}, {result['rows']:,} rows, target "
                   f"`{result['target']}`", ""]
         metrics = FOLD_METRICS[task]
-        header = ["model", *metrics, f"Δ {primary} vs {best}", "fit s (5 folds)", "score rows/s"]
+        header = ["model", *metrics, f"Δ {primary} vs {best}", fit_label, "score rows/s"]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for model, stats in summary.items():
             cells = [f"{stats[f'{m}_mean']:.4f} ± {stats[f'{m}_std']:.4f}" for m in metrics]
