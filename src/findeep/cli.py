@@ -240,6 +240,9 @@ def explain(
     surrogate: Annotated[bool, typer.Option(
         "--surrogate", help="Instead: print a distilled tree's rules and fidelity.")] = False,
     depth: Annotated[int, typer.Option(help="Depth of the --surrogate tree.")] = 4,
+    target_class: Annotated[str | None, typer.Option(
+        "--class", help="Multiclass models: explain this class for every row (default: each "
+                        "row's predicted class).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
 ) -> None:
     """Reason codes and per-column attributions for each row of DATA (or --surrogate rules)."""
@@ -256,10 +259,14 @@ def explain(
 
     summary = explain_to_file(
         bundle, data, out_file, top=top, reference=reference, id_column=id_column,
-        scorecard=ScorecardScale(base_score, base_odds, pdo) if scorecard else None, force=force)
+        scorecard=ScorecardScale(base_score, base_odds, pdo) if scorecard else None, force=force,
+        target_class=target_class)
+    if summary["baseline_output"] is not None:
+        against = f"a reference at {summary['baseline_output']:.3f}"
+    else:  # multiclass: each class has its own reference score
+        against = "the --reference rows" if reference else "the average training row"
     out.print(f"explained {summary['rows']} rows -> {summary['out']} (attributions in "
-              f"{summary['units']}, against a reference at {summary['baseline_output']:.3f})",
-              highlight=False)
+              f"{summary['units']}, against {against})", highlight=False)
 
 
 def _print_surrogate(report: Any) -> None:
@@ -343,9 +350,9 @@ def importance(
                       f"{row.permutation_ci_low:.4f} .. {row.permutation_ci_high:.4f}"]
         view.add_row(*cells, fmt(row.mean_abs_attribution))
     out.print(view)
-    if metric is None:
-        out.print(f"no '{table.attrs['target']}' column in the data: permutation importance "
-                  "needs labels, so only attributions are shown.", highlight=False)
+    if table.attrs["without"]:
+        out.print(f"{table.attrs['without']}, so only attributions are shown.",
+                  highlight=False)
     if out_file is not None:
         out.print(f"wrote {out_file}")
 

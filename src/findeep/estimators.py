@@ -89,17 +89,20 @@ class _TabularEstimator(BaseEstimator):
         """The training record: rows used, epochs, best epoch, timings."""
         return self._check_fitted().training
 
-    def explain(self, X: Any, *, top: int = 4, reference: Any = None) -> pd.DataFrame:
+    def explain(self, X: Any, *, top: int = 4, reference: Any = None,
+                target_class: Any = None) -> pd.DataFrame:
         """Per row: the score, the ``top`` reasons that raised it, and attributions per column.
 
         Attributions (Integrated Gradients, in event log-odds or target units) are taken
-        against ``reference`` rows, by default the training rows scored as low risk.
+        against ``reference`` rows, by default the training rows scored as low risk. A
+        multiclass model explains ``target_class``, or else each row's predicted class.
         See ``findeep.explain.explain_frame``.
         """
         from findeep.explain.reasons import explain_frame
 
         return explain_frame(self._check_fitted(), _as_frame(X), top=top,
-                             reference=None if reference is None else _as_frame(reference))
+                             reference=None if reference is None else _as_frame(reference),
+                             target_class=target_class)
 
     def save(self, path: str | os.PathLike[str], *, force: bool = False,
              metrics: dict[str, Any] | None = None) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from findeep import TabularClassifier
@@ -89,10 +90,53 @@ def test_a_model_saved_without_a_profile_asks_for_a_reference(driver_model, driv
     assert column_attributions(old, X.head(3), reference=X.head(100)).values.shape == (3, 10)
 
 
-def test_multiclass_models_are_refused_with_a_clear_error():
-    """Explanations cover binary and regression models and say so for multiclass."""
-    frame = make_credit_frame(200, seed=1)
+@pytest.fixture(scope="module")
+def purpose_model():
+    """A multiclass model: the loan's purpose (six classes) from the credit columns."""
+    frame = make_credit_frame(2_000, seed=1).drop(columns=["applied_on"])
     y = frame.pop("purpose")
-    model = TabularClassifier(max_epochs=1).fit(frame.drop(columns=["applied_on"]), y)
-    with pytest.raises(ConfigError, match="binary and regression"):
-        column_attributions(model.pipeline_, frame.head(2))
+    return TabularClassifier(max_epochs=6).fit(frame, y), frame
+
+
+def test_multiclass_attributions_explain_the_predicted_class_and_add_up(purpose_model):
+    """Each row explains its predicted class's log-odds (as predict_proba gives them), and
+    the attributions sum to its change from the reference within the integration error."""
+    model, X = purpose_model
+    rows = X.head(200)
+    result = column_attributions(model.pipeline_, rows)
+    proba = model.predict_proba(rows)
+    predicted = proba.argmax(axis=1)
+    assert (result.explained_class == model.classes_[predicted]).all()
+    p = proba[np.arange(len(rows)), predicted]
+    np.testing.assert_allclose(result.output, np.log(p / (1 - p)), atol=1e-5)
+    moved = result.output - result.baseline_output
+    assert np.abs(result.values.sum(axis=1) - moved).max() < 0.02
+
+
+def test_multiclass_attributions_of_a_named_class(purpose_model):
+    """target_class explains that class on every row; an unknown class lists the real ones."""
+    model, X = purpose_model
+    result = column_attributions(model.pipeline_, X.head(20), target_class="car")
+    assert set(result.explained_class) == {"car"}
+    p_car = model.predict_proba(X.head(20))[:, list(model.classes_).index("car")]
+    np.testing.assert_allclose(result.output, np.log(p_car / (1 - p_car)), atol=1e-5)
+    with pytest.raises(ConfigError, match="not one of the model's classes: car"):
+        column_attributions(model.pipeline_, X.head(2), target_class="yacht")
+
+
+def test_multiclass_reason_codes_name_the_class_they_explain(purpose_model):
+    """est.explain on a multiclass model: explained_class, its probability, reasons naming it."""
+    model, X = purpose_model
+    table = model.explain(X.head(30), top=2)
+    assert {"explained_class", "probability", "reason_1", "reason_2"} <= set(table.columns)
+    first = table.iloc[0]
+    assert f"raised the odds of '{first['explained_class']}'" in first["reason_1"]
+
+
+def test_explanations_that_need_a_binary_or_regression_model_say_so(purpose_model):
+    """Permutation importance (an AUC/RMSE drop) refuses a multiclass model in one sentence."""
+    from findeep.explain import permutation_importance_table
+
+    model, X = purpose_model
+    with pytest.raises(ConfigError, match="multiclass .* one class at a time"):
+        permutation_importance_table(model.pipeline_, X.head(50), pd.Series(["car"] * 50))

@@ -150,3 +150,43 @@ def test_dependence_refuses_bad_columns_and_outputs_before_any_work(files):
     assert_one_line_error(run("dependence", files["bundle"], files["data"], "--column",
                               "utilization", "--out", files["root"] / "pd.xlsx"),
                           "output format")
+
+
+@pytest.fixture(scope="module")
+def multiclass_files(tmp_path_factory) -> dict[str, Path]:
+    """A saved multiclass bundle (loan purpose) and labelled data for it."""
+    from findeep import TabularClassifier
+    from findeep.testing import make_credit_frame
+
+    root = tmp_path_factory.mktemp("explain-multiclass")
+    frame = make_credit_frame(600, seed=4).drop(columns=["applied_on", "default"])
+    TabularClassifier(max_epochs=2).fit(frame.drop(columns=["purpose"]),
+                                        frame["purpose"]).save(root / "model")
+    frame.head(40).to_csv(root / "data.csv", index=False)
+    return {"root": root, "bundle": root / "model", "data": root / "data.csv"}
+
+
+def test_explain_a_multiclass_model_per_predicted_or_named_class(multiclass_files):
+    """Reason codes explain each row's predicted class, or the --class given for every row."""
+    files = multiclass_files
+    out = files["root"] / "reasons.csv"
+    result = run("explain", files["bundle"], files["data"], "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "average training row" in " ".join(result.output.split())
+    table = pd.read_csv(out)
+    assert table["explained_class"].notna().all() and len(table) == 40
+    named = files["root"] / "car.csv"
+    assert run("explain", files["bundle"], files["data"], "--out", named, "--class",
+               "car").exit_code == 0
+    assert set(pd.read_csv(named)["explained_class"]) == {"car"}
+    assert_one_line_error(run("explain", files["bundle"], files["data"], "--out",
+                              files["root"] / "x.csv", "--class", "yacht"),
+                          "not one of the model's classes")
+
+
+def test_importance_of_a_multiclass_model_shows_attributions_and_says_why(multiclass_files):
+    """Permutation importance covers binary and regression only: the command says so."""
+    files = multiclass_files
+    result = run("importance", files["bundle"], files["data"])
+    assert result.exit_code == 0, result.output
+    assert "covers binary and regression" in " ".join(result.output.split())

@@ -7,10 +7,12 @@ categorical embeddings, and ``embedding_slots`` tells which column each slot cam
 so the user sees ``income``, not ``num_7`` or ``income__missing``.
 
 What is explained is the event's log-odds for a binary model (the risk a credit officer
-reads; additive, so attributions add up exactly) and the prediction for a regression.
-The baseline is the mean embedding of a reference population: by default the training
-rows the model scored on the low-risk side of the decision threshold (rebuilt from the
-bundle's profile), so a row's attributions say what moved it from an approvable score.
+reads; additive, so attributions add up exactly), the prediction for a regression, and for
+a multiclass model one class's log-odds against the rest (each row's predicted class
+unless a class is named). The baseline is the mean embedding of a reference population:
+by default the training rows the model scored on the low-risk side of the decision
+threshold (every training row for a multiclass model; rebuilt from the bundle's profile),
+so a row's attributions say what moved it from an approvable, or average, score.
 """
 
 from __future__ import annotations
@@ -48,19 +50,23 @@ class Attributions:
 
     columns: list[str]
     values: np.ndarray  # (n_rows, n_columns)
-    output: np.ndarray  # (n_rows,) event log-odds (binary) or prediction (regression)
-    baseline_output: float
+    output: np.ndarray  # (n_rows,) event log-odds (binary), prediction (regression) or the
+    # explained class's log-odds (multiclass)
+    baseline_output: float | np.ndarray  # per row for multiclass: each row's class differs
     units: str
+    explained_class: np.ndarray | None = None  # multiclass: the class explained, per row
 
     def to_frame(self, index: pd.Index | None = None) -> pd.DataFrame:
         return pd.DataFrame(self.values, columns=self.columns, index=index)
 
 
-def check_explainable(pipeline: TabularPipeline) -> None:
-    """Explanations cover binary classifiers and regressions."""
-    if pipeline.task not in ("binary", "regression"):
-        raise ConfigError(f"explanations cover binary and regression models; this one is "
-                          f"{pipeline.task} ({len(pipeline.target.classes)} classes).")
+def check_explainable(pipeline: TabularPipeline, *, multiclass: bool = False) -> None:
+    """Binary classifiers and regressions; multiclass too where ``multiclass`` (attributions
+    and reason codes, one class at a time)."""
+    if pipeline.task == "multiclass" and not multiclass:
+        raise ConfigError(f"this explanation covers binary and regression models; this one is "
+                          f"multiclass ({len(pipeline.target.classes)} classes): use "
+                          "attributions or reason codes, which explain one class at a time.")
 
 
 def check_steps(n_steps: int) -> None:
@@ -71,6 +77,8 @@ def check_steps(n_steps: int) -> None:
 def explained_units(pipeline: TabularPipeline) -> str:
     if pipeline.task == "binary":
         return f"log-odds of {pipeline.target.event_class!r}"
+    if pipeline.task == "multiclass":
+        return "log-odds of the explained class"
     return f"predicted {pipeline.target.name}"
 
 
@@ -88,8 +96,23 @@ def risk_function(pipeline: TabularPipeline) -> Callable[[torch.Tensor], torch.T
             return mean_member * pipeline.y_std + pipeline.y_mean
         return prediction
 
-    sign = 1.0 if pipeline.target.event_index == 1 else -1.0
     temperature = pipeline.temperature
+    if pipeline.task == "multiclass":
+        def class_log_odds(z: torch.Tensor) -> torch.Tensor:
+            """``(B, d_in) -> (B, C)``: log p_c - log(1 - p_c) for every class c, where p is
+            the members' mean softmax; 1 - p_c is summed from the other classes, in logs."""
+            log_p = F.log_softmax(network.forward_embedded(z) / temperature, dim=-1)  # (B,k,C)
+            log_k = math.log(log_p.shape[1])
+            log_class = torch.logsumexp(log_p, dim=1) - log_k  # (B, C)
+            n_classes = log_p.shape[-1]
+            others = ~torch.eye(n_classes, dtype=torch.bool, device=z.device)  # (C, C)
+            # [b, i, c, j] = log p_j of member i, kept only where j != c
+            masked = log_p.unsqueeze(-2).masked_fill(~others, -torch.inf)  # (B, k, C, C)
+            log_rest = torch.logsumexp(masked, dim=(1, 3)) - log_k  # (B, C)
+            return log_class - log_rest
+        return class_log_odds
+
+    sign = 1.0 if pipeline.target.event_index == 1 else -1.0
 
     def event_log_odds(z: torch.Tensor) -> torch.Tensor:
         logits = network.forward_embedded(z)[..., 0] / temperature  # (B, k)
@@ -142,10 +165,14 @@ def reference_embedding(pipeline: TabularPipeline,
 
 
 def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
-                        reference: pd.DataFrame | None = None,
-                        n_steps: int = DEFAULT_STEPS) -> Attributions:
-    """Integrated Gradients per row and input column against the reference population."""
-    check_explainable(pipeline)
+                        reference: pd.DataFrame | None = None, n_steps: int = DEFAULT_STEPS,
+                        target_class: object = None) -> Attributions:
+    """Integrated Gradients per row and input column against the reference population.
+
+    Multiclass models explain one class's log-odds per row: ``target_class`` (a label)
+    for every row, or by default each row's predicted class.
+    """
+    check_explainable(pipeline, multiclass=True)
     check_steps(n_steps)
     if len(frame) == 0:
         raise DataError("there are no rows to explain.")
@@ -153,19 +180,46 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
     baseline = reference_embedding(pipeline, reference)
     forward = risk_function(pipeline)
     columns, mapping = slot_columns(pipeline)
+    with torch.no_grad():
+        output = torch.cat([forward(z[i:i + 4096]) for i in range(0, z.shape[0], 4096)])
+        baseline_output = forward(baseline)[0]
+    targets = None
+    if pipeline.task == "multiclass":
+        targets = _explained_classes(pipeline, output, target_class)
+        output, baseline_output = output.gather(1, targets[:, None])[:, 0], baseline_output[targets]
+    elif target_class is not None:
+        raise ConfigError("a class to explain (--class, target_class) applies to multiclass "
+                          "models only.")
     integrated = IntegratedGradients(forward)
     parts = []
     with _weights_frozen(pipeline.network):
         for start in range(0, z.shape[0], _BATCH_ROWS):
-            batch = z[start:start + _BATCH_ROWS]
-            slot_values = integrated.attribute(batch, baselines=baseline, n_steps=n_steps,
-                                               method="gausslegendre")
+            rows = slice(start, start + _BATCH_ROWS)
+            slot_values = integrated.attribute(
+                z[rows], baselines=baseline, n_steps=n_steps, method="gausslegendre",
+                target=None if targets is None else targets[rows])
             parts.append(slot_values.detach() @ mapping)  # (B, d_in) -> (B, n_columns)
-    with torch.no_grad():
-        output = torch.cat([forward(z[i:i + 4096]) for i in range(0, z.shape[0], 4096)])
-        baseline_output = float(forward(baseline)[0])
-    return Attributions(columns, torch.cat(parts).numpy().astype(float),
-                        output.numpy().astype(float), baseline_output, explained_units(pipeline))
+    labels = np.asarray(pipeline.target.classes, dtype=object)
+    return Attributions(
+        columns, torch.cat(parts).numpy().astype(float), output.numpy().astype(float),
+        float(baseline_output) if targets is None else baseline_output.numpy().astype(float),
+        explained_units(pipeline), None if targets is None else labels[targets.numpy()])
+
+
+def _explained_classes(pipeline: TabularPipeline, log_odds: torch.Tensor,
+                       target_class: object) -> torch.Tensor:
+    """Per row, the index of the class to explain: ``target_class``, else the predicted one.
+
+    The class with the highest log-odds against the rest is the most probable one.
+    """
+    if target_class is None:
+        return log_odds.argmax(dim=1)
+    classes = list(pipeline.target.classes)
+    matches = [i for i, c in enumerate(classes) if c == target_class or str(c) == str(target_class)]
+    if not matches:
+        raise ConfigError(f"class {target_class!r} is not one of the model's classes: "
+                          f"{', '.join(map(str, classes))}.")
+    return torch.full((log_odds.shape[0],), matches[0], dtype=torch.long)
 
 
 @contextmanager

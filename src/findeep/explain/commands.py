@@ -47,8 +47,12 @@ def explain_to_file(
     bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
     top: int = 4, scorecard: ScorecardScale | None = None, reference: TableLike | None = None,
     id_column: str | None = None, n_steps: int = DEFAULT_STEPS, force: bool = False,
+    target_class: str | None = None,
 ) -> dict[str, Any]:
-    """Write one row of reasons and attributions (and points, with ``scorecard``) per row."""
+    """Write one row of reasons and attributions (and points, with ``scorecard``) per row.
+
+    ``baseline_output`` in the summary is None for a multiclass model (it differs per
+    explained class)."""
     check_output(out, force=force)
     check_top(top)
     if scorecard is not None:
@@ -62,7 +66,7 @@ def explain_to_file(
                         + did_you_mean(id_column, map(str, frame.columns)))
     reference_rows = None if reference is None else read_table(reference)
     attributions = column_attributions(pipeline, frame, reference=reference_rows,
-                                       n_steps=n_steps)
+                                       n_steps=n_steps, target_class=target_class)
     table = reasons_frame(pipeline, frame, attributions, top=top)
     if scorecard is not None:
         table = table.join(points_frame(attributions, scorecard, frame.index))
@@ -70,7 +74,8 @@ def explain_to_file(
         table.insert(0, id_column, frame[id_column].to_numpy())
     write_table(table, out, force=force)
     return {"rows": len(table), "columns": attributions.columns, "units": attributions.units,
-            "baseline_output": attributions.baseline_output, "out": str(out)}
+            "baseline_output": attributions.baseline_output
+            if attributions.explained_class is None else None, "out": str(out)}
 
 
 def surrogate_for_bundle(bundle: str | os.PathLike[str], data: TableLike, *, depth: int = 4,
@@ -113,8 +118,8 @@ def importance_for_bundle(
     permutation importance — how much the bundle's metric worsens (ROC-AUC falls, RMSE
     rises) when the column is shuffled — with a confidence interval. Sorted by permutation
     importance when present (it is in the metric users judge), else by attribution.
-    ``attrs`` carries ``units``, ``metric`` (None without labels), ``rows`` (rows used)
-    and ``target``.
+    ``attrs`` carries ``units``, ``metric``, ``rows`` (rows used) and ``without``: why
+    permutation importance is absent (no labels, or a multiclass model), else None.
     """
     if out is not None:
         check_output(out, force=force)
@@ -124,7 +129,12 @@ def importance_for_bundle(
     units = table.attrs["units"]
     labels = _labels(pipeline, frame)
     metric = None
-    if labels is not None:
+    if labels is None:
+        without = f"no '{pipeline.target.name}' column in the data: permutation importance " \
+                  "needs labels"
+    elif pipeline.task == "multiclass":
+        without = "permutation importance covers binary and regression models"
+    else:
         permutation = permutation_importance_table(pipeline, frame, labels,
                                                    n_repeats=n_repeats, seed=seed)
         metric = permutation.attrs["metric"]
@@ -132,7 +142,8 @@ def importance_for_bundle(
             "importance": "permutation_importance", "std": "permutation_std",
             "ci_low": "permutation_ci_low", "ci_high": "permutation_ci_high"})
         table = permutation.merge(table, on="column", how="left")
-    table.attrs.update(units=units, metric=metric, rows=len(frame), target=pipeline.target.name)
+        without = None
+    table.attrs.update(units=units, metric=metric, rows=len(frame), without=without)
     if out is not None:
         write_table(table, out, force=force)
     return table

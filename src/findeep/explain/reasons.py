@@ -42,18 +42,21 @@ def describe_value(value: object) -> str:
 
 
 def explain_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, top: int = 4,
-                  reference: pd.DataFrame | None = None,
-                  n_steps: int = DEFAULT_STEPS) -> pd.DataFrame:
+                  reference: pd.DataFrame | None = None, n_steps: int = DEFAULT_STEPS,
+                  target_class: object = None) -> pd.DataFrame:
     """One row per row of ``frame`` (same index): the score, ``top`` reasons, attributions.
 
     Columns: ``probability`` (of the event; ``prediction`` for a regression),
     ``reason_1`` … ``reason_{top}`` (empty where fewer columns raised the risk), and
     ``attribution__<column>`` for every input column, in log-odds of the event
     (regression: in the target's units). ``reference`` replaces the default reference
-    population (the training rows scored below the decision threshold).
+    population (the training rows scored below the decision threshold). A multiclass
+    model explains one class per row — ``target_class``, else the predicted class — named
+    in ``explained_class``, with ``probability`` that class's probability.
     """
     check_top(top)
-    attributions = column_attributions(pipeline, frame, reference=reference, n_steps=n_steps)
+    attributions = column_attributions(pipeline, frame, reference=reference, n_steps=n_steps,
+                                       target_class=target_class)
     return reasons_frame(pipeline, frame, attributions, top=top)
 
 
@@ -62,7 +65,13 @@ def reasons_frame(pipeline: TabularPipeline, frame: pd.DataFrame, attributions: 
     """``explain_frame``'s table from attributions already taken on ``frame``."""
     check_top(top)
     result = pd.DataFrame(index=frame.index)
-    if pipeline.task == "binary":
+    raised: str | list[str]
+    if attributions.explained_class is not None:  # multiclass: one class per row
+        result["explained_class"] = attributions.explained_class
+        result["probability"] = 1.0 / (1.0 + np.exp(-attributions.output))
+        raised = [f"raised the odds of {describe_value(c)!r}"
+                  for c in attributions.explained_class]
+    elif pipeline.task == "binary":
         result["probability"] = 1.0 / (1.0 + np.exp(-attributions.output))
         raised = "raised the risk"
     else:
@@ -78,8 +87,12 @@ def reasons_frame(pipeline: TabularPipeline, frame: pd.DataFrame, attributions: 
 
 
 def reason_texts(frame: pd.DataFrame, columns: list[str], values: np.ndarray, *, top: int,
-                 raised: str = "raised the risk") -> np.ndarray:
-    """``(n_rows, top)`` strings naming the columns with the largest positive attributions."""
+                 raised: str | list[str] = "raised the risk") -> np.ndarray:
+    """``(n_rows, top)`` strings naming the columns with the largest positive attributions.
+
+    ``raised`` says what the column did: one phrase for every row, or one per row.
+    """
+    phrases = [raised] * len(frame) if isinstance(raised, str) else raised
     order = np.argsort(-values, axis=1, kind="stable")[:, :top]  # (n, top) column positions
     texts = np.full((len(frame), top), "", dtype=object)
     raw = {column: frame[column].to_numpy(dtype=object) for column in columns}
@@ -88,6 +101,6 @@ def reason_texts(frame: pd.DataFrame, columns: list[str], values: np.ndarray, *,
             if values[i, j] <= 0.0:
                 break
             column = columns[j]
-            texts[i, r] = (f"{column} = {describe_value(raw[column][i])} {raised}"
+            texts[i, r] = (f"{column} = {describe_value(raw[column][i])} {phrases[i]}"
                            f"{' most' if r == 0 else ''}")
     return texts

@@ -310,8 +310,10 @@ def _explained_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     attribution_columns = [c for c in table.columns if str(c).startswith("attribution__")]
     score = "probability" if "probability" in table.columns else "prediction"
     rows = []
+    multiclass = "explained_class" in table.columns
     for _, row in table.iterrows():
         rows.append({
+            **({"explained_class": _jsonable(row["explained_class"])} if multiclass else {}),
             score: float(row[score]),
             "reasons": [str(row[c]) for c in reason_columns if pd.notna(row[c]) and row[c] != ""],
             "attributions": {str(c).removeprefix("attribution__"): float(row[c])

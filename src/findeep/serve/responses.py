@@ -37,13 +37,21 @@ def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
     batch = create_model("Predictions", **batch_fields, unseen_categories=_UNSEEN,
                          rows=(int, Field(description="number of records scored")))
     score = "prediction" if target.task == "regression" else "probability"
+    explained_class: dict[str, Any] = {}
+    if target.task == "multiclass":
+        explained_class = {"explained_class": (label, Field(
+            description="the class explained (the predicted one); probability is its "
+                        "probability"))}
     explained = create_model(
         "Explanation",
+        **explained_class,
         **{score: (float, Field(description="the score being explained"))},
         reasons=(list[str], Field(description="top reason codes, strongest first")),
         attributions=(dict[str, float], Field(description="contribution of each column")))
     explained_batch = create_model(
         "Explanations",
+        **{name: (list[annotation], info) for name, (annotation, info)
+           in explained_class.items()},
         **{score: (list[float], ...)}, reasons=(list[list[str]], ...),
         attributions=(list[dict[str, float]], ...), rows=(int, ...))
     return single, batch, explained, explained_batch
