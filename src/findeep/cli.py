@@ -339,7 +339,7 @@ def importance(
                  title_justify="left")
     view.add_column("column")
     if metric is not None:
-        change = "rise" if metric == "rmse" else "drop"
+        change = "drop" if metric == "roc_auc" else "rise"
         view.add_column(f"{metric} {change} when shuffled", justify="right")
         view.add_column("95% interval", justify="right")
     view.add_column(f"mean |attribution| ({table.attrs['units']})", justify="right")
@@ -375,14 +375,19 @@ def dependence(
 
     table = dependence_for_bundle(bundle, data, column, grid_resolution=grid, max_rows=max_rows,
                                   seed=seed, out=out_file, force=force)
+    averages = [c for c in table.columns if str(c).startswith("average")]
     for name, part in table.groupby("column", sort=False):
-        view = Table(title=f"partial dependence on {name} ({table.attrs['rows']:,} rows)",
-                     title_justify="left")
+        view = Table(title=f"partial dependence on {name} ({table.attrs['rows']:,} rows): "
+                           f"average {table.attrs['score']}", title_justify="left")
         view.add_column(str(name), justify="right")
-        view.add_column(f"average {table.attrs['score']}", justify="right")
-        for value, average in zip(part["value"], part["average"], strict=True):
+        for column in averages:  # "average", or one "average_<class>" per class
+            view.add_column(str(column).removeprefix("average_") if column != "average"
+                            else "average", justify="right")
+        for _, row in part.iterrows():
+            value = row["value"]
             missing = value is None or value != value  # None or NaN: the missing level
-            view.add_row("(missing)" if missing else fmt(value), fmt(float(average)))
+            view.add_row("(missing)" if missing else fmt(value),
+                         *[fmt(float(row[c])) for c in averages])
         out.print(view)
     if out_file is not None:
         out.print(f"wrote {out_file}")

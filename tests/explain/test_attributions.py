@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from findeep import TabularClassifier
@@ -134,9 +133,32 @@ def test_multiclass_reason_codes_name_the_class_they_explain(purpose_model):
 
 
 def test_explanations_that_need_a_binary_or_regression_model_say_so(purpose_model):
-    """Permutation importance (an AUC/RMSE drop) refuses a multiclass model in one sentence."""
+    """A surrogate tree (fitted to one score) refuses a multiclass model in one sentence."""
+    from findeep.explain import fit_surrogate
+
+    model, X = purpose_model
+    with pytest.raises(ConfigError, match=r"multiclass .* one class at a time"):
+        fit_surrogate(model.pipeline_, X.head(50))
+
+
+def test_multiclass_permutation_importance_is_the_rise_in_log_loss(purpose_model):
+    """Shuffling a column the model uses raises log-loss; the table says which metric."""
     from findeep.explain import permutation_importance_table
 
     model, X = purpose_model
-    with pytest.raises(ConfigError, match="multiclass .* one class at a time"):
-        permutation_importance_table(model.pipeline_, X.head(50), pd.Series(["car"] * 50))
+    frame = make_credit_frame(2_000, seed=1).drop(columns=["applied_on"])
+    table = permutation_importance_table(model.pipeline_, X.head(600),
+                                         frame["purpose"].head(600), n_repeats=2)
+    assert table.attrs["metric"] == "log_loss"
+    assert table["importance"].iloc[0] > 0 and len(table) == X.shape[1]
+
+
+def test_multiclass_partial_dependence_gives_each_class_a_probability(purpose_model):
+    """One average per class, and at every grid value they sum to one."""
+    from findeep.explain import partial_dependence_table
+
+    model, X = purpose_model
+    table = partial_dependence_table(model.pipeline_, X.head(100), ["income", "home"],
+                                     grid_resolution=4)
+    averages = table[[f"average_{c}" for c in model.classes_]]
+    np.testing.assert_allclose(averages.sum(axis=1), 1.0, atol=1e-5)

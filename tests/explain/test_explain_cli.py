@@ -184,9 +184,15 @@ def test_explain_a_multiclass_model_per_predicted_or_named_class(multiclass_file
                           "not one of the model's classes")
 
 
-def test_importance_of_a_multiclass_model_shows_attributions_and_says_why(multiclass_files):
-    """Permutation importance covers binary and regression only: the command says so."""
+def test_importance_and_dependence_of_a_multiclass_model(multiclass_files):
+    """Permutation importance is the rise in log-loss; partial dependence has a column of
+    probabilities per class."""
     files = multiclass_files
-    result = run("importance", files["bundle"], files["data"])
+    result = run("importance", files["bundle"], files["data"], "--repeats", "2")
     assert result.exit_code == 0, result.output
-    assert "covers binary and regression" in " ".join(result.output.split())
+    assert "log_loss rise" in " ".join(result.output.split())
+    out = files["root"] / "pd.csv"
+    result = run("dependence", files["bundle"], files["data"], "--column", "income", "--grid",
+                 "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "average_car" in pd.read_csv(out).columns

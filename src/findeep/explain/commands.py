@@ -115,11 +115,11 @@ def importance_for_bundle(
     """Each input column's global importance, measured two independent ways.
 
     Integrated Gradients' mean absolute attribution always; with labels in ``data``, also
-    permutation importance — how much the bundle's metric worsens (ROC-AUC falls, RMSE
-    rises) when the column is shuffled — with a confidence interval. Sorted by permutation
+    permutation importance — how much the bundle's metric worsens (ROC-AUC falls, log-loss
+    or RMSE rises) when the column is shuffled — with a confidence interval. Sorted by permutation
     importance when present (it is in the metric users judge), else by attribution.
     ``attrs`` carries ``units``, ``metric``, ``rows`` (rows used) and ``without``: why
-    permutation importance is absent (no labels, or a multiclass model), else None.
+    permutation importance is absent (no labels), else None.
     """
     if out is not None:
         check_output(out, force=force)
@@ -132,8 +132,6 @@ def importance_for_bundle(
     if labels is None:
         without = f"no '{pipeline.target.name}' column in the data: permutation importance " \
                   "needs labels"
-    elif pipeline.task == "multiclass":
-        without = "permutation importance covers binary and regression models"
     else:
         permutation = permutation_importance_table(pipeline, frame, labels,
                                                    n_repeats=n_repeats, seed=seed)
@@ -166,7 +164,7 @@ def dependence_for_bundle(
     target = pipeline.target
     table.attrs.update(rows=len(frame), score=(
         f"P({target.name} = {target.event_class})" if pipeline.task == "binary"
-        else f"predicted {target.name}"))
+        else f"P({target.name})" if pipeline.task == "multiclass" else f"predicted {target.name}"))
     if out is not None:
         write_table(table, out, force=force)
     return table

@@ -1,6 +1,7 @@
 """Partial dependence: the model's average score as one column sweeps its range.
 
-Data to plot, one long table (column, value, average score). Numeric columns sweep
+Data to plot, one long table (column, value, average score; one average per class for a
+multiclass model). Numeric columns sweep
 quantiles of their non-missing values between ``percentiles``; categorical columns
 their observed values, missing included. The score is the event probability (binary)
 or the prediction.
@@ -23,8 +24,9 @@ def partial_dependence_table(
     pipeline: TabularPipeline, frame: pd.DataFrame, columns: Sequence[str], *,
     grid_resolution: int = 20, percentiles: tuple[float, float] = (0.05, 0.95),
 ) -> pd.DataFrame:
-    """Columns ``column``, ``value``, ``average`` (mean score over ``frame``'s rows)."""
-    check_explainable(pipeline)
+    """Columns ``column``, ``value``, ``average`` (mean score over ``frame``'s rows); a
+    multiclass model has ``average_<class>``, the mean probability of each class, instead."""
+    check_explainable(pipeline, multiclass=True)
     if not isinstance(grid_resolution, int) or grid_resolution < 2:
         raise ConfigError(f"grid_resolution must be an integer of at least 2, however: "
                           f"{grid_resolution=}")
@@ -45,10 +47,18 @@ def partial_dependence_table(
                               f"'{column}' is a date.")
         grid = (_levels(features[column]) if kinds[column] == "categorical"
                 else _numeric_grid(features[column], column, grid_resolution, low, high))
+        averages = _sweep(pipeline, features, column, grid)
         parts.append(pd.DataFrame({"column": column, "value": grid,
-                                   "average": _sweep(pipeline, features, column, grid)}))
+                                   **_average_columns(pipeline, averages)}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["column", "value", "average"])
+        columns=["column", "value", *_average_columns(pipeline, np.empty((0, 0)))])
+
+
+def _average_columns(pipeline: TabularPipeline, averages: np.ndarray) -> dict[str, np.ndarray]:
+    if pipeline.task != "multiclass":
+        return {"average": averages}
+    return {f"average_{label}": averages[:, i] if averages.size else averages
+            for i, label in enumerate(pipeline.target.classes)}
 
 
 def _sweep(pipeline: TabularPipeline, features: pd.DataFrame, column: str,
@@ -63,8 +73,8 @@ def _sweep(pipeline: TabularPipeline, features: pd.DataFrame, column: str,
     swept[column] = pd.Series(np.repeat(grid, len(features)), dtype=features[column].dtype)
     prediction, _ = pipeline.predict_raw(swept)
     score = (pipeline.event_probability(prediction) if pipeline.task == "binary"
-             else np.asarray(prediction, dtype=float))
-    return score.reshape(len(grid), len(features)).mean(axis=1)
+             else np.asarray(prediction, dtype=float))  # (G*N,) or (G*N, C) for multiclass
+    return score.reshape(len(grid), len(features), *score.shape[1:]).mean(axis=1)
 
 
 def _levels(values: pd.Series) -> np.ndarray:

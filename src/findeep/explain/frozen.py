@@ -3,7 +3,8 @@
 ``permutation_importance`` and ``partial_dependence`` want an object with ``fit`` and
 ``predict``/``predict_proba``; this wrapper is already trained, so ``fit`` leaves it
 as it is (scikit-learn's ``FrozenEstimator`` pattern). For a binary model class 1 is
-always the event, whichever label the event has.
+always the event, whichever label the event has; a multiclass model's classes are the
+indices of its labels.
 """
 
 from __future__ import annotations
@@ -62,8 +63,38 @@ class FrozenRegressor(RegressorMixin, BaseEstimator):
         return np.asarray(prediction, dtype=float)
 
 
-def frozen(pipeline: TabularPipeline) -> FrozenEventClassifier | FrozenRegressor:
-    """The wrapper matching the pipeline's task (binary or regression)."""
+class FrozenMulticlassClassifier(ClassifierMixin, BaseEstimator):
+    """Multiclass pipeline as a classifier over class indices ``0 .. C-1``."""
+
+    def __init__(self, pipeline: TabularPipeline | None = None) -> None:
+        self.pipeline = pipeline
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.arange(len(self.pipeline.target.classes))
+
+    def fit(self, X: Any, y: Any = None) -> Self:
+        """Already trained: leaves the model unchanged."""
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        prediction, _ = self.pipeline.predict_raw(X)
+        return np.asarray(prediction, dtype=float)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.predict_proba(X).argmax(axis=1)
+
+
+Frozen = FrozenEventClassifier | FrozenMulticlassClassifier | FrozenRegressor
+
+
+def frozen(pipeline: TabularPipeline) -> Frozen:
+    """The wrapper matching the pipeline's task."""
     if pipeline.task == "regression":
         return FrozenRegressor(pipeline)
+    if pipeline.task == "multiclass":
+        return FrozenMulticlassClassifier(pipeline)
     return FrozenEventClassifier(pipeline)

@@ -1,8 +1,8 @@
 """Global importance: which columns drive the model, two independent ways.
 
-- Permutation importance: how much the bundle's metric (ROC-AUC, or RMSE for a
-  regression) worsens when one column's values are shuffled, repeated to give a
-  confidence interval. Model-agnostic and on the user's own columns.
+- Permutation importance: how much the bundle's metric (ROC-AUC; log-loss for a
+  multiclass model, RMSE for a regression) worsens when one column's values are shuffled,
+  repeated to give a confidence interval. Model-agnostic and on the user's own columns.
 - Integrated Gradients: the mean absolute attribution per column (see ``attributions``).
 
 Agreement between the two is what a validator looks for.
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.inspection import permutation_importance
-from sklearn.metrics import roc_auc_score, root_mean_squared_error
+from sklearn.metrics import log_loss, roc_auc_score, root_mean_squared_error
 
 from findeep.errors import ConfigError, DataError
 from findeep.explain.attributions import DEFAULT_STEPS, check_explainable, column_attributions
@@ -28,6 +28,17 @@ def _auc(estimator: object, X: pd.DataFrame, y: np.ndarray) -> float:
 
 def _negative_rmse(estimator: object, X: pd.DataFrame, y: np.ndarray) -> float:
     return -float(root_mean_squared_error(y, estimator.predict(X)))  # type: ignore[attr-defined]
+
+
+def _negative_log_loss(estimator: object, X: pd.DataFrame, y: np.ndarray) -> float:
+    proba = estimator.predict_proba(X)  # type: ignore[attr-defined]
+    proba = proba / proba.sum(axis=1, keepdims=True)  # float32 rows sum to 1 +- 1e-7 only
+    return -float(log_loss(y, proba, labels=np.arange(proba.shape[1])))
+
+
+# the metric whose worsening measures importance, and its scorer (higher is better)
+_METRICS = {"binary": ("roc_auc", _auc), "multiclass": ("log_loss", _negative_log_loss),
+            "regression": ("rmse", _negative_rmse)}
 
 
 def labelled_rows(pipeline: TabularPipeline, frame: pd.DataFrame,
@@ -47,12 +58,13 @@ def permutation_importance_table(
     pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series, *, n_repeats: int = 5,
     seed: int = 0, confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """Drop in ROC-AUC (binary) or rise in RMSE (regression) when each column is shuffled.
+    """Drop in ROC-AUC (binary), rise in log-loss (multiclass) or in RMSE (regression)
+    when each column is shuffled.
 
     One row per input column, most important first: ``importance`` (mean over repeats),
     ``std`` and a Student-t confidence interval ``ci_low``/``ci_high``.
     """
-    check_explainable(pipeline)
+    check_explainable(pipeline, multiclass=True)
     if not isinstance(n_repeats, int) or n_repeats < 2:
         raise ConfigError(f"n_repeats must be an integer of at least 2, however: {n_repeats=}")
     if not 0.0 < confidence < 1.0:
@@ -60,7 +72,7 @@ def permutation_importance_table(
     pipeline.check_frame(frame)
     rows, labels = labelled_rows(pipeline, frame, y)
     features = rows[pipeline.schema.used_names]
-    scorer = _auc if pipeline.task == "binary" else _negative_rmse
+    metric, scorer = _METRICS[pipeline.task]
     result = permutation_importance(frozen(pipeline), features, labels, scoring=scorer,
                                     n_repeats=n_repeats, random_state=seed)
     drops = result.importances  # (n_columns, n_repeats)
@@ -69,7 +81,7 @@ def permutation_importance_table(
     half = stats.t.ppf(0.5 + confidence / 2, df=n_repeats - 1) * std / np.sqrt(n_repeats)
     table = pd.DataFrame({"column": features.columns, "importance": mean, "std": std,
                           "ci_low": mean - half, "ci_high": mean + half})
-    table.attrs["metric"] = "roc_auc" if pipeline.task == "binary" else "rmse"
+    table.attrs["metric"] = metric
     return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
 
 
