@@ -152,7 +152,6 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train seed-mlp and default on the credit sample, compare them, save the default."""
-    from findeep.evaluate.benchmark import verdict
     from findeep.evaluate.metrics import HEADLINE
     from findeep.workflow import run_demo
 
@@ -167,12 +166,7 @@ def demo(
                   f"fit {t['seconds']:.1f}s", highlight=False)
     out.print("One split is noisy (AUC moves ~0.01 between seeds); the same 5 folds for "
               "every model:", highlight=False)
-    cv = result["cross_validation"]
-    _print_benchmark(cv)
-    stats = cv["summary"]["default"]
-    diff, std = stats["roc_auc_diff_vs_reference_mean"], stats["roc_auc_diff_vs_reference_std"]
-    out.print(f"default vs seed-mlp: {diff:+.4f} ± {std:.4f} AUC over the same folds — "
-              f"{verdict(diff, std)}.", highlight=False, soft_wrap=True)
+    _print_benchmark(result["cross_validation"])
     out.print(f"default model saved to {result['bundle']}  "
               f"(try: findeep predict {result['bundle']} sample:credit --out scores.csv)")
 
@@ -430,7 +424,7 @@ def benchmark(
 def _print_benchmark(result: dict[str, Any]) -> None:
     """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
     every metric per fold."""
-    from findeep.evaluate.benchmark import FOLD_METRICS
+    from findeep.evaluate.benchmark import FOLD_METRICS, verdict
 
     metrics = FOLD_METRICS[result["task"]]
     primary, extra = metrics[0], metrics[1:3]
@@ -453,6 +447,12 @@ def _print_benchmark(result: dict[str, Any]) -> None:
                   f"{stats['score_rows_per_second_mean']:,.0f}"]
         table.add_row(model, *cells)
     out.print(table)
+    default, reference = result["summary"].get("default"), result["reference"]
+    if default is not None and reference not in (None, "default"):
+        diff = default[f"{primary}_diff_vs_reference_mean"]
+        std = default[f"{primary}_diff_vs_reference_std"]
+        out.print(f"default vs {reference}: {diff:+.4f} ± {std:.4f} {primary} over the same "
+                  f"folds — {verdict(diff, std)}.", highlight=False, soft_wrap=True)
     for model, why in result["skipped"].items():
         out.print(f"skipped {model}: {why}")
 

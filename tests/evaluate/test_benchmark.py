@@ -134,3 +134,16 @@ def test_walk_forward_without_a_time_column_is_refused(tmp_path: Path,
     result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default",
                                       "--walk-forward", "3", "--models", "logreg"])
     assert_one_line_error(result, "--time-column")
+
+
+def test_benchmark_command_says_whether_default_clears_the_noise(tmp_path: Path,
+                                                                  frame: pd.DataFrame) -> None:
+    """With default and a reference in the run, the output ends with the paired difference
+    in words: better / worse beyond the fold-to-fold noise, or within it."""
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--folds",
+                                      "2", "--models", "default,logreg", "--quiet"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("default vs logreg:"))
+    assert "roc_auc over the same folds" in line and "noise" in line
