@@ -147,3 +147,17 @@ def test_benchmark_command_says_whether_default_clears_the_noise(tmp_path: Path,
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("default vs logreg:"))
     assert "roc_auc over the same folds" in line and "noise" in line
+
+
+def test_random_folds_on_dated_rows_warn_and_out_of_time_folds_do_not() -> None:
+    """A dated table benchmarked on random folds gets the same warning as `findeep train`."""
+    import warnings
+
+    from findeep.data.schema import FindeepWarning
+
+    frame = make_credit_frame(300, seed=2)
+    with pytest.warns(FindeepWarning, match="applied_on but the split is random"):
+        run_benchmark(frame, "default", models=["logreg"], n_folds=2, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FindeepWarning)
+        run_benchmark(frame, "default", models=["logreg"], time_column="applied_on", verbose=0)

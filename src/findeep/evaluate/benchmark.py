@@ -17,7 +17,12 @@ import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from findeep.data.schema import infer_schema
-from findeep.data.splits import split_out_of_time, time_values, walk_forward_splits
+from findeep.data.splits import (
+    split_out_of_time,
+    time_values,
+    walk_forward_splits,
+    warn_if_dated,
+)
 from findeep.data.target import infer_target
 from findeep.errors import ConfigError
 from findeep.evaluate.baselines import (
@@ -153,6 +158,8 @@ def run_benchmark(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         schema = infer_schema(X, warn=False)
+    if times is None:  # random folds of dated rows train on the future: say so
+        warn_if_dated(X, schema.names_of("datetime"))
     baseline_inputs = prepare_baseline_inputs(X, schema)
 
     def fit_and_predict(model: str, train: np.ndarray, test: np.ndarray
