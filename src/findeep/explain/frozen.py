@@ -19,8 +19,8 @@ from findeep.data.profile import DECISION_THRESHOLD
 from findeep.pipeline import TabularPipeline
 
 
-class FrozenEventClassifier(ClassifierMixin, BaseEstimator):
-    """Binary pipeline as a classifier whose ``predict_proba[:, 1]`` is P(event)."""
+class _FrozenPipeline(BaseEstimator):
+    """A trained pipeline that scikit-learn may "fit" without changing it."""
 
     def __init__(self, pipeline: TabularPipeline | None = None) -> None:
         self.pipeline = pipeline
@@ -28,13 +28,17 @@ class FrozenEventClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return True
 
-    @property
-    def classes_(self) -> np.ndarray:
-        return np.array([0, 1])
-
     def fit(self, X: Any, y: Any = None) -> Self:
         """Already trained: leaves the model unchanged."""
         return self
+
+
+class FrozenEventClassifier(ClassifierMixin, _FrozenPipeline):
+    """Binary pipeline as a classifier whose ``predict_proba[:, 1]`` is P(event)."""
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.array([0, 1])
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         prediction, _ = self.pipeline.predict_raw(X)
@@ -45,40 +49,12 @@ class FrozenEventClassifier(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= DECISION_THRESHOLD).astype(int)
 
 
-class FrozenRegressor(RegressorMixin, BaseEstimator):
-    """Regression pipeline as a fitted scikit-learn regressor."""
-
-    def __init__(self, pipeline: TabularPipeline | None = None) -> None:
-        self.pipeline = pipeline
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
-
-    def fit(self, X: Any, y: Any = None) -> Self:
-        """Already trained: leaves the model unchanged."""
-        return self
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        prediction, _ = self.pipeline.predict_raw(X)
-        return np.asarray(prediction, dtype=float)
-
-
-class FrozenMulticlassClassifier(ClassifierMixin, BaseEstimator):
+class FrozenMulticlassClassifier(ClassifierMixin, _FrozenPipeline):
     """Multiclass pipeline as a classifier over class indices ``0 .. C-1``."""
-
-    def __init__(self, pipeline: TabularPipeline | None = None) -> None:
-        self.pipeline = pipeline
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
 
     @property
     def classes_(self) -> np.ndarray:
         return np.arange(len(self.pipeline.target.classes))
-
-    def fit(self, X: Any, y: Any = None) -> Self:
-        """Already trained: leaves the model unchanged."""
-        return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         prediction, _ = self.pipeline.predict_raw(X)
@@ -86,6 +62,14 @@ class FrozenMulticlassClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
+
+
+class FrozenRegressor(RegressorMixin, _FrozenPipeline):
+    """Regression pipeline as a fitted scikit-learn regressor."""
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        prediction, _ = self.pipeline.predict_raw(X)
+        return np.asarray(prediction, dtype=float)
 
 
 Frozen = FrozenEventClassifier | FrozenMulticlassClassifier | FrozenRegressor
