@@ -61,12 +61,12 @@ class Attributions:
 
 
 def check_explainable(pipeline: TabularPipeline, *, multiclass: bool = False) -> None:
-    """Binary classifiers and regressions; multiclass too where ``multiclass`` (attributions
-    and reason codes, one class at a time)."""
+    """Binary classifiers and regressions; multiclass too where the caller handles it
+    (``multiclass=True``: attributions, reason codes, importance, partial dependence)."""
     if pipeline.task == "multiclass" and not multiclass:
         raise ConfigError(f"this explanation covers binary and regression models; this one is "
-                          f"multiclass ({len(pipeline.target.classes)} classes): use "
-                          "attributions or reason codes, which explain one class at a time.")
+                          f"multiclass ({len(pipeline.target.classes)} classes): use reason "
+                          "codes (one class at a time), importance or partial dependence.")
 
 
 def check_steps(n_steps: int) -> None:
