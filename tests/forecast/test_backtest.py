@@ -74,3 +74,27 @@ def test_bad_rule_or_cost_is_a_config_error():
         backtest(frame, rule="long-only")
     with pytest.raises(ConfigError):
         backtest(frame, cost_bps=-1)
+
+
+def test_a_multi_step_forecast_is_traded_on_the_next_step_return():
+    """With horizon 5 the forecast targets t -> t+5, but a position taken at t is held one
+    step and rebalanced: the backtest's return must be the asset's t -> t+1 return, never
+    the overlapping 5-step one."""
+    from findeep.forecast import SequenceForecaster
+    from findeep.testing import make_price_panel
+
+    panel = make_price_panel(n_assets=2, n_days=120, seed=1, return_signal=False)
+    model = SequenceForecaster(asset_column="asset", model="naive", window=4,
+                               horizon=5).fit(panel)
+    frame = model.predict_frame(panel).dropna(subset=["next_return", "actual"])
+    close = panel.set_index(["asset", "date"])["close"]
+    for asset, rows in frame.groupby("asset"):
+        prices = close.loc[asset]
+        dates = list(prices.index)
+        following = [prices.iloc[dates.index(d) + 1] for d in rows["date"]]
+        np.testing.assert_allclose(rows["next_return"], np.array(following) /
+                                   prices.loc[rows["date"]].to_numpy() - 1.0, rtol=1e-12)
+        step = (rows["target_date"] - rows["date"]).dt.days
+        assert (step >= 5).all()  # the target is 5 trading days on, the return 1
+    result = backtest(frame, rule="long-flat", cost_bps=0.0)
+    assert result["periods"] == frame["date"].nunique()
