@@ -132,13 +132,30 @@ def test_multiclass_reason_codes_name_the_class_they_explain(purpose_model):
     assert f"raised the odds of '{first['explained_class']}'" in first["reason_1"]
 
 
-def test_explanations_that_need_a_binary_or_regression_model_say_so(purpose_model):
-    """A surrogate tree (fitted to one score) refuses a multiclass model in one sentence."""
+def test_explanations_that_need_a_binary_model_say_so(purpose_model):
+    """Scorecard points (odds of good to bad) and fairness at a decision threshold need a
+    binary model; a multiclass one gets one sentence saying so."""
+    from findeep.explain import fairness_report, scorecard_points
+
+    model, X = purpose_model
+    with pytest.raises(ConfigError, match="need a binary model"):
+        scorecard_points(model.pipeline_, X.head(5))
+    with pytest.raises(ConfigError, match="needs a binary model"):
+        fairness_report(model.pipeline_, X.head(50), "home")
+
+
+def test_multiclass_surrogate_rules_name_the_likely_class(purpose_model):
+    """The tree predicts every class probability; rules name a class, fidelity is agreement
+    on the most likely class, and the labels give both accuracies."""
     from findeep.explain import fit_surrogate
 
     model, X = purpose_model
-    with pytest.raises(ConfigError, match="this one is multiclass"):
-        fit_surrogate(model.pipeline_, X.head(50))
+    y = make_credit_frame(2_000, seed=1)["purpose"]
+    report = fit_surrogate(model.pipeline_, X, y, depth=3)
+    assert all(any(f"= {c} (probability" in rule for c in model.classes_)
+               for rule in report.rules)
+    assert 0.0 <= report.fidelity["agreement"] <= 1.0
+    assert {"accuracy_surrogate", "accuracy_network"} <= set(report.fidelity)
 
 
 def test_multiclass_permutation_importance_is_the_rise_in_log_loss(purpose_model):

@@ -60,15 +60,6 @@ class Attributions:
         return pd.DataFrame(self.values, columns=self.columns, index=index)
 
 
-def check_explainable(pipeline: TabularPipeline, *, multiclass: bool = False) -> None:
-    """Binary classifiers and regressions; multiclass too where the caller handles it
-    (``multiclass=True``: attributions, reason codes, importance, partial dependence)."""
-    if pipeline.task == "multiclass" and not multiclass:
-        raise ConfigError(f"this explanation covers binary and regression models; this one is "
-                          f"multiclass ({len(pipeline.target.classes)} classes): use reason "
-                          "codes (one class at a time), importance or partial dependence.")
-
-
 def check_steps(n_steps: int) -> None:
     if not isinstance(n_steps, int) or n_steps < 2:
         raise ConfigError(f"n_steps must be an integer of at least 2, however: {n_steps=}")
@@ -172,7 +163,6 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
     Multiclass models explain one class's log-odds per row: ``target_class`` (a label)
     for every row, or by default each row's predicted class.
     """
-    check_explainable(pipeline, multiclass=True)
     check_steps(n_steps)
     if len(frame) == 0:
         raise DataError("there are no rows to explain.")

@@ -16,7 +16,6 @@ import pandas as pd
 
 from findeep.data.profile import as_numbers
 from findeep.errors import ConfigError, DataError, did_you_mean
-from findeep.explain.attributions import check_explainable
 from findeep.pipeline import TabularPipeline
 
 
@@ -26,7 +25,6 @@ def partial_dependence_table(
 ) -> pd.DataFrame:
     """Columns ``column``, ``value``, ``average`` (mean score over ``frame``'s rows); a
     multiclass model has ``average_<class>``, the mean probability of each class, instead."""
-    check_explainable(pipeline, multiclass=True)
     if not isinstance(grid_resolution, int) or grid_resolution < 2:
         raise ConfigError(f"grid_resolution must be an integer of at least 2, however: "
                           f"{grid_resolution=}")

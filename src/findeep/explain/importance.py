@@ -17,7 +17,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import log_loss, roc_auc_score, root_mean_squared_error
 
 from findeep.errors import ConfigError, DataError
-from findeep.explain.attributions import DEFAULT_STEPS, check_explainable, column_attributions
+from findeep.explain.attributions import DEFAULT_STEPS, column_attributions
 from findeep.explain.frozen import frozen
 from findeep.pipeline import TabularPipeline
 
@@ -64,7 +64,6 @@ def permutation_importance_table(
     One row per input column, most important first: ``importance`` (mean over repeats),
     ``std`` and a Student-t confidence interval ``ci_low``/``ci_high``.
     """
-    check_explainable(pipeline, multiclass=True)
     if not isinstance(n_repeats, int) or n_repeats < 2:
         raise ConfigError(f"n_repeats must be an integer of at least 2, however: {n_repeats=}")
     if not 0.0 < confidence < 1.0:

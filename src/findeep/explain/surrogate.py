@@ -22,7 +22,6 @@ from sklearn.tree import DecisionTreeRegressor
 
 from findeep.data.profile import DECISION_THRESHOLD, as_numbers, category_text
 from findeep.errors import ConfigError
-from findeep.explain.attributions import check_explainable
 from findeep.explain.importance import labelled_rows
 from findeep.explain.reasons import describe_value
 from findeep.pipeline import TabularPipeline
@@ -81,8 +80,12 @@ def _tree_inputs(pipeline: TabularPipeline, frame: pd.DataFrame,
 def fit_surrogate(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series | None = None,
                   *, depth: int = 4, test_fraction: float = 0.3, seed: int = 0,
                   min_leaf_fraction: float = 0.01) -> SurrogateReport:
-    """Fit a depth-``depth`` tree to the network's scores on ``frame``; rules and fidelity."""
-    check_explainable(pipeline)
+    """Fit a depth-``depth`` tree to the network's scores on ``frame``; rules and fidelity.
+
+    A multiclass network's scores are its class probabilities: the tree predicts all of
+    them at once, each rule names its leaf's most likely class, and fidelity is how often
+    the tree's most likely class is the network's.
+    """
     if not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
         raise ConfigError(f"depth must be an integer from 1 to {MAX_DEPTH}, however: {depth=}")
     if not 0.0 < test_fraction < 1.0:
@@ -114,16 +117,29 @@ def fit_surrogate(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series |
         if labels is not None and len(np.unique(labels[test])) == 2:
             fidelity["auc_surrogate"] = float(roc_auc_score(labels[test], tree_score))
             fidelity["auc_network"] = float(roc_auc_score(labels[test], network_score[test]))
+    elif pipeline.task == "multiclass":
+        network_class = network_score[test].argmax(axis=1)
+        tree_class = tree_score.argmax(axis=1)
+        fidelity["agreement"] = float(np.mean(tree_class == network_class))
+        if labels is not None:
+            fidelity["accuracy_surrogate"] = float(np.mean(tree_class == labels[test]))
+            fidelity["accuracy_network"] = float(np.mean(network_class == labels[test]))
     elif labels is not None:
         fidelity["rmse_surrogate"] = float(root_mean_squared_error(labels[test], tree_score))
         fidelity["rmse_network"] = float(root_mean_squared_error(labels[test],
                                                                  network_score[test]))
     outcome = "risk" if binary else f"predicted {pipeline.target.name}"
-    return SurrogateReport(depth, _leaf_rules(tree, features, outcome), fidelity, tree)
+    classes = list(pipeline.target.classes) if pipeline.task == "multiclass" else None
+    return SurrogateReport(depth, _leaf_rules(tree, features, outcome, classes), fidelity, tree)
 
 
-def _leaf_rules(tree: DecisionTreeRegressor, features: list[_Feature], outcome: str) -> list[str]:
-    """One 'IF … THEN …' line per leaf, highest predicted value first."""
+def _leaf_rules(tree: DecisionTreeRegressor, features: list[_Feature], outcome: str,
+                classes: list[Any] | None = None) -> list[str]:
+    """One 'IF … THEN …' line per leaf, highest predicted value first.
+
+    With ``classes`` (multiclass) a leaf holds one probability per class and its line
+    names the most likely class, most confident leaf first.
+    """
     structure = tree.tree_
     total = structure.n_node_samples[0]
     leaves: list[tuple[float, str]] = []
@@ -131,11 +147,18 @@ def _leaf_rules(tree: DecisionTreeRegressor, features: list[_Feature], outcome: 
     def visit(node: int, conditions: list[tuple[_Feature, bool, float]]) -> None:
         left, right = structure.children_left[node], structure.children_right[node]
         if left == right:  # a leaf
-            value = float(structure.value[node].ravel()[0])
+            values = structure.value[node].ravel()
             rows = int(structure.n_node_samples[node])
             text = " AND ".join(_merge(conditions)) or "all rows"
-            leaves.append((value, f"IF {text} THEN {outcome} = {describe_value(round(value, 4))} "
-                                  f"({rows} rows, {rows / total:.1%})"))
+            if classes is None:
+                value = float(values[0])
+                then = f"{outcome} = {describe_value(round(value, 4))}"
+            else:
+                best = int(values.argmax())
+                value = float(values[best])
+                then = (f"{outcome} = {describe_value(classes[best])} "
+                        f"(probability {value:.2f})")
+            leaves.append((value, f"IF {text} THEN {then} ({rows} rows, {rows / total:.1%})"))
             return
         feature, threshold = features[structure.feature[node]], float(structure.threshold[node])
         visit(left, [*conditions, (feature, True, threshold)])
