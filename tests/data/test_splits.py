@@ -3,6 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from findeep.data.splits import (
     split_out_of_time,
@@ -92,3 +94,26 @@ def test_walk_forward_with_too_few_dates_says_so() -> None:
         walk_forward_splits(times, n_folds=4)
     with pytest.raises(ConfigError, match="at least 2 folds"):
         walk_forward_splits(times, n_folds=1)
+
+
+@given(days=st.lists(st.integers(0, 40), min_size=12, max_size=200),
+       n_folds=st.integers(2, 6))
+@settings(max_examples=200, deadline=None)
+def test_walk_forward_invariants_hold_for_any_dates(days: list[int], n_folds: int) -> None:
+    """For any dates, heavy ties included: either one clear DataError, or folds in which
+    training rows all predate the test block, blocks are disjoint and move forward in time,
+    and no date is split between a fold's two sides."""
+    times = pd.Series(np.array(days))
+    try:
+        folds = walk_forward_splits(times, n_folds=n_folds)
+    except DataError:
+        return
+    assert len(folds) == n_folds
+    previous_end = None
+    for train, test in folds:
+        assert len(train) > 0 and len(test) > 0
+        assert times.iloc[train].max() < times.iloc[test].min()
+        assert set(np.flatnonzero(times < times.iloc[test].min())) == set(train)
+        if previous_end is not None:
+            assert times.iloc[test].min() > previous_end
+        previous_end = times.iloc[test].max()
