@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from findeep.console import err, fmt, friendly, metrics_table, out
+from findeep.console import err, fmt, friendly, metrics_table, out, rows_progress
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
 
@@ -251,10 +251,11 @@ def explain(
     from findeep.explain.commands import explain_to_file
     from findeep.explain.scorecard import ScorecardScale
 
-    summary = explain_to_file(
-        bundle, data, out_file, top=top, reference=reference, id_column=id_column,
-        scorecard=ScorecardScale(base_score, base_odds, pdo) if scorecard else None, force=force,
-        target_class=target_class)
+    with rows_progress("explaining") as hook:
+        summary = explain_to_file(
+            bundle, data, out_file, top=top, reference=reference, id_column=id_column,
+            scorecard=ScorecardScale(base_score, base_odds, pdo) if scorecard else None,
+            force=force, target_class=target_class, on_rows=hook)
     if summary["baseline_output"] is not None:
         against = f"a reference at {summary['baseline_output']:.3f}"
     else:  # multiclass: each class has its own reference score
@@ -326,8 +327,10 @@ def importance(
     """Which columns drive the model: Integrated Gradients and (with labels) permutation."""
     from findeep.explain.commands import importance_for_bundle
 
-    table = importance_for_bundle(bundle, data, n_repeats=repeats, seed=seed,
-                                  max_rows=max_rows, out=out_file, force=force)
+    with rows_progress("attributions") as hook:
+        table = importance_for_bundle(bundle, data, n_repeats=repeats, seed=seed,
+                                      max_rows=max_rows, out=out_file, force=force,
+                                      on_rows=hook)
     metric = table.attrs["metric"]
     view = Table(title=f"{bundle} on {data} ({table.attrs['rows']:,} rows): global importance",
                  title_justify="left")

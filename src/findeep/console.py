@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from findeep.errors import FindeepError
@@ -71,3 +73,37 @@ def fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4f}"
     return str(value)
+
+
+RowsHook = Callable[[int, int], None]  # (rows done, rows in all)
+
+
+@contextmanager
+def rows_progress(description: str, *, enabled: bool = True) -> Iterator[RowsHook | None]:
+    """A hook ``(done, total)`` that drives a transient bar on stderr, or None if disabled
+    or stderr is not a terminal (a log file gets no bar remnants).
+
+    The bar only appears once work reports progress, so a job that fails on its input
+    first prints nothing but its one-line error.
+    """
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    progress: Progress | None = None
+    task = None
+
+    def hook(done: int, total: int) -> None:
+        nonlocal progress, task
+        if progress is None:
+            progress = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("rows"), TimeElapsedColumn(), console=err,
+                                transient=True)
+            progress.start()
+            task = progress.add_task(description, total=total)
+        progress.update(task, completed=done)  # type: ignore[arg-type]
+
+    try:
+        yield hook
+    finally:
+        if progress is not None:
+            progress.stop()

@@ -179,3 +179,14 @@ def test_multiclass_partial_dependence_gives_each_class_a_probability(purpose_mo
                                      grid_resolution=4)
     averages = table[[f"average_{c}" for c in model.classes_]]
     np.testing.assert_allclose(averages.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_attributions_report_progress_per_batch_up_to_every_row(driver_model, driver_data):
+    """on_rows(done, total) climbs batch by batch and ends at the row count (the CLI's bar)."""
+    X, _ = driver_data
+    calls: list[tuple[int, int]] = []
+    column_attributions(driver_model.pipeline_, X.head(150),
+                        on_rows=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and len(calls) > 1
+    assert calls[-1] == (150, 150)

@@ -157,11 +157,13 @@ def reference_embedding(pipeline: TabularPipeline,
 
 def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
                         reference: pd.DataFrame | None = None, n_steps: int = DEFAULT_STEPS,
-                        target_class: object = None) -> Attributions:
+                        target_class: object = None,
+                        on_rows: Callable[[int, int], None] | None = None) -> Attributions:
     """Integrated Gradients per row and input column against the reference population.
 
     Multiclass models explain one class's log-odds per row: ``target_class`` (a label)
-    for every row, or by default each row's predicted class.
+    for every row, or by default each row's predicted class. ``on_rows(done, total)`` is
+    called as batches finish (a progress bar's hook).
     """
     check_steps(n_steps)
     if len(frame) == 0:
@@ -189,6 +191,8 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
                 z[rows], baselines=baseline, n_steps=n_steps, method="gausslegendre",
                 target=None if targets is None else targets[rows])
             parts.append(slot_values.detach() @ mapping)  # (B, d_in) -> (B, n_columns)
+            if on_rows is not None:
+                on_rows(min(start + _BATCH_ROWS, z.shape[0]), z.shape[0])
     labels = np.asarray(pipeline.target.classes, dtype=object)
     return Attributions(
         columns, torch.cat(parts).numpy().astype(float), output.numpy().astype(float),

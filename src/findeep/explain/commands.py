@@ -7,6 +7,7 @@ half-written and nothing is overwritten without ``force``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -25,6 +26,8 @@ from findeep.explain.reasons import check_top, reasons_frame
 from findeep.explain.scorecard import ScorecardScale, points_frame
 from findeep.explain.surrogate import SurrogateReport, fit_surrogate
 from findeep.pipeline import TabularPipeline
+
+RowsHook = Callable[[int, int], None]  # (rows done, rows in all): a progress bar's hook
 
 
 def _load_pipeline(bundle: str | os.PathLike[str]) -> TabularPipeline:
@@ -47,7 +50,7 @@ def explain_to_file(
     bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
     top: int = 4, scorecard: ScorecardScale | None = None, reference: TableLike | None = None,
     id_column: str | None = None, n_steps: int = DEFAULT_STEPS, force: bool = False,
-    target_class: str | None = None,
+    target_class: str | None = None, on_rows: RowsHook | None = None,
 ) -> dict[str, Any]:
     """Write one row of reasons and attributions (and points, with ``scorecard``) per row.
 
@@ -66,7 +69,8 @@ def explain_to_file(
                         + did_you_mean(id_column, map(str, frame.columns)))
     reference_rows = None if reference is None else read_table(reference)
     attributions = column_attributions(pipeline, frame, reference=reference_rows,
-                                       n_steps=n_steps, target_class=target_class)
+                                       n_steps=n_steps, target_class=target_class,
+                                       on_rows=on_rows)
     table = reasons_frame(pipeline, frame, attributions, top=top)
     if scorecard is not None:
         table = table.join(points_frame(attributions, scorecard, frame.index))
@@ -111,6 +115,7 @@ def _sample_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
 def importance_for_bundle(
     bundle: str | os.PathLike[str], data: TableLike, *, n_repeats: int = 5, seed: int = 0,
     max_rows: int = 20_000, out: str | os.PathLike[str] | None = None, force: bool = False,
+    on_rows: RowsHook | None = None,
 ) -> pd.DataFrame:
     """Each input column's global importance, measured two independent ways.
 
@@ -125,7 +130,7 @@ def importance_for_bundle(
         check_output(out, force=force)
     pipeline = _load_pipeline(bundle)
     frame = _sample_rows(read_table(data), max_rows, seed)
-    table = attribution_importance_table(pipeline, frame)
+    table = attribution_importance_table(pipeline, frame, on_rows=on_rows)
     units = table.attrs["units"]
     labels = _labels(pipeline, frame)
     metric = None

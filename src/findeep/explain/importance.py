@@ -10,6 +10,8 @@ Agreement between the two is what a validator looks for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -86,10 +88,11 @@ def permutation_importance_table(
 
 def attribution_importance_table(
     pipeline: TabularPipeline, frame: pd.DataFrame, *, reference: pd.DataFrame | None = None,
-    n_steps: int = DEFAULT_STEPS,
+    n_steps: int = DEFAULT_STEPS, on_rows: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Mean absolute (and mean signed) Integrated-Gradients attribution per column."""
-    attributions = column_attributions(pipeline, frame, reference=reference, n_steps=n_steps)
+    attributions = column_attributions(pipeline, frame, reference=reference, n_steps=n_steps,
+                                       on_rows=on_rows)
     table = pd.DataFrame({"column": attributions.columns,
                           "mean_abs_attribution": np.abs(attributions.values).mean(axis=0),
                           "mean_attribution": attributions.values.mean(axis=0)})
