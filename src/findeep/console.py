@@ -75,11 +75,10 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-RowsHook = Callable[[int, int], None]  # (rows done, rows in all)
-
 
 @contextmanager
-def rows_progress(description: str, *, enabled: bool = True) -> Iterator[RowsHook | None]:
+def rows_progress(description: str, *,
+                  enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
     """A hook ``(done, total)`` that drives a transient bar on stderr, or None if disabled
     or stderr is not a terminal (a log file gets no bar remnants).
 

@@ -35,6 +35,7 @@ from findeep.data.profile import reference_frame
 from findeep.errors import ConfigError, DataError
 from findeep.pipeline import TabularPipeline
 
+RowsHook = Callable[[int, int], None]  # (rows done, rows in all): a progress bar's hook
 DEFAULT_STEPS = 32  # Gauss-Legendre points; completeness error < 1% on the default model
 _CACHE = "_explain_cache"
 _FREEZE_LOCK = threading.Lock()
@@ -158,7 +159,7 @@ def reference_embedding(pipeline: TabularPipeline,
 def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
                         reference: pd.DataFrame | None = None, n_steps: int = DEFAULT_STEPS,
                         target_class: object = None,
-                        on_rows: Callable[[int, int], None] | None = None) -> Attributions:
+                        on_rows: RowsHook | None = None) -> Attributions:
     """Integrated Gradients per row and input column against the reference population.
 
     Multiclass models explain one class's log-odds per row: ``target_class`` (a label)

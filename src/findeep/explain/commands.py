@@ -7,14 +7,13 @@ half-written and nothing is overwritten without ``force``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
-from findeep.explain.attributions import DEFAULT_STEPS, column_attributions
+from findeep.explain.attributions import DEFAULT_STEPS, RowsHook, column_attributions
 from findeep.explain.dependence import partial_dependence_table
 from findeep.explain.drift import drift_table
 from findeep.explain.fairness import FairnessReport, fairness_report
@@ -26,8 +25,6 @@ from findeep.explain.reasons import check_top, reasons_frame
 from findeep.explain.scorecard import ScorecardScale, points_frame
 from findeep.explain.surrogate import SurrogateReport, fit_surrogate
 from findeep.pipeline import TabularPipeline
-
-RowsHook = Callable[[int, int], None]  # (rows done, rows in all): a progress bar's hook
 
 
 def _load_pipeline(bundle: str | os.PathLike[str]) -> TabularPipeline:

@@ -10,8 +10,6 @@ Agreement between the two is what a validator looks for.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -19,7 +17,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import log_loss, roc_auc_score, root_mean_squared_error
 
 from findeep.errors import ConfigError, DataError
-from findeep.explain.attributions import DEFAULT_STEPS, column_attributions
+from findeep.explain.attributions import DEFAULT_STEPS, RowsHook, column_attributions
 from findeep.explain.frozen import frozen
 from findeep.pipeline import TabularPipeline
 
@@ -88,7 +86,7 @@ def permutation_importance_table(
 
 def attribution_importance_table(
     pipeline: TabularPipeline, frame: pd.DataFrame, *, reference: pd.DataFrame | None = None,
-    n_steps: int = DEFAULT_STEPS, on_rows: Callable[[int, int], None] | None = None,
+    n_steps: int = DEFAULT_STEPS, on_rows: RowsHook | None = None,
 ) -> pd.DataFrame:
     """Mean absolute (and mean signed) Integrated-Gradients attribution per column."""
     attributions = column_attributions(pipeline, frame, reference=reference, n_steps=n_steps,
