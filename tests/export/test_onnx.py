@@ -70,3 +70,28 @@ def test_cli_export_writes_once_and_needs_force_to_overwrite(fitted, tmp_path):
     wrong = runner.invoke(app, ["export", str(bundle), "--format", "tflite", "--out",
                                 str(tmp_path / "x")])
     assert wrong.exit_code == 2 and "onnx" in wrong.output
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_multiclass_and_regression_models_export_with_parity(task, tmp_path):
+    """Class probabilities (multiclass) and predictions in target units (regression) from
+    onnxruntime match the model's own within 1e-5."""
+    frame = make_credit_frame(400, seed=2).drop(columns=["applied_on"])
+    if task == "multiclass":
+        y = frame.pop("purpose")
+        model = findeep.TabularClassifier(max_epochs=2).fit(frame, y)
+        expected = model.predict_proba(frame.head(50))
+    else:
+        y = frame.pop("income").fillna(40_000.0)
+        model = findeep.TabularRegressor(max_epochs=2).fit(frame, y)
+        expected = model.predict(frame.head(50))
+    path = tmp_path / "m.onnx"
+    summary = export_onnx(model.pipeline_, path)
+    assert summary["max_abs_diff"] <= summary["tolerance"]
+    if task == "multiclass":
+        assert summary["tolerance"] == 1e-5
+    x_num, x_cat, _ = model.pipeline_.transform(frame.head(50))
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (output,) = session.run(None, {"x_num": x_num, "x_cat": x_cat})
+    # probabilities to 1e-5; incomes (tens of thousands) to 1e-5 of their size
+    np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-5)
