@@ -402,9 +402,9 @@ def benchmark(
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
         help="Compare on one out-of-time split (latest 20%) instead of folds.")] = None,
-    walk_forward: Annotated[int | None, typer.Option(
-        help="With --time-column: N expanding-window out-of-time folds instead of one "
-             "split.")] = None,
+    walk_forward: Annotated[bool, typer.Option(
+        "--walk-forward", help="With --time-column: --folds expanding-window out-of-time "
+                               "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,

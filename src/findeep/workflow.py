@@ -208,7 +208,7 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,
 
 def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed: int = 0,
                     models: list[str] | None = None, task: str = "auto",
-                    time_column: str | None = None, walk_forward: int | None = None,
+                    time_column: str | None = None, walk_forward: bool = False,
                     verbose: int = 1) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA."""
     from findeep.evaluate.benchmark import DEFAULT_MODELS, run_benchmark

@@ -109,11 +109,11 @@ def test_warm_up_sample_comes_from_training_rows_and_keeps_every_class() -> None
 
 
 def test_walk_forward_benchmark_tests_each_model_on_later_blocks() -> None:
-    """--walk-forward N: N out-of-time folds, the same for every model, each tested on rows
+    """--walk-forward --folds N: N out-of-time folds, the same for every model, each tested on rows
     dated after everything its models trained on; a spread over folds is reported."""
     frame = make_credit_frame(900, seed=6)
     result = run_benchmark(frame, "default", models=["logreg", "seed-mlp"],
-                           time_column="applied_on", walk_forward=3, verbose=0)
+                           time_column="applied_on", walk_forward=True, n_folds=3, verbose=0)
     assert result.split.startswith("walk-forward") and len(result.test_rows) == 3
     folds = pd.DataFrame(result.folds)
     assert folds.groupby("model")["fold"].apply(sorted).tolist() == [[0, 1, 2]] * 2
@@ -132,7 +132,7 @@ def test_walk_forward_without_a_time_column_is_refused(tmp_path: Path,
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
     result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default",
-                                      "--walk-forward", "3", "--models", "logreg"])
+                                      "--walk-forward", "--models", "logreg"])
     assert_one_line_error(result, "--time-column")
 
 

@@ -149,7 +149,7 @@ def warn_if_dated(frame: pd.DataFrame, datetime_columns: list[str]) -> None:
         warnings.warn(
             f"the data has date column(s) {', '.join(datetime_columns)} but the split is random; "
             "pass --time-column for an out-of-time test (with `findeep benchmark`, also "
-            "--walk-forward N), the honest split for credit.",
+            "--walk-forward), the honest split for credit.",
             FindeepWarning,
             stacklevel=3,
         )

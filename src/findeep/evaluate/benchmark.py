@@ -102,9 +102,9 @@ def verdict(diff_mean: float, diff_std: float) -> str:
 
 
 def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int, times: pd.Series | None,
-           walk_forward: int | None) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+           walk_forward: bool) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     if times is not None and walk_forward:
-        folds = walk_forward_splits(times, n_folds=walk_forward)
+        folds = walk_forward_splits(times, n_folds=n_folds)
         return folds, f"walk-forward, {len(folds)} expanding out-of-time folds"
     if times is not None:
         return [split_out_of_time(times, test_fraction=0.2)], "out-of-time (latest 20%)"
@@ -118,12 +118,12 @@ def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int, times: pd.Se
 def run_benchmark(
     frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     n_folds: int = 5, seed: int = 0, task: str = "auto", time_column: str | None = None,
-    reference: str | None = None, walk_forward: int | None = None, verbose: int = 1,
+    reference: str | None = None, walk_forward: bool = False, verbose: int = 1,
 ) -> BenchmarkResult:
     """Fit every model on the same folds of ``frame`` and score the held-out rows.
 
     Folds: ``n_folds`` stratified (random for regression); with ``time_column``, one
-    out-of-time split (latest 20%), or with ``walk_forward=N`` too, N expanding-window
+    out-of-time split (latest 20%), or with ``walk_forward`` too, ``n_folds`` expanding-window
     out-of-time folds — an honest split that still gives a spread over folds.
     """
     from findeep.data.target import locate_target
@@ -131,7 +131,7 @@ def run_benchmark(
 
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
-    if walk_forward is not None and not time_column:
+    if walk_forward and not time_column:
         raise ConfigError("walk-forward folds need a time column (--time-column) to order "
                           "the rows by.")
     unknown = [m for m in models if m not in MODELS and m not in BASELINE_PACKAGES]
