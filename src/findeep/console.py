@@ -67,11 +67,11 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str
 
 
 def fmt(value: Any) -> str:
-    """A metric value as the tables show it: 4 decimals for floats, '-' for missing."""
+    """A metric value as the tables show it: 4 decimals for floats, '-' for missing or NaN."""
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return "-" if value != value else f"{value:.4f}"  # NaN: undefined, e.g. IC of a constant
     return str(value)
 
 
