@@ -19,6 +19,7 @@ from findeep.explain.drift import drift_table
 from findeep.explain.fairness import FairnessReport, fairness_report
 from findeep.explain.importance import (
     attribution_importance_table,
+    check_repeats,
     permutation_importance_table,
 )
 from findeep.explain.reasons import check_top, reasons_frame
@@ -123,6 +124,7 @@ def importance_for_bundle(
     ``attrs`` carries ``units``, ``metric``, ``rows`` (rows used) and ``without``: why
     permutation importance is absent (no labels), else None.
     """
+    check_repeats(n_repeats)  # before the attributions, which take a while
     if out is not None:
         check_output(out, force=force)
     pipeline = _load_pipeline(bundle)

@@ -54,6 +54,12 @@ def labelled_rows(pipeline: TabularPipeline, frame: pd.DataFrame,
     return frame.loc[keep], codes
 
 
+def check_repeats(n_repeats: int) -> None:
+    """At least two shuffles per column: one gives no interval."""
+    if not isinstance(n_repeats, int) or n_repeats < 2:
+        raise ConfigError(f"n_repeats must be an integer of at least 2, however: {n_repeats=}")
+
+
 def permutation_importance_table(
     pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series, *, n_repeats: int = 5,
     seed: int = 0, confidence: float = 0.95,
@@ -64,8 +70,7 @@ def permutation_importance_table(
     One row per input column, most important first: ``importance`` (mean over repeats),
     ``std`` and a Student-t confidence interval ``ci_low``/``ci_high``.
     """
-    if not isinstance(n_repeats, int) or n_repeats < 2:
-        raise ConfigError(f"n_repeats must be an integer of at least 2, however: {n_repeats=}")
+    check_repeats(n_repeats)
     if not 0.0 < confidence < 1.0:
         raise ConfigError(f"confidence must be between 0 and 1, however: {confidence=}")
     pipeline.check_frame(frame)
