@@ -227,3 +227,15 @@ def test_bad_training_option_is_one_line(unseen_credit: Path, workdir: Path) -> 
     assert_one_line_error(run("train", unseen_credit, "--target", "default", "--max-epochs", "0",
                               "--out", workdir / "x"), "max_epochs must be a positive integer")
     assert not (workdir / "x").exists()
+
+
+def test_the_cli_starts_without_loading_torch() -> None:
+    """`findeep --help` and one-line input errors do not pay torch's ~1.5 s import: the
+    package and its forecast sub-package load their heavy parts on first use."""
+    import subprocess
+    import sys
+
+    code = "import sys, findeep.cli, findeep, findeep.forecast; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["False"]

@@ -5,7 +5,11 @@
 >>> # clf.fit(X, y); clf.save("bundle"); findeep.load("bundle")
 """
 
-from findeep import testing
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from findeep.errors import (
     BundleError,
     ConfigError,
@@ -15,11 +19,33 @@ from findeep.errors import (
     SchemaError,
     TargetError,
 )
-from findeep.estimators import TabularClassifier, TabularRegressor
-from findeep.forecast.estimator import SequenceForecaster
-from findeep.loading import load
+
+if TYPE_CHECKING:
+    from findeep import testing
+    from findeep.estimators import TabularClassifier, TabularRegressor
+    from findeep.forecast.estimator import SequenceForecaster
+    from findeep.loading import load
 
 __version__ = "0.1.0"
+
+# imported on first use: torch and pandas take ~2 s to load, which `findeep --help` and a
+# one-line input error should not pay
+_LAZY = {"TabularClassifier": "findeep.estimators", "TabularRegressor": "findeep.estimators",
+         "SequenceForecaster": "findeep.forecast.estimator", "load": "findeep.loading",
+         "testing": "findeep.testing"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'findeep' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    value = module if name == "testing" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 __all__ = [
     "BundleError",

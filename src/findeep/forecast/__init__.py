@@ -14,9 +14,34 @@ The path a user follows::
     commands.py    ``findeep forecast train|backtest|predict``
 """
 
-from findeep.forecast.backtest import backtest
-from findeep.forecast.estimator import SequenceForecaster
-from findeep.forecast.walkforward import ForecastEvaluation, evaluate_fixed, evaluate_walk_forward
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from findeep.forecast.backtest import backtest
+    from findeep.forecast.estimator import SequenceForecaster
+    from findeep.forecast.walkforward import (
+        ForecastEvaluation,
+        evaluate_fixed,
+        evaluate_walk_forward,
+    )
+
+# imported on first use, so `findeep forecast --help` does not load torch
+_LAZY = {"backtest": "findeep.forecast.backtest",
+         "SequenceForecaster": "findeep.forecast.estimator",
+         "ForecastEvaluation": "findeep.forecast.walkforward",
+         "evaluate_fixed": "findeep.forecast.walkforward",
+         "evaluate_walk_forward": "findeep.forecast.walkforward"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'findeep.forecast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ForecastEvaluation",
