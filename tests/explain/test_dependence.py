@@ -60,3 +60,15 @@ def test_a_categorical_column_with_missing_values_sweeps_missing_as_a_level(cred
     values = table["value"].tolist()
     assert pd.isna(values[-1]) and values[:-1] == sorted(rows["home"].dropna().unique())
     assert table["average"].between(0, 1).all()
+
+
+def test_a_column_left_out_at_training_is_named_as_such(driver_data):
+    """Sweeping an identifier the schema excluded says why it is not an input."""
+    from findeep import TabularClassifier
+
+    X, y = driver_data
+    rows = X.head(300).assign(application_id=[f"A{i:05d}" for i in range(300)])
+    with pytest.warns(UserWarning):
+        model = TabularClassifier(max_epochs=1).fit(rows, y.head(300))
+    with pytest.raises(ConfigError, match="left it out as an identifier"):
+        partial_dependence_table(model.pipeline_, rows.head(20), ["application_id"])

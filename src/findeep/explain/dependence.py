@@ -38,8 +38,7 @@ def partial_dependence_table(
     parts = []
     for column in columns:
         if column not in kinds:
-            raise ConfigError(f"'{column}' is not an input of the model."
-                              + did_you_mean(column, kinds))
+            raise ConfigError(_not_an_input(pipeline, column, kinds))
         if kinds[column] == "datetime":
             raise ConfigError(f"partial dependence covers numeric and categorical columns; "
                               f"'{column}' is a date.")
@@ -57,6 +56,17 @@ def _average_columns(pipeline: TabularPipeline, averages: np.ndarray) -> dict[st
         return {"average": averages}
     return {f"average_{label}": averages[:, i] if averages.size else averages
             for i, label in enumerate(pipeline.target.classes)}
+
+
+def _not_an_input(pipeline: TabularPipeline, column: str, kinds: dict[str, str]) -> str:
+    """Why ``column`` cannot be swept: left out at training (and as what), or unknown."""
+    known = {c.name: c.kind for c in pipeline.schema.columns}
+    if column in known:
+        return (f"'{column}' is not an input of the model: training left it out as "
+                f"{'an identifier' if known[column] == 'id' else 'a constant'}.")
+    suggestion = did_you_mean(column, kinds)
+    return f"'{column}' is not an input of the model." + (suggestion or (
+        " (A time column used to split the training data is not an input either.)"))
 
 
 def _sweep(pipeline: TabularPipeline, features: pd.DataFrame, column: str,
