@@ -13,7 +13,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from findeep.console import err, fmt, friendly, metrics_table, out, rows_progress
+from findeep.console import (
+    ForceOpt,
+    TableOutOpt,
+    err,
+    fmt,
+    friendly,
+    metrics_table,
+    out,
+    rows_progress,
+)
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
 
@@ -54,7 +63,7 @@ def train(
         help="bce, cross_entropy, mse or huber (the task's usual loss if unset).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits, initialisation and batches.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
@@ -92,7 +101,7 @@ def evaluate(
     bundle: BundleArg, data: DataArg,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Also write metrics as JSON.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Metrics of a saved model on labelled DATA."""
     from findeep.evaluate.metrics import HEADLINE
@@ -117,7 +126,7 @@ def predict(
     bundle: BundleArg, data: DataArg,
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Score DATA with a saved model and write one row per input row."""
     from findeep.workflow import predict_bundle
@@ -148,7 +157,7 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to save the default model.")] = Path(
         "findeep-demo"),
     seed: Annotated[int, typer.Option()] = 0,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train seed-mlp and default on the credit sample, compare them, save the default."""
@@ -203,7 +212,7 @@ def export(
     bundle: BundleArg,
     out_file: Annotated[Path, typer.Option("--out", help="File to write, e.g. model.onnx.")],
     export_format: Annotated[str, typer.Option("--format", help="Export format: onnx.")] = "onnx",
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Export BUNDLE's network for other runtimes (ONNX: preprocessed inputs -> probability)."""
     from findeep.export.onnx import export_bundle
@@ -237,7 +246,7 @@ def explain(
     target_class: Annotated[str | None, typer.Option(
         "--class", help="Multiclass models: explain this class for every row (default: each "
                         "row's predicted class).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Reason codes and per-column attributions for each row of DATA (or --surrogate rules)."""
     if surrogate:
@@ -320,9 +329,8 @@ def importance(
     max_rows: Annotated[int, typer.Option(
         help="Use a random sample of at most this many rows.")] = 20_000,
     seed: Annotated[int, typer.Option()] = 0,
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="Also write the table, .csv or .parquet.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    out_file: TableOutOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Which columns drive the model: Integrated Gradients and (with labels) permutation."""
     from findeep.explain.commands import importance_for_bundle
@@ -347,9 +355,9 @@ def importance(
                       f"{row.permutation_ci_low:.4f} .. {row.permutation_ci_high:.4f}"]
         view.add_row(*cells, fmt(row.mean_abs_attribution))
     out.print(view)
-    if table.attrs["without"]:
-        out.print(f"{table.attrs['without']}, so only attributions are shown.",
-                  highlight=False)
+    if metric is None:
+        out.print(f"no '{table.attrs['target']}' column in the data: permutation importance "
+                  "needs labels, so only attributions are shown.", highlight=False)
     if out_file is not None:
         out.print(f"wrote {out_file}")
 
@@ -363,9 +371,8 @@ def dependence(
     max_rows: Annotated[int, typer.Option(
         help="Average over a random sample of at most this many rows.")] = 5_000,
     seed: Annotated[int, typer.Option()] = 0,
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="Also write the table, .csv or .parquet.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    out_file: TableOutOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Partial dependence: the average score as one column sweeps its range."""
     from findeep.explain.commands import dependence_for_bundle
@@ -407,7 +414,7 @@ def benchmark(
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""

@@ -10,7 +10,8 @@ import functools
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +22,11 @@ from findeep.errors import FindeepError
 
 out = Console()
 err = Console(stderr=True)
+
+# options several commands share, worded once
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")]
+TableOutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Also write the table, .csv or .parquet.")]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -75,17 +81,15 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-
 @contextmanager
-def rows_progress(description: str, *,
-                  enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
-    """A hook ``(done, total)`` that drives a transient bar on stderr, or None if disabled
-    or stderr is not a terminal (a log file gets no bar remnants).
+def rows_progress(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A hook ``(done, total)`` that drives a transient bar on stderr, or None when stderr
+    is not a terminal (a log file gets no bar remnants).
 
     The bar only appears once work reports progress, so a job that fails on its input
     first prints nothing but its one-line error.
     """
-    if not enabled or not err.is_terminal:
+    if not err.is_terminal:
         yield None
         return
     progress: Progress | None = None

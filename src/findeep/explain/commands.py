@@ -119,10 +119,11 @@ def importance_for_bundle(
 
     Integrated Gradients' mean absolute attribution always; with labels in ``data``, also
     permutation importance — how much the bundle's metric worsens (ROC-AUC falls, log-loss
-    or RMSE rises) when the column is shuffled — with a confidence interval. Sorted by permutation
-    importance when present (it is in the metric users judge), else by attribution.
-    ``attrs`` carries ``units``, ``metric``, ``rows`` (rows used) and ``without``: why
-    permutation importance is absent (no labels), else None.
+    or RMSE rises) when the column is shuffled — with a confidence interval. Sorted by
+    permutation importance when present (it is in the metric users judge), else by
+    attribution.
+    ``attrs`` carries ``units``, ``metric`` (None without labels), ``rows`` (rows used)
+    and ``target``.
     """
     check_repeats(n_repeats)  # before the attributions, which take a while
     if out is not None:
@@ -133,10 +134,7 @@ def importance_for_bundle(
     units = table.attrs["units"]
     labels = _labels(pipeline, frame)
     metric = None
-    if labels is None:
-        without = f"no '{pipeline.target.name}' column in the data: permutation importance " \
-                  "needs labels"
-    else:
+    if labels is not None:
         permutation = permutation_importance_table(pipeline, frame, labels,
                                                    n_repeats=n_repeats, seed=seed)
         metric = permutation.attrs["metric"]
@@ -144,8 +142,7 @@ def importance_for_bundle(
             "importance": "permutation_importance", "std": "permutation_std",
             "ci_low": "permutation_ci_low", "ci_high": "permutation_ci_high"})
         table = permutation.merge(table, on="column", how="left")
-        without = None
-    table.attrs.update(units=units, metric=metric, rows=len(frame), without=without)
+    table.attrs.update(units=units, metric=metric, rows=len(frame), target=pipeline.target.name)
     if out is not None:
         write_table(table, out, force=force)
     return table

@@ -1,10 +1,9 @@
 """Partial dependence: the model's average score as one column sweeps its range.
 
 Data to plot, one long table (column, value, average score; one average per class for a
-multiclass model). Numeric columns sweep
-quantiles of their non-missing values between ``percentiles``; categorical columns
-their observed values, missing included. The score is the event probability (binary)
-or the prediction.
+multiclass model). Numeric columns sweep quantiles of their non-missing values between
+``percentiles``; categorical columns their observed values, missing included. The score
+is the event probability (binary), each class's probability, or the prediction.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ def partial_dependence_table(
     pipeline.check_frame(frame)
     kinds = {c.name: c.kind for c in pipeline.schema.used}
     features = frame[pipeline.schema.used_names]
+    names = _average_names(pipeline)
     parts = []
     for column in columns:
         if column not in kinds:
@@ -44,18 +44,18 @@ def partial_dependence_table(
                               f"'{column}' is a date.")
         grid = (_levels(features[column]) if kinds[column] == "categorical"
                 else _numeric_grid(features[column], column, grid_resolution, low, high))
-        averages = _sweep(pipeline, features, column, grid)
+        averages = _sweep(pipeline, features, column, grid).reshape(len(grid), -1)  # (G, 1|C)
         parts.append(pd.DataFrame({"column": column, "value": grid,
-                                   **_average_columns(pipeline, averages)}))
+                                   **dict(zip(names, averages.T, strict=True))}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["column", "value", *_average_columns(pipeline, np.empty((0, 0)))])
+        columns=["column", "value", *names])
 
 
-def _average_columns(pipeline: TabularPipeline, averages: np.ndarray) -> dict[str, np.ndarray]:
+def _average_names(pipeline: TabularPipeline) -> list[str]:
+    """``average``, or one ``average_<class>`` per class of a multiclass model."""
     if pipeline.task != "multiclass":
-        return {"average": averages}
-    return {f"average_{label}": averages[:, i] if averages.size else averages
-            for i, label in enumerate(pipeline.target.classes)}
+        return ["average"]
+    return [f"average_{label}" for label in pipeline.target.classes]
 
 
 def _not_an_input(pipeline: TabularPipeline, column: str, kinds: dict[str, str]) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from findeep.console import friendly, metrics_table, out
+from findeep.console import ForceOpt, friendly, metrics_table, out
 
 forecast_app = typer.Typer(
     name="forecast", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -51,7 +51,7 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
         "findeep-forecast"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Evaluate out of sample beside naive and linear, then save the model fitted on all of DATA."""
@@ -104,7 +104,7 @@ def backtest(
 def predict(
     bundle: BundleArg, data: DataArg,
     out_file: Annotated[Path, typer.Option("--out", help="Forecasts file, .csv or .parquet.")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Forecast every (asset, date) of DATA that has a full window of history."""
     from findeep.forecast.jobs import predict_forecast
