@@ -78,6 +78,32 @@ def test_out_of_time_split_reports_itself(workdir: Path) -> None:
     assert metrics["training"]["validation_split"] == "out-of-time"
 
 
+def test_evaluate_says_when_the_test_is_not_out_of_time_or_holds_training_rows(
+        workdir: Path) -> None:
+    """An out-of-time model evaluated on its own file gets both warnings; on later rows,
+    neither, and the JSON records the checks."""
+    frame = make_credit_frame(900, seed=5)
+    whole, later = workdir / "dated3.csv", workdir / "dated3_later.csv"
+    frame.to_csv(whole, index=False)
+    out = workdir / "oot3"
+    result = run("train", whole, "--target", "default", "--time-column", "applied_on",
+                 "--out", out, *QUICK)
+    assert result.exit_code == 0, result.output
+    last = json.loads((out / "bundle.json").read_text())["training"]["last_time"]
+    frame[pd.to_datetime(frame["applied_on"]) > pd.Timestamp(last)].to_csv(later, index=False)
+
+    result = run("evaluate", out, whole)
+    assert result.exit_code == 0, result.output
+    assert f"rows are dated on or before {last} (applied_on)" in result.stderr
+    assert "match a training row in every column the model reads" in result.stderr
+
+    result = run("evaluate", out, later, "--out", workdir / "later.json")
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    checks = json.loads((workdir / "later.json").read_text())
+    assert checks["rows_dated_in_training_period"] == 0
+    assert checks["training_overlap"]["matched"] == 0
+
+
 def test_random_split_of_dated_data_warns(workdir: Path) -> None:
     """A random split on a table with dates prints a one-line warning and still trains."""
     path = workdir / "dated2.csv"

@@ -2,7 +2,9 @@
 
 Layout of a bundle directory::
 
-    bundle.json         kind, model config, schema, preprocessing, target, training record
+    bundle.json         kind, model config, schema, preprocessing, target, training record,
+                        a profile of the training rows (bins, never rows) and hashes of up to
+                        16,384 of them (evaluate/overlap.py: spots training rows in test data)
     model.safetensors   the network's tensors
     metrics.json        held-out metrics (when there are any)
     checksums.json      sha256 of each file above; checked on every load

@@ -20,7 +20,7 @@ from torch import nn
 from findeep.data.io import has_infinite
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
-from findeep.data.splits import split_validation
+from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError
 from findeep.evaluate.metrics import (
@@ -29,6 +29,7 @@ from findeep.evaluate.metrics import (
     multiclass_metrics,
     regression_metrics,
 )
+from findeep.evaluate.overlap import RowSketch, row_hashes
 from findeep.features.tabular import TabularPreprocessor, TransformReport
 from findeep.models.registry import build_model, get_spec
 from findeep.train.losses import check_loss, default_loss
@@ -65,6 +66,7 @@ class TabularPipeline:
     metrics: dict[str, Any] = field(default_factory=dict)
     data_fingerprint: str = ""
     profile: dict[str, Any] = field(default_factory=dict)  # training-data bins, see data/profile
+    training_rows: RowSketch | None = None  # hashes to spot training rows in evaluation data
 
     @property
     def task(self) -> str:
@@ -87,10 +89,13 @@ class TabularPipeline:
     def predict_raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, TransformReport]:
         """P(classes[1]) for binary, class probabilities for multiclass, values for regression."""
         logits, report = self.logits(frame)
+        return self._prediction(logits), report
+
+    def _prediction(self, logits: torch.Tensor) -> np.ndarray:
         prediction = logits_to_prediction(logits, self.task, self.temperature)
         if self.task == "regression":
             prediction = prediction * self.y_std + self.y_mean
-        return prediction, report
+        return prediction
 
     def event_probability(self, prediction: np.ndarray) -> np.ndarray:
         """P(event) from ``predict_raw``'s binary output (the event may be classes[0])."""
@@ -99,7 +104,9 @@ class TabularPipeline:
     def evaluate(self, frame: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
         """Metrics on labelled rows; rows with a missing label are left out and counted."""
         keep = y.notna().to_numpy()
-        prediction, report = self.predict_raw(frame.loc[keep])
+        x_num, x_cat, report = self.transform(frame.loc[keep])
+        prediction = self._prediction(
+            predict_logits(self.network, torch.from_numpy(x_num), torch.from_numpy(x_cat)))
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)
@@ -113,6 +120,11 @@ class TabularPipeline:
         result["rows_without_label"] = int((~keep).sum())
         if report.unseen_categories:
             result["unseen_categories"] = report.unseen_categories
+        if self.training_rows is not None:
+            overlap = self.training_rows.overlap(row_hashes(x_num, x_cat))
+            result["training_overlap"] = overlap.to_dict()
+            if overlap.likely_training_rows:
+                warnings.warn(overlap.message(), FindeepWarning, stacklevel=2)
         return result
 
 
@@ -185,6 +197,7 @@ def fit_tabular(
         stratify=classification, times=times)
     preprocessor.fit(X.iloc[fit_rows], schema)
     x_num, x_cat, _ = preprocessor.transform(X)
+    training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat))
 
     y_train = y_codes.astype(np.float32 if target.task != "multiclass" else np.int64)
     y_mean, y_std = 0.0, 1.0
@@ -220,9 +233,12 @@ def fit_tabular(
         "model_options": model_options or {}, "temperature": temperature,
         "device": str(torch_device), **result.to_dict(),
     }
+    if times is not None:  # lets evaluation tell an out-of-time test from one that is not
+        training["last_time"] = period_end(times)
     pipeline = TabularPipeline(model, schema, target, preprocessor, network, temperature, y_mean,
                                y_std, training, {}, data_fingerprint(X, y))
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
+    pipeline.training_rows = training_rows
     return pipeline
 
 
@@ -260,6 +276,8 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
         "metrics": pipeline.metrics,
         "profile": pipeline.profile,
     }
+    if pipeline.training_rows is not None:
+        meta["training_rows"] = pipeline.training_rows.to_dict()
     return meta, dict(pipeline.network.state_dict())
 
 
@@ -277,9 +295,11 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor])
     except (RuntimeError, KeyError, ConfigError) as exc:
         raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
     network.eval()
+    sketch = meta.get("training_rows")  # older bundles lack it: no overlap check
     return TabularPipeline(
         model["name"], Schema.from_dict(meta["schema"]), TargetSpec.from_dict(meta["target"]),
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
         float(meta["calibration"]["temperature"]), float(meta["target_scaling"]["mean"]),
         float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
-        meta.get("data_fingerprint", ""), meta.get("profile", {}))
+        meta.get("data_fingerprint", ""), meta.get("profile", {}),
+        None if sketch is None else RowSketch.from_dict(sketch))

@@ -18,8 +18,14 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
-from findeep.data.schema import infer_column_kind, infer_schema
-from findeep.data.splits import split_out_of_time, split_random, time_values, warn_if_dated
+from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
+from findeep.data.splits import (
+    rows_dated_by,
+    split_out_of_time,
+    split_random,
+    time_values,
+    warn_if_dated,
+)
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
@@ -101,6 +107,8 @@ def train_and_evaluate(
                                                "loss": loss})
     estimator.fit(features.iloc[train], y.iloc[train], times=times)
     pipeline = estimator.pipeline_
+    if time_column:
+        pipeline.training["time_column"] = time_column  # `evaluate` checks later data by it
     test_metrics = pipeline.evaluate(features.iloc[test], y.iloc[test])
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
@@ -140,6 +148,15 @@ def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike) -> dict[str
         raise DataError(f"the data has no target column '{target}' to evaluate against."
                         + did_you_mean(target, map(str, frame.columns)))
     result = pipeline.evaluate(frame.drop(columns=[target]), frame[target])
+    column, last = pipeline.training.get("time_column"), pipeline.training.get("last_time")
+    dated = None if column is None or last is None else rows_dated_by(frame, column, last)
+    if dated is not None:
+        result["rows_dated_in_training_period"] = dated
+        if dated:
+            warnings.warn(
+                f"{dated:,} of {len(frame):,} rows are dated on or before {last} ({column}), the "
+                "last date the model was trained on: this is not an out-of-time test; keep "
+                "only later rows for one.", FindeepWarning, stacklevel=2)
     return {"task": pipeline.task, **result}
 
 

@@ -117,3 +117,19 @@ def test_walk_forward_invariants_hold_for_any_dates(days: list[int], n_folds: in
         if previous_end is not None:
             assert times.iloc[test].min() > previous_end
         previous_end = times.iloc[test].max()
+
+
+def test_period_end_and_rows_dated_by_read_dates_and_numbers() -> None:
+    """The training period's end is stored as JSON and compared with any later table."""
+    from findeep.data.splits import period_end, rows_dated_by
+
+    dates = pd.Series(pd.to_datetime(["2020-01-05", "2020-03-01", "2020-02-10"]))
+    assert period_end(dates) == "2020-03-01"
+    assert period_end(pd.Series([2019, 2021, 2020])) == 2021.0
+    later = pd.DataFrame({"d": ["2020-02-28", "2020-03-01", "2020-03-02", None],
+                          "year": [2020, 2021, 2022, 2023]})
+    assert rows_dated_by(later, "d", "2020-03-01") == 2  # missing dates are not counted
+    assert rows_dated_by(later, "year", 2021.0) == 2
+    assert rows_dated_by(later, "absent", 2021.0) is None
+    aware = pd.DataFrame({"d": pd.to_datetime(["2020-01-01"]).tz_localize("UTC")})
+    assert rows_dated_by(aware, "d", "2020-03-01") is None  # not comparable: no verdict

@@ -67,6 +67,31 @@ def time_values(frame: pd.DataFrame, time_column: str) -> pd.Series:
     return parsed
 
 
+def period_end(times: pd.Series) -> str | float:
+    """The latest time as JSON can hold it: ISO text for dates, a number otherwise."""
+    last = times.max()
+    if isinstance(last, (int, float, np.number)):
+        return float(last)
+    stamp = pd.Timestamp(last)
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
+
+def rows_dated_by(frame: pd.DataFrame, time_column: str, last: str | float) -> int | None:
+    """How many rows are dated on or before ``last`` (a ``period_end``); None when the
+    column is absent or its values cannot be compared with ``last``."""
+    if time_column not in frame.columns:
+        return None
+    values = frame[time_column]
+    try:
+        if isinstance(last, str):
+            if not pd.api.types.is_datetime64_any_dtype(values):
+                values = pd.to_datetime(values, errors="coerce", format="mixed")
+            return int((values <= pd.Timestamp(last)).sum())
+        return int((pd.to_numeric(values, errors="coerce") <= last).sum())
+    except (TypeError, ValueError):  # e.g. time zones on one side only
+        return None
+
+
 def split_out_of_time(
     times: pd.Series, *, test_fraction: float
 ) -> tuple[np.ndarray, np.ndarray]:
