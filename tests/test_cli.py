@@ -61,6 +61,10 @@ def test_predict_then_evaluate_round_trip(bundle: Path, unseen_credit: Path,
     assert scores["probability_1"].between(0, 1).all()
     result = run("evaluate", bundle, unseen_credit, "--out", workdir / "eval.json")
     assert result.exit_code == 0, result.output
+    # the table names the event and the threshold behind the threshold metrics
+    assert "1,200 rows, event 1 in" in result.stdout and "precision @0.5" in result.stdout
+    # this is the training file: evaluate says its metrics are optimistic
+    assert "match a training row" in result.stderr
     evaluation = json.loads((workdir / "eval.json").read_text())
     assert evaluation["rows"] == len(source) and evaluation["roc_auc"] > 0.6
 

@@ -79,14 +79,27 @@ def train(
     out.print(f"bundle written to {report['bundle']}")
 
 
-def _print_training_report(report: dict[str, Any]) -> None:
-    from findeep.evaluate.metrics import HEADLINE
+def _headline(task: str) -> tuple[list[str], dict[str, str] | None]:
+    """The metrics a table shows for ``task``, and how it names them."""
+    from findeep.evaluate.metrics import BINARY_LABELS, HEADLINE
 
+    return list(HEADLINE[task]), BINARY_LABELS if task == "binary" else None
+
+
+def _event_note(event_class: Any, metrics: dict[str, Any]) -> str:
+    """", event 'bad' in 5.2% of rows" for a binary result, else nothing."""
+    if event_class is None or "event_rate" not in metrics:
+        return ""
+    return f", event {event_class!r} in {metrics['event_rate']:.1%} of rows"
+
+
+def _print_training_report(report: dict[str, Any]) -> None:
     test = report["test"]
-    keys = list(HEADLINE[report["task"]])
+    keys, labels = _headline(report["task"])
     out.print(metrics_table(
         f"{report['model']} on {report['data']}: {report['task']}, {report['split']} split, "
-        f"{test['rows']} test rows", {report["model"]: test}, keys))
+        f"{test['rows']} test rows{_event_note(report.get('event_class'), test)}",
+        {report["model"]: test}, keys, labels))
     training = report["training"]
     out.print(f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for early "
               f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
@@ -104,14 +117,14 @@ def evaluate(
     force: ForceOpt = False,
 ) -> None:
     """Metrics of a saved model on labelled DATA."""
-    from findeep.evaluate.metrics import HEADLINE
     from findeep.workflow import evaluate_bundle
 
     if out_json is not None and out_json.exists() and not force:
         raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
     result = evaluate_bundle(bundle, data)
-    out.print(metrics_table(f"{bundle} on {data}", {"metrics": result},
-                            list(HEADLINE[result["task"]])))
+    title = f"{bundle} on {data}: {result['rows']:,} rows"
+    out.print(metrics_table(title + _event_note(result.get("event_class"), result),
+                            {"metrics": result}, *_headline(result["task"])))
     if result.get("unseen_categories"):
         out.print(f"unseen categories mapped to 'unknown': {result['unseen_categories']}")
     if out_json is not None:
@@ -161,14 +174,13 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train seed-mlp and default on the credit sample, compare them, save the default."""
-    from findeep.evaluate.metrics import HEADLINE
     from findeep.workflow import run_demo
 
     result = run_demo(out_dir, seed=seed, force=force, verbose=0 if quiet else 1)
     columns = {name: r["test"] for name, r in result["models"].items()}
     out.print(metrics_table(
         f"sample:credit, stratified 80/20 split, seed {seed}, same test rows",
-        columns, list(HEADLINE["binary"])))
+        columns, *_headline("binary")))
     for name, r in result["models"].items():
         t = r["training"]
         out.print(f"{name}: best epoch {t['best_epoch']} of {t['epochs_run']}, "

@@ -57,8 +57,9 @@ def friendly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str]) -> Table:
-    """One row per metric, one column per model (or split)."""
+def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str],
+                  labels: dict[str, str] | None = None) -> Table:
+    """One row per metric, one column per model (or split); ``labels`` rename rows."""
     # as wide as its title, so the title stays on one line where the terminal allows
     table = Table(title=title, title_justify="left", min_width=min(len(title), out.width))
     table.add_column("metric")
@@ -68,7 +69,7 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str
         values = [columns[name].get(key) for name in columns]
         if all(v is None for v in values):
             continue
-        table.add_row(key, *[fmt(v) for v in values])
+        table.add_row((labels or {}).get(key, key), *[fmt(v) for v in values])
     return table
 
 

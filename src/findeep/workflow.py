@@ -157,6 +157,8 @@ def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike) -> dict[str
                 f"{dated:,} of {len(frame):,} rows are dated on or before {last} ({column}), the "
                 "last date the model was trained on: this is not an out-of-time test; keep "
                 "only later rows for one.", FindeepWarning, stacklevel=2)
+    if pipeline.task == "binary":
+        result["event_class"] = pipeline.target.event_class
     return {"task": pipeline.task, **result}
 
 

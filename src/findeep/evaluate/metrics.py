@@ -90,7 +90,11 @@ def regression_metrics(y_true: np.ndarray, prediction: np.ndarray) -> dict:
     }
 
 
-HEADLINE = {"binary": ("roc_auc", "pr_auc", "ks", "gini", "log_loss", "brier", "accuracy",
+HEADLINE = {"binary": ("roc_auc", "pr_auc", "ks", "gini", "log_loss", "brier", "ece", "accuracy",
                        "precision", "recall", "f1"),
             "multiclass": ("accuracy", "roc_auc", "log_loss", "precision", "recall", "f1"),
             "regression": ("rmse", "mae", "r2")}
+# How tables name binary metrics: the last four call a score >= 0.5 the event, which on a
+# table with 5% defaults predicts almost no event; the names say so.
+BINARY_LABELS = {"ece": "calibration error", "accuracy": "accuracy @0.5",
+                 "precision": "precision @0.5", "recall": "recall @0.5", "f1": "f1 @0.5"}
