@@ -63,9 +63,11 @@ def test_predict_then_evaluate_round_trip(bundle: Path, unseen_credit: Path,
     assert result.exit_code == 0, result.output
     # the table names the event and the threshold behind the threshold metrics
     assert "1,200 rows, event 1 in" in result.stdout and "precision @0.5" in result.stdout
+    assert "gains table: 10 bands" in result.stdout
     # this is the training file: evaluate says its metrics are optimistic
     assert "match a training row" in result.stderr
     evaluation = json.loads((workdir / "eval.json").read_text())
+    assert [band["rows"] for band in evaluation["gains_table"]] == [120] * 10
     assert evaluation["rows"] == len(source) and evaluation["roc_auc"] > 0.6
 
 

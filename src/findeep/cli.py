@@ -114,17 +114,23 @@ def evaluate(
     bundle: BundleArg, data: DataArg,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Also write metrics as JSON.")] = None,
+    bands: Annotated[int, typer.Option(
+        help="Score bands in the gains table of a binary model (10: deciles; 0: none).")] = 10,
     force: ForceOpt = False,
 ) -> None:
-    """Metrics of a saved model on labelled DATA."""
+    """Metrics of a saved model on labelled DATA; for a binary model, a gains table."""
+    from findeep.console import gains_view
     from findeep.workflow import evaluate_bundle
 
     if out_json is not None and out_json.exists() and not force:
         raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
-    result = evaluate_bundle(bundle, data)
+    result = evaluate_bundle(bundle, data, bands=bands)
     title = f"{bundle} on {data}: {result['rows']:,} rows"
     out.print(metrics_table(title + _event_note(result.get("event_class"), result),
                             {"metrics": result}, *_headline(result["task"])))
+    if result.get("gains_table"):
+        out.print(gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
+                             "riskiest first; 'caught' is cumulative", result["gains_table"]))
     if result.get("unseen_categories"):
         out.print(f"unseen categories mapped to 'unknown': {result['unseen_categories']}")
     if out_json is not None:

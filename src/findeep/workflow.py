@@ -121,6 +121,7 @@ def train_and_evaluate(
     if pipeline.task == "binary":
         report["event_class"] = pipeline.target.event_class
         report["calibration_curve"] = test_metrics.pop("calibration_curve")
+        report["gains_table"] = test_metrics.pop("gains_table")
     report["bundle"] = str(estimator.save(out, force=force, metrics=report))
     return report
 
@@ -136,8 +137,9 @@ def _make_estimator(y: pd.Series, task: str, *, model: str, seed: int,
                class_weight=class_weight, **options)
 
 
-def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike) -> dict[str, Any]:
-    """Metrics of a saved model on labelled data."""
+def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
+                    bands: int = 10) -> dict[str, Any]:
+    """Metrics of a saved model on labelled data (binary: with a ``bands``-band gains table)."""
     from findeep.loading import load
 
     estimator = load(bundle)
@@ -147,7 +149,7 @@ def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike) -> dict[str
     if target not in frame.columns:
         raise DataError(f"the data has no target column '{target}' to evaluate against."
                         + did_you_mean(target, map(str, frame.columns)))
-    result = pipeline.evaluate(frame.drop(columns=[target]), frame[target])
+    result = pipeline.evaluate(frame.drop(columns=[target]), frame[target], bands=bands)
     column, last = pipeline.training.get("time_column"), pipeline.training.get("last_time")
     dated = None if column is None or last is None else rows_dated_by(frame, column, last)
     if dated is not None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.stats import ks_2samp
 
 from findeep.evaluate.metrics import binary_metrics, regression_metrics
@@ -32,3 +33,25 @@ def test_regression_metrics_of_a_perfect_fit() -> None:
     y = np.array([1.0, 2.0, 3.5])
     m = regression_metrics(y, y)
     assert m["rmse"] == 0 and m["r2"] == 1
+
+
+def test_gains_table_ranks_riskiest_first_and_adds_up() -> None:
+    """Deciles of equal size, riskiest first; counts add up, capture reaches 100%, and no
+    band's KS exceeds the KS statistic (the bands see ten of its cut-offs)."""
+    from findeep.evaluate.metrics import gains_table, ks_statistic
+
+    rng = np.random.default_rng(0)
+    score = rng.random(1_003)
+    y = (rng.random(1_003) < score * 0.6).astype(int)
+    bands = gains_table(y, score)
+    assert [b["band"] for b in bands] == list(range(1, 11))
+    assert sum(b["rows"] for b in bands) == 1_003 and max(b["rows"] for b in bands) == 101
+    assert sum(b["events"] for b in bands) == y.sum()
+    assert all(a["score_min"] >= b["score_max"] for a, b in zip(bands, bands[1:], strict=False))
+    assert bands[0]["event_rate"] > y.mean() > bands[-1]["event_rate"]
+    assert bands[0]["lift"] == pytest.approx(bands[0]["event_rate"] / y.mean())
+    assert bands[-1]["cumulative_events"] == pytest.approx(1.0)
+    assert bands[-1]["cumulative_non_events"] == pytest.approx(1.0)
+    assert max(b["ks"] for b in bands) <= ks_statistic(y, score) + 1e-12
+    perfect = gains_table(np.r_[np.ones(100), np.zeros(900)], np.r_[np.ones(100), np.zeros(900)])
+    assert perfect[0]["cumulative_events"] == 1.0 and perfect[0]["event_rate"] == 1.0

@@ -31,6 +31,37 @@ def calibration_table(y_true: np.ndarray, p_event: np.ndarray, n_bins: int = 10)
     return rows
 
 
+def gains_table(y_event: np.ndarray, p_event: np.ndarray, n_bands: int = 10) -> list[dict]:
+    """The credit validation table: rows ranked by score, riskiest first, cut into
+    ``n_bands`` bands of equal size (deciles by default).
+
+    Per band: its score range, rows, events and event rate, lift over the overall rate,
+    the cumulative share of all events and non-events at or above it (the approve/decline
+    trade-off of a cut-off at the band's lower edge), and their gap: the KS of that cut-off
+    (the KS statistic is the largest gap over every cut-off, so never below these).
+    """
+    y_event = np.asarray(y_event).astype(int)
+    p_event = np.asarray(p_event, dtype=float)
+    order = np.argsort(-p_event, kind="stable")
+    total_events = max(int(y_event.sum()), 1)
+    total_non_events = max(len(y_event) - int(y_event.sum()), 1)
+    overall_rate = y_event.mean() if len(y_event) else 0.0
+    rows, events_so_far, non_events_so_far = [], 0, 0
+    for band, members in enumerate(np.array_split(order, min(n_bands, len(order))), start=1):
+        events = int(y_event[members].sum())
+        events_so_far += events
+        non_events_so_far += len(members) - events
+        rate = events / len(members)
+        captured, passed = events_so_far / total_events, non_events_so_far / total_non_events
+        rows.append({"band": band, "score_min": float(p_event[members].min()),
+                     "score_max": float(p_event[members].max()), "rows": len(members),
+                     "events": events, "event_rate": rate,
+                     "lift": rate / overall_rate if overall_rate else float("nan"),
+                     "cumulative_events": captured, "cumulative_non_events": passed,
+                     "ks": captured - passed})
+    return rows
+
+
 def expected_calibration_error(y_true: np.ndarray, p_event: np.ndarray, n_bins: int = 10) -> float:
     table = calibration_table(y_true, p_event, n_bins)
     n = len(y_true)
