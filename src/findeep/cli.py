@@ -120,10 +120,11 @@ def evaluate(
 ) -> None:
     """Metrics of a saved model on labelled DATA; for a binary model, a gains table."""
     from findeep.console import gains_view
+    from findeep.data.io import refuse_overwrite
     from findeep.workflow import evaluate_bundle
 
-    if out_json is not None and out_json.exists() and not force:
-        raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
+    if out_json is not None:
+        refuse_overwrite(out_json, force=force)
     result = evaluate_bundle(bundle, data, bands=bands)
     title = f"{bundle} on {data}: {result['rows']:,} rows"
     out.print(metrics_table(title + _event_note(result.get("event_class"), result),
@@ -322,11 +323,14 @@ def fairness(
                                                 "a model input).")],
     threshold: Annotated[float, typer.Option(
         help="Decline at or above this event probability.")] = 0.5,
+    min_rows: Annotated[int, typer.Option(
+        help="Smaller groups are listed but not compared (their rates are noise).")] = 30,
 ) -> None:
     """Approval rates, disparate impact and TPR/FPR gaps across the groups of --protected."""
     from findeep.explain.commands import fairness_for_bundle
 
-    report = fairness_for_bundle(bundle, data, protected, threshold=threshold)
+    report = fairness_for_bundle(bundle, data, protected, threshold=threshold,
+                                 min_rows=min_rows)
     view = Table(title=f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
                  title_justify="left")
     for column in report.groups.columns:
@@ -336,6 +340,35 @@ def fairness(
     out.print(view)
     out.print(", ".join(f"{k} {fmt(v)}" for k, v in report.summary.items()
                         if k not in ("protected", "threshold")), highlight=False)
+
+
+@app.command()
+@friendly
+def report(
+    bundle: BundleArg, data: DataArg,
+    out_file: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path(
+        "findeep-report.md"),
+    protected: Annotated[str | None, typer.Option(
+        help="Also compare approval rates across this column's groups (binary models).")
+    ] = None,
+    threshold: Annotated[float, typer.Option(
+        help="Decline at or above this event probability (with --protected).")] = 0.5,
+    max_rows: Annotated[int, typer.Option(
+        help="Rows sampled for attributions and permutation importance.")] = 5_000,
+    seed: Annotated[int, typer.Option()] = 0,
+    force: ForceOpt = False,
+) -> None:
+    """One Markdown report on BUNDLE scored on DATA: is DATA an honest test, metrics,
+    calibration, gains table, what drives the score, drift, and (--protected) group rates."""
+    from findeep.report import write_report
+
+    with rows_progress("attributions") as hook:
+        summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
+                               max_rows=max_rows, seed=seed, force=force, on_rows=hook)
+    out.print(f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}", highlight=False)
+    if not summary["labelled"]:
+        out.print("the data has no target column, so the report has no metrics, gains or "
+                  "permutation importance.", highlight=False)
 
 
 @app.command()

@@ -29,17 +29,24 @@ from findeep.data.splits import (
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
-from findeep.pipeline import check_features
+from findeep.pipeline import TabularPipeline, check_features
 
 
-def write_json_atomic(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to a temporary sibling, then rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w") as stream:
-        json.dump(document, stream, indent=2, default=str)
-        stream.write("\n")
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_json_atomic(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(document, indent=2, default=str) + "\n")
 
 
 def _resolve_target(data: TableLike, target: str | None) -> str:
@@ -142,9 +149,12 @@ def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
     """Metrics of a saved model on labelled data (binary: with a ``bands``-band gains table)."""
     from findeep.loading import load
 
-    estimator = load(bundle)
-    pipeline = estimator.pipeline_
-    frame = read_table(data)
+    return evaluate_frame(load(bundle).pipeline_, read_table(data), bands=bands)
+
+
+def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *,
+                   bands: int = 10) -> dict[str, Any]:
+    """``evaluate_bundle`` on a loaded pipeline and a read table."""
     target = pipeline.target.name
     if target not in frame.columns:
         raise DataError(f"the data has no target column '{target}' to evaluate against."

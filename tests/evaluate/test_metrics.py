@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from scipy.stats import ks_2samp
@@ -47,7 +49,7 @@ def test_gains_table_ranks_riskiest_first_and_adds_up() -> None:
     assert [b["band"] for b in bands] == list(range(1, 11))
     assert sum(b["rows"] for b in bands) == 1_003 and max(b["rows"] for b in bands) == 101
     assert sum(b["events"] for b in bands) == y.sum()
-    assert all(a["score_min"] >= b["score_max"] for a, b in zip(bands, bands[1:], strict=False))
+    assert all(a["score_min"] >= b["score_max"] for a, b in pairwise(bands))
     assert bands[0]["event_rate"] > y.mean() > bands[-1]["event_rate"]
     assert bands[0]["lift"] == pytest.approx(bands[0]["event_rate"] / y.mean())
     assert bands[-1]["cumulative_events"] == pytest.approx(1.0)

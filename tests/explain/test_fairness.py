@@ -48,3 +48,19 @@ def test_bad_protected_columns_and_thresholds_are_refused(driver_model, driver_d
         fairness_report(driver_model.pipeline_, X.assign(group="a"), "group")
     with pytest.raises(ConfigError, match="threshold"):
         fairness_report(driver_model.pipeline_, X.assign(group="a"), "group", threshold=1.5)
+
+
+def test_groups_too_small_to_compare_are_listed_but_not_compared(driver_model, driver_data):
+    """One applicant in a group makes its approval rate 0% or 100%: listed, not compared."""
+    X, y = driver_data
+    group = np.random.default_rng(2).choice(["x", "y"], len(X)).astype(object)
+    group[0] = "lone"
+    report = fairness_report(driver_model.pipeline_, X.assign(group=group), "group", y=y)
+    rates = report.groups.set_index("group")
+    assert rates.loc["lone", "rows"] == 1 and not rates.loc["lone", "compared"]
+    assert report.summary["groups_compared"] == 2
+    assert report.summary["too_small_to_compare"] == "lone (< 30 rows)"
+    assert report.summary["disparate_impact"] > 0.8  # x and y alone: assigned at random
+    few = fairness_report(driver_model.pipeline_, X.assign(group=group), "group", min_rows=10**6)
+    assert few.summary["four_fifths_rule"].startswith("not assessed")
+    assert "disparate_impact" not in few.summary

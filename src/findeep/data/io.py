@@ -80,9 +80,14 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> str:
     kind = _READERS.get(path.suffix.lower())
     if kind is None:
         raise DataError(f"cannot tell the output format of '{path}'; use .csv or .parquet.")
-    if path.exists() and not force:
-        raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
+    refuse_overwrite(path, force=force)
     return kind
+
+
+def refuse_overwrite(path: str | os.PathLike[str], *, force: bool) -> None:
+    """An existing output is replaced only with ``force`` (the CLI's --force)."""
+    if Path(path).exists() and not force:
+        raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:

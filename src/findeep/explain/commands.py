@@ -16,7 +16,7 @@ from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.explain.attributions import DEFAULT_STEPS, RowsHook, column_attributions
 from findeep.explain.dependence import partial_dependence_table
 from findeep.explain.drift import drift_table
-from findeep.explain.fairness import FairnessReport, fairness_report
+from findeep.explain.fairness import MIN_GROUP_ROWS, FairnessReport, fairness_report
 from findeep.explain.importance import (
     attribution_importance_table,
     check_repeats,
@@ -28,7 +28,7 @@ from findeep.explain.surrogate import SurrogateReport, fit_surrogate
 from findeep.pipeline import TabularPipeline
 
 
-def _load_pipeline(bundle: str | os.PathLike[str]) -> TabularPipeline:
+def load_pipeline(bundle: str | os.PathLike[str]) -> TabularPipeline:
     from findeep.loading import load
 
     estimator = load(bundle)
@@ -58,7 +58,7 @@ def explain_to_file(
     check_top(top)
     if scorecard is not None:
         scorecard.check()
-    pipeline = _load_pipeline(bundle)
+    pipeline = load_pipeline(bundle)
     if scorecard is not None and pipeline.task != "binary":
         raise ConfigError("scorecard points need a binary model (odds of good to bad).")
     frame = read_table(data)
@@ -83,27 +83,27 @@ def explain_to_file(
 def surrogate_for_bundle(bundle: str | os.PathLike[str], data: TableLike, *, depth: int = 4,
                          seed: int = 0) -> SurrogateReport:
     """A depth-``depth`` tree distilled from the model on ``data``, with its fidelity."""
-    pipeline = _load_pipeline(bundle)
+    pipeline = load_pipeline(bundle)
     frame = read_table(data)
     return fit_surrogate(pipeline, frame, _labels(pipeline, frame), depth=depth, seed=seed)
 
 
 def drift_for_bundle(bundle: str | os.PathLike[str], new_data: TableLike) -> pd.DataFrame:
     """PSI of the score and each input column, training profile vs ``new_data``."""
-    pipeline = _load_pipeline(bundle)
+    pipeline = load_pipeline(bundle)
     return drift_table(pipeline, read_table(new_data))
 
 
 def fairness_for_bundle(bundle: str | os.PathLike[str], data: TableLike, protected: str, *,
-                        threshold: float = 0.5) -> FairnessReport:
+                        threshold: float = 0.5, min_rows: int = MIN_GROUP_ROWS) -> FairnessReport:
     """Approval rates and TPR/FPR gaps across ``protected``'s groups (labels if present)."""
-    pipeline = _load_pipeline(bundle)
+    pipeline = load_pipeline(bundle)
     frame = read_table(data)
     return fairness_report(pipeline, frame, protected, y=_labels(pipeline, frame),
-                           threshold=threshold)
+                           threshold=threshold, min_rows=min_rows)
 
 
-def _sample_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+def sample_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
     """At most ``max_rows`` rows, drawn without replacement (global summaries need no more)."""
     if not isinstance(max_rows, int) or max_rows < 1:
         raise ConfigError(f"max_rows must be a positive integer, however: {max_rows=}")
@@ -128,8 +128,8 @@ def importance_for_bundle(
     check_repeats(n_repeats)  # before the attributions, which take a while
     if out is not None:
         check_output(out, force=force)
-    pipeline = _load_pipeline(bundle)
-    frame = _sample_rows(read_table(data), max_rows, seed)
+    pipeline = load_pipeline(bundle)
+    frame = sample_rows(read_table(data), max_rows, seed)
     table = attribution_importance_table(pipeline, frame, on_rows=on_rows)
     units = table.attrs["units"]
     labels = _labels(pipeline, frame)
@@ -159,8 +159,8 @@ def dependence_for_bundle(
         raise ConfigError("name at least one column to sweep (--column NAME).")
     if out is not None:
         check_output(out, force=force)
-    pipeline = _load_pipeline(bundle)
-    frame = _sample_rows(read_table(data), max_rows, seed)
+    pipeline = load_pipeline(bundle)
+    frame = sample_rows(read_table(data), max_rows, seed)
     table = partial_dependence_table(pipeline, frame, columns, grid_resolution=grid_resolution)
     target = pipeline.target
     table.attrs.update(rows=len(frame), score=(

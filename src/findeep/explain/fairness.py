@@ -6,6 +6,10 @@ labels, the true positive rate (share of actual events declined) and false posit
 rate (share of non-events declined — good payers turned away). The summary gives the
 disparate-impact ratio (lowest approval rate / highest; under 0.8 fails the
 four-fifths rule) and the largest TPR and FPR gaps between groups.
+
+Groups with fewer than ``min_rows`` rows are listed but left out of the ratio and the
+gaps: one applicant approved makes a group's rate 100%, and the comparison would then
+be about that applicant rather than the group.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from findeep.pipeline import TabularPipeline
 FOUR_FIFTHS = 0.8
 _MAX_GROUPS_AS_IS = 10
 _NUMERIC_GROUPS = 4
+MIN_GROUP_ROWS = 30
 
 
 @dataclass
@@ -45,13 +50,16 @@ def protected_groups(values: pd.Series) -> pd.Series:
 
 
 def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str, *,
-                    y: pd.Series | None = None,
-                    threshold: float = DECISION_THRESHOLD) -> FairnessReport:
-    """Approval rates, TPR/FPR and their gaps across the groups of column ``protected``."""
+                    y: pd.Series | None = None, threshold: float = DECISION_THRESHOLD,
+                    min_rows: int = MIN_GROUP_ROWS) -> FairnessReport:
+    """Approval rates, TPR/FPR and their gaps across the groups of column ``protected``;
+    the gaps compare groups of at least ``min_rows`` rows."""
     if pipeline.task != "binary":
         raise ConfigError("fairness at a decision threshold needs a binary model.")
     if not 0.0 < threshold < 1.0:
         raise ConfigError(f"threshold must be between 0 and 1, however: {threshold=}")
+    if not isinstance(min_rows, int) or min_rows < 1:
+        raise ConfigError(f"min_rows must be a positive integer, however: {min_rows=}")
     if protected not in frame.columns:
         raise DataError(f"protected column '{protected}' is not in the data."
                         + did_you_mean(protected, map(str, frame.columns)))
@@ -75,16 +83,26 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
             line["fpr"] = float(declined[others].mean()) if others.any() else np.nan
         lines.append(line)
     table = pd.DataFrame(lines)
-    best = table["approval_rate"].max()
+    table["compared"] = table["rows"] >= min_rows
+    compared = table[table["compared"]]
+    summary: dict[str, Any] = {"protected": protected, "threshold": threshold,
+                               "groups": len(table), "groups_compared": len(compared)}
+    small = table.loc[~table["compared"], "group"].astype(str).tolist()
+    if small:
+        summary["too_small_to_compare"] = f"{', '.join(small)} (< {min_rows} rows)"
+    best = compared["approval_rate"].max() if len(compared) >= 2 else np.nan
     table["approval_ratio"] = table["approval_rate"] / best if best > 0 else np.nan
-    impact = float(table["approval_rate"].min() / best) if best > 0 else float("nan")
-    summary: dict[str, Any] = {
-        "protected": protected, "threshold": threshold, "groups": len(table),
+    if not best > 0:  # fewer than two groups to compare, or no one approved
+        summary["four_fifths_rule"] = (f"not assessed: fewer than two groups of {min_rows}+ rows"
+                                       if len(compared) < 2 else "not assessed: none approved")
+        return FairnessReport(table, summary)
+    impact = float(compared["approval_rate"].min() / best)
+    summary |= {
         "disparate_impact": impact,
         "four_fifths_rule": "pass" if impact >= FOUR_FIFTHS else "fail",
-        "most_approved_group": str(table.loc[table["approval_rate"].idxmax(), "group"]),
+        "most_approved_group": str(compared.loc[compared["approval_rate"].idxmax(), "group"]),
     }
     if labels is not None:
-        summary["tpr_gap"] = float(table["tpr"].max() - table["tpr"].min())
-        summary["fpr_gap"] = float(table["fpr"].max() - table["fpr"].min())
+        summary["tpr_gap"] = float(compared["tpr"].max() - compared["tpr"].min())
+        summary["fpr_gap"] = float(compared["fpr"].max() - compared["fpr"].min())
     return FairnessReport(table, summary)
