@@ -4,12 +4,15 @@
 
 Each variant changes one thing from `default` (or is a named registry model) and is scored
 by 5-fold stratified ROC-AUC (seed 0) on the classification tables of the panel. Fit
-seconds are wall-clock totals over the folds. Writes benchmarks/results/ablations.md.
+seconds are wall-clock totals over the folds. Writes benchmarks/results/ablations.md from
+ablations.json, which keeps every variant's last result: ``--only`` re-runs some variants
+and leaves the others' rows as they were.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
 from pathlib import Path
@@ -37,6 +40,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no numeric encoding, k=1 (`mlp`)": {"model": "mlp"},
     "class_weight='balanced'": {"class_weight": "balanced"},
     "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
+    "`ft-transformer` (attention; the paper's lr 1e-4, wd 1e-5)": {"model": "ft-transformer"},
 }
 
 
@@ -58,7 +62,9 @@ def main() -> None:
     parser.add_argument("--only", help="variant names to run, separated by ';' (default: all)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    rows = []
+    store = Path(args.out).with_suffix(".json")
+    results: dict[str, list[list[float]]] = (
+        json.loads(store.read_text()) if store.exists() else {})
     data = tables()
     warm_X, warm_y = data[0][1].head(300), data[0][2].head(300)
     fit_tabular(warm_X, warm_y, verbose=0)  # untimed: one-time torch start-up is not a variant's
@@ -79,16 +85,17 @@ def main() -> None:
                 seconds += time.perf_counter() - started
                 prediction, _ = pipeline.predict_raw(X.iloc[test])
                 aucs.append(roc_auc_score(pipeline.target.encode(y.iloc[test]), prediction))
-            cells.append((float(np.mean(aucs)), float(np.std(aucs, ddof=1)), seconds))
+            cells.append([float(np.mean(aucs)), float(np.std(aucs, ddof=1)), seconds])
             print(variant, name, cells[-1], flush=True)
-        rows.append((variant, cells))
+        results[variant] = cells
+        store.write_text(json.dumps(results, indent=1) + "\n")  # a cut-off run keeps its rows
     names = [name for name, _, _ in data]
     lines = ["## How `default` was chosen: ablations on the panel", "",
              "Command: `OMP_WAIT_POLICY=PASSIVE python benchmarks/ablations.py` — 5-fold "
              "stratified ROC-AUC (seed 0), mean ± std; fit s = total over 5 folds.", "",
              "| variant | " + " | ".join(f"{n} AUC | fit s" for n in names) + " | mean AUC |",
              "|---|" + "---|---|" * len(names) + "---|"]
-    for variant, cells in rows:
+    for variant, cells in ((v, results[v]) for v in VARIANTS if v in results):
         body = " | ".join(f"{m:.4f} ± {s:.4f} | {t:.1f}" for m, s, t in cells)
         lines.append(f"| {variant} | {body} | {np.mean([c[0] for c in cells]):.4f} |")
     out = Path(args.out)

@@ -50,7 +50,8 @@ def train(
         help="Split out-of-time on this column: train on earlier rows, test on the latest."),
     ] = None,
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out for testing.")] = 0.2,
-    model: Annotated[str, typer.Option(help="Architecture: default, seed-mlp, mlp.")] = "default",
+    model: Annotated[str, typer.Option(
+        help="Architecture: default, seed-mlp, mlp or ft-transformer.")] = "default",
     max_epochs: Annotated[
         int | None, typer.Option(help="Epoch limit (model's recipe if unset).")] = None,
     batch_size: Annotated[int | None, typer.Option()] = None,

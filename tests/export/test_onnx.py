@@ -45,7 +45,7 @@ def test_onnx_file_carries_what_a_client_needs_to_prepare_inputs(fitted, tmp_pat
     assert metadata["findeep.task"] == "binary"
 
 
-@pytest.mark.parametrize("model_name", ["seed-mlp", "mlp"])
+@pytest.mark.parametrize("model_name", ["seed-mlp", "mlp", "ft-transformer"])
 def test_other_architectures_export_with_parity(model_name, tmp_path):
     """Every registered architecture exports and matches PyTorch within 1e-5."""
     frame = make_credit_frame(300, seed=1)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
-from findeep.explain.attributions import DEFAULT_STEPS, RowsHook, column_attributions
+from findeep.explain.attributions import RowsHook, column_attributions
 from findeep.explain.dependence import partial_dependence_table
 from findeep.explain.drift import drift_table
 from findeep.explain.fairness import MIN_GROUP_ROWS, FairnessReport, fairness_report
@@ -47,7 +47,7 @@ def _labels(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.Series | None:
 def explain_to_file(
     bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
     top: int = 4, scorecard: ScorecardScale | None = None, reference: TableLike | None = None,
-    id_column: str | None = None, n_steps: int = DEFAULT_STEPS, force: bool = False,
+    id_column: str | None = None, n_steps: int | None = None, force: bool = False,
     target_class: str | None = None, on_rows: RowsHook | None = None,
 ) -> dict[str, Any]:
     """Write one row of reasons and attributions (and points, with ``scorecard``) per row.

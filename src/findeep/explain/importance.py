@@ -17,7 +17,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import log_loss, roc_auc_score, root_mean_squared_error
 
 from findeep.errors import ConfigError, DataError
-from findeep.explain.attributions import DEFAULT_STEPS, RowsHook, column_attributions
+from findeep.explain.attributions import RowsHook, column_attributions
 from findeep.explain.frozen import frozen
 from findeep.pipeline import TabularPipeline
 
@@ -91,7 +91,7 @@ def permutation_importance_table(
 
 def attribution_importance_table(
     pipeline: TabularPipeline, frame: pd.DataFrame, *, reference: pd.DataFrame | None = None,
-    n_steps: int = DEFAULT_STEPS, on_rows: RowsHook | None = None,
+    n_steps: int | None = None, on_rows: RowsHook | None = None,
 ) -> pd.DataFrame:
     """Mean absolute (and mean signed) Integrated-Gradients attribution per column."""
     attributions = column_attributions(pipeline, frame, reference=reference, n_steps=n_steps,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.errors import ConfigError
-from findeep.explain.attributions import DEFAULT_STEPS, Attributions, column_attributions
+from findeep.explain.attributions import Attributions, column_attributions
 from findeep.pipeline import TabularPipeline
 
 ATTRIBUTION_PREFIX = "attribution__"
@@ -42,7 +42,7 @@ def describe_value(value: object) -> str:
 
 
 def explain_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, top: int = 4,
-                  reference: pd.DataFrame | None = None, n_steps: int = DEFAULT_STEPS,
+                  reference: pd.DataFrame | None = None, n_steps: int | None = None,
                   target_class: object = None) -> pd.DataFrame:
     """One row per row of ``frame`` (same index): the score, ``top`` reasons, attributions.
 

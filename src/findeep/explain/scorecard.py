@@ -18,7 +18,7 @@ import pandas as pd
 
 from findeep.data.profile import as_numbers
 from findeep.errors import ConfigError
-from findeep.explain.attributions import DEFAULT_STEPS, Attributions, column_attributions
+from findeep.explain.attributions import Attributions, column_attributions
 from findeep.pipeline import TabularPipeline
 
 POINTS_PREFIX = "points__"
@@ -54,7 +54,7 @@ class ScorecardScale:
 
 def scorecard_points(pipeline: TabularPipeline, frame: pd.DataFrame, *,
                      scale: ScorecardScale | None = None, reference: pd.DataFrame | None = None,
-                     n_steps: int = DEFAULT_STEPS) -> pd.DataFrame:
+                     n_steps: int | None = None) -> pd.DataFrame:
     """Per row: ``score``, ``base_points`` (the reference population's score) and
     ``points__<column>`` per input column; a negative column total means it cost points."""
     scale = scale or ScorecardScale()

@@ -104,6 +104,9 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
             # the TorchScript-based exporter is deprecated in favour of one needing onnxscript
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
+            # attention's internal shape checks trace as constants; the parity check below,
+            # on a batch of another size, is what tells whether the graph is right
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
             torch.onnx.export(
                 module, example, staging, input_names=["x_num", "x_cat"],
                 output_names=[output_name], opset_version=OPSET, dynamo=False,

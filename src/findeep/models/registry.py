@@ -34,6 +34,12 @@ def _default(**kwargs: Any) -> nn.Module:
     return TabMPLE(**kwargs)
 
 
+def _ft_transformer(**kwargs: Any) -> nn.Module:
+    from findeep.models.ft_transformer import FTTransformer
+
+    return FTTransformer(**kwargs)
+
+
 def _mlp(**kwargs: Any) -> nn.Module:
     from findeep.models.tabm_ple import TabMPLE
 
@@ -56,6 +62,14 @@ MODELS: dict[str, ModelSpec] = {
         "ensemble of k=4 members sharing a 2x128 MLP",
         _default,
         {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
+    ),
+    "ft-transformer": ModelSpec(
+        "ft-transformer",
+        "FT-Transformer: one 64-wide token per column + [CLS], 2 pre-norm attention blocks "
+        "(4 heads, ReGLU feed-forward); the attention-based option",
+        _ft_transformer,
+        {"batch_size": "auto", "learning_rate": 1e-4, "weight_decay": 1e-5,
+         "scaling": "quantile"},
     ),
     "mlp": ModelSpec(
         "mlp",

@@ -119,12 +119,19 @@ def training_threads(config: TrainConfig, batch_size: int, members: int,
     Measured on 2 cores with the default network: a step on 64-256 rows x 8 members runs
     1.6-2.4x faster on one thread than on two (thread hand-offs cost more than the small
     matrix products save); at 512 x 8 two threads tie or win, more so on wide tables.
+    ``members`` is the model's ``row_cost`` (compute per row in default-member units).
     """
     if config.num_threads != "auto":
         return int(config.num_threads)
     if device.type != "cpu" or batch_size * members > 2048:
         return torch.get_num_threads()
     return 1
+
+
+def row_cost(model: nn.Module) -> int:
+    """A step's compute per row, in units of one default-network member: its ``k``
+    members, unless the model states its own ``row_cost`` (attention costs far more)."""
+    return int(getattr(model, "row_cost", getattr(model, "k", 1)))
 
 
 @contextmanager
@@ -240,7 +247,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
     y_valid = valid.y.cpu().numpy()
-    threads = training_threads(config, batch_size, getattr(model, "k", 1), device)
+    threads = training_threads(config, batch_size, row_cost(model), device)
     with cpu_threads(threads):
         best_score, best_epoch = -math.inf, 0
         best_state = copy.deepcopy(model.state_dict())
