@@ -81,6 +81,10 @@ def test_report_refuses_to_overwrite_or_to_write_non_markdown(files) -> None:
     assert_one_line_error(run("report", files["bundle"], files["new"], "--out",
                               files["root"] / "r.md", "--protected", "gruop"),
                           "Did you mean 'group'")
+    assert_one_line_error(run("report", files["bundle"], files["new"], "--out",
+                              files["root"] / "r.md", "--protected", "group", "--threshold", "2"),
+                          "threshold must be between 0 and 1")
+    assert not (files["root"] / "r.md").exists()
 
 
 def test_markdown_table_aligns_numbers_right() -> None:

@@ -73,18 +73,27 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str
     return table
 
 
+GAINS_HEADER = ("band", "score >=", "rows", "events", "event rate", "lift", "events caught",
+                "others caught", "KS")
+
+
+def gains_cells(band: dict[str, Any]) -> tuple[str, ...]:
+    """One band of ``evaluate.metrics.gains_table`` as credit validation reports show it."""
+    return (str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
+            f"{band['events']:,}", f"{band['event_rate']:.1%}", f"{band['lift']:.2f}",
+            f"{band['cumulative_events']:.1%}", f"{band['cumulative_non_events']:.1%}",
+            f"{band['ks']:.3f}")
+
+
 def gains_view(title: str, bands: list[dict[str, Any]]) -> Table:
-    """The gains table as credit validation reports print it, riskiest band first."""
+    """The gains table on the terminal, riskiest band first."""
     table = Table(title=title, title_justify="left", min_width=min(len(title), out.width))
-    for name in ("band", "score >=", "rows", "events", "event rate", "lift", "events caught",
-                 "others caught", "KS"):
+    for name in GAINS_HEADER:
         table.add_column(name, justify="right")
-    for row in bands:
-        table.add_row(str(row["band"]), f"{row['score_min']:.3f}",
-                      f"{row['rows']:,}", f"{row['events']:,}", f"{row['event_rate']:.1%}",
-                      f"{row['lift']:.2f}", f"{row['cumulative_events']:.1%}",
-                      f"{row['cumulative_non_events']:.1%}", f"{row['ks']:.3f}")
+    for band in bands:
+        table.add_row(*gains_cells(band))
     return table
+
 
 def fmt(value: Any) -> str:
     """A metric value as the tables show it: 4 decimals for floats, '-' for missing or NaN."""

@@ -84,8 +84,10 @@ class TabularPipeline:
 
     def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TransformReport]:
         x_num, x_cat, report = self.transform(frame)
-        logits = predict_logits(self.network, torch.from_numpy(x_num), torch.from_numpy(x_cat))
-        return logits, report
+        return self._network_logits(x_num, x_cat), report
+
+    def _network_logits(self, x_num: np.ndarray, x_cat: np.ndarray) -> torch.Tensor:
+        return predict_logits(self.network, torch.from_numpy(x_num), torch.from_numpy(x_cat))
 
     def predict_raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, TransformReport]:
         """P(classes[1]) for binary, class probabilities for multiclass, values for regression."""
@@ -112,8 +114,7 @@ class TabularPipeline:
             raise ConfigError(f"bands must be a whole number >= 0, however: {bands=}")
         keep = y.notna().to_numpy()
         x_num, x_cat, report = self.transform(frame.loc[keep])
-        prediction = self._prediction(
-            predict_logits(self.network, torch.from_numpy(x_num), torch.from_numpy(x_cat)))
+        prediction = self._prediction(self._network_logits(x_num, x_cat))
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)

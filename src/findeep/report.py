@@ -21,6 +21,7 @@ import pandas as pd
 
 import findeep
 from findeep.bundle import META_FILE
+from findeep.console import GAINS_HEADER, gains_cells
 from findeep.data.io import TableLike, read_table, refuse_overwrite
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import BINARY_LABELS, HEADLINE
@@ -79,6 +80,8 @@ def write_report(
     pipeline = load_pipeline(bundle)
     if protected is not None and pipeline.task != "binary":
         raise ConfigError("group rates at a threshold (--protected) need a binary model.")
+    if protected is not None and not 0.0 < threshold < 1.0:  # before the slow sections
+        raise ConfigError(f"threshold must be between 0 and 1, however: {threshold=}")
     meta = json.loads((Path(bundle) / META_FILE).read_text())  # checksums verified on load
     frame = read_table(data)
     if protected is not None and protected not in frame.columns:
@@ -178,12 +181,7 @@ def _performance_section(pipeline: TabularPipeline, result: dict[str, Any]) -> s
                       for c in result["calibration_curve"]])]
     if result.get("gains_table"):
         parts += ["", "### Gains table: score deciles, riskiest first", "",
-                  markdown_table(["band", "score >=", "rows", "events", "event rate", "lift",
-                                  "events caught", "others caught", "KS"], [
-                      (g["band"], f"{g['score_min']:.3f}", f"{g['rows']:,}", f"{g['events']:,}",
-                       _pct(g["event_rate"]), f"{g['lift']:.2f}", _pct(g["cumulative_events"]),
-                       _pct(g["cumulative_non_events"]), f"{g['ks']:.3f}")
-                      for g in result["gains_table"]])]
+                  markdown_table(GAINS_HEADER, [gains_cells(g) for g in result["gains_table"]])]
     return "\n".join(parts)
 
 
