@@ -456,7 +456,10 @@ def benchmark(
     target: Annotated[str | None, typer.Option(help="Target column (samples know theirs).")] = None,
     folds: Annotated[int, typer.Option(help="Number of cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option()] = 0,
-    models: Annotated[str, typer.Option(help="Comma-separated models to compare.")] = (
+    models: Annotated[str, typer.Option(help=(
+        "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
+        "ft-transformer: 10-60x slower) and baselines (logreg, lightgbm, xgboost, "
+        "catboost)."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
