@@ -271,3 +271,29 @@ def test_the_cli_starts_without_loading_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["False"]
+
+
+def test_threshold_sets_the_cut_off_for_labels_and_threshold_metrics(
+        bundle: Path, unseen_credit: Path, workdir: Path) -> None:
+    """--threshold moves predicted labels and the threshold metrics; tables name it."""
+    predicted = {}
+    for threshold in ("0.5", "0.1"):
+        out = workdir / f"cut_{threshold}.csv"
+        result = run("predict", bundle, unseen_credit, "--out", out, "--threshold", threshold)
+        assert result.exit_code == 0, result.output
+        scores = pd.read_csv(out)
+        predicted[threshold] = scores["predicted"]
+        assert (scores["predicted"] == (scores["probability_1"] >= float(threshold))).all()
+    assert predicted["0.1"].sum() > predicted["0.5"].sum()
+
+    evaluations = {}
+    for threshold in ("0.5", "0.1"):
+        path = workdir / f"cut_{threshold}.json"
+        result = run("evaluate", bundle, unseen_credit, "--threshold", threshold, "--out", path)
+        assert result.exit_code == 0 and f"recall @{threshold}" in result.stdout
+        evaluations[threshold] = json.loads(path.read_text())
+    low, high = evaluations["0.1"], evaluations["0.5"]
+    assert low["threshold"] == 0.1 and low["recall"] > high["recall"]
+    assert low["roc_auc"] == high["roc_auc"]  # ranking metrics do not depend on it
+    assert_one_line_error(run("predict", bundle, unseen_credit, "--out", workdir / "x.csv",
+                              "--threshold", "1.5"), "threshold must be between 0 and 1")

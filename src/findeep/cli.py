@@ -35,6 +35,8 @@ __all__ = ["app", "err", "fmt", "friendly", "main", "metrics_table", "out"]
 
 # ---- train / evaluate / predict ------------------------------------------------------------
 DataArg = Annotated[str, typer.Argument(help="CSV or Parquet path, or sample:NAME.")]
+ThresholdOpt = Annotated[float, typer.Option(
+    help="Binary models: an event probability at or above this is predicted as the event.")]
 BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")]
 
 
@@ -80,11 +82,11 @@ def train(
     out.print(f"bundle written to {report['bundle']}")
 
 
-def _headline(task: str) -> tuple[list[str], dict[str, str] | None]:
+def _headline(task: str, threshold: float = 0.5) -> tuple[list[str], dict[str, str] | None]:
     """The metrics a table shows for ``task``, and how it names them."""
-    from findeep.evaluate.metrics import BINARY_LABELS, HEADLINE
+    from findeep.evaluate.metrics import HEADLINE, binary_labels
 
-    return list(HEADLINE[task]), BINARY_LABELS if task == "binary" else None
+    return list(HEADLINE[task]), binary_labels(threshold) if task == "binary" else None
 
 
 def _event_note(event_class: Any, metrics: dict[str, Any]) -> str:
@@ -117,6 +119,7 @@ def evaluate(
         Path | None, typer.Option("--out", help="Also write metrics as JSON.")] = None,
     bands: Annotated[int, typer.Option(
         help="Score bands in the gains table of a binary model (10: deciles; 0: none).")] = 10,
+    threshold: ThresholdOpt = 0.5,
     force: ForceOpt = False,
 ) -> None:
     """Metrics of a saved model on labelled DATA; for a binary model, a gains table."""
@@ -126,10 +129,10 @@ def evaluate(
 
     if out_json is not None:
         refuse_overwrite(out_json, force=force)
-    result = evaluate_bundle(bundle, data, bands=bands)
+    result = evaluate_bundle(bundle, data, bands=bands, threshold=threshold)
     title = f"{bundle} on {data}: {result['rows']:,} rows"
     out.print(metrics_table(title + _event_note(result.get("event_class"), result),
-                            {"metrics": result}, *_headline(result["task"])))
+                            {"metrics": result}, *_headline(result["task"], threshold)))
     if result.get("gains_table"):
         out.print(gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
                              "riskiest first; 'caught' is cumulative", result["gains_table"]))
@@ -147,12 +150,14 @@ def predict(
     bundle: BundleArg, data: DataArg,
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
+    threshold: ThresholdOpt = 0.5,
     force: ForceOpt = False,
 ) -> None:
     """Score DATA with a saved model and write one row per input row."""
     from findeep.workflow import predict_bundle
 
-    summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force)
+    summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
+                             threshold=threshold)
     out.print(f"scored {summary['rows']} rows -> {out_file}")
     if summary["unseen_categories"]:
         out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
@@ -352,8 +357,9 @@ def report(
     protected: Annotated[str | None, typer.Option(
         help="Also compare approval rates across this column's groups (binary models).")
     ] = None,
-    threshold: Annotated[float, typer.Option(
-        help="Decline at or above this event probability (with --protected).")] = 0.5,
+    threshold: Annotated[float, typer.Option(help=(
+        "Binary models: decline at or above this event probability (threshold metrics and "
+        "--protected group rates)."))] = 0.5,
     max_rows: Annotated[int, typer.Option(
         help="Rows sampled for attributions and permutation importance.")] = 5_000,
     seed: Annotated[int, typer.Option()] = 0,

@@ -26,6 +26,7 @@ from findeep.errors import ConfigError, DataError
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
+    check_threshold,
     gains_table,
     multiclass_metrics,
     regression_metrics,
@@ -104,14 +105,17 @@ class TabularPipeline:
         """P(event) from ``predict_raw``'s binary output (the event may be classes[0])."""
         return prediction if self.target.event_index == 1 else 1.0 - prediction
 
-    def evaluate(self, frame: pd.DataFrame, y: pd.Series, *, bands: int = 10) -> dict[str, Any]:
+    def evaluate(self, frame: pd.DataFrame, y: pd.Series, *, bands: int = 10,
+                 threshold: float = DECISION_THRESHOLD) -> dict[str, Any]:
         """Metrics on labelled rows; rows with a missing label are left out and counted.
 
         A binary model's result also holds a calibration curve and a gains table of
-        ``bands`` score bands (none when 0).
+        ``bands`` score bands (none when 0); its accuracy, precision, recall and F1 call an
+        event probability at or above ``threshold`` the event.
         """
         if not isinstance(bands, int) or bands < 0:
             raise ConfigError(f"bands must be a whole number >= 0, however: {bands=}")
+        check_threshold(threshold)
         keep = y.notna().to_numpy()
         x_num, x_cat, report = self.transform(frame.loc[keep])
         prediction = self._prediction(self._network_logits(x_num, x_cat))
@@ -119,7 +123,7 @@ class TabularPipeline:
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)
             p_event = self.event_probability(prediction)
-            result = binary_metrics(y_event, p_event)
+            result = binary_metrics(y_event, p_event, threshold)
             result["calibration_curve"] = calibration_table(y_event, p_event)
             if bands:
                 result["gains_table"] = gains_table(y_event, p_event, bands)

@@ -24,7 +24,7 @@ from findeep.bundle import META_FILE
 from findeep.console import GAINS_HEADER, gains_cells
 from findeep.data.io import TableLike, read_table, refuse_overwrite
 from findeep.errors import ConfigError, DataError, did_you_mean
-from findeep.evaluate.metrics import BINARY_LABELS, HEADLINE
+from findeep.evaluate.metrics import HEADLINE, binary_labels, check_threshold
 from findeep.explain.attributions import RowsHook
 from findeep.explain.commands import load_pipeline, sample_rows
 from findeep.explain.drift import drift_table
@@ -80,8 +80,7 @@ def write_report(
     pipeline = load_pipeline(bundle)
     if protected is not None and pipeline.task != "binary":
         raise ConfigError("group rates at a threshold (--protected) need a binary model.")
-    if protected is not None and not 0.0 < threshold < 1.0:  # before the slow sections
-        raise ConfigError(f"threshold must be between 0 and 1, however: {threshold=}")
+    check_threshold(threshold)  # before the slow sections
     meta = json.loads((Path(bundle) / META_FILE).read_text())  # checksums verified on load
     frame = read_table(data)
     if protected is not None and protected not in frame.columns:
@@ -93,7 +92,7 @@ def write_report(
     if labelled:
         with warnings.catch_warnings(record=True):  # the report states the checks itself
             warnings.simplefilter("always")
-            result = evaluate_frame(pipeline, frame)
+            result = evaluate_frame(pipeline, frame, threshold=threshold)
         sections += [_honesty_section(result), _performance_section(pipeline, result)]
     sample = sample_rows(frame, max_rows, seed)
     sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows))
@@ -167,7 +166,7 @@ def _honesty_section(result: dict[str, Any]) -> str:
 
 
 def _performance_section(pipeline: TabularPipeline, result: dict[str, Any]) -> str:
-    labels = BINARY_LABELS if pipeline.task == "binary" else {}
+    labels = binary_labels(result.get("threshold", 0.5)) if pipeline.task == "binary" else {}
     rows = [(labels.get(k, k), result[k]) for k in HEADLINE[pipeline.task] if k in result]
     parts = ["## Performance", ""]
     if pipeline.task == "binary":

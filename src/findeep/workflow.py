@@ -29,6 +29,7 @@ from findeep.data.splits import (
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
+from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features
 
 
@@ -144,22 +145,26 @@ def _make_estimator(y: pd.Series, task: str, *, model: str, seed: int,
                class_weight=class_weight, **options)
 
 
-def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
-                    bands: int = 10) -> dict[str, Any]:
-    """Metrics of a saved model on labelled data (binary: with a ``bands``-band gains table)."""
+def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike, *, bands: int = 10,
+                    threshold: float = 0.5) -> dict[str, Any]:
+    """Metrics of a saved model on labelled data (binary: with a ``bands``-band gains table
+    and the threshold metrics at ``threshold``)."""
     from findeep.loading import load
 
-    return evaluate_frame(load(bundle).pipeline_, read_table(data), bands=bands)
+    check_threshold(threshold)
+    return evaluate_frame(load(bundle).pipeline_, read_table(data), bands=bands,
+                          threshold=threshold)
 
 
-def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *,
-                   bands: int = 10) -> dict[str, Any]:
+def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, bands: int = 10,
+                   threshold: float = 0.5) -> dict[str, Any]:
     """``evaluate_bundle`` on a loaded pipeline and a read table."""
     target = pipeline.target.name
     if target not in frame.columns:
         raise DataError(f"the data has no target column '{target}' to evaluate against."
                         + did_you_mean(target, map(str, frame.columns)))
-    result = pipeline.evaluate(frame.drop(columns=[target]), frame[target], bands=bands)
+    result = pipeline.evaluate(frame.drop(columns=[target]), frame[target], bands=bands,
+                               threshold=threshold)
     column, last = pipeline.training.get("time_column"), pipeline.training.get("last_time")
     dated = None if column is None or last is None else rows_dated_by(frame, column, last)
     if dated is not None:
@@ -176,11 +181,16 @@ def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *,
 
 def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
                    out: str | os.PathLike[str], *, id_column: str | None = None,
-                   force: bool = False) -> dict[str, Any]:
-    """Score every row of ``data``; write a CSV/Parquet with one row per input row."""
+                   force: bool = False, threshold: float = 0.5) -> dict[str, Any]:
+    """Score every row of ``data``; write a CSV/Parquet with one row per input row.
+
+    A binary model predicts its event class where the event probability is at or above
+    ``threshold``.
+    """
     from findeep.loading import load
 
     check_output(out, force=force)
+    check_threshold(threshold)
     estimator = load(bundle)
     pipeline = estimator.pipeline_
     frame = read_table(data)
@@ -195,7 +205,8 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     if target.task == "binary":
         p_event = pipeline.event_probability(prediction)
         scores[f"probability_{target.event_class}"] = p_event
-        scores["predicted"] = np.where(prediction >= 0.5, target.classes[1], target.classes[0])
+        other = target.classes[1 - target.event_index]
+        scores["predicted"] = np.where(p_event >= threshold, target.event_class, other)
     elif target.task == "multiclass":
         for i, label in enumerate(target.classes):
             scores[f"probability_{label}"] = prediction[:, i]

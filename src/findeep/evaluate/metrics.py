@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn import metrics as skm
 
+from findeep.errors import ConfigError
+
 
 def ks_statistic(y_true: np.ndarray, score: np.ndarray) -> float:
     """Kolmogorov-Smirnov: the largest gap between the event and non-event score CDFs."""
@@ -68,14 +70,21 @@ def expected_calibration_error(y_true: np.ndarray, p_event: np.ndarray, n_bins: 
     return float(sum(r["count"] / n * abs(r["mean_predicted"] - r["observed_rate"]) for r in table))
 
 
+def check_threshold(threshold: float) -> None:
+    if not 0.0 < threshold < 1.0:
+        raise ConfigError(f"threshold must be between 0 and 1, however: {threshold=}")
+
+
 def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 0.5) -> dict:
-    """Metrics with the event (e.g. default) as the positive class."""
+    """Metrics with the event (e.g. default) as the positive class; the threshold ones
+    call a score at or above ``threshold`` the event."""
     y_event = np.asarray(y_event).astype(int)
     p_event = np.clip(np.asarray(p_event, dtype=float), 1e-7, 1 - 1e-7)
     predicted = (p_event >= threshold).astype(int)
     out = {
         "rows": len(y_event),
         "event_rate": float(y_event.mean()),
+        "threshold": threshold,
         "accuracy": float(skm.accuracy_score(y_event, predicted)),
         "precision": float(skm.precision_score(y_event, predicted, zero_division=0)),
         "recall": float(skm.recall_score(y_event, predicted, zero_division=0)),
@@ -125,7 +134,12 @@ HEADLINE = {"binary": ("roc_auc", "pr_auc", "ks", "gini", "log_loss", "brier", "
                        "precision", "recall", "f1"),
             "multiclass": ("accuracy", "roc_auc", "log_loss", "precision", "recall", "f1"),
             "regression": ("rmse", "mae", "r2")}
-# How tables name binary metrics: the last four call a score >= 0.5 the event, which on a
-# table with 5% defaults predicts almost no event; the names say so.
-BINARY_LABELS = {"ece": "calibration error", "accuracy": "accuracy @0.5",
-                 "precision": "precision @0.5", "recall": "recall @0.5", "f1": "f1 @0.5"}
+THRESHOLD_METRICS = ("accuracy", "precision", "recall", "f1")
+
+
+def binary_labels(threshold: float = 0.5) -> dict[str, str]:
+    """How tables name binary metrics. Accuracy, precision, recall and F1 call a score at or
+    above ``threshold`` the event, which at 0.5 on a table with 5% defaults predicts almost
+    no event; their names carry the threshold."""
+    return {"ece": "calibration error",
+            **{key: f"{key} @{threshold:g}" for key in THRESHOLD_METRICS}}

@@ -22,6 +22,7 @@ import pandas as pd
 
 from findeep.data.profile import DECISION_THRESHOLD, category_text
 from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.evaluate.metrics import check_threshold
 from findeep.explain.importance import labelled_rows
 from findeep.pipeline import TabularPipeline
 
@@ -56,8 +57,7 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
     the gaps compare groups of at least ``min_rows`` rows."""
     if pipeline.task != "binary":
         raise ConfigError("fairness at a decision threshold needs a binary model.")
-    if not 0.0 < threshold < 1.0:
-        raise ConfigError(f"threshold must be between 0 and 1, however: {threshold=}")
+    check_threshold(threshold)
     if not isinstance(min_rows, int) or min_rows < 1:
         raise ConfigError(f"min_rows must be a positive integer, however: {min_rows=}")
     if protected not in frame.columns:
