@@ -222,13 +222,15 @@ def serve(
                          ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject unknown fields (422).")] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+    threshold: ThresholdOpt = 0.5,
 ) -> None:
     """Serve BUNDLE over HTTP: /v1/predict, /v1/explain, /v1/model, /healthz, /docs."""
     from findeep.serve.server import run_server
 
     err.print(f"findeep: serving {bundle} on http://{host}:{port} (docs at /docs)", highlight=False)
     run_server(bundle, host=host, port=port, workers=workers, api_key_env=api_key_env,
-               max_rows=max_rows, max_bytes=max_bytes, strict=strict, access_log=access_log)
+               max_rows=max_rows, max_bytes=max_bytes, strict=strict, access_log=access_log,
+               threshold=threshold)
 
 
 @app.command()

@@ -202,3 +202,14 @@ def test_create_app_refuses_bad_settings_with_clear_errors(credit_bundle, tmp_pa
         create_app(credit_bundle, api_key=" ")
     with pytest.raises(ConfigError, match="max_rows"):
         create_app(credit_bundle, max_rows=0)
+
+
+def test_the_server_threshold_decides_the_predicted_class(credit_bundle, records):
+    """`findeep serve --threshold T` predicts the event at probability >= T and says so."""
+    low = TestClient(create_app(credit_bundle, threshold=0.1))
+    body = low.post("/v1/predict", json=records[:40]).json()
+    assert body["predicted"] == [int(p >= 0.1) for p in body["probability"]]
+    assert sum(body["predicted"]) > sum(int(p >= 0.5) for p in body["probability"])
+    assert low.get("/v1/model").json()["limits"]["threshold"] == 0.1
+    with pytest.raises(ConfigError, match="threshold must be between 0 and 1"):
+        create_app(credit_bundle, threshold=0.0)

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 import findeep
 from findeep.bundle import read_bundle, read_metrics
 from findeep.errors import BundleError, ConfigError, FindeepError, NotFittedError
+from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, pipeline_from_bundle
 from findeep.serve.batching import RequestCoalescer
 from findeep.serve.contract import RecordContract, build_contract
@@ -80,13 +81,16 @@ def load_served_model(bundle: Any) -> ServedModel:
 
 def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAULT_MAX_ROWS,
                max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = False,
-               max_explain_rows: int = DEFAULT_MAX_EXPLAIN_ROWS) -> FastAPI:
+               max_explain_rows: int = DEFAULT_MAX_EXPLAIN_ROWS,
+               threshold: float = 0.5) -> FastAPI:
     """An ASGI app scoring ``bundle`` (path, fitted estimator or pipeline).
 
     ``api_key`` requires that exact ``X-API-Key`` on every ``/v1`` route; ``max_rows`` and
     ``max_bytes`` bound one request (413 beyond); ``strict`` rejects unknown fields (422)
-    instead of ignoring them with an ``X-Findeep-Warning`` header.
+    instead of ignoring them with an ``X-Findeep-Warning`` header; a binary model's
+    ``predicted`` is its event class at or above ``threshold``.
     """
+    check_threshold(threshold)
     for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes),
                         ("max_explain_rows", max_explain_rows)):
         if not isinstance(value, int) or value < 1:
@@ -95,11 +99,11 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
         raise ConfigError("api_key is empty; set a non-empty key or leave it unset.")
     served = load_served_model(bundle)
     pipeline = served.pipeline
-    scorer = Scorer(pipeline)
+    scorer = Scorer(pipeline, threshold)
     coalescer = RequestCoalescer(scorer)
     contract = build_contract(pipeline, strict=strict)
     limits = {"max_rows": max_rows, "max_bytes": max_bytes,
-              "max_explain_rows": max_explain_rows, "strict": strict}
+              "max_explain_rows": max_explain_rows, "strict": strict, "threshold": threshold}
     explain_frame = _find_explainer()
 
     app = FastAPI(

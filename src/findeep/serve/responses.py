@@ -23,7 +23,9 @@ def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
     if target.task == "binary":
         fields: dict[str, Any] = {
             "probability": (float, Field(description=f"P({target.name} = {target.event_class!r})")),
-            "predicted": (label, Field(description="the more likely class")),
+            "predicted": (label, Field(description=(
+                f"{target.event_class!r} when probability >= the server's threshold "
+                "(GET /v1/model: limits.threshold), else the other class"))),
         }
     elif target.task == "multiclass":
         fields = {

@@ -27,8 +27,11 @@ PARALLEL_MIN_ROWS = 256  # rows per slice: below this, the thread hand-off costs
 class Scorer:
     """Turn records into the output ``TabularPipeline.predict_raw`` gives for the same rows."""
 
-    def __init__(self, pipeline: TabularPipeline) -> None:
+    def __init__(self, pipeline: TabularPipeline, threshold: float = 0.5) -> None:
+        """``threshold``: a binary model predicts its event class at or above this
+        event probability, as ``findeep predict --threshold`` does."""
         self.pipeline = pipeline
+        self.threshold = threshold
         self.encoder = RecordEncoder(pipeline.preprocessor)
         self.forward = inference_forward(pipeline.network)
         self._labels = list(pipeline.target.classes)
@@ -84,10 +87,11 @@ class Scorer:
         task = self.pipeline.task
         labels = self._labels
         if task == "binary":
-            event = self.pipeline.event_probability(prediction)
-            return {"probability": event.tolist(),
-                    "predicted": [labels[1] if p >= 0.5 else labels[0]
-                                  for p in prediction.tolist()]}
+            event = self.pipeline.event_probability(prediction).tolist()
+            target = self.pipeline.target
+            event_label, other = target.event_class, labels[1 - target.event_index]
+            return {"probability": event,
+                    "predicted": [event_label if p >= self.threshold else other for p in event]}
         if task == "multiclass":
             names = [str(c) for c in labels]
             return {"probabilities": [dict(zip(names, row, strict=True))

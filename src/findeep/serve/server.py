@@ -35,10 +35,10 @@ def resolve_api_key(api_key_env: str | None) -> str | None:
 
 def serving_settings(bundle: str | os.PathLike[str], *, api_key_env: str | None = None,
                      max_rows: int | None = None, max_bytes: int | None = None,
-                     strict: bool = False) -> dict[str, Any]:
+                     strict: bool = False, threshold: float = 0.5) -> dict[str, Any]:
     """The JSON-able settings each worker rebuilds its app from."""
     settings: dict[str, Any] = {"bundle": str(Path(bundle).resolve()), "api_key_env": api_key_env,
-                                "strict": strict}
+                                "strict": strict, "threshold": threshold}
     if max_rows is not None:
         settings["max_rows"] = max_rows
     if max_bytes is not None:
@@ -51,7 +51,7 @@ def app_from_settings(settings: dict[str, Any]) -> FastAPI:
     from findeep.serve.app import create_app
 
     torch.set_num_threads(1)
-    options = {k: settings[k] for k in ("max_rows", "max_bytes") if k in settings}
+    options = {k: settings[k] for k in ("max_rows", "max_bytes", "threshold") if k in settings}
     return create_app(settings["bundle"], api_key=resolve_api_key(settings.get("api_key_env")),
                       strict=bool(settings.get("strict")), **options)
 
@@ -67,14 +67,14 @@ def app_from_environment() -> FastAPI:
 def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
                port: int = DEFAULT_PORT, workers: int = 1, api_key_env: str | None = None,
                max_rows: int | None = None, max_bytes: int | None = None, strict: bool = False,
-               access_log: bool = False) -> None:
+               access_log: bool = False, threshold: float = 0.5) -> None:
     """Serve ``bundle`` until interrupted. Settings are checked (and the bundle loaded) first."""
     import uvicorn
 
     if workers < 1:
         raise ConfigError(f"workers must be a positive integer, however: {workers=}")
     settings = serving_settings(bundle, api_key_env=api_key_env, max_rows=max_rows,
-                                max_bytes=max_bytes, strict=strict)
+                                max_bytes=max_bytes, strict=strict, threshold=threshold)
     app = app_from_settings(settings)  # fails fast, in this process, on a bad bundle or key
     if workers == 1:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
