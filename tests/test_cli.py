@@ -297,3 +297,11 @@ def test_threshold_sets_the_cut_off_for_labels_and_threshold_metrics(
     assert low["roc_auc"] == high["roc_auc"]  # ranking metrics do not depend on it
     assert_one_line_error(run("predict", bundle, unseen_credit, "--out", workdir / "x.csv",
                               "--threshold", "1.5"), "threshold must be between 0 and 1")
+
+
+def test_evaluate_on_rows_without_any_label_is_one_line(bundle: Path, unseen_credit: Path,
+                                                        workdir: Path) -> None:
+    frame = pd.read_csv(unseen_credit).head(20).assign(default=np.nan)
+    path = workdir / "unlabelled.csv"
+    frame.to_csv(path, index=False)
+    assert_one_line_error(run("evaluate", bundle, path), "no row of the data has a 'default'")

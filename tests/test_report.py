@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import findeep
@@ -65,7 +66,7 @@ def test_report_without_labels_skips_metrics(files) -> None:
     result = run("report", files["bundle"], files["unlabelled"], "--out", out,
                  "--max-rows", "200")
     assert result.exit_code == 0, result.output
-    assert "no target column" in result.stdout
+    assert "no labels" in result.stdout
     assert _sections(out.read_text()) == [
         "The model", "What drives the score", "Stability against the training data (PSI)"]
 
@@ -93,3 +94,17 @@ def test_markdown_table_aligns_numbers_right() -> None:
     assert lines[1] == "|---|---|---:|"  # '-' is not a number, so 'rate' stays left
     assert lines[2] == "| a\\|b | 84.5% | 1317 |"
     assert markdown_table(["x"], [("1,317",), ("84.5%",)]).splitlines()[1] == "|---:|"
+
+
+def test_report_on_rows_of_one_class_skips_what_needs_both(files) -> None:
+    """A month without a single default still gets a report: no gains table and no
+    permutation importance (nothing to rank against), said in the drivers section."""
+    frame = pd.read_csv(files["new"])
+    path = files["root"] / "no_defaults.csv"
+    frame[frame["default"] == 0].to_csv(path, index=False)
+    out = files["root"] / "no_defaults.md"
+    result = run("report", files["bundle"], path, "--out", out, "--max-rows", "200")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "## Performance" in text and "### Gains table" not in text
+    assert "the labels hold one class, so no permutation importance" in text

@@ -376,8 +376,8 @@ def report(
                                max_rows=max_rows, seed=seed, force=force, on_rows=hook)
     out.print(f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}", highlight=False)
     if not summary["labelled"]:
-        out.print("the data has no target column, so the report has no metrics, gains or "
-                  "permutation importance.", highlight=False)
+        out.print("the data has no labels (its target column is absent or empty), so the "
+                  "report has no metrics, gains or permutation importance.", highlight=False)
 
 
 @app.command()

@@ -117,6 +117,9 @@ class TabularPipeline:
             raise ConfigError(f"bands must be a whole number >= 0, however: {bands=}")
         check_threshold(threshold)
         keep = y.notna().to_numpy()
+        if not keep.any():
+            raise DataError(f"no row of the data has a '{self.target.name}' value to evaluate "
+                            "against.")
         x_num, x_cat, report = self.transform(frame.loc[keep])
         prediction = self._prediction(self._network_logits(x_num, x_cat))
         y_codes = self.target.encode(y[keep])
@@ -125,7 +128,7 @@ class TabularPipeline:
             p_event = self.event_probability(prediction)
             result = binary_metrics(y_event, p_event, threshold)
             result["calibration_curve"] = calibration_table(y_event, p_event)
-            if bands:
+            if bands and 0 < y_event.sum() < len(y_event):  # capture needs both classes
                 result["gains_table"] = gains_table(y_event, p_event, bands)
         elif self.task == "multiclass":
             result = multiclass_metrics(y_codes, prediction)

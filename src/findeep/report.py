@@ -86,7 +86,8 @@ def write_report(
     if protected is not None and protected not in frame.columns:
         raise DataError(f"protected column '{protected}' is not in the data."
                         + did_you_mean(protected, map(str, frame.columns)))
-    labelled = pipeline.target.name in frame.columns
+    name = pipeline.target.name
+    labelled = name in frame.columns and bool(frame[name].notna().any())
 
     sections = [_model_section(bundle, data, frame, pipeline, meta)]
     if labelled:
@@ -192,9 +193,11 @@ def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: 
                  "multiclass": "the average training row, for each row's predicted class",
                  "regression": "the average training row"}[pipeline.task]
     header = ["column", f"mean abs attribution ({units})", "mean attribution (signed)"]
-    if labelled:
-        permutation = permutation_importance_table(pipeline, sample,
-                                                   sample[pipeline.target.name], seed=seed)
+    labels = sample[pipeline.target.name] if labelled else None
+    if labels is not None and pipeline.task == "binary" and labels.dropna().nunique() < 2:
+        labels = None  # one class: no ROC-AUC to lose, so no permutation importance
+    if labels is not None:
+        permutation = permutation_importance_table(pipeline, sample, labels, seed=seed)
         metric = permutation.attrs["metric"]
         table = permutation.merge(table, on="column", how="left")
         change = "drop" if metric == "roc_auc" else "rise"
@@ -207,8 +210,9 @@ def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: 
     return "\n".join([
         "## What drives the score", "",
         f"On {len(sample):,} rows: Integrated Gradients against {reference}"
-        + (", and the metric lost when a column is shuffled." if labelled else
-           " (no labels in the table, so no permutation importance)."),
+        + (", and the metric lost when a column is shuffled." if labels is not None else
+           f" ({'the labels hold one class' if labelled else 'no labels in the table'}, "
+           "so no permutation importance)."),
         "", markdown_table(header, rows)])
 
 
