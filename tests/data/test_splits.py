@@ -131,5 +131,19 @@ def test_period_end_and_rows_dated_by_read_dates_and_numbers() -> None:
     assert rows_dated_by(later, "d", "2020-03-01") == 2  # missing dates are not counted
     assert rows_dated_by(later, "year", 2021.0) == 2
     assert rows_dated_by(later, "absent", 2021.0) is None
-    aware = pd.DataFrame({"d": pd.to_datetime(["2020-01-01"]).tz_localize("UTC")})
-    assert rows_dated_by(aware, "d", "2020-03-01") is None  # not comparable: no verdict
+    aware = pd.DataFrame({"d": pd.to_datetime(["2020-01-01 00:00", "2020-03-01 01:00"])
+                          .tz_localize("Europe/Berlin")})
+    assert rows_dated_by(aware, "d", "2020-03-01") == 2  # compared in UTC: 00:00 on 1 March
+    assert rows_dated_by(later, "d", "not a date") is None  # not comparable: no verdict
+
+
+def test_a_time_column_on_a_local_clock_splits_by_the_instant() -> None:
+    """Text times whose UTC offset changes with daylight saving still split out-of-time."""
+    from findeep.data.splits import period_end, rows_dated_by, time_values
+
+    frame = pd.DataFrame({"t": ["2021-03-27T12:00:00+01:00", "2021-03-29T01:30:00+02:00",
+                                "2021-03-28T03:30:00+02:00", "2021-03-28T01:30:00+01:00"]})
+    times = time_values(frame, "t")
+    assert list(np.argsort(times.to_numpy())) == [0, 3, 2, 1]
+    assert period_end(times.iloc[[0, 3]]) == "2021-03-28T00:30:00"  # UTC
+    assert rows_dated_by(frame, "t", "2021-03-28T00:30:00") == 2

@@ -69,3 +69,20 @@ def test_aware_times_are_read_in_utc_like_the_batch_path():
     frame = pd.DataFrame([{**row, "applied_on": pd.Timestamp(aware)}])
     np.testing.assert_array_equal(encoder.encode([{**row, "applied_on": aware}])[0],
                                   preprocessor.transform(frame)[0])
+
+
+def test_text_dates_with_different_utc_offsets_are_dates_read_in_utc():
+    """An export on a local clock ('+01:00' in winter, '+02:00' in summer) is a date column,
+    read as UTC instants by the batch path exactly as the serving path reads them."""
+    train = make_credit_frame(300, seed=0).drop(columns="default")
+    stamps = pd.to_datetime(train["applied_on"]).dt.tz_localize("Europe/Berlin")
+    train["applied_on"] = stamps.map(lambda t: t.isoformat())  # text, two offsets
+    assert {s[-6:] for s in train["applied_on"]} == {"+01:00", "+02:00"}
+    schema = infer_schema(train)
+    assert dict((c.name, c.kind) for c in schema.columns)["applied_on"] == "datetime"
+    preprocessor = TabularPreprocessor().fit(train, schema)
+    x_num, _, _ = preprocessor.transform(train)
+    rows = train.astype(object).to_dict(orient="records")
+    for row in rows:
+        row["applied_on"] = dt.datetime.fromisoformat(row["applied_on"])  # as the API parses
+    np.testing.assert_array_equal(RecordEncoder(preprocessor).encode(rows)[0], x_num)

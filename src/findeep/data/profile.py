@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep.data.schema import Schema
+from findeep.data.schema import Schema, parse_datetimes
 
 PROFILE_VERSION = 1
 DECISION_THRESHOLD = 0.5  # the event probability at and above which findeep predicts the event
@@ -67,9 +67,7 @@ def build_profile(frame: pd.DataFrame, schema: Schema, *, score: np.ndarray | No
 def as_numbers(values: pd.Series, kind: str) -> np.ndarray:
     """Floats for a numeric column; days since 1970-01-01 for a datetime column."""
     if kind == "datetime":
-        stamps = pd.to_datetime(values, errors="coerce", format="mixed")
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_convert(None)
+        stamps = parse_datetimes(values)
         return ((stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0).to_numpy(
             dtype=float, na_value=np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)

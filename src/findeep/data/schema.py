@@ -23,7 +23,9 @@ from findeep.errors import DataError, SchemaError
 
 ColumnKind = Literal["numeric", "categorical", "datetime", "id", "constant"]
 MAX_INTEGER_LEVELS = 5
-_DATE_LIKE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+# an ISO date, optionally a time, optionally a UTC offset ("Z", "+01:00", "-0500")
+_DATE_LIKE = re.compile(
+    r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
 class FindeepWarning(UserWarning):
@@ -74,12 +76,27 @@ class Schema:
             )
 
 
+def parse_datetimes(values: pd.Series) -> pd.Series:
+    """A date column as naive UTC datetimes; unreadable values become missing.
+
+    Values carrying UTC offsets (one zone, several, or a local clock across daylight-saving
+    changes) are put on UTC, as the serving path does with aware datetimes, so the batch
+    and record paths agree and rows order by the instant they mean.
+    """
+    try:
+        stamps = pd.to_datetime(values, errors="coerce", format="mixed")
+    except ValueError:  # offsets differ between rows: pandas asks for one zone
+        stamps = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert(None)
+    return stamps
+
+
 def _looks_like_dates(values: pd.Series) -> bool:
     sample = values.dropna().astype(str).head(200)
     if sample.empty or not sample.map(lambda v: bool(_DATE_LIKE.match(v))).all():
         return False
-    parsed = pd.to_datetime(sample, errors="coerce", format="ISO8601")
-    return bool(parsed.notna().all())
+    return bool(parse_datetimes(sample).notna().all())
 
 
 def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:

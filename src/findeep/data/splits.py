@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from findeep.data.schema import FindeepWarning
+from findeep.data.schema import FindeepWarning, parse_datetimes
 from findeep.errors import ConfigError, DataError, did_you_mean
 
 
@@ -40,6 +40,14 @@ def _can_stratify(y: np.ndarray, fraction: float) -> bool:
     return bool(counts.min() >= 2 and counts.min() * fraction >= 1)
 
 
+def parse_times(values: pd.Series) -> pd.Series:
+    """A split's clock: numbers as they are, anything else as naive UTC datetimes
+    (``parse_datetimes``; unreadable values missing)."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    return parse_datetimes(values)
+
+
 def time_values(frame: pd.DataFrame, time_column: str) -> pd.Series:
     """The time column as datetimes (or numbers), with a clear error when it cannot be read."""
     if time_column not in frame.columns:
@@ -48,10 +56,8 @@ def time_values(frame: pd.DataFrame, time_column: str) -> pd.Series:
             + did_you_mean(time_column, map(str, frame.columns))
         )
     values = frame[time_column]
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-    else:
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    parsed = parse_times(values)
+    if parsed is not values:
         bad = parsed.isna() & values.notna()
         if bad.any():
             example = values[bad].iloc[0]
@@ -84,9 +90,7 @@ def rows_dated_by(frame: pd.DataFrame, time_column: str, last: str | float) -> i
     values = frame[time_column]
     try:
         if isinstance(last, str):
-            if not pd.api.types.is_datetime64_any_dtype(values):
-                values = pd.to_datetime(values, errors="coerce", format="mixed")
-            return int((values <= pd.Timestamp(last)).sum())
+            return int((parse_times(values) <= pd.Timestamp(last)).sum())
         return int((pd.to_numeric(values, errors="coerce") <= last).sum())
     except (TypeError, ValueError):  # e.g. time zones on one side only
         return None

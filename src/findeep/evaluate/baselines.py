@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from findeep.data.schema import Schema
+from findeep.data.schema import Schema, parse_datetimes
 from findeep.features.tabular import MISSING_LEVEL
 
 BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xgboost",
@@ -39,7 +39,7 @@ def prepare_baseline_inputs(frame: pd.DataFrame, schema: Schema) -> BaselineInpu
     for name in schema.names_of("numeric"):
         parts[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
     for name in schema.names_of("datetime"):
-        stamps = pd.to_datetime(frame[name], errors="coerce", format="mixed")
+        stamps = parse_datetimes(frame[name])
         parts[name] = (stamps - pd.Timestamp("1970-01-01")).dt.days.astype(float)
     categorical = schema.names_of("categorical")
     for name in categorical:

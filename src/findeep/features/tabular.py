@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import ndtri
 
-from findeep.data.schema import Schema
+from findeep.data.schema import Schema, parse_datetimes
 from findeep.errors import ConfigError, DataError
 
 Scaling = Literal["quantile", "standard"]
@@ -185,9 +185,7 @@ class TabularPreprocessor:
         for name in self.numeric_columns:
             parts[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
         for name in self.datetime_columns:
-            stamps = pd.to_datetime(frame[name], errors="coerce", format="mixed")
-            if getattr(stamps.dt, "tz", None) is not None:
-                stamps = stamps.dt.tz_convert(None)
+            stamps = parse_datetimes(frame[name])
             days = (stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
             parts[f"{name}__days"] = days
             parts[f"{name}__year"] = stamps.dt.year.astype(float)
