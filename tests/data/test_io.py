@@ -58,3 +58,25 @@ def test_write_table_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert path.read_text() == "keep me\n"
     write_table(pd.DataFrame({"a": [1]}), path, force=True)
     assert pd.read_csv(path)["a"].tolist() == [1]
+
+
+def test_spreadsheet_exports_in_european_locales_read_like_plain_csv(tmp_path) -> None:
+    """Semicolon-separated files, with decimal commas or points, and a UTF-8 BOM, give the
+    same table as a plain CSV; semicolons inside a comma CSV's values change nothing."""
+    from findeep.testing import make_credit_frame
+
+    frame = make_credit_frame(300, seed=2)
+    frame["purpose"] = frame["purpose"].astype(str) + ";x"  # a value holding a semicolon
+    plain = tmp_path / "plain.csv"
+    frame.to_csv(plain, index=False)
+    expected = read_table(plain)
+    assert expected["purpose"].str.endswith(";x").all()
+    frame = frame.assign(purpose=frame["purpose"].str.removesuffix(";x") + "-x")
+    expected = expected.assign(purpose=expected["purpose"].str.removesuffix(";x") + "-x")
+    for name, options in [("comma_decimals.csv", {"sep": ";", "decimal": ","}),
+                          ("point_decimals.csv", {"sep": ";"}),
+                          ("bom.csv", {"encoding": "utf-8-sig"})]:
+        frame.to_csv(tmp_path / name, index=False, **options)
+        got = read_table(tmp_path / name)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+        assert pd.api.types.is_float_dtype(got["utilization"]), name

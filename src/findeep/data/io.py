@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from findeep.errors import BundleError, DataError, DataFileError
 
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
 
+_SNIFF_LINES = 200
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _READERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -47,6 +51,19 @@ def read_table(source: TableLike) -> pd.DataFrame:
     return frame
 
 
+def csv_dialect(path: Path) -> tuple[str, str]:
+    """(separator, decimal mark) of a CSV: ',' and '.', unless the header is split by
+    semicolons — a spreadsheet export in a European locale — whose numbers then often
+    carry decimal commas (``52000,5``), which are read as numbers too."""
+    with path.open(encoding="utf-8-sig", errors="replace") as stream:
+        lines = [line.rstrip("\r\n") for line in islice(stream, _SNIFF_LINES)]
+    header = lines[0] if lines else ""
+    if header.count(";") <= header.count(","):
+        return ",", "."
+    cells = (cell.strip().strip('"') for line in lines[1:] for cell in line.split(";"))
+    return ";", "," if any(_DECIMAL_COMMA.match(cell) for cell in cells) else "."
+
+
 def _read_path(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise DataFileError(f"data file '{path}' does not exist.")
@@ -63,7 +80,8 @@ def _read_path(path: Path) -> pd.DataFrame:
     try:
         if kind == "parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if kind == "tsv" else ",", low_memory=False)
+        sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path)
+        return pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False)
     except pd.errors.EmptyDataError:
         raise DataFileError(f"data file '{path}' is empty.") from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
