@@ -20,6 +20,15 @@ def test_unparseable_dates_are_named():
         read_series(frame, date_column="date")
 
 
+def test_dates_on_a_local_clock_across_a_clock_change_are_read_in_utc():
+    """Closing times exported with the exchange's offset (+01:00, then +02:00) parse."""
+    frame = pd.DataFrame({"date": ["2021-03-26T16:00:00+01:00", "2021-03-29T16:00:00+02:00",
+                                   "2021-03-30T16:00:00+02:00"], "close": [1.0, 2.0, 3.0]})
+    dates = read_series(frame, date_column="date").frame["date"]
+    assert dates.tolist() == [pd.Timestamp("2021-03-26 15:00"), pd.Timestamp("2021-03-29 14:00"),
+                              pd.Timestamp("2021-03-30 14:00")]
+
+
 def test_duplicate_asset_dates_are_named():
     """Two rows for the same asset and date fail with a few of the offending pairs."""
     frame = pd.DataFrame({"date": ["2020-01-01", "2020-01-01", "2020-01-02"],

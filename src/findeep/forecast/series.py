@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.data.io import TableLike, read_table
-from findeep.data.schema import FindeepWarning
+from findeep.data.schema import FindeepWarning, parse_datetimes
 from findeep.errors import DataError, did_you_mean
 
 SINGLE_ASSET = "series"
@@ -102,20 +102,16 @@ def read_series(data: TableLike, *, date_column: str, asset_column: str | None =
 
 
 def _parse_dates(values: pd.Series, name: str) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values)
-    else:
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-        bad = parsed.isna() & values.notna()
-        if bad.any():
-            examples = ", ".join(repr(v) for v in values[bad].head(3))
-            raise DataError(f"date column '{name}' has {int(bad.sum())} value(s) that are not "
-                            f"dates, e.g. {examples}.")
+    """Naive UTC datetimes (``parse_datetimes``: text with changing offsets is fine)."""
+    parsed = parse_datetimes(values)
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in values[bad].head(3))
+        raise DataError(f"date column '{name}' has {int(bad.sum())} value(s) that are not "
+                        f"dates, e.g. {examples}.")
     if parsed.isna().any():
         raise DataError(f"date column '{name}' has {int(parsed.isna().sum())} missing value(s); "
                         "every row needs a date.")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
     return parsed.to_numpy(dtype="datetime64[ns]")
 
 
