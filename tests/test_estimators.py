@@ -107,3 +107,17 @@ def test_regressor_learns_a_continuous_target() -> None:
     y = 5 + 2 * X["score"] + (X["grade"] == "c") * 1.5 + rng.normal(scale=0.5, size=600)
     reg = findeep.TabularRegressor(max_epochs=30).fit(X, y)
     assert reg.score(X, y) > 0.8
+
+
+def test_evaluate_reports_findeeps_metrics_and_flags_training_rows(fitted, xy) -> None:
+    """est.evaluate gives the CLI's metrics; on its own training rows it warns."""
+    from findeep.data.schema import FindeepWarning
+
+    new = make_credit_frame(500, seed=9).drop(columns=["applied_on"])
+    y_new = new.pop("default")
+    result = fitted.evaluate(new, y_new, threshold=0.3)
+    assert result["roc_auc"] > 0.6 and result["threshold"] == 0.3
+    assert len(result["gains_table"]) == 10 and result["training_overlap"]["matched"] == 0
+    X, y = xy
+    with pytest.warns(FindeepWarning, match="match a training row"):
+        fitted.evaluate(X, y)

@@ -89,6 +89,19 @@ class _TabularEstimator(BaseEstimator):
         """The training record: rows used, epochs, best epoch, timings."""
         return self._check_fitted().training
 
+    def evaluate(self, X: Any, y: Any, *, bands: int = 10, threshold: float = 0.5,
+                 ) -> dict[str, Any]:
+        """findeep's metrics on labelled rows, as ``findeep evaluate`` reports them.
+
+        Binary: ROC-AUC, PR-AUC, KS, Gini, log-loss, Brier, calibration error and curve, a
+        gains table of ``bands`` score bands, and the threshold metrics at ``threshold``;
+        multiclass and regression their own. ``training_overlap`` says how many rows match
+        a training row, and a ``FindeepWarning`` is raised when they are training rows.
+        """
+        frame = _as_frame(X)
+        labels = pd.Series(np.asarray(y), index=frame.index)
+        return self._check_fitted().evaluate(frame, labels, bands=bands, threshold=threshold)
+
     def explain(self, X: Any, *, top: int = 4, reference: Any = None,
                 target_class: Any = None) -> pd.DataFrame:
         """Per row: the score, the ``top`` reasons that raised it, and attributions per column.
