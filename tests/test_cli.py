@@ -305,3 +305,16 @@ def test_evaluate_on_rows_without_any_label_is_one_line(bundle: Path, unseen_cre
     path = workdir / "unlabelled.csv"
     frame.to_csv(path, index=False)
     assert_one_line_error(run("evaluate", bundle, path), "no row of the data has a 'default'")
+
+
+def test_no_row_sketch_keeps_training_row_hashes_out_of_the_bundle(unseen_credit: Path,
+                                                                   workdir: Path) -> None:
+    """--no-row-sketch: the bundle holds no hashes, and evaluate cannot (and does not) warn."""
+    out = workdir / "no_sketch"
+    result = run("train", unseen_credit, "--target", "default", "--out", out,
+                 "--no-row-sketch", *QUICK)
+    assert result.exit_code == 0, result.output
+    assert "training_rows" not in json.loads((out / "bundle.json").read_text())
+    result = run("evaluate", out, unseen_credit, "--out", workdir / "no_sketch.json")
+    assert result.exit_code == 0 and "match a training row" not in result.stderr
+    assert "training_overlap" not in json.loads((workdir / "no_sketch.json").read_text())

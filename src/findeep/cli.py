@@ -66,6 +66,11 @@ def train(
         help="bce, cross_entropy, mse or huber (the task's usual loss if unset).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits, initialisation and batches.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    row_sketch: Annotated[bool, typer.Option(
+        "--row-sketch/--no-row-sketch",
+        help="Keep hashes of up to 16,384 training rows so `evaluate` can spot them later; "
+             "leave them out of a bundle shared outside (a hash confirms a full record "
+             "was trained on).")] = True,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -77,7 +82,7 @@ def train(
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
         verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                       "learning_rate": learning_rate})
+                       "learning_rate": learning_rate, "row_sketch": row_sketch})
     _print_training_report(report)
     out.print(f"bundle written to {report['bundle']}")
 

@@ -40,7 +40,7 @@ class _TabularEstimator(BaseEstimator):
         scaling: str | None = None, validation_fraction: float = 0.2,
         class_weight: str | None = None, loss: str | None = None, calibrate: bool = True,
         model_options: dict[str, Any] | None = None, device: str = "auto",
-        random_state: int = 0, verbose: int = 0,
+        random_state: int = 0, verbose: int = 0, row_sketch: bool = True,
     ) -> None:
         self.model = model
         self.max_epochs = max_epochs
@@ -57,6 +57,7 @@ class _TabularEstimator(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.row_sketch = row_sketch
 
     def _fit(self, X: Any, y: Any, task: str, times: Any = None) -> Self:
         frame = _as_frame(X)
@@ -66,6 +67,7 @@ class _TabularEstimator(BaseEstimator):
             validation_fraction=self.validation_fraction, times=times,
             class_weight=self.class_weight, loss=self.loss, scaling=self.scaling,
             calibrate=self.calibrate, device=self.device, verbose=self.verbose,
+            row_sketch=self.row_sketch,
             model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,

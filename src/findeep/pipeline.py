@@ -165,7 +165,7 @@ def fit_tabular(
     X: pd.DataFrame, y: pd.Series, *, task: str = "auto", model: str = "default",
     seed: int = 0, validation_fraction: float = 0.2, times: pd.Series | None = None,
     class_weight: str | None = None, loss: str | None = None, scaling: str | None = None,
-    calibrate: bool = True, device: str = "auto", verbose: int = 1,
+    calibrate: bool = True, device: str = "auto", verbose: int = 1, row_sketch: bool = True,
     model_options: dict[str, Any] | None = None, **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
@@ -214,7 +214,9 @@ def fit_tabular(
         stratify=classification, times=times)
     preprocessor.fit(X.iloc[fit_rows], schema)
     x_num, x_cat, _ = preprocessor.transform(X)
-    training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat))
+    # hashes that let `evaluate` spot training rows later; off for bundles that leave the
+    # organisation (a hash confirms a full record was trained on)
+    training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
 
     y_train = y_codes.astype(np.float32 if target.task != "multiclass" else np.int64)
     y_mean, y_std = 0.0, 1.0
