@@ -105,6 +105,11 @@ class TabularPipeline:
         """P(event) from ``predict_raw``'s binary output (the event may be classes[0])."""
         return prediction if self.target.event_index == 1 else 1.0 - prediction
 
+    def decide(self, p_event: np.ndarray, threshold: float = DECISION_THRESHOLD) -> np.ndarray:
+        """Binary labels: the event class where ``p_event >= threshold``, else the other."""
+        other = self.target.classes[1 - self.target.event_index]
+        return np.where(p_event >= threshold, self.target.event_class, other)
+
     def evaluate(self, frame: pd.DataFrame, y: pd.Series, *, bands: int = 10,
                  threshold: float = DECISION_THRESHOLD) -> dict[str, Any]:
         """Metrics on labelled rows; rows with a missing label are left out and counted.

@@ -26,10 +26,9 @@ from findeep.data.io import TableLike, read_table, refuse_overwrite
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import HEADLINE, binary_labels, check_threshold
 from findeep.explain.attributions import RowsHook
-from findeep.explain.commands import load_pipeline, sample_rows
+from findeep.explain.commands import importance_table, load_pipeline, sample_rows
 from findeep.explain.drift import drift_table
 from findeep.explain.fairness import fairness_report
-from findeep.explain.importance import attribution_importance_table, permutation_importance_table
 from findeep.pipeline import TabularPipeline
 from findeep.workflow import evaluate_frame, write_text_atomic
 
@@ -187,22 +186,21 @@ def _performance_section(pipeline: TabularPipeline, result: dict[str, Any]) -> s
 
 def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: bool,
                      seed: int, on_rows: RowsHook | None) -> str:
-    table = attribution_importance_table(pipeline, sample, on_rows=on_rows)
-    units = table.attrs["units"]
-    reference = {"binary": "the training rows scored as low risk",
-                 "multiclass": "the average training row, for each row's predicted class",
-                 "regression": "the average training row"}[pipeline.task]
-    header = ["column", f"mean abs attribution ({units})", "mean attribution (signed)"]
     labels = sample[pipeline.target.name] if labelled else None
     if labels is not None and pipeline.task == "binary" and labels.dropna().nunique() < 2:
         labels = None  # one class: no ROC-AUC to lose, so no permutation importance
-    if labels is not None:
-        permutation = permutation_importance_table(pipeline, sample, labels, seed=seed)
-        metric = permutation.attrs["metric"]
-        table = permutation.merge(table, on="column", how="left")
+    table = importance_table(pipeline, sample, labels, seed=seed, on_rows=on_rows)
+    metric = table.attrs["metric"]
+    reference = {"binary": "the training rows scored as low risk",
+                 "multiclass": "the average training row, for each row's predicted class",
+                 "regression": "the average training row"}[pipeline.task]
+    header = ["column", f"mean abs attribution ({table.attrs['units']})",
+              "mean attribution (signed)"]
+    if metric is not None:
         change = "drop" if metric == "roc_auc" else "rise"
         header = ["column", f"{metric} {change} when shuffled", "95% interval", *header[1:]]
-        rows = [(r.column, r.importance, f"{r.ci_low:.4f} .. {r.ci_high:.4f}",
+        rows = [(r.column, r.permutation_importance,
+                 f"{r.permutation_ci_low:.4f} .. {r.permutation_ci_high:.4f}",
                  r.mean_abs_attribution, r.mean_attribution) for r in table.itertuples()]
     else:
         rows = [(r.column, r.mean_abs_attribution, r.mean_attribution)
@@ -210,7 +208,7 @@ def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: 
     return "\n".join([
         "## What drives the score", "",
         f"On {len(sample):,} rows: Integrated Gradients against {reference}"
-        + (", and the metric lost when a column is shuffled." if labels is not None else
+        + (", and the metric lost when a column is shuffled." if metric is not None else
            f" ({'the labels hold one class' if labelled else 'no labels in the table'}, "
            "so no permutation importance)."),
         "", markdown_table(header, rows)])

@@ -205,8 +205,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     if target.task == "binary":
         p_event = pipeline.event_probability(prediction)
         scores[f"probability_{target.event_class}"] = p_event
-        other = target.classes[1 - target.event_index]
-        scores["predicted"] = np.where(p_event >= threshold, target.event_class, other)
+        scores["predicted"] = pipeline.decide(p_event, threshold)
     elif target.task == "multiclass":
         for i, label in enumerate(target.classes):
             scores[f"probability_{label}"] = prediction[:, i]

@@ -57,14 +57,13 @@ def time_values(frame: pd.DataFrame, time_column: str) -> pd.Series:
         )
     values = frame[time_column]
     parsed = parse_times(values)
-    if parsed is not values:
-        bad = parsed.isna() & values.notna()
-        if bad.any():
-            example = values[bad].iloc[0]
-            raise DataError(
-                f"time column '{time_column}' has {int(bad.sum())} value(s) that are not dates, "
-                f"e.g. {example!r}."
-            )
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        example = values[bad].iloc[0]
+        raise DataError(
+            f"time column '{time_column}' has {int(bad.sum())} value(s) that are not dates, "
+            f"e.g. {example!r}."
+        )
     if parsed.isna().any():
         raise DataError(
             f"time column '{time_column}' has {int(parsed.isna().sum())} missing value(s); "
@@ -92,7 +91,7 @@ def rows_dated_by(frame: pd.DataFrame, time_column: str, last: str | float) -> i
         if isinstance(last, str):
             return int((parse_times(values) <= pd.Timestamp(last)).sum())
         return int((pd.to_numeric(values, errors="coerce") <= last).sum())
-    except (TypeError, ValueError):  # e.g. time zones on one side only
+    except (TypeError, ValueError):  # e.g. a stored end that is not a date, or text vs numbers
         return None
 
 

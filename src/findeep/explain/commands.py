@@ -130,9 +130,20 @@ def importance_for_bundle(
         check_output(out, force=force)
     pipeline = load_pipeline(bundle)
     frame = sample_rows(read_table(data), max_rows, seed)
+    table = importance_table(pipeline, frame, _labels(pipeline, frame), n_repeats=n_repeats,
+                             seed=seed, on_rows=on_rows)
+    if out is not None:
+        write_table(table, out, force=force)
+    return table
+
+
+def importance_table(pipeline: TabularPipeline, frame: pd.DataFrame, labels: pd.Series | None,
+                     *, n_repeats: int = 5, seed: int = 0,
+                     on_rows: RowsHook | None = None) -> pd.DataFrame:
+    """``importance_for_bundle``'s table for a loaded pipeline: attributions, and with
+    ``labels`` permutation importance (``permutation_*`` columns) first."""
     table = attribution_importance_table(pipeline, frame, on_rows=on_rows)
     units = table.attrs["units"]
-    labels = _labels(pipeline, frame)
     metric = None
     if labels is not None:
         permutation = permutation_importance_table(pipeline, frame, labels,
@@ -143,8 +154,6 @@ def importance_for_bundle(
             "ci_low": "permutation_ci_low", "ci_high": "permutation_ci_high"})
         table = permutation.merge(table, on="column", how="left")
     table.attrs.update(units=units, metric=metric, rows=len(frame), target=pipeline.target.name)
-    if out is not None:
-        write_table(table, out, force=force)
     return table
 
 

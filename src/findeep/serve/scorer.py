@@ -87,11 +87,9 @@ class Scorer:
         task = self.pipeline.task
         labels = self._labels
         if task == "binary":
-            event = self.pipeline.event_probability(prediction).tolist()
-            target = self.pipeline.target
-            event_label, other = target.event_class, labels[1 - target.event_index]
-            return {"probability": event,
-                    "predicted": [event_label if p >= self.threshold else other for p in event]}
+            event = self.pipeline.event_probability(prediction)
+            return {"probability": event.tolist(),
+                    "predicted": self.pipeline.decide(event, self.threshold).tolist()}
         if task == "multiclass":
             names = [str(c) for c in labels]
             return {"probabilities": [dict(zip(names, row, strict=True))
