@@ -39,4 +39,8 @@ def load(path: str | os.PathLike[str]) -> Any:
         from findeep.forecast.bundle import forecaster_from_bundle
 
         return forecaster_from_bundle(meta, tensors)
+    if kind == "recommend":
+        from findeep.recommend.bundle import recommender_from_bundle
+
+        return recommender_from_bundle(meta, tensors)
     raise BundleError(f"bundle kind {kind!r} is not known to this findeep version.")

@@ -181,6 +181,8 @@ class NetworkRanker:
         self.train_options = {**NETWORK_DEFAULTS, **train_options}
 
     def inputs(self, design: Design) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        if self.schema_ is not None:
+            self.schema_.check_scoring_frame(design.frame)
         x_num, x_cat, report = self.preprocessor_.transform(design.frame)
         return (np.concatenate([x_num, design.holdings], axis=1).astype(np.float32), x_cat,
                 report.unseen_categories)
@@ -219,6 +221,10 @@ class NetworkRanker:
                 as_tensors(v_num, v_cat, valid.labels, valid.eligible), config=config,
                 on_epoch_end=hook)
         self.fit_seconds_ = time.perf_counter() - started
+        sample = np.random.default_rng(self.random_state).permutation(len(x_num))[:4096]
+        with torch.no_grad():
+            self.baseline_embedding_ = self.network_.embed(
+                torch.as_tensor(x_num[sample]), torch.as_tensor(x_cat[sample])).mean(0).numpy()
         return self
 
     def score(self, design: Design) -> np.ndarray:
