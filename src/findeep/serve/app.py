@@ -11,6 +11,7 @@ bytes, 422 any invalid body (missing fields listed, wrong types, unknown fields 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import secrets
@@ -55,6 +56,18 @@ class ServedModel:
         self.source = source
 
 
+def _bundle_kind(bundle: Any) -> str | None:
+    """The ``kind`` a bundle directory declares (checksums are verified when it loads)."""
+    if type(bundle).__name__ == "NextProductRecommender":
+        return "recommend"
+    if not isinstance(bundle, str | os.PathLike):
+        return None
+    try:
+        return json.loads((Path(bundle) / "bundle.json").read_text()).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None  # load_served_model explains what is wrong with it
+
+
 def load_served_model(bundle: Any) -> ServedModel:
     """A bundle path, a fitted estimator or a ``TabularPipeline`` -> ``ServedModel``."""
     if isinstance(bundle, TabularPipeline):
@@ -97,6 +110,11 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
             raise ConfigError(f"{name} must be a positive integer, however: {name}={value!r}")
     if api_key is not None and not api_key.strip():
         raise ConfigError("api_key is empty; set a non-empty key or leave it unset.")
+    if _bundle_kind(bundle) == "recommend":  # POST /v1/recommend, from findeep.recommend
+        from findeep.recommend.serving import create_recommend_app
+
+        return create_recommend_app(bundle, api_key=api_key, max_rows=max_rows,
+                                    max_bytes=max_bytes, strict=strict)
     served = load_served_model(bundle)
     pipeline = served.pipeline
     scorer = Scorer(pipeline, threshold)
