@@ -41,6 +41,20 @@ from findeep.recommend.rankers import check_ranker, make_ranker
 SAVABLE = ("network", "popularity")
 
 
+def read_events(events: TableLike | None) -> pd.DataFrame | None:
+    """The events table; an empty one comes back empty (the caller says what that means)."""
+    if events is None:
+        return None
+    if isinstance(events, pd.DataFrame) and len(events) == 0:
+        return events
+    try:
+        return read_table(events)
+    except DataError as exc:
+        if "no rows" in str(exc) or "empty" in str(exc):
+            return pd.DataFrame()
+        raise
+
+
 def warn_report(report: PanelReport) -> None:
     """One warning per kind of event that had to be set aside (counted)."""
     for line in report.lines():
@@ -99,7 +113,7 @@ class NextProductRecommender(BaseEstimator):
     def fit(self, customers: TableLike, events: TableLike | None) -> Self:
         self._check_params()
         customers = read_table(customers)
-        events_frame = None if events is None else read_table(events)
+        events_frame = read_events(events)
         if events_frame is None or len(events_frame) == 0:
             raise DataError("the events table is empty: there are no holdings to learn "
                             "which products customers take next from.")
@@ -163,7 +177,7 @@ class NextProductRecommender(BaseEstimator):
         """
         self._check_fitted()
         customers = read_table(customers)
-        events_frame = None if events is None else read_table(events)
+        events_frame = read_events(events)
         columns = Columns(self.columns_.customer_id, self.columns_.product,
                           self.columns_.date, self.columns_.customer_date
                           if self.columns_.customer_date in customers.columns else None)

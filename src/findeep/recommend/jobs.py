@@ -14,7 +14,12 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import DataError
-from findeep.recommend.estimator import NextProductRecommender, offers_table, warn_report
+from findeep.recommend.estimator import (
+    NextProductRecommender,
+    offers_table,
+    read_events,
+    warn_report,
+)
 from findeep.recommend.evaluation import evaluate_month, walk_forward
 from findeep.recommend.panel import build_panel
 from findeep.recommend.rankers import check_ranker
@@ -23,7 +28,7 @@ from findeep.recommend.rankers import check_ranker
 def _panel(recommender: NextProductRecommender, customers: TableLike,
            events: TableLike | None) -> tuple[Any, Any]:
     customers_frame = read_table(customers)
-    events_frame = None if events is None else read_table(events)
+    events_frame = read_events(events)
     if events_frame is None or len(events_frame) == 0:
         raise DataError("the events table is empty: there are no holdings to learn which "
                         "products customers take next from.")
