@@ -12,7 +12,8 @@ products are masked by the caller, never by a ranker.
   customers eligible for it (the Santander competition winners' recipe).
 - ``als``: implicit-feedback matrix factorisation (the ``implicit`` library's ALS) on the
   customer x product holdings matrix at t; scores are factor dot products. It sees only
-  holdings, never customer columns.
+  holdings, never customer columns; a customer holding nothing has all-zero scores, so
+  ties are broken by how often each product is held (the usual cold-start fallback).
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ class ALSRanker:
         self.model_ = self._model()
         self.model_.fit(csr_matrix(held.astype(np.float32)), show_progress=False)
         self.item_factors_ = np.asarray(self.model_.item_factors)
+        self.held_share_ = held.mean(axis=0)
         return self
 
     def score(self, design: Design) -> np.ndarray:
@@ -164,7 +166,8 @@ class ALSRanker:
 
         held = csr_matrix(design.held.astype(np.float32))
         users = self.model_.recalculate_user(np.arange(len(design)), held)
-        return np.asarray(users) @ self.item_factors_.T
+        scores = np.asarray(users, dtype=np.float64) @ self.item_factors_.T
+        return scores + 1e-9 * self.held_share_  # breaks exact ties (no holdings) only
 
 
 class NetworkRanker:
