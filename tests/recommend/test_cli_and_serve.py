@@ -48,7 +48,8 @@ def test_predict_writes_top_offers_per_customer(tables, bundle):
 
 
 def test_bad_input_is_one_line(tables, bundle):
-    """A missing column, an empty events table and an existing --out are one stderr line."""
+    """A missing column, an empty events table, an existing --out, --top 0 and the tabular
+    predict command on a recommendation bundle are each one stderr line."""
     assert_one_line_error(run("recommend", "train", tables / "customers.parquet", "--events",
                               tables / "holdings.parquet", "--customer-id", "client",
                               "--out", tables / "x"), "client")
@@ -58,6 +59,10 @@ def test_bad_input_is_one_line(tables, bundle):
                               "--out", tables / "y"), "empty")
     assert_one_line_error(run("recommend", "predict", bundle, tables / "customers.parquet",
                               "--out", tables / "customers.parquet"), "exists")
+    assert_one_line_error(run("recommend", "predict", bundle, tables / "customers.parquet",
+                              "--top", "0", "--out", tables / "z.csv"), "top")
+    assert_one_line_error(run("predict", bundle, tables / "customers.parquet",
+                              "--out", tables / "w.csv"), "recommend predict")
 
 
 def test_benchmark_compares_models_on_the_same_months(tables):

@@ -13,7 +13,7 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
-from findeep.errors import DataError
+from findeep.errors import ConfigError, DataError
 from findeep.recommend.estimator import (
     NextProductRecommender,
     offers_table,
@@ -44,9 +44,14 @@ def train_recommender(customers: TableLike, events: TableLike | None, *,
                       **params: Any) -> dict[str, Any]:
     """Rank the last month out of time (model and popularity trained on the months before),
     then refit on every month and save the bundle with those metrics."""
+    from findeep.recommend.estimator import SAVABLE
+
     check_writable(out, force=force)
     recommender = NextProductRecommender(**params)
     recommender._check_params()
+    if recommender.model not in SAVABLE:
+        raise ConfigError(f"train saves {' or '.join(SAVABLE)} models; compare "
+                          f"{recommender.model} with 'findeep recommend benchmark'.")
     panel, columns = _panel(recommender, customers, events)
     evaluation = None
     if len(panel.months) >= recommender.lags + 4:
@@ -81,6 +86,8 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
     """Write ``top`` offers per customer (``customer_id, rank, product, score[, reasons]``)."""
     from findeep.loading import load
 
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise ConfigError(f"top must be a positive integer, however: {top=}")
     check_output(out, force=force)
     recommender = load(bundle)
     if not isinstance(recommender, NextProductRecommender):
