@@ -15,12 +15,30 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from findeep.recommend.evaluation import oracle_from_truth, walk_forward
 from findeep.recommend.panel import Columns, build_panel
 from findeep.testing import make_bank_customers
 
 KEYS = ("map_all@k", "map_adders@k", "ndcg@k", "recall@k", "coverage@k", "mean_product_auc",
         "mean_product_ece", "fit_seconds", "customers_per_second")
+
+
+def paired(result: dict, keys: tuple[str, ...] = ("map_all@k", "ndcg@k", "recall@k")) -> list[str]:
+    """Network minus each other model, per fold (same customers): mean ± std, folds ahead."""
+    lines = ["", "Paired differences, network minus model, over the same folds:", ""]
+    folds = result["folds"]
+    for model in folds[0]["models"]:
+        if model == "network" or "network" not in folds[0]["models"]:
+            continue
+        cells = []
+        for key in keys:
+            d = np.array([f["models"]["network"][key] - f["models"][model][key] for f in folds])
+            spread = d.std(ddof=1) if len(d) > 1 else 0.0
+            cells.append(f"{key} {d.mean():+.4f} ± {spread:.4f} ({(d > 0).sum()}/{len(d)} ahead)")
+        lines.append(f"- vs {model}: " + "; ".join(cells))
+    return lines
 
 
 def main() -> None:
@@ -31,7 +49,16 @@ def main() -> None:
     parser.add_argument("--train-months", type=int, default=6)
     parser.add_argument("--models", default="popularity,als,lightgbm,network")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--render-only", action="store_true",
+                        help="Rewrite the .md from the saved .json without running.")
     args = parser.parse_args()
+    name = f"recommend_bank_{args.customers}x{args.months}"
+    out = Path(__file__).parent / "results"
+    if args.render_only:
+        result = json.loads((out / f"{name}.json").read_text())
+        (out / f"{name}.md").write_text(markdown(result, args))
+        print(markdown(result, args))
+        return
     started = time.perf_counter()
     bank = make_bank_customers(args.customers, args.months, seed=args.seed)
     panel = build_panel(bank.customers, bank.holdings,
@@ -41,8 +68,6 @@ def main() -> None:
     result = walk_forward(panel, args.models.split(","), n_test_months=args.test_months,
                           train_months=args.train_months, k=7, oracle=oracle, seed=args.seed)
     result["config"] = vars(args) | {"seconds": time.perf_counter() - started}
-    name = f"recommend_bank_{args.customers}x{args.months}"
-    out = Path(__file__).parent / "results"
     (out / f"{name}.json").write_text(json.dumps(result, indent=2, default=str))
     (out / f"{name}.md").write_text(markdown(result, args))
     print(markdown(result, args))
@@ -67,6 +92,7 @@ def markdown(result: dict, args: argparse.Namespace) -> str:
             else:
                 cells.append(f"{values[key]:.4f} ± {values[key + '_std']:.4f}")
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    lines += paired(result)
     if oracle_map:
         lines.append("")
         for model, values in result["summary"].items():
