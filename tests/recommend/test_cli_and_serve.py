@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from cli_helpers import assert_one_line_error, run
 from fastapi.testclient import TestClient
 
+from cli_helpers import assert_one_line_error, run
 from findeep.serve.app import create_app
 from findeep.testing import make_bank_customers
 

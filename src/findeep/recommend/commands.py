@@ -70,7 +70,7 @@ def train(
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Rank the last month out of time beside popularity, then save the model refitted on all months."""
+    """Rank the last month out of time beside popularity, then save the refitted model."""
     from findeep.recommend.jobs import train_recommender
 
     report = train_recommender(
@@ -137,7 +137,7 @@ def benchmark(
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Every model on the same out-of-time months: MAP@k (both conventions), NDCG, recall, coverage."""
+    """Every model on the same out-of-time months: MAP@k (both conventions), NDCG, recall."""
     from findeep.recommend.jobs import benchmark_recommenders
 
     names = [m.strip() for m in models.split(",") if m.strip()]

@@ -152,7 +152,7 @@ class NextProductRecommender(BaseEstimator):
         self.feature_columns_ = [str(c) for c in panel.features.columns]
         adds = everything.labels.sum(axis=0)
         self.training_ = {
-            "rows": len(everything), "customers": int(len(np.unique(everything.customer_ids))),
+            "rows": len(everything), "customers": len(np.unique(everything.customer_ids)),
             "first_month": str(everything.months.min()), "last_month": str(panel.months[-1]),
             "adds_per_product": {p: int(a) for p, a in zip(self.products_, adds, strict=True)},
             "events": panel.report.to_dict(),

@@ -62,7 +62,7 @@ def ranking_metrics(scores: np.ndarray, labels: np.ndarray, eligible: np.ndarray
         "ndcg@k": float(ndcg[adders].mean()) if n_adders else float("nan"),
         "recall@k": float(recall[adders].mean()) if n_adders else float("nan"),
         "coverage@k": float(len(shown) / labels.shape[1]),
-        "customers": int(len(ap)),
+        "customers": len(ap),
         "adders": n_adders,
     }
 

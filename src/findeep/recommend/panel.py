@@ -179,7 +179,7 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
         pairs = customer_codes.astype(np.int64) * len(months) + month_codes
         if len(np.unique(pairs)) < len(pairs):
             raise DataError("the customer table has more than one row for some (customer, "
-                            f"month); keep one snapshot per customer per month.")
+                            "month); keep one snapshot per customer per month.")
     else:
         if len(customer_ids) < len(key):
             raise DataError(f"the customer table has {len(key) - len(customer_ids):,} repeated "
