@@ -153,9 +153,12 @@ class ALSRanker:
     def fit(self, train: Design, valid: Design | None = None) -> ALSRanker:
         from scipy.sparse import csr_matrix
 
+        from threadpoolctl import threadpool_limits
+
         held = train.held
-        self.model_ = self._model()
-        self.model_.fit(csr_matrix(held.astype(np.float32)), show_progress=False)
+        with threadpool_limits(1, "blas"):  # implicit's advice: its own loop, one BLAS thread
+            self.model_ = self._model()
+            self.model_.fit(csr_matrix(held.astype(np.float32)), show_progress=False)
         self.item_factors_ = np.asarray(self.model_.item_factors)
         self.held_share_ = held.mean(axis=0)
         return self
