@@ -121,3 +121,18 @@ def test_empty_events_at_scoring_time_warn_once():
     with warnings.catch_warnings():
         warnings.simplefilter("error", FindeepWarning)
         assert panel.report.lines() == []
+
+
+def test_acquisition_events_mean_held_from_then_on():
+    """With events_mean='acquired', a product taken up in February is held from February on,
+    and one taken up before the customer table starts is held throughout."""
+    customers = pd.DataFrame({"id": [1, 1, 1], "month": ["2024-01-01", "2024-02-01",
+                                                         "2024-03-01"], "age": [30, 30, 30]})
+    events = pd.DataFrame({"id": [1, 1], "product": ["card", "loan"],
+                           "month": ["2024-02-10", "2023-06-01"]})
+    panel = build_panel(customers, events, Columns("id", "product", "month", "month"),
+                        events_mean="acquired")
+    card, loan = panel.products.index("card"), panel.products.index("loan")
+    np.testing.assert_array_equal(panel.holdings[0, :, card], [False, True, True])
+    np.testing.assert_array_equal(panel.holdings[0, :, loan], [True, True, True])
+    assert panel.report.outside_months == 0

@@ -119,3 +119,26 @@ def test_hidden_product_rows_hide_exactly_one_held_product():
     assert (design.eligible[design.labels > 0]).all()
     np.testing.assert_array_equal(design.held | design.labels.astype(bool),
                                   held[design.customer_ids])
+
+
+def test_missing_optional_libraries_name_the_extra(monkeypatch):
+    """Without implicit, LightGBM or Captum the baseline or reasons fail with one sentence
+    naming the extra to install."""
+    import sys
+
+    from findeep.errors import ConfigError
+    from findeep.recommend.rankers import make_ranker
+    from findeep.recommend.reasons import _integrated_gradients
+
+    design = hidden_design(pd.DataFrame({"x": [1.0, 2.0]}), np.array([[True, True], [True, False]]),
+                           ["a", "b"], np.array([0, 1]), every_product=True,
+                           rng=np.random.default_rng(0))
+    monkeypatch.setitem(sys.modules, "implicit.cpu.als", None)
+    monkeypatch.setitem(sys.modules, "lightgbm", None)
+    monkeypatch.setitem(sys.modules, "captum.attr", None)
+    with pytest.raises(ConfigError, match=r"findeep\[recommend\]"):
+        make_ranker("als").fit(design)
+    with pytest.raises(ConfigError, match=r"findeep\[baselines\]"):
+        make_ranker("lightgbm").fit(design)
+    with pytest.raises(ConfigError, match=r"findeep\[explain\]"):
+        _integrated_gradients()
