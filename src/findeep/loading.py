@@ -14,7 +14,9 @@ from findeep.errors import BundleError
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a bundle, verifying its checksums first (never unpickles anything).
 
-    Tabular bundles come back as a fitted ``TabularClassifier`` or ``TabularRegressor``.
+    Tabular bundles come back as a fitted ``TabularClassifier`` or ``TabularRegressor``,
+    forecast bundles as a ``SequenceForecaster``, recommendation bundles as a
+    ``NextProductRecommender``.
     """
     meta, tensors = read_bundle(path)
     kind = meta.get("kind")
