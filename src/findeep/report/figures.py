@@ -15,6 +15,7 @@ Every function returns SVG markup and takes plain arrays; none reads a file or a
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
 import matplotlib
@@ -43,7 +44,8 @@ def _svg(fig: plt.Figure) -> str:
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prologue and doctype for inline use
+    text = text[text.index("<svg"):]  # drop the XML prologue and doctype for inline use
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.DOTALL)
 
 
 def _figure(width: float = 4.6, height: float = 3.4) -> tuple[plt.Figure, plt.Axes]:
