@@ -232,7 +232,8 @@ def _binary_figures(section: Section, pipeline: TabularPipeline, result: dict[st
                   [[f"{c['bin_low']:.1f}-{c['bin_high']:.1f}", f"{c['count']:,}",
                     _pct(c["mean_predicted"]), _pct(c["observed_rate"])] for c in curve])))
     edges = np.linspace(0, 1, 41)
-    event, other = str(pipeline.target.event_class), "others"
+    event = str(pipeline.target.event_class)
+    other = next((str(c) for c in pipeline.target.classes if str(c) != event), "others")
     by_class = {f"{event} (events)": np.histogram(p[y == 1], edges)[0],
                 f"{other} (non-events)": np.histogram(p[y == 0], edges)[0]}
     section.add(Figure(
@@ -406,10 +407,14 @@ def _dependence(section: Section, pipeline: TabularPipeline, sample: pd.DataFram
 def _examples(section: Section, pipeline: TabularPipeline, sample: pd.DataFrame) -> None:
     if pipeline.task == "multiclass":
         return
-    explained = explain_frame(pipeline, sample, top=3)
+    prediction, _ = pipeline.predict_raw(sample)
+    scores = (pipeline.event_probability(prediction) if pipeline.task == "binary"
+              else np.asarray(prediction, dtype=float))
+    order = np.argsort(-scores, kind="stable")
+    picks = [sample.index[order[0]], sample.index[order[len(order) // 2]],
+             sample.index[order[-1]]][:EXAMPLES]
+    explained = explain_frame(pipeline, sample.loc[picks], top=3)  # three rows, not all
     score = "probability" if pipeline.task == "binary" else "prediction"
-    ranked = explained.sort_values(score, ascending=False)
-    picks = [ranked.index[0], ranked.index[len(ranked) // 2], ranked.index[-1]][:EXAMPLES]
     rows = [[which, str(index), float(explained.loc[index, score]),
              "; ".join(r for r in explained.loc[index, ["reason_1", "reason_2", "reason_3"]]
                        if r) or "(nothing raised it above the reference)"]
