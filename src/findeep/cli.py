@@ -359,27 +359,39 @@ def fairness(
 @friendly
 def report(
     bundle: BundleArg, data: DataArg,
-    out_file: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path(
-        "findeep-report.md"),
+    out_file: Annotated[Path, typer.Option("--out", help=(
+        "File to write: .html (one self-contained page with charts) or .md (Markdown)."))
+    ] = Path("findeep-report.html"),
     protected: Annotated[str | None, typer.Option(
         help="Also compare approval rates across this column's groups (binary models).")
     ] = None,
     threshold: Annotated[float, typer.Option(help=(
-        "Binary models: decline at or above this event probability (threshold metrics and "
-        "--protected group rates)."))] = 0.5,
-    max_rows: Annotated[int, typer.Option(
-        help="Rows sampled for attributions and permutation importance.")] = 5_000,
+        "Binary models: decline at or above this event probability (threshold metrics, "
+        "confusion matrix and --protected group rates)."))] = 0.5,
+    max_rows: Annotated[int, typer.Option(help=(
+        "Rows sampled for attributions, permutation importance, partial dependence and "
+        "examples."))] = 5_000,
+    card_info: Annotated[Path | None, typer.Option(help=(
+        "YAML or JSON with the model card fields findeep cannot know (owner, intended_use, "
+        "out_of_scope_use, users, approval, contact, ethical_considerations, caveats)."))
+    ] = None,
+    card_only: Annotated[bool, typer.Option(
+        "--card-only", help="Write only the model card.")] = False,
     seed: Annotated[int, typer.Option()] = 0,
     force: ForceOpt = False,
 ) -> None:
-    """One Markdown report on BUNDLE scored on DATA: is DATA an honest test, metrics,
-    calibration, gains table, what drives the score, drift, and (--protected) group rates."""
+    """A report on BUNDLE scored on DATA (HTML with charts, or Markdown): is DATA an honest
+    test, metrics with bootstrap intervals, ROC/PR/calibration/gains charts, what drives the
+    score, drift, (--protected) group rates, and the model card."""
     from findeep.report import write_report
 
     with rows_progress("attributions") as hook:
         summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
-                               max_rows=max_rows, seed=seed, force=force, on_rows=hook)
-    out.print(f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}", highlight=False)
+                               max_rows=max_rows, seed=seed, force=force, on_rows=hook,
+                               card_info=card_info, card_only=card_only)
+    out.print(f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+              f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}",
+              highlight=False)
     if not summary["labelled"]:
         out.print("the data has no labels (its target column is absent or empty), so the "
                   "report has no metrics, gains or permutation importance.", highlight=False)
@@ -533,6 +545,27 @@ def _print_benchmark(result: dict[str, Any]) -> None:
                   f"folds — {verdict(diff, std)}.", highlight=False, soft_wrap=True)
     for model, why in result["skipped"].items():
         out.print(f"skipped {model}: {why}")
+
+
+@forecast_app.command("report")
+@friendly
+def forecast_report(
+    bundle: BundleArg, data: DataArg,
+    out_file: Annotated[Path, typer.Option("--out", help=(
+        "File to write: .html (one self-contained page with charts) or .md (Markdown)."))
+    ] = Path("findeep-forecast-report.html"),
+    cost_bps: Annotated[float, typer.Option(help="Cost per unit of turnover, basis points.")
+                        ] = 5.0,
+    force: ForceOpt = False,
+) -> None:
+    """A report on a forecaster: walk-forward folds on a timeline, out-of-sample accuracy,
+    forecast vs realised, rolling IC, equity curves with and without costs, drawdown."""
+    from findeep.report import write_forecast_report
+
+    summary = write_forecast_report(bundle, data, out_file, cost_bps=cost_bps, force=force)
+    out.print(f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+              f"{summary['figures']} charts): {'; '.join(summary['sections'])}",
+              highlight=False)
 
 
 app.add_typer(forecast_app, name="forecast")
