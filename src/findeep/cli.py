@@ -125,16 +125,42 @@ def evaluate(
     bands: Annotated[int, typer.Option(
         help="Score bands in the gains table of a binary model (10: deciles; 0: none).")] = 10,
     threshold: ThresholdOpt = 0.5,
+    lgd: Annotated[str | None, typer.Option(help=(
+        "Loss given default, a number in [0, 1] or a column: adds expected loss by band, "
+        "the profit curve, the profit-maximising cut-off and EMP."))] = None,
+    exposure: Annotated[str | None, typer.Option(
+        help="Exposure at default (loan amount), a number or a column; 1 if not given.")
+    ] = None,
+    margin: Annotated[str | None, typer.Option(help=(
+        "Return on a repaid loan per unit of exposure, a number or a column "
+        "(0.2644, Verbraken et al. 2014, if not given)."))] = None,
+    policy_out: Annotated[Path | None, typer.Option(help=(
+        "With --lgd: save the profit-maximising cut-off as a policy for 'findeep predict "
+        "--policy'."))] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Metrics of a saved model on labelled DATA; for a binary model, a gains table."""
+    """Metrics of a saved model on labelled DATA; for a binary model, a gains table, and
+    with --lgd the economics of its cut-offs (expected loss, profit, EMP)."""
     from findeep.console import gains_view
     from findeep.data.io import refuse_overwrite
     from findeep.workflow import evaluate_bundle
 
     if out_json is not None:
         refuse_overwrite(out_json, force=force)
+    if policy_out is not None:
+        if lgd is None:
+            raise ConfigError("--policy-out saves the profit-maximising cut-off, so it needs "
+                              "--lgd (and --exposure, --margin) to price cut-offs.")
+        refuse_overwrite(policy_out, force=force)
     result = evaluate_bundle(bundle, data, bands=bands, threshold=threshold)
+    if lgd is not None:
+        from findeep.decisions import decision_economics
+        from findeep.explain.commands import load_pipeline
+        from findeep.data.io import read_table
+
+        result["economics"] = decision_economics(
+            load_pipeline(bundle), read_table(data), lgd=lgd, exposure=exposure,
+            margin=margin, n_bands=bands or 10)
     title = f"{bundle} on {data}: {result['rows']:,} rows"
     out.print(metrics_table(title + _event_note(result.get("event_class"), result),
                             {"metrics": result}, *_headline(result["task"], threshold)))
@@ -143,10 +169,45 @@ def evaluate(
                              "riskiest first; 'caught' is cumulative", result["gains_table"]))
     if result.get("unseen_categories"):
         out.print(f"unseen categories mapped to 'unknown': {result['unseen_categories']}")
+    if "economics" in result:
+        _print_economics(result["economics"])
+    if policy_out is not None:
+        from findeep.decisions import save_policy
+
+        economics = result["economics"]
+        save_policy(bundle, policy_out, cutoff=economics["profit"]["best_cutoff"],
+                    basis={**economics["assumptions"], "data": str(data),
+                           "profit": economics["profit"]["best_profit"]}, force=force)
+        out.print(f"policy written to {policy_out}: decline at or above "
+                  f"{min(economics['profit']['best_cutoff'], 1.0):.4f}", highlight=False)
     if out_json is not None:
         from findeep.workflow import write_json_atomic
 
         write_json_atomic(out_json, result)
+
+
+def _print_economics(economics: dict[str, Any]) -> None:
+    table = Table(title="expected loss by score band (PD x LGD x exposure), riskiest first",
+                  title_justify="left")
+    for name in ("band", "score >=", "rows", "exposure", "expected loss", "loss rate"):
+        table.add_column(name, justify="right")
+    for band in economics["expected_loss"]:
+        table.add_row(str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
+                      f"{band['exposure']:,.2f}", f"{band['expected_loss']:,.2f}",
+                      f"{band['expected_loss_rate']:.2%}")
+    out.print(table)
+    profit = economics["profit"]
+    cutoff = profit["best_cutoff"]
+    rule = ("approve everyone" if cutoff == float("inf") or cutoff > 1 else
+            f"decline at or above {cutoff:.4f}")
+    out.print(f"profit-maximising cut-off: {rule} (approves {profit['best_approval_rate']:.1%}; "
+              f"profit {profit['best_profit']:,.2f} vs {economics['approve_all_profit']:,.2f} "
+              "approving everyone)", highlight=False)
+    if "emp" in economics:
+        emp = economics["emp"]
+        out.print(f"EMP {emp['emp']:.5f} per applicant (share of loan; ROI {emp['roi']:g}, "
+                  f"p0 {emp['p0']:g}, p1 {emp['p1']:g}), rejecting {emp['rejection_rate']:.1%} "
+                  "on average", highlight=False)
 
 
 @app.command()
@@ -156,11 +217,21 @@ def predict(
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
     threshold: ThresholdOpt = 0.5,
+    policy: Annotated[Path | None, typer.Option(help=(
+        "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
+        "with reason codes for each decline."))] = None,
     force: ForceOpt = False,
 ) -> None:
     """Score DATA with a saved model and write one row per input row."""
     from findeep.workflow import predict_bundle
 
+    if policy is not None:
+        from findeep.decisions import apply_policy
+
+        done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
+        out.print(f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
+                  f"{done['declined']:,} declined -> {out_file}", highlight=False)
+        return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold)
     out.print(f"scored {summary['rows']} rows -> {out_file}")
