@@ -8,6 +8,7 @@ stops early on the same validation split.
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +18,13 @@ import pandas as pd
 import torch
 from torch import nn
 
+from findeep.bundle import read_bundle, read_metrics
 from findeep.data.io import has_infinite
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
-from findeep.errors import ConfigError, DataError
+from findeep.errors import BundleError, ConfigError, DataError
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -47,6 +49,7 @@ from findeep.train.trainer import (
     resolve_device,
 )
 
+BUNDLE_KIND = "tabular"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
                  "early_stopping", "warmup_fraction", "schedule", "grad_clip")
 CLASS_WEIGHTS = (None, "balanced")
@@ -338,10 +341,12 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
     return meta, dict(pipeline.network.state_dict())
 
 
-def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> TabularPipeline:
-    """Rebuild a pipeline from a verified bundle; the network gets its saved weights."""
-    from findeep.errors import BundleError
+def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                         path: str | os.PathLike[str] | None = None) -> TabularPipeline:
+    """Rebuild a pipeline from a verified bundle; the network gets its saved weights.
 
+    With the bundle's ``path``, metrics come from its metrics.json when bundle.json has none.
+    """
     model = meta["model"]
     config = dict(model["config"])
     try:
@@ -353,10 +358,26 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor])
         raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
     network.eval()
     sketch = meta.get("training_rows")  # older bundles lack it: no overlap check
-    return TabularPipeline(
+    pipeline = TabularPipeline(
         model["name"], Schema.from_dict(meta["schema"]), TargetSpec.from_dict(meta["target"]),
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
         float(meta["calibration"]["temperature"]), float(meta["target_scaling"]["mean"]),
         float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
         meta.get("data_fingerprint", ""), meta.get("profile", {}),
         None if sketch is None else RowSketch.from_dict(sketch))
+    if path is not None and not pipeline.metrics:
+        pipeline.metrics = read_metrics(path)
+    return pipeline
+
+
+def read_pipeline(path: str | os.PathLike[str], *, refusal: str = "this needs a tabular model"
+                  ) -> tuple[TabularPipeline, dict[str, Any]]:
+    """A tabular bundle on disk (checksums verified first) as its pipeline, plus bundle.json.
+
+    Another kind of bundle raises ``BundleError``: "'PATH' holds a 'forecast' model; "
+    followed by ``refusal``.
+    """
+    meta, tensors = read_bundle(path)
+    if meta.get("kind") != BUNDLE_KIND:
+        raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model; {refusal}.")
+    return pipeline_from_bundle(meta, tensors, path), meta

@@ -19,12 +19,17 @@ from typing import Any
 
 import pandas as pd
 
-import findeep
+from findeep._version import __version__
 from findeep.bundle import META_FILE
-from findeep.console import GAINS_HEADER, gains_cells
 from findeep.data.io import TableLike, read_table, refuse_overwrite
 from findeep.errors import ConfigError, DataError, did_you_mean
-from findeep.evaluate.metrics import HEADLINE, binary_labels, check_threshold
+from findeep.evaluate.metrics import (
+    GAINS_HEADER,
+    HEADLINE,
+    binary_labels,
+    check_threshold,
+    gains_cells,
+)
 from findeep.explain.attributions import RowsHook
 from findeep.explain.commands import importance_table, load_pipeline, sample_rows
 from findeep.explain.drift import drift_table
@@ -132,7 +137,7 @@ def _model_section(bundle: Any, data: Any, frame: pd.DataFrame, pipeline: Tabula
         f"# Model report: {Path(str(bundle)).name}",
         "",
         f"Scored on `{data}` ({len(frame):,} rows) on "
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by findeep {findeep.__version__}.",
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by findeep {__version__}.",
         "",
         "## The model",
         "",

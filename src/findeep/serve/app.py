@@ -27,11 +27,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import ValidationError
 
-import findeep
-from findeep.bundle import read_bundle, read_metrics
-from findeep.errors import BundleError, ConfigError, FindeepError, NotFittedError
+from findeep._version import __version__
+from findeep.errors import ConfigError, FindeepError, NotFittedError
 from findeep.evaluate.metrics import check_threshold
-from findeep.pipeline import TabularPipeline, pipeline_from_bundle
+from findeep.pipeline import TabularPipeline, read_pipeline
 from findeep.serve.batching import RequestCoalescer
 from findeep.serve.contract import RecordContract, build_contract
 from findeep.serve.errors import ApiError, validation_problem
@@ -60,13 +59,7 @@ def load_served_model(bundle: Any) -> ServedModel:
     if isinstance(bundle, TabularPipeline):
         return ServedModel(bundle)
     if isinstance(bundle, str | os.PathLike):
-        meta, tensors = read_bundle(bundle)
-        if meta.get("kind") != "tabular":
-            raise BundleError(f"'{bundle}' holds a {meta.get('kind')!r} model; the server scores "
-                              "tabular models only.")
-        pipeline = pipeline_from_bundle(meta, tensors)
-        if not pipeline.metrics:
-            pipeline.metrics = read_metrics(bundle)
+        pipeline, meta = read_pipeline(bundle, refusal="the server scores tabular models only")
         return ServedModel(pipeline, meta, str(Path(bundle)))
     pipeline = getattr(bundle, "pipeline_", None)
     if isinstance(pipeline, TabularPipeline):
@@ -108,7 +101,7 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
 
     app = FastAPI(
         title=f"findeep scoring API: {pipeline.model_name} ({pipeline.task})",
-        version=findeep.__version__,
+        version=__version__,
         description="Scores one record or a list of records with a trained findeep model. "
                     "Fields are the model's training columns; `null` means missing.",
     )
@@ -343,7 +336,7 @@ def _model_info(served: ServedModel, limits: dict[str, Any]) -> dict[str, Any]:
         "metrics": pipeline.metrics,
         "trained_at": served.meta.get("created_at"),
         "trained_with": served.meta.get("versions", {}),
-        "findeep_version": findeep.__version__,
+        "findeep_version": __version__,
         "training": {key: training.get(key) for key in
                      ("rows", "fit_rows", "validation_rows", "epochs_run", "best_epoch", "seed",
                       "validation_split") if key in training},
