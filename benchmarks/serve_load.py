@@ -11,6 +11,12 @@ it, and prints a Markdown table:
 3. batches of ``--batch-size`` records, one client: rows/s;
 4. parity: each record's score served alone vs. in a batch vs. ``findeep.load(...)`` scoring.
 
+With ``--probe`` the server runs inside this script (same app, same uvicorn settings as
+``findeep serve``) and records where time went during the concurrent phase: every
+event-loop stall over 10 ms (and whether the loop thread was computing through it or was
+not running at all: descheduled, or waiting for the interpreter lock), and every garbage
+collection pause.
+
 The load generator shares the machine's cores with the server, so it is kept lean: one
 asyncio process, one keep-alive connection per client, requests serialised to bytes up
 front, responses read by Content-Length (no general-purpose HTTP client in the loop).
@@ -55,7 +61,15 @@ def main() -> None:
                         help="records per /v1/explain request during the concurrent phase")
     parser.add_argument("--explain-interval", type=float, default=0.1,
                         help="seconds between explain requests (0: no explain traffic)")
+    parser.add_argument("--probe", action="store_true",
+                        help="record event-loop stalls and GC pauses in the server")
+    parser.add_argument("--serve-probe", nargs=3, metavar=("BUNDLE", "PORT", "OUT"),
+                        help=argparse.SUPPRESS)  # the server side of --probe
     args = parser.parse_args()
+    if args.serve_probe:
+        serve_with_probe(Path(args.serve_probe[0]), int(args.serve_probe[1]),
+                         Path(args.serve_probe[2]))
+        return
 
     from findeep.testing import json_record, make_credit_frame
 
@@ -64,13 +78,21 @@ def main() -> None:
         frame = make_credit_frame(args.batch_size, seed=7).drop(columns="default")
         records = [json_record(row) for row in frame.to_dict(orient="records")]
         port = _free_port()
-        server = _start_server(bundle, port, args.workers)
+        probe_file = Path(scratch) / "probe.json" if args.probe else None
+        server = _start_server(bundle, port, args.workers, probe_file)
         try:
             runs = [run_phases(f"http://127.0.0.1:{port}", records, args)
                     for _ in range(args.repeats)]
         finally:
             server.terminate()
             server.wait(timeout=30)
+        if probe_file is not None:
+            probe = json.loads(probe_file.read_text())
+            for run in runs:
+                run["probe"] = probe_summary(probe, run.pop("_window"))
+        else:
+            for run in runs:
+                run.pop("_window")
         for run in runs:
             run["parity"] = parity(bundle, frame, run.pop("_served_alone"),
                                    run.pop("_served_batch"))
@@ -107,9 +129,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(bundle: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(bundle: Path, port: int, workers: int,
+                  probe_file: Path | None = None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", "from findeep.cli import main; main()", "serve", str(bundle),
                "--port", str(port), "--workers", str(workers)]
+    if probe_file is not None:
+        command = [sys.executable, __file__, "--serve-probe", str(bundle), str(port),
+                   str(probe_file)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -202,8 +228,10 @@ async def _phases(port: int, records: list[dict[str, Any]], args: argparse.Names
 
     explain_payload = _request_bytes(json.dumps(records[:args.explain_rows]).encode(),
                                      "/v1/explain")
+    window_start = time.time()
     results["concurrent"] = await _concurrent(port, payloads, args.clients, args.concurrent,
                                               share, explain_payload, args.explain_interval)
+    results["_window"] = (window_start, time.time())
     results["_served_alone"] = served_alone
     results["_served_batch"] = served_batch
     return results
@@ -272,6 +300,66 @@ async def _concurrent(port: int, payloads: list[bytes], clients: int, total: int
     return result
 
 
+STALL_MS = 10.0
+
+
+def serve_with_probe(bundle: Path, port: int, out: Path) -> None:
+    """``findeep serve``'s app under uvicorn, recording loop stalls and GC pauses to ``out``."""
+    import gc
+
+    import uvicorn
+
+    from findeep.serve.server import app_from_settings, serving_settings
+
+    app = app_from_settings(serving_settings(bundle))
+    stalls: list[tuple[float, float, float]] = []  # (wall time, stall ms, loop-thread CPU ms)
+    pauses: list[tuple[float, int, float]] = []  # (wall time, generation, ms)
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            pauses.append((time.time(), info["generation"],
+                           (time.perf_counter() - gc_started[0]) * 1e3))
+
+    async def watch_loop() -> None:
+        tick = 0.002
+        while True:
+            start, cpu = time.perf_counter(), time.thread_time()
+            await asyncio.sleep(tick)
+            late = (time.perf_counter() - start - tick) * 1e3
+            if late > STALL_MS:
+                stalls.append((time.time(), late, (time.thread_time() - cpu) * 1e3))
+
+    async def start_watch() -> None:
+        app.state.watch = asyncio.get_running_loop().create_task(watch_loop())
+
+    async def save() -> None:  # uvicorn re-raises SIGTERM once shut down: write before that
+        out.write_text(json.dumps({"stalls": stalls, "gc": pauses}))
+
+    app.router.on_startup.append(start_watch)
+    app.router.on_shutdown.append(save)
+    gc.callbacks.append(on_gc)
+    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+
+
+def probe_summary(probe: dict[str, Any], window: tuple[float, float]) -> dict[str, float]:
+    """Loop stalls and GC pauses inside one repeat's concurrent phase."""
+    start, end = window
+    stalls = [(ms, cpu) for t, ms, cpu in probe["stalls"] if start <= t <= end]
+    # computing: the loop thread ran for most of the stall (work on the loop, GC);
+    # waiting: it did not run (descheduled by the OS, or waiting for the interpreter lock)
+    computing = [ms for ms, cpu in stalls if cpu >= 0.5 * ms]
+    waiting = [ms for ms, cpu in stalls if cpu < 0.5 * ms]
+    full_gc = [ms for t, gen, ms in probe["gc"] if start <= t <= end and gen == 2]
+    return {"stalls_computing": len(computing), "stalls_waiting": len(waiting),
+            "longest_computing_ms": max(computing, default=0.0),
+            "longest_waiting_ms": max(waiting, default=0.0),
+            "stalled_ms": float(sum(computing) + sum(waiting)),
+            "full_gc": len(full_gc), "longest_full_gc_ms": max(full_gc, default=0.0)}
+
+
 def parity(bundle: Path, frame: Any, alone: list[float], batch: list[float]) -> dict[str, float]:
     """Largest gaps between scoring paths, over the same records."""
     import findeep
@@ -309,6 +397,15 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{par['alone_vs_batch']:.1e} / {par['alone_vs_offline']:.1e} / "
         f"{par['batch_vs_offline']:.1e} | <= 1e-6 |",
     ]
+    if "probe" in results:
+        probe = results["probe"]
+        lines.insert(-1, (
+            f"| concurrent phase: event-loop stalls > {STALL_MS:.0f} ms, loop computing / not "
+            f"running (longest) | {probe['stalls_computing']:.0f} "
+            f"({probe['longest_computing_ms']:.0f} ms) / {probe['stalls_waiting']:.0f} "
+            f"({probe['longest_waiting_ms']:.0f} ms); "
+            f"{probe['stalled_ms'] / 1e3:.1f} s stalled in all; full GC: {probe['full_gc']:.0f} "
+            f"(longest {probe['longest_full_gc_ms']:.0f} ms) | - |"))
     return "\n".join(lines)
 
 

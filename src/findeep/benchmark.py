@@ -43,7 +43,6 @@ DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catbo
 FOLD_METRICS = {"binary": ("roc_auc", "pr_auc", "log_loss", "brier", "ks"),
                 "multiclass": ("accuracy", "log_loss", "roc_auc"),
                 "regression": ("r2", "rmse", "mae")}
-HIGHER_IS_BETTER = {"roc_auc", "pr_auc", "ks", "accuracy", "r2"}
 
 
 @dataclass
