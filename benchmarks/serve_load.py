@@ -57,7 +57,7 @@ def main() -> None:
                         help="seconds per repeat; each phase stops early past its share")
     parser.add_argument("--repeats", type=int, default=3,
                         help="run the phases this many times; the table shows medians")
-    parser.add_argument("--explain-rows", type=int, default=10,
+    parser.add_argument("--explain-rows", type=int, default=1,
                         help="records per /v1/explain request during the concurrent phase")
     parser.add_argument("--explain-interval", type=float, default=0.1,
                         help="seconds between explain requests (0: no explain traffic)")
