@@ -35,14 +35,15 @@ from findeep.evaluate.baselines import (
     make_baseline,
     prepare_baseline_inputs,
 )
+from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
 from findeep.models.registry import MODELS
 from findeep.pipeline import fit_tabular
 
+__all__ = ["DEFAULT_MODELS", "FOLD_METRICS", "HIGHER_IS_BETTER", "BenchmarkResult",
+           "run_benchmark", "verdict"]
+
 DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost")
-FOLD_METRICS = {"binary": ("roc_auc", "pr_auc", "log_loss", "brier", "ks"),
-                "multiclass": ("accuracy", "log_loss", "roc_auc"),
-                "regression": ("r2", "rmse", "mae")}
 
 
 @dataclass
@@ -92,17 +93,6 @@ class BenchmarkResult:
         return {"task": self.task, "split": self.split, "rows": self.n_rows,
                 "models": self.models, "skipped": self.skipped, "reference": self.reference,
                 "summary": self.summary(), "folds": self.folds}
-
-
-def verdict(diff_mean: float, diff_std: float) -> str:
-    """Plain words for a paired difference over folds: a win must clear one std of noise."""
-    if np.isnan(diff_std):
-        return "a single split: no estimate of the noise"
-    if diff_mean > diff_std:
-        return "better, beyond the fold-to-fold noise"
-    if diff_mean < -diff_std:
-        return "worse, beyond the fold-to-fold noise"
-    return "no clear difference: within the fold-to-fold noise"
 
 
 def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int, times: pd.Series | None,
