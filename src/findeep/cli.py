@@ -585,7 +585,7 @@ def benchmark(
 def _print_benchmark(result: dict[str, Any]) -> None:
     """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
     every metric per fold."""
-    from findeep.evaluate.benchmark import FOLD_METRICS, verdict
+    from findeep.evaluate.comparison import FOLD_METRICS, verdict
 
     metrics = FOLD_METRICS[result["task"]]
     primary, extra = metrics[0], metrics[1:3]

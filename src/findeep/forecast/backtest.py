@@ -16,14 +16,13 @@ steps is ignored, as is financing of shorts.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from findeep.errors import ConfigError, DataError
 
-Rule = Literal["long-flat", "long-short", "buy-and-hold"]
 RULES = ("long-flat", "long-short", "buy-and-hold")
 
 

@@ -15,12 +15,10 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, write_table
 from findeep.errors import BundleError, ConfigError, DataError
-from findeep.forecast.estimator import SequenceForecaster
-from findeep.forecast.walkforward import (
-    ForecastEvaluation,
-    evaluate_fixed,
-    evaluate_walk_forward,
-)
+from findeep.forecast.backtest import backtest_report
+from findeep.forecast.estimator import SequenceForecaster, read_forecaster
+from findeep.forecast.evaluation import ForecastEvaluation
+from findeep.forecast.walkforward import evaluate_fixed, evaluate_walk_forward
 
 ALWAYS_REPORTED = ("naive", "linear")
 # Long-format samples name their asset column; the tables themselves cannot say which it is.
@@ -88,16 +86,6 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
             "bundle": str(path)}
 
 
-def load_forecaster(bundle: str | os.PathLike[str]) -> SequenceForecaster:
-    from findeep.loading import load
-
-    model = load(bundle)
-    if not isinstance(model, SequenceForecaster):
-        raise BundleError(f"'{bundle}' holds a {type(model).__name__}, not a forecaster; "
-                          "train one with 'findeep forecast train'.")
-    return model
-
-
 def honest_forecasts(forecaster: SequenceForecaster, data: TableLike) -> pd.DataFrame:
     """Forecasts made without sight of their period, with realised next returns: the
     bundle's stored out-of-sample forecasts, plus the saved model's forecasts for dates of
@@ -139,9 +127,7 @@ def backtest_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
                     cost_bps: float = 5.0) -> dict[str, Any]:
     """Backtest only forecasts made without sight of their period (``honest_forecasts``);
     ``data`` supplies the realised returns."""
-    from findeep.forecast.backtest import backtest_report
-
-    forecaster = load_forecaster(bundle)
+    forecaster = read_forecaster(bundle)
     threshold = check_tradable(forecaster)
     honest = honest_forecasts(forecaster, data)
     report = backtest_report(honest, cost_bps=cost_bps, threshold=threshold)
@@ -161,7 +147,7 @@ def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
     out = Path(out)
     if out.exists() and not force:
         raise BundleError(f"'{out}' already exists; pass --force to overwrite it.")
-    forecaster = load_forecaster(bundle)
+    forecaster = read_forecaster(bundle)
     frame = forecaster.predict_frame(data)
     trained_through = pd.Timestamp(forecaster.training_["last_date"])
     result = pd.DataFrame({forecaster.date_column: frame["date"]})

@@ -124,13 +124,13 @@ def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,
                           force: bool = False) -> dict[str, Any]:
     """Write a forecaster's report (.html or .md): walk-forward folds, out-of-sample
     accuracy and rolling IC, equity curves with and without costs, drawdown."""
-    from findeep.forecast.jobs import load_forecaster
+    from findeep.forecast.estimator import read_forecaster
     from findeep.report.forecast_report import build_forecast_report
 
     fmt = check_report_output(out, force=force)
     if not cost_bps >= 0:
         raise ConfigError(f"cost_bps must be >= 0, however: {cost_bps=}")
-    forecaster = load_forecaster(bundle)
+    forecaster = read_forecaster(bundle)
     document = build_forecast_report(str(bundle), str(data), data, forecaster,
                                      cost_bps=cost_bps)
     size = write_document(document, out, fmt)
