@@ -15,7 +15,7 @@ The path a user follows::
     estimator.py   ``NextProductRecommender``: fit on the two tables, recommend top k
     reasons.py     the inputs that raised each recommended product's score
     bundle.py      save/load through findeep's bundle format
-    serving.py     ``POST /v1/recommend`` for ``findeep serve`` on a recommendation bundle
+                   (``POST /v1/recommend`` lives in the serving layer: ``serve/recommend.py``)
     jobs.py        the commands as library calls
     commands.py    ``findeep recommend train|predict|benchmark``
 """

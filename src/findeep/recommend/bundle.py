@@ -21,7 +21,7 @@ from findeep.errors import BundleError
 from findeep.features.tabular import TabularPreprocessor
 from findeep.recommend.panel import Columns
 
-KIND = "recommend"
+BUNDLE_KIND = "recommend"
 
 
 def save_recommender(recommender: Any, path: str | os.PathLike[str], *,
@@ -53,7 +53,7 @@ def save_recommender(recommender: Any, path: str | os.PathLike[str], *,
         "feature_columns": list(recommender.feature_columns_),
         "training": recommender.training_,
     }
-    return write_bundle(path, kind=KIND, meta=meta, tensors=tensors, metrics=metrics,
+    return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors, metrics=metrics,
                         force=force)
 
 

@@ -84,15 +84,17 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
                    top: int = 7, reasons: int = 0, as_of: str | None = None,
                    force: bool = False) -> dict[str, Any]:
     """Write ``top`` offers per customer (``customer_id, rank, product, score[, reasons]``)."""
-    from findeep.loading import load
+    from findeep.bundle import read_bundle
+    from findeep.recommend.bundle import BUNDLE_KIND, recommender_from_bundle
 
     if not isinstance(top, int) or isinstance(top, bool) or top < 1:
         raise ConfigError(f"top must be a positive integer, however: {top=}")
     check_output(out, force=force)
-    recommender = load(bundle)
-    if not isinstance(recommender, NextProductRecommender):
-        raise DataError(f"'{bundle}' is not a recommendation bundle; train one with "
-                        "'findeep recommend train'.")
+    meta, tensors = read_bundle(bundle)
+    if meta.get("kind") != BUNDLE_KIND:
+        raise DataError(f"'{bundle}' holds a {meta.get('kind')!r} model, not a recommendation "
+                        "bundle; train one with 'findeep recommend train'.")
+    recommender = recommender_from_bundle(meta, tensors)
     design, report = recommender.design(customers, events, as_of=as_of)
     warn_report(report)
     scores = recommender.scores(design)

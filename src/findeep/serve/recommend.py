@@ -1,8 +1,8 @@
 """``POST /v1/recommend``: a customer record -> the top products with scores and reasons.
 
-``findeep serve`` on a recommendation bundle builds this app (``serve/app.py`` hands a
-``kind: recommend`` bundle here). It keeps the scoring API's rules — request validation
-generated from the training schema (missing fields listed, wrong types refused, unknown
+``findeep serve`` on a recommendation bundle builds this app (``create_app`` hands a
+``kind: recommend`` bundle here; the model is ``findeep.recommend``'s). It keeps the
+scoring API's rules — request validation generated from the training schema (missing fields listed, wrong types refused, unknown
 fields ignored with an ``X-Findeep-Warning`` header or refused under ``strict``), row and
 byte limits (413), the ``X-API-Key`` check (401), one-sentence errors and never a 500 for
 bad input — by reusing its parser, guard and error types.
@@ -22,17 +22,15 @@ from typing import Annotated, Any, NotRequired
 
 import numpy as np
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field, StrictStr, TypeAdapter
 from typing_extensions import TypedDict
 
-import findeep
-from findeep.errors import ConfigError, FindeepError
+from findeep._version import __version__
+from findeep.errors import ConfigError
 from findeep.recommend.metrics import top_k
 from findeep.recommend.panel import Design, eligibility_mask
 from findeep.serve.contract import RecordContract, build_contract
-from findeep.serve.errors import ApiError
 
 MAX_REASON_ROWS = 100
 
@@ -106,7 +104,7 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
                          strict: bool = False) -> FastAPI:
     """The recommendation API over ``bundle`` (a path or a fitted ``NextProductRecommender``)."""
     from findeep.loading import load
-    from findeep.serve.app import _api_key_guard, _jsonable, _parse
+    from findeep.serve.app import _add_error_handlers, _api_key_guard, _jsonable, _parse
 
     for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes)):
         if not isinstance(value, int) or value < 1:
@@ -119,29 +117,11 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
     contract = record_contract(recommender, strict=strict)
     n_products = len(recommender.products_)
     app = FastAPI(title=f"findeep recommendation API: {recommender.model}",
-                  version=findeep.__version__,
+                  version=__version__,
                   description="Ranks the products a customer does not hold yet, best first.")
     guard = [Depends(_api_key_guard(api_key))] if api_key is not None else []
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e.get("loc", ())), "problem": "invalid",
-                   "message": str(e.get("msg", ""))} for e in exc.errors()]
-        return JSONResponse({"detail": "the request's parameters are invalid.", "errors": errors},
-                            status_code=422)
-
-    @app.exception_handler(FindeepError)
-    async def _findeep_error(request: Request, exc: FindeepError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), "errors": []}, status_code=422)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": "internal error while scoring; see the server log.",
-                             "errors": []}, status_code=500)
+    _add_error_handlers(app)
 
     @app.get("/healthz", tags=["service"], summary="Liveness: the model is loaded.")
     async def healthz() -> dict[str, str]:
@@ -154,7 +134,7 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
             "kind": "recommend", "model": recommender.model, "products": recommender.products_,
             "features": list(contract.used_names), "lags": recommender.lags,
             "eligibility": recommender.eligibility or {}, "training": recommender.training_,
-            "bundle": source, "findeep_version": findeep.__version__,
+            "bundle": source, "findeep_version": __version__,
             "limits": {"max_rows": max_rows, "max_bytes": max_bytes, "strict": strict}}))
 
     @app.post("/v1/recommend", tags=["scoring"], dependencies=guard,
