@@ -152,7 +152,6 @@ class ALSRanker:
 
     def fit(self, train: Design, valid: Design | None = None) -> ALSRanker:
         from scipy.sparse import csr_matrix
-
         from threadpoolctl import threadpool_limits
 
         held = train.held

@@ -2,9 +2,9 @@
 
 ``findeep serve`` on a recommendation bundle builds this app (``create_app`` hands a
 ``kind: recommend`` bundle here; the model is ``findeep.recommend``'s). It keeps the
-scoring API's rules — request validation generated from the training schema (missing fields listed, wrong types refused, unknown
-fields ignored with an ``X-Findeep-Warning`` header or refused under ``strict``), row and
-byte limits (413), the ``X-API-Key`` check (401), one-sentence errors and never a 500 for
+scoring API's rules — request validation generated from the training schema (missing
+fields listed, wrong types refused, unknown fields ignored with an ``X-Findeep-Warning``
+header or refused under ``strict``), row and byte limits (413), the ``X-API-Key`` check (401), one-sentence errors and never a 500 for
 bad input — by reusing its parser, guard and error types.
 
 A record holds the customer columns plus ``holdings`` (products held now) and optionally
