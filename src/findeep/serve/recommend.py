@@ -4,8 +4,9 @@
 ``kind: recommend`` bundle here; the model is ``findeep.recommend``'s). It keeps the
 scoring API's rules — request validation generated from the training schema (missing
 fields listed, wrong types refused, unknown fields ignored with an ``X-Findeep-Warning``
-header or refused under ``strict``), row and byte limits (413), the ``X-API-Key`` check (401), one-sentence errors and never a 500 for
-bad input — by reusing its parser, guard and error types.
+header or refused under ``strict``), row and byte limits (413), the ``X-API-Key`` check
+(401), one-sentence errors and never a 500 for bad input — by reusing its parser, guard
+and error handlers.
 
 A record holds the customer columns plus ``holdings`` (products held now) and optionally
 ``previous_holdings`` (one list per past month, most recent first; by default the current
