@@ -71,18 +71,25 @@ def train(
         help="Keep hashes of up to 16,384 training rows so `evaluate` can spot them later; "
              "leave them out of a bundle shared outside (a hash confirms a full record "
              "was trained on).")] = True,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Monotone constraints by construction, e.g. 'months_delinquent:+,income:-': the "
+        "score never falls (+) or never rises (-) as the column rises, whatever the other "
+        "columns hold (binary and regression, numeric columns)."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
+    from findeep.pipeline import parse_monotone
     from findeep.workflow import train_and_evaluate
 
+    model_options = {"monotone": parse_monotone(monotone)} if monotone is not None else None
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
         verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                       "learning_rate": learning_rate, "row_sketch": row_sketch})
+                       "learning_rate": learning_rate, "row_sketch": row_sketch,
+                       "model_options": model_options})
     _print_training_report(report)
     out.print(f"bundle written to {report['bundle']}")
 
