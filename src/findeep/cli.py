@@ -572,10 +572,14 @@ def benchmark(
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
+        "'months_delinquent:+,income:-' (logreg is left unconstrained)."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
 
     if out_json is not None and out_json.exists() and not force:
@@ -583,7 +587,8 @@ def benchmark(
     result = benchmark_table(data, target=target, folds=folds, seed=seed,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
-                             verbose=0 if quiet else 1)
+                             verbose=0 if quiet else 1,
+                             monotone=parse_monotone(monotone) if monotone else None)
     _print_benchmark(result)
     if out_json is not None:
         write_json_atomic(out_json, result)

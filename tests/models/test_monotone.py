@@ -113,3 +113,20 @@ def test_cli_monotone_option(credit, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert_one_line_error(run("train", data, "--target", "default", "--out", tmp_path / "n",
                               "--monotone", "income:up"), "COLUMN:+")
+
+
+def test_benchmark_constrains_every_family_alike(credit, tmp_path) -> None:
+    """findeep benchmark --monotone runs the network and LightGBM with the same constraints
+    (recorded in the results), and refuses a constraint on a categorical column."""
+    frame, y = credit
+    data = tmp_path / "bench.csv"
+    frame.head(800).assign(default=y.head(800)).to_csv(data, index=False)
+    out = tmp_path / "bench.json"
+    result = run("benchmark", data, "--target", "default", "--folds", "2", "--models",
+                 "default,lightgbm", "--monotone", "debt_to_income:+", "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert json.loads(out.read_text())["monotone"] == {"debt_to_income": 1}
+    assert_one_line_error(run("benchmark", data, "--target", "default", "--monotone",
+                              "purpose:+"), "numeric columns")
