@@ -25,6 +25,7 @@ from findeep.console import (
 )
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
+from findeep.recommend.commands import recommend_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -652,6 +653,7 @@ def forecast_report(
 
 
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(recommend_app, name="recommend")
 
 
 def main() -> None:

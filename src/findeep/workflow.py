@@ -27,7 +27,7 @@ from findeep.data.splits import (
     warn_if_dated,
 )
 from findeep.data.target import infer_target, locate_target
-from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features
@@ -192,7 +192,11 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     check_output(out, force=force)
     check_threshold(threshold)
     estimator = load(bundle)
-    pipeline = estimator.pipeline_
+    pipeline = getattr(estimator, "pipeline_", None)
+    if pipeline is None:  # a forecast or recommendation bundle: their sub-app predicts
+        raise BundleError(f"'{bundle}' holds a {type(estimator).__name__}, not a tabular "
+                          "model; use 'findeep forecast predict' or 'findeep recommend "
+                          "predict'.")
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
