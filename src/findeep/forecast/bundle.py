@@ -19,6 +19,7 @@ import torch
 from findeep.bundle import write_bundle
 from findeep.errors import BundleError
 from findeep.forecast.baselines import BASELINE_CLASSES
+from findeep.forecast.vol_baselines import GARCHBaseline, HARBaseline
 from findeep.forecast.features import Columns, FeatureScaler
 from findeep.forecast.models import NETWORKS, build_network
 
@@ -32,9 +33,12 @@ def save_forecaster(forecaster: Any, path: str | os.PathLike[str], *, evaluation
     model: dict[str, Any] = {"name": forecaster.model}
     tensors: dict[str, torch.Tensor] = {}
     if forecaster.model in NETWORKS:
-        config = dict(forecaster.network_.config)
-        model["config"] = config
-        model["target_scaling"] = {"mean": forecaster.y_mean_, "std": forecaster.y_std_}
+        members = forecaster.network_.members
+        model["config"] = dict(members[0].config)
+        model["n_members"] = len(members)
+        model["target_scaling"] = {"mean": np.asarray(forecaster.y_mean_).tolist(),
+                                   "std": np.asarray(forecaster.y_std_).tolist()}
+        model["variance_floor"] = getattr(forecaster, "variance_floor_", None)
         tensors |= {f"network.{k}": v for k, v in forecaster.network_.state_dict().items()}
     else:
         state, baseline_tensors = forecaster.baseline_.state()
@@ -49,6 +53,7 @@ def save_forecaster(forecaster: Any, path: str | os.PathLike[str], *, evaluation
         "features": list(forecaster.features_),
         "feature_columns": list(forecaster.feature_columns_),
         "scaler": forecaster.scaler_.to_dict(),
+        "quantiles": list(getattr(forecaster, "quantiles_", [])),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -86,19 +91,34 @@ def forecaster_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor
         forecaster.scaler_ = FeatureScaler.from_dict(meta["scaler"])
         forecaster.task_ = meta["task"]
         forecaster.training_ = meta.get("training", {})
+        forecaster.quantiles_ = [float(q) for q in meta.get("quantiles", [])]
         if model["name"] in NETWORKS:
+            from findeep.forecast.models.residual import LinearResidualForecaster
+            from findeep.forecast.training import MemberAverage
+
             config = dict(model["config"])
-            config.pop("cell", None)
-            network = build_network(model["name"], n_features=config.pop("n_features"),
-                                    window=config.pop("window"), n_out=config.pop("n_out"),
-                                    options=config)
+            body_config = dict(config.pop("body"))
+            body_config.pop("cell", None)
+            n_features, window = body_config.pop("n_features"), body_config.pop("window")
+            members = []
+            for _ in range(int(model["n_members"])):
+                body = build_network(model["name"], n_features=n_features, window=window,
+                                     n_out=body_config["n_out"], options={
+                                         k: v for k, v in body_config.items() if k != "n_out"})
+                members.append(LinearResidualForecaster(body, n_features=n_features,
+                                                        window=window, **config))
+            network = MemberAverage(members)
             network.load_state_dict({k.removeprefix("network."): v for k, v in tensors.items()
                                      if k.startswith("network.")}, strict=True)
             forecaster.network_ = network.eval()
-            forecaster.y_mean_ = float(model["target_scaling"]["mean"])
-            forecaster.y_std_ = float(model["target_scaling"]["std"])
+            forecaster.y_mean_ = np.asarray(model["target_scaling"]["mean"], dtype=float)
+            forecaster.y_std_ = np.asarray(model["target_scaling"]["std"], dtype=float)
+            if model.get("variance_floor") is not None:
+                forecaster.variance_floor_ = float(model["variance_floor"])
         else:
-            forecaster.baseline_ = BASELINE_CLASSES[model["name"]].from_state(
+            classes = {**BASELINE_CLASSES, "har": HARBaseline, "garch": GARCHBaseline,
+                       "gjr_garch": GARCHBaseline}
+            forecaster.baseline_ = classes[model["name"]].from_state(
                 model["state"], {k.removeprefix("baseline."): v for k, v in tensors.items()
                                  if k.startswith("baseline.")})
     except (KeyError, TypeError, RuntimeError) as exc:
