@@ -38,7 +38,6 @@ def save_forecaster(forecaster: Any, path: str | os.PathLike[str], *, evaluation
         model["n_members"] = len(members)
         model["target_scaling"] = {"mean": np.asarray(forecaster.y_mean_).tolist(),
                                    "std": np.asarray(forecaster.y_std_).tolist()}
-        model["variance_floor"] = getattr(forecaster, "variance_floor_", None)
         tensors |= {f"network.{k}": v for k, v in forecaster.network_.state_dict().items()}
     else:
         state, baseline_tensors = forecaster.baseline_.state()
@@ -54,6 +53,7 @@ def save_forecaster(forecaster: Any, path: str | os.PathLike[str], *, evaluation
         "feature_columns": list(forecaster.feature_columns_),
         "scaler": forecaster.scaler_.to_dict(),
         "quantiles": list(getattr(forecaster, "quantiles_", [])),
+        "variance_floor": getattr(forecaster, "variance_floor_", None),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -92,6 +92,8 @@ def forecaster_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor
         forecaster.task_ = meta["task"]
         forecaster.training_ = meta.get("training", {})
         forecaster.quantiles_ = [float(q) for q in meta.get("quantiles", [])]
+        if meta.get("variance_floor") is not None:
+            forecaster.variance_floor_ = float(meta["variance_floor"])
         if model["name"] in NETWORKS:
             from findeep.forecast.models.residual import LinearResidualForecaster
             from findeep.forecast.training import MemberAverage
@@ -113,8 +115,6 @@ def forecaster_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor
             forecaster.network_ = network.eval()
             forecaster.y_mean_ = np.asarray(model["target_scaling"]["mean"], dtype=float)
             forecaster.y_std_ = np.asarray(model["target_scaling"]["std"], dtype=float)
-            if model.get("variance_floor") is not None:
-                forecaster.variance_floor_ = float(model["variance_floor"])
         else:
             classes = {**BASELINE_CLASSES, "har": HARBaseline, "garch": GARCHBaseline,
                        "gjr_garch": GARCHBaseline}

@@ -261,6 +261,9 @@ class SequenceForecaster(BaseEstimator):
         x_fit = make_windows(scaled, fit_rows, self.window)
         x_valid = make_windows(scaled, valid_rows, self.window)
         y_all = self._to_train_space(design.target_matrix)
+        if self.target in VOL_TARGETS:  # forecasts never go below the 1st percentile seen
+            positive = y_all[rows, -1][y_all[rows, -1] > 0]
+            self.variance_floor_ = float(np.quantile(positive, 0.01))
         y_fit, y_valid = y_all[fit_rows, -1], y_all[valid_rows, -1]
 
         started = time.perf_counter()
@@ -364,9 +367,6 @@ class SequenceForecaster(BaseEstimator):
         settings = self._network_settings()
         device = resolve_device(self.device)
         binary = self.task_ == "binary"
-        if self.target in VOL_TARGETS:
-            positive = y_fit[y_fit > 0]
-            self.variance_floor_ = float(np.quantile(positive, 0.01)) if len(positive) else 1e-10
         self.y_mean_ = np.zeros(y_fit.shape[1]) if binary else y_fit.mean(axis=0)
         spread = y_fit.std(axis=0)
         self.y_std_ = np.ones(y_fit.shape[1]) if binary else np.where(spread > 0, spread, 1.0)
