@@ -141,6 +141,7 @@ class SequenceForecaster(BaseEstimator):
 
     # ---- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
+        self.quantiles_ = parse_quantiles(self.quantiles)  # its own message: values come first
         problems = []
         for name in ("horizon", "window"):
             value = getattr(self, name)
@@ -170,7 +171,6 @@ class SequenceForecaster(BaseEstimator):
         if problems:
             message = "; ".join(p.rstrip(".") if p.endswith(".") else p for p in problems)
             raise ConfigError(message if message.endswith("?") else message + ".")
-        self.quantiles_ = parse_quantiles(self.quantiles)
 
     def _horizons(self) -> list[int]:
         return list(range(1, self.horizon + 1)) if self.all_horizons else [self.horizon]
