@@ -105,7 +105,8 @@ def per_horizon_keys(compared: dict[str, dict[str, Any]]) -> list[str]:
 
 def interval_keys(compared: dict[str, dict[str, Any]]) -> list[str]:
     return sorted({k for m in compared.values() for k in m
-                   if k.startswith(("pinball_", "var_")) or k == "interval"})
+                   if k.startswith(("pinball_", "var_", "coverage_", "width_"))
+                   or k == "interval"})
 
 
 @forecast_app.command()

@@ -101,6 +101,13 @@ def interval_report(frame: pd.DataFrame, quantiles: list[float],
             test = kupiec(actual < forecast, q)
             out[f"var_{q:g}_rate"] = test["rate"]
             out[f"var_{q:g}_kupiec_p"] = test["pvalue"]
+    for q, column in zip(quantiles, columns, strict=True):  # every central pair, e.g. 90%
+        partner = [c for p, c in zip(quantiles, columns, strict=True) if abs(p - (1 - q)) < 1e-9]
+        if q < 0.5 and partner:
+            lower, upper = frame[column].to_numpy(float), frame[partner[0]].to_numpy(float)
+            name = f"{round(100 * (1 - 2 * q), 6):g}"
+            out[f"coverage_{name}"] = float(np.mean((actual >= lower) & (actual <= upper)))
+            out[f"width_{name}"] = float(np.mean(upper - lower))
     low, high = quantiles[0], quantiles[-1]
     if low < 0.5 < high:
         lower = frame[columns[0]].to_numpy(float)

@@ -177,7 +177,7 @@ class SequenceForecaster(BaseEstimator):
 
     def _feature_list(self, columns: Columns, available: list[str]) -> list[str]:
         if self.features is None:
-            chosen = default_features(columns)
+            chosen = default_features(columns, self.target)
         elif isinstance(self.features, str):
             chosen = [f.strip() for f in self.features.split(",") if f.strip()]
         else:
@@ -339,9 +339,9 @@ class SequenceForecaster(BaseEstimator):
 
     def _scale_feature(self) -> int | None:
         """The feature whose window spread rescales the residual under instance norm."""
-        wanted = {"return": ("return",), "direction": (),
-                  "volatility": ("volatility", "abs_return"),
-                  "realized_vol": ("volatility", "abs_return")}.get(self.target, (self.target,))
+        volatility = ("volatility", "abs_return", "squared_return")
+        wanted = {"return": ("return",), "direction": (), "volatility": volatility,
+                  "realized_vol": volatility}.get(self.target, (self.target,))
         return next((self.feature_columns_.index(n) for n in wanted
                      if n in self.feature_columns_), None)
 
