@@ -54,6 +54,7 @@ def save_forecaster(forecaster: Any, path: str | os.PathLike[str], *, evaluation
         "scaler": forecaster.scaler_.to_dict(),
         "quantiles": list(getattr(forecaster, "quantiles_", [])),
         "variance_floor": getattr(forecaster, "variance_floor_", None),
+        "log_variance": bool(getattr(forecaster, "log_variance_", False)),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -92,6 +93,7 @@ def forecaster_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor
         forecaster.task_ = meta["task"]
         forecaster.training_ = meta.get("training", {})
         forecaster.quantiles_ = [float(q) for q in meta.get("quantiles", [])]
+        forecaster.log_variance_ = bool(meta.get("log_variance", False))
         if meta.get("variance_floor") is not None:
             forecaster.variance_floor_ = float(meta["variance_floor"])
         if model["name"] in NETWORKS:

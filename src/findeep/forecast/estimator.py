@@ -373,7 +373,21 @@ class SequenceForecaster(BaseEstimator):
         y_fit_scaled = ((y_fit - self.y_mean_) / self.y_std_).astype(np.float32)
         y_valid_scaled = ((y_valid - self.y_mean_) / self.y_std_).astype(np.float32)
 
-        coef, intercept = ridge_start(x_fit, y_fit_scaled.astype(np.float64))
+        # realised volatility (point forecasts): the output is log variance, trained by QLIKE,
+        # whose minimiser is the conditional mean variance; ridge starts on log variance
+        self.log_variance_ = self.target in VOL_TARGETS and not self.quantiles_
+        if self.log_variance_:
+            self.y_mean_ = np.zeros(y_fit.shape[1])
+            self.y_std_ = np.where(y_fit.mean(axis=0) > 0, y_fit.mean(axis=0), 1.0)
+            y_fit_scaled = (y_fit / self.y_std_).astype(np.float32)
+            y_valid_scaled = (y_valid / self.y_std_).astype(np.float32)
+            shrink = np.quantile(y_fit_scaled, 0.1, axis=0) + 1e-3
+            coef, intercept = ridge_start(x_fit, np.log(y_fit_scaled + shrink).astype(np.float64))
+            fitted = x_fit.reshape(len(x_fit), -1) @ coef.T + intercept
+            intercept = intercept + np.log(y_fit_scaled.mean(axis=0)) - np.log(
+                np.exp(fitted).mean(axis=0))  # exp(mean log) understates the mean: re-level
+        else:
+            coef, intercept = ridge_start(x_fit, y_fit_scaled.astype(np.float64))
         if binary:
             # a linear probability model's slope is about a quarter of the logit's
             rate = float(np.clip(y_fit.mean(), 1e-3, 1 - 1e-3))
@@ -393,7 +407,8 @@ class SequenceForecaster(BaseEstimator):
             upper = np.diff(levels[:, anchor:], axis=1)
             gaps = np.maximum(np.concatenate([lower, upper], axis=1), 1e-3)
 
-        loss = "bce" if binary else ("pinball" if self.quantiles_ else "mse")
+        loss = "bce" if binary else ("pinball" if self.quantiles_ else
+                                     "qlike" if self.log_variance_ else "mse")
         n_out = (y_fit.shape[1], max(1, len(self.quantiles_)))
         members, records = [], []
         total = fit_settings.max_epochs * settings["n_members"]
@@ -433,6 +448,9 @@ class SequenceForecaster(BaseEstimator):
         raw = predict_network(self.network_, x)
         if self.task_ == "binary":
             return 1.0 / (1.0 + np.exp(-raw))
+        if getattr(self, "log_variance_", False):
+            return self._from_train_space(np.exp(np.clip(raw, -30, 30))
+                                          * self.y_std_[None, :, None])
         scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
         return self._from_train_space(scaled)
 

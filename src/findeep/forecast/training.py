@@ -63,6 +63,8 @@ def forecast_loss(kind: str, quantiles: torch.Tensor | None) -> Callable[..., to
         return lambda out, y: pinball_loss(out, y, quantiles)
     if kind == "bce":
         return lambda out, y: F.binary_cross_entropy_with_logits(out[..., 0], y)
+    if kind == "qlike":  # output: log variance; target: variance (both scaled alike)
+        return lambda out, y: (out[..., 0] + y * torch.exp(-out[..., 0].clamp(-30, 30))).mean()
     if kind == "mse":
         return lambda out, y: F.mse_loss(out[..., 0], y)
     raise ConfigError(f"unknown forecast loss {kind!r}")
