@@ -177,11 +177,89 @@ def quantiles(results: dict[str, Any]) -> None:
         print(f"quantiles {name}: {out[name]}", flush=True)
 
 
+def _p(test: dict[str, Any] | None) -> str:
+    if not test or test.get("pvalue") is None or test["pvalue"] != test["pvalue"]:
+        return "-"
+    sign = "better" if test["mean_difference"] < 0 else "worse"
+    return f"{sign}, p={test['pvalue']:.2g}"
+
+
+def render(results: dict[str, Any]) -> str:
+    """The markdown tables of BENCHMARKS.md from the results JSON."""
+    lines: list[str] = []
+    if "main" in results:
+        lines += ["### Best network vs ridge, LightGBM and naive (fixed split, frozen defaults)",
+                  "", "Loss: MSE for returns, QLIKE on variance (percent²) for realised "
+                  "volatility. DM: best network against each, per-date losses.", "",
+                  "| panel / target | naive | ridge | LightGBM | LSTM | GRU | TCN | Transformer "
+                  "| best (by validation) | vs ridge | vs LightGBM | vs naive |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for key, block in results["main"].items():
+            rows, best = block["rows"], block["best_network"]
+            scale = 1e4 if key.endswith("return") else 1.0
+            cells = [f"{rows[m]['loss'] * scale:.4f}" for m in
+                     ("naive", "linear", "lightgbm", *NETWORKS)]
+            lines.append(f"| {key} | " + " | ".join(cells) + f" | {best} | "
+                         f"{_p(rows[best].get('vs_ridge'))} | "
+                         f"{_p(rows['lightgbm'].get('best_network_vs'))} | "
+                         f"{_p(rows['naive'].get('best_network_vs'))} |")
+        lines += ["", "(return losses x 1e4)", ""]
+        lines += ["Every network against ridge (DM on the same rows):", "",
+                  "| panel / target | " + " | ".join(NETWORKS) + " |",
+                  "|---|" + "---|" * len(NETWORKS)]
+        for key, block in results["main"].items():
+            lines.append(f"| {key} | " + " | ".join(_p(block["rows"][m].get("vs_ridge"))
+                                                    for m in NETWORKS) + " |")
+        lines.append("")
+    if "ablation" in results:
+        lines += ["### Ablation: the GRU piece by piece (fixed split; loss as above)", "",
+                  "| panel / target | variant | loss | vs ridge (DM) | fit s | best epoch |",
+                  "|---|---|---|---|---|---|"]
+        for key, rows in results["ablation"].items():
+            scale = 1e4 if key.endswith("return") else 1.0
+            for variant, r in rows.items():
+                lines.append(f"| {key} | {variant} | {r['loss'] * scale:.4f} | "
+                             f"{_p(r.get('vs_ridge'))} | {r['fit_seconds']:.1f} | "
+                             f"{r['best_epochs']} |")
+        lines.append("")
+    if "vol" in results:
+        for horizon, block in results["vol"].items():
+            rows, best = block["rows"], block["best_network"]
+            lines += [f"### S&P 500 realised volatility, {horizon[1:]}-day, walk-forward "
+                      "(2011-2018, refit every 500 dates)", "",
+                      f"Best network by validation: {best}. DM: {best} against each.", "",
+                      "| model | QLIKE | MSE on variance (%²) | fit s (all folds) | "
+                      f"{best} vs this |", "|---|---|---|---|---|"]
+            for m, r in rows.items():
+                lines.append(f"| {m} | {r['qlike']:.4f} | {r['mse_variance']:.3f} | "
+                             f"{r['fit_seconds']:.1f} | {_p(r.get('best_network_vs'))} |")
+            lines.append("")
+    if "quantiles" in results:
+        lines += ["### Quantile forecasts of next-day returns (GRU, quantiles "
+                  "0.01/0.05/0.5/0.95/0.99; fixed split)", "",
+                  "| panel | 90% coverage | 90% width | 98% coverage | VaR 5% rate | Kupiec p "
+                  "| VaR 1% rate | Kupiec p | rows |", "|---|---|---|---|---|---|---|---|---|"]
+        for name, r in results["quantiles"].items():
+            lines.append(f"| {name} | {r['coverage_90']:.3f} | {r['width_90']:.4f} | "
+                         f"{r['coverage_98']:.3f} | {r['var_0.05_rate']:.3f} | "
+                         f"{r['var_0.05_kupiec_p']:.2g} | {r['var_0.01_rate']:.3f} | "
+                         f"{r['var_0.01_kupiec_p']:.2g} | {r['rows']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", default="ablation,main,vol,quantiles")
     parser.add_argument("--json", default="benchmarks/results/forecast_round2.json")
+    parser.add_argument("--render", action="store_true",
+                        help="only write the markdown tables from --json")
     args = parser.parse_args()
+    if args.render:
+        results = json.loads(Path(args.json).read_text())
+        Path(args.json).with_suffix(".md").write_text(render(results))
+        print(render(results))
+        return
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     path = Path(args.json)
