@@ -15,8 +15,8 @@ recipe allows 30 and 6), on one thread.
 Targets: ``return`` (next-day log return; loss: squared error) and ``realized_vol``
 (root of next-day squared return; loss: QLIKE on variance). Every model sees the same
 windows (20 days for returns, 22 for volatility so the linear path nests HAR-RV; default
-features, which add squared returns for volatility) and the same expanding walk-forward folds; networks
-run at the frozen defaults of ``findeep/forecast/models/registry.py``. The "best network"
+features, which add squared returns for volatility) and the same split; networks run at
+the frozen defaults of ``findeep/forecast/models/registry.py``. The "best network"
 is the one with the lowest mean validation loss over the folds (chosen without the test
 period). Diebold-Mariano: per-date mean loss differential, Newey-West with h-1 lags.
 

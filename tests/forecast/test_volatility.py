@@ -58,7 +58,7 @@ def test_garch_recovers_its_persistence_and_beats_har_and_naive_on_qlike(prices)
                            prices, test_start=test_start)
     model = SequenceForecaster(target="realized_vol", model="garch", window=5).fit(
         prices[prices["date"] < test_start])
-    _, omega, alpha, beta = model.baseline_.params["series"]
+    _, _omega, alpha, beta = model.baseline_.params["series"]
     assert 0.85 < alpha + beta < 1.0
     assert garch.metrics["qlike"] < har.metrics["qlike"] < naive.metrics["qlike"]
     merged = garch.predictions.merge(har.predictions, on=["date", "asset"])

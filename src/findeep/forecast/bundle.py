@@ -19,9 +19,9 @@ import torch
 from findeep.bundle import write_bundle
 from findeep.errors import BundleError
 from findeep.forecast.baselines import BASELINE_CLASSES
-from findeep.forecast.vol_baselines import GARCHBaseline, HARBaseline
 from findeep.forecast.features import Columns, FeatureScaler
 from findeep.forecast.models import NETWORKS, build_network
+from findeep.forecast.vol_baselines import GARCHBaseline, HARBaseline
 
 KIND = "forecast"
 
