@@ -94,6 +94,14 @@ class SequenceForecaster(BaseEstimator):
     (its value at t+h). ``features`` are built-ins (return, volatility, volume, range,
     calendar) or column names; by default the built-ins the table supports.
 
+    Networks contain the linear model (a ridge-started linear path plus the network's
+    residual; ``linear_path=False`` drops it), average ``n_members`` seeds and can
+    normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
+    mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
+    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
+    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``);
+    ``all_horizons=True`` one output per horizon 1..``horizon``.
+
     >>> from findeep.testing import make_price_panel
     >>> panel = make_price_panel(n_assets=4, n_days=300, seed=0)
     >>> model = SequenceForecaster(asset_column="asset", model="linear", window=5).fit(panel)
