@@ -270,8 +270,9 @@ def render(results: dict[str, Any]) -> str:
         block = results["horizons"]
         lines += ["### One network for horizons 1..5 (S&P 500 realised volatility, fixed split "
                   "from 2011)", "", "QLIKE per horizon: one GRU with five outputs against "
-                  f"HAR-RV and GJR-GARCH fitted for each horizon (GRU fit {block['fit_seconds']:.0f}"
-                  " s).", "", "| horizon | GRU (multi-output) | HAR-RV | GJR-GARCH |",
+                  "HAR-RV and GJR-GARCH fitted for each horizon (GRU fit "
+                  f"{block['fit_seconds']:.0f} s).", "",
+                  "| horizon | GRU (multi-output) | HAR-RV | GJR-GARCH |",
                   "|---|---|---|---|"]
         for h in range(1, 6):
             row = block[f"h{h}"]
