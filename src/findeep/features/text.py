@@ -88,6 +88,49 @@ def clean_texts(values: pd.Series | list[Any], column: str) -> tuple[list[str], 
     return texts, report
 
 
+SPECIALS = ("[PAD]", "[UNK]", "[EMPTY]")
+WHOLE_WORD_SHARE = 0.6  # of the vocabulary budget; subword pieces fill the rest
+
+
+def wordpiece_vocabulary(tokenizer: Any, texts: list[str], *, vocab_size: int,
+                         min_frequency: int) -> dict[str, int]:
+    """A WordPiece vocabulary from ``texts``, the same for the same texts on every run.
+
+    (``tokenizers``' own trainer breaks ties between equally frequent merges in hash-map
+    order, so two fits on the same rows can learn different vocabularies.) Every character
+    seen gets a token (as a word start and as a ``##`` continuation), so no word is ever
+    unknown; then whole words seen ``min_frequency`` times or more, most frequent first,
+    up to 60% of ``vocab_size``; then the most frequent word-start and continuation pieces
+    of 2-8 characters, weighted by the characters they cover. Ties go alphabetically.
+    """
+    from collections import Counter
+
+    normalize = tokenizer.normalizer.normalize_str
+    split = tokenizer.pre_tokenizer.pre_tokenize_str
+    words: Counter[str] = Counter()
+    for text in texts:
+        words.update(word for word, _ in split(normalize(text)))
+    chars = sorted({c for word in words for c in word})
+    vocab_list = [*SPECIALS, *chars, *(f"##{c}" for c in chars)]
+    budget = max(0, vocab_size - len(vocab_list))
+    frequent = sorted((w for w, n in words.items() if n >= min_frequency and len(w) > 1),
+                      key=lambda w: (-words[w], w))[:int(budget * WHOLE_WORD_SHARE)]
+    vocab_list += frequent
+    taken = set(vocab_list)
+    pieces: Counter[str] = Counter()
+    for word, n in words.items():
+        if word in taken or len(word) < 3:
+            continue
+        for size in range(2, min(8, len(word) - 1) + 1):
+            pieces[word[:size]] += n * (size - 1)
+            for start in range(1, len(word) - size + 1):
+                pieces[f"##{word[start:start + size]}"] += n * (size - 1)
+    room = vocab_size - len(vocab_list)
+    vocab_list += sorted((p for p in pieces if p not in taken),
+                         key=lambda p: (-pieces[p], p))[:max(0, room)]
+    return {token: i for i, token in enumerate(vocab_list)}
+
+
 class TextTokenizer:
     """Token ids for texts, cut to ``max_length``; ``kind`` 'trained' or 'pretrained'."""
 
@@ -119,14 +162,14 @@ class TextTokenizer:
         tk = import_tokenizers()
         if not isinstance(vocab_size, int) or vocab_size < 100:
             raise ConfigError(f"vocab_size must be an integer >= 100, however: {vocab_size=}")
-        tokenizer = tk.Tokenizer(tk.models.WordPiece(unk_token="[UNK]"))
+        tokenizer = tk.Tokenizer(tk.models.WordPiece({"[UNK]": 0}, unk_token="[UNK]"))
         tokenizer.normalizer = tk.normalizers.BertNormalizer(lowercase=True)
         tokenizer.pre_tokenizer = tk.pre_tokenizers.BertPreTokenizer()
         tokenizer.decoder = tk.decoders.WordPiece()
-        trainer = tk.trainers.WordPieceTrainer(
-            vocab_size=vocab_size, min_frequency=min_frequency, show_progress=False,
-            special_tokens=["[PAD]", "[UNK]", "[EMPTY]"])
-        tokenizer.train_from_iterator(texts, trainer=trainer)
+        vocab = wordpiece_vocabulary(tokenizer, texts, vocab_size=vocab_size,
+                                     min_frequency=min_frequency)
+        tokenizer.model = tk.models.WordPiece(vocab, unk_token="[UNK]",
+                                              max_input_chars_per_word=100)
         out = cls(tokenizer, kind="trained", max_length=length_cap, pad_id=0,
                   empty_id=tokenizer.token_to_id("[EMPTY]"), length_cap=length_cap)
         out.max_length = out.choose_length(texts)
