@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import assert_one_line_error, run
 from fastapi.testclient import TestClient
 
+from cli_helpers import assert_one_line_error, run
 from findeep.testing import make_text_credit_frame
 from findeep.text.serve import create_text_app
 
@@ -38,7 +38,7 @@ def test_explain_lists_words_per_row(trained):
 
 def test_file_that_is_not_utf8_is_one_line(tmp_path: Path, trained):
     bad = tmp_path / "latin.csv"
-    bad.write_bytes("purpose_text,default\n".encode() + "caf\xe9 cr\xe8me loan,1\n".encode(
+    bad.write_bytes(b"purpose_text,default\n" + "caf\xe9 cr\xe8me loan,1\n".encode(
         "latin-1") * 30)
     assert_one_line_error(run("text", "train", bad, "--target", "default",
                               "--out", tmp_path / "m"), "cannot read")

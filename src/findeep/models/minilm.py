@@ -69,16 +69,16 @@ class _Layer(nn.Module):
         self.dropout = nn.Dropout(0.1)
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        b, l, _ = x.shape
+        b, n_tokens, _ = x.shape
         heads = self.attention["self"]
 
         def split(t: torch.Tensor) -> torch.Tensor:  # (B, L, D) -> (B, H, L, D/H)
-            return t.view(b, l, N_HEADS, D_MODEL // N_HEADS).transpose(1, 2)
+            return t.view(b, n_tokens, N_HEADS, D_MODEL // N_HEADS).transpose(1, 2)
 
         q, k, v = (split(heads[n](x)) for n in ("query", "key", "value"))
         context = nn.functional.scaled_dot_product_attention(
             q, k, v, attn_mask=bias, dropout_p=0.1 if self.training else 0.0)
-        context = context.transpose(1, 2).reshape(b, l, D_MODEL)  # (B, H, L, d) -> (B, L, D)
+        context = context.transpose(1, 2).reshape(b, n_tokens, D_MODEL)  # (B, H, L, d) -> (B, L, D)
         out = self.attention["output"]
         x = out["LayerNorm"](x + self.dropout(out["dense"](context)))
         h = nn.functional.gelu(self.intermediate["dense"](x))
@@ -132,11 +132,12 @@ class MiniLM(nn.Module):
         return self
 
     def forward(self, embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        _, l, _ = embedded.shape
-        if l > MAX_POSITIONS:
-            raise ConfigError(f"minilm reads at most {MAX_POSITIONS} tokens, however: {l}")
+        n_tokens = embedded.shape[1]
+        if n_tokens > MAX_POSITIONS:
+            raise ConfigError(f"minilm reads at most {MAX_POSITIONS} tokens, however: {n_tokens}")
         e = self.embeddings
-        x = embedded + e["position_embeddings"].weight[:l] + e["token_type_embeddings"].weight[0]
+        positions = e["position_embeddings"].weight[:n_tokens]
+        x = embedded + positions + e["token_type_embeddings"].weight[0]
         x = self.dropout(e["LayerNorm"](x))
         keep = mask.bool()
         bias = torch.zeros(keep.shape, dtype=x.dtype, device=x.device).masked_fill(

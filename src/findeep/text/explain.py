@@ -98,8 +98,8 @@ def explain_text(pipeline: TextPipeline, frame: pd.DataFrame, *, top: int = 10,
             logits = network(ids, mask, x_num, x_cat)[0, 0]
         target_class = int(logits.argmax()) if task == "multiclass" else 0
 
-        def output(t: torch.Tensor, n: torch.Tensor, c: torch.Tensor, m: torch.Tensor
-                   ) -> torch.Tensor:
+        def output(t: torch.Tensor, n: torch.Tensor, c: torch.Tensor, m: torch.Tensor,
+                   target_class: int = target_class) -> torch.Tensor:
             z = network.forward_embedded(t, n, c, m)[:, 0, :]  # (B, n_out)
             if task == "multiclass":
                 return torch.log_softmax(z, dim=-1)[:, target_class]
