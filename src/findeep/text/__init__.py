@@ -5,6 +5,7 @@ Lives beside the tabular stack, reusing its schema, target, splits, preprocessin
 calibration and bundle format; generic modules never import it.
 """
 
+from findeep.text.estimator import TextClassifier, TextRegressor
 from findeep.text.pipeline import TextPipeline, fit_text
 
-__all__ = ["TextPipeline", "fit_text"]
+__all__ = ["TextClassifier", "TextPipeline", "TextRegressor", "fit_text"]
