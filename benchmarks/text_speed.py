@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -21,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from findeep.data.schema import FindeepWarning
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from text_phrasebank import load  # noqa: E402
 
-from text_phrasebank import load  # noqa: E402  (same folder)
+from findeep.data.schema import FindeepWarning  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "text_speed.json"
 
