@@ -23,9 +23,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from text_phrasebank import load  # noqa: E402
+from text_phrasebank import load
 
-from findeep.data.schema import FindeepWarning  # noqa: E402
+from findeep.data.schema import FindeepWarning
 
 OUT = Path(__file__).resolve().parent / "results" / "text_speed.json"
 

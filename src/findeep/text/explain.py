@@ -67,8 +67,11 @@ def _words(text: str, offsets: list[tuple[int, int]], scores: np.ndarray) -> lis
 def explain_text(pipeline: TextPipeline, frame: pd.DataFrame, *, top: int = 10,
                  steps: int = STEPS) -> list[RowExplanation]:
     """Word and column attributions for each row of ``frame`` (keep it to a few hundred)."""
-    from captum.attr import IntegratedGradients
-
+    try:
+        from captum.attr import IntegratedGradients
+    except ImportError:
+        raise ConfigError("text explanations need the 'text' extra: "
+                          "pip install 'findeep[text]'.") from None
     if not isinstance(top, int) or top < 1:
         raise ConfigError(f"top must be a positive integer, however: {top=}")
     network = pipeline.network
