@@ -62,6 +62,12 @@ def save_text_model(pipeline: TextPipeline, path: str | os.PathLike[str], *,
 def load_text_model(path: str | os.PathLike[str]) -> TextPipeline:
     """Verify and rebuild a text bundle; a tabular or forecast bundle is named as such."""
     meta, tensors = read_bundle(path)
+    return text_pipeline_from_bundle(meta, tensors, path)
+
+
+def text_pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                              path: str | os.PathLike[str]) -> TextPipeline:
+    """Rebuild a pipeline from a verified bundle's document and tensors."""
     if meta.get("kind") != KIND:
         raise BundleError(f"'{path}' holds a {meta.get('kind')} model, not a text model; use "
                           "the matching findeep command.")

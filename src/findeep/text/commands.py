@@ -166,7 +166,6 @@ def benchmark(
     """Every model on the same folds: metrics mean ± std, fit time, scoring speed."""
     from findeep.data.io import read_table
     from findeep.text.benchmark import run_text_benchmark
-    from findeep.workflow import write_json_atomic
 
     if json_path is not None and json_path.exists() and not force:
         raise ConfigError(f"'{json_path}' already exists; pass --force to overwrite it.")
@@ -189,7 +188,9 @@ def benchmark(
             cells.append(f"vs tfidf-lr {d['mean']:+.4f}±{d['std']:.4f} ({verdict} it)")
         out.print(f"  {name}: " + "  ".join(cells))
     if json_path is not None:
-        write_json_atomic(json_path, result)
+        staging = json_path.with_name(f".{json_path.name}.tmp")
+        staging.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        staging.replace(json_path)  # atomic: a reader never sees half a file
 
 
 @text_app.command()
@@ -202,9 +203,15 @@ def serve(
         help="Require X-API-Key equal to this environment variable's value.")] = None,
 ) -> None:
     """Serve BUNDLE: POST /v1/predict and /v1/explain with {"records": [...]}."""
-    from findeep.serve.server import resolve_api_key
+    import os
+
     from findeep.text.serve import serve_text
 
-    key = resolve_api_key(api_key_env)
+    key = None
+    if api_key_env is not None:
+        key = os.environ.get(api_key_env, "")
+        if not key.strip():
+            raise ConfigError(f"environment variable {api_key_env} is not set or empty; export "
+                              "the API key there, or leave out --api-key-env.")
     out.print(f"findeep: serving {bundle} on http://{host}:{port}", highlight=False)
     serve_text(bundle, host=host, port=port, api_key=key)

@@ -93,3 +93,18 @@ class TextRegressor(RegressorMixin, _TextEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return self._raw(X)
+
+
+def text_estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, Any],
+                               path: str | os.PathLike[str]) -> _TextEstimator:
+    """A fitted ``TextClassifier`` / ``TextRegressor`` from a verified text bundle."""
+    from findeep.text.bundle import text_pipeline_from_bundle
+
+    pipeline = text_pipeline_from_bundle(meta, tensors, path)
+    cls = TextRegressor if pipeline.task == "regression" else TextClassifier
+    estimator = cls(model=pipeline.model_name, text_column=pipeline.text_column)
+    estimator.pipeline_ = pipeline
+    estimator.n_features_in_ = 1 + len(pipeline.other_columns)
+    if pipeline.task != "regression":
+        estimator.classes_ = np.asarray(pipeline.target.classes, dtype=object)
+    return estimator
