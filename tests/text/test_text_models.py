@@ -121,6 +121,11 @@ def test_bundle_round_trip_gives_identical_predictions(sentiment_model, tmp_path
     np.testing.assert_array_equal(a, b)
     with pytest.raises(BundleError, match="--force"):
         save_text_model(sentiment_model, path)
+    import findeep
+
+    estimator = findeep.load(path)  # one loader for every kind of bundle
+    assert type(estimator).__name__ == "TextClassifier"
+    np.testing.assert_array_equal(estimator.predict_proba(frame), a)
 
 
 def test_same_seed_gives_same_predictions():
