@@ -26,6 +26,7 @@ from findeep.console import (
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
 from findeep.recommend.commands import recommend_app
+from findeep.text.commands import text_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -654,6 +655,7 @@ def forecast_report(
 
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(recommend_app, name="recommend")
+app.add_typer(text_app, name="text")
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ from findeep.forecast.estimator import forecaster_from_bundle
 from findeep.pipeline import BUNDLE_KIND as TABULAR_KIND
 from findeep.recommend.bundle import BUNDLE_KIND as RECOMMEND_KIND
 from findeep.recommend.bundle import recommender_from_bundle
+from findeep.text.bundle import KIND as TEXT_KIND
+from findeep.text.estimator import text_estimator_from_bundle
 
 
 def load(path: str | os.PathLike[str]) -> Any:
@@ -24,7 +26,8 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     Tabular bundles come back as a fitted ``TabularClassifier`` or ``TabularRegressor``,
     forecast bundles as a fitted ``SequenceForecaster``, recommendation bundles as a fitted
-    ``NextProductRecommender``.
+    ``NextProductRecommender``, text bundles as a fitted ``TextClassifier`` or
+    ``TextRegressor``.
     """
     meta, tensors = read_bundle(path)
     kind = meta.get("kind")
@@ -34,4 +37,6 @@ def load(path: str | os.PathLike[str]) -> Any:
         return forecaster_from_bundle(meta, tensors)
     if kind == RECOMMEND_KIND:
         return recommender_from_bundle(meta, tensors)
+    if kind == TEXT_KIND:
+        return text_estimator_from_bundle(meta, tensors, path)
     raise BundleError(f"bundle kind {kind!r} is not known to this findeep version.")

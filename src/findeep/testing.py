@@ -323,3 +323,66 @@ def make_bank_customers(n_customers: int = 10_000, n_months: int = 18, seed: int
                                                                   categories=list(BANK_PRODUCTS)),
                              "month": months[cells[:, 1]]})
     return BankCustomers(customers, holdings, probability, ids, months, BANK_PRODUCTS)
+_TEXT_SUBJECTS = ("The company", "Net sales", "Operating profit", "The bank", "Quarterly revenue",
+                  "The group", "Its order book", "Earnings per share", "The retailer",
+                  "Pretax income")
+_TEXT_VERBS = {"positive": ("rose", "increased", "grew", "jumped", "improved"),
+               "negative": ("fell", "decreased", "dropped", "declined", "slumped"),
+               "neutral": ("was", "remained", "stood", "came in", "was reported")}
+_TEXT_TAILS = ("in the third quarter", "compared with last year", "according to the report",
+               "in Finland", "during the period", "from a year earlier", "in euro terms",
+               "the statement said")
+
+
+def make_text_frame(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """``n`` templated financial sentences (``sentence``) with a 3-class ``sentiment``.
+
+    The label is carried only by the verb (rose/fell/remained …); subjects, figures and
+    tails are random, so a model that learns the label has learned the planted words.
+    """
+    if n < 1:
+        raise ConfigError(f"n must be a positive integer, however: {n=}")
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(["positive", "negative", "neutral"], n, p=[0.3, 0.2, 0.5])
+    sentences = []
+    for label in labels:
+        verb = _TEXT_VERBS[label][rng.integers(0, 5)]
+        subject = _TEXT_SUBJECTS[rng.integers(0, len(_TEXT_SUBJECTS))]
+        tail = _TEXT_TAILS[rng.integers(0, len(_TEXT_TAILS))]
+        amount = f"EUR {rng.integers(1, 900)}.{rng.integers(0, 10)} mn"
+        sentences.append(f"{subject} {verb} to {amount} {tail} .")
+    return pd.DataFrame({"sentence": sentences, "sentiment": labels})
+
+
+_PURPOSE_RISKY = ("consolidation", "gambling", "overdue")
+_PURPOSE_SAFE = ("wedding", "renovation", "tuition")
+
+
+def make_text_credit_frame(n: int = 1_000, seed: int = 0) -> pd.DataFrame:
+    """A credit table with a free-text ``purpose_text`` where the signal is only in the text.
+
+    ``default`` depends on whether the stated purpose mentions a risky word (consolidation,
+    gambling, overdue: ~55% default) or not (~12%); ``income``, ``age`` and ``home`` carry no
+    signal, so a model without the text column cannot beat the base rate.
+    """
+    if n < 1:
+        raise ConfigError(f"n must be a positive integer, however: {n=}")
+    rng = np.random.default_rng(seed)
+    risky = rng.random(n) < 0.35
+    openers = ("I need money for", "loan to cover", "funds for my", "please approve credit for",
+               "applying for a loan for", "money needed for")
+    fillers = ("this spring", "as soon as possible", "and some small costs", "for my family",
+               "next month", "before the summer", "with a fixed rate")
+    texts = []
+    for is_risky in risky:
+        word = (_PURPOSE_RISKY if is_risky else _PURPOSE_SAFE)[rng.integers(0, 3)]
+        texts.append(f"{openers[rng.integers(0, len(openers))]} {word} "
+                     f"{fillers[rng.integers(0, len(fillers))]} {rng.integers(2, 60)} items")
+    default = (rng.random(n) < np.where(risky, 0.55, 0.12)).astype(int)
+    return pd.DataFrame({
+        "income": np.round(np.exp(rng.normal(10.8, 0.5, n)), -2),
+        "age": rng.integers(19, 80, n),
+        "home": rng.choice(["rent", "own", "mortgage"], n),
+        "purpose_text": texts,
+        "default": default,
+    })
