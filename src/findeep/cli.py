@@ -25,6 +25,7 @@ from findeep.console import (
 )
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
+from findeep.pricing.commands import pricing_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -536,6 +537,7 @@ def _print_benchmark(result: dict[str, Any]) -> None:
 
 
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(pricing_app, name="pricing")
 
 
 def main() -> None:
