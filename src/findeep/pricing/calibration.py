@@ -140,12 +140,12 @@ def calibrate(surface: Surface, *, pricer: HestonSurrogate | None = None,
             nonlocal evaluations
             evaluations += 1
             with torch.no_grad():
-                return model(torch.as_tensor(theta)).numpy()
+                return model(torch.tensor(theta)).numpy()
 
         def jacobian(theta: np.ndarray) -> np.ndarray:
             # row i's price depends on theta only through row i's copy of it, so one
             # backward pass of the summed prices gives every row's gradient: (n, 5)
-            rows = torch.as_tensor(theta).expand(options.shape[0], -1).clone().requires_grad_()
+            rows = torch.tensor(theta).expand(options.shape[0], -1).clone().requires_grad_()
             network.price(torch.cat([options, rows], dim=1)).sum().backward()
             return rows.grad.numpy()
 

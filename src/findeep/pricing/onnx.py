@@ -68,7 +68,7 @@ def export_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
-            torch.onnx.export(module, (torch.from_numpy(rows[:8]),), staging,
+            torch.onnx.export(module, (torch.from_numpy(rows[:8].copy()),), staging,
                               input_names=[input_name], output_names=[output_name],
                               opset_version=OPSET, dynamo=False,
                               dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}})

@@ -138,9 +138,11 @@ def heston_price(moneyness: ArrayLike, maturity: ArrayLike, rate: ArrayLike, *, 
     shape = arrays[0].shape
     flat = [a.ravel() for a in arrays]
     out = np.empty(flat[0].size)
-    for start in range(0, out.size, CHUNK_OPTIONS):
-        block = [a[start:start + CHUNK_OPTIONS] for a in flat]
-        out[start:start + CHUNK_OPTIONS] = _heston_cos_block(*block, n_terms=n_terms)
+    # far-out cosine terms of a wide range underflow or overflow to 0 or inf harmlessly
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        for start in range(0, out.size, CHUNK_OPTIONS):
+            block = [a[start:start + CHUNK_OPTIONS] for a in flat]
+            out[start:start + CHUNK_OPTIONS] = _heston_cos_block(*block, n_terms=n_terms)
     return out.reshape(shape)
 
 
@@ -179,45 +181,50 @@ def implied_volatility(price: ArrayLike, moneyness: ArrayLike, maturity: ArrayLi
                        tolerance: float = 1e-12, max_iterations: int = 100) -> np.ndarray:
     """Black–Scholes implied volatility of prices in strike units; NaN where none exists.
 
-    Safeguarded Newton: every iterate keeps a bracket ``[low, high]`` on which the price
-    error changes sign; a Newton step that leaves the bracket (or a vega too small to
-    trust) is replaced by bisection, so each option converges whatever its start. Prices
-    outside the no-arbitrage bounds, or within ``tolerance`` of them, return NaN.
+    In-the-money quotes are first turned into their out-of-the-money twin by put–call
+    parity (the same volatility, but all of the price is time value, so the problem stays
+    well conditioned). Then a safeguarded Newton: every iterate keeps a bracket
+    ``[low, high]`` on which the price error changes sign; a Newton step that leaves the
+    bracket (or a vega too small to trust) is replaced by bisection, so each option
+    converges whatever its start. Prices outside the no-arbitrage bounds return NaN.
     """
     p, m, tau, r, q, is_call = _broadcast(price, moneyness, maturity, rate, dividend, call)
     shape = p.shape
     p, m, tau, r, q, is_call = (a.ravel() for a in (p, m, tau, r, q, is_call))
+    is_call = is_call.astype(bool)
     forward = m * np.exp(-q * tau)
     discount = np.exp(-r * tau)
-    lower = np.where(is_call.astype(bool), np.maximum(forward - discount, 0),
-                     np.maximum(discount - forward, 0))
-    upper = np.where(is_call.astype(bool), forward, discount)
-    valid = (p > lower + 1e-14) & (p < upper) & (tau > 0)
+    lower = np.where(is_call, np.maximum(forward - discount, 0), np.maximum(discount - forward, 0))
+    upper = np.where(is_call, forward, discount)
+    valid = (p > lower) & (p < upper) & (tau > 0)
+    otm_call = forward <= discount
+    parity = np.where(is_call, -1.0, 1.0) * (forward - discount)  # other side = p + parity
+    target = np.where(is_call == otm_call, p, p + parity)  # the out-of-the-money price
+    valid &= target > 0
     low = np.full(p.shape, 1e-8)
     high = np.full(p.shape, 10.0)
-    sigma = np.full(p.shape, 0.3)
-    # a start near the answer for at-the-money options (Brenner–Subrahmanyam)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        start = np.sqrt(2 * np.pi / tau) * p / np.maximum(forward, 1e-300)
-    sigma = np.where(np.isfinite(start) & (start > 1e-4) & (start < 5), start, sigma)
+    with np.errstate(divide="ignore", invalid="ignore"):  # Brenner–Subrahmanyam start
+        start = np.sqrt(2 * np.pi / tau) * target / np.maximum(forward, 1e-300)
+    sigma = np.where(np.isfinite(start) & (start > 1e-3) & (start < 3), start, 0.3)
     active = valid.copy()
-    for _ in range(max_iterations):
-        if not active.any():
-            break
-        idx = np.flatnonzero(active)
-        s = sigma[idx]
-        error = bsm_price(m[idx], tau[idx], r[idx], s, dividend=q[idx], call=is_call[idx]) - p[idx]
-        vega = bsm_vega(m[idx], tau[idx], r[idx], s, dividend=q[idx])
-        above = error > 0
-        high[idx] = np.where(above, s, high[idx])
-        low[idx] = np.where(above, low[idx], s)
-        with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
+        for _ in range(max_iterations):
+            if not active.any():
+                break
+            idx = np.flatnonzero(active)
+            s = sigma[idx]
+            error = bsm_price(m[idx], tau[idx], r[idx], s, dividend=q[idx],
+                              call=otm_call[idx]) - target[idx]
+            vega = bsm_vega(m[idx], tau[idx], r[idx], s, dividend=q[idx])
+            above = error > 0
+            high[idx] = np.where(above, s, high[idx])
+            low[idx] = np.where(above, low[idx], s)
             newton = s - error / vega
-        inside = np.isfinite(newton) & (newton > low[idx]) & (newton < high[idx])
-        step = np.where(inside, newton, 0.5 * (low[idx] + high[idx]))
-        done = (np.abs(error) <= tolerance * np.maximum(1.0, p[idx])) | (
-            high[idx] - low[idx] <= 1e-15 * high[idx])
-        sigma[idx] = np.where(done, s, step)
-        active[idx[done]] = False
+            inside = np.isfinite(newton) & (newton > low[idx]) & (newton < high[idx])
+            step = np.where(inside, newton, 0.5 * (low[idx] + high[idx]))
+            done = (np.abs(error) <= tolerance * target[idx]) | (
+                high[idx] - low[idx] <= 1e-15 * high[idx]) | (np.abs(step - s) <= 1e-15 * s)
+            sigma[idx] = np.where(done, s, step)
+            active[idx[done]] = False
     result = np.where(valid, sigma, np.nan)
     return result.reshape(shape)
