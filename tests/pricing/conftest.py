@@ -6,12 +6,12 @@ from findeep.pricing.estimator import HestonSurrogate
 from findeep.pricing.sampling import generate_heston
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def heston_data():
     return generate_heston(3000, seed=11)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pricer(heston_data):
     """A small price surrogate: a few epochs, enough to be better than a constant."""
     return HestonSurrogate(d_hidden=32, n_layers=2, n_components=4, max_epochs=6,
