@@ -50,7 +50,7 @@ def quantlib_prices(x: np.ndarray) -> np.ndarray:
                                    float(v0), float(kappa), float(vbar), float(gamma),
                                    float(rho))
         option = ql.VanillaOption(ql.PlainVanillaPayoff(ql.Option.Call, 1.0),
-                                  ql.EuropeanExercise(today + max(1, int(round(tau * 365)))))
+                                  ql.EuropeanExercise(today + max(1, round(tau * 365))))
         option.setPricingEngine(ql.AnalyticHestonEngine(ql.HestonModel(process)))
         try:
             out[i] = option.NPV()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from cli_helpers import assert_one_line_error, run
 from fastapi.testclient import TestClient
 
 import findeep
+from cli_helpers import assert_one_line_error, run
 from findeep.errors import ConfigError
 from findeep.evaluate.intervals import ConformalIntervals, interval_metrics
 from findeep.serve import create_app

@@ -27,7 +27,8 @@ def test_reference_calibration_recovers_known_parameters():
 def test_network_calibration_uses_the_networks_exact_gradient(pricer):
     """The Jacobian handed to least squares equals a central finite difference of the
     network's own prices (float64), and the fit reprices its surface better than its start."""
-    surface = read_surface(synthetic_surface(TRUE, moneyness=(0.9, 1.0, 1.1), maturities=(0.4, 1.0)))
+    surface = read_surface(synthetic_surface(TRUE, moneyness=(0.9, 1.0, 1.1),
+                                             maturities=(0.4, 1.0)))
     network = copy.deepcopy(pricer.network_).double()
     fixed = torch.as_tensor(np.stack([surface.moneyness, surface.maturity, surface.rate], 1))
     theta = torch.tensor([-0.3, 0.8, 0.2, 0.2, 0.2], dtype=torch.float64, requires_grad=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from cli_helpers import assert_one_line_error, run
 
+from cli_helpers import assert_one_line_error, run
 from findeep.pricing.box import INPUT_COLUMNS
 from findeep.pricing.bundle import save_pricer
 from findeep.pricing.calibration import synthetic_surface

@@ -1,4 +1,4 @@
-"""``findeep pricing generate|train|price|calibrate|check``: parse, one library call, one summary."""
+"""``findeep pricing generate|train|price|calibrate|check``: parse, one call, one summary."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ class HestonSurrogate(BaseEstimator):
         scale = float(self.network_.output_scale)
         rng = np.random.default_rng(self.random_state)
         order = rng.permutation(len(x))
-        n_valid = max(1, int(round(self.validation_fraction * len(x))))
+        n_valid = max(1, round(self.validation_fraction * len(x)))
         valid, train = order[:n_valid], order[n_valid:]
         def tensors(rows: np.ndarray) -> TensorData:  # no categorical inputs: (n, 0) codes
             return TensorData.from_numpy(x[rows], np.zeros((len(rows), 0), dtype=np.int64),
@@ -103,7 +103,7 @@ class HestonSurrogate(BaseEstimator):
         self.network_.eval()
         valid_error = self._predict_arrays(x[valid]) - y[valid]
         self.training_ = {
-            "rows": int(len(train)), "validation_rows": int(n_valid),
+            "rows": len(train), "validation_rows": int(n_valid),
             "epochs": result.epochs_run, "seconds": time.perf_counter() - started,
             "validation_mae": float(np.mean(np.abs(valid_error))),
             "validation_max_error": float(np.max(np.abs(valid_error))),
