@@ -5,8 +5,8 @@ reflective least squares inside the box (Levenberg–Marquardt takes no bounds, 
 fit that wanders out of the box leaves the network's domain). With a surrogate the
 Jacobian is exact: reverse-mode autograd through a float64 copy of the network, one
 backward pass per step (each quote's price depends on its own copy of the parameters).
-With the reference pricer it is the usual two-point finite difference. Both start from the same point and stop on the same tolerances, so
-their times and fits compare like for like.
+With the reference pricer it is the usual two-point finite difference. Both start from the
+same point and stop on the same tolerances, so their times and fits compare like for like.
 
 A surface table has ``moneyness`` (S/K), ``maturity``, ``rate`` and either ``price``
 (strike units; a call unless a ``type`` column says put) or ``implied_vol``.
