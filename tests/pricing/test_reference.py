@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import QuantLib as ql  # the dev extra installs it
 
 from findeep.pricing.reference import bsm_price, heston_price, implied_volatility
-
-ql = pytest.importorskip("QuantLib")  # the dev extra installs it; CI always has it
 
 
 def quantlib_heston(m, tau_days, r, kappa, vbar, gamma, rho, v0, call=True):
