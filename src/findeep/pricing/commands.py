@@ -140,9 +140,11 @@ def check(
     with rows_progress("reference pricing") as hook:
         report = check_job(bundle, n=n, n_sets=sets, seed=seed, progress=hook)
     acc = report["accuracy"]
+    shown = {"r2": f"{acc['r2']:.7f}", **{k: f"{acc[k]:.2e}" for k in (
+        "mae", "rmse", "max_error")}, **{k: f"{acc[k]:.4f}" for k in (
+        "iv_mae_vol_points", "iv_max_vol_points")}}  # 4 decimals would hide R² and MAE
     out.print(metrics_table(f"accuracy on {acc['rows']:,} fresh options (strike units)",
-                            {"network": acc}, ["r2", "mae", "rmse", "max_error",
-                                                "iv_mae_vol_points", "iv_max_vol_points"]))
+                            {"network": shown}, list(shown)))
     arb = report["arbitrage"]
     out.print(metrics_table(
         f"static-arbitrage violations beyond {arb['tolerance']:g}: {arb['parameter_sets']} "
