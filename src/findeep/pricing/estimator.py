@@ -133,16 +133,17 @@ class HestonSurrogate(BaseEstimator):
 
     def _arrays(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if self.kind == "price":
-            x = option_inputs(frame, what="the training table").to_numpy(dtype=np.float32)
+            x = option_inputs(frame, what="the training table").to_numpy(dtype=np.float32,
+                                                                          copy=True)
             if "call" not in frame.columns:
                 raise DataError("the training table lacks the 'call' price column.")
-            return x, frame["call"].to_numpy(dtype=np.float32)
+            return x, frame["call"].to_numpy(dtype=np.float32, copy=True)
         missing = [c for c in GRID_PARAMETERS if c not in frame.columns]
         if missing:
             raise DataError(f"the training table lacks the column(s) {', '.join(missing)}.")
         cells = [c for c in frame.columns if c.startswith("iv_")]
-        return (frame[list(GRID_PARAMETERS)].to_numpy(dtype=np.float32),
-                frame[cells].to_numpy(dtype=np.float32))
+        return (frame[list(GRID_PARAMETERS)].to_numpy(dtype=np.float32, copy=True),
+                frame[cells].to_numpy(dtype=np.float32, copy=True))  # writable for torch
 
     # --- using ---------------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -153,7 +154,7 @@ class HestonSurrogate(BaseEstimator):
         with torch.inference_mode():
             parts = []
             for start in range(0, len(x), batch_size):
-                chunk = torch.as_tensor(x[start:start + batch_size], dtype=torch.float32)
+                chunk = torch.tensor(x[start:start + batch_size], dtype=torch.float32)
                 parts.append(self.network_.price(chunk) if self.kind == "price"
                              else self.network_.surface(chunk))
             return torch.cat(parts).double().numpy() if parts else np.zeros(0)
