@@ -21,7 +21,13 @@ from findeep.errors import ConfigError, DataError, NotFittedError
 from findeep.pricing.box import INPUT_COLUMNS, ParameterBox, option_inputs
 from findeep.pricing.networks import MixturePriceNet, SurfaceNet
 from findeep.pricing.sampling import GRID_MATURITIES, GRID_PARAMETERS, GRID_STRIKES
-from findeep.train.trainer import FitResult, TensorData, TrainConfig, fit_network
+from findeep.train.trainer import (
+    FitResult,
+    TensorData,
+    TrainConfig,
+    fit_network,
+    resolve_device,
+)
 
 Kind = Literal["price", "surface"]
 
@@ -88,9 +94,11 @@ class HestonSurrogate(BaseEstimator):
         order = rng.permutation(len(x))
         n_valid = max(1, round(self.validation_fraction * len(x)))
         valid, train = order[:n_valid], order[n_valid:]
+        device = resolve_device(self.device)
+
         def tensors(rows: np.ndarray) -> TensorData:  # no categorical inputs: (n, 0) codes
             return TensorData.from_numpy(x[rows], np.zeros((len(rows), 0), dtype=np.int64),
-                                         y[rows] * scale, task="regression")
+                                         y[rows] * scale, task="regression", device=device)
 
         config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
                              learning_rate=self.learning_rate, weight_decay=self.weight_decay,
@@ -100,7 +108,7 @@ class HestonSurrogate(BaseEstimator):
         result: FitResult = fit_network(self.network_, tensors(train), tensors(valid),
                                         task="regression", config=config,
                                         on_epoch_end=self._progress())
-        self.network_.eval()
+        self.network_.cpu().eval()
         valid_error = self._predict_arrays(x[valid]) - y[valid]
         self.training_ = {
             "rows": len(train), "validation_rows": int(n_valid),
