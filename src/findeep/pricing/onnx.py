@@ -60,7 +60,8 @@ def export_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
         "parameters", "implied_vol")
     columns = tuple(pricer.box_.ranges) if pricer.kind == "price" else (
         "rate", "rho", "kappa", "vbar", "gamma", "v0")
-    rows = sample_box(pricer.box_, 2048, columns=columns, seed=7).to_numpy(dtype=np.float32)
+    rows = sample_box(pricer.box_, 2048, columns=columns, seed=7).to_numpy(dtype=np.float32,
+                                                                          copy=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
