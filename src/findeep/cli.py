@@ -27,6 +27,7 @@ from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
 from findeep.recommend.commands import recommend_app
 from findeep.text.commands import text_app
+from findeep.pricing.commands import pricing_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -40,6 +41,8 @@ DataArg = Annotated[str, typer.Argument(help="CSV or Parquet path, or sample:NAM
 ThresholdOpt = Annotated[float, typer.Option(
     help="Binary models: an event probability at or above this is predicted as the event.")]
 BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")]
+IntervalOpt = Annotated[float, typer.Option(
+    help="Regressions: level of the split-conformal prediction intervals stored and tested.")]
 
 
 @app.command()
@@ -77,6 +80,7 @@ def train(
         "Monotone constraints by construction, e.g. 'months_delinquent:+,income:-': the "
         "score never falls (+) or never rises (-) as the column rises, whatever the other "
         "columns hold (binary and regression, numeric columns)."))] = None,
+    interval: IntervalOpt = 0.9,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -89,7 +93,7 @@ def train(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
         verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
-        train_options={"max_epochs": max_epochs, "batch_size": batch_size,
+        interval=interval, train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                        "learning_rate": learning_rate, "row_sketch": row_sketch,
                        "model_options": model_options})
     _print_training_report(report)
@@ -121,6 +125,10 @@ def _print_training_report(report: dict[str, Any]) -> None:
     out.print(f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for early "
               f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
               f"{training['seconds']:.1f}s", highlight=False)
+    if "interval_coverage" in test:
+        out.print(f"{test['interval_level']:.0%} conformal intervals cover "
+                  f"{test['interval_coverage']:.1%} of the test rows, mean width "
+                  f"{test['interval_width']:.4g}", highlight=False)
     if report.get("dropped_missing_target"):
         out.print(f"{report['dropped_missing_target']} row(s) without a target were left out.")
 
@@ -226,6 +234,9 @@ def predict(
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
     threshold: ThresholdOpt = 0.5,
+    interval: Annotated[float | None, typer.Option(
+        help="Regressions: also write lower/upper of a conformal interval at this level "
+             "(e.g. 0.9).")] = None,
     policy: Annotated[Path | None, typer.Option(help=(
         "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
         "with reason codes for each decline."))] = None,
@@ -242,7 +253,7 @@ def predict(
                   f"{done['declined']:,} declined -> {out_file}", highlight=False)
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
-                             threshold=threshold)
+                             threshold=threshold, interval=interval)
     out.print(f"scored {summary['rows']} rows -> {out_file}")
     if summary["unseen_categories"]:
         out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
@@ -656,6 +667,7 @@ def forecast_report(
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(recommend_app, name="recommend")
 app.add_typer(text_app, name="text")
+app.add_typer(pricing_app, name="pricing")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
+from findeep.evaluate.intervals import ConformalIntervals
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -72,6 +73,7 @@ class TabularPipeline:
     data_fingerprint: str = ""
     profile: dict[str, Any] = field(default_factory=dict)  # training-data bins, see data/profile
     training_rows: RowSketch | None = None  # hashes to spot training rows in evaluation data
+    intervals: ConformalIntervals | None = None  # regression: split-conformal residuals
 
     @property
     def task(self) -> str:
@@ -103,6 +105,15 @@ class TabularPipeline:
         if self.task == "regression":
             prediction = prediction * self.y_std + self.y_mean
         return prediction
+
+    def predict_interval(self, frame: pd.DataFrame, level: float | None = None,
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Regression: (prediction, lower, upper) at ``level`` (default: the stored one)."""
+        if self.task != "regression" or self.intervals is None:
+            raise ConfigError("prediction intervals are for regression models trained by this "
+                              "findeep version; retrain to get them.")
+        prediction, _ = self.predict_raw(frame)
+        return (prediction, *self.intervals.interval(prediction, level))
 
     def event_probability(self, prediction: np.ndarray) -> np.ndarray:
         """P(event) from ``predict_raw``'s binary output (the event may be classes[0])."""
@@ -230,6 +241,11 @@ def fit_tabular(
     if calibrate and classification:
         valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
         temperature = fit_temperature(valid_logits, y_codes[valid_rows], target.task)
+    intervals = None
+    if target.task == "regression":  # split-conformal on the validation rows (unfitted on)
+        valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
+        intervals = ConformalIntervals.fit(
+            y_codes[valid_rows], logits_to_prediction(valid_logits, "regression") * y_std + y_mean)
 
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
@@ -245,6 +261,7 @@ def fit_tabular(
                                y_std, training, {}, data_fingerprint(X, y))
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
     pipeline.training_rows = training_rows
+    pipeline.intervals = intervals
     return pipeline
 
 
@@ -388,6 +405,8 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
     }
     if pipeline.training_rows is not None:
         meta["training_rows"] = pipeline.training_rows.to_dict()
+    if pipeline.intervals is not None:
+        meta["intervals"] = pipeline.intervals.to_dict()
     return meta, dict(pipeline.network.state_dict())
 
 
@@ -408,6 +427,7 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
         raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
     network.eval()
     sketch = meta.get("training_rows")  # older bundles lack it: no overlap check
+    intervals = meta.get("intervals")  # older bundles and classifiers lack it
     pipeline = TabularPipeline(
         model["name"], Schema.from_dict(meta["schema"]), TargetSpec.from_dict(meta["target"]),
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
@@ -415,6 +435,7 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
         float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
         meta.get("data_fingerprint", ""), meta.get("profile", {}),
         None if sketch is None else RowSketch.from_dict(sketch))
+    pipeline.intervals = None if intervals is None else ConformalIntervals.from_dict(intervals)
     if path is not None and not pipeline.metrics:
         pipeline.metrics = read_metrics(path)
     return pipeline

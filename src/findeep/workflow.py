@@ -29,6 +29,7 @@ from findeep.data.splits import (
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
+from findeep.evaluate.intervals import check_level, interval_metrics
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features
 
@@ -83,14 +84,18 @@ def train_and_evaluate(
     seed: int = 0, device: str = "auto", force: bool = False, verbose: int = 1,
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
-    loss: str | None = None,
+    loss: str | None = None, interval: float = 0.9,
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
+
+    A regression also stores split-conformal intervals at level ``interval`` (any level
+    can be asked for at prediction time) and reports their coverage on the test rows.
 
     ``compared_with`` (model name -> test metrics on the same split) is stored beside the
     model's own metrics, so a bundle remembers what it was measured against.
     """
     out = check_writable(out, force=force)
+    check_level(interval)
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
@@ -118,6 +123,12 @@ def train_and_evaluate(
     if time_column:
         pipeline.training["time_column"] = time_column  # `evaluate` checks later data by it
     test_metrics = pipeline.evaluate(features.iloc[test], y.iloc[test])
+    if pipeline.intervals is not None:
+        pipeline.intervals.level = interval
+        _, lower, upper = pipeline.predict_interval(features.iloc[test], interval)
+        labelled = y.iloc[test].notna().to_numpy()
+        test_metrics |= {"interval_level": interval, **interval_metrics(
+            y.iloc[test].to_numpy(dtype=float)[labelled], lower[labelled], upper[labelled])}
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
         "split": split_name, "test_fraction": test_fraction, "seed": seed,
@@ -181,8 +192,12 @@ def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, bands: int
 
 def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
                    out: str | os.PathLike[str], *, id_column: str | None = None,
-                   force: bool = False, threshold: float = 0.5) -> dict[str, Any]:
+                   force: bool = False, threshold: float = 0.5,
+                   interval: float | None = None) -> dict[str, Any]:
     """Score every row of ``data``; write a CSV/Parquet with one row per input row.
+
+    A regression with ``interval`` (e.g. 0.9) also writes ``lower`` and ``upper``: a
+    split-conformal interval meant to hold the true value with that probability.
 
     A binary model predicts its event class where the event probability is at or above
     ``threshold``.
@@ -191,12 +206,17 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
 
     check_output(out, force=force)
     check_threshold(threshold)
+    if interval is not None:
+        check_level(interval)
     estimator = load(bundle)
     pipeline = getattr(estimator, "pipeline_", None)
     if pipeline is None:  # a forecast or recommendation bundle: their sub-app predicts
         raise BundleError(f"'{bundle}' holds a {type(estimator).__name__}, not a tabular "
                           "model; use 'findeep forecast predict' or 'findeep recommend "
                           "predict'.")
+    if interval is not None and (pipeline.task != "regression" or pipeline.intervals is None):
+        raise ConfigError("--interval applies to regression models (trained by this findeep "
+                          "version); this one is not.")
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
@@ -216,6 +236,8 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
         scores["predicted"] = np.asarray(target.classes, dtype=object)[prediction.argmax(axis=1)]
     else:
         scores["prediction"] = prediction
+        if interval is not None and pipeline.intervals is not None:
+            scores["lower"], scores["upper"] = pipeline.intervals.interval(prediction, interval)
     write_table(scores, out, force=force)
     return {"rows": len(scores), "unseen_categories": report.unseen_categories}
 
