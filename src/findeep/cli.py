@@ -471,8 +471,9 @@ def benchmark(
     seed: Annotated[int, typer.Option()] = 0,
     models: Annotated[str, typer.Option(help=(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
-        "ft-transformer: 10-60x slower) and baselines (logreg, lightgbm, xgboost, "
-        "catboost)."))] = (
+        "ft-transformer: 10-60x slower), baselines (logreg, lightgbm, xgboost, "
+        "catboost) and published deep-learning defaults (realmlp, tabm: pip install "
+        "'findeep[peers]')."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(

@@ -32,6 +32,7 @@ from findeep.evaluate.baselines import (
     prepare_baseline_inputs,
 )
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
+from findeep.evaluate.peers import PEER_PACKAGES, check_peers_installed
 from findeep.models.registry import MODELS
 
 DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost")
@@ -134,10 +135,12 @@ def run_benchmark(
     if walk_forward and not time_column:
         raise ConfigError("walk-forward folds need a time column (--time-column) to order "
                           "the rows by.")
-    unknown = [m for m in models if m not in MODELS and m not in BASELINE_PACKAGES]
+    known = [*MODELS, *BASELINE_PACKAGES, *PEER_PACKAGES]
+    unknown = [m for m in models if m not in known]
     if unknown:
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
-                          f"{', '.join([*MODELS, *BASELINE_PACKAGES])}.")
+                          f"{', '.join(known)}.")
+    check_peers_installed(models)
     y_all = locate_target(frame, target)
     keep = y_all.notna().to_numpy()
     frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
