@@ -46,7 +46,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "k=8, weight decay 1e-3 (small-data regularisation)": {
         "model_options": {"k": 8}, "weight_decay": 1e-3},
     "5 seeds bagged (each its own 80/20 split, ~5x fit time)": {"bag": 5},
+    "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
     **{name: {"baseline": name} for name in BASELINES},
+    "realmlp (RealMLP-TD, pytabkit)": {"baseline": "realmlp"},
+    "tabm (TabM-D, pytabkit)": {"baseline": "tabm"},
 }
 
 
