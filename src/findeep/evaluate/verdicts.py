@@ -38,6 +38,7 @@ def paired_difference(folds: list[dict[str, Any]], model: str, other: str,
 def verdict_lines(result: dict[str, Any]) -> list[str]:
     """One line per comparison a user should see, from ``BenchmarkResult.to_dict()``.
 
+    - ``default`` against a network the run named as its reference (the demo's seed-mlp);
     - ``default`` (or, without it, the best network) against the best baseline on the table;
     - when another network beat ``default`` on the mean, that network against the best
       baseline too, so a stronger model in the table is never left unmentioned.
@@ -53,6 +54,13 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
     lead = "default" if "default" in summary else best_network
     contenders = [lead] + ([best_network] if best_network != lead else [])
     lines = []
+    reference = result.get("reference")
+    if reference in networks and reference != lead:  # a network the caller chose to face
+        diff, std = paired_difference(folds, lead, reference, metric)
+        if metric not in HIGHER_IS_BETTER:
+            diff = -diff
+        lines.append(f"{lead} vs {reference}: {diff:+.4f} ± {std:.4f} {metric} over the same "
+                     f"folds — {verdict(diff, std)}.")
     for model in contenders:
         diff, std = paired_difference(folds, model, baseline, metric)
         if metric not in HIGHER_IS_BETTER:  # a loss: lower is better, so flip the words
