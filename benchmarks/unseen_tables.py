@@ -25,7 +25,7 @@ from pathlib import Path
 from run_panel import CLASSIFIERS, render  # a sibling script: same models, same table layout
 from tables import UNSEEN_TABLES, n_folds_for
 
-from findeep.evaluate.benchmark import run_benchmark
+from findeep.benchmark import run_benchmark
 
 HERE = Path(__file__).resolve().parent
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from findeep.evaluate.baselines import BASELINE_PACKAGES
-from findeep.evaluate.benchmark import FOLD_METRICS, HIGHER_IS_BETTER, verdict
+from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 
 
 def best_model(summary: dict[str, dict[str, float]], candidates: list[str],

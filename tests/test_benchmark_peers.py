@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from findeep.evaluate import peers
-from findeep.evaluate.benchmark import run_benchmark
+from findeep.benchmark import run_benchmark
 from findeep.testing import make_credit_frame
 
 
