@@ -25,6 +25,7 @@ from findeep.console import (
 )
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
+from findeep.recommend.commands import recommend_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -71,18 +72,25 @@ def train(
         help="Keep hashes of up to 16,384 training rows so `evaluate` can spot them later; "
              "leave them out of a bundle shared outside (a hash confirms a full record "
              "was trained on).")] = True,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Monotone constraints by construction, e.g. 'months_delinquent:+,income:-': the "
+        "score never falls (+) or never rises (-) as the column rises, whatever the other "
+        "columns hold (binary and regression, numeric columns)."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
+    from findeep.pipeline import parse_monotone
     from findeep.workflow import train_and_evaluate
 
+    model_options = {"monotone": parse_monotone(monotone)} if monotone is not None else None
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
         verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                       "learning_rate": learning_rate, "row_sketch": row_sketch})
+                       "learning_rate": learning_rate, "row_sketch": row_sketch,
+                       "model_options": model_options})
     _print_training_report(report)
     out.print(f"bundle written to {report['bundle']}")
 
@@ -566,10 +574,14 @@ def benchmark(
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
+        "'months_delinquent:+,income:-' (logreg is left unconstrained)."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
 
     if out_json is not None and out_json.exists() and not force:
@@ -577,7 +589,8 @@ def benchmark(
     result = benchmark_table(data, target=target, folds=folds, seed=seed,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
-                             verbose=0 if quiet else 1)
+                             verbose=0 if quiet else 1,
+                             monotone=parse_monotone(monotone) if monotone else None)
     _print_benchmark(result)
     if out_json is not None:
         write_json_atomic(out_json, result)
@@ -638,6 +651,7 @@ def forecast_report(
 
 
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(recommend_app, name="recommend")
 
 
 def main() -> None:

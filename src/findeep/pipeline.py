@@ -24,7 +24,7 @@ from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
-from findeep.errors import BundleError, ConfigError, DataError
+from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -206,6 +206,7 @@ def fit_tabular(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
         stratify=classification, times=times)
     preprocessor.fit(X.iloc[fit_rows], schema)
+    network_options = monotone_positions(model_options, preprocessor, schema, target.task)
     x_num, x_cat, _ = preprocessor.transform(X)
     # hashes that let `evaluate` spot training rows later; off for bundles that leave the
     # organisation (a hash confirms a full record was trained on)
@@ -216,7 +217,7 @@ def fit_tabular(
     torch.manual_seed(seed)  # weight initialisation
     n_out = len(target.classes) if target.task == "multiclass" else 1
     network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
-                          n_out=n_out, x_num_train=x_num[fit_rows], options=model_options)
+                          n_out=n_out, x_num_train=x_num[fit_rows], options=network_options)
     train_data = TensorData.from_numpy(x_num[fit_rows], x_cat[fit_rows], y_train[fit_rows],
                                        task=target.task, weight=weights, device=torch_device)
     valid_data = TensorData.from_numpy(x_num[valid_rows], x_cat[valid_rows],
@@ -245,6 +246,55 @@ def fit_tabular(
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
     pipeline.training_rows = training_rows
     return pipeline
+
+
+MONOTONE_WORDS = {"+": 1, "increasing": 1, "1": 1, "-": -1, "decreasing": -1, "-1": -1}
+
+
+def parse_monotone(text: str) -> dict[str, int]:
+    """``"months_delinquent:+,income:-"`` as ``{"months_delinquent": 1, "income": -1}``."""
+    constraints: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, direction = part.rpartition(":")
+        if not name or direction.strip().lower() not in MONOTONE_WORDS:
+            raise ConfigError(f"monotone constraints read COLUMN:+ or COLUMN:- separated by "
+                              f"commas, however: {part!r}")
+        constraints[name.strip()] = MONOTONE_WORDS[direction.strip().lower()]
+    if not constraints:
+        raise ConfigError("name at least one column to constrain, e.g. 'income:-'.")
+    return constraints
+
+
+def monotone_positions(model_options: dict[str, Any] | None, preprocessor: TabularPreprocessor,
+                       schema: Schema, task: str) -> dict[str, Any]:
+    """The network's options with ``monotone`` column names turned into numeric input
+    positions (+1 non-decreasing, -1 non-increasing), every name checked."""
+    options = dict(model_options or {})
+    wanted = options.get("monotone")
+    if not wanted:
+        return options
+    if isinstance(wanted, str):
+        wanted = parse_monotone(wanted)
+    if task == "multiclass":
+        raise ConfigError("monotone constraints apply to binary and regression models; a "
+                          "multiclass score has no single direction.")
+    kinds = {c.name: c.kind for c in schema.columns}
+    names = preprocessor.numeric_feature_names
+    positions: dict[int, int] = {}
+    for column, direction in wanted.items():
+        sign = MONOTONE_WORDS.get(str(direction).strip().lower())
+        if sign is None:
+            raise ConfigError(f"the direction for '{column}' must be '+' or '-', however: "
+                              f"{direction!r}")
+        if column not in kinds:
+            raise ConfigError(f"cannot constrain '{column}': it is not a column of the data."
+                              + did_you_mean(str(column), list(kinds)))
+        if kinds[column] != "numeric" or column not in names:
+            raise ConfigError(f"monotone constraints apply to numeric columns; '{column}' is "
+                              f"{kinds[column]}.")
+        positions[names.index(column)] = sign
+    options["monotone"] = positions
+    return options
 
 
 def _check_fit_options(train_options: dict[str, Any], class_weight: str | None) -> None:

@@ -27,7 +27,7 @@ from findeep.data.splits import (
     warn_if_dated,
 )
 from findeep.data.target import infer_target, locate_target
-from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features
@@ -192,7 +192,11 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     check_output(out, force=force)
     check_threshold(threshold)
     estimator = load(bundle)
-    pipeline = estimator.pipeline_
+    pipeline = getattr(estimator, "pipeline_", None)
+    if pipeline is None:  # a forecast or recommendation bundle: their sub-app predicts
+        raise BundleError(f"'{bundle}' holds a {type(estimator).__name__}, not a tabular "
+                          "model; use 'findeep forecast predict' or 'findeep recommend "
+                          "predict'.")
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
@@ -250,7 +254,7 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,
 def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed: int = 0,
                     models: list[str] | None = None, task: str = "auto",
                     time_column: str | None = None, walk_forward: bool = False,
-                    verbose: int = 1) -> dict[str, Any]:
+                    verbose: int = 1, monotone: dict[str, int] | None = None) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA."""
     from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
@@ -258,5 +262,8 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     frame = read_table(data)
     result = run_benchmark(frame, target, models=models or list(DEFAULT_MODELS), n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
-                           walk_forward=walk_forward, verbose=verbose)
-    return {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
+                           walk_forward=walk_forward, verbose=verbose, monotone=monotone)
+    summary = {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
+    if monotone:
+        summary["monotone"] = monotone
+    return summary
