@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from findeep.evaluate import peers
 from findeep.benchmark import run_benchmark
+from findeep.evaluate import peers
 from findeep.testing import make_credit_frame
 
 
