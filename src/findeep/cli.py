@@ -574,8 +574,9 @@ def benchmark(
     seed: Annotated[int, typer.Option()] = 0,
     models: Annotated[str, typer.Option(help=(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
-        "ft-transformer: 10-60x slower) and baselines (logreg, lightgbm, xgboost, "
-        "catboost)."))] = (
+        "ft-transformer: 10-60x slower), baselines (logreg, lightgbm, xgboost, "
+        "catboost) and published deep-learning defaults (realmlp, tabm: pip install "
+        "'findeep[peers]')."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
@@ -610,7 +611,8 @@ def benchmark(
 def _print_benchmark(result: dict[str, Any]) -> None:
     """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
     every metric per fold."""
-    from findeep.evaluate.comparison import FOLD_METRICS, verdict
+    from findeep.evaluate.comparison import FOLD_METRICS
+    from findeep.evaluate.verdicts import verdict_lines
 
     metrics = FOLD_METRICS[result["task"]]
     primary, extra = metrics[0], metrics[1:3]
@@ -633,12 +635,8 @@ def _print_benchmark(result: dict[str, Any]) -> None:
                   f"{stats['score_rows_per_second_mean']:,.0f}"]
         table.add_row(model, *cells)
     out.print(table)
-    default, reference = result["summary"].get("default"), result["reference"]
-    if default is not None and reference not in (None, "default"):
-        diff = default[f"{primary}_diff_vs_reference_mean"]
-        std = default[f"{primary}_diff_vs_reference_std"]
-        out.print(f"default vs {reference}: {diff:+.4f} ± {std:.4f} {primary} over the same "
-                  f"folds — {verdict(diff, std)}.", highlight=False, soft_wrap=True)
+    for line in verdict_lines(result):  # against the best baseline on this table
+        out.print(line, highlight=False, soft_wrap=True)
     for model, why in result["skipped"].items():
         out.print(f"skipped {model}: {why}")
 
