@@ -73,10 +73,43 @@ def train(
              "was trained on).")] = True,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream",
+        help="Read Parquet a row group at a time instead of whole (default: Parquet over "
+             "512 MB and Parquet directories stream).")] = None,
+    checkpoint_dir: Annotated[Path | None, typer.Option(
+        help="Save the training state here every epoch (streamed training).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue from the latest checkpoint in --checkpoint-dir.")] = False,
+    nproc_per_node: Annotated[int, typer.Option(
+        help="Train with this many processes on this machine (torch.distributed, DDP).")] = 1,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
+    from findeep.data.stream import should_stream
+    from findeep.train.distributed import launched_ranks
     from findeep.workflow import train_and_evaluate
 
+    if nproc_per_node > 1:
+        _launch_ranks(nproc_per_node, out_dir, force=force)
+        return
+    streamed = (launched_ranks().distributed or checkpoint_dir is not None
+                or should_stream(data, stream))
+    if streamed:
+        if time_column is not None:
+            raise ConfigError("--time-column is not available with streamed training yet; "
+                              "drop --stream (the table must then fit in memory).")
+        from findeep.streamed import train_streamed
+
+        report = train_streamed(
+            data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
+            model=model, seed=seed, device=device, force=force, verbose=0 if quiet else 1,
+            scaling=scaling, loss=loss, row_sketch=row_sketch, checkpoint_dir=checkpoint_dir,
+            resume=resume, train_options={"max_epochs": max_epochs, "batch_size": batch_size,
+                                          "learning_rate": learning_rate})
+        if report:  # rank 0 of a distributed run, or the only process
+            _print_training_report(report)
+            out.print(f"bundle written to {report['bundle']}")
+        return
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
@@ -85,6 +118,29 @@ def train(
                        "learning_rate": learning_rate, "row_sketch": row_sketch})
     _print_training_report(report)
     out.print(f"bundle written to {report['bundle']}")
+
+
+def _launch_ranks(nproc_per_node: int, out_dir: Path, *, force: bool) -> None:
+    """Re-run this train command as ``nproc_per_node`` torch.distributed ranks; print rank 0's
+    report from the bundle it wrote."""
+    import json
+
+    from findeep.bundle import check_writable
+    from findeep.train.distributed import launch
+
+    check_writable(out_dir, force=force)
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg == "--nproc-per-node":
+            skip = True
+        elif not arg.startswith("--nproc-per-node="):
+            args.append(arg)
+    launch(nproc_per_node, [*args, "--stream", "--quiet"])
+    report = json.loads((out_dir / "metrics.json").read_text())
+    _print_training_report(report)
+    out.print(f"bundle written to {out_dir} by {nproc_per_node} processes")
 
 
 def _headline(task: str, threshold: float = 0.5) -> tuple[list[str], dict[str, str] | None]:
@@ -157,10 +213,24 @@ def predict(
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
     threshold: ThresholdOpt = 0.5,
     force: ForceOpt = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream",
+        help="Score Parquet in chunks with bounded memory (default: Parquet over 512 MB and "
+             "Parquet directories).")] = None,
 ) -> None:
     """Score DATA with a saved model and write one row per input row."""
+    from findeep.data.stream import should_stream
     from findeep.workflow import predict_bundle
 
+    if should_stream(data, stream):
+        from findeep.streamed import predict_streamed
+
+        summary = predict_streamed(bundle, data, out_file, id_column=id_column, force=force,
+                                   threshold=threshold)
+        out.print(f"scored {summary['rows']:,} rows in chunks -> {out_file}")
+        if summary["unseen_categories"]:
+            out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
+        return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold)
     out.print(f"scored {summary['rows']} rows -> {out_file}")
