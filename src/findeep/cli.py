@@ -25,6 +25,7 @@ from findeep.console import (
 )
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
+from findeep.spark_commands import spark_app
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -606,6 +607,7 @@ def _print_benchmark(result: dict[str, Any]) -> None:
 
 
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(spark_app, name="spark")
 
 
 def main() -> None:

@@ -425,7 +425,7 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
         for frame in _chunks(source, columns, chunk_rows):
             prediction, report = pipeline.predict_raw(frame)
             unseen.update(report.unseen_categories)
-            scores = _scores_frame(pipeline, frame, prediction, id_column, threshold)
+            scores = scores_frame(pipeline, frame, prediction, id_column, threshold)
             writer = _write_chunk(writer, scores, tmp, kind)
             rows += len(scores)
         if writer is not None and kind == "parquet":
@@ -465,7 +465,7 @@ def _chunks(source: ParquetSource, columns: list[str], chunk_rows: int,
             yield frame.iloc[start:start + chunk_rows].reset_index(drop=True)
 
 
-def _scores_frame(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.ndarray,
+def scores_frame(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.ndarray,
                   id_column: str | None, threshold: float) -> pd.DataFrame:
     """The same columns as ``workflow.predict_bundle`` writes."""
     scores = pd.DataFrame(index=range(len(frame)))

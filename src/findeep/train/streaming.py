@@ -97,6 +97,54 @@ def shuffled_batches(chunks: Iterable[Chunk], batch_size: int, generator: torch.
         yield from drain(final=True)
 
 
+def prefetched(items: Iterable[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """``items`` produced on a background thread, ``depth`` ahead, in the same order.
+
+    Reading Parquet and preprocessing release the GIL for most of their time, so the next
+    chunk is prepared on the second core while the network trains on this one. Closing the
+    iterator early (an epoch's steps are done) stops the producer after its current item.
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            slots.put(exc)
+
+    worker = threading.Thread(target=produce, name="findeep-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
 def fit_network_streamed(
     model: nn.Module, chunks: ChunkStream, valid: TensorData, *, task: str, config: TrainConfig,
     steps_per_epoch: int, batch_size: int, ranks: Ranks = Ranks(),
@@ -151,7 +199,7 @@ def fit_network_streamed(
             trained.train()
             generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
             total_loss, steps = 0.0, 0
-            batches = shuffled_batches(chunks(epoch), batch_size, generator,
+            batches = shuffled_batches(prefetched(chunks(epoch)), batch_size, generator,
                                        buffer_rows=buffer_rows, task=task)
             for x_num, x_cat, y in batches:
                 logits = trained(x_num.to(device), x_cat.to(device))
