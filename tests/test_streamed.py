@@ -74,6 +74,22 @@ def test_streamed_scores_equal_in_memory_scores(streamed_bundle, parquet_dir, tm
     assert len(pd.read_csv(tmp_path / "all.csv")) == 6000
 
 
+def test_streamed_reason_codes_equal_whole_table_reason_codes(streamed_bundle, parquet_dir,
+                                                              tmp_path):
+    """explain in chunks writes the same reasons and attributions as explain on the whole."""
+    from findeep.explain.commands import explain_to_file
+
+    out, _ = streamed_bundle
+    single = parquet_dir / "part-1.parquet"
+    rows = pd.read_parquet(single).iloc[:240]
+    rows.to_parquet(tmp_path / "rows.parquet", row_group_size=100)
+    streamed.explain_streamed(out, tmp_path / "rows.parquet", tmp_path / "chunked.parquet",
+                              chunk_rows=70)
+    explain_to_file(out, tmp_path / "rows.parquet", tmp_path / "whole.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "chunked.parquet"),
+                                  pd.read_parquet(tmp_path / "whole.parquet"))
+
+
 def test_a_full_disk_leaves_no_scores_file(streamed_bundle, parquet_dir, tmp_path, monkeypatch):
     """ENOSPC on the second chunk: one clear error, no output, no temporary file left."""
     out, _ = streamed_bundle

@@ -350,6 +350,10 @@ def explain(
         "--class", help="Multiclass models: explain this class for every row (default: each "
                         "row's predicted class).")] = None,
     force: ForceOpt = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream",
+        help="Explain Parquet in chunks with bounded memory (default: Parquet over 512 MB "
+             "and Parquet directories).")] = None,
 ) -> None:
     """Reason codes and per-column attributions for each row of DATA (or --surrogate rules)."""
     if surrogate:
@@ -360,11 +364,14 @@ def explain(
     if out_file is None:
         raise ConfigError("--out is required: name the reasons file to write "
                           "(e.g. --out reasons.csv).")
+    from findeep.data.stream import should_stream
     from findeep.explain.commands import explain_to_file
     from findeep.explain.scorecard import ScorecardScale
+    from findeep.streamed import explain_streamed
 
+    job = explain_streamed if should_stream(data, stream) else explain_to_file
     with rows_progress("explaining") as hook:
-        summary = explain_to_file(
+        summary = job(
             bundle, data, out_file, top=top, reference=reference, id_column=id_column,
             scorecard=ScorecardScale(base_score, base_odds, pdo) if scorecard else None,
             force=force, target_class=target_class, on_rows=hook)

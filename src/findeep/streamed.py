@@ -416,30 +416,39 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     columns = list(dict.fromkeys([*pipeline.schema.used_names,
                                   *([id_column] if id_column else [])]))
     unseen: Counter = Counter()
+
+    def score(frame: pd.DataFrame) -> pd.DataFrame:
+        prediction, report = pipeline.predict_raw(frame)
+        unseen.update(report.unseen_categories)
+        return scores_frame(pipeline, frame, prediction, id_column, threshold)
+
+    rows = write_chunked(_chunks(source, columns, chunk_rows), score, out, kind)
+    return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
+
+
+
+def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLike[str],
+                  kind: str, on_rows: Any = None, total: int = 0) -> int:
+    """Write ``job(frame)`` for every frame to ``out``, atomically: a temporary sibling is
+    renamed into place only when all are written; on any failure it is removed."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     rows = 0
     writer = None
     try:
-        for frame in _chunks(source, columns, chunk_rows):
-            prediction, report = pipeline.predict_raw(frame)
-            unseen.update(report.unseen_categories)
-            scores = scores_frame(pipeline, frame, prediction, id_column, threshold)
-            writer = _write_chunk(writer, scores, tmp, kind)
-            rows += len(scores)
-        if writer is not None and kind == "parquet":
-            writer.close()
-        elif writer is not None:
+        for frame in frames:
+            result = job(frame)
+            writer = _write_chunk(writer, result, tmp, kind)
+            rows += len(result)
+            if on_rows is not None:
+                on_rows(rows, total)
+        if writer is not None:
             writer.close()
         writer = None
         os.replace(tmp, out)
     except OSError as exc:
-        if writer is not None:
-            try:
-                writer.close()
-            except OSError:
-                pass
+        _close_quietly(writer)
         tmp.unlink(missing_ok=True)
         if exc.errno == errno.ENOSPC:
             raise DataFileError(f"the disk filled up while writing '{out}' after {rows:,} rows; "
@@ -447,17 +456,68 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
         raise DataFileError(f"cannot write '{out}': {exc.strerror or exc}; nothing was "
                             "written.") from None
     except BaseException:
-        if writer is not None:
-            try:
-                writer.close()
-            except (OSError, FindeepError):
-                pass
+        _close_quietly(writer)
         tmp.unlink(missing_ok=True)
         raise
-    return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
+    return rows
 
 
-def _chunks(source: ParquetSource, columns: list[str], chunk_rows: int,
+def _close_quietly(writer: Any) -> None:
+    if writer is not None:
+        try:
+            writer.close()
+        except (OSError, ValueError):
+            pass
+
+
+def explain_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
+                     out: str | os.PathLike[str], *, top: int = 4, scorecard: Any = None,
+                     reference: Any = None, id_column: str | None = None,
+                     n_steps: int | None = None, force: bool = False,
+                     target_class: str | None = None, on_rows: Any = None,
+                     chunk_rows: int = 50_000) -> dict[str, Any]:
+    """``explain_to_file`` for Parquet of any size: reason codes a chunk at a time.
+
+    Each row's attributions depend only on that row and the reference, so chunked output
+    equals the whole-table output row for row."""
+    from findeep.data.io import read_table
+    from findeep.explain.attributions import column_attributions
+    from findeep.explain.commands import load_pipeline
+    from findeep.explain.reasons import check_top, reasons_frame
+    from findeep.explain.scorecard import points_frame
+
+    kind = check_output(out, force=force)
+    check_top(top)
+    if scorecard is not None:
+        scorecard.check()
+    pipeline = load_pipeline(bundle)
+    if scorecard is not None and pipeline.task != "binary":
+        raise ConfigError("scorecard points need a binary model (odds of good to bad).")
+    source = ParquetSource(data)
+    if id_column is not None and id_column not in source.columns:
+        raise DataError(f"id column '{id_column}' is not in the data."
+                        + did_you_mean(id_column, source.columns))
+    reference_rows = None if reference is None else read_table(reference)
+    summary: dict[str, Any] = {}
+
+    def explain(frame: pd.DataFrame) -> pd.DataFrame:
+        attributions = column_attributions(pipeline, frame, reference=reference_rows,
+                                           n_steps=n_steps, target_class=target_class)
+        table = reasons_frame(pipeline, frame, attributions, top=top)
+        if scorecard is not None:
+            table = table.join(points_frame(attributions, scorecard, frame.index))
+        if id_column is not None:
+            table.insert(0, id_column, frame[id_column].to_numpy())
+        summary.update(columns=attributions.columns, units=attributions.units,
+                       baseline_output=attributions.baseline_output
+                       if attributions.explained_class is None else None)
+        return table
+
+    rows = write_chunked(_chunks(source, None, chunk_rows), explain, out, kind, on_rows,
+                         source.n_rows)
+    return {"rows": rows, "out": str(out), **summary}
+
+def _chunks(source: ParquetSource, columns: list[str] | None, chunk_rows: int,
             ) -> Iterator[pd.DataFrame]:
     """Frames of about ``chunk_rows`` rows, read a row group at a time (big groups sliced)."""
     for _, frame in source.iter_frames(columns=columns):
@@ -507,6 +567,8 @@ def _write_chunk(writer: Any, scores: pd.DataFrame, tmp: Path, kind: str) -> Any
         table = pa.Table.from_pandas(scores, preserve_index=False)
         if writer is None:
             writer = pq.ParquetWriter(tmp, table.schema)
+        elif not table.schema.equals(writer.schema):
+            table = table.cast(writer.schema)  # e.g. a chunk where a column is all missing
         writer.write_table(table)
         return writer
     if writer is None:
