@@ -73,12 +73,12 @@ def output_schema(bundle: str | os.PathLike[str], id_type: str | None = None,
     target = meta["target"]
     fields = [f"`{id_column}` {id_type}"] if id_column else []
     if meta["task"] == "binary":
-        fields += [f"`probability_{target['event_class']}` double", "`predicted` string"]
+        fields += [f"`probability_{target['event_class']}` float", "`predicted` string"]
     elif meta["task"] == "multiclass":
-        fields += [f"`probability_{c}` double" for c in target["classes"]]
+        fields += [f"`probability_{c}` float" for c in target["classes"]]
         fields += ["`predicted` string"]
     else:
-        fields += ["`prediction` double"]
+        fields += ["`prediction` float"]
     return ", ".join(fields)
 
 
