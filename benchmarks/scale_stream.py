@@ -35,11 +35,15 @@ def timed(command: list[str]) -> dict:
     finished = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True)
     wall = time.perf_counter() - started
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", finished.stderr)
+    user = re.search(r"User time \(seconds\): ([\d.]+)", finished.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", finished.stderr)
     if finished.returncode != 0:
         sys.stderr.write(finished.stderr[-3000:])
         raise SystemExit(f"command failed: {' '.join(command)}")
     return {"command": " ".join(command), "wall_s": round(wall, 1),
-            "peak_rss_mb": round(int(peak.group(1)) / 1024, 1) if peak else None}
+            "peak_rss_mb": round(int(peak.group(1)) / 1024, 1) if peak else None,
+            "cpu_s": round(float(user.group(1)) + float(system.group(1)), 1)
+            if user and system else None}
 
 
 def holdout_auc(bundle: Path, holdout: str) -> float:
@@ -58,6 +62,7 @@ def main() -> None:
     parser.add_argument("--compare", help="scores file to compare predictions with")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--nproc", type=int, default=2)
+    parser.add_argument("--batch-size", default="512")
     parser.add_argument("--work", default="/tmp/findeep-scale")
     args = parser.parse_args()
     work = Path(args.work)
@@ -73,7 +78,7 @@ def main() -> None:
         mode = {"train-memory": ["--no-stream"], "train-stream": ["--stream"],
                 "train-ddp": ["--nproc-per-node", str(args.nproc)]}[args.case]
         command = [*findeep, "train", args.data, "--target", "default", "--out", str(out),
-                   "--force", "--quiet", "--batch-size", "512", "--max-epochs",
+                   "--force", "--quiet", "--batch-size", args.batch_size, "--max-epochs",
                    str(args.epochs), *mode]
         record.update(timed(command))
         training = json.loads((out / "metrics.json").read_text())
@@ -94,6 +99,7 @@ def main() -> None:
                    "--force", *mode]
         record.update(timed(command))
         record["rows_per_second"] = round(rows / record["wall_s"])
+        record["rows_per_cpu_second"] = round(rows / record["cpu_s"]) if record["cpu_s"] else None
         record["scores"] = str(scores)
         if args.compare:
             import numpy as np

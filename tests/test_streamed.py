@@ -164,14 +164,45 @@ def test_resume_after_kill_9_ends_at_the_uninterrupted_model(parquet_dir, tmp_pa
     assert all(np.array_equal(straight[k].numpy(), resumed[k].numpy()) for k in straight)
 
 
-def test_two_processes_train_one_bundle_with_the_same_accuracy(parquet_dir, tmp_path):
-    """--nproc-per-node 2 (gloo, DDP): rank 0 writes the bundle; AUC close to one process."""
-    result = subprocess.run(_train_command(parquet_dir, tmp_path / "ddp", "--nproc-per-node",
-                                           "2", "--max-epochs", "3"),
-                            env=ENV, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc, no extra dependency)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_two_processes_survive_a_dead_rank_and_match_one_process(parquet_dir, tmp_path):
+    """--nproc-per-node 2 (gloo, DDP): kill -9 one rank -> one line, checkpoints intact;
+    --resume finishes; rank 0's bundle scores like a one-process run."""
+    checkpoints = tmp_path / "ckpt"
+    command = _train_command(parquet_dir, tmp_path / "ddp", "--nproc-per-node", "2",
+                             "--max-epochs", "3", "--checkpoint-dir", str(checkpoints))
+    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (checkpoints / "epoch-0001").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.05)
+    launcher = _children(process.pid)
+    ranks = [pid for parent in launcher for pid in _children(parent)]
+    assert len(ranks) == 2
+    os.kill(ranks[1], signal.SIGKILL)
+    stderr = process.communicate(timeout=300)[1]
+    assert process.returncode == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("findeep: ") and "--resume" in lines[0]
+    assert not (tmp_path / "ddp").exists()
+    resumed = subprocess.run([*command, "--resume"], env=ENV, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
     model = findeep.load(tmp_path / "ddp")
-    assert model.training_["processes"] == 2
+    assert model.training_["processes"] == 2 and model.training_["epochs_run"] == 3
     one = streamed.train_streamed(parquet_dir, target="default", out=tmp_path / "one",
                                   verbose=0, train_options={"max_epochs": 3, "batch_size": 128})
     auc_two = model.pipeline_.metrics["test"]["roc_auc"]
