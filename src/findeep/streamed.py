@@ -14,6 +14,7 @@ place only when complete; a failure (a full disk, a damaged input file) leaves n
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -34,7 +35,7 @@ from findeep.data.schema import FindeepWarning, infer_schema
 from findeep.data.splits import warn_if_dated
 from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
 from findeep.data.target import TargetSpec, infer_target
-from findeep.errors import ConfigError, DataError, DataFileError, FindeepError, did_you_mean
+from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -62,7 +63,6 @@ from findeep.train.trainer import (
     TrainConfig,
     auto_batch_size,
     fit_temperature,
-    logits_to_prediction,
     predict_logits,
     resolve_device,
 )
@@ -162,7 +162,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         has_label = frame[target].notna().to_numpy()
         dropped += int((~has_label).sum())
         check_features(frame[feature_columns])
-        fit, valid, test = split.masks(unit, len(frame))
+        fit, valid, _ = split.masks(unit, len(frame))
         fit &= has_label
         valid &= has_label
         fit_rows_per_unit[unit] = int(fit.sum())
@@ -206,7 +206,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         return _encode_target(target_spec, values, y_mean, y_std)
 
     # ---- the network and the epochs ------------------------------------------------------
-    x_sample, c_sample, _ = preprocessor.transform(sample[feature_columns])
+    x_sample, _, _ = preprocessor.transform(sample[feature_columns])
     x_valid, c_valid, _ = preprocessor.transform(validation[feature_columns])
     y_valid_codes = encode(validation[target])
     torch.manual_seed(seed)
@@ -464,10 +464,8 @@ def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLi
 
 def _close_quietly(writer: Any) -> None:
     if writer is not None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             writer.close()
-        except (OSError, ValueError):
-            pass
 
 
 def explain_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str],

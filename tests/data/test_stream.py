@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests.cli_helpers import assert_one_line_error, run
 
 from findeep.data.stream import ParquetSource, row_uniform, should_stream
 from findeep.errors import DataFileError
 from findeep.testing import make_credit_frame
-from tests.cli_helpers import assert_one_line_error, run
 
 
 def test_row_uniform_is_fixed_by_position_and_seed_only():
@@ -21,7 +21,7 @@ def test_row_uniform_is_fixed_by_position_and_seed_only():
     pieces = np.concatenate([row_uniform(positions[:3_333], 0, 1),
                              row_uniform(positions[3_333:], 0, 1)])
     assert np.array_equal(whole, pieces)
-    assert 0 <= whole.min() and whole.max() < 1 and abs(whole.mean() - 0.5) < 0.02
+    assert whole.min() >= 0 and whole.max() < 1 and abs(whole.mean() - 0.5) < 0.02
     assert not np.array_equal(whole, row_uniform(positions, 1, 1))
 
 
@@ -63,7 +63,7 @@ def test_a_damaged_file_in_the_middle_of_a_stream_fails_with_one_line(tmp_path: 
     raw[200:4200] = b"\xff" * 4000  # inside the first row group's pages; footer intact
     damaged.write_bytes(bytes(raw))
     source = ParquetSource(tmp_path)  # the footer still reads: the damage shows mid-stream
-    with pytest.raises(DataFileError, match="part-1.parquet"):
+    with pytest.raises(DataFileError, match=r"part-1\.parquet"):
         for _ in source.iter_frames():
             pass
     result = run("train", tmp_path, "--target", "default", "--out", tmp_path / "m")

@@ -50,6 +50,7 @@ from findeep.train.trainer import (
 
 Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # x_num float32, x_cat int64, y
 ChunkStream = Callable[[int], Iterable[Chunk]]
+SINGLE_PROCESS = Ranks()
 BUFFER_ROWS = 65_536  # shuffle buffer; several row groups' worth of rows mixed per batch
 
 
@@ -63,7 +64,8 @@ class Checkpointing:
 
 
 def shuffled_batches(chunks: Iterable[Chunk], batch_size: int, generator: torch.Generator, *,
-                     buffer_rows: int = BUFFER_ROWS, task: str) -> Iterator[tuple[torch.Tensor, ...]]:
+                     buffer_rows: int = BUFFER_ROWS, task: str,
+                     ) -> Iterator[tuple[torch.Tensor, ...]]:
     """Equal-sized batches from ``chunks``: fill a buffer, permute it, cut it into batches;
     the rows short of a whole batch wait for the next fill. The last partial batch is
     dropped, as the in-memory trainer does."""
@@ -147,7 +149,7 @@ def prefetched(items: Iterable[Chunk], depth: int = 2) -> Iterator[Chunk]:
 
 def fit_network_streamed(
     model: nn.Module, chunks: ChunkStream, valid: TensorData, *, task: str, config: TrainConfig,
-    steps_per_epoch: int, batch_size: int, ranks: Ranks = Ranks(),
+    steps_per_epoch: int, batch_size: int, ranks: Ranks = SINGLE_PROCESS,
     checkpointing: Checkpointing | None = None, on_epoch_end: ProgressHook | None = None,
     buffer_rows: int = BUFFER_ROWS,
 ) -> FitResult:
