@@ -72,6 +72,10 @@ def train(
         help="Keep hashes of up to 16,384 training rows so `evaluate` can spot them later; "
              "leave them out of a bundle shared outside (a hash confirms a full record "
              "was trained on).")] = True,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Monotone constraints by construction, e.g. 'months_delinquent:+,income:-': the "
+        "score never falls (+) or never rises (-) as the column rises, whatever the other "
+        "columns hold (binary and regression, numeric columns)."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     stream: Annotated[bool | None, typer.Option(
@@ -87,9 +91,11 @@ def train(
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
     from findeep.data.stream import should_stream
+    from findeep.pipeline import parse_monotone
     from findeep.train.distributed import launched_ranks
     from findeep.workflow import train_and_evaluate
 
+    model_options = {"monotone": parse_monotone(monotone)} if monotone is not None else None
     if nproc_per_node > 1:
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
@@ -105,8 +111,9 @@ def train(
             data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
             model=model, seed=seed, device=device, force=force, verbose=0 if quiet else 1,
             scaling=scaling, loss=loss, row_sketch=row_sketch, checkpoint_dir=checkpoint_dir,
-            resume=resume, train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                                          "learning_rate": learning_rate})
+            resume=resume, model_options=model_options,
+            train_options={"max_epochs": max_epochs, "batch_size": batch_size,
+                           "learning_rate": learning_rate})
         if report:  # rank 0 of a distributed run, or the only process
             _print_training_report(report)
             out.print(f"bundle written to {report['bundle']}")
@@ -116,7 +123,8 @@ def train(
         test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
         verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                       "learning_rate": learning_rate, "row_sketch": row_sketch})
+                       "learning_rate": learning_rate, "row_sketch": row_sketch,
+                       "model_options": model_options})
     _print_training_report(report)
     out.print(f"bundle written to {report['bundle']}")
 
@@ -182,16 +190,42 @@ def evaluate(
     bands: Annotated[int, typer.Option(
         help="Score bands in the gains table of a binary model (10: deciles; 0: none).")] = 10,
     threshold: ThresholdOpt = 0.5,
+    lgd: Annotated[str | None, typer.Option(help=(
+        "Loss given default, a number in [0, 1] or a column: adds expected loss by band, "
+        "the profit curve, the profit-maximising cut-off and EMP."))] = None,
+    exposure: Annotated[str | None, typer.Option(
+        help="Exposure at default (loan amount), a number or a column; 1 if not given.")
+    ] = None,
+    margin: Annotated[str | None, typer.Option(help=(
+        "Return on a repaid loan per unit of exposure, a number or a column "
+        "(0.2644, Verbraken et al. 2014, if not given)."))] = None,
+    policy_out: Annotated[Path | None, typer.Option(help=(
+        "With --lgd: save the profit-maximising cut-off as a policy for 'findeep predict "
+        "--policy'."))] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Metrics of a saved model on labelled DATA; for a binary model, a gains table."""
+    """Metrics of a saved model on labelled DATA; for a binary model, a gains table, and
+    with --lgd the economics of its cut-offs (expected loss, profit, EMP)."""
     from findeep.console import gains_view
     from findeep.data.io import refuse_overwrite
     from findeep.workflow import evaluate_bundle
 
     if out_json is not None:
         refuse_overwrite(out_json, force=force)
+    if policy_out is not None:
+        if lgd is None:
+            raise ConfigError("--policy-out saves the profit-maximising cut-off, so it needs "
+                              "--lgd (and --exposure, --margin) to price cut-offs.")
+        refuse_overwrite(policy_out, force=force)
     result = evaluate_bundle(bundle, data, bands=bands, threshold=threshold)
+    if lgd is not None:
+        from findeep.data.io import read_table
+        from findeep.decisions import decision_economics
+        from findeep.explain.commands import load_pipeline
+
+        result["economics"] = decision_economics(
+            load_pipeline(bundle), read_table(data), lgd=lgd, exposure=exposure,
+            margin=margin, n_bands=bands or 10)
     title = f"{bundle} on {data}: {result['rows']:,} rows"
     out.print(metrics_table(title + _event_note(result.get("event_class"), result),
                             {"metrics": result}, *_headline(result["task"], threshold)))
@@ -200,10 +234,45 @@ def evaluate(
                              "riskiest first; 'caught' is cumulative", result["gains_table"]))
     if result.get("unseen_categories"):
         out.print(f"unseen categories mapped to 'unknown': {result['unseen_categories']}")
+    if "economics" in result:
+        _print_economics(result["economics"])
+    if policy_out is not None:
+        from findeep.decisions import save_policy
+
+        economics = result["economics"]
+        save_policy(bundle, policy_out, cutoff=economics["profit"]["best_cutoff"],
+                    basis={**economics["assumptions"], "data": str(data),
+                           "profit": economics["profit"]["best_profit"]}, force=force)
+        out.print(f"policy written to {policy_out}: decline at or above "
+                  f"{min(economics['profit']['best_cutoff'], 1.0):.4f}", highlight=False)
     if out_json is not None:
         from findeep.workflow import write_json_atomic
 
         write_json_atomic(out_json, result)
+
+
+def _print_economics(economics: dict[str, Any]) -> None:
+    table = Table(title="expected loss by score band (PD x LGD x exposure), riskiest first",
+                  title_justify="left")
+    for name in ("band", "score >=", "rows", "exposure", "expected loss", "loss rate"):
+        table.add_column(name, justify="right")
+    for band in economics["expected_loss"]:
+        table.add_row(str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
+                      f"{band['exposure']:,.2f}", f"{band['expected_loss']:,.2f}",
+                      f"{band['expected_loss_rate']:.2%}")
+    out.print(table)
+    profit = economics["profit"]
+    cutoff = profit["best_cutoff"]
+    rule = ("approve everyone" if cutoff == float("inf") or cutoff > 1 else
+            f"decline at or above {cutoff:.4f}")
+    out.print(f"profit-maximising cut-off: {rule} (approves {profit['best_approval_rate']:.1%}; "
+              f"profit {profit['best_profit']:,.2f} vs {economics['approve_all_profit']:,.2f} "
+              "approving everyone)", highlight=False)
+    if "emp" in economics:
+        emp = economics["emp"]
+        out.print(f"EMP {emp['emp']:.5f} per applicant (share of loan; ROI {emp['roi']:g}, "
+                  f"p0 {emp['p0']:g}, p1 {emp['p1']:g}), rejecting {emp['rejection_rate']:.1%} "
+                  "on average", highlight=False)
 
 
 @app.command()
@@ -213,6 +282,9 @@ def predict(
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
     threshold: ThresholdOpt = 0.5,
+    policy: Annotated[Path | None, typer.Option(help=(
+        "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
+        "with reason codes for each decline."))] = None,
     force: ForceOpt = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream",
@@ -223,6 +295,13 @@ def predict(
     from findeep.data.stream import should_stream
     from findeep.workflow import predict_bundle
 
+    if policy is not None:
+        from findeep.decisions import apply_policy
+
+        done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
+        out.print(f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
+                  f"{done['declined']:,} declined -> {out_file}", highlight=False)
+        return
     if should_stream(data, stream):
         from findeep.streamed import predict_streamed
 
@@ -437,27 +516,39 @@ def fairness(
 @friendly
 def report(
     bundle: BundleArg, data: DataArg,
-    out_file: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path(
-        "findeep-report.md"),
+    out_file: Annotated[Path, typer.Option("--out", help=(
+        "File to write: .html (one self-contained page with charts) or .md (Markdown)."))
+    ] = Path("findeep-report.html"),
     protected: Annotated[str | None, typer.Option(
         help="Also compare approval rates across this column's groups (binary models).")
     ] = None,
     threshold: Annotated[float, typer.Option(help=(
-        "Binary models: decline at or above this event probability (threshold metrics and "
-        "--protected group rates)."))] = 0.5,
-    max_rows: Annotated[int, typer.Option(
-        help="Rows sampled for attributions and permutation importance.")] = 5_000,
+        "Binary models: decline at or above this event probability (threshold metrics, "
+        "confusion matrix and --protected group rates)."))] = 0.5,
+    max_rows: Annotated[int, typer.Option(help=(
+        "Rows sampled for attributions, permutation importance, partial dependence and "
+        "examples."))] = 5_000,
+    card_info: Annotated[Path | None, typer.Option(help=(
+        "YAML or JSON with the model card fields findeep cannot know (owner, intended_use, "
+        "out_of_scope_use, users, approval, contact, ethical_considerations, caveats)."))
+    ] = None,
+    card_only: Annotated[bool, typer.Option(
+        "--card-only", help="Write only the model card.")] = False,
     seed: Annotated[int, typer.Option()] = 0,
     force: ForceOpt = False,
 ) -> None:
-    """One Markdown report on BUNDLE scored on DATA: is DATA an honest test, metrics,
-    calibration, gains table, what drives the score, drift, and (--protected) group rates."""
+    """A report on BUNDLE scored on DATA (HTML with charts, or Markdown): is DATA an honest
+    test, metrics with bootstrap intervals, ROC/PR/calibration/gains charts, what drives the
+    score, drift, (--protected) group rates, and the model card."""
     from findeep.report import write_report
 
     with rows_progress("attributions") as hook:
         summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
-                               max_rows=max_rows, seed=seed, force=force, on_rows=hook)
-    out.print(f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}", highlight=False)
+                               max_rows=max_rows, seed=seed, force=force, on_rows=hook,
+                               card_info=card_info, card_only=card_only)
+    out.print(f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+              f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}",
+              highlight=False)
     if not summary["labelled"]:
         out.print("the data has no labels (its target column is absent or empty), so the "
                   "report has no metrics, gains or permutation importance.", highlight=False)
@@ -560,10 +651,14 @@ def benchmark(
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
+        "'months_delinquent:+,income:-' (logreg is left unconstrained)."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
 
     if out_json is not None and out_json.exists() and not force:
@@ -571,7 +666,8 @@ def benchmark(
     result = benchmark_table(data, target=target, folds=folds, seed=seed,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
-                             verbose=0 if quiet else 1)
+                             verbose=0 if quiet else 1,
+                             monotone=parse_monotone(monotone) if monotone else None)
     _print_benchmark(result)
     if out_json is not None:
         write_json_atomic(out_json, result)
@@ -580,7 +676,7 @@ def benchmark(
 def _print_benchmark(result: dict[str, Any]) -> None:
     """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
     every metric per fold."""
-    from findeep.evaluate.benchmark import FOLD_METRICS, verdict
+    from findeep.evaluate.comparison import FOLD_METRICS, verdict
 
     metrics = FOLD_METRICS[result["task"]]
     primary, extra = metrics[0], metrics[1:3]
@@ -611,6 +707,27 @@ def _print_benchmark(result: dict[str, Any]) -> None:
                   f"folds — {verdict(diff, std)}.", highlight=False, soft_wrap=True)
     for model, why in result["skipped"].items():
         out.print(f"skipped {model}: {why}")
+
+
+@forecast_app.command("report")
+@friendly
+def forecast_report(
+    bundle: BundleArg, data: DataArg,
+    out_file: Annotated[Path, typer.Option("--out", help=(
+        "File to write: .html (one self-contained page with charts) or .md (Markdown)."))
+    ] = Path("findeep-forecast-report.html"),
+    cost_bps: Annotated[float, typer.Option(help="Cost per unit of turnover, basis points.")
+                        ] = 5.0,
+    force: ForceOpt = False,
+) -> None:
+    """A report on a forecaster: walk-forward folds on a timeline, out-of-sample accuracy,
+    forecast vs realised, rolling IC, equity curves with and without costs, drawdown."""
+    from findeep.report import write_forecast_report
+
+    summary = write_forecast_report(bundle, data, out_file, cost_bps=cost_bps, force=force)
+    out.print(f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+              f"{summary['figures']} charts): {'; '.join(summary['sections'])}",
+              highlight=False)
 
 
 app.add_typer(forecast_app, name="forecast")

@@ -48,7 +48,14 @@ from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
 from findeep.features.streaming import StreamedFit
 from findeep.features.tabular import TabularPreprocessor
 from findeep.models.registry import build_model, get_spec
-from findeep.pipeline import TRAIN_OPTIONS, TabularPipeline, check_features, training_profile
+from findeep.pipeline import (
+    BUNDLE_KIND,
+    TRAIN_OPTIONS,
+    TabularPipeline,
+    check_features,
+    monotone_positions,
+    training_profile,
+)
 from findeep.train.distributed import (
     Ranks,
     destroy_process_group,
@@ -80,6 +87,7 @@ def train_streamed(
     verbose: int = 1, scaling: str | None = None, loss: str | None = None,
     train_options: dict[str, Any] | None = None, row_sketch: bool = True,
     checkpoint_dir: str | os.PathLike[str] | None = None, resume: bool = False,
+    model_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -105,7 +113,8 @@ def train_streamed(
                       test_fraction=test_fraction, validation_fraction=validation_fraction,
                       model=model, seed=seed, torch_device=torch_device, force=force,
                       verbose=verbose, scaling=scaling, loss=loss, options=options,
-                      row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume)
+                      row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume,
+                      model_options=model_options)
     finally:
         destroy_process_group()
 
@@ -128,7 +137,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            validation_fraction: float, model: str, seed: int, torch_device: torch.device,
            force: bool, verbose: int, scaling: str | None, loss: str | None,
            options: dict[str, Any], row_sketch: bool, checkpoint_dir: Any, resume: bool,
-           ) -> dict[str, Any]:
+           model_options: dict[str, Any] | None = None) -> dict[str, Any]:
     source = ParquetSource(data)
     if target not in source.columns:
         raise DataError(f"target column '{target}' is not in the data."
@@ -213,7 +222,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     n_out = len(target_spec.classes) if target_spec.task == "multiclass" else 1
     network = build_model(model, n_num=x_sample.shape[1],
                           cardinalities=preprocessor.cardinalities, n_out=n_out,
-                          x_num_train=x_sample)
+                          x_num_train=x_sample,
+                          options=monotone_positions(model_options, preprocessor, schema,
+                                                     target_spec.task))
     valid_data = TensorData.from_numpy(x_valid, c_valid, y_valid_codes, task=target_spec.task,
                                        device=torch_device)
     global_batch = auto_batch_size(n_fit) if config.batch_size == "auto" else int(
@@ -265,7 +276,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "processes": ranks.world_size, "preprocessing_sample_rows": len(sample),
         "config": {**{k: v for k, v in vars(config).items() if k not in ("verbose",)},
                    "batch_size": global_batch},
-        "model_options": {}, "temperature": temperature, "device": str(torch_device),
+        "model_options": model_options or {}, "temperature": temperature,
+        "device": str(torch_device),
         **result.to_dict(),
     }
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
@@ -298,7 +310,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                                                                    "learning_rate",
                                                                    "weight_decay",
                                                                    "patience")}}
-    report["bundle"] = str(write_bundle(out, kind="tabular", meta=meta, tensors=tensors,
+    report["bundle"] = str(write_bundle(out, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                                         metrics=report, force=force))
     return report
 

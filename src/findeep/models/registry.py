@@ -96,7 +96,16 @@ def build_model(
     name: str, *, n_num: int, cardinalities: list[int], n_out: int,
     x_num_train: np.ndarray | None = None, options: dict[str, Any] | None = None,
 ) -> nn.Module:
-    """Build architecture ``name``; ``x_num_train`` lets data-dependent layers initialise."""
+    """Build architecture ``name``; ``x_num_train`` lets data-dependent layers initialise.
+
+    ``options["monotone"]`` (numeric input position -> +1/-1) wraps the architecture in
+    ``MonotoneNetwork``: the score is then monotone in those inputs by construction.
+    """
+    from findeep.models.monotone import wrap_monotone
+
     spec = get_spec(name)
-    return spec.build(n_num=n_num, cardinalities=list(cardinalities), n_out=n_out,
-                      x_num_train=x_num_train, **(options or {}))
+    options = dict(options or {})
+    monotone = options.pop("monotone", None)
+    network = spec.build(n_num=n_num, cardinalities=list(cardinalities), n_out=n_out,
+                         x_num_train=x_num_train, **options)
+    return wrap_monotone(network, {"monotone": monotone}, x_num_train)
