@@ -1,7 +1,8 @@
 """Spark local mode: scores from mapInPandas equal findeep predict's; TorchDistributor trains.
 
 Spark's JVM start-up alone took 92 s on the shared 2-core machine this was built on, so
-these tests run only with FINDEEP_SPARK_TESTS=1 (and findeep[spark] plus Java installed):
+these tests run only with FINDEEP_SPARK_TESTS=1 (and findeep[spark] plus Java installed);
+`.ci/run` installs Java and sets it, so CI always runs them (about 40 s on a quiet machine):
     FINDEEP_SPARK_TESTS=1 python -m pytest -q tests/test_spark.py
 """
 
