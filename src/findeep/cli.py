@@ -13,7 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
-from findeep.console import ForceOpt, TableOutOpt, err, friendly, out, rows_progress
+from findeep.console import (
+    ForceOpt,
+    RandomStateOpt,
+    TableOutOpt,
+    err,
+    friendly,
+    out,
+    rows_progress,
+)
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
 from findeep.views import (
@@ -69,15 +77,27 @@ def train(
         help="Architecture: default, seed-mlp, mlp or ft-transformer.")] = "default",
     max_epochs: Annotated[
         int | None, typer.Option(help="Epoch limit (model's recipe if unset).")] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    learning_rate: Annotated[float | None, typer.Option()] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Rows per step (model's recipe if unset).")] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="AdamW step size (model's recipe if unset).")] = None,
+    weight_decay: Annotated[float | None, typer.Option(
+        help="AdamW weight decay (model's recipe if unset).")] = None,
+    patience: Annotated[int | None, typer.Option(
+        help="Epochs without a better validation score before stopping (default 6).")] = None,
+    validation_fraction: Annotated[float, typer.Option(
+        help="Share of the training rows held back for early stopping and calibration.")
+    ] = 0.2,
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate/--no-calibrate",
+        help="Temperature-scale probabilities on the validation rows.")] = True,
     class_weight: Annotated[str | None, typer.Option(help="'balanced' to weight classes.")] = None,
     scaling: Annotated[str | None, typer.Option(
         help="Numeric scaling: quantile (normal scores) or standard (model's recipe if unset).",
     )] = None,
     loss: Annotated[str | None, typer.Option(
         help="bce, cross_entropy, mse or huber (the task's usual loss if unset).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for splits, initialisation and batches.")] = 0,
+    random_state: RandomStateOpt = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     row_sketch: Annotated[bool, typer.Option(
         "--row-sketch/--no-row-sketch",
@@ -92,10 +112,13 @@ def train(
 
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
-        test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
-        verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
-        train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                       "learning_rate": learning_rate, "row_sketch": row_sketch})
+        test_fraction=test_fraction, model=model, seed=random_state, device=device,
+        force=force, verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling,
+        loss=loss, train_options={
+            "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+            "weight_decay": weight_decay, "patience": patience,
+            "validation_fraction": validation_fraction, "calibrate": calibrate,
+            "row_sketch": row_sketch})
     show(training_lines(report), f"bundle written to {report['bundle']}")
 
 
@@ -157,15 +180,15 @@ def datasets() -> None:
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to save the default model.")] = Path(
         "findeep-demo"),
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train seed-mlp and default on the credit sample, compare them, save the default."""
     from findeep.workflow import run_demo
 
-    result = run_demo(out_dir, seed=seed, force=force, verbose=0 if quiet else 1)
-    show(demo_lines(result, seed))
+    result = run_demo(out_dir, seed=random_state, force=force, verbose=0 if quiet else 1)
+    show(demo_lines(result, random_state))
 
 
 # ---- serve / export ------------------------------------------------------------------------
@@ -305,7 +328,7 @@ def report(
         "--protected group rates)."))] = 0.5,
     max_rows: Annotated[int, typer.Option(
         help="Rows sampled for attributions and permutation importance.")] = 5_000,
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     force: ForceOpt = False,
 ) -> None:
     """One Markdown report on BUNDLE scored on DATA: is DATA an honest test, metrics,
@@ -314,7 +337,8 @@ def report(
 
     with rows_progress("attributions") as hook:
         summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
-                               max_rows=max_rows, seed=seed, force=force, on_rows=hook)
+                               max_rows=max_rows, seed=random_state, force=force,
+                               on_rows=hook)
     show([f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:
         show(["the data has no labels (its target column is absent or empty), so the "
@@ -325,11 +349,12 @@ def report(
 @friendly
 def importance(
     bundle: BundleArg, data: DataArg,
-    repeats: Annotated[int, typer.Option(
-        help="Shuffles per column for permutation importance.")] = 5,
+    n_repeats: Annotated[int, typer.Option(
+        "--n-repeats", "--repeats", help="Shuffles per column for permutation importance.")
+    ] = 5,
     max_rows: Annotated[int, typer.Option(
         help="Use a random sample of at most this many rows.")] = 20_000,
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     out_file: TableOutOpt = None,
     force: ForceOpt = False,
 ) -> None:
@@ -337,7 +362,7 @@ def importance(
     from findeep.explain.commands import importance_for_bundle
 
     with rows_progress("attributions") as hook:
-        table = importance_for_bundle(bundle, data, n_repeats=repeats, seed=seed,
+        table = importance_for_bundle(bundle, data, n_repeats=n_repeats, seed=random_state,
                                       max_rows=max_rows, out=out_file, force=force,
                                       on_rows=hook)
     show(importance_lines(f"{bundle} on {data}", table))
@@ -350,18 +375,19 @@ def importance(
 def dependence(
     bundle: BundleArg, data: DataArg,
     column: Annotated[list[str], typer.Option(help="Column to sweep; repeat for several.")],
-    grid: Annotated[int, typer.Option(help="Grid points for a numeric column.")] = 20,
+    grid_resolution: Annotated[int, typer.Option(
+        "--grid-resolution", "--grid", help="Grid points for a numeric column.")] = 20,
     max_rows: Annotated[int, typer.Option(
         help="Average over a random sample of at most this many rows.")] = 5_000,
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     out_file: TableOutOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Partial dependence: the average score as one column sweeps its range."""
     from findeep.explain.commands import dependence_for_bundle
 
-    table = dependence_for_bundle(bundle, data, column, grid_resolution=grid, max_rows=max_rows,
-                                  seed=seed, out=out_file, force=force)
+    table = dependence_for_bundle(bundle, data, column, grid_resolution=grid_resolution,
+                                  max_rows=max_rows, seed=random_state, out=out_file, force=force)
     show(dependence_views(table))
     if out_file is not None:
         show([f"wrote {out_file}"])
@@ -372,8 +398,9 @@ def dependence(
 def benchmark(
     data: DataArg,
     target: Annotated[str | None, typer.Option(help="Target column (samples know theirs).")] = None,
-    folds: Annotated[int, typer.Option(help="Number of cross-validation folds.")] = 5,
-    seed: Annotated[int, typer.Option()] = 0,
+    n_folds: Annotated[int, typer.Option(
+        "--n-folds", "--folds", help="Number of cross-validation (or walk-forward) folds.")] = 5,
+    random_state: RandomStateOpt = 0,
     models: Annotated[str, typer.Option(help=(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
         "ft-transformer: 10-60x slower) and baselines (logreg, lightgbm, xgboost, "
@@ -383,7 +410,7 @@ def benchmark(
     time_column: Annotated[str | None, typer.Option(
         help="Compare on one out-of-time split (latest 20%) instead of folds.")] = None,
     walk_forward: Annotated[bool, typer.Option(
-        "--walk-forward", help="With --time-column: --folds expanding-window out-of-time "
+        "--walk-forward", help="With --time-column: --n-folds expanding-window out-of-time "
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
@@ -395,7 +422,7 @@ def benchmark(
 
     if out_json is not None and out_json.exists() and not force:
         raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
-    result = benchmark_table(data, target=target, folds=folds, seed=seed,
+    result = benchmark_table(data, target=target, folds=n_folds, seed=random_state,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
                              verbose=0 if quiet else 1)

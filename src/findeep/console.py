@@ -27,6 +27,10 @@ err = Console(stderr=True)
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")]
 TableOutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Also write the table, .csv or .parquet.")]
+# the estimators' parameter names; the old spellings (--seed, --folds, --repeats, --grid)
+# stay as aliases so earlier scripts keep working
+RandomStateOpt = Annotated[int, typer.Option(
+    "--random-state", "--seed", help="Seed for splits, initialisation, batches and sampling.")]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
