@@ -49,7 +49,7 @@ COMMANDS: list[list[str]] = [
      "--walk-forward", "--n-folds", "2", "--models", "seed-mlp,logreg", "--quiet"],
     ["explain", w("credit-model"), w("holdout.csv"), "--top", "4", "--out", w("reasons.csv")],
     ["explain", w("credit-model"), w("holdout.csv"), "--surrogate", "--depth", "4"],
-    ["importance", w("credit-model"), w("holdout.csv"), "--n-repeats", "1"],
+    ["importance", w("credit-model"), w("holdout.csv"), "--n-repeats", "2"],
     ["dependence", w("credit-model"), w("holdout.csv"), "--column", "Income"],
     ["drift", w("credit-model"), w("holdout.csv")],
     ["fairness", w("credit-model"), w("holdout.csv"), "--protected", "Marital"],
