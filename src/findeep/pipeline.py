@@ -33,7 +33,7 @@ from findeep.evaluate.metrics import (
 )
 from findeep.evaluate.overlap import RowSketch, row_hashes
 from findeep.features.tabular import TabularPreprocessor, TransformReport
-from findeep.models.registry import build_model, get_spec
+from findeep.models.registry import build_model, check_model_options, get_spec
 from findeep.train.losses import check_loss, default_loss
 from findeep.train.progress import epoch_progress
 from findeep.train.trainer import (
@@ -180,6 +180,7 @@ def fit_tabular(
     latest ones when ``times`` is given, a stratified sample otherwise.
     """
     spec = get_spec(model)
+    check_model_options(model, model_options)
     unknown = set(train_options) - set(TRAIN_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
