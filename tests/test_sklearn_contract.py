@@ -64,7 +64,8 @@ def test_unknown_model_options_are_refused_with_the_valid_keys() -> None:
     """A typo in model_options is an error listing every key the model takes."""
     X = pd.DataFrame({"a": np.arange(40.0)})
     y = np.arange(40) % 2
-    with pytest.raises(ConfigError, match=r"no option\(s\) d_blok.*d_block.*Did you mean 'd_block'"):
+    message = r"no option\(s\) d_blok.*d_block.*Did you mean 'd_block'"
+    with pytest.raises(ConfigError, match=message):
         TabularClassifier(max_epochs=1, model_options={"d_blok": 64}).fit(X, y)
 
 

@@ -123,7 +123,8 @@ class _TabularEstimator(BaseEstimator):
         from findeep.explain.reasons import explain_frame
 
         return explain_frame(self._check_fitted(), self._scoring_frame(X), top=top,
-                             reference=None if reference is None else self._scoring_frame(reference),
+                             reference=(None if reference is None
+                                        else self._scoring_frame(reference)),
                              target_class=target_class)
 
     def save(self, path: str | os.PathLike[str], *, force: bool = False,
