@@ -109,8 +109,8 @@ def test_warm_up_sample_comes_from_training_rows_and_keeps_every_class() -> None
 
 
 def test_walk_forward_benchmark_tests_each_model_on_later_blocks() -> None:
-    """--walk-forward --n-folds N: N out-of-time folds, the same for every model, each tested on rows
-    dated after everything its models trained on; a spread over folds is reported."""
+    """--walk-forward --n-folds N: N out-of-time folds, the same for every model, each tested on
+    rows dated after everything its models trained on; a spread over folds is reported."""
     frame = make_credit_frame(900, seed=6)
     result = run_benchmark(frame, "default", models=["logreg", "seed-mlp"],
                            time_column="applied_on", walk_forward=True, n_folds=3, verbose=0)
