@@ -88,3 +88,18 @@ def test_model_options_match_each_architectures_constructor() -> None:
         accepted = set(inspect.signature(cls.__init__).parameters) - structural
         assert set(MODELS[name].options) == accepted, name
     assert MODELS["seed-mlp"].options == ()
+
+
+def test_a_saved_model_keeps_its_input_contract(tmp_path) -> None:
+    """findeep.load gives back the same n_features_in_ and feature names (or none for arrays)."""
+    import findeep
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    TabularClassifier(max_epochs=1).fit(X, y).save(tmp_path / "array-model")
+    loaded = findeep.load(tmp_path / "array-model")
+    assert loaded.n_features_in_ == 3 and not hasattr(loaded, "feature_names_in_")
+    assert loaded.predict(X).shape == (120,)
+    with pytest.raises(DataError, match="expecting 3 features"):
+        loaded.predict(X[:, :2])

@@ -31,9 +31,10 @@ def load(path: str | os.PathLike[str]) -> Any:
         estimator.pipeline_ = pipeline
         if cls is TabularClassifier:
             estimator.classes_ = np.asarray(pipeline.target.classes)
-        estimator.feature_names_in_ = np.asarray(
-            [c.name for c in pipeline.schema.columns], dtype=object)
-        estimator.n_features_in_ = len(pipeline.schema.columns)
+        names = [c.name for c in pipeline.schema.columns]
+        if names != [f"x{i}" for i in range(len(names))]:  # x0, x1, …: fitted on an array
+            estimator.feature_names_in_ = np.asarray(names, dtype=object)
+        estimator.n_features_in_ = len(names)
         return estimator
     if kind == "forecast":
         from findeep.forecast.bundle import forecaster_from_bundle
