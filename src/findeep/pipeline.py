@@ -184,8 +184,9 @@ def fit_tabular(
     unknown = set(train_options) - set(TRAIN_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
-    if class_weight not in CLASS_WEIGHTS:
-        raise ConfigError(f"class_weight must be None or 'balanced', however: {class_weight=}")
+    if not isinstance(class_weight, dict) and class_weight not in CLASS_WEIGHTS:
+        raise ConfigError("class_weight must be None, 'balanced' or a dict of class -> weight, "
+                          f"however: {class_weight=}")
     if len(X) != len(y):
         raise DataError(f"X has {len(X)} rows but y has {len(y)}.")
     X = X.reset_index(drop=True)
@@ -230,7 +231,8 @@ def fit_tabular(
         y_mean = float(y_train[fit_rows].mean())
         y_std = float(y_train[fit_rows].std()) or 1.0
         y_train = ((y_train - y_mean) / y_std).astype(np.float32)
-    weights = _class_weights(y_codes[fit_rows]) if class_weight == "balanced" else None
+    weights = None if class_weight is None else _class_weights(
+        y_codes[fit_rows], class_weight, target.classes)
 
     torch.manual_seed(seed)  # weight initialisation
     n_out = len(target.classes) if target.task == "multiclass" else 1
@@ -251,7 +253,9 @@ def fit_tabular(
 
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
-        "dropped_missing_target": n_dropped, "seed": seed, "class_weight": class_weight,
+        "dropped_missing_target": n_dropped, "seed": seed,
+        "class_weight": ({str(k): float(v) for k, v in class_weight.items()}
+                         if isinstance(class_weight, dict) else class_weight),
         "validation_split": "out-of-time" if times is not None else "stratified random"
         if classification else "random",
         "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
@@ -279,10 +283,21 @@ def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str
                          low_risk=score < DECISION_THRESHOLD)
 
 
-def _class_weights(y_codes: np.ndarray) -> np.ndarray:
-    """'balanced' row weights for the fit rows: n / (n_classes * count of the row's class)."""
-    classes, counts = np.unique(y_codes, return_counts=True)
-    per_class = dict(zip(classes, len(y_codes) / (len(classes) * counts), strict=True))
+def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
+                   classes: list[Any]) -> np.ndarray:
+    """Row weights for the fit rows: 'balanced' is n / (n_classes * count of the row's class);
+    a dict gives each class label its weight (classes it omits weigh 1)."""
+    if class_weight == "balanced":
+        codes, counts = np.unique(y_codes, return_counts=True)
+        per_class = dict(zip(codes, len(y_codes) / (len(codes) * counts), strict=True))
+    else:
+        by_text = {str(label): weight for label, weight in class_weight.items()}
+        unknown = sorted(set(by_text) - {str(c) for c in classes})
+        if unknown:
+            raise ConfigError(f"class_weight names class(es) {', '.join(unknown)} that the target "
+                              f"does not have; its classes are {', '.join(map(str, classes))}.")
+        per_class = {code: float(by_text.get(str(label), 1.0))
+                     for code, label in enumerate(classes)}
     return np.array([per_class[c] for c in y_codes], dtype=np.float32)
 
 
