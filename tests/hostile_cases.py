@@ -118,3 +118,4 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "mixed-timezone-dates": _csv(_with(age=lambda f: [
         "2024-01-01T00:00:00+01:00" if i % 2 else "2024-06-01 12:00" for i in range(len(f))])),
 }
+CASES["newline-in-column-name"] = _csv(good_frame().rename(columns={"y": "y\nsecond line"}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer.main
@@ -15,8 +16,13 @@ NOT_OPTIONS = {"model_options": "a dict of architecture settings; set it from Py
                "verbose": "the CLI says --quiet"}
 
 
+@functools.cache
+def _command() -> object:
+    return typer.main.get_command(app)
+
+
 def _options(*path: str) -> set[str]:
-    command = typer.main.get_command(app)
+    command = _command()
     for name in path:
         command = command.commands[name]  # type: ignore[attr-defined]
     return {opt for param in command.params for opt in getattr(param, "opts", [])}

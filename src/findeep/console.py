@@ -36,7 +36,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
                   line: str | None = None) -> None:
-    err.print(f"findeep: warning: {message}", highlight=False, soft_wrap=True)
+    err.print(f"findeep: warning: {one_line(str(message))}", highlight=False, soft_wrap=True,
+              markup=False)
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: a newline or carriage return that came in with the data
+    (a column name, a category) is shown escaped, as ``\\n``."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def friendly(command: F) -> F:
@@ -53,7 +60,8 @@ def friendly(command: F) -> F:
                 warnings.showwarning = _show_warning
                 return command(*args, **kwargs)
         except FindeepError as exc:
-            err.print(f"findeep: {exc}", highlight=False, soft_wrap=True, markup=False)
+            err.print(f"findeep: {one_line(str(exc))}", highlight=False, soft_wrap=True,
+                      markup=False)
             raise typer.Exit(2) from None
         finally:
             warnings.showwarning = previous

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.bundle import check_writable
-from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
 from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
 from findeep.data.splits import (
     rows_dated_by,
@@ -111,6 +111,11 @@ def train_and_evaluate(
     check_features(features)
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),
                  warn=False)
+    unnamed = unnamed_columns(features)
+    if unnamed:  # after every check, so a refused table still gets one line
+        warnings.warn(f"{len(unnamed)} column(s) have no name in the header; they are read "
+                      f"as {', '.join(repr(u) for u in unnamed)}, and a model trained on them "
+                      "will ask for those names.", FindeepWarning, stacklevel=2)
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
                                          test_fraction=test_fraction, seed=seed)
     times = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -69,17 +68,10 @@ def check_flat(frame: pd.DataFrame, name: str) -> None:
                         "or drop them.")
 
 
-def _warn_unnamed(path: Path, frame: pd.DataFrame) -> None:
-    """pandas calls a column with an empty header 'Unnamed: N'; say so, since that name is
-    what a model trained on it will ask for."""
-    unnamed = [str(c) for c in frame.columns if re.fullmatch(r"Unnamed: \d+", str(c))]
-    blank = [str(c) for c in frame.columns if not str(c).strip()]
-    if unnamed or blank:
-        from findeep.data.schema import FindeepWarning
-
-        warnings.warn(f"{len(unnamed) + len(blank)} column(s) of '{path}' have no name in the "
-                      f"header; they are read as {', '.join(repr(u) for u in unnamed + blank)}.",
-                      FindeepWarning, stacklevel=4)
+def unnamed_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns whose header was empty or blank (pandas calls an empty one 'Unnamed: N')."""
+    return [str(c) for c in frame.columns
+            if re.fullmatch(r"Unnamed: \d+", str(c)) or not str(c).strip()]
 
 
 def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame) -> None:
@@ -129,7 +121,6 @@ def _read_path(path: Path) -> pd.DataFrame:
         sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path)
         frame = pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False)
         _refuse_duplicate_header(path, sep, frame)
-        _warn_unnamed(path, frame)
         return frame
     except pd.errors.EmptyDataError:
         raise DataFileError(f"data file '{path}' is empty.") from None
