@@ -46,7 +46,7 @@ def oracle_auc(n: int = 10_000, seed: int = 0) -> tuple[float, float]:
 
 def blend_ceiling(frame, target: str) -> list[tuple[str, tuple[float, float]]]:
     """Mean ± std fold AUC of seed-mlp, of every model blended, and of the best subset."""
-    from findeep.evaluate.benchmark import run_benchmark
+    from findeep.benchmark import run_benchmark
 
     sys.path.insert(0, str(HERE))
     from run_panel import CLASSIFIERS

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 from training_speed import scoring_speed  # a sibling script: one scoring benchmark
 
+from findeep.benchmark import FOLD_METRICS, run_benchmark
 from findeep.bundle import library_versions
 from findeep.data.samples import load_sample
-from findeep.evaluate.benchmark import FOLD_METRICS, run_benchmark
 from findeep.testing import make_credit_frame
 
 HERE = Path(__file__).resolve().parent

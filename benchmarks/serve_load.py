@@ -4,9 +4,18 @@ Starts the server itself (the ``findeep serve`` command), runs four bounded phas
 it, and prints a Markdown table:
 
 1. one sequential client, single records: p50 / p95 / p99 latency as the client sees it;
-2. ``--clients`` concurrent clients (asyncio, keep-alive), single records: requests/s, errors;
+2. ``--clients`` concurrent clients (asyncio, keep-alive), single records: requests/s, errors
+   and p50 / p95 / p99 latency, while one more client asks ``/v1/explain`` for
+   ``--explain-rows`` records every ``--explain-interval`` seconds (0: no explain traffic),
+   so a slow explanation that held up other clients shows in the predict tail;
 3. batches of ``--batch-size`` records, one client: rows/s;
 4. parity: each record's score served alone vs. in a batch vs. ``findeep.load(...)`` scoring.
+
+With ``--probe`` the server runs inside this script (same app, same uvicorn settings as
+``findeep serve``) and records where time went during the concurrent phase: every
+event-loop stall over 10 ms (and whether the loop thread was computing through it or was
+not running at all: descheduled, or waiting for the interpreter lock), and every garbage
+collection pause.
 
 The load generator shares the machine's cores with the server, so it is kept lean: one
 asyncio process, one keep-alive connection per client, requests serialised to bytes up
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -47,7 +57,19 @@ def main() -> None:
                         help="seconds per repeat; each phase stops early past its share")
     parser.add_argument("--repeats", type=int, default=3,
                         help="run the phases this many times; the table shows medians")
+    parser.add_argument("--explain-rows", type=int, default=1,
+                        help="records per /v1/explain request during the concurrent phase")
+    parser.add_argument("--explain-interval", type=float, default=0.1,
+                        help="seconds between explain requests (0: no explain traffic)")
+    parser.add_argument("--probe", action="store_true",
+                        help="record event-loop stalls and GC pauses in the server")
+    parser.add_argument("--serve-probe", nargs=3, metavar=("BUNDLE", "PORT", "OUT"),
+                        help=argparse.SUPPRESS)  # the server side of --probe
     args = parser.parse_args()
+    if args.serve_probe:
+        serve_with_probe(Path(args.serve_probe[0]), int(args.serve_probe[1]),
+                         Path(args.serve_probe[2]))
+        return
 
     from findeep.testing import json_record, make_credit_frame
 
@@ -56,13 +78,21 @@ def main() -> None:
         frame = make_credit_frame(args.batch_size, seed=7).drop(columns="default")
         records = [json_record(row) for row in frame.to_dict(orient="records")]
         port = _free_port()
-        server = _start_server(bundle, port, args.workers)
+        probe_file = Path(scratch) / "probe.json" if args.probe else None
+        server = _start_server(bundle, port, args.workers, probe_file)
         try:
             runs = [run_phases(f"http://127.0.0.1:{port}", records, args)
                     for _ in range(args.repeats)]
         finally:
             server.terminate()
             server.wait(timeout=30)
+        if probe_file is not None:
+            probe = json.loads(probe_file.read_text())
+            for run in runs:
+                run["probe"] = probe_summary(probe, run.pop("_window"))
+        else:
+            for run in runs:
+                run.pop("_window")
         for run in runs:
             run["parity"] = parity(bundle, frame, run.pop("_served_alone"),
                                    run.pop("_served_batch"))
@@ -76,7 +106,7 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         merged[phase] = {}
         for key in runs[0][phase]:
             values = [run[phase][key] for run in runs]
-            worst = key == "errors" or phase == "parity"
+            worst = key in ("errors", "explain_errors") or phase == "parity"
             merged[phase][key] = max(values) if worst else float(np.median(values))
     merged["repeats"] = len(runs)
     return merged
@@ -99,9 +129,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(bundle: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(bundle: Path, port: int, workers: int,
+                  probe_file: Path | None = None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", "from findeep.cli import main; main()", "serve", str(bundle),
                "--port", str(port), "--workers", str(workers)]
+    if probe_file is not None:
+        command = [sys.executable, __file__, "--serve-probe", str(bundle), str(port),
+                   str(probe_file)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -120,8 +154,8 @@ def run_phases(base: str, records: list[dict[str, Any]], args: argparse.Namespac
     return asyncio.run(_phases(port, records, args))
 
 
-def _request_bytes(body: bytes) -> bytes:
-    head = (f"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+def _request_bytes(body: bytes, path: str = "/v1/predict") -> bytes:
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
             f"\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode() + body
 
@@ -192,42 +226,138 @@ async def _phases(port: int, records: list[dict[str, Any]], args: argparse.Names
                         "rows_per_s": len(records) / median}
     connection.close()
 
+    explain_payload = _request_bytes(json.dumps(records[:args.explain_rows]).encode(),
+                                     "/v1/explain")
+    window_start = time.time()
     results["concurrent"] = await _concurrent(port, payloads, args.clients, args.concurrent,
-                                              share)
+                                              share, explain_payload, args.explain_interval)
+    results["_window"] = (window_start, time.time())
     results["_served_alone"] = served_alone
     results["_served_batch"] = served_batch
     return results
 
 
 async def _concurrent(port: int, payloads: list[bytes], clients: int, total: int,
-                      seconds: float) -> dict[str, Any]:
-    """``clients`` loops sharing one counter, each on its own keep-alive connection."""
+                      seconds: float, explain_payload: bytes, explain_interval: float,
+                      ) -> dict[str, Any]:
+    """``clients`` loops sharing one counter, each on its own keep-alive connection, and one
+    more connection that asks for explanations every ``explain_interval`` seconds."""
     issued = ok = errors = 0
+    latencies: list[float] = []
+    explain_latencies: list[float] = []
+    explain_errors = 0
     deadline = time.monotonic() + seconds
     connections = [await Connection.open(port) for _ in range(clients)]
+    done = asyncio.Event()
 
     async def one_client(connection: Connection, offset: int) -> None:
         nonlocal issued, ok, errors
         while issued < total and time.monotonic() < deadline:
             issued += 1
+            start = time.perf_counter()
             try:
                 status, _ = await connection.post(payloads[(issued + offset) % len(payloads)])
             except (OSError, asyncio.IncompleteReadError):
                 errors += 1
                 connection = await Connection.open(port)
                 continue
+            latencies.append(time.perf_counter() - start)
             if status == 200:
                 ok += 1
             else:
                 errors += 1
 
+    async def explainer() -> None:
+        nonlocal explain_errors
+        connection = await Connection.open(port)
+        while not done.is_set():
+            start = time.perf_counter()
+            status, _ = await connection.post(explain_payload)
+            explain_latencies.append(time.perf_counter() - start)
+            explain_errors += status != 200
+            pause = explain_interval - (time.perf_counter() - start)
+            if pause > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), pause)
+        connection.close()
+
+    background = asyncio.create_task(explainer()) if explain_interval > 0 else None
     start = time.perf_counter()
     await asyncio.gather(*(one_client(c, i) for i, c in enumerate(connections)))
     elapsed = time.perf_counter() - start
+    done.set()
+    if background is not None:
+        await background
     for connection in connections:
         connection.close()
-    return {"clients": clients, "requests": ok + errors, "ok": ok, "errors": errors,
-            "seconds": elapsed, "requests_per_s": (ok + errors) / elapsed}
+    result = {"clients": clients, "requests": ok + errors, "ok": ok, "errors": errors,
+              "seconds": elapsed, "requests_per_s": (ok + errors) / elapsed,
+              **{f"p{q}": float(np.percentile(latencies, q)) * 1e3 for q in (50, 95, 99)},
+              "max": max(latencies) * 1e3, "explain_requests": len(explain_latencies),
+              "explain_errors": explain_errors,
+              "explain_p50": float(np.median(explain_latencies)) * 1e3
+              if explain_latencies else float("nan")}
+    return result
+
+
+STALL_MS = 10.0
+
+
+def serve_with_probe(bundle: Path, port: int, out: Path) -> None:
+    """``findeep serve``'s app under uvicorn, recording loop stalls and GC pauses to ``out``."""
+    import gc
+
+    import uvicorn
+
+    from findeep.serve.server import app_from_settings, serving_settings
+
+    app = app_from_settings(serving_settings(bundle))
+    stalls: list[tuple[float, float, float]] = []  # (wall time, stall ms, loop-thread CPU ms)
+    pauses: list[tuple[float, int, float]] = []  # (wall time, generation, ms)
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            pauses.append((time.time(), info["generation"],
+                           (time.perf_counter() - gc_started[0]) * 1e3))
+
+    async def watch_loop() -> None:
+        tick = 0.002
+        while True:
+            start, cpu = time.perf_counter(), time.thread_time()
+            await asyncio.sleep(tick)
+            late = (time.perf_counter() - start - tick) * 1e3
+            if late > STALL_MS:
+                stalls.append((time.time(), late, (time.thread_time() - cpu) * 1e3))
+
+    async def start_watch() -> None:
+        app.state.watch = asyncio.get_running_loop().create_task(watch_loop())
+
+    async def save() -> None:  # uvicorn re-raises SIGTERM once shut down: write before that
+        out.write_text(json.dumps({"stalls": stalls, "gc": pauses}))
+
+    app.router.on_startup.append(start_watch)
+    app.router.on_shutdown.append(save)
+    gc.callbacks.append(on_gc)
+    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+
+
+def probe_summary(probe: dict[str, Any], window: tuple[float, float]) -> dict[str, float]:
+    """Loop stalls and GC pauses inside one repeat's concurrent phase."""
+    start, end = window
+    stalls = [(ms, cpu) for t, ms, cpu in probe["stalls"] if start <= t <= end]
+    # computing: the loop thread ran for most of the stall (work on the loop, GC);
+    # waiting: it did not run (descheduled by the OS, or waiting for the interpreter lock)
+    computing = [ms for ms, cpu in stalls if cpu >= 0.5 * ms]
+    waiting = [ms for ms, cpu in stalls if cpu < 0.5 * ms]
+    full_gc = [ms for t, gen, ms in probe["gc"] if start <= t <= end and gen == 2]
+    return {"stalls_computing": len(computing), "stalls_waiting": len(waiting),
+            "longest_computing_ms": max(computing, default=0.0),
+            "longest_waiting_ms": max(waiting, default=0.0),
+            "stalled_ms": float(sum(computing) + sum(waiting)),
+            "full_gc": len(full_gc), "longest_full_gc_ms": max(full_gc, default=0.0)}
 
 
 def parity(bundle: Path, frame: Any, alone: list[float], batch: list[float]) -> dict[str, float]:
@@ -254,7 +384,12 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{seq['p95']:.2f} / {seq['p99']:.2f} ms ({seq['requests']:.0f} requests) | p99 <= 5 ms |",
         f"| single record, {conc['clients']:.0f} concurrent clients | "
         f"{conc['requests_per_s']:,.0f} req/s, {conc['errors']} errors in "
-        f"{conc['requests']:,.0f} requests | >= 1,000 req/s, 0 errors, >= 20,000 requests |",
+        f"{conc['requests']:,.0f} requests | >= 2,500 req/s, 0 errors |",
+        f"| same, latency p50 / p95 / p99 (max) | {conc['p50']:.1f} / {conc['p95']:.1f} / "
+        f"{conc['p99']:.1f} ms ({conc['max']:.0f} ms) | p99 <= 50 ms |",
+        f"| meanwhile, /v1/explain of {args.explain_rows} records every "
+        f"{args.explain_interval:g} s | {conc['explain_requests']:.0f} requests, median "
+        f"{conc['explain_p50']:.0f} ms, {conc['explain_errors']} errors | 0 errors |",
         f"| batches of {args.batch_size} records, 1 client | {batch['rows_per_s']:,.0f} rows/s "
         f"(median {batch['median_ms']:.1f} ms per request, {batch['requests']:.0f} requests) | "
         ">= 50,000 rows/s |",
@@ -262,6 +397,15 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{par['alone_vs_batch']:.1e} / {par['alone_vs_offline']:.1e} / "
         f"{par['batch_vs_offline']:.1e} | <= 1e-6 |",
     ]
+    if "probe" in results:
+        probe = results["probe"]
+        lines.insert(-1, (
+            f"| concurrent phase: event-loop stalls > {STALL_MS:.0f} ms, loop computing / not "
+            f"running (longest) | {probe['stalls_computing']:.0f} "
+            f"({probe['longest_computing_ms']:.0f} ms) / {probe['stalls_waiting']:.0f} "
+            f"({probe['longest_waiting_ms']:.0f} ms); "
+            f"{probe['stalled_ms'] / 1e3:.1f} s stalled in all; full GC: {probe['full_gc']:.0f} "
+            f"(longest {probe['longest_full_gc_ms']:.0f} ms) | - |"))
     return "\n".join(lines)
 
 

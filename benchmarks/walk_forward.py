@@ -14,7 +14,7 @@ from pathlib import Path
 
 from run_panel import render  # a sibling script: the same table layout as the panel
 
-from findeep.evaluate.benchmark import run_benchmark
+from findeep.benchmark import run_benchmark
 from findeep.testing import make_credit_frame
 
 HERE = Path(__file__).resolve().parent

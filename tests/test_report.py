@@ -1,4 +1,4 @@
-"""findeep report: one Markdown document a model reviewer can read."""
+"""findeep report: the document a model reviewer reads, as Markdown or as an HTML page."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def test_report_on_new_rows_has_every_section(files) -> None:
     text = out.read_text()
     assert _sections(text) == [
         "The model", "Is this table an honest test?", "Performance", "What drives the score",
-        "Stability against the training data (PSI)", "Groups of `group` at threshold 0.5"]
+        "Stability against the training data (PSI)", "Groups of `group` at threshold 0.5",
+        "Model card"]
     assert "Training rows: none beyond chance" in text
     assert "| roc_auc |" in text and "### Gains table" in text
     gains = text.split("### Gains table")[1].split("\n## ")[0]
@@ -68,17 +69,19 @@ def test_report_without_labels_skips_metrics(files) -> None:
     assert result.exit_code == 0, result.output
     assert "no labels" in result.stdout
     assert _sections(out.read_text()) == [
-        "The model", "What drives the score", "Stability against the training data (PSI)"]
+        "The model", "What drives the score", "Stability against the training data (PSI)",
+        "Model card"]
+    assert "metrics on this data | not computed: the data has no labels" in out.read_text()
 
 
-def test_report_refuses_to_overwrite_or_to_write_non_markdown(files) -> None:
+def test_report_refuses_to_overwrite_or_to_write_an_unknown_format(files) -> None:
     existing = files["root"] / "kept.md"
     existing.write_text("keep me")
     assert_one_line_error(run("report", files["bundle"], files["new"], "--out", existing),
                           "already exists", "--force")
     assert existing.read_text() == "keep me"
     assert_one_line_error(run("report", files["bundle"], files["new"], "--out",
-                              files["root"] / "r.txt"), "Markdown")
+                              files["root"] / "r.txt"), ".html", ".md")
     assert_one_line_error(run("report", files["bundle"], files["new"], "--out",
                               files["root"] / "r.md", "--protected", "gruop"),
                           "Did you mean 'group'")
@@ -108,3 +111,89 @@ def test_report_on_rows_of_one_class_skips_what_needs_both(files) -> None:
     text = out.read_text()
     assert "## Performance" in text and "### Gains table" not in text
     assert "the labels hold one class, so no permutation importance" in text
+
+
+def test_training_row_warning_comes_first_when_it_fires(files) -> None:
+    """A failed honesty check is the first section a reader meets, in both formats."""
+    out = files["root"] / "train-first.md"
+    assert run("report", files["bundle"], files["train"], "--out", out,
+               "--max-rows", "200").exit_code == 0
+    assert _sections(out.read_text())[0] == "Is this table an honest test?"
+
+
+def test_metrics_carry_bootstrap_intervals(files) -> None:
+    """AUC, KS and Brier come with a 95% interval around the value on the table."""
+    out = files["root"] / "intervals.md"
+    assert run("report", files["bundle"], files["new"], "--out", out,
+               "--max-rows", "200").exit_code == 0
+    rows = {line.split("|")[1].strip(): line.split("|")[2:4] for line in
+            out.read_text().split("## Performance")[1].split("\n## ")[0].splitlines()
+            if line.startswith("| ")}
+    for metric in ("roc_auc", "ks", "brier"):
+        value, interval = float(rows[metric][0]), rows[metric][1].strip()
+        low, high = (float(v) for v in interval.split(" .. "))
+        assert low < value < high, (metric, value, interval)
+    assert rows["pr_auc"][1].strip() == ""  # no interval claimed where none was computed
+
+
+def test_card_only_uses_supplied_fields_and_marks_the_rest(files) -> None:
+    """The model card takes owner and intended use from the user's file, never invents the
+    missing ones, and lists every dependency's version and the reproducing command."""
+    info = files["root"] / "card.json"
+    info.write_text('{"owner": "Retail credit risk", "intended_use": "Pre-screening of '
+                    'personal-loan applications"}')
+    out = files["root"] / "card.md"
+    result = run("report", files["bundle"], files["new"], "--out", out, "--card-only",
+                 "--card-info", info, "--max-rows", "200")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert _sections(text) == ["The model", "Model card"]
+    assert "| Model owner | Retail credit risk |" in text
+    assert "| Out-of-scope use | not provided (add it with --card-info FILE) |" in text
+    assert "| torch | " in text and "findeep report " in text
+    bad = files["root"] / "bad-card.json"
+    bad.write_text('{"ownr": "x"}')
+    assert_one_line_error(run("report", files["bundle"], files["new"], "--out",
+                              files["root"] / "c2.md", "--card-info", bad), "ownr", "owner")
+    assert not (files["root"] / "c2.md").exists()
+
+
+def test_data_without_the_model_columns_is_refused_before_any_work(files) -> None:
+    """A bundle and a table whose columns disagree: one line naming the missing columns."""
+    path = files["root"] / "other.csv"
+    pd.read_csv(files["new"]).drop(columns=["income", "utilization"]).to_csv(path, index=False)
+    target = files["root"] / "other.html"
+    assert_one_line_error(run("report", files["bundle"], path, "--out", target), "income")
+    assert not target.exists()
+
+
+def test_read_only_folder_is_refused_before_any_work(files, tmp_path, monkeypatch) -> None:
+    """An output folder that cannot be written: one line, exit 2, nothing half-written.
+    (The suite runs as root, which writes through permission bits, so the folder is made
+    read-only in the one way root also obeys here: os.access says no.)"""
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: False if Path(path) == locked
+                        and mode == os.W_OK else real_access(path, mode, *a, **k))
+    assert_one_line_error(run("report", files["bundle"], files["new"], "--out",
+                              locked / "r.html"), "read-only")
+    assert list(locked.iterdir()) == []
+
+
+def test_markdown_and_html_show_the_same_numbers(files) -> None:
+    """Both formats render one document: every table cell of the Markdown is in the HTML."""
+    md, html = files["root"] / "same.md", files["root"] / "same.html"
+    for out in (md, html):
+        assert run("report", files["bundle"], files["new"], "--out", out, "--max-rows", "200",
+                   "--protected", "group").exit_code == 0
+    import html as html_text
+
+    page = html_text.unescape(html.read_text())
+    cells = {c.strip() for line in md.read_text().splitlines() if line.startswith("| ")
+             for c in line.strip("|").split(" | ") if c.strip() and "`" not in c}
+    cells = {c for c in cells if not set(c) <= set("-:") and "same.md" not in c}
+    missing = [c for c in cells if f">{c}<" not in page]
+    assert len(cells) > 150 and not missing, missing[:10]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from findeep._version import __version__
 from findeep.errors import (
     BundleError,
     ConfigError,
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from findeep.forecast.estimator import SequenceForecaster
     from findeep.loading import load
 
-__version__ = "0.1.0"
 
 # imported on first use: torch and pandas take ~2 s to load, which `findeep --help` and a
 # one-line input error should not pay

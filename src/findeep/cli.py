@@ -29,6 +29,7 @@ from findeep.views import (
     demo_lines,
     dependence_views,
     drift_view,
+    economics_lines,
     evaluation_lines,
     fairness_lines,
     importance_lines,
@@ -131,16 +132,53 @@ def evaluate(
     bands: Annotated[int, typer.Option(
         help="Score bands in the gains table of a binary model (10: deciles; 0: none).")] = 10,
     threshold: ThresholdOpt = 0.5,
+    lgd: Annotated[str | None, typer.Option(help=(
+        "Loss given default, a number in [0, 1] or a column: adds expected loss by band, "
+        "the profit curve, the profit-maximising cut-off and EMP."))] = None,
+    exposure: Annotated[str | None, typer.Option(
+        help="Exposure at default (loan amount), a number or a column; 1 if not given.")
+    ] = None,
+    margin: Annotated[str | None, typer.Option(help=(
+        "Return on a repaid loan per unit of exposure, a number or a column "
+        "(0.2644, Verbraken et al. 2014, if not given)."))] = None,
+    policy_out: Annotated[Path | None, typer.Option(help=(
+        "With --lgd: save the profit-maximising cut-off as a policy for 'findeep predict "
+        "--policy'."))] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Metrics of a saved model on labelled DATA; for a binary model, a gains table."""
+    """Metrics of a saved model on labelled DATA; for a binary model, a gains table, and
+    with --lgd the economics of its cut-offs (expected loss, profit, EMP)."""
     from findeep.data.io import refuse_overwrite
     from findeep.workflow import evaluate_bundle
 
     if out_json is not None:
         refuse_overwrite(out_json, force=force)
+    if policy_out is not None:
+        if lgd is None:
+            raise ConfigError("--policy-out saves the profit-maximising cut-off, so it needs "
+                              "--lgd (and --exposure, --margin) to price cut-offs.")
+        refuse_overwrite(policy_out, force=force)
     result = evaluate_bundle(bundle, data, bands=bands, threshold=threshold)
+    if lgd is not None:
+        from findeep.data.io import read_table
+        from findeep.decisions import decision_economics
+        from findeep.explain.commands import load_pipeline
+
+        result["economics"] = decision_economics(
+            load_pipeline(bundle), read_table(data), lgd=lgd, exposure=exposure,
+            margin=margin, n_bands=bands or 10)
     show(evaluation_lines(f"{bundle} on {data}: {result['rows']:,} rows", result, threshold))
+    if "economics" in result:
+        show(economics_lines(result["economics"]))
+    if policy_out is not None:
+        from findeep.decisions import save_policy
+
+        economics = result["economics"]
+        save_policy(bundle, policy_out, cutoff=economics["profit"]["best_cutoff"],
+                    basis={**economics["assumptions"], "data": str(data),
+                           "profit": economics["profit"]["best_profit"]}, force=force)
+        show([f"policy written to {policy_out}: decline at or above "
+              f"{min(economics['profit']['best_cutoff'], 1.0):.4f}"])
     if out_json is not None:
         from findeep.workflow import write_json_atomic
 
@@ -154,11 +192,21 @@ def predict(
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
     threshold: ThresholdOpt = 0.5,
+    policy: Annotated[Path | None, typer.Option(help=(
+        "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
+        "with reason codes for each decline."))] = None,
     force: ForceOpt = False,
 ) -> None:
     """Score DATA with a saved model and write one row per input row."""
     from findeep.workflow import predict_bundle
 
+    if policy is not None:
+        from findeep.decisions import apply_policy
+
+        done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
+        show([f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
+              f"{done['declined']:,} declined -> {out_file}"])
+        return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold)
     show([f"scored {summary['rows']} rows -> {out_file}"])
@@ -318,28 +366,38 @@ def fairness(
 @friendly
 def report(
     bundle: BundleArg, data: DataArg,
-    out_file: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path(
-        "findeep-report.md"),
+    out_file: Annotated[Path, typer.Option("--out", help=(
+        "File to write: .html (one self-contained page with charts) or .md (Markdown)."))
+    ] = Path("findeep-report.html"),
     protected: Annotated[str | None, typer.Option(
         help="Also compare approval rates across this column's groups (binary models).")
     ] = None,
     threshold: Annotated[float, typer.Option(help=(
-        "Binary models: decline at or above this event probability (threshold metrics and "
-        "--protected group rates)."))] = 0.5,
-    max_rows: Annotated[int, typer.Option(
-        help="Rows sampled for attributions and permutation importance.")] = 5_000,
+        "Binary models: decline at or above this event probability (threshold metrics, "
+        "confusion matrix and --protected group rates)."))] = 0.5,
+    max_rows: Annotated[int, typer.Option(help=(
+        "Rows sampled for attributions, permutation importance, partial dependence and "
+        "examples."))] = 5_000,
+    card_info: Annotated[Path | None, typer.Option(help=(
+        "YAML or JSON with the model card fields findeep cannot know (owner, intended_use, "
+        "out_of_scope_use, users, approval, contact, ethical_considerations, caveats)."))
+    ] = None,
+    card_only: Annotated[bool, typer.Option(
+        "--card-only", help="Write only the model card.")] = False,
     random_state: RandomStateOpt = 0,
     force: ForceOpt = False,
 ) -> None:
-    """One Markdown report on BUNDLE scored on DATA: is DATA an honest test, metrics,
-    calibration, gains table, what drives the score, drift, and (--protected) group rates."""
+    """A report on BUNDLE scored on DATA (HTML with charts, or Markdown): is DATA an honest
+    test, metrics with bootstrap intervals, ROC/PR/calibration/gains charts, what drives the
+    score, drift, (--protected) group rates, and the model card."""
     from findeep.report import write_report
 
     with rows_progress("attributions") as hook:
         summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
-                               max_rows=max_rows, seed=random_state, force=force,
-                               on_rows=hook)
-    show([f"wrote {summary['out']}: {'; '.join(summary['sections'][1:])}"])
+                               max_rows=max_rows, seed=random_state, force=force, on_rows=hook,
+                               card_info=card_info, card_only=card_only)
+    show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+          f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:
         show(["the data has no labels (its target column is absent or empty), so the "
               "report has no metrics, gains or permutation importance."])
@@ -429,6 +487,26 @@ def benchmark(
     show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)
+
+
+@forecast_app.command("report")
+@friendly
+def forecast_report(
+    bundle: BundleArg, data: DataArg,
+    out_file: Annotated[Path, typer.Option("--out", help=(
+        "File to write: .html (one self-contained page with charts) or .md (Markdown)."))
+    ] = Path("findeep-forecast-report.html"),
+    cost_bps: Annotated[float, typer.Option(help="Cost per unit of turnover, basis points.")
+                        ] = 5.0,
+    force: ForceOpt = False,
+) -> None:
+    """A report on a forecaster: walk-forward folds on a timeline, out-of-sample accuracy,
+    forecast vs realised, rolling IC, equity curves with and without costs, drawdown."""
+    from findeep.report import write_forecast_report
+
+    summary = write_forecast_report(bundle, data, out_file, cost_bps=cost_bps, force=force)
+    show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+          f"{summary['figures']} charts): {'; '.join(summary['sections'])}"])
 
 
 app.add_typer(forecast_app, name="forecast")

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from findeep.errors import FindeepError
+from findeep.evaluate.metrics import GAINS_HEADER, gains_cells
 
 out = Console()
 err = Console(stderr=True)
@@ -85,20 +86,10 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str
     return table
 
 
-GAINS_HEADER = ("band", "score >=", "rows", "events", "event rate", "lift", "events caught",
-                "others caught", "KS")
-
-
-def gains_cells(band: dict[str, Any]) -> tuple[str, ...]:
-    """One band of ``evaluate.metrics.gains_table`` as credit validation reports show it."""
-    return (str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
-            f"{band['events']:,}", f"{band['event_rate']:.1%}", f"{band['lift']:.2f}",
-            f"{band['cumulative_events']:.1%}", f"{band['cumulative_non_events']:.1%}",
-            f"{band['ks']:.3f}")
-
-
 def gains_view(title: str, bands: list[dict[str, Any]]) -> Table:
     """The gains table on the terminal, riskiest band first."""
+    from findeep.evaluate.metrics import GAINS_HEADER, gains_cells  # sklearn: not at CLI start
+
     table = Table(title=title, title_justify="left", min_width=min(len(title), out.width))
     for name in GAINS_HEADER:
         table.add_column(name, justify="right")

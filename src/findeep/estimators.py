@@ -13,11 +13,19 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from findeep.bundle import write_bundle
 from findeep.errors import DataError, NotFittedError
 from findeep.estimator_input import as_frame, has_feature_names, scoring_frame, target_series
-from findeep.pipeline import TabularPipeline, fit_tabular
+from findeep.pipeline import (
+    BUNDLE_KIND,
+    TabularPipeline,
+    fit_tabular,
+    pipeline_from_bundle,
+    pipeline_to_bundle,
+)
 
 
 class _TabularEstimator(BaseEstimator):
@@ -120,6 +128,7 @@ class _TabularEstimator(BaseEstimator):
         multiclass model explains ``target_class``, or else each row's predicted class.
         See ``findeep.explain.explain_frame``.
         """
+        # imported here: explanations pull in Captum, which plain fit/predict do not need
         from findeep.explain.reasons import explain_frame
 
         return explain_frame(self._check_fitted(), self._scoring_frame(X), top=top,
@@ -130,16 +139,13 @@ class _TabularEstimator(BaseEstimator):
     def save(self, path: str | os.PathLike[str], *, force: bool = False,
              metrics: dict[str, Any] | None = None) -> Path:
         """Write a bundle (safetensors + JSON) that ``findeep.load`` reads back."""
-        from findeep.bundle import write_bundle
-        from findeep.pipeline import pipeline_to_bundle
-
         pipeline = self._check_fitted()
         if metrics is not None:
             pipeline.metrics = metrics
         meta, tensors = pipeline_to_bundle(pipeline)
         meta["estimator"] = type(self).__name__
         meta["params"] = {k: v for k, v in self.get_params().items()}
-        return write_bundle(path, kind="tabular", meta=meta, tensors=tensors,
+        return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                             metrics=metrics, force=force)
 
 
@@ -201,3 +207,21 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return self._raw(X).astype(float)
+
+
+def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                          path: str | os.PathLike[str] | None = None
+                          ) -> TabularClassifier | TabularRegressor:
+    """The fitted estimator a verified tabular bundle holds (``findeep.load`` calls it)."""
+    pipeline = pipeline_from_bundle(meta, tensors, path)
+    cls = TabularRegressor if pipeline.task == "regression" else TabularClassifier
+    params = {k: v for k, v in meta.get("params", {}).items() if k in cls().get_params()}
+    estimator = cls(**params)
+    estimator.pipeline_ = pipeline
+    if isinstance(estimator, TabularClassifier):
+        estimator.classes_ = np.asarray(pipeline.target.classes)
+    names = [c.name for c in pipeline.schema.columns]
+    if names != [f"x{i}" for i in range(len(names))]:  # x0, x1, …: fitted on an array
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    estimator.n_features_in_ = len(names)
+    return estimator

@@ -1,43 +1,32 @@
-"""``findeep.load``: read any bundle back as the object that wrote it."""
+"""``findeep.load``: read any bundle back as the object that wrote it.
+
+It sits above every application (tabular estimators, forecasters, …): each owns its own
+from-bundle conversion, and this module only dispatches on the bundle's ``kind``.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-import numpy as np
-
-from findeep.bundle import read_bundle, read_metrics
+from findeep.bundle import read_bundle
 from findeep.errors import BundleError
+from findeep.estimators import estimator_from_bundle
+from findeep.forecast.estimator import BUNDLE_KIND as FORECAST_KIND
+from findeep.forecast.estimator import forecaster_from_bundle
+from findeep.pipeline import BUNDLE_KIND as TABULAR_KIND
 
 
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a bundle, verifying its checksums first (never unpickles anything).
 
-    Tabular bundles come back as a fitted ``TabularClassifier`` or ``TabularRegressor``.
+    Tabular bundles come back as a fitted ``TabularClassifier`` or ``TabularRegressor``,
+    forecast bundles as a fitted ``SequenceForecaster``.
     """
     meta, tensors = read_bundle(path)
     kind = meta.get("kind")
-    if kind == "tabular":
-        from findeep.estimators import TabularClassifier, TabularRegressor
-        from findeep.pipeline import pipeline_from_bundle
-
-        pipeline = pipeline_from_bundle(meta, tensors)
-        if not pipeline.metrics:
-            pipeline.metrics = read_metrics(path)
-        cls = TabularRegressor if pipeline.task == "regression" else TabularClassifier
-        params = {k: v for k, v in meta.get("params", {}).items() if k in cls().get_params()}
-        estimator = cls(**params)
-        estimator.pipeline_ = pipeline
-        if cls is TabularClassifier:
-            estimator.classes_ = np.asarray(pipeline.target.classes)
-        names = [c.name for c in pipeline.schema.columns]
-        if names != [f"x{i}" for i in range(len(names))]:  # x0, x1, …: fitted on an array
-            estimator.feature_names_in_ = np.asarray(names, dtype=object)
-        estimator.n_features_in_ = len(names)
-        return estimator
-    if kind == "forecast":
-        from findeep.forecast.bundle import forecaster_from_bundle
-
+    if kind == TABULAR_KIND:
+        return estimator_from_bundle(meta, tensors, path)
+    if kind == FORECAST_KIND:
         return forecaster_from_bundle(meta, tensors)
     raise BundleError(f"bundle kind {kind!r} is not known to this findeep version.")

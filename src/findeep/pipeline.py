@@ -8,6 +8,7 @@ stops early on the same validation split.
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +18,13 @@ import pandas as pd
 import torch
 from torch import nn
 
+from findeep.bundle import read_bundle, read_metrics
 from findeep.data.io import has_infinite
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
-from findeep.errors import ConfigError, DataError
+from findeep.errors import BundleError, ConfigError, DataError
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -47,6 +49,7 @@ from findeep.train.trainer import (
     resolve_device,
 )
 
+BUNDLE_KIND = "tabular"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
                  "early_stopping", "warmup_fraction", "schedule", "grad_clip")
 CLASS_WEIGHTS = (None, "balanced")
@@ -181,37 +184,21 @@ def fit_tabular(
     """
     spec = get_spec(model)
     check_model_options(model, model_options)
-    unknown = set(train_options) - set(TRAIN_OPTIONS)
-    if unknown:
-        raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
-    if not isinstance(class_weight, dict) and class_weight not in CLASS_WEIGHTS:
-        raise ConfigError("class_weight must be None, 'balanced' or a dict of class -> weight, "
-                          f"however: {class_weight=}")
+    _check_fit_options(train_options, class_weight)
     if len(X) != len(y):
         raise DataError(f"X has {len(X)} rows but y has {len(y)}.")
     X = X.reset_index(drop=True)
     y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
     times = None if times is None else pd.Series(np.asarray(times))
     check_features(X)
-
-    has_label = y.notna().to_numpy()
-    n_dropped = int((~has_label).sum())
-    if n_dropped:
-        warnings.warn(f"{n_dropped} row(s) with a missing target were left out of training.",
-                      FindeepWarning, stacklevel=2)
-        X, y = X.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
-        times = None if times is None else times[has_label].reset_index(drop=True)
+    X, y, times, n_dropped = _drop_missing_target(X, y, times)
 
     target = infer_target(y, str(y.name), task)
     y_codes = target.encode(y)
     # every option error comes before any warning about the data
-    loss = loss or default_loss(target.task)
-    check_loss(loss, target.task)
-    recipe = {**spec.training, **{k: v for k, v in train_options.items() if v is not None}}
-    preprocessor = TabularPreprocessor(scaling=scaling or recipe.pop("scaling", "quantile"))
-    recipe.pop("scaling", None)
-    config = TrainConfig(**recipe, loss=loss, seed=seed, device=device, verbose=verbose)
-    config.check()
+    preprocessor, config = _training_setup(spec.training, target.task, loss, scaling,
+                                           train_options, seed=seed, device=device,
+                                           verbose=verbose)
     torch_device = resolve_device(device)
 
     schema = infer_schema(X)
@@ -225,15 +212,9 @@ def fit_tabular(
     # organisation (a hash confirms a full record was trained on)
     training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
 
-    y_train = y_codes.astype(np.float32 if target.task != "multiclass" else np.int64)
-    y_mean, y_std = 0.0, 1.0
-    if target.task == "regression":
-        y_mean = float(y_train[fit_rows].mean())
-        y_std = float(y_train[fit_rows].std()) or 1.0
-        y_train = ((y_train - y_mean) / y_std).astype(np.float32)
+    y_train, y_mean, y_std = _network_target(y_codes, target.task, fit_rows)
     weights = None if class_weight is None else _class_weights(
         y_codes[fit_rows], class_weight, target.classes)
-
     torch.manual_seed(seed)  # weight initialisation
     n_out = len(target.classes) if target.task == "multiclass" else 1
     network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
@@ -253,11 +234,10 @@ def fit_tabular(
 
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
-        "dropped_missing_target": n_dropped, "seed": seed,
-        "class_weight": ({str(k): float(v) for k, v in class_weight.items()}
-                         if isinstance(class_weight, dict) else class_weight),
-        "validation_split": "out-of-time" if times is not None else "stratified random"
-        if classification else "random",
+        "dropped_missing_target": n_dropped, "seed": seed, "class_weight": (
+            {str(k): float(v) for k, v in class_weight.items()}
+            if isinstance(class_weight, dict) else class_weight),
+        "validation_split": _validation_split_name(times, classification),
         "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
         "model_options": model_options or {}, "temperature": temperature,
         "device": str(torch_device), **result.to_dict(),
@@ -269,6 +249,63 @@ def fit_tabular(
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
     pipeline.training_rows = training_rows
     return pipeline
+
+
+def _check_fit_options(train_options: dict[str, Any],
+                       class_weight: str | dict[Any, float] | None) -> None:
+    """Refuse training options fit_tabular does not know, before any work."""
+    unknown = set(train_options) - set(TRAIN_OPTIONS)
+    if unknown:
+        raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
+    if not isinstance(class_weight, dict) and class_weight not in CLASS_WEIGHTS:
+        raise ConfigError("class_weight must be None, 'balanced' or a dict of class -> weight, "
+                          f"however: {class_weight=}")
+
+
+def _drop_missing_target(X: pd.DataFrame, y: pd.Series, times: pd.Series | None
+                         ) -> tuple[pd.DataFrame, pd.Series, pd.Series | None, int]:
+    """The rows with a target (warned about the others), and how many were left out."""
+    has_label = y.notna().to_numpy()
+    n_dropped = int((~has_label).sum())
+    if n_dropped:
+        # stacklevel 3: the warning points at fit_tabular's caller
+        warnings.warn(f"{n_dropped} row(s) with a missing target were left out of training.",
+                      FindeepWarning, stacklevel=3)
+        X, y = X.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
+        times = None if times is None else times[has_label].reset_index(drop=True)
+    return X, y, times, n_dropped
+
+
+def _training_setup(recipe: dict[str, Any], task: str, loss: str | None, scaling: str | None,
+                    train_options: dict[str, Any], *, seed: int, device: str, verbose: int
+                    ) -> tuple[TabularPreprocessor, TrainConfig]:
+    """The model's training recipe overridden by the caller's options, checked."""
+    loss = loss or default_loss(task)
+    check_loss(loss, task)
+    recipe = {**recipe, **{k: v for k, v in train_options.items() if v is not None}}
+    preprocessor = TabularPreprocessor(scaling=scaling or recipe.pop("scaling", "quantile"))
+    recipe.pop("scaling", None)
+    config = TrainConfig(**recipe, loss=loss, seed=seed, device=device, verbose=verbose)
+    config.check()
+    return preprocessor, config
+
+
+def _validation_split_name(times: pd.Series | None, classification: bool) -> str:
+    if times is not None:
+        return "out-of-time"
+    return "stratified random" if classification else "random"
+
+
+def _network_target(y_codes: np.ndarray, task: str, fit_rows: np.ndarray
+                    ) -> tuple[np.ndarray, float, float]:
+    """The target as the network sees it: regression standardised on the fit rows."""
+    y_train = y_codes.astype(np.float32 if task != "multiclass" else np.int64)
+    y_mean, y_std = 0.0, 1.0
+    if task == "regression":
+        y_mean = float(y_train[fit_rows].mean())
+        y_std = float(y_train[fit_rows].std()) or 1.0
+        y_train = ((y_train - y_mean) / y_std).astype(np.float32)
+    return y_train, y_mean, y_std
 
 
 def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str, Any]:
@@ -321,10 +358,12 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
     return meta, dict(pipeline.network.state_dict())
 
 
-def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> TabularPipeline:
-    """Rebuild a pipeline from a verified bundle; the network gets its saved weights."""
-    from findeep.errors import BundleError
+def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                         path: str | os.PathLike[str] | None = None) -> TabularPipeline:
+    """Rebuild a pipeline from a verified bundle; the network gets its saved weights.
 
+    With the bundle's ``path``, metrics come from its metrics.json when bundle.json has none.
+    """
     model = meta["model"]
     config = dict(model["config"])
     try:
@@ -336,10 +375,26 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor])
         raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
     network.eval()
     sketch = meta.get("training_rows")  # older bundles lack it: no overlap check
-    return TabularPipeline(
+    pipeline = TabularPipeline(
         model["name"], Schema.from_dict(meta["schema"]), TargetSpec.from_dict(meta["target"]),
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
         float(meta["calibration"]["temperature"]), float(meta["target_scaling"]["mean"]),
         float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
         meta.get("data_fingerprint", ""), meta.get("profile", {}),
         None if sketch is None else RowSketch.from_dict(sketch))
+    if path is not None and not pipeline.metrics:
+        pipeline.metrics = read_metrics(path)
+    return pipeline
+
+
+def read_pipeline(path: str | os.PathLike[str], *, refusal: str = "this needs a tabular model"
+                  ) -> tuple[TabularPipeline, dict[str, Any]]:
+    """A tabular bundle on disk (checksums verified first) as its pipeline, plus bundle.json.
+
+    Another kind of bundle raises ``BundleError``: "'PATH' holds a 'forecast' model; "
+    followed by ``refusal``.
+    """
+    meta, tensors = read_bundle(path)
+    if meta.get("kind") != BUNDLE_KIND:
+        raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model; {refusal}.")
+    return pipeline_from_bundle(meta, tensors, path), meta

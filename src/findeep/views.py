@@ -88,7 +88,7 @@ def demo_lines(result: dict[str, Any], random_state: int) -> Iterator[Any]:
 def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
     """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
     every metric per fold."""
-    from findeep.evaluate.benchmark import FOLD_METRICS, verdict
+    from findeep.evaluate.comparison import FOLD_METRICS, verdict
 
     metrics = FOLD_METRICS[result["task"]]
     primary, extra = metrics[0], metrics[1:3]
@@ -190,3 +190,28 @@ def dependence_views(table: pd.DataFrame) -> Iterator[Table]:
             view.add_row("(missing)" if missing else fmt(value),
                          *[fmt(float(row[c])) for c in averages])
         yield view
+
+
+def economics_lines(economics: dict[str, Any]) -> Iterator[Any]:
+    """Expected loss by band, the profit-maximising cut-off and EMP (`evaluate --lgd`)."""
+    table = Table(title="expected loss by score band (PD x LGD x exposure), riskiest first",
+                  title_justify="left")
+    for name in ("band", "score >=", "rows", "exposure", "expected loss", "loss rate"):
+        table.add_column(name, justify="right")
+    for band in economics["expected_loss"]:
+        table.add_row(str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
+                      f"{band['exposure']:,.2f}", f"{band['expected_loss']:,.2f}",
+                      f"{band['expected_loss_rate']:.2%}")
+    yield table
+    profit = economics["profit"]
+    cutoff = profit["best_cutoff"]
+    rule = ("approve everyone" if cutoff == float("inf") or cutoff > 1 else
+            f"decline at or above {cutoff:.4f}")
+    yield (f"profit-maximising cut-off: {rule} (approves {profit['best_approval_rate']:.1%}; "
+           f"profit {profit['best_profit']:,.2f} vs {economics['approve_all_profit']:,.2f} "
+           "approving everyone)")
+    if "emp" in economics:
+        emp = economics["emp"]
+        yield (f"EMP {emp['emp']:.5f} per applicant (share of loan; ROI {emp['roi']:g}, "
+               f"p0 {emp['p0']:g}, p1 {emp['p1']:g}), rejecting {emp['rejection_rate']:.1%} "
+               "on average")

@@ -238,8 +238,8 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,
     installed) and reports mean ± std and the paired difference: the honest comparison.
     Saves the default model trained on the held-out split's training rows.
     """
+    from findeep.benchmark import run_benchmark
     from findeep.evaluate.baselines import available
-    from findeep.evaluate.benchmark import run_benchmark
 
     out = check_writable(out, force=force)
     results: dict[str, Any] = {}
@@ -265,7 +265,7 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
                     time_column: str | None = None, walk_forward: bool = False,
                     verbose: int = 1) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA."""
-    from findeep.evaluate.benchmark import DEFAULT_MODELS, run_benchmark
+    from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
     target = _resolve_target(data, target)
     frame = read_table(data)

@@ -72,3 +72,14 @@ def test_a_column_left_out_at_training_is_named_as_such(driver_data):
         model = TabularClassifier(max_epochs=1).fit(rows, y.head(300))
     with pytest.raises(ConfigError, match="left it out as an identifier"):
         partial_dependence_table(model.pipeline_, rows.head(20), ["application_id"])
+
+
+def test_integer_columns_sweep_the_quantiles_between_their_values(credit_model, credit_data):
+    """An integer column (open_accounts, an amount) sweeps its quantiles even where they
+    fall between integers, instead of failing to store 6.5 in an integer column."""
+    X, _ = credit_data
+    rows = X.head(200).assign(open_accounts=X.head(200)["open_accounts"].astype("int64"))
+    table = partial_dependence_table(credit_model.pipeline_, rows, ["open_accounts"],
+                                     grid_resolution=7)
+    values = table["value"].to_numpy(float)
+    assert len(values) >= 2 and np.all(np.diff(values) > 0)

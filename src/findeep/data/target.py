@@ -11,7 +11,6 @@ import pandas as pd
 from findeep.errors import ConfigError, TargetError, did_you_mean
 
 Task = Literal["binary", "multiclass", "regression"]
-TaskOption = Literal["auto", "binary", "multiclass", "regression"]
 TASK_OPTIONS = ("auto", "binary", "multiclass", "regression")
 MAX_AUTO_CLASSES = 10
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,6 @@ from findeep.features.tabular import MISSING_LEVEL
 
 BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xgboost",
                      "catboost": "catboost"}
-
-
-class Predictor(Protocol):
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> Any: ...
 
 
 @dataclass

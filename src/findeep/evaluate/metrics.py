@@ -7,6 +7,8 @@ Gini, log-loss, Brier, and expected calibration error.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn import metrics as skm
 
@@ -63,6 +65,18 @@ def gains_table(y_event: np.ndarray, p_event: np.ndarray, n_bands: int = 10) -> 
                      "ks": captured - passed})
     return rows
 
+
+
+GAINS_HEADER = ("band", "score >=", "rows", "events", "event rate", "lift", "events caught",
+                "others caught", "KS")
+
+
+def gains_cells(band: dict[str, Any]) -> tuple[str, ...]:
+    """One band of ``evaluate.metrics.gains_table`` as credit validation reports show it."""
+    return (str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
+            f"{band['events']:,}", f"{band['event_rate']:.1%}", f"{band['lift']:.2f}",
+            f"{band['cumulative_events']:.1%}", f"{band['cumulative_non_events']:.1%}",
+            f"{band['ks']:.3f}")
 
 def expected_calibration_error(y_true: np.ndarray, p_event: np.ndarray, n_bins: int = 10) -> float:
     table = calibration_table(y_true, p_event, n_bins)

@@ -60,9 +60,6 @@ class Attributions:
     units: str
     explained_class: np.ndarray | None = None  # multiclass: the class explained, per row
 
-    def to_frame(self, index: pd.Index | None = None) -> pd.DataFrame:
-        return pd.DataFrame(self.values, columns=self.columns, index=index)
-
 
 def model_steps(pipeline: TabularPipeline) -> int:
     """The integration points the model needs for attributions that add up (< 0.02)."""

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from findeep.data.io import TableLike, check_output, read_table, write_table
-from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
+from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.explain.attributions import RowsHook, column_attributions
 from findeep.explain.dependence import partial_dependence_table
 from findeep.explain.drift import drift_table
@@ -25,16 +25,12 @@ from findeep.explain.importance import (
 from findeep.explain.reasons import check_top, reasons_frame
 from findeep.explain.scorecard import ScorecardScale, points_frame
 from findeep.explain.surrogate import SurrogateReport, fit_surrogate
-from findeep.pipeline import TabularPipeline
+from findeep.pipeline import TabularPipeline, read_pipeline
 
 
 def load_pipeline(bundle: str | os.PathLike[str]) -> TabularPipeline:
-    from findeep.loading import load
-
-    estimator = load(bundle)
-    pipeline = getattr(estimator, "pipeline_", None)
-    if not isinstance(pipeline, TabularPipeline):
-        raise BundleError(f"'{bundle}' is not a tabular model; explanations cover tabular ones.")
+    """The tabular model a bundle holds, checksums verified; explanations cover no other."""
+    pipeline, _ = read_pipeline(bundle, refusal="explanations cover tabular models only")
     return pipeline
 
 

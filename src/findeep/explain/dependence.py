@@ -78,7 +78,10 @@ def _sweep(pipeline: TabularPipeline, features: pd.DataFrame, column: str,
     prediction over all grid values is also cheaper than its call per value.
     """
     swept = pd.concat([features] * len(grid), ignore_index=True)
-    swept[column] = pd.Series(np.repeat(grid, len(features)), dtype=features[column].dtype)
+    dtype = features[column].dtype
+    if dtype.kind in "iu" and grid.dtype.kind == "f" and not np.all(grid == np.round(grid)):
+        dtype = np.dtype("float64")  # quantiles of an integer column (amounts) fall between
+    swept[column] = pd.Series(np.repeat(grid, len(features)), dtype=dtype)
     prediction, _ = pipeline.predict_raw(swept)
     score = (pipeline.event_probability(prediction) if pipeline.task == "binary"
              else np.asarray(prediction, dtype=float))  # (G*N,) or (G*N, C) for multiclass

@@ -27,10 +27,10 @@ import numpy as np
 import torch
 from torch import nn
 
-import findeep
+from findeep._version import __version__
 from findeep.errors import BundleError
 from findeep.extras import require_extra
-from findeep.pipeline import TabularPipeline
+from findeep.pipeline import TabularPipeline, read_pipeline
 
 OPSET = 17
 PARITY_TOLERANCE = 1e-5
@@ -143,10 +143,7 @@ def parity_gap(module: nn.Module, session: Any, x_num: np.ndarray,
 def export_bundle(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *,
                   force: bool = False) -> dict[str, Any]:
     """``export_onnx`` for a bundle directory (what ``findeep export`` runs)."""
-    model = findeep.load(bundle)
-    pipeline = getattr(model, "pipeline_", None)
-    if not isinstance(pipeline, TabularPipeline):
-        raise BundleError(f"'{bundle}' is not a tabular model; only those export to ONNX.")
+    pipeline, _ = read_pipeline(bundle, refusal="only tabular models export to ONNX")
     return export_onnx(pipeline, out, force=force)
 
 
@@ -154,7 +151,7 @@ def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
     """What a non-Python client needs to prepare inputs and read outputs."""
     preprocessor = pipeline.preprocessor
     entries = {
-        "findeep.version": findeep.__version__,
+        "findeep.version": __version__,
         "findeep.task": pipeline.task,
         "findeep.target": json.dumps(pipeline.target.to_dict(), default=str),
         "findeep.x_num_columns": json.dumps(preprocessor.numeric_feature_names),

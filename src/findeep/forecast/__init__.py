@@ -6,11 +6,13 @@ The path a user follows::
     features.py    causal features, targets at t+h, windows, a scaler fitted on training rows
     models/        LSTM/GRU, temporal CNN, Transformer: plain nn.Modules behind a registry
     baselines.py   naive, linear autoregression, LightGBM on flattened lags
-    estimator.py   ``SequenceForecaster``: fit on a table, predict per (asset, date)
+    evaluation.py  ``ForecastEvaluation``: out-of-sample forecasts, metrics, their bundle form
+    estimator.py   ``SequenceForecaster``: fit on a table, predict per (asset, date); its own
+                   to/from-bundle conversion (``forecaster_to_bundle``, ``read_forecaster``)
     walkforward.py fixed-date and walk-forward evaluation (the future is never in a fit)
     metrics.py     RMSE/MAE/R², directional accuracy, IC and Rank IC per date
     backtest.py    long/flat and long/short rules with costs, next to buy-and-hold
-    bundle.py      save/load through findeep's bundle format
+    jobs.py        the commands as library calls (train, backtest, predict)
     commands.py    ``findeep forecast train|backtest|predict``
 """
 
@@ -22,16 +24,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from findeep.forecast.backtest import backtest
     from findeep.forecast.estimator import SequenceForecaster
-    from findeep.forecast.walkforward import (
-        ForecastEvaluation,
-        evaluate_fixed,
-        evaluate_walk_forward,
-    )
+    from findeep.forecast.evaluation import ForecastEvaluation
+    from findeep.forecast.walkforward import evaluate_fixed, evaluate_walk_forward
 
 # imported on first use, so `findeep forecast --help` does not load torch
 _LAZY = {"backtest": "findeep.forecast.backtest",
          "SequenceForecaster": "findeep.forecast.estimator",
-         "ForecastEvaluation": "findeep.forecast.walkforward",
+         "ForecastEvaluation": "findeep.forecast.evaluation",
          "evaluate_fixed": "findeep.forecast.walkforward",
          "evaluate_walk_forward": "findeep.forecast.walkforward"}
 

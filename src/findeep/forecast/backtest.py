@@ -16,14 +16,13 @@ steps is ignored, as is financing of shorts.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from findeep.errors import ConfigError, DataError
 
-Rule = Literal["long-flat", "long-short", "buy-and-hold"]
 RULES = ("long-flat", "long-short", "buy-and-hold")
 
 
@@ -48,14 +47,10 @@ def target_weights(frame: pd.DataFrame, rule: str, threshold: float) -> pd.Serie
     return pd.Series(weights, index=frame.index)
 
 
-def backtest(predictions: pd.DataFrame, *, rule: str = "long-flat", cost_bps: float = 5.0,
-             threshold: float = 0.0, periods_per_year: float | None = None) -> dict[str, Any]:
-    """Performance of ``rule`` on ``predictions`` (date, asset, prediction, next_return).
-
-    Returns annualised return (compounded) and volatility, Sharpe (no risk-free rate),
-    maximum drawdown, annualised turnover, hit rate (share of invested steps that made
-    money after costs), exposure, and the period covered.
-    """
+def backtest_series(predictions: pd.DataFrame, *, rule: str = "long-flat",
+                    cost_bps: float = 5.0, threshold: float = 0.0) -> pd.DataFrame:
+    """Per date under ``rule``: the ``gross`` return, ``turnover`` and ``net`` return
+    after ``cost_bps`` on turnover, and ``exposure`` (gross weight held); indexed by date."""
     if rule not in RULES:
         raise ConfigError(f"rule must be one of {', '.join(RULES)}, however: {rule=}")
     if not cost_bps >= 0:
@@ -70,14 +65,28 @@ def backtest(predictions: pd.DataFrame, *, rule: str = "long-flat", cost_bps: fl
     turnover = wide.diff().abs().sum(axis=1)
     turnover.iloc[0] = wide.iloc[0].abs().sum()  # entering the first positions is traded too
     gross = (wide * returns).sum(axis=1)
-    net = gross - turnover * cost_bps / 1e4
-    dates = pd.DatetimeIndex(wide.index)
+    return pd.DataFrame({"gross": gross, "turnover": turnover,
+                         "net": gross - turnover * cost_bps / 1e4,
+                         "exposure": wide.abs().sum(axis=1)})
+
+
+def backtest(predictions: pd.DataFrame, *, rule: str = "long-flat", cost_bps: float = 5.0,
+             threshold: float = 0.0, periods_per_year: float | None = None) -> dict[str, Any]:
+    """Performance of ``rule`` on ``predictions`` (date, asset, prediction, next_return).
+
+    Returns annualised return (compounded) and volatility, Sharpe (no risk-free rate),
+    maximum drawdown, annualised turnover, hit rate (share of invested steps that made
+    money after costs), exposure, and the period covered.
+    """
+    series = backtest_series(predictions, rule=rule, cost_bps=cost_bps, threshold=threshold)
+    net, turnover = series["net"], series["turnover"]
+    dates = pd.DatetimeIndex(series.index)
     if periods_per_year is None:
         years = (dates[-1] - dates[0]).days / 365.25
         periods_per_year = (len(dates) - 1) / years if years > 0 else 252.0
     equity = (1.0 + net).cumprod()
     spread = float(net.std(ddof=1))
-    invested = wide.abs().sum(axis=1) > 0
+    invested = series["exposure"] > 0
     return {
         "rule": rule, "cost_bps": float(cost_bps), "start": dates[0].date().isoformat(),
         "end": dates[-1].date().isoformat(), "periods": len(net),
@@ -90,7 +99,7 @@ def backtest(predictions: pd.DataFrame, *, rule: str = "long-flat", cost_bps: fl
         "max_drawdown": float((equity / equity.cummax() - 1.0).min()),
         "turnover": float(turnover.mean() * periods_per_year),
         "hit_rate": float((net[invested] > 0).mean()) if invested.any() else float("nan"),
-        "exposure": float(wide.abs().sum(axis=1).mean()),
+        "exposure": float(series["exposure"].mean()),
         "costs": float((turnover * cost_bps / 1e4).sum()),
     }
 

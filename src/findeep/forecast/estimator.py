@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,9 +20,15 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 
+from findeep.bundle import read_bundle, write_bundle
 from findeep.data.io import TableLike
-from findeep.errors import ConfigError, DataError, NotFittedError, did_you_mean
+from findeep.errors import BundleError, ConfigError, DataError, NotFittedError, did_you_mean
 from findeep.forecast.baselines import BASELINE_CLASSES, BASELINES
+from findeep.forecast.evaluation import (
+    ForecastEvaluation,
+    evaluation_from_bundle,
+    evaluation_to_bundle,
+)
 from findeep.forecast.features import (
     DERIVED_TARGETS,
     Columns,
@@ -40,6 +46,7 @@ from findeep.forecast.features import (
 from findeep.forecast.models import NETWORKS, build_network
 from findeep.forecast.series import Series, read_series
 
+BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
 
 
@@ -310,13 +317,100 @@ class SequenceForecaster(BaseEstimator):
         })
 
     def save(self, path: str | os.PathLike[str], *, force: bool = False,
-             evaluation: Any = None, metrics: dict[str, Any] | None = None) -> Path:
-        """Write a bundle that ``findeep.load`` reads back; ``evaluation`` (a
-        ``ForecastEvaluation``) stores its out-of-sample forecasts for backtests."""
-        from findeep.forecast.bundle import save_forecaster
-
+             evaluation: ForecastEvaluation | None = None,
+             metrics: dict[str, Any] | None = None) -> Path:
+        """Write a bundle that ``findeep.load`` reads back; ``evaluation`` stores its
+        out-of-sample forecasts for backtests, and its metrics unless ``metrics`` is given."""
         self._check_fitted()
-        return save_forecaster(self, path, evaluation=evaluation, metrics=metrics, force=force)
+        meta, tensors = forecaster_to_bundle(self, evaluation)
+        if evaluation is not None and metrics is None:
+            metrics = evaluation.metrics
+        return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors, metrics=metrics,
+                            force=force)
+
+
+def forecaster_to_bundle(forecaster: SequenceForecaster,
+                         evaluation: ForecastEvaluation | None = None
+                         ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """The JSON document and tensors that ``write_bundle`` stores for a fitted forecaster,
+    with ``evaluation``'s out-of-sample forecasts when given."""
+    model: dict[str, Any] = {"name": forecaster.model}
+    tensors: dict[str, torch.Tensor] = {}
+    if forecaster.model in NETWORKS:
+        config = dict(forecaster.network_.config)
+        model["config"] = config
+        model["target_scaling"] = {"mean": forecaster.y_mean_, "std": forecaster.y_std_}
+        tensors |= {f"network.{k}": v for k, v in forecaster.network_.state_dict().items()}
+    else:
+        state, baseline_tensors = forecaster.baseline_.state()
+        model["state"] = state
+        tensors |= {f"baseline.{k}": v for k, v in baseline_tensors.items()}
+    meta: dict[str, Any] = {
+        "estimator": type(forecaster).__name__,
+        "params": forecaster.get_params(),
+        "model": model,
+        "task": forecaster.task_,
+        "columns": asdict(forecaster.columns_),
+        "features": list(forecaster.features_),
+        "feature_columns": list(forecaster.feature_columns_),
+        "scaler": forecaster.scaler_.to_dict(),
+        "training": forecaster.training_,
+    }
+    if evaluation is not None:
+        meta["evaluation"], oos_tensors = evaluation_to_bundle(evaluation)
+        tensors |= oos_tensors
+    if not tensors:
+        tensors["model.empty"] = torch.zeros(0)  # safetensors files need at least one entry
+    return meta, tensors
+
+
+def forecaster_from_bundle(meta: dict[str, Any],
+                           tensors: dict[str, torch.Tensor]) -> SequenceForecaster:
+    """Rebuild the fitted ``SequenceForecaster`` a bundle holds (``findeep.load`` calls it)."""
+    try:
+        params = {k: v for k, v in meta["params"].items()
+                  if k in SequenceForecaster().get_params()}
+        forecaster = SequenceForecaster(**params)
+        model = meta["model"]
+        if model["name"] not in model_names():
+            raise BundleError(f"the bundle's model {model['name']!r} is not known to this "
+                              "findeep version.")
+        forecaster.columns_ = Columns(**meta["columns"])
+        forecaster.features_ = list(meta["features"])
+        forecaster.feature_columns_ = list(meta["feature_columns"])
+        forecaster.scaler_ = FeatureScaler.from_dict(meta["scaler"])
+        forecaster.task_ = meta["task"]
+        forecaster.training_ = meta.get("training", {})
+        if model["name"] in NETWORKS:
+            config = dict(model["config"])
+            config.pop("cell", None)
+            network = build_network(model["name"], n_features=config.pop("n_features"),
+                                    window=config.pop("window"), n_out=config.pop("n_out"),
+                                    options=config)
+            network.load_state_dict({k.removeprefix("network."): v for k, v in tensors.items()
+                                     if k.startswith("network.")}, strict=True)
+            forecaster.network_ = network.eval()
+            forecaster.y_mean_ = float(model["target_scaling"]["mean"])
+            forecaster.y_std_ = float(model["target_scaling"]["std"])
+        else:
+            forecaster.baseline_ = BASELINE_CLASSES[model["name"]].from_state(
+                model["state"], {k.removeprefix("baseline."): v for k, v in tensors.items()
+                                 if k.startswith("baseline.")})
+    except (KeyError, TypeError, RuntimeError) as exc:
+        raise BundleError(f"the forecast bundle is incomplete or does not fit its model: "
+                          f"{exc}") from None
+    if "evaluation" in meta and "oos.date" in tensors:
+        forecaster.evaluation_ = evaluation_from_bundle(meta["evaluation"], tensors)
+    return forecaster
+
+
+def read_forecaster(path: str | os.PathLike[str]) -> SequenceForecaster:
+    """A forecaster bundle on disk (checksums verified first) as its fitted forecaster."""
+    meta, tensors = read_bundle(path)
+    if meta.get("kind") != BUNDLE_KIND:
+        raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model, not a forecaster; "
+                          "train one with 'findeep forecast train'.")
+    return forecaster_from_bundle(meta, tensors)
 
 
 def _iso(value: Any) -> str:

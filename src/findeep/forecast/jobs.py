@@ -15,12 +15,10 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, write_table
 from findeep.errors import BundleError, ConfigError, DataError
-from findeep.forecast.estimator import SequenceForecaster
-from findeep.forecast.walkforward import (
-    ForecastEvaluation,
-    evaluate_fixed,
-    evaluate_walk_forward,
-)
+from findeep.forecast.backtest import backtest_report
+from findeep.forecast.estimator import SequenceForecaster, read_forecaster
+from findeep.forecast.evaluation import ForecastEvaluation
+from findeep.forecast.walkforward import evaluate_fixed, evaluate_walk_forward
 
 ALWAYS_REPORTED = ("naive", "linear")
 # Long-format samples name their asset column; the tables themselves cannot say which it is.
@@ -88,55 +86,55 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
             "bundle": str(path)}
 
 
-def _load_forecaster(bundle: str | os.PathLike[str]) -> SequenceForecaster:
-    from findeep.loading import load
-
-    model = load(bundle)
-    if not isinstance(model, SequenceForecaster):
-        raise BundleError(f"'{bundle}' holds a {type(model).__name__}, not a forecaster; "
-                          "train one with 'findeep forecast train'.")
-    return model
-
-
-def backtest_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
-                    cost_bps: float = 5.0) -> dict[str, Any]:
-    """Backtest only forecasts made without sight of their period.
-
-    Those are the bundle's stored out-of-sample forecasts, plus the saved model's
-    forecasts for dates of ``data`` after the last date it was trained on. ``data``
-    supplies the realised returns.
-    """
-    from findeep.forecast.backtest import backtest_report
-
-    forecaster = _load_forecaster(bundle)
-    if forecaster.target not in ("return", "direction"):
-        raise ConfigError(f"a backtest trades on a return or direction forecast; this model "
-                          f"forecasts {forecaster.target!r}.")
+def honest_forecasts(forecaster: SequenceForecaster, data: TableLike) -> pd.DataFrame:
+    """Forecasts made without sight of their period, with realised next returns: the
+    bundle's stored out-of-sample forecasts, plus the saved model's forecasts for dates of
+    ``data`` after the last date it was trained on (columns date, asset, prediction,
+    actual, next_return, source = 'evaluation' | 'after training')."""
     current = forecaster.predict_frame(data)
-    realised = current[["date", "asset", "next_return"]]
+    realised = current[["date", "asset", "actual", "next_return"]]
     parts = []
     stored = getattr(forecaster, "evaluation_", None)
     last_stored = None
     if stored is not None:
-        parts.append(stored.predictions.merge(realised, on=["date", "asset"], how="inner"))
+        parts.append(stored.predictions.merge(realised, on=["date", "asset"], how="inner")
+                     .assign(source="evaluation"))
         last_stored = stored.predictions["date"].max()
     trained_through = np.datetime64(pd.Timestamp(forecaster.training_["last_date"]), "ns")
     fresh = current["date"].to_numpy() >= trained_through
     if last_stored is not None:
         fresh &= current["date"].to_numpy() > np.datetime64(last_stored, "ns")
-    parts.append(current.loc[fresh, ["date", "asset", "prediction", "next_return"]])
+    parts.append(current.loc[fresh, ["date", "asset", "prediction", "actual", "next_return"]]
+                 .assign(source="after training"))
     honest = pd.concat(parts, ignore_index=True).dropna(subset=["next_return"])
     if honest["date"].nunique() < 2:
         raise DataError(
             "nothing here can be backtested honestly: the bundle's out-of-sample forecasts do "
             "not meet the dates of DATA, and DATA has no dates after the model's training data "
             f"(which ends {pd.Timestamp(trained_through).date()}).")
-    threshold = 0.5 if forecaster.task_ == "binary" else 0.0
+    return honest
+
+
+def check_tradable(forecaster: SequenceForecaster) -> float:
+    """The forecast threshold a trading rule uses; refuses targets that are not traded."""
+    if forecaster.target not in ("return", "direction"):
+        raise ConfigError(f"a backtest trades on a return or direction forecast; this model "
+                          f"forecasts {forecaster.target!r}.")
+    return 0.5 if forecaster.task_ == "binary" else 0.0
+
+
+def backtest_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
+                    cost_bps: float = 5.0) -> dict[str, Any]:
+    """Backtest only forecasts made without sight of their period (``honest_forecasts``);
+    ``data`` supplies the realised returns."""
+    forecaster = read_forecaster(bundle)
+    threshold = check_tradable(forecaster)
+    honest = honest_forecasts(forecaster, data)
     report = backtest_report(honest, cost_bps=cost_bps, threshold=threshold)
     return {"bundle": str(bundle), "model": forecaster.model, "cost_bps": cost_bps,
-            "from_evaluation": len(parts[0]) if stored is not None else 0,
-            "after_training": int(fresh.sum()), "assets": int(honest["asset"].nunique()),
-            "results": report}
+            "from_evaluation": int((honest["source"] == "evaluation").sum()),
+            "after_training": int((honest["source"] == "after training").sum()),
+            "assets": int(honest["asset"].nunique()), "results": report}
 
 
 def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
@@ -149,7 +147,7 @@ def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
     out = Path(out)
     if out.exists() and not force:
         raise BundleError(f"'{out}' already exists; pass --force to overwrite it.")
-    forecaster = _load_forecaster(bundle)
+    forecaster = read_forecaster(bundle)
     frame = forecaster.predict_frame(data)
     trained_through = pd.Timestamp(forecaster.training_["last_date"])
     result = pd.DataFrame({forecaster.date_column: frame["date"]})

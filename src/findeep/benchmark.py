@@ -1,5 +1,8 @@
 """Side-by-side comparison on the user's own data: every model sees the same folds.
 
+It sits above ``pipeline`` (it fits the network through ``fit_tabular``, the one training
+path) and beside ``explain``; ``evaluate/`` below holds the metrics and baselines it uses.
+
 Answers "is deep learning better than my LightGBM here?" with mean ± std over folds,
 paired differences against a reference model, fit time and scoring speed.
 """
@@ -23,22 +26,24 @@ from findeep.data.splits import (
     walk_forward_splits,
     warn_if_dated,
 )
-from findeep.data.target import infer_target
+from findeep.data.target import TargetSpec, infer_target, locate_target
 from findeep.errors import ConfigError
 from findeep.evaluate.baselines import (
     BASELINE_PACKAGES,
+    BaselineInputs,
     available,
     make_baseline,
     prepare_baseline_inputs,
 )
+from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
 from findeep.models.registry import MODELS
+from findeep.pipeline import fit_tabular
+
+__all__ = ["DEFAULT_MODELS", "FOLD_METRICS", "HIGHER_IS_BETTER", "BenchmarkResult",
+           "run_benchmark", "verdict"]
 
 DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost")
-FOLD_METRICS = {"binary": ("roc_auc", "pr_auc", "log_loss", "brier", "ks"),
-                "multiclass": ("accuracy", "log_loss", "roc_auc"),
-                "regression": ("r2", "rmse", "mae")}
-HIGHER_IS_BETTER = {"roc_auc", "pr_auc", "ks", "accuracy", "r2"}
 
 
 @dataclass
@@ -90,17 +95,6 @@ class BenchmarkResult:
                 "summary": self.summary(), "folds": self.folds}
 
 
-def verdict(diff_mean: float, diff_std: float) -> str:
-    """Plain words for a paired difference over folds: a win must clear one std of noise."""
-    if np.isnan(diff_std):
-        return "a single split: no estimate of the noise"
-    if diff_mean > diff_std:
-        return "better, beyond the fold-to-fold noise"
-    if diff_mean < -diff_std:
-        return "worse, beyond the fold-to-fold noise"
-    return "no clear difference: within the fold-to-fold noise"
-
-
 def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int, times: pd.Series | None,
            walk_forward: bool) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     if times is not None and walk_forward:
@@ -126,9 +120,27 @@ def run_benchmark(
     out-of-time split (latest 20%), or with ``walk_forward`` too, ``n_folds`` expanding-window
     out-of-time folds — an honest split that still gives a spread over folds.
     """
-    from findeep.data.target import locate_target
-    from findeep.pipeline import fit_tabular
+    _check_benchmark_options(models, n_folds, walk_forward, time_column)
+    table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
+                                       seed=seed)
+    if table.times is None:  # random folds of dated rows train on the future: say so
+        warn_if_dated(table.X, table.date_columns)
+    folds, split_name = _folds(table.y_codes, table.spec.task, n_folds, seed, table.times,
+                               walk_forward)
+    skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
+               for m in models if m in BASELINE_PACKAGES and not available(m)}
+    runnable = [m for m in models if m not in skipped]
+    if reference is None:
+        reference = next((m for m in ("lightgbm", "catboost", "xgboost", "logreg")
+                          if m in runnable), None)
+    result = BenchmarkResult(table.spec.task, split_name, len(table.X), runnable, skipped,
+                             reference=reference)
+    _run_folds(table, folds, result, verbose)
+    return result
 
+
+def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
+                             walk_forward: bool, time_column: str | None) -> None:
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
     if walk_forward and not time_column:
@@ -138,31 +150,38 @@ def run_benchmark(
     if unknown:
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
                           f"{', '.join([*MODELS, *BASELINE_PACKAGES])}.")
-    y_all = locate_target(frame, target)
-    keep = y_all.notna().to_numpy()
-    frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
-    times = time_values(frame, time_column) if time_column else None
-    X = frame.drop(columns=[c for c in (target, time_column) if c])
-    spec = infer_target(y_all, target, task)
-    y_codes = spec.encode(y_all)
-    folds, split_name = _folds(y_codes, spec.task, n_folds, seed, times, walk_forward)
 
-    skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
-               for m in models if m in BASELINE_PACKAGES and not available(m)}
-    runnable = [m for m in models if m not in skipped]
-    if reference is None:
-        reference = next((m for m in ("lightgbm", "catboost", "xgboost", "logreg")
-                          if m in runnable), None)
-    result = BenchmarkResult(spec.task, split_name, len(frame), runnable, skipped,
-                             reference=reference)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        schema = infer_schema(X, warn=False)
-    if times is None:  # random folds of dated rows train on the future: say so
-        warn_if_dated(X, schema.names_of("datetime"))
-    baseline_inputs = prepare_baseline_inputs(X, schema)
 
-    def fit_and_predict(model: str, train: np.ndarray, test: np.ndarray
+@dataclass
+class _BenchmarkTable:
+    """The rows every model sees: features, target (raw and encoded), clock, baseline inputs."""
+
+    X: pd.DataFrame
+    y: pd.Series
+    y_codes: np.ndarray
+    spec: TargetSpec
+    times: pd.Series | None
+    baseline_inputs: BaselineInputs
+    seed: int
+    date_columns: list[str]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, target: str, *, task: str,
+                   time_column: str | None, seed: int) -> _BenchmarkTable:
+        """Rows without a target dropped; the time column is the clock, not a feature."""
+        y_all = locate_target(frame, target)
+        keep = y_all.notna().to_numpy()
+        frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
+        times = time_values(frame, time_column) if time_column else None
+        X = frame.drop(columns=[c for c in (target, time_column) if c])
+        spec = infer_target(y_all, target, task)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schema = infer_schema(X, warn=False)
+        return cls(X, y_all, spec.encode(y_all), spec, times, prepare_baseline_inputs(X, schema),
+                   seed, schema.names_of("datetime"))
+
+    def fit_and_predict(self, model: str, train: np.ndarray, test: np.ndarray
                         ) -> tuple[np.ndarray, float, float]:
         """Held-out predictions, fit seconds and scoring seconds of one model on one fold."""
         started = time.perf_counter()
@@ -170,46 +189,50 @@ def run_benchmark(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pipeline = fit_tabular(
-                    X.iloc[train], y_all.iloc[train], task=spec.task, model=model,
-                    seed=seed, verbose=0, times=None if times is None else times.iloc[train])
+                    self.X.iloc[train], self.y.iloc[train], task=self.spec.task, model=model,
+                    seed=self.seed, verbose=0,
+                    times=None if self.times is None else self.times.iloc[train])
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            prediction, _ = pipeline.predict_raw(X.iloc[test])
+            prediction, _ = pipeline.predict_raw(self.X.iloc[test])
         else:
-            estimator = make_baseline(model, spec.task, baseline_inputs, seed)
-            estimator.fit(baseline_inputs.frame.iloc[train], y_codes[train])
+            estimator = make_baseline(model, self.spec.task, self.baseline_inputs, self.seed)
+            estimator.fit(self.baseline_inputs.frame.iloc[train], self.y_codes[train])
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            test_inputs = baseline_inputs.frame.iloc[test]
-            if spec.task == "regression":
+            test_inputs = self.baseline_inputs.frame.iloc[test]
+            if self.spec.task == "regression":
                 prediction = estimator.predict(test_inputs)
             else:
                 proba = estimator.predict_proba(test_inputs)
-                prediction = proba[:, 1] if spec.task == "binary" else proba
+                prediction = proba[:, 1] if self.spec.task == "binary" else proba
         return np.asarray(prediction), fit_seconds, time.perf_counter() - started
 
+
+def _run_folds(table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]],
+               result: BenchmarkResult, verbose: int) -> None:
+    """One untimed warm-up fit per model, then every model on every fold, into ``result``."""
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(file=sys.stderr), transient=True,
                   disable=not verbose) as progress:
-        warm_rows = _warm_up_rows(folds[0][0], y_codes, spec.task, seed)
-        bar = progress.add_task("benchmark", total=len(folds) * len(runnable))
-        for model in runnable if warm_rows is not None else ():
+        warm_rows = _warm_up_rows(folds[0][0], table.y_codes, table.spec.task, table.seed)
+        bar = progress.add_task("benchmark", total=len(folds) * len(result.models))
+        for model in result.models if warm_rows is not None else ():
             progress.update(bar, description=f"warm-up: {model}")
-            fit_and_predict(model, warm_rows, warm_rows)
+            table.fit_and_predict(model, warm_rows, warm_rows)
         for fold, (train, test) in enumerate(folds):
             result.test_rows.append(test)
-            for model in runnable:
+            for model in result.models:
                 progress.update(bar, description=f"fold {fold + 1}/{len(folds)}: {model}")
-                prediction, fit_seconds, score_seconds = fit_and_predict(model, train, test)
-                metrics = _score(spec, y_codes[test], prediction)
+                prediction, fit_seconds, score_seconds = table.fit_and_predict(model, train, test)
+                metrics = _score(table.spec, table.y_codes[test], prediction)
                 result.predictions.setdefault(model, []).append(prediction)
                 result.folds.append({
                     "fold": fold, "model": model, **metrics, "fit_seconds": fit_seconds,
                     "score_rows_per_second": len(test) / max(score_seconds, 1e-9)})
                 progress.advance(bar)
-    return result
 
 
 def _warm_up_rows(train: np.ndarray, y_codes: np.ndarray, task: str, seed: int,
@@ -226,7 +249,7 @@ def _warm_up_rows(train: np.ndarray, y_codes: np.ndarray, task: str, seed: int,
     return rows
 
 
-def _score(spec: Any, y_codes: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+def _score(spec: TargetSpec, y_codes: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
     if spec.task == "binary":
         p_event = prediction if spec.event_index == 1 else 1.0 - prediction
         m = binary_metrics(y_codes == spec.event_index, p_event)

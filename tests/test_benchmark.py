@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from findeep.benchmark import run_benchmark
 from findeep.cli import app
 from findeep.evaluate import baselines
-from findeep.evaluate.benchmark import run_benchmark
 from findeep.testing import make_credit_frame
 
 
@@ -63,7 +63,7 @@ def test_held_out_predictions_are_kept_and_match_the_fold_scores(result, frame) 
 def test_a_missing_baseline_library_is_skipped_with_a_note(frame, monkeypatch) -> None:
     """Without catboost installed the run goes on and says why it skipped it."""
     real = baselines.available
-    monkeypatch.setattr("findeep.evaluate.benchmark.available",
+    monkeypatch.setattr("findeep.benchmark.available",
                         lambda name: False if name == "catboost" else real(name))
     result = run_benchmark(frame, "default", models=["logreg", "catboost"], n_folds=2, verbose=0)
     assert result.models == ["logreg"]
@@ -97,7 +97,7 @@ def test_warm_up_sample_comes_from_training_rows_and_keeps_every_class() -> None
     class (a fit on one class would fail for reasons unrelated to the benchmark)."""
     import numpy as np
 
-    from findeep.evaluate.benchmark import _warm_up_rows
+    from findeep.benchmark import _warm_up_rows
 
     y = np.array([0] * 900 + [1] * 100)
     train = np.arange(0, 1000, 2)

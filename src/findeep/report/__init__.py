@@ -1,0 +1,138 @@
+"""``findeep report``: the document a model reviewer reads, as Markdown or as one
+self-contained HTML page with charts, plus the model card a model-risk team files.
+
+Both formats render the same ``Document`` (``document.py``) through one Jinja2 template
+each (``render.py``), so they cannot disagree. ``model_report.py`` builds a tabular model's
+content, ``forecast_report.py`` a forecaster's, ``card.py`` the model card, ``figures.py``
+the charts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from findeep.bundle import META_FILE
+from findeep.data.io import TableLike, read_table, refuse_overwrite
+from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.evaluate.metrics import check_threshold
+from findeep.explain.attributions import RowsHook
+from findeep.explain.commands import load_pipeline
+from findeep.report.document import Document, Section
+from findeep.report.render import Format, markdown_table, render
+from findeep.workflow import write_text_atomic
+
+__all__ = ["markdown_table", "report_format", "write_forecast_report", "write_report"]
+
+FORMATS: dict[str, Format] = {".md": "markdown", ".markdown": "markdown", ".html": "html",
+                              ".htm": "html"}
+
+
+def report_format(out: str | os.PathLike[str]) -> Format:
+    """Markdown or HTML, from the output's extension."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMATS:
+        raise ConfigError(f"name the report .html (a page with charts) or .md (Markdown), "
+                          f"however: '{out}'.")
+    return FORMATS[suffix]
+
+
+def check_report_output(out: str | os.PathLike[str], *, force: bool) -> Format:
+    """The report's format, once its output is known to be writable (before any work)."""
+    fmt = report_format(out)
+    refuse_overwrite(Path(out), force=force)
+    parent = Path(out).resolve().parent
+    if not parent.is_dir():
+        raise ConfigError(f"the folder for --out does not exist: '{parent}'.")
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f"cannot write the report: the folder '{parent}' is read-only.")
+    return fmt
+
+
+def write_document(document: Document, out: str | os.PathLike[str], fmt: Format) -> int:
+    """Render and write atomically; the file's size in bytes."""
+    text = render(document, fmt)
+    write_text_atomic(out, text)
+    return len(text.encode("utf-8"))
+
+
+def write_report(
+    bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
+    protected: str | None = None, threshold: float = 0.5, max_rows: int = 5_000,
+    seed: int = 0, force: bool = False, on_rows: RowsHook | None = None,
+    card_info: str | os.PathLike[str] | None = None, card_only: bool = False,
+    n_resamples: int = 200,
+) -> dict[str, Any]:
+    """Write the report on ``bundle`` scored on ``data`` to ``out`` (.html or .md).
+
+    Attributions, permutation importance, partial dependence and example applicants use at
+    most ``max_rows`` rows of ``data``; metrics, intervals, gains and drift use every row.
+    ``card_only`` writes just the model card. Returns what was written.
+    """
+    from findeep.report.card import card_section, read_card_info
+    from findeep.report.model_report import build_model_report
+
+    fmt = check_report_output(out, force=force)
+    info = read_card_info(card_info)
+    pipeline = load_pipeline(bundle)
+    if protected is not None and pipeline.task != "binary":
+        raise ConfigError("group rates at a threshold (--protected) need a binary model.")
+    check_threshold(threshold)  # before the slow sections
+    meta = json.loads((Path(bundle) / META_FILE).read_text())  # checksums verified on load
+    frame = read_table(data)
+    if protected is not None and protected not in frame.columns:
+        raise DataError(f"protected column '{protected}' is not in the data."
+                        + did_you_mean(protected, map(str, frame.columns)))
+    pipeline.check_frame(frame.drop(columns=[pipeline.target.name], errors="ignore"))
+    document, facts = build_model_report(
+        str(bundle), str(data), frame, pipeline, meta, protected=protected,
+        threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
+        on_rows=on_rows)
+    facts["drift_major"] = _major_drift(document.sections)
+    command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
+               "--threshold", str(threshold), "--max-rows", str(max_rows), "--seed", str(seed)]
+    command += ["--protected", protected] if protected is not None else []
+    command += ["--card-info", str(card_info)] if card_info is not None else []
+    command += ["--card-only"] if card_only else []
+    card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
+                        command=command)
+    if card_only:
+        document.title = document.title.replace("Model report", "Model card")
+        document.sections = [s for s in document.sections if s.key == "model"] + [card]
+    else:
+        document.sections.append(card)
+    size = write_document(document, out, fmt)
+    return {"out": str(out), "format": fmt, "bytes": size, "rows": len(frame),
+            "labelled": facts["labelled"], "figures": len(document.figures),
+            "sections": [s.title for s in document.sections]}
+
+
+def _major_drift(sections: list[Section]) -> list[str]:
+    from findeep.report.document import Table
+
+    for section in sections:
+        if section.key == "stability":
+            table = next(b for b in section.blocks if isinstance(b, Table))
+            return [str(row[0]) for row in table.rows if row[3] == "major"]
+    return []
+
+
+def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,
+                          out: str | os.PathLike[str], *, cost_bps: float = 5.0,
+                          force: bool = False) -> dict[str, Any]:
+    """Write a forecaster's report (.html or .md): walk-forward folds, out-of-sample
+    accuracy and rolling IC, equity curves with and without costs, drawdown."""
+    from findeep.forecast.estimator import read_forecaster
+    from findeep.report.forecast_report import build_forecast_report
+
+    fmt = check_report_output(out, force=force)
+    if not cost_bps >= 0:
+        raise ConfigError(f"cost_bps must be >= 0, however: {cost_bps=}")
+    forecaster = read_forecaster(bundle)
+    document = build_forecast_report(str(bundle), str(data), data, forecaster,
+                                     cost_bps=cost_bps)
+    size = write_document(document, out, fmt)
+    return {"out": str(out), "format": fmt, "bytes": size, "figures": len(document.figures),
+            "sections": [s.title for s in document.sections]}

@@ -1,0 +1,166 @@
+"""The model card: the record a model-risk team files for a model, in their headings.
+
+What the library knows it fills in from the bundle and the evaluation (training data and
+its fingerprint, rows, period, target definition, exclusions, evaluation protocol, metrics
+with intervals, stability, limitations it can detect, every dependency's version, the
+commands that reproduce the report). What it cannot know — owner, intended and
+out-of-scope use, approvals — comes from an optional YAML or JSON file (``--card-info``)
+and is marked "not provided" otherwise, never invented.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from findeep.errors import ConfigError, DataError
+from findeep.pipeline import TabularPipeline
+from findeep.report.document import Section, Table
+
+CARD_FIELDS = {
+    "owner": "Model owner",
+    "intended_use": "Intended use",
+    "out_of_scope_use": "Out-of-scope use",
+    "users": "Intended users",
+    "approval": "Approval / validation status",
+    "contact": "Contact",
+    "ethical_considerations": "Ethical considerations",
+    "caveats": "Further caveats",
+}
+NOT_PROVIDED = "not provided (add it with --card-info FILE)"
+DEPENDENCIES = ("findeep", "torch", "numpy", "pandas", "pyarrow", "scikit-learn", "safetensors",
+                "captum", "matplotlib", "jinja2")
+
+
+def read_card_info(path: str | Path | None) -> dict[str, str]:
+    """The human-supplied card fields from a JSON or YAML file (keys of ``CARD_FIELDS``)."""
+    if path is None:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"card info file '{path}' does not exist.")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise ConfigError("reading a YAML card file needs PyYAML (pip install pyyaml); "
+                                  "or write the card info as JSON.") from None
+            info = yaml.safe_load(text)
+        else:
+            info = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"card info file '{path}' is not valid "
+                        f"{'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'}: "
+                        f"{str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # yaml.YAMLError does not subclass ValueError
+        raise DataError(f"card info file '{path}' could not be read: "
+                        f"{str(exc).splitlines()[0]}") from None
+    if not isinstance(info, dict):
+        raise DataError(f"card info file '{path}' must hold one mapping of field to text.")
+    unknown = sorted(set(info) - set(CARD_FIELDS))
+    if unknown:
+        raise DataError(f"card info file '{path}' has unknown field(s) {', '.join(unknown)}; "
+                        f"the fields are {', '.join(CARD_FIELDS)}.")
+    return {k: str(v) for k, v in info.items()}
+
+
+def dependency_versions() -> list[list[str]]:
+    versions = []
+    for package in DEPENDENCIES:
+        try:
+            versions.append([package, metadata.version(package)])
+        except metadata.PackageNotFoundError:
+            versions.append([package, "not installed"])
+    return versions
+
+
+def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[str, Any],
+                 info: dict[str, str], *, bundle: str, data: str, command: list[str]) -> Section:
+    """The model card as one report section."""
+    target, training = pipeline.target, pipeline.training
+    section = Section("model-card", "Model card")
+    section.add(Table(["field", "value"], [[label, info.get(key, NOT_PROVIDED)]
+                                           for key, label in list(CARD_FIELDS.items())[:5]],
+                      caption="Purpose and ownership (supplied by the model's owner)"))
+    definition = {"binary": f"`{target.name}`, event class {target.event_class!r}",
+                  "multiclass": f"`{target.name}`, {len(target.classes)} classes",
+                  "regression": f"`{target.name}` (a number)"}[pipeline.task]
+    used = set(pipeline.schema.used_names)
+    excluded = [f"`{c.name}` ({c.kind})" for c in pipeline.schema.columns if c.name not in used]
+    period = (f"up to {training['last_time']} (`{training.get('time_column')}`)"
+              if "last_time" in training else "not recorded (no time column at training)")
+    section.add(Table(["field", "value"], [
+        ["target", definition],
+        ["training rows", f"{training['fit_rows']:,} fit + {training['validation_rows']:,} "
+                          f"validation ({training['validation_split']} split)"],
+        ["training period", period],
+        ["data fingerprint", f"`{meta.get('data_fingerprint', '') or 'not recorded'}`"],
+        ["inputs", f"{len(pipeline.schema.used_names)} columns: "
+                   + ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
+        ["excluded columns", ", ".join(excluded) or "none"],
+        ["architecture", f"`{pipeline.model_name}`, best epoch {training['best_epoch']} of "
+                         f"{training['epochs_run']}"],
+    ], caption="Training data"))
+    section.add(Table(["field", "value"], _evaluation_rows(pipeline, facts, data),
+                      caption="Evaluation data, protocol and metrics"))
+    section.add("Limitations and known failure modes:\n" + "\n".join(
+        f"- {line}" for line in _limitations(pipeline, facts, info)))
+    section.add(Table(["package", "version"], dependency_versions(),
+                      caption="Versions of every dependency"))
+    section.add(Table(["step", "command"], [
+        ["this report", " ".join(shlex.quote(part) for part in command)],
+        ["verify the bundle", f"python -c \"import findeep; findeep.load({bundle!r})\""],
+    ], caption="Reproduce"))
+    return section
+
+
+def _evaluation_rows(pipeline: TabularPipeline, facts: dict[str, Any],
+                     data: str) -> list[list[str]]:
+    rows = [["evaluation data", f"`{data}`"]]
+    held_out = (pipeline.metrics or {}).get("test")
+    if held_out:
+        rows.append(["protocol at training", f"{pipeline.metrics.get('split', '?')} split, "
+                                             f"{held_out.get('rows', '?'):,} held-out rows"])
+    evaluation = facts.get("evaluation")
+    if evaluation is None:
+        rows.append(["metrics on this data", "not computed: the data has no labels"])
+        return rows
+    for key, interval in facts.get("intervals", {}).items():
+        rows.append([key, f"{interval['value']:.4f} ({interval['level']:.0%} interval "
+                          f"{interval['low']:.4f} .. {interval['high']:.4f})"])
+    if not facts.get("intervals"):
+        for key in ("roc_auc", "log_loss", "accuracy", "rmse", "mae", "r2"):
+            if key in evaluation:
+                rows.append([key, f"{evaluation[key]:.4f}"])
+    return rows
+
+
+def _limitations(pipeline: TabularPipeline, facts: dict[str, Any],
+                 info: dict[str, str]) -> list[str]:
+    lines = []
+    evaluation = facts.get("evaluation") or {}
+    overlap = evaluation.get("training_overlap") or {}
+    if overlap.get("likely_training_rows"):
+        lines.append("The evaluation table overlaps the training rows: its metrics are "
+                     "optimistic.")
+    if evaluation.get("rows_dated_in_training_period"):
+        lines.append("The evaluation table is not out-of-time.")
+    if "last_time" not in pipeline.training:
+        lines.append("Trained without a time column: nothing here shows how the model ages; "
+                     "retrain with --time-column for an out-of-time test.")
+    if pipeline.task == "binary" and evaluation.get("ece", 0) > 0.05:
+        lines.append(f"Calibration error {evaluation['ece']:.3f} on this data: probabilities "
+                     "are off by more than 5 points on average.")
+    drift = facts.get("drift_major") or []
+    if drift:
+        lines.append("Columns with major drift (PSI >= 0.25): " + ", ".join(drift) + ".")
+    lines.append("Scores rows only inside the ranges seen in training reliably; unseen "
+                 "categories are mapped to 'unknown' and counted.")
+    if "caveats" in info:
+        lines.append(info["caveats"])
+    return lines

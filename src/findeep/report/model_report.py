@@ -1,0 +1,472 @@
+"""The model report's content: every number a credit-model reviewer asks for, as a
+``Document`` (sections of paragraphs, tables and charts) built from the same functions the
+single-purpose commands use — evaluate, importance, dependence, explain, drift, fairness.
+
+Scoring runs once over every row of the data; attributions, permutation importance,
+partial dependence and the example applicants use at most ``max_rows`` sampled rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+import findeep
+from findeep.evaluate.metrics import GAINS_HEADER, HEADLINE, binary_labels, gains_cells
+from findeep.evaluate.uncertainty import bootstrap_intervals
+from findeep.explain.attributions import RowsHook
+from findeep.explain.commands import importance_table, sample_rows
+from findeep.explain.dependence import partial_dependence_table
+from findeep.explain.drift import drift_table
+from findeep.explain.fairness import fairness_report
+from findeep.explain.reasons import explain_frame
+from findeep.pipeline import TabularPipeline
+from findeep.report import figures
+from findeep.report.document import Document, Figure, Section, Table
+from findeep.workflow import evaluate_frame
+
+FPR_POINTS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+RECALL_POINTS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9)
+TOP_DEPENDENCE = 3
+EXAMPLES = 3
+MAX_SCATTER_POINTS = 2_000
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+class Scored:
+    """The data scored once: labels (where present) and the model's output."""
+
+    def __init__(self, pipeline: TabularPipeline, frame: pd.DataFrame) -> None:
+        name = pipeline.target.name
+        labelled = frame[name].notna().to_numpy() if name in frame.columns else None
+        self.rows = frame if labelled is None else frame.loc[labelled]
+        prediction, _ = pipeline.predict_raw(self.rows)
+        self.prediction = prediction
+        self.y = None if labelled is None else self.rows[name]
+        if pipeline.task == "binary":
+            self.p_event = pipeline.event_probability(prediction)
+            if self.y is not None:
+                self.y_event = (self.y.astype(str).to_numpy()
+                                == str(pipeline.target.event_class)).astype(int)
+
+
+def build_model_report(
+    bundle: str, data_name: str, frame: pd.DataFrame, pipeline: TabularPipeline,
+    meta: dict[str, Any], *, protected: str | None, threshold: float, max_rows: int,
+    seed: int, n_resamples: int, on_rows: RowsHook | None,
+) -> tuple[Document, dict[str, Any]]:
+    """The report's document and the facts the model card reuses (metrics, intervals)."""
+    name = pipeline.target.name
+    labelled = name in frame.columns and bool(frame[name].notna().any())
+    facts: dict[str, Any] = {"labelled": labelled}
+    sections = [_model_section(bundle, pipeline, meta)]
+    if labelled:
+        with warnings.catch_warnings(record=True):  # the report states the checks itself
+            warnings.simplefilter("always")
+            result = evaluate_frame(pipeline, frame, threshold=threshold)
+        scored = Scored(pipeline, frame)
+        intervals = _intervals(pipeline, scored, n_resamples, seed)
+        facts |= {"evaluation": result, "intervals": intervals}
+        sections += [_honesty_section(result), _performance_section(pipeline, result, scored,
+                                                                    intervals, threshold)]
+    sample = sample_rows(frame, max_rows, seed)
+    sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows))
+    sections.append(_drift_section(pipeline, frame))
+    if protected is not None:
+        sections.append(_fairness_section(pipeline, frame, protected, threshold, labelled))
+    document = Document(
+        title=f"Model report: {Path(bundle).name}",
+        subtitle=(f"Scored on `{data_name}` ({len(frame):,} rows) on "
+                  f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by findeep "
+                  f"{findeep.__version__}."),
+        sections=sections)
+    return document, facts
+
+
+def _intervals(pipeline: TabularPipeline, scored: Scored, n_resamples: int,
+               seed: int) -> dict[str, Any]:
+    if pipeline.task != "binary" or len(set(scored.y_event)) < 2:
+        return {}
+    found = bootstrap_intervals(scored.y_event, scored.p_event, n_resamples=n_resamples,
+                                seed=seed)
+    return {k: v.to_dict() for k, v in found.items()}
+
+
+def _model_section(bundle: str, pipeline: TabularPipeline, meta: dict[str, Any]) -> Section:
+    target, training = pipeline.target, pipeline.training
+    what = {"binary": f"P({target.name} = {target.event_class!r})",
+            "multiclass": f"P({target.name}) over {len(target.classes)} classes",
+            "regression": f"{target.name}"}[pipeline.task]
+    facts = [
+        ["model", f"`{pipeline.model_name}` ({pipeline.task}: predicts {what})"],
+        ["inputs", ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
+        ["trained", f"{meta.get('created_at', '?')} with findeep "
+                    f"{meta.get('versions', {}).get('findeep', '?')}"],
+        ["training rows", f"{training['fit_rows']:,} fit + {training['validation_rows']:,} "
+                          f"early-stopping ({training['validation_split']}); best epoch "
+                          f"{training['best_epoch']} of {training['epochs_run']}"],
+    ]
+    if "last_time" in training:
+        facts.append(["training period ends", f"{training['last_time']} "
+                                              f"(`{training.get('time_column', 'time')}`)"])
+    held_out = pipeline.metrics.get("test") if pipeline.metrics else None
+    if held_out:
+        keys = [k for k in HEADLINE[pipeline.task] if k in held_out][:4]
+        facts.append(["held-out test at training", f"{pipeline.metrics.get('split', '')} "
+                      f"split, {held_out.get('rows', '?'):,} rows: "
+                      + ", ".join(f"{k} {held_out[k]:.4f}" for k in keys)])
+    return Section("model", "The model", [Table(["", ""], facts)])
+
+
+def _honesty_section(result: dict[str, Any]) -> Section:
+    lines, fired = [], False
+    overlap = result.get("training_overlap")
+    if overlap is None:
+        lines.append("- Training rows: not checked (the bundle predates training-row sketches).")
+    elif overlap["likely_training_rows"]:
+        fired = True
+        lines.append(f"- **No: about {overlap['share']:.0%} of the rows match a training row** "
+                     f"(new rows would match {overlap['expected_share']:.1%}), so the metrics "
+                     "below are optimistic.")
+    else:
+        share = overlap["share"] if overlap["share"] is not None else 0.0
+        lines.append(f"- Training rows: none beyond chance ({share:.1%} of rows match a "
+                     f"training row; {overlap['expected_share']:.1%} expected of new rows).")
+    dated = result.get("rows_dated_in_training_period")
+    if dated is None:
+        lines.append("- Out-of-time: not checked (the model was not trained with a time "
+                     "column, or the table lacks it).")
+    elif dated:
+        fired = True
+        lines.append(f"- **Not out-of-time: {dated:,} rows are dated within the training "
+                     "period.**")
+    else:
+        lines.append("- Out-of-time: every row is dated after the training period.")
+    return Section("honesty", "Is this table an honest test?", ["\n".join(lines)], alert=fired)
+
+
+def _metric_rows(pipeline: TabularPipeline, result: dict[str, Any],
+                 intervals: dict[str, Any]) -> list[list[Any]]:
+    labels = binary_labels(result.get("threshold", 0.5)) if pipeline.task == "binary" else {}
+    rows = []
+    for key in HEADLINE[pipeline.task]:
+        if key not in result:
+            continue
+        interval = intervals.get(key)
+        band = (f"{interval['low']:.4f} .. {interval['high']:.4f}" if interval else "")
+        rows.append([labels.get(key, key), result[key], band] if intervals else
+                    [labels.get(key, key), result[key]])
+    return rows
+
+
+def _performance_section(pipeline: TabularPipeline, result: dict[str, Any], scored: Scored,
+                         intervals: dict[str, Any], threshold: float) -> Section:
+    section = Section("performance", "Performance")
+    if pipeline.task == "binary":
+        section.add(f"{result['rows']:,} labelled rows, event rate {result['event_rate']:.1%}.")
+    header = ["metric", "value"]
+    if intervals:
+        level = next(iter(intervals.values()))
+        header.append(f"{level['level']:.0%} interval ({level['n_resamples']} bootstrap "
+                      "resamples)")
+    section.add(Table(header, _metric_rows(pipeline, result, intervals)))
+    if pipeline.task == "binary":
+        _binary_figures(section, pipeline, result, scored, threshold)
+    elif pipeline.task == "multiclass":
+        _multiclass_figures(section, pipeline, scored)
+    else:
+        _regression_figures(section, scored)
+    return section
+
+
+def _binary_figures(section: Section, pipeline: TabularPipeline, result: dict[str, Any],
+                    scored: Scored, threshold: float) -> None:
+    y, p = scored.y_event, scored.p_event
+    both = len(set(y)) == 2
+    if both:
+        fpr, tpr, _ = skm.roc_curve(y, p)
+        grid = np.linspace(0, 1, figures.CURVE_POINTS)
+        tpr_grid = np.interp(grid, fpr, tpr)
+        section.add(Figure(
+            "roc", "ROC curve",
+            f"Share of events caught against share of non-events flagged, over every cut-off; "
+            f"area {result['roc_auc']:.4f}. The dashed diagonal is a random score. "
+            f"Drawn from {figures.CURVE_POINTS} interpolated points.",
+            figures.roc_curve_svg(grid, tpr_grid, result["roc_auc"]),
+            Table(["false positive rate", "true positive rate"],
+                  [[f, float(np.interp(f, fpr, tpr))] for f in FPR_POINTS])))
+        precision, recall, _ = skm.precision_recall_curve(y, p)
+        order = np.argsort(recall, kind="stable")
+        recall_grid = np.linspace(0, 1, figures.CURVE_POINTS)
+        # the best precision reachable at each recall (the curve's upper envelope)
+        envelope = np.maximum.accumulate(precision[order][::-1])[::-1]
+        precision_grid = np.interp(recall_grid, recall[order], envelope)
+        section.add(Figure(
+            "pr", "Precision-recall curve",
+            f"Precision (share of flagged rows that are events) against recall; the dashed "
+            f"line is the event rate, a random score's precision. PR-AUC "
+            f"{result['pr_auc']:.4f}.",
+            figures.pr_curve_svg(recall_grid, precision_grid, float(y.mean()), result["pr_auc"]),
+            Table(["recall", "precision"],
+                  [[r, float(np.interp(r, recall[order], envelope))] for r in RECALL_POINTS])))
+    curve = result.get("calibration_curve") or []
+    if curve:
+        section.add(Figure(
+            "reliability", "Calibration: predicted vs observed event rate",
+            "Observed event rate in each band of predicted probability (the numbers beside "
+            "the points are the rows in each band); on the dashed line predictions are "
+            f"calibrated. Expected calibration error {result.get('ece', float('nan')):.4f}.",
+            figures.reliability_svg([c["mean_predicted"] for c in curve],
+                                    [c["observed_rate"] for c in curve],
+                                    [c["count"] for c in curve]),
+            Table(["predicted band", "rows", "mean predicted", "observed"],
+                  [[f"{c['bin_low']:.1f}-{c['bin_high']:.1f}", f"{c['count']:,}",
+                    _pct(c["mean_predicted"]), _pct(c["observed_rate"])] for c in curve])))
+    edges = np.linspace(0, 1, 41)
+    event = str(pipeline.target.event_class)
+    other = next((str(c) for c in pipeline.target.classes if str(c) != event), "others")
+    by_class = {f"{event} (events)": np.histogram(p[y == 1], edges)[0],
+                f"{other} (non-events)": np.histogram(p[y == 0], edges)[0]}
+    section.add(Figure(
+        "score-histogram", "Score distributions of events and non-events",
+        "Share of each class's rows per score bin (40 bins); the less the two overlap, the "
+        "better the score separates them.",
+        figures.score_histogram_svg(edges, by_class),
+        Table(["score bin", *by_class],
+              [[f"{edges[i]:.2f}-{edges[i + 1]:.2f}", *(f"{int(c[i]):,}"
+                                                        for c in by_class.values())]
+               for i in range(0, 40) if any(c[i] for c in by_class.values())])))
+    predicted = (p >= threshold).astype(int)
+    matrix = skm.confusion_matrix(y, predicted, labels=[1, 0])
+    names = [f"{event}", "not " + event]
+    section.add(Figure(
+        "confusion", f"Confusion matrix at threshold {threshold}",
+        f"Rows predicted as {event!r} where the event probability is at least {threshold}; "
+        "each cell shows its rows and its share of the actual class.",
+        figures.confusion_svg(matrix, names),
+        Table(["actual \\ predicted", *names],
+              [[names[i], *(f"{int(v):,}" for v in matrix[i])] for i in range(2)])))
+    gains = result.get("gains_table") or []
+    if gains:
+        rows_total = sum(g["rows"] for g in gains)
+        depth = np.cumsum([g["rows"] for g in gains]) / rows_total
+        section.add(Figure(
+            "gains", "Gains table: score deciles, riskiest first",
+            "Left: cumulative share of events (and of non-events) among the riskiest rows, "
+            "the KS statistic the widest gap; right: each band's event rate over the overall "
+            "rate (lift).",
+            figures.gains_svg(depth, [g["cumulative_events"] for g in gains],
+                              [g["cumulative_non_events"] for g in gains],
+                              [g["lift"] for g in gains]),
+            Table(list(GAINS_HEADER), [list(gains_cells(g)) for g in gains])))
+
+
+def _multiclass_figures(section: Section, pipeline: TabularPipeline, scored: Scored) -> None:
+    classes = [str(c) for c in pipeline.target.classes]
+    actual = scored.y.astype(str).to_numpy()
+    grid = np.linspace(0, 1, figures.CURVE_POINTS)
+    curves, rows = {}, []
+    for i, label in enumerate(classes):
+        y = (actual == label).astype(int)
+        if len(set(y)) < 2:
+            continue
+        fpr, tpr, _ = skm.roc_curve(y, scored.prediction[:, i])
+        auc = float(skm.roc_auc_score(y, scored.prediction[:, i]))
+        curves[label] = (grid, np.interp(grid, fpr, tpr), auc)
+        rows.append([label, f"{int(y.sum()):,}", auc])
+    if curves:
+        section.add(Figure("per-class-roc", "ROC curve of each class (one against the rest)",
+                           "Each class's probability ranking its rows against all others.",
+                           figures.per_class_roc_svg(curves),
+                           Table(["class", "rows", "roc_auc"], rows)))
+    predicted = np.asarray(classes, dtype=object)[scored.prediction.argmax(axis=1)]
+    matrix = skm.confusion_matrix(actual, predicted, labels=classes)
+    section.add(Figure("confusion", "Confusion matrix (most likely class)",
+                       "Each cell: rows, and their share of the actual class.",
+                       figures.confusion_svg(matrix, classes),
+                       Table(["actual \\ predicted", *classes],
+                             [[c, *(f"{int(v):,}" for v in matrix[i])]
+                              for i, c in enumerate(classes)])))
+
+
+def _regression_figures(section: Section, scored: Scored) -> None:
+    actual = scored.y.to_numpy(float)
+    predicted = np.asarray(scored.prediction, float)
+    rng = np.random.default_rng(0)
+    keep = (rng.choice(len(actual), MAX_SCATTER_POINTS, replace=False)
+            if len(actual) > MAX_SCATTER_POINTS else np.arange(len(actual)))
+    quantiles = np.quantile(actual, [0.1, 0.25, 0.5, 0.75, 0.9])
+    section.add(Figure(
+        "predicted-vs-actual", "Predicted against actual",
+        f"Each point a row ({len(keep):,} sampled of {len(actual):,}); on the dashed line "
+        "predictions are exact.",
+        figures.predicted_vs_actual_svg(predicted[keep], actual[keep]),
+        Table(["actual quantile", "actual", "mean predicted near it"],
+              [[f"{q:.0%}", float(v), float(predicted[np.argsort(np.abs(actual - v))[:50]]
+                                            .mean())]
+               for q, v in zip((0.1, 0.25, 0.5, 0.75, 0.9), quantiles, strict=True)])))
+    residual = actual - predicted
+    counts, edges = np.histogram(residual, bins=40)
+    section.add(Figure(
+        "residuals", "Residuals",
+        f"Actual minus predicted over every row: mean {residual.mean():.4g}, "
+        f"standard deviation {residual.std():.4g}.",
+        figures.residual_histogram_svg(edges, counts),
+        Table(["quantile", "residual"],
+              [[f"{q:.0%}", float(np.quantile(residual, q))]
+               for q in (0.05, 0.25, 0.5, 0.75, 0.95)])))
+
+
+def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: bool,
+                     seed: int, on_rows: RowsHook | None) -> Section:
+    labels = sample[pipeline.target.name] if labelled else None
+    if labels is not None and pipeline.task == "binary" and labels.dropna().nunique() < 2:
+        labels = None  # one class: no ROC-AUC to lose, so no permutation importance
+    table = importance_table(pipeline, sample, labels, seed=seed, on_rows=on_rows)
+    metric = table.attrs["metric"]
+    reference = {"binary": "the training rows scored as low risk",
+                 "multiclass": "the average training row, for each row's predicted class",
+                 "regression": "the average training row"}[pipeline.task]
+    units = table.attrs["units"]
+    header = ["column", f"mean abs attribution ({units})", "mean attribution (signed)"]
+    if metric is not None:
+        change = "drop" if metric == "roc_auc" else "rise"
+        header = ["column", f"{metric} {change} when shuffled", "95% interval", *header[1:]]
+        rows = [[r.column, r.permutation_importance,
+                 f"{r.permutation_ci_low:.4f} .. {r.permutation_ci_high:.4f}",
+                 r.mean_abs_attribution, r.mean_attribution] for r in table.itertuples()]
+    else:
+        rows = [[r.column, r.mean_abs_attribution, r.mean_attribution]
+                for r in table.itertuples()]
+    section = Section("drivers", "What drives the score", [
+        f"On {len(sample):,} rows: Integrated Gradients against {reference}"
+        + (", and the metric lost when a column is shuffled." if metric is not None else
+           f" ({'the labels hold one class' if labelled else 'no labels in the table'}, "
+           "so no permutation importance)."),
+        Table(header, rows)])
+    by_attribution = table.sort_values("mean_abs_attribution", ascending=False)
+    section.add(Figure(
+        "attribution-bars", "Attribution by column",
+        f"Mean absolute Integrated-Gradients attribution ({units}) of each column over the "
+        f"{len(sample):,} rows: how far each column moves a typical score.",
+        figures.horizontal_bars_svg(list(by_attribution["column"]),
+                                    list(by_attribution["mean_abs_attribution"]),
+                                    f"mean abs attribution ({units})"),
+        Table(["column", "mean abs attribution"],
+              [[r.column, r.mean_abs_attribution] for r in by_attribution.itertuples()])))
+    if metric is not None:
+        section.add(Figure(
+            "permutation-bars", "Permutation importance",
+            f"{metric} lost when a column's values are shuffled (mean over repeats, with its "
+            "95% interval): what the model's accuracy owes each column.",
+            figures.horizontal_bars_svg(list(table["column"]),
+                                        list(table["permutation_importance"]),
+                                        f"{metric} {'drop' if metric == 'roc_auc' else 'rise'}",
+                                        errors=(list(table["permutation_ci_low"]),
+                                                list(table["permutation_ci_high"])),
+                                        reference=0.0),
+            Table(["column", "importance", "95% low", "95% high"],
+                  [[r.column, r.permutation_importance, r.permutation_ci_low,
+                    r.permutation_ci_high] for r in table.itertuples()])))
+    _dependence(section, pipeline, sample, list(by_attribution["column"]))
+    _examples(section, pipeline, sample)
+    return section
+
+
+def _dependence(section: Section, pipeline: TabularPipeline, sample: pd.DataFrame,
+                ranked: list[str]) -> None:
+    kinds = {c.name: c.kind for c in pipeline.schema.used}
+    columns = [c for c in ranked if kinds.get(c) in ("numeric", "categorical")][:TOP_DEPENDENCE]
+    if not columns:
+        return
+    table = partial_dependence_table(pipeline, sample.head(1_000), columns, grid_resolution=20)
+    average = [c for c in table.columns if c.startswith("average")][0]
+    lines = {c: (list(part["value"]), list(part[average]))
+             for c, part in table.groupby("column", sort=False)}
+    score = ("event probability" if pipeline.task == "binary" else
+             f"P({average.removeprefix('average_')})" if pipeline.task == "multiclass"
+             else "prediction")
+    section.add(Figure(
+        "dependence", "Partial dependence of the top drivers",
+        f"The average {score} over {min(len(sample), 1_000):,} rows as each column is swept "
+        "over its range (5th to 95th percentile) with the other columns left as they are.",
+        figures.dependence_svg(lines, f"average {score}"),
+        Table(["column", "value", f"average {score}"],
+              [[r.column, r.value, getattr(r, average)] for r in table.itertuples()])))
+
+
+def _examples(section: Section, pipeline: TabularPipeline, sample: pd.DataFrame) -> None:
+    if pipeline.task == "multiclass":
+        return
+    prediction, _ = pipeline.predict_raw(sample)
+    scores = (pipeline.event_probability(prediction) if pipeline.task == "binary"
+              else np.asarray(prediction, dtype=float))
+    order = np.argsort(-scores, kind="stable")
+    picks = [sample.index[order[0]], sample.index[order[len(order) // 2]],
+             sample.index[order[-1]]][:EXAMPLES]
+    explained = explain_frame(pipeline, sample.loc[picks], top=3)  # three rows, not all
+    score = "probability" if pipeline.task == "binary" else "prediction"
+    rows = [[which, str(index), float(explained.loc[index, score]),
+             "; ".join(r for r in explained.loc[index, ["reason_1", "reason_2", "reason_3"]]
+                       if r) or "(nothing raised it above the reference)"]
+            for which, index in zip(("highest score", "median score", "lowest score"), picks,
+                                    strict=True)]
+    section.add("Example applicants: the highest-, median- and lowest-scored sampled rows "
+                "with their reason codes (the columns that raised the score most).",
+                Table(["example", "row", score, "reason codes"], rows,
+                      caption="Example applicants with reason codes"))
+
+
+def _drift_section(pipeline: TabularPipeline, frame: pd.DataFrame) -> Section:
+    table = drift_table(pipeline, frame)
+    moved = table[table["flag"] != "stable"]
+    summary = ("Every column and the score are stable (PSI < 0.1)." if moved.empty else
+               f"{len(moved)} of {len(table)} entries moved: "
+               + ", ".join(f"`{r.column}` {r.psi:.3f} ({r.flag})" for r in moved.itertuples())
+               + ".")
+    colours = [{"stable": figures.BLUE, "moderate": figures.ORANGE}.get(f, figures.VERMILION)
+               for f in table["flag"]]
+    return Section("stability", "Stability against the training data (PSI)", [
+        summary + " PSI < 0.1 stable, 0.1-0.25 moderate, >= 0.25 major.",
+        Table(["column", "kind", "PSI", "flag"],
+              [[r.column, r.kind, r.psi, r.flag] for r in table.itertuples()]),
+        Figure("psi", "Population stability index by column",
+               "PSI of each column's distribution (and of the score) against the training "
+               "rows; dashed lines at 0.1 (moderate) would be crossed by moving columns.",
+               figures.horizontal_bars_svg(list(table["column"]), list(table["psi"]), "PSI",
+                                           reference=0.1, colours=colours),
+               Table(["column", "PSI"], [[r.column, r.psi] for r in table.itertuples()]))])
+
+
+def _fairness_section(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str,
+                      threshold: float, labelled: bool) -> Section:
+    report = fairness_report(pipeline, frame, protected,
+                             y=frame[pipeline.target.name] if labelled else None,
+                             threshold=threshold)
+    groups = report.groups
+    summary = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                        for k, v in report.summary.items() if k not in ("protected", "threshold"))
+    section = Section("fairness", f"Groups of `{protected}` at threshold {threshold}", [
+        summary + ".",
+        Table([str(c) for c in groups.columns],
+              [list(row) for row in groups.itertuples(index=False)])])
+    rate = next((c for c in groups.columns if "approv" in str(c)), None)
+    if rate is not None:
+        labels = [str(g) for g in groups.iloc[:, 0]]
+        section.add(Figure(
+            "group-rates", f"Approval rate by `{protected}`",
+            f"Share of each group's rows approved (event probability below {threshold}).",
+            figures.horizontal_bars_svg(labels, list(groups[rate].astype(float)),
+                                        str(rate)),
+            Table(["group", str(rate)], [[g, float(v)] for g, v in zip(labels, groups[rate],
+                                                                        strict=True)])))
+    return section
