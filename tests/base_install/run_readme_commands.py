@@ -26,6 +26,7 @@ work.mkdir(parents=True, exist_ok=True)
 read_table("sample:credit").head(400).to_csv(work / "holdout.csv", index=False)
 make_credit_frame(500, seed=0).to_parquet(work / "loans.parquet")
 make_price_panel(n_assets=3, n_days=300, seed=0).to_csv(work / "prices.csv", index=False)
+(work / "card.yaml").write_text("owner: credit risk team\nintended_use: a smoke test\n")
 for spec in MODELS.values():  # `demo` has no epoch option: one epoch keeps it to seconds
     spec.training["max_epochs"] = 1
 
@@ -43,6 +44,10 @@ COMMANDS: list[list[str]] = [
     ["predict", w("credit-model"), w("holdout.csv"), "--out", w("scores.csv"),
      "--id-column", "Seniority", "--threshold", "0.2"],
     ["evaluate", w("credit-model"), w("holdout.csv")],
+    ["evaluate", w("credit-model"), w("holdout.csv"), "--lgd", "0.45", "--exposure", "Amount",
+     "--policy-out", w("policy.json")],
+    ["predict", w("credit-model"), w("holdout.csv"), "--policy", w("policy.json"), "--out",
+     w("decisions.csv")],
     ["benchmark", w("holdout.csv"), "--target", "Status", "--n-folds", "2", "--models",
      "seed-mlp,logreg,lightgbm,xgboost,catboost", "--quiet"],
     ["benchmark", w("loans.parquet"), "--target", "default", "--time-column", "applied_on",
@@ -53,14 +58,17 @@ COMMANDS: list[list[str]] = [
     ["dependence", w("credit-model"), w("holdout.csv"), "--column", "Income"],
     ["drift", w("credit-model"), w("holdout.csv")],
     ["fairness", w("credit-model"), w("holdout.csv"), "--protected", "Marital"],
-    ["report", w("credit-model"), w("holdout.csv"), "--out", w("report.md"),
+    ["report", w("credit-model"), w("holdout.csv"), "--out", w("report.html"),
      "--max-rows", "200"],
+    ["report", w("credit-model"), w("holdout.csv"), "--out", w("card.md"), "--card-only",
+     "--card-info", w("card.yaml")],
     ["serve", w("credit-model")],
     ["export", w("credit-model"), "--format", "onnx", "--out", w("credit.onnx")],
     ["forecast", "train", w("prices.csv"), "--date-column", "date", "--asset-column", "asset",
      "--model", "gru", "--walk-forward", "--refit-every", "100", "--out", w("prices-gru"),
      *FAST],
     ["forecast", "backtest", w("prices-gru"), w("prices.csv"), "--cost-bps", "5"],
+    ["forecast", "report", w("prices-gru"), w("prices.csv"), "--out", w("prices.html")],
     ["demo", "--out", w("demo"), "--quiet"],
 ]
 
