@@ -27,7 +27,7 @@ from findeep.data.splits import (
     warn_if_dated,
 )
 from findeep.data.target import TargetSpec, infer_target, locate_target
-from findeep.errors import ConfigError
+from findeep.errors import ConfigError, did_you_mean
 from findeep.evaluate.baselines import (
     BASELINE_PACKAGES,
     BaselineInputs,
@@ -113,16 +113,29 @@ def run_benchmark(
     frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     n_folds: int = 5, seed: int = 0, task: str = "auto", time_column: str | None = None,
     reference: str | None = None, walk_forward: bool = False, verbose: int = 1,
+    monotone: dict[str, int] | None = None,
 ) -> BenchmarkResult:
     """Fit every model on the same folds of ``frame`` and score the held-out rows.
 
     Folds: ``n_folds`` stratified (random for regression); with ``time_column``, one
     out-of-time split (latest 20%), or with ``walk_forward`` too, ``n_folds`` expanding-window
     out-of-time folds — an honest split that still gives a spread over folds.
+    ``monotone`` (column -> +1/-1) constrains findeep's networks and the gradient-boosting
+    baselines alike, so the accuracy each family gives up for it is measured.
     """
     _check_benchmark_options(models, n_folds, walk_forward, time_column)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
                                        seed=seed)
+    if monotone:
+        numeric = set(table.baseline_inputs.numeric) - set(table.date_columns)
+        for column in monotone:
+            if column not in table.X.columns:
+                raise ConfigError(f"cannot constrain '{column}': it is not a column of the "
+                                  "data." + did_you_mean(column, map(str, table.X.columns)))
+            if column not in numeric:
+                raise ConfigError(f"monotone constraints apply to numeric columns; "
+                                  f"'{column}' is not numeric.")
+    table.monotone = monotone
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
     folds, split_name = _folds(table.y_codes, table.spec.task, n_folds, seed, table.times,
@@ -164,6 +177,7 @@ class _BenchmarkTable:
     baseline_inputs: BaselineInputs
     seed: int
     date_columns: list[str]
+    monotone: dict[str, int] | None = None
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, target: str, *, task: str,
@@ -191,12 +205,14 @@ class _BenchmarkTable:
                 pipeline = fit_tabular(
                     self.X.iloc[train], self.y.iloc[train], task=self.spec.task, model=model,
                     seed=self.seed, verbose=0,
-                    times=None if self.times is None else self.times.iloc[train])
+                    times=None if self.times is None else self.times.iloc[train],
+                    model_options={"monotone": self.monotone} if self.monotone else None)
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
             prediction, _ = pipeline.predict_raw(self.X.iloc[test])
         else:
-            estimator = make_baseline(model, self.spec.task, self.baseline_inputs, self.seed)
+            estimator = make_baseline(model, self.spec.task, self.baseline_inputs, self.seed,
+                                      monotone=self.monotone)
             estimator.fit(self.baseline_inputs.frame.iloc[train], self.y_codes[train])
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()

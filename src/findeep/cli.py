@@ -24,6 +24,9 @@ from findeep.console import (
 )
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
+from findeep.pricing.commands import pricing_app
+from findeep.recommend.commands import recommend_app
+from findeep.text.commands import text_app
 from findeep.views import (
     benchmark_lines,
     demo_lines,
@@ -60,6 +63,8 @@ DataArg = Annotated[str, typer.Argument(help="CSV or Parquet path, or sample:NAM
 ThresholdOpt = Annotated[float, typer.Option(
     help="Binary models: an event probability at or above this is predicted as the event.")]
 BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")]
+IntervalOpt = Annotated[float, typer.Option(
+    help="Regressions: level of the split-conformal prediction intervals stored and tested.")]
 
 
 @app.command()
@@ -105,21 +110,28 @@ def train(
         help="Keep hashes of up to 16,384 training rows so `evaluate` can spot them later; "
              "leave them out of a bundle shared outside (a hash confirms a full record "
              "was trained on).")] = True,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Monotone constraints by construction, e.g. 'months_delinquent:+,income:-': the "
+        "score never falls (+) or never rises (-) as the column rises, whatever the other "
+        "columns hold (binary and regression, numeric columns)."))] = None,
+    interval: IntervalOpt = 0.9,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
+    from findeep.pipeline import parse_monotone
     from findeep.workflow import train_and_evaluate
 
+    model_options = {"monotone": parse_monotone(monotone)} if monotone is not None else None
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=random_state, device=device,
         force=force, verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling,
-        loss=loss, train_options={
+        loss=loss, interval=interval, train_options={
             "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,
-            "row_sketch": row_sketch})
+            "row_sketch": row_sketch, "model_options": model_options})
     show(training_lines(report), f"bundle written to {report['bundle']}")
 
 
@@ -192,6 +204,9 @@ def predict(
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
     threshold: ThresholdOpt = 0.5,
+    interval: Annotated[float | None, typer.Option(
+        help="Regressions: also write lower/upper of a conformal interval at this level "
+             "(e.g. 0.9).")] = None,
     policy: Annotated[Path | None, typer.Option(help=(
         "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
         "with reason codes for each decline."))] = None,
@@ -208,7 +223,7 @@ def predict(
               f"{done['declined']:,} declined -> {out_file}"])
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
-                             threshold=threshold)
+                             threshold=threshold, interval=interval)
     show([f"scored {summary['rows']} rows -> {out_file}"])
     if summary["unseen_categories"]:
         show([f"unseen categories mapped to 'unknown': {summary['unseen_categories']}"])
@@ -472,10 +487,14 @@ def benchmark(
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
+    monotone: Annotated[str | None, typer.Option(help=(
+        "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
+        "'months_delinquent:+,income:-' (logreg is left unconstrained)."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
 
     if out_json is not None and out_json.exists() and not force:
@@ -483,7 +502,8 @@ def benchmark(
     result = benchmark_table(data, target=target, folds=n_folds, seed=random_state,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
-                             verbose=0 if quiet else 1)
+                             verbose=0 if quiet else 1,
+                             monotone=parse_monotone(monotone) if monotone else None)
     show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)
@@ -510,6 +530,9 @@ def forecast_report(
 
 
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(recommend_app, name="recommend")
+app.add_typer(text_app, name="text")
+app.add_typer(pricing_app, name="pricing")
 
 
 def main() -> None:

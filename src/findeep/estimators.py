@@ -208,6 +208,12 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
     def predict(self, X: Any) -> np.ndarray:
         return self._raw(X).astype(float)
 
+    def predict_interval(self, X: Any, level: float = 0.9) -> np.ndarray:
+        """``(n, 2)`` lower and upper ends of split-conformal prediction intervals that
+        cover a new row's value with probability ``level`` (calibrated on the validation
+        rows; see ``findeep.evaluate.intervals``)."""
+        _, lower, upper = self._check_fitted().predict_interval(_as_frame(X), level)
+        return np.column_stack([lower, upper])
 
 def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
                           path: str | os.PathLike[str] | None = None

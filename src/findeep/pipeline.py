@@ -24,7 +24,8 @@ from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
-from findeep.errors import BundleError, ConfigError, DataError
+from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
+from findeep.evaluate.intervals import ConformalIntervals
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -72,6 +73,7 @@ class TabularPipeline:
     data_fingerprint: str = ""
     profile: dict[str, Any] = field(default_factory=dict)  # training-data bins, see data/profile
     training_rows: RowSketch | None = None  # hashes to spot training rows in evaluation data
+    intervals: ConformalIntervals | None = None  # regression: split-conformal residuals
 
     @property
     def task(self) -> str:
@@ -103,6 +105,15 @@ class TabularPipeline:
         if self.task == "regression":
             prediction = prediction * self.y_std + self.y_mean
         return prediction
+
+    def predict_interval(self, frame: pd.DataFrame, level: float | None = None,
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Regression: (prediction, lower, upper) at ``level`` (default: the stored one)."""
+        if self.task != "regression" or self.intervals is None:
+            raise ConfigError("prediction intervals are for regression models trained by this "
+                              "findeep version; retrain to get them.")
+        prediction, _ = self.predict_raw(frame)
+        return (prediction, *self.intervals.interval(prediction, level))
 
     def event_probability(self, prediction: np.ndarray) -> np.ndarray:
         """P(event) from ``predict_raw``'s binary output (the event may be classes[0])."""
@@ -207,6 +218,7 @@ def fit_tabular(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
         stratify=classification, times=times)
     preprocessor.fit(X.iloc[fit_rows], schema)
+    network_options = monotone_positions(model_options, preprocessor, schema, target.task)
     x_num, x_cat, _ = preprocessor.transform(X)
     # hashes that let `evaluate` spot training rows later; off for bundles that leave the
     # organisation (a hash confirms a full record was trained on)
@@ -218,7 +230,7 @@ def fit_tabular(
     torch.manual_seed(seed)  # weight initialisation
     n_out = len(target.classes) if target.task == "multiclass" else 1
     network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
-                          n_out=n_out, x_num_train=x_num[fit_rows], options=model_options)
+                          n_out=n_out, x_num_train=x_num[fit_rows], options=network_options)
     train_data = TensorData.from_numpy(x_num[fit_rows], x_cat[fit_rows], y_train[fit_rows],
                                        task=target.task, weight=weights, device=torch_device)
     valid_data = TensorData.from_numpy(x_num[valid_rows], x_cat[valid_rows],
@@ -231,6 +243,11 @@ def fit_tabular(
     if calibrate and classification:
         valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
         temperature = fit_temperature(valid_logits, y_codes[valid_rows], target.task)
+    intervals = None
+    if target.task == "regression":  # split-conformal on the validation rows (unfitted on)
+        valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
+        intervals = ConformalIntervals.fit(
+            y_codes[valid_rows], logits_to_prediction(valid_logits, "regression") * y_std + y_mean)
 
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
@@ -248,7 +265,57 @@ def fit_tabular(
                                y_std, training, {}, data_fingerprint(X, y))
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
     pipeline.training_rows = training_rows
+    pipeline.intervals = intervals
     return pipeline
+
+
+MONOTONE_WORDS = {"+": 1, "increasing": 1, "1": 1, "-": -1, "decreasing": -1, "-1": -1}
+
+
+def parse_monotone(text: str) -> dict[str, int]:
+    """``"months_delinquent:+,income:-"`` as ``{"months_delinquent": 1, "income": -1}``."""
+    constraints: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, direction = part.rpartition(":")
+        if not name or direction.strip().lower() not in MONOTONE_WORDS:
+            raise ConfigError(f"monotone constraints read COLUMN:+ or COLUMN:- separated by "
+                              f"commas, however: {part!r}")
+        constraints[name.strip()] = MONOTONE_WORDS[direction.strip().lower()]
+    if not constraints:
+        raise ConfigError("name at least one column to constrain, e.g. 'income:-'.")
+    return constraints
+
+
+def monotone_positions(model_options: dict[str, Any] | None, preprocessor: TabularPreprocessor,
+                       schema: Schema, task: str) -> dict[str, Any]:
+    """The network's options with ``monotone`` column names turned into numeric input
+    positions (+1 non-decreasing, -1 non-increasing), every name checked."""
+    options = dict(model_options or {})
+    wanted = options.get("monotone")
+    if not wanted:
+        return options
+    if isinstance(wanted, str):
+        wanted = parse_monotone(wanted)
+    if task == "multiclass":
+        raise ConfigError("monotone constraints apply to binary and regression models; a "
+                          "multiclass score has no single direction.")
+    kinds = {c.name: c.kind for c in schema.columns}
+    names = preprocessor.numeric_feature_names
+    positions: dict[int, int] = {}
+    for column, direction in wanted.items():
+        sign = MONOTONE_WORDS.get(str(direction).strip().lower())
+        if sign is None:
+            raise ConfigError(f"the direction for '{column}' must be '+' or '-', however: "
+                              f"{direction!r}")
+        if column not in kinds:
+            raise ConfigError(f"cannot constrain '{column}': it is not a column of the data."
+                              + did_you_mean(str(column), list(kinds)))
+        if kinds[column] != "numeric" or column not in names:
+            raise ConfigError(f"monotone constraints apply to numeric columns; '{column}' is "
+                              f"{kinds[column]}.")
+        positions[names.index(column)] = sign
+    options["monotone"] = positions
+    return options
 
 
 def _check_fit_options(train_options: dict[str, Any],
@@ -355,6 +422,8 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
     }
     if pipeline.training_rows is not None:
         meta["training_rows"] = pipeline.training_rows.to_dict()
+    if pipeline.intervals is not None:
+        meta["intervals"] = pipeline.intervals.to_dict()
     return meta, dict(pipeline.network.state_dict())
 
 
@@ -375,6 +444,7 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
         raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
     network.eval()
     sketch = meta.get("training_rows")  # older bundles lack it: no overlap check
+    intervals = meta.get("intervals")  # older bundles and classifiers lack it
     pipeline = TabularPipeline(
         model["name"], Schema.from_dict(meta["schema"]), TargetSpec.from_dict(meta["target"]),
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
@@ -382,6 +452,7 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
         float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
         meta.get("data_fingerprint", ""), meta.get("profile", {}),
         None if sketch is None else RowSketch.from_dict(sketch))
+    pipeline.intervals = None if intervals is None else ConformalIntervals.from_dict(intervals)
     if path is not None and not pipeline.metrics:
         pipeline.metrics = read_metrics(path)
     return pipeline

@@ -42,6 +42,10 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
     yield (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for early "
            f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
            f"{training['seconds']:.1f}s")
+    if "interval_coverage" in test:
+        yield (f"{test['interval_level']:.0%} conformal intervals cover "
+               f"{test['interval_coverage']:.1%} of the test rows, mean width "
+               f"{test['interval_width']:.4g}")
     if report.get("dropped_missing_target"):
         yield f"{report['dropped_missing_target']} row(s) without a target were left out."
 

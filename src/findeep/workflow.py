@@ -27,8 +27,9 @@ from findeep.data.splits import (
     warn_if_dated,
 )
 from findeep.data.target import infer_target, locate_target
-from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
+from findeep.evaluate.intervals import check_level, interval_metrics
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features
 
@@ -87,14 +88,18 @@ def train_and_evaluate(
     seed: int = 0, device: str = "auto", force: bool = False, verbose: int = 1,
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
-    loss: str | None = None,
+    loss: str | None = None, interval: float = 0.9,
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
+
+    A regression also stores split-conformal intervals at level ``interval`` (any level
+    can be asked for at prediction time) and reports their coverage on the test rows.
 
     ``compared_with`` (model name -> test metrics on the same split) is stored beside the
     model's own metrics, so a bundle remembers what it was measured against.
     """
     out = check_writable(out, force=force)
+    check_level(interval)
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
@@ -131,6 +136,12 @@ def train_and_evaluate(
     if time_column:
         pipeline.training["time_column"] = time_column  # `evaluate` checks later data by it
     test_metrics = pipeline.evaluate(features.iloc[test], y.iloc[test])
+    if pipeline.intervals is not None:
+        pipeline.intervals.level = interval
+        _, lower, upper = pipeline.predict_interval(features.iloc[test], interval)
+        labelled = y.iloc[test].notna().to_numpy()
+        test_metrics |= {"interval_level": interval, **interval_metrics(
+            y.iloc[test].to_numpy(dtype=float)[labelled], lower[labelled], upper[labelled])}
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
         "split": split_name, "test_fraction": test_fraction, "seed": seed,
@@ -194,8 +205,12 @@ def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, bands: int
 
 def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
                    out: str | os.PathLike[str], *, id_column: str | None = None,
-                   force: bool = False, threshold: float = 0.5) -> dict[str, Any]:
+                   force: bool = False, threshold: float = 0.5,
+                   interval: float | None = None) -> dict[str, Any]:
     """Score every row of ``data``; write a CSV/Parquet with one row per input row.
+
+    A regression with ``interval`` (e.g. 0.9) also writes ``lower`` and ``upper``: a
+    split-conformal interval meant to hold the true value with that probability.
 
     A binary model predicts its event class where the event probability is at or above
     ``threshold``.
@@ -204,8 +219,17 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
 
     check_output(out, force=force)
     check_threshold(threshold)
+    if interval is not None:
+        check_level(interval)
     estimator = load(bundle)
-    pipeline = estimator.pipeline_
+    pipeline = getattr(estimator, "pipeline_", None)
+    if pipeline is None:  # a forecast or recommendation bundle: their sub-app predicts
+        raise BundleError(f"'{bundle}' holds a {type(estimator).__name__}, not a tabular "
+                          "model; use 'findeep forecast predict' or 'findeep recommend "
+                          "predict'.")
+    if interval is not None and (pipeline.task != "regression" or pipeline.intervals is None):
+        raise ConfigError("--interval applies to regression models (trained by this findeep "
+                          "version); this one is not.")
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
@@ -225,6 +249,8 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
         scores["predicted"] = np.asarray(target.classes, dtype=object)[prediction.argmax(axis=1)]
     else:
         scores["prediction"] = prediction
+        if interval is not None and pipeline.intervals is not None:
+            scores["lower"], scores["upper"] = pipeline.intervals.interval(prediction, interval)
     write_table(scores, out, force=force)
     return {"rows": len(scores), "unseen_categories": report.unseen_categories}
 
@@ -263,7 +289,7 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,
 def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed: int = 0,
                     models: list[str] | None = None, task: str = "auto",
                     time_column: str | None = None, walk_forward: bool = False,
-                    verbose: int = 1) -> dict[str, Any]:
+                    verbose: int = 1, monotone: dict[str, int] | None = None) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA."""
     from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
@@ -271,5 +297,8 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     frame = read_table(data)
     result = run_benchmark(frame, target, models=models or list(DEFAULT_MODELS), n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
-                           walk_forward=walk_forward, verbose=verbose)
-    return {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
+                           walk_forward=walk_forward, verbose=verbose, monotone=monotone)
+    summary = {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
+    if monotone:
+        summary["monotone"] = monotone
+    return summary

@@ -5,6 +5,8 @@ A column is one of:
 - ``numeric``     floats and integers with more than a handful of distinct values;
 - ``categorical`` strings, booleans and integers with at most ``MAX_INTEGER_LEVELS`` values;
 - ``datetime``    datetime dtypes, or strings that all parse as ISO dates;
+- ``text``        free text: mostly-unique strings of several words (a headline, a loan's
+                  stated purpose); read by ``findeep text``, not by the tabular networks;
 - ``id``          unique strings or row numbers: excluded, with a warning;
 - ``constant``    a single value and no missing ones: dropped, with a warning.
 """
@@ -21,8 +23,11 @@ import pandas as pd
 
 from findeep.errors import DataError, SchemaError
 
-ColumnKind = Literal["numeric", "categorical", "datetime", "id", "constant"]
+ColumnKind = Literal["numeric", "categorical", "datetime", "text", "id", "constant"]
 MAX_INTEGER_LEVELS = 5
+# free text: at least this share of distinct values, of values with a space, and this many
+# words in the median value (category labels such as "car (new)" repeat; sentences do not)
+TEXT_MIN_UNIQUE_SHARE, TEXT_MIN_SPACED_SHARE, TEXT_MIN_MEDIAN_WORDS = 0.5, 0.8, 4
 # an ISO date, optionally a time, optionally a UTC offset ("Z", "+01:00", "-0500")
 _DATE_LIKE = re.compile(
     r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -99,6 +104,17 @@ def _looks_like_dates(values: pd.Series) -> bool:
     return bool(parse_datetimes(sample).notna().all())
 
 
+def looks_like_text(values: pd.Series) -> bool:
+    """Mostly-unique strings of several words each: free text rather than categories."""
+    sample = values.dropna().head(2000)
+    if len(sample) < 10 or not sample.map(lambda v: isinstance(v, str)).all():
+        return False
+    words = sample.str.split().str.len()
+    return bool(sample.nunique() >= TEXT_MIN_UNIQUE_SHARE * len(sample)
+                and sample.str.contains(" ", regex=False).mean() >= TEXT_MIN_SPACED_SHARE
+                and words.median() >= TEXT_MIN_MEDIAN_WORDS)
+
+
 def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
     """The kind of one column, from its dtype and values."""
     non_null = values.dropna()
@@ -124,17 +140,26 @@ def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
     # strings, categoricals and mixed objects
     if _looks_like_dates(values):
         return "datetime"
+    if looks_like_text(values):
+        return "text"
     if n_unique == len(values) and len(values) > 20:
         return "id"
     return "categorical"
 
 
-def infer_schema(frame: pd.DataFrame, *, warn: bool = True) -> Schema:
+def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
+                 text_columns: list[str] | None = None, text_ok: bool = False) -> Schema:
     """Infer a ``Schema`` for ``frame`` (target already removed).
 
-    Raises ``DataError`` for a column with no values at all; warns about the
-    id-like and constant columns it leaves out.
+    ``text_columns`` are taken as free text whatever their values. Raises ``DataError`` for
+    a column with no values at all; warns about the id-like and constant columns it leaves
+    out, and — unless ``text_ok`` (the text pipeline reads them) — about text columns.
     """
+    forced = list(text_columns or [])
+    absent = [name for name in forced if name not in frame.columns]
+    if absent:
+        raise DataError(f"text column(s) {', '.join(repr(c) for c in absent)} are not in the "
+                        f"data; its columns are: {', '.join(map(str, frame.columns))}.")
     empty = [str(c) for c in frame.columns if frame[c].isna().all()]
     if empty:
         raise DataError(
@@ -142,7 +167,8 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True) -> Schema:
             "is missing); drop them or fill them before training."
         )
     columns = [
-        ColumnSpec(str(name), infer_column_kind(str(name), frame[name]), str(frame[name].dtype))
+        ColumnSpec(str(name), "text" if str(name) in forced
+                   else infer_column_kind(str(name), frame[name]), str(frame[name].dtype))
         for name in frame.columns
     ]
     schema = Schema(columns)
@@ -156,6 +182,15 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True) -> Schema:
                     FindeepWarning,
                     stacklevel=3,
                 )
-    if not schema.used:
-        raise DataError("no usable feature columns remain after removing ids and constants.")
+        text = schema.names_of("text")
+        if text and not text_ok:
+            warnings.warn(
+                f"{len(text)} column(s) hold free text, which tabular models do not read: "
+                f"{', '.join(text)}. ('findeep text train' reads text beside the other "
+                "columns.)", FindeepWarning, stacklevel=3)
+    if not schema.used and not (text_ok and schema.names_of("text")):
+        hint = (f" Column(s) {', '.join(schema.names_of('text'))} hold free text: train on "
+                "them with 'findeep text train'." if schema.names_of("text") else "")
+        raise DataError("no usable feature columns remain after removing ids and constants."
+                        + hint)
     return schema

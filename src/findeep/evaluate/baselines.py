@@ -49,9 +49,21 @@ def available(name: str) -> bool:
     return importlib.util.find_spec(BASELINE_PACKAGES[name]) is not None
 
 
-def make_baseline(name: str, task: str, inputs: BaselineInputs, seed: int) -> Any:
-    """An unfitted model with ``fit(X, y)`` and ``predict_proba``/``predict``."""
+def monotone_vector(inputs: BaselineInputs, monotone: dict[str, int] | None) -> list[int]:
+    """Per input column: +1 / -1 where constrained, 0 elsewhere (the tree libraries' form)."""
+    monotone = monotone or {}
+    return [int(monotone.get(c, 0)) for c in inputs.frame.columns]
+
+
+def make_baseline(name: str, task: str, inputs: BaselineInputs, seed: int,
+                  monotone: dict[str, int] | None = None) -> Any:
+    """An unfitted model with ``fit(X, y)`` and ``predict_proba``/``predict``.
+
+    ``monotone`` (column -> +1/-1) constrains the gradient-boosting libraries with their own
+    option; logistic/ridge regression is left as it is (linear: it has one sign per column
+    anyway, but not a chosen one)."""
     classification = task != "regression"
+    constraints = monotone_vector(inputs, monotone) if monotone else None
     if name == "logreg":
         from sklearn.compose import ColumnTransformer
         from sklearn.impute import SimpleImputer
@@ -70,18 +82,21 @@ def make_baseline(name: str, task: str, inputs: BaselineInputs, seed: int) -> An
         import lightgbm
 
         cls = lightgbm.LGBMClassifier if classification else lightgbm.LGBMRegressor
-        return cls(random_state=seed, verbose=-1)
+        extra = {"monotone_constraints": constraints} if constraints else {}
+        return cls(random_state=seed, verbose=-1, **extra)
     if name == "xgboost":
         import xgboost
 
         cls = xgboost.XGBClassifier if classification else xgboost.XGBRegressor
-        return cls(random_state=seed, enable_categorical=True, tree_method="hist")
+        extra = {"monotone_constraints": tuple(constraints)} if constraints else {}
+        return cls(random_state=seed, enable_categorical=True, tree_method="hist", **extra)
     if name == "catboost":
         import catboost
 
         cls = catboost.CatBoostClassifier if classification else catboost.CatBoostRegressor
-        return _CatBoostAdapter(cls(random_seed=seed, verbose=False, allow_writing_files=False),
-                               inputs.categorical)
+        extra = {"monotone_constraints": constraints} if constraints else {}
+        return _CatBoostAdapter(cls(random_seed=seed, verbose=False, allow_writing_files=False,
+                                    **extra), inputs.categorical)
     raise ValueError(f"unknown baseline {name!r}")
 
 

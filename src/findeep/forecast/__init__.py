@@ -6,6 +6,9 @@ The path a user follows::
     features.py    causal features, targets at t+h, windows, a scaler fitted on training rows
     models/        LSTM/GRU, temporal CNN, Transformer: plain nn.Modules behind a registry
     baselines.py   naive, linear autoregression, LightGBM on flattened lags
+    vol_baselines.py HAR-RV and GARCH(1,1) / GJR-GARCH for realised volatility
+    training.py    the ridge-started fit of a network, seed members
+    comparison.py  QLIKE, Diebold-Mariano, Kupiec, interval coverage
     evaluation.py  ``ForecastEvaluation``: out-of-sample forecasts, metrics, their bundle form
     estimator.py   ``SequenceForecaster``: fit on a table, predict per (asset, date); its own
                    to/from-bundle conversion (``forecaster_to_bundle``, ``read_forecaster``)

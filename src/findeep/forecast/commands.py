@@ -11,7 +11,7 @@ from findeep.console import ForceOpt, RandomStateOpt, friendly, metrics_table, o
 
 forecast_app = typer.Typer(
     name="forecast", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    help="Forecast returns, direction, volatility or a column from price series; "
+    help="Forecast returns, direction, realised volatility or a column from price series; "
          "evaluate out of sample and backtest with costs.")
 
 DataArg = Annotated[str, typer.Argument(
@@ -27,7 +27,17 @@ def train(
     asset_column: Annotated[str | None, typer.Option(
         help="Column naming the asset, for tables of many series.")] = None,
     target: Annotated[str, typer.Option(
-        help="return, direction, volatility, or a column name (its value at t+h).")] = "return",
+        help="return, direction, volatility, realized_vol (HAR-RV and GARCH reported beside), "
+             "or a column name (its value at t+h).")] = "return",
+    quantiles: Annotated[str | None, typer.Option(
+        help="Quantile forecasts, e.g. 0.05,0.5,0.95 (networks; never crossing).")] = None,
+    all_horizons: Annotated[bool, typer.Option(
+        "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
+    vol_estimator: Annotated[str, typer.Option(
+        help="realized_vol from: squared (returns), parkinson or garman_klass (ranges).")
+    ] = "squared",
+    members: Annotated[int | None, typer.Option(
+        help="Networks averaged, differing only in seed (default: frozen recipe).")] = None,
     features: Annotated[str | None, typer.Option(
         help="Comma-separated: return, volatility, volume, range, calendar, or columns.")] = None,
     price_column: Annotated[str | None, typer.Option(
@@ -73,7 +83,8 @@ def train(
         batch_size=batch_size, learning_rate=learning_rate, weight_decay=weight_decay,
         patience=patience, validation_fraction=validation_fraction, random_state=random_state,
         device=device,
-        verbose=0 if quiet else 1)
+        verbose=0 if quiet else 1, quantiles=quantiles, all_horizons=all_horizons,
+        vol_estimator=vol_estimator, n_members=members)
     scheme = report["scheme"]
     how = f"fixed split, test from {scheme['test_start'][:10]}"
     if scheme["kind"] == "walk-forward":
@@ -81,11 +92,29 @@ def train(
                f"{scheme['refit_every']} dates ({scheme['window']}, {scheme['folds']} folds)")
     out.print(metrics_table(
         f"{report['model']} on {data}: target {report['target']} {report['horizon']} step(s) "
-        f"ahead, window {report['window']}; {how}", report["compared"], [*HEADLINE, "rows"]))
+        f"ahead, window {report['window']}; {how}", report["compared"],
+        [*HEADLINE, *per_horizon_keys(report["compared"]), *interval_keys(report["compared"]),
+         "dm_mean_difference", "dm_pvalue", "rows"],
+        labels={"dm_mean_difference": f"DM: {report['model']} loss - this",
+                "dm_pvalue": "DM p-value"}))
+    for note in report["notes"]:
+        out.print(note, highlight=False)
     seconds = ", ".join(f"{name} {s:.1f}s" for name, s in report["fit_seconds"].items())
     out.print(f"fit time (all folds): {seconds}", highlight=False)
     out.print(f"saved {report['model']} refitted on all rows through "
               f"{report['training']['last_date'][:10]} to {report['bundle']}", highlight=False)
+
+
+def per_horizon_keys(compared: dict[str, dict[str, Any]]) -> list[str]:
+    keys = {k for m in compared.values() for k in m if k.startswith("h") and "_" in k
+            and k.split("_")[0][1:].isdigit()}
+    return sorted(keys, key=lambda k: (int(k.split("_")[0][1:]), k))
+
+
+def interval_keys(compared: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted({k for m in compared.values() for k in m
+                   if k.startswith(("pinball_", "var_", "coverage_", "width_"))
+                   or k == "interval"})
 
 
 @forecast_app.command()

@@ -44,15 +44,39 @@ from findeep.forecast.features import (
     window_ready,
 )
 from findeep.forecast.models import NETWORKS, build_network
-from findeep.forecast.series import Series, read_series
+from findeep.forecast.models.registry import FROZEN_DEFAULTS
+from findeep.forecast.series import Series, check_date_gaps, read_series
+from findeep.forecast.vol_baselines import VOL_BASELINES
 
 BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
+VOL_TARGETS = ("realized_vol",)
 
 
 def model_names() -> list[str]:
     """Every model ``SequenceForecaster(model=...)`` accepts: networks, then baselines."""
-    return [*NETWORKS, *BASELINES]
+    return [*NETWORKS, *BASELINES, *VOL_BASELINES]
+
+
+def parse_quantiles(quantiles: Any) -> list[float]:
+    """``"0.05,0.5,0.95"`` or a list -> sorted distinct floats, each strictly in (0, 1)."""
+    if quantiles is None:
+        return []
+    if isinstance(quantiles, str):
+        parts = [p.strip() for p in quantiles.split(",") if p.strip()]
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            raise ConfigError(f"quantiles must be numbers between 0 and 1 separated by commas, "
+                              f"however: {quantiles!r}") from None
+    else:
+        values = [float(q) for q in quantiles]
+    bad = [q for q in values if not 0.0 < q < 1.0]
+    if bad:
+        raise ConfigError(f"quantiles must lie strictly between 0 and 1, however: {bad[0]!r}")
+    if len(values) < 2 or len(set(values)) != len(values):
+        raise ConfigError(f"quantiles need at least two distinct values, however: {values}")
+    return sorted(values)
 
 
 @dataclass
@@ -63,8 +87,9 @@ class _Design:
     columns: Columns
     matrix: np.ndarray
     feature_columns: list[str]
-    targets: Targets
+    targets: Targets  # the main horizon's (``horizon``)
     ready: np.ndarray
+    target_matrix: np.ndarray  # (N, H'): every horizon the model learns, main one last
 
 
 class SequenceForecaster(BaseEstimator):
@@ -75,6 +100,14 @@ class SequenceForecaster(BaseEstimator):
     ``'volatility'`` (realised: root of the summed squared log returns) or a column name
     (its value at t+h). ``features`` are built-ins (return, volatility, volume, range,
     calendar) or column names; by default the built-ins the table supports.
+
+    Networks contain the linear model (a ridge-started linear path plus the network's
+    residual; ``linear_path=False`` drops it), average ``n_members`` seeds and can
+    normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
+    mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
+    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
+    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``);
+    ``all_horizons=True`` one output per horizon 1..``horizon``.
 
     >>> from findeep.testing import make_price_panel
     >>> panel = make_price_panel(n_assets=4, n_days=300, seed=0)
@@ -91,7 +124,10 @@ class SequenceForecaster(BaseEstimator):
         learning_rate: float | None = None, weight_decay: float | None = None,
         patience: int | None = None, validation_fraction: float = 0.2,
         model_options: dict[str, Any] | None = None, device: str = "auto",
-        random_state: int = 0, verbose: int = 0,
+        random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
+        all_horizons: bool = False, vol_estimator: str = "squared",
+        n_members: int | None = None, instance_norm: bool | None = None,
+        linear_path: bool = True,
     ) -> None:
         self.date_column = date_column
         self.asset_column = asset_column
@@ -111,9 +147,16 @@ class SequenceForecaster(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.quantiles = quantiles
+        self.all_horizons = all_horizons
+        self.vol_estimator = vol_estimator
+        self.n_members = n_members
+        self.instance_norm = instance_norm
+        self.linear_path = linear_path
 
     # ---- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
+        self.quantiles_ = parse_quantiles(self.quantiles)  # its own message: values come first
         problems = []
         for name in ("horizon", "window"):
             value = getattr(self, name)
@@ -123,6 +166,20 @@ class SequenceForecaster(BaseEstimator):
             problems.append(f"unknown model {self.model!r}; choose from "
                             f"{', '.join(model_names())}."
                             + did_you_mean(self.model, model_names()))
+        if self.n_members is not None and (not isinstance(self.n_members, (int, np.integer))
+                                           or self.n_members < 1):
+            problems.append(f"n_members must be a positive integer, however: "
+                            f"n_members={self.n_members!r}")
+        if (self.quantiles is not None or self.all_horizons) and self.model not in NETWORKS \
+                and self.model in model_names():
+            what = "quantiles" if self.quantiles is not None else "all_horizons"
+            problems.append(f"{what} needs a network (lstm, gru, tcn, transformer); "
+                            f"model {self.model!r} forecasts one point at one horizon")
+        if self.model in VOL_BASELINES and self.target not in VOL_TARGETS:
+            problems.append(f"model {self.model!r} forecasts volatility: use "
+                            f"target='realized_vol', however: target={self.target!r}")
+        if self.quantiles is not None and self.target == "direction":
+            problems.append("quantiles need a numeric target; 'direction' is a probability")
         if not 0.0 < self.validation_fraction < 1.0:
             problems.append("validation_fraction must be between 0 and 1, however: "
                             f"validation_fraction={self.validation_fraction!r}")
@@ -130,9 +187,12 @@ class SequenceForecaster(BaseEstimator):
             message = "; ".join(p.rstrip(".") if p.endswith(".") else p for p in problems)
             raise ConfigError(message if message.endswith("?") else message + ".")
 
+    def _horizons(self) -> list[int]:
+        return list(range(1, self.horizon + 1)) if self.all_horizons else [self.horizon]
+
     def _feature_list(self, columns: Columns, available: list[str]) -> list[str]:
         if self.features is None:
-            chosen = default_features(columns)
+            chosen = default_features(columns, self.target)
         elif isinstance(self.features, str):
             chosen = [f.strip() for f in self.features.split(",") if f.strip()]
         else:
@@ -157,9 +217,11 @@ class SequenceForecaster(BaseEstimator):
         available = [str(c) for c in series.frame.columns if c not in ("date", "asset")]
         features = features or self._feature_list(columns, available)
         matrix, names = feature_matrix(series, features, columns)
-        targets = build_targets(series, self.target, self.horizon, columns)
+        every = [build_targets(series, self.target, h, columns, self.vol_estimator)
+                 for h in self._horizons()]
         ready = window_ready(series, matrix, self.window)
-        return _Design(series, columns, matrix, names, targets, ready), features
+        target_matrix = np.column_stack([t.values for t in every])
+        return _Design(series, columns, matrix, names, every[-1], ready, target_matrix), features
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "scaler_"):
@@ -177,13 +239,21 @@ class SequenceForecaster(BaseEstimator):
         self._check_params()
         design, features = self._design(X)
         series, targets = design.series, design.targets
-        labelled = design.ready & (targets.source_row >= 0) & np.isfinite(targets.values)
+        check_date_gaps(series)
+        labelled = (design.ready & (targets.source_row >= 0)
+                    & np.isfinite(design.target_matrix).all(axis=1))
         rows = np.flatnonzero(labelled)
         if len(rows) < 10:
+            per_asset = max(e - s for _, s, e in series.asset_bounds())
             raise DataError(
                 f"only {len(rows)} sample(s) have a full window of {self.window} steps and a "
-                f"known target {self.horizon} step(s) ahead; pass a longer series or shorten "
-                "--window.")
+                f"known target {self.horizon} step(s) ahead (the longest series has "
+                f"{per_asset} rows; it needs more than window + horizon = "
+                f"{self.window + self.horizon}, plus warm-up); pass a longer series or shorten "
+                "--window or --horizon.")
+        if self.target in VOL_TARGETS and not (design.target_matrix[rows] > 0).any():
+            raise DataError("the realised volatility is zero on every training row (the price "
+                            "never moves); a volatility model needs a series that varies.")
         dates = series.dates
         sample_dates = np.unique(dates[rows])
         if len(sample_dates) < 4:
@@ -205,12 +275,28 @@ class SequenceForecaster(BaseEstimator):
         scaled = self.scaler_.transform(design.matrix)
         x_fit = make_windows(scaled, fit_rows, self.window)
         x_valid = make_windows(scaled, valid_rows, self.window)
-        y_fit, y_valid = targets.values[fit_rows], targets.values[valid_rows]
+        y_all = self._to_train_space(design.target_matrix)
+        if self.target in VOL_TARGETS:  # forecasts never go below the 1st percentile seen
+            positive = y_all[rows, -1][y_all[rows, -1] > 0]
+            self.variance_floor_ = float(np.quantile(positive, 0.01))
+        y_fit, y_valid = y_all[fit_rows, -1], y_all[valid_rows, -1]
 
         started = time.perf_counter()
         record: dict[str, Any] = {}
         if self.model in NETWORKS:
-            record = self._fit_network(x_fit, y_fit, x_valid, y_valid)
+            record = self._fit_network(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
+        elif self.model == "har":
+            from findeep.forecast.vol_baselines import HARBaseline
+
+            regressors = self._har_regressors(design)
+            usable = rows[np.isfinite(regressors[rows]).all(axis=1)]
+            self.baseline_ = HARBaseline().fit(regressors[usable], y_all[usable, -1])
+        elif self.model in ("garch", "gjr_garch"):
+            from findeep.forecast.features import log_returns
+            from findeep.forecast.vol_baselines import GARCHBaseline
+
+            returns = log_returns(series, design.columns, f"model {self.model!r}")
+            self.baseline_ = GARCHBaseline(self.model).fit(returns, series.assets)
         else:
             self.baseline_ = BASELINE_CLASSES[self.model](**(
                 {"seed": self.random_state} if self.model == "lightgbm" else {}))
@@ -230,57 +316,177 @@ class SequenceForecaster(BaseEstimator):
         }
         return self
 
+    # ---- target space ----------------------------------------------------------------------
+    def _to_train_space(self, values: np.ndarray) -> np.ndarray:
+        """Realised volatility is learned as variance: a squared-error fit then estimates
+        the conditional mean variance, the forecast QLIKE and MSE on variance reward."""
+        return values ** 2 if self.target in VOL_TARGETS else values
+
+    def _from_train_space(self, values: np.ndarray) -> np.ndarray:
+        if self.target in VOL_TARGETS:
+            return np.sqrt(np.maximum(values, getattr(self, "variance_floor_", 1e-10)))
+        return values
+
+    def _har_regressors(self, design: _Design) -> np.ndarray:
+        from findeep.forecast.features import daily_variance
+        from findeep.forecast.vol_baselines import har_regressors
+
+        variance = daily_variance(design.series, design.columns, self.vol_estimator)
+        return har_regressors(variance, design.series.assets)
+
+    # ---- networks --------------------------------------------------------------------------
+    def _network_settings(self) -> dict[str, Any]:
+        return {**FROZEN_DEFAULTS, **{k: v for k, v in (("n_members", self.n_members),
+                                                          ("instance_norm", self.instance_norm))
+                                      if v is not None}}
+
+    def _build_member(self, n_features: int, n_out: tuple[int, int],
+                      settings: dict[str, Any]) -> torch.nn.Module:
+        from findeep.forecast.models.residual import LinearResidualForecaster
+
+        n_horizons, n_quantiles = n_out
+        body = build_network(self.model, n_features=n_features, window=self.window,
+                             n_out=n_horizons * n_quantiles, options=self.model_options)
+        return LinearResidualForecaster(
+            body, n_features=n_features, window=self.window, n_horizons=n_horizons,
+            quantiles=self.quantiles_, instance_norm=bool(settings["instance_norm"]),
+            scale_feature=self._scale_feature(), linear_path=self.linear_path)
+
+    def _scale_feature(self) -> int | None:
+        """The feature whose window spread rescales the residual under instance norm."""
+        volatility = ("volatility", "abs_return", "squared_return")
+        wanted = {"return": ("return",), "direction": (), "volatility": volatility,
+                  "realized_vol": volatility}.get(self.target, (self.target,))
+        return next((self.feature_columns_.index(n) for n in wanted
+                     if n in self.feature_columns_), None)
+
     def _fit_network(self, x_fit: np.ndarray, y_fit: np.ndarray, x_valid: np.ndarray,
                      y_valid: np.ndarray) -> dict[str, Any]:
+        """``y_fit (N, H')`` in training space; k members, each started at ridge."""
+        from findeep.forecast.training import (
+            FitSettings,
+            MemberAverage,
+            ridge_start,
+            train_member,
+        )
         from findeep.train.progress import epoch_progress
-        from findeep.train.trainer import TensorData, TrainConfig, fit_network, resolve_device
+        from findeep.train.trainer import resolve_device
 
         recipe = {**NETWORKS[self.model].training,
                   **{k: getattr(self, k) for k in TRAIN_OPTIONS if getattr(self, k) is not None}}
-        loss = "bce" if self.task_ == "binary" else "mse"
-        config = TrainConfig(**recipe, loss=loss, seed=self.random_state, device=self.device,
-                             verbose=self.verbose)
-        config.check()
+        fit_settings = FitSettings(**recipe)
+        for name in ("max_epochs", "batch_size", "patience"):
+            value = getattr(fit_settings, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, however: {name}={value!r}")
+        settings = self._network_settings()
         device = resolve_device(self.device)
-        self.y_mean_, self.y_std_ = 0.0, 1.0
-        if self.task_ == "regression":
-            # returns are ~1e-2: standardising keeps the loss and the step size in scale
-            self.y_mean_ = float(y_fit.mean())
-            self.y_std_ = float(y_fit.std()) or 1.0
+        binary = self.task_ == "binary"
+        self.y_mean_ = np.zeros(y_fit.shape[1]) if binary else y_fit.mean(axis=0)
+        spread = y_fit.std(axis=0)
+        self.y_std_ = np.ones(y_fit.shape[1]) if binary else np.where(spread > 0, spread, 1.0)
         y_fit_scaled = ((y_fit - self.y_mean_) / self.y_std_).astype(np.float32)
         y_valid_scaled = ((y_valid - self.y_mean_) / self.y_std_).astype(np.float32)
 
-        torch.manual_seed(self.random_state)  # weight initialisation
-        network = build_network(self.model, n_features=x_fit.shape[2], window=self.window,
-                                options=self.model_options)
-        train = TensorData.from_numpy(x_fit, np.zeros((len(x_fit), 0), dtype=np.int64),
-                                      y_fit_scaled, task=self.task_, device=device)
-        valid = TensorData.from_numpy(x_valid, np.zeros((len(x_valid), 0), dtype=np.int64),
-                                      y_valid_scaled, task=self.task_, device=device)
-        with epoch_progress(f"training {self.model}", config.max_epochs, self.verbose) as hook:
-            result = fit_network(network, train, valid, task=self.task_, config=config,
-                                 on_epoch_end=hook)
-        self.network_ = network.cpu().eval()
-        return {"best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-                "best_validation_score": result.best_score, "device": str(device),
-                "config": {k: v for k, v in vars(config).items() if k != "verbose"}}
+        # realised volatility (point forecasts): the output is log variance, trained by QLIKE,
+        # whose minimiser is the conditional mean variance; ridge starts on log variance
+        self.log_variance_ = self.target in VOL_TARGETS and not self.quantiles_
+        if self.log_variance_:
+            self.y_mean_ = np.zeros(y_fit.shape[1])
+            self.y_std_ = np.where(y_fit.mean(axis=0) > 0, y_fit.mean(axis=0), 1.0)
+            y_fit_scaled = (y_fit / self.y_std_).astype(np.float32)
+            y_valid_scaled = (y_valid / self.y_std_).astype(np.float32)
+            shrink = np.quantile(y_fit_scaled, 0.1, axis=0) + 1e-3
+            coef, intercept = ridge_start(x_fit, np.log(y_fit_scaled + shrink).astype(np.float64))
+            fitted = x_fit.reshape(len(x_fit), -1) @ coef.T + intercept
+            intercept = intercept + np.log(y_fit_scaled.mean(axis=0)) - np.log(
+                np.exp(fitted).mean(axis=0))  # exp(mean log) understates the mean: re-level
+        else:
+            coef, intercept = ridge_start(x_fit, y_fit_scaled.astype(np.float64))
+        if binary:
+            # a linear probability model's slope is about a quarter of the logit's
+            rate = float(np.clip(y_fit.mean(), 1e-3, 1 - 1e-3))
+            flat_mean = x_fit.reshape(len(x_fit), -1).mean(axis=0)
+            coef = 4.0 * coef
+            intercept = np.log(rate / (1 - rate)) - coef @ flat_mean
+        if not self.linear_path:
+            coef, intercept = np.zeros_like(coef), np.zeros_like(intercept)
+        gaps = None
+        if self.quantiles_:
+            residual = y_fit_scaled - (x_fit.reshape(len(x_fit), -1) @ coef.T + intercept)
+            levels = np.quantile(residual, self.quantiles_, axis=0).T  # (H', Q)
+            anchor = int(np.argmin([abs(q - 0.5) for q in self.quantiles_]))
+            intercept = intercept + levels[:, anchor]
+            lower = levels[:, anchor - np.arange(anchor)] - levels[:, anchor - 1 - np.arange(
+                anchor)] if anchor else np.zeros((len(levels), 0))
+            upper = np.diff(levels[:, anchor:], axis=1)
+            gaps = np.maximum(np.concatenate([lower, upper], axis=1), 1e-3)
+
+        loss = "bce" if binary else ("pinball" if self.quantiles_ else
+                                     "qlike" if self.log_variance_ else "mse")
+        n_out = (y_fit.shape[1], max(1, len(self.quantiles_)))
+        members, records = [], []
+        total = fit_settings.max_epochs * settings["n_members"]
+        with epoch_progress(f"training {self.model}", total, self.verbose) as hook:
+            for member in range(settings["n_members"]):
+                seed = self.random_state + member
+                torch.manual_seed(seed)  # weight initialisation
+                network = self._build_member(x_fit.shape[2], n_out, settings)
+                network.init_linear(coef, intercept, gaps)
+                done = member * fit_settings.max_epochs
+
+                def report(record: dict[str, Any], done: int = done) -> None:
+                    if hook is not None:
+                        hook(done + record["epoch"], {"valid_score": record["valid_loss"]})
+
+                records.append(train_member(
+                    network, x_fit, y_fit_scaled, x_valid, y_valid_scaled, loss=loss,
+                    quantiles=self.quantiles_, settings=fit_settings, seed=seed, device=device,
+                    on_epoch_end=report))
+                members.append(network)
+        self.network_ = MemberAverage(members).eval()
+        self.network_settings_ = {**settings, "n_horizons": n_out[0], "linear_path":
+                                  self.linear_path}
+        return {"best_epoch": int(np.median([r["best_epoch"] for r in records])),
+                "member_best_epochs": [r["best_epoch"] for r in records],
+                "epochs_run": sum(r["epochs_run"] for r in records),
+                "best_validation_score": float(np.mean([r["best_validation_loss"]
+                                                        for r in records])),
+                "device": str(device), "config": vars(fit_settings), "network": settings}
 
     # ---- predict ---------------------------------------------------------------------------
+    def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
+        """``(N, H', Q)`` in target units (probabilities for direction)."""
+        from findeep.forecast.training import predict_network
+
+        x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
+        raw = predict_network(self.network_, x)
+        if self.task_ == "binary":
+            return 1.0 / (1.0 + np.exp(-raw))
+        if getattr(self, "log_variance_", False):
+            return self._from_train_space(np.exp(np.clip(raw, -30, 30))
+                                          * self.y_std_[None, :, None])
+        scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
+        return self._from_train_space(scaled)
+
     def _predict_rows(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
             return np.zeros(0)
         if self.model == "naive":
             return self.baseline_.predict(design.targets.naive[rows])
-        x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
-        if self.model in NETWORKS:
-            from findeep.train.trainer import logits_to_prediction, predict_logits
+        if self.model == "har":
+            return self.baseline_.predict(self._har_regressors(design)[rows])
+        if self.model in ("garch", "gjr_garch"):
+            from findeep.forecast.features import log_returns
 
-            logits = predict_logits(self.network_, torch.from_numpy(x),
-                                    torch.zeros((len(x), 0), dtype=torch.long))
-            prediction = logits_to_prediction(logits, self.task_).astype(float)
-            return prediction * self.y_std_ + self.y_mean_ if self.task_ == "regression" \
-                else prediction
-        return self.baseline_.predict(x)
+            returns = log_returns(design.series, design.columns, f"model {self.model!r}")
+            return self.baseline_.predict(returns, design.series.assets, self.horizon)[rows]
+        if self.model in NETWORKS:
+            anchor = (int(np.argmin([abs(q - 0.5) for q in self.quantiles_]))
+                      if self.quantiles_ else 0)
+            return self._network_outputs(design, rows)[:, -1, anchor]
+        x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
+        return self._from_train_space(self.baseline_.predict(x))
 
     def predict(self, X: TableLike) -> np.ndarray:
         """One forecast per row of ``X``, in ``X``'s order; NaN without a full window."""
@@ -309,12 +515,37 @@ class SequenceForecaster(BaseEstimator):
             next_return = next_period_returns(series, design.columns)[rows]
         except DataError:
             next_return = np.full(len(rows), np.nan)
-        return pd.DataFrame({
+        frame = pd.DataFrame({
             "date": series.dates[rows], "asset": series.assets[rows],
             "prediction": self._predict_rows(design, rows),
             "actual": design.targets.values[rows], "target_date": target_dates,
             "next_return": next_return,
         })
+        if self.model in NETWORKS and (self.quantiles_ or self.all_horizons) and len(rows):
+            outputs = self._network_outputs(design, rows)  # (N, H', Q)
+            for j, q in enumerate(self.quantiles_):
+                frame[quantile_column(q)] = outputs[:, -1, j]
+            if self.all_horizons:
+                anchor = (int(np.argmin([abs(q - 0.5) for q in self.quantiles_]))
+                          if self.quantiles_ else 0)
+                for i, h in enumerate(self._horizons()):
+                    frame[f"prediction_h{h}"] = outputs[:, i, anchor]
+                    frame[f"actual_h{h}"] = design.target_matrix[rows, i]
+        return frame
+
+    def predict_quantiles(self, X: TableLike) -> np.ndarray:
+        """``(n_rows, Q)`` quantile forecasts at ``horizon``, in ``X``'s order (NaN rows
+        without a full window); columns follow ``quantiles_`` (ascending, never crossing)."""
+        self._check_fitted()
+        if not getattr(self, "quantiles_", []):
+            raise ConfigError("this forecaster was fitted without quantiles; pass "
+                              "quantiles=[0.05, 0.5, 0.95] (CLI: --quantiles).")
+        design, _ = self._design(X, self.columns_, self.features_)
+        rows = np.flatnonzero(design.ready)
+        out = np.full((len(design.ready), len(self.quantiles_)), np.nan)
+        if len(rows):
+            out[design.series.input_row[rows]] = self._network_outputs(design, rows)[:, -1, :]
+        return out
 
     def save(self, path: str | os.PathLike[str], *, force: bool = False,
              evaluation: ForecastEvaluation | None = None,
@@ -337,9 +568,11 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
     model: dict[str, Any] = {"name": forecaster.model}
     tensors: dict[str, torch.Tensor] = {}
     if forecaster.model in NETWORKS:
-        config = dict(forecaster.network_.config)
-        model["config"] = config
-        model["target_scaling"] = {"mean": forecaster.y_mean_, "std": forecaster.y_std_}
+        members = forecaster.network_.members
+        model["config"] = dict(members[0].config)
+        model["n_members"] = len(members)
+        model["target_scaling"] = {"mean": np.asarray(forecaster.y_mean_).tolist(),
+                                   "std": np.asarray(forecaster.y_std_).tolist()}
         tensors |= {f"network.{k}": v for k, v in forecaster.network_.state_dict().items()}
     else:
         state, baseline_tensors = forecaster.baseline_.state()
@@ -354,6 +587,9 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
         "features": list(forecaster.features_),
         "feature_columns": list(forecaster.feature_columns_),
         "scaler": forecaster.scaler_.to_dict(),
+        "quantiles": list(getattr(forecaster, "quantiles_", [])),
+        "variance_floor": getattr(forecaster, "variance_floor_", None),
+        "log_variance": bool(getattr(forecaster, "log_variance_", False)),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -381,19 +617,37 @@ def forecaster_from_bundle(meta: dict[str, Any],
         forecaster.scaler_ = FeatureScaler.from_dict(meta["scaler"])
         forecaster.task_ = meta["task"]
         forecaster.training_ = meta.get("training", {})
+        forecaster.quantiles_ = [float(q) for q in meta.get("quantiles", [])]
+        forecaster.log_variance_ = bool(meta.get("log_variance", False))
+        if meta.get("variance_floor") is not None:
+            forecaster.variance_floor_ = float(meta["variance_floor"])
         if model["name"] in NETWORKS:
+            from findeep.forecast.models.residual import LinearResidualForecaster
+            from findeep.forecast.training import MemberAverage
+
             config = dict(model["config"])
-            config.pop("cell", None)
-            network = build_network(model["name"], n_features=config.pop("n_features"),
-                                    window=config.pop("window"), n_out=config.pop("n_out"),
-                                    options=config)
+            body_config = dict(config.pop("body"))
+            body_config.pop("cell", None)
+            n_features, window = body_config.pop("n_features"), body_config.pop("window")
+            members = []
+            for _ in range(int(model["n_members"])):
+                body = build_network(model["name"], n_features=n_features, window=window,
+                                     n_out=body_config["n_out"], options={
+                                         k: v for k, v in body_config.items() if k != "n_out"})
+                members.append(LinearResidualForecaster(body, n_features=n_features,
+                                                        window=window, **config))
+            network = MemberAverage(members)
             network.load_state_dict({k.removeprefix("network."): v for k, v in tensors.items()
                                      if k.startswith("network.")}, strict=True)
             forecaster.network_ = network.eval()
-            forecaster.y_mean_ = float(model["target_scaling"]["mean"])
-            forecaster.y_std_ = float(model["target_scaling"]["std"])
+            forecaster.y_mean_ = np.asarray(model["target_scaling"]["mean"], dtype=float)
+            forecaster.y_std_ = np.asarray(model["target_scaling"]["std"], dtype=float)
         else:
-            forecaster.baseline_ = BASELINE_CLASSES[model["name"]].from_state(
+            from findeep.forecast.vol_baselines import GARCHBaseline, HARBaseline
+
+            classes = {**BASELINE_CLASSES, "har": HARBaseline, "garch": GARCHBaseline,
+                       "gjr_garch": GARCHBaseline}
+            forecaster.baseline_ = classes[model["name"]].from_state(
                 model["state"], {k.removeprefix("baseline."): v for k, v in tensors.items()
                                  if k.startswith("baseline.")})
     except (KeyError, TypeError, RuntimeError) as exc:
@@ -411,6 +665,11 @@ def read_forecaster(path: str | os.PathLike[str]) -> SequenceForecaster:
         raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model, not a forecaster; "
                           "train one with 'findeep forecast train'.")
     return forecaster_from_bundle(meta, tensors)
+
+
+def quantile_column(q: float) -> str:
+    """``0.05 -> 'q0.05'``: the predict_frame column of one quantile."""
+    return f"q{q:g}"
 
 
 def _iso(value: Any) -> str:

@@ -67,14 +67,17 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
                           refit_every=refit_every, train_window=train_window)
     compared = {forecaster.model: evaluation.metrics}
     fit_seconds = {forecaster.model: evaluation.fit_seconds}
+    notes: list[str] = []
     if baselines:
-        for name in ALWAYS_REPORTED:
+        for name in reported_baselines(forecaster.target, notes):
             if name == forecaster.model:
                 continue
-            baseline = evaluate(SequenceForecaster(**{**params, "model": name}), data,
+            point = {**params, "model": name, "quantiles": None, "all_horizons": False}
+            baseline = evaluate(SequenceForecaster(**point), data,
                                 test_start=test_start, walk_forward=walk_forward,
                                 refit_every=refit_every, train_window=train_window)
-            compared[name] = baseline.metrics
+            compared[name] = {**baseline.metrics, **versus(evaluation, baseline,
+                                                           forecaster.target, forecaster.horizon)}
             fit_seconds[name] = baseline.fit_seconds
     final = SequenceForecaster(**params).fit(data)
     metrics = {**evaluation.metrics, "scheme": evaluation.scheme, "compared": compared,
@@ -83,7 +86,47 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
     return {"data": str(data), "model": final.model, "target": final.target,
             "horizon": final.horizon, "window": final.window, "scheme": evaluation.scheme,
             "compared": compared, "fit_seconds": fit_seconds, "training": final.training_,
-            "bundle": str(path)}
+            "bundle": str(path), "notes": notes}
+
+
+def reported_baselines(target: str, notes: list[str]) -> list[str]:
+    """naive and linear always; HAR-RV and GARCH(1,1)/GJR-GARCH for realised volatility
+    (the GARCH pair only with the ``arch`` package, and a note saying so without it)."""
+    names = list(ALWAYS_REPORTED)
+    if target == "realized_vol":
+        names.append("har")
+        try:
+            import arch  # noqa: F401
+        except ImportError:
+            notes.append("GARCH rows left out: pip install 'findeep[forecast]' for the arch "
+                         "package.")
+        else:
+            names += ["garch", "gjr_garch"]
+    return names
+
+
+def versus(model: ForecastEvaluation, baseline: ForecastEvaluation, target: str,
+           horizon: int) -> dict[str, float]:
+    """Diebold-Mariano test of the model against a baseline on their common rows: the
+    loss is QLIKE for realised volatility, squared error otherwise (Brier for direction).
+    ``dm_mean_difference`` < 0: the model's loss is lower."""
+    from findeep.forecast.comparison import diebold_mariano, qlike
+
+    keys = ["date", "asset"]
+    merged = model.predictions[[*keys, "prediction", "actual"]].merge(
+        baseline.predictions[[*keys, "prediction"]], on=keys, suffixes=("", "_baseline"))
+    merged = merged[np.isfinite(merged["actual"].to_numpy(float))]
+    actual = merged["actual"].to_numpy(float)
+    ours, theirs = (merged["prediction"].to_numpy(float),
+                    merged["prediction_baseline"].to_numpy(float))
+    if target == "realized_vol":
+        realised = (100 * actual) ** 2
+        loss_ours, loss_theirs = (qlike(realised, (100 * ours) ** 2),
+                                  qlike(realised, (100 * theirs) ** 2))
+    else:
+        loss_ours, loss_theirs = (actual - ours) ** 2, (actual - theirs) ** 2
+    test = diebold_mariano(loss_ours, loss_theirs, merged["date"].to_numpy(), horizon)
+    return {"dm_mean_difference": test["mean_difference"], "dm_pvalue": test["pvalue"]}
 
 
 def honest_forecasts(forecaster: SequenceForecaster, data: TableLike) -> pd.DataFrame:
@@ -155,6 +198,9 @@ def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
         result[forecaster.asset_column] = frame["asset"].to_numpy()
     name = "probability_up" if forecaster.task_ == "binary" else "prediction"
     result[name] = frame["prediction"].to_numpy()
+    for column in frame.columns:  # quantiles (q0.05, ...) and horizons (prediction_h2, ...)
+        if str(column).startswith(("q", "prediction_h")):
+            result[column] = frame[column].to_numpy()
     result["in_sample"] = (frame["date"] < trained_through).to_numpy()
     write_table(result, out, force=force)
     return {"rows": len(result), "out_of_sample_rows": int((~result["in_sample"]).sum()),

@@ -87,8 +87,48 @@ def forecast_metrics(frame: pd.DataFrame, *, task: str, target: str) -> dict[str
             moved = (actual != 0) & (prediction != 0)
             out["directional_accuracy"] = float(np.mean(
                 np.sign(prediction[moved]) == np.sign(actual[moved]))) if moved.any() else None
+        if target == "realized_vol":
+            out |= variance_losses(actual, prediction)
+        quantile_columns = [c for c in frame.columns if str(c).startswith("q")
+                            and _is_number(str(c)[1:])]
+        if quantile_columns:
+            from findeep.forecast.comparison import interval_report
+
+            levels = [float(str(c)[1:]) for c in quantile_columns]
+            order = np.argsort(levels)
+            out |= interval_report(frame, [levels[i] for i in order],
+                                   [quantile_columns[i] for i in order])
+        for column in frame.columns:
+            if str(column).startswith("prediction_h"):
+                h = str(column).removeprefix("prediction_h")
+                known = np.isfinite(frame[f"actual_h{h}"].to_numpy(float))
+                a = frame[f"actual_h{h}"].to_numpy(float)[known]
+                p = frame[column].to_numpy(float)[known]
+                per = regression_metrics(a, p)
+                out |= {f"h{h}_rmse": per["rmse"], f"h{h}_r2": per["r2"]}
+                if target == "realized_vol":
+                    out[f"h{h}_qlike"] = variance_losses(a, p)["qlike"]
     return out | ic_summary(frame)
 
 
-HEADLINE = ("rmse", "mae", "r2", "accuracy", "roc_auc", "directional_accuracy", "ic", "rank_ic",
-            "icir", "rank_icir", "ic_pvalue")
+def variance_losses(actual_vol: np.ndarray, forecast_vol: np.ndarray) -> dict[str, float]:
+    """QLIKE and MSE of volatility forecasts, scored on variance in percent squared
+    (returns in percent, as GARCH software reports them)."""
+    from findeep.forecast.comparison import qlike
+
+    realised, forecast = (100 * actual_vol) ** 2, (100 * forecast_vol) ** 2
+    return {"qlike": float(qlike(realised, forecast).mean()),
+            "mse_variance": float(np.mean((realised - forecast) ** 2))}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+HEADLINE = ("rmse", "mae", "r2", "qlike", "mse_variance", "accuracy", "roc_auc",
+            "directional_accuracy", "ic", "rank_ic", "icir", "rank_icir", "ic_pvalue",
+            "interval_coverage", "interval_width")

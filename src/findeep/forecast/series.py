@@ -41,6 +41,15 @@ class Series:
     def assets(self) -> np.ndarray:
         return self.frame["asset"].to_numpy()
 
+    def asset_bounds(self) -> list[tuple[str, int, int]]:
+        """(asset, first row, one past the last row) for each asset, in sorted order."""
+        assets = self.assets
+        if len(assets) == 0:
+            return []
+        starts = np.flatnonzero(np.r_[True, assets[1:] != assets[:-1]])
+        ends = np.r_[starts[1:], len(assets)]
+        return [(str(assets[s]), int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
+
     def column(self, name: str) -> np.ndarray:
         """A value column as float64, with a clear error when it is absent or not numeric."""
         if name not in self.frame.columns or name in ("date", "asset"):
@@ -118,3 +127,31 @@ def _check_duplicates(frame: pd.DataFrame, asset_column: str | None) -> None:
     raise DataError(f"{len(pairs)} {key}(s) appear on more than one row, e.g. {', '.join(shown)}; "
                     "keep one row per "
                     + ("date" if asset_column is None else "asset and date") + ".")
+
+
+MAX_GAP_RATIO = 30
+MIN_GAP_DAYS = 45
+
+
+def check_date_gaps(series: Series) -> None:
+    """Refuse a series with a hole far longer than its usual spacing.
+
+    A window or an h-step target that spans a months-long hole mixes periods as if
+    they were adjacent; weekends and holidays (a few times the usual step) are fine.
+    """
+    dates = series.dates.astype("datetime64[ns]").astype(np.int64)
+    for asset, first, end in series.asset_bounds():
+        if end - first < 3:
+            continue
+        steps = np.diff(dates[first:end])
+        usual = float(np.median(steps))
+        worst = int(np.argmax(steps))
+        days = steps[worst] / 86_400e9
+        if usual > 0 and steps[worst] > MAX_GAP_RATIO * usual and days > MIN_GAP_DAYS:
+            where = "" if series.asset_column is None else f" of {asset}"
+            before = pd.Timestamp(series.dates[first + worst]).date()
+            after = pd.Timestamp(series.dates[first + worst + 1]).date()
+            raise DataError(
+                f"the series{where} has a gap of {days:.0f} days between {before} and {after} "
+                f"(its usual step is {usual / 86_400e9:.2g} days); windows and targets would "
+                "span it as if the dates were adjacent. Split the series at the gap or fill it.")

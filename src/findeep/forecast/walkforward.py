@@ -64,7 +64,9 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
               "train_start": model.training_["first_date"],
               "train_end": model.training_["last_date"],
               "fit_samples": model.training_["fit_samples"],
-              "best_epoch": model.training_.get("best_epoch"), "fit_seconds": seconds,
+              "best_epoch": model.training_.get("best_epoch"),
+              "validation_loss": model.training_.get("best_validation_score"),
+              "fit_seconds": seconds,
               "forecasts": len(frame)}
     return frame, record
 

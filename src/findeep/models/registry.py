@@ -47,6 +47,8 @@ def _mlp(**kwargs: Any) -> nn.Module:
     return TabMPLE(**{"k": 1, "n_bins": 0, **kwargs})
 
 
+# options build_model handles for every architecture (monotone: see build_model)
+GENERIC_OPTIONS = ("monotone",)
 _TABM_OPTIONS = ("k", "n_bins", "d_embedding", "d_block", "n_blocks", "dropout")
 
 MODELS: dict[str, ModelSpec] = {
@@ -104,10 +106,11 @@ def check_model_options(name: str, options: dict[str, Any] | None) -> None:
     spec = get_spec(name)
     if options is not None and not isinstance(options, dict):
         raise ConfigError(f"model_options must be a dict, however: {options=}")
-    unknown = sorted(set(options or {}) - set(spec.options))
+    accepted = (*spec.options, *GENERIC_OPTIONS)
+    unknown = sorted(set(options or {}) - set(accepted))
     if unknown:
-        valid = ", ".join(spec.options) or "none"
-        hint = did_you_mean(unknown[0], spec.options) if spec.options else ""
+        valid = ", ".join(accepted)
+        hint = did_you_mean(unknown[0], accepted)
         raise ConfigError(f"model '{name}' has no option(s) {', '.join(unknown)}; its options are: "
                           f"{valid}." + hint)
 
@@ -116,7 +119,16 @@ def build_model(
     name: str, *, n_num: int, cardinalities: list[int], n_out: int,
     x_num_train: np.ndarray | None = None, options: dict[str, Any] | None = None,
 ) -> nn.Module:
-    """Build architecture ``name``; ``x_num_train`` lets data-dependent layers initialise."""
+    """Build architecture ``name``; ``x_num_train`` lets data-dependent layers initialise.
+
+    ``options["monotone"]`` (numeric input position -> +1/-1) wraps the architecture in
+    ``MonotoneNetwork``: the score is then monotone in those inputs by construction.
+    """
+    from findeep.models.monotone import wrap_monotone
+
     spec = get_spec(name)
-    return spec.build(n_num=n_num, cardinalities=list(cardinalities), n_out=n_out,
-                      x_num_train=x_num_train, **(options or {}))
+    options = dict(options or {})
+    monotone = options.pop("monotone", None)
+    network = spec.build(n_num=n_num, cardinalities=list(cardinalities), n_out=n_out,
+                         x_num_train=x_num_train, **options)
+    return wrap_monotone(network, {"monotone": monotone}, x_num_train)

@@ -11,6 +11,7 @@ bytes, 422 any invalid body (missing fields listed, wrong types, unknown fields 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import secrets
@@ -57,6 +58,18 @@ class ServedModel:
         self.source = source
 
 
+def _bundle_kind(bundle: Any) -> str | None:
+    """The ``kind`` a bundle directory declares (checksums are verified when it loads)."""
+    if type(bundle).__name__ == "NextProductRecommender":
+        return "recommend"
+    if not isinstance(bundle, str | os.PathLike):
+        return None
+    try:
+        return json.loads((Path(bundle) / "bundle.json").read_text()).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None  # load_served_model explains what is wrong with it
+
+
 def load_served_model(bundle: Any) -> ServedModel:
     """A bundle path, a fitted estimator or a ``TabularPipeline`` -> ``ServedModel``."""
     if isinstance(bundle, TabularPipeline):
@@ -89,6 +102,11 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
     """
     _check_settings(api_key=api_key, max_rows=max_rows, max_bytes=max_bytes,
                     max_explain_rows=max_explain_rows, threshold=threshold)
+    if _bundle_kind(bundle) == "recommend":  # POST /v1/recommend instead of /v1/predict
+        from findeep.serve.recommend import create_recommend_app
+
+        return create_recommend_app(bundle, api_key=api_key, max_rows=max_rows,
+                                    max_bytes=max_bytes, strict=strict)
     served = load_served_model(bundle)
     pipeline = served.pipeline
     scorer = Scorer(pipeline, threshold)

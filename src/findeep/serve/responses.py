@@ -34,6 +34,13 @@ def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
         }
     else:
         fields = {"prediction": (float, Field(description=f"predicted {target.name}"))}
+        if pipeline.intervals is not None:
+            level = f"{pipeline.intervals.level:.0%}"
+            fields |= {
+                "lower": (float | None, Field(description=(
+                    f"lower end of a {level} split-conformal prediction interval (null when "
+                    "too few validation rows calibrated it)"))),
+                "upper": (float | None, Field(description=f"upper end of the {level} interval"))}
     batch_fields = {name: (list[annotation], info) for name, (annotation, info) in fields.items()}
     single = create_model("Prediction", **fields, unseen_categories=_UNSEEN)
     batch = create_model("Predictions", **batch_fields, unseen_categories=_UNSEEN,

@@ -95,4 +95,10 @@ class Scorer:
             return {"probabilities": [dict(zip(names, row, strict=True))
                                       for row in prediction.tolist()],
                     "predicted": [labels[i] for i in prediction.argmax(axis=1).tolist()]}
-        return {"prediction": prediction.astype(float).tolist()}
+        outputs: Outputs = {"prediction": prediction.astype(float).tolist()}
+        if self.pipeline.intervals is not None:  # split-conformal, at the level trained with
+            lower, upper = self.pipeline.intervals.interval(prediction)
+            finite = np.isfinite(lower)  # too few calibration rows for the level: no bound
+            outputs |= {"lower": np.where(finite, lower, None).tolist(),
+                        "upper": np.where(finite, upper, None).tolist()}
+        return outputs

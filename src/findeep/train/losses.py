@@ -32,6 +32,8 @@ def member_loss(
     elif name == "cross_entropy":
         per = F.cross_entropy(logits.permute(0, 2, 1), target.unsqueeze(1).expand(-1, k),
                               reduction="none")  # (B, n_out, k) vs (B, k) -> (B, k)
+    elif name == "mse" and target.dim() == 2:  # several outputs (a whole surface): their mean
+        per = ((logits - target.unsqueeze(1)) ** 2).mean(dim=-1)  # (B, k, n_out) -> (B, k)
     elif name == "mse":
         per = (logits[..., 0] - target.unsqueeze(1)) ** 2
     elif name == "huber":

@@ -190,12 +190,15 @@ def predict_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
 def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1.0) -> np.ndarray:
     """Average the members: probabilities for classification, values for regression.
 
-    Binary -> P(class 1) of shape (N,); multiclass -> (N, C); regression -> (N,).
+    Binary -> P(class 1) of shape (N,); multiclass -> (N, C); regression -> (N,), or
+    (N, n_out) for a network with several regression outputs.
     """
     if task == "binary":
         return torch.sigmoid(logits[..., 0] / temperature).mean(dim=1).numpy()
     if task == "multiclass":
         return torch.softmax(logits / temperature, dim=-1).mean(dim=1).numpy()
+    if logits.shape[-1] > 1:
+        return logits.mean(dim=1).numpy()
     return logits[..., 0].mean(dim=1).numpy()
 
 

@@ -1,0 +1,85 @@
+"""Financial PhraseBank sentiment: TF-IDF+LR, text-cnn, text-bilstm, minilm (frozen and
+fine-tuned) on the same stratified 10-fold CV (seed 0).
+
+The corpus (Malo et al. 2014, CC BY-NC-SA 3.0) is read from ../shared/data/financial-
+phrasebank at run time and never copied. Results go to
+benchmarks/results/text_phrasebank_<agree>_<model>.json, rewritten after every fold so a
+stopped run keeps what it finished.
+
+    python benchmarks/text_phrasebank.py --agree 50Agree --models tfidf-lr text-cnn
+    python benchmarks/text_phrasebank.py --agree 50Agree --models minilm --folds-to-run 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from findeep.text.benchmark import run_text_benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("PHRASEBANK_DIR", ROOT.parent / "shared/data/financial-phrasebank"))
+if not DATA.is_dir():
+    DATA = Path("/work/shared/data/financial-phrasebank")
+
+
+def load(agree: str) -> pd.DataFrame:
+    rows = []
+    text = (DATA / f"Sentences_{agree}.txt").read_text(encoding="latin-1")
+    for line in text.splitlines():
+        if "@" in line:
+            sentence, label = line.rsplit("@", 1)
+            rows.append((sentence.strip(), label.strip()))
+    return pd.DataFrame(rows, columns=["sentence", "sentiment"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agree", default="50Agree", choices=["50Agree", "66Agree", "75Agree",
+                                                               "AllAgree"])
+    parser.add_argument("--models", nargs="+", default=["tfidf-lr", "text-cnn", "text-bilstm"])
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--folds-to-run", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    frame = load(args.agree)
+    print(f"{args.agree}: {len(frame)} sentences, classes "
+          f"{frame['sentiment'].value_counts().to_dict()}", flush=True)
+    for model in args.models:
+        out = ROOT / "benchmarks/results" / f"text_phrasebank_{args.agree}_{model}.json"
+        done: list[dict] = []
+
+        def record(name: str, k: int, fold: dict, done: list[dict] = done,
+                   out: Path = out) -> None:
+            done.append(fold)
+            print(f"{name} fold {k}: " + ", ".join(f"{key}={value:.4g}" for key, value in
+                                                   fold.items() if isinstance(value, float)),
+                  flush=True)
+            out.write_text(json.dumps({"agree": args.agree, "model": name, "rows": len(frame),
+                                       "n_folds": args.folds, "seed": 0, "folds": done,
+                                       "threads": args.threads,
+                                       "finished": False}, indent=2) + "\n")
+
+        started = time.perf_counter()
+        result = run_text_benchmark(frame, "sentiment", models=[model], text_column="sentence",
+                                    n_folds=args.folds, seed=0, folds_to_run=args.folds_to_run,
+                                    on_fold=record)
+        entry = result["models"][model]
+        out.write_text(json.dumps({"agree": args.agree, "model": model, "rows": len(frame),
+                                   "n_folds": args.folds, "folds_run": result["folds_run"],
+                                   "seed": 0, "threads": args.threads,
+                                   "seconds": time.perf_counter() - started,
+                                   "summary": entry["summary"], "folds": entry["folds"],
+                                   "finished": True}, indent=2) + "\n")
+        print(model, json.dumps(entry["summary"]), flush=True)
+
+
+if __name__ == "__main__":
+    main()

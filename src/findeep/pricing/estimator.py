@@ -1,0 +1,204 @@
+"""``HestonSurrogate``: fit a surrogate network on generated data, then price or give surfaces.
+
+Trained by findeep's own loop (``train.trainer.fit_network``: AdamW, warmup + cosine,
+clipping), with the mean squared error on prices in strike units (``kind="price"``) or on
+implied volatilities over the grid (``kind="surface"``). Early stopping is off: a surrogate
+of a smooth deterministic function keeps improving as the cosine schedule anneals, and the
+validation rows serve to report the error, not to pick an epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+
+from findeep.errors import ConfigError, DataError, NotFittedError
+from findeep.pricing.box import INPUT_COLUMNS, ParameterBox, option_inputs
+from findeep.pricing.networks import MixturePriceNet, SurfaceNet
+from findeep.pricing.sampling import GRID_MATURITIES, GRID_PARAMETERS, GRID_STRIKES
+from findeep.train.trainer import (
+    FitResult,
+    TensorData,
+    TrainConfig,
+    fit_network,
+    resolve_device,
+)
+
+Kind = Literal["price", "surface"]
+
+
+def layout_of(frame: pd.DataFrame) -> str:
+    """'heston' (one option per row) or 'heston-grid' (one surface per row)."""
+    meta = frame.attrs.get("findeep_pricing", {})
+    if "layout" in meta:
+        return str(meta["layout"])
+    return "heston-grid" if "iv_0" in frame.columns else "heston"
+
+
+class HestonSurrogate(BaseEstimator):
+    """A network that prices Heston options (or whole implied-vol surfaces) fast.
+
+    >>> from findeep.pricing.sampling import generate_heston
+    >>> pricer = HestonSurrogate(max_epochs=2, d_hidden=16).fit(generate_heston(512))
+    >>> pricer.predict(generate_heston(4, seed=1))["price"].shape
+    (4,)
+    """
+
+    def __init__(self, *, kind: Kind = "price", d_hidden: int = 256, n_layers: int = 4,
+                 n_components: int = 8, max_epochs: int = 60, batch_size: int = 1024,
+                 learning_rate: float = 2e-3, weight_decay: float = 0.0,
+                 validation_fraction: float = 0.05, random_state: int = 0,
+                 device: str = "cpu", verbose: int = 1) -> None:
+        self.kind = kind
+        self.d_hidden = d_hidden
+        self.n_layers = n_layers
+        self.n_components = n_components
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # --- fitting -------------------------------------------------------------------------
+    def fit(self, frame: pd.DataFrame) -> HestonSurrogate:
+        if self.kind not in ("price", "surface"):
+            raise ConfigError(f"kind must be 'price' or 'surface', however: {self.kind!r}")
+        if not 0 < self.validation_fraction < 0.5:
+            raise ConfigError("validation_fraction must be in (0, 0.5), however: "
+                              f"{self.validation_fraction!r}")
+        meta = frame.attrs.get("findeep_pricing", {})
+        expected = "heston" if self.kind == "price" else "heston-grid"
+        if layout_of(frame) != expected:
+            raise DataError(f"a {self.kind} surrogate trains on a '{expected}' table (findeep "
+                            f"pricing generate --model {expected}); this one is "
+                            f"'{layout_of(frame)}'.")
+        self.box_ = ParameterBox.from_dict(meta["box"]) if "box" in meta else \
+            ParameterBox.default()
+        self.data_ = {k: meta[k] for k in ("pricer", "design", "seed", "rows") if k in meta}
+        x, y = self._arrays(frame)
+        if len(x) < 20:
+            raise DataError(f"{len(x)} training rows are too few to fit a surrogate; "
+                            "generate at least a few thousand.")
+        torch.manual_seed(self.random_state)
+        self.network_ = self._build()
+        scale = float(self.network_.output_scale)
+        rng = np.random.default_rng(self.random_state)
+        order = rng.permutation(len(x))
+        n_valid = max(1, round(self.validation_fraction * len(x)))
+        valid, train = order[:n_valid], order[n_valid:]
+        device = resolve_device(self.device)
+
+        def tensors(rows: np.ndarray) -> TensorData:  # no categorical inputs: (n, 0) codes
+            return TensorData.from_numpy(x[rows], np.zeros((len(rows), 0), dtype=np.int64),
+                                         y[rows] * scale, task="regression", device=device)
+
+        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
+                             learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+                             early_stopping=False, loss="mse", seed=self.random_state,
+                             device=self.device, verbose=self.verbose)
+        started = time.perf_counter()
+        result: FitResult = fit_network(self.network_, tensors(train), tensors(valid),
+                                        task="regression", config=config,
+                                        on_epoch_end=self._progress())
+        self.network_.cpu().eval()
+        valid_error = self._predict_arrays(x[valid]) - y[valid]
+        self.training_ = {
+            "rows": len(train), "validation_rows": int(n_valid),
+            "epochs": result.epochs_run, "seconds": time.perf_counter() - started,
+            "validation_mae": float(np.mean(np.abs(valid_error))),
+            "validation_max_error": float(np.max(np.abs(valid_error))),
+            "history": [{k: float(v) for k, v in h.items()} for h in result.history]}
+        return self
+
+    def _progress(self) -> Any:
+        if not self.verbose:
+            return None
+
+        def hook(epoch: int, record: dict[str, float]) -> None:
+            rmse = (-record["valid_score"]) ** 0.5 / float(self.network_.output_scale)
+            print(f"epoch {epoch}/{self.max_epochs}: validation RMSE {rmse:.2e}", flush=True)
+
+        return hook
+
+    def _build(self) -> MixturePriceNet | SurfaceNet:
+        low = torch.as_tensor(self.box_.low, dtype=torch.float32)
+        high = torch.as_tensor(self.box_.high, dtype=torch.float32)
+        if self.kind == "price":
+            return MixturePriceNet(low=low, high=high, d_hidden=self.d_hidden,
+                                   n_layers=self.n_layers, n_components=self.n_components)
+        keep = [INPUT_COLUMNS.index(c) for c in GRID_PARAMETERS]
+        return SurfaceNet(low=low[keep], high=high[keep],
+                          n_cells=len(GRID_STRIKES) * len(GRID_MATURITIES),
+                          d_hidden=self.d_hidden, n_layers=self.n_layers)
+
+    def _arrays(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        if self.kind == "price":
+            x = option_inputs(frame, what="the training table").to_numpy(dtype=np.float32,
+                                                                          copy=True)
+            if "call" not in frame.columns:
+                raise DataError("the training table lacks the 'call' price column.")
+            return x, frame["call"].to_numpy(dtype=np.float32, copy=True)
+        missing = [c for c in GRID_PARAMETERS if c not in frame.columns]
+        if missing:
+            raise DataError(f"the training table lacks the column(s) {', '.join(missing)}.")
+        cells = [c for c in frame.columns if c.startswith("iv_")]
+        return (frame[list(GRID_PARAMETERS)].to_numpy(dtype=np.float32, copy=True),
+                frame[cells].to_numpy(dtype=np.float32, copy=True))  # writable for torch
+
+    # --- using ---------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "network_"):
+            raise NotFittedError("this HestonSurrogate is not fitted yet; call fit first.")
+
+    def _predict_arrays(self, x: np.ndarray, batch_size: int = 65536) -> np.ndarray:
+        with torch.inference_mode():
+            parts = []
+            for start in range(0, len(x), batch_size):
+                chunk = torch.tensor(x[start:start + batch_size], dtype=torch.float32)
+                parts.append(self.network_.price(chunk) if self.kind == "price"
+                             else self.network_.surface(chunk))
+            return torch.cat(parts).double().numpy() if parts else np.zeros(0)
+
+    def price_inputs(self, x: np.ndarray) -> np.ndarray:
+        """Call prices / K of an (n, 8) array in ``INPUT_COLUMNS`` order (no checks)."""
+        self._check_fitted()
+        return self._predict_arrays(np.asarray(x, dtype=np.float32))
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Per row: ``price`` (strike units; a ``type`` column of call/put is honoured) and
+        ``outside_box`` ('' or the columns outside the training box; those rows get no price).
+        """
+        self._check_fitted()
+        if self.kind != "price":
+            raise ConfigError("this is a surface surrogate; use predict_surface.")
+        inputs = option_inputs(frame)
+        outside = self.box_.outside(inputs)
+        inside = (outside == "").to_numpy()
+        price = np.full(len(frame), np.nan)
+        price[inside] = self.price_inputs(inputs.to_numpy()[inside])
+        if "type" in frame.columns:
+            kind = frame["type"].astype(str).str.lower().str.strip()
+            unknown = sorted(set(kind) - {"call", "put", "c", "p"})
+            if unknown:
+                raise DataError(f"column 'type' must hold call or put, however it holds "
+                                f"{', '.join(map(repr, unknown[:3]))}.")
+            put = kind.isin(("put", "p")).to_numpy()
+            m, tau, r = (inputs[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
+            price = np.where(put, price - m + np.exp(-r * tau), price)
+        return pd.DataFrame({"price": price, "outside_box": outside.to_numpy()},
+                            index=frame.index)
+
+    def predict_surface(self, frame: pd.DataFrame) -> np.ndarray:
+        """Implied volatilities (n, n_cells) of the grid, per parameter row."""
+        self._check_fitted()
+        if self.kind != "surface":
+            raise ConfigError("this is a price surrogate; use predict.")
+        return self._predict_arrays(frame[list(GRID_PARAMETERS)].to_numpy(dtype=np.float32))

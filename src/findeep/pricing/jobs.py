@@ -1,0 +1,128 @@
+"""The ``findeep pricing`` commands as library calls: generate, train, price, calibrate, check.
+
+Each checks its inputs and that its output can be written before any work, and writes
+atomically (tables through ``data.io.write_table``, bundles through ``bundle.write_bundle``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from findeep.bundle import check_writable
+from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.errors import ConfigError, DataError
+from findeep.pricing.box import ParameterBox, option_inputs
+from findeep.pricing.bundle import load_pricer, save_pricer
+from findeep.pricing.calibration import calibrate, read_surface
+from findeep.pricing.estimator import HestonSurrogate, layout_of
+from findeep.pricing.sampling import ProgressHook, generate_heston, generate_heston_grid
+
+MODELS = {"heston": generate_heston, "heston-grid": generate_heston_grid}
+
+
+def generate_job(model: str, n: int, out: str | os.PathLike[str], *, design: str = "lhs",
+                 seed: int = 0, n_jobs: int = 2, force: bool = False,
+                 progress: ProgressHook | None = None) -> dict[str, Any]:
+    """Sample the default box, price every row with the reference, write Parquet."""
+    if model not in MODELS:
+        raise ConfigError(f"model must be {' or '.join(MODELS)}, however: {model!r}")
+    if check_output(out, force=force) != "parquet":
+        raise ConfigError(f"write generated data to a .parquet file (it keeps the box and pricer "
+                          f"version in its metadata), however: '{out}'.")
+    frame = MODELS[model](n, design=design, seed=seed, n_jobs=n_jobs,  # type: ignore[operator]
+                          progress=progress)
+    write_table(frame, out, force=force)
+    return {"rows": len(frame), "out": str(out), **frame.attrs["findeep_pricing"]}
+
+
+def read_training_table(data: TableLike) -> pd.DataFrame:
+    frame = read_table(data)
+    if not frame.attrs.get("findeep_pricing"):
+        # a CSV loses the metadata: the default box is assumed, and said so in the bundle
+        frame.attrs["findeep_pricing"] = {"layout": layout_of(frame),
+                                          "box": ParameterBox.default().to_dict(),
+                                          "pricer": "unknown (no metadata in the table)"}
+    return frame
+
+
+def train_job(data: TableLike, out: str | os.PathLike[str], *, force: bool = False,
+              onnx: str | os.PathLike[str] | None = None, **params: Any) -> dict[str, Any]:
+    """Fit a ``HestonSurrogate`` on generated data, save its bundle (and ONNX when asked)."""
+    check_writable(out, force=force)
+    if onnx is not None and Path(onnx).exists() and not force:
+        raise ConfigError(f"'{onnx}' already exists; pass --force to overwrite it.")
+    frame = read_training_table(data)
+    pricer = HestonSurrogate(**params).fit(frame)
+    metrics = {k: v for k, v in pricer.training_.items() if k != "history"}
+    save_pricer(pricer, out, metrics=metrics, force=force)
+    summary: dict[str, Any] = {"bundle": str(out), "kind": pricer.kind, **metrics}
+    if onnx is not None:
+        from findeep.pricing.onnx import export_pricer
+
+        summary["onnx"] = export_pricer(pricer, onnx, force=force)
+    return summary
+
+
+def price_job(bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
+              force: bool = False) -> dict[str, Any]:
+    """Price every row inside the box; rows outside get no price and name what is outside."""
+    check_output(out, force=force)
+    pricer = load_pricer(bundle)
+    frame = read_table(data)
+    if pricer.kind != "price":
+        raise ConfigError("this bundle is a surface surrogate; 'price' needs a price surrogate.")
+    option_inputs(frame)  # every column problem before any pricing
+    priced = pricer.predict(frame)
+    result = frame.copy()
+    result["price"] = priced["price"].to_numpy()
+    result["outside_box"] = priced["outside_box"].to_numpy()
+    write_table(result, out, force=force)
+    flagged = int((priced["outside_box"] != "").sum())
+    return {"rows": len(frame), "priced": len(frame) - flagged, "outside_box": flagged,
+            "out": str(out)}
+
+
+def calibrate_job(bundle: str | os.PathLike[str], surface: TableLike, *,
+                  reference: bool = True) -> dict[str, Any]:
+    """Calibrate Heston to a surface with the network, and (default) with the reference."""
+    pricer = load_pricer(bundle)
+    if pricer.kind != "price":
+        raise ConfigError("calibration needs a price surrogate; this bundle is a surface one.")
+    quotes = read_surface(read_table(surface), pricer.box_)
+    results = {"network": calibrate(quotes, pricer=pricer).to_dict()}
+    if reference:
+        results["reference"] = calibrate(quotes, box=pricer.box_).to_dict()
+    return {"options": int(quotes.call.size), **results}
+
+
+def check_job(bundle: str | os.PathLike[str], *, n: int = 20_000, n_sets: int = 1000,
+              seed: int = 12345, progress: ProgressHook | None = None) -> dict[str, Any]:
+    """Accuracy on a fresh sample and static-arbitrage counts on a 50 x 50 grid."""
+    from findeep.pricing.checks import accuracy, arbitrage
+
+    if n < 10 or n_sets < 1:
+        raise ConfigError(f"--n must be >= 10 and --sets >= 1, however: {n=}, {n_sets=}")
+    pricer = load_pricer(bundle)
+    if pricer.kind != "price":
+        raise DataError("'check' reports on price surrogates; this bundle is a surface one.")
+    return {"accuracy": accuracy(pricer, n=n, seed=seed, progress=progress),
+            "arbitrage": arbitrage(pricer, n_sets=n_sets),
+            "trained_on": pricer.data_, "training": {
+                k: v for k, v in pricer.training_.items() if k != "history"}}
+
+
+def summary_rows(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Calibration results as metric-table columns."""
+    columns: dict[str, dict[str, Any]] = {}
+    for name in ("network", "reference"):
+        if name in results:
+            r = results[name]
+            columns[name] = {**r["parameters"], "rmse": r["rmse"], "max_error": r["max_error"],
+                             "reference_rmse": r["reference_rmse"], "seconds": r["seconds"],
+                             "evaluations": r["evaluations"]}
+    return columns
+

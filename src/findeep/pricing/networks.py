@@ -1,0 +1,131 @@
+"""Surrogate networks for Heston: a price network shaped like a price, and a surface network.
+
+``MixturePriceNet`` — the price surrogate. A multilayer perceptron reads the maturity and the
+model parameters (never the strike) and returns a mixture of ``n_components`` lognormal
+laws for the discounted terminal spot ``X = S_T e^{-r tau} / S``: weights ``w_j`` (softmax),
+means ``m_j`` normalised so that ``sum_j w_j m_j = 1`` (the discounted spot is a
+martingale), and volatilities ``sigma_j``. The strike enters only through the closed-form
+expectation
+
+    C / K = (S/K) * E[(X - (K/S) e^{-r tau})^+]
+          = sum_j w_j [ (S/K) m_j N(d1_j) - e^{-r tau} N(d2_j) ],
+
+so, for every maturity and parameter set, the price is *by construction* the price of a
+genuine distribution with the right mean (the mixture-of-lognormals idea of Brigo &
+Mercurio 2002, with the network choosing the mixture): non-increasing and convex in the
+strike, and within the no-arbitrage bounds ``max(S - K e^{-r tau}, 0) <= C <= S``. The
+network has no such hold on maturity: the calendar condition (price non-decreasing in
+maturity at a fixed strike) is verified afterwards on a grid (``pricing/checks.py``) and
+reported, not assumed.
+
+``SurfaceNet`` — the grid variant of Horvath, Muguruza & Tomas (2021): a perceptron maps
+(rate, Heston parameters) to the implied volatilities of a whole fixed strike × maturity
+grid in one pass.
+
+Both take inputs in their natural units, scale them to [-1, 1] with the training box stored
+as buffers, and follow findeep's trainer contract: ``forward(x_num, x_cat) -> (B, 1, n_out)``
+(one ensemble member), multiplied by ``output_scale`` so that the mean squared error the
+trainer minimises is of order one (prices in strike units have errors near 1e-4; an
+unscaled loss would stall the early-stopping tolerance and AdamW's epsilon).
+
+Shape::
+
+    MixturePriceNet: x_num (B, 8) [moneyness, maturity, rate, rho, kappa, vbar, gamma, v0]
+                     -> (B, 1, 1) call price / K * output_scale
+    SurfaceNet:      x_num (B, 6) [rate, rho, kappa, vbar, gamma, v0] -> (B, 1, n_cells)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+SQRT_HALF = 1.0 / math.sqrt(2.0)
+
+
+def _perceptron(d_in: int, d_hidden: int, n_layers: int, d_out: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    width = d_in
+    for _ in range(n_layers):
+        layers += [nn.Linear(width, d_hidden), nn.SiLU()]  # smooth: prices and Greeks are
+        width = d_hidden
+    layers.append(nn.Linear(width, d_out))
+    return nn.Sequential(*layers)
+
+
+def normal_cdf(x: torch.Tensor) -> torch.Tensor:
+    """N(x) through erf, which ONNX has an operator for."""
+    return 0.5 * (1.0 + torch.erf(x * SQRT_HALF))
+
+
+class _Scaled(nn.Module):
+    """Inputs mapped from their box to [-1, 1]; box and output scale kept as buffers."""
+
+    row_cost = 4  # compute per row, in default-network members (train/trainer.py threads)
+
+    def __init__(self, low: torch.Tensor, high: torch.Tensor, output_scale: float) -> None:
+        super().__init__()
+        self.register_buffer("low", torch.as_tensor(low, dtype=torch.float32))
+        self.register_buffer("high", torch.as_tensor(high, dtype=torch.float32))
+        self.register_buffer("output_scale", torch.tensor(float(output_scale)))
+
+    def scale(self, x: torch.Tensor) -> torch.Tensor:
+        return 2.0 * (x - self.low) / (self.high - self.low) - 1.0
+
+
+class MixturePriceNet(_Scaled):
+    """Call price in strike units from (moneyness, maturity, rate, Heston parameters)."""
+
+    def __init__(self, *, low: torch.Tensor, high: torch.Tensor, d_hidden: int = 256,
+                 n_layers: int = 4, n_components: int = 8, output_scale: float = 10.0) -> None:
+        super().__init__(low[1:], high[1:], output_scale)  # the perceptron never sees S/K
+        self.config: dict[str, Any] = {"d_hidden": d_hidden, "n_layers": n_layers,
+                                       "n_components": n_components,
+                                       "output_scale": output_scale}
+        self.n_components = n_components
+        self.body = _perceptron(7, d_hidden, n_layers, 3 * n_components)
+
+    def mixture(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(log weights, log means, total std ``sigma sqrt(tau)``), each (B, J)."""
+        raw = self.body(self.scale(x[:, 1:]))  # (B, 3J)
+        a, b, c = raw.split(self.n_components, dim=1)
+        log_w = torch.log_softmax(a, dim=1)
+        log_m = b - torch.logsumexp(log_w + b, dim=1, keepdim=True)  # sum_j w_j m_j = 1
+        sigma = nn.functional.softplus(c - 1.0) + 1e-3  # volatility of each component
+        return log_w, log_m, sigma * torch.sqrt(x[:, 1:2])
+
+    def price(self, x: torch.Tensor) -> torch.Tensor:
+        """Call price / K, (B, 8) -> (B,)."""
+        log_w, log_m, total = self.mixture(x)
+        moneyness, maturity, rate = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+        log_ratio = log_m + torch.log(moneyness) + rate * maturity  # log(m_j / (k e^{-r tau}))
+        d1 = log_ratio / total + 0.5 * total
+        d2 = d1 - total
+        w = torch.exp(log_w)
+        per = w * (moneyness * torch.exp(log_m) * normal_cdf(d1)
+                   - torch.exp(-rate * maturity) * normal_cdf(d2))  # (B, J)
+        return per.sum(dim=1)
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor | None = None) -> torch.Tensor:
+        return (self.price(x_num) * self.output_scale)[:, None, None]  # (B,) -> (B, 1, 1)
+
+
+class SurfaceNet(_Scaled):
+    """Implied volatilities of a whole grid from (rate, Heston parameters)."""
+
+    def __init__(self, *, low: torch.Tensor, high: torch.Tensor, n_cells: int,
+                 d_hidden: int = 128, n_layers: int = 4, output_scale: float = 10.0) -> None:
+        super().__init__(low, high, output_scale)
+        self.config = {"d_hidden": d_hidden, "n_layers": n_layers, "n_cells": n_cells,
+                       "output_scale": output_scale}
+        self.body = _perceptron(low.shape[0], d_hidden, n_layers, n_cells)
+
+    def surface(self, x: torch.Tensor) -> torch.Tensor:
+        """Implied volatilities (B, n_cells), kept positive."""
+        return nn.functional.softplus(self.body(self.scale(x)) + 1.0) * 0.3
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor | None = None) -> torch.Tensor:
+        return (self.surface(x_num) * self.output_scale)[:, None, :]  # (B, 1, n_cells)

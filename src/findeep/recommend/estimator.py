@@ -1,0 +1,246 @@
+"""``NextProductRecommender``: fit on a customer table + holdings, rank the next product.
+
+``fit(customers, events)`` learns from the latest ``train_months`` labelled months (features
+at t, products newly held at t+1); its network stops early on a fifth of the customers of
+the latest one. ``recommend(customers, events)`` ranks, for each customer at the latest
+month of the data given, the products they do not hold (and may be offered under
+``eligibility``), best first.
+
+>>> from findeep.testing import make_bank_customers
+>>> bank = make_bank_customers(600, 6, seed=0)
+>>> model = NextProductRecommender(model="popularity").fit(bank.customers, bank.holdings)
+>>> model.recommend(bank.customers, bank.holdings, top=3).columns.tolist()
+['customer_id', 'rank', 'product', 'score']
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from findeep.data.io import TableLike, read_table
+from findeep.data.schema import FindeepWarning
+from findeep.errors import ConfigError, DataError, NotFittedError
+from findeep.recommend.evaluation import training_designs
+from findeep.recommend.metrics import top_k
+from findeep.recommend.panel import (
+    Columns,
+    Design,
+    Panel,
+    PanelReport,
+    build_panel,
+    design_at,
+    eligibility_mask,
+)
+from findeep.recommend.rankers import check_ranker, make_ranker
+
+SAVABLE = ("network", "popularity")
+
+
+def read_events(events: TableLike | None) -> pd.DataFrame | None:
+    """The events table; an empty one comes back empty (the caller says what that means)."""
+    if events is None:
+        return None
+    if isinstance(events, pd.DataFrame) and len(events) == 0:
+        return events
+    try:
+        return read_table(events)
+    except DataError as exc:
+        if "no rows" in str(exc) or "empty" in str(exc):
+            return pd.DataFrame()
+        raise
+
+
+def warn_report(report: PanelReport) -> None:
+    """One warning per kind of event that had to be set aside (counted)."""
+    for line in report.lines():
+        warnings.warn(line + ".", FindeepWarning, stacklevel=3)
+
+
+class NextProductRecommender(BaseEstimator):
+    """Rank the products each customer is most likely to take up next month."""
+
+    def __init__(self, *, customer_id: str = "customer_id", product: str = "product",
+                 date_column: str = "month", customer_date_column: str | None = None,
+                 events_mean: str = "held", model: str = "network", lags: int = 2,
+                 train_months: int = 6, eligibility: dict[str, str] | None = None,
+                 max_epochs: int | None = None, batch_size: int | None = None,
+                 learning_rate: float | None = None, random_state: int = 0,
+                 verbose: int = 0) -> None:
+        self.customer_id = customer_id
+        self.product = product
+        self.date_column = date_column
+        self.customer_date_column = customer_date_column
+        self.events_mean = events_mean
+        self.model = model
+        self.lags = lags
+        self.train_months = train_months
+        self.eligibility = eligibility
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        problems = []
+        for name, low in (("lags", 0), ("train_months", 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
+                problems.append(f"{name} must be an integer >= {low}, however: "
+                                f"{name}={value!r}")
+        if problems:
+            raise ConfigError("; ".join(problems) + ".")
+        check_ranker(self.model)
+
+    def columns(self, customers: pd.DataFrame) -> Columns:
+        """The column roles; the customer table's date column is found when it is named so."""
+        customer_date = self.customer_date_column
+        if customer_date is None and self.date_column in customers.columns:
+            customer_date = self.date_column
+        return Columns(self.customer_id, self.product, self.date_column, customer_date)
+
+    def _options(self) -> dict[str, Any]:
+        options = {name: getattr(self, name) for name in ("max_epochs", "batch_size",
+                                                          "learning_rate")}
+        return {k: v for k, v in options.items() if v is not None}
+
+    # ---- fit ---------------------------------------------------------------------------------
+    def fit(self, customers: TableLike, events: TableLike | None) -> Self:
+        self._check_params()
+        customers = read_table(customers)
+        events_frame = read_events(events)
+        if events_frame is None or len(events_frame) == 0:
+            raise DataError("the events table is empty: there are no holdings to learn "
+                            "which products customers take next from.")
+        columns = self.columns(customers)
+        panel = build_panel(customers, events_frame, columns, events_mean=self.events_mean)  # type: ignore[arg-type]
+        warn_report(panel.report)
+        return self.fit_panel(panel, columns)
+
+    def fit_panel(self, panel: Panel, columns: Columns) -> Self:
+        """Fit on a panel already built (the CLI and the benchmarks build it once)."""
+        self._check_params()
+        if len(panel.months) < self.lags + 3 and self.model == "network":
+            raise DataError(f"{len(panel.months)} month(s) of data are too few: the network "
+                            f"needs {self.lags} lag month(s), a training month and a "
+                            f"validation month before the last; pass --lags 0 or more months.")
+        last_feature_month = len(panel.months) - 2
+        if last_feature_month < 0:
+            raise DataError("one month of data holds no change of holdings to learn from; "
+                            "give at least two months.")
+        everything, fit_rows, valid_rows = training_designs(
+            panel, last_feature_month, lags=min(self.lags, last_feature_month),
+            train_months=self.train_months, eligibility=self.eligibility,
+            seed=self.random_state)
+        if everything.labels is None or not everything.labels.any():
+            raise DataError("no customer took up a new product in the training months; there "
+                            "is nothing to learn which products come next from.")
+        ranker = make_ranker(self.model, random_state=self.random_state, verbose=self.verbose,
+                             options=self._options() if self.model == "network" else None)
+        if self.model == "network":
+            ranker.fit(fit_rows, valid_rows)
+        else:
+            ranker.fit(everything)
+        self.ranker_ = ranker
+        self.columns_ = columns
+        self.products_ = list(panel.products)
+        self.feature_columns_ = [str(c) for c in panel.features.columns]
+        adds = everything.labels.sum(axis=0)
+        self.training_ = {
+            "rows": len(everything), "customers": len(np.unique(everything.customer_ids)),
+            "first_month": str(everything.months.min()), "last_month": str(panel.months[-1]),
+            "adds_per_product": {p: int(a) for p, a in zip(self.products_, adds, strict=True)},
+            "events": panel.report.to_dict(),
+        }
+        if self.model == "network":
+            self.training_["fit"] = ranker.fit_result_.to_dict() | {"history": []}
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "ranker_"):
+            raise NotFittedError("this NextProductRecommender is not fitted yet; call fit or "
+                                 "load a bundle first.")
+
+    # ---- scoring -----------------------------------------------------------------------------
+    def design(self, customers: TableLike, events: TableLike | None = None, *,
+               as_of: str | None = None) -> tuple[Design, PanelReport]:
+        """Features of every customer at the latest month (or ``as_of``) and what was dropped.
+
+        Without ``events``, product columns of ``customers`` named like the catalogue are read
+        as current holdings (held = value > 0; lags repeat the current holdings); with
+        neither, every customer is scored as holding nothing (with a warning).
+        """
+        self._check_fitted()
+        customers = read_table(customers)
+        events_frame = read_events(events)
+        columns = Columns(self.columns_.customer_id, self.columns_.product,
+                          self.columns_.date, self.columns_.customer_date
+                          if self.columns_.customer_date in customers.columns else None)
+        wide = [p for p in self.products_ if p in customers.columns]
+        if events_frame is None and wide:
+            customers, events_frame = _wide_to_events(customers, wide, columns)
+        elif events_frame is None or len(events_frame) == 0:
+            warnings.warn("no holdings were given: every customer is scored as holding no "
+                          "product.", FindeepWarning, stacklevel=2)
+        panel = build_panel(customers, events_frame, columns, events_mean=self.events_mean,  # type: ignore[arg-type]
+                            products=self.products_)
+        if events is None and wide:
+            panel.holdings[:] = panel.holdings[:, -1:, :]  # lags unknown: as held now
+        t = len(panel.months) - 1
+        if as_of is not None:
+            wanted = np.datetime64(pd.Timestamp(as_of), "M")
+            if wanted not in panel.months:
+                raise DataError(f"as_of {as_of!r} is not a month of the customer table "
+                                f"({panel.months[0]} to {panel.months[-1]}).")
+            t = int(np.flatnonzero(panel.months == wanted)[0])
+        design = design_at(panel, t, lags=self.lags, with_labels=False,
+                           eligibility=self.eligibility)
+        return design, panel.report
+
+    def scores(self, design: Design) -> np.ndarray:
+        """(n, P) scores, with held and ineligible products at -inf."""
+        self._check_fitted()
+        raw = self.ranker_.score(design)
+        return np.where(design.eligible, raw, -np.inf)
+
+    def recommend(self, customers: TableLike, events: TableLike | None = None, *,
+                  top: int = 7, as_of: str | None = None) -> pd.DataFrame:
+        """Long table: ``customer_id, rank, product, score``, ``top`` rows per customer at most
+        (fewer when fewer products may be offered)."""
+        if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+            raise ConfigError(f"top must be a positive integer, however: {top=}")
+        design, report = self.design(customers, events, as_of=as_of)
+        warn_report(report)
+        return offers_table(design, self.scores(design), top)
+
+
+def offers_table(design: Design, scores: np.ndarray, top: int) -> pd.DataFrame:
+    best = top_k(scores, design.eligible, top)
+    rows, ranks = np.nonzero(best >= 0)
+    products = np.asarray(design.products, dtype=object)
+    chosen = best[rows, ranks]
+    return pd.DataFrame({"customer_id": design.customer_ids[rows], "rank": ranks + 1,
+                         "product": products[chosen], "score": scores[rows, chosen]})
+
+
+def _wide_to_events(customers: pd.DataFrame, wide: list[str],
+                    columns: Columns) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Product columns (counts or 0/1) -> an events table at each row's month."""
+    held = customers[wide].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy() > 0
+    r, p = np.nonzero(held)
+    date = (customers[columns.customer_date].to_numpy()[r] if columns.customer_date
+            else np.full(len(r), np.datetime64("today", "M")))
+    events = pd.DataFrame({columns.customer_id: customers[columns.customer_id].to_numpy()[r],
+                           columns.product: np.asarray(wide, dtype=object)[p],
+                           columns.date or "date": date})
+    if not columns.customer_date:
+        columns.date = columns.date or "date"
+    return customers.drop(columns=wide), events
+
+
+__all__ = ["NextProductRecommender", "eligibility_mask", "offers_table"]

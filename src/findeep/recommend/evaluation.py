@@ -1,0 +1,154 @@
+"""Out-of-time evaluation: train on months <= t, rank for t+1; walk forward over several t.
+
+For a test month ``s+1`` (features at ``s``, products newly held at ``s+1``), every model
+learns from feature months ``s-train_months .. s-1`` whose labels (``.. s``) are all known
+at ``s``. The network's early stopping uses a random fifth of the customers of the latest
+training month (the rest train); the baselines fit on all training rows. Every model is
+scored on the same test customers, held products masked; an optional ``oracle`` (true
+adoption probabilities, from ``make_bank_customers``) gives the ceiling.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from findeep.errors import ConfigError, DataError
+from findeep.recommend.metrics import (
+    per_product_metrics,
+    ranking_metrics,
+    summarise_products,
+)
+from findeep.recommend.panel import Design, Panel, design_at, stack_designs
+from findeep.recommend.rankers import check_ranker, make_ranker
+
+Oracle = Callable[[Design], np.ndarray]
+
+
+def training_designs(panel: Panel, last_feature_month: int, *, lags: int, train_months: int,
+                     eligibility: dict[str, str] | None = None, seed: int = 0,
+                     validation_fraction: float = 0.2) -> tuple[Design, Design, Design]:
+    """(all training rows, network's fit rows, network's validation rows).
+
+    Feature months run up to ``last_feature_month`` (its labels are month +1).
+    """
+    first = max(lags, last_feature_month - train_months + 1, 0)
+    if last_feature_month < first:
+        raise DataError(f"not enough months to train on: the panel has {len(panel.months)} "
+                        f"month(s), and {lags} lag month(s) plus two labelled months are "
+                        "needed before the first test month.")
+    designs = [design_at(panel, t, lags=lags, eligibility=eligibility)
+               for t in range(first, last_feature_month + 1)]
+    everything = stack_designs(designs)
+    latest = len(designs[-1])
+    offset = len(everything) - latest
+    rng = np.random.default_rng(seed)
+    chosen = rng.random(latest) < validation_fraction
+    valid_rows = offset + np.flatnonzero(chosen)
+    fit_rows = np.concatenate([np.arange(offset), offset + np.flatnonzero(~chosen)])
+    return everything, everything.subset(fit_rows), everything.subset(valid_rows)
+
+
+def evaluate_month(panel: Panel, test_feature_month: int, models: Sequence[str], *,
+                   lags: int = 2, train_months: int = 6, k: int = 7,
+                   eligibility: dict[str, str] | None = None, oracle: Oracle | None = None,
+                   seed: int = 0, options: dict[str, dict[str, Any]] | None = None,
+                   verbose: int = 0) -> dict[str, Any]:
+    """Every model fitted on months before ``test_feature_month`` and ranked at it."""
+    for name in models:
+        check_ranker(name)
+    everything, fit_rows, valid_rows = training_designs(
+        panel, test_feature_month - 1, lags=lags, train_months=train_months,
+        eligibility=eligibility, seed=seed)
+    test = design_at(panel, test_feature_month, lags=lags, eligibility=eligibility)
+    if test.labels is None or len(test) == 0:
+        raise DataError("the test month has no customers with a following month to check.")
+    results: dict[str, Any] = {}
+    for name in models:
+        ranker = make_ranker(name, random_state=seed, verbose=verbose,
+                             options=(options or {}).get(name))
+        started = time.perf_counter()
+        if name == "network":
+            ranker.fit(fit_rows, valid_rows)
+        else:
+            ranker.fit(everything)
+        fit_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        scores = ranker.score(test)
+        rank_seconds = time.perf_counter() - started
+        results[name] = _score_entry(scores, test, k, probabilities=name != "als")
+        results[name] |= {"fit_seconds": fit_seconds,
+                          "customers_per_second": len(test) / max(rank_seconds, 1e-9)}
+    if oracle is not None:
+        results["oracle"] = _score_entry(oracle(test), test, k, probabilities=True)
+    return {"test_month": str(panel.months[test_feature_month + 1]),
+            "train_rows": len(everything), "test_customers": len(test), "models": results}
+
+
+def _score_entry(scores: np.ndarray, test: Design, k: int, *, probabilities: bool,
+                 ) -> dict[str, Any]:
+    assert test.labels is not None
+    entry: dict[str, Any] = ranking_metrics(scores, test.labels, test.eligible, k=k)
+    products = per_product_metrics(scores, test.labels, test.eligible, test.products,
+                                   probabilities=probabilities)
+    entry |= summarise_products(products)
+    entry["per_product"] = products
+    return entry
+
+
+def walk_forward(panel: Panel, models: Sequence[str], *, n_test_months: int = 3,
+                 lags: int = 2, train_months: int = 6, k: int = 7,
+                 eligibility: dict[str, str] | None = None, oracle: Oracle | None = None,
+                 seed: int = 0, options: dict[str, dict[str, Any]] | None = None,
+                 verbose: int = 0) -> dict[str, Any]:
+    """The last ``n_test_months`` months, each ranked by models trained on the months before.
+
+    Returns each fold's metrics and, per model, mean and std over folds.
+    """
+    if n_test_months < 1:
+        raise ConfigError(f"n_test_months must be a positive integer, however: {n_test_months=}")
+    last = len(panel.months) - 2  # the last feature month with a following month
+    months = list(range(last - n_test_months + 1, last + 1))
+    if months[0] < lags + 2:
+        raise DataError(f"{len(panel.months)} month(s) are too few for {n_test_months} test "
+                        f"month(s) with {lags} lag(s); use fewer test months or lags.")
+    folds = [evaluate_month(panel, t, models, lags=lags, train_months=train_months, k=k,
+                            eligibility=eligibility, oracle=oracle, seed=seed, options=options,
+                            verbose=verbose) for t in months]
+    return {"folds": folds, "summary": summarise_folds(folds), "k": k, "lags": lags,
+            "train_months": train_months}
+
+
+def summarise_folds(folds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Mean and std over folds of every scalar metric, per model."""
+    summary: dict[str, dict[str, float]] = {}
+    for name in folds[0]["models"]:
+        entries = [fold["models"][name] for fold in folds]
+        out: dict[str, float] = {}
+        for key, value in entries[0].items():
+            if isinstance(value, int | float):
+                values = np.array([e[key] for e in entries], dtype=float)
+                out[key] = float(np.mean(values))
+                out[f"{key}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        summary[name] = out
+    return summary
+
+
+def oracle_from_truth(probability: np.ndarray, customer_ids: Sequence[Any], months: Any,
+                      products: Sequence[str]) -> Oracle:
+    """An ``Oracle`` from true probabilities ``[customer, month, product]`` (e.g.
+    ``make_bank_customers``' ``adoption_probability``), matched by id, month and name."""
+    rows = {str(c): i for i, c in enumerate(customer_ids)}
+    month_index = {m: i for i, m in enumerate(np.asarray(months, dtype="datetime64[M]"))}
+    product_index = {p: j for j, p in enumerate(products)}
+
+    def oracle(design: Design) -> np.ndarray:
+        r = np.array([rows[str(c)] for c in design.customer_ids])
+        t = np.array([month_index[m] for m in design.months])
+        p = np.array([product_index[name] for name in design.products])
+        return np.nan_to_num(probability[r[:, None], t[:, None], p[None, :]], nan=0.0)
+
+    return oracle

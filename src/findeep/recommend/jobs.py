@@ -1,0 +1,148 @@
+"""The ``findeep recommend`` commands as library calls: read, one job, atomic write."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from findeep.bundle import check_writable
+from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.errors import ConfigError, DataError
+from findeep.recommend.estimator import (
+    NextProductRecommender,
+    offers_table,
+    read_events,
+    warn_report,
+)
+from findeep.recommend.evaluation import evaluate_month, walk_forward
+from findeep.recommend.panel import build_panel
+from findeep.recommend.rankers import check_ranker
+
+
+def _panel(recommender: NextProductRecommender, customers: TableLike,
+           events: TableLike | None) -> tuple[Any, Any]:
+    customers_frame = read_table(customers)
+    events_frame = read_events(events)
+    if events_frame is None or len(events_frame) == 0:
+        raise DataError("the events table is empty: there are no holdings to learn which "
+                        "products customers take next from.")
+    columns = recommender.columns(customers_frame)
+    panel = build_panel(customers_frame, events_frame, columns,
+                        events_mean=recommender.events_mean)  # type: ignore[arg-type]
+    warn_report(panel.report)
+    return panel, columns
+
+
+def train_recommender(customers: TableLike, events: TableLike | None, *,
+                      out: str | os.PathLike[str], force: bool = False, k: int = 7,
+                      **params: Any) -> dict[str, Any]:
+    """Rank the last month out of time (model and popularity trained on the months before),
+    then refit on every month and save the bundle with those metrics."""
+    from findeep.recommend.estimator import SAVABLE
+
+    check_writable(out, force=force)
+    recommender = NextProductRecommender(**params)
+    recommender._check_params()
+    if recommender.model not in SAVABLE:
+        raise ConfigError(f"train saves {' or '.join(SAVABLE)} models; compare "
+                          f"{recommender.model} with 'findeep recommend benchmark'.")
+    panel, columns = _panel(recommender, customers, events)
+    evaluation = None
+    if len(panel.months) >= recommender.lags + 4:
+        models = [recommender.model] + (["popularity"] if recommender.model != "popularity"
+                                        else [])
+        options = {"network": recommender._options()}
+        evaluation = evaluate_month(panel, len(panel.months) - 2, models, lags=recommender.lags,
+                                    train_months=recommender.train_months, k=k,
+                                    eligibility=recommender.eligibility,
+                                    seed=recommender.random_state, options=options,
+                                    verbose=recommender.verbose)
+    started = time.perf_counter()
+    recommender.fit_panel(panel, columns)
+    fit_seconds = time.perf_counter() - started
+    from findeep.recommend.bundle import save_recommender
+
+    metrics = None
+    if evaluation is not None:
+        metrics = {"k": k, "test_month": evaluation["test_month"],
+                   "models": {name: {key: value for key, value in entry.items()}
+                              for name, entry in evaluation["models"].items()}}
+    path = save_recommender(recommender, out, metrics=metrics, force=force)
+    return {"bundle": str(path), "model": recommender.model, "evaluation": evaluation,
+            "fit_seconds": fit_seconds, "training": recommender.training_,
+            "products": recommender.products_, "months": len(panel.months)}
+
+
+def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
+                   out: str | os.PathLike[str], *, events: TableLike | None = None,
+                   top: int = 7, reasons: int = 0, as_of: str | None = None,
+                   force: bool = False) -> dict[str, Any]:
+    """Write ``top`` offers per customer (``customer_id, rank, product, score[, reasons]``)."""
+    from findeep.bundle import read_bundle
+    from findeep.recommend.bundle import BUNDLE_KIND, recommender_from_bundle
+
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise ConfigError(f"top must be a positive integer, however: {top=}")
+    check_output(out, force=force)
+    meta, tensors = read_bundle(bundle)
+    if meta.get("kind") != BUNDLE_KIND:
+        raise DataError(f"'{bundle}' holds a {meta.get('kind')!r} model, not a recommendation "
+                        "bundle; train one with 'findeep recommend train'.")
+    recommender = recommender_from_bundle(meta, tensors)
+    design, report = recommender.design(customers, events, as_of=as_of)
+    warn_report(report)
+    scores = recommender.scores(design)
+    table = offers_table(design, scores, top)
+    if reasons:
+        from findeep.recommend.metrics import top_k
+        from findeep.recommend.reasons import recommendation_reasons
+
+        chosen = top_k(scores, design.eligible, top)
+        found = recommendation_reasons(recommender, design, chosen, n_reasons=reasons)
+        rows, ranks = np.nonzero(chosen >= 0)
+        table["reasons"] = ["; ".join(f"{r['feature']} = {r['value']} (+{r['contribution']:.3f})"
+                                      for r in found[i][j]) for i, j in zip(rows, ranks,
+                                                                            strict=True)]
+    write_table(table, out, force=force)
+    return {"rows": len(table), "customers": len(design),
+            "month": str(design.months[0]) if len(design) else None,
+            "no_offer": int(len(design) - table["customer_id"].nunique())}
+
+
+def benchmark_recommenders(customers: TableLike, events: TableLike | None, *,
+                           models: list[str], n_test_months: int = 3, k: int = 7,
+                           out: str | os.PathLike[str] | None = None, force: bool = False,
+                           **params: Any) -> dict[str, Any]:
+    """Every model on the same walk-forward months; mean and std over months."""
+    for name in models:
+        check_ranker(name)
+    if out is not None:
+        check_output(out, force=force)
+    recommender = NextProductRecommender(**params)
+    recommender._check_params()
+    panel, _ = _panel(recommender, customers, events)
+    result = walk_forward(panel, models, n_test_months=n_test_months, lags=recommender.lags,
+                          train_months=recommender.train_months, k=k,
+                          eligibility=recommender.eligibility, seed=recommender.random_state,
+                          options={"network": recommender._options()},
+                          verbose=recommender.verbose)
+    if out is not None:
+        _write_json(result, out, force=force)
+    return result
+
+
+def _write_json(document: dict[str, Any], out: str | os.PathLike[str], *, force: bool) -> None:
+    path = Path(out)
+    if path.suffix.lower() != ".json":
+        rows = [{"model": name, **values} for name, values in document["summary"].items()]
+        write_table(pd.DataFrame(rows), path, force=force)
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(document, indent=2, default=str))
+    tmp.replace(path)

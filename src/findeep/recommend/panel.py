@@ -1,0 +1,329 @@
+"""From a customer table and a holdings table to what recommenders learn from.
+
+The two tables a bank has:
+
+- customers: one row per customer (static features) or one per customer per month
+  (snapshots, with a date column);
+- holdings/events: ``customer_id, product, date`` (optional amount), one row per product
+  a customer holds in a month (``events="held"``, snapshots such as Santander's) or one
+  row per product a customer took up on a date and holds from then on
+  (``events="acquired"``).
+
+``build_panel`` puts both on one monthly grid: ``holdings[c, t, p]`` says whether customer
+``c`` held product ``p`` in month ``t``. ``design_at(panel, t)`` then gives, for every
+customer present at ``t``, the features a model may use at ``t`` — the customer's
+snapshot at ``t`` and holdings at ``t, t-1, ..., t-lags`` — and, when month ``t+1`` is in
+the panel, the labels "product p newly held at t+1" (only for products not held at t).
+Nothing after ``t`` reaches a feature, so features for month ``t`` are identical whether or
+not later rows exist (pinned by a test).
+
+What the data needed absorbing is counted in ``PanelReport`` (events dated outside the
+customer table, for unknown customers, duplicates, products never seen in training) and
+turned into one warning line by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from findeep.data.schema import parse_datetimes
+from findeep.errors import ConfigError, DataError, did_you_mean
+
+EventsMeaning = Literal["held", "acquired"]
+
+
+@dataclass
+class PanelReport:
+    """Events that could not be placed, by reason (all counts of event rows)."""
+
+    outside_months: int = 0
+    unknown_customers: int = 0
+    duplicates: int = 0
+    unknown_products: dict[str, int] = field(default_factory=dict)
+    missing_values: int = 0
+
+    def lines(self) -> list[str]:
+        parts = []
+        if self.outside_months:
+            parts.append(f"{self.outside_months:,} event(s) dated outside the customer table's "
+                         "months were ignored")
+        if self.unknown_customers:
+            parts.append(f"{self.unknown_customers:,} event(s) for customers absent from the "
+                         "customer table were ignored")
+        if self.duplicates:
+            parts.append(f"{self.duplicates:,} duplicate event(s) were counted once")
+        if self.unknown_products:
+            total = sum(self.unknown_products.values())
+            names = ", ".join(sorted(self.unknown_products)[:5])
+            parts.append(f"{total:,} event(s) for {len(self.unknown_products)} product(s) never "
+                         f"seen in training were ignored ({names})")
+        if self.missing_values:
+            parts.append(f"{self.missing_values:,} event(s) with a missing customer, product "
+                         "or date were ignored")
+        return parts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outside_months": self.outside_months,
+                "unknown_customers": self.unknown_customers, "duplicates": self.duplicates,
+                "unknown_products": dict(self.unknown_products),
+                "missing_values": self.missing_values}
+
+
+@dataclass
+class Columns:
+    """Which columns of the user's tables mean what."""
+
+    customer_id: str = "customer_id"
+    product: str = "product"
+    date: str | None = "month"  # of the events table (and of the customer table, if dated)
+    customer_date: str | None = None  # the customer table's date column, when it has one
+
+
+@dataclass
+class Panel:
+    """Customers x months x products on one grid."""
+
+    customer_ids: np.ndarray  # (C,)
+    months: np.ndarray  # (T,) datetime64[M]
+    products: list[str]  # (P,)
+    holdings: np.ndarray  # (C, T, P) bool
+    present: np.ndarray  # (C, T) bool: the customer has a row that month
+    features: pd.DataFrame  # customer features; row per (c, t) of `present`, or per c if static
+    feature_index: np.ndarray  # (C, T) int: row of `features` for (c, t), -1 when absent
+    report: PanelReport
+
+
+@dataclass
+class Design:
+    """One row per (customer, month t): features known at t, labels for t+1 when known."""
+
+    frame: pd.DataFrame  # customer features at t
+    holdings: np.ndarray  # (n, P * (1 + lags)) float32: held at t, t-1, ..., t-lags
+    eligible: np.ndarray  # (n, P) bool: not held at t (and allowed by the rules)
+    labels: np.ndarray | None  # (n, P) uint8: newly held at t+1; None when t+1 is unknown
+    customer_ids: np.ndarray  # (n,)
+    months: np.ndarray  # (n,) datetime64[M]: the month t the features describe
+    products: list[str]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def subset(self, rows: np.ndarray) -> Design:
+        return Design(self.frame.iloc[rows].reset_index(drop=True), self.holdings[rows],
+                      self.eligible[rows], None if self.labels is None else self.labels[rows],
+                      self.customer_ids[rows], self.months[rows], self.products)
+
+    @property
+    def held(self) -> np.ndarray:
+        """(n, P) bool: products held at t."""
+        return self.holdings[:, :len(self.products)] > 0.5
+
+
+def holding_feature_names(products: list[str], lags: int) -> list[str]:
+    names = [f"holds:{p}" for p in products]
+    for lag in range(1, lags + 1):
+        names += [f"held_{lag}m_ago:{p}" for p in products]
+    return names
+
+
+def _months(values: pd.Series, what: str) -> np.ndarray:
+    stamps = parse_datetimes(values)
+    if stamps.isna().all():
+        raise DataError(f"the {what} date column holds no readable dates.")
+    return stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+
+
+def check_columns(frame: pd.DataFrame, names: list[str], what: str) -> None:
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        hint = did_you_mean(missing[0], [str(c) for c in frame.columns])
+        raise DataError(f"the {what} table has no column(s) {', '.join(map(repr, missing))}; "
+                        f"it has {', '.join(map(str, list(frame.columns)[:12]))}." + hint)
+
+
+def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: Columns, *,
+                events_mean: EventsMeaning = "held", products: list[str] | None = None,
+                ) -> Panel:
+    """Place ``customers`` and ``events`` on one monthly grid.
+
+    ``products`` fixes the catalogue (a fitted model's); events for other products are
+    ignored and counted. Without it, the catalogue is every product in ``events``.
+    """
+    if events_mean not in ("held", "acquired"):
+        raise ConfigError(f"events must be 'held' or 'acquired', however: {events_mean!r}")
+    check_columns(customers, [columns.customer_id], "customer")
+    if columns.customer_date is not None:
+        check_columns(customers, [columns.customer_date], "customer")
+    if len(customers) == 0:
+        raise DataError("the customer table has no rows.")
+    report = PanelReport()
+    ids = customers[columns.customer_id]
+    if ids.isna().any():
+        raise DataError(f"{int(ids.isna().sum()):,} customer row(s) have no "
+                        f"'{columns.customer_id}'; fill or drop them.")
+    key = ids.astype(str).to_numpy()
+    customer_ids, customer_codes = np.unique(key, return_inverse=True)
+    feature_columns = [c for c in customers.columns
+                       if c not in (columns.customer_id, columns.customer_date)]
+    if columns.customer_date is not None:
+        customer_months = _months(customers[columns.customer_date], "customer table's")
+        if np.isnat(customer_months).any():
+            raise DataError(f"{int(np.isnat(customer_months).sum()):,} customer row(s) have no "
+                            f"readable '{columns.customer_date}'; fill or drop them.")
+        months = np.unique(customer_months)
+        month_codes = np.searchsorted(months, customer_months)
+        pairs = customer_codes.astype(np.int64) * len(months) + month_codes
+        if len(np.unique(pairs)) < len(pairs):
+            raise DataError("the customer table has more than one row for some (customer, "
+                            "month); keep one snapshot per customer per month.")
+    else:
+        if len(customer_ids) < len(key):
+            raise DataError(f"the customer table has {len(key) - len(customer_ids):,} repeated "
+                            f"'{columns.customer_id}' value(s) but no date column; pass its "
+                            "date column (--customer-date-column) or keep one row per customer.")
+        months = None
+        month_codes = None
+    ev = _clean_events(events, columns, report)
+    if months is None:
+        months = (np.unique(ev["month"].to_numpy()) if len(ev)
+                  else np.array([np.datetime64("today", "M")]))
+    n_c, n_t = len(customer_ids), len(months)
+    catalogue = list(products) if products is not None else sorted(
+        ev["product"].unique().tolist())
+    present = np.zeros((n_c, n_t), dtype=bool)
+    feature_index = np.full((n_c, n_t), -1, dtype=np.int64)
+    features = customers[feature_columns].reset_index(drop=True)
+    if month_codes is None:
+        present[:] = True
+        feature_index[customer_codes, :] = np.arange(len(customers))[:, None]
+    else:
+        present[customer_codes, month_codes] = True
+        feature_index[customer_codes, month_codes] = np.arange(len(customers))
+    holdings = np.zeros((n_c, n_t, len(catalogue)), dtype=bool)
+    if len(ev):
+        known = np.isin(ev["product"].to_numpy(), catalogue)
+        if not known.all():
+            report.unknown_products = ev.loc[~known, "product"].value_counts().to_dict()
+        ev = ev[known]
+        c = np.searchsorted(customer_ids, ev["customer"].to_numpy())
+        c_ok = (c < n_c) & (customer_ids[np.minimum(c, n_c - 1)] == ev["customer"].to_numpy())
+        report.unknown_customers = int((~c_ok).sum())
+        m = ev["month"].to_numpy()
+        t = np.searchsorted(months, m)
+        t_ok = (t < n_t) & (months[np.minimum(t, n_t - 1)] == m)
+        if events_mean == "acquired":  # an acquisition before the table still counts
+            t_ok |= m < months[0]
+            t = np.where(m < months[0], 0, t)
+        report.outside_months = int((c_ok & ~t_ok).sum())
+        ok = c_ok & t_ok
+        p = pd.Index(catalogue).get_indexer(ev["product"].to_numpy())
+        holdings[c[ok], t[ok], p[ok]] = True
+        if events_mean == "acquired":
+            holdings = np.maximum.accumulate(holdings, axis=1)
+    return Panel(customer_ids, months, catalogue, holdings, present, features, feature_index,
+                 report)
+
+
+def _clean_events(events: pd.DataFrame | None, columns: Columns,
+                  report: PanelReport) -> pd.DataFrame:
+    """(customer, product, month) as strings and months; duplicates and gaps counted."""
+    empty = pd.DataFrame({"customer": pd.Series([], dtype=str),
+                          "product": pd.Series([], dtype=str),
+                          "month": np.array([], dtype="datetime64[M]")})
+    if events is None or len(events) == 0:
+        return empty
+    needed = [columns.customer_id, columns.product] + ([columns.date] if columns.date else [])
+    check_columns(events, needed, "events")
+    ev = pd.DataFrame({"customer": events[columns.customer_id],
+                       "product": events[columns.product]})
+    if columns.date:
+        ev["month"] = _months(events[columns.date], "events table's")
+    else:
+        raise ConfigError("the events table needs a date column (--date-column).")
+    gaps = ev["customer"].isna() | ev["product"].isna() | ev["month"].isna()
+    report.missing_values = int(gaps.sum())
+    ev = ev[~gaps]
+    ev = ev.assign(customer=ev["customer"].astype(str), product=ev["product"].astype(str))
+    before = len(ev)
+    ev = ev.drop_duplicates(["customer", "product", "month"])
+    report.duplicates = before - len(ev)
+    return ev.reset_index(drop=True)
+
+
+def design_at(panel: Panel, t: int, *, lags: int = 2, with_labels: bool = True,
+              eligibility: dict[str, str] | None = None) -> Design:
+    """Features of every customer present at month index ``t``; labels for ``t+1``.
+
+    With labels, only customers also present at ``t+1`` are kept (the others' outcome is
+    unknown). Holdings before the first month of the panel are taken as none held.
+    """
+    n_t = len(panel.months)
+    if not 0 <= t < n_t:
+        raise ConfigError(f"month index must be within 0..{n_t - 1}, however: {t=}")
+    labelled = with_labels and t + 1 < n_t
+    rows = panel.present[:, t] & (panel.present[:, t + 1] if labelled else True)
+    customers = np.flatnonzero(rows)
+    stacked = [panel.holdings[customers, t]]
+    for lag in range(1, lags + 1):
+        stacked.append(panel.holdings[customers, t - lag] if t - lag >= 0
+                       else np.zeros_like(stacked[0]))
+    holdings = np.concatenate(stacked, axis=1).astype(np.float32)
+    frame = panel.features.iloc[panel.feature_index[customers, t]].reset_index(drop=True)
+    held = panel.holdings[customers, t]
+    eligible = ~held & eligibility_mask(frame, panel.products, eligibility)
+    labels = None
+    if labelled:
+        labels = (panel.holdings[customers, t + 1] & ~held).astype(np.uint8)
+    return Design(frame, holdings, eligible, labels, panel.customer_ids[customers],
+                  np.full(len(customers), panel.months[t]), panel.products)
+
+
+def stack_designs(designs: list[Design]) -> Design:
+    first = designs[0]
+    labels = None if any(d.labels is None for d in designs) else np.concatenate(
+        [d.labels for d in designs])
+    return Design(pd.concat([d.frame for d in designs], ignore_index=True),
+                  np.concatenate([d.holdings for d in designs]),
+                  np.concatenate([d.eligible for d in designs]), labels,
+                  np.concatenate([d.customer_ids for d in designs]),
+                  np.concatenate([d.months for d in designs]), first.products)
+
+
+def eligibility_mask(frame: pd.DataFrame, products: list[str],
+                     rules: dict[str, str] | None) -> np.ndarray:
+    """(n, P) bool: rows each product may be offered to, by pandas ``query`` rules.
+
+    ``{"mortgage": "age >= 21 and age < 70"}`` offers mortgages only to those rows.
+    """
+    mask = np.ones((len(frame), len(products)), dtype=bool)
+    for product, rule in (rules or {}).items():
+        if product not in products:
+            raise ConfigError(f"eligibility rule for unknown product {product!r}; products are "
+                              f"{', '.join(products)}." + did_you_mean(product, products))
+        try:
+            allowed = frame.eval(rule)
+        except Exception as exc:  # pandas raises many types for a bad expression
+            raise ConfigError(f"eligibility rule {rule!r} for {product!r} cannot be evaluated "
+                              f"on the customer table: {exc}") from None
+        allowed = np.asarray(allowed)
+        if allowed.dtype != bool or allowed.shape != (len(frame),):
+            raise ConfigError(f"eligibility rule {rule!r} for {product!r} must give True/False "
+                              "per customer row.")
+        mask[:, products.index(product)] = allowed
+    return mask
+
+
+def parse_eligibility(rules: list[str] | None) -> dict[str, str]:
+    """``["mortgage: age >= 21", ...]`` (the CLI's form) -> ``{"mortgage": "age >= 21"}``."""
+    parsed: dict[str, str] = {}
+    for text in rules or []:
+        product, sep, rule = text.partition(":")
+        if not sep or not product.strip() or not rule.strip():
+            raise ConfigError(f"an eligibility rule reads 'PRODUCT: EXPRESSION' (e.g. "
+                              f"'mortgage: age >= 21'), however: {text!r}")
+        parsed[product.strip()] = rule.strip()
+    return parsed

@@ -1,0 +1,175 @@
+"""``POST /v1/recommend``: a customer record -> the top products with scores and reasons.
+
+``findeep serve`` on a recommendation bundle builds this app (``create_app`` hands a
+``kind: recommend`` bundle here; the model is ``findeep.recommend``'s). It keeps the
+scoring API's rules — request validation generated from the training schema (missing
+fields listed, wrong types refused, unknown fields ignored with an ``X-Findeep-Warning``
+header or refused under ``strict``), row and byte limits (413), the ``X-API-Key`` check
+(401), one-sentence errors and never a 500 for bad input — by reusing its parser, guard
+and error handlers.
+
+A record holds the customer columns plus ``holdings`` (products held now) and optionally
+``previous_holdings`` (one list per past month, most recent first; by default the current
+holdings). Products the model never saw are ignored and counted in ``unknown_products``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Any, NotRequired
+
+import numpy as np
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, Field, StrictStr, TypeAdapter
+from typing_extensions import TypedDict
+
+from findeep._version import __version__
+from findeep.errors import ConfigError
+from findeep.recommend.metrics import top_k
+from findeep.recommend.panel import Design, eligibility_mask
+from findeep.serve.contract import RecordContract, build_contract
+
+MAX_REASON_ROWS = 100
+
+
+def record_contract(recommender: Any, *, strict: bool) -> RecordContract:
+    """The scoring contract of the customer columns, plus the holdings fields."""
+    ranker = recommender.ranker_
+    fields: dict[str, Any] = {}
+    used: tuple[str, ...] = ()
+    known: frozenset[str] = frozenset()
+    if getattr(ranker, "schema_", None) is not None:
+        base = build_contract(SimpleNamespace(schema=ranker.schema_,
+                                              preprocessor=ranker.preprocessor_), strict=strict)
+        fields |= dict(base.record_type.__annotations__)
+        used, known = base.used_names, base.known_names
+    products = ", ".join(recommender.products_)
+    fields["holdings"] = NotRequired[Annotated[list[StrictStr], Field(
+        description=f"products held now (known: {products}); others are ignored and counted")]]
+    fields["previous_holdings"] = NotRequired[Annotated[list[list[StrictStr]], Field(
+        description="products held 1, 2, … months ago (most recent first); default: as now")]]
+    fields[recommender.columns_.customer_id] = NotRequired[Annotated[Any, Field(
+        description="echoed back in the response")]]
+    record_type = TypedDict("CustomerRecord", fields)  # type: ignore[operator]
+    record_type.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
+        extra="forbid" if strict else "allow", title="CustomerRecord")
+    extra = {"holdings", "previous_holdings", recommender.columns_.customer_id}
+    return RecordContract(
+        record=TypeAdapter(record_type),
+        records=TypeAdapter(Annotated[list[record_type], Field(min_length=1)]),  # type: ignore[valid-type]
+        record_type=record_type, used_names=used + tuple(sorted(extra)),
+        known_names=known | extra, strict=strict)
+
+
+def records_design(recommender: Any, records: Sequence[Mapping[str, Any]],
+                   ) -> tuple[Design, int]:
+    """(design, count of unknown products named in holdings)."""
+    from findeep.serve.app import _frame
+
+    ranker = recommender.ranker_
+    schema = getattr(ranker, "schema_", None)
+    columns = list(schema.used_names) if schema is not None else []
+    datetimes = schema.names_of("datetime") if schema is not None else []
+    frame = _frame(records, columns, datetimes)
+    products = recommender.products_
+    position = {p: j for j, p in enumerate(products)}
+    lags = recommender.lags
+    holdings = np.zeros((len(records), len(products) * (1 + lags)), dtype=np.float32)
+    unknown = 0
+    for i, record in enumerate(records):
+        now = list(record.get("holdings", []))
+        past = list(record.get("previous_holdings", []))
+        for lag in range(1 + lags):
+            held = now if lag == 0 else (past[lag - 1] if lag - 1 < len(past) else (
+                past[-1] if past else now))
+            for name in held:
+                if name in position:
+                    holdings[i, lag * len(products) + position[name]] = 1.0
+                elif lag == 0 or lag - 1 < len(past):
+                    unknown += 1
+    held_now = holdings[:, :len(products)] > 0.5
+    eligible = ~held_now & eligibility_mask(frame, products, recommender.eligibility)
+    ids = np.array([record.get(recommender.columns_.customer_id) for record in records],
+                   dtype=object)
+    design = Design(frame, holdings, eligible, None, ids,
+                    np.full(len(records), np.datetime64("today", "M")), list(products))
+    return design, unknown
+
+
+def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str | None = None,
+                         max_rows: int = 10_000, max_bytes: int = 8 * 2**20,
+                         strict: bool = False) -> FastAPI:
+    """The recommendation API over ``bundle`` (a path or a fitted ``NextProductRecommender``)."""
+    from findeep.loading import load
+    from findeep.serve.app import _add_error_handlers, _api_key_guard, _jsonable, _parse
+
+    for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes)):
+        if not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer, however: {name}={value!r}")
+    if api_key is not None and not api_key.strip():
+        raise ConfigError("api_key is empty; set a non-empty key or leave it unset.")
+    source = str(Path(bundle)) if isinstance(bundle, str | os.PathLike) else None
+    recommender = load(bundle) if source is not None else bundle
+    recommender._check_fitted()
+    contract = record_contract(recommender, strict=strict)
+    n_products = len(recommender.products_)
+    app = FastAPI(title=f"findeep recommendation API: {recommender.model}",
+                  version=__version__,
+                  description="Ranks the products a customer does not hold yet, best first.")
+    guard = [Depends(_api_key_guard(api_key))] if api_key is not None else []
+
+    _add_error_handlers(app)
+
+    @app.get("/healthz", tags=["service"], summary="Liveness: the model is loaded.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/model", tags=["model"], dependencies=guard,
+             summary="The catalogue, model, training record and limits.")
+    async def model_info() -> JSONResponse:
+        return JSONResponse(_jsonable({
+            "kind": "recommend", "model": recommender.model, "products": recommender.products_,
+            "features": list(contract.used_names), "lags": recommender.lags,
+            "eligibility": recommender.eligibility or {}, "training": recommender.training_,
+            "bundle": source, "findeep_version": __version__,
+            "limits": {"max_rows": max_rows, "max_bytes": max_bytes, "strict": strict}}))
+
+    @app.post("/v1/recommend", tags=["scoring"], dependencies=guard,
+              summary="Top products for one customer record (object) or several (array).")
+    async def recommend(request: Request, top: int = Query(7, ge=1, le=max(n_products, 1)),
+                        reasons: int = Query(3, ge=0, le=10)) -> JSONResponse:
+        records, many, headers = await _parse(request, contract, max_rows, max_bytes)
+        design, unknown = records_design(recommender, records)
+        scores = recommender.scores(design)
+        chosen = top_k(scores, design.eligible, top)
+        explained = None
+        if reasons and recommender.model == "network" and len(records) <= MAX_REASON_ROWS:
+            from findeep.recommend.reasons import recommendation_reasons
+
+            explained = recommendation_reasons(recommender, design, chosen, n_reasons=reasons)
+        rows = []
+        for i in range(len(records)):
+            offers = []
+            for r, j in enumerate(chosen[i]):
+                if j < 0:
+                    continue
+                offer: dict[str, Any] = {"product": recommender.products_[j],
+                                         "score": float(scores[i, j])}
+                if explained is not None:
+                    offer["reasons"] = explained[i][r]
+                offers.append(offer)
+            row: dict[str, Any] = {"recommendations": offers}
+            if design.customer_ids[i] is not None:
+                row["customer_id"] = design.customer_ids[i]
+            rows.append(row)
+        body: dict[str, Any] = {"results": rows, "rows": len(rows)} if many else rows[0]
+        body["unknown_products"] = unknown
+        return JSONResponse(_jsonable(body), headers=headers)
+
+    app.state.recommender = recommender
+    return app
+

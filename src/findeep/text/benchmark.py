@@ -1,0 +1,149 @@
+"""Text models beside TF-IDF + logistic regression on the same stratified folds.
+
+Per model and fold: the headline metrics (accuracy and macro-F1 for classes; ROC-AUC for
+binary; RMSE and R² for regression), fit seconds and scoring speed (rows per second over
+the held-out fold, one batch). Summaries are mean ± std over folds, and every network's
+accuracy is compared with the baseline's fold by fold.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from findeep.data.schema import FindeepWarning, infer_schema
+from findeep.data.target import infer_target, locate_target
+from findeep.errors import ConfigError
+from findeep.models.text_network import TEXT_MODELS
+from findeep.text.pipeline import find_text_column, fit_text
+
+BASELINE = "tfidf-lr"
+ALIASES = {"minilm-frozen": ("minilm", {"frozen": True})}
+DEFAULT_MODELS = (BASELINE, "text-cnn", "text-bilstm")
+
+
+def model_choices() -> list[str]:
+    return [BASELINE, *TEXT_MODELS, *ALIASES]
+
+
+def _scores(task: str, y: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+    if task == "regression":
+        return {"rmse": float(np.sqrt(skm.mean_squared_error(y, prediction))),
+                "r2": float(skm.r2_score(y, prediction))}
+    labels = prediction.argmax(axis=1) if task == "multiclass" else (prediction >= 0.5)
+    out = {"accuracy": float(skm.accuracy_score(y, labels)),
+           "macro_f1": float(skm.f1_score(y, labels, average="macro", zero_division=0))}
+    if task == "binary" and len(np.unique(y)) == 2:
+        out["roc_auc"] = float(skm.roc_auc_score(y, prediction))
+    return out
+
+
+def run_text_benchmark(
+    frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
+    text_column: str | None = None, n_folds: int = 5, seed: int = 0, task: str = "auto",
+    folds_to_run: int | None = None, train_options: dict[str, Any] | None = None,
+    on_fold: Callable[[str, int, dict[str, Any]], None] | None = None, verbose: int = 0,
+) -> dict[str, Any]:
+    """Every model on the same ``n_folds`` folds (stratified for classes) of ``frame``.
+
+    ``folds_to_run`` stops after that many folds (the same first folds for every model).
+    """
+    unknown = [m for m in models if m not in model_choices()]
+    if unknown:
+        raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
+                          f"{', '.join(model_choices())}.")
+    if n_folds < 2:
+        raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
+    y_all = locate_target(frame, target)
+    keep = y_all.notna().to_numpy()
+    frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
+    X = frame.drop(columns=[target])
+    spec = infer_target(y_all, target, task)
+    y_codes = spec.encode(y_all)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        schema = infer_schema(X, text_columns=[text_column] if text_column else None,
+                              text_ok=True)
+    column = text_column or find_text_column(schema, X)
+    numeric = schema.names_of("numeric")
+    categorical = [c for c in schema.names_of("categorical") if c != column]
+    splitter = (KFold(n_folds, shuffle=True, random_state=seed) if spec.task == "regression"
+                else StratifiedKFold(n_folds, shuffle=True, random_state=seed))
+    folds = list(splitter.split(np.zeros(len(y_codes)), y_codes))[:folds_to_run or n_folds]
+    results: dict[str, Any] = {"task": spec.task, "rows": len(X), "text_column": column,
+                               "n_folds": n_folds, "folds_run": len(folds), "seed": seed,
+                               "models": {}}
+    for name in models:
+        per_fold = []
+        for k, (train_rows, test_rows) in enumerate(folds):
+            fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
+                             train_rows, test_rows, seed, train_options or {}, verbose)
+            per_fold.append(fold)
+            if on_fold is not None:
+                on_fold(name, k, fold)
+        results["models"][name] = {"folds": per_fold, "summary": _summary(per_fold)}
+    if BASELINE in results["models"] and spec.task != "regression":
+        base = [f["accuracy"] for f in results["models"][BASELINE]["folds"]]
+        for name, entry in results["models"].items():
+            if name == BASELINE:
+                continue
+            diff = np.array([f["accuracy"] for f in entry["folds"]]) - np.array(base)
+            entry["accuracy_minus_baseline"] = {"mean": float(diff.mean()),
+                                                "std": float(diff.std(ddof=1))
+                                                if len(diff) > 1 else 0.0}
+    return results
+
+
+def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray, task: str,
+              column: str, numeric: list[str], categorical: list[str], train_rows: np.ndarray,
+              test_rows: np.ndarray, seed: int, train_options: dict[str, Any], verbose: int,
+              ) -> dict[str, Any]:
+    from findeep.text import baseline
+
+    X_train, X_test = X.iloc[train_rows], X.iloc[test_rows]
+    started = time.perf_counter()
+    if name == BASELINE:
+        used = [column, *numeric, *categorical]
+        model = baseline.tfidf_model(column, numeric, categorical, task, seed)
+        model.fit(baseline.prepare(X_train[used], column, categorical), y_codes[train_rows])
+        fit_seconds = time.perf_counter() - started
+        ready = baseline.prepare(X_test[used], column, categorical)
+        started = time.perf_counter()
+        prediction = baseline.predict(model, ready, task)
+        extra: dict[str, Any] = {}
+    else:
+        model_name, options = ALIASES.get(name, (name, {}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FindeepWarning)
+            pipeline = fit_text(X_train, y_all.iloc[train_rows], model=model_name,
+                                text_column=column, task=task, seed=seed, verbose=verbose,
+                                model_options=options, **train_options)
+        fit_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        prediction, _ = pipeline.predict_raw(X_test)
+        extra = {"epochs_run": pipeline.training["epochs_run"],
+                 "best_epoch": pipeline.training["best_epoch"],
+                 "max_length": pipeline.training["max_length"]}
+    score_seconds = time.perf_counter() - started
+    y_test = y_codes[test_rows]
+    if task == "binary":
+        y_test = y_test.astype(int)
+    return {**_scores(task, y_test, prediction), "fit_seconds": fit_seconds,
+            "score_rows_per_second": len(test_rows) / max(score_seconds, 1e-9), **extra}
+
+
+def _summary(folds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    keys = [k for k in folds[0] if isinstance(folds[0][k], float)]
+    out = {}
+    for key in keys:
+        values = np.array([f[key] for f in folds], dtype=float)
+        out[key] = {"mean": float(values.mean()),
+                    "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
+    return out

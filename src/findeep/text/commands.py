@@ -1,0 +1,217 @@
+"""``findeep text train|evaluate|predict|explain|benchmark|serve``: parse, one call, one summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from findeep.console import ForceOpt, fmt, friendly, out
+from findeep.errors import ConfigError
+
+text_app = typer.Typer(
+    name="text", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Text columns (headlines, analyst notes, a loan's stated purpose): text-cnn, "
+         "text-bilstm or MiniLM beside the table's other columns; explained word by word.")
+
+DataArg = Annotated[str, typer.Argument(help="CSV, TSV or Parquet path with a text column.")]
+BundleArg = Annotated[Path, typer.Argument(help="A bundle written by 'findeep text train'.")]
+TextColumnOpt = Annotated[str | None, typer.Option(
+    "--text-column", "--text-columns",
+    help="The free-text column (inferred when unset: mostly-unique strings of several words).")]
+HEADLINE = {"multiclass": ("accuracy", "macro_f1", "log_loss"),
+            "binary": ("roc_auc", "accuracy @0.5", "log_loss"),
+            "regression": ("rmse", "mae", "r2")}
+
+
+def _options(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError(f"--model-options must be a JSON object, however: {raw!r}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"--model-options must be a JSON object, however: {raw!r}")
+    return value
+
+
+def _print_metrics(task: str, metrics: dict[str, Any]) -> None:
+    shown = {("accuracy @0.5" if k == "accuracy" and task == "binary" else k): v
+             for k, v in metrics.items()}
+    out.print("  ".join(f"{k}={fmt(shown[k])}" for k in HEADLINE[task] if k in shown))
+    for name, row in metrics.get("per_class", {}).items():
+        out.print(f"  {name}: precision={fmt(row['precision'])} recall={fmt(row['recall'])} "
+                  f"f1={fmt(row['f1'])} n={row['support']}")
+    if "confusion_matrix" in metrics:
+        labels = metrics["confusion_matrix"]["labels"]
+        out.print("  confusion (rows true, columns predicted: " + ", ".join(labels) + ")")
+        for label, counts in zip(labels, metrics["confusion_matrix"]["counts"], strict=True):
+            out.print(f"    {label}: {counts}")
+    text = metrics.get("text", {})
+    if text.get("truncated") or text.get("empty"):
+        out.print(f"  texts cut to the length limit: {text['truncated']}, empty: {text['empty']}")
+
+
+@text_app.command()
+@friendly
+def train(
+    data: DataArg,
+    target: Annotated[str, typer.Option(help="Target column.")],
+    text_column: TextColumnOpt = None,
+    model: Annotated[str, typer.Option(help="text-cnn, text-bilstm or minilm.")] = "text-cnn",
+    model_options: Annotated[str | None, typer.Option(
+        help='JSON, e.g. \'{"frozen": true}\' for minilm as a fixed feature extractor.')
+    ] = None,
+    task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    test_fraction: Annotated[float, typer.Option(help="Share of rows held out.")] = 0.2,
+    max_epochs: Annotated[int | None, typer.Option(help="Epoch limit (recipe if unset).")
+                          ] = None,
+    batch_size: Annotated[int | None, typer.Option()] = None,
+    learning_rate: Annotated[float | None, typer.Option()] = None,
+    seed: Annotated[int, typer.Option(help="Seed for splits, initialisation and batches.")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
+        "findeep-text-model"),
+    force: ForceOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Train on DATA (a held-out share evaluated), save a bundle with metrics.json."""
+    from findeep.text.jobs import train_text_job
+
+    report = train_text_job(
+        data, target=target, out=out_dir, model=model, text_column=text_column, task=task,
+        test_fraction=test_fraction, seed=seed, force=force, verbose=0 if quiet else 1,
+        model_options=_options(model_options),
+        train_options={"max_epochs": max_epochs, "batch_size": batch_size,
+                       "learning_rate": learning_rate})
+    training = report["training"]
+    out.print(f"{model} on '{report['text_column']}' ({report['task']}): "
+              f"{training['fit_rows']} fit rows, best epoch {training['best_epoch']}, "
+              f"texts cut at {training['max_length']} tokens")
+    _print_metrics(report["task"], report["metrics"])
+    out.print(f"bundle written to {report['bundle']}")
+
+
+@text_app.command()
+@friendly
+def evaluate(bundle: BundleArg, data: DataArg) -> None:
+    """Score labelled DATA with BUNDLE and print its metrics."""
+    from findeep.text.bundle import load_text_model
+    from findeep.text.jobs import evaluate_text_job
+
+    metrics = evaluate_text_job(bundle, data)
+    _print_metrics(load_text_model(bundle).task, metrics)
+
+
+@text_app.command()
+@friendly
+def predict(
+    bundle: BundleArg, data: DataArg,
+    out_path: Annotated[Path, typer.Option("--out", help="CSV or Parquet to write.")] = Path(
+        "predictions.csv"),
+    force: ForceOpt = False,
+) -> None:
+    """Write DATA with a prediction (and class probabilities) per row."""
+    from findeep.text.jobs import predict_text_job
+
+    report = predict_text_job(bundle, data, out=out_path, force=force)
+    out.print(f"{report['rows']} rows scored to {report['out']} (texts cut: "
+              f"{report['text']['truncated']}, empty: {report['text']['empty']})")
+
+
+@text_app.command()
+@friendly
+def explain(
+    bundle: BundleArg, data: DataArg,
+    rows: Annotated[int, typer.Option(help="Explain the first N rows.")] = 5,
+    top: Annotated[int, typer.Option(help="Words and columns listed per row.")] = 8,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
+) -> None:
+    """List the words (and columns) that pushed each prediction, by integrated gradients."""
+    from findeep.text.jobs import explain_text_job
+
+    found = explain_text_job(bundle, data, rows=rows, top=top)
+    if json_out:
+        out.print_json(json.dumps(found))
+        return
+    for row in found:
+        out.print(f"row {row['row']}: predicted {row['prediction']} — {row['explained_output']}"
+                  f" (completeness delta {row['completeness_delta']:.1e})")
+        out.print(f"  text: {row['text'][:160]}", markup=False, highlight=False)
+        words = ", ".join(f"{w['word']} {w['attribution']:+.3f}" for w in row["words"])
+        out.print(f"  words: {words}", markup=False, highlight=False)
+        if row["columns"]:
+            out.print("  columns: " + ", ".join(f"{c['column']} {c['attribution']:+.3f}"
+                                               for c in row["columns"]), markup=False)
+
+
+@text_app.command()
+@friendly
+def benchmark(
+    data: DataArg,
+    target: Annotated[str, typer.Option(help="Target column.")],
+    text_column: TextColumnOpt = None,
+    models: Annotated[str, typer.Option(
+        help="Comma-separated: tfidf-lr, text-cnn, text-bilstm, minilm, minilm-frozen.")
+    ] = "tfidf-lr,text-cnn,text-bilstm",
+    folds: Annotated[int, typer.Option(help="Stratified folds.")] = 5,
+    seed: Annotated[int, typer.Option()] = 0,
+    max_epochs: Annotated[int | None, typer.Option(help="Epoch limit for networks.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write results here.")
+                         ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Every model on the same folds: metrics mean ± std, fit time, scoring speed."""
+    from findeep.data.io import read_table
+    from findeep.text.benchmark import run_text_benchmark
+
+    if json_path is not None and json_path.exists() and not force:
+        raise ConfigError(f"'{json_path}' already exists; pass --force to overwrite it.")
+    result = run_text_benchmark(
+        read_table(data), target, models=[m.strip() for m in models.split(",") if m.strip()],
+        text_column=text_column, n_folds=folds, seed=seed,
+        train_options={"max_epochs": max_epochs} if max_epochs else None)
+    keys = ("rmse", "r2") if result["task"] == "regression" else ("accuracy", "macro_f1")
+    out.print(f"{result['rows']} rows, text column '{result['text_column']}', "
+              f"{result['folds_run']} stratified folds (seed {seed})")
+    for name, entry in result["models"].items():
+        s = entry["summary"]
+        cells = [f"{k}={s[k]['mean']:.4f}±{s[k]['std']:.4f}" for k in keys if k in s]
+        cells.append(f"fit={s['fit_seconds']['mean']:.1f}s")
+        cells.append(f"scoring={s['score_rows_per_second']['mean']:,.0f} rows/s")
+        if "accuracy_minus_baseline" in entry:
+            d = entry["accuracy_minus_baseline"]
+            verdict = ("beats" if d["mean"] > 2 * d["std"] / folds ** 0.5 else "does not beat"
+                       if d["mean"] < 0 else "is within the noise of")
+            cells.append(f"vs tfidf-lr {d['mean']:+.4f}±{d['std']:.4f} ({verdict} it)")
+        out.print(f"  {name}: " + "  ".join(cells))
+    if json_path is not None:
+        staging = json_path.with_name(f".{json_path.name}.tmp")
+        staging.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        staging.replace(json_path)  # atomic: a reader never sees half a file
+
+
+@text_app.command()
+@friendly
+def serve(
+    bundle: BundleArg,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    api_key_env: Annotated[str | None, typer.Option(
+        help="Require X-API-Key equal to this environment variable's value.")] = None,
+) -> None:
+    """Serve BUNDLE: POST /v1/predict and /v1/explain with {"records": [...]}."""
+    import os
+
+    from findeep.text.serve import serve_text
+
+    key = None
+    if api_key_env is not None:
+        key = os.environ.get(api_key_env, "")
+        if not key.strip():
+            raise ConfigError(f"environment variable {api_key_env} is not set or empty; export "
+                              "the API key there, or leave out --api-key-env.")
+    out.print(f"findeep: serving {bundle} on http://{host}:{port}", highlight=False)
+    serve_text(bundle, host=host, port=port, api_key=key)

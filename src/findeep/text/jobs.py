@@ -1,0 +1,82 @@
+"""``findeep text`` jobs as library calls: train + evaluate + save, evaluate, predict, explain."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from findeep.bundle import check_writable
+from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.data.splits import split_random
+from findeep.data.target import locate_target
+from findeep.errors import ConfigError
+from findeep.text.bundle import load_text_model, save_text_model
+from findeep.text.pipeline import fit_text
+
+
+def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
+                   model: str = "text-cnn", text_column: str | None = None,
+                   task: str = "auto", test_fraction: float = 0.2, seed: int = 0,
+                   force: bool = False, verbose: int = 1,
+                   model_options: dict[str, Any] | None = None,
+                   train_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Hold out ``test_fraction`` (stratified), train on the rest, evaluate, save."""
+    check_writable(out, force=force)
+    frame = read_table(data)
+    y = locate_target(frame, target)
+    X = frame.drop(columns=[target])
+    rows = np.flatnonzero(y.notna().to_numpy())  # rows without a target: not split, dropped
+    train_at, test_at = split_random(y.iloc[rows].astype(str).to_numpy(),
+                                     test_fraction=test_fraction, seed=seed,
+                                     stratify=task != "regression")
+    train_rows, test_rows = rows[train_at], rows[test_at]
+    pipeline = fit_text(X.iloc[train_rows], y.iloc[train_rows], model=model,
+                        text_column=text_column, task=task, seed=seed, verbose=verbose,
+                        model_options=model_options,
+                        **{k: v for k, v in (train_options or {}).items() if v is not None})
+    metrics = pipeline.evaluate(X.iloc[test_rows], y.iloc[test_rows])
+    pipeline.metrics = metrics
+    path = save_text_model(pipeline, out, metrics=metrics, force=force)
+    return {"bundle": str(path), "task": pipeline.task, "metrics": metrics,
+            "text_column": pipeline.text_column, "training": pipeline.training}
+
+
+def evaluate_text_job(bundle: str | os.PathLike[str], data: TableLike) -> dict[str, Any]:
+    pipeline = load_text_model(bundle)
+    frame = read_table(data)
+    y = locate_target(frame, pipeline.target.name)
+    return pipeline.evaluate(frame.drop(columns=[pipeline.target.name]), y)
+
+
+def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
+                     out: str | os.PathLike[str], force: bool = False) -> dict[str, Any]:
+    check_output(out, force=force)
+    pipeline = load_text_model(bundle)
+    frame = read_table(data)
+    raw, inputs = pipeline.predict_raw(frame)
+    result = frame.copy()
+    result["prediction"] = pipeline.predict_labels(raw)
+    if pipeline.task == "multiclass":
+        for j, name in enumerate(pipeline.target.classes):
+            result[f"p_{name}"] = raw[:, j]
+    elif pipeline.task == "binary":
+        result["probability"] = pipeline.event_probability(raw)
+    write_table(result, out, force=force)
+    return {"rows": len(result), "out": str(out), "text": inputs.report.to_dict()}
+
+
+def explain_text_job(bundle: str | os.PathLike[str], data: TableLike, *, rows: int = 5,
+                     top: int = 8) -> list[dict[str, Any]]:
+    from findeep.text.explain import explain_text
+
+    if not isinstance(rows, int) or rows < 1:
+        raise ConfigError(f"rows must be a positive integer, however: {rows=}")
+    pipeline = load_text_model(bundle)
+    frame = read_table(data).head(rows)
+    found = explain_text(pipeline, frame, top=top)
+    texts = frame[pipeline.text_column].astype(str).tolist()
+    return [{"row": i, "text": texts[i], **e.to_dict(),
+             "reasons": e.reasons(pipeline.text_column)} for i, e in enumerate(found)]
+

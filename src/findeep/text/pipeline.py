@@ -1,0 +1,252 @@
+"""A fitted text model end to end: schema, target, tokenizer, other columns, network.
+
+``fit_text`` is the one training path behind ``findeep text train``, the benchmark and the
+Python API. The table must hold one text column (inferred, or named); its other usable
+columns (numeric, categorical, dates) are preprocessed as for tabular models and read by
+the same network. Everything is fitted on the fit rows only: the tokenizer's vocabulary and
+truncation length, the scalers and category codes, the network; calibration on the
+validation rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from findeep.data.schema import FindeepWarning, Schema, infer_schema
+from findeep.data.splits import split_validation
+from findeep.data.target import TargetSpec, infer_target
+from findeep.errors import ConfigError, DataError
+from findeep.evaluate.metrics import binary_metrics, regression_metrics
+from findeep.features.tabular import TabularPreprocessor
+from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
+from findeep.models.text_network import TextNetwork
+from findeep.pipeline import TRAIN_OPTIONS, check_features
+from findeep.text.metrics import multiclass_report
+from findeep.text.recipes import RECIPES, split_options
+from findeep.text.trainer import TextData, fit_text_network, predict_text_logits
+from findeep.train.losses import check_loss, default_loss
+from findeep.train.progress import epoch_progress
+from findeep.train.trainer import TrainConfig, fit_temperature, logits_to_prediction
+
+
+@dataclass
+class TextInputs:
+    """A frame turned into the network's inputs."""
+
+    data: TextData
+    encoded: Encoded
+    unseen_categories: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def report(self) -> TextReport:
+        return self.encoded.report
+
+
+@dataclass
+class TextPipeline:
+    """Everything needed to score new rows the way the training rows were scored."""
+
+    model_name: str
+    schema: Schema
+    text_column: str
+    target: TargetSpec
+    tokenizer: TextTokenizer
+    preprocessor: TabularPreprocessor
+    network: TextNetwork
+    temperature: float = 1.0
+    y_mean: float = 0.0
+    y_std: float = 1.0
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        return self.target.task
+
+    @property
+    def other_columns(self) -> list[str]:
+        return self.schema.used_names
+
+    def inputs(self, frame: pd.DataFrame) -> TextInputs:
+        """Tokens and tabular features of ``frame``; missing columns named in one error."""
+        missing = [c for c in [self.text_column, *self.other_columns] if c not in frame.columns]
+        if missing:
+            raise DataError(f"the data to score lacks {len(missing)} column(s) the model was "
+                            f"trained with: {', '.join(missing)}. (Pass them.)")
+        texts, report = clean_texts(frame[self.text_column], self.text_column)
+        encoded = self.tokenizer.encode(texts, report)
+        others = frame[self.other_columns]
+        check_features(others)
+        x_num, x_cat, tab_report = self.preprocessor.transform(others)
+        return TextInputs(TextData.build(encoded.ids, x_num, x_cat), encoded,
+                          dict(tab_report.unseen_categories or {}))
+
+    def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TextInputs]:
+        inputs = self.inputs(frame)
+        return predict_text_logits(self.network, inputs.data), inputs
+
+    def prediction(self, logits: torch.Tensor) -> np.ndarray:
+        prediction = logits_to_prediction(logits, self.task, self.temperature)
+        if self.task == "regression":
+            prediction = prediction * self.y_std + self.y_mean
+        return prediction
+
+    def predict_raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, TextInputs]:
+        """P(classes[1]) for binary, class probabilities for multiclass, values for regression."""
+        logits, inputs = self.logits(frame)
+        return self.prediction(logits), inputs
+
+    def event_probability(self, prediction: np.ndarray) -> np.ndarray:
+        return prediction if self.target.event_index == 1 else 1.0 - prediction
+
+    def predict_labels(self, prediction: np.ndarray) -> np.ndarray:
+        if self.task == "regression":
+            return prediction
+        if self.task == "binary":
+            return np.asarray(self.target.classes, dtype=object)[(prediction >= 0.5).astype(int)]
+        return np.asarray(self.target.classes, dtype=object)[prediction.argmax(axis=1)]
+
+    def evaluate(self, frame: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
+        """Held-out metrics; multiclass gets per-class precision/recall and a confusion matrix."""
+        keep = y.notna().to_numpy()
+        if not keep.any():
+            raise DataError(f"no row has a '{self.target.name}' value to evaluate against.")
+        prediction, inputs = self.predict_raw(frame.loc[keep])
+        y_codes = self.target.encode(y[keep])
+        if self.task == "binary":
+            y_event = (y_codes == self.target.event_index).astype(int)
+            result = binary_metrics(y_event, self.event_probability(prediction), 0.5)
+        elif self.task == "multiclass":
+            result = multiclass_report(y_codes, prediction, self.target.classes)
+        else:
+            result = regression_metrics(y_codes, prediction)
+        result["rows_without_label"] = int((~keep).sum())
+        result["text"] = inputs.report.to_dict()
+        return result
+
+
+def find_text_column(schema: Schema, frame: pd.DataFrame) -> str:
+    text = schema.names_of("text")
+    if not text:
+        raise DataError("no column looks like free text (mostly-unique strings of several "
+                        f"words); columns: {', '.join(map(str, frame.columns))}. Name it with "
+                        "--text-column.")
+    if len(text) > 1:
+        raise DataError(f"{len(text)} columns look like free text ({', '.join(text)}); findeep "
+                        "reads one: name it with --text-column (the others are then read as "
+                        "categories), or join them into one column.")
+    return text[0]
+
+
+def fit_text(
+    X: pd.DataFrame, y: pd.Series, *, model: str = "text-cnn", text_column: str | None = None,
+    task: str = "auto", seed: int = 0, validation_fraction: float = 0.1,
+    class_weight: str | None = None, calibrate: bool = True, verbose: int = 1,
+    model_options: dict[str, Any] | None = None, **train_options: Any,
+) -> TextPipeline:
+    """Fit a text network on ``X`` (a text column, maybe other columns) and ``y``.
+
+    Rows with a missing target are dropped and counted; empty texts are kept (and counted).
+    """
+    network_options, fit_options, recipe_key = split_options(model, model_options)
+    unknown = set(train_options) - set(TRAIN_OPTIONS)
+    if unknown:
+        raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
+    if class_weight not in (None, "balanced"):
+        raise ConfigError(f"class_weight must be None or 'balanced', however: {class_weight=}")
+    if len(X) != len(y):
+        raise DataError(f"X has {len(X)} rows but y has {len(y)}.")
+    X = X.reset_index(drop=True)
+    y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
+    has_label = y.notna().to_numpy()
+    n_dropped = int((~has_label).sum())
+    if n_dropped:
+        warnings.warn(f"{n_dropped} row(s) with a missing target were left out of training.",
+                      FindeepWarning, stacklevel=2)
+        X, y = X.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
+    target = infer_target(y, str(y.name), task)
+    y_codes = target.encode(y)
+    loss = default_loss(target.task)
+    check_loss(loss, target.task)
+    recipe = {**RECIPES[recipe_key], **{k: v for k, v in train_options.items() if v is not None}}
+    config = TrainConfig(**recipe, loss=loss, seed=seed, device="cpu", verbose=verbose)
+    config.check()
+
+    schema = infer_schema(X, text_columns=[text_column] if text_column else None, text_ok=True)
+    column = text_column or find_text_column(schema, X)
+    # the text column is read by the encoder; every other usable column by the head
+    schema = Schema([c for c in schema.columns if c.name != column])
+    texts, text_report = clean_texts(X[column], column)
+    if text_report.empty:
+        warnings.warn(f"{text_report.empty} row(s) have an empty '{column}' text; they are "
+                      "scored from their other columns only.", FindeepWarning, stacklevel=2)
+    classification = target.task != "regression"
+    fit_rows, valid_rows = split_validation(
+        y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
+        stratify=classification)
+
+    fit_texts = [texts[i] for i in fit_rows]
+    if model == "minilm":
+        from findeep.models.minilm import base_files
+
+        tokenizer_json = base_files()["tokenizer"].read_text(encoding="utf-8")
+        tokenizer = TextTokenizer.pretrained(tokenizer_json, fit_texts,
+                                             length_cap=int(fit_options["length_cap"]))
+    else:
+        tokenizer = TextTokenizer.fit(fit_texts, vocab_size=int(fit_options["vocab_size"]),
+                                      length_cap=int(fit_options["length_cap"]))
+    encoded = tokenizer.encode(texts, text_report)
+    if text_report.truncated:
+        warnings.warn(f"{text_report.truncated} of {len(texts)} text(s) are longer than "
+                      f"{tokenizer.max_length} tokens (the 95th percentile of the training "
+                      "texts, capped) and were cut.", FindeepWarning, stacklevel=2)
+    preprocessor = TabularPreprocessor(scaling="quantile")
+    preprocessor.fit(X.iloc[fit_rows], schema)
+    x_num, x_cat, _ = preprocessor.transform(X[schema.used_names])
+
+    y_train = y_codes.astype(np.float32 if target.task != "multiclass" else np.int64)
+    y_mean, y_std = 0.0, 1.0
+    if target.task == "regression":
+        y_mean = float(y_train[fit_rows].mean())
+        y_std = float(y_train[fit_rows].std()) or 1.0
+        y_train = ((y_train - y_mean) / y_std).astype(np.float32)
+    weights = None
+    if class_weight == "balanced":
+        classes, counts = np.unique(y_codes[fit_rows], return_counts=True)
+        per_class = dict(zip(classes, len(fit_rows) / (len(classes) * counts), strict=True))
+        weights = np.array([per_class.get(c, 1.0) for c in y_codes], dtype=np.float32)
+
+    torch.manual_seed(seed)
+    n_out = len(target.classes) if target.task == "multiclass" else 1
+    network = TextNetwork(encoder=model, vocab_size=tokenizer.vocab_size,
+                          pad_id=tokenizer.pad_id, n_num=x_num.shape[1],
+                          cardinalities=preprocessor.cardinalities, n_out=n_out,
+                          **network_options)
+    data = TextData.build(encoded.ids, x_num, x_cat, y_train, task=target.task, weight=weights)
+    train_data, valid_data = data.subset(fit_rows), data.subset(valid_rows)
+    encoder_options = {k: fit_options[k] for k in ("encoder_learning_rate", "layer_decay")
+                       if k in fit_options and not network.frozen_encoder}
+    with epoch_progress(f"training {model}", config.max_epochs, verbose) as hook:
+        result = fit_text_network(network, train_data, valid_data, task=target.task,
+                                  config=config, options=encoder_options, on_epoch_end=hook)
+    temperature = 1.0
+    if calibrate and classification:
+        valid_logits = predict_text_logits(network, valid_data)
+        temperature = fit_temperature(valid_logits, y_codes[valid_rows], target.task)
+    training = {
+        "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
+        "dropped_missing_target": n_dropped, "seed": seed, "class_weight": class_weight,
+        "text_column": column, "text": text_report.to_dict(),
+        "max_length": tokenizer.max_length, "vocab_size": tokenizer.vocab_size,
+        "config": {k: v for k, v in vars(config).items() if k != "verbose"},
+        "model_options": model_options or {}, "fit_options": fit_options,
+        "temperature": temperature, **result.to_dict(),
+    }
+    return TextPipeline(model, schema, column, target, tokenizer, preprocessor, network,
+                        temperature, y_mean, y_std, training)

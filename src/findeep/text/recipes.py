@@ -1,0 +1,56 @@
+"""Each text model's training recipe and tokenizer settings (overridable per fit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from findeep.errors import ConfigError, did_you_mean
+from findeep.models.text_network import TEXT_MODELS
+
+DESCRIPTIONS = {
+    "text-cnn": "learned subword embeddings (128) -> convolutions of widths 2-5 (128 filters "
+                "each), masked max-pooling -> MLP head",
+    "text-bilstm": "learned subword embeddings (128) -> bidirectional LSTM (128 per "
+                   "direction), last states + max-pooling -> MLP head",
+    "minilm": "pretrained all-MiniLM-L6-v2 (6 layers, 384 wide, mean-pooled) fine-tuned end "
+              "to end with layer-wise lr decay; model_options frozen=true keeps it fixed and "
+              "trains the head on its sentence vectors",
+}
+
+# training options (TrainConfig) per model; fine-tuning follows FinBERT's recipe: warm-up,
+# a small learning rate decaying layer by layer towards the embeddings, a few epochs
+RECIPES: dict[str, dict[str, Any]] = {
+    "text-cnn": {"batch_size": 64, "learning_rate": 1e-3, "weight_decay": 1e-4,
+                 "max_epochs": 30, "patience": 4, "warmup_fraction": 0.02},
+    "text-bilstm": {"batch_size": 64, "learning_rate": 2e-3, "weight_decay": 1e-4,
+                    "max_epochs": 30, "patience": 4, "warmup_fraction": 0.02},
+    "minilm": {"batch_size": 32, "learning_rate": 1e-3, "weight_decay": 0.01,
+               "max_epochs": 4, "patience": 1, "warmup_fraction": 0.1},
+    "minilm-frozen": {"batch_size": 64, "learning_rate": 1e-3, "weight_decay": 1e-4,
+                      "max_epochs": 200, "patience": 10, "warmup_fraction": 0.02},
+}
+# fit-level options that are not the network's constructor arguments
+FIT_OPTIONS = {
+    "text-cnn": {"vocab_size": 8000, "length_cap": 256},
+    "text-bilstm": {"vocab_size": 8000, "length_cap": 256},
+    "minilm": {"length_cap": 128, "encoder_learning_rate": 5e-5, "layer_decay": 0.9},
+}
+
+
+def check_text_model(name: str) -> None:
+    if name not in TEXT_MODELS:
+        raise ConfigError(f"unknown text model '{name}'; choose from {', '.join(TEXT_MODELS)}."
+                          + did_you_mean(name, TEXT_MODELS))
+
+
+def split_options(name: str, options: dict[str, Any] | None) -> tuple[dict[str, Any],
+                                                                      dict[str, Any], str]:
+    """(network options, fit options, recipe key) from a user's ``model_options``."""
+    check_text_model(name)
+    network = dict(options or {})
+    fit = dict(FIT_OPTIONS[name])
+    for key in list(network):
+        if key in fit:
+            fit[key] = network.pop(key)
+    recipe = "minilm-frozen" if name == "minilm" and network.get("frozen") else name
+    return network, fit, recipe

@@ -1,0 +1,114 @@
+"""The surrogate: shaped like a price by construction, saved safely, honest about its box."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from findeep.errors import BundleError
+from findeep.pricing.box import INPUT_COLUMNS, ParameterBox
+from findeep.pricing.bundle import load_pricer, save_pricer
+from findeep.pricing.checks import arbitrage, count_violations
+from findeep.pricing.networks import MixturePriceNet
+
+
+def test_an_untrained_price_network_is_already_free_of_strike_arbitrage():
+    """Random weights still give prices non-increasing and convex in strike and inside
+    max(S - K e^{-rT}, 0) <= C <= S: the shape comes from the architecture, not training."""
+    box = ParameterBox.default()
+    torch.manual_seed(5)
+    network = MixturePriceNet(low=torch.tensor(box.low), high=torch.tensor(box.high),
+                              d_hidden=16, n_layers=2).double()
+    for layer in network.body:
+        if isinstance(layer, torch.nn.Linear):
+            torch.nn.init.normal_(layer.weight, std=1.5)  # wild mixtures, not tame ones
+    strikes = np.linspace(1 / 1.4, 1 / 0.6, 60)
+    rng = np.random.default_rng(0)
+    params = np.column_stack([rng.uniform(box.low[j], box.high[j], 40) for j in range(2, 8)])
+    for tau in (0.1, 0.7, 1.4):
+        x = np.empty((40, 60, 8))
+        x[..., 0], x[..., 1], x[..., 2:] = 1 / strikes, tau, params[:, None, :]
+        with torch.no_grad():
+            per_k = network.price(torch.as_tensor(x.reshape(-1, 8))).numpy().reshape(40, 1, 60)
+        counts = count_violations(per_k * strikes, strikes, np.array([tau]), params[:, 0], 1e-12)
+        assert counts == {"monotonicity": 0, "convexity": 0, "calendar": 0, "lower_bound": 0,
+                          "upper_bound": 0}
+
+
+def test_trained_pricer_learns_and_its_arbitrage_check_counts_every_cell(pricer, heston_data):
+    """A few epochs already beat a constant by far; the 50 x 50 check finds no strike
+    violations and reports how many cells it checked."""
+    price = pricer.price_inputs(heston_data[list(INPUT_COLUMNS)].to_numpy())
+    y = heston_data["call"].to_numpy()
+    assert np.mean(np.abs(price - y)) < 0.5 * np.mean(np.abs(y - y.mean()))
+    report = arbitrage(pricer, n_sets=10)
+    assert report["float64"]["convexity"] == 0 and report["float64"]["monotonicity"] == 0
+    assert report["checked_cells"]["convexity"] == 10 * 50 * 48
+
+
+def test_rows_outside_the_box_are_flagged_and_left_unpriced(pricer, heston_data):
+    options = heston_data[list(INPUT_COLUMNS)].iloc[:4].copy()
+    options.loc[options.index[1], "kappa"] = 5.0
+    options.loc[options.index[2], ["moneyness", "v0"]] = [2.0, 0.9]
+    result = pricer.predict(options)
+    assert result["outside_box"].tolist() == ["", "kappa", "moneyness,v0", ""]
+    assert result["price"].isna().tolist() == [False, True, True, False]
+
+
+def test_puts_are_priced_by_parity(pricer, heston_data):
+    options = heston_data[list(INPUT_COLUMNS)].iloc[:3].assign(type=["call", "put", "P"])
+    result = pricer.predict(options)["price"].to_numpy()
+    calls = pricer.predict(options.drop(columns="type"))["price"].to_numpy()
+    m, tau, r = (options[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
+    np.testing.assert_allclose(result[1:], (calls - m + np.exp(-r * tau))[1:], atol=1e-12)
+
+
+def test_bundle_round_trip_gives_identical_prices_and_refuses_tampering(pricer, heston_data,
+                                                                       tmp_path):
+    save_pricer(pricer, tmp_path / "p")
+    loaded = load_pricer(tmp_path / "p")
+    rows = heston_data[list(INPUT_COLUMNS)].iloc[:50]
+    np.testing.assert_array_equal(loaded.predict(rows)["price"], pricer.predict(rows)["price"])
+    assert loaded.box_ == pricer.box_
+    with pytest.raises(BundleError, match="already exists"):
+        save_pricer(pricer, tmp_path / "p")
+    meta = json.loads((tmp_path / "p" / "bundle.json").read_text())
+    meta["box"]["kappa"] = [0, 20]
+    (tmp_path / "p" / "bundle.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match="checksum"):
+        load_pricer(tmp_path / "p")
+
+
+def test_onnx_export_matches_pytorch(pricer, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from findeep.pricing.onnx import export_pricer
+
+    summary = export_pricer(pricer, tmp_path / "p.onnx")
+    assert summary["max_abs_diff"] <= 1e-5 and (tmp_path / "p.onnx").is_file()
+
+
+def test_same_data_and_seed_give_the_same_prices(heston_data):
+    from findeep.pricing.estimator import HestonSurrogate
+
+    small = heston_data.iloc[:600].copy()
+    small.attrs = heston_data.attrs
+    fits = [HestonSurrogate(d_hidden=8, n_layers=1, n_components=2, max_epochs=2,
+                            verbose=0).fit(small) for _ in range(2)]
+    rows = small[list(INPUT_COLUMNS)]
+    np.testing.assert_array_equal(*(f.predict(rows)["price"] for f in fits))
+
+
+def test_grid_variant_predicts_a_surface_per_parameter_set():
+    from findeep.pricing.estimator import HestonSurrogate
+    from findeep.pricing.sampling import generate_heston_grid
+
+    data = generate_heston_grid(60, seed=4)
+    model = HestonSurrogate(kind="surface", d_hidden=16, n_layers=2, max_epochs=3,
+                            verbose=0).fit(data)
+    surface = model.predict_surface(data.iloc[:5])
+    assert surface.shape == (5, 54) and (surface > 0).all()
+    assert isinstance(pd.DataFrame(surface), pd.DataFrame)

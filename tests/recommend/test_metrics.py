@@ -1,0 +1,38 @@
+"""Ranking metrics and their two MAP conventions, on hand-checked examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from findeep.recommend.metrics import ranking_metrics, top_k
+
+
+def test_map_conventions_differ_only_by_non_adders():
+    """MAP@k over all customers counts non-adders as 0; over adders it leaves them out."""
+    scores = np.array([[0.9, 0.5, 0.1], [0.9, 0.5, 0.1], [0.2, 0.3, 0.4]])
+    labels = np.array([[0, 1, 0], [1, 0, 1], [0, 0, 0]])
+    eligible = np.ones_like(labels, dtype=bool)
+    m = ranking_metrics(scores, labels, eligible, k=2)
+    # customer 1: hit at rank 2 -> AP = (1/2)/1; customer 2: hit at rank 1 -> AP = 1/min(2,2)
+    assert m["map_adders@k"] == pytest.approx((0.5 + 0.5) / 2)
+    assert m["map_all@k"] == pytest.approx((0.5 + 0.5 + 0.0) / 3)
+    assert m["recall@k"] == pytest.approx((1.0 + 0.5) / 2)
+    ndcg_1 = (1 / np.log2(3)) / 1.0
+    ndcg_2 = 1.0 / (1.0 + 1 / np.log2(3))
+    assert m["ndcg@k"] == pytest.approx((ndcg_1 + ndcg_2) / 2)
+    assert m["adders"] == 2 and m["customers"] == 3
+
+
+def test_held_products_are_never_ranked():
+    """An ineligible (held) product never appears in a top-k list, whatever its score."""
+    scores = np.array([[9.0, 1.0, 2.0]])
+    eligible = np.array([[False, True, True]])
+    np.testing.assert_array_equal(top_k(scores, eligible, 3), [[2, 1, -1]])
+
+
+def test_coverage_counts_distinct_products_shown():
+    """Coverage is the share of the catalogue in anyone's top k."""
+    scores = np.array([[3.0, 2.0, 1.0, 0.0]] * 5)
+    m = ranking_metrics(scores, np.zeros((5, 4)), np.ones((5, 4), dtype=bool), k=2)
+    assert m["coverage@k"] == 0.5

@@ -1,0 +1,138 @@
+"""Building features and labels from a customer table and a holdings table."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from findeep.data.schema import FindeepWarning
+from findeep.errors import ConfigError
+from findeep.recommend.panel import Columns, build_panel, design_at, eligibility_mask
+from findeep.testing import make_bank_customers
+
+COLUMNS = Columns("customer_id", "product", "month", "month")
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return make_bank_customers(400, 8, seed=3)
+
+
+def test_features_for_month_t_do_not_depend_on_later_rows(bank):
+    """Features (customer columns and current + lagged holdings) for month t are identical
+    whether or not rows dated after t exist in either table."""
+    t_month = bank.months[4]
+    full = build_panel(bank.customers, bank.holdings, COLUMNS)
+    cut = build_panel(bank.customers[bank.customers["month"] <= t_month],
+                      bank.holdings[bank.holdings["month"] <= t_month], COLUMNS,
+                      products=full.products)
+    a = design_at(full, 4, lags=2, with_labels=False)
+    b = design_at(cut, 4, lags=2, with_labels=False)
+    np.testing.assert_array_equal(a.customer_ids, b.customer_ids)
+    np.testing.assert_array_equal(a.holdings, b.holdings)
+    np.testing.assert_array_equal(a.eligible, b.eligible)
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+
+
+def test_labels_are_products_newly_held_next_month(bank):
+    """A label is 1 exactly when the product is held at t+1 but not at t; held products are
+    never eligible."""
+    panel = build_panel(bank.customers, bank.holdings, COLUMNS)
+    design = design_at(panel, 3, lags=1)
+    rows = np.searchsorted(panel.customer_ids, design.customer_ids)
+    now, later = panel.holdings[rows, 3], panel.holdings[rows, 4]
+    np.testing.assert_array_equal(design.labels, (later & ~now).astype(np.uint8))
+    np.testing.assert_array_equal(design.eligible, ~now)
+    assert design.labels.sum() > 0
+
+
+def test_generator_truth_matches_labels(bank):
+    """The generator's adoption probabilities are NaN exactly where a product is held, and
+    adopted products had a positive probability."""
+    panel = build_panel(bank.customers, bank.holdings, COLUMNS)
+    order = np.searchsorted(panel.customer_ids, bank.customer_ids.astype(str))
+    p = bank.adoption_probability[:, 2][:, [bank.products.index(x) for x in panel.products]]
+    held = panel.holdings[order, 2]
+    present = panel.present[order, 2] & panel.present[order, 3]
+    assert np.isnan(p[held & present[:, None]]).all()
+    assert np.isfinite(p[~held & present[:, None]]).all()
+    added = panel.holdings[order, 3] & ~held & present[:, None]
+    assert (p[added] > 0).all()
+
+
+def _events():
+    customers = pd.DataFrame({"id": [1, 2, 3], "age": [30, 40, 50]})
+    events = pd.DataFrame({"id": [1, 1, 1, 2, 9, 2],
+                           "product": ["card", "card", "loan", "card", "card", "card"],
+                           "month": ["2024-01-05", "2024-01-20", "2024-02-01", "2024-02-01",
+                                     "2024-02-01", "2024-02-03"]})
+    return customers, events
+
+
+def test_duplicates_and_unknown_customers_are_counted_not_fatal():
+    """Two rows for the same customer, product and month count once; events for customers
+    absent from the customer table are dropped and counted; a customer with no events holds
+    nothing."""
+    customers, events = _events()
+    panel = build_panel(customers, events, Columns("id", "product", "month", None))
+    assert panel.report.duplicates == 2
+    assert panel.report.unknown_customers == 1
+    assert not panel.holdings[2].any()  # customer 3: no history
+    assert any("duplicate" in line for line in panel.report.lines())
+
+
+def test_events_outside_the_customer_tables_months_are_ignored_with_a_count(bank):
+    """Events dated before or after the customer table's months are counted and left out."""
+    extra = pd.DataFrame({"customer_id": bank.customer_ids[:3], "product": "savings",
+                          "month": pd.Timestamp("2030-01-01")})
+    panel = build_panel(bank.customers, pd.concat([bank.holdings, extra]), COLUMNS)
+    assert panel.report.outside_months == 3
+
+
+def test_products_unseen_in_training_are_ignored_and_counted():
+    """At scoring time, events for products outside the fitted catalogue are counted."""
+    customers, events = _events()
+    panel = build_panel(customers, events, Columns("id", "product", "month", None),
+                        products=["card"])
+    assert panel.report.unknown_products == {"loan": 1}
+    assert panel.products == ["card"]
+
+
+def test_eligibility_rules_mask_products():
+    """'mortgage: age >= 35' keeps mortgages from younger customers; a bad rule is one error."""
+    frame = pd.DataFrame({"age": [20, 40]})
+    mask = eligibility_mask(frame, ["card", "mortgage"], {"mortgage": "age >= 35"})
+    np.testing.assert_array_equal(mask, [[True, False], [True, True]])
+    with pytest.raises(ConfigError, match="cannot be evaluated"):
+        eligibility_mask(frame, ["mortgage"], {"mortgage": "salary > 3"})
+    with pytest.raises(ConfigError, match="unknown product"):
+        eligibility_mask(frame, ["mortgage"], {"mortage": "age > 3"})
+
+
+def test_empty_events_at_scoring_time_warn_once():
+    """No events to score with: one warning, every customer holds nothing."""
+    customers, _ = _events()
+    panel = build_panel(customers, pd.DataFrame({"id": [], "product": [], "month": []}),
+                        Columns("id", "product", "month", None), products=["card"])
+    assert not panel.holdings.any() and panel.holdings.shape[0] == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FindeepWarning)
+        assert panel.report.lines() == []
+
+
+def test_acquisition_events_mean_held_from_then_on():
+    """With events_mean='acquired', a product taken up in February is held from February on,
+    and one taken up before the customer table starts is held throughout."""
+    customers = pd.DataFrame({"id": [1, 1, 1], "month": ["2024-01-01", "2024-02-01",
+                                                         "2024-03-01"], "age": [30, 30, 30]})
+    events = pd.DataFrame({"id": [1, 1], "product": ["card", "loan"],
+                           "month": ["2024-02-10", "2023-06-01"]})
+    panel = build_panel(customers, events, Columns("id", "product", "month", "month"),
+                        events_mean="acquired")
+    card, loan = panel.products.index("card"), panel.products.index("loan")
+    np.testing.assert_array_equal(panel.holdings[0, :, card], [False, True, True])
+    np.testing.assert_array_equal(panel.holdings[0, :, loan], [True, True, True])
+    assert panel.report.outside_months == 0

@@ -1,0 +1,144 @@
+"""Fitting, recommending, saving, explaining and serving next-product recommenders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import findeep
+from findeep.errors import DataError, NotFittedError
+from findeep.recommend import NextProductRecommender
+from findeep.recommend.evaluation import evaluate_month, oracle_from_truth
+from findeep.recommend.hidden import hidden_design
+from findeep.recommend.metrics import top_k
+from findeep.recommend.panel import Columns, build_panel
+from findeep.recommend.reasons import recommendation_reasons
+from findeep.testing import make_bank_customers
+
+FAST = {"max_epochs": 3, "batch_size": 256}
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return make_bank_customers(700, 7, seed=1)
+
+
+@pytest.fixture(scope="module")
+def fitted(bank):
+    return NextProductRecommender(lags=1, train_months=3, **FAST).fit(bank.customers,
+                                                                      bank.holdings)
+
+
+def test_recommendations_never_offer_held_products(bank, fitted):
+    """Every offered product is one the customer does not hold in the latest month, and no
+    customer gets more than `top` offers."""
+    offers = fitted.recommend(bank.customers, bank.holdings, top=4)
+    last = bank.holdings[bank.holdings["month"] == bank.months[-1]]
+    held = set(zip(last["customer_id"].astype(str), last["product"].astype(str), strict=True))
+    assert not any((str(c), p) in held for c, p in zip(offers["customer_id"], offers["product"],
+                                                       strict=True))
+    assert offers.groupby("customer_id").size().max() == 4
+    assert offers["score"].between(0, 1).all()
+
+
+def test_saved_bundle_ranks_identically_and_fits_are_repeatable(bank, fitted, tmp_path):
+    """findeep.load gives the same scores; the same data and seed give the same model."""
+    from findeep.recommend.bundle import save_recommender
+
+    path = save_recommender(fitted, tmp_path / "nbo")
+    loaded = findeep.load(path)
+    design, _ = fitted.design(bank.customers, bank.holdings)
+    np.testing.assert_array_equal(loaded.scores(design), fitted.scores(design))
+    again = NextProductRecommender(lags=1, train_months=3, **FAST).fit(bank.customers,
+                                                                       bank.holdings)
+    np.testing.assert_array_equal(again.scores(design), fitted.scores(design))
+
+
+def test_reasons_name_inputs_that_raised_each_offer(bank, fitted):
+    """Each recommended product comes with up to n inputs whose contribution is positive."""
+    design, _ = fitted.design(bank.customers.head(40), bank.holdings)
+    scores = fitted.scores(design)
+    chosen = top_k(scores, design.eligible, 2)
+    reasons = recommendation_reasons(fitted, design.subset(np.arange(5)), chosen[:5],
+                                     n_reasons=3)
+    assert len(reasons) == 5 and all(len(row) == 2 for row in reasons)
+    flat = [r for row in reasons for offer in row for r in offer]
+    assert flat and all(r["contribution"] > 0 for r in flat)
+    assert {"feature", "value", "contribution"} <= set(flat[0])
+
+
+def test_customer_without_history_and_unknown_product_are_handled(bank, fitted):
+    """A new customer with no holdings still gets offers; events for a product never seen in
+    training are ignored with a counted warning."""
+    newcomer = bank.customers[bank.customers["month"] == bank.months[-1]].head(1).copy()
+    newcomer["customer_id"] = 1
+    customers = pd.concat([bank.customers, newcomer])
+    events = pd.concat([bank.holdings, pd.DataFrame(
+        {"customer_id": bank.customer_ids[:2], "product": ["crypto_wallet"] * 2,
+         "month": [bank.months[-1]] * 2})])
+    with pytest.warns(UserWarning, match="never seen in training"):
+        offers = fitted.recommend(customers, events, top=3)
+    assert (offers["customer_id"].astype(str) == "1").sum() == 3
+
+
+def test_empty_events_and_unfitted_models_fail_with_one_sentence(bank):
+    """No events to learn from, or scoring before fitting, is a FindeepError, not a traceback."""
+    with pytest.raises(DataError, match="events table is empty"):
+        NextProductRecommender().fit(bank.customers, bank.holdings.head(0))
+    with pytest.raises(NotFittedError):
+        NextProductRecommender().recommend(bank.customers)
+
+
+def test_baselines_and_oracle_on_the_same_month():
+    """Popularity, per-product LightGBM, ALS and the oracle are scored on the same customers;
+    the oracle ranks best in AUC and popularity ranks everyone alike (AUC 0.5)."""
+    bank = make_bank_customers(1500, 6, seed=2)
+    panel = build_panel(bank.customers, bank.holdings,
+                        Columns("customer_id", "product", "month", "month"))
+    oracle = oracle_from_truth(bank.adoption_probability, bank.customer_ids, bank.months,
+                               bank.products)
+    result = evaluate_month(panel, 4, ["popularity", "lightgbm", "als"], lags=1,
+                            train_months=2, oracle=oracle)
+    models = result["models"]
+    assert set(models) == {"popularity", "lightgbm", "als", "oracle"}
+    assert models["popularity"]["mean_product_auc"] == pytest.approx(0.5)
+    assert models["oracle"]["mean_product_auc"] > models["lightgbm"]["mean_product_auc"]
+    assert len({m["customers"] for m in models.values()}) == 1
+
+
+def test_hidden_product_rows_hide_exactly_one_held_product():
+    """In the hidden-product task the label is a held product removed from the visible
+    holdings, so it is eligible and the others held stay ineligible."""
+    held = np.array([[True, True, False], [False, True, False]])
+    features = pd.DataFrame({"x": [1.0, 2.0]})
+    design = hidden_design(features, held, ["a", "b", "c"], np.array([0, 1]),
+                           every_product=True, rng=np.random.default_rng(0))
+    assert len(design) == 3
+    assert (design.labels.sum(axis=1) == 1).all()
+    assert (design.eligible[design.labels > 0]).all()
+    np.testing.assert_array_equal(design.held | design.labels.astype(bool),
+                                  held[design.customer_ids])
+
+
+def test_missing_optional_libraries_name_the_extra(monkeypatch):
+    """Without implicit, LightGBM or Captum the baseline or reasons fail with one sentence
+    naming the extra to install."""
+    import sys
+
+    from findeep.errors import ConfigError
+    from findeep.recommend.rankers import make_ranker
+    from findeep.recommend.reasons import _integrated_gradients
+
+    design = hidden_design(pd.DataFrame({"x": [1.0, 2.0]}), np.array([[True, True], [True, False]]),
+                           ["a", "b"], np.array([0, 1]), every_product=True,
+                           rng=np.random.default_rng(0))
+    monkeypatch.setitem(sys.modules, "implicit.cpu.als", None)
+    monkeypatch.setitem(sys.modules, "lightgbm", None)
+    monkeypatch.setitem(sys.modules, "captum.attr", None)
+    with pytest.raises(ConfigError, match=r"findeep\[recommend\]"):
+        make_ranker("als").fit(design)
+    with pytest.raises(ConfigError, match=r"findeep\[baselines\]"):
+        make_ranker("lightgbm").fit(design)
+    with pytest.raises(ConfigError, match=r"findeep\[explain\]"):
+        _integrated_gradients()

@@ -1,0 +1,76 @@
+"""``findeep text`` commands and the text server: bad input gets one line, scores agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from cli_helpers import assert_one_line_error, run
+from findeep.testing import make_text_credit_frame
+from findeep.text.serve import create_text_app
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("text")
+    data = folder / "loans.csv"
+    make_text_credit_frame(500, seed=0).to_csv(data, index=False)
+    result = run("text", "train", data, "--target", "default", "--max-epochs", "4",
+                 "--out", folder / "bundle", "-q")
+    assert result.exit_code == 0, result.output
+    return folder / "bundle", data
+
+
+def test_train_prints_metrics_and_writes_a_bundle(trained):
+    bundle, _ = trained
+    assert (bundle / "model.safetensors").is_file() and (bundle / "metrics.json").is_file()
+
+
+def test_explain_lists_words_per_row(trained):
+    bundle, data = trained
+    result = run("text", "explain", bundle, data, "--rows", "2", "--top", "3")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("words:") == 2
+
+
+def test_file_that_is_not_utf8_is_one_line(tmp_path: Path, trained):
+    bad = tmp_path / "latin.csv"
+    bad.write_bytes(b"purpose_text,default\n" + "caf\xe9 cr\xe8me loan,1\n".encode(
+        "latin-1") * 30)
+    assert_one_line_error(run("text", "train", bad, "--target", "default",
+                              "--out", tmp_path / "m"), "cannot read")
+
+
+def test_unknown_model_and_bad_options_are_one_line(tmp_path: Path, trained):
+    _, data = trained
+    assert_one_line_error(run("text", "train", data, "--target", "default", "--model",
+                              "text-cnnn", "--out", tmp_path / "m"), "text-cnn")
+    assert_one_line_error(run("text", "train", data, "--target", "default",
+                              "--model-options", "frozen", "--out", tmp_path / "m"), "JSON")
+
+
+def test_server_single_and_batch_scores_agree_and_explain_names_words(trained):
+    bundle, _ = trained
+    client = TestClient(create_text_app(bundle))
+    records = make_text_credit_frame(20, seed=3).drop(columns="default").to_dict("records")
+    batch = client.post("/v1/predict", json={"records": records})
+    assert batch.status_code == 200, batch.text
+    together = [p["probability"] for p in batch.json()["predictions"]]
+    alone = [client.post("/v1/predict", json={"records": [r]}).json()["predictions"][0]
+             ["probability"] for r in records]
+    np.testing.assert_allclose(alone, together, atol=1e-6)
+    explained = client.post("/v1/explain", json={"records": records[:1], "top": 3})
+    assert explained.status_code == 200
+    words = explained.json()["explanations"][0]["words"]
+    assert len(words) == 3 and all(w["word"] in records[0]["purpose_text"] for w in words)
+
+
+def test_server_refuses_a_non_string_text_in_one_sentence(trained):
+    bundle, _ = trained
+    client = TestClient(create_text_app(bundle))
+    record = {"income": 1.0, "age": 30, "home": "rent", "purpose_text": 12}
+    response = client.post("/v1/predict", json={"records": [record]})
+    assert response.status_code == 422 and "must be a string" in response.json()["detail"]
