@@ -46,7 +46,10 @@ def test_shared_settings_use_the_library_names_and_keep_the_old_spellings() -> N
                               (("train",), "--random-state", "--seed"),
                               (("demo",), "--random-state", "--seed"),
                               (("report",), "--random-state", "--seed"),
-                              (("forecast", "train"), "--random-state", "--seed")]:
+                              (("forecast", "train"), "--random-state", "--seed"),
+                              (("text", "train"), "--random-state", "--seed"),
+                              (("text", "benchmark"), "--n-folds", "--folds"),
+                              (("recommend", "train"), "--random-state", "--seed")]:
         options = _options(*command)
         assert {new, old} <= options, command
 
