@@ -212,7 +212,7 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         """``(n, 2)`` lower and upper ends of split-conformal prediction intervals that
         cover a new row's value with probability ``level`` (calibrated on the validation
         rows; see ``findeep.evaluate.intervals``)."""
-        _, lower, upper = self._check_fitted().predict_interval(_as_frame(X), level)
+        _, lower, upper = self._check_fitted().predict_interval(self._scoring_frame(X), level)
         return np.column_stack([lower, upper])
 
 def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],

@@ -9,6 +9,7 @@ Usage: ``python run_readme_commands.py WORKDIR``.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -71,6 +72,17 @@ COMMANDS: list[list[str]] = [
     ["forecast", "report", w("prices-gru"), w("prices.csv"), "--out", w("prices.html")],
     ["demo", "--out", w("demo"), "--quiet"],
 ]
+
+# the application families' README lines, verbatim (their data files are absent here, so
+# most stop at a one-line error: what this proves is that they import and fail cleanly on
+# the core install); the pricing generator runs for real on 200 rows
+README = Path(__file__).resolve().parents[2] / "README.md"
+block = README.read_text().split("## Command line", 1)[1].split("```bash", 1)[1].split("```")[0]
+for line in block.splitlines():
+    words = shlex.split(line.split("#")[0])
+    if len(words) > 2 and words[1] in ("text", "recommend", "pricing"):
+        COMMANDS.append([w("pricer-data.parquet") if word == "heston.parquet" else
+                         "200" if word == "300000" else word for word in words[1:]])
 
 results = []
 runner = CliRunner()
