@@ -1,6 +1,13 @@
 """How findeep's `default` was chosen: design variants on the public panel, same folds.
 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/ablations.py
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/ablations.py --panel development  # issue 12
+
+``--panel development`` runs issue 12's variants (categorical encodings, small-data
+ensembles, tall-narrow training) on the development tables of ``tables.py`` only, on 3
+stratified folds (seed 0), with CatBoost, LightGBM and logistic regression on the same
+folds in the same run so fit-time ratios are like for like. Writes
+benchmarks/results/ablations_development.md (+ .json).
 
 Each variant changes one thing from `default` (or is a named registry model) and is scored
 by 5-fold stratified ROC-AUC (seed 0) on the classification tables of the panel. Fit
@@ -58,9 +65,18 @@ def tables() -> list[tuple[str, pd.DataFrame, pd.Series]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default=str(HERE / "results" / "ablations.md"))
+    parser.add_argument("--out", default=None)
     parser.add_argument("--only", help="variant names to run, separated by ';' (default: all)")
+    parser.add_argument("--panel", choices=("original", "development"), default="original")
+    parser.add_argument("--tables", help="development table names to run, separated by ';'")
     args = parser.parse_args()
+    if args.panel == "development":
+        from ablations_development import run_development
+
+        run_development(args.only, args.tables, args.out
+                        or str(HERE / "results" / "ablations_development.md"))
+        return
+    args.out = args.out or str(HERE / "results" / "ablations.md")
     warnings.simplefilter("ignore")
     store = Path(args.out).with_suffix(".json")
     results: dict[str, list[list[float]]] = (

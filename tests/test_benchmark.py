@@ -145,7 +145,8 @@ def test_benchmark_command_says_whether_default_clears_the_noise(tmp_path: Path,
     result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--n-folds",
                                       "2", "--models", "default,logreg", "--quiet"])
     assert result.exit_code == 0, result.output
-    line = next(x for x in result.output.splitlines() if x.startswith("default vs logreg:"))
+    line = next(x for x in result.output.splitlines()
+                if x.startswith("default (best network) vs logreg (best baseline):"))
     assert "roc_auc over the same folds" in line and "noise" in line
 
 

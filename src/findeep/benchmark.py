@@ -37,6 +37,7 @@ from findeep.evaluate.baselines import (
 )
 from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
+from findeep.evaluate.peers import PEER_PACKAGES, check_peers_installed
 from findeep.models.registry import MODELS
 from findeep.pipeline import fit_tabular
 
@@ -159,10 +160,12 @@ def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
     if walk_forward and not time_column:
         raise ConfigError("walk-forward folds need a time column (--time-column) to order "
                           "the rows by.")
-    unknown = [m for m in models if m not in MODELS and m not in BASELINE_PACKAGES]
+    known = [*MODELS, *BASELINE_PACKAGES, *PEER_PACKAGES]
+    unknown = [m for m in models if m not in known]
     if unknown:
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
-                          f"{', '.join([*MODELS, *BASELINE_PACKAGES])}.")
+                          f"{', '.join(known)}.")
+    check_peers_installed(models)
 
 
 @dataclass

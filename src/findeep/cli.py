@@ -26,6 +26,7 @@ from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
 from findeep.pricing.commands import pricing_app
 from findeep.recommend.commands import recommend_app
+from findeep.spark_commands import spark_app
 from findeep.text.commands import text_app
 from findeep.views import (
     benchmark_lines,
@@ -117,12 +118,46 @@ def train(
     interval: IntervalOpt = 0.9,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream",
+        help="Read Parquet a row group at a time instead of whole (default: Parquet over "
+             "512 MB and Parquet directories stream).")] = None,
+    checkpoint_dir: Annotated[Path | None, typer.Option(
+        help="Save the training state here every epoch (streamed training).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue from the latest checkpoint in --checkpoint-dir.")] = False,
+    nproc_per_node: Annotated[int, typer.Option(
+        help="Train with this many processes on this machine (torch.distributed, DDP).")] = 1,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
+    from findeep.data.stream import should_stream
     from findeep.pipeline import parse_monotone
+    from findeep.train.distributed import launched_ranks
     from findeep.workflow import train_and_evaluate
 
     model_options = {"monotone": parse_monotone(monotone)} if monotone is not None else None
+    if nproc_per_node > 1:
+        _launch_ranks(nproc_per_node, out_dir, force=force)
+        return
+    streamed = (launched_ranks().distributed or checkpoint_dir is not None
+                or should_stream(data, stream))
+    if streamed:
+        if time_column is not None:
+            raise ConfigError("--time-column is not available with streamed training yet; "
+                              "drop --stream (the table must then fit in memory).")
+        from findeep.streamed import train_streamed
+
+        report = train_streamed(
+            data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
+            model=model, seed=random_state, device=device, force=force,
+            verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume, model_options=model_options,
+            train_options={"max_epochs": max_epochs, "batch_size": batch_size,
+                           "learning_rate": learning_rate})
+        if report:  # rank 0 of a distributed run, or the only process
+            show(training_lines(report), f"bundle written to {report['bundle']}")
+        return
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=random_state, device=device,
@@ -133,6 +168,28 @@ def train(
             "validation_fraction": validation_fraction, "calibrate": calibrate,
             "row_sketch": row_sketch, "model_options": model_options})
     show(training_lines(report), f"bundle written to {report['bundle']}")
+
+
+def _launch_ranks(nproc_per_node: int, out_dir: Path, *, force: bool) -> None:
+    """Re-run this train command as ``nproc_per_node`` torch.distributed ranks; print rank 0's
+    report from the bundle it wrote."""
+    import json
+
+    from findeep.bundle import check_writable
+    from findeep.train.distributed import launch
+
+    check_writable(out_dir, force=force)
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg == "--nproc-per-node":
+            skip = True
+        elif not arg.startswith("--nproc-per-node="):
+            args.append(arg)
+    launch(nproc_per_node, [*args, "--stream", "--quiet"])
+    report = json.loads((out_dir / "metrics.json").read_text())
+    show(training_lines(report), f"bundle written to {out_dir} by {nproc_per_node} processes")
 
 
 @app.command()
@@ -211,8 +268,13 @@ def predict(
         "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
         "with reason codes for each decline."))] = None,
     force: ForceOpt = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream",
+        help="Score Parquet in chunks with bounded memory (default: Parquet over 512 MB and "
+             "Parquet directories).")] = None,
 ) -> None:
     """Score DATA with a saved model and write one row per input row."""
+    from findeep.data.stream import should_stream
     from findeep.workflow import predict_bundle
 
     if policy is not None:
@@ -221,6 +283,15 @@ def predict(
         done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
         show([f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
               f"{done['declined']:,} declined -> {out_file}"])
+        return
+    if should_stream(data, stream):
+        from findeep.streamed import predict_streamed
+
+        summary = predict_streamed(bundle, data, out_file, id_column=id_column, force=force,
+                                   threshold=threshold)
+        out.print(f"scored {summary['rows']:,} rows in chunks -> {out_file}")
+        if summary["unseen_categories"]:
+            out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold, interval=interval)
@@ -322,6 +393,10 @@ def explain(
         "--class", help="Multiclass models: explain this class for every row (default: each "
                         "row's predicted class).")] = None,
     force: ForceOpt = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream",
+        help="Explain Parquet in chunks with bounded memory (default: Parquet over 512 MB "
+             "and Parquet directories).")] = None,
 ) -> None:
     """Reason codes and per-column attributions for each row of DATA (or --surrogate rules)."""
     if surrogate:
@@ -332,11 +407,14 @@ def explain(
     if out_file is None:
         raise ConfigError("--out is required: name the reasons file to write "
                           "(e.g. --out reasons.csv).")
+    from findeep.data.stream import should_stream
     from findeep.explain.commands import explain_to_file
     from findeep.explain.scorecard import ScorecardScale
+    from findeep.streamed import explain_streamed
 
+    job = explain_streamed if should_stream(data, stream) else explain_to_file
     with rows_progress("explaining") as hook:
-        summary = explain_to_file(
+        summary = job(
             bundle, data, out_file, top=top, reference=reference, id_column=id_column,
             scorecard=ScorecardScale(base_score, base_odds, pdo) if scorecard else None,
             force=force, target_class=target_class, on_rows=hook)
@@ -476,8 +554,9 @@ def benchmark(
     random_state: RandomStateOpt = 0,
     models: Annotated[str, typer.Option(help=(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
-        "ft-transformer: 10-60x slower) and baselines (logreg, lightgbm, xgboost, "
-        "catboost)."))] = (
+        "ft-transformer: 10-60x slower), baselines (logreg, lightgbm, xgboost, "
+        "catboost) and published deep-learning defaults (realmlp, tabm: pip install "
+        "'findeep[peers]')."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
@@ -533,6 +612,7 @@ app.add_typer(forecast_app, name="forecast")
 app.add_typer(recommend_app, name="recommend")
 app.add_typer(text_app, name="text")
 app.add_typer(pricing_app, name="pricing")
+app.add_typer(spark_app, name="spark")
 
 
 def main() -> None:

@@ -92,7 +92,8 @@ def demo_lines(result: dict[str, Any], random_state: int) -> Iterator[Any]:
 def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
     """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
     every metric per fold."""
-    from findeep.evaluate.comparison import FOLD_METRICS, verdict
+    from findeep.evaluate.comparison import FOLD_METRICS
+    from findeep.evaluate.verdicts import verdict_lines
 
     metrics = FOLD_METRICS[result["task"]]
     primary, extra = metrics[0], metrics[1:3]
@@ -115,12 +116,7 @@ def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
                   f"{stats['score_rows_per_second_mean']:,.0f}"]
         table.add_row(model, *cells)
     yield table
-    default, reference = result["summary"].get("default"), result["reference"]
-    if default is not None and reference not in (None, "default"):
-        diff = default[f"{primary}_diff_vs_reference_mean"]
-        std = default[f"{primary}_diff_vs_reference_std"]
-        yield (f"default vs {reference}: {diff:+.4f} ± {std:.4f} {primary} over the same "
-               f"folds — {verdict(diff, std)}.")
+    yield from verdict_lines(result)  # against the best baseline on this table
     for model, why in result["skipped"].items():
         yield f"skipped {model}: {why}"
 

@@ -49,3 +49,29 @@ def test_gradients_reach_every_member_and_feature_weight() -> None:
     assert (model.num_weight.grad.abs().sum(dim=(1, 2)) > 0).all()
     weight = model.block_diagonal_weight().reshape(3, 16, 3 * 8)  # (F, T, F*E), 16 bins
     assert weight[0, :, 8:].abs().sum() == 0 and weight[1, :, :8].abs().sum() == 0
+
+
+def test_small_categoricals_enter_one_hot_and_wide_ones_as_embeddings() -> None:
+    """With one_hot_max=8, a 4-code column enters as its 4 indicator columns (nothing learned
+    for it) and a 20-code column keeps a learned embedding; attributions map every slot back."""
+    torch.manual_seed(0)
+    model = TabMPLE(n_num=2, cardinalities=[4, 20], n_out=1, k=2, one_hot_max=8,
+                    x_num_train=np.random.default_rng(0).normal(size=(50, 2)))
+    x_cat = torch.tensor([[0, 5], [3, 19]])
+    embedded = model.embed(torch.zeros(2, 2), x_cat)
+    slots = model.embedding_slots()
+    one_hot = embedded[:, [i for i, slot in enumerate(slots) if slot == ("cat", 0)]]
+    torch.testing.assert_close(one_hot, torch.tensor([[1.0, 0, 0, 0], [0, 0, 0, 1.0]]))
+    assert len(slots) == embedded.shape[1]
+    assert not any(name.startswith("cat_embeddings.0") for name in model.state_dict())
+    assert model.cat_embeddings[1].weight.requires_grad
+    assert model.config["one_hot_max"] == 8
+
+
+def test_a_config_without_one_hot_max_builds_the_embeddings_it_was_saved_with() -> None:
+    """Bundles saved before one-hot existed have no one_hot_max in their config: they get
+    embeddings for every categorical, so their saved weights still load."""
+    old = TabMPLE(n_num=2, cardinalities=[4], n_out=1, k=2, one_hot_max=0)
+    config = {k: v for k, v in old.config.items() if k != "one_hot_max"}
+    rebuilt = TabMPLE(**config)
+    rebuilt.load_state_dict(old.state_dict(), strict=True)

@@ -169,9 +169,12 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: boo
 
 def has_infinite(frame: pd.DataFrame) -> list[str]:
     """Names of numeric columns that hold +inf or -inf."""
-    numeric = frame.select_dtypes(include="number")
-    if numeric.empty:
-        return []
-    values = numeric.to_numpy(dtype=float, na_value=np.nan)
-    bad = np.isinf(values).any(axis=0)
-    return [str(c) for c, b in zip(numeric.columns, bad, strict=True) if b]
+    bad = []
+    for name in frame.select_dtypes(include="number").columns:
+        column = frame[name]
+        if pd.api.types.is_float_dtype(column):  # only floats hold infinities
+            # one column at a time: no float64 copy of the whole table
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+            if np.isinf(values).any():
+                bad.append(str(name))
+    return bad

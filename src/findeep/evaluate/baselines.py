@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.data.schema import Schema, parse_datetimes
+from findeep.evaluate.peers import PEER_PACKAGES, make_peer
 from findeep.features.tabular import MISSING_LEVEL
 
 BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xgboost",
@@ -97,6 +98,8 @@ def make_baseline(name: str, task: str, inputs: BaselineInputs, seed: int,
         extra = {"monotone_constraints": constraints} if constraints else {}
         return _CatBoostAdapter(cls(random_seed=seed, verbose=False, allow_writing_files=False,
                                     **extra), inputs.categorical)
+    if name in PEER_PACKAGES:  # published deep-learning defaults (findeep[peers])
+        return make_peer(name, task, inputs.categorical, seed)
     raise ValueError(f"unknown baseline {name!r}")
 
 

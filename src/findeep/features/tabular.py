@@ -10,6 +10,7 @@ and strings so it can be saved as JSON — no pickle.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -103,9 +104,9 @@ class TabularPreprocessor:
     def fit(self, frame: pd.DataFrame, schema: Schema) -> TabularPreprocessor:
         self.numeric_columns = schema.names_of("numeric")
         self.datetime_columns = schema.names_of("datetime")
-        numbers = self._numeric_frame(frame)
-        self.numeric = [self._fit_numeric(name, numbers[name].to_numpy(dtype=float))
-                        for name in numbers.columns]
+        # one float64 column at a time, never a float64 copy of the whole table
+        values_of = self._numeric_values(frame)
+        self.numeric = [self._fit_numeric(name, values_of(name)) for name in self._numeric_names()]
         self.categorical = []
         for name in schema.names_of("categorical"):
             text = _as_text(frame[name])
@@ -134,28 +135,35 @@ class TabularPreprocessor:
     def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
         """(numeric float32 [n, d_num], categorical int64 [n, n_cat], report)."""
         report = TransformReport()
-        numbers = self._numeric_frame(frame)
+        values_of = self._numeric_values(frame)
         n = len(frame)
-        scaled = np.empty((n, len(self.numeric)), dtype=np.float32)
+        d_scaled = len(self.numeric)
+        indicator_of = {}
+        for j, state in enumerate(self.numeric):
+            if state.indicator:
+                indicator_of[j] = d_scaled + len(indicator_of)
+        # the final matrix, filled in place: no float64 copy of the table, no second copy
+        # of the float32 one (measured in benchmarks/scale_memory.py, BENCHMARKS.md)
+        x_num = np.empty((n, d_scaled + len(indicator_of)), dtype=np.float32)
 
-        def scale_column(j: int) -> np.ndarray:
-            """Fill column j of ``scaled``; return where it was missing."""
+        def scale_column(j: int) -> None:
+            """Fill column j of ``x_num`` (and its missing indicator)."""
             state = self.numeric[j]
-            values = numbers[state.name].to_numpy(dtype=float)
+            values = values_of(state.name)
             missing = ~np.isfinite(values)
-            scaled[:, j] = self._scale(state, np.where(missing, state.median, values))
-            return missing
+            x_num[:, j] = self._scale(state, np.where(missing, state.median, values))
+            if j in indicator_of:
+                x_num[:, indicator_of[j]] = missing
 
         columns = range(len(self.numeric))
         workers = min(os.cpu_count() or 1, len(self.numeric))
         if n >= PARALLEL_MIN_ROWS and workers > 1:
             # numpy's interp and ndtri release the GIL: 1.75x on 2 cores for 1M rows
             with ThreadPoolExecutor(workers) as pool:
-                missing = list(pool.map(scale_column, columns))
+                list(pool.map(scale_column, columns))
         else:
-            missing = [scale_column(j) for j in columns]
-        indicators = [missing[j].astype(np.float32) for j in columns if self.numeric[j].indicator]
-        x_num = np.column_stack([scaled, *indicators]) if indicators else scaled
+            for j in columns:
+                scale_column(j)
         x_cat = np.zeros((n, len(self.categorical)), dtype=np.int64)
         for j, state in enumerate(self.categorical):
             codes, n_unseen = _category_codes(frame[state.name], state)
@@ -180,18 +188,35 @@ class TabularPreprocessor:
         uniform = np.clip(left, 1e-7, 1 - 1e-7)
         return np.clip(ndtri(uniform), -_CLIP, _CLIP)
 
-    def _numeric_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        parts: dict[str, pd.Series] = {}
-        for name in self.numeric_columns:
-            parts[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    def _numeric_names(self) -> list[str]:
+        """Numeric inputs in matrix order: numeric columns, then each date's parts."""
+        return [*self.numeric_columns, *(f"{name}__{part}" for name in self.datetime_columns
+                                         for part in _DATE_PARTS)]
+
+    def _numeric_values(self, frame: pd.DataFrame) -> Callable[[str], np.ndarray]:
+        """``values_of(name)``: one numeric input as float64, made when asked for (date
+        parts are computed once per date column, up front: dates are few)."""
+        dates: dict[str, pd.Series] = {}
         for name in self.datetime_columns:
             stamps = parse_datetimes(frame[name])
-            days = (stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
-            parts[f"{name}__days"] = days
-            parts[f"{name}__year"] = stamps.dt.year.astype(float)
-            parts[f"{name}__month"] = stamps.dt.month.astype(float)
-            parts[f"{name}__dayofweek"] = stamps.dt.day_of_week.astype(float)
-        return pd.DataFrame(parts, index=frame.index)
+            dates[f"{name}__days"] = (
+                stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
+            dates[f"{name}__year"] = stamps.dt.year.astype(float)
+            dates[f"{name}__month"] = stamps.dt.month.astype(float)
+            dates[f"{name}__dayofweek"] = stamps.dt.day_of_week.astype(float)
+
+        def values_of(name: str) -> np.ndarray:
+            if name in dates:
+                return dates[name].to_numpy(dtype=float, na_value=np.nan)
+            return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+        return values_of
+
+    def _numeric_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Every numeric input as a float64 frame (for small batches and summaries)."""
+        values_of = self._numeric_values(frame)
+        return pd.DataFrame({name: values_of(name) for name in self._numeric_names()},
+                            index=frame.index)
 
     # ---- persistence -------------------------------------------------------------------------
     def to_dict(self) -> dict:

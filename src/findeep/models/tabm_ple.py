@@ -4,7 +4,8 @@
   rows, then a per-feature linear layer and ReLU (the "MLP-PLR"/"PLE" family: lets a network
   express threshold effects that trees find easily). The raw scaled value is kept beside it
   so near-linear behaviour stays one step away.
-- Categoricals get learned embeddings.
+- Categoricals with at most ``one_hot_max`` codes enter one-hot (a fixed identity lookup:
+  nothing to learn from few rows per level); wider ones get learned embeddings.
 - The backbone is TabM-mini: ``k`` members share every MLP weight; each member multiplies
   the input by its own vector ``r_i`` and has its own output head. Training averages the k
   members' losses, inference averages their probabilities.
@@ -29,6 +30,22 @@ DENSE_MAX_FEATURES = 16
 def embedding_width(cardinality: int) -> int:
     """A fastai-style rule of thumb for a categorical embedding's width, capped at 16."""
     return int(min(16, round(1.6 * cardinality**0.56)))
+
+
+def category_width(cardinality: int, one_hot_max: int) -> int:
+    """Input width of one categorical: its code count one-hot, else an embedding's width."""
+    return cardinality if cardinality <= one_hot_max else embedding_width(cardinality)
+
+
+class OneHot(nn.Module):
+    """Codes ``(B,)`` -> one-hot rows ``(B, c)``: an identity lookup with no weights."""
+
+    def __init__(self, cardinality: int) -> None:
+        super().__init__()
+        self.register_buffer("identity", torch.eye(cardinality), persistent=False)
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        return nn.functional.embedding(codes, self.identity)
 
 
 def quantile_bin_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
@@ -90,7 +107,7 @@ class TabMPLE(nn.Module):
         self, *, n_num: int, cardinalities: list[int], n_out: int,
         x_num_train: np.ndarray | None = None, k: int = 4, n_bins: int = 16,
         d_embedding: int = 8, d_block: int = 128, n_blocks: int = 2, dropout: float = 0.0,
-        **_: Any,
+        one_hot_max: int = 0, **_: Any,
     ) -> None:
         super().__init__()
         if k < 1 or n_blocks < 1:
@@ -98,7 +115,8 @@ class TabMPLE(nn.Module):
                              f"{n_blocks=}")
         self.config = {"n_num": n_num, "cardinalities": list(cardinalities), "n_out": n_out,
                        "k": k, "n_bins": n_bins, "d_embedding": d_embedding,
-                       "d_block": d_block, "n_blocks": n_blocks, "dropout": dropout}
+                       "d_block": d_block, "n_blocks": n_blocks, "dropout": dropout,
+                       "one_hot_max": one_hot_max}
         self.k = k
         d_in = n_num
         if n_bins > 0 and n_num > 0:
@@ -115,10 +133,13 @@ class TabMPLE(nn.Module):
             d_in += n_num * d_embedding
         else:
             self.encoding = None
+        # a ModuleList in column order: OneHot has no state, so a model without one-hot
+        # columns (one_hot_max=0, as bundles saved before it existed) keeps its state keys
         self.cat_embeddings = nn.ModuleList(
-            nn.Embedding(c, embedding_width(c)) for c in cardinalities
+            OneHot(c) if c <= one_hot_max else nn.Embedding(c, embedding_width(c))
+            for c in cardinalities
         )
-        d_in += sum(embedding_width(c) for c in cardinalities)
+        d_in += sum(category_width(c, one_hot_max) for c in cardinalities)
         # r_i: random signs per member (TabM-mini's initialisation); all ones when k == 1
         signs = torch.ones(k, d_in)
         if k > 1:
@@ -171,8 +192,9 @@ class TabMPLE(nn.Module):
         if self.encoding is not None:
             d_embedding = self.config["d_embedding"]
             slots += [("num", j) for j in range(n_num) for _ in range(d_embedding)]
+        one_hot_max = self.config["one_hot_max"]
         for j, c in enumerate(self.config["cardinalities"]):
-            slots += [("cat", j)] * embedding_width(c)
+            slots += [("cat", j)] * category_width(c, one_hot_max)
         return slots
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:

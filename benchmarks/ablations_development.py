@@ -1,0 +1,168 @@
+"""Issue 12's ablations on the development tables (see ablations.py --panel development).
+
+Every variant changes one thing from `default` and is fitted on the same 3 stratified folds
+(seed 0) as CatBoost, LightGBM and logistic regression, in the same process, so fit-time
+ratios compare like with like on a shared machine. Results accumulate in
+ablations_development.json (a cut-off run keeps its rows; ``--only`` re-runs some).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from encodings_ablation import TRANSFORMS
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from tables import DEVELOPMENT_TABLES
+
+from findeep.data.samples import load_sample
+from findeep.data.schema import infer_schema
+from findeep.evaluate.baselines import make_baseline, prepare_baseline_inputs
+from findeep.pipeline import fit_tabular
+from findeep.testing import make_credit_frame
+
+N_FOLDS = 3
+BASELINES = ("catboost", "lightgbm", "logreg")
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "one-hot <= 8 codes": {"model_options": {"one_hot_max": 8}},
+    "one-hot <= 16 codes": {"model_options": {"one_hot_max": 16}},
+    "one-hot <= 16 + integers (3-16 values) also as categoricals": {
+        "model_options": {"one_hot_max": 16}, "transforms": ["ints"]},
+    "one-hot <= 16 + frequency encoding": {
+        "model_options": {"one_hot_max": 16}, "transforms": ["freq"]},
+    "one-hot <= 16 + out-of-fold target statistics": {
+        "model_options": {"one_hot_max": 16}, "transforms": ["rates"]},
+    "integers also as categoricals (embeddings)": {"transforms": ["ints"]},
+    "out-of-fold target statistics (embeddings)": {"transforms": ["rates"]},
+    "batch 1024": {"batch_size": 1024},
+    "patience 4": {"patience": 4},
+    "k=8, weight decay 1e-3 (small-data regularisation)": {
+        "model_options": {"k": 8}, "weight_decay": 1e-3},
+    "5 seeds bagged (each its own 80/20 split, ~5x fit time)": {"bag": 5},
+    "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
+    **{name: {"baseline": name} for name in BASELINES},
+    "realmlp (RealMLP-TD, pytabkit)": {"baseline": "realmlp"},
+    "tabm (TabM-D, pytabkit)": {"baseline": "tabm"},
+}
+
+
+def development_tables() -> list[tuple[str, pd.DataFrame, pd.Series]]:
+    out = []
+    for name in ("credit", "creditcard"):
+        sample = load_sample(name)
+        out.append((f"sample:{name}", sample.frame.drop(columns=[sample.target]),
+                    sample.frame[sample.target]))
+    synthetic = make_credit_frame(5_000, seed=1).drop(columns=["applied_on"])
+    out.append(("make_credit_frame(5000, seed=1)", synthetic.drop(columns=["default"]),
+                synthetic["default"]))
+    for table in DEVELOPMENT_TABLES:
+        frame = table.load()
+        out.append((table.name, frame.drop(columns=[table.target]), frame[table.target]))
+    return out
+
+
+def fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
+                  train: np.ndarray, test: np.ndarray) -> tuple[float, float]:
+    """Held-out ROC-AUC and fit seconds of one variant on one fold."""
+    options = dict(options)
+    codes = pd.factorize(y, sort=True)[0]
+    if "baseline" in options:
+        inputs = prepare_baseline_inputs(X, infer_schema(X, warn=False))
+        started = time.perf_counter()
+        model = make_baseline(options["baseline"], "binary", inputs, 0)
+        model.fit(inputs.frame.iloc[train], codes[train])
+        seconds = time.perf_counter() - started
+        return roc_auc_score(codes[test], model.predict_proba(inputs.frame.iloc[test])[:, 1]), \
+            seconds
+    started = time.perf_counter()
+    X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test].reset_index(drop=True)
+    for name in options.pop("transforms", []):
+        X_train, X_test = TRANSFORMS[name](X_train, X_test, codes[train])
+    bag = options.pop("bag", 1)
+    pipelines = [fit_tabular(X_train, y.iloc[train].reset_index(drop=True), seed=member,
+                             verbose=0, **options) for member in range(bag)]
+    seconds = time.perf_counter() - started  # transforms and fits; scoring not timed
+    predictions = [pipeline.predict_raw(X_test)[0] for pipeline in pipelines]
+    pipeline = pipelines[0]
+    event = pipeline.target.encode(y.iloc[test])
+    return roc_auc_score(event, np.mean(predictions, axis=0)), seconds
+
+
+def run_development(only: str | None, table_names: str | None, out: str) -> None:
+    warnings.simplefilter("ignore")
+    store = Path(out).with_suffix(".json")
+    results: dict[str, dict[str, list[float]]] = (
+        json.loads(store.read_text()) if store.exists() else {})
+    data = development_tables()
+    if table_names:
+        wanted = {t.strip() for t in table_names.split(";")}
+        data = [d for d in data if d[0] in wanted]
+    warm_X, warm_y = data[0][1].head(300), data[0][2].head(300)
+    fit_tabular(warm_X, warm_y, verbose=0)  # untimed: one-time torch start-up
+    chosen = [v.strip() for v in only.split(";")] if only else list(VARIANTS)
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
+    for variant in chosen:
+        options = {"model": "default", **VARIANTS[variant]}
+        if "baseline" in options:
+            options.pop("model")
+        for name, X, y in data:
+            codes = pd.factorize(y, sort=True)[0]
+            folds = StratifiedKFold(N_FOLDS, shuffle=True, random_state=0).split(X, codes)
+            aucs, seconds = [], []
+            for train, test in folds:
+                auc, fit_seconds = fit_and_score(options, X, y, train, test)
+                aucs.append(float(auc))
+                seconds.append(fit_seconds)
+            results.setdefault(variant, {})[name] = [*aucs, float(sum(seconds))]
+            print(f"{variant} | {name} | {np.mean(aucs):.4f} | {sum(seconds):.1f}s", flush=True)
+            store.write_text(json.dumps(results, indent=1) + "\n")
+    render(results, TABLE_NAMES, out)
+
+
+TABLE_NAMES = ["sample:credit", "sample:creditcard", "make_credit_frame(5000, seed=1)",
+               *(t.name for t in DEVELOPMENT_TABLES)]
+
+
+def render(results: dict[str, dict[str, list[float]]], names: list[str], out: str) -> None:
+    """One row per variant: mean ± std AUC over folds, paired Δ vs default, fit s / CatBoost."""
+    lines = ["## Issue 12 ablations on the development panel", "",
+             "Command: `OMP_WAIT_POLICY=PASSIVE python benchmarks/ablations.py --panel "
+             "development` — 3-fold stratified ROC-AUC (seed 0), mean ± std over folds; "
+             "`Δ` = paired per-fold difference to `default` (mean); `fit×cb` = fit seconds over "
+             "the 3 folds / CatBoost's in the same run.", "",
+             "| variant | " + " | ".join(f"{n} AUC (Δ) | fit×cb" for n in names)
+             + " | mean AUC | mean Δ |",
+             "|---|" + "---|---|" * len(names) + "---|---|"]
+    base = results.get("default", {})
+    catboost = results.get("catboost", {})
+    for variant in (v for v in VARIANTS if v in results):
+        cells, means, deltas = [], [], []
+        for name in names:
+            row = results[variant].get(name)
+            if row is None:
+                cells.append("— | —")
+                continue
+            aucs, seconds = np.array(row[:-1]), row[-1]
+            means.append(aucs.mean())
+            delta = ""
+            if name in base and variant != "default":
+                d = aucs - np.array(base[name][:-1])
+                deltas.append(d.mean())
+                delta = f" ({d.mean():+.4f})"
+            ratio = seconds / catboost[name][-1] if name in catboost else float("nan")
+            cells.append(f"{aucs.mean():.4f} ± {aucs.std(ddof=1):.4f}{delta} | {ratio:.2f}")
+        complete = len(means) == len(names)
+        mean = f"{np.mean(means):.4f}" if complete else "(partial)"
+        mean_delta = f"{np.mean(deltas):+.4f}" if deltas and complete else "—"
+        lines.append(f"| {variant} | " + " | ".join(cells) + f" | {mean} | {mean_delta} |")
+    Path(out).write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}")

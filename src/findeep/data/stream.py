@@ -1,0 +1,170 @@
+"""Tables read a record batch at a time: a Parquet file or a directory of them.
+
+``ParquetSource`` opens a file or a directory (an Arrow dataset) without reading rows,
+checks that every file agrees on the columns, and hands out *units* — one row group of
+one file each — so an epoch can visit them in a seeded order and each process of a
+distributed run can read its own share. Every row has a global position (its offset in
+the dataset, files in sorted order), and ``row_uniform`` turns a position and a seed into
+a number in [0, 1): splits drawn from it are the same in every pass and every process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from findeep.errors import DataFileError
+
+STREAM_MIN_BYTES = 512 * 1024**2  # Parquet beyond this streams by default (~10M+ rows in RAM)
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+@dataclass(frozen=True)
+class RowGroupUnit:
+    """One row group of one file, and the global position of its first row."""
+
+    path: str
+    row_group: int
+    start: int
+    rows: int
+
+
+class ParquetSource:
+    """A Parquet file or a directory of Parquet files, read one row group at a time."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise DataFileError(f"data '{self.path}' does not exist.")
+        files = sorted(p for p in self.path.rglob("*") if p.suffix.lower() in _PARQUET_SUFFIXES
+                       and p.is_file()) if self.path.is_dir() else [self.path]
+        if not files:
+            raise DataFileError(f"directory '{self.path}' holds no .parquet files.")
+        units: list[RowGroupUnit] = []
+        schema = None
+        first = None
+        start = 0
+        for file in files:
+            try:
+                meta = pq.ParquetFile(file).metadata
+                file_schema = pq.read_schema(file)
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise DataFileError(f"cannot read '{file}' as parquet: "
+                                    f"{_first_line(exc)}") from None
+            file_schema = file_schema.remove_metadata()
+            if schema is None:
+                schema, first = file_schema, file
+            elif not file_schema.equals(schema):
+                raise DataFileError(_schema_difference(first, schema, file, file_schema))
+            for group in range(meta.num_row_groups):
+                rows = meta.row_group(group).num_rows
+                if rows:
+                    units.append(RowGroupUnit(str(file), group, start, rows))
+                    start += rows
+        if start == 0:
+            raise DataFileError(f"'{self.path}' has a header but no rows.")
+        self.schema = schema
+        self.units = units
+        self.n_rows = start
+        self.columns = [str(name) for name in schema.names]
+
+    def units_for(self, rank: int, world_size: int) -> list[RowGroupUnit]:
+        """Rank ``rank``'s share of the row groups (every ``world_size``-th one)."""
+        return self.units[rank::world_size]
+
+    def read_unit(self, unit: RowGroupUnit, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row group as a DataFrame; a damaged file fails with one line naming it."""
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.ParquetFile(unit.path).read_row_group(unit.row_group, columns=columns)
+        except (OSError, ValueError) as exc:
+            raise DataFileError(f"cannot read row group {unit.row_group} of '{unit.path}': "
+                                f"{_first_line(exc)}") from None
+        return table.to_pandas(split_blocks=True, self_destruct=True)
+
+    def iter_frames(self, units: Sequence[RowGroupUnit] | None = None,
+                    columns: Sequence[str] | None = None,
+                    ) -> Iterator[tuple[RowGroupUnit, pd.DataFrame]]:
+        """(unit, frame) for each of ``units`` (all, in order, by default)."""
+        for unit in self.units if units is None else units:
+            yield unit, self.read_unit(unit, columns)
+
+    def head(self, n_rows: int) -> pd.DataFrame:
+        """The first ``n_rows`` rows (for checks that need a look at the data)."""
+        parts, have = [], 0
+        for _, frame in self.iter_frames():
+            parts.append(frame)
+            have += len(frame)
+            if have >= n_rows:
+                break
+        return pd.concat(parts, ignore_index=True).iloc[:n_rows]
+
+
+def is_parquet_source(data: object) -> bool:
+    """A Parquet file, or a directory holding Parquet files."""
+    if not isinstance(data, (str, os.PathLike)) or str(data).startswith("sample:"):
+        return False
+    path = Path(data)
+    if path.is_dir():
+        return any(p.suffix.lower() in _PARQUET_SUFFIXES for p in path.rglob("*"))
+    return path.suffix.lower() in _PARQUET_SUFFIXES and path.is_file()
+
+
+def source_bytes(path: str | os.PathLike[str]) -> int:
+    path = Path(path)
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def should_stream(data: object, stream: bool | None) -> bool:
+    """``stream`` when given; otherwise stream Parquet larger than ``STREAM_MIN_BYTES``
+    and every directory of Parquet files (which the in-memory reader does not take)."""
+    if stream is not None:
+        return stream
+    if not is_parquet_source(data):
+        return False
+    return Path(data).is_dir() or source_bytes(data) > STREAM_MIN_BYTES  # type: ignore[arg-type]
+
+
+def row_uniform(positions: np.ndarray, seed: int, salt: int) -> np.ndarray:
+    """A uniform number in [0, 1) per global row position, fixed by ``seed`` and ``salt``.
+
+    splitmix64 of (position, seed, salt): the same row gets the same number in every pass,
+    process and batch layout, so hash-drawn splits never move between epochs or ranks.
+    """
+    with np.errstate(over="ignore"):
+        z = positions.astype(np.uint64) + np.uint64((seed * 0x9E3779B1 + salt * 0x85EBCA77)
+                                                    & 0xFFFFFFFFFFFFFFFF)
+        z = z * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def _schema_difference(first: Path, schema: object, other: Path, other_schema: object) -> str:
+    a = {f.name: str(f.type) for f in schema}  # type: ignore[attr-defined]
+    b = {f.name: str(f.type) for f in other_schema}  # type: ignore[attr-defined]
+    missing = [n for n in a if n not in b]
+    extra = [n for n in b if n not in a]
+    retyped = [f"{n} ({a[n]} vs {b[n]})" for n in a if n in b and a[n] != b[n]]
+    parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
+        [f"adds {', '.join(extra)}"] if extra else []) + (
+        [f"changes the type of {', '.join(retyped)}"] if retyped else [])
+    detail = "; ".join(parts) or "orders the columns differently"
+    return (f"the Parquet files disagree on their columns: '{other}' {detail} compared with "
+            f"'{first}'; rewrite them with one schema.")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,71 @@
+"""The closing lines of a benchmark: findeep against the strongest model in the same table.
+
+A verdict against a fixed reference (LightGBM) can read "no clear difference" while CatBoost
+on the same folds is well ahead. These lines name the best baseline on the table and the
+best network, and give their paired differences over the same folds in words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from findeep.evaluate.baselines import BASELINE_PACKAGES
+from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
+
+
+def best_model(summary: dict[str, dict[str, float]], candidates: list[str],
+               metric: str) -> str | None:
+    """The candidate with the best mean ``metric`` (highest, or lowest for a loss)."""
+    scored = [m for m in candidates if m in summary]
+    if not scored:
+        return None
+    sign = 1.0 if metric in HIGHER_IS_BETTER else -1.0
+    return max(scored, key=lambda m: sign * summary[m][f"{metric}_mean"])
+
+
+def paired_difference(folds: list[dict[str, Any]], model: str, other: str,
+                      metric: str) -> tuple[float, float]:
+    """Mean and std over folds of ``model − other`` on ``metric`` (std is NaN for one fold)."""
+    mine = {f["fold"]: f[metric] for f in folds if f["model"] == model}
+    theirs = {f["fold"]: f[metric] for f in folds if f["model"] == other}
+    diff = np.array([mine[k] - theirs[k] for k in sorted(mine) if k in theirs], dtype=float)
+    std = float(np.std(diff, ddof=1)) if len(diff) > 1 else float("nan")
+    return float(np.mean(diff)), std
+
+
+def verdict_lines(result: dict[str, Any]) -> list[str]:
+    """One line per comparison a user should see, from ``BenchmarkResult.to_dict()``.
+
+    - ``default`` against a network the run named as its reference (the demo's seed-mlp);
+    - ``default`` (or, without it, the best network) against the best baseline on the table;
+    - when another network beat ``default`` on the mean, that network against the best
+      baseline too, so a stronger model in the table is never left unmentioned.
+    No lines when the run holds no network or no baseline.
+    """
+    metric = FOLD_METRICS[result["task"]][0]
+    summary, folds = result["summary"], result["folds"]
+    networks = [m for m in summary if m not in BASELINE_PACKAGES]
+    baseline = best_model(summary, [m for m in summary if m in BASELINE_PACKAGES], metric)
+    best_network = best_model(summary, networks, metric)
+    if baseline is None or best_network is None:
+        return []
+    lead = "default" if "default" in summary else best_network
+    contenders = [lead] + ([best_network] if best_network != lead else [])
+    lines = []
+    reference = result.get("reference")
+    if reference in networks and reference != lead:  # a network the caller chose to face
+        diff, std = paired_difference(folds, lead, reference, metric)
+        if metric not in HIGHER_IS_BETTER:
+            diff = -diff
+        lines.append(f"{lead} vs {reference}: {diff:+.4f} ± {std:.4f} {metric} over the same "
+                     f"folds — {verdict(diff, std)}.")
+    for model in contenders:
+        diff, std = paired_difference(folds, model, baseline, metric)
+        if metric not in HIGHER_IS_BETTER:  # a loss: lower is better, so flip the words
+            diff = -diff
+        role = "best network" if model == best_network else "network"
+        lines.append(f"{model} ({role}) vs {baseline} (best baseline): {diff:+.4f} ± {std:.4f} "
+                     f"{metric} over the same folds — {verdict(diff, std)}.")
+    return lines

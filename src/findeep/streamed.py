@@ -1,0 +1,587 @@
+"""Training and scoring on Parquet data that does not fit in memory, a row group at a time.
+
+``train_streamed`` is ``findeep train --stream`` (and ``--nproc-per-node``, ``torchrun -m
+findeep train``): one pass fits the preprocessing state (features/streaming.py), epochs
+stream row groups through the shuffle buffer into the same network and trainer loop
+(train/streaming.py), and a last pass scores the held-out rows. Test and validation rows
+are drawn by a hash of each row's position (data/stream.row_uniform), so they are the
+same in every pass and every process. The bundle is the same format as the in-memory
+path's: ``findeep.load``, ``predict``, ``explain`` and ``serve`` cannot tell them apart.
+
+``predict_streamed`` scores chunk by chunk into a temporary file that is renamed into
+place only when complete; a failure (a full disk, a damaged input file) leaves no output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from findeep.bundle import check_writable, write_bundle
+from findeep.data.io import check_output
+from findeep.data.profile import DECISION_THRESHOLD
+from findeep.data.schema import FindeepWarning, infer_schema
+from findeep.data.splits import warn_if_dated
+from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
+from findeep.data.target import TargetSpec, infer_target
+from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
+from findeep.evaluate.metrics import (
+    binary_metrics,
+    calibration_table,
+    check_threshold,
+    gains_table,
+    multiclass_metrics,
+    regression_metrics,
+)
+from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
+from findeep.features.streaming import StreamedFit
+from findeep.features.tabular import TabularPreprocessor
+from findeep.models.registry import build_model, get_spec
+from findeep.pipeline import (
+    BUNDLE_KIND,
+    TRAIN_OPTIONS,
+    TabularPipeline,
+    check_features,
+    monotone_positions,
+    training_profile,
+)
+from findeep.train.distributed import (
+    Ranks,
+    destroy_process_group,
+    init_process_group,
+    launched_ranks,
+)
+from findeep.train.losses import check_loss, default_loss
+from findeep.train.progress import epoch_progress
+from findeep.train.streaming import Checkpointing, fit_network_streamed
+from findeep.train.trainer import (
+    TensorData,
+    TrainConfig,
+    auto_batch_size,
+    fit_temperature,
+    predict_logits,
+    resolve_device,
+)
+
+MAX_VALIDATION_ROWS = 200_000  # held in memory and scored every epoch
+SCHEMA_ROWS = 50_000  # rows read to infer column kinds and the task
+SCORING_CHUNK_ROWS = 262_144
+_TEST, _VALID, _SAMPLE = 1, 2, 3  # salts of the row hashes
+
+
+def train_streamed(
+    data: str | os.PathLike[str], *, target: str | None, out: str | os.PathLike[str],
+    task: str = "auto", test_fraction: float = 0.2, validation_fraction: float = 0.2,
+    model: str = "default", seed: int = 0, device: str = "auto", force: bool = False,
+    verbose: int = 1, scaling: str | None = None, loss: str | None = None,
+    train_options: dict[str, Any] | None = None, row_sketch: bool = True,
+    checkpoint_dir: str | os.PathLike[str] | None = None, resume: bool = False,
+    model_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Train on a Parquet file or directory without reading it whole; save a bundle.
+
+    Returns the same report as ``workflow.train_and_evaluate``. Under torchrun every rank
+    calls this; rank 0 writes the bundle and the others return ``{}``.
+    """
+    ranks = launched_ranks()
+    if target is None:
+        raise ConfigError("--target is required: name the column to predict.")
+    if not 0 < test_fraction < 1:
+        raise ConfigError(f"test_fraction must be between 0 and 1, however: {test_fraction=}")
+    if resume and checkpoint_dir is None:
+        raise ConfigError("--resume needs --checkpoint-dir: the directory to resume from.")
+    options = {k: v for k, v in (train_options or {}).items() if v is not None}
+    unknown = set(options) - set(TRAIN_OPTIONS)
+    if unknown:
+        raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
+    out = check_writable(out, force=force)
+    torch_device = resolve_device(device)
+    init_process_group(ranks, torch_device)
+    try:
+        return _train(data, ranks=ranks, target=target, out=out, task=task,
+                      test_fraction=test_fraction, validation_fraction=validation_fraction,
+                      model=model, seed=seed, torch_device=torch_device, force=force,
+                      verbose=verbose, scaling=scaling, loss=loss, options=options,
+                      row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume,
+                      model_options=model_options)
+    finally:
+        destroy_process_group()
+
+
+class _RowSplit:
+    """Which rows of a row group are fit, validation and test rows (hash of position)."""
+
+    def __init__(self, *, seed: int, test_fraction: float, validation_fraction: float) -> None:
+        self.seed, self.test_fraction = seed, test_fraction
+        self.validation_fraction = validation_fraction
+
+    def masks(self, unit: RowGroupUnit, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        positions = np.arange(unit.start, unit.start + n, dtype=np.uint64)
+        test = row_uniform(positions, self.seed, _TEST) < self.test_fraction
+        valid = ~test & (row_uniform(positions, self.seed, _VALID) < self.validation_fraction)
+        return ~test & ~valid, valid, test
+
+
+def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_fraction: float,
+           validation_fraction: float, model: str, seed: int, torch_device: torch.device,
+           force: bool, verbose: int, scaling: str | None, loss: str | None,
+           options: dict[str, Any], row_sketch: bool, checkpoint_dir: Any, resume: bool,
+           model_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    source = ParquetSource(data)
+    if target not in source.columns:
+        raise DataError(f"target column '{target}' is not in the data."
+                        + did_you_mean(target, source.columns))
+    head = source.head(SCHEMA_ROWS)
+    features_head = head.drop(columns=[target])
+    check_features(features_head)
+    schema = infer_schema(features_head, warn=ranks.is_main)
+    if ranks.is_main:
+        warn_if_dated(head, schema.names_of("datetime"))
+    feature_columns = [c.name for c in schema.columns]
+    columns = [*feature_columns, target]
+    train_share = (1 - test_fraction) * source.n_rows
+    valid_fraction = min(validation_fraction, MAX_VALIDATION_ROWS / max(train_share, 1.0))
+    split = _RowSplit(seed=seed, test_fraction=test_fraction, validation_fraction=valid_fraction)
+
+    spec = get_spec(model)
+    recipe = {**spec.training, **options}
+    preprocessor = TabularPreprocessor(scaling=scaling or recipe.pop("scaling", "quantile"))
+    recipe.pop("scaling", None)
+
+    # ---- pass 1: preprocessing state, target, validation rows, row counts ----------------
+    fit_state = StreamedFit(schema, preprocessor)
+    labels: Counter = Counter()
+    y_sums = [0.0, 0.0, 0.0]
+    valid_parts: list[pd.DataFrame] = []
+    fit_rows_per_unit: dict[RowGroupUnit, int] = {}
+    dropped = 0
+    digest = hashlib.sha256("\x1f".join(columns).encode())
+    for unit, frame in source.iter_frames(columns=columns):
+        has_label = frame[target].notna().to_numpy()
+        dropped += int((~has_label).sum())
+        check_features(frame[feature_columns])
+        fit, valid, _ = split.masks(unit, len(frame))
+        fit &= has_label
+        valid &= has_label
+        fit_rows_per_unit[unit] = int(fit.sum())
+        trained = frame.loc[fit | valid]
+        digest.update(pd.util.hash_pandas_object(trained, index=False).to_numpy().tobytes())
+        positions = np.arange(unit.start, unit.start + len(frame), dtype=np.uint64)
+        fit_state.update(frame.loc[fit],
+                         row_uniform(positions[fit], seed, _SAMPLE))
+        y_fit = frame.loc[fit, target]
+        if len(labels) <= 1000:
+            labels.update(y_fit.value_counts().to_dict())
+        if pd.api.types.is_numeric_dtype(y_fit):
+            values = y_fit.to_numpy(dtype=np.float64)
+            y_sums = [y_sums[0] + values.size, y_sums[1] + values.sum(),
+                      y_sums[2] + np.square(values).sum()]
+        valid_parts.append(frame.loc[valid])
+    n_fit = sum(fit_rows_per_unit.values())
+    validation = pd.concat(valid_parts, ignore_index=True)
+    del valid_parts
+    if n_fit == 0 or len(validation) == 0:
+        raise DataError(f"'{data}' has too few rows with a '{target}' value to train on.")
+    if dropped and ranks.is_main:
+        warnings.warn(f"{dropped} row(s) with a missing target were left out of training.",
+                      FindeepWarning, stacklevel=2)
+
+    sample = fit_state.sample
+    target_spec = _infer_streamed_target(sample, labels, target, task)
+    loss = loss or default_loss(target_spec.task)
+    check_loss(loss, target_spec.task)
+    config = TrainConfig(**recipe, loss=loss, seed=seed, device=str(torch_device),
+                         verbose=verbose)
+    config.check()
+    preprocessor = fit_state.finish()
+    classification = target_spec.task != "regression"
+    y_mean, y_std = 0.0, 1.0
+    if target_spec.task == "regression":
+        y_mean = y_sums[1] / y_sums[0]
+        y_std = float(np.sqrt(max(y_sums[2] / y_sums[0] - y_mean**2, 0.0))) or 1.0
+
+    def encode(values: pd.Series) -> np.ndarray:
+        return _encode_target(target_spec, values, y_mean, y_std)
+
+    # ---- the network and the epochs ------------------------------------------------------
+    x_sample, _, _ = preprocessor.transform(sample[feature_columns])
+    x_valid, c_valid, _ = preprocessor.transform(validation[feature_columns])
+    y_valid_codes = encode(validation[target])
+    torch.manual_seed(seed)
+    n_out = len(target_spec.classes) if target_spec.task == "multiclass" else 1
+    network = build_model(model, n_num=x_sample.shape[1],
+                          cardinalities=preprocessor.cardinalities, n_out=n_out,
+                          x_num_train=x_sample,
+                          options=monotone_positions(model_options, preprocessor, schema,
+                                                     target_spec.task))
+    valid_data = TensorData.from_numpy(x_valid, c_valid, y_valid_codes, task=target_spec.task,
+                                       device=torch_device)
+    global_batch = auto_batch_size(n_fit) if config.batch_size == "auto" else int(
+        config.batch_size)
+    batch_size = max(1, global_batch // ranks.world_size)
+    my_units = source.units_for(ranks.rank, ranks.world_size)
+    shares = [sum(fit_rows_per_unit[u] for u in source.units_for(r, ranks.world_size))
+              for r in range(ranks.world_size)]
+    steps_per_epoch = max(1, min(shares) // batch_size)
+    if min(shares) < batch_size:
+        raise DataError(f"rank {shares.index(min(shares))} gets {min(shares)} training rows, "
+                        f"fewer than one batch of {batch_size}; use fewer processes.")
+
+    def chunks(epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        order = np.random.default_rng([seed, epoch]).permutation(len(my_units))
+        for index in order:
+            unit = my_units[index]
+            frame = source.read_unit(unit, columns)
+            fit, _, _ = split.masks(unit, len(frame))
+            fit &= frame[target].notna().to_numpy()
+            rows = frame.loc[fit]
+            x_num, x_cat, _ = preprocessor.transform(rows[feature_columns])
+            yield x_num, x_cat, encode(rows[target])
+
+    checkpointing = None
+    if checkpoint_dir is not None:
+        run = {"data_fingerprint": digest.hexdigest(), "model": model, "seed": seed,
+               "world_size": ranks.world_size, "batch_size": global_batch,
+               "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)}}
+        checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
+    with epoch_progress(f"training {model} (streamed)", config.max_epochs,
+                        verbose if ranks.is_main else 0) as hook:
+        result = fit_network_streamed(
+            network, chunks, valid_data, task=target_spec.task, config=config,
+            steps_per_epoch=steps_per_epoch, batch_size=batch_size, ranks=ranks,
+            checkpointing=checkpointing, on_epoch_end=hook)
+    if not ranks.is_main:
+        return {}
+    network.cpu()
+    temperature = 1.0
+    if classification:
+        valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
+        temperature = fit_temperature(valid_logits, y_valid_codes.astype(int)
+                                      if classification else y_valid_codes, target_spec.task)
+    training = {
+        "rows": n_fit + len(validation), "fit_rows": n_fit, "validation_rows": len(validation),
+        "dropped_missing_target": dropped, "seed": seed, "class_weight": None,
+        "validation_split": "hash of row position", "streamed": True,
+        "processes": ranks.world_size, "preprocessing_sample_rows": len(sample),
+        "config": {**{k: v for k, v in vars(config).items() if k not in ("verbose",)},
+                   "batch_size": global_batch},
+        "model_options": model_options or {}, "temperature": temperature,
+        "device": str(torch_device),
+        **result.to_dict(),
+    }
+    pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
+                               y_mean, y_std, training, {}, digest.hexdigest())
+    pipeline.profile = training_profile(pipeline, sample[feature_columns])
+
+    # ---- last pass: held-out metrics and the training-row sketch -------------------------
+    test_metrics, sketch = _score_held_out(source, pipeline, split, feature_columns, target,
+                                           row_sketch=row_sketch)
+    pipeline.training_rows = sketch
+    report = {
+        "data": str(data), "target": target, "model": model, "task": pipeline.task,
+        "split": "hash of row position (streamed)", "test_fraction": test_fraction,
+        "seed": seed, "dropped_missing_target": dropped, "test": test_metrics,
+        "training": {k: v for k, v in training.items() if k != "history"},
+    }
+    if pipeline.task == "binary":
+        report["event_class"] = target_spec.event_class
+        report["calibration_curve"] = test_metrics.pop("calibration_curve")
+        report["gains_table"] = test_metrics.pop("gains_table", [])
+    pipeline.metrics = report
+    from findeep.pipeline import pipeline_to_bundle
+
+    meta, tensors = pipeline_to_bundle(pipeline)
+    estimator = "TabularRegressor" if pipeline.task == "regression" else "TabularClassifier"
+    meta["estimator"] = estimator
+    meta["params"] = {"model": model, "random_state": seed, "device": str(torch_device),
+                      "scaling": scaling, "loss": loss, "row_sketch": row_sketch,
+                      **{k: v for k, v in options.items() if k in ("max_epochs", "batch_size",
+                                                                   "learning_rate",
+                                                                   "weight_decay",
+                                                                   "patience")}}
+    report["bundle"] = str(write_bundle(out, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
+                                        metrics=report, force=force))
+    return report
+
+
+def _infer_streamed_target(sample: pd.DataFrame, labels: Counter, name: str, task: str,
+                           ) -> TargetSpec:
+    """The task and classes from every label seen in the fit rows, not just the sample's
+    (beyond 1,000 distinct values, the target is numeric and the sample tells)."""
+    if len(labels) <= 1000:
+        return infer_target(pd.Series(list(labels)), name, task)
+    return infer_target(sample[name].dropna(), name, task)
+
+
+def _encode_target(spec: TargetSpec, values: pd.Series, y_mean: float, y_std: float,
+                   ) -> np.ndarray:
+    """``spec.encode`` once per distinct value, not per row (10M rows an epoch)."""
+    if spec.task == "regression":
+        return ((values.to_numpy(dtype=np.float64) - y_mean) / y_std).astype(np.float32)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = spec.encode(pd.Series(uniques, dtype=values.dtype))
+    encoded = mapped[codes]
+    return encoded.astype(np.int64 if spec.task == "multiclass" else np.float32)
+
+
+def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _RowSplit,
+                    feature_columns: list[str], target: str, *, row_sketch: bool,
+                    ) -> tuple[dict[str, Any], RowSketch | None]:
+    """Metrics on the hash-drawn test rows; a bottom-k sketch of the training rows' hashes."""
+    predictions, truths = [], []
+    kept = np.empty(0, dtype=np.uint64)  # smallest training-row hashes, repeats kept
+    n_train = 0
+    columns = [*feature_columns, target]
+    for unit, frame in source.iter_frames(columns=columns):
+        frame = frame.loc[frame[target].notna()]
+        positions_test = _test_mask(split, unit, frame)
+        x_num, x_cat, _ = pipeline.preprocessor.transform(frame[feature_columns])
+        if row_sketch:
+            hashes = row_hashes(x_num[~positions_test], x_cat[~positions_test])
+            n_train += hashes.size
+            kept = _merge_sketch(kept, hashes)
+        if positions_test.any():
+            logits = predict_logits(pipeline.network, torch.from_numpy(x_num[positions_test]),
+                                    torch.from_numpy(x_cat[positions_test]))
+            predictions.append(pipeline._prediction(logits))
+            truths.append(pipeline.target.encode(frame.loc[positions_test, target])
+                          if pipeline.task != "regression"
+                          else frame.loc[positions_test, target].to_numpy(dtype=float))
+    if not predictions:
+        raise DataError("no rows were drawn for the test split; raise --test-fraction.")
+    prediction = np.concatenate(predictions)
+    y = np.concatenate(truths)
+    if pipeline.task == "binary":
+        y_event = (y == pipeline.target.event_index).astype(int)
+        p_event = pipeline.event_probability(prediction)
+        metrics = binary_metrics(y_event, p_event, DECISION_THRESHOLD)
+        metrics["calibration_curve"] = calibration_table(y_event, p_event)
+        if 0 < y_event.sum() < len(y_event):
+            metrics["gains_table"] = gains_table(y_event, p_event, 10)
+    elif pipeline.task == "multiclass":
+        metrics = multiclass_metrics(y, prediction)
+    else:
+        metrics = regression_metrics(y, prediction)
+    metrics["rows_without_label"] = 0
+    sketch = None
+    if row_sketch:
+        distinct, counts = np.unique(kept, return_counts=True)
+        twin_share = float(counts[counts > 1].sum() / max(kept.size, 1))
+        exact = distinct.size < SKETCH_SIZE
+        sketch = RowSketch(n_train, twin_share,
+                           int(np.iinfo(np.uint64).max) if exact else int(distinct[-1]),
+                           distinct)
+    return metrics, sketch
+
+
+def _test_mask(split: _RowSplit, unit: RowGroupUnit, frame: pd.DataFrame) -> np.ndarray:
+    """Test rows of ``frame`` (a row group with unlabelled rows removed; index = row in group)."""
+    positions = np.asarray(frame.index, dtype=np.uint64) + np.uint64(unit.start)
+    return row_uniform(positions, split.seed, _TEST) < split.test_fraction
+
+
+def _merge_sketch(kept: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """Every hash up to the SKETCH_SIZE-th smallest distinct one, repeats kept (twin rate)."""
+    merged = np.sort(np.concatenate([kept, hashes]))
+    distinct = np.unique(merged[: SKETCH_SIZE * 4]) if merged.size else merged
+    if distinct.size <= SKETCH_SIZE:
+        distinct = np.unique(merged)
+        if distinct.size <= SKETCH_SIZE:
+            return merged
+    bound = distinct[SKETCH_SIZE - 1]
+    return merged[merged <= bound]
+
+
+# ---- scoring ---------------------------------------------------------------------------------
+def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
+                     out: str | os.PathLike[str], *, id_column: str | None = None,
+                     force: bool = False, threshold: float = DECISION_THRESHOLD,
+                     chunk_rows: int = SCORING_CHUNK_ROWS) -> dict[str, Any]:
+    """``predict_bundle`` for Parquet of any size: one chunk in memory at a time.
+
+    The output (Parquet or CSV) is written to a temporary sibling and renamed into place
+    only when every row is scored; on any failure the temporary file is removed.
+    """
+    from findeep.loading import load
+
+    kind = check_output(out, force=force)
+    check_threshold(threshold)
+    pipeline: TabularPipeline = load(bundle).pipeline_
+    source = ParquetSource(data)
+    if id_column is not None and id_column not in source.columns:
+        raise DataError(f"id column '{id_column}' is not in the data."
+                        + did_you_mean(id_column, source.columns))
+    missing = [c for c in pipeline.schema.used_names if c not in source.columns]
+    if missing:
+        pipeline.schema.check_scoring_frame(pd.DataFrame(columns=source.columns))
+    columns = list(dict.fromkeys([*pipeline.schema.used_names,
+                                  *([id_column] if id_column else [])]))
+    unseen: Counter = Counter()
+
+    def score(frame: pd.DataFrame) -> pd.DataFrame:
+        prediction, report = pipeline.predict_raw(frame)
+        unseen.update(report.unseen_categories)
+        return scores_frame(pipeline, frame, prediction, id_column, threshold)
+
+    rows = write_chunked(_chunks(source, columns, chunk_rows), score, out, kind)
+    return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
+
+
+
+def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLike[str],
+                  kind: str, on_rows: Any = None, total: int = 0) -> int:
+    """Write ``job(frame)`` for every frame to ``out``, atomically: a temporary sibling is
+    renamed into place only when all are written; on any failure it is removed."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    rows = 0
+    writer = None
+    try:
+        for frame in frames:
+            result = job(frame)
+            writer = _write_chunk(writer, result, tmp, kind)
+            rows += len(result)
+            if on_rows is not None:
+                on_rows(rows, total)
+        if writer is not None:
+            writer.close()
+        writer = None
+        os.replace(tmp, out)
+    except OSError as exc:
+        _close_quietly(writer)
+        tmp.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise DataFileError(f"the disk filled up while writing '{out}' after {rows:,} rows; "
+                                "nothing was written (free space and rerun).") from None
+        raise DataFileError(f"cannot write '{out}': {exc.strerror or exc}; nothing was "
+                            "written.") from None
+    except BaseException:
+        _close_quietly(writer)
+        tmp.unlink(missing_ok=True)
+        raise
+    return rows
+
+
+def _close_quietly(writer: Any) -> None:
+    if writer is not None:
+        with contextlib.suppress(OSError, ValueError):
+            writer.close()
+
+
+def explain_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
+                     out: str | os.PathLike[str], *, top: int = 4, scorecard: Any = None,
+                     reference: Any = None, id_column: str | None = None,
+                     n_steps: int | None = None, force: bool = False,
+                     target_class: str | None = None, on_rows: Any = None,
+                     chunk_rows: int = 50_000) -> dict[str, Any]:
+    """``explain_to_file`` for Parquet of any size: reason codes a chunk at a time.
+
+    Each row's attributions depend only on that row and the reference, so chunked output
+    equals the whole-table output row for row."""
+    from findeep.data.io import read_table
+    from findeep.explain.attributions import column_attributions
+    from findeep.explain.commands import load_pipeline
+    from findeep.explain.reasons import check_top, reasons_frame
+    from findeep.explain.scorecard import points_frame
+
+    kind = check_output(out, force=force)
+    check_top(top)
+    if scorecard is not None:
+        scorecard.check()
+    pipeline = load_pipeline(bundle)
+    if scorecard is not None and pipeline.task != "binary":
+        raise ConfigError("scorecard points need a binary model (odds of good to bad).")
+    source = ParquetSource(data)
+    if id_column is not None and id_column not in source.columns:
+        raise DataError(f"id column '{id_column}' is not in the data."
+                        + did_you_mean(id_column, source.columns))
+    reference_rows = None if reference is None else read_table(reference)
+    summary: dict[str, Any] = {}
+
+    def explain(frame: pd.DataFrame) -> pd.DataFrame:
+        attributions = column_attributions(pipeline, frame, reference=reference_rows,
+                                           n_steps=n_steps, target_class=target_class)
+        table = reasons_frame(pipeline, frame, attributions, top=top)
+        if scorecard is not None:
+            table = table.join(points_frame(attributions, scorecard, frame.index))
+        if id_column is not None:
+            table.insert(0, id_column, frame[id_column].to_numpy())
+        summary.update(columns=attributions.columns, units=attributions.units,
+                       baseline_output=attributions.baseline_output
+                       if attributions.explained_class is None else None)
+        return table
+
+    rows = write_chunked(_chunks(source, None, chunk_rows), explain, out, kind, on_rows,
+                         source.n_rows)
+    return {"rows": rows, "out": str(out), **summary}
+
+def _chunks(source: ParquetSource, columns: list[str] | None, chunk_rows: int,
+            ) -> Iterator[pd.DataFrame]:
+    """Frames of about ``chunk_rows`` rows, read a row group at a time (big groups sliced)."""
+    for _, frame in source.iter_frames(columns=columns):
+        for start in range(0, len(frame), chunk_rows):
+            yield frame.iloc[start:start + chunk_rows].reset_index(drop=True)
+
+
+def scores_frame(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.ndarray,
+                  id_column: str | None, threshold: float) -> pd.DataFrame:
+    """The same columns as ``workflow.predict_bundle`` writes."""
+    scores = pd.DataFrame(index=range(len(frame)))
+    if id_column is not None:
+        scores[id_column] = frame[id_column].to_numpy()
+    target = pipeline.target
+    if target.task == "binary":
+        p_event = pipeline.event_probability(prediction)
+        scores[f"probability_{target.event_class}"] = p_event
+        scores["predicted"] = pipeline.decide(p_event, threshold)
+    elif target.task == "multiclass":
+        for i, label in enumerate(target.classes):
+            scores[f"probability_{label}"] = prediction[:, i]
+        scores["predicted"] = np.asarray(target.classes, dtype=object)[prediction.argmax(axis=1)]
+    else:
+        scores["prediction"] = prediction
+    return scores
+
+
+class _CsvWriter:
+    def __init__(self, path: Path, sep: str) -> None:
+        self.stream = path.open("w", newline="")
+        self.sep = sep
+        self.header = True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        frame.to_csv(self.stream, index=False, header=self.header, sep=self.sep)
+        self.header = False
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _write_chunk(writer: Any, scores: pd.DataFrame, tmp: Path, kind: str) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if kind == "parquet":
+        table = pa.Table.from_pandas(scores, preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema)
+        elif not table.schema.equals(writer.schema):
+            table = table.cast(writer.schema)  # e.g. a chunk where a column is all missing
+        writer.write_table(table)
+        return writer
+    if writer is None:
+        writer = _CsvWriter(tmp, "\t" if kind == "tsv" else ",")
+    writer.write(scores)
+    return writer

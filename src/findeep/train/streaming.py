@@ -1,0 +1,249 @@
+"""The trainer's loop, fed by a stream of chunks instead of tensors held in memory.
+
+Each epoch asks ``chunks(epoch)`` for its (x_num, x_cat, y) chunks — the data source
+decides the order, seeded by the epoch — and passes them through a shuffle buffer of
+``buffer_rows`` rows into equal-sized batches. Everything else is the in-memory
+trainer's: the same optimizer, schedule, loss, clipping, validation score and early
+stopping (patience, best-epoch restore). Under ``torch.distributed`` the network is
+wrapped in ``DistributedDataParallel``, every rank takes the same number of steps, and
+rank 0 decides early stopping and writes checkpoints. With a checkpoint directory the
+full state is saved at every epoch's end, and ``resume`` continues from the latest one
+to the same weights an uninterrupted run reaches (CPU, same seed and thread count).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from findeep.train.checkpoint import (
+    TrainingState,
+    check_same_run,
+    load_checkpoint,
+    save_checkpoint,
+)
+from findeep.train.distributed import Ranks, barrier, broadcast_flag
+from findeep.train.losses import member_loss
+from findeep.train.trainer import (
+    FitResult,
+    ProgressHook,
+    TensorData,
+    TrainConfig,
+    _lr_factor,
+    cpu_threads,
+    logits_to_prediction,
+    make_optimizer,
+    predict_logits,
+    row_cost,
+    training_threads,
+    validation_score,
+)
+
+Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # x_num float32, x_cat int64, y
+ChunkStream = Callable[[int], Iterable[Chunk]]
+SINGLE_PROCESS = Ranks()
+BUFFER_ROWS = 65_536  # shuffle buffer; several row groups' worth of rows mixed per batch
+
+
+@dataclass
+class Checkpointing:
+    """Where to keep the training state, whether to continue from it, and what the run is."""
+
+    directory: str | Path
+    resume: bool = False
+    run: dict[str, Any] | None = None  # data and settings; a resume must match them
+
+
+def shuffled_batches(chunks: Iterable[Chunk], batch_size: int, generator: torch.Generator, *,
+                     buffer_rows: int = BUFFER_ROWS, task: str,
+                     ) -> Iterator[tuple[torch.Tensor, ...]]:
+    """Equal-sized batches from ``chunks``: fill a buffer, permute it, cut it into batches;
+    the rows short of a whole batch wait for the next fill. The last partial batch is
+    dropped, as the in-memory trainer does."""
+    y_dtype = torch.long if task == "multiclass" else torch.float32
+    held: list[Chunk] = []
+    held_rows = 0
+
+    def drain(final: bool) -> Iterator[tuple[torch.Tensor, ...]]:
+        nonlocal held, held_rows
+        x_num = torch.from_numpy(np.concatenate([c[0] for c in held]))
+        x_cat = torch.from_numpy(np.concatenate([c[1] for c in held]))
+        y = torch.as_tensor(np.concatenate([c[2] for c in held]), dtype=y_dtype)
+        order = torch.randperm(len(y), generator=generator)
+        n_batches = len(y) // batch_size
+        for b in range(n_batches):
+            rows = order[b * batch_size:(b + 1) * batch_size]
+            yield x_num[rows], x_cat[rows], y[rows]
+        rest = order[n_batches * batch_size:]
+        held = [] if final or len(rest) == 0 else [
+            (x_num[rest].numpy(), x_cat[rest].numpy(), y[rest].numpy())]
+        held_rows = 0 if final else len(rest)
+
+    for chunk in chunks:
+        if len(chunk[2]) == 0:
+            continue
+        held.append(chunk)
+        held_rows += len(chunk[2])
+        if held_rows >= buffer_rows:
+            yield from drain(final=False)
+    if held_rows >= batch_size:
+        yield from drain(final=True)
+
+
+def prefetched(items: Iterable[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """``items`` produced on a background thread, ``depth`` ahead, in the same order.
+
+    Reading Parquet and preprocessing release the GIL for most of their time, so the next
+    chunk is prepared on the second core while the network trains on this one. Closing the
+    iterator early (an epoch's steps are done) stops the producer after its current item.
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            slots.put(exc)
+
+    worker = threading.Thread(target=produce, name="findeep-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
+def fit_network_streamed(
+    model: nn.Module, chunks: ChunkStream, valid: TensorData, *, task: str, config: TrainConfig,
+    steps_per_epoch: int, batch_size: int, ranks: Ranks = SINGLE_PROCESS,
+    checkpointing: Checkpointing | None = None, on_epoch_end: ProgressHook | None = None,
+    buffer_rows: int = BUFFER_ROWS,
+) -> FitResult:
+    """Train ``model`` in place on streamed chunks; leave it with its best epoch's weights.
+
+    ``steps_per_epoch`` is the same on every rank (the smallest share's batches), so the
+    gradient all-reduces line up; a rank with more rows leaves its surplus for the next
+    epoch's different order.
+    """
+    config.check()
+    torch.manual_seed(config.seed)
+    device = valid.x_num.device
+    model.to(device)
+    trained: nn.Module = model
+    if ranks.distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        trained = DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
+    optimizer = make_optimizer(model, config)
+    total_steps = steps_per_epoch * config.max_epochs
+    warmup = int(config.warmup_fraction * total_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
+    y_valid = valid.y.cpu().numpy()
+    best_score, best_epoch, start_epoch = -math.inf, 0, 1
+    best_state = copy.deepcopy(model.state_dict())
+    history: list[dict[str, float]] = []
+    if checkpointing is not None and checkpointing.resume:
+        saved = load_checkpoint(checkpointing.directory)
+        if saved is not None:
+            check_same_run(saved.run, checkpointing.run or {}, checkpointing.directory)
+            model.load_state_dict(saved.model)
+            best_state = saved.best_model
+            optimizer.load_state_dict(saved.optimizer)
+            scheduler.load_state_dict({**scheduler.state_dict(), **saved.scheduler})
+            torch.set_rng_state(saved.rng)
+            best_score, best_epoch = saved.best_score, saved.best_epoch
+            history, start_epoch = saved.history, saved.epoch + 1
+            stopped = (config.early_stopping and saved.epoch - best_epoch >= config.patience)
+            if stopped or saved.epoch >= config.max_epochs:
+                start_epoch = config.max_epochs + 1  # the saved run had finished
+    threads = training_threads(config, batch_size, row_cost(model), device)
+    epoch = start_epoch - 1
+    rows_seen = 0
+    with cpu_threads(threads):
+        started = time.perf_counter()
+        for epoch in range(start_epoch, config.max_epochs + 1):
+            trained.train()
+            generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
+            total_loss, steps = 0.0, 0
+            batches = shuffled_batches(prefetched(chunks(epoch)), batch_size, generator,
+                                       buffer_rows=buffer_rows, task=task)
+            for x_num, x_cat, y in batches:
+                logits = trained(x_num.to(device), x_cat.to(device))
+                loss = member_loss(config.loss, logits, y.to(device), None)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip > 0:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                scheduler.step()
+                total_loss += float(loss.detach())
+                steps += 1
+                if steps == steps_per_epoch:
+                    break
+            batches.close()  # stop reading the rest of this epoch's share
+            rows_seen += steps * batch_size * ranks.world_size  # all ranks' rows
+            logits = predict_logits(model, valid.x_num, valid.x_cat)
+            score = validation_score(task, logits_to_prediction(logits, task), y_valid)
+            record = {"epoch": epoch, "train_loss": total_loss / max(steps, 1),
+                      "valid_score": score}
+            history.append(record)
+            if on_epoch_end is not None and ranks.is_main:
+                on_epoch_end(epoch, record)
+            improved = broadcast_flag(
+                not config.early_stopping or score > best_score + 1e-6, ranks)
+            if improved:
+                best_score, best_epoch = score, epoch
+                if config.early_stopping:
+                    best_state = copy.deepcopy(model.state_dict())
+            stop = broadcast_flag(
+                config.early_stopping and epoch - best_epoch >= config.patience, ranks)
+            if checkpointing is not None and ranks.is_main:
+                save_checkpoint(checkpointing.directory, TrainingState(
+                    epoch, best_epoch, best_score, history, model.state_dict(), best_state,
+                    optimizer.state_dict(), scheduler.state_dict(), torch.get_rng_state(),
+                    checkpointing.run or {}))
+            barrier(ranks)
+            if stop:
+                break
+    if config.early_stopping:
+        model.load_state_dict(best_state)
+    model.eval()
+    seconds = time.perf_counter() - started
+    return FitResult(best_epoch, max(epoch, best_epoch), best_score, seconds,
+                     rows_per_second=rows_seen / max(seconds, 1e-9), history=history)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from findeep.evaluate.verdicts import verdict_lines
+
+
+def _result(per_model: dict[str, list[float]], task: str = "binary") -> dict:
+    """A benchmark result as ``BenchmarkResult.to_dict`` writes it, from per-fold scores."""
+    metric = {"binary": "roc_auc", "regression": "r2"}[task]
+    folds = [{"fold": i, "model": m, metric: v}
+             for m, values in per_model.items() for i, v in enumerate(values)]
+    summary = {m: {f"{metric}_mean": sum(v) / len(v)} for m, v in per_model.items()}
+    return {"task": task, "summary": summary, "folds": folds, "reference": "lightgbm"}
+
+
+def test_verdict_names_the_strongest_baseline_not_the_reference() -> None:
+    """LightGBM level with default but CatBoost clearly ahead: the line is against CatBoost
+    and says worse, never 'no clear difference'."""
+    result = _result({"default": [0.80, 0.82, 0.81], "lightgbm": [0.80, 0.82, 0.81],
+                      "catboost": [0.82, 0.84, 0.83], "logreg": [0.70, 0.71, 0.72]})
+    [line] = verdict_lines(result)
+    assert line.startswith("default (best network) vs catboost (best baseline): -0.0200")
+    assert "worse, beyond the fold-to-fold noise" in line
+
+
+def test_a_network_stronger_than_default_gets_its_own_line() -> None:
+    """When seed-mlp beats default on the mean, the user sees seed-mlp against the best
+    baseline as well as default."""
+    result = _result({"default": [0.78, 0.79, 0.80], "seed-mlp": [0.83, 0.84, 0.85],
+                      "logreg": [0.80, 0.81, 0.82]})
+    lines = verdict_lines(result)
+    assert [line.split(" vs ")[0] for line in lines] == ["default (network)",
+                                                         "seed-mlp (best network)"]
+    assert all("logreg (best baseline)" in line for line in lines)
+    assert "better, beyond" in lines[1] and "worse, beyond" in lines[0]
+
+
+def test_no_verdict_without_a_baseline_or_a_network() -> None:
+    """Only networks, or only baselines: nothing to compare, no line."""
+    assert verdict_lines(_result({"default": [0.8, 0.8], "seed-mlp": [0.7, 0.7]})) == []
+    assert verdict_lines(_result({"logreg": [0.8, 0.8], "catboost": [0.7, 0.7]})) == []
+
+
+def test_regression_verdicts_use_r2() -> None:
+    """A regression table is judged on R² with the same words."""
+    result = _result({"default": [0.40, 0.42], "lightgbm": [0.30, 0.31]}, task="regression")
+    [line] = verdict_lines(result)
+    assert "r2 over the same folds" in line and "+0.1050" in line
+
+
+def test_a_network_named_as_reference_is_faced_first() -> None:
+    """The demo names seed-mlp as its reference: default vs seed-mlp comes first, then the
+    comparison with the best baseline."""
+    result = _result({"default": [0.82, 0.83, 0.84], "seed-mlp": [0.81, 0.82, 0.83],
+                      "logreg": [0.80, 0.81, 0.82]})
+    result["reference"] = "seed-mlp"
+    lines = verdict_lines(result)
+    assert lines[0].startswith("default vs seed-mlp: +0.0100")
+    assert lines[1].startswith("default (best network) vs logreg (best baseline):")
