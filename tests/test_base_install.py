@@ -28,10 +28,10 @@ CACHE = Path(os.environ.get("FINDEEP_TEST_CACHE", Path.home() / ".cache" / "find
 TORCH = "torch==2.13.0"  # the README's pin
 # commands that need an extra, and the extra their one-line hint must name
 NEEDS_EXTRA = {"serve": "serve", "export": "onnx"}
-SUB_APPS = ("forecast", "text", "recommend", "pricing")
+SUB_APPS = ("forecast", "text", "recommend", "pricing", "spark")
 # application families' README lines run verbatim without their data files: a clean
 # one-line refusal (or success) is what the core install must give there
-VERBATIM = ("text", "recommend", "pricing")
+VERBATIM = ("text", "recommend", "pricing", "spark")
 EXTRA_MODULES = ("fastapi", "uvicorn", "onnx", "onnxruntime", "lightgbm", "xgboost", "catboost")
 
 

@@ -80,7 +80,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 block = README.read_text().split("## Command line", 1)[1].split("```bash", 1)[1].split("```")[0]
 for line in block.splitlines():
     words = shlex.split(line.split("#")[0])
-    if len(words) > 2 and words[1] in ("text", "recommend", "pricing"):
+    if len(words) > 2 and words[1] in ("text", "recommend", "pricing", "spark"):
         COMMANDS.append([w("pricer-data.parquet") if word == "heston.parquet" else
                          "200" if word == "300000" else word for word in words[1:]])
 
