@@ -75,7 +75,7 @@ def test_benchmark_command_writes_json(tmp_path: Path, frame: pd.DataFrame) -> N
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--folds",
+    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--n-folds",
                                       "2", "--models", "logreg,lightgbm", "--out", str(out),
                                       "--quiet"])
     assert result.exit_code == 0, result.output
@@ -109,8 +109,8 @@ def test_warm_up_sample_comes_from_training_rows_and_keeps_every_class() -> None
 
 
 def test_walk_forward_benchmark_tests_each_model_on_later_blocks() -> None:
-    """--walk-forward --folds N: N out-of-time folds, the same for every model, each tested on rows
-    dated after everything its models trained on; a spread over folds is reported."""
+    """--walk-forward --n-folds N: N out-of-time folds, the same for every model, each tested on
+    rows dated after everything its models trained on; a spread over folds is reported."""
     frame = make_credit_frame(900, seed=6)
     result = run_benchmark(frame, "default", models=["logreg", "seed-mlp"],
                            time_column="applied_on", walk_forward=True, n_folds=3, verbose=0)
@@ -142,7 +142,7 @@ def test_benchmark_command_says_whether_default_clears_the_noise(tmp_path: Path,
     in words: better / worse beyond the fold-to-fold noise, or within it."""
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
-    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--folds",
+    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--n-folds",
                                       "2", "--models", "default,logreg", "--quiet"])
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines()

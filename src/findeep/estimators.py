@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from findeep.bundle import write_bundle
 from findeep.errors import DataError, NotFittedError
+from findeep.estimator_input import as_frame, has_feature_names, scoring_frame, target_series
 from findeep.pipeline import (
     BUNDLE_KIND,
     TabularPipeline,
@@ -25,17 +26,6 @@ from findeep.pipeline import (
     pipeline_from_bundle,
     pipeline_to_bundle,
 )
-
-
-def _as_frame(X: Any) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    if hasattr(X, "to_pandas"):
-        return X.to_pandas()
-    array = np.asarray(X)
-    if array.ndim != 2:
-        raise DataError(f"X must be a 2-D table, however it has shape {array.shape}.")
-    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
 
 class _TabularEstimator(BaseEstimator):
@@ -67,9 +57,17 @@ class _TabularEstimator(BaseEstimator):
         self.verbose = verbose
         self.row_sketch = row_sketch
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are imputed (with indicators)
+        tags.input_tags.string = True  # text columns are categories
+        tags.input_tags.categorical = True
+        tags.non_deterministic = False
+        return tags
+
     def _fit(self, X: Any, y: Any, task: str, times: Any = None) -> Self:
-        frame = _as_frame(X)
-        target = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
+        frame = as_frame(X)
+        target = target_series(y, len(frame))
         self.pipeline_ = fit_tabular(
             frame, target, task=task, model=self.model, seed=self.random_state,
             validation_fraction=self.validation_fraction, times=times,
@@ -80,9 +78,18 @@ class _TabularEstimator(BaseEstimator):
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,
         )
-        self.feature_names_in_ = np.asarray(frame.columns.astype(str), dtype=object)
+        if has_feature_names(X):
+            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         self.n_features_in_ = frame.shape[1]
         return self
+
+    def _scoring_frame(self, X: Any) -> pd.DataFrame:
+        self._check_fitted()
+        return scoring_frame(X, n_features_in=self.n_features_in_,
+                             feature_names_in=getattr(self, "feature_names_in_", None),
+                             estimator=type(self).__name__)
 
     def _check_fitted(self) -> TabularPipeline:
         if not hasattr(self, "pipeline_"):
@@ -91,7 +98,7 @@ class _TabularEstimator(BaseEstimator):
         return self.pipeline_
 
     def _raw(self, X: Any) -> np.ndarray:
-        prediction, _ = self._check_fitted().predict_raw(_as_frame(X))
+        prediction, _ = self._check_fitted().predict_raw(self._scoring_frame(X))
         return prediction
 
     @property
@@ -108,7 +115,7 @@ class _TabularEstimator(BaseEstimator):
         multiclass and regression their own. ``training_overlap`` says how many rows match
         a training row, and a ``FindeepWarning`` is raised when they are training rows.
         """
-        frame = _as_frame(X)
+        frame = self._scoring_frame(X)
         labels = pd.Series(np.asarray(y), index=frame.index)
         return self._check_fitted().evaluate(frame, labels, bands=bands, threshold=threshold)
 
@@ -124,8 +131,9 @@ class _TabularEstimator(BaseEstimator):
         # imported here: explanations pull in Captum, which plain fit/predict do not need
         from findeep.explain.reasons import explain_frame
 
-        return explain_frame(self._check_fitted(), _as_frame(X), top=top,
-                             reference=None if reference is None else _as_frame(reference),
+        return explain_frame(self._check_fitted(), self._scoring_frame(X), top=top,
+                             reference=(None if reference is None
+                                        else self._scoring_frame(reference)),
                              target_class=target_class)
 
     def save(self, path: str | os.PathLike[str], *, force: bool = False,
@@ -153,10 +161,18 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
     """
 
     def fit(self, X: Any, y: Any, *, times: Any = None) -> Self:
-        """Fit on features ``X`` and labels ``y``; ``times`` makes early stopping out-of-time."""
-        self._fit(X, y, "auto", times)
-        if self.pipeline_.task == "regression":
-            raise DataError("the target looks continuous; use TabularRegressor for regression.")
+        """Fit on features ``X`` and labels ``y``; ``times`` makes early stopping out-of-time.
+
+        Every distinct label is a class, whatever its type: an integer target with 15
+        levels is a 15-class problem; a float target with fractional values is refused
+        (use ``TabularRegressor``).
+        """
+        labels = target_series(y, 0 if y is None else len(np.asarray(y)))
+        values = labels.dropna()
+        if values.dtype.kind == "f" and not np.all(np.mod(values.to_numpy(), 1) == 0):
+            raise DataError("the target is continuous (it has fractional values), so it cannot "
+                            "be a class label; use TabularRegressor for regression.")
+        self._fit(X, y, "binary" if values.nunique() == 2 else "multiclass", times)
         self.classes_ = np.asarray(self.pipeline_.target.classes)
         return self
 
@@ -181,6 +197,12 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
     """A deep tabular regressor (prices, rates, amounts) with a scikit-learn interface."""
 
     def fit(self, X: Any, y: Any, *, times: Any = None) -> Self:
+        """Fit on features ``X`` and a numeric target ``y``; ``times`` as for the classifier."""
+        values = target_series(y, 0 if y is None else len(np.asarray(y)))
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise DataError("Unknown label type for a regressor: the target must be numeric, "
+                            f"however it holds {values.dtype} values such as "
+                            f"{values.iloc[0]!r}; use TabularClassifier for labels.")
         return self._fit(X, y, "regression", times)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -190,7 +212,7 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         """``(n, 2)`` lower and upper ends of split-conformal prediction intervals that
         cover a new row's value with probability ``level`` (calibrated on the validation
         rows; see ``findeep.evaluate.intervals``)."""
-        _, lower, upper = self._check_fitted().predict_interval(_as_frame(X), level)
+        _, lower, upper = self._check_fitted().predict_interval(self._scoring_frame(X), level)
         return np.column_stack([lower, upper])
 
 def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
@@ -204,7 +226,8 @@ def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor]
     estimator.pipeline_ = pipeline
     if isinstance(estimator, TabularClassifier):
         estimator.classes_ = np.asarray(pipeline.target.classes)
-    estimator.feature_names_in_ = np.asarray(
-        [c.name for c in pipeline.schema.columns], dtype=object)
-    estimator.n_features_in_ = len(pipeline.schema.columns)
+    names = [c.name for c in pipeline.schema.columns]
+    if names != [f"x{i}" for i in range(len(names))]:  # x0, x1, …: fitted on an array
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    estimator.n_features_in_ = len(names)
     return estimator

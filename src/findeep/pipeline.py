@@ -36,7 +36,7 @@ from findeep.evaluate.metrics import (
 )
 from findeep.evaluate.overlap import RowSketch, row_hashes
 from findeep.features.tabular import TabularPreprocessor, TransformReport
-from findeep.models.registry import build_model, get_spec
+from findeep.models.registry import build_model, check_model_options, get_spec
 from findeep.train.losses import check_loss, default_loss
 from findeep.train.progress import epoch_progress
 from findeep.train.trainer import (
@@ -194,6 +194,7 @@ def fit_tabular(
     latest ones when ``times`` is given, a stratified sample otherwise.
     """
     spec = get_spec(model)
+    check_model_options(model, model_options)
     _check_fit_options(train_options, class_weight)
     if len(X) != len(y):
         raise DataError(f"X has {len(X)} rows but y has {len(y)}.")
@@ -224,7 +225,8 @@ def fit_tabular(
     training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
 
     y_train, y_mean, y_std = _network_target(y_codes, target.task, fit_rows)
-    weights = _class_weights(y_codes[fit_rows]) if class_weight == "balanced" else None
+    weights = None if class_weight is None else _class_weights(
+        y_codes[fit_rows], class_weight, target.classes)
     torch.manual_seed(seed)  # weight initialisation
     n_out = len(target.classes) if target.task == "multiclass" else 1
     network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
@@ -249,7 +251,9 @@ def fit_tabular(
 
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
-        "dropped_missing_target": n_dropped, "seed": seed, "class_weight": class_weight,
+        "dropped_missing_target": n_dropped, "seed": seed, "class_weight": (
+            {str(k): float(v) for k, v in class_weight.items()}
+            if isinstance(class_weight, dict) else class_weight),
         "validation_split": _validation_split_name(times, classification),
         "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
         "model_options": model_options or {}, "temperature": temperature,
@@ -314,13 +318,15 @@ def monotone_positions(model_options: dict[str, Any] | None, preprocessor: Tabul
     return options
 
 
-def _check_fit_options(train_options: dict[str, Any], class_weight: str | None) -> None:
+def _check_fit_options(train_options: dict[str, Any],
+                       class_weight: str | dict[Any, float] | None) -> None:
     """Refuse training options fit_tabular does not know, before any work."""
     unknown = set(train_options) - set(TRAIN_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
-    if class_weight not in CLASS_WEIGHTS:
-        raise ConfigError(f"class_weight must be None or 'balanced', however: {class_weight=}")
+    if not isinstance(class_weight, dict) and class_weight not in CLASS_WEIGHTS:
+        raise ConfigError("class_weight must be None, 'balanced' or a dict of class -> weight, "
+                          f"however: {class_weight=}")
 
 
 def _drop_missing_target(X: pd.DataFrame, y: pd.Series, times: pd.Series | None
@@ -381,10 +387,21 @@ def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str
                          low_risk=score < DECISION_THRESHOLD)
 
 
-def _class_weights(y_codes: np.ndarray) -> np.ndarray:
-    """'balanced' row weights for the fit rows: n / (n_classes * count of the row's class)."""
-    classes, counts = np.unique(y_codes, return_counts=True)
-    per_class = dict(zip(classes, len(y_codes) / (len(classes) * counts), strict=True))
+def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
+                   classes: list[Any]) -> np.ndarray:
+    """Row weights for the fit rows: 'balanced' is n / (n_classes * count of the row's class);
+    a dict gives each class label its weight (classes it omits weigh 1)."""
+    if class_weight == "balanced":
+        codes, counts = np.unique(y_codes, return_counts=True)
+        per_class = dict(zip(codes, len(y_codes) / (len(codes) * counts), strict=True))
+    else:
+        by_text = {str(label): weight for label, weight in class_weight.items()}
+        unknown = sorted(set(by_text) - {str(c) for c in classes})
+        if unknown:
+            raise ConfigError(f"class_weight names class(es) {', '.join(unknown)} that the target "
+                              f"does not have; its classes are {', '.join(map(str, classes))}.")
+        per_class = {code: float(by_text.get(str(label), 1.0))
+                     for code, label in enumerate(classes)}
     return np.array([per_class[c] for c in y_codes], dtype=np.float32)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.bundle import check_writable
-from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
 from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
 from findeep.data.splits import (
     rows_dated_by,
@@ -78,6 +78,10 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
     return train, test, "stratified random" if spec.task != "regression" else "random"
 
 
+# below this, the test and validation splits are a handful of rows: nothing to learn from
+MIN_TRAINING_ROWS = 10
+
+
 def train_and_evaluate(
     data: TableLike, *, target: str | None, out: str | os.PathLike[str], task: str = "auto",
     time_column: str | None = None, test_fraction: float = 0.2, model: str = "default",
@@ -103,11 +107,20 @@ def train_and_evaluate(
     dropped = int((~has_label).sum())
     if dropped:
         frame, y = frame.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
+    if len(frame) < MIN_TRAINING_ROWS:
+        raise DataError(f"{len(frame)} row(s) of the data have a '{target}' value; training "
+                        f"needs at least {MIN_TRAINING_ROWS} (a test split and an early-stopping "
+                        "split are carved from them).")
     features = frame.drop(columns=[target])
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),
                  warn=False)
+    unnamed = unnamed_columns(features)
+    if unnamed:  # after every check, so a refused table still gets one line
+        warnings.warn(f"{len(unnamed)} column(s) have no name in the header; they are read "
+                      f"as {', '.join(repr(u) for u in unnamed)}, and a model trained on them "
+                      "will ask for those names.", FindeepWarning, stacklevel=2)
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
                                          test_fraction=test_fraction, seed=seed)
     times = None

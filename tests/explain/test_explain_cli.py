@@ -110,7 +110,7 @@ def test_bad_input_gets_one_line_and_exit_2(files, args, fragments):
 def test_importance_ranks_the_driving_columns_first_and_writes_the_table(files):
     """With labels: permutation drop and attributions; the three drivers lead; --out written."""
     out = files["root"] / "importance.csv"
-    result = run("importance", files["bundle"], files["data"], "--repeats", "3", "--out", out)
+    result = run("importance", files["bundle"], files["data"], "--n-repeats", "3", "--out", out)
     assert result.exit_code == 0, result.output
     assert "shuffled" in result.output and "debt_to_income" in result.output
     table = pd.read_csv(out)
@@ -135,7 +135,7 @@ def test_dependence_prints_and_writes_the_sweep(files):
     """One table per --column; the file holds the same long table."""
     out = files["root"] / "dependence.parquet"
     result = run("dependence", files["bundle"], files["data"], "--column", "debt_to_income",
-                 "--column", "utilization", "--grid", "4", "--out", out)
+                 "--column", "utilization", "--grid-resolution", "4", "--out", out)
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
     assert table.groupby("column").size().to_dict() == {"debt_to_income": 4, "utilization": 4}

@@ -48,7 +48,45 @@ def read_table(source: TableLike) -> pd.DataFrame:
         raise DataFileError(f"{name} has no columns.")
     if len(frame) == 0:
         raise DataFileError(f"{name} has a header but no rows.")
+    check_flat(frame, name)
     return frame
+
+
+def check_flat(frame: pd.DataFrame, name: str) -> None:
+    """Refuse columns of lists, arrays or nested records (Parquet list/struct/map columns):
+    no feature can be made of them, and they break hashing and schema inference."""
+    nested = []
+    for position, column in enumerate(frame.columns):
+        if not pd.api.types.is_object_dtype(frame.dtypes.iloc[position]):
+            continue
+        values = frame.iloc[:, position].dropna()
+        if len(values) and isinstance(values.iloc[0], (list, tuple, dict, set, np.ndarray)):
+            nested.append(str(column))
+    if nested:
+        raise DataError(f"column(s) {', '.join(nested)} of {name} hold lists or nested "
+                        "records, which findeep cannot use; flatten them into plain columns "
+                        "or drop them.")
+
+
+def unnamed_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns whose header was empty or blank (pandas calls an empty one 'Unnamed: N')."""
+    return [str(c) for c in frame.columns
+            if re.fullmatch(r"Unnamed: \d+", str(c)) or not str(c).strip()]
+
+
+def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame) -> None:
+    """pandas renames a repeated header ('a', 'a' -> 'a', 'a.1'); findeep refuses it instead,
+    since which 'a' a later table means is a guess."""
+    if not any(re.search(r"\.\d+$", str(c)) for c in frame.columns):
+        return  # the common case: nothing pandas could have renamed
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str,
+                         encoding_errors="replace").iloc[0].tolist()
+    named = [str(h).strip() for h in header if isinstance(h, str)]
+    repeated = sorted({h for h in named if named.count(h) > 1})
+    if repeated:
+        raise DataFileError(f"column name(s) {', '.join(repr(h) for h in repeated)} appear more "
+                            f"than once in the header of '{path}'; give each column its own "
+                            "name.")
 
 
 def csv_dialect(path: Path) -> tuple[str, str]:
@@ -81,9 +119,13 @@ def _read_path(path: Path) -> pd.DataFrame:
         if kind == "parquet":
             return pd.read_parquet(path)
         sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path)
-        return pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False)
+        frame = pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False)
+        _refuse_duplicate_header(path, sep, frame)
+        return frame
     except pd.errors.EmptyDataError:
         raise DataFileError(f"data file '{path}' is empty.") from None
+    except DataFileError:
+        raise
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(f"cannot read '{path}' as {kind}: {first_line}") from None

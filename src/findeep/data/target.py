@@ -87,7 +87,8 @@ def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec
         if not numeric:
             task = "binary" if n_unique == 2 else "multiclass"
         else:
-            integral = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+            with np.errstate(invalid="ignore"):  # ±inf is refused below, not warned here
+                integral = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
             if n_unique == 2:
                 task = "binary"
             elif integral and n_unique <= MAX_AUTO_CLASSES:

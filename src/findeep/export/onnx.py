@@ -28,7 +28,8 @@ import torch
 from torch import nn
 
 from findeep._version import __version__
-from findeep.errors import BundleError, ConfigError
+from findeep.errors import BundleError
+from findeep.extras import require_extra
 from findeep.pipeline import TabularPipeline, read_pipeline
 
 OPSET = 17
@@ -82,12 +83,10 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
     Returns a summary with the path, input and output names, and the largest absolute
     difference between onnxruntime and PyTorch on 512 sample rows.
     """
-    try:
-        import onnx
-        import onnxruntime
-    except ImportError:
-        raise ConfigError("ONNX export needs the onnx extra: pip install 'findeep[onnx]'."
-                          ) from None
+    require_extra("onnx", "ONNX export")
+    import onnx
+    import onnxruntime
+
     path = Path(path)
     if path.exists() and not force:
         raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from findeep.console import ForceOpt, friendly, metrics_table, out
+from findeep.console import ForceOpt, RandomStateOpt, friendly, metrics_table, out
 
 forecast_app = typer.Typer(
     name="forecast", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -57,7 +57,13 @@ def train(
     max_epochs: Annotated[int | None, typer.Option(help="Epoch limit for networks.")] = None,
     batch_size: Annotated[int | None, typer.Option()] = None,
     learning_rate: Annotated[float | None, typer.Option()] = None,
-    seed: Annotated[int, typer.Option(help="Seed for initialisation and batches.")] = 0,
+    weight_decay: Annotated[float | None, typer.Option(
+        help="AdamW weight decay for networks (model's recipe if unset).")] = None,
+    patience: Annotated[int | None, typer.Option(
+        help="Epochs without a better validation score before stopping.")] = None,
+    validation_fraction: Annotated[float, typer.Option(
+        help="Share of the training dates held back for early stopping.")] = 0.2,
+    random_state: RandomStateOpt = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
         "findeep-forecast"),
@@ -74,7 +80,9 @@ def train(
         refit_every=refit_every, train_window=train_window, date_column=date_column,
         asset_column=asset_column, target=target, features=features, price_column=price_column,
         horizon=horizon, window=window, model=model, max_epochs=max_epochs,
-        batch_size=batch_size, learning_rate=learning_rate, random_state=seed, device=device,
+        batch_size=batch_size, learning_rate=learning_rate, weight_decay=weight_decay,
+        patience=patience, validation_fraction=validation_fraction, random_state=random_state,
+        device=device,
         verbose=0 if quiet else 1, quantiles=quantiles, all_horizons=all_horizons,
         vol_estimator=vol_estimator, n_members=members)
     scheme = report["scheme"]

@@ -24,6 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from findeep.errors import ConfigError
+
 
 class _Block(nn.Module):
     """Pre-norm Transformer block: attention, then ReGLU feed-forward, each residual."""
@@ -73,9 +75,9 @@ class FTTransformer(nn.Module):
     ) -> None:
         super().__init__()
         if n_num + len(cardinalities) == 0:
-            raise ValueError("the FT-Transformer needs at least one input column.")
+            raise ConfigError("the FT-Transformer needs at least one input column.")
         if d_token % n_heads:
-            raise ValueError(f"d_token must be a multiple of n_heads, however: {d_token=}, "
+            raise ConfigError(f"d_token must be a multiple of n_heads, however: {d_token=}, "
                              f"{n_heads=}")
         self.config = {"n_num": n_num, "cardinalities": list(cardinalities), "n_out": n_out,
                        "d_token": d_token, "n_blocks": n_blocks, "n_heads": n_heads,

@@ -20,6 +20,7 @@ class ModelSpec:
     description: str
     build: Callable[..., nn.Module]
     training: dict[str, Any] = field(default_factory=dict)
+    options: tuple[str, ...] = ()  # the keys `model_options` may set (pinned by a test)
 
 
 def _seed_mlp(**kwargs: Any) -> nn.Module:
@@ -46,6 +47,10 @@ def _mlp(**kwargs: Any) -> nn.Module:
     return TabMPLE(**{"k": 1, "n_bins": 0, **kwargs})
 
 
+# options build_model handles for every architecture (monotone: see build_model)
+GENERIC_OPTIONS = ("monotone",)
+_TABM_OPTIONS = ("k", "n_bins", "d_embedding", "d_block", "n_blocks", "dropout", "one_hot_max")
+
 MODELS: dict[str, ModelSpec] = {
     "seed-mlp": ModelSpec(
         "seed-mlp",
@@ -62,6 +67,7 @@ MODELS: dict[str, ModelSpec] = {
         "ensemble of k=4 members sharing a 2x128 MLP",
         _default,
         {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
+        _TABM_OPTIONS,
     ),
     "ft-transformer": ModelSpec(
         "ft-transformer",
@@ -70,12 +76,15 @@ MODELS: dict[str, ModelSpec] = {
         _ft_transformer,
         {"batch_size": "auto", "learning_rate": 1e-4, "weight_decay": 1e-5,
          "scaling": "quantile"},
+        ("d_token", "n_blocks", "n_heads", "attention_dropout", "ffn_dropout",
+         "residual_dropout", "ffn_factor"),
     ),
     "mlp": ModelSpec(
         "mlp",
         "embeddings + 2x128 MLP, no numeric encoding and no ensemble (ablation of default)",
         _mlp,
         {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
+        _TABM_OPTIONS,
     ),
 }
 
@@ -90,6 +99,20 @@ def get_spec(name: str) -> ModelSpec:
             f"unknown model '{name}'; choose from {', '.join(MODELS)}." + did_you_mean(name, MODELS)
         )
     return MODELS[name]
+
+
+def check_model_options(name: str, options: dict[str, Any] | None) -> None:
+    """Refuse ``model_options`` keys that model ``name`` does not take, listing the valid ones."""
+    spec = get_spec(name)
+    if options is not None and not isinstance(options, dict):
+        raise ConfigError(f"model_options must be a dict, however: {options=}")
+    accepted = (*spec.options, *GENERIC_OPTIONS)
+    unknown = sorted(set(options or {}) - set(accepted))
+    if unknown:
+        valid = ", ".join(accepted)
+        hint = did_you_mean(unknown[0], accepted)
+        raise ConfigError(f"model '{name}' has no option(s) {', '.join(unknown)}; its options are: "
+                          f"{valid}." + hint)
 
 
 def build_model(

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from findeep.errors import ConfigError
+
 _FAR = 1.0e4  # left edge of padding bins: their encoding is always 0
 # Up to this many numeric inputs, the per-feature layers run as one block-diagonal product;
 # past it the F-fold wasted multiply-adds cost more than F small products (measured at 24).
@@ -109,7 +111,7 @@ class TabMPLE(nn.Module):
     ) -> None:
         super().__init__()
         if k < 1 or n_blocks < 1:
-            raise ValueError(f"k and n_blocks must be positive integers, however: {k=}, "
+            raise ConfigError(f"k and n_blocks must be positive integers, however: {k=}, "
                              f"{n_blocks=}")
         self.config = {"n_num": n_num, "cardinalities": list(cardinalities), "n_out": n_out,
                        "k": k, "n_bins": n_bins, "d_embedding": d_embedding,

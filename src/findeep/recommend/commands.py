@@ -33,7 +33,8 @@ TrainMonthsOpt = Annotated[int, typer.Option(help="Labelled months to train on (
 EligibleOpt = Annotated[list[str] | None, typer.Option(
     "--eligible", help="Offer a product only where a rule holds, e.g. 'mortgage: age >= 21' "
                        "(repeatable).")]
-SeedOpt = Annotated[int, typer.Option(help="Seed for initialisation and batches.")]
+SeedOpt = Annotated[int, typer.Option(  # the estimators' name; --seed kept as an alias
+    "--random-state", "--seed", help="Seed for initialisation and batches.")]
 KOpt = Annotated[int, typer.Option("--k", help="Offers per customer the metrics judge (@k).")]
 HEADLINE_LABELS = {"map_all@k": "MAP@k, all customers", "map_adders@k": "MAP@k, adders only",
                    "ndcg@k": "NDCG@k (adders)", "recall@k": "Recall@k (adders)",

