@@ -88,7 +88,6 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str
 
 def gains_view(title: str, bands: list[dict[str, Any]]) -> Table:
     """The gains table on the terminal, riskiest band first."""
-    from findeep.evaluate.metrics import GAINS_HEADER, gains_cells  # sklearn: not at CLI start
 
     table = Table(title=title, title_justify="left", min_width=min(len(title), out.width))
     for name in GAINS_HEADER:

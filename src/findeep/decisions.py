@@ -151,8 +151,9 @@ def read_policy(path: str | os.PathLike[str], bundle: str | os.PathLike[str]) ->
     return policy
 
 
-def apply_policy(bundle: str | os.PathLike[str], data: TableLike, policy_path: str | os.PathLike[str],
-                 out: str | os.PathLike[str], *, id_column: str | None = None, top: int = 3,
+def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
+                 policy_path: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                 id_column: str | None = None, top: int = 3,
                  force: bool = False) -> dict[str, Any]:
     """Approve or decline every row of ``data`` by the policy's cut-off; each decline
     carries the ``top`` columns that raised its risk most (reason codes)."""

@@ -152,7 +152,7 @@ def expected_maximum_profit(y_event: Any, p_event: Any, *, roi: float = DEFAULT_
     profit per applicant any cut-off of ``p_event`` achieves. ``roi``: return on a repaid
     loan; ``p0`` / ``p1``: probability that a default loses nothing / everything."""
     y, p = _checked(y_event, p_event)
-    if not (0 <= p0 and 0 <= p1 and p0 + p1 <= 1):
+    if not (p0 >= 0 and p1 >= 0 and p0 + p1 <= 1):
         raise ConfigError(f"p0 and p1 must be probabilities summing to at most 1, however: "
                           f"{p0=}, {p1=}")
     if not roi > 0:

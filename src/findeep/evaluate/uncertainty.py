@@ -9,8 +9,9 @@ The scores are sorted once; each resample only draws row weights (a multinomial 
 row) and sums them in that fixed order, so a resample costs O(n) rather than a sort: 200
 resamples of 200k rows take a few seconds. Larger tables are bootstrapped on a random 200k-row
 subsample and the interval's half-widths scaled by sqrt(200k / n) around the full table's
-value (the metrics' spread shrinks as 1/sqrt(n)), so a 1M-row report stays fast. Coverage is checked by simulation in the tests: on
-``make_credit_frame`` the 95% AUC interval covers the population AUC in 90-99% of repeats.
+value (the metrics' spread shrinks as 1/sqrt(n)), so a 1M-row report stays fast. Coverage
+is checked by simulation in the tests: on ``make_credit_frame`` the 95% AUC interval covers
+the population AUC in 90-99% of repeats.
 """
 
 from __future__ import annotations

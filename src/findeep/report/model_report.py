@@ -389,7 +389,7 @@ def _dependence(section: Section, pipeline: TabularPipeline, sample: pd.DataFram
     if not columns:
         return
     table = partial_dependence_table(pipeline, sample.head(1_000), columns, grid_resolution=20)
-    average = [c for c in table.columns if c.startswith("average")][0]
+    average = next(c for c in table.columns if c.startswith("average"))
     lines = {c: (list(part["value"]), list(part[average]))
              for c, part in table.groupby("column", sort=False)}
     score = ("event probability" if pipeline.task == "binary" else

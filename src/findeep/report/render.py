@@ -83,7 +83,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined)
     env.filters.update(markdown_table=lambda t: markdown_table(t.header, t.rows),
-                       cell=_cell, inline=_inline_markdown, paragraph=_paragraph, is_wide=_is_wide, numeric_columns=numeric_columns)
+                       cell=_cell, inline=_inline_markdown, paragraph=_paragraph,
+                       is_wide=_is_wide, numeric_columns=numeric_columns)
     env.tests.update(table=lambda b: isinstance(b, Table), figure=lambda b: isinstance(b, Figure))
     return env
 
