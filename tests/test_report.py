@@ -197,3 +197,21 @@ def test_markdown_and_html_show_the_same_numbers(files) -> None:
     cells = {c for c in cells if not set(c) <= set("-:") and "same.md" not in c}
     missing = [c for c in cells if f">{c}<" not in page]
     assert len(cells) > 150 and not missing, missing[:10]
+
+
+def test_report_prices_cutoffs_when_given_lgd(files) -> None:
+    """--lgd adds the decision-economics section (expected loss by band, the profit of every
+    cut-off with the best one, EMP) to both formats; a misspelt exposure column is refused
+    before any work."""
+    for out in (files["root"] / "econ.md", files["root"] / "econ.html"):
+        result = run("report", files["bundle"], files["new"], "--out", out, "--lgd", "0.6",
+                     "--margin", "0.1", "--max-rows", "200")
+        assert result.exit_code == 0, result.output
+    text = (files["root"] / "econ.md").read_text()
+    assert "## Decision economics" in text and "Profit-maximising cut-off" in text
+    assert "### Expected loss (PD x LGD x exposure) by score band" in text and "EMP " in text
+    assert 'data-figure="profit-curve"' in (files["root"] / "econ.html").read_text()
+    target = files["root"] / "econ2.md"
+    assert_one_line_error(run("report", files["bundle"], files["new"], "--out", target,
+                              "--lgd", "0.5", "--exposure", "amout"), "amout")
+    assert not target.exists()

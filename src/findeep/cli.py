@@ -475,6 +475,14 @@ def report(
         "YAML or JSON with the model card fields findeep cannot know (owner, intended_use, "
         "out_of_scope_use, users, approval, contact, ethical_considerations, caveats)."))
     ] = None,
+    lgd: Annotated[str | None, typer.Option(help=(
+        "Loss given default, a number or a column: adds expected loss by band, the profit "
+        "curve, the profit-maximising cut-off and EMP (binary models, labelled data)."))
+    ] = None,
+    exposure: Annotated[str | None, typer.Option(
+        help="With --lgd: exposure at default, a number or a column (1 if not given).")] = None,
+    margin: Annotated[str | None, typer.Option(
+        help="With --lgd: return on a repaid loan, a number or a column (0.2644).")] = None,
     card_only: Annotated[bool, typer.Option(
         "--card-only", help="Write only the model card.")] = False,
     random_state: RandomStateOpt = 0,
@@ -488,7 +496,8 @@ def report(
     with rows_progress("attributions") as hook:
         summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
                                max_rows=max_rows, seed=random_state, force=force, on_rows=hook,
-                               card_info=card_info, card_only=card_only)
+                               card_info=card_info, card_only=card_only, lgd=lgd,
+                               exposure=exposure, margin=margin)
     show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
           f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:

@@ -63,13 +63,17 @@ def write_report(
     protected: str | None = None, threshold: float = 0.5, max_rows: int = 5_000,
     seed: int = 0, force: bool = False, on_rows: RowsHook | None = None,
     card_info: str | os.PathLike[str] | None = None, card_only: bool = False,
-    n_resamples: int = 200,
+    n_resamples: int = 200, lgd: str | float | None = None,
+    exposure: str | float | None = None, margin: str | float | None = None,
 ) -> dict[str, Any]:
     """Write the report on ``bundle`` scored on ``data`` to ``out`` (.html or .md).
 
     Attributions, permutation importance, partial dependence and example applicants use at
     most ``max_rows`` rows of ``data``; metrics, intervals, gains and drift use every row.
-    ``card_only`` writes just the model card. Returns what was written.
+    ``card_only`` writes just the model card. With ``lgd`` (and ``exposure``, ``margin``:
+    numbers or columns) a binary model's labelled rows also get the decision-economics
+    section: expected loss by band, the profit curve and its best cut-off, EMP.
+    Returns what was written.
     """
     from findeep.report.card import card_section, read_card_info
     from findeep.report.model_report import build_model_report
@@ -86,11 +90,21 @@ def write_report(
         raise DataError(f"protected column '{protected}' is not in the data."
                         + did_you_mean(protected, map(str, frame.columns)))
     pipeline.check_frame(frame.drop(columns=[pipeline.target.name], errors="ignore"))
+    economics = None
+    if lgd is not None:  # cheap, and it checks the LGD/exposure/margin columns before the rest
+        from findeep.decisions import decision_economics
+
+        economics = decision_economics(pipeline, frame, lgd=lgd, exposure=exposure,
+                                       margin=margin)
     document, facts = build_model_report(
         str(bundle), str(data), frame, pipeline, meta, protected=protected,
         threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
         on_rows=on_rows)
     facts["drift_major"] = _major_drift(document.sections)
+    if economics is not None:
+        from findeep.report.economics import economics_section
+
+        document.sections.append(economics_section(economics))
     command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
                "--threshold", str(threshold), "--max-rows", str(max_rows), "--seed", str(seed)]
     command += ["--protected", protected] if protected is not None else []

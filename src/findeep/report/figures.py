@@ -277,3 +277,18 @@ def timeline_svg(folds: Sequence[tuple[np.datetime64, np.datetime64, np.datetime
         ax.legend(frameon=False, loc="upper left", ncols=2)
         fig.autofmt_xdate()
         return _svg(fig)
+
+
+def profit_curve_svg(approval_rate: np.ndarray, profit: np.ndarray, best_rate: float,
+                     best_profit: float) -> str:
+    """Profit against the share of applicants approved, the best cut-off marked."""
+    with plt.rc_context(_STYLE):
+        fig, ax = _figure()
+        ax.plot(approval_rate, profit, color=BLUE, lw=1.8, label="profit of the cut-off")
+        ax.scatter([best_rate], [best_profit], color=VERMILION, zorder=3,
+                   label=f"best: approve {best_rate:.0%}")
+        ax.axhline(0, color=GREY, lw=0.8)
+        ax.set(xlabel="share of applicants approved (lowest scores first)", ylabel="profit",
+               xlim=(0, 1))
+        ax.legend(frameon=False)
+        return _svg(fig)
