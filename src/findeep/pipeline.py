@@ -469,3 +469,26 @@ def read_pipeline(path: str | os.PathLike[str], *, refusal: str = "this needs a 
     if meta.get("kind") != BUNDLE_KIND:
         raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model; {refusal}.")
     return pipeline_from_bundle(meta, tensors, path), meta
+
+
+def score_table(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.ndarray,
+                id_column: str | None, threshold: float) -> pd.DataFrame:
+    """What ``findeep predict`` writes per row, whether the table is scored whole,
+    streamed in chunks or in Spark: the id column if asked, the event probability and the
+    predicted label at ``threshold`` (binary), each class's probability and the most likely
+    class (multiclass), or the prediction (regression)."""
+    scores = pd.DataFrame(index=range(len(frame)))
+    if id_column is not None:
+        scores[id_column] = frame[id_column].to_numpy()
+    target = pipeline.target
+    if target.task == "binary":
+        p_event = pipeline.event_probability(prediction)
+        scores[f"probability_{target.event_class}"] = p_event
+        scores["predicted"] = pipeline.decide(p_event, threshold)
+    elif target.task == "multiclass":
+        for i, label in enumerate(target.classes):
+            scores[f"probability_{label}"] = prediction[:, i]
+        scores["predicted"] = np.asarray(target.classes, dtype=object)[prediction.argmax(axis=1)]
+    else:
+        scores["prediction"] = prediction
+    return scores

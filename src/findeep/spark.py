@@ -85,7 +85,7 @@ def output_schema(bundle: str | os.PathLike[str], id_type: str | None = None,
 def score_dataframe(frame: Any, bundle: str | os.PathLike[str], *,
                     id_column: str | None = None, threshold: float = 0.5) -> Any:
     """A Spark DataFrame of scores, one row per row of ``frame`` (lazy, like any Spark job)."""
-    from findeep.streamed import scores_frame
+    from findeep.pipeline import score_table
 
     bundle = str(Path(bundle).resolve())
     mtime = (Path(bundle) / "checksums.json").stat().st_mtime
@@ -101,7 +101,7 @@ def score_dataframe(frame: Any, bundle: str | os.PathLike[str], *,
         pipeline = _pipeline(bundle, mtime)
         for batch in batches:
             prediction, _ = pipeline.predict_raw(batch)
-            scores = scores_frame(pipeline, batch, prediction, id_column, threshold)
+            scores = score_table(pipeline, batch, prediction, id_column, threshold)
             if "predicted" in scores:
                 scores["predicted"] = scores["predicted"].astype(str)
             yield scores

@@ -54,6 +54,7 @@ from findeep.pipeline import (
     TabularPipeline,
     check_features,
     monotone_positions,
+    score_table,
     training_profile,
 )
 from findeep.train.distributed import (
@@ -432,7 +433,7 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     def score(frame: pd.DataFrame) -> pd.DataFrame:
         prediction, report = pipeline.predict_raw(frame)
         unseen.update(report.unseen_categories)
-        return scores_frame(pipeline, frame, prediction, id_column, threshold)
+        return score_table(pipeline, frame, prediction, id_column, threshold)
 
     rows = write_chunked(_chunks(source, columns, chunk_rows), score, out, kind)
     return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
@@ -534,25 +535,6 @@ def _chunks(source: ParquetSource, columns: list[str] | None, chunk_rows: int,
         for start in range(0, len(frame), chunk_rows):
             yield frame.iloc[start:start + chunk_rows].reset_index(drop=True)
 
-
-def scores_frame(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.ndarray,
-                  id_column: str | None, threshold: float) -> pd.DataFrame:
-    """The same columns as ``workflow.predict_bundle`` writes."""
-    scores = pd.DataFrame(index=range(len(frame)))
-    if id_column is not None:
-        scores[id_column] = frame[id_column].to_numpy()
-    target = pipeline.target
-    if target.task == "binary":
-        p_event = pipeline.event_probability(prediction)
-        scores[f"probability_{target.event_class}"] = p_event
-        scores["predicted"] = pipeline.decide(p_event, threshold)
-    elif target.task == "multiclass":
-        for i, label in enumerate(target.classes):
-            scores[f"probability_{label}"] = prediction[:, i]
-        scores["predicted"] = np.asarray(target.classes, dtype=object)[prediction.argmax(axis=1)]
-    else:
-        scores["prediction"] = prediction
-    return scores
 
 
 class _CsvWriter:

@@ -31,7 +31,7 @@ from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, interval_metrics
 from findeep.evaluate.metrics import check_threshold
-from findeep.pipeline import TabularPipeline, check_features
+from findeep.pipeline import TabularPipeline, check_features, score_table
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -235,22 +235,9 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
         raise DataError(f"id column '{id_column}' is not in the data."
                         + did_you_mean(id_column, map(str, frame.columns)))
     prediction, report = pipeline.predict_raw(frame)
-    scores = pd.DataFrame(index=range(len(frame)))
-    if id_column is not None:
-        scores[id_column] = frame[id_column].to_numpy()
-    target = pipeline.target
-    if target.task == "binary":
-        p_event = pipeline.event_probability(prediction)
-        scores[f"probability_{target.event_class}"] = p_event
-        scores["predicted"] = pipeline.decide(p_event, threshold)
-    elif target.task == "multiclass":
-        for i, label in enumerate(target.classes):
-            scores[f"probability_{label}"] = prediction[:, i]
-        scores["predicted"] = np.asarray(target.classes, dtype=object)[prediction.argmax(axis=1)]
-    else:
-        scores["prediction"] = prediction
-        if interval is not None and pipeline.intervals is not None:
-            scores["lower"], scores["upper"] = pipeline.intervals.interval(prediction, interval)
+    scores = score_table(pipeline, frame, prediction, id_column, threshold)
+    if interval is not None and pipeline.intervals is not None:
+        scores["lower"], scores["upper"] = pipeline.intervals.interval(prediction, interval)
     write_table(scores, out, force=force)
     return {"rows": len(scores), "unseen_categories": report.unseen_categories}
 

@@ -9,8 +9,6 @@ MAP@k over all validation customers, which is what the ranking is judged on.
 
 from __future__ import annotations
 
-import copy
-import math
 import time
 from dataclasses import dataclass
 
@@ -21,6 +19,7 @@ from torch.nn import functional as F
 
 from findeep.recommend.metrics import ranking_metrics
 from findeep.train.trainer import (
+    EarlyStopping,
     FitResult,
     ProgressHook,
     TrainConfig,
@@ -87,8 +86,7 @@ def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *
     labels_valid = valid.labels.numpy()
     eligible_valid = valid.eligible.numpy()
     threads = training_threads(config, batch_size, row_cost(model), torch.device("cpu"))
-    best_score, best_epoch = -math.inf, 0
-    best_state = copy.deepcopy(model.state_dict())
+    stopping = EarlyStopping(config, model)
     history: list[dict[str, float]] = []
     started = time.perf_counter()
     epoch = 0
@@ -115,18 +113,11 @@ def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *
             history.append(record)
             if on_epoch_end is not None:
                 on_epoch_end(epoch, record)
-            if not config.early_stopping:
-                best_score, best_epoch = score, epoch
-            elif score > best_score + 1e-6:
-                best_score, best_epoch = score, epoch
-                best_state = copy.deepcopy(model.state_dict())
-            elif epoch - best_epoch >= config.patience:
+            if stopping.should_stop(epoch, score, model):
                 break
-    if config.early_stopping:
-        model.load_state_dict(best_state)
-    model.eval()
+    stopping.finish(model)
     seconds = time.perf_counter() - started
-    return FitResult(best_epoch, epoch, float(best_score), seconds,
+    return FitResult(stopping.best_epoch, epoch, float(stopping.best_score), seconds,
                      rows_per_second=n * epoch / max(seconds, 1e-9), history=history)
 
 

@@ -10,7 +10,6 @@ on the cached sentence vectors.
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from torch import nn
 from findeep.models.text_network import TextNetwork
 from findeep.train.losses import member_loss
 from findeep.train.trainer import (
+    EarlyStopping,
     FitResult,
     ProgressHook,
     TrainConfig,
@@ -168,8 +168,7 @@ def _fit(network: TextNetwork, train: TextData, valid: TextData, *, task: str,
     y_valid = valid.y.numpy()
     pad_id = network.config["pad_id"]
     lengths = train.lengths
-    best_score, best_epoch = -math.inf, 0
-    best_state = copy.deepcopy(network.state_dict())
+    stopping = EarlyStopping(config, network)
     history: list[dict[str, float]] = []
     started = time.perf_counter()
     epoch = 0
@@ -206,16 +205,9 @@ def _fit(network: TextNetwork, train: TextData, valid: TextData, *, task: str,
         history.append(record)
         if on_epoch_end is not None:
             on_epoch_end(epoch, record)
-        if not config.early_stopping:
-            best_score, best_epoch = score, epoch
-        elif score > best_score + 1e-6:
-            best_score, best_epoch = score, epoch
-            best_state = copy.deepcopy(network.state_dict())
-        elif epoch - best_epoch >= config.patience:
+        if stopping.should_stop(epoch, score, network):
             break
-    if config.early_stopping:
-        network.load_state_dict(best_state)
-    network.eval()
+    stopping.finish(network)
     seconds = time.perf_counter() - started
-    return FitResult(best_epoch, epoch, best_score, seconds,
+    return FitResult(stopping.best_epoch, epoch, stopping.best_score, seconds,
                      rows_per_second=len(train) * epoch / max(seconds, 1e-9), history=history)

@@ -88,6 +88,35 @@ class TensorData:
         return int(self.y.shape[0])
 
 
+class EarlyStopping:
+    """Best-epoch bookkeeping shared by every findeep loop (tabular, text, recommend):
+    keep the best validation score's weights, stop after ``patience`` epochs without a
+    gain of 1e-6, restore the best weights at the end. Without early stopping the last
+    epoch counts as best."""
+
+    def __init__(self, config: TrainConfig, model: nn.Module) -> None:
+        self.enabled, self.patience = config.early_stopping, config.patience
+        self.best_score, self.best_epoch = -math.inf, 0
+        self.best_state = copy.deepcopy(model.state_dict())
+
+    def should_stop(self, epoch: int, score: float, model: nn.Module) -> bool:
+        """Record ``epoch``'s validation ``score``; True when training should stop."""
+        if not self.enabled:
+            self.best_score, self.best_epoch = score, epoch
+        elif score > self.best_score + 1e-6:
+            self.best_score, self.best_epoch = score, epoch
+            self.best_state = copy.deepcopy(model.state_dict())
+        elif epoch - self.best_epoch >= self.patience:
+            return True
+        return False
+
+    def finish(self, model: nn.Module) -> None:
+        """Restore the best weights (with early stopping) and leave the model in eval mode."""
+        if self.enabled:
+            model.load_state_dict(self.best_state)
+        model.eval()
+
+
 @dataclass
 class FitResult:
     """What a fit learned besides the weights."""
@@ -252,8 +281,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     y_valid = valid.y.cpu().numpy()
     threads = training_threads(config, batch_size, row_cost(model), device)
     with cpu_threads(threads):
-        best_score, best_epoch = -math.inf, 0
-        best_state = copy.deepcopy(model.state_dict())
+        stopping = EarlyStopping(config, model)
         history: list[dict[str, float]] = []
         started = time.perf_counter()
         epoch = 0
@@ -280,18 +308,11 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
             history.append(record)
             if on_epoch_end is not None:
                 on_epoch_end(epoch, record)
-            if not config.early_stopping:
-                best_score, best_epoch = score, epoch
-            elif score > best_score + 1e-6:
-                best_score, best_epoch = score, epoch
-                best_state = copy.deepcopy(model.state_dict())
-            elif epoch - best_epoch >= config.patience:
+            if stopping.should_stop(epoch, score, model):
                 break
-    if config.early_stopping:
-        model.load_state_dict(best_state)
-    model.eval()
+    stopping.finish(model)
     seconds = time.perf_counter() - started
-    return FitResult(best_epoch, epoch, best_score, seconds,
+    return FitResult(stopping.best_epoch, epoch, stopping.best_score, seconds,
                      rows_per_second=n * epoch / max(seconds, 1e-9), history=history)
 
 
