@@ -73,14 +73,15 @@ class TextPipeline:
     def other_columns(self) -> list[str]:
         return self.schema.used_names
 
-    def inputs(self, frame: pd.DataFrame) -> TextInputs:
-        """Tokens and tabular features of ``frame``; missing columns named in one error."""
+    def inputs(self, frame: pd.DataFrame, *, offsets: bool = False) -> TextInputs:
+        """Tokens and tabular features of ``frame``; missing columns named in one error.
+        ``offsets=True`` also keeps each token's character span (for explanations)."""
         missing = [c for c in [self.text_column, *self.other_columns] if c not in frame.columns]
         if missing:
             raise DataError(f"the data to score lacks {len(missing)} column(s) the model was "
                             f"trained with: {', '.join(missing)}. (Pass them.)")
         texts, report = clean_texts(frame[self.text_column], self.text_column)
-        encoded = self.tokenizer.encode(texts, report)
+        encoded = self.tokenizer.encode(texts, report, offsets=offsets)
         others = frame[self.other_columns]
         check_features(others)
         x_num, x_cat, tab_report = self.preprocessor.transform(others)
