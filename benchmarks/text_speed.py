@@ -36,7 +36,10 @@ from text_phrasebank import load
 from findeep.data.schema import FindeepWarning
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MODELS = {"text-cnn": ("text-cnn", {}), "text-bilstm": ("text-bilstm", {}),
+MODELS = {"text-cnn": ("text-cnn", {}),
+          "text-cnn-kim64": ("text-cnn", {"widths": [3, 4, 5], "n_filters": 100,
+                                          "d_embedding": 64, "dropout": 0.5}),
+          "text-bilstm": ("text-bilstm", {}),
           "minilm": ("minilm", {"frozen": True}),
           "minilm-bf16": ("minilm", {"frozen": True, "precision": "bf16"})}
 

@@ -51,13 +51,14 @@ def run_text_benchmark(
     frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     text_column: str | None = None, n_folds: int = 5, seed: int = 0, task: str = "auto",
     folds_to_run: int | None = None, train_options: dict[str, Any] | None = None,
-    model_options: dict[str, Any] | None = None,
+    model_options: dict[str, Any] | None = None, fold_indices: list[int] | None = None,
     on_fold: Callable[[str, int, dict[str, Any]], None] | None = None, verbose: int = 0,
 ) -> dict[str, Any]:
     """Every model on the same ``n_folds`` folds (stratified for classes) of ``frame``.
 
     ``folds_to_run`` stops after that many folds (the same first folds for every model).
-    ``model_options`` are added to every network's own (e.g. ``{"dropout": 0.5}``).
+    ``fold_indices`` runs only those folds (of the same split), e.g. to spread folds over
+    processes. ``model_options`` are added to every network's own (e.g. ``{"dropout": 0.5}``).
     """
     unknown = [m for m in models if m not in model_choices()]
     if unknown:
@@ -80,16 +81,22 @@ def run_text_benchmark(
     categorical = [c for c in schema.names_of("categorical") if c != column]
     splitter = (KFold(n_folds, shuffle=True, random_state=seed) if spec.task == "regression"
                 else StratifiedKFold(n_folds, shuffle=True, random_state=seed))
-    folds = list(splitter.split(np.zeros(len(y_codes)), y_codes))[:folds_to_run or n_folds]
+    folds = list(splitter.split(np.zeros(len(y_codes)), y_codes))
+    indices = list(fold_indices) if fold_indices is not None else list(range(n_folds))
+    if any(not 0 <= k < n_folds for k in indices):
+        raise ConfigError(f"fold indices must lie in 0..{n_folds - 1}, however: {indices}")
+    indices = indices[:folds_to_run or len(indices)]
+    folds = [folds[k] for k in indices]
     results: dict[str, Any] = {"task": spec.task, "rows": len(X), "text_column": column,
                                "n_folds": n_folds, "folds_run": len(folds), "seed": seed,
                                "models": {}}
     for name in models:
         per_fold = []
-        for k, (train_rows, test_rows) in enumerate(folds):
+        for k, (train_rows, test_rows) in zip(indices, folds, strict=True):
             fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
                              train_rows, test_rows, seed, train_options or {}, verbose,
                              model_options or {})
+            fold["fold"] = k
             per_fold.append(fold)
             if on_fold is not None:
                 on_fold(name, k, fold)

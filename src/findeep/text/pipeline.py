@@ -233,6 +233,7 @@ def fit_text(
     train_data, valid_data = data.subset(fit_rows), data.subset(valid_rows)
     encoder_options = {k: fit_options[k] for k in ("encoder_learning_rate", "layer_decay")
                        if k in fit_options and not network.frozen_encoder}
+    encoder_options["calibrated_stopping"] = bool(fit_options.get("calibrated_stopping"))
     with epoch_progress(f"training {model}", config.max_epochs, verbose) as hook:
         result = fit_text_network(network, train_data, valid_data, task=target.task,
                                   config=config, options=encoder_options, on_epoch_end=hook)
