@@ -88,7 +88,8 @@ def main() -> None:
                                     if args.train_options else None)
         entry = result["models"][model]
         out.write_text(json.dumps({"agree": args.agree, "model": model, "rows": len(frame),
-                                   "model_options": options, "n_folds": args.folds, "folds_run": result["folds_run"],
+                                   "model_options": options, "n_folds": args.folds,
+                                   "folds_run": result["folds_run"],
                                    "seed": 0, "threads": args.threads,
                                    "seconds": time.perf_counter() - started,
                                    "summary": entry["summary"], "folds": entry["folds"],

@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PATTERN = re.compile(r"text_phrasebank_(?P<agree>[A-Za-z0-9]+)_(?P<name>.+?)(_folds[0-9-]+)?\.json$")
+PATTERN = re.compile(
+    r"text_phrasebank_(?P<agree>[A-Za-z0-9]+)_(?P<name>.+?)(_folds[0-9-]+)?\.json$")
+
+
+def sd(values: np.ndarray) -> float:
+    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
 def collect() -> dict[tuple[str, str], dict[int, dict]]:
@@ -34,6 +39,18 @@ def collect() -> dict[tuple[str, str], dict[int, dict]]:
     return runs
 
 
+def variant_vs_untagged(runs: dict, agree: str, name: str, folds: dict[int, dict]) -> dict:
+    """A tagged variant (``text-cnn_calstop``) against its untagged model on shared folds."""
+    base_name = name.split("_", 1)[0]
+    base = runs.get((agree, base_name), {})
+    shared = sorted(set(folds) & set(base))
+    if base_name == name or not shared:
+        return {}
+    diff = np.array([folds[k]["accuracy"] - base[k]["accuracy"] for k in shared])
+    return {"vs": base_name, "vs_folds": shared, "minus_untagged_mean": float(diff.mean()),
+            "minus_untagged_std": sd(diff), "wins_vs_untagged": int((diff > 0).sum())}
+
+
 def main() -> None:
     runs = collect()
     rows = []
@@ -44,7 +61,6 @@ def main() -> None:
         f1 = np.array([folds[k]["macro_f1"] for k in sorted(folds)])
         cpu = [folds[k]["fit_cpu_seconds"] for k in folds if "fit_cpu_seconds" in folds[k]]
         diff = np.array([folds[k]["accuracy"] - base[k]["accuracy"] for k in shared])
-        sd = (lambda v: float(v.std(ddof=1)) if len(v) > 1 else 0.0)
         rows.append({
             "corpus": agree, "model": name, "folds": sorted(folds), "n_folds": len(folds),
             "accuracy_mean": float(acc.mean()), "accuracy_std": sd(acc),
@@ -53,7 +69,8 @@ def main() -> None:
             "minus_tfidf_folds": len(shared),
             "minus_tfidf_mean": float(diff.mean()) if len(diff) and name != "tfidf-lr" else None,
             "minus_tfidf_std": sd(diff) if len(diff) and name != "tfidf-lr" else None,
-            "wins_vs_tfidf": int((diff > 0).sum()) if name != "tfidf-lr" else None})
+            "wins_vs_tfidf": int((diff > 0).sum()) if name != "tfidf-lr" else None,
+            **variant_vs_untagged(runs, agree, name, folds)})
     (RESULTS / "text_phrasebank_summary.json").write_text(json.dumps(rows, indent=2) + "\n")
     lines = ["| corpus | model | folds (of 10) | accuracy | macro-F1 | − TF-IDF+LR (paired) | "
              "fit CPU s/fold |", "|---|---|---|---|---|---|---|"]
@@ -61,10 +78,17 @@ def main() -> None:
         paired = ("—" if r["minus_tfidf_mean"] is None else
                   f"{r['minus_tfidf_mean']:+.3f} ± {r['minus_tfidf_std']:.3f} "
                   f"({r['wins_vs_tfidf']}/{r['minus_tfidf_folds']} folds ahead)")
-        cpu = "—" if r["fit_cpu_seconds_per_fold"] is None else f"{r['fit_cpu_seconds_per_fold']:.0f}"
+        cpu = ("—" if r["fit_cpu_seconds_per_fold"] is None
+               else f"{r['fit_cpu_seconds_per_fold']:.0f}")
         lines.append(f"| {r['corpus']} | {r['model']} | {r['n_folds']} | "
                      f"{r['accuracy_mean']:.3f} ± {r['accuracy_std']:.3f} | "
                      f"{r['macro_f1_mean']:.3f} ± {r['macro_f1_std']:.3f} | {paired} | {cpu} |")
+    for r in rows:
+        if "vs" in r:
+            lines.append(f"\n{r['corpus']} {r['model']} − {r['vs']} on the same "
+                         f"{len(r['vs_folds'])} folds {r['vs_folds']}: "
+                         f"{r['minus_untagged_mean']:+.3f} ± {r['minus_untagged_std']:.3f} "
+                         f"({r['wins_vs_untagged']} ahead)")
     (RESULTS / "text_phrasebank_summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

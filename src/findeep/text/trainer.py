@@ -24,11 +24,11 @@ from findeep.train.losses import member_loss
 from findeep.train.trainer import (
     EarlyStopping,
     FitResult,
-    fit_temperature,
     ProgressHook,
     TrainConfig,
     _lr_factor,
     cpu_threads,
+    fit_temperature,
     logits_to_prediction,
     validation_score,
 )
