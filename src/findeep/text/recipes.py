@@ -31,7 +31,8 @@ RECIPES: dict[str, dict[str, Any]] = {
 }
 # fit-level options that are not the network's constructor arguments
 FIT_OPTIONS = {
-    "text-cnn": {"vocab_size": 8000, "length_cap": 256, "calibrated_stopping": False},
+    # calibrated stopping: +0.017 ± 0.014 accuracy on 9 paired PhraseBank folds (BENCHMARKS.md)
+    "text-cnn": {"vocab_size": 8000, "length_cap": 256, "calibrated_stopping": True},
     "text-bilstm": {"vocab_size": 8000, "length_cap": 256, "calibrated_stopping": False},
     "minilm": {"length_cap": 128, "encoder_learning_rate": 5e-5, "layer_decay": 0.9,
                "calibrated_stopping": True},
