@@ -483,9 +483,8 @@ class SequenceForecaster(BaseEstimator):
     # ---- predict ---------------------------------------------------------------------------
     def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         """``(N, H', Q)`` in target units (probabilities for direction)."""
-        from findeep.forecast.training import predict_network
-
         from findeep.forecast.conformal import apply_shifts
+        from findeep.forecast.training import predict_network
 
         x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
         raw = predict_network(self.network_, x)
