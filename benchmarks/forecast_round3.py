@@ -4,7 +4,8 @@ Same panels, windows, losses and Diebold-Mariano tests as ``forecast_round2.py``
 from it), but every network trains with the frozen recipe itself (30 epochs max, patience 6;
 round 2 capped it at 12/4 under load). Sections:
 
-- ``intervals``: GRU quantiles 0.01/0.05/0.5/0.95/0.99 with the conformal shift off and on;
+- ``intervals``: GRU quantiles 0.01/0.05/0.5/0.95/0.99, raw and conformalised (additive
+  shifts, and shifts in units of the trailing 20-day volatility, the default);
   next-day returns on the three panels (fixed split, and walk-forward refitting every 100 /
   250 / 500 dates, each fold calibrated on its own latest training dates), realised
   volatility (eustocks, S&P 500) and log volume (synthetic, S&P 500) on the fixed split.
@@ -86,12 +87,11 @@ def intervals(results: dict[str, Any]) -> None:
     for name, target, refit in jobs:
         key = f"{name}/{target}/" + (f"walk-forward {refit}" if refit else "fixed")
         out[key] = {}
-        for conformal in (False, True):
+        for mode in ("none", "additive", "scaled"):
             evaluation = run(every[name], target, "gru", refit_every=refit,
-                             quantiles=QUANTILES, conformal=conformal)
-            out[key]["conformal" if conformal else "raw"] = interval_row(evaluation)
-            print(f"intervals {key} conformal={conformal}: "
-                  f"{out[key]['conformal' if conformal else 'raw']}", flush=True)
+                             quantiles=QUANTILES, conformal=mode)
+            out[key][mode] = interval_row(evaluation)
+            print(f"intervals {key} conformal={mode}: {out[key][mode]}", flush=True)
 
 
 def volume(results: dict[str, Any]) -> None:

@@ -32,9 +32,9 @@ def train(
     quantiles: Annotated[str | None, typer.Option(
         help="Quantile forecasts, e.g. 0.05,0.5,0.95 (networks; never crossing; conformalised "
              "on the latest training dates).")] = None,
-    conformal: Annotated[bool, typer.Option(
-        "--conformal/--no-conformal",
-        help="Shift the quantiles to cover on the validation block (CQR).")] = True,
+    conformal: Annotated[str, typer.Option(
+        help="Quantile calibration on the latest training dates (CQR): scaled (shifts in "
+             "units of trailing volatility), additive, or none.")] = "scaled",
     all_horizons: Annotated[bool, typer.Option(
         "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
     vol_estimator: Annotated[str, typer.Option(

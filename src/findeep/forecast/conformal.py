@@ -9,6 +9,13 @@ one the score is ``y - q_tau`` and the head moves up by the ``tau (1 + 1/n)`` qu
 A shift can be negative (a head that was too wide comes in). The quantile nearest 0.5
 (the point forecast) is not moved.
 
+``scaled`` (the default mode): market data change regime — a calm calibration block
+before a wild test period, or the reverse — and one additive shift then fixes the wrong
+thing. The scores are first divided by a scale known at t (the trailing 20-day spread of
+the series' one-step changes; ``forecast_scale``), and the head moves by that multiple of
+the row's own scale, so the correction grows and shrinks with volatility (the normalised
+conformal score of Lei et al. 2018, applied to each quantile head).
+
 The calibration block is the fit's validation block — the latest training dates, all
 before any date the model is asked about — so in a walk-forward evaluation each fold is
 calibrated on its own past only. After shifting, each row's quantiles are sorted
@@ -34,11 +41,18 @@ def anchor_index(quantiles: list[float]) -> int:
     return int(np.argmin([abs(q - 0.5) for q in quantiles]))
 
 
-def conformal_shifts(outputs: np.ndarray, actual: np.ndarray,
-                     quantiles: list[float]) -> np.ndarray:
-    """``(H, Q)`` additive shifts from calibration rows: ``outputs (N, H, Q)`` (quantile
-    forecasts, ascending in Q), ``actual (N, H)``. Rows with a missing actual are skipped;
-    a horizon with no calibration row gets zero shifts."""
+CONFORMAL_MODES = ("scaled", "additive", "none")
+
+
+def conformal_shifts(outputs: np.ndarray, actual: np.ndarray, quantiles: list[float],
+                     scale: np.ndarray | None = None) -> np.ndarray:
+    """``(H, Q)`` shifts from calibration rows: ``outputs (N, H, Q)`` (quantile forecasts,
+    ascending in Q), ``actual (N, H)``; with ``scale (N,)`` (positive) the shifts are in
+    units of each row's scale. Rows with a missing actual are skipped; a horizon with no
+    calibration row gets zero shifts."""
+    if scale is not None:
+        outputs = outputs / scale[:, None, None]
+        actual = actual / scale[:, None]
     n_h, n_q = outputs.shape[1], outputs.shape[2]
     shifts = np.zeros((n_h, n_q))
     anchor = anchor_index(quantiles)
@@ -59,9 +73,11 @@ def conformal_shifts(outputs: np.ndarray, actual: np.ndarray,
     return shifts
 
 
-def apply_shifts(outputs: np.ndarray, shifts: np.ndarray,
-                 floor: float | None = None) -> np.ndarray:
-    """``outputs (N, H, Q)`` moved by ``shifts (H, Q)``, sorted along Q so quantiles never
-    cross, and held at or above ``floor`` (a volatility cannot be negative)."""
-    moved = np.sort(outputs + shifts[None, :, :], axis=-1)
+def apply_shifts(outputs: np.ndarray, shifts: np.ndarray, floor: float | None = None,
+                 scale: np.ndarray | None = None) -> np.ndarray:
+    """``outputs (N, H, Q)`` moved by ``shifts (H, Q)`` (times ``scale (N,)`` when given),
+    sorted along Q so quantiles never cross, and held at or above ``floor`` (a volatility
+    cannot be negative)."""
+    step = shifts[None, :, :] if scale is None else shifts[None, :, :] * scale[:, None, None]
+    moved = np.sort(outputs + step, axis=-1)
     return moved if floor is None else np.maximum(moved, floor)

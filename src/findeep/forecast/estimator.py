@@ -38,6 +38,7 @@ from findeep.forecast.features import (
     check_features,
     default_features,
     feature_matrix,
+    forecast_scale,
     make_windows,
     next_period_returns,
     resolve_columns,
@@ -129,7 +130,8 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True, conformal: bool = True, zero_head: bool | None = None,
+        linear_path: bool = True, conformal: bool | str = "scaled",
+        zero_head: bool | None = None,
         linear_lr_scale: float | None = None,
     ) -> None:
         self.date_column = date_column
@@ -164,6 +166,14 @@ class SequenceForecaster(BaseEstimator):
     def _check_params(self) -> None:
         self.quantiles_ = parse_quantiles(self.quantiles)  # its own message: values come first
         problems = []
+        from findeep.forecast.conformal import CONFORMAL_MODES
+
+        mode = (("scaled" if self.conformal else "none") if isinstance(self.conformal, bool)
+                else self.conformal)
+        if mode not in CONFORMAL_MODES:
+            problems.append(f"conformal must be one of {', '.join(CONFORMAL_MODES)}, however: "
+                            f"conformal={self.conformal!r}")
+        self.conformal_mode_ = mode
         for name in ("horizon", "window"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
@@ -299,7 +309,7 @@ class SequenceForecaster(BaseEstimator):
         record: dict[str, Any] = {}
         if self.model in NETWORKS:
             record = self._fit_network(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
-            if self.quantiles_ and self.conformal:
+            if self.quantiles_ and self.conformal_mode_ != "none":
                 record["conformal"] = self._calibrate(design, valid_rows)
         elif self.model == "har":
             from findeep.forecast.vol_baselines import HARBaseline
@@ -337,9 +347,23 @@ class SequenceForecaster(BaseEstimator):
         from findeep.forecast.conformal import conformal_shifts
 
         outputs = self._network_outputs(design, rows)  # uncalibrated: no shift yet
+        scale = None
+        if self.conformal_mode_ == "scaled":
+            raw = forecast_scale(design.series, self.target, design.columns)[rows]
+            usable = raw[np.isfinite(raw) & (raw > 0)]
+            self.conformal_fallback_ = float(np.median(usable)) if len(usable) else 1.0
+            scale = self._conformal_scale(design, rows)
         self.conformal_shift_ = conformal_shifts(outputs, design.target_matrix[rows],
-                                                 self.quantiles_)
-        return {"rows": len(rows), "shift": self.conformal_shift_.tolist()}
+                                                 self.quantiles_, scale)
+        return {"rows": len(rows), "mode": self.conformal_mode_,
+                "shift": self.conformal_shift_.tolist()}
+
+    def _conformal_scale(self, design: _Design, rows: np.ndarray) -> np.ndarray | None:
+        """Each row's scale for ``scaled`` shifts; the calibration median where unknown."""
+        if getattr(self, "conformal_mode_", "additive") != "scaled":
+            return None
+        raw = forecast_scale(design.series, self.target, design.columns)[rows]
+        return np.where(np.isfinite(raw) & (raw > 0), raw, self.conformal_fallback_)
 
     # ---- target space ----------------------------------------------------------------------
     def _to_train_space(self, values: np.ndarray) -> np.ndarray:
@@ -499,7 +523,7 @@ class SequenceForecaster(BaseEstimator):
         if shift is None or not self.quantiles_:
             return outputs
         floor = (float(np.sqrt(self.variance_floor_)) if self.target in VOL_TARGETS else None)
-        return apply_shifts(outputs, shift, floor)
+        return apply_shifts(outputs, shift, floor, self._conformal_scale(design, rows))
 
     def _predict_rows(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
@@ -625,6 +649,8 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
         "conformal_shift": (np.asarray(forecaster.conformal_shift_).tolist()
                             if getattr(forecaster, "conformal_shift_", None) is not None
                             else None),
+        "conformal_mode": getattr(forecaster, "conformal_mode_", "none"),
+        "conformal_fallback": getattr(forecaster, "conformal_fallback_", None),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -658,6 +684,9 @@ def forecaster_from_bundle(meta: dict[str, Any],
             forecaster.variance_floor_ = float(meta["variance_floor"])
         if meta.get("conformal_shift") is not None:
             forecaster.conformal_shift_ = np.asarray(meta["conformal_shift"], dtype=float)
+            forecaster.conformal_mode_ = str(meta.get("conformal_mode", "additive"))
+            if meta.get("conformal_fallback") is not None:
+                forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
         if model["name"] in NETWORKS:
             from findeep.forecast.models.residual import LinearResidualForecaster
             from findeep.forecast.training import MemberAverage

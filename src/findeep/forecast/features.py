@@ -262,6 +262,21 @@ def target_offset(series: Series, target: str, columns: Columns) -> np.ndarray:
         lambda s: s.rolling(VOLATILITY_WINDOW).mean()).to_numpy()
 
 
+def forecast_scale(series: Series, target: str, columns: Columns) -> np.ndarray:
+    """The trailing 20-step spread of the target series' one-step changes, known at t (NaN
+    until 20 changes exist): log returns for price targets, log volume for ``log_volume``,
+    the column itself for a column target. Conformal interval shifts are in these units."""
+    if target == "log_volume":
+        level = log_volume_level(series, columns)
+    elif target in DERIVED_TARGETS:
+        level = np.log(_require_price(series, columns, f"target '{target}'"))
+    else:
+        level = series.column(target).astype(float)
+    change = level - _per_asset(series, level).shift(1).to_numpy()
+    return _per_asset(series, change).transform(
+        lambda s: s.rolling(VOLATILITY_WINDOW).std()).to_numpy()
+
+
 def daily_variance(series: Series, columns: Columns, estimator: str = "squared") -> np.ndarray:
     """One variance estimate per day: squared log return, or from the day's range.
 
