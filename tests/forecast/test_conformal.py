@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import findeep
 from findeep.cli import app
-from findeep.errors import DataError
+from findeep.errors import ConfigError, DataError
 from findeep.forecast import SequenceForecaster, evaluate_fixed
 from findeep.forecast.conformal import apply_shifts, conformal_shifts
 from findeep.forecast.features import feature_matrix, resolve_columns
@@ -42,9 +42,9 @@ def pair(series):
     common = {"model": "gru", "window": 10, "quantiles": QUANTILES, "max_epochs": 4,
               "device": "cpu"}
     start = series["date"].iloc[1000]
-    return {conformal: evaluate_fixed(SequenceForecaster(conformal=conformal, **common),
-                                      series, test_start=start)
-            for conformal in (False, True)}
+    return {mode: evaluate_fixed(SequenceForecaster(conformal=mode, **common), series,
+                                 test_start=start)
+            for mode in ("none", "additive", "scaled")}
 
 
 def test_shifts_widen_a_too_narrow_interval_and_never_move_the_median():
@@ -67,21 +67,35 @@ def test_shifted_quantiles_are_rearranged_so_they_never_cross():
     assert np.all(np.diff(moved, axis=-1) >= 0)
 
 
-def test_coverage_improves_out_of_sample_on_a_heteroscedastic_series(pair):
+@pytest.mark.parametrize("mode", ["additive", "scaled"])
+def test_coverage_improves_out_of_sample_on_a_heteroscedastic_series(pair, mode):
     """Raw heads under-cover the wilder test period; conformalised heads come closer to 90%
     and their 5% value-at-risk is breached less often."""
-    raw, calibrated = pair[False].metrics, pair[True].metrics
+    raw, calibrated = pair["none"].metrics, pair[mode].metrics
     assert raw["coverage_90"] < 0.85
     assert calibrated["coverage_90"] > raw["coverage_90"] + 0.03
     assert abs(calibrated["coverage_90"] - 0.9) < abs(raw["coverage_90"] - 0.9)
     assert abs(calibrated["var_0.05_rate"] - 0.05) < abs(raw["var_0.05_rate"] - 0.05)
 
 
+def test_scaled_shifts_follow_volatility_into_a_wilder_period(pair):
+    """Shifts in units of trailing volatility widen the heads as volatility rises, so on a
+    series whose volatility grows they cover at least as well as one additive shift."""
+    assert pair["scaled"].metrics["coverage_90"] >= pair["additive"].metrics["coverage_90"]
+    assert pair["scaled"].folds[0]["conformal"]["mode"] == "scaled"
+
+
+def test_an_unknown_conformal_mode_is_one_clear_error(series):
+    """A typo in the mode names the choices."""
+    with pytest.raises(ConfigError, match="scaled, additive, none"):
+        SequenceForecaster(model="gru", quantiles=QUANTILES, conformal="sclaed").fit(series)
+
+
 def test_the_shift_comes_from_the_training_table_only(series, pair):
     """The evaluated model's shift equals a fit on the dates before the test start alone,
     and scrambling every test-period price does not change it."""
     start = series["date"].iloc[1000]
-    fold = pair[True].folds[0]["conformal"]
+    fold = pair["scaled"].folds[0]["conformal"]
     alone = SequenceForecaster(model="gru", window=10, quantiles=QUANTILES, max_epochs=4,
                                device="cpu").fit(series[series["date"] < start])
     np.testing.assert_allclose(alone.conformal_shift_, fold["shift"])
@@ -103,6 +117,7 @@ def test_the_shift_is_saved_in_the_bundle_and_applied_after_loading(series, tmp_
     model.save(tmp_path / "bundle")
     meta = json.loads((tmp_path / "bundle" / "bundle.json").read_text())
     assert np.asarray(meta["conformal_shift"]).shape == (1, 3)
+    assert meta["conformal_mode"] == "scaled" and meta["conformal_fallback"] > 0
     loaded = findeep.load(tmp_path / "bundle")
     np.testing.assert_allclose(loaded.conformal_shift_, model.conformal_shift_)
     a, b = model.predict_quantiles(series.iloc[:700]), loaded.predict_quantiles(series.iloc[:700])
@@ -112,7 +127,7 @@ def test_the_shift_is_saved_in_the_bundle_and_applied_after_loading(series, tmp_
 
 
 def test_without_conformal_no_shift_is_learnt(series):
-    """conformal=False leaves the pinball heads as trained (the ablation's 'raw' row)."""
+    """conformal=False ('none') leaves the pinball heads as trained (the 'raw' rows)."""
     model = SequenceForecaster(model="gru", window=10, quantiles=QUANTILES, max_epochs=1,
                                conformal=False, device="cpu").fit(series.iloc[:500])
     assert model.conformal_shift_ is None
