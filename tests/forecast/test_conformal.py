@@ -97,14 +97,15 @@ def test_the_shift_comes_from_the_training_table_only(series, pair):
     start = series["date"].iloc[1000]
     fold = pair["scaled"].folds[0]["conformal"]
     alone = SequenceForecaster(model="gru", window=10, quantiles=QUANTILES, max_epochs=4,
-                               device="cpu").fit(series[series["date"] < start])
+                               conformal="scaled", device="cpu").fit(
+        series[series["date"] < start])
     np.testing.assert_allclose(alone.conformal_shift_, fold["shift"])
     assert fold["rows"] == alone.training_["validation_samples"]
     scrambled = series.copy()
     later = scrambled["date"] >= start
     scrambled.loc[later, "close"] = scrambled.loc[later, "close"].to_numpy()[::-1] * 3
     again = evaluate_fixed(SequenceForecaster(model="gru", window=10, quantiles=QUANTILES,
-                                              max_epochs=4, device="cpu"),
+                                              max_epochs=4, conformal="scaled", device="cpu"),
                            scrambled, test_start=start)
     np.testing.assert_allclose(again.folds[0]["conformal"]["shift"], fold["shift"])
 
@@ -112,7 +113,7 @@ def test_the_shift_comes_from_the_training_table_only(series, pair):
 def test_the_shift_is_saved_in_the_bundle_and_applied_after_loading(series, tmp_path):
     """A loaded bundle holds the shift and forecasts the same shifted, ordered quantiles."""
     model = SequenceForecaster(model="gru", window=10, quantiles=QUANTILES, max_epochs=2,
-                               device="cpu").fit(series.iloc[:600])
+                               conformal="scaled", device="cpu").fit(series.iloc[:600])
     assert np.any(model.conformal_shift_ != 0)
     model.save(tmp_path / "bundle")
     meta = json.loads((tmp_path / "bundle" / "bundle.json").read_text())
@@ -126,10 +127,12 @@ def test_the_shift_is_saved_in_the_bundle_and_applied_after_loading(series, tmp_
     assert np.all(np.diff(a[known], axis=1) >= 0)
 
 
-def test_without_conformal_no_shift_is_learnt(series):
-    """conformal=False ('none') leaves the pinball heads as trained (the 'raw' rows)."""
+@pytest.mark.parametrize("conformal", [False, "none", None])
+def test_without_conformal_no_shift_is_learnt(series, conformal):
+    """The default ('none', or False) leaves the pinball heads as trained (the 'raw' rows)."""
+    options = {} if conformal is None else {"conformal": conformal}
     model = SequenceForecaster(model="gru", window=10, quantiles=QUANTILES, max_epochs=1,
-                               conformal=False, device="cpu").fit(series.iloc[:500])
+                               device="cpu", **options).fit(series.iloc[:500])
     assert model.conformal_shift_ is None
 
 

@@ -34,7 +34,7 @@ def train(
              "on the latest training dates).")] = None,
     conformal: Annotated[str, typer.Option(
         help="Quantile calibration on the latest training dates (CQR): scaled (shifts in "
-             "units of trailing volatility), additive, or none.")] = "scaled",
+             "units of trailing volatility), additive, or none.")] = "none",
     all_horizons: Annotated[bool, typer.Option(
         "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
     vol_estimator: Annotated[str, typer.Option(

@@ -130,7 +130,7 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True, conformal: bool | str = "scaled",
+        linear_path: bool = True, conformal: bool | str = "none",
         zero_head: bool | None = None,
         linear_lr_scale: float | None = None,
     ) -> None:
