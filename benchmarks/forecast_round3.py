@@ -190,8 +190,9 @@ def render(results: dict[str, Any]) -> str:
         for key, block in results["intervals"].items():
             for heads, r in block.items():
                 var = "/return/" in key  # a lower quantile of volatility or volume is no VaR
+                label = {"none": "raw (default)"}.get(heads, heads)
                 lines.append(
-                    f"| {key} | {heads} | {r['coverage_90']:.3f} | {r['width_90']:.4g} | "
+                    f"| {key} | {label} | {r['coverage_90']:.3f} | {r['width_90']:.4g} | "
                     f"{r['coverage_98']:.3f} | "
                     + (f"{r['var_0.05_rate']:.3f} | {r['var_0.05_kupiec_p']:.2g} | "
                        f"{r['var_0.01_rate']:.3f} | {r['var_0.01_kupiec_p']:.2g}" if var
