@@ -66,11 +66,11 @@ class LinearResidualForecaster(nn.Module):
             self.gap_linear = nn.Linear(window * n_features, n_horizons * (n_q - 1))
             nn.init.zeros_(self.gap_linear.weight)
             self.gap_bias = nn.Parameter(torch.zeros(n_horizons, n_q - 1))
-        if linear_path and zero_head:
-            _zero_head(body)  # the network starts as exactly the linear model
-        else:  # ablation: the plain network, its location path held at zero
+        if not linear_path:  # ablation: the plain network, its location path held at zero
             self.linear.weight.requires_grad_(False)
             self.linear.bias.requires_grad_(False)
+        elif zero_head:
+            _zero_head(body)  # the network starts as exactly the linear model
 
     def init_linear(self, coef: np.ndarray, intercept: np.ndarray,
                     gaps: np.ndarray | None = None) -> None:
