@@ -7,8 +7,9 @@ in a count column, or -999) leave the numeric scale: their rows are imputed like
 ones, the scaler's median and quantiles are fitted without them, and each code gets a 0/1
 indicator input of its own (``name__special=98``) that the network learns as a token,
 separate from the value and from the missing indicator. Categoricals become integer
-codes; code 0 is the shared bucket for rare and unseen values, so scoring never fails on a new category. All state is plain numbers
-and strings so it can be saved as JSON — no pickle.
+codes; code 0 is the shared bucket for rare and unseen values, so scoring never fails
+on a new category. All state is plain numbers and strings so it can be saved as JSON —
+no pickle.
 """
 
 from __future__ import annotations
