@@ -149,3 +149,18 @@ def test_benchmark_constrains_every_family_alike(credit, tmp_path) -> None:
     assert json.loads(out.read_text())["monotone"] == {"debt_to_income": 1}
     assert_one_line_error(run("benchmark", data, "--target", "default", "--monotone",
                               "purpose:+"), "numeric columns")
+
+
+def test_bundles_saved_before_the_interaction_network_still_load() -> None:
+    """A config without ``interactions`` (saved by the additive-only construction) rebuilds
+    the additive network, whose weights then fit; a new one has the interaction network."""
+    from findeep.models.registry import build_model
+
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    new = build_model("default", n_num=3, cardinalities=[], n_out=1, x_num_train=x,
+                      options={"monotone": {0: 1}})
+    assert new.config["interactions"] and new.interaction is not None
+    old = build_model("default", n_num=3, cardinalities=[], n_out=1, x_num_train=x,
+                      options={"monotone": {0: 1}, "interactions": False})
+    assert old.interaction is None and "interactions" not in old.config
+    assert not any(k.startswith("interaction.") for k in old.state_dict())
