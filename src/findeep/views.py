@@ -51,8 +51,9 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         yield f"{report['dropped_missing_target']} row(s) without a target were left out."
     yield from report.get("special_value_advice", [])
     if report["training"].get("special_values"):
-        yield "special values kept off the numeric scale (rows per code): " + "; ".join(
-            f"{column} {codes}" for column, codes in report["training"]["special_values"].items())
+        yield "special values learned as tokens (training rows per code): " + "; ".join(
+            f"{column} " + ", ".join(f"{code} ({rows:,})" for code, rows in codes.items())
+            for column, codes in report["training"]["special_values"].items())
 
 
 def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> Iterator[Any]:
