@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -31,10 +32,10 @@ def main() -> None:
     parser.add_argument("--metric", default="roc_auc")
     parser.add_argument("--free-extra", action="append", default=[])
     args = parser.parse_args()
-    free = per_fold(json.load(open(args.free)), args.metric)
+    free = per_fold(json.loads(Path(args.free).read_text()), args.metric)
     for extra in args.free_extra:
-        free |= per_fold(json.load(open(extra)), args.metric)
-    constrained_result = json.load(open(args.constrained))
+        free |= per_fold(json.loads(Path(extra).read_text()), args.metric)
+    constrained_result = json.loads(Path(args.constrained).read_text())
     constrained = per_fold(constrained_result, args.metric)
     print(f"constraints: {constrained_result.get('monotone')}; metric {args.metric}")
     print("| model | unconstrained | constrained | cost (paired, per fold) |")

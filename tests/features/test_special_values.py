@@ -87,7 +87,8 @@ def test_tokens_beat_numbers_when_codes_mean_something_else(coded, model) -> Non
 
 def test_saved_model_explanations_and_drift_name_the_code(coded, model, tmp_path) -> None:
     """Save/load scores identically; a reason names 'late = 98 (special)'; drift reports
-    each code's share on a row of its own, and flags a code whose share jumped."""
+    each code's share on a row of its own, and flags a code whose share jumped; the
+    scorecard gives each code its own line."""
     frame, _ = coded
     loaded = findeep.load(model.save(tmp_path / "m"))
     np.testing.assert_array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
@@ -102,6 +103,13 @@ def test_saved_model_explanations_and_drift_name_the_code(coded, model, tmp_path
     assert table.loc["late = 98 (special)", "kind"] == "special"
     assert table.loc["late = 98 (special)", "psi"] > 0.25
     assert table.loc["late = 96 (special)", "psi"] < table.loc["late = 98 (special)", "psi"]
+    # the scorecard layout lists each code on a line of its own, apart from the ranges
+    from findeep.explain.scorecard import scorecard_points, scorecard_table
+
+    sample = frame.head(300)
+    card = scorecard_table(loaded.pipeline_, sample, scorecard_points(loaded.pipeline_, sample))
+    late = card[card["column"] == "late"].set_index("attribute")
+    assert late.loc["98 (special)", "rows"] == int((sample["late"] == 98).sum())
 
 
 def test_bad_special_values_are_refused_or_warned(coded) -> None:
