@@ -88,7 +88,8 @@ def test_no_wrong_way_move_for_10000_random_rows(credit, task, special, tmp_path
 
 def test_constrained_model_still_learns_and_round_trips(credit, tmp_path) -> None:
     """The constrained network ranks about as well as the unconstrained one on these
-    drivers (which are monotone in truth), and scores identically after load."""
+    drivers (which are monotone in truth), scores identically after load, and its reason
+    codes move each constrained column's attribution only the allowed way."""
     from sklearn.metrics import roc_auc_score
 
     frame, y = credit
@@ -104,8 +105,25 @@ def test_constrained_model_still_learns_and_round_trips(credit, tmp_path) -> Non
     loaded = findeep.load(model.save(tmp_path / "mono"))
     np.testing.assert_array_equal(loaded.predict_proba(held_out), model.predict_proba(held_out))
     # reason codes still add up: attributions explain the score's change from the reference
-    explained = model.explain(held_out.head(50))
+    explained = model.explain(held_out.head(200))
     assert explained.filter(like="attribution__").shape[1] == frame.shape[1]
+    # and they respect the direction: a constrained column (here debt_to_income, which has
+    # no gaps) above the reference never lowers the risk for '+' (nor raises it for '-'),
+    # interactions included
+    from findeep.explain.attributions import embed_frame, reference_embedding
+
+    network = model.pipeline_.network
+    values = embed_frame(model.pipeline_, held_out.head(200))[:, -2:].numpy()
+    reference = reference_embedding(model.pipeline_)[0, -2:].numpy()
+    names = model.pipeline_.preprocessor.numeric_feature_names
+    for slot, position in enumerate(network.columns.tolist()):
+        column = names[position]
+        if frame[column].isna().any():
+            continue  # its missing indicator is a free input, counted in the same column
+        sign = 1 if truly_monotone[column] == "+" else -1
+        pushed = explained[f"attribution__{column}"].to_numpy() * sign
+        above = np.sign(values[:, slot] - reference[slot])
+        assert np.all(pushed * above >= -1e-6), column
 
 
 def test_constraints_that_cannot_hold_are_refused(credit) -> None:
