@@ -419,10 +419,18 @@ def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str
             score = pipeline.event_probability(score)
             low_risk = score < DECISION_THRESHOLD
     profile = build_profile(masked, pipeline.schema, score=score, low_risk=low_risk)
+    reference = np.ones(len(frame), dtype=bool)  # the reference rows, as build_profile picks
+    if low_risk is not None and np.asarray(low_risk).any():
+        reference = np.asarray(low_risk, dtype=bool)
     for column, code_shares in shares.items():
         entry = profile["columns"][column]
         entry["missing"] = max(entry["missing"] - sum(code_shares.values()), 0.0)
         entry["special"] = code_shares
+        # the explanations' reference population holds ordinary values, not codes
+        numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+        coded = np.isin(numbers[reference], special[column]).mean()
+        entry["reference"]["missing"] = max(entry["reference"]["missing"] - coded, 0.0)
     return profile
 
 
