@@ -94,9 +94,9 @@ def test_saved_model_explanations_and_drift_name_the_code(coded, model, tmp_path
     np.testing.assert_array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
     assert model.pipeline_.training["special_values"]["late"] == {
         "96": int((frame["late"] == 96).sum()), "98": int((frame["late"] == 98).sum())}
-    late = model.pipeline_.profile["columns"]["late"]  # codes apart from values and gaps
+    late = model.pipeline_.profile["columns"]["late"]  # fit rows: codes apart from the rest
     assert late["missing"] == 0 and late["reference"]["missing"] == 0
-    assert late["special"]["98"] == pytest.approx((frame["late"] == 98).mean())
+    assert late["special"]["98"] == pytest.approx((frame["late"] == 98).mean(), abs=0.01)
     coded_rows = frame[frame["late"] == 98].head(20)
     reasons = loaded.explain(coded_rows, top=3).filter(like="reason_").to_numpy().ravel()
     assert any(str(r).startswith("late = 98 (special) raised the risk") for r in reasons)
