@@ -21,6 +21,8 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,7 @@ from findeep.train.distributed import (
 )
 from findeep.train.losses import check_loss, default_loss
 from findeep.train.progress import epoch_progress
-from findeep.train.streaming import Checkpointing, fit_network_streamed
+from findeep.train.streaming import Checkpointing, fit_network_streamed, prefetched
 from findeep.train.trainer import (
     TensorData,
     TrainConfig,
@@ -430,13 +432,30 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                                   *([id_column] if id_column else [])]))
     unseen: Counter = Counter()
 
-    def score(frame: pd.DataFrame) -> pd.DataFrame:
-        prediction, report = pipeline.predict_raw(frame)
-        unseen.update(report.unseen_categories)
-        return score_table(pipeline, frame, prediction, id_column, threshold)
+    def prepare(frame: pd.DataFrame) -> _Prepared:
+        x_num, x_cat, report = pipeline.transform(frame)
+        return _Prepared(frame, x_num, x_cat, report.unseen_categories)
 
-    rows = write_chunked(_chunks(source, columns, chunk_rows), score, out, kind)
+    def score(chunk: _Prepared) -> pd.DataFrame:
+        unseen.update(chunk.unseen)
+        prediction = pipeline._prediction(pipeline._network_logits(chunk.x_num, chunk.x_cat))
+        return score_table(pipeline, chunk.frame, prediction, id_column, threshold)
+
+    # three stages at once: the next chunks are read and preprocessed on a background
+    # thread, this one goes through the network, the last one is written on another thread
+    prepared = prefetched(map(prepare, _chunks(source, columns, chunk_rows)), depth=2)
+    rows = write_chunked(prepared, score, out, kind)
     return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
+
+
+@dataclass
+class _Prepared:
+    """A chunk read and preprocessed ahead of the network."""
+
+    frame: pd.DataFrame
+    x_num: np.ndarray
+    x_cat: np.ndarray
+    unseen: dict[str, int]
 
 
 
@@ -449,30 +468,44 @@ def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLi
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     rows = 0
     writer = None
-    try:
-        for frame in frames:
-            result = job(frame)
-            writer = _write_chunk(writer, result, tmp, kind)
-            rows += len(result)
-            if on_rows is not None:
-                on_rows(rows, total)
-        if writer is not None:
-            writer.close()
-        writer = None
-        os.replace(tmp, out)
-    except OSError as exc:
-        _close_quietly(writer)
-        tmp.unlink(missing_ok=True)
-        if exc.errno == errno.ENOSPC:
-            raise DataFileError(f"the disk filled up while writing '{out}' after {rows:,} rows; "
-                                "nothing was written (free space and rerun).") from None
-        raise DataFileError(f"cannot write '{out}': {exc.strerror or exc}; nothing was "
-                            "written.") from None
-    except BaseException:
-        _close_quietly(writer)
-        tmp.unlink(missing_ok=True)
-        raise
+    pending: Future | None = None  # the previous chunk's write, running beside this job
+    with ThreadPoolExecutor(1, thread_name_prefix="findeep-write") as pool:
+        try:
+            for frame in frames:
+                result = job(frame)
+                if pending is not None:
+                    writer, pending = pending.result(), None
+                pending = pool.submit(_write_chunk, writer, result, tmp, kind)
+                rows += len(result)
+                if on_rows is not None:
+                    on_rows(rows, total)
+            if pending is not None:
+                writer, pending = pending.result(), None
+            if writer is not None:
+                writer.close()
+            writer = None
+            os.replace(tmp, out)
+        except BaseException as exc:
+            if pending is not None:  # let the write in flight finish before cleaning up
+                with contextlib.suppress(BaseException):
+                    writer = pending.result()
+            _close_quietly(writer)
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise _write_error(exc, out, rows) from None
+            raise
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:  # stop a reader thread that is working ahead
+                close()
     return rows
+
+
+def _write_error(exc: OSError, out: Path, rows: int) -> DataFileError:
+    if exc.errno == errno.ENOSPC:
+        return DataFileError(f"the disk filled up while writing '{out}' after {rows:,} rows; "
+                             "nothing was written (free space and rerun).")
+    return DataFileError(f"cannot write '{out}': {exc.strerror or exc}; nothing was written.")
 
 
 def _close_quietly(writer: Any) -> None:
@@ -524,8 +557,8 @@ def explain_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                        if attributions.explained_class is None else None)
         return table
 
-    rows = write_chunked(_chunks(source, None, chunk_rows), explain, out, kind, on_rows,
-                         source.n_rows)
+    rows = write_chunked(prefetched(_chunks(source, None, chunk_rows)), explain, out, kind,
+                         on_rows, source.n_rows)
     return {"rows": rows, "out": str(out), **summary}
 
 def _chunks(source: ParquetSource, columns: list[str] | None, chunk_rows: int,

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -51,6 +51,7 @@ from findeep.train.trainer import (
 Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # x_num float32, x_cat int64, y
 ChunkStream = Callable[[int], Iterable[Chunk]]
 SINGLE_PROCESS = Ranks()
+T = TypeVar("T")
 BUFFER_ROWS = 65_536  # shuffle buffer; several row groups' worth of rows mixed per batch
 
 
@@ -99,7 +100,7 @@ def shuffled_batches(chunks: Iterable[Chunk], batch_size: int, generator: torch.
         yield from drain(final=True)
 
 
-def prefetched(items: Iterable[Chunk], depth: int = 2) -> Iterator[Chunk]:
+def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     """``items`` produced on a background thread, ``depth`` ahead, in the same order.
 
     Reading Parquet and preprocessing release the GIL for most of their time, so the next
