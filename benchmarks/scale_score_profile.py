@@ -5,25 +5,49 @@ CPU seconds (``time.process_time``, torch on one thread), so the split holds und
 
 Stages per row group: Parquet read (to Arrow), Arrow -> pandas, checks + preprocessing
 transform, network forward, score frame, Arrow conversion + Parquet write (to /dev/null).
+Run twice: ``per-row`` scales every value on its own (the preprocessor before columns of
+repeated values were scaled once per distinct value), ``per-distinct`` is the code now.
+Appends both to benchmarks/results/scale_score_profile.json.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
+import findeep.features.tabular as tabular
 from findeep.data.stream import ParquetSource
 from findeep.loading import load
 from findeep.pipeline import score_table
 
+RESULTS = Path(__file__).parent / "results" / "scale_score_profile.json"
+
 
 def main(bundle: str, data: str) -> None:
     torch.set_num_threads(1)
+    repeat_min_rows = tabular.REPEAT_MIN_ROWS
+    records = []
+    for variant in ("per-row", "per-distinct"):
+        tabular.REPEAT_MIN_ROWS = 1 << 62 if variant == "per-row" else repeat_min_rows
+        records.append({"variant": variant, **profile(bundle, data)})
+        print(json.dumps(records[-1], indent=1))
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    results.append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "data": data,
+                    "torch_threads": 1, "load_average": os.getloadavg()[0],
+                    "runs": records})
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def profile(bundle: str, data: str) -> dict:
     pipeline = load(bundle).pipeline_
     source = ParquetSource(data)
     columns = list(pipeline.schema.used_names)
@@ -56,9 +80,9 @@ def main(bundle: str, data: str) -> None:
         rows += len(frame)
     writer.close()
     total = sum(stages.values())
-    print(json.dumps({"rows": rows, "cpu_s": {k: round(v, 3) for k, v in stages.items()},
-                      "share": {k: round(v / total, 3) for k, v in stages.items()},
-                      "rows_per_cpu_second": round(rows / total)}, indent=1))
+    return {"rows": rows, "cpu_s": {k: round(v, 3) for k, v in stages.items()},
+            "share": {k: round(v / total, 3) for k, v in stages.items()},
+            "rows_per_cpu_second": round(rows / total)}
 
 
 if __name__ == "__main__":
