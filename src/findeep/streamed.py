@@ -170,8 +170,7 @@ class _RowSplit:
 
 def _clock(frame: pd.DataFrame, time_column: str | None) -> np.ndarray:
     """The split's clock for every row of ``frame``: dates as naive UTC, or numbers."""
-    assert time_column is not None
-    return time_values(frame, time_column).to_numpy()
+    return time_values(frame, str(time_column)).to_numpy()
 
 
 def _time_cutoffs(source: ParquetSource, time_column: str, target: str, *,
@@ -218,9 +217,12 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     valid_fraction = min(validation_fraction, MAX_VALIDATION_ROWS / max(train_share, 1.0))
     cutoffs, last_time = None, None
     if time_column is not None:
-        test_cutoff, valid_cutoff, last_time = _time_cutoffs(
-            source, time_column, target, test_fraction=test_fraction,
-            validation_fraction=valid_fraction)
+        with warnings.catch_warnings():
+            if not ranks.is_main:  # one warning about a lopsided split, not one per rank
+                warnings.simplefilter("ignore", FindeepWarning)
+            test_cutoff, valid_cutoff, last_time = _time_cutoffs(
+                source, time_column, target, test_fraction=test_fraction,
+                validation_fraction=valid_fraction)
         cutoffs = (test_cutoff, valid_cutoff)
     split = _RowSplit(seed=seed, test_fraction=test_fraction, validation_fraction=valid_fraction,
                       time_column=time_column, cutoffs=cutoffs, target=target)
