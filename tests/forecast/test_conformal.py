@@ -87,7 +87,7 @@ def test_scaled_shifts_follow_volatility_into_a_wilder_period(pair):
 
 def test_an_unknown_conformal_mode_is_one_clear_error(series):
     """A typo in the mode names the choices."""
-    with pytest.raises(ConfigError, match="scaled, additive, none"):
+    with pytest.raises(ConfigError, match="scaled, additive, adaptive, none"):
         SequenceForecaster(model="gru", quantiles=QUANTILES, conformal="sclaed").fit(series)
 
 
