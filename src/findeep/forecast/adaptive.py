@@ -93,9 +93,9 @@ def adaptive_shifts(outputs: np.ndarray, actual: np.ndarray, scale: np.ndarray,
     state = new_state(n_h, quantiles) if state is None else state
     gamma, window = float(state["gamma"]), int(state["window"])
     alpha = np.asarray(state["alpha"], dtype=float).reshape(n_h, n_q)
-    scores: deque = deque(((np.datetime64(d, "ns"), np.asarray(s, dtype=float).reshape(-1, n_h, n_q))
-                           for d, s in zip(state["score_dates"], state["scores"], strict=True)),
-                          maxlen=window)
+    scores: deque = deque(
+        ((np.datetime64(d, "ns"), np.asarray(s, dtype=float).reshape(-1, n_h, n_q))
+         for d, s in zip(state["score_dates"], state["scores"], strict=True)), maxlen=window)
     through = None if state.get("through") is None else np.datetime64(state["through"], "ns")
     anchor = anchor_index(quantiles)
     nominal = np.tile(_nominal(quantiles), (n_h, 1))
@@ -117,7 +117,7 @@ def adaptive_shifts(outputs: np.ndarray, actual: np.ndarray, scale: np.ndarray,
 
     order = np.argsort(forecast_dates, kind="stable")
     unique, starts = np.unique(forecast_dates[order], return_index=True)
-    bounds = list(starts[1:]) + [n]
+    bounds = [*starts[1:].tolist(), n]
     cursor = 0
     for date, begin, end in zip(unique, starts, bounds, strict=True):
         realised = []
