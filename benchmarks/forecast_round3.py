@@ -195,7 +195,7 @@ def render(results: dict[str, Any]) -> str:
         for key, block in results["intervals"].items():
             for heads, r in block.items():
                 var = "/return/" in key  # a lower quantile of volatility or volume is no VaR
-                label = {"none": "raw (default)"}.get(heads, heads)
+                label = {"none": "raw (none)", "adaptive": "adaptive (default)"}.get(heads, heads)
                 lines.append(
                     f"| {key} | {label} | {r['coverage_90']:.3f} | {r['width_90']:.4g} | "
                     f"{r['coverage_98']:.3f} | "

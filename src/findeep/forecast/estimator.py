@@ -109,7 +109,9 @@ class SequenceForecaster(BaseEstimator):
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
     parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
-    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``);
+    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
+    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
+    keeps the pinball heads as trained);
     ``all_horizons=True`` one output per horizon 1..``horizon``.
 
     >>> from findeep.testing import make_price_panel
@@ -130,7 +132,7 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True, conformal: bool | str = "none",
+        linear_path: bool = True, conformal: bool | str = "adaptive",
         zero_head: bool | None = None,
         linear_lr_scale: float | None = None,
     ) -> None:
