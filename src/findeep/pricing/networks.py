@@ -13,10 +13,23 @@ expectation
 so, for every maturity and parameter set, the price is *by construction* the price of a
 genuine distribution with the right mean (the mixture-of-lognormals idea of Brigo &
 Mercurio 2002, with the network choosing the mixture): non-increasing and convex in the
-strike, and within the no-arbitrage bounds ``max(S - K e^{-r tau}, 0) <= C <= S``. The
-network has no such hold on maturity: the calendar condition (price non-decreasing in
-maturity at a fixed strike) is verified afterwards on a grid (``pricing/checks.py``) and
-reported, not assumed.
+strike, and within the no-arbitrage bounds ``max(S - K e^{-r tau}, 0) <= C <= S``. By
+default the network has no such hold on maturity: the calendar condition (price
+non-decreasing in maturity at a fixed strike) is verified afterwards on a grid
+(``pricing/checks.py``) and reported, not assumed.
+
+With ``calendar=True`` it is built in as well. The weights and means then come from the
+rate and Heston parameters only (not the maturity), and each component's total log-variance
+is ``V_j(tau) = sum_k c_jk phi_k(tau)`` with ``c_jk >= 0`` (softplus) and every basis
+function ``phi_k`` non-decreasing in ``tau`` (1, tau, 1 - e^{-l tau} and
+tau - (1 - e^{-l tau})/l for a few rates l: non-negative combinations of them hold Heston's
+expected integrated variance ``vbar tau + (v0 - vbar)(1 - e^{-kappa tau})/kappa`` whether
+v0 is above or below vbar). A lognormal with a fixed mean and a larger log-variance
+dominates in convex order, and a mixture with fixed weights of laws that each grow in
+convex order grows too, so ``E[(X_tau - c)^+]`` is non-decreasing in ``tau`` for every
+fixed ``c``; at a fixed strike ``c = (K/S) e^{-r tau}`` falls with ``tau`` when ``r >= 0``,
+which only raises the call. Hence: calls non-decreasing in maturity at a fixed strike for
+``r >= 0`` (and at a fixed forward moneyness for any ``r``), whatever the weights.
 
 ``SurfaceNet`` — the grid variant of Horvath, Muguruza & Tomas (2021): a perceptron maps
 (rate, Heston parameters) to the implied volatilities of a whole fixed strike × maturity
@@ -44,6 +57,17 @@ import torch
 from torch import nn
 
 SQRT_HALF = 1.0 / math.sqrt(2.0)
+BASIS_RATES = (0.5, 2.0, 8.0)  # l in the calendar variant's maturity basis
+N_BASIS = 2 + 2 * len(BASIS_RATES)
+
+
+def maturity_basis(tau: torch.Tensor) -> torch.Tensor:
+    """(B, 1) maturities -> (B, N_BASIS) functions of tau, each >= 0 and non-decreasing."""
+    parts = [torch.ones_like(tau), tau]
+    for rate in BASIS_RATES:
+        saturating = -torch.expm1(-rate * tau)  # 1 - e^{-l tau}: concave, rising to 1
+        parts += [saturating, tau - saturating / rate]  # the second: convex, rising, >= 0
+    return torch.cat(parts, dim=1)
 
 
 def _perceptron(d_in: int, d_hidden: int, n_layers: int, d_out: int) -> nn.Sequential:
@@ -80,22 +104,37 @@ class MixturePriceNet(_Scaled):
     """Call price in strike units from (moneyness, maturity, rate, Heston parameters)."""
 
     def __init__(self, *, low: torch.Tensor, high: torch.Tensor, d_hidden: int = 256,
-                 n_layers: int = 4, n_components: int = 8, output_scale: float = 10.0) -> None:
+                 n_layers: int = 4, n_components: int = 8, output_scale: float = 10.0,
+                 calendar: bool = False) -> None:
         super().__init__(low[1:], high[1:], output_scale)  # the perceptron never sees S/K
         self.config: dict[str, Any] = {"d_hidden": d_hidden, "n_layers": n_layers,
                                        "n_components": n_components,
-                                       "output_scale": output_scale}
+                                       "output_scale": output_scale, "calendar": calendar}
         self.n_components = n_components
-        self.body = _perceptron(7, d_hidden, n_layers, 3 * n_components)
+        self.calendar = calendar
+        if calendar:  # reads (rate, Heston parameters); tau enters through the basis only
+            self.body = _perceptron(6, d_hidden, n_layers, (2 + N_BASIS) * n_components)
+        else:
+            self.body = _perceptron(7, d_hidden, n_layers, 3 * n_components)
 
     def mixture(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(log weights, log means, total std ``sigma sqrt(tau)``), each (B, J)."""
-        raw = self.body(self.scale(x[:, 1:]))  # (B, 3J)
-        a, b, c = raw.split(self.n_components, dim=1)
+        scaled = self.scale(x[:, 1:])
+        j = self.n_components
+        if self.calendar:
+            raw = self.body(scaled[:, 1:])  # (B, (2 + N_BASIS) J), maturity left out
+            a, b, c = raw[:, :j], raw[:, j:2 * j], raw[:, 2 * j:].reshape(-1, j, N_BASIS)
+            weights = 0.15 * nn.functional.softplus(c - 2.0)  # >= 0: V_j rises with tau
+            variance = (weights * maturity_basis(x[:, 1:2])[:, None, :]).sum(dim=2)
+            total = torch.sqrt(variance + 1e-6 * x[:, 1:2])  # the floor rises with tau too
+        else:
+            raw = self.body(scaled)  # (B, 3J)
+            a, b, c = raw.split(j, dim=1)
+            sigma = nn.functional.softplus(c - 1.0) + 1e-3  # volatility of each component
+            total = sigma * torch.sqrt(x[:, 1:2])
         log_w = torch.log_softmax(a, dim=1)
         log_m = b - torch.logsumexp(log_w + b, dim=1, keepdim=True)  # sum_j w_j m_j = 1
-        sigma = nn.functional.softplus(c - 1.0) + 1e-3  # volatility of each component
-        return log_w, log_m, sigma * torch.sqrt(x[:, 1:2])
+        return log_w, log_m, total
 
     def price(self, x: torch.Tensor) -> torch.Tensor:
         """Call price / K, (B, 8) -> (B,)."""
