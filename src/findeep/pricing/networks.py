@@ -65,7 +65,7 @@ def maturity_basis(tau: torch.Tensor) -> torch.Tensor:
     """(B, 1) maturities -> (B, N_BASIS) functions of tau, each >= 0 and non-decreasing."""
     parts = [torch.ones_like(tau), tau]
     for rate in BASIS_RATES:
-        saturating = -torch.expm1(-rate * tau)  # 1 - e^{-l tau}: concave, rising to 1
+        saturating = 1.0 - torch.exp(-rate * tau)  # concave, rising to 1 (no expm1 in ONNX 17)
         parts += [saturating, tau - saturating / rate]  # the second: convex, rising, >= 0
     return torch.cat(parts, dim=1)
 
