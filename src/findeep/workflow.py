@@ -143,7 +143,8 @@ def train_and_evaluate(
         pipeline.intervals.level = interval
         _, lower, upper = pipeline.predict_interval(features.iloc[test], interval)
         labelled = y.iloc[test].notna().to_numpy()
-        test_metrics |= {"interval_level": interval, **interval_metrics(
+        test_metrics |= {"interval_level": interval, "interval_method": pipeline.intervals.method,
+                         **interval_metrics(
             y.iloc[test].to_numpy(dtype=float)[labelled], lower[labelled], upper[labelled])}
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
