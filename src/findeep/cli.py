@@ -149,6 +149,10 @@ def train(
         if time_column is not None:
             raise ConfigError("--time-column is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
+        if interval_method != "split-conformal":
+            raise ConfigError(f"--interval-method {interval_method} is not available with "
+                              "streamed training; drop --stream (the table must then fit in "
+                              "memory).")
         from findeep.streamed import train_streamed
 
         report = train_streamed(
