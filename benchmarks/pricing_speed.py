@@ -93,12 +93,11 @@ def quantlib_npv(options: list[Any]) -> np.ndarray:
     return out
 
 
-def network_flops(config: dict[str, Any]) -> int:
+def network_flops(network: torch.nn.Module) -> int:
     """Multiply-adds x 2 of the perceptron per option (activations and the closed form
     not counted)."""
-    d, n_layers, j = config["d_hidden"], config["n_layers"], config["n_components"]
-    d_in, d_out = (6, 10 * j) if config.get("calendar") else (7, 3 * j)
-    return 2 * (d_in * d + (n_layers - 1) * d * d + d * d_out)
+    return sum(2 * m.in_features * m.out_features for m in network.body
+               if isinstance(m, torch.nn.Linear))
 
 
 def main() -> None:
@@ -201,7 +200,7 @@ def main() -> None:
                       for k, v in cos.items()},
         "network_max_error_vs_512": float(net_error.max()),
         "network_mae_vs_512": float(net_error.mean()),
-        "network_flops_per_option": network_flops(pricer.network_.config),
+        "network_flops_per_option": network_flops(pricer.network_),
         "network_params": pricer.network_.config,
         "cpu": os.uname().machine, "torch": torch.__version__,
     }
