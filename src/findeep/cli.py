@@ -146,9 +146,6 @@ def train(
     streamed = (launched_ranks().distributed or checkpoint_dir is not None
                 or should_stream(data, stream))
     if streamed:
-        if time_column is not None:
-            raise ConfigError("--time-column is not available with streamed training yet; "
-                              "drop --stream (the table must then fit in memory).")
         if interval_method != "split-conformal":
             raise ConfigError(f"--interval-method {interval_method} is not available with "
                               "streamed training; drop --stream (the table must then fit in "
@@ -159,10 +156,12 @@ def train(
             data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
             model=model, seed=random_state, device=device, force=force,
             verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
-            checkpoint_dir=checkpoint_dir,
-            resume=resume, model_options=model_options,
+            checkpoint_dir=checkpoint_dir, resume=resume, model_options=model_options,
+            time_column=time_column, class_weight=class_weight,
+            validation_fraction=validation_fraction,
             train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                           "learning_rate": learning_rate})
+                           "learning_rate": learning_rate, "weight_decay": weight_decay,
+                           "patience": patience})
         if report:  # rank 0 of a distributed run, or the only process
             show(training_lines(report), f"bundle written to {report['bundle']}")
         return

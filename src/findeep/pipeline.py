@@ -455,9 +455,19 @@ def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
                    classes: list[Any]) -> np.ndarray:
     """Row weights for the fit rows: 'balanced' is n / (n_classes * count of the row's class);
     a dict gives each class label its weight (classes it omits weigh 1)."""
+    codes, counts = np.unique(y_codes, return_counts=True)
+    per_class = class_weights_by_code(dict(zip(codes.tolist(), counts.tolist(), strict=True)),
+                                      class_weight, classes)
+    return np.array([per_class[c] for c in y_codes], dtype=np.float32)
+
+
+def class_weights_by_code(counts: dict[int, int], class_weight: str | dict[Any, float],
+                          classes: list[Any]) -> dict[int, float]:
+    """Each class code's weight, from the fit rows' count per code (streamed training
+    counts them in a pass; ``_class_weights`` from the rows in memory)."""
     if class_weight == "balanced":
-        codes, counts = np.unique(y_codes, return_counts=True)
-        per_class = dict(zip(codes, len(y_codes) / (len(codes) * counts), strict=True))
+        total = sum(counts.values())
+        per_class = {code: total / (len(counts) * count) for code, count in counts.items()}
     else:
         by_text = {str(label): weight for label, weight in class_weight.items()}
         unknown = sorted(set(by_text) - {str(c) for c in classes})
@@ -466,7 +476,7 @@ def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
                               f"does not have; its classes are {', '.join(map(str, classes))}.")
         per_class = {code: float(by_text.get(str(label), 1.0))
                      for code, label in enumerate(classes)}
-    return np.array([per_class[c] for c in y_codes], dtype=np.float32)
+    return per_class
 
 
 def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
