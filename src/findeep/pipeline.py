@@ -321,7 +321,7 @@ def _fit_quantile_network(model: str, x_num: np.ndarray, preprocessor: TabularPr
     torch.manual_seed(seed + 1)
     network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
                           n_out=2, x_num_train=x_num[fit_rows], options=options)
-    quantile_config = replace(config, loss="pinball", quantiles=cqr_quantiles(level))
+    quantile_config = replace(config, loss="pinball", quantiles=list(cqr_quantiles(level)))
     with epoch_progress(f"training {model} quantiles", config.max_epochs, verbose) as hook:
         fit_network(network, train, valid, task="regression", config=quantile_config,
                     on_epoch_end=hook)

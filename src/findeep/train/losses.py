@@ -24,7 +24,7 @@ def default_loss(task: str) -> LossName:
 
 def member_loss(
     name: str, logits: torch.Tensor, target: torch.Tensor, sample_weight: torch.Tensor | None,
-    quantiles: tuple[float, ...] = (),
+    quantiles: tuple[float, ...] | list[float] = (),
 ) -> torch.Tensor:
     """Mean over rows and members of the per-row loss; ``logits`` is ``(B, k, n_out)``;
     ``pinball`` scores output j as quantile ``quantiles[j]``."""
@@ -52,7 +52,7 @@ def member_loss(
 
 
 def pinball(prediction: torch.Tensor, target: torch.Tensor,
-            quantiles: tuple[float, ...]) -> torch.Tensor:
+            quantiles: tuple[float, ...] | list[float]) -> torch.Tensor:
     """Mean over the last axis of the quantile loss; ``target`` broadcasts without it."""
     q = torch.as_tensor(quantiles, dtype=prediction.dtype, device=prediction.device)
     gap = target.unsqueeze(-1) - prediction

@@ -41,7 +41,9 @@ class TrainConfig:
     grad_clip: float = 1.0
     num_threads: int | str = "auto"  # CPU threads while training; see training_threads
     loss: str = "bce"
-    quantiles: tuple[float, ...] = ()  # loss "pinball": the quantile each output learns
+    # loss "pinball": the quantile each output learns (a list: it round-trips through the
+    # JSON that checkpoints compare runs by)
+    quantiles: list[float] = field(default_factory=list)
     seed: int = 0
     device: str = "auto"
     verbose: int = 1
@@ -233,7 +235,7 @@ def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1
 
 
 def validation_score(task: str, prediction: np.ndarray, y: np.ndarray,
-                     quantiles: tuple[float, ...] = ()) -> float:
+                     quantiles: tuple[float, ...] | list[float] = ()) -> float:
     """Higher is better: ROC-AUC (binary), -log-loss (multiclass), -MSE (regression),
     -pinball loss (regression with ``quantiles``, one output per quantile)."""
     if quantiles:
