@@ -33,8 +33,9 @@ def train(
         help="Quantile forecasts, e.g. 0.05,0.5,0.95 (networks; never crossing; conformalised "
              "on the latest training dates).")] = None,
     conformal: Annotated[str, typer.Option(
-        help="Quantile calibration on the latest training dates (CQR): scaled (shifts in "
-             "units of trailing volatility), additive, or none.")] = "none",
+        help="Quantile calibration: adaptive (the default; recalibrated every date from the "
+             "model's realised misses, adaptive conformal inference), scaled or additive "
+             "(one-off CQR on the latest training dates), or none.")] = "adaptive",
     all_horizons: Annotated[bool, typer.Option(
         "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
     vol_estimator: Annotated[str, typer.Option(

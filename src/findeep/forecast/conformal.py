@@ -9,7 +9,7 @@ one the score is ``y - q_tau`` and the head moves up by the ``tau (1 + 1/n)`` qu
 A shift can be negative (a head that was too wide comes in). The quantile nearest 0.5
 (the point forecast) is not moved.
 
-``scaled`` (the default mode): market data change regime — a calm calibration block
+``scaled``: market data change regime — a calm calibration block
 before a wild test period, or the reverse — and one additive shift then fixes the wrong
 thing. The scores are first divided by a scale known at t (the trailing 20-day spread of
 the series' one-step changes; ``forecast_scale``), and the head moves by that multiple of
@@ -41,7 +41,7 @@ def anchor_index(quantiles: list[float]) -> int:
     return int(np.argmin([abs(q - 0.5) for q in quantiles]))
 
 
-CONFORMAL_MODES = ("scaled", "additive", "none")
+CONFORMAL_MODES = ("scaled", "additive", "adaptive", "none")
 
 
 def conformal_shifts(outputs: np.ndarray, actual: np.ndarray, quantiles: list[float],

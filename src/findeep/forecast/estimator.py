@@ -109,7 +109,9 @@ class SequenceForecaster(BaseEstimator):
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
     parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
-    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``);
+    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
+    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
+    keeps the pinball heads as trained);
     ``all_horizons=True`` one output per horizon 1..``horizon``.
 
     >>> from findeep.testing import make_price_panel
@@ -130,7 +132,7 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True, conformal: bool | str = "none",
+        linear_path: bool = True, conformal: bool | str = "adaptive",
         zero_head: bool | None = None,
         linear_lr_scale: float | None = None,
     ) -> None:
@@ -261,6 +263,7 @@ class SequenceForecaster(BaseEstimator):
         """
         self._check_params()
         self.conformal_shift_: np.ndarray | None = None
+        self.conformal_state_: dict[str, Any] | None = None
         design, features = self._design(X)
         series, targets = design.series, design.targets
         check_date_gaps(series)
@@ -343,16 +346,28 @@ class SequenceForecaster(BaseEstimator):
         return self
 
     def _calibrate(self, design: _Design, rows: np.ndarray) -> dict[str, Any]:
-        """Conformalise the quantile heads on the validation block (``conformal.py``)."""
+        """Conformalise the quantile heads on the validation block (``conformal.py``;
+        ``adaptive.py`` for the adaptive mode, whose state then moves on in ``predict``)."""
         from findeep.forecast.conformal import conformal_shifts
 
         outputs = self._network_outputs(design, rows)  # uncalibrated: no shift yet
         scale = None
-        if self.conformal_mode_ == "scaled":
+        if self.conformal_mode_ in ("scaled", "adaptive"):
             raw = forecast_scale(design.series, self.target, design.columns)[rows]
             usable = raw[np.isfinite(raw) & (raw > 0)]
             self.conformal_fallback_ = float(np.median(usable)) if len(usable) else 1.0
             scale = self._conformal_scale(design, rows)
+        if self.conformal_mode_ == "adaptive":
+            from findeep.forecast.adaptive import adaptive_shifts, state_shift
+
+            _, self.conformal_state_ = adaptive_shifts(
+                outputs, design.target_matrix[rows], scale, design.series.dates[rows],
+                self._known_dates(design, rows), self.quantiles_)
+            return {"rows": len(rows), "mode": "adaptive",
+                    "gamma": self.conformal_state_["gamma"],
+                    "window": self.conformal_state_["window"],
+                    "alpha": self.conformal_state_["alpha"],
+                    "shift": state_shift(self.conformal_state_, self.quantiles_).tolist()}
         self.conformal_shift_ = conformal_shifts(outputs, design.target_matrix[rows],
                                                  self.quantiles_, scale)
         return {"rows": len(rows), "mode": self.conformal_mode_,
@@ -360,7 +375,7 @@ class SequenceForecaster(BaseEstimator):
 
     def _conformal_scale(self, design: _Design, rows: np.ndarray) -> np.ndarray | None:
         """Each row's scale for ``scaled`` shifts; the calibration median where unknown."""
-        if getattr(self, "conformal_mode_", "additive") != "scaled":
+        if getattr(self, "conformal_mode_", "additive") not in ("scaled", "adaptive"):
             return None
         raw = forecast_scale(design.series, self.target, design.columns)[rows]
         return np.where(np.isfinite(raw) & (raw > 0), raw, self.conformal_fallback_)
@@ -505,9 +520,9 @@ class SequenceForecaster(BaseEstimator):
                 "device": str(device), "config": vars(fit_settings), "network": settings}
 
     # ---- predict ---------------------------------------------------------------------------
-    def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
-        """``(N, H', Q)`` in target units (probabilities for direction)."""
-        from findeep.forecast.conformal import apply_shifts
+    def _raw_network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
+        """``(N, H', Q)`` in target units (probabilities for direction), before any
+        conformal shift."""
         from findeep.forecast.training import predict_network
 
         x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
@@ -518,12 +533,57 @@ class SequenceForecaster(BaseEstimator):
             return self._from_train_space(np.exp(np.clip(raw, -30, 30))
                                           * self.y_std_[None, :, None])
         scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
-        outputs = self._from_train_space(scaled) + design.offset[rows, None, None]
+        return self._from_train_space(scaled) + design.offset[rows, None, None]
+
+    def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
+        """``(N, H', Q)`` in target units, conformal shifts applied when fitted with them."""
+        from findeep.forecast.conformal import apply_shifts
+
+        outputs = self._raw_network_outputs(design, rows)
+        if self.task_ == "binary" or getattr(self, "log_variance_", False):
+            return outputs
+        floor = (float(np.sqrt(self.variance_floor_)) if self.target in VOL_TARGETS else None)
+        if getattr(self, "conformal_state_", None) is not None and self.quantiles_:
+            return self._adaptive_outputs(design, rows, outputs, floor)
         shift = getattr(self, "conformal_shift_", None)
         if shift is None or not self.quantiles_:
             return outputs
-        floor = (float(np.sqrt(self.variance_floor_)) if self.target in VOL_TARGETS else None)
         return apply_shifts(outputs, shift, floor, self._conformal_scale(design, rows))
+
+    @staticmethod
+    def _known_dates(design: _Design, rows: np.ndarray) -> np.ndarray:
+        """The date each row's outcome becomes known (its target date; NaT if unknown)."""
+        source = design.targets.source_row[rows]
+        return np.where(source >= 0, design.series.dates[np.maximum(source, 0)],
+                        np.datetime64("NaT", "ns"))
+
+    def _adaptive_outputs(self, design: _Design, rows: np.ndarray, outputs: np.ndarray,
+                          floor: float | None) -> np.ndarray:
+        """Adaptive conformal heads (``adaptive.py``): the fit's state carried forward over
+        every forecast in ``design`` whose outcome arrived after the fit, up to the last
+        date asked about; each row's shift uses only outcomes known at its date."""
+        from findeep.forecast.adaptive import adaptive_shifts
+
+        state = self.conformal_state_
+        dates = design.series.dates
+        known = self._known_dates(design, np.arange(len(dates)))
+        through = (np.datetime64("NaT", "ns") if state.get("through") is None
+                   else np.datetime64(state["through"], "ns"))
+        online = design.ready & (dates <= dates[rows].max())
+        if not np.isnat(through):  # outcomes the state already holds are not scored again
+            online &= np.isnat(known) | (known > through)
+        extra = np.setdiff1d(np.flatnonzero(online), rows)
+        every = np.concatenate([rows, extra])
+        raw = (np.concatenate([outputs, self._raw_network_outputs(design, extra)])
+               if len(extra) else outputs)
+        actual = design.target_matrix[every].astype(float).copy()
+        if not np.isnat(through):
+            actual[~np.isnat(known[every]) & (known[every] <= through)] = np.nan
+        scale = self._conformal_scale(design, every)
+        shifts, _ = adaptive_shifts(raw, actual, scale, dates[every], known[every],
+                                    self.quantiles_, state)
+        moved = np.sort(raw + shifts * scale[:, None, None], axis=-1)[:len(rows)]
+        return moved if floor is None else np.maximum(moved, floor)
 
     def _predict_rows(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
@@ -651,6 +711,7 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
                             else None),
         "conformal_mode": getattr(forecaster, "conformal_mode_", "none"),
         "conformal_fallback": getattr(forecaster, "conformal_fallback_", None),
+        "conformal_state": getattr(forecaster, "conformal_state_", None),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -687,6 +748,10 @@ def forecaster_from_bundle(meta: dict[str, Any],
             forecaster.conformal_mode_ = str(meta.get("conformal_mode", "additive"))
             if meta.get("conformal_fallback") is not None:
                 forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
+        if meta.get("conformal_state") is not None:  # adaptive: gamma, window, alpha, scores
+            forecaster.conformal_state_ = dict(meta["conformal_state"])
+            forecaster.conformal_mode_ = "adaptive"
+            forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
         if model["name"] in NETWORKS:
             from findeep.forecast.models.residual import LinearResidualForecaster
             from findeep.forecast.training import MemberAverage
