@@ -88,7 +88,7 @@ def test_streamed_regression_stores_intervals_as_in_memory(tables, tmp_path):
 
 def test_streamed_predict_interval_on_a_classifier_is_refused(tables, classifier, tmp_path):
     """One line, exit 2, no output: not silently ignored."""
-    result = run("predict", classifier[0], tables / "credit.parquet", "--out", tmp_path / "p.parquet",
-                 "--interval", "0.9", "--stream")
+    result = run("predict", classifier[0], tables / "credit.parquet", "--out",
+                 tmp_path / "p.parquet", "--interval", "0.9", "--stream")
     assert_one_line_error(result, "--interval applies to regression models")
     assert not (tmp_path / "p.parquet").exists()
