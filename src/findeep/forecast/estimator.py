@@ -108,7 +108,8 @@ class SequenceForecaster(BaseEstimator):
     residual; ``linear_path=False`` drops it), average ``n_members`` seeds and can
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
-    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
+    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``;
+    feature ``garch_var`` feeds a network the GJR-GARCH variance forecast known at t.
     ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
     recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
     keeps the pinball heads as trained);
