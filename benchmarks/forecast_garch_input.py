@@ -13,7 +13,8 @@ the test period.
 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/forecast_garch_input.py \\
         --json benchmarks/results/forecast_garch_input.json
-    python benchmarks/forecast_garch_input.py --render --json benchmarks/results/forecast_garch_input.json
+    python benchmarks/forecast_garch_input.py --render \\
+        --json benchmarks/results/forecast_garch_input.json
 """
 
 from __future__ import annotations
