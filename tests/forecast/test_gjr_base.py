@@ -94,3 +94,19 @@ def test_gjr_base_without_arch_names_the_extra(prices, monkeypatch):
     monkeypatch.setitem(sys.modules, "arch", None)
     with pytest.raises(ConfigError, match=r"vol_base='gjr'.*findeep\[forecast\]"):
         SequenceForecaster(**SETTINGS).fit(prices)
+
+
+def test_gjr_base_from_the_cli(prices, tmp_path):
+    """`--vol-base gjr` trains end to end (baselines beside it run without the base)."""
+    from typer.testing import CliRunner
+
+    from findeep.cli import app
+
+    path = tmp_path / "prices.csv"
+    prices.to_csv(path, index=False)
+    result = CliRunner().invoke(app, [
+        "forecast", "train", str(path), "--date-column", "date", "--target", "realized_vol",
+        "--window", "10", "--model", "gru", "--vol-base", "gjr", "--max-epochs", "2",
+        "--quiet", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert findeep.load(tmp_path / "m").vol_base == "gjr"
