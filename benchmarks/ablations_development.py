@@ -44,6 +44,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "out-of-fold target statistics (embeddings)": {"transforms": ["rates"]},
     "batch 1024": {"batch_size": 1024},
     "patience 4": {"patience": 4},
+    "max_epochs 20 (the cosine schedule over 20 epochs)": {"max_epochs": 20},
     "k=8, weight decay 1e-3 (small-data regularisation)": {
         "model_options": {"k": 8}, "weight_decay": 1e-3},
     "5 seeds bagged (each its own 80/20 split, ~5x fit time)": {"bag": 5},
