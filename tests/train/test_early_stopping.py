@@ -1,4 +1,4 @@
-"""Early stopping on validation log-loss instead of ROC-AUC (issue 12's ablation option)."""
+"""Early stopping: the default model's patience, and log-loss as the stopping metric (issue 12)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,17 @@ def test_unknown_stopping_metric_is_one_clear_error() -> None:
     y = pd.Series(np.arange(60) % 2)
     with pytest.raises(ConfigError, match="stopping_metric must be one of"):
         fit_tabular(X, y, verbose=0, stopping_metric="accuracy")
+
+
+def test_default_model_stops_after_four_flat_epochs_unless_told_otherwise() -> None:
+    """Issue 12: `default` waits 4 epochs (not the loop's 6); a caller's patience wins."""
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=300)})
+    y = pd.Series(rng.integers(0, 2, size=300))  # no signal: the best epoch comes early
+    default = fit_tabular(X, y, verbose=0, max_epochs=40)
+    assert default.training["config"]["patience"] == 4
+    assert default.training["epochs_run"] - default.training["best_epoch"] <= 4
+    patient = fit_tabular(X, y, verbose=0, max_epochs=40, patience=9)
+    assert patient.training["config"]["patience"] == 9
+    assert fit_tabular(X, y, verbose=0, model="mlp", max_epochs=2).training[
+        "config"]["patience"] == 6
