@@ -82,7 +82,49 @@ def render(aucs: dict, cpu: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fold_aucs(result: dict, model: str) -> np.ndarray:
+    return np.array([f["roc_auc"] for f in sorted(
+        (f for f in result["folds"] if f["model"] == model), key=lambda f: f["fold"])])
+
+
+def unseen_second_look() -> str:
+    """`default` with patience 4 (unseen_issue12_s6.json) against the first run's models
+    (unseen_issue12.json: same tables, same folds, same seed), table by table."""
+    new_path = RESULTS / "unseen_issue12_s6.json"
+    if not new_path.exists():
+        return ""
+    first = {r["name"]: r for r in json.loads(
+        (RESULTS / "unseen_issue12.json").read_text())["results"]}
+    lines = ["| table | default, patience 6 (first run) | default, patience 4 (this run) | "
+             "Δ (paired) | CatBoost | patience 4 − CatBoost | within 1 CatBoost std or "
+             "ahead | logreg − patience 4 |", "|---|---|---|---|---|---|---|---|"]
+    means: dict[str, list[float]] = {"old": [], "new": [], "catboost": [], "logreg": []}
+    for result in json.loads(new_path.read_text())["results"]:
+        old = first[result["name"]]
+        new_folds, old_folds = fold_aucs(result, "default"), fold_aucs(old, "default")
+        catboost, logreg = fold_aucs(old, "catboost"), fold_aucs(old, "logreg")
+        gap = new_folds.mean() - catboost.mean()
+        within = "ahead" if gap > 0 else ("yes" if -gap <= catboost.std(ddof=1) else "**no**")
+        lines.append(
+            f"| {result['name']} | {old_folds.mean():.4f} ± {old_folds.std(ddof=1):.4f} | "
+            f"{new_folds.mean():.4f} ± {new_folds.std(ddof=1):.4f} | "
+            f"{(new_folds - old_folds).mean():+.4f} | {catboost.mean():.4f} ± "
+            f"{catboost.std(ddof=1):.4f} | {gap:+.4f} | {within} | "
+            f"{(logreg - new_folds).mean():+.4f} ± {(logreg - new_folds).std(ddof=1):.4f} |")
+        for key, folds in (("old", old_folds), ("new", new_folds), ("catboost", catboost),
+                           ("logreg", logreg)):
+            means[key].append(folds.mean())
+    lines.append(f"| mean | {np.mean(means['old']):.4f} | {np.mean(means['new']):.4f} | | "
+                 f"{np.mean(means['catboost']):.4f} | "
+                 f"{np.mean(means['new']) - np.mean(means['catboost']):+.4f} | | |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    second = unseen_second_look()
+    if second:
+        (RESULTS / "unseen_issue12_s6_vs_first.md").write_text(second)
+        print(second)
     aucs, cpu = merged()
     (RESULTS / "ablations_development_s6.json").write_text(
         json.dumps({"roc_auc_folds_then_wall_s": aucs, "cpu_s": cpu}, indent=1) + "\n")

@@ -106,6 +106,10 @@ def main() -> None:
         out.with_suffix(".json").write_text(json.dumps(  # a cut-off run keeps its tables
             {"results": results, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset")},
             indent=1, default=str))
+    if not any(m in r["summary"] for r in results for m in ("lightgbm", "xgboost", "catboost")):
+        print("no gradient-boosting model ran: the .json is written, the .md table (which "
+              "compares against the best GBDT) is not")
+        return
     intro = ("Tables that played no part in choosing findeep's defaults (the defaults were "
              "frozen before these ran); each row of the list says what was dropped and why:\n\n"
              + "\n".join(f"- `{t.package}/{t.item}` (target `{t.target}`): {t.why}."
