@@ -37,6 +37,7 @@ from findeep.views import (
     evaluation_lines,
     fairness_lines,
     importance_lines,
+    profile_lines,
     samples_view,
     surrogate_lines,
     training_lines,
@@ -116,6 +117,10 @@ def train(
         "Monotone constraints by construction, e.g. 'months_delinquent:+,income:-': the "
         "score never falls (+) or never rises (-) as the column rises, whatever the other "
         "columns hold (binary and regression, numeric columns)."))] = None,
+    special_values: Annotated[str | None, typer.Option(help=(
+        "Codes that are not amounts, per numeric column, e.g. 'late_payments:96,98;income:-1': "
+        "each becomes a learned token of its own, off the numeric scale and apart from "
+        "missing."))] = None,
     interval: IntervalOpt = 0.9,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -131,6 +136,7 @@ def train(
         help="Train with this many processes on this machine (torch.distributed, DDP).")] = 1,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
+    from findeep.data.sentinels import parse_special_values
     from findeep.data.stream import should_stream
     from findeep.pipeline import parse_monotone
     from findeep.train.distributed import launched_ranks
@@ -143,8 +149,8 @@ def train(
     streamed = (launched_ranks().distributed or checkpoint_dir is not None
                 or should_stream(data, stream))
     if streamed:
-        if time_column is not None:
-            raise ConfigError("--time-column is not available with streamed training yet; "
+        if special_values is not None:
+            raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
         from findeep.streamed import train_streamed
 
@@ -152,10 +158,12 @@ def train(
             data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
             model=model, seed=random_state, device=device, force=force,
             verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
-            checkpoint_dir=checkpoint_dir,
-            resume=resume, model_options=model_options,
+            checkpoint_dir=checkpoint_dir, resume=resume, model_options=model_options,
+            time_column=time_column, class_weight=class_weight,
+            validation_fraction=validation_fraction,
             train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                           "learning_rate": learning_rate})
+                           "learning_rate": learning_rate, "weight_decay": weight_decay,
+                           "patience": patience})
         if report:  # rank 0 of a distributed run, or the only process
             show(training_lines(report), f"bundle written to {report['bundle']}")
         return
@@ -167,7 +175,8 @@ def train(
             "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,
-            "row_sketch": row_sketch, "model_options": model_options})
+            "row_sketch": row_sketch, "model_options": model_options,
+            "special_values": parse_special_values(special_values) if special_values else None})
     show(training_lines(report), f"bundle written to {report['bundle']}")
 
 
@@ -429,6 +438,21 @@ def explain(
 
 @app.command()
 @friendly
+def profile(
+    data: DataArg,
+    target: Annotated[str | None, typer.Option(
+        help="Target column, left out of the profile (samples know theirs).")] = None,
+) -> None:
+    """Each column's kind, gaps and range, and the numeric columns that look like they hold
+    special codes (-999, 99999999, 96/98 in a count column) — suggested, never applied."""
+    from findeep.workflow import profile_table
+
+    summary, suggestions = profile_table(data, target=target)
+    show(profile_lines(f"{data}: {len(summary)} columns", summary, suggestions))
+
+
+@app.command()
+@friendly
 def drift(bundle: BundleArg, new_data: DataArg) -> None:
     """Population stability (PSI) of the score and each column: training data vs NEW_DATA."""
     from findeep.explain.commands import drift_for_bundle
@@ -579,10 +603,15 @@ def benchmark(
     monotone: Annotated[str | None, typer.Option(help=(
         "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
         "'months_delinquent:+,income:-' (logreg is left unconstrained)."))] = None,
+    special_values: Annotated[str | None, typer.Option(help=(
+        "Codes that are not amounts, per numeric column, e.g. 'late_payments:96,98;income:-1': "
+        "each becomes a learned token of its own, off the numeric scale and apart from "
+        "missing."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    from findeep.data.sentinels import parse_special_values
     from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
 
@@ -592,7 +621,9 @@ def benchmark(
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
                              verbose=0 if quiet else 1,
-                             monotone=parse_monotone(monotone) if monotone else None)
+                             monotone=parse_monotone(monotone) if monotone else None,
+                             special_values=parse_special_values(special_values)
+                             if special_values else None)
     show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)

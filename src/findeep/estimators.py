@@ -39,6 +39,7 @@ class _TabularEstimator(BaseEstimator):
         class_weight: str | None = None, loss: str | None = None, calibrate: bool = True,
         model_options: dict[str, Any] | None = None, device: str = "auto",
         random_state: int = 0, verbose: int = 0, row_sketch: bool = True,
+        special_values: dict[str, list[float]] | str | None = None,
     ) -> None:
         self.model = model
         self.max_epochs = max_epochs
@@ -56,6 +57,7 @@ class _TabularEstimator(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.row_sketch = row_sketch
+        self.special_values = special_values
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -73,7 +75,7 @@ class _TabularEstimator(BaseEstimator):
             validation_fraction=self.validation_fraction, times=times,
             class_weight=self.class_weight, loss=self.loss, scaling=self.scaling,
             calibrate=self.calibrate, device=self.device, verbose=self.verbose,
-            row_sketch=self.row_sketch,
+            row_sketch=self.row_sketch, special_values=self.special_values,
             model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,

@@ -22,6 +22,7 @@ from findeep.bundle import read_bundle, read_metrics
 from findeep.data.io import has_infinite
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
+from findeep.data.sentinels import check_special_values, format_code, split_special
 from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
@@ -185,9 +186,14 @@ def fit_tabular(
     seed: int = 0, validation_fraction: float = 0.2, times: pd.Series | None = None,
     class_weight: str | None = None, loss: str | None = None, scaling: str | None = None,
     calibrate: bool = True, device: str = "auto", verbose: int = 1, row_sketch: bool = True,
-    model_options: dict[str, Any] | None = None, **train_options: Any,
+    model_options: dict[str, Any] | None = None,
+    special_values: dict[str, list[float]] | str | None = None, **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
+
+    ``special_values`` (column -> codes, or ``"col:96,98;other:-1"``) keeps those codes off
+    the column's numeric scale: each becomes a learned token of its own (see
+    ``features.tabular``).
 
     Rows with a missing target are dropped (warned, counted in ``training``); nothing
     else is dropped. Early stopping uses ``validation_fraction`` of the rows — the
@@ -213,6 +219,7 @@ def fit_tabular(
     torch_device = resolve_device(device)
 
     schema = infer_schema(X)
+    preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"
     fit_rows, valid_rows = split_validation(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
@@ -257,6 +264,7 @@ def fit_tabular(
         "validation_split": _validation_split_name(times, classification),
         "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
         "model_options": model_options or {}, "temperature": temperature,
+        **special_value_counts(preprocessor, X),
         "device": str(torch_device), **result.to_dict(),
     }
     if times is not None:  # lets evaluation tell an out-of-time test from one that is not
@@ -267,6 +275,18 @@ def fit_tabular(
     pipeline.training_rows = training_rows
     pipeline.intervals = intervals
     return pipeline
+
+
+def special_value_counts(preprocessor: TabularPreprocessor, X: pd.DataFrame) -> dict[str, Any]:
+    """``{"special_values": {column: {code: rows}}}`` for the training summary, or ``{}``."""
+    if not preprocessor.special_values:
+        return {}
+    counts = {}
+    for column, codes in preprocessor.special_values.items():
+        numbers = pd.to_numeric(X[column], errors="coerce").to_numpy(dtype=float,
+                                                                  na_value=np.nan)
+        counts[column] = {format_code(c): int((numbers == c).sum()) for c in codes}
+    return {"special_values": counts}
 
 
 MONOTONE_WORDS = {"+": 1, "increasing": 1, "1": 1, "-": -1, "decreasing": -1, "-1": -1}
@@ -376,24 +396,61 @@ def _network_target(y_codes: np.ndarray, task: str, fit_rows: np.ndarray
 
 
 def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str, Any]:
-    """Bins of the fit rows and of the model's score on them, for drift and explanations."""
+    """Bins of the fit rows and of the model's score on them, for drift and explanations.
+
+    Special values are profiled apart: the bins cover the other values, and each code's
+    share of the rows is kept under the column's ``special``.
+    """
+    special = pipeline.preprocessor.special_values
+    masked, shares = frame, {}
+    if special:
+        masked = frame.copy()
+        for column, codes in special.items():
+            masked[column], code_shares = split_special(
+                pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan), codes)
+            shares[column] = dict(zip(map(format_code, codes), code_shares, strict=True))
     if pipeline.task == "multiclass":
-        return build_profile(frame, pipeline.schema, score=None, low_risk=None)
-    prediction, _ = pipeline.predict_raw(frame)
-    if pipeline.task == "regression":
-        return build_profile(frame, pipeline.schema, score=prediction, low_risk=None)
-    score = pipeline.event_probability(prediction)
-    return build_profile(frame, pipeline.schema, score=score,
-                         low_risk=score < DECISION_THRESHOLD)
+        score, low_risk = None, None
+    else:
+        score, _ = pipeline.predict_raw(frame)
+        low_risk = None
+        if pipeline.task == "binary":
+            score = pipeline.event_probability(score)
+            low_risk = score < DECISION_THRESHOLD
+    profile = build_profile(masked, pipeline.schema, score=score, low_risk=low_risk)
+    reference = np.ones(len(frame), dtype=bool)  # the reference rows, as build_profile picks
+    if low_risk is not None and np.asarray(low_risk).any():
+        reference = np.asarray(low_risk, dtype=bool)
+    for column, code_shares in shares.items():
+        entry = profile["columns"][column]
+        entry["missing"] = max(entry["missing"] - sum(code_shares.values()), 0.0)
+        entry["special"] = code_shares
+        # the explanations' reference population holds ordinary values, not codes
+        numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+        coded = np.isin(numbers[reference], special[column]).mean()
+        entry["reference"]["missing"] = max(entry["reference"]["missing"] - coded, 0.0)
+    return profile
 
 
 def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
                    classes: list[Any]) -> np.ndarray:
     """Row weights for the fit rows: 'balanced' is n / (n_classes * count of the row's class);
     a dict gives each class label its weight (classes it omits weigh 1)."""
+    codes, counts = np.unique(y_codes, return_counts=True)
+    per_class = class_weights_by_code(dict(zip(codes.tolist(), counts.tolist(), strict=True)),
+                                      class_weight, classes)
+    return np.array([per_class[c] for c in y_codes], dtype=np.float32)
+
+
+def class_weights_by_code(counts: dict[int, int], class_weight: str | dict[Any, float],
+                          classes: list[Any]) -> dict[int, float]:
+    """Each class code's weight, from the fit rows' count per code (streamed training
+    counts them in a pass; ``_class_weights`` from the rows in memory)."""
     if class_weight == "balanced":
-        codes, counts = np.unique(y_codes, return_counts=True)
-        per_class = dict(zip(codes, len(y_codes) / (len(codes) * counts), strict=True))
+        total = sum(counts.values())
+        per_class = {code: total / (len(counts) * count) for code, count in counts.items()}
     else:
         by_text = {str(label): weight for label, weight in class_weight.items()}
         unknown = sorted(set(by_text) - {str(c) for c in classes})
@@ -402,7 +459,7 @@ def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
                               f"does not have; its classes are {', '.join(map(str, classes))}.")
         per_class = {code: float(by_text.get(str(label), 1.0))
                      for code, label in enumerate(classes)}
-    return np.array([per_class[c] for c in y_codes], dtype=np.float32)
+    return per_class
 
 
 def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -435,6 +492,8 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
     """
     model = meta["model"]
     config = dict(model["config"])
+    if "monotone" in config:  # saved before the interaction network: additive only
+        config.setdefault("interactions", False)
     try:
         network = build_model(model["name"], n_num=config.pop("n_num"),
                               cardinalities=config.pop("cardinalities"),

@@ -19,6 +19,7 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
 from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
+from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
     rows_dated_by,
     split_out_of_time,
@@ -148,6 +149,11 @@ def train_and_evaluate(
         "dropped_missing_target": dropped, "test": test_metrics,
         "training": {k: v for k, v in pipeline.training.items() if k != "history"},
     }
+    given = pipeline.preprocessor.special_values
+    advice = [s.advice() for s in suggest_special_values(features.iloc[train], pipeline.schema)
+              if s.column not in given]  # advice only: nothing is applied unless named
+    if advice:
+        report["special_value_advice"] = advice
     if compared_with:
         report["compared_with"] = compared_with
     if pipeline.task == "binary":
@@ -276,7 +282,9 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,
 def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed: int = 0,
                     models: list[str] | None = None, task: str = "auto",
                     time_column: str | None = None, walk_forward: bool = False,
-                    verbose: int = 1, monotone: dict[str, int] | None = None) -> dict[str, Any]:
+                    verbose: int = 1, monotone: dict[str, int] | None = None,
+                    special_values: dict[str, list[float]] | str | None = None,
+                    ) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA."""
     from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
@@ -284,8 +292,38 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     frame = read_table(data)
     result = run_benchmark(frame, target, models=models or list(DEFAULT_MODELS), n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
-                           walk_forward=walk_forward, verbose=verbose, monotone=monotone)
+                           walk_forward=walk_forward, verbose=verbose, monotone=monotone,
+                           special_values=special_values)
     summary = {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
     if monotone:
         summary["monotone"] = monotone
+    if special_values:
+        summary["special_values"] = special_values
     return summary
+
+
+def profile_table(data: TableLike, *, target: str | None = None,
+                  ) -> tuple[pd.DataFrame, list[Any]]:
+    """Per column: kind, share missing, min / median / max (numeric); then the special-code
+    suggestions of ``data.sentinels`` for the numeric columns."""
+    frame = read_table(data)
+    if target is None and str(data).startswith("sample:"):
+        target = _resolve_target(data, None)
+    if target is not None:
+        locate_target(frame, target)  # a wrong name fails with a did-you-mean
+        frame = frame.drop(columns=[target])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = infer_schema(frame, warn=False)
+    rows = []
+    for column in schema.columns:
+        values = frame[column.name]
+        row = {"column": column.name, "kind": column.kind,
+               "missing": f"{values.isna().mean():.1%}", "min": "", "median": "", "max": ""}
+        if column.kind == "numeric":
+            numbers = pd.to_numeric(values, errors="coerce").dropna()
+            if len(numbers):
+                row |= {"min": f"{numbers.min():.6g}", "median": f"{numbers.median():.6g}",
+                        "max": f"{numbers.max():.6g}"}
+        rows.append(row)
+    return pd.DataFrame(rows), suggest_special_values(frame, schema)

@@ -132,6 +132,8 @@ def build_model(
     spec = get_spec(name)
     options = dict(options or {})
     monotone = options.pop("monotone", None)
+    interactions = options.pop("interactions", True)
     network = spec.build(n_num=n_num, cardinalities=list(cardinalities), n_out=n_out,
                          x_num_train=x_num_train, **options)
-    return wrap_monotone(network, {"monotone": monotone}, x_num_train)
+    return wrap_monotone(network, {"monotone": monotone, "interactions": interactions},
+                         x_num_train)
