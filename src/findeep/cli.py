@@ -66,7 +66,10 @@ ThresholdOpt = Annotated[float, typer.Option(
     help="Binary models: an event probability at or above this is predicted as the event.")]
 BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")]
 IntervalOpt = Annotated[float, typer.Option(
-    help="Regressions: level of the split-conformal prediction intervals stored and tested.")]
+    help="Regressions: level of the conformal prediction intervals stored and tested.")]
+IntervalMethodOpt = Annotated[str, typer.Option(
+    help="Regressions: split-conformal (one width for every row) or cqr (conformalised "
+         "quantile regression: a second network, a width per row).")]
 
 
 @app.command()
@@ -122,6 +125,7 @@ def train(
         "each becomes a learned token of its own, off the numeric scale and apart from "
         "missing."))] = None,
     interval: IntervalOpt = 0.9,
+    interval_method: IntervalMethodOpt = "split-conformal",
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     stream: Annotated[bool | None, typer.Option(
@@ -152,6 +156,10 @@ def train(
         if special_values is not None:
             raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
+        if interval_method != "split-conformal":
+            raise ConfigError(f"--interval-method {interval_method} is not available with "
+                              "streamed training; drop --stream (the table must then fit in "
+                              "memory).")
         from findeep.streamed import train_streamed
 
         report = train_streamed(
@@ -171,7 +179,7 @@ def train(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=random_state, device=device,
         force=force, verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling,
-        loss=loss, interval=interval, train_options={
+        loss=loss, interval=interval, interval_method=interval_method, train_options={
             "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,

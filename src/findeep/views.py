@@ -44,7 +44,8 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
            f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
            f"{training['seconds']:.1f}s")
     if "interval_coverage" in test:
-        yield (f"{test['interval_level']:.0%} conformal intervals cover "
+        method = test.get("interval_method", "split-conformal")
+        yield (f"{test['interval_level']:.0%} {method} intervals cover "
                f"{test['interval_coverage']:.1%} of the test rows, mean width "
                f"{test['interval_width']:.4g}")
     if report.get("dropped_missing_target"):

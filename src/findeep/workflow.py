@@ -30,7 +30,7 @@ from findeep.data.splits import (
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
-from findeep.evaluate.intervals import check_level, interval_metrics
+from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features, score_table
 
@@ -89,18 +89,20 @@ def train_and_evaluate(
     seed: int = 0, device: str = "auto", force: bool = False, verbose: int = 1,
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
-    loss: str | None = None, interval: float = 0.9,
+    loss: str | None = None, interval: float = 0.9, interval_method: str = "split-conformal",
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
 
-    A regression also stores split-conformal intervals at level ``interval`` (any level
-    can be asked for at prediction time) and reports their coverage on the test rows.
+    A regression also stores conformal intervals at level ``interval`` (any level can be
+    asked for at prediction time) and reports their coverage on the test rows:
+    split-conformal, or CQR (``interval_method="cqr"``, a quantile network for that level).
 
     ``compared_with`` (model name -> test metrics on the same split) is stored beside the
     model's own metrics, so a bundle remembers what it was measured against.
     """
     out = check_writable(out, force=force)
     check_level(interval)
+    check_method(interval_method)
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
@@ -131,7 +133,8 @@ def train_and_evaluate(
     estimator = _make_estimator(y, task, model=model, seed=seed, device=device,
                                 verbose=verbose, class_weight=class_weight,
                                 train_options={**(train_options or {}), "scaling": scaling,
-                                               "loss": loss})
+                                               "loss": loss, "interval": interval,
+                                               "interval_method": interval_method})
     estimator.fit(features.iloc[train], y.iloc[train], times=times)
     pipeline = estimator.pipeline_
     if time_column:
@@ -141,7 +144,8 @@ def train_and_evaluate(
         pipeline.intervals.level = interval
         _, lower, upper = pipeline.predict_interval(features.iloc[test], interval)
         labelled = y.iloc[test].notna().to_numpy()
-        test_metrics |= {"interval_level": interval, **interval_metrics(
+        test_metrics |= {"interval_level": interval, "interval_method": pipeline.intervals.method,
+                         **interval_metrics(
             y.iloc[test].to_numpy(dtype=float)[labelled], lower[labelled], upper[labelled])}
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
@@ -216,7 +220,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     """Score every row of ``data``; write a CSV/Parquet with one row per input row.
 
     A regression with ``interval`` (e.g. 0.9) also writes ``lower`` and ``upper``: a
-    split-conformal interval meant to hold the true value with that probability.
+    conformal interval meant to hold the true value with that probability.
 
     A binary model predicts its event class where the event probability is at or above
     ``threshold``.
@@ -243,7 +247,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     prediction, report = pipeline.predict_raw(frame)
     scores = score_table(pipeline, frame, prediction, id_column, threshold)
     if interval is not None and pipeline.intervals is not None:
-        scores["lower"], scores["upper"] = pipeline.intervals.interval(prediction, interval)
+        scores["lower"], scores["upper"] = pipeline.interval_ends(frame, prediction, interval)
     write_table(scores, out, force=force)
     return {"rows": len(scores), "unseen_categories": report.unseen_categories}
 

@@ -16,7 +16,7 @@ def test_log_loss_score_is_minus_the_log_loss() -> None:
     y = np.array([0, 1, 1, 0])
     p = np.array([0.2, 0.7, 0.9, 0.4])
     expected = np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    assert validation_score("binary", p, y, "log_loss") == pytest.approx(expected)
+    assert validation_score("binary", p, y, metric="log_loss") == pytest.approx(expected)
     # the default stays ROC-AUC: these scores rank every positive above every negative
     assert validation_score("binary", p, y) == pytest.approx(1.0)
 

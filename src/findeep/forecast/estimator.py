@@ -38,9 +38,11 @@ from findeep.forecast.features import (
     check_features,
     default_features,
     feature_matrix,
+    forecast_scale,
     make_windows,
     next_period_returns,
     resolve_columns,
+    target_offset,
     window_ready,
 )
 from findeep.forecast.models import NETWORKS, build_network
@@ -90,6 +92,7 @@ class _Design:
     targets: Targets  # the main horizon's (``horizon``)
     ready: np.ndarray
     target_matrix: np.ndarray  # (N, H'): every horizon the model learns, main one last
+    offset: np.ndarray  # (N,): known at t; models learn target - offset (log_volume only)
 
 
 class SequenceForecaster(BaseEstimator):
@@ -106,7 +109,9 @@ class SequenceForecaster(BaseEstimator):
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
     parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
-    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``);
+    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
+    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
+    keeps the pinball heads as trained);
     ``all_horizons=True`` one output per horizon 1..``horizon``.
 
     >>> from findeep.testing import make_price_panel
@@ -127,7 +132,9 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True,
+        linear_path: bool = True, conformal: bool | str = "adaptive",
+        zero_head: bool | None = None,
+        linear_lr_scale: float | None = None,
     ) -> None:
         self.date_column = date_column
         self.asset_column = asset_column
@@ -153,11 +160,22 @@ class SequenceForecaster(BaseEstimator):
         self.n_members = n_members
         self.instance_norm = instance_norm
         self.linear_path = linear_path
+        self.conformal = conformal
+        self.zero_head = zero_head
+        self.linear_lr_scale = linear_lr_scale
 
     # ---- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
         self.quantiles_ = parse_quantiles(self.quantiles)  # its own message: values come first
         problems = []
+        from findeep.forecast.conformal import CONFORMAL_MODES
+
+        mode = (("scaled" if self.conformal else "none") if isinstance(self.conformal, bool)
+                else self.conformal)
+        if mode not in CONFORMAL_MODES:
+            problems.append(f"conformal must be one of {', '.join(CONFORMAL_MODES)}, however: "
+                            f"conformal={self.conformal!r}")
+        self.conformal_mode_ = mode
         for name in ("horizon", "window"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
@@ -180,6 +198,11 @@ class SequenceForecaster(BaseEstimator):
                             f"target='realized_vol', however: target={self.target!r}")
         if self.quantiles is not None and self.target == "direction":
             problems.append("quantiles need a numeric target; 'direction' is a probability")
+        if self.linear_lr_scale is not None and (
+                not isinstance(self.linear_lr_scale, (int, float, np.number))
+                or not self.linear_lr_scale > 0):
+            problems.append("linear_lr_scale must be a positive number, however: "
+                            f"linear_lr_scale={self.linear_lr_scale!r}")
         if not 0.0 < self.validation_fraction < 1.0:
             problems.append("validation_fraction must be between 0 and 1, however: "
                             f"validation_fraction={self.validation_fraction!r}")
@@ -221,7 +244,9 @@ class SequenceForecaster(BaseEstimator):
                  for h in self._horizons()]
         ready = window_ready(series, matrix, self.window)
         target_matrix = np.column_stack([t.values for t in every])
-        return _Design(series, columns, matrix, names, every[-1], ready, target_matrix), features
+        offset = target_offset(series, self.target, columns)
+        return _Design(series, columns, matrix, names, every[-1], ready & np.isfinite(offset),
+                       target_matrix, offset), features
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "scaler_"):
@@ -237,6 +262,8 @@ class SequenceForecaster(BaseEstimator):
         fit, so validation never scores a forecast the fit already saw the answer to.
         """
         self._check_params()
+        self.conformal_shift_: np.ndarray | None = None
+        self.conformal_state_: dict[str, Any] | None = None
         design, features = self._design(X)
         series, targets = design.series, design.targets
         check_date_gaps(series)
@@ -275,7 +302,7 @@ class SequenceForecaster(BaseEstimator):
         scaled = self.scaler_.transform(design.matrix)
         x_fit = make_windows(scaled, fit_rows, self.window)
         x_valid = make_windows(scaled, valid_rows, self.window)
-        y_all = self._to_train_space(design.target_matrix)
+        y_all = self._to_train_space(design.target_matrix) - design.offset[:, None]
         if self.target in VOL_TARGETS:  # forecasts never go below the 1st percentile seen
             positive = y_all[rows, -1][y_all[rows, -1] > 0]
             self.variance_floor_ = float(np.quantile(positive, 0.01))
@@ -285,6 +312,8 @@ class SequenceForecaster(BaseEstimator):
         record: dict[str, Any] = {}
         if self.model in NETWORKS:
             record = self._fit_network(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
+            if self.quantiles_ and self.conformal_mode_ != "none":
+                record["conformal"] = self._calibrate(design, valid_rows)
         elif self.model == "har":
             from findeep.forecast.vol_baselines import HARBaseline
 
@@ -316,6 +345,41 @@ class SequenceForecaster(BaseEstimator):
         }
         return self
 
+    def _calibrate(self, design: _Design, rows: np.ndarray) -> dict[str, Any]:
+        """Conformalise the quantile heads on the validation block (``conformal.py``;
+        ``adaptive.py`` for the adaptive mode, whose state then moves on in ``predict``)."""
+        from findeep.forecast.conformal import conformal_shifts
+
+        outputs = self._network_outputs(design, rows)  # uncalibrated: no shift yet
+        scale = None
+        if self.conformal_mode_ in ("scaled", "adaptive"):
+            raw = forecast_scale(design.series, self.target, design.columns)[rows]
+            usable = raw[np.isfinite(raw) & (raw > 0)]
+            self.conformal_fallback_ = float(np.median(usable)) if len(usable) else 1.0
+            scale = self._conformal_scale(design, rows)
+        if self.conformal_mode_ == "adaptive":
+            from findeep.forecast.adaptive import adaptive_shifts, state_shift
+
+            _, self.conformal_state_ = adaptive_shifts(
+                outputs, design.target_matrix[rows], scale, design.series.dates[rows],
+                self._known_dates(design, rows), self.quantiles_)
+            return {"rows": len(rows), "mode": "adaptive",
+                    "gamma": self.conformal_state_["gamma"],
+                    "window": self.conformal_state_["window"],
+                    "alpha": self.conformal_state_["alpha"],
+                    "shift": state_shift(self.conformal_state_, self.quantiles_).tolist()}
+        self.conformal_shift_ = conformal_shifts(outputs, design.target_matrix[rows],
+                                                 self.quantiles_, scale)
+        return {"rows": len(rows), "mode": self.conformal_mode_,
+                "shift": self.conformal_shift_.tolist()}
+
+    def _conformal_scale(self, design: _Design, rows: np.ndarray) -> np.ndarray | None:
+        """Each row's scale for ``scaled`` shifts; the calibration median where unknown."""
+        if getattr(self, "conformal_mode_", "additive") not in ("scaled", "adaptive"):
+            return None
+        raw = forecast_scale(design.series, self.target, design.columns)[rows]
+        return np.where(np.isfinite(raw) & (raw > 0), raw, self.conformal_fallback_)
+
     # ---- target space ----------------------------------------------------------------------
     def _to_train_space(self, values: np.ndarray) -> np.ndarray:
         """Realised volatility is learned as variance: a squared-error fit then estimates
@@ -336,9 +400,9 @@ class SequenceForecaster(BaseEstimator):
 
     # ---- networks --------------------------------------------------------------------------
     def _network_settings(self) -> dict[str, Any]:
-        return {**FROZEN_DEFAULTS, **{k: v for k, v in (("n_members", self.n_members),
-                                                          ("instance_norm", self.instance_norm))
-                                      if v is not None}}
+        chosen = (("n_members", self.n_members), ("instance_norm", self.instance_norm),
+                  ("zero_head", self.zero_head), ("linear_lr_scale", self.linear_lr_scale))
+        return {**FROZEN_DEFAULTS, **{k: v for k, v in chosen if v is not None}}
 
     def _build_member(self, n_features: int, n_out: tuple[int, int],
                       settings: dict[str, Any]) -> torch.nn.Module:
@@ -350,7 +414,8 @@ class SequenceForecaster(BaseEstimator):
         return LinearResidualForecaster(
             body, n_features=n_features, window=self.window, n_horizons=n_horizons,
             quantiles=self.quantiles_, instance_norm=bool(settings["instance_norm"]),
-            scale_feature=self._scale_feature(), linear_path=self.linear_path)
+            scale_feature=self._scale_feature(), linear_path=self.linear_path,
+            zero_head=bool(settings["zero_head"]))
 
     def _scale_feature(self) -> int | None:
         """The feature whose window spread rescales the residual under instance norm."""
@@ -374,12 +439,12 @@ class SequenceForecaster(BaseEstimator):
 
         recipe = {**NETWORKS[self.model].training,
                   **{k: getattr(self, k) for k in TRAIN_OPTIONS if getattr(self, k) is not None}}
-        fit_settings = FitSettings(**recipe)
+        settings = self._network_settings()
+        fit_settings = FitSettings(**recipe, linear_lr_scale=float(settings["linear_lr_scale"]))
         for name in ("max_epochs", "batch_size", "patience"):
             value = getattr(fit_settings, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, however: {name}={value!r}")
-        settings = self._network_settings()
         device = resolve_device(self.device)
         binary = self.task_ == "binary"
         self.y_mean_ = np.zeros(y_fit.shape[1]) if binary else y_fit.mean(axis=0)
@@ -455,8 +520,9 @@ class SequenceForecaster(BaseEstimator):
                 "device": str(device), "config": vars(fit_settings), "network": settings}
 
     # ---- predict ---------------------------------------------------------------------------
-    def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
-        """``(N, H', Q)`` in target units (probabilities for direction)."""
+    def _raw_network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
+        """``(N, H', Q)`` in target units (probabilities for direction), before any
+        conformal shift."""
         from findeep.forecast.training import predict_network
 
         x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
@@ -467,7 +533,57 @@ class SequenceForecaster(BaseEstimator):
             return self._from_train_space(np.exp(np.clip(raw, -30, 30))
                                           * self.y_std_[None, :, None])
         scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
-        return self._from_train_space(scaled)
+        return self._from_train_space(scaled) + design.offset[rows, None, None]
+
+    def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
+        """``(N, H', Q)`` in target units, conformal shifts applied when fitted with them."""
+        from findeep.forecast.conformal import apply_shifts
+
+        outputs = self._raw_network_outputs(design, rows)
+        if self.task_ == "binary" or getattr(self, "log_variance_", False):
+            return outputs
+        floor = (float(np.sqrt(self.variance_floor_)) if self.target in VOL_TARGETS else None)
+        if getattr(self, "conformal_state_", None) is not None and self.quantiles_:
+            return self._adaptive_outputs(design, rows, outputs, floor)
+        shift = getattr(self, "conformal_shift_", None)
+        if shift is None or not self.quantiles_:
+            return outputs
+        return apply_shifts(outputs, shift, floor, self._conformal_scale(design, rows))
+
+    @staticmethod
+    def _known_dates(design: _Design, rows: np.ndarray) -> np.ndarray:
+        """The date each row's outcome becomes known (its target date; NaT if unknown)."""
+        source = design.targets.source_row[rows]
+        return np.where(source >= 0, design.series.dates[np.maximum(source, 0)],
+                        np.datetime64("NaT", "ns"))
+
+    def _adaptive_outputs(self, design: _Design, rows: np.ndarray, outputs: np.ndarray,
+                          floor: float | None) -> np.ndarray:
+        """Adaptive conformal heads (``adaptive.py``): the fit's state carried forward over
+        every forecast in ``design`` whose outcome arrived after the fit, up to the last
+        date asked about; each row's shift uses only outcomes known at its date."""
+        from findeep.forecast.adaptive import adaptive_shifts
+
+        state = self.conformal_state_
+        dates = design.series.dates
+        known = self._known_dates(design, np.arange(len(dates)))
+        through = (np.datetime64("NaT", "ns") if state.get("through") is None
+                   else np.datetime64(state["through"], "ns"))
+        online = design.ready & (dates <= dates[rows].max())
+        if not np.isnat(through):  # outcomes the state already holds are not scored again
+            online &= np.isnat(known) | (known > through)
+        extra = np.setdiff1d(np.flatnonzero(online), rows)
+        every = np.concatenate([rows, extra])
+        raw = (np.concatenate([outputs, self._raw_network_outputs(design, extra)])
+               if len(extra) else outputs)
+        actual = design.target_matrix[every].astype(float).copy()
+        if not np.isnat(through):
+            actual[~np.isnat(known[every]) & (known[every] <= through)] = np.nan
+        scale = self._conformal_scale(design, every)
+        shifts, _ = adaptive_shifts(raw, actual, scale, dates[every], known[every],
+                                    self.quantiles_, state)
+        moved = np.sort(raw + shifts * scale[:, None, None], axis=-1)[:len(rows)]
+        return moved if floor is None else np.maximum(moved, floor)
 
     def _predict_rows(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
@@ -486,7 +602,7 @@ class SequenceForecaster(BaseEstimator):
                       if self.quantiles_ else 0)
             return self._network_outputs(design, rows)[:, -1, anchor]
         x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
-        return self._from_train_space(self.baseline_.predict(x))
+        return self._from_train_space(self.baseline_.predict(x)) + design.offset[rows]
 
     def predict(self, X: TableLike) -> np.ndarray:
         """One forecast per row of ``X``, in ``X``'s order; NaN without a full window."""
@@ -590,6 +706,12 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
         "quantiles": list(getattr(forecaster, "quantiles_", [])),
         "variance_floor": getattr(forecaster, "variance_floor_", None),
         "log_variance": bool(getattr(forecaster, "log_variance_", False)),
+        "conformal_shift": (np.asarray(forecaster.conformal_shift_).tolist()
+                            if getattr(forecaster, "conformal_shift_", None) is not None
+                            else None),
+        "conformal_mode": getattr(forecaster, "conformal_mode_", "none"),
+        "conformal_fallback": getattr(forecaster, "conformal_fallback_", None),
+        "conformal_state": getattr(forecaster, "conformal_state_", None),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -621,6 +743,15 @@ def forecaster_from_bundle(meta: dict[str, Any],
         forecaster.log_variance_ = bool(meta.get("log_variance", False))
         if meta.get("variance_floor") is not None:
             forecaster.variance_floor_ = float(meta["variance_floor"])
+        if meta.get("conformal_shift") is not None:
+            forecaster.conformal_shift_ = np.asarray(meta["conformal_shift"], dtype=float)
+            forecaster.conformal_mode_ = str(meta.get("conformal_mode", "additive"))
+            if meta.get("conformal_fallback") is not None:
+                forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
+        if meta.get("conformal_state") is not None:  # adaptive: gamma, window, alpha, scores
+            forecaster.conformal_state_ = dict(meta["conformal_state"])
+            forecaster.conformal_mode_ = "adaptive"
+            forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
         if model["name"] in NETWORKS:
             from findeep.forecast.models.residual import LinearResidualForecaster
             from findeep.forecast.training import MemberAverage

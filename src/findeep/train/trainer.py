@@ -21,7 +21,7 @@ from scipy.stats import mannwhitneyu
 from torch import nn
 
 from findeep.errors import ConfigError
-from findeep.train.losses import member_loss
+from findeep.train.losses import member_loss, pinball
 
 Schedule = Literal["cosine", "constant"]
 STOPPING_METRICS = ("auto", "roc_auc", "log_loss")
@@ -43,6 +43,9 @@ class TrainConfig:
     grad_clip: float = 1.0
     num_threads: int | str = "auto"  # CPU threads while training; see training_threads
     loss: str = "bce"
+    # loss "pinball": the quantile each output learns (a list: it round-trips through the
+    # JSON that checkpoints compare runs by)
+    quantiles: list[float] = field(default_factory=list)
     seed: int = 0
     device: str = "auto"
     verbose: int = 1
@@ -237,9 +240,14 @@ def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1
 
 
 def validation_score(task: str, prediction: np.ndarray, y: np.ndarray,
+                     quantiles: tuple[float, ...] | list[float] = (),
                      metric: str = "auto") -> float:
     """Higher is better: ROC-AUC (binary; -log-loss with ``metric="log_loss"``), -log-loss
-    (multiclass), -MSE (regression)."""
+    (multiclass), -MSE (regression), -pinball loss (regression with ``quantiles``, one output
+    per quantile)."""
+    if quantiles:
+        return -float(pinball(torch.as_tensor(prediction), torch.as_tensor(y),
+                              quantiles).mean())
     if task == "binary":
         if metric == "log_loss" or len(np.unique(y)) < 2:
             p = np.clip(prediction, 1e-7, 1 - 1e-7)
@@ -300,7 +308,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 rows = order[step * batch_size:(step + 1) * batch_size]
                 logits = model(train.x_num[rows], train.x_cat[rows])
                 weight = None if train.weight is None else train.weight[rows]
-                loss = member_loss(config.loss, logits, train.y[rows], weight)
+                loss = member_loss(config.loss, logits, train.y[rows], weight, config.quantiles)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip > 0:
@@ -310,7 +318,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 total_loss += float(loss.detach())
             logits = predict_logits(model, valid.x_num, valid.x_cat)
             score = validation_score(task, logits_to_prediction(logits, task), y_valid,
-                                     config.stopping_metric)
+                                     config.quantiles, metric=config.stopping_metric)
             record = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch,
                       "valid_score": score}
             history.append(record)
