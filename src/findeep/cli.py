@@ -168,7 +168,7 @@ def train(
             verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
             checkpoint_dir=checkpoint_dir, resume=resume, model_options=model_options,
             time_column=time_column, class_weight=class_weight,
-            validation_fraction=validation_fraction,
+            validation_fraction=validation_fraction, calibrate=calibrate, interval=interval,
             train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                            "learning_rate": learning_rate, "weight_decay": weight_decay,
                            "patience": patience})
@@ -306,7 +306,7 @@ def predict(
         from findeep.streamed import predict_streamed
 
         summary = predict_streamed(bundle, data, out_file, id_column=id_column, force=force,
-                                   threshold=threshold)
+                                   threshold=threshold, interval=interval)
         out.print(f"scored {summary['rows']:,} rows in chunks -> {out_file}")
         if summary["unseen_categories"]:
             out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")

@@ -38,6 +38,12 @@ from findeep.data.splits import period_end, split_out_of_time, time_values, warn
 from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
+from findeep.evaluate.intervals import (
+    DEFAULT_LEVEL,
+    ConformalIntervals,
+    check_level,
+    interval_metrics,
+)
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -75,6 +81,7 @@ from findeep.train.trainer import (
     TrainConfig,
     auto_batch_size,
     fit_temperature,
+    logits_to_prediction,
     predict_logits,
     resolve_device,
 )
@@ -93,7 +100,8 @@ def train_streamed(
     train_options: dict[str, Any] | None = None, row_sketch: bool = True,
     checkpoint_dir: str | os.PathLike[str] | None = None, resume: bool = False,
     model_options: dict[str, Any] | None = None, time_column: str | None = None,
-    class_weight: str | dict[Any, float] | None = None,
+    class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
+    interval: float = DEFAULT_LEVEL,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -105,6 +113,11 @@ def train_streamed(
     ``validation_fraction`` of the rest validate (one extra pass reads that column alone,
     8 bytes a row). ``class_weight`` ('balanced' or class -> weight) weights the loss as
     the in-memory path does, from the fit rows' class counts.
+
+    As in memory, a classifier is temperature-scaled on the validation rows unless
+    ``calibrate=False``, and a regression stores split-conformal intervals at level
+    ``interval`` from the validation rows' absolute residuals (coverage tested on the
+    test rows).
     """
     ranks = launched_ranks()
     if target is None:
@@ -112,6 +125,7 @@ def train_streamed(
     if not isinstance(class_weight, dict) and class_weight not in CLASS_WEIGHTS:
         raise ConfigError("class_weight must be None, 'balanced' or a dict of class -> weight, "
                           f"however: {class_weight=}")
+    check_level(interval)
     if not 0 < test_fraction < 1:
         raise ConfigError(f"test_fraction must be between 0 and 1, however: {test_fraction=}")
     if resume and checkpoint_dir is None:
@@ -130,7 +144,7 @@ def train_streamed(
                       verbose=verbose, scaling=scaling, loss=loss, options=options,
                       row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume,
                       model_options=model_options, time_column=time_column,
-                      class_weight=class_weight)
+                      class_weight=class_weight, calibrate=calibrate, interval=interval)
     finally:
         destroy_process_group()
 
@@ -196,7 +210,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            force: bool, verbose: int, scaling: str | None, loss: str | None,
            options: dict[str, Any], row_sketch: bool, checkpoint_dir: Any, resume: bool,
            model_options: dict[str, Any] | None = None, time_column: str | None = None,
-           class_weight: str | dict[Any, float] | None = None) -> dict[str, Any]:
+           class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
+           interval: float = DEFAULT_LEVEL) -> dict[str, Any]:
     source = ParquetSource(data)
     if target not in source.columns:
         raise DataError(f"target column '{target}' is not in the data."
@@ -357,10 +372,14 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         return {}
     network.cpu()
     temperature = 1.0
-    if classification:
-        valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
-        temperature = fit_temperature(valid_logits, y_valid_codes.astype(int)
-                                      if classification else y_valid_codes, target_spec.task)
+    valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
+    if calibrate and classification:
+        temperature = fit_temperature(valid_logits, y_valid_codes.astype(int), target_spec.task)
+    intervals = None
+    if target_spec.task == "regression":  # split-conformal on the validation rows
+        intervals = ConformalIntervals.fit(
+            validation[target].to_numpy(dtype=np.float64),
+            logits_to_prediction(valid_logits, "regression") * y_std + y_mean, interval)
     training = {
         "rows": n_fit + len(validation), "fit_rows": n_fit, "validation_rows": len(validation),
         "dropped_missing_target": dropped, "seed": seed, "class_weight": weight_record,
@@ -377,6 +396,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         training.update(time_column=time_column, last_time=last_time)
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
                                y_mean, y_std, training, {}, digest.hexdigest())
+    pipeline.intervals = intervals
     pipeline.profile = training_profile(pipeline, sample[feature_columns])
 
     # ---- last pass: held-out metrics and the training-row sketch -------------------------
@@ -469,6 +489,11 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
         metrics = multiclass_metrics(y, prediction)
     else:
         metrics = regression_metrics(y, prediction)
+        if pipeline.intervals is not None:  # as train_and_evaluate reports them
+            lower, upper = pipeline.intervals.interval(prediction)
+            metrics |= {"interval_level": pipeline.intervals.level,
+                        "interval_method": pipeline.intervals.method,
+                        **interval_metrics(y, lower, upper)}
     metrics["rows_without_label"] = 0
     sketch = None
     if row_sketch:
@@ -497,8 +522,10 @@ def _merge_sketch(kept: np.ndarray, hashes: np.ndarray) -> np.ndarray:
 def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
                      out: str | os.PathLike[str], *, id_column: str | None = None,
                      force: bool = False, threshold: float = DECISION_THRESHOLD,
-                     chunk_rows: int = SCORING_CHUNK_ROWS) -> dict[str, Any]:
-    """``predict_bundle`` for Parquet of any size: one chunk in memory at a time.
+                     chunk_rows: int = SCORING_CHUNK_ROWS,
+                     interval: float | None = None) -> dict[str, Any]:
+    """``predict_bundle`` for Parquet of any size: one chunk in memory at a time (with
+    ``interval``, a regression's conformal ``lower`` and ``upper`` too).
 
     The output (Parquet or CSV) is written to a temporary sibling and renamed into place
     only when every row is scored; on any failure the temporary file is removed.
@@ -507,7 +534,12 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
 
     kind = check_output(out, force=force)
     check_threshold(threshold)
+    if interval is not None:
+        check_level(interval)
     pipeline: TabularPipeline = load(bundle).pipeline_
+    if interval is not None and (pipeline.task != "regression" or pipeline.intervals is None):
+        raise ConfigError("--interval applies to regression models (trained by this findeep "
+                          "version); this one is not.")
     source = ParquetSource(data)
     if id_column is not None and id_column not in source.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
@@ -526,7 +558,13 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     def score(chunk: _Prepared) -> pd.DataFrame:
         unseen.update(chunk.unseen)
         prediction = pipeline._prediction(pipeline._network_logits(chunk.x_num, chunk.x_cat))
-        return score_table(pipeline, chunk.frame, prediction, id_column, threshold)
+        scores = score_table(pipeline, chunk.frame, prediction, id_column, threshold)
+        if interval is not None and pipeline.intervals is not None:
+            band = (pipeline.interval_band(chunk.x_num, chunk.x_cat)
+                    if pipeline.quantile_network is not None else None)
+            scores["lower"], scores["upper"] = pipeline.intervals.interval(
+                prediction, interval, band)
+        return scores
 
     # three stages at once: the next chunks are read and preprocessed on a background
     # thread, this one goes through the network, the last one is written on another thread

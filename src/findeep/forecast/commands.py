@@ -44,7 +44,8 @@ def train(
     members: Annotated[int | None, typer.Option(
         help="Networks averaged, differing only in seed (default: frozen recipe).")] = None,
     features: Annotated[str | None, typer.Option(
-        help="Comma-separated: return, volatility, volume, range, calendar, har, leverage, or "
+        help="Comma-separated: return, volatility, volume, range, calendar, har, leverage, "
+             "garch_var (GJR-GARCH variance forecast; needs findeep[forecast]), or "
              "columns.")] = None,
     price_column: Annotated[str | None, typer.Option(
         help="Price column for returns (default: Adj.Close/Close/price found by name).")] = None,

@@ -108,7 +108,8 @@ class SequenceForecaster(BaseEstimator):
     residual; ``linear_path=False`` drops it), average ``n_members`` seeds and can
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
-    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
+    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``;
+    feature ``garch_var`` feeds a network the GJR-GARCH variance forecast known at t.
     ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
     recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
     keeps the pinball heads as trained);
@@ -233,13 +234,15 @@ class SequenceForecaster(BaseEstimator):
                 "of the data." + did_you_mean(self.target, [*DERIVED_TARGETS, *values]))
 
     def _design(self, data: TableLike, columns: Columns | None = None,
-                features: list[str] | None = None) -> tuple[_Design, list[str]]:
+                features: list[str] | None = None,
+                fitting: bool = False) -> tuple[_Design, list[str]]:
         series = read_series(data, date_column=self.date_column, asset_column=self.asset_column)
         self._check_target(series)
         columns = columns or resolve_columns(series, self.price_column)
         available = [str(c) for c in series.frame.columns if c not in ("date", "asset")]
         features = features or self._feature_list(columns, available)
-        matrix, names = feature_matrix(series, features, columns)
+        garch = self._garch_input(series, columns, fitting) if "garch_var" in features else None
+        matrix, names = feature_matrix(series, features, columns, garch)
         every = [build_targets(series, self.target, h, columns, self.vol_estimator)
                  for h in self._horizons()]
         ready = window_ready(series, matrix, self.window)
@@ -247,6 +250,32 @@ class SequenceForecaster(BaseEstimator):
         offset = target_offset(series, self.target, columns)
         return _Design(series, columns, matrix, names, every[-1], ready & np.isfinite(offset),
                        target_matrix, offset), features
+
+    def _garch_input(self, series: Series, columns: Columns, fitting: bool) -> Any:
+        """The ``garch_var`` feature: a GJR-GARCH fitted (when ``fitting``) on the returns
+        dated before the latest ``validation_fraction`` of the table's dates, so neither the
+        validation block nor anything later sets its parameters; then filtered forward with
+        those parameters (``vol_baselines.gjr_variance_path``: the value at t uses returns
+        through t only)."""
+        from findeep.forecast.features import log_returns
+        from findeep.forecast.vol_baselines import GARCHBaseline, garch_feature
+
+        try:
+            import arch  # noqa: F401
+        except ImportError:
+            raise ConfigError("the 'garch_var' feature needs the arch package: "
+                              "pip install 'findeep[forecast]'.") from None
+        if fitting:
+            returns = log_returns(series, columns, "the 'garch_var' feature")
+            dates = np.unique(series.dates)
+            cut = dates[int(len(dates) * (1 - self.validation_fraction))]
+            before = np.where(series.dates < cut, returns, np.nan)
+            self.garch_input_ = GARCHBaseline("gjr_garch").fit(before, series.assets)
+        model = getattr(self, "garch_input_", None)
+        if model is None:
+            raise BundleError("this forecaster uses the 'garch_var' feature but holds no "
+                              "GJR-GARCH parameters; refit it.")
+        return lambda returns, assets: garch_feature(model, returns, assets, self.horizon)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "scaler_"):
@@ -264,7 +293,8 @@ class SequenceForecaster(BaseEstimator):
         self._check_params()
         self.conformal_shift_: np.ndarray | None = None
         self.conformal_state_: dict[str, Any] | None = None
-        design, features = self._design(X)
+        self.garch_input_ = None
+        design, features = self._design(X, fitting=True)
         series, targets = design.series, design.targets
         check_date_gaps(series)
         labelled = (design.ready & (targets.source_row >= 0)
@@ -712,6 +742,8 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
         "conformal_mode": getattr(forecaster, "conformal_mode_", "none"),
         "conformal_fallback": getattr(forecaster, "conformal_fallback_", None),
         "conformal_state": getattr(forecaster, "conformal_state_", None),
+        "garch_input": (forecaster.garch_input_.state()[0]
+                        if getattr(forecaster, "garch_input_", None) is not None else None),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -752,6 +784,10 @@ def forecaster_from_bundle(meta: dict[str, Any],
             forecaster.conformal_state_ = dict(meta["conformal_state"])
             forecaster.conformal_mode_ = "adaptive"
             forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
+        if meta.get("garch_input") is not None:  # the garch_var feature's fitted parameters
+            from findeep.forecast.vol_baselines import GARCHBaseline
+
+            forecaster.garch_input_ = GARCHBaseline.from_state(meta["garch_input"], {})
         if model["name"] in NETWORKS:
             from findeep.forecast.models.residual import LinearResidualForecaster
             from findeep.forecast.training import MemberAverage

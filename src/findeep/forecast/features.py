@@ -8,6 +8,7 @@ means and spreads from training rows only and is applied unchanged afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from findeep.errors import ConfigError, DataError
 from findeep.forecast.series import Series
 
 BUILTIN_FEATURES = ("return", "abs_return", "squared_return", "volatility", "volume", "range",
-                    "calendar", "har", "leverage")
+                    "calendar", "har", "leverage", "garch_var")
 DERIVED_TARGETS = ("return", "direction", "volatility", "realized_vol", "log_volume")
 HAR_SPANS = {"rv_d": 1, "rv_w": 5, "rv_m": 22}  # Corsi's daily, weekly, monthly averages
 _LOG_FLOOR = 1e-8  # a squared daily log return of (0.01%)^2: keeps log() finite on still days
@@ -98,15 +99,21 @@ def log_returns(series: Series, columns: Columns, why: str = "a return feature")
     return (log_price - _per_asset(series, log_price).shift(1).to_numpy()).astype(float)
 
 
-def feature_matrix(series: Series, features: list[str],
-                   columns: Columns) -> tuple[np.ndarray, list[str]]:
-    """One row per input row, one column per feature; NaN where history is too short."""
+def feature_matrix(series: Series, features: list[str], columns: Columns,
+                   garch_variance: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, list[str]]:
+    """One row per input row, one column per feature; NaN where history is too short.
+
+    ``garch_var`` (the GJR-GARCH variance forecast known at t) needs ``garch_variance``:
+    returns and assets -> that forecast, with parameters the caller fitted on training
+    rows (``SequenceForecaster`` does).
+    """
     blocks: list[np.ndarray] = []
     names: list[str] = []
     returns: np.ndarray | None = None
     for feature in features:
         if feature in ("return", "abs_return", "squared_return", "volatility", "har",
-                       "leverage") and returns is None:
+                       "leverage", "garch_var") and returns is None:
             returns = log_returns(series, columns, f"the '{feature}' feature")
         if feature == "return":
             blocks.append(returns)
@@ -132,6 +139,12 @@ def feature_matrix(series: Series, features: list[str],
                 down = np.where(returns < 0, returns ** 2, 0.0)
             blocks.append(np.where(np.isfinite(returns), down, np.nan))
             names.append("negative_squared_return")
+        elif feature == "garch_var":
+            if garch_variance is None:
+                raise ConfigError("the 'garch_var' feature needs GJR-GARCH parameters fitted "
+                                  "on training rows; use it through SequenceForecaster.")
+            blocks.append(garch_variance(returns, series.assets))
+            names.append("garch_var")
         elif feature == "volume":
             if columns.volume is None:
                 raise DataError("the 'volume' feature needs a Volume column; none was found.")
