@@ -51,3 +51,14 @@ def test_default_model_stops_after_four_flat_epochs_unless_told_otherwise() -> N
     assert patient.training["config"]["patience"] == 9
     assert fit_tabular(X, y, verbose=0, model="mlp", max_epochs=2).training[
         "config"]["patience"] == 6
+
+
+def test_a_batch_that_leaves_few_steps_per_epoch_is_warned_about() -> None:
+    """2,048 rows a batch on ~1,000 training rows: one step an epoch, and the user is told."""
+    from findeep.data.schema import FindeepWarning
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1200), "b": rng.normal(size=1200)})
+    y = pd.Series((X["a"] + rng.normal(size=1200) > 0).astype(int))
+    with pytest.warns(FindeepWarning, match="step\\(s\\) per epoch"):
+        fit_tabular(X, y, verbose=0, max_epochs=2, batch_size=2048)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -20,11 +21,13 @@ import torch
 from scipy.stats import mannwhitneyu
 from torch import nn
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.train.losses import member_loss, pinball
 
 Schedule = Literal["cosine", "constant"]
 STOPPING_METRICS = ("auto", "roc_auc", "log_loss")
+MIN_STEPS_PER_EPOCH = 8  # fewer, and early stopping judges a barely-trained network
 
 
 @dataclass
@@ -289,6 +292,12 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     batch_size = auto_batch_size(n) if config.batch_size == "auto" else int(config.batch_size)
     batch_size = min(batch_size, n)
     steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch: equal-sized steps
+    if config.batch_size != "auto" and steps_per_epoch < MIN_STEPS_PER_EPOCH:
+        warnings.warn(
+            f"batch size {batch_size} leaves {steps_per_epoch} step(s) per epoch on {n:,} "
+            f"training rows, so early stopping may keep a barely-trained network; use at most "
+            f"{max(1, n // MIN_STEPS_PER_EPOCH)} or leave the batch size on auto.",
+            FindeepWarning, stacklevel=2)
     total_steps = steps_per_epoch * config.max_epochs
     warmup = int(config.warmup_fraction * total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
