@@ -95,7 +95,8 @@ def train(
     weight_decay: Annotated[float | None, typer.Option(
         help="AdamW weight decay (model's recipe if unset).")] = None,
     patience: Annotated[int | None, typer.Option(
-        help="Epochs without a better validation score before stopping (default 6).")] = None,
+        help="Epochs without a better validation score before stopping (default 4 for the "
+        "default model, 6 for the others).")] = None,
     validation_fraction: Annotated[float, typer.Option(
         help="Share of the training rows held back for early stopping and calibration.")
     ] = 0.2,
