@@ -275,11 +275,11 @@ class SequenceForecaster(BaseEstimator):
                        base), features
 
     def _garch_input(self, series: Series, columns: Columns, fitting: bool) -> Any:
-        """The ``garch_var`` feature and the ``vol_base='gjr'`` start: a GJR-GARCH fitted (when ``fitting``) on the returns
-        dated before the latest ``validation_fraction`` of the table's dates, so neither the
-        validation block nor anything later sets its parameters; then filtered forward with
-        those parameters (``vol_baselines.gjr_variance_path``: the value at t uses returns
-        through t only)."""
+        """The ``garch_var`` feature and the ``vol_base='gjr'`` start: a GJR-GARCH fitted
+        (when ``fitting``) on the returns dated before the latest ``validation_fraction``
+        of the table's dates, so neither the validation block nor anything later sets its
+        parameters; then filtered forward with those parameters
+        (``vol_baselines.gjr_variance_path``: the value at t uses returns through t only)."""
         from findeep.forecast.features import log_returns
         from findeep.forecast.vol_baselines import GARCHBaseline, garch_feature
 
