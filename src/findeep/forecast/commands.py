@@ -41,6 +41,9 @@ def train(
     vol_estimator: Annotated[str, typer.Option(
         help="realized_vol from: squared (returns), parkinson or garman_klass (ranges).")
     ] = "squared",
+    vol_base: Annotated[str | None, typer.Option(
+        help="realized_vol networks: 'gjr' predicts log(GJR-GARCH forecast) + a learned "
+             "correction that starts at zero (needs findeep[forecast]).")] = None,
     members: Annotated[int | None, typer.Option(
         help="Networks averaged, differing only in seed (default: frozen recipe).")] = None,
     features: Annotated[str | None, typer.Option(
@@ -91,7 +94,8 @@ def train(
         patience=patience, validation_fraction=validation_fraction, random_state=random_state,
         device=device,
         verbose=0 if quiet else 1, quantiles=quantiles, all_horizons=all_horizons,
-        vol_estimator=vol_estimator, n_members=members, conformal=conformal)
+        vol_estimator=vol_estimator, n_members=members, conformal=conformal,
+        vol_base=vol_base)
     scheme = report["scheme"]
     how = f"fixed split, test from {scheme['test_start'][:10]}"
     if scheme["kind"] == "walk-forward":

@@ -53,6 +53,7 @@ from findeep.forecast.vol_baselines import VOL_BASELINES
 BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
 VOL_TARGETS = ("realized_vol",)
+VOL_BASES = ("gjr",)  # vol_base: the volatility model a network starts from and corrects
 
 
 def model_names() -> list[str]:
@@ -93,6 +94,7 @@ class _Design:
     ready: np.ndarray
     target_matrix: np.ndarray  # (N, H'): every horizon the model learns, main one last
     offset: np.ndarray  # (N,): known at t; models learn target - offset (log_volume only)
+    base: np.ndarray | None = None  # (N, H'): GJR variance forecast at t (vol_base='gjr')
 
 
 class SequenceForecaster(BaseEstimator):
@@ -109,7 +111,9 @@ class SequenceForecaster(BaseEstimator):
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
     parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``;
-    feature ``garch_var`` feeds a network the GJR-GARCH variance forecast known at t.
+    feature ``garch_var`` feeds a network the GJR-GARCH variance forecast known at t;
+    ``vol_base='gjr'`` makes the network contain GJR-GARCH instead: it predicts log
+    variance as log(GJR forecast) + a learned correction that starts at zero.
     ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
     recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
     keeps the pinball heads as trained);
@@ -135,7 +139,7 @@ class SequenceForecaster(BaseEstimator):
         n_members: int | None = None, instance_norm: bool | None = None,
         linear_path: bool = True, conformal: bool | str = "adaptive",
         zero_head: bool | None = None,
-        linear_lr_scale: float | None = None,
+        linear_lr_scale: float | None = None, vol_base: str | None = None,
     ) -> None:
         self.date_column = date_column
         self.asset_column = asset_column
@@ -164,6 +168,7 @@ class SequenceForecaster(BaseEstimator):
         self.conformal = conformal
         self.zero_head = zero_head
         self.linear_lr_scale = linear_lr_scale
+        self.vol_base = vol_base
 
     # ---- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -204,6 +209,14 @@ class SequenceForecaster(BaseEstimator):
                 or not self.linear_lr_scale > 0):
             problems.append("linear_lr_scale must be a positive number, however: "
                             f"linear_lr_scale={self.linear_lr_scale!r}")
+        if self.vol_base is not None:
+            if self.vol_base not in VOL_BASES:
+                problems.append(f"vol_base must be one of {', '.join(VOL_BASES)} or None, "
+                                f"however: vol_base={self.vol_base!r}")
+            elif (self.target not in VOL_TARGETS or self.model not in NETWORKS
+                  or self.quantiles is not None):
+                problems.append("vol_base='gjr' needs a network point forecast of "
+                                "target='realized_vol' (no quantiles)")
         if not 0.0 < self.validation_fraction < 1.0:
             problems.append("validation_fraction must be between 0 and 1, however: "
                             f"validation_fraction={self.validation_fraction!r}")
@@ -241,41 +254,53 @@ class SequenceForecaster(BaseEstimator):
         columns = columns or resolve_columns(series, self.price_column)
         available = [str(c) for c in series.frame.columns if c not in ("date", "asset")]
         features = features or self._feature_list(columns, available)
-        garch = self._garch_input(series, columns, fitting) if "garch_var" in features else None
-        matrix, names = feature_matrix(series, features, columns, garch)
+        needs_garch = "garch_var" in features or self.vol_base == "gjr"
+        garch = self._garch_input(series, columns, fitting) if needs_garch else None
+        matrix, names = feature_matrix(series, features, columns,
+                                       garch if "garch_var" in features else None)
         every = [build_targets(series, self.target, h, columns, self.vol_estimator)
                  for h in self._horizons()]
         ready = window_ready(series, matrix, self.window)
         target_matrix = np.column_stack([t.values for t in every])
         offset = target_offset(series, self.target, columns)
-        return _Design(series, columns, matrix, names, every[-1], ready & np.isfinite(offset),
-                       target_matrix, offset), features
+        ready = ready & np.isfinite(offset)
+        base = None
+        if self.vol_base == "gjr":  # the GJR forecast known at t, one column per horizon
+            from findeep.forecast.features import log_returns
+
+            returns = log_returns(series, columns, "vol_base='gjr'")
+            base = np.column_stack([garch(returns, series.assets, h) for h in self._horizons()])
+            ready = ready & np.isfinite(base).all(axis=1)
+        return _Design(series, columns, matrix, names, every[-1], ready, target_matrix, offset,
+                       base), features
 
     def _garch_input(self, series: Series, columns: Columns, fitting: bool) -> Any:
-        """The ``garch_var`` feature: a GJR-GARCH fitted (when ``fitting``) on the returns
-        dated before the latest ``validation_fraction`` of the table's dates, so neither the
-        validation block nor anything later sets its parameters; then filtered forward with
-        those parameters (``vol_baselines.gjr_variance_path``: the value at t uses returns
-        through t only)."""
+        """The ``garch_var`` feature and the ``vol_base='gjr'`` start: a GJR-GARCH fitted
+        (when ``fitting``) on the returns dated before the latest ``validation_fraction``
+        of the table's dates, so neither the validation block nor anything later sets its
+        parameters; then filtered forward with those parameters
+        (``vol_baselines.gjr_variance_path``: the value at t uses returns through t only)."""
         from findeep.forecast.features import log_returns
         from findeep.forecast.vol_baselines import GARCHBaseline, garch_feature
 
         try:
             import arch  # noqa: F401
         except ImportError:
-            raise ConfigError("the 'garch_var' feature needs the arch package: "
+            what = ("the 'garch_var' feature" if self.vol_base is None else "vol_base='gjr'")
+            raise ConfigError(f"{what} needs the arch package: "
                               "pip install 'findeep[forecast]'.") from None
         if fitting:
-            returns = log_returns(series, columns, "the 'garch_var' feature")
+            returns = log_returns(series, columns, "the GJR-GARCH input")
             dates = np.unique(series.dates)
             cut = dates[int(len(dates) * (1 - self.validation_fraction))]
             before = np.where(series.dates < cut, returns, np.nan)
             self.garch_input_ = GARCHBaseline("gjr_garch").fit(before, series.assets)
         model = getattr(self, "garch_input_", None)
         if model is None:
-            raise BundleError("this forecaster uses the 'garch_var' feature but holds no "
+            raise BundleError("this forecaster uses a GJR-GARCH input but holds no "
                               "GJR-GARCH parameters; refit it.")
-        return lambda returns, assets: garch_feature(model, returns, assets, self.horizon)
+        return lambda returns, assets, horizon=self.horizon: garch_feature(
+            model, returns, assets, horizon)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "scaler_"):
@@ -341,6 +366,8 @@ class SequenceForecaster(BaseEstimator):
         started = time.perf_counter()
         record: dict[str, Any] = {}
         if self.model in NETWORKS:
+            if design.base is not None:  # learn the ratio to GJR: QLIKE differs by a constant
+                y_all = y_all / design.base
             record = self._fit_network(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
             if self.quantiles_ and self.conformal_mode_ != "none":
                 record["conformal"] = self._calibrate(design, valid_rows)
@@ -496,6 +523,11 @@ class SequenceForecaster(BaseEstimator):
             fitted = x_fit.reshape(len(x_fit), -1) @ coef.T + intercept
             intercept = intercept + np.log(y_fit_scaled.mean(axis=0)) - np.log(
                 np.exp(fitted).mean(axis=0))  # exp(mean log) understates the mean: re-level
+            if self.vol_base is not None:  # targets are ratios to GJR: start at exactly GJR
+                self.y_std_ = np.ones(y_fit.shape[1])
+                y_fit_scaled, y_valid_scaled = y_fit.astype(np.float32), y_valid.astype(
+                    np.float32)
+                coef, intercept = np.zeros_like(coef), np.zeros_like(intercept)
         else:
             coef, intercept = ridge_start(x_fit, y_fit_scaled.astype(np.float64))
         if binary:
@@ -560,8 +592,13 @@ class SequenceForecaster(BaseEstimator):
         if self.task_ == "binary":
             return 1.0 / (1.0 + np.exp(-raw))
         if getattr(self, "log_variance_", False):
-            return self._from_train_space(np.exp(np.clip(raw, -30, 30))
-                                          * self.y_std_[None, :, None])
+            variance = np.exp(np.clip(raw, -30, 30)) * self.y_std_[None, :, None]
+            if design.base is not None:  # GJR forecast x the learned correction (no floor)
+                from findeep.forecast.vol_baselines import VARIANCE_FLOOR
+
+                return np.sqrt(np.maximum(variance * design.base[rows, :, None],
+                                          VARIANCE_FLOOR))
+            return self._from_train_space(variance)
         scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
         return self._from_train_space(scaled) + design.offset[rows, None, None]
 
