@@ -25,12 +25,13 @@ def main() -> None:
     parser.add_argument("pricer")
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--sets", type=int, default=1000)
+    parser.add_argument("--out", default=str(HERE / "results" / "pricing_accuracy.json"))
     args = parser.parse_args()
     started = time.perf_counter()
     report = check_job(args.pricer, n=args.n, n_sets=args.sets)
     report["seconds"] = time.perf_counter() - started
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "pricing_accuracy.json").write_text(json.dumps(report, indent=2) + "\n")
+    Path(args.out).parent.mkdir(exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: report[k] for k in ("accuracy", "arbitrage")}, indent=2))
 
 

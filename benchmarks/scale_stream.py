@@ -1,5 +1,9 @@
 """Scale benchmarks: in-memory vs streamed vs 2-process training, streamed scoring.
 
+``train-spark`` launches the same 2-process training through Spark's TorchDistributor in
+local mode (``findeep spark train``, needs findeep[spark] and Java); its wall and CPU
+include Spark's JVM start-up and the driver.
+
 Each call runs ONE case as a ``findeep`` command under ``/usr/bin/time -v`` (peak RSS of
 the command; for ``--nproc-per-node`` runs GNU time reports the largest single process),
 then scores the bundle on an independent hold-out table (same generator, another seed)
@@ -10,6 +14,7 @@ outside the timing, and appends a record to benchmarks/results/scale_stream.json
     python benchmarks/scale_stream.py train-memory credit-1m.parquet --holdout holdout-200k.parquet
     python benchmarks/scale_stream.py train-stream credit-1m.parquet --holdout holdout-200k.parquet
     python benchmarks/scale_stream.py train-ddp credit-1m.parquet --holdout holdout-200k.parquet
+    python benchmarks/scale_stream.py train-spark credit-1m.parquet --holdout holdout-200k.parquet
     python benchmarks/scale_stream.py predict-stream credit-10m.parquet --bundle BUNDLE
     python benchmarks/scale_stream.py predict-memory credit-1m.parquet --bundle BUNDLE --compare S
 """
@@ -55,7 +60,7 @@ def holdout_auc(bundle: Path, holdout: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("case", choices=["train-memory", "train-stream", "train-ddp",
-                                         "predict-stream", "predict-memory"])
+                                         "train-spark", "predict-stream", "predict-memory"])
     parser.add_argument("data")
     parser.add_argument("--holdout")
     parser.add_argument("--bundle")
@@ -76,10 +81,15 @@ def main() -> None:
     if args.case.startswith("train"):
         out = work / f"{args.case}-{rows}"
         mode = {"train-memory": ["--no-stream"], "train-stream": ["--stream"],
-                "train-ddp": ["--nproc-per-node", str(args.nproc)]}[args.case]
-        command = [*findeep, "train", args.data, "--target", "default", "--out", str(out),
-                   "--force", "--quiet", "--batch-size", args.batch_size, "--max-epochs",
-                   str(args.epochs), *mode]
+                "train-ddp": ["--nproc-per-node", str(args.nproc)],
+                "train-spark": []}[args.case]
+        train_args = [args.data, "--target", "default", "--out", str(out), "--force",
+                      "--batch-size", args.batch_size, "--max-epochs", str(args.epochs)]
+        if args.case == "train-spark":  # findeep spark train adds --stream --quiet itself
+            command = [*findeep, "spark", "train", "--num-processes", str(args.nproc),
+                       "--master", f"local[{args.nproc}]", "--", *train_args]
+        else:
+            command = [*findeep, "train", *train_args, "--quiet", *mode]
         record.update(timed(command))
         training = json.loads((out / "metrics.json").read_text())
         record.update({
@@ -87,6 +97,7 @@ def main() -> None:
             "fit_rows": training["training"]["fit_rows"],
             "train_seconds": round(training["training"]["seconds"], 1),
             "rows_per_second": round(training["training"]["rows_per_second"]),
+            "processes": training["training"].get("processes", 1),
             "test_auc_own_split": round(training["test"]["roc_auc"], 4),
             "bundle": str(out)})
         if args.holdout:

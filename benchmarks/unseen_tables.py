@@ -76,6 +76,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "unseen_issue12.md"))
     parser.add_argument("--peers", action="store_true",
                         help="also run realmlp and tabm (pytabkit; slow)")
+    parser.add_argument("--models", help="comma-separated models (default: default, seed-mlp, "
+                        "logreg, lightgbm, catboost)")
     parser.add_argument("--render-only", action="store_true",
                         help="rewrite the .md from the saved .json without refitting")
     args = parser.parse_args()
@@ -95,7 +97,8 @@ def main() -> None:
             frame = frame.groupby(table.target, group_keys=False).sample(
                 frac=MAX_ROWS / len(frame), random_state=0).reset_index(drop=True)
         started = time.perf_counter()
-        models = (*MODELS, "realmlp", "tabm") if args.peers else MODELS
+        models = tuple(args.models.split(",")) if args.models else MODELS
+        models = (*models, "realmlp", "tabm") if args.peers else models
         result = run_benchmark(frame, table.target, models=models, n_folds=n_folds, seed=0)
         results.append({"name": f"{table.package}/{table.item}", "target": table.target,
                         **result.to_dict()})
@@ -103,12 +106,16 @@ def main() -> None:
         out.with_suffix(".json").write_text(json.dumps(  # a cut-off run keeps its tables
             {"results": results, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset")},
             indent=1, default=str))
+    if not any(m in r["summary"] for r in results for m in ("lightgbm", "xgboost", "catboost")):
+        print("no gradient-boosting model ran: the .json is written, the .md table (which "
+              "compares against the best GBDT) is not")
+        return
     intro = ("Tables that played no part in choosing findeep's defaults (the defaults were "
              "frozen before these ran); each row of the list says what was dropped and why:\n\n"
              + "\n".join(f"- `{t.package}/{t.item}` (target `{t.target}`): {t.why}."
                          for t in TABLES if not wanted or t.item in wanted))
     command = "OMP_WAIT_POLICY=PASSIVE python benchmarks/unseen_tables.py" + (
-        " --peers" if args.peers else "")
+        " --peers" if args.peers else "") + (f" --models {args.models}" if args.models else "")
     text = render(results, None, command, title="Unseen tables: the frozen defaults on credit "
                   "data findeep was not tuned on", intro=intro,
                   summary_heading="Unseen-table summary", protocol=PROTOCOL,

@@ -108,6 +108,29 @@ def test_a_full_disk_leaves_no_scores_file(streamed_bundle, parquet_dir, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_damaged_file_mid_stream_stops_scoring_with_one_line_and_no_output(
+        streamed_bundle, parquet_dir, tmp_path):
+    """The reader thread hits a damaged row group while earlier chunks are being scored and
+    written: one line naming the file, exit 2, no output and no temporary file left."""
+    from tests.cli_helpers import assert_one_line_error
+
+    out, _ = streamed_bundle
+    data = tmp_path / "data"
+    data.mkdir()
+    frame = pd.read_parquet(parquet_dir)
+    for i in range(3):
+        frame.iloc[i * 2000:(i + 1) * 2000].to_parquet(
+            data / f"part-{i}.parquet", row_group_size=500, compression=None)
+    raw = bytearray((data / "part-2.parquet").read_bytes())
+    raw[200:4200] = b"\xff" * 4000  # inside the first row group's pages; footer intact
+    (data / "part-2.parquet").write_bytes(bytes(raw))
+    scores = tmp_path / "scores"
+    scores.mkdir()
+    result = run("predict", out, data, "--out", scores / "s.parquet", "--stream")
+    assert_one_line_error(result, "part-2.parquet")
+    assert list(scores.iterdir()) == []
+
+
 def test_streamed_preprocessing_matches_the_in_memory_fit():
     """Exact category levels and missing indicators; quantiles from the sample agree closely."""
     frame = make_credit_frame(5_000, seed=5).drop(columns=["default", "applied_on"])

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from findeep.data.schema import infer_schema
+from findeep.data.schema import Schema, infer_schema
+from findeep.data.sentinels import check_special_values
 from findeep.data.splits import (
     split_out_of_time,
     time_values,
@@ -115,6 +116,7 @@ def run_benchmark(
     n_folds: int = 5, seed: int = 0, task: str = "auto", time_column: str | None = None,
     reference: str | None = None, walk_forward: bool = False, verbose: int = 1,
     monotone: dict[str, int] | None = None,
+    special_values: dict[str, list[float]] | str | None = None,
 ) -> BenchmarkResult:
     """Fit every model on the same folds of ``frame`` and score the held-out rows.
 
@@ -123,6 +125,8 @@ def run_benchmark(
     out-of-time folds — an honest split that still gives a spread over folds.
     ``monotone`` (column -> +1/-1) constrains findeep's networks and the gradient-boosting
     baselines alike, so the accuracy each family gives up for it is measured.
+    ``special_values`` (column -> codes) makes those codes tokens in findeep's networks
+    (the baselines see the raw numbers, which trees can split off by themselves).
     """
     _check_benchmark_options(models, n_folds, walk_forward, time_column)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
@@ -137,6 +141,7 @@ def run_benchmark(
                 raise ConfigError(f"monotone constraints apply to numeric columns; "
                                   f"'{column}' is not numeric.")
     table.monotone = monotone
+    table.special_values = check_special_values(special_values, table.X, table.schema)
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
     folds, split_name = _folds(table.y_codes, table.spec.task, n_folds, seed, table.times,
@@ -180,7 +185,9 @@ class _BenchmarkTable:
     baseline_inputs: BaselineInputs
     seed: int
     date_columns: list[str]
+    schema: Schema
     monotone: dict[str, int] | None = None
+    special_values: dict[str, list[float]] | None = None
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, target: str, *, task: str,
@@ -196,7 +203,7 @@ class _BenchmarkTable:
             warnings.simplefilter("ignore")
             schema = infer_schema(X, warn=False)
         return cls(X, y_all, spec.encode(y_all), spec, times, prepare_baseline_inputs(X, schema),
-                   seed, schema.names_of("datetime"))
+                   seed, schema.names_of("datetime"), schema)
 
     def fit_and_predict(self, model: str, train: np.ndarray, test: np.ndarray
                         ) -> tuple[np.ndarray, float, float]:
@@ -209,7 +216,8 @@ class _BenchmarkTable:
                     self.X.iloc[train], self.y.iloc[train], task=self.spec.task, model=model,
                     seed=self.seed, verbose=0,
                     times=None if self.times is None else self.times.iloc[train],
-                    model_options={"monotone": self.monotone} if self.monotone else None)
+                    model_options={"monotone": self.monotone} if self.monotone else None,
+                    special_values=self.special_values)
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
             prediction, _ = pipeline.predict_raw(self.X.iloc[test])

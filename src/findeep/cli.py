@@ -37,6 +37,7 @@ from findeep.views import (
     evaluation_lines,
     fairness_lines,
     importance_lines,
+    profile_lines,
     samples_view,
     surrogate_lines,
     training_lines,
@@ -65,7 +66,10 @@ ThresholdOpt = Annotated[float, typer.Option(
     help="Binary models: an event probability at or above this is predicted as the event.")]
 BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")]
 IntervalOpt = Annotated[float, typer.Option(
-    help="Regressions: level of the split-conformal prediction intervals stored and tested.")]
+    help="Regressions: level of the conformal prediction intervals stored and tested.")]
+IntervalMethodOpt = Annotated[str, typer.Option(
+    help="Regressions: split-conformal (one width for every row) or cqr (conformalised "
+         "quantile regression: a second network, a width per row).")]
 
 
 @app.command()
@@ -91,7 +95,8 @@ def train(
     weight_decay: Annotated[float | None, typer.Option(
         help="AdamW weight decay (model's recipe if unset).")] = None,
     patience: Annotated[int | None, typer.Option(
-        help="Epochs without a better validation score before stopping (default 6).")] = None,
+        help="Epochs without a better validation score before stopping (default 4 for the "
+        "default model, 6 for the others).")] = None,
     validation_fraction: Annotated[float, typer.Option(
         help="Share of the training rows held back for early stopping and calibration.")
     ] = 0.2,
@@ -115,7 +120,12 @@ def train(
         "Monotone constraints by construction, e.g. 'months_delinquent:+,income:-': the "
         "score never falls (+) or never rises (-) as the column rises, whatever the other "
         "columns hold (binary and regression, numeric columns)."))] = None,
+    special_values: Annotated[str | None, typer.Option(help=(
+        "Codes that are not amounts, per numeric column, e.g. 'late_payments:96,98;income:-1': "
+        "each becomes a learned token of its own, off the numeric scale and apart from "
+        "missing."))] = None,
     interval: IntervalOpt = 0.9,
+    interval_method: IntervalMethodOpt = "split-conformal",
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     stream: Annotated[bool | None, typer.Option(
@@ -130,6 +140,7 @@ def train(
         help="Train with this many processes on this machine (torch.distributed, DDP).")] = 1,
 ) -> None:
     """Train on DATA, evaluate on a held-out split, and save a bundle with metrics.json."""
+    from findeep.data.sentinels import parse_special_values
     from findeep.data.stream import should_stream
     from findeep.pipeline import parse_monotone
     from findeep.train.distributed import launched_ranks
@@ -142,19 +153,25 @@ def train(
     streamed = (launched_ranks().distributed or checkpoint_dir is not None
                 or should_stream(data, stream))
     if streamed:
-        if time_column is not None:
-            raise ConfigError("--time-column is not available with streamed training yet; "
+        if special_values is not None:
+            raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
+        if interval_method != "split-conformal":
+            raise ConfigError(f"--interval-method {interval_method} is not available with "
+                              "streamed training; drop --stream (the table must then fit in "
+                              "memory).")
         from findeep.streamed import train_streamed
 
         report = train_streamed(
             data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
             model=model, seed=random_state, device=device, force=force,
             verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
-            checkpoint_dir=checkpoint_dir,
-            resume=resume, model_options=model_options,
+            checkpoint_dir=checkpoint_dir, resume=resume, model_options=model_options,
+            time_column=time_column, class_weight=class_weight,
+            validation_fraction=validation_fraction, calibrate=calibrate, interval=interval,
             train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                           "learning_rate": learning_rate})
+                           "learning_rate": learning_rate, "weight_decay": weight_decay,
+                           "patience": patience})
         if report:  # rank 0 of a distributed run, or the only process
             show(training_lines(report), f"bundle written to {report['bundle']}")
         return
@@ -162,11 +179,12 @@ def train(
         data, target=target, out=out_dir, task=task, time_column=time_column,
         test_fraction=test_fraction, model=model, seed=random_state, device=device,
         force=force, verbose=0 if quiet else 1, class_weight=class_weight, scaling=scaling,
-        loss=loss, interval=interval, train_options={
+        loss=loss, interval=interval, interval_method=interval_method, train_options={
             "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,
-            "row_sketch": row_sketch, "model_options": model_options})
+            "row_sketch": row_sketch, "model_options": model_options,
+            "special_values": parse_special_values(special_values) if special_values else None})
     show(training_lines(report), f"bundle written to {report['bundle']}")
 
 
@@ -288,7 +306,7 @@ def predict(
         from findeep.streamed import predict_streamed
 
         summary = predict_streamed(bundle, data, out_file, id_column=id_column, force=force,
-                                   threshold=threshold)
+                                   threshold=threshold, interval=interval)
         out.print(f"scored {summary['rows']:,} rows in chunks -> {out_file}")
         if summary["unseen_categories"]:
             out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
@@ -424,6 +442,21 @@ def explain(
         against = "the --reference rows" if reference else "the average training row"
     show([f"explained {summary['rows']} rows -> {summary['out']} (attributions in "
           f"{summary['units']}, against {against})"])
+
+
+@app.command()
+@friendly
+def profile(
+    data: DataArg,
+    target: Annotated[str | None, typer.Option(
+        help="Target column, left out of the profile (samples know theirs).")] = None,
+) -> None:
+    """Each column's kind, gaps and range, and the numeric columns that look like they hold
+    special codes (-999, 99999999, 96/98 in a count column) — suggested, never applied."""
+    from findeep.workflow import profile_table
+
+    summary, suggestions = profile_table(data, target=target)
+    show(profile_lines(f"{data}: {len(summary)} columns", summary, suggestions))
 
 
 @app.command()
@@ -578,10 +611,15 @@ def benchmark(
     monotone: Annotated[str | None, typer.Option(help=(
         "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
         "'months_delinquent:+,income:-' (logreg is left unconstrained)."))] = None,
+    special_values: Annotated[str | None, typer.Option(help=(
+        "Codes that are not amounts, per numeric column, e.g. 'late_payments:96,98;income:-1': "
+        "each becomes a learned token of its own, off the numeric scale and apart from "
+        "missing."))] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    from findeep.data.sentinels import parse_special_values
     from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
 
@@ -591,7 +629,9 @@ def benchmark(
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
                              verbose=0 if quiet else 1,
-                             monotone=parse_monotone(monotone) if monotone else None)
+                             monotone=parse_monotone(monotone) if monotone else None,
+                             special_values=parse_special_values(special_values)
+                             if special_values else None)
     show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)

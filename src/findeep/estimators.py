@@ -39,6 +39,8 @@ class _TabularEstimator(BaseEstimator):
         class_weight: str | None = None, loss: str | None = None, calibrate: bool = True,
         model_options: dict[str, Any] | None = None, device: str = "auto",
         random_state: int = 0, verbose: int = 0, row_sketch: bool = True,
+        special_values: dict[str, list[float]] | str | None = None,
+        interval_method: str = "split-conformal", interval: float = 0.9,
     ) -> None:
         self.model = model
         self.max_epochs = max_epochs
@@ -56,6 +58,9 @@ class _TabularEstimator(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.row_sketch = row_sketch
+        self.special_values = special_values
+        self.interval_method = interval_method  # regressions: "split-conformal" or "cqr"
+        self.interval = interval  # the level CQR's quantile network is trained for
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -73,7 +78,8 @@ class _TabularEstimator(BaseEstimator):
             validation_fraction=self.validation_fraction, times=times,
             class_weight=self.class_weight, loss=self.loss, scaling=self.scaling,
             calibrate=self.calibrate, device=self.device, verbose=self.verbose,
-            row_sketch=self.row_sketch,
+            row_sketch=self.row_sketch, special_values=self.special_values,
+            interval_method=self.interval_method, interval=self.interval,
             model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,
@@ -209,9 +215,10 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         return self._raw(X).astype(float)
 
     def predict_interval(self, X: Any, level: float = 0.9) -> np.ndarray:
-        """``(n, 2)`` lower and upper ends of split-conformal prediction intervals that
-        cover a new row's value with probability ``level`` (calibrated on the validation
-        rows; see ``findeep.evaluate.intervals``)."""
+        """``(n, 2)`` lower and upper ends of prediction intervals that cover a new row's
+        value with probability ``level``: split-conformal, or conformalised quantile
+        regression with ``interval_method="cqr"`` (calibrated on the validation rows; see
+        ``findeep.evaluate.intervals``)."""
         _, lower, upper = self._check_fitted().predict_interval(self._scoring_frame(X), level)
         return np.column_stack([lower, upper])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,10 +22,19 @@ from findeep.bundle import read_bundle, read_metrics
 from findeep.data.io import has_infinite
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
+from findeep.data.sentinels import check_special_values, format_code, split_special
 from findeep.data.splits import period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
-from findeep.evaluate.intervals import ConformalIntervals
+from findeep.evaluate.intervals import (
+    ConformalIntervals,
+    Intervals,
+    QuantileConformalIntervals,
+    check_level,
+    check_method,
+    cqr_quantiles,
+    intervals_from_dict,
+)
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -52,7 +61,7 @@ from findeep.train.trainer import (
 
 BUNDLE_KIND = "tabular"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
-                 "early_stopping", "warmup_fraction", "schedule", "grad_clip")
+                 "early_stopping", "warmup_fraction", "schedule", "grad_clip", "stopping_metric")
 CLASS_WEIGHTS = (None, "balanced")
 
 
@@ -73,7 +82,8 @@ class TabularPipeline:
     data_fingerprint: str = ""
     profile: dict[str, Any] = field(default_factory=dict)  # training-data bins, see data/profile
     training_rows: RowSketch | None = None  # hashes to spot training rows in evaluation data
-    intervals: ConformalIntervals | None = None  # regression: split-conformal residuals
+    intervals: Intervals | None = None  # regression: split-conformal residuals or CQR scores
+    quantile_network: nn.Module | None = None  # CQR: the (lower, upper) quantile network
 
     @property
     def task(self) -> str:
@@ -113,7 +123,26 @@ class TabularPipeline:
             raise ConfigError("prediction intervals are for regression models trained by this "
                               "findeep version; retrain to get them.")
         prediction, _ = self.predict_raw(frame)
-        return (prediction, *self.intervals.interval(prediction, level))
+        return (prediction, *self.interval_ends(frame, prediction, level))
+
+    def interval_ends(self, frame: pd.DataFrame, prediction: np.ndarray,
+                      level: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper ends for rows already predicted (CQR also reads ``frame``)."""
+        if self.intervals is None:
+            raise ConfigError("this model stores no prediction intervals.")
+        band = None
+        if self.quantile_network is not None:
+            x_num, x_cat, _ = self.transform(frame)
+            band = self.interval_band(x_num, x_cat)
+        return self.intervals.interval(prediction, level, band)
+
+    def interval_band(self, x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
+        """CQR: the quantile network's (lower, upper) quantiles, (n, 2) in target units."""
+        if self.quantile_network is None:
+            raise ConfigError("this model has no quantile network (split-conformal intervals).")
+        logits = predict_logits(self.quantile_network, torch.from_numpy(x_num),
+                                torch.from_numpy(x_cat))
+        return np.sort(logits.mean(dim=1).numpy() * self.y_std + self.y_mean, axis=1)
 
     def event_probability(self, prediction: np.ndarray) -> np.ndarray:
         """P(event) from ``predict_raw``'s binary output (the event may be classes[0])."""
@@ -185,14 +214,26 @@ def fit_tabular(
     seed: int = 0, validation_fraction: float = 0.2, times: pd.Series | None = None,
     class_weight: str | None = None, loss: str | None = None, scaling: str | None = None,
     calibrate: bool = True, device: str = "auto", verbose: int = 1, row_sketch: bool = True,
-    model_options: dict[str, Any] | None = None, **train_options: Any,
+    model_options: dict[str, Any] | None = None,
+    special_values: dict[str, list[float]] | str | None = None,
+    interval_method: str = "split-conformal", interval: float = 0.9, **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
+
+    ``special_values`` (column -> codes, or ``"col:96,98;other:-1"``) keeps those codes off
+    the column's numeric scale: each becomes a learned token of its own (see
+    ``features.tabular``).
 
     Rows with a missing target are dropped (warned, counted in ``training``); nothing
     else is dropped. Early stopping uses ``validation_fraction`` of the rows — the
     latest ones when ``times`` is given, a stratified sample otherwise.
+
+    A regression also gets prediction intervals calibrated on the validation rows:
+    split-conformal (``interval_method``'s default), or ``"cqr"``, which trains a second
+    network of the same model on the ``interval`` level's two quantiles.
     """
+    check_method(interval_method)
+    check_level(interval)
     spec = get_spec(model)
     check_model_options(model, model_options)
     _check_fit_options(train_options, class_weight)
@@ -213,6 +254,7 @@ def fit_tabular(
     torch_device = resolve_device(device)
 
     schema = infer_schema(X)
+    preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"
     fit_rows, valid_rows = split_validation(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
@@ -243,11 +285,19 @@ def fit_tabular(
     if calibrate and classification:
         valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
         temperature = fit_temperature(valid_logits, y_codes[valid_rows], target.task)
-    intervals = None
-    if target.task == "regression":  # split-conformal on the validation rows (unfitted on)
+    intervals: Intervals | None = None
+    quantile_network = None
+    if target.task == "regression" and interval_method == "cqr":
+        quantile_network = _fit_quantile_network(
+            model, x_num, preprocessor, network_options, fit_rows, train_data, valid_data,
+            config, interval, seed, verbose)
+        band = _band(quantile_network, valid_data, y_mean, y_std)
+        intervals = QuantileConformalIntervals.fit(y_codes[valid_rows], band, interval)
+    elif target.task == "regression":  # split-conformal on the validation rows (unfitted on)
         valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
         intervals = ConformalIntervals.fit(
-            y_codes[valid_rows], logits_to_prediction(valid_logits, "regression") * y_std + y_mean)
+            y_codes[valid_rows], logits_to_prediction(valid_logits, "regression") * y_std + y_mean,
+            interval)
 
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
@@ -257,6 +307,7 @@ def fit_tabular(
         "validation_split": _validation_split_name(times, classification),
         "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
         "model_options": model_options or {}, "temperature": temperature,
+        **special_value_counts(preprocessor, X),
         "device": str(torch_device), **result.to_dict(),
     }
     if times is not None:  # lets evaluation tell an out-of-time test from one that is not
@@ -266,7 +317,38 @@ def fit_tabular(
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
     pipeline.training_rows = training_rows
     pipeline.intervals = intervals
+    pipeline.quantile_network = quantile_network
     return pipeline
+
+
+def special_value_counts(preprocessor: TabularPreprocessor, X: pd.DataFrame) -> dict[str, Any]:
+    """``{"special_values": {column: {code: rows}}}`` for the training summary, or ``{}``."""
+    if not preprocessor.special_values:
+        return {}
+    counts = {}
+    for column, codes in preprocessor.special_values.items():
+        numbers = pd.to_numeric(X[column], errors="coerce").to_numpy(dtype=float,
+                                                                  na_value=np.nan)
+        counts[column] = {format_code(c): int((numbers == c).sum()) for c in codes}
+    return {"special_values": counts}
+def _fit_quantile_network(model: str, x_num: np.ndarray, preprocessor: TabularPreprocessor,
+                          options: dict[str, Any], fit_rows: np.ndarray, train: TensorData,
+                          valid: TensorData, config: TrainConfig, level: float, seed: int,
+                          verbose: int) -> nn.Module:
+    """CQR's quantile network: the same model and recipe, two outputs, pinball loss."""
+    torch.manual_seed(seed + 1)
+    network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
+                          n_out=2, x_num_train=x_num[fit_rows], options=options)
+    quantile_config = replace(config, loss="pinball", quantiles=list(cqr_quantiles(level)))
+    with epoch_progress(f"training {model} quantiles", config.max_epochs, verbose) as hook:
+        fit_network(network, train, valid, task="regression", config=quantile_config,
+                    on_epoch_end=hook)
+    return network.cpu().eval()
+
+
+def _band(network: nn.Module, data: TensorData, y_mean: float, y_std: float) -> np.ndarray:
+    logits = predict_logits(network, data.x_num.cpu(), data.x_cat.cpu())
+    return logits.mean(dim=1).numpy() * y_std + y_mean
 
 
 MONOTONE_WORDS = {"+": 1, "increasing": 1, "1": 1, "-": -1, "decreasing": -1, "-1": -1}
@@ -376,24 +458,61 @@ def _network_target(y_codes: np.ndarray, task: str, fit_rows: np.ndarray
 
 
 def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str, Any]:
-    """Bins of the fit rows and of the model's score on them, for drift and explanations."""
+    """Bins of the fit rows and of the model's score on them, for drift and explanations.
+
+    Special values are profiled apart: the bins cover the other values, and each code's
+    share of the rows is kept under the column's ``special``.
+    """
+    special = pipeline.preprocessor.special_values
+    masked, shares = frame, {}
+    if special:
+        masked = frame.copy()
+        for column, codes in special.items():
+            masked[column], code_shares = split_special(
+                pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan), codes)
+            shares[column] = dict(zip(map(format_code, codes), code_shares, strict=True))
     if pipeline.task == "multiclass":
-        return build_profile(frame, pipeline.schema, score=None, low_risk=None)
-    prediction, _ = pipeline.predict_raw(frame)
-    if pipeline.task == "regression":
-        return build_profile(frame, pipeline.schema, score=prediction, low_risk=None)
-    score = pipeline.event_probability(prediction)
-    return build_profile(frame, pipeline.schema, score=score,
-                         low_risk=score < DECISION_THRESHOLD)
+        score, low_risk = None, None
+    else:
+        score, _ = pipeline.predict_raw(frame)
+        low_risk = None
+        if pipeline.task == "binary":
+            score = pipeline.event_probability(score)
+            low_risk = score < DECISION_THRESHOLD
+    profile = build_profile(masked, pipeline.schema, score=score, low_risk=low_risk)
+    reference = np.ones(len(frame), dtype=bool)  # the reference rows, as build_profile picks
+    if low_risk is not None and np.asarray(low_risk).any():
+        reference = np.asarray(low_risk, dtype=bool)
+    for column, code_shares in shares.items():
+        entry = profile["columns"][column]
+        entry["missing"] = max(entry["missing"] - sum(code_shares.values()), 0.0)
+        entry["special"] = code_shares
+        # the explanations' reference population holds ordinary values, not codes
+        numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+        coded = np.isin(numbers[reference], special[column]).mean()
+        entry["reference"]["missing"] = max(entry["reference"]["missing"] - coded, 0.0)
+    return profile
 
 
 def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
                    classes: list[Any]) -> np.ndarray:
     """Row weights for the fit rows: 'balanced' is n / (n_classes * count of the row's class);
     a dict gives each class label its weight (classes it omits weigh 1)."""
+    codes, counts = np.unique(y_codes, return_counts=True)
+    per_class = class_weights_by_code(dict(zip(codes.tolist(), counts.tolist(), strict=True)),
+                                      class_weight, classes)
+    return np.array([per_class[c] for c in y_codes], dtype=np.float32)
+
+
+def class_weights_by_code(counts: dict[int, int], class_weight: str | dict[Any, float],
+                          classes: list[Any]) -> dict[int, float]:
+    """Each class code's weight, from the fit rows' count per code (streamed training
+    counts them in a pass; ``_class_weights`` from the rows in memory)."""
     if class_weight == "balanced":
-        codes, counts = np.unique(y_codes, return_counts=True)
-        per_class = dict(zip(codes, len(y_codes) / (len(codes) * counts), strict=True))
+        total = sum(counts.values())
+        per_class = {code: total / (len(counts) * count) for code, count in counts.items()}
     else:
         by_text = {str(label): weight for label, weight in class_weight.items()}
         unknown = sorted(set(by_text) - {str(c) for c in classes})
@@ -402,7 +521,7 @@ def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],
                               f"does not have; its classes are {', '.join(map(str, classes))}.")
         per_class = {code: float(by_text.get(str(label), 1.0))
                      for code, label in enumerate(classes)}
-    return np.array([per_class[c] for c in y_codes], dtype=np.float32)
+    return per_class
 
 
 def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -422,9 +541,32 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
     }
     if pipeline.training_rows is not None:
         meta["training_rows"] = pipeline.training_rows.to_dict()
+    tensors = dict(pipeline.network.state_dict())
     if pipeline.intervals is not None:
         meta["intervals"] = pipeline.intervals.to_dict()
-    return meta, dict(pipeline.network.state_dict())
+    if pipeline.quantile_network is not None:  # CQR: its weights beside the main network's
+        meta["intervals"]["model_config"] = pipeline.quantile_network.config
+        tensors |= {QUANTILE_PREFIX + k: v
+                    for k, v in pipeline.quantile_network.state_dict().items()}
+    return meta, tensors
+
+
+QUANTILE_PREFIX = "interval_quantiles."  # CQR network tensors in a tabular bundle
+
+
+def _network_from(name: str, config: dict[str, Any], tensors: dict[str, torch.Tensor],
+                  ) -> nn.Module:
+    config = dict(config)
+    if "monotone" in config:  # saved before the interaction network: additive only
+        config.setdefault("interactions", False)
+    try:
+        network = build_model(name, n_num=config.pop("n_num"),
+                              cardinalities=config.pop("cardinalities"),
+                              n_out=config.pop("n_out"), options=config)
+        network.load_state_dict(tensors, strict=True)
+    except (RuntimeError, KeyError, ConfigError) as exc:
+        raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
+    return network.eval()
 
 
 def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
@@ -434,17 +576,16 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
     With the bundle's ``path``, metrics come from its metrics.json when bundle.json has none.
     """
     model = meta["model"]
-    config = dict(model["config"])
-    try:
-        network = build_model(model["name"], n_num=config.pop("n_num"),
-                              cardinalities=config.pop("cardinalities"),
-                              n_out=config.pop("n_out"), options=config)
-        network.load_state_dict(tensors, strict=True)
-    except (RuntimeError, KeyError, ConfigError) as exc:
-        raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
-    network.eval()
-    sketch = meta.get("training_rows")  # older bundles lack it: no overlap check
     intervals = meta.get("intervals")  # older bundles and classifiers lack it
+    quantile_tensors = {k.removeprefix(QUANTILE_PREFIX): v for k, v in tensors.items()
+                        if k.startswith(QUANTILE_PREFIX)}
+    tensors = {k: v for k, v in tensors.items() if not k.startswith(QUANTILE_PREFIX)}
+    network = _network_from(model["name"], model["config"], tensors)
+    quantile_network = None
+    if intervals is not None and intervals.get("method") == "cqr":
+        quantile_network = _network_from(model["name"], intervals.get("model_config", {}),
+                                         quantile_tensors)
+    sketch = meta.get("training_rows")  # older bundles lack it: no overlap check
     pipeline = TabularPipeline(
         model["name"], Schema.from_dict(meta["schema"]), TargetSpec.from_dict(meta["target"]),
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
@@ -452,7 +593,8 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
         float(meta["target_scaling"]["std"]), meta.get("training", {}), meta.get("metrics", {}),
         meta.get("data_fingerprint", ""), meta.get("profile", {}),
         None if sketch is None else RowSketch.from_dict(sketch))
-    pipeline.intervals = None if intervals is None else ConformalIntervals.from_dict(intervals)
+    pipeline.intervals = None if intervals is None else intervals_from_dict(intervals)
+    pipeline.quantile_network = quantile_network
     if path is not None and not pipeline.metrics:
         pipeline.metrics = read_metrics(path)
     return pipeline

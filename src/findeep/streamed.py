@@ -21,6 +21,8 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,16 @@ from findeep.bundle import check_writable, write_bundle
 from findeep.data.io import check_output
 from findeep.data.profile import DECISION_THRESHOLD
 from findeep.data.schema import FindeepWarning, infer_schema
-from findeep.data.splits import warn_if_dated
+from findeep.data.splits import period_end, split_out_of_time, time_values, warn_if_dated
 from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
+from findeep.evaluate.intervals import (
+    DEFAULT_LEVEL,
+    ConformalIntervals,
+    check_level,
+    interval_metrics,
+)
 from findeep.evaluate.metrics import (
     binary_metrics,
     calibration_table,
@@ -50,9 +58,11 @@ from findeep.features.tabular import TabularPreprocessor
 from findeep.models.registry import build_model, get_spec
 from findeep.pipeline import (
     BUNDLE_KIND,
+    CLASS_WEIGHTS,
     TRAIN_OPTIONS,
     TabularPipeline,
     check_features,
+    class_weights_by_code,
     monotone_positions,
     score_table,
     training_profile,
@@ -65,12 +75,13 @@ from findeep.train.distributed import (
 )
 from findeep.train.losses import check_loss, default_loss
 from findeep.train.progress import epoch_progress
-from findeep.train.streaming import Checkpointing, fit_network_streamed
+from findeep.train.streaming import Checkpointing, fit_network_streamed, prefetched
 from findeep.train.trainer import (
     TensorData,
     TrainConfig,
     auto_batch_size,
     fit_temperature,
+    logits_to_prediction,
     predict_logits,
     resolve_device,
 )
@@ -88,16 +99,33 @@ def train_streamed(
     verbose: int = 1, scaling: str | None = None, loss: str | None = None,
     train_options: dict[str, Any] | None = None, row_sketch: bool = True,
     checkpoint_dir: str | os.PathLike[str] | None = None, resume: bool = False,
-    model_options: dict[str, Any] | None = None,
+    model_options: dict[str, Any] | None = None, time_column: str | None = None,
+    class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
+    interval: float = DEFAULT_LEVEL,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
     Returns the same report as ``workflow.train_and_evaluate``. Under torchrun every rank
     calls this; rank 0 writes the bundle and the others return ``{}``.
+
+    ``time_column`` splits out-of-time as the in-memory path does: the latest
+    ``test_fraction`` of the labelled rows are the test rows, the latest
+    ``validation_fraction`` of the rest validate (one extra pass reads that column alone,
+    8 bytes a row). ``class_weight`` ('balanced' or class -> weight) weights the loss as
+    the in-memory path does, from the fit rows' class counts.
+
+    As in memory, a classifier is temperature-scaled on the validation rows unless
+    ``calibrate=False``, and a regression stores split-conformal intervals at level
+    ``interval`` from the validation rows' absolute residuals (coverage tested on the
+    test rows).
     """
     ranks = launched_ranks()
     if target is None:
         raise ConfigError("--target is required: name the column to predict.")
+    if not isinstance(class_weight, dict) and class_weight not in CLASS_WEIGHTS:
+        raise ConfigError("class_weight must be None, 'balanced' or a dict of class -> weight, "
+                          f"however: {class_weight=}")
+    check_level(interval)
     if not 0 < test_fraction < 1:
         raise ConfigError(f"test_fraction must be between 0 and 1, however: {test_fraction=}")
     if resume and checkpoint_dir is None:
@@ -115,45 +143,104 @@ def train_streamed(
                       model=model, seed=seed, torch_device=torch_device, force=force,
                       verbose=verbose, scaling=scaling, loss=loss, options=options,
                       row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume,
-                      model_options=model_options)
+                      model_options=model_options, time_column=time_column,
+                      class_weight=class_weight, calibrate=calibrate, interval=interval)
     finally:
         destroy_process_group()
 
 
 class _RowSplit:
-    """Which rows of a row group are fit, validation and test rows (hash of position)."""
+    """Which rows of a row group are fit, validation and test rows: by a hash of the row's
+    position, or out-of-time by cut-offs on ``time_column`` (``_time_cutoffs``)."""
 
-    def __init__(self, *, seed: int, test_fraction: float, validation_fraction: float) -> None:
+    def __init__(self, *, seed: int, test_fraction: float, validation_fraction: float,
+                 time_column: str | None = None, cutoffs: tuple[Any, Any] | None = None,
+                 target: str = "") -> None:
         self.seed, self.test_fraction = seed, test_fraction
         self.validation_fraction = validation_fraction
+        self.time_column, self.cutoffs, self.target = time_column, cutoffs, target
 
-    def masks(self, unit: RowGroupUnit, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        positions = np.arange(unit.start, unit.start + n, dtype=np.uint64)
+    def masks(self, unit: RowGroupUnit, frame: pd.DataFrame,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.cutoffs is not None:  # rows without a label are on no side (left out)
+            labelled = frame[self.target].notna().to_numpy()
+            clock = _clock(frame.loc[labelled], self.time_column)
+            test, valid = np.zeros(len(frame), bool), np.zeros(len(frame), bool)
+            test[labelled] = clock >= self.cutoffs[0]
+            valid[labelled] = (clock < self.cutoffs[0]) & (clock >= self.cutoffs[1])
+            return labelled & ~test & ~valid, valid, test
+        positions = np.arange(unit.start, unit.start + len(frame), dtype=np.uint64)
         test = row_uniform(positions, self.seed, _TEST) < self.test_fraction
         valid = ~test & (row_uniform(positions, self.seed, _VALID) < self.validation_fraction)
         return ~test & ~valid, valid, test
+
+    def test_mask(self, unit: RowGroupUnit, frame: pd.DataFrame) -> np.ndarray:
+        """Test rows of ``frame`` (unlabelled rows removed; index = row in its group)."""
+        if self.cutoffs is not None:
+            return _clock(frame, self.time_column) >= self.cutoffs[0]
+        positions = np.asarray(frame.index, dtype=np.uint64) + np.uint64(unit.start)
+        return row_uniform(positions, self.seed, _TEST) < self.test_fraction
+
+
+def _clock(frame: pd.DataFrame, time_column: str | None) -> np.ndarray:
+    """The split's clock for every row of ``frame``: dates as naive UTC, or numbers."""
+    return time_values(frame, str(time_column)).to_numpy()
+
+
+def _time_cutoffs(source: ParquetSource, time_column: str, target: str, *,
+                  test_fraction: float, validation_fraction: float) -> tuple[Any, Any, Any]:
+    """(test cut-off, validation cut-off, last training time), the in-memory split's: the
+    test rows are the latest ``test_fraction`` of the labelled rows (ties on the later
+    side), validation the latest ``validation_fraction`` of the rest."""
+    parts = []
+    for _, frame in source.iter_frames(columns=[time_column, target]):
+        parts.append(_clock(frame.loc[frame[target].notna()], time_column))
+    times = np.concatenate(parts)
+    del parts
+    train, test = split_out_of_time(pd.Series(times), test_fraction=test_fraction)
+    test_cutoff = times[test].min()
+    earlier = times[train]
+    del times, train, test
+    _, valid = split_out_of_time(pd.Series(earlier), test_fraction=validation_fraction)
+    return test_cutoff, earlier[valid].min(), period_end(pd.Series(earlier))
 
 
 def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_fraction: float,
            validation_fraction: float, model: str, seed: int, torch_device: torch.device,
            force: bool, verbose: int, scaling: str | None, loss: str | None,
            options: dict[str, Any], row_sketch: bool, checkpoint_dir: Any, resume: bool,
-           model_options: dict[str, Any] | None = None) -> dict[str, Any]:
+           model_options: dict[str, Any] | None = None, time_column: str | None = None,
+           class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
+           interval: float = DEFAULT_LEVEL) -> dict[str, Any]:
     source = ParquetSource(data)
     if target not in source.columns:
         raise DataError(f"target column '{target}' is not in the data."
                         + did_you_mean(target, source.columns))
+    if time_column is not None and time_column not in source.columns:
+        raise DataError(f"time column '{time_column}' is not in the data."
+                        + did_you_mean(time_column, source.columns))
     head = source.head(SCHEMA_ROWS)
-    features_head = head.drop(columns=[target])
+    # the split's clock is not a feature
+    features_head = head.drop(columns=[target, *([time_column] if time_column else [])])
     check_features(features_head)
     schema = infer_schema(features_head, warn=ranks.is_main)
-    if ranks.is_main:
+    if ranks.is_main and time_column is None:
         warn_if_dated(head, schema.names_of("datetime"))
     feature_columns = [c.name for c in schema.columns]
-    columns = [*feature_columns, target]
+    columns = [*feature_columns, *([time_column] if time_column else []), target]
     train_share = (1 - test_fraction) * source.n_rows
     valid_fraction = min(validation_fraction, MAX_VALIDATION_ROWS / max(train_share, 1.0))
-    split = _RowSplit(seed=seed, test_fraction=test_fraction, validation_fraction=valid_fraction)
+    cutoffs, last_time = None, None
+    if time_column is not None:
+        with warnings.catch_warnings():
+            if not ranks.is_main:  # one warning about a lopsided split, not one per rank
+                warnings.simplefilter("ignore", FindeepWarning)
+            test_cutoff, valid_cutoff, last_time = _time_cutoffs(
+                source, time_column, target, test_fraction=test_fraction,
+                validation_fraction=valid_fraction)
+        cutoffs = (test_cutoff, valid_cutoff)
+    split = _RowSplit(seed=seed, test_fraction=test_fraction, validation_fraction=valid_fraction,
+                      time_column=time_column, cutoffs=cutoffs, target=target)
 
     spec = get_spec(model)
     recipe = {**spec.training, **options}
@@ -172,7 +259,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         has_label = frame[target].notna().to_numpy()
         dropped += int((~has_label).sum())
         check_features(frame[feature_columns])
-        fit, valid, _ = split.masks(unit, len(frame))
+        fit, valid, _ = split.masks(unit, frame)
         fit &= has_label
         valid &= has_label
         fit_rows_per_unit[unit] = int(fit.sum())
@@ -215,6 +302,20 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     def encode(values: pd.Series) -> np.ndarray:
         return _encode_target(target_spec, values, y_mean, y_std)
 
+    weight_record = ({str(k): float(v) for k, v in class_weight.items()}
+                     if isinstance(class_weight, dict) else class_weight)
+    weight_of_code = None  # class code -> loss weight
+    if class_weight is not None:
+        if not classification:
+            raise ConfigError("class_weight is for classification; this target is a "
+                              "regression.")
+        counts = dict(zip(encode(pd.Series(list(labels))).tolist(), labels.values(),
+                          strict=True))
+        by_code = class_weights_by_code(counts, class_weight, target_spec.classes)
+        weight_of_code = np.array([by_code.get(code, 1.0)
+                                   for code in range(len(target_spec.classes))],
+                                  dtype=np.float32)
+
     # ---- the network and the epochs ------------------------------------------------------
     x_sample, _, _ = preprocessor.transform(sample[feature_columns])
     x_valid, c_valid, _ = preprocessor.transform(validation[feature_columns])
@@ -244,16 +345,21 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         for index in order:
             unit = my_units[index]
             frame = source.read_unit(unit, columns)
-            fit, _, _ = split.masks(unit, len(frame))
+            fit, _, _ = split.masks(unit, frame)
             fit &= frame[target].notna().to_numpy()
             rows = frame.loc[fit]
             x_num, x_cat, _ = preprocessor.transform(rows[feature_columns])
-            yield x_num, x_cat, encode(rows[target])
+            y = encode(rows[target])
+            if weight_of_code is None:
+                yield x_num, x_cat, y
+            else:
+                yield x_num, x_cat, y, weight_of_code[y.astype(np.int64)]
 
     checkpointing = None
     if checkpoint_dir is not None:
         run = {"data_fingerprint": digest.hexdigest(), "model": model, "seed": seed,
                "world_size": ranks.world_size, "batch_size": global_batch,
+               "time_column": time_column, "class_weight": weight_record,
                "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)}}
         checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
     with epoch_progress(f"training {model} (streamed)", config.max_epochs,
@@ -266,14 +372,19 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         return {}
     network.cpu()
     temperature = 1.0
-    if classification:
-        valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
-        temperature = fit_temperature(valid_logits, y_valid_codes.astype(int)
-                                      if classification else y_valid_codes, target_spec.task)
+    valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
+    if calibrate and classification:
+        temperature = fit_temperature(valid_logits, y_valid_codes.astype(int), target_spec.task)
+    intervals = None
+    if target_spec.task == "regression":  # split-conformal on the validation rows
+        intervals = ConformalIntervals.fit(
+            validation[target].to_numpy(dtype=np.float64),
+            logits_to_prediction(valid_logits, "regression") * y_std + y_mean, interval)
     training = {
         "rows": n_fit + len(validation), "fit_rows": n_fit, "validation_rows": len(validation),
-        "dropped_missing_target": dropped, "seed": seed, "class_weight": None,
-        "validation_split": "hash of row position", "streamed": True,
+        "dropped_missing_target": dropped, "seed": seed, "class_weight": weight_record,
+        "validation_split": "out-of-time" if time_column else "hash of row position",
+        "streamed": True,
         "processes": ranks.world_size, "preprocessing_sample_rows": len(sample),
         "config": {**{k: v for k, v in vars(config).items() if k not in ("verbose",)},
                    "batch_size": global_batch},
@@ -281,8 +392,11 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "device": str(torch_device),
         **result.to_dict(),
     }
+    if time_column is not None:  # `evaluate` checks later data by them, as in memory
+        training.update(time_column=time_column, last_time=last_time)
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
                                y_mean, y_std, training, {}, digest.hexdigest())
+    pipeline.intervals = intervals
     pipeline.profile = training_profile(pipeline, sample[feature_columns])
 
     # ---- last pass: held-out metrics and the training-row sketch -------------------------
@@ -291,7 +405,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     pipeline.training_rows = sketch
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
-        "split": "hash of row position (streamed)", "test_fraction": test_fraction,
+        "split": (f"out-of-time on {time_column} (streamed)" if time_column
+                  else "hash of row position (streamed)"), "test_fraction": test_fraction,
         "seed": seed, "dropped_missing_target": dropped, "test": test_metrics,
         "training": {k: v for k, v in training.items() if k != "history"},
     }
@@ -343,10 +458,10 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
     predictions, truths = [], []
     kept = np.empty(0, dtype=np.uint64)  # smallest training-row hashes, repeats kept
     n_train = 0
-    columns = [*feature_columns, target]
+    columns = [*feature_columns, *([split.time_column] if split.cutoffs else []), target]
     for unit, frame in source.iter_frames(columns=columns):
         frame = frame.loc[frame[target].notna()]
-        positions_test = _test_mask(split, unit, frame)
+        positions_test = split.test_mask(unit, frame)
         x_num, x_cat, _ = pipeline.preprocessor.transform(frame[feature_columns])
         if row_sketch:
             hashes = row_hashes(x_num[~positions_test], x_cat[~positions_test])
@@ -374,6 +489,11 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
         metrics = multiclass_metrics(y, prediction)
     else:
         metrics = regression_metrics(y, prediction)
+        if pipeline.intervals is not None:  # as train_and_evaluate reports them
+            lower, upper = pipeline.intervals.interval(prediction)
+            metrics |= {"interval_level": pipeline.intervals.level,
+                        "interval_method": pipeline.intervals.method,
+                        **interval_metrics(y, lower, upper)}
     metrics["rows_without_label"] = 0
     sketch = None
     if row_sketch:
@@ -384,12 +504,6 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
                            int(np.iinfo(np.uint64).max) if exact else int(distinct[-1]),
                            distinct)
     return metrics, sketch
-
-
-def _test_mask(split: _RowSplit, unit: RowGroupUnit, frame: pd.DataFrame) -> np.ndarray:
-    """Test rows of ``frame`` (a row group with unlabelled rows removed; index = row in group)."""
-    positions = np.asarray(frame.index, dtype=np.uint64) + np.uint64(unit.start)
-    return row_uniform(positions, split.seed, _TEST) < split.test_fraction
 
 
 def _merge_sketch(kept: np.ndarray, hashes: np.ndarray) -> np.ndarray:
@@ -408,8 +522,10 @@ def _merge_sketch(kept: np.ndarray, hashes: np.ndarray) -> np.ndarray:
 def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
                      out: str | os.PathLike[str], *, id_column: str | None = None,
                      force: bool = False, threshold: float = DECISION_THRESHOLD,
-                     chunk_rows: int = SCORING_CHUNK_ROWS) -> dict[str, Any]:
-    """``predict_bundle`` for Parquet of any size: one chunk in memory at a time.
+                     chunk_rows: int = SCORING_CHUNK_ROWS,
+                     interval: float | None = None) -> dict[str, Any]:
+    """``predict_bundle`` for Parquet of any size: one chunk in memory at a time (with
+    ``interval``, a regression's conformal ``lower`` and ``upper`` too).
 
     The output (Parquet or CSV) is written to a temporary sibling and renamed into place
     only when every row is scored; on any failure the temporary file is removed.
@@ -418,7 +534,12 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
 
     kind = check_output(out, force=force)
     check_threshold(threshold)
+    if interval is not None:
+        check_level(interval)
     pipeline: TabularPipeline = load(bundle).pipeline_
+    if interval is not None and (pipeline.task != "regression" or pipeline.intervals is None):
+        raise ConfigError("--interval applies to regression models (trained by this findeep "
+                          "version); this one is not.")
     source = ParquetSource(data)
     if id_column is not None and id_column not in source.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
@@ -430,13 +551,36 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                                   *([id_column] if id_column else [])]))
     unseen: Counter = Counter()
 
-    def score(frame: pd.DataFrame) -> pd.DataFrame:
-        prediction, report = pipeline.predict_raw(frame)
-        unseen.update(report.unseen_categories)
-        return score_table(pipeline, frame, prediction, id_column, threshold)
+    def prepare(frame: pd.DataFrame) -> _Prepared:
+        x_num, x_cat, report = pipeline.transform(frame)
+        return _Prepared(frame, x_num, x_cat, report.unseen_categories)
 
-    rows = write_chunked(_chunks(source, columns, chunk_rows), score, out, kind)
+    def score(chunk: _Prepared) -> pd.DataFrame:
+        unseen.update(chunk.unseen)
+        prediction = pipeline._prediction(pipeline._network_logits(chunk.x_num, chunk.x_cat))
+        scores = score_table(pipeline, chunk.frame, prediction, id_column, threshold)
+        if interval is not None and pipeline.intervals is not None:
+            band = (pipeline.interval_band(chunk.x_num, chunk.x_cat)
+                    if pipeline.quantile_network is not None else None)
+            scores["lower"], scores["upper"] = pipeline.intervals.interval(
+                prediction, interval, band)
+        return scores
+
+    # three stages at once: the next chunks are read and preprocessed on a background
+    # thread, this one goes through the network, the last one is written on another thread
+    prepared = prefetched(map(prepare, _chunks(source, columns, chunk_rows)), depth=2)
+    rows = write_chunked(prepared, score, out, kind)
     return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
+
+
+@dataclass
+class _Prepared:
+    """A chunk read and preprocessed ahead of the network."""
+
+    frame: pd.DataFrame
+    x_num: np.ndarray
+    x_cat: np.ndarray
+    unseen: dict[str, int]
 
 
 
@@ -449,30 +593,44 @@ def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLi
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     rows = 0
     writer = None
-    try:
-        for frame in frames:
-            result = job(frame)
-            writer = _write_chunk(writer, result, tmp, kind)
-            rows += len(result)
-            if on_rows is not None:
-                on_rows(rows, total)
-        if writer is not None:
-            writer.close()
-        writer = None
-        os.replace(tmp, out)
-    except OSError as exc:
-        _close_quietly(writer)
-        tmp.unlink(missing_ok=True)
-        if exc.errno == errno.ENOSPC:
-            raise DataFileError(f"the disk filled up while writing '{out}' after {rows:,} rows; "
-                                "nothing was written (free space and rerun).") from None
-        raise DataFileError(f"cannot write '{out}': {exc.strerror or exc}; nothing was "
-                            "written.") from None
-    except BaseException:
-        _close_quietly(writer)
-        tmp.unlink(missing_ok=True)
-        raise
+    pending: Future | None = None  # the previous chunk's write, running beside this job
+    with ThreadPoolExecutor(1, thread_name_prefix="findeep-write") as pool:
+        try:
+            for frame in frames:
+                result = job(frame)
+                if pending is not None:
+                    writer, pending = pending.result(), None
+                pending = pool.submit(_write_chunk, writer, result, tmp, kind)
+                rows += len(result)
+                if on_rows is not None:
+                    on_rows(rows, total)
+            if pending is not None:
+                writer, pending = pending.result(), None
+            if writer is not None:
+                writer.close()
+            writer = None
+            os.replace(tmp, out)
+        except BaseException as exc:
+            if pending is not None:  # let the write in flight finish before cleaning up
+                with contextlib.suppress(BaseException):
+                    writer = pending.result()
+            _close_quietly(writer)
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise _write_error(exc, out, rows) from None
+            raise
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:  # stop a reader thread that is working ahead
+                close()
     return rows
+
+
+def _write_error(exc: OSError, out: Path, rows: int) -> DataFileError:
+    if exc.errno == errno.ENOSPC:
+        return DataFileError(f"the disk filled up while writing '{out}' after {rows:,} rows; "
+                             "nothing was written (free space and rerun).")
+    return DataFileError(f"cannot write '{out}': {exc.strerror or exc}; nothing was written.")
 
 
 def _close_quietly(writer: Any) -> None:
@@ -524,8 +682,8 @@ def explain_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                        if attributions.explained_class is None else None)
         return table
 
-    rows = write_chunked(_chunks(source, None, chunk_rows), explain, out, kind, on_rows,
-                         source.n_rows)
+    rows = write_chunked(prefetched(_chunks(source, None, chunk_rows)), explain, out, kind,
+                         on_rows, source.n_rows)
     return {"rows": rows, "out": str(out), **summary}
 
 def _chunks(source: ParquetSource, columns: list[str] | None, chunk_rows: int,

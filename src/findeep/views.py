@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from findeep.console import fmt, metrics_table
@@ -43,11 +44,17 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
            f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
            f"{training['seconds']:.1f}s")
     if "interval_coverage" in test:
-        yield (f"{test['interval_level']:.0%} conformal intervals cover "
+        method = test.get("interval_method", "split-conformal")
+        yield (f"{test['interval_level']:.0%} {method} intervals cover "
                f"{test['interval_coverage']:.1%} of the test rows, mean width "
                f"{test['interval_width']:.4g}")
     if report.get("dropped_missing_target"):
         yield f"{report['dropped_missing_target']} row(s) without a target were left out."
+    yield from report.get("special_value_advice", [])
+    if report["training"].get("special_values"):
+        yield "special values learned as tokens (training rows per code): " + "; ".join(
+            f"{column} " + ", ".join(f"{code} ({rows:,})" for code, rows in codes.items())
+            for column, codes in report["training"]["special_values"].items())
 
 
 def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> Iterator[Any]:
@@ -215,3 +222,16 @@ def economics_lines(economics: dict[str, Any]) -> Iterator[Any]:
         yield (f"EMP {emp['emp']:.5f} per applicant (share of loan; ROI {emp['roi']:g}, "
                f"p0 {emp['p0']:g}, p1 {emp['p1']:g}), rejecting {emp['rejection_rate']:.1%} "
                "on average")
+
+
+def profile_lines(title: str, table: pd.DataFrame, suggestions: list[Any]) -> Iterator[Any]:
+    """`findeep profile`: one row per column, then one line of advice per likely code."""
+    view = Table(title=title, title_justify="left")
+    for column in table.columns:
+        view.add_column(str(column), justify="left" if column in ("column", "kind") else "right")
+    for row in table.itertuples(index=False):
+        view.add_row(*[escape(str(v)) for v in row])  # a column named '[red]' stays itself
+    yield view
+    yield from (s.advice() for s in suggestions)
+    if not suggestions:
+        yield "no numeric column looks like it holds special codes."

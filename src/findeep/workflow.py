@@ -19,6 +19,7 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
 from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
+from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
     rows_dated_by,
     split_out_of_time,
@@ -29,7 +30,7 @@ from findeep.data.splits import (
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
-from findeep.evaluate.intervals import check_level, interval_metrics
+from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features, score_table
 
@@ -88,18 +89,20 @@ def train_and_evaluate(
     seed: int = 0, device: str = "auto", force: bool = False, verbose: int = 1,
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
-    loss: str | None = None, interval: float = 0.9,
+    loss: str | None = None, interval: float = 0.9, interval_method: str = "split-conformal",
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
 
-    A regression also stores split-conformal intervals at level ``interval`` (any level
-    can be asked for at prediction time) and reports their coverage on the test rows.
+    A regression also stores conformal intervals at level ``interval`` (any level can be
+    asked for at prediction time) and reports their coverage on the test rows:
+    split-conformal, or CQR (``interval_method="cqr"``, a quantile network for that level).
 
     ``compared_with`` (model name -> test metrics on the same split) is stored beside the
     model's own metrics, so a bundle remembers what it was measured against.
     """
     out = check_writable(out, force=force)
     check_level(interval)
+    check_method(interval_method)
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
@@ -130,7 +133,8 @@ def train_and_evaluate(
     estimator = _make_estimator(y, task, model=model, seed=seed, device=device,
                                 verbose=verbose, class_weight=class_weight,
                                 train_options={**(train_options or {}), "scaling": scaling,
-                                               "loss": loss})
+                                               "loss": loss, "interval": interval,
+                                               "interval_method": interval_method})
     estimator.fit(features.iloc[train], y.iloc[train], times=times)
     pipeline = estimator.pipeline_
     if time_column:
@@ -140,7 +144,8 @@ def train_and_evaluate(
         pipeline.intervals.level = interval
         _, lower, upper = pipeline.predict_interval(features.iloc[test], interval)
         labelled = y.iloc[test].notna().to_numpy()
-        test_metrics |= {"interval_level": interval, **interval_metrics(
+        test_metrics |= {"interval_level": interval, "interval_method": pipeline.intervals.method,
+                         **interval_metrics(
             y.iloc[test].to_numpy(dtype=float)[labelled], lower[labelled], upper[labelled])}
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
@@ -148,6 +153,11 @@ def train_and_evaluate(
         "dropped_missing_target": dropped, "test": test_metrics,
         "training": {k: v for k, v in pipeline.training.items() if k != "history"},
     }
+    given = pipeline.preprocessor.special_values
+    advice = [s.advice() for s in suggest_special_values(features.iloc[train], pipeline.schema)
+              if s.column not in given]  # advice only: nothing is applied unless named
+    if advice:
+        report["special_value_advice"] = advice
     if compared_with:
         report["compared_with"] = compared_with
     if pipeline.task == "binary":
@@ -210,7 +220,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     """Score every row of ``data``; write a CSV/Parquet with one row per input row.
 
     A regression with ``interval`` (e.g. 0.9) also writes ``lower`` and ``upper``: a
-    split-conformal interval meant to hold the true value with that probability.
+    conformal interval meant to hold the true value with that probability.
 
     A binary model predicts its event class where the event probability is at or above
     ``threshold``.
@@ -237,7 +247,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     prediction, report = pipeline.predict_raw(frame)
     scores = score_table(pipeline, frame, prediction, id_column, threshold)
     if interval is not None and pipeline.intervals is not None:
-        scores["lower"], scores["upper"] = pipeline.intervals.interval(prediction, interval)
+        scores["lower"], scores["upper"] = pipeline.interval_ends(frame, prediction, interval)
     write_table(scores, out, force=force)
     return {"rows": len(scores), "unseen_categories": report.unseen_categories}
 
@@ -276,7 +286,9 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,
 def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed: int = 0,
                     models: list[str] | None = None, task: str = "auto",
                     time_column: str | None = None, walk_forward: bool = False,
-                    verbose: int = 1, monotone: dict[str, int] | None = None) -> dict[str, Any]:
+                    verbose: int = 1, monotone: dict[str, int] | None = None,
+                    special_values: dict[str, list[float]] | str | None = None,
+                    ) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA."""
     from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
@@ -284,8 +296,38 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     frame = read_table(data)
     result = run_benchmark(frame, target, models=models or list(DEFAULT_MODELS), n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
-                           walk_forward=walk_forward, verbose=verbose, monotone=monotone)
+                           walk_forward=walk_forward, verbose=verbose, monotone=monotone,
+                           special_values=special_values)
     summary = {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
     if monotone:
         summary["monotone"] = monotone
+    if special_values:
+        summary["special_values"] = special_values
     return summary
+
+
+def profile_table(data: TableLike, *, target: str | None = None,
+                  ) -> tuple[pd.DataFrame, list[Any]]:
+    """Per column: kind, share missing, min / median / max (numeric); then the special-code
+    suggestions of ``data.sentinels`` for the numeric columns."""
+    frame = read_table(data)
+    if target is None and str(data).startswith("sample:"):
+        target = _resolve_target(data, None)
+    if target is not None:
+        locate_target(frame, target)  # a wrong name fails with a did-you-mean
+        frame = frame.drop(columns=[target])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = infer_schema(frame, warn=False)
+    rows = []
+    for column in schema.columns:
+        values = frame[column.name]
+        row = {"column": column.name, "kind": column.kind,
+               "missing": f"{values.isna().mean():.1%}", "min": "", "median": "", "max": ""}
+        if column.kind == "numeric":
+            numbers = pd.to_numeric(values, errors="coerce").dropna()
+            if len(numbers):
+                row |= {"min": f"{numbers.min():.6g}", "median": f"{numbers.median():.6g}",
+                        "max": f"{numbers.max():.6g}"}
+        rows.append(row)
+    return pd.DataFrame(rows), suggest_special_values(frame, schema)

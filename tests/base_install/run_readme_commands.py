@@ -39,6 +39,7 @@ def w(name: str) -> str:
 FAST = ["--max-epochs", "2", "--quiet"]
 COMMANDS: list[list[str]] = [
     ["datasets"],
+    ["profile", w("loans.parquet"), "--target", "default"],
     ["train", "sample:credit", "--out", w("credit-model"), *FAST],
     ["train", w("loans.parquet"), "--target", "default", "--time-column", "applied_on",
      "--out", w("oot-model"), *FAST],

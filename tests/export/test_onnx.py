@@ -95,3 +95,20 @@ def test_multiclass_and_regression_models_export_with_parity(task, tmp_path):
     (output,) = session.run(None, {"x_num": x_num, "x_cat": x_cat})
     # probabilities to 1e-5; incomes (tens of thousands) to 1e-5 of their size
     np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_table_without_categoricals_exports_with_both_inputs(tmp_path):
+    """Only numeric columns: the graph still takes x_num and x_cat (an empty one) and agrees."""
+    frame = make_credit_frame(400, seed=2).select_dtypes("number")
+    y = frame.pop("default")
+    model = findeep.TabularClassifier(max_epochs=1).fit(frame, y)
+    path = tmp_path / "numeric.onnx"
+    summary = export_onnx(model.pipeline_, path)
+    assert summary["max_abs_diff"] <= 1e-5
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x_num", "x_cat"]
+    x_num, x_cat, _ = model.pipeline_.transform(frame.head(50))
+    assert x_cat.shape == (50, 0)
+    (probability,) = session.run(None, {"x_num": x_num, "x_cat": x_cat})
+    np.testing.assert_allclose(probability, model.event_probability(frame.head(50)),
+                               atol=1e-5, rtol=0)

@@ -97,3 +97,28 @@ def test_category_codes_and_unseen_counts_do_not_depend_on_the_string_storage(dt
     assert x_cat[:, 0].tolist() == [levels.index("own") + 1, levels.index("<missing>") + 1,
                                     0, 0, levels.index("rent") + 1]
     assert report.unseen_categories == {"home": 1}  # "castle"; "boat" was seen, only rare
+
+
+def test_big_columns_of_repeated_values_scale_to_the_same_numbers() -> None:
+    """Columns of few distinct values (ages, counts, date parts) are scaled once per value on
+    big frames: the matrix must equal scaling every row, bit for bit, missing values included."""
+    import findeep.features.tabular as tabular
+
+    rng = np.random.default_rng(3)
+    n = 60_000
+    big = pd.DataFrame({
+        "age": rng.integers(18, 80, n).astype(float),
+        "count": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 9, n)),
+        "amount": rng.lognormal(8, 1, n),
+        "when": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+    })
+    pre = TabularPreprocessor().fit(big.iloc[:40_000], infer_schema(big))
+    fast = pre.transform(big)[0]
+    original = tabular.REPEAT_MIN_ROWS
+    tabular.REPEAT_MIN_ROWS = n + 1  # every value scaled on its own
+    try:
+        slow = pre.transform(big)[0]
+    finally:
+        tabular.REPEAT_MIN_ROWS = original
+    assert fast.dtype == slow.dtype == np.float32
+    np.testing.assert_array_equal(fast, slow)

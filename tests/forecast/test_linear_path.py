@@ -93,3 +93,28 @@ def test_instance_norm_makes_the_residual_scale_with_the_asset():
     # the linear path is zero here, so the output is the residual alone
     np.testing.assert_allclose(network(3 * x, empty).detach().numpy(),
                                3 * network(x, empty).detach().numpy(), rtol=1e-3, atol=1e-5)
+
+
+def test_a_random_head_keeps_the_linear_path_trainable_at_its_own_step():
+    """zero_head=False starts away from ridge, and the linear path still learns, at
+    linear_lr_scale times the body's step (the round-3 ablation's variants)."""
+    from findeep.forecast.training import FitSettings, train_member
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 5, 3)).astype(np.float32)
+    y = (x[:, -1, 0] * 0.5 + np.tanh(x[:, -2, 1]) + rng.normal(size=400) * 0.1)[:, None]
+    coef, intercept = ridge_start(x[:300], y[:300].astype(np.float64))
+    moved = {}
+    for scale in (1.0, 0.1):
+        torch.manual_seed(0)
+        network = LinearResidualForecaster(build_network("gru", n_features=3, window=5),
+                                           n_features=3, window=5, zero_head=False)
+        network.init_linear(coef, intercept)
+        start = network.linear.weight.detach().clone()
+        train_member(network, x[:300], y[:300].astype(np.float32), x[300:],
+                     y[300:].astype(np.float32), loss="mse", quantiles=[],
+                     settings=FitSettings(max_epochs=2, patience=5, linear_lr_scale=scale),
+                     seed=0, device=torch.device("cpu"))
+        moved[scale] = float((network.linear.weight - start).abs().max())
+    assert moved[1.0] > 0 and moved[0.1] > 0
+    assert moved[0.1] < moved[1.0]

@@ -13,6 +13,7 @@ from findeep.errors import BundleError
 from findeep.pricing.box import INPUT_COLUMNS, ParameterBox
 from findeep.pricing.bundle import load_pricer, save_pricer
 from findeep.pricing.checks import arbitrage, count_violations
+from findeep.pricing.estimator import HestonSurrogate
 from findeep.pricing.networks import MixturePriceNet
 
 
@@ -37,6 +38,47 @@ def test_an_untrained_price_network_is_already_free_of_strike_arbitrage():
         counts = count_violations(per_k * strikes, strikes, np.array([tau]), params[:, 0], 1e-12)
         assert counts == {"monotonicity": 0, "convexity": 0, "calendar": 0, "lower_bound": 0,
                           "upper_bound": 0}
+
+
+def test_the_calendar_variant_is_non_decreasing_in_maturity_whatever_its_weights():
+    """With calendar=True an untrained network with wild weights has no violation of any
+    kind on a strike x maturity grid (the default variant, measured the same way, has
+    thousands of calendar violations: the guarantee comes from the architecture)."""
+    box = ParameterBox.default()
+    strikes, maturities = np.linspace(1 / 1.4, 1 / 0.6, 30), np.linspace(0.1, 1.4, 30)
+    rng = np.random.default_rng(0)
+    params = np.column_stack([rng.uniform(box.low[j], box.high[j], 40) for j in range(2, 8)])
+    tau, k = np.meshgrid(maturities, strikes, indexing="ij")
+    x = np.empty((40, tau.size, 8))
+    x[..., 0], x[..., 1], x[..., 2:] = 1 / k.ravel(), tau.ravel(), params[:, None, :]
+    found = {}
+    for calendar in (True, False):
+        torch.manual_seed(5)
+        network = MixturePriceNet(low=torch.tensor(box.low), high=torch.tensor(box.high),
+                                  d_hidden=16, n_layers=2, calendar=calendar).double()
+        for layer in network.body:
+            if isinstance(layer, torch.nn.Linear):
+                torch.nn.init.normal_(layer.weight, std=1.5)
+        with torch.no_grad():
+            per_k = network.price(torch.as_tensor(x.reshape(-1, 8))).numpy()
+        found[calendar] = count_violations(per_k.reshape(40, 30, 30) * strikes, strikes,
+                                           maturities, params[:, 0], 1e-12)
+    assert found[True] == {"monotonicity": 0, "convexity": 0, "calendar": 0, "lower_bound": 0,
+                           "upper_bound": 0}
+    assert found[False]["calendar"] > 0
+
+
+def test_a_trained_calendar_pricer_keeps_its_guarantee_through_the_bundle(heston_data,
+                                                                         tmp_path):
+    pricer = HestonSurrogate(d_hidden=32, n_layers=2, n_components=4, max_epochs=2,
+                             batch_size=256, calendar=True, verbose=0).fit(heston_data)
+    save_pricer(pricer, tmp_path / "p")
+    loaded = load_pricer(tmp_path / "p")
+    assert loaded.network_.calendar
+    x = heston_data[list(INPUT_COLUMNS)].to_numpy()[:100]
+    np.testing.assert_array_equal(loaded.price_inputs(x), pricer.price_inputs(x))
+    report = arbitrage(loaded, n_sets=20, n_strikes=20, n_maturities=20)
+    assert report["float64"]["calendar"] == 0
 
 
 def test_trained_pricer_learns_and_its_arbitrage_check_counts_every_cell(pricer, heston_data):

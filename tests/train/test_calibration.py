@@ -27,7 +27,9 @@ def test_temperature_undoes_overconfidence() -> None:
 
 def test_temperature_leaves_a_single_network_ranking_alone() -> None:
     """For one member, a temperature rescales scores without reordering them (same AUC)."""
-    logits = torch.randn(500, 1, 1)
+    # a fixed draw: unseeded, ~0.8% of draws hold two scores that tie in float32 after
+    # the rescale, which flips their stable order (an order-dependent flake)
+    logits = torch.randn(500, 1, 1, generator=torch.Generator().manual_seed(0))
     a = logits_to_prediction(logits, "binary", 1.0)
     b = logits_to_prediction(logits, "binary", 2.0)
     np.testing.assert_array_equal(np.argsort(a, kind="stable"), np.argsort(b, kind="stable"))

@@ -4,7 +4,9 @@ The population stability index compares the share of rows per bin in the trainin
 data (from the bundle's profile) with new data, over the same bins:
 ``PSI = sum((new - train) * ln(new / train))``. Read it the usual way: under 0.1 stable,
 0.1 to 0.25 a moderate shift worth a look, 0.25 and above a major shift. Missing values
-and categories unseen or rare in training get bins of their own.
+and categories unseen or rare in training get bins of their own, and so does each special
+value of a numeric column (``late = 98 (special)`` also gets a row of its own: its share
+of the rows then and now).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.data.profile import as_numbers, category_shares, numeric_bin_shares
+from findeep.data.sentinels import split_special
 from findeep.errors import ConfigError
 from findeep.pipeline import TabularPipeline
 
@@ -52,6 +55,17 @@ def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
         if column["kind"] == "categorical":
             expected = [*column["shares"], column["other"], column["missing"]]
             actual = category_shares(frame[name], column["levels"])
+        elif "special" in column:  # the codes' shares apart from the bins of the values
+            codes = column["special"]
+            numbers, new_shares = split_special(as_numbers(frame[name], column["kind"]),
+                                                [float(c) for c in codes])
+            actual = numeric_bin_shares(numbers, column["edges"])
+            actual[-1] -= sum(new_shares)
+            expected = [*column["shares"], column["missing"], *codes.values()]
+            actual = [*actual, *new_shares]
+            for (code, old), new in zip(codes.items(), new_shares, strict=True):
+                lines.append((f"{name} = {code} (special)", "special",
+                              population_stability_index([old, 1 - old], [new, 1 - new])))
         else:
             expected = [*column["shares"], column["missing"]]
             actual = numeric_bin_shares(as_numbers(frame[name], column["kind"]), column["edges"])

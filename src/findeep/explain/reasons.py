@@ -78,7 +78,7 @@ def reasons_frame(pipeline: TabularPipeline, frame: pd.DataFrame, attributions: 
         result["prediction"] = attributions.output
         raised = "raised the prediction"
     reasons = reason_texts(frame, attributions.columns, attributions.values, top=top,
-                           raised=raised)
+                           raised=raised, special=pipeline.preprocessor.special_values)
     for r in range(top):
         result[f"reason_{r + 1}"] = reasons[:, r]
     for j, column in enumerate(attributions.columns):
@@ -87,11 +87,14 @@ def reasons_frame(pipeline: TabularPipeline, frame: pd.DataFrame, attributions: 
 
 
 def reason_texts(frame: pd.DataFrame, columns: list[str], values: np.ndarray, *, top: int,
-                 raised: str | list[str] = "raised the risk") -> np.ndarray:
+                 raised: str | list[str] = "raised the risk",
+                 special: dict[str, list[float]] | None = None) -> np.ndarray:
     """``(n_rows, top)`` strings naming the columns with the largest positive attributions.
 
-    ``raised`` says what the column did: one phrase for every row, or one per row.
+    ``raised`` says what the column did: one phrase for every row, or one per row. A value
+    listed in ``special`` (column -> codes) is named as a code: ``late = 98 (special)``.
     """
+    special = special or {}
     phrases = [raised] * len(frame) if isinstance(raised, str) else raised
     order = np.argsort(-values, axis=1, kind="stable")[:, :top]  # (n, top) column positions
     texts = np.full((len(frame), top), "", dtype=object)
@@ -101,6 +104,16 @@ def reason_texts(frame: pd.DataFrame, columns: list[str], values: np.ndarray, *,
             if values[i, j] <= 0.0:
                 break
             column = columns[j]
-            texts[i, r] = (f"{column} = {describe_value(raw[column][i])} {phrases[i]}"
+            value = raw[column][i]
+            code = " (special)" if column in special and _is_code(value, special[column]) \
+                else ""
+            texts[i, r] = (f"{column} = {describe_value(value)}{code} {phrases[i]}"
                            f"{' most' if r == 0 else ''}")
     return texts
+
+
+def _is_code(value: object, codes: list[float]) -> bool:
+    try:
+        return float(value) in codes  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

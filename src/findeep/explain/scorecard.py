@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.data.profile import as_numbers
+from findeep.data.sentinels import format_code
 from findeep.errors import ConfigError
 from findeep.explain.attributions import Attributions, column_attributions
 from findeep.pipeline import TabularPipeline
@@ -80,12 +81,13 @@ def scorecard_table(pipeline: TabularPipeline, frame: pd.DataFrame, points: pd.D
                     n_bins: int = 5) -> pd.DataFrame:
     """The classic scorecard layout: per column and value range, rows and mean points.
 
-    Numeric and date columns are cut at quantiles of ``frame`` (missing values get
-    their own line); categorical columns list each value.
+    Numeric and date columns are cut at quantiles of ``frame`` (missing values and each
+    special value get their own line); categorical columns list each value.
     """
     if not isinstance(n_bins, int) or n_bins < 1:
         raise ConfigError(f"n_bins must be a positive integer, however: {n_bins=}")
     kinds = {c.name: c.kind for c in pipeline.schema.used}
+    special = pipeline.preprocessor.special_values
     lines = []
     for column, kind in kinds.items():
         column_points = points[f"{POINTS_PREFIX}{column}"].to_numpy()
@@ -96,6 +98,10 @@ def scorecard_table(pipeline: TabularPipeline, frame: pd.DataFrame, points: pd.D
             numbers = as_numbers(frame[column], kind)
             groups = np.full(len(numbers), "missing", dtype=object)
             present = np.isfinite(numbers)
+            for code in special.get(column, []):  # a special value is a line of its own
+                is_code = numbers == code
+                groups[is_code] = f"{format_code(code)} (special)"
+                present &= ~is_code
             if present.any():
                 cut = pd.qcut(numbers[present], q=n_bins, duplicates="drop")
                 labels = pd.Series(cut).astype(str).to_numpy()

@@ -52,6 +52,11 @@ class CalibratedOutput(nn.Module):
         self.y_mean, self.y_std = float(pipeline.y_mean), float(pipeline.y_std)
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        if x_cat.shape[1] == 0:
+            # a table without categoricals: the network never reads x_cat, and the tracer
+            # drops inputs nothing reads; this zero keeps both inputs in every graph, so a
+            # client always feeds the same two arrays
+            x_num = x_num + x_cat.sum(dim=1, keepdim=True).to(x_num.dtype) * 0.0
         logits = self.network(x_num, x_cat)  # (B, k, n_out)
         if self.task == "binary":
             p = torch.sigmoid(logits[..., 0] / self.temperature).mean(dim=1)  # (B, k) -> (B,)

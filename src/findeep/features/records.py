@@ -48,6 +48,7 @@ class RecordEncoder:
         self._means = np.array([s.mean for s in states], dtype=np.float64)
         self._stds = np.array([s.std for s in states], dtype=np.float64)
         self._indicator_columns = [j for j, s in enumerate(states) if s.indicator]
+        self._special_inputs = preprocessor.special_inputs  # (column, code) per indicator
         # quantile scaling: (knots, reversed negated knots or None without ties, ranks), or
         # None for a constant column
         self._grids: list[tuple[np.ndarray, np.ndarray | None, np.ndarray] | None] = []
@@ -65,7 +66,7 @@ class RecordEncoder:
 
     @property
     def n_numeric_features(self) -> int:
-        return len(self._medians) + len(self._indicator_columns)
+        return len(self._medians) + len(self._indicator_columns) + len(self._special_inputs)
 
     def encode(self, records: Sequence[Mapping[str, Any]],
                ) -> tuple[np.ndarray, np.ndarray, TransformReport]:
@@ -81,13 +82,15 @@ class RecordEncoder:
         """
         raw = self._raw_numbers(records)  # (n, n_numeric) float64, NaN = missing
         missing = np.isnan(raw)
-        filled = np.where(missing, self._medians, raw)
-        scaled = self._scale(filled).astype(np.float32)
-        if self._indicator_columns:
-            indicators = missing[:, self._indicator_columns].astype(np.float32)
-            x_num = np.concatenate([scaled, indicators], axis=1)
-        else:
-            x_num = scaled
+        parts = [missing[:, self._indicator_columns].astype(np.float32)]
+        off_scale = missing.copy()
+        if self._special_inputs:  # as TabularPreprocessor.transform: imputed, own indicator
+            special = np.stack([raw[:, j] == code for j, code in self._special_inputs], axis=1)
+            for i, (j, _) in enumerate(self._special_inputs):
+                off_scale[:, j] |= special[:, i]
+            parts.append(special.astype(np.float32))
+        filled = np.where(off_scale, self._medians, raw)
+        x_num = np.concatenate([self._scale(filled).astype(np.float32), *parts], axis=1)
         n = len(records)
         x_cat = np.zeros((n, len(self._categorical)), dtype=np.int64)
         unseen = np.zeros((n, len(self._categorical)), dtype=bool)

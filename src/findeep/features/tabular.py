@@ -2,9 +2,14 @@
 
 Numerics (and datetime parts) are imputed with the training median, get a missing-value
 indicator when the training rows had gaps, and are scaled (quantile-normal by default,
-or standard). Categoricals become integer codes; code 0 is the shared bucket for rare
-and unseen values, so scoring never fails on a new category. All state is plain numbers
-and strings so it can be saved as JSON — no pickle.
+or standard). A numeric column's *special values* (codes such as 98 = "refused to answer"
+in a count column, or -999) leave the numeric scale: their rows are imputed like missing
+ones, the scaler's median and quantiles are fitted without them, and each code gets a 0/1
+indicator input of its own (``name__special=98``) that the network learns as a token,
+separate from the value and from the missing indicator. Categoricals become integer
+codes; code 0 is the shared bucket for rare and unseen values, so scoring never fails
+on a new category. All state is plain numbers and strings so it can be saved as JSON —
+no pickle.
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ from findeep.errors import ConfigError, DataError
 Scaling = Literal["quantile", "standard"]
 SCALINGS = ("quantile", "standard")
 MISSING_LEVEL = "<missing>"
+SPECIAL_MARK = "__special="  # name__special=98: the indicator input of one special value
 _DATE_PARTS = ("days", "year", "month", "dayofweek")
 _CLIP = 5.0
 PARALLEL_MIN_ROWS = 50_000  # below this, thread start-up costs more than it saves
+REPEAT_MIN_ROWS = 20_000  # from here, a column of few distinct values is scaled per value
+_PROBE = 4_096  # leading values that tell whether a column repeats
 
 
 @dataclass
@@ -42,6 +50,7 @@ class NumericState:
     mean: float = 0.0  # standard scaling
     std: float = 1.0
     indicator: bool = False
+    special: list[float] = field(default_factory=list)  # codes kept off the scale
 
 
 @dataclass
@@ -62,12 +71,15 @@ class TabularPreprocessor:
     """Fit on training rows, then map any frame with the same columns to (numeric, categorical)."""
 
     def __init__(self, *, scaling: Scaling = "quantile", n_quantiles: int = 1000,
-                 min_category_count: int = 5) -> None:
+                 min_category_count: int = 5,
+                 special_values: dict[str, list[float]] | None = None) -> None:
         if scaling not in SCALINGS:
             raise ConfigError(f"scaling must be one of {', '.join(SCALINGS)}, however: {scaling=}")
         self.scaling = scaling
         self.n_quantiles = n_quantiles
         self.min_category_count = min_category_count
+        self.special_values = {k: [float(v) for v in codes]
+                               for k, codes in (special_values or {}).items()}
         self.numeric: list[NumericState] = []
         self.categorical: list[CategoricalState] = []
         self.datetime_columns: list[str] = []
@@ -76,9 +88,17 @@ class TabularPreprocessor:
     # ---- names -------------------------------------------------------------------------------
     @property
     def numeric_feature_names(self) -> list[str]:
-        """Names of the numeric matrix's columns: scaled values, then missing indicators."""
+        """Names of the numeric matrix's columns: scaled values, missing indicators, then
+        special-value indicators (``name__special=98``)."""
         names = [s.name for s in self.numeric]
-        return names + [f"{s.name}__missing" for s in self.numeric if s.indicator]
+        names += [f"{s.name}__missing" for s in self.numeric if s.indicator]
+        return names + [f"{self.numeric[j].name}{SPECIAL_MARK}{_level_text(code)}"
+                        for j, code in self.special_inputs]
+
+    @property
+    def special_inputs(self) -> list[tuple[int, float]]:
+        """(scaled column position, code) behind each special-value indicator, in order."""
+        return [(j, code) for j, s in enumerate(self.numeric) for code in s.special]
 
     @property
     def categorical_feature_names(self) -> list[str]:
@@ -88,7 +108,7 @@ class TabularPreprocessor:
     def source_of_numeric(self) -> list[str]:
         """The original column behind each numeric feature (datetime parts map to their date)."""
         def source(name: str) -> str:
-            base = name.removesuffix("__missing")
+            base = name.removesuffix("__missing").split(SPECIAL_MARK)[0]
             for column in self.datetime_columns:
                 if base.startswith(f"{column}__") and base.split("__")[-1] in _DATE_PARTS:
                     return column
@@ -119,11 +139,15 @@ class TabularPreprocessor:
         return self
 
     def _fit_numeric(self, name: str, values: np.ndarray) -> NumericState:
-        present = values[np.isfinite(values)]
+        finite = np.isfinite(values)
+        special = [float(c) for c in self.special_values.get(name, [])]
+        present = values[finite & ~np.isin(values, special)]
         if present.size == 0:
-            raise DataError(f"numeric column '{name}' has no values in the training rows.")
+            raise DataError(f"numeric column '{name}' has no values in the training rows"
+                            + (" other than its special values." if special else "."))
         median = float(np.median(present))
-        state = NumericState(name, median, indicator=bool(present.size < values.size))
+        state = NumericState(name, median, indicator=bool(finite.sum() < values.size),
+                             special=special)
         if self.scaling == "quantile":
             n = min(self.n_quantiles, present.size)
             state.quantiles = np.quantile(present, np.linspace(0, 1, n)).tolist()
@@ -142,18 +166,26 @@ class TabularPreprocessor:
         for j, state in enumerate(self.numeric):
             if state.indicator:
                 indicator_of[j] = d_scaled + len(indicator_of)
+        first_special = d_scaled + len(indicator_of)
         # the final matrix, filled in place: no float64 copy of the table, no second copy
         # of the float32 one (measured in benchmarks/scale_memory.py, BENCHMARKS.md)
-        x_num = np.empty((n, d_scaled + len(indicator_of)), dtype=np.float32)
+        x_num = np.empty((n, first_special + len(self.special_inputs)), dtype=np.float32)
+        special_at: dict[int, list[tuple[int, float]]] = {}  # column -> (position, code)
+        for i, (j, code) in enumerate(self.special_inputs):
+            special_at.setdefault(j, []).append((first_special + i, code))
 
         def scale_column(j: int) -> None:
             """Fill column j of ``x_num`` (and its missing indicator)."""
             state = self.numeric[j]
             values = values_of(state.name)
             missing = ~np.isfinite(values)
-            x_num[:, j] = self._scale(state, np.where(missing, state.median, values))
             if j in indicator_of:
                 x_num[:, indicator_of[j]] = missing
+            for position, code in special_at.get(j, []):
+                is_code = values == code
+                x_num[:, position] = is_code
+                missing |= is_code  # off the scale: imputed like a missing value
+            x_num[:, j] = self._scale_repeated(state, np.where(missing, state.median, values))
 
         columns = range(len(self.numeric))
         workers = min(os.cpu_count() or 1, len(self.numeric))
@@ -171,6 +203,18 @@ class TabularPreprocessor:
                 report.unseen_categories[state.name] = n_unseen
             x_cat[:, j] = codes
         return np.ascontiguousarray(x_num, dtype=np.float32), x_cat, report
+
+    def _scale_repeated(self, state: NumericState, values: np.ndarray) -> np.ndarray:
+        """``_scale``, worked out once per distinct value when a big column repeats few
+        values (ages, counts, date parts): every step is elementwise, so the numbers are
+        the same; the quantile lookup and the normal quantile cost ~200 ns a value, the
+        hash lookup ~20 (2-5x less work per such column, measured in
+        benchmarks/scale_score_profile.py)."""
+        if values.size >= REPEAT_MIN_ROWS and np.unique(values[:_PROBE]).size <= _PROBE // 4:
+            codes, distinct = pd.factorize(values)
+            if distinct.size <= values.size // 8:
+                return self._scale(state, np.asarray(distinct, dtype=np.float64))[codes]
+        return self._scale(state, values)
 
     def _scale(self, state: NumericState, values: np.ndarray) -> np.ndarray:
         if self.scaling == "standard":
@@ -227,13 +271,15 @@ class TabularPreprocessor:
             "numeric_columns": self.numeric_columns,
             "datetime_columns": self.datetime_columns,
             "numeric": [vars(s) for s in self.numeric],
+            "special_values": self.special_values,
             "categorical": [vars(s) for s in self.categorical],
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> TabularPreprocessor:
         pre = cls(scaling=data["scaling"], n_quantiles=data["n_quantiles"],
-                  min_category_count=data["min_category_count"])
+                  min_category_count=data["min_category_count"],
+                  special_values=data.get("special_values"))  # older bundles: none
         pre.numeric_columns = list(data["numeric_columns"])
         pre.datetime_columns = list(data["datetime_columns"])
         pre.numeric = [NumericState(**s) for s in data["numeric"]]

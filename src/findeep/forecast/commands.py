@@ -28,18 +28,28 @@ def train(
         help="Column naming the asset, for tables of many series.")] = None,
     target: Annotated[str, typer.Option(
         help="return, direction, volatility, realized_vol (HAR-RV and GARCH reported beside), "
-             "or a column name (its value at t+h).")] = "return",
+             "log_volume, or a column name (its value at t+h).")] = "return",
     quantiles: Annotated[str | None, typer.Option(
-        help="Quantile forecasts, e.g. 0.05,0.5,0.95 (networks; never crossing).")] = None,
+        help="Quantile forecasts, e.g. 0.05,0.5,0.95 (networks; never crossing; conformalised "
+             "on the latest training dates).")] = None,
+    conformal: Annotated[str, typer.Option(
+        help="Quantile calibration: adaptive (the default; recalibrated every date from the "
+             "model's realised misses, adaptive conformal inference), scaled or additive "
+             "(one-off CQR on the latest training dates), or none.")] = "adaptive",
     all_horizons: Annotated[bool, typer.Option(
         "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
     vol_estimator: Annotated[str, typer.Option(
         help="realized_vol from: squared (returns), parkinson or garman_klass (ranges).")
     ] = "squared",
+    vol_base: Annotated[str | None, typer.Option(
+        help="realized_vol networks: 'gjr' predicts log(GJR-GARCH forecast) + a learned "
+             "correction that starts at zero (needs findeep[forecast]).")] = None,
     members: Annotated[int | None, typer.Option(
         help="Networks averaged, differing only in seed (default: frozen recipe).")] = None,
     features: Annotated[str | None, typer.Option(
-        help="Comma-separated: return, volatility, volume, range, calendar, or columns.")] = None,
+        help="Comma-separated: return, volatility, volume, range, calendar, har, leverage, "
+             "garch_var (GJR-GARCH variance forecast; needs findeep[forecast]), or "
+             "columns.")] = None,
     price_column: Annotated[str | None, typer.Option(
         help="Price column for returns (default: Adj.Close/Close/price found by name).")] = None,
     horizon: Annotated[int, typer.Option(help="Steps ahead to forecast.")] = 1,
@@ -84,7 +94,8 @@ def train(
         patience=patience, validation_fraction=validation_fraction, random_state=random_state,
         device=device,
         verbose=0 if quiet else 1, quantiles=quantiles, all_horizons=all_horizons,
-        vol_estimator=vol_estimator, n_members=members)
+        vol_estimator=vol_estimator, n_members=members, conformal=conformal,
+        vol_base=vol_base)
     scheme = report["scheme"]
     how = f"fixed split, test from {scheme['test_start'][:10]}"
     if scheme["kind"] == "walk-forward":

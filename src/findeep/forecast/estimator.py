@@ -38,9 +38,11 @@ from findeep.forecast.features import (
     check_features,
     default_features,
     feature_matrix,
+    forecast_scale,
     make_windows,
     next_period_returns,
     resolve_columns,
+    target_offset,
     window_ready,
 )
 from findeep.forecast.models import NETWORKS, build_network
@@ -51,6 +53,7 @@ from findeep.forecast.vol_baselines import VOL_BASELINES
 BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
 VOL_TARGETS = ("realized_vol",)
+VOL_BASES = ("gjr",)  # vol_base: the volatility model a network starts from and corrects
 
 
 def model_names() -> list[str]:
@@ -90,6 +93,8 @@ class _Design:
     targets: Targets  # the main horizon's (``horizon``)
     ready: np.ndarray
     target_matrix: np.ndarray  # (N, H'): every horizon the model learns, main one last
+    offset: np.ndarray  # (N,): known at t; models learn target - offset (log_volume only)
+    base: np.ndarray | None = None  # (N, H'): GJR variance forecast at t (vol_base='gjr')
 
 
 class SequenceForecaster(BaseEstimator):
@@ -105,8 +110,13 @@ class SequenceForecaster(BaseEstimator):
     residual; ``linear_path=False`` drops it), average ``n_members`` seeds and can
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
-    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``.
-    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``);
+    parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``;
+    feature ``garch_var`` feeds a network the GJR-GARCH variance forecast known at t;
+    ``vol_base='gjr'`` makes the network contain GJR-GARCH instead: it predicts log
+    variance as log(GJR forecast) + a learned correction that starts at zero.
+    ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
+    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
+    keeps the pinball heads as trained);
     ``all_horizons=True`` one output per horizon 1..``horizon``.
 
     >>> from findeep.testing import make_price_panel
@@ -127,7 +137,9 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True,
+        linear_path: bool = True, conformal: bool | str = "adaptive",
+        zero_head: bool | None = None,
+        linear_lr_scale: float | None = None, vol_base: str | None = None,
     ) -> None:
         self.date_column = date_column
         self.asset_column = asset_column
@@ -153,11 +165,23 @@ class SequenceForecaster(BaseEstimator):
         self.n_members = n_members
         self.instance_norm = instance_norm
         self.linear_path = linear_path
+        self.conformal = conformal
+        self.zero_head = zero_head
+        self.linear_lr_scale = linear_lr_scale
+        self.vol_base = vol_base
 
     # ---- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
         self.quantiles_ = parse_quantiles(self.quantiles)  # its own message: values come first
         problems = []
+        from findeep.forecast.conformal import CONFORMAL_MODES
+
+        mode = (("scaled" if self.conformal else "none") if isinstance(self.conformal, bool)
+                else self.conformal)
+        if mode not in CONFORMAL_MODES:
+            problems.append(f"conformal must be one of {', '.join(CONFORMAL_MODES)}, however: "
+                            f"conformal={self.conformal!r}")
+        self.conformal_mode_ = mode
         for name in ("horizon", "window"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
@@ -180,6 +204,19 @@ class SequenceForecaster(BaseEstimator):
                             f"target='realized_vol', however: target={self.target!r}")
         if self.quantiles is not None and self.target == "direction":
             problems.append("quantiles need a numeric target; 'direction' is a probability")
+        if self.linear_lr_scale is not None and (
+                not isinstance(self.linear_lr_scale, (int, float, np.number))
+                or not self.linear_lr_scale > 0):
+            problems.append("linear_lr_scale must be a positive number, however: "
+                            f"linear_lr_scale={self.linear_lr_scale!r}")
+        if self.vol_base is not None:
+            if self.vol_base not in VOL_BASES:
+                problems.append(f"vol_base must be one of {', '.join(VOL_BASES)} or None, "
+                                f"however: vol_base={self.vol_base!r}")
+            elif (self.target not in VOL_TARGETS or self.model not in NETWORKS
+                  or self.quantiles is not None):
+                problems.append("vol_base='gjr' needs a network point forecast of "
+                                "target='realized_vol' (no quantiles)")
         if not 0.0 < self.validation_fraction < 1.0:
             problems.append("validation_fraction must be between 0 and 1, however: "
                             f"validation_fraction={self.validation_fraction!r}")
@@ -210,18 +247,60 @@ class SequenceForecaster(BaseEstimator):
                 "of the data." + did_you_mean(self.target, [*DERIVED_TARGETS, *values]))
 
     def _design(self, data: TableLike, columns: Columns | None = None,
-                features: list[str] | None = None) -> tuple[_Design, list[str]]:
+                features: list[str] | None = None,
+                fitting: bool = False) -> tuple[_Design, list[str]]:
         series = read_series(data, date_column=self.date_column, asset_column=self.asset_column)
         self._check_target(series)
         columns = columns or resolve_columns(series, self.price_column)
         available = [str(c) for c in series.frame.columns if c not in ("date", "asset")]
         features = features or self._feature_list(columns, available)
-        matrix, names = feature_matrix(series, features, columns)
+        needs_garch = "garch_var" in features or self.vol_base == "gjr"
+        garch = self._garch_input(series, columns, fitting) if needs_garch else None
+        matrix, names = feature_matrix(series, features, columns,
+                                       garch if "garch_var" in features else None)
         every = [build_targets(series, self.target, h, columns, self.vol_estimator)
                  for h in self._horizons()]
         ready = window_ready(series, matrix, self.window)
         target_matrix = np.column_stack([t.values for t in every])
-        return _Design(series, columns, matrix, names, every[-1], ready, target_matrix), features
+        offset = target_offset(series, self.target, columns)
+        ready = ready & np.isfinite(offset)
+        base = None
+        if self.vol_base == "gjr":  # the GJR forecast known at t, one column per horizon
+            from findeep.forecast.features import log_returns
+
+            returns = log_returns(series, columns, "vol_base='gjr'")
+            base = np.column_stack([garch(returns, series.assets, h) for h in self._horizons()])
+            ready = ready & np.isfinite(base).all(axis=1)
+        return _Design(series, columns, matrix, names, every[-1], ready, target_matrix, offset,
+                       base), features
+
+    def _garch_input(self, series: Series, columns: Columns, fitting: bool) -> Any:
+        """The ``garch_var`` feature and the ``vol_base='gjr'`` start: a GJR-GARCH fitted
+        (when ``fitting``) on the returns dated before the latest ``validation_fraction``
+        of the table's dates, so neither the validation block nor anything later sets its
+        parameters; then filtered forward with those parameters
+        (``vol_baselines.gjr_variance_path``: the value at t uses returns through t only)."""
+        from findeep.forecast.features import log_returns
+        from findeep.forecast.vol_baselines import GARCHBaseline, garch_feature
+
+        try:
+            import arch  # noqa: F401
+        except ImportError:
+            what = ("the 'garch_var' feature" if self.vol_base is None else "vol_base='gjr'")
+            raise ConfigError(f"{what} needs the arch package: "
+                              "pip install 'findeep[forecast]'.") from None
+        if fitting:
+            returns = log_returns(series, columns, "the GJR-GARCH input")
+            dates = np.unique(series.dates)
+            cut = dates[int(len(dates) * (1 - self.validation_fraction))]
+            before = np.where(series.dates < cut, returns, np.nan)
+            self.garch_input_ = GARCHBaseline("gjr_garch").fit(before, series.assets)
+        model = getattr(self, "garch_input_", None)
+        if model is None:
+            raise BundleError("this forecaster uses a GJR-GARCH input but holds no "
+                              "GJR-GARCH parameters; refit it.")
+        return lambda returns, assets, horizon=self.horizon: garch_feature(
+            model, returns, assets, horizon)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "scaler_"):
@@ -237,7 +316,10 @@ class SequenceForecaster(BaseEstimator):
         fit, so validation never scores a forecast the fit already saw the answer to.
         """
         self._check_params()
-        design, features = self._design(X)
+        self.conformal_shift_: np.ndarray | None = None
+        self.conformal_state_: dict[str, Any] | None = None
+        self.garch_input_ = None
+        design, features = self._design(X, fitting=True)
         series, targets = design.series, design.targets
         check_date_gaps(series)
         labelled = (design.ready & (targets.source_row >= 0)
@@ -275,7 +357,7 @@ class SequenceForecaster(BaseEstimator):
         scaled = self.scaler_.transform(design.matrix)
         x_fit = make_windows(scaled, fit_rows, self.window)
         x_valid = make_windows(scaled, valid_rows, self.window)
-        y_all = self._to_train_space(design.target_matrix)
+        y_all = self._to_train_space(design.target_matrix) - design.offset[:, None]
         if self.target in VOL_TARGETS:  # forecasts never go below the 1st percentile seen
             positive = y_all[rows, -1][y_all[rows, -1] > 0]
             self.variance_floor_ = float(np.quantile(positive, 0.01))
@@ -284,7 +366,11 @@ class SequenceForecaster(BaseEstimator):
         started = time.perf_counter()
         record: dict[str, Any] = {}
         if self.model in NETWORKS:
+            if design.base is not None:  # learn the ratio to GJR: QLIKE differs by a constant
+                y_all = y_all / design.base
             record = self._fit_network(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
+            if self.quantiles_ and self.conformal_mode_ != "none":
+                record["conformal"] = self._calibrate(design, valid_rows)
         elif self.model == "har":
             from findeep.forecast.vol_baselines import HARBaseline
 
@@ -316,6 +402,41 @@ class SequenceForecaster(BaseEstimator):
         }
         return self
 
+    def _calibrate(self, design: _Design, rows: np.ndarray) -> dict[str, Any]:
+        """Conformalise the quantile heads on the validation block (``conformal.py``;
+        ``adaptive.py`` for the adaptive mode, whose state then moves on in ``predict``)."""
+        from findeep.forecast.conformal import conformal_shifts
+
+        outputs = self._network_outputs(design, rows)  # uncalibrated: no shift yet
+        scale = None
+        if self.conformal_mode_ in ("scaled", "adaptive"):
+            raw = forecast_scale(design.series, self.target, design.columns)[rows]
+            usable = raw[np.isfinite(raw) & (raw > 0)]
+            self.conformal_fallback_ = float(np.median(usable)) if len(usable) else 1.0
+            scale = self._conformal_scale(design, rows)
+        if self.conformal_mode_ == "adaptive":
+            from findeep.forecast.adaptive import adaptive_shifts, state_shift
+
+            _, self.conformal_state_ = adaptive_shifts(
+                outputs, design.target_matrix[rows], scale, design.series.dates[rows],
+                self._known_dates(design, rows), self.quantiles_)
+            return {"rows": len(rows), "mode": "adaptive",
+                    "gamma": self.conformal_state_["gamma"],
+                    "window": self.conformal_state_["window"],
+                    "alpha": self.conformal_state_["alpha"],
+                    "shift": state_shift(self.conformal_state_, self.quantiles_).tolist()}
+        self.conformal_shift_ = conformal_shifts(outputs, design.target_matrix[rows],
+                                                 self.quantiles_, scale)
+        return {"rows": len(rows), "mode": self.conformal_mode_,
+                "shift": self.conformal_shift_.tolist()}
+
+    def _conformal_scale(self, design: _Design, rows: np.ndarray) -> np.ndarray | None:
+        """Each row's scale for ``scaled`` shifts; the calibration median where unknown."""
+        if getattr(self, "conformal_mode_", "additive") not in ("scaled", "adaptive"):
+            return None
+        raw = forecast_scale(design.series, self.target, design.columns)[rows]
+        return np.where(np.isfinite(raw) & (raw > 0), raw, self.conformal_fallback_)
+
     # ---- target space ----------------------------------------------------------------------
     def _to_train_space(self, values: np.ndarray) -> np.ndarray:
         """Realised volatility is learned as variance: a squared-error fit then estimates
@@ -336,9 +457,9 @@ class SequenceForecaster(BaseEstimator):
 
     # ---- networks --------------------------------------------------------------------------
     def _network_settings(self) -> dict[str, Any]:
-        return {**FROZEN_DEFAULTS, **{k: v for k, v in (("n_members", self.n_members),
-                                                          ("instance_norm", self.instance_norm))
-                                      if v is not None}}
+        chosen = (("n_members", self.n_members), ("instance_norm", self.instance_norm),
+                  ("zero_head", self.zero_head), ("linear_lr_scale", self.linear_lr_scale))
+        return {**FROZEN_DEFAULTS, **{k: v for k, v in chosen if v is not None}}
 
     def _build_member(self, n_features: int, n_out: tuple[int, int],
                       settings: dict[str, Any]) -> torch.nn.Module:
@@ -350,7 +471,8 @@ class SequenceForecaster(BaseEstimator):
         return LinearResidualForecaster(
             body, n_features=n_features, window=self.window, n_horizons=n_horizons,
             quantiles=self.quantiles_, instance_norm=bool(settings["instance_norm"]),
-            scale_feature=self._scale_feature(), linear_path=self.linear_path)
+            scale_feature=self._scale_feature(), linear_path=self.linear_path,
+            zero_head=bool(settings["zero_head"]))
 
     def _scale_feature(self) -> int | None:
         """The feature whose window spread rescales the residual under instance norm."""
@@ -374,12 +496,12 @@ class SequenceForecaster(BaseEstimator):
 
         recipe = {**NETWORKS[self.model].training,
                   **{k: getattr(self, k) for k in TRAIN_OPTIONS if getattr(self, k) is not None}}
-        fit_settings = FitSettings(**recipe)
+        settings = self._network_settings()
+        fit_settings = FitSettings(**recipe, linear_lr_scale=float(settings["linear_lr_scale"]))
         for name in ("max_epochs", "batch_size", "patience"):
             value = getattr(fit_settings, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, however: {name}={value!r}")
-        settings = self._network_settings()
         device = resolve_device(self.device)
         binary = self.task_ == "binary"
         self.y_mean_ = np.zeros(y_fit.shape[1]) if binary else y_fit.mean(axis=0)
@@ -401,6 +523,11 @@ class SequenceForecaster(BaseEstimator):
             fitted = x_fit.reshape(len(x_fit), -1) @ coef.T + intercept
             intercept = intercept + np.log(y_fit_scaled.mean(axis=0)) - np.log(
                 np.exp(fitted).mean(axis=0))  # exp(mean log) understates the mean: re-level
+            if self.vol_base is not None:  # targets are ratios to GJR: start at exactly GJR
+                self.y_std_ = np.ones(y_fit.shape[1])
+                y_fit_scaled, y_valid_scaled = y_fit.astype(np.float32), y_valid.astype(
+                    np.float32)
+                coef, intercept = np.zeros_like(coef), np.zeros_like(intercept)
         else:
             coef, intercept = ridge_start(x_fit, y_fit_scaled.astype(np.float64))
         if binary:
@@ -455,8 +582,9 @@ class SequenceForecaster(BaseEstimator):
                 "device": str(device), "config": vars(fit_settings), "network": settings}
 
     # ---- predict ---------------------------------------------------------------------------
-    def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
-        """``(N, H', Q)`` in target units (probabilities for direction)."""
+    def _raw_network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
+        """``(N, H', Q)`` in target units (probabilities for direction), before any
+        conformal shift."""
         from findeep.forecast.training import predict_network
 
         x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
@@ -464,10 +592,65 @@ class SequenceForecaster(BaseEstimator):
         if self.task_ == "binary":
             return 1.0 / (1.0 + np.exp(-raw))
         if getattr(self, "log_variance_", False):
-            return self._from_train_space(np.exp(np.clip(raw, -30, 30))
-                                          * self.y_std_[None, :, None])
+            variance = np.exp(np.clip(raw, -30, 30)) * self.y_std_[None, :, None]
+            if design.base is not None:  # GJR forecast x the learned correction (no floor)
+                from findeep.forecast.vol_baselines import VARIANCE_FLOOR
+
+                return np.sqrt(np.maximum(variance * design.base[rows, :, None],
+                                          VARIANCE_FLOOR))
+            return self._from_train_space(variance)
         scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
-        return self._from_train_space(scaled)
+        return self._from_train_space(scaled) + design.offset[rows, None, None]
+
+    def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
+        """``(N, H', Q)`` in target units, conformal shifts applied when fitted with them."""
+        from findeep.forecast.conformal import apply_shifts
+
+        outputs = self._raw_network_outputs(design, rows)
+        if self.task_ == "binary" or getattr(self, "log_variance_", False):
+            return outputs
+        floor = (float(np.sqrt(self.variance_floor_)) if self.target in VOL_TARGETS else None)
+        if getattr(self, "conformal_state_", None) is not None and self.quantiles_:
+            return self._adaptive_outputs(design, rows, outputs, floor)
+        shift = getattr(self, "conformal_shift_", None)
+        if shift is None or not self.quantiles_:
+            return outputs
+        return apply_shifts(outputs, shift, floor, self._conformal_scale(design, rows))
+
+    @staticmethod
+    def _known_dates(design: _Design, rows: np.ndarray) -> np.ndarray:
+        """The date each row's outcome becomes known (its target date; NaT if unknown)."""
+        source = design.targets.source_row[rows]
+        return np.where(source >= 0, design.series.dates[np.maximum(source, 0)],
+                        np.datetime64("NaT", "ns"))
+
+    def _adaptive_outputs(self, design: _Design, rows: np.ndarray, outputs: np.ndarray,
+                          floor: float | None) -> np.ndarray:
+        """Adaptive conformal heads (``adaptive.py``): the fit's state carried forward over
+        every forecast in ``design`` whose outcome arrived after the fit, up to the last
+        date asked about; each row's shift uses only outcomes known at its date."""
+        from findeep.forecast.adaptive import adaptive_shifts
+
+        state = self.conformal_state_
+        dates = design.series.dates
+        known = self._known_dates(design, np.arange(len(dates)))
+        through = (np.datetime64("NaT", "ns") if state.get("through") is None
+                   else np.datetime64(state["through"], "ns"))
+        online = design.ready & (dates <= dates[rows].max())
+        if not np.isnat(through):  # outcomes the state already holds are not scored again
+            online &= np.isnat(known) | (known > through)
+        extra = np.setdiff1d(np.flatnonzero(online), rows)
+        every = np.concatenate([rows, extra])
+        raw = (np.concatenate([outputs, self._raw_network_outputs(design, extra)])
+               if len(extra) else outputs)
+        actual = design.target_matrix[every].astype(float).copy()
+        if not np.isnat(through):
+            actual[~np.isnat(known[every]) & (known[every] <= through)] = np.nan
+        scale = self._conformal_scale(design, every)
+        shifts, _ = adaptive_shifts(raw, actual, scale, dates[every], known[every],
+                                    self.quantiles_, state)
+        moved = np.sort(raw + shifts * scale[:, None, None], axis=-1)[:len(rows)]
+        return moved if floor is None else np.maximum(moved, floor)
 
     def _predict_rows(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
@@ -486,7 +669,7 @@ class SequenceForecaster(BaseEstimator):
                       if self.quantiles_ else 0)
             return self._network_outputs(design, rows)[:, -1, anchor]
         x = make_windows(self.scaler_.transform(design.matrix), rows, self.window)
-        return self._from_train_space(self.baseline_.predict(x))
+        return self._from_train_space(self.baseline_.predict(x)) + design.offset[rows]
 
     def predict(self, X: TableLike) -> np.ndarray:
         """One forecast per row of ``X``, in ``X``'s order; NaN without a full window."""
@@ -590,6 +773,14 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
         "quantiles": list(getattr(forecaster, "quantiles_", [])),
         "variance_floor": getattr(forecaster, "variance_floor_", None),
         "log_variance": bool(getattr(forecaster, "log_variance_", False)),
+        "conformal_shift": (np.asarray(forecaster.conformal_shift_).tolist()
+                            if getattr(forecaster, "conformal_shift_", None) is not None
+                            else None),
+        "conformal_mode": getattr(forecaster, "conformal_mode_", "none"),
+        "conformal_fallback": getattr(forecaster, "conformal_fallback_", None),
+        "conformal_state": getattr(forecaster, "conformal_state_", None),
+        "garch_input": (forecaster.garch_input_.state()[0]
+                        if getattr(forecaster, "garch_input_", None) is not None else None),
         "training": forecaster.training_,
     }
     if evaluation is not None:
@@ -621,6 +812,19 @@ def forecaster_from_bundle(meta: dict[str, Any],
         forecaster.log_variance_ = bool(meta.get("log_variance", False))
         if meta.get("variance_floor") is not None:
             forecaster.variance_floor_ = float(meta["variance_floor"])
+        if meta.get("conformal_shift") is not None:
+            forecaster.conformal_shift_ = np.asarray(meta["conformal_shift"], dtype=float)
+            forecaster.conformal_mode_ = str(meta.get("conformal_mode", "additive"))
+            if meta.get("conformal_fallback") is not None:
+                forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
+        if meta.get("conformal_state") is not None:  # adaptive: gamma, window, alpha, scores
+            forecaster.conformal_state_ = dict(meta["conformal_state"])
+            forecaster.conformal_mode_ = "adaptive"
+            forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
+        if meta.get("garch_input") is not None:  # the garch_var feature's fitted parameters
+            from findeep.forecast.vol_baselines import GARCHBaseline
+
+            forecaster.garch_input_ = GARCHBaseline.from_state(meta["garch_input"], {})
         if model["name"] in NETWORKS:
             from findeep.forecast.models.residual import LinearResidualForecaster
             from findeep.forecast.training import MemberAverage

@@ -8,6 +8,7 @@ means and spreads from training rows only and is applied unchanged afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,10 @@ from findeep.errors import ConfigError, DataError
 from findeep.forecast.series import Series
 
 BUILTIN_FEATURES = ("return", "abs_return", "squared_return", "volatility", "volume", "range",
-                    "calendar")
-DERIVED_TARGETS = ("return", "direction", "volatility", "realized_vol")
+                    "calendar", "har", "leverage", "garch_var")
+DERIVED_TARGETS = ("return", "direction", "volatility", "realized_vol", "log_volume")
+HAR_SPANS = {"rv_d": 1, "rv_w": 5, "rv_m": 22}  # Corsi's daily, weekly, monthly averages
+_LOG_FLOOR = 1e-8  # a squared daily log return of (0.01%)^2: keeps log() finite on still days
 VOL_ESTIMATORS = ("squared", "parkinson", "garman_klass")
 VOLATILITY_WINDOW = 20
 _PRICE_NAMES = ("adj.close", "adj_close", "adj close", "adjclose", "adjusted", "close", "price",
@@ -96,15 +99,21 @@ def log_returns(series: Series, columns: Columns, why: str = "a return feature")
     return (log_price - _per_asset(series, log_price).shift(1).to_numpy()).astype(float)
 
 
-def feature_matrix(series: Series, features: list[str],
-                   columns: Columns) -> tuple[np.ndarray, list[str]]:
-    """One row per input row, one column per feature; NaN where history is too short."""
+def feature_matrix(series: Series, features: list[str], columns: Columns,
+                   garch_variance: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, list[str]]:
+    """One row per input row, one column per feature; NaN where history is too short.
+
+    ``garch_var`` (the GJR-GARCH variance forecast known at t) needs ``garch_variance``:
+    returns and assets -> that forecast, with parameters the caller fitted on training
+    rows (``SequenceForecaster`` does).
+    """
     blocks: list[np.ndarray] = []
     names: list[str] = []
     returns: np.ndarray | None = None
     for feature in features:
-        if feature in ("return", "abs_return", "squared_return", "volatility") \
-                and returns is None:
+        if feature in ("return", "abs_return", "squared_return", "volatility", "har",
+                       "leverage", "garch_var") and returns is None:
             returns = log_returns(series, columns, f"the '{feature}' feature")
         if feature == "return":
             blocks.append(returns)
@@ -119,6 +128,23 @@ def feature_matrix(series: Series, features: list[str],
             blocks.append(_per_asset(series, returns).transform(
                 lambda s: s.rolling(VOLATILITY_WINDOW).std()).to_numpy())
             names.append("volatility")
+        elif feature == "har":  # log of the 1/5/22-day mean squared return (log-HAR inputs)
+            for name, span in HAR_SPANS.items():
+                mean = _per_asset(series, returns ** 2).transform(
+                    lambda s, span=span: s.rolling(span).mean()).to_numpy()
+                blocks.append(np.log(mean + _LOG_FLOOR))
+                names.append(name)
+        elif feature == "leverage":  # squared return on down days only: GJR's asymmetry
+            with np.errstate(invalid="ignore"):
+                down = np.where(returns < 0, returns ** 2, 0.0)
+            blocks.append(np.where(np.isfinite(returns), down, np.nan))
+            names.append("negative_squared_return")
+        elif feature == "garch_var":
+            if garch_variance is None:
+                raise ConfigError("the 'garch_var' feature needs GJR-GARCH parameters fitted "
+                                  "on training rows; use it through SequenceForecaster.")
+            blocks.append(garch_variance(returns, series.assets))
+            names.append("garch_var")
         elif feature == "volume":
             if columns.volume is None:
                 raise DataError("the 'volume' feature needs a Volume column; none was found.")
@@ -208,6 +234,11 @@ def build_targets(series: Series, target: str, horizon: int, columns: Columns,
         values = np.full(n, np.nan)
         values[known] = np.sqrt(mean_ahead[source_row[known]])
         naive = np.sqrt(mean_ahead)
+    elif target == "log_volume":
+        log_volume = log_volume_level(series, columns)
+        values = np.full(n, np.nan)
+        values[known] = log_volume[source_row[known]]
+        naive = log_volume
     elif target == "volatility":
         squared = log_returns(series, columns, "target 'volatility'") ** 2
         summed = _per_asset(series, squared).transform(lambda s: s.rolling(horizon).sum())
@@ -221,6 +252,42 @@ def build_targets(series: Series, target: str, horizon: int, columns: Columns,
         values[known] = level[source_row[known]]
         naive = level
     return Targets(values, source_row, naive, task)
+
+
+def log_volume_level(series: Series, columns: Columns) -> np.ndarray:
+    """log(1 + volume) per row; the ``log_volume`` target reads it ``horizon`` rows ahead."""
+    if columns.volume is None:
+        raise DataError("target 'log_volume' needs a Volume column; none was found.")
+    volume = series.column(columns.volume)
+    if (volume < 0).any():
+        raise DataError(f"volume column '{columns.volume}' has negative values.")
+    return np.log1p(volume)
+
+
+def target_offset(series: Series, target: str, columns: Columns) -> np.ndarray:
+    """What models learn the target relative to, known at t: for ``log_volume`` the
+    trailing 20-day mean log volume (volume trends over decades, so its level would leave
+    the scaler's range; its deviation from the recent mean does not); zero otherwise."""
+    if target != "log_volume":
+        return np.zeros(len(series.frame))
+    level = log_volume_level(series, columns)
+    return _per_asset(series, level).transform(
+        lambda s: s.rolling(VOLATILITY_WINDOW).mean()).to_numpy()
+
+
+def forecast_scale(series: Series, target: str, columns: Columns) -> np.ndarray:
+    """The trailing 20-step spread of the target series' one-step changes, known at t (NaN
+    until 20 changes exist): log returns for price targets, log volume for ``log_volume``,
+    the column itself for a column target. Conformal interval shifts are in these units."""
+    if target == "log_volume":
+        level = log_volume_level(series, columns)
+    elif target in DERIVED_TARGETS:
+        level = np.log(_require_price(series, columns, f"target '{target}'"))
+    else:
+        level = series.column(target).astype(float)
+    change = level - _per_asset(series, level).shift(1).to_numpy()
+    return _per_asset(series, change).transform(
+        lambda s: s.rolling(VOLATILITY_WINDOW).std()).to_numpy()
 
 
 def daily_variance(series: Series, columns: Columns, estimator: str = "squared") -> np.ndarray:

@@ -72,7 +72,8 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
         for name in reported_baselines(forecaster.target, notes):
             if name == forecaster.model:
                 continue
-            point = {**params, "model": name, "quantiles": None, "all_horizons": False}
+            point = {**params, "model": name, "quantiles": None, "all_horizons": False,
+                     "vol_base": None}
             baseline = evaluate(SequenceForecaster(**point), data,
                                 test_start=test_start, walk_forward=walk_forward,
                                 refit_every=refit_every, train_window=train_window)

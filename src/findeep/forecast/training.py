@@ -37,6 +37,7 @@ class FitSettings:
     patience: int = 6
     anchor_penalty: float = 1e-3  # L2 pull of the linear path towards its ridge start
     grad_clip: float = 1.0
+    linear_lr_scale: float = 1.0  # the linear path's step size, relative to the body's
 
 
 def ridge_start(x: np.ndarray, y: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +99,8 @@ def train_member(network: nn.Module, x_fit: np.ndarray, y_fit: np.ndarray, x_val
     anchors = [p.detach().clone() for p in linear]
     optimizer = torch.optim.AdamW([
         {"params": body, "weight_decay": settings.weight_decay},
-        {"params": linear, "weight_decay": 0.0}], lr=settings.learning_rate)
+        {"params": linear, "weight_decay": 0.0,
+         "lr": settings.learning_rate * settings.linear_lr_scale}], lr=settings.learning_rate)
     steps = max(1, math.ceil(len(xf) / settings.batch_size))
 
     def validation_loss() -> float:

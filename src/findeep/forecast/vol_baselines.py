@@ -9,6 +9,11 @@
 
 Each predicts volatility (root of the forecast mean variance), keeps plain numbers as
 state (no pickle), and is used only with ``target='realized_vol'``.
+
+``gjr_variance_path`` is the same GJR-GARCH forecast written out as a plain recursion
+started at the fitted model's unconditional variance, so its value at t uses returns
+through t only (``arch``'s own filter backcasts from the first 75 returns of the table);
+the ``garch_var`` input feature (``features.py``, fitted in ``estimator.py``) uses it.
 """
 
 from __future__ import annotations
@@ -122,3 +127,43 @@ class GARCHBaseline:
     @classmethod
     def from_state(cls, meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> GARCHBaseline:
         return cls(meta["kind"], {k: list(v) for k, v in meta["params"].items()})
+
+
+def gjr_variance_path(params: list[float], returns: np.ndarray, horizon: int) -> np.ndarray:
+    """Mean GJR-GARCH(1,1,1) variance forecast over t+1..t+horizon at every t of one asset.
+
+    ``params`` are ``arch``'s (mu, omega, alpha, gamma, beta) on returns in percent (a
+    GARCH(1,1) has no gamma: pass 0). The recursion starts at the unconditional variance
+    implied by ``params`` and reads return t only after forecasting at t-1, so the value
+    at t never depends on a later row; a missing return leaves the variance unchanged.
+    """
+    mu, omega, alpha, gamma, beta = (float(v) for v in params)
+    persistence = alpha + gamma / 2 + beta
+    unconditional = omega / (1 - persistence) if persistence < 1 else omega / 1e-3
+    variance = np.empty(len(returns))
+    current = unconditional
+    for t, value in enumerate(np.asarray(returns, dtype=float) * _PERCENT):
+        if np.isfinite(value):
+            shock = value - mu
+            current = omega + (alpha + gamma * (shock < 0)) * shock ** 2 + beta * current
+        variance[t] = current  # forecast for t+1, known at the close of t
+    if horizon > 1:  # E[sigma^2_{t+k}] = V + rho^(k-1) (sigma^2_{t+1} - V), averaged over k
+        decay = np.mean(persistence ** np.arange(horizon))
+        variance = unconditional + decay * (variance - unconditional)
+    return np.maximum(variance / _PERCENT ** 2, VARIANCE_FLOOR)
+
+
+def garch_feature(model: GARCHBaseline, returns: np.ndarray, assets: np.ndarray,
+                  horizon: int) -> np.ndarray:
+    """``gjr_variance_path`` per asset with ``model``'s parameters (the pooled mean for an
+    asset it was not fitted on); NaN where the return is missing (each asset's first row)."""
+    out = np.full(len(returns), np.nan)
+    pooled = np.mean(np.array(list(model.params.values())), axis=0)
+    for asset in pd.unique(assets):
+        rows = np.flatnonzero(assets == asset)
+        params = list(model.params.get(str(asset), pooled))
+        if model.kind == "garch":
+            params = [*params[:3], 0.0, params[3]]
+        path = gjr_variance_path(params, returns[rows], horizon)
+        out[rows] = np.where(np.isfinite(returns[rows]), path, np.nan)
+    return out

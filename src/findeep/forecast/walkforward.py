@@ -68,6 +68,8 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
               "validation_loss": model.training_.get("best_validation_score"),
               "fit_seconds": seconds,
               "forecasts": len(frame)}
+    if "conformal" in model.training_:  # the fold's interval shifts, from its own past
+        record["conformal"] = model.training_["conformal"]
     return frame, record
 
 

@@ -66,7 +66,10 @@ MODELS: dict[str, ModelSpec] = {
         "piecewise-linear numeric embeddings + categorical embeddings + TabM-mini "
         "ensemble of k=4 members sharing a 2x128 MLP",
         _default,
-        {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
+        # patience 4 (the loop's default is 6): same AUC on all 7 development tables of issue
+        # 12 (mean -0.0001), 0.85x the CPU over them and 0.66x on tall, narrow ISLR Default
+        {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile",
+         "patience": 4},
         _TABM_OPTIONS,
     ),
     "ft-transformer": ModelSpec(
@@ -129,6 +132,8 @@ def build_model(
     spec = get_spec(name)
     options = dict(options or {})
     monotone = options.pop("monotone", None)
+    interactions = options.pop("interactions", True)
     network = spec.build(n_num=n_num, cardinalities=list(cardinalities), n_out=n_out,
                          x_num_train=x_num_train, **options)
-    return wrap_monotone(network, {"monotone": monotone}, x_num_train)
+    return wrap_monotone(network, {"monotone": monotone, "interactions": interactions},
+                         x_num_train)

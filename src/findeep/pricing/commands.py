@@ -55,6 +55,8 @@ def train(
     d_hidden: Annotated[int, typer.Option(help="Width of each hidden layer.")] = 256,
     n_layers: Annotated[int, typer.Option(help="Hidden layers.")] = 4,
     n_components: Annotated[int, typer.Option(help="Lognormal components (price).")] = 8,
+    calendar: Annotated[bool, typer.Option(
+        "--calendar", help="Price network non-decreasing in maturity by construction.")] = False,
     max_epochs: Annotated[int, typer.Option(help="Epochs (cosine schedule to the end).")] = 60,
     batch_size: Annotated[int, typer.Option()] = 1024,
     learning_rate: Annotated[float, typer.Option()] = 2e-3,
@@ -68,7 +70,8 @@ def train(
     from findeep.pricing.jobs import train_job
 
     summary = train_job(data, out_dir, force=force, onnx=onnx, kind=kind, d_hidden=d_hidden,
-                        n_layers=n_layers, n_components=n_components, max_epochs=max_epochs,
+                        n_layers=n_layers, n_components=n_components, calendar=calendar,
+                        max_epochs=max_epochs,
                         batch_size=batch_size, learning_rate=learning_rate, random_state=seed,
                         device=device, verbose=0 if quiet else 1)
     out.print(f"trained a {summary['kind']} surrogate on {summary['rows']:,} rows, "

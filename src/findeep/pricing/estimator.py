@@ -53,8 +53,9 @@ class HestonSurrogate(BaseEstimator):
                  n_components: int = 8, max_epochs: int = 60, batch_size: int = 1024,
                  learning_rate: float = 2e-3, weight_decay: float = 0.0,
                  validation_fraction: float = 0.05, random_state: int = 0,
-                 device: str = "cpu", verbose: int = 1) -> None:
+                 device: str = "cpu", verbose: int = 1, calendar: bool = False) -> None:
         self.kind = kind
+        self.calendar = calendar
         self.d_hidden = d_hidden
         self.n_layers = n_layers
         self.n_components = n_components
@@ -133,7 +134,8 @@ class HestonSurrogate(BaseEstimator):
         high = torch.as_tensor(self.box_.high, dtype=torch.float32)
         if self.kind == "price":
             return MixturePriceNet(low=low, high=high, d_hidden=self.d_hidden,
-                                   n_layers=self.n_layers, n_components=self.n_components)
+                                   n_layers=self.n_layers, n_components=self.n_components,
+                                   calendar=self.calendar)
         keep = [INPUT_COLUMNS.index(c) for c in GRID_PARAMETERS]
         return SurfaceNet(low=low[keep], high=high[keep],
                           n_cells=len(GRID_STRIKES) * len(GRID_MATURITIES),
@@ -158,7 +160,9 @@ class HestonSurrogate(BaseEstimator):
         if not hasattr(self, "network_"):
             raise NotFittedError("this HestonSurrogate is not fitted yet; call fit first.")
 
-    def _predict_arrays(self, x: np.ndarray, batch_size: int = 65536) -> np.ndarray:
+    def _predict_arrays(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        # 4,096 rows keep a 128-wide layer's activations in the L2 cache: measured on one
+        # thread, 1.5 us per option vs 3.5 us with 65,536-row batches (BENCHMARKS.md)
         with torch.inference_mode():
             parts = []
             for start in range(0, len(x), batch_size):

@@ -69,10 +69,16 @@ def export_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
-            torch.onnx.export(module, (torch.from_numpy(rows[:8].copy()),), staging,
-                              input_names=[input_name], output_names=[output_name],
-                              opset_version=OPSET, dynamo=False,
-                              dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}})
+            try:
+                torch.onnx.export(module, (torch.from_numpy(rows[:8].copy()),), staging,
+                                  input_names=[input_name], output_names=[output_name],
+                                  opset_version=OPSET, dynamo=False,
+                                  dynamic_axes={input_name: {0: "batch"},
+                                                output_name: {0: "batch"}})
+            except RuntimeError as exc:  # torch.onnx.errors.* derive from it
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
+                raise BundleError(f"the network could not be exported to ONNX: {first}"
+                                  ) from None
         model = onnx.load(staging)
         entries = {"findeep.kind": f"pricing-{pricer.kind}",
                    "findeep.columns": json.dumps(list(columns)),

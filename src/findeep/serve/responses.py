@@ -38,8 +38,8 @@ def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
             level = f"{pipeline.intervals.level:.0%}"
             fields |= {
                 "lower": (float | None, Field(description=(
-                    f"lower end of a {level} split-conformal prediction interval (null when "
-                    "too few validation rows calibrated it)"))),
+                    f"lower end of a {level} {pipeline.intervals.method} prediction interval "
+                    "(null when too few validation rows calibrated it)"))),
                 "upper": (float | None, Field(description=f"upper end of the {level} interval"))}
     batch_fields = {name: (list[annotation], info) for name, (annotation, info) in fields.items()}
     single = create_model("Prediction", **fields, unseen_categories=_UNSEEN)

@@ -47,13 +47,17 @@ class Scorer:
             self.forward(x_num, x_cat)
 
     def predict_rows(self, records: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-        """(``predict_raw``'s output, per-row unseen-category mask [n, n_cat])."""
+        """(``predict_raw``'s output, per-row unseen-category mask [n, n_cat]); a CQR
+        regression adds its quantile band as two more columns."""
         x_num, x_cat, unseen = self.encoder.encode_rows(records)
         logits = self._logits(torch.from_numpy(x_num), torch.from_numpy(x_cat))
         pipeline = self.pipeline
         prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature)
         if pipeline.task == "regression":
             prediction = prediction * pipeline.y_std + pipeline.y_mean
+        if pipeline.quantile_network is not None:  # CQR: (n, 3) = prediction and its band,
+            band = pipeline.interval_band(x_num, x_cat)  # split again by format()
+            prediction = np.column_stack([prediction, band])
         return prediction, unseen
 
     def _logits(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
@@ -95,9 +99,12 @@ class Scorer:
             return {"probabilities": [dict(zip(names, row, strict=True))
                                       for row in prediction.tolist()],
                     "predicted": [labels[i] for i in prediction.argmax(axis=1).tolist()]}
+        band = None
+        if prediction.ndim == 2:  # CQR: the quantile band rides along (predict_rows)
+            prediction, band = prediction[:, 0], prediction[:, 1:]
         outputs: Outputs = {"prediction": prediction.astype(float).tolist()}
-        if self.pipeline.intervals is not None:  # split-conformal, at the level trained with
-            lower, upper = self.pipeline.intervals.interval(prediction)
+        if self.pipeline.intervals is not None:  # at the level trained with
+            lower, upper = self.pipeline.intervals.interval(prediction, None, band)
             finite = np.isfinite(lower)  # too few calibration rows for the level: no bound
             outputs |= {"lower": np.where(finite, lower, None).tolist(),
                         "upper": np.where(finite, upper, None).tolist()}

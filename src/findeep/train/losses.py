@@ -1,7 +1,8 @@
 """Losses on logits of shape ``(B, k, n_out)``: each of the k members is scored, then averaged.
 
 The textbook formulas — binary cross-entropy, cross-entropy, mean squared error — plus
-Huber for regression targets with heavy tails.
+Huber for regression targets with heavy tails, and the pinball (quantile) loss with one
+output per quantile (conformalised quantile regression, ``evaluate/intervals.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from torch.nn import functional as F
 
 from findeep.errors import ConfigError
 
-LossName = Literal["bce", "cross_entropy", "mse", "huber"]
-LOSSES = ("bce", "cross_entropy", "mse", "huber")
+LossName = Literal["bce", "cross_entropy", "mse", "huber", "pinball"]
+LOSSES = ("bce", "cross_entropy", "mse", "huber", "pinball")
 
 
 def default_loss(task: str) -> LossName:
@@ -22,11 +23,15 @@ def default_loss(task: str) -> LossName:
 
 
 def member_loss(
-    name: str, logits: torch.Tensor, target: torch.Tensor, sample_weight: torch.Tensor | None
+    name: str, logits: torch.Tensor, target: torch.Tensor, sample_weight: torch.Tensor | None,
+    quantiles: tuple[float, ...] | list[float] = (),
 ) -> torch.Tensor:
-    """Mean over rows and members of the per-row loss; ``logits`` is ``(B, k, n_out)``."""
+    """Mean over rows and members of the per-row loss; ``logits`` is ``(B, k, n_out)``;
+    ``pinball`` scores output j as quantile ``quantiles[j]``."""
     k = logits.shape[1]
-    if name == "bce":
+    if name == "pinball":
+        per = pinball(logits, target.unsqueeze(1), quantiles)
+    elif name == "bce":
         per = F.binary_cross_entropy_with_logits(
             logits[..., 0], target.unsqueeze(1).expand(-1, k), reduction="none")  # (B, k)
     elif name == "cross_entropy":
@@ -44,6 +49,14 @@ def member_loss(
     if sample_weight is None:
         return per_row.mean()
     return (per_row * sample_weight).sum() / sample_weight.sum()
+
+
+def pinball(prediction: torch.Tensor, target: torch.Tensor,
+            quantiles: tuple[float, ...] | list[float]) -> torch.Tensor:
+    """Mean over the last axis of the quantile loss; ``target`` broadcasts without it."""
+    q = torch.as_tensor(quantiles, dtype=prediction.dtype, device=prediction.device)
+    gap = target.unsqueeze(-1) - prediction
+    return torch.maximum(q * gap, (q - 1) * gap).mean(dim=-1)
 
 
 def check_loss(name: str, task: str) -> None:

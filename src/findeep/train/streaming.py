@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -48,9 +48,10 @@ from findeep.train.trainer import (
     validation_score,
 )
 
-Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # x_num float32, x_cat int64, y
+Chunk = tuple[np.ndarray, ...]  # x_num float32, x_cat int64, y (, row weight float32)
 ChunkStream = Callable[[int], Iterable[Chunk]]
 SINGLE_PROCESS = Ranks()
+T = TypeVar("T")
 BUFFER_ROWS = 65_536  # shuffle buffer; several row groups' worth of rows mixed per batch
 
 
@@ -68,24 +69,24 @@ def shuffled_batches(chunks: Iterable[Chunk], batch_size: int, generator: torch.
                      ) -> Iterator[tuple[torch.Tensor, ...]]:
     """Equal-sized batches from ``chunks``: fill a buffer, permute it, cut it into batches;
     the rows short of a whole batch wait for the next fill. The last partial batch is
-    dropped, as the in-memory trainer does."""
+    dropped, as the in-memory trainer does. Chunks of four arrays carry row weights
+    (class weights), which travel with their rows."""
     y_dtype = torch.long if task == "multiclass" else torch.float32
     held: list[Chunk] = []
     held_rows = 0
 
     def drain(final: bool) -> Iterator[tuple[torch.Tensor, ...]]:
         nonlocal held, held_rows
-        x_num = torch.from_numpy(np.concatenate([c[0] for c in held]))
-        x_cat = torch.from_numpy(np.concatenate([c[1] for c in held]))
-        y = torch.as_tensor(np.concatenate([c[2] for c in held]), dtype=y_dtype)
-        order = torch.randperm(len(y), generator=generator)
-        n_batches = len(y) // batch_size
+        parts = [torch.from_numpy(np.concatenate([c[i] for c in held]))
+                 for i in range(len(held[0]))]
+        parts[2] = parts[2].to(y_dtype)
+        order = torch.randperm(len(parts[2]), generator=generator)
+        n_batches = len(order) // batch_size
         for b in range(n_batches):
             rows = order[b * batch_size:(b + 1) * batch_size]
-            yield x_num[rows], x_cat[rows], y[rows]
+            yield tuple(part[rows] for part in parts)
         rest = order[n_batches * batch_size:]
-        held = [] if final or len(rest) == 0 else [
-            (x_num[rest].numpy(), x_cat[rest].numpy(), y[rest].numpy())]
+        held = [] if final or len(rest) == 0 else [tuple(part[rest].numpy() for part in parts)]
         held_rows = 0 if final else len(rest)
 
     for chunk in chunks:
@@ -99,7 +100,7 @@ def shuffled_batches(chunks: Iterable[Chunk], batch_size: int, generator: torch.
         yield from drain(final=True)
 
 
-def prefetched(items: Iterable[Chunk], depth: int = 2) -> Iterator[Chunk]:
+def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     """``items`` produced on a background thread, ``depth`` ahead, in the same order.
 
     Reading Parquet and preprocessing release the GIL for most of their time, so the next
@@ -203,9 +204,10 @@ def fit_network_streamed(
             total_loss, steps = 0.0, 0
             batches = shuffled_batches(prefetched(chunks(epoch)), batch_size, generator,
                                        buffer_rows=buffer_rows, task=task)
-            for x_num, x_cat, y in batches:
+            for x_num, x_cat, y, *weight in batches:
                 logits = trained(x_num.to(device), x_cat.to(device))
-                loss = member_loss(config.loss, logits, y.to(device), None)
+                loss = member_loss(config.loss, logits, y.to(device),
+                                   weight[0].to(device) if weight else None)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip > 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -20,10 +21,13 @@ import torch
 from scipy.stats import mannwhitneyu
 from torch import nn
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
-from findeep.train.losses import member_loss
+from findeep.train.losses import member_loss, pinball
 
 Schedule = Literal["cosine", "constant"]
+STOPPING_METRICS = ("auto", "roc_auc", "log_loss")
+MIN_STEPS_PER_EPOCH = 8  # fewer, and early stopping judges a barely-trained network
 
 
 @dataclass
@@ -36,11 +40,15 @@ class TrainConfig:
     weight_decay: float = 3e-4
     patience: int = 6  # 12 picked the same epoch on 29 of 30 panel folds, at 1.4x the time
     early_stopping: bool = True  # False: train max_epochs and keep the last weights
+    stopping_metric: str = "auto"  # binary: "roc_auc" (auto) or "log_loss"; see validation_score
     warmup_fraction: float = 0.05
     schedule: Schedule = "cosine"
     grad_clip: float = 1.0
     num_threads: int | str = "auto"  # CPU threads while training; see training_threads
     loss: str = "bce"
+    # loss "pinball": the quantile each output learns (a list: it round-trips through the
+    # JSON that checkpoints compare runs by)
+    quantiles: list[float] = field(default_factory=list)
     seed: int = 0
     device: str = "auto"
     verbose: int = 1
@@ -59,6 +67,9 @@ class TrainConfig:
             problems.append(f"weight_decay must be >= 0, however: {self.weight_decay!r}")
         if not 0 <= self.warmup_fraction < 1:
             problems.append(f"warmup_fraction must be in [0, 1), however: {self.warmup_fraction!r}")
+        if self.stopping_metric not in STOPPING_METRICS:
+            problems.append(f"stopping_metric must be one of {', '.join(STOPPING_METRICS)}, "
+                            f"however: {self.stopping_metric!r}")
         if self.schedule not in ("cosine", "constant"):
             problems.append(f"schedule must be 'cosine' or 'constant', however: {self.schedule!r}")
         if problems:
@@ -231,10 +242,17 @@ def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1
     return logits[..., 0].mean(dim=1).numpy()
 
 
-def validation_score(task: str, prediction: np.ndarray, y: np.ndarray) -> float:
-    """Higher is better: ROC-AUC (binary), -log-loss (multiclass), -MSE (regression)."""
+def validation_score(task: str, prediction: np.ndarray, y: np.ndarray,
+                     quantiles: tuple[float, ...] | list[float] = (),
+                     metric: str = "auto") -> float:
+    """Higher is better: ROC-AUC (binary; -log-loss with ``metric="log_loss"``), -log-loss
+    (multiclass), -MSE (regression), -pinball loss (regression with ``quantiles``, one output
+    per quantile)."""
+    if quantiles:
+        return -float(pinball(torch.as_tensor(prediction), torch.as_tensor(y),
+                              quantiles).mean())
     if task == "binary":
-        if len(np.unique(y)) < 2:
+        if metric == "log_loss" or len(np.unique(y)) < 2:
             p = np.clip(prediction, 1e-7, 1 - 1e-7)
             return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
         # ROC-AUC is the Mann-Whitney U over (positives x negatives), ties counted half:
@@ -274,6 +292,12 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     batch_size = auto_batch_size(n) if config.batch_size == "auto" else int(config.batch_size)
     batch_size = min(batch_size, n)
     steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch: equal-sized steps
+    if config.batch_size != "auto" and steps_per_epoch < MIN_STEPS_PER_EPOCH:
+        warnings.warn(
+            f"batch size {batch_size} leaves {steps_per_epoch} step(s) per epoch on {n:,} "
+            f"training rows, so early stopping may keep a barely-trained network; use at most "
+            f"{max(1, n // MIN_STEPS_PER_EPOCH)} or leave the batch size on auto.",
+            FindeepWarning, stacklevel=2)
     total_steps = steps_per_epoch * config.max_epochs
     warmup = int(config.warmup_fraction * total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -293,7 +317,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 rows = order[step * batch_size:(step + 1) * batch_size]
                 logits = model(train.x_num[rows], train.x_cat[rows])
                 weight = None if train.weight is None else train.weight[rows]
-                loss = member_loss(config.loss, logits, train.y[rows], weight)
+                loss = member_loss(config.loss, logits, train.y[rows], weight, config.quantiles)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip > 0:
@@ -302,7 +326,8 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 scheduler.step()
                 total_loss += float(loss.detach())
             logits = predict_logits(model, valid.x_num, valid.x_cat)
-            score = validation_score(task, logits_to_prediction(logits, task), y_valid)
+            score = validation_score(task, logits_to_prediction(logits, task), y_valid,
+                                     config.quantiles, metric=config.stopping_metric)
             record = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch,
                       "valid_score": score}
             history.append(record)

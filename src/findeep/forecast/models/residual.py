@@ -43,7 +43,8 @@ class LinearResidualForecaster(nn.Module):
 
     def __init__(self, body: nn.Module, *, n_features: int, window: int, n_horizons: int = 1,
                  quantiles: tuple[float, ...] | list[float] = (), instance_norm: bool = False,
-                 scale_feature: int | None = None, linear_path: bool = True) -> None:
+                 scale_feature: int | None = None, linear_path: bool = True,
+                 zero_head: bool = True) -> None:
         super().__init__()
         self.n_horizons = n_horizons
         self.quantiles = [float(q) for q in quantiles]
@@ -55,7 +56,8 @@ class LinearResidualForecaster(nn.Module):
         self.linear_path = linear_path
         self.config = {"n_horizons": n_horizons, "quantiles": self.quantiles,
                        "instance_norm": instance_norm, "scale_feature": scale_feature,
-                       "linear_path": linear_path, "body": dict(getattr(body, "config", {}))}
+                       "linear_path": linear_path, "zero_head": zero_head,
+                       "body": dict(getattr(body, "config", {}))}
         self.body = body
         self.linear = nn.Linear(window * n_features, n_horizons)
         nn.init.zeros_(self.linear.weight)
@@ -64,11 +66,11 @@ class LinearResidualForecaster(nn.Module):
             self.gap_linear = nn.Linear(window * n_features, n_horizons * (n_q - 1))
             nn.init.zeros_(self.gap_linear.weight)
             self.gap_bias = nn.Parameter(torch.zeros(n_horizons, n_q - 1))
-        if linear_path:
-            _zero_head(body)  # the network starts as exactly the linear model
-        else:  # ablation: the plain network, its location path held at zero
+        if not linear_path:  # ablation: the plain network, its location path held at zero
             self.linear.weight.requires_grad_(False)
             self.linear.bias.requires_grad_(False)
+        elif zero_head:
+            _zero_head(body)  # the network starts as exactly the linear model
 
     def init_linear(self, coef: np.ndarray, intercept: np.ndarray,
                     gaps: np.ndarray | None = None) -> None:

@@ -1,0 +1,75 @@
+"""Streamed training takes the in-memory path's --time-column and --class-weight: the same
+out-of-time split, the same class weights in the loss."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import findeep
+from findeep.testing import make_credit_frame
+from findeep.train.streaming import shuffled_batches
+from tests.cli_helpers import run
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 dated rows in row groups of 500, in no time order, a few labels missing."""
+    frame = make_credit_frame(3_000, seed=4)
+    frame["default"] = frame["default"].astype("Int64")
+    frame.loc[frame.index % 97 == 0, "default"] = pd.NA
+    path = tmp_path_factory.mktemp("dated") / "dated.parquet"
+    frame.to_parquet(path, row_group_size=500)
+    return path
+
+
+def _train(data: Path, out: Path, *extra: str) -> dict:
+    result = run("train", data, "--target", "default", "--out", out, "--max-epochs", "2",
+                 "--quiet", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_streamed_time_column_splits_like_the_in_memory_path(dated, tmp_path):
+    """Same test rows, fit rows, validation rows and last training date as in memory; the
+    clock is not a feature."""
+    stream = _train(dated, tmp_path / "stream", "--time-column", "applied_on", "--stream")
+    memory = _train(dated, tmp_path / "memory", "--time-column", "applied_on", "--no-stream")
+    assert stream["split"].startswith("out-of-time on applied_on")
+    assert memory["split"].startswith("out-of-time on applied_on")
+    assert stream["test"]["rows"] == memory["test"]["rows"]
+    for key in ("fit_rows", "validation_rows", "last_time", "time_column", "validation_split"):
+        assert stream["training"][key] == memory["training"][key], key
+    model = findeep.load(tmp_path / "stream")
+    assert "applied_on" not in model.feature_names_in_
+    assert stream["test"]["roc_auc"] > 0.6  # 2 epochs on 2,300 rows, tested on later ones
+    assert abs(stream["test"]["roc_auc"] - memory["test"]["roc_auc"]) < 0.03
+
+
+def test_streamed_balanced_class_weight_raises_the_minority_class_scores(dated, tmp_path):
+    """'balanced' is recorded and weights the loss: the rarer class (defaults) gets higher
+    probabilities than without weights, on the same rows."""
+    plain = _train(dated, tmp_path / "plain", "--stream")
+    weighted = _train(dated, tmp_path / "weighted", "--stream", "--class-weight", "balanced")
+    assert plain["training"]["class_weight"] is None
+    assert weighted["training"]["class_weight"] == "balanced"
+    rows = pd.read_parquet(dated).drop(columns=["default"]).iloc[:1000]
+    p_plain = findeep.load(tmp_path / "plain").predict_proba(rows)[:, 1].mean()
+    p_weighted = findeep.load(tmp_path / "weighted").predict_proba(rows)[:, 1].mean()
+    assert p_weighted > p_plain + 0.05
+
+
+def test_row_weights_travel_with_their_rows_through_the_shuffle_buffer():
+    chunks = [(np.zeros((n, 1), np.float32), np.zeros((n, 0), np.int64),
+               np.arange(s, s + n, dtype=np.float32), np.arange(s, s + n, dtype=np.float32) * 10)
+              for s, n in ((0, 70), (70, 45), (115, 90))]
+    batches = list(shuffled_batches(chunks, 32, torch.Generator().manual_seed(0),
+                                    buffer_rows=64, task="binary"))
+    assert len(batches) == 205 // 32
+    for _, _, y, weight in batches:
+        assert torch.equal(weight, y * 10)
