@@ -46,14 +46,25 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["tfidf-lr", "text-cnn", "text-bilstm"])
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--folds-to-run", type=int, default=None)
+    parser.add_argument("--fold-indices", type=int, nargs="+", default=None,
+                        help="run only these folds of the split (results file gets a suffix)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model-options", default=None,
+                        help="JSON added to every network's options, e.g. '{\"dropout\": 0.5}'")
+    parser.add_argument("--train-options", default=None,
+                        help="JSON training options, e.g. '{\"weight_decay\": 0.01}'")
+    parser.add_argument("--tag", default="", help="suffix of the results file names")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     frame = load(args.agree)
+    options = json.loads(args.model_options) if args.model_options else None
     print(f"{args.agree}: {len(frame)} sentences, classes "
           f"{frame['sentiment'].value_counts().to_dict()}", flush=True)
     for model in args.models:
-        out = ROOT / "benchmarks/results" / f"text_phrasebank_{args.agree}_{model}.json"
+        out = (ROOT / "benchmarks/results"
+               / f"text_phrasebank_{args.agree}_{model}{'_' + args.tag if args.tag else ''}"
+               f"{'_folds' + '-'.join(map(str, args.fold_indices)) if args.fold_indices else ''}"
+               ".json")
         done: list[dict] = []
 
         def record(name: str, k: int, fold: dict, done: list[dict] = done,
@@ -63,6 +74,7 @@ def main() -> None:
                                                    fold.items() if isinstance(value, float)),
                   flush=True)
             out.write_text(json.dumps({"agree": args.agree, "model": name, "rows": len(frame),
+                                       "model_options": options,
                                        "n_folds": args.folds, "seed": 0, "folds": done,
                                        "threads": args.threads,
                                        "finished": False}, indent=2) + "\n")
@@ -70,10 +82,14 @@ def main() -> None:
         started = time.perf_counter()
         result = run_text_benchmark(frame, "sentiment", models=[model], text_column="sentence",
                                     n_folds=args.folds, seed=0, folds_to_run=args.folds_to_run,
-                                    on_fold=record)
+                                    model_options=options, on_fold=record,
+                                    fold_indices=args.fold_indices,
+                                    train_options=json.loads(args.train_options)
+                                    if args.train_options else None)
         entry = result["models"][model]
         out.write_text(json.dumps({"agree": args.agree, "model": model, "rows": len(frame),
-                                   "n_folds": args.folds, "folds_run": result["folds_run"],
+                                   "model_options": options, "n_folds": args.folds,
+                                   "folds_run": result["folds_run"],
                                    "seed": 0, "threads": args.threads,
                                    "seconds": time.perf_counter() - started,
                                    "summary": entry["summary"], "folds": entry["folds"],

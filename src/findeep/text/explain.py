@@ -76,7 +76,7 @@ def explain_text(pipeline: TextPipeline, frame: pd.DataFrame, *, top: int = 10,
         raise ConfigError(f"top must be a positive integer, however: {top=}")
     network = pipeline.network
     network.eval()
-    inputs = pipeline.inputs(frame)
+    inputs = pipeline.inputs(frame, offsets=True)
     prediction = pipeline.prediction(predict_text_logits(network, inputs.data))
     labels = pipeline.predict_labels(prediction)
     task = pipeline.task

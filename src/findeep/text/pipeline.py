@@ -73,14 +73,15 @@ class TextPipeline:
     def other_columns(self) -> list[str]:
         return self.schema.used_names
 
-    def inputs(self, frame: pd.DataFrame) -> TextInputs:
-        """Tokens and tabular features of ``frame``; missing columns named in one error."""
+    def inputs(self, frame: pd.DataFrame, *, offsets: bool = False) -> TextInputs:
+        """Tokens and tabular features of ``frame``; missing columns named in one error.
+        ``offsets=True`` also keeps each token's character span (for explanations)."""
         missing = [c for c in [self.text_column, *self.other_columns] if c not in frame.columns]
         if missing:
             raise DataError(f"the data to score lacks {len(missing)} column(s) the model was "
                             f"trained with: {', '.join(missing)}. (Pass them.)")
         texts, report = clean_texts(frame[self.text_column], self.text_column)
-        encoded = self.tokenizer.encode(texts, report)
+        encoded = self.tokenizer.encode(texts, report, offsets=offsets)
         others = frame[self.other_columns]
         check_features(others)
         x_num, x_cat, tab_report = self.preprocessor.transform(others)
@@ -232,6 +233,7 @@ def fit_text(
     train_data, valid_data = data.subset(fit_rows), data.subset(valid_rows)
     encoder_options = {k: fit_options[k] for k in ("encoder_learning_rate", "layer_decay")
                        if k in fit_options and not network.frozen_encoder}
+    encoder_options["calibrated_stopping"] = bool(fit_options.get("calibrated_stopping"))
     with epoch_progress(f"training {model}", config.max_epochs, verbose) as hook:
         result = fit_text_network(network, train_data, valid_data, task=target.task,
                                   config=config, options=encoder_options, on_epoch_end=hook)

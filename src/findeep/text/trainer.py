@@ -28,6 +28,7 @@ from findeep.train.trainer import (
     TrainConfig,
     _lr_factor,
     cpu_threads,
+    fit_temperature,
     logits_to_prediction,
     validation_score,
 )
@@ -133,7 +134,10 @@ def fit_text_network(network: TextNetwork, train: TextData, valid: TextData, *, 
                      on_epoch_end: ProgressHook | None = None) -> FitResult:
     """Train in place; keep the best-validation-epoch weights (unless early stopping is off).
 
-    ``options``: ``encoder_learning_rate`` and ``layer_decay`` for a pretrained encoder.
+    ``options``: ``encoder_learning_rate`` and ``layer_decay`` for a pretrained encoder;
+    ``calibrated_stopping``: judge each epoch by its validation log-loss after the temperature
+    calibration will apply (so an epoch that ranks better but is over-confident is not
+    passed over for a confidence the calibration removes anyway).
     Small encoders' steps run on one thread (as the tabular trainer measured, hand-offs
     between two threads cost more than small products save); a transformer being
     fine-tuned uses every thread.
@@ -200,7 +204,9 @@ def _fit(network: TextNetwork, train: TextData, valid: TextData, *, task: str,
             scheduler.step()
             total_loss += float(loss.detach())
         logits = predict_text_logits(network, valid, vectors=valid_vectors)
-        score = validation_score(task, logits_to_prediction(logits, task), y_valid)
+        temperature = (fit_temperature(logits, y_valid, task)
+                       if options.get("calibrated_stopping") and task != "regression" else 1.0)
+        score = validation_score(task, logits_to_prediction(logits, task, temperature), y_valid)
         record = {"epoch": epoch, "train_loss": total_loss / len(batches), "valid_score": score}
         history.append(record)
         if on_epoch_end is not None:

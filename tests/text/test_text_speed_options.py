@@ -1,0 +1,74 @@
+"""Options added for speed and for fine-tuning: bf16 MiniLM, offset-free scoring, calibrated
+stopping, and benchmark folds chosen by index."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from findeep.data.schema import FindeepWarning
+from findeep.errors import ConfigError
+from findeep.features.text import TextTokenizer
+from findeep.models.text_network import TextNetwork
+from findeep.testing import make_text_frame
+from findeep.text import fit_text
+from findeep.text.benchmark import run_text_benchmark
+from findeep.text.trainer import TextData, predict_text_logits
+
+
+def _minilm(precision: str) -> TextNetwork:
+    torch.manual_seed(0)
+    return TextNetwork(encoder="minilm", vocab_size=30522, pad_id=0, n_num=0, cardinalities=[],
+                       n_out=3, pretrained=False, precision=precision).eval()
+
+
+def test_bf16_minilm_scores_close_to_float32_and_the_same_alone_or_in_a_batch():
+    """bfloat16 changes a logit by rounding only, and padding still never leaks in."""
+    fp32, bf16 = _minilm("fp32"), _minilm("bf16")
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(1000, 20000, size=n) for n in (3, 12, 7)]
+    data = TextData.build(ids, np.zeros((3, 0), np.float32), np.zeros((3, 0), np.int64))
+    exact, fast = predict_text_logits(fp32, data), predict_text_logits(bf16, data)
+    assert fast.dtype == torch.float32
+    assert torch.allclose(fast, exact, atol=0.05)
+    for row in range(3):
+        alone = predict_text_logits(bf16, data.subset(np.array([row])))
+        assert torch.allclose(alone, fast[row:row + 1], atol=1e-2)
+
+
+def test_an_unknown_minilm_precision_is_one_clear_error():
+    with pytest.raises(ConfigError, match="precision"):
+        _minilm("fp16")
+
+
+def test_scoring_without_offsets_gives_the_same_tokens():
+    texts = ["Operating profit rose to EUR 13.1 mn", "", "Café sales fell " * 50]
+    tokenizer = TextTokenizer.fit(texts * 10, vocab_size=200, length_cap=16)
+    with_offsets = tokenizer.encode(texts)
+    without = tokenizer.encode(texts, offsets=False)
+    assert [list(i) for i in without.ids] == [list(i) for i in with_offsets.ids]
+    assert without.report.truncated == with_offsets.report.truncated == 1
+    assert with_offsets.offsets and not without.offsets
+
+
+def test_calibrated_stopping_trains_and_is_recorded():
+    frame = make_text_frame(300, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        model = fit_text(frame[["sentence"]], frame["sentiment"], model="text-cnn", verbose=0,
+                         max_epochs=3, model_options={"calibrated_stopping": True})
+    assert model.training["fit_options"]["calibrated_stopping"] is True
+    assert 1 <= model.training["best_epoch"] <= model.training["epochs_run"] <= 3
+
+
+def test_benchmark_runs_only_the_folds_asked_for():
+    frame = make_text_frame(200, seed=2)
+    result = run_text_benchmark(frame, "sentiment", models=["tfidf-lr"], n_folds=5,
+                                fold_indices=[3, 1])
+    assert [f["fold"] for f in result["models"]["tfidf-lr"]["folds"]] == [3, 1]
+    with pytest.raises(ConfigError, match="fold indices"):
+        run_text_benchmark(frame, "sentiment", models=["tfidf-lr"], n_folds=5,
+                           fold_indices=[5])
