@@ -23,6 +23,8 @@ import argparse
 import json
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +41,26 @@ NETWORKS = ("gru", "tcn")
 REFIT = {"sp500": 1000, "eustocks": None}
 
 
-def run(panel: dict[str, Any], model: str, horizon: int, features: list[str] | None) -> Any:
+@dataclass(frozen=True)
+class Variant:
+    """What a round adds to each network: its row label, the forecaster options that make it
+    (given the default inputs), the DM column's title and where its results go."""
+
+    label: str
+    options: Callable[[list[str]], dict[str, Any]]
+    column: str
+    json: str
+
+
+GARCH_INPUT = Variant(" + garch_var", lambda default: {"features": [*default, "garch_var"]},
+                      "+ garch_var vs default inputs (DM)",
+                      "benchmarks/results/forecast_garch_input.json")
+
+
+def run(panel: dict[str, Any], model: str, horizon: int, options: dict[str, Any]) -> Any:
     forecaster = SequenceForecaster(date_column=panel["date"], asset_column=panel["asset"],
                                     target="realized_vol", model=model, horizon=horizon,
-                                    window=22, random_state=0, device="cpu", features=features)
+                                    window=22, random_state=0, device="cpu", **options)
     refit = REFIT[panel["name"]]
     if refit:
         return evaluate_walk_forward(forecaster, panel["data"], test_start=panel["test_start"],
@@ -50,31 +68,31 @@ def run(panel: dict[str, Any], model: str, horizon: int, features: list[str] | N
     return evaluate_fixed(forecaster, panel["data"], test_start=panel["test_start"])
 
 
-def block(panel: dict[str, Any], horizon: int) -> dict[str, Any]:
+def block(panel: dict[str, Any], horizon: int, variant: Variant) -> dict[str, Any]:
     series = read_series(panel["data"], date_column=panel["date"], asset_column=panel["asset"])
     default = default_features(resolve_columns(series, None), "realized_vol")
-    evaluations = {m: run(panel, m, horizon, None) for m in BASELINES}
+    evaluations = {m: run(panel, m, horizon, {}) for m in BASELINES}
     for m in NETWORKS:
-        evaluations[m] = run(panel, m, horizon, None)
-        evaluations[f"{m} + garch_var"] = run(panel, m, horizon, [*default, "garch_var"])
+        evaluations[m] = run(panel, m, horizon, {})
+        evaluations[f"{m}{variant.label}"] = run(panel, m, horizon, variant.options(default))
         print(f"{panel['name']} h={horizon} {m} done", flush=True)
     rows = {m: summary(e, "realized_vol") for m, e in evaluations.items()}
     for m, e in evaluations.items():
         for ref, key in (("gjr_garch", "vs_gjr"), ("garch", "vs_garch"), ("har", "vs_har")):
             if m != ref:
                 rows[m][key] = compare(e, evaluations[ref], "realized_vol", horizon)
-        if m.endswith(" + garch_var"):
-            rows[m]["vs_default"] = compare(e, evaluations[m.split(" + ")[0]], "realized_vol",
-                                            horizon)
+        if m.endswith(variant.label):
+            rows[m]["vs_default"] = compare(e, evaluations[m.removesuffix(variant.label)],
+                                            "realized_vol", horizon)
     return {"rows": rows, "default_features": default}
 
 
-def render(results: dict[str, Any]) -> str:
+def render(results: dict[str, Any], variant: Variant) -> str:
     lines: list[str] = []
     for key, b in results.get("blocks", {}).items():
         lines += [f"##### {key} (default inputs: {', '.join(b['default_features'])})", "",
                   "| model | QLIKE | MSE on variance (%²) | vs GJR-GARCH (DM) | vs GARCH(1,1) (DM) "
-                  "| vs HAR-RV (DM) | + garch_var vs default inputs (DM) | fit s |",
+                  f"| vs HAR-RV (DM) | {variant.column} | fit s |",
                   "|---|---|---|---|---|---|---|---|"]
         for m, r in b["rows"].items():
             lines.append(f"| {m} | {r['qlike']:.4f} | {r['mse_variance']:.3f} | "
@@ -85,9 +103,10 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", default="benchmarks/results/forecast_garch_input.json")
+def main(variant: Variant = GARCH_INPUT, doc: str = __doc__) -> None:
+    np.seterr(all="ignore")
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--json", default=variant.json)
     parser.add_argument("--panels", default="sp500,eustocks")
     parser.add_argument("--horizons", default="1,5")
     parser.add_argument("--render", action="store_true")
@@ -95,8 +114,8 @@ def main() -> None:
     path = Path(args.json)
     if args.render:
         results = json.loads(path.read_text())
-        path.with_suffix(".md").write_text(render(results))
-        print(render(results))
+        path.with_suffix(".md").write_text(render(results, variant))
+        print(render(results, variant))
         return
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
@@ -109,14 +128,13 @@ def main() -> None:
             key = f"{name} realised volatility, {horizon}-day, " + (
                 f"walk-forward (refit every {REFIT[name]:,} dates)" if REFIT[name]
                 else "fixed split")
-            results.setdefault("blocks", {})[key] = block(panel, horizon)
+            results.setdefault("blocks", {})[key] = block(panel, horizon, variant)
             results.setdefault("cpu_seconds", {})[key] = time.process_time() - cpu
             results.setdefault("wall_seconds", {})[key] = time.perf_counter() - started
             results["torch"] = torch.__version__
             path.write_text(json.dumps(results, indent=1, default=str))
-            print(render({"blocks": {key: results["blocks"][key]}}), flush=True)
+            print(render({"blocks": {key: results["blocks"][key]}}, variant), flush=True)
 
 
 if __name__ == "__main__":
-    np.seterr(all="ignore")
     main()
