@@ -70,22 +70,29 @@ def evaluate_month(panel: Panel, test_feature_month: int, models: Sequence[str],
     for name in models:
         ranker = make_ranker(name, random_state=seed, verbose=verbose,
                              options=(options or {}).get(name))
-        started = time.perf_counter()
-        if name == "network":
-            ranker.fit(fit_rows, valid_rows)
-        else:
-            ranker.fit(everything)
-        fit_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        scores = ranker.score(test)
-        rank_seconds = time.perf_counter() - started
-        results[name] = _score_entry(scores, test, k, probabilities=name != "als")
-        results[name] |= {"fit_seconds": fit_seconds,
-                          "customers_per_second": len(test) / max(rank_seconds, 1e-9)}
+        results[name] = fit_and_rank(name, ranker, fit_rows, valid_rows, everything, test, k)
     if oracle is not None:
         results["oracle"] = _score_entry(oracle(test), test, k, probabilities=True)
     return {"test_month": str(panel.months[test_feature_month + 1]),
             "train_rows": len(everything), "test_customers": len(test), "models": results}
+
+
+def fit_and_rank(name: str, ranker: Any, fit_rows: Design, valid_rows: Design,
+                 everything: Design, test: Design, k: int) -> dict[str, Any]:
+    """Fit one ranker (the network early-stops on ``valid_rows``; the others see all the
+    training rows), rank ``test`` and score it, with fit seconds and ranking speed."""
+    started = time.perf_counter()
+    if name == "network":
+        ranker.fit(fit_rows, valid_rows)
+    else:
+        ranker.fit(everything)
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    scores = ranker.score(test)
+    rank_seconds = time.perf_counter() - started
+    entry = _score_entry(scores, test, k, probabilities=name != "als")
+    return entry | {"fit_seconds": fit_seconds,
+                    "customers_per_second": len(test) / max(rank_seconds, 1e-9)}
 
 
 def _score_entry(scores: np.ndarray, test: Design, k: int, *, probabilities: bool,

@@ -13,7 +13,6 @@ random (seeded) hidden. The network stops early on a fifth of the training custo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.errors import ConfigError, DataError
-from findeep.recommend.evaluation import _score_entry, summarise_folds
+from findeep.recommend.evaluation import fit_and_rank, summarise_folds
 from findeep.recommend.panel import Design
 from findeep.recommend.rankers import check_ranker, make_ranker
 
@@ -106,18 +105,7 @@ def hidden_product_benchmark(features: pd.DataFrame, held: np.ndarray, products:
         results: dict[str, Any] = {}
         for name in models:
             ranker = make_ranker(name, random_state=seed, options=(options or {}).get(name))
-            started = time.perf_counter()
-            if name == "network":
-                ranker.fit(fit_rows, valid)
-            else:
-                ranker.fit(train)
-            fit_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            scores = ranker.score(test)
-            rank_seconds = time.perf_counter() - started
-            results[name] = _score_entry(scores, test, k, probabilities=name != "als")
-            results[name] |= {"fit_seconds": fit_seconds,
-                              "customers_per_second": len(test) / max(rank_seconds, 1e-9)}
+            results[name] = fit_and_rank(name, ranker, fit_rows, valid, train, test, k)
         folds.append({"fold": f, "train_rows": len(train), "test_customers": len(test),
                       "models": results})
     return {"folds": folds, "summary": summarise_folds(folds), "k": k,
