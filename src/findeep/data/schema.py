@@ -6,7 +6,7 @@ A column is one of:
 - ``categorical`` strings, booleans and integers with at most ``MAX_INTEGER_LEVELS`` values;
 - ``datetime``    datetime dtypes, or strings that all parse as ISO dates;
 - ``text``        free text: mostly-unique strings of several words (a headline, a loan's
-                  stated purpose); read by ``findeep text``, not by the tabular networks;
+                  stated purpose); read by the text models, not by the tabular networks;
 - ``id``          unique strings or row numbers: excluded, with a warning;
 - ``constant``    a single value and no missing ones: dropped, with a warning.
 """
@@ -186,11 +186,13 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
         if text and not text_ok:
             warnings.warn(
                 f"{len(text)} column(s) hold free text, which tabular models do not read: "
-                f"{', '.join(text)}. ('findeep text train' reads text beside the other "
-                "columns.)", FindeepWarning, stacklevel=3)
+                f"{', '.join(text)}. (A text model reads it beside the other columns: "
+                "--model text-cnn, with pip install 'findeep[text]'.)", FindeepWarning,
+                stacklevel=3)
     if not schema.used and not (text_ok and schema.names_of("text")):
-        hint = (f" Column(s) {', '.join(schema.names_of('text'))} hold free text: train on "
-                "them with 'findeep text train'." if schema.names_of("text") else "")
+        hint = (f" Column(s) {', '.join(schema.names_of('text'))} hold free text: a text "
+                "model reads them (--model text-cnn, with pip install 'findeep[text]')."
+                if schema.names_of("text") else "")
         raise DataError("no usable feature columns remain after removing ids and constants."
                         + hint)
     return schema

@@ -26,7 +26,8 @@ HEADLINE = {"multiclass": ("accuracy", "macro_f1", "log_loss"),
             "regression": ("rmse", "mae", "r2")}
 
 
-def _options(raw: str | None) -> dict[str, Any] | None:
+def parse_json_options(raw: str | None) -> dict[str, Any] | None:
+    """``--model-options``: a JSON object, or one line saying it is not one."""
     if raw is None:
         return None
     try:
@@ -38,7 +39,8 @@ def _options(raw: str | None) -> dict[str, Any] | None:
     return value
 
 
-def _print_metrics(task: str, metrics: dict[str, Any]) -> None:
+def print_text_metrics(task: str, metrics: dict[str, Any]) -> None:
+    """A text model's metrics: headline, per-class precision/recall, confusion matrix."""
     shown = {("accuracy @0.5" if k == "accuracy" and task == "binary" else k): v
              for k, v in metrics.items()}
     out.print("  ".join(f"{k}={fmt(shown[k])}" for k in HEADLINE[task] if k in shown))
@@ -84,14 +86,19 @@ def train(
     report = train_text_job(
         data, target=target, out=out_dir, model=model, text_column=text_column, task=task,
         test_fraction=test_fraction, seed=seed, force=force, verbose=0 if quiet else 1,
-        model_options=_options(model_options),
+        model_options=parse_json_options(model_options),
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                        "learning_rate": learning_rate})
+    print_text_training(model, report)
+
+
+def print_text_training(model: str, report: dict[str, Any]) -> None:
+    """What ``train_text_job`` did: the fit, the held-out metrics, the bundle."""
     training = report["training"]
     out.print(f"{model} on '{report['text_column']}' ({report['task']}): "
               f"{training['fit_rows']} fit rows, best epoch {training['best_epoch']}, "
               f"texts cut at {training['max_length']} tokens")
-    _print_metrics(report["task"], report["metrics"])
+    print_text_metrics(report["task"], report["metrics"])
     out.print(f"bundle written to {report['bundle']}")
 
 
@@ -99,11 +106,10 @@ def train(
 @friendly
 def evaluate(bundle: BundleArg, data: DataArg) -> None:
     """Score labelled DATA with BUNDLE and print its metrics."""
-    from findeep.text.bundle import load_text_model
     from findeep.text.jobs import evaluate_text_job
 
     metrics = evaluate_text_job(bundle, data)
-    _print_metrics(load_text_model(bundle).task, metrics)
+    print_text_metrics(metrics["task"], metrics)
 
 
 @text_app.command()
@@ -137,6 +143,11 @@ def explain(
     if json_out:
         out.print_json(json.dumps(found))
         return
+    print_text_explanations(found)
+
+
+def print_text_explanations(found: list[dict[str, Any]]) -> None:
+    """Per row: the prediction, the text, the words (and columns) that pushed it."""
     for row in found:
         out.print(f"row {row['row']}: predicted {row['prediction']} — {row['explained_output']}"
                   f" (completeness delta {row['completeness_delta']:.1e})")
@@ -174,6 +185,15 @@ def benchmark(
         read_table(data), target, models=[m.strip() for m in models.split(",") if m.strip()],
         text_column=text_column, n_folds=folds, seed=seed,
         train_options={"max_epochs": max_epochs} if max_epochs else None)
+    print_text_benchmark(result, seed=seed, folds=folds)
+    if json_path is not None:
+        staging = json_path.with_name(f".{json_path.name}.tmp")
+        staging.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        staging.replace(json_path)  # atomic: a reader never sees half a file
+
+
+def print_text_benchmark(result: dict[str, Any], *, seed: int, folds: int) -> None:
+    """Each model's mean ± std, fit time, scoring speed and its verdict against TF-IDF+LR."""
     keys = ("rmse", "r2") if result["task"] == "regression" else ("accuracy", "macro_f1")
     out.print(f"{result['rows']} rows, text column '{result['text_column']}', "
               f"{result['folds_run']} stratified folds (seed {seed})")
@@ -188,10 +208,6 @@ def benchmark(
                        if d["mean"] < 0 else "is within the noise of")
             cells.append(f"vs tfidf-lr {d['mean']:+.4f}±{d['std']:.4f} ({verdict} it)")
         out.print(f"  {name}: " + "  ".join(cells))
-    if json_path is not None:
-        staging = json_path.with_name(f".{json_path.name}.tmp")
-        staging.write_text(json.dumps(result, indent=2, default=str) + "\n")
-        staging.replace(json_path)  # atomic: a reader never sees half a file
 
 
 @text_app.command()

@@ -6,14 +6,15 @@ import os
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.data.splits import split_random
 from findeep.data.target import locate_target
-from findeep.errors import ConfigError
+from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.text.bundle import load_text_model, save_text_model
-from findeep.text.pipeline import fit_text
+from findeep.text.pipeline import TextPipeline, fit_text
 
 
 def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
@@ -44,10 +45,12 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
 
 
 def evaluate_text_job(bundle: str | os.PathLike[str], data: TableLike) -> dict[str, Any]:
+    """Metrics of ``bundle`` on labelled ``data``, with the model's ``task``."""
     pipeline = load_text_model(bundle)
     frame = read_table(data)
     y = locate_target(frame, pipeline.target.name)
-    return pipeline.evaluate(frame.drop(columns=[pipeline.target.name]), y)
+    return {"task": pipeline.task,
+            **pipeline.evaluate(frame.drop(columns=[pipeline.target.name]), y)}
 
 
 def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
@@ -67,16 +70,54 @@ def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
     return {"rows": len(result), "out": str(out), "text": inputs.report.to_dict()}
 
 
-def explain_text_job(bundle: str | os.PathLike[str], data: TableLike, *, rows: int = 5,
+def explain_text_job(bundle: str | os.PathLike[str], data: TableLike, *, rows: int | None = 5,
                      top: int = 8) -> list[dict[str, Any]]:
+    """Words (and columns) behind the predictions of the first ``rows`` rows (all: None)."""
+    if rows is not None and (not isinstance(rows, int) or rows < 1):
+        raise ConfigError(f"rows must be a positive integer, however: {rows=}")
+    frame = read_table(data)
+    return _explain_rows(load_text_model(bundle), frame if rows is None else frame.head(rows),
+                         top=top)
+
+
+def _explain_rows(pipeline: TextPipeline, frame: pd.DataFrame, *, top: int
+                  ) -> list[dict[str, Any]]:
     from findeep.text.explain import explain_text
 
-    if not isinstance(rows, int) or rows < 1:
-        raise ConfigError(f"rows must be a positive integer, however: {rows=}")
-    pipeline = load_text_model(bundle)
-    frame = read_table(data).head(rows)
     found = explain_text(pipeline, frame, top=top)
     texts = frame[pipeline.text_column].astype(str).tolist()
     return [{"row": i, "text": texts[i], **e.to_dict(),
              "reasons": e.reasons(pipeline.text_column)} for i, e in enumerate(found)]
 
+
+def explain_text_to_file(bundle: str | os.PathLike[str], data: TableLike,
+                         out: str | os.PathLike[str], *, rows: int | None = None,
+                         top: int = 4, id_column: str | None = None,
+                         force: bool = False) -> dict[str, Any]:
+    """``findeep explain`` for a text bundle: one row per input row with its prediction and
+    its ``top`` words and columns (``reason_k`` / ``attribution_k``, strongest first)."""
+    check_output(out, force=force)
+    frame = read_table(data)
+    if id_column is not None and id_column not in frame.columns:
+        raise DataError(f"id column '{id_column}' is not in the data."
+                        + did_you_mean(id_column, map(str, frame.columns)))
+    if rows is not None and (not isinstance(rows, int) or rows < 1):
+        raise ConfigError(f"rows must be a positive integer, however: {rows=}")
+    pipeline = load_text_model(bundle)
+    text_column = pipeline.text_column
+    found = _explain_rows(pipeline, frame if rows is None else frame.head(rows), top=top)
+    table = []
+    for row in found:
+        items = [(w["attribution"], f"{text_column} text: '{w['word']}'") for w in row["words"]]
+        items += [(c["attribution"], c["column"]) for c in row["columns"]]
+        items = sorted(items, key=lambda t: -abs(t[0]))[:top]
+        record: dict[str, Any] = {} if id_column is None else {
+            id_column: frame[id_column].iloc[row["row"]]}
+        record |= {"prediction": row["prediction"],
+                   "explained_output": row["explained_output"],
+                   "completeness_delta": row["completeness_delta"]}
+        for k, (value, name) in enumerate(items, start=1):
+            record[f"reason_{k}"], record[f"attribution_{k}"] = name, value
+        table.append(record)
+    write_table(pd.DataFrame(table), out, force=force)
+    return {"rows": len(table), "out": str(out), "explanations": found}
