@@ -72,3 +72,48 @@ def test_benchmark_runs_only_the_folds_asked_for():
     with pytest.raises(ConfigError, match="fold indices"):
         run_text_benchmark(frame, "sentiment", models=["tfidf-lr"], n_folds=5,
                            fold_indices=[5])
+
+
+def _text_cnn(vocab_size: int = 300, **options: object) -> TextNetwork:
+    torch.manual_seed(0)
+    return TextNetwork(encoder="text-cnn", vocab_size=vocab_size, pad_id=0, n_num=0,
+                       cardinalities=[], n_out=3, **options).eval()
+
+
+def test_text_cnn_scoring_by_lookup_matches_the_convolution():
+    """The table-lookup scoring path gives the convolution's logits to float rounding, for
+    texts shorter and longer than the widest kernel, alone or padded in a batch."""
+    network = _text_cnn()
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(1, 300, size=n) for n in (1, 2, 4, 9, 31)]
+    data = TextData.build(ids, np.zeros((5, 0), np.float32), np.zeros((5, 0), np.int64))
+    convolved = predict_text_logits(network, data)
+    looked_up = predict_text_logits(network, data, lookup=True)
+    assert torch.allclose(looked_up, convolved, atol=1e-5, rtol=0)
+    for row in range(5):
+        alone = predict_text_logits(network, data.subset(np.array([row])), lookup=True)
+        assert torch.allclose(alone, looked_up[row:row + 1], atol=1e-6, rtol=0)
+
+
+def test_the_lookup_table_follows_the_weights():
+    """Weights changed after a first scoring (training, a loaded bundle) are not served
+    from a stale table."""
+    network = _text_cnn()
+    data = TextData.build([np.array([5, 6, 7])], np.zeros((1, 0), np.float32),
+                          np.zeros((1, 0), np.int64))
+    before = predict_text_logits(network, data, lookup=True)
+    with torch.no_grad():
+        network.encoder.convs[0].weight.mul_(2.0)
+        network.encoder.token_embedding.weight[5].add_(1.0)
+    after = predict_text_logits(network, data, lookup=True)
+    assert not torch.allclose(after, before)
+    assert torch.allclose(after, predict_text_logits(network, data), atol=1e-5, rtol=0)
+
+
+def test_a_vocabulary_too_large_for_the_table_is_scored_by_convolution():
+    network = _text_cnn(vocab_size=20_000, n_filters=128)  # 14 x 20,001 x 128 > the cap
+    assert network.encoder.lookup_table() is None
+    data = TextData.build([np.array([5, 6, 7])], np.zeros((1, 0), np.float32),
+                          np.zeros((1, 0), np.int64))
+    assert torch.allclose(predict_text_logits(network, data, lookup=True),
+                          predict_text_logits(network, data))

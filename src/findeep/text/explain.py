@@ -77,7 +77,7 @@ def explain_text(pipeline: TextPipeline, frame: pd.DataFrame, *, top: int = 10,
     network = pipeline.network
     network.eval()
     inputs = pipeline.inputs(frame, offsets=True)
-    prediction = pipeline.prediction(predict_text_logits(network, inputs.data))
+    prediction = pipeline.prediction(predict_text_logits(network, inputs.data, lookup=True))
     labels = pipeline.predict_labels(prediction)
     task = pipeline.task
     pad_id = network.config["pad_id"]

@@ -90,7 +90,7 @@ class TextPipeline:
 
     def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TextInputs]:
         inputs = self.inputs(frame)
-        return predict_text_logits(self.network, inputs.data), inputs
+        return predict_text_logits(self.network, inputs.data, lookup=True), inputs
 
     def prediction(self, logits: torch.Tensor) -> np.ndarray:
         prediction = logits_to_prediction(logits, self.task, self.temperature)

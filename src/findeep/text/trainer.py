@@ -96,8 +96,8 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, generator: torch.Gene
     return [batches[i] for i in shuffle]
 
 
-def _text_vectors(network: TextNetwork, data: TextData, batch_size: int = SCORE_BATCH
-                  ) -> torch.Tensor:
+def _text_vectors(network: TextNetwork, data: TextData, batch_size: int = SCORE_BATCH, *,
+                  lookup: bool = False) -> torch.Tensor:
     """Encoder output for every row (frozen encoders: computed once, then cached)."""
     network.eval()
     order = np.argsort(data.lengths, kind="stable")
@@ -106,16 +106,19 @@ def _text_vectors(network: TextNetwork, data: TextData, batch_size: int = SCORE_
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
             ids, mask = pad_batch([data.ids[i] for i in rows], network.config["pad_id"])
-            out[torch.as_tensor(rows)] = network.encode_text(ids, mask)
+            out[torch.as_tensor(rows)] = network.encode_text(ids, mask, lookup=lookup)
     return out
 
 
 def predict_text_logits(network: TextNetwork, data: TextData, batch_size: int = SCORE_BATCH,
-                        vectors: torch.Tensor | None = None) -> torch.Tensor:
-    """Logits ``(N, 1, n_out)``; rows scored in length order, returned in input order."""
+                        vectors: torch.Tensor | None = None, *, lookup: bool = False
+                        ) -> torch.Tensor:
+    """Logits ``(N, 1, n_out)``; rows scored in length order, returned in input order.
+    ``lookup=True``: the scoring path (``TextNetwork.encode_text``); the training loop's
+    validation passes keep the encoders' own forward, so fits are unchanged."""
     network.eval()
     if vectors is None:
-        vectors = _text_vectors(network, data, batch_size)
+        vectors = _text_vectors(network, data, batch_size, lookup=lookup)
     with torch.inference_mode():
         cats = network.embed_categories(data.x_cat)
         return network.head_logits(vectors, data.x_num, cats).float()
