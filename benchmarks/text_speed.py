@@ -16,6 +16,8 @@ Both wall-clock seconds and process CPU seconds are recorded. On a quiet 2-core 
 and read ``batch_sentences_per_cpu_second``, which other jobs do not inflate.
 
     python benchmarks/text_speed.py --threads 2        # -> benchmarks/results/text_speed.json
+    python benchmarks/text_speed.py --threads 2 --models text-cnn minilm minilm-int8 \
+        --minilm-rows 300
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ MODELS = {"text-cnn": ("text-cnn", {}),
                                           "d_embedding": 64, "dropout": 0.5}),
           "text-bilstm": ("text-bilstm", {}),
           "minilm": ("minilm", {"frozen": True}),
-          "minilm-bf16": ("minilm", {"frozen": True, "precision": "bf16"})}
+          "minilm-bf16": ("minilm", {"frozen": True, "precision": "bf16"}),
+          # scored with int8 Linear layers, as `findeep serve --int8` does
+          "minilm-int8": ("minilm", {"frozen": True})}
 
 
 def timed(fn, repeats: int = 3) -> tuple[float, float]:
@@ -109,6 +113,8 @@ def main() -> None:
         model_name, options = MODELS[name]
         pipeline = fit_text(small[["sentence"]], small["sentiment"], model=model_name,
                             verbose=0, max_epochs=1, model_options=options)
+        if name.endswith("-int8"):
+            pipeline.quantize_int8()
         rows = frame if model_name != "minilm" else frame.sample(
             min(args.minilm_rows, len(frame)), random_state=0)
         X = rows[["sentence"]]

@@ -28,6 +28,7 @@ from findeep.pricing.commands import pricing_app
 from findeep.recommend.commands import recommend_app
 from findeep.spark_commands import spark_app
 from findeep.text.commands import (
+    Int8Opt,
     parse_json_options,
     print_text_benchmark,
     print_text_explanations,
@@ -410,14 +411,16 @@ def serve(
     strict: Annotated[bool, typer.Option("--strict", help="Reject unknown fields (422).")] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
     threshold: ThresholdOpt = 0.5,
+    int8: Int8Opt = False,
 ) -> None:
-    """Serve BUNDLE over HTTP: /v1/predict, /v1/explain, /v1/model, /healthz, /docs."""
+    """Serve BUNDLE over HTTP: /v1/predict, /v1/explain, /v1/model, /healthz, /docs (a text
+    bundle: records hold the text field; /v1/explain returns word attributions)."""
     from findeep.serve.server import run_server
 
     err.print(f"findeep: serving {bundle} on http://{host}:{port} (docs at /docs)", highlight=False)
     run_server(bundle, host=host, port=port, workers=workers, api_key_env=api_key_env,
                max_rows=max_rows, max_bytes=max_bytes, strict=strict, access_log=access_log,
-               threshold=threshold)
+               threshold=threshold, int8=int8)
 
 
 @app.command()

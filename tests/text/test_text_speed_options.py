@@ -117,3 +117,29 @@ def test_a_vocabulary_too_large_for_the_table_is_scored_by_convolution():
                           np.zeros((1, 0), np.int64))
     assert torch.allclose(predict_text_logits(network, data, lookup=True),
                           predict_text_logits(network, data))
+
+
+def test_int8_minilm_scores_close_to_float_and_the_same_alone_or_in_a_batch():
+    """int8 Linear layers move a logit by quantisation error only; padding still masked."""
+    exact = _minilm("fp32")
+    quantized = _minilm("fp32")
+    quantized.encoder.quantize_int8()
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(1000, 20000, size=n) for n in (3, 12, 7)]
+    data = TextData.build(ids, np.zeros((3, 0), np.float32), np.zeros((3, 0), np.int64))
+    reference, fast = predict_text_logits(exact, data), predict_text_logits(quantized, data)
+    assert torch.allclose(fast, reference, atol=0.1)
+    assert not any(p.requires_grad for p in quantized.encoder.parameters())
+    for row in range(3):
+        alone = predict_text_logits(quantized, data.subset(np.array([row])))
+        assert torch.allclose(alone, fast[row:row + 1], atol=1e-2)
+
+
+def test_int8_is_refused_for_a_model_that_is_not_minilm():
+    frame = make_text_frame(120, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        model = fit_text(frame[["sentence"]], frame["sentiment"], model="text-cnn", verbose=0,
+                         max_epochs=1)
+    with pytest.raises(ConfigError, match="minilm"):
+        model.quantize_int8()

@@ -37,10 +37,14 @@ def resolve_api_key(api_key_env: str | None) -> str | None:
 
 def serving_settings(bundle: str | os.PathLike[str], *, api_key_env: str | None = None,
                      max_rows: int | None = None, max_bytes: int | None = None,
-                     strict: bool = False, threshold: float = 0.5) -> dict[str, Any]:
-    """The JSON-able settings each worker rebuilds its app from."""
+                     strict: bool = False, threshold: float = 0.5,
+                     int8: bool = False) -> dict[str, Any]:
+    """The JSON-able settings each worker rebuilds its app from (``int8``: text MiniLM
+    bundles only)."""
     settings: dict[str, Any] = {"bundle": str(Path(bundle).resolve()), "api_key_env": api_key_env,
                                 "strict": strict, "threshold": threshold}
+    if int8:
+        settings["int8"] = True
     if max_rows is not None:
         settings["max_rows"] = max_rows
     if max_bytes is not None:
@@ -56,6 +60,8 @@ def app_from_settings(settings: dict[str, Any]) -> FastAPI:
     if is_text_bundle(settings["bundle"]):
         app = text_app_from_settings(settings)
     else:
+        if settings.get("int8"):
+            raise ConfigError("--int8 applies to MiniLM text models; this bundle is tabular.")
         options = {k: settings[k] for k in ("max_rows", "max_bytes", "threshold")
                    if k in settings}
         app = create_app(settings["bundle"],
@@ -81,7 +87,8 @@ def text_app_from_settings(settings: dict[str, Any]) -> FastAPI:
                            else settings["threshold"])
     return create_text_app(settings["bundle"],
                            api_key=resolve_api_key(settings.get("api_key_env")),
-                           max_rows=settings.get("max_rows", MAX_ROWS))
+                           max_rows=settings.get("max_rows", MAX_ROWS),
+                           int8=bool(settings.get("int8")))
 
 
 def app_from_environment() -> FastAPI:
@@ -95,14 +102,15 @@ def app_from_environment() -> FastAPI:
 def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
                port: int = DEFAULT_PORT, workers: int = 1, api_key_env: str | None = None,
                max_rows: int | None = None, max_bytes: int | None = None, strict: bool = False,
-               access_log: bool = False, threshold: float = 0.5) -> None:
+               access_log: bool = False, threshold: float = 0.5, int8: bool = False) -> None:
     """Serve ``bundle`` until interrupted. Settings are checked (and the bundle loaded) first."""
     import uvicorn
 
     if workers < 1:
         raise ConfigError(f"workers must be a positive integer, however: {workers=}")
     settings = serving_settings(bundle, api_key_env=api_key_env, max_rows=max_rows,
-                                max_bytes=max_bytes, strict=strict, threshold=threshold)
+                                max_bytes=max_bytes, strict=strict, threshold=threshold,
+                                int8=int8)
     app = app_from_settings(settings)  # fails fast, in this process, on a bad bundle or key
     if workers == 1:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")

@@ -21,6 +21,9 @@ BundleArg = Annotated[Path, typer.Argument(help="A bundle written by 'findeep te
 TextColumnOpt = Annotated[str | None, typer.Option(
     "--text-column", "--text-columns",
     help="The free-text column (inferred when unset: mostly-unique strings of several words).")]
+Int8Opt = Annotated[bool, typer.Option(
+    "--int8", help="MiniLM models: score with int8 Linear layers (about half the CPU per "
+                   "sentence; the accuracy it costs is in BENCHMARKS.md).")]
 HEADLINE = {"multiclass": ("accuracy", "macro_f1", "log_loss"),
             "binary": ("roc_auc", "accuracy @0.5", "log_loss"),
             "regression": ("rmse", "mae", "r2")}
@@ -218,6 +221,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     api_key_env: Annotated[str | None, typer.Option(
         help="Require X-API-Key equal to this environment variable's value.")] = None,
+    int8: Int8Opt = False,
 ) -> None:
     """Serve BUNDLE: POST /v1/predict and /v1/explain with {"records": [...]}."""
     import os
@@ -231,4 +235,4 @@ def serve(
             raise ConfigError(f"environment variable {api_key_env} is not set or empty; export "
                               "the API key there, or leave out --api-key-env.")
     out.print(f"findeep: serving {bundle} on http://{host}:{port}", highlight=False)
-    serve_text(bundle, host=host, port=port, api_key=key)
+    serve_text(bundle, host=host, port=port, api_key=key, int8=int8)

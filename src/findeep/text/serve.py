@@ -52,12 +52,17 @@ def _plain(value: Any) -> Any:
 
 
 def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
-                    api_key: str | None = None, max_rows: int = MAX_ROWS) -> FastAPI:
-    """The app for a text bundle directory (verified on load) or a fitted pipeline."""
+                    api_key: str | None = None, max_rows: int = MAX_ROWS,
+                    int8: bool = False) -> FastAPI:
+    """The app for a text bundle directory (verified on load) or a fitted pipeline.
+    ``int8``: a MiniLM model scores with int8 Linear layers (``TextPipeline.quantize_int8``;
+    a pipeline passed in is quantised in place)."""
     from findeep.text.bundle import load_text_model
     from findeep.text.explain import explain_text
 
     pipeline = source if isinstance(source, TextPipeline) else load_text_model(source)
+    if int8:
+        pipeline.quantize_int8()
     app = FastAPI(title=f"findeep text model ({pipeline.model_name})")
 
     def check_key(key: str | None) -> None:
@@ -115,13 +120,14 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
 
 
 def serve_text(bundle: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 8000,
-               api_key: str | None = None, max_rows: int = MAX_ROWS) -> None:
+               api_key: str | None = None, max_rows: int = MAX_ROWS, int8: bool = False
+               ) -> None:
     import torch
     import uvicorn
 
     torch.set_num_threads(1)
-    uvicorn.run(create_text_app(bundle, api_key=api_key, max_rows=max_rows), host=host,
-                port=port, log_level="warning")
+    uvicorn.run(create_text_app(bundle, api_key=api_key, max_rows=max_rows, int8=int8),
+                host=host, port=port, log_level="warning")
 
 
 __all__ = ["create_text_app", "serve_text"]

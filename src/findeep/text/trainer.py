@@ -99,7 +99,8 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, generator: torch.Gene
 def _text_vectors(network: TextNetwork, data: TextData, batch_size: int = SCORE_BATCH, *,
                   lookup: bool = False) -> torch.Tensor:
     """Encoder output for every row (frozen encoders: computed once, then cached)."""
-    network.eval()
+    if network.training:
+        network.eval()
     order = np.argsort(data.lengths, kind="stable")
     out = torch.empty((len(data), network.encoder.d_out))
     with torch.inference_mode():
@@ -116,7 +117,8 @@ def predict_text_logits(network: TextNetwork, data: TextData, batch_size: int = 
     """Logits ``(N, 1, n_out)``; rows scored in length order, returned in input order.
     ``lookup=True``: the scoring path (``TextNetwork.encode_text``); the training loop's
     validation passes keep the encoders' own forward, so fits are unchanged."""
-    network.eval()
+    if network.training:  # walking MiniLM's ~100 modules costs ~1 ms a request otherwise
+        network.eval()
     if vectors is None:
         vectors = _text_vectors(network, data, batch_size, lookup=lookup)
     with torch.inference_mode():
