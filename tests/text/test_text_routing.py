@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli_helpers import assert_one_line_error, run
+from findeep.errors import ConfigError
 from findeep.models.text_network import TEXT_MODELS
 from findeep.serve.server import app_from_settings, serving_settings
 from findeep.testing import make_text_credit_frame, make_text_frame
@@ -105,6 +106,14 @@ def test_served_text_bundle_scores_alone_as_in_a_batch(tables):
     assert explained.status_code == 200, explained.text
     for record, row in zip(records[:2], explained.json()["explanations"], strict=True):
         assert all(w["word"] in record["purpose_text"] for w in row["words"])
+
+
+def test_serving_settings_a_text_model_lacks_are_refused(tables):
+    """--strict and --max-bytes are tabular serving settings; --int8 is for MiniLM only."""
+    with pytest.raises(ConfigError, match="--strict"):
+        app_from_settings(serving_settings(tables["loans-model"], strict=True))
+    with pytest.raises(ConfigError, match="minilm"):
+        app_from_settings(serving_settings(tables["loans-model"], int8=True))
 
 
 def test_benchmark_runs_tfidf_beside_the_networks(tmp_path: Path):
