@@ -60,8 +60,12 @@ __all__ = ["app", "main"]
 
 
 def split_names(raw: str | None) -> list[str] | None:
-    """A comma-separated option as a list of names (``None`` when not given)."""
-    return None if raw is None else [n.strip() for n in raw.split(",") if n.strip()]
+    """A comma-separated option as a list of names (``None`` when not given; ``none``: an
+    empty list, i.e. none at all)."""
+    if raw is None:
+        return None
+    return [] if raw.strip().lower() == "none" else [n.strip() for n in raw.split(",")
+                                                      if n.strip()]
 
 
 def show(lines: Iterable[Any], *more: Any) -> None:
@@ -84,7 +88,7 @@ IntervalOpt = Annotated[float, typer.Option(
 TextColumnsOpt = Annotated[str | None, typer.Option(
     "--text-columns", "--text-column",
     help="The free-text column, read by a text model (inferred when unset: mostly-unique "
-         "strings of several words).")]
+         "strings of several words); 'none' keeps the table tabular.")]
 IntervalMethodOpt = Annotated[str, typer.Option(
     help="Regressions: split-conformal (one width for every row) or cqr (conformalised "
          "quantile regression: a second network, a width per row).")]

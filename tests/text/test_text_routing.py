@@ -160,3 +160,11 @@ def test_without_the_extra_an_inferred_text_column_is_skipped_with_a_warning(
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "tabular" / "bundle.json").read_text())["kind"] != "text"
     assert "free text" in result.stderr
+
+
+def test_text_columns_none_keeps_a_text_table_tabular(tables, tmp_path: Path):
+    """`--text-columns none`: the tabular default model, the text skipped with a warning."""
+    result = run("train", tables["loans"], "--target", "default", "--text-columns", "none",
+                 "--max-epochs", "1", "--out", tmp_path / "tabular", "-q")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "tabular" / "bundle.json").read_text())["kind"] != "text"

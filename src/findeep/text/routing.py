@@ -51,8 +51,14 @@ def text_model_for(features: pd.DataFrame, *, model: str,
 
     ``model`` is the command's ``--model``: a text model's name routes to it; the tabular
     default (``"default"``) becomes ``text-cnn`` when the table holds text; any other tabular
-    architecture stays tabular (and skips the text column with a warning).
+    architecture stays tabular (and skips the text column with a warning). An empty
+    ``text_columns`` (``--text-columns none``) keeps a table tabular whatever it holds.
     """
+    if text_columns is not None and not text_columns:  # `--text-columns none`: tabular
+        if model in TEXT_MODELS:
+            raise ConfigError(f"--model {model} reads a text column, however --text-columns "
+                              "none says there is none.")
+        return None
     if model in TEXT_MODELS:
         return model
     if text_columns:
@@ -74,6 +80,8 @@ def text_benchmark_models(features: pd.DataFrame, *, models: list[str],
     table (named or inferred) benchmarked with the tabular defaults, which then become
     TF-IDF+LR beside text-cnn and text-bilstm.
     """
+    if text_columns is not None and not text_columns:  # `--text-columns none`: tabular
+        return None
     if any(_is_text_benchmark_model(m) for m in models):
         return models
     if list(models) == list(tabular_defaults) and (text_columns or (
