@@ -11,7 +11,8 @@ probability change, and per-sentence CPU milliseconds (p50/p99, one thread, 100 
 sentences one at a time through ``predict_raw``) both ways.
 
     python benchmarks/text_int8.py --fold-indices 0   # -> results/text_int8_50Agree_<model>.json
-    python benchmarks/text_int8.py --model minilm-bf16 --fold-indices 0 --save /tmp/minilm-fold0
+    python benchmarks/text_int8.py --model minilm-bf16 --fold-indices 0 --fit-threads 2 \
+        --save /tmp/minilm-fold0
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def main() -> None:
     parser.add_argument("--agree", default="50Agree")
     parser.add_argument("--model", default="minilm-frozen", choices=sorted(MODELS))
     parser.add_argument("--fold-indices", type=int, nargs="+", default=[0])
+    parser.add_argument("--fit-threads", type=int, default=1,
+                        help="torch threads while fitting (scoring is timed on one)")
     parser.add_argument("--save", default=None, help="also save fold's bundle here (outside "
                                                      "the repository: a fine-tuned one is 90 MB)")
     args = parser.parse_args()
@@ -70,9 +73,11 @@ def main() -> None:
         train_rows, test_rows = folds[k]
         train, test = frame.iloc[train_rows], frame.iloc[test_rows]
         started = time.process_time()
+        torch.set_num_threads(args.fit_threads)
         pipeline = fit_text(train[["sentence"]], train["sentiment"], model="minilm", seed=0,
                             verbose=0, model_options=MODELS[args.model])
         fit_cpu = time.process_time() - started
+        torch.set_num_threads(1)
         if args.save:
             save_text_model(pipeline, Path(args.save) / f"fold{k}", force=True)
         sentences = test["sentence"].head(110).tolist()
