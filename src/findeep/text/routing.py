@@ -113,9 +113,10 @@ def refuse_tabular_options(**given: Any) -> None:
     named = [name.replace("_", "-") for name, value in given.items()
              if value not in (None, False)]
     if named:
-        raise ConfigError(f"--{', --'.join(named)} {'is' if len(named) == 1 else 'are'} not "
-                          "available for text models (tables with a free-text column and text "
-                          "bundles); leave them out.")
+        one = len(named) == 1
+        raise ConfigError(f"--{', --'.join(named)} {'is' if one else 'are'} not available for "
+                          "text models (tables with a free-text column and text bundles); "
+                          f"leave {'it' if one else 'them'} out.")
 
 
 def is_text_bundle(path: str | os.PathLike[str]) -> bool:
