@@ -52,6 +52,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "5 seeds bagged + stopping on log-loss": {"bag": 5, "stopping_metric": "log_loss"},
     "3 seeds bagged (the first 3 of the 5; ~3x fit time)": {"bag": 3},
     "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
+    # seventh session: model-level levers for small and noisy tables
+    "wide path (zero-initialised linear term, trained jointly)": {
+        "model_options": {"wide": True}},
+    "numerics with <= 12 values unencoded (codes, counts)": {
+        "model_options": {"plain_max_values": 12}},
+    "wide path + numerics with <= 12 values unencoded": {
+        "model_options": {"wide": True, "plain_max_values": 12}},
+    "weights averaged over the best epoch +- 2": {"weight_average": 2},
+    "wide path + weights averaged over the best epoch +- 2": {
+        "model_options": {"wide": True}, "weight_average": 2},
     **{name: {"baseline": name} for name in BASELINES},
     "realmlp (RealMLP-TD, pytabkit)": {"baseline": "realmlp"},
     "tabm (TabM-D, pytabkit)": {"baseline": "tabm"},

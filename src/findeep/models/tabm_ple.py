@@ -9,6 +9,9 @@
 - The backbone is TabM-mini: ``k`` members share every MLP weight; each member multiplies
   the input by its own vector ``r_i`` and has its own output head. Training averages the k
   members' losses, inference averages their probabilities.
+- ``wide=True`` adds a linear ("wide", as in Wide & Deep) path to every member's logit: a
+  weight per scaled numeric input and one per categorical level, zero at the start and
+  trained jointly, so the network contains logistic regression on the same inputs.
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ class PiecewiseLinearEncoding(nn.Module):
     extrapolate (below 0, above 1).
     """
 
-    def __init__(self, *, n_num: int, n_bins: int, x_num_train: np.ndarray | None) -> None:
+    def __init__(self, *, n_num: int, n_bins: int, x_num_train: np.ndarray | None,
+                 plain_max_values: int = 0) -> None:
         super().__init__()
         left = torch.full((n_num, n_bins), _FAR)
         width = torch.ones(n_num, n_bins)
@@ -74,6 +78,8 @@ class PiecewiseLinearEncoding(nn.Module):
         ceiling = torch.ones(n_num, n_bins)
         if x_num_train is not None:
             for j in range(n_num):
+                if plain_max_values and np.unique(x_num_train[:, j]).size <= plain_max_values:
+                    continue  # a code or small count: left unencoded (all bins padding)
                 edges = torch.as_tensor(quantile_bin_edges(x_num_train[:, j], n_bins),
                                         dtype=torch.float32)
                 t = edges.numel() - 1
@@ -107,7 +113,7 @@ class TabMPLE(nn.Module):
         self, *, n_num: int, cardinalities: list[int], n_out: int,
         x_num_train: np.ndarray | None = None, k: int = 4, n_bins: int = 16,
         d_embedding: int = 8, d_block: int = 128, n_blocks: int = 2, dropout: float = 0.0,
-        one_hot_max: int = 0, **_: Any,
+        one_hot_max: int = 0, wide: bool = False, plain_max_values: int = 0, **_: Any,
     ) -> None:
         super().__init__()
         if k < 1 or n_blocks < 1:
@@ -117,11 +123,14 @@ class TabMPLE(nn.Module):
                        "k": k, "n_bins": n_bins, "d_embedding": d_embedding,
                        "d_block": d_block, "n_blocks": n_blocks, "dropout": dropout,
                        "one_hot_max": one_hot_max}
+        if wide:  # absent from the config of bundles saved before it existed
+            self.config["wide"] = True
         self.k = k
         d_in = n_num
         if n_bins > 0 and n_num > 0:
             self.encoding: PiecewiseLinearEncoding | None = PiecewiseLinearEncoding(
-                n_num=n_num, n_bins=n_bins, x_num_train=x_num_train)
+                n_num=n_num, n_bins=n_bins, x_num_train=x_num_train,
+                plain_max_values=plain_max_values)
             self.num_weight = nn.Parameter(torch.empty(n_num, n_bins, d_embedding))
             self.num_bias = nn.Parameter(torch.empty(n_num, d_embedding))
             bound = n_bins**-0.5
@@ -156,6 +165,14 @@ class TabMPLE(nn.Module):
         self.head_weight = nn.Parameter(torch.empty(k, d, n_out))
         self.head_bias = nn.Parameter(torch.zeros(k, n_out))
         nn.init.uniform_(self.head_weight, -(d**-0.5), d**-0.5)
+        self.d_in = d_in
+        if wide:
+            # zero at the start: the deep part begins exactly as without it (starting at a
+            # fitted linear model made early stopping fire at epoch 1-3 in forecasting, #13)
+            self.wide_num = nn.Parameter(torch.zeros(n_num, k * n_out))
+            self.wide_cat = nn.ModuleList(nn.Embedding(c, k * n_out) for c in cardinalities)
+            for table in self.wide_cat:
+                nn.init.zeros_(table.weight)
 
     def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         """The flat input vector the backbone sees, ``(B, d_in)``."""
@@ -170,7 +187,24 @@ class TabMPLE(nn.Module):
                             + self.num_bias).flatten(1)
             parts.append(torch.relu(embedded))
         parts += [emb(x_cat[:, j]) for j, emb in enumerate(self.cat_embeddings)]
+        if self.config.get("wide"):  # each level's wide weights ride along: (B, n_cat*k*n_out)
+            parts += [table(x_cat[:, j]) for j, table in enumerate(self.wide_cat)]
         return torch.cat(parts, dim=1)
+
+    def wide_logits(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The linear path's logits from the embedded vector, ``(B, k, n_out)``; None without it.
+
+        Numerics: the scaled values (the first ``n_num`` slots) times per-member weights;
+        categoricals: the sum of the looked-up per-level weights appended after ``d_in``.
+        """
+        if not self.config.get("wide"):
+            return None
+        n_num, k, n_out = self.config["n_num"], self.k, self.config["n_out"]
+        out = x[:, :n_num] @ self.wide_num  # (B, k*n_out)
+        if self.wide_cat:
+            levels = x[:, self.d_in:].view(x.shape[0], len(self.wide_cat), k * n_out)
+            out = out + levels.sum(1)
+        return out.view(x.shape[0], k, n_out)
 
     def block_diagonal_weight(self) -> torch.Tensor:
         """The per-feature linear layers as one ``(F*T, F*E)`` matrix.
@@ -195,6 +229,9 @@ class TabMPLE(nn.Module):
         one_hot_max = self.config["one_hot_max"]
         for j, c in enumerate(self.config["cardinalities"]):
             slots += [("cat", j)] * category_width(c, one_hot_max)
+        if self.config.get("wide"):
+            width = self.k * self.config["n_out"]
+            slots += [("cat", j) for j in range(len(self.wide_cat)) for _ in range(width)]
         return slots
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
@@ -208,9 +245,12 @@ class TabMPLE(nn.Module):
         """
         first = self.backbone[0]
         signed = first.weight.unsqueeze(0) * self.member_scale.unsqueeze(1)  # (k, d, d_in)
-        h = nn.functional.linear(x, signed.flatten(0, 1), first.bias.repeat(self.k))
+        deep = x[:, :self.d_in] if self.config.get("wide") else x
+        h = nn.functional.linear(deep, signed.flatten(0, 1), first.bias.repeat(self.k))
         h = self.backbone[1:](h.view(x.shape[0], self.k, -1))  # (B, k, d_block)
-        return member_heads(h, self.head_weight, self.head_bias, self.config["n_out"])
+        out = member_heads(h, self.head_weight, self.head_bias, self.config["n_out"])
+        wide = self.wide_logits(x)
+        return out if wide is None else out + wide
 
 
 def member_heads(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
