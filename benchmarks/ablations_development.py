@@ -60,6 +60,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "wide path + numerics with <= 12 values unencoded": {
         "model_options": {"wide": True, "plain_max_values": 12}},
     "weights averaged over the best epoch +- 2": {"weight_average": 2},
+    "additive path (linear term on the whole embedded input)": {
+        "model_options": {"wide": "additive"}},
+    "wide path + one-hot <= 16 + integers (3-16 values) also as categoricals": {
+        "model_options": {"wide": True, "one_hot_max": 16}, "transforms": ["ints"]},
     "wide path + weights averaged over the best epoch +- 2": {
         "model_options": {"wide": True}, "weight_average": 2},
     **{name: {"baseline": name} for name in BASELINES},

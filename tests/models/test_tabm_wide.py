@@ -47,6 +47,25 @@ def test_the_wide_path_adds_a_linear_model_to_every_members_logit(n_out: int) ->
     assert len(model.embedding_slots()) == model.embed(x_num, x_cat).shape[1]
 
 
+def test_the_additive_path_is_linear_in_the_whole_embedding() -> None:
+    """wide="additive": the logit gains a linear function of every embedded slot, so the
+    fused scoring pass and the attributions' slot map still cover it."""
+    torch.manual_seed(0)
+    x_train = np.random.default_rng(0).normal(size=(80, 3)).astype(np.float32)
+    model = TabMPLE(n_num=3, cardinalities=[4], n_out=1, k=2, wide="additive",
+                    x_num_train=x_train).eval()
+    x_num, x_cat = torch.randn(5, 3), torch.tensor([[0], [3], [2], [1], [0]])
+    with torch.no_grad():
+        before = model(x_num, x_cat)
+        model.wide_num.normal_()
+        embedded = model.embed(x_num, x_cat)
+        added = (embedded[:, :model.d_in] @ model.wide_num).view(5, 2, 1)
+        torch.testing.assert_close(model(x_num, x_cat), before + added)
+        torch.testing.assert_close(_FusedTabM.from_network(model)(x_num, x_cat),
+                                   model(x_num, x_cat), atol=1e-5, rtol=1e-5)
+    assert len(model.embedding_slots()) == embedded.shape[1]
+
+
 def test_numerics_with_few_values_skip_the_piecewise_linear_encoding() -> None:
     """With plain_max_values=5, a 4-valued code column's bin encoding is all zeros while a
     continuous column is encoded; without the option both are encoded."""

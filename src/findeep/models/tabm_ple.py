@@ -12,6 +12,9 @@
 - ``wide=True`` adds a linear ("wide", as in Wide & Deep) path to every member's logit: a
   weight per scaled numeric input and one per categorical level, zero at the start and
   trained jointly, so the network contains logistic regression on the same inputs.
+  ``wide="additive"`` puts that linear term on the whole embedded input instead (the scaled
+  values, the per-feature piecewise-linear embeddings, the categorical embeddings): an
+  additive model of per-feature curves beside the MLP.
 """
 
 from __future__ import annotations
@@ -113,7 +116,8 @@ class TabMPLE(nn.Module):
         self, *, n_num: int, cardinalities: list[int], n_out: int,
         x_num_train: np.ndarray | None = None, k: int = 4, n_bins: int = 16,
         d_embedding: int = 8, d_block: int = 128, n_blocks: int = 2, dropout: float = 0.0,
-        one_hot_max: int = 0, wide: bool = False, plain_max_values: int = 0, **_: Any,
+        one_hot_max: int = 0, wide: bool | str = False, plain_max_values: int = 0,
+        **_: Any,
     ) -> None:
         super().__init__()
         if k < 1 or n_blocks < 1:
@@ -123,8 +127,10 @@ class TabMPLE(nn.Module):
                        "k": k, "n_bins": n_bins, "d_embedding": d_embedding,
                        "d_block": d_block, "n_blocks": n_blocks, "dropout": dropout,
                        "one_hot_max": one_hot_max}
+        if wide not in (False, True, "additive"):
+            raise ConfigError(f"wide must be False, True or 'additive', however: {wide=}")
         if wide:  # absent from the config of bundles saved before it existed
-            self.config["wide"] = True
+            self.config["wide"] = wide
         self.k = k
         d_in = n_num
         if n_bins > 0 and n_num > 0:
@@ -169,7 +175,8 @@ class TabMPLE(nn.Module):
         if wide:
             # zero at the start: the deep part begins exactly as without it (starting at a
             # fitted linear model made early stopping fire at epoch 1-3 in forecasting, #13)
-            self.wide_num = nn.Parameter(torch.zeros(n_num, k * n_out))
+            span = d_in if wide == "additive" else n_num  # leading slots of the embedding
+            self.wide_num = nn.Parameter(torch.zeros(span, k * n_out))
             self.wide_cat = nn.ModuleList(nn.Embedding(c, k * n_out) for c in cardinalities)
             for table in self.wide_cat:
                 nn.init.zeros_(table.weight)
@@ -194,13 +201,14 @@ class TabMPLE(nn.Module):
     def wide_logits(self, x: torch.Tensor) -> torch.Tensor | None:
         """The linear path's logits from the embedded vector, ``(B, k, n_out)``; None without it.
 
-        Numerics: the scaled values (the first ``n_num`` slots) times per-member weights;
+        Numerics: the scaled values (the first ``n_num`` slots; with "additive" every slot
+        up to ``d_in``) times per-member weights;
         categoricals: the sum of the looked-up per-level weights appended after ``d_in``.
         """
         if not self.config.get("wide"):
             return None
-        n_num, k, n_out = self.config["n_num"], self.k, self.config["n_out"]
-        out = x[:, :n_num] @ self.wide_num  # (B, k*n_out)
+        k, n_out = self.k, self.config["n_out"]
+        out = x[:, :self.wide_num.shape[0]] @ self.wide_num  # (B, k*n_out)
         if self.wide_cat:
             levels = x[:, self.d_in:].view(x.shape[0], len(self.wide_cat), k * n_out)
             out = out + levels.sum(1)
