@@ -62,6 +62,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "weights averaged over the best epoch +- 2": {"weight_average": 2},
     "additive path (linear term on the whole embedded input)": {
         "model_options": {"wide": "additive"}},
+    "one-hot <= 16 + numerics with 3-16 values also one-hot, inside the model": {
+        "model_options": {"one_hot_max": 16, "level_one_hot_max": 16}},
+    # the same two with another network seed (same folds): a second paired sample
+    "default, seed 1": {"seed": 1},
+    "one-hot <= 16 + numerics with 3-16 values also one-hot, inside the model, seed 1": {
+        "model_options": {"one_hot_max": 16, "level_one_hot_max": 16}, "seed": 1},
     "wide path + one-hot <= 16 + integers (3-16 values) also as categoricals": {
         "model_options": {"wide": True, "one_hot_max": 16}, "transforms": ["ints"]},
     "wide path + weights averaged over the best epoch +- 2": {
@@ -118,9 +124,10 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
     X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test].reset_index(drop=True)
     for name in options.pop("transforms", []):
         X_train, X_test = TRANSFORMS[name](X_train, X_test, codes[train])
-    bag = options.pop("bag", 1)
-    pipelines = [fit_tabular(X_train, y.iloc[train].reset_index(drop=True), seed=member,
-                             verbose=0, **options) for member in range(bag)]
+    bag, first_seed = options.pop("bag", 1), options.pop("seed", 0)
+    pipelines = [fit_tabular(X_train, y.iloc[train].reset_index(drop=True),
+                             seed=first_seed + member, verbose=0, **options)
+                 for member in range(bag)]
     seconds = time.perf_counter() - started  # transforms and fits; scoring not timed
     predictions = [pipeline.predict_raw(X_test)[0] for pipeline in pipelines]
     pipeline = pipelines[0]

@@ -106,3 +106,23 @@ def test_a_wide_models_attributions_stay_complete(wide_fit) -> None:
     result = column_attributions(first, X.head(60))
     moved = result.output - result.baseline_output
     assert np.abs(result.values.sum(axis=1) - moved).max() < 0.02
+
+
+def test_numerics_with_few_values_are_also_offered_one_hot() -> None:
+    """level_one_hot_max=5: a 4-valued code column gains 4 indicators (a value unseen in
+    training sets none), a binary or continuous one gains none; the config rebuilds the same
+    layout for a bundle and the slots map the indicators back to their column."""
+    rng = np.random.default_rng(0)
+    x_train = np.column_stack([rng.integers(0, 4, 200), rng.integers(0, 2, 200),
+                               rng.normal(size=200)]).astype(np.float32)
+    model = TabMPLE(n_num=3, cardinalities=[], n_out=1, k=2, level_one_hot_max=5,
+                    x_num_train=x_train)
+    assert model.config["level_counts"] == [4, 0, 0]
+    x_num = torch.tensor([[2.0, 1.0, 0.3], [7.0, 0.0, -1.0]])
+    no_cat = torch.zeros(2, 0, dtype=torch.long)
+    embedded = model.embed(x_num, no_cat)
+    torch.testing.assert_close(embedded[:, -4:], torch.tensor([[0, 0, 1.0, 0], [0, 0, 0, 0]]))
+    assert model.embedding_slots()[-4:] == [("num", 0)] * 4
+    rebuilt = TabMPLE(**model.config)
+    rebuilt.load_state_dict(model.state_dict(), strict=True)
+    torch.testing.assert_close(rebuilt.embed(x_num, no_cat), embedded)

@@ -15,6 +15,9 @@
   ``wide="additive"`` puts that linear term on the whole embedded input instead (the scaled
   values, the per-feature piecewise-linear embeddings, the categorical embeddings): an
   additive model of per-feature curves beside the MLP.
+- ``level_one_hot_max=N`` also offers every numeric column with 3 to N distinct training
+  values (codes, counts, day of month) as one-hot indicators of those values, beside its
+  number; a value not seen in training sets none of them.
 """
 
 from __future__ import annotations
@@ -117,7 +120,7 @@ class TabMPLE(nn.Module):
         x_num_train: np.ndarray | None = None, k: int = 4, n_bins: int = 16,
         d_embedding: int = 8, d_block: int = 128, n_blocks: int = 2, dropout: float = 0.0,
         one_hot_max: int = 0, wide: bool | str = False, plain_max_values: int = 0,
-        **_: Any,
+        level_one_hot_max: int = 0, level_counts: list[int] | None = None, **_: Any,
     ) -> None:
         super().__init__()
         if k < 1 or n_blocks < 1:
@@ -155,6 +158,25 @@ class TabMPLE(nn.Module):
             for c in cardinalities
         )
         d_in += sum(category_width(c, one_hot_max) for c in cardinalities)
+        # numeric columns with few distinct values, also one-hot: counts fixed at fit time
+        # (kept in the config so a bundle rebuilds the same buffers before loading them)
+        levels = [np.zeros(0, dtype=np.float32) for _ in range(n_num)]
+        if level_counts is None:
+            if level_one_hot_max and x_num_train is not None:
+                distinct = [np.unique(x_num_train[:, j].astype(np.float32)) for j in range(n_num)]
+                levels = [v if 3 <= v.size <= level_one_hot_max else levels[j]
+                          for j, v in enumerate(distinct)]
+            level_counts = [int(v.size) for v in levels]
+        else:
+            levels = [np.zeros(c, dtype=np.float32) for c in level_counts]
+        if any(level_counts):
+            self.config["level_counts"] = list(level_counts)
+        self.register_buffer("level_values", torch.from_numpy(np.concatenate(
+            [*levels, np.zeros(0, dtype=np.float32)])))
+        self.register_buffer("level_column", torch.tensor(
+            [j for j, c in enumerate(level_counts) for _ in range(c)], dtype=torch.long),
+            persistent=False)
+        d_in += sum(level_counts)
         # r_i: random signs per member (TabM-mini's initialisation); all ones when k == 1
         signs = torch.ones(k, d_in)
         if k > 1:
@@ -194,6 +216,8 @@ class TabMPLE(nn.Module):
                             + self.num_bias).flatten(1)
             parts.append(torch.relu(embedded))
         parts += [emb(x_cat[:, j]) for j, emb in enumerate(self.cat_embeddings)]
+        if self.level_column.numel():  # (B, n_levels): 1 where the column holds that value
+            parts.append((x_num[:, self.level_column] == self.level_values).to(x_num.dtype))
         if self.config.get("wide"):  # each level's wide weights ride along: (B, n_cat*k*n_out)
             parts += [table(x_cat[:, j]) for j, table in enumerate(self.wide_cat)]
         return torch.cat(parts, dim=1)
@@ -237,6 +261,8 @@ class TabMPLE(nn.Module):
         one_hot_max = self.config["one_hot_max"]
         for j, c in enumerate(self.config["cardinalities"]):
             slots += [("cat", j)] * category_width(c, one_hot_max)
+        slots += [("num", j) for j, c in enumerate(self.config.get("level_counts", []))
+                  for _ in range(c)]
         if self.config.get("wide"):
             width = self.k * self.config["n_out"]
             slots += [("cat", j) for j in range(len(self.wide_cat)) for _ in range(width)]
