@@ -64,6 +64,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "model_options": {"wide": "additive"}},
     "one-hot <= 16 + numerics with 3-16 values also one-hot, inside the model": {
         "model_options": {"one_hot_max": 16, "level_one_hot_max": 16}},
+    "numerics with 3-16 values also one-hot, inside the model (categoricals as before)": {
+        "model_options": {"level_one_hot_max": 16}},
     # the same two with another network seed (same folds): a second paired sample
     "default, seed 1": {"seed": 1},
     "one-hot <= 16 + numerics with 3-16 values also one-hot, inside the model, seed 1": {
