@@ -34,8 +34,8 @@ def train(
              "on the latest training dates).")] = None,
     conformal: Annotated[str, typer.Option(
         help="Quantile calibration: adaptive (the default; recalibrated every date from the "
-             "model's realised misses, adaptive conformal inference), scaled or additive "
-             "(one-off CQR on the latest training dates), or none.")] = "adaptive",
+             "model's realised misses, adaptive conformal inference), dtaci (the same "
+             "with eight step sizes aggregated online), scaled or additive (one-off CQR on the latest training dates), or none.")] = "adaptive",
     all_horizons: Annotated[bool, typer.Option(
         "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
     vol_estimator: Annotated[str, typer.Option(

@@ -41,7 +41,7 @@ def anchor_index(quantiles: list[float]) -> int:
     return int(np.argmin([abs(q - 0.5) for q in quantiles]))
 
 
-CONFORMAL_MODES = ("scaled", "additive", "adaptive", "none")
+CONFORMAL_MODES = ("scaled", "additive", "adaptive", "dtaci", "none")
 
 
 def conformal_shifts(outputs: np.ndarray, actual: np.ndarray, quantiles: list[float],

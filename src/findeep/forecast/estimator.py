@@ -115,8 +115,9 @@ class SequenceForecaster(BaseEstimator):
     ``vol_base='gjr'`` makes the network contain GJR-GARCH instead: it predicts log
     variance as log(GJR forecast) + a learned correction that starts at zero.
     ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
-    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
-    keeps the pinball heads as trained);
+    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'dtaci'``
+    aggregates eight step sizes online instead of one; ``'none'`` keeps the pinball heads
+    as trained);
     ``all_horizons=True`` one output per horizon 1..``horizon``.
 
     >>> from findeep.testing import make_price_panel
@@ -409,18 +410,20 @@ class SequenceForecaster(BaseEstimator):
 
         outputs = self._network_outputs(design, rows)  # uncalibrated: no shift yet
         scale = None
-        if self.conformal_mode_ in ("scaled", "adaptive"):
+        if self.conformal_mode_ in ("scaled", "adaptive", "dtaci"):
             raw = forecast_scale(design.series, self.target, design.columns)[rows]
             usable = raw[np.isfinite(raw) & (raw > 0)]
             self.conformal_fallback_ = float(np.median(usable)) if len(usable) else 1.0
             scale = self._conformal_scale(design, rows)
-        if self.conformal_mode_ == "adaptive":
-            from findeep.forecast.adaptive import adaptive_shifts, state_shift
+        if self.conformal_mode_ in ("adaptive", "dtaci"):
+            from findeep.forecast.adaptive import adaptive_shifts, new_state, state_shift
 
+            start = new_state(design.target_matrix.shape[1], self.quantiles_,
+                              method="dtaci" if self.conformal_mode_ == "dtaci" else "aci")
             _, self.conformal_state_ = adaptive_shifts(
                 outputs, design.target_matrix[rows], scale, design.series.dates[rows],
-                self._known_dates(design, rows), self.quantiles_)
-            return {"rows": len(rows), "mode": "adaptive",
+                self._known_dates(design, rows), self.quantiles_, start)
+            return {"rows": len(rows), "mode": self.conformal_mode_,
                     "gamma": self.conformal_state_["gamma"],
                     "window": self.conformal_state_["window"],
                     "alpha": self.conformal_state_["alpha"],
@@ -432,7 +435,7 @@ class SequenceForecaster(BaseEstimator):
 
     def _conformal_scale(self, design: _Design, rows: np.ndarray) -> np.ndarray | None:
         """Each row's scale for ``scaled`` shifts; the calibration median where unknown."""
-        if getattr(self, "conformal_mode_", "additive") not in ("scaled", "adaptive"):
+        if getattr(self, "conformal_mode_", "additive") not in ("scaled", "adaptive", "dtaci"):
             return None
         raw = forecast_scale(design.series, self.target, design.columns)[rows]
         return np.where(np.isfinite(raw) & (raw > 0), raw, self.conformal_fallback_)
@@ -819,7 +822,7 @@ def forecaster_from_bundle(meta: dict[str, Any],
                 forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
         if meta.get("conformal_state") is not None:  # adaptive: gamma, window, alpha, scores
             forecaster.conformal_state_ = dict(meta["conformal_state"])
-            forecaster.conformal_mode_ = "adaptive"
+            forecaster.conformal_mode_ = str(meta.get("conformal_mode", "adaptive"))
             forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
         if meta.get("garch_input") is not None:  # the garch_var feature's fitted parameters
             from findeep.forecast.vol_baselines import GARCHBaseline
