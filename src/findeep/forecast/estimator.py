@@ -53,6 +53,10 @@ from findeep.forecast.vol_baselines import VOL_BASELINES
 BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
 VOL_TARGETS = ("realized_vol",)
+# linear_path: True = ridge-started linear path (the network starts as ridge), False = the
+# plain network, 'zero' = a linear path started at zero and trained jointly with the body,
+# 'select' = fit True and False, keep the lower validation loss (BENCHMARKS.md, round 4)
+LINEAR_PATHS = (True, False, "ridge", "none", "zero", "select")
 VOL_BASES = ("gjr",)  # vol_base: the volatility model a network starts from and corrects
 
 
@@ -107,7 +111,9 @@ class SequenceForecaster(BaseEstimator):
     calendar) or column names; by default the built-ins the table supports.
 
     Networks contain the linear model (a ridge-started linear path plus the network's
-    residual; ``linear_path=False`` drops it), average ``n_members`` seeds and can
+    residual; ``linear_path=False`` drops it, ``'zero'`` starts it at zero and trains it
+    with the body, ``'select'`` fits the ridge-started and the plain network and keeps the
+    one with the lower validation loss), average ``n_members`` seeds and can
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
     parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``;
@@ -138,7 +144,7 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True, conformal: bool | str = "adaptive",
+        linear_path: bool | str = True, conformal: bool | str = "adaptive",
         zero_head: bool | None = None,
         linear_lr_scale: float | None = None, vol_base: str | None = None,
     ) -> None:
@@ -210,6 +216,10 @@ class SequenceForecaster(BaseEstimator):
                 or not self.linear_lr_scale > 0):
             problems.append("linear_lr_scale must be a positive number, however: "
                             f"linear_lr_scale={self.linear_lr_scale!r}")
+        if not any(self.linear_path is v or (isinstance(self.linear_path, str)
+                                             and self.linear_path == v) for v in LINEAR_PATHS):
+            problems.append("linear_path must be True (ridge start), False, 'zero' or "
+                            f"'select', however: linear_path={self.linear_path!r}")
         if self.vol_base is not None:
             if self.vol_base not in VOL_BASES:
                 problems.append(f"vol_base must be one of {', '.join(VOL_BASES)} or None, "
@@ -369,7 +379,7 @@ class SequenceForecaster(BaseEstimator):
         if self.model in NETWORKS:
             if design.base is not None:  # learn the ratio to GJR: QLIKE differs by a constant
                 y_all = y_all / design.base
-            record = self._fit_network(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
+            record = self._fit_linear_choice(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
             if self.quantiles_ and self.conformal_mode_ != "none":
                 record["conformal"] = self._calibrate(design, valid_rows)
         elif self.model == "har":
@@ -474,8 +484,8 @@ class SequenceForecaster(BaseEstimator):
         return LinearResidualForecaster(
             body, n_features=n_features, window=self.window, n_horizons=n_horizons,
             quantiles=self.quantiles_, instance_norm=bool(settings["instance_norm"]),
-            scale_feature=self._scale_feature(), linear_path=self.linear_path,
-            zero_head=bool(settings["zero_head"]))
+            scale_feature=self._scale_feature(), linear_path=self.linear_path_ != "none",
+            zero_head=bool(settings["zero_head"]) and self.linear_path_ == "ridge")
 
     def _scale_feature(self) -> int | None:
         """The feature whose window spread rescales the residual under instance norm."""
@@ -484,6 +494,26 @@ class SequenceForecaster(BaseEstimator):
                   "realized_vol": volatility}.get(self.target, (self.target,))
         return next((self.feature_columns_.index(n) for n in wanted
                      if n in self.feature_columns_), None)
+
+    def _fit_linear_choice(self, x_fit: np.ndarray, y_fit: np.ndarray, x_valid: np.ndarray,
+                           y_valid: np.ndarray) -> dict[str, Any]:
+        """Fit the network with the linear path ``linear_path`` asks for; ``'select'`` fits
+        the ridge-started and the plain network and keeps the lower validation loss (so the
+        kept network is never behind ridge on validation, and never behind the plain one)."""
+        choice = {True: "ridge", False: "none"}.get(self.linear_path, self.linear_path)
+        if choice != "select":
+            self.linear_path_ = choice
+            return self._fit_network(x_fit, y_fit, x_valid, y_valid)
+        fits = {}
+        for candidate in ("ridge", "none"):
+            self.linear_path_ = candidate
+            record = self._fit_network(x_fit, y_fit, x_valid, y_valid)
+            fits[candidate] = (record, self.network_, self.network_settings_)
+        kept = min(fits, key=lambda c: fits[c][0]["best_validation_score"])
+        record, self.network_, self.network_settings_ = fits[kept]
+        self.linear_path_ = kept
+        return {**record, "linear_path": kept, "validation_by_linear_path": {
+            c: fits[c][0]["best_validation_score"] for c in fits}}
 
     def _fit_network(self, x_fit: np.ndarray, y_fit: np.ndarray, x_valid: np.ndarray,
                      y_valid: np.ndarray) -> dict[str, Any]:
@@ -539,7 +569,7 @@ class SequenceForecaster(BaseEstimator):
             flat_mean = x_fit.reshape(len(x_fit), -1).mean(axis=0)
             coef = 4.0 * coef
             intercept = np.log(rate / (1 - rate)) - coef @ flat_mean
-        if not self.linear_path:
+        if self.linear_path_ != "ridge":  # plain network, or a linear path started at zero
             coef, intercept = np.zeros_like(coef), np.zeros_like(intercept)
         gaps = None
         if self.quantiles_:
@@ -576,7 +606,7 @@ class SequenceForecaster(BaseEstimator):
                 members.append(network)
         self.network_ = MemberAverage(members).eval()
         self.network_settings_ = {**settings, "n_horizons": n_out[0], "linear_path":
-                                  self.linear_path}
+                                  self.linear_path_}
         return {"best_epoch": int(np.median([r["best_epoch"] for r in records])),
                 "member_best_epochs": [r["best_epoch"] for r in records],
                 "epochs_run": sum(r["epochs_run"] for r in records),
