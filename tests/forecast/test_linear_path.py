@@ -118,3 +118,39 @@ def test_a_random_head_keeps_the_linear_path_trainable_at_its_own_step():
         moved[scale] = float((network.linear.weight - start).abs().max())
     assert moved[1.0] > 0 and moved[0.1] > 0
     assert moved[0.1] < moved[1.0]
+
+
+@pytest.fixture(scope="module")
+def choices(panel):
+    common = {"asset_column": "asset", "model": "gru", "window": 5, "max_epochs": 3}
+    return {choice: SequenceForecaster(linear_path=choice, **common).fit(panel)
+            for choice in (True, False, "zero", "select")}
+
+
+def test_a_zero_started_linear_path_is_trained_and_the_head_is_not_zeroed(choices):
+    """linear_path='zero' contains the linear model (the path exists and learns) but starts
+    at zero with a random head, as the plain network trains; False holds it at zero."""
+    zero = choices["zero"].network_.members[0]
+    assert zero.linear.weight.requires_grad and float(zero.linear.weight.abs().sum()) > 0
+    assert float(zero.linear.weight.abs().max()) < 0.5  # grown from zero, not set to ridge
+    plain = choices[False].network_.members[0]
+    assert float(plain.linear.weight.abs().sum()) == 0.0
+
+
+def test_select_keeps_the_fit_with_the_lower_validation_loss(choices, panel, tmp_path):
+    """linear_path='select' fits the ridge-started and the plain network and keeps the lower
+    validation loss, so its forecasts are exactly one of the two; it survives a bundle."""
+    select = choices["select"]
+    scores = select.training_["validation_by_linear_path"]
+    kept = select.training_["linear_path"]
+    assert kept == min(scores, key=scores.get)
+    same = choices[True] if kept == "ridge" else choices[False]
+    np.testing.assert_array_equal(select.predict(panel), same.predict(panel))
+    select.save(tmp_path / "s")
+    np.testing.assert_array_equal(findeep.load(tmp_path / "s").predict(panel),
+                                  select.predict(panel))
+
+
+def test_an_unknown_linear_path_is_one_clear_error(panel):
+    with pytest.raises(findeep.FindeepError, match="linear_path must be"):
+        SequenceForecaster(asset_column="asset", linear_path="sometimes").fit(panel)
