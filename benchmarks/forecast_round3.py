@@ -86,7 +86,8 @@ def interval_row(evaluation: Any) -> dict[str, Any]:
 MODES = ["none", "additive", "scaled", "adaptive"]  # dtaci (round 4): --modes dtaci
 
 
-def intervals(results: dict[str, Any]) -> None:
+def intervals(results: dict[str, Any], only: str | None = None) -> None:
+    """``only``: run just the rows whose key contains it (e.g. ``realized_vol``)."""
     out = results.setdefault("intervals", {})
     every = panels()
     jobs = [(name, "return", None) for name in every]
@@ -95,6 +96,8 @@ def intervals(results: dict[str, Any]) -> None:
              ("synthetic", "log_volume", None), ("sp500", "log_volume", None)]
     for name, target, refit in jobs:
         key = f"{name}/{target}/" + (f"walk-forward {refit}" if refit else "fixed")
+        if only and only not in key:
+            continue
         out.setdefault(key, {})
         for mode in MODES:
             evaluation = run(every[name], target, "gru", refit_every=refit,
@@ -282,7 +285,10 @@ def main() -> None:
     parser.add_argument("--sections", default="intervals,volume,vol1,linear")
     parser.add_argument("--json", default="benchmarks/results/forecast_round3.json")
     parser.add_argument("--modes", default=",".join(MODES),
-                        help="intervals: conformal modes to run (none,additive,scaled,adaptive,dtaci)")
+                        help="intervals: conformal modes to run "
+                             "(none,additive,scaled,adaptive,dtaci)")
+    parser.add_argument("--rows", default=None,
+                        help="intervals: only the rows whose key contains this text")
     parser.add_argument("--variants", default=None,
                         help="linear: comma-separated 1-based indices into LINEAR_VARIANTS "
                              "(default 1-4, round 3's; round 4: 5,6)")
@@ -302,7 +308,8 @@ def main() -> None:
     labels = list(LINEAR_VARIANTS)
     variants = ([labels[int(i) - 1] for i in args.variants.split(",")] if args.variants
                 else None)
-    sections = {"intervals": intervals, "volume": volume, "vol1": vol1,
+    sections = {"intervals": lambda results: intervals(results, args.rows),
+                "volume": volume, "vol1": vol1,
                 "linear": lambda results: linear(results, variants)}
     for section in args.sections.split(","):
         started, cpu = time.perf_counter(), time.process_time()

@@ -27,8 +27,8 @@ a wild 1997-98). ``conformal="adaptive"`` recalibrates every date from what is k
   ``sigma = 1/(2I)``, ``eta = sqrt(3/I) sqrt((log(kI) + 2) / ((1-a)^2 a^3 + a^2 (1-a)^3))``
   for each head's nominal miss rate ``a``; nothing is tuned.
 
-The state (gamma or the experts, window, each head's alpha, the recent scores and the date through which
-outcomes were used) is built on the fit's validation block, stored in the bundle, and
+The state (gamma or the experts, window, each head's alpha, the recent scores and the date
+through which outcomes were used) is built on the fit's validation block, stored in the bundle, and
 carried forward by ``predict`` over the history it is given, so a forecast at ``d`` never
 depends on an outcome after ``d``. The median head is never moved; rows are re-sorted so
 quantiles never cross (``conformal.apply_shifts``).

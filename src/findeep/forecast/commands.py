@@ -35,7 +35,8 @@ def train(
     conformal: Annotated[str, typer.Option(
         help="Quantile calibration: adaptive (the default; recalibrated every date from the "
              "model's realised misses, adaptive conformal inference), dtaci (the same "
-             "with eight step sizes aggregated online), scaled or additive (one-off CQR on the latest training dates), or none.")] = "adaptive",
+             "with eight step sizes aggregated online), scaled or additive (one-off CQR on "
+             "the latest training dates), or none.")] = "adaptive",
     all_horizons: Annotated[bool, typer.Option(
         "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
     vol_estimator: Annotated[str, typer.Option(

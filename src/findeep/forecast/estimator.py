@@ -633,7 +633,19 @@ class SequenceForecaster(BaseEstimator):
                                           VARIANCE_FLOOR))
             return self._from_train_space(variance)
         scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
+        if self.target in VOL_TARGETS and self.quantiles_:  # lower heads may reach zero
+            return np.sqrt(np.maximum(scaled, self._head_floor() ** 2))
         return self._from_train_space(scaled) + design.offset[rows, None, None]
+
+    def _head_floor(self) -> np.ndarray:
+        """``(Q,)`` lowest value each volatility quantile head may take: the variance floor
+        for the median and above (a point forecast must stay positive for QLIKE), zero
+        below it — a realised volatility is often exactly zero (an unchanged close), and a
+        lower head held above zero could never cover those days."""
+        anchor = int(np.argmin([abs(q - 0.5) for q in self.quantiles_]))
+        floor = np.full(len(self.quantiles_), float(np.sqrt(self.variance_floor_)))
+        floor[:anchor] = 0.0
+        return floor
 
     def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         """``(N, H', Q)`` in target units, conformal shifts applied when fitted with them."""
@@ -642,7 +654,7 @@ class SequenceForecaster(BaseEstimator):
         outputs = self._raw_network_outputs(design, rows)
         if self.task_ == "binary" or getattr(self, "log_variance_", False):
             return outputs
-        floor = (float(np.sqrt(self.variance_floor_)) if self.target in VOL_TARGETS else None)
+        floor = self._head_floor() if self.target in VOL_TARGETS and self.quantiles_ else None
         if getattr(self, "conformal_state_", None) is not None and self.quantiles_:
             return self._adaptive_outputs(design, rows, outputs, floor)
         shift = getattr(self, "conformal_shift_", None)
@@ -658,7 +670,7 @@ class SequenceForecaster(BaseEstimator):
                         np.datetime64("NaT", "ns"))
 
     def _adaptive_outputs(self, design: _Design, rows: np.ndarray, outputs: np.ndarray,
-                          floor: float | None) -> np.ndarray:
+                          floor: np.ndarray | None) -> np.ndarray:
         """Adaptive conformal heads (``adaptive.py``): the fit's state carried forward over
         every forecast in ``design`` whose outcome arrived after the fit, up to the last
         date asked about; each row's shift uses only outcomes known at its date."""
