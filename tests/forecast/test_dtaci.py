@@ -91,3 +91,25 @@ def test_cli_accepts_conformal_dtaci_and_rejects_an_unknown_mode(series, tmp_pat
     assert result.exit_code == 0, result.output
     bad = runner.invoke(app, [*common, "--conformal", "dtaci2", "--out", str(tmp_path / "n")])
     assert bad.exit_code == 2 and "conformal must be one of" in bad.output
+
+
+def test_volatility_lower_heads_may_reach_zero_on_unchanged_closes():
+    """A 1-day realised volatility is exactly zero on an unchanged close (here 10% of days):
+    the heads below the median may go down to zero to cover those days, while the median
+    keeps the variance floor (a positive point forecast)."""
+    rng = np.random.default_rng(1)
+    n = 1300
+    returns = rng.normal(size=n) * 0.01 * (rng.random(n) > 0.10)  # 10% unchanged closes
+    frame = pd.DataFrame({"date": pd.bdate_range("2012-01-02", periods=n),
+                          "close": 100 * np.exp(np.cumsum(returns))})
+    model = SequenceForecaster(target="realized_vol", conformal="adaptive",
+                               **{**COMMON, "max_epochs": 2}).fit(frame.iloc[:1000])
+    q = model.predict_quantiles(frame)
+    done = np.isfinite(q).all(axis=1)
+    floor = np.sqrt(model.variance_floor_)
+    assert (q[done] >= 0).all() and (q[done, 1] >= floor - 1e-12).all()
+    assert (q[done, 0] < floor).mean() > 0.5  # the 5% head sits below the old floor
+    later = done & (np.arange(n) > 1100)
+    actual = np.abs(np.r_[returns[1:], np.nan])  # the next day's |return|
+    zero_days = later & (actual == 0)
+    assert (q[zero_days, 0] <= 0).mean() > 0.5  # and covers most unchanged closes
