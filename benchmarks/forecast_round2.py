@@ -55,6 +55,7 @@ ABLATION = {  # the GRU, piece by piece
 }
 QUANTILES = [0.01, 0.05, 0.5, 0.95, 0.99]
 BOUND = {"max_epochs": 12, "patience": 4}  # networks only
+NETWORK_OPTIONS: dict[str, Any] = {}  # round 4: --linear-path select (every network)
 
 
 def panels() -> dict[str, dict[str, Any]]:
@@ -77,7 +78,7 @@ def panels() -> dict[str, dict[str, Any]]:
 def run(panel: dict[str, Any], target: str, model: str, horizon: int = 1,
         walk_forward: bool = False, **options: Any) -> Any:
     if model in NETWORKS:
-        options = {**BOUND, **options}
+        options = {**BOUND, **NETWORK_OPTIONS, **options}
     forecaster = SequenceForecaster(date_column=panel["date"], asset_column=panel["asset"],
                                     target=target, model=model, horizon=horizon,
                                     window=22 if target == "realized_vol" else 20,
@@ -288,7 +289,16 @@ def main() -> None:
     parser.add_argument("--json", default="benchmarks/results/forecast_round2.json")
     parser.add_argument("--render", action="store_true",
                         help="only write the markdown tables from --json")
+    parser.add_argument("--full-recipe", action="store_true",
+                        help="networks train with the frozen recipe (30/6), not round 2's 12/4")
+    parser.add_argument("--linear-path", default=None,
+                        help="every network's linear_path (round 4: select)")
     args = parser.parse_args()
+    if args.full_recipe:
+        BOUND.clear()
+    if args.linear_path is not None:
+        NETWORK_OPTIONS["linear_path"] = {"true": True, "false": False}.get(
+            args.linear_path.lower(), args.linear_path)
     if args.render:
         results = json.loads(Path(args.json).read_text())
         Path(args.json).with_suffix(".md").write_text(render(results))

@@ -110,10 +110,12 @@ class SequenceForecaster(BaseEstimator):
     (its value at t+h). ``features`` are built-ins (return, volatility, volume, range,
     calendar) or column names; by default the built-ins the table supports.
 
-    Networks contain the linear model (a ridge-started linear path plus the network's
-    residual; ``linear_path=False`` drops it, ``'zero'`` starts it at zero and trains it
-    with the body, ``'select'`` fits the ridge-started and the plain network and keeps the
-    one with the lower validation loss), average ``n_members`` seeds and can
+    Networks contain the linear model: by default (``linear_path='select'``, round 4) the
+    ridge-started network (a linear path set to ridge plus the network's residual) and the
+    plain network are both fitted and the lower validation loss is kept, so the result is
+    never behind ridge on validation; ``True`` keeps the ridge-started one, ``False`` the
+    plain one, ``'zero'`` starts the linear path at zero and trains it with the body;
+    networks average ``n_members`` seeds and can
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
     parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``;
@@ -144,7 +146,7 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool | str = True, conformal: bool | str = "adaptive",
+        linear_path: bool | str = "select", conformal: bool | str = "adaptive",
         zero_head: bool | None = None,
         linear_lr_scale: float | None = None, vol_base: str | None = None,
     ) -> None:
@@ -501,6 +503,8 @@ class SequenceForecaster(BaseEstimator):
         the ridge-started and the plain network and keeps the lower validation loss (so the
         kept network is never behind ridge on validation, and never behind the plain one)."""
         choice = {True: "ridge", False: "none"}.get(self.linear_path, self.linear_path)
+        if choice == "select" and self.vol_base is not None:
+            choice = "ridge"  # vol_base: the network starts at exactly GJR-GARCH (round 3c)
         if choice != "select":
             self.linear_path_ = choice
             return self._fit_network(x_fit, y_fit, x_valid, y_valid)
