@@ -56,6 +56,7 @@ ABLATION = {  # the GRU, piece by piece
 QUANTILES = [0.01, 0.05, 0.5, 0.95, 0.99]
 BOUND = {"max_epochs": 12, "patience": 4}  # networks only
 NETWORK_OPTIONS: dict[str, Any] = {}  # round 4: --linear-path select (every network)
+ONLY_PANELS: list[str] = []  # --panels: main table rows of these panels only (all if empty)
 
 
 def panels() -> dict[str, dict[str, Any]]:
@@ -135,6 +136,8 @@ def ablation(results: dict[str, Any]) -> None:
 def main_table(results: dict[str, Any]) -> None:
     out = results.setdefault("main", {})
     for name, panel in panels().items():
+        if ONLY_PANELS and name not in ONLY_PANELS:
+            continue
         for target in TARGETS:
             evaluations = {m: run(panel, target, m) for m in (*BASELINES, *NETWORKS)}
             rows = {m: summary(e, target) for m, e in evaluations.items()}
@@ -291,11 +294,15 @@ def main() -> None:
                         help="only write the markdown tables from --json")
     parser.add_argument("--full-recipe", action="store_true",
                         help="networks train with the frozen recipe (30/6), not round 2's 12/4")
+    parser.add_argument("--panels", default=None,
+                        help="main: comma-separated panels (synthetic,eustocks,sp500)")
     parser.add_argument("--linear-path", default=None,
                         help="every network's linear_path (round 4: select)")
     args = parser.parse_args()
     if args.full_recipe:
         BOUND.clear()
+    if args.panels:
+        ONLY_PANELS[:] = args.panels.split(",")
     if args.linear_path is not None:
         NETWORK_OPTIONS["linear_path"] = {"true": True, "false": False}.get(
             args.linear_path.lower(), args.linear_path)
