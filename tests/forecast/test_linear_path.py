@@ -154,3 +154,25 @@ def test_select_keeps_the_fit_with_the_lower_validation_loss(choices, panel, tmp
 def test_an_unknown_linear_path_is_one_clear_error(panel):
     with pytest.raises(findeep.FindeepError, match="linear_path must be"):
         SequenceForecaster(asset_column="asset", linear_path="sometimes").fit(panel)
+
+
+def test_cli_linear_path_flag_and_a_bad_value(panel, tmp_path):
+    """--linear-path ridge|none|zero|select reaches the estimator (the bundle records it);
+    an unknown value is one line on stderr, exit 2."""
+    from typer.testing import CliRunner
+
+    from findeep.cli import app
+
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    common = ["forecast", "train", str(path), "--date-column", "date", "--asset-column", "asset",
+              "--window", "5",
+              "--model", "gru", "--max-epochs", "1", "--quiet"]
+    runner = CliRunner()
+    ok = runner.invoke(app, [*common, "--linear-path", "zero", "--out", str(tmp_path / "m")])
+    assert ok.exit_code == 0, ok.output
+    assert findeep.load(tmp_path / "m").linear_path == "zero"
+    bad = runner.invoke(app, [*common, "--linear-path", "sometimes", "--out",
+                              str(tmp_path / "n")])
+    assert bad.exit_code == 2 and "linear_path must be" in bad.output
+    assert "Traceback" not in bad.output
