@@ -160,6 +160,9 @@ def train(
         if special_values is not None:
             raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
+        if bagging != "1":
+            raise ConfigError("--bagging is not available with streamed training; drop "
+                              "--stream (the table must then fit in memory).")
         if interval_method != "split-conformal":
             raise ConfigError(f"--interval-method {interval_method} is not available with "
                               "streamed training; drop --stream (the table must then fit in "

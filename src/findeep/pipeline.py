@@ -416,7 +416,8 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     first = bag.members[0]
     training = {
         "rows": len(y_codes), "fit_rows": len(y_codes) - len(folds[0]),
-        "validation_rows": len(y_codes), "dropped_missing_target": n_dropped, "seed": seed,
+        "validation_rows": len(bag.covered_rows), "dropped_missing_target": n_dropped,
+        "seed": seed,
         "class_weight": ({str(k): float(v) for k, v in class_weight.items()}
                          if isinstance(class_weight, dict) else class_weight),
         "validation_split": f"{n_folds}-fold cross-fitting"

@@ -131,8 +131,8 @@ def _first(epochs: int) -> FitResult:
 def test_auto_adds_members_while_the_projection_fits_catboosts_budget(monkeypatch):
     """Members = floor(share x CatBoost's projected CPU / first member's projected CPU),
     within [1, 5]."""
-    monkeypatch.setattr(bagging_rules, "CATBOOST_CPU",
-                        {"c0": 0.0, "c_row": 1e-3, "c_num": 0.0, "c_cat": 0.0})
+    monkeypatch.setattr(bagging_rules, "CATBOOST_SECONDS",
+                        {"c0": 0.0, "c_num": 1e-3 / 3, "c_cat": 0.0})
     monkeypatch.setattr(bagging_rules, "NETWORK_CPU_PER_ROW_EPOCH", {"u0": 1e-5, "u1": 0.0})
     monkeypatch.setattr(bagging_rules, "BUDGET_SHARE", 1.0)
     # budget 1,000 rows x 1e-3 = 1 s; a member: 800 rows x epochs x 1e-5
@@ -161,3 +161,15 @@ def test_auto_leaves_other_models_and_dated_validation_unbagged(data):
     assert "bagging" not in dated.training
     explicit = fit_tabular(X, y, model="mlp", bagging=2, max_epochs=1, verbose=0)
     assert explicit.training["bagging"]["members"] == 2
+
+
+def test_a_bagged_regression_keeps_its_intervals_through_a_bundle(tmp_path):
+    """Split-conformal intervals come from the out-of-fold residuals and survive save/load."""
+    frame = make_credit_frame(300, seed=2)
+    y = frame.pop("income").fillna(0.0)
+    model = findeep.TabularRegressor(max_epochs=2, bagging=2).fit(frame, y)
+    loaded = findeep.load(model.save(tmp_path / "reg"))
+    prediction = loaded.predict(frame.head(20))
+    np.testing.assert_allclose(prediction, model.predict(frame.head(20)), atol=1e-6, rtol=0)
+    ends = loaded.predict_interval(frame.head(20))
+    assert np.all(ends[:, 0] <= prediction) and np.all(prediction <= ends[:, 1])

@@ -7,8 +7,8 @@ consumer scores like a single network.
 
 ``bagging="auto"`` bags only where it fits a fit-time budget: the table is cut into
 ``AUTO_FOLDS`` folds, the first member is trained, and members are added while the projected
-CPU of the whole bag stays within what CatBoost (1,000 trees, its defaults) is expected to
-spend on a table of the same shape. Both cost models were fitted on synthetic tables by
+CPU of the whole bag stays within the time CatBoost (1,000 trees, its defaults) is expected
+to take on a table of the same shape. Both cost models were fitted on synthetic tables by
 ``benchmarks/bagging_budget.py`` (results/bagging_budget.json); the member projection uses the
 first member's epoch count, not a clock, so the choice is the same on every run and machine.
 """
@@ -36,11 +36,14 @@ from findeep.train.trainer import (
 
 AUTO_FOLDS = 5  # bagging="auto": folds cut, and most members trained (AutoGluon's and RealMLP's 5)
 MIN_AUTO_ROWS_PER_FOLD = 20  # fewer validation rows than this and a fold's stopping is noise
-# CatBoost's CPU seconds ~ c0 + rows * (c_row + c_num * numeric + c_cat * categorical);
-# benchmarks/bagging_budget.py, 18 synthetic tables, 2-core AMD EPYC, shared load
-CATBOOST_CPU = {"c0": 0.0, "c_row": 0.0, "c_num": 0.0, "c_cat": 0.0}
-# one default network's CPU seconds per (fit row x epoch) ~ u0 + u1 * d_in, same script
-NETWORK_CPU_PER_ROW_EPOCH = {"u0": 0.0, "u1": 0.0}
+# CatBoost's seconds per fit on a quiet 2-core machine ~ c0 + rows * (c_num * numeric +
+# c_cat * categorical): non-negative least squares on the 4 development tables where its CPU
+# was measured (benchmarks/bagging_budget.py; the data could not pin a per-numeric cost > 0,
+# which makes the projection low on wide numeric tables: fewer members, never more)
+CATBOOST_SECONDS = {"c0": 0.447, "c_num": 0.0, "c_cat": 2.63e-4}
+# one default network's CPU seconds per (fit row x epoch) ~ u0 + u1 * d_in: 8 synthetic
+# 1,000-row tables, fixed costs included (so high for larger tables: fewer members, never more)
+NETWORK_CPU_PER_ROW_EPOCH = {"u0": 5.52e-5, "u1": 1.49e-7}
 BUDGET_SHARE = 0.8  # of CatBoost's projected CPU: a margin for the cost models' error
 
 
@@ -77,10 +80,10 @@ def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool
     return [valid for _, valid in splitter.split(np.zeros(len(y)), y)]
 
 
-def catboost_cpu_seconds(rows: int, numeric: int, categorical: int) -> float:
-    """CatBoost's projected CPU seconds for a table of this shape (1,000 trees)."""
-    c = CATBOOST_CPU
-    return c["c0"] + rows * (c["c_row"] + c["c_num"] * numeric + c["c_cat"] * categorical)
+def catboost_seconds(rows: int, numeric: int, categorical: int) -> float:
+    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores)."""
+    c = CATBOOST_SECONDS
+    return c["c0"] + rows * (c["c_num"] * numeric + c["c_cat"] * categorical)
 
 
 def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int) -> float:
@@ -94,9 +97,10 @@ def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numer
     """How many members ``bagging="auto"`` trains, given the first member's fit.
 
     The most members (at most ``max_members``) whose projected CPU — each as long as the
-    first — stays within ``BUDGET_SHARE`` of CatBoost's projected CPU on the table; at least 1.
+    first — stays within ``BUDGET_SHARE`` of CatBoost's projected fit time on the table
+    (the network trains on one thread, so its CPU is its wall time); at least 1.
     """
-    budget = BUDGET_SHARE * catboost_cpu_seconds(rows, numeric, categorical)
+    budget = BUDGET_SHARE * catboost_seconds(rows, numeric, categorical)
     per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in)
     if per_member <= 0:
         return max_members
