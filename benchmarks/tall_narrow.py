@@ -30,7 +30,9 @@ VARIANTS = {"default": {}, "batch 512": {"batch_size": 512},
             "batch 1024": {"batch_size": 1024}, "batch 2048": {"batch_size": 2048},
             "d_block 64": {"model_options": {"d_block": 64}},
             "d_block 32": {"model_options": {"d_block": 32}},
-            "1 block of 128": {"model_options": {"n_blocks": 1}}}
+            "1 block of 128": {"model_options": {"n_blocks": 1}},
+            "batch 512, learning rate 4e-3": {"batch_size": 512, "learning_rate": 4e-3},
+            "patience 3": {"patience": 3}}
 
 
 def main() -> None:
