@@ -6,7 +6,8 @@ Reads the runs' results (same 3 stratified folds, seed 0) —
 results/s7_dev_bagging.json (`default` and `bagging=5`, one process),
 results/s7_dev_auto.json (`bagging="auto"`, another process at the same time),
 results/s7_dev_auto_members.json (members the rule chose per table and fold, from that run's
-log) and CatBoost's CPU seconds from the sixth session (results/s6_dev_d_cpu.json) — and
+log) and CatBoost's CPU seconds (results/s6_dev_d_cpu.json from the sixth session; credit,
+the synthetic table and Caravan from results/s7_dev_catboost_cpu.json, this session) — and
 writes results/s7_bagging.md: AUC mean ± std, paired Δ vs `default`, CPU seconds.
 """
 
@@ -35,6 +36,7 @@ def main() -> None:
         cpu |= seconds
     members = json.loads((HERE / "s7_dev_auto_members.json").read_text())
     catboost = json.loads((HERE / "s6_dev_d_cpu.json").read_text())["catboost"]
+    catboost |= json.loads((HERE / "s7_dev_catboost_cpu.json").read_text())["catboost"]
     base = runs["default"]
     lines = ["| variant | " + " | ".join(TABLES) + " | mean AUC | mean Δ (21 folds) | "
              "Δ>0 folds | CPU s (all) | × default |",
@@ -64,7 +66,7 @@ def main() -> None:
                    f"{sum(d > 0 for d in deltas)}/{len(deltas)}" if deltas else "—",
                    f"{total:.0f}", f"{total / base_total:.2f}" if complete else "—")
         lines.append(f"| {variant} | " + " | ".join(cells) + " | " + " | ".join(summary) + " |")
-    lines.append("| catboost (sixth session, CPU s) | " + " | ".join(
+    lines.append("| catboost (CPU s; sixth session, credit, synthetic and Caravan this one) | " + " | ".join(
         f"{catboost[t]:.1f} s" if t in catboost else "—" for t in TABLES) + " | | | | | |")
     out = HERE / "s7_bagging.md"
     out.write_text("\n".join(lines) + "\n")
