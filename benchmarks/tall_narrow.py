@@ -32,7 +32,9 @@ VARIANTS = {"default": {}, "batch 512": {"batch_size": 512},
             "d_block 32": {"model_options": {"d_block": 32}},
             "1 block of 128": {"model_options": {"n_blocks": 1}},
             "batch 512, learning rate 4e-3": {"batch_size": 512, "learning_rate": 4e-3},
-            "patience 3": {"patience": 3}}
+            "patience 3": {"patience": 3},
+            "k=2": {"model_options": {"k": 2}},
+            "k=1": {"model_options": {"k": 1}}}
 
 
 def main() -> None:

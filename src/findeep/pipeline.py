@@ -283,7 +283,8 @@ def fit_tabular(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
         stratify=classification, times=times)
     preprocessor.fit(X.iloc[fit_rows], schema)
-    network_options = monotone_positions(model_options, preprocessor, schema, target.task)
+    network_options = narrow_table_options(
+        model, monotone_positions(model_options, preprocessor, schema, target.task), schema)
     x_num, x_cat, _ = preprocessor.transform(X)
     # hashes that let `evaluate` spot training rows later; off for bundles that leave the
     # organisation (a hash confirms a full record was trained on)
@@ -380,7 +381,8 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     n_folds = AUTO_FOLDS if bagging == "auto" else int(bagging)
     folds = cross_fit_folds(y_codes, n_folds, seed=seed, stratify=classification)
     preprocessor.fit(X, schema)
-    network_options = monotone_positions(model_options, preprocessor, schema, target.task)
+    network_options = narrow_table_options(
+        model, monotone_positions(model_options, preprocessor, schema, target.task), schema)
     x_num, x_cat, _ = preprocessor.transform(X)
     training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
     all_rows = np.arange(len(y_codes))
@@ -464,6 +466,22 @@ def _fit_quantile_network(model: str, x_num: np.ndarray, preprocessor: TabularPr
 def _band(network: nn.Module, data: TensorData, y_mean: float, y_std: float) -> np.ndarray:
     logits = predict_logits(network, data.x_num.cpu(), data.x_cat.cpu())
     return logits.mean(dim=1).numpy() * y_std + y_mean
+
+
+# `default` on narrow tables (issue 12): with at most 4 input columns a step's cost is the
+# k x 2x128 backbone, not the inputs; k=2 fitted ISLR Default (10,000 x 3, a development table)
+# in 0.68x the CPU of k=4 at -0.0006 AUC (fold std 0.005; benchmarks/tall_narrow.py)
+NARROW_MAX_COLUMNS = 4
+NARROW_K = 2
+
+
+def narrow_table_options(model: str, options: dict[str, Any], schema: Schema
+                         ) -> dict[str, Any]:
+    """The network options with ``k=2`` for ``default`` on a table of at most
+    ``NARROW_MAX_COLUMNS`` input columns; a caller's ``k`` wins."""
+    if model != "default" or "k" in options or len(schema.used_names) > NARROW_MAX_COLUMNS:
+        return options
+    return {**options, "k": NARROW_K}
 
 
 MONOTONE_WORDS = {"+": 1, "increasing": 1, "1": 1, "-": -1, "decreasing": -1, "-1": -1}
