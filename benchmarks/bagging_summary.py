@@ -66,7 +66,8 @@ def main() -> None:
                    f"{sum(d > 0 for d in deltas)}/{len(deltas)}" if deltas else "—",
                    f"{total:.0f}", f"{total / base_total:.2f}" if complete else "—")
         lines.append(f"| {variant} | " + " | ".join(cells) + " | " + " | ".join(summary) + " |")
-    lines.append("| catboost (CPU s; sixth session, credit, synthetic and Caravan this one) | " + " | ".join(
+    label = "catboost (CPU s; sixth session, credit, synthetic and Caravan this one)"
+    lines.append(f"| {label} | " + " | ".join(
         f"{catboost[t]:.1f} s" if t in catboost else "—" for t in TABLES) + " | | | | | |")
     out = HERE / "s7_bagging.md"
     out.write_text("\n".join(lines) + "\n")
