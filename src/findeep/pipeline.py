@@ -69,7 +69,8 @@ from findeep.train.trainer import (
 
 BUNDLE_KIND = "tabular"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
-                 "early_stopping", "warmup_fraction", "schedule", "grad_clip", "stopping_metric")
+                 "early_stopping", "warmup_fraction", "schedule", "grad_clip", "stopping_metric",
+                 "weight_average")
 CLASS_WEIGHTS = (None, "balanced")
 
 

@@ -77,13 +77,16 @@ class _FusedTabM:
                           for i in range(0, x_num.shape[0], rows)])
 
     def _forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
-        x = self.network.embed(x_num, x_cat)  # (B, d_in)
-        h = torch.addmm(self.first_bias, x, self.first_weight).relu_()  # (B, k * d_block)
+        x = self.network.embed(x_num, x_cat)  # (B, d_in [+ wide slots])
+        deep = x[:, :self.network.d_in]
+        h = torch.addmm(self.first_bias, deep, self.first_weight).relu_()  # (B, k * d_block)
         h = h.view(-1, self.d_block)  # (B, k * d_block) -> (B * k, d_block)
         for weight_t, bias in self.hidden:
             h = torch.addmm(bias, h, weight_t).relu_()
         h = h.view(-1, self.k, self.d_block)  # (B * k, d_block) -> (B, k, d_block)
-        return member_heads(h, self.head_weight, self.head_bias, self.network.config["n_out"])
+        out = member_heads(h, self.head_weight, self.head_bias, self.network.config["n_out"])
+        wide = self.network.wide_logits(x)
+        return out if wide is None else out + wide
 
 
 def _plain_blocks(layers: list[nn.Module]) -> list[nn.Linear]:
