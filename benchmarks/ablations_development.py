@@ -51,7 +51,32 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "early stopping on validation log-loss": {"stopping_metric": "log_loss"},
     "5 seeds bagged + stopping on log-loss": {"bag": 5, "stopping_metric": "log_loss"},
     "3 seeds bagged (the first 3 of the 5; ~3x fit time)": {"bag": 3},
+    "cross-fitted bagging, 5 members (library: bagging=5)": {"bagging": 5},
+    "cross-fitted bagging, 3 members (library: bagging=3)": {"bagging": 3},
+    "bagging auto (library: bagging='auto')": {"bagging": "auto"},
     "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
+    # seventh session: model-level levers for small and noisy tables
+    "wide path (zero-initialised linear term, trained jointly)": {
+        "model_options": {"wide": True}},
+    "numerics with <= 12 values unencoded (codes, counts)": {
+        "model_options": {"plain_max_values": 12}},
+    "wide path + numerics with <= 12 values unencoded": {
+        "model_options": {"wide": True, "plain_max_values": 12}},
+    "weights averaged over the best epoch +- 2": {"weight_average": 2},
+    "additive path (linear term on the whole embedded input)": {
+        "model_options": {"wide": "additive"}},
+    "one-hot <= 16 + numerics with 3-16 values also one-hot, inside the model": {
+        "model_options": {"one_hot_max": 16, "level_one_hot_max": 16}},
+    "numerics with 3-16 values also one-hot, inside the model (categoricals as before)": {
+        "model_options": {"level_one_hot_max": 16}},
+    # the same two with another network seed (same folds): a second paired sample
+    "default, seed 1": {"seed": 1},
+    "one-hot <= 16 + numerics with 3-16 values also one-hot, inside the model, seed 1": {
+        "model_options": {"one_hot_max": 16, "level_one_hot_max": 16}, "seed": 1},
+    "wide path + one-hot <= 16 + integers (3-16 values) also as categoricals": {
+        "model_options": {"wide": True, "one_hot_max": 16}, "transforms": ["ints"]},
+    "wide path + weights averaged over the best epoch +- 2": {
+        "model_options": {"wide": True}, "weight_average": 2},
     **{name: {"baseline": name} for name in BASELINES},
     "realmlp (RealMLP-TD, pytabkit)": {"baseline": "realmlp"},
     "tabm (TabM-D, pytabkit)": {"baseline": "tabm"},
@@ -104,10 +129,13 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
     X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test].reset_index(drop=True)
     for name in options.pop("transforms", []):
         X_train, X_test = TRANSFORMS[name](X_train, X_test, codes[train])
-    bag = options.pop("bag", 1)
-    pipelines = [fit_tabular(X_train, y.iloc[train].reset_index(drop=True), seed=member,
-                             verbose=0, **options) for member in range(bag)]
+    bag, first_seed = options.pop("bag", 1), options.pop("seed", 0)
+    pipelines = [fit_tabular(X_train, y.iloc[train].reset_index(drop=True),
+                             seed=first_seed + member, verbose=0, **options)
+                 for member in range(bag)]
     seconds = time.perf_counter() - started  # transforms and fits; scoring not timed
+    if "bagging" in pipelines[0].training:  # the members a bag (or 'auto') trained, for the log
+        print("bagged members:", pipelines[0].training["bagging"]["members"], flush=True)
     predictions = [pipeline.predict_raw(X_test)[0] for pipeline in pipelines]
     pipeline = pipelines[0]
     event = pipeline.target.encode(y.iloc[test])

@@ -25,10 +25,10 @@ SHORT = {"sample:credit": "credit", "sample:creditcard": "creditcard",
          "causaldata/social_insure": "social_insure"}
 
 
-def merged() -> tuple[dict, dict]:
+def merged(prefix: str = "s6_dev_") -> tuple[dict, dict]:
     aucs: dict[str, dict[str, list[float]]] = {}
     cpu: dict[str, dict[str, float]] = {}
-    for path in sorted(RESULTS.glob("s6_dev_*.json")):
+    for path in sorted(RESULTS.glob(f"{prefix}*.json")):
         if path.stem.endswith("_cpu"):
             continue
         for variant, rows in json.loads(path.read_text()).items():

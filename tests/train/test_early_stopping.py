@@ -1,14 +1,16 @@
-"""Early stopping: the default model's patience, and log-loss as the stopping metric (issue 12)."""
+"""Early stopping: the default model's patience, log-loss as the stopping metric, and weight
+averaging around the best epoch (issue 12)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from findeep.errors import ConfigError
 from findeep.pipeline import fit_tabular
-from findeep.train.trainer import validation_score
+from findeep.train.trainer import EarlyStopping, TrainConfig, validation_score
 
 
 def test_log_loss_score_is_minus_the_log_loss() -> None:
@@ -62,3 +64,25 @@ def test_a_batch_that_leaves_few_steps_per_epoch_is_warned_about() -> None:
     y = pd.Series((X["a"] + rng.normal(size=1200) > 0).astype(int))
     with pytest.warns(FindeepWarning, match="step\\(s\\) per epoch"):
         fit_tabular(X, y, verbose=0, max_epochs=2, batch_size=2048)
+
+
+def test_weight_average_keeps_the_mean_of_the_epochs_around_the_best() -> None:
+    """weight_average=1: the restored weights are the mean of epochs best-1, best, best+1;
+    epochs further away do not count."""
+    model = torch.nn.Linear(1, 1, bias=False)
+    stopping = EarlyStopping(TrainConfig(patience=3, weight_average=1), model)
+    for epoch, score in enumerate([0.5, 0.6, 0.9, 0.7, 0.8, 0.6], start=1):
+        with torch.no_grad():
+            model.weight.fill_(float(epoch))
+        if stopping.should_stop(epoch, score, model):
+            break
+    stopping.finish(model)
+    assert stopping.best_epoch == 3
+    assert model.weight.item() == pytest.approx((2 + 3 + 4) / 3)
+
+
+def test_negative_weight_average_is_one_clear_error() -> None:
+    X = pd.DataFrame({"a": np.arange(60.0)})
+    y = pd.Series(np.arange(60) % 2)
+    with pytest.raises(ConfigError, match="weight_average must be a non-negative integer"):
+        fit_tabular(X, y, verbose=0, weight_average=-1)

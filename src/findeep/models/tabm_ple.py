@@ -9,6 +9,15 @@
 - The backbone is TabM-mini: ``k`` members share every MLP weight; each member multiplies
   the input by its own vector ``r_i`` and has its own output head. Training averages the k
   members' losses, inference averages their probabilities.
+- ``wide=True`` adds a linear ("wide", as in Wide & Deep) path to every member's logit: a
+  weight per scaled numeric input and one per categorical level, zero at the start and
+  trained jointly, so the network contains logistic regression on the same inputs.
+  ``wide="additive"`` puts that linear term on the whole embedded input instead (the scaled
+  values, the per-feature piecewise-linear embeddings, the categorical embeddings): an
+  additive model of per-feature curves beside the MLP.
+- ``level_one_hot_max=N`` also offers every numeric column with 3 to N distinct training
+  values (codes, counts, day of month) as one-hot indicators of those values, beside its
+  number; a value not seen in training sets none of them.
 """
 
 from __future__ import annotations
@@ -64,7 +73,8 @@ class PiecewiseLinearEncoding(nn.Module):
     extrapolate (below 0, above 1).
     """
 
-    def __init__(self, *, n_num: int, n_bins: int, x_num_train: np.ndarray | None) -> None:
+    def __init__(self, *, n_num: int, n_bins: int, x_num_train: np.ndarray | None,
+                 plain_max_values: int = 0) -> None:
         super().__init__()
         left = torch.full((n_num, n_bins), _FAR)
         width = torch.ones(n_num, n_bins)
@@ -74,6 +84,8 @@ class PiecewiseLinearEncoding(nn.Module):
         ceiling = torch.ones(n_num, n_bins)
         if x_num_train is not None:
             for j in range(n_num):
+                if plain_max_values and np.unique(x_num_train[:, j]).size <= plain_max_values:
+                    continue  # a code or small count: left unencoded (all bins padding)
                 edges = torch.as_tensor(quantile_bin_edges(x_num_train[:, j], n_bins),
                                         dtype=torch.float32)
                 t = edges.numel() - 1
@@ -107,7 +119,8 @@ class TabMPLE(nn.Module):
         self, *, n_num: int, cardinalities: list[int], n_out: int,
         x_num_train: np.ndarray | None = None, k: int = 4, n_bins: int = 16,
         d_embedding: int = 8, d_block: int = 128, n_blocks: int = 2, dropout: float = 0.0,
-        one_hot_max: int = 0, **_: Any,
+        one_hot_max: int = 0, wide: bool | str = False, plain_max_values: int = 0,
+        level_one_hot_max: int = 0, level_counts: list[int] | None = None, **_: Any,
     ) -> None:
         super().__init__()
         if k < 1 or n_blocks < 1:
@@ -117,11 +130,16 @@ class TabMPLE(nn.Module):
                        "k": k, "n_bins": n_bins, "d_embedding": d_embedding,
                        "d_block": d_block, "n_blocks": n_blocks, "dropout": dropout,
                        "one_hot_max": one_hot_max}
+        if wide not in (False, True, "additive"):
+            raise ConfigError(f"wide must be False, True or 'additive', however: {wide=}")
+        if wide:  # absent from the config of bundles saved before it existed
+            self.config["wide"] = wide
         self.k = k
         d_in = n_num
         if n_bins > 0 and n_num > 0:
             self.encoding: PiecewiseLinearEncoding | None = PiecewiseLinearEncoding(
-                n_num=n_num, n_bins=n_bins, x_num_train=x_num_train)
+                n_num=n_num, n_bins=n_bins, x_num_train=x_num_train,
+                plain_max_values=plain_max_values)
             self.num_weight = nn.Parameter(torch.empty(n_num, n_bins, d_embedding))
             self.num_bias = nn.Parameter(torch.empty(n_num, d_embedding))
             bound = n_bins**-0.5
@@ -140,6 +158,25 @@ class TabMPLE(nn.Module):
             for c in cardinalities
         )
         d_in += sum(category_width(c, one_hot_max) for c in cardinalities)
+        # numeric columns with few distinct values, also one-hot: counts fixed at fit time
+        # (kept in the config so a bundle rebuilds the same buffers before loading them)
+        levels = [np.zeros(0, dtype=np.float32) for _ in range(n_num)]
+        if level_counts is None:
+            if level_one_hot_max and x_num_train is not None:
+                distinct = [np.unique(x_num_train[:, j].astype(np.float32)) for j in range(n_num)]
+                levels = [v if 3 <= v.size <= level_one_hot_max else levels[j]
+                          for j, v in enumerate(distinct)]
+            level_counts = [int(v.size) for v in levels]
+        else:
+            levels = [np.zeros(c, dtype=np.float32) for c in level_counts]
+        if any(level_counts):
+            self.config["level_counts"] = list(level_counts)
+        self.register_buffer("level_values", torch.from_numpy(np.concatenate(
+            [*levels, np.zeros(0, dtype=np.float32)])))
+        self.register_buffer("level_column", torch.tensor(
+            [j for j, c in enumerate(level_counts) for _ in range(c)], dtype=torch.long),
+            persistent=False)
+        d_in += sum(level_counts)
         # r_i: random signs per member (TabM-mini's initialisation); all ones when k == 1
         signs = torch.ones(k, d_in)
         if k > 1:
@@ -156,6 +193,15 @@ class TabMPLE(nn.Module):
         self.head_weight = nn.Parameter(torch.empty(k, d, n_out))
         self.head_bias = nn.Parameter(torch.zeros(k, n_out))
         nn.init.uniform_(self.head_weight, -(d**-0.5), d**-0.5)
+        self.d_in = d_in
+        if wide:
+            # zero at the start: the deep part begins exactly as without it (starting at a
+            # fitted linear model made early stopping fire at epoch 1-3 in forecasting, #13)
+            span = d_in if wide == "additive" else n_num  # leading slots of the embedding
+            self.wide_num = nn.Parameter(torch.zeros(span, k * n_out))
+            self.wide_cat = nn.ModuleList(nn.Embedding(c, k * n_out) for c in cardinalities)
+            for table in self.wide_cat:
+                nn.init.zeros_(table.weight)
 
     def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         """The flat input vector the backbone sees, ``(B, d_in)``."""
@@ -170,7 +216,27 @@ class TabMPLE(nn.Module):
                             + self.num_bias).flatten(1)
             parts.append(torch.relu(embedded))
         parts += [emb(x_cat[:, j]) for j, emb in enumerate(self.cat_embeddings)]
+        if self.level_column.numel():  # (B, n_levels): 1 where the column holds that value
+            parts.append((x_num[:, self.level_column] == self.level_values).to(x_num.dtype))
+        if self.config.get("wide"):  # each level's wide weights ride along: (B, n_cat*k*n_out)
+            parts += [table(x_cat[:, j]) for j, table in enumerate(self.wide_cat)]
         return torch.cat(parts, dim=1)
+
+    def wide_logits(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The linear path's logits from the embedded vector, ``(B, k, n_out)``; None without it.
+
+        Numerics: the scaled values (the first ``n_num`` slots; with "additive" every slot
+        up to ``d_in``) times per-member weights;
+        categoricals: the sum of the looked-up per-level weights appended after ``d_in``.
+        """
+        if not self.config.get("wide"):
+            return None
+        k, n_out = self.k, self.config["n_out"]
+        out = x[:, :self.wide_num.shape[0]] @ self.wide_num  # (B, k*n_out)
+        if self.wide_cat:
+            levels = x[:, self.d_in:].view(x.shape[0], len(self.wide_cat), k * n_out)
+            out = out + levels.sum(1)
+        return out.view(x.shape[0], k, n_out)
 
     def block_diagonal_weight(self) -> torch.Tensor:
         """The per-feature linear layers as one ``(F*T, F*E)`` matrix.
@@ -195,6 +261,11 @@ class TabMPLE(nn.Module):
         one_hot_max = self.config["one_hot_max"]
         for j, c in enumerate(self.config["cardinalities"]):
             slots += [("cat", j)] * category_width(c, one_hot_max)
+        slots += [("num", j) for j, c in enumerate(self.config.get("level_counts", []))
+                  for _ in range(c)]
+        if self.config.get("wide"):
+            width = self.k * self.config["n_out"]
+            slots += [("cat", j) for j in range(len(self.wide_cat)) for _ in range(width)]
         return slots
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
@@ -208,9 +279,12 @@ class TabMPLE(nn.Module):
         """
         first = self.backbone[0]
         signed = first.weight.unsqueeze(0) * self.member_scale.unsqueeze(1)  # (k, d, d_in)
-        h = nn.functional.linear(x, signed.flatten(0, 1), first.bias.repeat(self.k))
+        deep = x[:, :self.d_in] if self.config.get("wide") else x
+        h = nn.functional.linear(deep, signed.flatten(0, 1), first.bias.repeat(self.k))
         h = self.backbone[1:](h.view(x.shape[0], self.k, -1))  # (B, k, d_block)
-        return member_heads(h, self.head_weight, self.head_bias, self.config["n_out"])
+        out = member_heads(h, self.head_weight, self.head_bias, self.config["n_out"])
+        wide = self.wide_logits(x)
+        return out if wide is None else out + wide
 
 
 def member_heads(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
