@@ -51,6 +51,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "early stopping on validation log-loss": {"stopping_metric": "log_loss"},
     "5 seeds bagged + stopping on log-loss": {"bag": 5, "stopping_metric": "log_loss"},
     "3 seeds bagged (the first 3 of the 5; ~3x fit time)": {"bag": 3},
+    "cross-fitted bagging, 5 members (library: bagging=5)": {"bagging": 5},
+    "cross-fitted bagging, 3 members (library: bagging=3)": {"bagging": 3},
+    "bagging auto (library: bagging='auto')": {"bagging": "auto"},
     "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
     # seventh session: model-level levers for small and noisy tables
     "wide path (zero-initialised linear term, trained jointly)": {
@@ -131,6 +134,8 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
                              seed=first_seed + member, verbose=0, **options)
                  for member in range(bag)]
     seconds = time.perf_counter() - started  # transforms and fits; scoring not timed
+    if "bagging" in pipelines[0].training:  # the members a bag (or 'auto') trained, for the log
+        print("bagged members:", pipelines[0].training["bagging"]["members"], flush=True)
     predictions = [pipeline.predict_raw(X_test)[0] for pipeline in pipelines]
     pipeline = pipelines[0]
     event = pipeline.target.encode(y.iloc[test])

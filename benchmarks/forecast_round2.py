@@ -55,6 +55,8 @@ ABLATION = {  # the GRU, piece by piece
 }
 QUANTILES = [0.01, 0.05, 0.5, 0.95, 0.99]
 BOUND = {"max_epochs": 12, "patience": 4}  # networks only
+NETWORK_OPTIONS: dict[str, Any] = {}  # round 4: --linear-path select (every network)
+ONLY_PANELS: list[str] = []  # --panels: main table rows of these panels only (all if empty)
 
 
 def panels() -> dict[str, dict[str, Any]]:
@@ -77,7 +79,7 @@ def panels() -> dict[str, dict[str, Any]]:
 def run(panel: dict[str, Any], target: str, model: str, horizon: int = 1,
         walk_forward: bool = False, **options: Any) -> Any:
     if model in NETWORKS:
-        options = {**BOUND, **options}
+        options = {**BOUND, **NETWORK_OPTIONS, **options}
     forecaster = SequenceForecaster(date_column=panel["date"], asset_column=panel["asset"],
                                     target=target, model=model, horizon=horizon,
                                     window=22 if target == "realized_vol" else 20,
@@ -134,6 +136,8 @@ def ablation(results: dict[str, Any]) -> None:
 def main_table(results: dict[str, Any]) -> None:
     out = results.setdefault("main", {})
     for name, panel in panels().items():
+        if ONLY_PANELS and name not in ONLY_PANELS:
+            continue
         for target in TARGETS:
             evaluations = {m: run(panel, target, m) for m in (*BASELINES, *NETWORKS)}
             rows = {m: summary(e, target) for m, e in evaluations.items()}
@@ -288,7 +292,20 @@ def main() -> None:
     parser.add_argument("--json", default="benchmarks/results/forecast_round2.json")
     parser.add_argument("--render", action="store_true",
                         help="only write the markdown tables from --json")
+    parser.add_argument("--full-recipe", action="store_true",
+                        help="networks train with the frozen recipe (30/6), not round 2's 12/4")
+    parser.add_argument("--panels", default=None,
+                        help="main: comma-separated panels (synthetic,eustocks,sp500)")
+    parser.add_argument("--linear-path", default=None,
+                        help="every network's linear_path (round 4: select)")
     args = parser.parse_args()
+    if args.full_recipe:
+        BOUND.clear()
+    if args.panels:
+        ONLY_PANELS[:] = args.panels.split(",")
+    if args.linear_path is not None:
+        NETWORK_OPTIONS["linear_path"] = {"true": True, "false": False}.get(
+            args.linear_path.lower(), args.linear_path)
     if args.render:
         results = json.loads(Path(args.json).read_text())
         Path(args.json).with_suffix(".md").write_text(render(results))

@@ -51,7 +51,11 @@ LINEAR_VARIANTS = {
     "ridge start, random head": {"zero_head": False},
     "ridge start, random head, linear path at 0.1x step": {"zero_head": False,
                                                             "linear_lr_scale": 0.1},
+    # round 4: containing variants that train like the plain network (BENCHMARKS.md)
+    "linear path started at zero (linear_path='zero')": {"linear_path": "zero"},
+    "validation picks ridge start or plain (linear_path='select')": {"linear_path": "select"},
 }
+ROUND3_VARIANTS = list(LINEAR_VARIANTS)[:4]
 
 
 def run(panel: dict[str, Any], target: str, model: str, *, horizon: int = 1,
@@ -79,10 +83,11 @@ def interval_row(evaluation: Any) -> dict[str, Any]:
             "folds": len(evaluation.folds), "shifts": shifts}
 
 
-MODES = ["none", "additive", "scaled", "adaptive"]
+MODES = ["none", "additive", "scaled", "adaptive"]  # dtaci (round 4): --modes dtaci
 
 
-def intervals(results: dict[str, Any]) -> None:
+def intervals(results: dict[str, Any], only: str | None = None) -> None:
+    """``only``: run just the rows whose key contains it (e.g. ``realized_vol``)."""
     out = results.setdefault("intervals", {})
     every = panels()
     jobs = [(name, "return", None) for name in every]
@@ -91,6 +96,8 @@ def intervals(results: dict[str, Any]) -> None:
              ("synthetic", "log_volume", None), ("sp500", "log_volume", None)]
     for name, target, refit in jobs:
         key = f"{name}/{target}/" + (f"walk-forward {refit}" if refit else "fixed")
+        if only and only not in key:
+            continue
         out.setdefault(key, {})
         for mode in MODES:
             evaluation = run(every[name], target, "gru", refit_every=refit,
@@ -160,21 +167,31 @@ def vol1(results: dict[str, Any]) -> None:
               flush=True)
 
 
-def linear(results: dict[str, Any]) -> None:
+def linear(results: dict[str, Any], variants: list[str] | None = None) -> None:
+    """``variants``: labels of ``LINEAR_VARIANTS`` to run (default: round 3's four); the
+    default and the plain GRU always run, so every row is DM-tested against both."""
     out = results.setdefault("linear", {})
+    chosen = [*dict.fromkeys(["plain GRU (no linear path)", "ridge start, zero head (default)",
+                              *(variants or ROUND3_VARIANTS)])]
     for name, panel in panels().items():
         for target in ("return", "realized_vol"):
             ridge = run(panel, target, "linear")
             rows: dict[str, Any] = {"ridge": summary(ridge, target)}
             evaluations = {}
-            for label, options in LINEAR_VARIANTS.items():
-                evaluations[label] = run(panel, target, "gru", **options)
+            for label in chosen:
+                cpu = time.process_time()
+                evaluations[label] = run(panel, target, "gru", **LINEAR_VARIANTS[label])
                 rows[label] = {**summary(evaluations[label], target),
-                               "vs_ridge": compare(evaluations[label], ridge, target)}
+                               "vs_ridge": compare(evaluations[label], ridge, target),
+                               "cpu_seconds": time.process_time() - cpu,
+                               "kept": [f.get("linear_path") for f in evaluations[label].folds]}
             default = evaluations["ridge start, zero head (default)"]
+            plain = evaluations["plain GRU (no linear path)"]
             for label, evaluation in evaluations.items():
                 if label != "ridge start, zero head (default)":
                     rows[label]["vs_default"] = compare(evaluation, default, target)
+                if label != "plain GRU (no linear path)":
+                    rows[label]["vs_plain"] = compare(evaluation, plain, target)
             out[f"{name}/{target}"] = rows
             print(f"linear {name}/{target}: " + ", ".join(
                 f"{k} {v['loss']:.6g}" for k, v in rows.items()), flush=True)
@@ -195,7 +212,8 @@ def render(results: dict[str, Any]) -> str:
         for key, block in results["intervals"].items():
             for heads, r in block.items():
                 var = "/return/" in key  # a lower quantile of volatility or volume is no VaR
-                label = {"none": "raw (none)", "adaptive": "adaptive (default)"}.get(heads, heads)
+                label = {"none": "raw (none)", "adaptive": "adaptive (default)",
+                         "dtaci": "dtaci (round 4)"}.get(heads, heads)
                 lines.append(
                     f"| {key} | {label} | {r['coverage_90']:.3f} | {r['width_90']:.4g} | "
                     f"{r['coverage_98']:.3f} | "
@@ -241,15 +259,22 @@ def render(results: dict[str, Any]) -> str:
                              f"{_p(r.get('vs_gjr'))} | {_p(r.get('vs_default'))} |")
             lines.append("")
     if "linear" in results:
+        plain = any("vs_plain" in r for rows in results["linear"].values()
+                    for r in rows.values())  # round 4's columns
         lines += ["#### Linear path: can the network gain from the ridge start? (GRU, fixed "
                   "split, frozen recipe)", "",
-                  "| panel / target | variant | loss | vs ridge (DM) | vs default (DM) | fit s "
-                  "| best epoch |", "|---|---|---|---|---|---|---|"]
+                  "| panel / target | variant | loss | vs ridge (DM) | vs default (DM) | "
+                  + ("vs plain GRU (DM) | CPU s | kept | " if plain else "")
+                  + "fit s | best epoch |", "|---|---|---|---|---|" + "---|" * (3 * plain)
+                  + "---|---|"]
         for key, rows in results["linear"].items():
             scale = 1e4 if key.endswith("return") else 1.0
             for variant, r in rows.items():
+                extra = (f"{_p(r.get('vs_plain'))} | {_f(r.get('cpu_seconds'), '.1f')} | "
+                         f"{','.join(str(k) for k in r.get('kept') or []) or '-'} | "
+                         if plain else "")
                 lines.append(f"| {key} | {variant} | {r['loss'] * scale:.4f} | "
-                             f"{_p(r.get('vs_ridge'))} | {_p(r.get('vs_default'))} | "
+                             f"{_p(r.get('vs_ridge'))} | {_p(r.get('vs_default'))} | {extra}"
                              f"{r['fit_seconds']:.1f} | {r['best_epochs']} |")
         lines += ["", "(return losses x 1e4)", ""]
     return "\n".join(lines)
@@ -260,7 +285,13 @@ def main() -> None:
     parser.add_argument("--sections", default="intervals,volume,vol1,linear")
     parser.add_argument("--json", default="benchmarks/results/forecast_round3.json")
     parser.add_argument("--modes", default=",".join(MODES),
-                        help="intervals: conformal modes to run (none,additive,scaled,adaptive)")
+                        help="intervals: conformal modes to run "
+                             "(none,additive,scaled,adaptive,dtaci)")
+    parser.add_argument("--rows", default=None,
+                        help="intervals: only the rows whose key contains this text")
+    parser.add_argument("--variants", default=None,
+                        help="linear: comma-separated 1-based indices into LINEAR_VARIANTS "
+                             "(default 1-4, round 3's; round 4: 5,6)")
     parser.add_argument("--render", action="store_true",
                         help="only write the markdown tables from --json")
     args = parser.parse_args()
@@ -274,7 +305,12 @@ def main() -> None:
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     results = json.loads(path.read_text()) if path.exists() else {}
-    sections = {"intervals": intervals, "volume": volume, "vol1": vol1, "linear": linear}
+    labels = list(LINEAR_VARIANTS)
+    variants = ([labels[int(i) - 1] for i in args.variants.split(",")] if args.variants
+                else None)
+    sections = {"intervals": lambda results: intervals(results, args.rows),
+                "volume": volume, "vol1": vol1,
+                "linear": lambda results: linear(results, variants)}
     for section in args.sections.split(","):
         started, cpu = time.perf_counter(), time.process_time()
         sections[section](results)

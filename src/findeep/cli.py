@@ -154,6 +154,10 @@ def train(
         "missing."))] = None,
     interval: IntervalOpt = 0.9,
     interval_method: IntervalMethodOpt = "split-conformal",
+    bagging: Annotated[str, typer.Option(help=(
+        "Cross-fitted bagging: M networks, each early-stopped on its own fold of the "
+        "training rows, joined into one model; 'auto' bags the default model's classifiers "
+        "while the projected fit time stays within CatBoost's; 1: one network."))] = "1",
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     stream: Annotated[bool | None, typer.Option(
@@ -189,6 +193,9 @@ def train(
         if special_values is not None:
             raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
+        if bagging != "1":
+            raise ConfigError("--bagging is not available with streamed training; drop "
+                              "--stream (the table must then fit in memory).")
         if interval_method != "split-conformal":
             raise ConfigError(f"--interval-method {interval_method} is not available with "
                               "streamed training; drop --stream (the table must then fit in "
@@ -216,7 +223,7 @@ def train(
             "max_epochs": max_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,
-            "row_sketch": row_sketch, "model_options": options or None,
+            "row_sketch": row_sketch, "model_options": options or None, "bagging": bagging,
             "special_values": parse_special_values(special_values) if special_values else None},
         text_columns=texts)
     if report.get("kind") == "text":

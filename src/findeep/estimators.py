@@ -41,6 +41,7 @@ class _TabularEstimator(BaseEstimator):
         random_state: int = 0, verbose: int = 0, row_sketch: bool = True,
         special_values: dict[str, list[float]] | str | None = None,
         interval_method: str = "split-conformal", interval: float = 0.9,
+        bagging: int | str = 1,
     ) -> None:
         self.model = model
         self.max_epochs = max_epochs
@@ -61,6 +62,7 @@ class _TabularEstimator(BaseEstimator):
         self.special_values = special_values
         self.interval_method = interval_method  # regressions: "split-conformal" or "cqr"
         self.interval = interval  # the level CQR's quantile network is trained for
+        self.bagging = bagging  # cross-fitted members: 1 (off), m >= 2, or "auto"
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -80,7 +82,7 @@ class _TabularEstimator(BaseEstimator):
             calibrate=self.calibrate, device=self.device, verbose=self.verbose,
             row_sketch=self.row_sketch, special_values=self.special_values,
             interval_method=self.interval_method, interval=self.interval,
-            model_options=self.model_options, max_epochs=self.max_epochs,
+            bagging=self.bagging, model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,
         )

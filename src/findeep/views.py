@@ -40,9 +40,16 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         f"{test['rows']} test rows{event_note(report.get('event_class'), test)}",
         {report["model"]: test}, keys, labels)
     training = report["training"]
-    yield (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for early "
-           f"stopping), best epoch {training['best_epoch']} of {training['epochs_run']}, "
-           f"{training['seconds']:.1f}s")
+    bag = training.get("bagging")
+    if bag:  # cross-fitted members: each fits on the other folds, stops early on its own
+        epochs = ", ".join(str(m["best_epoch"]) for m in bag["member_fits"])
+        yield (f"trained {bag['members']} cross-fitted member(s) on {training['rows']} rows "
+               f"({bag['folds']} folds; each fits {training['fit_rows']} and stops early on "
+               f"its own fold), best epochs {epochs}, {training['seconds']:.1f}s")
+    else:
+        yield (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for "
+               f"early stopping), best epoch {training['best_epoch']} of "
+               f"{training['epochs_run']}, {training['seconds']:.1f}s")
     if "interval_coverage" in test:
         method = test.get("interval_method", "split-conformal")
         yield (f"{test['interval_level']:.0%} {method} intervals cover "

@@ -40,7 +40,7 @@ def series() -> pd.DataFrame:
 def pair(series):
     """The same GRU evaluated out of sample with raw and with conformalised heads."""
     common = {"model": "gru", "window": 10, "quantiles": QUANTILES, "max_epochs": 4,
-              "device": "cpu"}
+              "device": "cpu", "linear_path": True}  # the conformal modes, on one network
     start = series["date"].iloc[1000]
     return {mode: evaluate_fixed(SequenceForecaster(conformal=mode, **common), series,
                                  test_start=start)
@@ -87,7 +87,7 @@ def test_scaled_shifts_follow_volatility_into_a_wilder_period(pair):
 
 def test_an_unknown_conformal_mode_is_one_clear_error(series):
     """A typo in the mode names the choices."""
-    with pytest.raises(ConfigError, match="scaled, additive, adaptive, none"):
+    with pytest.raises(ConfigError, match="scaled, additive, adaptive, dtaci, none"):
         SequenceForecaster(model="gru", quantiles=QUANTILES, conformal="sclaed").fit(series)
 
 
@@ -97,7 +97,7 @@ def test_the_shift_comes_from_the_training_table_only(series, pair):
     start = series["date"].iloc[1000]
     fold = pair["scaled"].folds[0]["conformal"]
     alone = SequenceForecaster(model="gru", window=10, quantiles=QUANTILES, max_epochs=4,
-                               conformal="scaled", device="cpu").fit(
+                               conformal="scaled", device="cpu", linear_path=True).fit(
         series[series["date"] < start])
     np.testing.assert_allclose(alone.conformal_shift_, fold["shift"])
     assert fold["rows"] == alone.training_["validation_samples"]
@@ -105,7 +105,8 @@ def test_the_shift_comes_from_the_training_table_only(series, pair):
     later = scrambled["date"] >= start
     scrambled.loc[later, "close"] = scrambled.loc[later, "close"].to_numpy()[::-1] * 3
     again = evaluate_fixed(SequenceForecaster(model="gru", window=10, quantiles=QUANTILES,
-                                              max_epochs=4, conformal="scaled", device="cpu"),
+                                              max_epochs=4, conformal="scaled", device="cpu",
+                                              linear_path=True),
                            scrambled, test_start=start)
     np.testing.assert_allclose(again.folds[0]["conformal"]["shift"], fold["shift"])
 

@@ -41,8 +41,8 @@ def test_a_network_trained_zero_epochs_forecasts_like_the_linear_baseline(panel)
     """With one epoch of patience and nothing learnt, predictions stay within noise of ridge."""
     common = {"asset_column": "asset", "window": 5, "validation_fraction": 0.2}
     ridge = SequenceForecaster(model="linear", **common).fit(panel)
-    network = SequenceForecaster(model="gru", max_epochs=1, learning_rate=1e-9, **common).fit(
-        panel)
+    network = SequenceForecaster(model="gru", max_epochs=1, learning_rate=1e-9,
+                                 linear_path=True, **common).fit(panel)  # the ridge start
     a, b = ridge.predict(panel), network.predict(panel)
     known = np.isfinite(a)
     # the linear baseline fits on raw targets, the network's start on standardised ones:
@@ -118,3 +118,61 @@ def test_a_random_head_keeps_the_linear_path_trainable_at_its_own_step():
         moved[scale] = float((network.linear.weight - start).abs().max())
     assert moved[1.0] > 0 and moved[0.1] > 0
     assert moved[0.1] < moved[1.0]
+
+
+@pytest.fixture(scope="module")
+def choices(panel):
+    common = {"asset_column": "asset", "model": "gru", "window": 5, "max_epochs": 3}
+    return {choice: SequenceForecaster(linear_path=choice, **common).fit(panel)
+            for choice in (True, False, "zero", "select")}
+
+
+def test_a_zero_started_linear_path_is_trained_and_the_head_is_not_zeroed(choices):
+    """linear_path='zero' contains the linear model (the path exists and learns) but starts
+    at zero with a random head, as the plain network trains; False holds it at zero."""
+    zero = choices["zero"].network_.members[0]
+    assert zero.linear.weight.requires_grad and float(zero.linear.weight.abs().sum()) > 0
+    assert float(zero.linear.weight.abs().max()) < 0.5  # grown from zero, not set to ridge
+    plain = choices[False].network_.members[0]
+    assert float(plain.linear.weight.abs().sum()) == 0.0
+
+
+def test_select_keeps_the_fit_with_the_lower_validation_loss(choices, panel, tmp_path):
+    """linear_path='select' fits the ridge-started and the plain network and keeps the lower
+    validation loss, so its forecasts are exactly one of the two; it survives a bundle."""
+    select = choices["select"]
+    scores = select.training_["validation_by_linear_path"]
+    kept = select.training_["linear_path"]
+    assert kept == min(scores, key=scores.get)
+    same = choices[True] if kept == "ridge" else choices[False]
+    np.testing.assert_array_equal(select.predict(panel), same.predict(panel))
+    select.save(tmp_path / "s")
+    np.testing.assert_array_equal(findeep.load(tmp_path / "s").predict(panel),
+                                  select.predict(panel))
+
+
+def test_an_unknown_linear_path_is_one_clear_error(panel):
+    with pytest.raises(findeep.FindeepError, match="linear_path must be"):
+        SequenceForecaster(asset_column="asset", linear_path="sometimes").fit(panel)
+
+
+def test_cli_linear_path_flag_and_a_bad_value(panel, tmp_path):
+    """--linear-path ridge|none|zero|select reaches the estimator (the bundle records it);
+    an unknown value is one line on stderr, exit 2."""
+    from typer.testing import CliRunner
+
+    from findeep.cli import app
+
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    common = ["forecast", "train", str(path), "--date-column", "date", "--asset-column", "asset",
+              "--window", "5",
+              "--model", "gru", "--max-epochs", "1", "--quiet"]
+    runner = CliRunner()
+    ok = runner.invoke(app, [*common, "--linear-path", "zero", "--out", str(tmp_path / "m")])
+    assert ok.exit_code == 0, ok.output
+    assert findeep.load(tmp_path / "m").linear_path == "zero"
+    bad = runner.invoke(app, [*common, "--linear-path", "sometimes", "--out",
+                              str(tmp_path / "n")])
+    assert bad.exit_code == 2 and "linear_path must be" in bad.output
+    assert "Traceback" not in bad.output

@@ -34,8 +34,9 @@ def train(
              "on the latest training dates).")] = None,
     conformal: Annotated[str, typer.Option(
         help="Quantile calibration: adaptive (the default; recalibrated every date from the "
-             "model's realised misses, adaptive conformal inference), scaled or additive "
-             "(one-off CQR on the latest training dates), or none.")] = "adaptive",
+             "model's realised misses, adaptive conformal inference), dtaci (the same "
+             "with eight step sizes aggregated online), scaled or additive (one-off CQR on "
+             "the latest training dates), or none.")] = "adaptive",
     all_horizons: Annotated[bool, typer.Option(
         "--all-horizons", help="One network forecasts every horizon 1..H (direct).")] = False,
     vol_estimator: Annotated[str, typer.Option(
@@ -46,6 +47,9 @@ def train(
              "correction that starts at zero (needs findeep[forecast]).")] = None,
     members: Annotated[int | None, typer.Option(
         help="Networks averaged, differing only in seed (default: frozen recipe).")] = None,
+    linear_path: Annotated[str | None, typer.Option(
+        help="Networks' linear path: select (default: fit ridge-started and plain, keep the "
+             "lower validation loss), ridge, zero (started at zero) or none.")] = None,
     features: Annotated[str | None, typer.Option(
         help="Comma-separated: return, volatility, volume, range, calendar, har, leverage, "
              "garch_var (GJR-GARCH variance forecast; needs findeep[forecast]), or "
@@ -95,7 +99,8 @@ def train(
         device=device,
         verbose=0 if quiet else 1, quantiles=quantiles, all_horizons=all_horizons,
         vol_estimator=vol_estimator, n_members=members, conformal=conformal,
-        vol_base=vol_base)
+        vol_base=vol_base, **({} if linear_path is None else {"linear_path": {
+            "ridge": True, "none": False}.get(linear_path, linear_path)}))
     scheme = report["scheme"]
     how = f"fixed split, test from {scheme['test_start'][:10]}"
     if scheme["kind"] == "walk-forward":

@@ -41,7 +41,7 @@ def anchor_index(quantiles: list[float]) -> int:
     return int(np.argmin([abs(q - 0.5) for q in quantiles]))
 
 
-CONFORMAL_MODES = ("scaled", "additive", "adaptive", "none")
+CONFORMAL_MODES = ("scaled", "additive", "adaptive", "dtaci", "none")
 
 
 def conformal_shifts(outputs: np.ndarray, actual: np.ndarray, quantiles: list[float],
@@ -73,11 +73,12 @@ def conformal_shifts(outputs: np.ndarray, actual: np.ndarray, quantiles: list[fl
     return shifts
 
 
-def apply_shifts(outputs: np.ndarray, shifts: np.ndarray, floor: float | None = None,
+def apply_shifts(outputs: np.ndarray, shifts: np.ndarray,
+                 floor: float | np.ndarray | None = None,
                  scale: np.ndarray | None = None) -> np.ndarray:
     """``outputs (N, H, Q)`` moved by ``shifts (H, Q)`` (times ``scale (N,)`` when given),
     sorted along Q so quantiles never cross, and held at or above ``floor`` (a volatility
-    cannot be negative)."""
+    cannot be negative; one value, or one per quantile ``(Q,)``)."""
     step = shifts[None, :, :] if scale is None else shifts[None, :, :] * scale[:, None, None]
     moved = np.sort(outputs + step, axis=-1)
     return moved if floor is None else np.maximum(moved, floor)

@@ -53,6 +53,10 @@ from findeep.forecast.vol_baselines import VOL_BASELINES
 BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
 VOL_TARGETS = ("realized_vol",)
+# linear_path: True = ridge-started linear path (the network starts as ridge), False = the
+# plain network, 'zero' = a linear path started at zero and trained jointly with the body,
+# 'select' = fit True and False, keep the lower validation loss (BENCHMARKS.md, round 4)
+LINEAR_PATHS = (True, False, "ridge", "none", "zero", "select")
 VOL_BASES = ("gjr",)  # vol_base: the volatility model a network starts from and corrects
 
 
@@ -106,8 +110,12 @@ class SequenceForecaster(BaseEstimator):
     (its value at t+h). ``features`` are built-ins (return, volatility, volume, range,
     calendar) or column names; by default the built-ins the table supports.
 
-    Networks contain the linear model (a ridge-started linear path plus the network's
-    residual; ``linear_path=False`` drops it), average ``n_members`` seeds and can
+    Networks contain the linear model: by default (``linear_path='select'``, round 4) the
+    ridge-started network (a linear path set to ridge plus the network's residual) and the
+    plain network are both fitted and the lower validation loss is kept, so the result is
+    never behind ridge on validation; ``True`` keeps the ridge-started one, ``False`` the
+    plain one, ``'zero'`` starts the linear path at zero and trains it with the body;
+    networks average ``n_members`` seeds and can
     normalise each window (``instance_norm``). ``target='realized_vol'`` forecasts the root
     mean daily variance over the next ``horizon`` days (``vol_estimator``: squared,
     parkinson, garman_klass) and adds models ``har``, ``garch`` and ``gjr_garch``;
@@ -115,8 +123,9 @@ class SequenceForecaster(BaseEstimator):
     ``vol_base='gjr'`` makes the network contain GJR-GARCH instead: it predicts log
     variance as log(GJR forecast) + a learned correction that starts at zero.
     ``quantiles`` trains non-crossing quantile outputs (``predict_quantiles``), by default
-    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'none'``
-    keeps the pinball heads as trained);
+    recalibrated every date from realised outcomes (``conformal='adaptive'``; ``'dtaci'``
+    aggregates eight step sizes online instead of one; ``'none'`` keeps the pinball heads
+    as trained);
     ``all_horizons=True`` one output per horizon 1..``horizon``.
 
     >>> from findeep.testing import make_price_panel
@@ -137,7 +146,7 @@ class SequenceForecaster(BaseEstimator):
         random_state: int = 0, verbose: int = 0, quantiles: list[float] | str | None = None,
         all_horizons: bool = False, vol_estimator: str = "squared",
         n_members: int | None = None, instance_norm: bool | None = None,
-        linear_path: bool = True, conformal: bool | str = "adaptive",
+        linear_path: bool | str = "select", conformal: bool | str = "adaptive",
         zero_head: bool | None = None,
         linear_lr_scale: float | None = None, vol_base: str | None = None,
     ) -> None:
@@ -209,6 +218,10 @@ class SequenceForecaster(BaseEstimator):
                 or not self.linear_lr_scale > 0):
             problems.append("linear_lr_scale must be a positive number, however: "
                             f"linear_lr_scale={self.linear_lr_scale!r}")
+        if not any(self.linear_path is v or (isinstance(self.linear_path, str)
+                                             and self.linear_path == v) for v in LINEAR_PATHS):
+            problems.append("linear_path must be True (ridge start), False, 'zero' or "
+                            f"'select', however: linear_path={self.linear_path!r}")
         if self.vol_base is not None:
             if self.vol_base not in VOL_BASES:
                 problems.append(f"vol_base must be one of {', '.join(VOL_BASES)} or None, "
@@ -368,7 +381,7 @@ class SequenceForecaster(BaseEstimator):
         if self.model in NETWORKS:
             if design.base is not None:  # learn the ratio to GJR: QLIKE differs by a constant
                 y_all = y_all / design.base
-            record = self._fit_network(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
+            record = self._fit_linear_choice(x_fit, y_all[fit_rows], x_valid, y_all[valid_rows])
             if self.quantiles_ and self.conformal_mode_ != "none":
                 record["conformal"] = self._calibrate(design, valid_rows)
         elif self.model == "har":
@@ -409,18 +422,20 @@ class SequenceForecaster(BaseEstimator):
 
         outputs = self._network_outputs(design, rows)  # uncalibrated: no shift yet
         scale = None
-        if self.conformal_mode_ in ("scaled", "adaptive"):
+        if self.conformal_mode_ in ("scaled", "adaptive", "dtaci"):
             raw = forecast_scale(design.series, self.target, design.columns)[rows]
             usable = raw[np.isfinite(raw) & (raw > 0)]
             self.conformal_fallback_ = float(np.median(usable)) if len(usable) else 1.0
             scale = self._conformal_scale(design, rows)
-        if self.conformal_mode_ == "adaptive":
-            from findeep.forecast.adaptive import adaptive_shifts, state_shift
+        if self.conformal_mode_ in ("adaptive", "dtaci"):
+            from findeep.forecast.adaptive import adaptive_shifts, new_state, state_shift
 
+            start = new_state(design.target_matrix.shape[1], self.quantiles_,
+                              method="dtaci" if self.conformal_mode_ == "dtaci" else "aci")
             _, self.conformal_state_ = adaptive_shifts(
                 outputs, design.target_matrix[rows], scale, design.series.dates[rows],
-                self._known_dates(design, rows), self.quantiles_)
-            return {"rows": len(rows), "mode": "adaptive",
+                self._known_dates(design, rows), self.quantiles_, start)
+            return {"rows": len(rows), "mode": self.conformal_mode_,
                     "gamma": self.conformal_state_["gamma"],
                     "window": self.conformal_state_["window"],
                     "alpha": self.conformal_state_["alpha"],
@@ -432,7 +447,7 @@ class SequenceForecaster(BaseEstimator):
 
     def _conformal_scale(self, design: _Design, rows: np.ndarray) -> np.ndarray | None:
         """Each row's scale for ``scaled`` shifts; the calibration median where unknown."""
-        if getattr(self, "conformal_mode_", "additive") not in ("scaled", "adaptive"):
+        if getattr(self, "conformal_mode_", "additive") not in ("scaled", "adaptive", "dtaci"):
             return None
         raw = forecast_scale(design.series, self.target, design.columns)[rows]
         return np.where(np.isfinite(raw) & (raw > 0), raw, self.conformal_fallback_)
@@ -471,8 +486,8 @@ class SequenceForecaster(BaseEstimator):
         return LinearResidualForecaster(
             body, n_features=n_features, window=self.window, n_horizons=n_horizons,
             quantiles=self.quantiles_, instance_norm=bool(settings["instance_norm"]),
-            scale_feature=self._scale_feature(), linear_path=self.linear_path,
-            zero_head=bool(settings["zero_head"]))
+            scale_feature=self._scale_feature(), linear_path=self.linear_path_ != "none",
+            zero_head=bool(settings["zero_head"]) and self.linear_path_ == "ridge")
 
     def _scale_feature(self) -> int | None:
         """The feature whose window spread rescales the residual under instance norm."""
@@ -481,6 +496,28 @@ class SequenceForecaster(BaseEstimator):
                   "realized_vol": volatility}.get(self.target, (self.target,))
         return next((self.feature_columns_.index(n) for n in wanted
                      if n in self.feature_columns_), None)
+
+    def _fit_linear_choice(self, x_fit: np.ndarray, y_fit: np.ndarray, x_valid: np.ndarray,
+                           y_valid: np.ndarray) -> dict[str, Any]:
+        """Fit the network with the linear path ``linear_path`` asks for; ``'select'`` fits
+        the ridge-started and the plain network and keeps the lower validation loss (so the
+        kept network is never behind ridge on validation, and never behind the plain one)."""
+        choice = {True: "ridge", False: "none"}.get(self.linear_path, self.linear_path)
+        if choice == "select" and self.vol_base is not None:
+            choice = "ridge"  # vol_base: the network starts at exactly GJR-GARCH (round 3c)
+        if choice != "select":
+            self.linear_path_ = choice
+            return self._fit_network(x_fit, y_fit, x_valid, y_valid)
+        fits = {}
+        for candidate in ("ridge", "none"):
+            self.linear_path_ = candidate
+            record = self._fit_network(x_fit, y_fit, x_valid, y_valid)
+            fits[candidate] = (record, self.network_, self.network_settings_)
+        kept = min(fits, key=lambda c: fits[c][0]["best_validation_score"])
+        record, self.network_, self.network_settings_ = fits[kept]
+        self.linear_path_ = kept
+        return {**record, "linear_path": kept, "validation_by_linear_path": {
+            c: fits[c][0]["best_validation_score"] for c in fits}}
 
     def _fit_network(self, x_fit: np.ndarray, y_fit: np.ndarray, x_valid: np.ndarray,
                      y_valid: np.ndarray) -> dict[str, Any]:
@@ -536,7 +573,7 @@ class SequenceForecaster(BaseEstimator):
             flat_mean = x_fit.reshape(len(x_fit), -1).mean(axis=0)
             coef = 4.0 * coef
             intercept = np.log(rate / (1 - rate)) - coef @ flat_mean
-        if not self.linear_path:
+        if self.linear_path_ != "ridge":  # plain network, or a linear path started at zero
             coef, intercept = np.zeros_like(coef), np.zeros_like(intercept)
         gaps = None
         if self.quantiles_:
@@ -573,7 +610,7 @@ class SequenceForecaster(BaseEstimator):
                 members.append(network)
         self.network_ = MemberAverage(members).eval()
         self.network_settings_ = {**settings, "n_horizons": n_out[0], "linear_path":
-                                  self.linear_path}
+                                  self.linear_path_}
         return {"best_epoch": int(np.median([r["best_epoch"] for r in records])),
                 "member_best_epochs": [r["best_epoch"] for r in records],
                 "epochs_run": sum(r["epochs_run"] for r in records),
@@ -600,7 +637,19 @@ class SequenceForecaster(BaseEstimator):
                                           VARIANCE_FLOOR))
             return self._from_train_space(variance)
         scaled = raw * self.y_std_[None, :, None] + self.y_mean_[None, :, None]
+        if self.target in VOL_TARGETS and self.quantiles_:  # lower heads may reach zero
+            return np.sqrt(np.maximum(scaled, self._head_floor() ** 2))
         return self._from_train_space(scaled) + design.offset[rows, None, None]
+
+    def _head_floor(self) -> np.ndarray:
+        """``(Q,)`` lowest value each volatility quantile head may take: the variance floor
+        for the median and above (a point forecast must stay positive for QLIKE), zero
+        below it — a realised volatility is often exactly zero (an unchanged close), and a
+        lower head held above zero could never cover those days."""
+        anchor = int(np.argmin([abs(q - 0.5) for q in self.quantiles_]))
+        floor = np.full(len(self.quantiles_), float(np.sqrt(self.variance_floor_)))
+        floor[:anchor] = 0.0
+        return floor
 
     def _network_outputs(self, design: _Design, rows: np.ndarray) -> np.ndarray:
         """``(N, H', Q)`` in target units, conformal shifts applied when fitted with them."""
@@ -609,7 +658,7 @@ class SequenceForecaster(BaseEstimator):
         outputs = self._raw_network_outputs(design, rows)
         if self.task_ == "binary" or getattr(self, "log_variance_", False):
             return outputs
-        floor = (float(np.sqrt(self.variance_floor_)) if self.target in VOL_TARGETS else None)
+        floor = self._head_floor() if self.target in VOL_TARGETS and self.quantiles_ else None
         if getattr(self, "conformal_state_", None) is not None and self.quantiles_:
             return self._adaptive_outputs(design, rows, outputs, floor)
         shift = getattr(self, "conformal_shift_", None)
@@ -625,7 +674,7 @@ class SequenceForecaster(BaseEstimator):
                         np.datetime64("NaT", "ns"))
 
     def _adaptive_outputs(self, design: _Design, rows: np.ndarray, outputs: np.ndarray,
-                          floor: float | None) -> np.ndarray:
+                          floor: np.ndarray | None) -> np.ndarray:
         """Adaptive conformal heads (``adaptive.py``): the fit's state carried forward over
         every forecast in ``design`` whose outcome arrived after the fit, up to the last
         date asked about; each row's shift uses only outcomes known at its date."""
@@ -819,7 +868,7 @@ def forecaster_from_bundle(meta: dict[str, Any],
                 forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
         if meta.get("conformal_state") is not None:  # adaptive: gamma, window, alpha, scores
             forecaster.conformal_state_ = dict(meta["conformal_state"])
-            forecaster.conformal_mode_ = "adaptive"
+            forecaster.conformal_mode_ = str(meta.get("conformal_mode", "adaptive"))
             forecaster.conformal_fallback_ = float(meta["conformal_fallback"])
         if meta.get("garch_input") is not None:  # the garch_var feature's fitted parameters
             from findeep.forecast.vol_baselines import GARCHBaseline

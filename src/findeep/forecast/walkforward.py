@@ -70,6 +70,8 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
               "forecasts": len(frame)}
     if "conformal" in model.training_:  # the fold's interval shifts, from its own past
         record["conformal"] = model.training_["conformal"]
+    if "linear_path" in model.training_:  # linear_path='select': the fit it kept
+        record["linear_path"] = model.training_["linear_path"]
     return frame, record
 
 

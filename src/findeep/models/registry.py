@@ -127,11 +127,19 @@ def build_model(
 
     ``options["monotone"]`` (numeric input position -> +1/-1) wraps the architecture in
     ``MonotoneNetwork``: the score is then monotone in those inputs by construction.
+    ``options["bagging"]`` (m >= 2, as a saved bag's config holds it) builds m such networks
+    joined in a ``BaggedNetwork``, ready for the bag's saved weights.
     """
+    from findeep.models.bagged import bag_members
     from findeep.models.monotone import wrap_monotone
 
     spec = get_spec(name)
     options = dict(options or {})
+    n_members = options.pop("bagging", None)
+    if n_members is not None:
+        return bag_members(lambda: build_model(name, n_num=n_num, cardinalities=cardinalities,
+                                               n_out=n_out, x_num_train=x_num_train,
+                                               options=options), n_members)
     monotone = options.pop("monotone", None)
     interactions = options.pop("interactions", True)
     network = spec.build(n_num=n_num, cardinalities=list(cardinalities), n_out=n_out,

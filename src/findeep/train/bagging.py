@@ -1,0 +1,175 @@
+"""Cross-fitted bagging: m networks, member i early-stopped on fold i and trained on the rest.
+
+Every training row is used to fit m - 1 members and to validate one, so no row is wasted on
+validation alone and every row gets an out-of-fold prediction (what calibration is fitted
+on). The members are joined in one ``BaggedNetwork`` (see ``models/bagged.py``), which every
+consumer scores like a single network.
+
+``bagging="auto"`` bags only where it fits a fit-time budget: the table is cut into
+``AUTO_FOLDS`` folds, the first member is trained, and members are added while the projected
+CPU of the whole bag stays within the time CatBoost (1,000 trees, its defaults) is expected
+to take on a table of the same shape. Both cost models were fitted on synthetic tables by
+``benchmarks/bagging_budget.py`` (results/bagging_budget.json); the member projection uses the
+first member's epoch count, not a clock, so the choice is the same on every run and machine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from findeep.errors import ConfigError, DataError
+from findeep.models.bagged import BaggedNetwork
+from findeep.train.trainer import (
+    FitResult,
+    TensorData,
+    TrainConfig,
+    fit_network,
+    predict_logits,
+)
+
+AUTO_FOLDS = 5  # bagging="auto": folds cut, and most members trained (AutoGluon's and RealMLP's 5)
+MIN_AUTO_ROWS_PER_FOLD = 20  # fewer validation rows than this and a fold's stopping is noise
+# CatBoost's seconds per fit on a quiet 2-core machine ~ c0 + rows * (c_num * numeric +
+# c_cat * categorical): non-negative least squares on the 4 development tables where its CPU
+# was measured (benchmarks/bagging_budget.py; the data could not pin a per-numeric cost > 0,
+# which makes the projection low on wide numeric tables: fewer members, never more)
+CATBOOST_SECONDS = {"c0": 0.447, "c_num": 0.0, "c_cat": 2.63e-4}
+# one default network's CPU seconds per (fit row x epoch) ~ u0 + u1 * d_in: 8 synthetic
+# 1,000-row tables, fixed costs included (so high for larger tables: fewer members, never more)
+NETWORK_CPU_PER_ROW_EPOCH = {"u0": 5.52e-5, "u1": 1.49e-7}
+BUDGET_SHARE = 0.8  # of CatBoost's projected CPU: a margin for the cost models' error
+
+
+def check_bagging(bagging: Any) -> int | str:
+    """``bagging`` as 1 (off), m >= 2 members, or "auto"; anything else is a ConfigError."""
+    if bagging == "auto":
+        return "auto"
+    if isinstance(bagging, str) and bagging.isdigit():
+        bagging = int(bagging)
+    if isinstance(bagging, bool) or not isinstance(bagging, (int, np.integer)) or bagging < 1:
+        raise ConfigError("bagging must be 'auto' or a whole number of members >= 1 (1: no "
+                          f"bagging), however: {bagging=}")
+    return int(bagging)
+
+
+def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool
+                    ) -> list[np.ndarray]:
+    """``n_folds`` disjoint validation folds covering every row (stratified by class)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if len(y) < 2 * n_folds:
+        raise DataError(f"bagging {n_folds} members cuts the training rows into {n_folds} "
+                        f"folds, which needs at least {2 * n_folds} rows; there are {len(y)}. "
+                        "Use fewer members.")
+    if stratify:
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() < n_folds:
+            raise DataError(f"bagging {n_folds} members needs at least {n_folds} rows of every "
+                            f"class (one per fold); the rarest class has {int(counts.min())}. "
+                            "Use fewer members.")
+        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(n_folds, shuffle=True, random_state=seed)
+    return [valid for _, valid in splitter.split(np.zeros(len(y)), y)]
+
+
+def catboost_seconds(rows: int, numeric: int, categorical: int) -> float:
+    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores)."""
+    c = CATBOOST_SECONDS
+    return c["c0"] + rows * (c["c_num"] * numeric + c["c_cat"] * categorical)
+
+
+def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int) -> float:
+    """One network's projected CPU seconds: ``epochs`` passes over ``fit_rows`` rows."""
+    u = NETWORK_CPU_PER_ROW_EPOCH
+    return fit_rows * epochs * (u["u0"] + u["u1"] * d_in)
+
+
+def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numeric: int,
+                 categorical: int, max_members: int = AUTO_FOLDS) -> int:
+    """How many members ``bagging="auto"`` trains, given the first member's fit.
+
+    The most members (at most ``max_members``) whose projected CPU — each as long as the
+    first — stays within ``BUDGET_SHARE`` of CatBoost's projected fit time on the table
+    (the network trains on one thread, so its CPU is its wall time); at least 1.
+    """
+    budget = BUDGET_SHARE * catboost_seconds(rows, numeric, categorical)
+    per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in)
+    if per_member <= 0:
+        return max_members
+    return int(max(1, min(max_members, math.floor(budget / per_member))))
+
+
+@dataclass
+class BagResult:
+    """A cross-fitted bag: the network to score with and what calibration needs."""
+
+    network: nn.Module  # a BaggedNetwork, or the single member when only one was trained
+    out_of_fold_logits: torch.Tensor  # (n_covered, k, n_out): each row by the member it validated
+    covered_rows: np.ndarray  # rows with an out-of-fold prediction (all of them for a full bag)
+    members: list[FitResult] = field(default_factory=list)
+    n_folds: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready: the bag's shape and each member's fit."""
+        return {"members": len(self.members), "folds": self.n_folds,
+                "member_fits": [{"best_epoch": r.best_epoch, "epochs_run": r.epochs_run,
+                                 "best_score": r.best_score, "seconds": r.seconds}
+                                for r in self.members]}
+
+
+BuildMember = Callable[[int, np.ndarray], nn.Module]  # (member index, its fit rows) -> network
+Progress = Callable[[int, int], Any]  # (member index, members planned) -> epoch hook context
+
+
+def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
+            y: np.ndarray, folds: list[np.ndarray], *, task: str, config: TrainConfig,
+            n_members: int | str, weight: np.ndarray | None = None,
+            device: torch.device | str = "cpu", progress: Progress | None = None,
+            choose_members: Callable[[FitResult, int, int], int] | None = None) -> BagResult:
+    """Train member i on every fold but i, early-stopped on fold i (seed ``config.seed + i``).
+
+    With ``n_members="auto"``, ``choose_members(first_fit, its fit rows, d_in)`` says how many
+    to train once the first is done.
+    """
+    planned = len(folds) if n_members == "auto" else int(n_members)
+    networks: list[nn.Module] = []
+    results: list[FitResult] = []
+    out_of_fold: list[torch.Tensor] = []
+    i = 0
+    while i < planned:
+        valid_rows = folds[i]
+        fit_rows = np.setdiff1d(np.arange(len(y)), valid_rows)
+        torch.manual_seed(config.seed + i)  # weight initialisation
+        network = build_member(i, fit_rows)
+        train = TensorData.from_numpy(x_num[fit_rows], x_cat[fit_rows], y[fit_rows], task=task,
+                                      weight=None if weight is None else weight[fit_rows],
+                                      device=device)
+        valid = TensorData.from_numpy(x_num[valid_rows], x_cat[valid_rows], y[valid_rows],
+                                      task=task, device=device)
+        member_config = replace(config, seed=config.seed + i)
+        if progress is None:
+            result = fit_network(network, train, valid, task=task, config=member_config)
+        else:
+            with progress(i, planned) as hook:
+                result = fit_network(network, train, valid, task=task, config=member_config,
+                                     on_epoch_end=hook)
+        network.cpu().eval()
+        networks.append(network)
+        results.append(result)
+        out_of_fold.append(predict_logits(network, torch.from_numpy(x_num[valid_rows]),
+                                          torch.from_numpy(x_cat[valid_rows])))
+        if i == 0 and n_members == "auto" and choose_members is not None:
+            planned = min(planned, choose_members(result, len(fit_rows),
+                                                  len(network.embedding_slots())))
+        i += 1
+    covered = np.concatenate(folds[:len(networks)])
+    joined = networks[0] if len(networks) == 1 else BaggedNetwork(networks)
+    return BagResult(joined, torch.cat(out_of_fold), covered, results, len(folds))

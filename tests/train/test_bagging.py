@@ -1,0 +1,175 @@
+"""Cross-fitted bagging: one network to every consumer, deterministic, chosen as documented."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+import findeep
+from findeep.cli import app
+from findeep.errors import ConfigError, DataError
+from findeep.explain import column_attributions, explain_frame
+from findeep.models.bagged import BaggedNetwork
+from findeep.pipeline import fit_tabular
+from findeep.serve import create_app
+from findeep.testing import json_record, make_credit_frame
+from findeep.train import bagging as bagging_rules
+from findeep.train.trainer import FitResult
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    frame = make_credit_frame(600, seed=0)
+    y = frame.pop("default")
+    return frame, y, make_credit_frame(120, seed=4).drop(columns="default")
+
+
+@pytest.fixture(scope="module")
+def bagged(data) -> findeep.TabularClassifier:
+    X, y, _ = data
+    return findeep.TabularClassifier(max_epochs=3, bagging=3).fit(X, y)
+
+
+def test_a_bag_is_one_network_with_the_members_side_by_side(bagged, data):
+    """Three members of k=4 give 12 logits per row; every training row validated one member."""
+    network = bagged.pipeline_.network
+    assert isinstance(network, BaggedNetwork) and network.n_members == 3
+    x_num, x_cat, _ = bagged.pipeline_.transform(data[2].head(5))
+    import torch
+
+    assert network(torch.from_numpy(x_num), torch.from_numpy(x_cat)).shape == (5, 12, 1)
+    record = bagged.training_["bagging"]
+    assert record["members"] == 3 and record["folds"] == 3
+    assert bagged.training_["validation_rows"] == len(data[0])
+
+
+def test_a_saved_bag_loads_and_scores_the_same(bagged, data, tmp_path):
+    """Bundle round trip (safetensors + JSON): probabilities equal to 1e-6."""
+    path = bagged.save(tmp_path / "bag")
+    loaded = findeep.load(path)
+    np.testing.assert_allclose(loaded.event_probability(data[2]),
+                               bagged.event_probability(data[2]), atol=1e-6, rtol=0)
+
+
+def test_a_served_bag_scores_as_in_batch(bagged, data, tmp_path):
+    """`findeep serve`'s app gives each record the batch probability to 1e-6."""
+    path = bagged.save(tmp_path / "served")
+    client = TestClient(create_app(path))
+    rows = data[2].head(8)
+    served = client.post("/v1/predict", json=[json_record(r) for r in
+                                              rows.to_dict(orient="records")]).json()
+    np.testing.assert_allclose(served["probability"], bagged.event_probability(rows),
+                               atol=1e-6, rtol=0)
+
+
+def test_a_bag_exports_to_onnx_with_parity(bagged, tmp_path):
+    """The ONNX graph of a bag matches PyTorch within 1e-5."""
+    pytest.importorskip("onnxruntime")
+    from findeep.export import export_onnx
+
+    assert export_onnx(bagged.pipeline_, tmp_path / "bag.onnx")["max_abs_diff"] <= 1e-5
+
+
+def test_a_bag_is_explained_and_its_attributions_are_complete(bagged, data):
+    """Reasons come out, and attributions sum to the change in log-odds (within 0.02)."""
+    rows = data[2].head(40)
+    reasons = explain_frame(bagged.pipeline_, rows, top=2)
+    assert len(reasons) == 40 and reasons["reason_1"].notna().all()
+    result = column_attributions(bagged.pipeline_, rows)
+    moved = result.output - result.baseline_output
+    assert np.abs(result.values.sum(axis=1) - moved).max() < 0.02
+
+
+def test_the_same_data_and_seed_give_the_same_bag(bagged, data):
+    """Refitting with the same seed reproduces every probability exactly."""
+    X, y, new = data
+    again = findeep.TabularClassifier(max_epochs=3, bagging=3).fit(X, y)
+    np.testing.assert_array_equal(again.event_probability(new), bagged.event_probability(new))
+
+
+@pytest.mark.parametrize("value", [0, -2, 1.5, "many", True])
+def test_bad_bagging_values_are_refused_in_one_sentence(data, value):
+    X, y, _ = data
+    with pytest.raises(ConfigError, match="bagging must be 'auto' or a whole number"):
+        fit_tabular(X, y, bagging=value, verbose=0)
+
+
+def test_more_members_than_rows_of_a_class_is_refused(data):
+    """Each fold needs a row of every class: the error names the rarest class's count."""
+    X, y, _ = data
+    y = y.copy()
+    y[:] = 0
+    y.iloc[:3] = 1
+    with pytest.raises(DataError, match="the rarest class has 3"):
+        fit_tabular(X, y, bagging=5, verbose=0)
+
+
+def test_bagging_with_out_of_time_validation_is_refused(data):
+    X, y, _ = data
+    with pytest.raises(ConfigError, match="out-of-time"):
+        fit_tabular(X.drop(columns="applied_on"), y, times=X["applied_on"], bagging=3,
+                    verbose=0)
+
+
+def test_cli_bagging_zero_exits_2_with_one_line(tmp_path):
+    frame = make_credit_frame(200, seed=1)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "t.csv"), "--target", "default",
+                                      "--out", str(tmp_path / "m"), "--bagging", "0", "-q"])
+    assert result.exit_code == 2
+    assert "bagging must be" in result.output and "Traceback" not in result.output
+
+
+def _first(epochs: int) -> FitResult:
+    return FitResult(best_epoch=epochs, epochs_run=epochs, best_score=0.7, seconds=1.0,
+                     rows_per_second=1.0)
+
+
+def test_auto_adds_members_while_the_projection_fits_catboosts_budget(monkeypatch):
+    """Members = floor(share x CatBoost's projected CPU / first member's projected CPU),
+    within [1, 5]."""
+    monkeypatch.setattr(bagging_rules, "CATBOOST_SECONDS",
+                        {"c0": 0.0, "c_num": 1e-3 / 3, "c_cat": 0.0})
+    monkeypatch.setattr(bagging_rules, "NETWORK_CPU_PER_ROW_EPOCH", {"u0": 1e-5, "u1": 0.0})
+    monkeypatch.setattr(bagging_rules, "BUDGET_SHARE", 1.0)
+    # budget 1,000 rows x 1e-3 = 1 s; a member: 800 rows x epochs x 1e-5
+    choose = {epochs: bagging_rules.auto_members(_first(epochs), fit_rows=800, d_in=10,
+                                                 rows=1_000, numeric=3, categorical=0)
+              for epochs in (10, 40, 60, 200)}
+    assert choose == {10: 5, 40: 3, 60: 2, 200: 1}
+
+
+def test_auto_trains_the_members_its_rule_chose(data, monkeypatch):
+    """The fitted bag holds as many members as the rule returned after the first."""
+    monkeypatch.setattr("findeep.pipeline.auto_members", lambda *a, **k: 2)
+    X, y, _ = data
+    pipeline = fit_tabular(X, y, bagging="auto", max_epochs=2, verbose=0)
+    assert pipeline.training["bagging"]["members"] == 2
+    assert pipeline.training["bagging"]["folds"] == bagging_rules.AUTO_FOLDS
+
+
+def test_auto_leaves_other_models_and_dated_validation_unbagged(data):
+    """'auto' applies to the default model's random validation only; a user's value wins."""
+    X, y, _ = data
+    other = fit_tabular(X, y, model="mlp", bagging="auto", max_epochs=1, verbose=0)
+    assert "bagging" not in other.training
+    dated = fit_tabular(X.drop(columns="applied_on"), y, times=X["applied_on"],
+                        bagging="auto", max_epochs=1, verbose=0)
+    assert "bagging" not in dated.training
+    explicit = fit_tabular(X, y, model="mlp", bagging=2, max_epochs=1, verbose=0)
+    assert explicit.training["bagging"]["members"] == 2
+
+
+def test_a_bagged_regression_keeps_its_intervals_through_a_bundle(tmp_path):
+    """Split-conformal intervals come from the out-of-fold residuals and survive save/load."""
+    frame = make_credit_frame(300, seed=2)
+    y = frame.pop("income").fillna(0.0)
+    model = findeep.TabularRegressor(max_epochs=2, bagging=2).fit(frame, y)
+    loaded = findeep.load(model.save(tmp_path / "reg"))
+    prediction = loaded.predict(frame.head(20))
+    np.testing.assert_allclose(prediction, model.predict(frame.head(20)), atol=1e-6, rtol=0)
+    ends = loaded.predict_interval(frame.head(20))
+    assert np.all(ends[:, 0] <= prediction) and np.all(prediction <= ends[:, 1])
