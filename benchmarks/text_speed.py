@@ -4,7 +4,7 @@ Batch scoring: 50Agree sentences through tokenizer + network (``predict_raw``, t
 ``findeep text predict`` takes), median of 3 runs; every one of the 4,846 sentences for
 the small networks and TF-IDF+LR, the first ``--minilm-rows`` (sampled, seed 0) for MiniLM.
 Single sentence: one record POSTed to the text server's ``/v1/predict`` in process
-(FastAPI TestClient, as ``findeep text serve`` builds it), 200 requests after 20 warm-ups,
+(FastAPI TestClient, as ``findeep serve`` builds it: garbage collection frozen after load), 200 requests after 20 warm-ups,
 p50 / p99. Weights do not change speed, so each network is trained one epoch on 400
 sentences (MiniLM frozen: the same encoder forward pass as a fine-tuned one).
 
@@ -23,6 +23,7 @@ and read ``batch_sentences_per_cpu_second``, which other jobs do not inflate.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -134,7 +135,11 @@ def main() -> None:
                         "lookup_vs_convolution_max_abs_diff": float(np.abs(
                             fast - pipeline.predict_raw(X)[0]).max())}
             del encoder.forward_ids
-        latencies, cpu_each = single_latencies(create_text_app(pipeline), sentences)
+        app = create_text_app(pipeline)
+        gc.collect()
+        gc.freeze()  # as `findeep serve` does (serve/server.py): long-lived objects out of GC
+        latencies, cpu_each = single_latencies(app, sentences)
+        gc.unfreeze()
         results["models"][name] = {
             "rows": len(X), "model_options": options,
             "batch_sentences_per_second_wall": len(X) / wall,
