@@ -4,9 +4,10 @@ Batch scoring: 50Agree sentences through tokenizer + network (``predict_raw``, t
 ``findeep text predict`` takes), median of 3 runs; every one of the 4,846 sentences for
 the small networks and TF-IDF+LR, the first ``--minilm-rows`` (sampled, seed 0) for MiniLM.
 Single sentence: one record POSTed to the text server's ``/v1/predict`` in process
-(FastAPI TestClient, as ``findeep serve`` builds it: garbage collection frozen after load), 200 requests after 20 warm-ups,
-p50 / p99. Weights do not change speed, so each network is trained one epoch on 400
-sentences (MiniLM frozen: the same encoder forward pass as a fine-tuned one).
+(FastAPI TestClient, as ``findeep serve`` builds it: garbage collection frozen after load),
+200 requests after 20 warm-ups, p50 / p99. Weights do not change speed, so each network is
+trained one epoch on 400 sentences (MiniLM frozen: the same encoder forward pass as a
+fine-tuned one).
 
 For ``text-cnn`` the batch is also scored without its lookup table (convolving, as before
 it), in the same run: ``lookup_speedup_cpu`` and the largest probability difference.
