@@ -80,7 +80,8 @@ def test_model_options_match_each_architectures_constructor() -> None:
     from findeep.models.registry import MODELS
     from findeep.models.tabm_ple import TabMPLE
 
-    structural = {"self", "n_num", "cardinalities", "n_out", "x_num_train", "_"}
+    # fitted from the training rows (and recorded in the config for reloading), not options
+    structural = {"self", "n_num", "cardinalities", "n_out", "x_num_train", "level_counts", "_"}
     for name, cls in [("default", TabMPLE), ("mlp", TabMPLE), ("ft-transformer", FTTransformer)]:
         accepted = set(inspect.signature(cls.__init__).parameters) - structural
         assert set(MODELS[name].options) == accepted, name
