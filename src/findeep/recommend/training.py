@@ -23,9 +23,9 @@ from findeep.train.trainer import (
     FitResult,
     ProgressHook,
     TrainConfig,
-    _lr_factor,
     auto_batch_size,
     cpu_threads,
+    lr_schedule,
     make_optimizer,
     row_cost,
     training_threads,
@@ -80,9 +80,7 @@ def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *
     batch_size = min(batch_size, n)
     steps_per_epoch = max(1, n // batch_size)
     total_steps = steps_per_epoch * config.max_epochs
-    warmup = int(config.warmup_fraction * total_steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
+    scheduler = lr_schedule(optimizer, config, total_steps)
     labels_valid = valid.labels.numpy()
     eligible_valid = valid.eligible.numpy()
     threads = training_threads(config, batch_size, row_cost(model), torch.device("cpu"))

@@ -26,10 +26,10 @@ from findeep.train.trainer import (
     FitResult,
     ProgressHook,
     TrainConfig,
-    _lr_factor,
     cpu_threads,
     fit_temperature,
     logits_to_prediction,
+    lr_schedule,
     validation_score,
 )
 
@@ -170,9 +170,7 @@ def _fit(network: TextNetwork, train: TextData, valid: TextData, *, task: str,
     batch_size = max(1, min(batch_size, len(train)))
     steps_per_epoch = math.ceil(len(train) / batch_size)
     total_steps = steps_per_epoch * config.max_epochs
-    warmup = int(config.warmup_fraction * total_steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
+    scheduler = lr_schedule(optimizer, config, total_steps)
     assert valid.y is not None and train.y is not None
     y_valid = valid.y.numpy()
     pad_id = network.config["pad_id"]

@@ -38,9 +38,9 @@ from findeep.train.trainer import (
     ProgressHook,
     TensorData,
     TrainConfig,
-    _lr_factor,
     cpu_threads,
     logits_to_prediction,
+    lr_schedule,
     make_optimizer,
     predict_logits,
     row_cost,
@@ -172,9 +172,7 @@ def fit_network_streamed(
             model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = make_optimizer(model, config)
     total_steps = steps_per_epoch * config.max_epochs
-    warmup = int(config.warmup_fraction * total_steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
+    scheduler = lr_schedule(optimizer, config, total_steps)
     y_valid = valid.y.cpu().numpy()
     best_score, best_epoch, start_epoch = -math.inf, 0, 1
     best_state = copy.deepcopy(model.state_dict())

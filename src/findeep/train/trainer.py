@@ -289,6 +289,15 @@ def validation_score(task: str, prediction: np.ndarray, y: np.ndarray,
     return -float(np.mean((prediction - y) ** 2))
 
 
+def lr_schedule(optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int
+                ) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over ``config.warmup_fraction`` of ``total_steps``, then cosine decay
+    to zero (or constant): the one schedule every findeep training loop steps once a batch."""
+    warmup = int(config.warmup_fraction * total_steps)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
+
+
 def _lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:
     if warmup and step < warmup:
         return (step + 1) / warmup
@@ -321,9 +330,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
             f"{max(1, n // MIN_STEPS_PER_EPOCH)} or leave the batch size on auto.",
             FindeepWarning, stacklevel=2)
     total_steps = steps_per_epoch * config.max_epochs
-    warmup = int(config.warmup_fraction * total_steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
+    scheduler = lr_schedule(optimizer, config, total_steps)
     y_valid = valid.y.cpu().numpy()
     threads = training_threads(config, batch_size, row_cost(model), device)
     with cpu_threads(threads):
