@@ -20,19 +20,9 @@ COMMON = {"model": "gru", "window": 10, "quantiles": QUANTILES, "max_epochs": 3,
           "device": "cpu"}
 
 
-def _jump(n: int = 1500, at: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """Daily returns whose volatility jumps 2.5x at ``at``: the fit and its calibration
-    block (before ``at``) never see the wild regime the test period lives in."""
-    rng = np.random.default_rng(seed)
-    sigma = np.where(np.arange(n) < at, 0.008, 0.02)
-    returns = rng.standard_t(5, size=n) * sigma / np.sqrt(5 / 3)
-    return pd.DataFrame({"date": pd.bdate_range("2010-01-01", periods=n),
-                         "close": 100 * np.exp(np.cumsum(returns))})
-
-
 @pytest.fixture(scope="module")
-def series() -> pd.DataFrame:
-    return _jump()
+def series(volatility_jump) -> pd.DataFrame:
+    return volatility_jump
 
 
 @pytest.fixture(scope="module")

@@ -20,18 +20,9 @@ COMMON = {"model": "gru", "window": 10, "quantiles": QUANTILES, "max_epochs": 3,
           "device": "cpu"}
 
 
-def _jump(n: int = 1500, at: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """Daily returns whose volatility jumps 2.5x at ``at`` (as in test_adaptive.py)."""
-    rng = np.random.default_rng(seed)
-    sigma = np.where(np.arange(n) < at, 0.008, 0.02)
-    returns = rng.standard_t(5, size=n) * sigma / np.sqrt(5 / 3)
-    return pd.DataFrame({"date": pd.bdate_range("2010-01-01", periods=n),
-                         "close": 100 * np.exp(np.cumsum(returns))})
-
-
 @pytest.fixture(scope="module")
-def series():
-    return _jump()
+def series(volatility_jump):
+    return volatility_jump
 
 
 @pytest.fixture(scope="module")
