@@ -55,14 +55,18 @@ def test_a_saved_bag_loads_and_scores_the_same(bagged, data, tmp_path):
 
 
 def test_a_served_bag_scores_as_in_batch(bagged, data, tmp_path):
-    """`findeep serve`'s app gives each record the batch probability to 1e-6."""
+    """`findeep serve`'s app gives each record, alone or 8 to a request (the bag's stacked
+    small-batch pass), the probability batch scoring of all 120 rows gives it (member by
+    member), to 1e-6."""
     path = bagged.save(tmp_path / "served")
     client = TestClient(create_app(path))
-    rows = data[2].head(8)
-    served = client.post("/v1/predict", json=[json_record(r) for r in
-                                              rows.to_dict(orient="records")]).json()
-    np.testing.assert_allclose(served["probability"], bagged.event_probability(rows),
-                               atol=1e-6, rtol=0)
+    batch = bagged.event_probability(data[2])
+    records = [json_record(r) for r in data[2].head(8).to_dict(orient="records")]
+    served = client.post("/v1/predict", json=records).json()
+    np.testing.assert_allclose(served["probability"], batch[:8], atol=1e-6, rtol=0)
+    alone = [client.post("/v1/predict", json=[record]).json()["probability"][0]
+             for record in records[:3]]
+    np.testing.assert_allclose(alone, batch[:3], atol=1e-6, rtol=0)
 
 
 def test_a_bag_exports_to_onnx_with_parity(bagged, tmp_path):
