@@ -54,6 +54,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "cross-fitted bagging, 5 members (library: bagging=5)": {"bagging": 5},
     "cross-fitted bagging, 3 members (library: bagging=3)": {"bagging": 3},
     "bagging auto (library: bagging='auto')": {"bagging": "auto"},
+    # ninth session: a 5-member bag with ~4 heads in all scores as fast as one k=4 network
+    "cross-fitted bagging, 5 members of k=1 (library: bagging=5, k=1)": {
+        "bagging": 5, "model_options": {"k": 1}},
     "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
     # seventh session: model-level levers for small and noisy tables
     "wide path (zero-initialised linear term, trained jointly)": {

@@ -47,6 +47,9 @@ import numpy as np
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, help="serve this bundle (default: train one)")
+    parser.add_argument("--bagging", default="1",
+                        help="members of the bundle trained when --bundle is not given: "
+                             "1, m >= 2 or 'auto' (as `findeep train --bagging`)")
     parser.add_argument("--sequential", type=int, default=3000, help="single-record requests")
     parser.add_argument("--concurrent", type=int, default=20000, help="requests at --clients")
     parser.add_argument("--clients", type=int, default=32)
@@ -74,7 +77,7 @@ def main() -> None:
     from findeep.testing import json_record, make_credit_frame
 
     with tempfile.TemporaryDirectory() as scratch:
-        bundle = args.bundle or train_bundle(Path(scratch) / "bundle")
+        bundle = args.bundle or train_bundle(Path(scratch) / "bundle", args.bagging)
         frame = make_credit_frame(args.batch_size, seed=7).drop(columns="default")
         records = [json_record(row) for row in frame.to_dict(orient="records")]
         port = _free_port()
@@ -112,14 +115,16 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def train_bundle(path: Path) -> Path:
-    """The default model on 5,000 synthetic credit rows (a few epochs: speed, not accuracy)."""
+def train_bundle(path: Path, bagging: str = "1") -> Path:
+    """The default model on 5,000 synthetic credit rows (a few epochs: speed, not accuracy),
+    with ``bagging`` cross-fitted members (``--bagging 5``: a bag of 5 networks)."""
     import findeep
     from findeep.testing import make_credit_frame
 
     frame = make_credit_frame(5000, seed=0)
     y = frame.pop("default")
-    findeep.TabularClassifier(max_epochs=5).fit(frame, y).save(path)
+    members = bagging if bagging == "auto" else int(bagging)
+    findeep.TabularClassifier(max_epochs=5, bagging=members).fit(frame, y).save(path)
     return path
 
 
@@ -375,7 +380,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     seq, conc, batch, par = (results[k] for k in ("sequential", "concurrent", "batch", "parity"))
     lines = [
         f"serve load test, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
-        f"workers={args.workers}, loopback; medians of {results['repeats']} repeats "
+        f"workers={args.workers}, "
+        + ("" if args.bundle else f"bagging={args.bagging}, ")
+        + f"loopback; medians of {results['repeats']} repeats "
         "(errors and score gaps: worst repeat)",
         "",
         "| measurement | value | target |",
