@@ -47,9 +47,10 @@ import numpy as np
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, help="serve this bundle (default: train one)")
-    parser.add_argument("--bagging", default="1",
+    parser.add_argument("--bagging", default=None,
                         help="members of the bundle trained when --bundle is not given: "
-                             "1, m >= 2 or 'auto' (as `findeep train --bagging`)")
+                             "1, m >= 2 or 'auto' (as `findeep train --bagging`; default: "
+                             "the library's default)")
     parser.add_argument("--sequential", type=int, default=3000, help="single-record requests")
     parser.add_argument("--concurrent", type=int, default=20000, help="requests at --clients")
     parser.add_argument("--clients", type=int, default=32)
@@ -115,16 +116,19 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def train_bundle(path: Path, bagging: str = "1") -> Path:
+def train_bundle(path: Path, bagging: str | None = None) -> Path:
     """The default model on 5,000 synthetic credit rows (a few epochs: speed, not accuracy),
-    with ``bagging`` cross-fitted members (``--bagging 5``: a bag of 5 networks)."""
+    with ``bagging`` cross-fitted members (``--bagging 5``: a bag of 5 networks; None: as
+    a user gets it by default)."""
     import findeep
     from findeep.testing import make_credit_frame
 
     frame = make_credit_frame(5000, seed=0)
     y = frame.pop("default")
-    members = bagging if bagging == "auto" else int(bagging)
-    findeep.TabularClassifier(max_epochs=5, bagging=members).fit(frame, y).save(path)
+    options = {} if bagging is None else {"bagging": bagging if bagging == "auto" else int(bagging)}
+    clf = findeep.TabularClassifier(max_epochs=5, **options).fit(frame, y)
+    clf.save(path)
+    print(f"serving {clf.training_.get('bagging', {}).get('members', 1)} member(s)", flush=True)
     return path
 
 
@@ -381,7 +385,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [
         f"serve load test, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
         f"workers={args.workers}, "
-        + ("" if args.bundle else f"bagging={args.bagging}, ")
+        + ("" if args.bundle or args.bagging is None else f"bagging={args.bagging}, ")
         + f"loopback; medians of {results['repeats']} repeats "
         "(errors and score gaps: worst repeat)",
         "",
