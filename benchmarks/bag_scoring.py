@@ -16,8 +16,13 @@ accuracy: the architecture alone sets the cost):
   the bag's stacked small-batch pass (what is served) and, in the same run, member by member
   (what was served before it).
 
+With ``--crossover``, only the batch size where the stacked pass stops paying: network CPU
+per batch of 1 to 256 rows, stacked vs member by member, for 2, 3 and 5 members of k=4
+(what ``models/stacked_bag.py``'s ``STACKED_MAX_ROWS`` rests on).
+
 CPU seconds, not wall-clock: the machine may be shared. Writes
-benchmarks/results/bag_scoring.json and prints a Markdown table.
+benchmarks/results/bag_scoring.json (``--crossover``: bag_crossover.json) and prints a
+Markdown table.
 """
 
 from __future__ import annotations
@@ -96,17 +101,60 @@ def _per_call_ms(scorer: Any, records: list[dict[str, Any]]) -> float:
     return (time.process_time() - started) / len(records) * 1e3
 
 
+CROSSOVER_ROWS = (1, 16, 64, 128, 256)
+
+
+def crossover(clf: Any, frame: pd.DataFrame) -> dict[str, float]:
+    """Member-by-member over stacked network CPU, per batch size (> 1: stacked is cheaper)."""
+    from findeep.models.inference import _plain_blocks, inference_forward
+    from findeep.models.stacked_bag import StackedBag
+
+    network = clf.pipeline_.network
+    x_num, x_cat, _ = clf.pipeline_.transform(frame.head(max(CROSSOVER_ROWS)))
+    x_num, x_cat = torch.from_numpy(x_num), torch.from_numpy(x_cat)
+    stacked = StackedBag(list(network.members),
+                         [_plain_blocks(list(m.backbone)) for m in network.members])
+    forwards = [inference_forward(member) for member in network.members]
+
+    def member_by_member(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return torch.cat([f(a, b) for f in forwards], 1)
+
+    ratios = {}
+    with torch.inference_mode():
+        for rows in CROSSOVER_ROWS:
+            calls = max(20, 3000 // rows)
+            cpu = [_cpu_per_call(f, x_num[:rows], x_cat[:rows], calls)
+                   for f in (member_by_member, stacked)]
+            ratios[str(rows)] = cpu[0] / cpu[1]
+    return ratios
+
+
+def _cpu_per_call(forward: Any, x_num: torch.Tensor, x_cat: torch.Tensor, calls: int) -> float:
+    for _ in range(10):
+        forward(x_num, x_cat)
+    started = time.process_time()
+    for _ in range(calls):
+        forward(x_num, x_cat)
+    return (time.process_time() - started) / calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--records", type=int, default=2_000)
     parser.add_argument("--bags", help="members:heads pairs, e.g. '1:4,5:4' (default: all)")
-    parser.add_argument("--out", default=str(HERE / "results" / "bag_scoring.json"))
+    parser.add_argument("--crossover", action="store_true",
+                        help="only the stacked pass's crossover batch size")
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     torch.set_num_threads(1)
     from findeep.testing import json_record, make_credit_frame
+
+    if args.crossover:
+        main_crossover(Path(args.out or HERE / "results" / "bag_crossover.json"))
+        return
 
     bags = ([tuple(int(v) for v in pair.split(":")) for pair in args.bags.split(",")]
             if args.bags else BAGS)
@@ -127,10 +175,27 @@ def main() -> None:
     meta = {"started": f"{started:%Y-%m-%d %H:%M} UTC", "rows": args.rows,
             "repeats": args.repeats, "records": args.records, "torch": torch.__version__,
             "cpus": os.cpu_count(), "load_average": os.getloadavg()}
-    out = Path(args.out)
+    out = Path(args.out or HERE / "results" / "bag_scoring.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n")
     print(report(meta, results))
+
+
+def main_crossover(out: Path) -> None:
+    from findeep.testing import make_credit_frame
+
+    train = make_credit_frame(20_000, seed=1).drop(columns=["applied_on"])
+    y = train.pop("default")
+    frame = make_credit_frame(1_000, seed=2).drop(columns=["applied_on", "default"])
+    started = datetime.now(UTC)
+    results = {str(m): crossover(fit_bag(m, 4, train, y), frame) for m in (2, 3, 5)}
+    meta = {"started": f"{started:%Y-%m-%d %H:%M} UTC", "load_average": os.getloadavg()}
+    out.write_text(json.dumps({"meta": meta, "member_by_member_over_stacked": results},
+                              indent=1) + "\n")
+    print("| members | " + " | ".join(f"{r} rows" for r in CROSSOVER_ROWS) + " |")
+    print("|---|" + "---|" * len(CROSSOVER_ROWS))
+    for m, ratios in results.items():
+        print(f"| {m} × 4 | " + " | ".join(f"{v:.2f}x" for v in ratios.values()) + " |")
 
 
 def report(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:

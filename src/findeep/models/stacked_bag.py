@@ -33,7 +33,8 @@ from torch import nn
 from findeep.models.tabm_ple import DENSE_MAX_FEATURES, OneHot, TabMPLE, category_width
 
 # up to here the stacked pass is cheaper: network CPU, 2-5 members of the default k=4 on 14
-# columns, one thread: 1.2-1.5x less at 64 rows, 0.8-0.95x (more) at 128, 0.5-0.65x at 256
+# columns, one thread (`bag_scoring.py --crossover`, two runs on a loaded machine): 1.2-1.5x
+# less at 64 rows, 0.8-1.15x at 128, 0.5-0.95x (more CPU) at 256
 STACKED_MAX_ROWS = 64
 
 
