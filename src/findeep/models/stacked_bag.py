@@ -27,6 +27,8 @@ times the activations), so ``models/inference.py`` uses this path only up to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -126,12 +128,15 @@ class StackedBag:
         return embedded.relu_()
 
 
+@dataclass(frozen=True)
 class _Folded:
     """One member's first layer, split by the kind of input feeding it (all ``(rows, C)``)."""
 
-    def __init__(self, raw: torch.Tensor, ple: torch.Tensor, cat: torch.Tensor,
-                 levels: torch.Tensor, bias: torch.Tensor) -> None:
-        self.raw, self.ple, self.cat, self.levels, self.bias = raw, ple, cat, levels, bias
+    raw: torch.Tensor  # the scaled numerics
+    ple: torch.Tensor  # their piecewise-linear embeddings
+    cat: torch.Tensor  # every categorical column's codes, one table after another
+    levels: torch.Tensor  # numeric level indicators
+    bias: torch.Tensor  # (C,)
 
 
 def _fold_first_layer(member: TabMPLE, first: nn.Linear) -> _Folded:
