@@ -361,13 +361,13 @@ def _auto_not_applicable(*, model: str, task: str, times: pd.Series | None,
     if model != "default":
         return "bagging 'auto' applies to the default model only"
     if times is not None:
-        return "validation is out-of-time (a time column), which is not cross-fitted"
+        return "a time column makes validation out-of-time, which is not cross-fitted"
     if task == "regression":
         return "bagging 'auto' applies to classifiers"
     if len(y_codes) < AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD or (
             np.unique(y_codes, return_counts=True)[1].min() < AUTO_FOLDS):
-        return (f"too few rows for {AUTO_FOLDS} folds (needs {AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD}"
-                f" rows and {AUTO_FOLDS} of every class)")
+        return (f"too few rows for {AUTO_FOLDS} folds: it needs "
+                f"{AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD} rows and {AUTO_FOLDS} of every class")
     return None
 
 
