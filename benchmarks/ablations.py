@@ -89,7 +89,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
     for variant, options in ((v, VARIANTS[v]) for v in chosen):
-        options = {"model": "default", **options}
+        options = {"model": "default", "bagging": 1, **options}  # one network, as recorded
         cells = []
         for name, X, y in data:
             codes = pd.factorize(y, sort=True)[0]

@@ -168,7 +168,9 @@ def run_development(only: str | None, table_names: str | None, out: str) -> None
     if unknown:
         raise SystemExit(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
     for variant in chosen:
-        options = {"model": "default", **VARIANTS[variant]}
+        # one network unless a variant names its bagging: every row was measured before
+        # bagging='auto' became the default, so 'default' here is the one-network default
+        options = {"model": "default", "bagging": 1, **VARIANTS[variant]}
         if "baseline" in options:
             options.pop("model")
         for name, X, y in data:

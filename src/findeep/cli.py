@@ -157,7 +157,9 @@ def train(
     bagging: Annotated[str, typer.Option(help=(
         "Cross-fitted bagging: M networks, each early-stopped on its own fold of the "
         "training rows, joined into one model; 'auto' bags the default model's classifiers "
-        "while the projected fit time stays within CatBoost's; 1: one network."))] = "1",
+        "while the projected fit time stays within CatBoost's (one network where that does "
+        "not apply: other models, regression, --time-column, small or streamed tables); "
+        "1: one network."))] = "auto",
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     stream: Annotated[bool | None, typer.Option(
@@ -175,6 +177,7 @@ def train(
     from findeep.data.sentinels import parse_special_values
     from findeep.data.stream import should_stream
     from findeep.pipeline import parse_monotone
+    from findeep.train.bagging import check_bagging
     from findeep.train.distributed import launched_ranks
     from findeep.workflow import train_and_evaluate
 
@@ -193,7 +196,7 @@ def train(
         if special_values is not None:
             raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
-        if bagging != "1":
+        if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
             raise ConfigError("--bagging is not available with streamed training; drop "
                               "--stream (the table must then fit in memory).")
         if interval_method != "split-conformal":

@@ -41,7 +41,7 @@ class _TabularEstimator(BaseEstimator):
         random_state: int = 0, verbose: int = 0, row_sketch: bool = True,
         special_values: dict[str, list[float]] | str | None = None,
         interval_method: str = "split-conformal", interval: float = 0.9,
-        bagging: int | str = 1,
+        bagging: int | str = "auto",
     ) -> None:
         self.model = model
         self.max_epochs = max_epochs
@@ -62,7 +62,7 @@ class _TabularEstimator(BaseEstimator):
         self.special_values = special_values
         self.interval_method = interval_method  # regressions: "split-conformal" or "cqr"
         self.interval = interval  # the level CQR's quantile network is trained for
-        self.bagging = bagging  # cross-fitted members: 1 (off), m >= 2, or "auto"
+        self.bagging = bagging  # cross-fitted members: "auto" (within a budget), 1 (off), m >= 2
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -159,6 +159,10 @@ class _TabularEstimator(BaseEstimator):
 
 class TabularClassifier(ClassifierMixin, _TabularEstimator):
     """A deep tabular classifier (binary or multiclass) with a scikit-learn interface.
+
+    With ``bagging="auto"`` (the default) the ``default`` model cross-fits up to 5 members
+    while the projected fit time stays within CatBoost's, and trains one network where that
+    does not apply (see ``fit_tabular``); ``bagging=1`` always trains one network.
 
     >>> from findeep.testing import make_credit_frame
     >>> frame = make_credit_frame(600, seed=0)

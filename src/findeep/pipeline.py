@@ -226,23 +226,27 @@ def fit_tabular(
     model_options: dict[str, Any] | None = None,
     special_values: dict[str, list[float]] | str | None = None,
     interval_method: str = "split-conformal", interval: float = 0.9,
-    bagging: int | str = 1, **train_options: Any,
+    bagging: int | str = "auto", **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
 
     ``bagging=m`` (m >= 2) cross-fits m networks, member i early-stopped on fold i of the
     rows and trained on the others, joined into one network (``train.bagging``); the
     preprocessing is then fitted on all rows and the temperature on the out-of-fold
-    scores. ``"auto"`` bags the ``default`` model's classifiers only while the projected fit
-    time stays within CatBoost's (see ``train.bagging``); 1 trains one network.
+    scores. ``"auto"`` (the default) bags the ``default`` model's classifiers while the
+    projected fit time stays within CatBoost's (see ``train.bagging``), and quietly trains
+    one network where bagging does not apply: another model, a regression, ``times``
+    (out-of-time validation), or fewer than 100 rows or 5 of a class. 1 trains one network.
+    ``training["bagging"]`` records what was asked for and the members trained.
 
     ``special_values`` (column -> codes, or ``"col:96,98;other:-1"``) keeps those codes off
     the column's numeric scale: each becomes a learned token of its own (see
     ``features.tabular``).
 
     Rows with a missing target are dropped (warned, counted in ``training``); nothing
-    else is dropped. Early stopping uses ``validation_fraction`` of the rows — the
-    latest ones when ``times`` is given, a stratified sample otherwise.
+    else is dropped. A single network stops early on ``validation_fraction`` of the rows —
+    the latest ones when ``times`` is given, a stratified sample otherwise; a bag's members
+    each stop on their own cross-fitting fold.
 
     A regression also gets prediction intervals calibrated on the validation rows:
     split-conformal (``interval_method``'s default), or ``"cqr"``, which trains a second
@@ -272,8 +276,9 @@ def fit_tabular(
     schema = infer_schema(X)
     preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"
-    bagging = _effective_bagging(check_bagging(bagging), model=model, task=target.task,
-                                 times=times, interval_method=interval_method, y_codes=y_codes)
+    requested = check_bagging(bagging)
+    bagging = _effective_bagging(requested, model=model, task=target.task, times=times,
+                                 interval_method=interval_method, y_codes=y_codes)
     if bagging != 1:
         return _fit_bagged(
             X, y, y_codes, target, schema, preprocessor, config, bagging=bagging, model=model,
@@ -334,6 +339,8 @@ def fit_tabular(
         "model_options": model_options or {}, "temperature": temperature,
         **special_value_counts(preprocessor, X),
         "device": str(torch_device), **result.to_dict(),
+        "bagging": _one_network_record(requested, model=model, task=target.task, times=times,
+                                       y_codes=y_codes),
     }
     if times is not None:  # lets evaluation tell an out-of-time test from one that is not
         training["last_time"] = period_end(times)
@@ -346,18 +353,43 @@ def fit_tabular(
     return pipeline
 
 
+def _auto_not_applicable(*, model: str, task: str, times: pd.Series | None,
+                         y_codes: np.ndarray) -> str | None:
+    """Why ``bagging="auto"`` trains one network on this fit, or None where it may bag."""
+    # the cost model was measured for `default`; out-of-time validation cannot be
+    # cross-fitted; the measured gain is for classifiers
+    if model != "default":
+        return "bagging 'auto' applies to the default model only"
+    if times is not None:
+        return "a time column makes validation out-of-time, which is not cross-fitted"
+    if task == "regression":
+        return "bagging 'auto' applies to classifiers"
+    if len(y_codes) < AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD or (
+            np.unique(y_codes, return_counts=True)[1].min() < AUTO_FOLDS):
+        return (f"too few rows for {AUTO_FOLDS} folds: it needs "
+                f"{AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD} rows and {AUTO_FOLDS} of every class")
+    return None
+
+
+def _one_network_record(requested: int | str, *, model: str, task: str,
+                        times: pd.Series | None, y_codes: np.ndarray) -> dict[str, Any]:
+    """``training["bagging"]`` of a fit that trained one network: what was asked, and why
+    ``"auto"`` did not bag."""
+    record: dict[str, Any] = {"requested": requested, "members": 1}
+    if requested == "auto":
+        record["reason"] = _auto_not_applicable(model=model, task=task, times=times,
+                                                y_codes=y_codes)
+    return record
+
+
 def _effective_bagging(bagging: int | str, *, model: str, task: str, times: pd.Series | None,
                        interval_method: str, y_codes: np.ndarray) -> int | str:
     """The members to train: an explicit value is checked against the fit; ``"auto"``
     becomes 1 where the budget rule does not apply (see ``fit_tabular``)."""
     if bagging == "auto":
-        too_small = len(y_codes) < AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD or (
-            task != "regression" and np.unique(y_codes, return_counts=True)[1].min() < AUTO_FOLDS)
-        # the cost model was measured for `default`; out-of-time validation cannot be
-        # cross-fitted; the measured gain is for classifiers
-        if model != "default" or times is not None or task == "regression" or too_small:
-            return 1
-        return "auto"
+        not_applicable = _auto_not_applicable(model=model, task=task, times=times,
+                                              y_codes=y_codes)
+        return 1 if not_applicable else "auto"
     if bagging == 1:
         return 1
     if times is not None:

@@ -39,17 +39,7 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         f"{report['model']} on {report['data']}: {report['task']}, {report['split']} split, "
         f"{test['rows']} test rows{event_note(report.get('event_class'), test)}",
         {report["model"]: test}, keys, labels)
-    training = report["training"]
-    bag = training.get("bagging")
-    if bag:  # cross-fitted members: each fits on the other folds, stops early on its own
-        epochs = ", ".join(str(m["best_epoch"]) for m in bag["member_fits"])
-        yield (f"trained {bag['members']} cross-fitted member(s) on {training['rows']} rows "
-               f"({bag['folds']} folds; each fits {training['fit_rows']} and stops early on "
-               f"its own fold), best epochs {epochs}, {training['seconds']:.1f}s")
-    else:
-        yield (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for "
-               f"early stopping), best epoch {training['best_epoch']} of "
-               f"{training['epochs_run']}, {training['seconds']:.1f}s")
+    yield bagging_line(report["training"])
     if "interval_coverage" in test:
         method = test.get("interval_method", "split-conformal")
         yield (f"{test['interval_level']:.0%} {method} intervals cover "
@@ -62,6 +52,24 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         yield "special values learned as tokens (training rows per code): " + "; ".join(
             f"{column} " + ", ".join(f"{code} ({rows:,})" for code, rows in codes.items())
             for column, codes in report["training"]["special_values"].items())
+
+
+def bagging_line(training: dict[str, Any]) -> str:
+    """How the network was trained: "bagged 3 members …", or one network and, where
+    ``bagging="auto"`` kept one, why."""
+    bag = training.get("bagging") or {}
+    if bag.get("members", 1) > 1:  # cross-fitted: each fits on the other folds, stops on its own
+        epochs = ", ".join(str(m["best_epoch"]) for m in bag["member_fits"])
+        return (f"bagged {bag['members']} members on {training['rows']} rows (cross-fitted, "
+                f"{bag['folds']} folds: each fits {training['fit_rows']} rows and stops early "
+                f"on its own fold), best epochs {epochs}, {training['seconds']:.1f}s")
+    line = (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for "
+            f"early stopping), best epoch {training['best_epoch']} of "
+            f"{training['epochs_run']}, {training['seconds']:.1f}s")
+    if bag.get("requested") != "auto":
+        return line
+    why = bag.get("reason") or "more members would exceed the fit-time budget"
+    return f"{line}; one network (bagging auto: {why})"
 
 
 def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> Iterator[Any]:
@@ -95,8 +103,10 @@ def demo_lines(result: dict[str, Any], random_state: int) -> Iterator[Any]:
         columns, *headline("binary"))
     for name, r in result["models"].items():
         t = r["training"]
+        members = (t.get("bagging") or {}).get("members", 1)
         yield (f"{name}: best epoch {t['best_epoch']} of {t['epochs_run']}, "
-               f"fit {t['seconds']:.1f}s")
+               + (f"bagged {members} members, " if members > 1 else "")
+               + f"fit {t['seconds']:.1f}s")
     yield "One split is noisy (AUC moves ~0.01 between seeds); the same 5 folds for every model:"
     yield from benchmark_lines(result["cross_validation"])
     yield (f"default model saved to {result['bundle']}  "

@@ -201,7 +201,7 @@ def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
         time_column=time_column, scaling=scaling, loss=loss,
         monotone=model_options.pop("monotone", None),
         special_values=train_options.get("special_values"),
-        bagging=None if str(train_options.get("bagging", "1")) == "1" else
+        bagging=None if str(train_options.get("bagging", "auto")) in ("1", "auto") else
         train_options["bagging"],
         interval_method=None if interval_method == "split-conformal" else interval_method)
     fit_options = {k: train_options.get(k) for k in

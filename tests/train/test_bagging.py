@@ -156,15 +156,113 @@ def test_auto_trains_the_members_its_rule_chose(data, monkeypatch):
 
 
 def test_auto_leaves_other_models_and_dated_validation_unbagged(data):
-    """'auto' applies to the default model's random validation only; a user's value wins."""
+    """'auto' applies to the default model's random validation only, and says why it did
+    not bag; a user's value wins."""
     X, y, _ = data
     other = fit_tabular(X, y, model="mlp", bagging="auto", max_epochs=1, verbose=0)
-    assert "bagging" not in other.training
+    assert other.training["bagging"]["members"] == 1
+    assert "default model only" in other.training["bagging"]["reason"]
     dated = fit_tabular(X.drop(columns="applied_on"), y, times=X["applied_on"],
                         bagging="auto", max_epochs=1, verbose=0)
-    assert "bagging" not in dated.training
+    assert dated.training["bagging"]["members"] == 1
+    assert "out-of-time" in dated.training["bagging"]["reason"]
+    assert not isinstance(dated.network, BaggedNetwork)
     explicit = fit_tabular(X, y, model="mlp", bagging=2, max_epochs=1, verbose=0)
     assert explicit.training["bagging"]["members"] == 2
+
+
+def test_auto_is_the_default_everywhere_a_user_trains(data):
+    """fit_tabular, both estimators and `findeep train` all default to bagging='auto'."""
+    import inspect
+
+    from findeep.cli import train
+
+    assert inspect.signature(fit_tabular).parameters["bagging"].default == "auto"
+    assert findeep.TabularClassifier().get_params()["bagging"] == "auto"
+    assert findeep.TabularRegressor().get_params()["bagging"] == "auto"
+    assert inspect.signature(train).parameters["bagging"].default == "auto"
+
+
+def test_the_default_bags_a_small_table_when_the_budget_allows(data):
+    """Left at its default, a 600-row classifier is cross-fitted into several members."""
+    X, y, _ = data
+    pipeline = fit_tabular(X, y, max_epochs=2, verbose=0)
+    record = pipeline.training["bagging"]
+    assert record["requested"] == "auto" and record["members"] >= 2
+    assert isinstance(pipeline.network, BaggedNetwork)
+    assert pipeline.network.n_members == record["members"]
+
+
+def test_the_default_trains_one_network_where_bagging_does_not_pay_or_apply(data, monkeypatch):
+    """A table whose first member already spends CatBoost's budget keeps one network; so do
+    a regression and a table too small for 5 folds."""
+    X, y, _ = data
+    monkeypatch.setattr(bagging_rules, "CATBOOST_SECONDS", {"c0": 0.0, "c_num": 0.0,
+                                                            "c_cat": 0.0})
+    big = fit_tabular(X, y, max_epochs=2, verbose=0)  # as a big table: no budget left
+    assert big.training["bagging"]["members"] == 1
+    assert not isinstance(big.network, BaggedNetwork)
+    regression = fit_tabular(X.drop(columns="income"), X["income"].fillna(0.0),
+                             max_epochs=1, verbose=0)
+    assert regression.training["bagging"] == {
+        "requested": "auto", "members": 1, "reason": "bagging 'auto' applies to classifiers"}
+    small = fit_tabular(X.head(80), y.head(80), max_epochs=1, verbose=0)
+    assert small.training["bagging"]["members"] == 1
+    assert "too few rows" in small.training["bagging"]["reason"]
+
+
+def test_the_projection_keeps_a_big_table_to_one_member():
+    """At 150,000 rows the first member's projected CPU alone exceeds CatBoost's budget."""
+    first = _first(20)
+    assert bagging_rules.auto_members(first, fit_rows=120_000, d_in=40, rows=150_000,
+                                      numeric=20, categorical=2) == 1
+
+
+def test_bagging_one_turns_the_default_off(data):
+    """bagging=1 trains one network on the usual 80/20 split, on the same table the
+    default bags."""
+    X, y, _ = data
+    single = fit_tabular(X, y, bagging=1, max_epochs=2, verbose=0)
+    assert not isinstance(single.network, BaggedNetwork)
+    assert single.training["bagging"] == {"requested": 1, "members": 1}
+    assert single.training["validation_rows"] == len(X) // 5
+
+
+def test_the_default_gives_the_same_predictions_for_the_same_data_and_seed(data):
+    """Two default fits with one seed score every row identically."""
+    X, y, new = data
+    first = findeep.TabularClassifier(max_epochs=2).fit(X, y)
+    again = findeep.TabularClassifier(max_epochs=2).fit(X, y)
+    assert first.training_["bagging"]["members"] >= 2
+    np.testing.assert_array_equal(first.event_probability(new), again.event_probability(new))
+
+
+def test_cli_train_says_how_many_members_it_bagged_and_bagging_1_turns_it_off(tmp_path):
+    """`findeep train` prints "bagged N members" by default, one network with --bagging 1."""
+    frame = make_credit_frame(400, seed=1)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    args = ["train", str(tmp_path / "t.csv"), "--target", "default", "--max-epochs", "2", "-q"]
+    bagged = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "bag")])
+    assert bagged.exit_code == 0, bagged.output
+    members = findeep.load(tmp_path / "bag").training_["bagging"]["members"]
+    assert members >= 2 and f"bagged {members} members" in bagged.output
+    single = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "one"), "--bagging", "1"])
+    assert single.exit_code == 0, single.output
+    assert "bagged" not in single.output and "trained on" in single.output
+    assert findeep.load(tmp_path / "one").training_["bagging"]["members"] == 1
+
+
+def test_an_explicit_bag_on_a_streamed_table_is_refused_but_the_default_streams(tmp_path):
+    """--stream trains one network under the default; --bagging 3 there is one sentence."""
+    frame = make_credit_frame(300, seed=1).drop(columns="applied_on")
+    frame.to_parquet(tmp_path / "t.parquet", index=False)
+    args = ["train", str(tmp_path / "t.parquet"), "--target", "default", "--max-epochs", "1",
+            "--stream", "-q"]
+    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a"), "--bagging", "3"])
+    assert refused.exit_code == 2
+    assert "--bagging is not available with streamed training" in refused.output
+    streamed = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert streamed.exit_code == 0, streamed.output
 
 
 def test_a_bagged_regression_keeps_its_intervals_through_a_bundle(tmp_path):
