@@ -16,7 +16,8 @@ from findeep.testing import make_credit_frame
 def model_and_data() -> tuple[findeep.TabularClassifier, pd.DataFrame]:
     frame = make_credit_frame(600, seed=11).drop(columns=["applied_on"])
     y = frame.pop("default")
-    return findeep.TabularClassifier(max_epochs=3).fit(frame, y), frame
+    # one network: bags are served, saved, explained and exported in tests/train/test_bagging.py
+    return findeep.TabularClassifier(max_epochs=3, bagging=1).fit(frame, y), frame
 
 
 def test_saved_bundle_reloads_with_identical_predictions(model_and_data, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from cli_helpers import assert_one_line_error, run
 from findeep.testing import make_credit_frame
 
-QUICK = ["--max-epochs", "3", "--quiet"]
+# CLI plumbing, on one network (bagging: tests/train/test_bagging.py)
+QUICK = ["--max-epochs", "3", "--bagging", "1", "--quiet"]
 
 
 @pytest.fixture(scope="module")

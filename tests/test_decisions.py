@@ -22,9 +22,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     frame["loan_amount"] = np.random.default_rng(0).integers(1_000, 20_000, len(frame))
     train, new = frame.iloc[:1_000], frame.iloc[1_000:]
     features = train.drop(columns=["default", "loan_amount"])
-    bundle = findeep.TabularClassifier(max_epochs=3).fit(features, train["default"]).save(
-        root / "bundle")
-    other = findeep.TabularClassifier(max_epochs=1, random_state=1).fit(
+    bundle = findeep.TabularClassifier(max_epochs=3, bagging=1).fit(
+        features, train["default"]).save(root / "bundle")
+    other = findeep.TabularClassifier(max_epochs=1, random_state=1, bagging=1).fit(
         features, train["default"]).save(root / "other")
     new.to_csv(root / "new.csv", index=False)
     return {"bundle": bundle, "other": other, "new": root / "new.csv", "root": root}

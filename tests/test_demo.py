@@ -12,8 +12,13 @@ from findeep.cli import app
 
 def test_demo_compares_default_and_seed_mlp_on_one_split_and_the_same_folds(
         tmp_path: Path) -> None:
-    """default reaches AUC >= 0.82 on the held-out split, and over the same 5 folds its mean
-    AUC is above the classic 64-32-1 network's; the output says whether that clears the noise."""
+    """default reaches AUC >= 0.82 on the held-out split, and over the same 5 folds it is not
+    behind the classic 64-32-1 network beyond the fold-to-fold noise; the output says which.
+
+    (Before bagging="auto" became the default this asserted a positive mean difference,
+    +0.0022 over the folds, inside the noise; with it the demo's `default` keeps one network
+    on this table and measures -0.0015 ± 0.0030: see BENCHMARKS.md, issue 12, ninth session.)
+    """
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
@@ -25,6 +30,6 @@ def test_demo_compares_default_and_seed_mlp_on_one_split_and_the_same_folds(
     assert f"{metrics['test']['roc_auc']:.4f}" in result.output
     assert "5-fold stratified" in result.output
     line = next(x for x in result.output.splitlines() if x.startswith("default vs seed-mlp:"))
-    paired_difference = float(line.split()[3])
-    assert paired_difference > 0
+    paired_difference, noise = float(line.split()[3]), float(line.split()[5])
+    assert paired_difference > -noise and "worse" not in line
     assert "noise" in line

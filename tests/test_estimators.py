@@ -12,7 +12,8 @@ import findeep
 from findeep.errors import DataError, NotFittedError
 from findeep.testing import make_credit_frame
 
-QUICK = {"max_epochs": 4}
+# the estimator contract, on one network (bagging: tests/train/test_bagging.py)
+QUICK = {"max_epochs": 4, "bagging": 1}
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     frame = make_credit_frame(1_400, seed=31).drop(columns=["applied_on"])
     frame["group"] = np.random.default_rng(0).choice(["a", "b"], len(frame))
     train, new = frame.iloc[:1_000], frame.iloc[1_000:]
-    clf = findeep.TabularClassifier(max_epochs=3)
+    # one network: bags are served, saved, explained and exported in tests/train/test_bagging.py
+    clf = findeep.TabularClassifier(max_epochs=3, bagging=1)
     clf.fit(train.drop(columns=["default", "group"]), train["default"])
     paths = {"bundle": clf.save(root / "bundle"), "train": root / "train.csv",
              "new": root / "new.csv", "unlabelled": root / "unlabelled.csv", "root": root}

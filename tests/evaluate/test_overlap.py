@@ -85,7 +85,7 @@ def test_sketch_survives_json() -> None:
 def fitted() -> tuple[findeep.TabularClassifier, pd.DataFrame, pd.Series]:
     frame = make_credit_frame(1_000, seed=11).drop(columns=["applied_on"])
     y = frame.pop("default")
-    return findeep.TabularClassifier(max_epochs=2).fit(frame, y), frame, y
+    return findeep.TabularClassifier(max_epochs=2, bagging=1).fit(frame, y), frame, y  # one network
 
 
 def test_evaluating_on_training_rows_warns_even_after_a_save_and_with_other_dtypes(

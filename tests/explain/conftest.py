@@ -22,7 +22,8 @@ def driver_data() -> tuple[pd.DataFrame, pd.Series]:
 def driver_model(driver_data: tuple[pd.DataFrame, pd.Series]) -> TabularClassifier:
     """The default model, trained briefly on the driver table."""
     X, y = driver_data
-    return TabularClassifier(max_epochs=6).fit(X, y)
+    # one network: bags are served, saved, explained and exported in tests/train/test_bagging.py
+    return TabularClassifier(max_epochs=6, bagging=1).fit(X, y)
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +39,7 @@ def credit_model(credit_data: tuple[pd.DataFrame, pd.Series]) -> TabularClassifi
     X, y = credit_data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return TabularClassifier(max_epochs=3).fit(X, y)
+        return TabularClassifier(max_epochs=3, bagging=1).fit(X, y)
 
 
 @pytest.fixture(scope="session")

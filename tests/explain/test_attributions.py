@@ -94,7 +94,8 @@ def purpose_model():
     """A multiclass model: the loan's purpose (six classes) from the credit columns."""
     frame = make_credit_frame(2_000, seed=1).drop(columns=["applied_on"])
     y = frame.pop("purpose")
-    return TabularClassifier(max_epochs=6).fit(frame, y), frame
+    # one network: bags are served, saved, explained and exported in tests/train/test_bagging.py
+    return TabularClassifier(max_epochs=6, bagging=1).fit(frame, y), frame
 
 
 def test_multiclass_attributions_explain_the_predicted_class_and_add_up(purpose_model):

@@ -160,7 +160,7 @@ def multiclass_files(tmp_path_factory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("explain-multiclass")
     frame = make_credit_frame(600, seed=4).drop(columns=["applied_on", "default"])
-    TabularClassifier(max_epochs=2).fit(frame.drop(columns=["purpose"]),
+    TabularClassifier(max_epochs=2, bagging=1).fit(frame.drop(columns=["purpose"]),
                                         frame["purpose"]).save(root / "model")
     frame.head(40).to_csv(root / "data.csv", index=False)
     return {"root": root, "bundle": root / "model", "data": root / "data.csv"}

@@ -18,7 +18,8 @@ from findeep.testing import make_credit_frame
 def fitted():
     frame = make_credit_frame(600, seed=0)
     y = frame.pop("default")
-    model = findeep.TabularClassifier(max_epochs=2).fit(frame, y)
+    # one network; a bag's ONNX parity is tested in tests/train/test_bagging.py
+    model = findeep.TabularClassifier(max_epochs=2, bagging=1).fit(frame, y)
     return model, make_credit_frame(300, seed=4).drop(columns="default")
 
 
@@ -50,7 +51,8 @@ def test_other_architectures_export_with_parity(model_name, tmp_path):
     """Every registered architecture exports and matches PyTorch within 1e-5."""
     frame = make_credit_frame(300, seed=1)
     y = frame.pop("default")
-    model = findeep.TabularClassifier(model=model_name, max_epochs=1).fit(frame, y)
+    model = findeep.TabularClassifier(model=model_name, max_epochs=1, bagging=1).fit(
+        frame, y)
     assert export_onnx(model.pipeline_, tmp_path / "m.onnx")["max_abs_diff"] <= 1e-5
 
 
@@ -79,7 +81,7 @@ def test_multiclass_and_regression_models_export_with_parity(task, tmp_path):
     frame = make_credit_frame(400, seed=2).drop(columns=["applied_on"])
     if task == "multiclass":
         y = frame.pop("purpose")
-        model = findeep.TabularClassifier(max_epochs=2).fit(frame, y)
+        model = findeep.TabularClassifier(max_epochs=2, bagging=1).fit(frame, y)
         expected = model.predict_proba(frame.head(50))
     else:
         y = frame.pop("income").fillna(40_000.0)
@@ -101,7 +103,7 @@ def test_a_table_without_categoricals_exports_with_both_inputs(tmp_path):
     """Only numeric columns: the graph still takes x_num and x_cat (an empty one) and agrees."""
     frame = make_credit_frame(400, seed=2).select_dtypes("number")
     y = frame.pop("default")
-    model = findeep.TabularClassifier(max_epochs=1).fit(frame, y)
+    model = findeep.TabularClassifier(max_epochs=1, bagging=1).fit(frame, y)
     path = tmp_path / "numeric.onnx"
     summary = export_onnx(model.pipeline_, path)
     assert summary["max_abs_diff"] <= 1e-5

@@ -65,11 +65,15 @@ def test_no_wrong_way_move_for_10000_random_rows(credit, task, special, tmp_path
     model, with special codes in the constrained columns or without."""
     frame, y = credit
     frame = with_codes(frame) if special else frame
+    # the plain case sweeps a bag of cross-fitted members (the default bags this table; 2
+    # members keep the suite's time, and an average of monotone members is monotone), the
+    # special-values case one network
     options = {"special_values": SPECIAL} if special else {}
     if task == "binary":
         model = findeep.TabularClassifier(max_epochs=4, model_options={"monotone": CONSTRAINTS},
-                                          **options)
+                                          bagging=1 if special else 2, **options)
         model = findeep.load(model.fit(frame, y).save(tmp_path / "m"))
+        assert model.training_["bagging"]["members"] == (1 if special else 2)
         score = lambda rows: model.predict_proba(rows)[:, 1]  # noqa: E731
     else:
         features = frame.drop(columns=["utilization"])
@@ -97,7 +101,8 @@ def test_constrained_model_still_learns_and_round_trips(credit, tmp_path) -> Non
     auc = {}
     truly_monotone = {"debt_to_income": "+", "income": "-"}  # utilization is U-shaped here
     for name, options in (("free", None), ("monotone", {"monotone": truly_monotone})):
-        fitted = findeep.TabularClassifier(max_epochs=6, model_options=options)
+        # one network: the checks below read its monotone slots (a bag is swept above)
+        fitted = findeep.TabularClassifier(max_epochs=6, model_options=options, bagging=1)
         fitted.fit(frame.iloc[:2_000], y.iloc[:2_000])
         auc[name] = roc_auc_score(y_held_out, fitted.predict_proba(held_out)[:, 1])
     model = fitted
@@ -146,7 +151,8 @@ def test_cli_monotone_option(credit, tmp_path) -> None:
     data = tmp_path / "credit.csv"
     frame.assign(default=y).to_csv(data, index=False)
     result = run("train", data, "--target", "default", "--out", tmp_path / "m",
-                 "--max-epochs", "2", "--monotone", "debt_to_income:+,income:-", "--quiet")
+                 "--max-epochs", "2", "--monotone", "debt_to_income:+,income:-", "--bagging", "1",
+                 "--quiet")
     assert result.exit_code == 0, result.output
     assert_one_line_error(run("train", data, "--target", "default", "--out", tmp_path / "n",
                               "--monotone", "income:up"), "COLUMN:+")

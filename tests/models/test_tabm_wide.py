@@ -83,9 +83,10 @@ def test_numerics_with_few_values_skip_the_piecewise_linear_encoding() -> None:
 def wide_fit() -> tuple[pd.DataFrame, object]:
     frame = make_credit_frame(600, seed=3).drop(columns=["applied_on"])
     X, y = frame.drop(columns=["default"]), frame["default"]
-    options = {"wide": True, "plain_max_values": 12}
-    first = fit_tabular(X, y, seed=0, verbose=0, max_epochs=6, model_options=options)
-    second = fit_tabular(X, y, seed=0, verbose=0, max_epochs=6, model_options=options)
+    options = {"wide": True, "plain_max_values": 12}  # one network: its wide path is read
+    first = fit_tabular(X, y, seed=0, verbose=0, max_epochs=6, model_options=options, bagging=1)
+    second = fit_tabular(X, y, seed=0, verbose=0, max_epochs=6, model_options=options,
+                         bagging=1)
     return X, first, second
 
 

@@ -23,7 +23,9 @@ def credit_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     frame = make_credit_frame(800, seed=0)
     y = frame.pop("default")
     path = tmp_path_factory.mktemp("serve") / "bundle"
-    findeep.TabularClassifier(max_epochs=3).fit(frame, y).save(path, metrics={"roc_auc": 0.7})
+    # one network: bags are served, saved, explained and exported in tests/train/test_bagging.py
+    findeep.TabularClassifier(max_epochs=3, bagging=1).fit(frame, y).save(
+        path, metrics={"roc_auc": 0.7})
     return path
 
 

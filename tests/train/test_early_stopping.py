@@ -27,7 +27,8 @@ def test_fit_stops_on_log_loss_when_asked() -> None:
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
     y = pd.Series((X["a"] + rng.normal(size=400) > 0).astype(int))
-    pipeline = fit_tabular(X, y, verbose=0, max_epochs=4, stopping_metric="log_loss")
+    pipeline = fit_tabular(X, y, verbose=0, max_epochs=4, stopping_metric="log_loss",
+                           bagging=1)  # one network's stopping; a bag's members share it
     scores = [r["valid_score"] for r in pipeline.training["history"]]
     assert all(s < 0 for s in scores)  # -log-loss, not an AUC in [0, 1]
     assert pipeline.training["best_score"] == max(scores)
@@ -46,10 +47,10 @@ def test_default_model_stops_after_four_flat_epochs_unless_told_otherwise() -> N
     rng = np.random.default_rng(1)
     X = pd.DataFrame({"a": rng.normal(size=300)})
     y = pd.Series(rng.integers(0, 2, size=300))  # no signal: the best epoch comes early
-    default = fit_tabular(X, y, verbose=0, max_epochs=40)
+    default = fit_tabular(X, y, verbose=0, max_epochs=40, bagging=1)  # one network's stopping
     assert default.training["config"]["patience"] == 4
     assert default.training["epochs_run"] - default.training["best_epoch"] <= 4
-    patient = fit_tabular(X, y, verbose=0, max_epochs=40, patience=9)
+    patient = fit_tabular(X, y, verbose=0, max_epochs=40, patience=9, bagging=1)
     assert patient.training["config"]["patience"] == 9
     assert fit_tabular(X, y, verbose=0, model="mlp", max_epochs=2).training[
         "config"]["patience"] == 6
