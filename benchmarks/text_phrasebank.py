@@ -64,6 +64,8 @@ def main() -> None:
     parser.add_argument("--dev-split", action="store_true",
                         help="train on 80%% of fold 0's training rows (of --fold-indices' first "
                              "fold if given) and score the other 20%%, never the test folds")
+    parser.add_argument("--model-seed", type=int, default=None,
+                        help="seed of the models' training (default 0, the split's seed)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     frame = load(args.agree)
@@ -88,7 +90,7 @@ def main() -> None:
                   flush=True)
             out.write_text(json.dumps({"agree": args.agree, "model": name, "rows": len(frame),
                                        "model_options": options, "train_options": train,
-                                       "split": split,
+                                       "split": split, "model_seed": args.model_seed,
                                        "n_folds": args.folds, "seed": 0, "folds": done,
                                        "threads": args.threads,
                                        "finished": False}, indent=2) + "\n")
@@ -98,11 +100,12 @@ def main() -> None:
                                     n_folds=args.folds, seed=0, folds_to_run=args.folds_to_run,
                                     model_options=options, on_fold=record,
                                     fold_indices=args.fold_indices, train_options=train,
-                                    development=args.dev_split)
+                                    development=args.dev_split, model_seed=args.model_seed)
         entry = result["models"][model]
         out.write_text(json.dumps({"agree": args.agree, "model": model, "rows": len(frame),
                                    "model_options": options, "train_options": train,
-                                   "split": split, "n_folds": args.folds,
+                                   "split": split, "model_seed": args.model_seed,
+                                   "n_folds": args.folds,
                                    "folds_run": result["folds_run"],
                                    "seed": 0, "threads": args.threads,
                                    "seconds": time.perf_counter() - started,

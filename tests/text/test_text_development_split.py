@@ -11,6 +11,7 @@ import pytest
 from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.testing import make_text_frame
+from findeep.text import benchmark, fit_text
 from findeep.text.benchmark import (
     RECIPE_KEYS,
     _cv_folds,
@@ -103,3 +104,24 @@ def test_plain_minilm_on_the_development_split_trains_with_the_recipe_in_recipes
     expected = {**{k: RECIPES["minilm"][k] for k in RECIPE_KEYS}, "max_epochs": 1,
                 **FIT_OPTIONS["minilm"]}
     assert recipe == expected
+
+
+
+def test_model_seed_seeds_training_while_the_split_keeps_its_seed(monkeypatch):
+    """Another training seed scores the same dev-valid rows, and the fit is given that seed."""
+    seeds_given: list[int] = []
+
+    def recording_fit_text(*args, **kwargs):
+        seeds_given.append(kwargs["seed"])
+        return fit_text(*args, **kwargs)
+
+    monkeypatch.setattr(benchmark, "fit_text", recording_fit_text)
+    frame = make_text_frame(200, seed=8)
+    runs = [run_text_benchmark(frame, "sentiment", models=["text-cnn"], n_folds=4,
+                               development=True, model_seed=model_seed,
+                               train_options={"max_epochs": 1})
+            for model_seed in (None, 3)]
+    assert seeds_given == [0, 3]
+    assert [r["model_seed"] for r in runs] == [0, 3]
+    first, second = (r["models"]["text-cnn"]["folds"][0] for r in runs)
+    assert first["test_rows"] == second["test_rows"]

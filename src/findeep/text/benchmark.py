@@ -115,7 +115,7 @@ def run_text_benchmark(
     folds_to_run: int | None = None, train_options: dict[str, Any] | None = None,
     model_options: dict[str, Any] | None = None, fold_indices: list[int] | None = None,
     on_fold: Callable[[str, int, dict[str, Any]], None] | None = None, verbose: int = 0,
-    development: bool = False, valid_fraction: float = 0.2,
+    development: bool = False, valid_fraction: float = 0.2, model_seed: int | None = None,
 ) -> dict[str, Any]:
     """Every model on the same ``n_folds`` folds (stratified for classes) of ``frame``.
 
@@ -125,6 +125,8 @@ def run_text_benchmark(
     ``development=True`` instead trains on the development split of one fold
     (``development_rows``; the first of ``fold_indices``, else fold 0) and scores its
     dev-valid rows, keeping each row's prediction (``test_rows``, ``predicted``, ``correct``).
+    ``model_seed`` seeds the models' training (default: ``seed``) while ``seed`` keeps the
+    split, so training-seed noise can be measured on the same rows.
     """
     unknown = [m for m in models if m not in model_choices()]
     if unknown:
@@ -153,6 +155,7 @@ def run_text_benchmark(
         folds = [all_folds[k] for k in indices]
     results: dict[str, Any] = {"task": spec.task, "rows": len(X), "text_column": column,
                                "n_folds": n_folds, "folds_run": len(folds), "seed": seed,
+                               "model_seed": seed if model_seed is None else model_seed,
                                "split": "development" if development else "cross-validation",
                                "models": {}}
     if development:
@@ -161,7 +164,8 @@ def run_text_benchmark(
         per_fold = []
         for k, (train_rows, test_rows) in zip(indices, folds, strict=True):
             fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
-                             train_rows, test_rows, seed, train_options or {}, verbose,
+                             train_rows, test_rows, seed if model_seed is None else model_seed,
+                             train_options or {}, verbose,
                              model_options or {}, keep_predictions=development)
             fold["fold"] = k
             per_fold.append(fold)
