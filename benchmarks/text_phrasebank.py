@@ -8,6 +8,13 @@ stopped run keeps what it finished.
 
     python benchmarks/text_phrasebank.py --agree 50Agree --models tfidf-lr text-cnn
     python benchmarks/text_phrasebank.py --agree 50Agree --models minilm --folds-to-run 2
+
+``--dev-split`` is for choosing a recipe without touching the test folds: it trains on 80% of
+fold 0's training rows (stratified, seed 0) and scores the other 20% (dev-valid), keeping
+each dev-valid row's prediction; the results file gets ``_dev`` (compare runs with
+text_recipe_dev.py).
+
+    python benchmarks/text_phrasebank.py --agree 50Agree --models minilm-bf16 --dev-split
 """
 
 from __future__ import annotations
@@ -54,27 +61,36 @@ def main() -> None:
     parser.add_argument("--train-options", default=None,
                         help="JSON training options, e.g. '{\"weight_decay\": 0.01}'")
     parser.add_argument("--tag", default="", help="suffix of the results file names")
+    parser.add_argument("--dev-split", action="store_true",
+                        help="train on 80%% of fold 0's training rows (of --fold-indices' first "
+                             "fold if given) and score the other 20%%, never the test folds")
+    parser.add_argument("--model-seed", type=int, default=None,
+                        help="seed of the models' training (default 0, the split's seed)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     frame = load(args.agree)
     options = json.loads(args.model_options) if args.model_options else None
+    train = json.loads(args.train_options) if args.train_options else None
+    split = "development" if args.dev_split else "cross-validation"
     print(f"{args.agree}: {len(frame)} sentences, classes "
           f"{frame['sentiment'].value_counts().to_dict()}", flush=True)
     for model in args.models:
         out = (ROOT / "benchmarks/results"
                / f"text_phrasebank_{args.agree}_{model}{'_' + args.tag if args.tag else ''}"
                f"{'_folds' + '-'.join(map(str, args.fold_indices)) if args.fold_indices else ''}"
-               ".json")
+               f"{'_dev' if args.dev_split else ''}.json")
         done: list[dict] = []
 
         def record(name: str, k: int, fold: dict, done: list[dict] = done,
                    out: Path = out) -> None:
             done.append(fold)
-            print(f"{name} fold {k}: " + ", ".join(f"{key}={value:.4g}" for key, value in
+            print(f"{name} {'development split of ' if args.dev_split else ''}fold {k}: "
+                  + ", ".join(f"{key}={value:.4g}" for key, value in
                                                    fold.items() if isinstance(value, float)),
                   flush=True)
             out.write_text(json.dumps({"agree": args.agree, "model": name, "rows": len(frame),
-                                       "model_options": options,
+                                       "model_options": options, "train_options": train,
+                                       "split": split, "model_seed": args.model_seed,
                                        "n_folds": args.folds, "seed": 0, "folds": done,
                                        "threads": args.threads,
                                        "finished": False}, indent=2) + "\n")
@@ -83,12 +99,13 @@ def main() -> None:
         result = run_text_benchmark(frame, "sentiment", models=[model], text_column="sentence",
                                     n_folds=args.folds, seed=0, folds_to_run=args.folds_to_run,
                                     model_options=options, on_fold=record,
-                                    fold_indices=args.fold_indices,
-                                    train_options=json.loads(args.train_options)
-                                    if args.train_options else None)
+                                    fold_indices=args.fold_indices, train_options=train,
+                                    development=args.dev_split, model_seed=args.model_seed)
         entry = result["models"][model]
         out.write_text(json.dumps({"agree": args.agree, "model": model, "rows": len(frame),
-                                   "model_options": options, "n_folds": args.folds,
+                                   "model_options": options, "train_options": train,
+                                   "split": split, "model_seed": args.model_seed,
+                                   "n_folds": args.folds,
                                    "folds_run": result["folds_run"],
                                    "seed": 0, "threads": args.threads,
                                    "seconds": time.perf_counter() - started,

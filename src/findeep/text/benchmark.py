@@ -4,6 +4,10 @@ Per model and fold: the headline metrics (accuracy and macro-F1 for classes; ROC
 binary; RMSE and R² for regression), fit seconds and scoring speed (rows per second over
 the held-out fold, one batch). Summaries are mean ± std over folds, and every network's
 accuracy is compared with the baseline's fold by fold.
+
+A recipe must not be tuned on the folds it is judged on, so ``development=True`` trains on
+part of one fold's *training* rows and scores the rest (``development_rows``): the fold's
+held-out rows are never seen, and per-row predictions are kept for paired comparisons.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from findeep.data.schema import FindeepWarning, infer_schema
-from findeep.data.target import infer_target, locate_target
+from findeep.data.splits import split_random
+from findeep.data.target import TargetSpec, infer_target, locate_target
 from findeep.errors import ConfigError
 from findeep.models.text_network import TEXT_MODELS
 from findeep.text.pipeline import find_text_column, fit_text
@@ -29,6 +34,9 @@ ALIASES = {"minilm-frozen": ("minilm", {"frozen": True}),
            "minilm-bf16": ("minilm", {"precision": "bf16"}),
            "minilm-frozen-bf16": ("minilm", {"frozen": True, "precision": "bf16"})}
 DEFAULT_MODELS = (BASELINE, "text-cnn", "text-bilstm")
+# training options recorded with every network fold (the rest of TrainConfig is fixed)
+RECIPE_KEYS = ("batch_size", "learning_rate", "weight_decay", "max_epochs", "patience",
+               "warmup_fraction")
 
 
 def model_choices() -> list[str]:
@@ -47,18 +55,78 @@ def _scores(task: str, y: np.ndarray, prediction: np.ndarray) -> dict[str, float
     return out
 
 
+def _labelled(frame: pd.DataFrame, target: str, task: str
+              ) -> tuple[pd.DataFrame, pd.Series, TargetSpec, np.ndarray]:
+    """(features, target, its spec, target codes) of the rows that have a target."""
+    y_all = locate_target(frame, target)
+    keep = y_all.notna().to_numpy()
+    frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
+    spec = infer_target(y_all, target, task)
+    return frame.drop(columns=[target]), y_all, spec, spec.encode(y_all)
+
+
+def _cv_folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+    splitter = (KFold(n_folds, shuffle=True, random_state=seed) if task == "regression"
+                else StratifiedKFold(n_folds, shuffle=True, random_state=seed))
+    return list(splitter.split(np.zeros(len(y_codes)), y_codes))
+
+
+def development_rows(y_codes: np.ndarray, task: str, *, n_folds: int = 10, fold: int = 0,
+                     seed: int = 0, valid_fraction: float = 0.2
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(dev-train, dev-valid) row positions: fold ``fold``'s training rows of the
+    ``n_folds``-fold split (seed ``seed``), split ``valid_fraction`` (stratified for classes,
+    same seed). None of that fold's held-out rows is in either; the same inputs give the
+    same rows."""
+    if n_folds < 2:
+        raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
+    if not 0 <= fold < n_folds:
+        raise ConfigError(f"the development fold must lie in 0..{n_folds - 1}, however: "
+                          f"{fold=}")
+    train_rows, _ = _cv_folds(y_codes, task, n_folds, seed)[fold]
+    dev_train, dev_valid = split_random(y_codes[train_rows], test_fraction=valid_fraction,
+                                        seed=seed, stratify=task != "regression")
+    return train_rows[dev_train], train_rows[dev_valid]
+
+
+def development_frame(frame: pd.DataFrame, target: str, *, n_folds: int = 10, fold: int = 0,
+                      seed: int = 0, valid_fraction: float = 0.2, task: str = "auto"
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(dev-train, dev-valid) frames of ``development_rows``, target column included.
+
+    Rows without a target are left out first, as the benchmark does.
+
+    >>> from findeep.testing import make_text_frame
+    >>> dev_train, dev_valid = development_frame(make_text_frame(200), "sentiment", n_folds=5)
+    >>> len(dev_train), len(dev_valid)
+    (128, 32)
+    """
+    X, y_all, spec, y_codes = _labelled(frame, target, task)
+    labelled = X.assign(**{target: y_all})
+    dev_train, dev_valid = development_rows(y_codes, spec.task, n_folds=n_folds, fold=fold,
+                                            seed=seed, valid_fraction=valid_fraction)
+    return labelled.iloc[dev_train], labelled.iloc[dev_valid]
+
+
 def run_text_benchmark(
     frame: pd.DataFrame, target: str, *, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     text_column: str | None = None, n_folds: int = 5, seed: int = 0, task: str = "auto",
     folds_to_run: int | None = None, train_options: dict[str, Any] | None = None,
     model_options: dict[str, Any] | None = None, fold_indices: list[int] | None = None,
     on_fold: Callable[[str, int, dict[str, Any]], None] | None = None, verbose: int = 0,
+    development: bool = False, valid_fraction: float = 0.2, model_seed: int | None = None,
 ) -> dict[str, Any]:
     """Every model on the same ``n_folds`` folds (stratified for classes) of ``frame``.
 
     ``folds_to_run`` stops after that many folds (the same first folds for every model).
     ``fold_indices`` runs only those folds (of the same split), e.g. to spread folds over
     processes. ``model_options`` are added to every network's own (e.g. ``{"dropout": 0.5}``).
+    ``development=True`` instead trains on the development split of one fold
+    (``development_rows``; the first of ``fold_indices``, else fold 0) and scores its
+    dev-valid rows, keeping each row's prediction (``test_rows``, ``predicted``, ``correct``).
+    ``model_seed`` seeds the models' training (default: ``seed``) while ``seed`` keeps the
+    split, so training-seed noise can be measured on the same rows.
     """
     unknown = [m for m in models if m not in model_choices()]
     if unknown:
@@ -66,12 +134,7 @@ def run_text_benchmark(
                           f"{', '.join(model_choices())}.")
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
-    y_all = locate_target(frame, target)
-    keep = y_all.notna().to_numpy()
-    frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
-    X = frame.drop(columns=[target])
-    spec = infer_target(y_all, target, task)
-    y_codes = spec.encode(y_all)
+    X, y_all, spec, y_codes = _labelled(frame, target, task)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FindeepWarning)
         schema = infer_schema(X, text_columns=[text_column] if text_column else None,
@@ -79,23 +142,31 @@ def run_text_benchmark(
     column = text_column or find_text_column(schema, X)
     numeric = schema.names_of("numeric")
     categorical = [c for c in schema.names_of("categorical") if c != column]
-    splitter = (KFold(n_folds, shuffle=True, random_state=seed) if spec.task == "regression"
-                else StratifiedKFold(n_folds, shuffle=True, random_state=seed))
-    folds = list(splitter.split(np.zeros(len(y_codes)), y_codes))
     indices = list(fold_indices) if fold_indices is not None else list(range(n_folds))
     if any(not 0 <= k < n_folds for k in indices):
         raise ConfigError(f"fold indices must lie in 0..{n_folds - 1}, however: {indices}")
-    indices = indices[:folds_to_run or len(indices)]
-    folds = [folds[k] for k in indices]
+    if development:
+        indices = indices[:1]
+        folds = [development_rows(y_codes, spec.task, n_folds=n_folds, fold=indices[0],
+                                  seed=seed, valid_fraction=valid_fraction)]
+    else:
+        indices = indices[:folds_to_run or len(indices)]
+        all_folds = _cv_folds(y_codes, spec.task, n_folds, seed)
+        folds = [all_folds[k] for k in indices]
     results: dict[str, Any] = {"task": spec.task, "rows": len(X), "text_column": column,
                                "n_folds": n_folds, "folds_run": len(folds), "seed": seed,
+                               "model_seed": seed if model_seed is None else model_seed,
+                               "split": "development" if development else "cross-validation",
                                "models": {}}
+    if development:
+        results["valid_fraction"] = valid_fraction
     for name in models:
         per_fold = []
         for k, (train_rows, test_rows) in zip(indices, folds, strict=True):
             fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
-                             train_rows, test_rows, seed, train_options or {}, verbose,
-                             model_options or {})
+                             train_rows, test_rows, seed if model_seed is None else model_seed,
+                             train_options or {}, verbose,
+                             model_options or {}, keep_predictions=development)
             fold["fold"] = k
             per_fold.append(fold)
             if on_fold is not None:
@@ -116,7 +187,8 @@ def run_text_benchmark(
 def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray, task: str,
               column: str, numeric: list[str], categorical: list[str], train_rows: np.ndarray,
               test_rows: np.ndarray, seed: int, train_options: dict[str, Any], verbose: int,
-              model_options: dict[str, Any] | None = None) -> dict[str, Any]:
+              model_options: dict[str, Any] | None = None, keep_predictions: bool = False,
+              ) -> dict[str, Any]:
     from findeep.text import baseline
 
     X_train, X_test = X.iloc[train_rows], X.iloc[test_rows]
@@ -143,13 +215,22 @@ def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray,
         fit_cpu_seconds = time.process_time() - cpu_started
         started = time.perf_counter()
         prediction, _ = pipeline.predict_raw(X_test)
+        config = pipeline.training["config"]
         extra = {"epochs_run": pipeline.training["epochs_run"],
                  "best_epoch": pipeline.training["best_epoch"],
-                 "max_length": pipeline.training["max_length"]}
+                 "max_length": pipeline.training["max_length"],
+                 # the recipe that ran (recipes.py, with any override), for the record
+                 "recipe": {**{k: config[k] for k in RECIPE_KEYS},
+                            **pipeline.training["fit_options"]}}
     score_seconds = time.perf_counter() - started
     y_test = y_codes[test_rows]
     if task == "binary":
         y_test = y_test.astype(int)
+    if keep_predictions and task != "regression":
+        labels = prediction.argmax(axis=1) if task == "multiclass" else (prediction >= 0.5)
+        extra |= {"test_rows": [int(r) for r in test_rows],
+                  "predicted": [int(v) for v in labels],
+                  "correct": [int(v) for v in labels == y_test]}
     return {**_scores(task, y_test, prediction), "fit_seconds": fit_seconds,
             "fit_cpu_seconds": fit_cpu_seconds,
             "score_rows_per_second": len(test_rows) / max(score_seconds, 1e-9), **extra}
