@@ -12,11 +12,11 @@ and slower where it does not; outputs are cast back to float32. The default is f
 ``quantize_int8()`` turns a trained encoder into a scoring-only one: every Linear layer's
 weights in int8, one scale per output channel, activations quantised per call (PyTorch's
 dynamic quantisation), each layer's query, key and value fused into one product first (the
-same outputs; one input quantisation instead of three). One sentence costs about half the CPU (2026-12-01: p50 7.5 vs 16.1 ms,
-p99 18 vs 33 ms, one thread); sentence vectors keep a median cosine of 0.98 to float32's
-(minimum 0.94 over 100 PhraseBank sentences); the accuracy it costs is measured in
-BENCHMARKS.md ("Financial text"). Per-tensor scales were faster still but lost more
-(median cosine 0.94, minimum 0.87), so they are not used.
+same outputs; one input quantisation instead of three). One sentence costs about half the
+CPU (2026-12-01: p50 7.5 vs 16.1 ms, p99 18 vs 33 ms, one thread); sentence vectors keep a
+median cosine of 0.98 to float32's (minimum 0.94 over 100 PhraseBank sentences); the accuracy
+it costs is measured in BENCHMARKS.md ("Financial text"). Per-tensor scales were faster
+still but lost more (median cosine 0.94, minimum 0.87), so they are not used.
 
 Shape: ``embedded (B, L, 384)`` (word embeddings only), ``mask (B, L)`` -> ``(B, 384)``.
 """
