@@ -152,8 +152,11 @@ def serve_once(bundle: Path, variant: str, source: str | None, bodies: list[byte
                warmup: int, timings: Path | None) -> dict[str, float]:
     port = free_port()
     command = [sys.executable, "-m", "findeep", "serve", str(bundle), "--port", str(port)]
-    if variant == "int8":
+    precision, _, threads = variant.partition("-t")
+    if precision == "int8":
         command.append("--int8")
+    if threads:  # findeep serve --threads (newer than some --sources trees)
+        command += ["--threads", threads]
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(Path(source).resolve())
@@ -182,7 +185,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--variants", nargs="+", default=["float32", "int8"],
-                        choices=["float32", "int8"])
+                        choices=["float32", "int8", "float32-t2", "int8-t2"],
+                        help="-t2: served with --threads 2 (export OMP_WAIT_POLICY=PASSIVE)")
     parser.add_argument("--sources", nargs="+", default=None, metavar="NAME=SRC",
                         help="serve with each PYTHONPATH in turn, e.g. before=/tmp/x/src after=src")
     parser.add_argument("--repeats", type=int, default=1,

@@ -155,3 +155,27 @@ def test_a_body_that_is_not_records_is_one_sentence(news_model):
         assert response.status_code == 422, response.text
         detail = response.json()["detail"]
         assert isinstance(detail, str) and "records" in detail and "\n" not in detail
+
+
+def test_serve_threads_sets_the_workers_torch_threads_and_refuses_nonsense(tmp_path: Path,
+                                                                           news_model):
+    """``findeep serve --threads 2`` scores with two torch threads (default one); zero or a
+    non-integer is one clear error before anything loads."""
+    import torch
+
+    from findeep.serve.server import app_from_settings, serving_settings
+    from findeep.text.bundle import save_text_model
+
+    bundle = tmp_path / "news"
+    save_text_model(news_model, bundle)
+    before = torch.get_num_threads()
+    try:
+        app_from_settings(serving_settings(bundle, threads=2))
+        assert torch.get_num_threads() == 2
+        app_from_settings(serving_settings(bundle))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ConfigError, match="threads must be a positive integer"):
+            serving_settings(bundle, threads=bad)

@@ -8,10 +8,10 @@ agree to 1e-6, pinned by a test (with ``int8=True`` to quantisation rounding, ~1
 activations' scale is taken per request). Errors are one sentence with status 422 (bad
 records) or 413 (too many). ``findeep serve`` builds this app for a text bundle.
 
-A one-record ``/v1/predict`` is scored on the event loop itself (``TextScorer``): handing it
-to a worker thread and back costs two thread wake-ups, each a wait for a core on a busy
-machine, for a forward pass of a few milliseconds; batches still go to worker threads, so a
-long one does not hold up the one-record requests. ``FINDEEP_SERVE_TIMINGS`` (see
+A one-record ``/v1/predict`` is scored on the event loop itself (``TextScorer``), sparing the
+hand-off to a worker thread and back (two thread wake-ups; on a loaded 2-core machine no
+clear difference in CPU or latency either way, BENCHMARKS.md); batches still go to worker
+threads, so a long one does not hold up the one-record requests. ``FINDEEP_SERVE_TIMINGS`` (see
 ``findeep.text.timings``) records each request's tokenize / forward / total milliseconds.
 """
 
