@@ -18,9 +18,10 @@ the time its threads were runnable but queued behind other processes.
 Paired comparisons: ``--sources before=/tmp/findeep-before/src after=src`` starts each
 server with that ``PYTHONPATH`` (two versions of findeep on the same bundle);
 ``--repeats`` alternates the order of sources and variants run by run, so both see the same
-load. ``--bundle DIR`` keeps the bundle (built there once when absent); ``--timings`` asks a
-server that supports it (``FINDEEP_SERVE_TIMINGS``) for its per-request split (tokenize /
-forward / total) and summarises it.
+load. ``--clients N`` sends with N keep-alive clients at once (``requests_per_second``: what
+the server sustains). ``--bundle DIR`` keeps the bundle (built there once when absent);
+``--timings`` asks a server that supports it (``FINDEEP_SERVE_TIMINGS``) for its
+per-request split (tokenize / forward / total) and summarises it.
 
 The model: MiniLM with a frozen encoder and a head fitted for one epoch on 400 sentences
 (the encoder's cost per sentence is the same whether it was fine-tuned or not).
@@ -90,30 +91,45 @@ def schedstat_seconds(pid: int) -> tuple[float, float]:
     return on_core / 1e9, waiting / 1e9
 
 
-def latencies(port: int, bodies: list[bytes], warmup: int, pid: int
-              ) -> tuple[list[float], dict[str, float]]:
-    """Client-side seconds per timed request, and the server's CPU and waiting per request."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def send_all(port: int, bodies: list[bytes]) -> list[float]:
+    """One keep-alive client sending ``bodies`` in turn: seconds per request."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Content-Type": "application/json"}
     seconds = []
-    start_cpu = start_sched = None
-    for i, body in enumerate(bodies):
-        if i == warmup:
-            start_cpu, start_sched = process_cpu_seconds(pid), schedstat_seconds(pid)
+    for body in bodies:
         started = time.perf_counter()
         connection.request("POST", "/v1/predict", body=body, headers=headers)
         response = connection.getresponse()
         payload = response.read()
-        elapsed = time.perf_counter() - started
+        seconds.append(time.perf_counter() - started)
         if response.status != 200:
             raise SystemExit(f"status {response.status}: {payload[:200]!r}")
-        if i >= warmup:
-            seconds.append(elapsed)
+    return seconds
+
+
+def latencies(port: int, bodies: list[bytes], warmup: int, pid: int, clients: int = 1
+              ) -> tuple[list[float], dict[str, float]]:
+    """Client-side seconds per timed request, and the server's CPU and waiting per request
+    (``clients`` keep-alive clients at once share the timed requests; warm-up is sequential)."""
+    send_all(port, bodies[:warmup])
+    timed = bodies[warmup:]
+    start_cpu, start_sched = process_cpu_seconds(pid), schedstat_seconds(pid)
+    started = time.perf_counter()
+    if clients == 1:
+        seconds = send_all(port, timed)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(clients) as pool:
+            shares = pool.map(lambda i: send_all(port, timed[i::clients]), range(clients))
+            seconds = [s for share in shares for s in share]
+    elapsed = time.perf_counter() - started
     end_cpu, end_sched = process_cpu_seconds(pid), schedstat_seconds(pid)
     n = len(seconds)
     server = {"cpu_ms_per_request": 1000 * (end_cpu - start_cpu) / n,
               "on_core_ms_per_request": 1000 * (end_sched[0] - start_sched[0]) / n,
-              "wait_ms_per_request": 1000 * (end_sched[1] - start_sched[1]) / n}
+              "wait_ms_per_request": 1000 * (end_sched[1] - start_sched[1]) / n,
+              "requests_per_second": n / elapsed}
     return seconds, server
 
 
@@ -130,6 +146,13 @@ def timings_summary(path: Path, warmup: int) -> dict[str, float] | None:
             summary |= {f"{key[:-3]}_p50_ms": float(np.percentile(values, 50)),
                         f"{key[:-3]}_p99_ms": float(np.percentile(values, 99)),
                         f"{key[:-3]}_mean_ms": float(values.mean())}
+    if "tokens" in rows[0]:  # is the tail the long sentences?
+        tokens = np.array([r["tokens"] for r in rows])
+        cpu = np.array([r["cpu_ms"] for r in rows])
+        slowest = np.argsort(cpu)[-max(1, len(rows) // 100):]
+        summary |= {"tokens_p50": float(np.median(tokens)),
+                    "tokens_of_slowest_1pct_mean": float(tokens[slowest].mean()),
+                    "correlation_tokens_cpu": float(np.corrcoef(tokens, cpu)[0, 1])}
     return summary
 
 
@@ -149,7 +172,7 @@ def build_bundle(bundle: Path) -> None:
 
 
 def serve_once(bundle: Path, variant: str, source: str | None, bodies: list[bytes],
-               warmup: int, timings: Path | None) -> dict[str, float]:
+               warmup: int, timings: Path | None, clients: int = 1) -> dict[str, float]:
     port = free_port()
     command = [sys.executable, "-m", "findeep", "serve", str(bundle), "--port", str(port)]
     precision, _, threads = variant.partition("-t")
@@ -168,7 +191,7 @@ def serve_once(bundle: Path, variant: str, source: str | None, bodies: list[byte
     try:
         wait_ready(port, process)
         load_at_start = os.getloadavg()[0]
-        seconds, server = latencies(port, bodies, warmup, process.pid)
+        seconds, server = latencies(port, bodies, warmup, process.pid, clients)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -195,6 +218,8 @@ def main() -> None:
                         help="bundle directory to reuse (built there when absent)")
     parser.add_argument("--timings", action="store_true",
                         help="record the server's own per-request split (FINDEEP_SERVE_TIMINGS)")
+    parser.add_argument("--clients", type=int, default=1,
+                        help="keep-alive clients sending at once (requests_per_second)")
     parser.add_argument("--out", default=str(RESULTS / "text_serve_latency.json"))
     args = parser.parse_args()
 
@@ -209,8 +234,8 @@ def main() -> None:
     bodies = [json.dumps({"records": [{"sentence": s}]}).encode() for s in sentences]
     results = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                "load_average_at_start": os.getloadavg()[0], "torch": torch.__version__,
-               "requests": args.requests, "started": time.strftime("%Y-%m-%d %H:%M:%S UTC",
-                                                                   time.gmtime()),
+               "requests": args.requests, "clients": args.clients,
+               "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(args.bundle) if args.bundle else Path(tmp) / "minilm"
@@ -220,7 +245,8 @@ def main() -> None:
         for repeat in range(args.repeats):
             for name, source, variant in (plan if repeat % 2 == 0 else plan[::-1]):
                 timings = Path(tmp) / f"timings-{name}-{variant}.jsonl" if args.timings else None
-                row = serve_once(bundle, variant, source, bodies, args.warmup, timings)
+                row = serve_once(bundle, variant, source, bodies, args.warmup, timings,
+                                 args.clients)
                 row |= {"source": name, "variant": variant, "repeat": repeat}
                 results["runs"].append(row)
                 print(json.dumps(row), flush=True)
@@ -233,7 +259,7 @@ def summarise(runs: list[dict]) -> dict[str, dict[str, float]]:
     """Per source and variant: the median over repeats of each figure."""
     summary: dict[str, dict[str, float]] = {}
     keys = ("p50_ms", "p90_ms", "p99_ms", "max_ms", "cpu_ms_per_request",
-            "on_core_ms_per_request", "wait_ms_per_request")
+            "on_core_ms_per_request", "wait_ms_per_request", "requests_per_second")
     for name in dict.fromkeys(r["source"] for r in runs):
         for variant in dict.fromkeys(r["variant"] for r in runs):
             mine = [r for r in runs if r["source"] == name and r["variant"] == variant]

@@ -127,6 +127,8 @@ def test_timing_hook_writes_one_well_formed_line_per_request(news_model, tmp_pat
                        ).status_code == 200
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [line["rows"] for line in lines] == [1, 1, 1, 3]
+    lengths = news_model.inputs(pd.DataFrame({"sentence": sentences})).encoded.lengths
+    assert [line["tokens"] for line in lines] == [*lengths.tolist(), lengths.max()]
     for line in lines:
         stages = line["parse_ms"] + line["tokenize_ms"] + line["forward_ms"]
         assert all(line[k] >= 0 for k in ("parse_ms", "tokenize_ms", "forward_ms", "cpu_ms"))

@@ -52,6 +52,7 @@ class TextScorer:
             inputs = pipeline.inputs_of([r.get(pipeline.text_column) for r in records], None)
         if stopwatch is not None:
             stopwatch.lap("tokenize")
+            stopwatch.note("tokens", int(inputs.encoded.lengths.max(initial=0)))
         prediction = pipeline.prediction(
             predict_text_logits(pipeline.network, inputs.data, lookup=True))
         if stopwatch is not None:

@@ -1,9 +1,10 @@
 """A debug record of where each served request's time went, written only when asked.
 
 ``FINDEEP_SERVE_TIMINGS=/path/timings.jsonl findeep serve BUNDLE`` appends one JSON line per
-``/v1/predict`` request: ``{"rows", "parse_ms", "tokenize_ms", "forward_ms", "total_ms",
-"cpu_ms"}``. Wall-clock milliseconds: reading and checking the body; the tokenizer (with the
-other columns' preprocessing); the network; the whole handler (formatting and JSON too).
+``/v1/predict`` request: ``{"rows", "tokens", "parse_ms", "tokenize_ms", "forward_ms",
+"total_ms", "cpu_ms"}`` (``tokens``: the request's longest text, specials included).
+Wall-clock milliseconds: reading and checking the body; the tokenizer (with the other
+columns' preprocessing); the network; the whole handler (formatting and JSON too).
 ``cpu_ms`` is the CPU time spent on the request; well below ``total_ms``, the request waited
 (for a core, or behind another request). Without the variable nothing is timed or written.
 It is for measuring (``benchmarks/text_serve_latency.py --timings``), not for production.
@@ -26,13 +27,18 @@ TIMINGS_VARIABLE = "FINDEEP_SERVE_TIMINGS"
 class Stopwatch:
     """Marks along one request: ``lap(name)`` records the milliseconds since the last mark."""
 
-    __slots__ = ("_cpu_elsewhere", "_cpu_started", "_last", "_started", "laps")
+    __slots__ = ("_cpu_elsewhere", "_cpu_started", "_last", "_started", "laps", "notes")
 
     def __init__(self) -> None:
         self._started = self._last = time.perf_counter()
         self._cpu_started = time.thread_time()
         self._cpu_elsewhere = 0.0
         self.laps: dict[str, float] = {}
+        self.notes: dict[str, int] = {}
+
+    def note(self, name: str, value: int) -> None:
+        """A count to keep beside the times (e.g. the request's longest text in tokens)."""
+        self.notes[name] = value
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -45,7 +51,7 @@ class Stopwatch:
 
     def finish(self, rows: int) -> dict[str, float | int]:
         cpu = time.thread_time() - self._cpu_started + self._cpu_elsewhere
-        return {"rows": rows, **self.laps,
+        return {"rows": rows, **self.notes, **self.laps,
                 "total_ms": 1000 * (time.perf_counter() - self._started), "cpu_ms": 1000 * cpu}
 
 
