@@ -135,7 +135,7 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
         _check_records(pipeline, records, max_rows)
         if stopwatch is not None:
             stopwatch.lap("parse")
-        if len(records) == 1:  # a few ms of work: cheaper here than a thread hop away
+        if len(records) == 1:  # a few ms of work: scored here, not on a worker thread
             body, _ = score(records, stopwatch)
         else:
             body, worker_cpu = await run_in_threadpool(score, records, stopwatch)
