@@ -426,6 +426,9 @@ def serve(
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
     threshold: ThresholdOpt = 0.5,
     int8: Int8Opt = False,
+    threads: Annotated[int, typer.Option(
+        help="torch threads per worker for one request's forward pass (with more than 1, "
+             "export OMP_WAIT_POLICY=PASSIVE so idle threads do not spin).")] = 1,
 ) -> None:
     """Serve BUNDLE over HTTP: /v1/predict, /v1/explain, /v1/model, /healthz, /docs (a text
     bundle: records hold the text field; /v1/explain returns word attributions)."""
@@ -434,7 +437,7 @@ def serve(
     err.print(f"findeep: serving {bundle} on http://{host}:{port} (docs at /docs)", highlight=False)
     run_server(bundle, host=host, port=port, workers=workers, api_key_env=api_key_env,
                max_rows=max_rows, max_bytes=max_bytes, strict=strict, access_log=access_log,
-               threshold=threshold, int8=int8)
+               threshold=threshold, int8=int8, threads=threads)
 
 
 @app.command()

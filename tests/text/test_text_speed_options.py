@@ -143,3 +143,24 @@ def test_int8_is_refused_for_a_model_that_is_not_minilm():
                          max_epochs=1)
     with pytest.raises(ConfigError, match="minilm"):
         model.quantize_int8()
+
+
+def test_int8_scoring_fuses_query_key_value_without_changing_a_score():
+    """Quantising fuses each layer's three attention inputs into one product; the sentence
+    vectors are those of the three separately quantised products, padding still masked."""
+    from torch import nn
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    fused, separate = _minilm("fp32"), _minilm("fp32")
+    fused.encoder.quantize_int8()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantize_dynamic(separate.encoder.encoder, {nn.Linear: per_channel_dynamic_qconfig},
+                         dtype=torch.qint8, inplace=True)
+    assert all(layer.qkv is not None for layer in fused.encoder.encoder["layer"])
+    assert all(layer.qkv is None for layer in separate.encoder.encoder["layer"])
+    rng = np.random.default_rng(1)
+    ids = [rng.integers(1000, 20000, size=n) for n in (28, 5, 17)]
+    data = TextData.build(ids, np.zeros((3, 0), np.float32), np.zeros((3, 0), np.int64))
+    torch.testing.assert_close(predict_text_logits(fused, data),
+                               predict_text_logits(separate, data), atol=1e-6, rtol=0)

@@ -38,11 +38,15 @@ def resolve_api_key(api_key_env: str | None) -> str | None:
 def serving_settings(bundle: str | os.PathLike[str], *, api_key_env: str | None = None,
                      max_rows: int | None = None, max_bytes: int | None = None,
                      strict: bool = False, threshold: float = 0.5,
-                     int8: bool = False) -> dict[str, Any]:
+                     int8: bool = False, threads: int = 1) -> dict[str, Any]:
     """The JSON-able settings each worker rebuilds its app from (``int8``: text MiniLM
-    bundles only)."""
+    bundles only; ``threads``: torch intra-op threads per worker)."""
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ConfigError(f"threads must be a positive integer, however: {threads=}")
     settings: dict[str, Any] = {"bundle": str(Path(bundle).resolve()), "api_key_env": api_key_env,
                                 "strict": strict, "threshold": threshold}
+    if threads != 1:
+        settings["threads"] = threads
     if int8:
         settings["int8"] = True
     if max_rows is not None:
@@ -53,10 +57,14 @@ def serving_settings(bundle: str | os.PathLike[str], *, api_key_env: str | None 
 
 
 def app_from_settings(settings: dict[str, Any]) -> FastAPI:
-    """Build one worker's app; one intra-op thread, as workers (and clients) share the cores."""
+    """Build one worker's app; one intra-op thread unless ``threads`` says otherwise, as
+    workers (and clients) share the cores. (MiniLM int8, one sentence, loaded 2-core machine:
+    a second thread cost 2-18% more CPU; its latency gain came and went with the load, and
+    without OMP_WAIT_POLICY=PASSIVE spinning threads made a sentence 7x dearer or worse:
+    BENCHMARKS.md, "the served sentence's tail".)"""
     from findeep.serve.app import create_app
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(settings.get("threads", 1)))
     if is_text_bundle(settings["bundle"]):
         app = text_app_from_settings(settings)
     else:
@@ -102,7 +110,8 @@ def app_from_environment() -> FastAPI:
 def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
                port: int = DEFAULT_PORT, workers: int = 1, api_key_env: str | None = None,
                max_rows: int | None = None, max_bytes: int | None = None, strict: bool = False,
-               access_log: bool = False, threshold: float = 0.5, int8: bool = False) -> None:
+               access_log: bool = False, threshold: float = 0.5, int8: bool = False,
+               threads: int = 1) -> None:
     """Serve ``bundle`` until interrupted. Settings are checked (and the bundle loaded) first."""
     import uvicorn
 
@@ -110,7 +119,7 @@ def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
         raise ConfigError(f"workers must be a positive integer, however: {workers=}")
     settings = serving_settings(bundle, api_key_env=api_key_env, max_rows=max_rows,
                                 max_bytes=max_bytes, strict=strict, threshold=threshold,
-                                int8=int8)
+                                int8=int8, threads=threads)
     app = app_from_settings(settings)  # fails fast, in this process, on a bad bundle or key
     if workers == 1:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")

@@ -11,6 +11,7 @@ validation rows.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,9 +81,24 @@ class TextPipeline:
         if missing:
             raise DataError(f"the data to score lacks {len(missing)} column(s) the model was "
                             f"trained with: {', '.join(missing)}. (Pass them.)")
-        texts, report = clean_texts(frame[self.text_column], self.text_column)
-        encoded = self.tokenizer.encode(texts, report, offsets=offsets)
-        others = frame[self.other_columns]
+        others = frame[self.other_columns] if self.other_columns else None
+        return self.inputs_of(frame[self.text_column], others, offsets=offsets)
+
+    def inputs_of(self, texts: Sequence[Any] | pd.Series, others: pd.DataFrame | None, *,
+                  offsets: bool = False) -> TextInputs:
+        """``inputs`` from the text values and a frame of the other columns (``None`` for a
+        text-only model, whose tabular inputs are then empty without running the
+        preprocessor: 0.6 ms of pandas per one-record request, for nothing)."""
+        cleaned, report = clean_texts(texts, self.text_column)
+        encoded = self.tokenizer.encode(cleaned, report, offsets=offsets)
+        if not self.other_columns:
+            n = len(cleaned)
+            x_num = np.zeros((n, self.network.config["n_num"]), dtype=np.float32)
+            x_cat = np.zeros((n, len(self.preprocessor.categorical)), dtype=np.int64)
+            return TextInputs(TextData.build(encoded.ids, x_num, x_cat), encoded)
+        if others is None:
+            raise DataError(f"this model also reads {', '.join(self.other_columns)}; pass "
+                            "them beside the text.")
         check_features(others)
         x_num, x_cat, tab_report = self.preprocessor.transform(others)
         return TextInputs(TextData.build(encoded.ids, x_num, x_cat), encoded,

@@ -7,20 +7,31 @@ each record holds the text field and the other trained columns — ``GET /v1/mod
 agree to 1e-6, pinned by a test (with ``int8=True`` to quantisation rounding, ~1e-2: the
 activations' scale is taken per request). Errors are one sentence with status 422 (bad
 records) or 413 (too many). ``findeep serve`` builds this app for a text bundle.
+
+A one-record ``/v1/predict`` is scored on the event loop itself (``TextScorer``), sparing the
+hand-off to a worker thread and back (two thread wake-ups; on a loaded 2-core machine no
+clear difference in CPU or latency either way, BENCHMARKS.md); batches still go to worker
+threads, so a long one does not hold up the one-record requests. ``FINDEEP_SERVE_TIMINGS`` (see
+``findeep.text.timings``) records each request's tokenize / forward / total milliseconds.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import os
+import time
 from typing import Any
 
 import pandas as pd
-from fastapi import FastAPI, Header, HTTPException
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, Header, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, ValidationError
 
 from findeep.errors import FindeepError
 from findeep.text.pipeline import TextPipeline
+from findeep.text.scoring import TextScorer, plain
+from findeep.text.timings import Stopwatch, TimingsLog, timings_from_environment
 
 MAX_ROWS = 1000
 MAX_EXPLAIN_ROWS = 20
@@ -34,7 +45,7 @@ class ExplainRequest(Records):
     top: int = Field(default=10, ge=1, le=100)
 
 
-def _frame(pipeline: TextPipeline, records: list[dict[str, Any]], limit: int) -> pd.DataFrame:
+def _check_records(pipeline: TextPipeline, records: list[dict[str, Any]], limit: int) -> None:
     if len(records) > limit:
         raise HTTPException(413, f"at most {limit} records per request, however: {len(records)}")
     column = pipeline.text_column
@@ -45,47 +56,62 @@ def _frame(pipeline: TextPipeline, records: list[dict[str, Any]], limit: int) ->
         if value is not None and not isinstance(value, str):
             raise HTTPException(422, f"record {i}: '{column}' must be a string, however it is "
                                      f"a {type(value).__name__}.")
+
+
+def _frame(pipeline: TextPipeline, records: list[dict[str, Any]], limit: int) -> pd.DataFrame:
+    _check_records(pipeline, records, limit)
     return pd.DataFrame.from_records(records)
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
+def _parse_records(raw: bytes) -> list[dict[str, Any]]:
+    """The request's records (pydantic's JSON parser, as FastAPI's own body model would);
+    anything else is a 422 naming the first problem."""
+    try:
+        return Records.model_validate_json(raw).records
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise HTTPException(422, f'the body must be {{"records": [{{...}}, ...]}}; at {where}: '
+                                 f"{first['msg']}.") from None
+
+
+def _json(body: dict[str, Any]) -> Response:
+    """A JSON response from plain Python values: ``json.dumps`` straight away, without
+    FastAPI's ``jsonable_encoder`` walk over every value."""
+    return Response(json.dumps(body, allow_nan=False).encode(), media_type="application/json")
 
 
 def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
                     api_key: str | None = None, max_rows: int = MAX_ROWS,
-                    int8: bool = False) -> FastAPI:
+                    int8: bool = False, timings: TimingsLog | None = None) -> FastAPI:
     """The app for a text bundle directory (verified on load) or a fitted pipeline.
     ``int8``: a MiniLM model scores with int8 Linear layers (``TextPipeline.quantize_int8``;
-    a pipeline passed in is quantised in place)."""
+    a pipeline passed in is quantised in place). ``timings``: where each ``/v1/predict``
+    request's timing line goes (default: ``FINDEEP_SERVE_TIMINGS``, else nowhere)."""
     from findeep.text.bundle import load_text_model
     from findeep.text.explain import explain_text
 
     pipeline = source if isinstance(source, TextPipeline) else load_text_model(source)
     if int8:
         pipeline.quantize_int8()
+    timings = timings if timings is not None else timings_from_environment()
+    scorer = TextScorer(pipeline)
     app = FastAPI(title=f"findeep text model ({pipeline.model_name})")
+    app.state.scorer = scorer
 
     def check_key(key: str | None) -> None:
         if api_key is not None and not hmac.compare_digest(key or "", api_key):
             raise HTTPException(401, "missing or wrong X-API-Key header.")
 
-    def predictions(frame: pd.DataFrame) -> dict[str, Any]:
+    def score(records: list[dict[str, Any]], stopwatch: Stopwatch | None
+              ) -> tuple[dict[str, Any], float]:
+        """(body, this thread's CPU seconds for it)."""
+        started = time.thread_time()
         try:
-            raw, inputs = pipeline.predict_raw(frame)
+            body = scorer.score(records, stopwatch)
         except FindeepError as exc:
             raise HTTPException(422, str(exc)) from None
-        labels = pipeline.predict_labels(raw)
-        rows = []
-        for i in range(len(frame)):
-            row: dict[str, Any] = {"prediction": _plain(labels[i])}
-            if pipeline.task == "multiclass":
-                row["probabilities"] = {str(c): float(raw[i, j])
-                                        for j, c in enumerate(pipeline.target.classes)}
-            elif pipeline.task == "binary":
-                row["probability"] = float(pipeline.event_probability(raw[i:i + 1])[0])
-            rows.append(row)
-        return {"predictions": rows, "text": inputs.report.to_dict()}
+        return body, time.thread_time() - started
 
     @app.get("/healthz")
     def health() -> dict[str, str]:
@@ -99,10 +125,26 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
                 "classes": [str(c) for c in pipeline.target.classes],
                 "max_length": pipeline.tokenizer.max_length, "metrics": pipeline.metrics}
 
-    @app.post("/v1/predict")
-    def predict(body: Records, x_api_key: str | None = Header(default=None)) -> dict[str, Any]:
+    @app.post("/v1/predict", openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": Records.model_json_schema()}}}})
+    async def predict(request: Request, x_api_key: str | None = Header(default=None)
+                      ) -> Response:
+        stopwatch = Stopwatch() if timings is not None else None
         check_key(x_api_key)
-        return predictions(_frame(pipeline, body.records, max_rows))
+        records = _parse_records(await request.body())
+        _check_records(pipeline, records, max_rows)
+        if stopwatch is not None:
+            stopwatch.lap("parse")
+        if len(records) == 1:  # a few ms of work: scored here, not on a worker thread
+            body, _ = score(records, stopwatch)
+        else:
+            body, worker_cpu = await run_in_threadpool(score, records, stopwatch)
+            if stopwatch is not None:
+                stopwatch.add_cpu(worker_cpu)
+        response = _json(body)
+        if stopwatch is not None and timings is not None:
+            timings.write(stopwatch.finish(len(records)))
+        return response
 
     @app.post("/v1/explain")
     def explain(body: ExplainRequest, x_api_key: str | None = Header(default=None)
@@ -114,7 +156,7 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
         except FindeepError as exc:
             raise HTTPException(422, str(exc)) from None
         return {"explanations": [
-            {**e.to_dict(), "prediction": _plain(e.prediction),
+            {**e.to_dict(), "prediction": plain(e.prediction),
              "reasons": e.reasons(pipeline.text_column)} for e in found]}
 
     return app
