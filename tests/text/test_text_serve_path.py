@@ -20,11 +20,11 @@ from findeep.text.serve import create_text_app
 from findeep.text.timings import TIMINGS_VARIABLE, TimingsLog
 
 
-def _fit(frame: pd.DataFrame, target: str) -> object:
+def _fit(frame: pd.DataFrame, target: str, task: str = "auto") -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FindeepWarning)
         return fit_text(frame.drop(columns=target), frame[target], model="text-cnn",
-                        verbose=0, max_epochs=2)
+                        task=task, verbose=0, max_epochs=2)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,21 @@ def test_served_mixed_scores_are_the_library_scores_alone_and_in_a_batch(loans_m
     expected = loans_model.event_probability(expected)
     together, alone = _served(TestClient(create_text_app(loans_model)),
                               frame.to_dict("records"), "probability")
+    np.testing.assert_allclose(together, expected, atol=1e-6)
+    np.testing.assert_allclose(alone, expected, atol=1e-6)
+
+
+def test_served_regression_values_are_the_library_values():
+    """A text regression model serves ``predict_raw``'s values, alone and in a batch."""
+    frame = make_text_frame(300, seed=0)
+    frame["value"] = frame.pop("sentiment").map({"positive": 1.0, "neutral": 0.0,
+                                                 "negative": -1.0})
+    model = _fit(frame, "value", task="regression")
+    assert model.task == "regression"
+    scored = make_text_frame(8, seed=5)[["sentence"]]
+    expected, _ = model.predict_raw(scored)
+    together, alone = _served(TestClient(create_text_app(model)), scored.to_dict("records"),
+                              "prediction")
     np.testing.assert_allclose(together, expected, atol=1e-6)
     np.testing.assert_allclose(alone, expected, atol=1e-6)
 
