@@ -45,7 +45,12 @@ from findeep.evaluate.metrics import (
 )
 from findeep.evaluate.overlap import RowSketch, row_hashes
 from findeep.features.tabular import TabularPreprocessor, TransformReport
-from findeep.models.registry import build_model, check_model_options, get_spec
+from findeep.models.registry import (
+    build_model,
+    check_model_options,
+    get_spec,
+    shared_architecture_options,
+)
 from findeep.train.bagging import (
     AUTO_FOLDS,
     MIN_AUTO_ROWS_PER_FOLD,
@@ -423,10 +428,12 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     weights = None if class_weight is None else _class_weights(
         y_codes, class_weight, target.classes)
     n_out = len(target.classes) if target.task == "multiclass" else 1
+    # one architecture for every member, read from all rows; bin edges from each member's own
+    member_options = shared_architecture_options(model, x_num, network_options)
 
     def build(_: int, fit_rows: np.ndarray) -> nn.Module:
         return build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
-                           n_out=n_out, x_num_train=x_num[fit_rows], options=network_options)
+                           n_out=n_out, x_num_train=x_num[fit_rows], options=member_options)
 
     def progress(i: int, planned: int) -> Any:
         return epoch_progress(f"training {model}, member {i + 1} of {planned}",

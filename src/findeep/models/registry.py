@@ -21,6 +21,9 @@ class ModelSpec:
     build: Callable[..., nn.Module]
     training: dict[str, Any] = field(default_factory=dict)
     options: tuple[str, ...] = ()  # the keys `model_options` may set (pinned by a test)
+    # (x_num_train, **options) -> constructor arguments fixing what the architecture reads
+    # from the training rows (see shared_architecture_options)
+    shared_architecture: Callable[..., dict[str, Any]] | None = None
 
 
 def _seed_mlp(**kwargs: Any) -> nn.Module:
@@ -33,6 +36,12 @@ def _default(**kwargs: Any) -> nn.Module:
     from findeep.models.tabm_ple import TabMPLE
 
     return TabMPLE(**kwargs)
+
+
+def _tabm_shared_architecture(x_num_train: np.ndarray, **options: Any) -> dict[str, Any]:
+    from findeep.models.tabm_ple import shared_architecture
+
+    return shared_architecture(x_num_train, **options)
 
 
 def _ft_transformer(**kwargs: Any) -> nn.Module:
@@ -72,6 +81,7 @@ MODELS: dict[str, ModelSpec] = {
         {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile",
          "patience": 4},
         _TABM_OPTIONS,
+        _tabm_shared_architecture,
     ),
     "ft-transformer": ModelSpec(
         "ft-transformer",
@@ -89,6 +99,7 @@ MODELS: dict[str, ModelSpec] = {
         _mlp,
         {"batch_size": "auto", "learning_rate": 2e-3, "weight_decay": 3e-4, "scaling": "quantile"},
         _TABM_OPTIONS,
+        _tabm_shared_architecture,
     ),
 }
 
@@ -117,6 +128,21 @@ def check_model_options(name: str, options: dict[str, Any] | None) -> None:
         hint = did_you_mean(unknown[0], accepted)
         raise ConfigError(f"model '{name}' has no option(s) {', '.join(unknown)}; its options are: "
                           f"{valid}." + hint)
+
+
+def shared_architecture_options(name: str, x_num_train: np.ndarray,
+                                options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``options`` plus what model ``name`` would read from the rows to shape its layers
+    (level values, columns left unencoded), read here from ``x_num_train`` once.
+
+    A bag builds every member with these options from all of its training rows, so the
+    members share one architecture (``BaggedNetwork`` requires it) whatever rows each one
+    is fitted on; data-dependent state that does not shape the network (bin edges) still
+    comes from each member's own ``x_num_train``.
+    """
+    options = dict(options or {})
+    shared = get_spec(name).shared_architecture
+    return options if shared is None else {**options, **shared(x_num_train, **options)}
 
 
 def build_model(

@@ -18,6 +18,12 @@
 - ``level_one_hot_max=N`` also offers every numeric column with 3 to N distinct training
   values (codes, counts, day of month) as one-hot indicators of those values, beside its
   number; a value not seen in training sets none of them.
+
+Members of a bag (``models/bagged.py``) must share one architecture, so what shapes it is read
+from all of the bag's training rows once (``shared_architecture``: the level values, the
+columns left unencoded) and handed to every member; each member still places its bin edges on
+its own fit rows, and a level absent from them starts, and stays, with zero weight, exactly
+as if the member had never seen it.
 """
 
 from __future__ import annotations
@@ -65,6 +71,38 @@ def quantile_bin_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
     return edges
 
 
+def unencoded_columns(x_num_train: np.ndarray, plain_max_values: int) -> list[int]:
+    """Numeric columns with at most ``plain_max_values`` distinct training values (codes,
+    small counts): ``plain_max_values`` leaves them out of the piecewise-linear encoding."""
+    if not plain_max_values:
+        return []
+    return [j for j in range(x_num_train.shape[1])
+            if np.unique(x_num_train[:, j]).size <= plain_max_values]
+
+
+def numeric_levels(x_num_train: np.ndarray, level_one_hot_max: int) -> list[np.ndarray]:
+    """Per numeric column, its distinct training values (float32) when there are 3 to
+    ``level_one_hot_max`` of them, else none: what ``level_one_hot_max`` one-hot encodes."""
+    levels = []
+    for j in range(x_num_train.shape[1]):
+        distinct = np.unique(x_num_train[:, j].astype(np.float32))
+        keep = level_one_hot_max and 3 <= distinct.size <= level_one_hot_max
+        levels.append(distinct if keep else np.zeros(0, dtype=np.float32))
+    return levels
+
+
+def shared_architecture(x_num_train: np.ndarray, *, plain_max_values: int = 0,
+                        level_one_hot_max: int = 0, **_: Any) -> dict[str, Any]:
+    """The data-derived facts that shape a ``TabMPLE`` (and must agree across a bag's
+    members), read from ``x_num_train``: keyword arguments that fix them in the constructor."""
+    facts: dict[str, Any] = {}
+    if plain_max_values:
+        facts["plain_columns"] = unencoded_columns(x_num_train, plain_max_values)
+    if level_one_hot_max:
+        facts["levels"] = numeric_levels(x_num_train, level_one_hot_max)
+    return facts
+
+
 class PiecewiseLinearEncoding(nn.Module):
     """Encode each scalar as how far it fills each of its feature's bins.
 
@@ -74,7 +112,9 @@ class PiecewiseLinearEncoding(nn.Module):
     """
 
     def __init__(self, *, n_num: int, n_bins: int, x_num_train: np.ndarray | None,
-                 plain_max_values: int = 0) -> None:
+                 plain_max_values: int = 0, plain: list[int] | None = None) -> None:
+        """``plain`` (column positions) overrides ``plain_max_values``'s choice of the columns
+        left unencoded (a bag's members share the choice made on all its rows)."""
         super().__init__()
         left = torch.full((n_num, n_bins), _FAR)
         width = torch.ones(n_num, n_bins)
@@ -83,8 +123,10 @@ class PiecewiseLinearEncoding(nn.Module):
         floor = torch.zeros(n_num, n_bins)
         ceiling = torch.ones(n_num, n_bins)
         if x_num_train is not None:
+            unencoded = set(unencoded_columns(x_num_train, plain_max_values) if plain is None
+                            else plain)
             for j in range(n_num):
-                if plain_max_values and np.unique(x_num_train[:, j]).size <= plain_max_values:
+                if j in unencoded:
                     continue  # a code or small count: left unencoded (all bins padding)
                 edges = torch.as_tensor(quantile_bin_edges(x_num_train[:, j], n_bins),
                                         dtype=torch.float32)
@@ -120,8 +162,13 @@ class TabMPLE(nn.Module):
         x_num_train: np.ndarray | None = None, k: int = 4, n_bins: int = 16,
         d_embedding: int = 8, d_block: int = 128, n_blocks: int = 2, dropout: float = 0.0,
         one_hot_max: int = 0, wide: bool | str = False, plain_max_values: int = 0,
-        level_one_hot_max: int = 0, level_counts: list[int] | None = None, **_: Any,
+        level_one_hot_max: int = 0, level_counts: list[int] | None = None,
+        levels: list[np.ndarray] | None = None, plain_columns: list[int] | None = None,
+        **_: Any,
     ) -> None:
+        """``levels`` and ``plain_columns`` (from ``shared_architecture``) fix what
+        ``level_one_hot_max`` and ``plain_max_values`` would read from ``x_num_train``;
+        ``level_counts`` rebuilds a saved network's level slots before its buffers load."""
         super().__init__()
         if k < 1 or n_blocks < 1:
             raise ConfigError(f"k and n_blocks must be positive integers, however: {k=}, "
@@ -139,7 +186,7 @@ class TabMPLE(nn.Module):
         if n_bins > 0 and n_num > 0:
             self.encoding: PiecewiseLinearEncoding | None = PiecewiseLinearEncoding(
                 n_num=n_num, n_bins=n_bins, x_num_train=x_num_train,
-                plain_max_values=plain_max_values)
+                plain_max_values=plain_max_values, plain=plain_columns)
             self.num_weight = nn.Parameter(torch.empty(n_num, n_bins, d_embedding))
             self.num_bias = nn.Parameter(torch.empty(n_num, d_embedding))
             bound = n_bins**-0.5
@@ -160,15 +207,15 @@ class TabMPLE(nn.Module):
         d_in += sum(category_width(c, one_hot_max) for c in cardinalities)
         # numeric columns with few distinct values, also one-hot: counts fixed at fit time
         # (kept in the config so a bundle rebuilds the same buffers before loading them)
-        levels = [np.zeros(0, dtype=np.float32) for _ in range(n_num)]
-        if level_counts is None:
-            if level_one_hot_max and x_num_train is not None:
-                distinct = [np.unique(x_num_train[:, j].astype(np.float32)) for j in range(n_num)]
-                levels = [v if 3 <= v.size <= level_one_hot_max else levels[j]
-                          for j, v in enumerate(distinct)]
-            level_counts = [int(v.size) for v in levels]
-        else:
+        if levels is not None:
+            levels = [np.asarray(v, dtype=np.float32) for v in levels]
+        elif level_counts is not None:
             levels = [np.zeros(c, dtype=np.float32) for c in level_counts]
+        elif level_one_hot_max and x_num_train is not None:
+            levels = numeric_levels(x_num_train, level_one_hot_max)
+        else:
+            levels = [np.zeros(0, dtype=np.float32) for _ in range(n_num)]
+        level_counts = [int(v.size) for v in levels]
         if any(level_counts):
             self.config["level_counts"] = list(level_counts)
         self.register_buffer("level_values", torch.from_numpy(np.concatenate(
@@ -190,6 +237,8 @@ class TabMPLE(nn.Module):
                 blocks.append(nn.Dropout(dropout))
             d = d_block
         self.backbone = nn.Sequential(*blocks)
+        if x_num_train is not None and sum(level_counts):
+            self._silence_unseen_levels(x_num_train, d_in - sum(level_counts))
         self.head_weight = nn.Parameter(torch.empty(k, d, n_out))
         self.head_bias = nn.Parameter(torch.zeros(k, n_out))
         nn.init.uniform_(self.head_weight, -(d**-0.5), d**-0.5)
@@ -202,6 +251,18 @@ class TabMPLE(nn.Module):
             self.wide_cat = nn.ModuleList(nn.Embedding(c, k * n_out) for c in cardinalities)
             for table in self.wide_cat:
                 nn.init.zeros_(table.weight)
+
+    def _silence_unseen_levels(self, x_num_train: np.ndarray, first_slot: int) -> None:
+        """Zero the first-layer weights of level slots no training row sets: their input is 0
+        on every fit row, so the weights get no gradient and stay 0 (weight decay keeps 0 at
+        0), and a value this network never saw moves its output no more than an unknown one."""
+        columns = self.level_column.numpy()
+        values = self.level_values.numpy()
+        seen = np.array([np.isin(value, x_num_train[:, j].astype(np.float32))
+                         for j, value in zip(columns, values, strict=True)], dtype=bool)
+        with torch.no_grad():
+            first = self.backbone[0]
+            first.weight[:, first_slot + np.flatnonzero(~seen)] = 0.0
 
     def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         """The flat input vector the backbone sees, ``(B, d_in)``."""
