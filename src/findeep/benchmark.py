@@ -205,16 +205,17 @@ class _BenchmarkTable:
         return cls(X, y_all, spec.encode(y_all), spec, times, prepare_baseline_inputs(X, schema),
                    seed, schema.names_of("datetime"), schema)
 
-    def fit_and_predict(self, model: str, train: np.ndarray, test: np.ndarray
-                        ) -> tuple[np.ndarray, float, float]:
-        """Held-out predictions, fit seconds and scoring seconds of one model on one fold."""
+    def fit_and_predict(self, model: str, train: np.ndarray, test: np.ndarray, *,
+                        warm_up: bool = False) -> tuple[np.ndarray, float, float]:
+        """Held-out predictions, fit seconds and scoring seconds of one model on one fold
+        (``warm_up``: one network, which pays the start-up costs as well as a bag would)."""
         started = time.perf_counter()
         if model in MODELS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pipeline = fit_tabular(
                     self.X.iloc[train], self.y.iloc[train], task=self.spec.task, model=model,
-                    seed=self.seed, verbose=0,
+                    seed=self.seed, verbose=0, **({"bagging": 1} if warm_up else {}),
                     times=None if self.times is None else self.times.iloc[train],
                     model_options={"monotone": self.monotone} if self.monotone else None,
                     special_values=self.special_values)
@@ -248,7 +249,7 @@ def _run_folds(table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]
         bar = progress.add_task("benchmark", total=len(folds) * len(result.models))
         for model in result.models if warm_rows is not None else ():
             progress.update(bar, description=f"warm-up: {model}")
-            table.fit_and_predict(model, warm_rows, warm_rows)
+            table.fit_and_predict(model, warm_rows, warm_rows, warm_up=True)
         for fold, (train, test) in enumerate(folds):
             result.test_rows.append(test)
             for model in result.models:

@@ -183,10 +183,16 @@ def test_auto_is_the_default_everywhere_a_user_trains(data):
     assert inspect.signature(train).parameters["bagging"].default == "auto"
 
 
-def test_the_default_bags_a_small_table_when_the_budget_allows(data):
-    """Left at its default, a 600-row classifier is cross-fitted into several members."""
+@pytest.fixture(scope="module")
+def by_default(data) -> findeep.TabularClassifier:
+    """A classifier left at its defaults (bagging="auto"), quick epochs."""
     X, y, _ = data
-    pipeline = fit_tabular(X, y, max_epochs=2, verbose=0)
+    return findeep.TabularClassifier(max_epochs=2).fit(X, y)
+
+
+def test_the_default_bags_a_small_table_when_the_budget_allows(by_default):
+    """Left at its default, a 600-row classifier is cross-fitted into several members."""
+    pipeline = by_default.pipeline_
     record = pipeline.training["bagging"]
     assert record["requested"] == "auto" and record["members"] >= 2
     assert isinstance(pipeline.network, BaggedNetwork)
@@ -228,13 +234,13 @@ def test_bagging_one_turns_the_default_off(data):
     assert single.training["validation_rows"] == len(X) // 5
 
 
-def test_the_default_gives_the_same_predictions_for_the_same_data_and_seed(data):
+def test_the_default_gives_the_same_predictions_for_the_same_data_and_seed(by_default, data):
     """Two default fits with one seed score every row identically."""
     X, y, new = data
-    first = findeep.TabularClassifier(max_epochs=2).fit(X, y)
     again = findeep.TabularClassifier(max_epochs=2).fit(X, y)
-    assert first.training_["bagging"]["members"] >= 2
-    np.testing.assert_array_equal(first.event_probability(new), again.event_probability(new))
+    assert by_default.training_["bagging"]["members"] >= 2
+    np.testing.assert_array_equal(by_default.event_probability(new),
+                                  again.event_probability(new))
 
 
 def test_cli_train_says_how_many_members_it_bagged_and_bagging_1_turns_it_off(tmp_path):
