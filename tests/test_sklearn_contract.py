@@ -81,7 +81,10 @@ def test_model_options_match_each_architectures_constructor() -> None:
     from findeep.models.tabm_ple import TabMPLE
 
     # fitted from the training rows (and recorded in the config for reloading), not options
-    structural = {"self", "n_num", "cardinalities", "n_out", "x_num_train", "level_counts", "_"}
+    # (levels and plain_columns: a bag's members read them from all its rows, see
+    # registry.shared_architecture_options)
+    structural = {"self", "n_num", "cardinalities", "n_out", "x_num_train", "level_counts",
+                  "levels", "plain_columns", "_"}
     for name, cls in [("default", TabMPLE), ("mlp", TabMPLE), ("ft-transformer", FTTransformer)]:
         accepted = set(inspect.signature(cls.__init__).parameters) - structural
         assert set(MODELS[name].options) == accepted, name
