@@ -282,8 +282,10 @@ def fit_tabular(
     preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"
     requested = check_bagging(bagging)
-    bagging = _effective_bagging(requested, model=model, task=target.task, times=times,
-                                 interval_method=interval_method, y_codes=y_codes)
+    auto_reason = None if requested != "auto" else _auto_not_applicable(
+        model=model, task=target.task, times=times, y_codes=y_codes)
+    bagging = _effective_bagging(requested, auto_reason=auto_reason, task=target.task,
+                                 times=times, interval_method=interval_method)
     if bagging != 1:
         return _fit_bagged(
             X, y, y_codes, target, schema, preprocessor, config, bagging=bagging, model=model,
@@ -344,8 +346,9 @@ def fit_tabular(
         "model_options": model_options or {}, "temperature": temperature,
         **special_value_counts(preprocessor, X),
         "device": str(torch_device), **result.to_dict(),
-        "bagging": _one_network_record(requested, model=model, task=target.task, times=times,
-                                       y_codes=y_codes),
+        # what was asked for, and why "auto" kept one network
+        "bagging": {"requested": requested, "members": 1,
+                    **({"reason": auto_reason} if requested == "auto" else {})},
     }
     if times is not None:  # lets evaluation tell an out-of-time test from one that is not
         training["last_time"] = period_end(times)
@@ -376,25 +379,12 @@ def _auto_not_applicable(*, model: str, task: str, times: pd.Series | None,
     return None
 
 
-def _one_network_record(requested: int | str, *, model: str, task: str,
-                        times: pd.Series | None, y_codes: np.ndarray) -> dict[str, Any]:
-    """``training["bagging"]`` of a fit that trained one network: what was asked, and why
-    ``"auto"`` did not bag."""
-    record: dict[str, Any] = {"requested": requested, "members": 1}
-    if requested == "auto":
-        record["reason"] = _auto_not_applicable(model=model, task=task, times=times,
-                                                y_codes=y_codes)
-    return record
-
-
-def _effective_bagging(bagging: int | str, *, model: str, task: str, times: pd.Series | None,
-                       interval_method: str, y_codes: np.ndarray) -> int | str:
+def _effective_bagging(bagging: int | str, *, auto_reason: str | None, task: str,
+                       times: pd.Series | None, interval_method: str) -> int | str:
     """The members to train: an explicit value is checked against the fit; ``"auto"``
-    becomes 1 where the budget rule does not apply (see ``fit_tabular``)."""
+    becomes 1 where ``auto_reason`` says the budget rule does not apply."""
     if bagging == "auto":
-        not_applicable = _auto_not_applicable(model=model, task=task, times=times,
-                                              y_codes=y_codes)
-        return 1 if not_applicable else "auto"
+        return 1 if auto_reason else "auto"
     if bagging == 1:
         return 1
     if times is not None:

@@ -24,7 +24,7 @@ from torch import nn
 
 from findeep.models.bagged import BaggedNetwork
 from findeep.models.stacked_bag import STACKED_MAX_ROWS, StackedBag
-from findeep.models.tabm_ple import TabMPLE, member_heads
+from findeep.models.tabm_ple import TabMPLE, member_heads, signed_first_layer
 
 Forward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 CHUNK_ELEMENTS = 2**20  # 4 MiB of float32 activations
@@ -86,13 +86,10 @@ class _FusedTabM:
         if not linears:
             return None
         with torch.no_grad():
-            first = linears[0]
-            # (d_block, d_in) * (k, 1, d_in) -> (k, d_block, d_in) -> (d_in, k * d_block)
-            signed = first.weight.unsqueeze(0) * network.member_scale.unsqueeze(1)
-            first_weight = signed.reshape(-1, signed.shape[-1]).t().contiguous()
-            first_bias = first.bias.repeat(network.k).contiguous()
+            first_weight, first_bias = signed_first_layer(network)
             hidden = [(m.weight.t().contiguous(), m.bias.detach().clone()) for m in linears[1:]]
-        return cls(network, first_weight, first_bias, hidden, first.out_features)
+        return cls(network, first_weight.contiguous(), first_bias.contiguous(), hidden,
+                   linears[0].out_features)
 
     def __call__(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         rows = self.chunk_rows

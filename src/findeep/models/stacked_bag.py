@@ -32,7 +32,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from findeep.models.tabm_ple import DENSE_MAX_FEATURES, OneHot, TabMPLE, category_width
+from findeep.models.tabm_ple import (
+    DENSE_MAX_FEATURES,
+    OneHot,
+    TabMPLE,
+    category_width,
+    signed_first_layer,
+)
 
 # up to here the stacked pass is cheaper: network CPU, 2-5 members of the default k=4 on 14
 # columns, one thread (`bag_scoring.py --crossover`, two runs on a loaded machine): 1.2-1.5x
@@ -48,19 +54,17 @@ class StackedBag:
     """
 
     def __init__(self, members: list[TabMPLE], linears: list[list[nn.Linear]]) -> None:
-        first_layers = [layers[0] for layers in linears]
         hidden = [layers[1:] for layers in linears]
         config = members[0].config
         self.m = len(members)
         self.k = members[0].k
         self.n_out = int(config["n_out"])
         self.n_num = int(config["n_num"])
-        self.d_block = first_layers[0].out_features
+        self.d_block = linears[0][0].out_features
         self.wide_width = self.k * self.n_out if config.get("wide") else 0
         self.n_cat = len(config["cardinalities"])
         with torch.no_grad():
-            folded = [_fold_first_layer(member, first)
-                      for member, first in zip(members, first_layers, strict=True)]
+            folded = [_fold_first_layer(member) for member in members]
             # (m, C) with C = k * d_block [+ k * n_out wide columns]
             self.first_bias = torch.stack([f.bias for f in folded]).unsqueeze(1)
             # numerics are the same for every member: one (F, m * C) product
@@ -139,7 +143,7 @@ class _Folded:
     bias: torch.Tensor  # (C,)
 
 
-def _fold_first_layer(member: TabMPLE, first: nn.Linear) -> _Folded:
+def _fold_first_layer(member: TabMPLE) -> _Folded:
     """Member signs, categorical lookups and the wide path folded into one first layer.
 
     Columns: ``k * d_block`` for the backbone (``(W * r_i)`` for member i), then ``k * n_out``
@@ -147,9 +151,7 @@ def _fold_first_layer(member: TabMPLE, first: nn.Linear) -> _Folded:
     """
     k, config = member.k, member.config
     n_num, d_in = config["n_num"], member.d_in
-    signed = first.weight.double().unsqueeze(0) * member.member_scale.double().unsqueeze(1)
-    weight = signed.reshape(-1, d_in).t()  # (k, d_block, d_in) -> (d_in, k * d_block)
-    bias = first.bias.double().repeat(k)
+    weight, bias = signed_first_layer(member, torch.float64)  # (d_in, k * d_block), (k * d_block,)
     if config.get("wide"):
         wide = torch.zeros(d_in, k * config["n_out"], dtype=torch.float64)
         wide[:member.wide_num.shape[0]] = member.wide_num.double()

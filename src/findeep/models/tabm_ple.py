@@ -348,6 +348,17 @@ class TabMPLE(nn.Module):
         return out if wide is None else out + wide
 
 
+def signed_first_layer(network: TabMPLE, dtype: torch.dtype = torch.float32
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first backbone layer with the k members' signs folded in, for scoring:
+    ``weight (d_in, k * d_block)`` (member i's columns at ``[i * d_block, (i + 1) * d_block)``)
+    and ``bias (k * d_block,)``, computed in ``dtype``."""
+    first = network.backbone[0]
+    # (d_block, d_in) * (k, 1, d_in) -> (k, d_block, d_in) -> (d_in, k * d_block)
+    signed = first.weight.to(dtype).unsqueeze(0) * network.member_scale.to(dtype).unsqueeze(1)
+    return signed.reshape(-1, signed.shape[-1]).t(), first.bias.to(dtype).repeat(network.k)
+
+
 def member_heads(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
                  n_out: int) -> torch.Tensor:
     """Each member's own output layer: ``(B, k, d), (k, d, n_out), (k, n_out) -> (B, k, n_out)``.
