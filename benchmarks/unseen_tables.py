@@ -8,8 +8,10 @@ defaults will be checked on tables findeep has never seen. The set is frozen in
 downloaded) and drops what would not be known, or may not be used, at decision time.
 Protocol: stratified folds, seed 0, every model on the same folds; 5 folds up to 10,000
 rows, 3 above, where a stratified 10,000-row sample (seed 0) is scored.
-``--peers`` adds pytabkit's RealMLP-TD and TabM-D (findeep[peers]).
-Writes benchmarks/results/unseen_issue12.md (+ .json); the first look (2026-11-29) is unseen.md.
+``--peers`` adds pytabkit's RealMLP-TD and TabM-D (findeep[peers]). ``--set second`` runs
+the second unseen set (``UNSEEN_TABLES_2``, frozen in the tenth session) instead of the first.
+Writes benchmarks/results/unseen_issue12.md (+ .json), or unseen2_issue12.md for the second
+set; the first look (2026-11-29) is unseen.md.
 Run it alone on the machine: fit times are wall-clock.
 """
 
@@ -23,7 +25,7 @@ import warnings
 from pathlib import Path
 
 from run_panel import CLASSIFIERS, render  # a sibling script: same models, same table layout
-from tables import UNSEEN_TABLES, n_folds_for
+from tables import UNSEEN_TABLES, UNSEEN_TABLES_2, Table, n_folds_for
 
 import findeep.benchmark as benchmark_module
 from findeep.benchmark import run_benchmark
@@ -32,12 +34,17 @@ from findeep.pipeline import fit_tabular
 HERE = Path(__file__).resolve().parent
 
 
-TABLES = UNSEEN_TABLES  # frozen in tables.py before any model ran on the new ones
+# each set frozen in tables.py before any model ran on it; listed in run order (the
+# categorical-heavy tables first, so a cut-off run has them)
+TABLE_SETS: dict[str, tuple[Table, ...]] = {
+    "first": tuple(sorted(UNSEEN_TABLES, key=lambda t: [
+        "HealthInsurance", "HMDA", "HI", "lending_club", "credit_cards"].index(t.item))),
+    "second": tuple(sorted(UNSEEN_TABLES_2, key=lambda t: [
+        "wa_churn", "Benefits", "RandHIE", "k401ksubs", "mortgages"].index(t.item))),
+}
+DEFAULT_OUT = {"first": "unseen_issue12.md", "second": "unseen2_issue12.md"}
 # the issue's comparison: default vs CatBoost, LightGBM, logistic regression and seed-mlp
 MODELS = tuple(m for m in CLASSIFIERS if m != "xgboost")
-# run order: the new categorical-heavy tables first, so a cut-off run has them
-ORDER = sorted(TABLES, key=lambda t: ["HealthInsurance", "HMDA", "HI", "lending_club",
-                                      "credit_cards"].index(t.item))
 MAX_ROWS = 10_000  # larger tables: a stratified sample (seed 0), still scored on 3 folds
 
 
@@ -53,6 +60,22 @@ def _recording_fit(*args, **kwargs):
 
 
 benchmark_module.fit_tabular = _recording_fit
+
+MODEL_CPU: dict[str, list[float]] = {}  # per model, CPU seconds (fit + scoring) of each fold
+_fit_and_predict = benchmark_module._BenchmarkTable.fit_and_predict
+
+
+def _timed_fit_and_predict(self, model, train, test, *, warm_up=False):
+    """The benchmark's per-fold fit, unchanged, with its CPU seconds (all threads of this
+    process: a model that runs several threads counts each) noted per model."""
+    started = time.process_time()
+    out = _fit_and_predict(self, model, train, test, warm_up=warm_up)
+    if not warm_up:
+        MODEL_CPU.setdefault(model, []).append(time.process_time() - started)
+    return out
+
+
+benchmark_module._BenchmarkTable.fit_and_predict = _timed_fit_and_predict
 
 
 def averages(results: list[dict]) -> str:
@@ -89,7 +112,10 @@ PROTOCOL = ("Stratified folds (seed 0), the same for every model: 5 folds up to 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated items to run (e.g. HMDA,Default)")
-    parser.add_argument("--out", default=str(HERE / "results" / "unseen_issue12.md"))
+    parser.add_argument("--set", choices=sorted(TABLE_SETS), default="first",
+                        help="which frozen unseen set (tables.py): first or second")
+    parser.add_argument("--out", help="results .md (default: results/unseen_issue12.md, "
+                        "or results/unseen2_issue12.md for --set second)")
     parser.add_argument("--peers", action="store_true",
                         help="also run realmlp and tabm (pytabkit; slow)")
     parser.add_argument("--models", help="comma-separated models (default: default, seed-mlp, "
@@ -99,12 +125,13 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     wanted = set(args.only.split(",")) if args.only else None
-    out = Path(args.out)
+    order = TABLE_SETS[args.set]
+    out = Path(args.out) if args.out else HERE / "results" / DEFAULT_OUT[args.set]
     saved = json.loads(out.with_suffix(".json").read_text()) if args.render_only else {}
     results = saved.get("results", [])
     if args.render_only:  # the header shows the run's setting, not this process's
         os.environ["OMP_WAIT_POLICY"] = saved.get("omp_wait_policy", "unset")
-    for table in ORDER if not args.render_only else ():
+    for table in order if not args.render_only else ():
         if wanted and table.item not in wanted:
             continue
         frame = table.load()
@@ -116,13 +143,15 @@ def main() -> None:
         models = tuple(args.models.split(",")) if args.models else MODELS
         models = (*models, "realmlp", "tabm") if args.peers else models
         MEMBERS.clear()
+        MODEL_CPU.clear()
         cpu_started = time.process_time()
         result = run_benchmark(frame, table.target, models=models, n_folds=n_folds, seed=0)
         # CPU seconds (all threads) of the whole table: every model's fits and scoring, plus
         # the benchmark's untimed 256-row warm-up fits; with --models default, default's own
         results.append({"name": f"{table.package}/{table.item}", "target": table.target,
                         **result.to_dict(), "cpu_seconds": time.process_time() - cpu_started,
-                        "findeep_members": list(MEMBERS)})  # warm-up fits first
+                        "findeep_members": list(MEMBERS),  # warm-up fits first
+                        "model_cpu_seconds": {m: list(s) for m, s in MODEL_CPU.items()}})
         print(f"{table.item}: {time.perf_counter() - started:.0f}s wall, "
               f"{results[-1]['cpu_seconds']:.0f} CPU s, members {MEMBERS}", flush=True)
         out.with_suffix(".json").write_text(json.dumps(  # a cut-off run keeps its tables
@@ -135,8 +164,9 @@ def main() -> None:
     intro = ("Tables that played no part in choosing findeep's defaults (the defaults were "
              "frozen before these ran); each row of the list says what was dropped and why:\n\n"
              + "\n".join(f"- `{t.package}/{t.item}` (target `{t.target}`): {t.why}."
-                         for t in TABLES if not wanted or t.item in wanted))
+                         for t in order if not wanted or t.item in wanted))
     command = "OMP_WAIT_POLICY=PASSIVE python benchmarks/unseen_tables.py" + (
+        " --set second" if args.set == "second" else "") + (
         " --peers" if args.peers else "") + (f" --models {args.models}" if args.models else "")
     text = render(results, None, command, title="Unseen tables: the frozen defaults on credit "
                   "data findeep was not tuned on", intro=intro,
