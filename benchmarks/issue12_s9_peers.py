@@ -49,10 +49,14 @@ def _by_name(name: str) -> dict[str, dict]:
     return {r["name"]: r for r in _read(name).get("results", [])}
 
 
-def _development_rows() -> list[dict]:
+def _development_rows(peer_runs: tuple[tuple[str, str], ...] = (("s9_dev_peers", "s9"),)
+                      ) -> list[dict]:
+    """``peer_runs``: (result stem, session) of later ``ablations.py`` peer runs, searched in
+    order before the seventh session's."""
     s7 = _read("ablations_development_s7.json")
     folds, cpu = s7["roc_auc_folds_then_wall_s"], s7["cpu_s"]
-    new, new_cpu = _read("s9_dev_peers.json"), _read("s9_dev_peers_cpu.json")
+    stores = [(_read(f"{stem}.json"), _read(f"{stem}_cpu.json"), session)
+              for stem, session in peer_runs] + [(folds, cpu, "s7")]
     auto, auto_cpu = _read("s7_dev_auto.json")[AUTO], _read("s7_dev_auto_cpu.json")[AUTO]
     islr, islr_cpu = _read("s9_dev_islr_default.json"), _read("s9_dev_islr_default_cpu.json")
     rows = []
@@ -63,7 +67,7 @@ def _development_rows() -> list[dict]:
                "one": np.array((islr["default"] if rerun else folds["default"])[name][:-1]),
                "cpu": {"auto": (islr_cpu[AUTO] if rerun else auto_cpu)[name]}}
         for peer, variant in PEERS.items():
-            for store, store_cpu, session in ((new, new_cpu, "s9"), (folds, cpu, "s7")):
+            for store, store_cpu, session in stores:
                 if name in store.get(variant, {}):
                     row[peer] = np.array(store[variant][name][:-1])
                     row["cpu"][peer] = store_cpu[variant][name]
@@ -73,7 +77,8 @@ def _development_rows() -> list[dict]:
     return rows
 
 
-def _unseen_rows() -> list[dict]:
+def _unseen_rows(sessions: tuple[str, ...] = ("s9",)) -> list[dict]:
+    """``sessions``: whose ``unseen_<session>_peer_<model>_<table>.json`` to read, in order."""
     new = _by_name("unseen_issue12_s9.json")
     before = _by_name("unseen_issue12_s6.json") | _by_name(
         "unseen_issue12_s7_credit_cards.json")
@@ -83,26 +88,30 @@ def _unseen_rows() -> list[dict]:
                "one": _benchmark_folds(before[name], "default"),
                "cpu": {"auto": new[name]["cpu_seconds"]}}
         for peer in PEERS:
-            result = _by_name(f"unseen_s9_peer_{peer}_{name.split('/')[1]}.json").get(name)
-            if result is not None:
-                row[peer] = _benchmark_folds(result, peer)
-                row["cpu"][peer] = result["cpu_seconds"]
-                row.setdefault("session", {})[peer] = "s9"
+            for session in sessions:
+                result = _by_name(f"unseen_{session}_peer_{peer}_{name.split('/')[1]}.json"
+                                  ).get(name)
+                if result is not None:
+                    row[peer] = _benchmark_folds(result, peer)
+                    row["cpu"][peer] = result["cpu_seconds"]
+                    row.setdefault("session", {})[peer] = session
+                    break
         rows.append(row)
     return rows
 
 
-def _cell(row: dict, peer: str) -> str:
+def _cell(row: dict, peer: str, session: str) -> str:
     if peer not in row:
         return "not run"
     scores, delta = row[peer], row[peer] - row["auto"]
-    mark = "" if row["session"][peer] == "s7" else " *"
+    mark = " *" if row["session"][peer] == session else ""
     return (f"{scores.mean():.4f} ± {scores.std(ddof=1):.4f}{mark} | "
             f"{delta.mean():+.4f} ± {delta.std(ddof=1):.4f}")
 
 
-def render(rows: list[dict]) -> str:
-    """The per-table table, then each peer's mean against `default`'s on the tables it ran."""
+def render(rows: list[dict], session: str = "s9") -> str:
+    """The per-table table, then each peer's mean against `default`'s on the tables it ran;
+    ``*`` marks the peer rows run in ``session``."""
     lines = ["| table | set | default, bagging auto | default, one network | RealMLP-TD | "
              "RealMLP − auto (paired) | TabM-D | TabM − auto (paired) | CPU s auto / RealMLP "
              "/ TabM |", "|---" * 9 + "|"]
@@ -111,8 +120,8 @@ def render(rows: list[dict]) -> str:
                          for k in ("auto", "realmlp", "tabm"))
         lines.append(f"| {r['table']} | {r['set']} | {r['auto'].mean():.4f} ± "
                      f"{r['auto'].std(ddof=1):.4f} | {r['one'].mean():.4f} | "
-                     f"{_cell(r, 'realmlp').replace('not run', 'not run | —')} | "
-                     f"{_cell(r, 'tabm').replace('not run', 'not run | —')} | {cpu} |")
+                     f"{_cell(r, 'realmlp', session).replace('not run', 'not run | —')} | "
+                     f"{_cell(r, 'tabm', session).replace('not run', 'not run | —')} | {cpu} |")
     text = "\n".join(lines) + "\n\n(* run this session)\n\n"
     for peer, label in (("realmlp", "RealMLP-TD"), ("tabm", "TabM-D")):
         for scope, chosen in (("all", rows), ("development", [r for r in rows
