@@ -143,14 +143,21 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
     for name in options.pop("transforms", []):
         X_train, X_test = TRANSFORMS[name](X_train, X_test, codes[train])
     bag, first_seed = options.pop("bag", 1), options.pop("seed", 0)
-    share = options.pop("budget_share", bagging_rule.BUDGET_SHARE)
-    library_share, bagging_rule.BUDGET_SHARE = bagging_rule.BUDGET_SHARE, share
+    # a variant may set bagging='auto''s budget share and cost models (train/bagging.py)
+    rule = {"BUDGET_SHARE": options.pop("budget_share", bagging_rule.BUDGET_SHARE),
+            "CATBOOST_SECONDS": options.pop("catboost_seconds", bagging_rule.CATBOOST_SECONDS),
+            "NETWORK_CPU_PER_ROW_EPOCH": options.pop(
+                "network_cost", bagging_rule.NETWORK_CPU_PER_ROW_EPOCH)}
+    library_rule = {name: getattr(bagging_rule, name) for name in rule}
     try:
+        for name, value in rule.items():
+            setattr(bagging_rule, name, value)
         pipelines = [fit_tabular(X_train, y.iloc[train].reset_index(drop=True),
                                  seed=first_seed + member, verbose=0, **options)
                      for member in range(bag)]
     finally:
-        bagging_rule.BUDGET_SHARE = library_share
+        for name, value in library_rule.items():
+            setattr(bagging_rule, name, value)
     seconds = time.perf_counter() - started  # transforms and fits; scoring not timed
     if "bagging" in pipelines[0].training:  # the members a bag (or 'auto') trained, for the log
         print("bagged members:", pipelines[0].training["bagging"]["members"], flush=True)
