@@ -31,6 +31,10 @@ from findeep.train import bagging as bagging_rule
 N_FOLDS = 3
 THREE_SEEDS = "3 seeds bagged (the first 3 of the 5; ~3x fit time)"
 BASELINES = ("catboost", "lightgbm", "logreg")
+# bagging='auto''s cost models before the tenth session re-fitted them to quiet walls
+SEVENTH_SESSION_COSTS: dict[str, Any] = {
+    "catboost_seconds": {"c0": 0.447, "c_num": 0.0, "c_cat": 2.63e-4},
+    "network_cost": {"u0": 5.52e-5, "u1": 1.49e-7}}
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
     "one-hot <= 8 codes": {"model_options": {"one_hot_max": 8}},
@@ -57,7 +61,18 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "bagging auto (library: bagging='auto')": {"bagging": "auto"},
     # ninth session, a probe for the next rule (not a default): loanapp's bag was level with
     # CatBoost's fit time (0.99-1.02x quiet) at the library's budget share of 0.8
-    "bagging auto, budget share 0.7 (probe)": {"bagging": "auto", "budget_share": 0.7},
+    "bagging auto, budget share 0.7 (probe)": {
+        "bagging": "auto", "budget_share": 0.7, **SEVENTH_SESSION_COSTS},
+    # tenth session: the budget re-fitted on the whole panel (BENCHMARKS, "Issue 12, tenth
+    # session"): shares under the seventh session's cost models, named so the rows do not
+    # move with the library's constants, then the library's re-fitted models at share 0.9
+    "bagging auto, budget share 0.8": {
+        "bagging": "auto", "budget_share": 0.8, **SEVENTH_SESSION_COSTS},
+    "bagging auto, budget share 0.6": {
+        "bagging": "auto", "budget_share": 0.6, **SEVENTH_SESSION_COSTS},
+    "bagging auto, budget share 0.5": {
+        "bagging": "auto", "budget_share": 0.5, **SEVENTH_SESSION_COSTS},
+    "bagging auto, re-fitted cost models, share 0.9": {"bagging": "auto", "budget_share": 0.9},
     # ninth session: a 5-member bag with ~4 heads in all scores as fast as one k=4 network
     "cross-fitted bagging, 5 members of k=1 (library: bagging=5, k=1)": {
         "bagging": 5, "model_options": {"k": 1}},
@@ -118,6 +133,7 @@ def fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
 
 FIRST_THREE: list[tuple[float, float] | None] = [None]  # a bag's first 3 members: AUC, fit s
 LAST_FIT_CPU = [0.0]  # CPU seconds (all threads) of the last fit_and_score, scoring included
+LAST_BAG: list[dict[str, Any] | None] = [None]  # the last fit's bagging record (members, epochs)
 
 
 def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
@@ -137,17 +153,27 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
     for name in options.pop("transforms", []):
         X_train, X_test = TRANSFORMS[name](X_train, X_test, codes[train])
     bag, first_seed = options.pop("bag", 1), options.pop("seed", 0)
-    share = options.pop("budget_share", bagging_rule.BUDGET_SHARE)
-    library_share, bagging_rule.BUDGET_SHARE = bagging_rule.BUDGET_SHARE, share
+    # a variant may set bagging='auto''s budget share and cost models (train/bagging.py)
+    rule = {"BUDGET_SHARE": options.pop("budget_share", bagging_rule.BUDGET_SHARE),
+            "CATBOOST_SECONDS": options.pop("catboost_seconds", bagging_rule.CATBOOST_SECONDS),
+            "NETWORK_CPU_PER_ROW_EPOCH": options.pop(
+                "network_cost", bagging_rule.NETWORK_CPU_PER_ROW_EPOCH)}
+    library_rule = {name: getattr(bagging_rule, name) for name in rule}
     try:
+        for name, value in rule.items():
+            setattr(bagging_rule, name, value)
         pipelines = [fit_tabular(X_train, y.iloc[train].reset_index(drop=True),
                                  seed=first_seed + member, verbose=0, **options)
                      for member in range(bag)]
     finally:
-        bagging_rule.BUDGET_SHARE = library_share
+        for name, value in library_rule.items():
+            setattr(bagging_rule, name, value)
     seconds = time.perf_counter() - started  # transforms and fits; scoring not timed
     if "bagging" in pipelines[0].training:  # the members a bag (or 'auto') trained, for the log
         print("bagged members:", pipelines[0].training["bagging"]["members"], flush=True)
+        network = pipelines[0].network
+        LAST_BAG[0] = {**pipelines[0].training["bagging"], "train_rows": len(train),
+                       "d_in": len(getattr(network, "members", [network])[0].embedding_slots())}
     predictions = [pipeline.predict_raw(X_test)[0] for pipeline in pipelines]
     pipeline = pipelines[0]
     event = pipeline.target.encode(y.iloc[test])
@@ -166,6 +192,9 @@ def run_development(only: str | None, table_names: str | None, out: str) -> None
     cpu_store = store.with_name(store.stem + "_cpu.json")
     cpu_seconds: dict[str, dict[str, float]] = (
         json.loads(cpu_store.read_text()) if cpu_store.exists() else {})
+    bag_store = store.with_name(store.stem + "_bags.json")  # per fold: members, their epochs, CPU
+    bags: dict[str, dict[str, list[Any]]] = (
+        json.loads(bag_store.read_text()) if bag_store.exists() else {})
     data = development_tables()
     if table_names:
         wanted = {t.strip() for t in table_names.split(";")}
@@ -185,9 +214,12 @@ def run_development(only: str | None, table_names: str | None, out: str) -> None
         for name, X, y in data:
             codes = pd.factorize(y, sort=True)[0]
             folds = StratifiedKFold(N_FOLDS, shuffle=True, random_state=0).split(X, codes)
-            aucs, seconds, cpu, three = [], [], [], []
+            aucs, seconds, cpu, three, fold_bags = [], [], [], [], []
             for train, test in folds:
+                LAST_BAG[0] = None
                 auc, fit_seconds = fit_and_score(options, X, y, train, test)
+                if LAST_BAG[0] is not None:
+                    fold_bags.append({**LAST_BAG[0], "cpu": LAST_FIT_CPU[0]})
                 aucs.append(float(auc))
                 seconds.append(fit_seconds)
                 cpu.append(LAST_FIT_CPU[0])
@@ -204,6 +236,9 @@ def run_development(only: str | None, table_names: str | None, out: str) -> None
             print(f"{variant} | {name} | {np.mean(aucs):.4f} | {sum(seconds):.1f}s | "
                   f"cpu {sum(cpu):.1f}s", flush=True)
             cpu_store.write_text(json.dumps(cpu_seconds, indent=1) + "\n")
+            if fold_bags:
+                bags.setdefault(variant, {})[name] = fold_bags
+                bag_store.write_text(json.dumps(bags, indent=1) + "\n")
             store.write_text(json.dumps(results, indent=1) + "\n")
     render(results, TABLE_NAMES, out)
 

@@ -18,6 +18,25 @@ CatBoost (1,000 trees, its defaults) is expected to take on the same table, on a
   load, so it overstates a quiet machine's cost: the rule errs towards fewer members.
 
 Never fitted on the unseen tables. Writes benchmarks/results/bagging_budget.json.
+
+    python benchmarks/bagging_budget.py --quiet  # tenth session: the constants in the library
+
+re-fits both models to quiet-machine wall seconds on record instead (nothing is run; the
+seventh session's fits above were 2.1x high for CatBoost on loanapp, 2.5x on Caravan — its
+0.78 quiet wall per loaded CPU second came from the two smallest tables, where CatBoost's 2
+threads do not both run — and 1.5-2.2x high for the network):
+
+- CatBoost: its lowest quiet wall over the 3 folds on each of the 5 development tables that
+  have one (results/quiet_i12_dev, quiet_i12_s7_dev, quiet_i12_s9_dev, s9_budget_share_probe);
+- the network: the quiet walls of `bagging="auto"`'s bags on loanapp, Caravan and
+  social_insure at shares 0.8 and 0.7 (quiet_i12_s9_dev, s9_budget_share_probe; the mean
+  where two runs exist), against the rule's own quantity: members x the first member's epochs
+  x fit rows, members and epochs per fold replayed from results/s10_budget_share_bags.json (a
+  bag's members are fixed by its first member's epochs; later members' extra epochs and the
+  fixed costs of a fit are so absorbed in the per row-epoch cost).
+
+Both by non-negative least squares on relative error (each table counts alike). Writes
+results/bagging_budget_quiet.json.
 """
 
 from __future__ import annotations
@@ -95,10 +114,118 @@ def network_model() -> dict[str, float]:
     return {"u0": float(fitted[0]), "u1": float(fitted[1]), "grid": rows}
 
 
+QUIET_FILES = ["quiet_i12_dev.json", "quiet_i12_s7_dev.json", "quiet_i12_s9_dev.json",
+               "s9_budget_share_probe.json"]
+QUIET_BAGS = {  # the rows of the quiet runs holding a bag, and the budget share each ran at
+    "bagging auto (library: bagging='auto')": 0.8, "bagging auto, budget share 0.7 (probe)": 0.7}
+QUIET_BAG_FILES = ["quiet_i12_s9_dev.json", "s9_budget_share_probe.json"]  # 2026-12-02's code
+
+
+def _result(name: str) -> dict:
+    return json.loads((HERE / "results" / name).read_text())
+
+
+def relative_nnls(design: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Non-negative least squares on relative error: every table counts alike."""
+    return nnls(design / seconds[:, None], np.ones(len(seconds)))[0]
+
+
+def fold_shapes() -> dict[str, list[dict[str, int]]]:
+    """Per development table and outer fold (3, seed 0): what ``auto_members`` is given."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from findeep.train.bagging import AUTO_FOLDS, cross_fit_folds
+
+    shapes: dict[str, list[dict[str, int]]] = {}
+    for name, X, y in development_tables():
+        codes = pd.factorize(y, sort=True)[0]
+        for train, _ in StratifiedKFold(3, shuffle=True, random_state=0).split(X, codes):
+            schema = infer_schema(X.iloc[train].reset_index(drop=True), warn=False)
+            folds = cross_fit_folds(codes[train], AUTO_FOLDS, seed=0, stratify=True)
+            shapes.setdefault(name, []).append({
+                "rows": len(train), "fit_rows": len(train) - len(folds[0]),
+                "numeric": len(schema.names_of("numeric")),
+                "categorical": len(schema.names_of("categorical"))})
+    return shapes
+
+
+def replay_members(first_epochs: int, shape: dict[str, int], d_in: int, *, share: float,
+                   catboost: dict[str, float], network: dict[str, float]) -> int:
+    """The members ``bagging="auto"`` trains on a fold under the given constants."""
+    from findeep.train import bagging
+
+    saved = bagging.BUDGET_SHARE, bagging.CATBOOST_SECONDS, bagging.NETWORK_CPU_PER_ROW_EPOCH
+    bagging.BUDGET_SHARE, bagging.CATBOOST_SECONDS = share, catboost
+    bagging.NETWORK_CPU_PER_ROW_EPOCH = network
+    try:
+        first = bagging.FitResult(best_epoch=first_epochs, epochs_run=first_epochs,
+                                  best_score=0.0, seconds=0.0, rows_per_second=0.0)
+        return bagging.auto_members(first, fit_rows=shape["fit_rows"], d_in=d_in,
+                                    rows=shape["rows"], numeric=shape["numeric"],
+                                    categorical=shape["categorical"])
+    finally:
+        (bagging.BUDGET_SHARE, bagging.CATBOOST_SECONDS,
+         bagging.NETWORK_CPU_PER_ROW_EPOCH) = saved
+
+
+def quiet_refit() -> dict:
+    """Both cost models re-fitted to quiet wall seconds on record (see the module doc)."""
+    shapes = fold_shapes()
+    walls: dict[str, float] = {}
+    for name in QUIET_FILES:
+        for table, row in _result(name).get("catboost", {}).items():
+            walls[table] = min(walls.get(table, np.inf), float(row[-1]))
+    cb_rows = [{"table": t, "seconds": walls[t] / 3, "fit_rows": np.mean([f["rows"] for f in s]),
+                "numeric": s[0]["numeric"], "categorical": s[0]["categorical"]}
+               for t, s in shapes.items() if t in walls]
+    cb = pd.DataFrame(cb_rows)
+    design = np.column_stack([np.ones(len(cb)), cb.fit_rows * cb.numeric,
+                              cb.fit_rows * cb.categorical])
+    c0, c_num, c_cat = relative_nnls(design, cb.seconds.to_numpy())
+    cb["projected / quiet"] = design @ [c0, c_num, c_cat] / cb.seconds
+    print(cb.to_string(index=False))
+    catboost = {"c0": float(c0), "c_num": float(c_num), "c_cat": float(c_cat)}
+
+    bags = _result("s10_budget_share_bags.json")["bagging auto, budget share 0.8"]
+    seen: dict[tuple[str, float], list[float]] = {}
+    for name in QUIET_BAG_FILES:
+        for variant, share in QUIET_BAGS.items():
+            for table, row in _result(name).get(variant, {}).items():
+                seen.setdefault((table, share), []).append(float(row[-1]))
+    library = {"c0": 0.447, "c_num": 0.0, "c_cat": 2.63e-4}  # the rule those runs ran under
+    library_network = {"u0": 5.52e-5, "u1": 1.49e-7}
+    net_rows = []
+    for (table, share), seconds in seen.items():
+        row_epochs = 0.0
+        for fold, shape in zip(bags[table], shapes[table], strict=True):
+            first = fold["member_fits"][0]["epochs_run"]
+            members = replay_members(first, shape, fold["d_in"], share=share, catboost=library,
+                                     network=library_network)
+            row_epochs += members * first * shape["fit_rows"]
+        net_rows.append({"table": table, "share": share, "seconds": float(np.mean(seconds)),
+                         "row_epochs": row_epochs, "d_in": bags[table][0]["d_in"]})
+    net = pd.DataFrame(net_rows)
+    design = np.column_stack([net.row_epochs, net.row_epochs * net.d_in])
+    u0, u1 = relative_nnls(design, net.seconds.to_numpy())
+    net["projected / quiet"] = design @ [u0, u1] / net.seconds
+    print(net.to_string(index=False))
+    result = {"catboost_seconds": {**catboost, "tables": cb.to_dict(orient="records")},
+              "network_cpu_per_row_epoch": {"u0": float(u0), "u1": float(u1),
+                                            "bags": net.to_dict(orient="records")}}
+    (HERE / "results" / "bagging_budget_quiet.json").write_text(
+        json.dumps(result, indent=1, default=float) + "\n")
+    return result
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     import sys
 
+    if "--quiet" in sys.argv:
+        fitted = quiet_refit()
+        print(json.dumps({k: {n: v for n, v in d.items() if n not in ("tables", "bags")}
+                          for k, d in fitted.items()}, indent=1))
+        return
     result = {"catboost_seconds": catboost_model()}
     if "--catboost-only" in sys.argv:
         print(json.dumps(result, indent=1, default=float))

@@ -217,6 +217,27 @@ def test_the_default_trains_one_network_where_bagging_does_not_pay_or_apply(data
     assert "too few rows" in small.training["bagging"]["reason"]
 
 
+@pytest.mark.parametrize("rows,numeric,categorical,d_in", [
+    (600, 8, 2, 40), (1_500, 20, 30, 300), (4_000, 50, 30, 570), (10_000, 2, 1, 20)])
+def test_auto_never_projects_a_bag_beyond_its_share_of_catboosts_time(rows, numeric,
+                                                                      categorical, d_in):
+    """With the library's constants, a bag of m >= 2 members is projected within the share
+    of CatBoost's projected time, and one more member (below the cap) would not be."""
+    budget = bagging_rules.BUDGET_SHARE * bagging_rules.catboost_seconds(rows, numeric,
+                                                                         categorical)
+    fit_rows = rows - rows // bagging_rules.AUTO_FOLDS
+    for epochs in (3, 10, 20, 40, 80):
+        members = bagging_rules.auto_members(_first(epochs), fit_rows=fit_rows, d_in=d_in,
+                                             rows=rows, numeric=numeric,
+                                             categorical=categorical)
+        member = bagging_rules.member_cpu_seconds(fit_rows, epochs, d_in)
+        assert 1 <= members <= bagging_rules.AUTO_FOLDS
+        if members > 1:
+            assert members * member <= budget
+        if members < bagging_rules.AUTO_FOLDS:
+            assert (members + 1) * member > budget
+
+
 def test_the_projection_keeps_a_big_table_to_one_member():
     """At 150,000 rows the first member's projected CPU alone exceeds CatBoost's budget."""
     first = _first(20)
