@@ -82,16 +82,19 @@ def test_out_of_range_regularisers_are_refused(options) -> None:
 @pytest.mark.parametrize("options", [
     {"model_options": {"feature_fraction": 0.5, "input_noise": 0.1, "group_lasso": 1e-3}},
     {"member_bootstrap": True},
+    {"member_bootstrap": True, "bagging": 2},
 ])
 def test_a_regularised_fit_is_deterministic_and_survives_its_bundle(options) -> None:
     """Same data and seed give the same scores; the bundle keeps each member's columns."""
     frame = make_credit_frame(400, seed=3).drop(columns=["applied_on"])
     X, y = frame.drop(columns=["default"]), frame["default"]
-    first = fit_tabular(X, y, verbose=0, max_epochs=3, bagging=1, **options)
-    second = fit_tabular(X, y, verbose=0, max_epochs=3, bagging=1, **options)
+    options = {"bagging": 1, **options}
+    first = fit_tabular(X, y, verbose=0, max_epochs=3, **options)
+    second = fit_tabular(X, y, verbose=0, max_epochs=3, **options)
     scored = first.predict_raw(X)[0]
     np.testing.assert_array_equal(scored, second.predict_raw(X)[0])
     loaded = pipeline_from_bundle(*pipeline_to_bundle(first))
     np.testing.assert_allclose(loaded.predict_raw(X)[0], scored, atol=1e-6)
-    plain = fit_tabular(X, y, verbose=0, max_epochs=3, bagging=1).predict_raw(X)[0]
+    plain = fit_tabular(X, y, verbose=0, max_epochs=3,
+                        bagging=options["bagging"]).predict_raw(X)[0]
     assert not np.allclose(plain, scored)  # the option changed the fit

@@ -116,7 +116,6 @@ SWEEP = {
     "monotone + levels": {"model_options": {"monotone": {"income": "-"}, **LEVELS}},
     "feature_fraction + input_noise + group_lasso": {"model_options": {
         "feature_fraction": 0.5, "input_noise": 0.1, "group_lasso": 1e-3}},
-    "member_bootstrap": {"member_bootstrap": True},
     "special_values": {"special_values": {"bureau_score": [999]}},
     "class_weight": {"class_weight": "balanced"},
     "multiclass + levels": {"target": "multiclass", "model_options": LEVELS},
