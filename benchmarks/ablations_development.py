@@ -72,6 +72,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "bagging": "auto", "model_options": {"input_noise": 0.1}},
     "auto + first-layer group lasso 1e-3 (group_lasso 1e-3)": {
         "bagging": "auto", "model_options": {"group_lasso": 1e-3}},
+    # tenth session, probes after the runs (Caravan only; not candidates for adoption)
+    "bagging auto, network seed 1 (probe)": {"bagging": "auto", "seed": 1},
+    "auto + group lasso 1e-3, network seed 1 (probe)": {
+        "bagging": "auto", "seed": 1, "model_options": {"group_lasso": 1e-3}},
+    "auto + group lasso 1e-2 (probe)": {"bagging": "auto", "model_options": {"group_lasso": 1e-2}},
     # seventh session: model-level levers for small and noisy tables
     "wide path (zero-initialised linear term, trained jointly)": {
         "model_options": {"wide": True}},
