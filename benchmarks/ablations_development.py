@@ -77,6 +77,21 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "cross-fitted bagging, 5 members of k=1 (library: bagging=5, k=1)": {
         "bagging": 5, "model_options": {"k": 1}},
     "`seed-mlp` (classic 64-32-1)": {"model": "seed-mlp"},
+    # tenth session: levers for Caravan and social_insure, each on the library default's
+    # bagging ('auto'), against the 'bagging auto' row re-run in the same session
+    "auto + random half of the columns per member (feature_fraction 0.5)": {
+        "bagging": "auto", "model_options": {"feature_fraction": 0.5}},
+    "auto + per-member bootstrap of rows (member_bootstrap)": {
+        "bagging": "auto", "member_bootstrap": True},
+    "auto + input noise 0.1 while training (input_noise 0.1)": {
+        "bagging": "auto", "model_options": {"input_noise": 0.1}},
+    "auto + first-layer group lasso 1e-3 (group_lasso 1e-3)": {
+        "bagging": "auto", "model_options": {"group_lasso": 1e-3}},
+    # tenth session, probes after the runs (Caravan only; not candidates for adoption)
+    "bagging auto, network seed 1 (probe)": {"bagging": "auto", "seed": 1},
+    "auto + group lasso 1e-3, network seed 1 (probe)": {
+        "bagging": "auto", "seed": 1, "model_options": {"group_lasso": 1e-3}},
+    "auto + group lasso 1e-2 (probe)": {"bagging": "auto", "model_options": {"group_lasso": 1e-2}},
     # seventh session: model-level levers for small and noisy tables
     "wide path (zero-initialised linear term, trained jointly)": {
         "model_options": {"wide": True}},

@@ -75,7 +75,7 @@ from findeep.train.trainer import (
 BUNDLE_KIND = "tabular"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience",
                  "early_stopping", "warmup_fraction", "schedule", "grad_clip", "stopping_metric",
-                 "weight_average")
+                 "weight_average", "member_bootstrap")
 CLASS_WEIGHTS = (None, "balanced")
 
 

@@ -114,6 +114,8 @@ SWEEP = {
     "wide additive + levels": {"model_options": {"wide": "additive", **LEVELS}},
     "plain_max_values + levels": {"model_options": {"plain_max_values": 10, **LEVELS}},
     "monotone + levels": {"model_options": {"monotone": {"income": "-"}, **LEVELS}},
+    "feature_fraction + input_noise + group_lasso": {"model_options": {
+        "feature_fraction": 0.5, "input_noise": 0.1, "group_lasso": 1e-3}},
     "special_values": {"special_values": {"bureau_score": [999]}},
     "class_weight": {"class_weight": "balanced"},
     "multiclass + levels": {"target": "multiclass", "model_options": LEVELS},

@@ -28,3 +28,19 @@ def test_row_weights_shift_the_loss_towards_weighted_rows() -> None:
     y = torch.tensor([0.0, 0.0])
     only_first = member_loss("bce", logits, y, torch.tensor([1.0, 0.0]))
     torch.testing.assert_close(only_first, torch.nn.functional.softplus(torch.tensor(2.0)))
+
+
+def test_member_weights_weigh_each_members_loss_on_each_row() -> None:
+    """A per-member bootstrap: a member whose weight on a row is 0 does not learn from it,
+    one whose weight is 2 counts it twice."""
+    logits = torch.tensor([[[2.0], [0.5]], [[-1.0], [3.0]]])  # (2 rows, 2 members, 1)
+    y = torch.tensor([0.0, 1.0])
+    per = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits[..., 0], y[:, None].expand(-1, 2), reduction="none")
+    weights = torch.tensor([[0.0, 2.0], [1.0, 0.0]])
+    expected = (per * weights).mean(dim=1).mean()
+    torch.testing.assert_close(member_loss("bce", logits, y, None, member_weight=weights),
+                               expected)
+    torch.testing.assert_close(member_loss("bce", logits, y, None,
+                                           member_weight=torch.ones(2, 2)),
+                               member_loss("bce", logits, y, None))

@@ -59,7 +59,8 @@ def _mlp(**kwargs: Any) -> nn.Module:
 # options build_model handles for every architecture (monotone: see build_model)
 GENERIC_OPTIONS = ("monotone",)
 _TABM_OPTIONS = ("k", "n_bins", "d_embedding", "d_block", "n_blocks", "dropout", "one_hot_max",
-                 "wide", "plain_max_values", "level_one_hot_max")
+                 "wide", "plain_max_values", "level_one_hot_max",
+                 "feature_fraction", "input_noise", "group_lasso")
 
 MODELS: dict[str, ModelSpec] = {
     "seed-mlp": ModelSpec(

@@ -18,6 +18,13 @@
 - ``level_one_hot_max=N`` also offers every numeric column with 3 to N distinct training
   values (codes, counts, day of month) as one-hot indicators of those values, beside its
   number; a value not seen in training sets none of them.
+- Regularisers for small or wide, noisy tables (off by default; measured in BENCHMARKS.md,
+  issue 12, tenth session): ``feature_fraction=f`` < 1 lets member i see only a random
+  fraction f of the input columns (every slot of a column kept or dropped together; drawn
+  once, saved with the network), the random-subspace method inside the k members;
+  ``input_noise=s`` adds Gaussian noise of std s to the scaled numerics while training;
+  ``group_lasso=l`` adds l x the sum over input columns of the norm of the first layer's
+  weights on that column's slots to the training loss (``penalty``).
 
 Members of a bag (``models/bagged.py``) must share one architecture, so what shapes it is read
 from all of the bag's training rows once (``shared_architecture``: the level values, the
@@ -164,6 +171,7 @@ class TabMPLE(nn.Module):
         one_hot_max: int = 0, wide: bool | str = False, plain_max_values: int = 0,
         level_one_hot_max: int = 0, level_counts: list[int] | None = None,
         levels: list[np.ndarray] | None = None, plain_columns: list[int] | None = None,
+        feature_fraction: float = 1.0, input_noise: float = 0.0, group_lasso: float = 0.0,
         **_: Any,
     ) -> None:
         """``levels`` and ``plain_columns`` (from ``shared_architecture``) fix what
@@ -179,6 +187,7 @@ class TabMPLE(nn.Module):
                        "one_hot_max": one_hot_max}
         if wide not in (False, True, "additive"):
             raise ConfigError(f"wide must be False, True or 'additive', however: {wide=}")
+        check_regularisers(feature_fraction, input_noise, group_lasso)
         if wide:  # absent from the config of bundles saved before it existed
             self.config["wide"] = wide
         self.k = k
@@ -243,6 +252,15 @@ class TabMPLE(nn.Module):
         self.head_bias = nn.Parameter(torch.zeros(k, n_out))
         nn.init.uniform_(self.head_weight, -(d**-0.5), d**-0.5)
         self.d_in = d_in
+        self.input_noise = float(input_noise)
+        self.group_lasso = float(group_lasso)
+        # absent from the config (and the state) of networks without them, as of bundles
+        # saved before they existed
+        for key, value, off in (("feature_fraction", feature_fraction, 1.0),
+                                ("input_noise", input_noise, 0.0),
+                                ("group_lasso", group_lasso, 0.0)):
+            if value != off:
+                self.config[key] = float(value)
         if wide:
             # zero at the start: the deep part begins exactly as without it (starting at a
             # fitted linear model made early stopping fire at epoch 1-3 in forecasting, #13)
@@ -251,6 +269,38 @@ class TabMPLE(nn.Module):
             self.wide_cat = nn.ModuleList(nn.Embedding(c, k * n_out) for c in cardinalities)
             for table in self.wide_cat:
                 nn.init.zeros_(table.weight)
+        groups = self._column_groups()  # (n_columns, d_in): 1 where a slot is that column's
+        if feature_fraction < 1.0:
+            self.register_buffer("member_mask", member_column_mask(groups, k, feature_fraction))
+        else:
+            self.member_mask = None
+        if group_lasso > 0:
+            self.register_buffer("column_groups", groups, persistent=False)
+
+    def _column_groups(self) -> torch.Tensor:
+        """``(n_columns, d_in)`` indicators of which embedded slots come from which input
+        column (numerics first, then categoricals), from ``embedding_slots``."""
+        slots = self.embedding_slots()[:self.d_in]
+        columns = sorted(set(slots), key=lambda s: (s[0] != "num", s[1]))
+        index = {column: i for i, column in enumerate(columns)}
+        groups = torch.zeros(len(columns), self.d_in)
+        groups[[index[s] for s in slots], torch.arange(self.d_in)] = 1.0
+        return groups
+
+    def member_scales(self) -> torch.Tensor:
+        """Each member's input scale ``r_i`` ``(k, d_in)``, zero on the columns that member
+        does not see (``feature_fraction``)."""
+        if self.member_mask is None:
+            return self.member_scale
+        return self.member_scale * self.member_mask
+
+    def penalty(self) -> torch.Tensor | None:
+        """The training-loss term of ``group_lasso`` (None without it): the sum over input
+        columns of the norm of the first layer's weights on that column's slots, scaled."""
+        if not self.group_lasso:
+            return None
+        squares = self.backbone[0].weight.square().sum(0)  # (d_in,)
+        return self.group_lasso * (self.column_groups @ squares + 1e-12).sqrt().sum()
 
     def _silence_unseen_levels(self, x_num_train: np.ndarray, first_slot: int) -> None:
         """Zero the first-layer weights of level slots no training row sets: their input is 0
@@ -266,6 +316,9 @@ class TabMPLE(nn.Module):
 
     def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         """The flat input vector the backbone sees, ``(B, d_in)``."""
+        clean = x_num
+        if self.training and self.input_noise > 0:  # noise injection: training only
+            x_num = x_num + self.input_noise * torch.randn_like(x_num)
         parts = [x_num]
         if self.encoding is not None:
             encoded = self.encoding(x_num)  # (B, F, T)
@@ -278,7 +331,7 @@ class TabMPLE(nn.Module):
             parts.append(torch.relu(embedded))
         parts += [emb(x_cat[:, j]) for j, emb in enumerate(self.cat_embeddings)]
         if self.level_column.numel():  # (B, n_levels): 1 where the column holds that value
-            parts.append((x_num[:, self.level_column] == self.level_values).to(x_num.dtype))
+            parts.append((clean[:, self.level_column] == self.level_values).to(x_num.dtype))
         if self.config.get("wide"):  # each level's wide weights ride along: (B, n_cat*k*n_out)
             parts += [table(x_cat[:, j]) for j, table in enumerate(self.wide_cat)]
         return torch.cat(parts, dim=1)
@@ -339,13 +392,33 @@ class TabMPLE(nn.Module):
         for all members in one product, which skips the ``(B, k, d_in)`` copy and its backward.
         """
         first = self.backbone[0]
-        signed = first.weight.unsqueeze(0) * self.member_scale.unsqueeze(1)  # (k, d, d_in)
+        signed = first.weight.unsqueeze(0) * self.member_scales().unsqueeze(1)  # (k, d, d_in)
         deep = x[:, :self.d_in] if self.config.get("wide") else x
         h = nn.functional.linear(deep, signed.flatten(0, 1), first.bias.repeat(self.k))
         h = self.backbone[1:](h.view(x.shape[0], self.k, -1))  # (B, k, d_block)
         out = member_heads(h, self.head_weight, self.head_bias, self.config["n_out"])
         wide = self.wide_logits(x)
         return out if wide is None else out + wide
+
+
+def check_regularisers(feature_fraction: float, input_noise: float, group_lasso: float) -> None:
+    """Refuse a ``feature_fraction`` outside (0, 1] or a negative noise or penalty."""
+    if not 0.0 < feature_fraction <= 1.0:
+        raise ConfigError(f"feature_fraction must be in (0, 1], however: {feature_fraction=}")
+    if input_noise < 0 or group_lasso < 0:
+        raise ConfigError(f"input_noise and group_lasso must be >= 0, however: {input_noise=}, "
+                          f"{group_lasso=}")
+
+
+def member_column_mask(groups: torch.Tensor, k: int, fraction: float) -> torch.Tensor:
+    """``(k, d_in)``: member i keeps the slots of ``max(1, round(fraction * columns))`` input
+    columns drawn at random (torch's generator, so the fit's seed fixes them)."""
+    n_columns = groups.shape[0]
+    keep = max(1, round(fraction * n_columns))
+    chosen = torch.zeros(k, n_columns)
+    for i in range(k):
+        chosen[i, torch.randperm(n_columns)[:keep]] = 1.0
+    return chosen @ groups
 
 
 def signed_first_layer(network: TabMPLE, dtype: torch.dtype = torch.float32
@@ -355,7 +428,7 @@ def signed_first_layer(network: TabMPLE, dtype: torch.dtype = torch.float32
     and ``bias (k * d_block,)``, computed in ``dtype``."""
     first = network.backbone[0]
     # (d_block, d_in) * (k, 1, d_in) -> (k, d_block, d_in) -> (d_in, k * d_block)
-    signed = first.weight.to(dtype).unsqueeze(0) * network.member_scale.to(dtype).unsqueeze(1)
+    signed = first.weight.to(dtype).unsqueeze(0) * network.member_scales().to(dtype).unsqueeze(1)
     return signed.reshape(-1, signed.shape[-1]).t(), first.bias.to(dtype).repeat(network.k)
 
 

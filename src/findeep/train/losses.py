@@ -25,9 +25,11 @@ def default_loss(task: str) -> LossName:
 def member_loss(
     name: str, logits: torch.Tensor, target: torch.Tensor, sample_weight: torch.Tensor | None,
     quantiles: tuple[float, ...] | list[float] = (),
+    member_weight: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean over rows and members of the per-row loss; ``logits`` is ``(B, k, n_out)``;
-    ``pinball`` scores output j as quantile ``quantiles[j]``."""
+    ``pinball`` scores output j as quantile ``quantiles[j]``; ``member_weight`` ``(B, k)``
+    weighs each member's loss on each row (a per-member bootstrap)."""
     k = logits.shape[1]
     if name == "pinball":
         per = pinball(logits, target.unsqueeze(1), quantiles)
@@ -45,6 +47,8 @@ def member_loss(
         per = F.huber_loss(logits[..., 0], target.unsqueeze(1).expand(-1, k), reduction="none")
     else:
         raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, however: {name=}")
+    if member_weight is not None:
+        per = per * member_weight
     per_row = per.mean(dim=1)
     if sample_weight is None:
         return per_row.mean()

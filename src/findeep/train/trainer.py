@@ -45,6 +45,9 @@ class TrainConfig:
     # > 0: keep the mean of the best epoch's weights and of up to this many epochs either side
     # (a small validation split picks its best epoch noisily; the average is flatter)
     weight_average: int = 0
+    # True: each row carries a Poisson(1) weight per ensemble member, drawn once per fit, in
+    # that member's loss (the k members bagged in the classic sense; see member_bootstrap)
+    member_bootstrap: bool = False
     warmup_fraction: float = 0.05
     schedule: Schedule = "cosine"
     grad_clip: float = 1.0
@@ -338,6 +341,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
         history: list[dict[str, float]] = []
         started = time.perf_counter()
         epoch = 0
+        bootstrap: torch.Tensor | None = None  # (n, k) per-member row weights, if asked for
         for epoch in range(1, config.max_epochs + 1):
             model.train()
             order = torch.randperm(n, generator=generator).to(device)
@@ -346,7 +350,13 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 rows = order[step * batch_size:(step + 1) * batch_size]
                 logits = model(train.x_num[rows], train.x_cat[rows])
                 weight = None if train.weight is None else train.weight[rows]
-                loss = member_loss(config.loss, logits, train.y[rows], weight, config.quantiles)
+                if config.member_bootstrap and bootstrap is None:
+                    bootstrap = member_bootstrap(n, logits.shape[1], generator).to(device)
+                loss = member_loss(config.loss, logits, train.y[rows], weight, config.quantiles,
+                                   None if bootstrap is None else bootstrap[rows])
+                penalty = model_penalty(model)
+                if penalty is not None:
+                    loss = loss + penalty
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip > 0:
@@ -368,6 +378,18 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     seconds = time.perf_counter() - started
     return FitResult(stopping.best_epoch, epoch, stopping.best_score, seconds,
                      rows_per_second=n * epoch / max(seconds, 1e-9), history=history)
+
+
+def member_bootstrap(n_rows: int, k: int, generator: torch.Generator) -> torch.Tensor:
+    """``(n_rows, k)`` Poisson(1) counts: how often each member sees each row in its loss, as
+    if each had drawn its own bootstrap sample of the training rows."""
+    return torch.poisson(torch.ones(n_rows, k), generator=generator)
+
+
+def model_penalty(model: nn.Module) -> torch.Tensor | None:
+    """A network's own training-loss term (``TabMPLE.penalty``: the group lasso), if any."""
+    penalty = getattr(model, "penalty", None)
+    return penalty() if callable(penalty) else None
 
 
 def fit_temperature(logits: torch.Tensor, y: np.ndarray, task: str) -> float:
