@@ -27,6 +27,7 @@ from issue12_s9_summary import collect as ninth_session_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BASELINES = ("catboost", "lightgbm", "logreg", "seed-mlp")
+NOT_FIT_TABULAR = ("logreg", "lightgbm", "xgboost", "catboost", "realmlp", "tabm")
 
 
 def _folds(result: dict, model: str) -> np.ndarray:
@@ -45,10 +46,22 @@ def second_set_rows(path: Path) -> list[dict]:
             "table": result["name"], "set": "unseen (second)",
             "auto": _folds(result, "default"),
             **{m: _folds(result, m) for m in BASELINES if m in result["summary"]},
-            "members": result.get("findeep_members", [])[-folds:],
+            "members": _default_members(result, folds),
             "cpu": result.get("cpu_seconds"), "model_cpu": cpu,
             "fit_wall": {m: s["fit_seconds_total"] for m, s in result["summary"].items()}})
     return rows
+
+
+def _default_members(result: dict, folds: int) -> list[int]:
+    """Members `default` trained per fold. ``findeep_members`` lists every fit that went
+    through ``fit_tabular`` (default and seed-mlp): one warm-up per such model, then each
+    fold's fits in the benchmark's model order."""
+    members = result.get("findeep_members", [])
+    networks = [m for m in result["models"] if m not in NOT_FIT_TABULAR]
+    if not members or len(members) != len(networks) * (folds + 1):
+        return []
+    step = len(networks)
+    return members[step + networks.index("default")::step]
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> str:
