@@ -269,7 +269,9 @@ class TabMPLE(nn.Module):
             self.wide_cat = nn.ModuleList(nn.Embedding(c, k * n_out) for c in cardinalities)
             for table in self.wide_cat:
                 nn.init.zeros_(table.weight)
-        groups = self._column_groups()  # (n_columns, d_in): 1 where a slot is that column's
+        # (n_columns, d_in): 1 where a slot is that column's; built only when an option needs
+        # it (subclasses may finish their slot bookkeeping after this constructor)
+        groups = self._column_groups() if feature_fraction < 1.0 or group_lasso > 0 else None
         if feature_fraction < 1.0:
             self.register_buffer("member_mask", member_column_mask(groups, k, feature_fraction))
         else:
