@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ablations_development import development_tables
+from ablations_development import SEVENTH_SESSION_COSTS, development_tables
 from scipy.optimize import nnls
 
 from findeep.data.schema import infer_schema
@@ -154,18 +154,12 @@ def replay_members(first_epochs: int, shape: dict[str, int], d_in: int, *, share
     """The members ``bagging="auto"`` trains on a fold under the given constants."""
     from findeep.train import bagging
 
-    saved = bagging.BUDGET_SHARE, bagging.CATBOOST_SECONDS, bagging.NETWORK_CPU_PER_ROW_EPOCH
-    bagging.BUDGET_SHARE, bagging.CATBOOST_SECONDS = share, catboost
-    bagging.NETWORK_CPU_PER_ROW_EPOCH = network
-    try:
-        first = bagging.FitResult(best_epoch=first_epochs, epochs_run=first_epochs,
-                                  best_score=0.0, seconds=0.0, rows_per_second=0.0)
-        return bagging.auto_members(first, fit_rows=shape["fit_rows"], d_in=d_in,
-                                    rows=shape["rows"], numeric=shape["numeric"],
-                                    categorical=shape["categorical"])
-    finally:
-        (bagging.BUDGET_SHARE, bagging.CATBOOST_SECONDS,
-         bagging.NETWORK_CPU_PER_ROW_EPOCH) = saved
+    first = bagging.FitResult(best_epoch=first_epochs, epochs_run=first_epochs,
+                              best_score=0.0, seconds=0.0, rows_per_second=0.0)
+    return bagging.auto_members(first, fit_rows=shape["fit_rows"], d_in=d_in,
+                                rows=shape["rows"], numeric=shape["numeric"],
+                                categorical=shape["categorical"], share=share,
+                                catboost_model=catboost, network_model=network)
 
 
 def quiet_refit() -> dict:
@@ -192,8 +186,9 @@ def quiet_refit() -> dict:
         for variant, share in QUIET_BAGS.items():
             for table, row in _result(name).get(variant, {}).items():
                 seen.setdefault((table, share), []).append(float(row[-1]))
-    library = {"c0": 0.447, "c_num": 0.0, "c_cat": 2.63e-4}  # the rule those runs ran under
-    library_network = {"u0": 5.52e-5, "u1": 1.49e-7}
+    # the rule those runs ran under
+    library = SEVENTH_SESSION_COSTS["catboost_seconds"]
+    library_network = SEVENTH_SESSION_COSTS["network_cost"]
     net_rows = []
     for (table, share), seconds in seen.items():
         row_epochs = 0.0

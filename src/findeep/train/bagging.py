@@ -91,28 +91,37 @@ def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool
     return [valid for _, valid in splitter.split(np.zeros(len(y)), y)]
 
 
-def catboost_seconds(rows: int, numeric: int, categorical: int) -> float:
-    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores)."""
-    c = CATBOOST_SECONDS
+def catboost_seconds(rows: int, numeric: int, categorical: int,
+                     model: dict[str, float] | None = None) -> float:
+    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores);
+    ``model``: other constants than the library's ``CATBOOST_SECONDS`` (benchmarks replay)."""
+    c = CATBOOST_SECONDS if model is None else model
     return c["c0"] + rows * (c["c_num"] * numeric + c["c_cat"] * categorical)
 
 
-def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int) -> float:
-    """One network's projected CPU seconds: ``epochs`` passes over ``fit_rows`` rows."""
-    u = NETWORK_CPU_PER_ROW_EPOCH
+def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int,
+                       model: dict[str, float] | None = None) -> float:
+    """One network's projected CPU seconds: ``epochs`` passes over ``fit_rows`` rows;
+    ``model``: other constants than ``NETWORK_CPU_PER_ROW_EPOCH`` (benchmarks replay)."""
+    u = NETWORK_CPU_PER_ROW_EPOCH if model is None else model
     return fit_rows * epochs * (u["u0"] + u["u1"] * d_in)
 
 
 def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numeric: int,
-                 categorical: int, max_members: int = AUTO_FOLDS) -> int:
+                 categorical: int, max_members: int = AUTO_FOLDS, share: float | None = None,
+                 catboost_model: dict[str, float] | None = None,
+                 network_model: dict[str, float] | None = None) -> int:
     """How many members ``bagging="auto"`` trains, given the first member's fit.
 
     The most members (at most ``max_members``) whose projected CPU — each as long as the
     first — stays within ``BUDGET_SHARE`` of CatBoost's projected fit time on the table
-    (the network trains on one thread, so its CPU is its wall time); at least 1.
+    (the network trains on one thread, so its CPU is its wall time); at least 1. ``share``
+    and the two cost models default to the library's constants (a benchmark may replay the
+    rule under others).
     """
-    budget = BUDGET_SHARE * catboost_seconds(rows, numeric, categorical)
-    per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in)
+    share = BUDGET_SHARE if share is None else share
+    budget = share * catboost_seconds(rows, numeric, categorical, catboost_model)
+    per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in, network_model)
     if per_member <= 0:
         return max_members
     return int(max(1, min(max_members, math.floor(budget / per_member))))
