@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from findeep.models.categorical_lookup import embedding_width
 from findeep.models.tabm_ple import DENSE_MAX_FEATURES, TabMPLE
 
 
@@ -14,7 +15,8 @@ def textbook_forward(model: TabMPLE, x_num: torch.Tensor, x_cat: torch.Tensor) -
     encoded = model.encoding(x_num)  # (B, F, T)
     per_feature = [torch.relu(encoded[:, f] @ model.num_weight[f] + model.num_bias[f])
                    for f in range(x_num.shape[1])]
-    categorical = [emb(x_cat[:, j]) for j, emb in enumerate(model.cat_embeddings)]
+    categorical = [model.cat_lookup.table(j)[x_cat[:, j]]
+                   for j in range(x_cat.shape[1])]
     x = torch.cat([x_num, *per_feature, *categorical], dim=1)
     members = []
     for i in range(model.k):
@@ -63,8 +65,9 @@ def test_small_categoricals_enter_one_hot_and_wide_ones_as_embeddings() -> None:
     one_hot = embedded[:, [i for i, slot in enumerate(slots) if slot == ("cat", 0)]]
     torch.testing.assert_close(one_hot, torch.tensor([[1.0, 0, 0, 0], [0, 0, 0, 1.0]]))
     assert len(slots) == embedded.shape[1]
-    assert not any(name.startswith("cat_embeddings.0") for name in model.state_dict())
-    assert model.cat_embeddings[1].weight.requires_grad
+    # only the 20-code column's table is learned: 20 codes x width embedding_width(20)
+    assert model.state_dict()["cat_lookup.weight"].numel() == 20 * embedding_width(20)
+    assert model.cat_lookup.weight.requires_grad
     assert model.config["one_hot_max"] == 8
 
 

@@ -34,7 +34,6 @@ from torch import nn
 
 from findeep.models.tabm_ple import (
     DENSE_MAX_FEATURES,
-    OneHot,
     TabMPLE,
     category_width,
     signed_first_layer,
@@ -160,11 +159,11 @@ def _fold_first_layer(member: TabMPLE) -> _Folded:
     n_ple = n_num * config["d_embedding"] if member.encoding is not None else 0
     cat_start = n_num + n_ple
     tables = []
-    for j, (cardinality, lookup) in enumerate(zip(config["cardinalities"],
-                                                  member.cat_embeddings, strict=True)):
+    lookup = member.cat_lookup
+    for j, cardinality in enumerate(config["cardinalities"]):
         slots = category_width(cardinality, config["one_hot_max"])
         rows = weight[cat_start:cat_start + slots]
-        table = rows if isinstance(lookup, OneHot) else lookup.weight.double() @ rows
+        table = rows if lookup.one_hot[j] else lookup.table(j).double() @ rows
         if config.get("wide"):  # the level's own wide weights: the extra columns
             table = table.clone()
             table[:, -k * config["n_out"]:] += member.wide_cat[j].weight.double()

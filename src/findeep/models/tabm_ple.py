@@ -42,32 +42,16 @@ import torch
 from torch import nn
 
 from findeep.errors import ConfigError
+from findeep.models.categorical_lookup import (
+    CategoricalLookup,
+    category_width,
+    fuse_legacy_state,
+)
 
 _FAR = 1.0e4  # left edge of padding bins: their encoding is always 0
 # Up to this many numeric inputs, the per-feature layers run as one block-diagonal product;
 # past it the F-fold wasted multiply-adds cost more than F small products (measured at 24).
 DENSE_MAX_FEATURES = 16
-
-
-def embedding_width(cardinality: int) -> int:
-    """A fastai-style rule of thumb for a categorical embedding's width, capped at 16."""
-    return int(min(16, round(1.6 * cardinality**0.56)))
-
-
-def category_width(cardinality: int, one_hot_max: int) -> int:
-    """Input width of one categorical: its code count one-hot, else an embedding's width."""
-    return cardinality if cardinality <= one_hot_max else embedding_width(cardinality)
-
-
-class OneHot(nn.Module):
-    """Codes ``(B,)`` -> one-hot rows ``(B, c)``: an identity lookup with no weights."""
-
-    def __init__(self, cardinality: int) -> None:
-        super().__init__()
-        self.register_buffer("identity", torch.eye(cardinality), persistent=False)
-
-    def forward(self, codes: torch.Tensor) -> torch.Tensor:
-        return nn.functional.embedding(codes, self.identity)
 
 
 def quantile_bin_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
@@ -207,13 +191,11 @@ class TabMPLE(nn.Module):
             d_in += n_num * d_embedding
         else:
             self.encoding = None
-        # a ModuleList in column order: OneHot has no state, so a model without one-hot
-        # columns (one_hot_max=0, as bundles saved before it existed) keeps its state keys
-        self.cat_embeddings = nn.ModuleList(
-            OneHot(c) if c <= one_hot_max else nn.Embedding(c, embedding_width(c))
-            for c in cardinalities
-        )
-        d_in += sum(category_width(c, one_hot_max) for c in cardinalities)
+        # every categorical's table in one lookup (one-hot columns hold no state); networks
+        # saved with one nn.Embedding per column load through ``fuse_legacy_state``
+        self.cat_lookup = CategoricalLookup(cardinalities, one_hot_max)
+        self._register_load_state_dict_pre_hook(self._fuse_legacy_embeddings)
+        d_in += self.cat_lookup.width
         # numeric columns with few distinct values, also one-hot: counts fixed at fit time
         # (kept in the config so a bundle rebuilds the same buffers before loading them)
         if levels is not None:
@@ -316,6 +298,10 @@ class TabMPLE(nn.Module):
             first = self.backbone[0]
             first.weight[:, first_slot + np.flatnonzero(~seen)] = 0.0
 
+    def _fuse_legacy_embeddings(self, state: dict[str, Any], prefix: str,
+                                *_: Any) -> None:
+        fuse_legacy_state(state, prefix, self.cat_lookup)
+
     def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         """The flat input vector the backbone sees, ``(B, d_in)``."""
         clean = x_num
@@ -331,7 +317,7 @@ class TabMPLE(nn.Module):
                 embedded = (torch.einsum("bft,fte->bfe", encoded, self.num_weight)
                             + self.num_bias).flatten(1)
             parts.append(torch.relu(embedded))
-        parts += [emb(x_cat[:, j]) for j, emb in enumerate(self.cat_embeddings)]
+        parts.append(self.cat_lookup(x_cat))
         if self.level_column.numel():  # (B, n_levels): 1 where the column holds that value
             parts.append((clean[:, self.level_column] == self.level_values).to(x_num.dtype))
         if self.config.get("wide"):  # each level's wide weights ride along: (B, n_cat*k*n_out)
