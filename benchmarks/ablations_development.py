@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from cpu import cpu_seconds
 from encodings_ablation import TRANSFORMS
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -139,11 +140,11 @@ def fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
                   train: np.ndarray, test: np.ndarray) -> tuple[float, float]:
     """Held-out ROC-AUC and fit seconds of one variant on one fold (wall-clock; the CPU
     seconds of the last call are left in ``LAST_FIT_CPU``)."""
-    cpu_started = time.process_time()
+    cpu_started = cpu_seconds()
     try:
         return _fit_and_score(options, X, y, train, test)
     finally:
-        LAST_FIT_CPU[0] = time.process_time() - cpu_started
+        LAST_FIT_CPU[0] = cpu_seconds() - cpu_started
 
 
 FIRST_THREE: list[tuple[float, float] | None] = [None]  # a bag's first 3 members: AUC, fit s

@@ -24,6 +24,7 @@ import time
 import warnings
 from pathlib import Path
 
+from cpu import cpu_seconds
 from run_panel import CLASSIFIERS, render  # a sibling script: same models, same table layout
 from tables import UNSEEN_TABLES, UNSEEN_TABLES_2, Table, n_folds_for
 
@@ -67,10 +68,10 @@ _fit_and_predict = benchmark_module._BenchmarkTable.fit_and_predict
 def _timed_fit_and_predict(self, model, train, test, *, warm_up=False):
     """The benchmark's per-fold fit, unchanged, with its CPU seconds (all threads of this
     process: a model that runs several threads counts each) noted per model."""
-    started = time.process_time()
+    started = cpu_seconds()
     out = _fit_and_predict(self, model, train, test, warm_up=warm_up)
     if not warm_up:
-        MODEL_CPU.setdefault(model, []).append(time.process_time() - started)
+        MODEL_CPU.setdefault(model, []).append(cpu_seconds() - started)
     return out
 
 
@@ -143,12 +144,12 @@ def main() -> None:
         models = (*models, "realmlp", "tabm") if args.peers else models
         MEMBERS.clear()
         MODEL_CPU.clear()
-        cpu_started = time.process_time()
+        cpu_started = cpu_seconds()
         result = run_benchmark(frame, table.target, models=models, n_folds=n_folds, seed=0)
         # CPU seconds (all threads) of the whole table: every model's fits and scoring, plus
         # the benchmark's untimed 256-row warm-up fits; with --models default, default's own
         results.append({"name": f"{table.package}/{table.item}", "target": table.target,
-                        **result.to_dict(), "cpu_seconds": time.process_time() - cpu_started,
+                        **result.to_dict(), "cpu_seconds": cpu_seconds() - cpu_started,
                         "findeep_members": list(MEMBERS),  # warm-up fits first
                         "model_cpu_seconds": {m: list(s) for m, s in MODEL_CPU.items()}})
         print(f"{table.item}: {time.perf_counter() - started:.0f}s wall, "

@@ -27,11 +27,14 @@ from torch import nn
 
 from findeep.errors import ConfigError, DataError
 from findeep.models.bagged import BaggedNetwork
+from findeep.train.member_processes import MemberFit, train_in_processes, worker_count
 from findeep.train.trainer import (
     FitResult,
+    ProgressHook,
     TensorData,
     TrainConfig,
     fit_network,
+    fit_threads,
     predict_logits,
 )
 
@@ -160,13 +163,12 @@ def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
     to train once the first is done.
     """
     planned = len(folds) if n_members == "auto" else int(n_members)
-    networks: list[nn.Module] = []
-    results: list[FitResult] = []
-    out_of_fold: list[torch.Tensor] = []
-    i = 0
-    while i < planned:
-        valid_rows = folds[i]
-        fit_rows = np.setdiff1d(np.arange(len(y)), valid_rows)
+
+    def fit_rows_of(i: int) -> np.ndarray:
+        return np.setdiff1d(np.arange(len(y)), folds[i])
+
+    def train_member(i: int, hook: ProgressHook | None = None) -> MemberFit:
+        valid_rows, fit_rows = folds[i], fit_rows_of(i)
         torch.manual_seed(config.seed + i)  # weight initialisation
         network = build_member(i, fit_rows)
         train = TensorData.from_numpy(x_num[fit_rows], x_cat[fit_rows], y[fit_rows], task=task,
@@ -174,22 +176,44 @@ def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
                                       device=device)
         valid = TensorData.from_numpy(x_num[valid_rows], x_cat[valid_rows], y[valid_rows],
                                       task=task, device=device)
-        member_config = replace(config, seed=config.seed + i)
-        if progress is None:
-            result = fit_network(network, train, valid, task=task, config=member_config)
-        else:
-            with progress(i, planned) as hook:
-                result = fit_network(network, train, valid, task=task, config=member_config,
-                                     on_epoch_end=hook)
+        result = fit_network(network, train, valid, task=task,
+                             config=replace(config, seed=config.seed + i), on_epoch_end=hook)
         network.cpu().eval()
-        networks.append(network)
-        results.append(result)
-        out_of_fold.append(predict_logits(network, torch.from_numpy(x_num[valid_rows]),
-                                          torch.from_numpy(x_cat[valid_rows])))
-        if i == 0 and n_members == "auto" and choose_members is not None:
-            planned = min(planned, choose_members(result, len(fit_rows),
-                                                  len(network.embedding_slots())))
-        i += 1
+        out_of_fold = predict_logits(network, torch.from_numpy(x_num[valid_rows]),
+                                     torch.from_numpy(x_cat[valid_rows]))
+        return network, result, out_of_fold
+
+    def train_here(i: int) -> MemberFit:
+        if progress is None:
+            return train_member(i)
+        with progress(i, planned) as hook:
+            return train_member(i, hook)
+
+    def rebuild(i: int, weights: dict[str, torch.Tensor]) -> nn.Module:
+        torch.manual_seed(config.seed + i)
+        network = build_member(i, fit_rows_of(i))
+        network.load_state_dict(weights, strict=True)
+        return network.eval()
+
+    fits = {0: train_here(0)}
+    if n_members == "auto" and choose_members is not None:
+        first_network, first_fit, _ = fits[0]
+        planned = min(planned, choose_members(first_fit, len(fit_rows_of(0)),
+                                              len(first_network.embedding_slots())))
+    rest = list(range(1, planned))
+    if rest:
+        threads = fit_threads(fits[0][0], len(fit_rows_of(1)), config, torch.device(device))
+        workers = worker_count(len(rest), threads, device)
+        if workers > 1:
+            fits.update(train_in_processes(train_member, rebuild, rest, workers,
+                                           progress=progress, planned=planned))
+            torch.manual_seed(config.seed + planned - 1)  # where a sequential fit leaves it
+    for i in rest:
+        if i not in fits:
+            fits[i] = train_here(i)
+    networks = [fits[i][0] for i in range(planned)]
+    results = [fits[i][1] for i in range(planned)]
+    out_of_fold = [fits[i][2] for i in range(planned)]
     covered = np.concatenate(folds[:len(networks)])
     joined = networks[0] if len(networks) == 1 else BaggedNetwork(networks)
     return BagResult(joined, torch.cat(out_of_fold), covered, results, len(folds))

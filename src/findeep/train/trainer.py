@@ -193,6 +193,17 @@ def training_threads(config: TrainConfig, batch_size: int, members: int,
     return 1
 
 
+def fit_batch_size(n_rows: int, config: TrainConfig) -> int:
+    """The batch ``fit_network`` trains with on ``n_rows`` rows."""
+    batch_size = auto_batch_size(n_rows) if config.batch_size == "auto" else int(config.batch_size)
+    return min(batch_size, n_rows)
+
+
+def fit_threads(model: nn.Module, n_rows: int, config: TrainConfig, device: torch.device) -> int:
+    """The CPU threads ``fit_network`` trains ``model`` with on ``n_rows`` rows."""
+    return training_threads(config, fit_batch_size(n_rows, config), row_cost(model), device)
+
+
 def row_cost(model: nn.Module) -> int:
     """A step's compute per row, in units of one default-network member: its ``k``
     members, unless the model states its own ``row_cost`` (attention costs far more)."""
@@ -323,8 +334,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     model.to(device)
     optimizer = make_optimizer(model, config)
     n = len(train)
-    batch_size = auto_batch_size(n) if config.batch_size == "auto" else int(config.batch_size)
-    batch_size = min(batch_size, n)
+    batch_size = fit_batch_size(n, config)
     steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch: equal-sized steps
     if config.batch_size != "auto" and steps_per_epoch < MIN_STEPS_PER_EPOCH:
         warnings.warn(
@@ -335,7 +345,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     total_steps = steps_per_epoch * config.max_epochs
     scheduler = lr_schedule(optimizer, config, total_steps)
     y_valid = valid.y.cpu().numpy()
-    threads = training_threads(config, batch_size, row_cost(model), device)
+    threads = fit_threads(model, n, config, device)
     with cpu_threads(threads):
         stopping = EarlyStopping(config, model)
         history: list[dict[str, float]] = []
