@@ -70,3 +70,10 @@ def test_workers_only_where_they_are_safe_and_pay(monkeypatch):
     assert worker_count(3, 1, "meta") == 0  # not a CPU device
     monkeypatch.setenv(OFF_SWITCH, "0")
     assert worker_count(3, 1, "cpu") == 0
+    monkeypatch.delenv(OFF_SWITCH)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a user who holds findeep to one thread gets no workers
+    try:
+        assert worker_count(3, 1, "cpu") == 0
+    finally:
+        torch.set_num_threads(threads)

@@ -11,10 +11,12 @@ out-of-fold logits): no pickle. Every member is the one a sequential fit trains,
 bit: the same seed, rows, thread count and operations.
 
 Used only where that is safe and pays: Linux's ``fork`` start method, a CPU device, at
-least two members left, two cores this process may use, members that train on one thread,
-and not inside a daemonic process. ``FINDEEP_PARALLEL_MEMBERS=0`` turns it off. A worker
-that fails or dies leaves its unfinished members to the caller, which trains them in
-process (so a member's error is raised there, as without workers).
+least two members left, two cores this process may use and two torch threads it may run (a
+process held to one thread by ``torch.set_num_threads`` or ``OMP_NUM_THREADS`` trains them
+in turn), members that train on one thread, and not inside a daemonic process.
+``FINDEEP_PARALLEL_MEMBERS=0`` turns it off. A worker that fails or dies leaves its
+unfinished members to the caller, which trains them in process (so a member's error is
+raised there, as without workers).
 """
 
 from __future__ import annotations
@@ -45,14 +47,16 @@ Progress = Callable[[int, int], Any]
 
 
 def worker_count(members_left: int, member_threads: int, device: torch.device | str) -> int:
-    """How many worker processes to train ``members_left`` members with; below 2, none."""
+    """How many worker processes to train ``members_left`` members with (0: none)."""
     if (os.environ.get(OFF_SWITCH, "1") == "0" or members_left < 2 or member_threads != 1
             or torch.device(device).type != "cpu" or not sys.platform.startswith("linux")
             or "fork" not in multiprocessing.get_all_start_methods()
             or multiprocessing.current_process().daemon):
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return min(members_left, cores or 1)
+    # a process held to n threads (torch.set_num_threads, OMP_NUM_THREADS) gets n workers
+    workers = min(members_left, cores or 1, torch.get_num_threads())
+    return workers if workers > 1 else 0
 
 
 def train_in_processes(train_member: TrainMember, rebuild: Rebuild, members: list[int],
