@@ -5,7 +5,9 @@ A virtual environment with the core install only is built once from a wheel cach
 under ``~/.cache/findeep-tests`` (or ``$FINDEEP_TEST_CACHE``), keyed by pyproject.toml, the
 Python version and this checkout's path; later runs reuse it and take seconds. The first run
 on a machine downloads the core wheels once (torch comes from the pinned local wheel) and
-installs them (a few minutes on 2 busy cores).
+installs them without byte-compiling (about half a minute; compiling all of torch's modules
+took another 90 s on 2 busy cores, and the README commands below import only some of them:
+those compile on first import and are cached in the venv).
 """
 
 from __future__ import annotations
@@ -35,13 +37,19 @@ VERBATIM = ("text", "recommend", "pricing", "spark")
 EXTRA_MODULES = ("fastapi", "uvicorn", "onnx", "onnxruntime", "lightgbm", "xgboost", "catboost")
 
 
-def _pip(python: Path | str, *args: str) -> None:
-    subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args],
-                   check=True, stdout=subprocess.DEVNULL)
+def _pip(*args: str, into: Path | None = None) -> None:
+    """This interpreter's pip; ``into`` a venv's Python installs there (the venv has no pip
+    of its own: seeding one costs ~10 s and the tests never call it)."""
+    target = [] if into is None else ["--python", str(into)]
+    subprocess.run([sys.executable, "-m", "pip", *target, "--disable-pip-version-check", "-q",
+                    *args], check=True, stdout=subprocess.DEVNULL)
 
 
 def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    # PYTHONDONTWRITEBYTECODE is dropped so the venv (installed --no-compile) caches the
+    # byte code of what the commands import, once
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
     env.update(OMP_WAIT_POLICY="PASSIVE", COLUMNS="200", NO_COLOR="1")
     return env
 
@@ -60,18 +68,19 @@ def base_python() -> Path:
     wheels.mkdir(parents=True, exist_ok=True)
     build_tools = ["setuptools>=68", "wheel"]
     try:  # offline first: the cache usually has everything
-        _pip(sys.executable, "download", "--no-index", "--find-links", str(wheels), "-d",
-             str(wheels), *core, *build_tools)
+        _pip("download", "--no-index", "--find-links", str(wheels), "-d", str(wheels), *core,
+             *build_tools)
     except subprocess.CalledProcessError:
-        _pip(sys.executable, "download", "-d", str(wheels), *core, *build_tools)
+        _pip("download", "-d", str(wheels), *core, *build_tools)
     staging = venv.with_name(venv.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(staging)], check=True)
-    staged = staging / "bin" / "python"
-    _pip(staged, "install", "--no-index", "--find-links", str(wheels), *core, *build_tools)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(staging)], check=True)
+    _pip("install", "--no-compile", "--no-index", "--find-links", str(wheels), *core,
+         *build_tools, into=staging / "bin" / "python")
     staging.rename(venv)  # the venv's scripts are fixed up below by the editable install
-    _pip(python, "install", "--no-index", "--no-deps", "--no-build-isolation", "-e", str(ROOT))
+    _pip("install", "--no-index", "--no-deps", "--no-build-isolation", "-e", str(ROOT),
+         into=python)
     (venv / ".complete").write_text(" ".join(core))
     return python
 

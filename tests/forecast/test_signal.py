@@ -26,7 +26,10 @@ def _split(signal_strength: float, seed: int) -> tuple[pd.DataFrame, pd.Timestam
 
 
 def _evaluate(panel: pd.DataFrame, test_start: pd.Timestamp, model: str) -> ForecastEvaluation:
-    forecaster = SequenceForecaster(asset_column="asset", model=model, window=5, max_epochs=10)
+    # 5 epochs: each network's IC on the planted panel was 0.21-0.26 against the oracle's 0.28
+    # (0.21-0.27 with 10 epochs, at twice the CPU), so the half-the-oracle bar (0.14) still
+    # has room; the data and the bars are unchanged
+    forecaster = SequenceForecaster(asset_column="asset", model=model, window=5, max_epochs=5)
     return evaluate_fixed(forecaster, panel, test_start=test_start)
 
 

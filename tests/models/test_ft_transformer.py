@@ -31,9 +31,11 @@ def test_it_learns_the_planted_drivers(fitted) -> None:
 
 
 def test_its_attributions_add_up(fitted) -> None:
-    """Integrated Gradients on the feature tokens sum to the change in log-odds."""
+    """Integrated Gradients on the feature tokens sum to the change in log-odds, row by row
+    (on 100 held-out rows: the sum is checked per row; the 300 rows of the test above cost
+    ~25 s of attributions each time)."""
     model, X_test, _ = fitted
-    result = column_attributions(model.pipeline_, X_test)
+    result = column_attributions(model.pipeline_, X_test.iloc[:100])
     moved = result.output - result.baseline_output
     assert np.abs(result.values.sum(axis=1) - moved).max() < 0.02
 
