@@ -114,6 +114,8 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "unseen-categories": _csv(_with(home=lambda f: "castle")),
     "boolean-target": _csv(_with(y=lambda f: f["y"].astype(bool))),
     "text-target": _csv(_with(y=lambda f: np.where(f["y"] == 1, "bad", "good"))),
+    "a-class-in-one-row": _csv(_with(y=lambda f: np.where(  # a third class, only in row 7
+        f.index == 7, "rare", np.where(f["y"] == 1, "bad", "good")))),
     "huge-numbers": _csv(_with(income=lambda f: f["income"] * 1e300)),
     "mixed-timezone-dates": _csv(_with(age=lambda f: [
         "2024-01-01T00:00:00+01:00" if i % 2 else "2024-06-01 12:00" for i in range(len(f))])),

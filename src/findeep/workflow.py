@@ -27,8 +27,8 @@ from findeep.data.splits import (
     time_values,
     warn_if_dated,
 )
-from findeep.data.target import infer_target, locate_target
-from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
+from findeep.data.target import TargetSpec, infer_target, locate_target
+from findeep.errors import BundleError, ConfigError, DataError, TargetError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
@@ -72,17 +72,36 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
               test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     """Train/test positions: out-of-time when ``time_column`` is set, else random."""
     spec = infer_target(y.dropna(), str(y.name), task)  # a bad target fails before any warning
+    classification = spec.task != "regression"
+    codes = spec.encode(y) if classification else y.to_numpy()
     if time_column:
         train, test = split_out_of_time(time_values(frame, time_column),
                                         test_fraction=test_fraction)
-        return train, test, f"out-of-time on {time_column}"
-    dated = [str(c) for c in frame.columns
-             if c != y.name and infer_column_kind(str(c), frame[c]) == "datetime"]
-    warn_if_dated(frame, dated)
-    codes = spec.encode(y) if spec.task != "regression" else y.to_numpy()
-    train, test = split_random(codes, test_fraction=test_fraction, seed=seed,
-                               stratify=spec.task != "regression")
-    return train, test, "stratified random" if spec.task != "regression" else "random"
+        name = f"out-of-time on {time_column}"
+    else:
+        dated = [str(c) for c in frame.columns
+                 if c != y.name and infer_column_kind(str(c), frame[c]) == "datetime"]
+        warn_if_dated(frame, dated)
+        train, test = split_random(codes, test_fraction=test_fraction, seed=seed,
+                                   stratify=classification)
+        name = "stratified random" if classification else "random"
+    if classification:
+        check_test_classes_trained(spec, codes, train, test)
+    return train, test, name
+
+
+def check_test_classes_trained(spec: TargetSpec, codes: np.ndarray, train: np.ndarray,
+                               test: np.ndarray) -> None:
+    """A class found only among the test rows could be neither learned nor scored: refuse
+    the table in one line, before training (a class too rare to stratify lands there)."""
+    untrained = sorted(set(codes[test].tolist()) - set(codes[train].tolist()))
+    if untrained:
+        counts = np.bincount(codes, minlength=len(spec.classes))
+        named = ", ".join(f"{spec.classes[c]!r} ({counts[c]} row(s))" for c in untrained[:5])
+        raise TargetError(
+            f"target '{spec.name}': class(es) {named} fell only into the test split, so no "
+            "model could learn them; give every class at least 2 rows, or drop or merge the "
+            "rare ones.")
 
 
 # below this, the test and validation splits are a handful of rows: nothing to learn from
@@ -139,13 +158,13 @@ def train_and_evaluate(
     check_features(features)
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),
                  warn=False)
+    train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
+                                         test_fraction=test_fraction, seed=seed)
     unnamed = unnamed_columns(features)
     if unnamed:  # after every check, so a refused table still gets one line
         warnings.warn(f"{len(unnamed)} column(s) have no name in the header; they are read "
                       f"as {', '.join(repr(u) for u in unnamed)}, and a model trained on them "
                       "will ask for those names.", FindeepWarning, stacklevel=2)
-    train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
-                                         test_fraction=test_fraction, seed=seed)
     times = None
     if time_column:
         times = time_values(frame, time_column).iloc[train]
