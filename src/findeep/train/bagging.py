@@ -11,7 +11,8 @@ CPU of the whole bag stays within the time CatBoost (1,000 trees, its defaults) 
 to take on a table of the same shape. Both cost models were fitted to quiet-machine wall
 seconds by ``benchmarks/bagging_budget.py --quiet`` (results/bagging_budget_quiet.json); the
 member projection uses the first member's epoch count, not a clock, so the choice is the same
-on every run and machine.
+on every run and machine. The members after the first train side by side in forked workers
+where the machine has a spare core (``train/member_processes.py``): the same bag, sooner.
 """
 
 from __future__ import annotations
