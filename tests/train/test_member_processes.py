@@ -13,11 +13,22 @@ from findeep.train import member_processes
 from findeep.train.member_processes import OFF_SWITCH, train_in_processes, worker_count
 from findeep.train.trainer import FitResult
 
-needs_fork_and_two_cores = pytest.mark.skipif(
-    worker_count(2, 1, "cpu") < 2, reason="needs the fork start method and two usable cores")
+
+@pytest.fixture
+def two_threads():
+    """Two torch threads for the test (the server and forecasting tests leave their process
+    on one, which rightly keeps a bag in one process); skipped without fork or two cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        if worker_count(2, 1, "cpu") < 2:
+            pytest.skip("needs the fork start method and two usable cores")
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
-@needs_fork_and_two_cores
+@pytest.mark.usefixtures("two_threads")
 def test_members_trained_in_workers_equal_members_trained_in_turn(monkeypatch):
     frame = make_credit_frame(500, seed=1)
     y = frame.pop("default")
@@ -54,7 +65,7 @@ def _rebuild(i: int, weights):
     return network
 
 
-@needs_fork_and_two_cores
+@pytest.mark.usefixtures("two_threads")
 def test_a_failing_worker_leaves_its_members_to_the_caller():
     fits = train_in_processes(_member, _rebuild, [1, 2, 3, 4], 2)
     # worker 0 trains 1 and 3; worker 1 fails on 2 and so never reaches 4
