@@ -21,14 +21,15 @@ from findeep.data.io import TableLike, check_output, read_table, unnamed_columns
 from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
 from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
+    check_test_classes_trained,
     rows_dated_by,
     split_out_of_time,
     split_random,
     time_values,
     warn_if_dated,
 )
-from findeep.data.target import TargetSpec, infer_target, locate_target
-from findeep.errors import BundleError, ConfigError, DataError, TargetError, did_you_mean
+from findeep.data.target import infer_target, locate_target
+from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
@@ -86,22 +87,9 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
                                    stratify=classification)
         name = "stratified random" if classification else "random"
     if classification:
-        check_test_classes_trained(spec, codes, train, test)
+        check_test_classes_trained(np.asarray(spec.classes, dtype=object)[codes], train,
+                                   test, spec.name)
     return train, test, name
-
-
-def check_test_classes_trained(spec: TargetSpec, codes: np.ndarray, train: np.ndarray,
-                               test: np.ndarray) -> None:
-    """A class found only among the test rows could be neither learned nor scored: refuse
-    the table in one line, before training (a class too rare to stratify lands there)."""
-    untrained = sorted(set(codes[test].tolist()) - set(codes[train].tolist()))
-    if untrained:
-        counts = np.bincount(codes, minlength=len(spec.classes))
-        named = ", ".join(f"{spec.classes[c]!r} ({counts[c]} row(s))" for c in untrained[:5])
-        raise TargetError(
-            f"target '{spec.name}': class(es) {named} fell only into the test split, so no "
-            "model could learn them; give every class at least 2 rows, or drop or merge the "
-            "rare ones.")
 
 
 # below this, the test and validation splits are a handful of rows: nothing to learn from

@@ -74,3 +74,24 @@ def test_server_refuses_a_non_string_text_in_one_sentence(trained):
     record = {"income": 1.0, "age": 30, "home": "rent", "purpose_text": 12}
     response = client.post("/v1/predict", json={"records": [record]})
     assert response.status_code == 422 and "must be a string" in response.json()["detail"]
+
+
+def test_a_class_only_in_the_test_split_is_one_line_before_training(tmp_path: Path):
+    """As for tables: a class too rare to stratify that falls into the test split is
+    refused in one line, instead of training and then failing to evaluate."""
+    from findeep.data.splits import split_random
+
+    frame = make_text_credit_frame(60, seed=1)
+    labels = frame["default"].astype(str).to_numpy()
+    for row in range(len(frame)):  # the first row whose lone label the job's split tests on
+        trial = labels.copy()
+        trial[row] = "rare"
+        if row in split_random(trial, test_fraction=0.2, seed=0, stratify=True)[1]:
+            break
+    frame["default"] = frame["default"].astype(str)
+    frame.loc[row, "default"] = "rare"
+    data = tmp_path / "rare.csv"
+    frame.to_csv(data, index=False)
+    assert_one_line_error(run("text", "train", data, "--target", "default",
+                              "--out", tmp_path / "m"), "fell only into the test split")
+    assert not (tmp_path / "m").exists()

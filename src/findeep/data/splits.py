@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from findeep.data.schema import FindeepWarning, parse_datetimes
-from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.errors import ConfigError, DataError, TargetError, did_you_mean
 
 
 def check_fraction(value: float, name: str) -> None:
@@ -33,6 +33,21 @@ def split_random(
         positions, test_size=test_fraction, random_state=seed, stratify=strata
     )
     return np.sort(train), np.sort(test)
+
+
+def check_test_classes_trained(labels: np.ndarray, train: np.ndarray, test: np.ndarray,
+                               target: str) -> None:
+    """A class found only among the test rows could be neither learned nor scored: refuse
+    the table in one line, before training (a class too rare to stratify lands there)."""
+    untrained = sorted(set(labels[test].tolist()) - set(labels[train].tolist()), key=str)
+    if untrained:
+        values, counts = np.unique(labels, return_counts=True)
+        count = dict(zip(values.tolist(), counts.tolist(), strict=True))
+        named = ", ".join(f"{label!r} ({count[label]} row(s))" for label in untrained[:5])
+        raise TargetError(
+            f"target '{target}': class(es) {named} fell only into the test split, so no "
+            "model could learn them; give every class at least 2 rows, or drop or merge the "
+            "rare ones.")
 
 
 def _can_stratify(y: np.ndarray, fraction: float) -> bool:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
-from findeep.data.splits import split_random
-from findeep.data.target import locate_target
+from findeep.data.splits import check_test_classes_trained, split_random
+from findeep.data.target import infer_target, locate_target
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.text.bundle import load_text_model, save_text_model
 from findeep.text.pipeline import TextPipeline, fit_text
@@ -32,6 +32,9 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
     train_at, test_at = split_random(y.iloc[rows].astype(str).to_numpy(),
                                      test_fraction=test_fraction, seed=seed,
                                      stratify=task != "regression")
+    if infer_target(y.iloc[rows], target, task).task != "regression":
+        check_test_classes_trained(y.iloc[rows].astype(str).to_numpy(), train_at, test_at,
+                                   target)
     train_rows, test_rows = rows[train_at], rows[test_at]
     pipeline = fit_text(X.iloc[train_rows], y.iloc[train_rows], model=model,
                         text_column=text_column, task=task, seed=seed, verbose=verbose,

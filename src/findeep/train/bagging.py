@@ -28,7 +28,12 @@ from torch import nn
 
 from findeep.errors import ConfigError, DataError
 from findeep.models.bagged import BaggedNetwork
-from findeep.train.member_processes import MemberFit, train_in_processes, worker_count
+from findeep.train.member_processes import (
+    MemberFit,
+    Progress,
+    train_in_processes,
+    worker_count,
+)
 from findeep.train.trainer import (
     FitResult,
     ProgressHook,
@@ -150,7 +155,6 @@ class BagResult:
 
 
 BuildMember = Callable[[int, np.ndarray], nn.Module]  # (member index, its fit rows) -> network
-Progress = Callable[[int, int], Any]  # (member index, members planned) -> epoch hook context
 
 
 def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
@@ -208,7 +212,9 @@ def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
         if workers > 1:
             fits.update(train_in_processes(train_member, rebuild, rest, workers,
                                            progress=progress, planned=planned))
-            torch.manual_seed(config.seed + planned - 1)  # where a sequential fit leaves it
+            # the global generator as a sequential fit leaves it (training draws nothing
+            # from it unless dropout or input noise is on)
+            torch.manual_seed(config.seed + planned - 1)
     for i in rest:
         if i not in fits:
             fits[i] = train_here(i)

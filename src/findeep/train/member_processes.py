@@ -43,7 +43,7 @@ _OUT_OF_FOLD = "__out_of_fold__"
 MemberFit = tuple[nn.Module, FitResult, torch.Tensor]  # network, its fit, out-of-fold logits
 TrainMember = Callable[[int, ProgressHook | None], MemberFit]
 Rebuild = Callable[[int, dict[str, torch.Tensor]], nn.Module]  # member index, weights -> network
-Progress = Callable[[int, int], Any]
+Progress = Callable[[int, int], Any]  # (member index, members planned) -> epoch hook context
 
 
 def worker_count(members_left: int, member_threads: int, device: torch.device | str) -> int:
