@@ -173,7 +173,8 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
     rule = {"BUDGET_SHARE": options.pop("budget_share", bagging_rule.BUDGET_SHARE),
             "CATBOOST_SECONDS": options.pop("catboost_seconds", bagging_rule.CATBOOST_SECONDS),
             "NETWORK_CPU_PER_ROW_EPOCH": options.pop(
-                "network_cost", bagging_rule.NETWORK_CPU_PER_ROW_EPOCH)}
+                "network_cost", bagging_rule.NETWORK_CPU_PER_ROW_EPOCH),
+            "REFERENCE_CORES": options.pop("reference_cores", bagging_rule.REFERENCE_CORES)}
     library_rule = {name: getattr(bagging_rule, name) for name in rule}
     try:
         for name, value in rule.items():

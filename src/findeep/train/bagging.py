@@ -65,6 +65,11 @@ NETWORK_CPU_PER_ROW_EPOCH = {"u0": 4.87e-5, "u1": 3.47e-8}
 # <= 0.90 on every development table, AUC level with the seventh session's rule (BENCHMARKS,
 # "Issue 12, tenth session")
 BUDGET_SHARE = 0.8
+# the members the budget counts as training side by side after the first: a bag of m costs
+# 1 + ceil((m - 1) / REFERENCE_CORES) member-times. A constant of the rule, not the cores of
+# the machine it runs on, so the members chosen are the same on every machine. 1: the members
+# one after another (the rule until the twelfth session)
+REFERENCE_CORES = 1
 
 
 def check_bagging(bagging: Any) -> int | str:
@@ -116,24 +121,34 @@ def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int,
     return fit_rows * epochs * (u["u0"] + u["u1"] * d_in)
 
 
+def member_times(members: int, cores: int | None = None) -> int:
+    """A bag's projected wall time in member-times: the first member, then the rest
+    ``cores`` at a time (``REFERENCE_CORES`` unless given)."""
+    cores = REFERENCE_CORES if cores is None else cores
+    return 1 + math.ceil((members - 1) / cores)
+
+
 def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numeric: int,
                  categorical: int, max_members: int = AUTO_FOLDS, share: float | None = None,
                  catboost_model: dict[str, float] | None = None,
-                 network_model: dict[str, float] | None = None) -> int:
+                 network_model: dict[str, float] | None = None,
+                 cores: int | None = None) -> int:
     """How many members ``bagging="auto"`` trains, given the first member's fit.
 
-    The most members (at most ``max_members``) whose projected CPU — each as long as the
-    first — stays within ``BUDGET_SHARE`` of CatBoost's projected fit time on the table
-    (the network trains on one thread, so its CPU is its wall time); at least 1. ``share``
-    and the two cost models default to the library's constants (a benchmark may replay the
-    rule under others).
+    The most members (at most ``max_members``) whose projected wall time — each member as
+    long as the first, the members after it ``REFERENCE_CORES`` at a time — stays within
+    ``BUDGET_SHARE`` of CatBoost's projected fit time on the table (a member trains on one
+    thread); at least 1. ``share``, the two cost models and ``cores`` default to the
+    library's constants (a benchmark may replay the rule under others).
     """
     share = BUDGET_SHARE if share is None else share
     budget = share * catboost_seconds(rows, numeric, categorical, catboost_model)
     per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in, network_model)
     if per_member <= 0:
         return max_members
-    return int(max(1, min(max_members, math.floor(budget / per_member))))
+    fitting = [m for m in range(2, max_members + 1)
+               if member_times(m, cores) * per_member <= budget]
+    return max(fitting, default=1)
 
 
 @dataclass
