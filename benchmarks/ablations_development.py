@@ -74,6 +74,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "bagging auto, budget share 0.5": {
         "bagging": "auto", "budget_share": 0.5, **SEVENTH_SESSION_COSTS},
     "bagging auto, re-fitted cost models, share 0.9": {"bagging": "auto", "budget_share": 0.9},
+    # twelfth session: members side by side (2 reference cores), both cost models re-fitted
+    # to this code (bagging_budget.py --s12); see TWELFTH_SESSION_COSTS below
+    **{f"bagging auto, 2 cores, twelfth-session costs, share {share}": {
+        "bagging": "auto", "budget_share": share, "reference_cores": 2,
+        "twelfth_session_costs": True} for share in (0.9, 0.8, 0.7)},
     # ninth session: a 5-member bag with ~4 heads in all scores as fast as one k=4 network
     "cross-fitted bagging, 5 members of k=1 (library: bagging=5, k=1)": {
         "bagging": 5, "model_options": {"k": 1}},
@@ -169,6 +174,8 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
     for name in options.pop("transforms", []):
         X_train, X_test = TRANSFORMS[name](X_train, X_test, codes[train])
     bag, first_seed = options.pop("bag", 1), options.pop("seed", 0)
+    if options.pop("twelfth_session_costs", False):
+        options.update(twelfth_session_costs())
     # a variant may set bagging='auto''s budget share and cost models (train/bagging.py)
     rule = {"BUDGET_SHARE": options.pop("budget_share", bagging_rule.BUDGET_SHARE),
             "CATBOOST_SECONDS": options.pop("catboost_seconds", bagging_rule.CATBOOST_SECONDS),
@@ -199,6 +206,15 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
         FIRST_THREE[0] = (roc_auc_score(event, np.mean(predictions[:3], axis=0)),
                           seconds * sum(first) / sum(p.training["seconds"] for p in pipelines))
     return roc_auc_score(event, np.mean(predictions, axis=0)), seconds
+
+
+def twelfth_session_costs() -> dict[str, Any]:
+    """The cost models ``bagging_budget.py --s12`` fitted (results/bagging_budget_s12.json)."""
+    fitted = json.loads((Path(__file__).resolve().parent / "results"
+                         / "bagging_budget_s12.json").read_text())
+    catboost = fitted["catboost_seconds"]
+    return {"catboost_seconds": {k: catboost[k] for k in ("c0", "c_num", "c_cat")},
+            "network_cost": {k: fitted["network_cpu_per_row_epoch"][k] for k in ("f0", "u0", "u1")}}
 
 
 def run_development(only: str | None, table_names: str | None, out: str) -> None:

@@ -146,6 +146,25 @@ def test_auto_adds_members_while_the_projection_fits_catboosts_budget(monkeypatc
     assert choose == {10: 5, 40: 3, 60: 2, 200: 1}
 
 
+def test_auto_counts_the_members_after_the_first_as_trained_side_by_side(monkeypatch):
+    """With 2 reference cores a bag of m costs 1 + ceil((m - 1) / 2) member-times, so 3
+    members cost what 2 do and the rule never stops at an even count below the cap."""
+    monkeypatch.setattr(bagging_rules, "CATBOOST_SECONDS",
+                        {"c0": 0.0, "c_num": 1e-3 / 3, "c_cat": 0.0})
+    monkeypatch.setattr(bagging_rules, "NETWORK_CPU_PER_ROW_EPOCH", {"u0": 1e-5, "u1": 0.0})
+    monkeypatch.setattr(bagging_rules, "BUDGET_SHARE", 1.0)
+    monkeypatch.setattr(bagging_rules, "REFERENCE_CORES", 2)
+    assert [bagging_rules.member_times(m) for m in range(1, 6)] == [1, 2, 2, 3, 3]
+    # budget 1 s; a member 800 rows x epochs x 1e-5 s: 0.08, 0.32, 0.48, 0.88, 1.6 s
+    choose = {epochs: bagging_rules.auto_members(_first(epochs), fit_rows=800, d_in=10,
+                                                 rows=1_000, numeric=3, categorical=0)
+              for epochs in (10, 40, 60, 110, 200)}
+    assert choose == {10: 5, 40: 5, 60: 3, 110: 1, 200: 1}
+    # the same constants, members one after another: the rule as it was
+    assert bagging_rules.auto_members(_first(40), fit_rows=800, d_in=10, rows=1_000,
+                                      numeric=3, categorical=0, cores=1) == 3
+
+
 def test_auto_trains_the_members_its_rule_chose(data, monkeypatch):
     """The fitted bag holds as many members as the rule returned after the first."""
     monkeypatch.setattr("findeep.pipeline.auto_members", lambda *a, **k: 2)
@@ -222,7 +241,7 @@ def test_the_default_trains_one_network_where_bagging_does_not_pay_or_apply(data
 def test_auto_never_projects_a_bag_beyond_its_share_of_catboosts_time(rows, numeric,
                                                                       categorical, d_in):
     """With the library's constants, a bag of m >= 2 members is projected within the share
-    of CatBoost's projected time, and one more member (below the cap) would not be."""
+    of CatBoost's projected time, and no bigger bag (up to the cap) would be."""
     budget = bagging_rules.BUDGET_SHARE * bagging_rules.catboost_seconds(rows, numeric,
                                                                          categorical)
     fit_rows = rows - rows // bagging_rules.AUTO_FOLDS
@@ -232,10 +251,11 @@ def test_auto_never_projects_a_bag_beyond_its_share_of_catboosts_time(rows, nume
                                              categorical=categorical)
         member = bagging_rules.member_cpu_seconds(fit_rows, epochs, d_in)
         assert 1 <= members <= bagging_rules.AUTO_FOLDS
+        costs = {m: bagging_rules.member_times(m) * member
+                 for m in range(1, bagging_rules.AUTO_FOLDS + 1)}
         if members > 1:
-            assert members * member <= budget
-        if members < bagging_rules.AUTO_FOLDS:
-            assert (members + 1) * member > budget
+            assert costs[members] <= budget
+        assert all(costs[m] > budget for m in range(members + 1, bagging_rules.AUTO_FOLDS + 1))
 
 
 def test_the_projection_keeps_a_big_table_to_one_member():

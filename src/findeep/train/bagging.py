@@ -115,10 +115,11 @@ def catboost_seconds(rows: int, numeric: int, categorical: int,
 
 def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int,
                        model: dict[str, float] | None = None) -> float:
-    """One network's projected CPU seconds: ``epochs`` passes over ``fit_rows`` rows;
+    """One network's projected seconds: a fixed ``f0`` (0 where the model has none) and
+    ``epochs`` passes over ``fit_rows`` rows;
     ``model``: other constants than ``NETWORK_CPU_PER_ROW_EPOCH`` (benchmarks replay)."""
     u = NETWORK_CPU_PER_ROW_EPOCH if model is None else model
-    return fit_rows * epochs * (u["u0"] + u["u1"] * d_in)
+    return u.get("f0", 0.0) + fit_rows * epochs * (u["u0"] + u["u1"] * d_in)
 
 
 def member_times(members: int, cores: int | None = None) -> int:
