@@ -133,12 +133,13 @@ def _first(epochs: int) -> FitResult:
 
 
 def test_auto_adds_members_while_the_projection_fits_catboosts_budget(monkeypatch):
-    """Members = floor(share x CatBoost's projected CPU / first member's projected CPU),
-    within [1, 5]."""
+    """Members one after another: floor(share x CatBoost's projected time / the first
+    member's projected time), within [1, 5]."""
     monkeypatch.setattr(bagging_rules, "CATBOOST_SECONDS",
                         {"c0": 0.0, "c_num": 1e-3 / 3, "c_cat": 0.0})
     monkeypatch.setattr(bagging_rules, "NETWORK_CPU_PER_ROW_EPOCH", {"u0": 1e-5, "u1": 0.0})
     monkeypatch.setattr(bagging_rules, "BUDGET_SHARE", 1.0)
+    monkeypatch.setattr(bagging_rules, "REFERENCE_CORES", 1)  # members one after another
     # budget 1,000 rows x 1e-3 = 1 s; a member: 800 rows x epochs x 1e-5
     choose = {epochs: bagging_rules.auto_members(_first(epochs), fit_rows=800, d_in=10,
                                                  rows=1_000, numeric=3, categorical=0)
@@ -203,14 +204,21 @@ def test_auto_is_the_default_everywhere_a_user_trains(data):
 
 
 @pytest.fixture(scope="module")
-def by_default(data) -> findeep.TabularClassifier:
+def table_800() -> tuple[pd.DataFrame, pd.Series]:
+    """800 rows: the smallest of these credit tables on which the rule bags (below, a
+    member's fixed cost alone uses up CatBoost's projected second)."""
+    frame = make_credit_frame(800, seed=0)
+    return frame, frame.pop("default")
+
+
+@pytest.fixture(scope="module")
+def by_default(table_800) -> findeep.TabularClassifier:
     """A classifier left at its defaults (bagging="auto"), quick epochs."""
-    X, y, _ = data
-    return findeep.TabularClassifier(max_epochs=2).fit(X, y)
+    return findeep.TabularClassifier(max_epochs=2).fit(*table_800)
 
 
 def test_the_default_bags_a_small_table_when_the_budget_allows(by_default):
-    """Left at its default, a 600-row classifier is cross-fitted into several members."""
+    """Left at its default, an 800-row classifier is cross-fitted into several members."""
     pipeline = by_default.pipeline_
     record = pipeline.training["bagging"]
     assert record["requested"] == "auto" and record["members"] >= 2
@@ -258,11 +266,12 @@ def test_auto_never_projects_a_bag_beyond_its_share_of_catboosts_time(rows, nume
         assert all(costs[m] > budget for m in range(members + 1, bagging_rules.AUTO_FOLDS + 1))
 
 
-def test_the_projection_keeps_a_big_table_to_one_member():
-    """At 150,000 rows the first member's projected CPU alone exceeds CatBoost's budget."""
-    first = _first(20)
-    assert bagging_rules.auto_members(first, fit_rows=120_000, d_in=40, rows=150_000,
-                                      numeric=20, categorical=2) == 1
+def test_a_slow_first_member_keeps_a_big_table_to_one_network():
+    """At 150,000 rows a first member that ran 80 epochs leaves no budget for two more;
+    one that stopped after 20 leaves room for four."""
+    shape = {"fit_rows": 120_000, "d_in": 40, "rows": 150_000, "numeric": 20, "categorical": 2}
+    assert bagging_rules.auto_members(_first(80), **shape) == 1
+    assert bagging_rules.auto_members(_first(20), **shape) == 5
 
 
 def test_bagging_one_turns_the_default_off(data):
@@ -275,10 +284,11 @@ def test_bagging_one_turns_the_default_off(data):
     assert single.training["validation_rows"] == len(X) // 5
 
 
-def test_the_default_gives_the_same_predictions_for_the_same_data_and_seed(by_default, data):
+def test_the_default_gives_the_same_predictions_for_the_same_data_and_seed(by_default, data,
+                                                                          table_800):
     """Two default fits with one seed score every row identically."""
-    X, y, new = data
-    again = findeep.TabularClassifier(max_epochs=2).fit(X, y)
+    new = data[2]
+    again = findeep.TabularClassifier(max_epochs=2).fit(*table_800)
     assert by_default.training_["bagging"]["members"] >= 2
     np.testing.assert_array_equal(by_default.event_probability(new),
                                   again.event_probability(new))
@@ -286,7 +296,7 @@ def test_the_default_gives_the_same_predictions_for_the_same_data_and_seed(by_de
 
 def test_cli_train_says_how_many_members_it_bagged_and_bagging_1_turns_it_off(tmp_path):
     """`findeep train` prints "bagged N members" by default, one network with --bagging 1."""
-    frame = make_credit_frame(400, seed=1)
+    frame = make_credit_frame(1_000, seed=1)  # 800 training rows after the test split
     frame.to_csv(tmp_path / "t.csv", index=False)
     args = ["train", str(tmp_path / "t.csv"), "--target", "default", "--max-epochs", "2", "-q"]
     bagged = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "bag")])
