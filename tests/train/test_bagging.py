@@ -205,8 +205,7 @@ def test_auto_is_the_default_everywhere_a_user_trains(data):
 
 @pytest.fixture(scope="module")
 def table_800() -> tuple[pd.DataFrame, pd.Series]:
-    """800 rows: the smallest of these credit tables on which the rule bags (below, a
-    member's fixed cost alone uses up CatBoost's projected second)."""
+    """800 rows of a credit table, which the rule bags."""
     frame = make_credit_frame(800, seed=0)
     return frame, frame.pop("default")
 
@@ -266,12 +265,11 @@ def test_auto_never_projects_a_bag_beyond_its_share_of_catboosts_time(rows, nume
         assert all(costs[m] > budget for m in range(members + 1, bagging_rules.AUTO_FOLDS + 1))
 
 
-def test_a_slow_first_member_keeps_a_big_table_to_one_network():
-    """At 150,000 rows a first member that ran 80 epochs leaves no budget for two more;
-    one that stopped after 20 leaves room for four."""
-    shape = {"fit_rows": 120_000, "d_in": 40, "rows": 150_000, "numeric": 20, "categorical": 2}
-    assert bagging_rules.auto_members(_first(80), **shape) == 1
-    assert bagging_rules.auto_members(_first(20), **shape) == 5
+def test_the_projection_keeps_a_big_table_to_one_member():
+    """At 150,000 rows the first member's projected time alone exceeds CatBoost's budget."""
+    first = _first(20)
+    assert bagging_rules.auto_members(first, fit_rows=120_000, d_in=40, rows=150_000,
+                                      numeric=20, categorical=2) == 1
 
 
 def test_bagging_one_turns_the_default_off(data):
