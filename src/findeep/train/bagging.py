@@ -7,11 +7,11 @@ consumer scores like a single network.
 
 ``bagging="auto"`` bags only where it fits a fit-time budget: the table is cut into
 ``AUTO_FOLDS`` folds, the first member is trained, and members are added while the projected
-time of the whole bag (``REFERENCE_CORES``: members counted one after another) stays within a
-share of the time CatBoost (1,000 trees, its defaults) is
-expected to take on a table of the same shape. Both cost models were fitted to quiet-machine
-wall seconds by ``benchmarks/bagging_budget.py --quiet`` (results/bagging_budget_quiet.json); the
-member projection uses the first member's epoch count, not a clock, so the choice is the same
+time of the whole bag (members counted one after another: ``REFERENCE_CORES``) stays within
+a share of the time CatBoost (1,000 trees, its defaults) is expected to take on a table of
+the same shape. Both cost models were fitted to quiet-machine wall seconds by
+``benchmarks/bagging_budget.py --quiet`` (results/bagging_budget_quiet.json); the member
+projection uses the first member's epoch count, not a clock, so the choice is the same
 on every run and machine. The members after the first train side by side in forked workers
 where the machine has a spare core (``train/member_processes.py``): the same bag, sooner.
 """
@@ -56,8 +56,9 @@ MIN_AUTO_ROWS_PER_FOLD = 20  # fewer validation rows than this and a fold's stop
 # on the 5 development tables with a quiet wall (projection / wall 0.83-1.13), the network on
 # the quiet bags of loanapp, Caravan and social_insure (0.85-1.07). The seventh session's
 # constants (c0 0.447, c_cat 2.63e-4; u0 5.52e-5, u1 1.49e-7) projected CatBoost 2.1-2.5x
-# above its quiet wall on loanapp and Caravan and the network 1.5-2.2x above: errors that
-# cancelled into a bag level with CatBoost on loanapp (0.97-1.02x).
+# above its quiet wall on loanapp and Caravan (fitted to CPU x 0.78, a factor from the two
+# smallest tables, where CatBoost's 2 threads do not both run) and the network 1.5-2.2x
+# above: errors that cancelled into a bag level with CatBoost on loanapp (0.97-1.02x).
 # The twelfth session tried a larger budget (the members after the first counted two at a
 # time, both models re-fitted to the faster code with a fixed cost per member, share 0.9):
 # under 0.77x CatBoost's wall on every development table, but 1.2-2.6x on 7 of 15 unseen
