@@ -89,7 +89,7 @@ def main() -> None:
                               development.rows * development.borders / 254,
                               development.rows * development.categorical])
     c0, c_border, c_cat = relative_nnls(design, development.seconds.to_numpy())
-    frame["borders model"] = (c0 + frame.rows * (c_border * frame.borders / 254 + c_cat
+    frame["borders_model"] = (c0 + frame.rows * (c_border * frame.borders / 254 + c_cat
                                                  * frame.categorical)) / frame.seconds
     lines = ["| table | set | training rows a fold | numeric (borders) | categorical | CatBoost s "
              "a fold | projection / measured: library | twelfth session's | borders model |",
@@ -97,9 +97,9 @@ def main() -> None:
     for r in frame.itertuples():
         lines.append(f"| {r.table} | {r.set} | {r.rows:,.0f} | {r.numeric} ({r.borders:.0f}) | "
                      f"{r.categorical} | {r.seconds:.2f} | {r.library:.2f} | {r.twelfth:.2f} | "
-                     f"{getattr(r, '_10'):.2f} |")
+                     f"{r.borders_model:.2f} |")
     summary = []
-    for label in ("library", "twelfth", "borders model"):
+    for label in ("library", "twelfth", "borders_model"):
         for part in ("development", "unseen"):
             values = frame.loc[frame.set == part, label]
             summary.append(f"- {label}, {part} ({len(values)}): projection / measured "
