@@ -59,8 +59,10 @@ def with_new_budget(ninth: list[dict], second: list[dict]) -> list[dict]:
     return rows
 
 
-def render_changes(rows: list[dict]) -> str:
-    lines = ["| table | set | default before | default now | now − before (paired) | CatBoost "
+def render_changes(rows: list[dict], before: str = "default before",
+                   now: str = "default now") -> str:
+    """Per table, `default`'s fold AUCs under two rules (``before`` → ``now``), paired."""
+    lines = [f"| table | set | {before} | {now} | now − before (paired) | CatBoost "
              "| vs CatBoost now |", "|---" * 7 + "|"]
     for r in rows:
         now, before, cat = r["auto"], r["before"], r["catboost"]
@@ -113,8 +115,7 @@ def main() -> None:
               [r for r in now if r["set"] != "development"] + third),
         "With the restored rule (the library's): the third set's `default` re-run "
         "(`unseen3_s12_restored.json`; tried budget → restored rule, paired)\n",
-        render_changes([{**r, "auto": r["auto"], "before": r["before"]} for r in restored])
-        .replace("default before", "tried budget").replace("default now", "restored rule"),
+        render_changes(restored, before="tried budget", now="restored rule"),
         count("the third unseen set, restored rule", restored),
         count("all 21 real tables, restored rule (the 16 as stored, the third set re-run)",
               ninth + second + restored),
