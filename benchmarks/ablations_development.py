@@ -75,7 +75,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "bagging": "auto", "budget_share": 0.5, **SEVENTH_SESSION_COSTS},
     "bagging auto, re-fitted cost models, share 0.9": {"bagging": "auto", "budget_share": 0.9},
     # twelfth session: members side by side (2 reference cores), both cost models re-fitted
-    # to this code (bagging_budget.py --s12); see TWELFTH_SESSION_COSTS below
+    # to this code (bagging_budget.py --s12, read by twelfth_session_costs below)
     **{f"bagging auto, 2 cores, twelfth-session costs, share {share}": {
         "bagging": "auto", "budget_share": share, "reference_cores": 2,
         "twelfth_session_costs": True} for share in (0.9, 0.8, 0.7)},
