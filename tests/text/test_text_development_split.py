@@ -125,3 +125,23 @@ def test_model_seed_seeds_training_while_the_split_keeps_its_seed(monkeypatch):
     assert [r["model_seed"] for r in runs] == [0, 3]
     first, second = (r["models"]["text-cnn"]["folds"][0] for r in runs)
     assert first["test_rows"] == second["test_rows"]
+
+
+def test_cross_validation_keeps_every_rows_probabilities_so_runs_can_be_blended():
+    """Each fold stores every held-out row's class probabilities beside its label: the folds
+    cover every row once, the probabilities are distributions whose argmax is the stored
+    label, and the fold's accuracy is recomputable from them (a blend of two stored runs
+    needs no refit)."""
+    frame = make_text_frame(200, seed=8)
+    result = run_text_benchmark(frame, "sentiment", models=["tfidf-lr"], n_folds=4)
+    folds = result["models"]["tfidf-lr"]["folds"]
+    rows = sorted(r for fold in folds for r in fold["test_rows"])
+    assert rows == list(range(len(frame)))
+    y = frame["sentiment"].map({"negative": 0, "neutral": 1, "positive": 2}).to_numpy()
+    for fold in folds:
+        probabilities = np.array(fold["probabilities"])
+        assert probabilities.shape == (len(fold["test_rows"]), 3)
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+        assert probabilities.argmax(axis=1).tolist() == fold["predicted"]
+        truth = y[fold["test_rows"]]
+        assert fold["accuracy"] == pytest.approx(np.mean(probabilities.argmax(axis=1) == truth))

@@ -124,7 +124,9 @@ def run_text_benchmark(
     processes. ``model_options`` are added to every network's own (e.g. ``{"dropout": 0.5}``).
     ``development=True`` instead trains on the development split of one fold
     (``development_rows``; the first of ``fold_indices``, else fold 0) and scores its
-    dev-valid rows, keeping each row's prediction (``test_rows``, ``predicted``, ``correct``).
+    dev-valid rows. Every classification fold keeps each scored row's prediction
+    (``test_rows``, ``predicted``, ``correct``, and ``probabilities``: the class probabilities
+    to 6 decimals), so stored runs can be paired, voted or blended without a refit.
     ``model_seed`` seeds the models' training (default: ``seed``) while ``seed`` keeps the
     split, so training-seed noise can be measured on the same rows.
     """
@@ -166,7 +168,7 @@ def run_text_benchmark(
             fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
                              train_rows, test_rows, seed if model_seed is None else model_seed,
                              train_options or {}, verbose,
-                             model_options or {}, keep_predictions=development)
+                             model_options or {}, keep_predictions=True)
             fold["fold"] = k
             per_fold.append(fold)
             if on_fold is not None:
@@ -228,9 +230,12 @@ def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray,
         y_test = y_test.astype(int)
     if keep_predictions and task != "regression":
         labels = prediction.argmax(axis=1) if task == "multiclass" else (prediction >= 0.5)
+        probabilities = (prediction if task == "multiclass"
+                         else np.stack([1.0 - prediction, prediction], axis=1))
         extra |= {"test_rows": [int(r) for r in test_rows],
                   "predicted": [int(v) for v in labels],
-                  "correct": [int(v) for v in labels == y_test]}
+                  "correct": [int(v) for v in labels == y_test],
+                  "probabilities": np.round(probabilities.astype(float), 6).tolist()}
     return {**_scores(task, y_test, prediction), "fit_seconds": fit_seconds,
             "fit_cpu_seconds": fit_cpu_seconds,
             "score_rows_per_second": len(test_rows) / max(score_seconds, 1e-9), **extra}
