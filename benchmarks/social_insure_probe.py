@@ -16,6 +16,11 @@ like, on the same 3 stratified folds (seed 0) as the ablations:
 - `default` with training seeds 0 and 1: as it is; trained a fixed 10, 30 or 60 epochs with no
   early stopping; and with 32 or 64 piecewise-linear bins per numeric instead of 16.
 
+``--blend`` also scores, on social_insure, Caravan and loanapp (the same 3 folds each),
+`default` (seed 0), the spline model (C = 10) and their 50/50 and 75/25 probability
+averages: whether an additive member would help where it is weak, and what it would cost
+where interactions matter.
+
 Nothing here changes a default; it is a diagnosis for the next lever. Writes
 ``benchmarks/results/social_insure_probe.json``.
 """
@@ -33,7 +38,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer, SplineTransformer
-from tables import SOCIAL_INSURE
+from tables import CARAVAN, LOANAPP, SOCIAL_INSURE
 
 from findeep.pipeline import fit_tabular
 
@@ -89,7 +94,31 @@ def network_aucs(X: pd.DataFrame, target: pd.Series, y: np.ndarray, folds: list,
     return aucs
 
 
+def blend_aucs(table) -> dict[str, float]:
+    """`default`, the spline model and their probability averages on ``table``'s 3 folds."""
+    frame = table.load()
+    target = frame[table.target]
+    X = frame.drop(columns=[table.target])
+    y = pd.factorize(target, sort=True)[0]
+    numeric = X.select_dtypes("number").columns.tolist()
+    scores: dict[str, list[float]] = {"default": [], "spline GAM": [], "50/50": [], "75/25": []}
+    for train, test in StratifiedKFold(3, shuffle=True, random_state=0).split(X, y):
+        pipeline = fit_tabular(X.iloc[train], target.iloc[train], seed=0, verbose=0)
+        network, _ = pipeline.predict_raw(X.iloc[test])
+        gam = make_pipeline(QuantileTransformer(n_quantiles=200),
+                            SplineTransformer(n_knots=6, degree=3, handle_missing="zeros"),
+                            LogisticRegression(C=10.0, max_iter=3000))
+        gam.fit(X[numeric].iloc[train], y[train])
+        additive = gam.predict_proba(X[numeric].iloc[test])[:, 1]
+        for name, p in (("default", network), ("spline GAM", additive),
+                        ("50/50", 0.5 * network + 0.5 * additive),
+                        ("75/25", 0.75 * network + 0.25 * additive)):
+            scores[name].append(roc_auc_score(y[test], p))
+    return {name: float(np.mean(v)) for name, v in scores.items()}
+
+
 def main() -> None:
+    import sys
     warnings.simplefilter("ignore")
     frame = SOCIAL_INSURE.load()
     target = frame[SOCIAL_INSURE.target]
@@ -114,6 +143,12 @@ def main() -> None:
             out["network"][f"{name}, seed {seed}"] = {"mean": float(np.mean(aucs)),
                                                       "folds": aucs}
             print(f"{name}, seed {seed}: {np.mean(aucs):.4f}", flush=True)
+    if "--blend" in sys.argv[1:]:
+        out["blend"] = {}
+        for table in (SOCIAL_INSURE, CARAVAN, LOANAPP):
+            out["blend"][table.item] = blend_aucs(table)
+            print(table.item, {k: round(v, 4) for k, v in out["blend"][table.item].items()},
+                  flush=True)
     (HERE / "results" / "social_insure_probe.json").write_text(json.dumps(out, indent=1) + "\n")
     for group in ("catboost", "spline_gam"):
         for name, value in out[group].items():
