@@ -93,6 +93,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "bagging": "auto", "model_options": {"input_noise": 0.1}},
     "auto + first-layer group lasso 1e-3 (group_lasso 1e-3)": {
         "bagging": "auto", "model_options": {"group_lasso": 1e-3}},
+    # thirteenth session: the additive path beside the network (models/additive.py)
+    "auto + additive path weighted on the out-of-fold rows (additive)": {
+        "bagging": "auto", "model_options": {"additive": True}},
     # tenth session, probes after the runs (Caravan only; not candidates for adoption)
     "bagging auto, network seed 1 (probe)": {"bagging": "auto", "seed": 1},
     "auto + group lasso 1e-3, network seed 1 (probe)": {
@@ -198,6 +201,8 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
         network = pipelines[0].network
         LAST_BAG[0] = {**pipelines[0].training["bagging"], "train_rows": len(train),
                        "d_in": len(getattr(network, "members", [network])[0].embedding_slots())}
+        if "additive" in pipelines[0].training:  # the additive path's share (thirteenth session)
+            LAST_BAG[0]["additive_weight"] = pipelines[0].training["additive"]["weight"]
     predictions = [pipeline.predict_raw(X_test)[0] for pipeline in pipelines]
     pipeline = pipelines[0]
     event = pipeline.target.encode(y.iloc[test])

@@ -286,6 +286,7 @@ def fit_tabular(
         model=model, task=target.task, times=times, y_codes=y_codes)
     bagging = _effective_bagging(requested, auto_reason=auto_reason, task=target.task,
                                  times=times, interval_method=interval_method)
+    check_additive(model_options, task=target.task, bagging=bagging, auto_reason=auto_reason)
     if bagging != 1:
         return _fit_bagged(
             X, y, y_codes, target, schema, preprocessor, config, bagging=bagging, model=model,
@@ -411,6 +412,7 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     preprocessor.fit(X, schema)
     network_options = narrow_table_options(
         model, monotone_positions(model_options, preprocessor, schema, target.task), schema)
+    additive = bool(network_options.pop("additive", False))  # fitted after the bag, below
     x_num, x_cat, _ = preprocessor.transform(X)
     training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
     all_rows = np.arange(len(y_codes))
@@ -437,10 +439,14 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     bag = fit_bag(build, x_num, x_cat, y_train, folds, task=target.task, config=config,
                   n_members=bagging, weight=weights, device=torch_device, progress=progress,
                   choose_members=choose)
-    temperature = 1.0
     y_covered = y_codes[bag.covered_rows]
+    network, out_of_fold, additive_summary = bag.network, bag.out_of_fold_logits, None
+    if additive:
+        network, out_of_fold, additive_summary = fit_additive_path(
+            bag, folds, x_num, x_cat, y_codes, weights)
+    temperature = 1.0
     if calibrate and classification:
-        temperature = fit_temperature(bag.out_of_fold_logits, y_covered, target.task)
+        temperature = fit_temperature(out_of_fold, y_covered, target.task)
     intervals: Intervals | None = None
     if target.task == "regression":
         out_of_fold = logits_to_prediction(bag.out_of_fold_logits, "regression") * y_std + y_mean
@@ -459,13 +465,71 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
         **special_value_counts(preprocessor, X), "device": str(torch_device),
         **first.to_dict(), "seconds": sum(r.seconds for r in bag.members),
         "bagging": {"requested": bagging, **bag.summary()},
+        **({"additive": additive_summary} if additive_summary else {}),
     }
-    pipeline = TabularPipeline(model, schema, target, preprocessor, bag.network, temperature,
+    pipeline = TabularPipeline(model, schema, target, preprocessor, network, temperature,
                                y_mean, y_std, training, {}, data_fingerprint(X, y))
     pipeline.profile = training_profile(pipeline, X)
     pipeline.training_rows = training_rows
     pipeline.intervals = intervals
     return pipeline
+
+
+def check_additive(model_options: dict[str, Any] | None, *, task: str, bagging: int | str,
+                   auto_reason: str | None) -> None:
+    """Refuse ``model_options={"additive": True}`` where it cannot be fitted and weighed:
+    it needs a binary target, cross-fitted members (whose out-of-fold rows choose its
+    weight) and no monotone constraints (the path is not monotone)."""
+    options = model_options or {}
+    if not options.get("additive"):
+        return
+    if options.get("additive") is not True:
+        raise ConfigError(f"additive is True or False, however: {options['additive']!r}")
+    if task != "binary":
+        raise ConfigError(f"the additive path applies to binary classification; this "
+                          f"target is {task}.")
+    if options.get("monotone"):
+        raise ConfigError("the additive path is not monotone; use it without monotone "
+                          "constraints.")
+    if bagging == 1:
+        reason = f" ({auto_reason})" if auto_reason else ""
+        raise ConfigError("the additive path's weight is chosen on cross-fitted members' "
+                          f"out-of-fold rows, and this fit trains one network{reason}; use "
+                          "bagging='auto' or >= 2.")
+
+
+def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_cat: np.ndarray,
+                      y_codes: np.ndarray, weights: np.ndarray | None,
+                      ) -> tuple[nn.Module, torch.Tensor, dict[str, Any]]:
+    """The bag with an additive path (``models/additive.py``) when its out-of-fold rows say
+    it helps: the path is fitted on each member's fit rows and scored on that member's
+    validation fold, the share chosen on those out-of-fold rows, then the path is refitted
+    on every row. Returns the network to keep, its out-of-fold logits, and a summary."""
+    from findeep.models.additive import AdditiveBlend, AdditivePath, blend_weight
+
+    def path_on(rows: np.ndarray) -> AdditivePath:
+        path = AdditivePath(n_num=x_num.shape[1], cardinalities=list(
+            bag.network.config["cardinalities"]), x_num_train=x_num[rows])
+        return path.fit(x_num[rows], x_cat[rows], y_codes[rows],
+                        None if weights is None else weights[rows])
+
+    additive_oof = np.zeros(len(y_codes))
+    for i in range(len(bag.members)):
+        fit_rows = np.setdiff1d(np.arange(len(y_codes)), folds[i])
+        with torch.no_grad():
+            additive_oof[folds[i]] = path_on(fit_rows)(
+                torch.as_tensor(x_num[folds[i]]), torch.as_tensor(x_cat[folds[i]])).numpy()
+    covered = bag.covered_rows
+    network_oof = bag.out_of_fold_logits[..., 0].numpy()  # (n_covered, k)
+    share = blend_weight(network_oof, additive_oof[covered], y_codes[covered])
+    summary = {"weight": share, "candidates": "chosen on the out-of-fold rows"}
+    if share == 0.0:
+        return bag.network, bag.out_of_fold_logits, summary
+    blend = AdditiveBlend(bag.network, weight=share, path=path_on(np.arange(len(y_codes))))
+    out_of_fold = ((1.0 - share) * bag.out_of_fold_logits
+                   + share * torch.as_tensor(additive_oof[covered],
+                                             dtype=torch.float32)[:, None, None])
+    return blend, out_of_fold, summary
 
 
 def special_value_counts(preprocessor: TabularPreprocessor, X: pd.DataFrame) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from findeep.models.additive import AdditiveBlend
 from findeep.models.bagged import BaggedNetwork
 from findeep.models.stacked_bag import STACKED_MAX_ROWS, StackedBag
 from findeep.models.tabm_ple import TabMPLE, member_heads, signed_first_layer
@@ -33,6 +34,13 @@ CHUNK_ELEMENTS = 2**20  # 4 MiB of float32 activations
 def inference_forward(network: nn.Module) -> Forward:
     """A callable ``(x_num, x_cat) -> logits (B, k, n_out)`` equal to ``network.forward``."""
     network.eval()
+    if isinstance(network, AdditiveBlend):  # the network's fast path, then the path's logit
+        inner, path, share = inference_forward(network.inner), network.additive, network.share
+
+        def blended(x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+            return (1.0 - share) * inner(x_num, x_cat) + share * path(x_num, x_cat)[:, None, None]
+
+        return blended
     if isinstance(network, BaggedNetwork):
         return _bag_forward(network)
     if isinstance(network, TabMPLE):

@@ -60,7 +60,7 @@ def _mlp(**kwargs: Any) -> nn.Module:
 GENERIC_OPTIONS = ("monotone",)
 _TABM_OPTIONS = ("k", "n_bins", "d_embedding", "d_block", "n_blocks", "dropout", "one_hot_max",
                  "wide", "plain_max_values", "level_one_hot_max",
-                 "feature_fraction", "input_noise", "group_lasso")
+                 "feature_fraction", "input_noise", "group_lasso", "additive")
 
 MODELS: dict[str, ModelSpec] = {
     "seed-mlp": ModelSpec(
@@ -155,13 +155,21 @@ def build_model(
     ``options["monotone"]`` (numeric input position -> +1/-1) wraps the architecture in
     ``MonotoneNetwork``: the score is then monotone in those inputs by construction.
     ``options["bagging"]`` (m >= 2, as a saved bag's config holds it) builds m such networks
-    joined in a ``BaggedNetwork``, ready for the bag's saved weights.
+    joined in a ``BaggedNetwork``, ready for the bag's saved weights. ``options["additive"]``
+    as a saved ``AdditiveBlend`` holds it (``{"weight": w}``) wraps the network (or bag) in
+    one; the flag ``True`` is the fit's request and is handled by ``fit_tabular``.
     """
+    from findeep.models.additive import wrap_additive
     from findeep.models.bagged import bag_members
     from findeep.models.monotone import wrap_monotone
 
     spec = get_spec(name)
     options = dict(options or {})
+    additive = options.pop("additive", None)
+    if isinstance(additive, dict):  # a saved AdditiveBlend: the network inside, then the path
+        inner = build_model(name, n_num=n_num, cardinalities=cardinalities, n_out=n_out,
+                            x_num_train=x_num_train, options=options)
+        return wrap_additive(inner, additive, x_num_train)
     n_members = options.pop("bagging", None)
     if n_members is not None:
         return bag_members(lambda: build_model(name, n_num=n_num, cardinalities=cardinalities,

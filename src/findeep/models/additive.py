@@ -1,0 +1,175 @@
+"""An additive path beside a network: a per-column model, fitted in closed form, weighted by
+cross-fitted validation (``model_options={"additive": True}``, binary classification).
+
+Why: on small tables whose signal is a sum of smooth per-column effects, the network's
+interactions overfit where a generalised additive model does not (BENCHMARKS, issue 12,
+thirteenth session: on social_insure a spline logistic regression matches CatBoost while
+`default` trails it by 0.027). The path is such a model in findeep's own basis:
+
+- every numeric column's scaled value and its piecewise-linear bin fills (the clamped
+  quantile-bin encoding `default` embeds its numerics with: a linear spline basis), and the
+  one-hot levels of categoricals with at most ``MAX_LEVELS`` codes (wider ones are left to
+  the network, whose embeddings share strength across levels);
+- one logistic regression on that basis (scikit-learn, L2 with ``C``), fitted once on the
+  training rows: a convex fit, no epochs;
+- blended in logit space: ``(1 - w) * network + w * additive``, the same additive logit
+  added to each of the network's members. The weight ``w`` (``WEIGHTS``) is the one whose
+  blend ranks the out-of-fold rows of the cross-fitted bag best; ``w = 0`` leaves the
+  network alone (no wrapper is kept).
+
+``AdditiveBlend`` keeps the network contract (``embed`` / ``forward_embedded`` /
+``embedding_slots``, as ``MonotoneNetwork`` does), so scoring, calibration, bundles, ONNX and
+explanations handle it like any network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from findeep.models.tabm_ple import PiecewiseLinearEncoding
+
+N_BINS = 16  # as default's numeric encoding
+MAX_LEVELS = 16  # categoricals one-hot in the path; wider ones are the network's alone
+C = 1.0  # inverse L2 strength of the path's logistic regression
+WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the path's candidate shares of the blended logit
+
+
+class AdditivePath(nn.Module):
+    """``(B, d_num), (B, n_cat) -> (B,)``: a linear model on the additive basis.
+
+    >>> x = np.random.default_rng(0).normal(size=(80, 2)).astype("float32")
+    >>> path = AdditivePath(n_num=2, cardinalities=[3], x_num_train=x)
+    >>> path(torch.zeros(4, 2), torch.zeros(4, 1, dtype=torch.long)).shape
+    torch.Size([4])
+    """
+
+    def __init__(self, *, n_num: int, cardinalities: list[int],
+                 x_num_train: np.ndarray | None = None, n_bins: int = N_BINS,
+                 max_levels: int = MAX_LEVELS) -> None:
+        super().__init__()
+        self.n_num, self.n_bins = n_num, n_bins
+        self.encoding = PiecewiseLinearEncoding(n_num=n_num, n_bins=n_bins,
+                                                x_num_train=x_num_train)
+        self.one_hot = [j for j, c in enumerate(cardinalities) if c <= max_levels]
+        self.levels = [int(cardinalities[j]) for j in self.one_hot]
+        self.width = n_num * (n_bins + 1) + sum(self.levels)
+        self.linear = nn.Linear(self.width, 1)
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)
+
+    def basis(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        """``(B, width)``: scaled values, bin fills, then one-hot levels."""
+        parts = [x_num, self.encoding(x_num).flatten(1)]
+        for j, count in zip(self.one_hot, self.levels, strict=True):
+            codes = torch.arange(count, device=x_cat.device)
+            parts.append((x_cat[:, j:j + 1] == codes).to(x_num.dtype))
+        return torch.cat(parts, dim=1)
+
+    def basis_slots(self) -> list[tuple[str, int]]:
+        """For each basis column, the input column it comes from."""
+        slots = [("num", j) for j in range(self.n_num)]
+        slots += [("num", j) for j in range(self.n_num) for _ in range(self.n_bins)]
+        slots += [("cat", j) for j, count in zip(self.one_hot, self.levels, strict=True)
+                  for _ in range(count)]
+        return slots
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.basis(x_num, x_cat))[:, 0]
+
+    def fit(self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray,
+            sample_weight: np.ndarray | None = None) -> AdditivePath:
+        """Fit the path's weights on these rows (labels 0/1) by L2 logistic regression."""
+        from sklearn.linear_model import LogisticRegression
+
+        with torch.no_grad():
+            basis = self.basis(torch.as_tensor(x_num), torch.as_tensor(x_cat)).double().numpy()
+        if np.unique(y).size < 2:  # nothing to separate: the path stays at zero
+            return self
+        model = LogisticRegression(C=C, max_iter=2000)
+        model.fit(basis, np.asarray(y).astype(int), sample_weight=sample_weight)
+        with torch.no_grad():
+            self.linear.weight.copy_(torch.as_tensor(model.coef_, dtype=torch.float32))
+            self.linear.bias.copy_(torch.as_tensor(model.intercept_, dtype=torch.float32))
+        return self
+
+
+class AdditiveBlend(nn.Module):
+    """``inner``'s logits blended with an additive path's: ``(B, d_num), (B, n_cat) -> (B, k, 1)``.
+
+    >>> from findeep.models.tabm_ple import TabMPLE
+    >>> x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    >>> inner = TabMPLE(n_num=3, cardinalities=[], n_out=1, k=2, x_num_train=x)
+    >>> net = AdditiveBlend(inner, weight=0.5, x_num_train=x)
+    >>> net(torch.zeros(5, 3), torch.zeros(5, 0, dtype=torch.long)).shape
+    torch.Size([5, 2, 1])
+    """
+
+    def __init__(self, inner: nn.Module, *, weight: float,
+                 x_num_train: np.ndarray | None = None,
+                 path: AdditivePath | None = None) -> None:
+        super().__init__()
+        config = dict(getattr(inner, "config", {}))
+        if config.get("n_out", 1) != 1:
+            raise ValueError("the additive path applies to binary classification (one "
+                             f"output), however: n_out={config.get('n_out')}")
+        self.inner = inner
+        self.k = int(getattr(inner, "k", 1))
+        self.additive = path if path is not None else AdditivePath(
+            n_num=int(config["n_num"]), cardinalities=list(config["cardinalities"]),
+            x_num_train=x_num_train)
+        self.register_buffer("share", torch.tensor(float(weight)))  # the path's w
+        self.config: dict[str, Any] = {**config, "additive": {"weight": float(weight)}}
+        if hasattr(inner, "attribution_steps"):
+            self.attribution_steps = int(inner.attribution_steps)
+
+    @property
+    def row_cost(self) -> float:
+        return float(getattr(self.inner, "row_cost", self.k))
+
+    def embed(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        """``(B, d_inner + width)``: the network's embedded vector, then the additive basis."""
+        return torch.cat([self.inner.embed(x_num, x_cat), self.additive.basis(x_num, x_cat)],
+                         dim=1)
+
+    def forward_embedded(self, z: torch.Tensor) -> torch.Tensor:
+        inner, basis = z[:, :-self.additive.width], z[:, -self.additive.width:]
+        additive = self.additive.linear(basis)  # (B, 1)
+        return (1.0 - self.share) * self.inner.forward_embedded(inner) \
+            + self.share * additive.unsqueeze(1)
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        additive = self.additive(x_num, x_cat)[:, None, None]  # (B, 1, 1)
+        return (1.0 - self.share) * self.inner(x_num, x_cat) + self.share * additive
+
+    def embedding_slots(self) -> list[tuple[str, int]]:
+        return [*self.inner.embedding_slots(), *self.additive.basis_slots()]
+
+
+def blend_weight(network_logits: np.ndarray, additive_logits: np.ndarray,
+                 y: np.ndarray) -> float:
+    """The share in ``WEIGHTS`` whose blend ranks these (out-of-fold) rows best by ROC-AUC;
+    ties go to the smaller share. ``network_logits`` is ``(n, k)``, one column per member."""
+    from sklearn.metrics import roc_auc_score
+
+    if np.unique(y).size < 2:
+        return 0.0
+    network = np.asarray(network_logits, dtype=float).reshape(len(y), -1)
+    scores = []
+    for w in WEIGHTS:
+        blended = (1.0 - w) * network + w * np.asarray(additive_logits)[:, None]
+        probabilities = 1.0 / (1.0 + np.exp(-blended))
+        scores.append(roc_auc_score(y, probabilities.mean(axis=1)))
+    best = max(scores)
+    return next(w for w, s in zip(WEIGHTS, scores, strict=True) if s >= best - 1e-12)
+
+
+def wrap_additive(inner: nn.Module, options: dict[str, Any] | None,
+                  x_num_train: np.ndarray | None = None) -> nn.Module:
+    """``inner`` in an ``AdditiveBlend`` when a saved config holds ``additive``; else as is."""
+    if not options:
+        return inner
+    return AdditiveBlend(inner, weight=float(options["weight"]), x_num_train=x_num_train)

@@ -1,0 +1,151 @@
+"""The additive path (``model_options={"additive": True}``): a per-column model beside the
+network, weighted by the cross-fitted bag's out-of-fold rows, carried by every consumer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import findeep
+from findeep.errors import ConfigError
+from findeep.models.additive import (
+    WEIGHTS,
+    AdditiveBlend,
+    AdditivePath,
+    blend_weight,
+)
+from findeep.models.inference import inference_forward
+from findeep.models.tabm_ple import TabMPLE
+
+
+def additive_frame(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """A binary target that is a sum of per-column effects (a step, a wave, a bowl, a level)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"a": rng.uniform(-1, 1, n), "b": rng.uniform(-1, 1, n),
+                          "c": rng.normal(size=n),
+                          "region": rng.choice(["north", "south", "east", "west"], n)})
+    logit = (2.0 * (frame["a"] > 0.3) + np.sin(3 * frame["b"]) - 0.8 * frame["c"] ** 2
+             + frame["region"].map({"north": 0.8, "south": -0.8, "east": 0.0, "west": 0.3}))
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return frame, pd.Series(y, name="event")
+
+
+@pytest.fixture(scope="module")
+def fitted() -> findeep.TabularClassifier:
+    X, y = additive_frame(1_000, seed=0)
+    return findeep.TabularClassifier(max_epochs=4, model_options={"additive": True}).fit(X, y)
+
+
+def test_the_path_one_hots_only_narrow_categoricals_and_names_every_slot() -> None:
+    x = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
+    path = AdditivePath(n_num=2, cardinalities=[5, 40], x_num_train=x)
+    basis = path.basis(torch.from_numpy(x[:7]), torch.tensor([[1, 3]] * 7))
+    assert basis.shape == (7, 2 * 17 + 5) == (7, path.width)  # the 40-level column left out
+    slots = path.basis_slots()
+    assert len(slots) == path.width and ("cat", 1) not in slots
+    assert basis[:, -5:].sum(dim=1).tolist() == [1.0] * 7  # one level on per row
+
+
+def test_the_path_fits_a_step_the_network_basis_can_express() -> None:
+    """Fitted by logistic regression on the spline basis, the path ranks a step effect
+    almost perfectly (a linear model on the raw value could not)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, size=(2_000, 1)).astype(np.float32)
+    y = ((np.abs(x[:, 0]) > 0.5) ^ (rng.random(2_000) < 0.05)).astype(int)  # a U, 5% flipped
+    path = AdditivePath(n_num=1, cardinalities=[], x_num_train=x)
+    path.fit(x, np.zeros((2_000, 0), dtype=np.int64), y)
+    with torch.no_grad():
+        score = path(torch.from_numpy(x), torch.zeros(2_000, 0, dtype=torch.long)).numpy()
+    assert roc_auc_score(y, score) > 0.93
+    assert roc_auc_score(y, x[:, 0]) < 0.6
+
+
+def test_the_blend_is_the_same_through_every_route() -> None:
+    """``forward``, ``forward_embedded(embed(..))`` (what explanations differentiate) and the
+    scoring fast path give the same logits; share 0 gives the inner network's."""
+    x = np.random.default_rng(2).normal(size=(128, 3)).astype(np.float32)
+    codes = torch.randint(0, 4, (128, 1))
+    inner = TabMPLE(n_num=3, cardinalities=[4], n_out=1, k=4, x_num_train=x)
+    path = AdditivePath(n_num=3, cardinalities=[4], x_num_train=x)
+    path.fit(x, codes.numpy(), (x[:, 0] > 0).astype(int))
+    blend = AdditiveBlend(inner, weight=0.5, path=path).eval()
+    xt = torch.from_numpy(x)
+    with torch.no_grad():
+        direct = blend(xt, codes)
+        embedded = blend.forward_embedded(blend.embed(xt, codes))
+        fast = inference_forward(blend)(xt, codes)
+        expected = 0.5 * inner(xt, codes) + 0.5 * path(xt, codes)[:, None, None]
+        nothing = AdditiveBlend(inner, weight=0.0, path=path)(xt, codes)
+    assert direct.shape == (128, 4, 1)
+    torch.testing.assert_close(direct, expected)
+    torch.testing.assert_close(embedded, direct)
+    torch.testing.assert_close(fast, direct, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(nothing, inner(xt, codes))
+    assert len(blend.embedding_slots()) == blend.embed(xt, codes).shape[1]
+
+
+def test_the_share_is_the_one_that_ranks_the_out_of_fold_rows_best() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    signal = y + rng.normal(scale=0.8, size=400)
+    noise = rng.normal(size=400)
+    network = np.stack([noise, noise], axis=1)  # a network that learnt nothing
+    assert blend_weight(network, signal, y) == max(WEIGHTS)
+    good_network = np.stack([signal, signal], axis=1)
+    assert blend_weight(good_network, noise, y) == 0.0  # noise never helps: no path
+    assert blend_weight(good_network, signal, y) == 0.0  # a tie keeps the network alone
+
+
+def test_a_fit_records_its_share_scores_as_it_was_validated_and_round_trips(
+        fitted, tmp_path) -> None:
+    """On an additive target the out-of-fold rows give the path a share; the saved and
+    loaded model scores identically, and its explanations still add up to the score."""
+    X, _ = additive_frame(300, seed=9)
+    share = fitted.training_["additive"]["weight"]
+    assert share in WEIGHTS and share > 0
+    network = fitted.pipeline_.network
+    assert isinstance(network, AdditiveBlend) and float(network.share) == share
+    loaded = findeep.load(fitted.save(tmp_path / "additive"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+    assert isinstance(loaded.pipeline_.network, AdditiveBlend)
+    explained = fitted.explain(X.head(40))
+    assert explained.filter(like="attribution__").shape[1] == X.shape[1]
+
+
+def test_same_data_and_seed_give_the_same_blend() -> None:
+    X, y = additive_frame(500, seed=4)
+    runs = [findeep.TabularClassifier(max_epochs=3, model_options={"additive": True})
+            .fit(X, y) for _ in range(2)]
+    assert runs[0].training_["additive"] == runs[1].training_["additive"]
+    np.testing.assert_array_equal(runs[0].predict_proba(X), runs[1].predict_proba(X))
+
+
+def test_the_path_is_refused_where_it_cannot_be_fitted_or_weighed() -> None:
+    X, y = additive_frame(300, seed=5)
+    with pytest.raises(ConfigError, match="binary classification"):
+        findeep.TabularRegressor(max_epochs=2, model_options={"additive": True}).fit(
+            X, X["c"] + y)
+    with pytest.raises(ConfigError, match="binary classification"):
+        findeep.TabularClassifier(max_epochs=2, model_options={"additive": True}).fit(
+            X.drop(columns="region"), X["region"])
+    with pytest.raises(ConfigError, match="trains one network"):
+        findeep.TabularClassifier(max_epochs=2, bagging=1,
+                                  model_options={"additive": True}).fit(X, y)
+    with pytest.raises(ConfigError, match="not monotone"):
+        findeep.TabularClassifier(max_epochs=2, model_options={
+            "additive": True, "monotone": {"a": "+"}}).fit(X, y)
+    with pytest.raises(ConfigError, match="True or False"):
+        findeep.TabularClassifier(max_epochs=2, model_options={"additive": "yes"}).fit(X, y)
+
+
+def test_an_additive_model_exports_to_onnx_with_parity(fitted, tmp_path) -> None:
+    """The blend traces like any network: the exported graph agrees with PyTorch."""
+    pytest.importorskip("onnxruntime")
+    from findeep.export.onnx import export_onnx
+
+    summary = export_onnx(fitted.pipeline_, tmp_path / "additive.onnx")
+    assert summary["max_abs_diff"] <= summary["tolerance"]
