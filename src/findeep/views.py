@@ -56,7 +56,17 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
 
 def bagging_line(training: dict[str, Any]) -> str:
     """How the network was trained: "bagged 3 members …", or one network and, where
-    ``bagging="auto"`` kept one, why."""
+    ``bagging="auto"`` kept one, why; then the additive path's share where one was asked for."""
+    line = _members_line(training)
+    if "additive" not in training:
+        return line
+    share = float(training["additive"]["weight"])
+    return line + (f"; additive path: {share:.0%} of the logit (chosen on the out-of-fold rows)"
+                   if share else "; additive path: not used (the out-of-fold rows ranked best "
+                                 "without it)")
+
+
+def _members_line(training: dict[str, Any]) -> str:
     bag = training.get("bagging") or {}
     if bag.get("members", 1) > 1:  # cross-fitted: each fits on the other folds, stops on its own
         epochs = ", ".join(str(m["best_epoch"]) for m in bag["member_fits"])

@@ -149,3 +149,14 @@ def test_an_additive_model_exports_to_onnx_with_parity(fitted, tmp_path) -> None
 
     summary = export_onnx(fitted.pipeline_, tmp_path / "additive.onnx")
     assert summary["max_abs_diff"] <= summary["tolerance"]
+
+
+def test_the_training_summary_says_what_share_the_path_got(fitted) -> None:
+    from findeep.views import bagging_line
+
+    share = fitted.training_["additive"]["weight"]
+    assert f"additive path: {share:.0%} of the logit" in bagging_line(fitted.training_)
+    unused = {**fitted.training_, "additive": {"weight": 0.0}}
+    assert "additive path: not used" in bagging_line(unused)
+    plain = {k: v for k, v in fitted.training_.items() if k != "additive"}
+    assert "additive" not in bagging_line(plain)
