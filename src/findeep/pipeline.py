@@ -286,7 +286,8 @@ def fit_tabular(
         model=model, task=target.task, times=times, y_codes=y_codes)
     bagging = _effective_bagging(requested, auto_reason=auto_reason, task=target.task,
                                  times=times, interval_method=interval_method)
-    check_additive(model_options, task=target.task, bagging=bagging, auto_reason=auto_reason)
+    check_additive(model_options, model=model, task=target.task, bagging=bagging,
+                   auto_reason=auto_reason)
     if bagging != 1:
         return _fit_bagged(
             X, y, y_codes, target, schema, preprocessor, config, bagging=bagging, model=model,
@@ -475,8 +476,8 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     return pipeline
 
 
-def check_additive(model_options: dict[str, Any] | None, *, task: str, bagging: int | str,
-                   auto_reason: str | None) -> None:
+def check_additive(model_options: dict[str, Any] | None, *, model: str, task: str,
+                   bagging: int | str, auto_reason: str | None) -> None:
     """Refuse ``model_options={"additive": True}`` where it cannot be fitted and weighed:
     it needs a binary target, cross-fitted members (whose out-of-fold rows choose its
     weight) and no monotone constraints (the path is not monotone)."""
@@ -485,6 +486,9 @@ def check_additive(model_options: dict[str, Any] | None, *, task: str, bagging: 
         return
     if options.get("additive") is not True:
         raise ConfigError(f"additive is True or False, however: {options['additive']!r}")
+    if model not in ("default", "mlp"):
+        raise ConfigError(f"the additive path sits beside the default and mlp networks; "
+                          f"model '{model}' does not take it.")
     if task != "binary":
         raise ConfigError(f"the additive path applies to binary classification; this "
                           f"target is {task}.")

@@ -160,3 +160,10 @@ def test_the_training_summary_says_what_share_the_path_got(fitted) -> None:
     assert "additive path: not used" in bagging_line(unused)
     plain = {k: v for k, v in fitted.training_.items() if k != "additive"}
     assert "additive" not in bagging_line(plain)
+
+
+def test_the_path_is_refused_beside_other_architectures() -> None:
+    X, y = additive_frame(300, seed=6)
+    with pytest.raises(ConfigError, match="default and mlp"):
+        findeep.TabularClassifier(model="ft-transformer", max_epochs=1,
+                                  model_options={"additive": True}).fit(X, y)

@@ -56,11 +56,12 @@ def _mlp(**kwargs: Any) -> nn.Module:
     return TabMPLE(**{"k": 1, "n_bins": 0, **kwargs})
 
 
-# options build_model handles for every architecture (monotone: see build_model)
-GENERIC_OPTIONS = ("monotone",)
+# options build_model handles for every architecture (monotone: see build_model; additive:
+# fit_tabular's request, which it refuses for architectures other than default and mlp)
+GENERIC_OPTIONS = ("monotone", "additive")
 _TABM_OPTIONS = ("k", "n_bins", "d_embedding", "d_block", "n_blocks", "dropout", "one_hot_max",
                  "wide", "plain_max_values", "level_one_hot_max",
-                 "feature_fraction", "input_noise", "group_lasso", "additive")
+                 "feature_fraction", "input_noise", "group_lasso")
 
 MODELS: dict[str, ModelSpec] = {
     "seed-mlp": ModelSpec(
