@@ -26,6 +26,7 @@ import matplotlib.ticker
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from figures import finish
 from issue12_s9_summary import collect as ninth_session_rows
 from issue12_s10_summary import second_set_rows
 from issue12_s12_summary import restored_third_set
@@ -111,12 +112,8 @@ def draw(rows: list[dict], ratios: dict[str, float], out: Path) -> dict:
     left.legend(handles=handles, loc="lower right", fontsize=8)
     for axis in (left, right):
         axis.grid(axis="x", color="#eeeeee", zorder=0)
-    fig.suptitle("findeep's default vs CatBoost on 21 real credit, insurance and bank tables "
-                 "(the same stratified folds)", fontsize=11)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
+    finish(fig, "findeep's default vs CatBoost on 21 real credit, insurance and bank tables "
+           "(the same stratified folds)", out)
     return {"tables": table, "ahead": ahead, "within": within, "faster": under}
 
 

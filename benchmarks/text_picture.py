@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from figures import finish
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "docs" / "images" / "phrasebank-accuracy.png"
@@ -57,12 +58,8 @@ def main() -> None:
         axis.set_xlim(0.6, 1.0)
         axis.set_xlabel(f"{TITLES[corpus]}: accuracy, 10 folds ± std", fontsize=9)
         axis.grid(axis="x", color="#eeeeee", zorder=0)
-    fig.suptitle("Financial PhraseBank: findeep's text models and the TF-IDF baseline "
-                 "(red: published accuracies)", fontsize=11)
-    fig.tight_layout()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT, dpi=100)
-    plt.close(fig)
+    finish(fig, "Financial PhraseBank: findeep's text models and the TF-IDF baseline "
+           "(red: published accuracies)", OUT)
     print(f"wrote {OUT}: " + ", ".join(f"{k} {v[0]:.3f}" for k, v in plotted.items()))
 
 
