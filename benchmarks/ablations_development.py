@@ -96,6 +96,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # thirteenth session: the additive path beside the network (models/additive.py)
     "auto + additive path weighted on the out-of-fold rows (additive)": {
         "bagging": "auto", "model_options": {"additive": True}},
+    "auto + additive path, network seed 1 (probe)": {
+        "bagging": "auto", "seed": 1, "model_options": {"additive": True}},
     # tenth session, probes after the runs (Caravan only; not candidates for adoption)
     "bagging auto, network seed 1 (probe)": {"bagging": "auto", "seed": 1},
     "auto + group lasso 1e-3, network seed 1 (probe)": {
