@@ -31,13 +31,46 @@ def _read(name: str) -> dict:
     return json.loads((RESULTS / name).read_text())
 
 
+SEED1_REFERENCE = "bagging auto, network seed 1 (probe)"
+SEED1_VARIANT = "auto + additive path, network seed 1 (probe)"
+
+
 def main() -> None:
-    reference = _read("s13_dev_additive_reference.json")[REFERENCE]
-    variant = _read("s13_dev_additive.json")[VARIANT]
-    reference_cpu = _read("s13_dev_additive_reference_cpu.json")[REFERENCE]
-    variant_cpu = _read("s13_dev_additive_cpu.json")[VARIANT]
+    text = compare("s13_dev_additive_reference", REFERENCE, "s13_dev_additive", VARIANT)
+    if (RESULTS / "s13_dev_additive_seed1.json").exists():  # the exploratory seed-1 probe
+        text += "\nNetwork seed 1 (exploratory, after the verdict):\n\n" + compare(
+            "s13_dev_additive_seed1_reference", SEED1_REFERENCE, "s13_dev_additive_seed1",
+            SEED1_VARIANT)
+        pooled = np.concatenate([_deltas("s13_dev_additive_reference", REFERENCE,
+                                         "s13_dev_additive", VARIANT),
+                                 _deltas("s13_dev_additive_seed1_reference", SEED1_REFERENCE,
+                                         "s13_dev_additive_seed1", SEED1_VARIANT)])
+        se = pooled.std(ddof=1) / np.sqrt(len(pooled))
+        text += (f"\nBoth seeds pooled: {pooled.mean():+.4f} ± {pooled.std(ddof=1):.4f} over "
+                 f"{len(pooled)} table-folds (s.e. {se:.4f}; {pooled.mean() / se:.1f} s.e.), "
+                 f"{int((pooled > 0).sum())} up, {int((pooled < 0).sum())} down.\n")
+    (RESULTS / "issue12_s13_additive.md").write_text(text)
+    print(text)
+
+
+def _deltas(reference_file: str, reference_name: str, variant_file: str,
+            variant_name: str) -> np.ndarray:
+    reference = _read(f"{reference_file}.json")[reference_name]
+    variant = _read(f"{variant_file}.json")[variant_name]
+    return np.concatenate([np.array(variant[t][:-1]) - np.array(reference[t][:-1])
+                           for t in reference if t in variant])
+
+
+def compare(reference_file: str, reference_name: str, variant_file: str,
+            variant_name: str) -> str:
+    """The rule's table for one pair of runs (one network seed)."""
+    reference = _read(f"{reference_file}.json")[reference_name]
+    variant = _read(f"{variant_file}.json")[variant_name]
+    reference_cpu = _read(f"{reference_file}_cpu.json")[reference_name]
+    variant_cpu = _read(f"{variant_file}_cpu.json")[variant_name]
     catboost = _read("ablations_development.json").get("catboost", {})
-    bags = _read("s13_dev_additive_bags.json").get(VARIANT, {})
+    bags_file = RESULTS / f"{variant_file}_bags.json"
+    bags = json.loads(bags_file.read_text()).get(variant_name, {}) if bags_file.exists() else {}
     lines = ["| table | reference (fold std) | additive path | Δ per fold | mean Δ | CatBoost "
              "(fold std) | additive vs CatBoost | CPU s reference → additive |",
              "|---" * 8 + "|"]
@@ -76,8 +109,7 @@ def main() -> None:
         f"variant / reference over the panel: {total['variant'] / total['reference']:.2f}x.",
         f"Shares chosen per fold: {shares}" if shares else "",
     ]) + "\n"
-    (RESULTS / "issue12_s13_additive.md").write_text(text)
-    print(text)
+    return text
 
 
 if __name__ == "__main__":
