@@ -526,7 +526,7 @@ def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_ca
     covered = bag.covered_rows
     network_oof = bag.out_of_fold_logits[..., 0].numpy()  # (n_covered, k)
     share = blend_weight(network_oof, additive_oof[covered], y_codes[covered])
-    summary = {"weight": share, "candidates": "chosen on the out-of-fold rows"}
+    summary = {"weight": share, "chosen_on": "the out-of-fold rows of the cross-fitted members"}
     if share == 0.0:
         return bag.network, bag.out_of_fold_logits, summary
     blend = AdditiveBlend(bag.network, weight=share, path=path_on(np.arange(len(y_codes))))
