@@ -46,6 +46,9 @@ __all__ = ["DEFAULT_MODELS", "FOLD_METRICS", "HIGHER_IS_BETTER", "BenchmarkResul
            "run_benchmark", "verdict"]
 
 DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost")
+# findeep's networks with an option on, compared as models of their own so that one run says
+# whether the option helps on the user's table: name -> (architecture, model_options)
+NETWORK_VARIANTS = {"default-additive": ("default", {"additive": True})}
 
 
 @dataclass
@@ -165,7 +168,7 @@ def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
     if walk_forward and not time_column:
         raise ConfigError("walk-forward folds need a time column (--time-column) to order "
                           "the rows by.")
-    known = [*MODELS, *BASELINE_PACKAGES, *PEER_PACKAGES]
+    known = [*MODELS, *NETWORK_VARIANTS, *BASELINE_PACKAGES, *PEER_PACKAGES]
     unknown = [m for m in models if m not in known]
     if unknown:
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
@@ -210,15 +213,19 @@ class _BenchmarkTable:
         """Held-out predictions, fit seconds and scoring seconds of one model on one fold
         (``warm_up``: one network, which pays the start-up costs as well as a bag would)."""
         started = time.perf_counter()
-        if model in MODELS:
+        if model in MODELS or model in NETWORK_VARIANTS:
+            architecture, options = NETWORK_VARIANTS.get(model, (model, {}))
+            options = {**options, **({"monotone": self.monotone} if self.monotone else {})}
+            if warm_up:  # one network: an option that needs a bag is left to the folds
+                options.pop("additive", None)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pipeline = fit_tabular(
-                    self.X.iloc[train], self.y.iloc[train], task=self.spec.task, model=model,
-                    seed=self.seed, verbose=0, **({"bagging": 1} if warm_up else {}),
+                    self.X.iloc[train], self.y.iloc[train], task=self.spec.task,
+                    model=architecture, seed=self.seed, verbose=0,
+                    **({"bagging": 1} if warm_up else {}),
                     times=None if self.times is None else self.times.iloc[train],
-                    model_options={"monotone": self.monotone} if self.monotone else None,
-                    special_values=self.special_values)
+                    model_options=options or None, special_values=self.special_values)
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
             prediction, _ = pipeline.predict_raw(self.X.iloc[test])

@@ -685,7 +685,8 @@ def benchmark(
     random_state: RandomStateOpt = 0,
     models: Annotated[str, typer.Option(help=(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
-        "ft-transformer: 10-60x slower), baselines (logreg, lightgbm, xgboost, "
+        "ft-transformer: 10-60x slower; default-additive: default with the additive path, "
+        "binary targets), baselines (logreg, lightgbm, xgboost, "
         "catboost) and published deep-learning defaults (realmlp, tabm: pip install "
         "'findeep[peers]')."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),

@@ -167,3 +167,34 @@ def test_the_path_is_refused_beside_other_architectures() -> None:
     with pytest.raises(ConfigError, match="default and mlp"):
         findeep.TabularClassifier(model="ft-transformer", max_epochs=1,
                                   model_options={"additive": True}).fit(X, y)
+
+
+def test_the_benchmark_compares_default_with_and_without_the_path_on_the_same_folds() -> None:
+    """`findeep benchmark --models default,default-additive,...` fits both on the same folds;
+    the variant is the default network plus the path (its score differs where the path got a
+    share) and the verdict treats it as a network."""
+    from findeep.benchmark import run_benchmark
+
+    X, y = additive_frame(600, seed=7)
+    frame = X.assign(event=y)
+    result = run_benchmark(frame, "event", models=["default", "default-additive", "logreg"],
+                           n_folds=2, verbose=0)
+    assert result.models == ["default", "default-additive", "logreg"]
+    folds = {(f["model"], f["fold"]) for f in result.folds}
+    assert folds == {(m, k) for m in result.models for k in (0, 1)}
+    plain, additive = result.predictions["default"], result.predictions["default-additive"]
+    assert any(not np.allclose(a, b) for a, b in zip(plain, additive, strict=True))
+    from findeep.evaluate.verdicts import verdict_lines
+
+    summary = result.summary()
+    best = max(("default", "default-additive"), key=lambda m: summary[m]["roc_auc_mean"])
+    assert any(line.startswith(f"{best} (best network) vs logreg")
+               for line in verdict_lines(result.to_dict()))
+
+
+def test_the_benchmark_variant_says_in_one_line_where_the_path_does_not_apply() -> None:
+    from findeep.benchmark import run_benchmark
+
+    X, _ = additive_frame(200, seed=8)
+    with pytest.raises(ConfigError, match="binary classification"):
+        run_benchmark(X, "c", models=["default-additive"], n_folds=2, verbose=0)
