@@ -85,10 +85,10 @@ class AdditivePath(nn.Module):
         """Fit the path's weights on these rows (labels 0/1) by L2 logistic regression."""
         from sklearn.linear_model import LogisticRegression
 
-        with torch.no_grad():
-            basis = self.basis(torch.as_tensor(x_num), torch.as_tensor(x_cat)).double().numpy()
         if np.unique(y).size < 2:  # nothing to separate: the path stays at zero
             return self
+        with torch.no_grad():
+            basis = self.basis(torch.as_tensor(x_num), torch.as_tensor(x_cat)).double().numpy()
         model = LogisticRegression(C=C, max_iter=2000)
         model.fit(basis, np.asarray(y).astype(int), sample_weight=sample_weight)
         with torch.no_grad():

@@ -168,7 +168,7 @@ def run_text_benchmark(
             fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
                              train_rows, test_rows, seed if model_seed is None else model_seed,
                              train_options or {}, verbose,
-                             model_options or {}, keep_predictions=True)
+                             model_options or {})
             fold["fold"] = k
             per_fold.append(fold)
             if on_fold is not None:
@@ -189,7 +189,7 @@ def run_text_benchmark(
 def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray, task: str,
               column: str, numeric: list[str], categorical: list[str], train_rows: np.ndarray,
               test_rows: np.ndarray, seed: int, train_options: dict[str, Any], verbose: int,
-              model_options: dict[str, Any] | None = None, keep_predictions: bool = False,
+              model_options: dict[str, Any] | None = None,
               ) -> dict[str, Any]:
     from findeep.text import baseline
 
@@ -228,7 +228,7 @@ def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray,
     y_test = y_codes[test_rows]
     if task == "binary":
         y_test = y_test.astype(int)
-    if keep_predictions and task != "regression":
+    if task != "regression":  # every scored row's label and probabilities, for pairing
         labels = prediction.argmax(axis=1) if task == "multiclass" else (prediction >= 0.5)
         probabilities = (prediction if task == "multiclass"
                          else np.stack([1.0 - prediction, prediction], axis=1))
