@@ -3,6 +3,7 @@ the run (stored results only).
 
     python benchmarks/issue12_s14_additive.py          # -> results/issue12_s14_additive.md
     python benchmarks/issue12_s14_additive.py --run 2  # -> ..._additive_run2.md
+    python benchmarks/issue12_s14_additive.py --run 3  # -> ..._additive_run3.md
 
 Run 1 (the path's logistic regression by L-BFGS, as built in the thirteenth session) reads
 * the 15 tables of the three unseen sets, run once more with ``default``,
@@ -14,7 +15,9 @@ Run 1 (the path's logistic regression by L-BFGS, as built in the thirteenth sess
   ``s13_dev_additive_reference.json``, with their CPU files; ``issue12_s13_additive.py``).
 
 Run 2 (the same path fitted by Newton-Cholesky to its optimum, every table re-run) reads
-``s14b_additive_unseen{1,2,3}.json`` and ``s14b_dev_additive[_reference].json``.
+``s14b_additive_unseen{1,2,3}.json`` and ``s14b_dev_additive[_reference].json``; run 3 (the
+same fit without the basis columns that are zero on every fitting row, one BLAS thread)
+``s14c_*``.
 
 The rule (BENCHMARKS, "Issue 12, fourteenth session"): adopted only if (i) the mean paired Δ
 over all table-folds is beyond 2 standard errors, (ii) no table's mean Δ is below minus the
@@ -34,7 +37,8 @@ from issue12_s13_additive import REFERENCE, VARIANT
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RUNS = {1: ("s13_dev_additive", "s14_additive_unseen"),
-        2: ("s14b_dev_additive", "s14b_additive_unseen")}
+        2: ("s14b_dev_additive", "s14b_additive_unseen"),
+        3: ("s14c_dev_additive", "s14c_additive_unseen")}
 
 
 def _read(name: str) -> dict:

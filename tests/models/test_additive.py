@@ -67,17 +67,21 @@ def test_the_path_fits_a_step_the_network_basis_can_express() -> None:
 def test_the_path_reaches_the_penalised_optimum_of_its_logistic_regression() -> None:
     """The path is the L2 logistic regression on its basis, fitted to its optimum: its logits
     match a fit run to a tight tolerance (a loose iterative fit stops visibly short on a
-    collinear spline basis)."""
+    collinear spline basis). A 0/1 flag leaves bin fills that are zero on every row: the
+    fit leaves them out, and they get weight 0, as at the optimum."""
     from sklearn.linear_model import LogisticRegression
 
     X, y = additive_frame(1_500, seed=3)
-    x_num = X[["a", "b", "c"]].to_numpy(np.float32)
+    flag = (X["c"] > 0.5).astype(np.float32).to_numpy()[:, None]
+    x_num = np.hstack([X[["a", "b", "c"]].to_numpy(np.float32), flag])
     x_cat = X["region"].map({"north": 0, "south": 1, "east": 2, "west": 3}).to_numpy()[:, None]
-    path = AdditivePath(n_num=3, cardinalities=[4], x_num_train=x_num)
+    path = AdditivePath(n_num=4, cardinalities=[4], x_num_train=x_num)
     path.fit(x_num, x_cat, y.to_numpy())
     with torch.no_grad():
         basis = path.basis(torch.from_numpy(x_num), torch.from_numpy(x_cat)).double().numpy()
         logits = path(torch.from_numpy(x_num), torch.from_numpy(x_cat)).numpy()
+    unused = np.abs(basis).sum(axis=0) == 0
+    assert unused.sum() >= 10 and (path.linear.weight[0, torch.from_numpy(unused)] == 0).all()
     optimum = LogisticRegression(C=1.0, tol=1e-12, max_iter=100_000).fit(basis, y.to_numpy())
     assert np.abs(logits - optimum.decision_function(basis)).max() < 5e-3
 

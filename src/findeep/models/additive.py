@@ -84,19 +84,28 @@ class AdditivePath(nn.Module):
             sample_weight: np.ndarray | None = None) -> AdditivePath:
         """Fit the path's weights on these rows (labels 0/1) by L2 logistic regression."""
         from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
 
         if np.unique(y).size < 2:  # nothing to separate: the path stays at zero
             return self
         with torch.no_grad():
             basis = self.basis(torch.as_tensor(x_num), torch.as_tensor(x_cat)).double().numpy()
-        # Newton-Cholesky: the path has at most a few hundred basis columns, so a handful of
-        # Newton steps reach the penalised optimum (within 1% of a logit on the tables
-        # measured) where L-BFGS at its default tolerance stopped 0.07-0.6 logits short in
-        # 10-20x the time (BENCHMARKS, issue 12, fourteenth session)
+        # a basis column that is zero on every fitting row has weight exactly 0 at the L2
+        # optimum, so it is left out of the fit: the same model, and on columns with few
+        # distinct values (codes, counts, flags) most bin fills are such columns (591 of
+        # Caravan's 1,013)
+        used = np.flatnonzero(np.abs(basis).sum(axis=0) > 0)
+        # Newton-Cholesky: a handful of Newton steps reach the penalised optimum (within 1%
+        # of a logit on the tables measured) where L-BFGS at its default tolerance stopped
+        # 0.07-0.6 logits short in 10-20x the time; one BLAS thread, as a second one only
+        # adds CPU on matrices this small (BENCHMARKS, issue 12, fourteenth session)
         model = LogisticRegression(C=C, max_iter=200, solver="newton-cholesky")
-        model.fit(basis, np.asarray(y).astype(int), sample_weight=sample_weight)
+        with threadpool_limits(1, user_api="blas"):
+            model.fit(basis[:, used], np.asarray(y).astype(int), sample_weight=sample_weight)
+        coef = np.zeros((1, basis.shape[1]))
+        coef[:, used] = model.coef_
         with torch.no_grad():
-            self.linear.weight.copy_(torch.as_tensor(model.coef_, dtype=torch.float32))
+            self.linear.weight.copy_(torch.as_tensor(coef, dtype=torch.float32))
             self.linear.bias.copy_(torch.as_tensor(model.intercept_, dtype=torch.float32))
         return self
 
