@@ -11,7 +11,9 @@ the third set's restored-rule run, ``unseen3_s12_restored.json``).
 
 Left: per table, `default`'s mean ROC-AUC minus CatBoost's on the same folds, with the paired
 per-fold difference's standard deviation as a bar; the grey span is CatBoost's own fold
-standard deviation below zero, the issue's "within one std" zone. Right: fit wall ratio on a
+standard deviation below zero, the issue's "within one std" zone. A hollow circle marks the
+same with the additive path switched on (``model_options={"additive": True}``, an option:
+``issue12_s14_additive.py``'s run 3, against CatBoost on the same folds). Right: fit wall ratio on a
 log scale (under 1: `default` fits faster).
 """
 
@@ -30,6 +32,7 @@ from figures import finish
 from issue12_s9_summary import collect as ninth_session_rows
 from issue12_s10_summary import second_set_rows
 from issue12_s12_summary import restored_third_set
+from issue12_s14_additive import rows as additive_rows
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -71,7 +74,22 @@ def fit_ratios() -> dict[str, float]:
     return ratios
 
 
-def draw(rows: list[dict], ratios: dict[str, float], out: Path) -> dict:
+def additive_deltas() -> dict[str, float]:
+    """Per table, the mean AUC with the additive path minus CatBoost's (run 3 of the
+    fourteenth session; development tables against the CatBoost figures on record)."""
+    catboost = _read("ablations_development.json")["catboost"]
+    deltas = {}
+    for row in additive_rows(3):
+        reference = row.get("catboost")
+        if reference is None and row["table"] in catboost:
+            reference = np.asarray(catboost[row["table"]][:-1])
+        if reference is not None:
+            deltas[row["table"]] = float(row["additive"].mean() - reference.mean())
+    return deltas
+
+
+def draw(rows: list[dict], ratios: dict[str, float], out: Path,
+         with_path: dict[str, float] | None = None) -> dict:
     """The two panels, tables sorted by the AUC difference; returns the plotted numbers."""
     table = []
     for r in rows:
@@ -80,7 +98,8 @@ def draw(rows: list[dict], ratios: dict[str, float], out: Path) -> dict:
                       "delta": float(default.mean() - catboost.mean()),
                       "paired_std": float((default - catboost).std(ddof=1)),
                       "catboost_std": float(catboost.std(ddof=1)),
-                      "fit_ratio": ratios[r["table"]]})
+                      "fit_ratio": ratios[r["table"]],
+                      "delta_with_path": (with_path or {}).get(r["table"])})
     table.sort(key=lambda t: t["delta"])
     y = np.arange(len(table))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 7.5), sharey=True,
@@ -89,6 +108,9 @@ def draw(rows: list[dict], ratios: dict[str, float], out: Path) -> dict:
         left.barh(i, -t["catboost_std"], left=0, height=0.6, color="#dddddd", zorder=1)
         left.errorbar(t["delta"], i, xerr=t["paired_std"], fmt="o", color=COLOURS[t["set"]],
                       ecolor=COLOURS[t["set"]], elinewidth=1, capsize=2, zorder=3)
+        if t["delta_with_path"] is not None:
+            left.plot(t["delta_with_path"], i, "o", markerfacecolor="none", markersize=9,
+                      color=COLOURS[t["set"]], zorder=4)
         right.barh(i, t["fit_ratio"], height=0.6, color=COLOURS[t["set"]],
                    alpha=0.9 if t["fit_ratio"] <= 1 else 0.45,
                    hatch=None if t["fit_ratio"] <= 1 else "//", zorder=2)
@@ -109,7 +131,15 @@ def draw(rows: list[dict], ratios: dict[str, float], out: Path) -> dict:
     right.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=LABELS[s])
                for s, c in COLOURS.items()]
-    left.legend(handles=handles, loc="lower right", fontsize=8)
+    marked = [t for t in table if t["delta_with_path"] is not None]
+    if marked:
+        path_ahead = sum(t["delta_with_path"] > 0 for t in marked)
+        path_within = sum(-t["catboost_std"] <= t["delta_with_path"] <= 0 for t in marked)
+        handles.append(plt.Line2D(
+            [], [], marker="o", markerfacecolor="none", markersize=9, linestyle="",
+            color="grey", label=f"with the additive option: ahead {path_ahead}, within "
+                                f"{path_within}, behind {len(marked) - path_ahead - path_within}"))
+    left.legend(handles=handles, loc="upper left", fontsize=7.5, framealpha=0.95)
     for axis in (left, right):
         axis.grid(axis="x", color="#eeeeee", zorder=0)
     finish(fig, "findeep's default vs CatBoost on 21 real credit, insurance and bank tables "
@@ -118,7 +148,7 @@ def draw(rows: list[dict], ratios: dict[str, float], out: Path) -> dict:
 
 
 def main() -> None:
-    numbers = draw(accuracy_rows(), fit_ratios(), OUT)
+    numbers = draw(accuracy_rows(), fit_ratios(), OUT, additive_deltas())
     (RESULTS / "issue12_picture.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(f"wrote {OUT}: ahead {numbers['ahead']}, within {numbers['within']}, "
           f"faster {numbers['faster']} of {len(numbers['tables'])}")
