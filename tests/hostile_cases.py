@@ -121,3 +121,5 @@ CASES: dict[str, Callable[[Path], Path]] = {
         "2024-01-01T00:00:00+01:00" if i % 2 else "2024-06-01 12:00" for i in range(len(f))])),
 }
 CASES["newline-in-column-name"] = _csv(good_frame().rename(columns={"y": "y\nsecond line"}))
+# one event in ten rows: the stratified test split holds no event, so there is no gains table
+CASES["no-event-in-the-test-split"] = _csv(good_frame().head(10).assign(y=[1] + [0] * 9))

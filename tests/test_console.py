@@ -1,4 +1,4 @@
-"""The CLI's progress bar for long row-by-row work."""
+"""The CLI's progress bar for long row-by-row work, and its warnings around one-line errors."""
 
 from __future__ import annotations
 
@@ -31,3 +31,55 @@ def test_rows_progress_draws_a_bar_on_a_terminal_and_nothing_elsewhere(monkeypat
     with console.rows_progress("explaining") as hook:
         assert hook is None
     assert piped.getvalue() == ""
+
+
+def test_a_command_that_fails_on_its_input_prints_its_error_alone(monkeypatch) -> None:
+    """Warnings raised while a command checks its input are held: if the input is then
+    refused, the user sees one line, the error; if the command goes on, the warnings are
+    shown, before its long work when a bar starts (and after it nothing is held)."""
+    import warnings
+
+    import pytest
+    import typer
+
+    from findeep.errors import DataError
+    from findeep.long_work import long_work_starts
+
+    screen = io.StringIO()
+    monkeypatch.setattr(console, "err", Console(file=screen, width=200))
+
+    @console.friendly
+    def refused() -> None:
+        warnings.warn("2 column(s) have no name in the header", stacklevel=2)
+        raise DataError("column(s) 'Unnamed: 1' have no values at all.")
+
+    with pytest.raises(typer.Exit):
+        refused()
+    assert screen.getvalue().splitlines() == [
+        "findeep: column(s) 'Unnamed: 1' have no values at all."]
+
+    screen.truncate(0), screen.seek(0)
+    events = []
+
+    @console.friendly
+    def trains() -> None:
+        warnings.warn("batch size 32 leaves 1 step per epoch", stacklevel=2)
+        events.append(screen.getvalue())  # held: nothing shown yet
+        long_work_starts()
+        events.append(screen.getvalue())  # shown as the long work starts
+        warnings.warn("a second warning, during the work", stacklevel=2)
+        events.append(screen.getvalue())
+
+    trains()
+    assert events[0] == ""
+    assert events[1] == "findeep: warning: batch size 32 leaves 1 step per epoch\n"
+    assert events[2].endswith("findeep: warning: a second warning, during the work\n")
+
+    screen.truncate(0), screen.seek(0)
+
+    @console.friendly
+    def succeeds_quietly() -> None:
+        warnings.warn("held until the end", stacklevel=2)
+
+    succeeds_quietly()
+    assert screen.getvalue() == "findeep: warning: held until the end\n"

@@ -39,6 +39,7 @@ from findeep.evaluate.baselines import (
 from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
 from findeep.evaluate.peers import PEER_PACKAGES, check_peers_installed
+from findeep.long_work import long_work_starts
 from findeep.models.registry import MODELS
 from findeep.pipeline import fit_tabular
 
@@ -250,6 +251,8 @@ def _run_folds(table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]
     from rich.console import Console
     from rich.progress import Progress
 
+    if verbose:
+        long_work_starts()
     with Progress(console=Console(file=sys.stderr), transient=True,
                   disable=not verbose) as progress:
         warm_rows = _warm_up_rows(folds[0][0], table.y_codes, table.spec.task, table.seed)

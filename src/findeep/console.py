@@ -20,6 +20,7 @@ from rich.table import Table
 
 from findeep.errors import FindeepError
 from findeep.evaluate.metrics import GAINS_HEADER, gains_cells
+from findeep.long_work import BEFORE_LONG_WORK
 
 out = Console()
 err = Console(stderr=True)
@@ -35,10 +36,27 @@ RandomStateOpt = Annotated[int, typer.Option(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# warnings a running command holds back until its inputs have passed their checks: a command
+# that then fails on its input shows its one-line error alone (docs/hostile-inputs.md)
+_held: list[str] | None = None
+
+
 def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
                   line: str | None = None) -> None:
-    err.print(f"findeep: warning: {one_line(str(message))}", highlight=False, soft_wrap=True,
-              markup=False)
+    text = f"findeep: warning: {one_line(str(message))}"
+    if _held is not None:
+        _held.append(text)
+    else:
+        err.print(text, highlight=False, soft_wrap=True, markup=False)
+
+
+def release_warnings() -> None:
+    """Print the warnings held so far and show later ones as they come (long work starts,
+    or the command got past its checks)."""
+    global _held
+    held, _held = _held or [], None
+    for text in held:
+        err.print(text, highlight=False, soft_wrap=True, markup=False)
 
 
 def one_line(message: str) -> str:
@@ -48,12 +66,18 @@ def one_line(message: str) -> str:
 
 
 def friendly(command: F) -> F:
-    """Turn FindeepError into one stderr line and exit 2; print warnings as one line."""
+    """Turn FindeepError into one stderr line and exit 2; print warnings as one line each.
+
+    Warnings are held until long work starts (``long_work.long_work_starts``: a bar, a server) or
+    the command ends, so a command that fails on its input prints its error alone."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        previous = warnings.showwarning
+        global _held
+        previous, outer = warnings.showwarning, _held
         warnings.showwarning = _show_warning
+        _held = []
+        BEFORE_LONG_WORK.append(release_warnings)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("default")
@@ -61,10 +85,14 @@ def friendly(command: F) -> F:
                 warnings.showwarning = _show_warning
                 return command(*args, **kwargs)
         except FindeepError as exc:
+            _held = None  # what was held is left unsaid: the error names the problem
             err.print(f"findeep: {one_line(str(exc))}", highlight=False, soft_wrap=True,
                       markup=False)
             raise typer.Exit(2) from None
         finally:
+            release_warnings()
+            BEFORE_LONG_WORK.remove(release_warnings)
+            _held = outer
             warnings.showwarning = previous
 
     return wrapper  # type: ignore[return-value]
@@ -123,6 +151,7 @@ def rows_progress(description: str) -> Iterator[Callable[[int, int], None] | Non
     def hook(done: int, total: int) -> None:
         nonlocal progress, task
         if progress is None:
+            release_warnings()
             progress = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
                                 TextColumn("rows"), TimeElapsedColumn(), console=err,
                                 transient=True)

@@ -190,7 +190,7 @@ def train_and_evaluate(
     if pipeline.task == "binary":
         report["event_class"] = pipeline.target.event_class
         report["calibration_curve"] = test_metrics.pop("calibration_curve")
-        report["gains_table"] = test_metrics.pop("gains_table")
+        report["gains_table"] = test_metrics.pop("gains_table", [])  # none: one class in test
     report["bundle"] = str(estimator.save(out, force=force, metrics=report))
     return report
 

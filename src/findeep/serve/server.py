@@ -17,6 +17,7 @@ import torch
 from fastapi import FastAPI
 
 from findeep.errors import ConfigError
+from findeep.long_work import long_work_starts
 from findeep.text.routing import is_text_bundle, refuse_tabular_options
 
 SETTINGS_VARIABLE = "FINDEEP_SERVE_SETTINGS"
@@ -121,6 +122,7 @@ def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
                                 max_bytes=max_bytes, strict=strict, threshold=threshold,
                                 int8=int8, threads=threads)
     app = app_from_settings(settings)  # fails fast, in this process, on a bad bundle or key
+    long_work_starts()  # checks passed: warnings the command line held are shown now
     if workers == 1:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
         return

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from findeep.long_work import long_work_starts
 from findeep.train.trainer import ProgressHook
 
 
@@ -20,6 +21,7 @@ def epoch_progress(
     if not verbose:
         yield None
         return
+    long_work_starts()
     console = Console(file=sys.stderr)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("epoch {task.completed}"),
                TextColumn("{task.fields[score]}"), TimeElapsedColumn())
