@@ -162,3 +162,19 @@ def test_random_folds_on_dated_rows_warn_and_out_of_time_folds_do_not() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", FindeepWarning)
         run_benchmark(frame, "default", models=["logreg"], time_column="applied_on", verbose=0)
+
+
+def test_a_class_no_fold_could_train_on_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A class with one row lands in one test fold and in no training rows: no model could
+    score it, so the benchmark names it before fitting anything (it used to end in a
+    scikit-learn traceback)."""
+    from cli_helpers import assert_one_line_error
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"x": rng.normal(size=30),
+                          "y": ["low"] * 14 + ["high"] * 15 + ["rare"]})
+    path = tmp_path / "t.csv"
+    table.to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "y", "--models",
+                                      "default,logreg", "--n-folds", "3"])
+    assert_one_line_error(result, "'rare' (1 row(s))")

@@ -22,6 +22,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from findeep.data.schema import Schema, infer_schema
 from findeep.data.sentinels import check_special_values
 from findeep.data.splits import (
+    check_test_classes_trained,
     split_out_of_time,
     time_values,
     walk_forward_splits,
@@ -150,6 +151,9 @@ def run_benchmark(
         warn_if_dated(table.X, table.date_columns)
     folds, split_name = _folds(table.y_codes, table.spec.task, n_folds, seed, table.times,
                                walk_forward)
+    if table.spec.task != "regression":  # a class no fold trains on cannot be scored
+        for train, test in folds:
+            check_test_classes_trained(table.y.to_numpy(), train, test, target)
     skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
                for m in models if m in BASELINE_PACKAGES and not available(m)}
     runnable = [m for m in models if m not in skipped]
