@@ -178,3 +178,21 @@ def test_a_class_no_fold_could_train_on_is_refused_in_one_line(tmp_path: Path) -
     result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "y", "--models",
                                       "default,logreg", "--n-folds", "3"])
     assert_one_line_error(result, "'rare' (1 row(s))")
+
+
+@pytest.mark.parametrize(("labels", "folds", "said"), [
+    ([10, 20, 30, 40, 50, 60], 2, "--task regression"),  # an id-like target: one row a class
+    ([1, 1, 2, 2, 3, 3, 4, 4, 5], 3, "the largest has 2"),
+])
+def test_folds_that_cannot_be_stratified_are_refused_in_one_line(
+        tmp_path: Path, labels: list[int], folds: int, said: str) -> None:
+    """Where no class has as many rows as folds, scikit-learn cannot stratify: the user gets
+    one line saying why and what to change (it used to be a traceback)."""
+    from cli_helpers import assert_one_line_error
+
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": np.arange(len(labels), dtype=float), "y": labels}).to_csv(path,
+                                                                               index=False)
+    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "y", "--models",
+                                      "logreg", "--n-folds", str(folds)])
+    assert_one_line_error(result, said)

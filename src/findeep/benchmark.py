@@ -29,7 +29,7 @@ from findeep.data.splits import (
     warn_if_dated,
 )
 from findeep.data.target import TargetSpec, infer_target, locate_target
-from findeep.errors import ConfigError, did_you_mean
+from findeep.errors import ConfigError, TargetError, did_you_mean
 from findeep.evaluate.baselines import (
     BASELINE_PACKAGES,
     BaselineInputs,
@@ -149,6 +149,16 @@ def run_benchmark(
     table.special_values = check_special_values(special_values, table.X, table.schema)
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
+    if table.spec.task != "regression" and table.times is None:
+        largest = int(np.bincount(table.y_codes).max())
+        if largest == 1:  # scikit-learn cannot stratify: say so in the user's terms
+            raise TargetError(f"target '{target}' has a different value on every row, so "
+                              "there are no classes to stratify folds on; if it is a "
+                              "quantity, pass --task regression.")
+        if largest < n_folds:
+            raise TargetError(f"target '{target}': {n_folds} stratified folds need a class "
+                              f"with at least {n_folds} rows, and the largest has {largest}; "
+                              "use fewer folds (--n-folds) or a table with more rows.")
     folds, split_name = _folds(table.y_codes, table.spec.task, n_folds, seed, table.times,
                                walk_forward)
     if table.spec.task != "regression":  # a class no fold trains on cannot be scored
