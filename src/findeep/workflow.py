@@ -22,6 +22,7 @@ from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
 from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
     check_test_classes_trained,
+    check_training_rows,
     rows_dated_by,
     split_out_of_time,
     split_random,
@@ -92,10 +93,6 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
     return train, test, name
 
 
-# below this, the test and validation splits are a handful of rows: nothing to learn from
-MIN_TRAINING_ROWS = 10
-
-
 def train_and_evaluate(
     data: TableLike, *, target: str | None, out: str | os.PathLike[str], task: str = "auto",
     time_column: str | None = None, test_fraction: float = 0.2, model: str = "default",
@@ -137,10 +134,7 @@ def train_and_evaluate(
     dropped = int((~has_label).sum())
     if dropped:
         frame, y = frame.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
-    if len(frame) < MIN_TRAINING_ROWS:
-        raise DataError(f"{len(frame)} row(s) of the data have a '{target}' value; training "
-                        f"needs at least {MIN_TRAINING_ROWS} (a test split and an early-stopping "
-                        "split are carved from them).")
+    check_training_rows(len(frame), target)
     features = frame.drop(columns=[target])
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)

@@ -95,3 +95,17 @@ def test_a_class_only_in_the_test_split_is_one_line_before_training(tmp_path: Pa
     assert_one_line_error(run("text", "train", data, "--target", "default",
                               "--out", tmp_path / "m"), "fell only into the test split")
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("command", [("text", "train"), ("train",)])
+def test_too_few_labelled_rows_are_one_line_on_both_routes(tmp_path: Path,
+                                                           command: tuple[str, ...]):
+    """A text table with one labelled row gets the tabular route's sentence on either
+    command, not a scikit-learn split traceback."""
+    frame = make_text_credit_frame(12, seed=2)
+    frame["default"] = frame["default"].astype(object)
+    frame.loc[1:, "default"] = None
+    data = tmp_path / "few.csv"
+    frame.to_csv(data, index=False)
+    assert_one_line_error(run(*command, data, "--target", "default", "--model", "text-cnn",
+                              "--out", tmp_path / "m"), "1 row(s)", "at least 10")

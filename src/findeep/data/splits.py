@@ -16,6 +16,17 @@ from sklearn.model_selection import train_test_split
 from findeep.data.schema import FindeepWarning, parse_datetimes
 from findeep.errors import ConfigError, DataError, TargetError, did_you_mean
 
+# below this, the test and validation splits are a handful of rows: nothing to learn from
+MIN_TRAINING_ROWS = 10
+
+
+def check_training_rows(n_rows: int, target: str) -> None:
+    """Refuse, in one line, a table with too few labelled rows to split and train on."""
+    if n_rows < MIN_TRAINING_ROWS:
+        raise DataError(f"{n_rows} row(s) of the data have a '{target}' value; training "
+                        f"needs at least {MIN_TRAINING_ROWS} (a test split and an early-stopping "
+                        "split are carved from them).")
+
 
 def check_fraction(value: float, name: str) -> None:
     if not 0.0 < value < 1.0:
