@@ -83,3 +83,25 @@ def test_a_command_that_fails_on_its_input_prints_its_error_alone(monkeypatch) -
 
     succeeds_quietly()
     assert screen.getvalue() == "findeep: warning: held until the end\n"
+
+
+def test_training_announces_long_work_even_without_a_bar() -> None:
+    """A quiet fit shows no bar, yet its warnings should not wait for the end of a long run:
+    the trainer itself says that long work starts."""
+    from findeep import TabularClassifier
+    from findeep.long_work import BEFORE_LONG_WORK
+    from findeep.testing import make_credit_frame
+
+    calls = []
+
+    def hook() -> None:
+        calls.append("long work")
+
+    frame = make_credit_frame(200, seed=0).drop(columns=["applied_on"])
+    BEFORE_LONG_WORK.append(hook)
+    try:
+        TabularClassifier(max_epochs=1, verbose=0).fit(frame.drop(columns=["default"]),
+                                                        frame["default"])
+    finally:
+        BEFORE_LONG_WORK.remove(hook)
+    assert calls

@@ -68,8 +68,9 @@ def one_line(message: str) -> str:
 def friendly(command: F) -> F:
     """Turn FindeepError into one stderr line and exit 2; print warnings as one line each.
 
-    Warnings are held until long work starts (``long_work.long_work_starts``: a bar, a server) or
-    the command ends, so a command that fails on its input prints its error alone."""
+    Warnings are held until long work starts (``long_work.long_work_starts``: training, a bar,
+    a server) or the command ends, so a command that fails on its input prints its error
+    alone."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -2,7 +2,7 @@
 
 The command line holds back the warnings a command raises while it checks its input, so a
 command that fails on its input shows only its one-line error; it shows them as soon as the
-library says that long work (a progress bar, a server) starts. The library calls
+library says that long work (training, a progress bar, a server) starts. The library calls
 ``long_work_starts()``; the command line registers in ``BEFORE_LONG_WORK``. No imports: the
 CLI reads this module without loading torch.
 """

@@ -49,6 +49,7 @@ from findeep.forecast.models import NETWORKS, build_network
 from findeep.forecast.models.registry import FROZEN_DEFAULTS
 from findeep.forecast.series import Series, check_date_gaps, read_series
 from findeep.forecast.vol_baselines import VOL_BASELINES
+from findeep.long_work import long_work_starts
 
 BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
@@ -531,6 +532,7 @@ class SequenceForecaster(BaseEstimator):
         from findeep.train.progress import epoch_progress
         from findeep.train.trainer import resolve_device
 
+        long_work_starts()  # the inputs passed their checks: held warnings may be shown now
         recipe = {**NETWORKS[self.model].training,
                   **{k: getattr(self, k) for k in TRAIN_OPTIONS if getattr(self, k) is not None}}
         settings = self._network_settings()

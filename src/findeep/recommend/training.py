@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from findeep.long_work import long_work_starts
 from findeep.recommend.metrics import ranking_metrics
 from findeep.train.trainer import (
     EarlyStopping,
@@ -72,6 +73,7 @@ def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *
                    on_epoch_end: ProgressHook | None = None) -> FitResult:
     """Train ``model`` in place; keep the epoch with the best validation MAP@k (all customers)."""
     config.check()
+    long_work_starts()  # the inputs passed their checks: held warnings may be shown now
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = make_optimizer(model, config)

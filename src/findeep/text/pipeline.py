@@ -26,6 +26,7 @@ from findeep.errors import ConfigError, DataError
 from findeep.evaluate.metrics import binary_metrics, regression_metrics
 from findeep.features.tabular import TabularPreprocessor
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
+from findeep.long_work import long_work_starts
 from findeep.models.text_network import TextNetwork
 from findeep.pipeline import TRAIN_OPTIONS, check_features
 from findeep.text.metrics import multiclass_report
@@ -260,6 +261,7 @@ def fit_text(
     encoder_options = {k: fit_options[k] for k in ("encoder_learning_rate", "layer_decay")
                        if k in fit_options and not network.frozen_encoder}
     encoder_options["calibrated_stopping"] = bool(fit_options.get("calibrated_stopping"))
+    long_work_starts()  # the inputs passed their checks: held warnings may be shown now
     with epoch_progress(f"training {model}", config.max_epochs, verbose) as hook:
         result = fit_text_network(network, train_data, valid_data, task=target.task,
                                   config=config, options=encoder_options, on_epoch_end=hook)

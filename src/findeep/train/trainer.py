@@ -24,6 +24,7 @@ from torch import nn
 
 from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
+from findeep.long_work import long_work_starts
 from findeep.train.losses import member_loss, pinball
 
 Schedule = Literal["cosine", "constant"]
@@ -328,6 +329,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 config: TrainConfig, on_epoch_end: ProgressHook | None = None) -> FitResult:
     """Train ``model`` in place and leave it holding its best-validation-epoch weights."""
     config.check()
+    long_work_starts()  # the inputs passed their checks: held warnings may be shown now
     torch.manual_seed(config.seed)
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     device = train.x_num.device
