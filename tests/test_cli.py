@@ -322,3 +322,25 @@ def test_no_row_sketch_keeps_training_row_hashes_out_of_the_bundle(unseen_credit
     result = run("evaluate", out, unseen_credit, "--out", workdir / "no_sketch.json")
     assert result.exit_code == 0 and "match a training row" not in result.stderr
     assert "training_overlap" not in json.loads((workdir / "no_sketch.json").read_text())
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (["train", "{data}", "--target", "default", "--weight-decay", "nan"], "weight_decay"),
+    (["train", "{data}", "--target", "default", "--learning-rate", "inf"], "learning_rate"),
+    (["train", "{data}", "--target", "default", "--seed", "-1"], "random_state (--seed)"),
+    (["benchmark", "{data}", "--target", "default", "--models", "logreg", "--seed",
+      "99999999999999999999"], "random_state (--seed)"),
+    (["explain", "{bundle}", "{data}", "--top", "99999999999999999999", "--out",
+      "{workdir}/reasons.csv"], "top must be"),
+    (["dependence", "{bundle}", "{data}", "--column", "income", "--grid-resolution",
+      "99999999999"], "grid_resolution must be"),
+])
+def test_out_of_range_options_are_one_line(command: list[str], said: str, bundle: Path,
+                                           unseen_credit: Path, workdir: Path) -> None:
+    """NaN, infinite, negative or absurdly large option values get one sentence naming the
+    option (they used to reach numpy or scikit-learn and end in a traceback)."""
+    args = [a.format(data=unseen_credit, bundle=bundle, workdir=workdir) for a in command]
+    if args[0] == "train":
+        args += ["--out", str(workdir / "refused-model")]
+    assert_one_line_error(run(*args), said)
+    assert not (workdir / "refused-model").exists()

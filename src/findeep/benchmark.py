@@ -22,6 +22,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from findeep.data.schema import Schema, infer_schema
 from findeep.data.sentinels import check_special_values
 from findeep.data.splits import (
+    check_seed,
     check_test_classes_trained,
     split_out_of_time,
     time_values,
@@ -134,6 +135,7 @@ def run_benchmark(
     (the baselines see the raw numbers, which trees can split off by themselves).
     """
     _check_benchmark_options(models, n_folds, walk_forward, time_column)
+    check_seed(seed)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
                                        seed=seed)
     if monotone:

@@ -28,6 +28,17 @@ def check_training_rows(n_rows: int, target: str) -> None:
                         "split are carved from them).")
 
 
+MAX_SEED = 2**32 - 1  # what numpy and scikit-learn accept as a seed
+
+
+def check_seed(seed: object) -> None:
+    """Refuse, in one line, a seed that numpy and scikit-learn would refuse with a traceback."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"random_state (--seed) must be a whole number from 0 to {MAX_SEED}, "
+                          f"however: {seed!r}")
+
+
 def check_fraction(value: float, name: str) -> None:
     if not 0.0 < value < 1.0:
         raise ConfigError(f"{name} must be between 0 and 1 (exclusive), however: {name}={value}")
@@ -38,6 +49,7 @@ def split_random(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train/test positions, stratified on ``y`` when ``stratify`` (classification)."""
     check_fraction(test_fraction, "test_fraction")
+    check_seed(seed)
     positions = np.arange(len(y))
     strata = y if stratify and _can_stratify(y, test_fraction) else None
     train, test = train_test_split(

@@ -17,6 +17,8 @@ from findeep.data.profile import as_numbers
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.pipeline import TabularPipeline
 
+MAX_GRID = 1_000  # grid points per column
+
 
 def partial_dependence_table(
     pipeline: TabularPipeline, frame: pd.DataFrame, columns: Sequence[str], *,
@@ -24,8 +26,9 @@ def partial_dependence_table(
 ) -> pd.DataFrame:
     """Columns ``column``, ``value``, ``average`` (mean score over ``frame``'s rows); a
     multiclass model has ``average_<class>``, the mean probability of each class, instead."""
-    if not isinstance(grid_resolution, int) or grid_resolution < 2:
-        raise ConfigError(f"grid_resolution must be an integer of at least 2, however: "
+    if not isinstance(grid_resolution, int) or not 2 <= grid_resolution <= MAX_GRID:
+        raise ConfigError(f"grid_resolution must be an integer of at least 2 and at most "
+                          f"{MAX_GRID} (each point scores every row once), however: "
                           f"{grid_resolution=}")
     low, high = percentiles
     if not 0.0 <= low < high <= 1.0:

@@ -18,9 +18,13 @@ from findeep.pipeline import TabularPipeline
 ATTRIBUTION_PREFIX = "attribution__"
 
 
+MAX_TOP = 1_000  # reasons per row: more is not an explanation (and would not fit in memory)
+
+
 def check_top(top: int) -> None:
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        raise ConfigError(f"top must be a positive integer, however: {top=}")
+    if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= MAX_TOP:
+        raise ConfigError(f"top must be a positive integer of at most {MAX_TOP}, however: "
+                          f"{top=}")
 
 
 def describe_value(value: object) -> str:

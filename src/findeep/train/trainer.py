@@ -23,6 +23,7 @@ from scipy.stats import mannwhitneyu
 from torch import nn
 
 from findeep.data.schema import FindeepWarning
+from findeep.data.splits import MAX_SEED
 from findeep.errors import ConfigError
 from findeep.long_work import long_work_starts
 from findeep.train.losses import member_loss, pinball
@@ -69,10 +70,16 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
                 problems.append(f"{name} must be a positive integer, however: {name}={value!r}")
-        if not self.learning_rate > 0:
-            problems.append(f"learning_rate must be positive, however: {self.learning_rate!r}")
-        if self.weight_decay < 0:
-            problems.append(f"weight_decay must be >= 0, however: {self.weight_decay!r}")
+        if not 0 < self.learning_rate < math.inf:
+            problems.append("learning_rate must be a positive, finite number, however: "
+                            f"{self.learning_rate!r}")
+        if not 0 <= self.weight_decay < math.inf:
+            problems.append(f"weight_decay must be a finite number >= 0, however: "
+                            f"{self.weight_decay!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) \
+                or not 0 <= self.seed <= MAX_SEED:
+            problems.append(f"random_state (--seed) must be a whole number from 0 to "
+                            f"{MAX_SEED}, however: {self.seed!r}")
         if not 0 <= self.warmup_fraction < 1:
             problems.append(f"warmup_fraction must be in [0, 1), however: {self.warmup_fraction!r}")
         if not isinstance(self.weight_average, (int, np.integer)) or self.weight_average < 0:
