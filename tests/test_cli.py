@@ -344,3 +344,39 @@ def test_out_of_range_options_are_one_line(command: list[str], said: str, bundle
         args += ["--out", str(workdir / "refused-model")]
     assert_one_line_error(run(*args), said)
     assert not (workdir / "refused-model").exists()
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (["forecast", "train", "{prices}", "--date-column", "date", "--window", "99999999999"],
+     "window must be"),
+    (["forecast", "train", "{prices}", "--date-column", "date", "--members", "99999999999"],
+     "n_members must be"),
+    (["forecast", "train", "{prices}", "--date-column", "date", "--learning-rate", "nan"],
+     "learning_rate"),
+    (["forecast", "train", "{prices}", "--date-column", "date", "--seed", "-1"],
+     "random_state (--seed)"),
+    (["recommend", "train", "{customers}", "--events", "{holdings}", "--customer-id",
+      "customer_id", "--product", "product", "--date-column", "month", "--seed", "-1"],
+     "random_state (--seed)"),
+    (["pricing", "generate", "--n", "99999999999999999999"], "n must be"),
+    (["pricing", "generate", "--n", "50", "--seed", "-1"], "random_state (--seed)"),
+])
+def test_out_of_range_options_of_the_applications_are_one_line(
+        command: list[str], said: str, workdir: Path) -> None:
+    """The forecasting, recommendation and pricing commands check the same kinds of option
+    values (they used to hang, overflow or end in a numpy/torch traceback)."""
+    from findeep.testing import make_bank_customers
+
+    prices = workdir / "prices.csv"
+    if not prices.exists():
+        days = pd.date_range("2020-01-01", periods=120, freq="D")
+        pd.DataFrame({"date": days.strftime("%Y-%m-%d"),
+                      "close": 100 + np.arange(120) * 0.1}).to_csv(prices, index=False)
+        bank = make_bank_customers(40, 4, seed=0)
+        bank.customers.to_csv(workdir / "customers.csv", index=False)
+        bank.holdings.to_csv(workdir / "holdings.csv", index=False)
+    out = workdir / ("refused.parquet" if command[0] == "pricing" else "refused-bundle")
+    args = [a.format(prices=prices, customers=workdir / "customers.csv",
+                     holdings=workdir / "holdings.csv") for a in command]
+    assert_one_line_error(run(*args, "--out", out), said)
+    assert not out.exists()

@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator
 
 from findeep.bundle import read_bundle, write_bundle
 from findeep.data.io import TableLike
+from findeep.data.splits import check_seed
 from findeep.errors import BundleError, ConfigError, DataError, NotFittedError, did_you_mean
 from findeep.forecast.baselines import BASELINE_CLASSES, BASELINES
 from findeep.forecast.evaluation import (
@@ -53,6 +54,8 @@ from findeep.long_work import long_work_starts
 
 BUNDLE_KIND = "forecast"
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "learning_rate", "weight_decay", "patience")
+MAX_STEPS = 100_000  # horizon and window, in steps of the series
+MAX_MEMBERS = 64  # networks averaged
 VOL_TARGETS = ("realized_vol",)
 # linear_path: True = ridge-started linear path (the network starts as ridge), False = the
 # plain network, 'zero' = a linear path started at zero and trained jointly with the body,
@@ -194,16 +197,28 @@ class SequenceForecaster(BaseEstimator):
         self.conformal_mode_ = mode
         for name in ("horizon", "window"):
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                problems.append(f"{name} must be a positive integer, however: {name}={value!r}")
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) \
+                    or not 1 <= value <= MAX_STEPS:
+                problems.append(f"{name} must be a positive integer of at most {MAX_STEPS}, "
+                                f"however: {name}={value!r}")
         if self.model not in model_names():
             problems.append(f"unknown model {self.model!r}; choose from "
                             f"{', '.join(model_names())}."
                             + did_you_mean(self.model, model_names()))
         if self.n_members is not None and (not isinstance(self.n_members, (int, np.integer))
-                                           or self.n_members < 1):
-            problems.append(f"n_members must be a positive integer, however: "
-                            f"n_members={self.n_members!r}")
+                                           or not 1 <= self.n_members <= MAX_MEMBERS):
+            problems.append(f"n_members must be a positive integer of at most {MAX_MEMBERS}, "
+                            f"however: n_members={self.n_members!r}")
+        if self.learning_rate is not None and not 0 < self.learning_rate < np.inf:
+            problems.append("learning_rate must be a positive, finite number, however: "
+                            f"learning_rate={self.learning_rate!r}")
+        if self.weight_decay is not None and not 0 <= self.weight_decay < np.inf:
+            problems.append("weight_decay must be a finite number >= 0, however: "
+                            f"weight_decay={self.weight_decay!r}")
+        try:
+            check_seed(self.random_state)
+        except ConfigError as error:
+            problems.append(str(error))
         if (self.quantiles is not None or self.all_horizons) and self.model not in NETWORKS \
                 and self.model in model_names():
             what = "quantiles" if self.quantiles is not None else "all_horizons"

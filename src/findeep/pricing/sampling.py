@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from findeep.data.splits import check_seed
 from findeep.errors import ConfigError
 from findeep.pricing.box import HESTON_COLUMNS, INPUT_COLUMNS, ParameterBox
 from findeep.pricing.reference import PRICER_VERSION, heston_price, implied_volatility
@@ -38,11 +39,16 @@ GRID_MATURITIES = (0.1, 0.3, 0.6, 0.9, 1.2, 1.4)
 GRID_PARAMETERS = ("rate", *HESTON_COLUMNS)
 
 
+MAX_SAMPLES = 100_000_000  # points in one sample (about 4 GB of float32 at 9 columns)
+
+
 def sample_box(box: ParameterBox, n: int, *, columns: tuple[str, ...] = INPUT_COLUMNS,
                design: Design = "lhs", seed: int = 0) -> pd.DataFrame:
     """``n`` points spread over ``box`` (only ``columns``), reproducible from ``seed``."""
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ConfigError(f"n must be a positive integer, however: {n=}")
+    if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SAMPLES:
+        raise ConfigError(f"n must be a positive integer of at most {MAX_SAMPLES:,}, however: "
+                          f"{n=}")
+    check_seed(seed)
     if design == "lhs":
         sampler: qmc.QMCEngine = qmc.LatinHypercube(d=len(columns), seed=seed)
     elif design == "sobol":

@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator
 
 from findeep.data.io import TableLike, read_table
 from findeep.data.schema import FindeepWarning
+from findeep.data.splits import check_seed
 from findeep.errors import ConfigError, DataError, NotFittedError
 from findeep.recommend.evaluation import training_designs
 from findeep.recommend.metrics import top_k
@@ -93,6 +94,10 @@ class NextProductRecommender(BaseEstimator):
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
                 problems.append(f"{name} must be an integer >= {low}, however: "
                                 f"{name}={value!r}")
+        try:
+            check_seed(self.random_state)
+        except ConfigError as error:
+            problems.append(str(error))
         if problems:
             raise ConfigError("; ".join(problems) + ".")
         check_ranker(self.model)
