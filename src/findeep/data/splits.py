@@ -31,12 +31,21 @@ def check_training_rows(n_rows: int, target: str) -> None:
 MAX_SEED = 2**32 - 1  # what numpy and scikit-learn accept as a seed
 
 
-def check_seed(seed: object) -> None:
-    """Refuse, in one line, a seed that numpy and scikit-learn would refuse with a traceback."""
+def seed_problem(seed: object) -> str | None:
+    """What is wrong with a seed numpy and scikit-learn would refuse with a traceback, or
+    None (for checks that collect every problem before raising)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
             or not 0 <= seed <= MAX_SEED:
-        raise ConfigError(f"random_state (--seed) must be a whole number from 0 to {MAX_SEED}, "
-                          f"however: {seed!r}")
+        return f"random_state (--seed) must be a whole number from 0 to {MAX_SEED}, however: " \
+               f"{seed!r}"
+    return None
+
+
+def check_seed(seed: object) -> None:
+    """Refuse, in one line, a seed that numpy and scikit-learn would refuse."""
+    problem = seed_problem(seed)
+    if problem:
+        raise ConfigError(problem)
 
 
 def check_fraction(value: float, name: str) -> None:

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator
 
 from findeep.bundle import read_bundle, write_bundle
 from findeep.data.io import TableLike
-from findeep.data.splits import check_seed
+from findeep.data.splits import seed_problem
 from findeep.errors import BundleError, ConfigError, DataError, NotFittedError, did_you_mean
 from findeep.forecast.baselines import BASELINE_CLASSES, BASELINES
 from findeep.forecast.evaluation import (
@@ -215,10 +215,8 @@ class SequenceForecaster(BaseEstimator):
         if self.weight_decay is not None and not 0 <= self.weight_decay < np.inf:
             problems.append("weight_decay must be a finite number >= 0, however: "
                             f"weight_decay={self.weight_decay!r}")
-        try:
-            check_seed(self.random_state)
-        except ConfigError as error:
-            problems.append(str(error))
+        if seed_problem(self.random_state):
+            problems.append(seed_problem(self.random_state))
         if (self.quantiles is not None or self.all_horizons) and self.model not in NETWORKS \
                 and self.model in model_names():
             what = "quantiles" if self.quantiles is not None else "all_horizons"

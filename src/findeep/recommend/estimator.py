@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator
 
 from findeep.data.io import TableLike, read_table
 from findeep.data.schema import FindeepWarning
-from findeep.data.splits import check_seed
+from findeep.data.splits import seed_problem
 from findeep.errors import ConfigError, DataError, NotFittedError
 from findeep.recommend.evaluation import training_designs
 from findeep.recommend.metrics import top_k
@@ -94,10 +94,8 @@ class NextProductRecommender(BaseEstimator):
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
                 problems.append(f"{name} must be an integer >= {low}, however: "
                                 f"{name}={value!r}")
-        try:
-            check_seed(self.random_state)
-        except ConfigError as error:
-            problems.append(str(error))
+        if seed_problem(self.random_state):
+            problems.append(seed_problem(self.random_state))
         if problems:
             raise ConfigError("; ".join(problems) + ".")
         check_ranker(self.model)

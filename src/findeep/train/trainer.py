@@ -23,7 +23,7 @@ from scipy.stats import mannwhitneyu
 from torch import nn
 
 from findeep.data.schema import FindeepWarning
-from findeep.data.splits import MAX_SEED
+from findeep.data.splits import seed_problem
 from findeep.errors import ConfigError
 from findeep.long_work import long_work_starts
 from findeep.train.losses import member_loss, pinball
@@ -76,10 +76,8 @@ class TrainConfig:
         if not 0 <= self.weight_decay < math.inf:
             problems.append(f"weight_decay must be a finite number >= 0, however: "
                             f"{self.weight_decay!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) \
-                or not 0 <= self.seed <= MAX_SEED:
-            problems.append(f"random_state (--seed) must be a whole number from 0 to "
-                            f"{MAX_SEED}, however: {self.seed!r}")
+        if seed_problem(self.seed):
+            problems.append(seed_problem(self.seed))
         if not 0 <= self.warmup_fraction < 1:
             problems.append(f"warmup_fraction must be in [0, 1), however: {self.warmup_fraction!r}")
         if not isinstance(self.weight_average, (int, np.integer)) or self.weight_average < 0:
