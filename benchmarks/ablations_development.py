@@ -60,6 +60,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "cross-fitted bagging, 5 members (library: bagging=5)": {"bagging": 5},
     "cross-fitted bagging, 3 members (library: bagging=3)": {"bagging": 3},
     "bagging auto (library: bagging='auto')": {"bagging": "auto"},
+    # fifteenth session: what `fit_tabular` does with no options (bagging 'auto' and, on a
+    # binary target, the additive path)
+    "library default (bagging auto + additive path)": {
+        "bagging": "auto", "library_default": True},
     # ninth session, a probe for the next rule (not a default): loanapp's bag was level with
     # CatBoost's fit time (0.99-1.02x quiet) at the library's budget share of 0.8
     "bagging auto, budget share 0.7 (probe)": {
@@ -188,6 +192,10 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
                 "network_cost", bagging_rule.NETWORK_CPU_PER_ROW_EPOCH),
             "REFERENCE_CORES": options.pop("reference_cores", bagging_rule.REFERENCE_CORES)}
     library_rule = {name: getattr(bagging_rule, name) for name in rule}
+    # the additive path is on by default since the fifteenth session: every row asks for it
+    # or not explicitly (off unless it says so), so rows recorded before then reproduce
+    if not options.pop("library_default", False):
+        options["model_options"] = {"additive": False, **(options.get("model_options") or {})}
     try:
         for name, value in rule.items():
             setattr(bagging_rule, name, value)

@@ -27,7 +27,14 @@ from pathlib import Path
 
 from cpu import cpu_seconds
 from run_panel import CLASSIFIERS, render  # a sibling script: same models, same table layout
-from tables import UNSEEN_TABLES, UNSEEN_TABLES_2, UNSEEN_TABLES_3, Table, n_folds_for
+from tables import (
+    UNSEEN_TABLE_4,
+    UNSEEN_TABLES,
+    UNSEEN_TABLES_2,
+    UNSEEN_TABLES_3,
+    Table,
+    n_folds_for,
+)
 
 import findeep.benchmark as benchmark_module
 from findeep.benchmark import run_benchmark
@@ -43,9 +50,10 @@ TABLE_SETS: dict[str, tuple[Table, ...]] = {
         "HealthInsurance", "HMDA", "HI", "lending_club", "credit_cards"].index(t.item))),
     "second": UNSEEN_TABLES_2,  # frozen in this order: categorical-heavy first
     "third": UNSEEN_TABLES_3,  # frozen in this order: categorical-heavy first, tall last
+    "fourth": UNSEEN_TABLE_4,  # one table, from linearmodels (pip install --no-deps)
 }
 DEFAULT_OUT = {"first": "unseen_issue12.md", "second": "unseen2_issue12.md",
-               "third": "unseen3_issue12.md"}
+               "third": "unseen3_issue12.md", "fourth": "unseen4_issue12.md"}
 # the issue's comparison: default vs CatBoost, LightGBM, logistic regression and seed-mlp
 MODELS = tuple(m for m in CLASSIFIERS if m != "xgboost")
 MAX_ROWS = 10_000  # larger tables: a stratified sample (seed 0), still scored on 3 folds
@@ -116,7 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated items to run (e.g. HMDA,Default)")
     parser.add_argument("--set", choices=sorted(TABLE_SETS), default="first",
-                        help="which frozen unseen set (tables.py): first, second or third")
+                        help="which frozen unseen set (tables.py): first, second, third or "
+                        "fourth (MEPS)")
     parser.add_argument("--out", help="results .md (default: results/unseen_issue12.md; "
                         "unseen2_issue12.md for --set second, unseen3_issue12.md for third)")
     parser.add_argument("--peers", action="store_true",

@@ -51,7 +51,8 @@ __all__ = ["DEFAULT_MODELS", "FOLD_METRICS", "HIGHER_IS_BETTER", "BenchmarkResul
 DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost")
 # findeep's networks with an option on, compared as models of their own so that one run says
 # whether the option helps on the user's table: name -> (architecture, model_options)
-NETWORK_VARIANTS = {"default-additive": ("default", {"additive": True})}
+NETWORK_VARIANTS = {"default-additive": ("default", {"additive": True}),
+                    "default-no-additive": ("default", {"additive": False})}
 
 
 @dataclass

@@ -685,10 +685,10 @@ def benchmark(
     random_state: RandomStateOpt = 0,
     models: Annotated[str, typer.Option(help=(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
-        "ft-transformer: 10-60x slower; default-additive: default with the additive path, "
-        "binary targets), baselines (logreg, lightgbm, xgboost, "
-        "catboost) and published deep-learning defaults (realmlp, tabm: pip install "
-        "'findeep[peers]')."))] = (
+        "ft-transformer: 10-60x slower; default-no-additive: default without the additive "
+        "path it takes on binary targets; default-additive: the path required), "
+        "baselines (logreg, lightgbm, xgboost, catboost) and published deep-learning "
+        "defaults (realmlp, tabm: pip install 'findeep[peers]')."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
