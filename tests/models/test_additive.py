@@ -192,26 +192,49 @@ def test_the_path_is_refused_beside_other_architectures() -> None:
 
 
 def test_the_benchmark_compares_default_with_and_without_the_path_on_the_same_folds() -> None:
-    """`findeep benchmark --models default,default-additive,...` fits both on the same folds;
-    the variant is the default network plus the path (its score differs where the path got a
-    share) and the verdict treats it as a network."""
+    """`findeep benchmark --models default,default-no-additive,...` fits both on the same
+    folds: on a binary target `default` carries the path (its score differs where the path
+    got a share), `default-additive` is the same model as `default`, and the verdict treats
+    the variants as networks."""
     from findeep.benchmark import run_benchmark
 
     X, y = additive_frame(600, seed=7)
     frame = X.assign(event=y)
-    result = run_benchmark(frame, "event", models=["default", "default-additive", "logreg"],
-                           n_folds=2, verbose=0)
-    assert result.models == ["default", "default-additive", "logreg"]
+    models = ["default", "default-no-additive", "default-additive", "logreg"]
+    result = run_benchmark(frame, "event", models=models, n_folds=2, verbose=0)
+    assert result.models == models
     folds = {(f["model"], f["fold"]) for f in result.folds}
     assert folds == {(m, k) for m in result.models for k in (0, 1)}
-    plain, additive = result.predictions["default"], result.predictions["default-additive"]
-    assert any(not np.allclose(a, b) for a, b in zip(plain, additive, strict=True))
+    with_path, without = result.predictions["default"], result.predictions["default-no-additive"]
+    assert any(not np.allclose(a, b) for a, b in zip(with_path, without, strict=True))
+    for a, b in zip(with_path, result.predictions["default-additive"], strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-7)
     from findeep.evaluate.verdicts import verdict_lines
 
     summary = result.summary()
-    best = max(("default", "default-additive"), key=lambda m: summary[m]["roc_auc_mean"])
+    best = max(models[:3], key=lambda m: summary[m]["roc_auc_mean"])
     assert any(line.startswith(f"{best} (best network) vs logreg")
                for line in verdict_lines(result.to_dict()))
+
+
+def test_the_default_carries_the_path_only_where_it_is_the_default(tmp_path) -> None:
+    """Left at its options, a binary `default` fit with bagging="auto" takes the path (and
+    says so in its record); `{"additive": False}`, an explicit bagging, a regression or a
+    monotone constraint leave it off without a word; a saved default scores the same."""
+    X, y = additive_frame(500, seed=11)
+    fitted = findeep.TabularClassifier(max_epochs=3).fit(X, y)
+    assert "additive" in fitted.training_
+    assert fitted.training_["model_options"] == {"additive": True}
+    loaded = findeep.load(fitted.save(tmp_path / "default"))
+    np.testing.assert_allclose(loaded.predict_proba(X), fitted.predict_proba(X), atol=1e-6)
+    off = findeep.TabularClassifier(max_epochs=3, model_options={"additive": False}).fit(X, y)
+    assert "additive" not in off.training_ and off.training_["model_options"] == {}
+    assert "additive" not in findeep.TabularClassifier(max_epochs=3, bagging=3).fit(
+        X, y).training_
+    assert "additive" not in findeep.TabularClassifier(
+        max_epochs=3, model_options={"monotone": {"a": "+"}}).fit(X, y).training_
+    assert "additive" not in findeep.TabularRegressor(max_epochs=3).fit(
+        X, X["a"] + y).training_
 
 
 def test_the_benchmark_variant_says_in_one_line_where_the_path_does_not_apply() -> None:
