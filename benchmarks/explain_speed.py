@@ -57,7 +57,8 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{args.threads} threads, Integrated Gradients with {DEFAULT_STEPS} Gauss-Legendre "
           f"steps, {len(pipeline.schema.used_names)} input columns")
-    print(f"model: {pipeline.model_name} {pipeline.network.config}")
+    print(f"model: {pipeline.model_name} {pipeline.network.config}; additive path: "
+          f"{pipeline.training.get('additive', 'not fitted')}")
     print("| job | median | runs |")
     print("|---|---|---|")
     runs = ", ".join(f"{s:.1f}" for s in batch_seconds)
