@@ -128,7 +128,10 @@ def train_bundle(path: Path, bagging: str | None = None) -> Path:
     options = {} if bagging is None else {"bagging": bagging if bagging == "auto" else int(bagging)}
     clf = findeep.TabularClassifier(max_epochs=5, **options).fit(frame, y)
     clf.save(path)
-    print(f"serving {clf.training_.get('bagging', {}).get('members', 1)} member(s)", flush=True)
+    additive = clf.training_.get("additive")
+    print(f"serving {clf.training_.get('bagging', {}).get('members', 1)} member(s)"
+          + ("" if additive is None else f" + the additive path ({additive['weight']:.0%})"),
+          flush=True)
     return path
 
 
