@@ -56,7 +56,7 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
 
 def bagging_line(training: dict[str, Any]) -> str:
     """How the network was trained: "bagged 3 members …", or one network and, where
-    ``bagging="auto"`` kept one, why; then the additive path's share where one was asked for."""
+    ``bagging="auto"`` kept one, why; then the additive path's share where one was fitted."""
     line = _members_line(training)
     if "additive" not in training:
         return line

@@ -1,5 +1,7 @@
 """An additive path beside a network: a per-column model, fitted in closed form, weighted by
-cross-fitted validation (``model_options={"additive": True}``, binary classification).
+cross-fitted validation (binary classification: part of ``default`` with ``bagging="auto"``
+since issue 12's fifteenth session, ``pipeline.additive_by_default``; elsewhere
+``model_options={"additive": True}``, and ``{"additive": False}`` turns it off).
 
 Why: on small tables whose signal is a sum of smooth per-column effects, the network's
 interactions overfit where a generalised additive model does not (BENCHMARKS, issue 12,
