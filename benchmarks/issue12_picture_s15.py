@@ -33,6 +33,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from figures import finish
+from issue12_s14_additive import _folds, _read
 from issue12_s15_repeats import median_rows
 
 HERE = Path(__file__).resolve().parent
@@ -43,15 +44,6 @@ SYNTHETIC = "make_credit_frame(5000, seed=1)"
 LEVEL = 0.02  # a fit wall ratio within 2% of 1 is reported as level
 COLOURS = {"development": "#1f77b4", "unseen set 1": "#2ca02c", "unseen set 2": "#ff7f0e",
            "unseen set 3": "#9467bd", "never seen (MEPS)": "#d62728"}
-
-
-def _read(name: str) -> dict:
-    return json.loads((RESULTS / name).read_text())
-
-
-def _folds(result: dict, model: str) -> np.ndarray:
-    rows = sorted((f for f in result["folds"] if f["model"] == model), key=lambda f: f["fold"])
-    return np.array([f["roc_auc"] for f in rows])
 
 
 def table_rows() -> list[dict]:
