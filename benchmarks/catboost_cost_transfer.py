@@ -29,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ablations_development import development_tables
+from ablations_development import TENTH_SESSION_CATBOOST_SECONDS, development_tables
 from bagging_budget import relative_nnls
 from tables import UNSEEN_TABLES, UNSEEN_TABLES_2, UNSEEN_TABLES_3, n_folds_for
 from unseen_tables import MAX_ROWS
 
 from findeep.data.schema import infer_schema
-from findeep.train.bagging import CATBOOST_SECONDS, catboost_seconds
+from findeep.train.bagging import catboost_seconds
 
 RESULTS = Path(__file__).resolve().parent / "results"
 UNSEEN_RUNS = ("quiet_unseen3_s12.json", "unseen_s12_first.json", "unseen2_s12.json")
@@ -81,7 +81,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     frame = collect()
     twelfth = json.loads((RESULTS / "bagging_budget_s12.json").read_text())["catboost_seconds"]
-    for label, model in (("library", CATBOOST_SECONDS), ("twelfth", twelfth)):
+    for label, model in (("library", TENTH_SESSION_CATBOOST_SECONDS), ("twelfth", twelfth)):
         frame[label] = [catboost_seconds(r.rows, r.numeric, r.categorical, model) / r.seconds
                         for r in frame.itertuples()]
     development = frame[frame.set == "development"]
