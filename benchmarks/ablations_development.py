@@ -36,8 +36,9 @@ BASELINES = ("catboost", "lightgbm", "logreg")
 SEVENTH_SESSION_COSTS: dict[str, Any] = {
     "catboost_seconds": {"c0": 0.447, "c_num": 0.0, "c_cat": 2.63e-4},
     "network_cost": {"u0": 5.52e-5, "u1": 1.49e-7}}
-# CatBoost's projection of the tenth to fifteenth sessions (every categorical alike); the
-# sixteenth session's counts yes/no columns as one border (train/bagging.py)
+# CatBoost's projection since the tenth session (every categorical alike; the library's
+# CATBOOST_SECONDS), named so rows replay it whatever the library holds; the sixteenth
+# session's one-hot-aware projection was tried and not kept (catboost_cost_s16.py)
 TENTH_SESSION_CATBOOST_SECONDS = {"c0": 0.779, "c_num": 0.0, "c_cat": 1.03e-4}
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -197,10 +198,9 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
                 "network_cost", bagging_rule.NETWORK_CPU_PER_ROW_EPOCH),
             "REFERENCE_CORES": options.pop("reference_cores", bagging_rule.REFERENCE_CORES)}
     library_rule = {name: getattr(bagging_rule, name) for name in rule}
-    # the additive path is on by default since the fifteenth session, CatBoost's one-hot-aware
-    # projection since the sixteenth: a row that is not the library default keeps the path
-    # off unless it asks for it and the tenth session's projection unless it names one, so
-    # rows recorded before then reproduce
+    # the additive path is on by default since the fifteenth session: a row that is not the
+    # library default keeps the path off unless it asks for it, and the tenth session's
+    # CatBoost projection unless it names one, so rows recorded before then reproduce
     if not options.pop("library_default", False):
         options["model_options"] = {"additive": False, **(options.get("model_options") or {})}
     try:

@@ -55,7 +55,6 @@ from findeep.train.bagging import (
     AUTO_FOLDS,
     MIN_AUTO_ROWS_PER_FOLD,
     auto_members,
-    catboost_shape,
     check_bagging,
     cross_fit_folds,
     fit_bag,
@@ -436,10 +435,9 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
                               config.max_epochs, verbose)
 
     def choose(first: FitResult, fit_rows: int, d_in: int) -> int:
-        numeric, categorical = schema.names_of("numeric"), schema.names_of("categorical")
         return auto_members(first, fit_rows=fit_rows, d_in=d_in, rows=len(y_codes),
-                            numeric=len(numeric), categorical=len(categorical),
-                            **catboost_shape(X, numeric, categorical))
+                            numeric=len(schema.names_of("numeric")),
+                            categorical=len(schema.names_of("categorical")))
 
     bag = fit_bag(build, x_num, x_cat, y_train, folds, task=target.task, config=config,
                   n_members=bagging, weight=weights, device=torch_device, progress=progress,

@@ -268,58 +268,6 @@ def test_auto_never_projects_a_bag_beyond_its_share_of_catboosts_time(rows, nume
         assert all(costs[m] > budget for m in range(members + 1, bagging_rules.AUTO_FOLDS + 1))
 
 
-def test_catboost_shape_counts_borders_and_the_columns_catboost_one_hot_encodes():
-    """Numeric columns cost CatBoost min(distinct - 1, 254) borders (at least 1); a
-    categorical is one-hot (cheap) only with at most 2 levels, a missing value counted."""
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "amount": rng.normal(size=600),  # 600 distinct values: 254 borders
-        "children": rng.integers(0, 4, 600),  # 4 values: 3 borders
-        "constant": np.ones(600),  # 1 value: still 1 border
-        "owner": rng.choice(["yes", "no"], 600),  # yes/no: one-hot
-        "union": pd.Series(rng.choice(["yes", "no"], 600)).where(rng.random(600) > 0.1),
-        "region": rng.choice(list("abcde"), 600)})
-    shape = bagging_rules.catboost_shape(frame, ["amount", "children", "constant"],
-                                         ["owner", "union", "region"])
-    assert shape == {"borders": 254 + 3 + 1, "one_hot": 1}
-
-
-def test_catboosts_projection_charges_a_yes_no_column_as_one_border():
-    """Thirteen yes/no columns (the MEPS extract's shape) are projected at a fraction of what
-    thirteen many-level categoricals cost CatBoost, and the tenth session's form, which
-    charged them alike, is still what a model with ``c_num`` gets."""
-    rows, numeric, borders = 6_667, 8, 877
-    yes_no = bagging_rules.catboost_seconds(rows, numeric, 13, borders=borders, one_hot=13)
-    many_levels = bagging_rules.catboost_seconds(rows, numeric, 13, borders=borders, one_hot=0)
-    assert yes_no < 0.5 * many_levels
-    c = bagging_rules.CATBOOST_SECONDS
-    assert yes_no == pytest.approx(c["c0"] + rows * c["c_border"] * (borders + 13) / 254)
-    tenth = {"c0": 0.779, "c_num": 0.0, "c_cat": 1.03e-4}
-    assert bagging_rules.catboost_seconds(rows, numeric, 13, tenth, borders=borders,
-                                          one_hot=13) == pytest.approx(0.779 + rows * 13 * 1.03e-4)
-
-
-def test_the_default_budgets_with_the_training_tables_catboost_shape(data, monkeypatch):
-    """``bagging="auto"`` hands the rule the borders and one-hot columns of the rows it
-    trains on."""
-    X, y, _ = data
-    seen = {}
-
-    def spy(first, **shape):
-        seen.update(shape)
-        return 1
-
-    monkeypatch.setattr("findeep.pipeline.auto_members", spy)
-    pipeline = fit_tabular(X, y, max_epochs=1, verbose=0)
-    numeric = pipeline.schema.names_of("numeric")
-    categorical = pipeline.schema.names_of("categorical")
-    assert seen["rows"] == len(X)
-    assert (seen["numeric"], seen["categorical"]) == (len(numeric), len(categorical))
-    assert seen["borders"] > len(numeric)  # income and amounts have many distinct values
-    assert {k: seen[k] for k in ("borders", "one_hot")} == bagging_rules.catboost_shape(
-        X, numeric, categorical)
-
-
 def test_the_projection_keeps_a_big_table_to_one_member():
     """At 150,000 rows the first member's projected time alone exceeds CatBoost's budget."""
     first = _first(20)

@@ -9,10 +9,9 @@ consumer scores like a single network.
 ``AUTO_FOLDS`` folds, the first member is trained, and members are added while the projected
 time of the whole bag (members counted one after another: ``REFERENCE_CORES``) stays within
 a share of the time CatBoost (1,000 trees, its defaults) is expected to take on a table of
-the same shape. Both cost models were fitted to quiet-machine wall seconds (the network's by
-``benchmarks/bagging_budget.py --quiet``, CatBoost's by ``benchmarks/catboost_cost_s16.py``,
-which counts the yes/no columns CatBoost one-hot encodes as the cheap columns they are); the
-member projection uses the first member's epoch count, not a clock, so the choice is the same
+the same shape. Both cost models were fitted to quiet-machine wall seconds by
+``benchmarks/bagging_budget.py --quiet`` (results/bagging_budget_quiet.json); the member
+projection uses the first member's epoch count, not a clock, so the choice is the same
 on every run and machine. The members after the first train side by side in forked workers
 where the machine has a spare core (``train/member_processes.py``): the same bag, sooner.
 """
@@ -25,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
@@ -49,32 +47,24 @@ from findeep.train.trainer import (
 
 AUTO_FOLDS = 5  # bagging="auto": folds cut, and most members trained (AutoGluon's and RealMLP's 5)
 MIN_AUTO_ROWS_PER_FOLD = 20  # fewer validation rows than this and a fold's stopping is noise
-# CatBoost's wall seconds per fit on a quiet 2-core machine ~ c0 + rows * (c_border *
-# (borders + one_hot) / 254 + c_cat * (categorical - one_hot)), where borders sums, over the
-# numeric columns, min(distinct values - 1, 254) (CatBoost quantises a column into at most
-# 254 borders) and one_hot counts the categoricals of at most 2 levels, a missing value
-# counted as one (CatBoost one-hot encodes those: its one_hot_max_size is 2 on CPU, and no
-# counter statistics are computed for them, so a yes/no column costs it one border); one
-# default network's seconds per (fit row x epoch) ~ u0 + u1 * d_in, counted as the rule
-# counts it (members x the first member's epochs, so later members' extra epochs and a fit's
-# fixed costs are absorbed). CatBoost's form and constants: sixteenth session, fitted to the
-# 7 development tables' quiet walls of one day (medians of 3) by non-negative least squares
-# on relative error; on the 16 other real tables measured that day the projection is 0.51-
-# 1.53x CatBoost's wall (rms of log 0.37), where the tenth session's form (every categorical
-# alike: c0 0.779, c_cat 1.03e-4; still readable as {"c0", "c_num", "c_cat"}) was 0.62-5.93x
-# (rms of log 0.61; 5.9x on MEPS, 13 yes/no columns) (`benchmarks/catboost_cost_s16.py`,
-# BENCHMARKS "Issue 12, sixteenth session"). The network's constants: tenth session, fitted
-# to quiet walls on record (`benchmarks/bagging_budget.py --quiet`,
-# results/bagging_budget_quiet.json) on the quiet bags of loanapp, Caravan and social_insure
-# (0.85-1.07). The seventh session's constants (c0 0.447, c_cat 2.63e-4; u0 5.52e-5,
-# u1 1.49e-7) projected CatBoost 2.1-2.5x above its quiet wall on loanapp and Caravan and the
-# network 1.5-2.2x above: errors that cancelled into a bag level with CatBoost on loanapp.
+# CatBoost's wall seconds per fit on a quiet 2-core machine ~ c0 + rows * (c_num * numeric +
+# c_cat * categorical), and one default network's seconds per (fit row x epoch) ~ u0 + u1 *
+# d_in, counted as the rule counts it (members x the first member's epochs, so later members'
+# extra epochs and a fit's fixed costs are absorbed). Both re-fitted in the tenth session to
+# quiet-machine wall seconds on record (`benchmarks/bagging_budget.py --quiet`,
+# results/bagging_budget_quiet.json; non-negative least squares on relative error): CatBoost
+# on the 5 development tables with a quiet wall (projection / wall 0.83-1.13), the network on
+# the quiet bags of loanapp, Caravan and social_insure (0.85-1.07). The seventh session's
+# constants (c0 0.447, c_cat 2.63e-4; u0 5.52e-5, u1 1.49e-7) projected CatBoost 2.1-2.5x
+# above its quiet wall on loanapp and Caravan (fitted to CPU x 0.78, a factor from the two
+# smallest tables, where CatBoost's 2 threads do not both run) and the network 1.5-2.2x
+# above: errors that cancelled into a bag level with CatBoost on loanapp (0.97-1.02x).
 # The twelfth session tried a larger budget (the members after the first counted two at a
 # time, both models re-fitted to the faster code with a fixed cost per member, share 0.9):
 # under 0.77x CatBoost's wall on every development table, but 1.2-2.6x on 7 of 15 unseen
-# tables (CatBoost's projection did not carry over), so it was not kept (BENCHMARKS,
+# tables (the cost models did not carry over), so these constants were kept (BENCHMARKS,
 # "Issue 12, twelfth session").
-CATBOOST_SECONDS = {"c0": 0.362, "c_border": 5.933e-05, "c_cat": 1.898e-04}
+CATBOOST_SECONDS = {"c0": 0.779, "c_num": 0.0, "c_cat": 1.03e-4}
 NETWORK_CPU_PER_ROW_EPOCH = {"u0": 4.87e-5, "u1": 3.47e-8}
 # of CatBoost's projected time: the margin for the cost models' error (up to 15% either way)
 # and the run-to-run spread (+-3%); the largest share whose projected quiet ratio stays
@@ -123,31 +113,11 @@ def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool
 
 
 def catboost_seconds(rows: int, numeric: int, categorical: int,
-                     model: dict[str, float] | None = None, *, borders: int | None = None,
-                     one_hot: int = 0) -> float:
-    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores).
-
-    ``borders``: the numeric columns' CatBoost borders (``catboost_shape``; one per numeric
-    column if not given); ``one_hot``: the categoricals CatBoost one-hot encodes. ``model``:
-    other constants than the library's ``CATBOOST_SECONDS`` (benchmarks replay); a model
-    with ``c_num`` is the tenth session's form, rows x (c_num x numeric + c_cat x
-    categorical)."""
+                     model: dict[str, float] | None = None) -> float:
+    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores);
+    ``model``: other constants than the library's ``CATBOOST_SECONDS`` (benchmarks replay)."""
     c = CATBOOST_SECONDS if model is None else model
-    if "c_num" in c:
-        return c["c0"] + rows * (c["c_num"] * numeric + c["c_cat"] * categorical)
-    borders = numeric if borders is None else borders
-    return c["c0"] + rows * (c["c_border"] * (borders + one_hot) / 254
-                             + c["c_cat"] * (categorical - one_hot))
-
-
-def catboost_shape(frame: pd.DataFrame, numeric: list[str], categorical: list[str]
-                   ) -> dict[str, int]:
-    """What CatBoost's projection reads besides the row count: ``borders``, the sum over
-    ``numeric`` of min(distinct values - 1, 254) (at least 1), and ``one_hot``, the
-    ``categorical`` columns of at most 2 levels, a missing value counted as a level."""
-    borders = sum(min(max(int(frame[name].nunique()) - 1, 1), 254) for name in numeric)
-    one_hot = sum(int(frame[name].nunique(dropna=False)) <= 2 for name in categorical)
-    return {"borders": borders, "one_hot": one_hot}
+    return c["c0"] + rows * (c["c_num"] * numeric + c["c_cat"] * categorical)
 
 
 def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int,
@@ -170,20 +140,17 @@ def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numer
                  categorical: int, max_members: int = AUTO_FOLDS, share: float | None = None,
                  catboost_model: dict[str, float] | None = None,
                  network_model: dict[str, float] | None = None,
-                 cores: int | None = None, borders: int | None = None,
-                 one_hot: int = 0) -> int:
+                 cores: int | None = None) -> int:
     """How many members ``bagging="auto"`` trains, given the first member's fit.
 
     The most members (at most ``max_members``) whose projected wall time — each member as
     long as the first, the members after it ``REFERENCE_CORES`` at a time — stays within
     ``BUDGET_SHARE`` of CatBoost's projected fit time on the table (a member trains on one
     thread); at least 1. ``share``, the two cost models and ``cores`` default to the
-    library's constants (a benchmark may replay the rule under others); ``borders`` and
-    ``one_hot`` as ``catboost_shape`` counts them.
+    library's constants (a benchmark may replay the rule under others).
     """
     share = BUDGET_SHARE if share is None else share
-    budget = share * catboost_seconds(rows, numeric, categorical, catboost_model,
-                                      borders=borders, one_hot=one_hot)
+    budget = share * catboost_seconds(rows, numeric, categorical, catboost_model)
     per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in, network_model)
     if per_member <= 0:
         return max_members
