@@ -38,7 +38,8 @@ SEVENTH_SESSION_COSTS: dict[str, Any] = {
     "network_cost": {"u0": 5.52e-5, "u1": 1.49e-7}}
 # CatBoost's projection since the tenth session (every categorical alike; the library's
 # CATBOOST_SECONDS), named so rows replay it whatever the library holds; the sixteenth
-# session's one-hot-aware projection was tried and not kept (catboost_cost_s16.py)
+# session's one-hot-aware projection was tried alone and not kept (catboost_cost_s16.py);
+# since the seventeenth session the library caps CATBOOST_SECONDS with it
 TENTH_SESSION_CATBOOST_SECONDS = {"c0": 0.779, "c_num": 0.0, "c_cat": 1.03e-4}
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -194,6 +195,10 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
             "CATBOOST_SECONDS": options.pop("catboost_seconds", bagging_rule.CATBOOST_SECONDS
                                             if options.get("library_default")
                                             else TENTH_SESSION_CATBOOST_SECONDS),
+            # the seventeenth session's cap (the lower of two projections) for the library
+            # row only: rows recorded before it budget with CATBOOST_SECONDS alone
+            "CATBOOST_ONE_HOT_SECONDS": bagging_rule.CATBOOST_ONE_HOT_SECONDS
+            if options.get("library_default") else None,
             "NETWORK_CPU_PER_ROW_EPOCH": options.pop(
                 "network_cost", bagging_rule.NETWORK_CPU_PER_ROW_EPOCH),
             "REFERENCE_CORES": options.pop("reference_cores", bagging_rule.REFERENCE_CORES)}

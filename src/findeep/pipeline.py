@@ -55,6 +55,7 @@ from findeep.train.bagging import (
     AUTO_FOLDS,
     MIN_AUTO_ROWS_PER_FOLD,
     auto_members,
+    catboost_shape,
     check_bagging,
     cross_fit_folds,
     fit_bag,
@@ -435,9 +436,10 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
                               config.max_epochs, verbose)
 
     def choose(first: FitResult, fit_rows: int, d_in: int) -> int:
+        numeric, categorical = schema.names_of("numeric"), schema.names_of("categorical")
         return auto_members(first, fit_rows=fit_rows, d_in=d_in, rows=len(y_codes),
-                            numeric=len(schema.names_of("numeric")),
-                            categorical=len(schema.names_of("categorical")))
+                            numeric=len(numeric), categorical=len(categorical),
+                            **catboost_shape(X, numeric, categorical))
 
     bag = fit_bag(build, x_num, x_cat, y_train, folds, task=target.task, config=config,
                   n_members=bagging, weight=weights, device=torch_device, progress=progress,
@@ -586,10 +588,12 @@ def _band(network: nn.Module, data: TensorData, y_mean: float, y_std: float) -> 
     return logits.mean(dim=1).numpy() * y_std + y_mean
 
 
-# `default` on narrow tables (issue 12): with at most 4 input columns a step's cost is the
+# `default` on narrow tables (issue 12): with few input columns a step's cost is the
 # k x 2x128 backbone, not the inputs; k=2 fitted ISLR Default (10,000 x 3, a development table)
-# in 0.68x the CPU of k=4 at -0.0006 AUC (fold std 0.005; benchmarks/tall_narrow.py)
-NARROW_MAX_COLUMNS = 4
+# in 0.68x the CPU of k=4 at -0.0006 AUC (fold std 0.005; benchmarks/tall_narrow.py). The
+# seventeenth session's candidate widens the rule from 4 to 8 columns (BENCHMARKS, "k=2 on
+# tables of at most 8 columns"; benchmarks/issue12_s17_narrow.py)
+NARROW_MAX_COLUMNS = 8
 NARROW_K = 2
 
 

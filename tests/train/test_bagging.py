@@ -268,6 +268,73 @@ def test_auto_never_projects_a_bag_beyond_its_share_of_catboosts_time(rows, nume
         assert all(costs[m] > budget for m in range(members + 1, bagging_rules.AUTO_FOLDS + 1))
 
 
+def test_catboost_shape_counts_borders_and_the_columns_catboost_one_hot_encodes():
+    """Numeric columns cost CatBoost min(distinct - 1, 254) borders (at least 1); a
+    categorical is one-hot (cheap) only with at most 2 levels, a missing value counted."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "amount": rng.normal(size=600),  # 600 distinct values: 254 borders
+        "children": rng.integers(0, 4, 600),  # 4 values: 3 borders
+        "constant": np.ones(600),  # 1 value: still 1 border
+        "owner": rng.choice(["yes", "no"], 600),  # yes/no: one-hot
+        "union": pd.Series(rng.choice(["yes", "no"], 600)).where(rng.random(600) > 0.1),
+        "region": rng.choice(list("abcde"), 600)})
+    shape = bagging_rules.catboost_shape(frame, ["amount", "children", "constant"],
+                                         ["owner", "union", "region"])
+    assert shape == {"borders": 254 + 3 + 1, "one_hot": 1}
+
+
+def test_the_budget_takes_the_lower_of_catboosts_two_projections():
+    """Thirteen yes/no columns (the MEPS extract's shape) make CatBoost fast, and the budget
+    follows the one-hot-aware projection down; where many-level categoricals and few borders
+    put that projection above the tenth session's, the tenth session's holds."""
+    c10, c16 = bagging_rules.CATBOOST_SECONDS, bagging_rules.CATBOOST_ONE_HOT_SECONDS
+    rows, numeric, borders = 6_667, 8, 877
+    tenth = c10["c0"] + rows * (c10["c_num"] * numeric + c10["c_cat"] * 13)
+    yes_no = bagging_rules.catboost_seconds(rows, numeric, 13, borders=borders, one_hot=13)
+    assert yes_no == pytest.approx(c16["c0"] + rows * c16["c_border"] * (borders + 13) / 254)
+    assert yes_no < 0.5 * tenth
+    # 85 coded columns of many levels (Caravan's shape): the one-hot form is the higher
+    many_levels = bagging_rules.catboost_seconds(3_881, 0, 85, borders=0, one_hot=0)
+    assert many_levels == pytest.approx(c10["c0"] + 3_881 * c10["c_cat"] * 85)
+    # no shape given: the tenth session's projection, as every benchmark replay before
+    assert bagging_rules.catboost_seconds(rows, numeric, 13) == pytest.approx(tenth)
+
+
+@pytest.mark.parametrize("epochs", [3, 8, 20, 60])
+def test_the_lower_projection_never_lets_more_members_in(epochs):
+    """Capping CatBoost's projection can only remove members: on a yes/no-heavy shape it
+    removes them, on a many-level one it changes nothing."""
+    common = {"fit_rows": 5_333, "d_in": 60, "rows": 6_667, "numeric": 8, "categorical": 13}
+    alone = bagging_rules.auto_members(_first(epochs), **common)
+    yes_no = bagging_rules.auto_members(_first(epochs), **common, borders=877, one_hot=13)
+    levels = bagging_rules.auto_members(_first(epochs), **common, borders=8, one_hot=0)
+    assert yes_no <= alone and levels <= alone
+    if alone > 1:
+        assert yes_no < alone
+
+
+def test_the_default_budgets_with_the_training_tables_catboost_shape(data, monkeypatch):
+    """``bagging="auto"`` hands the rule the borders and one-hot columns of the rows it
+    trains on."""
+    X, y, _ = data
+    seen = {}
+
+    def spy(first, **shape):
+        seen.update(shape)
+        return 1
+
+    monkeypatch.setattr("findeep.pipeline.auto_members", spy)
+    pipeline = fit_tabular(X, y, max_epochs=1, verbose=0)
+    numeric = pipeline.schema.names_of("numeric")
+    categorical = pipeline.schema.names_of("categorical")
+    assert seen["rows"] == len(X)
+    assert (seen["numeric"], seen["categorical"]) == (len(numeric), len(categorical))
+    assert seen["borders"] > len(numeric)  # income and amounts have many distinct values
+    assert {k: seen[k] for k in ("borders", "one_hot")} == bagging_rules.catboost_shape(
+        X, numeric, categorical)
+
+
 def test_the_projection_keeps_a_big_table_to_one_member():
     """At 150,000 rows the first member's projected time alone exceeds CatBoost's budget."""
     first = _first(20)

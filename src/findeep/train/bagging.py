@@ -9,11 +9,12 @@ consumer scores like a single network.
 ``AUTO_FOLDS`` folds, the first member is trained, and members are added while the projected
 time of the whole bag (members counted one after another: ``REFERENCE_CORES``) stays within
 a share of the time CatBoost (1,000 trees, its defaults) is expected to take on a table of
-the same shape. Both cost models were fitted to quiet-machine wall seconds by
-``benchmarks/bagging_budget.py --quiet`` (results/bagging_budget_quiet.json); the member
-projection uses the first member's epoch count, not a clock, so the choice is the same
-on every run and machine. The members after the first train side by side in forked workers
-where the machine has a spare core (``train/member_processes.py``): the same bag, sooner.
+the same shape (the lower of two projections of it, see ``catboost_seconds``). The cost
+models were fitted to quiet-machine wall seconds (``benchmarks/bagging_budget.py --quiet``,
+``benchmarks/catboost_cost_s16.py``); the member projection uses the first member's epoch
+count, not a clock, so the choice is the same on every run and machine. The members after
+the first train side by side in forked workers where the machine has a spare core
+(``train/member_processes.py``): the same bag, sooner.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
@@ -65,6 +67,21 @@ MIN_AUTO_ROWS_PER_FOLD = 20  # fewer validation rows than this and a fold's stop
 # tables (the cost models did not carry over), so these constants were kept (BENCHMARKS,
 # "Issue 12, twelfth session").
 CATBOOST_SECONDS = {"c0": 0.779, "c_num": 0.0, "c_cat": 1.03e-4}
+# CatBoost's time counted as CatBoost spends it (sixteenth session, `benchmarks/
+# catboost_cost_s16.py`): c0 + rows * (c_border * (borders + one_hot) / 254 + c_cat *
+# (categorical - one_hot)), where borders sums min(distinct values - 1, 254) over the numeric
+# columns (CatBoost quantises a column into at most 254 borders) and one_hot counts the
+# categoricals of at most 2 levels, a missing value counted as one (CatBoost one-hot encodes
+# those: one_hot_max_size is 2 on CPU, no counter statistics, so a yes/no column costs it one
+# border). Fitted to the 7 development tables' quiet walls of one day; on 16 other real tables
+# 0.51-1.53x CatBoost's wall (rms of log 0.37) where CATBOOST_SECONDS is 0.62-5.93x (5.9x on
+# MEPS and its 13 yes/no columns). Used alone it let in members that return nothing where
+# CATBOOST_SECONDS is low (Caravan 3 -> 4-5 members, -0.0021 AUC; CPU 1.105x), so the budget
+# takes the lower of the two (seventeenth session, BENCHMARKS "the lower of two projections"):
+# never more members than CATBOOST_SECONDS allows, fewer where yes/no columns make CatBoost
+# fast (MEPS 2 -> 1 member: 1.71x -> 1.14x CatBoost's wall). None: CATBOOST_SECONDS alone.
+CATBOOST_ONE_HOT_SECONDS: dict[str, float] | None = {
+    "c0": 0.362, "c_border": 5.933e-05, "c_cat": 1.898e-04}
 NETWORK_CPU_PER_ROW_EPOCH = {"u0": 4.87e-5, "u1": 3.47e-8}
 # of CatBoost's projected time: the margin for the cost models' error (up to 15% either way)
 # and the run-to-run spread (+-3%); the largest share whose projected quiet ratio stays
@@ -113,11 +130,43 @@ def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool
 
 
 def catboost_seconds(rows: int, numeric: int, categorical: int,
-                     model: dict[str, float] | None = None) -> float:
-    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores);
-    ``model``: other constants than the library's ``CATBOOST_SECONDS`` (benchmarks replay)."""
-    c = CATBOOST_SECONDS if model is None else model
-    return c["c0"] + rows * (c["c_num"] * numeric + c["c_cat"] * categorical)
+                     model: dict[str, float] | None = None, *, borders: int | None = None,
+                     one_hot: int = 0) -> float:
+    """CatBoost's projected fit seconds for a table of this shape (1,000 trees, 2 cores).
+
+    The library's projection is the lower of ``CATBOOST_SECONDS`` (rows, numeric and
+    categorical columns) and, where ``borders`` is given (``catboost_shape``: the numeric
+    columns' borders and the categoricals CatBoost one-hot encodes), of
+    ``CATBOOST_ONE_HOT_SECONDS``. ``model``: one projection's constants instead
+    (benchmarks replay): a model with ``c_num`` reads rows x (c_num x numeric + c_cat x
+    categorical), one with ``c_border`` the one-hot-aware form (``borders`` one per numeric
+    column if not given)."""
+    if model is not None:
+        return _projected(model, rows, numeric, categorical, borders, one_hot)
+    seconds = _projected(CATBOOST_SECONDS, rows, numeric, categorical, borders, one_hot)
+    if borders is None or CATBOOST_ONE_HOT_SECONDS is None:
+        return seconds
+    return min(seconds, _projected(CATBOOST_ONE_HOT_SECONDS, rows, numeric, categorical,
+                                   borders, one_hot))
+
+
+def _projected(c: dict[str, float], rows: int, numeric: int, categorical: int,
+               borders: int | None, one_hot: int) -> float:
+    if "c_num" in c:
+        return c["c0"] + rows * (c["c_num"] * numeric + c["c_cat"] * categorical)
+    borders = numeric if borders is None else borders
+    return c["c0"] + rows * (c["c_border"] * (borders + one_hot) / 254
+                             + c["c_cat"] * (categorical - one_hot))
+
+
+def catboost_shape(frame: pd.DataFrame, numeric: list[str], categorical: list[str]
+                   ) -> dict[str, int]:
+    """What the one-hot-aware projection reads besides the row count: ``borders``, the sum
+    over ``numeric`` of min(distinct values - 1, 254) (at least 1), and ``one_hot``, the
+    ``categorical`` columns of at most 2 levels, a missing value counted as a level."""
+    borders = sum(min(max(int(frame[name].nunique()) - 1, 1), 254) for name in numeric)
+    one_hot = sum(int(frame[name].nunique(dropna=False)) <= 2 for name in categorical)
+    return {"borders": borders, "one_hot": one_hot}
 
 
 def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int,
@@ -140,17 +189,20 @@ def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numer
                  categorical: int, max_members: int = AUTO_FOLDS, share: float | None = None,
                  catboost_model: dict[str, float] | None = None,
                  network_model: dict[str, float] | None = None,
-                 cores: int | None = None) -> int:
+                 cores: int | None = None, borders: int | None = None,
+                 one_hot: int = 0) -> int:
     """How many members ``bagging="auto"`` trains, given the first member's fit.
 
     The most members (at most ``max_members``) whose projected wall time — each member as
     long as the first, the members after it ``REFERENCE_CORES`` at a time — stays within
     ``BUDGET_SHARE`` of CatBoost's projected fit time on the table (a member trains on one
     thread); at least 1. ``share``, the two cost models and ``cores`` default to the
-    library's constants (a benchmark may replay the rule under others).
+    library's constants (a benchmark may replay the rule under others); ``borders`` and
+    ``one_hot`` as ``catboost_shape`` counts them.
     """
     share = BUDGET_SHARE if share is None else share
-    budget = share * catboost_seconds(rows, numeric, categorical, catboost_model)
+    budget = share * catboost_seconds(rows, numeric, categorical, catboost_model,
+                                      borders=borders, one_hot=one_hot)
     per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in, network_model)
     if per_member <= 0:
         return max_members
