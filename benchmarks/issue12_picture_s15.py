@@ -83,9 +83,12 @@ def _standing(delta: float, catboost_std: float) -> str:
 def draw(rows: list[dict], out: Path) -> dict:
     """The two panels, tables sorted by the AUC difference; returns the plotted numbers."""
     table = []
+    with_plain = all("plain" in r for r in rows)  # rows may carry the default before the path
     for r in rows:
-        path, plain, catboost = r["path"], r["plain"], r["catboost"]
+        path, catboost = r["path"], r["catboost"]
+        plain = r.get("plain", path)
         table.append({"table": r["table"], "set": r["set"],
+                      **({"bag": bool(r["bag"])} if "bag" in r else {}),
                       "delta": float(path.mean() - catboost.mean()),
                       "delta_without_path": float(plain.mean() - catboost.mean()),
                       "paired_std": float((path - catboost).std(ddof=1)),
@@ -101,10 +104,11 @@ def draw(rows: list[dict], out: Path) -> dict:
     for i, t in enumerate(table):
         colour = COLOURS[t["set"]]
         left.barh(i, -t["catboost_std"], left=0, height=0.6, color="#dddddd", zorder=1)
-        left.errorbar(t["delta"], i, xerr=t["paired_std"], fmt="o", color=colour,
-                      ecolor=colour, elinewidth=1, capsize=2, zorder=3)
-        left.plot(t["delta_without_path"], i, "o", markerfacecolor="none", markersize=9,
-                  color=colour, zorder=4)
+        left.errorbar(t["delta"], i, xerr=t["paired_std"], fmt="s" if t.get("bag") else "o",
+                      color=colour, ecolor=colour, elinewidth=1, capsize=2, zorder=3)
+        if with_plain:
+            left.plot(t["delta_without_path"], i, "o", markerfacecolor="none", markersize=9,
+                      color=colour, zorder=4)
         right.barh(i, t["fit_ratio"], height=0.6, color=colour,
                    alpha=0.9 if t["fit_ratio"] <= 1 else 0.45,
                    hatch=None if t["fit_ratio"] <= 1 else "//", zorder=2)
@@ -129,10 +133,14 @@ def draw(rows: list[dict], out: Path) -> dict:
     right.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=s)
                for s, c in COLOURS.items()]
-    handles.append(plt.Line2D(
-        [], [], marker="o", markerfacecolor="none", markersize=9, linestyle="", color="grey",
-        label=f"without the additive path (the default before): ahead {before['ahead']}, "
-              f"within {before['within']}, behind {before['behind']}"))
+    if with_plain:
+        handles.append(plt.Line2D(
+            [], [], marker="o", markerfacecolor="none", markersize=9, linestyle="",
+            color="grey", label=f"without the additive path (the default before): ahead "
+            f"{before['ahead']}, within {before['within']}, behind {before['behind']}"))
+    if any(t.get("bag") for t in table):
+        handles.append(plt.Line2D([], [], marker="s", linestyle="", color="grey",
+                                  label="a bag of cross-fitted members on some fold"))
     left.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3,
                 fontsize=7.5, framealpha=0.95)
     for axis in (left, right):
