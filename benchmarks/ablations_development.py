@@ -208,6 +208,7 @@ def _fit_and_score(options: dict[str, Any], X: pd.DataFrame, y: pd.Series,
     # CatBoost projection unless it names one, so rows recorded before then reproduce
     if not options.pop("library_default", False):
         options["model_options"] = {"additive": False, **(options.get("model_options") or {})}
+        options.setdefault("warmup_fraction", 0.05)  # the warm-up before the seventeenth session
     try:
         for name, value in rule.items():
             setattr(bagging_rule, name, value)
