@@ -89,7 +89,9 @@ def candidate() -> dict[str, dict]:
     return {**_development("s16_dev"), **_unseen(unseen)}
 
 
-def report(ref: dict[str, dict], new: dict[str, dict]) -> str:
+def report(ref: dict[str, dict], new: dict[str, dict], *,
+           otherwise: str = "the tenth session's projection returns") -> str:
+    """The rule's table and verdict; ``otherwise``: what happens if it fails."""
     lines = ["| table | reference (fold std) | candidate | mean Δ (folds up/down) | members per "
              "fold: reference → candidate | fit wall / CatBoost's, median of 3: reference → "
              "candidate | vs CatBoost: reference → candidate |", "|---" * 7 + "|"]
@@ -122,7 +124,7 @@ def report(ref: dict[str, dict], new: dict[str, dict]) -> str:
     cpu_ratio = cpu[1] / cpu[0]
     passed = {"i": bool(deltas.mean() >= -2 * se), "ii": not worse,
               "iii": not bagged_over and len(over) <= 4, "iv": cpu_ratio <= 1.10}
-    verdict = "kept" if all(passed.values()) else "not kept: the tenth session's projection returns"
+    verdict = "kept" if all(passed.values()) else f"not kept: {otherwise}"
 
     def tally(label: str) -> str:
         counts = tallies[label]
