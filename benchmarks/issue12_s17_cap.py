@@ -46,7 +46,7 @@ def report(ref: dict[str, dict], cap: dict[str, dict]) -> str:
     lines = ["| table | members per fold: reference → capped | mean Δ AUC (folds up/down) | "
              "fit wall / CatBoost's, median of 3: reference → capped | CPU s (median): "
              "reference → capped | vs CatBoost |", "|---" * 6 + "|"]
-    deltas, cpu, bagged_over, over, tallies = [], np.zeros(2), [], [], {}
+    deltas, cpu, bagged_over, over, tallies, changed = [], np.zeros(2), [], [], {}, 0
     for table, row in cap.items():
         old = ref[table]
         delta = row["auc"] - old["auc"]
@@ -60,6 +60,7 @@ def report(ref: dict[str, dict], cap: dict[str, dict]) -> str:
         versus = _versus(row["auc"], row["catboost"])
         tallies[versus] = tallies.get(versus, 0) + 1
         if row["members"] != old["members"]:
+            changed += 1
             lines.append(
                 f"| {table} | {old['members']} → {row['members']} | {delta.mean():+.4f} "
                 f"({int((delta > 0).sum())}/{int((delta < 0).sum())}) | {ratio_old:.2f}x → "
@@ -69,7 +70,7 @@ def report(ref: dict[str, dict], cap: dict[str, dict]) -> str:
     se = deltas.std(ddof=1) / np.sqrt(len(deltas))
     return "\n".join([
         *lines, "",
-        f"The other {len(cap) - len(lines) + 2} tables train the same members as the reference "
+        f"The other {len(cap) - changed} tables train the same members as the reference "
         "on every fold (same fits).",
         f"Tables: {len(cap)}. Mean Δ over {len(deltas)} table-folds: {deltas.mean():+.4f} ± "
         f"{deltas.std(ddof=1):.4f} (s.e. {se:.4f}); CPU capped / reference {cpu[1]:.1f} / "
