@@ -41,6 +41,7 @@ def table_rows() -> list[dict]:
         rows.append({"table": table, "set": where.get(table, "development"),
                      "path": row["auc"], "catboost": row["catboost"],
                      "fit_ratio": float(np.median(row["ratios"])),
+                     "cpu": float(np.median(row["cpu"])),  # CPU s, median of the repeats
                      "bag": max(row["members"]) > 1})
     return rows
 
