@@ -25,8 +25,6 @@ one standard deviation.
 
 from __future__ import annotations
 
-import json
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -34,7 +32,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from figures import finish
 from issue12_picture_s17 import HERE, table_rows
-from issue12_s9_peers import PEERS, RESULTS, _benchmark_folds, _development_rows, _unseen_rows
+from issue12_s9_peers import (
+    PEERS,
+    RESULTS,
+    _benchmark_folds,
+    _development_rows,
+    _read,
+    _unseen_rows,
+)
 from issue12_s10_peers import DEVELOPMENT_RUNS, UNSEEN_SESSIONS
 from tables import UNSEEN_TABLE_4, UNSEEN_TABLES_2, UNSEEN_TABLES_3
 
@@ -44,11 +49,6 @@ PICTURE = HERE.parent / "docs" / "images" / "vs-peers-22-tables.png"
 MARKERS = {"catboost": ("CatBoost", "o", "#444444"), "realmlp": ("RealMLP-TD", "^", "#d62728"),
            "tabm": ("TabM-D", "s", "#9467bd"), "logreg": ("logistic regression", "x", "#2ca02c")}
 NEW_TABLES = (*UNSEEN_TABLES_2, *UNSEEN_TABLES_3, *UNSEEN_TABLE_4)
-
-
-def _read(name: str) -> dict:
-    path = RESULTS / name
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 # each unseen set's first run, which stored logistic regression beside CatBoost
@@ -92,7 +92,7 @@ def combined() -> list[dict]:
     checks, logreg = stored_folds("catboost"), stored_folds("logreg")
     out = []
     for name, row in today.items():
-        if name in checks and not np.allclose(checks[name], row["catboost"], atol=0, rtol=0):
+        if name in checks and not np.array_equal(checks[name], row["catboost"]):
             raise SystemExit(f"{name}: the stored peers' folds are not today's folds")
         for peer, run in peers.get(name, {}).items():
             if len(run["auc"]) != len(row["path"]):
