@@ -13,8 +13,7 @@ Stored results only (nothing is fitted here), every model on the same stratified
   nothing of findeep's changes them, so those runs stand);
 * the peers on the 11 tables of the second, third and fourth unseen sets: this session's runs
   (``bash benchmarks/issue12_s18_peers.sh realmlp 0`` and ``... tabm 1``, one table per run,
-  into ``results/unseen_s18_peer_<peer>_<table>.json``).
-
+  into ``results/unseen_s18_peer_<peer>_<table>.json``);
 * logistic regression: each set's first run beside CatBoost (``stored_folds``).
 
 The folds are checked, not assumed: every stored CatBoost run the older rows came from must
@@ -92,7 +91,7 @@ def combined() -> list[dict]:
     checks, logreg = stored_folds("catboost"), stored_folds("logreg")
     out = []
     for name, row in today.items():
-        if name in checks and not np.array_equal(checks[name], row["catboost"]):
+        if not np.array_equal(checks[name], row["catboost"]):  # every table has a check
             raise SystemExit(f"{name}: the stored peers' folds are not today's folds")
         for peer, run in peers.get(name, {}).items():
             if len(run["auc"]) != len(row["path"]):
@@ -124,7 +123,8 @@ def render(rows: list[dict]) -> str:
         lines.append(f"| {r['table']} | {r['set']} | {r['default'].mean():.4f} ± "
                      f"{r['default'].std(ddof=1):.4f} | {r['catboost'].mean():.4f} | "
                      f"{_cell(r, 'realmlp')} | {_cell(r, 'tabm')} | {cpu} |")
-    text = "\n".join(lines) + f"\n\n(* run in the {SESSION} session; fold counts in brackets)\n\n"
+    text = "\n".join(lines) + (f"\n\n(* run in the {SESSION} session; in brackets: folds where "
+                                "`default` is ahead / folds)\n\n")
     for peer, label in LABELS.items():
         ran = [r for r in rows if peer in r]
         if not ran:
