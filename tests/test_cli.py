@@ -220,6 +220,42 @@ def test_existing_out_without_force(bundle: Path, unseen_credit: Path) -> None:
     assert (bundle / "checksums.json").read_text() == before
 
 
+def test_force_never_deletes_a_folder_that_is_not_a_bundle(unseen_credit: Path,
+                                                          workdir: Path) -> None:
+    """--force replaces a bundle; a user's folder of other files is refused, kept whole."""
+    folder = workdir / "my-notes"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--out", folder,
+                              "--force", *QUICK), "not a findeep bundle", "notes.txt")
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    empty = workdir / "empty-folder"
+    empty.mkdir()
+    assert run("train", unseen_credit, "--target", "default", "--out", empty, "--force",
+               *QUICK).exit_code == 0
+    assert (empty / "bundle.json").is_file()
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "dot", "proc"])
+def test_an_output_nothing_can_be_written_to_is_refused_before_training(
+        where: str, bundle: Path, unseen_credit: Path, workdir: Path) -> None:
+    """A file in the path, '.', or a folder that takes no entries: one line, exit 2, for
+    train (before fitting), predict and evaluate --policy-out alike."""
+    blocker = workdir / "blocker.csv"
+    blocker.write_text("x\n")
+    out = {"under-a-file": blocker / "sub", "dot": Path("."),
+           "proc": Path("/proc/findeep-nope/x")}[where]
+    expected = {"under-a-file": "is a file", "dot": "names no file or folder",
+                "proc": "does not take new files"}[where]
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--out", out,
+                              "--force", *QUICK), expected)
+    if where != "dot":
+        assert_one_line_error(run("predict", bundle, unseen_credit, "--out", out / "s.csv"),
+                              expected)
+        assert_one_line_error(run("evaluate", bundle, unseen_credit, "--lgd", "0.45",
+                                  "--policy-out", out / "p.json"), expected)
+
+
 def test_tampered_bundle(bundle: Path, unseen_credit: Path, workdir: Path) -> None:
     import shutil
 

@@ -170,17 +170,22 @@ def test_data_without_the_model_columns_is_refused_before_any_work(files) -> Non
 
 def test_read_only_folder_is_refused_before_any_work(files, tmp_path, monkeypatch) -> None:
     """An output folder that cannot be written: one line, exit 2, nothing half-written.
-    (The suite runs as root, which writes through permission bits, so the folder is made
-    read-only in the one way root also obeys here: os.access says no.)"""
-    import os
+    (The suite runs as root, which writes through permission bits, so the folder refuses
+    new entries the way a read-only mount does: creating one there fails.)"""
+    import tempfile
 
     locked = tmp_path / "locked"
     locked.mkdir()
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: False if Path(path) == locked
-                        and mode == os.W_OK else real_access(path, mode, *a, **k))
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_mkdtemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
     assert_one_line_error(run("report", files["bundle"], files["new"], "--out",
-                              locked / "r.html"), "read-only")
+                              locked / "r.html"), "does not take new files")
     assert list(locked.iterdir()) == []
 
 

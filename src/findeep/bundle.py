@@ -31,6 +31,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from findeep.errors import BundleError
+from findeep.output_paths import refuse_folder_overwrite
 
 FORMAT = "findeep-bundle"
 FORMAT_VERSION = 1
@@ -57,13 +58,16 @@ def sha256_file(path: Path) -> str:
 
 
 def check_writable(path: str | os.PathLike[str], *, force: bool) -> Path:
-    """Fail early — before any training — when ``path`` exists and ``force`` is off."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
-    if path.exists() and not path.is_dir():
-        raise BundleError(f"'{path}' exists and is not a directory; choose another --out.")
-    return path
+    """Fail early — before any training — when ``path`` exists and ``force`` is off, when
+    it is a folder that is not a bundle (``--force`` never deletes a user's folder), or when
+    nothing could be written there."""
+    return refuse_folder_overwrite(path, force=force, replaceable=is_bundle_folder,
+                                   what="a findeep bundle")
+
+
+def is_bundle_folder(path: Path) -> bool:
+    """A folder holding a bundle's document (any kind: tabular, forecast, pricing, ...)."""
+    return (path / META_FILE).is_file()
 
 
 def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any],

@@ -715,11 +715,12 @@ def benchmark(
     A table with a free-text column compares TF-IDF+LR, text-cnn and text-bilstm (or
     --models tfidf-lr,text-cnn,text-bilstm,minilm,minilm-frozen)."""
     from findeep.data.sentinels import parse_special_values
+    from findeep.output_paths import refuse_overwrite
     from findeep.pipeline import parse_monotone
     from findeep.workflow import benchmark_table, write_json_atomic
 
-    if out_json is not None and out_json.exists() and not force:
-        raise ConfigError(f"'{out_json}' already exists; pass --force to overwrite it.")
+    if out_json is not None:
+        refuse_overwrite(out_json, force=force)
     result = benchmark_table(data, target=target, folds=n_folds, seed=random_state,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,

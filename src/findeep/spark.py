@@ -109,6 +109,12 @@ def score_dataframe(frame: Any, bundle: str | os.PathLike[str], *,
     return frame.mapInPandas(score, schema=schema)
 
 
+def is_spark_output(path: Path) -> bool:
+    """A folder Spark wrote Parquet into: part files, its _SUCCESS marker, checksums."""
+    return all(p.name.startswith(("part-", "_SUCCESS", ".part-", "._SUCCESS"))
+               for p in path.iterdir())
+
+
 def score_with_spark(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
                      out: str | os.PathLike[str], *, id_column: str | None = None,
                      threshold: float = 0.5, master: str = "local[*]",
@@ -117,9 +123,10 @@ def score_with_spark(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     import shutil
     import tempfile
 
-    from findeep.data.io import refuse_overwrite
+    from findeep.output_paths import refuse_folder_overwrite
 
-    refuse_overwrite(out, force=force)
+    refuse_folder_overwrite(out, force=force, replaceable=is_spark_output,
+                            what="a folder of Spark's Parquet output")
     spark = spark_session(master)
     frame = spark.read.parquet(str(data))
     scores = score_dataframe(frame, bundle, id_column=id_column, threshold=threshold)

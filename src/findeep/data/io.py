@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep.errors import BundleError, DataError, DataFileError
+from findeep import output_paths
+from findeep.errors import DataError, DataFileError
 
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
 
@@ -145,9 +146,9 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> str:
 
 
 def refuse_overwrite(path: str | os.PathLike[str], *, force: bool) -> None:
-    """An existing output is replaced only with ``force`` (the CLI's --force)."""
-    if Path(path).exists() and not force:
-        raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
+    """An existing output is replaced only with ``force`` (the CLI's --force); a path
+    nothing could be written to is refused before any work."""
+    output_paths.refuse_overwrite(path, force=force)
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:

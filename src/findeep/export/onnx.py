@@ -30,6 +30,7 @@ from torch import nn
 from findeep._version import __version__
 from findeep.errors import BundleError
 from findeep.extras import require_extra
+from findeep.output_paths import refuse_overwrite
 from findeep.pipeline import TabularPipeline, read_pipeline
 
 OPSET = 17
@@ -92,11 +93,7 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
     import onnx
     import onnxruntime
 
-    path = Path(path)
-    if path.exists() and not force:
-        raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
-    if path.is_dir():
-        raise BundleError(f"'{path}' is a directory; give a file name such as model.onnx.")
+    path = refuse_overwrite(path, force=force)
     module = CalibratedOutput(pipeline).eval()
     output_name = OUTPUT_NAMES[pipeline.task]
     example = tuple(torch.from_numpy(a) for a in sample_inputs(pipeline, 8))

@@ -6,7 +6,6 @@ Each checks that its output can be written before any work, and writes atomicall
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,11 +13,12 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, write_table
-from findeep.errors import BundleError, ConfigError, DataError
+from findeep.errors import ConfigError, DataError
 from findeep.forecast.backtest import backtest_report
 from findeep.forecast.estimator import SequenceForecaster, read_forecaster
 from findeep.forecast.evaluation import ForecastEvaluation
 from findeep.forecast.walkforward import evaluate_fixed, evaluate_walk_forward
+from findeep.output_paths import refuse_overwrite
 
 ALWAYS_REPORTED = ("naive", "linear")
 # Long-format samples name their asset column; the tables themselves cannot say which it is.
@@ -188,9 +188,7 @@ def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
     ``in_sample`` marks dates before the model's last training date: their targets may
     have been part of its fit, so they are no evidence of skill.
     """
-    out = Path(out)
-    if out.exists() and not force:
-        raise BundleError(f"'{out}' already exists; pass --force to overwrite it.")
+    out = refuse_overwrite(out, force=force)
     forecaster = read_forecaster(bundle)
     frame = forecaster.predict_frame(data)
     trained_through = pd.Timestamp(forecaster.training_["last_date"])

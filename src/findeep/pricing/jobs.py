@@ -7,7 +7,6 @@ atomically (tables through ``data.io.write_table``, bundles through ``bundle.wri
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,6 +14,7 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import ConfigError, DataError
+from findeep.output_paths import refuse_overwrite
 from findeep.pricing.box import ParameterBox, option_inputs
 from findeep.pricing.bundle import load_pricer, save_pricer
 from findeep.pricing.calibration import calibrate, read_surface
@@ -53,8 +53,8 @@ def train_job(data: TableLike, out: str | os.PathLike[str], *, force: bool = Fal
               onnx: str | os.PathLike[str] | None = None, **params: Any) -> dict[str, Any]:
     """Fit a ``HestonSurrogate`` on generated data, save its bundle (and ONNX when asked)."""
     check_writable(out, force=force)
-    if onnx is not None and Path(onnx).exists() and not force:
-        raise ConfigError(f"'{onnx}' already exists; pass --force to overwrite it.")
+    if onnx is not None:
+        refuse_overwrite(onnx, force=force)
     frame = read_training_table(data)
     pricer = HestonSurrogate(**params).fit(frame)
     metrics = {k: v for k, v in pricer.training_.items() if k != "history"}

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from findeep.errors import BundleError, ConfigError
+from findeep.output_paths import refuse_overwrite
 from findeep.pricing.estimator import HestonSurrogate
 from findeep.pricing.sampling import GRID_MATURITIES, GRID_STRIKES, sample_box
 
@@ -50,11 +51,7 @@ def export_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
         raise ConfigError("ONNX export needs the onnx extra: pip install 'findeep[onnx]'."
                           ) from None
     pricer._check_fitted()
-    path = Path(path)
-    if path.exists() and not force:
-        raise BundleError(f"'{path}' already exists; pass --force to overwrite it.")
-    if path.is_dir():
-        raise BundleError(f"'{path}' is a directory; give a file name such as pricer.onnx.")
+    path = refuse_overwrite(path, force=force)
     module = _Output(pricer).eval()
     input_name, output_name = ("options", "price") if pricer.kind == "price" else (
         "parameters", "implied_vol")

@@ -180,10 +180,11 @@ def benchmark(
 ) -> None:
     """Every model on the same folds: metrics mean ± std, fit time, scoring speed."""
     from findeep.data.io import read_table
+    from findeep.output_paths import refuse_overwrite
     from findeep.text.benchmark import run_text_benchmark
 
-    if json_path is not None and json_path.exists() and not force:
-        raise ConfigError(f"'{json_path}' already exists; pass --force to overwrite it.")
+    if json_path is not None:
+        refuse_overwrite(json_path, force=force)
     result = run_text_benchmark(
         read_table(data), target, models=[m.strip() for m in models.split(",") if m.strip()],
         text_column=text_column, n_folds=folds, seed=seed,

@@ -1,0 +1,77 @@
+"""Where findeep may write: checked before any work, refused in one sentence.
+
+Every job that writes (a bundle folder, a scores table, a report, an ONNX file) calls one of
+these before it trains or reads anything, so a bad ``--out`` fails in a second rather than
+after the fit, and never with a traceback:
+
+- ``check_location``: the path has a name ('.' and '..' have none), no folder above it is a
+  file, and the nearest folder above it that exists takes a new entry (tried, not guessed
+  from permission bits, which say nothing to root or on /proc);
+- ``refuse_overwrite``: an existing file is replaced only with ``force``, and never a folder
+  when a file is asked for;
+- ``refuse_folder_overwrite``: an existing folder is replaced only with ``force``, and only
+  when it is what the job writes (a findeep bundle, say) or empty — ``--force`` must never
+  delete a user's folder of other files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from findeep.errors import BundleError
+
+FORCE_HINT = "pass --force (force=True from Python) to overwrite it"
+
+
+def check_location(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a ``Path`` when something could be written there, else ``BundleError``."""
+    path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise BundleError(f"'{path}' names no file or folder of its own; give --out a new "
+                          "name (e.g. 'model' or 'scores.csv').")
+    parent = path.parent
+    while not parent.exists():
+        if parent == parent.parent:
+            break
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise BundleError(f"cannot write '{path}': '{parent}' is a file, not a folder.")
+    try:  # a real probe: permission bits say nothing to root, or on /proc and read-only mounts
+        os.rmdir(tempfile.mkdtemp(prefix=".findeep-probe-", dir=parent))
+    except OSError as exc:
+        raise BundleError(f"cannot write '{path}': the folder '{parent}' does not take new "
+                          f"files ({exc.strerror or exc}).") from None
+    return path
+
+
+def refuse_overwrite(path: str | os.PathLike[str], *, force: bool) -> Path:
+    """A file output: an existing file is replaced only with ``force``; a folder never."""
+    path = check_location(path)
+    if path.is_dir():
+        raise BundleError(f"'{path}' is a folder; name a file for this output.")
+    if path.exists() and not force:
+        raise BundleError(f"'{path}' already exists; {FORCE_HINT}.")
+    return path
+
+
+def refuse_folder_overwrite(path: str | os.PathLike[str], *, force: bool,
+                            replaceable: Callable[[Path], bool], what: str) -> Path:
+    """A folder output: an existing folder is replaced only with ``force``, and only when
+    ``replaceable`` says it holds ``what`` (e.g. "a findeep bundle") or it is empty."""
+    path = check_location(path)
+    if not path.exists():
+        return path
+    if not force:
+        raise BundleError(f"'{path}' already exists; {FORCE_HINT}.")
+    if not path.is_dir():
+        raise BundleError(f"'{path}' exists and is not a folder; choose another --out.")
+    entries = sorted(p.name for p in path.iterdir())
+    if entries and not replaceable(path):
+        shown = ", ".join(repr(name) for name in entries[:3])
+        more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
+        raise BundleError(f"'{path}' is not {what} (it holds {shown}{more}); --force replaces "
+                          f"only {what}, so choose another --out.")
+    return path

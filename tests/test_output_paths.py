@@ -1,0 +1,53 @@
+"""Where a job may write: refused in one sentence before any work, never a user's folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from findeep.bundle import check_writable
+from findeep.errors import BundleError
+from findeep.output_paths import refuse_folder_overwrite, refuse_overwrite
+from findeep.spark import is_spark_output
+
+
+def test_a_file_output_is_replaced_only_with_force_and_never_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "scores.csv"
+    out.write_text("old")
+    with pytest.raises(BundleError, match="force=True"):
+        refuse_overwrite(out, force=False)
+    assert refuse_overwrite(out, force=True) == out
+    with pytest.raises(BundleError, match="is a folder"):
+        refuse_overwrite(tmp_path, force=True)
+
+
+def test_a_bundle_folder_is_replaced_but_not_a_folder_of_other_files(tmp_path: Path) -> None:
+    bundle = tmp_path / "model"
+    bundle.mkdir()
+    (bundle / "bundle.json").write_text("{}")
+    assert check_writable(bundle, force=True) == bundle
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (notes / name).write_text("keep")
+    with pytest.raises(BundleError, match=r"'a.txt', 'b.txt', 'c.txt' and 1 more"):
+        check_writable(notes, force=True)
+    assert len(list(notes.iterdir())) == 4
+
+
+def test_spark_output_folders_are_recognised_by_their_part_files(tmp_path: Path) -> None:
+    """`findeep spark score --force` replaces its own Parquet folder, nothing else."""
+    scores = tmp_path / "scores"
+    scores.mkdir()
+    for name in ("part-00000-x.snappy.parquet", ".part-00000-x.snappy.parquet.crc",
+                 "_SUCCESS", "._SUCCESS.crc"):
+        (scores / name).write_text("")
+    assert is_spark_output(scores)
+    assert refuse_folder_overwrite(scores, force=True, replaceable=is_spark_output,
+                                   what="Spark output") == scores
+    (scores / "report.docx").write_text("")
+    assert not is_spark_output(scores)
+    with pytest.raises(BundleError, match="not Spark output"):
+        refuse_folder_overwrite(scores, force=True, replaceable=is_spark_output,
+                                what="Spark output")
