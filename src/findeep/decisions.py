@@ -21,6 +21,7 @@ import pandas as pd
 
 from findeep.bundle import CHECKSUMS_FILE, WEIGHTS_FILE
 from findeep.data.io import TableLike, check_output, read_table, refuse_overwrite, write_table
+from findeep.data.number_text import numbers_of
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.evaluate.profit import (
     DEFAULT_P0,
@@ -52,7 +53,7 @@ def amount(spec: str | float | None, frame: pd.DataFrame, name: str,
     if spec not in frame.columns:
         raise DataError(f"--{name} '{spec}' is neither a number nor a column of the data."
                         + did_you_mean(str(spec), map(str, frame.columns)))
-    values = pd.to_numeric(frame[spec], errors="coerce").to_numpy(float)
+    values = numbers_of(frame[spec])
     bad = int((~np.isfinite(values)).sum())
     if bad:
         raise DataError(f"--{name} column '{spec}' has {bad:,} missing or non-numeric "

@@ -20,6 +20,7 @@ from torch import nn
 
 from findeep.bundle import read_bundle, read_metrics
 from findeep.data.io import has_infinite
+from findeep.data.number_text import numbers_of
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values, format_code, split_special
@@ -110,8 +111,14 @@ class TabularPipeline:
         check_features(frame[self.schema.used_names])
 
     def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
+        """The network's inputs; warns when numeric columns held values that are not numbers
+        (scored as missing: never silently)."""
         self.check_frame(frame)
-        return self.preprocessor.transform(frame)
+        x_num, x_cat, report = self.preprocessor.transform(frame)
+        message = report.unreadable_message()
+        if message:
+            warnings.warn(message, FindeepWarning, stacklevel=3)
+        return x_num, x_cat, report
 
     def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TransformReport]:
         x_num, x_cat, report = self.transform(frame)
@@ -565,8 +572,7 @@ def special_value_counts(preprocessor: TabularPreprocessor, X: pd.DataFrame) -> 
         return {}
     counts = {}
     for column, codes in preprocessor.special_values.items():
-        numbers = pd.to_numeric(X[column], errors="coerce").to_numpy(dtype=float,
-                                                                  na_value=np.nan)
+        numbers = numbers_of(X[column])
         counts[column] = {format_code(c): int((numbers == c).sum()) for c in codes}
     return {"special_values": counts}
 def _fit_quantile_network(model: str, x_num: np.ndarray, preprocessor: TabularPreprocessor,
@@ -745,8 +751,7 @@ def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str
         masked = frame.copy()
         for column, codes in special.items():
             masked[column], code_shares = split_special(
-                pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan), codes)
+                numbers_of(frame[column]), codes)
             shares[column] = dict(zip(map(format_code, codes), code_shares, strict=True))
     if pipeline.task == "multiclass":
         score, low_risk = None, None
@@ -765,8 +770,7 @@ def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str
         entry["missing"] = max(entry["missing"] - sum(code_shares.values()), 0.0)
         entry["special"] = code_shares
         # the explanations' reference population holds ordinary values, not codes
-        numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
+        numbers = numbers_of(frame[column])
         coded = np.isin(numbers[reference], special[column]).mean()
         entry["reference"]["missing"] = max(entry["reference"]["missing"] - coded, 0.0)
     return profile

@@ -54,7 +54,7 @@ from findeep.evaluate.metrics import (
 )
 from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
 from findeep.features.streaming import StreamedFit
-from findeep.features.tabular import TabularPreprocessor
+from findeep.features.tabular import TabularPreprocessor, TransformReport
 from findeep.models.registry import build_model, get_spec
 from findeep.pipeline import (
     BUNDLE_KIND,
@@ -551,8 +551,14 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                                   *([id_column] if id_column else [])]))
     unseen: Counter = Counter()
 
+    unreadable = TransformReport()  # summed over chunks: one warning at the end, not one a chunk
+
     def prepare(frame: pd.DataFrame) -> _Prepared:
-        x_num, x_cat, report = pipeline.transform(frame)
+        pipeline.check_frame(frame)
+        x_num, x_cat, report = pipeline.preprocessor.transform(frame)
+        for name, count in report.unreadable_numbers.items():
+            unreadable.unreadable_numbers[name] = unreadable.unreadable_numbers.get(name, 0) + count
+            unreadable.unreadable_examples.setdefault(name, report.unreadable_examples[name])
         return _Prepared(frame, x_num, x_cat, report.unseen_categories)
 
     def score(chunk: _Prepared) -> pd.DataFrame:
@@ -570,6 +576,9 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     # thread, this one goes through the network, the last one is written on another thread
     prepared = prefetched(map(prepare, _chunks(source, columns, chunk_rows)), depth=2)
     rows = write_chunked(prepared, score, out, kind)
+    message = unreadable.unreadable_message()
+    if message:
+        warnings.warn(message, FindeepWarning, stacklevel=2)
     return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
 
 

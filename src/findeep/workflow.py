@@ -18,6 +18,7 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
+from findeep.data.number_text import numbers_of
 from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
 from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
@@ -391,7 +392,10 @@ def profile_table(data: TableLike, *, target: str | None = None,
         row = {"column": column.name, "kind": column.kind,
                "missing": f"{values.isna().mean():.1%}", "min": "", "median": "", "max": ""}
         if column.kind == "numeric":
-            numbers = pd.to_numeric(values, errors="coerce").dropna()
+            numbers = pd.Series(numbers_of(values)).dropna()
+            row["missing"] = f"{1 - len(numbers) / max(len(values), 1):.1%}"
+            if not pd.api.types.is_numeric_dtype(values):  # "€1,200", "36.5%" read as numbers
+                row["kind"] = "numeric (text)"
             if len(numbers):
                 row |= {"min": f"{numbers.min():.6g}", "median": f"{numbers.median():.6g}",
                         "max": f"{numbers.max():.6g}"}

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from findeep.data.number_text import numbers_of
 from findeep.data.schema import Schema, parse_datetimes
 
 PROFILE_VERSION = 1
@@ -70,7 +71,7 @@ def as_numbers(values: pd.Series, kind: str) -> np.ndarray:
         stamps = parse_datetimes(values)
         return ((stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0).to_numpy(
             dtype=float, na_value=np.nan)
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return numbers_of(values)
 
 
 def category_text(values: pd.Series) -> pd.Series:

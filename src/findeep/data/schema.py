@@ -2,7 +2,9 @@
 
 A column is one of:
 
-- ``numeric``     floats and integers with more than a handful of distinct values;
+- ``numeric``     floats and integers with more than a handful of distinct values, and text
+                  columns whose every value is a number as text ("€62,200.00", "36.5%":
+                  ``data/number_text.py``), read as those numbers at training and scoring;
 - ``categorical`` strings, booleans and integers with at most ``MAX_INTEGER_LEVELS`` values;
 - ``datetime``    datetime dtypes, or strings that all parse as ISO dates;
 - ``text``        free text: mostly-unique strings of several words (a headline, a loan's
@@ -21,6 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from findeep.data.number_text import looks_numeric, numbers_of
 from findeep.errors import DataError, SchemaError
 
 ColumnKind = Literal["numeric", "categorical", "datetime", "text", "id", "constant"]
@@ -75,9 +78,15 @@ class Schema:
         """Raise ``SchemaError`` naming every trained column absent from ``frame``."""
         missing = [name for name in self.used_names if name not in frame.columns]
         if missing:
+            # a header that differs only in spaces or case is the usual cause: say which
+            present = {str(c).strip().lower(): str(c) for c in frame.columns}
+            near = [f"{name!r} is there as {present[name.strip().lower()]!r}"
+                    for name in missing if name.strip().lower() in present]
             raise SchemaError(
                 f"the data to score lacks {len(missing)} column(s) the model was trained with: "
-                f"{', '.join(missing)}. (Pass them, or retrain without them.)"
+                f"{', '.join(repr(name) for name in missing)}."
+                + (f" ({'; '.join(near)}: rename it.)" if near
+                   else " (Pass them, or retrain without them.)")
             )
 
 
@@ -138,6 +147,8 @@ def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
                 return "id"
         return "numeric"
     # strings, categoricals and mixed objects
+    if looks_numeric(values):  # "€62,200.00", "36.5%": read as the numbers they mean
+        return infer_column_kind(name, pd.Series(numbers_of(values), index=values.index))
     if _looks_like_dates(values):
         return "datetime"
     if looks_like_text(values):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from findeep.data.number_text import numbers_of
 from findeep.data.schema import FindeepWarning, Schema
 from findeep.errors import ConfigError, did_you_mean
 
@@ -100,8 +101,7 @@ def check_special_values(special_values: dict[str, list[float]] | str | None,
                               f"{codes!r}") from None
         checked[column] = values
     for column, values in checked.items():  # every error above comes before any warning
-        numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
+        numbers = numbers_of(frame[column])
         for code in values:
             if not (numbers == code).any():
                 warnings.warn(f"special value {format_code(code)} of '{column}' never occurs in "
@@ -114,8 +114,7 @@ def suggest_special_values(frame: pd.DataFrame, schema: Schema) -> list[Suggesti
     """Numeric columns that look like they hold special codes (see the module docstring)."""
     suggestions = []
     for column in schema.names_of("numeric"):
-        numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
+        numbers = numbers_of(frame[column])
         numbers = numbers[np.isfinite(numbers)]
         if numbers.size < 2 * MIN_ROWS:
             continue

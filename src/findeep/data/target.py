@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from findeep.data.number_text import looks_numeric
 from findeep.errors import ConfigError, TargetError, did_you_mean
 
 Task = Literal["binary", "multiclass", "regression"]
@@ -83,6 +84,14 @@ def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec
         raise ConfigError(f"task must be one of {', '.join(TASK_OPTIONS)}, however: {task=}")
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     n_unique = values.nunique()
+    if not numeric and (task == "regression" or (task == "auto" and n_unique > MAX_AUTO_CLASSES)
+                        ) and looks_numeric(values):
+        example = values.astype(str).iloc[0]
+        raise TargetError(
+            f"target '{name}' holds numbers written as text (e.g. {example!r}); findeep reads "
+            "such feature columns as numbers but will not guess a target's meaning: convert "
+            "it to numbers for a regression, or pass --task multiclass to learn each value as "
+            "a class.")
     if task == "auto":
         if not numeric:
             task = "binary" if n_unique == 2 else "multiclass"

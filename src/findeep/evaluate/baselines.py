@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from findeep.data.number_text import numbers_of
 from findeep.data.schema import Schema, parse_datetimes
 from findeep.evaluate.peers import PEER_PACKAGES, make_peer
 from findeep.features.tabular import MISSING_LEVEL
@@ -34,7 +35,7 @@ class BaselineInputs:
 def prepare_baseline_inputs(frame: pd.DataFrame, schema: Schema) -> BaselineInputs:
     parts: dict[str, pd.Series] = {}
     for name in schema.names_of("numeric"):
-        parts[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        parts[name] = pd.Series(numbers_of(frame[name]), index=frame.index)
     for name in schema.names_of("datetime"):
         stamps = parse_datetimes(frame[name])
         parts[name] = (stamps - pd.Timestamp("1970-01-01")).dt.days.astype(float)

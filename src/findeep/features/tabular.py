@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import ndtri
 
+from findeep.data.number_text import to_numbers
 from findeep.data.schema import Schema, parse_datetimes
 from findeep.errors import ConfigError, DataError
 
@@ -62,9 +63,22 @@ class CategoricalState:
 
 @dataclass
 class TransformReport:
-    """What scoring had to absorb: unseen category values per column."""
+    """What scoring had to absorb: unseen category values per column, and values of numeric
+    columns that are not numbers (scored as missing), with the first of each column's."""
 
     unseen_categories: dict[str, int] = field(default_factory=dict)
+    unreadable_numbers: dict[str, int] = field(default_factory=dict)
+    unreadable_examples: dict[str, str] = field(default_factory=dict)
+
+    def unreadable_message(self) -> str | None:
+        """One sentence naming the numeric columns whose values were not numbers, or None."""
+        if not self.unreadable_numbers:
+            return None
+        parts = [f"'{name}' {count:,} (e.g. {self.unreadable_examples[name]!r})"
+                 for name, count in self.unreadable_numbers.items()]
+        return ("values that are not numbers were scored as missing (the training median) in "
+                f"numeric column(s): {', '.join(parts)}; fix them to score those rows as "
+                "meant.")
 
 
 class TabularPreprocessor:
@@ -159,7 +173,7 @@ class TabularPreprocessor:
     def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
         """(numeric float32 [n, d_num], categorical int64 [n, n_cat], report)."""
         report = TransformReport()
-        values_of = self._numeric_values(frame)
+        values_of = self._numeric_values(frame, report)
         n = len(frame)
         d_scaled = len(self.numeric)
         indicator_of = {}
@@ -237,9 +251,12 @@ class TabularPreprocessor:
         return [*self.numeric_columns, *(f"{name}__{part}" for name in self.datetime_columns
                                          for part in _DATE_PARTS)]
 
-    def _numeric_values(self, frame: pd.DataFrame) -> Callable[[str], np.ndarray]:
+    def _numeric_values(self, frame: pd.DataFrame, report: TransformReport | None = None,
+                        ) -> Callable[[str], np.ndarray]:
         """``values_of(name)``: one numeric input as float64, made when asked for (date
-        parts are computed once per date column, up front: dates are few)."""
+        parts are computed once per date column, up front: dates are few); numbers written
+        as text are read (``data/number_text.py``), and ``report`` counts the values of a
+        column that are not numbers."""
         dates: dict[str, pd.Series] = {}
         for name in self.datetime_columns:
             stamps = parse_datetimes(frame[name])
@@ -252,8 +269,11 @@ class TabularPreprocessor:
         def values_of(name: str) -> np.ndarray:
             if name in dates:
                 return dates[name].to_numpy(dtype=float, na_value=np.nan)
-            return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
+            numbers, unreadable, example = to_numbers(frame[name])
+            if unreadable and report is not None:
+                report.unreadable_numbers[name] = unreadable
+                report.unreadable_examples[name] = str(example)
+            return numbers
         return values_of
 
     def _numeric_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -290,8 +310,18 @@ class TabularPreprocessor:
 def _category_codes(values: pd.Series, state: CategoricalState) -> tuple[np.ndarray, int]:
     """Codes (0 = rare or unseen) and how many values were never seen in training.
 
-    Rare training values also map to 0, but only never-seen ones are counted.
+    Rare training values also map to 0, but only never-seen ones are counted. A yes/no
+    column's spellings are one level: "TRUE", "true" and the boolean True all find the level
+    training saw (a CSV reader makes booleans of what a Parquet file keeps as text).
     """
+    aliases = _boolean_aliases(state)
+    if aliases:
+        text = _as_text(values)
+        text = text.where(~text.str.lower().isin(aliases.keys()),
+                          text.str.lower().map(aliases))
+        codes = pd.Index(state.levels, dtype=object).get_indexer(text) + 1
+        unknown = codes == 0
+        return codes, int((unknown & ~text.isin(state.rare).to_numpy()).sum())
     if _is_arrow_text(values):
         # look the strings up in Arrow: no Python string objects (10x faster for 1M rows)
         text = pa.array(values).fill_null(MISSING_LEVEL)
@@ -308,6 +338,14 @@ def _category_codes(values: pd.Series, state: CategoricalState) -> tuple[np.ndar
     if not unknown.any():
         return codes, 0
     return codes, int((unknown & ~text.isin(state.rare).to_numpy()).sum())
+
+
+def _boolean_aliases(state: CategoricalState) -> dict[str, str]:
+    """``{"true": level, "false": level}`` for the levels of a yes/no column spelt as
+    booleans (any case), else empty."""
+    spelt = {level.lower(): level for level in [*state.levels, *state.rare]
+             if level.lower() in ("true", "false")}
+    return spelt
 
 
 def _is_arrow_text(values: pd.Series) -> bool:

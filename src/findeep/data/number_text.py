@@ -1,0 +1,110 @@
+"""Numbers written as text: "€62,200.00", "36.5%", "(1,200)", "USD 950", " 7 ".
+
+Spreadsheets and exports write amounts with currency signs, thousands separators and percent
+signs, and Parquet keeps whatever text a pipeline wrote. Read as text, such a column would be
+a categorical of hundreds of levels (each amount its own category, most of them "rare"):
+the network would lose its order, reason codes would name a level instead of a value, and a
+scoring file holding plain numbers would be all "unknown". Read here, it is the number the
+text means, the same way at training and at scoring time, from CSV and Parquet alike:
+
+- surrounding spaces, a currency sign (``$ € £ ¥ ₹ ₩ ₽ ₺ ₪ ₦ ₫ ₱ CHF`` or a three-letter code
+  such as ``USD``) before or after the number are dropped;
+- a comma between groups of three digits is a thousands separator ("1,234,567.8"); any other
+  comma makes the value unreadable (decimal commas are the file reader's job);
+- a trailing ``%`` divides by 100 ("36.5%" is 0.365, as a spreadsheet stores it);
+- parentheses mean a negative amount, as in accounts ("(1,200)" is -1200);
+- pandas' missing-value words ("", "NA", "n/a", "NULL", "None", "nan", "#N/A", "-") are
+  missing values.
+
+A text column is read as numbers only when *every* value that is present parses
+(``looks_numeric``): "A1" or "3+" among them keeps it categorical. At scoring time a
+numeric column's unreadable values become missing and are counted (``to_numbers``), so the
+caller can say so instead of silently imputing the median.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+# pandas' default missing-value strings (read_csv's na_values), lower-cased, and a lone dash
+MISSING_WORDS = frozenset({
+    "", "#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan",
+    "<na>", "n/a", "na", "null", "nan", "none", "-", "--",
+})
+_CODES = ("USD|EUR|GBP|JPY|CHF|CNY|INR|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|ZAR|KRW|"
+          "RUB|TRY|SGD|HKD")
+_CURRENCY = rf"(?:[$€£¥₹₩₽₺₪₦₫₱]|(?:{_CODES})(?=[\s\d.+-]|$))"
+_NUMBER_TEXT = re.compile(
+    rf"^(?P<open>\()?\s*(?P<sign1>[+-])?\s*{_CURRENCY}?\s*(?P<sign2>[+-])?\s*"
+    r"(?P<number>(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    rf"\s*{_CURRENCY}?\s*(?P<percent>%)?\s*(?P<close>\))?$")
+
+
+def parse_number(text: str) -> float | None:
+    """The number ``text`` means, or None when it is not a number (see the module doc)."""
+    stripped = text.strip()
+    if stripped.lower() in MISSING_WORDS:
+        return float("nan")
+    match = _NUMBER_TEXT.match(stripped)
+    if match is None or bool(match["open"]) != bool(match["close"]):
+        return None
+    if match["sign1"] and match["sign2"]:
+        return None
+    value = float(match["number"].replace(",", ""))
+    if match["percent"]:
+        value /= 100.0
+    if match["open"] or "-" in (match["sign1"] or "") + (match["sign2"] or ""):
+        value = -value
+    return value
+
+
+def _parse_distinct(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each distinct non-null value's number (NaN for missing words) and whether it parsed."""
+    distinct = pd.unique(values.dropna())
+    parsed = [parse_number(str(v)) if not isinstance(v, (int, float, np.number))
+              or isinstance(v, bool) else float(v) for v in distinct]
+    numbers = pd.Series([np.nan if p is None else p for p in parsed], index=distinct,
+                        dtype=float)
+    readable = pd.Series([p is not None for p in parsed], index=distinct, dtype=bool)
+    return numbers, readable
+
+
+def looks_numeric(values: pd.Series) -> bool:
+    """A text (or mixed) column whose every present value is a number as text, and at least
+    one value is not a missing word: read it as numbers."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return False
+    sample = values.dropna()
+    if sample.empty or sample.map(lambda v: isinstance(v, bool)).any():
+        return False
+    numbers, readable = _parse_distinct(sample)
+    return bool(readable.all() and numbers.notna().any())
+
+
+def to_numbers(values: pd.Series) -> tuple[np.ndarray, int, str | None]:
+    """``values`` as float64, with how many present values were not numbers (now missing)
+    and the first of them, for a message. Numeric columns pass straight through."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan), 0, None
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan), 0, None
+    fast = pd.to_numeric(values, errors="coerce")
+    left = fast.isna() & values.notna()
+    if not left.any():
+        return fast.to_numpy(dtype=float, na_value=np.nan), 0, None
+    numbers, readable = _parse_distinct(values[left])
+    rest = values[left]
+    result = fast.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    result[left.to_numpy()] = rest.map(numbers).to_numpy(dtype=float, na_value=np.nan)
+    bad = rest[~rest.map(readable).to_numpy(dtype=bool)]
+    return result, int(bad.size), (str(bad.iloc[0]) if bad.size else None)
+
+
+def numbers_of(values: pd.Series) -> np.ndarray:
+    """``values`` as float64: numbers as text read as numbers, anything else missing."""
+    return to_numbers(values)[0]
