@@ -47,5 +47,13 @@ def test_schema_round_trips_and_names_every_missing_scoring_column() -> None:
     schema = infer_schema(frame)
     again = type(schema).from_dict(schema.to_dict())
     assert again == schema
-    with pytest.raises(SchemaError, match="a, c"):
+    with pytest.raises(SchemaError, match="'a', 'c'"):
         again.check_scoring_frame(frame[["b"]])
+
+
+def test_a_scoring_header_that_differs_in_spaces_or_case_is_named() -> None:
+    """' noise 1 ' trimmed to 'noise 1' by a spreadsheet: the message says which header it is."""
+    frame = pd.DataFrame({" noise 1 ": np.linspace(0, 1, 30), "b": ["x", "y", "z"] * 10})
+    schema = infer_schema(frame)
+    with pytest.raises(SchemaError, match="' noise 1 ' is there as 'noise 1': rename it"):
+        schema.check_scoring_frame(frame.rename(columns={" noise 1 ": "noise 1"}))
