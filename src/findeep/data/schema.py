@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,13 @@ TEXT_MIN_UNIQUE_SHARE, TEXT_MIN_SPACED_SHARE, TEXT_MIN_MEDIAN_WORDS = 0.5, 0.8, 
 # an ISO date, optionally a time, optionally a UTC offset ("Z", "+01:00", "-0500")
 _DATE_LIKE = re.compile(
     r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+# 25/06/2021, 06-25-21, 25.06.2021 14:30; and dates with a month's name
+_DAY_MONTH_DATE = re.compile(
+    r"^\d{1,2}([./-])\d{1,2}\1(\d{4}|\d{2})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+_NAMED_DATE = re.compile(
+    r"^(\d{1,2} [A-Za-z]{3,9}\.?,? \d{4}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4})$")
 
 
 class FindeepWarning(UserWarning):
@@ -96,21 +103,107 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
     Values carrying UTC offsets (one zone, several, or a local clock across daylight-saving
     changes) are put on UTC, as the serving path does with aware datetimes, so the batch
     and record paths agree and rows order by the instant they mean.
+
+    Dates are read one way for the whole column, never row by row: "25/06/2021" anywhere in
+    it makes every "06/05/2021" the 6th of May (day first), "06/25/2021" the 5th of June
+    (month first); a column holding both orders is refused; dates with dots ("01.02.2021")
+    are day first; where no value is over 12, a field that never changes while the other
+    does is the day (monthly data: "01/02/2023", "01/03/2023"), and otherwise the column is
+    read month first, with a warning. Whole numbers are dates written as numbers: YYYYMMDD,
+    YYYYMM, or seconds / milliseconds since 1970 (never nanoseconds, pandas' default).
     """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return _dates_from_numbers(values)
+    if pd.api.types.is_datetime64_any_dtype(values) or not _day_first(values):
+        return _to_naive_utc(values)
+    # day first; but year-first values (ISO "2021-01-05") must not be read year-day-month
+    year_first = values.map(lambda v: isinstance(v, str) and bool(_YEAR_FIRST.match(v)))
+    stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for rows, dayfirst in ((year_first, False), (~year_first, True)):
+        if rows.any():
+            stamps[rows] = _to_naive_utc(values[rows], dayfirst=dayfirst)
+    return stamps
+
+
+def _to_naive_utc(values: pd.Series, *, dayfirst: bool = False) -> pd.Series:
+    kwargs: dict[str, Any] = {"errors": "coerce", "format": "mixed", "dayfirst": dayfirst}
     try:
-        stamps = pd.to_datetime(values, errors="coerce", format="mixed")
+        stamps = pd.to_datetime(values, **kwargs)
     except ValueError:  # offsets differ between rows: pandas asks for one zone
-        stamps = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+        stamps = pd.to_datetime(values, utc=True, **kwargs)
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert(None)
     return stamps
 
 
-def _looks_like_dates(values: pd.Series) -> bool:
-    sample = values.dropna().astype(str).head(200)
-    if sample.empty or not sample.map(lambda v: bool(_DATE_LIKE.match(v))).all():
+# day and month as numbers, either way round, then the year: "25/06/2021", "01.02.21"
+_YEAR_FIRST = re.compile(r"^\s*\d{4}[-/.]")
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+
+
+def _day_first(values: pd.Series) -> bool:
+    """Whether the column's numeric dates put the day first (see ``parse_datetimes``)."""
+    distinct = pd.unique(values.dropna())
+    matches = [m for m in (_NUMERIC_DATE.match(v) for v in distinct if isinstance(v, str)) if m]
+    if not matches:
         return False
-    return bool(parse_datetimes(sample).notna().all())
+    first_over = [m.group(0) for m in matches if int(m.group(1)) > 12]
+    second_over = [m.group(0) for m in matches if int(m.group(3)) > 12]
+    if first_over and second_over:
+        raise DataError(
+            f"the dates mix day-first and month-first orders ({first_over[0].strip()!r} and "
+            f"{second_over[0].strip()!r}); write them one way, best as YYYY-MM-DD.")
+    if first_over:
+        return True
+    if second_over:
+        return False
+    if all(m.group(2) == "." for m in matches):
+        return True  # 01.02.2021: dotted dates are day first wherever they are written
+    firsts, seconds = {m.group(1).lstrip("0") for m in matches}, {m.group(3).lstrip("0")
+                                                                  for m in matches}
+    if len(firsts) == 1 and len(seconds) > 1:
+        return True  # 01/01/2023, 01/02/2023, …: monthly data dated on a fixed day
+    if len(seconds) == 1 and len(firsts) > 1:
+        return False
+    warnings.warn(
+        f"dates such as {matches[0].group(0).strip()!r} could be day first or month first "
+        "and no value tells which; they were read month first. Write them as YYYY-MM-DD to "
+        "be sure.", FindeepWarning, stacklevel=3)
+    return False
+
+
+def _dates_from_numbers(values: pd.Series) -> pd.Series:
+    """YYYYMMDD, YYYYMM, or seconds / milliseconds since 1970; anything else missing."""
+    numbers = values.astype(float)
+    present = numbers.dropna()
+    whole = bool(len(present)) and bool(np.all(np.mod(present, 1) == 0))
+    text = numbers.map(lambda v: "" if pd.isna(v) else str(int(v)))
+    if whole and present.between(1800_01_01, 2200_12_31).all():
+        stamps = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+        if stamps[numbers.notna()].notna().all():
+            return stamps
+    if whole and present.between(1800_01, 2200_12).all():
+        stamps = pd.to_datetime(text, format="%Y%m", errors="coerce")
+        if stamps[numbers.notna()].notna().all():
+            return stamps
+    if present.between(1e8, 4.2e9).all():  # 1973 to 2103 in seconds
+        return pd.to_datetime(numbers, unit="s", errors="coerce")
+    if present.between(1e11, 4.2e12).all():  # the same span in milliseconds
+        return pd.to_datetime(numbers, unit="ms", errors="coerce")
+    return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    """Every sampled value is a date written one of the usual ways (ISO, 25/06/2021,
+    25.06.2021, "Jun 25, 2021", "25 June 2021") and reads as one."""
+    sample = values.dropna().astype(str).head(200)
+    if sample.empty or not sample.map(
+            lambda v: any(p.match(v) for p in (_DATE_LIKE, _DAY_MONTH_DATE, _NAMED_DATE))).all():
+        return False
+    try:
+        return bool(parse_datetimes(sample).notna().all())
+    except DataError:  # day-first and month-first mixed: not a column to guess at
+        return False
 
 
 def looks_like_text(values: pd.Series) -> bool:

@@ -1,0 +1,54 @@
+"""A date column is read one way for all its rows, as its author wrote it."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from findeep.data.schema import FindeepWarning, infer_column_kind, parse_datetimes
+from findeep.errors import DataError
+
+
+def _days(values: list) -> list[str]:
+    return [str(stamp.date()) for stamp in parse_datetimes(pd.Series(values))]
+
+
+def test_one_day_over_twelve_makes_the_whole_column_day_first() -> None:
+    """'02/01/2019' beside '13/01/2019' is the 2nd of January, not the 1st of February;
+    ISO and named dates in the same column keep their meaning."""
+    assert _days(["02/01/2019", "13/01/2019", "2019-01-05", "Jan 07, 2019"]) == [
+        "2019-01-02", "2019-01-13", "2019-01-05", "2019-01-07"]
+    assert _days(["06/05/2019", "06/25/2019"]) == ["2019-06-05", "2019-06-25"]
+
+
+def test_dotted_and_monthly_dates_are_day_first() -> None:
+    assert _days(["01.02.2021", "12.03.2021"]) == ["2021-02-01", "2021-03-12"]
+    assert _days(["01/01/2023", "01/02/2023", "01/12/2023"]) == [
+        "2023-01-01", "2023-02-01", "2023-12-01"]
+
+
+def test_undecidable_dates_are_read_month_first_with_a_warning() -> None:
+    with pytest.warns(FindeepWarning, match="could be day first or month first"):
+        assert _days(["06/05/2019", "07/04/2019"]) == ["2019-06-05", "2019-07-04"]
+
+
+def test_a_column_mixing_both_orders_is_refused() -> None:
+    with pytest.raises(DataError, match="mix day-first and month-first"):
+        parse_datetimes(pd.Series(["25/06/2021", "06/25/2021"]))
+
+
+def test_dates_written_as_numbers_are_dates_not_nanoseconds() -> None:
+    assert _days([20190225, 20190226]) == ["2019-02-25", "2019-02-26"]
+    assert _days([202301, 202312]) == ["2023-01-01", "2023-12-01"]
+    assert _days([1_600_000_000]) == ["2020-09-13"]
+    assert parse_datetimes(pd.Series([7, 8])).isna().all()  # not a date at all
+
+
+def test_day_month_dates_are_a_datetime_column_not_a_categorical() -> None:
+    days = pd.date_range("2020-01-01", periods=60, freq="3D")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 15/01/2020 and later tell the order: no warning
+        assert infer_column_kind("applied", pd.Series(days.strftime("%d/%m/%Y"))) == "datetime"
+    assert infer_column_kind("applied", pd.Series(days.strftime("%b %d, %Y"))) == "datetime"
