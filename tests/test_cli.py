@@ -416,3 +416,48 @@ def test_out_of_range_options_of_the_applications_are_one_line(
                      holdings=workdir / "holdings.csv") for a in command]
     assert_one_line_error(run(*args, "--out", out), said)
     assert not out.exists()
+
+
+def test_device_names_are_checked_before_any_work(unseen_credit: Path, workdir: Path) -> None:
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--out",
+                              workdir / "tpu", "--device", "tpu", *QUICK),
+                          "device must be auto, cpu, cuda or cuda:N")
+    assert run("train", unseen_credit, "--target", "default", "--out", workdir / "upper",
+               "--device", "CPU", *QUICK).exit_code == 0
+
+
+def test_a_threshold_that_would_be_ignored_is_refused(bundle: Path, unseen_credit: Path,
+                                                       workdir: Path) -> None:
+    """--threshold beside --policy, or on a model without a cut-off, is an error, not a no-op."""
+    frame = pd.read_csv(unseen_credit)
+    frame["grade"] = np.random.default_rng(0).choice(["A", "B", "C"], len(frame))
+    three = _csv(workdir, "three.csv", frame.drop(columns=["default"]))
+    multiclass = workdir / "three-classes"
+    assert run("train", three, "--target", "grade", "--out", multiclass, *QUICK).exit_code == 0
+    assert_one_line_error(run("predict", multiclass, three, "--out", workdir / "m.csv",
+                              "--threshold", "0.2"), "--threshold applies to binary models")
+    policy = workdir / "never-read.json"
+    policy.write_text("{}")
+    assert_one_line_error(run("predict", bundle, unseen_credit, "--out", workdir / "d.csv",
+                              "--policy", policy, "--threshold", "0.1"),
+                          "--threshold and --policy")
+
+
+def test_evaluate_says_how_many_rows_had_no_label(bundle: Path, unseen_credit: Path,
+                                                  workdir: Path) -> None:
+    frame = pd.read_csv(unseen_credit)
+    frame.loc[:5, "default"] = np.nan
+    result = run("evaluate", bundle, _csv(workdir, "unlabelled-rows.csv", frame))
+    assert result.exit_code == 0
+    assert "6 row(s) without a label left out" in " ".join(result.output.split())
+
+
+def test_a_bundle_of_another_kind_or_a_file_is_refused_with_where_to_go(
+        unseen_credit: Path, workdir: Path) -> None:
+    from findeep.bundle import write_bundle
+
+    pricer = write_bundle(workdir / "looks-like-a-pricer", kind="pricing", meta={},
+                          tensors={})
+    assert_one_line_error(run("drift", pricer, unseen_credit), "findeep pricing price")
+    assert_one_line_error(run("predict", unseen_credit, unseen_credit, "--out",
+                              workdir / "x.csv"), "is a file; a findeep bundle is the folder")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -221,3 +222,41 @@ def test_report_prices_cutoffs_when_given_lgd(files) -> None:
     assert_one_line_error(run("report", files["bundle"], files["new"], "--out", target,
                               "--lgd", "0.5", "--exposure", "amout"), "amout")
     assert not target.exists()
+
+
+def test_card_shows_every_supplied_field_and_how_a_bag_used_its_rows(files) -> None:
+    """contact and ethical_considerations reach the card; a YAML list reads as a list."""
+    info = files["root"] / "card.json"
+    info.write_text(json.dumps({"contact": "credit@example.com", "users": ["underwriters",
+                                "policy"], "ethical_considerations": "Age is an input"}))
+    out = files["root"] / "card-fields.md"
+    assert run("report", files["bundle"], files["new"], "--out", out, "--card-only",
+               "--card-info", info).exit_code == 0
+    text = out.read_text()
+    assert "| Contact | credit@example.com |" in text
+    assert "| Ethical considerations | Age is an input |" in text
+    assert "| Intended users | underwriters, policy |" in text
+    assert "early-stopping" in text  # one network: its fit rows and its early-stopping rows
+
+
+def test_a_bag_says_each_member_fits_on_all_folds_but_one() -> None:
+    from findeep.report.card import training_rows_text
+
+    text = training_rows_text({"rows": 1600, "fit_rows": 1280, "validation_rows": 640,
+                               "validation_split": "5-fold cross-fitting (stratified)"})
+    assert text.startswith("1,600 rows") and "2 member(s), each fitting on 1,280 rows" in text
+
+
+def test_a_report_on_one_row_or_an_empty_column_is_written_not_refused(files) -> None:
+    """A column with no value here is left out of the sweep (and said); one row is one
+    example, not three copies of it."""
+    new = pd.read_csv(files["new"])
+    empty = files["root"] / "empty-column.csv"
+    new.assign(utilization=np.nan).to_csv(empty, index=False)
+    one = files["root"] / "one-row.csv"
+    new.head(1).to_csv(one, index=False)
+    for data, name in ((empty, "empty.md"), (one, "one.md")):
+        result = run("report", files["bundle"], data, "--out", files["root"] / name)
+        assert result.exit_code == 0, result.output
+    assert "Not swept (no values in the rows scored here): `utilization`" in (
+        files["root"] / "empty.md").read_text()

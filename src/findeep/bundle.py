@@ -127,6 +127,9 @@ def _json_default(value: Any) -> Any:
 def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """The bundle's JSON document and tensors, after verifying every checksum."""
     path = Path(path)
+    if path.is_file():
+        raise BundleError(f"'{path}' is a file; a findeep bundle is the folder a training "
+                          "command wrote (its --out).")
     if not path.is_dir():
         raise BundleError(f"'{path}' is not a findeep bundle (no such directory).")
     checksums_path = path / CHECKSUMS_FILE

@@ -311,7 +311,10 @@ def evaluate(
         result["economics"] = decision_economics(
             load_pipeline(bundle), read_table(data), lgd=lgd, exposure=exposure,
             margin=margin, n_bands=bands or 10)
-    show(evaluation_lines(f"{bundle} on {data}: {result['rows']:,} rows", result, threshold))
+    unlabelled = result.get("rows_without_label", 0)
+    left_out = f" ({unlabelled:,} row(s) without a label left out)" if unlabelled else ""
+    show(evaluation_lines(f"{bundle} on {data}: {result['rows']:,} rows{left_out}", result,
+                          threshold))
     if "economics" in result:
         show(economics_lines(result["economics"]))
     if policy_out is not None:
@@ -333,7 +336,9 @@ def predict(
     bundle: BundleArg, data: DataArg,
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
-    threshold: ThresholdOpt = 0.5,
+    threshold: Annotated[float | None, typer.Option(
+        help="Binary models: an event probability at or above this is predicted as the event "
+             "[default: 0.5].")] = None,
     interval: Annotated[float | None, typer.Option(
         help="Regressions: also write lower/upper of a conformal interval at this level "
              "(e.g. 0.9).")] = None,
@@ -354,13 +359,17 @@ def predict(
         from findeep.text.jobs import predict_text_job
 
         refuse_tabular_options(interval=interval, policy=policy, stream=stream,
-                               threshold=None if threshold == 0.5 else threshold)
+                               threshold=threshold)
         report = predict_text_job(bundle, data, out=out_file, force=force)
         show([f"scored {report['rows']} rows -> {out_file} (texts cut to the length limit: "
               f"{report['text']['truncated']}, empty: {report['text']['empty']})"])
         return
     if policy is not None:
         from findeep.decisions import apply_policy
+
+        if threshold is not None:
+            raise ConfigError("--threshold and --policy both set the cut-off; the policy carries "
+                              "its own, so drop one of them.")
 
         done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
         show([f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "

@@ -15,6 +15,8 @@ from findeep.estimators import estimator_from_bundle
 from findeep.forecast.estimator import BUNDLE_KIND as FORECAST_KIND
 from findeep.forecast.estimator import forecaster_from_bundle
 from findeep.pipeline import BUNDLE_KIND as TABULAR_KIND
+from findeep.pricing.bundle import KIND as PRICING_KIND
+from findeep.pricing.bundle import load_pricer
 from findeep.recommend.bundle import BUNDLE_KIND as RECOMMEND_KIND
 from findeep.recommend.bundle import recommender_from_bundle
 from findeep.text.bundle import KIND as TEXT_KIND
@@ -27,7 +29,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     Tabular bundles come back as a fitted ``TabularClassifier`` or ``TabularRegressor``,
     forecast bundles as a fitted ``SequenceForecaster``, recommendation bundles as a fitted
     ``NextProductRecommender``, text bundles as a fitted ``TextClassifier`` or
-    ``TextRegressor``.
+    ``TextRegressor``, pricing bundles as a fitted ``HestonSurrogate``.
     """
     meta, tensors = read_bundle(path)
     kind = meta.get("kind")
@@ -39,4 +41,6 @@ def load(path: str | os.PathLike[str]) -> Any:
         return recommender_from_bundle(meta, tensors)
     if kind == TEXT_KIND:
         return text_estimator_from_bundle(meta, tensors, path)
+    if kind == PRICING_KIND:
+        return load_pricer(path)
     raise BundleError(f"bundle kind {kind!r} is not known to this findeep version.")

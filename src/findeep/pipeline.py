@@ -889,8 +889,35 @@ def read_pipeline(path: str | os.PathLike[str], *, refusal: str = "this needs a 
     """
     meta, tensors = read_bundle(path)
     if meta.get("kind") != BUNDLE_KIND:
-        raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model; {refusal}.")
+        raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model; {refusal}"
+                          f"{other_kind_hint(meta.get('kind'))}.")
     return pipeline_from_bundle(meta, tensors, path), meta
+
+
+def decision_threshold(pipeline: TabularPipeline, threshold: float | None) -> float:
+    """The cut-off a binary model's labels use: ``threshold`` when one was given (binary
+    models only: a multiclass or regression model has no cut-off to move), else 0.5."""
+    if threshold is None:
+        return 0.5
+    if pipeline.task != "binary":
+        raise ConfigError(f"--threshold applies to binary models; this one is a {pipeline.task} "
+                          "model (drop --threshold).")
+    check_threshold(threshold)
+    return threshold
+
+
+# the commands that read each other kind of bundle, for a refusal that says where to go
+_COMMANDS_OF_KIND = {
+    "forecast": "'findeep forecast predict', 'forecast backtest' or 'forecast report'",
+    "recommend": "'findeep recommend predict' or 'recommend benchmark'",
+    "pricing": "'findeep pricing price', 'pricing calibrate' or 'pricing check'",
+}
+
+
+def other_kind_hint(kind: object) -> str:
+    """" (a KIND model is read by ...)" for a bundle kind with its own commands, else ""."""
+    commands = _COMMANDS_OF_KIND.get(str(kind))
+    return f" (a {kind} model is read by {commands})" if commands else ""
 
 
 def score_table(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.ndarray,

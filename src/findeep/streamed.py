@@ -63,6 +63,7 @@ from findeep.pipeline import (
     TabularPipeline,
     check_features,
     class_weights_by_code,
+    decision_threshold,
     monotone_positions,
     score_table,
     training_profile,
@@ -521,7 +522,7 @@ def _merge_sketch(kept: np.ndarray, hashes: np.ndarray) -> np.ndarray:
 # ---- scoring ---------------------------------------------------------------------------------
 def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
                      out: str | os.PathLike[str], *, id_column: str | None = None,
-                     force: bool = False, threshold: float = DECISION_THRESHOLD,
+                     force: bool = False, threshold: float | None = None,
                      chunk_rows: int = SCORING_CHUNK_ROWS,
                      interval: float | None = None) -> dict[str, Any]:
     """``predict_bundle`` for Parquet of any size: one chunk in memory at a time (with
@@ -533,10 +534,12 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     from findeep.loading import load
 
     kind = check_output(out, force=force)
-    check_threshold(threshold)
+    if threshold is not None:
+        check_threshold(threshold)
     if interval is not None:
         check_level(interval)
     pipeline: TabularPipeline = load(bundle).pipeline_
+    threshold = decision_threshold(pipeline, threshold)
     if interval is not None and (pipeline.task != "regression" or pipeline.intervals is None):
         raise ConfigError("--interval applies to regression models (trained by this findeep "
                           "version); this one is not.")

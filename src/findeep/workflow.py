@@ -35,7 +35,13 @@ from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
-from findeep.pipeline import TabularPipeline, check_features, score_table
+from findeep.pipeline import (
+    TabularPipeline,
+    check_features,
+    decision_threshold,
+    other_kind_hint,
+    score_table,
+)
 from findeep.text.routing import (
     one_text_column,
     refuse_tabular_options,
@@ -235,8 +241,20 @@ def evaluate_bundle(bundle: str | os.PathLike[str], data: TableLike, *, bands: i
     from findeep.loading import load
 
     check_threshold(threshold)
-    return evaluate_frame(load(bundle).pipeline_, read_table(data), bands=bands,
-                          threshold=threshold)
+    return evaluate_frame(tabular_pipeline(load(bundle), bundle), read_table(data),
+                          bands=bands, threshold=threshold)
+
+
+def tabular_pipeline(estimator: Any, bundle: str | os.PathLike[str]) -> TabularPipeline:
+    """The tabular pipeline of a loaded bundle, or a ``BundleError`` that names the commands
+    which read the kind of model it holds instead."""
+    pipeline = getattr(estimator, "pipeline_", None)
+    if pipeline is None:
+        kind = {"SequenceForecaster": "forecast", "NextProductRecommender": "recommend",
+                "HestonSurrogate": "pricing"}.get(type(estimator).__name__)
+        raise BundleError(f"'{bundle}' holds a {type(estimator).__name__}, not a tabular "
+                          f"model{other_kind_hint(kind)}.")
+    return pipeline
 
 
 def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, bands: int = 10,
@@ -264,7 +282,7 @@ def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, bands: int
 
 def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
                    out: str | os.PathLike[str], *, id_column: str | None = None,
-                   force: bool = False, threshold: float = 0.5,
+                   force: bool = False, threshold: float | None = None,
                    interval: float | None = None) -> dict[str, Any]:
     """Score every row of ``data``; write a CSV/Parquet with one row per input row.
 
@@ -277,15 +295,12 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     from findeep.loading import load
 
     check_output(out, force=force)
-    check_threshold(threshold)
+    if threshold is not None:
+        check_threshold(threshold)
     if interval is not None:
         check_level(interval)
-    estimator = load(bundle)
-    pipeline = getattr(estimator, "pipeline_", None)
-    if pipeline is None:  # a forecast or recommendation bundle: their sub-app predicts
-        raise BundleError(f"'{bundle}' holds a {type(estimator).__name__}, not a tabular "
-                          "model; use 'findeep forecast predict' or 'findeep recommend "
-                          "predict'.")
+    pipeline = tabular_pipeline(load(bundle), bundle)
+    threshold = decision_threshold(pipeline, threshold)
     if interval is not None and (pipeline.task != "regression" or pipeline.intervals is None):
         raise ConfigError("--interval applies to regression models (trained by this findeep "
                           "version); this one is not.")

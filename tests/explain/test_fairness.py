@@ -64,3 +64,16 @@ def test_groups_too_small_to_compare_are_listed_but_not_compared(driver_model, d
     few = fairness_report(driver_model.pipeline_, X.assign(group=group), "group", min_rows=10**6)
     assert few.summary["four_fifths_rule"].startswith("not assessed")
     assert "disparate_impact" not in few.summary
+
+
+def test_an_identifier_as_protected_column_and_one_class_labels_are_refused_clearly(
+        driver_model, driver_data):
+    """One group per row is not a comparison; one-class labels name what needs both."""
+    X, y = driver_data
+    frame = X.assign(applicant=[f"A{i:05d}" for i in range(len(X))],
+                     group=np.random.default_rng(3).choice(["x", "y"], len(X)))
+    with pytest.raises(DataError, match="looks like an identifier"):
+        fairness_report(driver_model.pipeline_, frame, "applicant")
+    one_class = y[y == y.iloc[0]]
+    with pytest.raises(DataError, match="true- and false-positive rates by group need both"):
+        fairness_report(driver_model.pipeline_, frame.loc[one_class.index], "group", y=one_class)

@@ -30,6 +30,7 @@ FOUR_FIFTHS = 0.8
 _MAX_GROUPS_AS_IS = 10
 _NUMERIC_GROUPS = 4
 MIN_GROUP_ROWS = 30
+_MAX_GROUPS = 50  # more groups than this, and more than half the rows: an identifier
 
 
 @dataclass
@@ -65,10 +66,16 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
                         + did_you_mean(protected, map(str, frame.columns)))
     labels = None
     if y is not None:
-        frame, labels = labelled_rows(pipeline, frame, y)
+        frame, labels = labelled_rows(
+            pipeline, frame, y, needs_both="true- and false-positive rates by group need both "
+            "(without the target column, fairness compares approval rates only)")
     groups = protected_groups(frame[protected]).to_numpy()
     if len(set(groups)) < 2:
         raise DataError(f"protected column '{protected}' has a single group; nothing to compare.")
+    if len(set(groups)) > max(_MAX_GROUPS, len(groups) // 2):
+        raise DataError(f"protected column '{protected}' splits {len(groups):,} rows into "
+                        f"{len(set(groups)):,} groups, which looks like an identifier; fairness "
+                        "compares a few groups (an age band, a region, a sex).")
     prediction, _ = pipeline.predict_raw(frame)
     declined = pipeline.event_probability(prediction) >= threshold
     lines = []

@@ -41,16 +41,18 @@ _METRICS = {"binary": ("roc_auc", _auc), "multiclass": ("log_loss", _negative_lo
             "regression": ("rmse", _negative_rmse)}
 
 
-def labelled_rows(pipeline: TabularPipeline, frame: pd.DataFrame,
-                  y: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
-    """Rows with a label, and the labels as the model sees them (1 = event for binary)."""
+def labelled_rows(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series, *,
+                  needs_both: str = "importance on ROC-AUC needs both",
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows with a label, and the labels as the model sees them (1 = event for binary);
+    a binary model's labels must hold both classes (``needs_both`` says why)."""
     y = pd.Series(np.asarray(y), index=frame.index)
     keep = y.notna().to_numpy()
     codes = pipeline.target.encode(y[keep])
     if pipeline.task == "binary":
         codes = (codes == pipeline.target.event_index).astype(int)
         if len(np.unique(codes)) < 2:
-            raise DataError("the labels hold a single class; importance on ROC-AUC needs both.")
+            raise DataError(f"the labels hold a single class; {needs_both}.")
     return frame.loc[keep], codes
 
 

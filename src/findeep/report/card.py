@@ -66,7 +66,16 @@ def read_card_info(path: str | Path | None) -> dict[str, str]:
     if unknown:
         raise DataError(f"card info file '{path}' has unknown field(s) {', '.join(unknown)}; "
                         f"the fields are {', '.join(CARD_FIELDS)}.")
-    return {k: str(v) for k, v in info.items()}
+    return {k: _field_text(v) for k, v in info.items()}
+
+
+def _field_text(value: Any) -> str:
+    """A card field as text: a YAML/JSON list is a comma-separated list, not Python's repr."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_field_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_field_text(v)}" for k, v in value.items())
+    return str(value)
 
 
 def dependency_versions() -> list[list[str]]:
@@ -85,7 +94,8 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
     target, training = pipeline.target, pipeline.training
     section = Section("model-card", "Model card")
     section.add(Table(["field", "value"], [[label, info.get(key, NOT_PROVIDED)]
-                                           for key, label in list(CARD_FIELDS.items())[:5]],
+                                           for key, label in CARD_FIELDS.items()
+                                           if key != "caveats"],  # caveats: limitations
                       caption="Purpose and ownership (supplied by the model's owner)"))
     definition = {"binary": f"`{target.name}`, event class {target.event_class!r}",
                   "multiclass": f"`{target.name}`, {len(target.classes)} classes",
@@ -96,8 +106,7 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
               if "last_time" in training else "not recorded (no time column at training)")
     section.add(Table(["field", "value"], [
         ["target", definition],
-        ["training rows", f"{training['fit_rows']:,} fit + {training['validation_rows']:,} "
-                          f"validation ({training['validation_split']} split)"],
+        ["training rows", training_rows_text(training)],
         ["training period", period],
         ["data fingerprint", f"`{meta.get('data_fingerprint', '') or 'not recorded'}`"],
         ["inputs", f"{len(pipeline.schema.used_names)} columns: "
@@ -117,6 +126,20 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
         ["verify the bundle", f"python -c \"import findeep; findeep.load({bundle!r})\""],
     ], caption="Reproduce"))
     return section
+
+
+def training_rows_text(training: dict[str, Any]) -> str:
+    """How the training rows were used: one fit and its early-stopping rows, or a bag's
+    members each fitting on all folds but one and stopping early on that one."""
+    rows, fit, validation = (int(training.get(key, 0)) for key in
+                             ("rows", "fit_rows", "validation_rows"))
+    split = str(training.get("validation_split", ""))
+    if "cross-fitting" in split and rows > fit > 0:
+        held = rows - fit
+        members = max(round(validation / held), 1)
+        return (f"{rows:,} rows, {split}: {members} member(s), each fitting on {fit:,} rows and "
+                f"stopping early on the {held:,} of its held-out fold")
+    return f"{fit:,} fit + {validation:,} early-stopping ({split} split)"
 
 
 def _evaluation_rows(pipeline: TabularPipeline, facts: dict[str, Any],

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn import metrics as skm
 
 import findeep
+from findeep.data.profile import as_numbers
 from findeep.evaluate.metrics import GAINS_HEADER, HEADLINE, binary_labels, gains_cells
 from findeep.evaluate.uncertainty import bootstrap_intervals
 from findeep.explain.attributions import RowsHook
@@ -28,6 +29,7 @@ from findeep.explain.fairness import fairness_report
 from findeep.explain.reasons import explain_frame
 from findeep.pipeline import TabularPipeline
 from findeep.report import figures
+from findeep.report.card import training_rows_text
 from findeep.report.document import Document, Figure, Section, Table
 from findeep.workflow import evaluate_frame
 
@@ -111,8 +113,7 @@ def _model_section(bundle: str, pipeline: TabularPipeline, meta: dict[str, Any])
         ["inputs", ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
         ["trained", f"{meta.get('created_at', '?')} with findeep "
                     f"{meta.get('versions', {}).get('findeep', '?')}"],
-        ["training rows", f"{training['fit_rows']:,} fit + {training['validation_rows']:,} "
-                          f"early-stopping ({training['validation_split']}); best epoch "
+        ["training rows", f"{training_rows_text(training)}; best epoch "
                           f"{training['best_epoch']} of {training['epochs_run']}"],
     ]
     if "last_time" in training:
@@ -385,10 +386,18 @@ def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: 
 def _dependence(section: Section, pipeline: TabularPipeline, sample: pd.DataFrame,
                 ranked: list[str]) -> None:
     kinds = {c.name: c.kind for c in pipeline.schema.used}
-    columns = [c for c in ranked if kinds.get(c) in ("numeric", "categorical")][:TOP_DEPENDENCE]
+    head = sample.head(1_000)
+    sweepable = [c for c in ranked if kinds.get(c) in ("numeric", "categorical")]
+    # a numeric column with no value in these rows has no range to sweep: left out, and said
+    empty = [c for c in sweepable if kinds[c] == "numeric"
+             and not np.isfinite(as_numbers(head[c], "numeric")).any()]
+    columns = [c for c in sweepable if c not in empty][:TOP_DEPENDENCE]
+    if empty:
+        section.add(f"Not swept (no values in the rows scored here): "
+                    f"{', '.join(f'`{c}`' for c in empty)}.")
     if not columns:
         return
-    table = partial_dependence_table(pipeline, sample.head(1_000), columns, grid_resolution=20)
+    table = partial_dependence_table(pipeline, head, columns, grid_resolution=20)
     average = next(c for c in table.columns if c.startswith("average"))
     lines = {c: (list(part["value"]), list(part[average]))
              for c, part in table.groupby("column", sort=False)}
@@ -411,15 +420,19 @@ def _examples(section: Section, pipeline: TabularPipeline, sample: pd.DataFrame)
     scores = (pipeline.event_probability(prediction) if pipeline.task == "binary"
               else np.asarray(prediction, dtype=float))
     order = np.argsort(-scores, kind="stable")
-    picks = [sample.index[order[0]], sample.index[order[len(order) // 2]],
-             sample.index[order[-1]]][:EXAMPLES]
+    ends = [sample.index[order[0]], sample.index[order[len(order) // 2]],
+            sample.index[order[-1]]][:EXAMPLES]
+    named: dict[Any, str] = {}  # one row each: a table of one or two rows has fewer examples
+    for which, index in zip(("highest score", "median score", "lowest score"), ends,
+                            strict=False):
+        named.setdefault(index, which)
+    picks = list(named)
     explained = explain_frame(pipeline, sample.loc[picks], top=3)  # three rows, not all
     score = "probability" if pipeline.task == "binary" else "prediction"
     rows = [[which, str(index), float(explained.loc[index, score]),
              "; ".join(r for r in explained.loc[index, ["reason_1", "reason_2", "reason_3"]]
                        if r) or "(nothing raised it above the reference)"]
-            for which, index in zip(("highest score", "median score", "lowest score"), picks,
-                                    strict=True)]
+            for index, which in named.items()]
     section.add("Example applicants: the highest-, median- and lowest-scored sampled rows "
                 "with their reason codes (the columns that raised the score most).",
                 Table(["example", "row", score, "reason codes"], rows,

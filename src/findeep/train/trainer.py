@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import time
 import warnings
 from collections import deque
@@ -232,12 +233,20 @@ def auto_batch_size(n_rows: int) -> int:
     return int(2 ** round(math.log2(min(512, max(32, n_rows / 16)))))
 
 
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
 def resolve_device(device: str) -> torch.device:
-    if device == "auto":
+    """``auto`` (CUDA when present, else CPU), ``cpu``, ``cuda`` or ``cuda:N``, any case;
+    anything else is one ``ConfigError`` (torch's own message lists a dozen backends)."""
+    name = str(device).strip().lower()
+    if not _DEVICE.match(name):
+        raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, however: {device!r}.")
+    if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device '{device}' was asked for but CUDA is not available here.")
-    return torch.device(device)
+    return torch.device(name)
 
 
 def predict_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
