@@ -72,7 +72,8 @@ def _members_line(training: dict[str, Any]) -> str:
         epochs = ", ".join(str(m["best_epoch"]) for m in bag["member_fits"])
         return (f"bagged {bag['members']} members on {training['rows']} rows (cross-fitted, "
                 f"{bag['folds']} folds: each fits {training['fit_rows']} rows and stops early "
-                f"on its own fold), best epochs {epochs}, {training['seconds']:.1f}s")
+                f"on its own fold), members' best epochs {epochs}; "
+                f"{training['seconds']:.1f}s in all")
     line = (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for "
             f"early stopping), best epoch {training['best_epoch']} of "
             f"{training['epochs_run']}, {training['seconds']:.1f}s")

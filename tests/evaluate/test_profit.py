@@ -79,3 +79,10 @@ def test_bad_inputs_are_named() -> None:
         expected_maximum_profit(y, p, p0=0.8, p1=0.3)
     with pytest.raises(DataError, match="both classes"):
         expected_maximum_profit(np.zeros(10), np.linspace(0, 1, 10))
+
+
+def test_a_percentage_where_a_share_is_due_gets_the_share_named() -> None:
+    from findeep.evaluate.profit import _per_row
+
+    with pytest.raises(DataError, match=r"not a percentage: 0.45 for 45%"):
+        _per_row(45.0, 3, "lgd", upper=1.0)

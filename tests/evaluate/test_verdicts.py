@@ -56,3 +56,10 @@ def test_a_network_named_as_reference_is_faced_first() -> None:
     lines = verdict_lines(result)
     assert lines[0].startswith("default vs seed-mlp: +0.0100")
     assert lines[1].startswith("default (best network) vs logreg (best baseline):")
+
+
+def test_a_win_among_models_that_explain_nothing_is_called_so() -> None:
+    """Every R² at or below 0: the closing line says no model beats the mean."""
+    result = _result({"default": [-0.01, 0.00], "logreg": [-0.04, -0.03]}, task="regression")
+    lines = verdict_lines({**result, "target": "rate"})
+    assert lines[-1].startswith("No model explains 'rate' here")

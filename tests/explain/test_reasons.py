@@ -103,3 +103,11 @@ def test_top_must_be_a_positive_integer(driver_model, driver_data, top):
     X, _ = driver_data
     with pytest.raises(ConfigError, match="top must be a positive integer"):
         explain_frame(driver_model.pipeline_, X.head(1), top=top)
+
+
+def test_no_more_reason_columns_than_input_columns(driver_model, driver_data):
+    """--top 100 on a table of a dozen columns: one reason column per input column at most."""
+    X, _ = driver_data
+    explained = explain_frame(driver_model.pipeline_, X.head(3), top=100)
+    reasons = [c for c in explained.columns if c.startswith("reason_")]
+    assert len(reasons) == len(driver_model.pipeline_.schema.used_names)

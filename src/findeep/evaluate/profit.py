@@ -48,7 +48,10 @@ def _per_row(value: float | np.ndarray, n: int, name: str, *, upper: float | Non
     if not np.isfinite(values).all() or (values < 0).any():
         raise DataError(f"{name} must be finite and >= 0.")
     if upper is not None and (values > upper).any():
-        raise DataError(f"{name} must be at most {upper}, however: max {values.max():g}.")
+        hint = (f" (a share, not a percentage: {values.max() / 100:g} for {values.max():g}%)"
+                if upper == 1.0 and values.max() <= 100 else "")
+        raise DataError(f"{name} must be at most {upper:g}, however it reaches "
+                        f"{values.max():g}{hint}.")
     return values
 
 

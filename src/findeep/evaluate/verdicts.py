@@ -68,4 +68,9 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
         role = "best network" if model == best_network else "network"
         lines.append(f"{model} ({role}) vs {baseline} (best baseline): {diff:+.4f} ± {std:.4f} "
                      f"{metric} over the same folds — {verdict(diff, std)}.")
+    r2 = {m: s["r2_mean"] for m, s in summary.items() if "r2_mean" in s}
+    if r2 and max(r2.values()) <= 0:  # "better" among models that explain nothing is no win
+        lines.append(f"No model explains {result.get('target', 'the target')!r} here: every mean "
+                     f"R² is at or below 0 (best {max(r2.values()):+.4f}), so none beats "
+                     "predicting the training mean.")
     return lines

@@ -51,7 +51,8 @@ def explain_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, top: int = 
     """One row per row of ``frame`` (same index): the score, ``top`` reasons, attributions.
 
     Columns: ``probability`` (of the event; ``prediction`` for a regression),
-    ``reason_1`` … ``reason_{top}`` (empty where fewer columns raised the risk), and
+    ``reason_1`` … ``reason_{top}`` (at most one per input column; empty where fewer
+    columns raised the risk), and
     ``attribution__<column>`` for every input column, in log-odds of the event
     (regression: in the target's units). ``reference`` replaces the default reference
     population (the training rows scored below the decision threshold). A multiclass
@@ -68,6 +69,7 @@ def reasons_frame(pipeline: TabularPipeline, frame: pd.DataFrame, attributions: 
                   *, top: int = 4) -> pd.DataFrame:
     """``explain_frame``'s table from attributions already taken on ``frame``."""
     check_top(top)
+    top = min(top, len(attributions.columns))  # no more reasons than columns to give them
     result = pd.DataFrame(index=frame.index)
     raised: str | list[str]
     if attributions.explained_class is not None:  # multiclass: one class per row
