@@ -77,10 +77,10 @@ def test_state_round_trips_through_json_identically(frame: pd.DataFrame) -> None
 ])
 def test_category_text_is_the_same_whatever_the_dtype(values: pd.Series) -> None:
     """Vectorised category text equals the per-value rule (1.0 -> '1', None -> missing)."""
-    from findeep.features.tabular import MISSING_LEVEL, _as_text, _level_text
+    from findeep.features.tabular import MISSING_LEVEL, _level_text, as_level_text
 
     expected = values.astype("object").where(values.notna(), MISSING_LEVEL).map(_level_text)
-    assert _as_text(values).tolist() == expected.tolist()
+    assert as_level_text(values).tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize("dtype", ["string[pyarrow]", "string[python]", object])

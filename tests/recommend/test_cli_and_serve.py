@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -94,3 +97,81 @@ def test_serve_recommends_with_the_scoring_api_rules(bundle):
     assert missing.status_code == 422 and "income" in missing.json()["detail"]
     assert client.post("/v1/recommend", json=[record] * 3, headers=key).status_code == 413
     assert client.get("/v1/model", headers=key).json()["kind"] == "recommend"
+
+
+def _words(text: str) -> str:
+    """Terminal output with its line wrapping undone."""
+    return " ".join(text.split())
+
+
+def test_bad_options_are_one_line_before_any_file_is_read(tmp_path):
+    """--k 0, --k -1, --lags -1, --test-months 0, --as-of notamonth and --reasons -1 each
+    give one line naming the option, before the (here missing) files are read."""
+    data = ["missing.csv", "--events", "missing.csv", "--customer-id", "id"]
+    assert_one_line_error(run("recommend", "train", *data, "--k", "0", "--out",
+                              tmp_path / "m"), "k must be a positive integer")
+    assert_one_line_error(run("recommend", "train", *data, "--lags", "-1", "--out",
+                              tmp_path / "m"), "lags must be an integer >= 0")
+    assert_one_line_error(run("recommend", "benchmark", *data, "--k", "-1"),
+                          "k must be a positive integer")
+    assert_one_line_error(run("recommend", "benchmark", *data, "--test-months", "0"),
+                          "--test-months")
+    predict = ["recommend", "predict", tmp_path / "no-bundle", "missing.csv", "--out",
+               tmp_path / "o.csv"]
+    assert_one_line_error(run(*predict, "--as-of", "notamonth"), "as_of", "notamonth")
+    assert_one_line_error(run(*predict, "--reasons", "-1"), "reasons must be an integer >= 0")
+
+
+def test_benchmark_writes_every_fold_as_json_and_the_summary_as_a_table(tables):
+    """--out results.json keeps every fold as strict JSON (undefined values as null), an
+    existing file is kept without --force, and --out results.csv keeps one row per model."""
+    args = ["recommend", "benchmark", tables / "customers.parquet", "--events",
+            tables / "holdings.parquet", "--customer-id", "id", "--models", "popularity",
+            "--test-months", "2", "--lags", "1", "--quiet"]
+    result = run(*args, "--out", tables / "results.json")
+    assert result.exit_code == 0, result.output
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    document = json.loads((tables / "results.json").read_text(), parse_constant=refuse)
+    assert len(document["folds"]) == 2 and "popularity" in document["summary"]
+    assert_one_line_error(run(*args, "--out", tables / "results.json"), "exists", "--force")
+    assert run(*args, "--out", tables / "results.json", "--force").exit_code == 0
+    assert run(*args, "--out", tables / "results.csv").exit_code == 0
+    assert pd.read_csv(tables / "results.csv")["model"].tolist() == ["popularity"]
+    assert_one_line_error(run(*args, "--out", tables / "results.xlsx"), ".json")
+
+
+def test_benchmark_says_als_has_no_calibration(tables):
+    """ALS scores are not probabilities: its ECE reads n/a, with the reason, never nan."""
+    result = run("recommend", "benchmark", tables / "customers.parquet", "--events",
+                 tables / "holdings.parquet", "--customer-id", "id", "--models", "als",
+                 "--test-months", "1", "--lags", "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "nan" not in result.stdout and "n/a" in result.stdout
+    assert "not probabilities" in _words(result.stdout)
+
+
+def test_popularity_train_is_shown_as_the_baseline_itself(tables):
+    """train --model popularity prints its out-of-time table once, as the baseline."""
+    result = run("recommend", "train", tables / "customers.parquet", "--events",
+                 tables / "holdings.parquet", "--customer-id", "id", "--model", "popularity",
+                 "--lags", "1", "--out", tables / "popular", "--quiet")
+    assert result.exit_code == 0, result.output
+    printed = _words(result.stdout)
+    assert "popularity vs popularity" not in printed and "baseline itself" in printed
+
+
+def test_predict_without_events_says_what_the_offers_rest_on(tables, bundle):
+    """Without --events on an undated customer table, predict says the offers are undated
+    and that every customer was scored as holding nothing, not 'as of' today's month."""
+    customers = pd.read_parquet(tables / "customers.parquet")
+    latest = customers[customers["month"] == customers["month"].max()].drop(columns="month")
+    latest.to_csv(tables / "static.csv", index=False)
+    result = run("recommend", "predict", bundle, tables / "static.csv", "--out",
+                 tables / "static_offers.csv")
+    assert result.exit_code == 0, result.output
+    printed = _words(result.stdout)
+    assert str(np.datetime64("today", "M")) not in printed
+    assert "undated" in printed and "holding nothing" in printed

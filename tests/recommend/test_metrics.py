@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from findeep.errors import ConfigError
 from findeep.recommend.metrics import ranking_metrics, top_k
 
 
@@ -36,3 +37,25 @@ def test_coverage_counts_distinct_products_shown():
     scores = np.array([[3.0, 2.0, 1.0, 0.0]] * 5)
     m = ranking_metrics(scores, np.zeros((5, 4)), np.ones((5, 4), dtype=bool), k=2)
     assert m["coverage@k"] == 0.5
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.5, True])
+def test_k_that_is_not_a_positive_integer_is_one_config_error(k):
+    """k = 0, a negative k or a non-integer is refused in one sentence naming k, not an
+    IndexError or a broadcasting error from deep inside the metric."""
+    scores = np.array([[0.9, 0.5, 0.1]])
+    with pytest.raises(ConfigError, match="k must be a positive integer"):
+        ranking_metrics(scores, np.array([[1, 0, 0]]), np.ones((1, 3), dtype=bool), k=k)
+    with pytest.raises(ConfigError, match="k must be a positive integer"):
+        top_k(scores, np.ones((1, 3), dtype=bool), k)
+
+
+def test_k_past_the_catalogue_ranks_the_whole_catalogue():
+    """A k larger than the catalogue gives the same metrics as k = P, without building
+    k-wide arrays."""
+    scores = np.array([[0.9, 0.5, 0.1], [0.2, 0.3, 0.4]])
+    labels = np.array([[0, 1, 1], [1, 0, 0]])
+    eligible = np.ones_like(labels, dtype=bool)
+    huge = ranking_metrics(scores, labels, eligible, k=10**12)
+    assert huge == ranking_metrics(scores, labels, eligible, k=3)
+    assert top_k(scores, eligible, 10**12).shape == (2, 3)

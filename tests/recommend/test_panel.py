@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from findeep.data.schema import FindeepWarning
-from findeep.errors import ConfigError
+from findeep.errors import ConfigError, DataError
 from findeep.recommend.panel import Columns, build_panel, design_at, eligibility_mask
 from findeep.testing import make_bank_customers
 
@@ -136,3 +136,52 @@ def test_acquisition_events_mean_held_from_then_on():
     np.testing.assert_array_equal(panel.holdings[0, :, card], [False, True, True])
     np.testing.assert_array_equal(panel.holdings[0, :, loan], [True, True, True])
     assert panel.report.outside_months == 0
+
+
+def _bank_with_float_ids(bank):
+    """The holdings as pandas reads them when one event has no customer id: ids as floats."""
+    gap = pd.DataFrame({"customer_id": [np.nan], "product": ["savings"],
+                        "month": [bank.months[0]]})
+    return pd.concat([bank.holdings.astype({"customer_id": float}), gap], ignore_index=True)
+
+
+def test_customer_ids_match_by_value_across_int_float_and_text(bank):
+    """Integer customer ids meet the same ids read as floats (1.0) or as text ("1"): the
+    panel holds exactly what it holds with matching types, and no event is set aside."""
+    reference = build_panel(bank.customers, bank.holdings, COLUMNS)
+    as_float = build_panel(bank.customers, _bank_with_float_ids(bank), COLUMNS)
+    as_text = build_panel(bank.customers,
+                          bank.holdings.astype({"customer_id": str}), COLUMNS)
+    for panel in (as_float, as_text):
+        assert panel.report.unknown_customers == 0
+        np.testing.assert_array_equal(panel.customer_ids, reference.customer_ids)
+        np.testing.assert_array_equal(panel.holdings, reference.holdings)
+    assert as_float.report.missing_values == 1
+
+
+def test_text_ids_are_kept_as_written():
+    """Text ids are not read as numbers: 'C0001' and '007' stay themselves."""
+    customers = pd.DataFrame({"id": ["C0001", "007", "7"], "age": [30, 40, 50]})
+    events = pd.DataFrame({"id": ["C0001", "007"], "product": ["card", "loan"],
+                           "month": ["2024-01-01", "2024-01-01"]})
+    panel = build_panel(customers, events, Columns("id", "product", "month", None))
+    assert sorted(panel.customer_ids) == ["007", "7", "C0001"]
+    held = dict(zip(panel.customer_ids, panel.holdings[:, 0].sum(axis=1), strict=True))
+    assert held == {"007": 1, "7": 0, "C0001": 1}
+
+
+def test_tables_whose_ids_do_not_meet_are_refused_naming_both(bank):
+    """When most events name no customer and most customers have no event, building the
+    panel is one DataError quoting an id of each table, not a grid of empty holdings."""
+    events = bank.holdings.assign(customer_id="X" + bank.holdings["customer_id"].astype(str))
+    with pytest.raises(DataError, match=r"do not hold the same ids.*'X1000\d\d'.*'1000\d\d'"):
+        build_panel(bank.customers, events, COLUMNS)
+
+
+def test_scoring_a_few_customers_against_every_holding_is_not_refused(bank):
+    """Most events naming other customers is normal when a few customers are scored: their
+    holdings are placed and the rest are counted, not refused."""
+    few = bank.customers[bank.customers["customer_id"].isin(bank.customer_ids[:5])]
+    panel = build_panel(few, bank.holdings, COLUMNS)
+    assert len(panel.customer_ids) == 5 and panel.holdings.any()
+    assert panel.report.unknown_customers > len(bank.holdings) / 2

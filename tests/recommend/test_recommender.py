@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import findeep
-from findeep.errors import DataError, NotFittedError
+from findeep.errors import ConfigError, DataError, NotFittedError
 from findeep.recommend import NextProductRecommender
-from findeep.recommend.evaluation import evaluate_month, oracle_from_truth
+from findeep.recommend.evaluation import evaluate_month, oracle_from_truth, walk_forward
 from findeep.recommend.hidden import hidden_design
 from findeep.recommend.metrics import top_k
 from findeep.recommend.panel import Columns, build_panel
@@ -126,7 +126,6 @@ def test_missing_optional_libraries_name_the_extra(monkeypatch):
     naming the extra to install."""
     import sys
 
-    from findeep.errors import ConfigError
     from findeep.recommend.rankers import make_ranker
     from findeep.recommend.reasons import _integrated_gradients
 
@@ -142,3 +141,67 @@ def test_missing_optional_libraries_name_the_extra(monkeypatch):
         make_ranker("lightgbm").fit(design)
     with pytest.raises(ConfigError, match=r"findeep\[explain\]"):
         _integrated_gradients()
+
+
+@pytest.fixture(scope="module")
+def small_bank():
+    return make_bank_customers(150, 5, seed=4)
+
+
+def test_bad_options_are_all_named_in_one_config_error_before_reading_data():
+    """Every bad option of the estimator is listed in one ConfigError, raised before the
+    (here missing) files are read."""
+    model = NextProductRecommender(lags=-1, train_months=0, max_epochs=0, batch_size=0,
+                                   learning_rate=-1.0, events_mean="bought")
+    with pytest.raises(ConfigError) as caught:
+        model.fit("no-such-customers.csv", "no-such-events.csv")
+    for name in ("lags", "train_months", "max_epochs", "batch_size", "learning_rate",
+                 "events_mean"):
+        assert name in str(caught.value)
+
+
+@pytest.mark.parametrize("options", [{"k": 0}, {"k": -1}, {"n_test_months": 0},
+                                     {"lags": -2}, {"models": []}])
+def test_walk_forward_refuses_bad_options_in_one_sentence(small_bank, options):
+    """k, the number of test months, lags and the model list are checked before any fit."""
+    panel = build_panel(small_bank.customers, small_bank.holdings,
+                        Columns("customer_id", "product", "month", "month"))
+    arguments = {"models": ["popularity"], "lags": 1} | options
+    with pytest.raises(ConfigError):
+        walk_forward(panel, **arguments)
+
+
+def test_float_ids_in_the_events_still_describe_integer_customers(small_bank):
+    """Events whose id column was read as floats (one id missing) train the same model and
+    never lead to offering a product the customer already holds."""
+    events = small_bank.holdings.astype({"customer_id": float})
+    events.loc[0, "customer_id"] = np.nan
+    with pytest.warns(UserWarning, match="missing customer"):
+        fitted = NextProductRecommender(model="popularity").fit(small_bank.customers, events)
+    reference = NextProductRecommender(model="popularity").fit(small_bank.customers,
+                                                               small_bank.holdings.iloc[1:])
+    assert fitted.training_["adds_per_product"] == reference.training_["adds_per_product"]
+    assert fitted.training_["events"]["unknown_customers"] == 0
+    with pytest.warns(UserWarning, match="missing customer"):
+        offers = fitted.recommend(small_bank.customers, events, top=3)
+    last = small_bank.holdings[small_bank.holdings["month"] == small_bank.months[-1]]
+    held = set(zip(last["customer_id"].astype(str), last["product"], strict=True))
+    assert not any((c, p) in held for c, p in zip(offers["customer_id"], offers["product"],
+                                                  strict=True))
+
+
+def test_as_of_must_be_a_month_of_dated_data(small_bank):
+    """--as-of that is no month is a ConfigError; so is --as-of when neither table is dated
+    (no events, no date column), whose design is then of no month (NaT), not today's."""
+    model = NextProductRecommender(model="popularity").fit(small_bank.customers,
+                                                           small_bank.holdings)
+    with pytest.raises(ConfigError, match="as_of"):
+        model.recommend(small_bank.customers, small_bank.holdings, as_of="notamonth")
+    design, _ = model.design(small_bank.customers, small_bank.holdings, as_of="202402")
+    assert str(design.months[0]) == "2024-02"
+    undated = small_bank.customers.drop(columns="month").drop_duplicates("customer_id")
+    with pytest.raises(ConfigError, match="needs dated data"):
+        model.recommend(undated, as_of="2024-02")
+    with pytest.warns(UserWarning, match="holding no product"):
+        design, _ = model.design(undated)
+    assert np.isnat(design.months).all()

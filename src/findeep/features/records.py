@@ -142,7 +142,7 @@ class RecordEncoder:
 
 
 def _text(value: Any) -> str:
-    """``_as_text`` for one value; text (the common case) is returned as is."""
+    """``as_level_text`` for one value; text (the common case) is returned as is."""
     if type(value) is str:
         return value
     return MISSING_LEVEL if value is None else _level_text(value)

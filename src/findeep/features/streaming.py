@@ -25,7 +25,7 @@ import pandas as pd
 
 from findeep.data.schema import Schema
 from findeep.errors import DataError
-from findeep.features.tabular import TabularPreprocessor, _as_text
+from findeep.features.tabular import TabularPreprocessor, as_level_text
 
 SAMPLE_ROWS = 200_000
 MAX_LEVELS = 100_000  # distinct values counted per categorical column
@@ -67,7 +67,7 @@ class StreamedFit:
                                 squares + float(np.square(present).sum())]
         for name in self._categorical:
             counts = self._counts[name]
-            counts.update(_as_text(frame[name]).value_counts().to_dict())
+            counts.update(as_level_text(frame[name]).value_counts().to_dict())
             if len(counts) > self.max_levels:
                 self._counts[name] = Counter(dict(counts.most_common(self.max_levels)))
         self._add_to_sample(frame, priority)

@@ -143,7 +143,7 @@ class TabularPreprocessor:
         self.numeric = [self._fit_numeric(name, values_of(name)) for name in self._numeric_names()]
         self.categorical = []
         for name in schema.names_of("categorical"):
-            text = _as_text(frame[name])
+            text = as_level_text(frame[name])
             counts = text.value_counts()
             frequent = counts >= self.min_category_count
             self.categorical.append(CategoricalState(
@@ -316,7 +316,7 @@ def _category_codes(values: pd.Series, state: CategoricalState) -> tuple[np.ndar
     """
     aliases = _boolean_aliases(state)
     if aliases:
-        text = _as_text(values)
+        text = as_level_text(values)
         text = text.where(~text.str.lower().isin(aliases.keys()),
                           text.str.lower().map(aliases))
         codes = pd.Index(state.levels, dtype=object).get_indexer(text) + 1
@@ -332,7 +332,7 @@ def _category_codes(values: pd.Series, state: CategoricalState) -> tuple[np.ndar
             return codes, 0
         rare = pc.is_in(text, value_set=pa.array(state.rare, type=text.type))
         return codes, int((unknown & ~rare.to_numpy(zero_copy_only=False)).sum())
-    text = _as_text(values)
+    text = as_level_text(values)
     codes = pd.Index(state.levels, dtype=object).get_indexer(text) + 1  # -1 -> 0
     unknown = codes == 0
     if not unknown.any():
@@ -356,7 +356,7 @@ def _is_arrow_text(values: pd.Series) -> bool:
         pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype))
 
 
-def _as_text(values: pd.Series) -> pd.Series:
+def as_level_text(values: pd.Series) -> pd.Series:
     """Category values as strings (as ``_level_text`` writes them), missing as their own level.
 
     Vectorised per dtype: a million-row scoring call must not run Python per value.

@@ -16,6 +16,7 @@ The path a user follows::
     reasons.py     the inputs that raised each recommended product's score
     bundle.py      save/load through findeep's bundle format
                    (``POST /v1/recommend`` lives in the serving layer: ``serve/recommend.py``)
+    checks.py      the option rules (k, top, reasons, lags, months, as-of), checked first
     jobs.py        the commands as library calls
     commands.py    ``findeep recommend train|predict|benchmark``
 """

@@ -80,8 +80,10 @@ def train(
                   train_months, eligible, seed, quiet, max_epochs=max_epochs))
     evaluation = report["evaluation"]
     if evaluation is not None:
+        compared = ("popularity (the baseline itself)" if report["model"] == "popularity"
+                    else f"{report['model']} vs popularity")
         out.print(metrics_table(
-            f"{report['model']} vs popularity: trained on months before "
+            f"{compared}: trained on months before "
             f"{evaluation['test_month'][:7]}, ranked for it ({evaluation['test_customers']:,} "
             f"customers), @k={k}", evaluation["models"],
             [*HEADLINE_LABELS], labels=HEADLINE_LABELS))
@@ -114,8 +116,14 @@ def predict(
                              reasons=reasons, as_of=as_of, force=force)
     extra = (f"; {summary['no_offer']:,} customer(s) had no product left to offer"
              if summary["no_offer"] else "")
-    out.print(f"wrote {summary['rows']:,} offers for {summary['customers']:,} customers as of "
-              f"{summary['month']}{extra} -> {out_file}", highlight=False)
+    basis = {"events": "holdings from --events",
+             "product columns": "holdings from the customer table's product columns",
+             "none": "no holdings given: every customer scored as holding nothing"}[
+        summary["holdings"]]
+    when = (f"as of {summary['month']}" if summary["month"] is not None
+            else "undated (no --events and no date column in the customer table)")
+    out.print(f"wrote {summary['rows']:,} offers for {summary['customers']:,} customers {when}, "
+              f"{basis}{extra} -> {out_file}", highlight=False)
 
 
 @recommend_app.command()
@@ -156,12 +164,17 @@ def benchmark(
         cells, [*HEADLINE_LABELS], labels=HEADLINE_LABELS))
     out.print("MAP@k, all customers: customers adding nothing score 0 (Kaggle); adders only: "
               "the recommender-library convention.", highlight=False)
+    if "als" in cells:
+        out.print("ECE n/a for als: it gives scores (factor dot products), not probabilities, "
+                  "so it has no calibration to measure.", highlight=False)
 
 
 def _mean_std(values: dict[str, float], key: str) -> str | None:
     if key not in values:
         return None
     mean, std = values[key], values.get(f"{key}_std", 0.0)
+    if mean != mean:  # NaN: undefined in every fold (ALS's ECE; no adders)
+        return "n/a"
     if key in ("fit_seconds", "customers_per_second"):
         return f"{mean:,.1f}"
     return f"{mean:.4f} ± {std:.4f}"

@@ -26,9 +26,11 @@ from findeep.data.io import TableLike, read_table
 from findeep.data.schema import FindeepWarning
 from findeep.data.splits import seed_problem
 from findeep.errors import ConfigError, DataError, NotFittedError
+from findeep.recommend.checks import check_counts, count_problem, parse_month, rate_problem
 from findeep.recommend.evaluation import training_designs
 from findeep.recommend.metrics import top_k
 from findeep.recommend.panel import (
+    EVENTS_MEANINGS,
     Columns,
     Design,
     Panel,
@@ -88,14 +90,24 @@ class NextProductRecommender(BaseEstimator):
         self.verbose = verbose
 
     def _check_params(self) -> None:
-        problems = []
-        for name, low in (("lags", 0), ("train_months", 1)):
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-                problems.append(f"{name} must be an integer >= {low}, however: "
-                                f"{name}={value!r}")
-        if seed_problem(self.random_state):
-            problems.append(seed_problem(self.random_state))
+        """Every option problem in one ``ConfigError``, before any data is read."""
+        problems = [count_problem("lags", self.lags, 0),
+                    count_problem("train_months", self.train_months, 1),
+                    seed_problem(self.random_state)]
+        for name in ("max_epochs", "batch_size"):
+            if getattr(self, name) is not None:
+                problems.append(count_problem(name, getattr(self, name), 1))
+        if self.learning_rate is not None:
+            problems.append(rate_problem("learning_rate", self.learning_rate))
+        if self.events_mean not in EVENTS_MEANINGS:
+            problems.append(f"events_mean (--events-mean) must be 'held' or 'acquired', "
+                            f"however: {self.events_mean!r}")
+        if self.eligibility is not None and not (
+                isinstance(self.eligibility, dict)
+                and all(isinstance(v, str) for v in self.eligibility.values())):
+            problems.append("eligibility must map product names to rule text, e.g. "
+                            f"{{'mortgage': 'age >= 21'}}, however: {self.eligibility!r}")
+        problems = [p for p in problems if p]
         if problems:
             raise ConfigError("; ".join(problems) + ".")
         check_ranker(self.model)
@@ -170,39 +182,61 @@ class NextProductRecommender(BaseEstimator):
                                  "load a bundle first.")
 
     # ---- scoring -----------------------------------------------------------------------------
+    def holdings_source(self, customers: pd.DataFrame, events: pd.DataFrame | None) -> str:
+        """Where scoring reads each customer's current holdings from: ``"events"``,
+        ``"product columns"`` (of ``customers``, named like the catalogue, when no events
+        are given) or ``"none"`` (every customer is scored as holding nothing)."""
+        self._check_fitted()
+        if events is not None and len(events):
+            return "events"
+        if events is None and any(p in customers.columns for p in self.products_):
+            return "product columns"
+        return "none"
+
     def design(self, customers: TableLike, events: TableLike | None = None, *,
                as_of: str | None = None) -> tuple[Design, PanelReport]:
         """Features of every customer at the latest month (or ``as_of``) and what was dropped.
 
         Without ``events``, product columns of ``customers`` named like the catalogue are read
         as current holdings (held = value > 0; lags repeat the current holdings); with
-        neither, every customer is scored as holding nothing (with a warning).
+        neither, every customer is scored as holding nothing (with a warning). When neither
+        table is dated (no events, no date column in ``customers``), ``design.months`` is NaT:
+        the holdings are as given, of no known month, and ``as_of`` is refused.
         """
         self._check_fitted()
+        wanted = None if as_of is None else parse_month(as_of)
         customers = read_table(customers)
         events_frame = read_events(events)
         columns = Columns(self.columns_.customer_id, self.columns_.product,
                           self.columns_.date, self.columns_.customer_date
                           if self.columns_.customer_date in customers.columns else None)
-        wide = [p for p in self.products_ if p in customers.columns]
-        if events_frame is None and wide:
+        source = self.holdings_source(customers, events_frame)
+        dated = source == "events" or columns.customer_date is not None
+        if wanted is not None and not dated:
+            raise ConfigError(f"as_of (--as-of) {as_of!r} needs dated data, but no events were "
+                              "given and the customer table has no "
+                              f"'{self.columns_.customer_date or self.columns_.date}' column; "
+                              "pass the holdings table (--events) or drop --as-of.")
+        if source == "product columns":
+            wide = [p for p in self.products_ if p in customers.columns]
             customers, events_frame = _wide_to_events(customers, wide, columns)
-        elif events_frame is None or len(events_frame) == 0:
+        elif source == "none":
             warnings.warn("no holdings were given: every customer is scored as holding no "
                           "product.", FindeepWarning, stacklevel=2)
         panel = build_panel(customers, events_frame, columns, events_mean=self.events_mean,  # type: ignore[arg-type]
                             products=self.products_)
-        if events is None and wide:
+        if source == "product columns":
             panel.holdings[:] = panel.holdings[:, -1:, :]  # lags unknown: as held now
         t = len(panel.months) - 1
-        if as_of is not None:
-            wanted = np.datetime64(pd.Timestamp(as_of), "M")
+        if wanted is not None:
             if wanted not in panel.months:
-                raise DataError(f"as_of {as_of!r} is not a month of the customer table "
+                raise DataError(f"as_of {as_of!r} is not a month of the data "
                                 f"({panel.months[0]} to {panel.months[-1]}).")
             t = int(np.flatnonzero(panel.months == wanted)[0])
         design = design_at(panel, t, lags=self.lags, with_labels=False,
                            eligibility=self.eligibility)
+        if not dated:  # the grid's one month stands for "as given", not for a date
+            design.months = np.full(len(design), np.datetime64("NaT", "M"))
         return design, panel.report
 
     def scores(self, design: Design) -> np.ndarray:
@@ -215,8 +249,7 @@ class NextProductRecommender(BaseEstimator):
                   top: int = 7, as_of: str | None = None) -> pd.DataFrame:
         """Long table: ``customer_id, rank, product, score``, ``top`` rows per customer at most
         (fewer when fewer products may be offered)."""
-        if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-            raise ConfigError(f"top must be a positive integer, however: {top=}")
+        check_counts(top=(top, 1))
         design, report = self.design(customers, events, as_of=as_of)
         warn_report(report)
         return offers_table(design, self.scores(design), top)
@@ -236,6 +269,7 @@ def _wide_to_events(customers: pd.DataFrame, wide: list[str],
     """Product columns (counts or 0/1) -> an events table at each row's month."""
     held = customers[wide].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy() > 0
     r, p = np.nonzero(held)
+    # undated: any one month will do to place the rows on the grid (``design`` says NaT)
     date = (customers[columns.customer_date].to_numpy()[r] if columns.customer_date
             else np.full(len(r), np.datetime64("today", "M")))
     events = pd.DataFrame({columns.customer_id: customers[columns.customer_id].to_numpy()[r],

@@ -15,15 +15,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from findeep.errors import ConfigError, DataError
+from findeep.recommend.checks import check_counts
 from findeep.recommend.metrics import (
     per_product_metrics,
     ranking_metrics,
     summarise_products,
 )
-from findeep.recommend.panel import Design, Panel, design_at, stack_designs
-from findeep.recommend.rankers import check_ranker, make_ranker
+from findeep.recommend.panel import Design, Panel, customer_key, design_at, stack_designs
+from findeep.recommend.rankers import RANKERS, check_ranker, make_ranker
 
 Oracle = Callable[[Design], np.ndarray]
 
@@ -58,8 +60,7 @@ def evaluate_month(panel: Panel, test_feature_month: int, models: Sequence[str],
                    seed: int = 0, options: dict[str, dict[str, Any]] | None = None,
                    verbose: int = 0) -> dict[str, Any]:
     """Every model fitted on months before ``test_feature_month`` and ranked at it."""
-    for name in models:
-        check_ranker(name)
+    check_evaluation(models, k=k, lags=lags, train_months=train_months)
     everything, fit_rows, valid_rows = training_designs(
         panel, test_feature_month - 1, lags=lags, train_months=train_months,
         eligibility=eligibility, seed=seed)
@@ -106,6 +107,18 @@ def _score_entry(scores: np.ndarray, test: Design, k: int, *, probabilities: boo
     return entry
 
 
+def check_evaluation(models: Sequence[str], *, k: object, lags: object, train_months: object,
+                     n_test_months: object = 1) -> None:
+    """Refuse, in one error, bad evaluation options (the jobs call this before reading data)."""
+    if isinstance(models, str) or not len(models):
+        raise ConfigError(f"models must be a list naming at least one of {', '.join(RANKERS)}, "
+                          f"however: {models!r}.")
+    for name in models:
+        check_ranker(name)
+    check_counts(k=(k, 1), lags=(lags, 0), train_months=(train_months, 1),
+                 **{"n_test_months (--test-months)": (n_test_months, 1)})
+
+
 def walk_forward(panel: Panel, models: Sequence[str], *, n_test_months: int = 3,
                  lags: int = 2, train_months: int = 6, k: int = 7,
                  eligibility: dict[str, str] | None = None, oracle: Oracle | None = None,
@@ -115,8 +128,8 @@ def walk_forward(panel: Panel, models: Sequence[str], *, n_test_months: int = 3,
 
     Returns each fold's metrics and, per model, mean and std over folds.
     """
-    if n_test_months < 1:
-        raise ConfigError(f"n_test_months must be a positive integer, however: {n_test_months=}")
+    check_evaluation(models, k=k, lags=lags, train_months=train_months,
+                     n_test_months=n_test_months)
     last = len(panel.months) - 2  # the last feature month with a following month
     months = list(range(last - n_test_months + 1, last + 1))
     if months[0] < lags + 2:
@@ -148,12 +161,12 @@ def oracle_from_truth(probability: np.ndarray, customer_ids: Sequence[Any], mont
                       products: Sequence[str]) -> Oracle:
     """An ``Oracle`` from true probabilities ``[customer, month, product]`` (e.g.
     ``make_bank_customers``' ``adoption_probability``), matched by id, month and name."""
-    rows = {str(c): i for i, c in enumerate(customer_ids)}
+    rows = {key: i for i, key in enumerate(customer_key(pd.Series(list(customer_ids))))}
     month_index = {m: i for i, m in enumerate(np.asarray(months, dtype="datetime64[M]"))}
     product_index = {p: j for j, p in enumerate(products)}
 
     def oracle(design: Design) -> np.ndarray:
-        r = np.array([rows[str(c)] for c in design.customer_ids])
+        r = np.array([rows[c] for c in design.customer_ids])  # panel ids are already keys
         t = np.array([month_index[m] for m in design.months])
         p = np.array([product_index[name] for name in design.products])
         return np.nan_to_num(probability[r[:, None], t[:, None], p[None, :]], nan=0.0)

@@ -14,15 +14,16 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import ConfigError, DataError
+from findeep.output_paths import refuse_overwrite
+from findeep.recommend.checks import check_counts, parse_month
 from findeep.recommend.estimator import (
     NextProductRecommender,
     offers_table,
     read_events,
     warn_report,
 )
-from findeep.recommend.evaluation import evaluate_month, walk_forward
+from findeep.recommend.evaluation import check_evaluation, evaluate_month, walk_forward
 from findeep.recommend.panel import build_panel
-from findeep.recommend.rankers import check_ranker
 
 
 def _panel(recommender: NextProductRecommender, customers: TableLike,
@@ -46,12 +47,13 @@ def train_recommender(customers: TableLike, events: TableLike | None, *,
     then refit on every month and save the bundle with those metrics."""
     from findeep.recommend.estimator import SAVABLE
 
-    check_writable(out, force=force)
     recommender = NextProductRecommender(**params)
     recommender._check_params()
+    check_counts(k=(k, 1))
     if recommender.model not in SAVABLE:
         raise ConfigError(f"train saves {' or '.join(SAVABLE)} models; compare "
                           f"{recommender.model} with 'findeep recommend benchmark'.")
+    check_writable(out, force=force)
     panel, columns = _panel(recommender, customers, events)
     evaluation = None
     if len(panel.months) >= recommender.lags + 4:
@@ -83,19 +85,31 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
                    out: str | os.PathLike[str], *, events: TableLike | None = None,
                    top: int = 7, reasons: int = 0, as_of: str | None = None,
                    force: bool = False) -> dict[str, Any]:
-    """Write ``top`` offers per customer (``customer_id, rank, product, score[, reasons]``)."""
+    """Write ``top`` offers per customer (``customer_id, rank, product, score[, reasons]``).
+
+    The summary says what the offers rest on: ``month`` (None when neither table is dated)
+    and ``holdings`` (``"events"``, ``"product columns"`` of the customer table, or
+    ``"none"``: every customer scored as holding nothing).
+    """
     from findeep.bundle import read_bundle
     from findeep.recommend.bundle import BUNDLE_KIND, recommender_from_bundle
 
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        raise ConfigError(f"top must be a positive integer, however: {top=}")
+    check_counts(top=(top, 1), reasons=(reasons, 0))
+    if as_of is not None:
+        parse_month(as_of)
     check_output(out, force=force)
     meta, tensors = read_bundle(bundle)
     if meta.get("kind") != BUNDLE_KIND:
         raise DataError(f"'{bundle}' holds a {meta.get('kind')!r} model, not a recommendation "
                         "bundle; train one with 'findeep recommend train'.")
     recommender = recommender_from_bundle(meta, tensors)
-    design, report = recommender.design(customers, events, as_of=as_of)
+    if reasons and recommender.model != "network":
+        raise ConfigError("reasons are available for network recommenders only; this "
+                          f"{recommender.model} model ranks every customer the same way.")
+    customers_frame = read_table(customers)
+    events_frame = read_events(events)
+    holdings = recommender.holdings_source(customers_frame, events_frame)
+    design, report = recommender.design(customers_frame, events_frame, as_of=as_of)
     warn_report(report)
     scores = recommender.scores(design)
     table = offers_table(design, scores, top)
@@ -110,8 +124,9 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
                                       for r in found[i][j]) for i, j in zip(rows, ranks,
                                                                             strict=True)]
     write_table(table, out, force=force)
+    month = design.months[0] if len(design) else np.datetime64("NaT")
     return {"rows": len(table), "customers": len(design),
-            "month": str(design.months[0]) if len(design) else None,
+            "month": None if np.isnat(month) else str(month), "holdings": holdings,
             "no_offer": int(len(design) - table["customer_id"].nunique())}
 
 
@@ -119,13 +134,17 @@ def benchmark_recommenders(customers: TableLike, events: TableLike | None, *,
                            models: list[str], n_test_months: int = 3, k: int = 7,
                            out: str | os.PathLike[str] | None = None, force: bool = False,
                            **params: Any) -> dict[str, Any]:
-    """Every model on the same walk-forward months; mean and std over months."""
-    for name in models:
-        check_ranker(name)
-    if out is not None:
-        check_output(out, force=force)
+    """Every model on the same walk-forward months; mean and std over months.
+
+    ``out`` also writes the results: ``.json`` every fold (per product too), ``.csv`` /
+    ``.parquet`` the summary, one row per model.
+    """
     recommender = NextProductRecommender(**params)
     recommender._check_params()
+    check_evaluation(models, k=k, lags=recommender.lags, train_months=recommender.train_months,
+                     n_test_months=n_test_months)
+    if out is not None:
+        check_results_path(out, force=force)
     panel, _ = _panel(recommender, customers, events)
     result = walk_forward(panel, models, n_test_months=n_test_months, lags=recommender.lags,
                           train_months=recommender.train_months, k=k,
@@ -133,16 +152,54 @@ def benchmark_recommenders(customers: TableLike, events: TableLike | None, *,
                           options={"network": recommender._options()},
                           verbose=recommender.verbose)
     if out is not None:
-        _write_json(result, out, force=force)
+        write_results(result, out, force=force)
     return result
 
 
-def _write_json(document: dict[str, Any], out: str | os.PathLike[str], *, force: bool) -> None:
+def check_results_path(out: str | os.PathLike[str], *, force: bool) -> None:
+    """Refuse, before any work, a results path of no known format, an existing file without
+    ``force``, or a place nothing can be written to."""
+    if Path(out).suffix.lower() == ".json":
+        refuse_overwrite(out, force=force)
+        return
+    try:
+        check_output(out, force=force)
+    except DataError:  # it names only the table formats; results may also be JSON
+        raise ConfigError(f"cannot tell the results format of '{out}'; use .json (every fold) "
+                          "or .csv / .parquet (the summary).") from None
+
+
+def write_results(document: dict[str, Any], out: str | os.PathLike[str], *,
+                  force: bool) -> Path:
+    """``.json``: the whole document, NaN as null (strict JSON); a table: the summary."""
     path = Path(out)
     if path.suffix.lower() != ".json":
         rows = [{"model": name, **values} for name, values in document["summary"].items()]
-        write_table(pd.DataFrame(rows), path, force=force)
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(document, indent=2, default=str))
-    tmp.replace(path)
+        return write_table(pd.DataFrame(rows), path, force=force)
+    # no shared atomic text writer below this layer (workflow's is above it): write_table's way,
+    # a sibling renamed over the path (opened normally, so the file gets the user's umask)
+    refuse_overwrite(path, force=force)
+    text = json.dumps(_strict_json(document), indent=2, allow_nan=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        staging.write_text(text)
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
+    return path
+
+
+def _strict_json(value: Any) -> Any:
+    """``value`` with NaN/inf as None and numpy scalars as Python ones; other objects as text."""
+    if isinstance(value, dict):
+        return {str(k): _strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict_json(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)

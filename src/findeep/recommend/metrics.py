@@ -21,37 +21,41 @@ from typing import Any
 
 import numpy as np
 
+from findeep.recommend.checks import check_counts
+
 HEADLINE = ("map_all@k", "map_adders@k", "ndcg@k", "recall@k", "coverage@k")
 
 
 def top_k(scores: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
-    """(n, k) product indices, best first, among eligible products; -1 pads short lists."""
+    """(n, min(k, P)) product indices, best first, among eligible products; -1 pads rows
+    with fewer eligible products. A list never runs past the catalogue, so a large ``k``
+    costs nothing."""
+    check_counts(k=(k, 1))
     masked = np.where(eligible, scores.astype(np.float64), -np.inf)
     k_eff = min(k, masked.shape[1])
+    if k_eff == 0:  # an empty catalogue
+        return np.zeros((masked.shape[0], 0), dtype=np.int64)
     part = np.argpartition(-masked, k_eff - 1, axis=1)[:, :k_eff]
     order = np.argsort(-np.take_along_axis(masked, part, axis=1), axis=1, kind="stable")
     best = np.take_along_axis(part, order, axis=1)
-    best = np.where(np.isfinite(np.take_along_axis(masked, best, axis=1)), best, -1)
-    if k_eff < k:
-        best = np.pad(best, ((0, 0), (0, k - k_eff)), constant_values=-1)
-    return best
+    return np.where(np.isfinite(np.take_along_axis(masked, best, axis=1)), best, -1)
 
 
 def ranking_metrics(scores: np.ndarray, labels: np.ndarray, eligible: np.ndarray, *,
                     k: int = 7) -> dict[str, float]:
     """MAP@k (both conventions), NDCG@k, Recall@k, coverage@k, and how many customers."""
     labels = (labels > 0) & eligible
-    best = top_k(scores, eligible, k)
+    best = top_k(scores, eligible, k)  # (n, min(k, P)): past the catalogue nothing can hit
     valid = best >= 0
     hits = np.where(valid, np.take_along_axis(labels, np.maximum(best, 0), axis=1), False)
-    n_added = labels.sum(axis=1)
+    n_added = labels.sum(axis=1)  # <= P, so min(n_added, k) needs no rank past P
     adders = n_added > 0
-    ranks = np.arange(1, k + 1)
+    ranks = np.arange(1, best.shape[1] + 1)
     precision_at = np.cumsum(hits, axis=1) / ranks
     ap = (precision_at * hits).sum(axis=1) / np.maximum(np.minimum(n_added, k), 1)
     discount = 1.0 / np.log2(ranks + 1)
     dcg = (hits * discount).sum(axis=1)
-    ideal = np.cumsum(discount)[np.minimum(n_added, k) - 1]
+    ideal = np.cumsum(discount)[np.maximum(np.minimum(n_added, k), 1) - 1]
     ndcg = np.where(adders, dcg / np.where(adders, ideal, 1.0), 0.0)
     recall = np.where(adders, hits.sum(axis=1) / np.maximum(n_added, 1), 0.0)
     shown = np.unique(best[valid])

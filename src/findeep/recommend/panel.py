@@ -32,8 +32,10 @@ import pandas as pd
 
 from findeep.data.schema import parse_datetimes
 from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.features.tabular import as_level_text  # the one value-to-text rule
 
 EventsMeaning = Literal["held", "acquired"]
+EVENTS_MEANINGS: tuple[EventsMeaning, ...] = ("held", "acquired")
 
 
 @dataclass
@@ -153,8 +155,9 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
     ``products`` fixes the catalogue (a fitted model's); events for other products are
     ignored and counted. Without it, the catalogue is every product in ``events``.
     """
-    if events_mean not in ("held", "acquired"):
-        raise ConfigError(f"events must be 'held' or 'acquired', however: {events_mean!r}")
+    if events_mean not in EVENTS_MEANINGS:
+        raise ConfigError(f"events_mean (--events-mean) must be 'held' or 'acquired', "
+                          f"however: {events_mean!r}")
     check_columns(customers, [columns.customer_id], "customer")
     if columns.customer_date is not None:
         check_columns(customers, [columns.customer_date], "customer")
@@ -165,7 +168,7 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
     if ids.isna().any():
         raise DataError(f"{int(ids.isna().sum()):,} customer row(s) have no "
                         f"'{columns.customer_id}'; fill or drop them.")
-    key = ids.astype(str).to_numpy()
+    key = customer_key(ids)
     customer_ids, customer_codes = np.unique(key, return_inverse=True)
     feature_columns = [c for c in customers.columns
                        if c not in (columns.customer_id, columns.customer_date)]
@@ -188,8 +191,8 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
         months = None
         month_codes = None
     ev = _clean_events(events, columns, report)
-    if months is None:
-        months = (np.unique(ev["month"].to_numpy()) if len(ev)
+    if months is None:  # undated customers: the events' months (any one month without them)
+        months = (np.unique(ev["month"].to_numpy().astype("datetime64[M]")) if len(ev)
                   else np.array([np.datetime64("today", "M")]))
     n_c, n_t = len(customer_ids), len(months)
     catalogue = list(products) if products is not None else sorted(
@@ -212,6 +215,7 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
         c = np.searchsorted(customer_ids, ev["customer"].to_numpy())
         c_ok = (c < n_c) & (customer_ids[np.minimum(c, n_c - 1)] == ev["customer"].to_numpy())
         report.unknown_customers = int((~c_ok).sum())
+        _refuse_unmatched_ids(ev["customer"].to_numpy(), c_ok, c, customer_ids, columns)
         m = ev["month"].to_numpy()
         t = np.searchsorted(months, m)
         t_ok = (t < n_t) & (months[np.minimum(t, n_t - 1)] == m)
@@ -226,6 +230,34 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
             holdings = np.maximum.accumulate(holdings, axis=1)
     return Panel(customer_ids, months, catalogue, holdings, present, features, feature_index,
                  report)
+
+
+def customer_key(ids: pd.Series) -> np.ndarray:
+    """Customer ids as the text both tables are matched on, by value: 1, 1.0 and "1" are one
+    customer (an id column with one gap is read as floats, 1.0, by pandas), while other text
+    ("C0001", "007") is kept as written. It is findeep's one rule for values as text, the
+    categorical levels' rule (``features.tabular``)."""
+    return as_level_text(ids).to_numpy(dtype=object)
+
+
+def _refuse_unmatched_ids(event_ids: np.ndarray, matched: np.ndarray, rows: np.ndarray,
+                          customer_ids: np.ndarray, columns: Columns) -> None:
+    """Refuse tables whose ids do not meet: most events name no customer *and* most customers
+    have no event. Either alone is normal (scoring a few customers against the whole holdings
+    table; many customers holding nothing); both together mean every offer would be made to
+    customers scored as holding nothing, i.e. nonsense."""
+    n_events = len(matched)
+    n_customers = len(customer_ids)
+    with_events = len(np.unique(rows[matched]))
+    if not n_events or matched.sum() * 2 >= n_events or with_events * 2 >= n_customers:
+        return
+    raise DataError(
+        f"{n_events - int(matched.sum()):,} of {n_events:,} events name a customer absent from "
+        f"the customer table, and {n_customers - with_events:,} of {n_customers:,} customers "
+        f"have no event: the '{columns.customer_id}' columns of the two tables do not hold the "
+        f"same ids (events: {event_ids[~matched][0]!r}, customers: {customer_ids[0]!r}); check "
+        "--customer-id and that both tables describe the same customers (customers who hold "
+        "nothing yet are scored without --events).")
 
 
 def _clean_events(events: pd.DataFrame | None, columns: Columns,
@@ -247,7 +279,7 @@ def _clean_events(events: pd.DataFrame | None, columns: Columns,
     gaps = ev["customer"].isna() | ev["product"].isna() | ev["month"].isna()
     report.missing_values = int(gaps.sum())
     ev = ev[~gaps]
-    ev = ev.assign(customer=ev["customer"].astype(str), product=ev["product"].astype(str))
+    ev = ev.assign(customer=customer_key(ev["customer"]), product=ev["product"].astype(str))
     before = len(ev)
     ev = ev.drop_duplicates(["customer", "product", "month"])
     report.duplicates = before - len(ev)

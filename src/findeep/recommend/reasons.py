@@ -17,6 +17,7 @@ import torch
 
 from findeep.errors import ConfigError
 from findeep.explain.reasons import describe_value
+from findeep.recommend.checks import check_counts
 from findeep.recommend.panel import Design, holding_feature_names
 
 
@@ -65,6 +66,7 @@ def recommendation_reasons(recommender: Any, design: Design, chosen: np.ndarray,
     if recommender.model != "network":
         raise ConfigError("reasons are available for network recommenders only; a "
                           f"{recommender.model} model ranks every customer the same way.")
+    check_counts(n_reasons=(n_reasons, 1), n_steps=(n_steps, 2))
     IntegratedGradients = _integrated_gradients()
     ranker = recommender.ranker_
     network = ranker.network_
