@@ -30,6 +30,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from findeep import json_text
 from findeep.errors import BundleError
 from findeep.output_paths import refuse_folder_overwrite
 
@@ -113,7 +114,7 @@ def _swap_into_place(staging: Path, path: Path) -> None:
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
-    path.write_text(json.dumps(document, indent=2, default=_json_default) + "\n")
+    path.write_text(json_text.dumps(document, default=_json_default) + "\n")
 
 
 def _json_default(value: Any) -> Any:

@@ -6,7 +6,6 @@ atomically, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import warnings
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from findeep import json_text
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
 from findeep.data.number_text import numbers_of
@@ -64,7 +64,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 def write_json_atomic(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
-    write_text_atomic(path, json.dumps(document, indent=2, default=str) + "\n")
+    write_text_atomic(path, json_text.dumps(document) + "\n")
 
 
 def _resolve_target(data: TableLike, target: str | None) -> str:
