@@ -23,6 +23,7 @@ from findeep.console import (
     rows_progress,
 )
 from findeep.errors import ConfigError
+from findeep.forecast.commands import BundleArg as ForecastBundleArg
 from findeep.forecast.commands import forecast_app
 from findeep.pricing.commands import pricing_app
 from findeep.recommend.commands import recommend_app
@@ -749,7 +750,7 @@ def benchmark(
 @forecast_app.command("report")
 @friendly
 def forecast_report(
-    bundle: BundleArg, data: DataArg,
+    bundle: ForecastBundleArg, data: DataArg,
     out_file: Annotated[Path, typer.Option("--out", help=(
         "File to write: .html (one self-contained page with charts) or .md (Markdown)."))
     ] = Path("findeep-forecast-report.html"),

@@ -44,7 +44,7 @@ def train(
     ] = "squared",
     vol_base: Annotated[str | None, typer.Option(
         help="realized_vol networks: 'gjr' predicts log(GJR-GARCH forecast) + a learned "
-             "correction that starts at zero (needs findeep[forecast]).")] = None,
+             "correction that starts at zero (needs findeep\\[forecast]).")] = None,
     members: Annotated[int | None, typer.Option(
         help="Networks averaged, differing only in seed (default: frozen recipe).")] = None,
     linear_path: Annotated[str | None, typer.Option(
@@ -52,7 +52,7 @@ def train(
              "lower validation loss), ridge, zero (started at zero) or none.")] = None,
     features: Annotated[str | None, typer.Option(
         help="Comma-separated: return, volatility, volume, range, calendar, har, leverage, "
-             "garch_var (GJR-GARCH variance forecast; needs findeep[forecast]), or "
+             "garch_var (GJR-GARCH variance forecast; needs findeep\\[forecast]), or "
              "columns.")] = None,
     price_column: Annotated[str | None, typer.Option(
         help="Price column for returns (default: Adj.Close/Close/price found by name).")] = None,
@@ -99,8 +99,7 @@ def train(
         device=device,
         verbose=0 if quiet else 1, quantiles=quantiles, all_horizons=all_horizons,
         vol_estimator=vol_estimator, n_members=members, conformal=conformal,
-        vol_base=vol_base, **({} if linear_path is None else {"linear_path": {
-            "ridge": True, "none": False}.get(linear_path, linear_path)}))
+        vol_base=vol_base, **({} if linear_path is None else {"linear_path": linear_path}))
     scheme = report["scheme"]
     how = f"fixed split, test from {scheme['test_start'][:10]}"
     if scheme["kind"] == "walk-forward":
@@ -163,5 +162,8 @@ def predict(
     from findeep.forecast.jobs import predict_forecast
 
     summary: dict[str, Any] = predict_forecast(bundle, data, out_file, force=force)
-    out.print(f"wrote {summary['rows']} forecasts ({summary['out_of_sample_rows']} dated after "
-              f"the training data) -> {out_file}", highlight=False)
+    skipped = (f"; {summary['without_window']} row(s) of DATA have no full window of history "
+               "yet and get none" if summary["without_window"] else "")
+    out.print(f"wrote {summary['rows']} forecasts in DATA's row order "
+              f"({summary['out_of_sample_rows']} out of sample{skipped}) -> {out_file}",
+              highlight=False, markup=False)

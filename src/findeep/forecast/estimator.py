@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -22,6 +26,7 @@ from sklearn.base import BaseEstimator
 
 from findeep.bundle import read_bundle, write_bundle
 from findeep.data.io import TableLike
+from findeep.data.schema import FindeepWarning
 from findeep.data.splits import seed_problem
 from findeep.errors import BundleError, ConfigError, DataError, NotFittedError, did_you_mean
 from findeep.forecast.baselines import BASELINE_CLASSES, BASELINES
@@ -31,15 +36,19 @@ from findeep.forecast.evaluation import (
     evaluation_to_bundle,
 )
 from findeep.forecast.features import (
+    BUILTIN_FEATURES,
     DERIVED_TARGETS,
     Columns,
     FeatureScaler,
     Targets,
     build_targets,
+    carried_forward_message,
+    carry_forward,
     check_features,
     default_features,
     feature_matrix,
     forecast_scale,
+    log_returns,
     make_windows,
     next_period_returns,
     resolve_columns,
@@ -48,7 +57,7 @@ from findeep.forecast.features import (
 )
 from findeep.forecast.models import NETWORKS, build_network
 from findeep.forecast.models.registry import FROZEN_DEFAULTS
-from findeep.forecast.series import Series, check_date_gaps, read_series
+from findeep.forecast.series import Series, check_date_gaps, checkpoints, read_series
 from findeep.forecast.vol_baselines import VOL_BASELINES
 from findeep.long_work import long_work_starts
 
@@ -62,6 +71,35 @@ VOL_TARGETS = ("realized_vol",)
 # 'select' = fit True and False, keep the lower validation loss (BENCHMARKS.md, round 4)
 LINEAR_PATHS = (True, False, "ridge", "none", "zero", "select")
 VOL_BASES = ("gjr",)  # vol_base: the volatility model a network starts from and corrects
+MIN_SAMPLES = 10  # labelled windows a fit needs
+MIN_SAMPLE_DATES = 4  # dates those span: the validation block takes the latest of them
+
+
+# set while fitting on a table whose missing values were already carried forward and
+# reported (walk-forward folds, the models ``forecast train`` compares): one warning, not one
+# per fit, for the values left missing at the start of a series
+_MISSING_REPORTED: ContextVar[bool] = ContextVar("findeep_forecast_missing_reported",
+                                                 default=False)
+
+
+@contextmanager
+def missing_values_reported() -> Iterator[None]:
+    """Fits and forecasts inside this block do not warn about missing values again."""
+    token = _MISSING_REPORTED.set(True)
+    try:
+        yield
+    finally:
+        _MISSING_REPORTED.reset(token)
+
+
+class TooFewSamplesError(DataError):
+    """``fit`` found too few complete, labelled samples in its table. A ``DataError``
+    whose ``samples``, ``dates`` and ``longest`` (rows of the longest series) let a caller
+    that chose the table (a test start, a training window) name its own fix."""
+
+    def __init__(self, message: str, *, samples: int, dates: int, longest: int) -> None:
+        super().__init__(message)
+        self.samples, self.dates, self.longest = samples, dates, longest
 
 
 def model_names() -> list[str]:
@@ -85,8 +123,12 @@ def parse_quantiles(quantiles: Any) -> list[float]:
     bad = [q for q in values if not 0.0 < q < 1.0]
     if bad:
         raise ConfigError(f"quantiles must lie strictly between 0 and 1, however: {bad[0]!r}")
-    if len(values) < 2 or len(set(values)) != len(values):
-        raise ConfigError(f"quantiles need at least two distinct values, however: {values}")
+    repeated = sorted({q for q in values if values.count(q) > 1})
+    if repeated:
+        raise ConfigError(f"quantiles list {', '.join(f'{q:g}' for q in repeated)} more than "
+                          f"once; give each quantile once, however: {values}")
+    if len(values) < 2:
+        raise ConfigError(f"quantiles need at least two values, however: {values}")
     return sorted(values)
 
 
@@ -234,8 +276,9 @@ class SequenceForecaster(BaseEstimator):
                             f"linear_lr_scale={self.linear_lr_scale!r}")
         if not any(self.linear_path is v or (isinstance(self.linear_path, str)
                                              and self.linear_path == v) for v in LINEAR_PATHS):
-            problems.append("linear_path must be True (ridge start), False, 'zero' or "
-                            f"'select', however: linear_path={self.linear_path!r}")
+            # the CLI's spellings; True and False (ridge, none) are Python aliases
+            problems.append("linear_path must be one of select, ridge, none, zero, however: "
+                            f"linear_path={self.linear_path!r}")
         if self.vol_base is not None:
             if self.vol_base not in VOL_BASES:
                 problems.append(f"vol_base must be one of {', '.join(VOL_BASES)} or None, "
@@ -273,14 +316,44 @@ class SequenceForecaster(BaseEstimator):
                 f"target {self.target!r} is neither {', '.join(DERIVED_TARGETS)} nor a column "
                 "of the data." + did_you_mean(self.target, [*DERIVED_TARGETS, *values]))
 
+    def _inputs(self, series: Series, columns: Columns | None = None,
+                features: list[str] | None = None) -> tuple[Columns, list[str]]:
+        """The column roles and features: the fitted ones, or resolved from ``series``."""
+        self._check_target(series)
+        columns = columns or resolve_columns(series, self.price_column)
+        available = [str(c) for c in series.frame.columns if c not in ("date", "asset")]
+        return columns, features or self._feature_list(columns, available)
+
+    def _read_columns(self, columns: Columns, features: list[str]) -> list[str]:
+        """The value columns features, targets and baselines read, less the price (a
+        missing price is refused, never filled)."""
+        names = [f for f in features if f not in BUILTIN_FEATURES]
+        if "volume" in features or self.target == "log_volume":
+            names.append(columns.volume)
+        ranges = self.target in VOL_TARGETS and self.vol_estimator != "squared"
+        if "range" in features or ranges:
+            names += [columns.high, columns.low]
+        if ranges and self.vol_estimator == "garman_klass":
+            names.append(columns.open)
+        if self.target not in DERIVED_TARGETS:
+            names.append(self.target)
+        return list(dict.fromkeys(n for n in names if n is not None and n != columns.price))
+
+    def _fill_missing(self, series: Series, columns: Columns, features: list[str]) -> list[str]:
+        """Carry each read column's missing values forward per asset (``carry_forward``:
+        causal), with one warning that counts them; returns the columns that had any."""
+        counts = carry_forward(series.frame, series.assets, self._read_columns(columns, features))
+        if counts and not _MISSING_REPORTED.get():
+            warnings.warn(carried_forward_message(counts), FindeepWarning, stacklevel=1)
+        return list(counts)
+
     def _design(self, data: TableLike, columns: Columns | None = None,
                 features: list[str] | None = None,
                 fitting: bool = False) -> tuple[_Design, list[str]]:
         series = read_series(data, date_column=self.date_column, asset_column=self.asset_column)
-        self._check_target(series)
-        columns = columns or resolve_columns(series, self.price_column)
-        available = [str(c) for c in series.frame.columns if c not in ("date", "asset")]
-        features = features or self._feature_list(columns, available)
+        check_date_gaps(series)  # on every path: a window across a gap is wrong at predict too
+        columns, features = self._inputs(series, columns, features)
+        self._fill_missing(series, columns, features)
         needs_garch = "garch_var" in features or self.vol_base == "gjr"
         garch = self._garch_input(series, columns, fitting) if needs_garch else None
         matrix, names = feature_matrix(series, features, columns,
@@ -348,26 +421,28 @@ class SequenceForecaster(BaseEstimator):
         self.garch_input_ = None
         design, features = self._design(X, fitting=True)
         series, targets = design.series, design.targets
-        check_date_gaps(series)
         labelled = (design.ready & (targets.source_row >= 0)
                     & np.isfinite(design.target_matrix).all(axis=1))
         rows = np.flatnonzero(labelled)
-        if len(rows) < 10:
-            per_asset = max(e - s for _, s, e in series.asset_bounds())
-            raise DataError(
+        dates = series.dates
+        sample_dates = np.unique(dates[rows])
+        longest = max((e - s for _, s, e in series.asset_bounds()), default=0)
+        if len(rows) < MIN_SAMPLES:
+            raise TooFewSamplesError(
                 f"only {len(rows)} sample(s) have a full window of {self.window} steps and a "
                 f"known target {self.horizon} step(s) ahead (the longest series has "
-                f"{per_asset} rows; it needs more than window + horizon = "
+                f"{longest} rows; it needs more than window + horizon = "
                 f"{self.window + self.horizon}, plus warm-up); pass a longer series or shorten "
-                "--window or --horizon.")
+                "--window or --horizon.", samples=len(rows), dates=len(sample_dates),
+                longest=longest)
         if self.target in VOL_TARGETS and not (design.target_matrix[rows] > 0).any():
             raise DataError("the realised volatility is zero on every training row (the price "
                             "never moves); a volatility model needs a series that varies.")
-        dates = series.dates
-        sample_dates = np.unique(dates[rows])
-        if len(sample_dates) < 4:
-            raise DataError(f"the training samples span only {len(sample_dates)} date(s); "
-                            "a validation split needs more.")
+        if len(sample_dates) < MIN_SAMPLE_DATES:
+            raise TooFewSamplesError(
+                f"the training samples span only {len(sample_dates)} date(s); a validation "
+                f"split needs at least {MIN_SAMPLE_DATES}.", samples=len(rows),
+                dates=len(sample_dates), longest=longest)
         first_valid = int(len(sample_dates) * (1 - self.validation_fraction))
         validation_start = sample_dates[min(len(sample_dates) - 1, first_valid)]
         valid_rows = rows[dates[rows] >= validation_start]
@@ -425,9 +500,21 @@ class SequenceForecaster(BaseEstimator):
             "first_date": _iso(dates.min()), "last_date": _iso(dates.max()),
             "validation_start": _iso(validation_start),
             "assets": sorted({str(a) for a in series.assets}),
+            "history_needed": _history_needed(series, design.ready),
             "seconds": time.perf_counter() - started, **record,
         }
+        self.checkpoints_ = self._fingerprint(series, design.columns)
         return self
+
+    @staticmethod
+    def _fingerprint(series: Series, columns: Columns) -> dict[str, Any] | None:
+        """A few log returns per asset of the training series (``series.checkpoints``), so
+        that data passed later can be told apart from it; None without a usable price."""
+        try:
+            returns = log_returns(series, columns, "the training fingerprint")
+        except DataError:
+            return None
+        return {"price_column": columns.price, "log_return": checkpoints(series, returns)}
 
     def _calibrate(self, design: _Design, rows: np.ndarray) -> dict[str, Any]:
         """Conformalise the quantile heads on the validation block (``conformal.py``;
@@ -744,10 +831,14 @@ class SequenceForecaster(BaseEstimator):
         out[design.series.input_row[rows]] = self._predict_rows(design, rows)
         return out
 
-    def predict_frame(self, X: TableLike, *, start: Any = None) -> pd.DataFrame:
+    def predict_frame(self, X: TableLike, *, start: Any = None,
+                      input_order: bool = False) -> pd.DataFrame:
         """Forecasts as a tidy table: date, asset, prediction, actual (NaN until known),
         target_date, and next_return (the asset's simple return over the next step, the
-        one a position taken at ``date`` earns). ``start`` skips earlier dates."""
+        one a position taken at ``date`` earns), one row per (asset, date) with a full
+        window. ``start`` skips earlier dates. Rows are sorted by asset then date, or
+        follow ``X``'s row order with ``input_order=True`` (index: the row's position in
+        ``X``)."""
         self._check_fitted()
         design, _ = self._design(X, self.columns_, self.features_)
         series = design.series
@@ -778,6 +869,9 @@ class SequenceForecaster(BaseEstimator):
                 for i, h in enumerate(self._horizons()):
                     frame[f"prediction_h{h}"] = outputs[:, i, anchor]
                     frame[f"actual_h{h}"] = design.target_matrix[rows, i]
+        if input_order:
+            frame.index = series.input_row[rows]
+            frame = frame.sort_index()
         return frame
 
     def predict_quantiles(self, X: TableLike) -> np.ndarray:
@@ -846,6 +940,7 @@ def forecaster_to_bundle(forecaster: SequenceForecaster,
         "garch_input": (forecaster.garch_input_.state()[0]
                         if getattr(forecaster, "garch_input_", None) is not None else None),
         "training": forecaster.training_,
+        "checkpoints": getattr(forecaster, "checkpoints_", None),
     }
     if evaluation is not None:
         meta["evaluation"], oos_tensors = evaluation_to_bundle(evaluation)
@@ -872,6 +967,7 @@ def forecaster_from_bundle(meta: dict[str, Any],
         forecaster.scaler_ = FeatureScaler.from_dict(meta["scaler"])
         forecaster.task_ = meta["task"]
         forecaster.training_ = meta.get("training", {})
+        forecaster.checkpoints_ = meta.get("checkpoints")  # None in bundles before 2026-12
         forecaster.quantiles_ = [float(q) for q in meta.get("quantiles", [])]
         forecaster.log_variance_ = bool(meta.get("log_variance", False))
         if meta.get("variance_floor") is not None:
@@ -942,3 +1038,11 @@ def quantile_column(q: float) -> str:
 
 def _iso(value: Any) -> str:
     return pd.Timestamp(value).isoformat()
+
+
+def _history_needed(series: Series, ready: np.ndarray) -> int:
+    """Rows of an asset up to and including its first forecast (window plus the features'
+    warm-up), the fewest over the assets."""
+    needed = [int(np.argmax(ready[first:end])) + 1 for _, first, end in series.asset_bounds()
+              if ready[first:end].any()]
+    return min(needed, default=0)

@@ -73,6 +73,43 @@ def default_features(columns: Columns, target: str = "return") -> list[str]:
     return chosen
 
 
+def carry_forward(frame: pd.DataFrame, assets: np.ndarray,
+                  names: list[str]) -> dict[str, tuple[int, int]]:
+    """Fill, in place, each named numeric column's missing values with the same asset's
+    last known value. ``frame`` is in date order within each asset, so a filled value
+    comes from an earlier row only: causal, like every feature. Returns, per column with
+    missing values, (filled, still missing: before the asset's first known value)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for name in names:
+        if name not in frame.columns or not pd.api.types.is_numeric_dtype(frame[name]) \
+                or pd.api.types.is_bool_dtype(frame[name]):
+            continue  # absent or not numeric: the step that reads it says so
+        values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+        missing = ~np.isfinite(values)
+        if not missing.any():
+            continue
+        filled = pd.Series(np.where(missing, np.nan, values)).groupby(
+            assets, sort=False).ffill().to_numpy()
+        left = int(np.isnan(filled).sum())
+        counts[name] = (int(missing.sum()) - left, left)
+        frame[name] = filled
+    return counts
+
+
+def carried_forward_message(counts: dict[str, tuple[int, int]]) -> str:
+    """One sentence on what ``carry_forward`` filled and what it could not."""
+    filled = [f"{n} in '{name}'" for name, (n, _) in counts.items() if n]
+    left = [f"{n} in '{name}'" for name, (_, n) in counts.items() if n]
+    parts = []
+    if filled:
+        parts.append(f"missing values carried forward from each asset's last known value: "
+                     f"{', '.join(filled)}")
+    if left:
+        parts.append(f"missing values before an asset's first known value, left missing (rows "
+                     f"whose window reaches them get no forecast): {', '.join(left)}")
+    return "; ".join(parts) + "."
+
+
 def _require_price(series: Series, columns: Columns, why: str) -> np.ndarray:
     if columns.price is None:
         raise DataError(f"{why} needs a price column, and none was found (looked for Close, "

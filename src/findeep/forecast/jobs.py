@@ -6,18 +6,30 @@ Each checks that its output can be written before any work, and writes atomicall
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from findeep.bundle import check_writable
-from findeep.data.io import TableLike, write_table
+from findeep.data.io import TableLike, read_table, write_table
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, DataError
 from findeep.forecast.backtest import backtest_report
-from findeep.forecast.estimator import SequenceForecaster, read_forecaster
+from findeep.forecast.estimator import (
+    SequenceForecaster,
+    missing_values_reported,
+    read_forecaster,
+)
 from findeep.forecast.evaluation import ForecastEvaluation
-from findeep.forecast.walkforward import evaluate_fixed, evaluate_walk_forward
+from findeep.forecast.features import log_returns
+from findeep.forecast.series import Series, checkpoint_differences, read_series
+from findeep.forecast.walkforward import (
+    evaluate_fixed,
+    evaluate_walk_forward,
+    prepared_table,
+)
 from findeep.output_paths import refuse_overwrite
 
 ALWAYS_REPORTED = ("naive", "linear")
@@ -63,24 +75,24 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
     """
     out = check_writable(out, force=force)
     forecaster = SequenceForecaster(**params)
-    evaluation = evaluate(forecaster, data, test_start=test_start, walk_forward=walk_forward,
-                          refit_every=refit_every, train_window=train_window)
-    compared = {forecaster.model: evaluation.metrics}
-    fit_seconds = {forecaster.model: evaluation.fit_seconds}
-    notes: list[str] = []
-    if baselines:
-        for name in reported_baselines(forecaster.target, notes):
+    split = {"test_start": test_start, "walk_forward": walk_forward, "refit_every": refit_every,
+             "train_window": train_window}
+    table, _ = prepared_table(forecaster, data)  # read, checked and filled once for all fits
+    with missing_values_reported():  # reported just now, not again for every model and fold
+        evaluation = evaluate(forecaster, table, **split)
+        compared = {forecaster.model: evaluation.metrics}
+        fit_seconds = {forecaster.model: evaluation.fit_seconds}
+        notes: list[str] = []
+        for name in reported_baselines(forecaster.target, notes) if baselines else []:
             if name == forecaster.model:
                 continue
             point = {**params, "model": name, "quantiles": None, "all_horizons": False,
                      "vol_base": None}
-            baseline = evaluate(SequenceForecaster(**point), data,
-                                test_start=test_start, walk_forward=walk_forward,
-                                refit_every=refit_every, train_window=train_window)
+            baseline = evaluate(SequenceForecaster(**point), table, **split)
             compared[name] = {**baseline.metrics, **versus(evaluation, baseline,
                                                            forecaster.target, forecaster.horizon)}
             fit_seconds[name] = baseline.fit_seconds
-    final = SequenceForecaster(**params).fit(data)
+        final = SequenceForecaster(**params).fit(table)
     metrics = {**evaluation.metrics, "scheme": evaluation.scheme, "compared": compared,
                "fit_seconds": fit_seconds}
     path = final.save(out, force=force, evaluation=evaluation, metrics=metrics)
@@ -135,7 +147,9 @@ def honest_forecasts(forecaster: SequenceForecaster, data: TableLike) -> pd.Data
     bundle's stored out-of-sample forecasts, plus the saved model's forecasts for dates of
     ``data`` after the last date it was trained on (columns date, asset, prediction,
     actual, next_return, source = 'evaluation' | 'after training')."""
-    current = forecaster.predict_frame(data)
+    series, table = _sorted(forecaster, data)
+    current = forecaster.predict_frame(table)
+    warn_unfamiliar(forecaster, series, trading=True)
     realised = current[["date", "asset", "actual", "next_return"]]
     parts = []
     stored = getattr(forecaster, "evaluation_", None)
@@ -183,16 +197,32 @@ def backtest_bundle(bundle: str | os.PathLike[str], data: TableLike, *,
 
 def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
                      out: str | os.PathLike[str], *, force: bool = False) -> dict[str, Any]:
-    """Write one forecast per (asset, date) with a full window.
+    """Write one forecast per (asset, date) with a full window, in the input's row order.
 
-    ``in_sample`` marks dates before the model's last training date: their targets may
-    have been part of its fit, so they are no evidence of skill.
+    ``in_sample`` is true where the forecast's target period (t, t+h] overlaps the model's
+    training data (t before its last training date) and the asset is one it was trained
+    on: part of what it forecasts was in its fit, so it is no evidence of skill. Refuses
+    data in which no row has a full window.
     """
     out = refuse_overwrite(out, force=force)
     forecaster = read_forecaster(bundle)
-    frame = forecaster.predict_frame(data)
+    series, table = _sorted(forecaster, data)
+    frame = forecaster.predict_frame(table, input_order=True)
+    frame = frame.set_axis(series.input_row[frame.index.to_numpy()]).sort_index()  # DATA's order
+    if frame.empty:
+        needed = forecaster.training_.get("history_needed")  # absent from older bundles
+        rows = f"{needed} rows" if needed else f"more than {forecaster.window} rows"
+        longest = max((end - first for _, first, end in series.asset_bounds()), default=0)
+        raise DataError(
+            f"no row of DATA has a full window of history: the model's first forecast for an "
+            f"asset needs {rows} of it (a window of {forecaster.window} steps plus the "
+            f"features' warm-up), and the longest series here has {longest}.")
+    warn_unfamiliar(forecaster, series, trading=False)
     trained_through = pd.Timestamp(forecaster.training_["last_date"])
-    result = pd.DataFrame({forecaster.date_column: frame["date"]})
+    trained_assets = forecaster.training_.get("assets")
+    seen = (frame["asset"].isin(trained_assets).to_numpy() if trained_assets is not None
+            else np.ones(len(frame), dtype=bool))
+    result = pd.DataFrame({forecaster.date_column: frame["date"].to_numpy()})
     if forecaster.asset_column is not None:
         result[forecaster.asset_column] = frame["asset"].to_numpy()
     name = "probability_up" if forecaster.task_ == "binary" else "prediction"
@@ -200,7 +230,68 @@ def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
     for column in frame.columns:  # quantiles (q0.05, ...) and horizons (prediction_h2, ...)
         if str(column).startswith(("q", "prediction_h")):
             result[column] = frame[column].to_numpy()
-    result["in_sample"] = (frame["date"] < trained_through).to_numpy()
+    result["in_sample"] = (frame["date"] < trained_through).to_numpy() & seen
     write_table(result, out, force=force)
     return {"rows": len(result), "out_of_sample_rows": int((~result["in_sample"]).sum()),
-            "last_date": None if result.empty else pd.Timestamp(frame["date"].max()).isoformat()}
+            "without_window": len(series.frame) - len(result),
+            "last_date": pd.Timestamp(frame["date"].max()).isoformat()}
+
+
+def _sorted(forecaster: SequenceForecaster, data: TableLike) -> tuple[Series, pd.DataFrame]:
+    """``data`` read and checked once (one warning if unsorted), and its rows in the
+    checked series' order: ``series.input_row`` maps a row of the table back to DATA."""
+    table = read_table(data)
+    series = read_series(table, date_column=forecaster.date_column,
+                         asset_column=forecaster.asset_column)
+    return series, table.iloc[series.input_row].reset_index(drop=True)
+
+
+def _few(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def warn_unfamiliar(forecaster: SequenceForecaster, series: Series, *, trading: bool) -> None:
+    """Warn when ``series`` is not what the model was trained on: assets it never saw,
+    trained assets that are absent (``trading``: their stored forecasts go untraded), or
+    log returns that differ from the training series' on the dates the bundle keeps a
+    fingerprint of (a different file with the same dates)."""
+    trained = forecaster.training_.get("assets")
+    if trained is not None and forecaster.asset_column is not None:
+        here = sorted({str(a) for a in series.assets})
+        unknown = sorted(set(here) - set(trained))
+        absent = sorted(set(trained) - set(here))
+        if trading and (unknown or absent):
+            parts = []
+            if absent:
+                parts.append(f"it lacks trained asset(s) {_few(absent)}, whose stored "
+                             "out-of-sample forecasts are therefore not traded")
+            if unknown:
+                parts.append(f"the model never saw {_few(unknown)}, for which only forecasts "
+                             "dated after the training data are traded")
+            covered = len(set(trained) & set(here))
+            warnings.warn(f"DATA's assets differ from the model's: {'; '.join(parts)} (the "
+                          f"evaluation period covers {covered} of the {len(trained)} trained "
+                          "asset(s)).", FindeepWarning, stacklevel=2)
+        elif unknown:
+            warnings.warn(f"DATA has {len(unknown)} asset(s) the model was never trained on "
+                          f"({_few(unknown)}); their forecasts rest on what it learned from "
+                          "other assets, and in_sample is false for them.", FindeepWarning,
+                          stacklevel=2)
+    stored = getattr(forecaster, "checkpoints_", None)
+    if not stored or forecaster.columns_.price is None:
+        return
+    try:
+        returns = log_returns(series, forecaster.columns_, "the fingerprint check")
+    except DataError:
+        return  # predict_frame has already said what is wrong with the prices
+    checked, differing, example = checkpoint_differences(stored["log_return"], series, returns)
+    if differing:
+        consequence = ("the bundle's stored forecasts were made from the training series, so "
+                       "the backtest would trade them against another series' returns"
+                       if trading else "its in_sample flags describe the training series, "
+                       "not this one")
+        warnings.warn(
+            f"DATA is not the series the model was trained on: its '{stored['price_column']}' "
+            f"log returns differ on {differing} of the {checked} training dates checked (e.g. "
+            f"{example}); {consequence}.", FindeepWarning, stacklevel=2)

@@ -124,9 +124,29 @@ def _check_duplicates(frame: pd.DataFrame, asset_column: str | None) -> None:
              else f"({a}, {pd.Timestamp(d).date()})"
              for a, d in pairs.head(3).itertuples(index=False)]
     key = "date" if asset_column is None else "(asset, date) pair"
-    raise DataError(f"{len(pairs)} {key}(s) appear on more than one row, e.g. {', '.join(shown)}; "
-                    "keep one row per "
-                    + ("date" if asset_column is None else "asset and date") + ".")
+    message = (f"{len(pairs)} {key}(s) appear on more than one row, e.g. {', '.join(shown)}; "
+               "keep one row per " + ("date" if asset_column is None else "asset and date"))
+    splitting = _splitting_text_columns(frame.loc[duplicated]) if asset_column is None else []
+    if splitting:
+        message += (f", or, if the table holds several series, name the column that tells them "
+                    f"apart: --asset-column {splitting[0]}")
+    raise DataError(message + ".")
+
+
+def _splitting_text_columns(rows: pd.DataFrame) -> list[str]:
+    """Text columns under which no two of ``rows`` (rows sharing a date) share a value on
+    the same date: an asset column the caller did not name."""
+    found = []
+    for name in rows.columns:
+        if name in ("date", "asset"):
+            continue
+        values = rows[name]
+        if not (pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values)
+                or isinstance(values.dtype, pd.CategoricalDtype)):
+            continue
+        if values.notna().all() and not rows.duplicated(subset=["date", name]).any():
+            found.append(str(name))
+    return found
 
 
 MAX_GAP_RATIO = 30
@@ -155,3 +175,50 @@ def check_date_gaps(series: Series) -> None:
                 f"the series{where} has a gap of {days:.0f} days between {before} and {after} "
                 f"(its usual step is {usual / 86_400e9:.2g} days); windows and targets would "
                 "span it as if the dates were adjacent. Split the series at the gap or fill it.")
+
+
+CHECKPOINTS_PER_ASSET = 16  # enough to tell two series apart, small enough for a panel's JSON
+
+
+def checkpoints(series: Series, values: np.ndarray,
+                per_asset: int = CHECKPOINTS_PER_ASSET) -> dict[str, dict[str, list]]:
+    """A few (date, value) pairs per asset, evenly spread over its finite values: a cheap
+    fingerprint that later data can be checked against on whichever of the dates it holds
+    (``checkpoint_differences``)."""
+    found: dict[str, dict[str, list]] = {}
+    for asset, first, end in series.asset_bounds():
+        finite = first + np.flatnonzero(np.isfinite(values[first:end]))
+        if len(finite) == 0:
+            continue
+        picked = finite[np.unique(np.linspace(0, len(finite) - 1,
+                                              min(per_asset, len(finite))).round().astype(int))]
+        found[asset] = {"dates": [pd.Timestamp(d).isoformat() for d in series.dates[picked]],
+                        "values": [float(v) for v in values[picked]]}
+    return found
+
+
+def checkpoint_differences(stored: dict[str, dict[str, list]], series: Series,
+                           values: np.ndarray) -> tuple[int, int, str | None]:
+    """How many of ``stored``'s checkpoints ``series`` holds (same asset and date, a finite
+    value), how many of those differ from ``values`` beyond float rounding, and the first
+    difference in words."""
+    keys = pd.MultiIndex.from_arrays([series.assets, series.dates])
+    checked, differing, example = 0, 0, None
+    for asset, points in stored.items():
+        dates = np.array([np.datetime64(pd.Timestamp(d), "ns") for d in points["dates"]])
+        position = keys.get_indexer(pd.MultiIndex.from_arrays([np.full(len(dates), asset,
+                                                                      dtype=object), dates]))
+        held = position >= 0
+        here = np.full(len(dates), np.nan)
+        here[held] = values[position[held]]
+        usable = np.isfinite(here)
+        expected = np.asarray(points["values"], dtype=float)
+        wrong = usable & ~np.isclose(here, expected, rtol=1e-6, atol=1e-9)
+        checked += int(usable.sum())
+        differing += int(wrong.sum())
+        if example is None and wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            where = "" if series.asset_column is None else f"{asset} on "
+            example = (f"{where}{pd.Timestamp(dates[i]).date()}: {expected[i]:.6g} in training, "
+                       f"{here[i]:.6g} here")
+    return checked, differing, example

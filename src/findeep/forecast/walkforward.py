@@ -17,19 +17,45 @@ from sklearn.base import clone
 
 from findeep.data.io import TableLike, read_table
 from findeep.errors import ConfigError, DataError
-from findeep.forecast.estimator import SequenceForecaster
+from findeep.forecast.estimator import (
+    MIN_SAMPLE_DATES,
+    MIN_SAMPLES,
+    SequenceForecaster,
+    TooFewSamplesError,
+    missing_values_reported,
+)
 from findeep.forecast.evaluation import ForecastEvaluation
 from findeep.forecast.metrics import forecast_metrics
-from findeep.forecast.series import read_series
+from findeep.forecast.series import Series, check_date_gaps, read_series
 
 
-def _sorted_table(forecaster: SequenceForecaster,
-                  data: TableLike) -> tuple[pd.DataFrame, np.ndarray]:
-    """The table in (asset, date) order and its parsed dates, checked once for all folds."""
+def prepared_table(forecaster: SequenceForecaster,
+                   data: TableLike) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table in (asset, date) order and its parsed dates, checked once for all folds
+    (and, in ``findeep forecast train``, once for every model it compares).
+
+    Missing values in the columns the model reads are carried forward here, once for the
+    whole table (causal: from earlier rows only), so the user gets one warning rather
+    than one per fold."""
     table = read_table(data)
     series = read_series(table, date_column=forecaster.date_column,
                          asset_column=forecaster.asset_column)
-    return table.iloc[series.input_row].reset_index(drop=True), series.dates
+    check_date_gaps(series)
+    table = table.iloc[series.input_row].reset_index(drop=True)
+    columns, features = forecaster._inputs(series)
+    for name in forecaster._fill_missing(series, columns, features):
+        table[_table_column(series, name)] = series.frame[name].to_numpy()
+    return table, series.dates
+
+
+def _table_column(series: Series, name: str) -> str:
+    """The input table's name for a value column of ``series`` (which renames value
+    columns called 'date' or 'asset' to 'date_value' / 'asset_value')."""
+    original = name.removesuffix("_value")
+    if name != original and original in ("date", "asset") \
+            and original not in (series.date_column, series.asset_column):
+        return original
+    return name
 
 
 def _as_date(value: Any, name: str) -> np.datetime64:
@@ -48,16 +74,24 @@ def _default_start(unique_dates: np.ndarray, fraction: float) -> np.datetime64:
 
 def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates: np.ndarray,
                       train: np.ndarray, start: np.datetime64, end: np.datetime64 | None,
-                      fold: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+                      fold: int, train_window: int | None = None
+                      ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Fit on the ``train`` rows, forecast from ``start`` to ``end``. ``train_window``: the
+    rolling window that cut ``train`` short, if it did (it is then the fix to name)."""
     if not train.any():
         raise DataError(f"no rows are dated before {pd.Timestamp(start).date()}; move the test "
                         "start later.")
     model = clone(forecaster)
     started = time.perf_counter()
-    model.fit(table[train])
-    seconds = time.perf_counter() - started
-    visible = dates < end if end is not None else np.ones(len(dates), dtype=bool)
-    frame = model.predict_frame(table[visible], start=pd.Timestamp(start))
+    with missing_values_reported():  # prepared_table reported them for the whole table
+        try:
+            model.fit(table[train])
+        except TooFewSamplesError as exc:
+            raise DataError(_too_few_message(forecaster, exc, start, fold,
+                                             train_window)) from None
+        seconds = time.perf_counter() - started
+        visible = dates < end if end is not None else np.ones(len(dates), dtype=bool)
+        frame = model.predict_frame(table[visible], start=pd.Timestamp(start))
     frame["fold"] = fold
     record = {"fold": fold, "test_start": pd.Timestamp(start).isoformat(),
               "test_end": None if end is None else pd.Timestamp(end).isoformat(),
@@ -73,6 +107,24 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
     if "linear_path" in model.training_:  # linear_path='select': the fit it kept
         record["linear_path"] = model.training_["linear_path"]
     return frame, record
+
+
+def _too_few_message(forecaster: SequenceForecaster, exc: TooFewSamplesError,
+                     start: np.datetime64, fold: int, train_window: int | None) -> str:
+    """The fit-size error in the evaluation's terms: the rows a split left to the fit, and
+    the option that sets them (a later test start, or a larger training window)."""
+    which = "the fit" if fold == 0 else f"walk-forward fold {fold + 1}'s fit"
+    if train_window is not None:
+        where = f"--train-window {train_window} leaves {which} before {pd.Timestamp(start).date()}"
+        fix = "pass a larger --train-window"
+    else:
+        where = f"{which} before test start {pd.Timestamp(start).date()} has"
+        fix = "move --test-start later"
+    return (f"{where} only {exc.longest} row(s) of the longest series, giving {exc.samples} "
+            f"training sample(s) on {exc.dates} date(s) (a fit needs at least "
+            f"{MIN_SAMPLES} samples on {MIN_SAMPLE_DATES} dates, each with a window of "
+            f"{forecaster.window} steps, the features' warm-up and a target "
+            f"{forecaster.horizon} step(s) ahead); {fix}.")
 
 
 def _evaluation(forecaster: SequenceForecaster, scheme: dict[str, Any], frames: list[pd.DataFrame],
@@ -93,7 +145,7 @@ def evaluate_fixed(forecaster: SequenceForecaster, data: TableLike, *, test_star
 
     Without ``test_start`` the last ``test_fraction`` of dates are the test period.
     """
-    table, dates = _sorted_table(forecaster, data)
+    table, dates = prepared_table(forecaster, data)
     unique_dates = np.unique(dates)
     start = (_as_date(test_start, "test_start") if test_start is not None
              else _default_start(unique_dates, test_fraction))
@@ -119,7 +171,7 @@ def evaluate_walk_forward(forecaster: SequenceForecaster, data: TableLike, *,
     if train_window is not None and (not isinstance(train_window, (int, np.integer))
                                      or train_window < 1):
         raise ConfigError(f"train_window must be a positive integer, however: {train_window=}")
-    table, dates = _sorted_table(forecaster, data)
+    table, dates = prepared_table(forecaster, data)
     unique_dates = np.unique(dates)
     start = (_as_date(test_start, "test_start") if test_start is not None
              else _default_start(unique_dates, test_fraction))
@@ -131,12 +183,14 @@ def evaluate_walk_forward(forecaster: SequenceForecaster, data: TableLike, *,
     for fold, fold_start in enumerate(starts):
         fold_end = starts[fold + 1] if fold + 1 < len(starts) else None
         train = dates < fold_start
+        cut_by = None
         if train_window is not None:
             position = int(np.searchsorted(unique_dates, fold_start))
             first = unique_dates[max(0, position - train_window)]
             train &= dates >= first
+            cut_by = train_window if position > train_window else None
         frame, record = _fit_and_forecast(forecaster, table, dates, train, fold_start, fold_end,
-                                          fold)
+                                          fold, cut_by)
         frames.append(frame)
         folds.append(record)
     scheme = {"kind": "walk-forward", "test_start": pd.Timestamp(start).isoformat(),
