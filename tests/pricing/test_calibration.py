@@ -10,6 +10,7 @@ import torch
 
 from findeep.errors import DataError
 from findeep.pricing.calibration import calibrate, read_surface, synthetic_surface
+from findeep.pricing.reference import heston_price, implied_volatility
 
 TRUE = {"rho": -0.6, "kappa": 1.2, "vbar": 0.08, "gamma": 0.35, "v0": 0.12}
 
@@ -53,3 +54,69 @@ def test_a_surface_with_too_few_options_or_negative_quotes_is_refused():
     negative = synthetic_surface(TRUE).assign(price=-0.1)
     with pytest.raises(DataError, match="negative"):
         read_surface(negative)
+
+
+def small_surface():
+    """3 x 3 calls at TRUE: enough quotes to calibrate, cheap to read."""
+    return synthetic_surface(TRUE, moneyness=(0.85, 1.0, 1.15), maturities=(0.3, 0.7, 1.2))
+
+
+def as_puts(surface, label):
+    m, tau, r = (surface[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
+    put = heston_price(m, tau, r, call=False, **TRUE)
+    return surface.assign(price=put, type=label)
+
+
+@pytest.mark.parametrize("label", ["put", "Put ", " P", "PUT"])
+def test_put_quotes_are_read_as_pricing_price_reads_them(label):
+    """Puts marked 'Put ' (a trailing space) or any case become the same calls by parity as
+    the call surface they were priced from: the calibration sees the same quotes."""
+    calls = read_surface(small_surface()).call
+    puts = read_surface(as_puts(small_surface(), label)).call
+    np.testing.assert_allclose(puts, calls, atol=1e-12)
+
+
+def test_an_unknown_option_type_is_refused_naming_it():
+    """'straddle' is neither a call nor a put: refused, not fitted as a call."""
+    with pytest.raises(DataError, match="'straddle'"):
+        read_surface(small_surface().assign(type="straddle"))
+
+
+def test_prices_in_the_wrong_units_are_refused_with_a_count_and_an_example():
+    """Prices x100 (percent of strike) break the call's upper bound S/K on most rows; the
+    error counts them and shows one."""
+    scaled = small_surface().assign(price=lambda f: f["price"] * 100)
+    with pytest.raises(DataError, match=r"of 9 prices lie outside .* e\.g\. row \d+ \(call, "
+                                        r"moneyness .*above its upper bound .*strike units"):
+        read_surface(scaled)
+
+
+def test_put_bounds_are_the_puts_own():
+    """A deep in-the-money put worth more than the call's bound S/K is fine, but one priced
+    below its discounted intrinsic value K e^{-rT} - S is refused as a put."""
+    puts = as_puts(small_surface(), "put")
+    read_surface(puts.assign(moneyness=0.6, price=lambda f: 1.0 - 0.55))  # above S/K = 0.6
+    cheap = puts.copy()
+    cheap.loc[0, "price"] = 0.01  # S/K = 0.85: intrinsic about 0.14
+    with pytest.raises(DataError, match=r"1 of 9 prices .*row 0 \(put, .*below its lower bound"):
+        read_surface(cheap)
+
+
+def test_implied_vols_in_percent_are_refused_with_a_hint():
+    surface = small_surface()
+    m, tau, r = (surface[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
+    vols = implied_volatility(surface["price"].to_numpy(), m, tau, r)
+    quotes = surface.drop(columns="price").assign(implied_vol=vols)
+    read_surface(quotes)  # fractions: accepted
+    with pytest.raises(DataError, match=r"9 of 9 implied vols are above 5 .*look like percent"):
+        read_surface(quotes.assign(implied_vol=vols * 100))
+
+
+def test_a_quote_without_a_price_is_left_out_and_counted():
+    """A row with an empty price is not fitted, and the surface and the result say so."""
+    surface = small_surface()
+    surface.loc[4, "price"] = np.nan
+    quotes = read_surface(surface)
+    assert quotes.call.size == 8
+    assert (quotes.left_out, quotes.left_out_columns) == (1, ("price",))
+    assert read_surface(small_surface()).left_out == 0

@@ -9,6 +9,8 @@ from cli_helpers import assert_one_line_error, run
 from findeep.pricing.box import INPUT_COLUMNS
 from findeep.pricing.bundle import save_pricer
 from findeep.pricing.calibration import synthetic_surface
+from findeep.pricing.estimator import HestonSurrogate
+from findeep.pricing.sampling import generate_heston_grid
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +20,19 @@ def workdir(tmp_path_factory, pricer, heston_data):
     options = heston_data[list(INPUT_COLUMNS)].iloc[:6].copy()
     options.loc[options.index[2], "gamma"] = 0.9
     options.to_csv(path / "options.csv", index=False)
-    synthetic_surface({"rho": -0.5, "kappa": 1.0, "vbar": 0.1, "gamma": 0.3, "v0": 0.15},
-                      moneyness=(0.9, 1.0, 1.1), maturities=(0.5, 1.0)).to_csv(
-        path / "surface.csv", index=False)
+    surface = synthetic_surface({"rho": -0.5, "kappa": 1.0, "vbar": 0.1, "gamma": 0.3,
+                                 "v0": 0.15}, moneyness=(0.9, 1.0, 1.1), maturities=(0.5, 1.0))
+    surface.to_csv(path / "surface.csv", index=False)
+    surface.assign(type="straddle").to_csv(path / "straddle.csv", index=False)
+    surface.assign(price=surface["price"] * 100).to_csv(path / "px100.csv", index=False)
+    surface.drop(columns="price").assign(implied_vol=25.0).to_csv(path / "ivpct.csv",
+                                                                  index=False)
+    surface.loc[[2], "price"] = float("nan")
+    pd.concat([surface, surface.iloc[[0]]]).to_csv(path / "nan.csv", index=False)
+    grid = generate_heston_grid(30, seed=3)
+    surface_pricer = HestonSurrogate(kind="surface", d_hidden=8, n_layers=1, max_epochs=1,
+                                     batch_size=8, verbose=0).fit(grid)
+    save_pricer(surface_pricer, path / "surface_pricer")
     return path
 
 
@@ -50,6 +62,19 @@ def test_generate_train_price_calibrate(workdir):
     (("price", "{d}/pricer", "{d}/negative.csv", "--out", "{d}/o.csv"), "non-positive maturity"),
     (("generate", "--n", "10", "--out", "{d}/a.csv"), ".parquet"),
     (("calibrate", "{d}/pricer", "{d}/negprice.csv"), "negative price"),
+    (("calibrate", "{d}/pricer", "{d}/straddle.csv"), "'straddle'"),
+    (("calibrate", "{d}/pricer", "{d}/px100.csv"), ("prices lie outside", "strike units")),
+    (("calibrate", "{d}/pricer", "{d}/ivpct.csv"), ("6 of 6 implied vols", "percent")),
+    (("train", "{d}/options.csv", "--out", "{d}/o", "--n-components", "0"),
+     "n_components must be a positive integer"),
+    (("train", "{d}/options.csv", "--out", "{d}/o", "--d-hidden", "-5"), "d_hidden=-5"),
+    (("train", "{d}/options.csv", "--out", "{d}/o", "--d-hidden", "0"), "d_hidden=0"),
+    (("price", "{d}/surface_pricer", "{d}/options.csv", "--out", "{d}/o.csv"),
+     ("surface surrogate", "predict_surface", "'findeep pricing price' needs a price")),
+    (("calibrate", "{d}/surface_pricer", "{d}/surface.csv"),
+     ("surface surrogate", "'findeep pricing calibrate' needs a price")),
+    (("check", "{d}/surface_pricer", "--n", "10", "--sets", "1"),
+     ("surface surrogate", "'findeep pricing check' needs a price")),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(workdir, args, fragment):
     surface = pd.read_csv(workdir / "surface.csv")
@@ -58,5 +83,28 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(workdir, args, fragment
     pd.read_csv(workdir / "options.csv").assign(maturity=-0.5).to_csv(
         workdir / "negative.csv", index=False)
     result = run("pricing", *[a.format(d=workdir) for a in args])
-    assert_one_line_error(result, fragment)
+    assert_one_line_error(result, *((fragment,) if isinstance(fragment, str) else fragment))
     assert not (workdir / "o.csv").exists() and not (workdir / "a.csv").exists()
+    assert not (workdir / "o").exists()
+
+
+def test_calibrate_reports_quotes_left_out_for_an_empty_price(workdir):
+    """A row without a price is not fitted, and the output says so."""
+    result = run("pricing", "calibrate", workdir / "pricer", workdir / "nan.csv",
+                 "--no-reference")
+    assert result.exit_code == 0, result.output
+    assert "calibration to 6 options" in result.stdout
+    assert "1 quote without a price was left out" in result.stdout
+
+
+def test_training_a_surface_pricer_on_few_rows_says_nothing_of_early_stopping(workdir):
+    """The pricing trainer has no early stopping and no auto batch size: the shared
+    trainer's warning about them is not shown; the full-batch warning is."""
+    grid = generate_heston_grid(40, seed=5)
+    grid.to_parquet(workdir / "grid.parquet")
+    result = run("pricing", "train", workdir / "grid.parquet", "--kind", "surface", "--out",
+                 workdir / "sp", "--max-epochs", "1", "--d-hidden", "8", "--n-layers", "1",
+                 "-q")
+    assert result.exit_code == 0, result.output
+    assert "early stopping" not in result.output and "auto" not in result.output
+    assert "one full-batch step per epoch" in result.stderr

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from findeep.errors import BundleError
+from findeep.data.schema import FindeepWarning
+from findeep.errors import BundleError, ConfigError
 from findeep.pricing.box import INPUT_COLUMNS, ParameterBox
 from findeep.pricing.bundle import load_pricer, save_pricer
 from findeep.pricing.checks import arbitrage, count_violations
@@ -154,3 +156,42 @@ def test_grid_variant_predicts_a_surface_per_parameter_set():
     surface = model.predict_surface(data.iloc[:5])
     assert surface.shape == (5, 54) and (surface > 0).all()
     assert isinstance(pd.DataFrame(surface), pd.DataFrame)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("n_components", 0), ("d_hidden", -5), ("d_hidden", 0), ("n_layers", 0),
+    ("n_layers", -1), ("max_epochs", 0), ("batch_size", 0), ("d_hidden", 2.5),
+    ("n_components", True),
+])
+def test_a_size_that_is_not_a_positive_integer_is_refused_before_training(heston_data, name,
+                                                                         value):
+    """Zero or negative widths, layers, components, epochs or batch sizes are a ConfigError
+    naming the parameter, not a traceback or a zero-width network."""
+    pricer = HestonSurrogate(**{name: value}, verbose=0)
+    with pytest.raises(ConfigError, match=f"{name} must be a positive integer, however: "
+                                          f"{name}={value!r}"):
+        pricer.fit(heston_data)
+    assert not hasattr(pricer, "network_")
+
+
+def test_every_bad_size_is_named_in_one_error(heston_data):
+    with pytest.raises(ConfigError) as raised:
+        HestonSurrogate(d_hidden=0, n_layers=-1, max_epochs=0).fit(heston_data)
+    assert all(f"{name}=" in str(raised.value) for name in ("d_hidden", "n_layers",
+                                                            "max_epochs"))
+
+
+def test_training_never_warns_about_early_stopping_it_does_not_use(heston_data):
+    """Few steps per epoch brings no early-stopping warning (early stopping is off); only a
+    batch as large as the training rows is warned about, as what it is: full-batch steps."""
+    small = heston_data.iloc[:300].copy()
+    small.attrs = heston_data.attrs
+    options = {"d_hidden": 8, "n_layers": 1, "n_components": 2, "max_epochs": 1, "verbose": 0}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        HestonSurrogate(batch_size=100, **options).fit(small)  # 2 steps an epoch
+        assert not [w for w in caught if issubclass(w.category, FindeepWarning)]
+        HestonSurrogate(batch_size=1024, **options).fit(small)
+    messages = [str(w.message) for w in caught if issubclass(w.category, FindeepWarning)]
+    assert len(messages) == 1 and "early stopping" not in messages[0]
+    assert "batch size 1024 is at least the 285 training rows" in messages[0]

@@ -18,6 +18,9 @@ v0          (0.05, 0.5)  initial variance
 
 A network is not trusted outside its box: ``outside_box`` names, per row, the columns that
 leave it, and the pricing commands flag those rows instead of pricing them.
+
+``option_types`` reads the optional ``type`` column (call or put) the same way for every
+command that takes options: pricing and calibration alike.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from findeep.errors import ConfigError, DataError
 OPTION_COLUMNS = ("moneyness", "maturity", "rate")
 HESTON_COLUMNS = ("rho", "kappa", "vbar", "gamma", "v0")
 INPUT_COLUMNS = OPTION_COLUMNS + HESTON_COLUMNS
+CALL_NAMES = ("call", "c")  # read after stripping spaces and lower-casing: ' Put' is a put
+PUT_NAMES = ("put", "p")
 
 LIU_HESTON_BOX: dict[str, tuple[float, float]] = {
     "moneyness": (0.6, 1.4), "maturity": (0.1, 1.4), "rate": (0.0, 0.10),
@@ -102,3 +107,29 @@ def option_inputs(frame: pd.DataFrame, *, what: str = "the options table") -> pd
         raise DataError(f"{what} has non-positive {' and '.join(negative)} (first at row "
                         f"{first}); maturities and moneyness S/K must be > 0.")
     return inputs
+
+
+def option_types(frame: pd.DataFrame, *, what: str = "the options table") -> np.ndarray:
+    """Per row, True for a put: the optional ``type`` column holds call/put or c/p in any
+    case, spaces around ignored; without the column every row is a call.
+
+    Any other value (an empty cell too) is refused, naming it: a silent call in its place
+    would price, or fit, the wrong option.
+    """
+    if "type" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    column = frame["type"]
+    empty = column.isna() | (column.astype(str).str.strip() == "")
+    if empty.any():
+        raise DataError(f"column 'type' of {what} has {int(empty.sum())} empty cell(s) (first "
+                        f"at row {column.index[empty.to_numpy()][0]}); write call or put in "
+                        "each, or drop the column if every option is a call.")
+    kind = column.astype(str).str.strip().str.lower()
+    unknown = kind[~kind.isin(CALL_NAMES + PUT_NAMES)]
+    if len(unknown):
+        values = sorted(set(column[unknown.index].astype(str)))
+        raise DataError(f"column 'type' of {what} must hold call or put (or c/p), however "
+                        f"{len(unknown)} row(s) hold {', '.join(map(repr, values[:3]))}"
+                        f"{' …' if len(values) > 3 else ''} (first at row {unknown.index[0]}); "
+                        "fix those rows or leave them out.")
+    return kind.isin(PUT_NAMES).to_numpy()

@@ -9,7 +9,10 @@ With the reference pricer it is the usual two-point finite difference. Both star
 same point and stop on the same tolerances, so their times and fits compare like for like.
 
 A surface table has ``moneyness`` (S/K), ``maturity``, ``rate`` and either ``price``
-(strike units; a call unless a ``type`` column says put) or ``implied_vol``.
+(strike units; a call unless a ``type`` column says put, read as ``pricing price`` reads it)
+or ``implied_vol`` (a fraction: 0.25 for 25%). Quotes in the wrong units are refused before
+any fit: a price outside its option's no-arbitrage bounds, an implied vol above 500%. A row
+with an empty cell is left out and counted (``Surface.left_out``), not refused.
 """
 
 from __future__ import annotations
@@ -25,11 +28,16 @@ import torch
 from scipy.optimize import least_squares
 
 from findeep.errors import DataError
-from findeep.pricing.box import HESTON_COLUMNS, OPTION_COLUMNS, ParameterBox
+from findeep.pricing.box import HESTON_COLUMNS, OPTION_COLUMNS, ParameterBox, option_types
 from findeep.pricing.estimator import HestonSurrogate
-from findeep.pricing.reference import bsm_price, heston_price
+from findeep.pricing.reference import bsm_price, heston_price, no_arbitrage_bounds
 
 MIN_OPTIONS = len(HESTON_COLUMNS) + 1  # fewer quotes than parameters + 1: not identifiable
+# strike units: a quote rounded to a cent on a 100 strike, or a tick stale, can sit this far
+# past a bound; prices in the wrong units (currency, percent of strike) miss by far more
+BOUND_TOLERANCE = 1e-4
+# 500%: far above any quoted equity vol; a vol in percent (25 for 25%) lands far above it
+MAX_IMPLIED_VOL = 5.0
 
 
 @dataclass
@@ -45,6 +53,7 @@ class CalibrationResult:
     evaluations: int
     success: bool
     cpu_seconds: float = float("nan")  # this process's CPU time: steady on a busy machine
+    left_out: int = 0  # rows of the surface table left out for an empty cell
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,16 +61,28 @@ class CalibrationResult:
 
 @dataclass
 class Surface:
-    """A checked surface: option columns and call prices / K (puts converted by parity)."""
+    """A checked surface: option columns and call prices / K (puts converted by parity).
+
+    ``left_out`` rows of the table had an empty cell in ``left_out_columns`` and are not
+    among the quotes.
+    """
 
     moneyness: np.ndarray
     maturity: np.ndarray
     rate: np.ndarray
     call: np.ndarray
+    left_out: int = 0
+    left_out_columns: tuple[str, ...] = ()
 
 
 def read_surface(frame: pd.DataFrame, box: ParameterBox | None = None) -> Surface:
-    """Check a surface table and return its quotes as call prices in strike units."""
+    """Check a surface table and return its quotes as call prices in strike units.
+
+    Rows with an empty cell are left out and counted; every other problem is refused with
+    a ``DataError``: an unknown ``type``, a price outside its option's no-arbitrage bounds
+    (prices in the wrong units), an implied vol above ``MAX_IMPLIED_VOL`` (percent), an
+    option outside ``box``.
+    """
     missing = [c for c in OPTION_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"the surface lacks the column(s) {', '.join(missing)}; it needs "
@@ -70,26 +91,37 @@ def read_surface(frame: pd.DataFrame, box: ParameterBox | None = None) -> Surfac
         if "implied_vol" in frame.columns else None
     if quote is None:
         raise DataError("the surface needs a 'price' (strike units) or 'implied_vol' column.")
+    columns = [*OPTION_COLUMNS, quote]
     try:
-        values = frame[[*OPTION_COLUMNS, quote]].astype(float)
+        values = frame[columns].astype(float)
     except (TypeError, ValueError):
         raise DataError("the surface has non-numeric values in its option columns.") from None
-    values = values.dropna()
+    empty = values.isna()
+    values = values[~empty.any(axis=1)]
+    left_out = len(frame) - len(values)
+    left_out_columns = tuple(c for c in columns if empty[c].any())
     if len(values) < MIN_OPTIONS:
-        raise DataError(f"the surface has {len(values)} usable option(s); calibrating five "
-                        f"Heston parameters needs at least {MIN_OPTIONS}.")
-    m, tau, r, q = (values[c].to_numpy() for c in (*OPTION_COLUMNS, quote))
+        note = f" ({left_out} with an empty cell left out)" if left_out else ""
+        raise DataError(f"the surface has {len(values)} usable option(s){note}; calibrating "
+                        f"five Heston parameters needs at least {MIN_OPTIONS}.")
+    infinite = [c for c in columns if np.isinf(values[c]).any()]
+    if infinite:
+        raise DataError(f"the surface has infinite values in {', '.join(infinite)}; give "
+                        "finite numbers, or leave the cell empty to leave the quote out.")
+    m, tau, r, q = (values[c].to_numpy() for c in columns)
     if (tau <= 0).any() or (m <= 0).any():
         raise DataError("the surface has non-positive maturities or moneyness; both must be "
                         "> 0.")
     if (q < 0).any():
         raise DataError(f"the surface has negative {quote.replace('_', ' ')}s; quotes must be "
                         ">= 0.")
-    is_put = np.zeros(len(values), dtype=bool)
-    if "type" in frame.columns:
-        is_put = frame.loc[values.index, "type"].astype(str).str.lower().isin(
-            ("put", "p")).to_numpy()
-    price = bsm_price(m, tau, r, q, call=~is_put) if quote == "implied_vol" else q
+    is_put = option_types(frame.loc[values.index], what="the surface")
+    if quote == "implied_vol":
+        _check_implied_vols(q, values.index)
+        price = bsm_price(m, tau, r, q, call=~is_put)
+    else:
+        _check_price_bounds(q, m, tau, r, is_put, values.index)
+        price = q
     call = np.where(is_put, price + m - np.exp(-r * tau), price)
     if box is not None:
         inputs = pd.DataFrame({"moneyness": m, "maturity": tau, "rate": r})
@@ -99,7 +131,42 @@ def read_surface(frame: pd.DataFrame, box: ParameterBox | None = None) -> Surfac
             raise DataError(f"the surface has {', '.join(outside)} outside the pricer's "
                             "training box; the network is not trusted there (see 'findeep "
                             "pricing check').")
-    return Surface(m, tau, r, call)
+    return Surface(m, tau, r, call, left_out=left_out, left_out_columns=left_out_columns)
+
+
+def _check_implied_vols(vol: np.ndarray, rows: pd.Index) -> None:
+    """Refuse implied vols above ``MAX_IMPLIED_VOL``: they are almost surely in percent."""
+    high = vol > MAX_IMPLIED_VOL
+    if high.any():
+        first = int(np.flatnonzero(high)[0])
+        raise DataError(
+            f"{int(high.sum())} of {vol.size} implied vols are above {MAX_IMPLIED_VOL:g} "
+            f"({MAX_IMPLIED_VOL:.0%}), e.g. {vol[first]:g} at row {rows[first]}: they look "
+            "like percent; give them as fractions (0.25 for 25%).")
+
+
+def _check_price_bounds(price: np.ndarray, m: np.ndarray, tau: np.ndarray, r: np.ndarray,
+                        is_put: np.ndarray, rows: pd.Index) -> None:
+    """Refuse prices outside their option's no-arbitrage bounds (beyond BOUND_TOLERANCE):
+    no model fits them, and they are most often in the wrong units."""
+    lower, upper = no_arbitrage_bounds(m, tau, r, call=~is_put)
+    below, above = price < lower - BOUND_TOLERANCE, price > upper + BOUND_TOLERANCE
+    outside = below | above
+    if not outside.any():
+        return
+    i = int(np.flatnonzero(outside)[0])
+    kind = "put" if is_put[i] else "call"
+    if above[i]:
+        bound = (f"above its upper bound {upper[i]:.4g} "
+                 f"({'the discounted strike' if is_put[i] else 'the underlying, S/K'})")
+    else:
+        bound = f"below its lower bound {lower[i]:.4g} (its discounted intrinsic value)"
+    raise DataError(
+        f"{int(outside.sum())} of {price.size} prices lie outside their option's "
+        f"no-arbitrage bounds, e.g. row {rows[i]} ({kind}, moneyness {m[i]:.4g}, maturity "
+        f"{tau[i]:.4g}): price {price[i]:.4g} is {bound}; prices must be in strike units "
+        "(price / K: a 7.50 quote on a 100 strike is 0.075), with puts marked in a 'type' "
+        "column.")
 
 
 def _bounds(box: ParameterBox) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,7 +229,8 @@ def calibrate(surface: Surface, *, pricer: HestonSurrogate | None = None,
         parameters={c: float(v) for c, v in zip(HESTON_COLUMNS, fit.x, strict=True)},
         rmse=float(np.sqrt(np.mean(own**2))), max_error=float(np.max(np.abs(own))),
         reference_rmse=float(np.sqrt(np.mean(repriced**2))), seconds=seconds,
-        evaluations=evaluations, success=bool(fit.success), cpu_seconds=cpu_seconds)
+        evaluations=evaluations, success=bool(fit.success), cpu_seconds=cpu_seconds,
+        left_out=surface.left_out)
 
 
 def _reference(surface: Surface, theta: np.ndarray) -> np.ndarray:

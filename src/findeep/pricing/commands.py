@@ -109,8 +109,8 @@ def price(
 def calibrate(
     bundle: BundleArg,
     surface: Annotated[str, typer.Argument(
-        help="CSV/Parquet: moneyness, maturity, rate, and price (strike units) or "
-             "implied_vol; optional type.")],
+        help="CSV/Parquet: moneyness (S/K), maturity, rate, and price (strike units) or "
+             "implied_vol (0.25 for 25%); optional type (call/put).")],
     reference: Annotated[bool, typer.Option(
         "--reference/--no-reference", help="Also calibrate with the reference pricer.")] = True,
 ) -> None:
@@ -123,10 +123,21 @@ def calibrate(
                             ["rho", "kappa", "vbar", "gamma", "v0", "rmse", "max_error",
                              "reference_rmse", "seconds", "evaluations"],
                             labels={"reference_rmse": "rmse repriced by reference"}))
+    if result["left_out"]:
+        out.print(left_out_note(result["left_out"], result["left_out_columns"]),
+                  highlight=False)
     if reference:
         speed = result["reference"]["seconds"] / max(result["network"]["seconds"], 1e-9)
         out.print(f"network calibration {speed:.0f}x faster than with the reference pricer",
                   highlight=False)
+
+
+def left_out_note(n: int, columns: list[str]) -> str:
+    """'1 quote without a price was left out' (the columns whose empty cells left rows out)."""
+    what = " or ".join(c.replace("_", " ") for c in columns)
+    article = "an" if what[:1] in ("a", "e", "i", "o", "u") else "a"
+    return (f"{n} quote{'' if n == 1 else 's'} without {article} {what} "
+            f"{'was' if n == 1 else 'were'} left out")
 
 
 @pricing_app.command()

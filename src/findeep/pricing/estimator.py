@@ -4,12 +4,17 @@ Trained by findeep's own loop (``train.trainer.fit_network``: AdamW, warmup + co
 clipping), with the mean squared error on prices in strike units (``kind="price"``) or on
 implied volatilities over the grid (``kind="surface"``). Early stopping is off: a surrogate
 of a smooth deterministic function keeps improving as the cosine schedule anneals, and the
-validation rows serve to report the error, not to pick an epoch.
+validation rows serve to report the error, not to pick an epoch. For the same reason the
+trainer's warning that few steps per epoch let early stopping keep a barely-trained network
+does not apply here; a batch as large as the training rows is warned about in its place (one
+full-batch step per epoch).
 """
 
 from __future__ import annotations
 
 import time
+import warnings
+from numbers import Real
 from typing import Any, Literal
 
 import numpy as np
@@ -17,8 +22,10 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 
+from findeep.data.schema import FindeepWarning
+from findeep.data.splits import seed_problem
 from findeep.errors import ConfigError, DataError, NotFittedError
-from findeep.pricing.box import INPUT_COLUMNS, ParameterBox, option_inputs
+from findeep.pricing.box import INPUT_COLUMNS, ParameterBox, option_inputs, option_types
 from findeep.pricing.networks import MixturePriceNet, SurfaceNet
 from findeep.pricing.sampling import GRID_MATURITIES, GRID_PARAMETERS, GRID_STRIKES
 from findeep.train.trainer import (
@@ -30,6 +37,8 @@ from findeep.train.trainer import (
 )
 
 Kind = Literal["price", "surface"]
+SIZE_PARAMETERS = ("d_hidden", "n_layers", "n_components", "max_epochs", "batch_size")
+# the start of train.trainer's few-steps warning, which is about early stopping (off here)
 
 
 def layout_of(frame: pd.DataFrame) -> str:
@@ -69,12 +78,34 @@ class HestonSurrogate(BaseEstimator):
         self.verbose = verbose
 
     # --- fitting -------------------------------------------------------------------------
-    def fit(self, frame: pd.DataFrame) -> HestonSurrogate:
+    def check_params(self) -> None:
+        """Raise one ``ConfigError`` naming every parameter that breaks its rule; ``fit``
+        calls it first (the pricing commands too, before reading any data)."""
+        problems = []
         if self.kind not in ("price", "surface"):
-            raise ConfigError(f"kind must be 'price' or 'surface', however: {self.kind!r}")
-        if not 0 < self.validation_fraction < 0.5:
-            raise ConfigError("validation_fraction must be in (0, 0.5), however: "
-                              f"{self.validation_fraction!r}")
+            problems.append(f"kind must be 'price' or 'surface', however: {self.kind!r}")
+        for name in SIZE_PARAMETERS:
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                problems.append(f"{name} must be a positive integer, however: {name}={value!r}")
+        if not (isinstance(self.validation_fraction, Real)
+                and 0 < self.validation_fraction < 0.5):
+            problems.append("validation_fraction must be in (0, 0.5), however: "
+                            f"{self.validation_fraction!r}")
+        if not (isinstance(self.learning_rate, Real) and 0 < self.learning_rate < np.inf):
+            problems.append("learning_rate must be a positive, finite number, however: "
+                            f"{self.learning_rate!r}")
+        if not (isinstance(self.weight_decay, Real) and 0 <= self.weight_decay < np.inf):
+            problems.append(f"weight_decay must be a finite number >= 0, however: "
+                            f"{self.weight_decay!r}")
+        if seed_problem(self.random_state):
+            problems.append(seed_problem(self.random_state))
+        if problems:
+            raise ConfigError("; ".join(problems) + ".")
+        resolve_device(self.device)  # its own message: the accepted spellings
+
+    def fit(self, frame: pd.DataFrame) -> HestonSurrogate:
+        self.check_params()
         meta = frame.attrs.get("findeep_pricing", {})
         expected = "heston" if self.kind == "price" else "heston-grid"
         if layout_of(frame) != expected:
@@ -105,6 +136,13 @@ class HestonSurrogate(BaseEstimator):
                              learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                              early_stopping=False, loss="mse", seed=self.random_state,
                              device=self.device, verbose=self.verbose)
+        if self.batch_size >= len(train):
+            warnings.warn(
+                f"batch size {self.batch_size} is at least the {len(train):,} training rows: "
+                f"one full-batch step per epoch, {self.max_epochs} step"
+                f"{'' if self.max_epochs == 1 else 's'} in all; a smaller "
+                "batch size gives the network more updates per epoch.",
+                FindeepWarning, stacklevel=2)
         started = time.perf_counter()
         result: FitResult = fit_network(self.network_, tensors(train), tensors(valid),
                                         task="regression", config=config,
@@ -184,19 +222,13 @@ class HestonSurrogate(BaseEstimator):
         if self.kind != "price":
             raise ConfigError("this is a surface surrogate; use predict_surface.")
         inputs = option_inputs(frame)
+        put = option_types(frame)
         outside = self.box_.outside(inputs)
         inside = (outside == "").to_numpy()
         price = np.full(len(frame), np.nan)
         price[inside] = self.price_inputs(inputs.to_numpy()[inside])
-        if "type" in frame.columns:
-            kind = frame["type"].astype(str).str.lower().str.strip()
-            unknown = sorted(set(kind) - {"call", "put", "c", "p"})
-            if unknown:
-                raise DataError(f"column 'type' must hold call or put, however it holds "
-                                f"{', '.join(map(repr, unknown[:3]))}.")
-            put = kind.isin(("put", "p")).to_numpy()
-            m, tau, r = (inputs[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
-            price = np.where(put, price - m + np.exp(-r * tau), price)
+        m, tau, r = (inputs[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
+        price = np.where(put, price - m + np.exp(-r * tau), price)
         return pd.DataFrame({"price": price, "outside_box": outside.to_numpy()},
                             index=frame.index)
 

@@ -7,15 +7,16 @@ atomically (tables through ``data.io.write_table``, bundles through ``bundle.wri
 from __future__ import annotations
 
 import os
+from numbers import Integral
 from typing import Any
 
 import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
-from findeep.errors import ConfigError, DataError
+from findeep.errors import ConfigError
 from findeep.output_paths import refuse_overwrite
-from findeep.pricing.box import ParameterBox, option_inputs
+from findeep.pricing.box import ParameterBox, option_inputs, option_types
 from findeep.pricing.bundle import load_pricer, save_pricer
 from findeep.pricing.calibration import calibrate, read_surface
 from findeep.pricing.estimator import HestonSurrogate, layout_of
@@ -24,12 +25,27 @@ from findeep.pricing.sampling import ProgressHook, generate_heston, generate_hes
 MODELS = {"heston": generate_heston, "heston-grid": generate_heston_grid}
 
 
+def require_price_surrogate(pricer: HestonSurrogate, bundle: str | os.PathLike[str],
+                            command: str) -> None:
+    """Refuse a surface surrogate for a command that prices single options, saying what a
+    surface surrogate is for and how to get a price surrogate."""
+    if pricer.kind != "price":
+        raise ConfigError(
+            f"'{bundle}' is a surface surrogate (--kind surface): it maps a parameter set to "
+            "implied vols on its fixed strike x maturity grid, for use from Python "
+            f"(HestonSurrogate.predict_surface); 'findeep pricing {command}' needs a price "
+            "surrogate: train one on 'heston' data (findeep pricing generate --model heston, "
+            "then findeep pricing train DATA).")
+
+
 def generate_job(model: str, n: int, out: str | os.PathLike[str], *, design: str = "lhs",
                  seed: int = 0, n_jobs: int = 2, force: bool = False,
                  progress: ProgressHook | None = None) -> dict[str, Any]:
     """Sample the default box, price every row with the reference, write Parquet."""
     if model not in MODELS:
         raise ConfigError(f"model must be {' or '.join(MODELS)}, however: {model!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs < 1:
+        raise ConfigError(f"--jobs must be a positive integer (threads), however: {n_jobs!r}")
     if check_output(out, force=force) != "parquet":
         raise ConfigError(f"write generated data to a .parquet file (it keeps the box and pricer "
                           f"version in its metadata), however: '{out}'.")
@@ -55,8 +71,10 @@ def train_job(data: TableLike, out: str | os.PathLike[str], *, force: bool = Fal
     check_writable(out, force=force)
     if onnx is not None:
         refuse_overwrite(onnx, force=force)
+    pricer = HestonSurrogate(**params)
+    pricer.check_params()  # a bad option is named before a large table is read
     frame = read_training_table(data)
-    pricer = HestonSurrogate(**params).fit(frame)
+    pricer.fit(frame)
     metrics = {k: v for k, v in pricer.training_.items() if k != "history"}
     save_pricer(pricer, out, metrics=metrics, force=force)
     summary: dict[str, Any] = {"bundle": str(out), "kind": pricer.kind, **metrics}
@@ -72,10 +90,10 @@ def price_job(bundle: str | os.PathLike[str], data: TableLike, out: str | os.Pat
     """Price every row inside the box; rows outside get no price and name what is outside."""
     check_output(out, force=force)
     pricer = load_pricer(bundle)
+    require_price_surrogate(pricer, bundle, "price")
     frame = read_table(data)
-    if pricer.kind != "price":
-        raise ConfigError("this bundle is a surface surrogate; 'price' needs a price surrogate.")
     option_inputs(frame)  # every column problem before any pricing
+    option_types(frame)
     priced = pricer.predict(frame)
     result = frame.copy()
     result["price"] = priced["price"].to_numpy()
@@ -90,13 +108,13 @@ def calibrate_job(bundle: str | os.PathLike[str], surface: TableLike, *,
                   reference: bool = True) -> dict[str, Any]:
     """Calibrate Heston to a surface with the network, and (default) with the reference."""
     pricer = load_pricer(bundle)
-    if pricer.kind != "price":
-        raise ConfigError("calibration needs a price surrogate; this bundle is a surface one.")
+    require_price_surrogate(pricer, bundle, "calibrate")
     quotes = read_surface(read_table(surface), pricer.box_)
     results = {"network": calibrate(quotes, pricer=pricer).to_dict()}
     if reference:
         results["reference"] = calibrate(quotes, box=pricer.box_).to_dict()
-    return {"options": int(quotes.call.size), **results}
+    return {"options": int(quotes.call.size), "left_out": quotes.left_out,
+            "left_out_columns": list(quotes.left_out_columns), **results}
 
 
 def check_job(bundle: str | os.PathLike[str], *, n: int = 20_000, n_sets: int = 1000,
@@ -107,8 +125,7 @@ def check_job(bundle: str | os.PathLike[str], *, n: int = 20_000, n_sets: int = 
     if n < 10 or n_sets < 1:
         raise ConfigError(f"--n must be >= 10 and --sets >= 1, however: {n=}, {n_sets=}")
     pricer = load_pricer(bundle)
-    if pricer.kind != "price":
-        raise DataError("'check' reports on price surrogates; this bundle is a surface one.")
+    require_price_surrogate(pricer, bundle, "check")
     return {"accuracy": accuracy(pricer, n=n, seed=seed, progress=progress),
             "arbitrage": arbitrage(pricer, n_sets=n_sets),
             "trained_on": pricer.data_, "training": {

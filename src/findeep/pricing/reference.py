@@ -176,6 +176,25 @@ def _heston_cos_block(m: np.ndarray, tau: np.ndarray, r: np.ndarray, kappa: np.n
     return np.where(is_call.astype(bool), call, put)
 
 
+def no_arbitrage_bounds(moneyness: ArrayLike, maturity: ArrayLike, rate: ArrayLike, *,
+                        dividend: ArrayLike = 0.0, call: ArrayLike = True,
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) model-free bounds of a European option's price in strike units.
+
+    With ``F = (S/K) e^{-q tau}`` and ``D = e^{-r tau}``: a call lies in
+    ``[max(F - D, 0), F]`` (its discounted intrinsic value, and the discounted underlying),
+    a put in ``[max(D - F, 0), D]`` (and the discounted strike). Any price outside admits
+    a static arbitrage, whatever the model.
+    """
+    m, tau, r, q, is_call = _broadcast(moneyness, maturity, rate, dividend, call)
+    forward = m * np.exp(-q * tau)
+    discount = np.exp(-r * tau)
+    is_call = is_call.astype(bool)
+    lower = np.where(is_call, np.maximum(forward - discount, 0), np.maximum(discount - forward, 0))
+    upper = np.where(is_call, forward, discount)
+    return lower, upper
+
+
 def implied_volatility(price: ArrayLike, moneyness: ArrayLike, maturity: ArrayLike,
                        rate: ArrayLike, *, dividend: ArrayLike = 0.0, call: ArrayLike = True,
                        tolerance: float = 1e-12, max_iterations: int = 100) -> np.ndarray:
@@ -194,8 +213,7 @@ def implied_volatility(price: ArrayLike, moneyness: ArrayLike, maturity: ArrayLi
     is_call = is_call.astype(bool)
     forward = m * np.exp(-q * tau)
     discount = np.exp(-r * tau)
-    lower = np.where(is_call, np.maximum(forward - discount, 0), np.maximum(discount - forward, 0))
-    upper = np.where(is_call, forward, discount)
+    lower, upper = no_arbitrage_bounds(m, tau, r, dividend=q, call=is_call)
     valid = (p > lower) & (p < upper) & (tau > 0)
     otm_call = forward <= discount
     parity = np.where(is_call, -1.0, 1.0) * (forward - discount)  # other side = p + parity

@@ -352,7 +352,8 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     n = len(train)
     batch_size = fit_batch_size(n, config)
     steps_per_epoch = max(1, n // batch_size)  # drop the ragged last batch: equal-sized steps
-    if config.batch_size != "auto" and steps_per_epoch < MIN_STEPS_PER_EPOCH:
+    if (config.early_stopping and config.batch_size != "auto"
+            and steps_per_epoch < MIN_STEPS_PER_EPOCH):
         warnings.warn(
             f"batch size {batch_size} leaves {steps_per_epoch} step(s) per epoch on {n:,} "
             f"training rows, so early stopping may keep a barely-trained network; use at most "
