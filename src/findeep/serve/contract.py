@@ -70,8 +70,10 @@ def build_contract(pipeline: TabularPipeline, *, strict: bool = False) -> Record
     fields: dict[str, Any] = {}
     for column in pipeline.schema.columns:
         if column.kind == "numeric":
+            as_text = column.dtype in ("object", "str", "string")  # "€1,200" read as 1200
+            trained = "numbers written as text" if as_text else column.dtype
             fields[column.name] = Annotated[_Number | None, Field(
-                description=f"number (trained as {column.dtype}); null when missing")]
+                description=f"number (trained from {trained}); null when missing")]
         elif column.kind == "datetime":
             fields[column.name] = Annotated[_Timestamp, Field(
                 description="ISO 8601 date or date-time; null when missing")]
