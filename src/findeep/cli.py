@@ -444,10 +444,13 @@ def serve(
     bundle: records hold the text field; /v1/explain returns word attributions)."""
     from findeep.serve.server import run_server
 
-    err.print(f"findeep: serving {bundle} on http://{host}:{port} (docs at /docs)", highlight=False)
+    def ready() -> None:  # said once the bundle and every option passed their checks
+        err.print(f"findeep: serving {bundle} on http://{host}:{port} (docs at /docs)",
+                  highlight=False)
+
     run_server(bundle, host=host, port=port, workers=workers, api_key_env=api_key_env,
                max_rows=max_rows, max_bytes=max_bytes, strict=strict, access_log=access_log,
-               threshold=threshold, int8=int8, threads=threads)
+               threshold=threshold, int8=int8, threads=threads, on_ready=ready)
 
 
 @app.command()

@@ -42,7 +42,7 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
     yield bagging_line(report["training"])
     if "interval_coverage" in test:
         method = test.get("interval_method", "split-conformal")
-        yield (f"{test['interval_level']:.0%} {method} intervals cover "
+        yield (f"{100 * test['interval_level']:.4g}% {method} intervals cover "
                f"{test['interval_coverage']:.1%} of the test rows, mean width "
                f"{test['interval_width']:.4g}")
     if report.get("dropped_missing_target"):

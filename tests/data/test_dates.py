@@ -52,3 +52,8 @@ def test_day_month_dates_are_a_datetime_column_not_a_categorical() -> None:
         warnings.simplefilter("error")  # 15/01/2020 and later tell the order: no warning
         assert infer_column_kind("applied", pd.Series(days.strftime("%d/%m/%Y"))) == "datetime"
     assert infer_column_kind("applied", pd.Series(days.strftime("%b %d, %Y"))) == "datetime"
+
+
+def test_a_value_that_is_no_date_either_way_round_reads_as_missing_not_as_mixed_orders():
+    assert parse_datetimes(pd.Series(["31/31/2021", "25/06/2021"])).isna().tolist() == [
+        True, False]

@@ -100,3 +100,16 @@ def test_a_target_of_numbers_as_text_is_refused_not_learned_as_classes() -> None
     rate = pd.Series([f"{v:.1f}%" for v in np.random.default_rng(0).uniform(5, 25, 300)])
     with pytest.raises(TargetError, match="numbers written as text"):
         fit_tabular(frame, rate, bagging=1, max_epochs=1, verbose=0)
+
+
+def test_dates_that_cannot_be_read_at_scoring_time_are_named_not_silent() -> None:
+    frame = make_credit_frame(600, seed=9)
+    y = frame.pop("default")
+    pipeline = fit_tabular(frame, y, bagging=1, max_epochs=2, verbose=0)
+    scoring = frame.head(20).astype({"applied_on": object})
+    scoring.loc[scoring.index[:2], "applied_on"] = ["garbage", "2021-02-30"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, report = pipeline.predict_raw(scoring)
+    assert report.unreadable_numbers == {"applied_on": 2}
+    assert any("in a date column: not dates" in str(w.message) for w in caught)

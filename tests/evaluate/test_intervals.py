@@ -80,3 +80,19 @@ def test_predict_interval_on_the_command_line(regressor, tmp_path):
               "--interval", "90")
     assert_one_line_error(bad, "between 0 and 1")
     assert not (tmp_path / "q.csv").exists()
+
+
+def test_a_level_too_high_for_the_calibration_rows_is_unbounded_and_says_so() -> None:
+    import math
+    import warnings
+
+    from findeep.data.schema import FindeepWarning
+    from findeep.evaluate.intervals import ConformalIntervals
+
+    intervals = ConformalIntervals(np.linspace(0.1, 1.0, 320))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert math.isinf(intervals.half_width(0.999))
+    assert any(issubclass(w.category, FindeepWarning) and "needs at least 999 calibration rows"
+               in str(w.message) and "up to 0.9969" in str(w.message) for w in caught)
+    assert math.isfinite(intervals.half_width(0.99))

@@ -12,6 +12,7 @@ def test_serve_refuses_a_missing_bundle_in_one_line(tmp_path):
     result = CliRunner().invoke(app, ["serve", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "not a findeep bundle" in result.output and "Traceback" not in result.output
+    assert "serving" not in result.output  # said only once every check passed
 
 
 def test_serve_refuses_an_unset_api_key_variable(credit_bundle, monkeypatch):
@@ -21,3 +22,12 @@ def test_serve_refuses_an_unset_api_key_variable(credit_bundle, monkeypatch):
                                       "FINDEEP_TEST_KEY"])
     assert result.exit_code == 2
     assert "FINDEEP_TEST_KEY" in result.output
+
+
+def test_serve_refuses_a_port_outside_the_tcp_range(credit_bundle):
+    """99999 would bind 34463 silently (uvicorn wraps it), -1 fails inside uvicorn."""
+    for port in ("99999", "0", "-1"):
+        result = CliRunner().invoke(app, ["serve", str(credit_bundle), "--port", port])
+        assert result.exit_code == 2, port
+        assert "port must be an integer from 1 to 65535" in result.output
+        assert "serving" not in result.output

@@ -145,6 +145,8 @@ def _day_first(values: pd.Series) -> bool:
     """Whether the column's numeric dates put the day first (see ``parse_datetimes``)."""
     distinct = pd.unique(values.dropna())
     matches = [m for m in (_NUMERIC_DATE.match(v) for v in distinct if isinstance(v, str)) if m]
+    # "31/31/2021" is no date either way round: it tells nothing (and reads as missing)
+    matches = [m for m in matches if min(int(m.group(1)), int(m.group(3))) <= 12]
     if not matches:
         return False
     first_over = [m.group(0) for m in matches if int(m.group(1)) > 12]

@@ -24,11 +24,13 @@ on untouched test folds (BENCHMARKS.md) is what to rely on.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 
 DEFAULT_LEVEL = 0.9
@@ -59,9 +61,7 @@ class ConformalIntervals:
         """Half-width at ``level``; infinite when there are too few calibration rows for it
         (fewer than ``1/(1 - level) - 1``), as the finite-sample guarantee demands."""
         level = self.level if level is None else check_level(level)
-        n = len(self.residuals)
-        rank = math.ceil((n + 1) * level)
-        return float(self.residuals[rank - 1]) if 0 < rank <= n else math.inf
+        return conformal_rank(self.residuals, level)
 
     def interval(self, prediction: np.ndarray, level: float | None = None,
                  band: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -84,9 +84,17 @@ class ConformalIntervals:
 
 
 def conformal_rank(scores: np.ndarray, level: float) -> float:
-    """The ``ceil((n + 1) level)``-th smallest of sorted ``scores``; inf if too few rows."""
-    rank = math.ceil((len(scores) + 1) * level)
-    return float(scores[rank - 1]) if 0 < rank <= len(scores) else math.inf
+    """The ``ceil((n + 1) level)``-th smallest of sorted ``scores``; inf if too few rows,
+    with a warning that says which level these rows do support."""
+    n = len(scores)
+    rank = math.ceil((n + 1) * level)
+    if 0 < rank <= n:
+        return float(scores[rank - 1])
+    warnings.warn(
+        f"a {level:g} interval needs at least {math.ceil(level / (1 - level)):,} calibration "
+        f"rows to be finite, and this model kept {n:,}: it is unbounded (-inf to inf); levels "
+        f"up to {n / (n + 1):.4g} are finite here.", FindeepWarning, stacklevel=3)
+    return math.inf
 
 
 @dataclass

@@ -64,7 +64,8 @@ class CategoricalState:
 @dataclass
 class TransformReport:
     """What scoring had to absorb: unseen category values per column, and values of numeric
-    columns that are not numbers (scored as missing), with the first of each column's."""
+    (date) columns that are not numbers (dates), scored as missing, with the first of each
+    column's."""
 
     unseen_categories: dict[str, int] = field(default_factory=dict)
     unreadable_numbers: dict[str, int] = field(default_factory=dict)
@@ -76,9 +77,9 @@ class TransformReport:
             return None
         parts = [f"'{name}' {count:,} (e.g. {self.unreadable_examples[name]!r})"
                  for name, count in self.unreadable_numbers.items()]
-        return ("values that are not numbers were scored as missing (the training median) in "
-                f"numeric column(s): {', '.join(parts)}; fix them to score those rows as "
-                "meant.")
+        return ("values that are not numbers (in a date column: not dates) were scored as "
+                f"missing (the training median) in column(s): {', '.join(parts)}; fix them to "
+                "score those rows as meant.")
 
 
 class TabularPreprocessor:
@@ -260,6 +261,10 @@ class TabularPreprocessor:
         dates: dict[str, pd.Series] = {}
         for name in self.datetime_columns:
             stamps = parse_datetimes(frame[name])
+            unreadable = stamps.isna().to_numpy() & frame[name].notna().to_numpy()
+            if unreadable.any() and report is not None:  # "garbage", "2021-02-30"
+                report.unreadable_numbers[name] = int(unreadable.sum())
+                report.unreadable_examples[name] = str(frame[name][unreadable].iloc[0])
             dates[f"{name}__days"] = (
                 stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
             dates[f"{name}__year"] = stamps.dt.year.astype(float)

@@ -328,8 +328,10 @@ def _unknown_fields(records: Sequence[Mapping[str, Any]], contract: RecordContra
 
 
 def _header_text(text: str) -> str:
-    """Header values must be latin-1; field names may not be."""
-    return text.encode("ascii", "backslashreplace").decode("ascii")
+    """Header values must be printable ASCII here (latin-1, and no control characters:
+    uvicorn drops the connection on a newline in a header); field names may be neither."""
+    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(c if 32 <= ord(c) < 127 else f"\\x{ord(c):02x}" for c in ascii_text)
 
 
 def _api_key_guard(expected: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,17 +113,22 @@ def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
                port: int = DEFAULT_PORT, workers: int = 1, api_key_env: str | None = None,
                max_rows: int | None = None, max_bytes: int | None = None, strict: bool = False,
                access_log: bool = False, threshold: float = 0.5, int8: bool = False,
-               threads: int = 1) -> None:
-    """Serve ``bundle`` until interrupted. Settings are checked (and the bundle loaded) first."""
+               threads: int = 1, on_ready: Callable[[], None] | None = None) -> None:
+    """Serve ``bundle`` until interrupted. Settings are checked (and the bundle loaded) first;
+    ``on_ready`` is called once they pass, just before the server starts listening."""
     import uvicorn
 
     if workers < 1:
         raise ConfigError(f"workers must be a positive integer, however: {workers=}")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65_535:
+        raise ConfigError(f"port must be an integer from 1 to 65535, however: {port=}")
     settings = serving_settings(bundle, api_key_env=api_key_env, max_rows=max_rows,
                                 max_bytes=max_bytes, strict=strict, threshold=threshold,
                                 int8=int8, threads=threads)
     app = app_from_settings(settings)  # fails fast, in this process, on a bad bundle or key
     long_work_starts()  # checks passed: warnings the command line held are shown now
+    if on_ready is not None:
+        on_ready()
     if workers == 1:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
         return
