@@ -461,3 +461,10 @@ def test_a_bundle_of_another_kind_or_a_file_is_refused_with_where_to_go(
     assert_one_line_error(run("drift", pricer, unseen_credit), "findeep pricing price")
     assert_one_line_error(run("predict", unseen_credit, unseen_credit, "--out",
                               workdir / "x.csv"), "is a file; a findeep bundle is the folder")
+
+
+def test_help_names_the_extras_to_install(monkeypatch) -> None:
+    """Rich markup would eat '[text]' and '[peers]' unless escaped."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert "findeep[text]" in " ".join(run("train", "--help").output.split())
+    assert "findeep[peers]" in " ".join(run("benchmark", "--help").output.split())

@@ -231,3 +231,32 @@ def test_two_processes_survive_a_dead_rank_and_match_one_process(parquet_dir, tm
     auc_two = model.pipeline_.metrics["test"]["roc_auc"]
     auc_one = one["test"]["roc_auc"]
     assert abs(auc_two - auc_one) < 0.01
+
+
+def test_streamed_options_on_a_csv_and_ranks_without_row_groups_are_one_line(tmp_path):
+    """Streaming reads Parquet row groups: a CSV, or fewer row groups than processes, is
+    refused before anything launches (was a 'corrupted Parquet' error, or a late one)."""
+    from tests.cli_helpers import assert_one_line_error
+
+    frame = make_credit_frame(600, seed=3)
+    csv, single = tmp_path / "loans.csv", tmp_path / "one-group.parquet"
+    frame.to_csv(csv, index=False)
+    frame.to_parquet(single)
+    assert_one_line_error(run("train", csv, "--target", "default", "--out", tmp_path / "m",
+                              "--checkpoint-dir", tmp_path / "ck"), "read Parquet",
+                          "convert it once")
+    assert_one_line_error(run("train", single, "--target", "default", "--out", tmp_path / "d",
+                              "--nproc-per-node", "2"), "1 Parquet row group(s)")
+
+
+def test_resume_from_an_empty_checkpoint_directory_says_it_starts_over(parquet_dir, tmp_path):
+    import warnings
+
+    from findeep.streamed import train_streamed
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train_streamed(parquet_dir, target="default", out=tmp_path / "m", verbose=0,
+                       train_options={"max_epochs": 1}, checkpoint_dir=tmp_path / "typo",
+                       resume=True)
+    assert any("holds no checkpoint yet" in str(w.message) for w in caught)

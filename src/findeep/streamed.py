@@ -339,7 +339,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     steps_per_epoch = max(1, min(shares) // batch_size)
     if min(shares) < batch_size:
         raise DataError(f"rank {shares.index(min(shares))} gets {min(shares)} training rows, "
-                        f"fewer than one batch of {batch_size}; use fewer processes.")
+                        f"fewer than one batch of {batch_size} (the processes split the data "
+                        f"by Parquet row groups, {len(source.units)} here); use fewer processes "
+                        "or write the data with smaller row groups.")
 
     def chunks(epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         order = np.random.default_rng([seed, epoch]).permutation(len(my_units))

@@ -109,3 +109,29 @@ def test_too_few_labelled_rows_are_one_line_on_both_routes(tmp_path: Path,
     frame.to_csv(data, index=False)
     assert_one_line_error(run(*command, data, "--target", "default", "--model", "text-cnn",
                               "--out", tmp_path / "m"), "1 row(s)", "at least 10")
+
+
+def test_explain_prints_a_row_without_text(tmp_path: Path, trained):
+    """A blank text reads as NaN from CSV: the printed explanation says so (was a TypeError)."""
+    import pandas as pd
+
+    bundle, data = trained
+    frame = pd.read_csv(data).head(3)
+    frame.loc[1, "purpose_text"] = None
+    blank = tmp_path / "blank.csv"
+    frame.to_csv(blank, index=False)
+    result = run("explain", bundle, blank, "--rows", "3")
+    assert result.exit_code == 0, result.output
+    assert "text: (no text)" in result.stdout
+
+
+def test_text_benchmark_refuses_a_class_only_in_a_test_fold(tmp_path: Path):
+    """One row of a class: some fold tests it untrained; its accuracy was scored against
+    shifted class codes (0.005 for a fold really at 0.998). Refused as tables are."""
+    frame = make_text_credit_frame(90, seed=2)
+    frame["default"] = frame["default"].astype(str)
+    frame.loc[0, "default"] = "rare"
+    data = tmp_path / "one-rare.csv"
+    frame.to_csv(data, index=False)
+    assert_one_line_error(run("benchmark", data, "--target", "default", "--models", "tfidf-lr",
+                              "--n-folds", "3"), "fell only into the test split")

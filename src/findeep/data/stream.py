@@ -43,6 +43,13 @@ class ParquetSource:
         self.path = Path(path)
         if not self.path.exists():
             raise DataFileError(f"data '{self.path}' does not exist.")
+        if self.path.is_file() and self.path.suffix.lower() in (".csv", ".tsv", ".txt"):
+            raise DataFileError(
+                f"streamed, resumable and multi-process jobs (--stream, --checkpoint-dir, "
+                f"--nproc-per-node) read Parquet, in row groups; '{self.path}' is "
+                f"{self.path.suffix[1:].upper()}: convert it once, e.g. "
+                f"pandas.read_csv('{self.path.name}').to_parquet('"
+                f"{self.path.with_suffix('.parquet').name}').")
         files = sorted(p for p in self.path.rglob("*") if p.suffix.lower() in _PARQUET_SUFFIXES
                        and p.is_file()) if self.path.is_dir() else [self.path]
         if not files:

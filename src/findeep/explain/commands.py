@@ -28,9 +28,11 @@ from findeep.explain.surrogate import SurrogateReport, fit_surrogate
 from findeep.pipeline import TabularPipeline, read_pipeline
 
 
-def load_pipeline(bundle: str | os.PathLike[str]) -> TabularPipeline:
-    """The tabular model a bundle holds, checksums verified; explanations cover no other."""
-    pipeline, _ = read_pipeline(bundle, refusal="explanations cover tabular models only")
+def load_pipeline(bundle: str | os.PathLike[str], *,
+                  refusal: str = "explanations cover tabular models only") -> TabularPipeline:
+    """The tabular model a bundle holds, checksums verified; ``refusal`` says, for another
+    kind, what the command covers."""
+    pipeline, _ = read_pipeline(bundle, refusal=refusal)
     return pipeline
 
 

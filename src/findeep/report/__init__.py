@@ -78,7 +78,8 @@ def write_report(
 
     fmt = check_report_output(out, force=force)
     info = read_card_info(card_info)
-    pipeline = load_pipeline(bundle)
+    pipeline = load_pipeline(bundle, refusal="the report covers tabular models only (for a "
+                             "text model: findeep evaluate and findeep explain)")
     if protected is not None and pipeline.task != "binary":
         raise ConfigError("group rates at a threshold (--protected) need a binary model.")
     check_threshold(threshold)  # before the slow sections

@@ -23,7 +23,7 @@ from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from findeep.data.schema import FindeepWarning, infer_schema
-from findeep.data.splits import split_random
+from findeep.data.splits import check_test_classes_trained, split_random
 from findeep.data.target import TargetSpec, infer_target, locate_target
 from findeep.errors import ConfigError
 from findeep.models.text_network import TEXT_MODELS
@@ -155,6 +155,10 @@ def run_text_benchmark(
         indices = indices[:folds_to_run or len(indices)]
         all_folds = _cv_folds(y_codes, spec.task, n_folds, seed)
         folds = [all_folds[k] for k in indices]
+    if spec.task != "regression":  # a class only in a fold's test rows: refuse, as tables do
+        for train_rows, test_rows in folds:
+            check_test_classes_trained(y_all.to_numpy(dtype=object), train_rows, test_rows,
+                                       spec.name)
     results: dict[str, Any] = {"task": spec.task, "rows": len(X), "text_column": column,
                                "n_folds": n_folds, "folds_run": len(folds), "seed": seed,
                                "model_seed": seed if model_seed is None else model_seed,

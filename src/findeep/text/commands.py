@@ -154,7 +154,8 @@ def print_text_explanations(found: list[dict[str, Any]]) -> None:
     for row in found:
         out.print(f"row {row['row']}: predicted {row['prediction']} — {row['explained_output']}"
                   f" (completeness delta {row['completeness_delta']:.1e})")
-        out.print(f"  text: {row['text'][:160]}", markup=False, highlight=False)
+        text = row["text"] if isinstance(row["text"], str) and row["text"] else "(no text)"
+        out.print(f"  text: {text[:160]}", markup=False, highlight=False)
         words = ", ".join(f"{w['word']} {w['attribution']:+.3f}" for w in row["words"])
         out.print(f"  words: {words}", markup=False, highlight=False)
         if row["columns"]:

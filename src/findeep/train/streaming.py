@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from findeep.data.schema import FindeepWarning
 from findeep.train.checkpoint import (
     TrainingState,
     check_same_run,
@@ -179,6 +181,9 @@ def fit_network_streamed(
     history: list[dict[str, float]] = []
     if checkpointing is not None and checkpointing.resume:
         saved = load_checkpoint(checkpointing.directory)
+        if saved is None:  # a mistyped directory must not restart a long run in silence
+            warnings.warn(f"--resume: '{checkpointing.directory}' holds no checkpoint yet, so "
+                          "training starts from the first epoch.", FindeepWarning, stacklevel=2)
         if saved is not None:
             check_same_run(saved.run, checkpointing.run or {}, checkpointing.directory)
             model.load_state_dict(saved.model)
