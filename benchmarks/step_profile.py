@@ -1,0 +1,123 @@
+"""Issue 12: where one training step of ``default`` goes on VietNamI's shape.
+
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/step_profile.py   # -> results/step_profile.json
+
+The thirteenth session bounded what threads, bfloat16, data-parallel training and
+torch.compile could save on the two tables where one network fits slower than CatBoost
+(``one_network_bound.py``). This asks the remaining question — is the step framework
+overhead that a hand-fused implementation could remove, or arithmetic? — by timing, on the
+same synthetic shape (no unseen table is read), one thread:
+
+- the whole step (forward, loss, backward, clip, fused AdamW), as ``fit_network`` runs it;
+- the forward pass alone (no gradients);
+- each matrix product the step performs (forward and both backward products of every
+  ``Linear``), timed alone, from which the step's matmul time and GFLOP/s follow;
+- the elementwise rest, i.e. step minus products.
+
+Medians of ``--repeats`` interleaved repeats of ``--steps`` steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from one_network_bound import SHAPES, synthetic_network
+from findeep.train.losses import member_loss
+from findeep.train.trainer import TrainConfig, auto_batch_size, make_optimizer
+
+HERE = Path(__file__).resolve().parent
+
+
+def _mean_ms(work, steps: int) -> float:
+    for _ in range(20):
+        work()
+    started = time.perf_counter()
+    for _ in range(steps):
+        work()
+    return (time.perf_counter() - started) / steps * 1e3
+
+
+def products_of(network: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
+                batch: int) -> list[tuple[int, int, int]]:
+    """(rows, inner, outer) of every matrix product one step makes: forward, and the two
+    backward products (input gradient, weight gradient) of each Linear."""
+    shapes: list[tuple[int, int, int]] = []
+
+    def record(module: nn.Module, inputs: tuple[torch.Tensor, ...], _: torch.Tensor) -> None:
+        rows = inputs[0].reshape(-1, inputs[0].shape[-1]).shape[0]
+        d_in, d_out = module.in_features, module.out_features
+        shapes.extend([(rows, d_in, d_out), (rows, d_out, d_in), (d_in, rows, d_out)])
+
+    hooks = [m.register_forward_hook(record) for m in network.modules()
+             if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        network(x_num[:batch], x_cat[:batch])
+    for hook in hooks:
+        hook.remove()
+    return shapes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", default="VietNamI", choices=sorted(SHAPES))
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    network, x_num, x_cat, y = synthetic_network(SHAPES[args.shape])
+    batch = auto_batch_size(len(y))
+    optimizer = make_optimizer(network, TrainConfig())
+    generator = torch.Generator().manual_seed(0)
+    network.train()
+
+    def step() -> None:
+        rows = torch.randint(0, len(y), (batch,), generator=generator)
+        loss = member_loss("bce", network(x_num[rows], x_cat[rows]).float(), y[rows], None)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+        optimizer.step()
+
+    def forward() -> None:
+        with torch.no_grad():
+            network(x_num[:batch], x_cat[:batch])
+
+    shapes = products_of(network, x_num, x_cat, batch)
+    operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
+
+    def products() -> None:
+        for a, b in operands:
+            a @ b
+
+    runs: dict[str, list[float]] = {"step": [], "forward": [], "products": []}
+    for _ in range(args.repeats):
+        runs["step"].append(_mean_ms(step, args.steps))
+        runs["forward"].append(_mean_ms(forward, args.steps))
+        runs["products"].append(_mean_ms(products, args.steps))
+    median = {name: statistics.median(values) for name, values in runs.items()}
+    flops = sum(2 * m * k * n for m, k, n in shapes)
+    result = {
+        "shape": args.shape, "batch": batch, "parameters": sum(p.numel() for p in
+                                                             network.parameters()),
+        "ms_per_step": median["step"], "ms_forward": median["forward"],
+        "ms_products": median["products"], "products": [list(s) for s in shapes],
+        "mflop_per_step": flops / 1e6,
+        "gflops_in_products": flops / (median["products"] / 1e3) / 1e9,
+        "products_share_of_step": median["products"] / median["step"],
+        "rest_ms": median["step"] - median["products"], "runs": runs,
+    }
+    out = HERE / "results" / "step_profile.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "products")},
+                     indent=2))
+
+
+if __name__ == "__main__":
+    main()
