@@ -12,7 +12,9 @@ same synthetic shape (no unseen table is read), one thread:
 - the forward pass alone (no gradients);
 - each matrix product the step performs (forward and both backward products of every
   ``Linear``), timed alone, from which the step's matmul time and GFLOP/s follow;
-- the elementwise rest, i.e. step minus products.
+- the elementwise rest, i.e. step minus products;
+- the step's phases timed inside the loop (forward with the autograd graph, backward, clip,
+  optimiser), and the same gradient clip timed alone on the same gradients.
 
 Medians of ``--repeats`` interleaved repeats of ``--steps`` steps.
 """
@@ -26,9 +28,9 @@ import time
 from pathlib import Path
 
 import torch
+from one_network_bound import SHAPES, synthetic_network
 from torch import nn
 
-from one_network_bound import SHAPES, synthetic_network
 from findeep.train.losses import member_loss
 from findeep.train.trainer import TrainConfig, auto_batch_size, make_optimizer
 
@@ -96,11 +98,50 @@ def main() -> None:
         for a, b in operands:
             a @ b
 
-    runs: dict[str, list[float]] = {"step": [], "forward": [], "products": []}
+    phases = ("forward_with_graph", "backward", "clip", "optimizer")
+
+    def phased(totals: dict[str, float]) -> None:
+        """One step, its phases timed inside the loop (the same work as ``step``)."""
+        rows = torch.randint(0, len(y), (batch,), generator=generator)
+        t0 = time.perf_counter()
+        loss = member_loss("bce", network(x_num[rows], x_cat[rows]).float(), y[rows], None)
+        t1 = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        t2 = time.perf_counter()
+        nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+        t3 = time.perf_counter()
+        optimizer.step()
+        t4 = time.perf_counter()
+        for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            totals[name] += seconds
+
+    grads = [p.grad.clone() for p in network.parameters()]
+
+    def clip_alone() -> None:  # the same clip on the same gradients, outside the step
+        for p, g in zip(network.parameters(), grads, strict=True):
+            p.grad = g.clone()
+        nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+
+    def copies_alone() -> None:  # what clip_alone spends on restoring the gradients
+        for p, g in zip(network.parameters(), grads, strict=True):
+            p.grad = g.clone()
+
+    runs: dict[str, list[float]] = {name: [] for name in (
+        "step", "forward", "products", *phases, "clip_alone")}
     for _ in range(args.repeats):
         runs["step"].append(_mean_ms(step, args.steps))
         runs["forward"].append(_mean_ms(forward, args.steps))
         runs["products"].append(_mean_ms(products, args.steps))
+        totals = dict.fromkeys(phases, 0.0)
+        for _ in range(20):
+            phased(dict.fromkeys(phases, 0.0))
+        for _ in range(args.steps):
+            phased(totals)
+        for name in phases:
+            runs[name].append(totals[name] / args.steps * 1e3)
+        runs["clip_alone"].append(_mean_ms(clip_alone, args.steps)
+                                  - _mean_ms(copies_alone, args.steps))
     median = {name: statistics.median(values) for name, values in runs.items()}
     flops = sum(2 * m * k * n for m, k, n in shapes)
     result = {
@@ -111,7 +152,9 @@ def main() -> None:
         "mflop_per_step": flops / 1e6,
         "gflops_in_products": flops / (median["products"] / 1e3) / 1e9,
         "products_share_of_step": median["products"] / median["step"],
-        "rest_ms": median["step"] - median["products"], "runs": runs,
+        "rest_ms": median["step"] - median["products"],
+        "ms_phases_in_the_loop": {name: median[name] for name in phases},
+        "ms_clip_alone": median["clip_alone"], "runs": runs,
     }
     out = HERE / "results" / "step_profile.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
