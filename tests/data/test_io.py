@@ -8,6 +8,7 @@ import pytest
 
 from findeep.data.io import read_table, write_table
 from findeep.errors import BundleError, DataFileError
+from findeep.testing import make_credit_frame
 
 
 def test_reads_csv_parquet_dataframe_and_arrow_alike(tmp_path: Path) -> None:
@@ -80,3 +81,17 @@ def test_spreadsheet_exports_in_european_locales_read_like_plain_csv(tmp_path) -
         got = read_table(tmp_path / name)
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
         assert pd.api.types.is_float_dtype(got["utilization"]), name
+
+
+def test_a_directory_of_parquet_files_reads_as_one_table(tmp_path: Path) -> None:
+    """What streamed training reads, evaluate and report read too (whole, in file order);
+    a directory without Parquet files is still one clear error."""
+    frame = make_credit_frame(300, seed=4)
+    (tmp_path / "parts").mkdir()
+    frame.iloc[:100].to_parquet(tmp_path / "parts" / "a.parquet")
+    frame.iloc[100:].to_parquet(tmp_path / "parts" / "b.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "parts"), frame.reset_index(drop=True),
+                                  check_dtype=False)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataFileError, match="is a directory"):
+        read_table(tmp_path / "empty")
