@@ -224,6 +224,7 @@ def test_two_processes_survive_a_dead_rank_and_match_one_process(parquet_dir, tm
     assert not (tmp_path / "ddp").exists()
     resumed = subprocess.run([*command, "--resume"], env=ENV, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.count("bundle written") == 1  # the launcher's report, not rank 0's too
     model = findeep.load(tmp_path / "ddp")
     assert model.training_["processes"] == 2 and model.training_["epochs_run"] == 3
     one = streamed.train_streamed(parquet_dir, target="default", out=tmp_path / "one",

@@ -6,6 +6,7 @@ line each. Other exceptions are bugs and keep their traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Iterable
@@ -180,7 +181,7 @@ def train(
     from findeep.data.stream import should_stream
     from findeep.pipeline import parse_monotone
     from findeep.train.bagging import check_bagging
-    from findeep.train.distributed import launched_ranks
+    from findeep.train.distributed import LAUNCHER_REPORTS, launched_ranks
     from findeep.workflow import train_and_evaluate
 
     options = {**(parse_json_options(model_options) or {}),
@@ -226,7 +227,7 @@ def train(
             train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                            "learning_rate": learning_rate, "weight_decay": weight_decay,
                            "patience": patience})
-        if report:  # rank 0 of a distributed run, or the only process
+        if report and not os.environ.get(LAUNCHER_REPORTS):  # rank 0, or the only process
             show(training_lines(report), f"bundle written to {report['bundle']}")
         return
     report = train_and_evaluate(

@@ -84,6 +84,11 @@ def destroy_process_group() -> None:
         dist.destroy_process_group()
 
 
+# set in the ranks ``launch`` starts: the launching command prints the report, so rank 0
+# does not (a user's own torchrun leaves it unset, and rank 0 prints)
+LAUNCHER_REPORTS = "FINDEEP_LAUNCHER_REPORTS"
+
+
 def launch(nproc_per_node: int, module_args: list[str], *, log_dir: str | os.PathLike[str] | None
            = None) -> None:
     """Run ``python -m findeep <module_args>`` as ``nproc_per_node`` ranks on this machine.
@@ -100,7 +105,8 @@ def launch(nproc_per_node: int, module_args: list[str], *, log_dir: str | os.Pat
                f"--nproc-per-node={nproc_per_node}", "--log-dir", str(logs),
                "--redirects", "3", "--tee", "1", "-m", "findeep", *module_args]
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get(
-        "OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc_per_node)))}
+        "OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc_per_node))),
+           LAUNCHER_REPORTS: "1"}  # the launching command prints the result, once
     launcher_log = logs / "launcher.log"
     with launcher_log.open("w") as stream:
         finished = subprocess.run(command, env=env, stderr=stream, stdout=None, check=False)
