@@ -9,7 +9,9 @@ which sets ``RANK``, ``WORLD_SIZE`` and the rendezvous variables; ``findeep trai
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -117,14 +119,33 @@ def launch(nproc_per_node: int, module_args: list[str], *, log_dir: str | os.Pat
 
 
 def failure_line(logs: Path, returncode: int) -> str:
-    """One sentence on why a distributed run stopped, from the ranks' logs."""
+    """One sentence on why a distributed run stopped, from the ranks' logs: a rank's own
+    error (its warnings are not the cause), else the rank the launcher saw die and how."""
+    resume = "checkpoints written so far are intact; rerun with --resume"
     for error_file in sorted(logs.rglob("stderr.log")):
         lines = [line.strip() for line in error_file.read_text(errors="replace").splitlines()
                  if line.strip()]
-        findeep_lines = [line for line in lines if line.startswith("findeep:")]
-        if findeep_lines:
+        errors = [line for line in lines if line.startswith("findeep:")
+                  and not line.startswith("findeep: warning:")]
+        if errors:
             rank = error_file.parent.name
-            return f"rank {rank} stopped: {findeep_lines[-1].removeprefix('findeep:').strip()}"
+            return (f"rank {rank} stopped: {errors[-1].removeprefix('findeep:').strip()} "
+                    f"({resume}).")
+    launcher = logs / "launcher.log"
+    text = launcher.read_text(errors="replace") if launcher.is_file() else ""
+    rank = re.search(r"\brank\s*:\s*(\d+)", text)
+    code = re.search(r"\bexitcode\s*:\s*(-?\d+)", text)
+    if rank and code:
+        value = int(code.group(1))
+        how = (f"was stopped by signal {-value} ({_signal_name(-value)})" if value < 0
+               else f"exited with code {value}")
+        return f"rank {rank.group(1)} {how} and the run was stopped ({resume})."
     return (f"a training process exited with code {returncode} and the run was stopped; "
-            f"the ranks' logs are in '{logs}' (checkpoints written so far are intact; rerun "
-            "with --resume).")
+            f"the ranks' logs are in '{logs}' ({resume}).")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "an unknown signal"
