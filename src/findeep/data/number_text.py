@@ -82,6 +82,8 @@ def looks_numeric(values: pd.Series) -> bool:
     sample = values.dropna()
     if sample.empty or sample.map(lambda v: isinstance(v, bool)).any():
         return False
+    if not _parse_distinct(sample.head(1_000))[1].all():  # most text columns fail early
+        return False
     numbers, readable = _parse_distinct(sample)
     return bool(readable.all() and numbers.notna().any())
 

@@ -348,9 +348,10 @@ def _category_codes(values: pd.Series, state: CategoricalState) -> tuple[np.ndar
 def _boolean_aliases(state: CategoricalState) -> dict[str, str]:
     """``{"true": level, "false": level}`` for the levels of a yes/no column spelt as
     booleans (any case), else empty."""
-    spelt = {level.lower(): level for level in [*state.levels, *state.rare]
-             if level.lower() in ("true", "false")}
-    return spelt
+    if len(state.levels) + len(state.rare) > 3:  # a yes/no column: two levels and missing
+        return {}
+    return {level.lower(): level for level in [*state.levels, *state.rare]
+            if level.lower() in ("true", "false")}
 
 
 def _is_arrow_text(values: pd.Series) -> bool:
