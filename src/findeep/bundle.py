@@ -114,15 +114,7 @@ def _swap_into_place(staging: Path, path: Path) -> None:
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
-    path.write_text(json_text.dumps(document, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
+    path.write_text(json_text.dumps(document) + "\n")
 
 
 def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:

@@ -13,27 +13,34 @@ from typing import Any
 
 
 def finite(value: Any) -> Any:
-    """``value`` with every non-finite float (nested in dicts, lists, tuples) as None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
+    """``value`` with every non-finite float (nested in dicts, lists, tuples) as None, numpy
+    scalars as Python ones, and dict keys JSON accepts (numpy keys as Python, others as text)."""
     if isinstance(value, dict):
-        return {key: finite(item) for key, item in value.items()}
+        return {_key(key): finite(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [finite(item) for item in value]
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     return value
 
 
+def _key(key: Any) -> Any:
+    if hasattr(key, "item") and getattr(key, "ndim", None) == 0:
+        key = key.item()
+    return key if key is None or isinstance(key, str | int | float | bool) else str(key)
+
+
 def plain(value: Any) -> Any:
-    """A numpy scalar or array as Python numbers and lists; anything else as its text."""
-    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
-        return value.item()
+    """A numpy array as lists; anything else JSON cannot write, as its text."""
     if hasattr(value, "tolist"):
         return value.tolist()
     return str(value)
 
 
 def dumps(document: Any, *, default: Any = plain, indent: int | None = 2) -> str:
-    """``json.dumps`` with non-finite numbers as null; numpy scalars and arrays go through
-    ``default`` first, so theirs are caught too."""
-    python = json.loads(json.dumps(document, default=default))  # numpy -> Python, NaN kept
+    """``json.dumps`` with non-finite numbers as null. Arrays become lists through
+    ``default`` first, and their NaNs are caught by a second pass."""
+    python = json.loads(json.dumps(finite(document), default=default))  # NaN kept as NaN
     return json.dumps(finite(python), indent=indent, allow_nan=False)

@@ -16,7 +16,7 @@ from findeep.forecast.estimator import BUNDLE_KIND as FORECAST_KIND
 from findeep.forecast.estimator import forecaster_from_bundle
 from findeep.pipeline import BUNDLE_KIND as TABULAR_KIND
 from findeep.pricing.bundle import KIND as PRICING_KIND
-from findeep.pricing.bundle import load_pricer
+from findeep.pricing.bundle import pricer_from_bundle
 from findeep.recommend.bundle import BUNDLE_KIND as RECOMMEND_KIND
 from findeep.recommend.bundle import recommender_from_bundle
 from findeep.text.bundle import KIND as TEXT_KIND
@@ -42,5 +42,5 @@ def load(path: str | os.PathLike[str]) -> Any:
     if kind == TEXT_KIND:
         return text_estimator_from_bundle(meta, tensors, path)
     if kind == PRICING_KIND:
-        return load_pricer(path)
+        return pricer_from_bundle(meta, tensors, path)
     raise BundleError(f"bundle kind {kind!r} is not known to this findeep version.")

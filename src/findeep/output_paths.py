@@ -47,6 +47,21 @@ def check_location(path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to a temporary sibling, then rename it over ``path``: a reader never
+    sees half a file, and a crash leaves the old one (or none)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
 def refuse_overwrite(path: str | os.PathLike[str], *, force: bool) -> Path:
     """A file output: an existing file is replaced only with ``force``; a folder never."""
     path = check_location(path)

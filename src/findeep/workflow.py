@@ -35,6 +35,7 @@ from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
+from findeep.output_paths import write_text_atomic
 from findeep.pipeline import (
     TabularPipeline,
     check_features,
@@ -48,19 +49,6 @@ from findeep.text.routing import (
     text_benchmark_models,
     text_model_for,
 )
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to a temporary sibling, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def write_json_atomic(path: str | os.PathLike[str], document: dict[str, Any]) -> None:

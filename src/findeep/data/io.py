@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep import output_paths
 from findeep.errors import DataError, DataFileError
+from findeep.output_paths import refuse_overwrite  # the data layer's callers import it here
 
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
 
@@ -148,12 +148,6 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> str:
         raise DataError(f"cannot tell the output format of '{path}'; use .csv or .parquet.")
     refuse_overwrite(path, force=force)
     return kind
-
-
-def refuse_overwrite(path: str | os.PathLike[str], *, force: bool) -> None:
-    """An existing output is replaced only with ``force`` (the CLI's --force); a path
-    nothing could be written to is refused before any work."""
-    output_paths.refuse_overwrite(path, force=force)
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from findeep.bundle import read_bundle, write_bundle
 from findeep.errors import BundleError
 from findeep.pricing.box import ParameterBox
@@ -39,6 +41,12 @@ def save_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
 def load_pricer(path: str | os.PathLike[str]) -> HestonSurrogate:
     """Verify the checksums, then rebuild the fitted ``HestonSurrogate``."""
     meta, tensors = read_bundle(path)
+    return pricer_from_bundle(meta, tensors, path)
+
+
+def pricer_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                       path: str | os.PathLike[str]) -> HestonSurrogate:
+    """The fitted ``HestonSurrogate`` of a bundle already read (``findeep.load`` reads once)."""
     if meta.get("kind") != KIND:
         raise BundleError(f"'{path}' holds a {meta.get('kind')!r} model, not a pricer; train one "
                           "with 'findeep pricing train'.")

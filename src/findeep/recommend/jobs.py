@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -11,10 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from findeep import json_text
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import ConfigError, DataError
-from findeep.output_paths import refuse_overwrite
+from findeep.output_paths import refuse_overwrite, write_text_atomic
 from findeep.recommend.checks import check_counts, parse_month
 from findeep.recommend.estimator import (
     NextProductRecommender,
@@ -176,30 +176,5 @@ def write_results(document: dict[str, Any], out: str | os.PathLike[str], *,
     if path.suffix.lower() != ".json":
         rows = [{"model": name, **values} for name, values in document["summary"].items()]
         return write_table(pd.DataFrame(rows), path, force=force)
-    # no shared atomic text writer below this layer (workflow's is above it): write_table's way,
-    # a sibling renamed over the path (opened normally, so the file gets the user's umask)
     refuse_overwrite(path, force=force)
-    text = json.dumps(_strict_json(document), indent=2, allow_nan=False) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        staging.write_text(text)
-        os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
-    return path
-
-
-def _strict_json(value: Any) -> Any:
-    """``value`` with NaN/inf as None and numpy scalars as Python ones; other objects as text."""
-    if isinstance(value, dict):
-        return {str(k): _strict_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict_json(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if np.isfinite(value) else None
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    return str(value)
+    return write_text_atomic(path, json_text.dumps(document) + "\n")
