@@ -10,8 +10,10 @@ same synthetic shape (no unseen table is read), one thread:
 
 - the whole step (forward, loss, backward, clip, fused AdamW), as ``fit_network`` runs it;
 - the forward pass alone (no gradients);
-- each matrix product the step performs (forward and both backward products of every
-  ``Linear``), timed alone, from which the step's matmul time and GFLOP/s follow;
+- each matrix product the step performs (forward and backward, as torch's profiler records
+  them), timed alone, from which the step's matmul time and GFLOP/s follow (before the
+  twentieth session this counted only the ``nn.Linear`` modules' products and missed the first
+  layer, which runs as a functional product with the members' signs folded in);
 - the elementwise rest, i.e. step minus products;
 - the step's phases timed inside the loop (forward with the autograd graph, backward, clip,
   optimiser), and the same gradient clip timed alone on the same gradients.
@@ -25,6 +27,7 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -46,23 +49,23 @@ def _mean_ms(work, steps: int) -> float:
     return (time.perf_counter() - started) / steps * 1e3
 
 
-def products_of(network: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
-                batch: int) -> list[tuple[int, int, int]]:
-    """(rows, inner, outer) of every matrix product one step makes: forward, and the two
-    backward products (input gradient, weight gradient) of each Linear."""
-    shapes: list[tuple[int, int, int]] = []
+def products_of(step: Callable[[], None]) -> list[tuple[int, int, int]]:
+    """(rows, inner, outer) of every matrix product one training ``step`` makes, read from
+    torch's profiler: forward and backward, including the first layer (called functionally,
+    with the members' signs folded into its weight) and the numeric embeddings' product."""
+    from torch.profiler import ProfilerActivity, profile
 
-    def record(module: nn.Module, inputs: tuple[torch.Tensor, ...], _: torch.Tensor) -> None:
-        rows = inputs[0].reshape(-1, inputs[0].shape[-1]).shape[0]
-        d_in, d_out = module.in_features, module.out_features
-        shapes.extend([(rows, d_in, d_out), (rows, d_out, d_in), (d_in, rows, d_out)])
-
-    hooks = [m.register_forward_hook(record) for m in network.modules()
-             if isinstance(m, nn.Linear)]
-    with torch.no_grad():
-        network(x_num[:batch], x_cat[:batch])
-    for hook in hooks:
-        hook.remove()
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as trace:
+        step()
+    shapes = []
+    for event in trace.events():
+        if event.name == "aten::mm":
+            (m, k), (_, n) = event.input_shapes[:2]
+        elif event.name == "aten::addmm":
+            (m, k), (_, n) = event.input_shapes[1:3]
+        else:
+            continue
+        shapes.append((m, k, n))
     return shapes
 
 
@@ -91,7 +94,7 @@ def main() -> None:
         with torch.no_grad():
             network(x_num[:batch], x_cat[:batch])
 
-    shapes = products_of(network, x_num, x_cat, batch)
+    shapes = products_of(step)
     operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
 
     def products() -> None:
