@@ -40,6 +40,8 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         f"{test['rows']} test rows{event_note(report.get('event_class'), test)}",
         {report["model"]: test}, keys, labels)
     yield bagging_line(report["training"])
+    if report["training"].get("resumed_after_epoch") is not None:
+        yield resume_line(report["training"])
     if "interval_coverage" in test:
         method = test.get("interval_method", "split-conformal")
         yield (f"{100 * test['interval_level']:.4g}% {method} intervals cover "
@@ -52,6 +54,18 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         yield "special values learned as tokens (training rows per code): " + "; ".join(
             f"{column} " + ", ".join(f"{code} ({rows:,})" for code, rows in codes.items())
             for column, codes in report["training"]["special_values"].items())
+
+
+def resume_line(training: dict[str, Any]) -> str:
+    """Where a ``--resume`` run took over: the checkpoint's epoch and what was trained since."""
+    after, last = training["resumed_after_epoch"], training["epochs_run"]
+    if last <= after:
+        return (f"resumed from the checkpoint after epoch {after}: that run had already "
+                f"finished, so no epoch was trained; the bundle holds its best epoch "
+                f"({training['best_epoch']}).")
+    trained = f"epoch {last}" if last == after + 1 else f"epochs {after + 1}–{last}"
+    return (f"resumed from the checkpoint after epoch {after}: trained {trained}; best epoch "
+            f"{training['best_epoch']}.")
 
 
 def bagging_line(training: dict[str, Any]) -> str:

@@ -179,6 +179,8 @@ def fit_network_streamed(
     best_score, best_epoch, start_epoch = -math.inf, 0, 1
     best_state = copy.deepcopy(model.state_dict())
     history: list[dict[str, float]] = []
+    resumed_after: int | None = None  # the epoch a resumed checkpoint ended
+    finished = False  # the resumed run had already stopped: no epoch left to train
     if checkpointing is not None and checkpointing.resume:
         saved = load_checkpoint(checkpointing.directory)
         if saved is None:  # a mistyped directory must not restart a long run in silence
@@ -193,11 +195,13 @@ def fit_network_streamed(
             torch.set_rng_state(saved.rng)
             best_score, best_epoch = saved.best_score, saved.best_epoch
             history, start_epoch = saved.history, saved.epoch + 1
+            resumed_after = saved.epoch
             stopped = (config.early_stopping and saved.epoch - best_epoch >= config.patience)
-            if stopped or saved.epoch >= config.max_epochs:
+            finished = stopped or saved.epoch >= config.max_epochs
+            if finished:
                 start_epoch = config.max_epochs + 1  # the saved run had finished
     threads = training_threads(config, batch_size, row_cost(model), device)
-    epoch = start_epoch - 1
+    epoch = resumed_after if finished else start_epoch - 1
     rows_seen = 0
     with cpu_threads(threads):
         started = time.perf_counter()
@@ -251,4 +255,5 @@ def fit_network_streamed(
     model.eval()
     seconds = time.perf_counter() - started
     return FitResult(best_epoch, max(epoch, best_epoch), best_score, seconds,
-                     rows_per_second=rows_seen / max(seconds, 1e-9), history=history)
+                     rows_per_second=rows_seen / max(seconds, 1e-9), history=history,
+                     resumed_after_epoch=resumed_after)

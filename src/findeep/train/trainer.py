@@ -170,9 +170,14 @@ class FitResult:
     seconds: float
     rows_per_second: float
     history: list[dict[str, float]] = field(default_factory=list)
+    # a streamed run continued from a checkpoint: the epoch that checkpoint ended (else None)
+    resumed_after_epoch: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        record = asdict(self)
+        if self.resumed_after_epoch is None:  # absent, as in records written before it existed
+            del record["resumed_after_epoch"]
+        return record
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
