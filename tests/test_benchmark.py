@@ -196,3 +196,21 @@ def test_folds_that_cannot_be_stratified_are_refused_in_one_line(
     result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "y", "--models",
                                       "logreg", "--n-folds", str(folds)])
     assert_one_line_error(result, said)
+
+
+def test_the_fit_time_column_says_it_sums_the_folds(result) -> None:
+    """Every other cell is a fold mean; the fit time is the total over the folds, and says so."""
+    from rich.console import Console
+
+    from findeep.views import benchmark_lines
+
+    document = {**result.to_dict(), "data": "t.csv"}
+    console = Console(width=200, record=True)
+    for line in benchmark_lines(document):
+        console.print(line)
+    text = console.export_text()
+    assert "fit s, 3 folds" in text
+    total = sum(f["fit_seconds"] for f in result.folds if f["model"] == "logreg")
+    logreg_row = next(line for line in text.splitlines() if line.strip("│ ").startswith("logreg"))
+    assert f"{total:.1f}" in logreg_row
+

@@ -153,7 +153,8 @@ def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
     table.add_column(f"vs {result['reference']}", justify="right", no_wrap=True)
     for name in extra:
         table.add_column(name, justify="right")
-    table.add_column("fit s", justify="right")
+    n_folds = len({record["fold"] for record in result["folds"]})
+    table.add_column(f"fit s, {n_folds} folds", justify="right")  # a total, not a fold's mean
     table.add_column("rows/s", justify="right")
     for model, stats in result["summary"].items():
         diff = stats.get(f"{primary}_diff_vs_reference_mean")
