@@ -9,7 +9,7 @@ anything else is a bug and keeps its traceback.
     │   ├── TargetError      target column absent, single-class, wrong type
     │   └── SchemaError      scoring data does not match the trained schema
     ├── ConfigError          an option value breaks a rule
-    ├── BundleError          a saved model is missing, tampered with or would be overwritten
+    ├── BundleError          a saved model is missing, damaged or would be overwritten
     └── NotFittedError       a model was used before ``fit``
 """
 
@@ -46,7 +46,7 @@ class ConfigError(FindeepError, ValueError):
 
 
 class BundleError(FindeepError):
-    """A saved model is missing, tampered with, or would be overwritten."""
+    """A saved model is missing, damaged (a checksum mismatch), or would be overwritten."""
 
 
 class NotFittedError(FindeepError, _SklearnNotFittedError):
@@ -55,9 +55,15 @@ class NotFittedError(FindeepError, _SklearnNotFittedError):
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """A ' Did you mean …?' suffix naming close matches, or '' when none is close."""
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    choices = [str(c) for c in choices]
+    # 0.65: typos and transpositions ('incme', 'gur', 'loan_amt') pass; 'nope' -> 'income'
+    # (0.6, two shared letters) does not
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.65)
     if not close:
         lowered = {c.lower(): c for c in choices}
         if name.lower() in lowered:
             close = [lowered[name.lower()]]
+    if not close and len(name) >= 3:  # 'amount' for 'loan_amount', 'age_years' for 'age'
+        key = name.lower()
+        close = [c for c in choices if len(c) >= 3 and (key in c.lower() or c.lower() in key)][:3]
     return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
