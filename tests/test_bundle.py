@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import findeep
+from findeep.bundle import write_bundle
 from findeep.errors import BundleError
 from findeep.testing import make_credit_frame
 
@@ -88,3 +92,21 @@ def test_loading_a_non_bundle_is_a_clear_error(tmp_path: Path) -> None:
     """A plain directory is not mistaken for a bundle."""
     with pytest.raises(BundleError, match="not a findeep bundle"):
         findeep.load(tmp_path)
+
+
+@pytest.mark.parametrize(("umask", "file_mode", "folder_mode"),
+                         [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750)])
+def test_a_bundle_gets_the_permissions_the_umask_gives(
+        tmp_path: Path, umask: int, file_mode: int, folder_mode: int) -> None:
+    """Every file of a bundle, weights included, and its folder are as readable as what the
+    user makes (0644/0755 under umask 022), so a bundle on a team share can be loaded."""
+    previous = os.umask(umask)
+    try:
+        path = write_bundle(tmp_path / "model", kind="test", meta={},
+                            tensors={"weight": torch.zeros(3)}, metrics={"rows": 1})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == folder_mode
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.iterdir()}
+    assert set(modes) == {"bundle.json", "model.safetensors", "metrics.json", "checksums.json"}
+    assert set(modes.values()) == {file_mode}

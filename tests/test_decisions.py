@@ -12,6 +12,12 @@ import pytest
 
 import findeep
 from cli_helpers import assert_one_line_error, run
+from findeep.data.profile import reference_frame
+from findeep.data.schema import FindeepWarning
+from findeep.decisions import apply_policy, decision_economics, save_policy
+from findeep.explain.attributions import column_attributions
+from findeep.explain.commands import load_pipeline
+from findeep.explain.reasons import explain_frame
 from findeep.testing import make_credit_frame
 
 
@@ -62,9 +68,7 @@ def test_predict_with_a_policy_declines_above_the_cutoff_with_reasons(files) -> 
     cutoff = json.loads(policy.read_text())["decline_at_or_above"]
     declined = decided["decision"] == "decline"
     assert 0 < declined.sum() < len(decided)
-    p_event = decided["probability_1"]
-    clear = (p_event - cutoff).abs() > 1e-6  # the cut-off is itself a score: CSV rounds it
-    assert (declined == (p_event >= cutoff))[clear].all()
+    assert (declined == (decided["probability_1"] >= cutoff)).all()
     assert (decided.loc[declined, "reason_1"].str.contains("raised the risk")).all()
     assert (decided.loc[~declined, "reason_1"] == "").all()
 
@@ -84,3 +88,170 @@ def test_decision_inputs_that_do_not_fit_are_one_line(files) -> None:
                               files["root"] / "p4.json"), "--lgd")
     assert_one_line_error(run("evaluate", files["bundle"], files["new"], "--lgd", "1.4"),
                           "lgd must be at most 1")
+
+
+def test_a_target_read_as_float_prices_the_same_defaults(files) -> None:
+    """A label column read as 1.0/0.0 (any CSV with a blank label) counts the same defaults
+    as 1/0: the same best cut-off, profit and EMP, and a policy that declines someone."""
+    frame = pd.read_csv(files["new"])
+    blank = frame.copy()
+    blank.loc[blank.index[:5], "default"] = np.nan  # pandas now reads the column as float
+    blank.to_csv(files["root"] / "new_blank.csv", index=False)
+    assert pd.read_csv(files["root"] / "new_blank.csv")["default"].dtype == float
+    policy, metrics = files["root"] / "blank.json", files["root"] / "blank_metrics.json"
+    result = run("evaluate", files["bundle"], files["root"] / "new_blank.csv", "--lgd", "0.45",
+                 "--exposure", "loan_amount", "--margin", "0.12", "--policy-out", policy,
+                 "--out", metrics)
+    assert result.exit_code == 0, result.output
+    as_float = json.loads(metrics.read_text())["economics"]
+    as_int = decision_economics(load_pipeline(files["bundle"]), frame.iloc[5:], lgd=0.45,
+                                exposure="loan_amount", margin=0.12)
+    assert as_float["profit"]["best_cutoff"] == as_int["profit"]["best_cutoff"] < 1.0
+    assert as_float["profit"]["best_profit"] == pytest.approx(as_int["profit"]["best_profit"])
+    assert as_float["approve_all_profit"] == pytest.approx(as_int["approve_all_profit"])
+    assert as_float["emp"]["emp"] == pytest.approx(as_int["emp"]["emp"])
+    assert json.loads(policy.read_text())["decline_at_or_above"] < 1.0
+
+
+def test_a_wrong_policy_extension_is_refused_before_any_evaluation(files) -> None:
+    """--policy-out p.txt fails in one line before a metric is printed, like an existing
+    file does."""
+    result = run("evaluate", files["bundle"], files["new"], "--lgd", "0.45",
+                 "--policy-out", files["root"] / "p.txt")
+    assert_one_line_error(result, "name it with .json")
+    assert result.stdout == ""
+    assert not (files["root"] / "p.txt").exists()
+
+
+def test_decisions_recomputed_from_the_written_file_match(files) -> None:
+    """A policy made on the data it is applied to has its cut-off at some row's score; the
+    decisions recomputed from the written probability and the written cut-off are exactly
+    the ones findeep printed and wrote, boundary row included."""
+    policy = files["root"] / "exact.json"
+    assert run("evaluate", files["bundle"], files["new"], "--lgd", "0.9", "--margin", "0.1",
+               "--policy-out", policy).exit_code == 0
+    out = files["root"] / "exact.csv"
+    result = run("predict", files["bundle"], files["new"], "--policy", policy, "--out", out)
+    assert result.exit_code == 0, result.output
+    decided = pd.read_csv(out, keep_default_na=False)
+    cutoff = json.loads(policy.read_text())["decline_at_or_above"]
+    declined = decided["decision"] == "decline"
+    assert (declined == (decided["probability_1"] >= cutoff)).all()
+    assert f"{declined.sum():,} declined" in result.stdout
+    boundary = decided["probability_1"] == cutoff  # the best cut-off is a written score
+    assert boundary.any() and declined[boundary].all()
+
+
+def test_a_cutoff_equal_to_a_raw_score_decides_on_the_written_score(files, tmp_path) -> None:
+    """A cut-off set to a score at full precision (0.20103903114795685) decides each row on
+    its probability as written (0.20103903), so a reader of the file agrees with findeep."""
+    frame = pd.read_csv(files["new"])
+    pipeline = load_pipeline(files["bundle"])
+    scores = pipeline.event_probability(pipeline.predict_raw(frame)[0])
+    as_text = scores.astype(str).astype(float)
+    below = np.flatnonzero(as_text < scores.astype(float))  # text reads below the score
+    assert below.size
+    cutoff = float(scores[below[len(below) // 2]])
+    policy = save_policy(files["bundle"], tmp_path / "raw.json", cutoff=cutoff)
+    done = apply_policy(files["bundle"], files["new"], policy, tmp_path / "raw.csv")
+    decided = pd.read_csv(tmp_path / "raw.csv", keep_default_na=False)
+    written_cutoff = json.loads(policy.read_text())["decline_at_or_above"]
+    declined = decided["decision"] == "decline"
+    assert (declined == (decided["probability_1"] >= written_cutoff)).all()
+    assert done["declined"] == declined.sum()
+
+
+def test_every_decline_under_a_low_cutoff_gets_reasons_against_approved_applicants(
+        files, tmp_path) -> None:
+    """A cut-off far below the training reference's score still gives each decline a reason:
+    reasons are measured against the applicants the policy approves, which the policy
+    keeps (as marginals, never rows)."""
+    frame = pd.read_csv(files["new"])
+    pipeline = load_pipeline(files["bundle"])
+    scores = pipeline.event_probability(pipeline.predict_raw(frame)[0])
+    cutoff = float(np.quantile(scores.astype(float), 0.2))  # declines 80%
+    training_reference = column_attributions(pipeline, frame.head(1)).baseline_output
+    assert cutoff < 1 / (1 + np.exp(-training_reference))  # declines below the old reference
+    policy = save_policy(files["bundle"], tmp_path / "low.json", cutoff=cutoff,
+                         reference=frame)
+    saved = json.loads(policy.read_text())
+    assert saved["reference"]["rows"] == int((scores.astype(str).astype(float)
+                                              < saved["decline_at_or_above"]).sum())
+    approved = reference_frame(saved["reference"])
+    approved_logit = column_attributions(pipeline, frame.head(1),
+                                         reference=approved).baseline_output
+    assert 1 / (1 + np.exp(-approved_logit)) < saved["decline_at_or_above"]
+    done = apply_policy(files["bundle"], files["new"], policy, tmp_path / "low.csv")
+    decided = pd.read_csv(tmp_path / "low.csv", keep_default_na=False)
+    declined = decided["decision"] == "decline"
+    assert declined.mean() > 0.7
+    assert decided.loc[declined, "reason_1"].str.contains("raised the risk most").all()
+    expected = explain_frame(pipeline, frame[declined.to_numpy()].reset_index(drop=True),
+                             top=3, reference=approved)
+    assert (decided.loc[declined, "reason_1"].to_numpy() == expected["reason_1"]).all()
+    assert "approves" in done["reference"]
+
+
+def test_a_decline_with_fewer_reasons_than_asked_says_so(files, tmp_path) -> None:
+    """Where fewer columns raised a decline's risk than reasons were asked for, the empty
+    places say so (a text no reason looks like) and the summary counts those declines."""
+    frame = pd.read_csv(files["new"])
+    pipeline = load_pipeline(files["bundle"])
+    scores = pipeline.event_probability(pipeline.predict_raw(frame)[0])
+    policy = save_policy(files["bundle"], tmp_path / "mid.json",
+                         cutoff=float(np.median(scores)), reference=frame)
+    n_columns = len(pipeline.schema.used_names)
+    done = apply_policy(files["bundle"], files["new"], policy, tmp_path / "all.csv",
+                        top=n_columns)
+    decided = pd.read_csv(tmp_path / "all.csv", keep_default_na=False)
+    declined = decided["decision"] == "decline"
+    reasons = decided.loc[declined, [f"reason_{r + 1}" for r in range(n_columns)]]
+    shortfall = f"(fewer than {n_columns} columns raised this applicant's risk)"
+    assert (reasons != "").all().all()
+    assert reasons.apply(lambda c: c.str.contains("raised the risk") | (c == shortfall)
+                         ).all().all()
+    short = (reasons == shortfall).any(axis=1)
+    assert 0 < done["declines_with_fewer_reasons"] == short.sum()
+    assert (decided.loc[~declined, "reason_1"] == "").all()
+
+
+def test_a_two_column_model_says_each_decline_has_fewer_than_three_reasons(
+        tmp_path) -> None:
+    """A model of two columns cannot give three reasons: reason_3 says so for every
+    decline, and predict's summary counts them."""
+    frame = make_credit_frame(600, seed=5)[["debt_to_income", "utilization", "default"]]
+    bundle = findeep.TabularClassifier(max_epochs=2, bagging=1).fit(
+        frame[["debt_to_income", "utilization"]], frame["default"]).save(tmp_path / "two")
+    frame.to_csv(tmp_path / "two.csv", index=False)
+    policy = tmp_path / "two.json"
+    assert run("evaluate", bundle, tmp_path / "two.csv", "--lgd", "0.9", "--margin", "0.1",
+               "--policy-out", policy).exit_code == 0
+    out = tmp_path / "two_decisions.csv"
+    result = run("predict", bundle, tmp_path / "two.csv", "--policy", policy, "--out", out)
+    assert result.exit_code == 0, result.output
+    decided = pd.read_csv(out, keep_default_na=False)
+    declined = decided["decision"] == "decline"
+    assert declined.any()
+    assert (decided.loc[declined, "reason_3"]
+            == "(fewer than 3 columns raised this applicant's risk)").all()
+    assert f"{declined.sum():,} decline(s) have fewer than 3 reasons" in result.stdout
+
+
+def test_a_policy_without_its_own_reference_uses_the_bundles_and_says_so(
+        files, tmp_path) -> None:
+    """A policy made before policies kept their approved applicants (or approving none of
+    its data) measures reasons against the bundle's explain reference, and says so; a
+    damaged reference is refused in one line."""
+    frame = pd.read_csv(files["new"])
+    with pytest.warns(FindeepWarning, match="approves no row"):
+        policy = save_policy(files["bundle"], tmp_path / "none.json", cutoff=1e-9,
+                             reference=frame)
+    assert "reference" not in json.loads(policy.read_text())
+    done = apply_policy(files["bundle"], files["new"], policy, tmp_path / "none.csv")
+    assert done["declined"] == len(frame) and "explain reference" in done["reference"]
+    damaged = json.loads(policy.read_text())
+    damaged["reference"] = {"rows": 3, "columns": {"income": {"kind": "numeric"}}}
+    (tmp_path / "damaged.json").write_text(json.dumps(damaged))
+    assert_one_line_error(run("predict", files["bundle"], files["new"], "--policy",
+                              tmp_path / "damaged.json", "--out", tmp_path / "d.csv"),
+                          "damaged 'reference'")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from findeep.bundle import check_writable
 from findeep.errors import BundleError
-from findeep.output_paths import refuse_folder_overwrite, refuse_overwrite
+from findeep.output_paths import refuse_folder_overwrite, refuse_overwrite, write_text_atomic
 from findeep.spark import is_spark_output
+from findeep.workflow import write_json_atomic
 
 
 def test_a_file_output_is_replaced_only_with_force_and_never_a_folder(tmp_path: Path) -> None:
@@ -51,3 +54,18 @@ def test_spark_output_folders_are_recognised_by_their_part_files(tmp_path: Path)
     with pytest.raises(BundleError, match="not Spark output"):
         refuse_folder_overwrite(scores, force=True, replaceable=is_spark_output,
                                 what="Spark output")
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o027, 0o640)])
+def test_an_atomic_write_gets_the_permissions_the_umask_gives(
+        tmp_path: Path, umask: int, expected: int) -> None:
+    """A report or JSON file written atomically is as readable as any file the user makes
+    (0644 under umask 022), not private like a temporary file (0600)."""
+    previous = os.umask(umask)
+    try:
+        write_text_atomic(tmp_path / "report.md", "# report\n")
+        write_json_atomic(tmp_path / "metrics.json", {"rows": 1})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "report.md").stat().st_mode) == expected
+    assert stat.S_IMODE((tmp_path / "metrics.json").stat().st_mode) == expected

@@ -10,7 +10,9 @@ Layout of a bundle directory::
     checksums.json      sha256 of each file above; checked on every load
 
 Saving writes a sibling temporary directory and renames it into place, so a crash never
-leaves a half-written bundle, and an existing bundle is replaced only with ``force``.
+leaves a half-written bundle, and an existing bundle is replaced only with ``force``. The
+folder and its files get the permissions of the user's umask (0755/0644 under umask 022),
+not the temporary directory's (0700) or safetensors' (0600).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from safetensors.torch import load_file, save_file
 
 from findeep import json_text
 from findeep.errors import BundleError
-from findeep.output_paths import refuse_folder_overwrite
+from findeep.output_paths import refuse_folder_overwrite, usual_mode
 
 FORMAT = "findeep-bundle"
 FORMAT_VERSION = 1
@@ -92,6 +94,8 @@ def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any
             _write_json(staging / METRICS_FILE, metrics)
         files = sorted(p.name for p in staging.iterdir())
         _write_json(staging / CHECKSUMS_FILE, {name: sha256_file(staging / name) for name in files})
+        for entry in (*staging.iterdir(), staging):  # safetensors writes 0600, mkdtemp 0700
+            usual_mode(entry)
         _swap_into_place(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -310,18 +310,21 @@ def evaluate(
             write_json_atomic(out_json, metrics)
         return
     if policy_out is not None:
+        from findeep.decisions import check_policy_out
+
         if lgd is None:
             raise ConfigError("--policy-out saves the profit-maximising cut-off, so it needs "
                               "--lgd (and --exposure, --margin) to price cut-offs.")
-        refuse_overwrite(policy_out, force=force)
+        check_policy_out(policy_out, force=force)
     result = evaluate_bundle(bundle, data, bands=bands, threshold=threshold)
     if lgd is not None:
         from findeep.data.io import read_table
         from findeep.decisions import decision_economics
         from findeep.explain.commands import load_pipeline
 
+        frame = read_table(data)
         result["economics"] = decision_economics(
-            load_pipeline(bundle), read_table(data), lgd=lgd, exposure=exposure,
+            load_pipeline(bundle), frame, lgd=lgd, exposure=exposure,
             margin=margin, n_bands=bands or 10)
     unlabelled = result.get("rows_without_label", 0)
     left_out = f" ({unlabelled:,} row(s) without a label left out)" if unlabelled else ""
@@ -335,7 +338,8 @@ def evaluate(
         economics = result["economics"]
         save_policy(bundle, policy_out, cutoff=economics["profit"]["best_cutoff"],
                     basis={**economics["assumptions"], "data": str(data),
-                           "profit": economics["profit"]["best_profit"]}, force=force)
+                           "profit": economics["profit"]["best_profit"]},
+                    reference=frame, force=force)
         show([f"policy written to {policy_out}: decline at or above "
               f"{min(economics['profit']['best_cutoff'], 1.0):.4f}"])
     if out_json is not None:
@@ -384,8 +388,15 @@ def predict(
                               "its own, so drop one of them.")
 
         done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
-        show([f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
-              f"{done['declined']:,} declined -> {out_file}"])
+        lines = [f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
+                 f"{done['declined']:,} declined -> {out_file}"]
+        if done["declined"]:
+            lines.append(f"reasons of each decline measured against {done['reference']}")
+        if done["declines_with_fewer_reasons"]:
+            lines.append(f"{done['declines_with_fewer_reasons']:,} decline(s) have fewer than "
+                         f"{done['top']} reasons: no further column raised their risk (their "
+                         "empty reason places say so)")
+        show(lines)
         return
     if should_stream(data, stream):
         from findeep.streamed import predict_streamed

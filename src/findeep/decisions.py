@@ -5,13 +5,20 @@ saved cut-off policies applied at scoring time.
 (PD x LGD x exposure) by score band, the profit of every cut-off, the profit-maximising
 cut-off, and EMP. LGD, exposure and margin are each a constant or a column of the data.
 ``save_policy`` keeps a chosen cut-off as JSON tied to the bundle's weights (their sha256),
-and ``apply_policy`` turns scores into approve/decline with the reasons of each decline.
+with the marginals of the applicants it approves (the reference its reason codes are
+measured against), and ``apply_policy`` turns scores into approve/decline with the reasons
+of each decline.
+
+Scores are priced and decided as the output files write them (``as_written``): a float32
+probability 0.20103903114795685 is written "0.20103903", and deciding on the written value
+against a cut-off stored the same way lets anyone recount the decisions from the files.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +29,8 @@ import pandas as pd
 from findeep.bundle import CHECKSUMS_FILE, WEIGHTS_FILE
 from findeep.data.io import TableLike, check_output, read_table, refuse_overwrite, write_table
 from findeep.data.number_text import numbers_of
+from findeep.data.profile import N_REFERENCE_QUANTILES, build_profile, reference_frame
+from findeep.data.schema import FindeepWarning
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.evaluate.profit import (
     DEFAULT_P0,
@@ -37,6 +46,27 @@ from findeep.pipeline import TabularPipeline
 from findeep.workflow import write_json_atomic
 
 POLICY_FORMAT = "findeep-cutoff-policy/1"
+# the reference of a policy without its own (made before policies kept one, or approving no
+# row of its data): the bundle's explain reference
+BUNDLE_REFERENCE = "the training rows scored below 0.5 (the bundle's explain reference)"
+
+
+def as_written(scores: np.ndarray) -> np.ndarray:
+    """Scores as a findeep table writes them, read back as float64: a float32 score
+    becomes the value of its shortest text (0.20103903, not 0.20103903114795685).
+
+    The map keeps every score's order and ties (each float32 has its own shortest text),
+    so cut-offs and profits keep their meaning; deciding on these values makes the
+    decisions a reader recomputes from the file the ones findeep made.
+    """
+    return np.asarray(scores).astype(str).astype(np.float64)
+
+
+def shortfall_text(top: int) -> str:
+    """What a decline's empty reason places say: never blank, never read as a reason."""
+    if top == 1:
+        return "(no column raised this applicant's risk)"
+    return f"(fewer than {top} columns raised this applicant's risk)"
 
 
 def amount(spec: str | float | None, frame: pd.DataFrame, name: str,
@@ -81,8 +111,9 @@ def decision_economics(pipeline: TabularPipeline, frame: pd.DataFrame, *,
     if rows.empty:
         raise DataError(f"no row of the data has a value in '{name}'.")
     prediction, _ = pipeline.predict_raw(rows)
-    p_event = pipeline.event_probability(prediction)
-    y = (rows[name].astype(str).to_numpy() == str(pipeline.target.event_class)).astype(int)
+    p_event = as_written(pipeline.event_probability(prediction))  # the best cut-off: as written
+    # the labels as the metrics read them: 1.0 (a column with a blank label) is class 1
+    y = (pipeline.target.encode(rows[name]) == pipeline.target.event_index).astype(int)
     lgd_values = amount(lgd, rows, "lgd")
     exposure_values = amount(exposure, rows, "exposure", default=1.0)
     margin_values = amount(margin, rows, "margin", default=DEFAULT_ROI)
@@ -112,24 +143,86 @@ def weights_digest(bundle: str | os.PathLike[str]) -> str:
         raise BundleError(f"'{bundle}' is not a findeep bundle with recorded weights.") from None
 
 
-def save_policy(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                cutoff: float, basis: dict[str, Any] | None = None,
-                force: bool = False) -> Path:
-    """Write a cut-off policy for ``bundle``: decline at or above ``cutoff``."""
-    if not 0.0 < cutoff <= 1.0 and cutoff != float("inf"):
-        raise ConfigError(f"cutoff must be in (0, 1], however: {cutoff=}")
+def check_policy_out(out: str | os.PathLike[str], *, force: bool) -> Path:
+    """Where a policy may be written: a .json name, not an existing file unless ``force``.
+    Checked before any work, so a wrong name fails in a second."""
     if Path(out).suffix.lower() != ".json":
         raise ConfigError(f"a policy is JSON; name it with .json, however: '{out}'.")
-    refuse_overwrite(Path(out), force=force)
+    return refuse_overwrite(Path(out), force=force)
+
+
+def save_policy(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                cutoff: float, basis: dict[str, Any] | None = None,
+                reference: TableLike | None = None, force: bool = False) -> Path:
+    """Write a cut-off policy for ``bundle``: decline at or above ``cutoff``.
+
+    The rows of ``reference`` (usually the data the cut-off was chosen on) that the policy
+    approves — scored below ``cutoff`` — become the population its declines' reasons are
+    measured against; the policy keeps their marginals (quantiles and level shares, as the
+    bundle keeps its training rows'), never the rows. Without ``reference``, or when it
+    holds no approved row, reasons are measured against the bundle's explain reference.
+    """
+    if not 0.0 < cutoff <= 1.0 and cutoff != float("inf"):
+        raise ConfigError(f"cutoff must be in (0, 1], however: {cutoff=}")
+    check_policy_out(out, force=force)
     pipeline = load_pipeline(bundle)
     _binary(pipeline, "a cut-off policy")
-    write_json_atomic(out, {
+    cutoff = min(float(cutoff), 1.0)
+    policy: dict[str, Any] = {
         "format": POLICY_FORMAT, "bundle_weights_sha256": weights_digest(bundle),
         "target": pipeline.target.name, "event_class": pipeline.target.event_class,
-        "decline_at_or_above": min(float(cutoff), 1.0),
+        "decline_at_or_above": cutoff,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "basis": basis or {}})
+        "basis": basis or {}}
+    if reference is not None:
+        approved = approved_reference(pipeline, read_table(reference), cutoff)
+        if approved is None:
+            warnings.warn("the policy approves no row of its data, so its declines' reasons "
+                          f"are measured against {BUNDLE_REFERENCE}.", FindeepWarning,
+                          stacklevel=2)
+        else:
+            policy["reference"] = approved
+            if approved["rows"] < N_REFERENCE_QUANTILES:  # fewer rows than kept quantiles
+                warnings.warn(
+                    f"the policy approves only {approved['rows']:,} row(s) of its data; its "
+                    "declines' reasons are measured against these few applicants.",
+                    FindeepWarning, stacklevel=2)
+    write_json_atomic(out, policy)
     return Path(out)
+
+
+def approved_reference(pipeline: TabularPipeline, frame: pd.DataFrame,
+                       cutoff: float) -> dict[str, Any] | None:
+    """The marginals of the rows of ``frame`` scored below ``cutoff``, in the form of the
+    bundle profile's reference (``reference_frame`` rebuilds a population from it); ``None``
+    when no row is approved.
+
+    Like the bundle's reference, it holds ordinary values, not special codes: a code's rows
+    count neither among the column's values nor among its missing ones.
+    """
+    prediction, _ = pipeline.predict_raw(frame)
+    approved = as_written(pipeline.event_probability(prediction)) < cutoff
+    if not approved.any():
+        return None
+    rows = frame.iloc[np.flatnonzero(approved)].reset_index(drop=True)
+    coded: dict[str, float] = {}
+    special = pipeline.preprocessor.special_values
+    if special:
+        rows = rows.copy()
+        for column, codes in special.items():
+            numbers = numbers_of(rows[column])
+            is_code = np.isin(numbers, codes)
+            rows[column] = np.where(is_code, np.nan, numbers)
+            coded[column] = float(is_code.mean())
+    profile = build_profile(rows, pipeline.schema, score=None, low_risk=None)
+    columns = {}
+    for name, column in profile["columns"].items():
+        summary = dict(column["reference"])
+        if name in coded:
+            summary["missing"] = max(summary["missing"] - coded[name], 0.0)
+        columns[name] = {"kind": column["kind"], "reference": summary}
+    return {"rule": "the rows of the policy's data scored below its cut-off",
+            "rows": int(approved.sum()), "columns": columns}
 
 
 def read_policy(path: str | os.PathLike[str], bundle: str | os.PathLike[str]) -> dict[str, Any]:
@@ -152,12 +245,39 @@ def read_policy(path: str | os.PathLike[str], bundle: str | os.PathLike[str]) ->
     return policy
 
 
+def policy_reference(policy: dict[str, Any], pipeline: TabularPipeline,
+                     path: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """The population a policy's reasons are measured against, rebuilt from its marginals;
+    ``None`` for a policy without one (the bundle's explain reference then applies)."""
+    stored = policy.get("reference")
+    if stored is None:
+        return None
+    columns = stored.get("columns") if isinstance(stored, dict) else None
+    fits = isinstance(columns, dict) and all(
+        isinstance(columns.get(spec.name), dict) and columns[spec.name].get("kind") == spec.kind
+        and isinstance(columns[spec.name].get("reference"), dict)
+        for spec in pipeline.schema.used)
+    if not fits:
+        raise DataError(f"policy '{path}' has a damaged 'reference' (the applicants it "
+                        "approves); make the policy again with 'findeep evaluate ... "
+                        "--policy-out'.")
+    return reference_frame(stored)
+
+
 def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
                  policy_path: str | os.PathLike[str], out: str | os.PathLike[str], *,
                  id_column: str | None = None, top: int = 3,
                  force: bool = False) -> dict[str, Any]:
     """Approve or decline every row of ``data`` by the policy's cut-off; each decline
-    carries the ``top`` columns that raised its risk most (reason codes)."""
+    carries the ``top`` columns that raised its risk most (reason codes).
+
+    Reasons are measured against the applicants the policy approves (its ``reference``;
+    the bundle's explain reference for a policy without one), so a decline's risk is
+    explained by what sets it apart from an approval. Where fewer than ``top`` columns
+    raised a decline's risk, the empty places hold ``shortfall_text(top)``, and
+    ``declines_with_fewer_reasons`` counts those declines. A row is declined when its
+    probability as written (``as_written``) is at or above the policy's cut-off.
+    """
     check_output(out, force=force)
     policy = read_policy(policy_path, bundle)
     pipeline = load_pipeline(bundle)
@@ -166,7 +286,7 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
         raise DataError(f"id column '{id_column}' is not in the data."
                         + did_you_mean(id_column, map(str, frame.columns)))
     prediction, report = pipeline.predict_raw(frame)
-    p_event = pipeline.event_probability(prediction)
+    p_event = as_written(pipeline.event_probability(prediction))
     decline = p_event >= policy["decline_at_or_above"]
     result = pd.DataFrame(index=range(len(frame)))
     if id_column is not None:
@@ -175,12 +295,24 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     result["decision"] = np.where(decline, "decline", "approve")
     for r in range(top):
         result[f"reason_{r + 1}"] = ""
+    reference = policy_reference(policy, pipeline, policy_path)
+    short = 0
     if decline.any():
         reasons = explain_frame(pipeline, frame.iloc[np.flatnonzero(decline)].reset_index(
-            drop=True), top=top)
+            drop=True), top=top, reference=reference)
+        given = np.full((int(decline.sum()), top), shortfall_text(top), dtype=object)
+        for r in range(top):  # explain_frame gives no more reasons than the model has columns
+            if f"reason_{r + 1}" in reasons:
+                texts = reasons[f"reason_{r + 1}"].to_numpy(dtype=object)
+                given[:, r] = np.where(texts == "", given[:, r], texts)
+        short = int((given == shortfall_text(top)).any(axis=1).sum())
         for r in range(top):
-            result.loc[decline, f"reason_{r + 1}"] = reasons[f"reason_{r + 1}"].to_numpy()
+            result.loc[decline, f"reason_{r + 1}"] = given[:, r]
     write_table(result, out, force=force)
     return {"rows": len(result), "declined": int(decline.sum()),
             "cutoff": policy["decline_at_or_above"],
+            "declines_with_fewer_reasons": short, "top": top,
+            "reference": (BUNDLE_REFERENCE if reference is None else
+                          f"the {policy['reference'].get('rows', 0):,} applicants the policy "
+                          "approves in the data it was made on"),
             "unseen_categories": report.unseen_categories}

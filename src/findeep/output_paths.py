@@ -12,6 +12,10 @@ after the fit, and never with a traceback:
 - ``refuse_folder_overwrite``: an existing folder is replaced only with ``force``, and only
   when it is what the job writes (a findeep bundle, say) or empty — ``--force`` must never
   delete a user's folder of other files.
+
+What is written gets the permissions the user's umask gives any new file or folder (0644 and
+0755 under umask 022): ``write_text_atomic`` and the bundle writer stage in private
+temporary files (0600/0700), so they give theirs ``usual_mode`` before moving them in place.
 """
 
 from __future__ import annotations
@@ -47,15 +51,39 @@ def check_location(path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (no window in
+    which another thread would create files under a different one)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def usual_mode(path: str | os.PathLike[str]) -> None:
+    """Give ``path`` the mode a plain ``open``/``mkdir`` would have: 0666 (a folder: 0777)
+    less the umask. Temporary files are private (0600/0700); outputs are not."""
+    full = 0o777 if Path(path).is_dir() else 0o666
+    os.chmod(path, full & ~current_umask())
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to a temporary sibling, then rename it over ``path``: a reader never
-    sees half a file, and a crash leaves the old one (or none)."""
+    sees half a file, and a crash leaves the old one (or none). The file gets the usual
+    permissions of the user's umask, not the temporary file's private ones."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w") as stream:
             stream.write(text)
+        usual_mode(tmp)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
