@@ -110,3 +110,38 @@ def test_a_bundle_gets_the_permissions_the_umask_gives(
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.iterdir()}
     assert set(modes) == {"bundle.json", "model.safetensors", "metrics.json", "checksums.json"}
     assert set(modes.values()) == {file_mode}
+
+
+def _dead_pid() -> int:
+    """The id of a process that has already exited."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_next_save_removes_what_a_killed_save_left(tmp_path: Path) -> None:
+    """kill -9 mid-save leaves a hidden staging copy (or the bundle it was retiring); the
+    next save of that path removes those of dead processes and keeps a live save's own."""
+    import subprocess
+    import sys
+
+    dead = _dead_pid()
+    leftovers = [tmp_path / f".m.staging-{dead}-x1y2", tmp_path / f".m.old-{dead}"]
+    runner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f".m.staging-{runner.pid}-a1b2"  # another save still running
+        unrelated = tmp_path / ".m.notes"  # not a findeep staging name: never touched
+        for folder in (*leftovers, live, unrelated):
+            folder.mkdir()
+            (folder / "model.safetensors").write_bytes(b"half")
+        write_bundle(tmp_path / "m", kind="test", meta={}, tensors={"w": torch.zeros(2)})
+        assert not any(folder.exists() for folder in leftovers)
+        assert live.exists() and unrelated.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            [".m.notes", live.name, "m"])
+    finally:
+        runner.kill()
+        runner.wait()

@@ -10,17 +10,20 @@ Layout of a bundle directory::
     checksums.json      sha256 of each file above; checked on every load
 
 Saving writes a sibling temporary directory and renames it into place, so a crash never
-leaves a half-written bundle, and an existing bundle is replaced only with ``force``. The
+leaves a half-written bundle, and an existing bundle is replaced only with ``force``; the
+hidden staging folder a killed save leaves is removed by the next save of the same path. The
 folder and its files get the permissions of the user's umask (0755/0644 under umask 022),
 not the temporary directory's (0700) or safetensors' (0600).
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -79,7 +82,9 @@ def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any
     """Write a bundle atomically and return its path."""
     path = check_writable(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    clear_dead_staging(path)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.staging-{os.getpid()}-",
+                                    dir=path.parent))
     try:
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
                   staging / WEIGHTS_FILE)
@@ -101,6 +106,33 @@ def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return path
+
+
+def clear_dead_staging(path: Path) -> list[Path]:
+    """Remove the hidden folders a save of ``path`` left when its process was killed (a
+    staging copy, or the replaced bundle it was retiring): those whose process is gone.
+    A save still running in another process keeps its own. Returns what was removed."""
+    removed = []
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:staging-(\d+)-.+|old-(\d+))$")
+    for entry in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        found = pattern.match(entry.name)
+        if found is None or not entry.is_dir():
+            continue
+        pid = int(found.group(1) or found.group(2))
+        if pid != os.getpid() and not _process_alive(pid):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: not ours to judge
+    return True
 
 
 def _swap_into_place(staging: Path, path: Path) -> None:

@@ -24,6 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from findeep.errors import BundleError, ConfigError
+from findeep.output_paths import usual_mode
 
 LATEST = "latest.json"
 KEEP = 2  # checkpoints kept: the newest, and one before it
@@ -65,6 +66,8 @@ def save_checkpoint(directory: str | os.PathLike[str], state: TrainingState) -> 
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
                   staging / "state.safetensors")
         (staging / "state.json").write_text(json.dumps(document, indent=1) + "\n")
+        for entry in (*staging.iterdir(), staging):  # private while staged, usual once in place
+            usual_mode(entry)
         final = directory / name
         if final.exists():
             shutil.rmtree(final)
@@ -76,6 +79,7 @@ def save_checkpoint(directory: str | os.PathLike[str], state: TrainingState) -> 
     handle, tmp = tempfile.mkstemp(prefix=".latest.", dir=directory)
     with os.fdopen(handle, "w") as stream:
         json.dump(pointer, stream)
+    usual_mode(tmp)
     os.replace(tmp, directory / LATEST)
     old = sorted(p for p in directory.glob("epoch-*") if p.is_dir())[:-KEEP]
     for path in old:
