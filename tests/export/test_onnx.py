@@ -114,3 +114,18 @@ def test_a_table_without_categoricals_exports_with_both_inputs(tmp_path):
     (probability,) = session.run(None, {"x_num": x_num, "x_cat": x_cat})
     np.testing.assert_allclose(probability, model.event_probability(frame.head(50)),
                                atol=1e-5, rtol=0)
+
+
+def test_the_exported_file_gets_the_permissions_the_umask_gives(fitted, tmp_path):
+    """Another user serving the model must be able to read it (was 0600 whatever the umask)."""
+    import os
+    import stat
+
+    model, _ = fitted
+    previous = os.umask(0o022)
+    try:
+        export_onnx(model.pipeline_, tmp_path / "model.onnx")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "model.onnx").stat().st_mode) == 0o644
+

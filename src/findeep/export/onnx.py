@@ -30,7 +30,7 @@ from torch import nn
 from findeep._version import __version__
 from findeep.errors import BundleError
 from findeep.extras import require_extra
-from findeep.output_paths import refuse_overwrite
+from findeep.output_paths import refuse_overwrite, usual_mode
 from findeep.pipeline import TabularPipeline, read_pipeline
 
 OPSET = 17
@@ -126,6 +126,7 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
         if max_abs_diff > tolerance:
             raise BundleError(f"the exported graph disagrees with PyTorch by {max_abs_diff:.2e} "
                               f"(> {tolerance:.2e}); nothing was written.")
+        usual_mode(staging)  # mkstemp's file is private; a serving user must read the model
         os.replace(staging, path)
     finally:
         Path(staging).unlink(missing_ok=True)
