@@ -2,6 +2,7 @@
 
 Each trained column becomes a required, nullable field (``null`` = missing, imputed as in
 batch scoring) with a JSON type from its kind, so ``/docs`` shows the model's real fields.
+Numeric fields take JSON numbers only: text (``"5200"``) and booleans are refused.
 Columns the model ignores (ids, constants) are accepted and ignored. Other fields are
 allowed and reported (or forbidden with ``strict``).
 """
@@ -27,7 +28,8 @@ from typing_extensions import TypedDict  # pydantic needs this one on Python < 3
 
 from findeep.pipeline import TabularPipeline
 
-_Number = Annotated[float, Field(allow_inf_nan=False)]
+# strict: lax mode would score "5200" as 5200.0 and true as 1.0; a JSON integer still passes
+_Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 _Category = StrictStr | StrictBool | StrictInt | Annotated[StrictFloat, Field(allow_inf_nan=False)]
 _LEVELS_SHOWN = 20
 
