@@ -1,7 +1,8 @@
 """Tables read a record batch at a time: a Parquet file or a directory of them.
 
 ``ParquetSource`` opens a file or a directory (an Arrow dataset) without reading rows,
-checks that every file agrees on the columns, and hands out *units* — one row group of
+checks that every file agrees on the columns (names and types; a file may order them
+differently, and is read in the first file's order), and hands out *units* — one row group of
 one file each — so an epoch can visit them in a seeded order and each process of a
 distributed run can read its own share. Every row has a global position (its offset in
 the dataset, files in sorted order), and ``row_uniform`` turns a position and a seed into
@@ -57,6 +58,7 @@ class ParquetSource:
         units: list[RowGroupUnit] = []
         schema = None
         first = None
+        reordered: set[str] = set()
         start = 0
         for file in files:
             try:
@@ -69,7 +71,9 @@ class ParquetSource:
             if schema is None:
                 schema, first = file_schema, file
             elif not file_schema.equals(schema):
-                raise DataFileError(_schema_difference(first, schema, file, file_schema))
+                if not _same_columns_reordered(schema, file_schema):
+                    raise DataFileError(_schema_difference(first, schema, file, file_schema))
+                reordered.add(str(file))
             for group in range(meta.num_row_groups):
                 rows = meta.row_group(group).num_rows
                 if rows:
@@ -81,6 +85,7 @@ class ParquetSource:
         self.units = units
         self.n_rows = start
         self.columns = [str(name) for name in schema.names]
+        self._reordered = frozenset(reordered)
 
     def units_for(self, rank: int, world_size: int) -> list[RowGroupUnit]:
         """Rank ``rank``'s share of the row groups (every ``world_size``-th one)."""
@@ -90,6 +95,8 @@ class ParquetSource:
         """One row group as a DataFrame; a damaged file fails with one line naming it."""
         import pyarrow.parquet as pq
 
+        if columns is None and unit.path in self._reordered:
+            columns = self.columns  # pyarrow returns the columns asked for in the order asked
         try:
             table = pq.ParquetFile(unit.path).read_row_group(unit.row_group, columns=columns)
         except (OSError, ValueError) as exc:
@@ -158,6 +165,17 @@ def row_uniform(positions: np.ndarray, seed: int, salt: int) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
+def _same_columns_reordered(schema: object, other_schema: object) -> bool:
+    """Whether two schemas hold the same uniquely named fields (type and nullability alike),
+    in another order."""
+    names = list(schema.names)  # type: ignore[attr-defined]
+    other_names = list(other_schema.names)  # type: ignore[attr-defined]
+    if len(set(names)) != len(names) or sorted(names) != sorted(other_names):
+        return False  # other names, or repeated ones: which 'a' is which would be a guess
+    return all(schema.field(name).equals(other_schema.field(name))  # type: ignore[attr-defined]
+               for name in names)
+
+
 def _schema_difference(first: Path, schema: object, other: Path, other_schema: object) -> str:
     a = {f.name: str(f.type) for f in schema}  # type: ignore[attr-defined]
     b = {f.name: str(f.type) for f in other_schema}  # type: ignore[attr-defined]
@@ -167,7 +185,9 @@ def _schema_difference(first: Path, schema: object, other: Path, other_schema: o
     parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
         [f"adds {', '.join(extra)}"] if extra else []) + (
         [f"changes the type of {', '.join(retyped)}"] if retyped else [])
-    detail = "; ".join(parts) or "orders the columns differently"
+    # the same names and types in another order are read, so what is left is nullability or
+    # a repeated name
+    detail = "; ".join(parts) or "differs in which columns may hold nulls, or repeats a name"
     return (f"the Parquet files disagree on their columns: '{other}' {detail} compared with "
             f"'{first}'; rewrite them with one schema.")
 
