@@ -47,6 +47,10 @@ def print_text_metrics(task: str, metrics: dict[str, Any]) -> None:
     shown = {("accuracy @0.5" if k == "accuracy" and task == "binary" else k): v
              for k, v in metrics.items()}
     out.print("  ".join(f"{k}={fmt(shown[k])}" for k in HEADLINE[task] if k in shown))
+    absent = metrics.get("classes_without_test_rows")
+    if absent and "macro_f1" in metrics:  # a perfect macro-F1 may just not have seen a class
+        out.print(f"  macro-F1 over {metrics['macro_f1_classes']} of "
+                  f"{len(metrics['per_class'])} classes (no test rows for: {', '.join(absent)})")
     for name, row in metrics.get("per_class", {}).items():
         out.print(f"  {name}: precision={fmt(row['precision'])} recall={fmt(row['recall'])} "
                   f"f1={fmt(row['f1'])} n={row['support']}")

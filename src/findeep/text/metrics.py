@@ -13,7 +13,12 @@ from findeep.evaluate.metrics import multiclass_metrics
 def multiclass_report(y_true: np.ndarray, proba: np.ndarray, classes: list[Any]
                       ) -> dict[str, Any]:
     """findeep's multiclass metrics plus per-class precision/recall/F1/support and the
-    confusion matrix (rows: true class, columns: predicted), in ``classes`` order."""
+    confusion matrix (rows: true class, columns: predicted), in ``classes`` order.
+
+    ``macro_f1`` averages over the classes found among the true or the predicted labels, so
+    a class with no test rows that is never predicted is left out of it (a perfect score on
+    the others reads 1.0): ``macro_f1_classes`` counts the classes averaged and
+    ``classes_without_test_rows`` names those with no rows here."""
     y_true = np.asarray(y_true).astype(int)
     predicted = proba.argmax(axis=1)
     labels = list(range(len(classes)))
@@ -21,6 +26,8 @@ def multiclass_report(y_true: np.ndarray, proba: np.ndarray, classes: list[Any]
     out["macro_f1"] = out["f1"]
     precision, recall, f1, support = skm.precision_recall_fscore_support(
         y_true, predicted, labels=labels, zero_division=0)
+    out["macro_f1_classes"] = len(np.union1d(y_true, predicted))
+    out["classes_without_test_rows"] = [str(c) for i, c in enumerate(classes) if support[i] == 0]
     out["per_class"] = {str(c): {"precision": float(precision[i]), "recall": float(recall[i]),
                                  "f1": float(f1[i]), "support": int(support[i])}
                         for i, c in enumerate(classes)}
