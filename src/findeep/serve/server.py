@@ -135,4 +135,20 @@ def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
     del app
     os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
     uvicorn.run("findeep.serve.server:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, access_log=access_log, log_level="info")
+                workers=workers, access_log=access_log, log_level="info",
+                **worker_start_allowance(uvicorn))
+
+
+# How long a worker may take to load the bundle and warm up before uvicorn's supervisor
+# gives up on it. uvicorn's default (5 s) killed and respawned workers in a loop on a busy
+# 2-core machine, where two workers loading a model at once took ~25 s.
+WORKER_START_SECONDS = 120
+
+
+def worker_start_allowance(uvicorn: Any) -> dict[str, int]:
+    """``timeout_worker_healthcheck`` for the uvicorn versions that have it (0.34+)."""
+    import inspect
+
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        return {"timeout_worker_healthcheck": WORKER_START_SECONDS}
+    return {}
