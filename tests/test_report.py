@@ -260,3 +260,112 @@ def test_a_report_on_one_row_or_an_empty_column_is_written_not_refused(files) ->
         assert result.exit_code == 0, result.output
     assert "Not swept (no values in the rows scored here): `utilization`" in (
         files["root"] / "empty.md").read_text()
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"\n## {title}")[1].split("\n## ")[0]
+
+
+def test_labels_read_as_numbers_give_the_same_performance_section(files) -> None:
+    """A blank label makes pandas read 0/1 as 0.0/1.0: the events are the same events, so
+    the Performance section (histogram, confusion matrix, ROC/PR, intervals) is the one the
+    same rows give with 0/1 labels."""
+    frame = pd.read_csv(files["new"])
+    floats = frame.assign(default=frame["default"].astype(float))
+    floats.loc[floats.index[0], "default"] = np.nan
+    pages = {}
+    for name, table in (("float-labels", floats), ("int-labels", frame.iloc[1:])):
+        table.to_csv(files["root"] / f"{name}.csv", index=False)
+        out = files["root"] / f"{name}.md"
+        result = run("report", files["bundle"], files["root"] / f"{name}.csv", "--out", out,
+                     "--max-rows", "100")
+        assert result.exit_code == 0, result.output
+        pages[name] = _section(out.read_text(), "Performance")
+    assert pages["float-labels"] == pages["int-labels"]
+    assert "### ROC curve" in pages["float-labels"] and " .. " in pages["float-labels"]
+
+
+def test_a_multiclass_report_reads_number_labels_with_a_blank(tmp_path) -> None:
+    """Classes 0/1/2 read back as 0.0/1.0/2.0 still match their classes: the per-class ROC
+    table and the confusion matrix equal those of the same rows with integer labels."""
+    frame = make_credit_frame(600, seed=4).drop(columns=["applied_on", "default"])
+    frame["grade"] = np.digitize(frame["debt_to_income"], [15, 30])
+    model = findeep.TabularClassifier(max_epochs=2, bagging=1).fit(
+        frame.drop(columns=["grade", "debt_to_income"]), frame["grade"])
+    bundle = model.save(tmp_path / "multi")
+    floats = frame.assign(grade=frame["grade"].astype(float))
+    floats.loc[floats.index[0], "grade"] = np.nan
+    pages = {}
+    for name, table in (("floats", floats), ("ints", frame.iloc[1:])):
+        table.to_csv(tmp_path / f"{name}.csv", index=False)
+        out = tmp_path / f"{name}.md"
+        result = run("report", bundle, tmp_path / f"{name}.csv", "--out", out,
+                     "--max-rows", "100")
+        assert result.exit_code == 0, result.output
+        pages[name] = _section(out.read_text(), "Performance")
+    assert pages["floats"] == pages["ints"]
+    assert "### ROC curve of each class" in pages["floats"]
+
+
+def test_card_lists_the_columns_the_stability_table_flags_as_major(files) -> None:
+    """Every entry the stability table flags as a major shift is named among the card's
+    limitations (the flag text comes from the drift code, so the two cannot disagree)."""
+    from findeep.explain.drift import PSI_MAJOR, drift_flag
+
+    frame = pd.read_csv(files["new"])
+    drifted = files["root"] / "drifted.csv"
+    frame.assign(debt_to_income=frame["debt_to_income"] * 3).to_csv(drifted, index=False)
+    out = files["root"] / "drifted.md"
+    result = run("report", files["bundle"], drifted, "--out", out, "--max-rows", "100")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    rows = [line.strip("|").split(" | ") for line in
+            _section(text, "Stability against the training data (PSI)").split("\n### ")[0]
+            .splitlines() if line.startswith("| ")]
+    major = [cells[0].strip() for cells in rows
+             if len(cells) == 4 and cells[3].strip() == drift_flag(PSI_MAJOR)]
+    assert "debt_to_income" in major
+    assert f"- Columns with major drift (PSI >= {PSI_MAJOR}): {', '.join(major)}." in text
+
+
+def test_the_reproduce_command_rebuilds_the_same_report(files) -> None:
+    """The card's "this report" command carries every option that shapes the report: run
+    again, it writes the same sections with the same numbers."""
+    import shlex
+
+    info = files["root"] / "card-repro.json"
+    info.write_text('{"owner": "Retail credit risk"}')
+    out = files["root"] / "repro.md"
+    result = run("report", files["bundle"], files["new"], "--out", out, "--protected", "group",
+                 "--threshold", "0.3", "--max-rows", "100", "--random-state", "3",
+                 "--lgd", "0.6", "--exposure", "5000", "--margin", "0.1", "--card-info", info)
+    assert result.exit_code == 0, result.output
+    first = out.read_text()
+    line = next(line for line in first.splitlines() if line.startswith("| this report | "))
+    command = shlex.split(line.removeprefix("| this report | ").removesuffix(" |"))
+    assert command[:2] == ["findeep", "report"]
+    for option in ("--protected", "--threshold", "--max-rows", "--random-state", "--lgd",
+                   "--exposure", "--margin", "--card-info"):
+        assert option in command, (option, command)
+    out.unlink()
+    again = run(*command[1:])
+    assert again.exit_code == 0, again.output
+    second = out.read_text()
+    assert _sections(second) == _sections(first)
+    assert "Decision economics" in _sections(second)
+
+    def body(text: str) -> list[str]:  # the page less its timestamped subtitle
+        return [line for line in text.splitlines() if " UTC by findeep " not in line]
+
+    assert body(second) == body(first)
+
+
+def test_partial_dependence_averages_over_the_rows_max_rows_samples(files) -> None:
+    """--max-rows sets the rows partial dependence averages over, past 1,000 too."""
+    data = files["root"] / "all-rows.csv"
+    pd.concat([pd.read_csv(files["train"]), pd.read_csv(files["new"])]).to_csv(data,
+                                                                                index=False)
+    out = files["root"] / "dependence-rows.md"
+    result = run("report", files["bundle"], data, "--out", out, "--max-rows", "1100")
+    assert result.exit_code == 0, result.output
+    assert "average event probability over 1,100 rows" in out.read_text()

@@ -77,3 +77,33 @@ def test_an_identifier_as_protected_column_and_one_class_labels_are_refused_clea
     one_class = y[y == y.iloc[0]]
     with pytest.raises(DataError, match="true- and false-positive rates by group need both"):
         fairness_report(driver_model.pipeline_, frame.loc[one_class.index], "group", y=one_class)
+
+
+def test_quartile_bands_are_listed_lowest_first(driver_model, driver_data):
+    """Income bands read in numeric order even where text order differs: "(4904.9, ...]"
+    sorts after "(28750.0, ...]" as text but is the lowest band."""
+    X, y = driver_data
+    income = np.random.default_rng(4).integers(5_000, 100_000, len(X)).astype(float)
+    income[:20] = np.nan
+    report = fairness_report(driver_model.pipeline_, X.assign(income=income), "income", y=y)
+    bands = list(report.groups["group"])
+    assert bands[-1] == "<missing>"
+    lows = [float(band.strip("(").split(",")[0]) for band in bands[:-1]]
+    assert len(lows) == 4 and lows == sorted(lows), bands
+
+
+@pytest.mark.parametrize("identifier", ["sequence", "named"])
+def test_a_numeric_identifier_is_refused_before_it_is_cut_into_quartiles(
+        driver_model, driver_data, identifier):
+    """Application numbers, in sequence or named *_id, get no four-fifths verdict: their
+    quartiles are not groups of people."""
+    X, _ = driver_data
+    numbers = np.arange(len(X)) + 200_000
+    if identifier == "named":
+        numbers = np.random.default_rng(5).permutation(numbers)
+    column = "application_id" if identifier == "named" else "application"
+    with pytest.raises(DataError, match="looks like an identifier"):
+        fairness_report(driver_model.pipeline_, X.assign(**{column: numbers}), column)
+    measured = np.random.default_rng(6).normal(50, 10, len(X))  # distinct, but a measurement
+    assert len(fairness_report(driver_model.pipeline_, X.assign(score=measured),
+                               "score").groups) == 4

@@ -10,6 +10,11 @@ four-fifths rule) and the largest TPR and FPR gaps between groups.
 Groups with fewer than ``min_rows`` rows are listed but left out of the ratio and the
 gaps: one applicant approved makes a group's rate 100%, and the comparison would then
 be about that applicant rather than the group.
+
+A numeric column with many values is compared by quartile, listed lowest band first. A
+column that looks like an identifier (schema inference's rule: a different value on every
+row, numbered in sequence or named ``*_id``) is refused before any cutting, as is one with
+more groups than half its rows: a quartile of application numbers is not a group of people.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep.data.profile import DECISION_THRESHOLD, category_text
+from findeep.data.profile import DECISION_THRESHOLD, MISSING_LEVEL, category_text
+from findeep.data.schema import infer_column_kind
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import check_threshold
 from findeep.explain.importance import labelled_rows
@@ -42,13 +48,24 @@ class FairnessReport:
 
 
 def protected_groups(values: pd.Series) -> pd.Series:
-    """Group labels: categories as they are; a numeric column with many values in quartiles."""
+    """Group labels as a categorical whose categories are in reading order: categories as
+    they are, sorted as text; a numeric column with many values in quartiles, lowest band
+    first (sorted as text, "(7099.9, 30000.0]" would come last), then missing values."""
     numbers = pd.to_numeric(values, errors="coerce")
     many = values.nunique(dropna=True) > _MAX_GROUPS_AS_IS
     if many and pd.api.types.is_numeric_dtype(values) and numbers.notna().any():
         cut = pd.qcut(numbers, q=_NUMERIC_GROUPS, duplicates="drop")
-        return cut.astype(str).where(numbers.notna(), "<missing>")
-    return category_text(values)
+        bands = [str(band) for band in cut.cat.categories]  # ascending, as qcut made them
+        labels = cut.astype(str).where(numbers.notna(), MISSING_LEVEL)
+        return labels.astype(pd.CategoricalDtype([*bands, MISSING_LEVEL]))
+    text = category_text(values)
+    return text.astype(pd.CategoricalDtype(sorted(set(text))))
+
+
+def _looks_like_an_identifier(protected: str, n_rows: int, n_values: int) -> DataError:
+    return DataError(f"protected column '{protected}' splits {n_rows:,} rows into "
+                     f"{n_values:,} values, which looks like an identifier; fairness "
+                     "compares a few groups (an age band, a region, a sex).")
 
 
 def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str, *,
@@ -69,17 +86,20 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
         frame, labels = labelled_rows(
             pipeline, frame, y, needs_both="true- and false-positive rates by group need both "
             "(without the target column, fairness compares approval rates only)")
-    groups = protected_groups(frame[protected]).to_numpy()
+    values = frame[protected]
+    if infer_column_kind(protected, values) == "id":  # before quartiles would hide it
+        raise _looks_like_an_identifier(protected, len(values), values.nunique())
+    labelled_groups = protected_groups(values)
+    groups = labelled_groups.astype(str).to_numpy()
     if len(set(groups)) < 2:
         raise DataError(f"protected column '{protected}' has a single group; nothing to compare.")
     if len(set(groups)) > max(_MAX_GROUPS, len(groups) // 2):
-        raise DataError(f"protected column '{protected}' splits {len(groups):,} rows into "
-                        f"{len(set(groups)):,} groups, which looks like an identifier; fairness "
-                        "compares a few groups (an age band, a region, a sex).")
+        raise _looks_like_an_identifier(protected, len(groups), len(set(groups)))
     prediction, _ = pipeline.predict_raw(frame)
     declined = pipeline.event_probability(prediction) >= threshold
     lines = []
-    for group in sorted(set(groups)):
+    present = set(groups)
+    for group in (g for g in labelled_groups.cat.categories if g in present):
         member = groups == group
         line: dict[str, Any] = {"group": group, "rows": int(member.sum()),
                                 "approval_rate": float(1.0 - declined[member].mean())}

@@ -20,7 +20,7 @@ from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import check_threshold
 from findeep.explain.attributions import RowsHook
 from findeep.explain.commands import load_pipeline
-from findeep.report.document import Document, Section
+from findeep.report.document import Document
 from findeep.report.render import Format, markdown_table, render
 from findeep.workflow import write_text_atomic
 
@@ -99,16 +99,13 @@ def write_report(
         str(bundle), str(data), frame, pipeline, meta, protected=protected,
         threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
         on_rows=on_rows)
-    facts["drift_major"] = _major_drift(document.sections)
     if economics is not None:
         from findeep.report.economics import economics_section
 
         document.sections.append(economics_section(economics))
-    command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
-               "--threshold", str(threshold), "--max-rows", str(max_rows), "--seed", str(seed)]
-    command += ["--protected", protected] if protected is not None else []
-    command += ["--card-info", str(card_info)] if card_info is not None else []
-    command += ["--card-only"] if card_only else []
+    command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
+                                max_rows=max_rows, seed=seed, card_info=card_info,
+                                card_only=card_only, lgd=lgd, exposure=exposure, margin=margin)
     card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
                         command=command)
     if card_only:
@@ -122,14 +119,23 @@ def write_report(
             "sections": [s.title for s in document.sections]}
 
 
-def _major_drift(sections: list[Section]) -> list[str]:
-    from findeep.report.document import Table
-
-    for section in sections:
-        if section.key == "stability":
-            table = next(b for b in section.blocks if isinstance(b, Table))
-            return [str(row[0]) for row in table.rows if row[3] == "major"]
-    return []
+def reproduce_command(
+    bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
+    protected: str | None, threshold: float, max_rows: int, seed: int,
+    card_info: str | os.PathLike[str] | None, card_only: bool, lgd: str | float | None,
+    exposure: str | float | None, margin: str | float | None,
+) -> list[str]:
+    """``findeep report`` with every option that shapes the report's content (all of
+    ``write_report``'s but ``force``, ``on_rows`` and ``n_resamples``, which the command does
+    not take), so that running it again writes the same sections with the same numbers."""
+    command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
+               "--threshold", str(threshold), "--max-rows", str(max_rows),
+               "--random-state", str(seed)]
+    optional = (("--protected", protected), ("--lgd", lgd), ("--exposure", exposure),
+                ("--margin", margin), ("--card-info", card_info))
+    for option, value in optional:
+        command += [option, str(value)] if value is not None else []
+    return command + (["--card-only"] if card_only else [])
 
 
 def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from findeep.errors import ConfigError, DataError
+from findeep.evaluate.uncertainty import SHORT_COVERAGE_AT_95
+from findeep.explain.drift import PSI_MAJOR
 from findeep.pipeline import TabularPipeline
 from findeep.report.document import Section, Table
 
@@ -154,8 +156,10 @@ def _evaluation_rows(pipeline: TabularPipeline, facts: dict[str, Any],
         rows.append(["metrics on this data", "not computed: the data has no labels"])
         return rows
     for key, interval in facts.get("intervals", {}).items():
+        short = SHORT_COVERAGE_AT_95.get(key) if interval["level"] == 0.95 else None
+        caveat = f"; covers about {short:.0%} in simulation" if short is not None else ""
         rows.append([key, f"{interval['value']:.4f} ({interval['level']:.0%} interval "
-                          f"{interval['low']:.4f} .. {interval['high']:.4f})"])
+                          f"{interval['low']:.4f} .. {interval['high']:.4f}{caveat})"])
     if not facts.get("intervals"):
         for key in ("roc_auc", "log_loss", "accuracy", "rmse", "mae", "r2"):
             if key in evaluation:
@@ -181,7 +185,8 @@ def _limitations(pipeline: TabularPipeline, facts: dict[str, Any],
                      "are off by more than 5 points on average.")
     drift = facts.get("drift_major") or []
     if drift:
-        lines.append("Columns with major drift (PSI >= 0.25): " + ", ".join(drift) + ".")
+        lines.append(f"Columns with major drift (PSI >= {PSI_MAJOR}): " + ", ".join(drift)
+                     + ".")
     lines.append("Scores rows only inside the ranges seen in training reliably; unseen "
                  "categories are mapped to 'unknown' and counted.")
     if "caveats" in info:
