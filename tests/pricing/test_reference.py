@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import QuantLib as ql  # the dev extra installs it
 
+from findeep.errors import ConfigError
 from findeep.pricing.reference import bsm_price, heston_price, implied_volatility
 
 
@@ -84,3 +85,100 @@ def test_implied_volatility_round_trips_over_a_wide_range():
     np.testing.assert_allclose(found[vega_ok], sigma[vega_ok], rtol=1e-6)
     bad = implied_volatility([-0.1, 2.0], [1.0, 1.0], [1.0, 1.0], [0.0, 0.0])
     assert np.isnan(bad).all()
+
+
+def test_heston_at_kappa_zero_is_quantlibs_small_kappa_limit_for_calls_and_puts():
+    """kappa = 0 is the edge of the default box: priced as QuantLib prices kappa = 1e-8
+    (to 1e-9 of strike), calls and puts, in one vectorised call, never NaN."""
+    rng = np.random.default_rng(3)
+    cases = [(1.0, 365, 0.02, 0.04, 0.3, -0.5, 0.09)]  # the reported case: QuantLib 0.1224332
+    for _ in range(9):
+        v0 = rng.uniform(0.05, 0.3)
+        cases.append((rng.uniform(0.7, 1.3), int(rng.integers(37, 511)), rng.uniform(0, 0.1),
+                      v0 + rng.uniform(-0.04, 0.04), rng.uniform(0.05, 0.5),
+                      rng.uniform(-0.95, 0), v0))
+    m, days, r, vbar, gamma, rho, v0 = (np.array(c) for c in zip(*cases, strict=True))
+    call = np.arange(len(cases)) % 2 == 0
+    got = heston_price(m, days / 365, r, kappa=0.0, vbar=vbar, gamma=gamma, rho=rho, v0=v0,
+                       call=call)
+    expected = [quantlib_heston(*c[:3], 1e-8, *c[3:], call=bool(is_call))
+                for c, is_call in zip(cases, call, strict=True)]
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+    assert float(got[0]) == pytest.approx(0.1224332, abs=1e-7)
+
+
+def test_heston_without_moving_variance_is_black_scholes_at_the_mean_variance():
+    """kappa -> 0 and gamma = 0 together (a corner of the box): the variance path is
+    deterministic, so the price is Black–Scholes at its mean; before the series form this
+    was NaN at kappa = 0 and wrong by 1e-4 of strike at kappa = 1e-10."""
+    m = np.array([0.6, 0.8, 1.0, 1.2, 1.4])
+    tau, r, vbar, v0 = 1.3, 0.04, 0.5, 0.05
+    for kappa in (0.0, 1e-14, 1e-10):
+        for gamma in (0.0, 1e-12):
+            mean_var = v0 if kappa == 0 else vbar + (v0 - vbar) * -np.expm1(-kappa * tau) / (
+                kappa * tau)
+            for call in (True, False):
+                got = heston_price(m, tau, r, kappa=kappa, vbar=vbar, gamma=gamma, rho=-0.7,
+                                   v0=v0, call=call)
+                np.testing.assert_allclose(
+                    got, bsm_price(m, tau, r, np.sqrt(mean_var), call=call), rtol=0, atol=1e-10,
+                    err_msg=f"{kappa=} {gamma=} {call=}")
+
+
+def test_heston_at_zero_maturity_is_the_intrinsic_value():
+    """A zero maturity is the payoff itself, calls and puts, at and away from the money."""
+    m = np.array([0.6, 0.999, 1.0, 1.001, 1.4])
+    params = {"kappa": 1.0, "vbar": 0.04, "gamma": 0.3, "rho": -0.5, "v0": 0.09}
+    np.testing.assert_array_equal(heston_price(m, 0.0, 0.05, **params), np.maximum(m - 1, 0))
+    np.testing.assert_array_equal(heston_price(m, 0.0, 0.05, call=False, **params),
+                                  np.maximum(1 - m, 0))
+
+
+def test_heston_at_very_short_maturities_is_black_scholes_at_the_spot_variance():
+    """Over a few seconds to minutes the variance cannot move: the price is Black–Scholes at
+    sqrt(v0) to 1e-11 of strike (the COS range no longer widens to 1e-3 around a density a
+    few 1e-7 wide, which made the 1e-12-year at-the-money call 3.4 times too dear)."""
+    m = np.array([0.999, 1.0, 1.001])
+    for tau in (1e-8, 1e-10, 1e-12):
+        for call in (True, False):
+            got = heston_price(m, tau, 0.02, kappa=1.0, vbar=0.04, gamma=0.3, rho=-0.5,
+                               v0=0.09, call=call)
+            np.testing.assert_allclose(got, bsm_price(m, tau, 0.02, 0.3, call=call), rtol=0,
+                                       atol=1e-11, err_msg=f"{tau=} {call=}")
+
+
+def test_heston_at_correlation_plus_or_minus_one_is_finite_and_keeps_parity():
+    """|rho| = 1 lies outside the default box but inside the model: a finite price, and
+    put–call parity holds."""
+    for rho in (-1.0, 1.0):
+        for kappa in (0.0, 1.0):
+            call = heston_price(1.1, 0.5, 0.03, kappa=kappa, vbar=0.04, gamma=0.3, rho=rho,
+                                v0=0.09)
+            put = heston_price(1.1, 0.5, 0.03, kappa=kappa, vbar=0.04, gamma=0.3, rho=rho,
+                               v0=0.09, call=False)
+            assert np.isfinite(call) and np.isfinite(put)
+            assert float(call - put) == pytest.approx(1.1 - np.exp(-0.03 * 0.5), abs=1e-12)
+
+
+def test_heston_refuses_parameters_outside_the_model_in_one_error():
+    """A negative variance, kappa or vol of vol, |rho| > 1, a negative maturity or a moneyness
+    that is not positive is a ConfigError naming each, not a silent NaN or number."""
+    good = {"kappa": 1.0, "vbar": 0.04, "gamma": 0.3, "rho": -0.5, "v0": 0.09}
+    for name, value in [("kappa", -0.5), ("vbar", -0.01), ("gamma", -0.3), ("rho", 1.5),
+                        ("rho", -1.01), ("v0", -0.01), ("kappa", np.inf)]:
+        with pytest.raises(ConfigError, match=rf"{name} must .*however: {name}="):
+            heston_price(1.0, 1.0, 0.02, **{**good, name: value})
+    with pytest.raises(ConfigError, match=r"maturity must be finite and >= 0 .*=-1.0 \(in 1 of"):
+        heston_price(1.0, [1.0, -1.0], 0.02, **good)
+    with pytest.raises(ConfigError, match=r"moneyness must .*> 0.*\(in 2 of 3 options\).*v0 must"):
+        heston_price([0.0, -1.0, 1.0], 1.0, 0.02, **{**good, "v0": -0.2})
+    assert np.isnan(heston_price(np.nan, 1.0, 0.02, **good))  # NaN in, NaN out
+
+
+def test_bsm_at_the_money_at_expiry_or_zero_volatility_is_zero_not_nan():
+    """The intrinsic-value limit includes the money itself: F = D gives 0, not 0/0."""
+    assert bsm_price(1.0, 0.0, 0.02, 0.3) == 0.0
+    assert bsm_price(1.0, 0.0, 0.02, 0.3, call=False) == 0.0
+    np.testing.assert_allclose(bsm_price([0.9, 1.0, 1.1], 1.0, 0.0, 0.0), [0.0, 0.0, 0.1],
+                               rtol=0, atol=1e-15)
