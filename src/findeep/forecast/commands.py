@@ -111,7 +111,8 @@ def train(
         [*HEADLINE, *per_horizon_keys(report["compared"]), *interval_keys(report["compared"]),
          "dm_mean_difference", "dm_pvalue", "rows"],
         labels={"dm_mean_difference": f"DM: {report['model']} loss - this",
-                "dm_pvalue": "DM p-value"}))
+                "dm_pvalue": "DM p-value", "below_floor": "below variance floor",
+                "qlike_above_floor": "qlike without those"}))
     for note in report["notes"]:
         out.print(note, highlight=False)
     seconds = ", ".join(f"{name} {s:.1f}s" for name, s in report["fit_seconds"].items())

@@ -491,7 +491,8 @@ class SequenceForecaster(BaseEstimator):
             if self.model == "naive":
                 self.baseline_.fit(y_fit, self.task_)
             elif self.model == "linear":
-                self.baseline_.fit(x_fit, y_fit, self.task_)
+                self.baseline_.fit(x_fit, y_fit, self.task_,
+                                   log_variance=self.target in VOL_TARGETS)
             else:
                 self.baseline_.fit(x_fit, y_fit, self.task_, x_valid, y_valid)
         self.training_ = {
@@ -626,6 +627,7 @@ class SequenceForecaster(BaseEstimator):
         from findeep.forecast.training import (
             FitSettings,
             MemberAverage,
+            log_variance_ridge,
             ridge_start,
             train_member,
         )
@@ -657,11 +659,7 @@ class SequenceForecaster(BaseEstimator):
             self.y_std_ = np.where(y_fit.mean(axis=0) > 0, y_fit.mean(axis=0), 1.0)
             y_fit_scaled = (y_fit / self.y_std_).astype(np.float32)
             y_valid_scaled = (y_valid / self.y_std_).astype(np.float32)
-            shrink = np.quantile(y_fit_scaled, 0.1, axis=0) + 1e-3
-            coef, intercept = ridge_start(x_fit, np.log(y_fit_scaled + shrink).astype(np.float64))
-            fitted = x_fit.reshape(len(x_fit), -1) @ coef.T + intercept
-            intercept = intercept + np.log(y_fit_scaled.mean(axis=0)) - np.log(
-                np.exp(fitted).mean(axis=0))  # exp(mean log) understates the mean: re-level
+            coef, intercept = log_variance_ridge(x_fit, y_fit_scaled)
             if self.vol_base is not None:  # targets are ratios to GJR: start at exactly GJR
                 self.y_std_ = np.ones(y_fit.shape[1])
                 y_fit_scaled, y_valid_scaled = y_fit.astype(np.float32), y_valid.astype(
@@ -899,6 +897,29 @@ class SequenceForecaster(BaseEstimator):
             metrics = evaluation.metrics
         return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors, metrics=metrics,
                             force=force)
+
+
+def point_variance_floor(forecaster: SequenceForecaster) -> tuple[float, bool] | None:
+    """The variance floor of a fitted ``realized_vol`` forecaster's point forecasts, and
+    whether its forecasts are raised to it; None for other targets.
+
+    Networks, ``linear`` and ``lightgbm`` raise theirs to ``variance_floor_`` (the 1st
+    percentile of the training variances), ``har`` to its own (the same percentile over the
+    rows its regressors cover), GARCH and ``vol_base='gjr'`` networks to ``VARIANCE_FLOOR``.
+    ``naive`` forecasts the last realised value unfloored: its floor is the training one,
+    for comparison. A forecast at or below the floor scores QLIKE ``log h + s²/h`` by the
+    floor, not by the model.
+    """
+    if forecaster.target not in VOL_TARGETS:
+        return None
+    from findeep.forecast.vol_baselines import VARIANCE_FLOOR
+
+    if forecaster.model == "har":
+        return float(forecaster.baseline_.floor), True
+    if forecaster.model in ("garch", "gjr_garch") or (
+            forecaster.model in NETWORKS and forecaster.vol_base is not None):
+        return VARIANCE_FLOOR, True
+    return float(forecaster.variance_floor_), forecaster.model != "naive"
 
 
 def forecaster_to_bundle(forecaster: SequenceForecaster,

@@ -93,13 +93,41 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
                                                            forecaster.target, forecaster.horizon)}
             fit_seconds[name] = baseline.fit_seconds
         final = SequenceForecaster(**params).fit(table)
+    notes = [*floor_notes(compared, walk_forward=walk_forward), *notes]
     metrics = {**evaluation.metrics, "scheme": evaluation.scheme, "compared": compared,
-               "fit_seconds": fit_seconds}
+               "fit_seconds": fit_seconds, "notes": notes}
     path = final.save(out, force=force, evaluation=evaluation, metrics=metrics)
     return {"data": str(data), "model": final.model, "target": final.target,
             "horizon": final.horizon, "window": final.window, "scheme": evaluation.scheme,
             "compared": compared, "fit_seconds": fit_seconds, "training": final.training_,
             "bundle": str(path), "notes": notes}
+
+
+def floor_notes(compared: dict[str, dict[str, Any]], *, walk_forward: bool = False) -> list[str]:
+    """One sentence per model whose volatility forecasts sat at or below its variance floor
+    on some test rows (``metrics.floor_report``): how many, the floor, and its QLIKE with
+    and without them. A model whose QLIKE those rows more than double is said to be
+    dominated by them: its QLIKE row, and the Diebold–Mariano tests against it, then measure
+    the floor rather than the model."""
+    notes = []
+    for name, metrics in compared.items():
+        count = metrics.get("below_floor") or 0
+        if not count:
+            continue
+        rows, floor = metrics["rows"], metrics["variance_floor"]
+        where = f"{floor:.2g}" + (" or less, per fold" if walk_forward else "")
+        what = (f"fell below the variance floor and were raised to it ({where})"
+                if metrics.get("floor_applied", True) else
+                f"were below the variance floor ({where}) and stay there: the random walk "
+                "forecasts the last realised volatility, unfloored")
+        qlike, rest = metrics["qlike"], metrics.get("qlike_above_floor")
+        scores = (f"; QLIKE {qlike:.4g} with them, {rest:.4g} on the other {rows - count} rows"
+                  if rest is not None else f"; QLIKE {qlike:.4g}, all of it at the floor")
+        dominated = rest is None or qlike - rest > abs(rest)
+        tail = (": its QLIKE, and Diebold-Mariano tests on QLIKE against it, are dominated by "
+                "them" if dominated else "")
+        notes.append(f"{name}: {count} of {rows} test forecasts {what}{scores}{tail}.")
+    return notes
 
 
 def reported_baselines(target: str, notes: list[str]) -> list[str]:

@@ -51,6 +51,25 @@ def ridge_start(x: np.ndarray, y: np.ndarray, alpha: float = 1.0) -> tuple[np.nd
     return coef.T, y_mean - x_mean @ coef
 
 
+def log_variance_ridge(x: np.ndarray, y_scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge of log variance on flattened ``x (N, W, F)``, as coef (H, W*F), intercept (H,).
+
+    ``y_scaled (N, H)`` is the variance divided by its training mean (so the shift below is
+    relative). Variances of zero (an unchanged close) have no logarithm: the fit is on
+    ``log(y + shrink)``, shrink = the 10th percentile + 1e-3. ``exp`` of a mean log
+    understates the mean, so the intercept is then moved until the fitted variances average
+    to the training mean: ``exp(x @ coef.T + intercept)`` is a variance forecast that is never
+    below zero. The networks start their linear path here, and the ``linear`` baseline of a
+    variance target is this fit, so the two are one model.
+    """
+    shrink = np.quantile(y_scaled, 0.1, axis=0) + 1e-3
+    coef, intercept = ridge_start(x, np.log(y_scaled + shrink).astype(np.float64))
+    fitted = x.reshape(len(x), -1) @ coef.T + intercept
+    intercept = intercept + np.log(y_scaled.mean(axis=0)) - np.log(
+        np.exp(fitted).mean(axis=0))  # exp(mean log) understates the mean: re-level
+    return coef, intercept
+
+
 def pinball_loss(prediction: torch.Tensor, target: torch.Tensor,
                  quantiles: torch.Tensor) -> torch.Tensor:
     """Mean pinball loss: ``prediction (B, H, Q)``, ``target (B, H)``, ``quantiles (Q,)``."""

@@ -23,6 +23,7 @@ from findeep.forecast.estimator import (
     SequenceForecaster,
     TooFewSamplesError,
     missing_values_reported,
+    point_variance_floor,
 )
 from findeep.forecast.evaluation import ForecastEvaluation
 from findeep.forecast.metrics import forecast_metrics
@@ -93,6 +94,9 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
         visible = dates < end if end is not None else np.ones(len(dates), dtype=bool)
         frame = model.predict_frame(table[visible], start=pd.Timestamp(start))
     frame["fold"] = fold
+    floor = point_variance_floor(model)
+    if floor is not None:  # the metrics count the forecasts the floor decides (metrics.py)
+        frame["variance_floor"] = floor[0]
     record = {"fold": fold, "test_start": pd.Timestamp(start).isoformat(),
               "test_end": None if end is None else pd.Timestamp(end).isoformat(),
               "train_start": model.training_["first_date"],
@@ -106,6 +110,8 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
         record["conformal"] = model.training_["conformal"]
     if "linear_path" in model.training_:  # linear_path='select': the fit it kept
         record["linear_path"] = model.training_["linear_path"]
+    if floor is not None:
+        record["variance_floor"], record["floor_applied"] = floor
     return frame, record
 
 
@@ -135,6 +141,9 @@ def _evaluation(forecaster: SequenceForecaster, scheme: dict[str, Any], frames: 
                         "or shorten --window.")
     task = "binary" if forecaster.target == "direction" else "regression"
     metrics = forecast_metrics(predictions, task=task, target=forecaster.target)
+    applied = [f["floor_applied"] for f in folds if "floor_applied" in f]
+    if applied:  # False for naive: its forecasts below the floor stay as they are
+        metrics["floor_applied"] = all(applied)
     return ForecastEvaluation(forecaster.model, forecaster.target, task, scheme, predictions,
                               metrics, folds)
 
