@@ -8,6 +8,7 @@ strings and missing values.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Self
 
@@ -17,8 +18,10 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from findeep.bundle import write_bundle
+from findeep.data.schema import FindeepWarning
 from findeep.errors import DataError, NotFittedError
 from findeep.estimator_input import as_frame, has_feature_names, scoring_frame, target_series
+from findeep.features.tabular import TransformReport
 from findeep.pipeline import (
     BUNDLE_KIND,
     TabularPipeline,
@@ -106,7 +109,8 @@ class _TabularEstimator(BaseEstimator):
         return self.pipeline_
 
     def _raw(self, X: Any) -> np.ndarray:
-        prediction, _ = self._check_fitted().predict_raw(self._scoring_frame(X))
+        prediction, report = self._check_fitted().predict_raw(self._scoring_frame(X))
+        _warn_categories(report)
         return prediction
 
     @property
@@ -225,8 +229,20 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         value with probability ``level``: split-conformal, or conformalised quantile
         regression with ``interval_method="cqr"`` (calibrated on the validation rows; see
         ``findeep.evaluate.intervals``)."""
-        _, lower, upper = self._check_fitted().predict_interval(self._scoring_frame(X), level)
+        _, lower, upper, report = self._check_fitted().predict_interval_report(
+            self._scoring_frame(X), level)
+        _warn_categories(report)
         return np.column_stack([lower, upper])
+
+
+def _warn_categories(report: TransformReport) -> None:
+    """One ``FindeepWarning`` per scoring call counting the category values scored as the
+    shared unknown level (the command line prints the same counts, the server returns them
+    as ``unseen_categories``)."""
+    message = report.category_message()
+    if message:
+        # stacklevel 4: the caller of predict_proba / predict_interval
+        warnings.warn(message, FindeepWarning, stacklevel=4)
 
 def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
                           path: str | os.PathLike[str] | None = None

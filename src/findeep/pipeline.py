@@ -45,7 +45,7 @@ from findeep.evaluate.metrics import (
     regression_metrics,
 )
 from findeep.evaluate.overlap import RowSketch, row_hashes
-from findeep.features.tabular import TabularPreprocessor, TransformReport
+from findeep.features.tabular import ScoringRules, TabularPreprocessor, TransformReport
 from findeep.models.registry import (
     build_model,
     check_model_options,
@@ -110,14 +110,41 @@ class TabularPipeline:
         self.schema.check_scoring_frame(frame)
         check_features(frame[self.schema.used_names])
 
+    @property
+    def scoring_rules(self) -> ScoringRules:
+        """How data to score is read (``features.tabular.ScoringRules``): each text date
+        column in the order training read it, and each column's training share missing and
+        10th-90th percentiles (from the profile; older bundles without one: the quantile
+        scaler's, else no scale check)."""
+        columns = self.profile.get("columns", {})
+        shares = {name: float(entry.get("missing", 0.0)) for name, entry in columns.items()}
+        scale: dict[str, tuple[float, float]] = {}
+        for state in self.preprocessor.numeric:
+            if state.name not in self.preprocessor.numeric_columns:
+                continue  # date parts: a date's scale is its order, checked when read
+            edges = columns.get(state.name, {}).get("edges")
+            if edges:
+                scale[state.name] = (float(edges[0]), float(edges[-1]))
+            elif len(state.quantiles) >= 2:
+                low, high = np.interp([0.1, 0.9], np.linspace(0, 1, len(state.quantiles)),
+                                      state.quantiles)
+                scale[state.name] = (float(low), float(high))
+        return ScoringRules(day_first=self.schema.day_first, missing_shares=shares,
+                            scale=scale)
+
     def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
-        """The network's inputs; warns when numeric columns held values that are not numbers
-        (scored as missing: never silently)."""
+        """The network's inputs for rows to score, read as training read its table
+        (``scoring_rules``). Warns, never silently, when numeric columns held values that
+        are not numbers (scored as missing), when a column has no value at all in a batch
+        big enough for that to be suspicious, and when a numeric column sits far off its
+        training scale; the report holds the same, for callers that pass it on."""
         self.check_frame(frame)
-        x_num, x_cat, report = self.preprocessor.transform(frame)
-        message = report.unreadable_message()
-        if message:
-            warnings.warn(message, FindeepWarning, stacklevel=3)
+        rules = self.scoring_rules
+        x_num, x_cat, report = self.preprocessor.transform(frame, rules)
+        for message in (report.unreadable_message(), report.empty_message(),
+                        report.off_scale_message(rules.scale)):
+            if message:
+                warnings.warn(message, FindeepWarning, stacklevel=3)
         return x_num, x_cat, report
 
     def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TransformReport]:
@@ -141,11 +168,20 @@ class TabularPipeline:
     def predict_interval(self, frame: pd.DataFrame, level: float | None = None,
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Regression: (prediction, lower, upper) at ``level`` (default: the stored one)."""
+        prediction, lower, upper, _ = self.predict_interval_report(frame, level)
+        return prediction, lower, upper
+
+    def predict_interval_report(self, frame: pd.DataFrame, level: float | None = None,
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, TransformReport]:
+        """``predict_interval`` and the scoring report, the rows read once."""
         if self.task != "regression" or self.intervals is None:
             raise ConfigError("prediction intervals are for regression models trained by this "
                               "findeep version; retrain to get them.")
-        prediction, _ = self.predict_raw(frame)
-        return (prediction, *self.interval_ends(frame, prediction, level))
+        x_num, x_cat, report = self.transform(frame)
+        prediction = self._prediction(self._network_logits(x_num, x_cat))
+        band = None if self.quantile_network is None else self.interval_band(x_num, x_cat)
+        lower, upper = self.intervals.interval(prediction, level, band)
+        return prediction, lower, upper, report
 
     def interval_ends(self, frame: pd.DataFrame, prediction: np.ndarray,
                       level: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -207,6 +243,10 @@ class TabularPipeline:
         result["rows_without_label"] = int((~keep).sum())
         if report.unseen_categories:
             result["unseen_categories"] = report.unseen_categories
+        if report.missing_categories:  # counted apart: a gap is not a new level
+            result["missing_categories"] = report.missing_categories
+        if report.empty_columns:
+            result["empty_columns"] = report.empty_columns
         if self.training_rows is not None:
             overlap = self.training_rows.overlap(row_hashes(x_num, x_cat))
             result["training_overlap"] = overlap.to_dict()

@@ -301,7 +301,11 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     if interval is not None and pipeline.intervals is not None:
         scores["lower"], scores["upper"] = pipeline.interval_ends(frame, prediction, interval)
     write_table(scores, out, force=force)
-    return {"rows": len(scores), "unseen_categories": report.unseen_categories}
+    # unseen levels and missing values (in columns that had none in training) are counted
+    # apart; empty and off-scale columns were warned about while scoring
+    return {"rows": len(scores), "unseen_categories": report.unseen_categories,
+            "missing_categories": report.missing_categories,
+            "empty_columns": report.empty_columns}
 
 
 def run_demo(out: str | os.PathLike[str], *, seed: int = 0, force: bool = False,

@@ -7,7 +7,13 @@ import warnings
 import pandas as pd
 import pytest
 
-from findeep.data.schema import FindeepWarning, infer_column_kind, parse_datetimes
+from findeep.data.schema import (
+    FindeepWarning,
+    Schema,
+    infer_column_kind,
+    infer_schema,
+    parse_datetimes,
+)
 from findeep.errors import DataError
 
 
@@ -57,3 +63,40 @@ def test_day_month_dates_are_a_datetime_column_not_a_categorical() -> None:
 def test_a_value_that_is_no_date_either_way_round_reads_as_missing_not_as_mixed_orders():
     assert parse_datetimes(pd.Series(["31/31/2021", "25/06/2021"])).isna().tolist() == [
         True, False]
+
+
+def test_a_recorded_day_first_order_reads_an_ambiguous_batch_that_way_without_a_guess():
+    """A batch whose days are all 12 or less reads in the order training recorded, with no
+    'could be day first or month first' warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stamps = parse_datetimes(pd.Series(["06/05/2021", "07/04/2021", "2021-03-02"]),
+                                 day_first=True)
+    assert [str(s.date()) for s in stamps] == ["2021-05-06", "2021-04-07", "2021-03-02"]
+
+
+@pytest.mark.parametrize(("day_first", "impossible"), [(True, "06/25/2021"),
+                                                        (False, "25/06/2021")])
+def test_a_date_impossible_in_the_recorded_order_is_missing_not_read_the_other_way(
+        day_first, impossible):
+    """'06/25/2021' for a day-first model is no date: missing (then reported), never the
+    25th of June."""
+    stamps = parse_datetimes(pd.Series([impossible, "01/02/2021"]), day_first=day_first)
+    assert stamps.isna().tolist() == [True, False]
+
+
+def test_the_schema_keeps_the_order_training_values_told_and_only_that():
+    """dd/mm/yyyy with a day over 12 is kept as day first; ISO and undecidable dates keep no
+    order; a schema written without the field (an older bundle) still loads."""
+    frame = pd.DataFrame({"dmy": ["25/06/2021", "06/05/2021"] * 6,
+                          "mdy": ["06/25/2021", "05/06/2021"] * 6,
+                          "iso": ["2021-06-25", "2021-05-06"] * 6,
+                          "unsure": ["06/05/2021", "07/04/2021"] * 6,
+                          "x": range(12)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = infer_schema(frame)
+    assert schema.day_first == {"dmy": True, "mdy": False}
+    assert Schema.from_dict(schema.to_dict()) == schema
+    old = {"columns": [{"name": "dmy", "kind": "datetime", "dtype": "str"}]}
+    assert Schema.from_dict(old).day_first == {}

@@ -10,7 +10,7 @@ import pytest
 
 from findeep.data.schema import infer_schema
 from findeep.features.records import RecordEncoder
-from findeep.features.tabular import TabularPreprocessor
+from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.testing import make_credit_frame
 
 
@@ -53,7 +53,9 @@ def test_integer_and_boolean_categories_map_like_the_batch_path():
     np.testing.assert_array_equal(got_cat, x_cat)
     np.testing.assert_array_equal(got_num, x_num)
     assert got_cat[0, 0] == got_cat[1, 0] and got_cat[3, 0] == 0  # 4 is rare: code 0
-    assert got_report.unseen_categories == report.unseen_categories == {"grade": 1, "flag": 1}
+    assert got_report.unseen_categories == report.unseen_categories == {"grade": 1}
+    # flag had no missing value in training: its None is counted as missing, not unseen
+    assert got_report.missing_categories == report.missing_categories == {"flag": 1}
 
 
 def test_aware_times_are_read_in_utc_like_the_batch_path():
@@ -86,3 +88,28 @@ def test_text_dates_with_different_utc_offsets_are_dates_read_in_utc():
     for row in rows:
         row["applied_on"] = dt.datetime.fromisoformat(row["applied_on"])  # as the API parses
     np.testing.assert_array_equal(RecordEncoder(preprocessor).encode(rows)[0], x_num)
+
+
+def test_blank_category_text_in_a_record_scores_as_missing_like_the_batch_path():
+    """"" and "  " in a request are missing values, as null is and as the batch path reads
+    them when scoring; the report counts missing values apart from unseen levels and names
+    a column with no value in a request of 20 records."""
+    train = make_credit_frame(600, seed=0).drop(columns="default")
+    preprocessor = TabularPreprocessor().fit(train, infer_schema(train))
+    score = make_credit_frame(20, seed=5).drop(columns="default")
+    rows = _records(score)
+    rows[0]["purpose"], rows[1]["purpose"], rows[2]["purpose"] = "", "  ", None
+    rows[3]["purpose"] = "never_seen"
+    for row in rows:
+        row["income"] = None
+    rules = ScoringRules()
+    x_num, x_cat, report = preprocessor.transform(pd.DataFrame(rows), rules)
+    encoder = RecordEncoder(preprocessor, rules)
+    got_num, got_cat, got_report = encoder.encode(rows)
+    np.testing.assert_array_equal(got_num, x_num)
+    np.testing.assert_array_equal(got_cat, x_cat)
+    column = preprocessor.categorical_feature_names.index("purpose")
+    assert got_cat[0, column] == got_cat[1, column] == got_cat[2, column]
+    assert got_report.unseen_categories == report.unseen_categories == {"purpose": 1}
+    assert got_report.missing_categories == report.missing_categories == {"purpose": 3}
+    assert got_report.empty_columns == report.empty_columns == ["income"]

@@ -93,7 +93,12 @@ def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame) -> None:
 def csv_dialect(path: Path) -> tuple[str, str]:
     """(separator, decimal mark) of a CSV: ',' and '.', unless the header is split by
     semicolons — a spreadsheet export in a European locale — whose numbers then often
-    carry decimal commas (``52000,5``), which are read as numbers too."""
+    carry decimal commas (``52000,5``), which are read as numbers too.
+
+    ``64,001`` in such a file is read as 64.001, though it may be 64001 written with a
+    thousands separator; the file alone cannot tell. Scoring compares each numeric column
+    with the scale the model was trained on and names one that sits 100x or more off it
+    (``features.tabular.ScoringRules``)."""
     with path.open(encoding="utf-8-sig", errors="replace") as stream:
         lines = [line.rstrip("\r\n") for line in islice(stream, _SNIFF_LINES)]
     header = lines[0] if lines else ""

@@ -6,7 +6,9 @@ A column is one of:
                   columns whose every value is a number as text ("€62,200.00", "36.5%":
                   ``data/number_text.py``), read as those numbers at training and scoring;
 - ``categorical`` strings, booleans and integers with at most ``MAX_INTEGER_LEVELS`` values;
-- ``datetime``    datetime dtypes, or strings that all parse as ISO dates;
+- ``datetime``    datetime dtypes, or strings that all parse as dates; a text column's day /
+                  month order, where its values tell it (``25/06/2021``), is kept with the
+                  schema (``ColumnSpec.day_first``) so scoring reads every batch that way;
 - ``text``        free text: mostly-unique strings of several words (a headline, a loan's
                   stated purpose); read by the text models, not by the tabular networks;
 - ``id``          unique strings or row numbers: excluded, with a warning;
@@ -49,11 +51,17 @@ class FindeepWarning(UserWarning):
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """What findeep learned about one input column."""
+    """What findeep learned about one input column.
+
+    ``day_first`` is set for a date column written as text whose training values told the
+    order of day and month (True: 25/06/2021, False: 06/25/2021); None where they did not
+    (ISO dates, datetimes, or no value over 12), and in bundles written before it was kept.
+    """
 
     name: str
     kind: ColumnKind
     dtype: str
+    day_first: bool | None = None
 
 
 @dataclass
@@ -74,12 +82,20 @@ class Schema:
     def names_of(self, kind: ColumnKind) -> list[str]:
         return [c.name for c in self.columns if c.kind == kind]
 
+    @property
+    def day_first(self) -> dict[str, bool]:
+        """Each date column's day / month order as training read it, where it was told."""
+        return {c.name: c.day_first for c in self.columns
+                if c.kind == "datetime" and c.day_first is not None}
+
     def to_dict(self) -> dict:
-        return {"columns": [asdict(c) for c in self.columns]}
+        # day_first only where it is known: other columns' entries read as they always did
+        return {"columns": [{k: v for k, v in asdict(c).items()
+                             if k != "day_first" or v is not None} for c in self.columns]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Schema:
-        return cls([ColumnSpec(**c) for c in data["columns"]])
+        return cls([ColumnSpec(**c) for c in data["columns"]])  # older bundles: no day_first
 
     def check_scoring_frame(self, frame: pd.DataFrame) -> None:
         """Raise ``SchemaError`` naming every trained column absent from ``frame``."""
@@ -97,7 +113,7 @@ class Schema:
             )
 
 
-def parse_datetimes(values: pd.Series) -> pd.Series:
+def parse_datetimes(values: pd.Series, *, day_first: bool | None = None) -> pd.Series:
     """A date column as naive UTC datetimes; unreadable values become missing.
 
     Values carrying UTC offsets (one zone, several, or a local clock across daylight-saving
@@ -111,10 +127,26 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
     does is the day (monthly data: "01/02/2023", "01/03/2023"), and otherwise the column is
     read month first, with a warning. Whole numbers are dates written as numbers: YYYYMMDD,
     YYYYMM, or seconds / milliseconds since 1970 (never nanoseconds, pandas' default).
+
+    ``day_first`` (scoring: the order training read, ``ColumnSpec.day_first``) reads the
+    column in that order whatever its values, without a guess: a batch whose days are all
+    12 or less reads as training did, and a value that cannot be a date in that order
+    ("06/25/2021" where the day comes first) is missing, never read the other way round.
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return _dates_from_numbers(values)
-    if pd.api.types.is_datetime64_any_dtype(values) or not _day_first(values):
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return _to_naive_utc(values)
+    if day_first is not None:
+        stamps = _read_in_order(values, day_first)
+        return stamps.mask(_impossible_in_order(values, day_first))
+    if not _day_first(values):
+        return _to_naive_utc(values)
+    return _read_in_order(values, True)
+
+
+def _read_in_order(values: pd.Series, day_first: bool) -> pd.Series:
+    if not day_first:
         return _to_naive_utc(values)
     # day first; but year-first values (ISO "2021-01-05") must not be read year-day-month
     year_first = values.map(lambda v: isinstance(v, str) and bool(_YEAR_FIRST.match(v)))
@@ -141,14 +173,61 @@ _YEAR_FIRST = re.compile(r"^\s*\d{4}[-/.]")
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 
 
-def _day_first(values: pd.Series) -> bool:
-    """Whether the column's numeric dates put the day first (see ``parse_datetimes``)."""
+def _impossible_in_order(values: pd.Series, day_first: bool) -> pd.Series:
+    """Rows holding a day/month date that is no date in the given order (a month over 12,
+    a day over 31): the parser would quietly read them the other way round."""
+    distinct = pd.unique(values.dropna())
+    impossible = []
+    for value in distinct:
+        match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
+        if match is None:
+            continue
+        first, second = int(match.group(1)), int(match.group(3))
+        day, month = (first, second) if day_first else (second, first)
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            impossible.append(value)
+    return values.isin(impossible) if impossible else pd.Series(False, index=values.index)
+
+
+def recorded_day_first(values: pd.Series) -> bool | None:
+    """The day / month order a text date column's values tell (see ``parse_datetimes``), or
+    None where they tell none (ISO dates only, no value over 12 and no other clue, or both
+    orders mixed); no warning, no error: this is what the schema keeps for scoring."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    try:
+        return _told_order(_numeric_dates(values))
+    except DataError:
+        return None
+
+
+def _numeric_dates(values: pd.Series) -> list[re.Match[str]]:
     distinct = pd.unique(values.dropna())
     matches = [m for m in (_NUMERIC_DATE.match(v) for v in distinct if isinstance(v, str)) if m]
     # "31/31/2021" is no date either way round: it tells nothing (and reads as missing)
-    matches = [m for m in matches if min(int(m.group(1)), int(m.group(3))) <= 12]
+    return [m for m in matches if min(int(m.group(1)), int(m.group(3))) <= 12]
+
+
+def _day_first(values: pd.Series) -> bool:
+    """Whether the column's numeric dates put the day first (see ``parse_datetimes``)."""
+    matches = _numeric_dates(values)
+    told = _told_order(matches)
+    if told is not None:
+        return told
     if not matches:
         return False
+    warnings.warn(
+        f"dates such as {matches[0].group(0).strip()!r} could be day first or month first "
+        "and no value tells which; they were read month first. Write them as YYYY-MM-DD to "
+        "be sure.", FindeepWarning, stacklevel=3)
+    return False
+
+
+def _told_order(matches: list[re.Match[str]]) -> bool | None:
+    """Day first (True) or month first (False) where the dates tell, else None; refuses a
+    column holding both orders."""
+    if not matches:
+        return None
     first_over = [m.group(0) for m in matches if int(m.group(1)) > 12]
     second_over = [m.group(0) for m in matches if int(m.group(3)) > 12]
     if first_over and second_over:
@@ -167,11 +246,7 @@ def _day_first(values: pd.Series) -> bool:
         return True  # 01/01/2023, 01/02/2023, …: monthly data dated on a fixed day
     if len(seconds) == 1 and len(firsts) > 1:
         return False
-    warnings.warn(
-        f"dates such as {matches[0].group(0).strip()!r} could be day first or month first "
-        "and no value tells which; they were read month first. Write them as YYYY-MM-DD to "
-        "be sure.", FindeepWarning, stacklevel=3)
-    return False
+    return None
 
 
 def _dates_from_numbers(values: pd.Series) -> pd.Series:
@@ -272,11 +347,13 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
             f"column(s) {', '.join(repr(c) for c in empty)} have no values at all (every row "
             "is missing); drop them or fill them before training."
         )
-    columns = [
-        ColumnSpec(str(name), "text" if str(name) in forced
-                   else infer_column_kind(str(name), frame[name]), str(frame[name].dtype))
-        for name in frame.columns
-    ]
+    columns = []
+    for name in frame.columns:
+        kind = "text" if str(name) in forced else infer_column_kind(str(name), frame[name])
+        # the order this table's dates are read in, kept so that scoring reads them the
+        # same way; it changes nothing about how this table is read
+        day_first = recorded_day_first(frame[name]) if kind == "datetime" else None
+        columns.append(ColumnSpec(str(name), kind, str(frame[name].dtype), day_first))
     schema = Schema(columns)
     if warn:
         for kind, why in (("id", "look like identifiers"), ("constant", "hold a single value")):

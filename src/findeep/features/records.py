@@ -9,6 +9,11 @@ identical arrays, so a record scored alone scores as it does in a batch.
 Records must already hold typed values: numbers (or ``None``) for numeric columns,
 ``datetime``/``date`` objects (or ``None``) for date columns, and scalars (or ``None``)
 for categoricals — what the serving layer's validation produces.
+
+Records are always scored, never trained on, so the encoder follows ``ScoringRules`` as
+the batch path does when scoring: empty or spaces-only text in a categorical column is
+missing (unless training learned that very text), and ``report(unseen, records)`` counts
+missing values apart from unseen levels and names empty and off-scale columns.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from scipy.special import ndtri
 from findeep.features.tabular import (
     _CLIP,
     MISSING_LEVEL,
+    ScoringRules,
     TabularPreprocessor,
     TransformReport,
+    _batch_median,
     _level_text,
+    empty_is_suspicious,
 )
 
 _SECONDS_PER_DAY = 86400.0
@@ -38,8 +46,13 @@ _NAT = np.iinfo(np.int64).min  # numpy's NaT
 class RecordEncoder:
     """``transform`` for lists of dicts, with every per-column constant precomputed."""
 
-    def __init__(self, preprocessor: TabularPreprocessor) -> None:
+    def __init__(self, preprocessor: TabularPreprocessor,
+                 rules: ScoringRules | None = None) -> None:
+        """``rules``: the pipeline's ``scoring_rules`` (training's missing shares and scale,
+        for ``report``); without them a column is taken as never missing in training and
+        no scale is checked."""
         self.preprocessor = preprocessor
+        self.rules = rules or ScoringRules()
         self.scaling = preprocessor.scaling
         self.numeric_columns = list(preprocessor.numeric_columns)
         self.datetime_columns = list(preprocessor.datetime_columns)
@@ -72,7 +85,7 @@ class RecordEncoder:
                ) -> tuple[np.ndarray, np.ndarray, TransformReport]:
         """(numeric float32 [n, d_num], categorical int64 [n, n_cat], report), as ``transform``."""
         x_num, x_cat, unseen = self.encode_rows(records)
-        return x_num, x_cat, self.report(unseen)
+        return x_num, x_cat, self.report(unseen, records)
 
     def encode_rows(self, records: Sequence[Mapping[str, Any]],
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,19 +108,47 @@ class RecordEncoder:
         x_cat = np.zeros((n, len(self._categorical)), dtype=np.int64)
         unseen = np.zeros((n, len(self._categorical)), dtype=bool)
         for j, (name, lookup, rare) in enumerate(self._categorical):
-            texts = [_text(r[name]) for r in records]
+            texts = _category_texts(records, name, lookup, rare)
             codes = [lookup.get(text, 0) for text in texts]
             x_cat[:, j] = codes
-            # rare training values also map to 0, but only never-seen ones are reported
-            unseen[:, j] = [code == 0 and text not in rare
+            # rare training values also map to 0, but only never-seen ones are reported;
+            # missing values are counted apart (``report``)
+            unseen[:, j] = [code == 0 and text not in rare and text != MISSING_LEVEL
                             for text, code in zip(texts, codes, strict=True)]
         return np.ascontiguousarray(x_num, dtype=np.float32), x_cat, unseen
 
-    def report(self, unseen: np.ndarray) -> TransformReport:
-        """The ``TransformReport`` for rows whose unseen mask is ``unseen``."""
+    def report(self, unseen: np.ndarray,
+               records: Sequence[Mapping[str, Any]] | None = None) -> TransformReport:
+        """The ``TransformReport`` for rows whose unseen mask is ``unseen``; with the
+        ``records`` themselves, also the missing values of categorical columns that had
+        none in training, and the empty and off-scale columns (as the batch path's
+        ``transform`` with ``ScoringRules``)."""
         counts = unseen.sum(axis=0).tolist()
-        return TransformReport({name: int(count) for (name, _, _), count
-                                in zip(self._categorical, counts, strict=True) if count})
+        report = TransformReport({name: int(count) for (name, _, _), count
+                                  in zip(self._categorical, counts, strict=True) if count},
+                                 rows=len(unseen))
+        if records is None:
+            return report
+        present: dict[str, int] = {}
+        for name in [*self.numeric_columns, *self.datetime_columns]:
+            values = [r[name] for r in records]
+            present[name] = sum(v is not None and v == v for v in values)  # NaN != NaN
+            if name in self.rules.scale:
+                numbers = np.array([v for v in values if v is not None], dtype=np.float64)
+                median = _batch_median(numbers[np.isfinite(numbers)], self.rules.scale[name])
+                if median is not None:
+                    report.off_scale[name] = median
+        for name, lookup, rare in self._categorical:
+            texts = _category_texts(records, name, lookup, rare)
+            present[name] = sum(text != MISSING_LEVEL for text in texts)
+            if MISSING_LEVEL not in lookup and MISSING_LEVEL not in rare:
+                missing = len(texts) - present[name]
+                if missing:
+                    report.missing_categories[name] = missing
+        report.empty_columns = [
+            name for name in self.preprocessor.input_columns if present.get(name, 1) == 0
+            and empty_is_suspicious(len(records), self.rules.missing_shares.get(name, 0.0))]
+        return report
 
     def _raw_numbers(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Numeric columns then four parts per date column, in the preprocessor's order."""
@@ -146,6 +187,15 @@ def _text(value: Any) -> str:
     if type(value) is str:
         return value
     return MISSING_LEVEL if value is None else _level_text(value)
+
+
+def _category_texts(records: Sequence[Mapping[str, Any]], name: str, lookup: dict[str, int],
+                    rare: set[str]) -> list[str]:
+    """One categorical column's values as level text; empty or spaces-only text training
+    did not learn is missing, as in the batch path's scoring."""
+    texts = [_text(r[name]) for r in records]
+    return [MISSING_LEVEL if not text.strip() and text not in lookup and text not in rare
+            else text for text in texts]
 
 
 def _micros(value: Any) -> int:

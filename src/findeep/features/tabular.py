@@ -10,6 +10,21 @@ separate from the value and from the missing indicator. Categoricals become inte
 codes; code 0 is the shared bucket for rare and unseen values, so scoring never fails
 on a new category. All state is plain numbers and strings so it can be saved as JSON —
 no pickle.
+
+Scoring passes ``ScoringRules`` to ``transform``; training passes none, so a training
+table is read exactly as it always was. With them, a batch is read the way training read
+its table, and what it had to absorb is counted in the ``TransformReport``:
+
+- text dates are read in the day / month order training read (``Schema.day_first``);
+- empty or spaces-only text in a categorical column is a missing value, as an empty CSV
+  cell or ``None`` is, unless training learned that very text as a level (a DataFrame
+  holding ``""`` trains it as a level of its own, and keeps it);
+- a column with no value at all in a batch of at least ``EMPTY_MIN_ROWS`` rows is named
+  (``empty_columns``: a broken join upstream looks like this), unless training rows were
+  so often missing there that such a batch is not surprising (``empty_is_suspicious``);
+- a numeric column whose batch median sits ``OFF_SCALE_FACTOR`` times or more outside the
+  training rows' 10th-90th percentiles is named (``off_scale``): a thousands separator
+  read as a decimal comma ("64,001" as 64.001) or a change of unit.
 """
 
 from __future__ import annotations
@@ -36,6 +51,17 @@ MISSING_LEVEL = "<missing>"
 SPECIAL_MARK = "__special="  # name__special=98: the indicator input of one special value
 _DATE_PARTS = ("days", "year", "month", "dayofweek")
 _CLIP = 5.0
+# a column with no value in a batch: a record or a handful of them with a gap is normal;
+# this many rows without one is named, unless training rows had the column missing so
+# often that a batch this size would be all missing at least once in 1,000
+EMPTY_MIN_ROWS = 20
+EMPTY_CHANCE = 1e-3
+# a numeric column's batch median this many times below the training 10th percentile or
+# above the 90th (training values all of one sign) is named: a misread decimal comma or
+# thousands separator is 1000x, a unit change 100x or 1000x; real drift is rarely 100x
+OFF_SCALE_FACTOR = 100.0
+OFF_SCALE_MIN_VALUES = 20  # present values needed before a batch's median is trusted
+_OFF_SCALE_PROBE = 10_000  # leading present values whose median is compared
 PARALLEL_MIN_ROWS = 50_000  # below this, thread start-up costs more than it saves
 REPEAT_MIN_ROWS = 20_000  # from here, a column of few distinct values is scaled per value
 _PROBE = 4_096  # leading values that tell whether a column repeats
@@ -61,15 +87,37 @@ class CategoricalState:
     rare: list[str] = field(default_factory=list)  # seen in training, too rare for a code
 
 
+@dataclass(frozen=True)
+class ScoringRules:
+    """How ``transform`` reads a batch to score, beyond what training did (module doc).
+
+    ``day_first``: each text date column's order as training read it; ``missing_shares``:
+    each column's share of missing values in the training rows (0 where unknown);
+    ``scale``: each numeric column's training 10th and 90th percentiles.
+    """
+
+    day_first: dict[str, bool] = field(default_factory=dict)
+    missing_shares: dict[str, float] = field(default_factory=dict)
+    scale: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
 @dataclass
 class TransformReport:
-    """What scoring had to absorb: unseen category values per column, and values of numeric
-    (date) columns that are not numbers (dates), scored as missing, with the first of each
-    column's."""
+    """What scoring had to absorb, per column: category values never seen in training
+    (``unseen_categories``); missing values in a categorical column whose training rows had
+    none (``missing_categories``); both are scored as the shared unknown level, code 0.
+    Values of numeric (date) columns that are not numbers (dates), scored as missing, with
+    the first of each column's. With ``ScoringRules``: the columns with no value at all in
+    the batch (``empty_columns``) and those far off their training scale (``off_scale``:
+    the batch median), of ``rows`` rows."""
 
     unseen_categories: dict[str, int] = field(default_factory=dict)
     unreadable_numbers: dict[str, int] = field(default_factory=dict)
     unreadable_examples: dict[str, str] = field(default_factory=dict)
+    missing_categories: dict[str, int] = field(default_factory=dict)
+    empty_columns: list[str] = field(default_factory=list)
+    off_scale: dict[str, float] = field(default_factory=dict)
+    rows: int = 0
 
     def unreadable_message(self) -> str | None:
         """One sentence naming the numeric columns whose values were not numbers, or None."""
@@ -80,6 +128,50 @@ class TransformReport:
         return ("values that are not numbers (in a date column: not dates) were scored as "
                 f"missing (the training median) in column(s): {', '.join(parts)}; fix them to "
                 "score those rows as meant.")
+
+    def empty_message(self) -> str | None:
+        """One sentence naming the columns that had no value in any row, or None."""
+        if not self.empty_columns:
+            return None
+        names = ", ".join(repr(name) for name in self.empty_columns)
+        return (f"column(s) {names} have no value in any of the {self.rows:,} rows scored, so "
+                "every row was scored as if it were missing there (the training median or "
+                "missing level), although the model was trained with values; a broken join "
+                "or export upstream looks like this. Check the data before using the scores.")
+
+    def off_scale_message(self, scale: dict[str, tuple[float, float]]) -> str | None:
+        """One sentence naming the numeric columns far off their training scale, or None;
+        ``scale`` is ``ScoringRules.scale``."""
+        if not self.off_scale:
+            return None
+        parts = []
+        for name, median in self.off_scale.items():
+            low, high = scale[name]
+            middle = float(np.sqrt(abs(low * high)))
+            factor = 10 ** round(np.log10(max(middle / abs(median), abs(median) / middle)))
+            way = "smaller" if abs(median) < middle else "larger"
+            parts.append(f"'{name}' about {factor:,}x {way} (median {median:,.6g} here; "
+                         f"{low:,.6g} to {high:,.6g} for the middle 80% in training)")
+        return (f"column(s) far off the scale the model was trained on: {'; '.join(parts)}. "
+                "A thousands separator read as a decimal comma ('64,001' as 64.001, as in a "
+                "semicolon-separated file), or a change of unit, does this; check the data "
+                "before using the scores.")
+
+    def category_message(self) -> str | None:
+        """One sentence on the category values scored as the shared unknown level: unseen
+        levels and missing values counted apart, or None."""
+        parts = []
+        for what, counts in (("never seen in training", self.unseen_categories),
+                             ("missing, in column(s) with no missing values in training",
+                              self.missing_categories)):
+            if counts:
+                parts.append(f"{what}: " + ", ".join(f"'{name}' {count:,}"
+                                                      for name, count in counts.items()))
+        if not parts:
+            return None
+        rows = f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
+        return (f"category values scored as the shared unknown level (as rare ones are), of "
+                f"{rows}: {'; '.join(parts)}.")
 
 
 class TabularPreprocessor:
@@ -171,11 +263,17 @@ class TabularPreprocessor:
             state.std = float(present.std()) or 1.0
         return state
 
-    def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, TransformReport]:
-        """(numeric float32 [n, d_num], categorical int64 [n, n_cat], report)."""
-        report = TransformReport()
-        values_of = self._numeric_values(frame, report)
+    def transform(self, frame: pd.DataFrame, rules: ScoringRules | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, TransformReport]:
+        """(numeric float32 [n, d_num], categorical int64 [n, n_cat], report).
+
+        ``rules`` (scoring only) read the batch as training read its table and name empty
+        and off-scale columns (module doc); without them the frame is read as training
+        reads it."""
         n = len(frame)
+        report = TransformReport(rows=n)
+        present: dict[str, int] = {}  # values per column (rules only), for empty columns
+        values_of = self._numeric_values(frame, report, rules, present)
         d_scaled = len(self.numeric)
         indicator_of = {}
         for j, state in enumerate(self.numeric):
@@ -194,6 +292,8 @@ class TabularPreprocessor:
             state = self.numeric[j]
             values = values_of(state.name)
             missing = ~np.isfinite(values)
+            if rules is not None and state.name in self.numeric_columns:
+                present[state.name] = int(values.size - missing.sum())  # codes are values
             if j in indicator_of:
                 x_num[:, indicator_of[j]] = missing
             for position, code in special_at.get(j, []):
@@ -201,6 +301,10 @@ class TabularPreprocessor:
                 x_num[:, position] = is_code
                 missing |= is_code  # off the scale: imputed like a missing value
             x_num[:, j] = self._scale_repeated(state, np.where(missing, state.median, values))
+            if rules is not None and state.name in self.numeric_columns:
+                median = _batch_median(values[~missing], rules.scale.get(state.name))
+                if median is not None:
+                    report.off_scale[state.name] = median
 
         columns = range(len(self.numeric))
         workers = min(os.cpu_count() or 1, len(self.numeric))
@@ -213,11 +317,29 @@ class TabularPreprocessor:
                 scale_column(j)
         x_cat = np.zeros((n, len(self.categorical)), dtype=np.int64)
         for j, state in enumerate(self.categorical):
-            codes, n_unseen = _category_codes(frame[state.name], state)
-            if n_unseen:
-                report.unseen_categories[state.name] = n_unseen
-            x_cat[:, j] = codes
+            coded = _category_codes(frame[state.name], state, blank_is_missing=rules is not None)
+            if coded.unseen:
+                report.unseen_categories[state.name] = coded.unseen
+            if coded.missing_unknown:
+                report.missing_categories[state.name] = coded.missing_unknown
+            present[state.name] = n - coded.missing
+            x_cat[:, j] = coded.codes
+        if rules is not None:
+            # in column order (threads fill it in any order); unreadable ones are named already
+            report.off_scale = {name: report.off_scale[name] for name in self.numeric_columns
+                                if name in report.off_scale
+                                and name not in report.unreadable_numbers}
+            report.empty_columns = [
+                name for name in self.input_columns
+                if present.get(name, 1) == 0 and name not in report.unreadable_numbers
+                and empty_is_suspicious(n, rules.missing_shares.get(name, 0.0))]
         return np.ascontiguousarray(x_num, dtype=np.float32), x_cat, report
+
+    @property
+    def input_columns(self) -> list[str]:
+        """The table's columns this preprocessor reads, in the schema's kind order."""
+        return [*self.numeric_columns, *self.datetime_columns,
+                *(s.name for s in self.categorical)]
 
     def _scale_repeated(self, state: NumericState, values: np.ndarray) -> np.ndarray:
         """``_scale``, worked out once per distinct value when a big column repeats few
@@ -253,18 +375,26 @@ class TabularPreprocessor:
                                          for part in _DATE_PARTS)]
 
     def _numeric_values(self, frame: pd.DataFrame, report: TransformReport | None = None,
+                        rules: ScoringRules | None = None,
+                        present: dict[str, int] | None = None,
                         ) -> Callable[[str], np.ndarray]:
         """``values_of(name)``: one numeric input as float64, made when asked for (date
         parts are computed once per date column, up front: dates are few); numbers written
         as text are read (``data/number_text.py``), and ``report`` counts the values of a
-        column that are not numbers."""
+        column that are not numbers. ``rules`` give each text date column its training
+        order; ``present`` collects each date column's count of dates."""
         dates: dict[str, pd.Series] = {}
+        day_first = {} if rules is None else rules.day_first
         for name in self.datetime_columns:
-            stamps = parse_datetimes(frame[name])
-            unreadable = stamps.isna().to_numpy() & frame[name].notna().to_numpy()
+            stamps = parse_datetimes(frame[name], day_first=day_first.get(name))
+            # empty or spaces-only text is a missing date, as an empty CSV cell is
+            unreadable = (stamps.isna().to_numpy() & frame[name].notna().to_numpy()
+                          & ~_blank_text(frame[name]))
             if unreadable.any() and report is not None:  # "garbage", "2021-02-30"
                 report.unreadable_numbers[name] = int(unreadable.sum())
                 report.unreadable_examples[name] = str(frame[name][unreadable].iloc[0])
+            if present is not None:
+                present[name] = int(stamps.notna().sum())
             dates[f"{name}__days"] = (
                 stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
             dates[f"{name}__year"] = stamps.dt.year.astype(float)
@@ -312,37 +442,100 @@ class TabularPreprocessor:
         return pre
 
 
-def _category_codes(values: pd.Series, state: CategoricalState) -> tuple[np.ndarray, int]:
-    """Codes (0 = rare or unseen) and how many values were never seen in training.
+@dataclass(frozen=True)
+class _CategoryCodes:
+    codes: np.ndarray  # 0 = rare, unseen, or missing where training had no missing level
+    unseen: int  # values never seen in training (rare ones were seen)
+    missing_unknown: int  # missing values scored as code 0: training had none
+    missing: int  # missing values in all
 
-    Rare training values also map to 0, but only never-seen ones are counted. A yes/no
-    column's spellings are one level: "TRUE", "true" and the boolean True all find the level
-    training saw (a CSV reader makes booleans of what a Parquet file keeps as text).
+
+def _category_codes(values: pd.Series, state: CategoricalState, *,
+                    blank_is_missing: bool = False) -> _CategoryCodes:
+    """Codes (0 = rare or unseen) and counts of unseen and missing values.
+
+    Rare training values also map to 0, but are not counted as unseen; missing values are
+    counted apart. A yes/no column's spellings are one level: "TRUE", "true" and the
+    boolean True all find the level training saw (a CSV reader makes booleans of what a
+    Parquet file keeps as text). ``blank_is_missing`` (scoring) reads empty or spaces-only
+    text as missing unless training learned that very text.
     """
-    aliases = _boolean_aliases(state)
-    if aliases:
-        text = as_level_text(values)
-        text = text.where(~text.str.lower().isin(aliases.keys()),
-                          text.str.lower().map(aliases))
-        codes = pd.Index(state.levels, dtype=object).get_indexer(text) + 1
-        unknown = codes == 0
-        return codes, int((unknown & ~text.isin(state.rare).to_numpy()).sum())
-    if _is_arrow_text(values):
+    known = [*state.levels, *state.rare]
+    if _is_arrow_text(values) and not _boolean_aliases(state):
         # look the strings up in Arrow: no Python string objects (10x faster for 1M rows)
         text = pa.array(values).fill_null(MISSING_LEVEL)
+        if blank_is_missing:
+            blank = pc.and_(pc.equal(pc.utf8_trim_whitespace(text), ""),
+                            pc.invert(pc.is_in(text, value_set=pa.array(known, type=text.type))))
+            text = pc.if_else(blank, pa.scalar(MISSING_LEVEL, type=text.type), text)
         index = pc.index_in(text, value_set=pa.array(state.levels, type=text.type))
         codes = index.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
+        is_missing = pc.equal(text, MISSING_LEVEL).to_numpy(zero_copy_only=False)
         unknown = codes == 0
         if not unknown.any():
-            return codes, 0
+            return _CategoryCodes(codes, 0, 0, int(is_missing.sum()))
         rare = pc.is_in(text, value_set=pa.array(state.rare, type=text.type))
-        return codes, int((unknown & ~rare.to_numpy(zero_copy_only=False)).sum())
+        counted = unknown & ~rare.to_numpy(zero_copy_only=False)
+        return _CategoryCodes(codes, int((counted & ~is_missing).sum()),
+                              int((counted & is_missing).sum()), int(is_missing.sum()))
     text = as_level_text(values)
+    if blank_is_missing:
+        text = _blank_as_missing(text, known)
+    aliases = _boolean_aliases(state)
+    if aliases:
+        text = text.where(~text.str.lower().isin(aliases.keys()),
+                          text.str.lower().map(aliases))
     codes = pd.Index(state.levels, dtype=object).get_indexer(text) + 1  # -1 -> 0
+    is_missing = (text == MISSING_LEVEL).to_numpy()
     unknown = codes == 0
     if not unknown.any():
-        return codes, 0
-    return codes, int((unknown & ~text.isin(state.rare).to_numpy()).sum())
+        return _CategoryCodes(codes, 0, 0, int(is_missing.sum()))
+    counted = unknown & ~text.isin(state.rare).to_numpy()
+    return _CategoryCodes(codes, int((counted & ~is_missing).sum()),
+                          int((counted & is_missing).sum()), int(is_missing.sum()))
+
+
+def _blank_as_missing(text: pd.Series, known: list[str]) -> pd.Series:
+    """``text`` with empty or spaces-only values that training did not learn as levels
+    read as missing; checked once per distinct value, not per row."""
+    blanks = [v for v in pd.unique(text) if isinstance(v, str) and not v.strip()
+              and v not in known]
+    return text.where(~text.isin(blanks), MISSING_LEVEL) if blanks else text
+
+
+def _blank_text(values: pd.Series) -> np.ndarray:
+    """Rows holding empty or spaces-only text (any dtype; checked per distinct value)."""
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return np.zeros(len(values), dtype=bool)
+    blanks = [v for v in pd.unique(values.dropna()) if isinstance(v, str) and not v.strip()]
+    return values.isin(blanks).to_numpy() if blanks else np.zeros(len(values), dtype=bool)
+
+
+def empty_is_suspicious(n_rows: int, training_missing_share: float) -> bool:
+    """Whether a column with no value in ``n_rows`` rows is worth naming: the batch has at
+    least ``EMPTY_MIN_ROWS`` rows, and ``n_rows`` training rows would all be missing there
+    less than once in 1 / ``EMPTY_CHANCE`` draws (the training share missing, to the
+    power of the batch size). A column 0% missing in training is named from 20 rows; 90%
+    missing, from 66."""
+    return n_rows >= EMPTY_MIN_ROWS and training_missing_share ** n_rows < EMPTY_CHANCE
+
+
+def _batch_median(values: np.ndarray, scale: tuple[float, float] | None) -> float | None:
+    """The batch median of a numeric column's present values where it lies
+    ``OFF_SCALE_FACTOR`` times or more outside ``scale`` (the training 10th and 90th
+    percentiles, both of one sign), else None."""
+    if scale is None or values.size < OFF_SCALE_MIN_VALUES:
+        return None
+    low, high = scale
+    if not (low > 0 or high < 0):  # training values straddle 0: no scale to compare
+        return None
+    median = float(np.median(values[:_OFF_SCALE_PROBE]))
+    if median == 0 or (median > 0) != (low > 0):
+        return None
+    near, far = sorted((abs(low), abs(high)))
+    if abs(median) * OFF_SCALE_FACTOR <= near or abs(median) >= far * OFF_SCALE_FACTOR:
+        return median
+    return None
 
 
 def _boolean_aliases(state: CategoricalState) -> dict[str, str]:
