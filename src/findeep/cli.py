@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from findeep.console import (
     out,
     rows_progress,
 )
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.forecast.commands import BundleArg as ForecastBundleArg
 from findeep.forecast.commands import forecast_app
@@ -404,14 +406,25 @@ def predict(
         summary = predict_streamed(bundle, data, out_file, id_column=id_column, force=force,
                                    threshold=threshold, interval=interval)
         out.print(f"scored {summary['rows']:,} rows in chunks -> {out_file}")
-        if summary["unseen_categories"]:
-            out.print(f"unseen categories mapped to 'unknown': {summary['unseen_categories']}")
+        _warn_categories(summary)
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold, interval=interval)
     show([f"scored {summary['rows']} rows -> {out_file}"])
-    if summary["unseen_categories"]:
-        show([f"unseen categories mapped to 'unknown': {summary['unseen_categories']}"])
+    _warn_categories(summary)
+
+
+def _warn_categories(summary: dict[str, Any]) -> None:
+    """Unseen levels and missing values scored as the unknown level: one warning on stderr
+    (with the others), not a line among the results."""
+    from findeep.features.tabular import TransformReport
+
+    message = TransformReport(
+        unseen_categories=summary.get("unseen_categories") or {},
+        missing_categories=summary.get("missing_categories") or {},
+        rows=summary["rows"]).category_message()
+    if message:
+        warnings.warn(message, FindeepWarning, stacklevel=2)
 
 
 @app.command()

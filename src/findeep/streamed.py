@@ -556,14 +556,24 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                                   *([id_column] if id_column else [])]))
     unseen: Counter = Counter()
 
-    unreadable = TransformReport()  # summed over chunks: one warning at the end, not one a chunk
+    # summed over chunks: one warning of each kind at the end, not one a chunk
+    unreadable = TransformReport()
+    missing_levels: Counter = Counter()
+    rules = pipeline.scoring_rules  # each batch read as training read its table
 
     def prepare(frame: pd.DataFrame) -> _Prepared:
         pipeline.check_frame(frame)
-        x_num, x_cat, report = pipeline.preprocessor.transform(frame)
+        x_num, x_cat, report = pipeline.preprocessor.transform(frame, rules)
+        unreadable.rows += len(frame)
         for name, count in report.unreadable_numbers.items():
             unreadable.unreadable_numbers[name] = unreadable.unreadable_numbers.get(name, 0) + count
             unreadable.unreadable_examples.setdefault(name, report.unreadable_examples[name])
+        for name in report.empty_columns:  # a chunk of rows with no value in a column
+            if name not in unreadable.empty_columns:
+                unreadable.empty_columns.append(name)
+        for name, factor in report.off_scale.items():
+            unreadable.off_scale.setdefault(name, factor)
+        missing_levels.update(report.missing_categories)
         return _Prepared(frame, x_num, x_cat, report.unseen_categories)
 
     def score(chunk: _Prepared) -> pd.DataFrame:
@@ -581,10 +591,12 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     # thread, this one goes through the network, the last one is written on another thread
     prepared = prefetched(map(prepare, _chunks(source, columns, chunk_rows)), depth=2)
     rows = write_chunked(prepared, score, out, kind)
-    message = unreadable.unreadable_message()
-    if message:
-        warnings.warn(message, FindeepWarning, stacklevel=2)
-    return {"rows": rows, "unseen_categories": dict(unseen), "streamed": True}
+    for message in (unreadable.unreadable_message(), unreadable.empty_message(),
+                    unreadable.off_scale_message(rules.scale)):
+        if message:
+            warnings.warn(message, FindeepWarning, stacklevel=2)
+    return {"rows": rows, "unseen_categories": dict(unseen),
+            "missing_categories": dict(missing_levels), "streamed": True}
 
 
 @dataclass

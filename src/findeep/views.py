@@ -106,8 +106,13 @@ def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> It
     if result.get("gains_table"):
         yield gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
                          "riskiest first; 'caught' is cumulative", result["gains_table"])
-    if result.get("unseen_categories"):
-        yield f"unseen categories mapped to 'unknown': {result['unseen_categories']}"
+    from findeep.features.tabular import TransformReport
+
+    categories = TransformReport(unseen_categories=result.get("unseen_categories") or {},
+                                 missing_categories=result.get("missing_categories") or {},
+                                 rows=int(result.get("rows", 0))).category_message()
+    if categories:
+        yield categories
 
 
 def samples_view(samples: list[tuple[str, str, str, str, int]]) -> Table:

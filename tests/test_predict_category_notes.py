@@ -1,0 +1,51 @@
+"""`findeep predict`: unseen levels and missing values scored as the unknown level are a
+warning on stderr (counted apart), on the in-memory and the streamed path alike; the streamed
+path reads each chunk as training read its table (empty columns, off-scale numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import findeep
+from findeep.testing import make_credit_frame
+from tests.cli_helpers import run
+
+
+@pytest.fixture(scope="module")
+def bundle_and_rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    folder = tmp_path_factory.mktemp("notes")
+    frame = make_credit_frame(800, seed=2).drop(columns=["applied_on"])
+    y = frame.pop("default")
+    findeep.TabularClassifier(max_epochs=2, bagging=1).fit(frame, y).save(folder / "m")
+    rows = make_credit_frame(200, seed=9).drop(columns=["applied_on", "default"])
+    return folder / "m", rows
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_unseen_levels_are_a_warning_on_stderr_not_a_result_line(bundle_and_rows, tmp_path,
+                                                                 streamed):
+    bundle, rows = bundle_and_rows
+    column = "purpose"  # a categorical column of make_credit_frame
+    rows = rows.assign(**{column: ["never-seen"] * 10 + list(rows[column].iloc[10:])})
+    data = tmp_path / "rows.parquet"
+    rows.to_parquet(data, row_group_size=50)
+    result = run("predict", bundle, data, "--out", tmp_path / "s.csv",
+                 *(["--stream"] if streamed else []))
+    assert result.exit_code == 0, result.output
+    assert "never seen in training" in result.stderr and f"'{column}' 10" in result.stderr
+    assert "never seen" not in result.stdout and "unknown" not in result.stdout
+
+
+def test_streamed_scoring_names_a_column_with_no_values(bundle_and_rows, tmp_path):
+    """A broken join upstream: a column empty in every row is named, as in memory."""
+    bundle, rows = bundle_and_rows
+    numeric = next(c for c in rows.columns if rows[c].dtype.kind == "f")
+    data = tmp_path / "rows.parquet"
+    rows.assign(**{numeric: np.nan}).to_parquet(data, row_group_size=50)
+    result = run("predict", bundle, data, "--out", tmp_path / "s.csv", "--stream")
+    assert result.exit_code == 0, result.output
+    assert "have no value in any" in result.stderr and f"'{numeric}'" in result.stderr
