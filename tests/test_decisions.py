@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,16 +57,22 @@ def test_evaluate_prices_cutoffs_and_saves_the_best_as_a_policy(files) -> None:
         min(economics["profit"]["best_cutoff"], 1.0))
 
 
-def test_predict_with_a_policy_declines_above_the_cutoff_with_reasons(files) -> None:
-    """Every row at or above the cut-off is declined and says why; approvals carry none."""
-    policy = files["root"] / "p2.json"
+def _decide_with_a_new_policy(files, name: str) -> tuple[pd.DataFrame, float, Any]:
+    """``evaluate --policy-out`` on the new rows, then ``predict --policy`` on them: the
+    decisions as written, the policy's cut-off and the predict run."""
+    policy = files["root"] / f"{name}.json"
     assert run("evaluate", files["bundle"], files["new"], "--lgd", "0.9", "--margin", "0.1",
                "--policy-out", policy).exit_code == 0
-    out = files["root"] / "decisions.csv"
+    out = files["root"] / f"{name}.csv"
     result = run("predict", files["bundle"], files["new"], "--policy", policy, "--out", out)
     assert result.exit_code == 0, result.output
     decided = pd.read_csv(out, keep_default_na=False)
-    cutoff = json.loads(policy.read_text())["decline_at_or_above"]
+    return decided, json.loads(policy.read_text())["decline_at_or_above"], result
+
+
+def test_predict_with_a_policy_declines_above_the_cutoff_with_reasons(files) -> None:
+    """Every row at or above the cut-off is declined and says why; approvals carry none."""
+    decided, cutoff, _ = _decide_with_a_new_policy(files, "p2")
     declined = decided["decision"] == "decline"
     assert 0 < declined.sum() < len(decided)
     assert (declined == (decided["probability_1"] >= cutoff)).all()
@@ -127,14 +134,7 @@ def test_decisions_recomputed_from_the_written_file_match(files) -> None:
     """A policy made on the data it is applied to has its cut-off at some row's score; the
     decisions recomputed from the written probability and the written cut-off are exactly
     the ones findeep printed and wrote, boundary row included."""
-    policy = files["root"] / "exact.json"
-    assert run("evaluate", files["bundle"], files["new"], "--lgd", "0.9", "--margin", "0.1",
-               "--policy-out", policy).exit_code == 0
-    out = files["root"] / "exact.csv"
-    result = run("predict", files["bundle"], files["new"], "--policy", policy, "--out", out)
-    assert result.exit_code == 0, result.output
-    decided = pd.read_csv(out, keep_default_na=False)
-    cutoff = json.loads(policy.read_text())["decline_at_or_above"]
+    decided, cutoff, result = _decide_with_a_new_policy(files, "exact")
     declined = decided["decision"] == "decline"
     assert (declined == (decided["probability_1"] >= cutoff)).all()
     assert f"{declined.sum():,} declined" in result.stdout

@@ -37,16 +37,20 @@ def _point_latest_at(checkpoints: Path, epoch: int) -> None:
         json.dumps({"checkpoint": name, "epoch": epoch, "sha256": digests}))
 
 
+def _resume_from(checkpointed_run: tuple[Path, Path], epoch: int, out: Path) -> dict:
+    """A --resume run whose latest checkpoint is epoch ``epoch``: its report."""
+    data, checkpoints = checkpointed_run
+    _point_latest_at(checkpoints, epoch)
+    return streamed.train_streamed(data, target="default", out=out, verbose=0,
+                                   train_options=OPTIONS, checkpoint_dir=checkpoints, resume=True)
+
+
 def _lines(report: dict) -> list[str]:
     return [line for line in training_lines(report) if isinstance(line, str)]
 
 
 def test_a_resumed_run_records_and_says_the_epoch_it_took_over_from(checkpointed_run, tmp_path):
-    data, checkpoints = checkpointed_run
-    _point_latest_at(checkpoints, 2)
-    report = streamed.train_streamed(data, target="default", out=tmp_path / "resumed",
-                                     verbose=0, train_options=OPTIONS,
-                                     checkpoint_dir=checkpoints, resume=True)
+    report = _resume_from(checkpointed_run, 2, tmp_path / "resumed")
     training = report["training"]
     assert training["resumed_after_epoch"] == 2
     assert training["epochs_run"] == 3
@@ -59,12 +63,7 @@ def test_a_resumed_run_records_and_says_the_epoch_it_took_over_from(checkpointed
 
 def test_resuming_a_finished_run_says_nothing_was_trained(checkpointed_run, tmp_path):
     """The latest checkpoint ended the run (max epochs): epochs_run stays the checkpoint's."""
-    data, checkpoints = checkpointed_run
-    _point_latest_at(checkpoints, 3)
-    report = streamed.train_streamed(data, target="default", out=tmp_path / "again",
-                                     verbose=0, train_options=OPTIONS,
-                                     checkpoint_dir=checkpoints, resume=True)
-    training = report["training"]
+    training = _resume_from(checkpointed_run, 3, tmp_path / "again")["training"]
     assert training["resumed_after_epoch"] == 3 and training["epochs_run"] == 3
     assert resume_line(training).startswith(
         "resumed from the checkpoint after epoch 3: that run had already finished, so no "
