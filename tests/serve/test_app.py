@@ -93,6 +93,62 @@ def test_unseen_categories_score_as_in_batch_and_are_reported(client, credit_mod
     assert body["unseen_categories"] == {"purpose": 1}
 
 
+def test_a_column_empty_in_every_record_of_a_batch_is_named(client, records):
+    """25 records with no age (a broken join upstream) name 'age' in empty_columns."""
+    body = client.post("/v1/predict", json=[{**r, "age": None} for r in records[:25]]).json()
+    assert body["empty_columns"] == ["age"]
+    assert client.post("/v1/predict", json=records[:25]).json()["empty_columns"] == []
+
+
+def test_a_numeric_column_far_off_its_training_scale_is_named(client, records):
+    """Incomes 1000x smaller ('64,001' read as 64.001) name 'income' with the batch median."""
+    shrunk = [{**r, "income": None if r["income"] is None else r["income"] / 1000}
+              for r in records[:25]]
+    incomes = [r["income"] for r in shrunk if r["income"] is not None]
+    assert len(incomes) >= 20  # enough values for the median to be trusted
+    body = client.post("/v1/predict", json=shrunk).json()
+    assert body["off_scale"] == {"income": pytest.approx(np.median(incomes))}
+    assert client.post("/v1/predict", json=records[:25]).json()["off_scale"] == {}
+
+
+def test_missing_categories_are_counted_apart_from_unseen_ones(client, records):
+    """A null or blank purpose (never missing in training) is missing, not unseen."""
+    body = client.post("/v1/predict", json=[{**records[0], "purpose": None},
+                                             {**records[1], "purpose": "  "},
+                                             {**records[2], "purpose": "spaceship"}]).json()
+    assert body["missing_categories"] == {"purpose": 2}
+    assert body["unseen_categories"] == {"purpose": 1}
+    alone = client.post("/v1/predict", json={**records[0], "purpose": None}).json()
+    assert (alone["missing_categories"], alone["unseen_categories"]) == ({"purpose": 1}, {})
+
+
+def test_requests_scored_together_each_get_their_own_findings(credit_bundle, records):
+    """Merged into one forward pass, a 25-record request with no age names it; a lone
+    record with no age, scored alongside, names nothing (too few rows to be suspicious)."""
+    app = create_app(credit_bundle)
+    bodies = [[{**r, "age": None} for r in records[:25]], {**records[30], "age": None},
+              records[31]]
+
+    async def score_all() -> list[Any]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            responses = await asyncio.gather(*(http.post("/v1/predict", json=b) for b in bodies))
+        return [r.json() for r in responses]
+
+    empty = [body["empty_columns"] for body in asyncio.run(score_all())]
+    assert empty == [["age"], [], []]
+
+
+def test_the_findings_are_optional_response_fields(client):
+    """The new fields are documented but not required, so older clients' schemas still hold."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("Prediction", "Predictions"):
+        properties, required = schemas[name]["properties"], schemas[name]["required"]
+        for field in ("missing_categories", "empty_columns", "off_scale"):
+            assert field in properties and field not in required
+        assert "unseen_categories" in required
+
+
 def test_unknown_fields_are_ignored_with_a_warning_header(client, records):
     """An extra field does not change the score and is named in X-Findeep-Warning."""
     plain = client.post("/v1/predict", json=records[0])

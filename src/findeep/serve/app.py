@@ -194,11 +194,11 @@ def _add_scoring_routes(app: FastAPI, scorer: Scorer, contract: RecordContract,
               responses=_error_docs())
     async def predict(request: Request) -> JSONResponse:
         records, many, headers = await _parse(request, contract, max_rows, max_bytes)
-        outputs, unseen = await coalescer.outputs(records)
+        outputs, findings = await coalescer.outputs(records)
         body: dict[str, Any] = outputs if many else {k: v[0] for k, v in outputs.items()}
         if many:
             body["rows"] = len(records)
-        body["unseen_categories"] = unseen
+        body |= findings
         return JSONResponse(body, headers=headers)
 
     @app.post("/v1/explain", tags=["scoring"], dependencies=guard,

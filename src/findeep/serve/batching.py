@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from findeep.serve.offload import OffLoop
-from findeep.serve.scorer import Outputs, Scorer
+from findeep.serve.scorer import Findings, Outputs, Scorer
 
-_Pending = tuple[Sequence[Mapping[str, Any]], asyncio.Future[tuple[Outputs, dict[str, int]]]]
+_Pending = tuple[Sequence[Mapping[str, Any]], asyncio.Future[tuple[Outputs, Findings]]]
 
 
 class RequestCoalescer:
@@ -37,11 +37,11 @@ class RequestCoalescer:
         self._pending_rows = 0
 
     async def outputs(self, records: Sequence[Mapping[str, Any]],
-                      ) -> tuple[Outputs, dict[str, int]]:
+                      ) -> tuple[Outputs, Findings]:
         if len(records) >= self.max_rows:  # big enough to be efficient on its own
             return await self.off_loop.run(self.scorer.outputs, records)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[tuple[Outputs, dict[str, int]]] = loop.create_future()
+        future: asyncio.Future[tuple[Outputs, Findings]] = loop.create_future()
         if not self._pending:
             loop.call_soon(self._flush)
         self._pending.append((records, future))
@@ -63,7 +63,13 @@ class RequestCoalescer:
                     future.set_exception(exc)
             return
         bounds = np.cumsum([0] + [len(records) for records, _ in pending])
-        for (_, future), start, stop in zip(pending, bounds[:-1], bounds[1:], strict=True):
-            if not future.done():  # a client that disconnected cancelled its future
-                future.set_result((self.scorer.format(prediction[start:stop]),
-                                   self.scorer.unseen_counts(unseen[start:stop])))
+        for (records, future), start, stop in zip(pending, bounds[:-1], bounds[1:], strict=True):
+            if future.done():  # a client that disconnected cancelled its future
+                continue
+            try:  # each request's findings are its own: 25 records, not the merged batch
+                result = (self.scorer.format(prediction[start:stop]),
+                          self.scorer.findings(unseen[start:stop], records))
+            except Exception as exc:  # as above: this request gets the error, none hangs
+                future.set_exception(exc)
+                continue
+            future.set_result(result)

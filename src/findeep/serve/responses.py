@@ -10,10 +10,28 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
+from findeep.features.tabular import EMPTY_MIN_ROWS, OFF_SCALE_FACTOR, OFF_SCALE_MIN_VALUES
 from findeep.pipeline import TabularPipeline
 
 _UNSEEN = (dict[str, int], Field(description="per column, how many values were never seen in "
                                              "training (scored as the shared 'unseen' level)"))
+# what the CLI and Python API warn about, per request (Scorer.findings); optional with a
+# default so that schemas and clients written before them stay valid
+_FINDINGS: dict[str, Any] = {
+    "missing_categories": (dict[str, int], Field(default_factory=dict, description=(
+        "per categorical column with no missing values in training, how many values were "
+        "missing (null, empty or spaces), scored as the shared 'unseen' level but not "
+        "counted in unseen_categories"))),
+    "empty_columns": (list[str], Field(default_factory=list, description=(
+        f"columns with no value in any record of a request of {EMPTY_MIN_ROWS} records or "
+        "more, unless training was missing there often enough for that to be unsurprising; "
+        "a broken join upstream looks like this: check the data before using the scores"))),
+    "off_scale": (dict[str, float], Field(default_factory=dict, description=(
+        f"per numeric column whose median over the request ({OFF_SCALE_MIN_VALUES} values or "
+        f"more) sits {OFF_SCALE_FACTOR:g}x or more outside its training 10th-90th "
+        "percentiles, that median; a thousands separator read as a decimal comma, or a "
+        "change of unit, does this"))),
+}
 
 
 def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
@@ -42,9 +60,10 @@ def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
                     "(null when too few validation rows calibrated it)"))),
                 "upper": (float | None, Field(description=f"upper end of the {level} interval"))}
     batch_fields = {name: (list[annotation], info) for name, (annotation, info) in fields.items()}
-    single = create_model("Prediction", **fields, unseen_categories=_UNSEEN)
+    single = create_model("Prediction", **fields, unseen_categories=_UNSEEN, **_FINDINGS)
     batch = create_model("Predictions", **batch_fields, unseen_categories=_UNSEEN,
-                         rows=(int, Field(description="number of records scored")))
+                         rows=(int, Field(description="number of records scored")),
+                         **_FINDINGS)
     score = "prediction" if target.task == "regression" else "probability"
     explained_class: dict[str, Any] = {}
     if target.task == "multiclass":

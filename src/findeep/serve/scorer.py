@@ -1,7 +1,8 @@
 """Score validated records with a loaded pipeline: the hot path of the server.
 
 Everything that can be prepared once is prepared in ``__init__`` (encoder lookups, fused
-weights, a warm-up pass), so a request pays only for encoding its rows and one forward.
+weights, the pipeline's scoring rules, a warm-up pass), so a request pays only for
+encoding its rows, one forward and the report of what its rows held.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from findeep.pipeline import TabularPipeline
 from findeep.train.trainer import logits_to_prediction
 
 Outputs = dict[str, list[Any]]
+# what scoring a request had to absorb (``Scorer.findings``), as response fields named as
+# the ``TransformReport`` attributes (and ``TabularPipeline.evaluate``'s result keys)
+Findings = dict[str, Any]
 PARALLEL_MIN_ROWS = 256  # rows per slice: below this, the thread hand-off costs more than it saves
 
 
@@ -32,7 +36,10 @@ class Scorer:
         event probability, as ``findeep predict --threshold`` does."""
         self.pipeline = pipeline
         self.threshold = threshold
-        self.encoder = RecordEncoder(pipeline.preprocessor)
+        # read as the CLI and Python API read a batch: training's missing shares and scale
+        # decide which empty and off-scale columns are named (RecordEncoder.report)
+        self.rules = pipeline.scoring_rules
+        self.encoder = RecordEncoder(pipeline.preprocessor, self.rules)
         self.forward = inference_forward(pipeline.network)
         self._labels = list(pipeline.target.classes)
         self._workers = os.cpu_count() or 1
@@ -78,13 +85,25 @@ class Scorer:
         slices = [slice(a, b) for a, b in pairwise(bounds)]
         return torch.cat(list(self._pool.map(score, slices)))
 
-    def outputs(self, records: Sequence[Mapping[str, Any]]) -> tuple[Outputs, dict[str, int]]:
-        """Column-wise response fields (one entry per record) and unseen-category counts."""
+    def outputs(self, records: Sequence[Mapping[str, Any]]) -> tuple[Outputs, Findings]:
+        """Column-wise response fields (one entry per record) and the request's findings."""
         prediction, unseen = self.predict_rows(records)
-        return self.format(prediction), self.unseen_counts(unseen)
+        return self.format(prediction), self.findings(unseen, records)
 
-    def unseen_counts(self, unseen: np.ndarray) -> dict[str, int]:
-        return self.encoder.report(unseen).unseen_categories
+    def findings(self, unseen: np.ndarray, records: Sequence[Mapping[str, Any]]) -> Findings:
+        """What scoring ``records`` (whose unseen mask is ``unseen``) had to absorb, as the
+        CLI and Python API warn about it: per column, category values never seen in
+        training (``unseen_categories``) and missing values in categorical columns that had
+        none (``missing_categories``), both scored as the shared unknown level; the columns
+        with no value in any record of a request big enough for that to be suspicious
+        (``empty_columns``); each numeric column whose median sits far off its training
+        scale, with that median (``off_scale``). The rules are ``TransformReport``'s, per
+        request; a field with nothing to say is empty, never left out."""
+        report = self.encoder.report(unseen, records)
+        return {"unseen_categories": report.unseen_categories,
+                "missing_categories": report.missing_categories,
+                "empty_columns": report.empty_columns,
+                "off_scale": report.off_scale}
 
     def format(self, prediction: np.ndarray) -> Outputs:
         """Response fields from ``predict_raw``-style output, as in ``findeep predict``."""
