@@ -237,7 +237,7 @@ class TabularPipeline:
             if bands and 0 < y_event.sum() < len(y_event):  # capture needs both classes
                 result["gains_table"] = gains_table(y_event, p_event, bands)
         elif self.task == "multiclass":
-            result = multiclass_metrics(y_codes, prediction)
+            result = multiclass_metrics(y_codes, prediction, self.target.classes)
         else:
             result = regression_metrics(y_codes, prediction)
         result["rows_without_label"] = int((~keep).sum())

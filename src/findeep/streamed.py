@@ -489,7 +489,7 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
         if 0 < y_event.sum() < len(y_event):
             metrics["gains_table"] = gains_table(y_event, p_event, 10)
     elif pipeline.task == "multiclass":
-        metrics = multiclass_metrics(y, prediction)
+        metrics = multiclass_metrics(y, prediction, pipeline.target.classes)
     else:
         metrics = regression_metrics(y, prediction)
         if pipeline.intervals is not None:  # as train_and_evaluate reports them

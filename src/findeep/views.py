@@ -39,6 +39,8 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         f"{report['model']} on {report['data']}: {report['task']}, {report['split']} split, "
         f"{test['rows']} test rows{event_note(report.get('event_class'), test)}",
         {report["model"]: test}, keys, labels)
+    if macro_note(test):
+        yield macro_note(test)
     yield bagging_line(report["training"])
     if report["training"].get("resumed_after_epoch") is not None:
         yield resume_line(report["training"])
@@ -54,6 +56,16 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         yield "special values learned as tokens (training rows per code): " + "; ".join(
             f"{column} " + ", ".join(f"{code} ({rows:,})" for code, rows in codes.items())
             for column, codes in report["training"]["special_values"].items())
+
+
+def macro_note(metrics: dict[str, Any]) -> str | None:
+    """A multiclass table's caveat when some class had no row to score: its macro precision,
+    recall and F1 average only the classes found, so they can read perfect."""
+    missing = metrics.get("classes_without_rows")
+    if not missing:
+        return None
+    return (f"precision, recall and F1 are macro averages over {metrics['macro_classes']} "
+            f"classes: no rows here for {', '.join(map(str, missing))}.")
 
 
 def resume_line(training: dict[str, Any]) -> str:
@@ -103,6 +115,8 @@ def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> It
 
     yield metrics_table(title + event_note(result.get("event_class"), result),
                         {"metrics": result}, *headline(result["task"], threshold))
+    if macro_note(result):
+        yield macro_note(result)
     if result.get("gains_table"):
         yield gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
                          "riskiest first; 'caught' is cumulative", result["gains_table"])

@@ -115,10 +115,17 @@ def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 
     return out
 
 
-def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict:
+def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray,
+                       class_names: list[Any] | None = None) -> dict:
+    """Accuracy, macro precision / recall / F1, log-loss and one-vs-rest AUC (when every
+    class has rows). Macro averages run over the classes found among the true or predicted
+    labels, so a class without rows here that is never predicted is left out of them:
+    ``macro_classes`` counts the classes averaged, ``classes_without_rows`` names (with
+    ``class_names``; else numbers) the classes with no row here."""
     y_true = np.asarray(y_true).astype(int)
     predicted = proba.argmax(axis=1)
     labels = list(range(proba.shape[1]))
+    names = [str(c) for c in (class_names if class_names is not None else labels)]
     out = {
         "rows": len(y_true),
         "accuracy": float(skm.accuracy_score(y_true, predicted)),
@@ -127,6 +134,8 @@ def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict:
         "recall": float(skm.recall_score(y_true, predicted, average="macro", zero_division=0)),
         "f1": float(skm.f1_score(y_true, predicted, average="macro", zero_division=0)),
         "log_loss": float(skm.log_loss(y_true, np.clip(proba, 1e-7, 1), labels=labels)),
+        "macro_classes": len(np.union1d(y_true, predicted)),
+        "classes_without_rows": [names[c] for c in labels if not (y_true == c).any()],
     }
     if len(np.unique(y_true)) == proba.shape[1]:
         out["roc_auc"] = float(skm.roc_auc_score(y_true, proba, multi_class="ovr"))

@@ -22,12 +22,12 @@ def multiclass_report(y_true: np.ndarray, proba: np.ndarray, classes: list[Any]
     y_true = np.asarray(y_true).astype(int)
     predicted = proba.argmax(axis=1)
     labels = list(range(len(classes)))
-    out = multiclass_metrics(y_true, proba)
+    out = multiclass_metrics(y_true, proba, list(classes))
     out["macro_f1"] = out["f1"]
     precision, recall, f1, support = skm.precision_recall_fscore_support(
         y_true, predicted, labels=labels, zero_division=0)
-    out["macro_f1_classes"] = len(np.union1d(y_true, predicted))
-    out["classes_without_test_rows"] = [str(c) for i, c in enumerate(classes) if support[i] == 0]
+    out["macro_f1_classes"] = out["macro_classes"]  # the text commands' names for them
+    out["classes_without_test_rows"] = out["classes_without_rows"]
     out["per_class"] = {str(c): {"precision": float(precision[i]), "recall": float(recall[i]),
                                  "f1": float(f1[i]), "support": int(support[i])}
                         for i, c in enumerate(classes)}
