@@ -116,9 +116,9 @@ def test_a_mixed_model_still_preprocesses_its_other_columns(loans_model, monkeyp
     calls = []
     transform = loans_model.preprocessor.transform
 
-    def spy(others):
+    def spy(others, rules=None):
         calls.append(list(others.columns))
-        return transform(others)
+        return transform(others, rules)
 
     monkeypatch.setattr(loans_model.preprocessor, "transform", spy)
     inputs = loans_model.inputs(frame)

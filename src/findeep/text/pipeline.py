@@ -24,7 +24,7 @@ from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError
 from findeep.evaluate.metrics import binary_metrics, regression_metrics
-from findeep.features.tabular import TabularPreprocessor
+from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
 from findeep.long_work import long_work_starts
 from findeep.models.text_network import TextNetwork
@@ -101,7 +101,13 @@ class TextPipeline:
             raise DataError(f"this model also reads {', '.join(self.other_columns)}; pass "
                             "them beside the text.")
         check_features(others)
-        x_num, x_cat, tab_report = self.preprocessor.transform(others)
+        # the other columns read as training read them: dates in its order, blank text as
+        # missing, a column with no value in the batch named (as tabular scoring does)
+        rules = ScoringRules(day_first=self.schema.day_first)
+        x_num, x_cat, tab_report = self.preprocessor.transform(others, rules)
+        for message in (tab_report.unreadable_message(), tab_report.empty_message()):
+            if message:
+                warnings.warn(message, FindeepWarning, stacklevel=3)
         return TextInputs(TextData.build(encoded.ids, x_num, x_cat), encoded,
                           dict(tab_report.unseen_categories or {}))
 

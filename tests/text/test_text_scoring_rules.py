@@ -1,0 +1,42 @@
+"""A text model's other columns are scored as tabular ones are: a date column in the order
+its training rows told (never guessed again per batch), a column with no value named."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from findeep.testing import make_text_credit_frame
+from findeep.text import TextClassifier
+
+
+@pytest.fixture(scope="module")
+def model_and_rows() -> tuple[TextClassifier, pd.DataFrame, pd.DatetimeIndex]:
+    frame = make_text_credit_frame(400, seed=1)
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 700, len(frame)), "D")
+    frame["applied"] = days.strftime("%d/%m/%Y")  # day first: days above 12 tell it
+    frame["default"] = (frame["default"].to_numpy() | (days.month.to_numpy() > 6)).astype(int)
+    y = frame.pop("default")
+    model = TextClassifier(text_column="purpose_text", max_epochs=2).fit(frame, y)
+    rows = make_text_credit_frame(40, seed=7).drop(columns=["default"])
+    stamps = pd.Timestamp("2022-03-01") + pd.to_timedelta(np.arange(40) % 9, "D")  # days <= 12
+    return model, rows.assign(applied=stamps.strftime("%d/%m/%Y")), stamps
+
+
+def test_a_batch_of_early_days_is_read_in_the_training_order(model_and_rows):
+    model, rows, stamps = model_and_rows
+    day_first = model.predict_proba(rows)
+    iso = model.predict_proba(rows.assign(applied=stamps.strftime("%Y-%m-%d")))
+    np.testing.assert_allclose(day_first, iso, atol=1e-6)
+
+
+def test_a_column_with_no_value_in_the_batch_is_named(model_and_rows):
+    model, rows, _ = model_and_rows
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.predict_proba(rows.assign(income=np.nan))
+    assert any("'income'" in str(w.message) and "no value" in str(w.message) for w in caught)
