@@ -36,12 +36,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from one_network_bound import SHAPES, synthetic_network
+from one_network_bound import SHAPES, one_thread_probe
 from torch import nn
 
 from findeep.models.tabm_ple import TabMPLE, member_heads
 from findeep.train.losses import member_loss
-from findeep.train.trainer import TrainConfig, auto_batch_size, make_optimizer
 
 HERE = Path(__file__).resolve().parent
 
@@ -119,14 +118,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    network, x_num, x_cat, y = synthetic_network(SHAPES[args.shape])
+    network, x_num, x_cat, y, batch, optimizer, generator = one_thread_probe(args.shape)
     if network.config.get("wide") or network.config["n_out"] != 1:
         raise SystemExit("the probe covers the one-output network without a wide path")
-    batch = auto_batch_size(len(y))
     difference = largest_gradient_difference(network, x_num, x_cat, y, batch)
-    optimizer = make_optimizer(network, TrainConfig())
-    generator = torch.Generator().manual_seed(0)
     parameters = list(network.parameters())
     relus = [m for m in network.backbone if isinstance(m, nn.ReLU)]
     network.train()

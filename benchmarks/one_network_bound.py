@@ -82,6 +82,20 @@ def synthetic_network(shape: dict, seed: int = 0) -> tuple[nn.Module, torch.Tens
             torch.from_numpy(y.to_numpy(np.float32)))
 
 
+def one_thread_probe(shape: str) -> tuple[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor,
+                                           int, torch.optim.Optimizer, torch.Generator]:
+    """What the step probes (``step_profile.py``, ``hand_backward_probe.py``) start from, torch
+    on one thread: the network findeep builds on ``shape``'s synthetic table, its tensors, the
+    batch ``fit_network`` would pick, its AdamW and a seeded generator for the batches."""
+    from findeep.train.trainer import TrainConfig
+
+    torch.set_num_threads(1)
+    network, x_num, x_cat, y = synthetic_network(SHAPES[shape])
+    optimizer = make_optimizer(network, TrainConfig())
+    return (network, x_num, x_cat, y, auto_batch_size(len(y)), optimizer,
+            torch.Generator().manual_seed(0))
+
+
 def step_loop(network: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor, y: torch.Tensor,
               *, batch: int, steps: int, threads: int, bf16: bool = False) -> float:
     """Milliseconds per training step (median-free: the loop's mean), after 20 warm-ups."""

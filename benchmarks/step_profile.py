@@ -31,11 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from one_network_bound import SHAPES, synthetic_network
+from one_network_bound import SHAPES, one_thread_probe
 from torch import nn
 
 from findeep.train.losses import member_loss
-from findeep.train.trainer import TrainConfig, auto_batch_size, make_optimizer
 
 HERE = Path(__file__).resolve().parent
 
@@ -75,11 +74,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    network, x_num, x_cat, y = synthetic_network(SHAPES[args.shape])
-    batch = auto_batch_size(len(y))
-    optimizer = make_optimizer(network, TrainConfig())
-    generator = torch.Generator().manual_seed(0)
+    network, x_num, x_cat, y, batch, optimizer, generator = one_thread_probe(args.shape)
     network.train()
 
     def step() -> None:
