@@ -31,6 +31,7 @@ from findeep.data.io import TableLike, check_output, read_table, refuse_overwrit
 from findeep.data.number_text import numbers_of
 from findeep.data.profile import N_REFERENCE_QUANTILES, build_profile, reference_frame
 from findeep.data.schema import FindeepWarning
+from findeep.data.sentinels import split_special
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.evaluate.profit import (
     DEFAULT_P0,
@@ -209,11 +210,9 @@ def approved_reference(pipeline: TabularPipeline, frame: pd.DataFrame,
     special = pipeline.preprocessor.special_values
     if special:
         rows = rows.copy()
-        for column, codes in special.items():
-            numbers = numbers_of(rows[column])
-            is_code = np.isin(numbers, codes)
-            rows[column] = np.where(is_code, np.nan, numbers)
-            coded[column] = float(is_code.mean())
+        for column, codes in special.items():  # as training_profile keeps codes apart
+            rows[column], shares = split_special(numbers_of(rows[column]), codes)
+            coded[column] = float(sum(shares))
     profile = build_profile(rows, pipeline.schema, score=None, low_risk=None)
     columns = {}
     for name, column in profile["columns"].items():

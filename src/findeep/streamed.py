@@ -554,30 +554,17 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
         pipeline.schema.check_scoring_frame(pd.DataFrame(columns=source.columns))
     columns = list(dict.fromkeys([*pipeline.schema.used_names,
                                   *([id_column] if id_column else [])]))
-    unseen: Counter = Counter()
-
-    # summed over chunks: one warning of each kind at the end, not one a chunk
-    unreadable = TransformReport()
-    missing_levels: Counter = Counter()
+    # summed over chunks (prepared one after another): one warning of each kind at the end
+    seen = TransformReport()
     rules = pipeline.scoring_rules  # each batch read as training read its table
 
     def prepare(frame: pd.DataFrame) -> _Prepared:
         pipeline.check_frame(frame)
         x_num, x_cat, report = pipeline.preprocessor.transform(frame, rules)
-        unreadable.rows += len(frame)
-        for name, count in report.unreadable_numbers.items():
-            unreadable.unreadable_numbers[name] = unreadable.unreadable_numbers.get(name, 0) + count
-            unreadable.unreadable_examples.setdefault(name, report.unreadable_examples[name])
-        for name in report.empty_columns:  # a chunk of rows with no value in a column
-            if name not in unreadable.empty_columns:
-                unreadable.empty_columns.append(name)
-        for name, factor in report.off_scale.items():
-            unreadable.off_scale.setdefault(name, factor)
-        missing_levels.update(report.missing_categories)
-        return _Prepared(frame, x_num, x_cat, report.unseen_categories)
+        seen.add(report)
+        return _Prepared(frame, x_num, x_cat)
 
     def score(chunk: _Prepared) -> pd.DataFrame:
-        unseen.update(chunk.unseen)
         prediction = pipeline._prediction(pipeline._network_logits(chunk.x_num, chunk.x_cat))
         scores = score_table(pipeline, chunk.frame, prediction, id_column, threshold)
         if interval is not None and pipeline.intervals is not None:
@@ -591,12 +578,12 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     # thread, this one goes through the network, the last one is written on another thread
     prepared = prefetched(map(prepare, _chunks(source, columns, chunk_rows)), depth=2)
     rows = write_chunked(prepared, score, out, kind)
-    for message in (unreadable.unreadable_message(), unreadable.empty_message(),
-                    unreadable.off_scale_message(rules.scale)):
+    for message in (seen.unreadable_message(), seen.empty_message(),
+                    seen.off_scale_message(rules.scale)):
         if message:
             warnings.warn(message, FindeepWarning, stacklevel=2)
-    return {"rows": rows, "unseen_categories": dict(unseen),
-            "missing_categories": dict(missing_levels), "streamed": True}
+    return {"rows": rows, "unseen_categories": seen.unseen_categories,
+            "missing_categories": seen.missing_categories, "streamed": True}
 
 
 @dataclass
@@ -606,7 +593,6 @@ class _Prepared:
     frame: pd.DataFrame
     x_num: np.ndarray
     x_cat: np.ndarray
-    unseen: dict[str, int]
 
 
 

@@ -121,3 +121,24 @@ def test_few_values_are_not_enough_to_call_a_column_off_scale(train, preprocesso
     rows = train.iloc[30:49]
     _, _, report = preprocessor.transform(rows.assign(income=rows["income"] / 1000), RULES)
     assert report.off_scale == {}
+
+
+def test_chunk_reports_fold_into_one():
+    """Streamed scoring sums its chunks' reports: counts added, first example kept, each
+    empty column named once."""
+    from findeep.features.tabular import TransformReport
+
+    total = TransformReport()
+    total.add(TransformReport(unseen_categories={"purpose": 2}, unreadable_numbers={"income": 1},
+                              unreadable_examples={"income": "n/a"}, empty_columns=["age"],
+                              off_scale={"income": 64.0}, rows=50))
+    total.add(TransformReport(unseen_categories={"purpose": 3, "home": 1},
+                              missing_categories={"home": 4}, unreadable_numbers={"income": 2},
+                              unreadable_examples={"income": "?"}, empty_columns=["age", "dti"],
+                              off_scale={"income": 70.0}, rows=30))
+    assert total.unseen_categories == {"purpose": 5, "home": 1}
+    assert total.missing_categories == {"home": 4}
+    assert total.unreadable_numbers == {"income": 3}
+    assert total.unreadable_examples == {"income": "n/a"}
+    assert total.empty_columns == ["age", "dti"] and total.off_scale == {"income": 64.0}
+    assert total.rows == 80

@@ -119,6 +119,21 @@ class TransformReport:
     off_scale: dict[str, float] = field(default_factory=dict)
     rows: int = 0
 
+    def add(self, other: TransformReport) -> None:
+        """Fold in the report of another batch of the same table (a streamed chunk): counts
+        summed, the first example and median of each column kept, columns named once."""
+        for mine, theirs in ((self.unseen_categories, other.unseen_categories),
+                             (self.missing_categories, other.missing_categories),
+                             (self.unreadable_numbers, other.unreadable_numbers)):
+            for name, count in theirs.items():
+                mine[name] = mine.get(name, 0) + count
+        for name, example in other.unreadable_examples.items():
+            self.unreadable_examples.setdefault(name, example)
+        for name, median in other.off_scale.items():
+            self.off_scale.setdefault(name, median)
+        self.empty_columns += [n for n in other.empty_columns if n not in self.empty_columns]
+        self.rows += other.rows
+
     def unreadable_message(self) -> str | None:
         """One sentence naming the numeric columns whose values were not numbers, or None."""
         if not self.unreadable_numbers:
