@@ -39,8 +39,8 @@ def training_lines(report: dict[str, Any]) -> Iterator[Any]:
         f"{report['model']} on {report['data']}: {report['task']}, {report['split']} split, "
         f"{test['rows']} test rows{event_note(report.get('event_class'), test)}",
         {report["model"]: test}, keys, labels)
-    if macro_note(test):
-        yield macro_note(test)
+    if note := macro_note(test):
+        yield note
     yield bagging_line(report["training"])
     if report["training"].get("resumed_after_epoch") is not None:
         yield resume_line(report["training"])
@@ -115,8 +115,8 @@ def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> It
 
     yield metrics_table(title + event_note(result.get("event_class"), result),
                         {"metrics": result}, *headline(result["task"], threshold))
-    if macro_note(result):
-        yield macro_note(result)
+    if note := macro_note(result):
+        yield note
     if result.get("gains_table"):
         yield gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
                          "riskiest first; 'caught' is cumulative", result["gains_table"])
