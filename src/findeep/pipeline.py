@@ -118,17 +118,11 @@ class TabularPipeline:
         scaler's, else no scale check)."""
         columns = self.profile.get("columns", {})
         shares = {name: float(entry.get("missing", 0.0)) for name, entry in columns.items()}
-        scale: dict[str, tuple[float, float]] = {}
+        scale = self.preprocessor.training_scale()
         for state in self.preprocessor.numeric:
-            if state.name not in self.preprocessor.numeric_columns:
-                continue  # date parts: a date's scale is its order, checked when read
             edges = columns.get(state.name, {}).get("edges")
-            if edges:
+            if edges and state.name in self.preprocessor.numeric_columns:
                 scale[state.name] = (float(edges[0]), float(edges[-1]))
-            elif len(state.quantiles) >= 2:
-                low, high = np.interp([0.1, 0.9], np.linspace(0, 1, len(state.quantiles)),
-                                      state.quantiles)
-                scale[state.name] = (float(low), float(high))
         return ScoringRules(day_first=self.schema.day_first, missing_shares=shares,
                             scale=scale)
 

@@ -73,12 +73,27 @@ def test_files_with_a_changed_type_in_another_order_are_still_refused(shuffled_d
         ParquetSource(folder)
 
 
-def test_a_nullability_difference_is_refused_without_blaming_the_order(shuffled_dir):
-    """Same names and types, one column declared non-null: refused, and the message says why."""
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_nullability_difference_alone_is_read(shuffled_dir, reverse):
+    """Same names and types, one column declared non-null in one file (as some writers do
+    for a column without nulls): both read paths give every row, as with no difference."""
     folder, frame = shuffled_dir
-    table = pa.Table.from_pandas(frame.iloc[300:, ::-1], preserve_index=False)
+    part = frame.iloc[300:, ::-1] if reverse else frame.iloc[300:]
+    table = pa.Table.from_pandas(part, preserve_index=False)
     position = table.schema.get_field_index("age")
     table = table.cast(table.schema.set(position, table.schema.field("age").with_nullable(False)))
     pq.write_table(table, folder / "b.parquet")
-    with pytest.raises(DataFileError, match="differs in which columns may hold nulls"):
+    source = ParquetSource(folder)
+    assert source.schema.field("age").nullable  # the files' union: nulls allowed in one
+    streamed_rows = pd.concat([p for _, p in source.iter_frames()], ignore_index=True)
+    pd.testing.assert_frame_equal(streamed_rows, frame, check_dtype=False)
+    pd.testing.assert_frame_equal(read_table(folder), frame, check_dtype=False)
+
+
+def test_a_repeated_column_name_is_refused_saying_so(shuffled_dir):
+    """Two columns named alike in one file: which is which would be a guess."""
+    folder, frame = shuffled_dir
+    table = pa.Table.from_pandas(frame.iloc[300:], preserve_index=False)
+    pq.write_table(table.append_column("age", table.column("age")), folder / "b.parquet")
+    with pytest.raises(DataFileError, match="b\\.parquet'"):
         ParquetSource(folder)

@@ -82,6 +82,33 @@ def test_customer_without_history_and_unknown_product_are_handled(bank, fitted):
     assert (offers["customer_id"].astype(str) == "1").sum() == 3
 
 
+def test_scoring_says_what_the_customer_columns_held_as_tabular_scoring_does(bank, fitted):
+    """Incomes 1000x small (a decimal comma), ages as text, a blank segment column and an
+    unseen region are each named in a warning when recommending; clean data warns of none."""
+    import warnings
+
+    def messages(customers: pd.DataFrame) -> str:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fitted.recommend(customers, bank.holdings, top=2)
+        return " | ".join(str(w.message) for w in caught)
+
+    assert not any(word in messages(bank.customers) for word in (
+        "far off the scale", "not numbers", "no value", "never seen"))
+    broken = bank.customers.assign(income=bank.customers["income"] / 1000,
+                                   age=bank.customers["age"].astype(str).where(
+                                       bank.customers.index % 50 != 0, "old"),
+                                   segment=pd.Series(pd.NA, index=bank.customers.index,
+                                                     dtype=object),
+                                   region=bank.customers["region"].astype(str).where(
+                                       bank.customers.index % 97 != 0, "mars"))
+    said = messages(broken)
+    assert "far off the scale" in said and "'income'" in said
+    assert "not numbers" in said and "'age'" in said and "'old'" in said
+    assert "no value" in said and "'segment'" in said
+    assert "never seen in training" in said and "'region'" in said
+
+
 def test_empty_events_and_unfitted_models_fail_with_one_sentence(bank):
     """No events to learn from, or scoring before fitting, is a FindeepError, not a traceback."""
     with pytest.raises(DataError, match="events table is empty"):

@@ -250,6 +250,28 @@ def test_explain_returns_scores_with_reason_codes(client, credit_model, scoring_
     assert set(body["attributions"]) == set(credit_model.pipeline_.schema.used_names)
 
 
+def test_explain_carries_the_same_findings_as_predict(client, records):
+    """Explaining a batch with no age and incomes 1000x small names both, as /v1/predict
+    does: reasons computed from a broken join are as wrong as its scores."""
+    broken = [{**r, "age": None, "purpose": "spaceship" if i == 0 else r["purpose"],
+               "income": None if r["income"] is None else r["income"] / 1000}
+              for i, r in enumerate(records[:25])]
+    explained = client.post("/v1/explain", json=broken)
+    assert explained.status_code == 200, explained.text
+    predicted = client.post("/v1/predict", json=broken).json()
+    for field in ("empty_columns", "off_scale", "unseen_categories", "missing_categories"):
+        assert explained.json()[field] == predicted[field]
+    assert explained.json()["empty_columns"] == ["age"]
+    assert set(explained.json()["off_scale"]) == {"income"}
+    assert explained.json()["unseen_categories"] == {"purpose": 1}
+    clean = client.post("/v1/explain", json=records[0]).json()
+    assert (clean["empty_columns"], clean["off_scale"], clean["unseen_categories"]) == ([], {}, {})
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("Explanation", "Explanations"):
+        assert "off_scale" in schemas[name]["properties"]
+        assert "off_scale" not in schemas[name].get("required", [])
+
+
 def test_create_app_refuses_bad_settings_with_clear_errors(credit_bundle, tmp_path):
     """A missing bundle, an empty API key or a zero row limit fail at start-up, not later."""
     with pytest.raises(BundleError, match="not a findeep bundle"):

@@ -77,3 +77,29 @@ def test_text_train_says_when_a_class_has_no_test_rows(rare_class_table, tmp_pat
     assert "of 3 classes (no test rows for: neutral)" in result.stdout
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["classes_without_test_rows"] == ["neutral"]
+
+
+def test_the_benchmark_says_which_folds_macro_f1_left_a_class_out(capsys):
+    """Three 'negative' rows over five stratified folds: two folds have none to score. Each
+    fold records the classes its macro-F1 averaged, and the printed table names the short
+    folds; a frame with every class in every fold gets no note."""
+    from findeep.text.benchmark import run_text_benchmark
+    from findeep.text.commands import print_text_benchmark
+
+    frame = make_text_frame(200, seed=3)
+    negatives = np.flatnonzero(frame["sentiment"].to_numpy() == "negative")
+    rare = frame.drop(index=frame.index[negatives[3:]]).reset_index(drop=True)
+    with pytest.warns(UserWarning, match="members"):  # sklearn: 3 rows for 5 folds
+        result = run_text_benchmark(rare, "sentiment", models=["tfidf-lr"], n_folds=5)
+    folds = result["models"]["tfidf-lr"]["folds"]
+    assert all(f["n_classes"] == 3 for f in folds)
+    short = [f["fold"] for f in folds if f["macro_f1_classes"] < 3]
+    assert len(short) >= 2
+    print_text_benchmark(result, seed=0, folds=5)
+    said = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert "macro-F1 left out a class" in said and f"fold {short[0]} over 2 of 3" in said
+
+    full = run_text_benchmark(frame, "sentiment", models=["tfidf-lr"], n_folds=5)
+    assert all(f["macro_f1_classes"] == 3 for f in full["models"]["tfidf-lr"]["folds"])
+    print_text_benchmark(full, seed=0, folds=5)
+    assert "left out a class" not in capsys.readouterr().out

@@ -40,3 +40,42 @@ def test_a_column_with_no_value_in_the_batch_is_named(model_and_rows):
         warnings.simplefilter("always")
         model.predict_proba(rows.assign(income=np.nan))
     assert any("'income'" in str(w.message) and "no value" in str(w.message) for w in caught)
+
+
+
+def test_a_column_far_off_its_training_scale_is_named(model_and_rows):
+    """Incomes 1000x small ('64,001' read as 64.001) warn as in tabular scoring, with the
+    training scale read off the fitted quantile scaler (text bundles keep no profile)."""
+    model, rows, _ = model_and_rows
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.predict_proba(rows.assign(income=rows["income"] / 1000))
+    assert any("far off the scale" in str(w.message) and "'income'" in str(w.message)
+               for w in caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.predict_proba(rows)
+    assert not any("far off the scale" in str(w.message) for w in caught)
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("income", "5200"), ("income", True), ("income", [1]), ("age", {"years": 3}),
+    ("home", ["rent"]), ("applied", "soon"), ("applied", 20210304)])
+def test_the_server_refuses_a_value_of_the_wrong_kind_naming_the_field(model_and_rows, field,
+                                                                         value):
+    """As the tabular server does: text or true in a numeric column, a list in a category,
+    a non-date in a date column is a 422 naming record and field, not a silent missing value
+    (it was scored as the training median) or a 500."""
+    from fastapi.testclient import TestClient
+
+    from findeep.text.serve import create_text_app
+
+    model, rows, _ = model_and_rows
+    client = TestClient(create_text_app(model.pipeline_), raise_server_exceptions=False)
+    good = rows.iloc[:2].to_dict("records")
+    for route in ("/v1/predict", "/v1/explain"):
+        response = client.post(route, json={"records": [good[0], {**good[1], field: value}]})
+        assert response.status_code == 422, (route, response.text)
+        assert f"record 1: '{field}' must be" in response.json()["detail"]
+    fine = client.post("/v1/predict", json={"records": [good[0], {**good[1], field: None}]})
+    assert fine.status_code == 200, fine.text
+    assert client.post("/v1/predict", json={"records": good}).status_code == 200

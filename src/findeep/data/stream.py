@@ -71,9 +71,11 @@ class ParquetSource:
             if schema is None:
                 schema, first = file_schema, file
             elif not file_schema.equals(schema):
-                if not _same_columns_reordered(schema, file_schema):
+                if not _same_columns(schema, file_schema):
                     raise DataFileError(_schema_difference(first, schema, file, file_schema))
-                reordered.add(str(file))
+                if list(file_schema.names) != list(schema.names):
+                    reordered.add(str(file))
+                schema = _nullable_where_either_is(schema, file_schema)
             for group in range(meta.num_row_groups):
                 rows = meta.row_group(group).num_rows
                 if rows:
@@ -165,15 +167,26 @@ def row_uniform(positions: np.ndarray, seed: int, salt: int) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def _same_columns_reordered(schema: object, other_schema: object) -> bool:
-    """Whether two schemas hold the same uniquely named fields (type and nullability alike),
-    in another order."""
+def _same_columns(schema: object, other_schema: object) -> bool:
+    """Whether two schemas hold the same uniquely named fields of the same types, in any
+    order. Nullability may differ: one writer marks a column that happens to have no nulls
+    as not nullable, another does not, and both read into pandas alike."""
     names = list(schema.names)  # type: ignore[attr-defined]
     other_names = list(other_schema.names)  # type: ignore[attr-defined]
     if len(set(names)) != len(names) or sorted(names) != sorted(other_names):
         return False  # other names, or repeated ones: which 'a' is which would be a guess
-    return all(schema.field(name).equals(other_schema.field(name))  # type: ignore[attr-defined]
-               for name in names)
+    return all(schema.field(name).type.equals(  # type: ignore[attr-defined]
+        other_schema.field(name).type) for name in names)  # type: ignore[attr-defined]
+
+
+def _nullable_where_either_is(schema: object, other_schema: object) -> object:
+    """``schema`` with each field nullable where either schema has it so (the files'
+    union: a column is not-null only if it is so in every file)."""
+    import pyarrow as pa
+
+    other = other_schema.field  # type: ignore[attr-defined]
+    return pa.schema([field.with_nullable(field.nullable or other(field.name).nullable)
+                      for field in schema])  # type: ignore[attr-defined]
 
 
 def _schema_difference(first: Path, schema: object, other: Path, other_schema: object) -> str:
@@ -185,9 +198,9 @@ def _schema_difference(first: Path, schema: object, other: Path, other_schema: o
     parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
         [f"adds {', '.join(extra)}"] if extra else []) + (
         [f"changes the type of {', '.join(retyped)}"] if retyped else [])
-    # the same names and types in another order are read, so what is left is nullability or
-    # a repeated name
-    detail = "; ".join(parts) or "differs in which columns may hold nulls, or repeats a name"
+    # the same names and types, in any order and nullability, are read: what is left is a
+    # repeated name
+    detail = "; ".join(parts) or "repeats a column name"
     return (f"the Parquet files disagree on their columns: '{other}' {detail} compared with "
             f"'{first}'; rewrite them with one schema.")
 

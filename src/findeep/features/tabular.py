@@ -237,6 +237,18 @@ class TabularPreprocessor:
             return base
         return [source(n) for n in self.numeric_feature_names]
 
+    def training_scale(self) -> dict[str, tuple[float, float]]:
+        """Each numeric column's 10th and 90th training percentiles, read off its fitted
+        quantile scaler (``ScoringRules.scale``); standard-scaled columns have none. Date
+        parts are left out: a date's scale is its order, checked when it is read."""
+        scale: dict[str, tuple[float, float]] = {}
+        for state in self.numeric:
+            if state.name in self.numeric_columns and len(state.quantiles) >= 2:
+                low, high = np.interp([0.1, 0.9], np.linspace(0, 1, len(state.quantiles)),
+                                      state.quantiles)
+                scale[state.name] = (float(low), float(high))
+        return scale
+
     @property
     def cardinalities(self) -> list[int]:
         """Number of codes per categorical column, including the rare/unseen code 0."""

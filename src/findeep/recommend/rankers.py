@@ -19,15 +19,16 @@ products are masked by the caller, never by a ranker.
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from findeep.data.schema import infer_schema
+from findeep.data.schema import FindeepWarning, infer_schema
 from findeep.errors import ConfigError, DataError, did_you_mean
-from findeep.features.tabular import TabularPreprocessor
+from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.recommend.panel import Design
 from findeep.train.progress import epoch_progress
 from findeep.train.trainer import TrainConfig
@@ -185,10 +186,23 @@ class NetworkRanker:
             raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
         self.train_options = {**NETWORK_DEFAULTS, **train_options}
 
-    def inputs(self, design: Design) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    def inputs(self, design: Design, *, warn: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        """The network's inputs, the customer columns read as training read them (dates in
+        its order); ``warn``: say, as tabular scoring does, what the rows held that the
+        model cannot score as meant (values that are not numbers, a column with no value,
+        a column far off its training scale, categories never seen)."""
+        rules = None
         if self.schema_ is not None:
             self.schema_.check_scoring_frame(design.frame)
-        x_num, x_cat, report = self.preprocessor_.transform(design.frame)
+            rules = ScoringRules(day_first=self.schema_.day_first,
+                                 scale=self.preprocessor_.training_scale())
+        x_num, x_cat, report = self.preprocessor_.transform(design.frame, rules)
+        if warn and rules is not None:
+            for message in (report.unreadable_message(), report.empty_message(),
+                            report.off_scale_message(rules.scale), report.category_message()):
+                if message:
+                    warnings.warn(message, FindeepWarning, stacklevel=4)
         return (np.concatenate([x_num, design.holdings], axis=1).astype(np.float32), x_cat,
                 report.unseen_categories)
 
@@ -235,7 +249,7 @@ class NetworkRanker:
     def score(self, design: Design) -> np.ndarray:
         from findeep.recommend.training import score_logits
 
-        x_num, x_cat, unseen = self.inputs(design)
+        x_num, x_cat, unseen = self.inputs(design, warn=True)
         self.last_unseen_ = unseen
         with torch.no_grad():
             return score_logits(self.network_, torch.as_tensor(x_num),

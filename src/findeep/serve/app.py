@@ -212,14 +212,17 @@ def _add_scoring_routes(app: FastAPI, scorer: Scorer, contract: RecordContract,
                                 "lacks findeep.explain.reasons.")
         records, many, headers = await _parse(
             request, contract, min(max_rows, limits["max_explain_rows"]), max_bytes)
-        body = await explainer.run(_explain_body, explain_frame, pipeline, contract, records,
+        body = await explainer.run(_explain_body, explain_frame, scorer, contract, records,
                                    many, top)
         return JSONResponse(body, headers=headers)
 
 
-def _explain_body(explain_frame: Any, pipeline: TabularPipeline, contract: RecordContract,
+def _explain_body(explain_frame: Any, scorer: Scorer, contract: RecordContract,
                   records: Sequence[Mapping[str, Any]], many: bool, top: int) -> Any:
-    """The /v1/explain response body (JSON-ready); runs on a worker thread."""
+    """The /v1/explain response body (JSON-ready); runs on a worker thread. It carries the
+    same findings as /v1/predict's (``Scorer.findings``): an explanation of scores read
+    from a broken join or a decimal-comma column is as wrong as the scores."""
+    pipeline = scorer.pipeline
     frame = _frame(records, contract.used_names, pipeline.schema.names_of("datetime"))
     try:
         table = explain_frame(pipeline, frame, top=top)
@@ -231,7 +234,8 @@ def _explain_body(explain_frame: Any, pipeline: TabularPipeline, contract: Recor
         body["rows"] = len(rows)
     else:
         body = rows[0]
-    return _jsonable(body)
+    _, _, unseen = scorer.encoder.encode_rows(records)
+    return _jsonable(body | scorer.findings(unseen, records))
 
 
 def _openapi_with_request_body(app: FastAPI, contract: RecordContract) -> Any:

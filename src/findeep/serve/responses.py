@@ -33,6 +33,12 @@ _FINDINGS: dict[str, Any] = {
         "change of unit, does this"))),
 }
 
+# /v1/explain added the findings later than /v1/predict: all four are optional there
+_OPTIONAL_FINDINGS: dict[str, Any] = {
+    "unseen_categories": (dict[str, int], Field(default_factory=dict,
+                                                description=_UNSEEN[1].description)),
+    **_FINDINGS}
+
 
 def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
     """(prediction, batch prediction, explanation, batch explanation) models."""
@@ -75,13 +81,14 @@ def response_models(pipeline: TabularPipeline) -> tuple[type[BaseModel], ...]:
         **explained_class,
         **{score: (float, Field(description="the score being explained"))},
         reasons=(list[str], Field(description="top reason codes, strongest first")),
-        attributions=(dict[str, float], Field(description="contribution of each column")))
+        attributions=(dict[str, float], Field(description="contribution of each column")),
+        **_OPTIONAL_FINDINGS)
     explained_batch = create_model(
         "Explanations",
         **{name: (list[annotation], info) for name, (annotation, info)
            in explained_class.items()},
         **{score: (list[float], ...)}, reasons=(list[list[str]], ...),
-        attributions=(list[dict[str, float]], ...), rows=(int, ...))
+        attributions=(list[dict[str, float]], ...), rows=(int, ...), **_OPTIONAL_FINDINGS)
     return single, batch, explained, explained_batch
 
 

@@ -43,13 +43,20 @@ def model_choices() -> list[str]:
     return [BASELINE, *TEXT_MODELS, *ALIASES]
 
 
-def _scores(task: str, y: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+def _scores(task: str, y: np.ndarray, prediction: np.ndarray) -> dict[str, Any]:
+    """The fold's headline metrics. Macro-F1 averages over the classes among the fold's
+    true or predicted labels (``macro_f1_classes`` of ``n_classes``): a class with no test
+    rows that is never predicted is left out, so a fold can read perfect without it."""
     if task == "regression":
         return {"rmse": float(np.sqrt(skm.mean_squared_error(y, prediction))),
                 "r2": float(skm.r2_score(y, prediction))}
     labels = prediction.argmax(axis=1) if task == "multiclass" else (prediction >= 0.5)
-    out = {"accuracy": float(skm.accuracy_score(y, labels)),
-           "macro_f1": float(skm.f1_score(y, labels, average="macro", zero_division=0))}
+    labels = labels.astype(np.asarray(y).dtype)
+    out: dict[str, Any] = {
+        "accuracy": float(skm.accuracy_score(y, labels)),
+        "macro_f1": float(skm.f1_score(y, labels, average="macro", zero_division=0)),
+        "macro_f1_classes": len(np.union1d(y, labels)),
+        "n_classes": prediction.shape[1] if task == "multiclass" else 2}
     if task == "binary" and len(np.unique(y)) == 2:
         out["roc_auc"] = float(skm.roc_auc_score(y, prediction))
     return out

@@ -217,6 +217,19 @@ def print_text_benchmark(result: dict[str, Any], *, seed: int, folds: int) -> No
                        if d["mean"] < 0 else "is within the noise of")
             cells.append(f"vs tfidf-lr {d['mean']:+.4f}±{d['std']:.4f} ({verdict} it)")
         out.print(f"  {name}: " + "  ".join(cells))
+        if note := _macro_fold_note(entry["folds"]):
+            out.print(f"    {note}")
+
+
+def _macro_fold_note(folds: list[dict[str, Any]]) -> str | None:
+    """Which folds' macro-F1 left out a class (no test rows there, never predicted)."""
+    short = [f for f in folds if f.get("macro_f1_classes", 0) < f.get("n_classes", 0)]
+    if not short:
+        return None
+    listed = ", ".join(f"fold {f['fold']} over {f['macro_f1_classes']} of {f['n_classes']}"
+                       for f in short)
+    return (f"macro-F1 left out a class with no test rows on {len(short)} fold(s) "
+            f"({listed}): those folds' macro-F1 may read high.")
 
 
 @text_app.command()

@@ -102,10 +102,13 @@ class TextPipeline:
                             "them beside the text.")
         check_features(others)
         # the other columns read as training read them: dates in its order, blank text as
-        # missing, a column with no value in the batch named (as tabular scoring does)
-        rules = ScoringRules(day_first=self.schema.day_first)
+        # missing, a column with no value in the batch or far off its training scale named
+        # (as tabular scoring does; the scale is the fitted quantile scaler's)
+        rules = ScoringRules(day_first=self.schema.day_first,
+                             scale=self.preprocessor.training_scale())
         x_num, x_cat, tab_report = self.preprocessor.transform(others, rules)
-        for message in (tab_report.unreadable_message(), tab_report.empty_message()):
+        for message in (tab_report.unreadable_message(), tab_report.empty_message(),
+                        tab_report.off_scale_message(rules.scale)):
             if message:
                 warnings.warn(message, FindeepWarning, stacklevel=3)
         return TextInputs(TextData.build(encoded.ids, x_num, x_cat), encoded,

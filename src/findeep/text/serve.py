@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import os
 import time
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -28,6 +30,7 @@ from fastapi import FastAPI, Header, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
 
+from findeep.data.schema import parse_datetimes
 from findeep.errors import FindeepError
 from findeep.text.pipeline import TextPipeline
 from findeep.text.scoring import TextScorer, plain
@@ -56,6 +59,54 @@ def _check_records(pipeline: TextPipeline, records: list[dict[str, Any]], limit:
         if value is not None and not isinstance(value, str):
             raise HTTPException(422, f"record {i}: '{column}' must be a string, however it is "
                                      f"a {type(value).__name__}.")
+    _check_other_columns(pipeline, records)
+
+
+_EXPECTED = {"numeric": "a number", "categorical": "a text, number or true/false",
+             "datetime": "a date written as text"}
+
+
+def _check_other_columns(pipeline: TextPipeline, records: list[dict[str, Any]]) -> None:
+    """Each trained non-text column holds a value of its kind or null, as the tabular
+    server's contract asks: "5200", true or a list in a numeric column, or "soon" in a date
+    column, is a 422 naming the field, never a silent missing value or a server error."""
+    day_first = pipeline.schema.day_first
+    bad: list[tuple[int, str, Any]] = []
+    for column in pipeline.schema.columns:
+        if column.name not in pipeline.other_columns or column.kind not in _EXPECTED:
+            continue
+        given = [(i, r.get(column.name)) for i, r in enumerate(records)
+                 if r.get(column.name) is not None]
+        if column.kind == "datetime":
+            readable = _readable_dates([v for _, v in given], day_first.get(column.name))
+            bad += [(i, column.name, v) for (i, v), ok in zip(given, readable, strict=True)
+                    if not ok]
+        else:
+            bad += [(i, column.name, v) for i, v in given if not _of_kind(column.kind, v)]
+    if bad:
+        i, name, value = min(bad, key=lambda b: b[0])
+        kind = next(c.kind for c in pipeline.schema.columns if c.name == name)
+        more = f" ({len(bad)} such values in all)" if len(bad) > 1 else ""
+        raise HTTPException(422, f"record {i}: '{name}' must be {_EXPECTED[kind]} or null, "
+                                 f"however it is {value!r}{more}.")
+
+
+def _of_kind(kind: str, value: Any) -> bool:
+    if kind == "numeric":  # strict: text and true/false are not numbers
+        return (isinstance(value, int | float) and not isinstance(value, bool)
+                and math.isfinite(value))
+    return isinstance(value, str | int | float | bool)  # categorical: any scalar
+
+
+def _readable_dates(values: list[Any], day_first: bool | None) -> list[bool]:
+    """Per value: text that reads as a date in the order training read (one parse)."""
+    texts = [v if isinstance(v, str) and v.strip() else None for v in values]
+    if not any(texts):
+        return [False] * len(values)
+    with warnings.catch_warnings():  # a guessed order is training's business, not a request's
+        warnings.simplefilter("ignore")
+        stamps = parse_datetimes(pd.Series(texts, dtype=object), day_first=day_first)
+    return [t is not None and bool(ok) for t, ok in zip(texts, stamps.notna(), strict=True)]
 
 
 def _frame(pipeline: TextPipeline, records: list[dict[str, Any]], limit: int) -> pd.DataFrame:
