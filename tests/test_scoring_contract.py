@@ -95,6 +95,37 @@ def test_a_bundle_written_before_the_order_was_kept_still_loads(model) -> None:
     assert pipeline.scoring_rules.day_first == {}
 
 
+def test_only_a_bundle_holding_a_date_order_is_written_as_format_2(model, tmp_path) -> None:
+    """findeep 1 readers failed on the day_first field with a TypeError: a bundle holding it
+    says format 2, which they refuse with "upgrade findeep"; one without it stays format 1,
+    readable by them. A format newer than this findeep reads is refused in one sentence."""
+    import json
+
+    from findeep.bundle import FORMAT_VERSION
+    from findeep.errors import BundleError
+
+    _, path = model
+    assert json.loads((path / "bundle.json").read_text())["format_version"] == 2
+    iso = make_credit_frame(300, seed=4)
+    y = iso.pop("default")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = findeep.TabularClassifier(**QUICK).fit(iso, y).save(tmp_path / "iso")
+    document = json.loads((plain / "bundle.json").read_text())
+    assert document["format_version"] == 1
+    assert not any("day_first" in column for column in document["schema"]["columns"])
+    assert findeep.load(plain).predict_proba(iso).shape == (300, 2)
+    document["format_version"] = FORMAT_VERSION + 1
+    (plain / "bundle.json").write_text(json.dumps(document))
+    checksums = json.loads((plain / "checksums.json").read_text())
+    from findeep.bundle import sha256_file
+
+    checksums["bundle.json"] = sha256_file(plain / "bundle.json")
+    (plain / "checksums.json").write_text(json.dumps(checksums))
+    with pytest.raises(BundleError, match="newer findeep .* upgrade findeep"):
+        findeep.load(plain)
+
+
 @pytest.mark.parametrize("blank", ["", "   "])
 def test_blank_category_text_scores_as_missing_in_python_and_from_csv(model, rows, blank,
                                                                      tmp_path) -> None:

@@ -40,7 +40,13 @@ from findeep.errors import BundleError
 from findeep.output_paths import refuse_folder_overwrite, usual_mode
 
 FORMAT = "findeep-bundle"
-FORMAT_VERSION = 1
+# the newest format this findeep reads. A bundle is written with the lowest version that
+# holds it (``format_version_for``), so older findeep still reads what it can and refuses
+# the rest with "upgrade findeep" instead of failing on a field it does not know:
+#   1: the first format;
+#   2: a schema's date column may carry ``day_first``, the order training read it in
+#      (findeep 1 failed on that field with a TypeError).
+FORMAT_VERSION = 2
 META_FILE, WEIGHTS_FILE, METRICS_FILE, CHECKSUMS_FILE = (
     "bundle.json", "model.safetensors", "metrics.json", "checksums.json")
 
@@ -76,6 +82,16 @@ def is_bundle_folder(path: Path) -> bool:
     return (path / META_FILE).is_file()
 
 
+def format_version_for(meta: dict[str, Any]) -> int:
+    """The lowest format version that holds ``meta`` (see ``FORMAT_VERSION``)."""
+    def holds(value: Any, key: str) -> bool:
+        if isinstance(value, dict):
+            return key in value or any(holds(v, key) for v in value.values())
+        return isinstance(value, list) and any(holds(v, key) for v in value)
+
+    return 2 if holds(meta, "day_first") else 1
+
+
 def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any],
                  tensors: dict[str, torch.Tensor], metrics: dict[str, Any] | None = None,
                  force: bool = False) -> Path:
@@ -89,7 +105,7 @@ def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
                   staging / WEIGHTS_FILE)
         document = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,
+            "format": FORMAT, "format_version": format_version_for(meta), "kind": kind,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": library_versions(),
             "weights_sha256": sha256_file(staging / WEIGHTS_FILE), **meta,
