@@ -79,6 +79,12 @@ def test_streamed_regression_stores_intervals_as_in_memory(tables, tmp_path):
         result = run("predict", tmp_path / "stream", data, "--out", out, "--interval", "0.7",
                      mode)
         assert result.exit_code == 0, result.output
+        negative = (pd.read_parquet(out)["lower"] < 0).sum()  # utilization is never below 0
+        said = " ".join(result.stderr.split())
+        assert (f"{negative:,} of 3,000 interval lower end(s) are below 0" in said) == (
+            negative > 0), said
+    assert _bundle(tmp_path / "stream")["training"]["target_range"] == pytest.approx(
+        _bundle(tmp_path / "memory")["training"]["target_range"], abs=0.05)
     streamed, whole = pd.read_parquet(streamed_out), pd.read_parquet(whole_out)
     assert {"lower", "upper"} <= set(streamed.columns)
     pd.testing.assert_frame_equal(streamed, whole)

@@ -229,9 +229,11 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         value with probability ``level``: split-conformal, or conformalised quantile
         regression with ``interval_method="cqr"`` (calibrated on the validation rows; see
         ``findeep.evaluate.intervals``)."""
-        _, lower, upper, report = self._check_fitted().predict_interval_report(
-            self._scoring_frame(X), level)
+        pipeline = self._check_fitted()
+        _, lower, upper, report = pipeline.predict_interval_report(self._scoring_frame(X), level)
         _warn_categories(report)
+        if message := pipeline.negative_lower_message(lower):
+            warnings.warn(message, FindeepWarning, stacklevel=2)
         return np.column_stack([lower, upper])
 
 

@@ -35,6 +35,9 @@ from findeep.evaluate.intervals import (
     check_method,
     cqr_quantiles,
     intervals_from_dict,
+    negative_lower_ends,
+    negative_lower_message,
+    target_range,
 )
 from findeep.evaluate.metrics import (
     binary_metrics,
@@ -187,6 +190,15 @@ class TabularPipeline:
             x_num, x_cat, _ = self.transform(frame)
             band = self.interval_band(x_num, x_cat)
         return self.intervals.interval(prediction, level, band)
+
+    def negative_lower_message(self, lower: np.ndarray) -> str | None:
+        """A sentence when scored interval ends fall below 0 although no training value did
+        (``evaluate.intervals.negative_lower_ends``), else None."""
+        trained = self.training.get("target_range")
+        count = negative_lower_ends(lower, trained)
+        if not count:
+            return None
+        return negative_lower_message(count, len(lower), self.target.name, trained[0])
 
     def interval_band(self, x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
         """CQR: the quantile network's (lower, upper) quantiles, (n, 2) in target units."""
@@ -351,6 +363,7 @@ def fit_tabular(
     training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
 
     y_train, y_mean, y_std = _network_target(y_codes, target.task, fit_rows)
+    trained_range = target_range(y_codes[fit_rows]) if target.task == "regression" else None
     weights = None if class_weight is None else _class_weights(
         y_codes[fit_rows], class_weight, target.classes)
     torch.manual_seed(seed)  # weight initialisation
@@ -399,6 +412,8 @@ def fit_tabular(
     }
     if times is not None:  # lets evaluation tell an out-of-time test from one that is not
         training["last_time"] = period_end(times)
+    if trained_range is not None:  # scoring names interval ends no training value reached
+        training["target_range"] = trained_range
     pipeline = TabularPipeline(model, schema, target, preprocessor, network, temperature, y_mean,
                                y_std, training, {}, data_fingerprint(X, y))
     pipeline.profile = training_profile(pipeline, X.iloc[fit_rows])
@@ -463,6 +478,7 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
     all_rows = np.arange(len(y_codes))
     y_train, y_mean, y_std = _network_target(y_codes, target.task, all_rows)
+    trained_range = target_range(y_codes) if target.task == "regression" else None
     weights = None if class_weight is None else _class_weights(
         y_codes, class_weight, target.classes)
     n_out = len(target.classes) if target.task == "multiclass" else 1
@@ -513,6 +529,7 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
         **first.to_dict(), "seconds": sum(r.seconds for r in bag.members),
         "bagging": {"requested": bagging, **bag.summary()},
         **({"additive": additive_summary} if additive_summary else {}),
+        **({"target_range": trained_range} if trained_range is not None else {}),
     }
     pipeline = TabularPipeline(model, schema, target, preprocessor, network, temperature,
                                y_mean, y_std, training, {}, data_fingerprint(X, y))

@@ -43,6 +43,8 @@ from findeep.evaluate.intervals import (
     ConformalIntervals,
     check_level,
     interval_metrics,
+    negative_lower_ends,
+    negative_lower_message,
 )
 from findeep.evaluate.metrics import (
     binary_metrics,
@@ -252,6 +254,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     fit_state = StreamedFit(schema, preprocessor)
     labels: Counter = Counter()
     y_sums = [0.0, 0.0, 0.0]
+    y_range = [np.inf, -np.inf]  # the fit rows' lowest and highest target
     valid_parts: list[pd.DataFrame] = []
     fit_rows_per_unit: dict[RowGroupUnit, int] = {}
     dropped = 0
@@ -276,6 +279,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
             values = y_fit.to_numpy(dtype=np.float64)
             y_sums = [y_sums[0] + values.size, y_sums[1] + values.sum(),
                       y_sums[2] + np.square(values).sum()]
+            if values.size:
+                y_range = [min(y_range[0], float(values.min())),
+                           max(y_range[1], float(values.max()))]
         valid_parts.append(frame.loc[valid])
     n_fit = sum(fit_rows_per_unit.values())
     validation = pd.concat(valid_parts, ignore_index=True)
@@ -397,6 +403,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     }
     if time_column is not None:  # `evaluate` checks later data by them, as in memory
         training.update(time_column=time_column, last_time=last_time)
+    if target_spec.task == "regression" and np.isfinite(y_range).all():
+        training["target_range"] = y_range  # as in memory: scoring names impossible ends
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
                                y_mean, y_std, training, {}, digest.hexdigest())
     pipeline.intervals = intervals
@@ -572,14 +580,20 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                     if pipeline.quantile_network is not None else None)
             scores["lower"], scores["upper"] = pipeline.intervals.interval(
                 prediction, interval, band)
+            below_zero.append(negative_lower_ends(scores["lower"].to_numpy(),
+                                                  pipeline.training.get("target_range")))
         return scores
 
     # three stages at once: the next chunks are read and preprocessed on a background
     # thread, this one goes through the network, the last one is written on another thread
     prepared = prefetched(map(prepare, _chunks(source, columns, chunk_rows)), depth=2)
+    below_zero: list[int] = []  # per chunk: lower ends below 0 that training never was
     rows = write_chunked(prepared, score, out, kind)
+    negative = (negative_lower_message(sum(below_zero), rows, pipeline.target.name,
+                                       pipeline.training["target_range"][0])
+                if sum(below_zero) else None)
     for message in (seen.unreadable_message(), seen.empty_message(),
-                    seen.off_scale_message(rules.scale)):
+                    seen.off_scale_message(rules.scale), negative):
         if message:
             warnings.warn(message, FindeepWarning, stacklevel=2)
     return {"rows": rows, "unseen_categories": seen.unseen_categories,

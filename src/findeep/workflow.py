@@ -300,6 +300,8 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     scores = score_table(pipeline, frame, prediction, id_column, threshold)
     if interval is not None and pipeline.intervals is not None:
         scores["lower"], scores["upper"] = pipeline.interval_ends(frame, prediction, interval)
+        if message := pipeline.negative_lower_message(scores["lower"].to_numpy()):
+            warnings.warn(message, FindeepWarning, stacklevel=2)
     write_table(scores, out, force=force)
     # unseen levels and missing values (in columns that had none in training) are counted
     # apart; empty and off-scale columns were warned about while scoring

@@ -96,3 +96,41 @@ def test_a_level_too_high_for_the_calibration_rows_is_unbounded_and_says_so() ->
     assert any(issubclass(w.category, FindeepWarning) and "needs at least 999 calibration rows"
                in str(w.message) and "up to 0.9969" in str(w.message) for w in caught)
     assert math.isfinite(intervals.half_width(0.99))
+
+
+def test_lower_ends_below_zero_are_named_when_no_training_value_was(tmp_path):
+    """A skewed non-negative target (an amount): split-conformal bands of one width reach
+    below 0 for small predictions. predict_interval and `findeep predict --interval` say how
+    many, with the lowest training value; a target that was negative in training says
+    nothing, and neither does an older bundle without the stored range."""
+    import warnings
+
+    rng = np.random.default_rng(3)
+    frame = make_credit_frame(800, seed=6).drop(columns=["default"])
+    amount = pd.Series(rng.exponential(1.0, len(frame)) + 0.01, name="amount")
+    model = findeep.TabularRegressor(model="mlp", max_epochs=2).fit(frame, amount)
+    assert model.pipeline_.training["target_range"][0] == pytest.approx(amount.min())
+    with pytest.warns(UserWarning, match=r"interval lower end\(s\) are below 0, although every "
+                                         r"training value of 'amount' was 0 or more"):
+        bounds = model.predict_interval(frame.iloc[:100], level=0.9)
+    assert (bounds[:, 0] < 0).any()
+
+    shifted = findeep.TabularRegressor(model="mlp", max_epochs=2).fit(frame, amount - 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        shifted.predict_interval(frame.iloc[:100], level=0.9)
+
+    path = model.save(tmp_path / "amount")
+    data = tmp_path / "rows.csv"
+    frame.iloc[:100].to_csv(data, index=False)
+    result = run("predict", path, data, "--out", tmp_path / "scored.csv", "--interval", "0.9")
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "scored.csv")
+    count = int((written["lower"] < 0).sum())
+    assert count and f"{count:,} of 100 interval lower end(s) are below 0" in " ".join(
+        result.stderr.split())
+    del model.pipeline_.training["target_range"]  # as an older bundle reads
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.predict_interval(frame.iloc[:100], level=0.9)
+

@@ -169,3 +169,27 @@ def interval_metrics(y: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dic
     y = np.asarray(y, dtype=float)
     return {"interval_coverage": float(np.mean((y >= lower) & (y <= upper))),
             "interval_width": float(np.mean(np.asarray(upper) - np.asarray(lower)))}
+
+
+def target_range(y: np.ndarray) -> list[float]:
+    """[lowest, highest] training value of a regression's target (``training["target_range"]``),
+    so scoring can tell interval ends no training value came near."""
+    return [float(np.nanmin(y)), float(np.nanmax(y))]
+
+
+def negative_lower_ends(lower: np.ndarray, trained: list[float] | None) -> int:
+    """How many finite lower ends fall below 0 when every training value was 0 or more
+    (a rate, an amount): a band of the same width for every row reaches below what the
+    target can be. 0 when the range is unknown (older bundles) or reaches below 0."""
+    if not trained or trained[0] < 0:
+        return 0
+    lower = np.asarray(lower, dtype=float)
+    return int((np.isfinite(lower) & (lower < 0)).sum())
+
+
+def negative_lower_message(count: int, rows: int, name: str, lowest: float) -> str:
+    """The one sentence for ``negative_lower_ends``."""
+    return (f"{count:,} of {rows:,} interval lower end(s) are below 0, although every "
+            f"training value of '{name}' was 0 or more (lowest {lowest:,.6g}): read them as 0, "
+            "or train with --interval-method cqr, whose bands follow the data.")
+
