@@ -34,3 +34,11 @@ def test_absent_target_suggests_close_matches() -> None:
     """A misspelt target name gets a 'did you mean'."""
     with pytest.raises(TargetError, match="Did you mean 'Status'"):
         locate_target(pd.DataFrame({"Status": [1], "Income": [2]}), "status")
+
+
+@pytest.mark.parametrize("values", [pd.Series([], dtype=object), pd.Series([None, None]),
+                                    pd.Series([float("nan")] * 3)])
+def test_a_target_with_no_value_is_refused_in_one_sentence(values: pd.Series) -> None:
+    """An empty or all-missing target is a TargetError saying 0 rows have a value."""
+    with pytest.raises(TargetError, match=r"0 row\(s\) have a 'y' value"):
+        infer_target(values, "y")

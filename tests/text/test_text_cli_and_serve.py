@@ -73,7 +73,8 @@ def test_server_refuses_a_non_string_text_in_one_sentence(trained):
     client = TestClient(create_text_app(bundle))
     record = {"income": 1.0, "age": 30, "home": "rent", "purpose_text": 12}
     response = client.post("/v1/predict", json={"records": [record]})
-    assert response.status_code == 422 and "must be a string" in response.json()["detail"]
+    assert response.status_code == 422 and response.json()["detail"] == (
+        "record 0: 'purpose_text' must be a string, however it is 12 (JSON number).")
 
 
 def test_a_class_only_in_the_test_split_is_one_line_before_training(tmp_path: Path):

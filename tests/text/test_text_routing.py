@@ -59,7 +59,8 @@ def test_predict_and_evaluate_accept_a_text_bundle(tables, tmp_path: Path):
     result = run("predict", tables["news-model"], tables["news"], "--out", out)
     assert result.exit_code == 0, result.output
     scores = pd.read_csv(out)
-    probabilities = scores[["p_negative", "p_neutral", "p_positive"]].to_numpy()
+    probabilities = scores[["probability_negative", "probability_neutral",
+                            "probability_positive"]].to_numpy()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     assert (scores["prediction"] == scores["sentiment"]).mean() > 0.8
     evaluated = run("evaluate", tables["news-model"], tables["news"], "--out",
@@ -168,3 +169,22 @@ def test_text_columns_none_keeps_a_text_table_tabular(tables, tmp_path: Path):
                  "--max-epochs", "1", "--out", tmp_path / "tabular", "-q")
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "tabular" / "bundle.json").read_text())["kind"] != "text"
+
+
+@pytest.mark.parametrize(("typo", "close"), [("text-cnm", "text-cnn"), ("mpl", "mlp")])
+def test_a_misspelt_model_on_a_text_table_is_unknown_not_an_install_hint(
+        tmp_path: Path, typo: str, close: str):
+    """`train --model text-cnm` names the unknown model, lists tabular and text models and
+    suggests the close one, instead of telling the user to install the text extra."""
+    news = tmp_path / "news.csv"
+    make_text_frame(40, seed=0).to_csv(news, index=False)
+    result = run("train", news, "--target", "sentiment", "--model", typo, "--out", tmp_path / "m")
+    assert_one_line_error(result, f"unknown model '{typo}'", "ft-transformer", "text-bilstm",
+                          f"Did you mean '{close}'?")
+    assert "pip install" not in result.stderr
+
+
+def test_the_router_refuses_a_name_that_is_no_model():
+    """From Python too, a name neither tabular nor text is a ConfigError, whatever the table."""
+    with pytest.raises(ConfigError, match=r"unknown model 'text-cnm'.*Did you mean 'text-cnn'"):
+        routing.text_model_for(pd.DataFrame({"x": [1, 2]}), model="text-cnm")

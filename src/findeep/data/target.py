@@ -82,6 +82,8 @@ def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec
     """Check the target (missing values already removed) and decide the task."""
     if task not in TASK_OPTIONS:
         raise ConfigError(f"task must be one of {', '.join(TASK_OPTIONS)}, however: {task=}")
+    if not values.notna().any():  # nothing left once missing values are removed
+        raise TargetError(f"0 row(s) have a '{name}' value; there is nothing to learn.")
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     n_unique = values.nunique()
     if not numeric and (task == "regression" or (task == "auto" and n_unique > MAX_AUTO_CLASSES)

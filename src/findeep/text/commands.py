@@ -60,8 +60,8 @@ def print_text_metrics(task: str, metrics: dict[str, Any]) -> None:
         for label, counts in zip(labels, metrics["confusion_matrix"]["counts"], strict=True):
             out.print(f"    {label}: {counts}")
     text = metrics.get("text", {})
-    if text.get("truncated") or text.get("empty"):
-        out.print(f"  texts cut to the length limit: {text['truncated']}, empty: {text['empty']}")
+    if text.get("truncated") or text.get("empty") or text.get("converted_non_strings"):
+        out.print(f"  {text_counts(text)}")
 
 
 @text_app.command()
@@ -102,7 +102,8 @@ def train(
 def print_text_training(model: str, report: dict[str, Any]) -> None:
     """What ``train_text_job`` did: the fit, the held-out metrics, the bundle."""
     training = report["training"]
-    out.print(f"{model} on '{report['text_column']}' ({report['task']}): "
+    event = f", event class {report['event_class']!r}" if "event_class" in report else ""
+    out.print(f"{model} on '{report['text_column']}' ({report['task']}{event}): "
               f"{training['fit_rows']} fit rows, best epoch {training['best_epoch']}, "
               f"texts cut at {training['max_length']} tokens")
     print_text_metrics(report["task"], report["metrics"])
@@ -127,12 +128,30 @@ def predict(
         "predictions.csv"),
     force: ForceOpt = False,
 ) -> None:
-    """Write DATA with a prediction (and class probabilities) per row."""
+    """Write DATA with a prediction (and probability_<class> columns) per row."""
     from findeep.text.jobs import predict_text_job
 
     report = predict_text_job(bundle, data, out=out_path, force=force)
-    out.print(f"{report['rows']} rows scored to {report['out']} (texts cut: "
-              f"{report['text']['truncated']}, empty: {report['text']['empty']})")
+    out.print(text_scoring_line(report), highlight=False)
+
+
+def text_counts(text: dict[str, Any]) -> str:
+    """What the texts needed (a ``TextReport.to_dict()``): cut, empty, and numbers read as
+    text when there were any."""
+    counts = f"texts cut to the length limit: {text['truncated']}, empty: {text['empty']}"
+    if text.get("converted_non_strings"):
+        counts += f", numbers read as text: {text['converted_non_strings']}"
+    return counts
+
+
+def text_scoring_line(report: dict[str, Any]) -> str:
+    """``predict_text_job``'s summary: rows, where they went, what the texts needed, and
+    which class a binary model's probability is for."""
+    line = f"scored {report['rows']} rows -> {report['out']} ({text_counts(report['text'])})"
+    if "event_class" in report:
+        line += (f"; {report['probability_column']} is the probability of "
+                 f"{report['target']} = {report['event_class']!r}")
+    return line
 
 
 @text_app.command()

@@ -48,9 +48,10 @@ class _TextEstimator(BaseEstimator):
     def fit(self, X: Any, y: Any) -> Self:
         frame = _as_frame(X, self.text_column)
         column = self.text_column or (TEXT if not isinstance(X, pd.DataFrame) else None)
+        labels = pd.Series(np.asarray(y), name=getattr(y, "name", None))  # errors name y
         self.pipeline_ = fit_text(
-            frame, pd.Series(np.asarray(y)), model=self.model, text_column=column,
-            task=self._task, seed=self.random_state, verbose=self.verbose,
+            frame, labels, model=self.model, text_column=column, task=self._task,
+            seed=self.random_state, verbose=self.verbose,
             validation_fraction=self.validation_fraction, class_weight=self.class_weight,
             model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate)

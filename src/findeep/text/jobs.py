@@ -44,8 +44,11 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
     metrics = pipeline.evaluate(X.iloc[test_rows], y.iloc[test_rows])
     pipeline.metrics = metrics
     path = save_text_model(pipeline, out, metrics=metrics, force=force)
-    return {"bundle": str(path), "task": pipeline.task, "metrics": metrics,
-            "text_column": pipeline.text_column, "training": pipeline.training}
+    report = {"bundle": str(path), "task": pipeline.task, "metrics": metrics,
+              "text_column": pipeline.text_column, "training": pipeline.training}
+    if pipeline.task == "binary":  # the class whose probability scoring writes
+        report["event_class"] = pipeline.target.event_class
+    return report
 
 
 def evaluate_text_job(bundle: str | os.PathLike[str], data: TableLike) -> dict[str, Any]:
@@ -59,19 +62,34 @@ def evaluate_text_job(bundle: str | os.PathLike[str], data: TableLike) -> dict[s
 
 def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
                      out: str | os.PathLike[str], force: bool = False) -> dict[str, Any]:
+    """Write ``data`` with ``prediction`` (the class, or the value) and, for classification,
+    the probability of the event class (binary: ``probability_<event class>``, named in the
+    report's ``event_class``) or of each class (multiclass: ``probability_<class>``)."""
     check_output(out, force=force)
     pipeline = load_text_model(bundle)
     frame = read_table(data)
     raw, inputs = pipeline.predict_raw(frame)
     result = frame.copy()
     result["prediction"] = pipeline.predict_labels(raw)
+    target = pipeline.target
     if pipeline.task == "multiclass":
-        for j, name in enumerate(pipeline.target.classes):
-            result[f"p_{name}"] = raw[:, j]
+        for j, name in enumerate(target.classes):
+            result[probability_column(name)] = raw[:, j]
     elif pipeline.task == "binary":
-        result["probability"] = pipeline.event_probability(raw)
+        result[probability_column(target.event_class)] = pipeline.event_probability(raw)
     write_table(result, out, force=force)
-    return {"rows": len(result), "out": str(out), "text": inputs.report.to_dict()}
+    report: dict[str, Any] = {"rows": len(result), "out": str(out), "task": pipeline.task,
+                              "target": target.name, "text": inputs.report.to_dict()}
+    if pipeline.task == "binary":
+        report |= {"event_class": target.event_class,
+                   "probability_column": probability_column(target.event_class)}
+    return report
+
+
+def probability_column(label: Any) -> str:
+    """The output column holding P(target = ``label``), named as tabular scoring names it
+    (``findeep.pipeline.score_table``): ``probability_<class>``."""
+    return f"probability_{label}"
 
 
 def explain_text_job(bundle: str | os.PathLike[str], data: TableLike, *, rows: int | None = 5,

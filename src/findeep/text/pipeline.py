@@ -22,7 +22,7 @@ import torch
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
-from findeep.errors import ConfigError, DataError
+from findeep.errors import ConfigError, DataError, TargetError
 from findeep.evaluate.metrics import binary_metrics, regression_metrics
 from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
@@ -91,6 +91,8 @@ class TextPipeline:
         text-only model, whose tabular inputs are then empty without running the
         preprocessor: 0.6 ms of pandas per one-record request, for nothing)."""
         cleaned, report = clean_texts(texts, self.text_column)
+        if message := numbers_read_as_text(report, self.text_column):
+            warnings.warn(message, FindeepWarning, stacklevel=3)
         encoded = self.tokenizer.encode(cleaned, report, offsets=offsets)
         if not self.other_columns:
             n = len(cleaned)
@@ -168,6 +170,15 @@ class TextPipeline:
         return result
 
 
+def numbers_read_as_text(report: TextReport, column: str) -> str | None:
+    """The warning for numbers (or true/false) in the text column, which are read as their
+    written form and counted (``converted_non_strings``), or None when there were none."""
+    if not report.converted:
+        return None
+    return (f"{report.converted} of {report.rows} '{column}' value(s) are numbers or "
+            "true/false, not text; each was read as its written form (5 as '5').")
+
+
 def find_text_column(schema: Schema, frame: pd.DataFrame) -> str:
     text = schema.names_of("text")
     if not text:
@@ -203,6 +214,10 @@ def fit_text(
     y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
     has_label = y.notna().to_numpy()
     n_dropped = int((~has_label).sum())
+    if not has_label.any():  # refused before the warning about dropped rows
+        raise TargetError(f"0 row(s) of the data have a '{y.name}' value "
+                          f"({f'all {len(y)} are missing' if len(y) else 'it has no rows'}); "
+                          "training needs labelled rows.")
     if n_dropped:
         warnings.warn(f"{n_dropped} row(s) with a missing target were left out of training.",
                       FindeepWarning, stacklevel=2)
@@ -220,6 +235,8 @@ def fit_text(
     # the text column is read by the encoder; every other usable column by the head
     schema = Schema([c for c in schema.columns if c.name != column])
     texts, text_report = clean_texts(X[column], column)
+    if message := numbers_read_as_text(text_report, column):
+        warnings.warn(message, FindeepWarning, stacklevel=2)
     if text_report.empty:
         warnings.warn(f"{text_report.empty} row(s) have an empty '{column}' text; they are "
                       "scored from their other columns only.", FindeepWarning, stacklevel=2)

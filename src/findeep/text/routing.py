@@ -5,7 +5,9 @@ One rule, in one place: a table goes to the text models when a text model is nam
 ``--text-columns`` names a column, or when a column is inferred as free text and the
 ``text`` extra is installed (without the extra the tabular models read the other columns
 and warn that they skip the text, as before); a bundle goes to the text code when its
-``bundle.json`` says ``kind: text``. Nothing here imports torch or the text models.
+``bundle.json`` says ``kind: text``. Nothing here imports torch or the text models (only
+a ``--model`` that names neither a text model nor the default loads the tabular registry,
+to check the name).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from findeep.data.schema import infer_column_kind
-from findeep.errors import ConfigError
+from findeep.errors import ConfigError, did_you_mean
 
 # mirrors findeep.models.text_network.TEXT_MODELS (pinned equal by a test), kept here so the
 # decision needs no torch import
@@ -53,7 +55,9 @@ def text_model_for(features: pd.DataFrame, *, model: str,
     default (``"default"``) becomes ``text-cnn`` when the table holds text; any other tabular
     architecture stays tabular (and skips the text column with a warning). An empty
     ``text_columns`` (``--text-columns none``) keeps a table tabular whatever it holds.
+    A name that is neither a tabular nor a text model is refused first, listing both.
     """
+    check_model_name(model)
     if text_columns is not None and not text_columns:  # `--text-columns none`: tabular
         if model in TEXT_MODELS:
             raise ConfigError(f"--model {model} reads a text column, however --text-columns "
@@ -69,6 +73,22 @@ def text_model_for(features: pd.DataFrame, *, model: str,
     if model == "default" and text_extra_installed() and inferred_text_columns(features):
         return DEFAULT_TEXT_MODEL
     return None
+
+
+def check_model_name(model: str) -> None:
+    """Refuse, in one line listing every tabular and text model, a ``--model`` that is
+    neither (a misspelt name would otherwise fall through to the tabular checks)."""
+    if model in TEXT_MODELS or model == "default":
+        return
+    # the registry imports torch; a name that is not a text model trains a tabular one,
+    # which imports it anyway
+    from findeep.models.registry import model_names
+
+    tabular = model_names()
+    if model not in tabular:
+        raise ConfigError(f"unknown model '{model}'; choose from {', '.join(tabular)} "
+                          f"(tabular) or {', '.join(TEXT_MODELS)} (text)."
+                          + did_you_mean(model, [*tabular, *TEXT_MODELS]))
 
 
 def text_benchmark_models(features: pd.DataFrame, *, models: list[str],
@@ -131,5 +151,5 @@ def is_text_bundle(path: str | os.PathLike[str]) -> bool:
 
 
 __all__ = ["DEFAULT_TEXT_MODEL", "TEXT_BENCHMARK_DEFAULTS", "TEXT_MODELS",
-           "inferred_text_columns", "is_text_bundle", "one_text_column",
+           "check_model_name", "inferred_text_columns", "is_text_bundle", "one_text_column",
            "refuse_tabular_options", "text_benchmark_models", "text_model_for"]

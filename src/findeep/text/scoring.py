@@ -31,6 +31,8 @@ class TextScorer:
         self.pipeline = pipeline
         self.task = pipeline.task
         self.class_names = [str(c) for c in pipeline.target.classes]
+        # the class a binary model's "probability" is for (as /v1/model says)
+        self.event_class = plain(pipeline.target.event_class) if self.task == "binary" else None
         pipeline.network.eval()
         self._warm_up()
 
@@ -43,8 +45,9 @@ class TextScorer:
 
     def score(self, records: Sequence[Mapping[str, Any]], stopwatch: Stopwatch | None = None
               ) -> dict[str, Any]:
-        """``{"predictions": [...], "text": report}``, one prediction per record (in order).
-        ``stopwatch`` (when timing) gets a ``tokenize`` and a ``forward`` lap."""
+        """``{"predictions": [...], "text": report}``, one prediction per record (in order);
+        a binary model's body also names its ``event_class``, the class each ``probability``
+        is for. ``stopwatch`` (when timing) gets a ``tokenize`` and a ``forward`` lap."""
         pipeline = self.pipeline
         if pipeline.other_columns:
             inputs = pipeline.inputs(pd.DataFrame.from_records(list(records)))
@@ -57,7 +60,10 @@ class TextScorer:
             predict_text_logits(pipeline.network, inputs.data, lookup=True))
         if stopwatch is not None:
             stopwatch.lap("forward")
-        return {"predictions": self._rows(prediction), "text": inputs.report.to_dict()}
+        body = {"predictions": self._rows(prediction), "text": inputs.report.to_dict()}
+        if self.task == "binary":
+            body["event_class"] = self.event_class
+        return body
 
     def _rows(self, prediction: Any) -> list[dict[str, Any]]:
         pipeline = self.pipeline

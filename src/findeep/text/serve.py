@@ -2,11 +2,13 @@
 
 Endpoints: ``POST /v1/predict`` and ``POST /v1/explain`` take ``{"records": [{...}]}`` —
 each record holds the text field and the other trained columns — ``GET /v1/model`` and
-``GET /healthz``. A record's score does not depend on the other records of its request
-(texts are padded per batch and every encoder masks padding): one-record and batch scoring
-agree to 1e-6, pinned by a test (with ``int8=True`` to quantisation rounding, ~1e-2: the
-activations' scale is taken per request). Errors are one sentence with status 422 (bad
-records) or 413 (too many). ``findeep serve`` builds this app for a text bundle.
+``GET /healthz``. A binary model's ``probability`` is its event class's, named by
+``event_class`` in ``/v1/model`` and in each ``/v1/predict`` body. A record's score does not
+depend on the other records of its request (texts are padded per batch and every encoder
+masks padding): one-record and batch scoring agree to 1e-6, pinned by a test (with
+``int8=True`` to quantisation rounding, ~1e-2: the activations' scale is taken per
+request). Errors are one sentence with status 422 (bad records) or 413 (too many).
+``findeep serve`` builds this app for a text bundle.
 
 A one-record ``/v1/predict`` is scored on the event loop itself (``TextScorer``), sparing the
 hand-off to a worker thread and back (two thread wake-ups; on a loaded 2-core machine no
@@ -58,8 +60,17 @@ def _check_records(pipeline: TextPipeline, records: list[dict[str, Any]], limit:
             raise HTTPException(422, f"record {i} lacks the text field '{column}'.")
         if value is not None and not isinstance(value, str):
             raise HTTPException(422, f"record {i}: '{column}' must be a string, however it is "
-                                     f"a {type(value).__name__}.")
+                                     f"{value!r} (JSON {_json_kind(value)}).")
     _check_other_columns(pipeline, records)
+
+
+def _json_kind(value: Any) -> str:
+    """What a parsed JSON value was written as: number, true/false, list, object."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "number"
+    return {list: "list", dict: "object"}.get(type(value), type(value).__name__)
 
 
 _EXPECTED = {"numeric": "a number", "categorical": "a text, number or true/false",
@@ -174,6 +185,8 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
         return {"model": pipeline.model_name, "task": pipeline.task,
                 "text_column": pipeline.text_column, "other_columns": pipeline.other_columns,
                 "classes": [str(c) for c in pipeline.target.classes],
+                # the class a binary "probability" is for, as the tabular server says it
+                "event_class": scorer.event_class,
                 "max_length": pipeline.tokenizer.max_length, "metrics": pipeline.metrics}
 
     @app.post("/v1/predict", openapi_extra={"requestBody": {"required": True, "content": {
