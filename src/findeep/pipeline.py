@@ -960,7 +960,7 @@ def decision_threshold(pipeline: TabularPipeline, threshold: float | None) -> fl
 # the commands that read each other kind of bundle, for a refusal that says where to go
 _COMMANDS_OF_KIND = {
     "forecast": "'findeep forecast predict', 'forecast backtest' or 'forecast report'",
-    "recommend": "'findeep recommend predict' or 'recommend benchmark'",
+    "recommend": "'findeep recommend predict', 'findeep serve' or findeep.load in Python",
     "pricing": "'findeep pricing price', 'pricing calibrate' or 'pricing check'",
 }
 

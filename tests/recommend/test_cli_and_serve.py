@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli_helpers import assert_one_line_error, run
+from findeep.recommend import NextProductRecommender
 from findeep.serve.app import create_app
 from findeep.testing import make_bank_customers
 
@@ -90,7 +92,8 @@ def test_serve_recommends_with_the_scoring_api_rules(bundle):
     body = response.json()
     offered = [o["product"] for o in body["recommendations"]]
     assert len(offered) == 3 and not {"current_account", "debit_card"} & set(offered)
-    assert body["unknown_products"] == 1 and body["customer_id"] == 7
+    assert body["unknown_products"] == 1 and body["unknown_product_counts"] == {"gold_bar": 1}
+    assert body["customer_id"] == 7
     assert all(r["contribution"] > 0 for o in body["recommendations"] for r in o["reasons"])
     assert client.post("/v1/recommend", json=record).status_code == 401
     missing = client.post("/v1/recommend", json={"age": 30}, headers=key)
@@ -154,13 +157,18 @@ def test_benchmark_says_als_has_no_calibration(tables):
 
 
 def test_popularity_train_is_shown_as_the_baseline_itself(tables):
-    """train --model popularity prints its out-of-time table once, as the baseline."""
+    """train --model popularity prints its out-of-time table once, as the baseline, with
+    its timings as benchmark shows them (thousands separators, one decimal)."""
     result = run("recommend", "train", tables / "customers.parquet", "--events",
                  tables / "holdings.parquet", "--customer-id", "id", "--model", "popularity",
                  "--lags", "1", "--out", tables / "popular", "--quiet")
     assert result.exit_code == 0, result.output
     printed = _words(result.stdout)
     assert "popularity vs popularity" not in printed and "baseline itself" in printed
+    rate = re.search(r"customers ranked/s +│ +([\d,.]+) │", result.stdout)
+    seconds = re.search(r"fit seconds +│ +([\d,.]+) │", result.stdout)
+    assert rate and re.fullmatch(r"\d{1,3}(,\d{3})*\.\d", rate[1]), result.stdout
+    assert seconds and re.fullmatch(r"\d+\.\d", seconds[1]), result.stdout
 
 
 def test_predict_without_events_says_what_the_offers_rest_on(tables, bundle):
@@ -175,3 +183,138 @@ def test_predict_without_events_says_what_the_offers_rest_on(tables, bundle):
     printed = _words(result.stdout)
     assert str(np.datetime64("today", "M")) not in printed
     assert "undated" in printed and "holding nothing" in printed
+
+
+@pytest.fixture(scope="module")
+def popularity_bundle(tables):
+    result = run("recommend", "train", tables / "customers.parquet", "--events",
+                 tables / "holdings.parquet", "--customer-id", "id", "--model", "popularity",
+                 "--lags", "1", "--eligible", "mortgage: age >= 21", "--out",
+                 tables / "popularity", "--quiet")
+    assert result.exit_code == 0, result.output
+    return tables / "popularity"
+
+
+def test_serve_gives_a_popularity_bundle_the_offers_the_cli_gives(tables, popularity_bundle):
+    """POST /v1/recommend on a popularity bundle (which reads no customer column) answers
+    each customer with the offers 'recommend predict' writes for them, eligibility rules
+    included; a record without the column a rule reads is one 422 naming it."""
+    out = tables / "popularity_offers.csv"
+    result = run("recommend", "predict", popularity_bundle, tables / "customers.parquet",
+                 "--events", tables / "holdings.parquet", "--top", "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    offers = pd.read_csv(out)
+    customers = pd.read_parquet(tables / "customers.parquet")
+    holdings = pd.read_parquet(tables / "holdings.parquet")
+    month = customers["month"].max()
+    latest = customers[customers["month"] == month].set_index("id")
+    young = latest.index[latest["age"] < 21][:2].tolist()
+    chosen = [*young, *latest.index[:4].tolist()]
+    records = [{"id": int(c), "age": int(latest.loc[c, "age"]),
+                "holdings": holdings.loc[(holdings["id"] == c) & (holdings["month"] == month),
+                                         "product"].tolist()} for c in chosen]
+    client = TestClient(create_app(popularity_bundle))
+    response = client.post("/v1/recommend?top=3", json=records)
+    assert response.status_code == 200, response.text
+    assert "x-findeep-warning" not in response.headers
+    for row in response.json()["results"]:
+        expected = offers.loc[offers["customer_id"] == row["customer_id"], "product"].tolist()
+        assert [o["product"] for o in row["recommendations"]] == expected
+    lacking = client.post("/v1/recommend?top=2", json={"holdings": ["current_account"]})
+    assert lacking.status_code == 422 and "'age'" in lacking.json()["detail"]
+
+
+def test_serve_answers_holdings_alone_for_a_popularity_model():
+    """A popularity model without eligibility rules answers a record of holdings alone with
+    the most taken-up products the customer does not hold."""
+    bank = make_bank_customers(300, 6, seed=1)
+    model = NextProductRecommender(model="popularity").fit(bank.customers, bank.holdings)
+    client = TestClient(create_app(model))
+    response = client.post("/v1/recommend?top=2", json={"holdings": ["current_account"]})
+    assert response.status_code == 200, response.text
+    offered = [o["product"] for o in response.json()["recommendations"]]
+    rates = dict(zip(model.products_, model.ranker_.rates_, strict=True))
+    rates.pop("current_account")
+    assert offered == sorted(rates, key=rates.get, reverse=True)[:2]
+
+
+def _latest_records(tables, n: int) -> list[dict]:
+    customers = pd.read_parquet(tables / "customers.parquet")
+    latest = customers[customers["month"] == customers["month"].max()].head(n)
+    return [{"id": int(r.id), "age": int(r.age), "income": float(r.income),
+             "tenure_months": int(r.tenure_months), "children": int(r.children),
+             "segment": str(r.segment), "region": str(r.region),
+             "holdings": ["current_account"]} for r in latest.itertuples()]
+
+
+def test_serve_and_predict_say_what_the_customer_columns_held(tables, bundle):
+    """An unseen region, a segment sent empty in every record and incomes 1000x small come
+    back from POST /v1/recommend as the fields /v1/predict returns (empty for clean
+    records), and 'recommend predict' warns of the same on stderr."""
+    client = TestClient(create_app(bundle))
+    clean = _latest_records(tables, 30)
+    body = client.post("/v1/recommend?top=2&reasons=0", json=clean).json()
+    assert (body["unseen_categories"], body["missing_categories"], body["empty_columns"],
+            body["off_scale"]) == ({}, {}, [], {})
+    broken = [r | {"income": r["income"] / 1000, "segment": None} for r in clean]
+    broken[0]["region"] = "region_99"
+    response = client.post("/v1/recommend?top=2&reasons=0", json=broken)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["unseen_categories"] == {"region": 1}
+    assert body["missing_categories"] == {"segment": 30}
+    assert body["empty_columns"] == ["segment"] and set(body["off_scale"]) == {"income"}
+    customers = pd.read_parquet(tables / "customers.parquet")
+    customers["region"] = customers["region"].astype(str).where(customers.index % 7 > 0,
+                                                                "region_99")
+    customers["income"] = customers["income"] / 1000
+    customers.to_parquet(tables / "broken.parquet")
+    result = run("recommend", "predict", bundle, tables / "broken.parquet", "--events",
+                 tables / "holdings.parquet", "--top", "2", "--out", tables / "broken.csv")
+    assert result.exit_code == 0, result.output
+    said = _words(result.stderr)
+    assert "far off the scale" in said and "'income'" in said
+    assert "never seen in training: 'region'" in said
+
+
+def test_serve_names_unknown_products_and_months_past_the_lags(tables, bundle):
+    """POST /v1/recommend names each product the model never saw with its count (keeping
+    the total in unknown_products), and previous_holdings longer than the model's lags is
+    cut with an X-Findeep-Warning header, or refused in one sentence under strict."""
+    record = _latest_records(tables, 1)[0] | {
+        "holdings": ["current_account", "gold_bar", "crypto"],
+        "previous_holdings": [["current_account", "gold_bar"], ["debit_card"], ["mortgage"]]}
+    response = TestClient(create_app(bundle)).post("/v1/recommend?reasons=0", json=record)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["unknown_product_counts"] == {"crypto": 1, "gold_bar": 2}
+    assert body["unknown_products"] == 3
+    warning = response.headers["x-findeep-warning"]
+    assert "previous_holdings lists 3 month(s)" in warning and "last 1 month(s)" in warning
+    within = TestClient(create_app(bundle)).post(
+        "/v1/recommend?reasons=0", json=record | {"previous_holdings": [["debit_card"]]})
+    assert "x-findeep-warning" not in within.headers
+    strict = TestClient(create_app(bundle, strict=True)).post("/v1/recommend", json=record)
+    assert strict.status_code == 422
+    assert "previous_holdings" in strict.json()["detail"] and "at most 1" in strict.json()[
+        "detail"]
+
+
+def test_tabular_commands_refuse_a_recommend_bundle_naming_what_reads_it(tables, bundle):
+    """predict and explain (even without --out) refuse a recommendation bundle for what it
+    is, naming the commands that do read it, never one that reads no bundle."""
+    for args in (["predict", bundle, tables / "customers.parquet", "--out", tables / "p.csv"],
+                 ["explain", bundle, tables / "customers.parquet"]):
+        result = run(*args)
+        assert_one_line_error(result, "a recommend model is read by 'findeep recommend predict'")
+        assert "benchmark" not in result.stderr and "--out" not in result.stderr
+
+
+def test_benchmark_names_every_bad_option_in_one_line():
+    """--k 0, --lags -1 and --test-months 0 are all named in the one error line, before the
+    (here missing) files are read; so are train's --k 0 and --lags -1."""
+    data = ["missing.csv", "--events", "missing.csv"]
+    assert_one_line_error(run("recommend", "benchmark", *data, "--k", "0", "--lags", "-1",
+                              "--test-months", "0"), "k must", "lags must", "--test-months")
+    assert_one_line_error(run("recommend", "train", *data, "--k", "0", "--lags", "-1",
+                              "--out", "unused"), "k must", "lags must")

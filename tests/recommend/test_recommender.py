@@ -232,3 +232,49 @@ def test_as_of_must_be_a_month_of_dated_data(small_bank):
     with pytest.warns(UserWarning, match="holding no product"):
         design, _ = model.design(undated)
     assert np.isnat(design.months).all()
+
+
+def _said(call) -> str:
+    """The FindeepWarnings ``call()`` gives, joined."""
+    import warnings
+
+    from findeep.data.schema import FindeepWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return " | ".join(str(w.message) for w in caught if issubclass(w.category, FindeepWarning))
+
+
+def test_a_month_scored_without_holdings_is_named_with_the_month_to_score_instead(small_bank):
+    """A customer snapshot for a month the holdings table has no row for yet (held events)
+    warns, naming that month and the last month with holdings to score as of instead;
+    scoring as of that month warns of nothing."""
+    model = NextProductRecommender(model="popularity").fit(small_bank.customers,
+                                                           small_bank.holdings)
+    latest = small_bank.customers[small_bank.customers["month"] == small_bank.months[-1]]
+    customers = pd.concat([small_bank.customers,
+                           latest.assign(month=latest["month"] + pd.offsets.MonthBegin(1))])
+    said = _said(lambda: model.recommend(customers, small_bank.holdings, top=3))
+    assert "no holdings for 2024-06" in said and "--as-of 2024-05" in said
+    assert _said(lambda: model.recommend(customers, small_bank.holdings, top=3,
+                                         as_of="2024-05")) == ""
+
+
+def test_customers_missing_from_the_month_scored_are_counted_in_a_warning(small_bank):
+    """Customers whose latest snapshot is older than the month scored get no offers, and a
+    warning counts them and names their latest month to score them as of."""
+    model = NextProductRecommender(model="popularity").fit(small_bank.customers,
+                                                           small_bank.holdings)
+    customers = small_bank.customers
+    gone = small_bank.customer_ids[:3]
+    customers = customers[~((customers["month"] == small_bank.months[-1])
+                            & customers["customer_id"].isin(gone))]
+    offers = []
+    said = _said(lambda: offers.append(model.recommend(customers, small_bank.holdings, top=3)))
+    assert f"3 of {customers['customer_id'].nunique()} customers" in said
+    assert "--as-of 2024-04" in said
+    offered = set(offers[0]["customer_id"].astype(str))
+    assert len(offered) == customers["customer_id"].nunique() - 3
+    assert not offered & {str(c) for c in gone}
+    assert _said(lambda: model.recommend(small_bank.customers, small_bank.holdings)) == ""

@@ -85,7 +85,8 @@ def train(
         out.print(metrics_table(
             f"{compared}: trained on months before "
             f"{evaluation['test_month'][:7]}, ranked for it ({evaluation['test_customers']:,} "
-            f"customers), @k={k}", evaluation["models"],
+            f"customers), @k={k}", {name: _timings_as_text(values) for name, values
+                                      in evaluation["models"].items()},
             [*HEADLINE_LABELS], labels=HEADLINE_LABELS))
     else:
         out.print(f"{report['months']} month(s): too few for an out-of-time check; the model "
@@ -175,6 +176,19 @@ def _mean_std(values: dict[str, float], key: str) -> str | None:
     mean, std = values[key], values.get(f"{key}_std", 0.0)
     if mean != mean:  # NaN: undefined in every fold (ALS's ECE; no adders)
         return "n/a"
-    if key in ("fit_seconds", "customers_per_second"):
-        return f"{mean:,.1f}"
+    if key in TIMINGS:
+        return _timing(mean)
     return f"{mean:.4f} ± {std:.4f}"
+
+
+TIMINGS = ("fit_seconds", "customers_per_second")
+
+
+def _timing(value: float) -> str:
+    """Seconds and rates as train and benchmark both show them: 31,843.3, not 31843.2847."""
+    return f"{value:,.1f}"
+
+
+def _timings_as_text(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _timing(value) if key in TIMINGS and isinstance(value, int | float) else value
+            for key, value in values.items()}

@@ -26,6 +26,7 @@ from findeep.data.io import TableLike, read_table
 from findeep.data.schema import FindeepWarning
 from findeep.data.splits import seed_problem
 from findeep.errors import ConfigError, DataError, NotFittedError
+from findeep.features.tabular import TransformReport
 from findeep.recommend.checks import check_counts, count_problem, parse_month, rate_problem
 from findeep.recommend.evaluation import training_designs
 from findeep.recommend.metrics import top_k
@@ -89,8 +90,9 @@ class NextProductRecommender(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self) -> None:
-        """Every option problem in one ``ConfigError``, before any data is read."""
+    def _check_params(self, *more_problems: str | None) -> None:
+        """Every option problem in one ``ConfigError``, before any data is read;
+        ``more_problems``: a job's own options' (``k``, …), named in the same sentence."""
         problems = [count_problem("lags", self.lags, 0),
                     count_problem("train_months", self.train_months, 1),
                     seed_problem(self.random_state)]
@@ -107,7 +109,7 @@ class NextProductRecommender(BaseEstimator):
                 and all(isinstance(v, str) for v in self.eligibility.values())):
             problems.append("eligibility must map product names to rule text, e.g. "
                             f"{{'mortgage': 'age >= 21'}}, however: {self.eligibility!r}")
-        problems = [p for p in problems if p]
+        problems = [p for p in [*problems, *more_problems] if p]
         if problems:
             raise ConfigError("; ".join(problems) + ".")
         check_ranker(self.model)
@@ -202,6 +204,10 @@ class NextProductRecommender(BaseEstimator):
         neither, every customer is scored as holding nothing (with a warning). When neither
         table is dated (no events, no date column in ``customers``), ``design.months`` is NaT:
         the holdings are as given, of no known month, and ``as_of`` is refused.
+
+        Warns (``FindeepWarning``) when the month scored has no holdings while earlier
+        months have (a holdings table behind the customer table), and counts the customers
+        with earlier rows but none in the month scored (they get no offers).
         """
         self._check_fitted()
         wanted = None if as_of is None else parse_month(as_of)
@@ -233,6 +239,9 @@ class NextProductRecommender(BaseEstimator):
                 raise DataError(f"as_of {as_of!r} is not a month of the data "
                                 f"({panel.months[0]} to {panel.months[-1]}).")
             t = int(np.flatnonzero(panel.months == wanted)[0])
+        if source == "events" and self.events_mean == "held":
+            warn_month_without_holdings(panel, t)
+        warn_customers_absent(panel, t)
         design = design_at(panel, t, lags=self.lags, with_labels=False,
                            eligibility=self.eligibility)
         if not dated:  # the grid's one month stands for "as given", not for a date
@@ -240,10 +249,23 @@ class NextProductRecommender(BaseEstimator):
         return design, panel.report
 
     def scores(self, design: Design) -> np.ndarray:
-        """(n, P) scores, with held and ineligible products at -inf."""
+        """(n, P) scores, with held and ineligible products at -inf; warns
+        (``FindeepWarning``) of what the customer columns held that the model cannot score
+        as meant, as tabular scoring does."""
+        return self.scores_reported(design, warn=True)[0]
+
+    def scores_reported(self, design: Design, *, warn: bool = False,
+                        ) -> tuple[np.ndarray, TransformReport]:
+        """``scores`` and the ``TransformReport`` behind its warnings (unseen and missing
+        categories, empty and off-scale columns); ``warn``: also warn. A model that reads no
+        customer column (popularity) has nothing to report: an empty report."""
         self._check_fitted()
-        raw = self.ranker_.score(design)
-        return np.where(design.eligible, raw, -np.inf)
+        reported = getattr(self.ranker_, "score_reported", None)
+        if reported is not None:
+            raw, report = reported(design, warn=warn)
+        else:
+            raw, report = self.ranker_.score(design), TransformReport(rows=len(design))
+        return np.where(design.eligible, raw, -np.inf), report
 
     def recommend(self, customers: TableLike, events: TableLike | None = None, *,
                   top: int = 7, as_of: str | None = None) -> pd.DataFrame:
@@ -253,6 +275,36 @@ class NextProductRecommender(BaseEstimator):
         design, report = self.design(customers, events, as_of=as_of)
         warn_report(report)
         return offers_table(design, self.scores(design), top)
+
+
+def warn_month_without_holdings(panel: Panel, t: int) -> None:
+    """Warn when month ``t`` (scored) has no holdings at all while earlier months have: the
+    holdings table has not caught up with the customer table, and scoring would take
+    every customer to hold nothing (held events: a month's rows are all it holds)."""
+    held_in = panel.holdings.any(axis=(0, 2))  # (T,)
+    if held_in[t] or not held_in[:t].any():
+        return
+    month, last = panel.months[t], panel.months[np.flatnonzero(held_in[:t])[-1]]
+    warnings.warn(f"the holdings table has no holdings for {month}, the month scored, though "
+                  "it has them for earlier months: every customer was scored as holding "
+                  "nothing, so the offers include products they hold; score as of "
+                  f"{last}, the last month with holdings (as_of / --as-of {last}), or add "
+                  f"the holdings for {month}.", FindeepWarning, stacklevel=3)
+
+
+def warn_customers_absent(panel: Panel, t: int) -> None:
+    """Warn, with a count, of the customers with rows before month ``t`` but none at ``t``:
+    they get no offers (their features at ``t`` are unknown)."""
+    absent = panel.present[:, :t].any(axis=1) & ~panel.present[:, t]
+    if not absent.any():
+        return
+    # the latest month before t at which any of them has a row
+    latest = panel.months[int(np.flatnonzero(panel.present[absent, :t].any(axis=0))[-1])]
+    warnings.warn(f"{int(absent.sum()):,} of {len(absent):,} customers have no row in the "
+                  f"customer table for {panel.months[t]}, the month scored, only earlier ones "
+                  f"(the latest: {latest}), and get no offers; customers who left need none, "
+                  "but to score the others from their last snapshot, score them again as of "
+                  f"that month (as_of / --as-of {latest}).", FindeepWarning, stacklevel=3)
 
 
 def offers_table(design: Design, scores: np.ndarray, top: int) -> pd.DataFrame:

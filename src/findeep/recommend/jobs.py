@@ -15,7 +15,7 @@ from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.errors import ConfigError, DataError
 from findeep.output_paths import refuse_overwrite, write_text_atomic
-from findeep.recommend.checks import check_counts, parse_month
+from findeep.recommend.checks import check_counts, count_problem, parse_month
 from findeep.recommend.estimator import (
     NextProductRecommender,
     offers_table,
@@ -48,8 +48,7 @@ def train_recommender(customers: TableLike, events: TableLike | None, *,
     from findeep.recommend.estimator import SAVABLE
 
     recommender = NextProductRecommender(**params)
-    recommender._check_params()
-    check_counts(k=(k, 1))
+    recommender._check_params(count_problem("k", k, 1))
     if recommender.model not in SAVABLE:
         raise ConfigError(f"train saves {' or '.join(SAVABLE)} models; compare "
                           f"{recommender.model} with 'findeep recommend benchmark'.")
@@ -140,7 +139,8 @@ def benchmark_recommenders(customers: TableLike, events: TableLike | None, *,
     ``.parquet`` the summary, one row per model.
     """
     recommender = NextProductRecommender(**params)
-    recommender._check_params()
+    recommender._check_params(count_problem("k", k, 1),
+                              count_problem("n_test_months (--test-months)", n_test_months, 1))
     check_evaluation(models, k=k, lags=recommender.lags, train_months=recommender.train_months,
                      n_test_months=n_test_months)
     if out is not None:

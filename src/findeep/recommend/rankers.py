@@ -28,7 +28,7 @@ import torch
 
 from findeep.data.schema import FindeepWarning, infer_schema
 from findeep.errors import ConfigError, DataError, did_you_mean
-from findeep.features.tabular import ScoringRules, TabularPreprocessor
+from findeep.features.tabular import ScoringRules, TabularPreprocessor, TransformReport
 from findeep.recommend.panel import Design
 from findeep.train.progress import epoch_progress
 from findeep.train.trainer import TrainConfig
@@ -187,11 +187,12 @@ class NetworkRanker:
         self.train_options = {**NETWORK_DEFAULTS, **train_options}
 
     def inputs(self, design: Design, *, warn: bool = False
-               ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+               ) -> tuple[np.ndarray, np.ndarray, TransformReport]:
         """The network's inputs, the customer columns read as training read them (dates in
-        its order); ``warn``: say, as tabular scoring does, what the rows held that the
-        model cannot score as meant (values that are not numbers, a column with no value,
-        a column far off its training scale, categories never seen)."""
+        its order), and the ``TransformReport`` of what the rows held that the model cannot
+        score as meant (values that are not numbers, a column with no value, a column far
+        off its training scale, categories never seen); ``warn``: also say it, as tabular
+        scoring does."""
         rules = None
         if self.schema_ is not None:
             self.schema_.check_scoring_frame(design.frame)
@@ -204,7 +205,7 @@ class NetworkRanker:
                 if message:
                     warnings.warn(message, FindeepWarning, stacklevel=4)
         return (np.concatenate([x_num, design.holdings], axis=1).astype(np.float32), x_cat,
-                report.unseen_categories)
+                report)
 
     def fit(self, train: Design, valid: Design | None = None) -> NetworkRanker:
         from findeep.recommend.network import NextProductNet
@@ -247,10 +248,18 @@ class NetworkRanker:
         return self
 
     def score(self, design: Design) -> np.ndarray:
+        """Probabilities; warns of what the customer columns held (``inputs``)."""
+        return self.score_reported(design, warn=True)[0]
+
+    def score_reported(self, design: Design, *, warn: bool = False
+                       ) -> tuple[np.ndarray, TransformReport]:
+        """(probabilities (n, P), what scoring had to absorb): the server returns the
+        report as response fields instead of warning."""
         from findeep.recommend.training import score_logits
 
-        x_num, x_cat, unseen = self.inputs(design, warn=True)
-        self.last_unseen_ = unseen
+        x_num, x_cat, report = self.inputs(design, warn=warn)
+        self.last_unseen_ = report.unseen_categories
         with torch.no_grad():
-            return score_logits(self.network_, torch.as_tensor(x_num),
-                                torch.as_tensor(x_cat)).numpy().astype(np.float64)
+            scores = score_logits(self.network_, torch.as_tensor(x_num),
+                                  torch.as_tensor(x_cat)).numpy().astype(np.float64)
+        return scores, report

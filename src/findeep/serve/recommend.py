@@ -10,7 +10,12 @@ and error handlers.
 
 A record holds the customer columns plus ``holdings`` (products held now) and optionally
 ``previous_holdings`` (one list per past month, most recent first; by default the current
-holdings). Products the model never saw are ignored and counted in ``unknown_products``.
+holdings; a list longer than the model's ``lags`` is cut with an ``X-Findeep-Warning``
+header, or refused under ``strict``). Products the model never saw are ignored: named with
+their counts in ``unknown_product_counts`` (``unknown_products`` keeps their total, the
+field's meaning before). What the customer columns held that the model cannot score as
+meant comes back as ``/v1/predict``'s fields (``unseen_categories``,
+``missing_categories``, ``empty_columns``, ``off_scale``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any, NotRequired
 
 import numpy as np
+import pandas as pd
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field, StrictStr, TypeAdapter
@@ -29,9 +35,11 @@ from typing_extensions import TypedDict
 
 from findeep._version import __version__
 from findeep.errors import ConfigError
+from findeep.features.tabular import TransformReport
 from findeep.recommend.metrics import top_k
 from findeep.recommend.panel import Design, eligibility_mask
 from findeep.serve.contract import RecordContract, build_contract
+from findeep.serve.errors import ApiError
 
 MAX_REASON_ROWS = 100
 
@@ -54,6 +62,13 @@ def record_contract(recommender: Any, *, strict: bool) -> RecordContract:
         description="products held 1, 2, … months ago (most recent first); default: as now")]]
     fields[recommender.columns_.customer_id] = NotRequired[Annotated[Any, Field(
         description="echoed back in the response")]]
+    if getattr(ranker, "schema_", None) is None:
+        # a model that reads no customer column (popularity) still has eligibility rules
+        # to apply, on the columns it was trained beside: accepted, never "unknown"
+        for name in recommender.feature_columns_:
+            fields.setdefault(name, NotRequired[Annotated[Any, Field(
+                description="read only by the eligibility rules")]])
+        known |= frozenset(recommender.feature_columns_)
     record_type = TypedDict("CustomerRecord", fields)  # type: ignore[operator]
     record_type.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
         extra="forbid" if strict else "allow", title="CustomerRecord")
@@ -65,21 +80,31 @@ def record_contract(recommender: Any, *, strict: bool) -> RecordContract:
         known_names=known | extra, strict=strict)
 
 
-def records_design(recommender: Any, records: Sequence[Mapping[str, Any]],
-                   ) -> tuple[Design, int]:
-    """(design, count of unknown products named in holdings)."""
+def records_frame(recommender: Any, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The customer columns of ``records``, one row per record, also when the model reads
+    none (a popularity model: then the columns sent that it was trained beside, which its
+    eligibility rules may read)."""
     from findeep.serve.app import _frame
 
-    ranker = recommender.ranker_
-    schema = getattr(ranker, "schema_", None)
-    columns = list(schema.used_names) if schema is not None else []
-    datetimes = schema.names_of("datetime") if schema is not None else []
-    frame = _frame(records, columns, datetimes)
+    schema = getattr(recommender.ranker_, "schema_", None)
+    if schema is not None:
+        frame = _frame(records, list(schema.used_names), schema.names_of("datetime"))
+        if len(frame) == len(records):
+            return frame
+    names = [c for c in recommender.feature_columns_ if any(c in r for r in records)]
+    return pd.DataFrame({c: [r.get(c) for r in records] for c in names},
+                        index=pd.RangeIndex(len(records)))
+
+
+def records_design(recommender: Any, records: Sequence[Mapping[str, Any]],
+                   ) -> tuple[Design, dict[str, int]]:
+    """(design, times each product the model never saw was named in the holdings)."""
+    frame = records_frame(recommender, records)
     products = recommender.products_
     position = {p: j for j, p in enumerate(products)}
     lags = recommender.lags
     holdings = np.zeros((len(records), len(products) * (1 + lags)), dtype=np.float32)
-    unknown = 0
+    unknown: dict[str, int] = {}
     for i, record in enumerate(records):
         now = list(record.get("holdings", []))
         past = list(record.get("previous_holdings", []))
@@ -90,7 +115,7 @@ def records_design(recommender: Any, records: Sequence[Mapping[str, Any]],
                 if name in position:
                     holdings[i, lag * len(products) + position[name]] = 1.0
                 elif lag == 0 or lag - 1 < len(past):
-                    unknown += 1
+                    unknown[name] = unknown.get(name, 0) + 1
     held_now = holdings[:, :len(products)] > 0.5
     eligible = ~held_now & eligibility_mask(frame, products, recommender.eligibility)
     ids = np.array([record.get(recommender.columns_.customer_id) for record in records],
@@ -100,12 +125,50 @@ def records_design(recommender: Any, records: Sequence[Mapping[str, Any]],
     return design, unknown
 
 
+def past_beyond_lags(records: Sequence[Mapping[str, Any]], lags: int, *, many: bool,
+                     strict: bool) -> str | None:
+    """The warning (``X-Findeep-Warning``) for ``previous_holdings`` listing more months
+    than the model reads (its ``lags``), or None; under ``strict``, a 422 instead, as for
+    unknown fields."""
+    lengths = [len(record.get("previous_holdings", [])) for record in records]
+    longest = max(lengths, default=0)
+    if longest <= lags:
+        return None
+    reads = (f"only the last {lags} month(s) of past holdings (lags)" if lags
+             else "no past holdings (lags 0)")
+    said = f"previous_holdings lists {longest} month(s), but this model reads {reads}"
+    if strict:
+        first = next(i for i, n in enumerate(lengths) if n > lags)
+        raise ApiError(422, f"{said}; send at most {lags} (strict mode).", [
+            {"record": first if many else None, "field": "previous_holdings",
+             "problem": "invalid", "message": f"at most {lags} month(s)"}])
+    return f"{said}: the older month(s) were ignored"
+
+
+def findings(report: TransformReport) -> dict[str, Any]:
+    """What scoring the request's customer columns had to absorb, as ``/v1/predict``
+    returns it (``Scorer.findings``): category values never seen in training and missing
+    ones, columns with no value in any record, numeric columns far off their training
+    scale (with the request's median). Every field is sent, empty when there is nothing
+    to say; a model that reads no customer column (popularity) has nothing to say."""
+    return {"unseen_categories": report.unseen_categories,
+            "missing_categories": report.missing_categories,
+            "empty_columns": report.empty_columns, "off_scale": report.off_scale}
+
+
 def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str | None = None,
                          max_rows: int = 10_000, max_bytes: int = 8 * 2**20,
                          strict: bool = False) -> FastAPI:
     """The recommendation API over ``bundle`` (a path or a fitted ``NextProductRecommender``)."""
     from findeep.loading import load
-    from findeep.serve.app import _add_error_handlers, _api_key_guard, _jsonable, _parse
+    from findeep.serve.app import (
+        WARNING_HEADER,
+        _add_error_handlers,
+        _api_key_guard,
+        _header_text,
+        _jsonable,
+        _parse,
+    )
 
     for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes)):
         if not isinstance(value, int) or value < 1:
@@ -143,8 +206,12 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
     async def recommend(request: Request, top: int = Query(7, ge=1, le=max(n_products, 1)),
                         reasons: int = Query(3, ge=0, le=10)) -> JSONResponse:
         records, many, headers = await _parse(request, contract, max_rows, max_bytes)
+        ignored = past_beyond_lags(records, recommender.lags, many=many, strict=strict)
+        if ignored is not None:
+            said = [*(headers or {}).values(), _header_text(ignored)]
+            headers = {WARNING_HEADER: "; ".join(said)}
         design, unknown = records_design(recommender, records)
-        scores = recommender.scores(design)
+        scores, report = recommender.scores_reported(design)
         chosen = top_k(scores, design.eligible, top)
         explained = None
         if reasons and recommender.model == "network" and len(records) <= MAX_REASON_ROWS:
@@ -167,7 +234,9 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
                 row["customer_id"] = design.customer_ids[i]
             rows.append(row)
         body: dict[str, Any] = {"results": rows, "rows": len(rows)} if many else rows[0]
-        body["unknown_products"] = unknown
+        body["unknown_products"] = sum(unknown.values())
+        body["unknown_product_counts"] = dict(sorted(unknown.items()))
+        body |= findings(report)
         return JSONResponse(_jsonable(body), headers=headers)
 
     app.state.recommender = recommender
