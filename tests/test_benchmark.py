@@ -136,6 +136,24 @@ def test_walk_forward_without_a_time_column_is_refused(tmp_path: Path,
     assert_one_line_error(result, "--time-column")
 
 
+def test_an_unknown_model_is_refused_with_a_suggestion(tmp_path: Path,
+                                                        frame: pd.DataFrame) -> None:
+    """A typo gets the nearest name on the command line; in Python, a text model's name
+    says which command benchmarks it (the command line routes text models there itself)."""
+    from cli_helpers import assert_one_line_error
+
+    from findeep.errors import ConfigError
+
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default",
+                                      "--models", "logreg,defualt"])
+    assert_one_line_error(result, "unknown model(s) defualt", "Did you mean 'default'?")
+    with pytest.raises(ConfigError, match="text-cnn: a text model, benchmarked by "
+                                          "'findeep text benchmark'"):
+        run_benchmark(frame, "default", models=["logreg", "text-cnn"])
+
+
 def test_benchmark_command_says_whether_default_clears_the_noise(tmp_path: Path,
                                                                   frame: pd.DataFrame) -> None:
     """With default and a reference in the run, the output ends with the paired difference

@@ -189,8 +189,13 @@ def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
     known = [*MODELS, *NETWORK_VARIANTS, *BASELINE_PACKAGES, *PEER_PACKAGES]
     unknown = [m for m in models if m not in known]
     if unknown:
+        from findeep.models.text_network import TEXT_MODELS
+
+        text = [m for m in unknown if m in TEXT_MODELS]
+        hint = (f" ({', '.join(text)}: a text model, benchmarked by 'findeep text benchmark')"
+                if text else did_you_mean(unknown[0], known))
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
-                          f"{', '.join(known)}.")
+                          f"{', '.join(known)}.{hint}")
     check_peers_installed(models)
 
 
