@@ -289,6 +289,16 @@ def test_regression_with_huber_loss_and_standard_scaling(workdir: Path) -> None:
     assert metrics["training"]["config"]["loss"] == "huber"
 
 
+@pytest.mark.parametrize("bagging", ["1", "auto"])
+@pytest.mark.parametrize("fraction", ["1.5", "0"])
+def test_a_validation_fraction_outside_0_1_is_refused_by_its_own_name(
+        unseen_credit: Path, workdir: Path, bagging: str, fraction: str) -> None:
+    """It named test_fraction with one network and was ignored by a bag."""
+    assert_one_line_error(run("train", unseen_credit, "--target", "default", "--out",
+                              workdir / "vf", "--bagging", bagging, "--validation-fraction",
+                              fraction), f"validation_fraction={float(fraction)}")
+
+
 def test_a_loss_that_does_not_fit_the_task_is_refused(unseen_credit: Path,
                                                        workdir: Path) -> None:
     assert_one_line_error(run("train", unseen_credit, "--target", "default", "--loss", "mse",

@@ -24,7 +24,7 @@ from findeep.data.number_text import numbers_of
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values, format_code, split_special
-from findeep.data.splits import period_end, split_validation
+from findeep.data.splits import check_fraction, period_end, split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.evaluate.intervals import (
@@ -313,6 +313,7 @@ def fit_tabular(
     """
     check_method(interval_method)
     check_level(interval)
+    check_fraction(validation_fraction, "validation_fraction")  # a bag does not use it
     spec = get_spec(model)
     check_model_options(model, model_options)
     _check_fit_options(train_options, class_weight)

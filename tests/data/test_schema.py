@@ -57,3 +57,23 @@ def test_a_scoring_header_that_differs_in_spaces_or_case_is_named() -> None:
     schema = infer_schema(frame)
     with pytest.raises(SchemaError, match="' noise 1 ' is there as 'noise 1': rename it"):
         schema.check_scoring_frame(frame.rename(columns={" noise 1 ": "noise 1"}))
+
+
+def test_a_number_column_with_a_few_typos_is_read_as_categories_with_a_warning() -> None:
+    """One 'forty' among 2,000 ages keeps the column categorical (as before: no value is
+    silently changed) but says so, naming the value; real category columns, code columns
+    with a letter among few levels, and clean number columns say nothing."""
+    rng = np.random.default_rng(0)
+    ages = rng.integers(18, 80, 2_000).astype(str).astype(object)
+    ages[7] = "forty"
+    frame = pd.DataFrame({"age": ages, "purpose": rng.choice(["car", "home"], 2_000),
+                          "grade": rng.choice(["01", "02", "03", "X"], 2_000),
+                          "income": rng.normal(5e4, 1e4, 2_000).round().astype(str)})
+    with pytest.warns(FindeepWarning) as caught:
+        schema = infer_schema(frame)
+    said = [str(w.message) for w in caught if "read as categories" in str(w.message)]
+    kinds = {c.name: c.kind for c in schema.columns}
+    assert kinds["age"] == "categorical" and kinds["income"] == "numeric"
+    assert said == ["column 'age' is read as categories because 1 of its 2,000 values is not "
+                    "a number (e.g. 'forty'); if it is a number, fix or blank those values "
+                    "and train again (as categories, each distinct number is its own level)."]

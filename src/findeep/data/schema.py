@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from findeep.data.number_text import looks_numeric, numbers_of
+from findeep.data.number_text import looks_numeric, numbers_of, to_numbers
 from findeep.errors import DataError, SchemaError
 
 ColumnKind = Literal["numeric", "categorical", "datetime", "text", "id", "constant"]
@@ -328,6 +328,33 @@ def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
     return "categorical"
 
 
+# a text column read as categories whose present values are this share numbers or more,
+# with at least this many distinct numbers, is most likely a numeric column with a few typos
+NUMBERS_BUT_A_FEW_SHARE = 0.99
+NUMBERS_BUT_A_FEW_LEVELS = 20
+
+
+def numbers_but_a_few(name: str, values: pd.Series) -> str | None:
+    """A warning when a column read as categories is numbers in all but a few rows ("forty"
+    among 20,000 ages): each distinct number then becomes its own level, which a numeric
+    column with those few values fixed (or missing) would not. None otherwise."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    present = values.dropna()
+    head = present.head(1_000)
+    if head.empty or pd.to_numeric(head, errors="coerce").notna().mean() < 0.9:
+        return None  # most category columns stop here, cheaply
+    numbers, bad, example = to_numbers(present)
+    if bad == 0 or bad > (1 - NUMBERS_BUT_A_FEW_SHARE) * len(present):
+        return None
+    if pd.Series(numbers).nunique() < NUMBERS_BUT_A_FEW_LEVELS:
+        return None  # a code column ("01".."09", "X"): categories are right
+    verb = "is not a number" if bad == 1 else "are not numbers"
+    return (f"column '{name}' is read as categories because {bad:,} of its {len(present):,} "
+            f"values {verb} (e.g. {example!r}); if it is a number, fix or blank those values "
+            "and train again (as categories, each distinct number is its own level).")
+
+
 def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
                  text_columns: list[str] | None = None, text_ok: bool = False) -> Schema:
     """Infer a ``Schema`` for ``frame`` (target already removed).
@@ -365,6 +392,9 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
                     FindeepWarning,
                     stacklevel=3,
                 )
+        for name in schema.names_of("categorical"):
+            if message := numbers_but_a_few(name, frame[name]):
+                warnings.warn(message, FindeepWarning, stacklevel=3)
         text = schema.names_of("text")
         if text and not text_ok:
             warnings.warn(
