@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import DataError
 from findeep.pricing.calibration import calibrate, read_surface, synthetic_surface
 from findeep.pricing.reference import heston_price, implied_volatility
@@ -120,3 +122,37 @@ def test_a_quote_without_a_price_is_left_out_and_counted():
     assert quotes.call.size == 8
     assert (quotes.left_out, quotes.left_out_columns) == (1, ("price",))
     assert read_surface(small_surface()).left_out == 0
+
+
+def test_a_clean_reference_fit_is_reported_converged_and_off_the_bounds():
+    """Recovering known parameters: converged, no parameter on a bound, no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FindeepWarning)
+        result = calibrate(read_surface(small_surface()))
+    assert result.success and result.message
+    assert result.at_bounds == [] and result.warnings == []
+
+
+def test_a_fit_pinned_to_the_search_box_is_warned_about_and_recorded():
+    """A surface priced at v0 = 0.9 (beyond the box's 0.5) cannot be fitted inside it: the
+    parameters that end on a bound are named in the warning and in the result."""
+    surface = read_surface(synthetic_surface({**TRUE, "v0": 0.9}, moneyness=(0.85, 1.0, 1.15),
+                                             maturities=(0.3, 0.7, 1.2)))
+    with pytest.warns(FindeepWarning, match=r"reference calibration ended on the edge of its "
+                                            r"search box \(.*v0 0\.4995 at its upper bound"):
+        result = calibrate(surface)
+    assert "v0" in result.at_bounds and "edge of its search box" in result.warnings[0]
+    assert result.to_dict()["at_bounds"] == result.at_bounds
+
+
+def test_a_network_fit_the_reference_reprices_much_worse_is_warned_about(pricer):
+    """The small test network pins its fit to the box edges and the reference reprices its
+    parameters several times worse than the network's own RMSE: both are said, not shown
+    as a normal fit."""
+    with pytest.warns(FindeepWarning) as caught:
+        result = calibrate(read_surface(small_surface()), pricer=pricer)
+    said = " ".join(str(w.message) for w in caught)
+    assert result.reference_rmse > 2 * result.rmse
+    assert "reprices the network's fitted parameters" in said and "--reference" in said
+    assert result.at_bounds and "network calibration ended on the edge" in said
+    assert len(result.warnings) == 2

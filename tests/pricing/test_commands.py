@@ -20,6 +20,14 @@ def workdir(tmp_path_factory, pricer, heston_data):
     options = heston_data[list(INPUT_COLUMNS)].iloc[:6].copy()
     options.loc[options.index[2], "gamma"] = 0.9
     options.to_csv(path / "options.csv", index=False)
+    options.assign(price=0.1).to_csv(path / "quoted.csv", index=False)
+    training = heston_data.iloc[:200].copy()
+    training.to_csv(path / "train.csv", index=False)
+    text = (path / "train.csv").read_text().splitlines()
+    header = text[0].split(",")
+    row = text[5].split(",")
+    row[header.index("call")] = "n/a"  # a spreadsheet's empty cell
+    (path / "nan_train.csv").write_text("\n".join([*text[:5], ",".join(row), *text[6:]]))
     surface = synthetic_surface({"rho": -0.5, "kappa": 1.0, "vbar": 0.1, "gamma": 0.3,
                                  "v0": 0.15}, moneyness=(0.9, 1.0, 1.1), maturities=(0.5, 1.0))
     surface.to_csv(path / "surface.csv", index=False)
@@ -53,6 +61,7 @@ def test_generate_train_price_calibrate(workdir):
                  "--no-reference")
     assert result.exit_code == 0, result.output
     assert "kappa" in result.stdout
+    assert "converged" in result.stdout and "on a search bound" in result.stdout
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
@@ -75,6 +84,10 @@ def test_generate_train_price_calibrate(workdir):
      ("surface surrogate", "'findeep pricing calibrate' needs a price")),
     (("check", "{d}/surface_pricer", "--n", "10", "--sets", "1"),
      ("surface surrogate", "'findeep pricing check' needs a price")),
+    (("train", "{d}/nan_train.csv", "--out", "{d}/o", "-q"),
+     ("1 row(s) with an empty, NaN or infinite cell", "'call' 1 row(s), first at row 4")),
+    (("price", "{d}/pricer", "{d}/quoted.csv", "--out", "{d}/o.csv"),
+     ("already has the column(s) price", "price -> market_price")),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(workdir, args, fragment):
     surface = pd.read_csv(workdir / "surface.csv")
@@ -86,6 +99,23 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(workdir, args, fragment
     assert_one_line_error(result, *((fragment,) if isinstance(fragment, str) else fragment))
     assert not (workdir / "o.csv").exists() and not (workdir / "a.csv").exists()
     assert not (workdir / "o").exists()
+
+
+def test_price_reports_rows_with_an_empty_input_apart_from_rows_outside_the_box(workdir):
+    """An empty kappa is not 'outside the trained box': the row is unpriced and counted as
+    missing, and the file names the column in missing_inputs."""
+    options = pd.read_csv(workdir / "options.csv")
+    options.loc[4, "kappa"] = None
+    options.to_csv(workdir / "gap.csv", index=False)
+    result = run("pricing", "price", workdir / "pricer", workdir / "gap.csv", "--out",
+                 workdir / "gap_prices.csv")
+    assert result.exit_code == 0, result.output
+    assert "priced 4 of 6 options; 1 row(s) outside the trained box" in result.stdout
+    assert "1 row(s) with an empty input cell left unpriced" in result.stdout
+    prices = pd.read_csv(workdir / "gap_prices.csv", keep_default_na=False)
+    assert prices["outside_box"].tolist() == ["", "", "gamma", "", "", ""]
+    assert prices["missing_inputs"].tolist() == ["", "", "", "", "kappa", ""]
+    assert prices.loc[4, "price"] == ""
 
 
 def test_calibrate_reports_quotes_left_out_for_an_empty_price(workdir):
@@ -108,3 +138,14 @@ def test_training_a_surface_pricer_on_few_rows_says_nothing_of_early_stopping(wo
     assert result.exit_code == 0, result.output
     assert "early stopping" not in result.output and "auto" not in result.output
     assert "one full-batch step per epoch" in result.stderr
+
+
+def test_findeep_export_writes_a_pricer_to_onnx(workdir):
+    """'findeep export PRICER --format onnx' exports the price network (as 'pricing train
+    --onnx' does) instead of refusing it as not tabular."""
+    pytest.importorskip("onnxruntime")
+    result = run("export", workdir / "pricer", "--format", "onnx", "--out",
+                 workdir / "e.onnx")
+    assert result.exit_code == 0, result.output
+    assert "inputs options -> price" in result.stdout
+    assert (workdir / "e.onnx").is_file()

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from findeep.data.schema import FindeepWarning
-from findeep.errors import BundleError, ConfigError
+from findeep.errors import BundleError, ConfigError, DataError
 from findeep.pricing.box import INPUT_COLUMNS, ParameterBox
 from findeep.pricing.bundle import load_pricer, save_pricer
 from findeep.pricing.checks import arbitrage, count_violations
@@ -195,3 +195,99 @@ def test_training_never_warns_about_early_stopping_it_does_not_use(heston_data):
     messages = [str(w.message) for w in caught if issubclass(w.category, FindeepWarning)]
     assert len(messages) == 1 and "early stopping" not in messages[0]
     assert "batch size 1024 is at least the 285 training rows" in messages[0]
+
+
+TINY = {"d_hidden": 8, "n_layers": 1, "n_components": 2, "max_epochs": 1, "batch_size": 256,
+        "verbose": 0}
+
+
+def test_an_empty_cell_in_the_training_data_is_refused_naming_its_columns_and_rows(
+        heston_data):
+    """One NaN price or parameter would train a network that predicts only NaN: the fit
+    refuses, naming each column, how many rows and the first, before any training."""
+    broken = heston_data.copy()
+    broken.loc[[7, 9], "call"] = np.nan
+    broken.loc[12, "kappa"] = np.nan
+    pricer = HestonSurrogate(**TINY)
+    with pytest.raises(DataError, match=r"3 row\(s\) with an empty, NaN or infinite cell "
+                                        r"\(column 'kappa' 1 row\(s\), first at row 12; column "
+                                        r"'call' 2 row\(s\), first at row 7\)"):
+        pricer.fit(broken)
+    assert not hasattr(pricer, "network_")
+
+
+def test_text_in_a_training_column_is_a_data_error_naming_it(heston_data):
+    """'n.a.' in the call column is named with its row, not numpy's 'could not convert'."""
+    broken = heston_data.astype({"call": object})
+    broken.loc[4, "call"] = "n.a."
+    with pytest.raises(DataError, match=r"not numbers in column\(s\) 'call' 1 \(e\.g\. 'n\.a\.' "
+                                        r"at row 4\)"):
+        HestonSurrogate(**TINY).fit(broken)
+
+
+def test_prices_in_percent_of_strike_are_refused_at_training(heston_data):
+    """Calls x100 break the no-arbitrage bounds: refused with the rule calibrate applies to
+    its quotes, not learned with a validation error of 21."""
+    with pytest.raises(DataError, match=r"prices in column 'call' of the training table lie "
+                                        r"outside .*strike units"):
+        HestonSurrogate(**TINY).fit(heston_data.assign(call=heston_data["call"] * 100))
+
+
+def test_the_trained_box_is_what_the_training_rows_cover(heston_data):
+    """Trained on maturities below 0.4 only (the metadata still declaring 0.1-1.4 and the
+    generated row count), the pricer flags a 1.35-year option and records the real rows."""
+    short = heston_data[heston_data["maturity"] < 0.4]
+    assert short.attrs["findeep_pricing"]["rows"] == len(heston_data)  # stale, as in a file
+    pricer = HestonSurrogate(**TINY).fit(short)
+    low, high = pricer.box_.ranges["maturity"]
+    assert low == 0.1 and high == short["maturity"].max() < 0.4
+    assert pricer.box_.ranges["kappa"] == (0.0, 2.0)  # covered to its edges: kept
+    assert pricer.data_["rows"] == len(short)
+    assert pricer.data_["declared_box"]["maturity"] == [0.1, 1.4]
+    option = short[list(INPUT_COLUMNS)].iloc[:2].assign(maturity=[0.3, 1.35])
+    result = pricer.predict(option)
+    assert result["outside_box"].tolist() == ["", "maturity"]
+    assert np.isfinite(result["price"].iloc[0]) and np.isnan(result["price"].iloc[1])
+
+
+def test_an_empty_input_cell_is_reported_missing_not_outside_the_box(pricer, heston_data):
+    """A row with no kappa is not priced and is named in missing_inputs; outside_box keeps
+    its meaning (a value beyond the trained range)."""
+    options = heston_data[list(INPUT_COLUMNS)].iloc[:3].copy()
+    options.loc[options.index[1], "kappa"] = np.nan
+    options.loc[options.index[2], ["vbar", "gamma"]] = [np.nan, 0.9]
+    result = pricer.predict(options)
+    assert result["outside_box"].tolist() == ["", "", "gamma"]
+    assert result["missing_inputs"].tolist() == ["", "kappa", "vbar"]
+    assert result["price"].isna().tolist() == [False, True, True]
+
+
+def test_predict_refuses_an_array_with_a_findeep_error(pricer, heston_data):
+    """An ndarray has no column names: one DataError pointing to price_inputs, not an
+    AttributeError."""
+    x = heston_data[list(INPUT_COLUMNS)].to_numpy()[:3]
+    with pytest.raises(DataError, match=r"takes a pandas DataFrame .*however: ndarray.*"
+                                        r"price_inputs"):
+        pricer.predict(x)
+    with pytest.raises(DataError, match=r"\(n, 8\) array .*however: shape \(3, 7\)"):
+        pricer.price_inputs(x[:, :7])
+
+
+def test_predict_surface_leaves_rows_outside_the_box_empty_and_names_missing_columns():
+    """v0 = 5 or gamma = 9 get NaN vols and a warning, not an ordinary-looking surface; a
+    missing column is a DataError naming it, not a KeyError."""
+    from findeep.pricing.sampling import generate_heston_grid
+
+    data = generate_heston_grid(40, seed=4)
+    model = HestonSurrogate(kind="surface", d_hidden=8, n_layers=1, max_epochs=1,
+                            batch_size=16, verbose=0).fit(data)
+    rows = data.iloc[:3].copy()
+    rows.loc[rows.index[1], "v0"] = 5.0
+    rows.loc[rows.index[2], "gamma"] = 9.0
+    with pytest.warns(FindeepWarning, match=r"2 of 3 parameter sets get NaN .*outside the "
+                                            r"trained box \(gamma, v0\)"):
+        surface = model.predict_surface(rows)
+    assert np.isfinite(surface[0]).all() and np.isnan(surface[1:]).all()
+    assert model.outside_box(rows).tolist() == ["", "v0", "gamma"]
+    with pytest.raises(DataError, match=r"lacks the column.*kappa, v0"):
+        model.predict_surface(rows.drop(columns=["kappa", "v0"]))

@@ -13,13 +13,20 @@ A surface table has ``moneyness`` (S/K), ``maturity``, ``rate`` and either ``pri
 or ``implied_vol`` (a fraction: 0.25 for 25%). Quotes in the wrong units are refused before
 any fit: a price outside its option's no-arbitrage bounds, an implied vol above 500%. A row
 with an empty cell is left out and counted (``Surface.left_out``), not refused.
+
+A fit is not taken at its word: a parameter that ends on the edge of the search box, an
+optimiser that stopped without converging, and (for the network) fitted parameters that
+the reference reprices much worse than the network did are each warned about
+(``FindeepWarning``) and recorded in the result (``at_bounds``, ``success``,
+``warnings``).
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,17 +34,28 @@ import pandas as pd
 import torch
 from scipy.optimize import least_squares
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import DataError
-from findeep.pricing.box import HESTON_COLUMNS, OPTION_COLUMNS, ParameterBox, option_types
+from findeep.pricing.box import (
+    HESTON_COLUMNS,
+    OPTION_COLUMNS,
+    ParameterBox,
+    check_price_bounds,
+    option_types,
+)
 from findeep.pricing.estimator import HestonSurrogate
-from findeep.pricing.reference import bsm_price, heston_price, no_arbitrage_bounds
+from findeep.pricing.reference import bsm_price, heston_price
 
 MIN_OPTIONS = len(HESTON_COLUMNS) + 1  # fewer quotes than parameters + 1: not identifiable
-# strike units: a quote rounded to a cent on a 100 strike, or a tick stale, can sit this far
-# past a bound; prices in the wrong units (currency, percent of strike) miss by far more
-BOUND_TOLERANCE = 1e-4
 # 500%: far above any quoted equity vol; a vol in percent (25 for 25%) lands far above it
 MAX_IMPLIED_VOL = 5.0
+# a parameter within this share of its search range from a bound sits on it: TRF stops on
+# an active bound to ~1e-10, and an interior optimum this close to the box's edge is rare
+AT_BOUND = 1e-3
+# the network's fit is suspect when the reference reprices its parameters this many times
+# worse than the network's own RMSE, and by more than a quote's rounding (1e-4 of strike)
+REFERENCE_RATIO = 2.0
+REFERENCE_GAP = 1e-4
 
 
 @dataclass
@@ -54,6 +72,9 @@ class CalibrationResult:
     success: bool
     cpu_seconds: float = float("nan")  # this process's CPU time: steady on a busy machine
     left_out: int = 0  # rows of the surface table left out for an empty cell
+    message: str = ""  # the optimiser's own word on why it stopped
+    at_bounds: list[str] = field(default_factory=list)  # parameters on a search bound
+    warnings: list[str] = field(default_factory=list)  # each also a FindeepWarning
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,7 +141,7 @@ def read_surface(frame: pd.DataFrame, box: ParameterBox | None = None) -> Surfac
         _check_implied_vols(q, values.index)
         price = bsm_price(m, tau, r, q, call=~is_put)
     else:
-        _check_price_bounds(q, m, tau, r, is_put, values.index)
+        check_price_bounds(q, m, tau, r, is_put, values.index)
         price = q
     call = np.where(is_put, price + m - np.exp(-r * tau), price)
     if box is not None:
@@ -143,30 +164,6 @@ def _check_implied_vols(vol: np.ndarray, rows: pd.Index) -> None:
             f"{int(high.sum())} of {vol.size} implied vols are above {MAX_IMPLIED_VOL:g} "
             f"({MAX_IMPLIED_VOL:.0%}), e.g. {vol[first]:g} at row {rows[first]}: they look "
             "like percent; give them as fractions (0.25 for 25%).")
-
-
-def _check_price_bounds(price: np.ndarray, m: np.ndarray, tau: np.ndarray, r: np.ndarray,
-                        is_put: np.ndarray, rows: pd.Index) -> None:
-    """Refuse prices outside their option's no-arbitrage bounds (beyond BOUND_TOLERANCE):
-    no model fits them, and they are most often in the wrong units."""
-    lower, upper = no_arbitrage_bounds(m, tau, r, call=~is_put)
-    below, above = price < lower - BOUND_TOLERANCE, price > upper + BOUND_TOLERANCE
-    outside = below | above
-    if not outside.any():
-        return
-    i = int(np.flatnonzero(outside)[0])
-    kind = "put" if is_put[i] else "call"
-    if above[i]:
-        bound = (f"above its upper bound {upper[i]:.4g} "
-                 f"({'the discounted strike' if is_put[i] else 'the underlying, S/K'})")
-    else:
-        bound = f"below its lower bound {lower[i]:.4g} (its discounted intrinsic value)"
-    raise DataError(
-        f"{int(outside.sum())} of {price.size} prices lie outside their option's "
-        f"no-arbitrage bounds, e.g. row {rows[i]} ({kind}, moneyness {m[i]:.4g}, maturity "
-        f"{tau[i]:.4g}): price {price[i]:.4g} is {bound}; prices must be in strike units "
-        "(price / K: a 7.50 quote on a 100 strike is 0.075), with puts marked in a 'type' "
-        "column.")
 
 
 def _bounds(box: ParameterBox) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -224,13 +221,46 @@ def calibrate(surface: Surface, *, pricer: HestonSurrogate | None = None,
     cpu_seconds = time.process_time() - cpu_started
     own = fit.fun
     repriced = _reference(surface, fit.x) - surface.call
-    return CalibrationResult(
-        pricer="reference" if pricer is None else "network",
+    label = "reference" if pricer is None else "network"
+    result = CalibrationResult(
+        pricer=label,
         parameters={c: float(v) for c, v in zip(HESTON_COLUMNS, fit.x, strict=True)},
         rmse=float(np.sqrt(np.mean(own**2))), max_error=float(np.max(np.abs(own))),
         reference_rmse=float(np.sqrt(np.mean(repriced**2))), seconds=seconds,
         evaluations=evaluations, success=bool(fit.success), cpu_seconds=cpu_seconds,
-        left_out=surface.left_out)
+        left_out=surface.left_out, message=str(fit.message))
+    _judge(result, fit.x, low, high)
+    for sentence in result.warnings:
+        warnings.warn(sentence, FindeepWarning, stacklevel=2)
+    return result
+
+
+def _judge(result: CalibrationResult, x: np.ndarray, low: np.ndarray,
+           high: np.ndarray) -> None:
+    """Fill ``at_bounds`` and ``warnings``: what makes the fit not to be taken at its word."""
+    tolerance = AT_BOUND * (high - low)
+    edges = []
+    for name, value, lo, hi, tol in zip(HESTON_COLUMNS, x, low, high, tolerance, strict=True):
+        if value - lo <= tol or hi - value <= tol:
+            result.at_bounds.append(name)
+            side, bound = ("lower", lo) if value - lo <= tol else ("upper", hi)
+            edges.append(f"{name} {value:.4g} at its {side} bound {bound:.4g}")
+    if edges:
+        result.warnings.append(
+            f"the {result.pricer} calibration ended on the edge of its search box "
+            f"({', '.join(edges)}): the surface wants parameters at or beyond the box, or is "
+            "not Heston-like, so these parameters are not a free optimum.")
+    if not result.success:
+        result.warnings.append(f"the {result.pricer} calibration did not converge "
+                               f"({result.message.rstrip('.')}); its parameters are where it "
+                               "stopped, not an optimum.")
+    if result.pricer == "network" and result.reference_rmse > REFERENCE_RATIO * result.rmse \
+            and result.reference_rmse - result.rmse > REFERENCE_GAP:
+        result.warnings.append(
+            f"the reference pricer reprices the network's fitted parameters with RMSE "
+            f"{result.reference_rmse:.2e}, {result.reference_rmse / result.rmse:.1f}x the "
+            f"network's own {result.rmse:.2e}: the network is inaccurate for this surface, so "
+            "use the reference calibration (--reference) for it.")
 
 
 def _reference(surface: Surface, theta: np.ndarray) -> np.ndarray:

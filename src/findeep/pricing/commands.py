@@ -93,13 +93,16 @@ def price(
     out_file: Annotated[Path, typer.Option("--out", help="Prices file, .csv or .parquet.")],
     force: ForceOpt = False,
 ) -> None:
-    """Price options in strike units; rows outside the trained box are flagged, not priced."""
+    """Price options in strike units; rows outside the trained box, or with an empty input
+    cell, are flagged, not priced."""
     from findeep.pricing.jobs import price_job
 
     summary = price_job(bundle, data, out_file, force=force)
-    flagged = summary["outside_box"]
-    note = (f"; {flagged} row(s) outside the trained box left unpriced (see column "
-            "outside_box)") if flagged else ""
+    notes = [f"{summary[column]} row(s) {why} left unpriced (see column {column})"
+             for column, why in (("outside_box", "outside the trained box"),
+                                 ("missing_inputs", "with an empty input cell"))
+             if summary[column]]
+    note = "".join(f"; {n}" for n in notes)
     out.print(f"priced {summary['priced']:,} of {summary['rows']:,} options{note} -> "
               f"{out_file}", highlight=False)
 
@@ -121,14 +124,18 @@ def calibrate(
     out.print(metrics_table(f"Heston calibration to {result['options']} options "
                             "(errors in strike units)", summary_rows(result),
                             ["rho", "kappa", "vbar", "gamma", "v0", "rmse", "max_error",
-                             "reference_rmse", "seconds", "evaluations"],
-                            labels={"reference_rmse": "rmse repriced by reference"}))
+                             "reference_rmse", "converged", "at_bounds", "seconds",
+                             "evaluations"],
+                            labels={"reference_rmse": "rmse repriced by reference",
+                                    "at_bounds": "on a search bound"}))
     if result["left_out"]:
         out.print(left_out_note(result["left_out"], result["left_out_columns"]),
                   highlight=False)
     if reference:
         speed = result["reference"]["seconds"] / max(result["network"]["seconds"], 1e-9)
-        out.print(f"network calibration {speed:.0f}x faster than with the reference pricer",
+        comparison = f"{speed:.0f}x faster" if speed >= 1.5 else (
+            f"{1 / speed:.1f}x slower" if speed < 1 else f"{speed:.1f}x faster")
+        out.print(f"network calibration {comparison} than with the reference pricer",
                   highlight=False)
 
 

@@ -25,7 +25,16 @@ from sklearn.base import BaseEstimator
 from findeep.data.schema import FindeepWarning
 from findeep.data.splits import seed_problem
 from findeep.errors import ConfigError, DataError, NotFittedError
-from findeep.pricing.box import INPUT_COLUMNS, ParameterBox, option_inputs, option_types
+from findeep.pricing.box import (
+    INPUT_COLUMNS,
+    ParameterBox,
+    check_price_bounds,
+    missing,
+    numeric_columns,
+    option_inputs,
+    option_types,
+    refuse_missing,
+)
 from findeep.pricing.networks import MixturePriceNet, SurfaceNet
 from findeep.pricing.sampling import GRID_MATURITIES, GRID_PARAMETERS, GRID_STRIKES
 from findeep.train.trainer import (
@@ -105,20 +114,35 @@ class HestonSurrogate(BaseEstimator):
         resolve_device(self.device)  # its own message: the accepted spellings
 
     def fit(self, frame: pd.DataFrame) -> HestonSurrogate:
+        """Learn the prices (or surfaces) of ``frame``, a table written by ``generate``.
+
+        Every cell used must be a finite number and every ``call`` price within its
+        no-arbitrage bounds (prices in the wrong units are refused, as ``calibrate``
+        refuses such quotes). ``box_`` is the part of the declared box (the table's
+        metadata, else Liu et al.'s) that the training rows cover: a table filtered to
+        short maturities gives a pricer that flags long ones.
+        """
         self.check_params()
+        require_frame(frame, "fit", self.kind)
         meta = frame.attrs.get("findeep_pricing", {})
         expected = "heston" if self.kind == "price" else "heston-grid"
         if layout_of(frame) != expected:
             raise DataError(f"a {self.kind} surrogate trains on a '{expected}' table (findeep "
                             f"pricing generate --model {expected}); this one is "
                             f"'{layout_of(frame)}'.")
-        self.box_ = ParameterBox.from_dict(meta["box"]) if "box" in meta else \
+        declared = ParameterBox.from_dict(meta["box"]) if "box" in meta else \
             ParameterBox.default()
-        self.data_ = {k: meta[k] for k in ("pricer", "design", "seed", "rows") if k in meta}
-        x, y = self._arrays(frame)
+        x, y, inputs = self._arrays(frame)
         if len(x) < 20:
             raise DataError(f"{len(x)} training rows are too few to fit a surrogate; "
                             "generate at least a few thousand.")
+        self.box_ = declared.covering(
+            inputs, INPUT_COLUMNS if self.kind == "price" else GRID_PARAMETERS)
+        # the metadata's row count is the generated table's: a filtered copy keeps it
+        self.data_ = {k: meta[k] for k in ("pricer", "design", "seed") if k in meta}
+        self.data_["rows"] = len(frame)
+        if self.box_ != declared:
+            self.data_["declared_box"] = declared.to_dict()
         torch.manual_seed(self.random_state)
         self.network_ = self._build()
         scale = float(self.network_.output_scale)
@@ -179,19 +203,36 @@ class HestonSurrogate(BaseEstimator):
                           n_cells=len(GRID_STRIKES) * len(GRID_MATURITIES),
                           d_hidden=self.d_hidden, n_layers=self.n_layers)
 
-    def _arrays(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def _arrays(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """(inputs, targets) as float32 arrays, and the checked input columns as a frame."""
+        what = "the training table"
+        hint = ("the network would learn NaN from them; drop those rows, or price them again "
+                "(findeep pricing generate).")
         if self.kind == "price":
-            x = option_inputs(frame, what="the training table").to_numpy(dtype=np.float32,
-                                                                          copy=True)
+            inputs = option_inputs(frame, what=what)
             if "call" not in frame.columns:
                 raise DataError("the training table lacks the 'call' price column.")
-            return x, frame["call"].to_numpy(dtype=np.float32, copy=True)
-        missing = [c for c in GRID_PARAMETERS if c not in frame.columns]
-        if missing:
-            raise DataError(f"the training table lacks the column(s) {', '.join(missing)}.")
-        cells = [c for c in frame.columns if c.startswith("iv_")]
-        return (frame[list(GRID_PARAMETERS)].to_numpy(dtype=np.float32, copy=True),
-                frame[cells].to_numpy(dtype=np.float32, copy=True))  # writable for torch
+            call = numeric_columns(frame, ["call"], what=what)["call"]
+            refuse_missing(inputs.assign(call=call), what=what, hint=hint)
+            m, tau, r = (inputs[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
+            check_price_bounds(call.to_numpy(), m, tau, r, np.zeros(len(frame), dtype=bool),
+                               frame.index, what=" in column 'call' of the training table",
+                               typed=False)
+            return (inputs.to_numpy(dtype=np.float32, copy=True),
+                    call.to_numpy(dtype=np.float32, copy=True), inputs)
+        absent = [c for c in GRID_PARAMETERS if c not in frame.columns]
+        n_cells = len(GRID_STRIKES) * len(GRID_MATURITIES)
+        cells = [f"iv_{j}" for j in range(n_cells)]
+        absent_cells = [c for c in cells if c not in frame.columns]
+        if absent or absent_cells:
+            raise DataError(f"the training table lacks the column(s) "
+                            f"{', '.join(absent + absent_cells)}; a surface table has "
+                            f"{', '.join(GRID_PARAMETERS)} and iv_0 … iv_{n_cells - 1}.")
+        inputs = numeric_columns(frame, GRID_PARAMETERS, what=what)
+        vols = numeric_columns(frame, cells, what=what)
+        refuse_missing(pd.concat([inputs, vols], axis=1), what=what, hint=hint)
+        return (inputs.to_numpy(dtype=np.float32, copy=True),
+                vols.to_numpy(dtype=np.float32, copy=True), inputs)  # writable for torch
 
     # --- using ---------------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -210,31 +251,90 @@ class HestonSurrogate(BaseEstimator):
             return torch.cat(parts).double().numpy() if parts else np.zeros(0)
 
     def price_inputs(self, x: np.ndarray) -> np.ndarray:
-        """Call prices / K of an (n, 8) array in ``INPUT_COLUMNS`` order (no checks)."""
+        """Call prices / K of an (n, 8) array in ``INPUT_COLUMNS`` order (no box checks)."""
         self._check_fitted()
-        return self._predict_arrays(np.asarray(x, dtype=np.float32))
+        try:
+            x = np.asarray(x, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise DataError("price_inputs takes an (n, 8) array of numbers in the order "
+                            f"{', '.join(INPUT_COLUMNS)}; it holds something else.") from None
+        if x.ndim != 2 or x.shape[1] != len(INPUT_COLUMNS):
+            raise DataError(f"price_inputs takes an (n, 8) array in the order "
+                            f"{', '.join(INPUT_COLUMNS)}, however: shape {x.shape}.")
+        return self._predict_arrays(x)
+
+    def _inputs(self, frame: pd.DataFrame, method: str) -> pd.DataFrame:
+        """The checked input columns of ``frame`` as floats (empty cells stay NaN)."""
+        self._check_fitted()
+        require_frame(frame, method, self.kind)
+        if self.kind == "price":
+            return option_inputs(frame)
+        absent = [c for c in GRID_PARAMETERS if c not in frame.columns]
+        if absent:
+            raise DataError(f"the parameter table lacks the column(s) {', '.join(absent)}; a "
+                            f"surface surrogate needs {', '.join(GRID_PARAMETERS)}.")
+        return numeric_columns(frame, GRID_PARAMETERS, what="the parameter table")
+
+    def outside_box(self, frame: pd.DataFrame) -> pd.Series:
+        """Per row: '' inside the trained box, else the input columns outside it; an empty
+        cell is not outside (``predict`` names it in ``missing_inputs``)."""
+        columns = INPUT_COLUMNS if self.kind == "price" else GRID_PARAMETERS
+        return self.box_.outside(self._inputs(frame, "outside_box"), columns)
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Per row: ``price`` (strike units; a ``type`` column of call/put is honoured) and
-        ``outside_box`` ('' or the columns outside the training box; those rows get no price).
+        """Per row: ``price`` (strike units; a ``type`` column of call/put is honoured),
+        ``outside_box`` ('' or the columns outside the training box) and ``missing_inputs``
+        ('' or the input columns with an empty cell); rows with either get no price.
         """
         self._check_fitted()
         if self.kind != "price":
             raise ConfigError("this is a surface surrogate; use predict_surface.")
-        inputs = option_inputs(frame)
+        inputs = self._inputs(frame, "predict")
         put = option_types(frame)
         outside = self.box_.outside(inputs)
-        inside = (outside == "").to_numpy()
+        absent = missing(inputs)
+        usable = ((outside == "") & (absent == "")).to_numpy()
         price = np.full(len(frame), np.nan)
-        price[inside] = self.price_inputs(inputs.to_numpy()[inside])
+        price[usable] = self._predict_arrays(inputs.to_numpy(dtype=np.float32)[usable])
         m, tau, r = (inputs[c].to_numpy() for c in ("moneyness", "maturity", "rate"))
         price = np.where(put, price - m + np.exp(-r * tau), price)
-        return pd.DataFrame({"price": price, "outside_box": outside.to_numpy()},
-                            index=frame.index)
+        return pd.DataFrame({"price": price, "outside_box": outside.to_numpy(),
+                             "missing_inputs": absent.to_numpy()}, index=frame.index)
 
     def predict_surface(self, frame: pd.DataFrame) -> np.ndarray:
-        """Implied volatilities (n, n_cells) of the grid, per parameter row."""
+        """Implied volatilities (n, n_cells) of the grid, per parameter row.
+
+        A row outside the trained box, or with an empty cell, gets NaN, never an
+        extrapolated surface, and a ``FindeepWarning`` counts them (``outside_box`` names
+        the columns per row).
+        """
         self._check_fitted()
         if self.kind != "surface":
             raise ConfigError("this is a price surrogate; use predict.")
-        return self._predict_arrays(frame[list(GRID_PARAMETERS)].to_numpy(dtype=np.float32))
+        inputs = self._inputs(frame, "predict_surface")
+        outside = self.box_.outside(inputs, GRID_PARAMETERS)
+        absent = missing(inputs, GRID_PARAMETERS)
+        usable = ((outside == "") & (absent == "")).to_numpy()
+        vols = np.full((len(frame), len(GRID_STRIKES) * len(GRID_MATURITIES)), np.nan)
+        vols[usable] = self._predict_arrays(inputs.to_numpy(dtype=np.float32)[usable])
+        if not usable.all():
+            columns = sorted({c for flags in outside for c in flags.split(",") if c})
+            parts = [f"{int((outside != '').sum())} outside the trained box"
+                     f"{' (' + ', '.join(columns) + ')' if columns else ''}",
+                     f"{int((absent != '').sum())} with an empty cell"]
+            warnings.warn(f"{int((~usable).sum())} of {len(frame)} parameter sets get NaN "
+                          f"implied vols, not an extrapolated surface: {', '.join(parts)}; "
+                          "HestonSurrogate.outside_box names the columns per row.",
+                          FindeepWarning, stacklevel=2)
+        return vols
+
+
+def require_frame(frame: object, method: str, kind: Kind = "price") -> None:
+    """Refuse anything but a DataFrame in one sentence (an array has no column names)."""
+    if not isinstance(frame, pd.DataFrame):
+        columns = INPUT_COLUMNS if kind == "price" else GRID_PARAMETERS
+        hint = "; for an (n, 8) array in that order use price_inputs" if kind == "price" \
+            else ""
+        raise DataError(f"HestonSurrogate.{method} takes a pandas DataFrame with named "
+                        f"columns ({', '.join(columns)}), however: {type(frame).__name__}"
+                        f"{hint}.")

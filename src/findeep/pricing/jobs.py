@@ -14,7 +14,7 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
-from findeep.errors import ConfigError
+from findeep.errors import ConfigError, DataError
 from findeep.output_paths import refuse_overwrite
 from findeep.pricing.box import ParameterBox, option_inputs, option_types
 from findeep.pricing.bundle import load_pricer, save_pricer
@@ -23,6 +23,7 @@ from findeep.pricing.estimator import HestonSurrogate, layout_of
 from findeep.pricing.sampling import ProgressHook, generate_heston, generate_heston_grid
 
 MODELS = {"heston": generate_heston, "heston-grid": generate_heston_grid}
+PRICE_COLUMNS = ("price", "outside_box", "missing_inputs")  # what ``price`` adds per row
 
 
 def require_price_surrogate(pricer: HestonSurrogate, bundle: str | os.PathLike[str],
@@ -58,7 +59,8 @@ def generate_job(model: str, n: int, out: str | os.PathLike[str], *, design: str
 def read_training_table(data: TableLike) -> pd.DataFrame:
     frame = read_table(data)
     if not frame.attrs.get("findeep_pricing"):
-        # a CSV loses the metadata: the default box is assumed, and said so in the bundle
+        # a CSV loses the metadata: the default box is assumed (and cut, at fit, to what
+        # the rows cover), and said so in the bundle
         frame.attrs["findeep_pricing"] = {"layout": layout_of(frame),
                                           "box": ParameterBox.default().to_dict(),
                                           "pricer": "unknown (no metadata in the table)"}
@@ -87,20 +89,33 @@ def train_job(data: TableLike, out: str | os.PathLike[str], *, force: bool = Fal
 
 def price_job(bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
               force: bool = False) -> dict[str, Any]:
-    """Price every row inside the box; rows outside get no price and name what is outside."""
+    """Price every row inside the box; rows outside it, or with an empty input cell, get no
+    price and name why (columns ``outside_box``, ``missing_inputs``).
+
+    The output is the input table with ``PRICE_COLUMNS`` added; an input that already has
+    one (market quotes in ``price``) is refused rather than overwritten.
+    """
     check_output(out, force=force)
     pricer = load_pricer(bundle)
     require_price_surrogate(pricer, bundle, "price")
     frame = read_table(data)
+    taken = [c for c in PRICE_COLUMNS if c in frame.columns]
+    if taken:
+        raise DataError(
+            f"the options table already has the column(s) {', '.join(taken)}, which 'findeep "
+            f"pricing price' writes ({', '.join(PRICE_COLUMNS)}); rename them (e.g. "
+            f"{taken[0]} -> market_{taken[0]}) so that they are not overwritten.")
     option_inputs(frame)  # every column problem before any pricing
     option_types(frame)
     priced = pricer.predict(frame)
     result = frame.copy()
-    result["price"] = priced["price"].to_numpy()
-    result["outside_box"] = priced["outside_box"].to_numpy()
+    for column in PRICE_COLUMNS:
+        result[column] = priced[column].to_numpy()
     write_table(result, out, force=force)
-    flagged = int((priced["outside_box"] != "").sum())
-    return {"rows": len(frame), "priced": len(frame) - flagged, "outside_box": flagged,
+    outside = priced["outside_box"] != ""
+    absent = priced["missing_inputs"] != ""
+    return {"rows": len(frame), "priced": int((~outside & ~absent).sum()),
+            "outside_box": int(outside.sum()), "missing_inputs": int(absent.sum()),
             "out": str(out)}
 
 
@@ -140,6 +155,8 @@ def summary_rows(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             r = results[name]
             columns[name] = {**r["parameters"], "rmse": r["rmse"], "max_error": r["max_error"],
                              "reference_rmse": r["reference_rmse"], "seconds": r["seconds"],
-                             "evaluations": r["evaluations"]}
+                             "evaluations": r["evaluations"],
+                             "converged": "yes" if r["success"] else "no",
+                             "at_bounds": ", ".join(r["at_bounds"]) or "none"}
     return columns
 

@@ -22,7 +22,8 @@ import torch
 from torch import nn
 
 from findeep.errors import BundleError, ConfigError
-from findeep.output_paths import refuse_overwrite
+from findeep.output_paths import refuse_overwrite, usual_mode
+from findeep.pricing.bundle import load_pricer
 from findeep.pricing.estimator import HestonSurrogate
 from findeep.pricing.sampling import GRID_MATURITIES, GRID_STRIKES, sample_box
 
@@ -96,8 +97,15 @@ def export_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
         if gap > PARITY_TOLERANCE:
             raise BundleError(f"the exported graph disagrees with PyTorch by {gap:.2e} "
                               f"(> {PARITY_TOLERANCE:.0e}); nothing was written.")
+        usual_mode(staging)  # mkstemp's file is private; a serving user must read the model
         os.replace(staging, path)
     finally:
         Path(staging).unlink(missing_ok=True)
-    return {"path": str(path), "input": input_name, "output": output_name,
-            "max_abs_diff": gap, "tolerance": PARITY_TOLERANCE}
+    return {"path": str(path), "input": input_name, "inputs": [input_name],
+            "output": output_name, "max_abs_diff": gap, "tolerance": PARITY_TOLERANCE}
+
+
+def export_pricer_bundle(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                         force: bool = False) -> dict[str, Any]:
+    """``export_pricer`` for a bundle directory (what ``findeep export`` runs on a pricer)."""
+    return export_pricer(load_pricer(bundle), out, force=force)
