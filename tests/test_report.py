@@ -369,3 +369,27 @@ def test_partial_dependence_averages_over_the_rows_max_rows_samples(files) -> No
     result = run("report", files["bundle"], data, "--out", out, "--max-rows", "1100")
     assert result.exit_code == 0, result.output
     assert "average event probability over 1,100 rows" in out.read_text()
+
+
+def test_each_slow_step_is_announced_in_order(files) -> None:
+    """The progress display is told every slow step as it starts (the attributions' rows
+    counted besides), so a long report never sits silent after its attributions."""
+    from findeep.report import write_report
+
+    stages: list[str] = []
+    rows: list[tuple[int, int]] = []
+    write_report(files["bundle"], files["new"], files["root"] / "staged.md", max_rows=200,
+                 protected="group", on_stage=stages.append,
+                 on_rows=lambda done, total: rows.append((done, total)))
+    assert stages == ["scoring and metrics", "bootstrap intervals (200 resamples)",
+                      "attributions", "permutation importance (5 repeats)",
+                      "partial dependence", "drift", "group rates", "writing MARKDOWN"]
+    assert rows and rows[-1] == (200, 200)
+
+
+def test_the_stage_display_draws_nothing_off_a_terminal() -> None:
+    """Piped or logged output gets no bar remnants: both hooks are None."""
+    from findeep.console import stage_progress
+
+    with stage_progress() as hooks:
+        assert hooks == (None, None)

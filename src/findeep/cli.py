@@ -24,6 +24,7 @@ from findeep.console import (
     friendly,
     out,
     rows_progress,
+    stage_progress,
 )
 from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
@@ -40,6 +41,7 @@ from findeep.text.commands import (
     print_text_metrics,
     print_text_training,
     text_app,
+    text_scoring_line,
 )
 from findeep.text.routing import TEXT_MODELS, is_text_bundle, refuse_tabular_options
 from findeep.views import (
@@ -379,8 +381,7 @@ def predict(
         refuse_tabular_options(interval=interval, policy=policy, stream=stream,
                                threshold=threshold)
         report = predict_text_job(bundle, data, out=out_file, force=force)
-        show([f"scored {report['rows']} rows -> {out_file} (texts cut to the length limit: "
-              f"{report['text']['truncated']}, empty: {report['text']['empty']})"])
+        show([text_scoring_line(report)])
         return
     if policy is not None:
         from findeep.decisions import apply_policy
@@ -410,7 +411,7 @@ def predict(
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold, interval=interval)
-    show([f"scored {summary['rows']} rows -> {out_file}"])
+    show([f"scored {summary['rows']:,} rows -> {out_file}"])
     _warn_categories(summary)
 
 
@@ -496,12 +497,20 @@ def export(
     export_format: Annotated[str, typer.Option("--format", help="Export format: onnx.")] = "onnx",
     force: ForceOpt = False,
 ) -> None:
-    """Export BUNDLE's network for other runtimes (ONNX: preprocessed inputs -> probability)."""
+    """Export BUNDLE's network for other runtimes (ONNX: preprocessed inputs -> probability;
+    a pricer: options -> price)."""
+    from findeep.bundle import read_bundle
     from findeep.export.onnx import export_bundle
+    from findeep.pricing.bundle import KIND as PRICING_KIND
 
     if export_format != "onnx":
         raise ConfigError(f"unknown export format {export_format!r}; the supported format is onnx.")
-    summary = export_bundle(bundle, out_file, force=force)
+    if read_bundle(bundle)[0].get("kind") == PRICING_KIND:  # a pricer exports its own graph
+        from findeep.pricing.onnx import export_pricer_bundle
+
+        summary = export_pricer_bundle(bundle, out_file, force=force)
+    else:
+        summary = export_bundle(bundle, out_file, force=force)
     show([f"wrote {summary['path']}: inputs {', '.join(summary['inputs'])} -> "
           f"{summary['output']}; max |onnxruntime - torch| = {summary['max_abs_diff']:.2e}"])
 
@@ -562,6 +571,9 @@ def explain(
         show(surrogate_lines(surrogate_for_bundle(bundle, data, depth=depth)))
         return
     if out_file is None:
+        from findeep.explain.commands import load_pipeline
+
+        load_pipeline(bundle)  # another kind of bundle is refused before a missing --out
         raise ConfigError("--out is required: name the reasons file to write "
                           "(e.g. --out reasons.csv).")
     from findeep.data.stream import should_stream
@@ -665,11 +677,13 @@ def report(
     score, drift, (--protected) group rates, and the model card."""
     from findeep.report import write_report
 
-    with rows_progress("attributions") as hook:
-        summary = write_report(bundle, data, out_file, protected=protected, threshold=threshold,
-                               max_rows=max_rows, seed=random_state, force=force, on_rows=hook,
-                               card_info=card_info, card_only=card_only, lgd=lgd,
-                               exposure=exposure, margin=margin)
+    with stage_progress() as (stage, rows):  # each slow step named as it starts
+        summary = write_report(
+            bundle, data, out_file, protected=protected, threshold=threshold,
+            max_rows=max_rows, seed=random_state, force=force, on_rows=rows,
+            on_stage=None if stage is None else (lambda label: stage(f"report: {label}")),
+            card_info=card_info, card_only=card_only, lgd=lgd, exposure=exposure,
+            margin=margin)
     show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
           f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:

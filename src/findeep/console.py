@@ -136,6 +136,45 @@ def fmt(value: Any) -> str:
 
 
 @contextmanager
+def stage_progress() -> Iterator[tuple[Callable[[str], None] | None,
+                                        Callable[[int, int], None] | None]]:
+    """Two hooks on one transient bar on stderr, for work in stages: ``stage(label)`` names
+    the stage now running (the bar pulses), ``rows(done, total)`` counts a stage's rows.
+    ``(None, None)`` when stderr is not a terminal. Nothing is drawn before the first call,
+    so a job that fails on its input prints only its one-line error."""
+    if not err.is_terminal:
+        yield None, None
+        return
+    progress: Progress | None = None
+    task = None
+
+    def started() -> Progress:
+        nonlocal progress, task
+        if progress is None:
+            release_warnings()
+            progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
+                                console=err, transient=True)
+            progress.start()
+            task = progress.add_task("", total=None, count="")
+        return progress
+
+    def stage(label: str) -> None:
+        started().update(task, description=label, total=None, completed=0,  # type: ignore[arg-type]
+                         count="")
+
+    def rows(done: int, total: int) -> None:
+        started().update(task, total=total, completed=done,  # type: ignore[arg-type]
+                         count=f"{done:,}/{total:,} rows")
+
+    try:
+        yield stage, rows
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+@contextmanager
 def rows_progress(description: str) -> Iterator[Callable[[int, int], None] | None]:
     """A hook ``(done, total)`` that drives a transient bar on stderr, or None when stderr
     is not a terminal (a log file gets no bar remnants).

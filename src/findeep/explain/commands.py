@@ -7,6 +7,7 @@ half-written and nothing is overwritten without ``force``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -137,13 +138,17 @@ def importance_for_bundle(
 
 def importance_table(pipeline: TabularPipeline, frame: pd.DataFrame, labels: pd.Series | None,
                      *, n_repeats: int = 5, seed: int = 0,
-                     on_rows: RowsHook | None = None) -> pd.DataFrame:
+                     on_rows: RowsHook | None = None,
+                     on_stage: Callable[[str], None] | None = None) -> pd.DataFrame:
     """``importance_for_bundle``'s table for a loaded pipeline: attributions, and with
-    ``labels`` permutation importance (``permutation_*`` columns) first."""
+    ``labels`` permutation importance (``permutation_*`` columns) first. ``on_stage`` is
+    told when the permutations start (the slower half)."""
     table = attribution_importance_table(pipeline, frame, on_rows=on_rows)
     units = table.attrs["units"]
     metric = None
     if labels is not None:
+        if on_stage is not None:
+            on_stage(f"permutation importance ({n_repeats} repeats)")
         permutation = permutation_importance_table(pipeline, frame, labels,
                                                    n_repeats=n_repeats, seed=seed)
         metric = permutation.attrs["metric"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ def write_report(
     bundle: str | os.PathLike[str], data: TableLike, out: str | os.PathLike[str], *,
     protected: str | None = None, threshold: float = 0.5, max_rows: int = 5_000,
     seed: int = 0, force: bool = False, on_rows: RowsHook | None = None,
+    on_stage: Callable[[str], None] | None = None,
     card_info: str | os.PathLike[str] | None = None, card_only: bool = False,
     n_resamples: int = 200, lgd: str | float | None = None,
     exposure: str | float | None = None, margin: str | float | None = None,
@@ -98,7 +100,7 @@ def write_report(
     document, facts = build_model_report(
         str(bundle), str(data), frame, pipeline, meta, protected=protected,
         threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
-        on_rows=on_rows)
+        on_rows=on_rows, on_stage=on_stage)
     if economics is not None:
         from findeep.report.economics import economics_section
 
@@ -113,6 +115,8 @@ def write_report(
         document.sections = [s for s in document.sections if s.key == "model"] + [card]
     else:
         document.sections.append(card)
+    if on_stage is not None:
+        on_stage(f"writing {fmt.upper()}")  # HTML or MARKDOWN
     size = write_document(document, out, fmt)
     return {"out": str(out), "format": fmt, "bytes": size, "rows": len(frame),
             "labelled": facts["labelled"], "figures": len(document.figures),
@@ -126,7 +130,7 @@ def reproduce_command(
     exposure: str | float | None, margin: str | float | None,
 ) -> list[str]:
     """``findeep report`` with every option that shapes the report's content (all of
-    ``write_report``'s but ``force``, ``on_rows`` and ``n_resamples``, which the command does
+    ``write_report``'s but ``force``, the progress hooks and ``n_resamples``, which the command does
     not take), so that running it again writes the same sections with the same numbers."""
     command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
                "--threshold", str(threshold), "--max-rows", str(max_rows),

@@ -9,6 +9,7 @@ partial dependence and the example applicants use at most ``max_rows`` sampled r
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,11 @@ def build_model_report(
     bundle: str, data_name: str, frame: pd.DataFrame, pipeline: TabularPipeline,
     meta: dict[str, Any], *, protected: str | None, threshold: float, max_rows: int,
     seed: int, n_resamples: int, on_rows: RowsHook | None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> tuple[Document, dict[str, Any]]:
-    """The report's document and the facts the model card reuses (metrics, intervals)."""
+    """The report's document and the facts the model card reuses (metrics, intervals).
+    ``on_stage`` is told each slow step as it starts (a progress display's hook)."""
+    stage = on_stage or (lambda label: None)
     name = pipeline.target.name
     labelled = name in frame.columns and bool(frame[name].notna().any())
     facts: dict[str, Any] = {"labelled": labelled}
@@ -75,18 +79,23 @@ def build_model_report(
     if labelled:
         with warnings.catch_warnings(record=True):  # the report states the checks itself
             warnings.simplefilter("always")
+            stage("scoring and metrics")
             result = evaluate_frame(pipeline, frame, threshold=threshold)
         scored = Scored(pipeline, frame)
+        stage(f"bootstrap intervals ({n_resamples} resamples)")
         intervals = _intervals(pipeline, scored, n_resamples, seed)
         facts |= {"evaluation": result, "intervals": intervals}
         sections += [_honesty_section(result), _performance_section(pipeline, result, scored,
                                                                     intervals, threshold)]
     sample = sample_rows(frame, max_rows, seed)
-    sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows))
+    stage("attributions")
+    sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows, stage))
+    stage("drift")
     drift = drift_table(pipeline, frame)
     sections.append(_drift_section(drift))
     facts["drift_major"] = [str(c) for c in drift.loc[drift["psi"] >= PSI_MAJOR, "column"]]
     if protected is not None:
+        stage("group rates")
         sections.append(_fairness_section(pipeline, frame, protected, threshold, labelled))
     document = Document(
         title=f"Model report: {Path(bundle).name}",
@@ -349,11 +358,13 @@ def _regression_figures(section: Section, scored: Scored) -> None:
 
 
 def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: bool,
-                     seed: int, on_rows: RowsHook | None) -> Section:
+                     seed: int, on_rows: RowsHook | None,
+                     stage: Callable[[str], None]) -> Section:
     labels = sample[pipeline.target.name] if labelled else None
     if labels is not None and pipeline.task == "binary" and labels.dropna().nunique() < 2:
         labels = None  # one class: no ROC-AUC to lose, so no permutation importance
-    table = importance_table(pipeline, sample, labels, seed=seed, on_rows=on_rows)
+    table = importance_table(pipeline, sample, labels, seed=seed, on_rows=on_rows,
+                             on_stage=stage)
     metric = table.attrs["metric"]
     reference = {"binary": "the training rows scored as low risk",
                  "multiclass": "the average training row, for each row's predicted class",
@@ -399,6 +410,7 @@ def _drivers_section(pipeline: TabularPipeline, sample: pd.DataFrame, labelled: 
             Table(["column", "importance", "95% low", "95% high"],
                   [[r.column, r.permutation_importance, r.permutation_ci_low,
                     r.permutation_ci_high] for r in table.itertuples()])))
+    stage("partial dependence")
     _dependence(section, pipeline, sample, list(by_attribution["column"]))
     _examples(section, pipeline, sample)
     return section
