@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import hashlib
 import os
+import re
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -30,11 +32,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from findeep.bundle import check_writable, write_bundle
+from findeep.bundle import _process_alive, check_writable, write_bundle
 from findeep.data.io import check_output
+from findeep.data.number_text import looks_numeric, numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD
-from findeep.data.schema import FindeepWarning, infer_schema
-from findeep.data.splits import period_end, split_out_of_time, time_values, warn_if_dated
+from findeep.data.schema import MAX_INTEGER_LEVELS, FindeepWarning, Schema, infer_schema
+from findeep.data.splits import (
+    check_fraction,
+    parse_times,
+    period_end,
+    split_out_of_time,
+    time_values,
+    warn_if_dated,
+)
 from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
@@ -57,7 +67,7 @@ from findeep.evaluate.metrics import (
 from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
 from findeep.features.streaming import StreamedFit
 from findeep.features.tabular import TabularPreprocessor, TransformReport
-from findeep.models.registry import build_model, get_spec
+from findeep.models.registry import build_model, check_model_options, get_spec
 from findeep.pipeline import (
     BUNDLE_KIND,
     CLASS_WEIGHTS,
@@ -91,6 +101,9 @@ from findeep.train.trainer import (
 
 MAX_VALIDATION_ROWS = 200_000  # held in memory and scored every epoch
 SCHEMA_ROWS = 50_000  # rows read to infer column kinds and the task
+# later values kept per column whose kind they can change: in memory, a column's first 200
+# values tell dates and its first 2,000 free text
+KIND_EVIDENCE_ROWS = 2_000
 SCORING_CHUNK_ROWS = 262_144
 _TEST, _VALID, _SAMPLE = 1, 2, 3  # salts of the row hashes
 
@@ -129,14 +142,18 @@ def train_streamed(
         raise ConfigError("class_weight must be None, 'balanced' or a dict of class -> weight, "
                           f"however: {class_weight=}")
     check_level(interval)
-    if not 0 < test_fraction < 1:
-        raise ConfigError(f"test_fraction must be between 0 and 1, however: {test_fraction=}")
+    # every option is checked as the in-memory path checks it, before any data is read
+    check_fraction(test_fraction, "test_fraction")
+    check_fraction(validation_fraction, "validation_fraction")
     if resume and checkpoint_dir is None:
         raise ConfigError("--resume needs --checkpoint-dir: the directory to resume from.")
     options = {k: v for k, v in (train_options or {}).items() if v is not None}
     unknown = set(options) - set(TRAIN_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
+    check_model_options(model, model_options)
+    recipe = {k: v for k, v in {**get_spec(model).training, **options}.items() if k != "scaling"}
+    TrainConfig(**recipe, seed=seed, device=device).check()  # the loss waits for the task
     out = check_writable(out, force=force)
     torch_device = resolve_device(device)
     init_process_group(ranks, torch_device)
@@ -150,6 +167,29 @@ def train_streamed(
                       class_weight=class_weight, calibrate=calibrate, interval=interval)
     finally:
         destroy_process_group()
+
+
+def check_columns(source: ParquetSource, *, target: str, time_column: str | None = None,
+                  ) -> None:
+    """Refuse a ``target`` or ``time_column`` that ``source`` lacks, from its schema alone
+    (no rows read), so that ``findeep train --nproc-per-node`` can refuse them before it
+    launches any rank."""
+    if target not in source.columns:
+        raise DataError(f"target column '{target}' is not in the data."
+                        + did_you_mean(target, source.columns))
+    if time_column is not None and time_column not in source.columns:
+        raise DataError(f"time column '{time_column}' is not in the data."
+                        + did_you_mean(time_column, source.columns))
+
+
+def interrupted_message(checkpoint_dir: str | os.PathLike[str] | None) -> str:
+    """The one line (after "findeep: ") for a streamed training stopped by Ctrl-C or
+    SIGTERM: with ``checkpoint_dir``, how to go on from its last saved epoch; without, no
+    mention of --resume, which would have nothing to go on from."""
+    if checkpoint_dir is None:
+        return "interrupted; no bundle was written."
+    return (f"interrupted; the epochs saved in '{checkpoint_dir}' are kept: rerun with "
+            "--resume to go on from the last one.")
 
 
 class _RowSplit:
@@ -195,9 +235,25 @@ def _time_cutoffs(source: ParquetSource, time_column: str, target: str, *,
     """(test cut-off, validation cut-off, last training time), the in-memory split's: the
     test rows are the latest ``test_fraction`` of the labelled rows (ties on the later
     side), validation the latest ``validation_fraction`` of the rest."""
-    parts = []
+    parts: list[np.ndarray] = []
+    unreadable, missing, example = 0, 0, None
     for _, frame in source.iter_frames(columns=[time_column, target]):
-        parts.append(_clock(frame.loc[frame[target].notna()], time_column))
+        values = frame.loc[frame[target].notna(), time_column]
+        clock = parse_times(values)
+        bad = clock.isna() & values.notna()
+        if bad.any() and example is None:
+            example = values[bad].iloc[0]
+        unreadable += int(bad.sum())
+        missing += int(values.isna().sum())
+        if not unreadable and not missing:
+            parts.append(clock.to_numpy())
+    # time_values' sentences, with the whole table's counts (not one row group's)
+    if unreadable:
+        raise DataError(f"time column '{time_column}' has {unreadable} value(s) that are not "
+                        f"dates, e.g. {example!r}.")
+    if missing:
+        raise DataError(f"time column '{time_column}' has {missing} missing value(s); an "
+                        "out-of-time split needs a date on every row.")
     times = np.concatenate(parts)
     del parts
     train, test = split_out_of_time(pd.Series(times), test_fraction=test_fraction)
@@ -208,6 +264,124 @@ def _time_cutoffs(source: ParquetSource, time_column: str, target: str, *,
     return test_cutoff, earlier[valid].min(), period_end(pd.Series(earlier))
 
 
+def _infer_streamed_schema(source: ParquetSource, head: pd.DataFrame, *, warn: bool) -> Schema:
+    """``infer_schema`` of the whole table's columns ``head.columns``, in bounded memory.
+
+    Kinds are told from the first rows (``head``), except where later rows can change what
+    ``infer_column_kind`` decides: a column with no value yet, numbers written as text, at
+    most ``MAX_INTEGER_LEVELS`` distinct numbers, a single value and none missing. One pass
+    over the rest of the table reads just those columns and keeps the few values that
+    decide (the first values of a column empty so far, values that are not numbers, new
+    levels, a missing value); they stand in for repeated values of the head, and the kinds
+    are inferred from that. So a column empty for its first rows, or numbers that turn into
+    codes further down, gets the kind the in-memory path gives the whole table.
+    """
+    cap = max(1, min(KIND_EVIDENCE_ROWS, len(head) // 4))
+    columns = {str(name): _LaterValues(head[name], cap) for name in head.columns}
+    still_open = [name for name, values in columns.items() if values.open]
+    for unit in source.units:
+        if not still_open:
+            break
+        if unit.start + unit.rows <= len(head):
+            continue
+        frame = source.read_unit(unit, still_open)
+        frame = frame.iloc[max(0, len(head) - unit.start):]
+        for name in still_open:
+            columns[name].add(frame[name])
+        still_open = [name for name in still_open if columns[name].open]
+    evidence = head.copy()
+    for name, values in columns.items():
+        if values.later:
+            evidence[name] = values.in_place_of_repeats()
+    return infer_schema(evidence, warn=warn)
+
+
+class _LaterValues:
+    """The values after a column's first rows that can change its inferred kind."""
+
+    def __init__(self, head: pd.Series, cap: int) -> None:
+        self.head = head.reset_index(drop=True)
+        self.cap = cap
+        self.later: list[pd.Series] = []
+        self._judge(self.head)
+
+    def _judge(self, values: pd.Series) -> None:
+        """What decides the kind of ``values`` (the head and the values kept so far)."""
+        present = values.dropna()
+        self.present = len(present)
+        self.missing = self.present < len(values)
+        self.number_text = looks_numeric(values)
+        levels = pd.unique(self._keys(present))
+        # integers take up to MAX_INTEGER_LEVELS values as categories; anything with one
+        # value and no missing one is a constant
+        counted = pd.api.types.is_numeric_dtype(values) or self.number_text
+        self.levels = (set(levels) if len(levels) <= (MAX_INTEGER_LEVELS if counted else 1)
+                       else None)
+
+    @property
+    def open(self) -> bool:
+        """Whether later values could still change the kind."""
+        return self.present == 0 or self.number_text or self.levels is not None
+
+    def _keys(self, present: pd.Series) -> np.ndarray:
+        if not self.number_text:
+            return present.to_numpy()
+        numbers = numbers_of(present)
+        return numbers[~np.isnan(numbers)]  # missing words ("n/a") are not levels
+
+    def add(self, values: pd.Series) -> None:
+        """Keep what in ``values`` (later rows, in order) could change the kind."""
+        values = values.reset_index(drop=True)
+        if self.present == 0:  # a column's first values, in order: they tell dates and text
+            present_at = np.flatnonzero(values.notna().to_numpy())
+            if present_at.size == 0:
+                return
+            stop = int(present_at[min(self.cap, present_at.size) - 1]) + 1
+            self._keep(values.iloc[:stop].dropna())
+            values = values.iloc[stop:]
+            if not self.open:
+                return
+        present = values.dropna()
+        pick = np.zeros(len(present), dtype=bool)
+        if self.number_text:
+            pick |= _not_numbers(present)
+        if self.levels is not None:
+            keys = pd.Series(numbers_of(present) if self.number_text else present.to_numpy())
+            pick |= (keys.notna() & ~keys.isin(list(self.levels)) & ~keys.duplicated()).to_numpy()
+        kept = [present[pick].iloc[:self.cap]]
+        if not self.missing and len(present) < len(values):
+            kept.append(values[values.isna()].iloc[:1])
+        if sum(len(part) for part in kept):
+            self._keep(pd.concat(kept))
+
+    def _keep(self, values: pd.Series) -> None:
+        self.later.append(values)
+        self._judge(pd.concat([self.head, *self.later], ignore_index=True))
+
+    def in_place_of_repeats(self) -> pd.Series:
+        """The head with the kept values in place of its last repeated values (then of its
+        last values), so that each value the head held is still there."""
+        later = pd.concat(self.later, ignore_index=True).iloc[:len(self.head) - 1]
+        repeated = np.flatnonzero(self.head.duplicated(keep="first").to_numpy())
+        others = np.setdiff1d(np.arange(len(self.head)), repeated)
+        places = np.sort(np.concatenate([repeated[::-1], others[::-1]])[:len(later)])
+        order = np.arange(len(self.head))
+        order[places] = len(self.head) + np.arange(len(later))
+        combined = pd.concat([self.head, later], ignore_index=True)
+        return combined.iloc[order].reset_index(drop=True)
+
+
+def _not_numbers(values: pd.Series) -> np.ndarray:
+    """Which of ``values`` (present, text) are not numbers written as text."""
+    def unreadable(value: Any) -> bool:
+        if isinstance(value, bool):
+            return True
+        return not isinstance(value, (int, float, np.number)) and parse_number(str(value)) is None
+
+    bad = {value for value in pd.unique(values) if unreadable(value)}
+    return values.isin(bad).to_numpy() if bad else np.zeros(len(values), dtype=bool)
+
+
 def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_fraction: float,
            validation_fraction: float, model: str, seed: int, torch_device: torch.device,
            force: bool, verbose: int, scaling: str | None, loss: str | None,
@@ -216,17 +390,12 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
            interval: float = DEFAULT_LEVEL) -> dict[str, Any]:
     source = ParquetSource(data)
-    if target not in source.columns:
-        raise DataError(f"target column '{target}' is not in the data."
-                        + did_you_mean(target, source.columns))
-    if time_column is not None and time_column not in source.columns:
-        raise DataError(f"time column '{time_column}' is not in the data."
-                        + did_you_mean(time_column, source.columns))
+    check_columns(source, target=target, time_column=time_column)
     head = source.head(SCHEMA_ROWS)
     # the split's clock is not a feature
     features_head = head.drop(columns=[target, *([time_column] if time_column else [])])
     check_features(features_head)
-    schema = infer_schema(features_head, warn=ranks.is_main)
+    schema = _infer_streamed_schema(source, features_head, warn=ranks.is_main)
     if ranks.is_main and time_column is None:
         warn_if_dated(head, schema.names_of("datetime"))
     feature_columns = [c.name for c in schema.columns]
@@ -534,12 +703,14 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
                      out: str | os.PathLike[str], *, id_column: str | None = None,
                      force: bool = False, threshold: float | None = None,
                      chunk_rows: int = SCORING_CHUNK_ROWS,
-                     interval: float | None = None) -> dict[str, Any]:
+                     interval: float | None = None, on_rows: Any = None) -> dict[str, Any]:
     """``predict_bundle`` for Parquet of any size: one chunk in memory at a time (with
     ``interval``, a regression's conformal ``lower`` and ``upper`` too).
 
     The output (Parquet or CSV) is written to a temporary sibling and renamed into place
-    only when every row is scored; on any failure the temporary file is removed.
+    only when every row is scored; on any failure the temporary file is removed, and a
+    rerun removes one that a killed run left. ``on_rows(rows scored, rows in all)`` is
+    called after each chunk (the command line's progress bar).
     """
     from findeep.loading import load
 
@@ -588,7 +759,7 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     # thread, this one goes through the network, the last one is written on another thread
     prepared = prefetched(map(prepare, _chunks(source, columns, chunk_rows)), depth=2)
     below_zero: list[int] = []  # per chunk: lower ends below 0 that training never was
-    rows = write_chunked(prepared, score, out, kind)
+    rows = write_chunked(prepared, score, out, kind, on_rows, source.n_rows)
     negative = (negative_lower_message(sum(below_zero), rows, pipeline.target.name,
                                        pipeline.training["target_range"][0])
                 if sum(below_zero) else None)
@@ -613,9 +784,12 @@ class _Prepared:
 def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLike[str],
                   kind: str, on_rows: Any = None, total: int = 0) -> int:
     """Write ``job(frame)`` for every frame to ``out``, atomically: a temporary sibling is
-    renamed into place only when all are written; on any failure it is removed."""
+    renamed into place only when all are written; on any failure it is removed, and the
+    ones killed writes of ``out`` left are removed first (``clear_dead_temps``).
+    ``on_rows(rows written so far, total)`` follows each frame (a progress bar's hook)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    clear_dead_temps(out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     rows = 0
     writer = None
@@ -650,6 +824,24 @@ def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLi
             if close is not None:  # stop a reader thread that is working ahead
                 close()
     return rows
+
+
+def clear_dead_temps(out: Path) -> list[Path]:
+    """Remove the temporary siblings of ``out`` (``.NAME.tmp-PID``) that a write killed
+    mid-way left (kill -9, a lost node): those whose process is gone, as
+    ``bundle.clear_dead_staging`` does for bundles. A write still running in another process
+    keeps its own. Returns what was removed."""
+    removed = []
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.tmp-(\d+)$")
+    for entry in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):
+        found = pattern.match(entry.name)
+        if found is None or not entry.is_file():
+            continue
+        pid = int(found.group(1))
+        if pid != os.getpid() and not _process_alive(pid):
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 def _write_error(exc: OSError, out: Path, rows: int) -> DataFileError:

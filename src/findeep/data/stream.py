@@ -2,7 +2,8 @@
 
 ``ParquetSource`` opens a file or a directory (an Arrow dataset) without reading rows,
 checks that every file agrees on the columns (names and types; a file may order them
-differently, and is read in the first file's order), and hands out *units* — one row group of
+differently, and is read in the first file's order; a number column may be int64 in one file
+and double in another, and is read as float64 from all), and hands out *units* — one row group of
 one file each — so an epoch can visit them in a seeded order and each process of a
 distributed run can read its own share. Every row has a global position (its offset in
 the dataset, files in sorted order), and ``row_uniform`` turns a position and a seed into
@@ -59,6 +60,7 @@ class ParquetSource:
         schema = None
         first = None
         reordered: set[str] = set()
+        file_schemas: dict[str, object] = {}
         start = 0
         for file in files:
             try:
@@ -75,7 +77,8 @@ class ParquetSource:
                     raise DataFileError(_schema_difference(first, schema, file, file_schema))
                 if list(file_schema.names) != list(schema.names):
                     reordered.add(str(file))
-                schema = _nullable_where_either_is(schema, file_schema)
+                schema = _union(schema, file_schema)
+            file_schemas[str(file)] = file_schema
             for group in range(meta.num_row_groups):
                 rows = meta.row_group(group).num_rows
                 if rows:
@@ -88,6 +91,12 @@ class ParquetSource:
         self.n_rows = start
         self.columns = [str(name) for name in schema.names]
         self._reordered = frozenset(reordered)
+        # files holding a column as a narrower number than the union (int64 where another
+        # file has double): read as the union's type, so every frame has the same dtypes
+        self._retyped = frozenset(
+            path for path, file_schema in file_schemas.items()
+            if any(not field.type.equals(schema.field(field.name).type)  # type: ignore[attr-defined]
+                   for field in file_schema))  # type: ignore[attr-defined]
 
     def units_for(self, rank: int, world_size: int) -> list[RowGroupUnit]:
         """Rank ``rank``'s share of the row groups (every ``world_size``-th one)."""
@@ -104,6 +113,11 @@ class ParquetSource:
         except (OSError, ValueError) as exc:
             raise DataFileError(f"cannot read row group {unit.row_group} of '{unit.path}': "
                                 f"{_first_line(exc)}") from None
+        if unit.path in self._retyped:
+            import pyarrow as pa
+
+            table = table.cast(pa.schema([self.schema.field(name) for name in table.schema.names],
+                                         metadata=table.schema.metadata))
         return table.to_pandas(split_blocks=True, self_destruct=True)
 
     def iter_frames(self, units: Sequence[RowGroupUnit] | None = None,
@@ -170,23 +184,45 @@ def row_uniform(positions: np.ndarray, seed: int, salt: int) -> np.ndarray:
 def _same_columns(schema: object, other_schema: object) -> bool:
     """Whether two schemas hold the same uniquely named fields of the same types, in any
     order. Nullability may differ: one writer marks a column that happens to have no nulls
-    as not nullable, another does not, and both read into pandas alike."""
+    as not nullable, another does not, and both read into pandas alike. So may the width
+    of a number (``_wider_number``): a file whose ``age`` has one null is written as
+    double by pandas, the others as int64, and all read as float64."""
     names = list(schema.names)  # type: ignore[attr-defined]
     other_names = list(other_schema.names)  # type: ignore[attr-defined]
     if len(set(names)) != len(names) or sorted(names) != sorted(other_names):
         return False  # other names, or repeated ones: which 'a' is which would be a guess
-    return all(schema.field(name).type.equals(  # type: ignore[attr-defined]
-        other_schema.field(name).type) for name in names)  # type: ignore[attr-defined]
+    return all(_wider_number(schema.field(name).type,  # type: ignore[attr-defined]
+                             other_schema.field(name).type) is not None  # type: ignore[attr-defined]
+               for name in names)
 
 
-def _nullable_where_either_is(schema: object, other_schema: object) -> object:
-    """``schema`` with each field nullable where either schema has it so (the files'
-    union: a column is not-null only if it is so in every file)."""
+def _wider_number(a: object, b: object) -> object | None:
+    """The type both ``a`` and ``b`` read as without loss worth naming: the type itself when
+    they are equal; int64 for two signed integers; float64 for integers and floats (of any
+    width); None for anything else (text against a number, a date against a number)."""
+    import pyarrow as pa
+    import pyarrow.types as types
+
+    if a.equals(b):  # type: ignore[attr-defined]
+        return a
+    numbers = [types.is_integer(t) or types.is_floating(t) for t in (a, b)]
+    if not all(numbers):
+        return None
+    if all(types.is_signed_integer(t) for t in (a, b)):
+        return pa.int64()
+    return pa.float64()
+
+
+def _union(schema: object, other_schema: object) -> object:
+    """``schema`` with each field as both schemas read it: nullable where either has it so (a
+    column is not-null only if it is so in every file), of the wider number type where
+    their types differ (``_wider_number``)."""
     import pyarrow as pa
 
     other = other_schema.field  # type: ignore[attr-defined]
-    return pa.schema([field.with_nullable(field.nullable or other(field.name).nullable)
-                      for field in schema])  # type: ignore[attr-defined]
+    return pa.schema([pa.field(field.name, _wider_number(field.type, other(field.name).type),
+                               field.nullable or other(field.name).nullable)
+                      for field in schema], metadata=schema.metadata)  # type: ignore[attr-defined]
 
 
 def _schema_difference(first: Path, schema: object, other: Path, other_schema: object) -> str:
@@ -198,8 +234,8 @@ def _schema_difference(first: Path, schema: object, other: Path, other_schema: o
     parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
         [f"adds {', '.join(extra)}"] if extra else []) + (
         [f"changes the type of {', '.join(retyped)}"] if retyped else [])
-    # the same names and types, in any order and nullability, are read: what is left is a
-    # repeated name
+    # the same names and types, in any order, nullability and number width, are read: what
+    # is left is a repeated name
     detail = "; ".join(parts) or "repeats a column name"
     return (f"the Parquet files disagree on their columns: '{other}' {detail} compared with "
             f"'{first}'; rewrite them with one schema.")

@@ -113,15 +113,22 @@ def launch(nproc_per_node: int, module_args: list[str], *, log_dir: str | os.Pat
     with launcher_log.open("w") as stream:
         finished = subprocess.run(command, env=env, stderr=stream, stdout=None, check=False)
     if finished.returncode != 0:
-        raise FindeepError(failure_line(logs, finished.returncode))
+        checkpointed = any(arg == "--checkpoint-dir" or arg.startswith("--checkpoint-dir=")
+                           for arg in module_args)
+        raise FindeepError(failure_line(logs, finished.returncode, can_resume=checkpointed))
     if log_dir is None:
         shutil.rmtree(logs, ignore_errors=True)  # a clean run leaves nothing behind
 
 
-def failure_line(logs: Path, returncode: int) -> str:
+def failure_line(logs: Path, returncode: int, *, can_resume: bool = True) -> str:
     """One sentence on why a distributed run stopped, from the ranks' logs: a rank's own
-    error (its warnings are not the cause), else the rank the launcher saw die and how."""
-    resume = "checkpoints written so far are intact; rerun with --resume"
+    error (its warnings are not the cause), else the rank the launcher saw die and how.
+
+    A rank that died (killed, out of memory, a lost peer) is followed by "rerun with
+    --resume" when ``can_resume`` (the run wrote checkpoints: --checkpoint-dir); a rank's
+    own error is not (a misspelt target or a refused resume fails again on a rerun)."""
+    resume = ("; checkpoints written so far are intact: rerun with --resume" if can_resume
+              else "")
     for error_file in sorted(logs.rglob("stderr.log")):
         lines = [line.strip() for line in error_file.read_text(errors="replace").splitlines()
                  if line.strip()]
@@ -129,8 +136,7 @@ def failure_line(logs: Path, returncode: int) -> str:
                   and not line.startswith("findeep: warning:")]
         if errors:
             rank = error_file.parent.name
-            return (f"rank {rank} stopped: {errors[-1].removeprefix('findeep:').strip()} "
-                    f"({resume}).")
+            return f"rank {rank} stopped: {errors[-1].removeprefix('findeep:').strip()}"
     launcher = logs / "launcher.log"
     text = launcher.read_text(errors="replace") if launcher.is_file() else ""
     rank = re.search(r"\brank\s*:\s*(\d+)", text)
@@ -139,9 +145,9 @@ def failure_line(logs: Path, returncode: int) -> str:
         value = int(code.group(1))
         how = (f"was stopped by signal {-value} ({_signal_name(-value)})" if value < 0
                else f"exited with code {value}")
-        return f"rank {rank.group(1)} {how} and the run was stopped ({resume})."
+        return f"rank {rank.group(1)} {how} and the run was stopped{resume}."
     return (f"a training process exited with code {returncode} and the run was stopped; "
-            f"the ranks' logs are in '{logs}' ({resume}).")
+            f"the ranks' logs are in '{logs}'{resume}.")
 
 
 def _signal_name(number: int) -> str:
