@@ -193,8 +193,10 @@ def train(
     texts = split_names(text_columns)
     if nproc_per_node > 1:
         from findeep.data.stream import ParquetSource
+        from findeep.streamed import check_columns
 
         source = ParquetSource(data)  # a CSV, or too few row groups: said before any launch
+        check_columns(source, target=target, time_column=time_column)  # ditto a misspelt name
         if len(source.units) < nproc_per_node:
             raise ConfigError(
                 f"'{data}' holds {len(source.units)} Parquet row group(s), and the "
@@ -219,18 +221,24 @@ def train(
             raise ConfigError(f"--interval-method {interval_method} is not available with "
                               "streamed training; drop --stream (the table must then fit in "
                               "memory).")
-        from findeep.streamed import train_streamed
+        from findeep.streamed import interrupted_message, train_streamed
 
-        report = train_streamed(
-            data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
-            model=model, seed=random_state, device=device, force=force,
-            verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
-            checkpoint_dir=checkpoint_dir, resume=resume, model_options=options or None,
-            time_column=time_column, class_weight=class_weight,
-            validation_fraction=validation_fraction, calibrate=calibrate, interval=interval,
-            train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                           "learning_rate": learning_rate, "weight_decay": weight_decay,
-                           "patience": patience})
+        try:
+            report = train_streamed(
+                data, target=target, out=out_dir, task=task, test_fraction=test_fraction,
+                model=model, seed=random_state, device=device, force=force,
+                verbose=0 if quiet else 1, scaling=scaling, loss=loss, row_sketch=row_sketch,
+                checkpoint_dir=checkpoint_dir, resume=resume, model_options=options or None,
+                time_column=time_column, class_weight=class_weight,
+                validation_fraction=validation_fraction, calibrate=calibrate,
+                interval=interval,
+                train_options={"max_epochs": max_epochs, "batch_size": batch_size,
+                               "learning_rate": learning_rate, "weight_decay": weight_decay,
+                               "patience": patience})
+        except KeyboardInterrupt:  # whether saved epochs can be resumed from
+            err.print(f"findeep: {interrupted_message(checkpoint_dir)}", highlight=False,
+                      soft_wrap=True, markup=False)
+            raise typer.Exit(130) from None
         if report and not os.environ.get(LAUNCHER_REPORTS):  # rank 0, or the only process
             show(training_lines(report), f"bundle written to {report['bundle']}")
         return
@@ -404,8 +412,10 @@ def predict(
     if should_stream(data, stream):
         from findeep.streamed import predict_streamed
 
-        summary = predict_streamed(bundle, data, out_file, id_column=id_column, force=force,
-                                   threshold=threshold, interval=interval)
+        with rows_progress("scoring") as hook:
+            summary = predict_streamed(bundle, data, out_file, id_column=id_column,
+                                       force=force, threshold=threshold, interval=interval,
+                                       on_rows=hook)
         out.print(f"scored {summary['rows']:,} rows in chunks -> {out_file}")
         _warn_categories(summary)
         return

@@ -65,6 +65,10 @@ def one_line(message: str) -> str:
     return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
+# what Ctrl-C leaves: every output is written whole, to a temporary name first, or not at all
+INTERRUPTED = "interrupted; outputs not finished were not written."
+
+
 def friendly(command: F) -> F:
     """Turn FindeepError into one stderr line and exit 2; print warnings as one line each.
 
@@ -90,6 +94,10 @@ def friendly(command: F) -> F:
             err.print(f"findeep: {one_line(str(exc))}", highlight=False, soft_wrap=True,
                       markup=False)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:  # Ctrl-C: one line, not typer's silent exit
+            _held = None
+            err.print(f"findeep: {INTERRUPTED}", highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(130) from None
         finally:
             release_warnings()
             BEFORE_LONG_WORK.remove(release_warnings)

@@ -962,7 +962,8 @@ def decision_threshold(pipeline: TabularPipeline, threshold: float | None) -> fl
 _COMMANDS_OF_KIND = {
     "forecast": "'findeep forecast predict', 'forecast backtest' or 'forecast report'",
     "recommend": "'findeep recommend predict', 'findeep serve' or findeep.load in Python",
-    "pricing": "'findeep pricing price', 'pricing calibrate' or 'pricing check'",
+    "pricing": "'findeep pricing price', 'pricing calibrate', 'pricing check' or 'findeep "
+               "export'",
 }
 
 
