@@ -233,3 +233,13 @@ def test_a_misspelt_target_is_refused_before_any_rank_is_launched(credit, tmp_pa
                               "--nproc-per-node", "2"),
                           "target column 'defualt' is not in the data", "Did you mean")
     assert launched == []
+
+
+def test_an_in_memory_predict_also_removes_what_a_killed_write_left(bundle, credit, tmp_path):
+    """The whole-table writer names its temporary file the same way, and clears it alike."""
+    out = tmp_path / "scores.csv"
+    dead = tmp_path / f".scores.csv.tmp-{_dead_pid()}"
+    dead.write_text("half a")
+    result = run("predict", bundle, credit, "--out", out, "--no-stream")
+    assert result.exit_code == 0, result.output
+    assert not dead.exists() and len(pd.read_csv(out)) == 2_000

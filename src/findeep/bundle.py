@@ -37,7 +37,7 @@ from safetensors.torch import load_file, save_file
 
 from findeep import json_text
 from findeep.errors import BundleError
-from findeep.output_paths import refuse_folder_overwrite, usual_mode
+from findeep.output_paths import process_alive, refuse_folder_overwrite, usual_mode
 
 FORMAT = "findeep-bundle"
 # the newest format this findeep reads. A bundle is written with the lowest version that
@@ -135,20 +135,10 @@ def clear_dead_staging(path: Path) -> list[Path]:
         if found is None or not entry.is_dir():
             continue
         pid = int(found.group(1) or found.group(2))
-        if pid != os.getpid() and not _process_alive(pid):
+        if pid != os.getpid() and not process_alive(pid):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # someone else's process: not ours to judge
-    return True
 
 
 def _swap_into_place(staging: Path, path: Path) -> None:

@@ -20,7 +20,9 @@ temporary files (0600/0700), so they give theirs ``usual_mode`` before moving th
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -118,3 +120,34 @@ def refuse_folder_overwrite(path: str | os.PathLike[str], *, force: bool,
         raise BundleError(f"'{path}' is not {what} (it holds {shown}{more}); --force replaces "
                           f"only {what}, so choose another --out.")
     return path
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (another user's counts as running: not ours to
+    judge), so that what a killed write left behind can be told from a write in progress."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError included: someone else's process
+        return True
+    return True
+
+
+def clear_dead_temps(out: Path) -> list[Path]:
+    """Remove the temporary siblings of ``out`` (``.NAME.tmp-PID``) that a write killed
+    mid-way left (kill -9, a lost node): those whose process is gone, as
+    ``bundle.clear_dead_staging`` does for bundles. A write still running in another process
+    keeps its own. Returns what was removed."""
+    removed = []
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.tmp-(\d+)$")
+    for entry in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):
+        found = pattern.match(entry.name)
+        if found is None or not entry.is_file():
+            continue
+        pid = int(found.group(1))
+        if pid != os.getpid() and not process_alive(pid):
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import glob
 import hashlib
 import os
-import re
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -32,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from findeep.bundle import _process_alive, check_writable, write_bundle
+from findeep.bundle import check_writable, write_bundle
 from findeep.data.io import check_output
 from findeep.data.number_text import looks_numeric, numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD
@@ -68,6 +66,7 @@ from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
 from findeep.features.streaming import StreamedFit
 from findeep.features.tabular import TabularPreprocessor, TransformReport
 from findeep.models.registry import build_model, check_model_options, get_spec
+from findeep.output_paths import clear_dead_temps
 from findeep.pipeline import (
     BUNDLE_KIND,
     CLASS_WEIGHTS,
@@ -824,24 +823,6 @@ def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLi
             if close is not None:  # stop a reader thread that is working ahead
                 close()
     return rows
-
-
-def clear_dead_temps(out: Path) -> list[Path]:
-    """Remove the temporary siblings of ``out`` (``.NAME.tmp-PID``) that a write killed
-    mid-way left (kill -9, a lost node): those whose process is gone, as
-    ``bundle.clear_dead_staging`` does for bundles. A write still running in another process
-    keeps its own. Returns what was removed."""
-    removed = []
-    pattern = re.compile(rf"^\.{re.escape(out.name)}\.tmp-(\d+)$")
-    for entry in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):
-        found = pattern.match(entry.name)
-        if found is None or not entry.is_file():
-            continue
-        pid = int(found.group(1))
-        if pid != os.getpid() and not _process_alive(pid):
-            entry.unlink(missing_ok=True)
-            removed.append(entry)
-    return removed
 
 
 def _write_error(exc: OSError, out: Path, rows: int) -> DataFileError:

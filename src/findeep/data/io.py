@@ -12,7 +12,10 @@ import numpy as np
 import pandas as pd
 
 from findeep.errors import DataError, DataFileError
-from findeep.output_paths import refuse_overwrite  # the data layer's callers import it here
+from findeep.output_paths import (  # refuse_overwrite: the data layer's callers import it here
+    clear_dead_temps,
+    refuse_overwrite,
+)
 
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
 
@@ -160,6 +163,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: boo
     path = Path(path)
     kind = check_output(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
+    clear_dead_temps(path)  # what a killed write of it left
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         if kind == "parquet":
