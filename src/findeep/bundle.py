@@ -18,7 +18,6 @@ not the temporary directory's (0700) or safetensors' (0600).
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -37,7 +36,7 @@ from safetensors.torch import load_file, save_file
 
 from findeep import json_text
 from findeep.errors import BundleError
-from findeep.output_paths import process_alive, refuse_folder_overwrite, usual_mode
+from findeep.output_paths import dead_writers_leftovers, refuse_folder_overwrite, usual_mode
 
 FORMAT = "findeep-bundle"
 # the newest format this findeep reads. A bundle is written with the lowest version that
@@ -128,16 +127,11 @@ def clear_dead_staging(path: Path) -> list[Path]:
     """Remove the hidden folders a save of ``path`` left when its process was killed (a
     staging copy, or the replaced bundle it was retiring): those whose process is gone.
     A save still running in another process keeps its own. Returns what was removed."""
-    removed = []
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:staging-(\d+)-.+|old-(\d+))$")
-    for entry in path.parent.glob(f".{glob.escape(path.name)}.*"):
-        found = pattern.match(entry.name)
-        if found is None or not entry.is_dir():
-            continue
-        pid = int(found.group(1) or found.group(2))
-        if pid != os.getpid() and not process_alive(pid):
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
+    removed = [entry for entry in dead_writers_leftovers(
+        path.parent, rf"\.{re.escape(path.name)}\.(?:staging-(\d+)-.+|old-(\d+))")
+        if entry.is_dir()]
+    for entry in removed:
+        shutil.rmtree(entry, ignore_errors=True)
     return removed
 
 

@@ -20,7 +20,6 @@ temporary files (0600/0700), so they give theirs ``usual_mode`` before moving th
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import tempfile
@@ -134,20 +133,26 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def clear_dead_temps(out: Path) -> list[Path]:
-    """Remove the temporary siblings of ``out`` (``.NAME.tmp-PID``) that a write killed
-    mid-way left (kill -9, a lost node): those whose process is gone, as
-    ``bundle.clear_dead_staging`` does for bundles. A write still running in another process
-    keeps its own. Returns what was removed."""
-    removed = []
-    pattern = re.compile(rf"^\.{re.escape(out.name)}\.tmp-(\d+)$")
-    for entry in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):
-        found = pattern.match(entry.name)
-        if found is None or not entry.is_file():
+def dead_writers_leftovers(parent: Path, pattern: str) -> list[Path]:
+    """The entries of ``parent`` whose name matches ``pattern`` (a regular expression whose
+    first matching group is a process id) and whose process is gone: what a write killed
+    mid-way (kill -9, a lost node) left. A write still running keeps its own."""
+    found = []
+    for entry in parent.iterdir() if parent.is_dir() else ():
+        match = re.fullmatch(pattern, entry.name)
+        if match is None:
             continue
-        pid = int(found.group(1))
+        pid = int(next(group for group in match.groups() if group))
         if pid != os.getpid() and not process_alive(pid):
-            entry.unlink(missing_ok=True)
-            removed.append(entry)
-    return removed
+            found.append(entry)
+    return found
 
+
+def clear_dead_temps(out: Path) -> list[Path]:
+    """Remove the temporary siblings of ``out`` (``.NAME.tmp-PID``) that killed writes left,
+    as ``bundle.clear_dead_staging`` does for bundles. Returns what was removed."""
+    removed = [entry for entry in dead_writers_leftovers(
+        out.parent, rf"\.{re.escape(out.name)}\.tmp-(\d+)") if entry.is_file()]
+    for entry in removed:
+        entry.unlink(missing_ok=True)
+    return removed
