@@ -2,13 +2,20 @@
 
 - ``score_dataframe``: batch scoring as a pandas UDF (``mapInPandas``). Each Python worker
   loads and verifies the bundle once (cached per process, by path and checksum file) and
-  then scores every Arrow batch Spark hands it with the same ``predict`` code as
-  ``findeep predict``, so the scores are identical.
+  then scores every Arrow batch Spark hands it with the same preprocessing and network as
+  ``findeep predict``, so the scores, their columns and their types are identical — also
+  for timestamps, which Spark would otherwise hand over on the session's time zone.
+  ``score_with_spark`` checks a local input the way the other commands do (every file's
+  schema, the trained columns, the threshold) before Spark starts, and folds the workers'
+  reports (unseen categories, unreadable numbers, ...) into one set of warnings at the end.
 - ``train_with_spark``: training launched by Spark's ``TorchDistributor``, which starts
   ``torchrun`` with ``num_processes`` ranks (in ``local_mode`` on the driver, otherwise in
   barrier tasks on the executors) running ``findeep train`` — the same streamed,
   DistributedDataParallel path as ``--nproc-per-node``. The function is given to Spark as a
-  file path and arguments, so nothing is pickled.
+  file path and arguments, so nothing is pickled. What ``findeep train`` would refuse
+  (target, ``--out``, the data) is refused before anything starts; success is judged by
+  the bundle written, since TorchDistributor's torchrun wrapper exits 0 whatever the ranks
+  did (pyspark 3.4-4.x).
 
 Why Spark and not Ray: banks keep these tables in Spark (Hive/Delta/Iceberg tables on a
 Spark cluster, Databricks, EMR, Dataproc); Spark's ``TorchDistributor`` runs PyTorch's own
@@ -17,17 +24,34 @@ torchrun, so training here is the same code as on one machine. See docs/scale.md
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import json
 import os
-from collections.abc import Iterator
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 
-from findeep.errors import ConfigError, FindeepError
+from findeep import errors
+from findeep.data.schema import FindeepWarning
+from findeep.errors import ConfigError, DataError, DataFileError, FindeepError, did_you_mean
+from findeep.features.tabular import TransformReport
 
 SPARK_EXTRA = "findeep[spark]"
+# Spark writes rows in the order its tasks finish, not the input's: said whenever scores
+# come back without a key to join them on
+NO_ID_COLUMN = ("Spark writes the scores in its own row order, not the input's, and no "
+                "id column was given: pass --id-column (id_column= from Python) naming a "
+                "key of the data to join the scores back to their rows.")
+_ID = "__findeep_id__"  # the id column's copy, carried through the UDF untouched
 
 
 def require_pyspark() -> Any:
@@ -51,62 +75,161 @@ def spark_session(master: str = "local[*]", app_name: str = "findeep") -> Any:
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .config("spark.ui.enabled", "false").getOrCreate())
     except Exception as exc:  # a missing Java runtime surfaces as a py4j/Runtime error
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FindeepError(f"cannot start Spark ({first}); is a Java runtime (17+) "
+        raise FindeepError(f"cannot start Spark ({_first_line(exc)}); is a Java runtime (17+) "
                            "installed?") from None
 
 
 @functools.lru_cache(maxsize=4)
 def _pipeline(bundle: str, checksums_mtime: float) -> Any:
-    """The bundle's pipeline, loaded once per Python worker (and again if it is replaced)."""
+    """The bundle's tabular pipeline, loaded once per Python worker (and again if it is
+    replaced); on the driver, the same load checks the bundle before any job starts."""
     from findeep.loading import load
+    from findeep.workflow import tabular_pipeline
 
-    return load(bundle).pipeline_
+    return tabular_pipeline(load(bundle), bundle)
 
 
-def output_schema(bundle: str | os.PathLike[str], id_type: str | None = None,
-                  id_column: str | None = None) -> str:
-    """The scores' Spark schema (DDL), the same columns as ``findeep predict`` writes."""
-    from findeep.bundle import read_bundle
+def _bundle_key(bundle: str | os.PathLike[str]) -> tuple[str, float]:
+    """The bundle's absolute path and its checksum file's time: the workers' cache key."""
+    path = Path(bundle).resolve()
+    try:
+        return str(path), (path / "checksums.json").stat().st_mtime
+    except OSError:
+        return str(path), 0.0  # no bundle there: loading it says so in one line
 
-    meta, _ = read_bundle(bundle)
-    target = meta["target"]
-    fields = [f"`{id_column}` {id_type}"] if id_column else []
-    if meta["task"] == "binary":
-        fields += [f"`probability_{target['event_class']}` float", "`predicted` string"]
-    elif meta["task"] == "multiclass":
-        fields += [f"`probability_{c}` float" for c in target["classes"]]
-        fields += ["`predicted` string"]
+
+class ReportParam:
+    """Spark accumulator rules for a ``TransformReport``: start empty, fold batches in
+    (``TransformReport.add``, as streamed scoring folds its chunks)."""
+
+    def zero(self, value: TransformReport) -> TransformReport:
+        return TransformReport()
+
+    def addInPlace(self, value1: TransformReport,  # the name Spark calls
+                   value2: TransformReport) -> TransformReport:
+        value1.add(value2)
+        return value1
+
+
+def scoring_report(spark: Any) -> Any:
+    """A Spark accumulator for ``score_dataframe(report=...)``: after an action has scored
+    the rows, its ``value`` is their ``TransformReport`` (unseen and missing categories,
+    unreadable numbers, empty and off-scale columns). A stage Spark re-runs after a lost
+    executor may count its rows twice."""
+    return spark.sparkContext.accumulator(TransformReport(), ReportParam())
+
+
+def output_schema(pipeline: Any, id_column: str | None = None, id_type: Any = None) -> Any:
+    """The scores' Spark schema: the columns and types ``findeep predict`` writes — float
+    probabilities and predictions, the predicted label typed as the classes are (int64
+    for integer classes, string for text)."""
+    from pyspark.sql.types import FloatType, StructField, StructType
+
+    target = pipeline.target
+    fields = [StructField(id_column, id_type)] if id_column is not None else []
+    if target.task == "binary":
+        fields += [StructField(f"probability_{target.event_class}", FloatType()),
+                   StructField("predicted", _label_type(pipeline))]
+    elif target.task == "multiclass":
+        fields += [StructField(f"probability_{c}", FloatType()) for c in target.classes]
+        fields += [StructField("predicted", _label_type(pipeline))]
     else:
-        fields += ["`prediction` float"]
-    return ", ".join(fields)
+        fields += [StructField("prediction", FloatType())]
+    return StructType(fields)
+
+
+def _label_type(pipeline: Any) -> Any:
+    """The Spark type of the predicted labels: what pyarrow makes of them when findeep
+    predict writes them; string for classes Arrow cannot type as one (mixed kinds)."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_type
+    from pyspark.sql.types import StringType
+
+    target = pipeline.target
+    labels = (pipeline.decide(np.array([0.0, 1.0], dtype=np.float32), 0.5)
+              if target.task == "binary" else np.asarray(target.classes, dtype=object))
+    try:
+        return from_arrow_type(pa.array(labels).type)
+    except Exception:  # pyarrow's ArrowInvalid/TypeError, pyspark's PySparkTypeError
+        return StringType()
+
+
+def _check_columns(pipeline: Any, columns: Sequence[str], id_column: str | None) -> None:
+    """The id column and every trained column are in ``columns``, or one sentence naming
+    what is absent (the same words as findeep predict)."""
+    if id_column is not None and id_column not in columns:
+        raise DataError(f"id column '{id_column}' is not in the data."
+                        + did_you_mean(id_column, columns))
+    pipeline.schema.check_scoring_frame(pd.DataFrame(columns=list(columns)))
+
+
+def _column(name: str) -> Any:
+    """A top-level column by its exact name (dots and spaces are not paths here)."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def score_dataframe(frame: Any, bundle: str | os.PathLike[str], *,
-                    id_column: str | None = None, threshold: float = 0.5) -> Any:
-    """A Spark DataFrame of scores, one row per row of ``frame`` (lazy, like any Spark job)."""
-    from findeep.pipeline import score_table
+                    id_column: str | None = None, threshold: float | None = None,
+                    report: Any = None) -> Any:
+    """A Spark DataFrame of scores, one row per row of ``frame`` (lazy, like any Spark job),
+    with the columns, types and values ``findeep predict`` writes for the same rows,
+    whatever the session's or the machine's time zone.
 
-    bundle = str(Path(bundle).resolve())
-    mtime = (Path(bundle) / "checksums.json").stat().st_mtime
-    if id_column is not None and id_column not in frame.columns:
-        from findeep.errors import DataError, did_you_mean
+    Spark keeps no row order, so pass ``id_column`` (a key of ``frame``) to join the scores
+    back; without it a ``FindeepWarning`` says so. ``threshold`` is a binary model's
+    cut-off, as in predict (0.5 when None). ``report``, an accumulator from
+    ``scoring_report(spark)``, collects what scoring had to absorb (unseen categories, ...).
+    A missing trained or id column, or a bad threshold, raises before any job runs.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, TimestampType
 
-        raise DataError(f"id column '{id_column}' is not in the data."
-                        + did_you_mean(id_column, frame.columns))
-    id_type = frame.schema[id_column].dataType.simpleString() if id_column else None
-    schema = output_schema(bundle, id_type, id_column)
+    from findeep.pipeline import decision_threshold, score_table
+
+    bundle_path, mtime = _bundle_key(bundle)
+    pipeline = _pipeline(bundle_path, mtime)
+    threshold = decision_threshold(pipeline, threshold)
+    _check_columns(pipeline, [str(c) for c in frame.columns], id_column)
+    if id_column is None:
+        warnings.warn(NO_ID_COLUMN, FindeepWarning, stacklevel=2)
+    features = list(pipeline.schema.used_names)
+    # Spark hands a timestamp (an instant) to pandas as the wall-clock time of the session's
+    # time zone with the zone dropped, while findeep predict reads it on UTC: microseconds
+    # since the epoch cross unchanged, and become UTC datetimes again in the worker
+    instants = [name for name in features
+                if isinstance(frame.schema[name].dataType, TimestampType)]
+    columns = [F.unix_micros(_column(name)).alias(name) if name in instants else _column(name)
+               for name in features]
+    if id_column is not None:
+        columns.append(_column(id_column).alias(_ID))
+    schema = output_schema(pipeline, id_column,
+                           frame.schema[id_column].dataType if id_column is not None else None)
+    label_as_text = any(f.name == "predicted" and isinstance(f.dataType, StringType)
+                        for f in schema.fields)
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        pipeline = _pipeline(bundle, mtime)
+        worker = _pipeline(bundle_path, mtime)
+        rules = worker.scoring_rules  # each batch read as training read its table
         for batch in batches:
-            prediction, _ = pipeline.predict_raw(batch)
-            scores = score_table(pipeline, batch, prediction, id_column, threshold)
-            if "predicted" in scores:
+            for name in instants:
+                batch[name] = pd.to_datetime(batch[name], unit="us", utc=True)
+            # findeep predict's steps, with the report kept for one warning at the end
+            # (per-batch warnings would go to the executors' logs, once per batch)
+            worker.check_frame(batch)
+            x_num, x_cat, seen = worker.preprocessor.transform(batch, rules)
+            if report is not None:
+                report.add(seen)
+            prediction = worker._prediction(worker._network_logits(x_num, x_cat))
+            scores = score_table(worker, batch, prediction, None, threshold)
+            if label_as_text:
                 scores["predicted"] = scores["predicted"].astype(str)
+            if id_column is not None:
+                scores.insert(0, id_column, batch[_ID].to_numpy())
             yield scores
 
-    return frame.mapInPandas(score, schema=schema)
+    return frame.select(*columns).mapInPandas(score, schema=schema)
 
 
 def is_spark_output(path: Path) -> bool:
@@ -115,51 +238,290 @@ def is_spark_output(path: Path) -> bool:
                for p in path.iterdir())
 
 
+def _local_path(data: str | os.PathLike[str]) -> Path | None:
+    """``data`` as a local path, or None for a URI Spark reads itself (hdfs://, s3a://)."""
+    text = os.fspath(data)
+    parsed = urlparse(text)
+    if parsed.scheme == "file":
+        return Path(parsed.path)
+    if len(parsed.scheme) > 1:  # one letter: a Windows drive
+        return None
+    return Path(text)
+
+
+def _local_columns(path: Path) -> list[str]:
+    """The columns of a local Parquet file or directory, checked as every other command
+    checks them (``ParquetSource``: it exists, is Parquet, every file holds the same
+    columns with the same types), with Hive-style partition keys (``year=2024/``)."""
+    from findeep.data.stream import ParquetSource
+
+    if path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        raise DataFileError(
+            f"Spark scoring reads Parquet; '{path}' is {path.suffix[1:].upper()}: "
+            f"convert it once, e.g. pandas.read_csv('{path.name}').to_parquet('"
+            f"{path.with_suffix('.parquet').name}'), or read it with Spark and pass the "
+            "DataFrame to findeep.spark.score_dataframe.")
+    source = ParquetSource(path)
+    keys = {part.split("=", 1)[0] for unit in source.units
+            for part in Path(unit.path).relative_to(path).parent.parts
+            if "=" in part} if path.is_dir() else set()
+    return [*source.columns, *sorted(keys - set(source.columns))]
+
+
+def _read_parquet(spark: Any, data: str | os.PathLike[str]) -> Any:
+    """``data`` read by Spark, or one sentence when Spark cannot (a path it does not find)."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        return spark.read.parquet(os.fspath(data))
+    except AnalysisException as exc:
+        raise DataFileError(f"Spark cannot read '{data}' as Parquet: "
+                            f"{_first_line(exc)}") from None
+
+
+_WORKER_ERROR = re.compile(r"^findeep\.errors\.(\w+): (.+)$", re.MULTILINE)
+
+
+def _worker_error(exc: BaseException) -> FindeepError | None:
+    """The ``FindeepError`` a Python worker raised on purpose (bad data in a batch), out of
+    the Spark exception that carries its traceback; None for anything else (a bug)."""
+    match = _WORKER_ERROR.search(str(exc))
+    if match is None:
+        return None
+    kind = getattr(errors, match.group(1), None)
+    if not (isinstance(kind, type) and issubclass(kind, FindeepError)):
+        kind = FindeepError
+    return kind(match.group(2).strip())
+
+
 def score_with_spark(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
                      out: str | os.PathLike[str], *, id_column: str | None = None,
-                     threshold: float = 0.5, master: str = "local[*]",
+                     threshold: float | None = None, master: str = "local[*]",
                      force: bool = False) -> dict[str, Any]:
-    """Read Parquet with Spark, score it, write a Parquet directory (renamed into place)."""
+    """Read Parquet with Spark, score it, write a Parquet directory (renamed into place).
+
+    Before Spark starts: ``out``, the bundle and the threshold are checked, and a local
+    ``data`` as every other command checks it (each file's schema, the trained columns).
+    Returns the rows written and the unseen / missing category counts (as findeep predict
+    does); unreadable numbers, empty and off-scale columns are warned about once.
+    """
     import shutil
     import tempfile
 
     from findeep.output_paths import refuse_folder_overwrite
+    from findeep.pipeline import decision_threshold
 
+    require_pyspark()  # the extra first: the fix that comes before all others
     refuse_folder_overwrite(out, force=force, replaceable=is_spark_output,
                             what="a folder of Spark's Parquet output")
+    pipeline = _pipeline(*_bundle_key(bundle))
+    decision_threshold(pipeline, threshold)
+    local = _local_path(data)
+    if local is not None:
+        _check_columns(pipeline, _local_columns(local), id_column)
     spark = spark_session(master)
-    frame = spark.read.parquet(str(data))
-    scores = score_dataframe(frame, bundle, id_column=id_column, threshold=threshold)
+    frame = _read_parquet(spark, data if local is None else local)
+    report = scoring_report(spark)
+    scores = score_dataframe(frame, bundle, id_column=id_column, threshold=threshold,
+                             report=report)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent)) / "scores"
     try:
-        scores.write.parquet(str(staging))
+        try:
+            scores.write.parquet(str(staging))
+        except Exception as exc:
+            error = _worker_error(exc)
+            if error is None:
+                raise
+            raise error from None
         rows = spark.read.parquet(str(staging)).count()
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         os.replace(staging, out)
     finally:
         shutil.rmtree(staging.parent, ignore_errors=True)
-    return {"rows": rows, "out": str(out)}
+    seen: TransformReport = report.value
+    for message in (seen.unreadable_message(), seen.empty_message(),
+                    seen.off_scale_message(pipeline.scoring_rules.scale)):
+        if message:
+            warnings.warn(message, FindeepWarning, stacklevel=2)
+    return {"rows": rows, "out": str(out), "unseen_categories": seen.unseen_categories,
+            "missing_categories": seen.missing_categories}
 
 
-def train_with_spark(train_args: list[str], *, num_processes: int = 2, local_mode: bool = True,
-                     use_gpu: bool = False, master: str = "local[*]") -> None:
-    """``findeep train TRAIN_ARGS`` as ``num_processes`` ranks started by TorchDistributor."""
+# ---- training ---------------------------------------------------------------------------------
+# ``findeep train``'s options that take no value (cli.train): every other option takes one,
+# so the data is the one word that is neither an option nor an option's value. Pinned to
+# the command's own options by tests/test_spark_checks.py
+TRAIN_FLAGS = frozenset({"--calibrate", "--no-calibrate", "--row-sketch", "--no-row-sketch",
+                         "--force", "--quiet", "-q", "--stream", "--no-stream", "--resume",
+                         "--help"})
+
+
+@dataclass(frozen=True)
+class TrainArguments:
+    """What ``train_with_spark`` checks before launching, read from ``findeep train``'s
+    arguments: the data, ``--target``, ``--out``, ``--time-column`` and ``--force``."""
+
+    data: list[str]
+    options: dict[str, str | None]
+    flags: frozenset[str]
+
+    @classmethod
+    def parse(cls, args: Sequence[str]) -> TrainArguments:
+        data: list[str] = []
+        options: dict[str, str | None] = {}
+        flags: set[str] = set()
+        i = 0
+        while i < len(args):
+            arg = str(args[i])
+            if arg == "--":
+                data += [str(a) for a in args[i + 1:]]
+                break
+            if arg.startswith("-") and arg != "-":
+                name, equals, value = arg.partition("=")
+                if equals:
+                    options[name] = value
+                elif name in TRAIN_FLAGS:
+                    flags.add(name)
+                else:
+                    options[name] = str(args[i + 1]) if i + 1 < len(args) else None
+                    i += 1
+            else:
+                data.append(arg)
+            i += 1
+        return cls(data, options, frozenset(flags))
+
+
+def check_train_arguments(args: TrainArguments, *, num_processes: int,
+                          read_data: bool = True) -> Path:
+    """Refuse, in one sentence and before Spark or torchrun start, what ``findeep train``
+    would refuse in every rank: no target, a target or time column not in the data, an
+    ``--out`` that exists without ``--force`` (or cannot be written), data that is not
+    Parquet or whose files disagree, fewer row groups than processes. Returns ``--out``."""
+    from findeep.bundle import check_writable
+    from findeep.data.stream import ParquetSource
+
+    if not isinstance(num_processes, int) or num_processes < 1:
+        raise ConfigError(f"num_processes must be a positive integer, however: "
+                          f"{num_processes=}")
+    if "--nproc-per-node" in args.options:
+        raise ConfigError("--nproc-per-node does not go with findeep spark train: "
+                          "--num-processes sets how many ranks TorchDistributor starts.")
+    if len(args.data) != 1:
+        found = f"got {', '.join(repr(d) for d in args.data)}" if args.data else "got none"
+        raise ConfigError(f"name one Parquet file or folder to train on ({found}), e.g. "
+                          "findeep spark train -- data.parquet --target default --out model.")
+    target = args.options.get("--target")
+    if not target:
+        raise ConfigError("--target is required: name the column to predict.")
+    out = args.options.get("--out")
+    if not out:
+        raise ConfigError("--out is required: the bundle folder rank 0 writes (with "
+                          "--cluster-mode, on storage the driver and executors share).")
+    out_path = check_writable(out, force="--force" in args.flags)
+    if read_data:
+        source = ParquetSource(args.data[0])
+        for what, name in (("target", target), ("time", args.options.get("--time-column"))):
+            if name is not None and name not in source.columns:
+                raise DataError(f"{what} column '{name}' is not in the data."
+                                + did_you_mean(name, source.columns))
+        if len(source.units) < num_processes:
+            raise ConfigError(
+                f"'{args.data[0]}' holds {len(source.units)} Parquet row group(s), and the "
+                f"{num_processes} processes split the data by row groups; rewrite it with "
+                "smaller row groups (e.g. pandas' to_parquet(..., row_group_size=50_000)) or "
+                "use fewer processes.")
+    return out_path
+
+
+def _bundle_stamp(out: Path) -> tuple[int, int] | None:
+    """Which bundle document sits in ``out`` (inode and time), or None: a bundle is renamed
+    into place whole, so a new one always has a new stamp."""
+    from findeep.bundle import META_FILE
+
+    try:
+        stat = (out / META_FILE).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def train_with_spark(train_args: Sequence[str], *, num_processes: int = 2,
+                     local_mode: bool = True, use_gpu: bool = False,
+                     master: str = "local[*]") -> dict[str, Any]:
+    """``findeep train TRAIN_ARGS`` as ``num_processes`` ranks started by TorchDistributor;
+    returns the bundle's metrics report, with ``bundle`` (where it was written).
+
+    ``TRAIN_ARGS`` must name the data, ``--target`` and ``--out``; what ``findeep train``
+    would refuse is refused first (``check_train_arguments``). The ranks' output is kept
+    back: a rank's own ``findeep:`` error becomes this function's one-line
+    ``FindeepError``, and its warnings are re-issued once each. The run counts as done only
+    if a new bundle is in ``--out`` afterwards."""
+    from findeep.train.distributed import LAUNCHER_REPORTS
+
     require_pyspark()
+    args = TrainArguments.parse(train_args)
+    # with --cluster-mode the data need only be where the executors read it
+    read_data = local_mode or Path(args.data[0] if len(args.data) == 1 else "").exists()
+    out = check_train_arguments(args, num_processes=num_processes, read_data=read_data)
     from pyspark.ml.torch.distributor import TorchDistributor
 
     import findeep
 
     spark_session(master)
+    before = _bundle_stamp(out)
     entry = str(Path(findeep.__file__).with_name("__main__.py"))
+    ranks_output = io.StringIO()
+    crash = None
+    previous = os.environ.get(LAUNCHER_REPORTS)
+    os.environ[LAUNCHER_REPORTS] = "1"  # rank 0 leaves the report to this process: said once
     try:
-        TorchDistributor(num_processes=num_processes, local_mode=local_mode,
-                         use_gpu=use_gpu).run(entry, "train", *train_args, "--stream",
-                                              "--quiet")
-    except FindeepError:
-        raise
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FindeepError(f"training under Spark's TorchDistributor failed: {first}") from None
+        with contextlib.redirect_stdout(ranks_output), warnings.catch_warnings():
+            # TorchDistributor leaves torchrun's output pipe for the garbage collector to close
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                TorchDistributor(num_processes=num_processes, local_mode=local_mode,
+                                 use_gpu=use_gpu).run(entry, "train", *map(str, train_args),
+                                                      "--stream", "--quiet")
+            except Exception as exc:
+                crash = _first_line(exc)
+    finally:
+        if previous is None:
+            os.environ.pop(LAUNCHER_REPORTS, None)
+        else:
+            os.environ[LAUNCHER_REPORTS] = previous
+    lines = [line.strip() for line in ranks_output.getvalue().splitlines()]
+    failure = _rank_failure(lines)
+    if failure:
+        raise FindeepError(f"training under Spark's TorchDistributor stopped: {failure}")
+    if _bundle_stamp(out) in (None, before):
+        where = ("; with --cluster-mode, --out must be on storage the driver and executors "
+                 "share" if not local_mode else "")
+        raise FindeepError(
+            f"training under Spark's TorchDistributor wrote no bundle to '{out}' "
+            f"({crash or 'a rank stopped without saying why'}){where}; the same arguments "
+            "under findeep train --nproc-per-node show the ranks' own output.")
+    for line in dict.fromkeys(line for line in lines if line.startswith("findeep: warning:")):
+        warnings.warn(line.removeprefix("findeep: warning:").strip(), FindeepWarning,
+                      stacklevel=2)
+    report = json.loads((out / "metrics.json").read_text())
+    return {**report, "bundle": str(out)}
+
+
+def _rank_failure(lines: list[str]) -> str | None:
+    """Why the ranks stopped, from their output: a rank's own ``findeep:`` error (not a
+    warning), else the message of a usage error (a misspelt option) from its framed box."""
+    for line in lines:
+        if line.startswith("findeep:") and not line.startswith("findeep: warning:"):
+            return line.removeprefix("findeep:").strip()
+    framed = [line.strip("│ ") for line in lines if line.startswith("│")]
+    if any(line.startswith(("Usage:", "Try '")) for line in lines) and framed:
+        return "findeep train's arguments: " + " ".join(" ".join(framed).split())
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -23,19 +24,29 @@ def score(
     bundle: Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")],
     data: Annotated[str, typer.Argument(help="Parquet file or directory Spark can read.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Parquet directory of scores to write.")],
-    id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
-    threshold: Annotated[float, typer.Option(
-        help="Binary models: an event probability at or above this is predicted as the event.",
-    )] = 0.5,
+    id_column: Annotated[str | None, typer.Option(
+        help="Copy this key column into the output: Spark does not keep the input's row "
+             "order, so this is how scores are joined back to their rows.")] = None,
+    threshold: Annotated[float | None, typer.Option(
+        help="Binary models: an event probability at or above this is predicted as the event "
+             "(0.5 if not given).")] = None,
     master: MasterOpt = "local[*]",
     force: ForceOpt = False,
 ) -> None:
     """Score DATA with Spark (mapInPandas; the bundle is loaded once per Python worker)."""
+    from findeep.data.schema import FindeepWarning
+    from findeep.features.tabular import TransformReport
     from findeep.spark import score_with_spark
 
     summary = score_with_spark(bundle, data, out_dir, id_column=id_column, threshold=threshold,
                                master=master, force=force)
     out.print(f"scored {summary['rows']:,} rows with Spark -> {summary['out']}")
+    # as findeep predict says it (cli._warn_categories, which this sub-app cannot import)
+    message = TransformReport(unseen_categories=summary["unseen_categories"],
+                              missing_categories=summary["missing_categories"],
+                              rows=summary["rows"]).category_message()
+    if message:
+        warnings.warn(message, FindeepWarning, stacklevel=2)
 
 
 @spark_app.command(context_settings={"allow_extra_args": True,
@@ -55,9 +66,7 @@ def train(
     findeep spark train --num-processes 2 -- data.parquet --target default --out model."""
     from findeep.spark import train_with_spark
 
-    args = list(ctx.args)
-    train_with_spark(args, num_processes=num_processes, local_mode=local_mode,
-                     use_gpu=use_gpu, master=master)
-    if "--out" in args:
-        out.print(f"bundle written to {args[args.index('--out') + 1]} by {num_processes} "
-                  "processes under TorchDistributor")
+    report = train_with_spark(list(ctx.args), num_processes=num_processes,
+                              local_mode=local_mode, use_gpu=use_gpu, master=master)
+    out.print(f"bundle written to {report['bundle']} by {num_processes} processes under "
+              "TorchDistributor")

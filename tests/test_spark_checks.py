@@ -1,0 +1,110 @@
+"""`findeep spark score|train` refuse bad input in one line, exit 2, before Spark starts.
+
+None of these start Spark or need Java, so they run in the plain suite (with pyspark
+installed, as findeep[dev] has it); the Spark runs themselves are in tests/test_spark.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.core import TyperOption
+
+from findeep.cli import app
+from findeep.spark import TRAIN_FLAGS, TrainArguments
+from findeep.testing import make_credit_frame
+from tests.cli_helpers import assert_one_line_error, run
+
+pytest.importorskip("pyspark")  # the commands ask for findeep[spark] before anything else
+
+
+@pytest.fixture(scope="module")
+def scoring_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A streamed bundle and the inputs a user gets wrong: a folder whose second file lacks
+    a trained column, a file without it, a CSV, a path that does not exist."""
+    from findeep.streamed import train_streamed
+
+    folder = tmp_path_factory.mktemp("spark-checks")
+    frame = make_credit_frame(2_000, seed=5).drop(columns=["applied_on"])
+    frame.to_parquet(folder / "credit.parquet", row_group_size=500)
+    train_streamed(folder / "credit.parquet", target="default", out=folder / "bundle",
+                   verbose=0, train_options={"max_epochs": 1})
+    (folder / "mixed").mkdir()
+    frame.iloc[:1000].to_parquet(folder / "mixed" / "part-0.parquet")
+    frame.iloc[1000:].drop(columns=["income"]).to_parquet(folder / "mixed" / "part-1.parquet")
+    frame.drop(columns=["income"]).to_parquet(folder / "no_income.parquet")
+    frame.to_csv(folder / "credit.csv", index=False)
+    return {"folder": folder, "bundle": folder / "bundle", "data": folder / "credit.parquet"}
+
+
+@pytest.mark.parametrize(("data", "options", "fragments"), [
+    ("mixed", [], ("part-1.parquet", "lacks income")),
+    ("no_income.parquet", [], ("'income'", "trained with")),
+    ("credit.csv", [], ("reads Parquet", "CSV")),
+    ("missing.parquet", [], ("does not exist",)),
+    ("credit.parquet", ["--threshold", "1.5"], ("threshold", "1.5")),
+])
+def test_spark_score_refuses_bad_input_before_spark_starts(scoring_inputs, tmp_path, data,
+                                                           options, fragments):
+    """A folder whose files disagree, a missing trained column, a CSV, a missing path and a
+    threshold outside (0, 1) are each one line and exit 2, as with findeep predict; no
+    scores are written."""
+    result = run("spark", "score", scoring_inputs["bundle"], scoring_inputs["folder"] / data,
+                 "--out", tmp_path / "scores", *options)
+    assert_one_line_error(result, *fragments)
+    assert not (tmp_path / "scores").exists()
+
+
+def test_spark_train_refuses_a_misspelt_target_before_launching(scoring_inputs, tmp_path):
+    """A target not in the data is one line naming the near miss, exit 2, no bundle and no
+    'bundle written'."""
+    result = run("spark", "train", "--num-processes", "2", "--", scoring_inputs["data"],
+                 "--target", "defualt", "--out", tmp_path / "m")
+    assert_one_line_error(result, "'defualt'", "Did you mean 'default'?")
+    assert "bundle written" not in result.stdout
+    assert not (tmp_path / "m").exists()
+
+
+def test_spark_train_keeps_an_existing_bundle_without_force(scoring_inputs, tmp_path):
+    """An existing --out without --force is refused as findeep train refuses it; the bundle
+    there is left as it was."""
+    bundle = scoring_inputs["bundle"]
+    before = {p.name: p.stat().st_mtime_ns for p in bundle.iterdir()}
+    result = run("spark", "train", "--", scoring_inputs["data"], "--target", "default",
+                 "--out", bundle)
+    assert_one_line_error(result, "already exists", "--force")
+    assert {p.name: p.stat().st_mtime_ns for p in bundle.iterdir()} == before
+
+
+@pytest.mark.parametrize(("arguments", "fragment"), [
+    (["--target", "default"], "--out is required"),
+    (["--out", "m"], "--target is required"),
+    (["--target", "default", "--out", "m", "--nproc-per-node", "2"], "--num-processes"),
+])
+def test_spark_train_refuses_incomplete_arguments(scoring_inputs, tmp_path, monkeypatch,
+                                                  arguments, fragment):
+    """What the ranks would need, or would do twice, is said before launching."""
+    monkeypatch.chdir(tmp_path)
+    result = run("spark", "train", "--", scoring_inputs["data"], *arguments)
+    assert_one_line_error(result, fragment)
+
+
+def test_train_arguments_find_the_data_among_options():
+    """The data is found after options with values, flags and '--opt=value' forms."""
+    parsed = TrainArguments.parse(["--max-epochs", "2", "--no-calibrate", "-q", "d.parquet",
+                                   "--target=default", "--out", "m", "--force"])
+    assert parsed.data == ["d.parquet"]
+    assert parsed.options == {"--max-epochs": "2", "--target": "default", "--out": "m"}
+    assert "--force" in parsed.flags
+
+
+def test_train_flags_are_findeep_trains_own():
+    """The options train_with_spark reads as taking no value are exactly findeep train's
+    flags, so a new flag cannot make it mistake the data for an option's value."""
+    train = typer.main.get_command(app).commands["train"]  # type: ignore[attr-defined]
+    flags = {name for param in train.params if isinstance(param, TyperOption)
+             and (param.is_flag or param.count)
+             for name in [*param.opts, *param.secondary_opts]}
+    assert flags == set(TRAIN_FLAGS) - {"--help"}  # click adds --help itself
