@@ -366,7 +366,7 @@ def predict(
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
     threshold: Annotated[float | None, typer.Option(
         help="Binary models: an event probability at or above this is predicted as the event "
-             "[default: 0.5].")] = None,
+             "(default 0.5).")] = None,
     interval: Annotated[float | None, typer.Option(
         help="Regressions: also write lower/upper of a conformal interval at this level "
              "(e.g. 0.9).")] = None,
