@@ -3,32 +3,54 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from findeep.long_work import long_work_starts
 from findeep.train.trainer import ProgressHook
+
+StepHook = Callable[[int, int, int], None]  # (epoch, steps done, steps per epoch)
+
+
+class EpochBar:
+    """An ``on_epoch_end`` hook that advances a bar, and, for fits whose epochs are long
+    (streamed tables), ``step`` moves it within an epoch."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress, self.task = progress, task
+
+    def __call__(self, epoch: int, record: dict[str, float]) -> None:
+        self.progress.update(self.task, completed=epoch, epoch=str(epoch),
+                             score=f"valid {record['valid_score']:.4f}")
+
+    def step(self, epoch: int, done: int, per_epoch: int) -> None:
+        """``done`` of the epoch's ``per_epoch`` steps are taken."""
+        self.progress.update(self.task, completed=epoch - 1 + done / max(per_epoch, 1),
+                             epoch=f"{epoch} ({done:,}/{per_epoch:,} steps)")
+
+
+def step_hook(on_epoch_end: ProgressHook | None) -> StepHook | None:
+    """The within-epoch hook of a progress hook that has one (``EpochBar.step``)."""
+    return getattr(on_epoch_end, "step", None)
 
 
 @contextmanager
 def epoch_progress(
     description: str, max_epochs: int, verbose: int
 ) -> Iterator[ProgressHook | None]:
-    """Yield an ``on_epoch_end`` hook that advances a bar, or ``None`` when ``verbose`` is 0."""
+    """Yield an ``on_epoch_end`` hook that advances a bar (an ``EpochBar``), or ``None``
+    when ``verbose`` is 0."""
     if not verbose:
         yield None
         return
     long_work_starts()
     console = Console(file=sys.stderr)
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("epoch {task.completed}"),
-               TextColumn("{task.fields[score]}"), TimeElapsedColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("epoch {task.fields[epoch]}"), TextColumn("{task.fields[score]}"),
+               TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(description, total=max_epochs, score="")
-
-        def hook(epoch: int, record: dict[str, float]) -> None:
-            progress.update(task, completed=epoch, score=f"valid {record['valid_score']:.4f}")
-
-        yield hook
+        yield EpochBar(progress, progress.add_task(description, total=max_epochs, score="",
+                                                   epoch="0"))

@@ -35,6 +35,7 @@ from findeep.train.checkpoint import (
 )
 from findeep.train.distributed import Ranks, barrier, broadcast_flag
 from findeep.train.losses import member_loss
+from findeep.train.progress import step_hook
 from findeep.train.trainer import (
     FitResult,
     ProgressHook,
@@ -201,6 +202,9 @@ def fit_network_streamed(
             if finished:
                 start_epoch = config.max_epochs + 1  # the saved run had finished
     threads = training_threads(config, batch_size, row_cost(model), device)
+    # a long epoch (a big streamed table) moves the bar about a hundred times within it
+    on_step = step_hook(on_epoch_end) if ranks.is_main else None
+    every = max(1, steps_per_epoch // 100)
     epoch = resumed_after if finished else start_epoch - 1
     rows_seen = 0
     with cpu_threads(threads):
@@ -223,6 +227,8 @@ def fit_network_streamed(
                 scheduler.step()
                 total_loss += float(loss.detach())
                 steps += 1
+                if on_step is not None and steps % every == 0:
+                    on_step(epoch, steps, steps_per_epoch)
                 if steps == steps_per_epoch:
                     break
             batches.close()  # stop reading the rest of this epoch's share
