@@ -141,7 +141,6 @@ def test_an_unknown_model_is_refused_with_a_suggestion(tmp_path: Path,
     """A typo gets the nearest name on the command line; in Python, a text model's name
     says which command benchmarks it (the command line routes text models there itself)."""
     from cli_helpers import assert_one_line_error
-
     from findeep.errors import ConfigError
 
     path = tmp_path / "t.csv"

@@ -122,7 +122,7 @@ def test_only_a_bundle_holding_a_date_order_is_written_as_format_2(model, tmp_pa
 
     checksums["bundle.json"] = sha256_file(plain / "bundle.json")
     (plain / "checksums.json").write_text(json.dumps(checksums))
-    with pytest.raises(BundleError, match="newer findeep .* upgrade findeep"):
+    with pytest.raises(BundleError, match=r"newer findeep .* upgrade findeep"):
         findeep.load(plain)
 
 
