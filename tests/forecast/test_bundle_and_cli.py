@@ -92,6 +92,18 @@ def test_cli_train_reports_the_model_beside_naive_and_linear(trained):
     assert set(metrics["compared"]) == {"gru", "naive", "linear"}
 
 
+def test_cli_train_prints_each_dm_difference_with_its_sign(trained):
+    """Return losses differ by ~1e-6: four decimals printed '0.0000' and '-0.0000', hiding
+    which model a significant p-value favoured; three significant figures keep the sign."""
+    _, bundle, result = trained
+    compared = json.loads((bundle / "metrics.json").read_text())["compared"]
+    text = " ".join(result.output.split())
+    for name in ("naive", "linear"):
+        value = compared[name]["dm_mean_difference"]
+        assert abs(value) < 1e-3 and f"{value:+.3g}" in text
+    assert "0.0000" not in text.split("DM: gru loss - this")[1].split("DM p-value")[0]
+
+
 def test_cli_backtest_trades_only_out_of_sample_forecasts(trained):
     """`forecast backtest` reports both rules and buy-and-hold over the evaluation's dates."""
     csv, bundle, _ = trained

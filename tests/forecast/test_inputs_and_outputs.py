@@ -245,6 +245,14 @@ def test_stacked_series_without_an_asset_column_suggest_the_text_column():
         SequenceForecaster(model="linear").fit(_two_assets())
 
 
+def test_a_stacked_column_named_asset_is_suggested_by_its_own_name():
+    """A column called 'asset' is renamed inside (the key is reserved): the hint named the
+    internal 'asset_value', which the user's table does not have."""
+    stacked = _two_assets().rename(columns={"ticker": "asset"})
+    with pytest.raises(DataError, match=r"--asset-column asset\.$"):
+        SequenceForecaster(model="linear").fit(stacked)
+
+
 def test_repeated_quantiles_are_named():
     """quantiles=[0.1, 0.1, 0.9] names 0.1 as the repeated value."""
     with pytest.raises(ConfigError, match=r"0\.1 more than once"):

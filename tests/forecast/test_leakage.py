@@ -112,3 +112,37 @@ def test_no_training_target_reaches_past_the_test_start(panels):
     labelled = frame.dropna(subset=["actual"])
     assert labelled["target_date"].max() < test_start
     assert model.training_["last_date"] < test_start.isoformat()
+
+
+@pytest.mark.parametrize(("horizon", "refit_every"), [(5, 20), (1, 1)])
+def test_every_walk_forward_forecast_with_an_outcome_is_scored(panels, horizon, refit_every):
+    """A fold's last ``horizon`` forecasts have outcomes after the fold's end: they are
+    scored (they went unscored, all of them with a refit every date), their forecasts are
+    still the fold's own, and the fixed split's outcomes are theirs."""
+    panel, _, test_start, _ = panels
+    forecaster = SequenceForecaster(asset_column="asset", model="linear", window=8,
+                                    horizon=horizon)
+    walked = evaluate_walk_forward(forecaster, panel, test_start=test_start,
+                                   refit_every=refit_every)
+    fixed = evaluate_fixed(forecaster, panel, test_start=test_start).predictions
+    key = ["date", "asset"]
+    both = walked.predictions.merge(fixed, on=key, suffixes=("", "_fixed"))
+    assert len(both) == len(fixed) == len(walked.predictions)
+    np.testing.assert_array_equal(both["actual"].to_numpy(), both["actual_fixed"].to_numpy())
+    last_dates = np.sort(panel["date"].unique())[-horizon:]
+    unknown = walked.predictions["actual"].isna()
+    assert walked.predictions.loc[unknown, "date"].isin(last_dates).all()
+    first = walked.folds[0]
+    in_first = walked.predictions["fold"] == 0
+    assert walked.predictions.loc[in_first, "actual"].notna().all() or first["test_end"] is None
+
+
+def test_a_test_period_with_no_known_outcome_is_refused(panels):
+    """A test start on the last dates scored 0 rows and still reported (exit 0)."""
+    from findeep.errors import DataError
+
+    panel, _, _, _ = panels
+    last = np.sort(panel["date"].unique())[-1]
+    forecaster = SequenceForecaster(asset_column="asset", model="linear", window=8)
+    with pytest.raises(DataError, match="has a known outcome: the target 1 step"):
+        evaluate_fixed(forecaster, panel, test_start=last)

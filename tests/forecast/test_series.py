@@ -52,6 +52,17 @@ def test_non_positive_prices_fail_when_returns_are_needed():
         SequenceForecaster(asset_column="asset", model="naive", window=3).fit(panel)
 
 
+@pytest.mark.parametrize(("value", "shown"), [(np.inf, "value inf"), (-5.0, "value -5")])
+def test_an_infinite_or_negative_price_is_refused_with_a_plain_number(value, shown):
+    """An infinite price was taken silently (30 windows lost their forecasts with no word);
+    the value is written as a number, not numpy's repr (np.float64(-5.0))."""
+    panel = make_price_panel(n_assets=2, n_days=60, seed=0, return_signal=False)
+    panel.loc[5, "close"] = value
+    with pytest.raises(DataError, match=f"not positive and finite.*{shown}\\)") as caught:
+        SequenceForecaster(asset_column="asset", model="linear", window=3).fit(panel)
+    assert "np.float64" not in str(caught.value)
+
+
 def test_unsorted_input_is_sorted_and_predictions_keep_input_order():
     """Shuffled rows give a warning and the same forecast per row as sorted rows."""
     panel = make_price_panel(n_assets=3, n_days=120, seed=1, return_signal=False)

@@ -107,7 +107,7 @@ def train(
                f"{scheme['refit_every']} dates ({scheme['window']}, {scheme['folds']} folds)")
     out.print(metrics_table(
         f"{report['model']} on {data}: target {report['target']} {report['horizon']} step(s) "
-        f"ahead, window {report['window']}; {how}", report["compared"],
+        f"ahead, window {report['window']}; {how}", _signed_differences(report["compared"]),
         [*HEADLINE, *per_horizon_keys(report["compared"]), *interval_keys(report["compared"]),
          "dm_mean_difference", "dm_pvalue", "rows"],
         labels={"dm_mean_difference": f"DM: {report['model']} loss - this",
@@ -119,6 +119,18 @@ def train(
     out.print(f"fit time (all folds): {seconds}", highlight=False)
     out.print(f"saved {report['model']} refitted on all rows through "
               f"{report['training']['last_date'][:10]} to {report['bundle']}", highlight=False)
+
+
+def _signed_differences(compared: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The table's copy of ``compared`` with each DM loss difference in three significant
+    figures and its sign: a return loss difference of 2e-6 printed as '0.0000', hiding which
+    model the p-value favoured."""
+    shown = {}
+    for name, metrics in compared.items():
+        value = metrics.get("dm_mean_difference")
+        shown[name] = metrics if not isinstance(value, float) or value != value else {
+            **metrics, "dm_mean_difference": f"{value:+.3g}"}
+    return shown
 
 
 def per_horizon_keys(compared: dict[str, dict[str, Any]]) -> list[str]:

@@ -115,13 +115,13 @@ def _require_price(series: Series, columns: Columns, why: str) -> np.ndarray:
         raise DataError(f"{why} needs a price column, and none was found (looked for Close, "
                         "Adj.Close, price, value); name it with --price-column.")
     price = series.column(columns.price)
-    bad = ~(price > 0)
+    bad = ~((price > 0) & np.isfinite(price))  # infinity too: its log return is no number
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise DataError(
             f"price column '{columns.price}' has {int(bad.sum())} value(s) that are not "
-            f"positive or are missing (first: {series.assets[first]} on "
-            f"{pd.Timestamp(series.dates[first]).date()}, value {price[first]!r}); "
+            f"positive and finite or are missing (first: {series.assets[first]} on "
+            f"{pd.Timestamp(series.dates[first]).date()}, value {float(price[first]):g}); "
             f"{why} takes logarithms of prices.")
     return price
 

@@ -88,7 +88,12 @@ def train_forecast(data: TableLike, *, out: str | os.PathLike[str], force: bool 
                 continue
             point = {**params, "model": name, "quantiles": None, "all_horizons": False,
                      "vol_base": None}
-            baseline = evaluate(SequenceForecaster(**point), table, **split)
+            try:
+                baseline = evaluate(SequenceForecaster(**point), table, **split)
+            except DataError as exc:  # the model passed on these rows: the baseline needs more
+                notes.append(f"{name} rows left out: {exc} (the split that --test-start, "
+                             "--refit-every and --train-window set is too short for it)")
+                continue
             compared[name] = {**baseline.metrics, **versus(evaluation, baseline,
                                                            forecaster.target, forecaster.horizon)}
             fit_seconds[name] = baseline.fit_seconds

@@ -91,7 +91,7 @@ def read_series(data: TableLike, *, date_column: str, asset_column: str | None =
         values = values.rename(columns={c: f"{c}_value" for c in reserved})
     keys = pd.DataFrame({"date": dates, "asset": assets})
     frame = pd.concat([keys, values.reset_index(drop=True)], axis=1)
-    _check_duplicates(frame, asset_column)
+    _check_duplicates(frame, asset_column, {f"{c}_value": c for c in reserved})
     order = np.lexsort((frame["date"].to_numpy(), frame["asset"].to_numpy()))
     if not np.array_equal(order, np.arange(len(order))):
         what = "asset then date" if asset_column else "date"
@@ -115,7 +115,10 @@ def _parse_dates(values: pd.Series, name: str) -> np.ndarray:
     return parsed.to_numpy(dtype="datetime64[ns]")
 
 
-def _check_duplicates(frame: pd.DataFrame, asset_column: str | None) -> None:
+def _check_duplicates(frame: pd.DataFrame, asset_column: str | None,
+                      renamed: dict[str, str]) -> None:
+    """Refuse repeated (asset, date) rows; ``renamed``: the user's name of each column
+    renamed off the reserved 'date'/'asset' keys, so a hint names the column they have."""
     duplicated = frame.duplicated(subset=["asset", "date"], keep=False)
     if not duplicated.any():
         return
@@ -129,7 +132,7 @@ def _check_duplicates(frame: pd.DataFrame, asset_column: str | None) -> None:
     splitting = _splitting_text_columns(frame.loc[duplicated]) if asset_column is None else []
     if splitting:
         message += (f", or, if the table holds several series, name the column that tells them "
-                    f"apart: --asset-column {splitting[0]}")
+                    f"apart: --asset-column {renamed.get(splitting[0], splitting[0])}")
     raise DataError(message + ".")
 
 

@@ -93,6 +93,8 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
         seconds = time.perf_counter() - started
         visible = dates < end if end is not None else np.ones(len(dates), dtype=bool)
         frame = model.predict_frame(table[visible], start=pd.Timestamp(start))
+        if end is not None and len(frame):
+            frame = _with_outcomes(model, table, frame, start)
     frame["fold"] = fold
     floor = point_variance_floor(model)
     if floor is not None:  # the metrics count the forecasts the floor decides (metrics.py)
@@ -113,6 +115,24 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
     if floor is not None:
         record["variance_floor"], record["floor_applied"] = floor
     return frame, record
+
+
+def _with_outcomes(model: SequenceForecaster, table: pd.DataFrame, frame: pd.DataFrame,
+                   start: np.datetime64) -> pd.DataFrame:
+    """``frame`` (a fold's forecasts, made from the rows before the fold's end only) with the
+    outcomes its last dates are scored on, which fall after that end: read from the whole
+    table, as the next fold's dates are. Without them the last ``horizon`` forecasts of every
+    fold went unscored (all of them with --refit-every 1). Only outcome columns are read
+    there; every forecast is still the one the fold's own past gave."""
+    outcomes = [c for c in frame.columns
+                if c in ("actual", "target_date", "next_return") or c.startswith("actual_h")]
+    later = model.predict_frame(table, start=pd.Timestamp(start))
+    keyed = later.set_index(["date", "asset"])[outcomes]
+    rows = pd.MultiIndex.from_arrays([frame["date"], frame["asset"]])
+    frame = frame.copy()
+    for column in outcomes:
+        frame[column] = keyed[column].reindex(rows).to_numpy()
+    return frame
 
 
 def _too_few_message(forecaster: SequenceForecaster, exc: TooFewSamplesError,
@@ -139,6 +159,11 @@ def _evaluation(forecaster: SequenceForecaster, scheme: dict[str, Any], frames: 
     if predictions.empty:
         raise DataError("no test date has a full window of history; move the test start later "
                         "or shorten --window.")
+    if predictions["actual"].isna().all():  # an evaluation of nothing is not a result
+        raise DataError(f"none of the {len(predictions):,} forecast(s) from test start "
+                        f"{pd.Timestamp(scheme['test_start']).date()} has a known outcome: the "
+                        f"target {forecaster.horizon} step(s) ahead falls after the last date; "
+                        "move the test start earlier.")
     task = "binary" if forecaster.target == "direction" else "regression"
     metrics = forecast_metrics(predictions, task=task, target=forecaster.target)
     applied = [f["floor_applied"] for f in folds if "floor_applied" in f]
