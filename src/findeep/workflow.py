@@ -19,7 +19,12 @@ from findeep import json_text
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
 from findeep.data.number_text import numbers_of
-from findeep.data.schema import FindeepWarning, infer_column_kind, infer_schema
+from findeep.data.schema import (
+    FindeepWarning,
+    infer_column_kind,
+    infer_schema,
+    numbers_but_a_few,
+)
 from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
     check_test_classes_trained,
@@ -395,6 +400,9 @@ def profile_table(data: TableLike, *, target: str | None = None,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         schema = infer_schema(frame, warn=False)
+    for name in schema.names_of("categorical"):  # the command for finding data problems
+        if message := numbers_but_a_few(name, frame[name]):
+            warnings.warn(message, FindeepWarning, stacklevel=2)
     rows = []
     for column in schema.columns:
         values = frame[column.name]

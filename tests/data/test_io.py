@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -95,3 +96,23 @@ def test_a_directory_of_parquet_files_reads_as_one_table(tmp_path: Path) -> None
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataFileError, match="is a directory"):
         read_table(tmp_path / "empty")
+
+
+def test_european_amounts_in_a_decimal_comma_file_read_as_numbers(tmp_path):
+    """'€1.200,50' in a semicolon file stayed text, so each amount became its own category
+    (test AUC 0.713 against 0.784 with the amounts as numbers); now they read as amounts,
+    and a text column of codes beside them is left alone."""
+    from findeep.data.number_text import numbers_of
+    from findeep.data.schema import infer_schema
+
+    path = tmp_path / "amounts.csv"
+    rows = [f"{i};€{1 + i % 9}.{i:03d},{i % 100:02d};{i % 7},{i % 10}%;A{i % 4};"
+            f"{'yes' if i % 3 else 'no'}" for i in range(60)]
+    path.write_text("id;balance;rate;branch;defaulted\n" + "\n".join(rows) + "\n")
+    frame = read_table(path)
+    np.testing.assert_allclose(numbers_of(frame["balance"])[:2], [1000.0, 2001.01])
+    np.testing.assert_allclose(numbers_of(frame["rate"])[:2], [0.0, 0.011])
+    kinds = {c.name: c.kind for c in infer_schema(frame.drop(columns=["defaulted"]),
+                                                  warn=False).columns}
+    assert kinds["balance"] == kinds["rate"] == "numeric" and kinds["branch"] == "categorical"
+    assert frame["branch"].tolist()[:2] == ["A0", "A1"]

@@ -112,4 +112,5 @@ def test_dates_that_cannot_be_read_at_scoring_time_are_named_not_silent() -> Non
         warnings.simplefilter("always")
         _, report = pipeline.predict_raw(scoring)
     assert report.unreadable_numbers == {"applied_on": 2}
-    assert any("in a date column: not dates" in str(w.message) for w in caught)
+    said = "values that are not dates in column(s): 'applied_on' 2"
+    assert any(said in str(w.message) for w in caught)

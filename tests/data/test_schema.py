@@ -77,3 +77,19 @@ def test_a_number_column_with_a_few_typos_is_read_as_categories_with_a_warning()
     assert said == ["column 'age' is read as categories because 1 of its 2,000 values is not "
                     "a number (e.g. 'forty'); if it is a number, fix or blank those values "
                     "and train again (as categories, each distinct number is its own level)."]
+
+
+def test_profile_shows_the_few_typos_that_keep_a_number_column_categorical(tmp_path) -> None:
+    """`findeep profile` (the command for finding data problems) hid the warning that train
+    gives: it now says which value keeps 'age' categorical."""
+    from cli_helpers import run
+
+    rng = np.random.default_rng(1)
+    ages = rng.integers(18, 80, 500).astype(str).astype(object)
+    ages[3] = "4O"
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"age": ages, "y": rng.integers(0, 2, 500)}).to_csv(path, index=False)
+    result = run("profile", path, "--target", "y")
+    assert result.exit_code == 0, result.output
+    assert "column 'age' is read as categories because 1 of its 500 values is not a number " \
+           "(e.g. '4O')" in " ".join(result.stderr.split())

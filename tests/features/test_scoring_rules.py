@@ -142,3 +142,24 @@ def test_chunk_reports_fold_into_one():
     assert total.unreadable_examples == {"income": "n/a"}
     assert total.empty_columns == ["age", "dti"] and total.off_scale == {"income": 64.0}
     assert total.rows == 80
+
+
+def test_the_unreadable_values_message_says_numbers_or_dates_by_column_kind() -> None:
+    """A numeric column's bad value is 'not a number', a date column's 'not a date': the
+    sentence said 'in a date column: not dates' about every column."""
+    import pandas as pd
+
+    from findeep.data.schema import infer_schema
+    from findeep.features.tabular import TabularPreprocessor
+
+    train = pd.DataFrame({"age": [20 + (i * 7) % 23 for i in range(40)],
+                          "applied": pd.date_range("2021-01-01", periods=40).astype(str)})
+    prep = TabularPreprocessor().fit(train, infer_schema(train, warn=False))
+    rows = train.head(4).astype(object)
+    rows.loc[0, "age"], rows.loc[1, "applied"] = "4O", "soon"
+    _, _, report = prep.transform(rows)
+    message = report.unreadable_message()
+    assert message.startswith("values that are not numbers in column(s): 'age' 1 (e.g. '4O') "
+                              "and values that are not dates in column(s): 'applied' 1 "
+                              "(e.g. 'soon')")
+    assert "in a date column" not in message

@@ -108,7 +108,45 @@ def csv_dialect(path: Path) -> tuple[str, str]:
     if header.count(";") <= header.count(","):
         return ",", "."
     cells = (cell.strip().strip('"') for line in lines[1:] for cell in line.split(";"))
-    return ";", "," if any(_DECIMAL_COMMA.match(cell) for cell in cells) else "."
+    return ";", "," if any(_DECIMAL_COMMA.match(cell) or _european_amount(cell)
+                           for cell in cells) else "."
+
+
+def _european_amount(cell: str) -> bool:
+    """A cell with a decimal comma inside an amount ("€1.200,50", "12,5%")."""
+    found = _EUROPEAN_NUMBER.search(cell)
+    return found is not None and "," in found.group(0)
+
+
+# in a decimal-comma file: an amount with dots between groups of three digits and an
+# optional decimal comma ("1.200,50"), or a plain decimal comma ("1200,5")
+_EUROPEAN_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+)(?![\d.,])")
+
+
+def european_amounts(frame: pd.DataFrame) -> pd.DataFrame:
+    """A decimal-comma file's text columns of amounts written the European way ("€1.200,50",
+    "1.200,50 EUR", "12,5%"), which pandas' decimal mark alone leaves as text, rewritten with
+    a decimal point ("€1200.50") so they read as the numbers they mean (``number_text``). A
+    column changes only when every present value then reads as a number."""
+    from findeep.data.number_text import MISSING_WORDS, parse_number
+
+    for name in frame.columns:
+        values = frame[name]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        present = values.dropna()
+        if present.empty or not all(isinstance(v, str) for v in present.head(1_000)):
+            continue
+        texts = present.astype(str)
+        if not texts.str.contains(r"\d[.,]\d", regex=True).any():
+            continue  # no separator to read: the general number reader handles the column
+        rewritten = texts.str.replace(_EUROPEAN_NUMBER, lambda m: m.group(0).replace(
+            ".", "").replace(",", "."), regex=True)
+        distinct = pd.unique(rewritten)
+        if all(t.strip().lower() in MISSING_WORDS or parse_number(t) is not None
+               for t in distinct):
+            frame[name] = values.where(values.isna(), rewritten.reindex(values.index))
+    return frame
 
 
 def _read_path(path: Path) -> pd.DataFrame:
@@ -135,7 +173,7 @@ def _read_path(path: Path) -> pd.DataFrame:
         sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path)
         frame = pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False)
         _refuse_duplicate_header(path, sep, frame)
-        return frame
+        return european_amounts(frame) if decimal == "," else frame
     except pd.errors.EmptyDataError:
         raise DataFileError(f"data file '{path}' is empty.") from None
     except DataFileError:

@@ -114,6 +114,7 @@ class TransformReport:
     unseen_categories: dict[str, int] = field(default_factory=dict)
     unreadable_numbers: dict[str, int] = field(default_factory=dict)
     unreadable_examples: dict[str, str] = field(default_factory=dict)
+    unreadable_dates: set[str] = field(default_factory=set)  # which of them are date columns
     missing_categories: dict[str, int] = field(default_factory=dict)
     empty_columns: list[str] = field(default_factory=list)
     off_scale: dict[str, float] = field(default_factory=dict)
@@ -129,6 +130,7 @@ class TransformReport:
                 mine[name] = mine.get(name, 0) + count
         for name, example in other.unreadable_examples.items():
             self.unreadable_examples.setdefault(name, example)
+        self.unreadable_dates |= other.unreadable_dates
         for name, median in other.off_scale.items():
             self.off_scale.setdefault(name, median)
         self.empty_columns += [n for n in other.empty_columns if n not in self.empty_columns]
@@ -138,11 +140,15 @@ class TransformReport:
         """One sentence naming the numeric columns whose values were not numbers, or None."""
         if not self.unreadable_numbers:
             return None
-        parts = [f"'{name}' {count:,} (e.g. {self.unreadable_examples[name]!r})"
-                 for name, count in self.unreadable_numbers.items()]
-        return ("values that are not numbers (in a date column: not dates) were scored as "
-                f"missing (the training median) in column(s): {', '.join(parts)}; fix them to "
-                "score those rows as meant.")
+        parts = {False: [], True: []}
+        for name, count in self.unreadable_numbers.items():
+            parts[name in self.unreadable_dates].append(
+                f"'{name}' {count:,} (e.g. {self.unreadable_examples[name]!r})")
+        what = " and ".join(f"{kind} in column(s): {', '.join(parts[dates])}" for dates, kind in
+                            ((False, "values that are not numbers"),
+                             (True, "values that are not dates")) if parts[dates])
+        return (f"{what} were scored as missing (the training median); fix them to score "
+                "those rows as meant.")
 
     def empty_message(self) -> str | None:
         """One sentence naming the columns that had no value in any row, or None."""
@@ -420,6 +426,7 @@ class TabularPreprocessor:
             if unreadable.any() and report is not None:  # "garbage", "2021-02-30"
                 report.unreadable_numbers[name] = int(unreadable.sum())
                 report.unreadable_examples[name] = str(frame[name][unreadable].iloc[0])
+                report.unreadable_dates.add(name)
             if present is not None:
                 present[name] = int(stamps.notna().sum())
             dates[f"{name}__days"] = (
