@@ -393,3 +393,26 @@ def test_the_stage_display_draws_nothing_off_a_terminal() -> None:
 
     with stage_progress() as hooks:
         assert hooks == (None, None)
+
+
+def test_scoring_warnings_are_given_once_with_the_rows_own_counts(files, tmp_path) -> None:
+    """One bad age was warned five times, three of them as 20 (the sections rescore samples
+    and sweeps of the rows); unseen categories were not warned at all. Each is said once,
+    counted over the rows as given."""
+    import warnings
+
+    from findeep.report import write_report
+
+    rows = pd.read_csv(files["new"]).astype({"age": object, "purpose": object})
+    rows.loc[0, "age"] = "4O"
+    rows.loc[:9, "purpose"] = "spaceship"
+    path = tmp_path / "odd.csv"
+    rows.to_csv(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        write_report(files["bundle"], path, tmp_path / "odd.md", max_rows=200)
+    said = [str(w.message) for w in caught]
+    bad = [m for m in said if "not numbers" in m]
+    assert len(bad) == 1 and "'age' 1 (e.g. '4O')" in bad[0]
+    unseen = [m for m in said if "never seen in training" in m]
+    assert len(unseen) == 1 and "'purpose' 10" in unseen[0]

@@ -196,3 +196,21 @@ def test_importance_and_dependence_of_a_multiclass_model(multiclass_files):
                  "3", "--out", out)
     assert result.exit_code == 0, result.output
     assert "average_car" in pd.read_csv(out).columns
+
+
+def test_explain_says_which_category_values_were_never_seen(tmp_path):
+    """predict said '... never seen in training'; explain on the same rows said nothing."""
+    import findeep
+    from findeep.testing import make_credit_frame
+
+    frame = make_credit_frame(400, seed=2).drop(columns=["applied_on"])
+    y = frame.pop("default")
+    bundle = findeep.TabularClassifier(max_epochs=1, bagging=1).fit(frame, y).save(
+        tmp_path / "m")
+    rows = frame.head(30).astype({"purpose": object})
+    rows.loc[:4, "purpose"] = "spaceship"
+    odd = tmp_path / "odd.csv"
+    rows.to_csv(odd, index=False)
+    result = run("explain", bundle, odd, "--out", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    assert "never seen in training: 'purpose' 5" in " ".join(result.stderr.split())

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from findeep.bundle import META_FILE
 from findeep.data.io import TableLike, read_table, refuse_overwrite
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import check_threshold
 from findeep.explain.attributions import RowsHook
@@ -97,10 +99,17 @@ def write_report(
 
         economics = decision_economics(pipeline, frame, lgd=lgd, exposure=exposure,
                                        margin=margin)
-    document, facts = build_model_report(
-        str(bundle), str(data), frame, pipeline, meta, protected=protected,
-        threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
-        on_rows=on_rows, on_stage=on_stage)
+    # what the rows hold that the model cannot score as meant, said once for the rows as
+    # given: the sections rescore samples, shuffles and sweeps of them, whose counts differ
+    _, _, seen = pipeline.transform(frame.drop(columns=[pipeline.target.name], errors="ignore"))
+    if message := seen.category_message():
+        warnings.warn(message, FindeepWarning, stacklevel=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        document, facts = build_model_report(
+            str(bundle), str(data), frame, pipeline, meta, protected=protected,
+            threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
+            on_rows=on_rows, on_stage=on_stage)
     if economics is not None:
         from findeep.report.economics import economics_section
 
