@@ -478,3 +478,33 @@ def test_help_names_the_extras_to_install(monkeypatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     assert "findeep[text]" in " ".join(run("train", "--help").output.split())
     assert "findeep[peers]" in " ".join(run("benchmark", "--help").output.split())
+
+
+def test_the_bundle_and_its_metrics_agree_on_the_rows_left_out(tmp_path: Path) -> None:
+    """60 blank targets: bundle.json's training record said 0 (the fit never saw them),
+    metrics.json said 60."""
+    from findeep.testing import make_credit_frame
+
+    frame = make_credit_frame(500, seed=4).astype({"default": float})
+    frame.loc[:59, "default"] = np.nan
+    path = tmp_path / "blank.csv"
+    frame.to_csv(path, index=False)
+    result = run("train", path, "--target", "default", "--out", tmp_path / "m",
+                 "--max-epochs", "1", "--bagging", "1", "-q")
+    assert result.exit_code == 0, result.output
+    bundle = json.loads((tmp_path / "m" / "bundle.json").read_text())
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert bundle["training"]["dropped_missing_target"] == 60
+    assert metrics["dropped_missing_target"] == 60
+
+
+def test_a_class_with_no_test_row_is_refused_not_scored_perfect(tmp_path: Path) -> None:
+    """2,999 rows of '7' and one '8': it trained and reported accuracy 1.0 with no AUC."""
+    from findeep.testing import make_credit_frame
+
+    frame = make_credit_frame(600, seed=5).drop(columns=["default"])
+    frame["branch"] = ["8" if i == 0 else "7" for i in range(len(frame))]
+    path = tmp_path / "rare.csv"
+    frame.to_csv(path, index=False)
+    assert_one_line_error(run("train", path, "--target", "branch", "--out", tmp_path / "m"),
+                          "class(es) 8 (1 row(s) in all) have no row in the test split")

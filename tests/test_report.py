@@ -245,6 +245,10 @@ def test_a_bag_says_each_member_fits_on_all_folds_but_one() -> None:
     text = training_rows_text({"rows": 1600, "fit_rows": 1280, "validation_rows": 640,
                                "validation_split": "5-fold cross-fitting (stratified)"})
     assert text.startswith("1,600 rows") and "2 member(s), each fitting on 1,280 rows" in text
+    one = training_rows_text({"rows": 3563, "fit_rows": 2850, "validation_rows": 713,
+                              "validation_split": "5-fold cross-fitting (stratified)"})
+    assert one == ("3,563 rows: one network fitting on 2,850 rows and stopping early on the "
+                   "other 713 (one fold of a 5-fold cross-fitting (stratified))")
 
 
 def test_a_report_on_one_row_or_an_empty_column_is_written_not_refused(files) -> None:

@@ -36,7 +36,7 @@ from findeep.data.splits import (
     warn_if_dated,
 )
 from findeep.data.target import infer_target, locate_target
-from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
+from findeep.errors import BundleError, ConfigError, DataError, TargetError, did_you_mean
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
@@ -88,9 +88,31 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
                                    stratify=classification)
         name = "stratified random" if classification else "random"
     if classification:
-        check_test_classes_trained(np.asarray(spec.classes, dtype=object)[codes], train,
-                                   test, spec.name)
+        labels = np.asarray(spec.classes, dtype=object)[codes]
+        check_test_classes_trained(labels, train, test, spec.name)
+        _check_test_holds_every_class(labels, test, spec.name, out_of_time=bool(time_column))
     return train, test, name
+
+
+def _check_test_holds_every_class(labels: np.ndarray, test: np.ndarray, target: str, *,
+                                  out_of_time: bool) -> None:
+    """A class with no test row leaves the evaluation without it: a binary model reads
+    accuracy 1.0 and has no AUC. Refused for a random split (the class is too rare to split:
+    '8' with 1 row of 3,000); said for an out-of-time one, whose latest rows may hold none."""
+    values, counts = np.unique(labels, return_counts=True)
+    absent = [v for v in values.tolist() if v not in set(labels[test].tolist())]
+    if not absent:
+        return
+    count = dict(zip(values.tolist(), counts.tolist(), strict=True))
+    named = ", ".join(f"{label!r} ({count[label]} row(s) in all)" for label in absent[:5])
+    if not out_of_time:
+        raise TargetError(
+            f"target '{target}': class(es) {named} have no row in the test split, so the "
+            "evaluation could not score them (a binary model would read accuracy 1.0 with no "
+            "AUC); give every class at least 2 rows, or drop or merge the rare ones.")
+    warnings.warn(f"target '{target}': the out-of-time test rows hold no row of class(es) "
+                  f"{named}; metrics that need every class (AUC, KS) cannot be measured on "
+                  "them.", FindeepWarning, stacklevel=3)
 
 
 def train_and_evaluate(
@@ -158,6 +180,9 @@ def train_and_evaluate(
                                                "interval_method": interval_method})
     estimator.fit(features.iloc[train], y.iloc[train], times=times)
     pipeline = estimator.pipeline_
+    # the rows left out here, before the split, not the fit's own (none reach it): the
+    # bundle's training record and its metrics then agree
+    pipeline.training["dropped_missing_target"] = dropped
     if time_column:
         pipeline.training["time_column"] = time_column  # `evaluate` checks later data by it
     test_metrics = pipeline.evaluate(features.iloc[test], y.iloc[test])

@@ -139,6 +139,9 @@ def training_rows_text(training: dict[str, Any]) -> str:
     if "cross-fitting" in split and rows > fit > 0:
         held = rows - fit
         members = max(round(validation / held), 1)
+        if members == 1:  # 'auto' kept one network: one fold of the split, as train says
+            return (f"{rows:,} rows: one network fitting on {fit:,} rows and stopping early on "
+                    f"the other {held:,} (one fold of a {split})")
         return (f"{rows:,} rows, {split}: {members} member(s), each fitting on {fit:,} rows and "
                 f"stopping early on the {held:,} of its held-out fold")
     return f"{fit:,} fit + {validation:,} early-stopping ({split} split)"

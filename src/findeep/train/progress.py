@@ -42,12 +42,15 @@ def epoch_progress(
     description: str, max_epochs: int, verbose: int
 ) -> Iterator[ProgressHook | None]:
     """Yield an ``on_epoch_end`` hook that advances a bar (an ``EpochBar``), or ``None``
-    when ``verbose`` is 0."""
+    when ``verbose`` is 0 or stderr is not a terminal."""
     if not verbose:
         yield None
         return
     long_work_starts()
     console = Console(file=sys.stderr)
+    if not console.is_terminal:  # a log file: a live bar would leave a line per refresh
+        yield None
+        return
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("epoch {task.fields[epoch]}"), TextColumn("{task.fields[score]}"),
                TimeElapsedColumn())
