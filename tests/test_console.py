@@ -105,3 +105,17 @@ def test_training_announces_long_work_even_without_a_bar() -> None:
     finally:
         BEFORE_LONG_WORK.remove(hook)
     assert calls
+
+
+def test_tables_written_to_a_log_are_wide_enough_not_to_cut_numbers(monkeypatch) -> None:
+    """Piped to a file, Rich's 80 columns cut a benchmark's cells to '0.…'; output that is
+    not a terminal is 160 wide unless COLUMNS says otherwise."""
+    import io
+
+    from findeep.console import LOG_WIDTH, _Console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert _Console(file=io.StringIO()).width == LOG_WIDTH
+    monkeypatch.setenv("COLUMNS", "100")
+    assert _Console(file=io.StringIO()).width == 100
+    assert _Console(file=io.StringIO(), width=90).width == 90

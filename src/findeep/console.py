@@ -7,6 +7,7 @@ importing the CLI module that imports them.
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,8 +23,27 @@ from findeep.errors import FindeepError
 from findeep.evaluate.metrics import GAINS_HEADER, gains_cells
 from findeep.long_work import BEFORE_LONG_WORK
 
-out = Console()
-err = Console(stderr=True)
+LOG_WIDTH = 160  # characters a line, where output goes to a file or pipe
+
+
+class _Console(Console):
+    """Rich's console, but 160 characters wide where output goes to a log file or pipe
+    (Rich's 80 there cut a benchmark's columns to '0.…'); a terminal keeps its own width,
+    and COLUMNS still decides where it is set."""
+
+    @property  # type: ignore[override]
+    def width(self) -> int:
+        if self._width is None and not self.is_terminal and "COLUMNS" not in os.environ:
+            return LOG_WIDTH
+        return super().width
+
+    @width.setter
+    def width(self, width: int) -> None:
+        self._width = width
+
+
+out = _Console()
+err = _Console(stderr=True)
 
 # options several commands share, worded once
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")]
