@@ -76,6 +76,17 @@ def check_writable(path: str | os.PathLike[str], *, force: bool) -> Path:
                                    what="a findeep bundle")
 
 
+def bundle_kind(path: str | os.PathLike[str]) -> str | None:
+    """The ``kind`` a bundle's document names (tabular, text, pricing, ...), read without
+    loading or verifying anything (loading verifies and reports the rest); None when
+    ``path`` holds no readable bundle document."""
+    try:
+        kind = json.loads((Path(path) / META_FILE).read_text()).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return None if kind is None else str(kind)
+
+
 def is_bundle_folder(path: Path) -> bool:
     """A folder holding a bundle's document (any kind: tabular, forecast, pricing, ...)."""
     return (path / META_FILE).is_file()

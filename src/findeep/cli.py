@@ -509,13 +509,13 @@ def export(
 ) -> None:
     """Export BUNDLE's network for other runtimes (ONNX: preprocessed inputs -> probability;
     a pricer: options -> price)."""
-    from findeep.bundle import read_bundle
+    from findeep.bundle import bundle_kind
     from findeep.export.onnx import export_bundle
     from findeep.pricing.bundle import KIND as PRICING_KIND
 
     if export_format != "onnx":
         raise ConfigError(f"unknown export format {export_format!r}; the supported format is onnx.")
-    if read_bundle(bundle)[0].get("kind") == PRICING_KIND:  # a pricer exports its own graph
+    if bundle_kind(bundle) == PRICING_KIND:  # a pricer exports its own graph (loading checks)
         from findeep.pricing.onnx import export_pricer_bundle
 
         summary = export_pricer_bundle(bundle, out_file, force=force)

@@ -13,9 +13,7 @@ to check the name).
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -141,13 +139,9 @@ def refuse_tabular_options(**given: Any) -> None:
 
 def is_text_bundle(path: str | os.PathLike[str]) -> bool:
     """Does ``path`` hold a text bundle? (Only the kind is read; loading verifies the rest.)"""
-    meta = Path(path) / "bundle.json"
-    if not meta.is_file():
-        return False
-    try:
-        return json.loads(meta.read_text()).get("kind") == TEXT_KIND
-    except (OSError, ValueError, AttributeError):
-        return False  # the bundle's own loader reports what is wrong with it
+    from findeep.bundle import bundle_kind  # here: the CLI imports this module without torch
+
+    return bundle_kind(path) == TEXT_KIND
 
 
 __all__ = ["DEFAULT_TEXT_MODEL", "TEXT_BENCHMARK_DEFAULTS", "TEXT_MODELS",
