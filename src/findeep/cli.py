@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,8 +24,8 @@ from findeep.console import (
     out,
     rows_progress,
     stage_progress,
+    warn_categories,
 )
-from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.forecast.commands import BundleArg as ForecastBundleArg
 from findeep.forecast.commands import forecast_app
@@ -197,12 +196,7 @@ def train(
 
         source = ParquetSource(data)  # a CSV, or too few row groups: said before any launch
         check_columns(source, target=target, time_column=time_column)  # ditto a misspelt name
-        if len(source.units) < nproc_per_node:
-            raise ConfigError(
-                f"'{data}' holds {len(source.units)} Parquet row group(s), and the "
-                f"{nproc_per_node} processes split the data by row groups; rewrite it with "
-                "smaller row groups (e.g. pandas' to_parquet(..., row_group_size=50_000)) or "
-                "use fewer processes.")
+        source.check_processes(nproc_per_node)
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
     streamed = (launched_ranks().distributed or checkpoint_dir is not None
@@ -417,25 +411,12 @@ def predict(
                                        force=force, threshold=threshold, interval=interval,
                                        on_rows=hook)
         out.print(f"scored {summary['rows']:,} rows in chunks -> {out_file}")
-        _warn_categories(summary)
+        warn_categories(summary)
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold, interval=interval)
     show([f"scored {summary['rows']:,} rows -> {out_file}"])
-    _warn_categories(summary)
-
-
-def _warn_categories(summary: dict[str, Any]) -> None:
-    """Unseen levels and missing values scored as the unknown level: one warning on stderr
-    (with the others), not a line among the results."""
-    from findeep.features.tabular import TransformReport
-
-    message = TransformReport(
-        unseen_categories=summary.get("unseen_categories") or {},
-        missing_categories=summary.get("missing_categories") or {},
-        rows=summary["rows"]).category_message()
-    if message:
-        warnings.warn(message, FindeepWarning, stacklevel=2)
+    warn_categories(summary)
 
 
 @app.command()

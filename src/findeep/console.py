@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import FindeepError
 from findeep.evaluate.metrics import GAINS_HEADER, gains_cells
 from findeep.long_work import BEFORE_LONG_WORK
@@ -125,6 +126,20 @@ def friendly(command: F) -> F:
             warnings.showwarning = previous
 
     return wrapper  # type: ignore[return-value]
+
+
+def warn_categories(summary: dict[str, Any]) -> None:
+    """A scoring job's unseen levels and missing values scored as the unknown level
+    (``summary``: its ``rows``, ``unseen_categories``, ``missing_categories``): one warning
+    on stderr with the others, not a line among the results."""
+    from findeep.features.tabular import TransformReport
+
+    message = TransformReport(
+        unseen_categories=summary.get("unseen_categories") or {},
+        missing_categories=summary.get("missing_categories") or {},
+        rows=summary["rows"]).category_message()
+    if message:
+        warnings.warn(message, FindeepWarning, stacklevel=2)
 
 
 def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str],

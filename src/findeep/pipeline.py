@@ -138,10 +138,8 @@ class TabularPipeline:
         self.check_frame(frame)
         rules = self.scoring_rules
         x_num, x_cat, report = self.preprocessor.transform(frame, rules)
-        for message in (report.unreadable_message(), report.empty_message(),
-                        report.off_scale_message(rules.scale)):
-            if message:
-                warnings.warn(message, FindeepWarning, stacklevel=3)
+        for message in report.reading_messages(rules.scale):
+            warnings.warn(message, FindeepWarning, stacklevel=3)
         return x_num, x_cat, report
 
     def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TransformReport]:

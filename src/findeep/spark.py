@@ -342,10 +342,8 @@ def score_with_spark(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     finally:
         shutil.rmtree(staging.parent, ignore_errors=True)
     seen: TransformReport = report.value
-    for message in (seen.unreadable_message(), seen.empty_message(),
-                    seen.off_scale_message(pipeline.scoring_rules.scale)):
-        if message:
-            warnings.warn(message, FindeepWarning, stacklevel=2)
+    for message in seen.reading_messages(pipeline.scoring_rules.scale):
+        warnings.warn(message, FindeepWarning, stacklevel=2)
     return {"rows": rows, "out": str(out), "unseen_categories": seen.unseen_categories,
             "missing_categories": seen.missing_categories}
 
@@ -402,6 +400,7 @@ def check_train_arguments(args: TrainArguments, *, num_processes: int,
     Parquet or whose files disagree, fewer row groups than processes. Returns ``--out``."""
     from findeep.bundle import check_writable
     from findeep.data.stream import ParquetSource
+    from findeep.streamed import check_columns
 
     if not isinstance(num_processes, int) or num_processes < 1:
         raise ConfigError(f"num_processes must be a positive integer, however: "
@@ -423,16 +422,8 @@ def check_train_arguments(args: TrainArguments, *, num_processes: int,
     out_path = check_writable(out, force="--force" in args.flags)
     if read_data:
         source = ParquetSource(args.data[0])
-        for what, name in (("target", target), ("time", args.options.get("--time-column"))):
-            if name is not None and name not in source.columns:
-                raise DataError(f"{what} column '{name}' is not in the data."
-                                + did_you_mean(name, source.columns))
-        if len(source.units) < num_processes:
-            raise ConfigError(
-                f"'{args.data[0]}' holds {len(source.units)} Parquet row group(s), and the "
-                f"{num_processes} processes split the data by row groups; rewrite it with "
-                "smaller row groups (e.g. pandas' to_parquet(..., row_group_size=50_000)) or "
-                "use fewer processes.")
+        check_columns(source, target=target, time_column=args.options.get("--time-column"))
+        source.check_processes(num_processes)
     return out_path
 
 

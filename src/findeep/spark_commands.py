@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from findeep.console import ForceOpt, friendly, out
+from findeep.console import ForceOpt, friendly, out, warn_categories
 
 spark_app = typer.Typer(
     name="spark", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -34,19 +33,12 @@ def score(
     force: ForceOpt = False,
 ) -> None:
     """Score DATA with Spark (mapInPandas; the bundle is loaded once per Python worker)."""
-    from findeep.data.schema import FindeepWarning
-    from findeep.features.tabular import TransformReport
     from findeep.spark import score_with_spark
 
     summary = score_with_spark(bundle, data, out_dir, id_column=id_column, threshold=threshold,
                                master=master, force=force)
     out.print(f"scored {summary['rows']:,} rows with Spark -> {summary['out']}")
-    # as findeep predict says it (cli._warn_categories, which this sub-app cannot import)
-    message = TransformReport(unseen_categories=summary["unseen_categories"],
-                              missing_categories=summary["missing_categories"],
-                              rows=summary["rows"]).category_message()
-    if message:
-        warnings.warn(message, FindeepWarning, stacklevel=2)
+    warn_categories(summary)  # as findeep predict says it
 
 
 @spark_app.command(context_settings={"allow_extra_args": True,

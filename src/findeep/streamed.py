@@ -762,8 +762,7 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
     negative = (negative_lower_message(sum(below_zero), rows, pipeline.target.name,
                                        pipeline.training["target_range"][0])
                 if sum(below_zero) else None)
-    for message in (seen.unreadable_message(), seen.empty_message(),
-                    seen.off_scale_message(rules.scale), negative):
+    for message in [*seen.reading_messages(rules.scale), negative]:
         if message:
             warnings.warn(message, FindeepWarning, stacklevel=2)
     return {"rows": rows, "unseen_categories": seen.unseen_categories,

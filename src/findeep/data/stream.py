@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from findeep.errors import DataFileError
+from findeep.errors import ConfigError, DataFileError
 
 STREAM_MIN_BYTES = 512 * 1024**2  # Parquet beyond this streams by default (~10M+ rows in RAM)
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -97,6 +97,15 @@ class ParquetSource:
             path for path, file_schema in file_schemas.items()
             if any(not field.type.equals(schema.field(field.name).type)  # type: ignore[attr-defined]
                    for field in file_schema))  # type: ignore[attr-defined]
+
+    def check_processes(self, processes: int) -> None:
+        """Refuse, before any launch, more processes than row groups to split among them."""
+        if len(self.units) < processes:
+            raise ConfigError(
+                f"'{self.path}' holds {len(self.units)} Parquet row group(s), and the "
+                f"{processes} processes split the data by row groups; rewrite it with smaller "
+                "row groups (e.g. pandas' to_parquet(..., row_group_size=50_000)) or use fewer "
+                "processes.")
 
     def units_for(self, rank: int, world_size: int) -> list[RowGroupUnit]:
         """Rank ``rank``'s share of the row groups (every ``world_size``-th one)."""

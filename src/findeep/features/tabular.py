@@ -178,6 +178,13 @@ class TransformReport:
                 "semicolon-separated file), or a change of unit, does this; check the data "
                 "before using the scores.")
 
+    def reading_messages(self, scale: dict[str, tuple[float, float]]) -> list[str]:
+        """The sentences every scoring path warns with, in order: values that are not
+        numbers or dates, columns with no value, columns far off ``scale``
+        (``ScoringRules.scale``). Empty when the rows held none of them."""
+        found = (self.unreadable_message(), self.empty_message(), self.off_scale_message(scale))
+        return [message for message in found if message]
+
     def category_message(self) -> str | None:
         """One sentence on the category values scored as the shared unknown level: unseen
         levels and missing values counted apart, or None."""

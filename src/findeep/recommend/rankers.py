@@ -200,8 +200,7 @@ class NetworkRanker:
                                  scale=self.preprocessor_.training_scale())
         x_num, x_cat, report = self.preprocessor_.transform(design.frame, rules)
         if warn and rules is not None:
-            for message in (report.unreadable_message(), report.empty_message(),
-                            report.off_scale_message(rules.scale), report.category_message()):
+            for message in [*report.reading_messages(rules.scale), report.category_message()]:
                 if message:
                     warnings.warn(message, FindeepWarning, stacklevel=4)
         return (np.concatenate([x_num, design.holdings], axis=1).astype(np.float32), x_cat,

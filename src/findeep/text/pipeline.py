@@ -109,10 +109,8 @@ class TextPipeline:
         rules = ScoringRules(day_first=self.schema.day_first,
                              scale=self.preprocessor.training_scale())
         x_num, x_cat, tab_report = self.preprocessor.transform(others, rules)
-        for message in (tab_report.unreadable_message(), tab_report.empty_message(),
-                        tab_report.off_scale_message(rules.scale)):
-            if message:
-                warnings.warn(message, FindeepWarning, stacklevel=3)
+        for message in tab_report.reading_messages(rules.scale):
+            warnings.warn(message, FindeepWarning, stacklevel=3)
         return TextInputs(TextData.build(encoded.ids, x_num, x_cat), encoded,
                           dict(tab_report.unseen_categories or {}))
 
