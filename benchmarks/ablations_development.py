@@ -69,6 +69,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # binary target, the additive path)
     "library default (bagging auto + additive path)": {
         "bagging": "auto", "library_default": True},
+    # twenty-second session, a probe (not adopted): the recipe that cut the steps of the two
+    # single-network tables most at level AUC there (issue12_s22_fewer_steps.py)
+    "library default, lr 4e-3 + patience 3 (probe)": {
+        "bagging": "auto", "library_default": True, "learning_rate": 4e-3, "patience": 3},
     # ninth session, a probe for the next rule (not a default): loanapp's bag was level with
     # CatBoost's fit time (0.99-1.02x quiet) at the library's budget share of 0.8
     "bagging auto, budget share 0.7 (probe)": {
