@@ -1,7 +1,8 @@
 """Issue 12, twenty-second session: fewer training steps on the two tables where one network
 fits slower than CatBoost (AER/DoctorVisits, Ecdat/VietNamI) — a probe, nothing adopted.
 
-    OMP_WAIT_POLICY=PASSIVE python benchmarks/issue12_s22_fewer_steps.py   # -> results/issue12_s22_fewer_steps.json
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/issue12_s22_fewer_steps.py --steps-ratio
+    # -> benchmarks/results/issue12_s22_fewer_steps.json
 
 Each variant overrides `default`'s training recipe (learning rate, patience, batch) on the
 tables as ``unseen_tables.py`` cuts them (same sample, same stratified folds, seed 0) and

@@ -175,3 +175,39 @@ def test_torch_distributor_failure_in_the_ranks_is_one_line_and_no_success(spark
     assert result.stderr.strip().splitlines()[-1].startswith(
         "findeep: training under Spark's TorchDistributor stopped: test_fraction")
     assert not (tmp_path / "m").exists()
+
+
+def test_a_fresh_spark_score_prints_findeep_lines_not_the_jvm_log(spark_data, tmp_path):
+    """In a new process (so findeep starts the JVM), a successful `findeep spark score`
+    writes findeep's own lines: none of Spark's start-up log (hostname, native library,
+    'Setting default log level'), stage progress bars in a log file, or PySpark's generic
+    pandas-version warning. The JDK's own 'Using incubator modules' line is the JVM's, not
+    a log line, and may remain."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_CONF_DIR", "SPARK_HOME")}
+    done = subprocess.run(
+        [sys.executable, "-m", "findeep", "spark", "score", str(spark_data["bundle"]),
+         str(spark_data["to_score"]), "--out", str(tmp_path / "scores"),
+         "--id-column", "app_id", "--master", "local[1]"],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "scored 4,000 rows" in done.stdout
+    other = [line for line in done.stderr.splitlines()
+             if line.strip() and not line.startswith("findeep: ")
+             and "incubator modules" not in line]
+    assert other == [], done.stderr
+    assert "does not yet fully support pandas" not in done.stderr
+    assert "[Stage" not in done.stderr
+
+
+def test_storage_spark_cannot_reach_is_one_line(spark_data, tmp_path):
+    """A remote path Spark has no file system for (s3a:// without the Hadoop AWS jars) is
+    one line naming Java's cause and exit 2, not a py4j traceback."""
+    from tests.cli_helpers import assert_one_line_error
+
+    result = run("spark", "score", spark_data["bundle"], "s3a://no-bucket/scores.parquet",
+                 "--out", tmp_path / "scores", "--master", "local[1]")
+    assert_one_line_error(result, "s3a://no-bucket/scores.parquet", "S3AFileSystem")
+    assert not (tmp_path / "scores").exists()

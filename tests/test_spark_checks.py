@@ -108,3 +108,39 @@ def test_train_flags_are_findeep_trains_own():
              and (param.is_flag or param.count)
              for name in [*param.opts, *param.secondary_opts]}
     assert flags == set(TRAIN_FLAGS) - {"--help"}  # click adds --help itself
+
+
+def test_a_session_findeep_starts_logs_quietly_unless_spark_has_a_log_of_its_own(tmp_path):
+    """Without a Spark log configuration the driver reads findeep's (fatal only, packaged
+    beside the code); a log4j2.properties in SPARK_CONF_DIR or SPARK_HOME/conf, or a driver
+    option set in spark-defaults.conf or PYSPARK_SUBMIT_ARGS, is left to rule."""
+    from findeep.spark import QUIET_LOG_CONFIG, spark_log_options
+
+    option = spark_log_options({})["spark.driver.extraJavaOptions"]
+    assert option == f"-Dlog4j2.configurationFile={QUIET_LOG_CONFIG.as_uri()}"
+    assert "rootLogger.level = fatal" in QUIET_LOG_CONFIG.read_text()
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    assert "spark.driver.extraJavaOptions" in spark_log_options({"SPARK_CONF_DIR": str(conf)})
+    (conf / "spark-defaults.conf").write_text("spark.driver.extraJavaOptions -Dx=1\n")
+    assert spark_log_options({"SPARK_CONF_DIR": str(conf)}) == {}
+    (conf / "spark-defaults.conf").unlink()
+    (conf / "log4j2.properties").write_text("rootLogger.level = info\n")
+    assert spark_log_options({"SPARK_CONF_DIR": str(conf)}) == {}
+    assert spark_log_options({"SPARK_HOME": str(tmp_path)}) == {}
+    assert spark_log_options({"PYSPARK_SUBMIT_ARGS":
+                              "--conf spark.driver.extraJavaOptions=-Dy=2 pyspark-shell"}) == {}
+
+
+def test_a_java_failure_is_named_by_its_innermost_cause():
+    """py4j's message opens with 'An error occurred while calling o34.parquet.' and a Java
+    stack; the sentence findeep gives quotes the innermost cause's own line."""
+    from findeep.spark import _java_cause
+
+    text = ("An error occurred while calling o34.parquet.\n"
+            ": java.lang.RuntimeException: java.lang.ClassNotFoundException: Class X not found\n"
+            "\tat org.apache.hadoop.conf.Configuration.getClass(Configuration.java:2737)\n"
+            "Caused by: java.lang.ClassNotFoundException: Class X not found\n"
+            "\t... 25 more\n")
+    assert _java_cause(Exception(text)) == "java.lang.ClassNotFoundException: Class X not found"
+    assert _java_cause(Exception("plain failure\nmore")) == "plain failure"

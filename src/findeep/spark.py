@@ -30,6 +30,7 @@ import io
 import json
 import os
 import re
+import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -65,18 +66,61 @@ def require_pyspark() -> Any:
     return pyspark
 
 
+# PySpark 4 warns on every session that it "does not yet fully support pandas >= 3"; findeep's
+# Spark scoring is checked against findeep predict under the pandas it installs
+# (tests/test_spark.py), so the generic warning is not passed on to users
+PANDAS_VERSION_WARNING = "PySpark does not yet fully support pandas"
+QUIET_LOG_CONFIG = Path(__file__).with_name("spark_log4j2.properties")
+
+
 def spark_session(master: str = "local[*]", app_name: str = "findeep") -> Any:
-    """A Spark session (the running one if there is one): ``local[N]`` runs in this process."""
+    """A Spark session (the running one if there is one): ``local[N]`` runs in this process.
+
+    A session findeep starts logs only fatal messages unless Spark has a log configuration
+    of its own (``spark_log_options``), and shows Spark's stage progress bars only on a
+    terminal (in a log file they are carriage-return noise)."""
     require_pyspark()
+    warnings.filterwarnings("ignore", message=PANDAS_VERSION_WARNING)
     from pyspark.sql import SparkSession
 
+    builder = (SparkSession.builder.master(master).appName(app_name)
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", str(_on_terminal()).lower()))
+    for key, value in spark_log_options().items():
+        builder = builder.config(key, value)
     try:
-        return (SparkSession.builder.master(master).appName(app_name)
-                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-                .config("spark.ui.enabled", "false").getOrCreate())
+        return builder.getOrCreate()
     except Exception as exc:  # a missing Java runtime surfaces as a py4j/Runtime error
         raise FindeepError(f"cannot start Spark ({_first_line(exc)}); is a Java runtime (17+) "
                            "installed?") from None
+
+
+def spark_log_options(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The driver option that points Spark's log at findeep's quiet configuration, or none
+    where Spark has its own: a ``log4j2.properties`` in ``$SPARK_CONF_DIR`` or
+    ``$SPARK_HOME/conf``, or a driver option the user set (``spark.driver.extraJavaOptions``
+    in ``spark-defaults.conf`` or ``PYSPARK_SUBMIT_ARGS``). Only a driver findeep launches
+    reads it: a running session keeps its own log."""
+    environ = os.environ if environ is None else environ
+    for folder in (environ.get("SPARK_CONF_DIR"),
+                   environ.get("SPARK_HOME") and os.path.join(environ["SPARK_HOME"], "conf")):
+        if not folder:
+            continue
+        if (Path(folder) / "log4j2.properties").exists():
+            return {}
+        defaults = Path(folder) / "spark-defaults.conf"
+        if defaults.exists() and "spark.driver.extraJavaOptions" in defaults.read_text(
+                errors="replace"):
+            return {}
+    if "extraJavaOptions" in environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        return {}
+    return {"spark.driver.extraJavaOptions":
+            f"-Dlog4j2.configurationFile={QUIET_LOG_CONFIG.as_uri()}"}
+
+
+def _on_terminal() -> bool:
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
 @functools.lru_cache(maxsize=4)
@@ -270,6 +314,7 @@ def _local_columns(path: Path) -> list[str]:
 
 def _read_parquet(spark: Any, data: str | os.PathLike[str]) -> Any:
     """``data`` read by Spark, or one sentence when Spark cannot (a path it does not find)."""
+    from py4j.protocol import Py4JJavaError
     from pyspark.errors import AnalysisException
 
     try:
@@ -277,6 +322,9 @@ def _read_parquet(spark: Any, data: str | os.PathLike[str]) -> Any:
     except AnalysisException as exc:
         raise DataFileError(f"Spark cannot read '{data}' as Parquet: "
                             f"{_first_line(exc)}") from None
+    except Py4JJavaError as exc:  # storage Spark cannot reach (no s3a:// classes, a bad host)
+        raise DataFileError(f"Spark cannot read '{data}' as Parquet: "
+                            f"{_java_cause(exc)}") from None
 
 
 _WORKER_ERROR = re.compile(r"^findeep\.errors\.(\w+): (.+)$", re.MULTILINE)
@@ -516,3 +564,12 @@ def _rank_failure(lines: list[str]) -> str | None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _java_cause(exc: BaseException) -> str:
+    """The innermost Java exception's own line (``Caused by: ...``) out of a py4j error,
+    which opens with 'An error occurred while calling o34.parquet.' and a Java stack."""
+    causes = [line.strip().removeprefix("Caused by:").removeprefix(":").strip()
+              for line in str(exc).splitlines()
+              if line.startswith(("Caused by:", ": "))]
+    return causes[-1] if causes else _first_line(exc)
