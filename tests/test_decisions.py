@@ -97,6 +97,17 @@ def test_decision_inputs_that_do_not_fit_are_one_line(files) -> None:
                           "lgd must be at most 1")
 
 
+def test_exposure_or_margin_without_lgd_is_refused_not_ignored(files) -> None:
+    """--exposure and --margin price cut-offs only with --lgd: given alone they used to be
+    dropped in silence (exit 0, no economics); evaluate and report now say so in one line."""
+    assert_one_line_error(run("evaluate", files["bundle"], files["new"], "--exposure",
+                              "loan_amount"), "--exposure", "--lgd")
+    out = files["root"] / "r.html"
+    assert_one_line_error(run("report", files["bundle"], files["new"], "--margin", "0.1",
+                              "--out", out), "--margin", "--lgd")
+    assert not out.exists()
+
+
 def test_a_target_read_as_float_prices_the_same_defaults(files) -> None:
     """A label column read as 1.0/0.0 (any CSV with a blank label) counts the same defaults
     as 1/0: the same best cut-off, profit and EMP, and a policy that declines someone."""

@@ -315,6 +315,9 @@ def evaluate(
         if out_json is not None:
             write_json_atomic(out_json, metrics)
         return
+    from findeep.decisions import check_economics_options
+
+    check_economics_options(lgd, exposure, margin)
     if policy_out is not None:
         from findeep.decisions import check_policy_out
 

@@ -98,6 +98,17 @@ def _binary(pipeline: TabularPipeline, what: str) -> None:
                           f"{pipeline.task}.")
 
 
+def check_economics_options(lgd: str | float | None, exposure: str | float | None,
+                            margin: str | float | None) -> None:
+    """``exposure`` and ``margin`` price cut-offs together with ``lgd``: given without it,
+    one sentence rather than being ignored in silence."""
+    given = [name for name, value in (("--exposure", exposure), ("--margin", margin))
+             if value is not None]
+    if lgd is None and given:
+        raise ConfigError(f"{' and '.join(given)} price cut-offs together with --lgd (loss "
+                          "given default, a number in [0, 1] or a column); pass --lgd too.")
+
+
 def decision_economics(pipeline: TabularPipeline, frame: pd.DataFrame, *,
                        lgd: str | float | None, exposure: str | float | None = None,
                        margin: str | float | None = None, p0: float = DEFAULT_P0,

@@ -77,10 +77,12 @@ def write_report(
     section: expected loss by band, the profit curve and its best cut-off, EMP.
     Returns what was written.
     """
+    from findeep.decisions import check_economics_options
     from findeep.report.card import card_section, read_card_info
     from findeep.report.model_report import build_model_report
 
     fmt = check_report_output(out, force=force)
+    check_economics_options(lgd, exposure, margin)
     info = read_card_info(card_info)
     pipeline = load_pipeline(bundle, refusal="the report covers tabular models only (for a "
                              "text model: findeep evaluate and findeep explain)")
