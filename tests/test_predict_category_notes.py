@@ -49,3 +49,26 @@ def test_streamed_scoring_names_a_column_with_no_values(bundle_and_rows, tmp_pat
     result = run("predict", bundle, data, "--out", tmp_path / "s.csv", "--stream")
     assert result.exit_code == 0, result.output
     assert "have no value in any" in result.stderr and f"'{numeric}'" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ("evaluate",),
+    ("dependence", "--column", "income"),
+    ("explain", "--surrogate"),
+])
+def test_every_command_that_scores_rows_says_which_categories_it_never_saw(
+        bundle_and_rows, tmp_path, command):
+    """evaluate, dependence and the surrogate score the rows as predict does, so they warn
+    as predict does: once, counting the rows as given (a sweep scores each row once per grid
+    value, which must not multiply the count). They used to say nothing: metrics of rows
+    whose 'purpose' the model scored as unknown, with no hint."""
+    bundle, rows = bundle_and_rows
+    labelled = rows.assign(default=np.arange(len(rows)) % 2,
+                           purpose=["never-seen"] * 10 + list(rows["purpose"].iloc[10:]))
+    data = tmp_path / "rows.csv"
+    labelled.to_csv(data, index=False)
+    result = run(command[0], bundle, data, *command[1:])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "never seen in training" in line]
+    assert len(notes) == 1, result.stderr
+    assert "'purpose' 10" in notes[0] and "of 200 rows" in notes[0]

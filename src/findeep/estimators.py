@@ -241,10 +241,7 @@ def _warn_categories(report: TransformReport) -> None:
     """One ``FindeepWarning`` per scoring call counting the category values scored as the
     shared unknown level (the command line prints the same counts, the server returns them
     as ``unseen_categories``)."""
-    message = report.category_message()
-    if message:
-        # stacklevel 4: the caller of predict_proba / predict_interval
-        warnings.warn(message, FindeepWarning, stacklevel=4)
+    report.warn_categories(stacklevel=4)  # the caller of predict_proba / predict_interval
 
 def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
                           path: str | os.PathLike[str] | None = None

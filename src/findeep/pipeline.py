@@ -231,6 +231,7 @@ class TabularPipeline:
             raise DataError(f"no row of the data has a '{self.target.name}' value to evaluate "
                             "against.")
         x_num, x_cat, report = self.transform(frame.loc[keep])
+        report.warn_categories()  # the metrics count these rows as the model scored them
         prediction = self._prediction(self._network_logits(x_num, x_cat))
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":

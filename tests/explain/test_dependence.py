@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.inspection import partial_dependence
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.explain import partial_dependence_table
 from findeep.explain.frozen import frozen
@@ -52,11 +53,14 @@ def test_numeric_sweep_matches_scikit_learns_partial_dependence(driver_model, dr
 
 def test_a_categorical_column_with_missing_values_sweeps_missing_as_a_level(credit_model,
                                                                             credit_data):
-    """Missing is one more level (listed last); scikit-learn alone fails on such a column."""
+    """Missing is one more level (listed last); scikit-learn alone fails on such a column.
+    The model never saw a missing 'home', which is said once, for the 10 rows as given."""
     X, _ = credit_data
     rows = X.head(120).copy()
     rows.loc[rows.index[:10], "home"] = None
-    table = partial_dependence_table(credit_model.pipeline_, rows, ["home"])
+    with pytest.warns(FindeepWarning, match=r"of 120 rows: missing.*'home' 10\.") as caught:
+        table = partial_dependence_table(credit_model.pipeline_, rows, ["home"])
+    assert len([w for w in caught if issubclass(w.category, FindeepWarning)]) == 1
     values = table["value"].tolist()
     assert pd.isna(values[-1]) and values[:-1] == sorted(rows["home"].dropna().unique())
     assert table["average"].between(0, 1).all()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import math
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from scipy.stats import spearmanr
 from torch.nn import functional as F
 
 from findeep.data.profile import reference_frame
-from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, DataError
 from findeep.pipeline import TabularPipeline
 
@@ -127,8 +125,7 @@ def embed_frame(pipeline: TabularPipeline, frame: pd.DataFrame) -> torch.Tensor:
     """The embedded input ``(n_rows, d_in)`` the network's backbone sees for ``frame``;
     warns, as scoring does, about category values scored as the shared unknown level."""
     x_num, x_cat, report = pipeline.transform(frame)
-    if message := report.category_message():
-        warnings.warn(message, FindeepWarning, stacklevel=2)
+    report.warn_categories()
     pipeline.network.eval()
     with torch.no_grad():
         return pipeline.network.embed(torch.from_numpy(x_num), torch.from_numpy(x_cat))

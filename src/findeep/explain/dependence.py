@@ -8,12 +8,14 @@ is the event probability (binary), each class's probability, or the prediction.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from findeep.data.profile import as_numbers
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.pipeline import TabularPipeline
 
@@ -37,21 +39,35 @@ def partial_dependence_table(
     pipeline.check_frame(frame)
     kinds = {c.name: c.kind for c in pipeline.schema.used}
     features = frame[pipeline.schema.used_names]
-    names = _average_names(pipeline)
-    parts = []
-    for column in columns:
+    for column in columns:  # every column checked before the first sweep
         if column not in kinds:
             raise ConfigError(_not_an_input(pipeline, column, kinds))
         if kinds[column] == "datetime":
             raise ConfigError(f"partial dependence covers numeric and categorical columns; "
                               f"'{column}' is a date.")
-        grid = (_levels(features[column]) if kinds[column] == "categorical"
-                else _numeric_grid(features[column], column, grid_resolution, low, high))
-        averages = _sweep(pipeline, features, column, grid).reshape(len(grid), -1)  # (G, 1|C)
-        parts.append(pd.DataFrame({"column": column, "value": grid,
-                                   **dict(zip(names, averages.T, strict=True))}))
+    # what the rows hold that the model cannot score as meant, said once for the rows as
+    # given (the sweeps score each row once per grid value, which would multiply the counts)
+    pipeline.transform(features)[2].warn_categories()
+    names = _average_names(pipeline)
+    parts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        for column in columns:
+            parts.append(_column_table(pipeline, features, column, kinds[column], names,
+                                       grid_resolution, low, high))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["column", "value", *names])
+
+
+def _column_table(pipeline: TabularPipeline, features: pd.DataFrame, column: str, kind: str,
+                  names: list[str], grid_resolution: int, low: float, high: float
+                  ) -> pd.DataFrame:
+    """One column's rows of ``partial_dependence_table``."""
+    grid = (_levels(features[column]) if kind == "categorical"
+            else _numeric_grid(features[column], column, grid_resolution, low, high))
+    averages = _sweep(pipeline, features, column, grid).reshape(len(grid), -1)  # (G, 1|C)
+    return pd.DataFrame({"column": column, "value": grid,
+                         **dict(zip(names, averages.T, strict=True))})
 
 
 def _average_names(pipeline: TabularPipeline) -> list[str]:

@@ -96,7 +96,8 @@ def fit_surrogate(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series |
     labels = None
     if y is not None:
         frame, labels = labelled_rows(pipeline, frame, y)
-    prediction, _ = pipeline.predict_raw(frame)
+    prediction, report = pipeline.predict_raw(frame)
+    report.warn_categories()  # the tree imitates the network's scores of these rows
     binary = pipeline.task == "binary"
     network_score = pipeline.event_probability(prediction) if binary else prediction
     inputs, features = _tree_inputs(pipeline, frame)

@@ -30,6 +30,7 @@ its table, and what it had to absorb is counted in the ``TransformReport``:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ import pyarrow.compute as pc
 from scipy.special import ndtri
 
 from findeep.data.number_text import to_numbers
-from findeep.data.schema import Schema, parse_datetimes
+from findeep.data.schema import FindeepWarning, Schema, parse_datetimes
 from findeep.errors import ConfigError, DataError
 
 Scaling = Literal["quantile", "standard"]
@@ -200,6 +201,12 @@ class TransformReport:
         rows = f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
         return (f"category values scored as the shared unknown level (as rare ones are), of "
                 f"{rows}: {'; '.join(parts)}.")
+
+    def warn_categories(self, stacklevel: int = 2) -> None:
+        """``category_message`` as a ``FindeepWarning`` (``stacklevel`` counted from the
+        caller), when there is one: what every command that scores rows says about them."""
+        if message := self.category_message():
+            warnings.warn(message, FindeepWarning, stacklevel=stacklevel + 1)
 
 
 class TabularPreprocessor:

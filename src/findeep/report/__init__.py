@@ -104,8 +104,7 @@ def write_report(
     # what the rows hold that the model cannot score as meant, said once for the rows as
     # given: the sections rescore samples, shuffles and sweeps of them, whose counts differ
     _, _, seen = pipeline.transform(frame.drop(columns=[pipeline.target.name], errors="ignore"))
-    if message := seen.category_message():
-        warnings.warn(message, FindeepWarning, stacklevel=2)
+    seen.warn_categories()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FindeepWarning)
         document, facts = build_model_report(
