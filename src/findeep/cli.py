@@ -158,6 +158,10 @@ def train(
         "Codes that are not amounts, per numeric column, e.g. 'late_payments:96,98;income:-1': "
         "each becomes a learned token of its own, off the numeric scale and apart from "
         "missing."))] = None,
+    numeric: Annotated[str | None, typer.Option("--numeric-columns", "--numeric", help=(
+        "Columns to read as numbers, separated by commas: a count or grade with a few "
+        "whole-number values (late payments 0-4) is otherwise read as categories, and a "
+        "later 5 scores as the unknown level."))] = None,
     interval: IntervalOpt = 0.9,
     interval_method: IntervalMethodOpt = "split-conformal",
     bagging: Annotated[str, typer.Option(help=(
@@ -205,9 +209,10 @@ def train(
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
-        if special_values is not None:
-            raise ConfigError("--special-values is not available with streamed training yet; "
-                              "drop --stream (the table must then fit in memory).")
+        if special_values is not None or numeric is not None:
+            name = "--special-values" if special_values is not None else "--numeric-columns"
+            raise ConfigError(f"{name} is not available with streamed training yet; drop "
+                              "--stream (the table must then fit in memory).")
         if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
             raise ConfigError("--bagging is not available with streamed training; drop "
                               "--stream (the table must then fit in memory).")
@@ -245,7 +250,8 @@ def train(
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,
             "row_sketch": row_sketch, "model_options": options or None, "bagging": bagging,
-            "special_values": parse_special_values(special_values) if special_values else None},
+            "special_values": parse_special_values(special_values) if special_values else None,
+            "numeric_columns": split_names(numeric)},
         text_columns=texts)
     if report.get("kind") == "text":
         print_text_training(report["model"], report)

@@ -44,7 +44,7 @@ class _TabularEstimator(BaseEstimator):
         random_state: int = 0, verbose: int = 0, row_sketch: bool = True,
         special_values: dict[str, list[float]] | str | None = None,
         interval_method: str = "split-conformal", interval: float = 0.9,
-        bagging: int | str = "auto",
+        bagging: int | str = "auto", numeric_columns: list[str] | None = None,
     ) -> None:
         self.model = model
         self.max_epochs = max_epochs
@@ -66,6 +66,7 @@ class _TabularEstimator(BaseEstimator):
         self.interval_method = interval_method  # regressions: "split-conformal" or "cqr"
         self.interval = interval  # the level CQR's quantile network is trained for
         self.bagging = bagging  # cross-fitted members: "auto" (within a budget), 1 (off), m >= 2
+        self.numeric_columns = numeric_columns  # read as numbers, e.g. a count with few values
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -85,7 +86,8 @@ class _TabularEstimator(BaseEstimator):
             calibrate=self.calibrate, device=self.device, verbose=self.verbose,
             row_sketch=self.row_sketch, special_values=self.special_values,
             interval_method=self.interval_method, interval=self.interval,
-            bagging=self.bagging, model_options=self.model_options, max_epochs=self.max_epochs,
+            bagging=self.bagging, numeric_columns=self.numeric_columns,
+            model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,
         )

@@ -284,7 +284,8 @@ def fit_tabular(
     model_options: dict[str, Any] | None = None,
     special_values: dict[str, list[float]] | str | None = None,
     interval_method: str = "split-conformal", interval: float = 0.9,
-    bagging: int | str = "auto", **train_options: Any,
+    bagging: int | str = "auto", numeric_columns: list[str] | None = None,
+    **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
 
@@ -296,6 +297,10 @@ def fit_tabular(
     one network where bagging does not apply: another model, a regression, ``times``
     (out-of-time validation), or fewer than 100 rows or 5 of a class. 1 trains one network.
     ``training["bagging"]`` records what was asked for and the members trained.
+
+    ``numeric_columns`` are read as numbers whatever their values: a count with a few
+    whole-number values (late payments 0-4) is otherwise read as categories, and a later 5
+    then scores as the unknown level.
 
     ``special_values`` (column -> codes, or ``"col:96,98;other:-1"``) keeps those codes off
     the column's numeric scale: each becomes a learned token of its own (see
@@ -332,7 +337,7 @@ def fit_tabular(
                                            verbose=verbose)
     torch_device = resolve_device(device)
 
-    schema = infer_schema(X)
+    schema = infer_schema(X, numeric_columns=numeric_columns)
     config = narrow_table_config(model, config, schema, train_options)
     preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"
@@ -726,8 +731,12 @@ def monotone_positions(model_options: dict[str, Any] | None, preprocessor: Tabul
             raise ConfigError(f"cannot constrain '{column}': it is not a column of the data."
                               + did_you_mean(str(column), list(kinds)))
         if kinds[column] != "numeric" or column not in names:
+            # a count of a few whole numbers is read as categories unless asked otherwise
+            hint = (f" If it is a count or a grade, read it as a number: --numeric-columns "
+                    f"{column} (numeric_columns=['{column}'] from Python)."
+                    if kinds[column] == "categorical" else "")
             raise ConfigError(f"monotone constraints apply to numeric columns; '{column}' is "
-                              f"{kinds[column]}.")
+                              f"{kinds[column]}.{hint}")
         positions[names.index(column)] = sign
     options["monotone"] = positions
     return options

@@ -161,7 +161,7 @@ def train_and_evaluate(
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),
-                 warn=False)
+                 warn=False, numeric_columns=(train_options or {}).get("numeric_columns"))
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
                                          test_fraction=test_fraction, seed=seed)
     unnamed = unnamed_columns(features)
@@ -227,6 +227,7 @@ def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
         time_column=time_column, scaling=scaling, loss=loss,
         monotone=model_options.pop("monotone", None),
         special_values=train_options.get("special_values"),
+        numeric_columns=train_options.get("numeric_columns"),
         bagging=None if str(train_options.get("bagging", "auto")) in ("1", "auto") else
         train_options["bagging"],
         interval_method=None if interval_method == "split-conformal" else interval_method)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.data.number_text import looks_numeric, numbers_of, to_numbers
-from findeep.errors import DataError, SchemaError
+from findeep.errors import DataError, SchemaError, did_you_mean
 
 ColumnKind = Literal["numeric", "categorical", "datetime", "text", "id", "constant"]
 MAX_INTEGER_LEVELS = 5
@@ -328,6 +328,56 @@ def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
     return "categorical"
 
 
+# whole-number columns with this many distinct values or more (and at most
+# MAX_INTEGER_LEVELS) are named when read as categories: a count such as late payments 0-4
+# then scores a later 5 as the unknown level (two values are a yes/no flag: categories are right)
+FEW_INTEGERS_NAMED_FROM = 3
+
+
+def few_integers_message(frame: pd.DataFrame, schema: Schema) -> str | None:
+    """One sentence naming the whole-number columns of 3 to ``MAX_INTEGER_LEVELS`` values
+    that ``schema`` reads as categories, and how to read them as numbers; None if none."""
+    named = []
+    for name in schema.names_of("categorical"):
+        values = frame[name]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        levels = np.sort(values.dropna().unique())
+        if len(levels) >= FEW_INTEGERS_NAMED_FROM:
+            named.append(f"'{name}' ({', '.join(f'{v:g}' for v in levels)})")
+    if not named:
+        return None
+    first = named[0].split("'")[1]
+    return (f"whole-number column(s) with a few values are read as categories: "
+            f"{', '.join(named)}; a value not seen in training then scores as the unknown "
+            f"level. A count or a grade is better read as a number: --numeric-columns "
+            f"{first} (numeric_columns=['{first}'] from Python).")
+
+
+def check_numeric_columns(frame: pd.DataFrame, names: list[str] | None) -> set[str]:
+    """``names`` (columns to read as numbers), each checked to be a column of ``frame`` that
+    holds numbers (numbers written as text count); a ``DataError`` otherwise."""
+    names = list(names or [])
+    for name in names:
+        if name not in frame.columns:
+            raise DataError(f"'{name}', named to read as numbers (--numeric-columns), is not "
+                            "in the data."
+                            + did_you_mean(name, map(str, frame.columns)))
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values):
+            raise DataError(f"'{name}', named to read as numbers (--numeric-columns), holds "
+                            "true/false values; it is read as a yes/no category.")
+        if pd.api.types.is_numeric_dtype(values) or looks_numeric(values):
+            continue
+        present = values.dropna()
+        _, bad, example = to_numbers(present)
+        if bad > (1 - NUMBERS_BUT_A_FEW_SHARE) * len(present):  # a few typos are read as missing
+            raise DataError(f"'{name}', named to read as numbers (--numeric-columns), does not "
+                            f"hold numbers ({bad:,} of its {len(present):,} values are not, "
+                            f"e.g. {example!r}); it can only be read as categories or text.")
+    return set(names)
+
+
 # a text column read as categories whose present values are this share numbers or more,
 # with at least this many distinct numbers, is most likely a numeric column with a few typos
 NUMBERS_BUT_A_FEW_SHARE = 0.99
@@ -356,14 +406,19 @@ def numbers_but_a_few(name: str, values: pd.Series) -> str | None:
 
 
 def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
-                 text_columns: list[str] | None = None, text_ok: bool = False) -> Schema:
+                 text_columns: list[str] | None = None, text_ok: bool = False,
+                 numeric_columns: list[str] | None = None) -> Schema:
     """Infer a ``Schema`` for ``frame`` (target already removed).
 
-    ``text_columns`` are taken as free text whatever their values. Raises ``DataError`` for
-    a column with no values at all; warns about the id-like and constant columns it leaves
-    out, and — unless ``text_ok`` (the text pipeline reads them) — about text columns.
+    ``text_columns`` are taken as free text whatever their values, ``numeric_columns`` as
+    numbers (a count with few values, which would otherwise be categories; each must hold
+    numbers). Raises ``DataError`` for a column with no values at all; warns about the
+    id-like and constant columns it leaves out, about whole-number columns of a few values
+    read as categories, and — unless ``text_ok`` (the text pipeline reads them) — about
+    text columns.
     """
     forced = list(text_columns or [])
+    numeric = check_numeric_columns(frame, numeric_columns)
     absent = [name for name in forced if name not in frame.columns]
     if absent:
         raise DataError(f"text column(s) {', '.join(repr(c) for c in absent)} are not in the "
@@ -376,7 +431,8 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
         )
     columns = []
     for name in frame.columns:
-        kind = "text" if str(name) in forced else infer_column_kind(str(name), frame[name])
+        kind = ("text" if str(name) in forced else "numeric" if str(name) in numeric
+                else infer_column_kind(str(name), frame[name]))
         # the order this table's dates are read in, kept so that scoring reads them the
         # same way; it changes nothing about how this table is read
         day_first = recorded_day_first(frame[name]) if kind == "datetime" else None
@@ -395,6 +451,8 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
         for name in schema.names_of("categorical"):
             if message := numbers_but_a_few(name, frame[name]):
                 warnings.warn(message, FindeepWarning, stacklevel=3)
+        if message := few_integers_message(frame, schema):
+            warnings.warn(message, FindeepWarning, stacklevel=3)
         text = schema.names_of("text")
         if text and not text_ok:
             warnings.warn(
