@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
+from findeep.data.schema import FindeepWarning
 from findeep.evaluate.metrics import binary_metrics, regression_metrics
 
 
@@ -55,5 +56,7 @@ def test_gains_table_ranks_riskiest_first_and_adds_up() -> None:
     assert bands[-1]["cumulative_events"] == pytest.approx(1.0)
     assert bands[-1]["cumulative_non_events"] == pytest.approx(1.0)
     assert max(b["ks"] for b in bands) <= ks_statistic(y, score) + 1e-12
-    perfect = gains_table(np.r_[np.ones(100), np.zeros(900)], np.r_[np.ones(100), np.zeros(900)])
+    with pytest.warns(FindeepWarning, match="2 band"):  # two scores: two bands, said
+        perfect = gains_table(np.r_[np.ones(100), np.zeros(900)],
+                              np.r_[np.ones(100), np.zeros(900)])
     assert perfect[0]["cumulative_events"] == 1.0 and perfect[0]["event_rate"] == 1.0

@@ -7,11 +7,13 @@ Gini, log-loss, Brier, and expected calibration error.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 from sklearn import metrics as skm
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 
 
@@ -35,23 +37,66 @@ def calibration_table(y_true: np.ndarray, p_event: np.ndarray, n_bins: int = 10)
     return rows
 
 
+def score_bands(p_event: np.ndarray, n_bands: int = 10) -> list[np.ndarray]:
+    """Row positions of up to ``n_bands`` score bands, riskiest (highest score) first.
+
+    Rows are ranked by score and cut into bands of near-equal size, except that each cut
+    moves to the nearest change of score: rows with the same score always share a band, so
+    the bands depend only on the scores, never on the order of the rows. Ties can therefore
+    make bands unequal, or fewer than asked (one band when every score is the same); fewer
+    when there are fewer rows than bands. Empty for no rows.
+    """
+    p_event = np.asarray(p_event, dtype=float)
+    n = len(p_event)
+    if n == 0 or n_bands < 1:
+        return []
+    order = np.argsort(-p_event, kind="stable")
+    ranked = p_event[order]
+    changes = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1  # the only places a cut may fall
+    if changes.size == 0:
+        return [order]
+    k = min(n_bands, n)
+    sizes = np.full(k, n // k)
+    sizes[: n % k] += 1  # as np.array_split: without ties the bands are exactly its bands
+    ideal = np.cumsum(sizes)[:-1]
+    after = np.clip(np.searchsorted(changes, ideal), 0, changes.size - 1)
+    before = np.clip(after - 1, 0, changes.size - 1)
+    # the nearer change of score; halfway, the earlier (a deterministic choice)
+    cuts = np.where(ideal - changes[before] <= changes[after] - ideal,
+                    changes[before], changes[after])
+    return np.split(order, np.unique(cuts))
+
+
 def gains_table(y_event: np.ndarray, p_event: np.ndarray, n_bands: int = 10) -> list[dict]:
     """The credit validation table: rows ranked by score, riskiest first, cut into
-    ``n_bands`` bands of equal size (deciles by default).
+    ``n_bands`` bands of near-equal size (deciles by default) by ``score_bands``.
+
+    Rows with the same score always share a band (a cut-off cannot approve one and decline
+    the other), so the table depends only on the scores and labels, not on the order of
+    the rows. Ties can make the bands unequal (see each band's ``rows``) or fewer than asked;
+    fewer is said with a ``FindeepWarning``.
 
     Per band: its score range, rows, events and event rate, lift over the overall rate,
     the cumulative share of all events and non-events at or above it (the approve/decline
-    trade-off of a cut-off at the band's lower edge), and their gap: the KS of that cut-off
-    (the KS statistic is the largest gap over every cut-off, so never below these).
+    trade-off of a cut-off at the band's lower score), and their gap: the KS of that
+    cut-off (the KS statistic is the largest gap over every cut-off, so never below these).
     """
     y_event = np.asarray(y_event).astype(int)
     p_event = np.asarray(p_event, dtype=float)
-    order = np.argsort(-p_event, kind="stable")
+    bands = score_bands(p_event, n_bands)
+    if 0 < len(bands) < n_bands:
+        n, distinct = len(p_event), len(np.unique(p_event))
+        why = (f"these {n:,} rows hold {distinct:,} distinct score(s)"
+               + (" in tied groups too large to cut more often" if distinct >= n_bands else "")
+               if n >= n_bands else f"there are only {n:,} rows")
+        warnings.warn(f"the gains table has {len(bands)} band(s), not the {n_bands} asked: "
+                      f"rows with the same score always share a band, and {why}; each band's "
+                      "'rows' says its size.", FindeepWarning, stacklevel=2)
     total_events = max(int(y_event.sum()), 1)
     total_non_events = max(len(y_event) - int(y_event.sum()), 1)
     overall_rate = y_event.mean() if len(y_event) else 0.0
     rows, events_so_far, non_events_so_far = [], 0, 0
-    for band, members in enumerate(np.array_split(order, min(n_bands, len(order))), start=1):
+    for band, members in enumerate(bands, start=1):
         events = int(y_event[members].sum())
         events_so_far += events
         non_events_so_far += len(members) - events
@@ -64,7 +109,6 @@ def gains_table(y_event: np.ndarray, p_event: np.ndarray, n_bands: int = 10) -> 
                      "cumulative_events": captured, "cumulative_non_events": passed,
                      "ks": captured - passed})
     return rows
-
 
 
 GAINS_HEADER = ("band", "score >=", "rows", "events", "event rate", "lift", "events caught",
@@ -91,28 +135,48 @@ def check_threshold(threshold: float) -> None:
 
 def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 0.5) -> dict:
     """Metrics with the event (e.g. default) as the positive class; the threshold ones
-    call a score at or above ``threshold`` the event."""
+    call a score at or above ``threshold`` the event.
+
+    Labels of one class leave some metrics undefined, and a ``FindeepWarning`` names them:
+    ROC-AUC, Gini, KS and PR-AUC rank events against non-events, so they are absent; with
+    no event, recall and F1 (the share of events caught, and its mean with precision) are
+    NaN rather than 0.
+    """
     y_event = np.asarray(y_event).astype(int)
     p_event = np.clip(np.asarray(p_event, dtype=float), 1e-7, 1 - 1e-7)
     predicted = (p_event >= threshold).astype(int)
+    events = int(y_event.sum())
     out = {
         "rows": len(y_event),
         "event_rate": float(y_event.mean()),
         "threshold": threshold,
         "accuracy": float(skm.accuracy_score(y_event, predicted)),
         "precision": float(skm.precision_score(y_event, predicted, zero_division=0)),
-        "recall": float(skm.recall_score(y_event, predicted, zero_division=0)),
-        "f1": float(skm.f1_score(y_event, predicted, zero_division=0)),
+        "recall": float(skm.recall_score(y_event, predicted, zero_division=np.nan)),
+        "f1": float(skm.f1_score(y_event, predicted, zero_division=0)) if events else np.nan,
         "log_loss": float(skm.log_loss(y_event, p_event, labels=[0, 1])),
         "brier": float(skm.brier_score_loss(y_event, p_event)),
         "ece": expected_calibration_error(y_event, p_event),
     }
-    if len(np.unique(y_event)) == 2:
+    if 0 < events < len(y_event):
         auc = float(skm.roc_auc_score(y_event, p_event))
         out |= {"roc_auc": auc, "gini": 2 * auc - 1,
                 "pr_auc": float(skm.average_precision_score(y_event, p_event)),
                 "ks": ks_statistic(y_event, p_event)}
+    elif len(y_event):
+        warnings.warn(_one_class_message(len(y_event), events), FindeepWarning, stacklevel=2)
     return out
+
+
+def _one_class_message(rows: int, events: int) -> str:
+    """What labels of one class leave undefined, in words."""
+    kind, missing = ("events", "non-event") if events else ("non-events", "event")
+    message = (f"all {rows:,} labelled rows are {kind} (no {missing}): ROC-AUC, Gini, KS, "
+               "PR-AUC and the gains table rank events against non-events")
+    if not events:
+        message += ", and recall and F1 measure the share of events caught"
+    return (message + ", so none of them can be computed: they are left out (undefined, not "
+            "0). Evaluate on rows of both classes for them.")
 
 
 def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray,
