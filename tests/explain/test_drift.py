@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
 import pytest
 
+from findeep import TabularClassifier
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.explain import drift_table, population_stability_index
 from findeep.pipeline import pipeline_from_bundle, pipeline_to_bundle
+from findeep.testing import make_credit_frame
 
 
 def test_training_data_against_itself_is_stable(driver_model, driver_data):
@@ -59,3 +67,86 @@ def test_drift_needs_a_profile(driver_model, driver_data):
     meta.pop("profile")
     with pytest.raises(ConfigError, match="no training profile"):
         drift_table(pipeline_from_bundle(meta, tensors), X.head(5))
+
+
+# ---- never-seen categories and text dates: a model trained on both -----------------------
+
+N_BRANCHES = 60  # twice MAX_LEVELS: half the branches are pooled in the profile's "other"
+
+
+@pytest.fixture(scope="module")
+def branch_data() -> tuple[pd.DataFrame, pd.Series]:
+    """The credit table with a 60-level ``branch`` and ``app_date`` written day first."""
+    frame = make_credit_frame(1_200, seed=3)
+    rng = np.random.default_rng(5)
+    frame["branch"] = [f"B{i:02d}" for i in rng.integers(0, N_BRANCHES, len(frame))]
+    dates = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 730, len(frame)),
+                                                         unit="D")
+    frame["app_date"] = dates.strftime("%d/%m/%Y")
+    return frame.drop(columns=["default", "applied_on"]), frame["default"]
+
+
+@pytest.fixture(scope="module")
+def branch_model(branch_data: tuple[pd.DataFrame, pd.Series]) -> TabularClassifier:
+    X, y = branch_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return TabularClassifier(max_epochs=2, bagging=1).fit(X, y)
+
+
+def _with_new_branches(pipeline, X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with every branch outside the profile's commonest 30 renamed to a new code."""
+    common = set(pipeline.profile["columns"]["branch"]["levels"])
+    renamed = [v if v in common else f"NEW_{i % 40}" for i, v in enumerate(X["branch"])]
+    return X.assign(branch=renamed)
+
+
+def test_categories_never_seen_in_training_are_not_pooled_with_rare_ones(
+        branch_model, branch_data):
+    """Branch codes training never saw, in place of its rarer branches, are a major shift,
+    though the pooled rarer branches' share is what it was; the training rows stay stable."""
+    X, _ = branch_data
+    pipeline = branch_model.pipeline_
+    assert pipeline.profile["columns"]["branch"]["other"] > 0.3  # the rarer half is pooled
+    new = _with_new_branches(pipeline, X)
+    assert new["branch"].str.startswith("NEW_").mean() > 0.3
+    assert drift_table(pipeline, new).set_index("column").loc["branch", "flag"] == "major shift"
+    assert drift_table(pipeline, X).set_index("column").loc["branch", "flag"] == "stable"
+
+
+def test_an_old_profile_still_gives_drift_and_says_new_categories_are_pooled(
+        branch_model, branch_data):
+    """A bundle whose profile does not name its pooled levels (profile version 1) loads, and
+    drift works on it: never-seen values share the pooled bin, and a warning says so."""
+    X, _ = branch_data
+    meta, tensors = pipeline_to_bundle(branch_model.pipeline_)
+    meta = json.loads(json.dumps(meta))  # what a saved bundle.json gives back
+    meta["profile"]["version"] = 1
+    for column in meta["profile"]["columns"].values():
+        column.pop("other_levels", None)
+    old = pipeline_from_bundle(meta, tensors)
+    new = _with_new_branches(old, X)
+    with pytest.warns(FindeepWarning, match=r"older findeep.*'branch' values never seen"):
+        table = drift_table(old, new).set_index("column")
+    assert table.loc["branch", "flag"] == "stable"  # what a version 1 profile can tell
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FindeepWarning)  # nothing in the pooled bin: no note
+        drift_table(old, X.assign(branch="B00"))
+
+
+def test_text_dates_are_read_in_the_order_the_model_was_trained_with(
+        branch_model, branch_data):
+    """The same dates written month first (08/15/2021) do not pass for the training's day
+    first: the ones that are no date that way are missing, a major shift; the same dates
+    written as in training stay stable."""
+    X, _ = branch_data
+    pipeline = branch_model.pipeline_
+    assert pipeline.schema.day_first == {"app_date": True}
+    dates = pd.to_datetime(X["app_date"], format="%d/%m/%Y")
+    month_first = X.assign(app_date=dates.dt.strftime("%m/%d/%Y"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scoring warns of the unreadable dates too
+        shifted = drift_table(pipeline, month_first).set_index("column")
+        same = drift_table(pipeline, X).set_index("column")
+    assert shifted.loc["app_date", "flag"] == "major shift"
+    assert same.loc["app_date", "flag"] == "stable"

@@ -4,8 +4,11 @@ Two uses need to know what the training data looked like after the rows are gone
 
 - drift (population stability) compares new data to the training distribution, bin by
   bin, so the profile keeps each column's decile edges and the share of rows per bin,
-  the share missing, and the frequencies of the commonest categories; the model's score
-  gets the same treatment;
+  the share missing, and the frequencies of the commonest categories, with the names of
+  the rarer ones pooled in one share (``other_levels``), so that a value never seen in
+  training is told from them; a text date column is read in the day / month order the
+  schema recorded (``ColumnSpec.day_first``), as scoring reads it; the model's score gets
+  the same treatment;
 - explanations need a reference population ("approvable applicants"), so the profile
   keeps each column's marginal distribution over the rows the model placed on the
   low-risk side of the decision threshold. Every findeep network embeds each column on
@@ -24,7 +27,10 @@ import pandas as pd
 from findeep.data.number_text import numbers_of
 from findeep.data.schema import Schema, parse_datetimes
 
-PROFILE_VERSION = 1
+# 1: the first profile; 2: a categorical column names its pooled levels (``other_levels``).
+# Version 1 profiles still load and drift still works on them (their never-seen values
+# share the pooled bin, and drift says so).
+PROFILE_VERSION = 2
 DECISION_THRESHOLD = 0.5  # the event probability at and above which findeep predicts the event
 N_DRIFT_BINS = 10
 N_REFERENCE_QUANTILES = 41
@@ -51,7 +57,7 @@ def build_profile(frame: pd.DataFrame, schema: Schema, *, score: np.ndarray | No
         if spec.kind == "categorical":
             columns[spec.name] = _categorical_profile(values, reference)
         else:
-            numbers = as_numbers(values, spec.kind)
+            numbers = as_numbers(values, spec.kind, day_first=spec.day_first)
             columns[spec.name] = {"kind": spec.kind, **_numeric_bins(numbers),
                                   "reference": _quantile_summary(numbers[reference])}
     profile: dict[str, Any] = {
@@ -65,10 +71,15 @@ def build_profile(frame: pd.DataFrame, schema: Schema, *, score: np.ndarray | No
     return profile
 
 
-def as_numbers(values: pd.Series, kind: str) -> np.ndarray:
-    """Floats for a numeric column; days since 1970-01-01 for a datetime column."""
+def as_numbers(values: pd.Series, kind: str, *, day_first: bool | None = None) -> np.ndarray:
+    """Floats for a numeric column; days since 1970-01-01 for a datetime column.
+
+    ``day_first`` is the order the model was trained with (``ColumnSpec.day_first``): text
+    dates are read that way, and one that is no date in that order is missing; without it
+    (a column whose training values told no order) the order is told by the values.
+    """
     if kind == "datetime":
-        stamps = parse_datetimes(values)
+        stamps = parse_datetimes(values, day_first=day_first)
         return ((stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0).to_numpy(
             dtype=float, na_value=np.nan)
     return numbers_of(values)
@@ -96,14 +107,24 @@ def numeric_bin_shares(numbers: np.ndarray, edges: list[float]) -> np.ndarray:
     return counts / max(len(numbers), 1)
 
 
-def category_shares(values: pd.Series, levels: list[str]) -> np.ndarray:
-    """Share of rows per listed level, then of every other level, then missing."""
+def category_shares(values: pd.Series, levels: list[str], *,
+                    other_levels: list[str] | None = None) -> np.ndarray:
+    """Share of rows per listed level, then of ``other_levels`` (the training's rarer levels,
+    pooled), then of values in neither (never seen in training), then missing.
+
+    Without ``other_levels`` (a profile saved before they were named) every unlisted value
+    shares one bin: the shares are those of the listed levels, of every other value, then
+    missing.
+    """
     text = category_text(values)
     counts = text.value_counts()
     listed = [float(counts.get(level, 0)) for level in levels]
     missing = float(counts.get(MISSING_LEVEL, 0))
-    other = float(len(text)) - sum(listed) - missing
-    return np.array([*listed, other, missing]) / max(len(text), 1)
+    rest = float(len(text)) - sum(listed) - missing
+    if other_levels is None:
+        return np.array([*listed, rest, missing]) / max(len(text), 1)
+    other = float(counts[counts.index.isin(other_levels)].sum())
+    return np.array([*listed, other, rest - other, missing]) / max(len(text), 1)
 
 
 def _numeric_bins(numbers: np.ndarray) -> dict[str, Any]:
@@ -127,6 +148,9 @@ def _categorical_profile(values: pd.Series, reference: np.ndarray) -> dict[str, 
     text = category_text(values)
     counts = text[text != MISSING_LEVEL].value_counts()
     levels = [str(v) for v in counts.index[:MAX_LEVELS]]
+    # named, so that drift can tell them from values training never saw (those have a
+    # share of 0 here, and a bin of their own in drift)
+    other_levels = sorted(str(v) for v in counts.index[MAX_LEVELS:])
     shares = category_shares(values, levels)
     reference_counts = text[reference].value_counts(normalize=True)
     if len(reference_counts) > MAX_REFERENCE_LEVELS:
@@ -135,7 +159,7 @@ def _categorical_profile(values: pd.Series, reference: np.ndarray) -> dict[str, 
         reference_counts[OTHER_LEVEL] = rest
     return {
         "kind": "categorical", "levels": levels, "shares": shares[:-2].tolist(),
-        "other": float(shares[-2]), "missing": float(shares[-1]),
+        "other": float(shares[-2]), "other_levels": other_levels, "missing": float(shares[-1]),
         "reference": {"levels": {str(k): float(v) for k, v in reference_counts.items()}},
     }
 

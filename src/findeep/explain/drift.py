@@ -4,17 +4,26 @@ The population stability index compares the share of rows per bin in the trainin
 data (from the bundle's profile) with new data, over the same bins:
 ``PSI = sum((new - train) * ln(new / train))``. Read it the usual way: under 0.1 stable,
 0.1 to 0.25 a moderate shift worth a look, 0.25 and above a major shift. Missing values
-and categories unseen or rare in training get bins of their own, and so does each special
-value of a numeric column (``late = 98 (special)`` also gets a row of its own: its share
-of the rows then and now).
+get a bin of their own, and so does each special value of a numeric column
+(``late = 98 (special)`` also gets a row of its own: its share of the rows then and now).
+A categorical column has a bin per common training level (``MAX_LEVELS``), one for its
+rarer training levels pooled, and one for values never seen in training (share 0 then, so
+any share now shows as a shift). Profiles saved before the rarer levels were named
+(profile version 1) cannot tell those two apart: their never-seen values fall in the
+pooled bin, and ``drift_table`` warns naming the columns where that hides something.
+Text dates are read in the day / month order the model was trained with, as scoring reads
+them: a batch written the other way shows its unreadable dates as missing.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from findeep.data.profile import as_numbers, category_shares, numeric_bin_shares
+from findeep.data.profile import MAX_LEVELS, as_numbers, category_shares, numeric_bin_shares
+from findeep.data.schema import FindeepWarning
 from findeep.data.sentinels import split_special
 from findeep.errors import ConfigError
 from findeep.pipeline import TabularPipeline
@@ -43,18 +52,29 @@ def drift_flag(psi: float) -> str:
 def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
     """PSI of the model score and of every input column: ``column``, ``kind``, ``psi``, ``flag``.
 
-    The score comes first, then columns from most to least shifted.
+    The score comes first, then columns from most to least shifted. Warns (``FindeepWarning``)
+    when the profile is too old to tell a categorical column's never-seen values from its
+    rarer training levels (module docstring).
     """
     profile = pipeline.profile
     if not profile:
         raise ConfigError("this model has no training profile (it was saved by an older "
                           "findeep); retrain it to measure drift.")
     pipeline.check_frame(frame)
+    day_first = pipeline.schema.day_first
     lines = []
+    pooled_unseen = []  # old profiles' columns whose never-seen values share the pooled bin
     for name, column in profile["columns"].items():
-        if column["kind"] == "categorical":
+        if column["kind"] == "categorical" and "other_levels" in column:
+            expected = [*column["shares"], column["other"], 0.0, column["missing"]]
+            actual = category_shares(frame[name], column["levels"],
+                                     other_levels=column["other_levels"])
+        elif column["kind"] == "categorical":  # profile version 1: rarer levels not named
             expected = [*column["shares"], column["other"], column["missing"]]
             actual = category_shares(frame[name], column["levels"])
+            # only where the bin mixes both: training's rarer levels and values now in it
+            if column["other"] > 0 and actual[-2] > 0:
+                pooled_unseen.append(name)
         elif "special" in column:  # the codes' shares apart from the bins of the values
             codes = column["special"]
             numbers, new_shares = split_special(as_numbers(frame[name], column["kind"]),
@@ -68,8 +88,17 @@ def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
                               population_stability_index([old, 1 - old], [new, 1 - new])))
         else:
             expected = [*column["shares"], column["missing"]]
-            actual = numeric_bin_shares(as_numbers(frame[name], column["kind"]), column["edges"])
+            numbers = as_numbers(frame[name], column["kind"], day_first=day_first.get(name))
+            actual = numeric_bin_shares(numbers, column["edges"])
         lines.append((name, column["kind"], population_stability_index(expected, actual)))
+    if pooled_unseen:
+        warnings.warn(
+            f"this model's training profile (saved by an older findeep) does not name the "
+            f"categories beyond the {MAX_LEVELS} commonest, so in "
+            f"{', '.join(repr(n) for n in pooled_unseen)} values never seen in training share "
+            f"one bin with those rarer training levels, and a new value shows only as a change "
+            f"in that bin's share. (Retrain to give never-seen values a bin of their own.)",
+            FindeepWarning, stacklevel=2)
     lines.sort(key=lambda line: -line[2])
     if "score" in profile:
         score = profile["score"]
