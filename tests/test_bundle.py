@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -145,3 +146,178 @@ def test_the_next_save_removes_what_a_killed_save_left(tmp_path: Path) -> None:
     finally:
         runner.kill()
         runner.wait()
+
+
+def test_a_save_that_finishes_first_is_not_overwritten_without_force(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two saves of one path at once: when another save's bundle appears after this one's
+    early check, the final move refuses it ("already exists"), keeps the other bundle and
+    leaves no staging folder; with force the later save replaces it."""
+    import findeep.bundle as bundle_module
+
+    path = tmp_path / "m"
+    real_check = bundle_module.check_writable
+    rivals: list[str] = []
+
+    def check_then_a_rival_saves(target, *, force):
+        checked = real_check(target, force=force)
+        if not rivals:  # the rival's own save goes through this check too
+            rivals.append("rival")
+            write_bundle(target, kind="test", meta={"who": "rival"},
+                         tensors={"w": torch.zeros(2)})
+        return checked
+
+    monkeypatch.setattr(bundle_module, "check_writable", check_then_a_rival_saves)
+    with pytest.raises(BundleError, match="already exists; pass --force"):
+        write_bundle(path, kind="test", meta={"who": "late"}, tensors={"w": torch.ones(2)})
+    meta, tensors = bundle_module.read_bundle(path)
+    assert meta["who"] == "rival" and torch.equal(tensors["w"], torch.zeros(2))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+    shutil.rmtree(path)
+    rivals.clear()
+    write_bundle(path, kind="test", meta={"who": "late"}, tensors={"w": torch.ones(2)},
+                 force=True)
+    assert bundle_module.read_bundle(path)[0]["who"] == "late"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+@pytest.mark.parametrize("appeared", ["bundle", "file", "empty folder"])
+def test_the_move_without_renameat2_still_refuses_what_appeared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, appeared: str) -> None:
+    """Where the system has no no-replace rename, the final move still refuses a bundle, a
+    file or a folder that appeared at the path, and leaves it as it was."""
+    import findeep.bundle as bundle_module
+
+    monkeypatch.setattr(bundle_module, "_renameat2", lambda: None)
+    staging = tmp_path / ".m.staging"
+    staging.mkdir()
+    (staging / "bundle.json").write_text("{}")
+    path = tmp_path / "m"
+    if appeared == "bundle":
+        path.mkdir()
+        (path / "bundle.json").write_text('{"who": "rival"}')
+    elif appeared == "file":
+        path.write_text("notes")
+    else:
+        path.mkdir()
+    with pytest.raises(BundleError, match="already exists"):
+        bundle_module._swap_into_place(staging, path, force=False)
+    assert staging.is_dir()  # write_bundle removes it
+    if appeared == "bundle":
+        assert (path / "bundle.json").read_text() == '{"who": "rival"}'
+    elif appeared == "file":
+        assert path.read_text() == "notes"
+    else:
+        assert list(path.iterdir()) == []
+    if path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
+    bundle_module._swap_into_place(staging, path, force=False)
+    assert (path / "bundle.json").is_file() and not staging.exists()
+
+
+def test_parallel_saves_of_one_path_leave_one_success(model_and_data, tmp_path: Path) -> None:
+    """Saves racing in forked processes: exactly one succeeds, the others say "already
+    exists", and the bundle on disk is the one that succeeded."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method")
+    model, _ = model_and_data
+    context = multiprocessing.get_context("fork")
+    go, results = context.Event(), context.Queue()
+
+    def save(verbose: int) -> None:
+        model.set_params(verbose=verbose)  # in a forked copy: nothing shared
+        go.wait()
+        try:
+            model.save(tmp_path / "race")
+            results.put((verbose, "ok"))
+        except BundleError as error:
+            results.put((verbose, str(error)))
+
+    racers = [context.Process(target=save, args=(i,)) for i in range(3)]
+    for racer in racers:
+        racer.start()
+    go.set()
+    for racer in racers:
+        racer.join(timeout=120)
+    outcomes = dict(results.get(timeout=5) for _ in racers)
+    winners = [i for i, outcome in outcomes.items() if outcome == "ok"]
+    assert len(winners) == 1, outcomes
+    assert all("already exists" in outcome for outcome in outcomes.values() if outcome != "ok")
+    saved = json.loads((tmp_path / "race" / "bundle.json").read_text())
+    assert saved["params"]["verbose"] == winners[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["race"]
+
+
+def _saved_bundle(model_and_data, tmp_path: Path) -> Path:
+    model, _ = model_and_data
+    return model.save(tmp_path / "b")
+
+
+def _rewrite_with_checksum(path: Path, name: str, text: str) -> None:
+    """Damage ``name`` and record its new checksum, as a careless hand edit would."""
+    import hashlib
+
+    (path / name).write_text(text)
+    checksums = json.loads((path / "checksums.json").read_text())
+    checksums[name] = hashlib.sha256(text.encode()).hexdigest()
+    (path / "checksums.json").write_text(json.dumps(checksums))
+
+
+@pytest.mark.parametrize(("checksums", "says"), [
+    ('"bundle.json model.safetensors"', "holds a JSON string, not an object"),
+    ("5", "holds a JSON number, not an object"),
+    ('["bundle.json", "model.safetensors"]', "holds a JSON list, not an object"),
+    ('{"bundle.json": 5, "model.safetensors": "ab"}', "gives 5 for bundle.json, not a sha256"),
+])
+def test_a_checksums_file_that_is_not_a_map_of_digests_is_a_bundle_error(
+        model_and_data, tmp_path: Path, checksums: str, says: str) -> None:
+    """checksums.json that is not {file name: sha256 hex} names the file and what is wrong."""
+    path = _saved_bundle(model_and_data, tmp_path)
+    (path / "checksums.json").write_text(checksums)
+    with pytest.raises(BundleError, match=says) as caught:
+        findeep.load(path)
+    assert "checksums.json" in str(caught.value)
+
+
+@pytest.mark.parametrize(("document", "says"), [
+    ("{broken", "bundle.json' is not valid JSON"),
+    ("[1, 2]", "bundle.json' holds a JSON list, not an object"),
+    ('{"format": "findeep-bundle", "format_version": "2"}', "gives format_version '2'"),
+])
+def test_a_damaged_document_with_a_matching_checksum_is_a_bundle_error(
+        model_and_data, tmp_path: Path, document: str, says: str) -> None:
+    """bundle.json that is not a readable document is refused with BundleError, even when
+    its checksum was updated to match."""
+    path = _saved_bundle(model_and_data, tmp_path)
+    _rewrite_with_checksum(path, "bundle.json", document)
+    with pytest.raises(BundleError, match=says):
+        findeep.load(path)
+
+
+def test_a_damaged_metrics_file_with_a_matching_checksum_is_a_bundle_error(tmp_path: Path) -> None:
+    """metrics.json that is not a JSON object is refused with BundleError naming it."""
+    from findeep.bundle import read_metrics
+
+    path = write_bundle(tmp_path / "m", kind="test", meta={}, tensors={"w": torch.zeros(2)},
+                        metrics={"auc": 0.7})
+    _rewrite_with_checksum(path, "metrics.json", "{broken")
+    with pytest.raises(BundleError, match=r"metrics\.json' is not valid JSON"):
+        read_metrics(path)
+
+
+def test_the_cli_reports_a_damaged_bundle_in_one_line(model_and_data, tmp_path: Path) -> None:
+    """`findeep predict` on a bundle whose checksums.json is a string: exit 2, one line."""
+    from cli_helpers import assert_one_line_error, run
+
+    _, frame = model_and_data
+    path = _saved_bundle(model_and_data, tmp_path)
+    (path / "checksums.json").write_text('"bundle.json model.safetensors"\n')
+    frame.head(5).to_csv(tmp_path / "rows.csv", index=False)
+    result = run("predict", path, tmp_path / "rows.csv", "--out", tmp_path / "scores.csv")
+    assert_one_line_error(result, "checksums.json", "not an object")
+    assert not (tmp_path / "scores.csv").exists()

@@ -10,20 +10,27 @@ Layout of a bundle directory::
     checksums.json      sha256 of each file above; checked on every load
 
 Saving writes a sibling temporary directory and renames it into place, so a crash never
-leaves a half-written bundle, and an existing bundle is replaced only with ``force``; the
-hidden staging folder a killed save leaves is removed by the next save of the same path. The
+leaves a half-written bundle, and an existing bundle is replaced only with ``force``: without
+it the final rename itself refuses an existing folder (``_move_without_replacing``), so two
+saves of one path at the same moment leave one bundle and one "already exists" error, never
+two successes. The hidden staging folder a killed save leaves is removed by the next save of
+the same path. The
 folder and its files get the permissions of the user's umask (0755/0644 under umask 022),
 not the temporary directory's (0700) or safetensors' (0600).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import hashlib
 import json
 import os
 import platform
 import re
 import shutil
+import sys
 import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
@@ -36,7 +43,12 @@ from safetensors.torch import load_file, save_file
 
 from findeep import json_text
 from findeep.errors import BundleError
-from findeep.output_paths import dead_writers_leftovers, refuse_folder_overwrite, usual_mode
+from findeep.output_paths import (
+    FORCE_HINT,
+    dead_writers_leftovers,
+    refuse_folder_overwrite,
+    usual_mode,
+)
 
 FORMAT = "findeep-bundle"
 # the newest format this findeep reads. A bundle is written with the lowest version that
@@ -127,7 +139,7 @@ def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any
         _write_json(staging / CHECKSUMS_FILE, {name: sha256_file(staging / name) for name in files})
         for entry in (*staging.iterdir(), staging):  # safetensors writes 0600, mkdtemp 0700
             usual_mode(entry)
-        _swap_into_place(staging, path)
+        _swap_into_place(staging, path, force=force)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -146,7 +158,18 @@ def clear_dead_staging(path: Path) -> list[Path]:
     return removed
 
 
-def _swap_into_place(staging: Path, path: Path) -> None:
+def _swap_into_place(staging: Path, path: Path, *, force: bool) -> None:
+    """Move ``staging`` to ``path``. Without ``force`` an existing ``path`` — another save
+    of the same path that finished since ``check_writable`` looked — is refused by the move
+    itself, with the early check's error; with it, a bundle there is retired, then removed."""
+    if not force:
+        try:
+            _move_without_replacing(staging, path)
+        except OSError:
+            if not os.path.lexists(path):
+                raise
+            raise BundleError(f"'{path}' already exists; {FORCE_HINT}.") from None
+        return
     if not path.exists():
         os.replace(staging, path)
         return
@@ -158,6 +181,42 @@ def _swap_into_place(staging: Path, path: Path) -> None:
         os.replace(retired, path)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+_AT_FDCWD, _RENAME_NOREPLACE = -100, 1  # <fcntl.h>, <linux/fs.h>
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """Linux's renameat2(2) from the C library (glibc 2.28+), or None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+
+
+def _move_without_replacing(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target``, or raise ``OSError`` and leave both as they were
+    when ``target`` exists.
+
+    One atomic step on Linux (renameat2 with RENAME_NOREPLACE). Where the system or the
+    file system lacks it, ``target`` is looked for first and then renamed onto: rename(2)
+    itself refuses a non-empty folder there (ENOTEMPTY), such as another save's bundle, so
+    only an empty folder made in between those two steps could be replaced.
+    """
+    rename = _renameat2()
+    if rename is not None:
+        if rename(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target),
+                  _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # else: unsupported
+            raise OSError(code, os.strerror(code), str(source), None, str(target))
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
+    os.rename(source, target)
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
@@ -176,10 +235,7 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
     meta_path = path / META_FILE
     if not meta_path.is_file() or not checksums_path.is_file():
         raise BundleError(f"'{path}' is not a findeep bundle (no {META_FILE}/{CHECKSUMS_FILE}).")
-    try:
-        checksums = json.loads(checksums_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BundleError(f"'{checksums_path}' is not valid JSON; the bundle is damaged.") from None
+    checksums = _read_checksums(checksums_path)
     for name in (META_FILE, WEIGHTS_FILE):
         if name not in checksums:
             raise BundleError(f"'{path}' lists no checksum for {name}; the bundle is damaged.")
@@ -187,17 +243,21 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
         file = path / Path(name).name
         if not file.is_file():
             raise BundleError(f"'{path}' lacks {name}; the bundle is incomplete.")
-        if sha256_file(file) != expected:
+        if _readable_digest(file) != expected:
             raise BundleError(
                 f"checksum mismatch for '{file}': the file was changed after saving; "
                 "refusing to load it.")
-    meta = json.loads(meta_path.read_text())
+    meta = _read_json_object(meta_path)
     if meta.get("format") != FORMAT:
         raise BundleError(f"'{path}' is not a findeep bundle (format={meta.get('format')!r}).")
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise BundleError(f"'{meta_path}' gives format_version {version!r}, not a whole "
+                          "number; the bundle is damaged.")
+    if version > FORMAT_VERSION:
         raise BundleError(f"'{path}' was written by a newer findeep (format "
-                          f"{meta['format_version']}); upgrade findeep to load it.")
-    if sha256_file(path / WEIGHTS_FILE) != meta.get("weights_sha256"):
+                          f"{version}); upgrade findeep to load it.")
+    if _readable_digest(path / WEIGHTS_FILE) != meta.get("weights_sha256"):
         raise BundleError(f"weights of '{path}' do not match bundle.json; refusing to load them.")
     try:
         tensors = load_file(path / WEIGHTS_FILE)
@@ -207,5 +267,45 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
 
 
 def read_metrics(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A bundle's metrics.json, or ``{}`` when it has none; ``BundleError`` when damaged."""
     metrics_path = Path(path) / METRICS_FILE
-    return json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    return _read_json_object(metrics_path) if metrics_path.is_file() else {}
+
+
+def _read_json_object(file: Path) -> dict[str, Any]:
+    """The JSON object ``file`` holds; ``BundleError`` naming the file when it cannot be
+    read, is not JSON, or holds something else (a list, a number, ...)."""
+    try:
+        document = json.loads(file.read_text())
+    except OSError as exc:
+        raise BundleError(f"cannot read '{file}' ({exc.strerror or exc}).") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise BundleError(f"'{file}' is not valid JSON; the bundle is damaged.") from None
+    if not isinstance(document, dict):
+        raise BundleError(f"'{file}' holds a JSON {_json_kind(document)}, not an object; "
+                          "the bundle is damaged.")
+    return document
+
+
+def _readable_digest(file: Path) -> str:
+    try:
+        return sha256_file(file)
+    except OSError as exc:
+        raise BundleError(f"cannot read '{file}' ({exc.strerror or exc}).") from None
+
+
+def _read_checksums(file: Path) -> dict[str, str]:
+    """checksums.json as file name -> sha256 hex digest; ``BundleError`` naming the file and
+    the first entry that is not one."""
+    checksums = _read_json_object(file)
+    for name, digest in checksums.items():
+        if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            shown = repr(digest) if len(repr(digest)) <= 40 else repr(digest)[:37] + "..."
+            raise BundleError(f"'{file}' gives {shown} for {name}, not a sha256 hex digest; "
+                              "the bundle is damaged.")
+    return checksums
+
+
+def _json_kind(value: Any) -> str:
+    return {str: "string", list: "list", bool: "boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)

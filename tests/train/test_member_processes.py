@@ -88,3 +88,91 @@ def test_workers_only_where_they_are_safe_and_pay(monkeypatch):
         assert worker_count(3, 1, "cpu") == 0
     finally:
         torch.set_num_threads(threads)
+
+
+def _interrupted_member(i: int, hook):
+    raise KeyboardInterrupt
+
+
+def test_an_interrupted_worker_ends_quietly_and_closes_its_pipe():
+    """Ctrl-C in a worker ends it without a traceback: nothing sent, its pipe closed (a
+    caller that was not interrupted itself trains the worker's members)."""
+    from multiprocessing import Pipe
+
+    receive, send = Pipe(duplex=False)
+    try:
+        member_processes._work(_interrupted_member, [1, 3], send)
+    except KeyboardInterrupt:  # caught here so that the old code fails this test, not the run
+        pytest.fail("Ctrl-C escaped the worker: its process would print a traceback")
+    assert send.closed
+    with pytest.raises(EOFError):  # no message, only the end of the pipe
+        receive.recv_bytes()
+
+
+def _slow_member(i: int, hook):
+    if i == 2:
+        import time
+
+        time.sleep(60)
+    return _member(i, hook)
+
+
+def _interrupted_rebuild(i: int, weights):
+    raise KeyboardInterrupt
+
+
+def test_an_interrupted_caller_stops_its_workers_at_once():
+    """Ctrl-C in the caller (here: while it rebuilds a member) stops the workers that are
+    still training instead of waiting for them, and reaches the caller."""
+    import multiprocessing
+    import time
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method")
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        train_in_processes(_slow_member, _interrupted_rebuild, [1, 2], 2)
+    assert time.monotonic() - started < 4  # the old code waited 5 s for the slow worker
+    assert not multiprocessing.active_children()
+
+
+CTRL_C_SCRIPT = """
+import sys, time
+from findeep.train.member_processes import train_in_processes
+
+def member(i, hook):
+    print(f"member {i} started", flush=True)
+    time.sleep(60)
+
+try:
+    train_in_processes(member, lambda i, w: None, [1, 2], 2)
+except KeyboardInterrupt:
+    print("findeep: interrupted", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_during_training_in_workers_prints_no_worker_traceback():
+    """Ctrl-C (SIGINT to the whole process group) while members train in workers: the
+    caller's one line, exit 130, and no 'Process ForkProcess-N: Traceback' per worker."""
+    import multiprocessing
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method")
+    run = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        started = [run.stdout.readline() for _ in range(2)]
+        assert sorted(started) == ["member 1 started\n", "member 2 started\n"]
+        os.killpg(run.pid, signal.SIGINT)  # as the terminal does on Ctrl-C
+        _, stderr = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 130, stderr
+    assert stderr == "findeep: interrupted\n"

@@ -80,6 +80,10 @@ def train_in_processes(train_member: TrainMember, rebuild: Rebuild, members: lis
     try:
         with _progress_in_order(members, progress, planned) as show:
             _collect(pipes, rebuild, fits, show)
+    except BaseException:  # Ctrl-C or a failure here: what the workers still train is wasted
+        for process in processes:
+            process.kill()
+        raise
     finally:
         for process in processes:
             process.join(timeout=5)
@@ -113,9 +117,13 @@ def _collect(pipes: list[Connection], rebuild: Rebuild, fits: dict[int, MemberFi
 
 
 def _work(train_member: TrainMember, members: list[int], pipe: Connection) -> None:
-    """In the worker: train each member, send its epochs, record, weights and logits."""
-    torch.set_num_threads(1)
+    """In the worker: train each member, send its epochs, record, weights and logits.
+
+    Ctrl-C reaches every process of the terminal's group, workers included: a worker then
+    ends quietly (no traceback per worker under the caller's one line), and the caller,
+    interrupted too, stops them all and reports it."""
     try:
+        torch.set_num_threads(1)
         for i in members:
             def hook(epoch: int, record: dict[str, float], i: int = i) -> None:
                 pipe.send_bytes(json.dumps({"member": i, "epoch": epoch,
@@ -130,6 +138,8 @@ def _work(train_member: TrainMember, members: list[int], pipe: Connection) -> No
             pipe.send_bytes(weights)
     except Exception as error:  # reported; the caller trains what is left in process
         pipe.send_bytes(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+    except KeyboardInterrupt:  # a closed pipe: a caller not interrupted itself trains the rest
+        pass
     finally:
         pipe.close()
 
