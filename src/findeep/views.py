@@ -118,8 +118,9 @@ def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> It
     if note := macro_note(result):
         yield note
     if result.get("gains_table"):
-        yield gains_view(f"gains table: {len(result['gains_table'])} bands of equal size, "
-                         "riskiest first; 'caught' is cumulative", result["gains_table"])
+        yield gains_view(f"gains table: {len(result['gains_table'])} bands of near-equal "
+                         "size (tied scores share a band), riskiest first; 'caught' is "
+                         "cumulative", result["gains_table"])
     from findeep.features.tabular import TransformReport
 
     categories = TransformReport(unseen_categories=result.get("unseen_categories") or {},

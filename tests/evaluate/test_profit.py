@@ -3,6 +3,8 @@ implementation (its metric functions only; none of its data sets is loaded)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,18 @@ def test_a_percentage_where_a_share_is_due_gets_the_share_named() -> None:
 
     with pytest.raises(DataError, match=r"not a percentage: 0.45 for 45%"):
         _per_row(45.0, 3, "lgd", upper=1.0)
+
+
+def test_expected_loss_bands_are_the_gains_tables_bands_when_scores_tie() -> None:
+    """Tied scores share a band in both tables, whatever the row order: the expected-loss
+    bands used to split ties by position while the gains table keeps them together."""
+    from findeep.evaluate.metrics import gains_table
+
+    p = np.repeat([0.9, 0.5, 0.2], [30, 50, 20])
+    y = (np.arange(100) % 3 == 0).astype(int)
+    for order in (np.arange(100), np.arange(100)[::-1]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gains = gains_table(y[order], p[order], n_bands=10)
+        loss = expected_loss_by_band(p[order], lgd=0.5, n_bands=10)
+        assert [b["rows"] for b in loss] == [b["rows"] for b in gains] == [30, 50, 20]

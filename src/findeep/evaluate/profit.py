@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from findeep.errors import ConfigError, DataError
+from findeep.evaluate.metrics import score_bands
 
 # Verbraken et al. (2014)'s defaults, from their Belgian consumer-loan data
 DEFAULT_ROI = 0.2644
@@ -99,15 +100,14 @@ def profit_curve(y_event: Any, p_event: Any, *, margin: float | np.ndarray,
 def expected_loss_by_band(p_event: Any, *, lgd: float | np.ndarray,
                           exposure: float | np.ndarray = 1.0,
                           n_bands: int = 10) -> list[dict[str, float]]:
-    """Expected loss (PD x LGD x exposure) by score band, riskiest band first (the same
-    equal-size bands as the gains table)."""
+    """Expected loss (PD x LGD x exposure) by score band, riskiest band first: the gains
+    table's bands (``score_bands``: near-equal size, tied scores always in one band)."""
     p = np.asarray(p_event, dtype=float)
     n = len(p)
     el = p * _per_row(lgd, n, "lgd", upper=1.0) * _per_row(exposure, n, "exposure", upper=None)
     exposure_rows = _per_row(exposure, n, "exposure", upper=None)
-    order = np.argsort(-p, kind="stable")
     rows = []
-    for band, members in enumerate(np.array_split(order, min(n_bands, n)), start=1):
+    for band, members in enumerate(score_bands(p, n_bands), start=1):
         rows.append({"band": band, "score_min": float(p[members].min()),
                      "rows": len(members), "exposure": float(exposure_rows[members].sum()),
                      "expected_loss": float(el[members].sum()),

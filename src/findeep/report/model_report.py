@@ -291,7 +291,7 @@ def _binary_figures(section: Section, pipeline: TabularPipeline, result: dict[st
         rows_total = sum(g["rows"] for g in gains)
         depth = np.cumsum([g["rows"] for g in gains]) / rows_total
         section.add(Figure(
-            "gains", "Gains table: score deciles, riskiest first",
+            "gains", "Gains table: score bands (tied scores share one), riskiest first",
             "Left: cumulative share of events (and of non-events) among the riskiest rows, "
             "the KS statistic the widest gap; right: each band's event rate over the overall "
             "rate (lift).",
