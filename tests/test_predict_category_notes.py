@@ -55,10 +55,13 @@ def test_streamed_scoring_names_a_column_with_no_values(bundle_and_rows, tmp_pat
     ("evaluate",),
     ("dependence", "--column", "income"),
     ("explain", "--surrogate"),
+    ("fairness", "--protected", "purpose"),
+    ("drift",),
 ])
 def test_every_command_that_scores_rows_says_which_categories_it_never_saw(
         bundle_and_rows, tmp_path, command):
-    """evaluate, dependence and the surrogate score the rows as predict does, so they warn
+    """evaluate, dependence, the surrogate, fairness and drift score the rows as predict
+    does, so they warn
     as predict does: once, counting the rows as given (a sweep scores each row once per grid
     value, which must not multiply the count). They used to say nothing: metrics of rows
     whose 'purpose' the model scored as unknown, with no hint."""

@@ -628,7 +628,8 @@ def fairness(
     threshold: Annotated[float, typer.Option(
         help="Decline at or above this event probability.")] = 0.5,
     min_rows: Annotated[int, typer.Option(
-        help="Smaller groups are listed but not compared (their rates are noise).")] = 30,
+        help="Smaller groups are listed but not compared (their rates are noise); TPR/FPR "
+             "gaps also need this many labelled rows in a group.")] = 30,
 ) -> None:
     """Approval rates, disparate impact and TPR/FPR gaps across the groups of --protected."""
     from findeep.explain.commands import fairness_for_bundle

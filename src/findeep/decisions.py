@@ -151,7 +151,7 @@ def weights_digest(bundle: str | os.PathLike[str]) -> str:
     """The sha256 of a bundle's weights, as its checksums file records it."""
     try:
         return json.loads((Path(bundle) / CHECKSUMS_FILE).read_text())[WEIGHTS_FILE]
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):  # TypeError: not a map of digests
         raise BundleError(f"'{bundle}' is not a findeep bundle with recorded weights.") from None
 
 

@@ -150,3 +150,19 @@ def test_text_dates_are_read_in_the_order_the_model_was_trained_with(
         same = drift_table(pipeline, X).set_index("column")
     assert shifted.loc["app_date", "flag"] == "major shift"
     assert same.loc["app_date", "flag"] == "stable"
+
+
+def test_the_surrogate_reads_text_dates_in_the_trained_order(branch_model, branch_data):
+    """The surrogate tree's date input is the date the network read: a batch whose days are
+    all 12 or less is still read day first (it was re-guessed month first, batch by batch)."""
+    from findeep.explain.surrogate import _tree_inputs
+
+    X, _ = branch_data
+    pipeline = branch_model.pipeline_
+    dates = pd.to_datetime(X["app_date"], format="%d/%m/%Y")
+    early = X[dates.dt.day <= 12]
+    inputs, features = _tree_inputs(pipeline, early)
+    column = next(i for i, f in enumerate(features) if f.column == "app_date")
+    expected = pd.to_datetime(early["app_date"], format="%d/%m/%Y")
+    read = pd.to_datetime(inputs[:, column], unit="D")
+    assert (read.normalize() == expected.to_numpy()).all()

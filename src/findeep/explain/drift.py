@@ -102,7 +102,8 @@ def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
     lines.sort(key=lambda line: -line[2])
     if "score" in profile:
         score = profile["score"]
-        prediction, _ = pipeline.predict_raw(frame)
+        prediction, seen = pipeline.predict_raw(frame)
+        seen.warn_categories()  # the column rows give the shift; this, the rows scored as unknown
         if pipeline.task == "binary":
             prediction = pipeline.event_probability(prediction)
         actual = numeric_bin_shares(np.asarray(prediction, dtype=float), score["edges"])

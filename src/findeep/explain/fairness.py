@@ -177,7 +177,8 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
         raise DataError(f"protected column '{protected}' has a single group; nothing to compare.")
     if len(set(groups)) > max(_MAX_GROUPS, len(groups) // 2):
         raise _looks_like_an_identifier(protected, len(groups), len(set(groups)))
-    prediction, _ = pipeline.predict_raw(frame)
+    prediction, seen = pipeline.predict_raw(frame)
+    seen.warn_categories()  # the groups' rates are of these scores
     declined = pipeline.event_probability(prediction) >= threshold
     lines = []
     present = set(groups)

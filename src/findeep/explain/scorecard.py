@@ -95,7 +95,8 @@ def scorecard_table(pipeline: TabularPipeline, frame: pd.DataFrame, points: pd.D
             values = frame[column].astype("object").where(frame[column].notna(), "missing")
             groups = values.astype(str).to_numpy()
         else:
-            numbers = as_numbers(frame[column], kind)
+            numbers = as_numbers(frame[column], kind,
+                                 day_first=pipeline.schema.day_first.get(column))
             groups = np.full(len(numbers), "missing", dtype=object)
             present = np.isfinite(numbers)
             for code in special.get(column, []):  # a special value is a line of its own

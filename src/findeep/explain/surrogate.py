@@ -66,7 +66,7 @@ def _tree_inputs(pipeline: TabularPipeline, frame: pd.DataFrame,
                 columns.append((text == level).to_numpy(dtype=float))
                 features.append(_Feature(spec.name, "category", level, levels=levels))
             continue
-        numbers = as_numbers(frame[spec.name], spec.kind)
+        numbers = as_numbers(frame[spec.name], spec.kind, day_first=spec.day_first)
         missing = ~np.isfinite(numbers)
         fill = float(np.median(numbers[~missing])) if (~missing).any() else 0.0
         columns.append(np.where(missing, fill, numbers))
