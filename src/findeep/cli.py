@@ -470,7 +470,9 @@ def serve(
                          ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject unknown fields (422).")] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
-    threshold: ThresholdOpt = 0.5,
+    threshold: Annotated[float | None, typer.Option(help=(
+        "Binary models: an event probability at or above this is predicted as the event "
+        "(default 0.5)."))] = None,
     int8: Int8Opt = False,
     threads: Annotated[int, typer.Option(
         help="torch threads per worker for one request's forward pass (with more than 1, "

@@ -301,3 +301,14 @@ def test_a_control_character_in_an_unknown_field_name_is_escaped_in_the_header()
     text = _header_text("ignored unknown field(s): 'a\nb', '\x00x', 'é'")
     assert all(32 <= ord(c) < 127 for c in text)
     assert "a\\x0ab" in text and "\\xe9" in text
+
+
+def test_the_model_document_reports_the_explain_limit_the_route_applies(records, credit_bundle):
+    """With --max-rows 50 /v1/explain takes at most 50 records, and /v1/model says 50 (not
+    the default 100 it never applies); without it, 100."""
+    client = TestClient(create_app(credit_bundle, max_rows=50))
+    assert client.get("/v1/model").json()["limits"]["max_explain_rows"] == 50
+    refused = client.post("/v1/explain", json=records[:60])
+    assert refused.status_code == 413 and "limit of 50 records" in refused.json()["detail"]
+    default = TestClient(create_app(credit_bundle)).get("/v1/model").json()["limits"]
+    assert default["max_explain_rows"] == 100

@@ -16,6 +16,7 @@ def test_a_big_request_split_over_threads_scores_like_one_pass(credit_model) -> 
     contract = build_contract(credit_model.pipeline_)
     records = contract.records.validate_python(   # typed, as the server's validation leaves them
         [json_record(row) for row in frame.to_dict(orient="records")])
+    assert contract.read_dates(records) == []
     scorer = Scorer(credit_model.pipeline_)
     scorer._workers = 2  # as on the 2-core CI machine, whatever this machine has
     map_calls = []

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 import findeep
+from findeep.cli import app as cli
+from findeep.errors import ConfigError
 from findeep.serve import create_app
 from findeep.testing import json_record, make_credit_frame
+from tests.serve.ports import free_port
 
 
 @pytest.fixture(scope="module")
@@ -16,10 +23,16 @@ def frame():
     return make_credit_frame(400, seed=3)
 
 
-def test_regression_predictions_match_batch_scoring(frame):
-    """A regressor's served prediction equals predict() on the same rows."""
+@pytest.fixture(scope="module")
+def regression(frame):
+    """A regressor of ``income`` and its inputs."""
     X = frame.drop(columns=["default", "income"])
-    model = findeep.TabularRegressor(model="mlp", max_epochs=2).fit(X, frame["income"].fillna(0))
+    return findeep.TabularRegressor(model="mlp", max_epochs=2).fit(X, frame["income"].fillna(0)), X
+
+
+def test_regression_predictions_match_batch_scoring(regression):
+    """A regressor's served prediction equals predict() on the same rows."""
+    model, X = regression
     client = TestClient(create_app(model))
     records = [json_record(r) for r in X.iloc[:8].to_dict(orient="records")]
     body = client.post("/v1/predict", json=records).json()
@@ -58,3 +71,34 @@ def test_multiclass_explanations_name_the_predicted_class(multiclass):
     assert body["explained_class"] == local["explained_class"].tolist()
     np.testing.assert_allclose(body["probability"], local["probability"], atol=1e-5)
     assert len(body["reasons"]) == 3
+
+
+def test_a_threshold_is_refused_for_models_without_a_cut_off(regression, multiclass):
+    """`findeep serve --threshold` on a regression or multiclass model is refused in
+    `findeep predict`'s words, instead of being accepted and advertised in /v1/model."""
+    for model in (regression[0], multiclass[0]):
+        with pytest.raises(ConfigError, match="--threshold applies to binary models; this one "
+                                              f"is a {model.pipeline_.task} model"):
+            create_app(model, threshold=0.3)
+    assert TestClient(create_app(regression[0])).get("/v1/model").json()["limits"][
+        "threshold"] is None  # no cut-off to advertise
+    assert multiclass[2].get("/v1/model").json()["limits"]["threshold"] is None
+
+
+@pytest.mark.parametrize("threshold", ["0.3", "0.5"])
+def test_serve_refuses_a_threshold_for_a_regression_bundle_in_one_line(regression, tmp_path,
+                                                                       monkeypatch, threshold):
+    """`findeep serve BUNDLE --threshold 0.3` on a regression bundle exits 2 in one line,
+    as `findeep predict` does, and without the option it is served; 0.5 given explicitly
+    is refused too (it used to pass as if no cut-off had been given)."""
+    bundle = regression[0].save(tmp_path / "regression")
+    served: list[Any] = []  # apps handed to uvicorn, which is not started here
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    result = CliRunner().invoke(cli, ["serve", str(bundle), "--threshold", threshold,
+                                      "--port", str(free_port())])
+    assert result.exit_code == 2, result.output
+    assert "--threshold applies to binary models" in result.output
+    assert "serving" not in result.output and not served
+    result = CliRunner().invoke(cli, ["serve", str(bundle), "--port", str(free_port())])
+    assert result.exit_code == 0, result.output
+    assert served[0].state.limits["threshold"] is None

@@ -8,6 +8,7 @@ from typing import Any
 import uvicorn
 
 from findeep.serve import server
+from tests.serve.ports import free_port
 
 
 def test_workers_get_time_to_load_the_bundle(credit_bundle: Path, monkeypatch) -> None:
@@ -16,7 +17,7 @@ def test_workers_get_time_to_load_the_bundle(credit_bundle: Path, monkeypatch) -
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
     monkeypatch.setenv(server.SETTINGS_VARIABLE, "")  # run_server sets it; undone after the test
-    server.run_server(credit_bundle, workers=2, port=8731)
+    server.run_server(credit_bundle, workers=2, port=free_port())
     assert calls and calls[0]["workers"] == 2
     assert calls[0]["timeout_worker_healthcheck"] == server.WORKER_START_SECONDS >= 60
     config = uvicorn.Config("findeep.serve.server:app_from_environment", factory=True,
@@ -27,5 +28,5 @@ def test_workers_get_time_to_load_the_bundle(credit_bundle: Path, monkeypatch) -
 def test_one_process_needs_no_health_check(credit_bundle: Path, monkeypatch) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
-    server.run_server(credit_bundle, workers=1, port=8731)
+    server.run_server(credit_bundle, workers=1, port=free_port())
     assert calls and "timeout_worker_healthcheck" not in calls[0]

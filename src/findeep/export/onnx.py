@@ -2,14 +2,22 @@
 
 Inside the graph: the piecewise-linear numeric encoding, categorical embeddings, the
 ensemble members, temperature scaling and member averaging — everything after
-``TabularPreprocessor.transform``. Outside it: imputation, missing-value indicators, the
-quantile-normal (or standard) scaling and category codes. The quantile-normal scaling needs
-the inverse normal CDF, which ONNX has no operator for; an approximation would break the
-1e-5 agreement with PyTorch, so preprocessing stays outside for every model, and its full
-state travels in the file's metadata (``findeep.preprocessing``, the same JSON as the
-bundle's) for a non-Python client to reproduce.
+``TabularPreprocessor.transform``. Outside it: reading dates, imputation, missing- and
+special-value indicators, the quantile-normal (or standard) scaling and category codes.
+The quantile-normal scaling needs the inverse normal CDF, which ONNX has no operator for;
+an approximation would break the 1e-5 agreement with PyTorch, so preprocessing stays
+outside for every model. What it needs travels in the file's metadata: the preprocessor's
+state (``findeep.preprocessing``, the same JSON as the bundle's) and the rules scoring
+reads rows by (``findeep.scoring_rules``: each text date column's day / month order, which
+lives in the bundle's schema, not in the preprocessor's state). The formulas that turn them
+into inputs are written out in docs/serving.md ("Preparing the inputs without Python"), and
+tests/export/test_onnx_client_spec.py implements them from the metadata alone and matches
+findeep's inputs and scores: a change to the preprocessing fails it until the spec says the
+same.
 
-Inputs: ``x_num`` float32 ``(batch, d_num)`` and ``x_cat`` int64 ``(batch, n_cat)``.
+Inputs: ``x_num`` float32 ``(batch, d_num)`` and ``x_cat`` int64 ``(batch, n_cat)``, as
+``TabularPipeline.transform`` returns them (the preprocessor's ``transform`` *with*
+``pipeline.scoring_rules``: without them a batch is read as a training table is).
 Output: ``probability`` ``(batch,)`` of the event class (binary), ``probabilities``
 ``(batch, n_classes)`` (multiclass) or ``prediction`` ``(batch,)`` (regression).
 """
@@ -150,8 +158,20 @@ def export_bundle(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *
     return export_onnx(pipeline, out, force=force)
 
 
+def _scoring_rules_json(pipeline: TabularPipeline) -> str:
+    """``pipeline.scoring_rules`` as JSON: ``day_first`` (text date column -> true when
+    training read its dates day first), ``missing_shares`` (column -> training share
+    missing) and ``scale`` (numeric column -> [10th, 90th] training percentiles). Only
+    ``day_first`` changes the inputs; the other two are what findeep's warnings about empty
+    and off-scale columns are judged by."""
+    rules = pipeline.scoring_rules
+    return json.dumps({"day_first": rules.day_first, "missing_shares": rules.missing_shares,
+                       "scale": {name: list(ends) for name, ends in rules.scale.items()}})
+
+
 def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
-    """What a non-Python client needs to prepare inputs and read outputs."""
+    """What a non-Python client needs to prepare inputs and read outputs (the formulas
+    that use it: docs/serving.md, "Preparing the inputs without Python")."""
     preprocessor = pipeline.preprocessor
     entries = {
         "findeep.version": __version__,
@@ -160,10 +180,14 @@ def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
         "findeep.x_num_columns": json.dumps(preprocessor.numeric_feature_names),
         "findeep.x_cat_columns": json.dumps(preprocessor.categorical_feature_names),
         "findeep.preprocessing": json.dumps(preprocessor.to_dict()),
+        "findeep.scoring_rules": _scoring_rules_json(pipeline),
         "findeep.inside_graph": "piecewise-linear numeric encoding, embeddings, ensemble "
                                 "members, temperature scaling, member averaging",
-        "findeep.outside_graph": "imputation, missing indicators, numeric scaling, "
-                                 "category codes (see findeep.preprocessing)",
+        "findeep.outside_graph": "reading dates, imputation, missing and special-value "
+                                 "indicators, numeric scaling, category codes (state: "
+                                 "findeep.preprocessing and findeep.scoring_rules; "
+                                 "formulas: findeep's docs/serving.md, 'Preparing the "
+                                 "inputs without Python')",
     }
     for key, value in entries.items():
         entry = model.metadata_props.add()

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pydantic_core
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -31,9 +32,9 @@ from pydantic import ValidationError
 from findeep._version import __version__
 from findeep.errors import ConfigError, FindeepError, NotFittedError
 from findeep.evaluate.metrics import check_threshold
-from findeep.pipeline import TabularPipeline, read_pipeline
+from findeep.pipeline import TabularPipeline, decision_threshold, read_pipeline
 from findeep.serve.batching import RequestCoalescer
-from findeep.serve.contract import RecordContract, build_contract
+from findeep.serve.contract import RecordContract, UnreadableDate, build_contract
 from findeep.serve.errors import ApiError, validation_problem
 from findeep.serve.offload import OffLoop
 from findeep.serve.responses import response_models
@@ -91,14 +92,16 @@ def load_served_model(bundle: Any) -> ServedModel:
 def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAULT_MAX_ROWS,
                max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = False,
                max_explain_rows: int = DEFAULT_MAX_EXPLAIN_ROWS,
-               threshold: float = 0.5) -> FastAPI:
+               threshold: float | None = None) -> FastAPI:
     """An ASGI app scoring ``bundle`` (path, fitted estimator or pipeline).
 
     ``api_key`` requires that exact ``X-API-Key`` on every ``/v1`` route; ``max_rows`` and
-    ``max_bytes`` bound one request (413 beyond); ``strict`` rejects unknown fields (422)
+    ``max_bytes`` bound one request (413 beyond; ``/v1/explain`` takes at most
+    ``max_explain_rows`` of those records); ``strict`` rejects unknown fields (422)
     instead of ignoring them with an ``X-Findeep-Warning`` header; a binary model's
-    ``predicted`` is its event class at or above ``threshold``. Explanations and big
-    requests run on worker threads, so they never hold up other clients' small requests.
+    ``predicted`` is its event class at or above ``threshold`` (0.5 when not given; other
+    models have no cut-off, and refuse one as ``findeep predict`` does). Explanations and
+    big requests run on worker threads, so they never hold up other clients' small requests.
     """
     _check_settings(api_key=api_key, max_rows=max_rows, max_bytes=max_bytes,
                     max_explain_rows=max_explain_rows, threshold=threshold)
@@ -109,10 +112,13 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
                                     max_bytes=max_bytes, strict=strict)
     served = load_served_model(bundle)
     pipeline = served.pipeline
-    scorer = Scorer(pipeline, threshold)
+    cutoff = decision_threshold(pipeline, threshold)  # refused unless binary, as in predict
+    scorer = Scorer(pipeline, cutoff)
     contract = build_contract(pipeline, strict=strict)
+    # the limits each route applies: /v1/explain never takes more records than /v1/predict
     limits = {"max_rows": max_rows, "max_bytes": max_bytes,
-              "max_explain_rows": max_explain_rows, "strict": strict, "threshold": threshold}
+              "max_explain_rows": min(max_rows, max_explain_rows), "strict": strict,
+              "threshold": cutoff if pipeline.task == "binary" else None}
     app = FastAPI(
         title=f"findeep scoring API: {pipeline.model_name} ({pipeline.task})",
         version=__version__,
@@ -131,8 +137,9 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
 
 
 def _check_settings(*, api_key: str | None, max_rows: int, max_bytes: int,
-                    max_explain_rows: int, threshold: float) -> None:
-    check_threshold(threshold)
+                    max_explain_rows: int, threshold: float | None) -> None:
+    if threshold is not None:  # before the bundle loads; the task is checked once it has
+        check_threshold(threshold)
     for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes),
                         ("max_explain_rows", max_explain_rows)):
         if not isinstance(value, int) or value < 1:
@@ -210,8 +217,8 @@ def _add_scoring_routes(app: FastAPI, scorer: Scorer, contract: RecordContract,
         if explain_frame is None:
             raise ApiError(501, "reason codes are not available: this findeep installation "
                                 "lacks findeep.explain.reasons.")
-        records, many, headers = await _parse(
-            request, contract, min(max_rows, limits["max_explain_rows"]), max_bytes)
+        records, many, headers = await _parse(request, contract, limits["max_explain_rows"],
+                                              max_bytes)
         body = await explainer.run(_explain_body, explain_frame, scorer, contract, records,
                                    many, top)
         return JSONResponse(body, headers=headers)
@@ -273,7 +280,9 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
     except ValidationError as exc:
         if many and _row_count_exceeds(exc, max_rows):
             raise _too_many_rows(max_rows) from None
-        raise validation_problem(exc, many=many) from None
+        # unreadable dates are named with the other problems, so one answer lists them all
+        raise validation_problem(exc, many=many, unreadable_dates=_unreadable_dates(
+            contract, raw, many)) from None
     if len(parsed) > max_rows:
         raise _too_many_rows(max_rows)
     headers = None
@@ -285,7 +294,28 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
 
 
 def _validate(contract: RecordContract, raw: bytes, many: bool) -> list[dict[str, Any]]:
-    return contract.records.validate_json(raw) if many else [contract.record.validate_json(raw)]
+    """Typed records, their dates read as batch scoring reads them; ``ValidationError`` or
+    a 422 ``ApiError`` naming each date text batch scoring cannot read."""
+    records = (contract.records.validate_json(raw) if many
+               else [contract.record.validate_json(raw)])
+    unreadable = contract.read_dates(records)
+    if unreadable:
+        raise validation_problem(None, many=many, unreadable_dates=unreadable)
+    return records
+
+
+def _unreadable_dates(contract: RecordContract, raw: bytes, many: bool,
+                      ) -> list[UnreadableDate]:
+    """The unreadable date texts of a body that failed validation for other reasons (its
+    records' date fields read on copies; nothing when it is not JSON records)."""
+    try:
+        body = pydantic_core.from_json(raw)
+    except ValueError:
+        return []
+    records = body if many and isinstance(body, list) else [body]
+    dates = [{name: record.get(name) for name in contract.date_columns}
+             if isinstance(record, dict) else {} for record in records]
+    return contract.read_dates(dates)
 
 
 async def _read_limited(request: Request, max_bytes: int) -> bytes:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+
+from findeep.serve.contract import UnreadableDate
 
 _MAX_LISTED = 50
 
@@ -24,16 +27,21 @@ class ApiError(Exception):
         return {"detail": self.detail, "errors": self.errors}
 
 
-def validation_problem(exc: ValidationError, *, many: bool) -> ApiError:
-    """A 422 naming missing fields, wrong types and (strict mode) unknown fields."""
+def validation_problem(exc: ValidationError | None, *, many: bool,
+                       unreadable_dates: Sequence[UnreadableDate] = ()) -> ApiError:
+    """A 422 naming missing fields, wrong types and (strict mode) unknown fields, and the
+    date texts batch scoring cannot read (``RecordContract.read_dates``), all at once."""
     problems: dict[tuple[int | None, str, str], str] = {}
-    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+    for error in () if exc is None else exc.errors(include_url=False, include_input=False,
+                                                    include_context=False):
         loc = list(error["loc"])
         record = loc.pop(0) if many and loc and isinstance(loc[0], int) else None
         field = str(loc[0]) if loc else ""
         kind = {"missing": "missing", "extra_forbidden": "unknown", "json_invalid": "json"}.get(
             error["type"], "invalid")
         problems.setdefault((record, field, kind), error["msg"])  # a union's first message
+    for record, field, message in unreadable_dates:
+        problems.setdefault((record if many else None, field, "invalid"), message)
     errors = [{"record": record, "field": field or None, "problem": kind, "message": message}
               for (record, field, kind), message in list(problems.items())[:_MAX_LISTED]]
     return ApiError(422, _summary(problems, many=many), errors)
@@ -55,5 +63,6 @@ def _summary(problems: dict[tuple[int | None, str, str], str], *, many: bool) ->
         return f"the request body is invalid: {next(iter(problems.values()), 'unknown problem')}."
     records = sorted({r for (r, _, _) in problems if r is not None})
     where = (f"{len(records)} record(s) are invalid (first: record {records[0]})"
-             if many and records else "the record is invalid")
+             if many and records else "the records are invalid" if many
+             else "the record is invalid")
     return f"{where}: {'; '.join(parts)}. (See errors for each problem.)"

@@ -50,11 +50,13 @@ def record_contract(recommender: Any, *, strict: bool) -> RecordContract:
     fields: dict[str, Any] = {}
     used: tuple[str, ...] = ()
     known: frozenset[str] = frozenset()
+    dates: dict[str, Any] = {}  # the date columns, read as the scoring API reads them
     if getattr(ranker, "schema_", None) is not None:
         base = build_contract(SimpleNamespace(schema=ranker.schema_,
                                               preprocessor=ranker.preprocessor_), strict=strict)
         fields |= dict(base.record_type.__annotations__)
         used, known = base.used_names, base.known_names
+        dates = {"date_columns": base.date_columns, "day_first": base.day_first}
     products = ", ".join(recommender.products_)
     fields["holdings"] = NotRequired[Annotated[list[StrictStr], Field(
         description=f"products held now (known: {products}); others are ignored and counted")]]
@@ -77,7 +79,7 @@ def record_contract(recommender: Any, *, strict: bool) -> RecordContract:
         record=TypeAdapter(record_type),
         records=TypeAdapter(Annotated[list[record_type], Field(min_length=1)]),  # type: ignore[valid-type]
         record_type=record_type, used_names=used + tuple(sorted(extra)),
-        known_names=known | extra, strict=strict)
+        known_names=known | extra, strict=strict, **dates)
 
 
 def records_frame(recommender: Any, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -3,13 +3,19 @@
 Workers are separate processes that each load the bundle; they receive their settings
 through environment variables (uvicorn starts them from an import string), so the API
 key itself is never put on a command line.
+
+The listening socket is bound here, before uvicorn starts, and handed to it: a busy port
+or a host that is not this machine's is one ``ConfigError`` sentence (exit 2 in the CLI),
+not uvicorn's start-up log and exit 3, and "serving" is said only once the port listens.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,14 +45,17 @@ def resolve_api_key(api_key_env: str | None) -> str | None:
 
 def serving_settings(bundle: str | os.PathLike[str], *, api_key_env: str | None = None,
                      max_rows: int | None = None, max_bytes: int | None = None,
-                     strict: bool = False, threshold: float = 0.5,
+                     strict: bool = False, threshold: float | None = None,
                      int8: bool = False, threads: int = 1) -> dict[str, Any]:
-    """The JSON-able settings each worker rebuilds its app from (``int8``: text MiniLM
-    bundles only; ``threads``: torch intra-op threads per worker)."""
+    """The JSON-able settings each worker rebuilds its app from (``threshold``: binary
+    models only, None for none given; ``int8``: text MiniLM bundles only; ``threads``:
+    torch intra-op threads per worker)."""
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise ConfigError(f"threads must be a positive integer, however: {threads=}")
     settings: dict[str, Any] = {"bundle": str(Path(bundle).resolve()), "api_key_env": api_key_env,
-                                "strict": strict, "threshold": threshold}
+                                "strict": strict}
+    if threshold is not None:
+        settings["threshold"] = threshold
     if threads != 1:
         settings["threads"] = threads
     if int8:
@@ -92,9 +101,7 @@ def text_app_from_settings(settings: dict[str, Any]) -> FastAPI:
     from findeep.text.serve import MAX_ROWS, create_text_app
 
     refuse_tabular_options(max_bytes=settings.get("max_bytes"),
-                           strict=settings.get("strict"),
-                           threshold=None if settings.get("threshold", 0.5) == 0.5
-                           else settings["threshold"])
+                           strict=settings.get("strict"), threshold=settings.get("threshold"))
     return create_text_app(settings["bundle"],
                            api_key=resolve_api_key(settings.get("api_key_env")),
                            max_rows=settings.get("max_rows", MAX_ROWS),
@@ -112,10 +119,12 @@ def app_from_environment() -> FastAPI:
 def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
                port: int = DEFAULT_PORT, workers: int = 1, api_key_env: str | None = None,
                max_rows: int | None = None, max_bytes: int | None = None, strict: bool = False,
-               access_log: bool = False, threshold: float = 0.5, int8: bool = False,
+               access_log: bool = False, threshold: float | None = None, int8: bool = False,
                threads: int = 1, on_ready: Callable[[], None] | None = None) -> None:
-    """Serve ``bundle`` until interrupted. Settings are checked (and the bundle loaded) first;
-    ``on_ready`` is called once they pass, just before the server starts listening."""
+    """Serve ``bundle`` until interrupted. Settings are checked, the bundle loaded and
+    ``host``:``port`` bound first (``ConfigError`` when the port is in use or the host is
+    not this machine's); ``on_ready`` is called once the port listens, just before uvicorn
+    starts answering on it (connections made meanwhile wait in the queue)."""
     import uvicorn
 
     if workers < 1:
@@ -126,17 +135,66 @@ def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
                                 max_bytes=max_bytes, strict=strict, threshold=threshold,
                                 int8=int8, threads=threads)
     app = app_from_settings(settings)  # fails fast, in this process, on a bad bundle or key
-    long_work_starts()  # checks passed: warnings the command line held are shown now
-    if on_ready is not None:
-        on_ready()
-    if workers == 1:
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
-        return
-    del app
-    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
-    uvicorn.run("findeep.serve.server:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, access_log=access_log, log_level="info",
-                **worker_start_allowance(uvicorn))
+    listener = bind_listener(host, port)
+    try:
+        long_work_starts()  # checks passed: warnings the command line held are shown now
+        listener.listen(_BACKLOG)
+        if on_ready is not None:
+            on_ready()
+        # uvicorn serves the socket bound here (``fd``: its own option for a socket handed
+        # to it, in one process or shared by the workers), so no other process can take
+        # the port between the check and the start
+        if workers == 1:
+            uvicorn.run(app, fd=listener.fileno(), access_log=access_log, log_level="info")
+            return
+        del app
+        os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+        uvicorn.run("findeep.serve.server:app_from_environment", factory=True,
+                    fd=listener.fileno(), workers=workers, access_log=access_log,
+                    log_level="info", **worker_start_allowance(uvicorn))
+    finally:
+        listener.close()
+
+
+_BACKLOG = 2048  # uvicorn's default backlog
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (not listening yet), as uvicorn would bind
+    it (``SO_REUSEADDR``: a port a stopped server left in TIME_WAIT is free); an unknown
+    host, a busy port or an address of another machine is one ``ConfigError`` sentence."""
+    try:
+        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise ConfigError(f"cannot resolve host {host!r} ({reason}); --host takes a name or "
+                          "address of this machine, such as 127.0.0.1 (this machine only) or "
+                          "0.0.0.0 (every interface).") from None
+    # one address, IPv4 first, as uvicorn binds for its workers ("localhost": 127.0.0.1)
+    family, kind, proto, _, address = min(found, key=lambda info: info[0] != socket.AF_INET)
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        raise ConfigError(_bind_refusal(host, port, exc)) from None
+    return listener
+
+
+def _bind_refusal(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is in use (another server, or findeep serve already "
+                "running?); stop it or choose another --port.")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"{host} is not an address of this machine, so nothing can listen on it; "
+                "use one of its own, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every "
+                "interface).")
+    if exc.errno == errno.EACCES:
+        return (f"no permission to listen on port {port} of {host} (ports below 1024 need "
+                "administrator rights); choose a port from 1024 up.")
+    return f"cannot listen on port {port} of {host}: {exc.strerror or exc}."
 
 
 # How long a worker may take to load the bundle and warm up before uvicorn's supervisor
