@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from findeep.data.schema import Schema, infer_schema
+from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values
 from findeep.data.splits import (
     check_seed,
@@ -30,17 +30,20 @@ from findeep.data.splits import (
     warn_if_dated,
 )
 from findeep.data.target import TargetSpec, infer_target, locate_target
-from findeep.errors import ConfigError, TargetError, did_you_mean
+from findeep.errors import ConfigError, DataError, TargetError, did_you_mean
 from findeep.evaluate.baselines import (
     BASELINE_PACKAGES,
     BaselineInputs,
     available,
     make_baseline,
     prepare_baseline_inputs,
+    with_special_values,
+    without_columns,
 )
 from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
 from findeep.evaluate.peers import PEER_PACKAGES, check_peers_installed
+from findeep.evaluate.verdicts import verdict_lines
 from findeep.long_work import long_work_starts
 from findeep.models.registry import MODELS
 from findeep.pipeline import fit_tabular
@@ -71,24 +74,35 @@ class BenchmarkResult:
     # analyses across models, such as blends; not part of ``to_dict``
     predictions: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
     test_rows: list[np.ndarray] = field(default_factory=list, repr=False)
+    target: str | None = None
+    # per fold: its training and test row counts and, with a time column, the first and
+    # last date of each side (``to_dict``'s "splits")
+    splits: list[dict[str, Any]] = field(default_factory=list)
+    # what a reader of the numbers must know: columns left out of a fold, metrics missing
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """Mean and std per model and metric, plus paired difference to the reference."""
+        """Mean and std per model and metric, plus paired difference to the reference.
+
+        A metric missing on some fold (ROC-AUC where a multiclass test part lacks a class)
+        is NaN there, so its mean and std are NaN: never a mean over the other folds only.
+        ``missing_metrics`` names those folds."""
         table = pd.DataFrame(self.folds)
         out: dict[str, dict[str, float]] = {}
         primary = FOLD_METRICS[self.task][0]
         for model in self.models:
-            rows = table[table["model"] == model]
+            rows = table[table["model"] == model] if "model" in table else table
             if rows.empty:
                 continue
             stats: dict[str, float] = {}
             for column in (*FOLD_METRICS[self.task], "fit_seconds", "score_rows_per_second"):
-                values = rows[column].to_numpy(dtype=float)
+                values = (rows[column].to_numpy(dtype=float) if column in rows
+                          else np.full(len(rows), np.nan))
                 stats[f"{column}_mean"] = float(np.mean(values))
                 stats[f"{column}_std"] = (
                     float(np.std(values, ddof=1)) if len(values) > 1 else float("nan"))
             stats["fit_seconds_total"] = float(rows["fit_seconds"].sum())
-            if self.reference and model != self.reference:
+            if self.reference and model != self.reference and primary in table:
                 ref = table[table["model"] == self.reference].set_index("fold")[primary]
                 mine = rows.set_index("fold")[primary]
                 diff = (mine - ref.reindex(mine.index)).to_numpy(dtype=float)
@@ -98,10 +112,37 @@ class BenchmarkResult:
             out[model] = stats
         return out
 
+    def missing_metrics(self) -> dict[str, list[int]]:
+        """Each fold metric that some fold could not compute, with those folds (numbered
+        from 1, as the progress bar and notes count them)."""
+        missing: dict[str, list[int]] = {}
+        for metric in FOLD_METRICS[self.task]:
+            folds = sorted({record["fold"] + 1 for record in self.folds
+                            if not np.isfinite(record.get(metric, np.nan))})
+            if folds:
+                missing[metric] = folds
+        return missing
+
+    def all_notes(self) -> list[str]:
+        """``notes`` and one sentence per metric missing on some fold."""
+        why = {"roc_auc": "its test rows lack a class, and AUC ranks every class against "
+                          "the others",
+               "pr_auc": "its test rows hold one class", "ks": "its test rows hold one class"}
+        missing = [f"{metric} is missing for fold(s) {', '.join(map(str, folds))} "
+                   f"({why.get(metric, 'it is undefined on those test rows')}), so its mean "
+                   "and std are left as NaN rather than averaged over the other folds."
+                   for metric, folds in self.missing_metrics().items()]
+        return [*self.notes, *missing]
+
     def to_dict(self) -> dict[str, Any]:
-        return {"task": self.task, "split": self.split, "rows": self.n_rows,
-                "models": self.models, "skipped": self.skipped, "reference": self.reference,
-                "summary": self.summary(), "folds": self.folds}
+        document = {"task": self.task, "split": self.split, "rows": self.n_rows,
+                    "models": self.models, "skipped": self.skipped,
+                    "reference": self.reference, "summary": self.summary(),
+                    "folds": self.folds, "splits": self.splits, "notes": self.all_notes()}
+        if self.target is not None:
+            document["target"] = self.target
+        document["verdict"] = verdict_lines(document)
+        return document
 
 
 def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int, times: pd.Series | None,
@@ -131,42 +172,41 @@ def run_benchmark(
     out-of-time split (latest 20%), or with ``walk_forward`` too, ``n_folds`` expanding-window
     out-of-time folds — an honest split that still gives a spread over folds.
     ``monotone`` (column -> +1/-1) constrains findeep's networks and the gradient-boosting
-    baselines alike, so the accuracy each family gives up for it is measured.
-    ``special_values`` (column -> codes) makes those codes tokens in findeep's networks
-    (the baselines see the raw numbers, which trees can split off by themselves).
+    baselines alike, so the accuracy each family gives up for it is measured (binary and
+    regression targets; a multiclass target with constraints is refused).
+    ``special_values`` (column -> codes) makes those codes tokens in findeep's networks;
+    the baselines get the same information: each code set to missing, plus a 0/1 column of
+    its own (``late_payments__special=98``).
+
+    Every model sees the same columns: those the whole table's schema leaves out (ids such
+    as a row number, constants, free text) are dropped before any model sees them, with one
+    warning naming them; a column with no value among a fold's training rows (filled only
+    later) is left out of that fold for every model, with a warning naming the fold.
+    Tables the metrics cannot be computed on are refused before any fitting: a class with
+    fewer rows than ``n_folds`` (stratified folds), or an out-of-time test part holding one
+    class.
     """
     _check_benchmark_options(models, n_folds, walk_forward, time_column)
     check_seed(seed)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
                                        seed=seed)
     if monotone:
-        numeric = set(table.baseline_inputs.numeric) - set(table.date_columns)
-        for column in monotone:
-            if column not in table.X.columns:
-                raise ConfigError(f"cannot constrain '{column}': it is not a column of the "
-                                  "data." + did_you_mean(column, map(str, table.X.columns)))
-            if column not in numeric:
-                raise ConfigError(f"monotone constraints apply to numeric columns; "
-                                  f"'{column}' is not numeric.")
+        _check_monotone(monotone, table, target)
     table.monotone = monotone
     table.special_values = check_special_values(special_values, table.X, table.schema)
+    if table.special_values:  # the baselines get the codes as the networks do: apart
+        table.baseline_inputs = with_special_values(table.baseline_inputs, table.special_values)
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
     if table.spec.task != "regression" and table.times is None:
-        largest = int(np.bincount(table.y_codes).max())
-        if largest == 1:  # scikit-learn cannot stratify: say so in the user's terms
-            raise TargetError(f"target '{target}' has a different value on every row, so "
-                              "there are no classes to stratify folds on; if it is a "
-                              "quantity, pass --task regression.")
-        if largest < n_folds:
-            raise TargetError(f"target '{target}': {n_folds} stratified folds need a class "
-                              f"with at least {n_folds} rows, and the largest has {largest}; "
-                              "use fewer folds (--n-folds) or a table with more rows.")
+        _check_stratifiable(table, target, n_folds)
     folds, split_name = _folds(table.y_codes, table.spec.task, n_folds, seed, table.times,
                                walk_forward)
     if table.spec.task != "regression":  # a class no fold trains on cannot be scored
         for train, test in folds:
             check_test_classes_trained(table.y.to_numpy(), train, test, target)
+        if table.times is not None:
+            _check_test_parts_hold_two_classes(table, folds, target)
     skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
                for m in models if m in BASELINE_PACKAGES and not available(m)}
     runnable = [m for m in models if m not in skipped]
@@ -174,15 +214,109 @@ def run_benchmark(
         reference = next((m for m in ("lightgbm", "catboost", "xgboost", "logreg")
                           if m in runnable), None)
     result = BenchmarkResult(table.spec.task, split_name, len(table.X), runnable, skipped,
-                             reference=reference)
+                             reference=reference, target=target,
+                             splits=[_fold_bounds(i, train, test, table.times)
+                                     for i, (train, test) in enumerate(folds)])
     _run_folds(table, folds, result, verbose)
     return result
+
+
+def _check_monotone(monotone: dict[str, int], table: _BenchmarkTable, target: str) -> None:
+    """Constraints name numeric feature columns of a binary or regression target."""
+    if table.spec.task == "multiclass":
+        raise ConfigError(f"monotone constraints apply to binary and regression targets; "
+                          f"'{target}' is multiclass ({len(np.unique(table.y_codes))} "
+                          "classes), so drop --monotone or benchmark one class against the "
+                          "rest.")
+    numeric = set(table.baseline_inputs.numeric) - set(table.date_columns)
+    for column in monotone:
+        if column in table.left_out:
+            raise ConfigError(f"cannot constrain '{column}': {table.left_out[column]}, so no "
+                              "model uses it.")
+        if column not in table.X.columns:
+            raise ConfigError(f"cannot constrain '{column}': it is not a column of the "
+                              "data." + did_you_mean(column, map(str, table.X.columns)))
+        if column not in numeric:
+            raise ConfigError(f"monotone constraints apply to numeric columns; "
+                              f"'{column}' is not numeric.")
+
+
+def _check_stratifiable(table: _BenchmarkTable, target: str, n_folds: int) -> None:
+    """Stratified folds give every test fold every class only where each class has at least
+    ``n_folds`` rows; otherwise a fold's ROC-AUC cannot be computed: refuse before fitting."""
+    counts = np.bincount(table.y_codes)
+    largest = int(counts.max())
+    if largest == 1:  # scikit-learn cannot stratify: say so in the user's terms
+        raise TargetError(f"target '{target}' has a different value on every row, so "
+                          "there are no classes to stratify folds on; if it is a "
+                          "quantity, pass --task regression.")
+    if largest < n_folds:
+        raise TargetError(f"target '{target}': {n_folds} stratified folds need a class "
+                          f"with at least {n_folds} rows, and the largest has {largest}; "
+                          "use fewer folds (--n-folds) or a table with more rows.")
+    smallest = int(counts.min())
+    if smallest < n_folds:
+        labels = table.y.to_numpy()
+        values, label_counts = np.unique(labels, return_counts=True)
+        rare = ", ".join(f"{value!r} ({count} row(s))"
+                         for value, count in zip(values.tolist(), label_counts.tolist(),
+                                                 strict=True) if count < n_folds)
+        raise TargetError(f"target '{target}': {n_folds} stratified folds need at least "
+                          f"{n_folds} rows of every class, so that every test fold holds "
+                          f"every class and its AUC can be computed; class(es) {rare} have "
+                          f"fewer; use --n-folds {max(smallest, 2)} or fewer, or merge or "
+                          "drop the rare class.")
+
+
+def _check_test_parts_hold_two_classes(table: _BenchmarkTable,
+                                       folds: list[tuple[np.ndarray, np.ndarray]],
+                                       target: str) -> None:
+    """An out-of-time test part of one class has no AUC: refuse before any fitting."""
+    assert table.times is not None
+    labels = table.y.to_numpy()
+    for number, (_, test) in enumerate(folds, start=1):
+        held = np.unique(labels[test]).tolist()
+        if len(held) < 2:
+            walk = len(folds) > 1
+            part = f"fold {number}'s test rows" if walk else "the test rows"
+            raise TargetError(
+                f"target '{target}': {part} ({len(test):,}, dated "
+                f"{_when(table.times.iloc[test].min())} to {_when(table.times.iloc[test].max())}"
+                f") are all {held[0]!r}, so no ranking metric (AUC) can be computed there; "
+                + ("use fewer walk-forward folds, " if walk else "")
+                + "use rows over a longer period, or random folds (drop --time-column).")
+
+
+def _when(value: Any) -> str | float:
+    """A split boundary as JSON can hold it: ISO text for dates, a number otherwise."""
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    stamp = pd.Timestamp(value)
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
+
+def _fold_bounds(fold: int, train: np.ndarray, test: np.ndarray,
+                 times: pd.Series | None) -> dict[str, Any]:
+    """One fold's row counts and, with a clock, the first and last date of each side."""
+    bounds: dict[str, Any] = {"fold": fold, "train_rows": len(train), "test_rows": len(test)}
+    if times is not None:
+        for side, rows in (("train", train), ("test", test)):
+            bounds[f"{side}_start"] = _when(times.iloc[rows].min())
+            bounds[f"{side}_end"] = _when(times.iloc[rows].max())
+    return bounds
 
 
 def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
                              walk_forward: bool, time_column: str | None) -> None:
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
+    if not models:
+        raise ConfigError("name at least one model to compare, e.g. --models "
+                          "default,lightgbm; none was given.")
+    repeated = sorted({m for m in models if list(models).count(m) > 1})
+    if repeated:
+        raise ConfigError(f"model(s) named more than once: {', '.join(repeated)}; name each "
+                          "model once (each runs once on every fold).")
     if walk_forward and not time_column:
         raise ConfigError("walk-forward folds need a time column (--time-column) to order "
                           "the rows by.")
@@ -214,13 +348,19 @@ class _BenchmarkTable:
     schema: Schema
     monotone: dict[str, int] | None = None
     special_values: dict[str, list[float]] | None = None
+    # columns the whole table's schema leaves out, dropped before any model: name -> why
+    left_out: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, target: str, *, task: str,
                    time_column: str | None, seed: int) -> _BenchmarkTable:
-        """Rows without a target dropped; the time column is the clock, not a feature."""
+        """Rows without a target dropped (warned); the time column is the clock, not a
+        feature; the columns the whole table's schema leaves out dropped (warned)."""
         y_all = locate_target(frame, target)
         keep = y_all.notna().to_numpy()
+        if not keep.all():  # the words of `findeep train`
+            warnings.warn(f"{int((~keep).sum())} row(s) without a target were left out.",
+                          FindeepWarning, stacklevel=3)
         frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
         times = time_values(frame, time_column) if time_column else None
         X = frame.drop(columns=[c for c in (target, time_column) if c])
@@ -228,37 +368,58 @@ class _BenchmarkTable:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             schema = infer_schema(X, warn=False)
+        left_out = _left_out(schema)
+        if left_out:
+            # the networks re-read each fold's training rows, where a row number's steps are
+            # no longer 1: dropped here, no model can use what the baselines never see
+            X = X.drop(columns=list(left_out))
+            warnings.warn("left out of every model: " + "; ".join(
+                f"'{name}' ({why})" for name, why in left_out.items()) + ".",
+                FindeepWarning, stacklevel=3)
         return cls(X, y_all, spec.encode(y_all), spec, times, prepare_baseline_inputs(X, schema),
-                   seed, schema.names_of("datetime"), schema)
+                   seed, schema.names_of("datetime"), schema, left_out=left_out)
+
+    def empty_in(self, rows: np.ndarray) -> list[str]:
+        """Feature columns with no value among ``rows`` (a field filled only later)."""
+        return [str(c) for c in self.X.columns if self.X[c].iloc[rows].isna().all()]
 
     def fit_and_predict(self, model: str, train: np.ndarray, test: np.ndarray, *,
-                        warm_up: bool = False) -> tuple[np.ndarray, float, float]:
+                        warm_up: bool = False, without: list[str] | tuple[str, ...] = (),
+                        ) -> tuple[np.ndarray, float, float]:
         """Held-out predictions, fit seconds and scoring seconds of one model on one fold
-        (``warm_up``: one network, which pays the start-up costs as well as a bag would)."""
+        (``warm_up``: one network, which pays the start-up costs as well as a bag would;
+        ``without``: columns left out of this fold for every model)."""
+        X = self.X.drop(columns=list(without)) if without else self.X
+        monotone = ({k: v for k, v in self.monotone.items() if k not in without}
+                    if self.monotone else None) or None
+        special_values = ({k: v for k, v in self.special_values.items() if k not in without}
+                          if self.special_values else None) or None
         started = time.perf_counter()
         if model in MODELS or model in NETWORK_VARIANTS:
             architecture, options = NETWORK_VARIANTS.get(model, (model, {}))
-            options = {**options, **({"monotone": self.monotone} if self.monotone else {})}
+            options = {**options, **({"monotone": monotone} if monotone else {})}
             if warm_up:  # one network: an option that needs a bag is left to the folds
                 options.pop("additive", None)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pipeline = fit_tabular(
-                    self.X.iloc[train], self.y.iloc[train], task=self.spec.task,
+                    X.iloc[train], self.y.iloc[train], task=self.spec.task,
                     model=architecture, seed=self.seed, verbose=0,
                     **({"bagging": 1} if warm_up else {}),
                     times=None if self.times is None else self.times.iloc[train],
-                    model_options=options or None, special_values=self.special_values)
+                    model_options=options or None, special_values=special_values)
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            prediction, _ = pipeline.predict_raw(self.X.iloc[test])
+            prediction, _ = pipeline.predict_raw(X.iloc[test])
         else:
-            estimator = make_baseline(model, self.spec.task, self.baseline_inputs, self.seed,
-                                      monotone=self.monotone)
-            estimator.fit(self.baseline_inputs.frame.iloc[train], self.y_codes[train])
+            inputs = (without_columns(self.baseline_inputs, without) if without
+                      else self.baseline_inputs)
+            estimator = make_baseline(model, self.spec.task, inputs, self.seed,
+                                      monotone=monotone)
+            estimator.fit(inputs.frame.iloc[train], self.y_codes[train])
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            test_inputs = self.baseline_inputs.frame.iloc[test]
+            test_inputs = inputs.frame.iloc[test]
             if self.spec.task == "regression":
                 prediction = estimator.predict(test_inputs)
             else:
@@ -267,32 +428,70 @@ class _BenchmarkTable:
         return np.asarray(prediction), fit_seconds, time.perf_counter() - started
 
 
+def _left_out(schema: Schema) -> dict[str, str]:
+    """The columns no model reads, from the whole table's schema, each with why."""
+    why = {"id": "it looks like an identifier: a row number or unique key",
+           "constant": "it holds a single value",
+           "text": "it holds free text, which the tabular models do not read"}
+    return {c.name: why[c.kind] for c in schema.columns if c.kind in why}
+
+
 def _run_folds(table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]],
                result: BenchmarkResult, verbose: int) -> None:
     """One untimed warm-up fit per model, then every model on every fold, into ``result``."""
     from rich.console import Console
     from rich.progress import Progress
 
+    # every fold's left-out columns are known (and a fold with none left refused) first
+    withouts = [_fold_without(table, fold, len(folds), train, result)
+                for fold, (train, _) in enumerate(folds)]
     if verbose:
         long_work_starts()
     with Progress(console=Console(file=sys.stderr), transient=True,
                   disable=not verbose) as progress:
         warm_rows = _warm_up_rows(folds[0][0], table.y_codes, table.spec.task, table.seed)
         bar = progress.add_task("benchmark", total=len(folds) * len(result.models))
+        # untimed and unscored: a column empty in the small sample is quietly left out
+        warm_without = table.empty_in(warm_rows) if warm_rows is not None else []
+        if len(warm_without) == len(table.X.columns):
+            warm_rows = None
         for model in result.models if warm_rows is not None else ():
             progress.update(bar, description=f"warm-up: {model}")
-            table.fit_and_predict(model, warm_rows, warm_rows, warm_up=True)
+            table.fit_and_predict(model, warm_rows, warm_rows, warm_up=True,
+                                  without=warm_without)
         for fold, (train, test) in enumerate(folds):
             result.test_rows.append(test)
+            without = withouts[fold]
             for model in result.models:
                 progress.update(bar, description=f"fold {fold + 1}/{len(folds)}: {model}")
-                prediction, fit_seconds, score_seconds = table.fit_and_predict(model, train, test)
+                prediction, fit_seconds, score_seconds = table.fit_and_predict(
+                    model, train, test, without=without)
                 metrics = _score(table.spec, table.y_codes[test], prediction)
                 result.predictions.setdefault(model, []).append(prediction)
                 result.folds.append({
                     "fold": fold, "model": model, **metrics, "fit_seconds": fit_seconds,
                     "score_rows_per_second": len(test) / max(score_seconds, 1e-9)})
                 progress.advance(bar)
+
+
+def _fold_without(table: _BenchmarkTable, fold: int, n_folds: int, train: np.ndarray,
+                  result: BenchmarkResult) -> list[str]:
+    """The columns with no value among this fold's training rows: no model could learn from
+    them, so every model fits this fold without them, said in a warning and the notes."""
+    without = table.empty_in(train)
+    if not without:
+        return []
+    names = ", ".join(f"'{c}'" for c in without)
+    if len(without) == len(table.X.columns):
+        raise DataError(f"fold {fold + 1} of {n_folds}: its {len(train):,} training rows have "
+                        f"no value in any feature column ({names}); use fewer walk-forward "
+                        "folds, so that the first trains on a longer period.")
+    note = (f"fold {fold + 1} of {n_folds}: column(s) {names} have no value among its "
+            f"{len(train):,} training rows (filled only later), so every model fits that fold "
+            "without them; fewer walk-forward folds give the first fold a longer period.")
+    warnings.warn(note, FindeepWarning, stacklevel=4)
+    result.notes.append(note)
+    return without
 
 
 def _warm_up_rows(train: np.ndarray, y_codes: np.ndarray, task: str, seed: int,

@@ -767,11 +767,13 @@ def benchmark(
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
     monotone: Annotated[str | None, typer.Option(help=(
         "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
-        "'months_delinquent:+,income:-' (logreg is left unconstrained)."))] = None,
+        "'months_delinquent:+,income:-' (logreg is left unconstrained; binary and "
+        "regression targets: a multiclass target is refused)."))] = None,
     special_values: Annotated[str | None, typer.Option(help=(
         "Codes that are not amounts, per numeric column, e.g. 'late_payments:96,98;income:-1': "
-        "each becomes a learned token of its own, off the numeric scale and apart from "
-        "missing."))] = None,
+        "each becomes a learned token of its own in findeep's networks, off the numeric "
+        "scale and apart from missing; every baseline gets the same information: the code "
+        "as missing plus a 0/1 column of its own (late_payments__special=98)."))] = None,
     text_columns: TextColumnsOpt = None,
     max_epochs: Annotated[int | None, typer.Option(
         help="Text tables: epoch limit for the networks (recipe if unset).")] = None,

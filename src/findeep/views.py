@@ -170,7 +170,9 @@ def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
                   f"{result['rows']:,} rows (mean ± std over folds)", title_justify="left")
     table.add_column("model", no_wrap=True)
     table.add_column(f"{primary} ± std", justify="right", no_wrap=True)
-    table.add_column(f"vs {result['reference']}", justify="right", no_wrap=True)
+    reference = result.get("reference")
+    if reference is not None:  # no baseline in the run: no column of differences
+        table.add_column(f"vs {reference}", justify="right", no_wrap=True)
     for name in extra:
         table.add_column(name, justify="right")
     n_folds = len({record["fold"] for record in result["folds"]})
@@ -178,14 +180,16 @@ def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
     table.add_column("rows/s", justify="right")
     for model, stats in result["summary"].items():
         diff = stats.get(f"{primary}_diff_vs_reference_mean")
-        cells = [f"{stats[f'{primary}_mean']:.4f}±{stats[f'{primary}_std']:.4f}",
-                 "-" if diff is None else
-                 f"{diff:+.4f}±{stats[f'{primary}_diff_vs_reference_std']:.4f}"]
+        cells = [f"{stats[f'{primary}_mean']:.4f}±{stats[f'{primary}_std']:.4f}"]
+        if reference is not None:
+            cells.append("-" if diff is None else
+                         f"{diff:+.4f}±{stats[f'{primary}_diff_vs_reference_std']:.4f}")
         cells += [f"{stats[f'{m}_mean']:.4f}" for m in extra]
         cells += [f"{stats['fit_seconds_total']:.1f}",
                   f"{stats['score_rows_per_second_mean']:,.0f}"]
         table.add_row(model, *cells)
     yield table
+    yield from result.get("notes", [])  # a metric missing on a fold, a column left out
     yield from verdict_lines(result)  # against the best baseline on this table
     for model, why in result["skipped"].items():
         yield f"skipped {model}: {why}"

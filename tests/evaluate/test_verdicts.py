@@ -63,3 +63,25 @@ def test_a_win_among_models_that_explain_nothing_is_called_so() -> None:
     result = _result({"default": [-0.01, 0.00], "logreg": [-0.04, -0.03]}, task="regression")
     lines = verdict_lines({**result, "target": "rate"})
     assert lines[-1].startswith("No model explains 'rate' here")
+
+
+def test_a_metric_missing_on_a_fold_gives_no_verdict_and_says_why() -> None:
+    """A fold without the metric (undefined on its test rows) is not averaged away: the
+    line says there is no difference over the same folds (it was a KeyError)."""
+    from findeep.evaluate.verdicts import paired_difference
+
+    result = _result({"default": [0.80, 0.82, 0.81], "lightgbm": [0.79, 0.80, 0.80]})
+    del result["folds"][1]["roc_auc"]
+    assert all(v != v for v in paired_difference(result["folds"], "default", "lightgbm",
+                                                 "roc_auc"))
+    [line] = verdict_lines(result)
+    assert line.startswith("default (best network) vs lightgbm (best baseline): no verdict: "
+                           "roc_auc is missing on some fold")
+
+
+def test_a_baseline_whose_mean_is_missing_is_not_called_best() -> None:
+    """A NaN mean never wins the comparison for best baseline."""
+    result = _result({"default": [0.80, 0.82, 0.81], "logreg": [0.70, 0.71, 0.72],
+                      "lightgbm": [0.79, 0.80, 0.80]})
+    result["summary"]["logreg"]["roc_auc_mean"] = float("nan")
+    assert "vs lightgbm (best baseline)" in verdict_lines(result)[0]

@@ -16,8 +16,9 @@ import pandas as pd
 
 from findeep.data.number_text import numbers_of
 from findeep.data.schema import Schema, parse_datetimes
+from findeep.data.sentinels import format_code
 from findeep.evaluate.peers import PEER_PACKAGES, make_peer
-from findeep.features.tabular import MISSING_LEVEL
+from findeep.features.tabular import MISSING_LEVEL, SPECIAL_MARK
 
 BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xgboost",
                      "catboost": "catboost"}
@@ -126,3 +127,38 @@ class _CatBoostAdapter:
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.model.predict(self._frame(X))
+
+
+def with_special_values(inputs: BaselineInputs,
+                        special_values: dict[str, list[float]]) -> BaselineInputs:
+    """The baselines' side of ``--special-values``: what findeep's networks are told.
+
+    Each named code of a numeric column is set to missing and gets a 0/1 column of its own,
+    named as the network's indicator input (``late_payments__special=98``), so every model
+    knows the code is not an amount; a monotone constraint then holds over the values, not
+    the codes, for trees as for networks. Each new cell depends on its own row only, so
+    nothing is learned from test rows (imputation is fitted inside each baseline, on the
+    training fold). Only called when special values are given: other tables are untouched.
+    """
+    frame = inputs.frame.copy()
+    added: list[str] = []
+    for column, codes in special_values.items():
+        values = frame[column].to_numpy(dtype=float)
+        for code in codes:
+            name = f"{column}{SPECIAL_MARK}{format_code(code)}"
+            frame[name] = (values == code).astype(float)
+            added.append(name)
+        frame[column] = np.where(np.isin(values, codes), np.nan, values)
+    return BaselineInputs(frame, inputs.categorical, [*inputs.numeric, *added])
+
+
+def without_columns(inputs: BaselineInputs, columns: list[str] | tuple[str, ...]
+                    ) -> BaselineInputs:
+    """``inputs`` less ``columns`` and their special-value columns (a fold left them out)."""
+    def dropped(name: str) -> bool:
+        return name in columns or (SPECIAL_MARK in name
+                                   and name.split(SPECIAL_MARK)[0] in columns)
+
+    keep = [c for c in inputs.frame.columns if not dropped(c)]
+    return BaselineInputs(inputs.frame[keep], [c for c in inputs.categorical if c in keep],
+                          [c for c in inputs.numeric if c in keep])

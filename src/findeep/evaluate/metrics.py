@@ -190,6 +190,10 @@ def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray,
     predicted = proba.argmax(axis=1)
     labels = list(range(proba.shape[1]))
     names = [str(c) for c in (class_names if class_names is not None else labels)]
+    # clipped away from 0 (a log of 0 is infinite), then renormalised: log-loss is defined
+    # on a distribution, and scikit-learn warns about rows that do not sum to one
+    clipped = np.clip(np.asarray(proba, dtype=float), 1e-7, 1)
+    clipped = clipped / clipped.sum(axis=1, keepdims=True)
     out = {
         "rows": len(y_true),
         "accuracy": float(skm.accuracy_score(y_true, predicted)),
@@ -197,7 +201,7 @@ def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray,
                                                zero_division=0)),
         "recall": float(skm.recall_score(y_true, predicted, average="macro", zero_division=0)),
         "f1": float(skm.f1_score(y_true, predicted, average="macro", zero_division=0)),
-        "log_loss": float(skm.log_loss(y_true, np.clip(proba, 1e-7, 1), labels=labels)),
+        "log_loss": float(skm.log_loss(y_true, clipped, labels=labels)),
         "macro_classes": len(np.union1d(y_true, predicted)),
         "classes_without_rows": [names[c] for c in labels if not (y_true == c).any()],
     }

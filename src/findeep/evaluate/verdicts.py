@@ -17,21 +17,33 @@ from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 
 def best_model(summary: dict[str, dict[str, float]], candidates: list[str],
                metric: str) -> str | None:
-    """The candidate with the best mean ``metric`` (highest, or lowest for a loss)."""
+    """The candidate with the best mean ``metric`` (highest, or lowest for a loss); one
+    whose mean is missing (NaN) ranks last."""
     scored = [m for m in candidates if m in summary]
     if not scored:
         return None
     sign = 1.0 if metric in HIGHER_IS_BETTER else -1.0
-    return max(scored, key=lambda m: sign * summary[m][f"{metric}_mean"])
+
+    def rank(model: str) -> float:
+        mean = float(summary[model].get(f"{metric}_mean", float("nan")))
+        return sign * mean if np.isfinite(mean) else -np.inf
+
+    return max(scored, key=rank)
 
 
 def paired_difference(folds: list[dict[str, Any]], model: str, other: str,
                       metric: str) -> tuple[float, float]:
-    """Mean and std over folds of ``model − other`` on ``metric`` (std is NaN for one fold)."""
-    mine = {f["fold"]: f[metric] for f in folds if f["model"] == model}
-    theirs = {f["fold"]: f[metric] for f in folds if f["model"] == other}
+    """Mean and std over folds of ``model − other`` on ``metric`` (std is NaN for one fold).
+
+    A fold where either lacks the metric (undefined on its test rows) makes both NaN: a
+    difference over the other folds only would not be over the same folds."""
+    nan = float("nan")
+    mine = {f["fold"]: f.get(metric, nan) for f in folds if f["model"] == model}
+    theirs = {f["fold"]: f.get(metric, nan) for f in folds if f["model"] == other}
     diff = np.array([mine[k] - theirs[k] for k in sorted(mine) if k in theirs], dtype=float)
-    std = float(np.std(diff, ddof=1)) if len(diff) > 1 else float("nan")
+    if not len(diff) or not np.isfinite(diff).all():
+        return nan, nan
+    std = float(np.std(diff, ddof=1)) if len(diff) > 1 else nan
     return float(np.mean(diff)), std
 
 
@@ -42,7 +54,8 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
     - ``default`` (or, without it, the best network) against the best baseline on the table;
     - when another network beat ``default`` on the mean, that network against the best
       baseline too, so a stronger model in the table is never left unmentioned.
-    No lines when the run holds no network or no baseline.
+    No lines when the run holds no network or no baseline. Where the metric is missing on
+    some fold, the line says so instead of a verdict.
     """
     metric = FOLD_METRICS[result["task"]][0]
     summary, folds = result["summary"], result["folds"]
@@ -59,18 +72,25 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
         diff, std = paired_difference(folds, lead, reference, metric)
         if metric not in HIGHER_IS_BETTER:
             diff = -diff
-        lines.append(f"{lead} vs {reference}: {diff:+.4f} ± {std:.4f} {metric} over the same "
-                     f"folds — {verdict(diff, std)}.")
+        lines.append(f"{lead} vs {reference}: " + _compared(diff, std, metric))
     for model in contenders:
         diff, std = paired_difference(folds, model, baseline, metric)
         if metric not in HIGHER_IS_BETTER:  # a loss: lower is better, so flip the words
             diff = -diff
         role = "best network" if model == best_network else "network"
-        lines.append(f"{model} ({role}) vs {baseline} (best baseline): {diff:+.4f} ± {std:.4f} "
-                     f"{metric} over the same folds — {verdict(diff, std)}.")
+        lines.append(f"{model} ({role}) vs {baseline} (best baseline): "
+                     + _compared(diff, std, metric))
     r2 = {m: s["r2_mean"] for m, s in summary.items() if "r2_mean" in s}
     if r2 and max(r2.values()) <= 0:  # "better" among models that explain nothing is no win
         lines.append(f"No model explains {result.get('target', 'the target')!r} here: every mean "
                      f"R² is at or below 0 (best {max(r2.values()):+.4f}), so none beats "
                      "predicting the training mean.")
     return lines
+
+
+def _compared(diff: float, std: float, metric: str) -> str:
+    """A paired difference and its verdict, or why there is none."""
+    if np.isnan(diff):
+        return (f"no verdict: {metric} is missing on some fold (undefined on its test rows), "
+                "so there is no difference over the same folds.")
+    return f"{diff:+.4f} ± {std:.4f} {metric} over the same folds — {verdict(diff, std)}."
