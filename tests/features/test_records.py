@@ -113,3 +113,55 @@ def test_blank_category_text_in_a_record_scores_as_missing_like_the_batch_path()
     assert got_report.unseen_categories == report.unseen_categories == {"purpose": 1}
     assert got_report.missing_categories == report.missing_categories == {"purpose": 3}
     assert got_report.empty_columns == report.empty_columns == ["income"]
+
+
+def _yes_no_preprocessor() -> TabularPreprocessor:
+    """A yes/no column written "True"/"False" (text, as a CSV reader may keep it), a
+    grade coded 1-3 and 2**60 (read as float, written '1.152921504606847e+18'), and a
+    purpose of five levels one of which is the text "True"."""
+    n = 60
+    train = pd.DataFrame({
+        "guarantor": ["True", "False"] * (n // 2),
+        "grade": [1, 2, 3, 2**60] * (n // 4),
+        "purpose": ["car", "home", "study", "True", "other"] * (n // 5),
+        "amount": np.random.default_rng(0).normal(size=n).round(2),
+    })
+    return TabularPreprocessor().fit(train, infer_schema(train))
+
+
+@pytest.mark.parametrize("column,value", [
+    # a yes/no column's spellings of its levels, any case; JSON booleans
+    ("guarantor", "True"), ("guarantor", "TRUE"), ("guarantor", "true"), ("guarantor", "tRuE"),
+    ("guarantor", "FALSE"), ("guarantor", "false"), ("guarantor", True), ("guarantor", False),
+    # not spellings of a level: unseen in both paths
+    ("guarantor", "yes"), ("guarantor", "1"), ("guarantor", 1), ("guarantor", " true"),
+    # blank text is missing; a number is the text batch scoring writes for it
+    ("guarantor", ""), ("guarantor", "   "), ("guarantor", None), ("guarantor", float("nan")),
+    ("grade", 1), ("grade", 1.0), ("grade", "1"), ("grade", 2.5), ("grade", True),
+    ("grade", 2**60), ("grade", 1e20), ("grade", float("inf")), ("grade", np.int64(3)),
+    # five levels: not a yes/no column, so "TRUE" is not its level "True"
+    ("purpose", "True"), ("purpose", "TRUE"), ("purpose", "true"), ("purpose", True),
+])
+def test_a_category_value_encodes_as_batch_scoring_reads_it_alone(column, value):
+    """Every category text rule batch scoring applies (yes/no spellings, blank text as
+    missing, numbers as text) gives a record the codes and report of its row scored alone."""
+    preprocessor = _yes_no_preprocessor()
+    row = {"guarantor": "True", "grade": 2, "purpose": "car", "amount": 0.5, column: value}
+    rules = ScoringRules()
+    x_num, x_cat, report = preprocessor.transform(pd.DataFrame([row]), rules)
+    got_num, got_cat, got_report = RecordEncoder(preprocessor, rules).encode([row])
+    np.testing.assert_array_equal(got_cat, x_cat)
+    np.testing.assert_array_equal(got_num, x_num)
+    assert got_report.unseen_categories == report.unseen_categories
+    assert got_report.missing_categories == report.missing_categories
+
+
+def test_each_record_encodes_as_it_would_alone_whatever_its_neighbours():
+    """A request's other records (or a merged batch's) never change how one value is read:
+    2**60 beside text is the text batch scoring writes for 2**60 alone."""
+    preprocessor = _yes_no_preprocessor()
+    base = {"guarantor": "TRUE", "grade": 2**60, "purpose": "car", "amount": 0.5}
+    encoder = RecordEncoder(preprocessor, ScoringRules())
+    alone = encoder.encode([base])[1]
+    merged = encoder.encode([base, {**base, "grade": "2", "guarantor": True}])[1]
+    np.testing.assert_array_equal(merged[:1], alone)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -546,9 +546,15 @@ def _category_codes(values: pd.Series, state: CategoricalState, *,
 def _blank_as_missing(text: pd.Series, known: list[str]) -> pd.Series:
     """``text`` with empty or spaces-only values that training did not learn as levels
     read as missing; checked once per distinct value, not per row."""
-    blanks = [v for v in pd.unique(text) if isinstance(v, str) and not v.strip()
-              and v not in known]
+    blanks = [v for v in pd.unique(text) if is_unlearned_blank(v, known)]
     return text.where(~text.isin(blanks), MISSING_LEVEL) if blanks else text
+
+
+def is_unlearned_blank(value: object, known: Collection[str]) -> bool:
+    """Whether scoring reads ``value`` as missing: empty or spaces-only text that training
+    did not learn as a level (``known``: the levels and rare values). The one rule behind
+    ``_blank_as_missing`` and the records encoder; the Arrow path states it in Arrow."""
+    return isinstance(value, str) and not value.strip() and value not in known
 
 
 def _blank_text(values: pd.Series) -> np.ndarray:
