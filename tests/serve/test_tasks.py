@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -14,6 +13,7 @@ import findeep
 from findeep.cli import app as cli
 from findeep.errors import ConfigError
 from findeep.serve import create_app
+from findeep.serve import server as serve_module
 from findeep.testing import json_record, make_credit_frame
 from tests.serve.ports import free_port
 
@@ -93,7 +93,8 @@ def test_serve_refuses_a_threshold_for_a_regression_bundle_in_one_line(regressio
     is refused too (it used to pass as if no cut-off had been given)."""
     bundle = regression[0].save(tmp_path / "regression")
     served: list[Any] = []  # apps handed to uvicorn, which is not started here
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    monkeypatch.setattr(serve_module, "serve_on",
+                        lambda app, listener, **kwargs: served.append(app))
     result = CliRunner().invoke(cli, ["serve", str(bundle), "--threshold", threshold,
                                       "--port", str(free_port())])
     assert result.exit_code == 2, result.output

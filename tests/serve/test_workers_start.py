@@ -15,7 +15,7 @@ def test_workers_get_time_to_load_the_bundle(credit_bundle: Path, monkeypatch) -
     """uvicorn's default 5 s health check killed and respawned loading workers in a loop on a
     busy 2-core machine ("Child process died"); the supervisor is now given 120 s."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(server, "serve_on", lambda *args, **kwargs: calls.append(kwargs))
     monkeypatch.setenv(server.SETTINGS_VARIABLE, "")  # run_server sets it; undone after the test
     server.run_server(credit_bundle, workers=2, port=free_port())
     assert calls and calls[0]["workers"] == 2
@@ -27,6 +27,6 @@ def test_workers_get_time_to_load_the_bundle(credit_bundle: Path, monkeypatch) -
 
 def test_one_process_needs_no_health_check(credit_bundle: Path, monkeypatch) -> None:
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(server, "serve_on", lambda *args, **kwargs: calls.append(kwargs))
     server.run_server(credit_bundle, workers=1, port=free_port())
     assert calls and "timeout_worker_healthcheck" not in calls[0]

@@ -141,19 +141,41 @@ def run_server(bundle: str | os.PathLike[str], *, host: str = DEFAULT_HOST,
         listener.listen(_BACKLOG)
         if on_ready is not None:
             on_ready()
-        # uvicorn serves the socket bound here (``fd``: its own option for a socket handed
-        # to it, in one process or shared by the workers), so no other process can take
-        # the port between the check and the start
+        # uvicorn serves the socket bound here, so no other process can take the port
+        # between the check and the start. It is handed over as the socket object, not as
+        # uvicorn's ``fd`` option, which reads any descriptor as a Unix socket: TCP_NODELAY
+        # was then never set and every small response waited ~40 ms for a delayed ACK
         if workers == 1:
-            uvicorn.run(app, fd=listener.fileno(), access_log=access_log, log_level="info")
+            serve_on(app, listener, access_log=access_log, log_level="info")
             return
         del app
         os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
-        uvicorn.run("findeep.serve.server:app_from_environment", factory=True,
-                    fd=listener.fileno(), workers=workers, access_log=access_log,
-                    log_level="info", **worker_start_allowance(uvicorn))
+        serve_on("findeep.serve.server:app_from_environment", listener, factory=True,
+                 workers=workers, access_log=access_log, log_level="info",
+                 **worker_start_allowance(uvicorn))
     finally:
         listener.close()
+
+
+def serve_on(target: Any, listener: socket.socket, **options: Any) -> None:
+    """uvicorn serving ``target`` (an app, or an import string with ``workers``) on the
+    bound ``listener`` until interrupted, as ``uvicorn.run`` would with ``options`` (its
+    keyword arguments). Several workers run under uvicorn's supervisor, which older uvicorn
+    versions also hand the target each worker runs."""
+    import contextlib
+    import inspect
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(target, **options)
+    with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl-C ends the server
+        if config.workers == 1:
+            uvicorn.Server(config).run(sockets=[listener])
+            return
+        extra = ({"target": uvicorn.Server(config).run}
+                 if "target" in inspect.signature(Multiprocess).parameters else {})
+        Multiprocess(config, sockets=[listener], **extra).run()
 
 
 _BACKLOG = 2048  # uvicorn's default backlog
