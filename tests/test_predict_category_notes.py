@@ -75,3 +75,4 @@ def test_every_command_that_scores_rows_says_which_categories_it_never_saw(
     notes = [line for line in result.stderr.splitlines() if "never seen in training" in line]
     assert len(notes) == 1, result.stderr
     assert "'purpose' 10" in notes[0] and "of 200 rows" in notes[0]
+    assert "never seen in training" not in result.stdout  # said once, with the warnings

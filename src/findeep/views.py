@@ -121,13 +121,8 @@ def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> It
         yield gains_view(f"gains table: {len(result['gains_table'])} bands of near-equal "
                          "size (tied scores share a band), riskiest first; 'caught' is "
                          "cumulative", result["gains_table"])
-    from findeep.features.tabular import TransformReport
-
-    categories = TransformReport(unseen_categories=result.get("unseen_categories") or {},
-                                 missing_categories=result.get("missing_categories") or {},
-                                 rows=int(result.get("rows", 0))).category_message()
-    if categories:
-        yield categories
+    # category values scored as unknown are a warning on stderr (TabularPipeline.evaluate),
+    # as with every command that scores rows, not a line among the results
 
 
 def samples_view(samples: list[tuple[str, str, str, str, int]]) -> Table:

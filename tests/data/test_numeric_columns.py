@@ -84,3 +84,10 @@ def test_a_count_read_as_a_number_scores_later_values_in_order(tmp_path: Path) -
     assert "never seen" not in scored.stderr
     scores = pd.read_csv(tmp_path / "s.csv")["probability_1"].to_numpy()
     assert np.all(np.diff(scores) >= -1e-7) and scores[-1] > scores[0]
+
+
+def test_the_hint_names_a_column_whose_name_holds_a_quote() -> None:
+    """The option in the sentence is the column's whole name, quote and all."""
+    frame = _late_payments().rename(columns={"late_payments": "borrower's_late"})
+    with pytest.warns(FindeepWarning, match=r"--numeric-columns borrower's_late \("):
+        infer_schema(frame.drop(columns=["default"]))

@@ -318,3 +318,12 @@ def test_benchmark_names_every_bad_option_in_one_line():
                               "--test-months", "0"), "k must", "lags must", "--test-months")
     assert_one_line_error(run("recommend", "train", *data, "--k", "0", "--lags", "-1",
                               "--out", "unused"), "k must", "lags must")
+
+
+def test_serving_a_ranking_refuses_a_threshold(bundle):
+    """A next-best-offer ranking has no cut-off: --threshold is refused, as for a regression,
+    instead of being ignored."""
+    from findeep.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="next-best-offer ranking"):
+        create_app(bundle, threshold=0.3)

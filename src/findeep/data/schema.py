@@ -337,19 +337,19 @@ FEW_INTEGERS_NAMED_FROM = 3
 def few_integers_message(frame: pd.DataFrame, schema: Schema) -> str | None:
     """One sentence naming the whole-number columns of 3 to ``MAX_INTEGER_LEVELS`` values
     that ``schema`` reads as categories, and how to read them as numbers; None if none."""
-    named = []
+    named: dict[str, str] = {}  # column -> its name and values as the sentence shows them
     for name in schema.names_of("categorical"):
         values = frame[name]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
         levels = np.sort(values.dropna().unique())
         if len(levels) >= FEW_INTEGERS_NAMED_FROM:
-            named.append(f"'{name}' ({', '.join(f'{v:g}' for v in levels)})")
+            named[name] = f"'{name}' ({', '.join(f'{v:g}' for v in levels)})"
     if not named:
         return None
-    first = named[0].split("'")[1]
+    first = next(iter(named))
     return (f"whole-number column(s) with a few values are read as categories: "
-            f"{', '.join(named)}; a value not seen in training then scores as the unknown "
+            f"{', '.join(named.values())}; a value not seen in training then scores as the unknown "
             f"level. A count or a grade is better read as a number: --numeric-columns "
             f"{first} (numeric_columns=['{first}'] from Python).")
 

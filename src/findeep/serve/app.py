@@ -108,6 +108,9 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
     if _bundle_kind(bundle) == "recommend":  # POST /v1/recommend instead of /v1/predict
         from findeep.serve.recommend import create_recommend_app
 
+        if threshold is not None:  # a ranking has no cut-off to move
+            raise ConfigError("--threshold applies to binary models; this one is a "
+                              "next-best-offer ranking (drop --threshold).")
         return create_recommend_app(bundle, api_key=api_key, max_rows=max_rows,
                                     max_bytes=max_bytes, strict=strict)
     served = load_served_model(bundle)
