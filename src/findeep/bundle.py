@@ -235,7 +235,7 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
     meta_path = path / META_FILE
     if not meta_path.is_file() or not checksums_path.is_file():
         raise BundleError(f"'{path}' is not a findeep bundle (no {META_FILE}/{CHECKSUMS_FILE}).")
-    checksums = _read_checksums(checksums_path)
+    checksums = read_checksums(checksums_path)
     for name in (META_FILE, WEIGHTS_FILE):
         if name not in checksums:
             raise BundleError(f"'{path}' lists no checksum for {name}; the bundle is damaged.")
@@ -294,7 +294,7 @@ def _readable_digest(file: Path) -> str:
         raise BundleError(f"cannot read '{file}' ({exc.strerror or exc}).") from None
 
 
-def _read_checksums(file: Path) -> dict[str, str]:
+def read_checksums(file: Path) -> dict[str, str]:
     """checksums.json as file name -> sha256 hex digest; ``BundleError`` naming the file and
     the first entry that is not one."""
     checksums = _read_json_object(file)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep.bundle import CHECKSUMS_FILE, WEIGHTS_FILE
+from findeep.bundle import CHECKSUMS_FILE, WEIGHTS_FILE, read_checksums
 from findeep.data.io import TableLike, check_output, read_table, refuse_overwrite, write_table
 from findeep.data.number_text import numbers_of
 from findeep.data.profile import N_REFERENCE_QUANTILES, build_profile, reference_frame
@@ -149,10 +149,13 @@ def decision_economics(pipeline: TabularPipeline, frame: pd.DataFrame, *,
 
 def weights_digest(bundle: str | os.PathLike[str]) -> str:
     """The sha256 of a bundle's weights, as its checksums file records it."""
-    try:
-        return json.loads((Path(bundle) / CHECKSUMS_FILE).read_text())[WEIGHTS_FILE]
-    except (OSError, ValueError, KeyError, TypeError):  # TypeError: not a map of digests
-        raise BundleError(f"'{bundle}' is not a findeep bundle with recorded weights.") from None
+    file = Path(bundle) / CHECKSUMS_FILE
+    if not file.is_file():
+        raise BundleError(f"'{bundle}' is not a findeep bundle with recorded weights.")
+    digest = read_checksums(file).get(WEIGHTS_FILE)  # BundleError when the file is damaged
+    if digest is None:
+        raise BundleError(f"'{bundle}' is not a findeep bundle with recorded weights.")
+    return digest
 
 
 def check_policy_out(out: str | os.PathLike[str], *, force: bool) -> Path:

@@ -386,10 +386,10 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
 
     target = _resolve_target(data, target)
     frame = read_table(data)
+    models = list(DEFAULT_MODELS) if models is None else models  # [] is refused, not defaulted
     text_models = text_benchmark_models(
         frame.drop(columns=[target]) if target in frame.columns else frame,
-        models=list(DEFAULT_MODELS) if models is None else models, tabular_defaults=DEFAULT_MODELS,
-        text_columns=text_columns)
+        models=models, tabular_defaults=DEFAULT_MODELS, text_columns=text_columns)
     if text_models is not None:
         from findeep.text.benchmark import run_text_benchmark
 
@@ -401,7 +401,6 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
             train_options={"max_epochs": max_epochs} if max_epochs else None)
         return {"kind": "text", "data": str(data), "target": target, "seed": seed,
                 "n_folds": folds, **text_result}
-    models = list(DEFAULT_MODELS) if models is None else models
     result = run_benchmark(frame, target, models=models, n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
                            walk_forward=walk_forward, verbose=verbose, monotone=monotone,
