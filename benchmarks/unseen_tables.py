@@ -60,13 +60,16 @@ MAX_ROWS = 10_000  # larger tables: a stratified sample (seed 0), still scored o
 
 
 MEMBERS: list[int] = []  # members each findeep fit of the current table trained, in order
+ONE_NETWORK: list[bool] = []  # and whether it was a bag known to be one network (its recipe)
 
 
 def _recording_fit(*args, **kwargs):
     """``fit_tabular`` as the benchmark calls it, noting the members a bag trained (the
     benchmark keeps only predictions); the fit itself is unchanged."""
     pipeline = fit_tabular(*args, **kwargs)
-    MEMBERS.append((pipeline.training.get("bagging") or {}).get("members", 1))
+    bag = pipeline.training.get("bagging") or {}
+    MEMBERS.append(bag.get("members", 1))
+    ONE_NETWORK.append("one_network_recipe" in bag)
     return pipeline
 
 
@@ -76,11 +79,11 @@ MODEL_CPU: dict[str, list[float]] = {}  # per model, CPU seconds (fit + scoring)
 _fit_and_predict = benchmark_module._BenchmarkTable.fit_and_predict
 
 
-def _timed_fit_and_predict(self, model, train, test, *, warm_up=False):
+def _timed_fit_and_predict(self, model, train, test, *, warm_up=False, without=()):
     """The benchmark's per-fold fit, unchanged, with its CPU seconds (all threads of this
     process: a model that runs several threads counts each) noted per model."""
     started = cpu_seconds()
-    out = _fit_and_predict(self, model, train, test, warm_up=warm_up)
+    out = _fit_and_predict(self, model, train, test, warm_up=warm_up, without=without)
     if not warm_up:
         MODEL_CPU.setdefault(model, []).append(cpu_seconds() - started)
     return out
@@ -155,6 +158,7 @@ def main() -> None:
         models = tuple(args.models.split(",")) if args.models else MODELS
         models = (*models, "realmlp", "tabm") if args.peers else models
         MEMBERS.clear()
+        ONE_NETWORK.clear()
         MODEL_CPU.clear()
         cpu_started = cpu_seconds()
         result = run_benchmark(frame, table.target, models=models, n_folds=n_folds, seed=0)
@@ -163,6 +167,7 @@ def main() -> None:
         results.append({"name": f"{table.package}/{table.item}", "target": table.target,
                         **result.to_dict(), "cpu_seconds": cpu_seconds() - cpu_started,
                         "findeep_members": list(MEMBERS),  # warm-up fits first
+                        "findeep_one_network_recipe": list(ONE_NETWORK),
                         "model_cpu_seconds": {m: list(s) for m, s in MODEL_CPU.items()}})
         print(f"{table.item}: {time.perf_counter() - started:.0f}s wall, "
               f"{results[-1]['cpu_seconds']:.0f} CPU s, members {MEMBERS}", flush=True)

@@ -63,6 +63,7 @@ from findeep.train.bagging import (
     check_bagging,
     cross_fit_folds,
     fit_bag,
+    sure_of_one_member,
 )
 from findeep.train.losses import check_loss, default_loss
 from findeep.train.progress import epoch_progress
@@ -355,7 +356,8 @@ def fit_tabular(
             X, y, y_codes, target, schema, preprocessor, config, bagging=bagging, model=model,
             seed=seed, model_options=model_options, class_weight=class_weight,
             calibrate=calibrate, torch_device=torch_device, verbose=verbose,
-            row_sketch=row_sketch, interval=interval, n_dropped=n_dropped)
+            row_sketch=row_sketch, interval=interval, n_dropped=n_dropped,
+            train_options=train_options)
     fit_rows, valid_rows = split_validation(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
         stratify=classification, times=times)
@@ -469,7 +471,7 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
                 bagging: int | str, model: str, seed: int,
                 model_options: dict[str, Any] | None, class_weight: Any, calibrate: bool,
                 torch_device: torch.device, verbose: int, row_sketch: bool, interval: float,
-                n_dropped: int) -> TabularPipeline:
+                n_dropped: int, train_options: dict[str, Any]) -> TabularPipeline:
     """``fit_tabular`` with cross-fitted members (``train.bagging``): preprocessing fitted
     once on all rows, calibration and intervals on the out-of-fold predictions."""
     classification = target.task != "regression"
@@ -498,15 +500,25 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
         return epoch_progress(f"training {model}, member {i + 1} of {planned}",
                               config.max_epochs, verbose)
 
+    numeric, categorical = schema.names_of("numeric"), schema.names_of("categorical")
+    table_shape = {"rows": len(y_codes), "numeric": len(numeric),
+                   "categorical": len(categorical), **catboost_shape(X, numeric, categorical)}
+
     def choose(first: FitResult, fit_rows: int, d_in: int) -> int:
-        numeric, categorical = schema.names_of("numeric"), schema.names_of("categorical")
-        return auto_members(first, fit_rows=fit_rows, d_in=d_in, rows=len(y_codes),
-                            numeric=len(numeric), categorical=len(categorical),
-                            **catboost_shape(X, numeric, categorical))
+        return auto_members(first, fit_rows=fit_rows, d_in=d_in, **table_shape)
+
+    single = one_network_config(model, config, schema, train_options)
+
+    def alone(network: nn.Module, fit_rows: int) -> TrainConfig | None:
+        if single is None or not sure_of_one_member(
+                config.patience + 1, fit_rows=fit_rows,
+                d_in=len(network.embedding_slots()), **table_shape):
+            return None
+        return single
 
     bag = fit_bag(build, x_num, x_cat, y_train, folds, task=target.task, config=config,
                   n_members=bagging, weight=weights, device=torch_device, progress=progress,
-                  choose_members=choose)
+                  choose_members=choose, one_network_recipe=alone)
     y_covered = y_codes[bag.covered_rows]
     network, out_of_fold, additive_summary = bag.network, bag.out_of_fold_logits, None
     if additive:
@@ -528,7 +540,8 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
                          if isinstance(class_weight, dict) else class_weight),
         "validation_split": f"{n_folds}-fold cross-fitting"
                             + (" (stratified)" if classification else ""),
-        "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
+        "config": {k: v for k, v in vars(bag.one_network_recipe or config).items()
+                   if k not in ("verbose",)},
         "model_options": model_options or {}, "temperature": temperature,
         **special_value_counts(preprocessor, X), "device": str(torch_device),
         **first.to_dict(), "seconds": sum(r.seconds for r in bag.members),
@@ -687,6 +700,30 @@ def narrow_table_config(model: str, config: TrainConfig, schema: Schema,
             or len(schema.used_names) > NARROW_MAX_COLUMNS):
         return config
     return replace(config, warmup_fraction=NARROW_WARMUP_FRACTION)
+
+
+# `default`'s recipe for a bag known to be one network before it trains (the budget cannot
+# afford a second member even if the first stopped at patience + 1 epochs:
+# bagging.sure_of_one_member): twice the learning rate and one epoch less patience. On the
+# two single-network tables over CatBoost's fit wall (VietNamI, DoctorVisits) it cut the
+# counted steps to 0.65x / 0.67x at level AUC (twenty-second session's probe, which chose it
+# there), and on the development panel's one-network tables it was level or better; on bags
+# every member trained on it was worse, which is why it is kept to the one-network case
+# (BENCHMARKS, "Issue 12, twenty-third session"). Narrow tables keep their own recipe
+# (NARROW_WARMUP_FRACTION); a caller's learning rate, patience or batch size wins.
+ONE_NETWORK_RECIPE = {"learning_rate": 4e-3, "patience": 3}
+
+
+def one_network_config(model: str, config: TrainConfig, schema: Schema,
+                       train_options: dict[str, Any]) -> TrainConfig | None:
+    """``ONE_NETWORK_RECIPE`` over ``config`` for ``default`` on a table of more than
+    ``NARROW_MAX_COLUMNS`` columns whose caller set none of its learning rate, patience or
+    batch size; None where it does not apply."""
+    if (model != "default" or len(schema.used_names) <= NARROW_MAX_COLUMNS
+            or any(train_options.get(name) is not None
+                   for name in ("learning_rate", "patience", "batch_size"))):
+        return None
+    return replace(config, **ONE_NETWORK_RECIPE)
 
 
 MONOTONE_WORDS = {"+": 1, "increasing": 1, "1": 1, "-": -1, "decreasing": -1, "-1": -1}

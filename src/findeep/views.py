@@ -106,6 +106,11 @@ def _members_line(training: dict[str, Any]) -> str:
     if bag.get("requested") != "auto":
         return line
     why = bag.get("reason") or "more members would exceed the fit-time budget"
+    recipe = bag.get("one_network_recipe")
+    if recipe:  # known before training: its faster recipe
+        why = ("a second member could never fit the fit-time budget, so it trained on the "
+               f"one-network recipe: learning rate {recipe['learning_rate']:g}, patience "
+               f"{recipe['patience']}")
     return f"{line}; one network (bagging auto: {why})"
 
 

@@ -200,15 +200,40 @@ def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numer
     library's constants (a benchmark may replay the rule under others); ``borders`` and
     ``one_hot`` as ``catboost_shape`` counts them.
     """
+    return members_for_epochs(first.epochs_run, fit_rows=fit_rows, d_in=d_in, rows=rows,
+                              numeric=numeric, categorical=categorical,
+                              max_members=max_members, share=share,
+                              catboost_model=catboost_model, network_model=network_model,
+                              cores=cores, borders=borders, one_hot=one_hot)
+
+
+def members_for_epochs(epochs: int, *, fit_rows: int, d_in: int, rows: int, numeric: int,
+                       categorical: int, max_members: int = AUTO_FOLDS,
+                       share: float | None = None,
+                       catboost_model: dict[str, float] | None = None,
+                       network_model: dict[str, float] | None = None,
+                       cores: int | None = None, borders: int | None = None,
+                       one_hot: int = 0) -> int:
+    """``auto_members`` for a first member that ran ``epochs`` epochs (the same rule: it
+    reads nothing else of the fit). With the fewest epochs a fit can run it says, before any
+    training, whether the budget could ever afford a second member (``sure_of_one_member``)."""
     share = BUDGET_SHARE if share is None else share
     budget = share * catboost_seconds(rows, numeric, categorical, catboost_model,
                                       borders=borders, one_hot=one_hot)
-    per_member = member_cpu_seconds(fit_rows, first.epochs_run, d_in, network_model)
+    per_member = member_cpu_seconds(fit_rows, epochs, d_in, network_model)
     if per_member <= 0:
         return max_members
     fitting = [m for m in range(2, max_members + 1)
                if member_times(m, cores) * per_member <= budget]
     return max(fitting, default=1)
+
+
+def sure_of_one_member(min_epochs: int, **shape: Any) -> bool:
+    """True when ``auto_members`` would keep one member even if the first stopped after
+    ``min_epochs`` (the fewest early stopping allows: patience + 1): the budget cannot afford
+    a second member on this table whatever the first one does, so a bag of one is known
+    before any training. ``shape``: ``members_for_epochs``'s keywords."""
+    return members_for_epochs(min_epochs, **shape) == 1
 
 
 @dataclass
@@ -220,29 +245,42 @@ class BagResult:
     covered_rows: np.ndarray  # rows with an out-of-fold prediction (all of them for a full bag)
     members: list[FitResult] = field(default_factory=list)
     n_folds: int = 0
+    one_network_recipe: TrainConfig | None = None  # the recipe of a bag known to be one member
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: the bag's shape and each member's fit."""
-        return {"members": len(self.members), "folds": self.n_folds,
-                "member_fits": [{"best_epoch": r.best_epoch, "epochs_run": r.epochs_run,
-                                 "best_score": r.best_score, "seconds": r.seconds}
-                                for r in self.members]}
+        out: dict[str, Any] = {
+            "members": len(self.members), "folds": self.n_folds,
+            "member_fits": [{"best_epoch": r.best_epoch, "epochs_run": r.epochs_run,
+                             "best_score": r.best_score, "seconds": r.seconds}
+                            for r in self.members]}
+        if self.one_network_recipe is not None:
+            out["one_network_recipe"] = {
+                "learning_rate": self.one_network_recipe.learning_rate,
+                "patience": self.one_network_recipe.patience}
+        return out
 
 
 BuildMember = Callable[[int, np.ndarray], nn.Module]  # (member index, its fit rows) -> network
+# (the first member's network, its fit rows) -> a recipe to train it alone on, or None
+OneNetworkRecipe = Callable[[nn.Module, int], TrainConfig | None]
 
 
 def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
             y: np.ndarray, folds: list[np.ndarray], *, task: str, config: TrainConfig,
             n_members: int | str, weight: np.ndarray | None = None,
             device: torch.device | str = "cpu", progress: Progress | None = None,
-            choose_members: Callable[[FitResult, int, int], int] | None = None) -> BagResult:
+            choose_members: Callable[[FitResult, int, int], int] | None = None,
+            one_network_recipe: OneNetworkRecipe | None = None) -> BagResult:
     """Train member i on every fold but i, early-stopped on fold i (seed ``config.seed + i``).
 
     With ``n_members="auto"``, ``choose_members(first_fit, its fit rows, d_in)`` says how many
-    to train once the first is done.
+    to train once the first is done, unless ``one_network_recipe(first network, its fit rows)``
+    gives a recipe before it trains: then the bag is that one member, trained on that recipe
+    (``sure_of_one_member``: where the budget can never afford a second).
     """
     planned = len(folds) if n_members == "auto" else int(n_members)
+    alone: list[TrainConfig] = []  # the one-network recipe, once the first member took it
 
     def fit_rows_of(i: int) -> np.ndarray:
         return np.setdiff1d(np.arange(len(y)), folds[i])
@@ -251,13 +289,19 @@ def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
         valid_rows, fit_rows = folds[i], fit_rows_of(i)
         torch.manual_seed(config.seed + i)  # weight initialisation
         network = build_member(i, fit_rows)
+        recipe = config
+        if i == 0 and n_members == "auto" and one_network_recipe is not None:
+            single = one_network_recipe(network, len(fit_rows))
+            if single is not None:
+                alone.append(single)
+                recipe = single
         train = TensorData.from_numpy(x_num[fit_rows], x_cat[fit_rows], y[fit_rows], task=task,
                                       weight=None if weight is None else weight[fit_rows],
                                       device=device)
         valid = TensorData.from_numpy(x_num[valid_rows], x_cat[valid_rows], y[valid_rows],
                                       task=task, device=device)
         result = fit_network(network, train, valid, task=task,
-                             config=replace(config, seed=config.seed + i), on_epoch_end=hook)
+                             config=replace(recipe, seed=config.seed + i), on_epoch_end=hook)
         network.cpu().eval()
         out_of_fold = predict_logits(network, torch.from_numpy(x_num[valid_rows]),
                                      torch.from_numpy(x_cat[valid_rows]))
@@ -276,7 +320,9 @@ def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
         return network.eval()
 
     fits = {0: train_here(0)}
-    if n_members == "auto" and choose_members is not None:
+    if alone:
+        planned = 1
+    elif n_members == "auto" and choose_members is not None:
         first_network, first_fit, _ = fits[0]
         planned = min(planned, choose_members(first_fit, len(fit_rows_of(0)),
                                               len(first_network.embedding_slots())))
@@ -298,4 +344,5 @@ def fit_bag(build_member: BuildMember, x_num: np.ndarray, x_cat: np.ndarray,
     out_of_fold = [fits[i][2] for i in range(planned)]
     covered = np.concatenate(folds[:len(networks)])
     joined = networks[0] if len(networks) == 1 else BaggedNetwork(networks)
-    return BagResult(joined, torch.cat(out_of_fold), covered, results, len(folds))
+    return BagResult(joined, torch.cat(out_of_fold), covered, results, len(folds),
+                     alone[0] if alone else None)
