@@ -11,6 +11,8 @@ from findeep.data.profile import (
     as_numbers,
     build_profile,
     category_shares,
+    category_text,
+    level_shares,
 )
 from findeep.data.schema import infer_schema
 
@@ -41,25 +43,24 @@ def test_the_profile_reads_dates_as_the_schema_recorded():
     assert summary[0] == days[0] and summary[-1] == days[-1]
 
 
-def test_the_profile_names_the_levels_it_pools():
-    """Levels beyond the commonest ``MAX_LEVELS`` are named in ``other_levels``; the training
-    rows have no value outside the named levels."""
+def test_the_profile_pools_the_rarer_levels_in_one_share():
+    """Levels beyond the commonest ``MAX_LEVELS`` share one bin, ``other``; they are not named
+    again (the preprocessor's levels name them, and drift reads those)."""
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"branch": [f"B{i:02d}" for i in rng.integers(0, 2 * MAX_LEVELS, 3000)]})
     column = build_profile(frame, infer_schema(frame), score=None,
                            low_risk=None)["columns"]["branch"]
     assert len(column["levels"]) == MAX_LEVELS
-    assert sorted(column["levels"] + column["other_levels"]) == sorted(set(frame["branch"]))
-    shares = category_shares(frame["branch"], column["levels"],
-                             other_levels=column["other_levels"])
-    assert shares[-2] == 0.0  # never seen: none, in the training rows themselves
-    assert shares[-3] == pytest.approx(column["other"])
+    assert "other_levels" not in column
+    outside = ~frame["branch"].isin(column["levels"])
+    assert column["other"] == pytest.approx(outside.mean())
+    assert sum(column["shares"]) + column["other"] + column["missing"] == pytest.approx(1.0)
 
 
 def test_never_seen_values_have_a_share_apart_from_the_pooled_levels():
     """Shares: each listed level, the pooled training levels, values never seen, missing;
-    without pooled names (an old profile) the last two kinds of value share one bin."""
+    without the pooled levels' names the last two kinds of value share one bin."""
     values = pd.Series(["a", "a", "rare", "new", None])
-    assert category_shares(values, ["a"], other_levels=["rare"]).tolist() == [
+    assert level_shares(category_text(values), ["a"], other_levels=["rare"]).tolist() == [
         0.4, 0.2, 0.2, 0.2]
     assert category_shares(values, ["a"]).tolist() == [0.4, 0.4, 0.2]

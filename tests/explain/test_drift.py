@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from findeep import TabularClassifier
-from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.explain import drift_table, population_stability_index
 from findeep.pipeline import pipeline_from_bundle, pipeline_to_bundle
@@ -114,24 +113,59 @@ def test_categories_never_seen_in_training_are_not_pooled_with_rare_ones(
     assert drift_table(pipeline, X).set_index("column").loc["branch", "flag"] == "stable"
 
 
-def test_an_old_profile_still_gives_drift_and_says_new_categories_are_pooled(
-        branch_model, branch_data):
-    """A bundle whose profile does not name its pooled levels (profile version 1) loads, and
-    drift works on it: never-seen values share the pooled bin, and a warning says so."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_profile_tells_never_seen_categories_from_rare_ones_too(
+        branch_model, branch_data, version):
+    """Bundles saved with profile version 1 (rarer levels not named) or 2 (named in the
+    profile) load, and drift tells never-seen branches from the rarer training ones on them
+    as on new bundles: the preprocessor's levels name every training value."""
     X, _ = branch_data
     meta, tensors = pipeline_to_bundle(branch_model.pipeline_)
     meta = json.loads(json.dumps(meta))  # what a saved bundle.json gives back
-    meta["profile"]["version"] = 1
-    for column in meta["profile"]["columns"].values():
-        column.pop("other_levels", None)
+    meta["profile"]["version"] = version
+    branch = meta["profile"]["columns"]["branch"]
+    if version == 2:
+        branch["other_levels"] = sorted(set(X["branch"]) - set(branch["levels"]))
     old = pipeline_from_bundle(meta, tensors)
     new = _with_new_branches(old, X)
-    with pytest.warns(FindeepWarning, match=r"older findeep.*'branch' values never seen"):
-        table = drift_table(old, new).set_index("column")
-    assert table.loc["branch", "flag"] == "stable"  # what a version 1 profile can tell
     with warnings.catch_warnings():
-        warnings.simplefilter("error", FindeepWarning)  # nothing in the pooled bin: no note
-        drift_table(old, X.assign(branch="B00"))
+        warnings.simplefilter("ignore")  # scoring's note on the unseen branches
+        table = drift_table(old, new).set_index("column")
+    assert table.loc["branch", "flag"] == "major shift"
+    assert drift_table(old, X).set_index("column").loc["branch", "flag"] == "stable"
+
+
+def test_a_new_profile_does_not_list_the_rarer_levels_again(branch_model):
+    """The profile names the commonest levels only: the preprocessor already holds every
+    training value, and bundle.json does not carry them twice."""
+    branch = branch_model.pipeline_.profile["columns"]["branch"]
+    assert len(branch["levels"]) == 30 and "other_levels" not in branch
+    state = next(s for s in branch_model.pipeline_.preprocessor.categorical
+                 if s.name == "branch")
+    assert len(state.levels) + len(state.rare) == N_BRANCHES
+
+
+def test_drift_reads_a_batch_as_scoring_does():
+    """Values scoring maps to a training level are not never-seen values to drift: a yes/no
+    column spelt "TRUE"/"FALSE" in a batch (training saw "True"/"False") is stable, where a
+    value scoring has never seen is a shift."""
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame({"income": rng.normal(50, 10, n),
+                          "owner": rng.choice(["True", "False"], n),
+                          "region": rng.choice(["north", "south", "east"], n)})
+    y = (frame["income"] + rng.normal(0, 5, n) > 50).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipeline = TabularClassifier(max_epochs=1, bagging=1).fit(frame, y).pipeline_
+    shouted = frame.assign(owner=frame["owner"].str.upper())
+    table = drift_table(pipeline, shouted).set_index("column")
+    assert table.loc["owner", "psi"] < 0.01  # the same levels, spelt otherwise
+    unseen = frame.assign(owner=["maybe"] * 200 + list(frame["owner"].iloc[200:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scoring's note on the unseen values
+        assert drift_table(pipeline, unseen).set_index("column").loc[
+            "owner", "flag"] == "major shift"  # a value scoring has never seen still shows
 
 
 def test_text_dates_are_read_in_the_order_the_model_was_trained_with(

@@ -74,6 +74,11 @@ def test_state_round_trips_through_json_identically(frame: pd.DataFrame) -> None
     pd.Series([1.0, 2.0, np.nan, 3.5]), pd.Series([1, 2, 3]), pd.Series(["a", None, "b"]),
     pd.Series([True, False, None]), pd.Series(["x", 1, 2.0, None], dtype=object),
     pd.Series(pd.array([1, None, 3], dtype="Int64")), pd.Series(["a", "b"], dtype="category"),
+    # codes past 2**53 (19-digit account or product codes): exact, as their own levels
+    pd.Series([2**53, 2**53 + 1, 2**63 - 1]),
+    pd.Series(pd.array([2**53, 2**53 + 1, None], dtype="Int64")),
+    pd.Series([2**53 + 1, "x"], dtype=object), pd.Series([1e16, 2.0, np.nan]),
+    pd.Series([1e16, "x"], dtype=object),
 ])
 def test_category_text_is_the_same_whatever_the_dtype(values: pd.Series) -> None:
     """Vectorised category text equals the per-value rule (1.0 -> '1', None -> missing)."""
@@ -81,6 +86,8 @@ def test_category_text_is_the_same_whatever_the_dtype(values: pd.Series) -> None
 
     expected = values.astype("object").where(values.notna(), MISSING_LEVEL).map(_level_text)
     assert as_level_text(values).tolist() == expected.tolist()
+    present = values.dropna()
+    assert as_level_text(present).nunique() == present.nunique()  # no two values merged
 
 
 @pytest.mark.parametrize("dtype", ["string[pyarrow]", "string[python]", object])

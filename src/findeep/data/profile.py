@@ -4,11 +4,11 @@ Two uses need to know what the training data looked like after the rows are gone
 
 - drift (population stability) compares new data to the training distribution, bin by
   bin, so the profile keeps each column's decile edges and the share of rows per bin,
-  the share missing, and the frequencies of the commonest categories, with the names of
-  the rarer ones pooled in one share (``other_levels``), so that a value never seen in
-  training is told from them; a text date column is read in the day / month order the
-  schema recorded (``ColumnSpec.day_first``), as scoring reads it; the model's score gets
-  the same treatment;
+  the share missing, and the frequencies of the commonest categories, the rarer ones
+  pooled in one share (drift tells them from values never seen in training by the
+  preprocessor's levels, which name every training value); a text date column is read in
+  the day / month order the schema recorded (``ColumnSpec.day_first``), as scoring reads
+  it; the model's score gets the same treatment;
 - explanations need a reference population ("approvable applicants"), so the profile
   keeps each column's marginal distribution over the rows the model placed on the
   low-risk side of the decision threshold. Every findeep network embeds each column on
@@ -19,6 +19,7 @@ Everything is plain numbers and strings, so it is stored as JSON in ``bundle.jso
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,10 @@ import pandas as pd
 from findeep.data.number_text import numbers_of
 from findeep.data.schema import Schema, parse_datetimes
 
-# 1: the first profile; 2: a categorical column names its pooled levels (``other_levels``).
-# Version 1 profiles still load and drift still works on them (their never-seen values
-# share the pooled bin, and drift says so).
-PROFILE_VERSION = 2
+# 1: the first profile; 2: a categorical column named its pooled levels (``other_levels``);
+# 3: it no longer does: the preprocessor's levels and rare values name every training value
+# already (once, not twice in bundle.json), and drift reads them. Every version gives drift.
+PROFILE_VERSION = 3
 DECISION_THRESHOLD = 0.5  # the event probability at and above which findeep predicts the event
 N_DRIFT_BINS = 10
 N_REFERENCE_QUANTILES = 41
@@ -90,7 +91,7 @@ def category_text(values: pd.Series) -> pd.Series:
     def text(value: object) -> str:
         if isinstance(value, np.generic):
             value = value.item()
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
             return str(int(value))
         return str(value)
 
@@ -107,23 +108,24 @@ def numeric_bin_shares(numbers: np.ndarray, edges: list[float]) -> np.ndarray:
     return counts / max(len(numbers), 1)
 
 
-def category_shares(values: pd.Series, levels: list[str], *,
-                    other_levels: list[str] | None = None) -> np.ndarray:
-    """Share of rows per listed level, then of ``other_levels`` (the training's rarer levels,
-    pooled), then of values in neither (never seen in training), then missing.
+def category_shares(values: pd.Series, levels: list[str]) -> np.ndarray:
+    """Share of rows per listed level, then of every other value, then missing."""
+    return level_shares(category_text(values), levels)
 
-    Without ``other_levels`` (a profile saved before they were named) every unlisted value
-    shares one bin: the shares are those of the listed levels, of every other value, then
-    missing.
-    """
-    text = category_text(values)
+
+def level_shares(text: pd.Series, levels: list[str], *,
+                 other_levels: Collection[str] | None = None) -> np.ndarray:
+    """Share of rows per listed level, then of ``other_levels`` (the training's rarer
+    levels, pooled), then of values in neither (never seen in training), then missing, of
+    values written as level texts (``MISSING_LEVEL`` for missing), e.g. as scoring reads
+    them. Without ``other_levels``, every unlisted value shares one bin."""
     counts = text.value_counts()
     listed = [float(counts.get(level, 0)) for level in levels]
     missing = float(counts.get(MISSING_LEVEL, 0))
     rest = float(len(text)) - sum(listed) - missing
     if other_levels is None:
         return np.array([*listed, rest, missing]) / max(len(text), 1)
-    other = float(counts[counts.index.isin(other_levels)].sum())
+    other = float(counts[counts.index.isin(list(other_levels))].sum())
     return np.array([*listed, other, rest - other, missing]) / max(len(text), 1)
 
 
@@ -148,9 +150,6 @@ def _categorical_profile(values: pd.Series, reference: np.ndarray) -> dict[str, 
     text = category_text(values)
     counts = text[text != MISSING_LEVEL].value_counts()
     levels = [str(v) for v in counts.index[:MAX_LEVELS]]
-    # named, so that drift can tell them from values training never saw (those have a
-    # share of 0 here, and a bin of their own in drift)
-    other_levels = sorted(str(v) for v in counts.index[MAX_LEVELS:])
     shares = category_shares(values, levels)
     reference_counts = text[reference].value_counts(normalize=True)
     if len(reference_counts) > MAX_REFERENCE_LEVELS:
@@ -159,7 +158,7 @@ def _categorical_profile(values: pd.Series, reference: np.ndarray) -> dict[str, 
         reference_counts[OTHER_LEVEL] = rest
     return {
         "kind": "categorical", "levels": levels, "shares": shares[:-2].tolist(),
-        "other": float(shares[-2]), "other_levels": other_levels, "missing": float(shares[-1]),
+        "other": float(shares[-2]), "missing": float(shares[-1]),
         "reference": {"levels": {str(k): float(v) for k, v in reference_counts.items()}},
     }
 

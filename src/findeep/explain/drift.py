@@ -8,24 +8,23 @@ get a bin of their own, and so does each special value of a numeric column
 (``late = 98 (special)`` also gets a row of its own: its share of the rows then and now).
 A categorical column has a bin per common training level (``MAX_LEVELS``), one for its
 rarer training levels pooled, and one for values never seen in training (share 0 then, so
-any share now shows as a shift). Profiles saved before the rarer levels were named
-(profile version 1) cannot tell those two apart: their never-seen values fall in the
-pooled bin, and ``drift_table`` warns naming the columns where that hides something.
+any share now shows as a shift). The batch is read as scoring reads it, so that never seen
+here means scored as unseen there: a yes/no column's other spellings ("TRUE" for "True")
+are its levels, and empty text training did not learn is missing. The preprocessor's levels
+and rare values name every training value, so this holds for bundles of any age.
 Text dates are read in the day / month order the model was trained with, as scoring reads
 them: a batch written the other way shows its unreadable dates as missing.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from findeep.data.profile import MAX_LEVELS, as_numbers, category_shares, numeric_bin_shares
-from findeep.data.schema import FindeepWarning
+from findeep.data.profile import as_numbers, level_shares, numeric_bin_shares
 from findeep.data.sentinels import split_special
 from findeep.errors import ConfigError
+from findeep.features.tabular import scored_level_text
 from findeep.pipeline import TabularPipeline
 
 PSI_MODERATE = 0.1
@@ -52,9 +51,7 @@ def drift_flag(psi: float) -> str:
 def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
     """PSI of the model score and of every input column: ``column``, ``kind``, ``psi``, ``flag``.
 
-    The score comes first, then columns from most to least shifted. Warns (``FindeepWarning``)
-    when the profile is too old to tell a categorical column's never-seen values from its
-    rarer training levels (module docstring).
+    The score comes first, then columns from most to least shifted.
     """
     profile = pipeline.profile
     if not profile:
@@ -62,19 +59,15 @@ def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
                           "findeep); retrain it to measure drift.")
     pipeline.check_frame(frame)
     day_first = pipeline.schema.day_first
+    states = {state.name: state for state in pipeline.preprocessor.categorical}
     lines = []
-    pooled_unseen = []  # old profiles' columns whose never-seen values share the pooled bin
     for name, column in profile["columns"].items():
-        if column["kind"] == "categorical" and "other_levels" in column:
+        if column["kind"] == "categorical":
+            state = states[name]
+            seen_rarer = {*state.levels, *state.rare} - set(column["levels"])
             expected = [*column["shares"], column["other"], 0.0, column["missing"]]
-            actual = category_shares(frame[name], column["levels"],
-                                     other_levels=column["other_levels"])
-        elif column["kind"] == "categorical":  # profile version 1: rarer levels not named
-            expected = [*column["shares"], column["other"], column["missing"]]
-            actual = category_shares(frame[name], column["levels"])
-            # only where the bin mixes both: training's rarer levels and values now in it
-            if column["other"] > 0 and actual[-2] > 0:
-                pooled_unseen.append(name)
+            actual = level_shares(scored_level_text(frame[name], state), column["levels"],
+                                  other_levels=seen_rarer)
         elif "special" in column:  # the codes' shares apart from the bins of the values
             codes = column["special"]
             numbers, new_shares = split_special(as_numbers(frame[name], column["kind"]),
@@ -91,14 +84,6 @@ def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
             numbers = as_numbers(frame[name], column["kind"], day_first=day_first.get(name))
             actual = numeric_bin_shares(numbers, column["edges"])
         lines.append((name, column["kind"], population_stability_index(expected, actual)))
-    if pooled_unseen:
-        warnings.warn(
-            f"this model's training profile (saved by an older findeep) does not name the "
-            f"categories beyond the {MAX_LEVELS} commonest, so in "
-            f"{', '.join(repr(n) for n in pooled_unseen)} values never seen in training share "
-            f"one bin with those rarer training levels, and a new value shows only as a change "
-            f"in that bin's share. (Retrain to give never-seen values a bin of their own.)",
-            FindeepWarning, stacklevel=2)
     lines.sort(key=lambda line: -line[2])
     if "score" in profile:
         score = profile["score"]

@@ -526,13 +526,7 @@ def _category_codes(values: pd.Series, state: CategoricalState, *,
         counted = unknown & ~rare.to_numpy(zero_copy_only=False)
         return _CategoryCodes(codes, int((counted & ~is_missing).sum()),
                               int((counted & is_missing).sum()), int(is_missing.sum()))
-    text = as_level_text(values)
-    if blank_is_missing:
-        text = _blank_as_missing(text, known)
-    aliases = _boolean_aliases(state)
-    if aliases:
-        text = text.where(~text.str.lower().isin(aliases.keys()),
-                          text.str.lower().map(aliases))
+    text = scored_level_text(values, state, blank_is_missing=blank_is_missing)
     codes = pd.Index(state.levels, dtype=object).get_indexer(text) + 1  # -1 -> 0
     is_missing = (text == MISSING_LEVEL).to_numpy()
     unknown = codes == 0
@@ -541,6 +535,22 @@ def _category_codes(values: pd.Series, state: CategoricalState, *,
     counted = unknown & ~text.isin(state.rare).to_numpy()
     return _CategoryCodes(codes, int((counted & ~is_missing).sum()),
                           int((counted & is_missing).sum()), int(is_missing.sum()))
+
+
+def scored_level_text(values: pd.Series, state: CategoricalState, *,
+                      blank_is_missing: bool = True) -> pd.Series:
+    """A categorical column's values as the level texts scoring looks up (``<missing>`` for
+    missing): a yes/no column's spellings are its levels, and with ``blank_is_missing``
+    empty or spaces-only text training did not learn reads as missing. Drift bins this, so
+    that it counts as never seen exactly what scoring scores as unseen."""
+    text = as_level_text(values)
+    if blank_is_missing:
+        text = _blank_as_missing(text, [*state.levels, *state.rare])
+    aliases = _boolean_aliases(state)
+    if aliases:
+        text = text.where(~text.str.lower().isin(aliases.keys()),
+                          text.str.lower().map(aliases))
+    return text
 
 
 def _blank_as_missing(text: pd.Series, known: list[str]) -> pd.Series:
@@ -615,7 +625,9 @@ def as_level_text(values: pd.Series) -> pd.Series:
     Vectorised per dtype: a million-row scoring call must not run Python per value.
     """
     missing = values.isna().to_numpy()
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+    if pd.api.types.is_integer_dtype(values):  # exact: as floats, codes past 2**53 would merge
+        text = values.astype(str).to_numpy(dtype=object)
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
         whole = np.isfinite(numbers) & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**53)
         text = np.where(whole, np.where(whole, numbers, 0).astype(np.int64).astype(str),
@@ -629,7 +641,9 @@ def as_level_text(values: pd.Series) -> pd.Series:
 
 
 def _level_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
+    # whole floats under 2**53 as integers (1.0 is '1'); past it a float is no exact code, and
+    # is written as a float column writes it ('1e+16')
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     if isinstance(value, np.generic):
         return _level_text(value.item())
