@@ -321,3 +321,23 @@ def test_the_cli_reports_a_damaged_bundle_in_one_line(model_and_data, tmp_path: 
     result = run("predict", path, tmp_path / "rows.csv", "--out", tmp_path / "scores.csv")
     assert_one_line_error(result, "checksums.json", "not an object")
     assert not (tmp_path / "scores.csv").exists()
+
+
+@pytest.mark.parametrize("entry", ["calibration", "schema", "model"])
+def test_a_document_missing_an_entry_is_a_bundle_error_naming_it(
+        model_and_data, tmp_path: Path, entry: str) -> None:
+    """bundle.json without an entry its loader needs (checksum updated to match, as a hand
+    edit would) is refused with BundleError naming the file and the entry, not KeyError;
+    the CLI says so in one line with exit 2."""
+    from cli_helpers import assert_one_line_error, run
+
+    path = _saved_bundle(model_and_data, tmp_path)
+    document = json.loads((path / "bundle.json").read_text())
+    del document[entry]
+    _rewrite_with_checksum(path, "bundle.json", json.dumps(document))
+    with pytest.raises(BundleError, match=rf"bundle\.json' has no entry '{entry}'"):
+        findeep.load(path)
+    _, frame = model_and_data
+    frame.head(5).to_csv(tmp_path / "rows.csv", index=False)
+    result = run("predict", path, tmp_path / "rows.csv", "--out", tmp_path / "scores.csv")
+    assert_one_line_error(result, "has no entry", entry)

@@ -247,7 +247,7 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
             raise BundleError(
                 f"checksum mismatch for '{file}': the file was changed after saving; "
                 "refusing to load it.")
-    meta = _read_json_object(meta_path)
+    meta = _read_json_object(meta_path, entries_named=True)
     if meta.get("format") != FORMAT:
         raise BundleError(f"'{path}' is not a findeep bundle (format={meta.get('format')!r}).")
     version = meta.get("format_version", 0)
@@ -272,11 +272,37 @@ def read_metrics(path: str | os.PathLike[str]) -> dict[str, Any]:
     return _read_json_object(metrics_path) if metrics_path.is_file() else {}
 
 
-def _read_json_object(file: Path) -> dict[str, Any]:
+class MissingEntryError(BundleError, KeyError):
+    """A bundle document lacks an entry its loader needs: a ``BundleError`` (one clear
+    sentence at the CLI) that is still a ``KeyError`` for code that probes for old keys."""
+
+    def __str__(self) -> str:  # KeyError would print the message's repr
+        return str(self.args[0])
+
+
+class _Document(dict):
+    """A JSON object read from a bundle file whose missing entries raise
+    ``MissingEntryError`` naming the file and the entry, not a bare ``KeyError``."""
+
+    file: Path
+
+    def __missing__(self, key: Any) -> Any:
+        raise MissingEntryError(
+            f"'{self.file}' has no entry {key!r}, which loading this bundle needs; the bundle "
+            "is damaged or was edited by hand (save it again from the model).")
+
+
+def _read_json_object(file: Path, *, entries_named: bool = False) -> dict[str, Any]:
     """The JSON object ``file`` holds; ``BundleError`` naming the file when it cannot be
-    read, is not JSON, or holds something else (a list, a number, ...)."""
+    read, is not JSON, or holds something else (a list, a number, ...). With
+    ``entries_named``, every object in it raises ``MissingEntryError`` for a missing key."""
+    def named_object(pairs: dict[str, Any]) -> dict[str, Any]:
+        found = _Document(pairs)
+        found.file = file
+        return found
+
     try:
-        document = json.loads(file.read_text())
+        document = json.loads(file.read_text(), object_hook=named_object if entries_named else None)
     except OSError as exc:
         raise BundleError(f"cannot read '{file}' ({exc.strerror or exc}).") from None
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):

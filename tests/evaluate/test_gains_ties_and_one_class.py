@@ -116,3 +116,22 @@ def test_evaluate_prints_undefined_recall_as_a_dash_not_zero():
             for line in screen.export_text().splitlines() if line.count("│") == 3}
     assert rows["recall @0.5"] == "-" and rows["f1 @0.5"] == "-"
     assert "roc_auc" not in rows
+
+
+def test_precision_is_undefined_when_no_row_is_flagged():
+    """No score reaches the threshold: precision (the share of flagged rows that are events)
+    has no rows to count, so it is NaN and prints '-', not a misleading 0; recall and F1 are
+    0 (the events were all missed) and the table still shows them."""
+    y = np.r_[np.ones(5), np.zeros(45)]
+    p = np.r_[np.full(5, 0.3), np.full(45, 0.1)]  # the events rank first, none reaches 0.5
+    m = binary_metrics(y, p)
+    assert np.isnan(m["precision"]) and m["recall"] == 0.0 and m["f1"] == 0.0
+    assert m["roc_auc"] == 1.0
+    flagged = binary_metrics(y, p, threshold=0.2)  # the same scores, now all events flagged
+    assert flagged["precision"] == 1.0
+    screen = Console(file=io.StringIO(), width=100, record=True)
+    for line in evaluation_lines("t", {"task": "binary", **m}, 0.5):
+        screen.print(line)
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in screen.export_text().splitlines() if line.count("│") == 3}
+    assert rows["precision @0.5"] == "-" and rows["recall @0.5"] == "0.0000"

@@ -140,7 +140,8 @@ def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 
     Labels of one class leave some metrics undefined, and a ``FindeepWarning`` names them:
     ROC-AUC, Gini, KS and PR-AUC rank events against non-events, so they are absent; with
     no event, recall and F1 (the share of events caught, and its mean with precision) are
-    NaN rather than 0.
+    NaN rather than 0. Precision (the share of flagged rows that are events) is NaN when no
+    row scores at or above ``threshold``: nothing was flagged, so it is undefined, not 0.
     """
     y_event = np.asarray(y_event).astype(int)
     p_event = np.clip(np.asarray(p_event, dtype=float), 1e-7, 1 - 1e-7)
@@ -151,7 +152,7 @@ def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 
         "event_rate": float(y_event.mean()),
         "threshold": threshold,
         "accuracy": float(skm.accuracy_score(y_event, predicted)),
-        "precision": float(skm.precision_score(y_event, predicted, zero_division=0)),
+        "precision": float(skm.precision_score(y_event, predicted, zero_division=np.nan)),
         "recall": float(skm.recall_score(y_event, predicted, zero_division=np.nan)),
         "f1": float(skm.f1_score(y_event, predicted, zero_division=0)) if events else np.nan,
         "log_loss": float(skm.log_loss(y_event, p_event, labels=[0, 1])),
