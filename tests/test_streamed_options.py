@@ -73,3 +73,20 @@ def test_row_weights_travel_with_their_rows_through_the_shuffle_buffer():
     assert len(batches) == 205 // 32
     for _, _, y, weight in batches:
         assert torch.equal(weight, y * 10)
+
+
+def test_streamed_training_reads_named_columns_as_numbers(tmp_path):
+    """--numeric-columns works with --stream: a count with four values, read as categories
+    by default, is a numeric column of the bundle, so a later 5 scores on the scale."""
+    from findeep.data.schema import infer_schema
+
+    frame = make_credit_frame(2_000, seed=6).drop(columns=["applied_on"])
+    frame["late_payments"] = np.random.default_rng(6).integers(0, 4, len(frame))
+    path = tmp_path / "late.parquet"
+    frame.to_parquet(path, row_group_size=500)
+    assert "late_payments" in infer_schema(frame, warn=False).names_of("categorical")
+    _train(path, tmp_path / "b", "--stream", "--numeric-columns", "late_payments")
+    model = findeep.load(tmp_path / "b")
+    assert "late_payments" in model.pipeline_.schema.names_of("numeric")
+    rows = frame.drop(columns=["default"]).head(3).assign(late_payments=5)
+    assert np.isfinite(model.predict_proba(rows)).all()

@@ -209,10 +209,9 @@ def train(
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
-        if special_values is not None or numeric is not None:
-            name = "--special-values" if special_values is not None else "--numeric-columns"
-            raise ConfigError(f"{name} is not available with streamed training yet; drop "
-                              "--stream (the table must then fit in memory).")
+        if special_values is not None:
+            raise ConfigError("--special-values is not available with streamed training yet; "
+                              "drop --stream (the table must then fit in memory).")
         if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
             raise ConfigError("--bagging is not available with streamed training; drop "
                               "--stream (the table must then fit in memory).")
@@ -230,7 +229,7 @@ def train(
                 checkpoint_dir=checkpoint_dir, resume=resume, model_options=options or None,
                 time_column=time_column, class_weight=class_weight,
                 validation_fraction=validation_fraction, calibrate=calibrate,
-                interval=interval,
+                interval=interval, numeric_columns=split_names(numeric),
                 train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                                "learning_rate": learning_rate, "weight_decay": weight_decay,
                                "patience": patience})

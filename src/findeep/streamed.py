@@ -116,7 +116,7 @@ def train_streamed(
     checkpoint_dir: str | os.PathLike[str] | None = None, resume: bool = False,
     model_options: dict[str, Any] | None = None, time_column: str | None = None,
     class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
-    interval: float = DEFAULT_LEVEL,
+    interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -132,7 +132,7 @@ def train_streamed(
     As in memory, a classifier is temperature-scaled on the validation rows unless
     ``calibrate=False``, and a regression stores split-conformal intervals at level
     ``interval`` from the validation rows' absolute residuals (coverage tested on the
-    test rows).
+    test rows). ``numeric_columns`` are read as numbers whatever their values, as in memory.
     """
     ranks = launched_ranks()
     if target is None:
@@ -163,7 +163,8 @@ def train_streamed(
                       verbose=verbose, scaling=scaling, loss=loss, options=options,
                       row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume,
                       model_options=model_options, time_column=time_column,
-                      class_weight=class_weight, calibrate=calibrate, interval=interval)
+                      class_weight=class_weight, calibrate=calibrate, interval=interval,
+                      numeric_columns=numeric_columns)
     finally:
         destroy_process_group()
 
@@ -263,7 +264,8 @@ def _time_cutoffs(source: ParquetSource, time_column: str, target: str, *,
     return test_cutoff, earlier[valid].min(), period_end(pd.Series(earlier))
 
 
-def _infer_streamed_schema(source: ParquetSource, head: pd.DataFrame, *, warn: bool) -> Schema:
+def _infer_streamed_schema(source: ParquetSource, head: pd.DataFrame, *, warn: bool,
+                           numeric_columns: list[str] | None = None) -> Schema:
     """``infer_schema`` of the whole table's columns ``head.columns``, in bounded memory.
 
     Kinds are told from the first rows (``head``), except where later rows can change what
@@ -274,6 +276,7 @@ def _infer_streamed_schema(source: ParquetSource, head: pd.DataFrame, *, warn: b
     levels, a missing value); they stand in for repeated values of the head, and the kinds
     are inferred from that. So a column empty for its first rows, or numbers that turn into
     codes further down, gets the kind the in-memory path gives the whole table.
+    ``numeric_columns`` are numeric whatever their values, as ``infer_schema`` reads them.
     """
     cap = max(1, min(KIND_EVIDENCE_ROWS, len(head) // 4))
     columns = {str(name): _LaterValues(head[name], cap) for name in head.columns}
@@ -292,7 +295,7 @@ def _infer_streamed_schema(source: ParquetSource, head: pd.DataFrame, *, warn: b
     for name, values in columns.items():
         if values.later:
             evidence[name] = values.in_place_of_repeats()
-    return infer_schema(evidence, warn=warn)
+    return infer_schema(evidence, warn=warn, numeric_columns=numeric_columns)
 
 
 class _LaterValues:
@@ -387,14 +390,16 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            options: dict[str, Any], row_sketch: bool, checkpoint_dir: Any, resume: bool,
            model_options: dict[str, Any] | None = None, time_column: str | None = None,
            class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
-           interval: float = DEFAULT_LEVEL) -> dict[str, Any]:
+           interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
+           ) -> dict[str, Any]:
     source = ParquetSource(data)
     check_columns(source, target=target, time_column=time_column)
     head = source.head(SCHEMA_ROWS)
     # the split's clock is not a feature
     features_head = head.drop(columns=[target, *([time_column] if time_column else [])])
     check_features(features_head)
-    schema = _infer_streamed_schema(source, features_head, warn=ranks.is_main)
+    schema = _infer_streamed_schema(source, features_head, warn=ranks.is_main,
+                                    numeric_columns=numeric_columns)
     if ranks.is_main and time_column is None:
         warn_if_dated(head, schema.names_of("datetime"))
     feature_columns = [c.name for c in schema.columns]
