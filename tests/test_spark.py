@@ -211,3 +211,31 @@ def test_storage_spark_cannot_reach_is_one_line(spark_data, tmp_path):
                  "--out", tmp_path / "scores", "--master", "local[1]")
     assert_one_line_error(result, "s3a://no-bucket/scores.parquet", "S3AFileSystem")
     assert not (tmp_path / "scores").exists()
+
+
+def test_an_out_uri_is_written_replaced_and_refused_through_sparks_file_system(spark_data,
+                                                                               tmp_path):
+    """``--out`` given as a URI goes through Spark's own (Hadoop) file system, as on a
+    cluster's HDFS or S3: the scores land there, an existing folder is kept without
+    --force and replaced with it, a folder of other files is never replaced, and no staging
+    folder is left behind."""
+    out = tmp_path / "scores"
+    args = ("spark", "score", spark_data["bundle"], spark_data["to_score"], "--out",
+            out.as_uri(), "--id-column", "app_id", "--master", "local[1]")
+    assert run(*args).exit_code == 0
+    first = pd.read_parquet(out).sort_values("app_id", ignore_index=True)
+    assert len(first) == 4_000 and first["app_id"].is_unique
+    from tests.cli_helpers import assert_one_line_error
+
+    assert_one_line_error(run(*args), out.as_uri(), "already exists", "--force")
+    assert run(*args, "--force").exit_code == 0
+    again = pd.read_parquet(out).sort_values("app_id", ignore_index=True)
+    pd.testing.assert_frame_equal(again, first)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores"]  # no staging left
+    kept = tmp_path / "notes"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("not Spark's")
+    refused = run("spark", "score", spark_data["bundle"], spark_data["to_score"], "--out",
+                  kept.as_uri(), "--master", "local[1]", "--force")
+    assert_one_line_error(refused, "not a folder of Spark's Parquet output", "notes.txt")
+    assert (kept / "notes.txt").read_text() == "not Spark's"

@@ -57,6 +57,22 @@ def test_spark_score_refuses_bad_input_before_spark_starts(scoring_inputs, tmp_p
     assert not (tmp_path / "scores").exists()
 
 
+@pytest.mark.parametrize(("where", "fragments"), [
+    ("data", ("the data", "a path on this machine", "hdfs:///")),
+    ("out", ("--out", "a path on this machine", "hdfs:///")),
+])
+def test_spark_score_on_a_cluster_refuses_plain_paths(scoring_inputs, tmp_path, where,
+                                                      fragments):
+    """With a cluster master a plain path is ambiguous (this machine's disk, or the cluster's
+    default file system): one line asking for the file system by name, before Spark starts."""
+    data = scoring_inputs["data"] if where == "data" else "hdfs:///warehouse/applications"
+    out = tmp_path / "scores" if where == "out" else "hdfs:///scores"
+    result = run("spark", "score", scoring_inputs["bundle"], data, "--out", out,
+                 "--master", "spark://cluster.example:7077")
+    assert_one_line_error(result, *fragments)
+    assert not (tmp_path / "scores").exists()
+
+
 def test_spark_train_refuses_a_misspelt_target_before_launching(scoring_inputs, tmp_path):
     """A target not in the data is one line naming the near miss, exit 2, no bundle and no
     'bundle written'."""

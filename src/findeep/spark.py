@@ -276,10 +276,12 @@ def score_dataframe(frame: Any, bundle: str | os.PathLike[str], *,
     return frame.select(*columns).mapInPandas(score, schema=schema)
 
 
+_SPARK_OUTPUT_NAMES = ("part-", "_SUCCESS", ".part-", "._SUCCESS")
+
+
 def is_spark_output(path: Path) -> bool:
     """A folder Spark wrote Parquet into: part files, its _SUCCESS marker, checksums."""
-    return all(p.name.startswith(("part-", "_SUCCESS", ".part-", "._SUCCESS"))
-               for p in path.iterdir())
+    return all(p.name.startswith(_SPARK_OUTPUT_NAMES) for p in path.iterdir())
 
 
 def _local_path(data: str | os.PathLike[str]) -> Path | None:
@@ -312,18 +314,21 @@ def _local_columns(path: Path) -> list[str]:
     return [*source.columns, *sorted(keys - set(source.columns))]
 
 
-def _read_parquet(spark: Any, data: str | os.PathLike[str]) -> Any:
-    """``data`` read by Spark, or one sentence when Spark cannot (a path it does not find)."""
+def _read_parquet(spark: Any, data: str | os.PathLike[str], *,
+                  shown: str | os.PathLike[str] | None = None) -> Any:
+    """``data`` read by Spark, or one sentence naming ``shown`` (the path as the user wrote
+    it; ``data`` by default) when Spark cannot (a path it does not find)."""
+    shown = data if shown is None else shown
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import AnalysisException
 
     try:
         return spark.read.parquet(os.fspath(data))
     except AnalysisException as exc:
-        raise DataFileError(f"Spark cannot read '{data}' as Parquet: "
+        raise DataFileError(f"Spark cannot read '{shown}' as Parquet: "
                             f"{_first_line(exc)}") from None
     except Py4JJavaError as exc:  # storage Spark cannot reach (no s3a:// classes, a bad host)
-        raise DataFileError(f"Spark cannot read '{data}' as Parquet: "
+        raise DataFileError(f"Spark cannot read '{shown}' as Parquet: "
                             f"{_java_cause(exc)}") from None
 
 
@@ -350,50 +355,164 @@ def score_with_spark(bundle: str | os.PathLike[str], data: str | os.PathLike[str
 
     Before Spark starts: ``out``, the bundle and the threshold are checked, and a local
     ``data`` as every other command checks it (each file's schema, the trained columns).
+    A plain path is this machine's disk (handed to Spark as a ``file://`` URI, so a cluster's
+    default file system does not redirect it), so it is refused with a cluster master;
+    a URI (``hdfs://``, ``s3a://``, ``file://``) is read and written through Spark's own
+    file system, ``out`` staged beside itself and renamed into place as locally.
     Returns the rows written and the unseen / missing category counts (as findeep predict
     does); unreadable numbers, empty and off-scale columns are warned about once.
     """
-    import shutil
-    import tempfile
-
     from findeep.output_paths import refuse_folder_overwrite
     from findeep.pipeline import decision_threshold
 
     require_pyspark()  # the extra first: the fix that comes before all others
-    refuse_folder_overwrite(out, force=force, replaceable=is_spark_output,
-                            what="a folder of Spark's Parquet output")
+    _refuse_plain_path_on_a_cluster("the data", data, master)
+    _refuse_plain_path_on_a_cluster("--out", out, master)
+    local_out = _is_plain_path(out)
+    if local_out:
+        refuse_folder_overwrite(out, force=force, replaceable=is_spark_output,
+                                what="a folder of Spark's Parquet output")
     pipeline = _pipeline(*_bundle_key(bundle))
     decision_threshold(pipeline, threshold)
     local = _local_path(data)
     if local is not None:
         _check_columns(pipeline, _local_columns(local), id_column)
     spark = spark_session(master)
-    frame = _read_parquet(spark, data if local is None else local)
+    target = _LocalOutput(Path(out)) if local_out else _HadoopOutput(spark, os.fspath(out))
+    target.refuse_overwrite(force=force)
+    frame = _read_parquet(spark, data if local is None else local.resolve().as_uri(),
+                          shown=data)
     report = scoring_report(spark)
     scores = score_dataframe(frame, bundle, id_column=id_column, threshold=threshold,
                              report=report)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent)) / "scores"
+    staging = target.staging()
     try:
         try:
-            scores.write.parquet(str(staging))
+            scores.write.parquet(staging)
         except Exception as exc:
             error = _worker_error(exc)
             if error is None:
                 raise
             raise error from None
-        rows = spark.read.parquet(str(staging)).count()
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        os.replace(staging, out)
+        rows = spark.read.parquet(staging).count()
+        target.replace_with(staging)
     finally:
-        shutil.rmtree(staging.parent, ignore_errors=True)
+        target.clean_up()
     seen: TransformReport = report.value
     for message in seen.reading_messages(pipeline.scoring_rules.scale):
         warnings.warn(message, FindeepWarning, stacklevel=2)
-    return {"rows": rows, "out": str(out), "unseen_categories": seen.unseen_categories,
+    return {"rows": rows, "out": target.shown, "unseen_categories": seen.unseen_categories,
             "missing_categories": seen.missing_categories}
+
+
+def _is_plain_path(location: str | os.PathLike[str]) -> bool:
+    """A path with no file system named (``scores/``, ``C:\\scores``), not a URI."""
+    return len(urlparse(os.fspath(location)).scheme) <= 1  # one letter: a Windows drive
+
+
+def _is_local_master(master: str) -> bool:
+    return master.startswith("local")  # local, local[4], local-cluster[...]
+
+
+def _refuse_plain_path_on_a_cluster(what: str, location: str | os.PathLike[str],
+                                    master: str) -> None:
+    """A plain path names this machine's disk, which a cluster's executors do not see (and
+    which Spark would read on the cluster's default file system, e.g. HDFS): one sentence."""
+    if not _is_local_master(master) and _is_plain_path(location):
+        raise ConfigError(
+            f"{what} '{os.fspath(location)}' is a path on this machine, which the executors "
+            f"of master '{master}' do not share: name its file system (hdfs:///..., "
+            "s3a://..., or file:///... on storage every node mounts).")
+
+
+class _LocalOutput:
+    """``--out`` on this machine's disk: staged in a hidden sibling folder, renamed into
+    place (``os.replace``) once Spark has written every part."""
+
+    def __init__(self, out: Path) -> None:
+        self.out, self.shown = out, str(out)
+        self._folder: Path | None = None
+
+    def refuse_overwrite(self, *, force: bool) -> None:
+        """Checked before Spark starts (``refuse_folder_overwrite``)."""
+
+    def staging(self) -> str:
+        import tempfile
+
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self._folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+        return (self._folder / "scores").resolve().as_uri()
+
+    def replace_with(self, staging: str) -> None:
+        import shutil
+
+        if self.out.exists():
+            shutil.rmtree(self.out) if self.out.is_dir() else self.out.unlink()
+        os.replace(Path(urlparse(staging).path), self.out)
+
+    def clean_up(self) -> None:
+        import shutil
+
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+class _HadoopOutput:
+    """``--out`` as a URI (``hdfs://``, ``s3a://``, ``file://``): checked, staged and renamed
+    through Spark's own Hadoop file system, so the folder Spark writes is the one renamed."""
+
+    def __init__(self, spark: Any, out: str) -> None:
+        from py4j.protocol import Py4JJavaError
+
+        hadoop = spark._jvm.org.apache.hadoop.fs
+        self.shown, self._path_type = out, hadoop.Path
+        self._out = hadoop.Path(out)
+        try:
+            self._fs = self._out.getFileSystem(spark._jsc.hadoopConfiguration())
+        except Py4JJavaError as exc:
+            raise DataFileError(f"Spark cannot write '{out}': {_java_cause(exc)}") from None
+        self._staging: Any = None
+
+    def refuse_overwrite(self, *, force: bool) -> None:
+        """As ``refuse_folder_overwrite`` does on a local disk: only with ``force``, only a
+        folder of Spark's Parquet output (or an empty one)."""
+        from findeep.errors import BundleError
+        from findeep.output_paths import FORCE_HINT
+
+        if not self._fs.exists(self._out):
+            return
+        if not force:
+            raise BundleError(f"'{self.shown}' already exists; {FORCE_HINT}.")
+        if not self._fs.getFileStatus(self._out).isDirectory():
+            raise BundleError(f"'{self.shown}' exists and is not a folder; choose another --out.")
+        names = sorted(str(status.getPath().getName())
+                       for status in self._fs.listStatus(self._out))
+        if not all(name.startswith(_SPARK_OUTPUT_NAMES) for name in names):
+            shown = ", ".join(repr(name) for name in names[:3])
+            raise BundleError(f"'{self.shown}' is not a folder of Spark's Parquet output (it "
+                              f"holds {shown}); --force replaces only that, so choose another "
+                              "--out.")
+
+    def staging(self) -> str:
+        import uuid
+
+        name = f".{self._out.getName()}.findeep-{uuid.uuid4().hex[:12]}"
+        self._staging = self._path_type(self._out.getParent(), name)
+        return str(self._staging.toString())
+
+    def replace_with(self, staging: str) -> None:
+        from findeep.errors import BundleError
+
+        if self._fs.exists(self._out):
+            self._fs.delete(self._out, True)
+        if not self._fs.rename(self._staging, self._out):
+            raise BundleError(f"could not move the scores into '{self.shown}' (the file "
+                              "system refused the rename); nothing was written there.")
+        self._staging = None
+
+    def clean_up(self) -> None:
+        if self._staging is not None and self._fs.exists(self._staging):
+            self._fs.delete(self._staging, True)
 
 
 # ---- training ---------------------------------------------------------------------------------

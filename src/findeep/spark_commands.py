@@ -22,7 +22,9 @@ MasterOpt = Annotated[str, typer.Option(
 def score(
     bundle: Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")],
     data: Annotated[str, typer.Argument(help="Parquet file or directory Spark can read.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Parquet directory of scores to write.")],
+    out_dir: Annotated[str, typer.Option(
+        "--out", help="Parquet directory of scores to write: a path on this machine, or a "
+                      "URI Spark writes (hdfs:///..., s3a://...) with a cluster master.")],
     id_column: Annotated[str | None, typer.Option(
         help="Copy this key column into the output: Spark does not keep the input's row "
              "order, so this is how scores are joined back to their rows.")] = None,
