@@ -327,3 +327,27 @@ def test_serving_a_ranking_refuses_a_threshold(bundle):
 
     with pytest.raises(ConfigError, match="next-best-offer ranking"):
         create_app(bundle, threshold=0.3)
+
+
+def test_serve_applies_a_rule_on_a_column_the_network_does_not_read():
+    """An eligibility rule may read a column the ranker leaves out (here constant in
+    training): served records carrying it are held to the rule, as in batch, and a record
+    without it is one 422 naming the column."""
+    bank = make_bank_customers(400, 6, seed=1)
+    customers = bank.customers.assign(branch="open")
+    model = NextProductRecommender(model="network", lags=1, max_epochs=1,
+                                   eligibility={"mortgage": "branch != 'closed'"}
+                                   ).fit(customers, bank.holdings)
+    assert "branch" not in model.ranker_.schema_.used_names
+    client = TestClient(create_app(model))
+    record = {"age": 30, "income": 5e4, "tenure_months": 10, "children": 0,
+              "segment": "mass", "region": "north", "holdings": ["current_account"]}
+
+    def offered(branch: str) -> list[str]:
+        response = client.post("/v1/recommend?top=16", json=record | {"branch": branch})
+        assert response.status_code == 200, response.text
+        return [o["product"] for o in response.json()["recommendations"]]
+
+    assert "mortgage" in offered("open") and "mortgage" not in offered("closed")
+    lacking = client.post("/v1/recommend?top=2", json=record)
+    assert lacking.status_code == 422 and "'branch'" in lacking.json()["detail"]

@@ -64,13 +64,13 @@ def record_contract(recommender: Any, *, strict: bool) -> RecordContract:
         description="products held 1, 2, … months ago (most recent first); default: as now")]]
     fields[recommender.columns_.customer_id] = NotRequired[Annotated[Any, Field(
         description="echoed back in the response")]]
-    if getattr(ranker, "schema_", None) is None:
-        # a model that reads no customer column (popularity) still has eligibility rules
-        # to apply, on the columns it was trained beside: accepted, never "unknown"
-        for name in recommender.feature_columns_:
-            fields.setdefault(name, NotRequired[Annotated[Any, Field(
-                description="read only by the eligibility rules")]])
-        known |= frozenset(recommender.feature_columns_)
+    # the eligibility rules read the columns the model was trained beside, also those the
+    # ranker does not (a popularity model reads none; a network drops a constant): accepted,
+    # never "unknown"
+    for name in recommender.feature_columns_:
+        fields.setdefault(name, NotRequired[Annotated[Any, Field(
+            description="read only by the eligibility rules")]])
+    known |= frozenset(recommender.feature_columns_)
     record_type = TypedDict("CustomerRecord", fields)  # type: ignore[operator]
     record_type.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
         extra="forbid" if strict else "allow", title="CustomerRecord")
@@ -83,19 +83,24 @@ def record_contract(recommender: Any, *, strict: bool) -> RecordContract:
 
 
 def records_frame(recommender: Any, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """The customer columns of ``records``, one row per record, also when the model reads
-    none (a popularity model: then the columns sent that it was trained beside, which its
-    eligibility rules may read)."""
+    """The customer columns of ``records``, one row per record: those the ranker reads, and
+    the others sent that the model was trained beside, which its eligibility rules may read
+    (all of them for a popularity model, which reads none)."""
     from findeep.serve.app import _frame
 
     schema = getattr(recommender.ranker_, "schema_", None)
+    frame = None
     if schema is not None:
         frame = _frame(records, list(schema.used_names), schema.names_of("datetime"))
-        if len(frame) == len(records):
-            return frame
-    names = [c for c in recommender.feature_columns_ if any(c in r for r in records)]
-    return pd.DataFrame({c: [r.get(c) for r in records] for c in names},
-                        index=pd.RangeIndex(len(records)))
+        if len(frame) != len(records):
+            frame = None
+    if frame is None:
+        frame = pd.DataFrame(index=pd.RangeIndex(len(records)))
+    # the columns trained beside that the ranker does not read, for the eligibility rules
+    for name in recommender.feature_columns_:
+        if name not in frame.columns and any(name in r for r in records):
+            frame[name] = [r.get(name) for r in records]
+    return frame
 
 
 def records_design(recommender: Any, records: Sequence[Mapping[str, Any]],
