@@ -15,6 +15,7 @@ from cli_helpers import assert_one_line_error, run
 from findeep.data.schema import FindeepWarning, infer_schema
 from findeep.data.sentinels import parse_special_values, suggest_special_values
 from findeep.errors import ConfigError
+from findeep.evaluate.baselines import prepare_baseline_inputs, with_special_values
 from findeep.explain.drift import drift_table
 from findeep.features.records import RecordEncoder
 from findeep.features.tabular import TabularPreprocessor
@@ -69,6 +70,17 @@ def test_codes_leave_the_numeric_scale_and_get_their_own_inputs(coded) -> None:
     np.testing.assert_array_equal(RecordEncoder(pre).encode(records)[0], x_num[:200])
     again = TabularPreprocessor.from_dict(pre.to_dict())
     np.testing.assert_array_equal(again.transform(frame)[0], x_num)
+
+
+def test_baselines_name_each_code_as_the_network_does() -> None:
+    """A code's 0/1 column has one name in the network's inputs and in the baselines' table
+    (whole codes as integers, others as decimals), so a comparison names the same input."""
+    frame = pd.DataFrame({"late": [0.0, 1.0, 98.0, -1.5, 2.0, 3.0] * 10, "region": ["n", "s"] * 30})
+    codes = {"late": [98.0, -1.5]}
+    schema = infer_schema(frame)
+    network = TabularPreprocessor(special_values=codes).fit(frame, schema).numeric_feature_names
+    baseline = with_special_values(prepare_baseline_inputs(frame, schema), codes).numeric
+    assert network[-2:] == baseline[-2:] == ["late__special=98", "late__special=-1.5"]
 
 
 def test_tokens_beat_numbers_when_codes_mean_something_else(coded, model) -> None:

@@ -16,9 +16,8 @@ import pandas as pd
 
 from findeep.data.number_text import numbers_of
 from findeep.data.schema import Schema, parse_datetimes
-from findeep.data.sentinels import format_code
 from findeep.evaluate.peers import PEER_PACKAGES, make_peer
-from findeep.features.tabular import MISSING_LEVEL, SPECIAL_MARK
+from findeep.features.tabular import MISSING_LEVEL, SPECIAL_MARK, special_input_name
 
 BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xgboost",
                      "catboost": "catboost"}
@@ -145,7 +144,7 @@ def with_special_values(inputs: BaselineInputs,
     for column, codes in special_values.items():
         values = frame[column].to_numpy(dtype=float)
         for code in codes:
-            name = f"{column}{SPECIAL_MARK}{format_code(code)}"
+            name = special_input_name(column, code)
             frame[name] = (values == code).astype(float)
             added.append(name)
         frame[column] = np.where(np.isin(values, codes), np.nan, values)

@@ -44,12 +44,14 @@ from scipy.special import ndtri
 
 from findeep.data.number_text import to_numbers
 from findeep.data.schema import FindeepWarning, Schema, parse_datetimes
+from findeep.data.sentinels import format_code
 from findeep.errors import ConfigError, DataError
 
 Scaling = Literal["quantile", "standard"]
 SCALINGS = ("quantile", "standard")
 MISSING_LEVEL = "<missing>"
 SPECIAL_MARK = "__special="  # name__special=98: the indicator input of one special value
+
 _DATE_PARTS = ("days", "year", "month", "dayofweek")
 _CLIP = 5.0
 # a column with no value in a batch: a record or a handful of them with a gap is normal;
@@ -66,6 +68,12 @@ _OFF_SCALE_PROBE = 10_000  # leading present values whose median is compared
 PARALLEL_MIN_ROWS = 50_000  # below this, thread start-up costs more than it saves
 REPEAT_MIN_ROWS = 20_000  # from here, a column of few distinct values is scaled per value
 _PROBE = 4_096  # leading values that tell whether a column repeats
+
+
+def special_input_name(column: str, code: float) -> str:
+    """The name of the 0/1 input that marks ``column``'s special value ``code``
+    (``late_payments__special=98``): the network's input and the baselines' column alike."""
+    return f"{column}{SPECIAL_MARK}{format_code(code)}"
 
 
 @dataclass
@@ -234,7 +242,7 @@ class TabularPreprocessor:
         special-value indicators (``name__special=98``)."""
         names = [s.name for s in self.numeric]
         names += [f"{s.name}__missing" for s in self.numeric if s.indicator]
-        return names + [f"{self.numeric[j].name}{SPECIAL_MARK}{_level_text(code)}"
+        return names + [special_input_name(self.numeric[j].name, code)
                         for j, code in self.special_inputs]
 
     @property
