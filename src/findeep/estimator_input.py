@@ -53,6 +53,10 @@ def as_frame(X: Any) -> pd.DataFrame:
             frame = frame.infer_objects()
     if frame.shape[1] == 0:
         raise DataError(f"0 feature(s) (shape={frame.shape}) while a minimum of 1 is required.")
+    repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if repeated:  # which of two 'a' columns a later table means is a guess
+        raise DataError(f"column name(s) {', '.join(repr(c) for c in repeated)} appear more "
+                        "than once in X; give each column its own name.")
     if frame.shape[0] == 0:
         raise DataError(f"0 sample(s) (shape={frame.shape}) while a minimum of 1 is required.")
     if any(np.iscomplexobj(frame[c].to_numpy()) for c in frame.columns
@@ -60,7 +64,20 @@ def as_frame(X: Any) -> pd.DataFrame:
         raise DataError("Complex data not supported: pass real numbers.")
     if not has_feature_names(frame):
         frame = frame.set_axis(_positional_names(frame.shape[1]), axis=1)
-    return frame
+    return _dictionaries_as_categories(frame)
+
+
+def _dictionaries_as_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Arrow dictionary columns (``pd.ArrowDtype(pa.dictionary(...))``) as the pandas
+    categories they are, which Parquet readers hand over by default."""
+    import pyarrow as pa
+
+    coded = [c for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)
+             and pa.types.is_dictionary(frame[c].dtype.pyarrow_dtype)]
+    if not coded:
+        return frame
+    return frame.assign(**{c: pd.Series(pa.array(frame[c]).to_pandas(), index=frame.index)
+                           for c in coded})
 
 
 def scoring_frame(X: Any, *, n_features_in: int, feature_names_in: np.ndarray | None,
@@ -78,6 +95,10 @@ def scoring_frame(X: Any, *, n_features_in: int, feature_names_in: np.ndarray | 
                       "feature names; its columns are read in the fitted order.", UserWarning,
                       stacklevel=3)
         frame = frame.set_axis(list(feature_names_in), axis=1)
+    elif named:  # fitted without names (an array), given them: by position, as sklearn does
+        warnings.warn(f"X has feature names, but {estimator} was fitted without feature "
+                      "names; its columns are read by position.", UserWarning, stacklevel=3)
+        frame = frame.set_axis(_positional_names(frame.shape[1]), axis=1)
     return frame
 
 

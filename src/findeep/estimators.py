@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from findeep.bundle import write_bundle
 from findeep.data.schema import FindeepWarning
-from findeep.errors import DataError, NotFittedError
+from findeep.errors import ConfigError, DataError, NotFittedError
 from findeep.estimator_input import as_frame, has_feature_names, scoring_frame, target_series
 from findeep.features.tabular import TransformReport
 from findeep.pipeline import (
@@ -79,6 +79,7 @@ class _TabularEstimator(BaseEstimator):
     def _fit(self, X: Any, y: Any, task: str, times: Any = None) -> Self:
         frame = as_frame(X)
         target = target_series(y, len(frame))
+        _check_times(times, len(frame))
         self.pipeline_ = fit_tabular(
             frame, target, task=task, model=self.model, seed=self.random_state,
             validation_fraction=self.validation_fraction, times=times,
@@ -130,7 +131,13 @@ class _TabularEstimator(BaseEstimator):
         a training row, and a ``FindeepWarning`` is raised when they are training rows.
         """
         frame = self._scoring_frame(X)
-        labels = pd.Series(np.asarray(y), index=frame.index)
+        labels = np.asarray(y)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels.ravel()
+        if labels.ndim != 1 or len(labels) != len(frame):
+            raise DataError(f"X has {len(frame)} rows but y has shape {labels.shape}: give one "
+                            "label per row.")
+        labels = pd.Series(labels, index=frame.index)
         return self._check_fitted().evaluate(frame, labels, bands=bands, threshold=threshold)
 
     def explain(self, X: Any, *, top: int = 4, reference: Any = None,
@@ -159,6 +166,7 @@ class _TabularEstimator(BaseEstimator):
         meta, tensors = pipeline_to_bundle(pipeline)
         meta["estimator"] = type(self).__name__
         meta["params"] = {k: v for k, v in self.get_params().items()}
+        meta["feature_names_in"] = hasattr(self, "feature_names_in_")  # read by name or not
         return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                             metrics=metrics, force=force)
 
@@ -195,8 +203,9 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Calibrated probabilities, one column per entry of ``classes_``."""
-        raw = self._raw(X)
+        """Calibrated probabilities, one column per entry of ``classes_`` (float64, as
+        scikit-learn's classifiers return them; the network computes in float32)."""
+        raw = self._raw(X).astype(np.float64)
         if self.pipeline_.task == "binary":
             return np.column_stack([1.0 - raw, raw])
         return raw
@@ -208,7 +217,11 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
     def event_probability(self, X: Any) -> np.ndarray:
         """Binary only: probability of the event class (e.g. 'bad', 'default')."""
         pipeline = self._check_fitted()
-        return pipeline.event_probability(self._raw(X))
+        if pipeline.task != "binary":
+            raise ConfigError(
+                f"event_probability is for binary models; this one has {len(self.classes_)} "
+                "classes: use predict_proba, one column per entry of classes_.")
+        return pipeline.event_probability(self._raw(X)).astype(np.float64)
 
 
 class TabularRegressor(RegressorMixin, _TabularEstimator):
@@ -245,6 +258,20 @@ def _warn_categories(report: TransformReport) -> None:
     as ``unseen_categories``)."""
     report.warn_categories(stacklevel=4)  # the caller of predict_proba / predict_interval
 
+def _check_times(times: Any, n_rows: int) -> None:
+    """``times``: one date per row of ``X``, or one sentence saying what is wrong."""
+    if times is None:
+        return
+    if isinstance(times, str):
+        raise DataError(f"times takes one date per row of X, not a column name: pass "
+                        f"times=X.pop({times!r}) (the clock of the split is not a feature, as "
+                        "with --time-column).")
+    n_times = len(times) if hasattr(times, "__len__") else -1
+    if n_times != n_rows:
+        shown = f"{n_times} value(s)" if n_times >= 0 else f"a {type(times).__name__}"
+        raise DataError(f"times has {shown} but X has {n_rows} rows: give one date per row.")
+
+
 def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
                           path: str | os.PathLike[str] | None = None
                           ) -> TabularClassifier | TabularRegressor:
@@ -257,7 +284,10 @@ def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor]
     if isinstance(estimator, TabularClassifier):
         estimator.classes_ = np.asarray(pipeline.target.classes)
     names = [c.name for c in pipeline.schema.columns]
-    if names != [f"x{i}" for i in range(len(names))]:  # x0, x1, …: fitted on an array
+    named = meta.get("feature_names_in")  # saved by the estimator; a CLI bundle has names,
+    if named is None:  # unless they are x0, x1, …: an older estimator's, fitted on an array
+        named = names != [f"x{i}" for i in range(len(names))]
+    if named:
         estimator.feature_names_in_ = np.asarray(names, dtype=object)
     estimator.n_features_in_ = len(names)
     return estimator

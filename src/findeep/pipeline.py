@@ -331,6 +331,9 @@ def fit_tabular(
     X, y, times, n_dropped = _drop_missing_target(X, y, times)
 
     target = infer_target(y, str(y.name), task)
+    if class_weight is not None and target.task == "regression":
+        raise ConfigError("class_weight weights the classes of a classifier; this target is a "
+                          "regression's (numbers): leave class_weight (--class-weight) out.")
     y_codes = target.encode(y)
     # every option error comes before any warning about the data
     preprocessor, config = _training_setup(spec.training, target.task, loss, scaling,

@@ -133,8 +133,9 @@ def _yes_no_preprocessor() -> TabularPreprocessor:
     # a yes/no column's spellings of its levels, any case; JSON booleans
     ("guarantor", "True"), ("guarantor", "TRUE"), ("guarantor", "true"), ("guarantor", "tRuE"),
     ("guarantor", "FALSE"), ("guarantor", "false"), ("guarantor", True), ("guarantor", False),
+    ("guarantor", "1"), ("guarantor", 1), ("guarantor", 0), ("guarantor", 1.0),
     # not spellings of a level: unseen in both paths
-    ("guarantor", "yes"), ("guarantor", "1"), ("guarantor", 1), ("guarantor", " true"),
+    ("guarantor", "yes"), ("guarantor", 2), ("guarantor", " true"),
     # blank text is missing; a number is the text batch scoring writes for it
     ("guarantor", ""), ("guarantor", "   "), ("guarantor", None), ("guarantor", float("nan")),
     ("grade", 1), ("grade", 1.0), ("grade", "1"), ("grade", 2.5), ("grade", True),

@@ -49,6 +49,7 @@ _BASE: dict[str, Any] = {"guarantor": "True", "has_card": True, "grade": 2,
     ("guarantor", "FALSE"), ("guarantor", "false"), ("guarantor", True), ("guarantor", False),
     ("guarantor", "yes"), ("guarantor", ""), ("guarantor", "  "), ("guarantor", None),
     ("has_card", "true"), ("has_card", "FALSE"), ("has_card", "True"), ("has_card", False),
+    ("guarantor", 1), ("guarantor", "0"), ("has_card", 1), ("has_card", 0), ("has_card", 2),
     ("grade", 1), ("grade", 1.0), ("grade", "1"), ("grade", 2.5),
     ("purpose", ""), ("purpose", "CAR"),
 ])
@@ -67,10 +68,10 @@ def test_a_served_record_scores_as_its_row_in_batch_scoring(client, yes_no_bundl
 
 
 def test_yes_no_spellings_served_score_as_the_level_training_saw(client):
-    """"TRUE", "true" and true score as the trained "True", not as the unknown level."""
+    """"TRUE", "true", true and 1 score as the trained "True", not as the unknown level."""
     scores = {spelling: client.post("/v1/predict", json={**_BASE, "guarantor": spelling}
                                     ).json()["probability"]
-              for spelling in ("True", "TRUE", "true", True)}
+              for spelling in ("True", "TRUE", "true", True, 1, "1")}
     assert len(set(scores.values())) == 1, scores
     unknown = client.post("/v1/predict", json={**_BASE, "guarantor": "maybe"}).json()
     assert unknown["probability"] != scores["True"]

@@ -29,6 +29,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from findeep.errors import DataError
+
 # pandas' default missing-value strings (read_csv's na_values), lower-cased, and a lone dash
 MISSING_WORDS = frozenset({
     "", "#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan",
@@ -90,7 +92,12 @@ def looks_numeric(values: pd.Series) -> bool:
 
 def to_numbers(values: pd.Series) -> tuple[np.ndarray, int, str | None]:
     """``values`` as float64, with how many present values were not numbers (now missing)
-    and the first of them, for a message. Numeric columns pass straight through."""
+    and the first of them, for a message. Numeric columns pass straight through; durations
+    (timedelta) are refused in one sentence, as training refuses them."""
+    if pd.api.types.is_timedelta64_dtype(values):
+        raise DataError(f"column '{values.name}' holds durations ({values.dtype}), where the "
+                        "model reads a number: convert it as training's data was converted, "
+                        "e.g. to days with .dt.total_seconds() / 86400.")
     if pd.api.types.is_bool_dtype(values):
         return values.to_numpy(dtype=float, na_value=np.nan), 0, None
     if pd.api.types.is_numeric_dtype(values):

@@ -137,6 +137,8 @@ def parse_datetimes(values: pd.Series, *, day_first: bool | None = None) -> pd.S
         return _dates_from_numbers(values)
     if pd.api.types.is_datetime64_any_dtype(values):
         return _to_naive_utc(values)
+    if isinstance(values.dtype, pd.PeriodDtype):  # a month or a quarter: its first instant
+        return values.dt.to_timestamp()
     if day_first is not None:
         stamps = _read_in_order(values, day_first)
         return stamps.mask(_impossible_in_order(values, day_first))
@@ -294,6 +296,15 @@ def looks_like_text(values: pd.Series) -> bool:
                 and words.median() >= TEXT_MIN_MEDIAN_WORDS)
 
 
+def refuse_durations(name: str, values: pd.Series) -> None:
+    """A column of durations (timedelta) is no number, date or category as it stands: one
+    sentence with the conversion, rather than a guess at its unit."""
+    if pd.api.types.is_timedelta64_dtype(values):
+        raise DataError(f"column '{name}' holds durations ({values.dtype}); findeep reads "
+                        f"numbers, dates and categories: convert it to a number first, e.g. "
+                        f"df['{name}'] = df['{name}'].dt.total_seconds() / 86400 (days).")
+
+
 def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
     """The kind of one column, from its dtype and values."""
     non_null = values.dropna()
@@ -302,8 +313,9 @@ def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
         return "constant"
     if pd.api.types.is_bool_dtype(values):
         return "categorical"
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if pd.api.types.is_datetime64_any_dtype(values) or isinstance(values.dtype, pd.PeriodDtype):
         return "datetime"
+    refuse_durations(name, values)
     if pd.api.types.is_numeric_dtype(values):
         is_integer = pd.api.types.is_integer_dtype(values) or bool(
             np.all(np.mod(non_null.to_numpy(dtype=float), 1) == 0)

@@ -247,7 +247,7 @@ def randomized_copy(pipeline: TabularPipeline, *, seed: int = 0) -> TabularPipel
     """The same pipeline with every network weight redrawn at its trained mean and spread."""
     clone = copy.deepcopy(pipeline)
     vars(clone).pop(_CACHE, None)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
         for parameter in clone.network.parameters():
             spread = float(parameter.std()) if parameter.numel() > 1 else 1.0

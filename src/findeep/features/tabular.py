@@ -611,12 +611,15 @@ def _batch_median(values: np.ndarray, scale: tuple[float, float] | None) -> floa
 
 
 def _boolean_aliases(state: CategoricalState) -> dict[str, str]:
-    """``{"true": level, "false": level}`` for the levels of a yes/no column spelt as
-    booleans (any case), else empty."""
+    """``{"true": level, "false": level, "1": level, "0": level}`` for the levels of a
+    yes/no column spelt as booleans (any case), else empty: a flag trained as ``bool`` and
+    scored as 1/0 (an integer column, a database export) means the same."""
     if len(state.levels) + len(state.rare) > 3:  # a yes/no column: two levels and missing
         return {}
-    return {level.lower(): level for level in [*state.levels, *state.rare]
-            if level.lower() in ("true", "false")}
+    aliases = {level.lower(): level for level in [*state.levels, *state.rare]
+               if level.lower() in ("true", "false")}
+    return aliases | {number: aliases[word] for number, word in (("1", "true"), ("0", "false"))
+                      if word in aliases}
 
 
 def _is_arrow_text(values: pd.Series) -> bool:

@@ -104,7 +104,7 @@ def train_member(network: nn.Module, x_fit: np.ndarray, y_fit: np.ndarray, x_val
                  on_epoch_end: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Train ``network`` (a ``LinearResidualForecaster`` already set to ridge) in place;
     it ends holding its best-validation weights (epoch 0 = the ridge start)."""
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(int(seed))
     q = torch.tensor(quantiles, dtype=torch.float32, device=device) if quantiles else None
     criterion = forecast_loss(loss, q)
     network.to(device)

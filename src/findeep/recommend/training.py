@@ -75,7 +75,7 @@ def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *
     config.check()
     long_work_starts()  # the inputs passed their checks: held warnings may be shown now
     torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(int(config.seed))
     optimizer = make_optimizer(model, config)
     n = len(train)
     batch_size = auto_batch_size(n) if config.batch_size == "auto" else int(config.batch_size)

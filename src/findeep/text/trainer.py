@@ -161,7 +161,7 @@ def _fit(network: TextNetwork, train: TextData, valid: TextData, *, task: str,
          ) -> FitResult:
     config.check()
     torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(int(config.seed))
     frozen = network.frozen_encoder
     train_vectors = _text_vectors(network, train) if frozen else None
     valid_vectors = _text_vectors(network, valid) if frozen else None

@@ -211,7 +211,7 @@ def fit_network_streamed(
         started = time.perf_counter()
         for epoch in range(start_epoch, config.max_epochs + 1):
             trained.train()
-            generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
+            generator = torch.Generator().manual_seed(int(config.seed) * 1_000_003 + epoch)
             total_loss, steps = 0.0, 0
             batches = shuffled_batches(prefetched(chunks(epoch)), batch_size, generator,
                                        buffer_rows=buffer_rows, task=task)

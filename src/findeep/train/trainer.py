@@ -350,7 +350,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     config.check()
     long_work_starts()  # the inputs passed their checks: held warnings may be shown now
     torch.manual_seed(config.seed)
-    generator = torch.Generator(device="cpu").manual_seed(config.seed)
+    generator = torch.Generator(device="cpu").manual_seed(int(config.seed))
     device = train.x_num.device
     model.to(device)
     optimizer = make_optimizer(model, config)

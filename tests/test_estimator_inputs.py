@@ -1,0 +1,128 @@
+"""What scikit-learn users pass the estimators beyond the estimator checks: numpy seeds, a
+DataFrame after an array, duplicated names, durations, periods, Arrow dictionaries, a
+`times` of the wrong length — each works as sklearn users expect or is one FindeepError."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import findeep
+from cli_helpers import assert_one_line_error, run
+from findeep import TabularClassifier, TabularRegressor
+from findeep.errors import ConfigError, DataError
+
+FAST = {"max_epochs": 2, "bagging": 1}
+
+
+@pytest.fixture(scope="module")
+def table() -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = pd.Series((X["a"] + rng.normal(size=400) > 0).astype(int), name="bad")
+    return X, y
+
+
+def test_a_numpy_integer_seed_trains_as_the_same_python_integer(table) -> None:
+    """GridSearchCV over np.arange seeds hands the estimator np.int64: it is that seed."""
+    X, y = table
+    numpy_seed = TabularClassifier(**FAST, random_state=np.int64(3)).fit(X, y)
+    python_seed = TabularClassifier(**FAST, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(numpy_seed.predict_proba(X), python_seed.predict_proba(X))
+
+
+def test_probabilities_are_float64_and_event_probability_is_binary_only(table) -> None:
+    X, y = table
+    binary = TabularClassifier(**FAST).fit(X, y)
+    assert binary.predict_proba(X).dtype == np.float64
+    np.testing.assert_allclose(binary.event_probability(X), binary.predict_proba(X)[:, 1])
+    three = TabularClassifier(**FAST).fit(X, np.digitize(X["a"], [-0.5, 0.5]))
+    with pytest.raises(ConfigError, match="binary models; this one has 3 classes"):
+        three.event_probability(X)
+
+
+def test_a_model_fitted_on_an_array_scores_a_named_frame_by_position(table) -> None:
+    """As scikit-learn does: a warning, then the columns in their order."""
+    X, y = table
+    model = TabularClassifier(**FAST).fit(X.to_numpy(), y)
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        named = model.predict_proba(X)
+    np.testing.assert_array_equal(named, model.predict_proba(X.to_numpy()))
+
+
+def test_positional_names_survive_saving_when_they_were_real_names(table, tmp_path) -> None:
+    """A frame whose columns are really called x0, x1 stays read by name after loading."""
+    X, y = table
+    model = TabularClassifier(**FAST).fit(X.set_axis(["x0", "x1"], axis=1), y)
+    model.save(tmp_path / "model")
+    loaded = findeep.load(tmp_path / "model")
+    assert list(loaded.feature_names_in_) == ["x0", "x1"]
+    unnamed = TabularClassifier(**FAST).fit(X.to_numpy(), y)
+    unnamed.save(tmp_path / "unnamed")
+    assert not hasattr(findeep.load(tmp_path / "unnamed"), "feature_names_in_")
+
+
+def test_a_column_name_given_twice_is_one_data_error(table) -> None:
+    X, y = table
+    doubled = pd.concat([X, X[["a"]]], axis=1)
+    with pytest.raises(DataError, match="'a' appear more than once"):
+        TabularClassifier(**FAST).fit(doubled, y)
+    with pytest.raises(DataError, match="'a' appear more than once"):
+        TabularClassifier(**FAST).fit(X, y).predict_proba(doubled)
+
+
+def test_durations_are_refused_with_the_conversion(table, tmp_path) -> None:
+    """A timedelta column is one sentence with the conversion, from Python and the CLI."""
+    X, y = table
+    spans = X.assign(since=pd.to_timedelta(np.arange(len(X)) % 90, unit="D"))
+    with pytest.raises(DataError, match=r"'since' holds durations.*total_seconds"):
+        TabularClassifier(**FAST).fit(spans, y)
+    spans.assign(bad=y).to_parquet(tmp_path / "spans.parquet")
+    result = run("train", tmp_path / "spans.parquet", "--target", "bad", "--out",
+                 tmp_path / "model", "--max-epochs", "1")
+    assert_one_line_error(result, "'since' holds durations")
+    model = TabularClassifier(**FAST).fit(X.assign(since=np.arange(len(X)) % 90 * 1.0), y)
+    with pytest.raises(DataError, match="'since' holds durations"):
+        model.predict_proba(spans)
+
+
+def test_periods_are_dates_and_arrow_dictionaries_are_categories(table) -> None:
+    """A period column trains as the dates it starts on; an Arrow dictionary column as the
+    categories it codes, scoring as its plain-text spelling does."""
+    X, y = table
+    months = X.assign(month=pd.period_range("2020-01", periods=len(X), freq="D"))
+    model = TabularClassifier(**FAST).fit(months, y)
+    as_dates = months.assign(month=months["month"].dt.to_timestamp())
+    np.testing.assert_array_equal(model.predict_proba(months), model.predict_proba(as_dates))
+    assert model.pipeline_.schema.names_of("datetime") == ["month"]
+    region = pd.Series(["north", "south"] * (len(X) // 2))
+    coded = X.assign(region=region.astype(pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string()))))
+    model = TabularClassifier(**FAST).fit(coded, y)
+    np.testing.assert_array_equal(model.predict_proba(coded),
+                                  model.predict_proba(X.assign(region=region)))
+
+
+def test_times_and_evaluation_labels_of_the_wrong_length_are_data_errors(table) -> None:
+    X, y = table
+    with pytest.raises(DataError, match="times has 100 value"):
+        TabularClassifier(**FAST).fit(X, y, times=pd.date_range("2020", periods=100))
+    with pytest.raises(DataError, match=r"times=X.pop\('d'\)"):
+        TabularClassifier(**FAST).fit(X.assign(d=pd.date_range("2020", periods=len(X))), y,
+                                      times="d")
+    model = TabularClassifier(**FAST).fit(X, y)
+    with pytest.raises(DataError, match="X has 400 rows but y has shape"):
+        model.evaluate(X, y[:100])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the training rows' overlap warning
+        assert "roc_auc" in model.evaluate(X, y.to_numpy().reshape(-1, 1))
+
+
+def test_class_weight_on_a_regression_is_refused(table) -> None:
+    X, _ = table
+    for weights in ("balanced", {0: 1.0}):
+        with pytest.raises(ConfigError, match="class_weight weights the classes"):
+            TabularRegressor(**FAST, class_weight=weights).fit(X, X["a"] * 2)
