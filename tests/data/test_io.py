@@ -116,3 +116,18 @@ def test_european_amounts_in_a_decimal_comma_file_read_as_numbers(tmp_path):
                                                   warn=False).columns}
     assert kinds["balance"] == kinds["rate"] == "numeric" and kinds["branch"] == "categorical"
     assert frame["branch"].tolist()[:2] == ["A0", "A1"]
+
+
+def test_a_column_of_dot_decimals_in_a_decimal_comma_file_keeps_its_decimals(tmp_path):
+    """A semicolon file with '49.175,00' amounts and a ratio written '0.3366', '0.126': the
+    ratio's dots are decimal points in every row ('0.126' read as 126 declined applicants),
+    the amounts' dots still group thousands."""
+    from findeep.data.number_text import numbers_of
+
+    path = tmp_path / "mixed.csv"
+    path.write_text("income;debt_ratio;amount\n49.175,00;0.3366;1.200\n52.000,50;0.126;15.300\n"
+                    "1.000,00;0.5;900\n")
+    frame = read_table(path)
+    np.testing.assert_allclose(numbers_of(frame["income"]), [49175.0, 52000.5, 1000.0])
+    np.testing.assert_allclose(numbers_of(frame["debt_ratio"]), [0.3366, 0.126, 0.5])
+    np.testing.assert_allclose(numbers_of(frame["amount"]), [1200.0, 15300.0, 900.0])

@@ -121,6 +121,9 @@ def _european_amount(cell: str) -> bool:
 # in a decimal-comma file: an amount with dots between groups of three digits and an
 # optional decimal comma ("1.200,50"), or a plain decimal comma ("1200,5")
 _EUROPEAN_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+)(?![\d.,])")
+_DECIMAL_COMMA_ONLY = re.compile(r"(?<![\d.,])\d+,\d+(?![\d.,])")
+_DOTTED_DIGITS = re.compile(r"\d+(?:\.\d+)+")  # digit runs joined by dots: "1.200", "0.126"
+_THOUSANDS_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # "1.200", "12.345.678"
 
 
 def european_amounts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -140,13 +143,22 @@ def european_amounts(frame: pd.DataFrame) -> pd.DataFrame:
         texts = present.astype(str)
         if not texts.str.contains(r"\d[.,]\d", regex=True).any():
             continue  # no separator to read: the general number reader handles the column
-        rewritten = texts.str.replace(_EUROPEAN_NUMBER, lambda m: m.group(0).replace(
+        # a column reads its dots one way: thousands groups only when every dotted number
+        # in it can be one ("0.126" and "0.3366" cannot), else decimal points
+        pattern = _EUROPEAN_NUMBER if _dots_group_thousands(texts) else _DECIMAL_COMMA_ONLY
+        rewritten = texts.str.replace(pattern, lambda m: m.group(0).replace(
             ".", "").replace(",", "."), regex=True)
         distinct = pd.unique(rewritten)
         if all(t.strip().lower() in MISSING_WORDS or parse_number(t) is not None
                for t in distinct):
             frame[name] = values.where(values.isna(), rewritten.reindex(values.index))
     return frame
+
+
+def _dots_group_thousands(texts: pd.Series) -> bool:
+    """Whether every number written with dots in ``texts`` can be thousands groups."""
+    runs = pd.unique(texts.str.findall(_DOTTED_DIGITS).explode().dropna())
+    return all(_THOUSANDS_GROUPED.fullmatch(run) for run in runs)
 
 
 def _read_path(path: Path) -> pd.DataFrame:

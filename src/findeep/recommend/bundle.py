@@ -17,9 +17,10 @@ import torch
 
 from findeep.bundle import write_bundle
 from findeep.data.schema import Schema
-from findeep.errors import BundleError
+from findeep.errors import BundleError, ConfigError
 from findeep.features.tabular import TabularPreprocessor
 from findeep.recommend.panel import Columns
+from findeep.recommend.rules import parse_rule
 
 BUNDLE_KIND = "recommend"
 
@@ -90,7 +91,12 @@ def recommender_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tenso
         recommender.products_ = list(meta["products"])
         recommender.feature_columns_ = list(meta["feature_columns"])
         recommender.training_ = meta.get("training", {})
-    except (KeyError, TypeError, RuntimeError) as exc:
+        for rule in (recommender.eligibility or {}).values():
+            parse_rule(rule)  # a rule outside the grammar is never run, even at scoring
+    except ConfigError as exc:
+        raise BundleError(f"the recommendation bundle holds an eligibility rule findeep will "
+                          f"not run: {exc}") from None
+    except (KeyError, TypeError, RuntimeError, AttributeError) as exc:
         raise BundleError(f"the recommendation bundle is incomplete or does not fit its "
                           f"model: {exc}") from None
     return recommender

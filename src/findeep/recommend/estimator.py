@@ -41,6 +41,7 @@ from findeep.recommend.panel import (
     eligibility_mask,
 )
 from findeep.recommend.rankers import check_ranker, make_ranker
+from findeep.recommend.rules import rule_problem
 
 SAVABLE = ("network", "popularity")
 
@@ -109,6 +110,8 @@ class NextProductRecommender(BaseEstimator):
                 and all(isinstance(v, str) for v in self.eligibility.values())):
             problems.append("eligibility must map product names to rule text, e.g. "
                             f"{{'mortgage': 'age >= 21'}}, however: {self.eligibility!r}")
+        else:
+            problems += [rule_problem(rule) for rule in (self.eligibility or {}).values()]
         problems = [p for p in [*problems, *more_problems] if p]
         if problems:
             raise ConfigError("; ".join(problems) + ".")

@@ -33,6 +33,7 @@ import pandas as pd
 from findeep.data.schema import parse_datetimes
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.features.tabular import as_level_text  # the one value-to-text rule
+from findeep.recommend.rules import evaluate_rule, parse_rule
 
 EventsMeaning = Literal["held", "acquired"]
 EVENTS_MEANINGS: tuple[EventsMeaning, ...] = ("held", "acquired")
@@ -327,7 +328,8 @@ def stack_designs(designs: list[Design]) -> Design:
 
 def eligibility_mask(frame: pd.DataFrame, products: list[str],
                      rules: dict[str, str] | None) -> np.ndarray:
-    """(n, P) bool: rows each product may be offered to, by pandas ``query`` rules.
+    """(n, P) bool: rows each product may be offered to, by rules read as data
+    (``recommend/rules.py``: comparisons of columns, never code).
 
     ``{"mortgage": "age >= 21 and age < 70"}`` offers mortgages only to those rows.
     """
@@ -336,16 +338,7 @@ def eligibility_mask(frame: pd.DataFrame, products: list[str],
         if product not in products:
             raise ConfigError(f"eligibility rule for unknown product {product!r}; products are "
                               f"{', '.join(products)}." + did_you_mean(product, products))
-        try:
-            allowed = frame.eval(rule)
-        except Exception as exc:  # pandas raises many types for a bad expression
-            raise ConfigError(f"eligibility rule {rule!r} for {product!r} cannot be evaluated "
-                              f"on the customer table: {exc}") from None
-        allowed = np.asarray(allowed)
-        if allowed.dtype != bool or allowed.shape != (len(frame),):
-            raise ConfigError(f"eligibility rule {rule!r} for {product!r} must give True/False "
-                              "per customer row.")
-        mask[:, products.index(product)] = allowed
+        mask[:, products.index(product)] = evaluate_rule(frame, rule)  # data, never code
     return mask
 
 
@@ -357,5 +350,6 @@ def parse_eligibility(rules: list[str] | None) -> dict[str, str]:
         if not sep or not product.strip() or not rule.strip():
             raise ConfigError(f"an eligibility rule reads 'PRODUCT: EXPRESSION' (e.g. "
                               f"'mortgage: age >= 21'), however: {text!r}")
+        parse_rule(rule)  # a rule outside the grammar is refused before any data is read
         parsed[product.strip()] = rule.strip()
     return parsed
