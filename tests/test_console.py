@@ -119,3 +119,32 @@ def test_tables_written_to_a_log_are_wide_enough_not_to_cut_numbers(monkeypatch)
     monkeypatch.setenv("COLUMNS", "100")
     assert _Console(file=io.StringIO()).width == 100
     assert _Console(file=io.StringIO(), width=90).width == 90
+
+
+def test_a_full_disk_is_one_line_and_exit_1_but_a_bug_is_not_hidden(monkeypatch) -> None:
+    """ENOSPC (and a read-only or forbidden folder) is the machine's state: one line naming
+    the file, exit 1; any other OSError still surfaces as the bug it is."""
+    import errno
+
+    import pytest
+    import typer
+
+    screen = io.StringIO()
+    monkeypatch.setattr(console, "err", Console(file=screen, force_terminal=False, width=200))
+
+    @console.friendly
+    def full() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "scores.csv")
+
+    with pytest.raises(typer.Exit) as ended:
+        full()
+    assert ended.value.exit_code == 1
+    assert screen.getvalue().strip() == (
+        "findeep: cannot write or read 'scores.csv': No space left on device.")
+
+    @console.friendly
+    def broken() -> None:
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        broken()

@@ -26,10 +26,26 @@ def test_a_file_output_is_replaced_only_with_force_and_never_a_folder(tmp_path: 
 
 
 def test_a_bundle_folder_is_replaced_but_not_a_folder_of_other_files(tmp_path: Path) -> None:
+    """--force replaces a findeep bundle; a folder with a 'bundle.json' of its own (a web
+    project's), or a bundle with a user's file put beside it, is never deleted."""
+    import json
+
+    from findeep.bundle import FORMAT
+
     bundle = tmp_path / "model"
     bundle.mkdir()
-    (bundle / "bundle.json").write_text("{}")
+    (bundle / "bundle.json").write_text(json.dumps({"format": FORMAT}))
+    (bundle / "checksums.json").write_text(json.dumps({"bundle.json": "0"}))
     assert check_writable(bundle, force=True) == bundle
+    (bundle / "thesis.docx").write_text("keep")
+    with pytest.raises(BundleError, match="is not a findeep bundle"):
+        check_writable(bundle, force=True)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "bundle.json").write_text('{"name": "webpack"}')
+    (project / "thesis.docx").write_text("keep")
+    with pytest.raises(BundleError, match="is not a findeep bundle"):
+        check_writable(project, force=True)
     notes = tmp_path / "notes"
     notes.mkdir()
     for name in ("a.txt", "b.txt", "c.txt", "d.txt"):

@@ -94,14 +94,25 @@ def bundle_kind(path: str | os.PathLike[str]) -> str | None:
     ``path`` holds no readable bundle document."""
     try:
         kind = json.loads((Path(path) / META_FILE).read_text()).get("kind")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return None if kind is None else str(kind)
 
 
 def is_bundle_folder(path: Path) -> bool:
-    """A folder holding a bundle's document (any kind: tabular, forecast, pricing, ...)."""
-    return (path / META_FILE).is_file()
+    """A folder holding a findeep bundle (any kind: tabular, forecast, pricing, ...) and
+    nothing else: its document names findeep's format, and every file in it is one its
+    checksums list. ``--force`` replaces only such a folder, so a project folder that
+    happens to hold a 'bundle.json' of its own is never deleted."""
+    try:
+        document = json.loads((path / META_FILE).read_text())
+        listed = json.loads((path / CHECKSUMS_FILE).read_text())
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(document, dict) or document.get("format") != FORMAT \
+            or not isinstance(listed, dict):
+        return False
+    return all(entry.name in listed or entry.name == CHECKSUMS_FILE for entry in path.iterdir())
 
 
 def format_version_for(meta: dict[str, Any]) -> int:
@@ -124,8 +135,12 @@ def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.staging-{os.getpid()}-",
                                     dir=path.parent))
     try:
-        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
-                  staging / WEIGHTS_FILE)
+        try:
+            save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
+                      staging / WEIGHTS_FILE)
+        except SafetensorError as exc:  # a full disk, as safetensors words it
+            raise BundleError(f"cannot write the weights of '{path}': "
+                              f"{' '.join(str(exc).split())}") from None
         document = {
             "format": FORMAT, "format_version": format_version_for(meta), "kind": kind,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -180,7 +195,10 @@ def _swap_into_place(staging: Path, path: Path, *, force: bool) -> None:
     except BaseException:
         os.replace(retired, path)
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    if retired.is_symlink():  # --out named a link to a bundle: the link was replaced
+        retired.unlink()
+    else:
+        shutil.rmtree(retired, ignore_errors=True)
 
 
 _AT_FDCWD, _RENAME_NOREPLACE = -100, 1  # <fcntl.h>, <linux/fs.h>
@@ -267,9 +285,17 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
 
 
 def read_metrics(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A bundle's metrics.json, or ``{}`` when it has none; ``BundleError`` when damaged."""
+    """A bundle's metrics.json, or ``{}`` when it has none; ``BundleError`` when damaged, or
+    when its checksums do not list it as it is (a file put there after saving)."""
     metrics_path = Path(path) / METRICS_FILE
-    return _read_json_object(metrics_path) if metrics_path.is_file() else {}
+    if not metrics_path.is_file():
+        return {}
+    listed = read_checksums(Path(path) / CHECKSUMS_FILE).get(METRICS_FILE)
+    if listed != _readable_digest(metrics_path):
+        raise BundleError(f"'{metrics_path}' is not the one saved with the bundle (its checksum "
+                          f"is {'not recorded' if listed is None else 'different'}); "
+                          "refusing to read it.")
+    return _read_json_object(metrics_path)
 
 
 class MissingEntryError(BundleError, KeyError):
@@ -305,7 +331,7 @@ def _read_json_object(file: Path, *, entries_named: bool = False) -> dict[str, A
         document = json.loads(file.read_text(), object_hook=named_object if entries_named else None)
     except OSError as exc:
         raise BundleError(f"cannot read '{file}' ({exc.strerror or exc}).") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, ...
         raise BundleError(f"'{file}' is not valid JSON; the bundle is damaged.") from None
     if not isinstance(document, dict):
         raise BundleError(f"'{file}' holds a JSON {_json_kind(document)}, not an object; "

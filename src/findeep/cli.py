@@ -479,10 +479,11 @@ def serve(
 ) -> None:
     """Serve BUNDLE over HTTP: /v1/predict, /v1/explain, /v1/model, /healthz, /docs (a text
     bundle: records hold the text field; /v1/explain returns word attributions)."""
+    from findeep.console import http_address
     from findeep.serve.server import run_server
 
     def ready() -> None:  # said once the bundle and every option passed their checks
-        err.print(f"findeep: serving {bundle} on http://{host}:{port} (docs at /docs)",
+        err.print(f"findeep: serving {bundle} on {http_address(host, port)} (docs at /docs)",
                   highlight=False)
 
     run_server(bundle, host=host, port=port, workers=workers, api_key_env=api_key_env,

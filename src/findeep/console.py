@@ -6,6 +6,7 @@ importing the CLI module that imports them.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import warnings
@@ -90,6 +91,11 @@ def one_line(message: str) -> str:
 INTERRUPTED = "interrupted; outputs not finished were not written."
 
 
+# the machine's state rather than findeep's or the input's: said in one line, exit 1
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
+                                 errno.EPERM, errno.EIO})
+
+
 def friendly(command: F) -> F:
     """Turn FindeepError into one stderr line and exit 2; print warnings as one line each.
 
@@ -115,6 +121,14 @@ def friendly(command: F) -> F:
             err.print(f"findeep: {one_line(str(exc))}", highlight=False, soft_wrap=True,
                       markup=False)
             raise typer.Exit(2) from None
+        except OSError as exc:
+            if exc.errno not in _ENVIRONMENT_ERRNOS:
+                raise
+            _held = None  # a full disk, a read-only or forbidden folder: the machine's
+            where = f" '{exc.filename}'" if exc.filename else ""  # state, not a bug: one line
+            err.print(f"findeep: cannot write or read{where}: {exc.strerror or exc}.",
+                      highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:  # Ctrl-C: one line, not typer's silent exit
             _held = None
             err.print(f"findeep: {INTERRUPTED}", highlight=False, soft_wrap=True, markup=False)
@@ -247,3 +261,8 @@ def rows_progress(description: str) -> Iterator[Callable[[int, int], None] | Non
     finally:
         if progress is not None:
             progress.stop()
+
+
+def http_address(host: str, port: int) -> str:
+    """The URL a client uses: an IPv6 host in brackets (``http://[::1]:8000``)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

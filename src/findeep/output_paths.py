@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -96,7 +97,7 @@ def refuse_overwrite(path: str | os.PathLike[str], *, force: bool) -> Path:
     path = check_location(path)
     if path.is_dir():
         raise BundleError(f"'{path}' is a folder; name a file for this output.")
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:  # a link counts, even one to nothing
         raise BundleError(f"'{path}' already exists; {FORCE_HINT}.")
     return path
 
@@ -148,11 +149,30 @@ def dead_writers_leftovers(parent: Path, pattern: str) -> list[Path]:
     return found
 
 
+def exclusive_temp(out: Path) -> Path:
+    """A new, empty, private temporary sibling of ``out`` (``.NAME.tmp-PID-RANDOM``) that
+    this call created itself: opened exclusively and never through a link, so a name
+    planted beforehand (a symlink to another file) is skipped, never written through. The
+    caller writes it, gives it ``usual_mode`` and renames it over ``out``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            os.close(os.open(tmp, flags, 0o600))
+        except FileExistsError:
+            continue
+        return tmp
+    raise BundleError(f"cannot create a temporary file beside '{out}': every name tried "
+                      "was taken.")
+
+
 def clear_dead_temps(out: Path) -> list[Path]:
-    """Remove the temporary siblings of ``out`` (``.NAME.tmp-PID``) that killed writes left,
-    as ``bundle.clear_dead_staging`` does for bundles. Returns what was removed."""
+    """Remove the temporary siblings of ``out`` (``.NAME.tmp-PID[-RANDOM]``) that killed
+    writes left, as ``bundle.clear_dead_staging`` does for bundles; a link is left alone
+    (not ours). Returns what was removed."""
     removed = [entry for entry in dead_writers_leftovers(
-        out.parent, rf"\.{re.escape(out.name)}\.tmp-(\d+)") if entry.is_file()]
+        out.parent, rf"\.{re.escape(out.name)}\.tmp-(\d+)(?:-[0-9a-f]+)?")
+        if entry.is_file() and not entry.is_symlink()]
     for entry in removed:
         entry.unlink(missing_ok=True)
     return removed

@@ -8,6 +8,7 @@ stops early on the same validation split.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import warnings
 from dataclasses import dataclass, field, replace
@@ -945,7 +946,8 @@ def _network_from(name: str, config: dict[str, Any], tensors: dict[str, torch.Te
                               n_out=config.pop("n_out"), options=config)
         network.load_state_dict(tensors, strict=True)
     except (RuntimeError, KeyError, ConfigError) as exc:
-        raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
+        reason = " ".join(str(exc).split())  # one line: PyTorch's message spans several
+        raise BundleError(f"the bundle's weights do not fit its model config: {reason}") from None
     return network.eval()
 
 
@@ -954,7 +956,50 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
     """Rebuild a pipeline from a verified bundle; the network gets its saved weights.
 
     With the bundle's ``path``, metrics come from its metrics.json when bundle.json has none.
+    A document whose values cannot be what findeep wrote (a text where a number belongs, a
+    task findeep does not know, a temperature or a weight that is not a finite number) is
+    one ``BundleError``: checksums say a file is unchanged, not that its values make sense
+    (they can be recomputed after an edit), and such a bundle must not score quietly.
     """
+    where = f"'{os.path.join(path, 'bundle.json')}'" if path is not None else "the bundle document"
+    try:
+        pipeline = _pipeline_from_document(meta, tensors, path)
+    except BundleError:
+        raise
+    except (TypeError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BundleError(f"{where} holds values this findeep cannot use ({first}); the bundle "
+                          "is damaged or was edited by hand (save it again from the model).") \
+            from None
+    problem = _implausible(pipeline)
+    if problem:
+        raise BundleError(f"{where} {problem}; the bundle is damaged or was edited by hand "
+                          "(save it again from the model).")
+    return pipeline
+
+
+def _implausible(pipeline: TabularPipeline) -> str | None:
+    """What in a rebuilt pipeline no training could have written, or None."""
+    if pipeline.task not in ("binary", "multiclass", "regression"):
+        return f"names the task {pipeline.task!r}, which findeep does not know"
+    if not (math.isfinite(pipeline.temperature) and pipeline.temperature > 0):
+        return f"gives the calibration temperature {pipeline.temperature!r}, not a positive number"
+    scaling = (pipeline.y_mean, pipeline.y_std)
+    if not (all(math.isfinite(v) for v in scaling) and pipeline.y_std > 0):
+        return "gives a target scaling that is not a pair of finite numbers"
+    if pipeline.task != "regression" and len(pipeline.target.classes) < 2:
+        return "lists fewer than two classes for a classifier"
+    for name, tensor in pipeline.network.named_parameters():  # buffers may hold ±inf bounds
+        if not bool(torch.isfinite(tensor).all()):
+            return f"comes with weights that are not finite numbers ({name})"
+    for name, tensor in pipeline.network.named_buffers():
+        if tensor.is_floating_point() and bool(torch.isnan(tensor).any()):
+            return f"comes with weights that are not numbers ({name})"
+    return None
+
+
+def _pipeline_from_document(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
+                            path: str | os.PathLike[str] | None) -> TabularPipeline:
     model = meta["model"]
     intervals = meta.get("intervals")  # older bundles and classifiers lack it
     quantile_tensors = {k.removeprefix(QUANTILE_PREFIX): v for k, v in tensors.items()

@@ -66,7 +66,7 @@ from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
 from findeep.features.streaming import StreamedFit
 from findeep.features.tabular import TabularPreprocessor, TransformReport
 from findeep.models.registry import build_model, check_model_options, get_spec
-from findeep.output_paths import clear_dead_temps
+from findeep.output_paths import clear_dead_temps, exclusive_temp, usual_mode
 from findeep.pipeline import (
     BUNDLE_KIND,
     CLASS_WEIGHTS,
@@ -793,7 +793,7 @@ def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLi
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     clear_dead_temps(out)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp = exclusive_temp(out)
     rows = 0
     writer = None
     pending: Future | None = None  # the previous chunk's write, running beside this job
@@ -812,6 +812,7 @@ def write_chunked(frames: Iterator[pd.DataFrame], job: Any, out: str | os.PathLi
             if writer is not None:
                 writer.close()
             writer = None
+            usual_mode(tmp)
             os.replace(tmp, out)
         except BaseException as exc:
             if pending is not None:  # let the write in flight finish before cleaning up

@@ -14,7 +14,9 @@ import pandas as pd
 from findeep.errors import DataError, DataFileError
 from findeep.output_paths import (  # refuse_overwrite: the data layer's callers import it here
     clear_dead_temps,
+    exclusive_temp,
     refuse_overwrite,
+    usual_mode,
 )
 
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
@@ -214,12 +216,13 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: boo
     kind = check_output(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     clear_dead_temps(path)  # what a killed write of it left
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = exclusive_temp(path)
     try:
         if kind == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
             frame.to_csv(tmp, index=False, sep="\t" if kind == "tsv" else ",")
+        usual_mode(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -127,8 +127,10 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
         version=__version__,
         description="Scores one record or a list of records with a trained findeep model. "
                     "Fields are the model's training columns; `null` means missing.",
+        **document_routes(api_key),
     )
     guard = [Depends(_api_key_guard(api_key))] if api_key is not None else []
+    add_keyed_openapi(app, api_key, guard)
     _add_error_handlers(app)
     _add_service_routes(app, served, limits, guard)
     _add_scoring_routes(app, scorer, contract, limits, guard)
@@ -326,13 +328,19 @@ async def _read_limited(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_many_bytes(max_bytes)
+    from starlette.requests import ClientDisconnect
+
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_many_bytes(max_bytes)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_many_bytes(max_bytes)
+            chunks.append(chunk)
+    except ClientDisconnect:  # a client gone mid-body: a 400 nobody reads, not a traceback
+        raise ApiError(400, "the client closed the connection before sending the whole "
+                            "request body.") from None
     return b"".join(chunks)
 
 
@@ -369,6 +377,26 @@ def _header_text(text: str) -> str:
     uvicorn drops the connection on a newline in a header); field names may be neither."""
     ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
     return "".join(c if 32 <= ord(c) < 127 else f"\\x{ord(c):02x}" for c in ascii_text)
+
+
+def document_routes(api_key: str | None) -> dict[str, Any]:
+    """FastAPI's document routes for a server: /docs and /openapi.json open when it has no
+    key; with one, no /docs page (a browser cannot send the key) and the OpenAPI document
+    only with the key (``add_keyed_openapi``): it lists every field and trained level. No
+    /redoc: it loads its script from a CDN, and /docs is the one documented."""
+    if api_key is None:
+        return {"redoc_url": None}
+    return {"redoc_url": None, "docs_url": None, "openapi_url": None}
+
+
+def add_keyed_openapi(app: FastAPI, api_key: str | None, guard: list[Any]) -> None:
+    """GET /openapi.json behind the key, for a server started with one."""
+    if api_key is None:
+        return
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guard)
+    async def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
 
 def _api_key_guard(expected: str) -> Any:
@@ -423,6 +451,15 @@ def _explained_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 # ---- documents ---------------------------------------------------------------------------------
+def _without_paths(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics with the data file they were measured on named, not located: the
+    server's callers need not learn the training machine's folders."""
+    data = metrics.get("data")
+    if not isinstance(data, str):
+        return metrics
+    return {**metrics, "data": data.replace("\\", "/").rsplit("/", 1)[-1]}
+
+
 def _model_info(served: ServedModel, limits: dict[str, Any]) -> dict[str, Any]:
     pipeline = served.pipeline
     target = pipeline.target
@@ -436,7 +473,7 @@ def _model_info(served: ServedModel, limits: dict[str, Any]) -> dict[str, Any]:
         "event_class": target.event_class if pipeline.task == "binary" else None,
         "features": [{"name": c.name, "kind": c.kind, "dtype": c.dtype, "used": c.name in used}
                      for c in pipeline.schema.columns],
-        "metrics": pipeline.metrics,
+        "metrics": _without_paths(pipeline.metrics),
         "trained_at": served.meta.get("created_at"),
         "trained_with": served.meta.get("versions", {}),
         "findeep_version": __version__,

@@ -175,6 +175,8 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
         _header_text,
         _jsonable,
         _parse,
+        add_keyed_openapi,
+        document_routes,
     )
 
     for name, value in (("max_rows", max_rows), ("max_bytes", max_bytes)):
@@ -189,8 +191,10 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
     n_products = len(recommender.products_)
     app = FastAPI(title=f"findeep recommendation API: {recommender.model}",
                   version=__version__,
-                  description="Ranks the products a customer does not hold yet, best first.")
+                  description="Ranks the products a customer does not hold yet, best first.",
+                  **document_routes(api_key))
     guard = [Depends(_api_key_guard(api_key))] if api_key is not None else []
+    add_keyed_openapi(app, api_key, guard)
 
     _add_error_handlers(app)
 

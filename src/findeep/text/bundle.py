@@ -88,7 +88,8 @@ def text_pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Ten
         network = TextNetwork(encoder=encoder, **config)
         missing, unexpected = network.load_state_dict(tensors, strict=False)
     except (RuntimeError, TypeError, ConfigError) as exc:
-        raise BundleError(f"the bundle's weights do not fit its model config: {exc}") from None
+        reason = " ".join(str(exc).split())  # one line: PyTorch's message spans several
+        raise BundleError(f"the bundle's weights do not fit its model config: {reason}") from None
     missing = [k for k in missing if not (frozen and k.startswith("encoder."))]
     if missing or unexpected:
         raise BundleError(f"the bundle's weights do not fit its model config (missing "

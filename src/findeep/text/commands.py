@@ -264,6 +264,7 @@ def serve(
     """Serve BUNDLE: POST /v1/predict and /v1/explain with {"records": [...]}."""
     import os
 
+    from findeep.console import http_address
     from findeep.text.serve import serve_text
 
     key = None
@@ -272,5 +273,8 @@ def serve(
         if not key.strip():
             raise ConfigError(f"environment variable {api_key_env} is not set or empty; export "
                               "the API key there, or leave out --api-key-env.")
-    out.print(f"findeep: serving {bundle} on http://{host}:{port}", highlight=False)
+    if not host.strip():  # an unset $HOST would bind every interface
+        raise ConfigError("--host is empty (an unset variable?); give 127.0.0.1 (this machine "
+                          "only) or 0.0.0.0 (every interface) by name.")
+    out.print(f"findeep: serving {bundle} on {http_address(host, port)}", highlight=False)
     serve_text(bundle, host=host, port=port, api_key=key, int8=int8)

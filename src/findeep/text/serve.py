@@ -158,7 +158,10 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
         pipeline.quantize_int8()
     timings = timings if timings is not None else timings_from_environment()
     scorer = TextScorer(pipeline)
-    app = FastAPI(title=f"findeep text model ({pipeline.model_name})")
+    # with a key: no /docs page and no open OpenAPI document (as the tabular server); no
+    # /redoc (it loads its script from a CDN)
+    keyed = {"docs_url": None, "openapi_url": None} if api_key is not None else {}
+    app = FastAPI(title=f"findeep text model ({pipeline.model_name})", redoc_url=None, **keyed)
     app.state.scorer = scorer
 
     def check_key(key: str | None) -> None:
