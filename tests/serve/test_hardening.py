@@ -68,3 +68,9 @@ def test_the_model_document_names_its_data_file_without_its_folder(credit_model)
 def test_an_ipv6_address_is_written_in_brackets() -> None:
     assert http_address("::", 8000) == "http://[::]:8000"
     assert http_address("127.0.0.1", 8000) == "http://127.0.0.1:8000"
+
+
+def test_a_loop_of_links_as_the_bundle_is_one_line(tmp_path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    assert_one_line_error(run("serve", tmp_path / "a", "--port", "18997"), "loop of links")

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from fastapi import FastAPI
 
-from findeep.errors import ConfigError
+from findeep.errors import BundleError, ConfigError
 from findeep.long_work import long_work_starts
 from findeep.text.routing import is_text_bundle, refuse_tabular_options
 
@@ -54,8 +54,12 @@ def serving_settings(bundle: str | os.PathLike[str], *, api_key_env: str | None 
     requests that name this machine, ``LoopbackHostsOnly``)."""
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise ConfigError(f"threads must be a positive integer, however: {threads=}")
-    settings: dict[str, Any] = {"bundle": str(Path(bundle).resolve()), "api_key_env": api_key_env,
-                                "strict": strict}
+    try:
+        where = str(Path(bundle).resolve())
+    except (RuntimeError, OSError):  # a loop of links (RuntimeError up to Python 3.12)
+        raise BundleError(f"'{bundle}' cannot be resolved to a folder (a loop of links?); "
+                          "pass the bundle's folder.") from None
+    settings: dict[str, Any] = {"bundle": where, "api_key_env": api_key_env, "strict": strict}
     if threshold is not None:
         settings["threshold"] = threshold
     if threads != 1:
