@@ -508,3 +508,25 @@ def test_a_class_with_no_test_row_is_refused_not_scored_perfect(tmp_path: Path) 
     frame.to_csv(path, index=False)
     assert_one_line_error(run("train", path, "--target", "branch", "--out", tmp_path / "m"),
                           "class(es) 8 (1 row(s) in all) have no row in the test split")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["evaluate", "model", "data.csv", "--LGD", "0.45"],
+     "findeep: No such option: --LGD; see 'findeep evaluate --help'."),
+    (["predict", "model", "data.csv"],
+     "findeep: Missing option '--out'; see 'findeep predict --help'."),
+    (["train", "data.csv", "--target", "y", "--max-epochs", "abc"], "'--max-epochs'"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+])
+def test_usage_errors_from_the_console_script_are_one_line(args, expected) -> None:
+    """click's usage errors (an unknown or misspelt option, a missing one, a value of the
+    wrong type) are one line on stderr and exit 2 from the real entry point, as findeep's
+    own refusals are, not a usage block and a boxed error."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "findeep", *args], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], done.stderr

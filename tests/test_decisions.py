@@ -266,3 +266,71 @@ def test_a_policy_without_its_own_reference_uses_the_bundles_and_says_so(
     assert_one_line_error(run("predict", files["bundle"], files["new"], "--policy",
                               tmp_path / "damaged.json", "--out", tmp_path / "d.csv"),
                           "damaged 'reference'")
+
+
+def _edited(path: Path, change: Any) -> Path:
+    policy = json.loads(path.read_text())
+    change(policy)
+    edited = path.with_name(f"edited-{path.name}")
+    edited.write_text(json.dumps(policy))
+    return edited
+
+
+def test_a_policy_is_bound_to_the_whole_model_not_only_its_weights(files, tmp_path) -> None:
+    """The same weights calibrated otherwise give other probabilities: a copy of the bundle
+    with another temperature (checksums recomputed) refuses the policy. A policy from before
+    the document was bound still works, with a warning; an edited event class is refused."""
+    import shutil
+
+    from findeep.bundle import sha256_file
+
+    policy = tmp_path / "policy.json"
+    assert run("evaluate", files["bundle"], files["new"], "--lgd", "0.5",
+               "--policy-out", policy).exit_code == 0
+    recalibrated = Path(shutil.copytree(files["bundle"], tmp_path / "recalibrated"))
+    meta = json.loads((recalibrated / "bundle.json").read_text())
+    meta["calibration"]["temperature"] = 1.7
+    (recalibrated / "bundle.json").write_text(json.dumps(meta))
+    checksums = json.loads((recalibrated / "checksums.json").read_text())
+    checksums["bundle.json"] = sha256_file(recalibrated / "bundle.json")
+    (recalibrated / "checksums.json").write_text(json.dumps(checksums))
+    out = tmp_path / "d.csv"
+    assert_one_line_error(run("predict", recalibrated, files["new"], "--policy", policy,
+                              "--out", out), "another model")
+    older = _edited(policy, lambda p: p.pop("bundle_document_sha256"))
+    with pytest.warns(FindeepWarning, match="checked only the model's weights"):
+        apply_policy(files["bundle"], files["new"], older, tmp_path / "older.csv")
+    other_event = _edited(policy, lambda p: p.update(event_class=0))
+    assert_one_line_error(run("predict", files["bundle"], files["new"], "--policy",
+                              other_event, "--out", out), "declines on event 0")
+    unnamed = _edited(policy, lambda p: p.pop("bundle_weights_sha256"))
+    assert_one_line_error(run("predict", files["bundle"], files["new"], "--policy",
+                              unnamed, "--out", out), "names no model")
+    assert not out.exists()
+
+
+def test_metrics_and_policy_are_two_json_files(files, tmp_path) -> None:
+    same = tmp_path / "same.json"
+    assert_one_line_error(run("evaluate", files["bundle"], files["new"], "--lgd", "0.5",
+                              "--out", same, "--policy-out", same), "name two")
+    assert_one_line_error(run("evaluate", files["bundle"], files["new"], "--out",
+                              tmp_path / "m.csv"), "name it with .json")
+    assert not same.exists()
+
+
+def test_degenerate_economics_approve_everyone_and_say_why(files) -> None:
+    """Exposure 0 earns nothing anywhere: the best cut-off approves everyone (it declined
+    everyone), with a warning; a margin typed as a percentage is warned about; a margin
+    column says why EMP is missing."""
+    pipeline = load_pipeline(files["bundle"])
+    frame = pd.read_csv(files["new"])
+    with pytest.warns(FindeepWarning, match="every cut-off earns the same"):
+        flat = decision_economics(pipeline, frame, lgd=0.45, exposure=0)
+    assert flat["profit"]["best_approval_rate"] == 1.0
+    with pytest.warns(FindeepWarning, match="if you meant 12%, pass 0.12"):
+        decision_economics(pipeline, frame, lgd=0.45, margin=12)
+    by_loan = decision_economics(pipeline, frame.assign(m=0.1), lgd=0.45, margin="m")
+    assert "emp" not in by_loan and "--margin is the column 'm'" in by_loan["emp_not_computed"]
+    result = run("evaluate", files["bundle"], files["new"], "--lgd", "0.45", "--exposure",
+                 "loan_amount", "--margin", "loan_amount")
+    assert "EMP not computed" in result.stdout

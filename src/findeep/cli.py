@@ -21,6 +21,7 @@ from findeep.console import (
     TableOutOpt,
     err,
     friendly,
+    one_line,
     out,
     rows_progress,
     stage_progress,
@@ -309,6 +310,12 @@ def evaluate(
     from findeep.workflow import evaluate_bundle, write_json_atomic
 
     if out_json is not None:
+        if out_json.suffix.lower() != ".json":
+            raise ConfigError(f"--out writes the metrics as JSON; name it with .json, however: "
+                              f"'{out_json}'.")
+        if policy_out is not None and out_json.resolve() == policy_out.resolve():
+            raise ConfigError(f"--out and --policy-out both name '{out_json}'; the metrics and "
+                              "the policy are two files: name two.")
         refuse_overwrite(out_json, force=force)
     if is_text_bundle(bundle):
         from findeep.text.jobs import evaluate_text_job
@@ -839,6 +846,12 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+try:  # typer 0.24 on carries its own copy of click, whose errors are not click's
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover - an older typer on plain click
+    from click import exceptions as _click_errors
+
+
 def main() -> None:
     """Entry point of the console script."""
     import signal
@@ -846,10 +859,25 @@ def main() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        app()
-    except KeyboardInterrupt:
+        # click's errors come here, to be said in one line
+        code = app(standalone_mode=False, prog_name="findeep")
+    except _click_errors.NoArgsIsHelpError as exc:  # a bare group or command: its help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except _click_errors.UsageError as exc:  # an unknown option, a value of the wrong type
+        command = exc.ctx.command_path if exc.ctx is not None else "findeep"
+        message = one_line(exc.format_message()).rstrip(".")
+        err.print(f"findeep: {message}; see '{command} --help'.",
+                  highlight=False, soft_wrap=True, markup=False)
+        sys.exit(2)
+    except _click_errors.ClickException as exc:  # e.g. a file click could not open
+        err.print(f"findeep: {one_line(exc.format_message())}", highlight=False,
+                  soft_wrap=True, markup=False)
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, _click_errors.Abort, typer.Abort):
         err.print("findeep: interrupted.")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep.bundle import CHECKSUMS_FILE, WEIGHTS_FILE, read_checksums
+from findeep.bundle import CHECKSUMS_FILE, META_FILE, WEIGHTS_FILE, read_checksums
 from findeep.data.io import TableLike, check_output, read_table, refuse_overwrite, write_table
 from findeep.data.number_text import numbers_of
 from findeep.data.profile import N_REFERENCE_QUANTILES, build_profile, reference_frame
@@ -140,21 +140,47 @@ def decision_economics(pipeline: TabularPipeline, frame: pd.DataFrame, *,
         "profit": curve.to_dict(),
         "approve_all_profit": float(curve.profit[-1]),
     }
-    if len(set(y)) == 2 and np.isscalar(margin_values):
+    if not np.isscalar(margin_values):
+        result["emp_not_computed"] = ("EMP takes one return on investment for every loan, "
+                                      f"and --margin is the column '{margin}'; give a number "
+                                      "for EMP.")
+    elif len(set(y)) != 2:
+        result["emp_not_computed"] = "the labelled rows hold one class only."
+    else:
         emp = expected_maximum_profit(y, p_event, roi=float(margin_values), p0=p0, p1=p1)
         result["emp"] = {"emp": emp.emp, "rejection_rate": emp.rejection_rate,
                          "roi": float(margin_values), "p0": p0, "p1": p1}
+    if float(np.max(margin_values)) > 1.0:
+        top = float(np.max(margin_values))
+        warnings.warn(f"--margin reaches {top:g}, a return of {top:.0%} of the exposure on a "
+                      f"repaid loan; if you meant {top:g}%, pass {top / 100:g} (a share, as "
+                      "--lgd is).", FindeepWarning, stacklevel=2)
+    if not np.any(curve.profit != curve.profit[0]):
+        warnings.warn("every cut-off earns the same (the exposures, or the margin and the "
+                      "LGD, are zero), so the economics cannot choose one; the best cut-off "
+                      "approves everyone.", FindeepWarning, stacklevel=2)
     return result
 
 
 def weights_digest(bundle: str | os.PathLike[str]) -> str:
     """The sha256 of a bundle's weights, as its checksums file records it."""
+    return _recorded_digest(bundle, WEIGHTS_FILE)
+
+
+def document_digest(bundle: str | os.PathLike[str]) -> str:
+    """The sha256 of a bundle's document (bundle.json: the calibration temperature, the
+    preprocessing, the schema — what turns the weights' logits into the probabilities a
+    cut-off is set on), as its checksums file records it."""
+    return _recorded_digest(bundle, META_FILE)
+
+
+def _recorded_digest(bundle: str | os.PathLike[str], name: str) -> str:
     file = Path(bundle) / CHECKSUMS_FILE
     if not file.is_file():
-        raise BundleError(f"'{bundle}' is not a findeep bundle with recorded weights.")
-    digest = read_checksums(file).get(WEIGHTS_FILE)  # BundleError when the file is damaged
+        raise BundleError(f"'{bundle}' is not a findeep bundle with recorded checksums.")
+    digest = read_checksums(file).get(name)  # BundleError when the file is damaged
     if digest is None:
-        raise BundleError(f"'{bundle}' is not a findeep bundle with recorded weights.")
+        raise BundleError(f"'{bundle}' is not a findeep bundle with a recorded {name}.")
     return digest
 
 
@@ -185,6 +211,7 @@ def save_policy(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *,
     cutoff = min(float(cutoff), 1.0)
     policy: dict[str, Any] = {
         "format": POLICY_FORMAT, "bundle_weights_sha256": weights_digest(bundle),
+        "bundle_document_sha256": document_digest(bundle),
         "target": pipeline.target.name, "event_class": pipeline.target.event_class,
         "decline_at_or_above": cutoff,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -238,8 +265,9 @@ def approved_reference(pipeline: TabularPipeline, frame: pd.DataFrame,
             "rows": int(approved.sum()), "columns": columns}
 
 
-def read_policy(path: str | os.PathLike[str], bundle: str | os.PathLike[str]) -> dict[str, Any]:
-    """A policy file, checked to belong to ``bundle``."""
+def read_policy(path: str | os.PathLike[str], bundle: str | os.PathLike[str], *,
+                pipeline: TabularPipeline | None = None) -> dict[str, Any]:
+    """A policy file, checked to belong to ``bundle`` (``pipeline``: that bundle, loaded)."""
     try:
         policy = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -248,10 +276,30 @@ def read_policy(path: str | os.PathLike[str], bundle: str | os.PathLike[str]) ->
         raise DataError(f"policy file '{path}' is not JSON.") from None
     if not isinstance(policy, dict) or policy.get("format") != POLICY_FORMAT:
         raise DataError(f"'{path}' is not a findeep cut-off policy (format {POLICY_FORMAT}).")
-    if policy.get("bundle_weights_sha256") != weights_digest(bundle):
-        raise BundleError(f"policy '{path}' was made for another model: its weights checksum "
-                          f"does not match '{bundle}'. Make a policy for this bundle with "
+    if "bundle_weights_sha256" not in policy:
+        raise DataError(f"policy '{path}' names no model (its 'bundle_weights_sha256' is "
+                        "missing): it was edited; make it again with 'findeep evaluate ... "
+                        "--policy-out'.")
+    # the weights and (policies from the twenty-fifth session on) the document: a model
+    # retrained to the same weights but calibrated otherwise gives other probabilities
+    document = policy.get("bundle_document_sha256")
+    if policy["bundle_weights_sha256"] != weights_digest(bundle) or (
+            document is not None and document != document_digest(bundle)):
+        raise BundleError(f"policy '{path}' was made for another model: its checksums do not "
+                          f"match '{bundle}'. Make a policy for this bundle with "
                           "'findeep evaluate ... --policy-out'.")
+    if document is None:
+        warnings.warn(f"policy '{path}' was made by an older findeep that checked only the "
+                      "model's weights, not its calibration and preprocessing; make it again "
+                      "with 'findeep evaluate ... --policy-out' to bind it to the whole model.",
+                      FindeepWarning, stacklevel=2)
+    pipeline_target = (pipeline or load_pipeline(bundle)).target
+    if policy.get("event_class") != pipeline_target.event_class or \
+            policy.get("target") != pipeline_target.name:
+        raise DataError(f"policy '{path}' declines on event {policy.get('event_class')!r} of "
+                        f"target {policy.get('target')!r}, but '{bundle}' predicts "
+                        f"{pipeline_target.event_class!r} of {pipeline_target.name!r}: it was "
+                        "edited; make it again with 'findeep evaluate ... --policy-out'.")
     cutoff = policy.get("decline_at_or_above")
     if not isinstance(cutoff, int | float) or not 0 < cutoff <= 1:
         raise DataError(f"policy '{path}' has no valid 'decline_at_or_above' in (0, 1].")
@@ -292,8 +340,8 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     probability as written (``as_written``) is at or above the policy's cut-off.
     """
     check_output(out, force=force)
-    policy = read_policy(policy_path, bundle)
     pipeline = load_pipeline(bundle)
+    policy = read_policy(policy_path, bundle, pipeline=pipeline)
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."

@@ -289,6 +289,8 @@ def economics_lines(economics: dict[str, Any]) -> Iterator[Any]:
         yield (f"EMP {emp['emp']:.5f} per applicant (share of loan; ROI {emp['roi']:g}, "
                f"p0 {emp['p0']:g}, p1 {emp['p1']:g}), rejecting {emp['rejection_rate']:.1%} "
                "on average")
+    elif "emp_not_computed" in economics:
+        yield f"EMP not computed: {economics['emp_not_computed']}"
 
 
 def profile_lines(title: str, table: pd.DataFrame, suggestions: list[Any]) -> Iterator[Any]:

@@ -92,7 +92,9 @@ def profit_curve(y_event: Any, p_event: Any, *, margin: float | np.ndarray,
     cutoffs = np.r_[scores[0], np.r_[scores[ends[1:]], np.inf][:len(ends)]]
     profit = np.r_[0.0, cumulative]
     approval = np.r_[0, ends + 1] / n
-    best = int(np.argmax(profit))
+    # cut-offs that earn the same: the one that approves the most (declining applicants for
+    # no gain is no policy; with nothing to gain anywhere, everyone is approved)
+    best = len(profit) - 1 - int(np.argmax(profit[::-1]))
     return ProfitCurve(cutoffs, profit, approval, float(cutoffs[best]), float(profit[best]),
                        float(approval[best]))
 
