@@ -334,3 +334,16 @@ def test_degenerate_economics_approve_everyone_and_say_why(files) -> None:
     result = run("evaluate", files["bundle"], files["new"], "--lgd", "0.45", "--exposure",
                  "loan_amount", "--margin", "loan_amount")
     assert "EMP not computed" in result.stdout
+
+
+def test_an_lgd_column_out_of_range_names_the_column(files, tmp_path) -> None:
+    frame = pd.read_csv(files["new"])
+    for values, fragment in ((-0.2, "1 negative value(s)"), (45.0, "0.45 for 45%")):
+        bad = frame.assign(lgd_col=0.4)
+        bad.loc[bad.index[0], "lgd_col"] = values
+        path = tmp_path / "lgd.csv"
+        bad.to_csv(path, index=False)
+        assert_one_line_error(run("evaluate", files["bundle"], path, "--lgd", "lgd_col"),
+                              "--lgd column 'lgd_col'", fragment)
+    assert_one_line_error(run("evaluate", files["bundle"], files["new"], "--exposure",
+                              "loan_amount"), "--exposure prices cut-offs together with --lgd")

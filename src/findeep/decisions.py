@@ -89,6 +89,15 @@ def amount(spec: str | float | None, frame: pd.DataFrame, name: str,
     if bad:
         raise DataError(f"--{name} column '{spec}' has {bad:,} missing or non-numeric "
                         "value(s); fill them or give a constant.")
+    negative = int((values < 0).sum())
+    if negative:
+        raise DataError(f"--{name} column '{spec}' has {negative:,} negative value(s) (the "
+                        f"lowest {values.min():g}); an amount or a share is 0 or more.")
+    if name == "lgd" and (values > 1).any():
+        top = float(values.max())
+        hint = f" (a share, not a percentage: {top / 100:g} for {top:g}%)" if top <= 100 else ""
+        raise DataError(f"--lgd column '{spec}' reaches {top:g}; a loss given default is a "
+                        f"share of the exposure, at most 1{hint}.")
     return values
 
 
@@ -105,7 +114,8 @@ def check_economics_options(lgd: str | float | None, exposure: str | float | Non
     given = [name for name, value in (("--exposure", exposure), ("--margin", margin))
              if value is not None]
     if lgd is None and given:
-        raise ConfigError(f"{' and '.join(given)} price cut-offs together with --lgd (loss "
+        verb = "price" if len(given) > 1 else "prices"
+        raise ConfigError(f"{' and '.join(given)} {verb} cut-offs together with --lgd (loss "
                           "given default, a number in [0, 1] or a column); pass --lgd too.")
 
 

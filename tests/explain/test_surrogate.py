@@ -14,6 +14,8 @@ def test_surrogate_tree_follows_the_network_and_names_the_drivers(driver_model, 
     report = fit_surrogate(driver_model.pipeline_, X, y, depth=3)
     assert report.fidelity["agreement"] > 0.8
     assert report.fidelity["auc_vs_network"] > 0.85
+    assert report.fidelity["spearman_vs_network"] > 0.8
+    assert 0 < report.fidelity["network_declines"] < 1
     assert 0.5 < report.fidelity["auc_surrogate"] <= report.fidelity["auc_network"] + 0.05
     assert len(report.rules) == report.fidelity["leaves"] <= 8
     assert all(rule.startswith("IF ") and " THEN risk = " in rule for rule in report.rules)
@@ -43,3 +45,15 @@ def test_depth_outside_the_readable_range_is_refused(driver_model, driver_data, 
     X, _ = driver_data
     with pytest.raises(ConfigError, match="depth must be an integer from 1 to 12"):
         fit_surrogate(driver_model.pipeline_, X, depth=depth)
+
+
+def test_a_book_the_network_never_declines_says_so(driver_model, driver_data):
+    """Rows all scored below 0.5: agreement is 1 by construction, so the report says the
+    network declines none and gives the rank correlation instead of auc_vs_network."""
+    X, _ = driver_data
+    scores = driver_model.predict_proba(X)[:, 1]
+    safe = X[scores < 0.3]
+    report = fit_surrogate(driver_model.pipeline_, safe, depth=2)
+    assert report.fidelity["network_declines"] == 0.0
+    assert "auc_vs_network" not in report.fidelity
+    assert -1.0 <= report.fidelity["spearman_vs_network"] <= 1.0

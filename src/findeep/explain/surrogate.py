@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 from sklearn.metrics import r2_score, roc_auc_score, root_mean_squared_error
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeRegressor
@@ -112,6 +113,10 @@ def fit_surrogate(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series |
                                 "r2_vs_network": float(r2_score(network_score[test], tree_score))}
     if binary:
         decline = network_score[test] >= DECISION_THRESHOLD
+        # the order of the scores, whatever the cut-off: on a low-default book the network
+        # may decline no row at 0.5, and agreement is then 1 by construction
+        fidelity["spearman_vs_network"] = float(spearmanr(tree_score, network_score[test])[0])
+        fidelity["network_declines"] = float(decline.mean())
         fidelity["agreement"] = float(np.mean((tree_score >= DECISION_THRESHOLD) == decline))
         if 0 < decline.sum() < len(decline):
             fidelity["auc_vs_network"] = float(roc_auc_score(decline, tree_score))
