@@ -347,3 +347,21 @@ def test_an_lgd_column_out_of_range_names_the_column(files, tmp_path) -> None:
                               "--lgd column 'lgd_col'", fragment)
     assert_one_line_error(run("evaluate", files["bundle"], files["new"], "--exposure",
                               "loan_amount"), "--exposure prices cut-offs together with --lgd")
+
+
+def test_fairness_and_the_report_compare_groups_at_a_policys_cutoff(files, tmp_path) -> None:
+    """--policy: the groups are compared at the cut-off the bank applies, not a retyped
+    rounding of it; with --threshold too, or for another model, one line."""
+    policy = tmp_path / "policy.json"
+    assert run("evaluate", files["bundle"], files["new"], "--lgd", "0.5",
+               "--policy-out", policy).exit_code == 0
+    cutoff = json.loads(policy.read_text())["decline_at_or_above"]
+    result = run("fairness", files["bundle"], files["new"], "--protected", "region",
+                 "--policy", policy)
+    assert result.exit_code == 0, result.output
+    assert f"at threshold {cutoff}" in " ".join(result.stdout.split())
+    assert_one_line_error(run("fairness", files["bundle"], files["new"], "--protected",
+                              "region", "--policy", policy, "--threshold", "0.3"),
+                          "drop --threshold")
+    assert_one_line_error(run("report", files["other"], files["new"], "--policy", policy,
+                              "--out", tmp_path / "r.md"), "another model")

@@ -66,6 +66,18 @@ app = typer.Typer(
 __all__ = ["app", "main"]
 
 
+def threshold_of_policy(bundle: Path, policy: Path | None, threshold: float | None) -> float:
+    """The cut-off a command applies: ``--policy``'s (checked to belong to ``bundle``), or
+    ``--threshold``, or 0.5; both given is one sentence."""
+    if policy is None:
+        return 0.5 if threshold is None else threshold
+    if threshold is not None:
+        raise ConfigError("--policy sets the cut-off; drop --threshold (or --policy).")
+    from findeep.decisions import read_policy
+
+    return float(read_policy(policy, bundle)["decline_at_or_above"])
+
+
 def split_names(raw: str | None) -> list[str] | None:
     """A comma-separated option as a list of names (``None`` when not given; ``none``: an
     empty list, i.e. none at all)."""
@@ -634,15 +646,19 @@ def fairness(
     bundle: BundleArg, data: DataArg,
     protected: Annotated[str, typer.Option(help="Column whose groups to compare (need not be "
                                                 "a model input).")],
-    threshold: Annotated[float, typer.Option(
-        help="Decline at or above this event probability.")] = 0.5,
+    threshold: Annotated[float | None, typer.Option(
+        help="Decline at or above this event probability (0.5 if not given).")] = None,
     min_rows: Annotated[int, typer.Option(
         help="Smaller groups are listed but not compared (their rates are noise); TPR/FPR "
              "gaps also need this many labelled rows in a group.")] = 30,
+    policy: Annotated[Path | None, typer.Option(help=(
+        "A cut-off policy for this model ('findeep evaluate --policy-out'): compare the "
+        "groups at its cut-off."))] = None,
 ) -> None:
     """Approval rates, disparate impact and TPR/FPR gaps across the groups of --protected."""
     from findeep.explain.commands import fairness_for_bundle
 
+    threshold = threshold_of_policy(bundle, policy, threshold)
     report = fairness_for_bundle(bundle, data, protected, threshold=threshold,
                                  min_rows=min_rows)
     show(fairness_lines(f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
@@ -659,9 +675,12 @@ def report(
     protected: Annotated[str | None, typer.Option(
         help="Also compare approval rates across this column's groups (binary models).")
     ] = None,
-    threshold: Annotated[float, typer.Option(help=(
+    threshold: Annotated[float | None, typer.Option(help=(
         "Binary models: decline at or above this event probability (threshold metrics, "
-        "confusion matrix and --protected group rates)."))] = 0.5,
+        "confusion matrix and --protected group rates; 0.5 if not given)."))] = None,
+    policy: Annotated[Path | None, typer.Option(help=(
+        "A cut-off policy for this model ('findeep evaluate --policy-out'): its cut-off is "
+        "the threshold."))] = None,
     max_rows: Annotated[int, typer.Option(help=(
         "Rows sampled for attributions, permutation importance, partial dependence and "
         "examples."))] = 5_000,
@@ -687,6 +706,7 @@ def report(
     score, drift, (--protected) group rates, and the model card."""
     from findeep.report import write_report
 
+    threshold = threshold_of_policy(bundle, policy, threshold)
     with stage_progress() as (stage, rows):  # each slow step named as it starts
         summary = write_report(
             bundle, data, out_file, protected=protected, threshold=threshold,
