@@ -530,3 +530,18 @@ def test_usage_errors_from_the_console_script_are_one_line(args, expected) -> No
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], done.stderr
+
+
+def test_help_into_a_closed_pipe_ends_quietly() -> None:
+    """`findeep predict --help | head -1`: the reader leaves early; no traceback (an except
+    clause naming a class typer's click lacks made every exit reaching it one)."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "findeep", "predict", "--help"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.read(10)
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    assert b"Traceback" not in stderr and b"Error" not in stderr, stderr.decode()

@@ -6,6 +6,7 @@ line each. Other exceptions are bugs and keep their traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -894,9 +895,13 @@ def main() -> None:
         err.print(f"findeep: {one_line(exc.format_message())}", highlight=False,
                   soft_wrap=True, markup=False)
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, _click_errors.Abort, typer.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         err.print("findeep: interrupted.")
         sys.exit(130)
+    except BrokenPipeError:  # `findeep ... --help | head`: the reader left, nothing to say
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes it at exit
+        sys.exit(0)
     sys.exit(code if isinstance(code, int) else 0)
 
 
