@@ -156,7 +156,7 @@ def test_an_unknown_model_is_refused_with_a_suggestion(tmp_path: Path,
 def test_benchmark_command_says_whether_default_clears_the_noise(tmp_path: Path,
                                                                   frame: pd.DataFrame) -> None:
     """With default and a reference in the run, the output ends with the paired difference
-    in words: better / worse beyond the fold-to-fold noise, or within it."""
+    in words: better / worse by more than one std of the per-fold differences, or within it."""
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
     result = CliRunner().invoke(app, ["benchmark", str(path), "--target", "default", "--n-folds",
@@ -164,7 +164,7 @@ def test_benchmark_command_says_whether_default_clears_the_noise(tmp_path: Path,
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines()
                 if x.startswith("default (best network) vs logreg (best baseline):"))
-    assert "roc_auc over the same folds" in line and "noise" in line
+    assert "roc_auc over the same folds" in line and "std of the per-fold differences" in line
 
 
 def test_random_folds_on_dated_rows_warn_and_out_of_time_folds_do_not() -> None:

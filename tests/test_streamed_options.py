@@ -90,3 +90,13 @@ def test_streamed_training_reads_named_columns_as_numbers(tmp_path):
     assert "late_payments" in model.pipeline_.schema.names_of("numeric")
     rows = frame.drop(columns=["default"]).head(3).assign(late_payments=5)
     assert np.isfinite(model.predict_proba(rows)).all()
+
+
+def test_streamed_training_refuses_the_additive_path_it_cannot_weigh(tmp_path):
+    """It was ignored, and the bundle still recorded it as asked."""
+    from findeep.errors import ConfigError
+    from findeep.streamed import train_streamed
+
+    with pytest.raises(ConfigError, match="additive path is weighed on a bag"):
+        train_streamed(tmp_path / "none.parquet", target="default", out=tmp_path / "m",
+                       model_options={"additive": True})

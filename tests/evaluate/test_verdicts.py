@@ -19,7 +19,7 @@ def test_verdict_names_the_strongest_baseline_not_the_reference() -> None:
                       "catboost": [0.82, 0.84, 0.83], "logreg": [0.70, 0.71, 0.72]})
     [line] = verdict_lines(result)
     assert line.startswith("default (best network) vs catboost (best baseline): -0.0200")
-    assert "worse, beyond the fold-to-fold noise" in line
+    assert "worse by more than one std of the per-fold differences" in line
 
 
 def test_a_network_stronger_than_default_gets_its_own_line() -> None:
@@ -31,7 +31,7 @@ def test_a_network_stronger_than_default_gets_its_own_line() -> None:
     assert [line.split(" vs ")[0] for line in lines] == ["default (network)",
                                                          "seed-mlp (best network)"]
     assert all("logreg (best baseline)" in line for line in lines)
-    assert "better, beyond" in lines[1] and "worse, beyond" in lines[0]
+    assert "better by more than one std" in lines[1] and "worse by more than one std" in lines[0]
 
 
 def test_no_verdict_without_a_baseline_or_a_network() -> None:

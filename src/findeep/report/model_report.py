@@ -269,11 +269,12 @@ def _binary_figures(section: Section, pipeline: TabularPipeline, result: dict[st
                 f"{other} (non-events)": np.histogram(p[y == 0], edges)[0]}
     section.add(Figure(
         "score-histogram", "Score distributions of events and non-events",
-        "Share of each class's rows per score bin (40 bins); the less the two overlap, the "
-        "better the score separates them.",
+        "The chart: the share of each class's rows in each score bin (40 bins of 0.025); the "
+        "table: the rows in each bin. The less the two overlap, the better the score "
+        "separates them.",
         figures.score_histogram_svg(edges, by_class),
-        Table(["score bin", *by_class],
-              [[f"{edges[i]:.2f}-{edges[i + 1]:.2f}", *(f"{int(c[i]):,}"
+        Table(["score bin", *(f"{name}: rows" for name in by_class)],
+              [[f"{edges[i]:.3f}-{edges[i + 1]:.3f}", *(f"{int(c[i]):,}"
                                                         for c in by_class.values())]
                for i in range(0, 40) if any(c[i] for c in by_class.values())])))
     predicted = (p >= threshold).astype(int)
