@@ -259,3 +259,19 @@ def test_heston_warns_where_its_series_does_not_converge():
     with warnings.catch_warnings():
         warnings.simplefilter("error", FindeepWarning)  # the box itself never warns
         heston_price(1.0, 1.4, 0.1, rho=-0.95, kappa=0.0, vbar=0.0, gamma=0.5, v0=0.05)
+
+
+@pytest.mark.parametrize("name", ["moneyness", "maturity", "rate", "kappa", "vbar", "gamma",
+                                  "rho", "v0", "dividend"])
+@pytest.mark.parametrize("call", [True, False])
+def test_a_nan_input_prices_as_nan_not_as_a_plausible_number(name, call) -> None:
+    """NaN in, NaN out, row by row: a NaN variance gave a call its discounted intrinsic
+    value and a put 0.0; the other rows of the call are priced as alone."""
+    inputs = {"moneyness": 1.0, "maturity": 0.5, "rate": 0.02, "kappa": 1.0, "vbar": 0.1,
+              "gamma": 0.3, "rho": -0.5, "v0": 0.1, "dividend": 0.0}
+    inputs[name] = np.array([inputs[name], np.nan])
+    prices = heston_price(inputs.pop("moneyness"), inputs.pop("maturity"), inputs.pop("rate"),
+                          **inputs, call=call)
+    alone = heston_price(1.0, 0.5, 0.02, kappa=1.0, vbar=0.1, gamma=0.3, rho=-0.5, v0=0.1,
+                         call=call)
+    assert np.isnan(prices[1]) and prices[0] == pytest.approx(float(alone), abs=1e-12)

@@ -253,6 +253,10 @@ def heston_price(moneyness: ArrayLike, maturity: ArrayLike, rate: ArrayLike, *, 
             block = [a[start:start + CHUNK_OPTIONS] for a in flat]
             out[start:start + CHUNK_OPTIONS], unconverged[start:start + CHUNK_OPTIONS] = \
                 _heston_cos_block(*block, n_terms=n_terms)
+    # NaN in, NaN out: the COS sums and the put-call parity turn a NaN parameter into the
+    # intrinsic value or 0 (a plausible wrong price), so a row with any NaN input is NaN
+    out[np.any([np.isnan(np.asarray(a, dtype=float)) for a in flat[:-1]], axis=0)] = np.nan
+    unconverged &= ~np.isnan(out)
     if unconverged.any():
         first = int(np.flatnonzero(unconverged)[0])
         example = ", ".join(f"{name}={flat[j][first]:.4g}" for j, name in enumerate(names[:8]))
