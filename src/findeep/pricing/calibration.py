@@ -45,6 +45,7 @@ from findeep.pricing.box import (
 )
 from findeep.pricing.estimator import HestonSurrogate
 from findeep.pricing.reference import bsm_price, heston_price
+from findeep.train.trainer import cpu_threads
 
 MIN_OPTIONS = len(HESTON_COLUMNS) + 1  # fewer quotes than parameters + 1: not identifiable
 # 500%: far above any quoted equity vol; a vol in percent (25 for 25%) lands far above it
@@ -215,8 +216,12 @@ def calibrate(surface: Surface, *, pricer: HestonSurrogate | None = None,
             return rows.grad.numpy()
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    fit = least_squares(residuals, x0, jac=jacobian, bounds=(low, high), method="trf",
-                        x_scale="jac", ftol=1e-12, xtol=1e-10, gtol=1e-12, max_nfev=200)
+    # one intra-op thread: a surface is a few hundred rows, and on a busy machine a second
+    # thread waiting for its turn made the network calibration 4-7x slower than the
+    # reference (one thread: 0.06 CPU-s where two took 1.5-2.1)
+    with cpu_threads(1):
+        fit = least_squares(residuals, x0, jac=jacobian, bounds=(low, high), method="trf",
+                            x_scale="jac", ftol=1e-12, xtol=1e-10, gtol=1e-12, max_nfev=200)
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
     own = fit.fun
