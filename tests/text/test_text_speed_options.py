@@ -164,3 +164,10 @@ def test_int8_scoring_fuses_query_key_value_without_changing_a_score():
     data = TextData.build(ids, np.zeros((3, 0), np.float32), np.zeros((3, 0), np.int64))
     torch.testing.assert_close(predict_text_logits(fused, data),
                                predict_text_logits(separate, data), atol=1e-6, rtol=0)
+
+
+def test_a_text_model_named_twice_is_refused_before_any_fit():
+    """As the tabular benchmark refuses it (it ran once and said nothing)."""
+    with pytest.raises(ConfigError, match="named more than once: tfidf-lr"):
+        run_text_benchmark(make_text_frame(60, seed=0), "sentiment",
+                           models=["tfidf-lr", "text-cnn", "tfidf-lr"])

@@ -59,7 +59,8 @@ def train(
     horizon: Annotated[int, typer.Option(help="Steps ahead to forecast.")] = 1,
     window: Annotated[int, typer.Option(help="Steps of history per sample.")] = 20,
     model: Annotated[str, typer.Option(
-        help="lstm, gru, tcn, transformer, linear, naive or lightgbm.")] = "lstm",
+        help="lstm, gru, tcn, transformer, linear, naive or lightgbm; for realized_vol "
+             "also har, garch or gjr_garch.")] = "lstm",
     test_start: Annotated[str | None, typer.Option(
         help="First test date (default: the last 20% of dates; 50% with --walk-forward).")] = None,
     walk_forward: Annotated[bool, typer.Option(

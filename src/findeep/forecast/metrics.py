@@ -151,5 +151,5 @@ def _is_number(text: str) -> bool:
 
 
 HEADLINE = ("rmse", "mae", "r2", "qlike", "below_floor", "qlike_above_floor", "mse_variance",
-            "accuracy", "roc_auc", "directional_accuracy", "ic", "rank_ic", "icir", "rank_icir",
-            "ic_pvalue", "interval_coverage", "interval_width")
+            "accuracy", "brier", "roc_auc", "directional_accuracy", "ic", "rank_ic", "icir",
+            "rank_icir", "ic_pvalue", "interval_coverage", "interval_width")

@@ -141,6 +141,10 @@ def run_text_benchmark(
     if unknown:
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
                           f"{', '.join(model_choices())}.")
+    repeated = sorted({m for m in models if list(models).count(m) > 1})
+    if repeated:  # as the tabular benchmark refuses it: a model runs once on every fold
+        raise ConfigError(f"model(s) named more than once: {', '.join(repeated)}; name each "
+                          "model once (each runs once on every fold).")
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
     X, y_all, spec, y_codes = _labelled(frame, target, task)

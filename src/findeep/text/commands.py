@@ -232,8 +232,9 @@ def print_text_benchmark(result: dict[str, Any], *, seed: int, folds: int) -> No
         cells.append(f"scoring={s['score_rows_per_second']['mean']:,.0f} rows/s")
         if "accuracy_minus_baseline" in entry:
             d = entry["accuracy_minus_baseline"]
-            verdict = ("beats" if d["mean"] > 2 * d["std"] / folds ** 0.5 else "does not beat"
-                       if d["mean"] < 0 else "is within the noise of")
+            noise = 2 * d["std"] / folds ** 0.5  # two standard errors of the fold differences
+            verdict = ("beats" if d["mean"] > noise else "is behind" if d["mean"] < -noise
+                       else "is within the noise of")
             cells.append(f"vs tfidf-lr {d['mean']:+.4f}±{d['std']:.4f} ({verdict} it)")
         out.print(f"  {name}: " + "  ".join(cells))
         if note := _macro_fold_note(entry["folds"]):
