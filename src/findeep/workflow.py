@@ -238,7 +238,8 @@ def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
                             text_column=one_text_column(text_columns), task=task,
                             test_fraction=test_fraction, seed=seed, force=force,
                             verbose=verbose, model_options=model_options or None,
-                            train_options=fit_options)
+                            train_options=fit_options,
+                            row_sketch=bool(train_options.get("row_sketch", True)))
     return {"kind": "text", "model": model, **report}
 
 

@@ -136,3 +136,20 @@ def test_text_benchmark_refuses_a_class_only_in_a_test_fold(tmp_path: Path):
     frame.to_csv(data, index=False)
     assert_one_line_error(run("benchmark", data, "--target", "default", "--models", "tfidf-lr",
                               "--n-folds", "3"), "fell only into the test split")
+
+
+def test_evaluate_says_when_the_rows_are_the_models_own_training_rows(trained, tmp_path):
+    """As for a tabular model: the training file itself is flagged (its metrics are
+    optimistic); rows the model never saw are not; --no-row-sketch keeps no hashes."""
+    bundle, data = trained
+    own = run("evaluate", bundle, data)
+    assert own.exit_code == 0, own.output
+    assert "match a training row" in own.stderr
+    fresh = tmp_path / "fresh.csv"
+    make_text_credit_frame(300, seed=7).to_csv(fresh, index=False)
+    new = run("evaluate", bundle, fresh)
+    assert new.exit_code == 0 and "match a training row" not in new.stderr
+    result = run("train", data, "--target", "default", "--max-epochs", "1", "--no-row-sketch",
+                 "--out", tmp_path / "private", "-q")
+    assert result.exit_code == 0, result.output
+    assert "training_rows" not in (tmp_path / "private" / "bundle.json").read_text()

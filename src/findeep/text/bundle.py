@@ -20,6 +20,7 @@ from findeep.bundle import read_bundle, read_metrics, write_bundle
 from findeep.data.schema import Schema
 from findeep.data.target import TargetSpec
 from findeep.errors import BundleError, ConfigError
+from findeep.evaluate.overlap import RowSketch
 from findeep.features.tabular import TabularPreprocessor
 from findeep.features.text import TextTokenizer
 from findeep.models.text_network import TextNetwork
@@ -54,6 +55,8 @@ def save_text_model(pipeline: TextPipeline, path: str | os.PathLike[str], *,
         "training": pipeline.training,
         "metrics": pipeline.metrics,
     }
+    if pipeline.training_rows is not None:
+        meta["training_rows"] = pipeline.training_rows.to_dict()
     return write_bundle(path, kind=KIND, meta=meta, tensors=tensors,
                         metrics=metrics if metrics is not None else pipeline.metrics or None,
                         force=force)
@@ -102,7 +105,8 @@ def text_pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Ten
         TabularPreprocessor.from_dict(meta["preprocessing"]), network,
         float(meta["calibration"]["temperature"]), float(meta["target_scaling"]["mean"]),
         float(meta["target_scaling"]["std"]), meta.get("training", {}),
-        read_metrics(path) or meta.get("metrics", {}))
+        read_metrics(path) or meta.get("metrics", {}),
+        None if meta.get("training_rows") is None else RowSketch.from_dict(meta["training_rows"]))
 
 
 def state_dict_size(tensors: dict[str, torch.Tensor]) -> int:

@@ -22,8 +22,10 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
                    task: str = "auto", test_fraction: float = 0.2, seed: int = 0,
                    force: bool = False, verbose: int = 1,
                    model_options: dict[str, Any] | None = None,
-                   train_options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Hold out ``test_fraction`` (stratified), train on the rest, evaluate, save."""
+                   train_options: dict[str, Any] | None = None,
+                   row_sketch: bool = True) -> dict[str, Any]:
+    """Hold out ``test_fraction`` (stratified), train on the rest, evaluate, save
+    (``row_sketch``: keep hashes of the training rows, as tabular bundles do)."""
     check_writable(out, force=force)
     frame = read_table(data)
     y = locate_target(frame, target)
@@ -39,7 +41,7 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
     train_rows, test_rows = rows[train_at], rows[test_at]
     pipeline = fit_text(X.iloc[train_rows], y.iloc[train_rows], model=model,
                         text_column=text_column, task=task, seed=seed, verbose=verbose,
-                        model_options=model_options,
+                        model_options=model_options, row_sketch=row_sketch,
                         **{k: v for k, v in (train_options or {}).items() if v is not None})
     metrics = pipeline.evaluate(X.iloc[test_rows], y.iloc[test_rows])
     pipeline.metrics = metrics

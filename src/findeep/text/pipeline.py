@@ -24,6 +24,7 @@ from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, TargetError
 from findeep.evaluate.metrics import binary_metrics, regression_metrics
+from findeep.evaluate.overlap import RowSketch, row_hashes
 from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
 from findeep.long_work import long_work_starts
@@ -66,6 +67,7 @@ class TextPipeline:
     y_std: float = 1.0
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    training_rows: RowSketch | None = None  # hashes to spot training rows in evaluation data
 
     @property
     def task(self) -> str:
@@ -165,7 +167,22 @@ class TextPipeline:
             result = regression_metrics(y_codes, prediction)
         result["rows_without_label"] = int((~keep).sum())
         result["text"] = inputs.report.to_dict()
+        if self.training_rows is not None:  # as a tabular model says it
+            texts, _ = clean_texts(frame.loc[keep, self.text_column], self.text_column)
+            overlap = self.training_rows.overlap(text_row_hashes(
+                texts, inputs.data.x_num.numpy(), inputs.data.x_cat.numpy()))
+            result["training_overlap"] = overlap.to_dict()
+            if overlap.likely_training_rows:
+                warnings.warn(overlap.message(), FindeepWarning, stacklevel=2)
         return result
+
+
+def text_row_hashes(texts: Sequence[str], x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
+    """One uint64 per row from its text as read (``clean_texts``) and its other inputs: a
+    row the model was trained on hashes as it did then."""
+    text_hash = pd.util.hash_array(np.asarray(list(texts), dtype=object))
+    return row_hashes(np.asarray(x_num, dtype=np.float32),
+                      np.asarray(x_cat, dtype=np.int64)) ^ text_hash
 
 
 def numbers_read_as_text(report: TextReport, column: str) -> str | None:
@@ -194,7 +211,8 @@ def fit_text(
     X: pd.DataFrame, y: pd.Series, *, model: str = "text-cnn", text_column: str | None = None,
     task: str = "auto", seed: int = 0, validation_fraction: float = 0.1,
     class_weight: str | None = None, calibrate: bool = True, verbose: int = 1,
-    model_options: dict[str, Any] | None = None, **train_options: Any,
+    model_options: dict[str, Any] | None = None, row_sketch: bool = True,
+    **train_options: Any,
 ) -> TextPipeline:
     """Fit a text network on ``X`` (a text column, maybe other columns) and ``y``.
 
@@ -302,5 +320,8 @@ def fit_text(
         "model_options": model_options or {}, "fit_options": fit_options,
         "temperature": temperature, **result.to_dict(),
     }
+    # hashes of the rows trained on, so `evaluate` can say when it is given them again; off
+    # for bundles that leave the organisation (a hash confirms a sentence was trained on)
+    sketch = RowSketch.from_hashes(text_row_hashes(texts, x_num, x_cat)) if row_sketch else None
     return TextPipeline(model, schema, column, target, tokenizer, preprocessor, network,
-                        temperature, y_mean, y_std, training)
+                        temperature, y_mean, y_std, training, training_rows=sketch)
