@@ -902,19 +902,23 @@ def _chunks(source: ParquetSource, columns: list[str] | None, chunk_rows: int,
     network then sees the batches in-memory scoring gives it (``chunk_rows`` is a multiple
     of its 8,192-row batch), so the scores are the same to the bit; chunks cut at row
     groups of 300 rows differed in the last float32 digit."""
+    def joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return (pd.concat(parts, ignore_index=True) if len(parts) > 1
+                else parts[0].reset_index(drop=True))
+
     pending: list[pd.DataFrame] = []
     held = 0
     for _, frame in source.iter_frames(columns=columns):
-        pending.append(frame)
-        held += len(frame)
-        while held >= chunk_rows:
-            joined = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
-            yield joined.iloc[:chunk_rows].reset_index(drop=True)
-            rest = joined.iloc[chunk_rows:]
-            pending, held = ([rest] if len(rest) else []), len(rest)
+        start = 0
+        while start < len(frame):  # each row sliced once, as big groups always were
+            take = min(chunk_rows - held, len(frame) - start)
+            pending.append(frame.iloc[start:start + take])
+            held, start = held + take, start + take
+            if held == chunk_rows:
+                yield joined(pending)
+                pending, held = [], 0
     if held:
-        last = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
-        yield last.reset_index(drop=True)
+        yield joined(pending)
 
 
 
