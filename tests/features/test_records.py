@@ -166,3 +166,12 @@ def test_each_record_encodes_as_it_would_alone_whatever_its_neighbours():
     alone = encoder.encode([base])[1]
     merged = encoder.encode([base, {**base, "grade": "2", "guarantor": True}])[1]
     np.testing.assert_array_equal(merged[:1], alone)
+
+
+def test_a_learned_level_1_is_never_read_as_true() -> None:
+    """1/0 read as a yes/no column's True/False only where training did not learn '1' or
+    '0' as levels of their own."""
+    train = pd.DataFrame({"flag": ["True", "1"] * 30, "amount": np.arange(60.0)})
+    preprocessor = TabularPreprocessor().fit(train, infer_schema(train))
+    codes = preprocessor.transform(pd.DataFrame({"flag": ["1", "True"], "amount": [1.0, 1.0]}))[1]
+    assert codes[0, 0] != codes[1, 0] and (codes[:, 0] > 0).all()

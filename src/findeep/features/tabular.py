@@ -616,10 +616,10 @@ def _boolean_aliases(state: CategoricalState) -> dict[str, str]:
     scored as 1/0 (an integer column, a database export) means the same."""
     if len(state.levels) + len(state.rare) > 3:  # a yes/no column: two levels and missing
         return {}
-    aliases = {level.lower(): level for level in [*state.levels, *state.rare]
-               if level.lower() in ("true", "false")}
+    known = [*state.levels, *state.rare]
+    aliases = {level.lower(): level for level in known if level.lower() in ("true", "false")}
     return aliases | {number: aliases[word] for number, word in (("1", "true"), ("0", "false"))
-                      if word in aliases}
+                      if word in aliases and number not in known}  # a level stays itself
 
 
 def _is_arrow_text(values: pd.Series) -> bool:
