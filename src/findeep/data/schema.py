@@ -108,7 +108,8 @@ class Schema:
             raise SchemaError(
                 f"the data to score lacks {len(missing)} column(s) the model was trained with: "
                 f"{', '.join(repr(name) for name in missing)}."
-                + (f" ({'; '.join(near)}: rename it.)" if near
+                + (f" ({'; '.join(near)}: rename {'it' if len(near) == 1 else 'them'}.)"
+                   if near
                    else " (Pass them, or retrain without them.)")
             )
 
