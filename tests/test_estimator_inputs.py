@@ -126,3 +126,41 @@ def test_class_weight_on_a_regression_is_refused(table) -> None:
     for weights in ("balanced", {0: 1.0}):
         with pytest.raises(ConfigError, match="class_weight weights the classes"):
             TabularRegressor(**FAST, class_weight=weights).fit(X, X["a"] * 2)
+
+
+def test_sample_weight_weighs_each_rows_training_loss(table) -> None:
+    """Weights all equal fit to the bit as none; events weighted 5x raise the scores as
+    class_weight {1: 5} does; rows weighted 0 with flipped labels are not learned from;
+    bad weights are one DataError."""
+    X, y = table
+    plain = TabularClassifier(**FAST).fit(X, y).predict_proba(X)
+    ones = TabularClassifier(**FAST).fit(X, y, sample_weight=np.full(len(X), 3.0))
+    np.testing.assert_array_equal(ones.predict_proba(X), plain)
+    events = np.where(y == 1, 5.0, 1.0)
+    heavy = TabularClassifier(**FAST, calibrate=False).fit(X, y, sample_weight=events)
+    light = TabularClassifier(**FAST, calibrate=False).fit(X, y)
+    assert heavy.predict_proba(X)[:, 1].mean() > light.predict_proba(X)[:, 1].mean() + 0.05
+    rng = np.random.default_rng(1)
+    noisy = rng.random(len(y)) < 0.4
+    flipped = np.where(noisy, 1 - y, y)
+    ignored = TabularClassifier(max_epochs=8, bagging=1).fit(X, flipped,
+                                                            sample_weight=(~noisy) * 1.0)
+    learned = TabularClassifier(max_epochs=8, bagging=1).fit(X, flipped)
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(y, ignored.predict_proba(X)[:, 1]) > \
+        roc_auc_score(y, learned.predict_proba(X)[:, 1])
+    assert ignored.training_["sample_weight"] is True
+    for bad, fragment in (([1.0] * 3, "one weight per row"), (-np.ones(len(X)), "0 or more"),
+                          (np.zeros(len(X)), "zero in every row")):
+        with pytest.raises(DataError, match=fragment):
+            TabularClassifier(**FAST).fit(X, y, sample_weight=bad)
+
+
+def test_sample_weight_reaches_every_member_of_a_bag(table) -> None:
+    X, y = table
+    events = np.where(y == 1, 5.0, 1.0)
+    bag = TabularClassifier(max_epochs=2, bagging=3, calibrate=False)
+    heavy = bag.fit(X, y, sample_weight=events).predict_proba(X)[:, 1].mean()
+    light = TabularClassifier(max_epochs=2, bagging=3, calibrate=False).fit(X, y)
+    assert heavy > light.predict_proba(X)[:, 1].mean() + 0.05

@@ -76,7 +76,8 @@ class _TabularEstimator(BaseEstimator):
         tags.non_deterministic = False
         return tags
 
-    def _fit(self, X: Any, y: Any, task: str, times: Any = None) -> Self:
+    def _fit(self, X: Any, y: Any, task: str, times: Any = None,
+             sample_weight: Any = None) -> Self:
         frame = as_frame(X)
         target = target_series(y, len(frame))
         _check_times(times, len(frame))
@@ -91,6 +92,7 @@ class _TabularEstimator(BaseEstimator):
             model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,
+            sample_weight=sample_weight,
         )
         if has_feature_names(X):
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
@@ -186,19 +188,23 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
     (600, 2)
     """
 
-    def fit(self, X: Any, y: Any, *, times: Any = None) -> Self:
+    def fit(self, X: Any, y: Any, *, times: Any = None, sample_weight: Any = None) -> Self:
         """Fit on features ``X`` and labels ``y``; ``times`` makes early stopping out-of-time.
 
         Every distinct label is a class, whatever its type: an integer target with 15
         levels is a 15-class problem; a float target with fractional values is refused
-        (use ``TabularRegressor``).
+        (use ``TabularRegressor``). ``sample_weight`` (one number >= 0 per row: an exposure,
+        a reject-inference weight) weighs each row's training loss, times its class's
+        ``class_weight``; early stopping, calibration and the additive path's share read
+        their rows unweighted. Weights all equal fit exactly as none.
         """
         labels = target_series(y, 0 if y is None else len(np.asarray(y)))
         values = labels.dropna()
         if values.dtype.kind == "f" and not np.all(np.mod(values.to_numpy(), 1) == 0):
             raise DataError("the target is continuous (it has fractional values), so it cannot "
                             "be a class label; use TabularRegressor for regression.")
-        self._fit(X, y, "binary" if values.nunique() == 2 else "multiclass", times)
+        self._fit(X, y, "binary" if values.nunique() == 2 else "multiclass", times,
+                  sample_weight)
         self.classes_ = np.asarray(self.pipeline_.target.classes)
         return self
 
@@ -227,14 +233,16 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
 class TabularRegressor(RegressorMixin, _TabularEstimator):
     """A deep tabular regressor (prices, rates, amounts) with a scikit-learn interface."""
 
-    def fit(self, X: Any, y: Any, *, times: Any = None) -> Self:
-        """Fit on features ``X`` and a numeric target ``y``; ``times`` as for the classifier."""
+    def fit(self, X: Any, y: Any, *, times: Any = None, sample_weight: Any = None) -> Self:
+        """Fit on features ``X`` and a numeric target ``y``; ``times`` and ``sample_weight``
+        as for the classifier (split-conformal intervals read the validation rows
+        unweighted)."""
         values = target_series(y, 0 if y is None else len(np.asarray(y)))
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             raise DataError("Unknown label type for a regressor: the target must be numeric, "
                             f"however it holds {values.dtype} values such as "
                             f"{values.iloc[0]!r}; use TabularClassifier for labels.")
-        return self._fit(X, y, "regression", times)
+        return self._fit(X, y, "regression", times, sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
         return self._raw(X).astype(float)

@@ -287,7 +287,7 @@ def fit_tabular(
     special_values: dict[str, list[float]] | str | None = None,
     interval_method: str = "split-conformal", interval: float = 0.9,
     bagging: int | str = "auto", numeric_columns: list[str] | None = None,
-    **train_options: Any,
+    sample_weight: Any = None, **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
 
@@ -328,7 +328,10 @@ def fit_tabular(
     X = X.reset_index(drop=True)
     y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
     times = None if times is None else pd.Series(np.asarray(times))
+    row_weight = checked_sample_weight(sample_weight, len(X))
     check_features(X)
+    if row_weight is not None:
+        row_weight = row_weight[y.notna().to_numpy()]  # as the rows without a target go
     X, y, times, n_dropped = _drop_missing_target(X, y, times)
 
     target = infer_target(y, str(y.name), task)
@@ -361,7 +364,7 @@ def fit_tabular(
             seed=seed, model_options=model_options, class_weight=class_weight,
             calibrate=calibrate, torch_device=torch_device, verbose=verbose,
             row_sketch=row_sketch, interval=interval, n_dropped=n_dropped,
-            train_options=train_options)
+            train_options=train_options, row_weight=row_weight)
     fit_rows, valid_rows = split_validation(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
         stratify=classification, times=times)
@@ -375,8 +378,8 @@ def fit_tabular(
 
     y_train, y_mean, y_std = _network_target(y_codes, target.task, fit_rows)
     trained_range = target_range(y_codes[fit_rows]) if target.task == "regression" else None
-    weights = None if class_weight is None else _class_weights(
-        y_codes[fit_rows], class_weight, target.classes)
+    weights = _row_weights(y_codes[fit_rows], class_weight, target.classes,
+                           None if row_weight is None else row_weight[fit_rows])
     torch.manual_seed(seed)  # weight initialisation
     n_out = len(target.classes) if target.task == "multiclass" else 1
     network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
@@ -409,7 +412,8 @@ def fit_tabular(
 
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
-        "dropped_missing_target": n_dropped, "seed": seed, "class_weight": (
+        "dropped_missing_target": n_dropped, "seed": seed,
+        "sample_weight": row_weight is not None, "class_weight": (
             {str(k): float(v) for k, v in class_weight.items()}
             if isinstance(class_weight, dict) else class_weight),
         "validation_split": _validation_split_name(times, classification),
@@ -475,7 +479,8 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
                 bagging: int | str, model: str, seed: int,
                 model_options: dict[str, Any] | None, class_weight: Any, calibrate: bool,
                 torch_device: torch.device, verbose: int, row_sketch: bool, interval: float,
-                n_dropped: int, train_options: dict[str, Any]) -> TabularPipeline:
+                n_dropped: int, train_options: dict[str, Any],
+                row_weight: np.ndarray | None = None) -> TabularPipeline:
     """``fit_tabular`` with cross-fitted members (``train.bagging``): preprocessing fitted
     once on all rows, calibration and intervals on the out-of-fold predictions."""
     classification = target.task != "regression"
@@ -490,8 +495,7 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     all_rows = np.arange(len(y_codes))
     y_train, y_mean, y_std = _network_target(y_codes, target.task, all_rows)
     trained_range = target_range(y_codes) if target.task == "regression" else None
-    weights = None if class_weight is None else _class_weights(
-        y_codes, class_weight, target.classes)
+    weights = _row_weights(y_codes, class_weight, target.classes, row_weight)
     n_out = len(target.classes) if target.task == "multiclass" else 1
     # one architecture for every member, read from all rows; bin edges from each member's own
     member_options = shared_architecture_options(model, x_num, network_options)
@@ -539,7 +543,7 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     training = {
         "rows": len(y_codes), "fit_rows": len(y_codes) - len(folds[0]),
         "validation_rows": len(bag.covered_rows), "dropped_missing_target": n_dropped,
-        "seed": seed,
+        "seed": seed, "sample_weight": row_weight is not None,
         "class_weight": ({str(k): float(v) for k, v in class_weight.items()}
                          if isinstance(class_weight, dict) else class_weight),
         "validation_split": f"{n_folds}-fold cross-fitting"
@@ -875,6 +879,38 @@ def training_profile(pipeline: TabularPipeline, frame: pd.DataFrame) -> dict[str
         coded = np.isin(numbers[reference], special[column]).mean()
         entry["reference"]["missing"] = max(entry["reference"]["missing"] - coded, 0.0)
     return profile
+
+
+def checked_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
+    """``sample_weight`` as one float per row of ``X``, or one ``DataError`` sentence: finite,
+    0 or more, not all 0, one per row. Weights all equal are no weights (None): the same fit,
+    to the bit, as none given."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if weights.ndim != 1 or len(weights) != n_rows:
+        raise DataError(f"sample_weight must hold one weight per row of X ({n_rows}), "
+                        f"however its shape is {weights.shape}.")
+    try:
+        weights = weights.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DataError("sample_weight must hold numbers.") from None
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise DataError("sample_weight must be finite and 0 or more in every row.")
+    if not weights.any():
+        raise DataError("sample_weight is zero in every row: no row would be learned from.")
+    return None if np.all(weights == weights[0]) else weights
+
+
+def _row_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float] | None,
+                 classes: list[Any], sample_weight: np.ndarray | None) -> np.ndarray | None:
+    """Each row's weight in the training loss: its class's weight times its own
+    ``sample_weight`` (either may be absent)."""
+    weights = None if class_weight is None else _class_weights(y_codes, class_weight, classes)
+    if sample_weight is None:
+        return weights
+    combined = sample_weight if weights is None else weights * sample_weight
+    return combined.astype(np.float32)
 
 
 def _class_weights(y_codes: np.ndarray, class_weight: str | dict[Any, float],

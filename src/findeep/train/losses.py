@@ -52,7 +52,8 @@ def member_loss(
     per_row = per.mean(dim=1)
     if sample_weight is None:
         return per_row.mean()
-    return (per_row * sample_weight).sum() / sample_weight.sum()
+    # a batch whose rows all weigh 0 (sample_weight) teaches nothing: 0, not 0 / 0
+    return (per_row * sample_weight).sum() / sample_weight.sum().clamp_min(1e-12)
 
 
 def pinball(prediction: torch.Tensor, target: torch.Tensor,
