@@ -545,3 +545,41 @@ def test_help_into_a_closed_pipe_ends_quietly() -> None:
     process.stdout.close()
     _, stderr = process.communicate(timeout=120)
     assert b"Traceback" not in stderr and b"Error" not in stderr, stderr.decode()
+
+
+def test_train_weighs_rows_by_a_weight_column_that_is_not_a_feature(tmp_path) -> None:
+    """--weight-column: the loss weighs each row by it (events at 5x raise the scores), the
+    column is no input of the model, and a misspelt, negative or streamed one is one line."""
+    import json
+
+    import numpy as np
+
+    from findeep.testing import make_credit_frame
+
+    frame = make_credit_frame(1_200, seed=3).drop(columns=["applied_on"])
+    frame["exposure"] = np.where(frame["default"] == 1, 5.0, 1.0)
+    data = tmp_path / "weighted.csv"
+    frame.to_csv(data, index=False)
+    common = ["--target", "default", "--max-epochs", "3", "--bagging", "1", "--no-calibrate",
+              "-q"]
+    assert run("train", data, *common, "--weight-column", "exposure",
+               "--out", tmp_path / "w").exit_code == 0
+    assert run("train", data, *common, "--out", tmp_path / "u").exit_code == 0
+    meta = json.loads((tmp_path / "w" / "bundle.json").read_text())
+    assert meta["training"]["weight_column"] == "exposure"
+    assert "exposure" not in [c["name"] for c in meta["schema"]["columns"]]
+    scores = {}
+    for name in ("w", "u"):
+        assert run("predict", tmp_path / name, data, "--out", tmp_path / f"{name}.csv"
+                   ).exit_code == 0
+        scores[name] = pd.read_csv(tmp_path / f"{name}.csv")["probability_1"].mean()
+    assert scores["w"] > scores["u"] + 0.05
+    assert_one_line_error(run("train", data, *common, "--weight-column", "exposre",
+                              "--out", tmp_path / "x"), "Did you mean 'exposure'")
+    frame.assign(exposure=-1.0).to_csv(tmp_path / "negative.csv", index=False)
+    assert_one_line_error(run("train", tmp_path / "negative.csv", *common, "--weight-column",
+                              "exposure", "--out", tmp_path / "x"), "1,200 missing")
+    frame.to_parquet(tmp_path / "weighted.parquet")
+    assert_one_line_error(run("train", tmp_path / "weighted.parquet", "--target", "default",
+                              "--stream", "--weight-column", "exposure", "--out",
+                              tmp_path / "x"), "--weight-column is not available")

@@ -152,6 +152,9 @@ def train(
         "--calibrate/--no-calibrate",
         help="Temperature-scale probabilities on the validation rows.")] = True,
     class_weight: Annotated[str | None, typer.Option(help="'balanced' to weight classes.")] = None,
+    weight_column: Annotated[str | None, typer.Option(help=(
+        "A column of row weights (an exposure, a reject-inference weight) for the training "
+        "loss; not a feature. Test metrics stay unweighted."))] = None,
     scaling: Annotated[str | None, typer.Option(
         help="Numeric scaling: quantile (normal scores) or standard (model's recipe if unset).",
     )] = None,
@@ -223,8 +226,9 @@ def train(
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
-        if special_values is not None:
-            raise ConfigError("--special-values is not available with streamed training yet; "
+        if special_values is not None or weight_column is not None:
+            name = "--special-values" if special_values is not None else "--weight-column"
+            raise ConfigError(f"{name} is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
         if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
             raise ConfigError("--bagging is not available with streamed training; drop "
@@ -264,7 +268,7 @@ def train(
             "validation_fraction": validation_fraction, "calibrate": calibrate,
             "row_sketch": row_sketch, "model_options": options or None, "bagging": bagging,
             "special_values": parse_special_values(special_values) if special_values else None,
-            "numeric_columns": split_names(numeric)},
+            "numeric_columns": split_names(numeric), "weight_column": weight_column},
         text_columns=texts)
     if report.get("kind") == "text":
         print_text_training(report["model"], report)

@@ -157,7 +157,9 @@ def train_and_evaluate(
     if dropped:
         frame, y = frame.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
     check_training_rows(len(frame), target)
-    features = frame.drop(columns=[target])
+    weight_column = (train_options or {}).get("weight_column")
+    row_weights = _row_weights_from(frame, weight_column, target, time_column)
+    features = frame.drop(columns=[target, *([weight_column] if weight_column else [])])
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),
@@ -175,11 +177,16 @@ def train_and_evaluate(
         features = features.drop(columns=[time_column])  # the split's clock is not a feature
     estimator = _make_estimator(y, task, model=model, seed=seed, device=device,
                                 verbose=verbose, class_weight=class_weight,
-                                train_options={**(train_options or {}), "scaling": scaling,
-                                               "loss": loss, "interval": interval,
+                                train_options={**{k: v for k, v in (train_options or {}).items()
+                                                  if k != "weight_column"},
+                                               "scaling": scaling, "loss": loss,
+                                               "interval": interval,
                                                "interval_method": interval_method})
-    estimator.fit(features.iloc[train], y.iloc[train], times=times)
+    estimator.fit(features.iloc[train], y.iloc[train], times=times,
+                  sample_weight=None if row_weights is None else row_weights[train])
     pipeline = estimator.pipeline_
+    if weight_column:
+        pipeline.training["weight_column"] = weight_column  # a loss weight, not a feature
     # the rows left out here, before the split, not the fit's own (none reach it): the
     # bundle's training record and its metrics then agree
     pipeline.training["dropped_missing_target"] = dropped
@@ -214,6 +221,25 @@ def train_and_evaluate(
     return report
 
 
+def _row_weights_from(frame: pd.DataFrame, column: str | None, target: str,
+                      time_column: str | None) -> np.ndarray | None:
+    """``--weight-column``'s numbers, one per row, or one sentence naming the column."""
+    if column is None:
+        return None
+    if column not in frame.columns:
+        raise DataError(f"weight column '{column}' is not in the data."
+                        + did_you_mean(column, map(str, frame.columns)))
+    if column in (target, time_column):
+        raise ConfigError(f"--weight-column '{column}' is also the "
+                          f"{'target' if column == target else 'time column'}; name another.")
+    weights = numbers_of(frame[column])
+    bad = int((~np.isfinite(weights)).sum() + (weights < 0).sum())
+    if bad:
+        raise DataError(f"weight column '{column}' has {bad:,} missing, non-numeric or negative "
+                        "value(s); a row weight is a number, 0 or more.")
+    return weights
+
+
 def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
                 text_columns: list[str] | None, task: str, test_fraction: float, seed: int,
                 force: bool, verbose: int, train_options: dict[str, Any],
@@ -228,6 +254,7 @@ def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
         monotone=model_options.pop("monotone", None),
         special_values=train_options.get("special_values"),
         numeric_columns=train_options.get("numeric_columns"),
+        weight_column=train_options.get("weight_column"),
         bagging=None if str(train_options.get("bagging", "auto")) in ("1", "auto") else
         train_options["bagging"],
         interval_method=None if interval_method == "split-conformal" else interval_method)
