@@ -39,6 +39,7 @@ from findeep.evaluate.profit import (
     DEFAULT_ROI,
     expected_loss_by_band,
     expected_maximum_profit,
+    percentage_hint,
     profit_curve,
 )
 from findeep.explain.commands import load_pipeline
@@ -95,9 +96,8 @@ def amount(spec: str | float | None, frame: pd.DataFrame, name: str,
                         f"lowest {values.min():g}); an amount or a share is 0 or more.")
     if name == "lgd" and (values > 1).any():
         top = float(values.max())
-        hint = f" (a share, not a percentage: {top / 100:g} for {top:g}%)" if top <= 100 else ""
         raise DataError(f"--lgd column '{spec}' reaches {top:g}; a loss given default is a "
-                        f"share of the exposure, at most 1{hint}.")
+                        f"share of the exposure, at most 1{percentage_hint(top)}.")
     return values
 
 

@@ -287,12 +287,10 @@ def is_spark_output(path: Path) -> bool:
 def _local_path(data: str | os.PathLike[str]) -> Path | None:
     """``data`` as a local path, or None for a URI Spark reads itself (hdfs://, s3a://)."""
     text = os.fspath(data)
+    if _is_plain_path(text):
+        return Path(text)
     parsed = urlparse(text)
-    if parsed.scheme == "file":
-        return Path(parsed.path)
-    if len(parsed.scheme) > 1:  # one letter: a Windows drive
-        return None
-    return Path(text)
+    return Path(parsed.path) if parsed.scheme == "file" else None
 
 
 def _local_columns(path: Path) -> list[str]:

@@ -44,13 +44,17 @@ def _checked(y_event: Any, p_event: Any) -> tuple[np.ndarray, np.ndarray]:
     return y, p
 
 
+def percentage_hint(top: float) -> str:
+    """What a share above 1 most likely was: a percentage (45 for 45%); '' past 100."""
+    return f" (a share, not a percentage: {top / 100:g} for {top:g}%)" if top <= 100 else ""
+
+
 def _per_row(value: float | np.ndarray, n: int, name: str, *, upper: float | None) -> np.ndarray:
     values = np.broadcast_to(np.asarray(value, dtype=float), (n,))
     if not np.isfinite(values).all() or (values < 0).any():
         raise DataError(f"{name} must be finite and >= 0.")
     if upper is not None and (values > upper).any():
-        hint = (f" (a share, not a percentage: {values.max() / 100:g} for {values.max():g}%)"
-                if upper == 1.0 and values.max() <= 100 else "")
+        hint = percentage_hint(float(values.max())) if upper == 1.0 else ""
         raise DataError(f"{name} must be at most {upper:g}, however it reaches "
                         f"{values.max():g}{hint}.")
     return values
