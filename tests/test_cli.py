@@ -549,7 +549,8 @@ def test_help_into_a_closed_pipe_ends_quietly() -> None:
 
 def test_train_weighs_rows_by_a_weight_column_that_is_not_a_feature(tmp_path) -> None:
     """--weight-column: the loss weighs each row by it (events at 5x raise the scores), the
-    column is no input of the model, and a misspelt, negative or streamed one is one line."""
+    column is no input of the model, and a misspelt or negative one is one line (streamed:
+    tests/test_streamed_options.py)."""
     import json
 
     import numpy as np
@@ -579,7 +580,3 @@ def test_train_weighs_rows_by_a_weight_column_that_is_not_a_feature(tmp_path) ->
     frame.assign(exposure=-1.0).to_csv(tmp_path / "negative.csv", index=False)
     assert_one_line_error(run("train", tmp_path / "negative.csv", *common, "--weight-column",
                               "exposure", "--out", tmp_path / "x"), "1,200 missing")
-    frame.to_parquet(tmp_path / "weighted.parquet")
-    assert_one_line_error(run("train", tmp_path / "weighted.parquet", "--target", "default",
-                              "--stream", "--weight-column", "exposure", "--out",
-                              tmp_path / "x"), "--weight-column is not available")

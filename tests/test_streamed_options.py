@@ -100,3 +100,57 @@ def test_streamed_training_refuses_the_additive_path_it_cannot_weigh(tmp_path):
     with pytest.raises(ConfigError, match="additive path is weighed on a bag"):
         train_streamed(tmp_path / "none.parquet", target="default", out=tmp_path / "m",
                        model_options={"additive": True})
+
+
+@pytest.fixture(scope="module")
+def weighted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 rows in row groups of 500 with an exposure that weighs defaults 5x."""
+    frame = make_credit_frame(3_000, seed=5).drop(columns=["applied_on"])
+    frame["exposure"] = np.where(frame["default"] == 1, 5.0, 1.0)
+    path = tmp_path_factory.mktemp("weighted") / "weighted.parquet"
+    frame.to_parquet(path, row_group_size=500)
+    return path
+
+
+def test_streamed_weight_column_weighs_the_loss_and_is_no_feature(weighted, tmp_path):
+    """--weight-column with --stream, as in memory: events at 5x raise the mean score, the
+    column is recorded and no input of the model; weights all equal train as none, to the
+    bit."""
+    unweighted = tmp_path / "unweighted.parquet"  # the same rows without the column
+    pd.read_parquet(weighted).drop(columns=["exposure"]).to_parquet(unweighted,
+                                                                    row_group_size=500)
+    plain = _train(unweighted, tmp_path / "plain", "--stream", "--no-calibrate")
+    assert plain["training"]["sample_weight"] is False
+    heavy = _train(weighted, tmp_path / "heavy", "--stream", "--no-calibrate",
+                   "--weight-column", "exposure")
+    assert heavy["training"]["weight_column"] == "exposure"
+    assert heavy["training"]["sample_weight"] is True
+    model = findeep.load(tmp_path / "heavy")
+    assert "exposure" not in model.feature_names_in_
+    rows = pd.read_parquet(weighted).drop(columns=["default"]).iloc[:1000]
+    p_plain = findeep.load(tmp_path / "plain").predict_proba(rows)[:, 1].mean()
+    assert model.predict_proba(rows)[:, 1].mean() > p_plain + 0.05
+
+    frame = pd.read_parquet(weighted).assign(exposure=2.5)
+    frame.to_parquet(tmp_path / "equal.parquet", row_group_size=500)
+    equal = _train(tmp_path / "equal.parquet", tmp_path / "equal", "--stream",
+                   "--no-calibrate", "--weight-column", "exposure")
+    assert equal["training"]["sample_weight"] is False
+    np.testing.assert_array_equal(
+        findeep.load(tmp_path / "equal").predict_proba(rows),
+        findeep.load(tmp_path / "plain").predict_proba(rows))
+
+
+def test_streamed_weight_column_refuses_what_is_no_weight_in_one_line(weighted, tmp_path):
+    frame = pd.read_parquet(weighted)
+    frame.loc[frame.index % 250 == 0, "exposure"] = -1.0
+    frame.to_parquet(tmp_path / "negative.parquet", row_group_size=500)
+    cases = [(weighted, "exposre", "Did you mean 'exposure'"),
+             (weighted, "default", "is also the target"),
+             (tmp_path / "negative.parquet", "exposure", "has 12 missing, non-numeric or negative")]
+    for data, column, said in cases:
+        result = run("train", data, "--target", "default", "--stream", "--weight-column",
+                     column, "--max-epochs", "1", "--quiet", "--out", tmp_path / "x")
+        assert result.exit_code == 2, result.output
+        assert said in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "x").exists()

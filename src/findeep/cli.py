@@ -216,7 +216,8 @@ def train(
         from findeep.streamed import check_columns
 
         source = ParquetSource(data)  # a CSV, or too few row groups: said before any launch
-        check_columns(source, target=target, time_column=time_column)  # ditto a misspelt name
+        check_columns(source, target=target, time_column=time_column,  # ditto a misspelt name
+                      weight_column=weight_column)
         source.check_processes(nproc_per_node)
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
@@ -226,9 +227,8 @@ def train(
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
-        if special_values is not None or weight_column is not None:
-            name = "--special-values" if special_values is not None else "--weight-column"
-            raise ConfigError(f"{name} is not available with streamed training yet; "
+        if special_values is not None:
+            raise ConfigError("--special-values is not available with streamed training yet; "
                               "drop --stream (the table must then fit in memory).")
         if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
             raise ConfigError("--bagging is not available with streamed training; drop "
@@ -248,6 +248,7 @@ def train(
                 time_column=time_column, class_weight=class_weight,
                 validation_fraction=validation_fraction, calibrate=calibrate,
                 interval=interval, numeric_columns=split_names(numeric),
+                weight_column=weight_column,
                 train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                                "learning_rate": learning_rate, "weight_decay": weight_decay,
                                "patience": patience})

@@ -34,6 +34,7 @@ from findeep.bundle import check_writable, write_bundle
 from findeep.data.io import check_output
 from findeep.data.number_text import looks_numeric, numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD
+from findeep.data.row_weights import check_weight_column, no_weight_error, weight_numbers
 from findeep.data.schema import MAX_INTEGER_LEVELS, FindeepWarning, Schema, infer_schema
 from findeep.data.splits import (
     check_fraction,
@@ -117,6 +118,7 @@ def train_streamed(
     model_options: dict[str, Any] | None = None, time_column: str | None = None,
     class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
     interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
+    weight_column: str | None = None,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -133,6 +135,10 @@ def train_streamed(
     ``calibrate=False``, and a regression stores split-conformal intervals at level
     ``interval`` from the validation rows' absolute residuals (coverage tested on the
     test rows). ``numeric_columns`` are read as numbers whatever their values, as in memory.
+    ``weight_column`` names a column of row weights (0 or more) for the training loss, times
+    the class weight, as ``--weight-column`` does in memory: not a feature; early stopping,
+    calibration and the test metrics read their rows unweighted, and weights all equal train
+    as none.
     """
     ranks = launched_ranks()
     if target is None:
@@ -169,14 +175,15 @@ def train_streamed(
                       row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume,
                       model_options=model_options, time_column=time_column,
                       class_weight=class_weight, calibrate=calibrate, interval=interval,
-                      numeric_columns=numeric_columns)
+                      numeric_columns=numeric_columns, weight_column=weight_column)
     finally:
         destroy_process_group()
 
 
 def check_columns(source: ParquetSource, *, target: str, time_column: str | None = None,
-                  ) -> None:
-    """Refuse a ``target`` or ``time_column`` that ``source`` lacks, from its schema alone
+                  weight_column: str | None = None) -> None:
+    """Refuse a ``target``, ``time_column`` or ``weight_column`` that ``source`` lacks (or a
+    weight column that is one of the other two), from its schema alone
     (no rows read), so that ``findeep train --nproc-per-node`` can refuse them before it
     launches any rank."""
     if target not in source.columns:
@@ -185,6 +192,8 @@ def check_columns(source: ParquetSource, *, target: str, time_column: str | None
     if time_column is not None and time_column not in source.columns:
         raise DataError(f"time column '{time_column}' is not in the data."
                         + did_you_mean(time_column, source.columns))
+    if weight_column is not None:
+        check_weight_column(weight_column, source.columns, target, time_column)
 
 
 def interrupted_message(checkpoint_dir: str | os.PathLike[str] | None) -> str:
@@ -396,19 +405,20 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            model_options: dict[str, Any] | None = None, time_column: str | None = None,
            class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
            interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
-           ) -> dict[str, Any]:
+           weight_column: str | None = None) -> dict[str, Any]:
     source = ParquetSource(data)
-    check_columns(source, target=target, time_column=time_column)
+    check_columns(source, target=target, time_column=time_column, weight_column=weight_column)
     head = source.head(SCHEMA_ROWS)
-    # the split's clock is not a feature
-    features_head = head.drop(columns=[target, *([time_column] if time_column else [])])
+    # the split's clock and the row weights are not features
+    not_features = [c for c in (time_column, weight_column) if c is not None]
+    features_head = head.drop(columns=[target, *not_features])
     check_features(features_head)
     schema = _infer_streamed_schema(source, features_head, warn=ranks.is_main,
                                     numeric_columns=numeric_columns)
     if ranks.is_main and time_column is None:
         warn_if_dated(head, schema.names_of("datetime"))
     feature_columns = [c.name for c in schema.columns]
-    columns = [*feature_columns, *([time_column] if time_column else []), target]
+    columns = [*feature_columns, *not_features, target]
     train_share = (1 - test_fraction) * source.n_rows
     valid_fraction = min(validation_fraction, MAX_VALIDATION_ROWS / max(train_share, 1.0))
     cutoffs, last_time = None, None
@@ -436,6 +446,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     valid_parts: list[pd.DataFrame] = []
     fit_rows_per_unit: dict[RowGroupUnit, int] = {}
     dropped = 0
+    weight_range = [np.inf, -np.inf]  # the fit rows' lowest and highest row weight
+    bad_weights = 0  # labelled rows whose weight is missing, not a number or negative
     digest = hashlib.sha256("\x1f".join(columns).encode())
     for unit, frame in source.iter_frames(columns=columns):
         has_label = frame[target].notna().to_numpy()
@@ -445,6 +457,13 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         fit &= has_label
         valid &= has_label
         fit_rows_per_unit[unit] = int(fit.sum())
+        if weight_column is not None:  # every labelled row's weight is checked, as in memory
+            weights, bad = weight_numbers(frame.loc[has_label, weight_column])
+            bad_weights += bad
+            fit_weights = weights[fit[has_label] & np.isfinite(weights)]
+            if fit_weights.size:
+                weight_range = [min(weight_range[0], float(fit_weights.min())),
+                                max(weight_range[1], float(fit_weights.max()))]
         trained = frame.loc[fit | valid]
         digest.update(pd.util.hash_pandas_object(trained, index=False).to_numpy().tobytes())
         positions = np.arange(unit.start, unit.start + len(frame), dtype=np.uint64)
@@ -469,6 +488,13 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     if dropped and ranks.is_main:
         warnings.warn(f"{dropped} row(s) with a missing target were left out of training.",
                       FindeepWarning, stacklevel=2)
+    if bad_weights:
+        raise no_weight_error(weight_column or "", bad_weights)
+    if weight_column is not None and weight_range[1] == 0:
+        raise DataError(f"weight column '{weight_column}' is 0 in every training row: no row "
+                        "would be learned from.")
+    # weights all equal are no weights: the same fit as none given, as in memory
+    row_weighted = weight_column is not None and weight_range[0] != weight_range[1]
 
     sample = fit_state.sample
     target_spec = _infer_streamed_target(sample, labels, target, task)
@@ -537,16 +563,21 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
             rows = frame.loc[fit]
             x_num, x_cat, _ = preprocessor.transform(rows[feature_columns])
             y = encode(rows[target])
-            if weight_of_code is None:
+            weight = None if weight_of_code is None else weight_of_code[y.astype(np.int64)]
+            if row_weighted:  # checked in pass 1; times the class weight
+                own = numbers_of(rows[weight_column]).astype(np.float32)
+                weight = own if weight is None else weight * own
+            if weight is None:
                 yield x_num, x_cat, y
             else:
-                yield x_num, x_cat, y, weight_of_code[y.astype(np.int64)]
+                yield x_num, x_cat, y, weight
 
     checkpointing = None
     if checkpoint_dir is not None:
         run = {"data_fingerprint": digest.hexdigest(), "model": model, "seed": seed,
                "world_size": ranks.world_size, "batch_size": global_batch,
                "time_column": time_column, "class_weight": weight_record,
+               "weight_column": weight_column,
                "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)}}
         checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
     with epoch_progress(f"training {model} (streamed)", config.max_epochs,
@@ -571,7 +602,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "rows": n_fit + len(validation), "fit_rows": n_fit, "validation_rows": len(validation),
         "dropped_missing_target": dropped, "seed": seed, "class_weight": weight_record,
         "validation_split": "out-of-time" if time_column else "hash of row position",
-        "streamed": True,
+        "streamed": True, "sample_weight": row_weighted,
         "processes": ranks.world_size, "preprocessing_sample_rows": len(sample),
         "config": {**{k: v for k, v in vars(config).items() if k not in ("verbose",)},
                    "batch_size": global_batch},
@@ -581,6 +612,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     }
     if time_column is not None:  # `evaluate` checks later data by them, as in memory
         training.update(time_column=time_column, last_time=last_time)
+    if weight_column is not None:  # a loss weight, not a feature
+        training["weight_column"] = weight_column
     if target_spec.task == "regression" and np.isfinite(y_range).all():
         training["target_range"] = y_range  # as in memory: scoring names impossible ends
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,

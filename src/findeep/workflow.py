@@ -19,6 +19,7 @@ from findeep import json_text
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
 from findeep.data.number_text import numbers_of
+from findeep.data.row_weights import check_weight_column, weight_values
 from findeep.data.schema import (
     FindeepWarning,
     infer_column_kind,
@@ -226,18 +227,8 @@ def _row_weights_from(frame: pd.DataFrame, column: str | None, target: str,
     """``--weight-column``'s numbers, one per row, or one sentence naming the column."""
     if column is None:
         return None
-    if column not in frame.columns:
-        raise DataError(f"weight column '{column}' is not in the data."
-                        + did_you_mean(column, map(str, frame.columns)))
-    if column in (target, time_column):
-        raise ConfigError(f"--weight-column '{column}' is also the "
-                          f"{'target' if column == target else 'time column'}; name another.")
-    weights = numbers_of(frame[column])
-    bad = int((~np.isfinite(weights)).sum() + (weights < 0).sum())
-    if bad:
-        raise DataError(f"weight column '{column}' has {bad:,} missing, non-numeric or negative "
-                        "value(s); a row weight is a number, 0 or more.")
-    return weights
+    check_weight_column(column, frame.columns, target, time_column)
+    return weight_values(frame[column], column)
 
 
 def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
