@@ -122,3 +122,20 @@ def test_evaluate_reports_findeeps_metrics_and_flags_training_rows(fitted, xy) -
     X, y = xy
     with pytest.warns(FindeepWarning, match="match a training row"):
         fitted.evaluate(X, y)
+
+
+@pytest.mark.parametrize("as_labels", [lambda y: y.astype(float), lambda y: y.astype(bool),
+                                       lambda y: y.astype(np.int32)],
+                         ids=["float", "bool", "int32"])
+def test_classes_keep_the_labels_dtype_through_save_and_load(xy, tmp_path, as_labels) -> None:
+    """0.0/1.0 labels predict 0.0/1.0, as scikit-learn's classifiers do, and still do after
+    a bundle round trip (the bundle writes the classes as the JSON numbers 0 and 1)."""
+    X, y = xy
+    labels = as_labels(y)
+    clf = findeep.TabularClassifier(max_epochs=2, bagging=1).fit(X, labels)
+    assert clf.classes_.dtype == labels.dtype
+    assert clf.predict(X.head(5)).dtype == labels.dtype
+    clf.save(tmp_path / "m")
+    loaded = findeep.load(tmp_path / "m")
+    assert loaded.classes_.dtype == labels.dtype
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))

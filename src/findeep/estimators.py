@@ -169,6 +169,9 @@ class _TabularEstimator(BaseEstimator):
         meta["estimator"] = type(self).__name__
         meta["params"] = {k: v for k, v in self.get_params().items()}
         meta["feature_names_in"] = hasattr(self, "feature_names_in_")  # read by name or not
+        classes = getattr(self, "classes_", None)
+        if classes is not None and classes.dtype.kind in _LABEL_KINDS:
+            meta["label_dtype"] = classes.dtype.str  # 0.0/1.0 labels come back as floats
         return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                             metrics=metrics, force=force)
 
@@ -205,7 +208,8 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
                             "be a class label; use TabularRegressor for regression.")
         self._fit(X, y, "binary" if values.nunique() == 2 else "multiclass", times,
                   sample_weight)
-        self.classes_ = np.asarray(self.pipeline_.target.classes)
+        self.classes_ = _classes_like(self.pipeline_.target.classes, values.dtype.str
+                                      if values.dtype.kind in _LABEL_KINDS else None)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -260,6 +264,26 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         return np.column_stack([lower, upper])
 
 
+_LABEL_KINDS = "biuf"  # bool, int, unsigned, float labels keep their dtype in classes_
+
+
+def _classes_like(classes: list[Any], dtype: str | None) -> np.ndarray:
+    """``classes_`` in the labels' own numeric dtype, as scikit-learn keeps it: the bundle
+    stores 0.0/1.0 as the JSON numbers 0 and 1, so float labels are restored here (``predict``
+    then returns what ``y`` held)."""
+    values = np.asarray(classes)
+    return values if dtype is None else values.astype(np.dtype(dtype))
+
+
+def _saved_label_dtype(saved: Any) -> str | None:
+    """The bundle's ``label_dtype`` when it names a numeric dtype, else None (bundles written
+    before it was saved, or a value no numpy dtype reads)."""
+    try:
+        return saved if isinstance(saved, str) and np.dtype(saved).kind in _LABEL_KINDS else None
+    except TypeError:
+        return None
+
+
 def _warn_categories(report: TransformReport) -> None:
     """One ``FindeepWarning`` per scoring call counting the category values scored as the
     shared unknown level (the command line prints the same counts, the server returns them
@@ -290,7 +314,8 @@ def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor]
     estimator = cls(**params)
     estimator.pipeline_ = pipeline
     if isinstance(estimator, TabularClassifier):
-        estimator.classes_ = np.asarray(pipeline.target.classes)
+        estimator.classes_ = _classes_like(pipeline.target.classes,
+                                           _saved_label_dtype(meta.get("label_dtype")))
     names = [c.name for c in pipeline.schema.columns]
     named = meta.get("feature_names_in")  # saved by the estimator; a CLI bundle has names,
     if named is None:  # unless they are x0, x1, …: an older estimator's, fitted on an array
