@@ -12,8 +12,7 @@ from findeep.cli import app
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "vocabulary.md"
 # estimator parameters with no option of the same name, each with its reason
-NOT_OPTIONS = {"model_options": "a dict of architecture settings; set it from Python",
-               "verbose": "the CLI says --quiet"}
+NOT_OPTIONS = {"verbose": "the CLI says --quiet"}
 
 
 @functools.cache
@@ -49,7 +48,10 @@ def test_shared_settings_use_the_library_names_and_keep_the_old_spellings() -> N
                               (("forecast", "train"), "--random-state", "--seed"),
                               (("text", "train"), "--random-state", "--seed"),
                               (("text", "benchmark"), "--n-folds", "--folds"),
-                              (("recommend", "train"), "--random-state", "--seed")]:
+                              (("recommend", "train"), "--random-state", "--seed"),
+                              (("pricing", "train"), "--random-state", "--seed"),
+                              (("forecast", "train"), "--n-members", "--members"),
+                              (("recommend", "train"), "--eligibility", "--eligible")]:
         options = _options(*command)
         assert {new, old} <= options, command
 

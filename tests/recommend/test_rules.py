@@ -15,6 +15,7 @@ from findeep.bundle import CHECKSUMS_FILE, sha256_file
 from findeep.errors import BundleError, ConfigError
 from findeep.recommend import NextProductRecommender
 from findeep.recommend.bundle import save_recommender
+from findeep.recommend.panel import eligibility_mask, parse_eligibility
 from findeep.recommend.rules import evaluate_rule
 from findeep.testing import make_bank_customers
 
@@ -94,3 +95,14 @@ def test_a_rule_outside_the_grammar_is_refused_before_training() -> None:
                  "--customer-id", "id", "--product", "product", "--out", "nbo",
                  "--eligible", "mortgage: open('x') == 1")
     assert_one_line_error(result, "a function call")
+
+
+def test_several_rules_for_one_product_must_all_hold() -> None:
+    """--eligibility given twice for one product: both rules hold (and), the second never
+    silently replacing the first, whatever the first's own and/or."""
+    rules = parse_eligibility(["mortgage: age >= 21 or vip == 1", "loan: income > 0",
+                               "mortgage: age < 70"])
+    assert rules == {"mortgage": "(age >= 21 or vip == 1) and (age < 70)", "loan": "income > 0"}
+    frame = pd.DataFrame({"age": [18, 30, 80, 18], "vip": [0, 0, 1, 1], "income": 1})
+    mask = eligibility_mask(frame, ["loan", "mortgage"], rules)
+    assert mask[:, 1].tolist() == [False, True, False, True]

@@ -45,7 +45,8 @@ def train(
     vol_base: Annotated[str | None, typer.Option(
         help="realized_vol networks: 'gjr' predicts log(GJR-GARCH forecast) + a learned "
              "correction that starts at zero (needs findeep\\[forecast]).")] = None,
-    members: Annotated[int | None, typer.Option(
+    members: Annotated[int | None, typer.Option(  # the estimator's n_members; --members kept
+        "--n-members", "--members",
         help="Networks averaged, differing only in seed (default: frozen recipe).")] = None,
     linear_path: Annotated[str | None, typer.Option(
         help="Networks' linear path: select (default: fit ridge-started and plain, keep the "

@@ -15,7 +15,8 @@ pricing_app = typer.Typer(
          "price, price, calibrate, and check accuracy and arbitrage.")
 
 BundleArg = Annotated[Path, typer.Argument(help="A bundle written by 'findeep pricing train'.")]
-SeedOpt = Annotated[int, typer.Option(help="Seed for sampling, initialisation and batches.")]
+SeedOpt = Annotated[int, typer.Option(  # the estimators' name; --seed kept as an alias
+    "--random-state", "--seed", help="Seed for sampling, initialisation and batches.")]
 
 
 @pricing_app.command()

@@ -31,8 +31,9 @@ EventsMeanOpt = Annotated[str, typer.Option(
 LagsOpt = Annotated[int, typer.Option(help="Months of past holdings used as features.")]
 TrainMonthsOpt = Annotated[int, typer.Option(help="Labelled months to train on (latest).")]
 EligibleOpt = Annotated[list[str] | None, typer.Option(
-    "--eligible", help="Offer a product only where a rule holds, e.g. 'mortgage: age >= 21' "
-                       "(repeatable).")]
+    "--eligibility", "--eligible",  # the estimator's name; --eligible kept as an alias
+    help="Offer a product only where a rule holds, e.g. 'mortgage: age >= 21' (repeatable; "
+         "rules for one product must all hold).")]
 SeedOpt = Annotated[int, typer.Option(  # the estimators' name; --seed kept as an alias
     "--random-state", "--seed", help="Seed for initialisation and batches.")]
 KOpt = Annotated[int, typer.Option("--k", help="Offers per customer the metrics judge (@k).")]

@@ -343,13 +343,22 @@ def eligibility_mask(frame: pd.DataFrame, products: list[str],
 
 
 def parse_eligibility(rules: list[str] | None) -> dict[str, str]:
-    """``["mortgage: age >= 21", ...]`` (the CLI's form) -> ``{"mortgage": "age >= 21"}``."""
-    parsed: dict[str, str] = {}
+    """``["mortgage: age >= 21", ...]`` (the CLI's form) -> ``{"mortgage": "age >= 21"}``.
+
+    Several rules for one product must all hold: they are joined with ``and``, each in
+    brackets, never one silently replacing another (a compliance rule added later must not
+    drop an earlier one).
+
+    >>> parse_eligibility(["mortgage: age >= 21", "loan: income > 0", "mortgage: age < 70"])
+    {'mortgage': '(age >= 21) and (age < 70)', 'loan': 'income > 0'}
+    """
+    by_product: dict[str, list[str]] = {}
     for text in rules or []:
         product, sep, rule = text.partition(":")
         if not sep or not product.strip() or not rule.strip():
             raise ConfigError(f"an eligibility rule reads 'PRODUCT: EXPRESSION' (e.g. "
                               f"'mortgage: age >= 21'), however: {text!r}")
         parse_rule(rule)  # a rule outside the grammar is refused before any data is read
-        parsed[product.strip()] = rule.strip()
-    return parsed
+        by_product.setdefault(product.strip(), []).append(rule.strip())
+    return {product: texts[0] if len(texts) == 1 else " and ".join(f"({t})" for t in texts)
+            for product, texts in by_product.items()}
