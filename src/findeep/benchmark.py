@@ -414,8 +414,9 @@ class _BenchmarkTable:
         else:
             inputs = (without_columns(self.baseline_inputs, without) if without
                       else self.baseline_inputs)
-            estimator = make_baseline(model, self.spec.task, inputs, self.seed,
-                                      monotone=monotone)
+            estimator = make_baseline(  # fitted on the class codes: directions turn with them
+                model, self.spec.task, inputs, self.seed,
+                monotone=monotone and {k: v * self.spec.code_sign for k, v in monotone.items()})
             estimator.fit(inputs.frame.iloc[train], self.y_codes[train])
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()

@@ -370,7 +370,7 @@ def fit_tabular(
         stratify=classification, times=times)
     preprocessor.fit(X.iloc[fit_rows], schema)
     network_options = narrow_table_options(
-        model, monotone_positions(model_options, preprocessor, schema, target.task), schema)
+        model, monotone_positions(model_options, preprocessor, schema, target), schema)
     x_num, x_cat, _ = preprocessor.transform(X)
     # hashes that let `evaluate` spot training rows later; off for bundles that leave the
     # organisation (a hash confirms a full record was trained on)
@@ -419,7 +419,7 @@ def fit_tabular(
         "validation_split": _validation_split_name(times, classification),
         "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)},
         "model_options": model_options or {}, "temperature": temperature,
-        **special_value_counts(preprocessor, X),
+        **monotone_record(model_options), **special_value_counts(preprocessor, X),
         "device": str(torch_device), **result.to_dict(),
         # what was asked for, and why "auto" kept one network
         "bagging": {"requested": requested, "members": 1,
@@ -488,7 +488,7 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
     folds = cross_fit_folds(y_codes, n_folds, seed=seed, stratify=classification)
     preprocessor.fit(X, schema)
     network_options = narrow_table_options(
-        model, monotone_positions(model_options, preprocessor, schema, target.task), schema)
+        model, monotone_positions(model_options, preprocessor, schema, target), schema)
     additive = bool(network_options.pop("additive", False))  # fitted after the bag, below
     x_num, x_cat, _ = preprocessor.transform(X)
     training_rows = RowSketch.from_hashes(row_hashes(x_num, x_cat)) if row_sketch else None
@@ -551,8 +551,9 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
         "config": {k: v for k, v in vars(bag.one_network_recipe or config).items()
                    if k not in ("verbose",)},
         "model_options": model_options or {}, "temperature": temperature,
-        **special_value_counts(preprocessor, X), "device": str(torch_device),
-        **first.to_dict(), "seconds": sum(r.seconds for r in bag.members),
+        **monotone_record(model_options), **special_value_counts(preprocessor, X),
+        "device": str(torch_device), **first.to_dict(),
+        "seconds": sum(r.seconds for r in bag.members),
         "bagging": {"requested": bagging, **bag.summary()},
         **({"additive": additive_summary} if additive_summary else {}),
         **({"target_range": trained_range} if trained_range is not None else {}),
@@ -752,15 +753,20 @@ def parse_monotone(text: str) -> dict[str, int]:
 
 
 def monotone_positions(model_options: dict[str, Any] | None, preprocessor: TabularPreprocessor,
-                       schema: Schema, task: str) -> dict[str, Any]:
+                       schema: Schema, target: TargetSpec) -> dict[str, Any]:
     """The network's options with ``monotone`` column names turned into numeric input
-    positions (+1 non-decreasing, -1 non-increasing), every name checked."""
+    positions (+1 non-decreasing, -1 non-increasing), every name checked.
+
+    A direction is the event probability's (``Debt:+``: the risk of ``bad`` never falls as
+    debt grows). A binary network scores the second class, so where the event is the first
+    (classes ``['bad', 'good']``) every sign is turned for the network."""
     options = dict(model_options or {})
     wanted = options.get("monotone")
     if not wanted:
         return options
     if isinstance(wanted, str):
         wanted = parse_monotone(wanted)
+    task = target.task
     if task == "multiclass":
         raise ConfigError("monotone constraints apply to binary and regression models; a "
                           "multiclass score has no single direction.")
@@ -782,9 +788,27 @@ def monotone_positions(model_options: dict[str, Any] | None, preprocessor: Tabul
                     if kinds[column] == "categorical" else "")
             raise ConfigError(f"monotone constraints apply to numeric columns; '{column}' is "
                               f"{kinds[column]}.{hint}")
-        positions[names.index(column)] = sign
+        positions[names.index(column)] = sign * target.code_sign
     options["monotone"] = positions
     return options
+
+
+def monotone_record(model_options: dict[str, Any] | None) -> dict[str, Any]:
+    """The training record's mark that monotone directions are the event probability's
+    (bundles without it, trained before the fix, may hold them turned: ``legacy_monotone``)."""
+    return {"monotone_of": "event_probability"} if (model_options or {}).get("monotone") else {}
+
+
+def legacy_monotone_message(pipeline: TabularPipeline) -> str | None:
+    """For a bundle trained before monotone directions were read as the event probability's,
+    on a binary target whose event is the first class: its constraints run the other way."""
+    constrained = bool((pipeline.training.get("model_options") or {}).get("monotone"))
+    if (pipeline.task != "binary" or pipeline.target.event_index != 0 or not constrained
+            or "monotone_of" in pipeline.training):
+        return None
+    return (f"this bundle's monotone constraints were trained by an earlier findeep that read "
+            f"them for the class '{pipeline.target.classes[1]}', not the event "
+            f"'{pipeline.target.event_class}': each runs the other way; train it again.")
 
 
 def _check_fit_options(train_options: dict[str, Any],
@@ -1011,6 +1035,8 @@ def pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
     if problem:
         raise BundleError(f"{where} {problem}; the bundle is damaged or was edited by hand "
                           "(save it again from the model).")
+    if message := legacy_monotone_message(pipeline):
+        warnings.warn(message, FindeepWarning, stacklevel=2)
     return pipeline
 
 

@@ -77,6 +77,7 @@ from findeep.pipeline import (
     class_weights_by_code,
     decision_threshold,
     monotone_positions,
+    monotone_record,
     score_table,
     training_profile,
 )
@@ -537,7 +538,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                           cardinalities=preprocessor.cardinalities, n_out=n_out,
                           x_num_train=x_sample,
                           options=monotone_positions(model_options, preprocessor, schema,
-                                                     target_spec.task))
+                                                     target_spec))
     valid_data = TensorData.from_numpy(x_valid, c_valid, y_valid_codes, task=target_spec.task,
                                        device=torch_device)
     global_batch = auto_batch_size(n_fit) if config.batch_size == "auto" else int(
@@ -607,6 +608,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "config": {**{k: v for k, v in vars(config).items() if k not in ("verbose",)},
                    "batch_size": global_batch},
         "model_options": model_options or {}, "temperature": temperature,
+        **monotone_record(model_options),
         "device": str(torch_device),
         **result.to_dict(),
     }

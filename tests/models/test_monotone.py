@@ -9,6 +9,7 @@ import pytest
 
 import findeep
 from cli_helpers import assert_one_line_error, run
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError
 from findeep.testing import make_credit_frame
 
@@ -197,3 +198,63 @@ def test_bundles_saved_before_the_interaction_network_still_load() -> None:
                       options={"monotone": {0: 1}, "interactions": False})
     assert old.interaction is None and "interactions" not in old.config
     assert not any(k.startswith("interaction.") for k in old.state_dict())
+
+
+def _first_class_event(credit) -> tuple[pd.DataFrame, pd.Series]:
+    """The credit rows with labels 'bad' (the event) and 'good': sorted, the event is the
+    first class, as in sample:credit."""
+    frame, y = credit
+    labels = y.map({1: "bad", 0: "good"})
+    return frame, labels
+
+
+def test_directions_are_the_events_where_the_event_is_the_first_class(credit, tmp_path):
+    """'debt_to_income:+' means the risk of 'bad' never falls as debt grows, also where
+    'bad' sorts first (the network scores the second class): swept on a saved and loaded
+    bag, the event probability moves only the stated way, and the bundle records it."""
+    frame, labels = _first_class_event(credit)
+    model = findeep.TabularClassifier(max_epochs=4, model_options={"monotone": CONSTRAINTS})
+    model = findeep.load(model.fit(frame, labels).save(tmp_path / "bad-first"))
+    assert list(model.classes_) == ["bad", "good"]
+    assert model.training_["monotone_of"] == "event_probability"
+    rows = random_rows(frame, 1_000, seed=4)
+    for column, direction in CONSTRAINTS.items():
+        assert wrong_way_moves(model.event_probability, frame, rows, column,
+                               1 if direction == "+" else -1) == 0, column
+
+
+def test_a_bundle_trained_before_the_fix_warns_that_its_directions_are_turned(credit, tmp_path):
+    """An earlier findeep read the directions for the second class: loading such a bundle
+    (event first, constraints, no 'monotone_of' mark) warns to train it again."""
+    import json
+
+    from findeep.bundle import CHECKSUMS_FILE, sha256_file
+
+    frame, labels = _first_class_event(credit)
+    path = findeep.TabularClassifier(max_epochs=2, bagging=1, model_options={
+        "monotone": {"income": "-"}}).fit(frame, labels).save(tmp_path / "old")
+    document = json.loads((path / "bundle.json").read_text())
+    del document["training"]["monotone_of"]
+    (path / "bundle.json").write_text(json.dumps(document))
+    sums = json.loads((path / CHECKSUMS_FILE).read_text())
+    sums["bundle.json"] = sha256_file(path / "bundle.json")
+    (path / CHECKSUMS_FILE).write_text(json.dumps(sums))
+    with pytest.warns(FindeepWarning, match="each runs the other way; train it again"):
+        findeep.load(path)
+
+
+def test_benchmark_constrains_the_baselines_in_the_events_direction(credit) -> None:
+    """LightGBM fits the class codes: where the event sorts first, its constraint must turn
+    with them. Risk rises with debt_to_income here, so 'debt_to_income:+' on that column
+    alone keeps LightGBM's AUC (turned, it would fall to about 0.5)."""
+    pytest.importorskip("lightgbm")
+    from findeep.benchmark import run_benchmark
+
+    frame, labels = _first_class_event(credit)
+    table = frame[["debt_to_income"]].assign(status=labels.to_numpy())
+    free = run_benchmark(table, "status", models=["lightgbm"], n_folds=3, verbose=0)
+    held = run_benchmark(table, "status", models=["lightgbm"], n_folds=3, verbose=0,
+                         monotone={"debt_to_income": 1})
+    auc = {name: pd.DataFrame(result.folds)["roc_auc"].mean() for name, result in
+           (("free", free), ("held", held))}
+    assert auc["free"] > 0.6 and auc["held"] > auc["free"] - 0.02, auc

@@ -33,6 +33,14 @@ class TargetSpec:
     def event_index(self) -> int:
         return self.classes.index(self.event_class) if self.task == "binary" else -1
 
+    @property
+    def code_sign(self) -> int:
+        """+1, or -1 where a rising event probability is a falling class code: a binary
+        model learns the codes (the second class is 1), so a direction stated for the event
+        (``Debt:+``, risk of ``bad`` rises) turns for a target whose event is the first
+        class (``['bad', 'good']``)."""
+        return -1 if self.task == "binary" and self.event_index == 0 else 1
+
     def encode(self, values: pd.Series) -> np.ndarray:
         """Class indices (int64) for classification, float32 values for regression."""
         if self.task == "regression":
