@@ -100,3 +100,28 @@ def test_the_schema_keeps_the_order_training_values_told_and_only_that():
     assert Schema.from_dict(schema.to_dict()) == schema
     old = {"columns": [{"name": "dmy", "kind": "datetime", "dtype": "str"}]}
     assert Schema.from_dict(old).day_first == {}
+
+
+@pytest.mark.parametrize("day_first", [None, True, False])
+def test_dates_beyond_the_nanosecond_range_read_on_every_path(day_first) -> None:
+    """9999-12-31 (an open end) and 1500-01-01 next to a day-first date read as those days
+    (pandas keeps microseconds), never an OutOfBoundsDatetime traceback."""
+    values = pd.Series(["9999-12-31", "01/01/1500", "25/06/2021"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        read = parse_datetimes(values, day_first=day_first)
+    assert read.iloc[0] == pd.Timestamp("9999-12-31")
+    assert read.iloc[1] == pd.Timestamp("1500-01-01")
+    if day_first is False:  # no date month first: missing, never read the other way
+        assert pd.isna(read.iloc[2])
+    else:
+        assert read.iloc[2] == pd.Timestamp("2021-06-25")
+
+
+def test_compact_year_first_dates_are_never_read_day_first() -> None:
+    """20180305 is the 5th of March in a day-first column as anywhere (YYYYMMDD has one
+    reading): only day/month dates take the column's order."""
+    values = pd.Series(["20180305", "20180305T120000", "05/03/2018"])
+    read = parse_datetimes(values, day_first=True)
+    assert read.tolist() == [pd.Timestamp("2018-03-05"), pd.Timestamp("2018-03-05 12:00"),
+                             pd.Timestamp("2018-03-05")]

@@ -128,3 +128,21 @@ def test_the_date_schema_says_what_is_read(client):
     applied_on = record["properties"]["applied_on"]
     assert {"type": "string", "format": "date"} in applied_on["anyOf"]
     assert "as batch scoring reads it" in applied_on["description"]
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "1500-01-01", "01/01/1500", "20180305"])
+def test_a_day_first_bundle_scores_open_ended_and_compact_dates_as_batch_does(
+        day_first_model, records, date):
+    """9999-12-31 (an open end in bank data) and 1500-01-01 are no nanosecond timestamps,
+    and 20180305 is the 5th of March whatever the bundle's day order: each scores as batch
+    scoring reads it, never a 500."""
+    model, bundle = day_first_model
+    client = TestClient(create_app(bundle))
+    record = {**records[0], "applied_on": date}
+    response = client.post("/v1/predict", json=record)
+    assert response.status_code == 200, response.text
+    assert response.json()["probability"] == pytest.approx(_batch(model, [record])[0], abs=1e-6)
+    if date == "20180305":
+        march = {**records[0], "applied_on": "2018-03-05"}
+        assert response.json()["probability"] == pytest.approx(_batch(model, [march])[0],
+                                                               abs=1e-6)

@@ -151,9 +151,12 @@ def parse_datetimes(values: pd.Series, *, day_first: bool | None = None) -> pd.S
 def _read_in_order(values: pd.Series, day_first: bool) -> pd.Series:
     if not day_first:
         return _to_naive_utc(values)
-    # day first; but year-first values (ISO "2021-01-05") must not be read year-day-month
+    # day first; but year-first values (ISO "2021-01-05", compact "20210105") must not be
+    # read year-day-month
     year_first = values.map(lambda v: isinstance(v, str) and bool(_YEAR_FIRST.match(v)))
-    stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    # microseconds, as pandas reads dates: 9999-12-31 (an open end) or 1500-01-01 are no
+    # nanosecond timestamps, and are read on this path as on the others
+    stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     for rows, dayfirst in ((year_first, False), (~year_first, True)):
         if rows.any():
             stamps[rows] = _to_naive_utc(values[rows], dayfirst=dayfirst)
@@ -172,7 +175,7 @@ def _to_naive_utc(values: pd.Series, *, dayfirst: bool = False) -> pd.Series:
 
 
 # day and month as numbers, either way round, then the year: "25/06/2021", "01.02.21"
-_YEAR_FIRST = re.compile(r"^\s*\d{4}[-/.]")
+_YEAR_FIRST = re.compile(r"^\s*(\d{4}[-/.]|\d{8}(?:[\sT]|$))")
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 
 
