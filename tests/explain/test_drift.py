@@ -200,3 +200,28 @@ def test_the_surrogate_reads_text_dates_in_the_trained_order(branch_model, branc
     expected = pd.to_datetime(early["app_date"], format="%d/%m/%Y")
     read = pd.to_datetime(inputs[:, column], unit="D")
     assert (read.normalize() == expected.to_numpy()).all()
+
+
+def test_a_category_often_missing_in_training_is_stable_when_it_stays_so():
+    """A categorical column missing in 85% of the training rows (missing then is a level of
+    its own) and in 85% of new rows, with the same level shares, is stable: its missing rows
+    are counted once, in the missing bin (they were also counted as a rarer level: PSI 7.8,
+    a false "major shift" on the report and in the model card)."""
+    rng = np.random.default_rng(1)
+    n = 2_000
+
+    def rows(seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        joint = rng.choice(["verified", "not verified", "source"], n).astype(object)
+        joint[rng.random(n) < 0.85] = None
+        return pd.DataFrame({"income": rng.normal(50, 10, n), "joint": joint})
+
+    frame = rows(2)
+    y = (frame["income"] + rng.normal(0, 5, n) > 50).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipeline = TabularClassifier(max_epochs=1, bagging=1).fit(frame, y).pipeline_
+    state = next(s for s in pipeline.preprocessor.categorical if s.name == "joint")
+    assert "<missing>" in state.levels  # the case: missing is a trained level
+    table = drift_table(pipeline, rows(3)).set_index("column")
+    assert table.loc["joint", "psi"] < 0.01 and table.loc["joint", "flag"] == "stable"

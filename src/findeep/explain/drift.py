@@ -24,7 +24,7 @@ import pandas as pd
 from findeep.data.profile import as_numbers, level_shares, numeric_bin_shares
 from findeep.data.sentinels import split_special
 from findeep.errors import ConfigError
-from findeep.features.tabular import scored_level_text
+from findeep.features.tabular import MISSING_LEVEL, scored_level_text
 from findeep.pipeline import TabularPipeline
 
 PSI_MODERATE = 0.1
@@ -64,7 +64,9 @@ def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
     for name, column in profile["columns"].items():
         if column["kind"] == "categorical":
             state = states[name]
-            seen_rarer = {*state.levels, *state.rare} - set(column["levels"])
+            # missing has its own bin: a column missing often enough in training to be a
+            # level of its own must not count its missing rows among the rarer levels too
+            seen_rarer = {*state.levels, *state.rare} - {*column["levels"], MISSING_LEVEL}
             expected = [*column["shares"], column["other"], 0.0, column["missing"]]
             actual = level_shares(scored_level_text(frame[name], state), column["levels"],
                                   other_levels=seen_rarer)
