@@ -185,3 +185,47 @@ def test_scoring_a_few_customers_against_every_holding_is_not_refused(bank):
     panel = build_panel(few, bank.holdings, COLUMNS)
     assert len(panel.customer_ids) == 5 and panel.holdings.any()
     assert panel.report.unknown_customers > len(bank.holdings) / 2
+
+
+def test_a_month_missing_from_both_tables_is_refused_not_read_as_next(bank):
+    """Without July, June -> August would be read as one month's change and every lag
+    shifted: one sentence naming the gap instead."""
+    july = bank.months[3]
+    with pytest.raises(DataError, match=r"no rows for 1 month\(s\).*first gap: after"):
+        build_panel(bank.customers[bank.customers["month"] != july],
+                    bank.holdings[bank.holdings["month"] != july], COLUMNS)
+    undated = Columns("customer_id", "product", "month", None)  # the events' months
+    static = bank.customers.drop_duplicates("customer_id").drop(columns=["month"])
+    with pytest.raises(DataError, match="events table has no rows for 1 month"):
+        build_panel(static, bank.holdings[bank.holdings["month"] != july], undated)
+
+
+def test_a_month_without_holdings_between_months_with_them_is_refused(bank):
+    """A holdings table missing one month the customer table has would make every product
+    held after it a take-up: refused, naming the month."""
+    july = bank.months[3]
+    with pytest.raises(DataError, match=f"no holdings for {str(july)[:7]}.*newly taken"):
+        build_panel(bank.customers, bank.holdings[bank.holdings["month"] != july], COLUMNS)
+
+
+def test_acquisitions_leave_no_gap_in_an_undated_grid():
+    """With acquisition events a month without a take-up is normal: the grid is every
+    calendar month from the first to the last, not the months that had one."""
+    customers = pd.DataFrame({"customer_id": [1, 2], "age": [30, 40]})
+    events = pd.DataFrame({"customer_id": [1, 2], "product": ["loan", "card"],
+                           "month": ["2024-01", "2024-04"]})
+    panel = build_panel(customers, events, Columns("customer_id", "product", "month", None),
+                        events_mean="acquired")
+    assert [str(m) for m in panel.months] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+
+
+def test_scoring_a_customer_table_of_the_latest_month_alone_warns_of_the_lags(bank):
+    """The lags read holdings before the customer table's first month as none held: said
+    in one warning when the events table has them."""
+    from findeep.recommend import NextProductRecommender
+
+    model = NextProductRecommender(model="popularity", lags=2).fit(
+        bank.customers, bank.holdings)
+    latest = bank.customers[bank.customers["month"] == bank.months[-1]]
+    with pytest.warns(FindeepWarning, match=r"2 month\(s\) of past holdings .* none held"):
+        model.recommend(latest, bank.holdings)

@@ -244,6 +244,14 @@ class NextProductRecommender(BaseEstimator):
             t = int(np.flatnonzero(panel.months == wanted)[0])
         if source == "events" and self.events_mean == "held":
             warn_month_without_holdings(panel, t)
+        if source == "events" and t < self.lags and panel.report.before_first_month:
+            warnings.warn(
+                f"the customer table starts at {panel.months[0]}, so the model's "
+                f"{self.lags} month(s) of past holdings before {panel.months[t]} were taken as "
+                f"none held, though the events table has {panel.report.before_first_month:,} "
+                "holding(s) dated earlier; give the customer table's earlier months too (or "
+                "its rows without the date column) to score on them.", FindeepWarning,
+                stacklevel=2)
         warn_customers_absent(panel, t)
         design = design_at(panel, t, lags=self.lags, with_labels=False,
                            eligibility=self.eligibility)

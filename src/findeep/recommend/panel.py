@@ -48,6 +48,9 @@ class PanelReport:
     duplicates: int = 0
     unknown_products: dict[str, int] = field(default_factory=dict)
     missing_values: int = 0
+    # of outside_months, the events dated before the grid's first month (a scoring
+    # customer table of the latest month alone: the lags could have read them)
+    before_first_month: int = 0
 
     def lines(self) -> list[str]:
         parts = []
@@ -195,6 +198,10 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
     if months is None:  # undated customers: the events' months (any one month without them)
         months = (np.unique(ev["month"].to_numpy().astype("datetime64[M]")) if len(ev)
                   else np.array([np.datetime64("today", "M")]))
+        if events_mean == "acquired":  # a month without a take-up is a month all the same
+            months = np.arange(months[0], months[-1] + 1)
+    _refuse_missing_months(months, "customer table" if month_codes is not None
+                           else "events table")
     n_c, n_t = len(customer_ids), len(months)
     catalogue = list(products) if products is not None else sorted(
         ev["product"].unique().tolist())
@@ -224,13 +231,46 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
             t_ok |= m < months[0]
             t = np.where(m < months[0], 0, t)
         report.outside_months = int((c_ok & ~t_ok).sum())
+        report.before_first_month = int((c_ok & ~t_ok & (m < months[0])).sum())
         ok = c_ok & t_ok
         p = pd.Index(catalogue).get_indexer(ev["product"].to_numpy())
         holdings[c[ok], t[ok], p[ok]] = True
         if events_mean == "acquired":
             holdings = np.maximum.accumulate(holdings, axis=1)
+        else:
+            _refuse_months_without_holdings(months, present, holdings)
     return Panel(customer_ids, months, catalogue, holdings, present, features, feature_index,
                  report)
+
+
+def _refuse_missing_months(months: np.ndarray, table: str) -> None:
+    """One sentence for a grid with a hole: a month missing between two present ones would
+    make the month after it the "next month" of the one before (a 2-month change read as a
+    1-month take-up) and shift every lag."""
+    steps = np.diff(months.astype("datetime64[M]").astype(np.int64))
+    holes = np.flatnonzero(steps > 1)
+    if len(holes):
+        before, after = months[holes[0]], months[holes[0] + 1]
+        missing = int(steps[holes].sum() - len(holes))
+        raise DataError(f"the {table} has no rows for {missing} month(s) between its first and "
+                        f"last (the first gap: after {before}, before {after}); a take-up is a "
+                        "change from one month to the next, so give every month, or only the "
+                        f"months after the gap.")
+
+
+def _refuse_months_without_holdings(months: np.ndarray, present: np.ndarray,
+                                    holdings: np.ndarray) -> None:
+    """Refuse held-events data where a month has customers but no holdings at all while
+    months before and after it have some: every product held after that month would count
+    as newly taken (about 10x the real take-ups on a bank panel missing one month)."""
+    held_in = holdings.any(axis=(0, 2))
+    for t in range(1, len(months) - 1):
+        if present[:, t].any() and not held_in[t] and held_in[:t].any() and held_in[t + 1:].any():
+            raise DataError(f"the events table has no holdings for {months[t]}, though the "
+                            "customer table has customers that month and the months around it "
+                            f"have holdings: every product held in {months[t + 1]} would count "
+                            f"as newly taken. Add the holdings for {months[t]}, or leave that "
+                            "month and the ones before it out of both tables.")
 
 
 def customer_key(ids: pd.Series) -> np.ndarray:
