@@ -351,3 +351,21 @@ def test_serve_applies_a_rule_on_a_column_the_network_does_not_read():
     assert "mortgage" in offered("open") and "mortgage" not in offered("closed")
     lacking = client.post("/v1/recommend?top=2", json=record)
     assert lacking.status_code == 422 and "'branch'" in lacking.json()["detail"]
+
+
+def test_serve_names_a_misspelt_optional_field_and_caps_top_at_the_catalogue(tables, bundle):
+    """A record without the optional customer id but with a misspelt one keeps the field
+    count, and is still told of the unknown field; both warnings share the header; a top
+    above the catalogue gives every offer it may, as the command line does."""
+    record = _latest_records(tables, 1)[0]
+    record.pop("customer_id", None)
+    sent = record | {"customer_no": 7, "previous_holdings": [["debit_card"], ["mortgage"]]}
+    response = TestClient(create_app(bundle)).post("/v1/recommend?reasons=0&top=500",
+                                                   json=sent)
+    assert response.status_code == 200, response.text
+    warning = response.headers["x-findeep-warning"]
+    assert "customer_no" in warning and "previous_holdings lists 2 month(s)" in warning
+    body = response.json()
+    held = set(record.get("holdings", []))
+    assert 0 < len(body["recommendations"]) and not held & {
+        o["product"] for o in body["recommendations"]}

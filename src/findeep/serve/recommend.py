@@ -214,9 +214,12 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
 
     @app.post("/v1/recommend", tags=["scoring"], dependencies=guard,
               summary="Top products for one customer record (object) or several (array).")
-    async def recommend(request: Request, top: int = Query(7, ge=1, le=max(n_products, 1)),
+    async def recommend(request: Request, top: int = Query(
+                            7, ge=1, description="offers per customer at most (more than the "
+                            "catalogue: all it may offer, as the command line does)"),
                         reasons: int = Query(3, ge=0, le=10)) -> JSONResponse:
         records, many, headers = await _parse(request, contract, max_rows, max_bytes)
+        top = min(top, max(n_products, 1))
         ignored = past_beyond_lags(records, recommender.lags, many=many, strict=strict)
         if ignored is not None:
             said = [*(headers or {}).values(), _header_text(ignored)]
