@@ -113,6 +113,10 @@ def test_report_on_rows_of_one_class_skips_what_needs_both(files) -> None:
     text = out.read_text()
     assert "## Performance" in text and "### Gains table" not in text
     assert "the labels hold one class, so no permutation importance" in text
+    # said first, on the page and on the console; no calibration "limitation" from one class
+    assert "Too few rows to judge the model" in text and "all with default = 0 (one class" in text
+    assert "anecdote, not evidence" in result.output
+    assert "Calibration error" not in text
 
 
 def test_training_row_warning_comes_first_when_it_fires(files) -> None:
@@ -264,6 +268,28 @@ def test_a_report_on_one_row_or_an_empty_column_is_written_not_refused(files) ->
         assert result.exit_code == 0, result.output
     assert "Not swept (no values in the rows scored here): `utilization`" in (
         files["root"] / "empty.md").read_text()
+
+
+def test_a_report_on_a_handful_of_rows_says_its_figures_are_no_evidence(files) -> None:
+    """Eight labelled rows give AUC 1.0 with an interval of 1.0 .. 1.0 and drift on every
+    column: the page says first that the rows are too few, the card repeats it, and the
+    console warns; 400 rows with both classes well filled say nothing of the kind."""
+    new = pd.read_csv(files["new"])
+    few = files["root"] / "few.csv"
+    pd.concat([new[new["default"] == 1].head(2), new[new["default"] == 0].head(6)]).to_csv(
+        few, index=False)
+    out = files["root"] / "few.md"
+    result = run("report", files["bundle"], few, "--out", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    honesty = _section(text, "Is this table an honest test?")
+    assert ("Too few rows to judge the model: 8 labelled rows, 2 with default = 1 and 6 "
+            "with default = 0") in honesty
+    assert "no figure here is evidence" in _section(text, "Model card")
+    assert "anecdote, not evidence" in result.output
+    enough = files["root"] / "enough.md"
+    assert run("report", files["bundle"], files["new"], "--out", enough).exit_code == 0
+    assert "Too few rows" not in enough.read_text()
 
 
 def _section(text: str, title: str) -> str:

@@ -367,5 +367,5 @@ def test_serve_names_a_misspelt_optional_field_and_caps_top_at_the_catalogue(tab
     assert "customer_no" in warning and "previous_holdings lists 2 month(s)" in warning
     body = response.json()
     held = set(record.get("holdings", []))
-    assert 0 < len(body["recommendations"]) and not held & {
+    assert len(body["recommendations"]) > 0 and not held & {
         o["product"] for o in body["recommendations"]}

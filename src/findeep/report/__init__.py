@@ -111,6 +111,9 @@ def write_report(
             str(bundle), str(data), frame, pipeline, meta, protected=protected,
             threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
             on_rows=on_rows, on_stage=on_stage)
+    if facts.get("too_small"):  # said on the page too (the honesty section, the card)
+        warnings.warn(f"the report's metrics rest on {facts['too_small']}: read them as "
+                      "anecdote, not evidence.", FindeepWarning, stacklevel=2)
     if economics is not None:
         from findeep.report.economics import economics_section
 

@@ -183,7 +183,11 @@ def _limitations(pipeline: TabularPipeline, facts: dict[str, Any],
     if "last_time" not in pipeline.training:
         lines.append("Trained without a time column: nothing here shows how the model ages; "
                      "retrain with --time-column for an out-of-time test.")
-    if pipeline.task == "binary" and evaluation.get("ece", 0) > 0.05:
+    too_small = facts.get("too_small")
+    if too_small:
+        lines.append(f"The evaluation rests on {too_small}: no figure here is evidence.")
+    one_class = pipeline.task == "binary" and too_small and "one class" in too_small
+    if pipeline.task == "binary" and evaluation.get("ece", 0) > 0.05 and not one_class:
         lines.append(f"Calibration error {evaluation['ece']:.3f} on this data: probabilities "
                      "are off by more than 5 points on average.")
     drift = facts.get("drift_major") or []

@@ -82,6 +82,8 @@ def build_model_report(
             stage("scoring and metrics")
             result = evaluate_frame(pipeline, frame, threshold=threshold)
         scored = Scored(pipeline, frame)
+        facts["too_small"] = too_small_to_judge(pipeline, scored)
+        result["too_small"] = facts["too_small"]  # the honesty section states it
         stage(f"bootstrap intervals ({n_resamples} resamples)")
         intervals = _intervals(pipeline, scored, n_resamples, seed)
         facts |= {"evaluation": result, "intervals": intervals}
@@ -140,8 +142,40 @@ def _model_section(bundle: str, pipeline: TabularPipeline, meta: dict[str, Any])
     return Section("model", "The model", [Table(["", ""], facts)])
 
 
+MIN_ROWS = 100  # labelled rows below which a report's metrics are anecdote
+MIN_PER_CLASS = 10  # rows of each class below which AUC, KS and their intervals are
+
+
+def too_small_to_judge(pipeline: TabularPipeline, scored: Scored) -> str | None:
+    """What makes the labelled rows too few to judge the model on ("8 labelled rows, 3 with
+    Status = bad and 5 with Status = good"; "300 labelled rows, all with Status = good"),
+    or None. Bootstrap intervals on a handful
+    of rows look certain (AUC 1.0 .. 1.0) and every column drifts."""
+    n = len(scored.rows)
+    if pipeline.task == "binary":
+        events = int(scored.y_event.sum())
+        target = pipeline.target
+        other = next(c for c in target.classes if c != target.event_class)
+        if events == 0 or events == n:
+            only = target.event_class if events else other
+            return (f"{n:,} labelled rows, all with {target.name} = {only} (one class: no "
+                    "ROC-AUC, KS, gains or calibration to judge)")
+        if n < MIN_ROWS or min(events, n - events) < MIN_PER_CLASS:
+            return (f"{n:,} labelled rows, {events:,} with {target.name} = "
+                    f"{target.event_class} and {n - events:,} with {target.name} = {other} "
+                    f"(fewer than {MIN_ROWS} rows or {MIN_PER_CLASS} of a class)")
+        return None
+    if n < MIN_ROWS:
+        return f"{n:,} labelled rows (fewer than {MIN_ROWS})"
+    return None
+
+
 def _honesty_section(result: dict[str, Any]) -> Section:
     lines, fired = [], False
+    if result.get("too_small"):
+        fired = True
+        lines.append(f"- **Too few rows to judge the model: {result['too_small']}.** "
+                     "The intervals below cannot show this: they resample the same few rows.")
     overlap = result.get("training_overlap")
     if overlap is None:
         lines.append("- Training rows: not checked (the bundle predates training-row sketches).")
