@@ -35,7 +35,7 @@ def test_a_loopback_server_answers_only_requests_naming_this_machine(credit_bund
     app = app_from_settings(serving_settings(credit_bundle, host="127.0.0.1"))
     client = TestClient(app, base_url="http://127.0.0.1:8000")
     assert client.post("/v1/predict", json=records[0]).status_code == 200
-    for host in ("localhost:8000", "[::1]:8000"):
+    for host in ("localhost:8000", "[::1]:8000", "LOCALHOST:8000", "LocalHost"):
         assert client.get("/healthz", headers={"Host": host}).status_code == 200
     refused = client.post("/v1/predict", json=records[0], headers={"Host": "evil.example"})
     assert refused.status_code == 400 and "this machine only" in refused.json()["detail"]
@@ -74,3 +74,23 @@ def test_a_loop_of_links_as_the_bundle_is_one_line(tmp_path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
     assert_one_line_error(run("serve", tmp_path / "a", "--port", "18997"), "loop of links")
+
+
+def test_a_request_without_a_host_header_passes_the_loopback_check() -> None:
+    """An HTTP/1.0 health probe sends no Host header; a browser always sends one, so DNS
+    rebinding cannot come this way: the request reaches the app."""
+    import asyncio
+
+    from findeep.serve.server import LoopbackHostsOnly
+
+    reached = []
+
+    async def app(scope, receive, send) -> None:
+        reached.append(scope["path"])
+
+    async def ignore(message) -> None:
+        return None
+
+    scope = {"type": "http", "path": "/healthz", "headers": [], "method": "GET"}
+    asyncio.run(LoopbackHostsOnly(app)(scope, None, ignore))
+    assert reached == ["/healthz"]

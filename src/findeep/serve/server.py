@@ -111,15 +111,18 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 class LoopbackHostsOnly:
     """For a server bound to this machine only: a request whose Host header names another
     machine gets 400, so a web page whose name was pointed at 127.0.0.1 (DNS rebinding)
-    cannot read the model's answers through the visitor's browser."""
+    cannot read the model's answers through the visitor's browser. Host names are read
+    without case (``LOCALHOST``); a request without a Host header (an HTTP/1.0 health probe)
+    passes, since a browser always sends one."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            header = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            if host_name(header) not in LOOPBACK_HOSTS:
+            header = dict(scope["headers"]).get(b"host")
+            header = None if header is None else header.decode("latin-1")
+            if header is not None and host_name(header).lower() not in LOOPBACK_HOSTS:
                 from fastapi.responses import JSONResponse
 
                 shown = header[:100].encode("unicode_escape").decode("ascii")
