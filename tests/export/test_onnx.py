@@ -97,6 +97,16 @@ def test_multiclass_and_regression_models_export_with_parity(task, tmp_path):
     (output,) = session.run(None, {"x_num": x_num, "x_cat": x_cat})
     # probabilities to 1e-5; incomes (tens of thousands) to 1e-5 of their size
     np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-5)
+    if task == "regression":  # the interval a client rebuilds from the file alone
+        import json
+
+        import onnx
+
+        meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+        spec = json.loads(meta["findeep.intervals"])
+        lower_upper = model.predict_interval(frame.head(50), level=spec["level"])
+        np.testing.assert_allclose(output - spec["half_width"], lower_upper[:, 0], rtol=1e-5)
+        np.testing.assert_allclose(output + spec["half_width"], lower_upper[:, 1], rtol=1e-5)
 
 
 def test_a_table_without_categoricals_exports_with_both_inputs(tmp_path):

@@ -25,6 +25,7 @@ Output: ``probability`` ``(batch,)`` of the event class (binary), ``probabilitie
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import warnings
@@ -169,6 +170,26 @@ def _scoring_rules_json(pipeline: TabularPipeline) -> str:
                        "scale": {name: list(ends) for name, ends in rules.scale.items()}})
 
 
+def _intervals_json(pipeline: TabularPipeline) -> str:
+    """A regression's prediction interval as a client reproduces it from the graph's
+    ``prediction``: split-conformal is ``prediction ± half_width`` at the trained level;
+    CQR needs the quantile network, which the file does not hold."""
+    intervals = pipeline.intervals
+    assert intervals is not None
+    if intervals.method == "split-conformal":
+        with warnings.catch_warnings():  # an unbounded width is written as null, said there
+            warnings.simplefilter("ignore")
+            width = intervals.half_width()
+        return json.dumps({"method": "split-conformal", "level": intervals.level,
+                           "half_width": width if math.isfinite(width) else None,
+                           "lower": "prediction - half_width",
+                           "upper": "prediction + half_width"})
+    return json.dumps({"method": intervals.method, "level": intervals.level,
+                       "in_file": False,
+                       "why": "the quantile network behind each row's width is not exported; "
+                              "findeep predict --interval or the REST server gives them"})
+
+
 def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
     """What a non-Python client needs to prepare inputs and read outputs (the formulas
     that use it: docs/serving.md, "Preparing the inputs without Python")."""
@@ -189,6 +210,8 @@ def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
                                  "formulas: findeep's docs/serving.md, 'Preparing the "
                                  "inputs without Python')",
     }
+    if pipeline.intervals is not None:
+        entries["findeep.intervals"] = _intervals_json(pipeline)
     for key, value in entries.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
