@@ -68,6 +68,35 @@ def test_reasons_name_inputs_that_raised_each_offer(bank, fitted):
     assert {"feature", "value", "contribution"} <= set(flat[0])
 
 
+def test_reasons_explain_each_offer_against_the_customers_other_products(bank, fitted):
+    """What lifts every product alike (tenure, a propensity) explains no one offer: the
+    attributions of an offer sum to its log-odds above the customer's mean over the
+    catalogue (Integrated Gradients' completeness), and a customer's offers do not all get
+    the same reasons."""
+    import torch
+
+    design, _ = fitted.design(bank.customers.head(200), bank.holdings)
+    chosen = top_k(fitted.scores(design), design.eligible, 4)
+    reasons = recommendation_reasons(fitted, design, chosen, n_reasons=3)
+    distinct = [len({tuple(r["feature"] for r in offer) for offer in row if offer}) > 1
+                for row in reasons]
+    assert np.mean(distinct) > 0.5
+    network, ranker = fitted.ranker_.network_, fitted.ranker_
+    x_num, x_cat, _ = ranker.inputs(design)
+    with torch.no_grad():
+        logits = network.forward_embedded(network.embed(torch.as_tensor(x_num),
+                                                        torch.as_tensor(x_cat))).mean(dim=1)
+        base = network.forward_embedded(torch.as_tensor(
+            ranker.baseline_embedding_, dtype=torch.float32)[None]).mean(dim=1)
+    relative = (logits - logits.mean(dim=1, keepdim=True)).numpy()
+    relative_base = (base - base.mean(dim=1, keepdim=True)).numpy()[0]
+    from findeep.recommend.reasons import recommendation_attributions
+
+    total = recommendation_attributions(fitted, design, chosen[:, :1]).sum(axis=2)[:, 0]
+    expected = relative[np.arange(len(design)), chosen[:, 0]] - relative_base[chosen[:, 0]]
+    np.testing.assert_allclose(total, expected, atol=2e-3)
+
+
 def test_customer_without_history_and_unknown_product_are_handled(bank, fitted):
     """A new customer with no holdings still gets offers; events for a product never seen in
     training are ignored with a counted warning."""
