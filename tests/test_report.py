@@ -446,3 +446,17 @@ def test_scoring_warnings_are_given_once_with_the_rows_own_counts(files, tmp_pat
     assert len(bad) == 1 and "'age' 1 (e.g. '4O')" in bad[0]
     unseen = [m for m in said if "never seen in training" in m]
     assert len(unseen) == 1 and "'purpose' 10" in unseen[0]
+
+
+def test_markdown_shows_html_in_the_data_as_text_and_html_lists_its_lead_ins() -> None:
+    """A category value that is HTML is written so a Markdown viewer shows it, never runs
+    it ("< 30 rows" and code spans as written); a paragraph with a lead-in line and dashes
+    is a list in HTML, as in Markdown."""
+    from findeep.report.render import _paragraph, markdown_table, markdown_text
+
+    assert markdown_text("region <img src=x onerror=alert(1)> and < 30 rows") == (
+        "region &lt;img src=x onerror=alert(1)> and < 30 rows")
+    assert markdown_text("level `<missing>`") == "level `<missing>`"
+    assert "&lt;script>" in markdown_table(["level"], [["<script>x</script>"]])
+    html = str(_paragraph("Limitations and known failure modes:\n- one\n- two"))
+    assert html == "<p>Limitations and known failure modes:</p><ul><li>one</li><li>two</li></ul>"

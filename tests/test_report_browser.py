@@ -87,6 +87,31 @@ def test_credit_report_opens_clean_in_a_browser(credit, tmp_path) -> None:
     assert_renders(out, CREDIT_FIGURES, tmp_path)
 
 
+def test_a_printed_report_keeps_the_numbers_behind_each_chart(credit) -> None:
+    """On screen the numbers sit in a closed <details>; printed (a PDF for the committee
+    pack) every chart's table shows, and each chart is named for a screen reader."""
+    out = credit["root"] / "printed.html"
+    assert run("report", credit["bundle"], credit["new"], "--out", out, "--max-rows",
+               "200").exit_code == 0
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed here (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(out.resolve().as_uri(), wait_until="load")
+        gains = "figure[data-figure='gains'] details table"
+        on_screen = page.is_visible(gains)
+        page.emulate_media(media="print")
+        printed = page.is_visible(gains)
+        labels = page.eval_on_selector_all("figure[data-figure] svg",
+                                           "els => els.map(e => e.getAttribute('aria-label'))")
+        browser.close()
+    assert not on_screen and printed
+    assert labels and all(labels)
+
+
 def test_regression_and_multiclass_reports_draw_their_own_charts(tmp_path) -> None:
     """A regression shows predicted-vs-actual and residuals; a multiclass model per-class
     ROC curves and its confusion matrix."""

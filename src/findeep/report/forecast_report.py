@@ -51,7 +51,7 @@ def _model_section(forecaster: SequenceForecaster) -> Section:
     if evaluation is not None:
         scheme = evaluation.scheme
         rows.append(["out-of-sample scheme", ", ".join(f"{k} {v}" for k, v in scheme.items())])
-    return Section("model", "The forecaster", [Table(["", ""], rows)])
+    return Section("model", "The forecaster", [Table(["field", "value"], rows)])
 
 
 def _folds_section(forecaster: SequenceForecaster, honest: pd.DataFrame) -> Section:

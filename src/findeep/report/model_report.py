@@ -139,7 +139,7 @@ def _model_section(bundle: str, pipeline: TabularPipeline, meta: dict[str, Any])
         facts.append(["held-out test at training", f"{pipeline.metrics.get('split', '')} "
                       f"split, {held_out.get('rows', '?'):,} rows: "
                       + ", ".join(f"{k} {held_out[k]:.4f}" for k in keys)])
-    return Section("model", "The model", [Table(["", ""], facts)])
+    return Section("model", "The model", [Table(["field", "value"], facts)])
 
 
 MIN_ROWS = 100  # labelled rows below which a report's metrics are anecdote

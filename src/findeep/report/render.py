@@ -46,9 +46,22 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     table = Table(list(header), [list(r) for r in rows])
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---:" if n else "---" for n in numeric_columns(table)) + "|"]
-    lines += ["| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |"
-              for row in rows]
+    lines += ["| " + " | ".join(markdown_text(_cell(v)).replace("|", "\\|") for v in row)
+              + " |" for row in rows]
     return "\n".join(lines)
+
+
+def markdown_text(text: str) -> str:
+    """``text`` with every ``<`` that could open an HTML tag, outside code spans, written as
+    ``&lt;``, so a value from the data (a category ``<img onerror=…>``) is shown, never
+    run, where the Markdown is rendered; "< 30 rows" and code spans stay as written."""
+    parts = str(text).split("`")
+    for i in range(0, len(parts), 2):  # outside code spans
+        parts[i] = _TAG_START.sub("&lt;", parts[i])
+    return "`".join(parts)
+
+
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def _inline_markdown(text: str) -> Markup:
@@ -71,7 +84,17 @@ def _paragraph(text: str) -> Markup:
     if lines and all(line.startswith("- ") for line in lines):
         items = "".join(f"<li>{_inline_markdown(line[2:])}</li>" for line in lines)
         return Markup(f"<ul>{items}</ul>")
+    if len(lines) > 1 and all(line.startswith("- ") for line in lines[1:]):  # a lead-in
+        items = "".join(f"<li>{_inline_markdown(line[2:])}</li>" for line in lines[1:])
+        return Markup(f"<p>{_inline_markdown(lines[0])}</p><ul>{items}</ul>")
     return Markup(f"<p>{_inline_markdown(text)}</p>")
+
+
+def _labelled(svg: str, title: str) -> str:
+    """The chart's title as its accessible name (screen readers otherwise read out every
+    tick label in a row)."""
+    label = str(escape(title))
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 @cache
@@ -84,6 +107,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined)
     env.filters.update(markdown_table=lambda t: markdown_table(t.header, t.rows),
                        cell=_cell, inline=_inline_markdown, paragraph=_paragraph,
+                       labelled=_labelled, md_text=markdown_text,
                        is_wide=_is_wide, numeric_columns=numeric_columns)
     env.tests.update(table=lambda b: isinstance(b, Table), figure=lambda b: isinstance(b, Figure))
     return env
