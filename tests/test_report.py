@@ -460,3 +460,18 @@ def test_markdown_shows_html_in_the_data_as_text_and_html_lists_its_lead_ins() -
     assert "&lt;script>" in markdown_table(["level"], [["<script>x</script>"]])
     html = str(_paragraph("Limitations and known failure modes:\n- one\n- two"))
     assert html == "<p>Limitations and known failure modes:</p><ul><li>one</li><li>two</li></ul>"
+
+
+def test_thinned_lines_keep_every_extreme_the_tables_state() -> None:
+    """A 7,500-date drawdown thinned for drawing keeps its trough and its peak where the
+    table beside the chart says they are (thinning by even steps drew -0.52 for -0.57)."""
+    from findeep.report.figures import SERIES_POINTS, thinned_positions
+
+    rng = np.random.default_rng(0)
+    equity = np.cumprod(1 + rng.normal(0, 0.02, 7_500))
+    drawdown = equity / np.maximum.accumulate(equity) - 1
+    other = np.sin(np.arange(7_500) / 50)
+    keep = thinned_positions([drawdown, other])
+    assert len(keep) <= SERIES_POINTS + 2 and keep[0] == 0 and keep[-1] == 7_499
+    for line in (drawdown, other):
+        assert line[keep].min() == line.min() and line[keep].max() == line.max()

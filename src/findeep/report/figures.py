@@ -15,6 +15,7 @@ Every function returns SVG markup and takes plain arrays; none reads a file or a
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -123,7 +124,7 @@ def gains_svg(cumulative_rows: Sequence[float], events_caught: Sequence[float],
         left.plot([0, 1], [0, 1], color=GREY, ls="--", lw=1, label="random")
         gap = int(np.argmax(caught - others))
         left.vlines(depth[gap], others[gap], caught[gap], color=VERMILION, lw=2,
-                    label=f"KS {caught[gap] - others[gap]:.3f}")
+                    label=f"widest gap at a band edge {caught[gap] - others[gap]:.3f}")
         left.set(xlabel="share of rows, riskiest first", ylabel="cumulative share caught",
                  xlim=(0, 1), ylim=(0, 1.01))
         left.legend(frameon=False, loc="lower right")
@@ -228,17 +229,41 @@ def dependence_svg(lines: dict[str, tuple[Sequence[object], Sequence[float]]],
         return _svg(fig)
 
 
+def thinned_positions(series: Sequence[np.ndarray], points: int = SERIES_POINTS) -> np.ndarray:
+    """Positions to draw of lines sharing one date axis, at most about ``points``: the dates
+    cut into equal buckets, each keeping the first date and every line's lowest and highest
+    (NaN-aware), so a drawdown's trough or a curve's peak is drawn where the table says it
+    is; the last date is kept too."""
+    n = len(series[0]) if series else 0
+    if n <= points:
+        return np.arange(n)
+    per_bucket = 1 + 2 * len(series)
+    edges = np.linspace(0, n, max(points // per_bucket, 1) + 1).round().astype(int)
+    keep = {0, n - 1}
+    for start, stop in itertools.pairwise(edges):
+        if stop <= start:
+            continue
+        keep.add(int(start))
+        for values in series:
+            chunk = np.asarray(values[start:stop], dtype=float)
+            if np.isfinite(chunk).any():
+                keep.update((start + int(np.nanargmin(chunk)), start + int(np.nanargmax(chunk))))
+    return np.array(sorted(keep))
+
+
 def time_series_svg(dates: np.ndarray, series: dict[str, np.ndarray], ylabel: str, *,
-                    fill_below_zero: bool = False, reference: float | None = None) -> str:
-    """Lines over dates (equity curves, drawdown, rolling IC), thinned to at most
-    ``SERIES_POINTS`` evenly spaced dates (first and last kept)."""
+                    fill_below_zero: bool = False, reference: float | None = None,
+                    colours: Sequence[str] | None = None) -> str:
+    """Lines over dates (equity curves, drawdown, rolling IC), thinned to about
+    ``SERIES_POINTS`` dates keeping every line's extremes (``thinned_positions``);
+    ``colours``: one per line, so a line keeps its colour from chart to chart."""
     if len(dates) > SERIES_POINTS:
-        keep = np.unique(np.linspace(0, len(dates) - 1, SERIES_POINTS).round().astype(int))
+        keep = thinned_positions([np.asarray(v) for v in series.values()])
         dates = dates[keep]
         series = {name: np.asarray(values)[keep] for name, values in series.items()}
     with plt.rc_context(_STYLE):
         fig, ax = _figure(8.4, 3.0)
-        for (name, values), colour in zip(series.items(), OKABE_ITO, strict=False):
+        for (name, values), colour in zip(series.items(), colours or OKABE_ITO, strict=False):
             ax.plot(dates, values, color=colour, lw=1.4, label=name)
             if fill_below_zero:
                 ax.fill_between(dates, values, 0, color=colour, alpha=0.25, lw=0)

@@ -150,6 +150,8 @@ def _trading_section(forecaster: SequenceForecaster, honest: pd.DataFrame,
     equity = curves[f"{rule}, after {cost_bps:g} bps costs"]
     drawdown = equity / np.maximum.accumulate(equity) - 1.0
     hold_equity = curves["buy-and-hold"]
+    drawdowns = {f"{rule} after costs": drawdown,
+                 "buy-and-hold": hold_equity / np.maximum.accumulate(hold_equity) - 1.0}
     return Section("trading", "Trading the forecasts", [
         f"Rules as in `findeep forecast backtest`, on the same {len(dates):,} dates and "
         f"{cost_bps:g} bps per unit of turnover.",
@@ -158,17 +160,20 @@ def _trading_section(forecaster: SequenceForecaster, honest: pd.DataFrame,
         Figure("equity", "Equity curves",
                f"Growth of 1 under the {rule} rule with and without costs, beside "
                "buy-and-hold.",
-               figures.time_series_svg(dates, curves, "growth of 1", reference=1.0),
+               figures.time_series_svg(dates, curves, "growth of 1", reference=1.0,
+                                       colours=_CURVE_COLOURS),
                Table(["curve", "final value", "lowest value"],
                      [[name, float(c[-1]), float(c.min())] for name, c in curves.items()])),
         Figure("drawdown", "Drawdown",
                f"Fall from the running peak of the {rule} equity after costs (and of "
                "buy-and-hold).",
-               figures.time_series_svg(dates, {
-                   f"{rule} after costs": drawdown,
-                   "buy-and-hold": hold_equity / np.maximum.accumulate(hold_equity) - 1.0},
-                   "drawdown", fill_below_zero=True),
+               figures.time_series_svg(dates, drawdowns, "drawdown", fill_below_zero=True,
+                                       colours=(_CURVE_COLOURS[0], _CURVE_COLOURS[2])),
                Table(["curve", "max drawdown", "date of the trough"],
-                     [[f"{rule} after costs", float(drawdown.min()),
-                       str(pd.Timestamp(dates[int(np.argmin(drawdown))]).date())]])),
+                     [[name, float(d.min()), str(pd.Timestamp(dates[int(np.argmin(d))]).date())]
+                      for name, d in drawdowns.items()])),
     ])
+
+
+# after costs, before costs, buy-and-hold: the same colour in the equity and drawdown charts
+_CURVE_COLOURS = (figures.BLUE, figures.ORANGE, figures.GREEN)

@@ -328,8 +328,9 @@ def _binary_figures(section: Section, pipeline: TabularPipeline, result: dict[st
         section.add(Figure(
             "gains", "Gains table: score bands (tied scores share one), riskiest first",
             "Left: cumulative share of events (and of non-events) among the riskiest rows, "
-            "the KS statistic the widest gap; right: each band's event rate over the overall "
-            "rate (lift).",
+            "the widest gap at a band edge marked (the KS in the metrics table is the widest "
+            "gap over every score, so it can be a little larger); right: each band's event "
+            "rate over the overall rate (lift).",
             figures.gains_svg(depth, [g["cumulative_events"] for g in gains],
                               [g["cumulative_non_events"] for g in gains],
                               [g["lift"] for g in gains]),
