@@ -365,3 +365,10 @@ def test_fairness_and_the_report_compare_groups_at_a_policys_cutoff(files, tmp_p
                           "drop --threshold")
     assert_one_line_error(run("report", files["other"], files["new"], "--policy", policy,
                               "--out", tmp_path / "r.md"), "another model")
+    # the report names the policy beside its cut-off, and rebuilds from it
+    report = tmp_path / "with-policy.md"
+    assert run("report", files["bundle"], files["new"], "--policy", policy, "--out", report,
+               "--max-rows", "200").exit_code == 0
+    text = report.read_text()
+    assert f"| cut-off | {cutoff:.8g} (decline at or above), from the policy `policy.json`" in text
+    assert f"--policy {policy}" in text and "--threshold" not in text

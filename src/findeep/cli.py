@@ -719,7 +719,7 @@ def report(
             max_rows=max_rows, seed=random_state, force=force, on_rows=rows,
             on_stage=None if stage is None else (lambda label: stage(f"report: {label}")),
             card_info=card_info, card_only=card_only, lgd=lgd, exposure=exposure,
-            margin=margin)
+            margin=margin, policy=policy)
     show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
           f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:

@@ -67,8 +67,12 @@ def write_report(
     card_info: str | os.PathLike[str] | None = None, card_only: bool = False,
     n_resamples: int = 200, lgd: str | float | None = None,
     exposure: str | float | None = None, margin: str | float | None = None,
+    policy: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Write the report on ``bundle`` scored on ``data`` to ``out`` (.html or .md).
+
+    ``policy``: the policy file ``threshold`` was read from (``findeep report --policy``),
+    named with its checksum beside the cut-off and in the card's command to reproduce.
 
     Attributions, permutation importance, partial dependence and example applicants use at
     most ``max_rows`` rows of ``data``; metrics, intervals, gains and drift use every row.
@@ -118,9 +122,12 @@ def write_report(
         from findeep.report.economics import economics_section
 
         document.sections.append(economics_section(economics))
+    if pipeline.task == "binary":  # the cut-off every threshold figure on the page uses
+        document.sections[0].blocks[0].rows.append(["cut-off", cutoff_text(threshold, policy)])
     command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
                                 max_rows=max_rows, seed=seed, card_info=card_info,
-                                card_only=card_only, lgd=lgd, exposure=exposure, margin=margin)
+                                card_only=card_only, lgd=lgd, exposure=exposure, margin=margin,
+                                policy=policy)
     card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
                         command=command)
     if card_only:
@@ -141,18 +148,29 @@ def reproduce_command(
     protected: str | None, threshold: float, max_rows: int, seed: int,
     card_info: str | os.PathLike[str] | None, card_only: bool, lgd: str | float | None,
     exposure: str | float | None, margin: str | float | None,
+    policy: str | os.PathLike[str] | None = None,
 ) -> list[str]:
     """``findeep report`` with every option that shapes the report's content (all of
     ``write_report``'s but ``force``, the progress hooks and ``n_resamples``, which the command does
     not take), so that running it again writes the same sections with the same numbers."""
-    command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
-               "--threshold", str(threshold), "--max-rows", str(max_rows),
-               "--random-state", str(seed)]
+    cutoff = ["--policy", str(policy)] if policy is not None else ["--threshold", str(threshold)]
+    command = ["findeep", "report", str(bundle), str(data), "--out", str(out), *cutoff,
+               "--max-rows", str(max_rows), "--random-state", str(seed)]
     optional = (("--protected", protected), ("--lgd", lgd), ("--exposure", exposure),
                 ("--margin", margin), ("--card-info", card_info))
     for option, value in optional:
         command += [option, str(value)] if value is not None else []
     return command + (["--card-only"] if card_only else [])
+
+
+def cutoff_text(threshold: float, policy: str | os.PathLike[str] | None) -> str:
+    """The cut-off as the page states it: declined at or above it, and where it came from."""
+    if policy is None:
+        return f"{threshold:.6g} (decline at or above; --threshold)"
+    from findeep.bundle import sha256_file
+
+    return (f"{threshold:.8g} (decline at or above), from the policy `{Path(policy).name}` "
+            f"(sha256 {sha256_file(policy)[:16]}…)")
 
 
 def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,
