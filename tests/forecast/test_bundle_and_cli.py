@@ -143,3 +143,20 @@ def test_cli_bad_input_is_one_line_and_exit_2(trained, tmp_path):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, result.output
         assert result.output.strip().count("\n") == 0 and "Traceback" not in result.output
+
+
+def test_the_forecast_report_shows_the_model_beside_its_baselines(trained, tmp_path):
+    """The report a committee reads carries what training printed: the network beside
+    naive and linear on the same out-of-sample dates, with the DM p-value, so a network no
+    better than naive is not shown alone."""
+    csv, bundle, _ = trained
+    out = tmp_path / "report.md"
+    result = runner.invoke(app, ["forecast", "report", str(bundle), str(csv), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "### Beside the baselines, on the same out-of-sample dates" in text
+    header = next(line for line in text.splitlines() if line.startswith("| metric | gru"))
+    assert "naive" in header and "linear" in header
+    metrics = json.loads((bundle / "metrics.json").read_text())
+    p_value = metrics["compared"]["naive"]["dm_pvalue"]
+    assert f"{p_value:.4f}" in text

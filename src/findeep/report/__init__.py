@@ -184,9 +184,13 @@ def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,
     fmt = check_report_output(out, force=force)
     if not cost_bps >= 0:
         raise ConfigError(f"cost_bps must be >= 0, however: {cost_bps=}")
+    from findeep.bundle import read_metrics
+
     forecaster = read_forecaster(bundle)
+    compared = read_metrics(bundle).get("compared")  # the baselines beside it at training
     document = build_forecast_report(str(bundle), str(data), data, forecaster,
-                                     cost_bps=cost_bps)
+                                     cost_bps=cost_bps,
+                                     compared=compared if isinstance(compared, dict) else None)
     size = write_document(document, out, fmt)
     return {"out": str(out), "format": fmt, "bytes": size, "figures": len(document.figures),
             "sections": [s.title for s in document.sections]}

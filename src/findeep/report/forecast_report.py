@@ -17,6 +17,7 @@ import findeep
 from findeep.forecast.backtest import HEADLINE, RULES, backtest, backtest_series
 from findeep.forecast.estimator import SequenceForecaster
 from findeep.forecast.jobs import check_tradable, honest_forecasts
+from findeep.forecast.metrics import HEADLINE as ACCURACY_HEADLINE
 from findeep.report import figures
 from findeep.report.document import Document, Figure, Section, Table
 
@@ -25,11 +26,13 @@ MAX_SCATTER_POINTS = 2_000
 
 
 def build_forecast_report(bundle: str, data_name: str, data: Any,
-                          forecaster: SequenceForecaster, *, cost_bps: float) -> Document:
-    """The forecast report's document."""
+                          forecaster: SequenceForecaster, *, cost_bps: float,
+                          compared: dict[str, dict[str, Any]] | None = None) -> Document:
+    """The forecast report's document; ``compared``: the model and the baselines fitted
+    beside it on the same out-of-sample dates at training (the bundle's metrics.json)."""
     honest = honest_forecasts(forecaster, data)
     sections = [_model_section(forecaster), _folds_section(forecaster, honest),
-                _accuracy_section(forecaster, honest)]
+                _accuracy_section(forecaster, honest, compared)]
     if forecaster.target in ("return", "direction"):
         sections.append(_trading_section(forecaster, honest, cost_bps))
     return Document(
@@ -94,10 +97,24 @@ def _rolling_ic(honest: pd.DataFrame) -> pd.Series:
             .corr(one["actual"]).dropna())
 
 
-def _accuracy_section(forecaster: SequenceForecaster, honest: pd.DataFrame) -> Section:
+def _accuracy_section(forecaster: SequenceForecaster, honest: pd.DataFrame,
+                      compared: dict[str, dict[str, Any]] | None = None) -> Section:
     section = Section("accuracy", "Out-of-sample accuracy")
     evaluation = getattr(forecaster, "evaluation_", None)
-    if evaluation is not None:
+    if compared and len(compared) > 1:  # the model beside the baselines, as training showed
+        models = list(compared)
+        keys = [k for k in (*ACCURACY_HEADLINE, "dm_mean_difference", "dm_pvalue", "rows")
+                if any(isinstance(compared[m].get(k), int | float)
+                       and not isinstance(compared[m].get(k), bool) for m in models)]
+        labels = {"dm_mean_difference": f"DM: {models[0]} loss − this",
+                  "dm_pvalue": f"DM p-value (vs {models[0]})"}
+        section.add(Table(["metric", *models],
+                          [[labels.get(k, k), *(compared[m].get(k, "") for m in models)]
+                           for k in keys],
+                          caption="Beside the baselines, on the same out-of-sample dates "
+                                  "(from training; a DM p-value above 0.05 means no "
+                                  "difference shown)"))
+    elif evaluation is not None:
         section.add(Table(["metric", "value"],
                           [[k, v] for k, v in evaluation.metrics.items()
                            if isinstance(v, int | float) and not isinstance(v, bool)],
