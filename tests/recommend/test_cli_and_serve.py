@@ -108,7 +108,8 @@ def _words(text: str) -> str:
 
 
 def test_bad_options_are_one_line_before_any_file_is_read(tmp_path):
-    """--k 0, --k -1, --lags -1, --test-months 0, --as-of notamonth and --reasons -1 each
+    """--k 0, --k -1, --lags -1, --test-months 0, a model named twice, --as-of notamonth and
+    --reasons -1 each
     give one line naming the option, before the (here missing) files are read."""
     data = ["missing.csv", "--events", "missing.csv", "--customer-id", "id"]
     assert_one_line_error(run("recommend", "train", *data, "--k", "0", "--out",
@@ -119,6 +120,8 @@ def test_bad_options_are_one_line_before_any_file_is_read(tmp_path):
                           "k must be a positive integer")
     assert_one_line_error(run("recommend", "benchmark", *data, "--test-months", "0"),
                           "--test-months")
+    assert_one_line_error(run("recommend", "benchmark", *data, "--models",
+                              "popularity,network,popularity"), "names popularity more than once")
     predict = ["recommend", "predict", tmp_path / "no-bundle", "missing.csv", "--out",
                tmp_path / "o.csv"]
     assert_one_line_error(run(*predict, "--as-of", "notamonth"), "as_of", "notamonth")

@@ -229,3 +229,13 @@ def test_scoring_a_customer_table_of_the_latest_month_alone_warns_of_the_lags(ba
     latest = bank.customers[bank.customers["month"] == bank.months[-1]]
     with pytest.warns(FindeepWarning, match=r"2 month\(s\) of past holdings .* none held"):
         model.recommend(latest, bank.holdings)
+
+
+def test_too_few_months_for_the_lags_says_which_lags_fit():
+    """Four months and --lags 2: the sentence names the lags that fit (1), never '--lags 0
+    or more'."""
+    from findeep.recommend import NextProductRecommender
+
+    bank = make_bank_customers(120, 4, seed=2)
+    with pytest.raises(DataError, match=r"4 month\(s\) .* pass --lags 1 or give more months"):
+        NextProductRecommender(lags=2, max_epochs=1).fit(bank.customers, bank.holdings)

@@ -146,9 +146,11 @@ class NextProductRecommender(BaseEstimator):
         """Fit on a panel already built (the CLI and the benchmarks build it once)."""
         self._check_params()
         if len(panel.months) < self.lags + 3 and self.model == "network":
+            fewer = (f"pass --lags {len(panel.months) - 3} or give more months"
+                     if len(panel.months) >= 3 else "give at least 3 months")
             raise DataError(f"{len(panel.months)} month(s) of data are too few: the network "
                             f"needs {self.lags} lag month(s), a training month and a "
-                            f"validation month before the last; pass --lags 0 or more months.")
+                            f"validation month before the last; {fewer}.")
         last_feature_month = len(panel.months) - 2
         if last_feature_month < 0:
             raise DataError("one month of data holds no change of holdings to learn from; "

@@ -115,6 +115,10 @@ def check_evaluation(models: Sequence[str], *, k: object, lags: object, train_mo
                           f"however: {models!r}.")
     for name in models:
         check_ranker(name)
+    repeated = sorted({m for m in models if list(models).count(m) > 1})
+    if repeated:
+        raise ConfigError(f"--models names {', '.join(repeated)} more than once; each model is "
+                          "fitted once on the same months.")
     check_counts(k=(k, 1), lags=(lags, 0), train_months=(train_months, 1),
                  **{"n_test_months (--test-months)": (n_test_months, 1)})
 
