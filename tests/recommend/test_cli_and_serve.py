@@ -77,6 +77,7 @@ def test_benchmark_compares_models_on_the_same_months(tables):
                  "popularity,als", "--test-months", "2", "--lags", "1")
     assert result.exit_code == 0, result.output
     assert "adders only" in result.stdout and "als" in result.stdout
+    assert "network vs" not in result.stdout  # no network: no verdict about one
 
 
 def test_serve_recommends_with_the_scoring_api_rules(bundle):

@@ -59,3 +59,22 @@ def test_k_past_the_catalogue_ranks_the_whole_catalogue():
     huge = ranking_metrics(scores, labels, eligible, k=10**12)
     assert huge == ranking_metrics(scores, labels, eligible, k=3)
     assert top_k(scores, eligible, 10**12).shape == (2, 3)
+
+
+def test_the_benchmark_verdict_judges_the_network_against_the_best_other_model() -> None:
+    """The closing line names the strongest other model on MAP@k (all customers) and says
+    whether the network's paired lead over the same months clears one std."""
+    from findeep.recommend.evaluation import network_verdict
+
+    def fold(network: float, popularity: float, lightgbm: float) -> dict:
+        return {"models": {"network": {"map_all@k": network},
+                           "popularity": {"map_all@k": popularity},
+                           "lightgbm": {"map_all@k": lightgbm}}}
+
+    noisy = [fold(0.30, 0.20, 0.29), fold(0.31, 0.21, 0.33), fold(0.32, 0.20, 0.30)]
+    line = network_verdict(noisy)
+    assert line.startswith("network vs lightgbm (best other model): +0.0033 ± 0.0208")
+    assert "no clear difference" in line
+    clear = [fold(0.30, 0.20, 0.25), fold(0.31, 0.21, 0.27), fold(0.32, 0.20, 0.26)]
+    assert "better by more than one std" in network_verdict(clear)
+    assert network_verdict([{"models": {"popularity": {"map_all@k": 0.2}}}]) is None

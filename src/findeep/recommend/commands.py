@@ -169,6 +169,8 @@ def benchmark(
     if "als" in cells:
         out.print("ECE n/a for als: it gives scores (factor dot products), not probabilities, "
                   "so it has no calibration to measure.", highlight=False)
+    if "verdict" in result:
+        out.print(result["verdict"], highlight=False)
 
 
 def _mean_std(values: dict[str, float], key: str) -> str | None:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.errors import ConfigError, DataError
+from findeep.evaluate.comparison import verdict
 from findeep.recommend.checks import check_counts
 from findeep.recommend.metrics import (
     per_product_metrics,
@@ -142,8 +143,39 @@ def walk_forward(panel: Panel, models: Sequence[str], *, n_test_months: int = 3,
     folds = [evaluate_month(panel, t, models, lags=lags, train_months=train_months, k=k,
                             eligibility=eligibility, oracle=oracle, seed=seed, options=options,
                             verbose=verbose) for t in months]
-    return {"folds": folds, "summary": summarise_folds(folds), "k": k, "lags": lags,
-            "train_months": train_months}
+    result = {"folds": folds, "summary": summarise_folds(folds), "k": k, "lags": lags,
+              "train_months": train_months}
+    line = network_verdict(folds)
+    if line is not None:
+        result["verdict"] = line
+    return result
+
+
+VERDICT_METRIC = "map_all@k"  # MAP@k over all customers, the Kaggle convention
+
+
+def network_verdict(folds: list[dict[str, Any]], metric: str = VERDICT_METRIC) -> str | None:
+    """The network against the best other model on ``metric`` (highest mean), as a paired
+    difference over the same test months with the benchmark's noise rule; None without a
+    network or another model."""
+    models = list(folds[0]["models"])
+    others = [m for m in models if m != "network"]
+    if "network" not in models or not others:
+        return None
+
+    def series(name: str) -> np.ndarray:
+        return np.array([fold["models"][name].get(metric, np.nan) for fold in folds], float)
+
+    best = max(others, key=lambda m: np.nanmean(series(m)) if np.isfinite(series(m)).any()
+               else -np.inf)
+    diff = series("network") - series(best)
+    if not np.isfinite(diff).all():
+        return None
+    std = float(np.std(diff, ddof=1)) if len(diff) > 1 else float("nan")
+    mean = float(np.mean(diff))
+    spread = "" if std != std else f" ± {std:.4f}"
+    return (f"network vs {best} (best other model): {mean:+.4f}{spread} {metric} over the "
+            f"same {len(diff)} month(s) — {verdict(mean, std)}.")
 
 
 def summarise_folds(folds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
