@@ -94,3 +94,17 @@ def test_a_request_without_a_host_header_passes_the_loopback_check() -> None:
     scope = {"type": "http", "path": "/healthz", "headers": [], "method": "GET"}
     asyncio.run(LoopbackHostsOnly(app)(scope, None, ignore))
     assert reached == ["/healthz"]
+
+
+def test_a_body_starting_with_a_byte_order_mark_is_read(credit_bundle, records) -> None:
+    """Windows tools write a UTF-8 byte-order mark before the JSON: scored as without it."""
+    import json
+
+    client = TestClient(create_app(credit_bundle))
+    body = json.dumps(records[0]).encode()
+    plain = client.post("/v1/predict", content=body,
+                        headers={"Content-Type": "application/json"})
+    marked = client.post("/v1/predict", content=b"\xef\xbb\xbf" + body,
+                         headers={"Content-Type": "application/json"})
+    assert marked.status_code == 200, marked.text
+    assert marked.json()["probability"] == plain.json()["probability"]

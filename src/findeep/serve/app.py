@@ -271,7 +271,9 @@ def _openapi_with_request_body(app: FastAPI, contract: RecordContract) -> Any:
 async def _parse(request: Request, contract: RecordContract, max_rows: int, max_bytes: int,
                  ) -> tuple[list[dict[str, Any]], bool, dict[str, str] | None]:
     """(records, whether a list was sent, warning headers) or an ``ApiError``."""
-    raw = await _read_limited(request, max_bytes)
+    # a UTF-8 byte-order mark (Windows tools write one) is no part of the JSON: ignored, as
+    # RFC 8259 lets a parser do
+    raw = (await _read_limited(request, max_bytes)).removeprefix(b"\xef\xbb\xbf")
     start = raw.lstrip()[:1]
     many = start == b"["
     if start not in (b"{", b"["):
