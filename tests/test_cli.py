@@ -311,16 +311,23 @@ def test_bad_training_option_is_one_line(unseen_credit: Path, workdir: Path) -> 
     assert not (workdir / "x").exists()
 
 
-def test_the_cli_starts_without_loading_torch() -> None:
-    """`findeep --help` and one-line input errors do not pay torch's ~1.5 s import: the
-    package and its forecast sub-package load their heavy parts on first use."""
+def test_the_cli_starts_without_loading_torch_pandas_or_scikit_learn() -> None:
+    """`findeep --help` and one-line input errors do not pay torch's ~1.5 s, scikit-learn's
+    ~2 s or pandas' ~1 s import (the CLI's start took 2.9 s): the package and its
+    sub-packages load their heavy parts on first use."""
     import subprocess
     import sys
 
-    code = "import sys, findeep.cli, findeep, findeep.forecast; print('torch' in sys.modules)"
+    code = ("import sys, findeep.cli, findeep, findeep.forecast; "
+            "print(*[m in sys.modules for m in ('torch', 'sklearn', 'pandas')])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
-    assert result.stdout.split() == ["False"]
+    assert result.stdout.split() == ["False", "False", "False"]
+    lazy = "import findeep, sklearn.exceptions as e; print(issubclass(findeep.NotFittedError, " \
+           "e.NotFittedError), issubclass(findeep.NotFittedError, findeep.FindeepError))"
+    result = subprocess.run([sys.executable, "-c", lazy], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["True", "True"]
 
 
 def test_threshold_sets_the_cut_off_for_labels_and_threshold_metrics(

@@ -16,13 +16,13 @@ from findeep.errors import (
     ConfigError,
     DataError,
     FindeepError,
-    NotFittedError,
     SchemaError,
     TargetError,
 )
 
 if TYPE_CHECKING:
     from findeep import testing
+    from findeep.errors import NotFittedError
     from findeep.estimators import TabularClassifier, TabularRegressor
     from findeep.forecast.estimator import SequenceForecaster
     from findeep.loading import load
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # one-line input error should not pay
 _LAZY = {"TabularClassifier": "findeep.estimators", "TabularRegressor": "findeep.estimators",
          "SequenceForecaster": "findeep.forecast.estimator", "load": "findeep.loading",
-         "testing": "findeep.testing"}
+         "testing": "findeep.testing", "NotFittedError": "findeep.errors"}
 
 
 def __getattr__(name: str) -> Any:

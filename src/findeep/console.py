@@ -20,9 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from findeep.data.schema import FindeepWarning
 from findeep.errors import FindeepError
-from findeep.evaluate.metrics import GAINS_HEADER, gains_cells
 from findeep.long_work import BEFORE_LONG_WORK
 
 LOG_WIDTH = 160  # characters a line, where output goes to a file or pipe
@@ -153,6 +151,8 @@ def warn_categories(summary: dict[str, Any]) -> None:
         missing_categories=summary.get("missing_categories") or {},
         rows=summary["rows"]).category_message()
     if message:
+        from findeep.data.schema import FindeepWarning
+
         warnings.warn(message, FindeepWarning, stacklevel=2)
 
 
@@ -174,6 +174,7 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], keys: list[str
 
 def gains_view(title: str, bands: list[dict[str, Any]]) -> Table:
     """The gains table on the terminal, riskiest band first."""
+    from findeep.evaluate.metrics import GAINS_HEADER, gains_cells  # scikit-learn: ~2 s
 
     table = Table(title=title, title_justify="left", min_width=min(len(title), out.width))
     for name in GAINS_HEADER:

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from typing import Any
 
 
 class FindeepError(Exception):
@@ -49,8 +48,21 @@ class BundleError(FindeepError):
     """A saved model is missing, damaged (a checksum mismatch), or would be overwritten."""
 
 
-class NotFittedError(FindeepError, _SklearnNotFittedError):
-    """A model was used before it was fitted."""
+def __getattr__(name: str) -> Any:
+    """``NotFittedError`` is made on first use: it also subclasses scikit-learn's (so
+    ``sklearn.utils.validation.check_is_fitted`` callers catch it), and importing
+    scikit-learn takes ~2 s that ``findeep --help`` and a one-line input error should not
+    pay."""
+    if name != "NotFittedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    class NotFittedError(FindeepError, SklearnNotFittedError):
+        """A model was used before it was fitted."""
+
+    NotFittedError.__module__ = __name__
+    globals()["NotFittedError"] = NotFittedError
+    return NotFittedError
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -8,13 +8,15 @@ command.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
 from findeep.console import fmt, metrics_table
+
+if TYPE_CHECKING:  # tables arrive built: `findeep --help` loads no pandas
+    import pandas as pd
 
 
 def headline(task: str, threshold: float = 0.5) -> tuple[list[str], dict[str, str] | None]:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from findeep.data.schema import infer_column_kind
 from findeep.errors import ConfigError, did_you_mean
+
+if TYPE_CHECKING:  # pandas is imported where a table is read: `findeep --help` needs none
+    import pandas as pd
 
 # mirrors findeep.models.text_network.TEXT_MODELS (pinned equal by a test), kept here so the
 # decision needs no torch import
@@ -38,10 +38,14 @@ def text_extra_installed() -> bool:
 def inferred_text_columns(features: pd.DataFrame) -> list[str]:
     """The columns schema inference calls free text (the target already removed); only
     string columns' first rows are looked at, so a wide numeric table costs nothing."""
+    import pandas
+
+    from findeep.data.schema import infer_column_kind
+
     return [str(c) for c in features.columns
-            if not (pd.api.types.is_numeric_dtype(features[c])
-                    or pd.api.types.is_bool_dtype(features[c])
-                    or pd.api.types.is_datetime64_any_dtype(features[c]))
+            if not (pandas.api.types.is_numeric_dtype(features[c])
+                    or pandas.api.types.is_bool_dtype(features[c])
+                    or pandas.api.types.is_datetime64_any_dtype(features[c]))
             and infer_column_kind(str(c), features[c].head(2000)) == "text"]
 
 
