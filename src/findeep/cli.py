@@ -67,6 +67,26 @@ app = typer.Typer(
 __all__ = ["app", "main"]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from findeep._version import __version__
+
+        print(f"findeep {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_print_version, is_eager=True,
+        help="Print findeep's version and exit.")] = False) -> None:
+    """Deep learning for financial prediction, evaluated honestly."""
+
+
+ProtectedCategoriesOpt = Annotated[bool, typer.Option(
+    "--protected-categories", help="Compare --protected value by value (codes such as HMDA's "
+    "race codes), never in numeric quartile bands.")]
+
+
 def threshold_of_policy(bundle: Path, policy: Path | None, threshold: float | None) -> float:
     """The cut-off a command applies: ``--policy``'s (checked to belong to ``bundle``), or
     ``--threshold``, or 0.5; both given is one sentence."""
@@ -660,13 +680,14 @@ def fairness(
     policy: Annotated[Path | None, typer.Option(help=(
         "A cut-off policy for this model ('findeep evaluate --policy-out'): compare the "
         "groups at its cut-off."))] = None,
+    protected_categories: ProtectedCategoriesOpt = False,
 ) -> None:
     """Approval rates, disparate impact and TPR/FPR gaps across the groups of --protected."""
     from findeep.explain.commands import fairness_for_bundle
 
     threshold = threshold_of_policy(bundle, policy, threshold)
     report = fairness_for_bundle(bundle, data, protected, threshold=threshold,
-                                 min_rows=min_rows)
+                                 min_rows=min_rows, as_categories=protected_categories)
     show(fairness_lines(f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
                         report))
 
@@ -704,6 +725,7 @@ def report(
         help="With --lgd: return on a repaid loan, a number or a column (0.2644).")] = None,
     card_only: Annotated[bool, typer.Option(
         "--card-only", help="Write only the model card.")] = False,
+    protected_categories: ProtectedCategoriesOpt = False,
     random_state: RandomStateOpt = 0,
     force: ForceOpt = False,
 ) -> None:
@@ -719,7 +741,7 @@ def report(
             max_rows=max_rows, seed=random_state, force=force, on_rows=rows,
             on_stage=None if stage is None else (lambda label: stage(f"report: {label}")),
             card_info=card_info, card_only=card_only, lgd=lgd, exposure=exposure,
-            margin=margin, policy=policy)
+            margin=margin, policy=policy, protected_categories=protected_categories)
     show([f"wrote {summary['out']} ({summary['bytes'] / 1024:,.0f} KB, "
           f"{summary['figures']} charts): {'; '.join(summary['sections'][1:])}"])
     if not summary["labelled"]:

@@ -223,8 +223,9 @@ def fairness_lines(title: str, report: Any) -> Iterator[Any]:
     for row in report.groups.itertuples(index=False):
         view.add_row(*[fmt(v) for v in row])
     yield view
-    yield ", ".join(f"{k} {fmt(v)}" for k, v in report.summary.items()
-                    if k not in ("protected", "threshold"))
+    from findeep.explain.fairness import summary_sentences
+
+    yield from summary_sentences(report)
 
 
 def importance_lines(title: str, table: pd.DataFrame) -> Iterator[Any]:

@@ -107,3 +107,81 @@ def test_a_numeric_identifier_is_refused_before_it_is_cut_into_quartiles(
     measured = np.random.default_rng(6).normal(50, 10, len(X))  # distinct, but a measurement
     assert len(fairness_report(driver_model.pipeline_, X.assign(score=measured),
                                "score").groups) == 4
+
+
+def _declined_at(pipeline, frame, threshold):
+    return pipeline.event_probability(pipeline.predict_raw(frame)[0]) >= threshold
+
+
+def test_an_exact_four_fifths_ratio_passes(driver_model, driver_data):
+    """72 approved of 100 against 90 of 100 is 4/5 exactly: it passes ('under 0.8 fails'),
+    whatever the floating-point rounding of 0.72 / 0.9; the least approved group is named."""
+    import pandas as pd
+
+    X, _ = driver_data
+    pipeline = driver_model.pipeline_
+    declined = _declined_at(pipeline, X, 0.5)
+    approved, turned = X[~declined], X[declined]
+    frame = pd.concat([approved.iloc[:90], turned.iloc[:10], approved.iloc[90:162],
+                       turned.iloc[10:38]], ignore_index=True)
+    frame["grp"] = ["a"] * 100 + ["b"] * 100
+    report = fairness_report(pipeline, frame, "grp")
+    rates = report.groups.set_index("group")["approval_rate"]
+    assert rates["a"] == pytest.approx(0.9) and rates["b"] == pytest.approx(0.72)
+    assert report.summary["four_fifths_rule"] == "pass"
+    assert report.summary["least_approved_group"] == "b"
+
+
+def test_labels_are_matched_to_rows_by_index_not_position(driver_model, driver_data):
+    """A frame sorted after y was taken keeps each row's own label; a y that cannot be
+    matched is one sentence."""
+    X, y = driver_data
+    frame = X.assign(group=np.where(X["debt_to_income"] > 30, "high", "low"))
+    as_is = fairness_report(driver_model.pipeline_, frame, "group", y=y)
+    shuffled = fairness_report(driver_model.pipeline_, frame.sample(frac=1, random_state=0),
+                               "group", y=y)
+    assert shuffled.summary["fpr_gap"] == pytest.approx(as_is.summary["fpr_gap"])
+    with pytest.raises(DataError, match="y must hold one label per row"):
+        fairness_report(driver_model.pipeline_, frame, "group", y=y.to_numpy()[:10])
+
+
+def test_rows_without_a_value_are_listed_not_compared(driver_model, driver_data):
+    """40 applicants who did not state the attribute are no group: shown, never the group
+    that fails the rule for everyone."""
+    X, _ = driver_data
+    sex = np.where(np.arange(len(X)) % 2 == 0, "F", "M").astype(object)
+    sex[:40] = None
+    report = fairness_report(driver_model.pipeline_, X.assign(sex=sex), "sex")
+    assert "<missing>" in set(report.groups["group"])
+    assert not report.groups.set_index("group").loc["<missing>", "compared"]
+    assert report.summary["groups_compared"] == 2
+    assert report.summary["not_compared"].startswith("<missing> (40 rows")
+
+
+def test_an_error_rate_over_a_handful_of_events_is_left_out_of_the_gap(driver_model,
+                                                                       driver_data):
+    """A group of 40 rows with 1 default has a TPR of 0 or 1: its TPR stays in the table
+    but not in the gap, which says so."""
+    X, y = driver_data
+    events = np.flatnonzero(y.to_numpy() == 1)
+    others = np.flatnonzero(y.to_numpy() == 0)
+    small = np.r_[events[:1], others[:39]]
+    group = np.full(len(X), "big", dtype=object)
+    group[small] = "small"
+    report = fairness_report(driver_model.pipeline_, X.assign(g=group), "g", y=y)
+    assert report.summary["tpr_gap"] == "not assessed: fewer than two groups of 30+ " \
+                                        "labelled rows with 10+ events"
+    assert isinstance(report.summary["fpr_gap"], float)
+
+
+def test_codes_compare_value_by_value_when_asked(driver_model, driver_data):
+    """HMDA race codes (1, 2, 21-27, 3, 4, 41-44, 5, 6, 7) would be cut into quartile bands
+    as numbers; as categories each code is its own group."""
+    X, _ = driver_data
+    codes = [1, 2, 21, 22, 23, 24, 25, 26, 27, 3, 4, 41, 42, 43, 44, 5, 6, 7]
+    race = np.random.default_rng(0).choice(codes, len(X))
+    banded = fairness_report(driver_model.pipeline_, X.assign(race=race), "race")
+    assert len(banded.groups) < len(codes)
+    coded = fairness_report(driver_model.pipeline_, X.assign(race=race), "race",
+                            as_categories=True)
+    assert list(coded.groups["group"]) == [str(c) for c in sorted(codes)]

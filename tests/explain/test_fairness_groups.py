@@ -100,8 +100,8 @@ def test_error_rate_gaps_need_enough_labelled_rows_in_each_group(driver_model, d
     partial.iloc[[1, 3, 5]] = y.iloc[[1, 3, 5]]  # three labelled rows in "b"
     report = fairness_report(driver_model.pipeline_, frame, "group", y=partial)
     assert report.summary["groups_compared"] == 2 and "disparate_impact" in report.summary
-    assert "fpr_gap" not in report.summary
-    assert report.summary["error_rate_gaps"].startswith("not assessed: fewer than two groups "
+    for rate in ("tpr", "fpr"):
+        assert report.summary[f"{rate}_gap"].startswith("not assessed: fewer than two groups "
                                                         "of 30+ labelled rows")
 
 
@@ -164,5 +164,7 @@ def test_the_cli_names_unreadable_values_and_rows_without_a_label(tmp_path, driv
     assert result.exit_code == 0, result.output
     assert "'unknown'" in result.stderr and "compared as a number" in result.stderr
     said = " ".join(result.stdout.split())
-    assert "rows_without_label 100 of 400 (in the approval rates; left out of" in said
-    assert "groups 5," in said  # four quartiles and <missing>, not one group per age
+    assert "Rows without a label: 100 of 400 (in the approval rates; left out of" in said
+    # four quartiles and <missing> (listed, not compared), not one group per age
+    assert "Not compared: <missing> (" in said
+    assert "5 groups, 4 compared." in said

@@ -94,12 +94,13 @@ def drift_for_bundle(bundle: str | os.PathLike[str], new_data: TableLike) -> pd.
 
 
 def fairness_for_bundle(bundle: str | os.PathLike[str], data: TableLike, protected: str, *,
-                        threshold: float = 0.5, min_rows: int = MIN_GROUP_ROWS) -> FairnessReport:
+                        threshold: float = 0.5, min_rows: int = MIN_GROUP_ROWS,
+                        as_categories: bool = False) -> FairnessReport:
     """Approval rates and TPR/FPR gaps across ``protected``'s groups (labels if present)."""
     pipeline = load_pipeline(bundle)
     frame = read_table(data)
     return fairness_report(pipeline, frame, protected, y=_labels(pipeline, frame),
-                           threshold=threshold, min_rows=min_rows)
+                           threshold=threshold, min_rows=min_rows, as_categories=as_categories)
 
 
 def sample_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:

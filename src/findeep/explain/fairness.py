@@ -54,6 +54,7 @@ _NUMERIC_GROUPS = 4
 # rows cut into one band of 889 rows and two missing)
 _OWN_GROUP_SHARE = 1 / _NUMERIC_GROUPS
 MIN_GROUP_ROWS = 30
+MIN_RATE_ROWS = 10  # events (non-events) in a group behind its TPR (FPR) in a gap
 _MAX_GROUPS = 50  # more groups than this, and more than half the rows: an identifier
 _NAMED_AT_MOST = 5  # unreadable values named in a warning
 
@@ -116,18 +117,56 @@ def _numeric_bands(numbers: np.ndarray) -> pd.Series:
     return pd.Series(labels).astype(pd.CategoricalDtype([*order, MISSING_LEVEL]))
 
 
-def protected_groups(values: pd.Series, name: str | None = None) -> pd.Series:
+def protected_groups(values: pd.Series, name: str | None = None, *,
+                     as_categories: bool = False) -> pd.Series:
     """Group labels as a categorical whose categories are in reading order: categories as
     they are, sorted as text, numbers first by value; a numeric column with many values in
     quartiles, lowest band first (sorted as text, "(7099.9, 30000.0]" would come last), a
     value that holds a quarter of the rows as its own group; then missing values. ``name``
-    (default: the series' name) is used to read the column as schema inference does."""
+    (default: the series' name) is used to read the column as schema inference does.
+    ``as_categories``: value by value whatever the values (codes such as HMDA's race codes
+    1, 2, 21–27, 3, … must never be cut into numeric bands)."""
     name = str(values.name) if name is None else name
+    if as_categories:
+        text = category_text(values)
+        return text.astype(pd.CategoricalDtype(sorted(set(text), key=_number_order)))
     numbers = _numbers_or_none(name, values)
     if numbers is not None and pd.Series(numbers).nunique() > _MAX_GROUPS_AS_IS:
         return _numeric_bands(numbers).set_axis(values.index)
     text = category_text(values)
     return text.astype(pd.CategoricalDtype(sorted(set(text), key=_number_order)))
+
+
+def summary_sentences(report: FairnessReport) -> list[str]:
+    """The summary as sentences a committee reads (the report's Groups section and the
+    command's closing lines), not as keys."""
+    s = report.summary
+    lines = [f"{s['groups']} groups, {s['groups_compared']} compared."]
+    if "disparate_impact" in s:
+        rates = report.groups.set_index("group")["approval_rate"]
+        low, high = s["least_approved_group"], s["most_approved_group"]
+        verdict = ("passes the four-fifths rule" if s["four_fifths_rule"] == "pass"
+                   else "fails the four-fifths rule (under 0.8)")
+        lines.append(f"Disparate impact {s['disparate_impact']:.4f}: the least approved group, "
+                     f"{low} ({rates[low]:.1%}), against the most approved, {high} "
+                     f"({rates[high]:.1%}); {verdict}.")
+    else:
+        lines.append(f"Four-fifths rule {s['four_fifths_rule']}.")
+    for rate, name in (("tpr", "true positive rate (events declined)"),
+                       ("fpr", "false positive rate (non-events declined)")):
+        gap = s.get(f"{rate}_gap")
+        if isinstance(gap, float):
+            left = s.get(f"{rate}_gap_leaves_out")
+            lines.append(f"Largest gap in the {name}: {gap:.4f}"
+                         + (f" (leaving out {left})." if left else "."))
+        elif gap is not None:
+            lines.append(f"Gap in the {name}: {gap}.")
+    for key, text in (("too_small_to_compare", "Too small to compare"),
+                      ("not_compared", "Not compared"),
+                      ("rows_without_label", "Rows without a label")):
+        if key in s:
+            lines.append(f"{text}: {s[key]}.")
+    return lines
 
 
 def _looks_like_an_identifier(protected: str, n_rows: int, n_values: int) -> DataError:
@@ -136,13 +175,33 @@ def _looks_like_an_identifier(protected: str, n_rows: int, n_values: int) -> Dat
                      "compares a few groups (an age band, a region, a sex).")
 
 
+def _aligned_labels(y: Any, frame: pd.DataFrame) -> pd.Series:
+    """``y`` row for row with ``frame``: a Series is matched by its index (a frame sorted or
+    filtered after ``y`` was taken keeps each row's own label), anything else by position;
+    one sentence when they cannot be matched."""
+    if isinstance(y, pd.Series):
+        if y.index.equals(frame.index):
+            return y
+        if frame.index.is_unique and y.index.is_unique and frame.index.isin(y.index).all():
+            return y.reindex(frame.index)
+        raise DataError(f"y's index does not hold every row of the data ({len(y):,} labels, "
+                        f"{len(frame):,} rows): pass the labels of these rows, with the same "
+                        "index, or as a plain array in their order.")
+    values = np.asarray(y)
+    if values.ndim != 1 or len(values) != len(frame):
+        raise DataError(f"y must hold one label per row of the data ({len(frame):,}), however "
+                        f"its shape is {values.shape}.")
+    return pd.Series(values, index=frame.index)
+
+
 def _row_labels(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series | None,
                 ) -> tuple[np.ndarray | None, int]:
     """Per row 1 (event), 0 (non-event) or -1 (no label), and how many rows have none;
     None when no row has a label."""
     if y is None:
         return None, 0
-    has_label = pd.Series(np.asarray(y), index=frame.index).notna().to_numpy()
+    y = _aligned_labels(y, frame)
+    has_label = y.notna().to_numpy()
     if not has_label.any():
         return None, len(frame)
     _, codes = labelled_rows(
@@ -155,10 +214,14 @@ def _row_labels(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series | N
 
 def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str, *,
                     y: pd.Series | None = None, threshold: float = DECISION_THRESHOLD,
-                    min_rows: int = MIN_GROUP_ROWS) -> FairnessReport:
+                    min_rows: int = MIN_GROUP_ROWS,
+                    as_categories: bool = False) -> FairnessReport:
     """Approval rates (every row), TPR/FPR (rows with a label) and their gaps across the
     groups of column ``protected``; the gaps compare groups of at least ``min_rows`` rows
-    (``min_rows`` labelled rows for TPR/FPR)."""
+    (``min_rows`` labelled rows, and ``MIN_RATE_ROWS`` events or non-events, for TPR/FPR);
+    rows without a ``protected`` value are listed, never compared. ``y``: a Series is
+    matched to ``frame`` by index. ``as_categories``: compare value by value, never in
+    quartile bands (codes)."""
     if pipeline.task != "binary":
         raise ConfigError("fairness at a decision threshold needs a binary model.")
     check_threshold(threshold)
@@ -171,7 +234,7 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
     values = frame[protected]
     if infer_column_kind(protected, values) == "id":  # before quartiles would hide it
         raise _looks_like_an_identifier(protected, len(values), values.nunique())
-    labelled_groups = protected_groups(values, protected)
+    labelled_groups = protected_groups(values, protected, as_categories=as_categories)
     groups = labelled_groups.astype(str).to_numpy()
     if len(set(groups)) < 2:
         raise DataError(f"protected column '{protected}' has a single group; nothing to compare.")
@@ -192,17 +255,25 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
             known, events, others = (member & (labels >= 0), member & (labels == 1),
                                      member & (labels == 0))
             line["event_rate"] = float(labels[known].mean()) if known.any() else np.nan
+            line["events"], line["non_events"] = int(events.sum()), int(others.sum())
             line["tpr"] = float(declined[events].mean()) if events.any() else np.nan
             line["fpr"] = float(declined[others].mean()) if others.any() else np.nan
         lines.append(line)
     table = pd.DataFrame(lines)
-    table["compared"] = table["rows"] >= min_rows
+    # rows without a value in the protected column are no group of people: listed, never
+    # in the ratio or the gaps (a "not provided" group failing the rule names nobody)
+    table["compared"] = (table["rows"] >= min_rows) & (table["group"] != MISSING_LEVEL)
     compared = table[table["compared"]]
     summary: dict[str, Any] = {"protected": protected, "threshold": threshold,
                                "groups": len(table), "groups_compared": len(compared)}
-    small = table.loc[~table["compared"], "group"].astype(str).tolist()
+    small = table.loc[~table["compared"] & (table["group"] != MISSING_LEVEL),
+                      "group"].astype(str).tolist()
     if small:
         summary["too_small_to_compare"] = f"{', '.join(small)} (< {min_rows} rows)"
+    missing_rows = int(table.loc[table["group"] == MISSING_LEVEL, "rows"].sum())
+    if missing_rows:
+        summary["not_compared"] = (f"{MISSING_LEVEL} ({missing_rows:,} rows without a "
+                                   f"'{protected}' value)")
     if unlabelled:
         summary["rows_without_label"] = f"{unlabelled:,} of {len(frame):,} " + (
             "(in the approval rates; left out of event_rate, tpr, fpr and their gaps)"
@@ -219,16 +290,25 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
     impact = float(compared["approval_rate"].min() / best)
     summary |= {
         "disparate_impact": impact,
-        "four_fifths_rule": "pass" if impact >= FOUR_FIFTHS else "fail",
+        # 72 of 100 against 90 of 100 is 4/5 exactly: not failed by a rounding of 0.8
+        "four_fifths_rule": "pass" if impact >= FOUR_FIFTHS - 1e-9 else "fail",
         "most_approved_group": str(compared.loc[compared["approval_rate"].idxmax(), "group"]),
+        "least_approved_group": str(compared.loc[compared["approval_rate"].idxmin(), "group"]),
     }
     if labels is not None:
         rated = (compared[compared["labelled_rows"] >= min_rows] if "labelled_rows" in compared
                  else compared)
-        if len(rated) >= 2:
-            summary["tpr_gap"] = float(rated["tpr"].max() - rated["tpr"].min())
-            summary["fpr_gap"] = float(rated["fpr"].max() - rated["fpr"].min())
-        else:
-            summary["error_rate_gaps"] = (f"not assessed: fewer than two groups of {min_rows}+ "
-                                          "labelled rows")
+        for rate, count, who in (("tpr", "events", "events"), ("fpr", "non_events",
+                                                              "non-events")):
+            # a rate over one defaulter is 0 or 1: a gap needs MIN_RATE_ROWS behind each rate
+            enough = rated[rated[count] >= MIN_RATE_ROWS]
+            if len(enough) >= 2:
+                summary[f"{rate}_gap"] = float(enough[rate].max() - enough[rate].min())
+                left_out = sorted(set(rated["group"]) - set(enough["group"]))
+                if left_out:
+                    summary[f"{rate}_gap_leaves_out"] = (
+                        f"{', '.join(map(str, left_out))} (< {MIN_RATE_ROWS} {who})")
+            else:
+                summary[f"{rate}_gap"] = (f"not assessed: fewer than two groups of {min_rows}+ "
+                                          f"labelled rows with {MIN_RATE_ROWS}+ {who}")
     return FairnessReport(table, summary)

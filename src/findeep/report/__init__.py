@@ -67,7 +67,7 @@ def write_report(
     card_info: str | os.PathLike[str] | None = None, card_only: bool = False,
     n_resamples: int = 200, lgd: str | float | None = None,
     exposure: str | float | None = None, margin: str | float | None = None,
-    policy: str | os.PathLike[str] | None = None,
+    policy: str | os.PathLike[str] | None = None, protected_categories: bool = False,
 ) -> dict[str, Any]:
     """Write the report on ``bundle`` scored on ``data`` to ``out`` (.html or .md).
 
@@ -113,6 +113,7 @@ def write_report(
         warnings.simplefilter("ignore", FindeepWarning)
         document, facts = build_model_report(
             str(bundle), str(data), frame, pipeline, meta, protected=protected,
+            protected_categories=protected_categories,
             threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
             on_rows=on_rows, on_stage=on_stage)
     if facts.get("too_small"):  # said on the page too (the honesty section, the card)
@@ -127,7 +128,7 @@ def write_report(
     command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
                                 max_rows=max_rows, seed=seed, card_info=card_info,
                                 card_only=card_only, lgd=lgd, exposure=exposure, margin=margin,
-                                policy=policy)
+                                policy=policy, protected_categories=protected_categories)
     card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
                         command=command)
     if card_only:
@@ -148,7 +149,7 @@ def reproduce_command(
     protected: str | None, threshold: float, max_rows: int, seed: int,
     card_info: str | os.PathLike[str] | None, card_only: bool, lgd: str | float | None,
     exposure: str | float | None, margin: str | float | None,
-    policy: str | os.PathLike[str] | None = None,
+    policy: str | os.PathLike[str] | None = None, protected_categories: bool = False,
 ) -> list[str]:
     """``findeep report`` with every option that shapes the report's content (all of
     ``write_report``'s but ``force``, the progress hooks and ``n_resamples``, which the command does
@@ -160,7 +161,8 @@ def reproduce_command(
                 ("--margin", margin), ("--card-info", card_info))
     for option, value in optional:
         command += [option, str(value)] if value is not None else []
-    return command + (["--card-only"] if card_only else [])
+    return (command + (["--protected-categories"] if protected_categories else [])
+            + (["--card-only"] if card_only else []))
 
 
 def cutoff_text(threshold: float, policy: str | os.PathLike[str] | None) -> str:

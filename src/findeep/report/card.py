@@ -190,6 +190,12 @@ def _limitations(pipeline: TabularPipeline, facts: dict[str, Any],
     if pipeline.task == "binary" and evaluation.get("ece", 0) > 0.05 and not one_class:
         lines.append(f"Calibration error {evaluation['ece']:.3f} on this data: probabilities "
                      "are off by more than 5 points on average.")
+    fairness = facts.get("fairness") or {}
+    if fairness.get("four_fifths_rule") == "fail":
+        lines.append(f"Fails the four-fifths rule on `{fairness['protected']}`: disparate "
+                     f"impact {fairness['disparate_impact']:.4f} "
+                     f"({fairness['least_approved_group']} against "
+                     f"{fairness['most_approved_group']}) at threshold {fairness['threshold']}.")
     drift = facts.get("drift_major") or []
     if drift:
         lines.append(f"Columns with major drift (PSI >= {PSI_MAJOR}): " + ", ".join(drift)

@@ -26,7 +26,7 @@ from findeep.explain.attributions import RowsHook
 from findeep.explain.commands import importance_table, sample_rows
 from findeep.explain.dependence import partial_dependence_table
 from findeep.explain.drift import PSI_MAJOR, drift_table
-from findeep.explain.fairness import fairness_report
+from findeep.explain.fairness import fairness_report, summary_sentences
 from findeep.explain.reasons import explain_frame
 from findeep.pipeline import TabularPipeline
 from findeep.report import figures
@@ -66,6 +66,7 @@ class Scored:
 def build_model_report(
     bundle: str, data_name: str, frame: pd.DataFrame, pipeline: TabularPipeline,
     meta: dict[str, Any], *, protected: str | None, threshold: float, max_rows: int,
+    protected_categories: bool = False,
     seed: int, n_resamples: int, on_rows: RowsHook | None,
     on_stage: Callable[[str], None] | None = None,
 ) -> tuple[Document, dict[str, Any]]:
@@ -98,7 +99,9 @@ def build_model_report(
     facts["drift_major"] = [str(c) for c in drift.loc[drift["psi"] >= PSI_MAJOR, "column"]]
     if protected is not None:
         stage("group rates")
-        sections.append(_fairness_section(pipeline, frame, protected, threshold, labelled))
+        section, facts["fairness"] = _fairness_section(pipeline, frame, protected, threshold,
+                                                       labelled, protected_categories)
+        sections.append(section)
     document = Document(
         title=f"Model report: {Path(bundle).name}",
         subtitle=(f"Scored on `{data_name}` ({len(frame):,} rows) on "
@@ -530,25 +533,30 @@ def _drift_section(table: pd.DataFrame) -> Section:
 
 
 def _fairness_section(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str,
-                      threshold: float, labelled: bool) -> Section:
+                      threshold: float, labelled: bool, as_categories: bool = False,
+                      ) -> tuple[Section, dict[str, Any]]:
     report = fairness_report(pipeline, frame, protected,
                              y=frame[pipeline.target.name] if labelled else None,
-                             threshold=threshold)
-    groups = report.groups
-    summary = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                        for k, v in report.summary.items() if k not in ("protected", "threshold"))
+                             threshold=threshold, as_categories=as_categories)
+    groups = report.groups.copy()
+    groups["compared"] = groups["compared"].map({True: "yes", False: "no"})
     section = Section("fairness", f"Groups of `{protected}` at threshold {threshold}", [
-        summary + ".",
+        "\n".join(f"- {line}" for line in summary_sentences(report)),
+        "TPR: the share of actual events (defaults) declined; FPR: the share of non-events "
+        "(good payers) declined; approval ratio: a group's approval rate over the most "
+        "approved compared group's.",
         Table([str(c) for c in groups.columns],
               [list(row) for row in groups.itertuples(index=False)])])
     rate = next((c for c in groups.columns if "approv" in str(c)), None)
     if rate is not None:
-        labels = [str(g) for g in groups.iloc[:, 0]]
+        labels = [str(g) + ("" if c == "yes" else " (not compared)")
+                  for g, c in zip(groups.iloc[:, 0], groups["compared"], strict=True)]
         section.add(Figure(
             "group-rates", f"Approval rate by `{protected}`",
-            f"Share of each group's rows approved (event probability below {threshold}).",
+            f"Share of each group's rows approved (event probability below {threshold}); "
+            "groups marked 'not compared' are too small or hold the rows without a value.",
             figures.horizontal_bars_svg(labels, list(groups[rate].astype(float)),
                                         str(rate)),
             Table(["group", str(rate)], [[g, float(v)] for g, v in zip(labels, groups[rate],
                                                                         strict=True)])))
-    return section
+    return section, report.summary
