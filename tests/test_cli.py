@@ -587,3 +587,18 @@ def test_train_weighs_rows_by_a_weight_column_that_is_not_a_feature(tmp_path) ->
     frame.assign(exposure=-1.0).to_csv(tmp_path / "negative.csv", index=False)
     assert_one_line_error(run("train", tmp_path / "negative.csv", *common, "--weight-column",
                               "exposure", "--out", tmp_path / "x"), "1,200 missing")
+
+
+def test_version_and_flags_read_as_they_work() -> None:
+    """`findeep --version` (and -V) prints the version and exits 0; a flag's help shows no
+    value to give it (`--force <bool>` invited a `--force=1` click refuses); the command
+    list's summaries flow."""
+    from findeep._version import __version__
+
+    for option in ("--version", "-V"):
+        result = run(option)
+        assert result.exit_code == 0 and result.stdout.strip() == f"findeep {__version__}"
+    assert "<bool>" not in run("train", "--help").stdout
+    assert "<int>" in run("train", "--help").stdout  # options that take a value keep it
+    # the command list flows each summary as one paragraph, not the source's line breaks
+    assert "gains table, and with --lgd the economics" in " ".join(run("--help").stdout.split())

@@ -116,6 +116,9 @@ def test_tables_written_to_a_log_are_wide_enough_not_to_cut_numbers(monkeypatch)
 
     monkeypatch.delenv("COLUMNS", raising=False)
     assert _Console(file=io.StringIO()).width == LOG_WIDTH
+    log = io.StringIO()  # what is printed, not only the width asked: Rich lays out by size
+    _Console(file=log).print("word " * 30)
+    assert len(log.getvalue().splitlines()[0]) > 120
     monkeypatch.setenv("COLUMNS", "100")
     assert _Console(file=io.StringIO()).width == 100
     assert _Console(file=io.StringIO(), width=90).width == 90

@@ -488,7 +488,7 @@ def demo(
         "findeep-demo"),
     random_state: RandomStateOpt = 0,
     force: ForceOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train seed-mlp and default on the credit sample, compare them, save the default."""
     from findeep.workflow import run_demo
@@ -833,7 +833,7 @@ def benchmark(
     max_epochs: Annotated[int | None, typer.Option(
         help="Text tables: epoch limit for the networks (recipe if unset).")] = None,
     force: ForceOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Every model on the same folds: mean ± std of the metrics, fit time, scoring speed.
     A table with a free-text column compares TF-IDF+LR, text-cnn and text-bilstm (or
@@ -886,6 +886,22 @@ app.add_typer(recommend_app, name="recommend")
 app.add_typer(text_app, name="text")
 app.add_typer(pricing_app, name="pricing")
 app.add_typer(spark_app, name="spark")
+
+
+def _one_line_summaries(typer_app: typer.Typer) -> None:
+    """A command list shows each command's first paragraph as one flowing line (Rich kept
+    the source's line breaks: "… a gains table, and / with --lgd …"); ``--help`` of the
+    command itself still shows the whole text."""
+    for info in typer_app.registered_commands:
+        text = info.help or (info.callback.__doc__ if info.callback else None)
+        if info.short_help is None and text:
+            info.short_help = " ".join(text.strip().split("\n\n")[0].split())
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_summaries(group.typer_instance)
+
+
+_one_line_summaries(app)
 
 
 def _stop_on_sigterm(signum: int, frame: Any) -> None:

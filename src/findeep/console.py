@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -41,9 +41,39 @@ class _Console(Console):
     def width(self, width: int) -> None:
         self._width = width
 
+    @property  # type: ignore[override]
+    def size(self) -> ConsoleDimensions:
+        """Rich lays text out by ``size`` (its ``options``), not by ``width``: the same rule."""
+        size = super().size
+        if self._width is None and not self.is_terminal and "COLUMNS" not in os.environ:
+            return ConsoleDimensions(LOG_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
 
 out = _Console()
 err = _Console(stderr=True)
+
+
+def _flags_take_no_value() -> None:
+    """Typer 0.29 shows a type for every option in ``--help``, flags too (``--force
+    <bool>``), though ``--force=1`` is refused: a flag's type column is left empty."""
+    option = getattr(getattr(typer, "core", None), "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None or getattr(shown, "_findeep", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich._findeep = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_flags_take_no_value()
 
 # options several commands share, worded once
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")]

@@ -71,8 +71,10 @@ def train(
         help="Walk-forward: train on the latest N dates only (rolling); default expanding.")
     ] = None,
     max_epochs: Annotated[int | None, typer.Option(help="Epoch limit for networks.")] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    learning_rate: Annotated[float | None, typer.Option()] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Rows per training step (the model's recipe if unset).")] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="AdamW step size (the model's recipe if unset).")] = None,
     weight_decay: Annotated[float | None, typer.Option(
         help="AdamW weight decay for networks (model's recipe if unset).")] = None,
     patience: Annotated[int | None, typer.Option(

@@ -59,8 +59,8 @@ def train(
     calendar: Annotated[bool, typer.Option(
         "--calendar", help="Price network non-decreasing in maturity by construction.")] = False,
     max_epochs: Annotated[int, typer.Option(help="Epochs (cosine schedule to the end).")] = 60,
-    batch_size: Annotated[int, typer.Option()] = 1024,
-    learning_rate: Annotated[float, typer.Option()] = 2e-3,
+    batch_size: Annotated[int, typer.Option(help="Options per training step.")] = 1024,
+    learning_rate: Annotated[float, typer.Option(help="AdamW step size.")] = 2e-3,
     seed: SeedOpt = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     onnx: Annotated[Path | None, typer.Option(help="Also export to this .onnx file.")] = None,

@@ -78,8 +78,10 @@ def train(
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out.")] = 0.2,
     max_epochs: Annotated[int | None, typer.Option(help="Epoch limit (recipe if unset).")
                           ] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    learning_rate: Annotated[float | None, typer.Option()] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Rows per training step (the model's recipe if unset).")] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="AdamW step size (the model's recipe if unset).")] = None,
     seed: Annotated[int, typer.Option(
         "--random-state", "--seed", help="Seed for splits, initialisation and batches.")] = 0,
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
@@ -196,10 +198,11 @@ def benchmark(
         help="Comma-separated: tfidf-lr, text-cnn, text-bilstm, minilm, minilm-frozen.")
     ] = "tfidf-lr,text-cnn,text-bilstm",
     folds: Annotated[int, typer.Option("--n-folds", "--folds", help="Stratified folds.")] = 5,
-    seed: Annotated[int, typer.Option("--random-state", "--seed")] = 0,
+    seed: Annotated[int, typer.Option(
+        "--random-state", "--seed", help="Seed for folds, initialisation and batches.")] = 0,
     max_epochs: Annotated[int | None, typer.Option(help="Epoch limit for networks.")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write results here.")
-                         ] = None,
+    json_path: Annotated[Path | None, typer.Option(  # --out as elsewhere; --json kept
+        "--out", "--json", help="Also write the results here (JSON).")] = None,
     force: ForceOpt = False,
 ) -> None:
     """Every model on the same folds: metrics mean ± std, fit time, scoring speed."""
