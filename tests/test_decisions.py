@@ -80,6 +80,24 @@ def test_predict_with_a_policy_declines_above_the_cutoff_with_reasons(files) -> 
     assert (decided.loc[~declined, "reason_1"] == "").all()
 
 
+def test_predict_with_a_policy_gives_as_many_reasons_as_asked(files) -> None:
+    """--reasons 4 (adverse-action notices usually give up to four) writes four reason
+    columns; 0 or --reasons without --policy is one line."""
+    policy = files["root"] / "p4r.json"
+    assert run("evaluate", files["bundle"], files["new"], "--lgd", "0.9", "--margin", "0.1",
+               "--policy-out", policy).exit_code == 0
+    out = files["root"] / "four.csv"
+    assert run("predict", files["bundle"], files["new"], "--policy", policy, "--reasons", "4",
+               "--out", out).exit_code == 0
+    decided = pd.read_csv(out, keep_default_na=False)
+    assert [c for c in decided if c.startswith("reason_")] == [f"reason_{i}" for i in range(1, 5)]
+    assert_one_line_error(run("predict", files["bundle"], files["new"], "--policy", policy,
+                              "--reasons", "0", "--out", files["root"] / "z.csv"),
+                          "--reasons must be a whole number of at least 1")
+    assert_one_line_error(run("predict", files["bundle"], files["new"], "--reasons", "4",
+                              "--out", files["root"] / "z.csv"), "add --policy")
+
+
 def test_decision_inputs_that_do_not_fit_are_one_line(files) -> None:
     """A policy made for another model, a misspelt LGD column, --policy-out without --lgd."""
     policy = files["root"] / "p3.json"

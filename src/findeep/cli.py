@@ -420,6 +420,9 @@ def predict(
     policy: Annotated[Path | None, typer.Option(help=(
         "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
         "with reason codes for each decline."))] = None,
+    reasons: Annotated[int, typer.Option(
+        help="With --policy: reason codes per decline (adverse-action notices usually give "
+             "up to 4).")] = 3,
     force: ForceOpt = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream",
@@ -438,6 +441,9 @@ def predict(
         report = predict_text_job(bundle, data, out=out_file, force=force)
         show([text_scoring_line(report)])
         return
+    if policy is None and reasons != 3:
+        raise ConfigError("--reasons gives each decline of a --policy its reason codes; add "
+                          "--policy, or use 'findeep explain --top N' for every row.")
     if policy is not None:
         from findeep.decisions import apply_policy
 
@@ -445,7 +451,8 @@ def predict(
             raise ConfigError("--threshold and --policy both set the cut-off; the policy carries "
                               "its own, so drop one of them.")
 
-        done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force)
+        done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force,
+                            top=reasons)
         lines = [f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
                  f"{done['declined']:,} declined -> {out_file}"]
         if done["declined"]:

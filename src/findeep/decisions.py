@@ -349,6 +349,8 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     ``declines_with_fewer_reasons`` counts those declines. A row is declined when its
     probability as written (``as_written``) is at or above the policy's cut-off.
     """
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ConfigError(f"--reasons must be a whole number of at least 1, however: {top!r}")
     check_output(out, force=force)
     pipeline = load_pipeline(bundle)
     policy = read_policy(policy_path, bundle, pipeline=pipeline)
