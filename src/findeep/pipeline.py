@@ -23,6 +23,7 @@ from findeep.bundle import read_bundle, read_metrics
 from findeep.data.io import has_infinite
 from findeep.data.number_text import numbers_of
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
+from findeep.data.protected_names import prohibited_basis_message
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values, format_code, split_special
 from findeep.data.splits import check_fraction, period_end, split_validation
@@ -346,6 +347,8 @@ def fit_tabular(
     torch_device = resolve_device(device)
 
     schema = infer_schema(X, numeric_columns=numeric_columns)
+    if message := prohibited_basis_message(schema.used_names):
+        warnings.warn(message, FindeepWarning, stacklevel=2)
     config = narrow_table_config(model, config, schema, train_options)
     preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"
