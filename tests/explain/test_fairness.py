@@ -80,16 +80,21 @@ def test_an_identifier_as_protected_column_and_one_class_labels_are_refused_clea
 
 
 def test_quartile_bands_are_listed_lowest_first(driver_model, driver_data):
-    """Income bands read in numeric order even where text order differs: "(4904.9, ...]"
-    sorts after "(28750.0, ...]" as text but is the lowest band."""
+    """Income bands read in numeric order even where text order differs ("5,012–28,750"
+    sorts after "28,751–…" as text but is the lowest band), each named by the lowest and
+    highest income it holds, as people write them (no pandas interval "(4999.999, ...]")."""
     X, y = driver_data
     income = np.random.default_rng(4).integers(5_000, 100_000, len(X)).astype(float)
     income[:20] = np.nan
     report = fairness_report(driver_model.pipeline_, X.assign(income=income), "income", y=y)
     bands = list(report.groups["group"])
     assert bands[-1] == "<missing>"
-    lows = [float(band.strip("(").split(",")[0]) for band in bands[:-1]]
+    lows = [float(band.split("–")[0].replace(",", "")) for band in bands[:-1]]
     assert len(lows) == 4 and lows == sorted(lows), bands
+    present = income[~np.isnan(income)]
+    assert bands[0].startswith(f"{int(present.min()):,}–")
+    assert bands[-2].endswith(f"–{int(present.max()):,}")
+    assert not any("(" in band or "." in band for band in bands), bands
 
 
 @pytest.mark.parametrize("identifier", ["sequence", "named"])

@@ -12,7 +12,7 @@ from findeep.explain import fairness_report
 
 
 def _lows(bands: list[str]) -> list[float]:
-    return [float(band.strip("(").split(",")[0]) for band in bands]
+    return [float(band.split("–")[0].replace(",", "")) for band in bands]
 
 
 def _ages(X: pd.DataFrame) -> np.ndarray:

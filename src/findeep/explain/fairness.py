@@ -96,9 +96,17 @@ def _number_order(label: str) -> tuple[int, float, str]:
     return (2 if label == MISSING_LEVEL else 1), 0.0, label
 
 
+def _short(value: float) -> str:
+    """A band end as people write it: 19, 34.75, 62,200 (no 18.999 or 6.2e+04)."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
 def _numeric_bands(numbers: np.ndarray) -> pd.Series:
-    """Quartile bands, with each value that holds a quarter of the rows as its own group;
-    categories in numeric order, then missing."""
+    """Quartile bands, each named by the lowest and highest value it holds ("19–34"), with
+    each value that holds a quarter of the rows as its own group; categories in numeric
+    order, then missing."""
     present = ~np.isnan(numbers)
     counts = pd.Series(numbers[present]).value_counts()
     own = sorted(counts.index[counts >= _OWN_GROUP_SHARE * present.sum()])
@@ -110,9 +118,15 @@ def _numeric_bands(numbers: np.ndarray) -> pd.Series:
         placed.append((float(value), 0, label))
     rest = present & ~np.isin(numbers, own)
     if rest.any():
-        cut = pd.qcut(pd.Series(numbers[rest]), q=_NUMERIC_GROUPS, duplicates="drop")
-        labels[rest] = cut.astype(str).to_numpy()
-        placed += [(float(band.left), 1, str(band)) for band in cut.cat.categories]
+        values = pd.Series(numbers[rest])
+        cut = pd.qcut(values, q=_NUMERIC_GROUPS, duplicates="drop")
+        # each band named by the lowest and highest value it holds ("19–34"), not by
+        # pandas' interval ("(18.999, 34.75]")
+        span = values.groupby(cut, observed=True).agg(["min", "max"])
+        names = {band: f"{_short(row['min'])}–{_short(row['max'])}"
+                 for band, row in span.iterrows()}
+        labels[rest] = cut.map(names).astype(object).to_numpy()
+        placed += [(float(row["min"]), 1, names[band]) for band, row in span.iterrows()]
     order = [label for *_, label in sorted(placed)]
     return pd.Series(labels).astype(pd.CategoricalDtype([*order, MISSING_LEVEL]))
 
