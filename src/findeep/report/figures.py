@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -221,11 +222,14 @@ def dependence_svg(lines: dict[str, tuple[Sequence[object], Sequence[float]]],
             numeric = all(isinstance(v, int | float | np.number) for v in grid)
             if numeric:
                 ax.plot(np.asarray(grid, float), score, color=BLUE, lw=1.8)
+                ax.xaxis.set_major_locator(plt.MaxNLocator(4))  # ticks that do not collide
             else:
                 ax.bar([str(v) for v in grid], score, color=BLUE)
                 ax.tick_params(axis="x", labelrotation=45)
-            ax.set(xlabel=column)
+            # a panel is ~2.9 inches: long column names wrap instead of running into the next
+            ax.set(xlabel="\n".join(textwrap.wrap(str(column), 28)) or str(column))
         axes[0][0].set_ylabel(ylabel)
+        fig.tight_layout()
         return _svg(fig)
 
 
