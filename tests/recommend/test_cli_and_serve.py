@@ -33,6 +33,10 @@ def bundle(tables):
                  "--eligible", "mortgage: age >= 21", "--out", tables / "nbo", "--quiet")
     assert result.exit_code == 0, result.output
     assert "MAP@k, all customers" in result.stdout and "popularity" in result.stdout
+    # the fit is diagnosable: the epoch kept is printed and each epoch's MAP@k is saved
+    assert "best epoch" in result.stdout and "of 2 by validation MAP@k" in result.stdout
+    fit = json.loads((tables / "nbo" / "bundle.json").read_text())["training"]["fit"]
+    assert len(fit["history"]) == fit["epochs_run"] == 2
     return tables / "nbo"
 
 

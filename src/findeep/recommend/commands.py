@@ -92,6 +92,12 @@ def train(
     else:
         out.print(f"{report['months']} month(s): too few for an out-of-time check; the model "
                   "was fitted without one.", highlight=False)
+    fit = report["training"].get("fit")
+    if fit:
+        stopped = (" (early stopping kept the first epoch: the network learned little beyond "
+                   "it; compare it with popularity above)" if fit["best_epoch"] == 1 else "")
+        out.print(f"best epoch {fit['best_epoch']} of {fit['epochs_run']} by validation "
+                  f"MAP@k{stopped}", highlight=False)
     out.print(f"saved {report['model']} ({len(report['products'])} products, refitted on "
               f"{report['training']['rows']:,} customer-months through "
               f"{report['training']['last_month']}) to {report['bundle']}", highlight=False)

@@ -180,7 +180,9 @@ class NextProductRecommender(BaseEstimator):
             "events": panel.report.to_dict(),
         }
         if self.model == "network":
-            self.training_["fit"] = ranker.fit_result_.to_dict() | {"history": []}
+            # the epochs' validation MAP@k, as a tabular bundle keeps its history: a network
+            # that stopped at epoch 1 is diagnosable from the bundle
+            self.training_["fit"] = ranker.fit_result_.to_dict()
         return self
 
     def _check_fitted(self) -> None:
