@@ -146,3 +146,17 @@ def test_a_day_first_bundle_scores_open_ended_and_compact_dates_as_batch_does(
         march = {**records[0], "applied_on": "2018-03-05"}
         assert response.json()["probability"] == pytest.approx(_batch(model, [march])[0],
                                                                abs=1e-6)
+
+
+def test_a_date_whose_order_is_guessed_is_said_in_a_warning_header(client, records):
+    """A model trained on ISO dates reads '06/05/2021' month first, as batch scoring does;
+    batch scoring warns of the guess, so the answer says it too (every time, though the
+    reading is cached); an ISO date needs no word."""
+    guessed = {**records[0], "applied_on": "06/05/2021"}
+    for _ in range(2):
+        response = client.post("/v1/predict", json=guessed)
+        assert response.status_code == 200, response.text
+        assert "could be day first or month first" in response.headers["x-findeep-warning"]
+        assert response.headers["x-findeep-warning"].startswith("applied_on: ")
+    iso = client.post("/v1/predict", json={**records[0], "applied_on": "2021-06-05"})
+    assert "x-findeep-warning" not in iso.headers

@@ -281,9 +281,9 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
                             "array of records.")
     try:
         if len(raw) > OFF_LOOP_BYTES:  # ~200 records and more: validation takes milliseconds
-            parsed = await _PARSER.run(_validate, contract, raw, many)
+            parsed, notes = await _PARSER.run(_validate, contract, raw, many)
         else:
-            parsed = _validate(contract, raw, many)
+            parsed, notes = _validate(contract, raw, many)
     except ValidationError as exc:
         if many and _row_count_exceeds(exc, max_rows):
             raise _too_many_rows(max_rows) from None
@@ -292,23 +292,27 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
             contract, raw, many)) from None
     if len(parsed) > max_rows:
         raise _too_many_rows(max_rows)
-    headers = None
+    said = list(notes)  # what batch scoring would warn of: a date order it had to guess
     unknown = _unknown_fields(parsed, contract)
     if unknown:
         listed = ", ".join(sorted(unknown)[:10]) + (", …" if len(unknown) > 10 else "")
-        headers = {WARNING_HEADER: _header_text(f"ignored unknown field(s): {listed}")}
+        said.append(f"ignored unknown field(s): {listed}")
+    headers = {WARNING_HEADER: _header_text("; ".join(said))} if said else None
     return parsed, many, headers
 
 
-def _validate(contract: RecordContract, raw: bytes, many: bool) -> list[dict[str, Any]]:
-    """Typed records, their dates read as batch scoring reads them; ``ValidationError`` or
-    a 422 ``ApiError`` naming each date text batch scoring cannot read."""
+def _validate(contract: RecordContract, raw: bytes, many: bool,
+              ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Typed records, their dates read as batch scoring reads them, and what batch scoring
+    would have warned of while reading them; ``ValidationError`` or a 422 ``ApiError``
+    naming each date text batch scoring cannot read."""
     records = (contract.records.validate_json(raw) if many
                else [contract.record.validate_json(raw)])
-    unreadable = contract.read_dates(records)
+    notes: list[str] = []
+    unreadable = contract.read_dates(records, notes)
     if unreadable:
         raise validation_problem(None, many=many, unreadable_dates=unreadable)
-    return records
+    return records, notes
 
 
 def _unreadable_dates(contract: RecordContract, raw: bytes, many: bool,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NotRequired
@@ -31,7 +32,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-from findeep.data.schema import parse_datetimes
+from findeep.data.schema import FindeepWarning, parse_datetimes
 from findeep.errors import FindeepError
 from findeep.pipeline import TabularPipeline
 
@@ -77,7 +78,8 @@ class RecordContract:
     date_columns: tuple[str, ...] = ()
     day_first: Mapping[str, bool] = field(default_factory=dict)
 
-    def read_dates(self, records: Sequence[dict[str, Any]]) -> list[UnreadableDate]:
+    def read_dates(self, records: Sequence[dict[str, Any]],
+                   notes: list[str] | None = None) -> list[UnreadableDate]:
         """Replace each date field's text, in place, by the naive UTC ``datetime`` batch
         scoring reads from it: the request's values of a column are read together by
         ``parse_datetimes`` in the order training read (``TabularPreprocessor.transform``
@@ -86,7 +88,8 @@ class RecordContract:
         Returns the values batch scoring cannot read as dates (left as text): "soon",
         "2021-02-30", an ISO week date "2022-W22-2"; or one entry (record ``None``) for a
         column whose dates mix day-first and month-first orders. Values that are not text
-        are skipped: validation refuses them."""
+        are skipped: validation refuses them. ``notes`` collects what batch scoring would
+        warn of (dates read month first because no value told the order), once each."""
         unreadable: list[UnreadableDate] = []
         for name in self.date_columns:
             texts = tuple(r.get(name) if isinstance(r.get(name), str) else None
@@ -95,10 +98,12 @@ class RecordContract:
                 continue
             read = _read_date if len(texts) == 1 else _read_dates
             try:
-                stamps = read(texts, self.day_first.get(name))
+                stamps, said = read(texts, self.day_first.get(name))
             except FindeepError as exc:  # DataError: both orders in one request
                 unreadable.append((None, name, str(exc)))
                 continue
+            if notes is not None:
+                notes.extend(f"{name}: {text}" for text in said if f"{name}: {text}" not in notes)
             for i, (text, stamp) in enumerate(zip(texts, stamps, strict=True)):
                 if text is None:
                     continue
@@ -114,11 +119,16 @@ _UNREADABLE = ("Input should be a date batch scoring can read, such as '2021-03-
 
 
 def _read_dates(texts: tuple[str | None, ...], day_first: bool | None,
-                ) -> tuple[dt.datetime | None, ...]:
+                ) -> tuple[tuple[dt.datetime | None, ...], tuple[str, ...]]:
     """``parse_datetimes`` on one column of texts -> naive UTC datetimes (``None``: missing
-    or unreadable); microseconds, the records encoder's unit."""
-    stamps = parse_datetimes(pd.Series(texts, dtype=object), day_first=day_first)
-    return tuple(stamps.to_numpy(dtype="datetime64[us]").tolist())
+    or unreadable; microseconds, the records encoder's unit), and the warnings batch
+    scoring would give (kept with the result, so a cached reading says them again)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FindeepWarning)
+        stamps = parse_datetimes(pd.Series(texts, dtype=object), day_first=day_first)
+    said = tuple(dict.fromkeys(str(w.message) for w in caught
+                               if issubclass(w.category, FindeepWarning)))
+    return tuple(stamps.to_numpy(dtype="datetime64[us]").tolist()), said
 
 
 # one record per request is the common case, and its date (today's, a month's first) repeats
