@@ -415,6 +415,12 @@ def test_each_slow_step_is_announced_in_order(files) -> None:
                       "attributions", "permutation importance (5 repeats)",
                       "partial dependence", "drift", "group rates", "writing MARKDOWN"]
     assert rows and rows[-1] == (200, 200)
+    # a card alone reads no attribution: it skips them, the slowest part
+    stages.clear()
+    write_report(files["bundle"], files["new"], files["root"] / "card-staged.md", max_rows=200,
+                 card_only=True, on_stage=stages.append)
+    assert stages == ["scoring and metrics", "bootstrap intervals (200 resamples)", "drift",
+                      "writing MARKDOWN"]
 
 
 def test_the_stage_display_draws_nothing_off_a_terminal() -> None:

@@ -113,7 +113,7 @@ def write_report(
         warnings.simplefilter("ignore", FindeepWarning)
         document, facts = build_model_report(
             str(bundle), str(data), frame, pipeline, meta, protected=protected,
-            protected_categories=protected_categories,
+            protected_categories=protected_categories, card_only=card_only,
             threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
             on_rows=on_rows, on_stage=on_stage)
     if facts.get("too_small"):  # said on the page too (the honesty section, the card)

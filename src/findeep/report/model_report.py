@@ -66,7 +66,7 @@ class Scored:
 def build_model_report(
     bundle: str, data_name: str, frame: pd.DataFrame, pipeline: TabularPipeline,
     meta: dict[str, Any], *, protected: str | None, threshold: float, max_rows: int,
-    protected_categories: bool = False,
+    protected_categories: bool = False, card_only: bool = False,
     seed: int, n_resamples: int, on_rows: RowsHook | None,
     on_stage: Callable[[str], None] | None = None,
 ) -> tuple[Document, dict[str, Any]]:
@@ -90,9 +90,10 @@ def build_model_report(
         facts |= {"evaluation": result, "intervals": intervals}
         sections += [_honesty_section(result), _performance_section(pipeline, result, scored,
                                                                     intervals, threshold)]
-    sample = sample_rows(frame, max_rows, seed)
-    stage("attributions")
-    sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows, stage))
+    if not card_only:  # the card reads no attribution: a card alone skips the slowest part
+        sample = sample_rows(frame, max_rows, seed)
+        stage("attributions")
+        sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows, stage))
     stage("drift")
     drift = drift_table(pipeline, frame)
     sections.append(_drift_section(drift))
