@@ -546,7 +546,8 @@ def serve(
 @app.command()
 @friendly
 def export(
-    bundle: BundleArg,
+    bundle: Annotated[Path, typer.Argument(help=(
+        "A bundle written by 'findeep train' or 'findeep pricing train'."))],
     out_file: Annotated[Path, typer.Option("--out", help="File to write, e.g. model.onnx.")],
     export_format: Annotated[str, typer.Option("--format", help="Export format: onnx.")] = "onnx",
     force: ForceOpt = False,
@@ -574,7 +575,8 @@ def export(
 def explain(
     bundle: BundleArg, data: DataArg,
     out_file: Annotated[Path | None, typer.Option(
-        "--out", help="Reasons file to write, .csv or .parquet.")] = None,
+        "--out", help="Reasons file to write, .csv or .parquet (required, except with "
+                      "--surrogate or a text model, which print).")] = None,
     top: Annotated[int, typer.Option(help="Reasons per row.")] = 4,
     reference: Annotated[str | None, typer.Option(
         help="Reference rows (CSV/Parquet); default: training rows scored as low risk.")] = None,
