@@ -119,10 +119,12 @@ def show(lines: Iterable[Any], *more: Any) -> None:
 
 
 # ---- train / evaluate / predict ------------------------------------------------------------
-DataArg = Annotated[str, typer.Argument(help="CSV or Parquet path, or sample:NAME.")]
+DataArg = Annotated[str, typer.Argument(
+    metavar="DATA", help="CSV or Parquet path, or sample:NAME.")]
 ThresholdOpt = Annotated[float, typer.Option(
     help="Binary models: an event probability at or above this is predicted as the event.")]
-BundleArg = Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")]
+BundleArg = Annotated[Path, typer.Argument(
+    metavar="BUNDLE", help="A bundle directory written by 'findeep train'.")]
 IntervalOpt = Annotated[float, typer.Option(
     help="Regressions: level of the conformal prediction intervals stored and tested.")]
 TextColumnsOpt = Annotated[str | None, typer.Option(
@@ -546,7 +548,7 @@ def serve(
 @app.command()
 @friendly
 def export(
-    bundle: Annotated[Path, typer.Argument(help=(
+    bundle: Annotated[Path, typer.Argument(metavar="BUNDLE", help=(
         "A bundle written by 'findeep train' or 'findeep pricing train'."))],
     out_file: Annotated[Path, typer.Option("--out", help="File to write, e.g. model.onnx.")],
     export_format: Annotated[str, typer.Option("--format", help="Export format: onnx.")] = "onnx",

@@ -20,8 +20,10 @@ MasterOpt = Annotated[str, typer.Option(
 @spark_app.command()
 @friendly
 def score(
-    bundle: Annotated[Path, typer.Argument(help="A bundle directory written by 'findeep train'.")],
-    data: Annotated[str, typer.Argument(help="Parquet file or directory Spark can read.")],
+    bundle: Annotated[Path, typer.Argument(
+        metavar="BUNDLE", help="A bundle directory written by 'findeep train'.")],
+    data: Annotated[str, typer.Argument(
+        metavar="DATA", help="Parquet file or directory Spark can read.")],
     out_dir: Annotated[str, typer.Option(
         "--out", help="Parquet directory of scores to write: a path on this machine, or a "
                       "URI Spark writes (hdfs:///..., s3a://...) with a cluster master.")],

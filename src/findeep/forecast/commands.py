@@ -15,8 +15,10 @@ forecast_app = typer.Typer(
          "evaluate out of sample and backtest with costs.")
 
 DataArg = Annotated[str, typer.Argument(
+    metavar="DATA",
     help="CSV or Parquet path, or sample:NAME (sp500, eustocks).")]
-BundleArg = Annotated[Path, typer.Argument(help="A bundle written by 'findeep forecast train'.")]
+BundleArg = Annotated[Path, typer.Argument(
+    metavar="BUNDLE", help="A bundle written by 'findeep forecast train'.")]
 
 
 @forecast_app.command()

@@ -14,7 +14,8 @@ pricing_app = typer.Typer(
     help="Surrogate option pricers: generate Heston data, train a network shaped like a "
          "price, price, calibrate, and check accuracy and arbitrage.")
 
-BundleArg = Annotated[Path, typer.Argument(help="A bundle written by 'findeep pricing train'.")]
+BundleArg = Annotated[Path, typer.Argument(
+    metavar="BUNDLE", help="A bundle written by 'findeep pricing train'.")]
 SeedOpt = Annotated[int, typer.Option(  # the estimators' name; --seed kept as an alias
     "--random-state", "--seed", help="Seed for sampling, initialisation and batches.")]
 
@@ -48,7 +49,8 @@ def generate(
 @pricing_app.command()
 @friendly
 def train(
-    data: Annotated[str, typer.Argument(help="Parquet written by 'findeep pricing generate'.")],
+    data: Annotated[str, typer.Argument(
+        metavar="DATA", help="Parquet written by 'findeep pricing generate'.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
         "pricer"),
     kind: Annotated[str, typer.Option(
@@ -88,7 +90,7 @@ def train(
 @friendly
 def price(
     bundle: BundleArg,
-    data: Annotated[str, typer.Argument(
+    data: Annotated[str, typer.Argument(metavar="DATA",
         help="CSV/Parquet with moneyness (S/K), maturity, rate, rho, kappa, vbar, gamma, v0; "
              "optional type (call/put).")],
     out_file: Annotated[Path, typer.Option("--out", help="Prices file, .csv or .parquet.")],
@@ -112,7 +114,7 @@ def price(
 @friendly
 def calibrate(
     bundle: BundleArg,
-    surface: Annotated[str, typer.Argument(
+    surface: Annotated[str, typer.Argument(metavar="SURFACE",
         help="CSV/Parquet: moneyness (S/K), maturity, rate, and price (strike units) or "
              "implied_vol (0.25 for 25%); optional type (call/put).")],
     reference: Annotated[bool, typer.Option(

@@ -15,6 +15,7 @@ recommend_app = typer.Typer(
          "from a customer table and a holdings table; evaluate out of time.")
 
 CustomersArg = Annotated[str, typer.Argument(
+    metavar="CUSTOMERS",
     help="Customer table (CSV or Parquet): one row per customer, or per customer per month.")]
 EventsOpt = Annotated[str | None, typer.Option(
     "--events", help="Holdings table: customer id, product, date (one row per product held "
@@ -106,7 +107,8 @@ def train(
 @recommend_app.command()
 @friendly
 def predict(
-    bundle: Annotated[Path, typer.Argument(help="A bundle written by 'findeep recommend train'.")],
+    bundle: Annotated[Path, typer.Argument(
+        metavar="BUNDLE", help="A bundle written by 'findeep recommend train'.")],
     customers: CustomersArg, events: EventsOpt = None,
     top: Annotated[int, typer.Option(help="Offers per customer.")] = 7,
     reasons: Annotated[int, typer.Option(

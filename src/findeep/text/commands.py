@@ -16,8 +16,10 @@ text_app = typer.Typer(
     help="Text columns (headlines, analyst notes, a loan's stated purpose): text-cnn, "
          "text-bilstm or MiniLM beside the table's other columns; explained word by word.")
 
-DataArg = Annotated[str, typer.Argument(help="CSV, TSV or Parquet path with a text column.")]
-BundleArg = Annotated[Path, typer.Argument(help="A bundle written by 'findeep text train'.")]
+DataArg = Annotated[str, typer.Argument(
+    metavar="DATA", help="CSV, TSV or Parquet path with a text column.")]
+BundleArg = Annotated[Path, typer.Argument(
+    metavar="BUNDLE", help="A bundle written by 'findeep text train'.")]
 TextColumnOpt = Annotated[str | None, typer.Option(
     "--text-column", "--text-columns",
     help="The free-text column (inferred when unset: mostly-unique strings of several words).")]
