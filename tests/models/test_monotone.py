@@ -228,17 +228,14 @@ def test_a_bundle_trained_before_the_fix_warns_that_its_directions_are_turned(cr
     (event first, constraints, no 'monotone_of' mark) warns to train it again."""
     import json
 
-    from findeep.bundle import CHECKSUMS_FILE, sha256_file
+    from cli_helpers import rewrite_bundle_document
 
     frame, labels = _first_class_event(credit)
     path = findeep.TabularClassifier(max_epochs=2, bagging=1, model_options={
         "monotone": {"income": "-"}}).fit(frame, labels).save(tmp_path / "old")
     document = json.loads((path / "bundle.json").read_text())
     del document["training"]["monotone_of"]
-    (path / "bundle.json").write_text(json.dumps(document))
-    sums = json.loads((path / CHECKSUMS_FILE).read_text())
-    sums["bundle.json"] = sha256_file(path / "bundle.json")
-    (path / CHECKSUMS_FILE).write_text(json.dumps(sums))
+    rewrite_bundle_document(path, document)
     with pytest.warns(FindeepWarning, match="each runs the other way; train it again"):
         findeep.load(path)
 

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 import findeep
-from cli_helpers import assert_one_line_error, run
-from findeep.bundle import CHECKSUMS_FILE, sha256_file
+from cli_helpers import assert_one_line_error, rewrite_bundle_document, run
 from findeep.errors import BundleError, ConfigError
 from findeep.recommend import NextProductRecommender
 from findeep.recommend.bundle import save_recommender
@@ -72,10 +71,7 @@ def test_a_rule_edited_into_a_bundle_to_run_code_is_refused_and_never_run(tmp_pa
     meta = json.loads((bundle / "bundle.json").read_text())
     meta["params"]["eligibility"] = {
         "mortgage": f"age >= 21 and @pd.io.common.os.system('touch {planted}') == 0"}
-    (bundle / "bundle.json").write_text(json.dumps(meta))
-    checksums = json.loads((bundle / CHECKSUMS_FILE).read_text())
-    checksums["bundle.json"] = sha256_file(bundle / "bundle.json")
-    (bundle / CHECKSUMS_FILE).write_text(json.dumps(checksums))
+    rewrite_bundle_document(bundle, meta)
     with pytest.raises(BundleError, match="eligibility rule findeep will not run"):
         findeep.load(bundle)
     bank.customers.to_parquet(tmp_path / "customers.parquet")
