@@ -323,11 +323,12 @@ def test_the_cli_starts_without_loading_torch_pandas_or_scikit_learn() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["False", "False", "False"]
-    lazy = "import findeep, sklearn.exceptions as e; print(issubclass(findeep.NotFittedError, " \
-           "e.NotFittedError), issubclass(findeep.NotFittedError, findeep.FindeepError))"
+    lazy = ("import pickle, findeep, sklearn.exceptions as e; n = findeep.NotFittedError; "
+            "print(issubclass(n, e.NotFittedError), issubclass(n, findeep.FindeepError), "
+            "type(pickle.loads(pickle.dumps(n('x')))) is n)")  # a worker's error comes back
     result = subprocess.run([sys.executable, "-c", lazy], capture_output=True, text=True,
                             check=True)
-    assert result.stdout.split() == ["True", "True"]
+    assert result.stdout.split() == ["True", "True", "True"]
 
 
 def test_threshold_sets_the_cut_off_for_labels_and_threshold_metrics(

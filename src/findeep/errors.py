@@ -61,6 +61,7 @@ def __getattr__(name: str) -> Any:
         """A model was used before it was fitted."""
 
     NotFittedError.__module__ = __name__
+    NotFittedError.__qualname__ = "NotFittedError"  # pickled by name: found again here
     globals()["NotFittedError"] = NotFittedError
     return NotFittedError
 
