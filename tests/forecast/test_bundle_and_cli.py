@@ -160,3 +160,6 @@ def test_the_forecast_report_shows_the_model_beside_its_baselines(trained, tmp_p
     metrics = json.loads((bundle / "metrics.json").read_text())
     p_value = metrics["compared"]["naive"]["dm_pvalue"]
     assert f"{p_value:.4f}" in text
+    difference = metrics["compared"]["naive"]["dm_mean_difference"]
+    assert f"| {difference:+.3g} |" in text  # its sign and size, not -0.0000
+    assert "None" not in text

@@ -109,8 +109,8 @@ def _accuracy_section(forecaster: SequenceForecaster, honest: pd.DataFrame,
         labels = {"dm_mean_difference": f"DM: {models[0]} loss − this",
                   "dm_pvalue": f"DM p-value (vs {models[0]})"}
         section.add(Table(["metric", *models],
-                          [[labels.get(k, k), *(compared[m].get(k, "") for m in models)]
-                           for k in keys],
+                          [[labels.get(k, k), *(_compared_cell(compared[m].get(k), k)
+                                                for m in models)] for k in keys],
                           caption="Beside the baselines, on the same out-of-sample dates "
                                   "(from training; a DM p-value above 0.05 means no "
                                   "difference shown)"))
@@ -190,6 +190,17 @@ def _trading_section(forecaster: SequenceForecaster, honest: pd.DataFrame,
                      [[name, float(d.min()), str(pd.Timestamp(dates[int(np.argmin(d))]).date())]
                       for name, d in drawdowns.items()])),
     ])
+
+
+def _compared_cell(value: Any, key: str) -> Any:
+    """A cell of the baselines table: '-' where a model has no such metric (as the command
+    line shows it); a DM loss difference in three significant figures with its sign (a
+    return loss difference of 5e-7 printed to 4 places read -0.0000)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if key == "dm_mean_difference" and isinstance(value, int | float):
+        return f"{value:+.3g}"
+    return value
 
 
 # after costs, before costs, buy-and-hold: the same colour in the equity and drawdown charts
