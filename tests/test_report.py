@@ -463,6 +463,9 @@ def test_markdown_shows_html_in_the_data_as_text_and_html_lists_its_lead_ins() -
     assert markdown_text("region <img src=x onerror=alert(1)> and < 30 rows") == (
         "region &lt;img src=x onerror=alert(1)> and < 30 rows")
     assert markdown_text("level `<missing>`") == "level `<missing>`"
+    # a link or an image in the data is shown as text, never followed or fetched
+    assert markdown_text("![x](http://evil.example/t.png)") == "!\\[x](http://evil.example/t.png)"
+    assert markdown_text("band [0.1, 0.2]") == "band [0.1, 0.2]"
     assert "&lt;script>" in markdown_table(["level"], [["<script>x</script>"]])
     html = str(_paragraph("Limitations and known failure modes:\n- one\n- two"))
     assert html == "<p>Limitations and known failure modes:</p><ul><li>one</li><li>two</li></ul>"
