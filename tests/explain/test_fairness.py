@@ -190,3 +190,19 @@ def test_codes_compare_value_by_value_when_asked(driver_model, driver_data):
     coded = fairness_report(driver_model.pipeline_, X.assign(race=race), "race",
                             as_categories=True)
     assert list(coded.groups["group"]) == [str(c) for c in sorted(codes)]
+
+
+def test_blank_values_are_missing_and_a_tie_names_no_least_approved_group(driver_model,
+                                                                        driver_data):
+    """' ' in a CSV cell is no group of people; groups approved alike are said to be."""
+    X, _ = driver_data
+    grp = np.where(np.arange(len(X)) % 2 == 0, "a", "b").astype(object)
+    grp[:50] = " "
+    report = fairness_report(driver_model.pipeline_, X.assign(grp=grp), "grp")
+    assert " " not in set(report.groups["group"]) and "<missing>" in set(report.groups["group"])
+    everyone = fairness_report(driver_model.pipeline_, X.assign(grp=grp), "grp",
+                               threshold=0.99999)  # nobody declined: a tie at 100%
+    from findeep.explain.fairness import summary_sentences
+
+    said = " ".join(summary_sentences(everyone))
+    assert "every compared group is approved at 100.0%" in said

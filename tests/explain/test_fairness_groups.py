@@ -138,8 +138,9 @@ def test_no_comparison_says_which_group_holds_the_rows(driver_model, driver_data
     X, _ = driver_data
     group = np.where(np.arange(len(X)) < 20, "few", "most")
     report = fairness_report(driver_model.pipeline_, X.assign(group=group), "group")
-    assert report.summary["four_fifths_rule"] == ("not assessed: fewer than two groups of 30+ "
-                                                  "rows (most holds 1,480 of 1,500)")
+    assert report.summary["four_fifths_rule"] == ("not assessed: fewer than two groups with a "
+                                                  "value and 30+ rows (most holds 1,480 of "
+                                                  "1,500)")
 
 
 def test_a_number_column_with_few_values_is_listed_in_numeric_order(driver_model, driver_data):

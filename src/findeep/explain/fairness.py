@@ -141,6 +141,10 @@ def protected_groups(values: pd.Series, name: str | None = None, *,
     ``as_categories``: value by value whatever the values (codes such as HMDA's race codes
     1, 2, 21–27, 3, … must never be cut into numeric bands)."""
     name = str(values.name) if name is None else name
+    # empty or spaces-only text is a missing value, as scoring reads it: no group of people
+    blank = values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    if blank.any():
+        values = values.mask(blank)
     if as_categories:
         text = category_text(values)
         return text.astype(pd.CategoricalDtype(sorted(set(text), key=_number_order)))
@@ -161,9 +165,13 @@ def summary_sentences(report: FairnessReport) -> list[str]:
         low, high = s["least_approved_group"], s["most_approved_group"]
         verdict = ("passes the four-fifths rule" if s["four_fifths_rule"] == "pass"
                    else "fails the four-fifths rule (under 0.8)")
-        lines.append(f"Disparate impact {s['disparate_impact']:.4f}: the least approved group, "
-                     f"{low} ({rates[low]:.1%}), against the most approved, {high} "
-                     f"({rates[high]:.1%}); {verdict}.")
+        if s["disparate_impact"] == 1.0:
+            lines.append(f"Disparate impact 1.0000: every compared group is approved at "
+                         f"{rates[high]:.1%}; {verdict}.")
+        else:
+            lines.append(f"Disparate impact {s['disparate_impact']:.4f}: the least approved "
+                         f"group, {low} ({rates[low]:.1%}), against the most approved, {high} "
+                         f"({rates[high]:.1%}); {verdict}.")
     else:
         lines.append(f"Four-fifths rule {s['four_fifths_rule']}.")
     for rate, name in (("tpr", "true positive rate (events declined)"),
@@ -297,17 +305,21 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
     if not best > 0:  # fewer than two groups to compare, or no one approved
         largest = table.loc[table["rows"].idxmax()]
         summary["four_fifths_rule"] = (
-            f"not assessed: fewer than two groups of {min_rows}+ rows ({largest['group']} "
-            f"holds {largest['rows']:,} of {len(frame):,})" if len(compared) < 2
+            f"not assessed: fewer than two groups with a value and {min_rows}+ rows "
+            f"({largest['group']} holds {largest['rows']:,} of {len(frame):,})"
+            if len(compared) < 2
             else "not assessed: none approved")
         return FairnessReport(table, summary)
     impact = float(compared["approval_rate"].min() / best)
+    lowest = compared.loc[compared["approval_rate"].idxmin(), "group"]
+    if impact == 1.0:  # a tie: no least approved group to name
+        lowest = compared["group"].iloc[-1] if len(compared) > 1 else lowest
     summary |= {
         "disparate_impact": impact,
         # 72 of 100 against 90 of 100 is 4/5 exactly: not failed by a rounding of 0.8
         "four_fifths_rule": "pass" if impact >= FOUR_FIFTHS - 1e-9 else "fail",
         "most_approved_group": str(compared.loc[compared["approval_rate"].idxmax(), "group"]),
-        "least_approved_group": str(compared.loc[compared["approval_rate"].idxmin(), "group"]),
+        "least_approved_group": str(lowest),
     }
     if labels is not None:
         rated = (compared[compared["labelled_rows"] >= min_rows] if "labelled_rows" in compared
