@@ -94,8 +94,9 @@ def test_predict_with_a_policy_gives_as_many_reasons_as_asked(files) -> None:
     assert_one_line_error(run("predict", files["bundle"], files["new"], "--policy", policy,
                               "--reasons", "0", "--out", files["root"] / "z.csv"),
                           "--reasons must be a whole number of at least 1")
-    assert_one_line_error(run("predict", files["bundle"], files["new"], "--reasons", "4",
-                              "--out", files["root"] / "z.csv"), "add --policy")
+    for count in ("4", "3"):  # the default's value, given, is no less a mistake
+        assert_one_line_error(run("predict", files["bundle"], files["new"], "--reasons", count,
+                                  "--out", files["root"] / "z.csv"), "add --policy")
 
 
 def test_decision_inputs_that_do_not_fit_are_one_line(files) -> None:

@@ -422,9 +422,9 @@ def predict(
     policy: Annotated[Path | None, typer.Option(help=(
         "A cut-off policy (from 'findeep evaluate --policy-out'): write approve/decline, "
         "with reason codes for each decline."))] = None,
-    reasons: Annotated[int, typer.Option(
-        help="With --policy: reason codes per decline (adverse-action notices usually give "
-             "up to 4).")] = 3,
+    reasons: Annotated[int | None, typer.Option(
+        help="With --policy: reason codes per decline, 3 if not given (adverse-action "
+             "notices usually give up to 4).")] = None,
     force: ForceOpt = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream",
@@ -443,7 +443,7 @@ def predict(
         report = predict_text_job(bundle, data, out=out_file, force=force)
         show([text_scoring_line(report)])
         return
-    if policy is None and reasons != 3:
+    if policy is None and reasons is not None:
         raise ConfigError("--reasons gives each decline of a --policy its reason codes; add "
                           "--policy, or use 'findeep explain --top N' for every row.")
     if policy is not None:
@@ -454,7 +454,7 @@ def predict(
                               "its own, so drop one of them.")
 
         done = apply_policy(bundle, data, policy, out_file, id_column=id_column, force=force,
-                            top=reasons)
+                            top=3 if reasons is None else reasons)
         lines = [f"decided {done['rows']:,} rows at cut-off {done['cutoff']:.4f}: "
                  f"{done['declined']:,} declined -> {out_file}"]
         if done["declined"]:

@@ -34,6 +34,7 @@ from findeep.bundle import check_writable, write_bundle
 from findeep.data.io import check_output
 from findeep.data.number_text import looks_numeric, numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD
+from findeep.data.protected_names import prohibited_basis_message
 from findeep.data.row_weights import check_weight_column, no_weight_error, weight_numbers
 from findeep.data.schema import MAX_INTEGER_LEVELS, FindeepWarning, Schema, infer_schema
 from findeep.data.splits import (
@@ -418,6 +419,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                                     numeric_columns=numeric_columns)
     if ranks.is_main and time_column is None:
         warn_if_dated(head, schema.names_of("datetime"))
+    if ranks.is_main and (message := prohibited_basis_message(schema.used_names)):
+        warnings.warn(message, FindeepWarning, stacklevel=2)
     feature_columns = [c.name for c in schema.columns]
     columns = [*feature_columns, *not_features, target]
     train_share = (1 - test_fraction) * source.n_rows

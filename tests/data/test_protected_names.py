@@ -14,10 +14,13 @@ from findeep.testing import make_credit_frame
 
 
 def test_names_holding_a_prohibited_basis_as_a_word_are_found() -> None:
-    found = prohibited_basis_columns(["race_proxy", "applicantSex", "Gender", "religion",
-                                      "racetrack_visits", "sexton", "Marital", "Age", "income"])
+    found = prohibited_basis_columns([
+        "race_proxy", "applicantSex", "Gender", "religion", "national_origin", "skinColour",
+        "racetrack_visits", "sexton", "Marital", "Age", "income", "car_color",
+        "vehicle_colour", "national_insurance_number", "is_national_account"])
     assert found == {"race_proxy": "race", "applicantSex": "sex", "Gender": "sex",
-                     "religion": "religion"}
+                     "religion": "religion", "national_origin": "national origin",
+                     "skinColour": "colour"}
 
 
 def test_training_on_such_a_column_warns_once_by_name() -> None:
@@ -33,3 +36,15 @@ def test_training_on_such_a_column_warns_once_by_name() -> None:
         findeep.TabularClassifier(max_epochs=1, bagging=1).fit(
             frame.drop(columns=["race_proxy"]), y)
     assert not [w for w in caught if "basis credit decisions" in str(w.message)]
+
+
+def test_streamed_training_warns_too(tmp_path) -> None:
+    from cli_helpers import run
+
+    frame = make_credit_frame(1_200, seed=2).drop(columns=["applied_on"])
+    frame["gender"] = np.random.default_rng(1).choice(["f", "m"], len(frame))
+    frame.to_parquet(tmp_path / "g.parquet", row_group_size=400)
+    result = run("train", tmp_path / "g.parquet", "--target", "default", "--stream",
+                 "--max-epochs", "1", "--quiet", "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "'gender' (sex)" in " ".join(result.stderr.split())

@@ -16,13 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# whole words (split on non-letters and case changes) of a column name
+# whole words (split on non-letters and case changes) of a column name; phrases whose one
+# word alone names ordinary things (a car's colour, a national account) only as phrases
 _PROHIBITED = {
     "race": "race", "racial": "race", "ethnicity": "ethnicity", "ethnic": "ethnicity",
-    "colour": "colour", "color": "colour", "religion": "religion", "religious": "religion",
-    "sex": "sex", "gender": "sex", "nationality": "national origin",
-    "national": "national origin",
+    "religion": "religion", "religious": "religion", "sex": "sex", "gender": "sex",
+    "nationality": "national origin",
 }
+_PHRASES = {("national", "origin"): "national origin", ("skin", "colour"): "colour",
+            ("skin", "color"): "colour", ("country", "of", "birth"): "national origin"}
 
 
 def _words(name: str) -> list[str]:
@@ -31,11 +33,17 @@ def _words(name: str) -> list[str]:
 
 
 def prohibited_basis_columns(names: Iterable[str]) -> dict[str, str]:
-    """Column -> the basis its name suggests, for names holding one as a whole word
-    (``race_proxy``, ``applicantSex``, ``marital_status``; not ``racetrack_visits``)."""
+    """Column -> the basis its name suggests, for names holding one as a whole word or
+    phrase (``race_proxy``, ``applicantSex``, ``national_origin``; not ``racetrack_visits``,
+    ``car_color`` or ``is_national_account``)."""
     found = {}
     for name in names:
-        basis = next((_PROHIBITED[w] for w in _words(name) if w in _PROHIBITED), None)
+        words = _words(name)
+        basis = next((_PROHIBITED[w] for w in words if w in _PROHIBITED), None)
+        for phrase, meaning in _PHRASES.items():
+            if basis is None and any(tuple(words[i:i + len(phrase)]) == phrase
+                                     for i in range(len(words))):
+                basis = meaning
         if basis is not None:
             found[str(name)] = basis
     return found
