@@ -229,6 +229,12 @@ def test_scoring_a_customer_table_of_the_latest_month_alone_warns_of_the_lags(ba
     latest = bank.customers[bank.customers["month"] == bank.months[-1]]
     with pytest.warns(FindeepWarning, match=r"2 month\(s\) of past holdings .* none held"):
         model.recommend(latest, bank.holdings)
+    # acquisitions before the table fold into its first month, but the lags still miss them
+    acquired = bank.holdings.sort_values("month").drop_duplicates(["customer_id", "product"])
+    model = NextProductRecommender(model="popularity", lags=2, events_mean="acquired").fit(
+        bank.customers, acquired)
+    with pytest.warns(FindeepWarning, match=r"2 month\(s\) of past holdings .* none held"):
+        model.recommend(latest, acquired)
 
 
 def test_too_few_months_for_the_lags_says_which_lags_fit():

@@ -138,8 +138,11 @@ def walk_forward(panel: Panel, models: Sequence[str], *, n_test_months: int = 3,
     last = len(panel.months) - 2  # the last feature month with a following month
     months = list(range(last - n_test_months + 1, last + 1))
     if months[0] < lags + 2:
+        fitting = months[0] - 2  # the most lags these test months leave room for
+        fewer = (f"pass --lags {fitting} or fewer --test-months" if fitting >= 0
+                 else "use fewer --test-months")
         raise DataError(f"{len(panel.months)} month(s) are too few for {n_test_months} test "
-                        f"month(s) with {lags} lag(s); use fewer test months or lags.")
+                        f"month(s) with {lags} lag(s); {fewer}.")
     folds = [evaluate_month(panel, t, models, lags=lags, train_months=train_months, k=k,
                             eligibility=eligibility, oracle=oracle, seed=seed, options=options,
                             verbose=verbose) for t in months]

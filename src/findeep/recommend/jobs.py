@@ -119,7 +119,7 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
         chosen = top_k(scores, design.eligible, top)
         found = recommendation_reasons(recommender, design, chosen, n_reasons=reasons)
         rows, ranks = np.nonzero(chosen >= 0)
-        table["reasons"] = ["; ".join(f"{r['feature']} = {r['value']} (+{r['contribution']:.3f})"
+        table["reasons"] = ["; ".join(f"{r['feature']} = {r['value']} (+{r['contribution']:.3g})"
                                       for r in found[i][j]) for i, j in zip(rows, ranks,
                                                                             strict=True)]
     write_table(table, out, force=force)

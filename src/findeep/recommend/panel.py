@@ -227,11 +227,13 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
         m = ev["month"].to_numpy()
         t = np.searchsorted(months, m)
         t_ok = (t < n_t) & (months[np.minimum(t, n_t - 1)] == m)
+        # events before the grid's first month: the lags could have read them (scoring a
+        # customer table of the latest month alone); counted before acquisitions fold in
+        report.before_first_month = int((c_ok & (m < months[0])).sum())
         if events_mean == "acquired":  # an acquisition before the table still counts
             t_ok |= m < months[0]
             t = np.where(m < months[0], 0, t)
         report.outside_months = int((c_ok & ~t_ok).sum())
-        report.before_first_month = int((c_ok & ~t_ok & (m < months[0])).sum())
         ok = c_ok & t_ok
         p = pd.Index(catalogue).get_indexer(ev["product"].to_numpy())
         holdings[c[ok], t[ok], p[ok]] = True

@@ -168,7 +168,7 @@ def reproduce_command(
 def cutoff_text(threshold: float, policy: str | os.PathLike[str] | None) -> str:
     """The cut-off as the page states it: declined at or above it, and where it came from."""
     if policy is None:
-        return f"{threshold:.6g} (decline at or above; --threshold)"
+        return f"{threshold:.6g} (decline at or above)"
     from findeep.bundle import sha256_file
 
     return (f"{threshold:.8g} (decline at or above), from the policy `{Path(policy).name}` "
