@@ -108,3 +108,13 @@ def test_a_body_starting_with_a_byte_order_mark_is_read(credit_bundle, records) 
                          headers={"Content-Type": "application/json"})
     assert marked.status_code == 200, marked.text
     assert marked.json()["probability"] == plain.json()["probability"]
+
+
+def test_a_missing_field_sent_misspelt_is_named_beside_it(credit_bundle, records) -> None:
+    """'income' sent as 'incme': the 422 names the missing field and the likely typo."""
+    record = dict(records[0])
+    record["incme"] = record.pop("income")
+    response = TestClient(create_app(credit_bundle)).post("/v1/predict", json=record)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "missing required field(s): income (sent 'incme' for 'income'?)" in detail

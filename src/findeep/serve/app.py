@@ -289,7 +289,7 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
             raise _too_many_rows(max_rows) from None
         # unreadable dates are named with the other problems, so one answer lists them all
         raise validation_problem(exc, many=many, unreadable_dates=_unreadable_dates(
-            contract, raw, many)) from None
+            contract, raw, many), unknown_sent=_unknown_sent(contract, raw)) from None
     if len(parsed) > max_rows:
         raise _too_many_rows(max_rows)
     said = list(notes)  # what batch scoring would warn of: a date order it had to guess
@@ -313,6 +313,18 @@ def _validate(contract: RecordContract, raw: bytes, many: bool,
     if unreadable:
         raise validation_problem(None, many=many, unreadable_dates=unreadable)
     return records, notes
+
+
+def _unknown_sent(contract: RecordContract, raw: bytes) -> list[str]:
+    """The field names a failed body held that the model does not know (none when the body
+    is not JSON records): a missing field may be among them, misspelt."""
+    try:
+        body = pydantic_core.from_json(raw)
+    except ValueError:
+        return []
+    records = body if isinstance(body, list) else [body]
+    return sorted({str(k) for r in records[:1000] if isinstance(r, dict) for k in r}
+                  - set(contract.known_names))
 
 
 def _unreadable_dates(contract: RecordContract, raw: bytes, many: bool,

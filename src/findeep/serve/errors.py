@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,9 +29,12 @@ class ApiError(Exception):
 
 
 def validation_problem(exc: ValidationError | None, *, many: bool,
-                       unreadable_dates: Sequence[UnreadableDate] = ()) -> ApiError:
+                       unreadable_dates: Sequence[UnreadableDate] = (),
+                       unknown_sent: Sequence[str] = ()) -> ApiError:
     """A 422 naming missing fields, wrong types and (strict mode) unknown fields, and the
-    date texts batch scoring cannot read (``RecordContract.read_dates``), all at once."""
+    date texts batch scoring cannot read (``RecordContract.read_dates``), all at once;
+    ``unknown_sent``: field names the body held that the model does not know, so a missing
+    field sent misspelt ("opend" for "opened") is named beside it."""
     problems: dict[tuple[int | None, str, str], str] = {}
     for error in () if exc is None else exc.errors(include_url=False, include_input=False,
                                                     include_context=False):
@@ -44,10 +48,22 @@ def validation_problem(exc: ValidationError | None, *, many: bool,
         problems.setdefault((record if many else None, field, "invalid"), message)
     errors = [{"record": record, "field": field or None, "problem": kind, "message": message}
               for (record, field, kind), message in list(problems.items())[:_MAX_LISTED]]
-    return ApiError(422, _summary(problems, many=many), errors)
+    return ApiError(422, _summary(problems, many=many, unknown_sent=unknown_sent), errors)
 
 
-def _summary(problems: dict[tuple[int | None, str, str], str], *, many: bool) -> str:
+def _misspelt(missing: Sequence[str], unknown_sent: Sequence[str]) -> str:
+    """' (sent 'opend' for 'opened'?)' for each missing field an unknown sent name is close
+    to; '' when none is."""
+    pairs = []
+    for field in missing:
+        close = difflib.get_close_matches(field, list(unknown_sent), n=1, cutoff=0.75)
+        if close:
+            pairs.append(f"{close[0]!r} for {field!r}")
+    return f" (sent {', '.join(pairs)}?)" if pairs else ""
+
+
+def _summary(problems: dict[tuple[int | None, str, str], str], *, many: bool,
+             unknown_sent: Sequence[str] = ()) -> str:
     if any(kind == "json" for _, _, kind in problems):
         message = next(m for (_, _, kind), m in problems.items() if kind == "json")
         return f"the request body is not valid JSON ({message})."
@@ -58,6 +74,8 @@ def _summary(problems: dict[tuple[int | None, str, str], str], *, many: bool) ->
         fields = sorted({field for (_, field, k) in problems if k == kind and field})
         if fields:
             listed = ", ".join(fields[:20]) + (", …" if len(fields) > 20 else "")
+            if kind == "missing":
+                listed += _misspelt(fields, unknown_sent)
             parts.append(f"{label}: {listed}")
     if not parts:
         return f"the request body is invalid: {next(iter(problems.values()), 'unknown problem')}."
