@@ -603,3 +603,13 @@ def test_version_and_flags_read_as_they_work() -> None:
     assert "<int>" in run("train", "--help").stdout  # options that take a value keep it
     # the command list flows each summary as one paragraph, not the source's line breaks
     assert "gains table, and with --lgd the economics" in " ".join(run("--help").stdout.split())
+
+
+def test_results_written_as_json_must_be_named_json(tmp_path) -> None:
+    """benchmark and text benchmark write JSON: '--out results.csv' is one line before any
+    fitting (a spreadsheet would open JSON as one broken column), as evaluate's is."""
+    for command in (("benchmark", "sample:credit"),
+                    ("text", "benchmark", "x.csv", "--target", "label")):
+        result = run(*command, "--out", tmp_path / "results.csv")
+        assert_one_line_error(result, "writes the results as JSON; name it with .json")
+        assert not (tmp_path / "results.csv").exists()

@@ -20,6 +20,7 @@ from findeep.console import (
     ForceOpt,
     RandomStateOpt,
     TableOutOpt,
+    check_json_out,
     err,
     friendly,
     one_line,
@@ -350,9 +351,7 @@ def evaluate(
     from findeep.workflow import evaluate_bundle, write_json_atomic
 
     if out_json is not None:
-        if out_json.suffix.lower() != ".json":
-            raise ConfigError(f"--out writes the metrics as JSON; name it with .json, however: "
-                              f"'{out_json}'.")
+        check_json_out(out_json, "the metrics")
         if policy_out is not None and out_json.resolve() == policy_out.resolve():
             raise ConfigError(f"--out and --policy-out both name '{out_json}'; the metrics and "
                               "the policy are two files: name two.")
@@ -855,6 +854,7 @@ def benchmark(
     from findeep.workflow import benchmark_table, write_json_atomic
 
     if out_json is not None:
+        check_json_out(out_json, "the results")
         refuse_overwrite(out_json, force=force)
     result = benchmark_table(data, target=target, folds=n_folds, seed=random_state,
                              models=[m.strip() for m in models.split(",") if m.strip()],

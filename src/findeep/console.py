@@ -20,7 +20,7 @@ from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from findeep.errors import FindeepError
+from findeep.errors import ConfigError, FindeepError
 from findeep.long_work import BEFORE_LONG_WORK
 
 LOG_WIDTH = 160  # characters a line, where output goes to a file or pipe
@@ -56,6 +56,14 @@ class _Console(Console):
 
 out = _Console()
 err = _Console(stderr=True)
+
+
+def check_json_out(path: Path, what: str) -> None:
+    """A ``--out`` that a command writes as JSON must be named .json: JSON in 'x.csv' opens
+    as one broken column in a spreadsheet. ``what``: what it holds ("the metrics")."""
+    if path.suffix.lower() != ".json":
+        raise ConfigError(f"--out writes {what} as JSON; name it with .json, however: "
+                           f"'{path}'.")
 
 
 def _flags_take_no_value() -> None:

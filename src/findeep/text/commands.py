@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from findeep.console import ForceOpt, fmt, friendly, out
+from findeep.console import ForceOpt, check_json_out, fmt, friendly, out
 from findeep.errors import ConfigError
 
 text_app = typer.Typer(
@@ -213,6 +213,7 @@ def benchmark(
     from findeep.text.benchmark import run_text_benchmark
 
     if json_path is not None:
+        check_json_out(json_path, "the results")
         refuse_overwrite(json_path, force=force)
     result = run_text_benchmark(
         read_table(data), target, models=[m.strip() for m in models.split(",") if m.strip()],
