@@ -288,8 +288,10 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
         if many and _row_count_exceeds(exc, max_rows):
             raise _too_many_rows(max_rows) from None
         # unreadable dates are named with the other problems, so one answer lists them all
-        raise validation_problem(exc, many=many, unreadable_dates=_unreadable_dates(
-            contract, raw, many), unknown_sent=_unknown_sent(contract, raw)) from None
+        sent = _failed_records(raw, many)  # read once for both of these
+        raise validation_problem(exc, many=many,
+                                 unreadable_dates=_unreadable_dates(contract, sent),
+                                 unknown_sent=_unknown_sent(contract, sent)) from None
     if len(parsed) > max_rows:
         raise _too_many_rows(max_rows)
     said = list(notes)  # what batch scoring would warn of: a date order it had to guess
@@ -315,27 +317,26 @@ def _validate(contract: RecordContract, raw: bytes, many: bool,
     return records, notes
 
 
-def _unknown_sent(contract: RecordContract, raw: bytes) -> list[str]:
-    """The field names a failed body held that the model does not know (none when the body
-    is not JSON records): a missing field may be among them, misspelt."""
+def _failed_records(raw: bytes, many: bool) -> list[Any]:
+    """The records of a body that failed validation, as plain JSON values (none when it is
+    not JSON)."""
     try:
         body = pydantic_core.from_json(raw)
     except ValueError:
         return []
-    records = body if isinstance(body, list) else [body]
+    return body if many and isinstance(body, list) else [body]
+
+
+def _unknown_sent(contract: RecordContract, records: list[Any]) -> list[str]:
+    """The field names a failed body held that the model does not know: a missing field
+    may be among them, misspelt."""
     return sorted({str(k) for r in records[:1000] if isinstance(r, dict) for k in r}
                   - set(contract.known_names))
 
 
-def _unreadable_dates(contract: RecordContract, raw: bytes, many: bool,
-                      ) -> list[UnreadableDate]:
+def _unreadable_dates(contract: RecordContract, records: list[Any]) -> list[UnreadableDate]:
     """The unreadable date texts of a body that failed validation for other reasons (its
-    records' date fields read on copies; nothing when it is not JSON records)."""
-    try:
-        body = pydantic_core.from_json(raw)
-    except ValueError:
-        return []
-    records = body if many and isinstance(body, list) else [body]
+    records' date fields read on copies)."""
     dates = [{name: record.get(name) for name in contract.date_columns}
              if isinstance(record, dict) else {} for record in records]
     return contract.read_dates(dates)
