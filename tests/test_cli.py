@@ -180,6 +180,20 @@ def test_target_absent_lists_close_matches(unseen_credit: Path, workdir: Path) -
                               workdir / "x"), "'defualt' is not in the data", "'default'")
 
 
+@pytest.mark.parametrize(("fraction", "expected"), [
+    ("0", "--test-fraction) must be between 0 and 1"),
+    ("0.999", "leaves 0 to train on"),
+    ("0.95", "leaves 5 to train on"),
+])
+def test_test_fraction_that_leaves_no_training_rows_is_one_line(
+        workdir: Path, fraction: str, expected: str) -> None:
+    """0.999 of 100 rows reached scikit-learn and ended in its traceback."""
+    frame = make_credit_frame(100, seed=0)
+    assert_one_line_error(run("train", _csv(workdir, "few.csv", frame), "--target", "default",
+                              "--test-fraction", fraction, "--out", workdir / "x", *QUICK),
+                          expected)
+
+
 def test_single_class_target(workdir: Path) -> None:
     frame = make_credit_frame(100, seed=0).assign(default=1)
     assert_one_line_error(run("train", _csv(workdir, "one.csv", frame), "--target", "default",
@@ -296,7 +310,8 @@ def test_a_validation_fraction_outside_0_1_is_refused_by_its_own_name(
     """It named test_fraction with one network and was ignored by a bag."""
     assert_one_line_error(run("train", unseen_credit, "--target", "default", "--out",
                               workdir / "vf", "--bagging", bagging, "--validation-fraction",
-                              fraction), f"validation_fraction={float(fraction)}")
+                              fraction), "validation_fraction (--validation-fraction) must be",
+                          f"however: {float(fraction)}")
 
 
 def test_a_loss_that_does_not_fit_the_task_is_refused(unseen_credit: Path,

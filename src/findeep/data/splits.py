@@ -50,7 +50,24 @@ def check_seed(seed: object) -> None:
 
 def check_fraction(value: float, name: str) -> None:
     if not 0.0 < value < 1.0:
-        raise ConfigError(f"{name} must be between 0 and 1 (exclusive), however: {name}={value}")
+        raise ConfigError(f"{_option_name(name)} must be between 0 and 1 (exclusive), "
+                          f"however: {value}")
+
+
+def _option_name(name: str) -> str:
+    """A parameter as both the Python API and the command line spell it."""
+    return f"{name} (--{name.replace('_', '-')})"
+
+
+def check_split_sizes(n_rows: int, test_fraction: float) -> None:
+    """Refuse, in one line, a test share that leaves too few rows on either side."""
+    n_test = int(np.ceil(test_fraction * n_rows))  # scikit-learn's rounding
+    n_train = n_rows - n_test
+    if n_test < 1 or n_train < MIN_TRAINING_ROWS:
+        raise ConfigError(
+            f"{_option_name('test_fraction')} {test_fraction} holds out {n_test} of the "
+            f"{n_rows} rows and leaves {n_train} to train on; training needs at least "
+            f"{MIN_TRAINING_ROWS}: lower it.")
 
 
 def split_random(

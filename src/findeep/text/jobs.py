@@ -10,7 +10,13 @@ import pandas as pd
 
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
-from findeep.data.splits import check_test_classes_trained, check_training_rows, split_random
+from findeep.data.splits import (
+    check_fraction,
+    check_split_sizes,
+    check_test_classes_trained,
+    check_training_rows,
+    split_random,
+)
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.text.bundle import load_text_model, save_text_model
@@ -32,6 +38,8 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
     X = frame.drop(columns=[target])
     rows = np.flatnonzero(y.notna().to_numpy())  # rows without a target: not split, dropped
     check_training_rows(len(rows), target)
+    check_fraction(test_fraction, "test_fraction")
+    check_split_sizes(len(rows), test_fraction)
     train_at, test_at = split_random(y.iloc[rows].astype(str).to_numpy(),
                                      test_fraction=test_fraction, seed=seed,
                                      stratify=task != "regression")
