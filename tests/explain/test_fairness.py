@@ -206,3 +206,76 @@ def test_blank_values_are_missing_and_a_tie_names_no_least_approved_group(driver
 
     said = " ".join(summary_sentences(everyone))
     assert "every compared group is approved at 100.0%" in said
+
+
+def test_the_ratio_carries_an_interval_that_narrows_with_rows(driver_model, driver_data):
+    """72 of 100 against 90 of 100 passes at 0.8 exactly, but from 100 applicants a group
+    the interval reaches below 0.8 and the summary says the verdict could go either way;
+    the same rates from ten times the rows give an interval that stays near 0.8 on both
+    sides but far narrower."""
+    import pandas as pd
+
+    from findeep.explain.fairness import summary_sentences
+
+    X, _ = driver_data
+    pipeline = driver_model.pipeline_
+    declined = _declined_at(pipeline, X, 0.5)
+    approved, turned = X[~declined], X[declined]
+    frame = pd.concat([approved.iloc[:90], turned.iloc[:10], approved.iloc[90:162],
+                       turned.iloc[10:38]], ignore_index=True)
+    frame["grp"] = ["a"] * 100 + ["b"] * 100
+    small = fairness_report(pipeline, frame, "grp").summary
+    low, high = small["disparate_impact_interval"]
+    assert low < 0.8 <= high and low < small["disparate_impact"] < high
+    assert "could go either way" in " ".join(summary_sentences(
+        fairness_report(pipeline, frame, "grp")))
+    assert small["approval_p_value"] < 0.05  # 72% against 90%: beyond chance at 100 each
+    large = fairness_report(pipeline, pd.concat([frame] * 10, ignore_index=True),
+                            "grp").summary
+    assert large["disparate_impact"] == pytest.approx(small["disparate_impact"])
+    width = np.diff(large["disparate_impact_interval"])[0]
+    assert width < 0.4 * np.diff(small["disparate_impact_interval"])[0]
+
+
+def test_the_intervals_cover_the_true_value_as_often_as_they_claim() -> None:
+    """Simulated groups with known rates: the ratio's and the difference's 95% intervals
+    cover the truth in about 95% of draws, small groups and rare events included, and the
+    equal-rates test rejects true equality about 5% of the time."""
+    from findeep.explain.fairness import (
+        difference_interval,
+        equal_rates_p_value,
+        ratio_interval,
+    )
+
+    rng = np.random.default_rng(7)
+    for rates, sizes in (((0.72, 0.9), (200, 300)), ((0.5, 0.6), (40, 60)),
+                         ((0.05, 0.1), (100, 100))):
+        ratio_hits = difference_hits = 0
+        for _ in range(1_000):
+            hits = tuple(rng.binomial(sizes, rates))
+            low, high = ratio_interval(hits, sizes)
+            ratio_hits += low <= rates[0] / rates[1] <= high
+            low, high = difference_interval(hits, sizes)
+            difference_hits += low <= rates[0] - rates[1] <= high
+        assert 0.93 <= ratio_hits / 1_000 <= 0.99, (rates, ratio_hits)
+        assert 0.93 <= difference_hits / 1_000 <= 0.99, (rates, difference_hits)
+    sizes = np.array([100, 150, 80])
+    rejected = sum(equal_rates_p_value(rng.binomial(sizes, 0.3), sizes) < 0.05
+                   for _ in range(2_000))
+    assert 0.03 <= rejected / 2_000 <= 0.07
+
+
+def test_each_gap_names_its_pair_and_its_test(driver_model, driver_data):
+    """A gap comes with the two groups it is between, its interval and the equal-rates
+    test, in the summary and in its sentence."""
+    from findeep.explain.fairness import summary_sentences
+
+    X, y = driver_data
+    frame = X.assign(group=np.where(X["debt_to_income"] > 30, "high", "low"))
+    report = fairness_report(driver_model.pipeline_, frame, "group", y=y)
+    s = report.summary
+    low, high = s["fpr_gap_interval"]
+    assert low <= s["fpr_gap"] <= high and s["fpr_gap_between"] == "high against low"
+    assert 0 <= s["fpr_p_value"] <= 1
+    sentence = next(line for line in summary_sentences(report) if "false positive" in line)
+    assert "high against low" in sentence and "chance (p = " in sentence

@@ -10,6 +10,16 @@ groups. Approval needs no label, so rows without one still count in the approval
 they are left out of the event rate, TPR and FPR only, and the summary says how many
 (``rows_without_label``; each group's ``labelled_rows`` is then listed too).
 
+A ratio of 0.78 from 60 applicants per group is not the finding 0.78 from 6,000 is, so the
+ratio and the gaps carry 95% intervals and a test. The ratio's interval is Katz's log
+interval for the least approved group's rate over the most approved's; a gap's is
+Newcombe's interval for the difference between the two groups it names (sound with few
+events); both treat that pair as if it had been chosen in advance, which with many groups
+flatters the pair that differs most. The test makes no such choice: Pearson's χ² test that
+every compared group has the same rate (for two groups, the two-proportion z-test that
+adverse-impact analyses pair with the four-fifths rule). The summary says when the ratio's
+interval reaches across 0.8.
+
 Groups with fewer than ``min_rows`` rows are listed but left out of the ratio and the
 gaps: one applicant approved makes a group's rate 100%, and the comparison would then
 be about that applicant rather than the group. The TPR and FPR gaps likewise need
@@ -33,10 +43,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2_contingency
 
 from findeep.data.number_text import numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD, MISSING_LEVEL, category_text
@@ -57,6 +69,7 @@ MIN_GROUP_ROWS = 30
 MIN_RATE_ROWS = 10  # events (non-events) in a group behind its TPR (FPR) in a gap
 _MAX_GROUPS = 50  # more groups than this, and more than half the rows: an identifier
 _NAMED_AT_MOST = 5  # unreadable values named in a warning
+INTERVAL_LEVEL = 0.95
 
 
 @dataclass
@@ -155,6 +168,83 @@ def protected_groups(values: pd.Series, name: str | None = None, *,
     return text.astype(pd.CategoricalDtype(sorted(set(text), key=_number_order)))
 
 
+def _wilson(hits: float, trials: float) -> tuple[float, float]:
+    """Wilson's score interval for one rate."""
+    z = NormalDist().inv_cdf(0.5 + INTERVAL_LEVEL / 2)
+    rate = hits / trials
+    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z / (1 + z * z / trials) * np.sqrt(rate * (1 - rate) / trials
+                                                + z * z / (4 * trials * trials))
+    return centre - half, centre + half
+
+
+def ratio_interval(hits: tuple[float, float], trials: tuple[float, float]) -> list[float]:
+    """95% interval of rate 0 / rate 1 (Katz's log interval; half a hit is added to both
+    groups when either has none or all, so an all-declined group still gets one)."""
+    (a, b), (n, m) = hits, trials
+    if min(a, b) == 0 or a == n or b == m:
+        a, b, n, m = a + 0.5, b + 0.5, n + 1, m + 1
+    z = NormalDist().inv_cdf(0.5 + INTERVAL_LEVEL / 2)
+    log_ratio = np.log((a / n) / (b / m))
+    spread = z * np.sqrt(1 / a - 1 / n + 1 / b - 1 / m)
+    return [float(np.exp(log_ratio - spread)), float(np.exp(log_ratio + spread))]
+
+
+def difference_interval(hits: tuple[float, float], trials: tuple[float, float]) -> list[float]:
+    """95% interval of rate 0 − rate 1 (Newcombe's hybrid score interval, from each rate's
+    Wilson interval: sound with few events, where the textbook ±1.96 s.e. is not)."""
+    (a, b), (n, m) = hits, trials
+    p, q = a / n, b / m
+    (p_low, p_high), (q_low, q_high) = _wilson(a, n), _wilson(b, m)
+    return [float(p - q - np.sqrt((p - p_low) ** 2 + (q_high - q) ** 2)),
+            float(p - q + np.sqrt((p_high - p) ** 2 + (q - q_low) ** 2))]
+
+
+def equal_rates_p_value(hits: np.ndarray, trials: np.ndarray) -> float:
+    """p-value of Pearson's χ² test that every group has the same rate (for two groups, the
+    pooled two-proportion z-test); 1.0 when every row is a hit or none is."""
+    hits, trials = np.asarray(hits, dtype=float), np.asarray(trials, dtype=float)
+    table = np.stack([hits, trials - hits])
+    if (table.sum(axis=1) == 0).any():
+        return 1.0
+    return float(chi2_contingency(table, correction=False).pvalue)
+
+
+def _pair_of(table: pd.DataFrame, rate: str, trials: str) -> tuple[tuple[float, float],
+                                                                   tuple[float, float]]:
+    """(hits, trials) of the groups with the highest and the lowest ``rate``."""
+    top_at, bottom_at = table[rate].idxmax(), table[rate].idxmin()
+    if top_at == bottom_at:  # every rate equal: the first group against the last
+        top_at, bottom_at = table.index[0], table.index[-1]
+    top, bottom = table.loc[top_at], table.loc[bottom_at]
+    return ((round(top[rate] * top[trials]), round(bottom[rate] * bottom[trials])),
+            (top[trials], bottom[trials]))
+
+
+def _interval_text(interval: list[float] | None, pair: str | None = None) -> str:
+    if not interval:
+        return ""
+    return (f" (95% interval {interval[0]:.4f} to {interval[1]:.4f}"
+            + (f", {pair}" if pair else "") + ")")
+
+
+def _chance_text(p_value: float | None, what: str) -> str:
+    if p_value is None:
+        return ""
+    side = "beyond" if p_value < 1 - INTERVAL_LEVEL else "within"
+    return f"; the compared groups' {what} differ {side} chance (p = {p_value:.3g})"
+
+
+def _verdict_caveat(summary: dict[str, Any]) -> str:
+    """When the ratio's interval reaches across 0.8, the verdict rests on these rows."""
+    interval = summary.get("disparate_impact_interval")
+    if not interval or not interval[0] < FOUR_FIFTHS <= interval[1]:
+        return ""
+    side = "above" if summary["four_fifths_rule"] == "fail" else "below"
+    return (f", but its interval reaches {side} 0.8: with this many rows per group the "
+            "verdict could go either way")
+
+
 def summary_sentences(report: FairnessReport) -> list[str]:
     """The summary as sentences a committee reads (the report's Groups section and the
     command's closing lines), not as keys."""
@@ -165,13 +255,16 @@ def summary_sentences(report: FairnessReport) -> list[str]:
         low, high = s["least_approved_group"], s["most_approved_group"]
         verdict = ("passes the four-fifths rule" if s["four_fifths_rule"] == "pass"
                    else "fails the four-fifths rule (under 0.8)")
+        interval = _interval_text(s.get("disparate_impact_interval"))
+        caveat = _verdict_caveat(s)
+        chance = _chance_text(s.get("approval_p_value"), "approval rates")
         if s["disparate_impact"] == 1.0:
-            lines.append(f"Disparate impact 1.0000: every compared group is approved at "
-                         f"{rates[high]:.1%}; {verdict}.")
+            lines.append(f"Disparate impact 1.0000{interval}: every compared group is "
+                         f"approved at {rates[high]:.1%}; {verdict}{caveat}{chance}.")
         else:
-            lines.append(f"Disparate impact {s['disparate_impact']:.4f}: the least approved "
-                         f"group, {low} ({rates[low]:.1%}), against the most approved, {high} "
-                         f"({rates[high]:.1%}); {verdict}.")
+            lines.append(f"Disparate impact {s['disparate_impact']:.4f}{interval}: the least "
+                         f"approved group, {low} ({rates[low]:.1%}), against the most approved, "
+                         f"{high} ({rates[high]:.1%}); {verdict}{caveat}{chance}.")
     else:
         lines.append(f"Four-fifths rule {s['four_fifths_rule']}.")
     for rate, name in (("tpr", "true positive rate (events declined)"),
@@ -180,7 +273,10 @@ def summary_sentences(report: FairnessReport) -> list[str]:
         if isinstance(gap, float):
             left = s.get(f"{rate}_gap_leaves_out")
             lines.append(f"Largest gap in the {name}: {gap:.4f}"
-                         + (f" (leaving out {left})." if left else "."))
+                         + _interval_text(s.get(f"{rate}_gap_interval"),
+                                          s.get(f"{rate}_gap_between"))
+                         + (f", leaving out {left}" if left else "")
+                         + _chance_text(s.get(f"{rate}_p_value"), f"{rate.upper()}s") + ".")
         elif gap is not None:
             lines.append(f"Gap in the {name}: {gap}.")
     for key, text in (("too_small_to_compare", "Too small to compare"),
@@ -294,7 +390,8 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
         summary["too_small_to_compare"] = f"{', '.join(small)} (< {min_rows} rows)"
     missing_rows = int(table.loc[table["group"] == MISSING_LEVEL, "rows"].sum())
     if missing_rows:
-        summary["not_compared"] = (f"{MISSING_LEVEL} ({missing_rows:,} rows without a "
+        summary["not_compared"] = (f"{MISSING_LEVEL} ({missing_rows:,} "
+                                   f"row{'' if missing_rows == 1 else 's'} without a "
                                    f"'{protected}' value)")
     if unlabelled:
         summary["rows_without_label"] = f"{unlabelled:,} of {len(frame):,} " + (
@@ -314,8 +411,13 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
     lowest = compared.loc[compared["approval_rate"].idxmin(), "group"]
     if impact == 1.0:  # a tie: no least approved group to name
         lowest = compared["group"].iloc[-1] if len(compared) > 1 else lowest
+    hits, trials = _pair_of(compared, "approval_rate", "rows")
+    approved = np.rint(compared["approval_rate"] * compared["rows"]).to_numpy()
     summary |= {
         "disparate_impact": impact,
+        # least approved over most approved, as if that pair had been chosen in advance
+        "disparate_impact_interval": ratio_interval(hits[::-1], trials[::-1]),
+        "approval_p_value": equal_rates_p_value(approved, compared["rows"].to_numpy()),
         # 72 of 100 against 90 of 100 is 4/5 exactly: not failed by a rounding of 0.8
         "four_fifths_rule": "pass" if impact >= FOUR_FIFTHS - 1e-9 else "fail",
         "most_approved_group": str(compared.loc[compared["approval_rate"].idxmax(), "group"]),
@@ -330,6 +432,13 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
             enough = rated[rated[count] >= MIN_RATE_ROWS]
             if len(enough) >= 2:
                 summary[f"{rate}_gap"] = float(enough[rate].max() - enough[rate].min())
+                hits, trials = _pair_of(enough, rate, count)
+                top, bottom = enough[rate].idxmax(), enough[rate].idxmin()
+                summary[f"{rate}_gap_interval"] = difference_interval(hits, trials)
+                summary[f"{rate}_gap_between"] = (f"{enough.loc[top, 'group']} against "
+                                                  f"{enough.loc[bottom, 'group']}")
+                summary[f"{rate}_p_value"] = equal_rates_p_value(
+                    np.rint(enough[rate] * enough[count]).to_numpy(), enough[count].to_numpy())
                 left_out = sorted(set(rated["group"]) - set(enough["group"]))
                 if left_out:
                     summary[f"{rate}_gap_leaves_out"] = (
