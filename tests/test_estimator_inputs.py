@@ -90,6 +90,30 @@ def test_durations_are_refused_with_the_conversion(table, tmp_path) -> None:
         model.predict_proba(spans)
 
 
+def test_arrow_durations_are_refused_as_numpy_durations_are(table) -> None:
+    """An Arrow duration column was read as hundreds of categories, or dropped as an id."""
+    X, y = table
+    since = pd.Series(pd.to_timedelta(np.arange(len(X)) % 90, unit="D"))
+    arrow = X.assign(since=since.astype(pd.ArrowDtype(pa.duration("s"))))
+    with pytest.raises(DataError, match=r"'since' holds durations.*total_seconds"):
+        TabularClassifier(**FAST).fit(arrow, y)
+
+
+def test_arrow_backed_strings_train_and_score_as_plain_strings(table) -> None:
+    """read_csv(dtype_backend="pyarrow") strings (Arrow large_string) ended in pandas'
+    AttributeError from the free-text check; they are the categories and text they hold."""
+    X, y = table
+    region = pd.Series(["north", "south", "east"] * (len(X) // 3 + 1))[:len(X)]
+    note = pd.Series([f"loan number {i} for a small car" for i in range(len(X))])
+    plain = X.assign(region=region, note=note)
+    arrow = plain.assign(region=region.astype(pd.ArrowDtype(pa.large_string())),
+                         note=note.astype(pd.ArrowDtype(pa.string())))
+    model = TabularClassifier(**FAST).fit(arrow, y)
+    same = TabularClassifier(**FAST).fit(plain, y)
+    np.testing.assert_array_equal(model.predict_proba(arrow), same.predict_proba(plain))
+    np.testing.assert_array_equal(same.predict_proba(arrow), same.predict_proba(plain))
+
+
 def test_periods_are_dates_and_arrow_dictionaries_are_categories(table) -> None:
     """A period column trains as the dates it starts on; an Arrow dictionary column as the
     categories it codes, scoring as its plain-text spelling does."""

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow.types as pa_types
 
 from findeep.data.number_text import looks_numeric, numbers_of, to_numbers
 from findeep.errors import DataError, SchemaError, did_you_mean
@@ -291,7 +292,7 @@ def _looks_like_dates(values: pd.Series) -> bool:
 
 def looks_like_text(values: pd.Series) -> bool:
     """Mostly-unique strings of several words each: free text rather than categories."""
-    sample = values.dropna().head(2000)
+    sample = values.dropna().head(2000).astype(object)  # Arrow strings split into Arrow lists
     if len(sample) < 10 or not sample.map(lambda v: isinstance(v, str)).all():
         return False
     words = sample.str.split().str.len()
@@ -303,7 +304,9 @@ def looks_like_text(values: pd.Series) -> bool:
 def refuse_durations(name: str, values: pd.Series) -> None:
     """A column of durations (timedelta) is no number, date or category as it stands: one
     sentence with the conversion, rather than a guess at its unit."""
-    if pd.api.types.is_timedelta64_dtype(values):
+    arrow = getattr(values.dtype, "pyarrow_dtype", None)
+    if pd.api.types.is_timedelta64_dtype(values) or (
+            arrow is not None and pa_types.is_duration(arrow)):
         raise DataError(f"column '{name}' holds durations ({values.dtype}); findeep reads "
                         f"numbers, dates and categories: convert it to a number first, e.g. "
                         f"df['{name}'] = df['{name}'].dt.total_seconds() / 86400 (days).")
