@@ -25,7 +25,11 @@ import pandas as pd
 
 from findeep.data.schema import Schema
 from findeep.errors import DataError
-from findeep.features.tabular import TabularPreprocessor, as_level_text
+from findeep.features.tabular import (
+    TabularPreprocessor,
+    as_level_text,
+    refuse_date_part_names,
+)
 
 SAMPLE_ROWS = 200_000
 MAX_LEVELS = 100_000  # distinct values counted per categorical column
@@ -49,6 +53,8 @@ class StreamedFit:
     def __post_init__(self) -> None:
         self.preprocessor.numeric_columns = self.schema.names_of("numeric")
         self.preprocessor.datetime_columns = self.schema.names_of("datetime")
+        refuse_date_part_names(pd.Index(self.schema.used_names()),
+                                self.preprocessor.datetime_columns)  # before the pass
         self._categorical = self.schema.names_of("categorical")
         self._counts = {name: Counter() for name in self._categorical}
 

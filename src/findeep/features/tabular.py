@@ -217,6 +217,19 @@ class TransformReport:
             warnings.warn(message, FindeepWarning, stacklevel=stacklevel + 1)
 
 
+def refuse_date_part_names(columns: pd.Index, datetime_columns: list[str]) -> None:
+    """A column named as a date column's derived part ('applied_on__year') would be read
+    as that part, and the column itself never used: one sentence, before training."""
+    parts = {f"{name}__{part}": (name, part) for name in datetime_columns
+             for part in _DATE_PARTS}
+    clashes = [str(c) for c in columns if str(c) in parts]
+    if clashes:
+        date, part = parts[clashes[0]]
+        more = f" ({len(clashes) - 1} more column(s) like it)" if len(clashes) > 1 else ""
+        raise DataError(f"column '{clashes[0]}' has the name findeep gives the {part} of date "
+                        f"column '{date}', so the date part would replace it{more}; rename it.")
+
+
 class TabularPreprocessor:
     """Fit on training rows, then map any frame with the same columns to (numeric, categorical)."""
 
@@ -286,6 +299,7 @@ class TabularPreprocessor:
     def fit(self, frame: pd.DataFrame, schema: Schema) -> TabularPreprocessor:
         self.numeric_columns = schema.names_of("numeric")
         self.datetime_columns = schema.names_of("datetime")
+        refuse_date_part_names(frame.columns, self.datetime_columns)
         # one float64 column at a time, never a float64 copy of the whole table
         values_of = self._numeric_values(frame)
         self.numeric = [self._fit_numeric(name, values_of(name)) for name in self._numeric_names()]
