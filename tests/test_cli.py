@@ -75,6 +75,22 @@ def test_predict_then_evaluate_round_trip(bundle: Path, unseen_credit: Path,
     assert evaluation["rows"] == len(source) and evaluation["roc_auc"] > 0.6
 
 
+def test_id_column_is_copied_as_written(bundle: Path, unseen_credit: Path,
+                                       workdir: Path) -> None:
+    """Account numbers '00000001' came out as 1, and '1001' beside a blank id as 1001.0:
+    predict, explain and a policy copy the id column as the text of the file."""
+    frame = pd.read_csv(unseen_credit).drop(columns=["application_id"]).head(50)
+    ids = [f"{i:08d}" for i in range(len(frame))]
+    ids[3], ids[4] = None, "1001"
+    frame.insert(0, "account_no", ids)
+    path = _csv(workdir, "accounts.csv", frame)
+    for command, out in (("predict", "scored_ids.csv"), ("explain", "explained_ids.csv")):
+        result = run(command, bundle, path, "--out", workdir / out, "--id-column", "account_no")
+        assert result.exit_code == 0, result.output
+        written = pd.read_csv(workdir / out, dtype=str, keep_default_na=False)["account_no"]
+        assert written.tolist()[:5] == ["00000000", "00000001", "00000002", "", "1001"]
+
+
 def test_out_of_time_split_reports_itself(workdir: Path) -> None:
     """--time-column tests on the latest rows and says so in metrics.json."""
     path = workdir / "dated.csv"

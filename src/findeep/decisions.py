@@ -354,7 +354,7 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     check_output(out, force=force)
     pipeline = load_pipeline(bundle)
     policy = read_policy(policy_path, bundle, pipeline=pipeline)
-    frame = read_table(data)
+    frame = read_table(data, as_text=pipeline.ids_as_text(id_column))
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
                         + did_you_mean(id_column, map(str, frame.columns)))

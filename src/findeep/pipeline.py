@@ -152,6 +152,11 @@ class TabularPipeline:
     def _network_logits(self, x_num: np.ndarray, x_cat: np.ndarray) -> torch.Tensor:
         return predict_logits(self.network, torch.from_numpy(x_num), torch.from_numpy(x_cat))
 
+    def ids_as_text(self, id_column: str | None) -> list[str]:
+        """The columns a scoring read keeps as the text written: the id column, unless the
+        model reads it as an input (account "00000001" is copied out as that, not 1)."""
+        return [] if id_column is None or id_column in self.schema.used_names else [id_column]
+
     def predict_raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, TransformReport]:
         """P(classes[1]) for binary, class probabilities for multiclass, values for regression."""
         logits, report = self.logits(frame)

@@ -346,7 +346,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     if interval is not None and (pipeline.task != "regression" or pipeline.intervals is None):
         raise ConfigError("--interval applies to regression models (trained by this findeep "
                           "version); this one is not.")
-    frame = read_table(data)
+    frame = read_table(data, as_text=pipeline.ids_as_text(id_column))
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
                         + did_you_mean(id_column, map(str, frame.columns)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,13 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _READERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
 
-def read_table(source: TableLike) -> pd.DataFrame:
+def read_table(source: TableLike, *, as_text: Sequence[str] = ()) -> pd.DataFrame:
     """Return ``source`` as a DataFrame with at least one row and one column.
 
     Accepts a CSV/TSV/Parquet path, ``sample:NAME`` (a built-in sample), a pandas
     DataFrame (returned as a copy) or anything with ``to_pandas()`` (pyarrow tables).
+    ``as_text``: columns of a CSV read as the text written (an id column: account
+    "00000001" stays that, not 1, and "1001" beside a blank stays "1001", not 1001.0).
     """
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
@@ -43,7 +46,7 @@ def read_table(source: TableLike) -> pd.DataFrame:
 
         return load_sample(source.removeprefix("sample:")).frame
     elif isinstance(source, (str, os.PathLike)):
-        frame = _read_path(Path(source))
+        frame = _read_path(Path(source), as_text)
         name = str(source)
     else:
         raise DataError(
@@ -163,7 +166,7 @@ def _dots_group_thousands(texts: pd.Series) -> bool:
     return all(_THOUSANDS_GROUPED.fullmatch(run) for run in runs)
 
 
-def _read_path(path: Path) -> pd.DataFrame:
+def _read_path(path: Path, as_text: Sequence[str] = ()) -> pd.DataFrame:
     if not path.exists():
         raise DataFileError(f"data file '{path}' does not exist.")
     if path.is_dir():
@@ -185,7 +188,8 @@ def _read_path(path: Path) -> pd.DataFrame:
         if kind == "parquet":
             return pd.read_parquet(path)
         sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path)
-        frame = pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False)
+        frame = pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False,
+                            dtype=dict.fromkeys(as_text, str) or None)
         _refuse_duplicate_header(path, sep, frame)
         return european_amounts(frame) if decimal == "," else frame
     except pd.errors.EmptyDataError:

@@ -60,7 +60,7 @@ def explain_to_file(
     pipeline = load_pipeline(bundle)
     if scorecard is not None and pipeline.task != "binary":
         raise ConfigError("scorecard points need a binary model (odds of good to bad).")
-    frame = read_table(data)
+    frame = read_table(data, as_text=pipeline.ids_as_text(id_column))
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
                         + did_you_mean(id_column, map(str, frame.columns)))
