@@ -140,6 +140,27 @@ def test_training_a_surface_pricer_on_few_rows_says_nothing_of_early_stopping(wo
     assert "one full-batch step per epoch" in result.stderr
 
 
+def test_pricing_train_shows_the_progress_bar_unless_quiet(workdir, monkeypatch):
+    """On a terminal 'pricing train' shows findeep's epoch bar on stderr (the estimator is
+    quiet by default; the command asks for it), and -q turns it off."""
+    from rich.console import Console
+
+    from findeep.train import progress
+
+    monkeypatch.setattr(progress, "Console",
+                        lambda file: Console(file=file, force_terminal=True, width=120))
+    options = ("--max-epochs", "1", "--d-hidden", "8", "--n-layers", "1", "--n-components",
+               "2", "--force")
+    shown = run("pricing", "train", workdir / "train.csv", "--out", workdir / "bar",
+                *options)
+    assert shown.exit_code == 0, shown.output
+    assert "validation RMSE" in shown.stderr and "validation RMSE" not in shown.stdout
+    quiet = run("pricing", "train", workdir / "train.csv", "--out", workdir / "bar", *options,
+                "-q")
+    assert quiet.exit_code == 0, quiet.output
+    assert "validation RMSE" not in quiet.output
+
+
 def test_findeep_export_writes_a_pricer_to_onnx(workdir):
     """'findeep export PRICER --format onnx' exports the price network (as 'pricing train
     --onnx' does) instead of refusing it as not tabular."""

@@ -291,3 +291,49 @@ def test_predict_surface_leaves_rows_outside_the_box_empty_and_names_missing_col
     assert model.outside_box(rows).tolist() == ["", "v0", "gamma"]
     with pytest.raises(DataError, match=r"lacks the column.*kappa, v0"):
         model.predict_surface(rows.drop(columns=["kappa", "v0"]))
+
+
+def test_a_default_surrogate_fits_without_writing_anything(heston_data, capsys):
+    """verbose defaults to 0, as the other estimators': a fit writes nothing to stdout or
+    stderr."""
+    assert HestonSurrogate().verbose == 0
+    options = {k: v for k, v in TINY.items() if k != "verbose"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        HestonSurrogate(**options).fit(heston_data.iloc[:300])
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_verbose_progress_is_findeeps_bar_on_stderr_not_lines_on_stdout(heston_data, capsys,
+                                                                        monkeypatch):
+    """verbose=1 on a terminal shows the shared epoch bar (stderr) with the validation RMSE;
+    stdout, where a table or JSON may be piped, stays empty."""
+    from rich.console import Console
+
+    from findeep.train import progress
+
+    monkeypatch.setattr(progress, "Console",
+                        lambda file: Console(file=file, force_terminal=True, width=120))
+    options = {**TINY, "max_epochs": 2, "verbose": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        HestonSurrogate(**options).fit(heston_data.iloc[:300])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "training price surrogate" in captured.err and "validation RMSE" in captured.err
+
+
+def test_save_returns_the_path_that_findeep_load_reads_back(pricer, heston_data, tmp_path):
+    """findeep.load(pricer.save(p)) prices exactly as the fitted pricer; no overwrite without
+    force."""
+    import findeep
+
+    path = pricer.save(tmp_path / "p")
+    loaded = findeep.load(path)
+    rows = heston_data[list(INPUT_COLUMNS)].iloc[:50]
+    pd.testing.assert_frame_equal(loaded.predict(rows), pricer.predict(rows))
+    assert loaded.box_ == pricer.box_ and loaded.get_params() == pricer.get_params()
+    with pytest.raises(BundleError, match="already exists"):
+        pricer.save(path)
+    assert pricer.save(path, force=True) == path

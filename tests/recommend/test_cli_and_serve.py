@@ -47,13 +47,15 @@ def test_predict_writes_top_offers_per_customer(tables, bundle):
                  tables / "holdings.parquet", "--top", "7", "--out", out)
     assert result.exit_code == 0, result.output
     offers = pd.read_csv(out)
-    assert offers.groupby("customer_id").size().max() == 7
+    assert offers.columns.tolist() == ["id", "rank", "product", "score"]  # --customer-id id
+    assert offers.groupby("id").size().max() == 7
     assert set(offers["rank"]) == set(range(1, 8))
     customers = pd.read_parquet(tables / "customers.parquet")
     latest = customers[customers["month"] == customers["month"].max()]
     young = latest.loc[latest["age"] < 21, "id"].unique()
     assert len(young)
-    assert not ((offers["product"] == "mortgage") & offers["customer_id"].isin(young)).any()
+    assert not ((offers["product"] == "mortgage") & offers["id"].isin(young)).any()
+    assert len(latest.merge(offers, on="id")) == len(offers)  # joins back on the table's id
 
 
 def test_bad_input_is_one_line(tables, bundle):
@@ -98,7 +100,7 @@ def test_serve_recommends_with_the_scoring_api_rules(bundle):
     offered = [o["product"] for o in body["recommendations"]]
     assert len(offered) == 3 and not {"current_account", "debit_card"} & set(offered)
     assert body["unknown_products"] == 1 and body["unknown_product_counts"] == {"gold_bar": 1}
-    assert body["customer_id"] == 7
+    assert body["id"] == 7 and "customer_id" not in body  # the name the records use
     assert all(r["contribution"] > 0 for o in body["recommendations"] for r in o["reasons"])
     assert client.post("/v1/recommend", json=record).status_code == 401
     missing = client.post("/v1/recommend", json={"age": 30}, headers=key)
@@ -226,7 +228,7 @@ def test_serve_gives_a_popularity_bundle_the_offers_the_cli_gives(tables, popula
     assert response.status_code == 200, response.text
     assert "x-findeep-warning" not in response.headers
     for row in response.json()["results"]:
-        expected = offers.loc[offers["customer_id"] == row["customer_id"], "product"].tolist()
+        expected = offers.loc[offers["id"] == row["id"], "product"].tolist()
         assert [o["product"] for o in row["recommendations"]] == expected
     lacking = client.post("/v1/recommend?top=2", json={"holdings": ["current_account"]})
     assert lacking.status_code == 422 and "'age'" in lacking.json()["detail"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import findeep
-from findeep.errors import ConfigError, DataError, NotFittedError
+from findeep.errors import BundleError, ConfigError, DataError, NotFittedError
 from findeep.recommend import NextProductRecommender
 from findeep.recommend.evaluation import evaluate_month, oracle_from_truth, walk_forward
 from findeep.recommend.hidden import hidden_design
@@ -53,6 +53,36 @@ def test_saved_bundle_ranks_identically_and_fits_are_repeatable(bank, fitted, tm
     again = NextProductRecommender(lags=1, train_months=3, **FAST).fit(bank.customers,
                                                                        bank.holdings)
     np.testing.assert_array_equal(again.scores(design), fitted.scores(design))
+
+
+def test_save_returns_the_path_that_findeep_load_reads_back(bank, fitted, tmp_path):
+    """findeep.load(model.save(p)) recommends exactly what the fitted model does; the
+    bundle is not overwritten without force."""
+    path = fitted.save(tmp_path / "nbo")
+    loaded = findeep.load(path)
+    pd.testing.assert_frame_equal(loaded.recommend(bank.customers, bank.holdings, top=3),
+                                  fitted.recommend(bank.customers, bank.holdings, top=3))
+    with pytest.raises(BundleError, match="--force"):
+        fitted.save(path)
+    assert fitted.save(path, force=True) == path
+
+
+def test_offers_keep_the_id_column_name_and_dtype_of_the_customer_table(small_bank):
+    """With customer_id="id" the offers have an int64 `id` column (as the table's), so
+    customers.merge(offers, on="id") joins them back; a bundle keeps doing so."""
+    customers = small_bank.customers.rename(columns={"customer_id": "id"})
+    holdings = small_bank.holdings.rename(columns={"customer_id": "id"})
+    model = NextProductRecommender(model="popularity", customer_id="id").fit(customers,
+                                                                               holdings)
+    offers = model.recommend(customers, holdings, top=2)
+    assert offers.columns.tolist() == ["id", "rank", "product", "score"]
+    assert offers["id"].dtype == customers["id"].dtype == np.int64
+    latest = customers[customers["month"] == customers["month"].max()]
+    merged = latest.merge(offers, on="id")
+    assert len(merged) == len(offers) and set(merged["id"]) == set(latest["id"])
+    text_ids = customers.astype({"id": str})  # text ids stay text
+    assert model.recommend(text_ids, holdings, top=2)["id"].tolist() == \
+        offers["id"].astype(str).tolist()
 
 
 def test_reasons_name_inputs_that_raised_each_offer(bank, fitted):

@@ -67,7 +67,7 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     onnx: Annotated[Path | None, typer.Option(help="Also export to this .onnx file.")] = None,
     force: ForceOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-epoch lines.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a surrogate with findeep's trainer and save it as a bundle."""
     from findeep.pricing.jobs import train_job

@@ -12,10 +12,12 @@ full-batch step per epoch).
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from numbers import Real
-from typing import Any, Literal
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -37,8 +39,10 @@ from findeep.pricing.box import (
 )
 from findeep.pricing.networks import MixturePriceNet, SurfaceNet
 from findeep.pricing.sampling import GRID_MATURITIES, GRID_PARAMETERS, GRID_STRIKES
+from findeep.train.progress import EpochBar, epoch_progress
 from findeep.train.trainer import (
     FitResult,
+    ProgressHook,
     TensorData,
     TrainConfig,
     fit_network,
@@ -71,7 +75,7 @@ class HestonSurrogate(BaseEstimator):
                  n_components: int = 8, max_epochs: int = 60, batch_size: int = 1024,
                  learning_rate: float = 2e-3, weight_decay: float = 0.0,
                  validation_fraction: float = 0.05, random_state: int = 0,
-                 device: str = "cpu", verbose: int = 1, calendar: bool = False) -> None:
+                 device: str = "cpu", verbose: int = 0, calendar: bool = False) -> None:
         self.kind = kind
         self.calendar = calendar
         self.d_hidden = d_hidden
@@ -168,9 +172,11 @@ class HestonSurrogate(BaseEstimator):
                 "batch size gives the network more updates per epoch.",
                 FindeepWarning, stacklevel=2)
         started = time.perf_counter()
-        result: FitResult = fit_network(self.network_, tensors(train), tensors(valid),
-                                        task="regression", config=config,
-                                        on_epoch_end=self._progress())
+        with epoch_progress(f"training {self.kind} surrogate", self.max_epochs,
+                            self.verbose) as bar:
+            result: FitResult = fit_network(self.network_, tensors(train), tensors(valid),
+                                            task="regression", config=config,
+                                            on_epoch_end=self._progress(bar))
         self.network_.cpu().eval()
         valid_error = self._predict_arrays(x[valid]) - y[valid]
         self.training_ = {
@@ -181,13 +187,17 @@ class HestonSurrogate(BaseEstimator):
             "history": [{k: float(v) for k, v in h.items()} for h in result.history]}
         return self
 
-    def _progress(self) -> Any:
-        if not self.verbose:
-            return None
+    def _progress(self, bar: ProgressHook | None) -> ProgressHook | None:
+        """The bar's ``on_epoch_end`` hook showing the validation RMSE in the target's units
+        (strike units or vol points), not the trainer's scaled ``valid_score``; None when
+        there is no bar (``verbose=0``, or stderr is not a terminal)."""
+        if not isinstance(bar, EpochBar):
+            return bar
 
         def hook(epoch: int, record: dict[str, float]) -> None:
             rmse = (-record["valid_score"]) ** 0.5 / float(self.network_.output_scale)
-            print(f"epoch {epoch}/{self.max_epochs}: validation RMSE {rmse:.2e}", flush=True)
+            bar.progress.update(bar.task, completed=epoch, epoch=f"{epoch}/{self.max_epochs}",
+                                score=f"validation RMSE {rmse:.2e}")
 
         return hook
 
@@ -238,6 +248,14 @@ class HestonSurrogate(BaseEstimator):
     def _check_fitted(self) -> None:
         if not hasattr(self, "network_"):
             raise NotFittedError("this HestonSurrogate is not fitted yet; call fit first.")
+
+    def save(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write a bundle (safetensors + JSON) that ``findeep.load`` reads back; returns its
+        path. Refuses to overwrite unless ``force``."""
+        # imported here: the bundle module imports this one (it rebuilds a HestonSurrogate)
+        from findeep.pricing.bundle import save_pricer
+
+        return save_pricer(self, path, force=force)
 
     def _predict_arrays(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         # 4,096 rows keep a 128-wide layer's activations in the L2 cache: measured on one

@@ -11,11 +11,16 @@ month of the data given, the products they do not hold (and may be offered under
 >>> model = NextProductRecommender(model="popularity").fit(bank.customers, bank.holdings)
 >>> model.recommend(bank.customers, bank.holdings, top=3).columns.tolist()
 ['customer_id', 'rank', 'product', 'score']
+
+The id column keeps the customer table's name (``customer_id=``) and dtype, so the offers
+merge back onto the table on it.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
+from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
@@ -27,6 +32,7 @@ from findeep.data.schema import FindeepWarning
 from findeep.data.splits import seed_problem
 from findeep.errors import ConfigError, DataError, NotFittedError
 from findeep.features.tabular import TransformReport
+from findeep.recommend.bundle import save_recommender
 from findeep.recommend.checks import check_counts, count_problem, parse_month, rate_problem
 from findeep.recommend.evaluation import training_designs
 from findeep.recommend.metrics import top_k
@@ -37,6 +43,7 @@ from findeep.recommend.panel import (
     Panel,
     PanelReport,
     build_panel,
+    customer_key,
     design_at,
     eligibility_mask,
 )
@@ -190,6 +197,11 @@ class NextProductRecommender(BaseEstimator):
             raise NotFittedError("this NextProductRecommender is not fitted yet; call fit or "
                                  "load a bundle first.")
 
+    def save(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write a bundle (safetensors + JSON) that ``findeep.load`` reads back; returns its
+        path. Refuses to overwrite unless ``force``; network and popularity models only."""
+        return save_recommender(self, path, force=force)
+
     # ---- scoring -----------------------------------------------------------------------------
     def holdings_source(self, customers: pd.DataFrame, events: pd.DataFrame | None) -> str:
         """Where scoring reads each customer's current holdings from: ``"events"``,
@@ -285,11 +297,16 @@ class NextProductRecommender(BaseEstimator):
     def recommend(self, customers: TableLike, events: TableLike | None = None, *,
                   top: int = 7, as_of: str | None = None) -> pd.DataFrame:
         """Long table: ``customer_id, rank, product, score``, ``top`` rows per customer at most
-        (fewer when fewer products may be offered)."""
+        (fewer when fewer products may be offered). The id column is named and typed as the
+        customer table's (``customer_id="id"`` gives an ``id`` column, int64 ids stay int64),
+        so ``customers.merge(offers, on="id")`` joins them back."""
         check_counts(top=(top, 1))
-        design, report = self.design(customers, events, as_of=as_of)
+        self._check_fitted()
+        customers = read_table(customers)
+        design, report = self.design(customers, events, as_of=as_of)  # names absent columns
         warn_report(report)
-        return offers_table(design, self.scores(design), top)
+        return offers_table(design, self.scores(design), top,
+                            customers=customers[self.columns_.customer_id])
 
 
 def warn_month_without_holdings(panel: Panel, t: int) -> None:
@@ -322,13 +339,33 @@ def warn_customers_absent(panel: Panel, t: int) -> None:
                   f"that month (as_of / --as-of {latest}).", FindeepWarning, stacklevel=3)
 
 
-def offers_table(design: Design, scores: np.ndarray, top: int) -> pd.DataFrame:
+def offers_table(design: Design, scores: np.ndarray, top: int, *,
+                 customers: pd.Series | None = None) -> pd.DataFrame:
+    """``top`` offers per customer, best first: ``<id>, rank, product, score``.
+
+    ``customers``: the customer table's id column; the ids then come out as that column
+    holds them (its name and dtype), not as the text the tables were matched on
+    (``customer_key``). Without it the column is ``customer_id`` and holds that text.
+    """
     best = top_k(scores, design.eligible, top)
     rows, ranks = np.nonzero(best >= 0)
     products = np.asarray(design.products, dtype=object)
     chosen = best[rows, ranks]
-    return pd.DataFrame({"customer_id": design.customer_ids[rows], "rank": ranks + 1,
-                         "product": products[chosen], "score": scores[rows, chosen]})
+    ids: Any = design.customer_ids[rows]
+    name = "customer_id"
+    if customers is not None:
+        ids, name = ids_as_given(ids, customers), str(customers.name)
+    return pd.DataFrame({name: ids, "rank": ranks + 1, "product": products[chosen],
+                         "score": scores[rows, chosen]})
+
+
+def ids_as_given(keys: np.ndarray, ids: pd.Series) -> pd.Series:
+    """The customer ids whose ``customer_key`` text is ``keys``, as ``ids`` (the customer
+    table's column) holds them: its dtype, int64 ids as int64."""
+    key = customer_key(ids)
+    first = ~pd.Index(key).duplicated()  # a dated table has one row per customer and month
+    given = ids[first].set_axis(key[first])
+    return given.loc[keys].reset_index(drop=True)  # every key came from this column
 
 
 def _wide_to_events(customers: pd.DataFrame, wide: list[str],

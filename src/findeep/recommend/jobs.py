@@ -84,7 +84,8 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
                    out: str | os.PathLike[str], *, events: TableLike | None = None,
                    top: int = 7, reasons: int = 0, as_of: str | None = None,
                    force: bool = False) -> dict[str, Any]:
-    """Write ``top`` offers per customer (``customer_id, rank, product, score[, reasons]``).
+    """Write ``top`` offers per customer (``<id>, rank, product, score[, reasons]``, the id
+    column named and typed as the customer table's, e.g. ``id`` for ``--customer-id id``).
 
     The summary says what the offers rest on: ``month`` (None when neither table is dated)
     and ``holdings`` (``"events"``, ``"product columns"`` of the customer table, or
@@ -111,7 +112,8 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
     design, report = recommender.design(customers_frame, events_frame, as_of=as_of)
     warn_report(report)
     scores = recommender.scores(design)
-    table = offers_table(design, scores, top)
+    id_column = customers_frame[recommender.columns_.customer_id]
+    table = offers_table(design, scores, top, customers=id_column)
     if reasons:
         from findeep.recommend.metrics import top_k
         from findeep.recommend.reasons import recommendation_reasons
@@ -126,7 +128,7 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
     month = design.months[0] if len(design) else np.datetime64("NaT")
     return {"rows": len(table), "customers": len(design),
             "month": None if np.isnat(month) else str(month), "holdings": holdings,
-            "no_offer": int(len(design) - table["customer_id"].nunique())}
+            "no_offer": int(len(design) - table[id_column.name].nunique())}
 
 
 def benchmark_recommenders(customers: TableLike, events: TableLike | None, *,

@@ -244,8 +244,8 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
                     offer["reasons"] = explained[i][r]
                 offers.append(offer)
             row: dict[str, Any] = {"recommendations": offers}
-            if design.customer_ids[i] is not None:
-                row["customer_id"] = design.customer_ids[i]
+            if design.customer_ids[i] is not None:  # under the name the records use
+                row[recommender.columns_.customer_id] = design.customer_ids[i]
             rows.append(row)
         body: dict[str, Any] = {"results": rows, "rows": len(rows)} if many else rows[0]
         body["unknown_products"] = sum(unknown.values())

@@ -30,8 +30,11 @@ KIND = "text"
 
 
 def save_text_model(pipeline: TextPipeline, path: str | os.PathLike[str], *,
-                    metrics: dict[str, Any] | None = None, force: bool = False) -> Path:
-    """Write ``pipeline`` atomically; refuses to overwrite unless ``force``."""
+                    metrics: dict[str, Any] | None = None, force: bool = False,
+                    estimator: dict[str, Any] | None = None) -> Path:
+    """Write ``pipeline`` atomically; refuses to overwrite unless ``force``. ``estimator``:
+    what a ``TextClassifier`` / ``TextRegressor`` adds to bundle.json (its name, parameters,
+    feature names and label dtype), read back by ``text_estimator_from_bundle``."""
     tensors = dict(pipeline.network.state_dict())
     base: dict[str, Any] = {}
     if pipeline.model_name == "minilm":
@@ -57,6 +60,7 @@ def save_text_model(pipeline: TextPipeline, path: str | os.PathLike[str], *,
     }
     if pipeline.training_rows is not None:
         meta["training_rows"] = pipeline.training_rows.to_dict()
+    meta |= estimator or {}
     return write_bundle(path, kind=KIND, meta=meta, tensors=tensors,
                         metrics=metrics if metrics is not None else pipeline.metrics or None,
                         force=force)
