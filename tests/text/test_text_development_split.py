@@ -145,3 +145,22 @@ def test_cross_validation_keeps_every_rows_probabilities_so_runs_can_be_blended(
         assert probabilities.argmax(axis=1).tolist() == fold["predicted"]
         truth = y[fold["test_rows"]]
         assert fold["accuracy"] == pytest.approx(np.mean(probabilities.argmax(axis=1) == truth))
+
+
+def test_the_tfidf_baseline_reads_date_columns_as_the_networks_do():
+    """The text networks read a date column's parts; the TF-IDF baseline was given only
+    numbers and categories, so a label carried by the date was the networks' alone."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 300
+    filed = pd.Series(pd.Timestamp("2021-01-01")
+                      + pd.to_timedelta(rng.integers(0, 700, n), unit="D"))
+    words = np.array(["alpha", "beta", "gamma", "delta", "omega", "sigma"])
+    frame = pd.DataFrame({
+        "note": [" ".join(rng.choice(words, 6)) for _ in range(n)],
+        "filed": filed.dt.strftime("%Y-%m-%d"),
+        "late": np.where(filed.dt.year > 2021, "yes", "no")})
+    result = run_text_benchmark(frame, "late", models=(benchmark.BASELINE,), n_folds=3,
+                                text_column="note")
+    assert result["models"][benchmark.BASELINE]["summary"]["accuracy"]["mean"] > 0.9

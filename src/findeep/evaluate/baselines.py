@@ -17,7 +17,13 @@ import pandas as pd
 from findeep.data.number_text import numbers_of
 from findeep.data.schema import Schema, parse_datetimes
 from findeep.evaluate.peers import PEER_PACKAGES, make_peer
-from findeep.features.tabular import MISSING_LEVEL, SPECIAL_MARK, special_input_name
+from findeep.features.tabular import (
+    DATE_PARTS,
+    MISSING_LEVEL,
+    SPECIAL_MARK,
+    date_parts,
+    special_input_name,
+)
 
 BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xgboost",
                      "catboost": "catboost"}
@@ -25,7 +31,9 @@ BASELINE_PACKAGES = {"logreg": "sklearn", "lightgbm": "lightgbm", "xgboost": "xg
 
 @dataclass
 class BaselineInputs:
-    """Columns prepared once per table: categoricals as pandas categories, dates as days."""
+    """Columns prepared once per table: categoricals as pandas categories, each date as the
+    four numbers findeep's networks get from it (days since 1970, year, month, day of
+    week), so every model sees the same columns."""
 
     frame: pd.DataFrame
     categorical: list[str]
@@ -37,8 +45,7 @@ def prepare_baseline_inputs(frame: pd.DataFrame, schema: Schema) -> BaselineInpu
     for name in schema.names_of("numeric"):
         parts[name] = pd.Series(numbers_of(frame[name]), index=frame.index)
     for name in schema.names_of("datetime"):
-        stamps = parse_datetimes(frame[name])
-        parts[name] = (stamps - pd.Timestamp("1970-01-01")).dt.days.astype(float)
+        parts |= date_parts(name, parse_datetimes(frame[name]))
     categorical = schema.names_of("categorical")
     for name in categorical:
         text = frame[name].astype("object").where(frame[name].notna(), MISSING_LEVEL).astype(str)
@@ -153,10 +160,12 @@ def with_special_values(inputs: BaselineInputs,
 
 def without_columns(inputs: BaselineInputs, columns: list[str] | tuple[str, ...]
                     ) -> BaselineInputs:
-    """``inputs`` less ``columns`` and their special-value columns (a fold left them out)."""
+    """``inputs`` less ``columns``, their special-value columns and a date's parts (a fold
+    left them out)."""
     def dropped(name: str) -> bool:
-        return name in columns or (SPECIAL_MARK in name
-                                   and name.split(SPECIAL_MARK)[0] in columns)
+        base, _, part = name.rpartition("__")
+        return (name in columns or (part in DATE_PARTS and base in columns)
+                or (SPECIAL_MARK in name and name.split(SPECIAL_MARK)[0] in columns))
 
     keep = [c for c in inputs.frame.columns if not dropped(c)]
     return BaselineInputs(inputs.frame[keep], [c for c in inputs.categorical if c in keep],

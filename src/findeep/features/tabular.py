@@ -52,7 +52,8 @@ SCALINGS = ("quantile", "standard")
 MISSING_LEVEL = "<missing>"
 SPECIAL_MARK = "__special="  # name__special=98: the indicator input of one special value
 
-_DATE_PARTS = ("days", "year", "month", "dayofweek")
+DATE_PARTS = ("days", "year", "month", "dayofweek")
+_DATE_PARTS = DATE_PARTS
 _CLIP = 5.0
 # a column with no value in a batch: a record or a handful of them with a gap is normal;
 # this many rows without one is named, unless training rows had the column missing so
@@ -215,6 +216,17 @@ class TransformReport:
         caller), when there is one: what every command that scores rows says about them."""
         if message := self.category_message():
             warnings.warn(message, FindeepWarning, stacklevel=stacklevel + 1)
+
+
+def date_parts(name: str, stamps: pd.Series) -> dict[str, pd.Series]:
+    """The numbers a date column becomes — days since 1970, year, month, day of week —
+    named ``{name}__{part}``; the baselines of ``findeep benchmark`` get the same."""
+    return {
+        f"{name}__days": (stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0,
+        f"{name}__year": stamps.dt.year.astype(float),
+        f"{name}__month": stamps.dt.month.astype(float),
+        f"{name}__dayofweek": stamps.dt.day_of_week.astype(float),
+    }
 
 
 def refuse_date_part_names(columns: pd.Index, datetime_columns: list[str]) -> None:
@@ -465,11 +477,7 @@ class TabularPreprocessor:
                 report.unreadable_dates.add(name)
             if present is not None:
                 present[name] = int(stamps.notna().sum())
-            dates[f"{name}__days"] = (
-                stamps - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
-            dates[f"{name}__year"] = stamps.dt.year.astype(float)
-            dates[f"{name}__month"] = stamps.dt.month.astype(float)
-            dates[f"{name}__dayofweek"] = stamps.dt.day_of_week.astype(float)
+            dates |= date_parts(name, stamps)
 
         def values_of(name: str) -> np.ndarray:
             if name in dates:

@@ -1,8 +1,8 @@
 """The baseline a practitioner runs first: TF-IDF (word 1-2-grams + character 2-5-grams)
 and logistic regression (ridge for regression), scikit-learn defaults otherwise.
 
-Other columns of a mixed table join as scaled numbers and one-hot categories, so the
-baseline sees what the networks see.
+Other columns of a mixed table join as scaled numbers (a date as the four numbers the
+networks read it as) and one-hot categories, so the baseline sees what the networks see.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from findeep.data.schema import parse_datetimes
+from findeep.features.tabular import DATE_PARTS, date_parts
 
 
 def tfidf_model(text_column: str, numeric: list[str], categorical: list[str], task: str,
@@ -38,11 +41,22 @@ def tfidf_model(text_column: str, numeric: list[str], categorical: list[str], ta
     return Pipeline([("features", ColumnTransformer(parts)), ("model", estimator)])
 
 
-def prepare(frame: pd.DataFrame, text_column: str, categorical: list[str]) -> pd.DataFrame:
+def date_part_names(dates: list[str]) -> list[str]:
+    """The numeric columns ``prepare`` makes of date columns ``dates``."""
+    return [f"{name}__{part}" for name in dates for part in DATE_PARTS]
+
+
+def prepare(frame: pd.DataFrame, text_column: str, categorical: list[str],
+            dates: list[str] | None = None) -> pd.DataFrame:
+    """The baseline's inputs: text filled, categories as text, and each date column as the
+    four numbers the networks read it as (days since 1970, year, month, day of week)."""
     out = frame.copy()
     out[text_column] = out[text_column].fillna("").astype(str)
     for name in categorical:
         out[name] = out[name].astype(str).where(out[name].notna(), "(missing)")
+    for name in dates or []:
+        for part, values in date_parts(name, parse_datetimes(out.pop(name))).items():
+            out[part] = values.to_numpy(dtype=float, na_value=np.nan)
     return out
 
 

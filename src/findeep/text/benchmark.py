@@ -155,6 +155,7 @@ def run_text_benchmark(
     column = text_column or find_text_column(schema, X)
     numeric = schema.names_of("numeric")
     categorical = [c for c in schema.names_of("categorical") if c != column]
+    dates = schema.names_of("datetime")  # the baseline gets their parts, as networks do
     indices = list(fold_indices) if fold_indices is not None else list(range(n_folds))
     if any(not 0 <= k < n_folds for k in indices):
         raise ConfigError(f"fold indices must lie in 0..{n_folds - 1}, however: {indices}")
@@ -183,7 +184,7 @@ def run_text_benchmark(
             fold = _run_fold(name, X, y_all, y_codes, spec.task, column, numeric, categorical,
                              train_rows, test_rows, seed if model_seed is None else model_seed,
                              train_options or {}, verbose,
-                             model_options or {})
+                             model_options or {}, dates=dates)
             fold["fold"] = k
             per_fold.append(fold)
             if on_fold is not None:
@@ -204,19 +205,22 @@ def run_text_benchmark(
 def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray, task: str,
               column: str, numeric: list[str], categorical: list[str], train_rows: np.ndarray,
               test_rows: np.ndarray, seed: int, train_options: dict[str, Any], verbose: int,
-              model_options: dict[str, Any] | None = None,
+              model_options: dict[str, Any] | None = None, *, dates: list[str] | None = None,
               ) -> dict[str, Any]:
     from findeep.text import baseline
 
+    dates = dates or []
     X_train, X_test = X.iloc[train_rows], X.iloc[test_rows]
     started, cpu_started = time.perf_counter(), time.process_time()
     if name == BASELINE:
-        used = [column, *numeric, *categorical]
-        model = baseline.tfidf_model(column, numeric, categorical, task, seed)
-        model.fit(baseline.prepare(X_train[used], column, categorical), y_codes[train_rows])
+        used = [column, *numeric, *categorical, *dates]
+        model = baseline.tfidf_model(column, [*numeric, *baseline.date_part_names(dates)],
+                                     categorical, task, seed)
+        model.fit(baseline.prepare(X_train[used], column, categorical, dates),
+                  y_codes[train_rows])
         fit_seconds = time.perf_counter() - started
         fit_cpu_seconds = time.process_time() - cpu_started
-        ready = baseline.prepare(X_test[used], column, categorical)
+        ready = baseline.prepare(X_test[used], column, categorical, dates)
         started = time.perf_counter()
         prediction = baseline.predict(model, ready, task)
         extra: dict[str, Any] = {}
