@@ -145,6 +145,18 @@ def test_times_and_evaluation_labels_of_the_wrong_length_are_data_errors(table) 
         assert "roc_auc" in model.evaluate(X, y.to_numpy().reshape(-1, 1))
 
 
+def test_times_written_as_text_dates_are_read_as_dates(table) -> None:
+    """times=['03/15/2021', …] were sorted as text: the early-stopping rows were not the
+    latest, and training recorded 12/31/2020 as its last date."""
+    X, y = table
+    dates = pd.Series(pd.date_range("2019-06-01", periods=len(X), freq="2D"))
+    model = TabularClassifier(**FAST).fit(X, y, times=dates.dt.strftime("%m/%d/%Y").to_numpy())
+    assert model.pipeline_.training["last_time"] == dates.max().date().isoformat()
+    assert model.pipeline_.training["validation_split"] == "out-of-time"
+    with pytest.raises(DataError, match=r"times has 1 value\(s\) that are not dates"):
+        TabularClassifier(**FAST).fit(X, y, times=[*dates.astype(str)[:-1], "soon"])
+
+
 def test_class_weight_on_a_regression_is_refused(table) -> None:
     X, _ = table
     for weights in ("balanced", {0: 1.0}):

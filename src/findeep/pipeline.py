@@ -26,7 +26,7 @@ from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.protected_names import prohibited_basis_message
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values, format_code, split_special
-from findeep.data.splits import check_fraction, period_end, split_validation
+from findeep.data.splits import check_fraction, period_end, read_times, split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.evaluate.intervals import (
@@ -333,7 +333,10 @@ def fit_tabular(
         raise DataError(f"X has {len(X)} rows but y has {len(y)}.")
     X = X.reset_index(drop=True)
     y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
-    times = None if times is None else pd.Series(np.asarray(times))
+    # text dates ("03/15/2021") are read as dates: sorted as text, the validation rows were
+    # not the latest
+    times = None if times is None else read_times(pd.Series(np.asarray(times)),
+                                                  allow_missing=True)
     row_weight = checked_sample_weight(sample_weight, len(X))
     check_features(X)
     if row_weight is not None:

@@ -119,20 +119,23 @@ def time_values(frame: pd.DataFrame, time_column: str) -> pd.Series:
             f"time column '{time_column}' is not in the data."
             + did_you_mean(time_column, map(str, frame.columns))
         )
-    values = frame[time_column]
+    return read_times(frame[time_column], f"time column '{time_column}'")
+
+
+def read_times(values: pd.Series, what: str = "times", *,
+               allow_missing: bool = False) -> pd.Series:
+    """``values`` as a split's clock (``parse_times``: text dates read as dates, never sorted
+    as text), with one sentence naming ``what`` when a value is no date or (unless
+    ``allow_missing``) is missing."""
     parsed = parse_times(values)
     bad = parsed.isna() & values.notna()
     if bad.any():
         example = values[bad].iloc[0]
-        raise DataError(
-            f"time column '{time_column}' has {int(bad.sum())} value(s) that are not dates, "
-            f"e.g. {example!r}."
-        )
-    if parsed.isna().any():
-        raise DataError(
-            f"time column '{time_column}' has {int(parsed.isna().sum())} missing value(s); "
-            "an out-of-time split needs a date on every row."
-        )
+        raise DataError(f"{what} has {int(bad.sum())} value(s) that are not dates, "
+                        f"e.g. {example!r}.")
+    if parsed.isna().any() and not allow_missing:
+        raise DataError(f"{what} has {int(parsed.isna().sum())} missing value(s); an "
+                        "out-of-time split needs a date on every row.")
     return parsed
 
 
