@@ -44,3 +44,34 @@ def test_rows_without_a_realised_target_are_left_out():
                           "prediction": [0.1, -0.1, 0.2, 0.3], "actual": [0.1, -0.2, 0.1, np.nan]})
     metrics = forecast_metrics(frame, task="regression", target="return")
     assert metrics["rows"] == 3
+
+
+def test_the_ic_p_value_holds_its_size_when_h_step_outcomes_overlap():
+    """No signal (momentum on a random walk), 20-day forward returns: successive dates
+    share 19 days of outcome, so their ICs are autocorrelated. The plain t-test calls most
+    such runs significant at 5% (an audit saw 62%); with the overlap allowed for, few."""
+    from findeep.forecast.metrics import ic_summary, mean_pvalue
+
+    rng = np.random.default_rng(0)
+    horizon, dates, assets, runs = 20, 400, 20, 150
+    significant = {0: 0, horizon - 1: 0}
+    for _ in range(runs):
+        log_price = np.cumsum(rng.normal(0, 0.01, size=(dates + horizon, assets)), axis=0)
+        forward = log_price[horizon:] - log_price[:-horizon]  # h-day return from each date
+        momentum = log_price[20:dates] - log_price[:dates - 20]
+        a, b = momentum - momentum.mean(1, keepdims=True), forward[20:] - forward[20:].mean(
+            1, keepdims=True)
+        ic = (a * b).sum(1) / np.sqrt((a * a).sum(1) * (b * b).sum(1))  # per-date Pearson
+        for lags in significant:
+            significant[lags] += mean_pvalue(ic, lags) < 0.05
+    assert significant[0] / runs > 0.4  # the overlap ignored: far above 5%
+    assert significant[horizon - 1] / runs <= 0.2
+    # and forecast evaluations pass their horizon through to it
+    frame = pd.DataFrame({"date": np.repeat(np.arange(dates - 20), assets),
+                          "asset": np.tile(np.arange(assets), dates - 20),
+                          "prediction": momentum.ravel(), "actual": forward[20:].ravel()})
+    daily = information_coefficients(frame)["ic"].to_numpy()
+    assert ic_summary(frame, horizon)["ic_pvalue"] == pytest.approx(
+        mean_pvalue(daily, horizon - 1))
+    assert forecast_metrics(frame, task="regression", target="return", horizon=horizon)[
+        "ic_pvalue"] == pytest.approx(mean_pvalue(daily, horizon - 1))

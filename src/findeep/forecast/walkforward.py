@@ -165,7 +165,8 @@ def _evaluation(forecaster: SequenceForecaster, scheme: dict[str, Any], frames: 
                         f"target {forecaster.horizon} step(s) ahead falls after the last date; "
                         "move the test start earlier.")
     task = "binary" if forecaster.target == "direction" else "regression"
-    metrics = forecast_metrics(predictions, task=task, target=forecaster.target)
+    metrics = forecast_metrics(predictions, task=task, target=forecaster.target,
+                               horizon=forecaster.horizon)
     applied = [f["floor_applied"] for f in folds if "floor_applied" in f]
     if applied:  # False for naive: its forecasts below the floor stay as they are
         metrics["floor_applied"] = all(applied)
