@@ -39,6 +39,7 @@ from findeep.evaluate.profit import (
     DEFAULT_ROI,
     expected_loss_by_band,
     expected_maximum_profit,
+    held_out_profit,
     percentage_hint,
     profit_curve,
 )
@@ -149,6 +150,9 @@ def decision_economics(pipeline: TabularPipeline, frame: pd.DataFrame, *,
                                                exposure=exposure_values, n_bands=n_bands),
         "profit": curve.to_dict(),
         "approve_all_profit": float(curve.profit[-1]),
+        # the best cut-off is chosen and counted on these rows: what choosing earns elsewhere
+        "held_out_profit": held_out_profit(y, p_event, margin=margin_values, lgd=lgd_values,
+                                           exposure=exposure_values),
     }
     if not np.isscalar(margin_values):
         result["emp_not_computed"] = ("EMP takes one return on investment for every loan, "

@@ -103,6 +103,36 @@ def profit_curve(y_event: Any, p_event: Any, *, margin: float | np.ndarray,
                        float(approval[best]))
 
 
+HELD_OUT_FOLDS = 5
+
+
+def held_out_profit(y_event: Any, p_event: Any, *, margin: float | np.ndarray,
+                    lgd: float | np.ndarray, exposure: float | np.ndarray = 1.0,
+                    n_folds: int = HELD_OUT_FOLDS, seed: int = 0) -> float | None:
+    """What choosing the cut-off earns on rows it was not chosen on: the rows cut into
+    ``n_folds`` stratified folds, each fold's rows approved below the best cut-off of the
+    other folds' rows, their profit summed. The best cut-off's own profit is chosen and
+    counted on the same rows, so it flatters (an audit: 0.0355 a row reported, 0.0314 on
+    fresh applicants); this is the honest estimate beside it. None when a fold would hold
+    no defaulter or no payer."""
+    y, p = _checked(y_event, p_event)
+    n = len(y)
+    if min(int(y.sum()), int(n - y.sum())) < n_folds:
+        return None
+    values = [_per_row(v, n, name, upper=upper) for v, name, upper in (
+        (margin, "margin", None), (lgd, "lgd", 1.0), (exposure, "exposure", None))]
+    gain = np.where(y == 1, -values[1], values[0]) * values[2]
+    from sklearn.model_selection import StratifiedKFold
+
+    total = 0.0
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(p, y)
+    for chosen_on, scored in folds:
+        curve = profit_curve(y[chosen_on], p[chosen_on], margin=values[0][chosen_on],
+                             lgd=values[1][chosen_on], exposure=values[2][chosen_on])
+        total += float(gain[scored][p[scored] < curve.best_cutoff].sum())
+    return total
+
+
 def expected_loss_by_band(p_event: Any, *, lgd: float | np.ndarray,
                           exposure: float | np.ndarray = 1.0,
                           n_bands: int = 10) -> list[dict[str, float]]:
