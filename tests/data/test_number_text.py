@@ -19,6 +19,8 @@ from findeep.testing import make_credit_frame
     ("€62,200.00", 62200.0), ("62,200", 62200.0), ("36.5%", 0.365), ("(1,200)", -1200.0),
     ("USD 950", 950.0), ("950 USD", 950.0), (" 7 ", 7.0), ("-$5", -5.0), ("1e3", 1000.0),
     ("CHF1,000", 1000.0), ("+4", 4.0),
+    # a spreadsheet's Accounting format, as exported: sign before the parentheses, zero a dash
+    (" $783.58 ", 783.58), (" $(284.12)", -284.12), (" $-   ", 0.0), ("€(1.5)", -1.5),
 ])
 def test_amounts_rates_and_accounting_negatives_parse(text: str, value: float) -> None:
     assert parse_number(text) == pytest.approx(value)
@@ -27,6 +29,17 @@ def test_amounts_rates_and_accounting_negatives_parse(text: str, value: float) -
 @pytest.mark.parametrize("text", ["A1", "3+", "1,2", "1,23,456", "(5", "USDX 5", "€ 1.234,56"])
 def test_codes_and_ambiguous_separators_are_not_numbers(text: str) -> None:
     assert parse_number(text) is None
+
+
+def test_spreadsheet_error_cells_are_missing_values_not_categories() -> None:
+    """20 '#DIV/0!' cells among 1,500 ratios made the column categorical, silently; a '-' or
+    '#VALUE!' among the first dates made a date column categorical."""
+    ratios = pd.Series([f"{v:.2f}" for v in np.linspace(1, 60, 200)] + ["#DIV/0!"] * 20)
+    assert infer_column_kind("dti", ratios) == "numeric"
+    assert np.isnan(to_numbers(ratios)[0][-20:]).all() and to_numbers(ratios)[1] == 0
+    for error in ("#VALUE!", "#REF!", "#NUM!", "#NAME?", "#N/A", "-"):
+        dates = pd.Series([error, *pd.date_range("2021-01-01", periods=50).strftime("%d/%m/%Y")])
+        assert infer_column_kind("applied", dates) == "datetime", error
 
 
 def test_a_column_is_numeric_only_when_every_present_value_parses() -> None:

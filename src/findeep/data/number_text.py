@@ -12,8 +12,11 @@ text means, the same way at training and at scoring time, from CSV and Parquet a
 - a comma between groups of three digits is a thousands separator ("1,234,567.8"); any other
   comma makes the value unreadable (decimal commas are the file reader's job);
 - a trailing ``%`` divides by 100 ("36.5%" is 0.365, as a spreadsheet stores it);
-- parentheses mean a negative amount, as in accounts ("(1,200)" is -1200);
-- pandas' missing-value words ("", "NA", "n/a", "NULL", "None", "nan", "#N/A", "-") are
+- parentheses mean a negative amount, as in accounts ("(1,200)" is -1200), the currency
+  sign inside or before them as a spreadsheet's Accounting format writes it (" $(284.12)"),
+  and that format's zero, a dash beside the sign (" $-   "), is 0;
+- pandas' missing-value words ("", "NA", "n/a", "NULL", "None", "nan", "#N/A", "-") and a
+  spreadsheet's error values ("#DIV/0!", "#VALUE!", "#REF!", "#NUM!", "#NAME?", …) are
   missing values.
 
 A text column is read as numbers only when *every* value that is present parses
@@ -31,18 +34,27 @@ import pandas as pd
 
 from findeep.errors import DataError
 
-# pandas' default missing-value strings (read_csv's na_values), lower-cased, and a lone dash
+# pandas' default missing-value strings (read_csv's na_values), lower-cased, a lone dash, and
+# the error values a spreadsheet writes into a cell whose formula failed ("#DIV/0!")
+EXCEL_ERRORS = frozenset({
+    "#div/0!", "#value!", "#ref!", "#num!", "#name?", "#null!", "#calc!", "#spill!",
+    "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!",
+})
 MISSING_WORDS = frozenset({
     "", "#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan",
     "<na>", "n/a", "na", "null", "nan", "none", "-", "--",
-})
+}) | EXCEL_ERRORS
 _CODES = ("USD|EUR|GBP|JPY|CHF|CNY|INR|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|ZAR|KRW|"
           "RUB|TRY|SGD|HKD")
 _CURRENCY = rf"(?:[$€£¥₹₩₽₺₪₦₫₱]|(?:{_CODES})(?=[\s\d.+-]|$))"
 _NUMBER_TEXT = re.compile(
-    rf"^(?P<open>\()?\s*(?P<sign1>[+-])?\s*{_CURRENCY}?\s*(?P<sign2>[+-])?\s*"
+    rf"^(?:{_CURRENCY}\s*(?=\())?(?P<open>\()?\s*(?P<sign1>[+-])?\s*{_CURRENCY}?\s*(?P<sign2>[+-])?\s*"
     r"(?P<number>(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
     rf"\s*{_CURRENCY}?\s*(?P<percent>%)?\s*(?P<close>\))?$")
+
+
+# a spreadsheet's Accounting format writes zero as a dash beside the currency sign (" $-   ")
+_ACCOUNTING_ZERO = re.compile(rf"^{_CURRENCY}\s*-\s*$|^-\s*{_CURRENCY}$")
 
 
 def parse_number(text: str) -> float | None:
@@ -50,6 +62,8 @@ def parse_number(text: str) -> float | None:
     stripped = text.strip()
     if stripped.lower() in MISSING_WORDS:
         return float("nan")
+    if _ACCOUNTING_ZERO.match(stripped):
+        return 0.0
     match = _NUMBER_TEXT.match(stripped)
     if match is None or bool(match["open"]) != bool(match["close"]):
         return None

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.types as pa_types
 
-from findeep.data.number_text import looks_numeric, numbers_of, to_numbers
+from findeep.data.number_text import MISSING_WORDS, looks_numeric, numbers_of, to_numbers
 from findeep.errors import DataError, SchemaError, did_you_mean
 
 ColumnKind = Literal["numeric", "categorical", "datetime", "text", "id", "constant"]
@@ -280,7 +280,10 @@ def _dates_from_numbers(values: pd.Series) -> pd.Series:
 def _looks_like_dates(values: pd.Series) -> bool:
     """Every sampled value is a date written one of the usual ways (ISO, 25/06/2021,
     25.06.2021, "Jun 25, 2021", "25 June 2021") and reads as one."""
-    sample = values.dropna().astype(str).head(200)
+    sample = values.dropna().astype(str)
+    # a missing word or a spreadsheet error ("-", "#VALUE!") is a missing date, not a reason
+    # to read the column as categories
+    sample = sample[~sample.str.strip().str.lower().isin(MISSING_WORDS)].head(200)
     if sample.empty or not sample.map(
             lambda v: any(p.match(v) for p in (_DATE_LIKE, _DAY_MONTH_DATE, _NAMED_DATE))).all():
         return False

@@ -53,7 +53,7 @@ class StreamedFit:
     def __post_init__(self) -> None:
         self.preprocessor.numeric_columns = self.schema.names_of("numeric")
         self.preprocessor.datetime_columns = self.schema.names_of("datetime")
-        refuse_date_part_names(pd.Index(self.schema.used_names()),
+        refuse_date_part_names(pd.Index(self.schema.used_names),
                                 self.preprocessor.datetime_columns)  # before the pass
         self._categorical = self.schema.names_of("categorical")
         self._counts = {name: Counter() for name in self._categorical}

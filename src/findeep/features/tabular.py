@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import ndtri
 
-from findeep.data.number_text import to_numbers
+from findeep.data.number_text import MISSING_WORDS, to_numbers
 from findeep.data.schema import FindeepWarning, Schema, parse_datetimes
 from findeep.data.sentinels import format_code
 from findeep.errors import ConfigError, DataError
@@ -598,10 +598,13 @@ def is_unlearned_blank(value: object, known: Collection[str]) -> bool:
 
 
 def _blank_text(values: pd.Series) -> np.ndarray:
-    """Rows holding empty or spaces-only text (any dtype; checked per distinct value)."""
+    """Rows holding empty or spaces-only text, or a missing word or spreadsheet error ("-",
+    "#VALUE!"), in any dtype (checked per distinct value): a missing date, not an unreadable
+    one."""
     if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
         return np.zeros(len(values), dtype=bool)
-    blanks = [v for v in pd.unique(values.dropna()) if isinstance(v, str) and not v.strip()]
+    blanks = [v for v in pd.unique(values.dropna())
+              if isinstance(v, str) and v.strip().lower() in MISSING_WORDS]
     return values.isin(blanks).to_numpy() if blanks else np.zeros(len(values), dtype=bool)
 
 
