@@ -91,6 +91,16 @@ def test_id_column_is_copied_as_written(bundle: Path, unseen_credit: Path,
         assert written.tolist()[:5] == ["00000000", "00000001", "00000002", "", "1001"]
 
 
+def test_blank_lines_below_the_table_are_scored_but_named(bundle: Path, unseen_credit: Path,
+                                                          workdir: Path) -> None:
+    """A spreadsheet's empty rows were scored as applicants without a word."""
+    path = workdir / "with_blanks.csv"
+    path.write_text(unseen_credit.read_text().rstrip("\n") + "\n" + "," * 13 + "\n")
+    result = run("predict", bundle, path, "--out", workdir / "blanks_scored.csv")
+    assert result.exit_code == 0, result.output
+    assert "1 row(s) of" in result.stderr and "have no value in any column" in result.stderr
+
+
 def test_out_of_time_split_reports_itself(workdir: Path) -> None:
     """--time-column tests on the latest rows and says so in metrics.json."""
     path = workdir / "dated.csv"

@@ -59,6 +59,22 @@ from findeep.text.routing import (
 )
 
 
+def warn_empty_rows(frame: pd.DataFrame, data: TableLike) -> None:
+    """Rows with no value in any column — a spreadsheet's blank lines below the table — are
+    scored like applicants whose every value is missing: say how many."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    if empty.any():
+        where = np.flatnonzero(empty)
+        warnings.warn(f"{int(empty.sum()):,} row(s) of {_data_name(data)} have no value in any "
+                      f"column (the first is row {int(where[0]) + 1:,} of the data); each is "
+                      "scored as an applicant whose every value is missing — drop blank lines "
+                      "before scoring.", FindeepWarning, stacklevel=3)
+
+
+def _data_name(data: TableLike) -> str:
+    return f"'{data}'" if isinstance(data, (str, os.PathLike)) else "the data"
+
+
 def write_json_atomic(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
     write_text_atomic(path, json_text.dumps(document) + "\n")
 
@@ -350,6 +366,7 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
                         + did_you_mean(id_column, map(str, frame.columns)))
+    warn_empty_rows(frame, data)
     prediction, report = pipeline.predict_raw(frame)
     scores = score_table(pipeline, frame, prediction, id_column, threshold)
     if interval is not None and pipeline.intervals is not None:

@@ -131,3 +131,48 @@ def test_a_column_of_dot_decimals_in_a_decimal_comma_file_keeps_its_decimals(tmp
     np.testing.assert_allclose(numbers_of(frame["income"]), [49175.0, 52000.5, 1000.0])
     np.testing.assert_allclose(numbers_of(frame["debt_ratio"]), [0.3366, 0.126, 0.5])
     np.testing.assert_allclose(numbers_of(frame["amount"]), [1200.0, 15300.0, 900.0])
+
+
+def test_spreadsheet_exports_from_windows_and_french_locales_read_as_meant(tmp_path) -> None:
+    """What Excel writes beyond plain UTF-8 CSV: a tab-delimited .txt, a semicolon header
+    whose quoted names hold commas, decimal commas first seen after line 200, thousands
+    grouped by (narrow) no-break spaces or apostrophes, trailing empty columns, Windows-1252
+    and UTF-16 text — each read as the table it is, never as one column or an identifier."""
+    import warnings
+
+    tab = tmp_path / "tab.txt"
+    pd.DataFrame({"a": [1.5, 2.5], "y": [0, 1]}).to_csv(tab, sep="\t", index=False)
+    assert list(read_table(tab).columns) == ["a", "y"]
+
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('"Nom, prénom";"Revenu, net";défaut\n"A, B";1,5;0\n"C, D";2,5;1\n')
+    table = read_table(quoted)
+    assert list(table.columns) == ["Nom, prénom", "Revenu, net", "défaut"]
+    assert table["Revenu, net"].tolist() == [1.5, 2.5]
+
+    late = tmp_path / "late.csv"
+    late.write_text("fee;y\n" + "0;0\n" * 250 + "3,603;1\n")
+    assert read_table(late)["fee"].iloc[-1] == 3.603
+
+    grouped = tmp_path / "grouped.csv"
+    incomes = ["52\u202f201,43", "1\u00a0250,00", "12 345,5", "7'500,25", "980,00"]
+    pd.DataFrame({"revenu": incomes, "y": [0, 1, 0, 1, 0]}).to_csv(grouped, sep=";",
+                                                                   index=False)
+    from findeep.data.number_text import numbers_of
+
+    assert numbers_of(read_table(grouped)["revenu"]).tolist() == [
+        52201.43, 1250.0, 12345.5, 7500.25, 980.0]
+
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("a,y,,\n1,0,,\n2,1,,\n")
+    with pytest.warns(UserWarning, match="2 column\\(s\\) .* no header and no value"):
+        assert list(read_table(trailing).columns) == ["a", "y"]
+
+    frame = pd.DataFrame({"bank": ["Société Générale", "Crédit Agricole"], "y": [0, 1]})
+    frame.to_csv(tmp_path / "cp1252.csv", index=False, encoding="cp1252")
+    with pytest.warns(UserWarning, match="not UTF-8; it was read as Windows-1252"):
+        assert read_table(tmp_path / "cp1252.csv")["bank"].tolist() == frame["bank"].tolist()
+    frame.to_csv(tmp_path / "utf16.txt", index=False, encoding="utf-16", sep="\t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_table(tmp_path / "utf16.txt")["bank"].tolist() == frame["bank"].tolist()

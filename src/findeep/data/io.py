@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import DataError, DataFileError
 from findeep.output_paths import (  # refuse_overwrite: the data layer's callers import it here
     clear_dead_temps,
@@ -22,7 +24,7 @@ from findeep.output_paths import (  # refuse_overwrite: the data layer's callers
 
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
 
-_SNIFF_LINES = 200
+_DECIMAL_SNIFF_LINES = 100_000  # lines of a semicolon file searched for a decimal comma
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _READERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -98,23 +100,29 @@ def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame) -> None:
                             "name.")
 
 
-def csv_dialect(path: Path) -> tuple[str, str]:
-    """(separator, decimal mark) of a CSV: ',' and '.', unless the header is split by
-    semicolons — a spreadsheet export in a European locale — whose numbers then often
-    carry decimal commas (``52000,5``), which are read as numbers too.
+def csv_dialect(path: Path, encoding: str = "utf-8-sig") -> tuple[str, str]:
+    """(separator, decimal mark) of a CSV: the separator the header is split by — a comma,
+    a semicolon (a spreadsheet export in a European locale) or a tab (a spreadsheet's "Text
+    (Tab delimited)" .txt) — counted outside quoted names ("Nom, prénom" is one name); in a
+    semicolon file, a decimal comma (``52000,5``) anywhere in its first 100,000 lines makes
+    the decimal mark a comma, and such numbers are read as numbers too.
 
     ``64,001`` in such a file is read as 64.001, though it may be 64001 written with a
     thousands separator; the file alone cannot tell. Scoring compares each numeric column
     with the scale the model was trained on and names one that sits 100x or more off it
     (``features.tabular.ScoringRules``)."""
-    with path.open(encoding="utf-8-sig", errors="replace") as stream:
-        lines = [line.rstrip("\r\n") for line in islice(stream, _SNIFF_LINES)]
-    header = lines[0] if lines else ""
-    if header.count(";") <= header.count(","):
-        return ",", "."
-    cells = (cell.strip().strip('"') for line in lines[1:] for cell in line.split(";"))
-    return ";", "," if any(_DECIMAL_COMMA.match(cell) or _european_amount(cell)
-                           for cell in cells) else "."
+    with path.open(encoding=encoding, errors="replace") as stream:
+        header = stream.readline().rstrip("\r\n")
+        unquoted = re.sub(r'"[^"]*"', "", header)
+        counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
+        sep = max(counts, key=lambda k: (counts[k], k == ","))  # a tie keeps the comma
+        if sep != ";":
+            return sep, "."
+        for line in islice(stream, _DECIMAL_SNIFF_LINES):
+            cells = (cell.strip().strip('"') for cell in line.rstrip("\r\n").split(";"))
+            if any(_DECIMAL_COMMA.match(cell) or _european_amount(cell) for cell in cells):
+                return ";", ","
+    return ";", "."
 
 
 def _european_amount(cell: str) -> bool:
@@ -126,6 +134,7 @@ def _european_amount(cell: str) -> bool:
 # in a decimal-comma file: an amount with dots between groups of three digits and an
 # optional decimal comma ("1.200,50"), or a plain decimal comma ("1200,5")
 _EUROPEAN_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+)(?![\d.,])")
+_SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?=,\d|(?![\d.,]))")
 _DECIMAL_COMMA_ONLY = re.compile(r"(?<![\d.,])\d+,\d+(?![\d.,])")
 _DOTTED_DIGITS = re.compile(r"\d+(?:\.\d+)+")  # digit runs joined by dots: "1.200", "0.126"
 _THOUSANDS_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # "1.200", "12.345.678"
@@ -145,7 +154,10 @@ def european_amounts(frame: pd.DataFrame) -> pd.DataFrame:
         present = values.dropna()
         if present.empty or not all(isinstance(v, str) for v in present.head(1_000)):
             continue
-        texts = present.astype(str)
+        # French and Swiss exports group thousands with a (narrow) no-break space or an
+        # apostrophe ("52 201,43", "52'201,43"): those separators go first
+        texts = present.astype(str).str.replace(_SPACE_GROUPED, lambda m: re.sub(
+            r"[ \u00a0\u202f']", "", m.group(0)), regex=True)
         if not texts.str.contains(r"\d[.,]\d", regex=True).any():
             continue  # no separator to read: the general number reader handles the column
         # a column reads its dots one way: thousands groups only when every dotted number
@@ -187,10 +199,23 @@ def _read_path(path: Path, as_text: Sequence[str] = ()) -> pd.DataFrame:
     try:
         if kind == "parquet":
             return pd.read_parquet(path)
-        sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path)
-        frame = pd.read_csv(path, sep=sep, decimal=decimal, low_memory=False,
-                            dtype=dict.fromkeys(as_text, str) or None)
+        encoding = _encoding(path)
+        sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path, encoding)
+        options = {"sep": sep, "decimal": decimal, "low_memory": False,
+                   "dtype": dict.fromkeys(as_text, str) or None}
+        try:
+            frame = pd.read_csv(path, encoding=encoding, **options)
+        except UnicodeDecodeError:  # not UTF-8: Excel's "CSV (Comma delimited)" on Windows
+            try:
+                frame = pd.read_csv(path, encoding="cp1252", **options)
+            except UnicodeDecodeError:
+                raise DataFileError(f"cannot read '{path}' as csv: it is neither UTF-8 nor "
+                                    "Windows-1252 text (is it a CSV file?).") from None
+            warnings.warn(f"'{path}' is not UTF-8; it was read as Windows-1252, the encoding "
+                          "Excel's 'CSV (Comma delimited)' writes on Windows (save it as 'CSV "
+                          "UTF-8' to be sure of accented text).", FindeepWarning, stacklevel=4)
         _refuse_duplicate_header(path, sep, frame)
+        frame = _without_empty_unnamed(frame, path)
         return european_amounts(frame) if decimal == "," else frame
     except pd.errors.EmptyDataError:
         raise DataFileError(f"data file '{path}' is empty.") from None
@@ -199,6 +224,26 @@ def _read_path(path: Path, as_text: Sequence[str] = ()) -> pd.DataFrame:
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(f"cannot read '{path}' as {kind}: {first_line}") from None
+
+
+def _encoding(path: Path) -> str:
+    """UTF-16 where the file starts with its byte-order mark (Excel's 'Unicode Text'), else
+    UTF-8 (a UTF-8 byte-order mark skipped)."""
+    with path.open("rb") as stream:
+        start = stream.read(2)
+    return "utf-16" if start in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+
+
+def _without_empty_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Drop columns with no header and no value — the trailing separators a spreadsheet
+    writes after the last used column (',,' at every line end) — saying so."""
+    empty = [c for c in unnamed_columns(frame) if frame[c].isna().all()]
+    if empty:
+        warnings.warn(f"{len(empty)} column(s) of '{path}' with no header and no value (a "
+                      "spreadsheet's trailing separators) were left out.", FindeepWarning,
+                      stacklevel=4)
+        frame = frame.drop(columns=empty)
+    return frame
 
 
 def check_output(path: str | os.PathLike[str], *, force: bool = False) -> str:
