@@ -42,3 +42,25 @@ def test_a_target_with_no_value_is_refused_in_one_sentence(values: pd.Series) ->
     """An empty or all-missing target is a TargetError saying 0 rows have a value."""
     with pytest.raises(TargetError, match=r"0 row\(s\) have a 'y' value"):
         infer_target(values, "y")
+
+
+def test_labels_differing_only_in_spaces_or_case_are_refused_not_four_classes() -> None:
+    """'Yes'/'No' with a few 'Yes '/'No ' trained silently as a four-class target."""
+    with pytest.raises(TargetError, match=r"differ only in spaces or letter case \('Yes' and "
+                                          r"'Yes '; 'No' and 'No '\)"):
+        infer_target(pd.Series(["Yes", "No", "Yes ", "No ", "Yes"]), "default")
+    with pytest.raises(TargetError, match="'Bad' and 'bad'"):
+        infer_target(pd.Series(["good", "bad", "Bad"]), "status")
+
+
+def test_labels_read_as_text_match_number_labels_and_unknown_ones_are_quoted() -> None:
+    """A model trained on 0/1 scored labels '0'/'1' (a CSV read as text) as 'not seen in
+    training: 0, 1' — the very labels it was trained on, unquoted."""
+    spec = infer_target(pd.Series([0, 1, 0, 1]), "default")
+    assert spec.encode(pd.Series(["0", "1", "1.0"])).tolist() == [0, 1, 1]
+    with pytest.raises(TargetError, match=r"not seen in training: 'x' \(the model was trained "
+                                          r"on 0, 1\)"):
+        spec.encode(pd.Series(["x", "1"]))
+    words = infer_target(pd.Series(["good", "bad"] * 2), "status")
+    with pytest.raises(TargetError, match="'good '"):
+        words.encode(pd.Series(["good ", "bad"]))

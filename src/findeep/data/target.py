@@ -47,12 +47,15 @@ class TargetSpec:
             return values.to_numpy(dtype=np.float32)
         index = {c: i for i, c in enumerate(self.classes)}
         codes = values.map(
-            lambda v: index.get(_plain(v), index.get(str(_plain(v)), -1))
+            lambda v: index.get(_plain(v), index.get(str(_plain(v)),
+                                                     index.get(_number_label(v), -1)))
         ).to_numpy(dtype=np.int64)
         if (codes < 0).any():
-            unknown = sorted({str(v) for v in values[codes < 0]})[:5]
+            unknown = sorted({repr(_plain(v)) for v in values[codes < 0]})[:5]
+            trained = ", ".join(repr(c) for c in self.classes[:5])
             raise TargetError(
-                f"target '{self.name}' holds label(s) not seen in training: {', '.join(unknown)}."
+                f"target '{self.name}' holds label(s) not seen in training: {', '.join(unknown)} "
+                f"(the model was trained on {trained})."
             )
         return codes
 
@@ -63,6 +66,18 @@ class TargetSpec:
     @classmethod
     def from_dict(cls, data: dict) -> TargetSpec:
         return cls(data["name"], data["task"], list(data["classes"]), data["event_class"])
+
+
+def _number_label(value: Any) -> Any:
+    """'1' or '1.0' as the whole number 1 (labels read as text, trained as numbers); other
+    values as they are."""
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() else number
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -86,6 +101,21 @@ def locate_target(frame: pd.DataFrame, target: str) -> pd.Series:
     return frame[target]
 
 
+def _refuse_look_alike_labels(values: pd.Series, name: str) -> None:
+    """Labels that differ only in surrounding spaces or letter case ('Yes', 'Yes ', 'yes')
+    are typing, not classes: learnt apart they turn a yes/no target into four classes."""
+    texts = [v for v in pd.unique(values.dropna()) if isinstance(v, str)]
+    groups: dict[str, list[str]] = {}
+    for text in texts:
+        groups.setdefault(text.strip().lower(), []).append(text)
+    alike = [sorted(group) for group in groups.values() if len(group) > 1]
+    if alike:
+        shown = "; ".join(" and ".join(repr(t) for t in group) for group in alike[:3])
+        raise TargetError(f"target '{name}' has labels that differ only in spaces or letter "
+                          f"case ({shown}), which would be learnt as different classes; make "
+                          "each label one spelling (e.g. strip the spaces) and train again.")
+
+
 def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec:
     """Check the target (missing values already removed) and decide the task."""
     if task not in TASK_OPTIONS:
@@ -102,6 +132,8 @@ def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec
             "such feature columns as numbers but will not guess a target's meaning: convert "
             "it to numbers for a regression, or pass --task multiclass to learn each value as "
             "a class.")
+    if not numeric:
+        _refuse_look_alike_labels(values, name)
     if task == "auto":
         if not numeric:
             task = "binary" if n_unique == 2 else "multiclass"
