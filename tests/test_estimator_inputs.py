@@ -157,6 +157,17 @@ def test_times_written_as_text_dates_are_read_as_dates(table) -> None:
         TabularClassifier(**FAST).fit(X, y, times=[*dates.astype(str)[:-1], "soon"])
 
 
+def test_nullable_integer_labels_with_gaps_stay_integers(table, tmp_path) -> None:
+    """Int64 labels with a few <NA> came back as classes_ [0.0, 1.0] and float predictions;
+    they are integers, as gap-free labels are, after saving too."""
+    X, y = table
+    gappy = y.astype("Int64")
+    gappy.iloc[:5] = pd.NA
+    model = TabularClassifier(**FAST).fit(X, gappy)
+    assert model.classes_.dtype == np.int64 and model.predict(X).dtype == np.int64
+    assert findeep.load(model.save(tmp_path / "m")).classes_.dtype == np.int64
+
+
 def test_class_weight_on_a_regression_is_refused(table) -> None:
     X, _ = table
     for weights in ("balanced", {0: 1.0}):

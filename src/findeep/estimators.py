@@ -208,8 +208,7 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
                             "be a class label; use TabularRegressor for regression.")
         self._fit(X, y, "binary" if values.nunique() == 2 else "multiclass", times,
                   sample_weight)
-        self.classes_ = _classes_like(self.pipeline_.target.classes, values.dtype.str
-                                      if values.dtype.kind in _LABEL_KINDS else None)
+        self.classes_ = _classes_like(self.pipeline_.target.classes, _label_dtype(y, values))
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -273,6 +272,17 @@ def _classes_like(classes: list[Any], dtype: str | None) -> np.ndarray:
     then returns what ``y`` held)."""
     values = np.asarray(classes)
     return values if dtype is None else values.astype(np.dtype(dtype))
+
+
+def _label_dtype(y: Any, values: pd.Series) -> str | None:
+    """The dtype ``classes_`` keeps: the labels' own numeric dtype, and for pandas' nullable
+    Int64 / boolean labels with gaps (numpy reads them as floats) the integers or booleans
+    they hold, as with gap-free labels."""
+    nullable = getattr(y, "dtype", None)
+    if isinstance(nullable, pd.api.extensions.ExtensionDtype) and getattr(
+            nullable, "numpy_dtype", None) is not None and nullable.kind in "biu":
+        return np.dtype(nullable.numpy_dtype).str
+    return values.dtype.str if values.dtype.kind in _LABEL_KINDS else None
 
 
 def _saved_label_dtype(saved: Any) -> str | None:
