@@ -36,12 +36,13 @@ def test_explain_lists_words_per_row(trained):
     assert result.stdout.count("words:") == 2
 
 
-def test_file_that_is_not_utf8_is_one_line(tmp_path: Path, trained):
-    bad = tmp_path / "latin.csv"
-    bad.write_bytes(b"purpose_text,default\n" + "caf\xe9 cr\xe8me loan,1\n".encode(
-        "latin-1") * 30)
+def test_file_that_is_not_text_is_one_line(tmp_path: Path, trained):
+    """Neither UTF-8 nor Windows-1252 (0x81 is no character in either): one line. (A
+    Windows-1252 file is read, with a warning: tests/data/test_io.py.)"""
+    bad = tmp_path / "binary.csv"
+    bad.write_bytes(b"purpose_text,default\n" + b"\x81\x8d\xff loan,1\n" * 30)
     assert_one_line_error(run("text", "train", bad, "--target", "default",
-                              "--out", tmp_path / "m"), "cannot read")
+                              "--out", tmp_path / "m"), "neither UTF-8 nor Windows-1252")
 
 
 def test_unknown_model_and_bad_options_are_one_line(tmp_path: Path, trained):
