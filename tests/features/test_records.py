@@ -175,3 +175,22 @@ def test_a_learned_level_1_is_never_read_as_true() -> None:
     preprocessor = TabularPreprocessor().fit(train, infer_schema(train))
     codes = preprocessor.transform(pd.DataFrame({"flag": ["1", "True"], "amount": [1.0, 1.0]}))[1]
     assert codes[0, 0] != codes[1, 0] and (codes[:, 0] > 0).all()
+
+
+@pytest.mark.parametrize("tie_rule", ["continuous", "mid"])
+def test_records_scale_repeated_values_as_the_batch_path_under_either_tie_rule(tie_rule):
+    """A zero-inflated column and whole-number ages, scored one record at a time, values an
+    ulp off the ties included: the same numbers as the batch path, for new bundles
+    ("continuous") and bundles written before ("mid")."""
+    rng = np.random.default_rng(2)
+    n = 800
+    train = pd.DataFrame({"age": rng.integers(18, 80, n).astype(float),
+                          "debt": np.where(rng.random(n) < 0.7, 0.0, rng.lognormal(7, 1, n))})
+    fitted = TabularPreprocessor().fit(train, infer_schema(train))
+    state = fitted.to_dict() | {"tie_rule": tie_rule}
+    preprocessor = TabularPreprocessor.from_dict(state)
+    score = pd.DataFrame({"age": np.r_[30.0, np.nextafter(30.0, 99), 17.5, 81.0],
+                          "debt": np.r_[0.0, np.nextafter(0.0, 1), -0.01, 1e6]})
+    rows = score.to_dict(orient="records")
+    np.testing.assert_array_equal(RecordEncoder(preprocessor).encode(rows)[0],
+                                  preprocessor.transform(score)[0])

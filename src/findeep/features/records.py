@@ -96,7 +96,13 @@ class RecordEncoder:
                 self._grids.append(None)
             else:
                 ties = bool(np.any(q[1:] == q[:-1]))
-                self._grids.append((q, -q[::-1] if ties else None, np.linspace(0.0, 1.0, q.size)))
+                ranks = np.linspace(0.0, 1.0, q.size)
+                if ties and preprocessor.tie_rule == "continuous":  # distinct knots, middles
+                    distinct, first = np.unique(q, return_index=True)
+                    last = np.r_[first[1:], q.size] - 1
+                    self._grids.append((distinct, None, (ranks[first] + ranks[last]) / 2))
+                else:
+                    self._grids.append((q, -q[::-1] if ties else None, ranks))
         self._categorical = [
             _Category(state.name, {level: i + 1 for i, level in enumerate(state.levels)},
                       set(state.rare), {*state.levels, *state.rare}, _boolean_aliases(state))
@@ -199,7 +205,7 @@ class RecordEncoder:
                 continue
             q, negated_reversed, ranks = grid
             left = np.interp(values[:, j], q, ranks)
-            if negated_reversed is not None:  # tied quantiles: the tie maps to its middle
+            if negated_reversed is not None:  # "mid" ties (older bundles): the tie's middle
                 right = 1.0 - np.interp(-values[:, j], negated_reversed, ranks)
                 left = 0.5 * (left + right)
             uniform[:, j] = left

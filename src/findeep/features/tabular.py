@@ -55,6 +55,10 @@ SPECIAL_MARK = "__special="  # name__special=98: the indicator input of one spec
 DATE_PARTS = ("days", "year", "month", "dayofweek")
 _DATE_PARTS = DATE_PARTS
 _CLIP = 5.0
+# how quantile scaling maps values beside a repeated training value: "continuous" (the
+# default since the twenty-seventh session) or "mid" (each tie at its middle rank, the values
+# beside it at its edges: a jump an ulp away; bundles written before keep it)
+TIE_RULES = ("continuous", "mid")
 # a column with no value in a batch: a record or a handful of them with a gap is normal;
 # this many rows without one is named, unless training rows had the column missing so
 # often that a batch this size would be all missing at least once in 1,000
@@ -247,10 +251,15 @@ class TabularPreprocessor:
 
     def __init__(self, *, scaling: Scaling = "quantile", n_quantiles: int = 1000,
                  min_category_count: int = 5,
-                 special_values: dict[str, list[float]] | None = None) -> None:
+                 special_values: dict[str, list[float]] | None = None,
+                 tie_rule: str = "continuous") -> None:
         if scaling not in SCALINGS:
             raise ConfigError(f"scaling must be one of {', '.join(SCALINGS)}, however: {scaling=}")
+        if tie_rule not in TIE_RULES:
+            raise ConfigError(f"tie_rule must be one of {', '.join(TIE_RULES)}, however: "
+                              f"{tie_rule=}")
         self.scaling = scaling
+        self.tie_rule = tie_rule
         self.n_quantiles = n_quantiles
         self.min_category_count = min_category_count
         self.special_values = {k: [float(v) for v in codes]
@@ -441,8 +450,18 @@ class TabularPreprocessor:
         if q.size < 2 or q[0] == q[-1]:
             return np.zeros_like(values)
         ranks = np.linspace(0.0, 1.0, q.size)
+        tied = np.any(q[1:] == q[:-1])
+        if tied and self.tie_rule == "continuous":
+            # a repeated value maps to the middle of its ranks, and values between two
+            # distinct training values to the straight line between their middles: no jump
+            # an ulp away from a tie (30 and 30.000000001, 0.123 and 12.3%) or below the least
+            # value when it repeats (debt -0.01 beside 73% zeros)
+            distinct, first = np.unique(q, return_index=True)
+            last = np.r_[first[1:], q.size] - 1
+            left = np.interp(values, distinct, (ranks[first] + ranks[last]) / 2)
+            return np.clip(ndtri(np.clip(left, 1e-7, 1 - 1e-7)), -_CLIP, _CLIP)
         left = np.interp(values, q, ranks)
-        if np.any(q[1:] == q[:-1]):
+        if tied:  # bundles written before the continuous rule ("mid")
             # tied quantiles (a repeated value): average the left- and right-most matching
             # ranks so the tie maps to its middle; without ties both are the same
             right = 1.0 - np.interp(-values, -q[::-1], ranks)
@@ -500,6 +519,7 @@ class TabularPreprocessor:
         return {
             "scaling": self.scaling,
             "n_quantiles": self.n_quantiles,
+            "tie_rule": self.tie_rule,
             "min_category_count": self.min_category_count,
             "numeric_columns": self.numeric_columns,
             "datetime_columns": self.datetime_columns,
@@ -512,7 +532,9 @@ class TabularPreprocessor:
     def from_dict(cls, data: dict) -> TabularPreprocessor:
         pre = cls(scaling=data["scaling"], n_quantiles=data["n_quantiles"],
                   min_category_count=data["min_category_count"],
-                  special_values=data.get("special_values"))  # older bundles: none
+                  special_values=data.get("special_values"),  # older bundles: none
+                  # bundles written before the continuous rule jump at a tie, as they did
+                  tie_rule=data.get("tie_rule", "mid"))
         pre.numeric_columns = list(data["numeric_columns"])
         pre.datetime_columns = list(data["datetime_columns"])
         pre.numeric = [NumericState(**s) for s in data["numeric"]]
