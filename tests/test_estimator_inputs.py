@@ -168,6 +168,19 @@ def test_nullable_integer_labels_with_gaps_stay_integers(table, tmp_path) -> Non
     assert findeep.load(model.save(tmp_path / "m")).classes_.dtype == np.int64
 
 
+def test_a_loaded_models_parameters_are_what_was_passed(table, tmp_path) -> None:
+    """class_weight={0: 1.0, 1: 3.0} came back from a bundle as {'0': 1.0, '1': 3.0}, and a
+    missing key of model_options raised the bundle reader's 'damaged bundle' error."""
+    X, y = table
+    model = TabularClassifier(**FAST, class_weight={0: 1.0, 1: 3.0},
+                              model_options={"k": 2}).fit(X, y)
+    params = findeep.load(model.save(tmp_path / "m")).get_params()
+    assert params["class_weight"] == {0: 1.0, 1: 3.0}
+    assert type(params["model_options"]) is dict and params["model_options"] == {"k": 2}
+    with pytest.raises(KeyError):
+        params["model_options"]["absent"]
+
+
 def test_class_weight_on_a_regression_is_refused(table) -> None:
     X, _ = table
     for weights in ("balanced", {0: 1.0}):
