@@ -32,6 +32,31 @@ class EpochBar:
                              epoch=f"{epoch} ({done:,}/{per_epoch:,} steps)")
 
 
+class LineBar:
+    """``EpochBar``'s hook for a notebook, where Rich's live bar needs ipywidgets: one line
+    on stderr, rewritten in place each epoch (a carriage return, as notebooks render it)."""
+
+    def __init__(self, description: str, max_epochs: int) -> None:
+        self.description, self.max_epochs = description, max_epochs
+        self.written = False
+
+    def __call__(self, epoch: int, record: dict[str, float]) -> None:
+        self._write(f"epoch {epoch}/{self.max_epochs}  valid {record['valid_score']:.4f}")
+
+    def step(self, epoch: int, done: int, per_epoch: int) -> None:
+        self._write(f"epoch {epoch}/{self.max_epochs} ({done:,}/{per_epoch:,} steps)")
+
+    def _write(self, text: str) -> None:
+        sys.stderr.write(f"\r{self.description}: {text}    ")
+        sys.stderr.flush()
+        self.written = True
+
+    def close(self) -> None:
+        if self.written:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
 def step_hook(on_epoch_end: ProgressHook | None) -> StepHook | None:
     """The within-epoch hook of a progress hook that has one (``EpochBar.step``)."""
     return getattr(on_epoch_end, "step", None)
@@ -41,13 +66,20 @@ def step_hook(on_epoch_end: ProgressHook | None) -> StepHook | None:
 def epoch_progress(
     description: str, max_epochs: int, verbose: int
 ) -> Iterator[ProgressHook | None]:
-    """Yield an ``on_epoch_end`` hook that advances a bar (an ``EpochBar``), or ``None``
-    when ``verbose`` is 0 or stderr is not a terminal."""
+    """Yield an ``on_epoch_end`` hook that advances a bar (an ``EpochBar``; in a notebook a
+    ``LineBar``), or ``None`` when ``verbose`` is 0 or stderr is a file or pipe."""
     if not verbose:
         yield None
         return
     long_work_starts()
     console = Console(file=sys.stderr)
+    if console.is_jupyter and not console.is_terminal:  # a notebook: one line, rewritten
+        bar = LineBar(description, max_epochs)
+        try:
+            yield bar
+        finally:
+            bar.close()
+        return
     if not console.is_terminal:  # a log file: a live bar would leave a line per refresh
         yield None
         return
