@@ -11,7 +11,9 @@ from findeep.train.progress import EpochBar, LineBar, epoch_progress
 
 def test_a_notebook_gets_one_rewritten_line_per_fit(monkeypatch, capsys) -> None:
     """verbose=1 showed nothing in Jupyter: Rich calls a notebook's console no terminal."""
-    monkeypatch.setattr(Console, "is_jupyter", property(lambda self: True))
+    import rich.console
+
+    monkeypatch.setattr(rich.console, "_is_jupyter", lambda: True)
     with epoch_progress("training default", 3, verbose=1) as bar:
         assert isinstance(bar, LineBar)
         for epoch in (1, 2, 3):
