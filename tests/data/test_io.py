@@ -176,3 +176,19 @@ def test_spreadsheet_exports_from_windows_and_french_locales_read_as_meant(tmp_p
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_table(tmp_path / "utf16.txt")["bank"].tolist() == frame["bank"].tolist()
+
+
+def test_a_semicolon_file_with_possible_thousands_dots_is_named(tmp_path) -> None:
+    """'4.057' beside '428' in a semicolon file with no decimal comma read as 4.057 and 428,
+    scrambling the column's order without a word; the file cannot tell, so it warns."""
+    dotted = tmp_path / "dotted.csv"
+    dotted.write_text("id;amount;y\nL1;4.057;0\nL2;428;1\nL3;12.500;0\nL4;1.250;1\n")
+    with pytest.warns(UserWarning, match="'amount' of semicolon file .* 4.057 = 4057"):
+        assert read_table(dotted)["amount"].tolist() == [4.057, 428.0, 12.5, 1.25]
+    rates = tmp_path / "rates.csv"
+    rates.write_text("id;rate;y\nL1;4.5;0\nL2;3;1\nL3;0.125;0\n")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_table(rates)  # decimals under 1 or of one or two places: plain decimals

@@ -216,6 +216,8 @@ def _read_path(path: Path, as_text: Sequence[str] = ()) -> pd.DataFrame:
                           "UTF-8' to be sure of accented text).", FindeepWarning, stacklevel=4)
         _refuse_duplicate_header(path, sep, frame)
         frame = _without_empty_unnamed(frame, path)
+        if sep == ";" and decimal == ".":
+            _warn_dotted_thousands(frame, path)
         return european_amounts(frame) if decimal == "," else frame
     except pd.errors.EmptyDataError:
         raise DataFileError(f"data file '{path}' is empty.") from None
@@ -232,6 +234,35 @@ def _encoding(path: Path) -> str:
     with path.open("rb") as stream:
         start = stream.read(2)
     return "utf-16" if start in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+
+
+def _warn_dotted_thousands(frame: pd.DataFrame, path: Path) -> None:
+    """A semicolon file with no decimal comma is read with decimal points; a column whose
+    fractional values carry at most three decimals, three in some, beside whole numbers
+    ("4.057", "12.500" and "428") may be thousands written with a dot (4,057): the file
+    cannot tell, so say so."""
+    suspects = []
+    for name in frame.columns:
+        values = frame[name]
+        if values.dtype.kind != "f":
+            continue
+        present = values.dropna().to_numpy()
+        fractional = present[present != np.round(present)]
+        if fractional.size == 0 or fractional.size == present.size:
+            continue
+        thousandths = fractional * 1000
+        # at most three decimals each (a dot group loses its trailing zeros: 12.500 is 12.5),
+        # exactly three in one at least, and none under 1 (0.125 is no thousands group)
+        if (np.all(np.abs(thousandths - np.round(thousandths)) < 1e-6)
+                and np.any(np.abs(fractional * 100 - np.round(fractional * 100)) > 1e-6)
+                and fractional.min() >= 1):
+            suspects.append(str(name))
+    if suspects:
+        warnings.warn(f"column(s) {', '.join(repr(n) for n in suspects[:5])} of semicolon file "
+                      f"'{path}' mix whole numbers with values of exactly three decimals (like "
+                      "4.057): if the dot groups thousands (4.057 = 4057), re-save the file "
+                      "with decimal commas or without thousands separators; they were read "
+                      "with decimal points.", FindeepWarning, stacklevel=5)
 
 
 def _without_empty_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
