@@ -259,7 +259,7 @@ def _warn_dotted_thousands(frame: pd.DataFrame, path: Path) -> None:
             suspects.append(str(name))
     if suspects:
         warnings.warn(f"column(s) {', '.join(repr(n) for n in suspects[:5])} of semicolon file "
-                      f"'{path}' mix whole numbers with values of exactly three decimals (like "
+                      f"'{path}' mix whole numbers with values of three decimals (like "
                       "4.057): if the dot groups thousands (4.057 = 4057), re-save the file "
                       "with decimal commas or without thousands separators; they were read "
                       "with decimal points.", FindeepWarning, stacklevel=5)
