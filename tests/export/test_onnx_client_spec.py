@@ -57,7 +57,7 @@ def client_inputs(metadata: Mapping[str, str], records: Sequence[Mapping[str, An
             special_indicators.append(is_code)
             off_scale |= is_code
         values = np.where(off_scale, numeric["median"], values)
-        scaled.append(_scale(values, numeric, state["scaling"]))
+        scaled.append(_scale(values, numeric, state["scaling"], state.get("tie_rule", "mid")))
         if numeric["indicator"]:
             missing_indicators.append(missing)
     columns = [*scaled, *missing_indicators, *special_indicators]
@@ -100,7 +100,8 @@ def _date_parts(stamp: dt.datetime | None) -> tuple[float, float, float, float]:
     return days, float(stamp.year), float(stamp.month), float(stamp.weekday())
 
 
-def _scale(values: np.ndarray, numeric: Mapping[str, Any], scaling: str) -> np.ndarray:
+def _scale(values: np.ndarray, numeric: Mapping[str, Any], scaling: str,
+           tie_rule: str = "mid") -> np.ndarray:
     if scaling == "standard":
         return np.clip((values - numeric["mean"]) / numeric["std"], -10.0, 10.0)
     q = np.asarray(numeric["quantiles"], dtype=np.float64)
@@ -108,10 +109,21 @@ def _scale(values: np.ndarray, numeric: Mapping[str, Any], scaling: str) -> np.n
     if n < 2 or q[0] == q[-1]:
         return np.zeros_like(values)
     uniform = np.empty_like(values)
+    distinct = sorted(set(q.tolist()))
+    middle = {d: (np.searchsorted(q, d, "left") + np.searchsorted(q, d, "right") - 1)
+              / 2.0 / (n - 1) for d in distinct}
     for i, v in enumerate(values):
         first, last = np.searchsorted(q, v, "left"), np.searchsorted(q, v, "right") - 1
         if first <= last:  # v is knot(s) q[first..last]: the middle of their ranks
             uniform[i] = (first + last) / 2.0 / (n - 1)
+        elif tie_rule == "continuous":  # the line between the neighbours' middles
+            if v < distinct[0] or v > distinct[-1]:
+                uniform[i] = middle[distinct[0] if v < distinct[0] else distinct[-1]]
+            else:
+                j = int(np.searchsorted(distinct, v)) - 1
+                low, high = distinct[j], distinct[j + 1]
+                uniform[i] = middle[low] + (v - low) / (high - low) * (middle[high]
+                                                                       - middle[low])
         elif first == 0:
             uniform[i] = 0.0
         elif first == n:
