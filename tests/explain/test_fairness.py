@@ -279,3 +279,17 @@ def test_each_gap_names_its_pair_and_its_test(driver_model, driver_data):
     assert 0 <= s["fpr_p_value"] <= 1
     sentence = next(line for line in summary_sentences(report) if "false positive" in line)
     assert "high against low" in sentence and "chance (p = " in sentence
+
+
+def test_equal_rates_name_two_groups_and_a_group_never_approved_starts_at_zero(driver_model,
+                                                                              driver_data):
+    """With every TPR equal (everyone approved) the gap named 'x against x'; a ratio of 0
+    (a group never approved) had an interval that left 0 out."""
+    from findeep.explain.fairness import ratio_interval
+
+    X, y = driver_data
+    frame = X.assign(group=np.random.default_rng(5).choice(["x", "y"], len(X)))
+    summary = fairness_report(driver_model.pipeline_, frame, "group", y=y,
+                              threshold=0.9999).summary
+    assert summary["tpr_gap"] == 0.0 and summary["tpr_gap_between"] == "x against y"
+    assert ratio_interval((0, 50), (60, 60))[0] == 0.0

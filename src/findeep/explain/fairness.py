@@ -182,12 +182,14 @@ def ratio_interval(hits: tuple[float, float], trials: tuple[float, float]) -> li
     """95% interval of rate 0 / rate 1 (Katz's log interval; half a hit is added to both
     groups when either has none or all, so an all-declined group still gets one)."""
     (a, b), (n, m) = hits, trials
+    none_approved = a == 0  # the ratio is 0: its interval starts there
     if min(a, b) == 0 or a == n or b == m:
         a, b, n, m = a + 0.5, b + 0.5, n + 1, m + 1
     z = NormalDist().inv_cdf(0.5 + INTERVAL_LEVEL / 2)
     log_ratio = np.log((a / n) / (b / m))
     spread = z * np.sqrt(1 / a - 1 / n + 1 / b - 1 / m)
-    return [float(np.exp(log_ratio - spread)), float(np.exp(log_ratio + spread))]
+    low = 0.0 if none_approved else float(np.exp(log_ratio - spread))
+    return [low, float(np.exp(log_ratio + spread))]
 
 
 def difference_interval(hits: tuple[float, float], trials: tuple[float, float]) -> list[float]:
@@ -196,8 +198,8 @@ def difference_interval(hits: tuple[float, float], trials: tuple[float, float]) 
     (a, b), (n, m) = hits, trials
     p, q = a / n, b / m
     (p_low, p_high), (q_low, q_high) = _wilson(a, n), _wilson(b, m)
-    return [float(p - q - np.sqrt((p - p_low) ** 2 + (q_high - q) ** 2)),
-            float(p - q + np.sqrt((p_high - p) ** 2 + (q - q_low) ** 2))]
+    return [max(-1.0, float(p - q - np.sqrt((p - p_low) ** 2 + (q_high - q) ** 2))),
+            min(1.0, float(p - q + np.sqrt((p_high - p) ** 2 + (q - q_low) ** 2)))]
 
 
 def equal_rates_p_value(hits: np.ndarray, trials: np.ndarray) -> float:
@@ -210,15 +212,16 @@ def equal_rates_p_value(hits: np.ndarray, trials: np.ndarray) -> float:
     return float(chi2_contingency(table, correction=False).pvalue)
 
 
-def _pair_of(table: pd.DataFrame, rate: str, trials: str) -> tuple[tuple[float, float],
-                                                                   tuple[float, float]]:
-    """(hits, trials) of the groups with the highest and the lowest ``rate``."""
+def _pair_of(table: pd.DataFrame, rate: str, trials: str
+             ) -> tuple[tuple[float, float], tuple[float, float], str]:
+    """(hits, trials) of the groups with the highest and the lowest ``rate``, and the pair
+    named as "top against bottom"."""
     top_at, bottom_at = table[rate].idxmax(), table[rate].idxmin()
     if top_at == bottom_at:  # every rate equal: the first group against the last
         top_at, bottom_at = table.index[0], table.index[-1]
     top, bottom = table.loc[top_at], table.loc[bottom_at]
     return ((round(top[rate] * top[trials]), round(bottom[rate] * bottom[trials])),
-            (top[trials], bottom[trials]))
+            (top[trials], bottom[trials]), f"{top['group']} against {bottom['group']}")
 
 
 def _interval_text(interval: list[float] | None, pair: str | None = None) -> str:
@@ -232,7 +235,8 @@ def _chance_text(p_value: float | None, what: str) -> str:
     if p_value is None:
         return ""
     side = "beyond" if p_value < 1 - INTERVAL_LEVEL else "within"
-    return f"; the compared groups' {what} differ {side} chance (p = {p_value:.3g})"
+    shown = "p < 1e-15" if p_value < 1e-15 else f"p = {p_value:.3g}"  # not "p = 0"
+    return f"; the compared groups' {what} differ {side} chance ({shown})"
 
 
 def _verdict_caveat(summary: dict[str, Any]) -> str:
@@ -411,7 +415,7 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
     lowest = compared.loc[compared["approval_rate"].idxmin(), "group"]
     if impact == 1.0:  # a tie: no least approved group to name
         lowest = compared["group"].iloc[-1] if len(compared) > 1 else lowest
-    hits, trials = _pair_of(compared, "approval_rate", "rows")
+    hits, trials, _ = _pair_of(compared, "approval_rate", "rows")
     approved = np.rint(compared["approval_rate"] * compared["rows"]).to_numpy()
     summary |= {
         "disparate_impact": impact,
@@ -432,11 +436,9 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
             enough = rated[rated[count] >= MIN_RATE_ROWS]
             if len(enough) >= 2:
                 summary[f"{rate}_gap"] = float(enough[rate].max() - enough[rate].min())
-                hits, trials = _pair_of(enough, rate, count)
-                top, bottom = enough[rate].idxmax(), enough[rate].idxmin()
+                hits, trials, pair = _pair_of(enough, rate, count)
                 summary[f"{rate}_gap_interval"] = difference_interval(hits, trials)
-                summary[f"{rate}_gap_between"] = (f"{enough.loc[top, 'group']} against "
-                                                  f"{enough.loc[bottom, 'group']}")
+                summary[f"{rate}_gap_between"] = pair
                 summary[f"{rate}_p_value"] = equal_rates_p_value(
                     np.rint(enough[rate] * enough[count]).to_numpy(), enough[count].to_numpy())
                 left_out = sorted(set(rated["group"]) - set(enough["group"]))
