@@ -278,7 +278,7 @@ def test_each_gap_names_its_pair_and_its_test(driver_model, driver_data):
     assert low <= s["fpr_gap"] <= high and s["fpr_gap_between"] == "high against low"
     assert 0 <= s["fpr_p_value"] <= 1
     sentence = next(line for line in summary_sentences(report) if "false positive" in line)
-    assert "high against low" in sentence and "chance (p = " in sentence
+    assert "high against low" in sentence and "chance (p " in sentence
 
 
 def test_equal_rates_name_two_groups_and_a_group_never_approved_starts_at_zero(driver_model,
