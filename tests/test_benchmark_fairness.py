@@ -311,6 +311,18 @@ def test_baselines_get_the_same_date_parts_as_the_networks() -> None:
     assert "opened" not in without_columns(inputs, ["opened"]).frame.columns.str.split("__").str[0]
 
 
+def test_a_baselines_only_benchmark_refuses_a_column_named_as_a_date_part() -> None:
+    """With no network in --models, 'applied_on__year' (values 1-49) was silently replaced
+    by the derived year for the baselines."""
+    from findeep.errors import DataError
+
+    frame = quant_frame(200).assign(
+        applied_on=pd.date_range("2021-01-01", periods=200).strftime("%Y-%m-%d"),
+        applied_on__year=np.arange(200) % 49 + 1)
+    with pytest.raises(DataError, match="'applied_on__year' has the name findeep gives"):
+        run_benchmark(frame, "y", models=("logreg",), n_folds=2, verbose=0)
+
+
 # 8. the table and the JSON
 
 def test_a_run_without_a_baseline_has_no_vs_none_column(network_calls) -> None:

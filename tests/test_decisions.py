@@ -391,3 +391,20 @@ def test_fairness_and_the_report_compare_groups_at_a_policys_cutoff(files, tmp_p
     text = report.read_text()
     assert f"| cut-off | {cutoff:.8g} (decline at or above), from the policy `policy.json`" in text
     assert f"--policy {policy}" in text and "--threshold" not in text
+
+
+def test_a_policy_names_blank_rows_and_a_tiny_table_says_why_no_held_out_profit(
+        files, tmp_path) -> None:
+    """Blank lines below the table were decided silently by a policy (plain predict named
+    them); with under 5 defaulters the held-out profit was left out without a word."""
+    policy = save_policy(files["bundle"], tmp_path / "p.json", cutoff=0.5)
+    blank = tmp_path / "blank.csv"
+    blank.write_text(files["new"].read_text().rstrip("\n") + "\n" + "," * 13 + "\n")
+    with pytest.warns(UserWarning, match="1 row\\(s\\) of .* have no value in any column"):
+        apply_policy(files["bundle"], blank, policy, tmp_path / "decided.csv")
+    frame = pd.read_csv(files["new"])
+    tiny = pd.concat([frame[frame["default"] == 1].head(3), frame[frame["default"] == 0].head(30)])
+    tiny.to_csv(tmp_path / "tiny.csv", index=False)
+    result = run("evaluate", files["bundle"], tmp_path / "tiny.csv", "--lgd", "0.45")
+    assert result.exit_code == 0, result.output
+    assert "too few defaulters or payers (under 5)" in result.stdout

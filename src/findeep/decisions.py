@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from findeep.bundle import CHECKSUMS_FILE, META_FILE, WEIGHTS_FILE, read_checksums
-from findeep.data.io import TableLike, check_output, read_table, refuse_overwrite, write_table
+from findeep.data.io import (
+    TableLike,
+    check_output,
+    read_table,
+    refuse_overwrite,
+    warn_empty_rows,
+    write_table,
+)
 from findeep.data.number_text import numbers_of
 from findeep.data.profile import N_REFERENCE_QUANTILES, build_profile, reference_frame
 from findeep.data.schema import FindeepWarning
@@ -362,6 +369,7 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     if id_column is not None and id_column not in frame.columns:
         raise DataError(f"id column '{id_column}' is not in the data."
                         + did_you_mean(id_column, map(str, frame.columns)))
+    warn_empty_rows(frame, data)
     prediction, report = pipeline.predict_raw(frame)
     p_event = as_written(pipeline.event_probability(prediction))
     decline = p_event >= policy["decline_at_or_above"]

@@ -287,7 +287,7 @@ def economics_lines(economics: dict[str, Any]) -> Iterator[Any]:
     yield (f"profit-maximising cut-off: {rule} (approves {profit['best_approval_rate']:.1%}; "
            f"profit {profit['best_profit']:,.2f} vs {economics['approve_all_profit']:,.2f} "
            "approving everyone)")
-    if economics.get("held_out_profit") is not None:
+    if "held_out_profit" in economics:
         yield held_out_sentence(economics)
     if "emp" in economics:
         emp = economics["emp"]
@@ -301,6 +301,10 @@ def economics_lines(economics: dict[str, Any]) -> Iterator[Any]:
 def held_out_sentence(economics: dict[str, Any]) -> str:
     """The best cut-off's profit is chosen and counted on the same rows: what choosing it on
     four fifths of them earns on the fifth, beside it."""
+    if economics["held_out_profit"] is None:
+        return ("chosen on these rows, that profit flatters the cut-off, and these rows hold "
+                "too few defaulters or payers (under 5) to measure by how much on rows it was "
+                "not chosen on")
     return (f"chosen on these rows, that profit flatters the cut-off: chosen on 4/5 of them "
             f"and applied to the other 1/5, in turn, it earns "
             f"{economics['held_out_profit']:,.2f} (approving everyone: "

@@ -17,7 +17,14 @@ import pandas as pd
 
 from findeep import json_text
 from findeep.bundle import check_writable
-from findeep.data.io import TableLike, check_output, read_table, unnamed_columns, write_table
+from findeep.data.io import (
+    TableLike,
+    check_output,
+    read_table,
+    unnamed_columns,
+    warn_empty_rows,
+    write_table,
+)
 from findeep.data.number_text import numbers_of
 from findeep.data.row_weights import check_weight_column, weight_values
 from findeep.data.schema import (
@@ -57,22 +64,6 @@ from findeep.text.routing import (
     text_benchmark_models,
     text_model_for,
 )
-
-
-def warn_empty_rows(frame: pd.DataFrame, data: TableLike) -> None:
-    """Rows with no value in any column — a spreadsheet's blank lines below the table — are
-    scored like applicants whose every value is missing: say how many."""
-    empty = frame.isna().all(axis=1).to_numpy()
-    if empty.any():
-        where = np.flatnonzero(empty)
-        warnings.warn(f"{int(empty.sum()):,} row(s) of {_data_name(data)} have no value in any "
-                      f"column (the first is row {int(where[0]) + 1:,} of the data); each is "
-                      "scored as an applicant whose every value is missing — drop blank lines "
-                      "before scoring.", FindeepWarning, stacklevel=3)
-
-
-def _data_name(data: TableLike) -> str:
-    return f"'{data}'" if isinstance(data, (str, os.PathLike)) else "the data"
 
 
 def write_json_atomic(path: str | os.PathLike[str], document: dict[str, Any]) -> None:

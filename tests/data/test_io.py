@@ -192,3 +192,22 @@ def test_a_semicolon_file_with_possible_thousands_dots_is_named(tmp_path) -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_table(rates)  # decimals under 1 or of one or two places: plain decimals
+
+
+def test_ids_space_grouped_counts_and_utf16_headers_in_spreadsheet_exports(tmp_path) -> None:
+    """An id column read as text is never rewritten as a European amount ('12.345.678' came
+    out 12345678); '1 234' without any decimal comma in its column stays text no more; a
+    UTF-16 file's repeated header is refused as a UTF-8 one's is."""
+    path = tmp_path / "eu.csv"
+    pd.DataFrame({"id": ["12.345.678", "1.001", "7"], "n": ["1 234", "12\u00a0345", "7"],
+                  "amount": ["1,5", "2,5", "3,5"]}).to_csv(path, sep=";", index=False)
+    table = read_table(path, as_text=["id"])
+    assert table["id"].tolist() == ["12.345.678", "1.001", "7"]
+    from findeep.data.number_text import numbers_of
+
+    assert numbers_of(table["n"]).tolist() == [1234.0, 12345.0, 7.0]
+    repeated = tmp_path / "repeated.csv"
+    pd.DataFrame([[1, 2, 3]], columns=["a", "b", "a"]).to_csv(repeated, index=False,
+                                                             encoding="utf-16")
+    with pytest.raises(DataFileError, match="'a' appear more than once"):
+        read_table(repeated)

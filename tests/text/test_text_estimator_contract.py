@@ -50,6 +50,14 @@ def test_an_unfitted_text_model_raises_not_fitted_error(estimator, method):
         getattr(estimator, method)(["Net sales rose to EUR 12.5 mn ."])
 
 
+@pytest.mark.parametrize("estimator", [TextClassifier(), TextRegressor()])
+def test_saving_an_unfitted_text_model_is_not_fitted_error(estimator, tmp_path):
+    """save() before fit raised AttributeError ('n_features_in_')."""
+    with pytest.raises(NotFittedError):
+        estimator.save(tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
 def test_integer_labels_give_integer_classes_and_predictions(classifier, news):
     """classes_ keeps the labels' dtype, so predict returns int64 like y, not objects."""
     assert classifier.classes_.dtype == np.int64

@@ -85,12 +85,13 @@ def unnamed_columns(frame: pd.DataFrame) -> list[str]:
             if re.fullmatch(r"Unnamed: \d+", str(c)) or not str(c).strip()]
 
 
-def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame) -> None:
+def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame,
+                             encoding: str = "utf-8-sig") -> None:
     """pandas renames a repeated header ('a', 'a' -> 'a', 'a.1'); findeep refuses it instead,
     since which 'a' a later table means is a guess."""
     if not any(re.search(r"\.\d+$", str(c)) for c in frame.columns):
         return  # the common case: nothing pandas could have renamed
-    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str,
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, encoding=encoding,
                          encoding_errors="replace").iloc[0].tolist()
     named = [str(h).strip() for h in header if isinstance(h, str)]
     repeated = sorted({h for h in named if named.count(h) > 1})
@@ -140,14 +141,17 @@ _DOTTED_DIGITS = re.compile(r"\d+(?:\.\d+)+")  # digit runs joined by dots: "1.2
 _THOUSANDS_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # "1.200", "12.345.678"
 
 
-def european_amounts(frame: pd.DataFrame) -> pd.DataFrame:
+def european_amounts(frame: pd.DataFrame, keep: Sequence[str] = ()) -> pd.DataFrame:
     """A decimal-comma file's text columns of amounts written the European way ("€1.200,50",
     "1.200,50 EUR", "12,5%"), which pandas' decimal mark alone leaves as text, rewritten with
     a decimal point ("€1200.50") so they read as the numbers they mean (``number_text``). A
-    column changes only when every present value then reads as a number."""
+    column changes only when every present value then reads as a number; the columns in
+    ``keep`` (an id read as text) never do."""
     from findeep.data.number_text import MISSING_WORDS, parse_number
 
     for name in frame.columns:
+        if name in keep:
+            continue
         values = frame[name]
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
@@ -156,10 +160,16 @@ def european_amounts(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         # French and Swiss exports group thousands with a (narrow) no-break space or an
         # apostrophe ("52 201,43", "52'201,43"): those separators go first
-        texts = present.astype(str).str.replace(_SPACE_GROUPED, lambda m: re.sub(
+        original = present.astype(str)
+        texts = original.str.replace(_SPACE_GROUPED, lambda m: re.sub(
             r"[ \u00a0\u202f']", "", m.group(0)), regex=True)
         if not texts.str.contains(r"\d[.,]\d", regex=True).any():
-            continue  # no separator to read: the general number reader handles the column
+            # no separator left to read; "1 234" made "1234" still changes the column
+            if not texts.equals(original) and all(
+                    t.strip().lower() in MISSING_WORDS or parse_number(t) is not None
+                    for t in pd.unique(texts)):
+                frame[name] = values.where(values.isna(), texts.reindex(values.index))
+            continue
         # a column reads its dots one way: thousands groups only when every dotted number
         # in it can be one ("0.126" and "0.3366" cannot), else decimal points
         pattern = _EUROPEAN_NUMBER if _dots_group_thousands(texts) else _DECIMAL_COMMA_ONLY
@@ -214,11 +224,11 @@ def _read_path(path: Path, as_text: Sequence[str] = ()) -> pd.DataFrame:
             warnings.warn(f"'{path}' is not UTF-8; it was read as Windows-1252, the encoding "
                           "Excel's 'CSV (Comma delimited)' writes on Windows (save it as 'CSV "
                           "UTF-8' to be sure of accented text).", FindeepWarning, stacklevel=4)
-        _refuse_duplicate_header(path, sep, frame)
+        _refuse_duplicate_header(path, sep, frame, encoding)
         frame = _without_empty_unnamed(frame, path)
         if sep == ";" and decimal == ".":
             _warn_dotted_thousands(frame, path)
-        return european_amounts(frame) if decimal == "," else frame
+        return european_amounts(frame, keep=as_text) if decimal == "," else frame
     except pd.errors.EmptyDataError:
         raise DataFileError(f"data file '{path}' is empty.") from None
     except DataFileError:
@@ -275,6 +285,22 @@ def _without_empty_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
                       stacklevel=4)
         frame = frame.drop(columns=empty)
     return frame
+
+
+def warn_empty_rows(frame: pd.DataFrame, data: TableLike) -> None:
+    """Rows with no value in any column — a spreadsheet's blank lines below the table — are
+    scored like applicants whose every value is missing: say how many."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    if empty.any():
+        where = np.flatnonzero(empty)
+        warnings.warn(f"{int(empty.sum()):,} row(s) of {_data_name(data)} have no value in any "
+                      f"column (the first is row {int(where[0]) + 1:,} of the data); each is "
+                      "scored as an applicant whose every value is missing — drop blank lines "
+                      "before scoring.", FindeepWarning, stacklevel=3)
+
+
+def _data_name(data: TableLike) -> str:
+    return f"'{data}'" if isinstance(data, (str, os.PathLike)) else "the data"
 
 
 def check_output(path: str | os.PathLike[str], *, force: bool = False) -> str:

@@ -22,6 +22,7 @@ from findeep.features.tabular import (
     MISSING_LEVEL,
     SPECIAL_MARK,
     date_parts,
+    refuse_date_part_names,
     special_input_name,
 )
 
@@ -41,6 +42,8 @@ class BaselineInputs:
 
 
 def prepare_baseline_inputs(frame: pd.DataFrame, schema: Schema) -> BaselineInputs:
+    # a column named as a date's part would be replaced by it, as for the networks
+    refuse_date_part_names(frame.columns, schema.names_of("datetime"))
     parts: dict[str, pd.Series] = {}
     for name in schema.names_of("numeric"):
         parts[name] = pd.Series(numbers_of(frame[name]), index=frame.index)

@@ -27,6 +27,10 @@ def economics_section(economics: dict[str, Any]) -> Section:
         lines.append(f"That profit is chosen and counted on the same rows, so it flatters the "
                      f"cut-off: chosen on 4/5 of them and applied to the other 1/5, in turn, "
                      f"it earns {economics['held_out_profit']:,.2f}.")
+    elif "held_out_profit" in economics:
+        lines.append("That profit is chosen and counted on the same rows, so it flatters the "
+                     "cut-off; these rows hold too few defaulters or payers (under 5) to "
+                     "measure by how much.")
     if "emp" in economics:
         emp = economics["emp"]
         lines.append(f"EMP {emp['emp']:.5f} per applicant (share of the loan; ROI {emp['roi']:g}, "

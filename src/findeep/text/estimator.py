@@ -90,6 +90,7 @@ class _TextEstimator(BaseEstimator):
         its path. Refuses to overwrite unless ``force``."""
         from findeep.text.bundle import save_text_model
 
+        self._pipeline()  # NotFittedError before anything else
         estimator: dict[str, Any] = {
             "estimator": type(self).__name__, "params": self.get_params(),
             "feature_names_in": (self.feature_names_in_.tolist()
