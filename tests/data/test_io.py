@@ -211,3 +211,23 @@ def test_ids_space_grouped_counts_and_utf16_headers_in_spreadsheet_exports(tmp_p
                                                              encoding="utf-16")
     with pytest.raises(DataFileError, match="'a' appear more than once"):
         read_table(repeated)
+
+
+def test_tab_files_from_european_excel_and_headers_with_commas_read_as_meant(tmp_path) -> None:
+    """A French Excel 'Text (Tab delimited)' export writes decimal commas (its amounts were
+    read as identifiers); a tab header holding as many commas as tabs was split on commas.
+    A tab file's '1,234' stays a thousands separator."""
+    from findeep.data.number_text import numbers_of
+
+    european = tmp_path / "eu.txt"
+    pd.DataFrame({"income": ["38357,15", "41002,5", "29980,75"], "y": [0, 1, 0]}).to_csv(
+        european, sep="\t", index=False)
+    assert read_table(european)["income"].tolist() == [38357.15, 41002.5, 29980.75]
+    names = tmp_path / "names.txt"
+    names.write_text("Surname, first\tAmount\nDupont, Jean\t5\nLee\t6\n")
+    assert read_table(names).to_dict("list") == {"Surname, first": ["Dupont, Jean", "Lee"],
+                                                 "Amount": [5, 6]}
+    american = tmp_path / "us.txt"
+    pd.DataFrame({"amount": ["1,234", "12,500", "7"], "y": [0, 1, 0]}).to_csv(
+        american, sep="\t", index=False)
+    assert numbers_of(read_table(american)["amount"]).tolist() == [1234.0, 12500.0, 7.0]

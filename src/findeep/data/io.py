@@ -25,6 +25,9 @@ from findeep.output_paths import (  # refuse_overwrite: the data layer's callers
 TableLike = Any  # str | Path | pd.DataFrame | pyarrow.Table
 
 _DECIMAL_SNIFF_LINES = 100_000  # lines of a semicolon file searched for a decimal comma
+_TIE_LINES = 50  # lines that settle a tie between separators in the header
+# a decimal comma a tab file's thousands cannot explain: not exactly three digits after it
+_UNGROUPED_DECIMAL_COMMA = re.compile(r"^-?\d+,(?!\d{3}$)\d+$")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _READERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -104,26 +107,57 @@ def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame,
 def csv_dialect(path: Path, encoding: str = "utf-8-sig") -> tuple[str, str]:
     """(separator, decimal mark) of a CSV: the separator the header is split by — a comma,
     a semicolon (a spreadsheet export in a European locale) or a tab (a spreadsheet's "Text
-    (Tab delimited)" .txt) — counted outside quoted names ("Nom, prénom" is one name); in a
-    semicolon file, a decimal comma (``52000,5``) anywhere in its first 100,000 lines makes
-    the decimal mark a comma, and such numbers are read as numbers too.
+    (Tab delimited)" .txt) — counted outside quoted names ("Nom, prénom" is one name), a
+    tie going to the one every one of the first lines holds as often; in a semicolon or tab
+    file, a decimal comma (``52000,5``) anywhere in its first 100,000 lines makes the
+    decimal mark a comma, and such numbers are read as numbers too (in a tab file only a
+    comma that cannot be a thousands separator counts: "1,234" alone leaves it a point).
 
-    ``64,001`` in such a file is read as 64.001, though it may be 64001 written with a
+    ``64,001`` in a semicolon file is read as 64.001, though it may be 64001 written with a
     thousands separator; the file alone cannot tell. Scoring compares each numeric column
     with the scale the model was trained on and names one that sits 100x or more off it
     (``features.tabular.ScoringRules``)."""
     with path.open(encoding=encoding, errors="replace") as stream:
         header = stream.readline().rstrip("\r\n")
-        unquoted = re.sub(r'"[^"]*"', "", header)
-        counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
-        sep = max(counts, key=lambda k: (counts[k], k == ","))  # a tie keeps the comma
-        if sep != ";":
+        counts = _separator_counts(header)
+        best = max(counts.values())
+        tied = [sep for sep, count in counts.items() if count == best and count > 0]
+        first_lines = [line.rstrip("\r\n") for line in islice(stream, _TIE_LINES)]
+        if len(tied) > 1:  # the separator every line holds as often as the header does
+            steady = [sep for sep in tied if all(_separator_counts(line)[sep] == best
+                                                 for line in first_lines if line.strip())]
+            tied = steady or tied
+        # a tie the lines cannot settle keeps the comma, as a header without any does
+        sep = tied[0] if len(tied) == 1 else ","
+        if sep == ",":
             return sep, "."
-        for line in islice(stream, _DECIMAL_SNIFF_LINES):
-            cells = (cell.strip().strip('"') for cell in line.rstrip("\r\n").split(";"))
-            if any(_DECIMAL_COMMA.match(cell) or _european_amount(cell) for cell in cells):
-                return ";", ","
-    return ";", "."
+        decimal_comma = _decimal_comma_cell if sep == ";" else _unambiguous_decimal_comma
+        lines = (*first_lines, *islice(stream, _DECIMAL_SNIFF_LINES))
+        for line in lines:
+            cells = (cell.strip().strip('"') for cell in line.rstrip("\r\n").split(sep))
+            if any(decimal_comma(cell) for cell in cells):
+                return sep, ","
+    return sep, "."
+
+
+def _decimal_comma_cell(cell: str) -> bool:
+    """A semicolon file's decimal comma: "52000,5", "€1.200,50", "12,5%"."""
+    return bool(_DECIMAL_COMMA.match(cell)) or _european_amount(cell)
+
+
+def _unambiguous_decimal_comma(cell: str) -> bool:
+    """A decimal comma no thousands separator explains (a tab file's, where "1,234" may be
+    either): "38357,15", "1.234,56" — never three digits alone after the comma."""
+    if _UNGROUPED_DECIMAL_COMMA.match(cell):
+        return True
+    found = _EUROPEAN_NUMBER.search(cell)
+    return found is not None and "," in found.group(0) and "." in found.group(0)
+
+
+def _separator_counts(line: str) -> dict[str, int]:
+    """Commas, semicolons and tabs outside quoted text."""
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    return {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
 
 
 def _european_amount(cell: str) -> bool:
