@@ -45,22 +45,29 @@ def information_coefficients(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def mean_pvalue(values: np.ndarray, lags: int = 0) -> float:
-    """Two-sided p-value that ``values`` have mean zero: the t-test, with a Newey-West
-    (Bartlett) long-run variance over ``lags`` lags when successive values overlap — the
-    ICs of h-step returns share h-1 days of each outcome, so they are autocorrelated and
-    the plain t-test calls noise significant (at h=20 an audit saw 62% of no-signal runs
-    under p < 0.05)."""
+    """Two-sided p-value that ``values`` have mean zero: the t-test, and where successive
+    values overlap over ``lags`` dates — the ICs of h-step returns share h-1 days of each
+    outcome — a t-test on Hansen and Hodrick's long-run variance (each autocovariance up to
+    ``lags`` in full; Newey-West's tapering where that is not positive) with the degrees of
+    freedom of the n/(lags+1) independent stretches the series holds. The plain t-test
+    called 62-67% of no-signal runs significant at h=20; Newey-West with n-1 degrees of
+    freedom still 12-15% with persistent forecasts; this about 6-9%
+    (tests/forecast/test_metrics.py)."""
     n = len(values)
     if lags <= 0:
         return float(stats.ttest_1samp(values, 0.0).pvalue)
     centred = values - values.mean()
     variance = centred @ centred / n
-    for lag in range(1, min(lags, n - 1) + 1):
-        variance += 2 * (1.0 - lag / (lags + 1)) * (centred[lag:] @ centred[:-lag]) / n
-    if not variance > 0:
+    autocovariances = [centred[lag:] @ centred[:-lag] / n for lag in range(1, min(lags, n - 1)
+                                                                          + 1)]
+    long_run = variance + 2 * sum(autocovariances)
+    if not long_run > 0:  # uniform weights can go negative: taper them
+        long_run = variance + 2 * sum((1.0 - lag / (lags + 1)) * gamma
+                                      for lag, gamma in enumerate(autocovariances, start=1))
+    if not long_run > 0:
         return float("nan")
-    statistic = values.mean() / np.sqrt(variance / n)
-    return float(2 * stats.t.sf(abs(statistic), df=n - 1))
+    statistic = values.mean() / np.sqrt(long_run / n)
+    return float(2 * stats.t.sf(abs(statistic), df=max(1, n // (lags + 1) - 1)))
 
 
 def ic_summary(frame: pd.DataFrame, horizon: int = 1) -> dict[str, Any]:
