@@ -91,6 +91,23 @@ def test_id_column_is_copied_as_written(bundle: Path, unseen_credit: Path,
         assert written.tolist()[:5] == ["00000000", "00000001", "00000002", "", "1001"]
 
 
+def test_an_id_column_the_model_reads_is_still_copied_as_written(workdir: Path) -> None:
+    """Branch '0006' as both the id and an input came out as 6."""
+    frame = make_credit_frame(300, seed=2).drop(columns=["applied_on"])
+    frame["branch"] = np.arange(len(frame)) % 7
+    model = workdir / "branch-model"
+    assert run("train", _csv(workdir, "branches.csv", frame), "--target", "default", "--out",
+               model, *QUICK).exit_code == 0
+    score = frame.drop(columns=["default"]).head(10).astype({"branch": str})
+    score["branch"] = score["branch"].str.zfill(4)
+    path = _csv(workdir, "branches_to_score.csv", score)
+    result = run("predict", model, path, "--out", workdir / "branch_scores.csv",
+                 "--id-column", "branch")
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(workdir / "branch_scores.csv", dtype=str)["branch"]
+    assert written.tolist() == score["branch"].tolist()
+
+
 def test_blank_lines_below_the_table_are_scored_but_named(bundle: Path, unseen_credit: Path,
                                                           workdir: Path) -> None:
     """A spreadsheet's empty rows were scored as applicants without a word."""

@@ -30,6 +30,7 @@ from findeep.bundle import CHECKSUMS_FILE, META_FILE, WEIGHTS_FILE, read_checksu
 from findeep.data.io import (
     TableLike,
     check_output,
+    ids_as_written,
     read_table,
     refuse_overwrite,
     warn_empty_rows,
@@ -375,7 +376,7 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     decline = p_event >= policy["decline_at_or_above"]
     result = pd.DataFrame(index=range(len(frame)))
     if id_column is not None:
-        result[id_column] = frame[id_column].to_numpy()
+        result[id_column] = ids_as_written(data, frame, id_column)
     result[f"probability_{pipeline.target.event_class}"] = p_event
     result["decision"] = np.where(decline, "decline", "approve")
     for r in range(top):

@@ -20,6 +20,7 @@ from findeep.bundle import check_writable
 from findeep.data.io import (
     TableLike,
     check_output,
+    ids_as_written,
     read_table,
     unnamed_columns,
     warn_empty_rows,
@@ -359,7 +360,9 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
                         + did_you_mean(id_column, map(str, frame.columns)))
     warn_empty_rows(frame, data)
     prediction, report = pipeline.predict_raw(frame)
-    scores = score_table(pipeline, frame, prediction, id_column, threshold)
+    shown = frame if id_column is None else frame.assign(
+        **{id_column: ids_as_written(data, frame, id_column)})  # ids as the file writes them
+    scores = score_table(pipeline, shown, prediction, id_column, threshold)
     if interval is not None and pipeline.intervals is not None:
         scores["lower"], scores["upper"] = pipeline.interval_ends(frame, prediction, interval)
         if message := pipeline.negative_lower_message(scores["lower"].to_numpy()):

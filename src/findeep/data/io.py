@@ -321,6 +321,29 @@ def _without_empty_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame
 
 
+def ids_as_written(source: TableLike, frame: pd.DataFrame, column: str | None) -> Any:
+    """``frame[column]`` as the text written in a CSV ``source`` (an id column the model also
+    reads as a number: branch "0006" stays "0006" in the output), else as ``frame`` holds
+    it; None without a column."""
+    if column is None:
+        return None
+    values = frame[column]
+    if values.dtype.kind in "OUST" or not isinstance(source, (str, os.PathLike)):
+        return values.to_numpy()
+    path = Path(source)
+    kind = _READERS.get(path.suffix.lower())
+    if kind not in ("csv", "tsv") or not path.is_file():
+        return values.to_numpy()
+    encoding = _encoding(path)
+    sep = "\t" if kind == "tsv" else csv_dialect(path, encoding)[0]
+    try:
+        text = pd.read_csv(path, sep=sep, usecols=[column], dtype=str, encoding=encoding,
+                           encoding_errors="replace")[column]
+    except (ValueError, OSError):  # what the main read managed, it keeps
+        return values.to_numpy()
+    return text.to_numpy() if len(text) == len(frame) else values.to_numpy()
+
+
 def warn_empty_rows(frame: pd.DataFrame, data: TableLike) -> None:
     """Rows with no value in any column — a spreadsheet's blank lines below the table — are
     scored like applicants whose every value is missing: say how many."""

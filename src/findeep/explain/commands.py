@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.data.io import TableLike, check_output, ids_as_written, read_table, write_table
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.explain.attributions import RowsHook, column_attributions
 from findeep.explain.dependence import partial_dependence_table
@@ -72,7 +72,7 @@ def explain_to_file(
     if scorecard is not None:
         table = table.join(points_frame(attributions, scorecard, frame.index))
     if id_column is not None:
-        table.insert(0, id_column, frame[id_column].to_numpy())
+        table.insert(0, id_column, ids_as_written(data, frame, id_column))
     write_table(table, out, force=force)
     return {"rows": len(table), "columns": attributions.columns, "units": attributions.units,
             "baseline_output": attributions.baseline_output
