@@ -118,18 +118,23 @@ def _declined_at(pipeline, frame, threshold):
     return pipeline.event_probability(pipeline.predict_raw(frame)[0]) >= threshold
 
 
-def test_an_exact_four_fifths_ratio_passes(driver_model, driver_data):
-    """72 approved of 100 against 90 of 100 is 4/5 exactly: it passes ('under 0.8 fails'),
-    whatever the floating-point rounding of 0.72 / 0.9; the least approved group is named."""
+def _four_fifths_frame(pipeline, X):
+    """Group a: 90 of 100 approved; group b: 72 of 100 (a ratio of 0.8 exactly)."""
     import pandas as pd
 
-    X, _ = driver_data
-    pipeline = driver_model.pipeline_
     declined = _declined_at(pipeline, X, 0.5)
     approved, turned = X[~declined], X[declined]
     frame = pd.concat([approved.iloc[:90], turned.iloc[:10], approved.iloc[90:162],
                        turned.iloc[10:38]], ignore_index=True)
     frame["grp"] = ["a"] * 100 + ["b"] * 100
+    return frame
+
+
+def test_an_exact_four_fifths_ratio_passes(driver_model, driver_data):
+    """72 approved of 100 against 90 of 100 is 4/5 exactly: it passes ('under 0.8 fails'),
+    whatever the floating-point rounding of 0.72 / 0.9; the least approved group is named."""
+    pipeline = driver_model.pipeline_
+    frame = _four_fifths_frame(pipeline, driver_data[0])
     report = fairness_report(pipeline, frame, "grp")
     rates = report.groups.set_index("group")["approval_rate"]
     assert rates["a"] == pytest.approx(0.9) and rates["b"] == pytest.approx(0.72)
@@ -217,13 +222,8 @@ def test_the_ratio_carries_an_interval_that_narrows_with_rows(driver_model, driv
 
     from findeep.explain.fairness import summary_sentences
 
-    X, _ = driver_data
     pipeline = driver_model.pipeline_
-    declined = _declined_at(pipeline, X, 0.5)
-    approved, turned = X[~declined], X[declined]
-    frame = pd.concat([approved.iloc[:90], turned.iloc[:10], approved.iloc[90:162],
-                       turned.iloc[10:38]], ignore_index=True)
-    frame["grp"] = ["a"] * 100 + ["b"] * 100
+    frame = _four_fifths_frame(pipeline, driver_data[0])
     small = fairness_report(pipeline, frame, "grp").summary
     low, high = small["disparate_impact_interval"]
     assert low < 0.8 <= high and low < small["disparate_impact"] < high
