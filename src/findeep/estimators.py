@@ -18,6 +18,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from findeep.bundle import write_bundle
+from findeep.data.number_text import looks_numeric, numbers_of
 from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, DataError, NotFittedError
 from findeep.estimator_input import as_frame, has_feature_names, scoring_frame, target_series
@@ -241,6 +242,9 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         as for the classifier (split-conformal intervals read the validation rows
         unweighted)."""
         values = target_series(y, 0 if y is None else len(np.asarray(y)))
+        if not pd.api.types.is_numeric_dtype(values) and looks_numeric(values):
+            # a regressor asked for: amounts written as text ("€52,201.43") are numbers
+            y = values = pd.Series(numbers_of(values), name=values.name)
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             raise DataError("Unknown label type for a regressor: the target must be numeric, "
                             f"however it holds {values.dtype} values such as "

@@ -111,8 +111,24 @@ def test_yes_no_spelt_as_text_or_booleans_is_one_column() -> None:
 def test_a_target_of_numbers_as_text_is_refused_not_learned_as_classes() -> None:
     frame = make_credit_frame(300, seed=8).drop(columns=["applied_on", "default"])
     rate = pd.Series([f"{v:.1f}%" for v in np.random.default_rng(0).uniform(5, 25, 300)])
-    with pytest.raises(TargetError, match="numbers written as text"):
+    with pytest.raises(TargetError, match="numbers written as text.*pass --task regression"):
         fit_tabular(frame, rate, bagging=1, max_epochs=1, verbose=0)
+
+
+def test_a_regression_asked_for_reads_a_target_of_amounts_written_as_text() -> None:
+    """task='regression' (or TabularRegressor) on '52.201,43'-style amounts, which a
+    European file's reader hands over as text: read as the numbers they mean, as feature
+    columns are; evaluation reads them the same way."""
+    from findeep import TabularRegressor
+
+    frame = make_credit_frame(300, seed=8).drop(columns=["applied_on", "default"])
+    rate = pd.Series([f"{v:.1f}%" for v in np.random.default_rng(0).uniform(5, 25, 300)],
+                     name="rate")
+    pipeline = fit_tabular(frame, rate, task="regression", bagging=1, max_epochs=1, verbose=0)
+    assert pipeline.task == "regression"
+    model = TabularRegressor(max_epochs=1, bagging=1).fit(frame, rate)
+    assert "r2" in model.evaluate(frame, rate)
+    assert model.predict(frame).max() < 1.0  # "12.5%" is 0.125, as a spreadsheet stores it
 
 
 def test_dates_that_cannot_be_read_at_scoring_time_are_named_not_silent() -> None:

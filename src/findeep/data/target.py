@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from findeep.data.number_text import looks_numeric
+from findeep.data.number_text import looks_numeric, numbers_of
 from findeep.errors import ConfigError, TargetError, did_you_mean
 
 Task = Literal["binary", "multiclass", "regression"]
@@ -44,6 +44,8 @@ class TargetSpec:
     def encode(self, values: pd.Series) -> np.ndarray:
         """Class indices (int64) for classification, float32 values for regression."""
         if self.task == "regression":
+            if not pd.api.types.is_numeric_dtype(values):  # amounts as text ("€52,201.43")
+                return numbers_of(values).astype(np.float32)
             return values.to_numpy(dtype=np.float32)
         index = {c: i for i, c in enumerate(self.classes)}
         codes = values.map(
@@ -124,14 +126,17 @@ def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec
         raise TargetError(f"0 row(s) have a '{name}' value; there is nothing to learn.")
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     n_unique = values.nunique()
-    if not numeric and (task == "regression" or (task == "auto" and n_unique > MAX_AUTO_CLASSES)
-                        ) and looks_numeric(values):
+    if not numeric and task == "regression" and looks_numeric(values):
+        # asked for: amounts written as text ("€52,201.43") are the numbers they mean
+        values = pd.Series(numbers_of(values), index=values.index).dropna()
+        numeric, n_unique = True, values.nunique()
+    if not numeric and task == "auto" and n_unique > MAX_AUTO_CLASSES and looks_numeric(values):
         example = values.astype(str).iloc[0]
         raise TargetError(
             f"target '{name}' holds numbers written as text (e.g. {example!r}); findeep reads "
-            "such feature columns as numbers but will not guess a target's meaning: convert "
-            "it to numbers for a regression, or pass --task multiclass to learn each value as "
-            "a class.")
+            "such feature columns as numbers but will not guess a target's meaning: pass "
+            "--task regression (task='regression') to read them as numbers, or --task "
+            "multiclass to learn each value as a class.")
     if not numeric:
         _refuse_look_alike_labels(values, name)
     if task == "auto":
