@@ -466,6 +466,8 @@ def test_markdown_shows_html_in_the_data_as_text_and_html_lists_its_lead_ins() -
     # a link or an image in the data is shown as text, never followed or fetched
     assert markdown_text("![x](http://evil.example/t.png)") == "!\\[x](http://evil.example/t.png)"
     assert markdown_text("band [0.1, 0.2]") == "band [0.1, 0.2]"
+    # a group named with asterisks is not turned italic; the report's own bold stays
+    assert markdown_text("group C_*x* against **A**") == "group C_\\*x\\* against **A**"
     assert "&lt;script>" in markdown_table(["level"], [["<script>x</script>"]])
     html = str(_paragraph("Limitations and known failure modes:\n- one\n- two"))
     assert html == "<p>Limitations and known failure modes:</p><ul><li>one</li><li>two</li></ul>"

@@ -55,16 +55,20 @@ def markdown_text(text: str) -> str:
     """``text`` with every ``<`` that could open an HTML tag, and every ``[`` that could open
     a link or an image (``![x](http://…)``), outside code spans, escaped, so a value from the
     data (a category ``<img onerror=…>``, a column named ``[login](http://…)``) is shown,
-    never run or fetched, where the Markdown is rendered; "< 30 rows", "[0.1, 0.2]" and code
-    spans stay as written."""
+    never run or fetched, where the Markdown is rendered; a lone ``*`` (a group named
+    ``C_*x*``) is escaped so it never turns text italic, while the report's own ``**bold**``
+    stays; "< 30 rows", "[0.1, 0.2]" and code spans stay as written."""
     parts = str(text).split("`")
     for i in range(0, len(parts), 2):  # outside code spans
-        parts[i] = _LINK_START.sub(r"\\[", _TAG_START.sub("&lt;", parts[i]))
+        parts[i] = _LONE_STAR.sub(r"\\*", _LINK_START.sub(r"\\[", _TAG_START.sub("&lt;",
+                                                                                 parts[i])))
     return "`".join(parts)
 
 
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _LINK_START = re.compile(r"\[(?=[^\]]*\]\()")  # "[text](" : a link, or an image after "!"
+# a lone asterisk (a group named "C_*x*" would turn italic); "**bold**" is the report's own
+_LONE_STAR = re.compile(r"(?<![*\\])\*(?!\*)")
 
 
 def _inline_markdown(text: str) -> Markup:
