@@ -111,7 +111,7 @@ def test_yes_no_spelt_as_text_or_booleans_is_one_column() -> None:
 def test_a_target_of_numbers_as_text_is_refused_not_learned_as_classes() -> None:
     frame = make_credit_frame(300, seed=8).drop(columns=["applied_on", "default"])
     rate = pd.Series([f"{v:.1f}%" for v in np.random.default_rng(0).uniform(5, 25, 300)])
-    with pytest.raises(TargetError, match="numbers written as text.*pass --task regression"):
+    with pytest.raises(TargetError, match=r"numbers written as text.*pass --task regression"):
         fit_tabular(frame, rate, bagging=1, max_epochs=1, verbose=0)
 
 
