@@ -789,9 +789,16 @@ def monotone_positions(model_options: dict[str, Any] | None, preprocessor: Tabul
         if sign is None:
             raise ConfigError(f"the direction for '{column}' must be '+' or '-', however: "
                               f"{direction!r}")
+        if column not in kinds and column in names:  # a date's part: applied_on__days
+            positions[names.index(column)] = sign * target.code_sign
+            continue
         if column not in kinds:
             raise ConfigError(f"cannot constrain '{column}': it is not a column of the data."
                               + did_you_mean(str(column), list(kinds)))
+        if kinds[column] == "datetime":
+            raise ConfigError(f"'{column}' is a date, which the model reads as four numbers: "
+                              f"constrain one of them, e.g. '{column}__days:+' (also __year, "
+                              "__month, __dayofweek).")
         if kinds[column] != "numeric" or column not in names:
             # a count of a few whole numbers is read as categories unless asked otherwise
             hint = (f" If it is a count or a grade, read it as a number: --numeric-columns "

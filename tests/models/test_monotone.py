@@ -255,3 +255,22 @@ def test_benchmark_constrains_the_baselines_in_the_events_direction(credit) -> N
     auc = {name: pd.DataFrame(result.folds)["roc_auc"].mean() for name, result in
            (("free", free), ("held", held))}
     assert auc["free"] > 0.6 and auc["held"] > auc["free"] - 0.02, auc
+
+
+def test_a_dates_parts_can_be_constrained_and_the_date_itself_is_pointed_at_them() -> None:
+    """'applied_on__days:+' was 'not a column of the data. Did you mean applied_on?', and
+    'applied_on' then 'not numeric': a date's parts are the numbers the model reads."""
+    frame = make_credit_frame(800, seed=3)
+    y = frame.pop("default")
+    with pytest.raises(ConfigError, match=r"'applied_on' is a date.*'applied_on__days:\+'"):
+        findeep.TabularClassifier(max_epochs=1, bagging=1, model_options={
+            "monotone": {"applied_on": "+"}}).fit(frame, y)
+    model = findeep.TabularClassifier(max_epochs=2, bagging=1, model_options={
+        "monotone": {"applied_on__days": "+", "income": "-"}}).fit(frame, y)
+    # two weeks later in the same month: only days since 1970 moves (year, month and day of
+    # week stay), so the constrained score may not fall
+    stamps = pd.to_datetime(frame["applied_on"])
+    rows = frame[stamps.dt.day <= 10]
+    later = rows.assign(applied_on=pd.to_datetime(rows["applied_on"]) + pd.Timedelta(days=14))
+    assert len(rows) > 100
+    assert (model.predict_proba(later)[:, 1] >= model.predict_proba(rows)[:, 1] - 1e-6).all()
