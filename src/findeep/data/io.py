@@ -285,7 +285,8 @@ def _warn_dotted_thousands(frame: pd.DataFrame, path: Path) -> None:
     fractional values carry at most three decimals, three in some, beside whole numbers
     ("4.057", "12.500" and "428") may be thousands written with a dot (4,057): the file
     cannot tell, so say so."""
-    suspects = []
+    suspects: list[str] = []
+    example = ""
     for name in frame.columns:
         values = frame[name]
         if values.dtype.kind != "f":
@@ -301,12 +302,15 @@ def _warn_dotted_thousands(frame: pd.DataFrame, path: Path) -> None:
                 and np.any(np.abs(fractional * 100 - np.round(fractional * 100)) > 1e-6)
                 and fractional.min() >= 1):
             suspects.append(str(name))
+            three = fractional[np.abs(fractional * 100 - np.round(fractional * 100)) > 1e-6]
+            example = example or f"{three[0]:.3f}"
     if suspects:
+        grouped = f"{round(float(example) * 1000):,}".replace(",", "")
         warnings.warn(f"column(s) {', '.join(repr(n) for n in suspects[:5])} of semicolon file "
                       f"'{path}' mix whole numbers with values of three decimals (like "
-                      "4.057): if the dot groups thousands (4.057 = 4057), re-save the file "
-                      "with decimal commas or without thousands separators; they were read "
-                      "with decimal points.", FindeepWarning, stacklevel=5)
+                      f"{example}): if the dot groups thousands ({example} = {grouped}), "
+                      "re-save the file with decimal commas or without thousands separators; "
+                      "they were read with decimal points.", FindeepWarning, stacklevel=5)
 
 
 def _without_empty_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
