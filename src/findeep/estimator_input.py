@@ -128,3 +128,26 @@ def target_series(y: Any, n_rows: int) -> pd.Series:
     if n_rows == 1:
         raise DataError("X has 1 sample; fitting needs at least 2 rows (n_samples=1).")
     return pd.Series(values, name=name if isinstance(name, str) and name else "target")
+
+
+LABEL_KINDS = "biuf"  # bool, int, unsigned, float labels keep their dtype in classes_
+
+
+def label_dtype(y: Any, values: pd.Series) -> str | None:
+    """The dtype ``classes_`` keeps: the labels' own numeric dtype, and for pandas' nullable
+    Int64 / boolean labels with gaps (numpy reads them as floats) the integers or booleans
+    they hold, as with gap-free labels; None for text labels."""
+    nullable = getattr(y, "dtype", None)
+    if isinstance(nullable, pd.api.extensions.ExtensionDtype) and getattr(
+            nullable, "numpy_dtype", None) is not None and nullable.kind in "biu":
+        return np.dtype(nullable.numpy_dtype).str
+    return values.dtype.str if values.dtype.kind in LABEL_KINDS else None
+
+
+def saved_label_dtype(saved: Any) -> str | None:
+    """A bundle's ``label_dtype`` when it names a numeric dtype, else None (bundles written
+    before it was saved, by the command line, or a value no numpy dtype reads)."""
+    try:
+        return saved if isinstance(saved, str) and np.dtype(saved).kind in LABEL_KINDS else None
+    except TypeError:
+        return None

@@ -21,7 +21,15 @@ from findeep.bundle import write_bundle
 from findeep.data.number_text import looks_numeric, numbers_of
 from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, DataError, NotFittedError
-from findeep.estimator_input import as_frame, has_feature_names, scoring_frame, target_series
+from findeep.estimator_input import (
+    LABEL_KINDS,
+    as_frame,
+    has_feature_names,
+    label_dtype,
+    saved_label_dtype,
+    scoring_frame,
+    target_series,
+)
 from findeep.features.tabular import TransformReport
 from findeep.pipeline import (
     BUNDLE_KIND,
@@ -171,7 +179,7 @@ class _TabularEstimator(BaseEstimator):
         meta["params"] = {k: v for k, v in self.get_params().items()}
         meta["feature_names_in"] = hasattr(self, "feature_names_in_")  # read by name or not
         classes = getattr(self, "classes_", None)
-        if classes is not None and classes.dtype.kind in _LABEL_KINDS:
+        if classes is not None and classes.dtype.kind in LABEL_KINDS:
             meta["label_dtype"] = classes.dtype.str  # 0.0/1.0 labels come back as floats
         return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                             metrics=metrics, force=force)
@@ -209,7 +217,7 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
                             "be a class label; use TabularRegressor for regression.")
         self._fit(X, y, "binary" if values.nunique() == 2 else "multiclass", times,
                   sample_weight)
-        self.classes_ = _classes_like(self.pipeline_.target.classes, _label_dtype(y, values))
+        self.classes_ = _classes_like(self.pipeline_.target.classes, label_dtype(y, values))
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -267,35 +275,12 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
         return np.column_stack([lower, upper])
 
 
-_LABEL_KINDS = "biuf"  # bool, int, unsigned, float labels keep their dtype in classes_
-
-
 def _classes_like(classes: list[Any], dtype: str | None) -> np.ndarray:
     """``classes_`` in the labels' own numeric dtype, as scikit-learn keeps it: the bundle
     stores 0.0/1.0 as the JSON numbers 0 and 1, so float labels are restored here (``predict``
     then returns what ``y`` held)."""
     values = np.asarray(classes)
     return values if dtype is None else values.astype(np.dtype(dtype))
-
-
-def _label_dtype(y: Any, values: pd.Series) -> str | None:
-    """The dtype ``classes_`` keeps: the labels' own numeric dtype, and for pandas' nullable
-    Int64 / boolean labels with gaps (numpy reads them as floats) the integers or booleans
-    they hold, as with gap-free labels."""
-    nullable = getattr(y, "dtype", None)
-    if isinstance(nullable, pd.api.extensions.ExtensionDtype) and getattr(
-            nullable, "numpy_dtype", None) is not None and nullable.kind in "biu":
-        return np.dtype(nullable.numpy_dtype).str
-    return values.dtype.str if values.dtype.kind in _LABEL_KINDS else None
-
-
-def _saved_label_dtype(saved: Any) -> str | None:
-    """The bundle's ``label_dtype`` when it names a numeric dtype, else None (bundles written
-    before it was saved, or a value no numpy dtype reads)."""
-    try:
-        return saved if isinstance(saved, str) and np.dtype(saved).kind in _LABEL_KINDS else None
-    except TypeError:
-        return None
 
 
 def _warn_categories(report: TransformReport) -> None:
@@ -345,7 +330,7 @@ def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor]
     estimator.pipeline_ = pipeline
     if isinstance(estimator, TabularClassifier):
         estimator.classes_ = _classes_like(pipeline.target.classes,
-                                           _saved_label_dtype(meta.get("label_dtype")))
+                                           saved_label_dtype(meta.get("label_dtype")))
     names = [c.name for c in pipeline.schema.columns]
     named = meta.get("feature_names_in")  # saved by the estimator; a CLI bundle has names,
     if named is None:  # unless they are x0, x1, …: an older estimator's, fitted on an array

@@ -16,13 +16,16 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from findeep.errors import NotFittedError
-from findeep.estimator_input import has_feature_names, target_series
+from findeep.estimator_input import (
+    LABEL_KINDS,
+    has_feature_names,
+    label_dtype,
+    saved_label_dtype,
+    target_series,
+)
 from findeep.text.pipeline import TextPipeline, fit_text
 
 TEXT = "text"
-# bool, int, unsigned, float labels keep their dtype in ``classes_``, as the tabular
-# estimators keep them (``findeep.estimators``, a sibling this package may not import)
-LABEL_KINDS = "biuf"
 
 
 def _as_frame(X: Any, text_column: str | None) -> pd.DataFrame:
@@ -69,8 +72,7 @@ class _TextEstimator(BaseEstimator):
         self.n_features_in_ = frame.shape[1]
         if self._task != "regression":
             values = labels.dropna()
-            self.classes_ = classes_like(self.pipeline_.target.classes, values.dtype.str
-                                         if values.dtype.kind in LABEL_KINDS else None)
+            self.classes_ = classes_like(self.pipeline_.target.classes, label_dtype(y, values))
         return self
 
     def _pipeline(self) -> TextPipeline:
@@ -133,15 +135,6 @@ def classes_like(classes: list[Any], dtype: str | None) -> np.ndarray:
     if dtype is None:
         return np.asarray(classes, dtype=object)
     return np.asarray(classes).astype(np.dtype(dtype))
-
-
-def saved_label_dtype(saved: Any) -> str | None:
-    """The bundle's ``label_dtype`` when it names a numeric dtype, else None (bundles written
-    before it was saved, by the command line, or a value no numpy dtype reads)."""
-    try:
-        return saved if isinstance(saved, str) and np.dtype(saved).kind in LABEL_KINDS else None
-    except TypeError:
-        return None
 
 
 def text_estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, Any],
