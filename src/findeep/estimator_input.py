@@ -151,3 +151,14 @@ def saved_label_dtype(saved: Any) -> str | None:
         return saved if isinstance(saved, str) and np.dtype(saved).kind in LABEL_KINDS else None
     except TypeError:
         return None
+
+
+def plain_parameter(value: Any) -> Any:
+    """A parameter read from a bundle as plain Python (dicts and lists, not the bundle
+    reader's documents, whose missing keys name the bundle file), so ``get_params()`` holds
+    what the caller passed."""
+    if isinstance(value, dict):
+        return {k: plain_parameter(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_parameter(v) for v in value]
+    return value

@@ -26,6 +26,7 @@ from findeep.estimator_input import (
     as_frame,
     has_feature_names,
     label_dtype,
+    plain_parameter,
     saved_label_dtype,
     scoring_frame,
     target_series,
@@ -303,24 +304,13 @@ def _check_times(times: Any, n_rows: int) -> None:
         raise DataError(f"times has {shown} but X has {n_rows} rows: give one date per row.")
 
 
-def _as_given(value: Any) -> Any:
-    """A parameter read from a bundle as plain Python (dicts and lists, not the bundle
-    reader's documents, whose missing keys name the bundle file), so ``get_params()`` holds
-    what the caller passed."""
-    if isinstance(value, dict):
-        return {k: _as_given(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_given(v) for v in value]
-    return value
-
-
 def estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Tensor],
                           path: str | os.PathLike[str] | None = None
                           ) -> TabularClassifier | TabularRegressor:
     """The fitted estimator a verified tabular bundle holds (``findeep.load`` calls it)."""
     pipeline = pipeline_from_bundle(meta, tensors, path)
     cls = TabularRegressor if pipeline.task == "regression" else TabularClassifier
-    params = {k: _as_given(v) for k, v in meta.get("params", {}).items()
+    params = {k: plain_parameter(v) for k, v in meta.get("params", {}).items()
               if k in cls().get_params()}
     if isinstance(params.get("class_weight"), dict):  # JSON keys are text: '0' was 0
         by_text = {str(c): c for c in pipeline.target.classes or []}

@@ -114,3 +114,15 @@ def test_a_bundle_without_the_estimator_fields_still_loads(classifier, news, tmp
     np.testing.assert_array_equal(loaded.predict_proba(rows), classifier.predict_proba(rows))
     assert loaded.feature_names_in_.tolist() == ["sentence"]
     assert loaded.predict(rows).tolist() == classifier.predict(rows).tolist()
+
+
+def test_a_loaded_text_models_dict_parameters_are_plain_dicts(news, tmp_path: Path):
+    """model_options came back as the bundle reader's document, whose missing keys raise
+    the 'damaged bundle' error instead of KeyError (as the tabular estimators' did)."""
+    model = _quiet_fit(TextClassifier(max_epochs=1, text_column="sentence",
+                                      model_options={"dropout": 0.2}),
+                       news[["sentence"]], news["positive"])
+    options = findeep.load(model.save(tmp_path / "m")).get_params()["model_options"]
+    assert type(options) is dict and options == {"dropout": 0.2}
+    with pytest.raises(KeyError):
+        options["absent"]

@@ -20,6 +20,7 @@ from findeep.estimator_input import (
     LABEL_KINDS,
     has_feature_names,
     label_dtype,
+    plain_parameter,
     saved_label_dtype,
     target_series,
 )
@@ -148,7 +149,8 @@ def text_estimator_from_bundle(meta: dict[str, Any], tensors: dict[str, Any],
     pipeline = text_pipeline_from_bundle(meta, tensors, path)
     cls = TextRegressor if pipeline.task == "regression" else TextClassifier
     known = cls().get_params()
-    params = {k: v for k, v in meta.get("params", {}).items() if k in known} or {
+    params = {k: plain_parameter(v) for k, v in meta.get("params", {}).items()
+              if k in known} or {
         "model": pipeline.model_name, "text_column": pipeline.text_column}
     estimator = cls(**params)
     estimator.pipeline_ = pipeline
