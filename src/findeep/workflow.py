@@ -36,7 +36,6 @@ from findeep.data.schema import (
 )
 from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
-    check_fraction,
     check_split_sizes,
     check_test_classes_trained,
     check_training_rows,
@@ -87,7 +86,6 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
     spec = infer_target(y.dropna(), str(y.name), task)  # a bad target fails before any warning
     classification = spec.task != "regression"
     codes = spec.encode(y) if classification else y.to_numpy()
-    check_fraction(test_fraction, "test_fraction")
     check_split_sizes(len(y), test_fraction)
     if time_column:
         train, test = split_out_of_time(time_values(frame, time_column),

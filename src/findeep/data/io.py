@@ -296,14 +296,13 @@ def _warn_dotted_thousands(frame: pd.DataFrame, path: Path) -> None:
         if fractional.size == 0 or fractional.size == present.size:
             continue
         thousandths = fractional * 1000
+        three = np.abs(fractional * 100 - np.round(fractional * 100)) > 1e-6
         # at most three decimals each (a dot group loses its trailing zeros: 12.500 is 12.5),
         # exactly three in one at least, and none under 1 (0.125 is no thousands group)
-        if (np.all(np.abs(thousandths - np.round(thousandths)) < 1e-6)
-                and np.any(np.abs(fractional * 100 - np.round(fractional * 100)) > 1e-6)
+        if (np.all(np.abs(thousandths - np.round(thousandths)) < 1e-6) and three.any()
                 and fractional.min() >= 1):
             suspects.append(str(name))
-            three = fractional[np.abs(fractional * 100 - np.round(fractional * 100)) > 1e-6]
-            example = example or f"{three[0]:.3f}"
+            example = example or f"{fractional[three][0]:.3f}"
     if suspects:
         grouped = f"{round(float(example) * 1000):,}".replace(",", "")
         warnings.warn(f"column(s) {', '.join(repr(n) for n in suspects[:5])} of semicolon file "

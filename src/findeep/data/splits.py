@@ -60,7 +60,9 @@ def _option_name(name: str) -> str:
 
 
 def check_split_sizes(n_rows: int, test_fraction: float) -> None:
-    """Refuse, in one line, a test share that leaves too few rows on either side."""
+    """Refuse, in one line, a test share outside (0, 1) or one that leaves too few rows on
+    either side."""
+    check_fraction(test_fraction, "test_fraction")
     n_test = int(np.ceil(test_fraction * n_rows))  # scikit-learn's rounding
     n_train = n_rows - n_test
     if n_test < 1 or n_train < MIN_TRAINING_ROWS:

@@ -45,6 +45,7 @@ from findeep.features.tabular import (
     as_level_text,
     empty_is_suspicious,
     is_unlearned_blank,
+    tie_knots,
 )
 
 _SECONDS_PER_DAY = 86400.0
@@ -98,9 +99,8 @@ class RecordEncoder:
                 ties = bool(np.any(q[1:] == q[:-1]))
                 ranks = np.linspace(0.0, 1.0, q.size)
                 if ties and preprocessor.tie_rule == "continuous":  # distinct knots, middles
-                    distinct, first = np.unique(q, return_index=True)
-                    last = np.r_[first[1:], q.size] - 1
-                    self._grids.append((distinct, None, (ranks[first] + ranks[last]) / 2))
+                    distinct, middles = tie_knots(q)
+                    self._grids.append((distinct, None, middles))
                 else:
                     self._grids.append((q, -q[::-1] if ties else None, ranks))
         self._categorical = [

@@ -53,7 +53,6 @@ MISSING_LEVEL = "<missing>"
 SPECIAL_MARK = "__special="  # name__special=98: the indicator input of one special value
 
 DATE_PARTS = ("days", "year", "month", "dayofweek")
-_DATE_PARTS = DATE_PARTS
 _CLIP = 5.0
 # how quantile scaling maps values beside a repeated training value: "continuous" (the
 # default since the twenty-seventh session) or "mid" (each tie at its middle rank, the values
@@ -222,6 +221,21 @@ class TransformReport:
             warnings.warn(message, FindeepWarning, stacklevel=stacklevel + 1)
 
 
+def date_part_names(dates: Collection[str]) -> list[str]:
+    """The numeric inputs date columns ``dates`` become, in matrix order:
+    ``{date}__days``, ``__year``, ``__month``, ``__dayofweek`` for each."""
+    return [f"{name}__{part}" for name in dates for part in DATE_PARTS]
+
+
+def tie_knots(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quantile knots ``q`` (ties common) as (distinct values, each one's middle rank): the
+    points the "continuous" tie rule draws its straight lines between."""
+    ranks = np.linspace(0.0, 1.0, q.size)
+    distinct, first = np.unique(q, return_index=True)
+    last = np.r_[first[1:], q.size] - 1
+    return distinct, (ranks[first] + ranks[last]) / 2
+
+
 def date_parts(name: str, stamps: pd.Series) -> dict[str, pd.Series]:
     """The numbers a date column becomes — days since 1970, year, month, day of week —
     named ``{name}__{part}``; the baselines of ``findeep benchmark`` get the same."""
@@ -237,7 +251,7 @@ def refuse_date_part_names(columns: pd.Index, datetime_columns: list[str]) -> No
     """A column named as a date column's derived part ('applied_on__year') would be read
     as that part, and the column itself never used: one sentence, before training."""
     parts = {f"{name}__{part}": (name, part) for name in datetime_columns
-             for part in _DATE_PARTS}
+             for part in DATE_PARTS}
     clashes = [str(c) for c in columns if str(c) in parts]
     if clashes:
         date, part = parts[clashes[0]]
@@ -294,7 +308,7 @@ class TabularPreprocessor:
         def source(name: str) -> str:
             base = name.removesuffix("__missing").split(SPECIAL_MARK)[0]
             for column in self.datetime_columns:
-                if base.startswith(f"{column}__") and base.split("__")[-1] in _DATE_PARTS:
+                if base.startswith(f"{column}__") and base.split("__")[-1] in DATE_PARTS:
                     return column
             return base
         return [source(n) for n in self.numeric_feature_names]
@@ -456,9 +470,7 @@ class TabularPreprocessor:
             # distinct training values to the straight line between their middles: no jump
             # an ulp away from a tie (30 and 30.000000001, 0.123 and 12.3%) or below the least
             # value when it repeats (debt -0.01 beside 73% zeros)
-            distinct, first = np.unique(q, return_index=True)
-            last = np.r_[first[1:], q.size] - 1
-            left = np.interp(values, distinct, (ranks[first] + ranks[last]) / 2)
+            left = np.interp(values, *tie_knots(q))
             return np.clip(ndtri(np.clip(left, 1e-7, 1 - 1e-7)), -_CLIP, _CLIP)
         left = np.interp(values, q, ranks)
         if tied:  # bundles written before the continuous rule ("mid")
@@ -471,8 +483,7 @@ class TabularPreprocessor:
 
     def _numeric_names(self) -> list[str]:
         """Numeric inputs in matrix order: numeric columns, then each date's parts."""
-        return [*self.numeric_columns, *(f"{name}__{part}" for name in self.datetime_columns
-                                         for part in _DATE_PARTS)]
+        return [*self.numeric_columns, *date_part_names(self.datetime_columns)]
 
     def _numeric_values(self, frame: pd.DataFrame, report: TransformReport | None = None,
                         rules: ScoringRules | None = None,

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from findeep.data.schema import parse_datetimes
-from findeep.features.tabular import DATE_PARTS, date_parts
+from findeep.features.tabular import date_parts
 
 
 def tfidf_model(text_column: str, numeric: list[str], categorical: list[str], task: str,
@@ -39,11 +39,6 @@ def tfidf_model(text_column: str, numeric: list[str], categorical: list[str], ta
     estimator = Ridge() if task == "regression" else LogisticRegression(
         C=10.0, max_iter=3000, random_state=seed)
     return Pipeline([("features", ColumnTransformer(parts)), ("model", estimator)])
-
-
-def date_part_names(dates: list[str]) -> list[str]:
-    """The numeric columns ``prepare`` makes of date columns ``dates``."""
-    return [f"{name}__{part}" for name in dates for part in DATE_PARTS]
 
 
 def prepare(frame: pd.DataFrame, text_column: str, categorical: list[str],

@@ -26,6 +26,7 @@ from findeep.data.schema import FindeepWarning, infer_schema
 from findeep.data.splits import check_test_classes_trained, split_random
 from findeep.data.target import TargetSpec, infer_target, locate_target
 from findeep.errors import ConfigError
+from findeep.features.tabular import date_part_names
 from findeep.models.text_network import TEXT_MODELS
 from findeep.text.pipeline import find_text_column, fit_text
 
@@ -214,7 +215,7 @@ def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray,
     started, cpu_started = time.perf_counter(), time.process_time()
     if name == BASELINE:
         used = [column, *numeric, *categorical, *dates]
-        model = baseline.tfidf_model(column, [*numeric, *baseline.date_part_names(dates)],
+        model = baseline.tfidf_model(column, [*numeric, *date_part_names(dates)],
                                      categorical, task, seed)
         model.fit(baseline.prepare(X_train[used], column, categorical, dates),
                   y_codes[train_rows])

@@ -11,7 +11,6 @@ import pandas as pd
 from findeep.bundle import check_writable
 from findeep.data.io import TableLike, check_output, read_table, write_table
 from findeep.data.splits import (
-    check_fraction,
     check_split_sizes,
     check_test_classes_trained,
     check_training_rows,
@@ -38,7 +37,6 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
     X = frame.drop(columns=[target])
     rows = np.flatnonzero(y.notna().to_numpy())  # rows without a target: not split, dropped
     check_training_rows(len(rows), target)
-    check_fraction(test_fraction, "test_fraction")
     check_split_sizes(len(rows), test_fraction)
     train_at, test_at = split_random(y.iloc[rows].astype(str).to_numpy(),
                                      test_fraction=test_fraction, seed=seed,
