@@ -195,6 +195,27 @@ def test_predict_without_events_says_what_the_offers_rest_on(tables, bundle):
     assert "undated" in printed and "holding nothing" in printed
 
 
+def test_predict_keeps_zero_padded_ids_of_a_csv_customer_table(tables, bundle):
+    """Customer "000100123" in a CSV comes out as "000100123" (as the file writes it), not 100123:
+    the offers join back on the id a spreadsheet or core system holds."""
+    customers = pd.read_parquet(tables / "customers.parquet")
+    padded = customers.assign(id=customers["id"].map("{:09d}".format))
+    padded.to_csv(tables / "padded.csv", index=False)
+    out = tables / "padded_offers.csv"
+    result = run("recommend", "predict", bundle, tables / "padded.csv", "--events",
+                 tables / "holdings.parquet", "--top", "2", "--out", out)
+    assert result.exit_code == 0, result.output
+    offers = pd.read_csv(out, dtype={"id": str})
+    assert offers["id"].str.len().eq(9).all() and offers["id"].str.startswith("000").all()
+    assert set(offers["id"]) <= set(padded["id"])
+    plain = tables / "plain_offers.csv"
+    assert run("recommend", "predict", bundle, tables / "customers.parquet", "--events",
+               tables / "holdings.parquet", "--top", "2", "--out", plain).exit_code == 0
+    same = pd.read_csv(plain)  # the same offers, the ids only written as the file wrote them
+    assert offers["id"].astype(int).tolist() == same["id"].tolist()
+    assert offers["product"].tolist() == same["product"].tolist()
+
+
 @pytest.fixture(scope="module")
 def popularity_bundle(tables):
     result = run("recommend", "train", tables / "customers.parquet", "--events",

@@ -340,12 +340,15 @@ def warn_customers_absent(panel: Panel, t: int) -> None:
 
 
 def offers_table(design: Design, scores: np.ndarray, top: int, *,
-                 customers: pd.Series | None = None) -> pd.DataFrame:
+                 customers: pd.Series | None = None,
+                 written: np.ndarray | None = None) -> pd.DataFrame:
     """``top`` offers per customer, best first: ``<id>, rank, product, score``.
 
     ``customers``: the customer table's id column; the ids then come out as that column
     holds them (its name and dtype), not as the text the tables were matched on
     (``customer_key``). Without it the column is ``customer_id`` and holds that text.
+    ``written``: the same ids as a CSV writes them (``ids_as_written``), which the output
+    copies instead: customer "0012" stays "0012" where the table was read as numbers.
     """
     best = top_k(scores, design.eligible, top)
     rows, ranks = np.nonzero(best >= 0)
@@ -354,17 +357,20 @@ def offers_table(design: Design, scores: np.ndarray, top: int, *,
     ids: Any = design.customer_ids[rows]
     name = "customer_id"
     if customers is not None:
-        ids, name = ids_as_given(ids, customers), str(customers.name)
+        ids, name = ids_as_given(ids, customers, written), str(customers.name)
     return pd.DataFrame({name: ids, "rank": ranks + 1, "product": products[chosen],
                          "score": scores[rows, chosen]})
 
 
-def ids_as_given(keys: np.ndarray, ids: pd.Series) -> pd.Series:
+def ids_as_given(keys: np.ndarray, ids: pd.Series,
+                 written: np.ndarray | None = None) -> pd.Series:
     """The customer ids whose ``customer_key`` text is ``keys``, as ``ids`` (the customer
-    table's column) holds them: its dtype, int64 ids as int64."""
+    table's column) holds them: its dtype, int64 ids as int64 — or, given ``written`` (the
+    column's text in the file, row for row), as the file writes them."""
     key = customer_key(ids)
     first = ~pd.Index(key).duplicated()  # a dated table has one row per customer and month
-    given = ids[first].set_axis(key[first])
+    shown = ids if written is None else pd.Series(written, index=ids.index, name=ids.name)
+    given = shown[first].set_axis(key[first])
     return given.loc[keys].reset_index(drop=True)  # every key came from this column
 
 

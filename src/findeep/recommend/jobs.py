@@ -12,7 +12,7 @@ import pandas as pd
 
 from findeep import json_text
 from findeep.bundle import check_writable
-from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.data.io import TableLike, check_output, ids_as_written, read_table, write_table
 from findeep.errors import ConfigError, DataError
 from findeep.output_paths import refuse_overwrite, write_text_atomic
 from findeep.recommend.checks import check_counts, count_problem, parse_month
@@ -113,7 +113,8 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
     warn_report(report)
     scores = recommender.scores(design)
     id_column = customers_frame[recommender.columns_.customer_id]
-    table = offers_table(design, scores, top, customers=id_column)
+    written = ids_as_written(customers, customers_frame, str(id_column.name))
+    table = offers_table(design, scores, top, customers=id_column, written=written)
     if reasons:
         from findeep.recommend.metrics import top_k
         from findeep.recommend.reasons import recommendation_reasons
