@@ -56,6 +56,7 @@ from findeep.pipeline import (
     check_features,
     decision_threshold,
     other_kind_hint,
+    parse_monotone,
     score_table,
 )
 from findeep.text.routing import (
@@ -151,6 +152,7 @@ def train_and_evaluate(
     out = check_writable(out, force=force)
     check_level(interval)
     check_method(interval_method)
+    _refuse_monotone_clock(train_options, time_column)
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
@@ -239,6 +241,23 @@ def _row_weights_from(frame: pd.DataFrame, column: str | None, target: str,
         return None
     check_weight_column(column, frame.columns, target, time_column)
     return weight_values(frame[column], column)
+
+
+def _refuse_monotone_clock(train_options: dict[str, Any] | None,
+                           time_column: str | None) -> None:
+    """A monotone constraint on the --time-column (or one of its date parts) in one line:
+    the split's clock is dropped before fitting, so no input of the model carries it."""
+    wanted = ((train_options or {}).get("model_options") or {}).get("monotone") or {}
+    if not time_column:
+        return
+    if isinstance(wanted, str):
+        wanted = parse_monotone(wanted)
+    clock = [name for name in wanted
+             if name == time_column or str(name).startswith(f"{time_column}__")]
+    if clock:
+        raise ConfigError(f"cannot constrain '{clock[0]}': '{time_column}' is the "
+                          "--time-column, which orders the out-of-time split and is not an "
+                          "input of the model.")
 
 
 def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,

@@ -274,3 +274,16 @@ def test_a_dates_parts_can_be_constrained_and_the_date_itself_is_pointed_at_them
     later = rows.assign(applied_on=pd.to_datetime(rows["applied_on"]) + pd.Timedelta(days=14))
     assert len(rows) > 100
     assert (model.predict_proba(later)[:, 1] >= model.predict_proba(rows)[:, 1] - 1e-6).all()
+
+
+def test_constraining_the_time_column_says_it_is_the_splits_clock(tmp_path) -> None:
+    """--monotone on the --time-column (or one of its parts) said "not a column of the data"
+    of a column plainly in the file: the split's clock is no input of the model."""
+    frame = make_credit_frame(300, seed=4)
+    frame.to_csv(tmp_path / "loans.csv", index=False)
+    for constrained in ("applied_on:+", "applied_on__days:+"):
+        result = run("train", tmp_path / "loans.csv", "--target", "default", "--time-column",
+                     "applied_on", "--monotone", constrained, "--out", tmp_path / "m")
+        assert_one_line_error(result, "--time-column")
+        assert "not an input of the model" in result.output
+        assert not (tmp_path / "m").exists()
