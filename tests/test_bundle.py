@@ -341,3 +341,27 @@ def test_a_document_missing_an_entry_is_a_bundle_error_naming_it(
     frame.head(5).to_csv(tmp_path / "rows.csv", index=False)
     result = run("predict", path, tmp_path / "rows.csv", "--out", tmp_path / "scores.csv")
     assert_one_line_error(result, "has no entry", entry)
+
+
+def test_a_bundle_written_before_a_new_empty_buffer_still_loads(model_and_data,
+                                                              tmp_path: Path) -> None:
+    """Bundles written before the network gained its (empty unless used) `level_values`
+    buffer were refused as "weights do not fit"; they score as they did. A missing weight
+    that holds values is still refused."""
+    from findeep.bundle import read_bundle
+
+    model, frame = model_and_data
+    model.save(tmp_path / "new")
+    meta, tensors = read_bundle(tmp_path / "new")
+    empty = [name for name, value in tensors.items() if value.numel() == 0]
+    assert any(name.endswith("level_values") for name in empty)
+    meta.pop("weights_sha256", None)  # write_bundle records the new file's digest
+    older = {name: value for name, value in tensors.items() if name not in empty}
+    write_bundle(tmp_path / "old", kind=meta["kind"], meta=meta, tensors=older)
+    np.testing.assert_array_equal(findeep.load(tmp_path / "old").predict_proba(frame),
+                                  model.predict_proba(frame))
+    weight = next(name for name, value in tensors.items() if value.numel() > 1)
+    write_bundle(tmp_path / "damaged", kind=meta["kind"], meta=meta,
+                 tensors={name: value for name, value in tensors.items() if name != weight})
+    with pytest.raises(BundleError, match="do not fit"):
+        findeep.load(tmp_path / "damaged")

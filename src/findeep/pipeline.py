@@ -42,6 +42,7 @@ from findeep.evaluate.intervals import (
     target_range,
 )
 from findeep.evaluate.metrics import (
+    at_or_above,
     binary_metrics,
     calibration_table,
     check_threshold,
@@ -221,7 +222,7 @@ class TabularPipeline:
     def decide(self, p_event: np.ndarray, threshold: float = DECISION_THRESHOLD) -> np.ndarray:
         """Binary labels: the event class where ``p_event >= threshold``, else the other."""
         other = self.target.classes[1 - self.target.event_index]
-        return np.where(p_event >= threshold, self.target.event_class, other)
+        return np.where(at_or_above(p_event, threshold), self.target.event_class, other)
 
     def evaluate(self, frame: pd.DataFrame, y: pd.Series, *, bands: int = 10,
                  threshold: float = DECISION_THRESHOLD) -> dict[str, Any]:
@@ -343,7 +344,7 @@ def fit_tabular(
         row_weight = row_weight[y.notna().to_numpy()]  # as the rows without a target go
     X, y, times, n_dropped = _drop_missing_target(X, y, times)
 
-    target = infer_target(y, str(y.name), task)
+    target = infer_target(y, str(y.name), task, warn=True)
     if class_weight is not None and target.task == "regression":
         raise ConfigError("class_weight weights the classes of a classifier; this target is a "
                           "regression's (numbers): leave class_weight (--class-weight) out.")
@@ -1013,6 +1014,17 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
 QUANTILE_PREFIX = "interval_quantiles."  # CQR network tensors in a tabular bundle
 
 
+def _with_empty_buffers(network: nn.Module, tensors: dict[str, torch.Tensor],
+                        ) -> dict[str, torch.Tensor]:
+    """``tensors`` plus the empty buffers a later findeep added and an older bundle lacks
+    (``level_values``, empty unless a column is one-hot read): an empty tensor carries no
+    weight, so the older bundle scores as it was trained. A missing non-empty one is left
+    missing, and refused by the strict load."""
+    missing = {name: value for name, value in network.state_dict().items()
+               if name not in tensors and value.numel() == 0}
+    return {**tensors, **missing} if missing else tensors
+
+
 def _network_from(name: str, config: dict[str, Any], tensors: dict[str, torch.Tensor],
                   ) -> nn.Module:
     config = dict(config)
@@ -1022,7 +1034,7 @@ def _network_from(name: str, config: dict[str, Any], tensors: dict[str, torch.Te
         network = build_model(name, n_num=config.pop("n_num"),
                               cardinalities=config.pop("cardinalities"),
                               n_out=config.pop("n_out"), options=config)
-        network.load_state_dict(tensors, strict=True)
+        network.load_state_dict(_with_empty_buffers(network, tensors), strict=True)
     except (RuntimeError, KeyError, ConfigError) as exc:
         reason = " ".join(str(exc).split())  # one line: PyTorch's message spans several
         raise BundleError(f"the bundle's weights do not fit its model config: {reason}") from None
