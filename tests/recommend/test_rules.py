@@ -102,3 +102,16 @@ def test_several_rules_for_one_product_must_all_hold() -> None:
     frame = pd.DataFrame({"age": [18, 30, 80, 18], "vip": [0, 0, 1, 1], "income": 1})
     mask = eligibility_mask(frame, ["loan", "mortgage"], rules)
     assert mask[:, 1].tolist() == [False, True, False, True]
+
+
+def test_ampersand_and_bar_bind_after_the_comparisons_as_pandas_reads_them():
+    """'age > 30 & age < 60' was read with Python's precedence, age > (30 & age) < 60, true
+    for everyone: a loan offered to the 23- and 66-year-olds the rule excludes (and the
+    meaning bundles written when rules ran through DataFrame.eval had)."""
+    frame = pd.DataFrame({"age": [20, 40, 70], "segment": ["student", "a & b", "x"]})
+    rules = ["age > 30 & age < 60", "age >= 30 & segment != 'student' | segment == 'a & b'",
+             "~(age > 30) | age > 65", "(age > 30) & (age < 60)"]
+    for rule in rules:
+        np.testing.assert_array_equal(evaluate_rule(frame, rule),
+                                      frame.eval(rule).to_numpy(), err_msg=rule)
+    assert evaluate_rule(frame, "age > 30 & age < 60").tolist() == [False, True, False]

@@ -11,7 +11,9 @@ with Python's ``ast`` and only this grammar is evaluated, over whole columns at 
 - comparisons ``== != < <= > >=``, chained (``21 <= age < 70``), and ``in`` / ``not in``
   a list of values (``region in ['north', 'south']``);
 - ``and``, ``or``, ``not`` and their element-wise spellings ``&``, ``|``, ``~``, with
-  parentheses.
+  parentheses; ``&`` and ``|`` bind as ``and`` and ``or`` do, after the comparisons
+  (``age > 30 & age < 60`` is ``(age > 30) and (age < 60)``, as pandas reads it — in
+  Python's own grammar it would be ``age > (30 & age) < 60``, true for everyone).
 
 Anything else (a call, an attribute, an index, ``@``, a lambda) is one ``ConfigError``
 naming what is not allowed, before any row is read.
@@ -20,8 +22,10 @@ naming what is not allowed, before any row is read.
 from __future__ import annotations
 
 import ast
+import io
 import operator
 import re
+import tokenize
 from collections.abc import Callable
 from typing import Any
 
@@ -56,8 +60,8 @@ def parse_rule(rule: str) -> tuple[ast.expr, dict[str, str]]:
 
     text = _BACKTICKED.sub(placeholder, rule.strip())
     try:
-        tree = ast.parse(text, mode="eval").body
-    except SyntaxError:
+        tree = ast.parse(_words_for_bitwise(text), mode="eval").body
+    except (SyntaxError, tokenize.TokenError):
         raise ConfigError(f"eligibility rule {rule!r} is not a comparison findeep can read "
                           "(e.g. 'age >= 21 and region != \"north\"').") from None
     for node in ast.walk(tree):
@@ -70,6 +74,20 @@ def parse_rule(rule: str) -> tuple[ast.expr, dict[str, str]]:
             raise ConfigError(f"eligibility rule {rule!r} holds {node.value!r}: a rule's "
                               "values are numbers, text, True or False.")
     return tree, columns
+
+
+def _words_for_bitwise(text: str) -> str:
+    """``&`` and ``|`` spelt ``and`` and ``or`` (found as tokens, so text inside quotes is
+    kept), which puts them after the comparisons as pandas' ``eval`` does."""
+    lines = text.splitlines(keepends=True)
+    starts = np.cumsum([0, *map(len, lines)])
+    spots = [(int(starts[row - 1]) + col, value)
+             for kind, value, (row, col), *_ in
+             tokenize.generate_tokens(io.StringIO(text).readline)
+             if kind == tokenize.OP and value in ("&", "|")]
+    for at, value in reversed(spots):
+        text = f"{text[:at]} {'and' if value == '&' else 'or'} {text[at + 1:]}"
+    return text
 
 
 def rule_problem(rule: str) -> str | None:
