@@ -60,3 +60,19 @@ def test_gains_table_ranks_riskiest_first_and_adds_up() -> None:
         perfect = gains_table(np.r_[np.ones(100), np.zeros(900)],
                               np.r_[np.ones(100), np.zeros(900)])
     assert perfect[0]["cumulative_events"] == 1.0 and perfect[0]["event_rate"] == 1.0
+
+
+def test_a_cut_off_copied_from_a_written_score_flags_that_score_in_the_metrics_too():
+    """predict wrote 0.22126639 for a float32 score of 0.2212663888…; at --threshold
+    0.22126639 predict flagged it but evaluate's recall (compared in float64) did not, so a
+    report's metrics table and its confusion matrix disagreed by that row."""
+    from findeep.evaluate.metrics import at_or_above, binary_metrics
+
+    scores = np.array([0.221266389, 0.1, 0.9], dtype=np.float32)
+    written = float(str(scores[0]))
+    assert written == 0.22126639 and float(scores[0]) < written
+    assert at_or_above(scores, written).tolist() == [True, False, True]
+    metrics = binary_metrics(np.array([1, 0, 1]), scores, written)
+    assert metrics["recall"] == 1.0 and metrics["accuracy"] == 1.0
+    # float64 scores are compared as they are
+    assert at_or_above(scores.astype(np.float64), written).tolist() == [False, False, True]

@@ -133,6 +133,17 @@ def check_threshold(threshold: float) -> None:
         raise ConfigError(f"threshold must be between 0 and 1, however: {threshold=}")
 
 
+def at_or_above(p_event: np.ndarray, threshold: float) -> np.ndarray:
+    """Where a score is at or above ``threshold``, compared in the scores' own precision:
+    a float32 score (what findeep writes, 0.22126639) against the float32 nearest the
+    threshold, so a cut-off copied from a written score flags that score — in evaluate's and
+    report's metrics as in predict's labels and a policy's decisions (comparing in float64
+    called 0.22126638889… below 0.22126639, and the report contradicted itself)."""
+    scores = np.asarray(p_event)
+    kind = scores.dtype.type if scores.dtype.kind == "f" else np.float64
+    return scores >= kind(threshold)
+
+
 def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 0.5) -> dict:
     """Metrics with the event (e.g. default) as the positive class; the threshold ones
     call a score at or above ``threshold`` the event.
@@ -144,8 +155,8 @@ def binary_metrics(y_event: np.ndarray, p_event: np.ndarray, threshold: float = 
     row scores at or above ``threshold``: nothing was flagged, so it is undefined, not 0.
     """
     y_event = np.asarray(y_event).astype(int)
+    predicted = at_or_above(p_event, threshold).astype(int)
     p_event = np.clip(np.asarray(p_event, dtype=float), 1e-7, 1 - 1e-7)
-    predicted = (p_event >= threshold).astype(int)
     events = int(y_event.sum())
     out = {
         "rows": len(y_event),

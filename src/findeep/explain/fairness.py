@@ -54,7 +54,7 @@ from findeep.data.number_text import numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD, MISSING_LEVEL, category_text
 from findeep.data.schema import FindeepWarning, infer_column_kind, numbers_but_a_few
 from findeep.errors import ConfigError, DataError, did_you_mean
-from findeep.evaluate.metrics import check_threshold
+from findeep.evaluate.metrics import at_or_above, check_threshold
 from findeep.explain.importance import labelled_rows
 from findeep.pipeline import TabularPipeline
 
@@ -364,7 +364,7 @@ def fairness_report(pipeline: TabularPipeline, frame: pd.DataFrame, protected: s
         raise _looks_like_an_identifier(protected, len(groups), len(set(groups)))
     prediction, seen = pipeline.predict_raw(frame)
     seen.warn_categories()  # the groups' rates are of these scores
-    declined = pipeline.event_probability(prediction) >= threshold
+    declined = at_or_above(pipeline.event_probability(prediction), threshold)
     lines = []
     present = set(groups)
     for group in (g for g in labelled_groups.cat.categories if g in present):

@@ -20,7 +20,13 @@ from sklearn import metrics as skm
 
 import findeep
 from findeep.data.profile import as_numbers
-from findeep.evaluate.metrics import GAINS_HEADER, HEADLINE, binary_labels, gains_cells
+from findeep.evaluate.metrics import (
+    GAINS_HEADER,
+    HEADLINE,
+    at_or_above,
+    binary_labels,
+    gains_cells,
+)
 from findeep.evaluate.uncertainty import SHORT_COVERAGE_AT_95, bootstrap_intervals
 from findeep.explain.attributions import RowsHook
 from findeep.explain.commands import importance_table, sample_rows
@@ -315,7 +321,7 @@ def _binary_figures(section: Section, pipeline: TabularPipeline, result: dict[st
               [[f"{edges[i]:.3f}-{edges[i + 1]:.3f}", *(f"{int(c[i]):,}"
                                                         for c in by_class.values())]
                for i in range(0, 40) if any(c[i] for c in by_class.values())])))
-    predicted = (p >= threshold).astype(int)
+    predicted = at_or_above(p, threshold).astype(int)
     matrix = skm.confusion_matrix(y, predicted, labels=[1, 0])
     names = [f"{event}", "not " + event]
     section.add(Figure(
