@@ -4,6 +4,7 @@ approve/decline with reason codes."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -408,3 +409,19 @@ def test_a_policy_names_blank_rows_and_a_tiny_table_says_why_no_held_out_profit(
     result = run("evaluate", files["bundle"], tmp_path / "tiny.csv", "--lgd", "0.45")
     assert result.exit_code == 0, result.output
     assert "too few defaulters or payers (under 5)" in result.stdout
+
+
+def test_economics_of_a_class_weighted_model_warn_that_its_scores_are_no_default_rates(
+        files) -> None:
+    """class_weight='balanced' lifts every probability toward the rarer class (a mean PD far
+    above the default rate); expected loss priced on them said nothing."""
+    frame = make_credit_frame(1_300, seed=12).drop(columns=["applied_on"])
+    train = frame.iloc[:1_000]
+    weighted = findeep.TabularClassifier(max_epochs=3, bagging=1, class_weight="balanced").fit(
+        train.drop(columns=["default"]), train["default"])
+    with pytest.warns(FindeepWarning, match=r"class weights.*retrain without --class-weight"):
+        decision_economics(weighted.pipeline_, frame.iloc[1_000:], lgd=0.45)
+    plain = load_pipeline(files["bundle"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FindeepWarning)
+        decision_economics(plain, frame.iloc[1_000:], lgd=0.45)

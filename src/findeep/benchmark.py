@@ -364,7 +364,7 @@ class _BenchmarkTable:
         frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
         times = time_values(frame, time_column) if time_column else None
         X = frame.drop(columns=[c for c in (target, time_column) if c])
-        spec = infer_target(y_all, target, task)
+        spec = infer_target(y_all, target, task, warn=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             schema = infer_schema(X, warn=False)

@@ -174,7 +174,9 @@ def train(
     calibrate: Annotated[bool, typer.Option(
         "--calibrate/--no-calibrate",
         help="Temperature-scale probabilities on the validation rows.")] = True,
-    class_weight: Annotated[str | None, typer.Option(help="'balanced' to weight classes.")] = None,
+    class_weight: Annotated[str | None, typer.Option(help=(
+        "'balanced' to weight classes (ranking for a rare event; its probabilities are then "
+        "no default rates: evaluate --lgd says so)."))] = None,
     weight_column: Annotated[str | None, typer.Option(help=(
         "A column of row weights (an exposure, a reject-inference weight) for the training "
         "loss; not a feature. Test metrics stay unweighted."))] = None,

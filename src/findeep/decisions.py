@@ -177,6 +177,15 @@ def decision_economics(pipeline: TabularPipeline, frame: pd.DataFrame, *,
         warnings.warn(f"--margin reaches {top:g}, a return of {top:.0%} of the exposure on a "
                       f"repaid loan; if you meant {top:g}%, pass {top / 100:g} (a share, as "
                       "--lgd is).", FindeepWarning, stacklevel=2)
+    weighted = pipeline.training.get("class_weight")
+    if weighted:
+        mean_pd, rate = float(np.mean(p_event)), float(np.mean(y))
+        warnings.warn(f"the model was trained with class weights ({weighted}), which move "
+                      "its probabilities off the default rates (here a mean probability of "
+                      f"{mean_pd:.3f} against an observed rate of {rate:.3f}); the expected "
+                      "losses and the profit-optimal cut-off rest on those probabilities as "
+                      "PDs: retrain without --class-weight to price cut-offs.",
+                      FindeepWarning, stacklevel=2)
     if not np.any(curve.profit != curve.profit[0]):
         warnings.warn("every cut-off earns the same (the exposures, or the margin and the "
                       "LGD, are zero), so the economics cannot choose one; the best cut-off "

@@ -663,8 +663,14 @@ def _infer_streamed_target(sample: pd.DataFrame, labels: Counter, name: str, tas
     """The task and classes from every label seen in the fit rows, not just the sample's
     (beyond 1,000 distinct values, the target is numeric and the sample tells)."""
     if len(labels) <= 1000:
-        return infer_target(pd.Series(list(labels)), name, task)
-    return infer_target(sample[name].dropna(), name, task)
+        # each label as often as the fit rows hold it (scaled down past a million), so the
+        # rarer class is the event as in memory, not the first in sorted order
+        keys, counts = list(labels), np.array(list(labels.values()), dtype=float)
+        scale = min(1.0, 1e6 / counts.sum())
+        repeats = np.maximum(1, np.round(counts * scale)).astype(int)
+        values = pd.Series(keys).repeat(repeats).reset_index(drop=True)
+        return infer_target(values, name, task, warn=True)
+    return infer_target(sample[name].dropna(), name, task, warn=True)
 
 
 def _encode_target(spec: TargetSpec, values: pd.Series, y_mean: float, y_std: float,

@@ -64,3 +64,37 @@ def test_labels_read_as_text_match_number_labels_and_unknown_ones_are_quoted() -
     words = infer_target(pd.Series(["good", "bad"] * 2), "status")
     with pytest.raises(TargetError, match="'good '"):
         words.encode(pd.Series(["good ", "bad"]))
+
+
+def test_near_balanced_unnamed_classes_say_which_is_the_event_and_how_to_name_the_other():
+    """Labels paid / lost at ~50/50: the rarer is the event, which flips PDs, --monotone and
+    --lgd if it is the wrong one; the fit says so (once), naming how to pick the other.
+    Write-off labels are read as the event."""
+    import warnings
+
+    from findeep.data.schema import FindeepWarning
+
+    labels = pd.Series(["paid"] * 495 + ["lost"] * 505)
+    with pytest.warns(FindeepWarning, match=r"the rarer one, 'paid' \(49.5% of rows\).*"
+                                            r"if the event is 'lost', relabel it 'default'"):
+        assert infer_target(labels, "outcome", warn=True).event_class == "paid"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FindeepWarning)
+        infer_target(labels, "outcome")  # the checks before a fit stay quiet
+        rare = pd.Series(["paid"] * 900 + ["lost"] * 100)  # a clear minority: no doubt
+        assert infer_target(rare, "outcome", warn=True).event_class == "lost"
+        written_off = pd.Series(["paid"] * 400 + ["write-off"] * 600)
+        assert infer_target(written_off, "outcome", warn=True).event_class == "write-off"
+
+
+def test_a_streamed_fit_takes_the_rarer_class_as_the_event_as_in_memory():
+    """The streamed fit counted each distinct label once, so the event was the first label
+    in sorted order ('lost' of lost 700 / paid 300), not the rarer one as in memory."""
+    from collections import Counter
+
+    from findeep.streamed import _infer_streamed_target
+
+    spec = _infer_streamed_target(pd.DataFrame(), Counter({"paid": 300, "lost": 700}), "y",
+                                  "auto")
+    in_memory = infer_target(pd.Series(["paid"] * 300 + ["lost"] * 700), "y")
+    assert spec.event_class == in_memory.event_class == "paid"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.data.number_text import looks_numeric, numbers_of
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, TargetError, did_you_mean
 
 Task = Literal["binary", "multiclass", "regression"]
@@ -17,7 +19,12 @@ MAX_AUTO_CLASSES = 10
 
 # Labels that name the adverse event in credit data; the event is the class whose
 # probability findeep reports as "risk" (sklearn still orders classes by sorting).
-_EVENT_LABELS = {"bad", "default", "defaulted", "yes", "y", "1", "true", "charged off", "churn"}
+_EVENT_LABELS = {"bad", "default", "defaulted", "yes", "y", "1", "true", "charged off", "churn",
+                 "charged-off", "chargeoff", "write-off", "writeoff", "written off",
+                 "delinquent", "defaulter", "fraud"}
+# the rarer class taken as the event when it holds at least this share: say which, and how
+# to name another
+_NEAR_BALANCED = 0.4
 
 
 @dataclass
@@ -118,8 +125,11 @@ def _refuse_look_alike_labels(values: pd.Series, name: str) -> None:
                           "each label one spelling (e.g. strip the spaces) and train again.")
 
 
-def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec:
-    """Check the target (missing values already removed) and decide the task."""
+def infer_target(values: pd.Series, name: str, task: str = "auto", *,
+                 warn: bool = False) -> TargetSpec:
+    """Check the target (missing values already removed) and decide the task; ``warn``
+    (the fit's own call, once a job) says when the event was taken as the rarer of two
+    near-balanced classes with no event label."""
     if task not in TASK_OPTIONS:
         raise ConfigError(f"task must be one of {', '.join(TASK_OPTIONS)}, however: {task=}")
     if not values.notna().any():  # nothing left once missing values are removed
@@ -183,4 +193,14 @@ def infer_target(values: pd.Series, name: str, task: str = "auto") -> TargetSpec
         else:  # the rarer class is the event (defaults are rarer than repayments)
             counts = raw.value_counts()
             event = min(classes, key=lambda c: (counts.get(c, 0), str(c)))
+            share = counts.get(event, 0) / max(len(raw), 1)
+            if warn and share >= _NEAR_BALANCED:
+                other = next(c for c in classes if c != event)
+                warnings.warn(
+                    f"target '{name}': neither class is a label findeep reads as the event "
+                    f"(bad, default, 1, yes, write-off, …), so the rarer one, {event!r} "
+                    f"({share:.1%} of rows), is the event whose probability is the risk, "
+                    "the direction of --monotone and the PD of --lgd; if the event is "
+                    f"{other!r}, relabel it 'default' (or 1) and train again.",
+                    FindeepWarning, stacklevel=2)
     return TargetSpec(name, task, classes, event)  # type: ignore[arg-type]

@@ -1036,8 +1036,10 @@ def forecaster_from_bundle(meta: dict[str, Any],
                 model["state"], {k.removeprefix("baseline."): v for k, v in tensors.items()
                                  if k.startswith("baseline.")})
     except (KeyError, TypeError, RuntimeError) as exc:
-        raise BundleError(f"the forecast bundle is incomplete or does not fit its model: "
-                          f"{exc}") from None
+        raise BundleError(f"the forecast bundle is incomplete or does not fit its model "
+                          f"({' '.join(str(exc).split())}): a damaged bundle, or one written "
+                          "by an earlier findeep whose forecast network this version builds "
+                          "differently — retrain it with this version.") from None
     if "evaluation" in meta and "oos.date" in tensors:
         forecaster.evaluation_ = evaluation_from_bundle(meta["evaluation"], tensors)
     return forecaster
