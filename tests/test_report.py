@@ -55,6 +55,11 @@ def test_report_on_new_rows_has_every_section(files) -> None:
     drivers = text.split("## What drives the score")[1].split("\n## ")[0].splitlines()
     assert drivers[6].startswith("| debt_to_income |")  # the table's strongest risk driver
     assert "On 300 rows" in text
+    # the examples' reason codes say what they were measured against, and that a policy's
+    # decline reasons use another reference
+    examples = text.split("Example applicants: ")[1].split("\n")[0]
+    assert "measured against the training rows scored as low risk" in examples
+    assert "'predict --policy'" in examples
 
 
 def test_report_on_training_rows_says_the_test_is_not_honest(files) -> None:

@@ -513,8 +513,13 @@ def _examples(section: Section, pipeline: TabularPipeline, sample: pd.DataFrame)
              "; ".join(r for r in explained.loc[index, ["reason_1", "reason_2", "reason_3"]]
                        if r) or "(nothing raised it above the reference)"]
             for index, which in named.items()]
+    against = ("the training rows scored as low risk (the bundle's explain reference; "
+               "'predict --policy' measures a decline's reasons against the policy's approved "
+               "applicants, and gives an approved applicant none)"
+               if pipeline.task == "binary" else "the average training row")
     section.add("Example applicants: the highest-, median- and lowest-scored sampled rows "
-                "with their reason codes (the columns that raised the score most).",
+                "with their reason codes (the columns that raised the score most), measured "
+                f"against {against}.",
                 Table(["example", "row", score, "reason codes"], rows,
                       caption="Example applicants with reason codes"))
 
