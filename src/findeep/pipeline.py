@@ -758,6 +758,9 @@ def parse_monotone(text: str) -> dict[str, int]:
         if not name or direction.strip().lower() not in MONOTONE_WORDS:
             raise ConfigError(f"monotone constraints read COLUMN:+ or COLUMN:- separated by "
                               f"commas, however: {part!r}")
+        if name.strip() in constraints:
+            raise ConfigError(f"'{name.strip()}' is constrained twice in {text!r}; give each "
+                              "column one direction.")
         constraints[name.strip()] = MONOTONE_WORDS[direction.strip().lower()]
     if not constraints:
         raise ConfigError("name at least one column to constrain, e.g. 'income:-'.")
@@ -1165,9 +1168,17 @@ def score_table(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.n
     predicted label at ``threshold`` (binary), each class's probability and the most likely
     class (multiclass), or the prediction (regression)."""
     scores = pd.DataFrame(index=range(len(frame)))
-    if id_column is not None:
-        scores[id_column] = frame[id_column].to_numpy()
     target = pipeline.target
+    if id_column is not None:
+        written = (["prediction", "lower", "upper"] if target.task == "regression" else
+                   [*(f"probability_{c}" for c in (
+                       [target.event_class] if target.task == "binary" else target.classes)),
+                    "predicted"])
+        if str(id_column) in written:
+            raise ConfigError(f"--id-column '{id_column}' has the name of a column predict "
+                              f"writes ({', '.join(written)}); rename it in the data, or "
+                              "copy it under another name.")
+        scores[id_column] = frame[id_column].to_numpy()
     if target.task == "binary":
         p_event = pipeline.event_probability(prediction)
         scores[f"probability_{target.event_class}"] = p_event

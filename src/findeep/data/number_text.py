@@ -28,6 +28,7 @@ caller can say so instead of silently imputing the median.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,11 +78,20 @@ def parse_number(text: str) -> float | None:
     return value
 
 
+def _as_float(value: Any) -> float:
+    """A number as a float; an integer too large for one (400 digits) is infinite, which the
+    checks downstream name in one sentence (``float`` raises OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
 def _parse_distinct(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Each distinct non-null value's number (NaN for missing words) and whether it parsed."""
     distinct = pd.unique(values.dropna())
     parsed = [parse_number(str(v)) if not isinstance(v, (int, float, np.number))
-              or isinstance(v, bool) else float(v) for v in distinct]
+              or isinstance(v, bool) else _as_float(v) for v in distinct]
     numbers = pd.Series([np.nan if p is None else p for p in parsed], index=distinct,
                         dtype=float)
     readable = pd.Series([p is not None for p in parsed], index=distinct, dtype=bool)
@@ -116,7 +126,10 @@ def to_numbers(values: pd.Series) -> tuple[np.ndarray, int, str | None]:
         return values.to_numpy(dtype=float, na_value=np.nan), 0, None
     if pd.api.types.is_numeric_dtype(values):
         return values.to_numpy(dtype=float, na_value=np.nan), 0, None
-    fast = pd.to_numeric(values, errors="coerce")
+    try:
+        fast = pd.to_numeric(values, errors="coerce")
+    except OverflowError:  # a whole number past float64 ("1" and 400 zeros): read one by one
+        fast = pd.Series(np.nan, index=values.index, dtype=float)
     left = fast.isna() & values.notna()
     if not left.any():
         return fast.to_numpy(dtype=float, na_value=np.nan), 0, None
@@ -124,6 +137,11 @@ def to_numbers(values: pd.Series) -> tuple[np.ndarray, int, str | None]:
     rest = values[left]
     result = fast.to_numpy(dtype=float, na_value=np.nan, copy=True)
     result[left.to_numpy()] = rest.map(numbers).to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(result).any():  # text only reaches infinity past float64's range
+        huge = str(values[np.isinf(result)].iloc[0]).strip()
+        raise DataError(f"column '{values.name}' holds a number beyond what a float can hold "
+                        f"({huge[:12]}…, {len(huge)} characters); replace it with a number or "
+                        "leave it empty (missing).")
     bad = rest[~rest.map(readable).to_numpy(dtype=bool)]
     return result, int(bad.size), (str(bad.iloc[0]) if bad.size else None)
 

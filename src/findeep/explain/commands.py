@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from findeep.data.io import TableLike, check_output, ids_as_written, read_table, write_table
+from findeep.data.splits import check_seed
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.explain.attributions import RowsHook, column_attributions
 from findeep.explain.dependence import partial_dependence_table
@@ -126,6 +127,7 @@ def importance_for_bundle(
     and ``target``.
     """
     check_repeats(n_repeats)  # before the attributions, which take a while
+    check_seed(seed)
     if out is not None:
         check_output(out, force=force)
     pipeline = load_pipeline(bundle)
@@ -170,6 +172,7 @@ def dependence_for_bundle(
     at most ``max_rows`` rows of ``data``: each grid point rescores every one of them."""
     if not columns:
         raise ConfigError("name at least one column to sweep (--column NAME).")
+    check_seed(seed)
     if out is not None:
         check_output(out, force=force)
     pipeline = load_pipeline(bundle)

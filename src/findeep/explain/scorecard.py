@@ -34,6 +34,12 @@ class ScorecardScale:
     pdo: float = 20.0
 
     def check(self) -> None:
+        wild = [f"{name}={value}" for name, value in (("pdo", self.pdo),
+                ("base_odds", self.base_odds), ("base_score", self.base_score))
+                if not math.isfinite(value)]
+        if wild:
+            raise ConfigError(f"scorecard scaling takes finite numbers, however: "
+                              f"{', '.join(wild)}")
         if not self.pdo > 0:
             raise ConfigError(f"pdo (points to double the odds) must be positive, however: "
                               f"pdo={self.pdo}")

@@ -53,8 +53,8 @@ def backtest_series(predictions: pd.DataFrame, *, rule: str = "long-flat",
     after ``cost_bps`` on turnover, and ``exposure`` (gross weight held); indexed by date."""
     if rule not in RULES:
         raise ConfigError(f"rule must be one of {', '.join(RULES)}, however: {rule=}")
-    if not cost_bps >= 0:
-        raise ConfigError(f"cost_bps must be >= 0, however: {cost_bps=}")
+    if not 0 <= cost_bps < float("inf"):
+        raise ConfigError(f"cost_bps must be a finite number >= 0, however: {cost_bps=}")
     frame = predictions.dropna(subset=["prediction", "next_return"]).sort_values(["date", "asset"])
     if frame["date"].nunique() < 2:
         raise DataError("a backtest needs forecasts with a known next-step return on at least "

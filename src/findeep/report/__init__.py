@@ -19,6 +19,7 @@ from typing import Any
 from findeep.bundle import META_FILE
 from findeep.data.io import TableLike, read_table, refuse_overwrite
 from findeep.data.schema import FindeepWarning
+from findeep.data.splits import check_seed
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import check_threshold
 from findeep.explain.attributions import RowsHook
@@ -86,6 +87,7 @@ def write_report(
     from findeep.report.model_report import build_model_report
 
     fmt = check_report_output(out, force=force)
+    check_seed(seed)
     check_economics_options(lgd, exposure, margin)
     info = read_card_info(card_info)
     pipeline = load_pipeline(bundle, refusal="the report covers tabular models only (for a "

@@ -42,9 +42,15 @@ def read_card_info(path: str | Path | None) -> dict[str, str]:
     if path is None:
         return {}
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"card info file '{path}' is a folder; give the JSON or YAML file.")
     if not path.is_file():
         raise DataError(f"card info file '{path}' does not exist.")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"card info file '{path}' is not UTF-8 text; save it as UTF-8 JSON "
+                        "or YAML.") from None
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
