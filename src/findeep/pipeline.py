@@ -1169,16 +1169,6 @@ def score_table(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.n
     class (multiclass), or the prediction (regression)."""
     scores = pd.DataFrame(index=range(len(frame)))
     target = pipeline.target
-    if id_column is not None:
-        written = (["prediction", "lower", "upper"] if target.task == "regression" else
-                   [*(f"probability_{c}" for c in (
-                       [target.event_class] if target.task == "binary" else target.classes)),
-                    "predicted"])
-        if str(id_column) in written:
-            raise ConfigError(f"--id-column '{id_column}' has the name of a column predict "
-                              f"writes ({', '.join(written)}); rename it in the data, or "
-                              "copy it under another name.")
-        scores[id_column] = frame[id_column].to_numpy()
     if target.task == "binary":
         p_event = pipeline.event_probability(prediction)
         scores[f"probability_{target.event_class}"] = p_event
@@ -1189,4 +1179,13 @@ def score_table(pipeline: TabularPipeline, frame: pd.DataFrame, prediction: np.n
         scores["predicted"] = np.asarray(target.classes, dtype=object)[prediction.argmax(axis=1)]
     else:
         scores["prediction"] = prediction
+    if id_column is not None:
+        # a regression's interval ends are added beside these by the callers
+        written = [*map(str, scores.columns),
+                   *(("lower", "upper") if target.task == "regression" else ())]
+        if str(id_column) in written:
+            raise ConfigError(f"--id-column '{id_column}' has the name of a column predict "
+                              f"writes ({', '.join(written)}); rename it in the data, or "
+                              "copy it under another name.")
+        scores.insert(0, id_column, frame[id_column].to_numpy())
     return scores

@@ -50,6 +50,7 @@ from findeep.errors import BundleError, ConfigError, DataError, TargetError, did
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
+from findeep.features.tabular import date_part_names
 from findeep.output_paths import write_text_atomic
 from findeep.pipeline import (
     TabularPipeline,
@@ -253,7 +254,7 @@ def _refuse_monotone_clock(train_options: dict[str, Any] | None,
     if isinstance(wanted, str):
         wanted = parse_monotone(wanted)
     clock = [name for name in wanted
-             if name == time_column or str(name).startswith(f"{time_column}__")]
+             if name in (time_column, *date_part_names([time_column]))]
     if clock:
         raise ConfigError(f"cannot constrain '{clock[0]}': '{time_column}' is the "
                           "--time-column, which orders the out-of-time split and is not an "
