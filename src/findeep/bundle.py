@@ -44,13 +44,15 @@ from safetensors.torch import load_file, save_file
 from findeep import json_text
 from findeep.errors import BundleError
 from findeep.output_paths import (
+    BUNDLE_DOCUMENT,
+    BUNDLE_FORMAT,
     FORCE_HINT,
     dead_writers_leftovers,
     refuse_folder_overwrite,
     usual_mode,
 )
 
-FORMAT = "findeep-bundle"
+FORMAT = BUNDLE_FORMAT
 # the newest format this findeep reads. A bundle is written with the lowest version that
 # holds it (``format_version_for``), so older findeep still reads what it can and refuses
 # the rest with "upgrade findeep" instead of failing on a field it does not know:
@@ -59,7 +61,7 @@ FORMAT = "findeep-bundle"
 #      (findeep 1 failed on that field with a TypeError).
 FORMAT_VERSION = 2
 META_FILE, WEIGHTS_FILE, METRICS_FILE, CHECKSUMS_FILE = (
-    "bundle.json", "model.safetensors", "metrics.json", "checksums.json")
+    BUNDLE_DOCUMENT, "model.safetensors", "metrics.json", "checksums.json")
 
 
 def library_versions() -> dict[str, str]:

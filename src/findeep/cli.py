@@ -236,6 +236,11 @@ def train(
     options = {**(parse_json_options(model_options) or {}),
                **({"monotone": parse_monotone(monotone)} if monotone is not None else {})}
     texts = split_names(text_columns)
+    if nproc_per_node < 1:
+        raise ConfigError(f"--nproc-per-node must be at least 1, however: {nproc_per_node}")
+    if resume and checkpoint_dir is None:
+        raise ConfigError("--resume continues from the checkpoints in --checkpoint-dir; name "
+                          "that folder (--checkpoint-dir DIR).")
     if nproc_per_node > 1:
         from findeep.data.stream import ParquetSource
         from findeep.streamed import check_columns
@@ -579,7 +584,8 @@ def explain(
     bundle: BundleArg, data: DataArg,
     out_file: Annotated[Path | None, typer.Option(
         "--out", help="Reasons file to write, .csv or .parquet (required, except with "
-                      "--surrogate or a text model, which print).")] = None,
+                      "--surrogate or a text model, which print; with --surrogate, a .txt "
+                      "or .md file for its rules).")] = None,
     top: Annotated[int, typer.Option(help="Reasons per row.")] = 4,
     reference: Annotated[str | None, typer.Option(
         help="Reference rows (CSV/Parquet); default: training rows scored as low risk.")] = None,
@@ -627,7 +633,10 @@ def explain(
     if surrogate:
         from findeep.explain.commands import surrogate_for_bundle
 
-        show(surrogate_lines(surrogate_for_bundle(bundle, data, depth=depth)))
+        show(surrogate_lines(surrogate_for_bundle(bundle, data, depth=depth, out=out_file,
+                                                  force=force)))
+        if out_file is not None:
+            show([f"wrote {out_file}"])
         return
     if out_file is None:
         from findeep.explain.commands import load_pipeline

@@ -5,8 +5,9 @@ these before it trains or reads anything, so a bad ``--out`` fails in a second r
 after the fit, and never with a traceback:
 
 - ``check_location``: the path has a name ('.' and '..' have none), no folder above it is a
-  file, and the nearest folder above it that exists takes a new entry (tried, not guessed
-  from permission bits, which say nothing to root or on /proc);
+  file or a findeep bundle (a file written into a bundle breaks its checksums, so the bundle
+  would no longer load), and the nearest folder above it that exists takes a new entry
+  (tried, not guessed from permission bits, which say nothing to root or on /proc);
 - ``refuse_overwrite``: an existing file is replaced only with ``force``, and never a folder
   when a file is asked for;
 - ``refuse_folder_overwrite``: an existing folder is replaced only with ``force``, and only
@@ -20,6 +21,7 @@ temporary files (0600/0700), so they give theirs ``usual_mode`` before moving th
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -30,6 +32,18 @@ from pathlib import Path
 from findeep.errors import BundleError
 
 FORCE_HINT = "pass --force (force=True from Python) to overwrite it"
+# what makes a folder a findeep bundle: its document, naming this format (bundle.py writes it)
+BUNDLE_DOCUMENT, BUNDLE_FORMAT = "bundle.json", "findeep-bundle"
+
+
+def holds_bundle_document(folder: Path) -> bool:
+    """``folder`` holds a findeep bundle's document (checked or not: any file written into
+    it, or its metrics or weights replaced, makes the bundle fail its checksums)."""
+    try:
+        document = json.loads((folder / BUNDLE_DOCUMENT).read_text())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and document.get("format") == BUNDLE_FORMAT
 
 
 def check_location(path: str | os.PathLike[str]) -> Path:
@@ -45,6 +59,11 @@ def check_location(path: str | os.PathLike[str]) -> Path:
         parent = parent.parent
     if parent.exists() and not parent.is_dir():
         raise BundleError(f"cannot write '{path}': '{parent}' is a file, not a folder.")
+    for folder in (parent, *parent.parents):
+        if holds_bundle_document(folder):
+            raise BundleError(f"cannot write '{path}' inside the model bundle '{folder}': "
+                              "the bundle would fail its checksums and no longer load; "
+                              "write it beside the bundle instead.")
     try:  # a real probe: permission bits say nothing to root, or on /proc and read-only mounts
         os.rmdir(tempfile.mkdtemp(prefix=".findeep-probe-", dir=parent))
     except OSError as exc:

@@ -436,6 +436,10 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     on the same folds (``max_epochs`` caps the networks there)."""
     from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
+    if max_epochs is not None and (isinstance(max_epochs, bool) or not isinstance(max_epochs, int)
+                                   or max_epochs < 1):
+        raise ConfigError(f"max_epochs (--max-epochs) must be a positive integer, however: "
+                          f"{max_epochs!r}")
     target = _resolve_target(data, target)
     frame = read_table(data)
     models = list(DEFAULT_MODELS) if models is None else models  # [] is refused, not defaulted
@@ -453,6 +457,10 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
             train_options={"max_epochs": max_epochs} if max_epochs else None)
         return {"kind": "text", "data": str(data), "target": target, "seed": seed,
                 "n_folds": folds, **text_result}
+    if max_epochs is not None:
+        raise ConfigError("--max-epochs caps the text networks of a table with a free-text "
+                          "column; a tabular benchmark runs each model's defaults, which stop "
+                          "early on their own.")
     result = run_benchmark(frame, target, models=models, n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
                            walk_forward=walk_forward, verbose=verbose, monotone=monotone,
@@ -475,18 +483,26 @@ def profile_table(data: TableLike, *, target: str | None = None,
     if target is not None:
         locate_target(frame, target)  # a wrong name fails with a did-you-mean
         frame = frame.drop(columns=[target])
+    # a column with no value at all is a finding here, not a refusal as in training
+    empty = [name for name in frame.columns if frame[name].isna().all()]
+    if empty:
+        warnings.warn(f"column(s) {', '.join(repr(str(c)) for c in empty)} have no values at "
+                      "all (every row is missing): training refuses them, so drop or fill "
+                      "them first.", FindeepWarning, stacklevel=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        schema = infer_schema(frame, warn=False)
+        schema = infer_schema(frame.drop(columns=empty), warn=False)
     for name in schema.names_of("categorical"):  # the command for finding data problems
         if message := numbers_but_a_few(name, frame[name]):
             warnings.warn(message, FindeepWarning, stacklevel=2)
+    kinds = {column.name: column.kind for column in schema.columns}
     rows = []
-    for column in schema.columns:
-        values = frame[column.name]
-        row = {"column": column.name, "kind": column.kind,
+    for name in frame.columns:
+        values = frame[name]
+        kind = kinds.get(name, "empty")
+        row = {"column": name, "kind": kind,
                "missing": f"{values.isna().mean():.1%}", "min": "", "median": "", "max": ""}
-        if column.kind == "numeric":
+        if kind == "numeric":
             numbers = pd.Series(numbers_of(values)).dropna()
             row["missing"] = f"{1 - len(numbers) / max(len(values), 1):.1%}"
             if not pd.api.types.is_numeric_dtype(values):  # "€1,200", "36.5%" read as numbers

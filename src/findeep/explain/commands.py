@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,6 +28,7 @@ from findeep.explain.importance import (
 from findeep.explain.reasons import check_top, reasons_frame
 from findeep.explain.scorecard import ScorecardScale, points_frame
 from findeep.explain.surrogate import SurrogateReport, fit_surrogate
+from findeep.output_paths import refuse_overwrite, write_text_atomic
 from findeep.pipeline import TabularPipeline, read_pipeline
 
 
@@ -80,12 +82,36 @@ def explain_to_file(
             if attributions.explained_class is None else None, "out": str(out)}
 
 
+SURROGATE_SUFFIXES = (".txt", ".md")
+
+
 def surrogate_for_bundle(bundle: str | os.PathLike[str], data: TableLike, *, depth: int = 4,
-                         seed: int = 0) -> SurrogateReport:
-    """A depth-``depth`` tree distilled from the model on ``data``, with its fidelity."""
+                         seed: int = 0, out: str | os.PathLike[str] | None = None,
+                         force: bool = False) -> SurrogateReport:
+    """A depth-``depth`` tree distilled from the model on ``data``, with its fidelity; with
+    ``out`` (a .txt or .md file), also its fidelity and rules written there as text."""
+    if out is not None:
+        if Path(out).suffix.lower() not in SURROGATE_SUFFIXES:
+            raise ConfigError(f"the surrogate's rules are text: name a .txt or .md file for "
+                              f"--out, not '{out}'.")
+        refuse_overwrite(out, force=force)
     pipeline = load_pipeline(bundle)
     frame = read_table(data)
-    return fit_surrogate(pipeline, frame, _labels(pipeline, frame), depth=depth, seed=seed)
+    report = fit_surrogate(pipeline, frame, _labels(pipeline, frame), depth=depth, seed=seed)
+    if out is not None:
+        write_text_atomic(out, surrogate_text(report, bundle, data))
+    return report
+
+
+def surrogate_text(report: SurrogateReport, bundle: str | os.PathLike[str],
+                   data: TableLike) -> str:
+    """The surrogate as a text file: where it comes from, its fidelity, its rules."""
+    source = data if isinstance(data, str | os.PathLike) else "a table"
+    fidelity = [f"  {name}: {value:.4f}" if isinstance(value, float) else f"  {name}: {value}"
+                for name, value in report.fidelity.items()]
+    return "\n".join([f"depth-{report.depth} surrogate tree of {bundle} on {source}",
+                      "fidelity on held-out rows:", *fidelity, "rules:",
+                      *report.rules]) + "\n"
 
 
 def drift_for_bundle(bundle: str | os.PathLike[str], new_data: TableLike) -> pd.DataFrame:

@@ -56,10 +56,15 @@ def labelled_rows(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series, 
     return frame.loc[keep], codes
 
 
+MAX_REPEATS = 1_000
+
+
 def check_repeats(n_repeats: int) -> None:
-    """At least two shuffles per column: one gives no interval."""
-    if not isinstance(n_repeats, int) or n_repeats < 2:
-        raise ConfigError(f"n_repeats must be an integer of at least 2, however: {n_repeats=}")
+    """At least two shuffles per column (one gives no interval), at most ``MAX_REPEATS``
+    (the interval barely narrows past a few dozen, while the time grows with each)."""
+    if not isinstance(n_repeats, int) or not 2 <= n_repeats <= MAX_REPEATS:
+        raise ConfigError(f"n_repeats must be an integer from 2 to {MAX_REPEATS:,}, however: "
+                          f"{n_repeats=}")
 
 
 def permutation_importance_table(

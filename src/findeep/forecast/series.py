@@ -52,8 +52,13 @@ class Series:
 
     def column(self, name: str) -> np.ndarray:
         """A value column as float64, with a clear error when it is absent or not numeric."""
+        value_columns = [c for c in self.frame.columns if c not in ("date", "asset")]
+        for role, key in (("date", self.date_column), ("asset", self.asset_column)):
+            if name == key:
+                raise DataError(f"column '{name}' is the {role} column (--{role}-column), "
+                                "not a value to forecast from; name a price or value column: "
+                                f"{', '.join(map(str, value_columns[:8]))}.")
         if name not in self.frame.columns or name in ("date", "asset"):
-            value_columns = [c for c in self.frame.columns if c not in ("date", "asset")]
             raise DataError(f"column '{name}' is not in the data."
                             + did_you_mean(name, value_columns))
         values = self.frame[name]

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from findeep.data.io import has_infinite
 from findeep.data.schema import parse_datetimes
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.features.tabular import as_level_text  # the one value-to-text rule
@@ -176,6 +177,9 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
     customer_ids, customer_codes = np.unique(key, return_inverse=True)
     feature_columns = [c for c in customers.columns
                        if c not in (columns.customer_id, columns.customer_date)]
+    if bad := has_infinite(customers[feature_columns]):
+        raise DataError(f"customer column(s) {', '.join(map(str, bad))} hold infinite values; "
+                        "replace them with a number or leave them empty (missing).")
     if columns.customer_date is not None:
         customer_months = _months(customers[columns.customer_date], "customer table's")
         if np.isnat(customer_months).any():

@@ -408,8 +408,32 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 break
     stopping.finish(model)
     seconds = time.perf_counter() - started
+    warn_if_diverged(history, task, config.learning_rate)
     return FitResult(stopping.best_epoch, epoch, stopping.best_score, seconds,
                      rows_per_second=n * epoch / max(seconds, 1e-9), history=history)
+
+
+# a mean classification loss past this many nats per row is a network that is confidently
+# wrong on most rows (predicting the base rate costs at most log(classes): 0.69 for two)
+DIVERGED_NATS = 10.0
+
+
+def warn_if_diverged(history: list[dict[str, float]], task: str, learning_rate: float) -> None:
+    """Warn, once per message, when the training loss became NaN/infinite, or (binary and
+    multiclass) ended above ``DIVERGED_NATS``: the optimiser diverged, and the weights kept
+    are the initial ones or barely better than a guess."""
+    losses = [record["train_loss"] for record in history]
+    if not losses:
+        return
+    if not all(math.isfinite(loss) for loss in losses):
+        what = "the training loss became NaN or infinite"
+    elif task in ("binary", "multiclass") and losses[-1] > DIVERGED_NATS:
+        what = f"the training loss ended above {DIVERGED_NATS:g} nats per row"
+    else:
+        return
+    warnings.warn(f"training diverged: {what} at learning rate {learning_rate:g}, so the "
+                  "network's scores are unreliable; lower the learning rate (--learning-rate) "
+                  "or leave it on its default.", FindeepWarning, stacklevel=3)
 
 
 def member_bootstrap(n_rows: int, k: int, generator: torch.Generator) -> torch.Tensor:
