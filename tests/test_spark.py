@@ -22,7 +22,7 @@ import findeep
 from findeep.data.schema import FindeepWarning
 from findeep.errors import DataError, SchemaError
 from findeep.testing import make_credit_frame
-from tests.cli_helpers import run
+from tests.cli_helpers import assert_one_line_error, run
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FINDEEP_SPARK_TESTS") != "1" or shutil.which("java") is None,
@@ -151,6 +151,23 @@ def test_bad_values_found_by_a_worker_are_one_findeep_error(spark_data, tmp_path
     assert not (tmp_path / "scores").exists()
 
 
+def test_a_file_damaged_past_its_footer_is_one_sentence_not_a_java_traceback(spark_data,
+                                                                              tmp_path):
+    """The footer reads (so the checks before Spark pass), a data page does not: Spark's
+    failure inside the scoring job is said in one line naming the file, exit 2."""
+    frame = pd.read_parquet(spark_data["to_score"]).head(500)
+    frame.to_parquet(tmp_path / "clean.parquet", compression=None)
+    damaged = bytearray((tmp_path / "clean.parquet").read_bytes())
+    for i in range(200, len(damaged) // 2, 7):
+        damaged[i] ^= 0xFF
+    (tmp_path / "damaged.parquet").write_bytes(bytes(damaged))
+    result = run("spark", "score", spark_data["bundle"], tmp_path / "damaged.parquet",
+                 "--out", tmp_path / "scores", "--id-column", "app_id", "--master", "local[1]")
+    assert_one_line_error(result, "Spark cannot read")
+    assert "damaged.parquet" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "scores").exists()
+
+
 def test_torch_distributor_trains_a_bundle_and_says_so_once(spark_data, tmp_path):
     """Two ranks under TorchDistributor (local mode) write one loadable bundle; the command
     says so once, with no stray warning about an unclosed file."""
@@ -205,7 +222,7 @@ def test_a_fresh_spark_score_prints_findeep_lines_not_the_jvm_log(spark_data, tm
 def test_storage_spark_cannot_reach_is_one_line(spark_data, tmp_path):
     """A remote path Spark has no file system for (s3a:// without the Hadoop AWS jars) is
     one line naming Java's cause and exit 2, not a py4j traceback."""
-    from tests.cli_helpers import assert_one_line_error
+
 
     result = run("spark", "score", spark_data["bundle"], "s3a://no-bucket/scores.parquet",
                  "--out", tmp_path / "scores", "--master", "local[1]")
@@ -225,7 +242,7 @@ def test_an_out_uri_is_written_replaced_and_refused_through_sparks_file_system(s
     assert run(*args).exit_code == 0
     first = pd.read_parquet(out).sort_values("app_id", ignore_index=True)
     assert len(first) == 4_000 and first["app_id"].is_unique
-    from tests.cli_helpers import assert_one_line_error
+
 
     assert_one_line_error(run(*args), out.as_uri(), "already exists", "--force")
     assert run(*args, "--force").exit_code == 0

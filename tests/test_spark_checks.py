@@ -160,3 +160,24 @@ def test_a_java_failure_is_named_by_its_innermost_cause():
             "\t... 25 more\n")
     assert _java_cause(Exception(text)) == "java.lang.ClassNotFoundException: Class X not found"
     assert _java_cause(Exception("plain failure\nmore")) == "plain failure"
+
+
+def test_py4j_interrupt_tracebacks_are_kept_out_of_the_cli(caplog):
+    """py4j logs "… while sending command." with a traceback on the root logger when Ctrl-C
+    lands mid-call; inside the CLI's Spark commands those records are dropped, other
+    records pass, and the filter goes when the command ends."""
+    import logging
+
+    from findeep.spark import quiet_py4j_interrupts
+
+    with caplog.at_level(logging.INFO), quiet_py4j_interrupts():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            logging.exception("KeyboardInterrupt while sending command.")
+        logging.error("Exception while sending command.")
+        logging.error("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]
+    with caplog.at_level(logging.INFO):
+        logging.error("Exception while sending command.")
+    assert caplog.records[-1].getMessage() == "Exception while sending command."

@@ -270,3 +270,31 @@ def test_a_long_streamed_epoch_moves_the_bar_within_the_epoch(credit, tmp_path, 
     assert len(steps) >= 5 and [h[2] for h in steps] == sorted(h[2] for h in steps)
     assert heard.index(("end", 1)) > heard.index(steps[-1])
     assert all(h[2] <= h[3] for h in steps)
+
+
+def test_a_failed_launch_leaves_no_rank_logs_its_sentence_does_not_point_to(
+        tmp_path, monkeypatch):
+    """Without --log-dir the ranks' logs go to a temporary folder: removed when the one line
+    already says what went wrong, kept (and named) when it does not."""
+    import tempfile
+
+    made = tmp_path / "made"
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda prefix="": (made.mkdir(), str(made))[1])
+
+    def rank_refuses(command, *, stderr, **kwargs):
+        (made / "attempt_0" / "0").mkdir(parents=True)
+        (made / "attempt_0" / "0" / "stderr.log").write_text("findeep: no such target.\n")
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setattr(distributed.subprocess, "run", rank_refuses)
+    with pytest.raises(FindeepError, match="rank 0 stopped: no such target"):
+        distributed.launch(2, ["train", "data"])
+    assert not made.exists()
+
+    def rank_dies_silently(command, *, stderr, **kwargs):
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setattr(distributed.subprocess, "run", rank_dies_silently)
+    with pytest.raises(FindeepError, match="the ranks' logs are in") as caught:
+        distributed.launch(2, ["train", "data"])
+    assert str(made) in str(caught.value) and made.exists()

@@ -170,3 +170,56 @@ def test_surrogate_out_from_python_checks_before_fitting(files) -> None:
     with pytest.raises(ConfigError, match=r"\.txt or \.md"):
         surrogate_for_bundle(files["bundle"], files["frame"], out=files["root"] / "r.json")
     assert not (files["root"] / "r.json").exists()
+
+
+@pytest.fixture(scope="module")
+def loans_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from findeep.testing import make_credit_frame
+
+    path = tmp_path_factory.mktemp("stream") / "loans.parquet"
+    make_credit_frame(1_200, seed=2).drop(columns=["applied_on"]).to_parquet(
+        path, row_group_size=300)
+    return path
+
+
+def test_a_checkpoint_folder_of_another_run_is_not_overwritten_without_force(
+        loans_parquet: Path, tmp_path: Path) -> None:
+    """A second run naming the same --checkpoint-dir without --resume would replace the
+    first run's checkpoints: refused in one line; --resume or --force say which was meant."""
+    checkpoints = tmp_path / "ckpt"
+    common = ["train", str(loans_parquet), "--target", "default", "--max-epochs", "1",
+              "--checkpoint-dir", str(checkpoints), "-q"]
+    assert run(*common, "--out", str(tmp_path / "first")).exit_code == 0
+    latest = (checkpoints / "latest.json").read_text()
+    refused = run(*common, "--out", str(tmp_path / "second"))
+    assert_one_line_error(refused, "holds another run's checkpoints; --resume goes on")
+    assert (checkpoints / "latest.json").read_text() == latest
+    assert not (tmp_path / "second").exists()
+    assert run(*common, "--out", str(tmp_path / "second"), "--force").exit_code == 0
+    assert run(*common, "--out", str(tmp_path / "third"), "--resume").exit_code == 0
+
+
+def test_options_streamed_training_lacks_are_refused_before_ranks_launch(
+        loans_parquet: Path, tmp_path: Path) -> None:
+    """With --nproc-per-node the refusal names that option (not --stream, which the user did
+    not pass), and --no-stream, which the ranks cannot honour, is refused too."""
+    base = ["train", str(loans_parquet), "--target", "default", "--out", str(tmp_path / "m"),
+            "--nproc-per-node", "2"]
+    special = run(*base, "--special-values", "income=-1")
+    assert_one_line_error(special, "--special-values is not available with streamed")
+    assert "drop --nproc-per-node" in special.stderr
+    bagged = run(*base, "--bagging", "3")
+    assert_one_line_error(bagged, "drop --nproc-per-node")
+    assert_one_line_error(run(*base, "--no-stream"), "drop --no-stream")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_chart_naming_columns_in_a_script_the_font_lacks_draws_without_warnings() -> None:
+    """The SVG keeps 收入 as text for the browser to draw; matplotlib's per-glyph warnings
+    about its own font (six per report for one such column) are not the user's concern."""
+    from findeep.report.figures import horizontal_bars_svg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        svg = horizontal_bars_svg(["收入", "年龄"], [0.3, 0.2], "importance")
+    assert "收入" in svg and "年龄" in svg

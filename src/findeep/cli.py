@@ -241,6 +241,32 @@ def train(
     if resume and checkpoint_dir is None:
         raise ConfigError("--resume continues from the checkpoints in --checkpoint-dir; name "
                           "that folder (--checkpoint-dir DIR).")
+    if checkpoint_dir is not None and not launched_ranks().distributed:  # ranks: checked
+        from findeep.train.checkpoint import check_fresh_run
+
+        check_fresh_run(checkpoint_dir, resume=resume, force=force)
+    if nproc_per_node > 1 and stream is False:
+        raise ConfigError("--nproc-per-node trains streamed (each process reads its own row "
+                          "groups); drop --no-stream.")
+    streamed = (nproc_per_node > 1 or launched_ranks().distributed
+                or checkpoint_dir is not None or should_stream(data, stream))
+    if streamed:
+        # what streamed training does not do, said before any launch, with the option to drop
+        drop = ("drop --nproc-per-node" if nproc_per_node > 1 else
+                "drop --checkpoint-dir" if checkpoint_dir is not None else "drop --stream")
+        if texts or model in TEXT_MODELS:
+            raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
+                              "and --nproc-per-node for a table with a free-text column.")
+        if special_values is not None:
+            raise ConfigError(f"--special-values is not available with streamed training "
+                              f"yet; {drop} (the table must then fit in memory).")
+        if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
+            raise ConfigError(f"--bagging is not available with streamed training; {drop} "
+                              "(the table must then fit in memory).")
+        if interval_method != "split-conformal":
+            raise ConfigError(f"--interval-method {interval_method} is not available with "
+                              f"streamed training; {drop} (the table must then fit in "
+                              "memory).")
     if nproc_per_node > 1:
         from findeep.data.stream import ParquetSource
         from findeep.streamed import check_columns
@@ -251,22 +277,7 @@ def train(
         source.check_processes(nproc_per_node)
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
-    streamed = (launched_ranks().distributed or checkpoint_dir is not None
-                or should_stream(data, stream))
     if streamed:
-        if texts or model in TEXT_MODELS:
-            raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
-                              "and --nproc-per-node for a table with a free-text column.")
-        if special_values is not None:
-            raise ConfigError("--special-values is not available with streamed training yet; "
-                              "drop --stream (the table must then fit in memory).")
-        if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
-            raise ConfigError("--bagging is not available with streamed training; drop "
-                              "--stream (the table must then fit in memory).")
-        if interval_method != "split-conformal":
-            raise ConfigError(f"--interval-method {interval_method} is not available with "
-                              "streamed training; drop --stream (the table must then fit in "
-                              "memory).")
         from findeep.streamed import interrupted_message, train_streamed
 
         try:

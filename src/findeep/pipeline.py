@@ -629,7 +629,18 @@ def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_ca
     it helps: the path is fitted on each member's fit rows and scored on that member's
     validation fold, the share chosen on those out-of-fold rows, then the path is refitted
     on every row. Returns the network to keep, its out-of-fold logits, and a summary."""
-    from findeep.models.additive import AdditiveBlend, AdditivePath, blend_weight
+    from findeep.models.additive import (
+        MAX_BASIS_COLUMNS,
+        AdditiveBlend,
+        AdditivePath,
+        basis_width,
+        blend_weight,
+    )
+
+    width = basis_width(x_num.shape[1], list(bag.network.config["cardinalities"]))
+    if width > MAX_BASIS_COLUMNS:  # too wide to fit in closed form: the network alone
+        return bag.network, bag.out_of_fold_logits, {
+            "weight": 0.0, "skipped": f"{width:,} basis columns, over {MAX_BASIS_COLUMNS:,}"}
 
     def path_on(rows: np.ndarray) -> AdditivePath:
         path = AdditivePath(n_num=x_num.shape[1], cardinalities=list(

@@ -28,6 +28,7 @@ import contextlib
 import functools
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -94,6 +95,25 @@ def spark_session(master: str = "local[*]", app_name: str = "findeep") -> Any:
     except Exception as exc:  # a missing Java runtime surfaces as a py4j/Runtime error
         raise FindeepError(f"cannot start Spark ({_first_line(exc)}); is a Java runtime (17+) "
                            "installed?") from None
+
+
+def _not_py4j_call_noise(record: logging.LogRecord) -> bool:
+    """False for py4j's own "… while sending command." records: py4j logs them with their
+    traceback on the root logger when Ctrl-C lands in the middle of a call to Java (and
+    PySpark's handler, cancelling the jobs, makes a second call from inside the first)."""
+    return not record.getMessage().endswith("while sending command.")
+
+
+@contextlib.contextmanager
+def quiet_py4j_interrupts() -> Iterator[None]:
+    """For the CLI's Spark commands: Ctrl-C reads as findeep's one line ("interrupted"),
+    not as py4j's tracebacks on the root logger (measured: ~50 lines before it)."""
+    root = logging.getLogger()
+    root.addFilter(_not_py4j_call_noise)
+    try:
+        yield
+    finally:
+        root.removeFilter(_not_py4j_call_noise)
 
 
 def spark_log_options(environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -345,6 +365,20 @@ def _worker_error(exc: BaseException) -> FindeepError | None:
     return kind(match.group(2).strip())
 
 
+_FAILED_READ = re.compile(r"\[FAILED_READ_FILE[.\w]*\][^\n]*?reading file (\S+?)\.?\s")
+
+
+def _unreadable_input(exc: BaseException, *, shown: str | os.PathLike[str]
+                      ) -> DataFileError | None:
+    """One sentence for a file Spark found damaged while scoring (its footer read, a page
+    did not): the file and the innermost Java cause; None for any other failure."""
+    match = _FAILED_READ.search(str(exc))
+    if match is None:
+        return None
+    return DataFileError(f"Spark cannot read '{shown}' (file {match.group(1)}), which may be "
+                         f"damaged: {_java_cause(exc)}")
+
+
 def score_with_spark(bundle: str | os.PathLike[str], data: str | os.PathLike[str],
                      out: str | os.PathLike[str], *, id_column: str | None = None,
                      threshold: float | None = None, master: str = "local[*]",
@@ -388,7 +422,7 @@ def score_with_spark(bundle: str | os.PathLike[str], data: str | os.PathLike[str
         try:
             scores.write.parquet(staging)
         except Exception as exc:
-            error = _worker_error(exc)
+            error = _worker_error(exc) or _unreadable_input(exc, shown=data)
             if error is None:
                 raise
             raise error from None

@@ -37,10 +37,11 @@ def score(
     force: ForceOpt = False,
 ) -> None:
     """Score DATA with Spark (mapInPandas; the bundle is loaded once per Python worker)."""
-    from findeep.spark import score_with_spark
+    from findeep.spark import quiet_py4j_interrupts, score_with_spark
 
-    summary = score_with_spark(bundle, data, out_dir, id_column=id_column, threshold=threshold,
-                               master=master, force=force)
+    with quiet_py4j_interrupts():
+        summary = score_with_spark(bundle, data, out_dir, id_column=id_column,
+                                   threshold=threshold, master=master, force=force)
     out.print(f"scored {summary['rows']:,} rows with Spark -> {summary['out']}")
     warn_categories(summary)  # as findeep predict says it
 
@@ -60,9 +61,10 @@ def train(
 ) -> None:
     """Run 'findeep train ARGS' under Spark's TorchDistributor (streamed, DDP), e.g.
     findeep spark train --num-processes 2 -- data.parquet --target default --out model."""
-    from findeep.spark import train_with_spark
+    from findeep.spark import quiet_py4j_interrupts, train_with_spark
 
-    report = train_with_spark(list(ctx.args), num_processes=num_processes,
-                              local_mode=local_mode, use_gpu=use_gpu, master=master)
+    with quiet_py4j_interrupts():
+        report = train_with_spark(list(ctx.args), num_processes=num_processes,
+                                  local_mode=local_mode, use_gpu=use_gpu, master=master)
     out.print(f"bundle written to {report['bundle']} by {num_processes} processes under "
               "TorchDistributor")

@@ -167,6 +167,10 @@ def train_streamed(
     recipe = {k: v for k, v in {**get_spec(model).training, **options}.items() if k != "scaling"}
     TrainConfig(**recipe, seed=seed, device=device).check()  # the loss waits for the task
     out = check_writable(out, force=force)
+    if checkpoint_dir is not None and not ranks.distributed:  # a launcher checked it for ranks
+        from findeep.train.checkpoint import check_fresh_run
+
+        check_fresh_run(checkpoint_dir, resume=resume, force=force)
     torch_device = resolve_device(device)
     init_process_group(ranks, torch_device)
     try:

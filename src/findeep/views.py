@@ -89,6 +89,8 @@ def bagging_line(training: dict[str, Any]) -> str:
     if "additive" not in training:
         return line
     share = float(training["additive"]["weight"])
+    if "skipped" in training["additive"]:
+        return line + f"; additive path: not fitted ({training['additive']['skipped']})"
     return line + (f"; additive path: {share:.0%} of the logit (chosen on the out-of-fold rows)"
                    if share else "; additive path: not used (the out-of-fold rows ranked best "
                                  "without it)")

@@ -45,6 +45,22 @@ def test_a_column_mixing_both_orders_is_refused() -> None:
         parse_datetimes(pd.Series(["25/06/2021", "06/25/2021"]))
 
 
+def test_a_table_whose_date_column_mixes_both_orders_is_refused_not_read_as_categories(
+        tmp_path) -> None:
+    """As the README says: not silently trained on as a column of categories."""
+    from tests.cli_helpers import assert_one_line_error, run
+
+    frame = pd.DataFrame({"opened": ["25/06/2021", "06/25/2021", "03/02/2021"] * 20,
+                          "income": range(60), "y": [0, 1] * 30})
+    with pytest.raises(DataError, match="column 'opened': the dates mix day-first"):
+        infer_schema(frame.drop(columns="y"))
+    frame.to_csv(tmp_path / "loans.csv", index=False)
+    result = run("train", str(tmp_path / "loans.csv"), "--target", "y",
+                 "--out", str(tmp_path / "model"))
+    assert_one_line_error(result, "column 'opened': the dates mix day-first")
+    assert not (tmp_path / "model").exists()
+
+
 def test_dates_written_as_numbers_are_dates_not_nanoseconds() -> None:
     assert _days([20190225, 20190226]) == ["2019-02-25", "2019-02-26"]
     assert _days([202301, 202312]) == ["2023-01-01", "2023-12-01"]

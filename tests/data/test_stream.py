@@ -79,3 +79,31 @@ def test_only_big_parquet_and_directories_stream_unless_asked(tmp_path: Path):
     assert should_stream(path, True)
     assert should_stream(tmp_path, None)
     assert not should_stream(tmp_path / "x.csv", None)
+
+
+def test_a_folder_counts_only_the_files_spark_counts_as_data(tmp_path: Path) -> None:
+    """A failed job's ``_temporary/`` copy, ``_SUCCESS`` and hidden files are not data: the
+    rows are read once, by the in-memory reader and the streamed one alike (as Spark)."""
+    from findeep.data.io import read_table
+
+    frame = make_credit_frame(120, seed=4)
+    folder = tmp_path / "loans"
+    (folder / "_temporary" / "0").mkdir(parents=True)
+    frame.to_parquet(folder / "part-0.parquet")
+    frame.to_parquet(folder / "_temporary" / "0" / "part-0.parquet")
+    frame.to_parquet(folder / ".part-0.parquet")
+    (folder / "_SUCCESS").write_text("")
+    assert len(read_table(folder)) == 120
+    assert ParquetSource(folder).n_rows == 120
+
+
+def test_a_csv_beside_the_parquet_files_of_a_folder_is_refused(tmp_path: Path) -> None:
+    frame = make_credit_frame(50, seed=5)
+    folder = tmp_path / "loans"
+    folder.mkdir()
+    frame.to_parquet(folder / "part-0.parquet")
+    frame.to_csv(folder / "extra.csv", index=False)
+    with pytest.raises(DataFileError, match=r"extra\.csv\) beside its Parquet files"):
+        ParquetSource(folder)
+    result = run("profile", str(folder))
+    assert_one_line_error(result, "beside its Parquet files")

@@ -243,3 +243,26 @@ def test_the_benchmark_variant_says_in_one_line_where_the_path_does_not_apply() 
     X, _ = additive_frame(200, seed=8)
     with pytest.raises(ConfigError, match="binary classification"):
         run_benchmark(X, "c", models=["default-additive"], n_folds=2, verbose=0)
+
+
+def test_a_basis_too_wide_for_the_closed_form_fit_leaves_the_network_alone(monkeypatch) -> None:
+    """Past ``MAX_BASIS_COLUMNS`` the path is not fitted (its Newton fit's memory grows with
+    the square of the width: 34,000 columns asked for 8.6 GiB), and the summary says why."""
+    import findeep.models.additive as additive
+    from findeep.views import bagging_line
+
+    X, y = additive_frame(400, seed=3)
+    width = additive.basis_width(3, [5])  # four regions and the unseen level
+    assert width == 3 * 17 + 5
+    monkeypatch.setattr(additive, "MAX_BASIS_COLUMNS", width - 1)
+    model = findeep.TabularClassifier(max_epochs=2, bagging=2,
+                                      model_options={"additive": True}).fit(X, y)
+    training = model.training_
+    assert training["additive"] == {"weight": 0.0,
+                                    "skipped": f"{width} basis columns, over {width - 1}"}
+    assert not isinstance(model.pipeline_.network, AdditiveBlend)
+    assert f"additive path: not fitted ({width} basis columns" in bagging_line(training)
+    monkeypatch.setattr(additive, "MAX_BASIS_COLUMNS", width)  # at the cap: fitted
+    again = findeep.TabularClassifier(max_epochs=2, bagging=2,
+                                      model_options={"additive": True}).fit(X, y)
+    assert "skipped" not in again.training_["additive"]

@@ -226,10 +226,11 @@ def _read_path(path: Path, as_text: Sequence[str] = ()) -> pd.DataFrame:
     if not path.exists():
         raise DataFileError(f"data file '{path}' does not exist.")
     if path.is_dir():
-        if not any(p.suffix.lower() in (".parquet", ".pq") for p in path.rglob("*")):
-            raise DataFileError(f"'{path}' is a directory; pass a CSV or Parquet file.")
-        from findeep.data.stream import ParquetSource  # a directory of Parquet files, whole
+        from findeep.data.stream import ParquetSource, is_parquet_source
 
+        if not is_parquet_source(path):
+            raise DataFileError(f"'{path}' is a directory; pass a CSV or Parquet file.")
+        # a directory of Parquet files, read whole
         frames = [frame for _, frame in ParquetSource(path).iter_frames()]  # schemas checked
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     kind = _READERS.get(path.suffix.lower())

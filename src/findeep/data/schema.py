@@ -277,9 +277,11 @@ def _dates_from_numbers(values: pd.Series) -> pd.Series:
     return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
 
 
-def _looks_like_dates(values: pd.Series) -> bool:
+def _looks_like_dates(name: str, values: pd.Series) -> bool:
     """Every sampled value is a date written one of the usual ways (ISO, 25/06/2021,
-    25.06.2021, "Jun 25, 2021", "25 June 2021") and reads as one."""
+    25.06.2021, "Jun 25, 2021", "25 June 2021") and reads as one; a ``DataError`` naming the
+    column when its dates mix day-first and month-first orders (read as categories, they
+    would train a model on dates it cannot order)."""
     sample = values.dropna().astype(str)
     # a missing word or a spreadsheet error ("-", "#VALUE!") is a missing date, not a reason
     # to read the column as categories
@@ -289,8 +291,8 @@ def _looks_like_dates(values: pd.Series) -> bool:
         return False
     try:
         return bool(parse_datetimes(sample).notna().all())
-    except DataError:  # day-first and month-first mixed: not a column to guess at
-        return False
+    except DataError as exc:  # day-first and month-first mixed: not a column to guess at
+        raise DataError(f"column '{name}': {exc}") from None
 
 
 def looks_like_text(values: pd.Series) -> bool:
@@ -341,7 +343,7 @@ def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
     # strings, categoricals and mixed objects
     if looks_numeric(values):  # "€62,200.00", "36.5%": read as the numbers they mean
         return infer_column_kind(name, pd.Series(numbers_of(values), index=values.index))
-    if _looks_like_dates(values):
+    if _looks_like_dates(name, values):
         return "datetime"
     if looks_like_text(values):
         return "text"

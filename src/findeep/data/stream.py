@@ -24,6 +24,33 @@ from findeep.errors import ConfigError, DataFileError
 
 STREAM_MIN_BYTES = 512 * 1024**2  # Parquet beyond this streams by default (~10M+ rows in RAM)
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+_OTHER_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".orc")
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    """The files under ``folder`` that a dataset reader counts as data, sorted: as Spark and
+    pyarrow.dataset list a folder, a path with a part named ``_…`` or ``.…`` is not data
+    (Spark's ``_SUCCESS`` and a failed job's ``_temporary/``, editors' hidden copies), so
+    its rows are not counted twice."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(("_", ".")) for part in p.relative_to(folder).parts))
+
+
+def dataset_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet files of a dataset folder (``_visible_files``); a ``DataFileError`` when
+    other tables (CSV, JSON, …) sit beside them, which Spark refuses too and a local read
+    would silently leave out."""
+    folder = Path(folder)
+    visible = _visible_files(folder)
+    others = [p for p in visible if p.suffix.lower() in _OTHER_TABLE_SUFFIXES]
+    parquet = [p for p in visible if p.suffix.lower() in _PARQUET_SUFFIXES]
+    if others and parquet:
+        shown = ", ".join(str(p.relative_to(folder)) for p in others[:3])
+        raise DataFileError(
+            f"folder '{folder}' holds {len(others)} non-Parquet table file(s) ({shown}"
+            f"{', …' if len(others) > 3 else ''}) beside its Parquet files; a dataset folder "
+            f"holds one format: move them out, or convert them to Parquet.")
+    return parquet
 
 
 @dataclass(frozen=True)
@@ -52,8 +79,7 @@ class ParquetSource:
                 f"{self.path.suffix[1:].upper()}: convert it once, e.g. "
                 f"pandas.read_csv('{self.path.name}').to_parquet('"
                 f"{self.path.with_suffix('.parquet').name}').")
-        files = sorted(p for p in self.path.rglob("*") if p.suffix.lower() in _PARQUET_SUFFIXES
-                       and p.is_file()) if self.path.is_dir() else [self.path]
+        files = dataset_files(self.path) if self.path.is_dir() else [self.path]
         if not files:
             raise DataFileError(f"directory '{self.path}' holds no .parquet files.")
         units: list[RowGroupUnit] = []
@@ -153,14 +179,14 @@ def is_parquet_source(data: object) -> bool:
         return False
     path = Path(data)
     if path.is_dir():
-        return any(p.suffix.lower() in _PARQUET_SUFFIXES for p in path.rglob("*"))
+        return any(p.suffix.lower() in _PARQUET_SUFFIXES for p in _visible_files(path))
     return path.suffix.lower() in _PARQUET_SUFFIXES and path.is_file()
 
 
 def source_bytes(path: str | os.PathLike[str]) -> int:
     path = Path(path)
     if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return sum(p.stat().st_size for p in _visible_files(path))
     return path.stat().st_size
 
 

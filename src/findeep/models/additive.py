@@ -38,6 +38,20 @@ N_BINS = 16  # as default's numeric encoding
 MAX_LEVELS = 16  # categoricals one-hot in the path; wider ones are the network's alone
 C = 1.0  # inverse L2 strength of the path's logistic regression
 WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the path's candidate shares of the blended logit
+# a wider basis is not fitted: the Newton fit's Hessian grows with the square of the width
+# and its solve with the cube (2,975 columns x 5,000 rows: 16 s a fit; 8,500 columns took
+# 7:44 on 300 rows, and 34,000 asked for 8.6 GiB); issue 12's panel stays well under it
+MAX_BASIS_COLUMNS = 3_000
+
+
+def basis_width(n_num: int, cardinalities: list[int], *, n_bins: int = N_BINS,
+                max_levels: int = MAX_LEVELS) -> int:
+    """How many basis columns an ``AdditivePath`` on these columns has.
+
+    >>> basis_width(2, [3, 40])
+    37
+    """
+    return n_num * (n_bins + 1) + sum(int(c) for c in cardinalities if c <= max_levels)
 
 
 class AdditivePath(nn.Module):
@@ -58,7 +72,7 @@ class AdditivePath(nn.Module):
                                                 x_num_train=x_num_train)
         self.one_hot = [j for j, c in enumerate(cardinalities) if c <= max_levels]
         self.levels = [int(cardinalities[j]) for j in self.one_hot]
-        self.width = n_num * (n_bins + 1) + sum(self.levels)
+        self.width = basis_width(n_num, cardinalities, n_bins=n_bins, max_levels=max_levels)
         self.linear = nn.Linear(self.width, 1)
         nn.init.zeros_(self.linear.weight)
         nn.init.zeros_(self.linear.bias)

@@ -18,6 +18,7 @@ import io
 import itertools
 import re
 import textwrap
+import warnings
 from collections.abc import Sequence
 
 import matplotlib
@@ -43,7 +44,12 @@ _STYLE = {
 
 def _svg(fig: plt.Figure) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with warnings.catch_warnings():
+        # text stays text in the SVG, drawn by the reader's browser with its own fonts: a
+        # column named in a script matplotlib's font lacks (收入) only sizes the layout box
+        # a little off, and is no reason to warn once per glyph per chart
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
     text = text[text.index("<svg"):]  # drop the XML prologue and doctype for inline use

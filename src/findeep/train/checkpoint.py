@@ -112,6 +112,17 @@ def load_checkpoint(directory: str | os.PathLike[str]) -> TrainingState | None:
         document["scheduler"], tensors["rng.torch"], document.get("run", {}))
 
 
+def check_fresh_run(directory: str | os.PathLike[str], *, resume: bool, force: bool) -> None:
+    """A run that does not ``resume`` writes its checkpoints over those a ``directory``
+    already holds (another run's, or this one's it meant to continue): refused unless
+    ``force``."""
+    if resume or force or not (Path(directory) / LATEST).exists():
+        return
+    raise ConfigError(f"--checkpoint-dir '{directory}' holds another run's checkpoints; "
+                      "--resume goes on from them, --force starts over and replaces them, or "
+                      "name a new folder.")
+
+
 def check_same_run(saved: dict[str, Any], current: dict[str, Any], directory: object) -> None:
     """A resume continues the same run: refuse when data or settings changed."""
     changed = [k for k in sorted(set(saved) | set(current)) if saved.get(k) != current.get(k)]

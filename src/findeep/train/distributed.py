@@ -115,7 +115,10 @@ def launch(nproc_per_node: int, module_args: list[str], *, log_dir: str | os.Pat
     if finished.returncode != 0:
         checkpointed = any(arg == "--checkpoint-dir" or arg.startswith("--checkpoint-dir=")
                            for arg in module_args)
-        raise FindeepError(failure_line(logs, finished.returncode, can_resume=checkpointed))
+        line = failure_line(logs, finished.returncode, can_resume=checkpointed)
+        if log_dir is None and str(logs) not in line:  # logs the sentence does not point to
+            shutil.rmtree(logs, ignore_errors=True)
+        raise FindeepError(line)
     if log_dir is None:
         shutil.rmtree(logs, ignore_errors=True)  # a clean run leaves nothing behind
 
@@ -129,18 +132,26 @@ def failure_line(logs: Path, returncode: int, *, can_resume: bool = True) -> str
     own error is not (a misspelt target or a refused resume fails again on a rerun)."""
     resume = ("; checkpoints written so far are intact: rerun with --resume" if can_resume
               else "")
-    for error_file in sorted(logs.rglob("stderr.log")):
+    launcher = logs / "launcher.log"
+    text = launcher.read_text(errors="replace") if launcher.is_file() else ""
+    # the launcher lists other failures first, then the root cause (the first observed)
+    root = text[text.index("Root Cause"):] if "Root Cause" in text else text
+    rank = re.search(r"\brank\s*:\s*(\d+)", root)
+    code = re.search(r"\bexitcode\s*:\s*(-?\d+)", root)
+
+    # the root cause's own error; another rank's only when the launcher named no rank (a
+    # peer's error after the root cause was killed is a consequence, not the cause)
+    for error_file in sorted(logs.rglob("stderr.log"),
+                             key=lambda f: (len(f.parent.name), f.parent.name)):
+        if rank is not None and error_file.parent.name != rank.group(1):
+            continue
         lines = [line.strip() for line in error_file.read_text(errors="replace").splitlines()
                  if line.strip()]
         errors = [line for line in lines if line.startswith("findeep:")
                   and not line.startswith("findeep: warning:")]
         if errors:
-            rank = error_file.parent.name
-            return f"rank {rank} stopped: {errors[-1].removeprefix('findeep:').strip()}"
-    launcher = logs / "launcher.log"
-    text = launcher.read_text(errors="replace") if launcher.is_file() else ""
-    rank = re.search(r"\brank\s*:\s*(\d+)", text)
-    code = re.search(r"\bexitcode\s*:\s*(-?\d+)", text)
+            return (f"rank {error_file.parent.name} stopped: "
+                    f"{errors[-1].removeprefix('findeep:').strip()}")
     if rank and code:
         value = int(code.group(1))
         how = (f"was stopped by signal {-value} ({_signal_name(-value)})" if value < 0
