@@ -85,3 +85,28 @@ def test_a_baseline_whose_mean_is_missing_is_not_called_best() -> None:
                       "lightgbm": [0.79, 0.80, 0.80]})
     result["summary"]["logreg"]["roc_auc_mean"] = float("nan")
     assert "vs lightgbm (best baseline)" in verdict_lines(result)[0]
+
+
+def test_a_win_between_models_at_chance_is_called_so() -> None:
+    """Every mean ROC-AUC within one std of its folds from 0.5: the pair's "better" line
+    stays (it is what the folds say), and a closing line says none beats chance; one model
+    clearly above chance and the line goes."""
+    import numpy as np
+
+    def with_std(per_model: dict[str, list[float]]) -> dict:
+        result = _result(per_model)
+        for model, values in per_model.items():
+            result["summary"][model]["roc_auc_std"] = float(np.std(values, ddof=1))
+        return result
+
+    at_chance = with_std({"default": [0.52, 0.49, 0.53, 0.47, 0.50],
+                          "catboost": [0.51, 0.48, 0.52, 0.46, 0.49]})
+    lines = verdict_lines(at_chance)
+    assert "better by more than one std" in lines[0]
+    assert lines[-1].startswith("No model ranks the events better than chance here")
+    assert "best default, 0.5020" in lines[-1]
+    above = with_std({"default": [0.72, 0.69, 0.73, 0.67, 0.70],
+                      "catboost": [0.51, 0.48, 0.52, 0.46, 0.49]})
+    assert not any("chance" in line for line in verdict_lines(above))
+    no_std = _result({"default": [0.50, 0.50], "catboost": [0.49, 0.49]})
+    assert not any("chance" in line for line in verdict_lines(no_std))

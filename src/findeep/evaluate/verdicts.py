@@ -85,7 +85,24 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
         lines.append(f"No model explains {result.get('target', 'the target')!r} here: every mean "
                      f"R² is at or below 0 (best {max(r2.values()):+.4f}), so none beats "
                      "predicting the training mean.")
+    if result["task"] == "binary":
+        lines += _chance_line(summary)
     return lines
+
+
+def _chance_line(summary: dict[str, dict[str, float]]) -> list[str]:
+    """A line when no model ranks the events better than chance: every mean ROC-AUC within
+    one std of its folds from 0.5 (the verdicts' own rule), so a "better" between them is a
+    difference between coin flips."""
+    aucs = {m: (s["roc_auc_mean"], s.get("roc_auc_std", float("nan")))
+            for m, s in summary.items() if np.isfinite(s.get("roc_auc_mean", float("nan")))}
+    if not aucs or not all(np.isfinite(std) and mean - 0.5 <= std
+                           for mean, std in aucs.values()):
+        return []
+    best = max(aucs, key=lambda m: aucs[m][0])
+    return [f"No model ranks the events better than chance here: every mean ROC-AUC is within "
+            f"one std of its folds from 0.5 (best {best}, {aucs[best][0]:.4f} ± "
+            f"{aucs[best][1]:.4f}), so a difference between them is no win."]
 
 
 def _compared(diff: float, std: float, metric: str) -> str:
