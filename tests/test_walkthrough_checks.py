@@ -223,3 +223,10 @@ def test_a_chart_naming_columns_in_a_script_the_font_lacks_draws_without_warning
         warnings.simplefilter("error")
         svg = horizontal_bars_svg(["收入", "年龄"], [0.3, 0.2], "importance")
     assert "收入" in svg and "年龄" in svg
+
+
+def test_export_names_its_onnx_file_by_its_extension(files: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    result = run("export", str(files["bundle"]), "--out", str(tmp_path / "model.txt"))
+    assert_one_line_error(result, "would hold an ONNX graph; name it .onnx (e.g. model.onnx)")
+    assert not (tmp_path / "model.txt").exists()

@@ -579,6 +579,9 @@ def export(
 
     if export_format != "onnx":
         raise ConfigError(f"unknown export format {export_format!r}; the supported format is onnx.")
+    if out_file.suffix.lower() != ".onnx":  # other runtimes find the graph by its extension
+        raise ConfigError(f"--out '{out_file}' would hold an ONNX graph; name it .onnx "
+                          f"(e.g. {out_file.with_suffix('.onnx').name}).")
     if bundle_kind(bundle) == PRICING_KIND:  # a pricer exports its own graph (loading checks)
         from findeep.pricing.onnx import export_pricer_bundle
 

@@ -116,6 +116,14 @@ def test_a_numeric_column_a_thousand_times_off_its_training_scale_is_named(train
     assert plain.off_scale == {}
 
 
+def test_a_column_hundreds_of_powers_of_ten_off_is_said_as_a_power(train, preprocessor):
+    """A value of 1e300 (a 301-digit multiplier when written out) reads as 10^Nx."""
+    rows = train.iloc[30:90]
+    _, _, report = preprocessor.transform(rows.assign(income=rows["income"] * 1e300), RULES)
+    message = report.off_scale_message(RULES.scale)
+    assert "'income' about 10^300x larger" in message and len(message) < 400
+
+
 def test_few_values_are_not_enough_to_call_a_column_off_scale(train, preprocessor):
     """A handful of odd values is an outlier, not a unit; 20 are needed."""
     rows = train.iloc[30:49]

@@ -79,3 +79,16 @@ def test_the_server_refuses_a_value_of_the_wrong_kind_naming_the_field(model_and
     fine = client.post("/v1/predict", json={"records": [good[0], {**good[1], field: None}]})
     assert fine.status_code == 200, fine.text
     assert client.post("/v1/predict", json={"records": good}).status_code == 200
+
+
+def test_an_infinite_value_beside_the_text_is_refused_at_training_as_at_scoring() -> None:
+    """One ±inf among the training rows' other columns was learnt from (and the model then
+    refused the same value when scoring); training now refuses it in the same sentence."""
+    from findeep.errors import DataError
+
+    frame = make_text_credit_frame(200, seed=2)
+    y = frame.pop("default")
+    number = frame.select_dtypes("number").columns[0]
+    frame.loc[3, number] = -np.inf
+    with pytest.raises(DataError, match=f"column\\(s\\) {number} hold infinite values"):
+        TextClassifier(text_column="purpose_text", max_epochs=1).fit(frame, y)

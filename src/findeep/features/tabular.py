@@ -182,9 +182,11 @@ class TransformReport:
         for name, median in self.off_scale.items():
             low, high = scale[name]
             middle = float(np.sqrt(abs(low * high)))
-            factor = 10 ** round(np.log10(max(middle / abs(median), abs(median) / middle)))
+            power = round(np.log10(max(middle / abs(median), abs(median) / middle)))
+            # a power of ten past a million is said as one (10^300x, not 301 digits)
+            factor = f"{10 ** power:,}x" if power <= 6 else f"10^{power}x"
             way = "smaller" if abs(median) < middle else "larger"
-            parts.append(f"'{name}' about {factor:,}x {way} (median {median:,.6g} here; "
+            parts.append(f"'{name}' about {factor} {way} (median {median:,.6g} here; "
                          f"{low:,.6g} to {high:,.6g} for the middle 80% in training)")
         return (f"column(s) far off the scale the model was trained on: {'; '.join(parts)}. "
                 "A thousands separator read as a decimal comma ('64,001' as 64.001, as in a "

@@ -250,6 +250,7 @@ def fit_text(
     column = text_column or find_text_column(schema, X)
     # the text column is read by the encoder; every other usable column by the head
     schema = Schema([c for c in schema.columns if c.name != column])
+    check_features(X[schema.used_names])  # ±inf refused as scoring refuses it, not learnt
     texts, text_report = clean_texts(X[column], column)
     if message := numbers_read_as_text(text_report, column):
         warnings.warn(message, FindeepWarning, stacklevel=2)
