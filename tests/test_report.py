@@ -491,3 +491,12 @@ def test_thinned_lines_keep_every_extreme_the_tables_state() -> None:
     assert len(keep) <= SERIES_POINTS + 2 and keep[0] == 0 and keep[-1] == 7_499
     for line in (drawdown, other):
         assert line[keep].min() == line.min() and line[keep].max() == line.max()
+
+
+def test_a_report_into_a_folder_not_yet_made_makes_it_as_every_output_does(files,
+                                                                            tmp_path) -> None:
+    """predict, explain and the rest make a missing --out folder; the report refused it."""
+    out = tmp_path / "reports" / "2026" / "r.md"
+    result = run("report", files["bundle"], files["new"], "--out", out)
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and out.read_text().startswith("#")

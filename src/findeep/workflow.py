@@ -61,6 +61,7 @@ from findeep.pipeline import (
     score_table,
 )
 from findeep.text.routing import (
+    inferred_text_columns,
     one_text_column,
     refuse_tabular_options,
     text_benchmark_models,
@@ -157,6 +158,11 @@ def train_and_evaluate(
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
+    if target in (text_columns or []):
+        texts = inferred_text_columns(frame.drop(columns=[target]))
+        raise ConfigError(f"'{target}' is the target (--target); --text-columns names the "
+                          "free-text column the model reads"
+                          + (f", here --text-columns {texts[0]}." if texts else "."))
     text_model = text_model_for(frame.drop(columns=[target]), model=model,
                                 text_columns=text_columns)
     if text_model is not None:

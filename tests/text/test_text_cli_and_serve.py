@@ -51,6 +51,19 @@ def test_unknown_model_and_bad_options_are_one_line(tmp_path: Path, trained):
                               "text-cnnn", "--out", tmp_path / "m"), "text-cnn")
     assert_one_line_error(run("text", "train", data, "--target", "default",
                               "--model-options", "frozen", "--out", tmp_path / "m"), "JSON")
+    unknown = run("train", data, "--target", "default", "--text-columns", "purpose_text",
+                  "--model-options", '{"bogus": 1}', "--out", tmp_path / "m")
+    assert_one_line_error(unknown, "text-cnn has no model option 'bogus'; its options are",
+                          "length_cap", "n_filters")
+    assert "unexpected keyword" not in unknown.stderr
+    target = run("train", data, "--target", "default", "--text-columns", "default",
+                 "--out", tmp_path / "m")
+    assert_one_line_error(target, "'default' is the target (--target)",
+                          "here --text-columns purpose_text")
+    misspelt = run("train", data, "--target", "default", "--text-columns", "purpose_txt",
+                   "--out", tmp_path / "m")
+    assert_one_line_error(misspelt, "Did you mean 'purpose_text'")
+    assert not (tmp_path / "m").exists()
 
 
 def test_server_single_and_batch_scores_agree_and_explain_names_words(trained):
@@ -154,3 +167,33 @@ def test_evaluate_says_when_the_rows_are_the_models_own_training_rows(trained, t
                  "--out", tmp_path / "private", "-q")
     assert result.exit_code == 0, result.output
     assert "training_rows" not in (tmp_path / "private" / "bundle.json").read_text()
+
+
+def test_the_text_server_bounds_bodies_and_answers_explain_in_one_sentence(trained):
+    """As the tabular server: a body over --max-bytes is 413 before it is parsed; a bad
+    /v1/explain body is one sentence that does not echo the request; ?top= is honoured and
+    checked; /v1/model states the limits that apply."""
+    bundle, _ = trained
+    client = TestClient(create_text_app(bundle, max_rows=10, max_bytes=5_000))
+    record = make_text_credit_frame(1, seed=3).drop(columns="default").to_dict("records")[0]
+    big = {"records": [{**record, "purpose_text": "word " * 2_000}]}
+    for route in ("/v1/predict", "/v1/explain"):
+        refused = client.post(route, json=big)
+        assert refused.status_code == 413, refused.text
+        assert "limit of 5,000 bytes" in refused.json()["detail"]
+    unwrapped = client.post("/v1/explain", json={"purpose_text": "word " * 900})
+    assert unwrapped.status_code == 422
+    detail = unwrapped.json()["detail"]
+    assert isinstance(detail, str) and detail.startswith('the body must be {"records"')
+    assert "word word" not in unwrapped.text
+    three = client.post("/v1/explain?top=3", json={"records": [record]})
+    assert three.status_code == 200 and len(three.json()["explanations"][0]["words"]) == 3
+    for bad in ("0", "-3", "x", "101"):
+        wrong = client.post(f"/v1/explain?top={bad}", json={"records": [record]})
+        assert wrong.status_code == 422 and isinstance(wrong.json()["detail"], str), bad
+        assert wrong.json()["detail"].startswith("query.top:"), wrong.text
+    limits = client.get("/v1/model").json()["limits"]
+    assert limits == {"max_rows": 10, "max_explain_rows": 10, "max_bytes": 5_000,
+                      "max_top": 100}
+    too_many = client.post("/v1/explain", json={"records": [record] * 11})
+    assert too_many.status_code == 413

@@ -82,6 +82,13 @@ def test_explain_names_the_planted_words(tables, tmp_path: Path):
     assert result.exit_code == 0, result.output
     reasons = pd.read_csv(out)
     assert len(reasons) == 40 and {"reason_1", "attribution_1"} <= set(reasons.columns)
+    # reasons raised the risk, as tabular reason codes (and the server's) do: positive
+    # attributions only, each name once per row, strongest first
+    shares = reasons[[f"attribution_{k}" for k in (1, 2, 3)]].to_numpy(dtype=float)
+    assert (np.nan_to_num(shares, nan=1.0) > 0).all()
+    assert (np.diff(np.nan_to_num(shares, nan=-1.0), axis=1) <= 0).all()
+    names = reasons[[f"reason_{k}" for k in (1, 2, 3)]]
+    assert all(row.dropna().is_unique for _, row in names.iterrows())
     planted = "consolidation|gambling|overdue"
     risky = pd.read_csv(tables["loans"]).head(40)["purpose_text"].str.contains(planted)
     pushed_up = []  # the attribution of each planted word named among a row's reasons
@@ -110,9 +117,13 @@ def test_served_text_bundle_scores_alone_as_in_a_batch(tables):
 
 
 def test_serving_settings_a_text_model_lacks_are_refused(tables):
-    """--strict and --max-bytes are tabular serving settings; --int8 is for MiniLM only."""
+    """--strict is a tabular serving setting; --int8 is for MiniLM only; --max-bytes bounds
+    a text server's bodies as a tabular one's (it was refused)."""
     with pytest.raises(ConfigError, match="--strict"):
         app_from_settings(serving_settings(tables["loans-model"], strict=True))
+    bounded = TestClient(app_from_settings(serving_settings(tables["loans-model"],
+                                                            max_bytes=2_000)))
+    assert bounded.get("/v1/model").json()["limits"]["max_bytes"] == 2_000
     with pytest.raises(ConfigError, match="minilm"):
         app_from_settings(serving_settings(tables["loans-model"], int8=True))
 

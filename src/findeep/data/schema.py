@@ -446,7 +446,8 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
     absent = [name for name in forced if name not in frame.columns]
     if absent:
         raise DataError(f"text column(s) {', '.join(repr(c) for c in absent)} are not in the "
-                        f"data; its columns are: {', '.join(map(str, frame.columns))}.")
+                        f"data; its columns are: {', '.join(map(str, frame.columns))}."
+                        + did_you_mean(str(absent[0]), map(str, frame.columns)))
     empty = [str(c) for c in frame.columns if frame[c].isna().all()]
     if empty:
         raise DataError(

@@ -25,18 +25,45 @@ TEXT_MODELS = ("text-cnn", "text-bilstm", "minilm")
 def build_encoder(name: str, *, vocab_size: int, pad_id: int, options: dict[str, Any]
                   ) -> nn.Module:
     if name == "text-cnn":
+        from findeep.models.text_cnn import TextCNN as encoder
+    elif name == "text-bilstm":
+        from findeep.models.text_bilstm import TextBiLSTM as encoder
+    elif name == "minilm":
+        from findeep.models.minilm import MiniLM as encoder
+    else:
+        raise ConfigError(f"unknown text model '{name}'; choose from {', '.join(TEXT_MODELS)}.")
+    _refuse_unknown_options(name, encoder, options)
+    return encoder(vocab_size=vocab_size, pad_id=pad_id, **options)
+
+
+def _refuse_unknown_options(name: str, encoder: type, options: dict[str, Any]) -> None:
+    """One sentence naming the options ``encoder`` does not take and those it does (the
+    network's head options among them), not Python's 'unexpected keyword argument'."""
+    takes = network_option_names(encoder)
+    unknown = [key for key in options if key not in takes]
+    if unknown:
+        raise ConfigError(f"{name} has no model option {', '.join(map(repr, unknown))}; its "
+                          f"options are {', '.join(sorted(takes))}.")
+
+
+def network_option_names(encoder: type | str) -> list[str]:
+    """The model options a text network of this encoder (class or model name) takes: the
+    encoder's own, then the head's (``TextNetwork``)."""
+    import inspect
+
+    if isinstance(encoder, str):
+        if encoder not in TEXT_MODELS:
+            return []
+        from findeep.models.minilm import MiniLM
+        from findeep.models.text_bilstm import TextBiLSTM
         from findeep.models.text_cnn import TextCNN
 
-        return TextCNN(vocab_size=vocab_size, pad_id=pad_id, **options)
-    if name == "text-bilstm":
-        from findeep.models.text_bilstm import TextBiLSTM
-
-        return TextBiLSTM(vocab_size=vocab_size, pad_id=pad_id, **options)
-    if name == "minilm":
-        from findeep.models.minilm import MiniLM
-
-        return MiniLM(vocab_size=vocab_size, pad_id=pad_id, **options)
-    raise ConfigError(f"unknown text model '{name}'; choose from {', '.join(TEXT_MODELS)}.")
+        encoder = {"text-cnn": TextCNN, "text-bilstm": TextBiLSTM, "minilm": MiniLM}[encoder]
+    fixed = ("self", "vocab_size", "pad_id", "args", "kwargs", "encoder", "n_num",
+             "cardinalities", "n_out", "encoder_options")
+    own = [p for p in inspect.signature(encoder).parameters if p not in fixed]
+    return own + [p for p in inspect.signature(TextNetwork).parameters
+                  if p not in fixed and p not in own]
 
 
 class TextNetwork(nn.Module):

@@ -46,10 +46,7 @@ def report_format(out: str | os.PathLike[str]) -> Format:
 def check_report_output(out: str | os.PathLike[str], *, force: bool) -> Format:
     """The report's format, once its output is known to be writable (before any work)."""
     fmt = report_format(out)
-    refuse_overwrite(Path(out), force=force)
-    parent = Path(out).resolve().parent
-    if not parent.is_dir():
-        raise ConfigError(f"the folder for --out does not exist: '{parent}'.")
+    refuse_overwrite(Path(out), force=force)  # a missing folder is made, as for every output
     return fmt
 
 

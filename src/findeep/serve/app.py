@@ -33,6 +33,7 @@ from findeep._version import __version__
 from findeep.errors import ConfigError, FindeepError, NotFittedError
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, decision_threshold, read_pipeline
+from findeep.request_body import DEFAULT_MAX_BYTES, BodyTooLarge, ClientGone, read_bounded
 from findeep.serve.batching import RequestCoalescer
 from findeep.serve.contract import RecordContract, UnreadableDate, build_contract
 from findeep.serve.errors import ApiError, validation_problem
@@ -43,7 +44,6 @@ from findeep.serve.scorer import Scorer
 WARNING_HEADER = "X-Findeep-Warning"
 API_KEY_HEADER = "X-API-Key"
 DEFAULT_MAX_ROWS = 10_000
-DEFAULT_MAX_BYTES = 8 * 2**20
 DEFAULT_MAX_EXPLAIN_ROWS = 100
 OFF_LOOP_BYTES = 64 * 2**10  # request bodies above this are validated on a worker thread
 _PARSER = OffLoop(2)
@@ -343,29 +343,12 @@ def _unreadable_dates(contract: RecordContract, records: list[Any]) -> list[Unre
 
 
 async def _read_limited(request: Request, max_bytes: int) -> bytes:
-    """The body, refusing (413) as soon as it is known to exceed ``max_bytes``."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_many_bytes(max_bytes)
-    from starlette.requests import ClientDisconnect
-
-    chunks = []
-    size = 0
+    """The body, refusing (413) as soon as it is known to exceed ``max_bytes``; a client
+    gone mid-body is a 400 nobody reads, not a traceback."""
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_bytes:
-                raise _too_many_bytes(max_bytes)
-            chunks.append(chunk)
-    except ClientDisconnect:  # a client gone mid-body: a 400 nobody reads, not a traceback
-        raise ApiError(400, "the client closed the connection before sending the whole "
-                            "request body.") from None
-    return b"".join(chunks)
-
-
-def _too_many_bytes(max_bytes: int) -> ApiError:
-    return ApiError(413, f"the request body exceeds this server's limit of {max_bytes:,} bytes; "
-                         "send fewer records per request.")
+        return await read_bounded(request, max_bytes)
+    except (BodyTooLarge, ClientGone) as exc:
+        raise ApiError(413 if isinstance(exc, BodyTooLarge) else 400, str(exc)) from None
 
 
 def _too_many_rows(max_rows: int) -> ApiError:

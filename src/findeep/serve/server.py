@@ -145,13 +145,14 @@ def host_name(header: str) -> str:
 def text_app_from_settings(settings: dict[str, Any]) -> FastAPI:
     """A text bundle's app (``findeep.text.serve``: the text field in each record, word
     attributions from /v1/explain); the tabular-only settings are refused in one line."""
+    from findeep.request_body import DEFAULT_MAX_BYTES
     from findeep.text.serve import MAX_ROWS, create_text_app
 
-    refuse_tabular_options(max_bytes=settings.get("max_bytes"),
-                           strict=settings.get("strict"), threshold=settings.get("threshold"))
+    refuse_tabular_options(strict=settings.get("strict"), threshold=settings.get("threshold"))
     return create_text_app(settings["bundle"],
                            api_key=resolve_api_key(settings.get("api_key_env")),
                            max_rows=settings.get("max_rows", MAX_ROWS),
+                           max_bytes=settings.get("max_bytes", DEFAULT_MAX_BYTES),
                            int8=bool(settings.get("int8")))
 
 

@@ -44,9 +44,21 @@ class RowExplanation:
 
     def reasons(self, column: str, top: int = 3) -> list[str]:
         """Reason codes: the strongest positive contributions, words and columns together."""
-        items = [(w["attribution"], f"{column} text: '{w['word']}'") for w in self.words]
-        items += [(c["attribution"], c["column"]) for c in self.columns]
-        return [name for value, name in sorted(items, key=lambda t: -t[0])[:top] if value > 0]
+        return [name for _, name in reason_items(self.words, self.columns, column, top)]
+
+
+def reason_items(words: list[dict[str, Any]], columns: list[dict[str, Any]], text_column: str,
+                 top: int) -> list[tuple[float, str]]:
+    """``(attribution, name)`` of the ``top`` contributions that raised the explained output
+    most, words and columns together, as tabular reason codes are chosen: positive ones
+    only, strongest first, each name once (a word written twice counts at its strongest)."""
+    items = [(w["attribution"], f"{text_column} text: '{w['word']}'") for w in words]
+    items += [(c["attribution"], c["column"]) for c in columns]
+    chosen: dict[str, float] = {}
+    for value, name in sorted(items, key=lambda t: -t[0]):
+        if value > 0 and name not in chosen and len(chosen) < top:
+            chosen[name] = value
+    return [(value, name) for name, value in chosen.items()]
 
 
 def _words(text: str, offsets: list[tuple[int, int]], scores: np.ndarray) -> list[dict[str, Any]]:

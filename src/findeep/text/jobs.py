@@ -125,7 +125,8 @@ def explain_text_to_file(bundle: str | os.PathLike[str], data: TableLike,
                          top: int = 4, id_column: str | None = None,
                          force: bool = False) -> dict[str, Any]:
     """``findeep explain`` for a text bundle: one row per input row with its prediction and
-    its ``top`` words and columns (``reason_k`` / ``attribution_k``, strongest first)."""
+    the ``top`` words and columns that raised it most (``reason_k`` / ``attribution_k``,
+    strongest first, each once; fewer where fewer raised it), as tabular reason codes."""
     check_output(out, force=force)
     frame = read_table(data)
     if id_column is not None and id_column not in frame.columns:
@@ -133,14 +134,14 @@ def explain_text_to_file(bundle: str | os.PathLike[str], data: TableLike,
                         + did_you_mean(id_column, map(str, frame.columns)))
     if rows is not None and (not isinstance(rows, int) or rows < 1):
         raise ConfigError(f"rows must be a positive integer, however: {rows=}")
+    from findeep.text.explain import reason_items
+
     pipeline = load_text_model(bundle)
     text_column = pipeline.text_column
     found = _explain_rows(pipeline, frame if rows is None else frame.head(rows), top=top)
     table = []
     for row in found:
-        items = [(w["attribution"], f"{text_column} text: '{w['word']}'") for w in row["words"]]
-        items += [(c["attribution"], c["column"]) for c in row["columns"]]
-        items = sorted(items, key=lambda t: -abs(t[0]))[:top]
+        items = reason_items(row["words"], row["columns"], text_column, top)
         record: dict[str, Any] = {} if id_column is None else {
             id_column: frame[id_column].iloc[row["row"]]}
         record |= {"prediction": row["prediction"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from findeep.errors import ConfigError, did_you_mean
-from findeep.models.text_network import TEXT_MODELS
+from findeep.models.text_network import TEXT_MODELS, network_option_names
 
 DESCRIPTIONS = {
     "text-cnn": "learned subword embeddings (128) -> convolutions of widths 2-5 (128 filters "
@@ -55,6 +55,11 @@ def split_options(name: str, options: dict[str, Any] | None) -> tuple[dict[str, 
     check_text_model(name)
     network = dict(options or {})
     fit = dict(FIT_OPTIONS[name])
+    known = network_option_names(name) + list(fit)
+    unknown = [key for key in network if key not in known]
+    if unknown:
+        raise ConfigError(f"{name} has no model option {', '.join(map(repr, unknown))}; its "
+                          f"options are {', '.join(sorted(set(known)))}.")
     for key in list(network):
         if key in fit:
             fit[key] = network.pop(key)

@@ -28,18 +28,22 @@ import warnings
 from typing import Any
 
 import pandas as pd
-from fastapi import FastAPI, Header, HTTPException, Request, Response
+from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from findeep.data.schema import parse_datetimes
 from findeep.errors import FindeepError
+from findeep.request_body import DEFAULT_MAX_BYTES, BodyTooLarge, ClientGone, read_bounded
 from findeep.text.pipeline import TextPipeline
 from findeep.text.scoring import TextScorer, plain
 from findeep.text.timings import Stopwatch, TimingsLog, timings_from_environment
 
 MAX_ROWS = 1000
 MAX_EXPLAIN_ROWS = 20
+MAX_TOP = 100
 
 
 class Records(BaseModel):
@@ -47,7 +51,7 @@ class Records(BaseModel):
 
 
 class ExplainRequest(Records):
-    top: int = Field(default=10, ge=1, le=100)
+    top: int = Field(default=10, ge=1, le=MAX_TOP)
 
 
 def _check_records(pipeline: TextPipeline, records: list[dict[str, Any]], limit: int) -> None:
@@ -128,13 +132,27 @@ def _frame(pipeline: TextPipeline, records: list[dict[str, Any]], limit: int) ->
 def _parse_records(raw: bytes) -> list[dict[str, Any]]:
     """The request's records (pydantic's JSON parser, as FastAPI's own body model would);
     anything else is a 422 naming the first problem."""
+    return _parse(Records, raw).records
+
+
+def _parse(model: type[Records], raw: bytes) -> Any:
+    """``raw`` read as ``model``, or a 422 in one sentence naming the first problem (never
+    the request echoed back: a 1 MB text stays out of the error)."""
     try:
-        return Records.model_validate_json(raw).records
+        return model.model_validate_json(raw)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
+        first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise HTTPException(422, f'the body must be {{"records": [{{...}}, ...]}}; at {where}: '
                                  f"{first['msg']}.") from None
+
+
+async def _body(request: Request, max_bytes: int) -> bytes:
+    """The request body up to ``max_bytes`` (413 beyond, as the tabular server)."""
+    try:
+        return await read_bounded(request, max_bytes)
+    except (BodyTooLarge, ClientGone) as exc:
+        raise HTTPException(413 if isinstance(exc, BodyTooLarge) else 400, str(exc)) from None
 
 
 def _json(body: dict[str, Any]) -> Response:
@@ -145,8 +163,11 @@ def _json(body: dict[str, Any]) -> Response:
 
 def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
                     api_key: str | None = None, max_rows: int = MAX_ROWS,
-                    int8: bool = False, timings: TimingsLog | None = None) -> FastAPI:
+                    max_bytes: int = DEFAULT_MAX_BYTES, int8: bool = False,
+                    timings: TimingsLog | None = None) -> FastAPI:
     """The app for a text bundle directory (verified on load) or a fitted pipeline.
+    ``max_rows`` records per ``/v1/predict`` (``/v1/explain``: ``MAX_EXPLAIN_ROWS``, or
+    ``max_rows`` when lower) and ``max_bytes`` per request body (413 beyond).
     ``int8``: a MiniLM model scores with int8 Linear layers (``TextPipeline.quantize_int8``;
     a pipeline passed in is quantised in place). ``timings``: where each ``/v1/predict``
     request's timing line goes (default: ``FINDEEP_SERVE_TIMINGS``, else nowhere)."""
@@ -163,6 +184,15 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
     keyed = {"docs_url": None, "openapi_url": None} if api_key is not None else {}
     app = FastAPI(title=f"findeep text model ({pipeline.model_name})", redoc_url=None, **keyed)
     app.state.scorer = scorer
+    explain_rows = min(MAX_EXPLAIN_ROWS, max_rows)
+
+    @app.exception_handler(RequestValidationError)
+    async def one_sentence(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """A bad query parameter (``?top=0``) in one sentence, the value not echoed."""
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "request"
+        return JSONResponse({"detail": f"{where}: {first.get('msg', 'invalid')}."},
+                            status_code=422)
 
     def check_key(key: str | None) -> None:
         if api_key is not None and not hmac.compare_digest(key or "", api_key):
@@ -190,7 +220,9 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
                 "classes": [str(c) for c in pipeline.target.classes],
                 # the class a binary "probability" is for, as the tabular server says it
                 "event_class": scorer.event_class,
-                "max_length": pipeline.tokenizer.max_length, "metrics": pipeline.metrics}
+                "max_length": pipeline.tokenizer.max_length, "metrics": pipeline.metrics,
+                "limits": {"max_rows": max_rows, "max_explain_rows": explain_rows,
+                           "max_bytes": max_bytes, "max_top": MAX_TOP}}
 
     @app.post("/v1/predict", openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": Records.model_json_schema()}}}})
@@ -198,7 +230,7 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
                       ) -> Response:
         stopwatch = Stopwatch() if timings is not None else None
         check_key(x_api_key)
-        records = _parse_records(await request.body())
+        records = _parse_records(await _body(request, max_bytes))
         _check_records(pipeline, records, max_rows)
         if stopwatch is not None:
             stopwatch.lap("parse")
@@ -213,15 +245,23 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
             timings.write(stopwatch.finish(len(records)))
         return response
 
-    @app.post("/v1/explain")
-    def explain(body: ExplainRequest, x_api_key: str | None = Header(default=None)
-                ) -> dict[str, Any]:
+    @app.post("/v1/explain", openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": ExplainRequest.model_json_schema()}}}})
+    async def explain(request: Request, x_api_key: str | None = Header(default=None),
+                      top: int | None = Query(default=None, ge=1, le=MAX_TOP)
+                      ) -> dict[str, Any]:
         check_key(x_api_key)
-        frame = _frame(pipeline, body.records, MAX_EXPLAIN_ROWS)
-        try:
-            found = explain_text(pipeline, frame, top=body.top)
-        except FindeepError as exc:
-            raise HTTPException(422, str(exc)) from None
+        body = _parse(ExplainRequest, await _body(request, max_bytes))
+        frame = _frame(pipeline, body.records, explain_rows)
+        words = top if top is not None else body.top  # ?top= as on the tabular server
+
+        def run() -> list[Any]:
+            try:
+                return explain_text(pipeline, frame, top=words)
+            except FindeepError as exc:
+                raise HTTPException(422, str(exc)) from None
+
+        found = await run_in_threadpool(run)
         return {"explanations": [
             {**e.to_dict(), "prediction": plain(e.prediction),
              "reasons": e.reasons(pipeline.text_column)} for e in found]}
@@ -230,13 +270,14 @@ def create_text_app(source: str | os.PathLike[str] | TextPipeline, *,
 
 
 def serve_text(bundle: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 8000,
-               api_key: str | None = None, max_rows: int = MAX_ROWS, int8: bool = False
-               ) -> None:
+               api_key: str | None = None, max_rows: int = MAX_ROWS,
+               max_bytes: int = DEFAULT_MAX_BYTES, int8: bool = False) -> None:
     import torch
     import uvicorn
 
     torch.set_num_threads(1)
-    uvicorn.run(create_text_app(bundle, api_key=api_key, max_rows=max_rows, int8=int8),
+    uvicorn.run(create_text_app(bundle, api_key=api_key, max_rows=max_rows,
+                                max_bytes=max_bytes, int8=int8),
                 host=host, port=port, log_level="warning")
 
 

@@ -1,0 +1,52 @@
+"""A request body read up to a size limit, for findeep's two web apps (the tabular and
+recommendation server in ``serve/``, the text server in ``text/serve.py``).
+
+Each app turns the two failures into its own error body, so this module raises plain
+exceptions: ``BodyTooLarge`` as soon as the body is known to exceed the limit (from its
+``Content-Length``, or while it streams in, so a 1 GB body is never held), and
+``ClientGone`` when the client closes the connection mid-body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_MAX_BYTES = 8 * 2**20  # 8 MiB: ~10,000 tabular records of a few dozen fields
+
+
+class BodyTooLarge(Exception):
+    """The body exceeds ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"the request body exceeds this server's limit of {max_bytes:,} "
+                         "bytes; send fewer records per request.")
+        self.max_bytes = max_bytes
+
+
+class ClientGone(Exception):
+    """The client closed the connection before sending the whole body."""
+
+    def __init__(self) -> None:
+        super().__init__("the client closed the connection before sending the whole request "
+                         "body.")
+
+
+async def read_bounded(request: Any, max_bytes: int) -> bytes:
+    """A Starlette ``request``'s body, refusing (``BodyTooLarge``) as soon as it is known to
+    exceed ``max_bytes``."""
+    from starlette.requests import ClientDisconnect
+
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise BodyTooLarge(max_bytes)
+    chunks = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise BodyTooLarge(max_bytes)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientGone() from None
+    return b"".join(chunks)
