@@ -197,3 +197,24 @@ def test_the_text_server_bounds_bodies_and_answers_explain_in_one_sentence(train
                       "max_top": 100}
     too_many = client.post("/v1/explain", json={"records": [record] * 11})
     assert too_many.status_code == 413
+
+
+def test_the_text_server_says_what_reading_the_other_columns_absorbed(trained):
+    """Unseen and missing categories, an empty column and one far off its training scale
+    are in the /v1/predict body, as the tabular server reports them (they were only in the
+    server's log)."""
+    bundle, _ = trained
+    client = TestClient(create_text_app(bundle))
+    records = make_text_credit_frame(30, seed=4).drop(columns="default").to_dict("records")
+    for i, record in enumerate(records):
+        record["income"] = None if i < 25 else record["income"]
+    records[0]["home"] = "castle"
+    body = client.post("/v1/predict", json={"records": records}).json()
+    assert body["unseen_categories"] == {"home": 1}
+    assert body["empty_columns"] == [] and set(body) >= {"missing_categories", "off_scale"}
+    scaled = [{**r, "income": 1e-3 * float(r["income"] or 50_000)} for r in records]
+    off = client.post("/v1/predict", json={"records": scaled}).json()
+    assert list(off["off_scale"]) == ["income"]
+    empty = client.post("/v1/predict", json={"records": [{**r, "income": None}
+                                                          for r in records]}).json()
+    assert empty["empty_columns"] == ["income"]

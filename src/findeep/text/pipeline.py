@@ -45,6 +45,9 @@ class TextInputs:
     data: TextData
     encoded: Encoded
     unseen_categories: dict[str, int] = field(default_factory=dict)
+    # what reading the other columns absorbed, as the tabular server reports it (empty for a
+    # text-only model): unseen_categories, missing_categories, empty_columns, off_scale
+    reading: dict[str, Any] = field(default_factory=dict)
 
     @property
     def report(self) -> TextReport:
@@ -113,8 +116,12 @@ class TextPipeline:
         x_num, x_cat, tab_report = self.preprocessor.transform(others, rules)
         for message in tab_report.reading_messages(rules.scale):
             warnings.warn(message, FindeepWarning, stacklevel=3)
+        reading = {"unseen_categories": dict(tab_report.unseen_categories or {}),
+                   "missing_categories": dict(tab_report.missing_categories or {}),
+                   "empty_columns": list(tab_report.empty_columns),
+                   "off_scale": dict(tab_report.off_scale)}
         return TextInputs(TextData.build(encoded.ids, x_num, x_cat), encoded,
-                          dict(tab_report.unseen_categories or {}))
+                          reading["unseen_categories"], reading)
 
     def logits(self, frame: pd.DataFrame) -> tuple[torch.Tensor, TextInputs]:
         inputs = self.inputs(frame)

@@ -45,7 +45,9 @@ class TextScorer:
 
     def score(self, records: Sequence[Mapping[str, Any]], stopwatch: Stopwatch | None = None
               ) -> dict[str, Any]:
-        """``{"predictions": [...], "text": report}``, one prediction per record (in order);
+        """``{"predictions": [...], "text": report}`` (and, for a model with other columns,
+        ``unseen_categories``, ``missing_categories``, ``empty_columns``, ``off_scale``), one
+        prediction per record (in order);
         a binary model's body also names its ``event_class``, the class each ``probability``
         is for. ``stopwatch`` (when timing) gets a ``tokenize`` and a ``forward`` lap."""
         pipeline = self.pipeline
@@ -60,7 +62,10 @@ class TextScorer:
             predict_text_logits(pipeline.network, inputs.data, lookup=True))
         if stopwatch is not None:
             stopwatch.lap("forward")
-        body = {"predictions": self._rows(prediction), "text": inputs.report.to_dict()}
+        # a model with other columns also says what reading them absorbed (unseen and
+        # missing categories, empty and off-scale columns), as the tabular server does
+        body = {"predictions": self._rows(prediction), "text": inputs.report.to_dict(),
+                **inputs.reading}
         if self.task == "binary":
             body["event_class"] = self.event_class
         return body
