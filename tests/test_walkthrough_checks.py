@@ -230,3 +230,10 @@ def test_export_names_its_onnx_file_by_its_extension(files: dict[str, Path],
     result = run("export", str(files["bundle"]), "--out", str(tmp_path / "model.txt"))
     assert_one_line_error(result, "would hold an ONNX graph; name it .onnx (e.g. model.onnx)")
     assert not (tmp_path / "model.txt").exists()
+
+
+def test_dependence_on_the_target_says_it_is_the_target(files: dict[str, Path]) -> None:
+    result = run("dependence", str(files["bundle"]), str(files["data"]), "--column", "y")
+    assert_one_line_error(result, "'y' is the model's target, which it predicts: sweep one "
+                                  "of its inputs (")
+    assert "time column" not in result.stderr

@@ -630,7 +630,7 @@ def explain(
         from findeep.text.jobs import explain_text_job, explain_text_to_file
 
         refuse_tabular_options(surrogate=surrogate, scorecard=scorecard, reference=reference,
-                               target_class=target_class, stream=stream)
+                               stream=stream, **{"class": target_class})  # named --class
         if out_file is None:
             print_text_explanations(explain_text_job(bundle, data,
                                                       rows=5 if rows is None else rows,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -218,3 +219,22 @@ def test_the_text_server_says_what_reading_the_other_columns_absorbed(trained):
     empty = client.post("/v1/predict", json={"records": [{**r, "income": None}
                                                           for r in records]}).json()
     assert empty["empty_columns"] == ["income"]
+
+
+def test_a_text_header_differing_only_in_case_is_named_as_for_tabular_models(trained,
+                                                                              tmp_path):
+    bundle, data = trained
+    renamed = tmp_path / "renamed.csv"
+    pd.read_csv(data).rename(columns={"purpose_text": "Purpose_Text"}).to_csv(renamed,
+                                                                             index=False)
+    result = run("predict", bundle, renamed, "--out", tmp_path / "scores.csv")
+    assert_one_line_error(result, "'purpose_text' is there as 'Purpose_Text': rename it.")
+
+
+def test_tabular_only_commands_and_options_on_a_text_bundle_name_themselves(trained,
+                                                                            tmp_path):
+    bundle, data = trained
+    option = run("explain", bundle, data, "--class", "1")
+    assert_one_line_error(option, "--class is not available for text models")
+    drift = run("drift", bundle, data)
+    assert_one_line_error(drift, "the drift check (PSI) covers tabular models only")

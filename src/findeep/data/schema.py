@@ -100,19 +100,25 @@ class Schema:
 
     def check_scoring_frame(self, frame: pd.DataFrame) -> None:
         """Raise ``SchemaError`` naming every trained column absent from ``frame``."""
-        missing = [name for name in self.used_names if name not in frame.columns]
-        if missing:
-            # a header that differs only in spaces or case is the usual cause: say which
-            present = {str(c).strip().lower(): str(c) for c in frame.columns}
-            near = [f"{name!r} is there as {present[name.strip().lower()]!r}"
-                    for name in missing if name.strip().lower() in present]
-            raise SchemaError(
-                f"the data to score lacks {len(missing)} column(s) the model was trained with: "
-                f"{', '.join(repr(name) for name in missing)}."
-                + (f" ({'; '.join(near)}: rename {'it' if len(near) == 1 else 'them'}.)"
-                   if near
-                   else " (Pass them, or retrain without them.)")
-            )
+        if message := missing_columns_message(self.used_names, frame):
+            raise SchemaError(message)
+
+
+def missing_columns_message(required: list[str], frame: pd.DataFrame, *,
+                            otherwise: str = "Pass them, or retrain without them.") -> str | None:
+    """One sentence naming each of ``required`` absent from ``frame``, or None: a header
+    that differs only in spaces or case is the usual cause, so it says which ("'Income' is
+    there as 'income': rename it"); else ``otherwise``."""
+    missing = [name for name in required if name not in frame.columns]
+    if not missing:
+        return None
+    present = {str(c).strip().lower(): str(c) for c in frame.columns}
+    near = [f"{name!r} is there as {present[name.strip().lower()]!r}"
+            for name in missing if name.strip().lower() in present]
+    return (f"the data to score lacks {len(missing)} column(s) the model was trained with: "
+            f"{', '.join(repr(name) for name in missing)}."
+            + (f" ({'; '.join(near)}: rename {'it' if len(near) == 1 else 'them'}.)" if near
+               else f" ({otherwise})"))
 
 
 def parse_datetimes(values: pd.Series, *, day_first: bool | None = None) -> pd.Series:

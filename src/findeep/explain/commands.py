@@ -116,7 +116,7 @@ def surrogate_text(report: SurrogateReport, bundle: str | os.PathLike[str],
 
 def drift_for_bundle(bundle: str | os.PathLike[str], new_data: TableLike) -> pd.DataFrame:
     """PSI of the score and each input column, training profile vs ``new_data``."""
-    pipeline = load_pipeline(bundle)
+    pipeline = load_pipeline(bundle, refusal="the drift check (PSI) covers tabular models only")
     return drift_table(pipeline, read_table(new_data))
 
 
@@ -124,7 +124,7 @@ def fairness_for_bundle(bundle: str | os.PathLike[str], data: TableLike, protect
                         threshold: float = 0.5, min_rows: int = MIN_GROUP_ROWS,
                         as_categories: bool = False) -> FairnessReport:
     """Approval rates and TPR/FPR gaps across ``protected``'s groups (labels if present)."""
-    pipeline = load_pipeline(bundle)
+    pipeline = load_pipeline(bundle, refusal="the fairness check covers tabular models only")
     frame = read_table(data)
     return fairness_report(pipeline, frame, protected, y=_labels(pipeline, frame),
                            threshold=threshold, min_rows=min_rows, as_categories=as_categories)

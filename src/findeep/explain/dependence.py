@@ -80,6 +80,9 @@ def _average_names(pipeline: TabularPipeline) -> list[str]:
 def _not_an_input(pipeline: TabularPipeline, column: str, kinds: dict[str, str]) -> str:
     """Why ``column`` cannot be swept: left out at training (and as what), or unknown."""
     known = {c.name: c.kind for c in pipeline.schema.columns}
+    if column == pipeline.target.name:
+        return (f"'{column}' is the model's target, which it predicts: sweep one of its "
+                f"inputs ({', '.join(list(kinds)[:6])}{', …' if len(kinds) > 6 else ''}).")
     if column in known:
         return (f"'{column}' is not an input of the model: training left it out as "
                 f"{'an identifier' if known[column] == 'id' else 'a constant'}.")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from findeep.data.schema import FindeepWarning, Schema, infer_schema
+from findeep.data.schema import FindeepWarning, Schema, infer_schema, missing_columns_message
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, TargetError
@@ -83,10 +83,9 @@ class TextPipeline:
     def inputs(self, frame: pd.DataFrame, *, offsets: bool = False) -> TextInputs:
         """Tokens and tabular features of ``frame``; missing columns named in one error.
         ``offsets=True`` also keeps each token's character span (for explanations)."""
-        missing = [c for c in [self.text_column, *self.other_columns] if c not in frame.columns]
-        if missing:
-            raise DataError(f"the data to score lacks {len(missing)} column(s) the model was "
-                            f"trained with: {', '.join(missing)}. (Pass them.)")
+        if message := missing_columns_message([self.text_column, *self.other_columns], frame,
+                                               otherwise="Pass them."):
+            raise DataError(message)
         others = frame[self.other_columns] if self.other_columns else None
         return self.inputs_of(frame[self.text_column], others, offsets=offsets)
 
