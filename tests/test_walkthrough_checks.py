@@ -237,3 +237,19 @@ def test_dependence_on_the_target_says_it_is_the_target(files: dict[str, Path]) 
     assert_one_line_error(result, "'y' is the model's target, which it predicts: sweep one "
                                   "of its inputs (")
     assert "time column" not in result.stderr
+
+
+def test_an_out_that_force_cannot_replace_is_said_without_the_force_hint(
+        files: dict[str, Path], tmp_path: Path) -> None:
+    """A plain file, or a folder of other things, at --out: the first answer says --force
+    will not do (it said 'pass --force', and --force then refused)."""
+    plain = tmp_path / "afile"
+    plain.write_text("keep me")
+    result = run("train", str(files["data"]), "--target", "y", "--out", str(plain))
+    assert_one_line_error(result, "exists and is not a folder; choose another --out")
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "cat.jpg").write_text("")
+    result = run("train", str(files["data"]), "--target", "y", "--out", str(other))
+    assert_one_line_error(result, "--force replaces only")
+    assert plain.read_text() == "keep me" and (other / "cat.jpg").exists()

@@ -128,8 +128,7 @@ def refuse_folder_overwrite(path: str | os.PathLike[str], *, force: bool,
     path = check_location(path)
     if not path.exists():
         return path
-    if not force:
-        raise BundleError(f"'{path}' already exists; {FORCE_HINT}.")
+    # what --force could not replace is said first, so the hint to pass it is never wrong
     if not path.is_dir():
         raise BundleError(f"'{path}' exists and is not a folder; choose another --out.")
     entries = sorted(p.name for p in path.iterdir())
@@ -138,6 +137,8 @@ def refuse_folder_overwrite(path: str | os.PathLike[str], *, force: bool,
         more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
         raise BundleError(f"'{path}' is not {what} (it holds {shown}{more}); --force replaces "
                           f"only {what}, so choose another --out.")
+    if not force:
+        raise BundleError(f"'{path}' already exists; {FORCE_HINT}.")
     return path
 
 

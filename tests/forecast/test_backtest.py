@@ -98,3 +98,22 @@ def test_a_multi_step_forecast_is_traded_on_the_next_step_return():
         assert (step >= 5).all()  # the target is 5 trading days on, the return 1
     result = backtest(frame, rule="long-flat", cost_bps=0.0)
     assert result["periods"] == frame["date"].nunique()
+
+
+def test_an_account_that_loses_everything_stays_at_zero():
+    """Costs of 150% of a trade wipe the account out on the first flip: total return and
+    drawdown are -100%, not a negative balance compounded into a 1e35 'gain'."""
+    import warnings
+
+    from findeep.data.schema import FindeepWarning
+
+    frame = _single([1.0, -1.0, 1.0, -1.0, 1.0], [0.01, 0.02, -0.01, 0.01, 0.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = backtest(frame, rule="long-short", cost_bps=15_000)
+    assert result["total_return"] == -1.0 and result["annual_return"] == -1.0
+    assert result["max_drawdown"] == -1.0
+    assert result["wiped_out"] == "2021-01-04"
+    assert [w.category for w in caught] == [FindeepWarning]
+    assert "long-short loses everything on 2021-01-04" in str(caught[0].message)
+    assert backtest(frame, rule="long-short", cost_bps=5)["wiped_out"] is None

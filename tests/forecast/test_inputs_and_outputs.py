@@ -239,6 +239,20 @@ def test_training_errors_name_the_option_to_change(single, options, expected, tm
     assert expected in line and "True" not in line and "shorten --window" not in line, line
 
 
+def test_a_series_too_short_for_any_split_says_so_not_to_move_the_test_start(tmp_path):
+    """30 rows and a 20-step window: no test start helps, and the line says the data is too
+    short (it said "move --test-start later" to a user who had not set one)."""
+    from findeep.testing import make_price_panel
+
+    short = tmp_path / "one30.csv"
+    make_price_panel(1, 30, seed=0).drop(columns="signal").to_csv(short, index=False)
+    line = _error_line("forecast", "train", short, "--date-column", "date", "--model",
+                       "linear", "-q", "--out", tmp_path / "m")
+    assert line.startswith("findeep: the data is too short for this model: its longest "
+                           "series has 30 row(s)"), line
+    assert "--test-start" not in line and "shorten --window or --horizon" in line
+
+
 def test_stacked_series_without_an_asset_column_suggest_the_text_column():
     """Two tickers stacked without asset_column: the error suggests --asset-column ticker."""
     with pytest.raises(DataError, match="--asset-column ticker"):

@@ -80,3 +80,18 @@ def test_the_ic_p_value_holds_its_size_when_h_step_outcomes_overlap():
         mean_pvalue(daily, horizon - 1))
     assert forecast_metrics(frame, task="regression", target="return", horizon=horizon)[
         "ic_pvalue"] == pytest.approx(mean_pvalue(daily, horizon - 1))
+
+
+def test_a_constant_ic_series_has_an_exact_p_value_and_no_scipy_warning():
+    """A naive forecast's rank IC is 1 on every date: scipy warned of catastrophic
+    cancellation (printed to the user) and gave nan; the mean is surely not 0."""
+    import warnings
+
+    from findeep.forecast.metrics import mean_pvalue
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mean_pvalue(np.ones(40)) == 0.0
+        assert mean_pvalue(np.ones(40), lags=4) == 0.0
+        assert mean_pvalue(np.zeros(40)) == 1.0
+    assert 0.0 < mean_pvalue(np.random.default_rng(0).normal(size=40)) < 1.0

@@ -245,3 +245,12 @@ def test_too_few_months_for_the_lags_says_which_lags_fit():
     bank = make_bank_customers(120, 4, seed=2)
     with pytest.raises(DataError, match=r"4 month\(s\) .* pass --lags 1 or give more months"):
         NextProductRecommender(lags=2, max_epochs=1).fit(bank.customers, bank.holdings)
+
+
+def test_a_misspelt_events_date_column_is_named_before_the_customer_table_is_judged(bank):
+    """--date-column Month for 'month': the customers then seemed undated and repeated
+    ("pass its date column (--customer-date-column)"), and 'Month' was never named."""
+    with pytest.raises(DataError, match=r"the events table has no column\(s\) 'Month'.*"
+                                        r"Did you mean 'month'"):
+        build_panel(bank.customers, bank.holdings,
+                    Columns("customer_id", "product", "Month", None))

@@ -16,11 +16,13 @@ steps is ignored, as is financing of shorts.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from findeep.data.schema import FindeepWarning
 from findeep.errors import ConfigError, DataError
 
 RULES = ("long-flat", "long-short", "buy-and-hold")
@@ -84,7 +86,15 @@ def backtest(predictions: pd.DataFrame, *, rule: str = "long-flat", cost_bps: fl
     if periods_per_year is None:
         years = (dates[-1] - dates[0]).days / 365.25
         periods_per_year = (len(dates) - 1) / years if years > 0 else 252.0
-    equity = (1.0 + net).cumprod()
+    # a step that loses 100% or more (losses and costs) wipes the account out: equity stays
+    # at 0, as money does, instead of compounding a negative balance into sign flips
+    growth = (1.0 + net).clip(lower=0.0)
+    equity = growth.cumprod()
+    wiped = growth.index[growth.to_numpy() == 0.0]
+    if len(wiped):
+        warnings.warn(f"{rule} loses everything on {pd.Timestamp(wiped[0]).date()} (that "
+                      f"step's losses and costs, at {cost_bps:g} bps, reach 100%): its equity "
+                      "stays at 0 from then on.", FindeepWarning, stacklevel=2)
     spread = float(net.std(ddof=1))
     invested = series["exposure"] > 0
     return {
@@ -96,11 +106,14 @@ def backtest(predictions: pd.DataFrame, *, rule: str = "long-flat", cost_bps: fl
         if equity.iloc[-1] > 0 else -1.0,
         "annual_volatility": spread * float(np.sqrt(periods_per_year)),
         "sharpe": float(net.mean() / spread * np.sqrt(periods_per_year)) if spread > 0 else 0.0,
-        "max_drawdown": float((equity / equity.cummax() - 1.0).min()),
+        # from the highest equity so far, the starting 1.0 included (a first step's loss is
+        # a drawdown too, and an account wiped out on its first step is at -100%)
+        "max_drawdown": float((equity / equity.cummax().clip(lower=1.0) - 1.0).min()),
         "turnover": float(turnover.mean() * periods_per_year),
         "hit_rate": float((net[invested] > 0).mean()) if invested.any() else float("nan"),
         "exposure": float(series["exposure"].mean()),
         "costs": float((turnover * cost_bps / 1e4).sum()),
+        "wiped_out": pd.Timestamp(wiped[0]).date().isoformat() if len(wiped) else None,
     }
 
 

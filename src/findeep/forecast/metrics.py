@@ -54,6 +54,11 @@ def mean_pvalue(values: np.ndarray, lags: int = 0) -> float:
     freedom still 12-15% with persistent forecasts; this about 6-9%
     (tests/forecast/test_metrics.py)."""
     n = len(values)
+    values = np.asarray(values, dtype=float)
+    if n >= 2 and np.ptp(values) <= 1e-12 * max(1.0, abs(float(values.mean()))):
+        # the same value on every date (a naive forecast's rank IC of 1): no spread to test
+        # against, so the answer is exact; scipy would warn of catastrophic cancellation
+        return 0.0 if values.mean() != 0 else 1.0
     if lags <= 0:
         return float(stats.ttest_1samp(values, 0.0).pvalue)
     centred = values - values.mean()

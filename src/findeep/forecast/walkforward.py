@@ -88,8 +88,8 @@ def _fit_and_forecast(forecaster: SequenceForecaster, table: pd.DataFrame, dates
         try:
             model.fit(table[train])
         except TooFewSamplesError as exc:
-            raise DataError(_too_few_message(forecaster, exc, start, fold,
-                                             train_window)) from None
+            raise DataError(_too_few_message(forecaster, exc, start, fold, train_window,
+                                             *_series_shape(forecaster, table))) from None
         seconds = time.perf_counter() - started
         visible = dates < end if end is not None else np.ones(len(dates), dtype=bool)
         frame = model.predict_frame(table[visible], start=pd.Timestamp(start))
@@ -135,11 +135,32 @@ def _with_outcomes(model: SequenceForecaster, table: pd.DataFrame, frame: pd.Dat
     return frame
 
 
+def _series_shape(forecaster: SequenceForecaster, table: pd.DataFrame) -> tuple[int, int]:
+    """(rows of the longest series, number of series) in the whole (prepared) table."""
+    if forecaster.asset_column is None or forecaster.asset_column not in table.columns:
+        return len(table), 1
+    sizes = table.groupby(forecaster.asset_column, sort=False).size()
+    return int(sizes.max()), len(sizes)
+
+
 def _too_few_message(forecaster: SequenceForecaster, exc: TooFewSamplesError,
-                     start: np.datetime64, fold: int, train_window: int | None) -> str:
+                     start: np.datetime64, fold: int, train_window: int | None,
+                     longest_in_data: int, n_series: int) -> str:
     """The fit-size error in the evaluation's terms: the rows a split left to the fit, and
-    the option that sets them (a later test start, or a larger training window)."""
+    the option that sets them (a later test start, or a larger training window); where no
+    split could help — even the whole longest series, less one test date, is too short for
+    the window, warm-up and horizon — the data is too short, and the sentence says so."""
     which = "the fit" if fold == 0 else f"walk-forward fold {fold + 1}'s fit"
+    rows_short = max(MIN_SAMPLE_DATES - exc.dates, 0)
+    if exc.samples < MIN_SAMPLES:
+        # each row more on the dates gives each series one more sample
+        rows_short = max(rows_short, -(-(MIN_SAMPLES - exc.samples) // n_series))
+    if train_window is None and exc.longest + rows_short > longest_in_data - 1:
+        return (f"the data is too short for this model: its longest series has "
+                f"{longest_in_data} row(s), and a fit needs at least {MIN_SAMPLES} samples on "
+                f"{MIN_SAMPLE_DATES} dates, each with a window of {forecaster.window} steps, the "
+                f"features' warm-up and a target {forecaster.horizon} step(s) ahead, before the "
+                "test dates; give a longer history, or shorten --window or --horizon.")
     if train_window is not None:
         where = f"--train-window {train_window} leaves {which} before {pd.Timestamp(start).date()}"
         fix = "pass a larger --train-window"

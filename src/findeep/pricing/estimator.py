@@ -51,6 +51,10 @@ from findeep.train.trainer import (
 
 Kind = Literal["price", "surface"]
 SIZE_PARAMETERS = ("d_hidden", "n_layers", "n_components", "max_epochs", "batch_size")
+# the most each may be: far past any useful pricer, short of asking for terabytes (a
+# d_hidden of 1e8 asked torch for 4e16 bytes and failed with a traceback)
+SIZE_LIMITS = {"d_hidden": 16_384, "n_layers": 64, "n_components": 256,
+               "max_epochs": 100_000, "batch_size": 10_000_000}
 # the start of train.trainer's few-steps warning, which is about early stopping (off here)
 
 
@@ -101,6 +105,9 @@ class HestonSurrogate(BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 problems.append(f"{name} must be a positive integer, however: {name}={value!r}")
+            elif value > SIZE_LIMITS[name]:
+                problems.append(f"{name} must be at most {SIZE_LIMITS[name]:,}, however: "
+                                f"{name}={value!r}")
         if not (isinstance(self.validation_fraction, Real)
                 and 0 < self.validation_fraction < 0.5):
             problems.append("validation_fraction must be in (0, 0.5), however: "

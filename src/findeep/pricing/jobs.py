@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from numbers import Integral
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -72,6 +73,12 @@ def train_job(data: TableLike, out: str | os.PathLike[str], *, force: bool = Fal
     """Fit a ``HestonSurrogate`` on generated data, save its bundle (and ONNX when asked)."""
     check_writable(out, force=force)
     if onnx is not None:
+        if Path(onnx).suffix.lower() != ".onnx":
+            raise ConfigError(f"--onnx '{onnx}' would hold an ONNX graph; name it .onnx "
+                              f"(e.g. {Path(onnx).with_suffix('.onnx').name}).")
+        if isinstance(data, str | os.PathLike) and Path(data).exists() \
+                and Path(onnx).resolve() == Path(data).resolve():
+            raise ConfigError(f"--onnx '{onnx}' is the training data; name another file.")
         refuse_overwrite(onnx, force=force)
     pricer = HestonSurrogate(**params)
     pricer.check_params()  # a bad option is named before a large table is read
@@ -136,9 +143,11 @@ def check_job(bundle: str | os.PathLike[str], *, n: int = 20_000, n_sets: int = 
               seed: int = 12345, progress: ProgressHook | None = None) -> dict[str, Any]:
     """Accuracy on a fresh sample and static-arbitrage counts on a 50 x 50 grid."""
     from findeep.pricing.checks import accuracy, arbitrage
+    from findeep.pricing.sampling import MAX_SAMPLES
 
-    if n < 10 or n_sets < 1:
-        raise ConfigError(f"--n must be >= 10 and --sets >= 1, however: {n=}, {n_sets=}")
+    if not 10 <= n <= MAX_SAMPLES or not 1 <= n_sets <= MAX_SAMPLES:
+        raise ConfigError(f"--n must be 10 to {MAX_SAMPLES:,} and --sets 1 to {MAX_SAMPLES:,}, "
+                          f"however: --n {n}, --sets {n_sets}")
     pricer = load_pricer(bundle)
     require_price_surrogate(pricer, bundle, "check")
     return {"accuracy": accuracy(pricer, n=n, seed=seed, progress=progress),

@@ -17,6 +17,7 @@ Two layouts:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from findeep.data.schema import FindeepWarning
 from findeep.data.splits import check_seed
 from findeep.errors import ConfigError
 from findeep.pricing.box import HESTON_COLUMNS, INPUT_COLUMNS, ParameterBox
@@ -53,9 +55,15 @@ def sample_box(box: ParameterBox, n: int, *, columns: tuple[str, ...] = INPUT_CO
         sampler: qmc.QMCEngine = qmc.LatinHypercube(d=len(columns), seed=seed)
     elif design == "sobol":
         sampler = qmc.Sobol(d=len(columns), scramble=True, seed=seed)
+        if n & (n - 1):  # said once in findeep's words, not as scipy's warning
+            warnings.warn(f"--design sobol: n={n:,} is not a power of 2, so the points lose "
+                          f"part of Sobol's balance; {1 << int(n).bit_length():,} would keep "
+                          "it.", FindeepWarning, stacklevel=2)
     else:
         raise ConfigError(f"design must be 'lhs' or 'sobol', however: {design=}")
-    unit = sampler.random(n)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+        unit = sampler.random(n)
     low = np.array([box.ranges[c][0] for c in columns])
     high = np.array([box.ranges[c][1] for c in columns])
     return pd.DataFrame(qmc.scale(unit, low, high), columns=list(columns))

@@ -164,6 +164,8 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
         raise ConfigError(f"events_mean (--events-mean) must be 'held' or 'acquired', "
                           f"however: {events_mean!r}")
     check_columns(customers, [columns.customer_id], "customer")
+    if events is not None and len(events) and columns.date:  # a misspelt --date-column is
+        check_columns(events, [columns.date], "events")     # named before what follows from it
     if columns.customer_date is not None:
         check_columns(customers, [columns.customer_date], "customer")
     if len(customers) == 0:
