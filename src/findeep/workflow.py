@@ -32,7 +32,7 @@ from findeep.data.schema import (
     FindeepWarning,
     infer_column_kind,
     infer_schema,
-    numbers_but_a_few,
+    stray_non_numbers_message,
 )
 from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
@@ -498,8 +498,8 @@ def profile_table(data: TableLike, *, target: str | None = None,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         schema = infer_schema(frame.drop(columns=empty), warn=False)
-    for name in schema.names_of("categorical"):  # the command for finding data problems
-        if message := numbers_but_a_few(name, frame[name]):
+    for name in schema.names_of("numeric"):  # the command for finding data problems
+        if message := stray_non_numbers_message(name, frame[name]):
             warnings.warn(message, FindeepWarning, stacklevel=2)
     kinds = {column.name: column.kind for column in schema.columns}
     rows = []

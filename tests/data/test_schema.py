@@ -59,29 +59,39 @@ def test_a_scoring_header_that_differs_in_spaces_or_case_is_named() -> None:
         schema.check_scoring_frame(frame.rename(columns={" noise 1 ": "noise 1"}))
 
 
-def test_a_number_column_with_a_few_typos_is_read_as_categories_with_a_warning() -> None:
-    """One 'forty' among 2,000 ages keeps the column categorical (as before: no value is
-    silently changed) but says so, naming the value; real category columns, code columns
-    with a letter among few levels, and clean number columns say nothing."""
+def test_a_number_column_with_a_few_typos_is_read_as_numbers_with_a_warning() -> None:
+    """One 'forty' among 2,000 ages, one 'abc' among 2,000 distinct incomes: numeric
+    columns, those values missing (as scoring reads them), said with the value. They were
+    read as categories (each age its own level), and the incomes, all distinct, as an
+    identifier left out of the model. Real category columns, code columns with a letter
+    among few levels, and clean number columns say nothing."""
     rng = np.random.default_rng(0)
     ages = rng.integers(18, 80, 2_000).astype(str).astype(object)
     ages[7] = "forty"
+    incomes = rng.normal(5e4, 1e4, 2_000).round(2).astype(str).astype(object)
+    incomes[11] = "abc"
     frame = pd.DataFrame({"age": ages, "purpose": rng.choice(["car", "home"], 2_000),
                           "grade": rng.choice(["01", "02", "03", "X"], 2_000),
-                          "income": rng.normal(5e4, 1e4, 2_000).round().astype(str)})
+                          "income": rng.normal(5e4, 1e4, 2_000).round().astype(str),
+                          "salary": incomes})
     with pytest.warns(FindeepWarning) as caught:
         schema = infer_schema(frame)
-    said = [str(w.message) for w in caught if "read as categories" in str(w.message)]
+    said = [str(w.message) for w in caught if "is read as numbers" in str(w.message)]
     kinds = {c.name: c.kind for c in schema.columns}
-    assert kinds["age"] == "categorical" and kinds["income"] == "numeric"
-    assert said == ["column 'age' is read as categories because 1 of its 2,000 values is not "
-                    "a number (e.g. 'forty'); if it is a number, fix or blank those values "
-                    "and train again (as categories, each distinct number is its own level)."]
+    assert kinds == {"age": "numeric", "purpose": "categorical", "grade": "categorical",
+                     "income": "numeric", "salary": "numeric"}
+    assert said == ["column 'age' is read as numbers, and 1 of its 2,000 values is not a "
+                    "number (e.g. 'forty'): it is read as missing, as scoring reads such "
+                    "values; fix or blank them to be sure.",
+                    "column 'salary' is read as numbers, and 1 of its 2,000 values is not a "
+                    "number (e.g. 'abc'): it is read as missing, as scoring reads such "
+                    "values; fix or blank them to be sure."]
+    assert not any("identifiers" in str(w.message) for w in caught)
 
 
-def test_profile_shows_the_few_typos_that_keep_a_number_column_categorical(tmp_path) -> None:
+def test_profile_shows_the_few_typos_a_number_column_reads_as_missing(tmp_path) -> None:
     """`findeep profile` (the command for finding data problems) hid the warning that train
-    gives: it now says which value keeps 'age' categorical."""
+    gives: it says which value of 'age' is read as missing."""
     from cli_helpers import run
 
     rng = np.random.default_rng(1)
@@ -91,5 +101,5 @@ def test_profile_shows_the_few_typos_that_keep_a_number_column_categorical(tmp_p
     pd.DataFrame({"age": ages, "y": rng.integers(0, 2, 500)}).to_csv(path, index=False)
     result = run("profile", path, "--target", "y")
     assert result.exit_code == 0, result.output
-    assert "column 'age' is read as categories because 1 of its 500 values is not a number " \
+    assert "column 'age' is read as numbers, and 1 of its 500 values is not a number " \
            "(e.g. '4O')" in " ".join(result.stderr.split())

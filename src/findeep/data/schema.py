@@ -349,6 +349,8 @@ def infer_column_kind(name: str, values: pd.Series) -> ColumnKind:
     # strings, categoricals and mixed objects
     if looks_numeric(values):  # "€62,200.00", "36.5%": read as the numbers they mean
         return infer_column_kind(name, pd.Series(numbers_of(values), index=values.index))
+    if stray_non_numbers(values) is not None:  # numbers but a few typos: a numeric column
+        return "numeric"
     if _looks_like_dates(name, values):
         return "datetime"
     if looks_like_text(values):
@@ -414,10 +416,12 @@ NUMBERS_BUT_A_FEW_SHARE = 0.99
 NUMBERS_BUT_A_FEW_LEVELS = 20
 
 
-def numbers_but_a_few(name: str, values: pd.Series) -> str | None:
-    """A warning when a column read as categories is numbers in all but a few rows ("forty"
-    among 20,000 ages): each distinct number then becomes its own level, which a numeric
-    column with those few values fixed (or missing) would not. None otherwise."""
+def stray_non_numbers(values: pd.Series) -> tuple[int, int, str] | None:
+    """For a text column of numbers in all but a few rows ("forty" among 20,000 ages, one
+    "abc" among incomes): (values that are not numbers, present values, the first of them).
+    Such a column is numeric, those values missing: read as categories, each distinct number
+    would be its own level (or, all distinct, the column an identifier, left out). None for
+    any other column, a code column ("01".."09", "X") included: categories are right there."""
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return None
     present = values.dropna()
@@ -428,11 +432,20 @@ def numbers_but_a_few(name: str, values: pd.Series) -> str | None:
     if bad == 0 or bad > (1 - NUMBERS_BUT_A_FEW_SHARE) * len(present):
         return None
     if pd.Series(numbers).nunique() < NUMBERS_BUT_A_FEW_LEVELS:
-        return None  # a code column ("01".."09", "X"): categories are right
+        return None
+    return bad, len(present), str(example)
+
+
+def stray_non_numbers_message(name: str, values: pd.Series) -> str | None:
+    """The warning for a column ``stray_non_numbers`` reads as numbers, or None."""
+    found = stray_non_numbers(values)
+    if found is None:
+        return None
+    bad, present, example = found
     verb = "is not a number" if bad == 1 else "are not numbers"
-    return (f"column '{name}' is read as categories because {bad:,} of its {len(present):,} "
-            f"values {verb} (e.g. {example!r}); if it is a number, fix or blank those values "
-            "and train again (as categories, each distinct number is its own level).")
+    return (f"column '{name}' is read as numbers, and {bad:,} of its {present:,} values "
+            f"{verb} (e.g. {example!r}): {'it is' if bad == 1 else 'they are'} read as "
+            "missing, as scoring reads such values; fix or blank them to be sure.")
 
 
 def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
@@ -479,8 +492,8 @@ def infer_schema(frame: pd.DataFrame, *, warn: bool = True,
                     FindeepWarning,
                     stacklevel=3,
                 )
-        for name in schema.names_of("categorical"):
-            if message := numbers_but_a_few(name, frame[name]):
+        for name in schema.names_of("numeric"):
+            if message := stray_non_numbers_message(name, frame[name]):
                 warnings.warn(message, FindeepWarning, stacklevel=3)
         if message := few_integers_message(frame, schema):
             warnings.warn(message, FindeepWarning, stacklevel=3)

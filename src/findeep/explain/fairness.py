@@ -27,7 +27,7 @@ be about that applicant rather than the group. The TPR and FPR gaps likewise nee
 
 A column is read as numbers when schema inference reads it so (numbers, or numbers
 written as text such as "€1,200"), and also when it is numbers in all but a few rows
-(schema inference's ``numbers_but_a_few``: one "unknown" among 900 ages); the values that
+(schema inference's ``stray_non_numbers``: one "unknown" among 900 ages); the values that
 are not numbers are named in a warning and counted under ``<missing>``. A numeric column
 with at most 10 values is compared value by value, in numeric order. One with more is
 compared by quartile, lowest band first; a single value that holds a quarter or more of
@@ -52,7 +52,7 @@ from scipy.stats import chi2_contingency
 
 from findeep.data.number_text import numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD, MISSING_LEVEL, category_text
-from findeep.data.schema import FindeepWarning, infer_column_kind, numbers_but_a_few
+from findeep.data.schema import FindeepWarning, infer_column_kind, stray_non_numbers
 from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import at_or_above, check_threshold
 from findeep.explain.importance import labelled_rows
@@ -83,12 +83,11 @@ class FairnessReport:
 def _numbers_or_none(name: str, values: pd.Series) -> np.ndarray | None:
     """``values`` as numbers when schema inference reads them as numbers or as numbers in
     all but a few rows (those few, named in a warning, become missing); None otherwise."""
-    kind = infer_column_kind(name, values)
-    if kind == "numeric":  # numbers, or numbers as text ("€62,200")
-        return numbers_of(values)
-    if kind != "categorical" or numbers_but_a_few(name, values) is None:
+    if infer_column_kind(name, values) != "numeric":  # numbers, as text too ("€62,200")
         return None
     numbers = numbers_of(values)
+    if stray_non_numbers(values) is None:
+        return numbers
     unread = values[values.notna().to_numpy() & np.isnan(numbers)]
     unread = unread[[parse_number(str(v)) is None for v in unread]]  # not "NA" or "-"
     distinct = [repr(str(v)) for v in pd.unique(unread)]
