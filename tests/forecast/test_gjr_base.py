@@ -86,7 +86,7 @@ def test_gjr_base_survives_a_save(prices, fitted, tmp_path):
 def test_gjr_base_needs_a_volatility_network(prices):
     with pytest.raises(ConfigError, match="vol_base='gjr' needs a network"):
         SequenceForecaster(**{**SETTINGS, "target": "return"}).fit(prices)
-    with pytest.raises(ConfigError, match="vol_base must be one of gjr"):
+    with pytest.raises(ConfigError, match=r"vol_base \(--vol-base\) must be one of gjr"):
         SequenceForecaster(**{**SETTINGS, "vol_base": "egarch"}).fit(prices)
 
 

@@ -52,3 +52,22 @@ def test_a_sobol_design_off_a_power_of_two_is_said_once_in_findeeps_words() -> N
         sample_box(ParameterBox.default(), 16, design="sobol")
     assert [str(w.message)[:22] for w in caught] == ["--design sobol: n=10 i"]
     assert caught[0].category is FindeepWarning and "16 would keep it" in str(caught[0].message)
+
+
+def test_a_surface_cell_that_is_no_number_is_named_with_its_line(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from findeep.pricing.calibration import synthetic_surface
+
+    surface = synthetic_surface({"rho": -0.5, "kappa": 1.0, "vbar": 0.1, "gamma": 0.3,
+                                 "v0": 0.15}, moneyness=(0.9, 1.0, 1.1),
+                                maturities=(0.5, 1.0)).astype({"price": object})
+    surface.loc[3, "price"] = "abc"
+    path = tmp_path / "surface.csv"
+    surface.to_csv(path, index=False)
+    frame = pd.read_csv(path)
+    from findeep.pricing.calibration import _non_numeric
+
+    assert _non_numeric(frame, ["price"]) == (
+        "the surface's 'price' holds 1 value(s) that are not numbers (e.g. 'abc' on line 5 "
+        "of the file); fix them, or leave the cell empty to leave the quote out.")

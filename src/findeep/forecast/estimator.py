@@ -281,8 +281,8 @@ class SequenceForecaster(BaseEstimator):
                             f"linear_path={self.linear_path!r}")
         if self.vol_base is not None:
             if self.vol_base not in VOL_BASES:
-                problems.append(f"vol_base must be one of {', '.join(VOL_BASES)} or None, "
-                                f"however: vol_base={self.vol_base!r}")
+                problems.append(f"vol_base (--vol-base) must be one of {', '.join(VOL_BASES)} "
+                                f"or none, however: {self.vol_base!r}")
             elif (self.target not in VOL_TARGETS or self.model not in NETWORKS
                   or self.quantiles is not None):
                 problems.append("vol_base='gjr' needs a network point forecast of "

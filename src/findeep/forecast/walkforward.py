@@ -223,10 +223,12 @@ def evaluate_walk_forward(forecaster: SequenceForecaster, data: TableLike, *,
     last ``test_fraction`` of dates are forecast.
     """
     if not isinstance(refit_every, (int, np.integer)) or refit_every < 1:
-        raise ConfigError(f"refit_every must be a positive integer, however: {refit_every=}")
+        raise ConfigError(f"refit_every (--refit-every) must be a positive integer, however: "
+                          f"{refit_every!r}")
     if train_window is not None and (not isinstance(train_window, (int, np.integer))
                                      or train_window < 1):
-        raise ConfigError(f"train_window must be a positive integer, however: {train_window=}")
+        raise ConfigError(f"train_window (--train-window) must be a positive integer, however: "
+                          f"{train_window!r}")
     table, dates = prepared_table(forecaster, data)
     unique_dates = np.unique(dates)
     start = (_as_date(test_start, "test_start") if test_start is not None

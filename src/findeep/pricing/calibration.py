@@ -117,7 +117,7 @@ def read_surface(frame: pd.DataFrame, box: ParameterBox | None = None) -> Surfac
     try:
         values = frame[columns].astype(float)
     except (TypeError, ValueError):
-        raise DataError("the surface has non-numeric values in its option columns.") from None
+        raise DataError(_non_numeric(frame, columns)) from None
     empty = values.isna()
     values = values[~empty.any(axis=1)]
     left_out = len(frame) - len(values)
@@ -283,3 +283,17 @@ def synthetic_surface(parameters: dict[str, float], *, rate: float = 0.03,
     m, tau = (a.ravel() for a in np.meshgrid(moneyness, maturities))
     price = heston_price(m, tau, rate, **{k: parameters[k] for k in HESTON_COLUMNS})
     return pd.DataFrame({"moneyness": m, "maturity": tau, "rate": rate, "price": price})
+
+
+def _non_numeric(frame: pd.DataFrame, columns: list[str]) -> str:
+    """The sentence for a surface with a cell that is not a number: its column, the first
+    such value and its line in the file (the header is line 1)."""
+    for column in columns:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = frame[column].notna() & numbers.isna()
+        if bad.any():
+            at = int(np.flatnonzero(bad.to_numpy())[0])
+            return (f"the surface's '{column}' holds {int(bad.sum()):,} value(s) that are not "
+                    f"numbers (e.g. {frame[column].iloc[at]!r} on line {at + 2} of the file); "
+                    "fix them, or leave the cell empty to leave the quote out.")
+    return "the surface has non-numeric values in its option columns."
