@@ -254,3 +254,11 @@ def test_a_misspelt_events_date_column_is_named_before_the_customer_table_is_jud
                                         r"Did you mean 'month'"):
         build_panel(bank.customers, bank.holdings,
                     Columns("customer_id", "product", "Month", None))
+
+
+def test_a_repeated_customer_month_snapshot_is_named(bank):
+    customers = pd.concat([bank.customers, bank.customers.iloc[[5]]], ignore_index=True)
+    first = bank.customers.iloc[5]
+    with pytest.raises(DataError, match=r"more than one row for 1 \(customer, month\) pair\(s\), "
+                                        rf"e.g. 'customer_id' {first['customer_id']} in "):
+        build_panel(customers, bank.holdings, COLUMNS)

@@ -190,9 +190,13 @@ def build_panel(customers: pd.DataFrame, events: pd.DataFrame | None, columns: C
         months = np.unique(customer_months)
         month_codes = np.searchsorted(months, customer_months)
         pairs = customer_codes.astype(np.int64) * len(months) + month_codes
-        if len(np.unique(pairs)) < len(pairs):
-            raise DataError("the customer table has more than one row for some (customer, "
-                            "month); keep one snapshot per customer per month.")
+        unique_pairs, counts = np.unique(pairs, return_counts=True)
+        if len(unique_pairs) < len(pairs):
+            first = int(np.flatnonzero(pairs == unique_pairs[counts > 1][0])[0])
+            raise DataError(f"the customer table has more than one row for "
+                            f"{int((counts > 1).sum()):,} (customer, month) pair(s), e.g. "
+                            f"'{columns.customer_id}' {key[first]} in {customer_months[first]}; "
+                            "keep one snapshot per customer per month.")
     else:
         if len(customer_ids) < len(key):
             raise DataError(f"the customer table has {len(key) - len(customer_ids):,} repeated "

@@ -161,7 +161,8 @@ def reproduce_command(
     for option, value in optional:
         command += [option, str(value)] if value is not None else []
     return (command + (["--protected-categories"] if protected_categories else [])
-            + (["--card-only"] if card_only else []))
+            + (["--card-only"] if card_only else [])
+            + ["--force"])  # it writes over the report it is printed in
 
 
 def cutoff_text(threshold: float, policy: str | os.PathLike[str] | None) -> str:
