@@ -42,10 +42,12 @@ def test_the_path_one_hots_only_narrow_categoricals_and_names_every_slot() -> No
     x = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
     path = AdditivePath(n_num=2, cardinalities=[5, 40], x_num_train=x)
     basis = path.basis(torch.from_numpy(x[:7]), torch.tensor([[1, 3]] * 7))
-    assert basis.shape == (7, 2 * 17 + 5) == (7, path.width)  # the 40-level column left out
+    # per numeric: its value, 16 bin fills and its own-scale value; the 40-level column out
+    assert basis.shape == (7, 2 * 18 + 5) == (7, path.width)
     slots = path.basis_slots()
     assert len(slots) == path.width and ("cat", 1) not in slots
-    assert basis[:, -5:].sum(dim=1).tolist() == [1.0] * 7  # one level on per row
+    assert slots[-2:] == [("num", 0), ("num", 1)]  # the own-scale values come last
+    assert basis[:, -7:-2].sum(dim=1).tolist() == [1.0] * 7  # one level on per row
 
 
 def test_the_path_fits_a_step_the_network_basis_can_express() -> None:
@@ -253,7 +255,7 @@ def test_a_basis_too_wide_for_the_closed_form_fit_leaves_the_network_alone(monke
 
     X, y = additive_frame(400, seed=3)
     width = additive.basis_width(3, [5])  # four regions and the unseen level
-    assert width == 3 * 17 + 5
+    assert width == 3 * 18 + 5
     monkeypatch.setattr(additive, "MAX_BASIS_COLUMNS", width - 1)
     model = findeep.TabularClassifier(max_epochs=2, bagging=2,
                                       model_options={"additive": True}).fit(X, y)
@@ -266,3 +268,82 @@ def test_a_basis_too_wide_for_the_closed_form_fit_leaves_the_network_alone(monke
     again = findeep.TabularClassifier(max_epochs=2, bagging=2,
                                       model_options={"additive": True}).fit(X, y)
     assert "skipped" not in again.training_["additive"]
+
+
+def test_a_risk_linear_in_the_amount_itself_is_one_weight_on_the_own_scale_column() -> None:
+    """The second form reads each numeric column on its own scale beside the quantile-scaled
+    one: where the log-odds are a line in the amount (ISLR Default's balance), the fitted
+    path ranks as logistic regression on the raw column does, and its bends stay small."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from findeep.data.schema import infer_schema
+    from findeep.features.tabular import TabularPreprocessor
+
+    rng = np.random.default_rng(4)
+    amount = rng.gamma(2.0, 500.0, size=6_000)  # skewed, as balances are
+    y = (rng.random(6_000) < 1 / (1 + np.exp(-(amount - 2_500) / 300))).astype(int)
+    frame = pd.DataFrame({"amount": amount})
+    pre = TabularPreprocessor().fit(frame, infer_schema(frame, warn=False))
+    x_num, x_cat, _ = pre.transform(frame)
+    raw = pre.unscaled(frame, x_num)
+    np.testing.assert_allclose(raw[:, 0], amount)
+    fit, test = slice(0, 3_000), slice(3_000, None)
+    path = AdditivePath(n_num=1, cardinalities=[], x_num_train=x_num[fit],
+                        x_raw_train=raw[fit]).fit(x_num[fit], x_cat[fit], y[fit])
+    own_scale = path.raw(torch.from_numpy(x_num[test]))[:, 0].numpy()
+    # the 32-piece map gives back the amount, robust-standardised: 99% of rows to within 3%
+    # of its IQR, the sparse tail's worst to within 10%
+    q1, median, q3 = np.quantile(amount[fit], [0.25, 0.5, 0.75])
+    inside = (amount[test] >= amount[fit].min()) & (amount[test] <= amount[fit].max())
+    error = np.abs(own_scale - (amount[test] - median) / (q3 - q1))[inside]
+    assert np.quantile(error, 0.99) < 0.03 and error.max() < 0.1
+    with torch.no_grad():
+        scores = path(torch.from_numpy(x_num[test]), torch.from_numpy(x_cat[test])).numpy()
+    logistic = LogisticRegression().fit(amount[fit, None], y[fit])
+    reference = roc_auc_score(y[test], logistic.decision_function(amount[test, None]))
+    assert roc_auc_score(y[test], scores) >= reference - 0.001
+    weights = path.linear.weight[0].detach().numpy()
+    assert abs(weights[-1]) > np.abs(weights[1:-1]).max()  # the line carries it, not bins
+
+
+def test_a_path_saved_in_the_first_form_scores_as_it_was_trained(tmp_path) -> None:
+    """Bundles written before the second form hold ``{"weight": w}`` and 17 basis columns
+    per numeric: they rebuild as the first form and score exactly as before."""
+    import json
+
+    from findeep.models.additive import AdditiveBlend, AdditivePath
+    from findeep.models.registry import build_model
+
+    x = np.random.default_rng(5).normal(size=(300, 3)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(int)
+    inner = build_model("default", n_num=3, cardinalities=[], n_out=1, x_num_train=x)
+    old = AdditiveBlend(inner, weight=0.5, path=AdditivePath(
+        n_num=3, cardinalities=[], x_num_train=x, form=1).fit(x, np.zeros((300, 0), int), y))
+    assert old.config["additive"] == {"weight": 0.5}  # the document as older findeep wrote it
+    config = json.loads(json.dumps(old.config))
+    rebuilt = build_model("default", n_num=config.pop("n_num"),
+                          cardinalities=config.pop("cardinalities"), n_out=config.pop("n_out"),
+                          options=config)
+    rebuilt.load_state_dict(old.state_dict(), strict=True)
+    rebuilt.eval(), old.eval()
+    with torch.no_grad():
+        a = old(torch.from_numpy(x), torch.zeros(300, 0, dtype=torch.long))
+        b = rebuilt(torch.from_numpy(x), torch.zeros(300, 0, dtype=torch.long))
+    assert torch.equal(a, b)
+    assert rebuilt.additive.form == 1 and rebuilt.additive.raw is None
+
+
+def test_a_new_path_records_its_form_and_an_unknown_form_is_refused() -> None:
+    from findeep.models.additive import wrap_additive
+    from findeep.models.registry import build_model
+
+    X, y = additive_frame(600, seed=6)
+    model = findeep.TabularClassifier(max_epochs=2, bagging=2,
+                                      model_options={"additive": True}).fit(X, y)
+    network = model.pipeline_.network
+    if model.training_["additive"]["weight"] > 0:
+        assert network.config["additive"]["form"] == 2
+    inner = build_model("default", n_num=2, cardinalities=[], n_out=1)
+    with pytest.raises(ConfigError, match="form is 1 or 2"):
+        wrap_additive(inner, {"weight": 0.5, "form": 3})

@@ -441,6 +441,21 @@ class TabularPreprocessor:
                 and empty_is_suspicious(n, rules.missing_shares.get(name, 0.0))]
         return np.ascontiguousarray(x_num, dtype=np.float32), x_cat, report
 
+    def unscaled(self, frame: pd.DataFrame, x_num: np.ndarray) -> np.ndarray:
+        """``x_num`` (``transform(frame)``'s numeric matrix) before scaling, as float64: each
+        scaled column's values with gaps and special codes imputed by the training median,
+        as ``transform`` imputes them before it scales; indicator columns as they are. The
+        additive path reads a column on its own scale from it (``models/additive.py``)."""
+        out = np.asarray(x_num, dtype=np.float64).copy()
+        values_of = self._numeric_values(frame)
+        for j, state in enumerate(self.numeric):
+            values = values_of(state.name)
+            off = ~np.isfinite(values)
+            if state.special:
+                off |= np.isin(values, state.special)
+            out[:, j] = np.where(off, state.median, values)
+        return out
+
     @property
     def input_columns(self) -> list[str]:
         """The table's columns this preprocessor reads, in the schema's kind order."""

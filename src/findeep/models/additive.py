@@ -12,6 +12,13 @@ thirteenth session: on social_insure a spline logistic regression matches CatBoo
   quantile-bin encoding `default` embeds its numerics with: a linear spline basis), and the
   one-hot levels of categoricals with at most ``MAX_LEVELS`` codes (wider ones are left to
   the network, whose embeddings share strength across levels);
+- since issue 12's thirtieth session (``FORM`` 2), the bin fills enter at ``BIN_SCALE`` of
+  their size, so the L2 penalty bends the curve ``1 / BIN_SCALE**2`` times harder than it
+  tilts the line (a smoothing penalty, as a GAM's), and each numeric column also enters on
+  its own scale (``RawScale``: the value before quantile scaling, robust-standardised): a
+  risk that is linear in the amount itself, as in logistic regression on the raw columns,
+  is one weight instead of a curve made of bins. Bundles saved with the first form
+  (``FORM`` 1: bins at full size, no raw column) load and score as they were trained;
 - one logistic regression on that basis (scikit-learn, L2 with ``C``, Newton-Cholesky),
   fitted once on the training rows: a convex fit, no epochs;
 - blended in logit space: ``(1 - w) * network + w * additive``, the same additive logit
@@ -32,9 +39,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from findeep.errors import ConfigError
 from findeep.models.tabm_ple import PiecewiseLinearEncoding
 
 N_BINS = 16  # as default's numeric encoding
+FORM = 2  # the basis a new path is fitted on (module doc); 1 = bundles saved before it
+BIN_SCALE = 0.3  # form 2: the bin fills' size in the basis (their L2 penalty x 1/0.09)
+RAW_KNOTS = 32  # form 2: pieces of the map from a scaled value back to its own scale
 MAX_LEVELS = 16  # categoricals one-hot in the path; wider ones are the network's alone
 C = 1.0  # inverse L2 strength of the path's logistic regression
 WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the path's candidate shares of the blended logit
@@ -45,13 +56,69 @@ MAX_BASIS_COLUMNS = 3_000
 
 
 def basis_width(n_num: int, cardinalities: list[int], *, n_bins: int = N_BINS,
-                max_levels: int = MAX_LEVELS) -> int:
+                max_levels: int = MAX_LEVELS, form: int = FORM) -> int:
     """How many basis columns an ``AdditivePath`` on these columns has.
 
-    >>> basis_width(2, [3, 40])
-    37
+    >>> basis_width(2, [3, 40]), basis_width(2, [3, 40], form=1)
+    (39, 37)
     """
-    return n_num * (n_bins + 1) + sum(int(c) for c in cardinalities if c <= max_levels)
+    per_numeric = n_bins + (2 if form >= 2 else 1)
+    return n_num * per_numeric + sum(int(c) for c in cardinalities if c <= max_levels)
+
+
+class RawScale(nn.Module):
+    """``(B, d_num) -> (B, d_num)``: each scaled value mapped back to its column's own scale,
+    robust-standardised (training median 0, interquartile range 1).
+
+    The map is piecewise linear through ``knots + 1`` points spread evenly over the training
+    rows' scaled range, each point the mean raw value there, and flat beyond the range (the
+    training minimum and maximum). Written as clamped fills, as the bin encoding is, so it
+    runs anywhere the network does (ONNX included). A column without two distinct training
+    values maps to 0.
+
+    >>> z = np.linspace(-2, 2, 101)[:, None]
+    >>> raw = RawScale(n_num=1, x_num_train=z, x_raw_train=np.exp(z))
+    >>> out = raw(torch.tensor([[-2.0], [0.0], [9.0]], dtype=torch.float32))[:, 0]
+    >>> [round(float(v), 2) for v in out]  # exp(-2), exp(0), exp(2), less the median, / IQR
+    [-0.37, 0.0, 2.72]
+    """
+
+    def __init__(self, *, n_num: int, knots: int = RAW_KNOTS,
+                 x_num_train: np.ndarray | None = None,
+                 x_raw_train: np.ndarray | None = None) -> None:
+        super().__init__()
+        left = torch.zeros(n_num, knots)
+        width = torch.ones(n_num, 1)
+        slope = torch.zeros(n_num, knots)
+        base = torch.zeros(n_num)
+        if x_num_train is not None and x_raw_train is not None:
+            for j in range(n_num):
+                scaled = np.asarray(x_num_train[:, j], dtype=np.float64)
+                raw = np.asarray(x_raw_train[:, j], dtype=np.float64)
+                low, high = float(scaled.min()), float(scaled.max())
+                if not high > low:
+                    continue
+                distinct, where = np.unique(scaled, return_inverse=True)
+                mean_raw = np.bincount(where, raw) / np.bincount(where)
+                grid = np.linspace(low, high, knots + 1)
+                values = np.interp(grid, distinct, mean_raw)
+                q1, median, q3 = np.quantile(raw, [0.25, 0.5, 0.75])
+                spread = (q3 - q1) or (raw.max() - raw.min()) / 2 or 1.0
+                values = (values - median) / spread
+                step = (high - low) / knots
+                left[j] = torch.as_tensor(grid[:-1], dtype=torch.float32)
+                width[j] = step
+                slope[j] = torch.as_tensor(np.diff(values) / step, dtype=torch.float32)
+                base[j] = float(values[0])
+        self.register_buffer("left", left)
+        self.register_buffer("width", width)
+        self.register_buffer("slope", slope)
+        self.register_buffer("base", base)
+
+    def forward(self, x_num: torch.Tensor) -> torch.Tensor:
+        fill = torch.clamp(x_num[:, :, None] - self.left, min=0.0)
+        fill = torch.minimum(fill, self.width)  # (B, d_num, knots)
+        return self.base + (fill * self.slope).sum(dim=-1)
 
 
 class AdditivePath(nn.Module):
@@ -65,24 +132,37 @@ class AdditivePath(nn.Module):
 
     def __init__(self, *, n_num: int, cardinalities: list[int],
                  x_num_train: np.ndarray | None = None, n_bins: int = N_BINS,
-                 max_levels: int = MAX_LEVELS) -> None:
+                 max_levels: int = MAX_LEVELS, form: int = FORM,
+                 x_raw_train: np.ndarray | None = None) -> None:
+        """``x_raw_train`` (form 2): the training rows' numeric inputs before scaling, gaps
+        imputed as the preprocessor imputes them (``TabularPreprocessor.unscaled``)."""
         super().__init__()
-        self.n_num, self.n_bins = n_num, n_bins
+        if form not in (1, 2):
+            raise ConfigError(f"the additive path's form is 1 or 2, however: {form!r}")
+        self.n_num, self.n_bins, self.form = n_num, n_bins, form
         self.encoding = PiecewiseLinearEncoding(n_num=n_num, n_bins=n_bins,
                                                 x_num_train=x_num_train)
+        self.bin_scale = BIN_SCALE if form >= 2 else 1.0
+        self.raw = RawScale(n_num=n_num, x_num_train=x_num_train,
+                            x_raw_train=x_raw_train) if form >= 2 else None
         self.one_hot = [j for j, c in enumerate(cardinalities) if c <= max_levels]
         self.levels = [int(cardinalities[j]) for j in self.one_hot]
-        self.width = basis_width(n_num, cardinalities, n_bins=n_bins, max_levels=max_levels)
+        self.width = basis_width(n_num, cardinalities, n_bins=n_bins, max_levels=max_levels,
+                                 form=form)
         self.linear = nn.Linear(self.width, 1)
         nn.init.zeros_(self.linear.weight)
         nn.init.zeros_(self.linear.bias)
 
     def basis(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
-        """``(B, width)``: scaled values, bin fills, then one-hot levels."""
-        parts = [x_num, self.encoding(x_num).flatten(1)]
+        """``(B, width)``: scaled values, bin fills, one-hot levels, then (form 2) the values
+        on their own scale."""
+        fills = self.encoding(x_num).flatten(1)
+        parts = [x_num, fills * self.bin_scale if self.bin_scale != 1.0 else fills]
         for j, count in zip(self.one_hot, self.levels, strict=True):
             codes = torch.arange(count, device=x_cat.device)
             parts.append((x_cat[:, j:j + 1] == codes).to(x_num.dtype))
+        if self.raw is not None:
+            parts.append(self.raw(x_num))
         return torch.cat(parts, dim=1)
 
     def basis_slots(self) -> list[tuple[str, int]]:
@@ -91,6 +171,8 @@ class AdditivePath(nn.Module):
         slots += [("num", j) for j in range(self.n_num) for _ in range(self.n_bins)]
         slots += [("cat", j) for j, count in zip(self.one_hot, self.levels, strict=True)
                   for _ in range(count)]
+        if self.raw is not None:
+            slots += [("num", j) for j in range(self.n_num)]
         return slots
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
@@ -139,7 +221,7 @@ class AdditiveBlend(nn.Module):
 
     def __init__(self, inner: nn.Module, *, weight: float,
                  x_num_train: np.ndarray | None = None,
-                 path: AdditivePath | None = None) -> None:
+                 path: AdditivePath | None = None, form: int = FORM) -> None:
         super().__init__()
         config = dict(getattr(inner, "config", {}))
         if config.get("n_out", 1) != 1:
@@ -149,9 +231,12 @@ class AdditiveBlend(nn.Module):
         self.k = int(getattr(inner, "k", 1))
         self.additive = path if path is not None else AdditivePath(
             n_num=int(config["n_num"]), cardinalities=list(config["cardinalities"]),
-            x_num_train=x_num_train)
+            x_num_train=x_num_train, form=form)
         self.register_buffer("share", torch.tensor(float(weight)))  # the path's w
-        self.config: dict[str, Any] = {**config, "additive": {"weight": float(weight)}}
+        # form 1 is written as before it had a number, so a bundle's document is unchanged
+        record = {"weight": float(weight)} | (
+            {"form": self.additive.form} if self.additive.form != 1 else {})
+        self.config: dict[str, Any] = {**config, "additive": record}
         if hasattr(inner, "attribution_steps"):
             self.attribution_steps = int(inner.attribution_steps)
 
@@ -198,7 +283,12 @@ def blend_weight(network_logits: np.ndarray, additive_logits: np.ndarray,
 
 def wrap_additive(inner: nn.Module, options: dict[str, Any] | None,
                   x_num_train: np.ndarray | None = None) -> nn.Module:
-    """``inner`` in an ``AdditiveBlend`` when a saved config holds ``additive``; else as is."""
+    """``inner`` in an ``AdditiveBlend`` when a saved config holds ``additive``; else as is.
+    A record without ``form`` was saved before forms were numbered: form 1."""
     if not options:
         return inner
-    return AdditiveBlend(inner, weight=float(options["weight"]), x_num_train=x_num_train)
+    form = options.get("form", 1)
+    if form not in (1, 2) or isinstance(form, bool):
+        raise ConfigError(f"the additive path's form is 1 or 2, however: {form!r}")
+    return AdditiveBlend(inner, weight=float(options["weight"]), x_num_train=x_num_train,
+                         form=int(form))
