@@ -4,6 +4,7 @@ differences (paired, the folds being the same) — beside the looser rule the ta
 used until the twenty-seventh session (one std of the baseline's own fold AUCs).
 
     python benchmarks/issue12_paired_rule.py   # -> results/issue12_paired_rule.md
+    python benchmarks/issue12_paired_rule.py --run s30_cand  # a later run on all 23 tables
 
 Stored results only (nothing is fitted): today's default and CatBoost fold AUCs from the
 twenty-third session's run on all 23 tables (``issue12_s23_summary.all_run`` reads the same
@@ -24,16 +25,17 @@ DEFAULT = "library default (bagging auto + additive path)"
 LOGREG_WORDS = {"ahead": "logreg ahead", "behind": "default ahead", "level": "level"}
 
 
-def s23_folds() -> dict[str, dict[str, np.ndarray]]:
-    """Per table: today's default and CatBoost fold AUCs (twenty-third session, first run)."""
+def s23_folds(run: str = "s23_all") -> dict[str, dict[str, np.ndarray]]:
+    """Per table: the default's and CatBoost's fold AUCs in one stored run on all 23 tables
+    (``run``: the files' prefix; the twenty-third session's first run unless named)."""
     tables: dict[str, dict[str, np.ndarray]] = {}
     for name in ("first", "second", "third", "fourth"):
-        for result in json.loads((RESULTS / f"s23_all_{name}.json").read_text())["results"]:
+        for result in json.loads((RESULTS / f"{run}_{name}.json").read_text())["results"]:
             folds = sorted(result["folds"], key=lambda f: f["fold"])
             tables[result["name"]] = {
                 model: np.array([f["roc_auc"] for f in folds if f["model"] == model])
                 for model in ("default", "catboost")}
-    dev = json.loads((RESULTS / "s23_all_dev.json").read_text())
+    dev = json.loads((RESULTS / f"{run}_dev.json").read_text())
     for table, cells in dev[DEFAULT].items():
         tables[table] = {"default": np.array(cells[:-1]),
                          "catboost": np.array(dev["catboost"][table][:-1])}
@@ -50,7 +52,13 @@ def verdict(delta: np.ndarray, loose_std: float) -> tuple[str, str]:
 
 
 def main() -> None:
-    tables = s23_folds()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--run", default="s23_all",
+                        help="stored run on all 23 tables (file prefix in results/)")
+    run = parser.parse_args().run
+    tables = s23_folds(run)
     logreg, checks = stored_folds("logreg"), stored_folds("catboost")
     lines = ["| table | default − CatBoost (paired std) | paired rule | CatBoost fold std "
              "| old rule | logreg − default (paired std) | paired rule |",
@@ -107,7 +115,8 @@ def main() -> None:
                      + f"; mean {gains_arr.mean():+.4f} a table (s.e. "
                      f"{gains_arr.std(ddof=1) / np.sqrt(len(gains_arr)):.4f}).")
     text = "\n".join(lines) + "\n"
-    (RESULTS / "issue12_paired_rule.md").write_text(text)
+    out = "issue12_paired_rule.md" if run == "s23_all" else f"issue12_paired_rule_{run}.md"
+    (RESULTS / out).write_text(text)
     print(text)
 
 

@@ -84,7 +84,10 @@ def test_baselines_name_each_code_as_the_network_does() -> None:
 
 
 def test_tokens_beat_numbers_when_codes_mean_something_else(coded, model) -> None:
-    """On held-out rows, the codes as tokens rank risk better than the codes as counts."""
+    """On held-out rows, the codes as tokens rank risk better than the codes as counts for
+    the network (0.744 vs 0.643 here), and never worse with the default's additive path,
+    which since its second form (each column also on its own scale) carves 96 and 98 out
+    of the counts nearly as well by itself (0.743; 0.721 with the first form)."""
     from sklearn.metrics import roc_auc_score
 
     frame, y = coded
@@ -92,9 +95,13 @@ def test_tokens_beat_numbers_when_codes_mean_something_else(coded, model) -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         numbers = findeep.TabularClassifier(max_epochs=8).fit(frame, y)
+        network_numbers = findeep.TabularClassifier(
+            max_epochs=8, model_options={"additive": False}).fit(frame, y)
     auc_tokens = roc_auc_score(y_held, model.predict_proba(held_out)[:, 1])
     auc_numbers = roc_auc_score(y_held, numbers.predict_proba(held_out)[:, 1])
-    assert auc_tokens > auc_numbers + 0.01, (auc_tokens, auc_numbers)
+    auc_network = roc_auc_score(y_held, network_numbers.predict_proba(held_out)[:, 1])
+    assert auc_tokens > auc_network + 0.05, (auc_tokens, auc_network)
+    assert auc_tokens >= auc_numbers - 0.002, (auc_tokens, auc_numbers)
 
 
 def test_saved_model_explanations_and_drift_name_the_code(coded, model, tmp_path) -> None:
