@@ -3,6 +3,8 @@ it, judged by the rule declared in BENCHMARKS before the runs.
 
     bash benchmarks/issue12_s30_runs.sh REF_SRC CAND_SRC   # the runs (results/s30_*)
     python benchmarks/issue12_s30_summary.py               # -> results/issue12_s30_summary.md
+    bash benchmarks/issue12_s30_repeats.sh CAND_SRC        # two more candidate runs
+    python benchmarks/issue12_s30_summary.py --walls       # -> results/issue12_s30_walls.md
 
 Per table: the reference's and the candidate's fold AUCs (same folds), the paired Δ, the
 reference's fold std, the fit walls over CatBoost's in each run, CPU seconds.
@@ -18,6 +20,27 @@ import numpy as np
 RESULTS = Path(__file__).parent / "results"
 DEFAULT = "library default (bagging auto + additive path)"
 SETS = ("first", "second", "third", "fourth")
+
+
+def walls() -> None:
+    """Each table's fit wall / CatBoost's in the candidate's three runs (same-run ratios),
+    their median, and whether it is at or under 1.05x."""
+    runs = [run_rows(who) for who in ("cand", "cand_r2", "cand_r3")]
+    lines = ["| table | run 1 | run 2 | run 3 | median | under or level (≤ 1.05x) |",
+             "|---|---|---|---|---|---|"]
+    over = []
+    for table in sorted(runs[0]):
+        ratios = [run[table]["wall"] / run[table]["catboost_wall"] for run in runs]
+        median = float(np.median(ratios))
+        if median > 1.05 and not table.startswith("make_credit_frame"):
+            over.append(f"{table} {median:.2f}x")
+        lines.append(f"| {table} | " + " | ".join(f"{r:.2f}x" for r in ratios)
+                     + f" | **{median:.2f}x** | {'yes' if median <= 1.05 else 'no'} |")
+    lines += ["", "Real tables over CatBoost's wall (median > 1.05x): "
+              f"{', '.join(over) or 'none'}."]
+    text = "\n".join(lines) + "\n"
+    (RESULTS / "issue12_s30_walls.md").write_text(text)
+    print(text)
 
 
 def run_rows(who: str) -> dict[str, dict[str, float | np.ndarray]]:
@@ -85,4 +108,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    walls() if "--walls" in sys.argv[1:] else main()
