@@ -347,3 +347,23 @@ def test_a_new_path_records_its_form_and_an_unknown_form_is_refused() -> None:
     inner = build_model("default", n_num=2, cardinalities=[], n_out=1)
     with pytest.raises(ConfigError, match="form is 1 or 2"):
         wrap_additive(inner, {"weight": 0.5, "form": 3})
+
+
+def test_an_outlier_far_past_float32_leaves_the_path_finite() -> None:
+    """A column with an IQR of about 1 and values of 1e40 (a sentinel, a unit slip): its own
+    scale is clipped at RAW_CLIP, so the path trains and scores finite numbers (unclipped,
+    float32 infinities made the basis NaN and training raised scikit-learn's ValueError)."""
+    rng = np.random.default_rng(7)
+    n = 2_000
+    x = rng.normal(size=n)
+    x[:3] = [1e40, -1e39, 5e38]
+    z = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(z + 0.5 * np.clip(x, -3, 3))))).astype(int)
+    X = pd.DataFrame({"x": x, "z": z})
+    model = findeep.TabularClassifier(max_epochs=3, model_options={"additive": True}).fit(X, y)
+    assert np.isfinite(model.predict_proba(X)).all()
+    scaled = np.array([[-1.0], [-0.5], [0.0], [0.5], [1.0]], dtype=np.float32)
+    path = AdditivePath(n_num=1, cardinalities=[], x_num_train=scaled,
+                        x_raw_train=np.array([[0.0], [1.0], [2.0], [3.0], [1e300]]))
+    assert torch.isfinite(path.raw.values).all()
+    assert float(path.raw.values.max()) == pytest.approx(1e6)  # RAW_CLIP

@@ -46,6 +46,8 @@ N_BINS = 16  # as default's numeric encoding
 FORM = 2  # the basis a new path is fitted on (module doc); 1 = bundles saved before it
 BIN_SCALE = 0.3  # form 2: the bin fills' size in the basis (their L2 penalty x 1/0.09)
 RAW_KNOTS = 32  # form 2: pieces of the map from a scaled value back to its own scale
+RAW_CLIP = 1e6  # form 2: own-scale values past a million IQRs from the median are clipped
+# (the widest on issue 12's 23 tables is 83,000, a loanapp column: none is clipped)
 MAX_LEVELS = 16  # categoricals one-hot in the path; wider ones are the network's alone
 C = 1.0  # inverse L2 strength of the path's logistic regression
 WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the path's candidate shares of the blended logit
@@ -96,13 +98,18 @@ class RawScale(nn.Module):
                 first, last = float(scaled.min()), float(scaled.max())
                 if not last > first:
                     continue
-                distinct, where = np.unique(scaled, return_inverse=True)
-                mean_raw = np.bincount(where, raw) / np.bincount(where)
-                grid = np.linspace(first, last, knots + 1)
                 q1, median, q3 = np.quantile(raw, [0.25, 0.5, 0.75])
-                spread = (q3 - q1) or (raw.max() - raw.min()) / 2 or 1.0
-                values[j] = torch.as_tensor(
-                    (np.interp(grid, distinct, mean_raw) - median) / spread, dtype=torch.float32)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    spread = (q3 - q1) or (raw.max() - raw.min()) / 2 or 1.0
+                    # clipped, so an outlier far past float32 (1e40 beside an IQR of 1) is a
+                    # large number, not an infinity that would turn the fit's basis to NaN
+                    standard = np.clip(np.nan_to_num((raw - median) / spread), -RAW_CLIP,
+                                       RAW_CLIP)
+                distinct, where = np.unique(scaled, return_inverse=True)
+                mean_raw = np.bincount(where, standard) / np.bincount(where)
+                grid = np.linspace(first, last, knots + 1)
+                values[j] = torch.as_tensor(np.interp(grid, distinct, mean_raw),
+                                            dtype=torch.float32)
                 low[j], step[j] = first, (last - first) / knots
         self.register_buffer("low", low)
         self.register_buffer("step", step)
