@@ -160,3 +160,22 @@ def test_quantile_scaling_has_no_jump_beside_a_repeated_value() -> None:
     on_ties = pd.DataFrame({"age": ages, "debt": np.zeros(ages.size)})
     np.testing.assert_allclose(new.transform(on_ties)[0][:, :2], old.transform(on_ties)[0][:, :2],
                                atol=1e-6)
+
+
+def test_unscaled_gives_the_values_before_scaling_imputed_as_transform_imputes() -> None:
+    """The additive path's own-scale columns: each value as given, a gap or a special code
+    at the training median (the value transform scales in its place), indicators as is."""
+    income = np.linspace(10.5, 40.5, 60)
+    income[[2, 7]] = np.nan, 98.0
+    frame = pd.DataFrame({"income": income, "region": ["n", "s"] * 30})
+    schema = infer_schema(frame, warn=False)
+    pre = TabularPreprocessor(special_values={"income": [98.0]}).fit(frame, schema)
+    x_num, _, _ = pre.transform(frame)
+    raw = pre.unscaled(frame, x_num)
+    median = pre.numeric[0].median
+    assert median == np.median(np.delete(income, [2, 7]))  # the gap and the code left out
+    expected = income.copy()
+    expected[[2, 7]] = median
+    np.testing.assert_array_equal(raw[:, 0], expected)
+    np.testing.assert_array_equal(raw[:, 1:], x_num[:, 1:])  # missing and code indicators
+    assert raw.shape == x_num.shape and raw.dtype == np.float64
