@@ -5,7 +5,7 @@ difference counts beyond one paired std of the fold differences), with the fit t
     python benchmarks/issue12_picture_s30.py   # -> docs/images/vs-catboost-22-tables-s30.png
 
 Stored results only (nothing is fitted): the candidate's three runs on all 23 tables
-(results/s30_cand*, ``issue12_s30_runs.sh`` and ``issue12_s30_repeats.sh``) give each table's
+(results/s30_cand*, ``issue12_s30_runs.sh``, plain and ``--repeats``) give each table's
 fold AUCs (first run) and the median of its three same-run wall ratios; the reference run
 (the first form, the default before) gives the hollow markers.
 """

@@ -3,7 +3,7 @@ it, judged by the rule declared in BENCHMARKS before the runs.
 
     bash benchmarks/issue12_s30_runs.sh REF_SRC CAND_SRC   # the runs (results/s30_*)
     python benchmarks/issue12_s30_summary.py               # -> results/issue12_s30_summary.md
-    bash benchmarks/issue12_s30_repeats.sh CAND_SRC        # two more candidate runs
+    bash benchmarks/issue12_s30_runs.sh --repeats CAND_SRC  # two more candidate runs
     python benchmarks/issue12_s30_summary.py --walls       # -> results/issue12_s30_walls.md
 
 Per table: the reference's and the candidate's fold AUCs (same folds), the paired Δ, the
