@@ -446,7 +446,7 @@ class TabularPreprocessor:
         scaled column's values with gaps and special codes imputed by the training median,
         as ``transform`` imputes them before it scales; indicator columns as they are. The
         additive path reads a column on its own scale from it (``models/additive.py``)."""
-        out = np.asarray(x_num, dtype=np.float64).copy()
+        out = np.array(x_num, dtype=np.float64)  # a copy
         values_of = self._numeric_values(frame)
         for j, state in enumerate(self.numeric):
             values = values_of(state.name)
