@@ -624,16 +624,14 @@ def check_additive(model_options: dict[str, Any] | None, *, model: str, task: st
 
 def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_cat: np.ndarray,
                       y_codes: np.ndarray, weights: np.ndarray | None, *,
-                      x_raw: np.ndarray | None = None,
-                      ) -> tuple[nn.Module, torch.Tensor, dict[str, Any]]:
+                      x_raw: np.ndarray) -> tuple[nn.Module, torch.Tensor, dict[str, Any]]:
     """The bag with an additive path (``models/additive.py``) when its out-of-fold rows say
     it helps: the path is fitted on each member's fit rows and scored on that member's
     validation fold, the share chosen on those out-of-fold rows, then the path is refitted
-    on every row. ``x_raw`` (the numeric inputs before scaling) gives the path each column
-    on its own scale (form 2); without it the path is the first form. Returns the network
-    to keep, its out-of-fold logits, and a summary."""
+    on every row. ``x_raw`` (the numeric inputs before scaling,
+    ``TabularPreprocessor.unscaled``) gives the path each column on its own scale. Returns
+    the network to keep, its out-of-fold logits, and a summary."""
     from findeep.models.additive import (
-        FORM,
         MAX_BASIS_COLUMNS,
         AdditiveBlend,
         AdditivePath,
@@ -641,16 +639,15 @@ def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_ca
         blend_weight,
     )
 
-    form = FORM if x_raw is not None else 1
-    width = basis_width(x_num.shape[1], list(bag.network.config["cardinalities"]), form=form)
+    width = basis_width(x_num.shape[1], list(bag.network.config["cardinalities"]))
     if width > MAX_BASIS_COLUMNS:  # too wide to fit in closed form: the network alone
         return bag.network, bag.out_of_fold_logits, {
             "weight": 0.0, "skipped": f"{width:,} basis columns, over {MAX_BASIS_COLUMNS:,}"}
 
     def path_on(rows: np.ndarray) -> AdditivePath:
         path = AdditivePath(n_num=x_num.shape[1], cardinalities=list(
-            bag.network.config["cardinalities"]), x_num_train=x_num[rows], form=form,
-            x_raw_train=None if x_raw is None else x_raw[rows])
+            bag.network.config["cardinalities"]), x_num_train=x_num[rows],
+            x_raw_train=x_raw[rows])
         return path.fit(x_num[rows], x_cat[rows], y_codes[rows],
                         None if weights is None else weights[rows])
 

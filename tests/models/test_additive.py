@@ -334,16 +334,17 @@ def test_a_path_saved_in_the_first_form_scores_as_it_was_trained(tmp_path) -> No
     assert rebuilt.additive.form == 1 and rebuilt.additive.raw is None
 
 
-def test_a_new_path_records_its_form_and_an_unknown_form_is_refused() -> None:
+def test_a_new_path_records_its_form_and_an_unknown_form_is_refused(fitted, tmp_path) -> None:
     from findeep.models.additive import wrap_additive
     from findeep.models.registry import build_model
 
-    X, y = additive_frame(600, seed=6)
-    model = findeep.TabularClassifier(max_epochs=2, bagging=2,
-                                      model_options={"additive": True}).fit(X, y)
-    network = model.pipeline_.network
-    if model.training_["additive"]["weight"] > 0:
-        assert network.config["additive"]["form"] == 2
+    assert fitted.training_["additive"]["weight"] > 0  # the path is kept on this table
+    network = fitted.pipeline_.network
+    assert network.config["additive"]["form"] == 2 and network.additive.raw is not None
+    loaded = findeep.load(fitted.save(tmp_path / "m"))
+    assert loaded.pipeline_.network.additive.form == 2
+    X, _ = additive_frame(200, seed=9)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
     inner = build_model("default", n_num=2, cardinalities=[], n_out=1)
     with pytest.raises(ConfigError, match="form is 1 or 2"):
         wrap_additive(inner, {"weight": 0.5, "form": 3})

@@ -144,7 +144,7 @@ class AdditivePath(nn.Module):
         """``x_raw_train`` (form 2): the training rows' numeric inputs before scaling, gaps
         imputed as the preprocessor imputes them (``TabularPreprocessor.unscaled``)."""
         super().__init__()
-        if form not in (1, 2):
+        if form not in (1, 2) or isinstance(form, bool):  # a bundle's record is checked here
             raise ConfigError(f"the additive path's form is 1 or 2, however: {form!r}")
         self.n_num, self.n_bins, self.form = n_num, n_bins, form
         self.encoding = PiecewiseLinearEncoding(n_num=n_num, n_bins=n_bins,
@@ -294,8 +294,5 @@ def wrap_additive(inner: nn.Module, options: dict[str, Any] | None,
     A record without ``form`` was saved before forms were numbered: form 1."""
     if not options:
         return inner
-    form = options.get("form", 1)
-    if form not in (1, 2) or isinstance(form, bool):
-        raise ConfigError(f"the additive path's form is 1 or 2, however: {form!r}")
     return AdditiveBlend(inner, weight=float(options["weight"]), x_num_train=x_num_train,
-                         form=int(form))
+                         form=options.get("form", 1))
