@@ -379,7 +379,7 @@ def evaluate(
 
         refuse_tabular_options(lgd=lgd, exposure=exposure, margin=margin,
                                policy_out=policy_out)
-        metrics = evaluate_text_job(bundle, data)
+        metrics = evaluate_text_job(bundle, data, threshold=threshold)
         print_text_metrics(metrics["task"], metrics)
         if out_json is not None:
             write_json_atomic(out_json, metrics)
@@ -455,9 +455,9 @@ def predict(
     if is_text_bundle(bundle):
         from findeep.text.jobs import predict_text_job
 
-        refuse_tabular_options(interval=interval, policy=policy, stream=stream,
-                               threshold=threshold)
-        report = predict_text_job(bundle, data, out=out_file, force=force)
+        refuse_tabular_options(interval=interval, policy=policy, stream=stream)
+        report = predict_text_job(bundle, data, out=out_file, force=force,
+                                  threshold=threshold)
         show([text_scoring_line(report)])
         return
     if policy is None and reasons is not None:

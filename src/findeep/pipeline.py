@@ -1148,9 +1148,10 @@ def read_pipeline(path: str | os.PathLike[str], *, refusal: str = "this needs a 
     return pipeline_from_bundle(meta, tensors, path), meta
 
 
-def decision_threshold(pipeline: TabularPipeline, threshold: float | None) -> float:
+def decision_threshold(pipeline: Any, threshold: float | None) -> float:
     """The cut-off a binary model's labels use: ``threshold`` when one was given (binary
-    models only: a multiclass or regression model has no cut-off to move), else 0.5."""
+    models only: a multiclass or regression model has no cut-off to move), else 0.5.
+    ``pipeline``: anything with a ``task`` (a tabular or a text pipeline)."""
     if threshold is None:
         return 0.5
     if pipeline.task != "binary":

@@ -12,6 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_MAX_BYTES = 8 * 2**20  # 8 MiB: ~10,000 tabular records of a few dozen fields
+WARNING_HEADER = "X-Findeep-Warning"  # what a request's scoring absorbed (unknown fields...)
+
+
+def header_text(text: str) -> str:
+    """Header values must be printable ASCII here (latin-1, and no control characters:
+    uvicorn drops the connection on a newline in a header); field names may be neither."""
+    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(c if 32 <= ord(c) < 127 else f"\\x{ord(c):02x}" for c in ascii_text)
 
 
 class BodyTooLarge(Exception):

@@ -296,9 +296,9 @@ def test_the_server_threshold_decides_the_predicted_class(credit_bundle, records
 def test_a_control_character_in_an_unknown_field_name_is_escaped_in_the_header() -> None:
     """uvicorn drops the connection on a newline in a header value (TestClient does not):
     the header only ever holds printable ASCII."""
-    from findeep.serve.app import _header_text
+    from findeep.request_body import header_text
 
-    text = _header_text("ignored unknown field(s): 'a\nb', '\x00x', 'é'")
+    text = header_text("ignored unknown field(s): 'a\nb', '\x00x', 'é'")
     assert all(32 <= ord(c) < 127 for c in text)
     assert "a\\x0ab" in text and "\\xe9" in text
 

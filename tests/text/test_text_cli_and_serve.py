@@ -182,11 +182,17 @@ def test_the_text_server_bounds_bodies_and_answers_explain_in_one_sentence(train
         refused = client.post(route, json=big)
         assert refused.status_code == 413, refused.text
         assert "limit of 5,000 bytes" in refused.json()["detail"]
+    # one record sent alone is read as one record (as the tabular server reads it): this one
+    # lacks the model's other columns, said in one sentence without the text echoed back
     unwrapped = client.post("/v1/explain", json={"purpose_text": "word " * 900})
     assert unwrapped.status_code == 422
     detail = unwrapped.json()["detail"]
-    assert isinstance(detail, str) and detail.startswith('the body must be {"records"')
+    assert isinstance(detail, str) and detail.startswith("the data to score lacks 3 column(s)")
     assert "word word" not in unwrapped.text
+    broken = client.post("/v1/explain", content=b'{"records": [{"purpose_text": "wo',
+                         headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["detail"].startswith(
+        "the body must be a JSON object (one record), a JSON array of records, or")
     three = client.post("/v1/explain?top=3", json={"records": [record]})
     assert three.status_code == 200 and len(three.json()["explanations"][0]["words"]) == 3
     for bad in ("0", "-3", "x", "101"):
@@ -195,7 +201,7 @@ def test_the_text_server_bounds_bodies_and_answers_explain_in_one_sentence(train
         assert wrong.json()["detail"].startswith("query.top:"), wrong.text
     limits = client.get("/v1/model").json()["limits"]
     assert limits == {"max_rows": 10, "max_explain_rows": 10, "max_bytes": 5_000,
-                      "max_top": 100}
+                      "max_top": 100, "strict": False, "threshold": 0.5}
     too_many = client.post("/v1/explain", json={"records": [record] * 11})
     assert too_many.status_code == 413
 

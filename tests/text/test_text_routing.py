@@ -116,11 +116,13 @@ def test_served_text_bundle_scores_alone_as_in_a_batch(tables):
         assert all(w["word"] in record["purpose_text"] for w in row["words"])
 
 
-def test_serving_settings_a_text_model_lacks_are_refused(tables):
-    """--strict is a tabular serving setting; --int8 is for MiniLM only; --max-bytes bounds
-    a text server's bodies as a tabular one's (it was refused)."""
-    with pytest.raises(ConfigError, match="--strict"):
-        app_from_settings(serving_settings(tables["loans-model"], strict=True))
+def test_serving_settings_reach_a_text_server_and_int8_is_minilm_only(tables):
+    """--strict and --threshold reach a text server as a tabular one (both were refused);
+    --int8 is for MiniLM only; --max-bytes bounds a text server's bodies as a tabular one's."""
+    served = TestClient(app_from_settings(serving_settings(tables["loans-model"], strict=True,
+                                                           threshold=0.25)))
+    limits = served.get("/v1/model").json()["limits"]
+    assert limits["strict"] is True and limits["threshold"] == 0.25
     bounded = TestClient(app_from_settings(serving_settings(tables["loans-model"],
                                                             max_bytes=2_000)))
     assert bounded.get("/v1/model").json()["limits"]["max_bytes"] == 2_000

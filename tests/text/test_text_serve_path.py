@@ -164,14 +164,17 @@ def test_timing_hook_writes_nothing_unless_asked(news_model, tmp_path: Path, mon
 
 
 def test_a_body_that_is_not_records_is_one_sentence(news_model):
-    """Broken JSON or an empty list: 422 with one readable sentence, never a 500."""
+    """Broken JSON, an empty list, or an object that is no record of this model: 422 with
+    one readable sentence, never a 500."""
     client = TestClient(create_text_app(news_model))
-    for body in (b"{not json", b'{"records": []}', b'{"rows": [{"sentence": "x"}]}'):
+    for body, said in ((b"{not json", "a JSON array of records"),
+                       (b'{"records": []}', "records"),
+                       (b'{"rows": [{"sentence": "x"}]}', "lacks the text field 'sentence'")):
         response = client.post("/v1/predict", content=body,
                                headers={"Content-Type": "application/json"})
         assert response.status_code == 422, response.text
         detail = response.json()["detail"]
-        assert isinstance(detail, str) and "records" in detail and "\n" not in detail
+        assert isinstance(detail, str) and said in detail and "\n" not in detail
 
 
 def test_serve_threads_sets_the_workers_torch_threads_and_refuses_nonsense(tmp_path: Path,

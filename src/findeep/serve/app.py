@@ -33,7 +33,14 @@ from findeep._version import __version__
 from findeep.errors import ConfigError, FindeepError, NotFittedError
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, decision_threshold, read_pipeline
-from findeep.request_body import DEFAULT_MAX_BYTES, BodyTooLarge, ClientGone, read_bounded
+from findeep.request_body import (
+    DEFAULT_MAX_BYTES,
+    WARNING_HEADER,
+    BodyTooLarge,
+    ClientGone,
+    header_text,
+    read_bounded,
+)
 from findeep.serve.batching import RequestCoalescer
 from findeep.serve.contract import RecordContract, UnreadableDate, build_contract
 from findeep.serve.errors import ApiError, validation_problem
@@ -41,7 +48,6 @@ from findeep.serve.offload import OffLoop
 from findeep.serve.responses import response_models
 from findeep.serve.scorer import Scorer
 
-WARNING_HEADER = "X-Findeep-Warning"
 API_KEY_HEADER = "X-API-Key"
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_EXPLAIN_ROWS = 100
@@ -299,7 +305,7 @@ async def _parse(request: Request, contract: RecordContract, max_rows: int, max_
     if unknown:
         listed = ", ".join(sorted(unknown)[:10]) + (", …" if len(unknown) > 10 else "")
         said.append(f"ignored unknown field(s): {listed}")
-    headers = {WARNING_HEADER: _header_text("; ".join(said))} if said else None
+    headers = {WARNING_HEADER: header_text("; ".join(said))} if said else None
     return parsed, many, headers
 
 
@@ -371,13 +377,6 @@ def _unknown_fields(records: Sequence[Mapping[str, Any]], contract: RecordContra
     for record in records:  # by name: a misspelt optional field may keep the count right
         unknown.update(record.keys() - known)
     return unknown
-
-
-def _header_text(text: str) -> str:
-    """Header values must be printable ASCII here (latin-1, and no control characters:
-    uvicorn drops the connection on a newline in a header); field names may be neither."""
-    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
-    return "".join(c if 32 <= ord(c) < 127 else f"\\x{ord(c):02x}" for c in ascii_text)
 
 
 def document_routes(api_key: str | None) -> dict[str, Any]:

@@ -168,11 +168,10 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
                          strict: bool = False) -> FastAPI:
     """The recommendation API over ``bundle`` (a path or a fitted ``NextProductRecommender``)."""
     from findeep.loading import load
+    from findeep.request_body import WARNING_HEADER, header_text
     from findeep.serve.app import (
-        WARNING_HEADER,
         _add_error_handlers,
         _api_key_guard,
-        _header_text,
         _jsonable,
         _parse,
         add_keyed_openapi,
@@ -222,7 +221,7 @@ def create_recommend_app(bundle: str | os.PathLike[str] | Any, *, api_key: str |
         top = min(top, max(n_products, 1))
         ignored = past_beyond_lags(records, recommender.lags, many=many, strict=strict)
         if ignored is not None:
-            said = [*(headers or {}).values(), _header_text(ignored)]
+            said = [*(headers or {}).values(), header_text(ignored)]
             headers = {WARNING_HEADER: "; ".join(said)}
         design, unknown = records_design(recommender, records)
         scores, report = recommender.scores_reported(design)

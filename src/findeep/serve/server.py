@@ -25,7 +25,7 @@ from fastapi import FastAPI
 
 from findeep.errors import BundleError, ConfigError
 from findeep.long_work import long_work_starts
-from findeep.text.routing import is_text_bundle, refuse_tabular_options
+from findeep.text.routing import is_text_bundle
 
 SETTINGS_VARIABLE = "FINDEEP_SERVE_SETTINGS"
 DEFAULT_HOST = "127.0.0.1"
@@ -144,16 +144,18 @@ def host_name(header: str) -> str:
 
 def text_app_from_settings(settings: dict[str, Any]) -> FastAPI:
     """A text bundle's app (``findeep.text.serve``: the text field in each record, word
-    attributions from /v1/explain); the tabular-only settings are refused in one line."""
+    attributions from /v1/explain), with the same ``strict`` and ``threshold`` as a tabular
+    bundle's."""
     from findeep.request_body import DEFAULT_MAX_BYTES
     from findeep.text.serve import MAX_ROWS, create_text_app
 
-    refuse_tabular_options(strict=settings.get("strict"), threshold=settings.get("threshold"))
     return create_text_app(settings["bundle"],
                            api_key=resolve_api_key(settings.get("api_key_env")),
                            max_rows=settings.get("max_rows", MAX_ROWS),
                            max_bytes=settings.get("max_bytes", DEFAULT_MAX_BYTES),
-                           int8=bool(settings.get("int8")))
+                           int8=bool(settings.get("int8")),
+                           strict=bool(settings.get("strict")),
+                           threshold=settings.get("threshold"))
 
 
 def app_from_environment() -> FastAPI:

@@ -26,8 +26,11 @@ TextColumnOpt = Annotated[str | None, typer.Option(
 Int8Opt = Annotated[bool, typer.Option(
     "--int8", help="MiniLM models: score with int8 Linear layers (about half the CPU per "
                    "sentence; the accuracy it costs is in BENCHMARKS.md).")]
+ThresholdOpt = Annotated[float | None, typer.Option(help=(
+    "Binary models: an event probability at or above this is predicted as the event "
+    "(default 0.5)."))]
 HEADLINE = {"multiclass": ("accuracy", "macro_f1", "log_loss"),
-            "binary": ("roc_auc", "accuracy @0.5", "log_loss"),
+            "binary": ("roc_auc", "accuracy", "log_loss"),
             "regression": ("rmse", "mae", "r2")}
 
 
@@ -46,9 +49,11 @@ def parse_json_options(raw: str | None) -> dict[str, Any] | None:
 
 def print_text_metrics(task: str, metrics: dict[str, Any]) -> None:
     """A text model's metrics: headline, per-class precision/recall, confusion matrix."""
-    shown = {("accuracy @0.5" if k == "accuracy" and task == "binary" else k): v
-             for k, v in metrics.items()}
-    out.print("  ".join(f"{k}={fmt(shown[k])}" for k in HEADLINE[task] if k in shown))
+    # a binary model's accuracy is its labels' at the cut-off they were taken at
+    names = {"accuracy": f"accuracy @{metrics.get('threshold', 0.5):g}"} if task == "binary" \
+        else {}
+    out.print("  ".join(f"{names.get(k, k)}={fmt(metrics[k])}" for k in HEADLINE[task]
+                        if k in metrics))
     absent = metrics.get("classes_without_test_rows")
     if absent and "macro_f1" in metrics:  # a perfect macro-F1 may just not have seen a class
         out.print(f"  macro-F1 over {metrics['macro_f1_classes']} of "
@@ -116,11 +121,16 @@ def print_text_training(model: str, report: dict[str, Any]) -> None:
 
 @text_app.command()
 @friendly
-def evaluate(bundle: BundleArg, data: DataArg) -> None:
+def evaluate(
+    bundle: BundleArg, data: DataArg,
+    threshold: Annotated[float, typer.Option(help=(
+        "Binary models: the cut-off of the threshold metrics (accuracy, precision, "
+        "recall)."))] = 0.5,
+) -> None:
     """Score labelled DATA with BUNDLE and print its metrics."""
     from findeep.text.jobs import evaluate_text_job
 
-    metrics = evaluate_text_job(bundle, data)
+    metrics = evaluate_text_job(bundle, data, threshold=threshold)
     print_text_metrics(metrics["task"], metrics)
 
 
@@ -131,11 +141,12 @@ def predict(
     out_path: Annotated[Path, typer.Option("--out", help="CSV or Parquet to write.")] = Path(
         "predictions.csv"),
     force: ForceOpt = False,
+    threshold: ThresholdOpt = None,
 ) -> None:
     """Write DATA with a prediction (and probability_<class> columns) per row."""
     from findeep.text.jobs import predict_text_job
 
-    report = predict_text_job(bundle, data, out=out_path, force=force)
+    report = predict_text_job(bundle, data, out=out_path, force=force, threshold=threshold)
     out.print(text_scoring_line(report), highlight=False)
 
 
@@ -155,6 +166,8 @@ def text_scoring_line(report: dict[str, Any]) -> str:
     if "event_class" in report:
         line += (f"; {report['probability_column']} is the probability of "
                  f"{report['target']} = {report['event_class']!r}")
+        if report.get("threshold", 0.5) != 0.5:
+            line += f", predicted at or above {report['threshold']:g}"
     return line
 
 
@@ -267,8 +280,11 @@ def serve(
     api_key_env: Annotated[str | None, typer.Option(
         help="Require X-API-Key equal to this environment variable's value.")] = None,
     int8: Int8Opt = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Reject unknown fields (422).")] = False,
+    threshold: ThresholdOpt = None,
 ) -> None:
-    """Serve BUNDLE: POST /v1/predict and /v1/explain with {"records": [...]}."""
+    """Serve BUNDLE: POST /v1/predict and /v1/explain with one record, a list of records or
+    {"records": [...]}."""
     import os
 
     from findeep.console import http_address
@@ -284,4 +300,5 @@ def serve(
         raise ConfigError("--host is empty (an unset variable?); give 127.0.0.1 (this machine "
                           "only) or 0.0.0.0 (every interface) by name.")
     out.print(f"findeep: serving {bundle} on {http_address(host, port)}", highlight=False)
-    serve_text(bundle, host=host, port=port, api_key=key, int8=int8)
+    serve_text(bundle, host=host, port=port, api_key=key, int8=int8, strict=strict,
+               threshold=threshold)

@@ -18,6 +18,8 @@ from findeep.data.splits import (
 )
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import ConfigError, DataError, did_you_mean
+from findeep.evaluate.metrics import check_threshold
+from findeep.pipeline import decision_threshold
 from findeep.text.bundle import load_text_model, save_text_model
 from findeep.text.pipeline import TextPipeline, fit_text
 
@@ -59,26 +61,35 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
     return report
 
 
-def evaluate_text_job(bundle: str | os.PathLike[str], data: TableLike) -> dict[str, Any]:
-    """Metrics of ``bundle`` on labelled ``data``, with the model's ``task``."""
+def evaluate_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
+                      threshold: float = 0.5) -> dict[str, Any]:
+    """Metrics of ``bundle`` on labelled ``data``, with the model's ``task``; a binary
+    model's threshold metrics at ``threshold``."""
+    check_threshold(threshold)
     pipeline = load_text_model(bundle)
     frame = read_table(data)
     y = locate_target(frame, pipeline.target.name)
-    return {"task": pipeline.task,
-            **pipeline.evaluate(frame.drop(columns=[pipeline.target.name]), y)}
+    return {"task": pipeline.task, **pipeline.evaluate(
+        frame.drop(columns=[pipeline.target.name]), y, threshold=threshold)}
 
 
 def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
-                     out: str | os.PathLike[str], force: bool = False) -> dict[str, Any]:
+                     out: str | os.PathLike[str], force: bool = False,
+                     threshold: float | None = None) -> dict[str, Any]:
     """Write ``data`` with ``prediction`` (the class, or the value) and, for classification,
     the probability of the event class (binary: ``probability_<event class>``, named in the
-    report's ``event_class``) or of each class (multiclass: ``probability_<class>``)."""
+    report's ``event_class``) or of each class (multiclass: ``probability_<class>``). A
+    binary model predicts its event class where that probability is at or above
+    ``threshold`` (0.5 when not given)."""
     check_output(out, force=force)
+    if threshold is not None:
+        check_threshold(threshold)
     pipeline = load_text_model(bundle)
+    cutoff = decision_threshold(pipeline, threshold)  # binary models only, as tabular ones
     frame = read_table(data)
     raw, inputs = pipeline.predict_raw(frame)
     result = frame.copy()
-    result["prediction"] = pipeline.predict_labels(raw)
+    result["prediction"] = pipeline.predict_labels(raw, cutoff)
     target = pipeline.target
     if pipeline.task == "multiclass":
         for j, name in enumerate(target.classes):
@@ -90,7 +101,8 @@ def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
                               "target": target.name, "text": inputs.report.to_dict()}
     if pipeline.task == "binary":
         report |= {"event_class": target.event_class,
-                   "probability_column": probability_column(target.event_class)}
+                   "probability_column": probability_column(target.event_class),
+                   "threshold": cutoff}
     return report
 
 

@@ -23,7 +23,7 @@ from findeep.data.schema import FindeepWarning, Schema, infer_schema, missing_co
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, TargetError
-from findeep.evaluate.metrics import binary_metrics, regression_metrics
+from findeep.evaluate.metrics import at_or_above, binary_metrics, regression_metrics
 from findeep.evaluate.overlap import RowSketch, row_hashes
 from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
@@ -150,15 +150,21 @@ class TextPipeline:
     def event_probability(self, prediction: np.ndarray) -> np.ndarray:
         return prediction if self.target.event_index == 1 else 1.0 - prediction
 
-    def predict_labels(self, prediction: np.ndarray) -> np.ndarray:
+    def predict_labels(self, prediction: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+        """Each row's class (a regression's value): a binary model predicts its event class
+        where the event's probability is at or above ``threshold``, as tabular models do."""
         if self.task == "regression":
             return prediction
         if self.task == "binary":
-            return np.asarray(self.target.classes, dtype=object)[(prediction >= 0.5).astype(int)]
+            event = at_or_above(self.event_probability(prediction), threshold)
+            codes = np.where(event, self.target.event_index, 1 - self.target.event_index)
+            return np.asarray(self.target.classes, dtype=object)[codes]
         return np.asarray(self.target.classes, dtype=object)[prediction.argmax(axis=1)]
 
-    def evaluate(self, frame: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
-        """Held-out metrics; multiclass gets per-class precision/recall and a confusion matrix."""
+    def evaluate(self, frame: pd.DataFrame, y: pd.Series, *,
+                 threshold: float = 0.5) -> dict[str, Any]:
+        """Held-out metrics; multiclass gets per-class precision/recall and a confusion matrix;
+        a binary model's threshold metrics are taken at ``threshold``."""
         keep = y.notna().to_numpy()
         if not keep.any():
             raise DataError(f"no row has a '{self.target.name}' value to evaluate against.")
@@ -166,7 +172,7 @@ class TextPipeline:
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)
-            result = binary_metrics(y_event, self.event_probability(prediction), 0.5)
+            result = binary_metrics(y_event, self.event_probability(prediction), threshold)
         elif self.task == "multiclass":
             result = multiclass_report(y_codes, prediction, self.target.classes)
         else:

@@ -27,8 +27,10 @@ def plain(value: Any) -> Any:
 class TextScorer:
     """``score(records)`` -> the ``/v1/predict`` body for those records."""
 
-    def __init__(self, pipeline: TextPipeline) -> None:
+    def __init__(self, pipeline: TextPipeline, *, threshold: float = 0.5) -> None:
+        """``threshold``: a binary model's cut-off for its predicted class."""
         self.pipeline = pipeline
+        self.threshold = threshold
         self.task = pipeline.task
         self.class_names = [str(c) for c in pipeline.target.classes]
         # the class a binary model's "probability" is for (as /v1/model says)
@@ -72,7 +74,7 @@ class TextScorer:
 
     def _rows(self, prediction: Any) -> list[dict[str, Any]]:
         pipeline = self.pipeline
-        labels = [plain(label) for label in pipeline.predict_labels(prediction)]
+        labels = [plain(label) for label in pipeline.predict_labels(prediction, self.threshold)]
         if self.task == "multiclass":
             return [{"prediction": label, "probabilities": dict(zip(self.class_names, row,
                                                                     strict=True))}
