@@ -145,6 +145,10 @@ def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle directory to write.")] = Path(
         "findeep-model"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    event_class: Annotated[str | None, typer.Option(help=(
+        "Binary targets: the class whose probability is the risk (the PD of --lgd, the "
+        "direction of --monotone), where findeep would pick the other: e.g. --event-class 0 "
+        "for an 'approve' target whose 1 is an approval."))] = None,
     time_column: Annotated[str | None, typer.Option(
         help="Split out-of-time on this column: train on earlier rows, test on the latest."),
     ] = None,
@@ -289,7 +293,7 @@ def train(
                 time_column=time_column, class_weight=class_weight,
                 validation_fraction=validation_fraction, calibrate=calibrate,
                 interval=interval, numeric_columns=split_names(numeric),
-                weight_column=weight_column,
+                weight_column=weight_column, event_class=event_class,
                 train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                                "learning_rate": learning_rate, "weight_decay": weight_decay,
                                "patience": patience})
@@ -311,7 +315,7 @@ def train(
             "row_sketch": row_sketch, "model_options": options or None, "bagging": bagging,
             "special_values": parse_special_values(special_values) if special_values else None,
             "numeric_columns": split_names(numeric), "weight_column": weight_column},
-        text_columns=texts)
+        text_columns=texts, event_class=event_class)
     if report.get("kind") == "text":
         print_text_training(report["model"], report)
         return

@@ -55,6 +55,7 @@ class _TabularEstimator(BaseEstimator):
         special_values: dict[str, list[float]] | str | None = None,
         interval_method: str = "split-conformal", interval: float = 0.9,
         bagging: int | str = "auto", numeric_columns: list[str] | None = None,
+        event_class: Any = None,
     ) -> None:
         self.model = model
         self.max_epochs = max_epochs
@@ -77,6 +78,7 @@ class _TabularEstimator(BaseEstimator):
         self.interval = interval  # the level CQR's quantile network is trained for
         self.bagging = bagging  # cross-fitted members: "auto" (within a budget), 1 (off), m >= 2
         self.numeric_columns = numeric_columns  # read as numbers, e.g. a count with few values
+        self.event_class = event_class  # classifiers: the binary target's event, if not inferred
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -102,7 +104,7 @@ class _TabularEstimator(BaseEstimator):
             model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,
-            sample_weight=sample_weight,
+            sample_weight=sample_weight, event_class=self.event_class,
         )
         if has_feature_names(X):
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)

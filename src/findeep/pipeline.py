@@ -294,9 +294,13 @@ def fit_tabular(
     special_values: dict[str, list[float]] | str | None = None,
     interval_method: str = "split-conformal", interval: float = 0.9,
     bagging: int | str = "auto", numeric_columns: list[str] | None = None,
-    sample_weight: Any = None, **train_options: Any,
+    sample_weight: Any = None, event_class: Any = None, **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
+
+    ``event_class`` names a binary target's event — the class whose probability is the
+    risk, the PD of ``--lgd`` and the direction of ``monotone`` — where the labels and
+    counts would choose otherwise (``data.target.infer_target``).
 
     ``bagging=m`` (m >= 2) cross-fits m networks, member i early-stopped on fold i of the
     rows and trained on the others, joined into one network (``train.bagging``); the
@@ -344,7 +348,7 @@ def fit_tabular(
         row_weight = row_weight[y.notna().to_numpy()]  # as the rows without a target go
     X, y, times, n_dropped = _drop_missing_target(X, y, times)
 
-    target = infer_target(y, str(y.name), task, warn=True)
+    target = infer_target(y, str(y.name), task, warn=True, event_class=event_class)
     if class_weight is not None and target.task == "regression":
         raise ConfigError("class_weight weights the classes of a classifier; this target is a "
                           "regression's (numbers): leave class_weight (--class-weight) out.")

@@ -120,7 +120,7 @@ def train_streamed(
     model_options: dict[str, Any] | None = None, time_column: str | None = None,
     class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
     interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
-    weight_column: str | None = None,
+    weight_column: str | None = None, event_class: Any = None,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -181,7 +181,8 @@ def train_streamed(
                       row_sketch=row_sketch, checkpoint_dir=checkpoint_dir, resume=resume,
                       model_options=model_options, time_column=time_column,
                       class_weight=class_weight, calibrate=calibrate, interval=interval,
-                      numeric_columns=numeric_columns, weight_column=weight_column)
+                      numeric_columns=numeric_columns, weight_column=weight_column,
+                      event_class=event_class)
     finally:
         destroy_process_group()
 
@@ -411,7 +412,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            model_options: dict[str, Any] | None = None, time_column: str | None = None,
            class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
            interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
-           weight_column: str | None = None) -> dict[str, Any]:
+           weight_column: str | None = None, event_class: Any = None) -> dict[str, Any]:
     source = ParquetSource(data)
     check_columns(source, target=target, time_column=time_column, weight_column=weight_column)
     head = source.head(SCHEMA_ROWS)
@@ -505,7 +506,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     row_weighted = weight_column is not None and weight_range[0] != weight_range[1]
 
     sample = fit_state.sample
-    target_spec = _infer_streamed_target(sample, labels, target, task)
+    target_spec = _infer_streamed_target(sample, labels, target, task, event_class)
     loss = loss or default_loss(target_spec.task)
     check_loss(loss, target_spec.task)
     config = TrainConfig(**recipe, loss=loss, seed=seed, device=str(torch_device),
@@ -663,7 +664,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
 
 
 def _infer_streamed_target(sample: pd.DataFrame, labels: Counter, name: str, task: str,
-                           ) -> TargetSpec:
+                           event_class: Any = None) -> TargetSpec:
     """The task and classes from every label seen in the fit rows, not just the sample's
     (beyond 1,000 distinct values, the target is numeric and the sample tells)."""
     if len(labels) <= 1000:
@@ -673,8 +674,9 @@ def _infer_streamed_target(sample: pd.DataFrame, labels: Counter, name: str, tas
         scale = min(1.0, 1e6 / counts.sum())
         repeats = np.maximum(1, np.round(counts * scale)).astype(int)
         values = pd.Series(keys).repeat(repeats).reset_index(drop=True)
-        return infer_target(values, name, task, warn=True)
-    return infer_target(sample[name].dropna(), name, task, warn=True)
+        return infer_target(values, name, task, warn=True, event_class=event_class)
+    return infer_target(sample[name].dropna(), name, task, warn=True,
+                        event_class=event_class)
 
 
 def _encode_target(spec: TargetSpec, values: pd.Series, y_mean: float, y_std: float,

@@ -84,9 +84,11 @@ def _resolve_target(data: TableLike, target: str | None) -> str:
 
 
 def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str | None,
-              test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
+              test_fraction: float, seed: int, event_class: Any = None,
+              ) -> tuple[np.ndarray, np.ndarray, str]:
     """Train/test positions: out-of-time when ``time_column`` is set, else random."""
-    spec = infer_target(y.dropna(), str(y.name), task)  # a bad target fails before any warning
+    # a bad target (or --event-class) fails before any warning
+    spec = infer_target(y.dropna(), str(y.name), task, event_class=event_class)
     classification = spec.task != "regression"
     codes = spec.encode(y) if classification else y.to_numpy()
     check_split_sizes(len(y), test_fraction)
@@ -136,9 +138,12 @@ def train_and_evaluate(
     class_weight: str | None = None, train_options: dict[str, Any] | None = None,
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
     loss: str | None = None, interval: float = 0.9, interval_method: str = "split-conformal",
-    text_columns: list[str] | None = None,
+    text_columns: list[str] | None = None, event_class: Any = None,
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
+
+    ``event_class`` names a binary target's event where the labels would choose another
+    (``data.target.infer_target``).
 
     A table with a free-text column (inferred, or named by ``text_columns``), or a text
     ``model``, is trained by the text application instead (``findeep.text.routing``); its
@@ -170,7 +175,7 @@ def train_and_evaluate(
                            text_columns=text_columns, task=task, test_fraction=test_fraction,
                            seed=seed, force=force, verbose=verbose,
                            train_options={**(train_options or {}), "class_weight": class_weight},
-                           time_column=time_column,
+                           time_column=time_column, event_class=event_class,
                            scaling=scaling, loss=loss, interval_method=interval_method)
     has_label = y.notna().to_numpy()
     dropped = int((~has_label).sum())
@@ -185,7 +190,8 @@ def train_and_evaluate(
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),
                  warn=False, numeric_columns=(train_options or {}).get("numeric_columns"))
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
-                                         test_fraction=test_fraction, seed=seed)
+                                         test_fraction=test_fraction, seed=seed,
+                                         event_class=event_class)
     unnamed = unnamed_columns(features)
     if unnamed:  # after every check, so a refused table still gets one line
         warnings.warn(f"{len(unnamed)} column(s) have no name in the header; they are read "
@@ -197,6 +203,7 @@ def train_and_evaluate(
         features = features.drop(columns=[time_column])  # the split's clock is not a feature
     estimator = _make_estimator(y, task, model=model, seed=seed, device=device,
                                 verbose=verbose, class_weight=class_weight,
+                                event_class=event_class,
                                 train_options={**{k: v for k, v in (train_options or {}).items()
                                                   if k != "weight_column"},
                                                "scaling": scaling, "loss": loss,
@@ -271,7 +278,7 @@ def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
                 text_columns: list[str] | None, task: str, test_fraction: float, seed: int,
                 force: bool, verbose: int, train_options: dict[str, Any],
                 time_column: str | None, scaling: str | None, loss: str | None,
-                interval_method: str) -> dict[str, Any]:
+                interval_method: str, event_class: Any = None) -> dict[str, Any]:
     """``train_and_evaluate`` for a text table: the text application's own job."""
     from findeep.text.jobs import train_text_job
 
@@ -292,17 +299,20 @@ def _train_text(frame: pd.DataFrame, *, target: str, out: Path, model: str,
                             text_column=one_text_column(text_columns), task=task,
                             test_fraction=test_fraction, seed=seed, force=force,
                             verbose=verbose, model_options=model_options or None,
-                            train_options=fit_options,
+                            train_options=fit_options, event_class=event_class,
                             row_sketch=bool(train_options.get("row_sketch", True)))
     return {"kind": "text", "model": model, **report}
 
 
 def _make_estimator(y: pd.Series, task: str, *, model: str, seed: int,
                     device: str, verbose: int, class_weight: str | None,
-                    train_options: dict[str, Any]) -> TabularClassifier | TabularRegressor:
-    spec = infer_target(y, str(y.name), task)
+                    train_options: dict[str, Any], event_class: Any = None,
+                    ) -> TabularClassifier | TabularRegressor:
+    spec = infer_target(y, str(y.name), task, event_class=event_class)
     cls = TabularRegressor if spec.task == "regression" else TabularClassifier
     options = {k: v for k, v in train_options.items() if v is not None}
+    if event_class is not None:  # checked above: a classifier's
+        options["event_class"] = event_class
     # a classifier tells binary from multiclass by itself, from the labels
     return cls(model=model, random_state=seed, device=device, verbose=verbose,
                class_weight=class_weight, **options)

@@ -76,8 +76,13 @@ def test_near_balanced_unnamed_classes_say_which_is_the_event_and_how_to_name_th
 
     labels = pd.Series(["paid"] * 495 + ["lost"] * 505)
     with pytest.warns(FindeepWarning, match=r"the rarer one, 'paid' \(49.5% of rows\).*"
-                                            r"if the event is 'lost', relabel it 'default'"):
+                                            r"if the event is 'lost', train again with "
+                                            r"--event-class lost \(event_class='lost'\)"):
         assert infer_target(labels, "outcome", warn=True).event_class == "paid"
+    with warnings.catch_warnings():  # and doing so is quiet: the user chose
+        warnings.simplefilter("error", FindeepWarning)
+        assert infer_target(labels, "outcome", warn=True, event_class="lost").event_class \
+            == "lost"
     with warnings.catch_warnings():
         warnings.simplefilter("error", FindeepWarning)
         infer_target(labels, "outcome")  # the checks before a fit stay quiet

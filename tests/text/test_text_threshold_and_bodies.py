@@ -165,3 +165,21 @@ def test_unknown_fields_are_named_and_strict_refuses_them(bundles):
     assert refused.json()["detail"].startswith("unknown field(s) 'shoe_size': this model reads")
     assert strict.post("/v1/explain", json=extra).status_code == 422
     assert strict.post("/v1/predict", json=record).status_code == 200
+
+
+def test_text_training_takes_event_class(bundles, tmp_path: Path):
+    """`--event-class` names a text model's event as a tabular model's: the other class's
+    probability is written, the complement of the labels' own choice."""
+    result = run("train", bundles["loans"], "--target", "default", "--event-class", "0",
+                 "--max-epochs", "3", "--out", tmp_path / "named", "-q")
+    assert result.exit_code == 0, result.output
+    assert "probability of default = 0" in " ".join(run(
+        "predict", tmp_path / "named", bundles["loans"], "--out",
+        tmp_path / "again.csv").stdout.split())
+    assert run("predict", tmp_path / "named", bundles["loans"], "--out",
+               tmp_path / "named.csv").exit_code == 0
+    assert run("predict", bundles["loans-model"], bundles["loans"], "--out",
+               tmp_path / "labelled.csv").exit_code == 0
+    named, labelled = _scored(tmp_path / "named.csv"), _scored(tmp_path / "labelled.csv")
+    np.testing.assert_allclose(named["probability_0"], 1 - labelled["probability_1"],
+                               atol=1e-6)

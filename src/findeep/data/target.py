@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -125,13 +126,44 @@ def _refuse_look_alike_labels(values: pd.Series, name: str) -> None:
                           "each label one spelling (e.g. strip the spaces) and train again.")
 
 
+def named_event(classes: list[Any], event_class: Any, name: str) -> Any:
+    """The class of ``classes`` that ``event_class`` names, compared as written (the command
+    line gives text: "1" names the class 1, "1.0" the class 1.0), or one sentence listing
+    the classes."""
+    wanted = str(event_class).strip()
+    found = [c for c in classes if str(c) == wanted] or [
+        c for c in classes if str(c).strip().lower() == wanted.lower()] or [
+        c for c in classes if _same_number(c, wanted)]
+    if len(found) != 1:
+        listed = ", ".join(repr(c) for c in classes)
+        raise TargetError(f"--event-class {wanted!r} is not a class of target '{name}'; its "
+                          f"classes are {listed}."
+                          + did_you_mean(wanted, [str(c) for c in classes]))
+    return found[0]
+
+
+def _same_number(label: Any, text: str) -> bool:
+    """A numeric class and a text that reads as the same number (1.0 and "1")."""
+    if isinstance(label, bool) or not isinstance(label, int | float | np.number):
+        return False
+    try:
+        return float(text) == float(label)
+    except ValueError:
+        return False
+
+
 def infer_target(values: pd.Series, name: str, task: str = "auto", *,
-                 warn: bool = False) -> TargetSpec:
+                 warn: bool = False, event_class: Any = None) -> TargetSpec:
     """Check the target (missing values already removed) and decide the task; ``warn``
     (the fit's own call, once a job) says when the event was taken as the rarer of two
-    near-balanced classes with no event label."""
+    near-balanced classes with no event label. ``event_class`` names a binary target's
+    event (``--event-class``: the class whose probability is the risk) instead of the
+    labels and counts choosing it; matched as written, so 1 and "1" name the same class."""
     if task not in TASK_OPTIONS:
         raise ConfigError(f"task must be one of {', '.join(TASK_OPTIONS)}, however: {task=}")
+    if event_class is not None and task in ("multiclass", "regression"):
+        raise ConfigError(f"--event-class (event_class) names the event of a binary target; "
+                          f"a {task} target has none (drop it).")
     if not values.notna().any():  # nothing left once missing values are removed
         raise TargetError(f"0 row(s) have a '{name}' value; there is nothing to learn.")
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
@@ -172,6 +204,10 @@ def infer_target(values: pd.Series, name: str, task: str = "auto", *,
             raise TargetError(f"target '{name}' holds infinite values.")
         if n_unique < 2:
             raise TargetError(f"target '{name}' has a single value; there is nothing to learn.")
+        if event_class is not None:
+            raise TargetError(f"--event-class names the event of a binary target; '{name}' "
+                              f"is read as a regression target ({n_unique:,} values): drop "
+                              "--event-class, or pass --task binary if it has two classes.")
         return TargetSpec(name, "regression")
     if n_unique < 2:
         only = _plain(values.iloc[0])
@@ -186,7 +222,12 @@ def infer_target(values: pd.Series, name: str, task: str = "auto", *,
     except TypeError:  # mixed types: compare as text
         classes = sorted(raw.astype(str).unique().tolist())
     event = None
-    if task == "binary":
+    if event_class is not None:
+        if task != "binary":
+            raise TargetError(f"--event-class names the event of a binary target; '{name}' "
+                              f"has {len(classes)} classes.")
+        event = named_event(classes, event_class, name)
+    elif task == "binary":
         named = [c for c in classes if str(c).strip().lower() in _EVENT_LABELS]
         if len(named) == 1:
             event = named[0]
@@ -201,6 +242,7 @@ def infer_target(values: pd.Series, name: str, task: str = "auto", *,
                     f"(bad, default, 1, yes, write-off, …), so the rarer one, {event!r} "
                     f"({share:.1%} of rows), is the event whose probability is the risk, "
                     "the direction of --monotone and the PD of --lgd; if the event is "
-                    f"{other!r}, relabel it 'default' (or 1) and train again.",
+                    f"{other!r}, train again with --event-class {shlex.quote(str(other))} "
+                    f"(event_class={other!r}).",
                     FindeepWarning, stacklevel=2)
     return TargetSpec(name, task, classes, event)  # type: ignore[arg-type]

@@ -82,6 +82,9 @@ def train(
         help='JSON, e.g. \'{"frozen": true}\' for minilm as a fixed feature extractor.')
     ] = None,
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    event_class: Annotated[str | None, typer.Option(help=(
+        "Binary targets: the class whose probability is written, where findeep would pick "
+        "the other."))] = None,
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out.")] = 0.2,
     max_epochs: Annotated[int | None, typer.Option(help="Epoch limit (recipe if unset).")
                           ] = None,
@@ -104,7 +107,7 @@ def train(
         test_fraction=test_fraction, seed=seed, force=force, verbose=0 if quiet else 1,
         model_options=parse_json_options(model_options),
         train_options={"max_epochs": max_epochs, "batch_size": batch_size,
-                       "learning_rate": learning_rate})
+                       "learning_rate": learning_rate}, event_class=event_class)
     print_text_training(model, report)
 
 

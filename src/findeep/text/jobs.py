@@ -30,7 +30,7 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
                    force: bool = False, verbose: int = 1,
                    model_options: dict[str, Any] | None = None,
                    train_options: dict[str, Any] | None = None,
-                   row_sketch: bool = True) -> dict[str, Any]:
+                   row_sketch: bool = True, event_class: Any = None) -> dict[str, Any]:
     """Hold out ``test_fraction`` (stratified), train on the rest, evaluate, save
     (``row_sketch``: keep hashes of the training rows, as tabular bundles do)."""
     check_writable(out, force=force)
@@ -43,13 +43,14 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
     train_at, test_at = split_random(y.iloc[rows].astype(str).to_numpy(),
                                      test_fraction=test_fraction, seed=seed,
                                      stratify=task != "regression")
-    if infer_target(y.iloc[rows], target, task).task != "regression":
+    if infer_target(y.iloc[rows], target, task, event_class=event_class).task != "regression":
         check_test_classes_trained(y.iloc[rows].astype(str).to_numpy(), train_at, test_at,
                                    target)
     train_rows, test_rows = rows[train_at], rows[test_at]
     pipeline = fit_text(X.iloc[train_rows], y.iloc[train_rows], model=model,
                         text_column=text_column, task=task, seed=seed, verbose=verbose,
                         model_options=model_options, row_sketch=row_sketch,
+                        event_class=event_class,
                         **{k: v for k, v in (train_options or {}).items() if v is not None})
     metrics = pipeline.evaluate(X.iloc[test_rows], y.iloc[test_rows])
     pipeline.metrics = metrics

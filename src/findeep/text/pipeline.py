@@ -224,9 +224,10 @@ def fit_text(
     task: str = "auto", seed: int = 0, validation_fraction: float = 0.1,
     class_weight: str | None = None, calibrate: bool = True, verbose: int = 1,
     model_options: dict[str, Any] | None = None, row_sketch: bool = True,
-    **train_options: Any,
+    event_class: Any = None, **train_options: Any,
 ) -> TextPipeline:
-    """Fit a text network on ``X`` (a text column, maybe other columns) and ``y``.
+    """Fit a text network on ``X`` (a text column, maybe other columns) and ``y``;
+    ``event_class`` names a binary target's event, as for ``fit_tabular``.
 
     Rows with a missing target are dropped and counted; empty texts are kept (and counted).
     """
@@ -250,7 +251,7 @@ def fit_text(
         warnings.warn(f"{n_dropped} row(s) with a missing target were left out of training.",
                       FindeepWarning, stacklevel=2)
         X, y = X.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
-    target = infer_target(y, str(y.name), task)
+    target = infer_target(y, str(y.name), task, event_class=event_class)
     y_codes = target.encode(y)
     loss = default_loss(target.task)
     check_loss(loss, target.task)
