@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -671,3 +672,24 @@ def test_results_written_as_json_must_be_named_json(tmp_path) -> None:
         result = run(*command, "--out", tmp_path / "results.csv")
         assert_one_line_error(result, "writes the results as JSON; name it with .json")
         assert not (tmp_path / "results.csv").exists()
+
+
+def test_help_fits_an_80_column_terminal_with_room_for_the_help_text() -> None:
+    """Each option's names stack in one column (``console._OneNameColumn``): at 80 columns
+    the help text starts by column 35 and ``findeep train --help`` is ~120 lines, where
+    Typer's four name columns (``--row-sketch`` beside ``--no-row-sketch``, an alias beside
+    its name) left it ~22 characters a line and 220 lines."""
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-m", "findeep", "train", "--help"],
+                           capture_output=True, text=True, check=True,
+                           env={**os.environ, "COLUMNS": "80", "TERM": "dumb"}).stdout
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 80 and len(lines) < 150, shown
+    event = next(line for line in lines if "--event-class" in line)
+    assert 0 < event.index("Binary targets") <= 35, event
+    calibrate = next(i for i, line in enumerate(lines) if "--calibrate" in line)
+    assert "--no-calibrate" in lines[calibrate + 1] and "--no-calibrate" not in lines[calibrate]
+    columns = next(i for i, line in enumerate(lines) if "--text-columns" in line)
+    assert "--text-column " in lines[columns + 1]  # the alias on its own line

@@ -83,6 +83,43 @@ def _flags_take_no_value() -> None:
 
 _flags_take_no_value()
 
+
+class _OneNameColumn(Table):
+    """Typer lays an option's names out in four columns (long, short, ``--no-`` long,
+    ``--no-`` short), each as wide as its longest entry, so ``--row-sketch`` beside
+    ``--no-row-sketch`` and an alias (``--text-columns,--text-column``) took 46 of an
+    80-column terminal and squeezed every help text to ~22 characters. Here an options row
+    has its names stacked in one column, one name a line (help text ~40 characters there);
+    any other table (the commands panel) is built as before."""
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        from rich.text import Text
+
+        start = 1 if len(cells) == 7 else 0  # a leading "required" marker column
+        names = cells[start:start + 4]
+        if len(cells) in (6, 7) and all(isinstance(c, Text) for c in names):
+            lines = [part for cell in names for part in cell.split(",")  # styles kept
+                     if part.plain.strip()]
+            stacked = Text("\n").join(lines) if lines else Text("")
+            cells = (*cells[:start], stacked, *cells[start + 4:])
+        super().add_row(*cells, **kwargs)
+
+
+def _option_names_in_one_column() -> None:
+    """``--help`` tables with each option's names in one column (``_OneNameColumn``); a
+    Typer without that layout keeps its own."""
+    rich_utils = getattr(typer, "rich_utils", None)
+    if rich_utils is None:
+        try:
+            from typer import rich_utils
+        except ImportError:  # Typer without Rich: Click's plain help, which wraps by itself
+            return
+    if getattr(rich_utils, "Table", None) is Table:
+        rich_utils.Table = _OneNameColumn
+
+
+_option_names_in_one_column()
+
 # options several commands share, worded once
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")]
 TableOutOpt = Annotated[Path | None, typer.Option(
