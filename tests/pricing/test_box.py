@@ -25,4 +25,4 @@ def test_an_unknown_or_empty_type_is_refused_naming_it(values, fragment):
     """Neither a typo nor a blank is quietly taken for a call."""
     with pytest.raises(DataError, match=fragment) as raised:
         option_types(pd.DataFrame({"type": values}), what="the surface")
-    assert "row 1" in str(raised.value)
+    assert "first at row 2)" in str(raised.value)  # 1-based: the second data row

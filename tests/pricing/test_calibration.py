@@ -100,7 +100,7 @@ def test_put_bounds_are_the_puts_own():
     read_surface(puts.assign(moneyness=0.6, price=lambda f: 1.0 - 0.55))  # above S/K = 0.6
     cheap = puts.copy()
     cheap.loc[0, "price"] = 0.01  # S/K = 0.85: intrinsic about 0.14
-    with pytest.raises(DataError, match=r"1 of 9 prices .*row 0 \(put, .*below its lower bound"):
+    with pytest.raises(DataError, match=r"1 of 9 prices .*row 1 \(put, .*below its lower bound"):
         read_surface(cheap)
 
 

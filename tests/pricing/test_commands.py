@@ -85,7 +85,7 @@ def test_generate_train_price_calibrate(workdir):
     (("check", "{d}/surface_pricer", "--n", "10", "--sets", "1"),
      ("surface surrogate", "'findeep pricing check' needs a price")),
     (("train", "{d}/nan_train.csv", "--out", "{d}/o", "-q"),
-     ("1 row(s) with an empty, NaN or infinite cell", "'call' 1 row(s), first at row 4")),
+     ("1 row(s) with an empty, NaN or infinite cell", "'call' 1 row(s), first at row 5")),
     (("price", "{d}/pricer", "{d}/quoted.csv", "--out", "{d}/o.csv"),
      ("already has the column(s) price", "price -> market_price")),
 ])

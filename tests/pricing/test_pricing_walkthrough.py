@@ -69,5 +69,5 @@ def test_a_surface_cell_that_is_no_number_is_named_with_its_line(tmp_path: Path)
     from findeep.pricing.calibration import _non_numeric
 
     assert _non_numeric(frame, ["price"]) == (
-        "the surface's 'price' holds 1 value(s) that are not numbers (e.g. 'abc' on line 5 "
-        "of the file); fix them, or leave the cell empty to leave the quote out.")
+        "the surface's 'price' holds 1 value(s) that are not numbers (e.g. 'abc' at row 4); "
+        "fix them, or leave the cell empty to leave the quote out.")

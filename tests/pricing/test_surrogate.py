@@ -210,8 +210,8 @@ def test_an_empty_cell_in_the_training_data_is_refused_naming_its_columns_and_ro
     broken.loc[12, "kappa"] = np.nan
     pricer = HestonSurrogate(**TINY)
     with pytest.raises(DataError, match=r"3 row\(s\) with an empty, NaN or infinite cell "
-                                        r"\(column 'kappa' 1 row\(s\), first at row 12; column "
-                                        r"'call' 2 row\(s\), first at row 7\)"):
+                                        r"\(column 'kappa' 1 row\(s\), first at row 13; column "
+                                        r"'call' 2 row\(s\), first at row 8\)"):
         pricer.fit(broken)
     assert not hasattr(pricer, "network_")
 
@@ -221,7 +221,7 @@ def test_text_in_a_training_column_is_a_data_error_naming_it(heston_data):
     broken = heston_data.astype({"call": object})
     broken.loc[4, "call"] = "n.a."
     with pytest.raises(DataError, match=r"not numbers in column\(s\) 'call' 1 \(e\.g\. 'n\.a\.' "
-                                        r"at row 4\)"):
+                                        r"at row 5\)"):
         HestonSurrogate(**TINY).fit(broken)
 
 

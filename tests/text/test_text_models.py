@@ -89,7 +89,7 @@ def test_non_strings_in_a_text_column_are_counted_or_refused():
     """Numbers are read as their text (counted); an object is one clear DataError."""
     texts, report = clean_texts(pd.Series(["ok", 42, None]), "note")
     assert texts == ["ok", "42", ""] and report.converted == 1 and report.empty == 1
-    with pytest.raises(DataError, match="text column 'note' holds a dict at row 1"):
+    with pytest.raises(DataError, match="text column 'note' holds a dict at row 2"):
         clean_texts(pd.Series(["ok", {"a": 1}]), "note")
 
 

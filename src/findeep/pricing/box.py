@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -171,13 +172,27 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str] | tuple[str, ...], *
         text = (number.isna() & ~blank).to_numpy()
         if text.any():
             first = int(np.flatnonzero(text)[0])
-            problems.append(f"'{column}' {int(text.sum())} (e.g. {cells.iloc[first]!r} at row "
-                            f"{frame.index[first]})")
+            problems.append(f"'{column}' {int(text.sum())} (e.g. {cells.iloc[first]!r} at "
+                            f"{data_row(frame.index[first])})")
         values[column] = number.astype(float)
     if problems:
         raise DataError(f"{what} has cells that are not numbers in column(s) "
                         f"{', '.join(problems)}; give plain numbers (0.25, not '25%').")
     return pd.DataFrame(values, index=frame.index)
+
+
+def data_row(label: Any) -> str:
+    """How a message names a row: by position, 1-based over the data rows as findeep's file
+    reader counts them (the header is no row: row 1 is a CSV's second line), from the label a
+    table read from a file carries (0, 1, …); a label of a DataFrame's own index that is no
+    number (an option id) as itself.
+
+    >>> data_row(0), data_row(1234), data_row("opt-7")
+    ('row 1', 'row 1,235', "row 'opt-7'")
+    """
+    if isinstance(label, int | np.integer) and not isinstance(label, bool):
+        return f"row {int(label) + 1:,}"
+    return f"row {label!r}"
 
 
 def refuse_missing(values: pd.DataFrame, *, what: str, hint: str) -> None:
@@ -186,8 +201,8 @@ def refuse_missing(values: pd.DataFrame, *, what: str, hint: str) -> None:
     bad = ~np.isfinite(values.to_numpy(dtype=float))
     if not bad.any():
         return
-    columns = [f"'{c}' {int(bad[:, j].sum())} row(s), first at row "
-               f"{values.index[np.flatnonzero(bad[:, j])[0]]}"
+    columns = [f"'{c}' {int(bad[:, j].sum())} row(s), first at "
+               f"{data_row(values.index[np.flatnonzero(bad[:, j])[0]])}"
                for j, c in enumerate(values.columns) if bad[:, j].any()]
     raise DataError(f"{what} has {int(bad.any(axis=1).sum())} row(s) with an empty, NaN or "
                     f"infinite cell (column {'; column '.join(columns)}); {hint}")
@@ -203,8 +218,8 @@ def option_inputs(frame: pd.DataFrame, *, what: str = "the options table") -> pd
     negative = [c for c in ("moneyness", "maturity") if (inputs[c] <= 0).any()]
     if negative:
         first = inputs.index[(inputs[negative[0]] <= 0).to_numpy()][0]
-        raise DataError(f"{what} has non-positive {' and '.join(negative)} (first at row "
-                        f"{first}); maturities and moneyness S/K must be > 0.")
+        raise DataError(f"{what} has non-positive {' and '.join(negative)} (first at "
+                        f"{data_row(first)}); maturities and moneyness S/K must be > 0.")
     return inputs
 
 
@@ -221,7 +236,7 @@ def option_types(frame: pd.DataFrame, *, what: str = "the options table") -> np.
     empty = column.isna() | (column.astype(str).str.strip() == "")
     if empty.any():
         raise DataError(f"column 'type' of {what} has {int(empty.sum())} empty cell(s) (first "
-                        f"at row {column.index[empty.to_numpy()][0]}); write call or put in "
+                        f"at {data_row(column.index[empty.to_numpy()][0])}); write call or put in "
                         "each, or drop the column if every option is a call.")
     kind = column.astype(str).str.strip().str.lower()
     unknown = kind[~kind.isin(CALL_NAMES + PUT_NAMES)]
@@ -229,7 +244,8 @@ def option_types(frame: pd.DataFrame, *, what: str = "the options table") -> np.
         values = sorted(set(column[unknown.index].astype(str)))
         raise DataError(f"column 'type' of {what} must hold call or put (or c/p), however "
                         f"{len(unknown)} row(s) hold {', '.join(map(repr, values[:3]))}"
-                        f"{' …' if len(values) > 3 else ''} (first at row {unknown.index[0]}); "
+                        f"{' …' if len(values) > 3 else ''} (first at "
+                        f"{data_row(unknown.index[0])}); "
                         "fix those rows or leave them out.")
     return kind.isin(PUT_NAMES).to_numpy()
 
@@ -256,7 +272,7 @@ def check_price_bounds(price: np.ndarray, m: np.ndarray, tau: np.ndarray, r: np.
     puts = ", with puts marked in a 'type' column" if typed else ""
     raise DataError(
         f"{int(outside.sum())} of {price.size} prices{what} lie outside their option's "
-        f"no-arbitrage bounds, e.g. row {rows[i]} ({kind}, moneyness {m[i]:.4g}, maturity "
+        f"no-arbitrage bounds, e.g. {data_row(rows[i])} ({kind}, moneyness {m[i]:.4g}, maturity "
         f"{tau[i]:.4g}): price {price[i]:.4g} is {bound}; prices must be in strike units "
         "(price / K: a 7.50 quote on a 100 strike is 0.075)"
         f"{puts}.")

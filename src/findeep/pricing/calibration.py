@@ -41,6 +41,7 @@ from findeep.pricing.box import (
     OPTION_COLUMNS,
     ParameterBox,
     check_price_bounds,
+    data_row,
     option_types,
 )
 from findeep.pricing.estimator import HestonSurrogate
@@ -163,8 +164,8 @@ def _check_implied_vols(vol: np.ndarray, rows: pd.Index) -> None:
         first = int(np.flatnonzero(high)[0])
         raise DataError(
             f"{int(high.sum())} of {vol.size} implied vols are above {MAX_IMPLIED_VOL:g} "
-            f"({MAX_IMPLIED_VOL:.0%}), e.g. {vol[first]:g} at row {rows[first]}: they look "
-            "like percent; give them as fractions (0.25 for 25%).")
+            f"({MAX_IMPLIED_VOL:.0%}), e.g. {vol[first]:g} at {data_row(rows[first])}: they "
+            "look like percent; give them as fractions (0.25 for 25%).")
 
 
 def _bounds(box: ParameterBox) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -287,13 +288,14 @@ def synthetic_surface(parameters: dict[str, float], *, rate: float = 0.03,
 
 def _non_numeric(frame: pd.DataFrame, columns: list[str]) -> str:
     """The sentence for a surface with a cell that is not a number: its column, the first
-    such value and its line in the file (the header is line 1)."""
+    such value and its row (``box.data_row``: 1-based over the data rows)."""
     for column in columns:
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = frame[column].notna() & numbers.isna()
         if bad.any():
             at = int(np.flatnonzero(bad.to_numpy())[0])
             return (f"the surface's '{column}' holds {int(bad.sum()):,} value(s) that are not "
-                    f"numbers (e.g. {frame[column].iloc[at]!r} on line {at + 2} of the file); "
+                    f"numbers (e.g. {frame[column].iloc[at]!r} at "
+                    f"{data_row(frame.index[at])}); "
                     "fix them, or leave the cell empty to leave the quote out.")
     return "the surface has non-numeric values in its option columns."
