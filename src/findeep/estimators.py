@@ -194,6 +194,8 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
     With ``bagging="auto"`` (the default) the ``default`` model cross-fits up to 5 members
     while the projected fit time stays within CatBoost's, and trains one network where that
     does not apply (see ``fit_tabular``); ``bagging=1`` always trains one network.
+    ``event_class`` names a binary target's event (the class ``event_probability`` is for)
+    where the labels would choose the other; ``classes_`` and ``predict_proba`` do not move.
 
     >>> from findeep.testing import make_credit_frame
     >>> frame = make_credit_frame(600, seed=0)
