@@ -126,14 +126,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="2 folds, small synthetic table")
     parser.add_argument("--out", default=str(HERE / "results" / "panel.md"))
+    parser.add_argument("--models", help="comma-separated (default: the classifiers and "
+                        "ft-transformer, ~25 min of the run on 2 cores)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    models = tuple(args.models.split(",")) if args.models else PANEL_MODELS
     command = "OMP_WAIT_POLICY=PASSIVE python benchmarks/run_panel.py" + (
-        " --quick" if args.quick else "")
+        " --quick" if args.quick else "") + (f" --models {args.models}" if args.models else "")
     results = []
     for name, frame, target in panel(args.quick):
         started = time.perf_counter()
-        result = run_benchmark(frame, target, models=PANEL_MODELS, n_folds=2 if args.quick else 5,
+        result = run_benchmark(frame, target, models=models, n_folds=2 if args.quick else 5,
                                seed=0, verbose=1)
         record = {"name": name, "target": target, **result.to_dict()}
         results.append(record)
