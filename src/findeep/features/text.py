@@ -80,8 +80,8 @@ def clean_texts(values: pd.Series | list[Any], column: str) -> tuple[list[str], 
             text = str(value)
             report.converted += 1
         else:
-            raise DataError(f"text column '{column}' holds a {type(value).__name__} at row {i + 1:,}, "
-                            "not text; pass strings (or leave the value empty).")
+            raise DataError(f"text column '{column}' holds a {type(value).__name__} at row "
+                            f"{i + 1:,}, not text; pass strings (or leave the value empty).")
         if not text.strip():
             report.empty += 1
         texts.append(text)
