@@ -205,9 +205,6 @@ def test_options_streamed_training_lacks_are_refused_before_ranks_launch(
     not pass), and --no-stream, which the ranks cannot honour, is refused too."""
     base = ["train", str(loans_parquet), "--target", "default", "--out", str(tmp_path / "m"),
             "--nproc-per-node", "2"]
-    special = run(*base, "--special-values", "income=-1")
-    assert_one_line_error(special, "--special-values is not available with streamed")
-    assert "drop --nproc-per-node" in special.stderr
     bagged = run(*base, "--bagging", "3")
     assert_one_line_error(bagged, "drop --nproc-per-node")
     assert_one_line_error(run(*base, "--no-stream"), "drop --no-stream")

@@ -252,6 +252,7 @@ def train(
     if nproc_per_node > 1 and stream is False:
         raise ConfigError("--nproc-per-node trains streamed (each process reads its own row "
                           "groups); drop --no-stream.")
+    special = parse_special_values(special_values) if special_values else None
     streamed = (nproc_per_node > 1 or launched_ranks().distributed
                 or checkpoint_dir is not None or should_stream(data, stream))
     if streamed:
@@ -261,9 +262,6 @@ def train(
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
-        if special_values is not None:
-            raise ConfigError(f"--special-values is not available with streamed training "
-                              f"yet; {drop} (the table must then fit in memory).")
         if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
             raise ConfigError(f"--bagging is not available with streamed training; {drop} "
                               "(the table must then fit in memory).")
@@ -277,7 +275,7 @@ def train(
 
         source = ParquetSource(data)  # a CSV, or too few row groups: said before any launch
         check_columns(source, target=target, time_column=time_column,  # ditto a misspelt name
-                      weight_column=weight_column)
+                      weight_column=weight_column, special_columns=list(special or ()))
         source.check_processes(nproc_per_node)
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
@@ -294,6 +292,7 @@ def train(
                 validation_fraction=validation_fraction, calibrate=calibrate,
                 interval=interval, numeric_columns=split_names(numeric),
                 weight_column=weight_column, event_class=event_class,
+                special_values=special,
                 train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                                "learning_rate": learning_rate, "weight_decay": weight_decay,
                                "patience": patience})
@@ -313,7 +312,7 @@ def train(
             "weight_decay": weight_decay, "patience": patience,
             "validation_fraction": validation_fraction, "calibrate": calibrate,
             "row_sketch": row_sketch, "model_options": options or None, "bagging": bagging,
-            "special_values": parse_special_values(special_values) if special_values else None,
+            "special_values": special,
             "numeric_columns": split_names(numeric), "weight_column": weight_column},
         text_columns=texts, event_class=event_class)
     if report.get("kind") == "text":

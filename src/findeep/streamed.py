@@ -37,6 +37,7 @@ from findeep.data.profile import DECISION_THRESHOLD
 from findeep.data.protected_names import prohibited_basis_message
 from findeep.data.row_weights import check_weight_column, no_weight_error, weight_numbers
 from findeep.data.schema import MAX_INTEGER_LEVELS, FindeepWarning, Schema, infer_schema
+from findeep.data.sentinels import check_special_values, format_code, warn_absent_codes
 from findeep.data.splits import (
     check_fraction,
     parse_times,
@@ -121,6 +122,7 @@ def train_streamed(
     class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
     interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
     weight_column: str | None = None, event_class: Any = None,
+    special_values: dict[str, list[float]] | str | None = None,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -140,7 +142,10 @@ def train_streamed(
     ``weight_column`` names a column of row weights (0 or more) for the training loss, times
     the class weight, as ``--weight-column`` does in memory: not a feature; early stopping,
     calibration and the test metrics read their rows unweighted, and weights all equal train
-    as none.
+    as none. ``special_values`` (column -> codes, or ``"late_90:96,98"``) keeps those codes
+    off their column's scale as in memory: each is a token of its own, left out of the
+    quantiles and sums, counted exactly over the training rows (a code that never occurs is
+    warned about).
     """
     ranks = launched_ranks()
     if target is None:
@@ -182,15 +187,16 @@ def train_streamed(
                       model_options=model_options, time_column=time_column,
                       class_weight=class_weight, calibrate=calibrate, interval=interval,
                       numeric_columns=numeric_columns, weight_column=weight_column,
-                      event_class=event_class)
+                      event_class=event_class, special_values=special_values)
     finally:
         destroy_process_group()
 
 
 def check_columns(source: ParquetSource, *, target: str, time_column: str | None = None,
-                  weight_column: str | None = None) -> None:
-    """Refuse a ``target``, ``time_column`` or ``weight_column`` that ``source`` lacks (or a
-    weight column that is one of the other two), from its schema alone
+                  weight_column: str | None = None,
+                  special_columns: list[str] | None = None) -> None:
+    """Refuse a ``target``, ``time_column``, ``weight_column`` or special-value column that
+    ``source`` lacks (or a weight column that is one of the other two), from its schema alone
     (no rows read), so that ``findeep train --nproc-per-node`` can refuse them before it
     launches any rank."""
     if target not in source.columns:
@@ -201,6 +207,10 @@ def check_columns(source: ParquetSource, *, target: str, time_column: str | None
                         + did_you_mean(time_column, source.columns))
     if weight_column is not None:
         check_weight_column(weight_column, source.columns, target, time_column)
+    for column in special_columns or ():
+        if column not in source.columns:
+            raise ConfigError(f"cannot give special values to '{column}': it is not a column "
+                              "of the data." + did_you_mean(column, source.columns))
 
 
 def interrupted_message(checkpoint_dir: str | os.PathLike[str] | None) -> str:
@@ -412,7 +422,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            model_options: dict[str, Any] | None = None, time_column: str | None = None,
            class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
            interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
-           weight_column: str | None = None, event_class: Any = None) -> dict[str, Any]:
+           weight_column: str | None = None, event_class: Any = None,
+           special_values: dict[str, list[float]] | str | None = None) -> dict[str, Any]:
     source = ParquetSource(data)
     check_columns(source, target=target, time_column=time_column, weight_column=weight_column)
     head = source.head(SCHEMA_ROWS)
@@ -446,6 +457,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     recipe = {**spec.training, **options}
     preprocessor = TabularPreprocessor(scaling=scaling or recipe.pop("scaling", "quantile"))
     recipe.pop("scaling", None)
+    # the columns and codes checked now; whether each code occurs is counted in pass 1
+    preprocessor.special_values = check_special_values(special_values, None, schema)
 
     # ---- pass 1: preprocessing state, target, validation rows, row counts ----------------
     fit_state = StreamedFit(schema, preprocessor)
@@ -505,6 +518,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     # weights all equal are no weights: the same fit as none given, as in memory
     row_weighted = weight_column is not None and weight_range[0] != weight_range[1]
 
+    special_counts = _special_counts(fit_state, validation, preprocessor)
+    if ranks.is_main:
+        warn_absent_codes(special_counts, n_fit + len(validation), stacklevel=3)
     sample = fit_state.sample
     target_spec = _infer_streamed_target(sample, labels, target, task, event_class)
     loss = loss or default_loss(target_spec.task)
@@ -588,6 +604,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                "time_column": time_column, "class_weight": weight_record,
                "weight_column": weight_column,
                "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)}}
+        if preprocessor.special_values:  # other inputs: another run (absent: as before)
+            run["special_values"] = preprocessor.special_values
         checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
     with epoch_progress(f"training {model} (streamed)", config.max_epochs,
                         verbose if ranks.is_main else 0) as hook:
@@ -620,6 +638,10 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "device": str(torch_device),
         **result.to_dict(),
     }
+    if special_counts:  # as in memory: rows per code over the training rows
+        training["special_values"] = {column: {format_code(code): count
+                                               for code, count in by_code.items()}
+                                      for column, by_code in special_counts.items()}
     if time_column is not None:  # `evaluate` checks later data by them, as in memory
         training.update(time_column=time_column, last_time=last_time)
     if weight_column is not None:  # a loss weight, not a feature
@@ -661,6 +683,18 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     report["bundle"] = str(write_bundle(out, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                                         metrics=report, force=force))
     return report
+
+
+def _special_counts(fit_state: StreamedFit, validation: pd.DataFrame,
+                    preprocessor: TabularPreprocessor) -> dict[str, dict[float, int]]:
+    """Rows per special value over the training rows: the fit rows' counts from the pass,
+    plus the validation rows (in memory by now)."""
+    counts = {column: dict(by_code) for column, by_code in fit_state.special_counts.items()}
+    for column, by_code in counts.items():
+        numbers = numbers_of(validation[column])
+        for code in by_code:
+            by_code[code] += int((numbers == code).sum())
+    return counts
 
 
 def _infer_streamed_target(sample: pd.DataFrame, labels: Counter, name: str, task: str,

@@ -187,3 +187,69 @@ def test_cli_profile_suggests_and_train_advises_and_refuses(coded, tmp_path) -> 
                           "COLUMN:CODE")
     assert_one_line_error(run("train", data, "--target", "bad", "--out", tmp_path / "n",
                               "--special-values", "lat:98"), "Did you mean 'late'")
+
+
+def test_streamed_training_keeps_special_values_off_the_scale_as_in_memory(tmp_path) -> None:
+    """`--special-values` on a streamed Parquet run (it was refused): the same token columns
+    as in memory, the quantiles and standard-scaling sums leave the codes out, the training
+    record counts each code over the training rows exactly, and scoring reads the codes as
+    the in-memory model does."""
+    import json
+
+    from findeep.loading import load
+
+    frame, y = coded_frame(3_000, seed=4)
+    data = frame.assign(bad=y)
+    parquet = tmp_path / "coded.parquet"
+    data.to_parquet(parquet, row_group_size=500)
+    for scaling in ("quantile", "standard"):
+        out = tmp_path / f"streamed-{scaling}"
+        result = run("train", parquet, "--target", "bad", "--stream", "--special-values",
+                     "late:96,98", "--scaling", scaling, "--max-epochs", "2", "-q",
+                     "--out", out)
+        assert result.exit_code == 0, result.output
+        pre = load(out).pipeline_.preprocessor
+        assert pre.numeric_feature_names[-2:] == ["late__special=96", "late__special=98"]
+        late = next(state for state in pre.numeric if state.name == "late")
+        if scaling == "quantile":
+            assert max(late.quantiles) < 96  # the codes are not on the scale
+        else:
+            plain = data["late"][~data["late"].isin([96, 98])]
+            assert late.mean < plain.max() < 96 and late.mean == pytest.approx(plain.mean(),
+                                                                                rel=0.1)
+        record = json.loads((out / "metrics.json").read_text())["training"]
+        counts = record["special_values"]["late"]
+        # the training rows are the fit and validation rows: counted exactly among them
+        rows = record["rows"]
+        assert sum(counts.values()) < rows and set(counts) == {"96", "98"}
+        share = (data["late"] == 98).mean()
+        assert counts["98"] == pytest.approx(share * rows, rel=0.15)
+    # scoring reads a 98 as its token, imputed off the scale, as the in-memory model does
+    pre = load(tmp_path / "streamed-quantile").pipeline_.preprocessor
+    probe = frame.head(300)
+    x_num, _, _ = pre.transform(probe)
+    names = pre.numeric_feature_names
+    coded = probe["late"].to_numpy() == 98
+    assert coded.any()
+    np.testing.assert_array_equal(x_num[:, names.index("late__special=98")], coded)
+    late_scaled = x_num[:, names.index("late")]
+    assert np.ptp(late_scaled[coded]) == 0  # every 98 at the same imputed point
+    memory = TabularPreprocessor(special_values={"late": [96, 98]}).fit(frame,
+                                                                       infer_schema(frame))
+    assert memory.numeric_feature_names == names
+
+
+def test_streamed_special_values_warn_of_an_absent_code_and_name_a_misspelt_column(
+        tmp_path) -> None:
+    frame, y = coded_frame(1_500, seed=5)
+    parquet = tmp_path / "coded.parquet"
+    frame.assign(bad=y).to_parquet(parquet, row_group_size=500)
+    absent = run("train", parquet, "--target", "bad", "--stream", "--special-values",
+                 "late:97", "--max-epochs", "1", "-q", "--out", tmp_path / "m")
+    assert absent.exit_code == 0, absent.output
+    assert "special value 97 of 'late' never occurs in the" in " ".join(absent.stderr.split())
+    misspelt = run("train", parquet, "--target", "bad", "--nproc-per-node", "2",
+                   "--special-values", "lates:98", "--out", tmp_path / "n")
+    assert_one_line_error(misspelt, "cannot give special values to 'lates'",
+                          "Did you mean 'late'")
+    assert not (tmp_path / "n").exists()

@@ -78,9 +78,10 @@ def parse_special_values(text: str) -> dict[str, list[float]]:
 
 
 def check_special_values(special_values: dict[str, list[float]] | str | None,
-                         frame: pd.DataFrame, schema: Schema) -> dict[str, list[float]]:
+                         frame: pd.DataFrame | None, schema: Schema) -> dict[str, list[float]]:
     """The codes as floats, each column checked (unknown -> did-you-mean, non-numeric ->
-    refused); a code that never occurs in ``frame`` is warned about with its count."""
+    refused); a code that never occurs in ``frame`` is warned about with its count
+    (``frame`` None: the caller counts them as the rows stream past, ``warn_absent_codes``)."""
     if not special_values:
         return {}
     if isinstance(special_values, str):
@@ -100,14 +101,25 @@ def check_special_values(special_values: dict[str, list[float]] | str | None,
             raise ConfigError(f"special values of '{column}' must be numbers, however: "
                               f"{codes!r}") from None
         checked[column] = values
-    for column, values in checked.items():  # every error above comes before any warning
+    if frame is None:
+        return checked
+    counts = {}  # every error above comes before any warning
+    for column, values in checked.items():
         numbers = numbers_of(frame[column])
-        for code in values:
-            if not (numbers == code).any():
-                warnings.warn(f"special value {format_code(code)} of '{column}' never occurs in "
-                              f"the {len(numbers):,} training rows (count 0); check the code.",
-                              FindeepWarning, stacklevel=3)
+        counts[column] = {code: int((numbers == code).sum()) for code in values}
+    warn_absent_codes(counts, len(frame), stacklevel=4)
     return checked
+
+
+def warn_absent_codes(counts: dict[str, dict[float, int]], rows: int, *,
+                      stacklevel: int = 2) -> None:
+    """Warn of each special value that occurs in none of the ``rows`` training rows."""
+    for column, by_code in counts.items():
+        for code, count in by_code.items():
+            if count == 0:
+                warnings.warn(f"special value {format_code(code)} of '{column}' never occurs in "
+                              f"the {rows:,} training rows (count 0); check the code.",
+                              FindeepWarning, stacklevel=stacklevel)
 
 
 def suggest_special_values(frame: pd.DataFrame, schema: Schema) -> list[Suggestion]:

@@ -9,7 +9,9 @@ Three summaries are kept while the training rows stream past:
   the network's numeric bin edges and the bundle's drift profile;
 - exact category counts, capped at ``max_levels`` distinct values per column (beyond the
   cap only the commonest are kept, so a rare level can lose a handful of counts);
-- exact missing counts (the missing indicators) and exact sums for standard scaling.
+- exact missing counts (the missing indicators) and exact sums for standard scaling;
+- exact counts of each special value (``TabularPreprocessor.special_values``: codes such as
+  96/98 kept off a column's scale), which the sums and quantiles leave out, as in memory.
 
 The result is a ``TabularPreprocessor`` whose JSON state has the same fields as one
 fitted in memory, so bundles, scoring and serving cannot tell them apart.
@@ -49,6 +51,7 @@ class StreamedFit:
     _counts: dict[str, Counter] = field(default_factory=dict)
     _missing: dict[str, int] = field(default_factory=dict)
     _sums: dict[str, list[float]] = field(default_factory=dict)  # n, sum, sum of squares
+    special_counts: dict[str, dict[float, int]] = field(default_factory=dict)  # rows per code
 
     def __post_init__(self) -> None:
         self.preprocessor.numeric_columns = self.schema.names_of("numeric")
@@ -57,6 +60,8 @@ class StreamedFit:
                                 self.preprocessor.datetime_columns)  # before the pass
         self._categorical = self.schema.names_of("categorical")
         self._counts = {name: Counter() for name in self._categorical}
+        self.special_counts = {name: dict.fromkeys(codes, 0)
+                               for name, codes in self.preprocessor.special_values.items()}
 
     def update(self, frame: pd.DataFrame, priority: np.ndarray) -> None:
         """Add training rows ``frame`` (features only) with their sample priorities."""
@@ -66,8 +71,14 @@ class StreamedFit:
         numbers = self.preprocessor._numeric_frame(frame)
         for name in numbers.columns:
             values = numbers[name].to_numpy(dtype=np.float64)
-            present = values[np.isfinite(values)]
-            self._missing[name] = self._missing.get(name, 0) + values.size - present.size
+            finite = np.isfinite(values)
+            self._missing[name] = self._missing.get(name, 0) + int((~finite).sum())
+            codes = self.special_counts.get(name)
+            if codes:  # counted, and kept out of the sums as out of the quantiles
+                for code in codes:
+                    codes[code] += int((values == code).sum())
+                finite &= ~np.isin(values, list(codes))
+            present = values[finite]
             n, total, squares = self._sums.get(name, [0.0, 0.0, 0.0])
             self._sums[name] = [n + present.size, total + float(present.sum()),
                                 squares + float(np.square(present).sum())]
