@@ -497,7 +497,7 @@ def predict(
         return
     summary = predict_bundle(bundle, data, out_file, id_column=id_column, force=force,
                              threshold=threshold, interval=interval)
-    show([f"scored {summary['rows']:,} rows -> {out_file}"])
+    show([f"scored {summary['rows']:,} rows -> {out_file}{summary['written_as']}"])
     warn_categories(summary)
 
 

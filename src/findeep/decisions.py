@@ -403,7 +403,7 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
         short = int((given == shortfall_text(top)).any(axis=1).sum())
         for r in range(top):
             result.loc[decline, f"reason_{r + 1}"] = given[:, r]
-    write_table(result, out, force=force)
+    write_table(result, out, force=force, like=data)
     return {"rows": len(result), "declined": int(decline.sum()),
             "cutoff": policy["decline_at_or_above"],
             "declines_with_fewer_reasons": short, "top": top,

@@ -25,6 +25,7 @@ from findeep.data.io import (
     unnamed_columns,
     warn_empty_rows,
     write_table,
+    written_as,
 )
 from findeep.data.number_text import numbers_of
 from findeep.data.row_weights import check_weight_column, weight_values
@@ -401,10 +402,11 @@ def predict_bundle(bundle: str | os.PathLike[str], data: TableLike,
         scores["lower"], scores["upper"] = pipeline.interval_ends(frame, prediction, interval)
         if message := pipeline.negative_lower_message(scores["lower"].to_numpy()):
             warnings.warn(message, FindeepWarning, stacklevel=2)
-    write_table(scores, out, force=force)
+    write_table(scores, out, force=force, like=data)  # a spreadsheet's dialect kept
     # unseen levels and missing values (in columns that had none in training) are counted
     # apart; empty and off-scale columns were warned about while scoring
-    return {"rows": len(scores), "unseen_categories": report.unseen_categories,
+    return {"rows": len(scores), "written_as": written_as(out, data),
+            "unseen_categories": report.unseen_categories,
             "missing_categories": report.missing_categories,
             "empty_columns": report.empty_columns}
 

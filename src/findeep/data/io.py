@@ -377,16 +377,57 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> str:
     return kind
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Write CSV or Parquet (by extension) atomically; keep an existing file unless ``force``."""
+def spreadsheet_dialect(like: Any) -> tuple[str, str] | None:
+    """(separator, decimal mark) of the CSV file ``like`` names where a spreadsheet in a
+    European locale wrote it (``csv_dialect``: semicolons, or decimal commas), else None (a
+    plain comma CSV, Parquet, a DataFrame, a sample)."""
+    if not isinstance(like, str | os.PathLike) or str(like).startswith("sample:"):
+        return None
+    path = Path(like)
+    if path.suffix.lower() != ".csv" or not path.is_file() or path.stat().st_size == 0:
+        return None
+    dialect = csv_dialect(path, _encoding(path))
+    return None if dialect == (",", ".") else dialect
+
+
+def dialect_note(dialect: tuple[str, str] | None) -> str:
+    """" (';' separators, decimal commas, as the input)" for a mirrored dialect, else ""."""
+    if dialect is None:
+        return ""
+    sep, decimal = dialect
+    parts = [{"\t": "tab", ";": "';'"}.get(sep, repr(sep)) + " separators"]
+    if decimal == ",":
+        parts.append("decimal commas")
+    return f" ({', '.join(parts)}, as the input)"
+
+
+def written_as(out: str | os.PathLike[str], data: Any) -> str:
+    """``dialect_note`` for a scores file ``out`` written from ``data`` (``write_table``)."""
+    if Path(out).suffix.lower() != ".csv":
+        return ""
+    return dialect_note(spreadsheet_dialect(data))
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, force: bool = False,
+                like: Any = None) -> Path:
+    """Write CSV or Parquet (by extension) atomically; keep an existing file unless ``force``.
+
+    A CSV written from a table read from a spreadsheet's European-locale CSV (``like``, the
+    input's path: semicolons, decimal commas) is written in that dialect, with a UTF-8
+    byte-order mark so the spreadsheet reads accents too: the scores open in the columns
+    and with the decimal mark the input had (``spreadsheet_dialect``)."""
     path = Path(path)
     kind = check_output(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     clear_dead_temps(path)  # what a killed write of it left
     tmp = exclusive_temp(path)
+    dialect = spreadsheet_dialect(like) if kind == "csv" else None
     try:
         if kind == "parquet":
             frame.to_parquet(tmp, index=False)
+        elif dialect is not None:
+            frame.to_csv(tmp, index=False, sep=dialect[0], decimal=dialect[1],
+                         encoding="utf-8-sig")
         else:
             frame.to_csv(tmp, index=False, sep="\t" if kind == "tsv" else ",")
         usual_mode(tmp)

@@ -76,7 +76,7 @@ def explain_to_file(
         table = table.join(points_frame(attributions, scorecard, frame.index))
     if id_column is not None:
         table.insert(0, id_column, ids_as_written(data, frame, id_column))
-    write_table(table, out, force=force)
+    write_table(table, out, force=force, like=data)
     return {"rows": len(table), "columns": attributions.columns, "units": attributions.units,
             "baseline_output": attributions.baseline_output
             if attributions.explained_class is None else None, "out": str(out)}

@@ -118,7 +118,7 @@ def price_job(bundle: str | os.PathLike[str], data: TableLike, out: str | os.Pat
     result = frame.copy()
     for column in PRICE_COLUMNS:
         result[column] = priced[column].to_numpy()
-    write_table(result, out, force=force)
+    write_table(result, out, force=force, like=data)
     outside = priced["outside_box"] != ""
     absent = priced["missing_inputs"] != ""
     return {"rows": len(frame), "priced": int((~outside & ~absent).sum()),

@@ -165,7 +165,8 @@ def text_counts(text: dict[str, Any]) -> str:
 def text_scoring_line(report: dict[str, Any]) -> str:
     """``predict_text_job``'s summary: rows, where they went, what the texts needed, and
     which class a binary model's probability is for."""
-    line = f"scored {report['rows']} rows -> {report['out']} ({text_counts(report['text'])})"
+    line = (f"scored {report['rows']} rows -> {report['out']}{report.get('written_as', '')} "
+            f"({text_counts(report['text'])})")
     if "event_class" in report:
         line += (f"; {report['probability_column']} is the probability of "
                  f"{report['target']} = {report['event_class']!r}")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from findeep.bundle import check_writable
-from findeep.data.io import TableLike, check_output, read_table, write_table
+from findeep.data.io import TableLike, check_output, read_table, write_table, written_as
 from findeep.data.splits import (
     check_split_sizes,
     check_test_classes_trained,
@@ -97,8 +97,9 @@ def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
             result[probability_column(name)] = raw[:, j]
     elif pipeline.task == "binary":
         result[probability_column(target.event_class)] = pipeline.event_probability(raw)
-    write_table(result, out, force=force)
+    write_table(result, out, force=force, like=data)
     report: dict[str, Any] = {"rows": len(result), "out": str(out), "task": pipeline.task,
+                              "written_as": written_as(out, data),
                               "target": target.name, "text": inputs.report.to_dict()}
     if pipeline.task == "binary":
         report |= {"event_class": target.event_class,
