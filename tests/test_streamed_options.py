@@ -92,14 +92,34 @@ def test_streamed_training_reads_named_columns_as_numbers(tmp_path):
     assert np.isfinite(model.predict_proba(rows)).all()
 
 
-def test_streamed_training_refuses_the_additive_path_it_cannot_weigh(tmp_path):
-    """It was ignored, and the bundle still recorded it as asked."""
-    from findeep.errors import ConfigError
-    from findeep.streamed import train_streamed
-
-    with pytest.raises(ConfigError, match="additive path is weighed on a bag"):
-        train_streamed(tmp_path / "none.parquet", target="default", out=tmp_path / "m",
-                       model_options={"additive": True})
+def test_streamed_training_fits_the_additive_path_where_memory_does(dated, tmp_path):
+    """A binary `default` streamed fit carries the additive path as a one-member bag does in
+    memory: its share chosen on the validation rows and recorded, the bundle scoring as
+    trained after a reload; --bagging 1 and a time column leave the network alone, and an
+    explicit request where it cannot be weighed is one sentence."""
+    frame = pd.read_parquet(dated).drop(columns=["applied_on"])
+    plain = tmp_path / "plain.parquet"
+    frame.to_parquet(plain, row_group_size=500)
+    report = _train(plain, tmp_path / "with", "--stream", "--max-epochs", "4")
+    summary = report["training"]["additive"]
+    assert summary["chosen_on"] == "the validation rows (streamed)"
+    assert summary["weight"] > 0  # four epochs leave the network short of the path here
+    model = findeep.load(tmp_path / "with")
+    assert type(model.pipeline_.network).__name__ == "AdditiveBlend"
+    scored = tmp_path / "scored.parquet"  # chunked scoring reads the blend as the estimator
+    assert run("predict", tmp_path / "with", plain, "--out", scored, "--stream").exit_code == 0
+    np.testing.assert_allclose(pd.read_parquet(scored)["probability_1"],
+                               model.predict_proba(frame.drop(columns=["default"]))[:, 1],
+                               atol=1e-6)
+    alone = _train(plain, tmp_path / "alone", "--stream", "--max-epochs", "4", "--bagging", "1")
+    assert "additive" not in alone["training"]
+    assert report["test"]["roc_auc"] > alone["test"]["roc_auc"]  # same rows, same network
+    dated_run = _train(dated, tmp_path / "dated", "--stream", "--time-column", "applied_on")
+    assert "additive" not in dated_run["training"]
+    refused = run("train", dated, "--target", "default", "--stream", "--time-column",
+                  "applied_on", "--model-options", '{"additive": true}', "--out",
+                  tmp_path / "no")
+    assert refused.exit_code == 2 and "out-of-time" in refused.stderr
 
 
 @pytest.fixture(scope="module")

@@ -292,7 +292,7 @@ def train(
                 validation_fraction=validation_fraction, calibrate=calibrate,
                 interval=interval, numeric_columns=split_names(numeric),
                 weight_column=weight_column, event_class=event_class,
-                special_values=special,
+                special_values=special, bagging=check_bagging(bagging),
                 train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                                "learning_rate": learning_rate, "weight_decay": weight_decay,
                                "patience": patience})

@@ -75,6 +75,8 @@ from findeep.pipeline import (
     CLASS_WEIGHTS,
     TRAIN_OPTIONS,
     TabularPipeline,
+    additive_by_default,
+    check_additive,
     check_features,
     class_weights_by_code,
     decision_threshold,
@@ -122,7 +124,7 @@ def train_streamed(
     class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
     interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
     weight_column: str | None = None, event_class: Any = None,
-    special_values: dict[str, list[float]] | str | None = None,
+    special_values: dict[str, list[float]] | str | None = None, bagging: int | str = "auto",
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -146,6 +148,12 @@ def train_streamed(
     off their column's scale as in memory: each is a token of its own, left out of the
     quantiles and sums, counted exactly over the training rows (a code that never occurs is
     warned about).
+
+    A binary ``default`` fit also fits the additive path beside its network, as in memory
+    (``pipeline.additive_by_default``): the path on the preprocessing sample of the fit rows,
+    its share chosen on the validation rows the network stopped on (a one-member bag's rule),
+    then refitted on the sample and the validation rows together; ``bagging=1`` or
+    ``model_options={"additive": False}`` leaves the network alone.
     """
     ranks = launched_ranks()
     if target is None:
@@ -164,11 +172,6 @@ def train_streamed(
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
     check_model_options(model, model_options)
-    if (model_options or {}).get("additive"):
-        raise ConfigError("the additive path is weighed on a bag's out-of-fold rows, and "
-                          "streamed training fits one network; drop additive from "
-                          "--model-options, or drop --stream (the table must then fit in "
-                          "memory).")
     recipe = {k: v for k, v in {**get_spec(model).training, **options}.items() if k != "scaling"}
     TrainConfig(**recipe, seed=seed, device=device).check()  # the loss waits for the task
     out = check_writable(out, force=force)
@@ -187,7 +190,8 @@ def train_streamed(
                       model_options=model_options, time_column=time_column,
                       class_weight=class_weight, calibrate=calibrate, interval=interval,
                       numeric_columns=numeric_columns, weight_column=weight_column,
-                      event_class=event_class, special_values=special_values)
+                      event_class=event_class, special_values=special_values,
+                      bagging=bagging)
     finally:
         destroy_process_group()
 
@@ -423,7 +427,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            class_weight: str | dict[Any, float] | None = None, calibrate: bool = True,
            interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
            weight_column: str | None = None, event_class: Any = None,
-           special_values: dict[str, list[float]] | str | None = None) -> dict[str, Any]:
+           special_values: dict[str, list[float]] | str | None = None,
+           bagging: int | str = "auto") -> dict[str, Any]:
     source = ParquetSource(data)
     check_columns(source, target=target, time_column=time_column, weight_column=weight_column)
     head = source.head(SCHEMA_ROWS)
@@ -552,17 +557,33 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                                    for code in range(len(target_spec.classes))],
                                   dtype=np.float32)
 
+    def loss_weight(rows: pd.DataFrame, y: np.ndarray) -> np.ndarray | None:
+        """Each row's loss weight: its class's, times its own (checked in pass 1)."""
+        weight = None if weight_of_code is None else weight_of_code[y.astype(np.int64)]
+        if row_weighted:
+            own = numbers_of(rows[weight_column]).astype(np.float32)
+            weight = own if weight is None else weight * own
+        return weight
+
     # ---- the network and the epochs ------------------------------------------------------
     x_sample, _, _ = preprocessor.transform(sample[feature_columns])
     x_valid, c_valid, _ = preprocessor.transform(validation[feature_columns])
     y_valid_codes = encode(validation[target])
     torch.manual_seed(seed)
     n_out = len(target_spec.classes) if target_spec.task == "multiclass" else 1
+    # as in memory: binary, no monotone constraints, and a time column (out-of-time
+    # validation, which in memory is not cross-fitted) leaves the network alone
+    one_network = 1 if time_column is not None else bagging
+    check_additive(model_options, model=model, task=target_spec.task, bagging=one_network,
+                   auto_reason="a time column makes validation out-of-time, which is not "
+                   "cross-fitted" if time_column is not None else None)
+    wanted = additive_by_default(model_options, model=model, task=target_spec.task,
+                                 requested="auto", bagging=one_network)
+    network_options = monotone_positions(wanted, preprocessor, schema, target_spec) or {}
+    additive = bool(network_options.pop("additive", False))  # fitted after the network
     network = build_model(model, n_num=x_sample.shape[1],
                           cardinalities=preprocessor.cardinalities, n_out=n_out,
-                          x_num_train=x_sample,
-                          options=monotone_positions(model_options, preprocessor, schema,
-                                                     target_spec))
+                          x_num_train=x_sample, options=network_options or None)
     valid_data = TensorData.from_numpy(x_valid, c_valid, y_valid_codes, task=target_spec.task,
                                        device=torch_device)
     global_batch = auto_batch_size(n_fit) if config.batch_size == "auto" else int(
@@ -588,10 +609,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
             rows = frame.loc[fit]
             x_num, x_cat, _ = preprocessor.transform(rows[feature_columns])
             y = encode(rows[target])
-            weight = None if weight_of_code is None else weight_of_code[y.astype(np.int64)]
-            if row_weighted:  # checked in pass 1; times the class weight
-                own = numbers_of(rows[weight_column]).astype(np.float32)
-                weight = own if weight is None else weight * own
+            weight = loss_weight(rows, y)
             if weight is None:
                 yield x_num, x_cat, y
             else:
@@ -618,6 +636,12 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     network.cpu()
     temperature = 1.0
     valid_logits = predict_logits(network, valid_data.x_num.cpu(), valid_data.x_cat.cpu())
+    additive_summary = None
+    if additive:  # the blend's validation logits are the path's before its refit, as in memory
+        network, valid_logits, additive_summary = _with_additive_path(
+            network, valid_logits, preprocessor, feature_columns, sample=sample,
+            validation=validation, y_sample=encode(sample[target]), y_valid=y_valid_codes,
+            weight_of=loss_weight)
     if calibrate and classification:
         temperature = fit_temperature(valid_logits, y_valid_codes.astype(int), target_spec.task)
     intervals = None
@@ -637,6 +661,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         **monotone_record(model_options),
         "device": str(torch_device),
         **result.to_dict(),
+        **({"additive": additive_summary} if additive_summary else {}),
     }
     if special_counts:  # as in memory: rows per code over the training rows
         training["special_values"] = {column: {format_code(code): count
@@ -683,6 +708,57 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     report["bundle"] = str(write_bundle(out, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                                         metrics=report, force=force))
     return report
+
+
+def _with_additive_path(network: torch.nn.Module, valid_logits: torch.Tensor,
+                        preprocessor: TabularPreprocessor, features: list[str], *,
+                        sample: pd.DataFrame, validation: pd.DataFrame, y_sample: np.ndarray,
+                        y_valid: np.ndarray, weight_of: Any,
+                        ) -> tuple[torch.nn.Module, torch.Tensor, dict[str, Any]]:
+    """The network with an additive path when the validation rows say it helps (the rule
+    of ``pipeline.fit_additive_path`` for a one-member bag): the path fitted on the sample of
+    the fit rows, scored on the validation rows, its share chosen there, then refitted on the
+    sample and the validation rows. Returns the network to keep, the validation logits of the
+    blend (the path before its refit: out of sample, for the temperature) and a summary."""
+    from findeep.models.additive import (
+        MAX_BASIS_COLUMNS,
+        AdditiveBlend,
+        AdditivePath,
+        basis_width,
+        blend_weight,
+    )
+
+    cardinalities = list(preprocessor.cardinalities)
+    x_sample, c_sample, _ = preprocessor.transform(sample[features])
+    width = basis_width(x_sample.shape[1], cardinalities)
+    if width > MAX_BASIS_COLUMNS:
+        return network, valid_logits, {
+            "weight": 0.0, "skipped": f"{width:,} basis columns, over {MAX_BASIS_COLUMNS:,}"}
+    x_valid, c_valid, _ = preprocessor.transform(validation[features])
+    raw_sample = preprocessor.unscaled(sample[features], x_sample)
+    raw_valid = preprocessor.unscaled(validation[features], x_valid)
+    w_sample, w_valid = weight_of(sample, y_sample), weight_of(validation, y_valid)
+
+    def path_on(x: np.ndarray, c: np.ndarray, raw: np.ndarray, y: np.ndarray,
+                w: np.ndarray | None) -> AdditivePath:
+        path = AdditivePath(n_num=x.shape[1], cardinalities=cardinalities, x_num_train=x,
+                            x_raw_train=raw)
+        return path.fit(x, c, y, w)
+
+    with torch.no_grad():
+        additive = path_on(x_sample, c_sample, raw_sample, y_sample, w_sample)(
+            torch.as_tensor(x_valid), torch.as_tensor(c_valid)).numpy()
+    share = blend_weight(valid_logits[..., 0].numpy(), additive, y_valid)
+    summary = {"weight": share, "chosen_on": "the validation rows (streamed)"}
+    if share == 0.0:
+        return network, valid_logits, summary
+    both = None if w_sample is None else np.concatenate([w_sample, w_valid])
+    final = path_on(np.concatenate([x_sample, x_valid]), np.concatenate([c_sample, c_valid]),
+                    np.concatenate([raw_sample, raw_valid]),
+                    np.concatenate([y_sample, y_valid]), both)
+    blended = ((1.0 - share) * valid_logits
+               + share * torch.as_tensor(additive, dtype=torch.float32)[:, None, None])
+    return AdditiveBlend(network, weight=share, path=final), blended, summary
 
 
 def _special_counts(fit_state: StreamedFit, validation: pd.DataFrame,
