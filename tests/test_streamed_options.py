@@ -174,3 +174,36 @@ def test_streamed_weight_column_refuses_what_is_no_weight_in_one_line(weighted, 
         assert result.exit_code == 2, result.output
         assert said in result.output and "Traceback" not in result.output
         assert not (tmp_path / "x").exists()
+
+
+def test_streamed_cqr_intervals_adapt_to_each_row_as_in_memory(tmp_path):
+    """`--interval-method cqr` with --stream (it was refused): a quantile network trained over
+    the same streamed epochs, its band calibrated on the validation rows; the test rows'
+    coverage is reported, widths differ from row to row (split-conformal's do not), chunked
+    scoring writes the same ends as the estimator, and --checkpoint-dir is refused."""
+    from findeep.data.samples import load_sample
+
+    sample = load_sample("loans")
+    parquet = tmp_path / "loans.parquet"
+    sample.frame.to_parquet(parquet, row_group_size=1_000)
+    common = ["train", str(parquet), "--target", sample.target, "--stream", "--max-epochs",
+              "3", "-q"]
+    result = run(*common, "--interval-method", "cqr", "--out", tmp_path / "cqr")
+    assert result.exit_code == 0, result.output
+    test = json.loads((tmp_path / "cqr" / "metrics.json").read_text())["test"]
+    assert test["interval_method"] == "cqr"
+    assert 0.85 <= test["interval_coverage"] <= 0.95, test
+    model = findeep.load(tmp_path / "cqr")
+    assert model.pipeline_.quantile_network is not None
+    rows = sample.frame.drop(columns=[sample.target]).head(400)
+    ends = model.predict_interval(rows, 0.9)
+    widths = ends[:, 1] - ends[:, 0]
+    assert np.ptp(widths) > 0.1 * widths.mean()  # one width per row, not one for all
+    scored = tmp_path / "scored.parquet"
+    assert run("predict", tmp_path / "cqr", parquet, "--out", scored, "--stream",
+               "--interval", "0.9").exit_code == 0
+    chunked = pd.read_parquet(scored).head(400)
+    np.testing.assert_allclose(chunked[["lower", "upper"]].to_numpy(), ends, rtol=1e-5)
+    refused = run(*common, "--interval-method", "cqr", "--checkpoint-dir",
+                  tmp_path / "ckpt", "--out", tmp_path / "no")
+    assert refused.exit_code == 2 and "not checkpointed" in refused.stderr

@@ -265,10 +265,6 @@ def train(
         if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
             raise ConfigError(f"--bagging is not available with streamed training; {drop} "
                               "(the table must then fit in memory).")
-        if interval_method != "split-conformal":
-            raise ConfigError(f"--interval-method {interval_method} is not available with "
-                              f"streamed training; {drop} (the table must then fit in "
-                              "memory).")
     if nproc_per_node > 1:
         from findeep.data.stream import ParquetSource
         from findeep.streamed import check_columns
@@ -293,6 +289,7 @@ def train(
                 interval=interval, numeric_columns=split_names(numeric),
                 weight_column=weight_column, event_class=event_class,
                 special_values=special, bagging=check_bagging(bagging),
+                interval_method=interval_method,
                 train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                                "learning_rate": learning_rate, "weight_decay": weight_decay,
                                "patience": patience})

@@ -22,7 +22,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,10 @@ from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
 from findeep.evaluate.intervals import (
     DEFAULT_LEVEL,
     ConformalIntervals,
+    QuantileConformalIntervals,
     check_level,
+    check_method,
+    cqr_quantiles,
     interval_metrics,
     negative_lower_ends,
     negative_lower_message,
@@ -125,6 +128,7 @@ def train_streamed(
     interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
     weight_column: str | None = None, event_class: Any = None,
     special_values: dict[str, list[float]] | str | None = None, bagging: int | str = "auto",
+    interval_method: str = "split-conformal",
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -154,6 +158,11 @@ def train_streamed(
     its share chosen on the validation rows the network stopped on (a one-member bag's rule),
     then refitted on the sample and the validation rows together; ``bagging=1`` or
     ``model_options={"additive": False}`` leaves the network alone.
+
+    ``interval_method="cqr"`` (regressions) trains a second network of the same model on the
+    interval level's two quantiles (pinball loss) over the same streamed epochs, and
+    calibrates its band on the validation rows, as in memory; it is not checkpointed, so it
+    is refused with ``checkpoint_dir``.
     """
     ranks = launched_ranks()
     if target is None:
@@ -167,6 +176,11 @@ def train_streamed(
     check_fraction(validation_fraction, "validation_fraction")
     if resume and checkpoint_dir is None:
         raise ConfigError("--resume needs --checkpoint-dir: the directory to resume from.")
+    check_method(interval_method)
+    if interval_method == "cqr" and checkpoint_dir is not None:
+        raise ConfigError("--interval-method cqr trains a second network that is not "
+                          "checkpointed; drop --checkpoint-dir (or use split-conformal "
+                          "intervals).")
     options = {k: v for k, v in (train_options or {}).items() if v is not None}
     unknown = set(options) - set(TRAIN_OPTIONS)
     if unknown:
@@ -191,7 +205,7 @@ def train_streamed(
                       class_weight=class_weight, calibrate=calibrate, interval=interval,
                       numeric_columns=numeric_columns, weight_column=weight_column,
                       event_class=event_class, special_values=special_values,
-                      bagging=bagging)
+                      bagging=bagging, interval_method=interval_method)
     finally:
         destroy_process_group()
 
@@ -428,7 +442,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
            weight_column: str | None = None, event_class: Any = None,
            special_values: dict[str, list[float]] | str | None = None,
-           bagging: int | str = "auto") -> dict[str, Any]:
+           bagging: int | str = "auto",
+           interval_method: str = "split-conformal") -> dict[str, Any]:
     source = ParquetSource(data)
     check_columns(source, target=target, time_column=time_column, weight_column=weight_column)
     head = source.head(SCHEMA_ROWS)
@@ -645,7 +660,27 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     if calibrate and classification:
         temperature = fit_temperature(valid_logits, y_valid_codes.astype(int), target_spec.task)
     intervals = None
-    if target_spec.task == "regression":  # split-conformal on the validation rows
+    quantile_network = None
+    if target_spec.task == "regression" and interval_method == "cqr":
+        # CQR as in memory: the same model, two outputs, pinball loss, the same epochs
+        torch.manual_seed(seed + 1)
+        quantile_network = build_model(model, n_num=x_sample.shape[1],
+                                       cardinalities=preprocessor.cardinalities, n_out=2,
+                                       x_num_train=x_sample, options=network_options or None)
+        quantile_config = replace(config, loss="pinball",
+                                  quantiles=list(cqr_quantiles(interval)))
+        with epoch_progress(f"training {model} quantiles (streamed)", config.max_epochs,
+                            verbose if ranks.is_main else 0) as hook:
+            fit_network_streamed(
+                quantile_network, chunks, valid_data, task="regression",
+                config=quantile_config, steps_per_epoch=steps_per_epoch,
+                batch_size=batch_size, ranks=ranks, on_epoch_end=hook)
+        quantile_network.cpu().eval()
+        band = predict_logits(quantile_network, valid_data.x_num.cpu(),
+                              valid_data.x_cat.cpu()).mean(dim=1).numpy() * y_std + y_mean
+        intervals = QuantileConformalIntervals.fit(
+            validation[target].to_numpy(dtype=np.float64), band, interval)
+    elif target_spec.task == "regression":  # split-conformal on the validation rows
         intervals = ConformalIntervals.fit(
             validation[target].to_numpy(dtype=np.float64),
             logits_to_prediction(valid_logits, "regression") * y_std + y_mean, interval)
@@ -676,6 +711,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
                                y_mean, y_std, training, {}, digest.hexdigest())
     pipeline.intervals = intervals
+    pipeline.quantile_network = quantile_network
     pipeline.profile = training_profile(pipeline, sample[feature_columns])
 
     # ---- last pass: held-out metrics and the training-row sketch -------------------------
@@ -804,7 +840,7 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
                     feature_columns: list[str], target: str, *, row_sketch: bool,
                     ) -> tuple[dict[str, Any], RowSketch | None]:
     """Metrics on the hash-drawn test rows; a bottom-k sketch of the training rows' hashes."""
-    predictions, truths = [], []
+    predictions, truths, bands = [], [], []
     kept = np.empty(0, dtype=np.uint64)  # smallest training-row hashes, repeats kept
     n_train = 0
     columns = [*feature_columns, *([split.time_column] if split.cutoffs else []), target]
@@ -820,6 +856,9 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
             logits = predict_logits(pipeline.network, torch.from_numpy(x_num[positions_test]),
                                     torch.from_numpy(x_cat[positions_test]))
             predictions.append(pipeline._prediction(logits))
+            if pipeline.quantile_network is not None:  # CQR's band for the test metrics
+                bands.append(pipeline.interval_band(x_num[positions_test],
+                                                    x_cat[positions_test]))
             truths.append(pipeline.target.encode(frame.loc[positions_test, target])
                           if pipeline.task != "regression"
                           else frame.loc[positions_test, target].to_numpy(dtype=float))
@@ -839,7 +878,8 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
     else:
         metrics = regression_metrics(y, prediction)
         if pipeline.intervals is not None:  # as train_and_evaluate reports them
-            lower, upper = pipeline.intervals.interval(prediction)
+            lower, upper = pipeline.intervals.interval(
+                prediction, None, np.concatenate(bands) if bands else None)
             metrics |= {"interval_level": pipeline.intervals.level,
                         "interval_method": pipeline.intervals.method,
                         **interval_metrics(y, lower, upper)}

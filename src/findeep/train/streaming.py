@@ -218,7 +218,7 @@ def fit_network_streamed(
             for x_num, x_cat, y, *weight in batches:
                 logits = trained(x_num.to(device), x_cat.to(device))
                 loss = member_loss(config.loss, logits, y.to(device),
-                                   weight[0].to(device) if weight else None)
+                                   weight[0].to(device) if weight else None, config.quantiles)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip > 0:
@@ -234,7 +234,8 @@ def fit_network_streamed(
             batches.close()  # stop reading the rest of this epoch's share
             rows_seen += steps * batch_size * ranks.world_size  # all ranks' rows
             logits = predict_logits(model, valid.x_num, valid.x_cat)
-            score = validation_score(task, logits_to_prediction(logits, task), y_valid)
+            score = validation_score(task, logits_to_prediction(logits, task), y_valid,
+                                     config.quantiles, metric=config.stopping_metric)
             record = {"epoch": epoch, "train_loss": total_loss / max(steps, 1),
                       "valid_score": score}
             history.append(record)
