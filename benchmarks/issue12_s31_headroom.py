@@ -39,8 +39,7 @@ import numpy as np
 import pandas as pd
 from ablations_development import development_tables
 from sklearn.metrics import roc_auc_score
-from tables import n_folds_for
-from unseen_tables import MAX_ROWS, TABLE_SETS
+from unseen_tables import TABLE_SETS, protocol_rows
 
 import findeep.benchmark as benchmark_module
 from findeep.benchmark import run_benchmark
@@ -65,11 +64,7 @@ def real_tables(only: set[str] | None = None):
             name = f"{table.package}/{table.item}"
             if only and name not in only:
                 continue
-            frame = table.load()
-            n_folds = n_folds_for(len(frame))
-            if len(frame) > MAX_ROWS:
-                frame = frame.groupby(table.target, group_keys=False).sample(
-                    frac=MAX_ROWS / len(frame), random_state=0).reset_index(drop=True)
+            frame, n_folds = protocol_rows(table.load(), table.target)
             yield name, frame, table.target, n_folds
 
 

@@ -59,6 +59,16 @@ MODELS = tuple(m for m in CLASSIFIERS if m != "xgboost")
 MAX_ROWS = 10_000  # larger tables: a stratified sample (seed 0), still scored on 3 folds
 
 
+def protocol_rows(frame, target: str):
+    """The rows the protocol scores: a table over ``MAX_ROWS`` as its stratified sample
+    (seed 0), with the folds the whole table would get (``n_folds_for``)."""
+    n_folds = n_folds_for(len(frame))
+    if len(frame) > MAX_ROWS:  # keeps a 2-core run in bounds; 3 folds as for the full table
+        frame = frame.groupby(target, group_keys=False).sample(
+            frac=MAX_ROWS / len(frame), random_state=0).reset_index(drop=True)
+    return frame, n_folds
+
+
 MEMBERS: list[int] = []  # members each findeep fit of the current table trained, in order
 ONE_NETWORK: list[bool] = []  # and whether it was a bag known to be one network (its recipe)
 
@@ -149,11 +159,7 @@ def main() -> None:
     for table in order if not args.render_only else ():
         if wanted and table.item not in wanted:
             continue
-        frame = table.load()
-        n_folds = n_folds_for(len(frame))
-        if len(frame) > MAX_ROWS:  # keeps a 2-core run in bounds; 3 folds as for the full table
-            frame = frame.groupby(table.target, group_keys=False).sample(
-                frac=MAX_ROWS / len(frame), random_state=0).reset_index(drop=True)
+        frame, n_folds = protocol_rows(table.load(), table.target)
         started = time.perf_counter()
         models = tuple(args.models.split(",")) if args.models else MODELS
         models = (*models, "realmlp", "tabm") if args.peers else models
