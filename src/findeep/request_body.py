@@ -3,8 +3,10 @@ recommendation server in ``serve/``, the text server in ``text/serve.py``).
 
 Each app turns the two failures into its own error body, so this module raises plain
 exceptions: ``BodyTooLarge`` as soon as the body is known to exceed the limit (from its
-``Content-Length``, or while it streams in, so a 1 GB body is never held), and
-``ClientGone`` when the client closes the connection mid-body.
+``Content-Length``, or while it streams in, so a 1 GB body is never held), ``ClientGone``
+when the client closes the connection mid-body, and ``BodyTooSlow`` when the whole body has
+not arrived within ``BODY_SECONDS`` (a client that opens a request and trickles or stalls
+its body would otherwise hold the connection for ever; each app answers 408).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_MAX_BYTES = 8 * 2**20  # 8 MiB: ~10,000 tabular records of a few dozen fields
+# the whole body within this many seconds: 8 MiB arrives in under a second on a LAN and in
+# ~13 s at 5 Mbit/s; a body that takes longer is a stalled (or hostile) client
+BODY_SECONDS = 30.0
 WARNING_HEADER = "X-Findeep-Warning"  # what a request's scoring absorbed (unknown fields...)
 
 
@@ -31,6 +36,15 @@ class BodyTooLarge(Exception):
         self.max_bytes = max_bytes
 
 
+class BodyTooSlow(Exception):
+    """The body did not arrive within ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request body did not arrive within {seconds:g} s; send it "
+                         "whole, or split it into smaller requests.")
+        self.seconds = seconds
+
+
 class ClientGone(Exception):
     """The client closed the connection before sending the whole body."""
 
@@ -39,9 +53,15 @@ class ClientGone(Exception):
                          "body.")
 
 
-async def read_bounded(request: Any, max_bytes: int) -> bytes:
+async def read_bounded(request: Any, max_bytes: int, *,
+                       seconds: float | None = None) -> bytes:
     """A Starlette ``request``'s body, refusing (``BodyTooLarge``) as soon as it is known to
-    exceed ``max_bytes``."""
+    exceed ``max_bytes``, and (``BodyTooSlow``) once ``seconds`` (``BODY_SECONDS`` when not
+    given) pass before it is whole."""
+    import asyncio
+
+    seconds = BODY_SECONDS if seconds is None else seconds
+
     from starlette.requests import ClientDisconnect
 
     declared = request.headers.get("content-length", "")
@@ -49,12 +69,19 @@ async def read_bounded(request: Any, max_bytes: int) -> bytes:
         raise BodyTooLarge(max_bytes)
     chunks = []
     size = 0
-    try:
+
+    async def read() -> None:
+        nonlocal size
         async for chunk in request.stream():
             size += len(chunk)
             if size > max_bytes:
                 raise BodyTooLarge(max_bytes)
             chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read(), seconds)
     except ClientDisconnect:
         raise ClientGone() from None
+    except TimeoutError:
+        raise BodyTooSlow(seconds) from None
     return b"".join(chunks)

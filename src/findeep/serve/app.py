@@ -34,9 +34,11 @@ from findeep.errors import ConfigError, FindeepError, NotFittedError
 from findeep.evaluate.metrics import check_threshold
 from findeep.pipeline import TabularPipeline, decision_threshold, read_pipeline
 from findeep.request_body import (
+    BODY_SECONDS,
     DEFAULT_MAX_BYTES,
     WARNING_HEADER,
     BodyTooLarge,
+    BodyTooSlow,
     ClientGone,
     header_text,
     read_bounded,
@@ -353,6 +355,8 @@ async def _read_limited(request: Request, max_bytes: int) -> bytes:
     gone mid-body is a 400 nobody reads, not a traceback."""
     try:
         return await read_bounded(request, max_bytes)
+    except BodyTooSlow as exc:
+        raise ApiError(408, str(exc)) from None
     except (BodyTooLarge, ClientGone) as exc:
         raise ApiError(413 if isinstance(exc, BodyTooLarge) else 400, str(exc)) from None
 
@@ -503,6 +507,7 @@ def _body_doc() -> dict[str, Any]:
 
 def _error_docs() -> dict[int | str, dict[str, Any]]:
     return {401: {"description": "missing or wrong X-API-Key (when the server has a key)"},
+            408: {"description": f"the request body did not arrive within {BODY_SECONDS:g} s"},
             413: {"description": "too many records or bytes in one request"},
             422: {"description": "invalid body: missing fields, wrong types, unknown fields "
                                  "(strict mode)"}}

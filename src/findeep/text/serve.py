@@ -49,6 +49,7 @@ from findeep.request_body import (
     DEFAULT_MAX_BYTES,
     WARNING_HEADER,
     BodyTooLarge,
+    BodyTooSlow,
     ClientGone,
     header_text,
     read_bounded,
@@ -232,6 +233,8 @@ async def _body(request: Request, max_bytes: int) -> bytes:
     """The request body up to ``max_bytes`` (413 beyond, as the tabular server)."""
     try:
         return await read_bounded(request, max_bytes)
+    except BodyTooSlow as exc:
+        raise HTTPException(408, str(exc)) from None
     except (BodyTooLarge, ClientGone) as exc:
         raise HTTPException(413 if isinstance(exc, BodyTooLarge) else 400, str(exc)) from None
 
