@@ -105,6 +105,22 @@ def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame,
 
 
 def csv_dialect(path: Path, encoding: str = "utf-8-sig") -> tuple[str, str]:
+    """``sniff_dialect``'s answer, kept per file version: scoring reads a file's dialect to
+    read it and again to write its scores back alike (``write_table(like=...)``), and a
+    semicolon file without a decimal comma is scanned up to 100,000 lines each time."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoding)
+    if key not in _DIALECTS:
+        if len(_DIALECTS) >= 64:
+            _DIALECTS.clear()
+        _DIALECTS[key] = sniff_dialect(path, encoding)
+    return _DIALECTS[key]
+
+
+_DIALECTS: dict[tuple[str, int, int, str], tuple[str, str]] = {}
+
+
+def sniff_dialect(path: Path, encoding: str = "utf-8-sig") -> tuple[str, str]:
     """(separator, decimal mark) of a CSV: the separator the header is split by — a comma,
     a semicolon (a spreadsheet export in a European locale) or a tab (a spreadsheet's "Text
     (Tab delimited)" .txt) — counted outside quoted names ("Nom, prénom" is one name), a
