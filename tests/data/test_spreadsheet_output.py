@@ -67,3 +67,19 @@ def test_parquet_output_and_reason_codes_follow_their_own_rules(tables):
     assert result.exit_code == 0, result.output
     header = reasons.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.count(";") >= 3 and "," not in header
+
+
+def test_write_table_mirrors_only_a_spreadsheet_csv(tables, tmp_path):
+    """The mechanism every scoring job uses (`write_table(like=DATA)`): a European CSV's
+    dialect is mirrored; a plain CSV, a DataFrame, a sample and Parquet inputs are not."""
+    from findeep.data.io import write_table, written_as
+
+    frame = pd.DataFrame({"id": ["a", "b"], "score": [0.25, 0.5]})
+    for like, expected in ((tables["european"], "id;score\na;0,25\n"),
+                           (tables["plain"], "id,score\na,0.25\n"),
+                           (frame, "id,score\na,0.25\n"), ("sample:credit", "id,score\na,0.25\n")):
+        out = write_table(frame, tmp_path / "out.csv", force=True, like=like)
+        assert out.read_text(encoding="utf-8-sig").startswith(expected), like
+    assert written_as(tmp_path / "x.csv", tables["european"]) == (
+        " (';' separators, decimal commas, as the input)")
+    assert written_as(tmp_path / "x.parquet", tables["european"]) == ""

@@ -264,7 +264,7 @@ def predict_forecast(bundle: str | os.PathLike[str], data: TableLike,
         if str(column).startswith(("q", "prediction_h")):
             result[column] = frame[column].to_numpy()
     result["in_sample"] = (frame["date"] < trained_through).to_numpy() & seen
-    write_table(result, out, force=force)
+    write_table(result, out, force=force, like=data)  # a spreadsheet's dialect kept
     return {"rows": len(result), "out_of_sample_rows": int((~result["in_sample"]).sum()),
             "without_window": len(series.frame) - len(result),
             "last_date": pd.Timestamp(frame["date"].max()).isoformat()}

@@ -125,7 +125,7 @@ def predict_offers(bundle: str | os.PathLike[str], customers: TableLike,
         table["reasons"] = ["; ".join(f"{r['feature']} = {r['value']} (+{r['contribution']:.3g})"
                                       for r in found[i][j]) for i, j in zip(rows, ranks,
                                                                             strict=True)]
-    write_table(table, out, force=force)
+    write_table(table, out, force=force, like=customers)  # a spreadsheet's dialect kept
     month = design.months[0] if len(design) else np.datetime64("NaT")
     return {"rows": len(table), "customers": len(design),
             "month": None if np.isnat(month) else str(month), "holdings": holdings,
