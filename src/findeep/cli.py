@@ -54,6 +54,7 @@ from findeep.views import (
     economics_lines,
     evaluation_lines,
     fairness_lines,
+    gains_lines,
     importance_lines,
     profile_lines,
     samples_view,
@@ -379,8 +380,9 @@ def evaluate(
 
         refuse_tabular_options(lgd=lgd, exposure=exposure, margin=margin,
                                policy_out=policy_out)
-        metrics = evaluate_text_job(bundle, data, threshold=threshold)
+        metrics = evaluate_text_job(bundle, data, threshold=threshold, bands=bands)
         print_text_metrics(metrics["task"], metrics)
+        show(gains_lines(metrics))  # as a tabular model's evaluation shows it
         if out_json is not None:
             write_json_atomic(out_json, metrics)
         return

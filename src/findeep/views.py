@@ -120,12 +120,17 @@ def _members_line(training: dict[str, Any]) -> str:
 
 def evaluation_lines(title: str, result: dict[str, Any], threshold: float) -> Iterator[Any]:
     """`findeep evaluate`'s summary: metrics, gains table, unseen categories."""
-    from findeep.console import gains_view
-
     yield metrics_table(title + event_note(result.get("event_class"), result),
                         {"metrics": result}, *headline(result["task"], threshold))
     if note := macro_note(result):
         yield note
+    yield from gains_lines(result)
+
+
+def gains_lines(result: dict[str, Any]) -> Iterator[Any]:
+    """A binary evaluation's gains table (tabular or text), when it has one."""
+    from findeep.console import gains_view
+
     if result.get("gains_table"):
         yield gains_view(f"gains table: {len(result['gains_table'])} bands of near-equal "
                          "size (tied scores share a band), riskiest first; 'caught' is "

@@ -59,7 +59,8 @@ def test_the_text_server_answers_a_stalled_body_with_408(quick_timeout) -> None:
 
 def test_a_whole_body_in_time_is_read_as_before() -> None:
     class Request:
-        headers = {"content-length": "4"}
+        def __init__(self) -> None:
+            self.headers = {"content-length": "4"}
 
         async def stream(self):
             yield b"ab"

@@ -183,3 +183,24 @@ def test_text_training_takes_event_class(bundles, tmp_path: Path):
     named, labelled = _scored(tmp_path / "named.csv"), _scored(tmp_path / "labelled.csv")
     np.testing.assert_allclose(named["probability_0"], 1 - labelled["probability_1"],
                                atol=1e-6)
+
+
+def test_text_evaluate_shows_the_gains_table_a_tabular_evaluation_shows(bundles, tmp_path):
+    """A binary text model's evaluation carries the calibration curve and the gains table of
+    `--bands` bands (riskiest first, every labelled row in one band), printed as for tabular
+    models; --bands 0 leaves it out."""
+    import json
+
+    out = tmp_path / "m.json"
+    result = run("evaluate", bundles["loans-model"], bundles["loans"], "--bands", "5",
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "gains table: 5 bands" in " ".join(result.stdout.split())
+    metrics = json.loads(out.read_text())
+    gains = metrics["gains_table"]
+    assert len(gains) == 5 and sum(band["rows"] for band in gains) == metrics["rows"]
+    assert metrics["calibration_curve"] and metrics["event_class"] == 1
+    none = run("evaluate", bundles["loans-model"], bundles["loans"], "--bands", "0",
+               "--out", tmp_path / "n.json")
+    assert none.exit_code == 0 and "gains table" not in none.stdout
+    assert "gains_table" not in json.loads((tmp_path / "n.json").read_text())

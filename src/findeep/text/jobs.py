@@ -63,15 +63,18 @@ def train_text_job(data: TableLike, *, target: str, out: str | os.PathLike[str],
 
 
 def evaluate_text_job(bundle: str | os.PathLike[str], data: TableLike, *,
-                      threshold: float = 0.5) -> dict[str, Any]:
+                      threshold: float = 0.5, bands: int = 10) -> dict[str, Any]:
     """Metrics of ``bundle`` on labelled ``data``, with the model's ``task``; a binary
-    model's threshold metrics at ``threshold``."""
+    model's threshold metrics at ``threshold``, and its gains table in ``bands`` bands."""
     check_threshold(threshold)
     pipeline = load_text_model(bundle)
     frame = read_table(data)
     y = locate_target(frame, pipeline.target.name)
-    return {"task": pipeline.task, **pipeline.evaluate(
-        frame.drop(columns=[pipeline.target.name]), y, threshold=threshold)}
+    result = {"task": pipeline.task, **pipeline.evaluate(
+        frame.drop(columns=[pipeline.target.name]), y, threshold=threshold, bands=bands)}
+    if pipeline.task == "binary":
+        result["event_class"] = pipeline.target.event_class
+    return result
 
 
 def predict_text_job(bundle: str | os.PathLike[str], data: TableLike, *,

@@ -23,7 +23,13 @@ from findeep.data.schema import FindeepWarning, Schema, infer_schema, missing_co
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, TargetError
-from findeep.evaluate.metrics import at_or_above, binary_metrics, regression_metrics
+from findeep.evaluate.metrics import (
+    at_or_above,
+    binary_metrics,
+    calibration_table,
+    gains_table,
+    regression_metrics,
+)
 from findeep.evaluate.overlap import RowSketch, row_hashes
 from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
@@ -161,10 +167,14 @@ class TextPipeline:
             return np.asarray(self.target.classes, dtype=object)[codes]
         return np.asarray(self.target.classes, dtype=object)[prediction.argmax(axis=1)]
 
-    def evaluate(self, frame: pd.DataFrame, y: pd.Series, *,
-                 threshold: float = 0.5) -> dict[str, Any]:
+    def evaluate(self, frame: pd.DataFrame, y: pd.Series, *, threshold: float = 0.5,
+                 bands: int = 10) -> dict[str, Any]:
         """Held-out metrics; multiclass gets per-class precision/recall and a confusion matrix;
-        a binary model's threshold metrics are taken at ``threshold``."""
+        a binary model's threshold metrics are taken at ``threshold``, and it gets a
+        calibration curve and a gains table of ``bands`` score bands (none when 0), as a
+        tabular model's evaluation has."""
+        if not isinstance(bands, int) or isinstance(bands, bool) or bands < 0:
+            raise ConfigError(f"bands must be a whole number >= 0, however: {bands=}")
         keep = y.notna().to_numpy()
         if not keep.any():
             raise DataError(f"no row has a '{self.target.name}' value to evaluate against.")
@@ -172,7 +182,11 @@ class TextPipeline:
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)
-            result = binary_metrics(y_event, self.event_probability(prediction), threshold)
+            p_event = self.event_probability(prediction)
+            result = binary_metrics(y_event, p_event, threshold)
+            result["calibration_curve"] = calibration_table(y_event, p_event)
+            if bands and 0 < y_event.sum() < len(y_event):  # capture needs both classes
+                result["gains_table"] = gains_table(y_event, p_event, bands)
         elif self.task == "multiclass":
             result = multiclass_report(y_codes, prediction, self.target.classes)
         else:
