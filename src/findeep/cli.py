@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from findeep.console import (
+    CutoffOpt,
     ForceOpt,
     RandomStateOpt,
     TableOutOpt,
@@ -432,9 +433,7 @@ def predict(
     bundle: BundleArg, data: DataArg,
     out_file: Annotated[Path, typer.Option("--out", help="Scores file, .csv or .parquet.")],
     id_column: Annotated[str | None, typer.Option(help="Copy this column into the output.")] = None,
-    threshold: Annotated[float | None, typer.Option(
-        help="Binary models: an event probability at or above this is predicted as the event "
-             "(default 0.5).")] = None,
+    threshold: CutoffOpt = None,
     interval: Annotated[float | None, typer.Option(
         help="Regressions: also write lower/upper of a conformal interval at this level "
              "(e.g. 0.9).")] = None,
@@ -542,9 +541,7 @@ def serve(
                          ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject unknown fields (422).")] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
-    threshold: Annotated[float | None, typer.Option(help=(
-        "Binary models: an event probability at or above this is predicted as the event "
-        "(default 0.5)."))] = None,
+    threshold: CutoffOpt = None,
     int8: Int8Opt = False,
     threads: Annotated[int, typer.Option(
         help="torch threads per worker for one request's forward pass (with more than 1, "

@@ -122,6 +122,10 @@ _option_names_in_one_column()
 
 # options several commands share, worded once
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")]
+# scoring's cut-off (predict, serve; tabular and text bundles alike)
+CutoffOpt = Annotated[float | None, typer.Option(
+    "--threshold", help="Binary models: an event probability at or above this is predicted "
+                        "as the event (default 0.5).")]
 TableOutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Also write the table, .csv or .parquet.")]
 # the estimators' parameter names; the old spellings (--seed, --folds, --repeats, --grid)

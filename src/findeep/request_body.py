@@ -11,6 +11,7 @@ its body would otherwise hold the connection for ever; each app answers 408).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 DEFAULT_MAX_BYTES = 8 * 2**20  # 8 MiB: ~10,000 tabular records of a few dozen fields
@@ -58,18 +59,15 @@ async def read_bounded(request: Any, max_bytes: int, *,
     """A Starlette ``request``'s body, refusing (``BodyTooLarge``) as soon as it is known to
     exceed ``max_bytes``, and (``BodyTooSlow``) once ``seconds`` (``BODY_SECONDS`` when not
     given) pass before it is whole."""
-    import asyncio
+    from starlette.requests import ClientDisconnect
 
     seconds = BODY_SECONDS if seconds is None else seconds
-
-    from starlette.requests import ClientDisconnect
 
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise BodyTooLarge(max_bytes)
     chunks = []
     size = 0
-
     try:
         # a deadline on this task (no second task, as wait_for would make): ~free per request
         async with asyncio.timeout(seconds):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from findeep.console import ForceOpt, check_json_out, fmt, friendly, out
+from findeep.console import CutoffOpt, ForceOpt, check_json_out, fmt, friendly, out
 from findeep.errors import ConfigError
 
 text_app = typer.Typer(
@@ -26,9 +26,6 @@ TextColumnOpt = Annotated[str | None, typer.Option(
 Int8Opt = Annotated[bool, typer.Option(
     "--int8", help="MiniLM models: score with int8 Linear layers (about half the CPU per "
                    "sentence; the accuracy it costs is in BENCHMARKS.md).")]
-ThresholdOpt = Annotated[float | None, typer.Option(help=(
-    "Binary models: an event probability at or above this is predicted as the event "
-    "(default 0.5)."))]
 HEADLINE = {"multiclass": ("accuracy", "macro_f1", "log_loss"),
             "binary": ("roc_auc", "accuracy", "log_loss"),
             "regression": ("rmse", "mae", "r2")}
@@ -144,7 +141,7 @@ def predict(
     out_path: Annotated[Path, typer.Option("--out", help="CSV or Parquet to write.")] = Path(
         "predictions.csv"),
     force: ForceOpt = False,
-    threshold: ThresholdOpt = None,
+    threshold: CutoffOpt = None,
 ) -> None:
     """Write DATA with a prediction (and probability_<class> columns) per row."""
     from findeep.text.jobs import predict_text_job
@@ -285,7 +282,7 @@ def serve(
         help="Require X-API-Key equal to this environment variable's value.")] = None,
     int8: Int8Opt = False,
     strict: Annotated[bool, typer.Option("--strict", help="Reject unknown fields (422).")] = False,
-    threshold: ThresholdOpt = None,
+    threshold: CutoffOpt = None,
 ) -> None:
     """Serve BUNDLE: POST /v1/predict and /v1/explain with one record, a list of records or
     {"records": [...]}."""
