@@ -371,7 +371,7 @@ def fit_tabular(
     bagging = _effective_bagging(requested, auto_reason=auto_reason, task=target.task,
                                  times=times, interval_method=interval_method)
     check_additive(model_options, model=model, task=target.task, bagging=bagging,
-                   auto_reason=auto_reason)
+                   auto_reason=auto_reason, times=times is not None)
     model_options = additive_by_default(model_options, model=model, task=target.task,
                                         requested=requested, bagging=bagging)
     if bagging != 1:
@@ -601,10 +601,13 @@ def additive_by_default(model_options: dict[str, Any] | None, *, model: str, tas
 
 
 def check_additive(model_options: dict[str, Any] | None, *, model: str, task: str,
-                   bagging: int | str, auto_reason: str | None) -> None:
+                   bagging: int | str, auto_reason: str | None, times: bool = False,
+                   streamed: bool = False) -> None:
     """Refuse ``model_options={"additive": True}`` where it cannot be fitted and weighed:
     it needs a binary target, cross-fitted members (whose out-of-fold rows choose its
-    weight) and no monotone constraints (the path is not monotone)."""
+    weight; streamed training's 'auto' weighs it on its validation rows instead) and no
+    monotone constraints (the path is not monotone). ``times`` (a time column) and
+    ``streamed`` shape the remedy the refusal names."""
     options = model_options or {}
     if not options.get("additive"):
         return
@@ -621,9 +624,17 @@ def check_additive(model_options: dict[str, Any] | None, *, model: str, task: st
                           "constraints.")
     if bagging == 1:
         reason = f" ({auto_reason})" if auto_reason else ""
+        if times:  # out-of-time validation is never cross-fitted, whatever bagging says
+            remedy = "drop the time column or the additive path"
+        elif streamed:  # streamed training takes 'auto' or 1 only
+            remedy = "use bagging='auto'"
+        elif auto_reason:  # 'auto' cannot bag this fit; an explicit count may
+            remedy = "use bagging >= 2"
+        else:
+            remedy = "use bagging='auto' or >= 2"
         raise ConfigError("the additive path's weight is chosen on cross-fitted members' "
-                          f"out-of-fold rows, and this fit trains one network{reason}; use "
-                          "bagging='auto' or >= 2.")
+                          f"out-of-fold rows, and this fit trains one network{reason}; "
+                          f"{remedy}.")
 
 
 def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_cat: np.ndarray,

@@ -88,6 +88,7 @@ from findeep.pipeline import (
     score_table,
     training_profile,
 )
+from findeep.train.bagging import check_bagging
 from findeep.train.distributed import (
     Ranks,
     destroy_process_group,
@@ -172,6 +173,10 @@ def train_streamed(
                           f"however: {class_weight=}")
     check_level(interval)
     # every option is checked as the in-memory path checks it, before any data is read
+    if check_bagging(bagging) not in ("auto", 1):  # cross-fitting needs every row in memory
+        raise ConfigError(f"bagging={bagging!r} is not available with streamed training, "
+                          "which trains one network ('auto' or 1); cross-fitted members need "
+                          "the table in memory (fit_tabular, or drop --stream).")
     check_fraction(test_fraction, "test_fraction")
     check_fraction(validation_fraction, "validation_fraction")
     if resume and checkpoint_dir is None:
@@ -590,7 +595,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     # validation, which in memory is not cross-fitted) leaves the network alone
     one_network = 1 if time_column is not None else bagging
     check_additive(model_options, model=model, task=target_spec.task, bagging=one_network,
-                   auto_reason="a time column makes validation out-of-time, which is not "
+                   times=time_column is not None, streamed=True, auto_reason="a time column makes validation out-of-time, which is not "
                    "cross-fitted" if time_column is not None else None)
     wanted = additive_by_default(model_options, model=model, task=target_spec.task,
                                  requested="auto", bagging=one_network)

@@ -166,6 +166,26 @@ def test_the_path_is_refused_where_it_cannot_be_fitted_or_weighed() -> None:
         findeep.TabularClassifier(max_epochs=2, model_options={"additive": "yes"}).fit(X, y)
 
 
+@pytest.mark.parametrize(("context", "remedy"), [
+    ({}, "use bagging='auto' or >= 2."),
+    ({"auto_reason": "bagging 'auto' applies to the default model only"},
+     "use bagging >= 2."),
+    ({"times": True, "auto_reason": "a time column makes validation out-of-time"},
+     "drop the time column or the additive path."),
+    ({"streamed": True}, "use bagging='auto'."),
+])
+def test_a_one_network_refusal_names_a_remedy_that_works_there(context, remedy) -> None:
+    """Each refusal's remedy is one the fit can take: a time column never cross-fits, and
+    streamed training has no explicit bags, so neither is told to ask for one."""
+    from findeep.pipeline import check_additive
+
+    arguments = {"auto_reason": None, **context}
+    with pytest.raises(ConfigError) as refused:
+        check_additive({"additive": True}, model="default", task="binary", bagging=1,
+                       **arguments)
+    assert str(refused.value).endswith(remedy)
+
+
 def test_an_additive_model_exports_to_onnx_with_parity(fitted, tmp_path) -> None:
     """The blend traces like any network: the exported graph agrees with PyTorch."""
     pytest.importorskip("onnxruntime")

@@ -390,6 +390,17 @@ def test_an_explicit_bag_on_a_streamed_table_is_refused_but_the_default_streams(
     assert streamed.exit_code == 0, streamed.output
 
 
+def test_train_streamed_refuses_an_explicit_bag_instead_of_training_one_network(tmp_path):
+    """The API says what the CLI says: streamed training trains one network, so a bag of 3
+    asked for there is a ConfigError before any data is read, not one network in silence."""
+    from findeep.streamed import train_streamed
+
+    with pytest.raises(ConfigError, match="not available with streamed training"):
+        train_streamed(tmp_path / "absent.parquet", target="default", out=tmp_path / "b",
+                       bagging=3)
+    assert not (tmp_path / "b").exists()
+
+
 def test_a_bagged_regression_keeps_its_intervals_through_a_bundle(tmp_path):
     """Split-conformal intervals come from the out-of-fold residuals and survive save/load."""
     frame = make_credit_frame(300, seed=2)
