@@ -595,7 +595,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     # validation, which in memory is not cross-fitted) leaves the network alone
     one_network = 1 if time_column is not None else bagging
     check_additive(model_options, model=model, task=target_spec.task, bagging=one_network,
-                   times=time_column is not None, streamed=True, auto_reason="a time column makes validation out-of-time, which is not "
+                   times=time_column is not None, streamed=True,
+                   auto_reason="a time column makes validation out-of-time, which is not "
                    "cross-fitted" if time_column is not None else None)
     wanted = additive_by_default(model_options, model=model, task=target_spec.task,
                                  requested="auto", bagging=one_network)
