@@ -401,6 +401,20 @@ def test_train_streamed_refuses_an_explicit_bag_instead_of_training_one_network(
     assert not (tmp_path / "b").exists()
 
 
+def test_a_streamed_additive_refusal_says_what_streamed_training_can_do(tmp_path):
+    """Streamed training has no explicit bags: asking it for the additive path with one
+    network is told to use 'auto', not 'bagging >= 2' (which it refuses)."""
+    from findeep.streamed import train_streamed
+
+    frame = make_credit_frame(300, seed=1).drop(columns="applied_on")
+    frame.to_parquet(tmp_path / "t.parquet", index=False)
+    with pytest.raises(ConfigError) as refused:
+        train_streamed(tmp_path / "t.parquet", target="default", out=tmp_path / "m",
+                       bagging=1, model_options={"additive": True}, verbose=0)
+    assert str(refused.value).endswith("use bagging='auto'.")
+    assert not (tmp_path / "m").exists()
+
+
 def test_a_bagged_regression_keeps_its_intervals_through_a_bundle(tmp_path):
     """Split-conformal intervals come from the out-of-fold residuals and survive save/load."""
     frame = make_credit_frame(300, seed=2)
