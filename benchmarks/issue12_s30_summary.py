@@ -5,6 +5,9 @@ it, judged by the rule declared in BENCHMARKS before the runs.
     python benchmarks/issue12_s30_summary.py               # -> results/issue12_s30_summary.md
     bash benchmarks/issue12_s30_runs.sh --repeats CAND_SRC  # two more candidate runs
     python benchmarks/issue12_s30_summary.py --walls       # -> results/issue12_s30_walls.md
+    python benchmarks/issue12_s30_summary.py --walls s32_amd1 s32_amd2 s32_amd3
+        # any three runs' results/<run>_* files -> results/issue12_<first run>_walls.md
+        # (the thirty-second session's runs on an AMD EPYC: bash benchmarks/issue12_s32_amd.sh)
 
 Per table: the reference's and the candidate's fold AUCs (same folds), the paired Δ, the
 reference's fold std, the fit walls over CatBoost's in each run, CPU seconds.
@@ -22,10 +25,11 @@ DEFAULT = "library default (bagging auto + additive path)"
 SETS = ("first", "second", "third", "fourth")
 
 
-def walls() -> None:
-    """Each table's fit wall / CatBoost's in the candidate's three runs (same-run ratios),
-    their median, and whether it is at or under 1.05x."""
-    runs = [run_rows(who) for who in ("cand", "cand_r2", "cand_r3")]
+def walls(names: list[str] | None = None) -> None:
+    """Each table's fit wall / CatBoost's in three runs (same-run ratios; the candidate's by
+    default, else the runs named), their median, and whether it is at or under 1.05x."""
+    names = names or ["s30_cand", "s30_cand_r2", "s30_cand_r3"]
+    runs = [run_rows(who, prefix="") for who in names]
     lines = ["| table | run 1 | run 2 | run 3 | median | under or level (≤ 1.05x) |",
              "|---|---|---|---|---|---|"]
     over = []
@@ -39,15 +43,16 @@ def walls() -> None:
     lines += ["", "Real tables over CatBoost's wall (median > 1.05x): "
               f"{', '.join(over) or 'none'}."]
     text = "\n".join(lines) + "\n"
-    (RESULTS / "issue12_s30_walls.md").write_text(text)
+    stem = "s30" if names[0] == "s30_cand" else names[0]
+    (RESULTS / f"issue12_{stem}_walls.md").write_text(text)
     print(text)
 
 
-def run_rows(who: str) -> dict[str, dict[str, float | np.ndarray]]:
+def run_rows(who: str, prefix: str = "s30_") -> dict[str, dict[str, float | np.ndarray]]:
     """Per table: default's fold AUCs, its wall and CatBoost's, default's CPU seconds."""
     rows: dict[str, dict] = {}
     for name in SETS:
-        for result in json.loads((RESULTS / f"s30_{who}_{name}.json").read_text())["results"]:
+        for result in json.loads((RESULTS / f"{prefix}{who}_{name}.json").read_text())["results"]:
             folds = sorted(result["folds"], key=lambda f: f["fold"])
             wall = {m: sum(f["fit_seconds"] for f in folds if f["model"] == m)
                     for m in ("default", "catboost")}
@@ -55,8 +60,8 @@ def run_rows(who: str) -> dict[str, dict[str, float | np.ndarray]]:
                 "auc": np.array([f["roc_auc"] for f in folds if f["model"] == "default"]),
                 "wall": wall["default"], "catboost_wall": wall["catboost"],
                 "cpu": float(sum(result["model_cpu_seconds"]["default"]))}
-    dev = json.loads((RESULTS / f"s30_{who}_dev.json").read_text())
-    cpu = json.loads((RESULTS / f"s30_{who}_dev_cpu.json").read_text())
+    dev = json.loads((RESULTS / f"{prefix}{who}_dev.json").read_text())
+    cpu = json.loads((RESULTS / f"{prefix}{who}_dev_cpu.json").read_text())
     for table, cells in dev[DEFAULT].items():
         rows[table] = {"auc": np.array(cells[:-1]), "wall": cells[-1],
                        "catboost_wall": dev["catboost"][table][-1],
@@ -110,4 +115,7 @@ def main() -> None:
 if __name__ == "__main__":
     import sys
 
-    walls() if "--walls" in sys.argv[1:] else main()
+    if sys.argv[1:2] == ["--walls"]:
+        walls(sys.argv[2:] or None)
+    else:
+        main()
