@@ -648,10 +648,11 @@ def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_ca
     the network to keep, its out-of-fold logits, and a summary."""
     from findeep.models.additive import (
         MAX_BASIS_COLUMNS,
+        SMOOTHINGS,
         AdditiveBlend,
         AdditivePath,
         basis_width,
-        blend_weight,
+        blend_choice,
     )
 
     width = basis_width(x_num.shape[1], list(bag.network.config["cardinalities"]))
@@ -659,26 +660,34 @@ def fit_additive_path(bag: Any, folds: list[np.ndarray], x_num: np.ndarray, x_ca
         return bag.network, bag.out_of_fold_logits, {
             "weight": 0.0, "skipped": f"{width:,} basis columns, over {MAX_BASIS_COLUMNS:,}"}
 
-    def path_on(rows: np.ndarray) -> AdditivePath:
+    def path_on(rows: np.ndarray, bin_scale: float) -> AdditivePath:
         path = AdditivePath(n_num=x_num.shape[1], cardinalities=list(
             bag.network.config["cardinalities"]), x_num_train=x_num[rows],
-            x_raw_train=x_raw[rows])
+            x_raw_train=x_raw[rows], bin_scale=bin_scale)
         return path.fit(x_num[rows], x_cat[rows], y_codes[rows],
                         None if weights is None else weights[rows])
 
-    additive_oof = np.zeros(len(y_codes))
+    # each candidate smoothing's path, fitted on each member's fit rows and scored on its fold
+    oof_by_scale = {scale: np.zeros(len(y_codes)) for scale in SMOOTHINGS}
     for i in range(len(bag.members)):
         fit_rows = np.setdiff1d(np.arange(len(y_codes)), folds[i])
-        with torch.no_grad():
-            additive_oof[folds[i]] = path_on(fit_rows)(
-                torch.as_tensor(x_num[folds[i]]), torch.as_tensor(x_cat[folds[i]])).numpy()
+        for scale, additive_oof in oof_by_scale.items():
+            with torch.no_grad():
+                additive_oof[folds[i]] = path_on(fit_rows, scale)(
+                    torch.as_tensor(x_num[folds[i]]),
+                    torch.as_tensor(x_cat[folds[i]])).numpy()
     covered = bag.covered_rows
     network_oof = bag.out_of_fold_logits[..., 0].numpy()  # (n_covered, k)
-    share = blend_weight(network_oof, additive_oof[covered], y_codes[covered])
+    bin_scale, share = blend_choice(
+        network_oof, {scale: oof[covered] for scale, oof in oof_by_scale.items()},
+        y_codes[covered])
     summary = {"weight": share, "chosen_on": "the out-of-fold rows of the cross-fitted members"}
     if share == 0.0:
         return bag.network, bag.out_of_fold_logits, summary
-    blend = AdditiveBlend(bag.network, weight=share, path=path_on(np.arange(len(y_codes))))
+    summary["bin_scale"] = bin_scale
+    additive_oof = oof_by_scale[bin_scale]
+    blend = AdditiveBlend(bag.network, weight=share,
+                          path=path_on(np.arange(len(y_codes)), bin_scale))
     out_of_fold = ((1.0 - share) * bag.out_of_fold_logits
                    + share * torch.as_tensor(additive_oof[covered],
                                              dtype=torch.float32)[:, None, None])

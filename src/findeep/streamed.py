@@ -764,10 +764,11 @@ def _with_additive_path(network: torch.nn.Module, valid_logits: torch.Tensor,
     blend (the path before its refit: out of sample, for the temperature) and a summary."""
     from findeep.models.additive import (
         MAX_BASIS_COLUMNS,
+        SMOOTHINGS,
         AdditiveBlend,
         AdditivePath,
         basis_width,
-        blend_weight,
+        blend_choice,
     )
 
     cardinalities = list(preprocessor.cardinalities)
@@ -782,22 +783,25 @@ def _with_additive_path(network: torch.nn.Module, valid_logits: torch.Tensor,
     w_sample, w_valid = weight_of(sample, y_sample), weight_of(validation, y_valid)
 
     def path_on(x: np.ndarray, c: np.ndarray, raw: np.ndarray, y: np.ndarray,
-                w: np.ndarray | None) -> AdditivePath:
+                w: np.ndarray | None, bin_scale: float) -> AdditivePath:
         path = AdditivePath(n_num=x.shape[1], cardinalities=cardinalities, x_num_train=x,
-                            x_raw_train=raw)
+                            x_raw_train=raw, bin_scale=bin_scale)
         return path.fit(x, c, y, w)
 
     with torch.no_grad():
-        additive = path_on(x_sample, c_sample, raw_sample, y_sample, w_sample)(
+        by_scale = {scale: path_on(x_sample, c_sample, raw_sample, y_sample, w_sample, scale)(
             torch.as_tensor(x_valid), torch.as_tensor(c_valid)).numpy()
-    share = blend_weight(valid_logits[..., 0].numpy(), additive, y_valid)
+            for scale in SMOOTHINGS}
+    bin_scale, share = blend_choice(valid_logits[..., 0].numpy(), by_scale, y_valid)
     summary = {"weight": share, "chosen_on": "the validation rows (streamed)"}
     if share == 0.0:
         return network, valid_logits, summary
+    summary["bin_scale"] = bin_scale
+    additive = by_scale[bin_scale]
     both = None if w_sample is None else np.concatenate([w_sample, w_valid])
     final = path_on(np.concatenate([x_sample, x_valid]), np.concatenate([c_sample, c_valid]),
                     np.concatenate([raw_sample, raw_valid]),
-                    np.concatenate([y_sample, y_valid]), both)
+                    np.concatenate([y_sample, y_valid]), both, bin_scale)
     blended = ((1.0 - share) * valid_logits
                + share * torch.as_tensor(additive, dtype=torch.float32)[:, None, None])
     return AdditiveBlend(network, weight=share, path=final), blended, summary

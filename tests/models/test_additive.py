@@ -11,10 +11,13 @@ import torch
 import findeep
 from findeep.errors import ConfigError
 from findeep.models.additive import (
+    BIN_SCALE,
     WEIGHTS,
     AdditiveBlend,
     AdditivePath,
+    blend_choice,
     blend_weight,
+    wrap_additive,
 )
 from findeep.models.inference import inference_forward
 from findeep.models.tabm_ple import TabMPLE
@@ -388,3 +391,45 @@ def test_an_outlier_far_past_float32_leaves_the_path_finite() -> None:
                         x_raw_train=np.array([[0.0], [1.0], [2.0], [3.0], [1e300]]))
     assert torch.isfinite(path.raw.values).all()
     assert float(path.raw.values.max()) == pytest.approx(1e6)  # RAW_CLIP
+
+
+def test_a_path_nearly_straight_is_chosen_where_the_truth_is_a_line_and_rebuilt_as_saved():
+    """Where the signal is a line in each column, the near-linear path ranks the rows better
+    than the bent one and is chosen; its bin size travels in the saved record (and only when
+    it is not ``BIN_SCALE``), so a rebuilt blend scores as the fitted one."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4_300, 3)).astype("float32")
+    y = (rng.random(4_300) < 1 / (1 + np.exp(-(1.5 * x[:, 0] - x[:, 1])))).astype(int)
+    cat = np.zeros((4_300, 0), dtype=np.int64)
+    fit, held = slice(0, 300), slice(300, None)  # few fitting rows: the bends fit noise
+    logits = {}
+    for scale in (BIN_SCALE, 0.01):
+        path = AdditivePath(n_num=3, cardinalities=[], x_num_train=x[fit], x_raw_train=x[fit],
+                            bin_scale=scale).fit(x[fit], cat[fit], y[fit])
+        with torch.no_grad():
+            logits[scale] = path(torch.as_tensor(x[held]), torch.as_tensor(cat[held])).numpy()
+    useless_network = rng.normal(size=(4_000, 2))
+    assert blend_choice(useless_network, logits, y[held]) == (0.01, 1.0)
+    assert blend_choice(useless_network, {BIN_SCALE: logits[BIN_SCALE], 0.01: logits[BIN_SCALE]},
+                        y[held])[0] == BIN_SCALE  # a tie keeps today's smoothing
+
+    inner = TabMPLE(n_num=3, cardinalities=[], n_out=1, k=2, x_num_train=x[fit])
+    straight = AdditivePath(n_num=3, cardinalities=[], x_num_train=x[fit],
+                            x_raw_train=x[fit], bin_scale=0.01).fit(x[fit], cat[fit], y[fit])
+    blend = AdditiveBlend(inner, weight=0.75, path=straight)
+    assert blend.config["additive"] == {"weight": 0.75, "form": 2, "bin_scale": 0.01}
+    bent = AdditiveBlend(inner, weight=0.75, x_num_train=x[fit])
+    assert "bin_scale" not in bent.config["additive"]
+    rebuilt = wrap_additive(TabMPLE(n_num=3, cardinalities=[], n_out=1, k=2,
+                                    x_num_train=x[fit]), blend.config["additive"], x[fit])
+    rebuilt.load_state_dict(blend.state_dict())
+    with torch.no_grad():
+        inputs = torch.as_tensor(x[held][:50]), torch.as_tensor(cat[held][:50])
+        torch.testing.assert_close(rebuilt(*inputs), blend(*inputs))
+
+
+def test_a_saved_bin_scale_outside_its_range_is_refused() -> None:
+    with pytest.raises(ConfigError, match="bin_scale"):
+        AdditivePath(n_num=2, cardinalities=[], bin_scale=0.0)
+    with pytest.raises(ConfigError, match="bin_scale"):
+        AdditivePath(n_num=2, cardinalities=[], bin_scale=0.5, form=1)

@@ -50,7 +50,11 @@ RAW_CLIP = 1e6  # form 2: own-scale values past a million IQRs from the median a
 # (the widest on issue 12's 23 tables is 83,000, a loanapp column: none is clipped)
 MAX_LEVELS = 16  # categoricals one-hot in the path; wider ones are the network's alone
 C = 1.0  # inverse L2 strength of the path's logistic regression
-WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the path's candidate shares of the blended logit
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the path's candidate shares of the blended logit
+# form 2's candidate bin sizes, chosen with the share on the out-of-fold rows (thirty-second
+# session): today's smoothing first (ties keep it), then bins so small that the path is all
+# but a line in each column (their L2 penalty x 10,000): logistic regression on the basis
+SMOOTHINGS = (BIN_SCALE, 0.01)
 # a wider basis is not fitted: the Newton fit's Hessian grows with the square of the width
 # and its solve with the cube (2,975 columns x 5,000 rows: 16 s a fit; 8,500 columns took
 # 7:44 on 300 rows, and 34,000 asked for 8.6 GiB); issue 12's panel stays well under it
@@ -140,16 +144,23 @@ class AdditivePath(nn.Module):
     def __init__(self, *, n_num: int, cardinalities: list[int],
                  x_num_train: np.ndarray | None = None, n_bins: int = N_BINS,
                  max_levels: int = MAX_LEVELS, form: int = FORM,
-                 x_raw_train: np.ndarray | None = None) -> None:
+                 x_raw_train: np.ndarray | None = None, bin_scale: float | None = None
+                 ) -> None:
         """``x_raw_train`` (form 2): the training rows' numeric inputs before scaling, gaps
-        imputed as the preprocessor imputes them (``TabularPreprocessor.unscaled``)."""
+        imputed as the preprocessor imputes them (``TabularPreprocessor.unscaled``).
+        ``bin_scale`` (form 2): the bin fills' size, ``BIN_SCALE`` unless given."""
         super().__init__()
         if form not in (1, 2) or isinstance(form, bool):  # a bundle's record is checked here
             raise ConfigError(f"the additive path's form is 1 or 2, however: {form!r}")
         self.n_num, self.n_bins, self.form = n_num, n_bins, form
         self.encoding = PiecewiseLinearEncoding(n_num=n_num, n_bins=n_bins,
                                                 x_num_train=x_num_train)
-        self.bin_scale = BIN_SCALE if form >= 2 else 1.0
+        if bin_scale is not None and (form < 2 or isinstance(bin_scale, bool) or not (
+                isinstance(bin_scale, (int, float)) and 0.0 < bin_scale <= 1.0)):
+            raise ConfigError("the additive path's bin_scale is a number in (0, 1] with "
+                              f"form 2, however: {bin_scale!r} with form {form}")
+        self.bin_scale = float(bin_scale if bin_scale is not None else BIN_SCALE) \
+            if form >= 2 else 1.0
         self.raw = RawScale(n_num=n_num, x_num_train=x_num_train,
                             x_raw_train=x_raw_train) if form >= 2 else None
         self.one_hot = [j for j, c in enumerate(cardinalities) if c <= max_levels]
@@ -228,7 +239,8 @@ class AdditiveBlend(nn.Module):
 
     def __init__(self, inner: nn.Module, *, weight: float,
                  x_num_train: np.ndarray | None = None,
-                 path: AdditivePath | None = None, form: int = FORM) -> None:
+                 path: AdditivePath | None = None, form: int = FORM,
+                 bin_scale: float | None = None) -> None:
         super().__init__()
         config = dict(getattr(inner, "config", {}))
         if config.get("n_out", 1) != 1:
@@ -238,11 +250,14 @@ class AdditiveBlend(nn.Module):
         self.k = int(getattr(inner, "k", 1))
         self.additive = path if path is not None else AdditivePath(
             n_num=int(config["n_num"]), cardinalities=list(config["cardinalities"]),
-            x_num_train=x_num_train, form=form)
+            x_num_train=x_num_train, form=form, bin_scale=bin_scale)
         self.register_buffer("share", torch.tensor(float(weight)))  # the path's w
-        # form 1 is written as before it had a number, so a bundle's document is unchanged
+        # form 1 is written as before it had a number, and form 2's bin size only where it
+        # is not BIN_SCALE, so a bundle's document is unchanged where the path is
         record = {"weight": float(weight)} | (
-            {"form": self.additive.form} if self.additive.form != 1 else {})
+            {"form": self.additive.form} if self.additive.form != 1 else {}) | (
+            {"bin_scale": self.additive.bin_scale}
+            if self.additive.form >= 2 and self.additive.bin_scale != BIN_SCALE else {})
         self.config: dict[str, Any] = {**config, "additive": record}
         if hasattr(inner, "attribution_steps"):
             self.attribution_steps = int(inner.attribution_steps)
@@ -274,18 +289,30 @@ def blend_weight(network_logits: np.ndarray, additive_logits: np.ndarray,
                  y: np.ndarray) -> float:
     """The share in ``WEIGHTS`` whose blend ranks these (out-of-fold) rows best by ROC-AUC;
     ties go to the smaller share. ``network_logits`` is ``(n, k)``, one column per member."""
+    return blend_choice(network_logits, {BIN_SCALE: additive_logits}, y)[1]
+
+
+def blend_choice(network_logits: np.ndarray, additive_logits: dict[float, np.ndarray],
+                 y: np.ndarray) -> tuple[float, float]:
+    """``(bin_scale, share)``: of the paths ``additive_logits`` holds (bin size -> their
+    out-of-fold logits, in order of preference) and the shares in ``WEIGHTS``, the blend that
+    ranks these rows best by ROC-AUC; ties go to the earlier path, then the smaller share.
+    ``network_logits`` is ``(n, k)``, one column per member."""
     from sklearn.metrics import roc_auc_score
 
+    first = next(iter(additive_logits))
     if np.unique(y).size < 2:
-        return 0.0
+        return first, 0.0
     network = np.asarray(network_logits, dtype=float).reshape(len(y), -1)
-    scores = []
-    for w in WEIGHTS:
-        blended = (1.0 - w) * network + w * np.asarray(additive_logits)[:, None]
-        probabilities = 1.0 / (1.0 + np.exp(-blended))
-        scores.append(roc_auc_score(y, probabilities.mean(axis=1)))
-    best = max(scores)
-    return next(w for w, s in zip(WEIGHTS, scores, strict=True) if s >= best - 1e-12)
+    scored = []
+    for scale, logits in additive_logits.items():
+        for w in WEIGHTS:
+            blended = (1.0 - w) * network + w * np.asarray(logits)[:, None]
+            probabilities = 1.0 / (1.0 + np.exp(-blended))
+            scored.append((roc_auc_score(y, probabilities.mean(axis=1)), scale, w))
+    best = max(score for score, _, _ in scored)
+    _, scale, share = next(c for c in scored if c[0] >= best - 1e-12)
+    return (first, 0.0) if share == 0.0 else (scale, share)
 
 
 def wrap_additive(inner: nn.Module, options: dict[str, Any] | None,
@@ -295,4 +322,4 @@ def wrap_additive(inner: nn.Module, options: dict[str, Any] | None,
     if not options:
         return inner
     return AdditiveBlend(inner, weight=float(options["weight"]), x_num_train=x_num_train,
-                         form=options.get("form", 1))
+                         form=options.get("form", 1), bin_scale=options.get("bin_scale"))
