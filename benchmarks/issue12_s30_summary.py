@@ -69,8 +69,10 @@ def run_rows(who: str, prefix: str = "s30_") -> dict[str, dict[str, float | np.n
     return rows
 
 
-def main() -> None:
-    ref, cand = run_rows("ref"), run_rows("cand")
+def main(ref_run: str = "s30_ref", cand_run: str = "s30_cand",
+         out: str = "issue12_s30_summary.md") -> None:
+    """The declared rule's checks, the candidate run against the reference run."""
+    ref, cand = run_rows(ref_run, prefix=""), run_rows(cand_run, prefix="")
     lines = ["| table | reference AUC | candidate AUC | Δ (paired std) | reference fold std "
              "| wall / CatBoost's, ref → cand | CPU s, ref → cand |",
              "|---|---|---|---|---|---|---|"]
@@ -108,7 +110,7 @@ def main() -> None:
     kept = all(ok for _, ok, _ in checks)
     lines += ["", f"Verdict by the declared rule: **{'kept' if kept else 'reverted'}**."]
     text = "\n".join(lines) + "\n"
-    (RESULTS / "issue12_s30_summary.md").write_text(text)
+    (RESULTS / out).write_text(text)
     print(text)
 
 

@@ -395,8 +395,9 @@ def test_an_outlier_far_past_float32_leaves_the_path_finite() -> None:
 
 def test_a_path_nearly_straight_is_chosen_where_the_truth_is_a_line_and_rebuilt_as_saved():
     """Where the signal is a line in each column, the near-linear path ranks the rows better
-    than the bent one and is chosen; its bin size travels in the saved record (and only when
-    it is not ``BIN_SCALE``), so a rebuilt blend scores as the fitted one."""
+    than the bent one and ``blend_choice`` picks it when offered both (the default offers
+    one: ``SMOOTHINGS``); its bin size travels in the saved record (and only when it is not
+    ``BIN_SCALE``), so a rebuilt blend scores as the fitted one."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(4_300, 3)).astype("float32")
     y = (rng.random(4_300) < 1 / (1 + np.exp(-(1.5 * x[:, 0] - x[:, 1])))).astype(int)
@@ -409,9 +410,10 @@ def test_a_path_nearly_straight_is_chosen_where_the_truth_is_a_line_and_rebuilt_
         with torch.no_grad():
             logits[scale] = path(torch.as_tensor(x[held]), torch.as_tensor(cat[held])).numpy()
     useless_network = rng.normal(size=(4_000, 2))
-    assert blend_choice(useless_network, logits, y[held]) == (0.01, 1.0)
+    shares = (*WEIGHTS, 1.0)
+    assert blend_choice(useless_network, logits, y[held], shares) == (0.01, 1.0)
     assert blend_choice(useless_network, {BIN_SCALE: logits[BIN_SCALE], 0.01: logits[BIN_SCALE]},
-                        y[held])[0] == BIN_SCALE  # a tie keeps today's smoothing
+                        y[held], shares)[0] == BIN_SCALE  # a tie keeps today's smoothing
 
     inner = TabMPLE(n_num=3, cardinalities=[], n_out=1, k=2, x_num_train=x[fit])
     straight = AdditivePath(n_num=3, cardinalities=[], x_num_train=x[fit],

@@ -50,11 +50,14 @@ RAW_CLIP = 1e6  # form 2: own-scale values past a million IQRs from the median a
 # (the widest on issue 12's 23 tables is 83,000, a loanapp column: none is clipped)
 MAX_LEVELS = 16  # categoricals one-hot in the path; wider ones are the network's alone
 C = 1.0  # inverse L2 strength of the path's logistic regression
-WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the path's candidate shares of the blended logit
-# form 2's candidate bin sizes, chosen with the share on the out-of-fold rows (thirty-second
-# session): today's smoothing first (ties keep it), then bins so small that the path is all
-# but a line in each column (their L2 penalty x 10,000): logistic regression on the basis
-SMOOTHINGS = (BIN_SCALE, 0.01)
+WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # the path's candidate shares of the blended logit
+# form 2's candidate bin sizes, chosen with the share on the out-of-fold rows
+# (``blend_choice``). Issue 12's thirty-second session tried (0.3, 0.01) -- 0.01 makes the
+# path all but a line in each column, logistic regression on the basis -- with the path
+# alone (share 1) among the shares: over 22 tables -0.0004 AUC a table, credit_cards
+# -0.0068, so reverted by the rule declared before the run (BENCHMARKS, "the path's
+# smoothing chosen with its share"); a saved bundle's ``bin_scale`` is still read
+SMOOTHINGS = (BIN_SCALE,)
 # a wider basis is not fitted: the Newton fit's Hessian grows with the square of the width
 # and its solve with the cube (2,975 columns x 5,000 rows: 16 s a fit; 8,500 columns took
 # 7:44 on 300 rows, and 34,000 asked for 8.6 GiB); issue 12's panel stays well under it
@@ -293,9 +296,9 @@ def blend_weight(network_logits: np.ndarray, additive_logits: np.ndarray,
 
 
 def blend_choice(network_logits: np.ndarray, additive_logits: dict[float, np.ndarray],
-                 y: np.ndarray) -> tuple[float, float]:
+                 y: np.ndarray, weights: tuple[float, ...] = WEIGHTS) -> tuple[float, float]:
     """``(bin_scale, share)``: of the paths ``additive_logits`` holds (bin size -> their
-    out-of-fold logits, in order of preference) and the shares in ``WEIGHTS``, the blend that
+    out-of-fold logits, in order of preference) and the shares in ``weights``, the blend that
     ranks these rows best by ROC-AUC; ties go to the earlier path, then the smaller share.
     ``network_logits`` is ``(n, k)``, one column per member."""
     from sklearn.metrics import roc_auc_score
@@ -306,7 +309,7 @@ def blend_choice(network_logits: np.ndarray, additive_logits: dict[float, np.nda
     network = np.asarray(network_logits, dtype=float).reshape(len(y), -1)
     scored = []
     for scale, logits in additive_logits.items():
-        for w in WEIGHTS:
+        for w in weights:
             blended = (1.0 - w) * network + w * np.asarray(logits)[:, None]
             probabilities = 1.0 / (1.0 + np.exp(-blended))
             scored.append((roc_auc_score(y, probabilities.mean(axis=1)), scale, w))
