@@ -16,7 +16,6 @@ from findeep.models.additive import (
     AdditiveBlend,
     AdditivePath,
     blend_choice,
-    blend_weight,
     wrap_additive,
 )
 from findeep.models.inference import inference_forward
@@ -33,6 +32,11 @@ def additive_frame(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
              + frame["region"].map({"north": 0.8, "south": -0.8, "east": 0.0, "west": 0.3}))
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     return frame, pd.Series(y, name="event")
+
+
+def share_of(network: np.ndarray, additive: np.ndarray, y: np.ndarray) -> float:
+    """The share ``blend_choice`` gives today's one path (bins at ``BIN_SCALE``)."""
+    return blend_choice(network, {BIN_SCALE: additive}, y)[1]
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +125,10 @@ def test_the_share_is_the_one_that_ranks_the_out_of_fold_rows_best() -> None:
     signal = y + rng.normal(scale=0.8, size=400)
     noise = rng.normal(size=400)
     network = np.stack([noise, noise], axis=1)  # a network that learnt nothing
-    assert blend_weight(network, signal, y) == max(WEIGHTS)
+    assert share_of(network, signal, y) == max(WEIGHTS)
     good_network = np.stack([signal, signal], axis=1)
-    assert blend_weight(good_network, noise, y) == 0.0  # noise never helps: no path
-    assert blend_weight(good_network, signal, y) == 0.0  # a tie keeps the network alone
+    assert share_of(good_network, noise, y) == 0.0  # noise never helps: no path
+    assert share_of(good_network, signal, y) == 0.0  # a tie keeps the network alone
 
 
 def test_a_fit_records_its_share_scores_as_it_was_validated_and_round_trips(

@@ -288,13 +288,6 @@ class AdditiveBlend(nn.Module):
         return [*self.inner.embedding_slots(), *self.additive.basis_slots()]
 
 
-def blend_weight(network_logits: np.ndarray, additive_logits: np.ndarray,
-                 y: np.ndarray) -> float:
-    """The share in ``WEIGHTS`` whose blend ranks these (out-of-fold) rows best by ROC-AUC;
-    ties go to the smaller share. ``network_logits`` is ``(n, k)``, one column per member."""
-    return blend_choice(network_logits, {BIN_SCALE: additive_logits}, y)[1]
-
-
 def blend_choice(network_logits: np.ndarray, additive_logits: dict[float, np.ndarray],
                  y: np.ndarray, weights: tuple[float, ...] = WEIGHTS) -> tuple[float, float]:
     """``(bin_scale, share)``: of the paths ``additive_logits`` holds (bin size -> their
