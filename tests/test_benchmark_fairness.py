@@ -107,6 +107,20 @@ def test_random_folds_with_fewer_events_than_folds_are_refused_before_fitting(
     assert network_calls == []
 
 
+def test_a_class_of_one_row_is_not_told_to_use_fewer_folds(network_calls) -> None:
+    """One event: no number of stratified folds puts it in every test fold, so the remedy
+    is the class, not --n-folds (which once suggested 2, failing again)."""
+    frame = quant_frame(500)
+    frame["y"] = 0
+    frame.loc[7, "y"] = 1
+    with pytest.raises(TargetError) as refused:
+        run_benchmark(frame, "y", models=["seed-mlp", "logreg"], n_folds=5, verbose=0)
+    assert "--n-folds" not in str(refused.value)
+    assert str(refused.value).endswith("merge or drop the rare class (one row cannot be in "
+                                       "every test fold, whatever the number of folds).")
+    assert network_calls == []
+
+
 def test_an_out_of_time_test_part_of_one_class_is_one_line(tmp_path: Path) -> None:
     """The latest rows all non-events: refused in one line, exit 2, no traceback (it used to
     fit every model and end in KeyError: 'roc_auc')."""

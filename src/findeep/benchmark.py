@@ -261,11 +261,14 @@ def _check_stratifiable(table: _BenchmarkTable, target: str, n_folds: int) -> No
         rare = ", ".join(f"{value!r} ({count} row(s))"
                          for value, count in zip(values.tolist(), label_counts.tolist(),
                                                  strict=True) if count < n_folds)
+        # a class of one row cannot be in two test folds: no fold count helps then
+        remedy = (f"use --n-folds {smallest} or fewer, or merge or drop the rare class"
+                  if smallest >= 2 else "merge or drop the rare class (one row cannot be in "
+                  "every test fold, whatever the number of folds)")
         raise TargetError(f"target '{target}': {n_folds} stratified folds need at least "
                           f"{n_folds} rows of every class, so that every test fold holds "
                           f"every class and its AUC can be computed; class(es) {rare} have "
-                          f"fewer; use --n-folds {max(smallest, 2)} or fewer, or merge or "
-                          "drop the rare class.")
+                          f"fewer; {remedy}.")
 
 
 def _check_test_parts_hold_two_classes(table: _BenchmarkTable,
