@@ -7,7 +7,7 @@ it, judged by the rule declared in BENCHMARKS before the runs.
     python benchmarks/issue12_s30_summary.py --walls       # -> results/issue12_s30_walls.md
     python benchmarks/issue12_s30_summary.py --walls s32_amd1 s32_amd2 s32_amd3
         # any three runs' results/<run>_* files -> results/issue12_<first run>_walls.md
-        # (the thirty-second session's runs on an AMD EPYC: bash benchmarks/issue12_s32_amd.sh)
+        # (the thirty-second session's AMD EPYC runs: issue12_s32_runs.sh --reference SRC)
 
 Per table: the reference's and the candidate's fold AUCs (same folds), the paired Δ, the
 reference's fold std, the fit walls over CatBoost's in each run, CPU seconds.
