@@ -144,6 +144,15 @@ def test_baselines_that_need_an_extra_are_skipped_with_the_reason(readme_runs: l
     assert re.search(r"skipped lightgbm: .*findeep\[baselines\]", run["stdout"]), run["stdout"]
 
 
+def test_a_blend_whose_part_needs_an_extra_is_skipped_naming_it(readme_runs: list[dict]) -> None:
+    """`--models default+catboost` without findeep[baselines]: default still runs, and the
+    blend is skipped with the extra its part needs."""
+    run = next(r for r in readme_runs if "default+catboost" in r["args"])
+    assert run["exit_code"] == 0, run
+    assert re.search(r"skipped default\+catboost: needs catboost: .*findeep\[baselines\]",
+                     run["stdout"]), run["stdout"]
+
+
 def test_the_console_script_prints_one_line_for_a_missing_extra(base_python: Path,
                                                                 tmp_path: Path) -> None:
     """The installed `findeep` entry point itself, not only the Typer app, exits 2 cleanly."""

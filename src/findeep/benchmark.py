@@ -40,6 +40,13 @@ from findeep.evaluate.baselines import (
     with_special_values,
     without_columns,
 )
+from findeep.evaluate.blends import (
+    blend_parts,
+    blend_prediction,
+    check_blends,
+    is_blend,
+    with_blend_parts,
+)
 from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 from findeep.evaluate.metrics import binary_metrics, multiclass_metrics, regression_metrics
 from findeep.evaluate.peers import PEER_PACKAGES, check_peers_installed
@@ -207,8 +214,13 @@ def run_benchmark(
             check_test_classes_trained(table.y.to_numpy(), train, test, target)
         if table.times is not None:
             _check_test_parts_hold_two_classes(table, folds, target)
+    models = with_blend_parts(list(models))  # a blend's parts run (and show) before it
     skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
                for m in models if m in BASELINE_PACKAGES and not available(m)}
+    for model in filter(is_blend, models):  # a blend is only as runnable as its parts
+        missing = [p for p in blend_parts(model) if p in skipped]
+        if missing:
+            skipped[model] = f"needs {missing[0]}: {skipped[missing[0]]}"
     runnable = [m for m in models if m not in skipped]
     if reference is None:
         reference = next((m for m in ("lightgbm", "catboost", "xgboost", "logreg")
@@ -324,7 +336,8 @@ def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
         raise ConfigError("walk-forward folds need a time column (--time-column) to order "
                           "the rows by.")
     known = [*MODELS, *NETWORK_VARIANTS, *BASELINE_PACKAGES, *PEER_PACKAGES]
-    unknown = [m for m in models if m not in known]
+    check_blends(list(models), known)
+    unknown = [m for m in models if m not in known and not is_blend(m)]
     if unknown:
         from findeep.models.text_network import TEXT_MODELS
 
@@ -333,7 +346,7 @@ def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
                 if text else did_you_mean(unknown[0], known))
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
                           f"{', '.join(known)}.{hint}")
-    check_peers_installed(models)
+    check_peers_installed(with_blend_parts(list(models)))
 
 
 @dataclass
@@ -460,16 +473,27 @@ def _run_folds(table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]
         if len(warm_without) == len(table.X.columns):
             warm_rows = None
         for model in result.models if warm_rows is not None else ():
+            if is_blend(model):  # nothing of its own to fit
+                continue
             progress.update(bar, description=f"warm-up: {model}")
             table.fit_and_predict(model, warm_rows, warm_rows, warm_up=True,
                                   without=warm_without)
         for fold, (train, test) in enumerate(folds):
             result.test_rows.append(test)
             without = withouts[fold]
+            seconds: dict[str, tuple[float, float]] = {}  # this fold's fit and scoring time
             for model in result.models:
                 progress.update(bar, description=f"fold {fold + 1}/{len(folds)}: {model}")
-                prediction, fit_seconds, score_seconds = table.fit_and_predict(
-                    model, train, test, without=without)
+                if is_blend(model):  # its parts' predictions on this fold, averaged
+                    parts = blend_parts(model)
+                    prediction = blend_prediction(
+                        table.spec.task, [result.predictions[p][-1] for p in parts])
+                    fit_seconds, score_seconds = (sum(seconds[p][i] for p in parts)
+                                                  for i in (0, 1))
+                else:
+                    prediction, fit_seconds, score_seconds = table.fit_and_predict(
+                        model, train, test, without=without)
+                seconds[model] = (fit_seconds, score_seconds)
                 metrics = _score(table.spec, table.y_codes[test], prediction)
                 result.predictions.setdefault(model, []).append(prediction)
                 result.folds.append({

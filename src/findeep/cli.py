@@ -843,8 +843,9 @@ def benchmark(
         "Comma-separated models to compare: findeep's networks (default, seed-mlp, mlp, "
         "ft-transformer: 10-60x slower; default-no-additive: default without the additive "
         "path it takes on binary targets; default-additive: the path required), "
-        "baselines (logreg, lightgbm, xgboost, catboost) and published deep-learning "
-        "defaults (realmlp, tabm: pip install 'findeep\\[peers]')."))] = (
+        "baselines (logreg, lightgbm, xgboost, catboost), published deep-learning "
+        "defaults (realmlp, tabm: pip install 'findeep\\[peers]') and blends of them "
+        "(default+catboost: the parts' held-out predictions averaged, no extra fit)."))] = (
         "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(

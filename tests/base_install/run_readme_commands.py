@@ -52,6 +52,8 @@ COMMANDS: list[list[str]] = [
      w("decisions.csv")],
     ["benchmark", w("holdout.csv"), "--target", "Status", "--n-folds", "2", "--models",
      "seed-mlp,logreg,lightgbm,xgboost,catboost", "--quiet"],
+    ["benchmark", w("holdout.csv"), "--target", "Status", "--n-folds", "2", "--models",
+     "default+catboost", "--quiet"],
     ["benchmark", w("loans.parquet"), "--target", "default", "--time-column", "applied_on",
      "--walk-forward", "--n-folds", "2", "--models", "seed-mlp,logreg", "--quiet"],
     ["explain", w("credit-model"), w("holdout.csv"), "--top", "4", "--out", w("reasons.csv")],

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from findeep.evaluate.baselines import BASELINE_PACKAGES
+from findeep.evaluate.blends import blend_parts, is_blend
 from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
 
 
@@ -53,13 +54,16 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
     - ``default`` against a network the run named as its reference (the demo's seed-mlp);
     - ``default`` (or, without it, the best network) against the best baseline on the table;
     - when another network beat ``default`` on the mean, that network against the best
-      baseline too, so a stronger model in the table is never left unmentioned.
+      baseline too, so a stronger model in the table is never left unmentioned;
+    - each blend (``default+catboost``) against the best of its parts: whether averaging
+      adds anything to the strongest model it is made of.
     No lines when the run holds no network or no baseline. Where the metric is missing on
     some fold, the line says so instead of a verdict.
     """
     metric = FOLD_METRICS[result["task"]][0]
     summary, folds = result["summary"], result["folds"]
-    networks = [m for m in summary if m not in BASELINE_PACKAGES]
+    blends = [m for m in summary if is_blend(m)]
+    networks = [m for m in summary if m not in BASELINE_PACKAGES and m not in blends]
     baseline = best_model(summary, [m for m in summary if m in BASELINE_PACKAGES], metric)
     best_network = best_model(summary, networks, metric)
     if baseline is None or best_network is None:
@@ -79,6 +83,15 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
             diff = -diff
         role = "best network" if model == best_network else "network"
         lines.append(f"{model} ({role}) vs {baseline} (best baseline): "
+                     + _compared(diff, std, metric))
+    for blend in blends:
+        part = best_model(summary, [p for p in blend_parts(blend) if p in summary], metric)
+        if part is None:
+            continue
+        diff, std = paired_difference(folds, blend, part, metric)
+        if metric not in HIGHER_IS_BETTER:
+            diff = -diff
+        lines.append(f"{blend} (blend) vs {part} (its best part): "
                      + _compared(diff, std, metric))
     r2 = {m: s["r2_mean"] for m, s in summary.items() if "r2_mean" in s}
     if r2 and max(r2.values()) <= 0:  # "better" among models that explain nothing is no win
