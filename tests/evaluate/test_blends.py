@@ -46,6 +46,7 @@ def test_a_blend_runs_its_parts_first_and_each_part_once() -> None:
     ("default+", "two or more models"),
     ("default+forest", "unknown model(s) forest"),
     ("logreg+logreg", "names a model twice"),
+    ("tfidf-lr+text-cnn", "text models are compared side by side (--models tfidf-lr,text-cnn)"),
 ])
 def test_a_blend_that_cannot_be_made_is_one_sentence(model: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says.replace("(", r"\(").replace(")", r"\)")):

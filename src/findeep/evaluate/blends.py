@@ -39,6 +39,12 @@ def check_blends(models: list[str], known: list[str]) -> None:
             raise ConfigError(f"blend '{model}' needs two or more models joined by "
                               f"'{SEPARATOR}', e.g. default+catboost.")
         unknown = [p for p in parts if p not in known]
+        from findeep.models.text_network import TEXT_MODELS
+
+        if any(p in TEXT_MODELS for p in unknown):
+            raise ConfigError(f"blend '{model}': blends are of tabular models; text models "
+                              "are compared side by side (--models "
+                              f"{','.join(parts)}).")
         if unknown:
             raise ConfigError(f"blend '{model}' names unknown model(s) {', '.join(unknown)}; "
                               f"its parts are models of their own: {', '.join(known)}.")
