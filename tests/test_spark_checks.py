@@ -181,3 +181,31 @@ def test_py4j_interrupt_tracebacks_are_kept_out_of_the_cli(caplog):
     with caplog.at_level(logging.INFO):
         logging.error("Exception while sending command.")
     assert caplog.records[-1].getMessage() == "Exception while sending command."
+
+
+def test_a_rank_s_own_error_wins_over_the_interrupted_lines_torchrun_causes() -> None:
+    """When one rank fails, torchrun stops the others and each says "interrupted": the
+    failing rank's line is the cause, whichever order the lines came in."""
+    from findeep.spark import _rank_failure
+
+    lines = ["findeep: interrupted; no bundle was written.",
+             "findeep: warning: 3 rows had no target",
+             "findeep: test_fraction must be in (0, 1), however: 1.5"]
+    assert _rank_failure(lines) == "test_fraction must be in (0, 1), however: 1.5"
+
+
+def test_a_rank_killed_without_a_word_is_named_from_torchrun_s_summary() -> None:
+    """Only "interrupted" lines: the message names the rank torchrun's summary gives as the
+    root cause and its signal, not "interrupted" as if someone had pressed Ctrl-C."""
+    from findeep.spark import _rank_failure
+
+    lines = ["findeep: interrupted; no bundle was written.",
+             "Root Cause (first observed failure):", "[1]:",
+             "time      : 2026-12-06_10:00:00", "rank      : 1 (local_rank: 1)",
+             "exitcode  : -9 (pid: 4242)"]
+    said = _rank_failure(lines)
+    assert said.startswith("rank 1 was killed by SIGKILL without a line of its own, and "
+                           "torchrun then stopped the others"), said
+    assert _rank_failure(["findeep: interrupted; no bundle was written."],
+                         "Command ['torchrun'] failed with return code 1. The task output"
+                         ).startswith("a rank exited with code 1 without a line of its own")

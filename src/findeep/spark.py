@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -683,7 +684,7 @@ def train_with_spark(train_args: Sequence[str], *, num_processes: int = 2,
         else:
             os.environ[LAUNCHER_REPORTS] = previous
     lines = [line.strip() for line in ranks_output.getvalue().splitlines()]
-    failure = _rank_failure(lines)
+    failure = _rank_failure(lines, crash)
     if failure:
         raise FindeepError(f"training under Spark's TorchDistributor stopped: {failure}")
     if _bundle_stamp(out) in (None, before):
@@ -700,16 +701,46 @@ def train_with_spark(train_args: Sequence[str], *, num_processes: int = 2,
     return {**report, "bundle": str(out)}
 
 
-def _rank_failure(lines: list[str]) -> str | None:
+def _rank_failure(lines: list[str], crash: str | None = None) -> str | None:
     """Why the ranks stopped, from their output: a rank's own ``findeep:`` error (not a
-    warning), else the message of a usage error (a misspelt option) from its framed box."""
-    for line in lines:
-        if line.startswith("findeep:") and not line.startswith("findeep: warning:"):
-            return line.removeprefix("findeep:").strip()
+    warning), else the message of a usage error (a misspelt option) from its framed box.
+
+    A rank's "interrupted" line is a consequence, not a cause: when one rank dies, torchrun
+    stops the others with SIGTERM and each says "interrupted". So another rank's error comes
+    first, and where none said why, the line says a rank died and torchrun stopped the rest,
+    with ``crash`` (TorchDistributor's own error, which carries torchrun's exit codes)."""
+    errors = [line.removeprefix("findeep:").strip() for line in lines
+              if line.startswith("findeep:") and not line.startswith("findeep: warning:")]
+    causes = [e for e in errors if not e.startswith("interrupted")]
+    if causes:
+        return causes[0]
+    if errors:
+        return (f"{_root_cause(lines, crash)} without a line of its own, and torchrun then "
+                f"stopped the others (each said: {errors[0]})")
     framed = [line.strip("│ ") for line in lines if line.startswith("│")]
     if any(line.startswith(("Usage:", "Try '")) for line in lines) and framed:
         return "findeep train's arguments: " + " ".join(" ".join(framed).split())
     return None
+
+
+def _root_cause(lines: list[str], crash: str | None) -> str:
+    """Which rank died and how, from torchrun's failure summary in the ranks' output
+    ("Root Cause ... rank : 1 ... exitcode : -9"), else TorchDistributor's return code."""
+    rank, code = None, None
+    for line in lines[next((i for i, line in enumerate(lines) if "Root Cause" in line), 0):]:
+        if rank is None and (found := re.match(r"rank\s*:\s*(\d+)", line)):
+            rank = found.group(1)
+        if code is None and (found := re.match(r"exitcode\s*:\s*(-?\d+)", line)):
+            code = int(found.group(1))
+    if code is None and crash and (found := re.search(r"return code (-?\d+)", crash)):
+        code = int(found.group(1))
+    who = f"rank {rank}" if rank is not None else "a rank"
+    if code is None:
+        return f"{who} stopped"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"{who} was killed by {signal.Signals(-code).name}"
+    return f"{who} exited with code {code}"
 
 
 def _first_line(exc: BaseException) -> str:
