@@ -90,3 +90,10 @@ def test_the_cli_refuses_an_unknown_part_in_one_line(tmp_path) -> None:
     assert done.exit_code == 2
     assert done.output.strip().startswith("findeep: blend 'default+forest' names unknown")
     assert len(done.output.strip().splitlines()) == 1
+
+
+def test_a_blend_of_two_baselines_gets_its_verdict_without_a_network() -> None:
+    result = run_benchmark(frame_of(), "y", models=["logreg+lightgbm"], n_folds=2, verbose=0)
+    lines = verdict_lines(result.to_dict())
+    assert any(line.startswith("logreg+lightgbm (blend) vs ") for line in lines), lines
+    assert not any("best network" in line for line in lines)

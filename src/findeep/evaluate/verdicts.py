@@ -57,8 +57,8 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
       baseline too, so a stronger model in the table is never left unmentioned;
     - each blend (``default+catboost``) against the best of its parts: whether averaging
       adds anything to the strongest model it is made of.
-    No lines when the run holds no network or no baseline. Where the metric is missing on
-    some fold, the line says so instead of a verdict.
+    No lines when the run holds neither a network and a baseline nor a blend. Where the
+    metric is missing on some fold, the line says so instead of a verdict.
     """
     metric = FOLD_METRICS[result["task"]][0]
     summary, folds = result["summary"], result["folds"]
@@ -66,24 +66,10 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
     networks = [m for m in summary if m not in BASELINE_PACKAGES and m not in blends]
     baseline = best_model(summary, [m for m in summary if m in BASELINE_PACKAGES], metric)
     best_network = best_model(summary, networks, metric)
-    if baseline is None or best_network is None:
+    if (baseline is None or best_network is None) and not blends:
         return []
-    lead = "default" if "default" in summary else best_network
-    contenders = [lead] + ([best_network] if best_network != lead else [])
-    lines = []
-    reference = result.get("reference")
-    if reference in networks and reference != lead:  # a network the caller chose to face
-        diff, std = paired_difference(folds, lead, reference, metric)
-        if metric not in HIGHER_IS_BETTER:
-            diff = -diff
-        lines.append(f"{lead} vs {reference}: " + _compared(diff, std, metric))
-    for model in contenders:
-        diff, std = paired_difference(folds, model, baseline, metric)
-        if metric not in HIGHER_IS_BETTER:  # a loss: lower is better, so flip the words
-            diff = -diff
-        role = "best network" if model == best_network else "network"
-        lines.append(f"{model} ({role}) vs {baseline} (best baseline): "
-                     + _compared(diff, std, metric))
+    lines = [] if baseline is None or best_network is None else _network_lines(
+        result, metric, networks, baseline, best_network)
     for blend in blends:
         part = best_model(summary, [p for p in blend_parts(blend) if p in summary], metric)
         if part is None:
@@ -100,6 +86,30 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
                      "predicting the training mean.")
     if result["task"] == "binary":
         lines += _chance_line(summary)
+    return lines
+
+
+def _network_lines(result: dict[str, Any], metric: str, networks: list[str], baseline: str,
+                   best_network: str) -> list[str]:
+    """``default`` against a chosen reference network, then ``default`` (and the best
+    network) against the best baseline."""
+    summary, folds = result["summary"], result["folds"]
+    lead = "default" if "default" in summary else best_network
+    contenders = [lead] + ([best_network] if best_network != lead else [])
+    lines = []
+    reference = result.get("reference")
+    if reference in networks and reference != lead:  # a network the caller chose to face
+        diff, std = paired_difference(folds, lead, reference, metric)
+        if metric not in HIGHER_IS_BETTER:
+            diff = -diff
+        lines.append(f"{lead} vs {reference}: " + _compared(diff, std, metric))
+    for model in contenders:
+        diff, std = paired_difference(folds, model, baseline, metric)
+        if metric not in HIGHER_IS_BETTER:  # a loss: lower is better, so flip the words
+            diff = -diff
+        role = "best network" if model == best_network else "network"
+        lines.append(f"{model} ({role}) vs {baseline} (best baseline): "
+                     + _compared(diff, std, metric))
     return lines
 
 
