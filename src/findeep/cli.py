@@ -855,6 +855,9 @@ def benchmark(
                                "folds instead of one split.")] = False,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
+    report: Annotated[Path | None, typer.Option(help=(
+        "Also write the comparison as a report: .html (charts of every fold and of the "
+        "paired differences) or .md."))] = None,
     monotone: Annotated[str | None, typer.Option(help=(
         "Constrain findeep's networks and LightGBM/XGBoost/CatBoost alike, e.g. "
         "'months_delinquent:+,income:-' (logreg is left unconstrained; binary and "
@@ -881,6 +884,12 @@ def benchmark(
     if out_json is not None:
         check_json_out(out_json, "the results")
         refuse_overwrite(out_json, force=force)
+    if report is not None:
+        from findeep.report import check_report_output
+
+        check_report_output(report, force=force)
+        if text_columns or any(m.strip() in TEXT_MODELS for m in models.split(",")):
+            raise ConfigError(_TEXT_REPORT)
     result = benchmark_table(data, target=target, folds=n_folds, seed=random_state,
                              models=[m.strip() for m in models.split(",") if m.strip()],
                              task=task, time_column=time_column, walk_forward=walk_forward,
@@ -895,6 +904,25 @@ def benchmark(
         show(benchmark_lines(result))
     if out_json is not None:
         write_json_atomic(out_json, result)
+    if report is not None:
+        if result.get("kind") == "text":  # a free-text column found in the data itself
+            raise ConfigError(_TEXT_REPORT)
+        from findeep.report import write_benchmark_report
+
+        command = ["findeep", "benchmark", str(data), *(["--target", target] if target else []),
+                   "--n-folds", str(n_folds), "--random-state", str(random_state),
+                   "--models", models, "--task", task,
+                   *(["--time-column", time_column] if time_column else []),
+                   *(["--walk-forward"] if walk_forward else []),
+                   *(["--monotone", monotone] if monotone else []),
+                   *(["--special-values", special_values] if special_values else []),
+                   "--report", str(report), "--force"]
+        written = write_benchmark_report(result, report, command)
+        out.print(f"report written to {written['out']} ({written['figures']} charts)")
+
+
+_TEXT_REPORT = ("--report covers tabular benchmarks; for a table with a free-text column use "
+                "--out to keep the results as JSON.")
 
 
 @forecast_app.command("report")

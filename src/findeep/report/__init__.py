@@ -28,7 +28,8 @@ from findeep.report.document import Document
 from findeep.report.render import Format, markdown_table, render
 from findeep.workflow import write_text_atomic
 
-__all__ = ["markdown_table", "report_format", "write_forecast_report", "write_report"]
+__all__ = ["markdown_table", "report_format", "write_benchmark_report", "write_forecast_report",
+           "write_report"]
 
 FORMATS: dict[str, Format] = {".md": "markdown", ".markdown": "markdown", ".html": "html",
                               ".htm": "html"}
@@ -193,6 +194,20 @@ def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,
     document = build_forecast_report(str(bundle), str(data), data, forecaster,
                                      cost_bps=cost_bps,
                                      compared=compared if isinstance(compared, dict) else None)
+    size = write_document(document, out, fmt)
+    return {"out": str(out), "format": fmt, "bytes": size, "figures": len(document.figures),
+            "sections": [s.title for s in document.sections]}
+
+
+def write_benchmark_report(result: dict[str, Any], out: str | os.PathLike[str],
+                           command: list[str]) -> dict[str, Any]:
+    """Write a ``findeep benchmark`` result as a report (.html or .md): the comparison and
+    its verdicts, every model on every fold, the paired differences to the reference, and
+    ``command``, which reproduces it. Check the output first with ``check_report_output``."""
+    from findeep.report.benchmark_report import build_benchmark_report
+
+    fmt = report_format(out)
+    document = build_benchmark_report(result, command)
     size = write_document(document, out, fmt)
     return {"out": str(out), "format": fmt, "bytes": size, "figures": len(document.figures),
             "sections": [s.title for s in document.sections]}

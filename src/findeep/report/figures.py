@@ -327,3 +327,32 @@ def profit_curve_svg(approval_rate: np.ndarray, profit: np.ndarray, best_rate: f
                xlim=(0, 1))
         ax.legend(frameon=False)
         return _svg(fig)
+
+
+def fold_dots_svg(models: Sequence[str], values: Sequence[Sequence[float]], xlabel: str
+                  ) -> str:
+    """One row per model, top to bottom in the given order: each fold's value a dot (one
+    colour per fold, the same fold the same colour in every row, so paired differences show
+    as shifts of one colour), the mean a black tick."""
+    with plt.rc_context(_STYLE):
+        fig, ax = _figure(4.8, 0.9 + 0.34 * len(models))
+        positions = np.arange(len(models))[::-1]
+        n_folds = max((len(v) for v in values), default=0)
+        colours = list(itertools.islice(itertools.cycle(OKABE_ITO), n_folds))
+        for position, row in zip(positions, values, strict=True):
+            row = np.asarray(row, dtype=float)
+            shown = np.isfinite(row)
+            ax.scatter(row[shown], np.full(shown.sum(), position), s=22, zorder=3,
+                       c=[colours[i] for i in np.flatnonzero(shown)])
+            if shown.any():
+                ax.plot([row[shown].mean()] * 2, [position - 0.3, position + 0.3], color="black",
+                        lw=2, zorder=4)
+        ax.set(yticks=positions, xlabel=xlabel, ylim=(-0.6, len(models) - 0.4))
+        ax.set_yticklabels(models)
+        ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+        if 1 < n_folds <= len(OKABE_ITO):  # which colour is which fold
+            handles = [ax.scatter([], [], s=22, c=colour, label=f"fold {i + 1}")
+                       for i, colour in enumerate(colours)]
+            ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5),
+                      frameon=False, handletextpad=0.2)
+        return _svg(fig)
