@@ -105,9 +105,12 @@ def _differences_section(result: dict[str, Any], metric: str) -> Section:
             errors=([m - s for m, s in zip(means, spread, strict=True)],
                     [m + s for m, s in zip(means, spread, strict=True)]), reference=0.0),
         Table(["model", "mean difference", "std of the differences"],
-              [[f"`{m}`", f"{d:+.4f}", _number(s)] for m, d, s in
+              [[f"`{m}`", _number(d, signed=True), _number(s)] for m, d, s in
                zip(others, means, stds, strict=True)]))])
 
 
-def _number(value: float) -> str:
-    return f"{value:.4f}" if np.isfinite(value) else "—"
+def _number(value: float, *, signed: bool = False) -> str:
+    """Four decimals, or a dash where the metric is missing (undefined on a fold)."""
+    if not np.isfinite(value):
+        return "—"
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
