@@ -353,6 +353,6 @@ def fold_dots_svg(models: Sequence[str], values: Sequence[Sequence[float]], xlab
         if 1 < n_folds <= len(OKABE_ITO):  # which colour is which fold
             handles = [ax.scatter([], [], s=22, c=colour, label=f"fold {i + 1}")
                        for i, colour in enumerate(colours)]
-            ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5),
-                      frameon=False, handletextpad=0.2)
+            ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                      ncol=n_folds, frameon=False, handletextpad=0.1, columnspacing=0.8)
         return _svg(fig)
