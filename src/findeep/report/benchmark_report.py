@@ -5,6 +5,7 @@ spread — each with the numbers behind it."""
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ def build_benchmark_report(result: dict[str, Any], command: list[str]) -> Docume
     sections = [_comparison_section(result, metric), _folds_section(result, metric)]
     if result.get("reference") is not None and len(result["summary"]) > 1:
         sections.append(_differences_section(result, metric))
-    sections.append(Section("reproduce", "Reproduce", [f"`{' '.join(command)}`"]))
+    sections.append(Section("reproduce", "Reproduce", [f"`{shlex.join(command)}`"]))
     return Document(
         title=f"Benchmark: {result['data']}",
         subtitle=(f"{result['task']}, {result['split']}, {result['rows']:,} rows; every model "
