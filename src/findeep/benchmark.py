@@ -41,6 +41,7 @@ from findeep.evaluate.baselines import (
     without_columns,
 )
 from findeep.evaluate.blends import (
+    blend_name,
     blend_parts,
     blend_prediction,
     check_blends,
@@ -193,6 +194,7 @@ def run_benchmark(
     fewer rows than ``n_folds`` (stratified folds), or an out-of-time test part holding one
     class.
     """
+    models = [blend_name(m) if is_blend(m) else m for m in models]  # "a + b" is "a+b"
     _check_benchmark_options(models, n_folds, walk_forward, time_column)
     check_seed(seed)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,

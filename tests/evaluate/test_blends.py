@@ -97,3 +97,14 @@ def test_a_blend_of_two_baselines_gets_its_verdict_without_a_network() -> None:
     lines = verdict_lines(result.to_dict())
     assert any(line.startswith("logreg+lightgbm (blend) vs ") for line in lines), lines
     assert not any("best network" in line for line in lines)
+
+
+def test_a_blend_named_with_spaces_is_the_same_blend() -> None:
+    """"seed-mlp + logreg" beside "seed-mlp+logreg" is one blend named twice, refused as any
+    model named twice is; alone it runs under the name without spaces."""
+    with pytest.raises(ConfigError, match="named more than once"):
+        run_benchmark(frame_of(), "y", models=["seed-mlp + logreg", "seed-mlp+logreg"],
+                      verbose=0)
+    result = run_benchmark(frame_of(), "y", models=["logreg + seed-mlp"], n_folds=2,
+                           verbose=0)
+    assert result.models == ["logreg", "seed-mlp", "logreg+seed-mlp"]

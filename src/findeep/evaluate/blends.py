@@ -31,6 +31,11 @@ def blend_parts(model: str) -> list[str]:
     return [part.strip() for part in model.split(SEPARATOR)]
 
 
+def blend_name(model: str) -> str:
+    """A blend's name as the table shows it: ``"default + catboost"`` -> ``"default+catboost"``."""
+    return SEPARATOR.join(blend_parts(model))
+
+
 def check_blends(models: list[str], known: list[str]) -> None:
     """Refuse a blend of fewer than two distinct known models (one sentence)."""
     for model in filter(is_blend, models):
