@@ -59,7 +59,8 @@ from findeep.pipeline import fit_tabular
 __all__ = ["DEFAULT_MODELS", "FOLD_METRICS", "HIGHER_IS_BETTER", "BenchmarkResult",
            "run_benchmark", "verdict"]
 
-DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost")
+DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catboost",
+                  "default+catboost")  # the blend: no fit of its own
 # findeep's networks with an option on, compared as models of their own so that one run says
 # whether the option helps on the user's table: name -> (architecture, model_options)
 NETWORK_VARIANTS = {"default-additive": ("default", {"additive": True}),

@@ -846,7 +846,7 @@ def benchmark(
         "baselines (logreg, lightgbm, xgboost, catboost), published deep-learning "
         "defaults (realmlp, tabm: pip install 'findeep\\[peers]') and blends of them "
         "(default+catboost: the parts' held-out predictions averaged, no extra fit)."))] = (
-        "default,seed-mlp,logreg,lightgbm,xgboost,catboost"),
+        "default,seed-mlp,logreg,lightgbm,xgboost,catboost,default+catboost"),
     task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
     time_column: Annotated[str | None, typer.Option(
         help="Compare on one out-of-time split (latest 20%) instead of folds.")] = None,
