@@ -38,14 +38,14 @@ def blend_name(model: str) -> str:
 
 def check_blends(models: list[str], known: list[str]) -> None:
     """Refuse a blend of fewer than two distinct known models (one sentence)."""
+    from findeep.models.text_network import TEXT_MODELS
+
     for model in filter(is_blend, models):
         parts = blend_parts(model)
         if len(parts) < 2 or "" in parts:
             raise ConfigError(f"blend '{model}' needs two or more models joined by "
                               f"'{SEPARATOR}', e.g. default+catboost.")
         unknown = [p for p in parts if p not in known]
-        from findeep.models.text_network import TEXT_MODELS
-
         if any(p in TEXT_MODELS for p in unknown):
             raise ConfigError(f"blend '{model}': blends are of tabular models; text models "
                               "are compared side by side (--models "

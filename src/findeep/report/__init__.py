@@ -51,11 +51,14 @@ def check_report_output(out: str | os.PathLike[str], *, force: bool) -> Format:
     return fmt
 
 
-def write_document(document: Document, out: str | os.PathLike[str], fmt: Format) -> int:
-    """Render and write atomically; the file's size in bytes."""
+def write_document(document: Document, out: str | os.PathLike[str], fmt: Format
+                   ) -> dict[str, Any]:
+    """Render and write atomically; what was written: path, format, size in bytes, the
+    number of figures and the section titles."""
     text = render(document, fmt)
     write_text_atomic(out, text)
-    return len(text.encode("utf-8"))
+    return {"out": str(out), "format": fmt, "bytes": len(text.encode("utf-8")),
+            "figures": len(document.figures), "sections": [s.title for s in document.sections]}
 
 
 def write_report(
@@ -138,10 +141,8 @@ def write_report(
         document.sections.append(card)
     if on_stage is not None:
         on_stage(f"writing {fmt.upper()}")  # HTML or MARKDOWN
-    size = write_document(document, out, fmt)
-    return {"out": str(out), "format": fmt, "bytes": size, "rows": len(frame),
-            "labelled": facts["labelled"], "figures": len(document.figures),
-            "sections": [s.title for s in document.sections]}
+    return {**write_document(document, out, fmt), "rows": len(frame),
+            "labelled": facts["labelled"]}
 
 
 def reproduce_command(
@@ -194,9 +195,7 @@ def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,
     document = build_forecast_report(str(bundle), str(data), data, forecaster,
                                      cost_bps=cost_bps,
                                      compared=compared if isinstance(compared, dict) else None)
-    size = write_document(document, out, fmt)
-    return {"out": str(out), "format": fmt, "bytes": size, "figures": len(document.figures),
-            "sections": [s.title for s in document.sections]}
+    return write_document(document, out, fmt)
 
 
 def write_benchmark_report(result: dict[str, Any], out: str | os.PathLike[str],
@@ -206,8 +205,4 @@ def write_benchmark_report(result: dict[str, Any], out: str | os.PathLike[str],
     ``command``, which reproduces it. Check the output first with ``check_report_output``."""
     from findeep.report.benchmark_report import build_benchmark_report
 
-    fmt = report_format(out)
-    document = build_benchmark_report(result, command)
-    size = write_document(document, out, fmt)
-    return {"out": str(out), "format": fmt, "bytes": size, "figures": len(document.figures),
-            "sections": [s.title for s in document.sections]}
+    return write_document(build_benchmark_report(result, command), out, report_format(out))

@@ -87,14 +87,14 @@ def _folds_section(result: dict[str, Any], metric: str) -> Section:
 
 
 def _differences_section(result: dict[str, Any], metric: str) -> Section:
+    """The paired differences ``BenchmarkResult.summary`` holds for every model but the
+    reference, drawn as bars with one std either side."""
     reference = result["reference"]
-    _, values = _fold_values(result, metric)
-    base = np.asarray(values[reference], dtype=float)
-    others = [m for m in values if m != reference]
-    diffs = {m: np.asarray(values[m], dtype=float) - base for m in others}
-    means = [float(np.mean(diffs[m])) for m in others]
-    stds = [float(np.std(diffs[m], ddof=1)) if len(base) > 1 else float("nan") for m in others]
-    spread = [0.0 if not np.isfinite(s) else s for s in stds]
+    summary = result["summary"]
+    others = [m for m in summary if f"{metric}_diff_vs_reference_mean" in summary[m]]
+    means = [summary[m][f"{metric}_diff_vs_reference_mean"] for m in others]
+    stds = [summary[m][f"{metric}_diff_vs_reference_std"] for m in others]
+    spread = [s if np.isfinite(s) else 0.0 for s in stds]
     better = "right" if metric in HIGHER_IS_BETTER else "left"
     return Section("differences", f"Against {reference}, fold by fold", [Figure(
         "differences", f"{metric} minus {reference}'s, paired over the same folds",
