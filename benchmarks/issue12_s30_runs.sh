@@ -10,21 +10,11 @@
 # a median of three. Quiet machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$here/results
 export OMP_WAIT_POLICY=PASSIVE
-all_tables() {  # who src
-    local who=$1 path=$2
-    (cd "$here" && PYTHONPATH=$path python ablations.py --panel development \
-        --only "catboost;library default (bagging auto + additive path)" \
-        --out "$out/s30_${who}_dev.md")
-    for set in first second third fourth; do
-        (cd "$here" && PYTHONPATH=$path python unseen_tables.py --set $set \
-            --models default,catboost --out "$out/s30_${who}_$set.md")
-    done
-}
+source "$here/issue12_all_tables.sh"
 if [ "$1" = "--repeats" ]; then
-    for r in 2 3; do all_tables "cand_r$r" "$2"; done
+    for r in 2 3; do all_tables s30 "cand_r$r" "$2"; done
 else
-    all_tables ref "$1"
-    all_tables cand "$2"
+    all_tables s30 ref "$1"
+    all_tables s30 cand "$2"
 fi

@@ -12,20 +12,10 @@
 # Quiet machine, nothing else running.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$here/results
 export OMP_WAIT_POLICY=PASSIVE
-all_tables() {  # who src
-    local who=$1 src=$2
-    (cd "$here" && PYTHONPATH=$src python ablations.py --panel development \
-        --only "catboost;library default (bagging auto + additive path)" \
-        --out "$out/s32_${who}_dev.md")
-    for set in first second third fourth; do
-        (cd "$here" && PYTHONPATH=$src python unseen_tables.py --set $set \
-            --models default,catboost --out "$out/s32_${who}_$set.md")
-    done
-}
+source "$here/issue12_all_tables.sh"
 case "$1" in
-    --reference) for who in amd1 amd2 amd3; do all_tables "$who" "$2"; done ;;
-    --candidate) all_tables cand "$2" ;;
+    --reference) for who in amd1 amd2 amd3; do all_tables s32 "$who" "$2"; done ;;
+    --candidate) all_tables s32 cand "$2" ;;
     *) echo "usage: $0 --reference SRC | --candidate SRC" >&2; exit 2 ;;
 esac
