@@ -7,6 +7,8 @@ Layout of a bundle directory::
                         16,384 of them (evaluate/overlap.py: spots training rows in test data)
     model.safetensors   the network's tensors
     metrics.json        held-out metrics (when there are any)
+    partner.cbm         a blend's CatBoost model in CatBoost's own format (``--model
+                        default+catboost`` only; ``evaluate/partner.py``)
     checksums.json      sha256 of each file above; checked on every load
 
 Saving writes a sibling temporary directory and renames it into place, so a crash never
@@ -32,6 +34,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -129,8 +132,12 @@ def format_version_for(meta: dict[str, Any]) -> int:
 
 def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any],
                  tensors: dict[str, torch.Tensor], metrics: dict[str, Any] | None = None,
-                 force: bool = False) -> Path:
-    """Write a bundle atomically and return its path."""
+                 force: bool = False,
+                 files: dict[str, Callable[[Path], None]] | None = None) -> Path:
+    """Write a bundle atomically and return its path.
+
+    ``files`` (name -> a function writing that file at the path it is given) adds files of
+    another format, such as a blend's CatBoost model; each is checksummed like the rest."""
     path = check_writable(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     clear_dead_staging(path)
@@ -150,6 +157,8 @@ def write_bundle(path: str | os.PathLike[str], *, kind: str, meta: dict[str, Any
             "weights_sha256": sha256_file(staging / WEIGHTS_FILE), **meta,
         }
         _write_json(staging / META_FILE, document)
+        for name, write in (files or {}).items():
+            write(staging / name)
         if metrics is not None:
             _write_json(staging / METRICS_FILE, metrics)
         files = sorted(p.name for p in staging.iterdir())

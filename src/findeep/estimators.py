@@ -36,6 +36,7 @@ from findeep.pipeline import (
     BUNDLE_KIND,
     TabularPipeline,
     fit_tabular,
+    pipeline_files,
     pipeline_from_bundle,
     pipeline_to_bundle,
 )
@@ -185,7 +186,7 @@ class _TabularEstimator(BaseEstimator):
         if classes is not None and classes.dtype.kind in LABEL_KINDS:
             meta["label_dtype"] = classes.dtype.str  # 0.0/1.0 labels come back as floats
         return write_bundle(path, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
-                            metrics=metrics, force=force)
+                            metrics=metrics, force=force, files=pipeline_files(pipeline))
 
 
 class TabularClassifier(ClassifierMixin, _TabularEstimator):

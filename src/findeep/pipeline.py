@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import time
 import warnings
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from findeep.bundle import read_bundle, read_metrics
+from findeep.bundle import CHECKSUMS_FILE, read_bundle, read_checksums, read_metrics
 from findeep.data.io import has_infinite
 from findeep.data.number_text import numbers_of
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
@@ -51,6 +53,12 @@ from findeep.evaluate.metrics import (
     regression_metrics,
 )
 from findeep.evaluate.overlap import RowSketch, row_hashes
+from findeep.evaluate.partner import (
+    BlendPartner,
+    check_blend_options,
+    check_partner_available,
+    split_blend_model,
+)
 from findeep.features.tabular import ScoringRules, TabularPreprocessor, TransformReport
 from findeep.models.registry import (
     build_model,
@@ -107,10 +115,24 @@ class TabularPipeline:
     training_rows: RowSketch | None = None  # hashes to spot training rows in evaluation data
     intervals: Intervals | None = None  # regression: split-conformal residuals or CQR scores
     quantile_network: nn.Module | None = None  # CQR: the (lower, upper) quantile network
+    partner: BlendPartner | None = None  # `default+catboost`: CatBoost, blended half each
 
     @property
     def task(self) -> str:
         return self.target.task
+
+    @property
+    def display_name(self) -> str:
+        """The model as trained: ``default``, or ``default+catboost`` for a blend."""
+        return self.model_name if self.partner is None else \
+            f"{self.model_name}+{self.partner.name}"
+
+    def with_partner(self, prediction: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+        """The network's ``predict_raw``-style output for the rows of ``frame``, blended with
+        the partner's where the model is a blend (``evaluate.partner``)."""
+        if self.partner is None:
+            return prediction
+        return self.partner.blend(prediction, frame, self.schema)
 
     def check_frame(self, frame: pd.DataFrame) -> None:
         """Raise ``DataError`` for scoring data that cannot be scored."""
@@ -161,7 +183,7 @@ class TabularPipeline:
     def predict_raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, TransformReport]:
         """P(classes[1]) for binary, class probabilities for multiclass, values for regression."""
         logits, report = self.logits(frame)
-        return self._prediction(logits), report
+        return self.with_partner(self._prediction(logits), frame), report
 
     def _prediction(self, logits: torch.Tensor) -> np.ndarray:
         prediction = logits_to_prediction(logits, self.task, self.temperature)
@@ -241,7 +263,8 @@ class TabularPipeline:
                             "against.")
         x_num, x_cat, report = self.transform(frame.loc[keep])
         report.warn_categories()  # the metrics count these rows as the model scored them
-        prediction = self._prediction(self._network_logits(x_num, x_cat))
+        prediction = self.with_partner(self._prediction(self._network_logits(x_num, x_cat)),
+                                       frame.loc[keep])
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)
@@ -327,7 +350,28 @@ def fit_tabular(
     A regression also gets prediction intervals calibrated on the validation rows:
     split-conformal (``interval_method``'s default), or ``"cqr"``, which trains a second
     network of the same model on the ``interval`` level's two quantiles.
+
+    A blend (``model="default+catboost"``, classification) fits the network as above and
+    CatBoost on the same rows; the pipeline scores their blend (``evaluate.partner``).
     """
+    if (blend := split_blend_model(model)) is not None:
+        network_model, partner_name = blend
+        check_partner_available(partner_name)
+        labelled = pd.Series(np.asarray(y)).dropna()
+        check_blend_options(
+            task=infer_target(labelled, "target", task, event_class=event_class).task
+            if len(labelled) else task,
+            monotone=bool((model_options or {}).get("monotone")), class_weight=class_weight)
+        pipeline = fit_tabular(
+            X, y, task=task, model=network_model, seed=seed,
+            validation_fraction=validation_fraction, times=times, class_weight=class_weight,
+            loss=loss, scaling=scaling, calibrate=calibrate, device=device, verbose=verbose,
+            row_sketch=row_sketch, model_options=model_options, special_values=special_values,
+            interval_method=interval_method, interval=interval, bagging=bagging,
+            numeric_columns=numeric_columns, sample_weight=sample_weight,
+            event_class=event_class, **train_options)
+        return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
+                                    class_weight=class_weight, sample_weight=sample_weight)
     check_method(interval_method)
     check_level(interval)
     check_fraction(validation_fraction, "validation_fraction")  # a bag does not use it
@@ -451,6 +495,27 @@ def fit_tabular(
     pipeline.training_rows = training_rows
     pipeline.intervals = intervals
     pipeline.quantile_network = quantile_network
+    return pipeline
+
+
+def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.DataFrame,
+                         y: pd.Series, *, seed: int, class_weight: Any,
+                         sample_weight: Any) -> TabularPipeline:
+    """``pipeline`` with a partner fitted on the rows its network was trained on (those with
+    a target), on the network's schema and special values."""
+    labelled = pd.Series(np.asarray(y)).notna().to_numpy()
+    weight = checked_sample_weight(sample_weight, len(X))
+    started = time.perf_counter()
+    pipeline.partner = BlendPartner.fit(
+        partner_name, task=pipeline.task, frame=X.reset_index(drop=True).loc[labelled],
+        schema=pipeline.schema, y_codes=pipeline.target.encode(
+            pd.Series(np.asarray(y)[labelled])), seed=seed,
+        special_values=pipeline.preprocessor.special_values,
+        sample_weight=None if weight is None else weight[labelled],
+        balanced=class_weight == "balanced")
+    pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
+                                  "share": pipeline.partner.share,
+                                  "partner_fit_seconds": round(time.perf_counter() - started, 3)}
     return pipeline
 
 
@@ -1042,6 +1107,8 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
     }
     if pipeline.training_rows is not None:
         meta["training_rows"] = pipeline.training_rows.to_dict()
+    if pipeline.partner is not None:  # its model file: ``pipeline_files``
+        meta["partner"] = pipeline.partner.to_dict()
     tensors = dict(pipeline.network.state_dict())
     if pipeline.intervals is not None:
         meta["intervals"] = pipeline.intervals.to_dict()
@@ -1053,6 +1120,12 @@ def pipeline_to_bundle(pipeline: TabularPipeline) -> tuple[dict[str, Any], dict[
 
 
 QUANTILE_PREFIX = "interval_quantiles."  # CQR network tensors in a tabular bundle
+
+
+def pipeline_files(pipeline: TabularPipeline) -> dict[str, Any]:
+    """The files a tabular bundle holds beside its JSON and tensors (``write_bundle``'s
+    ``files``): a blend's partner model."""
+    return {} if pipeline.partner is None else pipeline.partner.writers()
 
 
 def _with_empty_buffers(network: nn.Module, tensors: dict[str, torch.Tensor],
@@ -1153,6 +1226,13 @@ def _pipeline_from_document(meta: dict[str, Any], tensors: dict[str, torch.Tenso
         None if sketch is None else RowSketch.from_dict(sketch))
     pipeline.intervals = None if intervals is None else intervals_from_dict(intervals)
     pipeline.quantile_network = quantile_network
+    if (partner := meta.get("partner")) is not None:
+        if path is None:
+            raise BundleError("a blend's bundle is read from its folder (its CatBoost part is "
+                              "a file there).")
+        folder = Path(path)
+        pipeline.partner = BlendPartner.read(partner, task=pipeline.task, folder=folder,
+                                             checksums=read_checksums(folder / CHECKSUMS_FILE))
     if path is not None and not pipeline.metrics:
         pipeline.metrics = read_metrics(path)
     return pipeline

@@ -286,7 +286,8 @@ def score_dataframe(frame: Any, bundle: str | os.PathLike[str], *,
             x_num, x_cat, seen = worker.preprocessor.transform(batch, rules)
             if report is not None:
                 report.add(seen)
-            prediction = worker._prediction(worker._network_logits(x_num, x_cat))
+            prediction = worker.with_partner(
+                worker._prediction(worker._network_logits(x_num, x_cat)), batch)
             scores = score_table(worker, batch, prediction, None, threshold)
             if label_as_text:
                 scores["predicted"] = scores["predicted"].astype(str)

@@ -49,6 +49,7 @@ from findeep.data.splits import (
 from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
+from findeep.evaluate.blends import is_blend
 from findeep.evaluate.intervals import (
     DEFAULT_LEVEL,
     ConformalIntervals,
@@ -190,6 +191,9 @@ def train_streamed(
     unknown = set(options) - set(TRAIN_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
+    if is_blend(model):
+        raise ConfigError(f"--model {model}: a blend with CatBoost is trained in memory "
+                          "(without --stream); streamed training fits a network alone.")
     check_model_options(model, model_options)
     recipe = {k: v for k, v in {**get_spec(model).training, **options}.items() if k != "scaling"}
     TrainConfig(**recipe, seed=seed, device=device).check()  # the loss waits for the task
@@ -963,7 +967,8 @@ def predict_streamed(bundle: str | os.PathLike[str], data: str | os.PathLike[str
         return _Prepared(frame, x_num, x_cat)
 
     def score(chunk: _Prepared) -> pd.DataFrame:
-        prediction = pipeline._prediction(pipeline._network_logits(chunk.x_num, chunk.x_cat))
+        prediction = pipeline.with_partner(
+            pipeline._prediction(pipeline._network_logits(chunk.x_num, chunk.x_cat)), chunk.frame)
         scores = score_table(pipeline, chunk.frame, prediction, id_column, threshold)
         if interval is not None and pipeline.intervals is not None:
             band = (pipeline.interval_band(chunk.x_num, chunk.x_cat)

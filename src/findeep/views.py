@@ -84,16 +84,24 @@ def resume_line(training: dict[str, Any]) -> str:
 
 def bagging_line(training: dict[str, Any]) -> str:
     """How the network was trained: "bagged 3 members …", or one network and, where
-    ``bagging="auto"`` kept one, why; then the additive path's share where one was fitted."""
-    line = _members_line(training)
+    ``bagging="auto"`` kept one, why; then the additive path's share where one was fitted,
+    and a blend's partner."""
+    line = _members_line(training) + _additive_part(training)
+    if blend := training.get("blend"):
+        line += (f"; blended half each with {blend['parts'][1]} fitted on the same "
+                 f"{training['rows']} rows ({blend['partner_fit_seconds']:.1f}s)")
+    return line
+
+
+def _additive_part(training: dict[str, Any]) -> str:
     if "additive" not in training:
-        return line
+        return ""
     share = float(training["additive"]["weight"])
     if "skipped" in training["additive"]:
-        return line + f"; additive path: not fitted ({training['additive']['skipped']})"
-    return line + (f"; additive path: {share:.0%} of the logit (chosen on the out-of-fold rows)"
-                   if share else "; additive path: not used (the out-of-fold rows ranked best "
-                                 "without it)")
+        return f"; additive path: not fitted ({training['additive']['skipped']})"
+    return (f"; additive path: {share:.0%} of the logit (chosen on the out-of-fold rows)"
+            if share else "; additive path: not used (the out-of-fold rows ranked best "
+                          "without it)")
 
 
 def _members_line(training: dict[str, Any]) -> str:

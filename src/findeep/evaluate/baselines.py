@@ -107,35 +107,38 @@ def make_baseline(name: str, task: str, inputs: BaselineInputs, seed: int,
 
         cls = catboost.CatBoostClassifier if classification else catboost.CatBoostRegressor
         extra = {"monotone_constraints": constraints} if constraints else {}
-        return _CatBoostAdapter(cls(random_seed=seed, verbose=False, allow_writing_files=False,
+        return CatBoostAdapter(cls(random_seed=seed, verbose=False, allow_writing_files=False,
                                     **extra), inputs.categorical)
     if name in PEER_PACKAGES:  # published deep-learning defaults (findeep[peers])
         return make_peer(name, task, inputs.categorical, seed)
     raise ValueError(f"unknown baseline {name!r}")
 
 
-class _CatBoostAdapter:
+class CatBoostAdapter:
     """CatBoost wants category columns as strings and named up front."""
 
     def __init__(self, model: Any, categorical: list[str]) -> None:
         self.model = model
         self.categorical = categorical
 
-    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+    def features(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with its category columns as strings, as CatBoost reads them."""
         X = X.copy()
         for name in self.categorical:
             X[name] = X[name].astype(str)
         return X
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> _CatBoostAdapter:
-        self.model.fit(self._frame(X), y, cat_features=self.categorical)
+    def fit(self, X: pd.DataFrame, y: np.ndarray,
+            sample_weight: np.ndarray | None = None) -> CatBoostAdapter:
+        self.model.fit(self.features(X), y, cat_features=self.categorical,
+                       sample_weight=sample_weight)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model.predict_proba(self._frame(X))
+        return self.model.predict_proba(self.features(X))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model.predict(self._frame(X))
+        return self.model.predict(self.features(X))
 
 
 def with_special_values(inputs: BaselineInputs,

@@ -177,6 +177,10 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
     check_steps(n_steps)
     if len(frame) == 0:
         raise DataError("there are no rows to explain.")
+    if pipeline.partner is not None and pipeline.task != "binary":
+        raise ConfigError("a multiclass blend averages probabilities, whose log-odds do not "
+                          "split into the parts' attributions; explanations of blends are "
+                          "for binary targets.")
     z = embed_frame(pipeline, frame)
     baseline = reference_embedding(pipeline, reference)
     forward = risk_function(pipeline)
@@ -203,10 +207,28 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
             if on_rows is not None:
                 on_rows(min(start + _BATCH_ROWS, z.shape[0]), z.shape[0])
     labels = np.asarray(pipeline.target.classes, dtype=object)
-    return Attributions(
+    attributions = Attributions(
         columns, torch.cat(parts).numpy().astype(float), output.numpy().astype(float),
         float(baseline_output) if targets is None else baseline_output.numpy().astype(float),
         explained_units(pipeline), None if targets is None else labels[targets.numpy()])
+    return attributions if pipeline.partner is None else \
+        _with_partner(pipeline, frame, attributions)
+
+
+def _with_partner(pipeline: TabularPipeline, frame: pd.DataFrame,
+                  network: Attributions) -> Attributions:
+    """A binary blend's attributions: the network's (Integrated Gradients against the
+    reference) and CatBoost's own SHAP values (against its training average), each in the
+    event's log-odds, weighted by their shares in the blend, which averages those log-odds.
+    The sum over columns stays the blended log-odds less the blended baseline."""
+    partner = pipeline.partner
+    sign = 1.0 if pipeline.target.event_index == 1 else -1.0
+    values, log_odds, expected = partner.shap_by_column(frame, pipeline.schema, network.columns)
+    w = partner.share
+    return Attributions(
+        network.columns, (1.0 - w) * network.values + w * sign * values,
+        (1.0 - w) * network.output + w * sign * log_odds,
+        (1.0 - w) * float(network.baseline_output) + w * sign * expected, network.units)
 
 
 def _explained_classes(pipeline: TabularPipeline, log_odds: torch.Tensor,

@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from findeep._version import __version__
-from findeep.errors import BundleError
+from findeep.errors import BundleError, ConfigError
 from findeep.extras import require_extra
 from findeep.output_paths import refuse_overwrite, usual_mode
 from findeep.pipeline import TabularPipeline, read_pipeline
@@ -98,6 +98,10 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
     Returns a summary with the path, input and output names, and the largest absolute
     difference between onnxruntime and PyTorch on 512 sample rows.
     """
+    if pipeline.partner is not None:
+        raise ConfigError(f"this model blends its network with {pipeline.partner.name}, and "
+                          "an ONNX graph of the network alone would score differently; serve "
+                          "the bundle (findeep serve) or train the network alone to export it.")
     require_extra("onnx", "ONNX export")
     import onnx
     import onnxruntime

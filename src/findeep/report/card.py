@@ -121,7 +121,10 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
                    + ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
         ["excluded columns", ", ".join(excluded) or "none"],
         ["architecture", f"`{pipeline.model_name}`, best epoch {training['best_epoch']} of "
-                         f"{training['epochs_run']}"],
+                         f"{training['epochs_run']}" + (
+                             "" if pipeline.partner is None else
+                             f"; blended half each with `{pipeline.partner.name}` (its own "
+                             "defaults, fitted on the same rows)")],
     ], caption="Training data"))
     section.add(Table(["field", "value"], _evaluation_rows(pipeline, facts, data),
                       caption="Evaluation data, protocol and metrics"))

@@ -133,7 +133,7 @@ def _model_section(bundle: str, pipeline: TabularPipeline, meta: dict[str, Any])
             "multiclass": f"P({target.name}) over {len(target.classes)} classes",
             "regression": f"{target.name}"}[pipeline.task]
     facts = [
-        ["model", f"`{pipeline.model_name}` ({pipeline.task}: predicts {what})"],
+        ["model", f"`{pipeline.display_name}` ({pipeline.task}: predicts {what})"],
         ["inputs", ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
         ["trained", f"{meta.get('created_at', '?')} with findeep "
                     f"{meta.get('versions', {}).get('findeep', '?')}"],

@@ -131,7 +131,7 @@ def create_app(bundle: Any, *, api_key: str | None = None, max_rows: int = DEFAU
               "max_explain_rows": min(max_rows, max_explain_rows), "strict": strict,
               "threshold": cutoff if pipeline.task == "binary" else None}
     app = FastAPI(
-        title=f"findeep scoring API: {pipeline.model_name} ({pipeline.task})",
+        title=f"findeep scoring API: {pipeline.display_name} ({pipeline.task})",
         version=__version__,
         description="Scores one record or a list of records with a trained findeep model. "
                     "Fields are the model's training columns; `null` means missing.",
@@ -470,7 +470,7 @@ def _model_info(served: ServedModel, limits: dict[str, Any]) -> dict[str, Any]:
     used = set(pipeline.schema.used_names)
     training = pipeline.training
     return {
-        "model": pipeline.model_name,
+        "model": pipeline.display_name,
         "task": pipeline.task,
         "target": target.name,
         "classes": target.classes,

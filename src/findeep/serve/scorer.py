@@ -14,6 +14,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from findeep.features.records import RecordEncoder
@@ -62,6 +63,9 @@ class Scorer:
         prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature)
         if pipeline.task == "regression":
             prediction = prediction * pipeline.y_std + pipeline.y_mean
+        if pipeline.partner is not None:  # a blend: CatBoost reads the records as a table
+            prediction = pipeline.with_partner(prediction, pd.DataFrame.from_records(
+                list(records)).reindex(columns=pipeline.schema.used_names))
         if pipeline.quantile_network is not None:  # CQR: (n, 3) = prediction and its band,
             band = pipeline.interval_band(x_num, x_cat)  # split again by format()
             prediction = np.column_stack([prediction, band])

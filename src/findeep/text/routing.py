@@ -82,6 +82,15 @@ def check_model_name(model: str) -> None:
     neither (a misspelt name would otherwise fall through to the tabular checks)."""
     if model in TEXT_MODELS or model == "default":
         return
+    if "+" in model:  # a blend to deploy: a tabular network and CatBoost
+        from findeep.evaluate.partner import split_blend_model
+
+        network, _ = split_blend_model(model)
+        if network in TEXT_MODELS:
+            raise ConfigError(f"'{model}': a blend to deploy joins a tabular network with "
+                              "CatBoost; text models are not blended.")
+        check_model_name(network)
+        return
     # the registry imports torch; a name that is not a text model trains a tabular one,
     # which imports it anyway
     from findeep.models.registry import model_names

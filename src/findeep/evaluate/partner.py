@@ -1,0 +1,195 @@
+"""A gradient-boosting partner inside a findeep bundle: ``default+catboost`` as a model.
+
+The benchmark's blend row (``evaluate/blends.py``) shows whether the network adds anything to
+CatBoost on a user's own folds; on issue 12's 22 credit tables `default` and CatBoost half
+each were ahead of CatBoost beyond the noise on 15 and behind on none. This module makes that
+blend a model one can deploy: ``findeep train DATA --model default+catboost`` fits the network
+as usual and CatBoost (its defaults, the benchmark's columns) on the same training rows, and
+the bundle scores their blend exactly as the benchmark row does (``blend_prediction``: logits
+averaged for a binary target, probabilities for multiclass).
+
+CatBoost is saved in its own binary format (``partner.cbm``, listed in the bundle's
+checksums and verified before it is read): a CatBoost model file holds trees and numbers,
+never code, so reading it runs nothing, unlike a pickle. Classification only: a regression's
+prediction intervals are calibrated on rows CatBoost trained on, which would make them too
+narrow.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from findeep.data.schema import Schema
+from findeep.errors import BundleError, ConfigError
+from findeep.evaluate.baselines import (
+    BaselineInputs,
+    CatBoostAdapter,
+    make_baseline,
+    prepare_baseline_inputs,
+    with_special_values,
+)
+from findeep.evaluate.blends import blend_parts, blend_prediction, is_blend
+from findeep.features.tabular import SPECIAL_MARK
+
+PARTNERS = {"catboost": "partner.cbm"}  # name -> its file in the bundle
+SHARE = 0.5  # the benchmark's blend: half each
+EXTRA_HINT = "pip install 'findeep[baselines]'"
+
+
+def split_blend_model(model: str) -> tuple[str, str] | None:
+    """``"default+catboost"`` -> ``("default", "catboost")`` (network, partner); None for a
+    plain model name; ``ConfigError`` for a blend findeep cannot train as one model."""
+    if not is_blend(model):
+        return None
+    parts = blend_parts(model)
+    partners = [p for p in parts if p in PARTNERS]
+    networks = [p for p in parts if p not in PARTNERS]
+    if len(parts) != 2 or len(partners) != 1 or len(networks) != 1:
+        raise ConfigError(f"'{model}' cannot be trained as one model: a blend to deploy is a "
+                          f"network and one of {', '.join(PARTNERS)}, as in "
+                          "'default+catboost' (findeep benchmark --models compares any blend).")
+    return networks[0], partners[0]
+
+
+def check_partner_available(name: str) -> None:
+    if importlib.util.find_spec(name) is None:
+        raise ConfigError(f"a blend with {name} needs {name}: {EXTRA_HINT}.")
+
+
+def check_blend_options(*, task: str, monotone: bool, class_weight: Any) -> None:
+    """One sentence for what a network+GBDT blend cannot honour."""
+    if task == "regression":
+        raise ConfigError("a blend with CatBoost is trained for classification only: a "
+                          "regression's prediction intervals would be calibrated on rows "
+                          "CatBoost trained on (compare it with findeep benchmark --models "
+                          "default+catboost).")
+    if monotone:
+        raise ConfigError("a blend with CatBoost cannot be monotone by construction "
+                          "(CatBoost's own constraints do not hold on categorical columns); "
+                          "train the network alone with --monotone.")
+    if class_weight is not None and class_weight != "balanced":
+        raise ConfigError("a blend with CatBoost takes class_weight 'balanced' or none.")
+
+
+@dataclass
+class BlendPartner:
+    """A fitted CatBoost beside the network; ``raw_prediction`` gives ``predict_raw``'s
+    layout, ``blend`` the bundle's output."""
+
+    name: str
+    task: str
+    adapter: CatBoostAdapter  # the fitted catboost.CatBoostClassifier and its categoricals
+    columns: list[str]  # its input columns, in order
+    special_values: dict[str, list[float]]
+    share: float = SHARE
+
+    @classmethod
+    def fit(cls, name: str, *, task: str, frame: pd.DataFrame, schema: Schema,
+            y_codes: np.ndarray, seed: int, special_values: dict[str, list[float]],
+            sample_weight: np.ndarray | None = None, balanced: bool = False) -> BlendPartner:
+        check_partner_available(name)
+        inputs = _inputs(frame, schema, special_values)
+        adapter = make_baseline(name, task, inputs, seed)
+        if balanced:
+            adapter.model.set_params(auto_class_weights="Balanced")
+        adapter.fit(inputs.frame, np.asarray(y_codes), sample_weight=sample_weight)
+        return cls(name, task, adapter, list(inputs.frame.columns),
+                   {k: list(v) for k, v in special_values.items()})
+
+    def raw_prediction(self, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
+        """The partner's own output: P(code 1) for binary, (n, classes) for multiclass."""
+        inputs = _inputs(frame, schema, self.special_values).frame[self.columns]
+        probabilities = np.asarray(self.adapter.predict_proba(inputs), dtype=np.float64)
+        return probabilities[:, 1] if self.task == "binary" else probabilities
+
+    def blend(self, network_prediction: np.ndarray, frame: pd.DataFrame,
+              schema: Schema) -> np.ndarray:
+        """The network's ``predict_raw`` output blended with the partner's on the same rows."""
+        blended = blend_prediction(self.task, [network_prediction,
+                                               self.raw_prediction(frame, schema)])
+        return blended.astype(np.asarray(network_prediction).dtype, copy=False)
+
+    def shap_by_column(self, frame: pd.DataFrame, schema: Schema, columns: list[str]
+                       ) -> tuple[np.ndarray, np.ndarray, float]:
+        """Binary: CatBoost's own SHAP values for the rows of ``frame``, summed to
+        ``columns`` (a date's parts and a code's 0/1 column to the column they came from),
+        in the log-odds of classes[1]: ``(values (n, len(columns)), log-odds (n,),
+        expected log-odds)``. Each row's values add up to its log-odds less the expected."""
+        import catboost
+
+        inputs = _inputs(frame, schema, self.special_values).frame[self.columns]
+        pool = catboost.Pool(self.adapter.features(inputs), cat_features=self.adapter.categorical)
+        shap = np.asarray(self.adapter.model.get_feature_importance(pool, type="ShapValues"),
+                          dtype=np.float64)  # (n, inputs + 1): the last is the expected value
+        position = {name: j for j, name in enumerate(columns)}
+        mapping = np.zeros((len(self.columns), len(columns)))
+        for i, name in enumerate(self.columns):
+            mapping[i, position[source_column(name, position)]] = 1.0
+        return shap[:, :-1] @ mapping, shap.sum(axis=1), float(shap[0, -1])
+
+    @property
+    def file(self) -> str:
+        return PARTNERS[self.name]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "file": self.file, "share": self.share,
+                "categorical": self.adapter.categorical, "columns": self.columns,
+                "special_values": self.special_values}
+
+    def writers(self) -> dict[str, Callable[[Path], None]]:
+        """The bundle file this partner adds, as a function writing it to a given path."""
+        return {self.file: lambda path: self.adapter.model.save_model(str(path), format="cbm")}
+
+    @classmethod
+    def read(cls, record: dict[str, Any], *, task: str, folder: Path,
+             checksums: dict[str, str]) -> BlendPartner:
+        """The partner a bundle's ``partner`` record names, from its verified file."""
+        name = record.get("name")
+        if name not in PARTNERS or record.get("file") != PARTNERS[name]:
+            raise BundleError(f"'{folder}' names a blend partner findeep does not know "
+                              f"({name!r}); the bundle is damaged or from a newer findeep.")
+        share = float(record.get("share", SHARE))
+        if not (math.isfinite(share) and share == SHARE):
+            raise BundleError(f"'{folder}' gives its blend partner the share {share!r}; this "
+                              f"findeep blends half each.")
+        file = folder / PARTNERS[name]
+        if PARTNERS[name] not in checksums or not file.is_file():
+            raise BundleError(f"'{folder}' lacks its {name} part ({PARTNERS[name]}, listed in "
+                              "its checksums); the bundle is incomplete.")
+        check_partner_available(name)
+        import catboost
+
+        model = catboost.CatBoostClassifier()
+        try:
+            model.load_model(str(file), format="cbm")
+        except catboost.CatBoostError as exc:
+            raise BundleError(f"cannot read the {name} part of '{folder}': "
+                              f"{' '.join(str(exc).split())}") from None
+        return cls(name, task, CatBoostAdapter(model, [str(c) for c in record["categorical"]]),
+                   [str(c) for c in record["columns"]],
+                   {str(k): [float(c) for c in v]
+                    for k, v in record.get("special_values", {}).items()}, share)
+
+
+def source_column(name: str, columns: dict[str, int] | list[str]) -> str:
+    """The user's column a partner input came from: itself, or the column whose date part
+    (``applied_on__year``) or special-value indicator (``late__special=98``) it is."""
+    if name in columns:
+        return name
+    if SPECIAL_MARK in name:
+        return name.split(SPECIAL_MARK)[0]
+    return name.rpartition("__")[0]
+
+
+def _inputs(frame: pd.DataFrame, schema: Schema,
+            special_values: dict[str, list[float]]) -> BaselineInputs:
+    inputs = prepare_baseline_inputs(frame, schema)
+    return with_special_values(inputs, special_values) if special_values else inputs

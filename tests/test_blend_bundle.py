@@ -1,0 +1,252 @@
+"""`default+catboost` as a model to deploy: the network and CatBoost fitted on the same rows,
+saved in one bundle (CatBoost in its own file format, checksummed), scored, served and
+explained as the benchmark's blend row averages them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+import findeep
+from findeep.bundle import CHECKSUMS_FILE, sha256_file
+from findeep.errors import BundleError, ConfigError
+from findeep.estimators import TabularClassifier
+from findeep.evaluate.baselines import make_baseline, prepare_baseline_inputs
+from findeep.evaluate.blends import blend_prediction
+from findeep.explain.reasons import explain_frame
+from findeep.serve.app import create_app
+from tests.cli_helpers import assert_one_line_error, run
+
+pytest.importorskip("catboost")
+
+FAST = {"max_epochs": 4, "bagging": 1}
+
+
+def applications(n: int = 500, seed: int = 0) -> pd.DataFrame:
+    """A small credit table: amounts, a category, a count with a special code, a date."""
+    rng = np.random.default_rng(seed)
+    income = rng.lognormal(10, 0.5, n)
+    region = rng.choice(["north", "south", "east", "west"], n)
+    late = rng.integers(0, 4, n).astype(float)
+    late[rng.random(n) < 0.1] = 98.0  # "no record"
+    score = (-np.log(income / 22_000) + 0.6 * (region == "south") + 0.5 * np.minimum(late, 4)
+             + rng.normal(0, 0.8, n))
+    return pd.DataFrame({
+        "income": income, "region": region, "late": late,
+        "applied_on": pd.date_range("2022-01-01", periods=n, freq="D").astype(str),
+        "default": np.where(score > np.quantile(score, 0.7), "bad", "good"),
+    })
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return applications()
+
+
+@pytest.fixture(scope="module")
+def blend(table: pd.DataFrame) -> TabularClassifier:
+    X, y = table.drop(columns=["default"]), table["default"]
+    return TabularClassifier(model="default+catboost", verbose=0, special_values="late:98",
+                             numeric_columns=["late"], **FAST).fit(X.iloc[:400], y.iloc[:400])
+
+
+@pytest.fixture(scope="module")
+def saved(blend: TabularClassifier, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return blend.save(tmp_path_factory.mktemp("blend") / "bundle")
+
+
+def test_a_blend_scores_the_mean_logit_of_its_network_and_of_catboost_fitted_alone(
+        blend, table) -> None:
+    X, y = table.drop(columns=["default"]), table["default"]
+    test = X.iloc[400:]
+    pipeline = blend.pipeline_
+    partner, pipeline.partner = pipeline.partner, None
+    try:
+        network_alone, _ = pipeline.predict_raw(test)
+    finally:
+        pipeline.partner = partner
+    # CatBoost with its defaults and the same seed on the same rows and columns (the late
+    # payments' code 98 as missing plus a 0/1 column, as the benchmark gives it)
+    inputs = prepare_baseline_inputs(X.iloc[:400], pipeline.schema)
+    assert partner.columns[:len(inputs.frame.columns)] == list(inputs.frame.columns)
+    assert "late__special=98" in partner.columns
+    catboost_alone = partner.raw_prediction(test, pipeline.schema)
+    expected = blend_prediction("binary", [network_alone, catboost_alone])
+    np.testing.assert_allclose(blend.predict_proba(test)[:, 1], expected, atol=1e-6)
+    # the blend is neither part: both parts move it
+    assert np.abs(expected - network_alone).max() > 1e-3
+    assert np.abs(expected - catboost_alone).max() > 1e-3
+    assert blend.pipeline_.training["blend"]["parts"] == ["default", "catboost"]
+    assert blend.pipeline_.display_name == "default+catboost"
+    assert set(np.unique(y)) == set(blend.classes_)
+
+
+def test_the_partner_is_catboost_with_its_defaults_on_the_training_rows(blend, table) -> None:
+    X, y = table.drop(columns=["default"]), table["default"]
+    pipeline = blend.pipeline_
+    inputs = prepare_baseline_inputs(X.iloc[:400], pipeline.schema)
+    inputs.frame["late__special=98"] = (inputs.frame["late"] == 98).astype(float)
+    inputs.frame["late"] = inputs.frame["late"].where(inputs.frame["late"] != 98)
+    inputs.numeric.append("late__special=98")
+    reference = make_baseline("catboost", "binary", inputs, seed=0)
+    reference.fit(inputs.frame, pipeline.target.encode(y.iloc[:400]))
+    test_inputs = prepare_baseline_inputs(X.iloc[400:], pipeline.schema).frame
+    test_inputs["late__special=98"] = (test_inputs["late"] == 98).astype(float)
+    test_inputs["late"] = test_inputs["late"].where(test_inputs["late"] != 98)
+    np.testing.assert_allclose(pipeline.partner.raw_prediction(X.iloc[400:], pipeline.schema),
+                               reference.predict_proba(test_inputs)[:, 1], atol=1e-9)
+
+
+def test_a_saved_blend_loads_and_scores_as_it_was_trained(blend, saved, table) -> None:
+    X = table.drop(columns=["default"]).iloc[400:]
+    checksums = json.loads((saved / CHECKSUMS_FILE).read_text())
+    assert "partner.cbm" in checksums  # verified on every load like the weights
+    assert (saved / "partner.cbm").read_bytes()[:4] != b"\x80\x04\x95\x00"  # no pickle
+    loaded = findeep.load(saved)
+    np.testing.assert_array_equal(loaded.predict_proba(X), blend.predict_proba(X))
+    document = json.loads((saved / "bundle.json").read_text())
+    assert document["partner"]["name"] == "catboost"
+    assert document["model"]["name"] == "default"
+
+
+def test_the_same_data_and_seed_give_the_same_blend(blend, table) -> None:
+    X, y = table.drop(columns=["default"]), table["default"]
+    again = TabularClassifier(model="default+catboost", verbose=0, special_values="late:98",
+                              numeric_columns=["late"], **FAST).fit(X.iloc[:400], y.iloc[:400])
+    np.testing.assert_array_equal(again.predict_proba(X.iloc[400:]),
+                                  blend.predict_proba(X.iloc[400:]))
+
+
+def test_a_changed_or_missing_catboost_file_is_refused(saved, tmp_path) -> None:
+    changed = tmp_path / "changed"
+    shutil.copytree(saved, changed)
+    with (changed / "partner.cbm").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(BundleError, match="checksum mismatch"):
+        findeep.load(changed)
+    missing = tmp_path / "missing"
+    shutil.copytree(saved, missing)
+    (missing / "partner.cbm").unlink()
+    checksums = json.loads((missing / CHECKSUMS_FILE).read_text())
+    del checksums["partner.cbm"]
+    (missing / CHECKSUMS_FILE).write_text(json.dumps(checksums))
+    with pytest.raises(BundleError, match="lacks its catboost part"):
+        findeep.load(missing)
+
+
+def test_a_bundle_naming_an_unknown_partner_is_refused(saved, tmp_path) -> None:
+    edited = tmp_path / "edited"
+    shutil.copytree(saved, edited)
+    document = json.loads((edited / "bundle.json").read_text())
+    document["partner"]["name"] = "lightgbm"
+    (edited / "bundle.json").write_text(json.dumps(document))
+    checksums = json.loads((edited / CHECKSUMS_FILE).read_text())
+    checksums["bundle.json"] = sha256_file(edited / "bundle.json")
+    (edited / CHECKSUMS_FILE).write_text(json.dumps(checksums))
+    with pytest.raises(BundleError, match="blend partner findeep does not know"):
+        findeep.load(edited)
+
+
+def test_explanations_of_a_blend_add_up_to_its_log_odds(blend, table) -> None:
+    X = table.drop(columns=["default"]).iloc[400:430]
+    explained = explain_frame(blend.pipeline_, X)
+    event = blend.pipeline_.target.event_index
+    np.testing.assert_allclose(explained["probability"], blend.predict_proba(X)[:, event],
+                               atol=1e-6)
+    attributions = explained.filter(like="attribution__")
+    assert list(attributions.columns) == [f"attribution__{c}" for c in
+                                          ("income", "region", "late", "applied_on")]
+    log_odds = np.log(explained["probability"] / (1 - explained["probability"]))
+    baseline = log_odds - attributions.sum(axis=1)
+    assert baseline.std() < 0.02  # one reference for every row, up to the integration error
+    # CatBoost's half reaches the columns it read through its own inputs: the date's parts
+    # and the special code's 0/1 column count for their columns
+    assert (attributions["attribution__applied_on"].abs() > 0).any()
+
+
+def test_a_served_blend_scores_and_explains_as_the_library(saved, blend, table) -> None:
+    client = TestClient(create_app(saved))
+    X = table.drop(columns=["default"]).iloc[400:410]
+    records = json.loads(X.to_json(orient="records"))
+    response = client.post("/v1/predict", json=records)
+    assert response.status_code == 200
+    event = blend.pipeline_.target.event_index
+    np.testing.assert_allclose(response.json()["probability"],
+                               blend.predict_proba(X)[:, event], atol=1e-6)
+    one = client.post("/v1/predict", json=records[0])
+    np.testing.assert_allclose(one.json()["probability"],
+                               blend.predict_proba(X.iloc[:1])[0, event], atol=1e-6)
+    assert client.get("/v1/model").json()["model"] == "default+catboost"
+    assert client.post("/v1/explain", json=records[:2]).status_code == 200
+
+
+def test_a_multiclass_blend_averages_probabilities_and_refuses_explanations() -> None:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = pd.Series(np.select([X.a > 0.5, X.b > 0], ["high", "mid"], "low"))
+    model = TabularClassifier(model="default+catboost", verbose=0, **FAST).fit(X, y)
+    probabilities = model.predict_proba(X)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-6)
+    with pytest.raises(ConfigError, match="explanations of blends are for binary targets"):
+        explain_frame(model.pipeline_, X.head(3))
+
+
+@pytest.mark.parametrize(("model", "options", "message"), [
+    ("default+lightgbm", {}, "cannot be trained as one model"),
+    ("default+catboost+seed-mlp", {}, "cannot be trained as one model"),
+    ("default+catboost", {"model_options": {"monotone": {"income": -1}}},
+     "cannot be monotone by construction"),
+    ("default+catboost", {"class_weight": {"bad": 2.0, "good": 1.0}}, "class_weight"),
+])
+def test_what_a_blend_cannot_honour_is_refused_before_any_fit(table, model, options,
+                                                               message) -> None:
+    X, y = table.drop(columns=["default"]), table["default"]
+    with pytest.raises(ConfigError, match=message):
+        TabularClassifier(model=model, verbose=0, **options).fit(X, y)
+
+
+def test_the_command_line_trains_a_blend_and_refuses_what_it_cannot_do(table, tmp_path) -> None:
+    data = tmp_path / "applications.csv"
+    table.to_csv(data, index=False)
+    result = run("train", data, "--target", "default", "--model", "default+catboost",
+                 "--max-epochs", "3", "--out", tmp_path / "blend")
+    assert result.exit_code == 0, result.output
+    assert "blended half each with catboost fitted on the same" in result.stdout
+    table.to_parquet(tmp_path / "applications.parquet")
+    for extra in ([], ["--stream"]):  # in memory, and a row group at a time
+        scored = run("predict", tmp_path / "blend", tmp_path / "applications.parquet",
+                     *extra, "--out", tmp_path / f"scores{len(extra)}.csv")
+        assert scored.exit_code == 0, scored.output
+    loaded = findeep.load(tmp_path / "blend")
+    expected = loaded.predict_proba(table.drop(columns=["default"]))[:, 0]
+    for name in ("scores0.csv", "scores1.csv"):
+        np.testing.assert_allclose(pd.read_csv(tmp_path / name)["probability_bad"], expected,
+                                   atol=1e-6)
+    assert_one_line_error(run("export", tmp_path / "blend", "--out", tmp_path / "m.onnx"),
+                          "blends its network with catboost")
+    regression = table.assign(default=np.arange(len(table), dtype=float))
+    regression.to_csv(tmp_path / "amounts.csv", index=False)
+    assert_one_line_error(run("train", tmp_path / "amounts.csv", "--target", "default",
+                              "--model", "default+catboost", "--out", tmp_path / "r"),
+                          "classification only")
+    assert_one_line_error(run("train", data, "--target", "default", "--model",
+                              "text-cnn+catboost", "--out", tmp_path / "t"),
+                          "text models are not blended")
+    assert not (tmp_path / "r").exists() and not (tmp_path / "t").exists()
+
+
+def test_without_catboost_a_blend_names_the_extra(monkeypatch, table) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "catboost" else real(name, *a))
+    X, y = table.drop(columns=["default"]), table["default"]
+    with pytest.raises(ConfigError, match=r"findeep\[baselines\]"):
+        TabularClassifier(model="default+catboost", verbose=0).fit(X, y)
