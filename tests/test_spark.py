@@ -118,6 +118,33 @@ def test_spark_score_warns_once_about_unseen_categories_as_predict_does(scored):
     assert "'purpose' 40" in category_lines(scored["spark"])[0]
 
 
+def test_spark_scores_a_blend_with_catboost_as_findeep_predict_does(spark_data, tmp_path):
+    """A `default+catboost` bundle: the workers read its CatBoost part from the bundle and
+    blend as findeep predict does, timestamps handed over in the session's zone included."""
+    pytest.importorskip("catboost")
+    from findeep.estimators import TabularClassifier
+
+    frame = pd.read_parquet(spark_data["data"])
+    blend = TabularClassifier(model="default+catboost", max_epochs=2, bagging=1, verbose=0)
+    blend.fit(frame.drop(columns=["default"]), frame["default"]).save(tmp_path / "blend")
+    spark_run = run("spark", "score", tmp_path / "blend", spark_data["to_score"], "--out",
+                    tmp_path / "spark", "--id-column", "app_id", "--master", "local[1]")
+    local_run = run("predict", tmp_path / "blend", spark_data["to_score"], "--out",
+                    tmp_path / "local.parquet", "--id-column", "app_id")
+    assert spark_run.exit_code == 0 and local_run.exit_code == 0, spark_run.output
+
+    def read(path: Path) -> pd.DataFrame:
+        return pd.read_parquet(path).sort_values("app_id").reset_index(drop=True)
+
+    spark, local = read(tmp_path / "spark"), read(tmp_path / "local.parquet")
+    np.testing.assert_allclose(spark["probability_1"], local["probability_1"], rtol=1e-6,
+                               atol=1e-7)
+    network_alone = findeep.load(tmp_path / "blend")
+    network_alone.pipeline_.partner = None
+    alone = network_alone.predict_proba(pd.read_parquet(spark_data["to_score"]))[:, 1]
+    assert np.abs(np.sort(alone) - np.sort(spark["probability_1"].to_numpy())).max() > 1e-3
+
+
 def test_score_dataframe_without_an_id_column_warns_the_rows_are_not_in_order(spark_data):
     """Scores that cannot be joined back to their rows come with a warning naming the fix."""
     from findeep.spark import score_dataframe, spark_session
