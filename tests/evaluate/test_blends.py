@@ -108,3 +108,29 @@ def test_a_blend_named_with_spaces_is_the_same_blend() -> None:
     result = run_benchmark(frame_of(), "y", models=["logreg + seed-mlp"], n_folds=2,
                            verbose=0)
     assert result.models == ["logreg", "seed-mlp", "logreg+seed-mlp"]
+
+
+def _blend_result(task: str, blend: str, blend_aucs: list[float]) -> dict:
+    """A stored run where ``blend`` scores ``blend_aucs`` against its parts' fixed folds."""
+    network, partner = blend.split("+")
+    aucs = {network: [0.80, 0.82, 0.81], partner: [0.79, 0.81, 0.80], blend: blend_aucs}
+    metric = "roc_auc" if task != "regression" else "rmse"
+    folds = [{"model": m, "fold": k, metric: v} for m, values in aucs.items()
+             for k, v in enumerate(values)]
+    summary = {m: {f"{metric}_mean": float(np.mean(v)), f"{metric}_std": float(np.std(v))}
+               for m, v in aucs.items()}
+    return {"task": task, "summary": summary, "folds": folds}
+
+
+def test_a_deployable_blend_ahead_of_its_parts_names_the_command_that_trains_it() -> None:
+    ahead = verdict_lines(_blend_result("binary", "default+catboost", [0.83, 0.85, 0.84]))
+    line = next(x for x in ahead if x.startswith("default+catboost (blend)"))
+    assert "better by more than one std" in line
+    assert line.endswith("To deploy it as one bundle: findeep train DATA --model "
+                         "default+catboost.")
+    level = verdict_lines(_blend_result("binary", "default+catboost", [0.80, 0.83, 0.81]))
+    assert not any("To deploy" in x for x in level), level
+    # a blend findeep compares but cannot train as one model gets the verdict only
+    other = verdict_lines(_blend_result("binary", "default+logreg", [0.83, 0.85, 0.84]))
+    assert any(x.startswith("default+logreg (blend)") for x in other)
+    assert not any("To deploy" in x for x in other), other

@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from findeep.errors import ConfigError
 from findeep.evaluate.baselines import BASELINE_PACKAGES
 from findeep.evaluate.blends import blend_parts, is_blend
 from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER, verdict
+from findeep.evaluate.partner import split_blend_model
 
 
 def best_model(summary: dict[str, dict[str, float]], candidates: list[str],
@@ -56,7 +58,8 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
     - when another network beat ``default`` on the mean, that network against the best
       baseline too, so a stronger model in the table is never left unmentioned;
     - each blend (``default+catboost``) against the best of its parts: whether averaging
-      adds anything to the strongest model it is made of.
+      adds anything to the strongest model it is made of, and, where a blend findeep can
+      train as one bundle is ahead, the command that trains it.
     No lines when the run holds neither a network and a baseline nor a blend. Where the
     metric is missing on some fold, the line says so instead of a verdict.
     """
@@ -78,7 +81,7 @@ def verdict_lines(result: dict[str, Any]) -> list[str]:
         if metric not in HIGHER_IS_BETTER:
             diff = -diff
         lines.append(f"{blend} (blend) vs {part} (its best part): "
-                     + _compared(diff, std, metric))
+                     + _compared(diff, std, metric) + _deploy_hint(result, blend, diff, std))
     r2 = {m: s["r2_mean"] for m, s in summary.items() if "r2_mean" in s}
     if r2 and max(r2.values()) <= 0:  # "better" among models that explain nothing is no win
         lines.append(f"No model explains {result.get('target', 'the target')!r} here: every mean "
@@ -111,6 +114,20 @@ def _network_lines(result: dict[str, Any], metric: str, networks: list[str], bas
         lines.append(f"{model} ({role}) vs {baseline} (best baseline): "
                      + _compared(diff, std, metric))
     return lines
+
+
+def _deploy_hint(result: dict[str, Any], blend: str, diff: float, std: float) -> str:
+    """Where a blend findeep trains as one bundle is ahead of its best part beyond the noise,
+    the command that deploys it; nothing otherwise (a blend level with its part only adds
+    a second model to keep)."""
+    if result["task"] == "regression" or not np.isfinite(std) or not diff > std:
+        return ""
+    try:
+        if split_blend_model(blend) is None:
+            return ""
+    except ConfigError:  # a blend to compare, not one findeep trains as one model
+        return ""
+    return f" To deploy it as one bundle: findeep train DATA --model {blend}."
 
 
 def _chance_line(summary: dict[str, dict[str, float]]) -> list[str]:
