@@ -51,6 +51,9 @@ def main() -> None:
                         help="members of the bundle trained when --bundle is not given: "
                              "1, m >= 2 or 'auto' (as `findeep train --bagging`; default: "
                              "the library's default)")
+    parser.add_argument("--model", default="default",
+                        help="model of the bundle trained when --bundle is not given "
+                             "(default+catboost: the blend with CatBoost as one bundle)")
     parser.add_argument("--sequential", type=int, default=3000, help="single-record requests")
     parser.add_argument("--concurrent", type=int, default=20000, help="requests at --clients")
     parser.add_argument("--clients", type=int, default=32)
@@ -78,7 +81,8 @@ def main() -> None:
     from findeep.testing import json_record, make_credit_frame
 
     with tempfile.TemporaryDirectory() as scratch:
-        bundle = args.bundle or train_bundle(Path(scratch) / "bundle", args.bagging)
+        bundle = args.bundle or train_bundle(Path(scratch) / "bundle", args.bagging,
+                                             args.model)
         frame = make_credit_frame(args.batch_size, seed=7).drop(columns="default")
         records = [json_record(row) for row in frame.to_dict(orient="records")]
         port = _free_port()
@@ -116,21 +120,23 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def train_bundle(path: Path, bagging: str | None = None) -> Path:
-    """The default model on 5,000 synthetic credit rows (a few epochs: speed, not accuracy),
-    with ``bagging`` cross-fitted members (``--bagging 5``: a bag of 5 networks; None: as
-    a user gets it by default)."""
+def train_bundle(path: Path, bagging: str | None = None, model: str = "default") -> Path:
+    """``model`` on 5,000 synthetic credit rows (a few epochs: speed, not accuracy), with
+    ``bagging`` cross-fitted members (``--bagging 5``: a bag of 5 networks; None: as a user
+    gets it by default)."""
     import findeep
     from findeep.testing import make_credit_frame
 
     frame = make_credit_frame(5000, seed=0)
     y = frame.pop("default")
     options = {} if bagging is None else {"bagging": bagging if bagging == "auto" else int(bagging)}
-    clf = findeep.TabularClassifier(max_epochs=5, **options).fit(frame, y)
+    clf = findeep.TabularClassifier(model=model, max_epochs=5, **options).fit(frame, y)
     clf.save(path)
     additive = clf.training_.get("additive")
+    blend = clf.training_.get("blend")
     print(f"serving {clf.training_.get('bagging', {}).get('members', 1)} member(s)"
-          + ("" if additive is None else f" + the additive path ({additive['weight']:.0%})"),
+          + ("" if additive is None else f" + the additive path ({additive['weight']:.0%})")
+          + ("" if blend is None else f", blended with {blend['parts'][1]}"),
           flush=True)
     return path
 
