@@ -17,7 +17,11 @@ import findeep
 from findeep.bundle import CHECKSUMS_FILE, sha256_file
 from findeep.errors import BundleError, ConfigError
 from findeep.estimators import TabularClassifier
-from findeep.evaluate.baselines import make_baseline, prepare_baseline_inputs
+from findeep.evaluate.baselines import (
+    make_baseline,
+    prepare_baseline_inputs,
+    with_special_values,
+)
 from findeep.evaluate.blends import blend_prediction
 from findeep.explain.reasons import explain_frame
 from findeep.serve.app import create_app
@@ -101,6 +105,28 @@ def test_the_partner_is_catboost_with_its_defaults_on_the_training_rows(blend, t
     test_inputs["late"] = test_inputs["late"].where(test_inputs["late"] != 98)
     np.testing.assert_allclose(pipeline.partner.raw_prediction(X.iloc[400:], pipeline.schema),
                                reference.predict_proba(test_inputs)[:, 1], atol=1e-9)
+
+
+def test_catboost_scores_a_single_record_as_it_scores_it_in_a_batch(blend, table) -> None:
+    # a request of a few rows goes to CatBoost as plain lists, a big one as a table: the
+    # same rows must score the same, including a missing number, a missing or never-seen
+    # category, the special code and a missing date
+    X = table.drop(columns=["default"]).iloc[400:].copy()
+    X.iloc[0, X.columns.get_loc("income")] = np.nan
+    X.iloc[1, X.columns.get_loc("region")] = None
+    X.iloc[2, X.columns.get_loc("region")] = "offshore"
+    X.iloc[3, X.columns.get_loc("late")] = 98.0
+    X.iloc[4, X.columns.get_loc("applied_on")] = None
+    pipeline = blend.pipeline_
+    partner = pipeline.partner
+    batch = partner.raw_prediction(X, pipeline.schema)
+    assert len(X) > 64  # the table path
+    inputs = with_special_values(prepare_baseline_inputs(X, pipeline.schema),
+                                 partner.special_values).frame[partner.columns]
+    np.testing.assert_array_equal(batch, partner.adapter.predict_proba(inputs)[:, 1])
+    one_by_one = [partner.raw_prediction(X.iloc[[i]], pipeline.schema)[0] for i in range(8)]
+    np.testing.assert_array_equal(one_by_one, batch[:8])
+    assert len(set(np.round(one_by_one, 6))) > 4  # the rows differ: nothing was constant
 
 
 def test_a_saved_blend_loads_and_scores_as_it_was_trained(blend, saved, table) -> None:

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from findeep.data.schema import Schema
+from findeep.data.number_text import numbers_of
+from findeep.data.schema import Schema, parse_datetimes
 from findeep.errors import BundleError, ConfigError
 from findeep.evaluate.baselines import (
     BaselineInputs,
@@ -37,11 +38,18 @@ from findeep.evaluate.baselines import (
     with_special_values,
 )
 from findeep.evaluate.blends import blend_parts, blend_prediction, is_blend
-from findeep.features.tabular import SPECIAL_MARK
+from findeep.features.tabular import (
+    MISSING_LEVEL,
+    SPECIAL_MARK,
+    date_parts,
+    refuse_date_part_names,
+    special_input_name,
+)
 
 PARTNERS = {"catboost": "partner.cbm"}  # name -> its file in the bundle
 SHARE = 0.5  # the benchmark's blend: half each
 EXTRA_HINT = "pip install 'findeep[baselines]'"
+LIST_ROWS = 64  # up to this many rows, CatBoost gets plain lists (no DataFrame to build)
 
 
 def split_blend_model(model: str) -> tuple[str, str] | None:
@@ -105,9 +113,19 @@ class BlendPartner:
                    {k: list(v) for k, v in special_values.items()})
 
     def raw_prediction(self, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
-        """The partner's own output: P(code 1) for binary, (n, classes) for multiclass."""
-        inputs = _inputs(frame, schema, self.special_values).frame[self.columns]
-        probabilities = np.asarray(self.adapter.predict_proba(inputs), dtype=np.float64)
+        """The partner's own output: P(code 1) for binary, (n, classes) for multiclass.
+
+        Reads ``frame`` as training's ``_inputs`` did (the same numbers, date parts, codes
+        and category strings), but straight into the arrays CatBoost takes: a served record
+        costs ~1 ms here instead of ~9 ms through pandas categories, and a request of a
+        few rows goes to CatBoost as plain lists, which skips building a DataFrame."""
+        columns = _catboost_columns(frame, schema, self.special_values)
+        data = [columns[name] for name in self.columns]
+        if len(frame) <= LIST_ROWS:
+            rows: Any = [list(row) for row in zip(*(c.tolist() for c in data), strict=True)]
+        else:
+            rows = pd.DataFrame(dict(zip(self.columns, data, strict=True)))
+        probabilities = np.asarray(self.adapter.model.predict_proba(rows), dtype=np.float64)
         return probabilities[:, 1] if self.task == "binary" else probabilities
 
     def blend(self, network_prediction: np.ndarray, frame: pd.DataFrame,
@@ -187,6 +205,30 @@ def source_column(name: str, columns: dict[str, int] | list[str]) -> str:
     if SPECIAL_MARK in name:
         return name.split(SPECIAL_MARK)[0]
     return name.rpartition("__")[0]
+
+
+def _catboost_columns(frame: pd.DataFrame, schema: Schema,
+                      special_values: dict[str, list[float]]) -> dict[str, np.ndarray]:
+    """``_inputs(...)`` then ``CatBoostAdapter.features``, as plain arrays: numbers as
+    float64, a date as its four parts, a category as its text (missing as the missing
+    level), each special code as missing plus its 0/1 column."""
+    refuse_date_part_names(frame.columns, schema.names_of("datetime"))
+    columns: dict[str, np.ndarray] = {}
+    for name in schema.names_of("numeric"):
+        columns[name] = numbers_of(frame[name])
+    for name in schema.names_of("datetime"):
+        for part, values in date_parts(name, parse_datetimes(frame[name])).items():
+            columns[part] = values.to_numpy(dtype=np.float64)
+    for name in schema.names_of("categorical"):
+        values = frame[name].to_numpy(dtype=object)
+        columns[name] = np.array([MISSING_LEVEL if missing else str(value) for value, missing
+                                  in zip(values, pd.isna(values), strict=True)], dtype=object)
+    for column, codes in special_values.items():
+        values = columns[column]
+        for code in codes:
+            columns[special_input_name(column, code)] = (values == code).astype(np.float64)
+        columns[column] = np.where(np.isin(values, codes), np.nan, values)
+    return columns
 
 
 def _inputs(frame: pd.DataFrame, schema: Schema,
