@@ -23,6 +23,7 @@ from findeep.evaluate.baselines import (
     with_special_values,
 )
 from findeep.evaluate.blends import blend_prediction
+from findeep.evaluate.partner import BlendPartner
 from findeep.explain.reasons import explain_frame
 from findeep.serve.app import create_app
 from tests.cli_helpers import assert_one_line_error, run
@@ -210,6 +211,44 @@ def test_a_served_blend_scores_and_explains_as_the_library(saved, blend, table) 
                                blend.predict_proba(X.iloc[:1])[0, event], atol=1e-6)
     assert client.get("/v1/model").json()["model"] == "default+catboost"
     assert client.post("/v1/explain", json=records[:2]).status_code == 200
+
+
+def test_a_served_blend_reads_odd_records_as_the_library_reads_them(saved, blend, table,
+                                                                    monkeypatch) -> None:
+    # the server hands CatBoost the numbers and dates its encoder read for the network:
+    # missing and never-seen values, the special code and a missing date must still score
+    # as findeep.load scores the same rows as a table
+    client = TestClient(create_app(saved))
+    X = table.drop(columns=["default"]).iloc[400:406].copy()
+    X["income"] = X["income"].astype(object)
+    X.iloc[0, X.columns.get_loc("income")] = None
+    X.iloc[1, X.columns.get_loc("region")] = None
+    X.iloc[2, X.columns.get_loc("region")] = "offshore"
+    X.iloc[3, X.columns.get_loc("late")] = 98.0
+    X.iloc[4, X.columns.get_loc("applied_on")] = None
+    records = json.loads(X.to_json(orient="records"))
+    event = blend.pipeline_.target.event_index
+    expected = findeep.load(saved).predict_proba(X)[:, event]
+    tables: list[int] = []  # requests CatBoost read as a table (the slow way)
+    table_way = BlendPartner.raw_prediction
+    monkeypatch.setattr(BlendPartner, "raw_prediction",
+                        lambda self, frame, schema: tables.append(len(frame))
+                        or table_way(self, frame, schema))
+    for i, record in enumerate(records):
+        one = client.post("/v1/predict", json=record)
+        assert one.status_code == 200, one.text
+        np.testing.assert_allclose(one.json()["probability"], expected[i], atol=1e-6)
+    many = client.post("/v1/predict", json=records).json()["probability"]
+    np.testing.assert_allclose(many, expected, atol=1e-6)
+    assert tables == []  # every record read the fast way
+    # a number in the categorical field: read as a table, as the library reads it
+    numbered = {**records[5], "region": 7}
+    response = client.post("/v1/predict", json=numbered)
+    assert response.status_code == 200, response.text
+    assert tables == [1]
+    library = findeep.load(saved).predict_proba(pd.DataFrame.from_records([numbered]).astype(
+        {"applied_on": "datetime64[ns]"}))[0, event]
+    np.testing.assert_allclose(response.json()["probability"], library, atol=1e-6)
 
 
 def test_a_multiclass_blend_averages_probabilities_and_refuses_explanations() -> None:

@@ -35,6 +35,7 @@ from scipy.special import ndtri
 
 from findeep.features.tabular import (
     _CLIP,
+    DATE_PARTS,
     MISSING_LEVEL,
     ScoringRules,
     TabularPreprocessor,
@@ -110,6 +111,13 @@ class RecordEncoder:
         ]
 
     @property
+    def raw_names(self) -> list[str]:
+        """The columns of ``raw_numbers``: each numeric column, then each date's parts
+        named as the baselines name them (``applied_on__year``)."""
+        return [*self.numeric_columns, *(f"{name}__{part}" for name in self.datetime_columns
+                                         for part in DATE_PARTS)]
+
+    @property
     def n_numeric_features(self) -> int:
         return len(self._medians) + len(self._indicator_columns) + len(self._special_inputs)
 
@@ -125,7 +133,7 @@ class RecordEncoder:
 
         Lets a caller that merged several requests into one batch report each one's own.
         """
-        raw = self._raw_numbers(records)  # (n, n_numeric) float64, NaN = missing
+        raw = self.raw_numbers(records)  # (n, n_numeric) float64, NaN = missing
         missing = np.isnan(raw)
         parts = [missing[:, self._indicator_columns].astype(np.float32)]
         off_scale = missing.copy()
@@ -182,8 +190,9 @@ class RecordEncoder:
             and empty_is_suspicious(len(records), self.rules.missing_shares.get(name, 0.0))]
         return report
 
-    def _raw_numbers(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        """Numeric columns then four parts per date column, in the preprocessor's order."""
+    def raw_numbers(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Numeric columns then four parts per date column (``raw_names``), unscaled,
+        NaN where missing."""
         columns = [np.array([r[name] for r in records], dtype=np.float64)
                    for name in self.numeric_columns]
         for name in self.datetime_columns:

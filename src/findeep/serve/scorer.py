@@ -14,9 +14,9 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
+from findeep.evaluate.blends import blend_prediction
 from findeep.features.records import RecordEncoder
 from findeep.models.inference import inference_forward
 from findeep.pipeline import TabularPipeline
@@ -63,9 +63,12 @@ class Scorer:
         prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature)
         if pipeline.task == "regression":
             prediction = prediction * pipeline.y_std + pipeline.y_mean
-        if pipeline.partner is not None:  # a blend: CatBoost reads the records as a table
-            prediction = pipeline.with_partner(prediction, pd.DataFrame.from_records(
-                list(records)).reindex(columns=pipeline.schema.used_names))
+        if pipeline.partner is not None:  # a blend: CatBoost reads the numbers read above
+            catboost = pipeline.partner.raw_prediction_of_records(
+                records, self.encoder.raw_numbers(records), self.encoder.raw_names,
+                pipeline.schema)
+            prediction = blend_prediction(pipeline.task, [prediction, catboost]).astype(
+                prediction.dtype, copy=False)
         if pipeline.quantile_network is not None:  # CQR: (n, 3) = prediction and its band,
             band = pipeline.interval_band(x_num, x_cat)  # split again by format()
             prediction = np.column_stack([prediction, band])
