@@ -34,8 +34,6 @@ from findeep.evaluate.baselines import (
     BaselineInputs,
     CatBoostAdapter,
     make_baseline,
-    prepare_baseline_inputs,
-    with_special_values,
 )
 from findeep.evaluate.blends import blend_parts, blend_prediction, is_blend
 from findeep.features.tabular import (
@@ -104,21 +102,23 @@ class BlendPartner:
             y_codes: np.ndarray, seed: int, special_values: dict[str, list[float]],
             sample_weight: np.ndarray | None = None, balanced: bool = False) -> BlendPartner:
         check_partner_available(name)
-        inputs = _inputs(frame, schema, special_values)
-        adapter = make_baseline(name, task, inputs, seed)
+        table = pd.DataFrame(_catboost_columns(frame, schema, special_values))
+        categorical = schema.names_of("categorical")
+        adapter = make_baseline(name, task, BaselineInputs(
+            table, categorical, [c for c in table.columns if c not in categorical]), seed)
         if balanced:
             adapter.model.set_params(auto_class_weights="Balanced")
-        adapter.fit(inputs.frame, np.asarray(y_codes), sample_weight=sample_weight)
-        return cls(name, task, adapter, list(inputs.frame.columns),
+        adapter.fit(table, np.asarray(y_codes), sample_weight=sample_weight)
+        return cls(name, task, adapter, list(table.columns),
                    {k: list(v) for k, v in special_values.items()})
 
     def raw_prediction(self, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
         """The partner's own output: P(code 1) for binary, (n, classes) for multiclass.
 
-        Reads ``frame`` as training's ``_inputs`` did (the same numbers, date parts, codes
-        and category strings), but straight into the arrays CatBoost takes: a served record
-        costs ~1 ms here instead of ~9 ms through pandas categories, and a request of a
-        few rows goes to CatBoost as plain lists, which skips building a DataFrame."""
+        Reads ``frame`` as training did (``_catboost_columns``: the benchmark's numbers,
+        date parts, codes and category strings, as arrays, not pandas categories: a served
+        record costs ~1 ms here instead of ~9 ms), and a request of a few rows goes to
+        CatBoost as plain lists, which skips building a DataFrame."""
         return self._predict(_catboost_columns(frame, schema, self.special_values), len(frame))
 
     def raw_prediction_of_records(self, records: Sequence[Mapping[str, Any]],
@@ -167,8 +167,8 @@ class BlendPartner:
         expected log-odds)``. Each row's values add up to its log-odds less the expected."""
         import catboost
 
-        inputs = _inputs(frame, schema, self.special_values).frame[self.columns]
-        pool = catboost.Pool(self.adapter.features(inputs), cat_features=self.adapter.categorical)
+        inputs = pd.DataFrame(_catboost_columns(frame, schema, self.special_values))
+        pool = catboost.Pool(inputs[self.columns], cat_features=self.adapter.categorical)
         shap = np.asarray(self.adapter.model.get_feature_importance(pool, type="ShapValues"),
                           dtype=np.float64)  # (n, inputs + 1): the last is the expected value
         position = {name: j for j, name in enumerate(columns)}
@@ -233,9 +233,10 @@ def source_column(name: str, columns: dict[str, int] | list[str]) -> str:
 
 def _catboost_columns(frame: pd.DataFrame, schema: Schema,
                       special_values: dict[str, list[float]]) -> dict[str, np.ndarray]:
-    """``_inputs(...)`` then ``CatBoostAdapter.features``, as plain arrays: numbers as
-    float64, a date as its four parts, a category as its text (missing as the missing
-    level), each special code as missing plus its 0/1 column."""
+    """What the benchmark gives CatBoost (``prepare_baseline_inputs``, ``with_special_values``
+    and ``CatBoostAdapter.features``), as plain arrays: numbers as float64, a date as its
+    four parts, a category as its text (missing as the missing level), each special code as
+    missing plus its 0/1 column; a test pins the two equal."""
     refuse_date_part_names(frame.columns, schema.names_of("datetime"))
     columns: dict[str, np.ndarray] = {}
     for name in schema.names_of("numeric"):
@@ -260,9 +261,3 @@ def _mark_special_values(columns: dict[str, np.ndarray],
         for code in codes:
             columns[special_input_name(column, code)] = (values == code).astype(np.float64)
         columns[column] = np.where(np.isin(values, codes), np.nan, values)
-
-
-def _inputs(frame: pd.DataFrame, schema: Schema,
-            special_values: dict[str, list[float]]) -> BaselineInputs:
-    inputs = prepare_baseline_inputs(frame, schema)
-    return with_special_values(inputs, special_values) if special_values else inputs
