@@ -132,7 +132,7 @@ class TabularPipeline:
         the partner's where the model is a blend (``evaluate.partner``)."""
         if self.partner is None:
             return prediction
-        return self.partner.blend(prediction, frame, self.schema)
+        return self.partner.blend(prediction, self.partner.raw_prediction(frame, self.schema))
 
     def check_frame(self, frame: pd.DataFrame) -> None:
         """Raise ``DataError`` for scoring data that cannot be scored."""

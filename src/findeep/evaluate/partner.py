@@ -152,11 +152,11 @@ class BlendPartner:
         probabilities = np.asarray(self.adapter.model.predict_proba(rows), dtype=np.float64)
         return probabilities[:, 1] if self.task == "binary" else probabilities
 
-    def blend(self, network_prediction: np.ndarray, frame: pd.DataFrame,
-              schema: Schema) -> np.ndarray:
-        """The network's ``predict_raw`` output blended with the partner's on the same rows."""
-        blended = blend_prediction(self.task, [network_prediction,
-                                               self.raw_prediction(frame, schema)])
+    def blend(self, network_prediction: np.ndarray, partner_prediction: np.ndarray
+              ) -> np.ndarray:
+        """The network's ``predict_raw`` output blended with the partner's on the same rows
+        (``raw_prediction`` or ``raw_prediction_of_records``), in the network's dtype."""
+        blended = blend_prediction(self.task, [network_prediction, partner_prediction])
         return blended.astype(np.asarray(network_prediction).dtype, copy=False)
 
     def shap_by_column(self, frame: pd.DataFrame, schema: Schema, columns: list[str]

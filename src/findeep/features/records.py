@@ -127,13 +127,15 @@ class RecordEncoder:
         x_num, x_cat, unseen = self.encode_rows(records)
         return x_num, x_cat, self.report(unseen, records)
 
-    def encode_rows(self, records: Sequence[Mapping[str, Any]],
+    def encode_rows(self, records: Sequence[Mapping[str, Any]], raw: np.ndarray | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Like ``encode``, but with a per-row ``unseen`` mask [n, n_cat] instead of a report.
 
-        Lets a caller that merged several requests into one batch report each one's own.
+        Lets a caller that merged several requests into one batch report each one's own;
+        ``raw``: ``raw_numbers(records)`` where the caller has read them already.
         """
-        raw = self.raw_numbers(records)  # (n, n_numeric) float64, NaN = missing
+        if raw is None:
+            raw = self.raw_numbers(records)  # (n, n_numeric) float64, NaN = missing
         missing = np.isnan(raw)
         parts = [missing[:, self._indicator_columns].astype(np.float32)]
         off_scale = missing.copy()

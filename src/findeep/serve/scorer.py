@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from findeep.evaluate.blends import blend_prediction
 from findeep.features.records import RecordEncoder
 from findeep.models.inference import inference_forward
 from findeep.pipeline import TabularPipeline
@@ -57,18 +56,17 @@ class Scorer:
     def predict_rows(self, records: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
         """(``predict_raw``'s output, per-row unseen-category mask [n, n_cat]); a CQR
         regression adds its quantile band as two more columns."""
-        x_num, x_cat, unseen = self.encoder.encode_rows(records)
+        raw = self.encoder.raw_numbers(records)  # also what a blend's CatBoost reads
+        x_num, x_cat, unseen = self.encoder.encode_rows(records, raw)
         logits = self._logits(torch.from_numpy(x_num), torch.from_numpy(x_cat))
         pipeline = self.pipeline
         prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature)
         if pipeline.task == "regression":
             prediction = prediction * pipeline.y_std + pipeline.y_mean
         if pipeline.partner is not None:  # a blend: CatBoost reads the numbers read above
-            catboost = pipeline.partner.raw_prediction_of_records(
-                records, self.encoder.raw_numbers(records), self.encoder.raw_names,
-                pipeline.schema)
-            prediction = blend_prediction(pipeline.task, [prediction, catboost]).astype(
-                prediction.dtype, copy=False)
+            partner = pipeline.partner
+            prediction = partner.blend(prediction, partner.raw_prediction_of_records(
+                records, raw, self.encoder.raw_names, pipeline.schema))
         if pipeline.quantile_network is not None:  # CQR: (n, 3) = prediction and its band,
             band = pipeline.interval_band(x_num, x_cat)  # split again by format()
             prediction = np.column_stack([prediction, band])
