@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 import findeep
 from findeep.bundle import CHECKSUMS_FILE, sha256_file
+from findeep.data.schema import FindeepWarning
 from findeep.errors import BundleError, ConfigError
 from findeep.estimators import TabularClassifier
 from findeep.evaluate.baselines import (
@@ -228,7 +229,8 @@ def test_a_served_blend_reads_odd_records_as_the_library_reads_them(saved, blend
     X.iloc[4, X.columns.get_loc("applied_on")] = None
     records = json.loads(X.to_json(orient="records"))
     event = blend.pipeline_.target.event_index
-    expected = findeep.load(saved).predict_proba(X)[:, event]
+    with pytest.warns(FindeepWarning, match="never seen in training: 'region' 1"):
+        expected = findeep.load(saved).predict_proba(X)[:, event]
     tables: list[int] = []  # requests CatBoost read as a table (the slow way)
     table_way = BlendPartner.raw_prediction
     monkeypatch.setattr(BlendPartner, "raw_prediction",
@@ -246,8 +248,9 @@ def test_a_served_blend_reads_odd_records_as_the_library_reads_them(saved, blend
     response = client.post("/v1/predict", json=numbered)
     assert response.status_code == 200, response.text
     assert tables == [1]
-    library = findeep.load(saved).predict_proba(pd.DataFrame.from_records([numbered]).astype(
-        {"applied_on": "datetime64[ns]"}))[0, event]
+    with pytest.warns(FindeepWarning, match="never seen in training: 'region' 1"):
+        library = findeep.load(saved).predict_proba(pd.DataFrame.from_records(
+            [numbered]).astype({"applied_on": "datetime64[ns]"}))[0, event]
     np.testing.assert_allclose(response.json()["probability"], library, atol=1e-6)
 
 
