@@ -252,7 +252,7 @@ def _catboost_columns(frame: pd.DataFrame, schema: Schema,
 
 def _category_text(values: pd.Series) -> np.ndarray:
     """Each value as its text (``str``), missing as the missing level. A column of text
-    converts each distinct value once (1M rows, a few levels: ~0.05 s, not ~0.25 s); one
+    converts each distinct value once (1M rows, 4 levels: 0.02-0.05 s, not 0.17-0.19 s); one
     holding anything else (1 and 1.0, equal keys with different texts) value by value."""
     codes, levels = pd.factorize(values)
     if all(type(level) is str for level in levels):
