@@ -151,6 +151,20 @@ def test_the_same_data_and_seed_give_the_same_blend(blend, table) -> None:
                                   blend.predict_proba(X.iloc[400:]))
 
 
+def test_a_verbose_blend_fit_counts_catboost_s_trees_and_fits_the_same_model(
+        blend, table, monkeypatch, capsys) -> None:
+    import rich.console
+
+    monkeypatch.setattr(rich.console, "_is_jupyter", lambda: True)  # one line, readable
+    X, y = table.drop(columns=["default"]), table["default"]
+    shown = TabularClassifier(model="default+catboost", verbose=1, special_values="late:98",
+                              numeric_columns=["late"], **FAST).fit(X.iloc[:400], y.iloc[:400])
+    err = capsys.readouterr().err
+    assert "training catboost (the blend's other half) on 400 rows: 1,000/1,000 trees" in err
+    np.testing.assert_array_equal(shown.predict_proba(X.iloc[400:]),
+                                  blend.predict_proba(X.iloc[400:]))
+
+
 def test_a_changed_or_missing_catboost_file_is_refused(saved, tmp_path) -> None:
     changed = tmp_path / "changed"
     shutil.copytree(saved, changed)

@@ -77,7 +77,7 @@ from findeep.train.bagging import (
     sure_of_one_member,
 )
 from findeep.train.losses import check_loss, default_loss
-from findeep.train.progress import epoch_progress
+from findeep.train.progress import count_progress, epoch_progress
 from findeep.train.trainer import (
     FitResult,
     TensorData,
@@ -371,7 +371,8 @@ def fit_tabular(
             numeric_columns=numeric_columns, sample_weight=sample_weight,
             event_class=event_class, **train_options)
         return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
-                                    class_weight=class_weight, sample_weight=sample_weight)
+                                    class_weight=class_weight, sample_weight=sample_weight,
+                                    verbose=verbose)
     check_method(interval_method)
     check_level(interval)
     check_fraction(validation_fraction, "validation_fraction")  # a bag does not use it
@@ -500,11 +501,13 @@ def fit_tabular(
 
 def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.DataFrame,
                          y: pd.Series, *, seed: int, class_weight: Any,
-                         sample_weight: Any) -> TabularPipeline:
+                         sample_weight: Any, verbose: int) -> TabularPipeline:
     """``pipeline`` with a partner fitted on the rows its network was trained on (those with
-    a target), on the network's schema and special values."""
+    a target), on the network's schema and special values; with ``verbose``, a bar counting
+    its trees."""
     labelled = pd.Series(np.asarray(y)).notna().to_numpy()
     weight = checked_sample_weight(sample_weight, len(X))
+    description = f"training {partner_name} (the blend's other half) on {labelled.sum():,} rows"
     started = time.perf_counter()
     pipeline.partner = BlendPartner.fit(
         partner_name, task=pipeline.task, frame=X.reset_index(drop=True).loc[labelled],
@@ -512,7 +515,8 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
             pd.Series(np.asarray(y)[labelled])), seed=seed,
         special_values=pipeline.preprocessor.special_values,
         sample_weight=None if weight is None else weight[labelled],
-        balanced=class_weight == "balanced")
+        balanced=class_weight == "balanced",
+        progress=lambda trees: count_progress(description, trees, "trees", verbose))
     pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
                                   "share": pipeline.partner.share,
                                   "partner_fit_seconds": round(time.perf_counter() - started, 3)}

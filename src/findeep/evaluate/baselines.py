@@ -8,6 +8,7 @@ optional ``findeep[baselines]`` extra; a missing one is reported, never a crash.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,17 +129,36 @@ class CatBoostAdapter:
             X[name] = X[name].astype(str)
         return X
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray,
-            sample_weight: np.ndarray | None = None) -> CatBoostAdapter:
+    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None,
+            on_tree: Callable[[int], None] | None = None) -> CatBoostAdapter:
+        """``on_tree(done)``: called as each tree is added (a progress bar); the model is
+        the same with or without it."""
+        callbacks = None if on_tree is None else [_TreeCallback(on_tree)]
         self.model.fit(self.features(X), y, cat_features=self.categorical,
-                       sample_weight=sample_weight)
+                       sample_weight=sample_weight, callbacks=callbacks)
         return self
+
+    @property
+    def planned_trees(self) -> int:
+        """The trees a fit adds: the ``iterations`` set, or CatBoost's default 1,000."""
+        return int(self.model.get_params().get("iterations") or 1000)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.model.predict_proba(self.features(X))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.model.predict(self.features(X))
+
+
+class _TreeCallback:
+    """CatBoost's ``after_iteration`` protocol around ``on_tree(done)``."""
+
+    def __init__(self, on_tree: Callable[[int], None]) -> None:
+        self.on_tree = on_tree
+
+    def after_iteration(self, info: Any) -> bool:
+        self.on_tree(int(info.iteration))
+        return True  # go on
 
 
 def with_special_values(inputs: BaselineInputs,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import math
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,10 @@ class BlendPartner:
     @classmethod
     def fit(cls, name: str, *, task: str, frame: pd.DataFrame, schema: Schema,
             y_codes: np.ndarray, seed: int, special_values: dict[str, list[float]],
-            sample_weight: np.ndarray | None = None, balanced: bool = False) -> BlendPartner:
+            sample_weight: np.ndarray | None = None, balanced: bool = False,
+            progress: Callable[[int], Any] | None = None) -> BlendPartner:
+        """``progress(trees)``: a context manager yielding ``advance(done)`` or None
+        (``train.progress.count_progress`` with its description bound), for the fit's bar."""
         check_partner_available(name)
         table = pd.DataFrame(_catboost_columns(frame, schema, special_values))
         categorical = schema.names_of("categorical")
@@ -108,7 +112,9 @@ class BlendPartner:
             table, categorical, [c for c in table.columns if c not in categorical]), seed)
         if balanced:
             adapter.model.set_params(auto_class_weights="Balanced")
-        adapter.fit(table, np.asarray(y_codes), sample_weight=sample_weight)
+        with progress(adapter.planned_trees) if progress else nullcontext() as advance:
+            adapter.fit(table, np.asarray(y_codes), sample_weight=sample_weight,
+                        on_tree=advance)
         return cls(name, task, adapter, list(table.columns),
                    {k: list(v) for k, v in special_values.items()})
 

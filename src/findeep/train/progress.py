@@ -89,3 +89,32 @@ def epoch_progress(
     with Progress(*columns, console=console, transient=True) as progress:
         yield EpochBar(progress, progress.add_task(description, total=max_epochs, score="",
                                                    epoch="0"))
+
+
+@contextmanager
+def count_progress(description: str, total: int, unit: str, verbose: int,
+                   ) -> Iterator[Callable[[int], None] | None]:
+    """``epoch_progress`` for work counted in units of its own (a blend's CatBoost: its
+    trees): yields ``advance(done)``, or ``None`` when ``verbose`` is 0 or stderr is a file
+    or pipe; in a notebook one line, rewritten."""
+    if not verbose:
+        yield None
+        return
+    long_work_starts()
+    console = Console(file=sys.stderr)
+    if console.is_jupyter and not console.is_terminal:
+        line = LineBar(description, total)
+        try:
+            yield lambda done: line._write(f"{done:,}/{total:,} {unit}")
+        finally:
+            line.close()
+        return
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn(f"{{task.completed:,.0f}}/{{task.total:,.0f}} {unit}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda done: progress.update(task, completed=done)
