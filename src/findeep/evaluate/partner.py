@@ -135,18 +135,20 @@ class BlendPartner:
         ``raw_names``): a record costs CatBoost's own ~0.3 ms and little more. A
         categorical field holding anything but text or null (a number, where a table of
         records could read it as another type) goes the table's way, as before."""
+        def the_table_way() -> np.ndarray:
+            table = pd.DataFrame.from_records(list(records)).reindex(columns=schema.used_names)
+            return self.raw_prediction(table, schema)
+
         columns = dict(zip(raw_names, raw_numbers.T, strict=True))
         for name in schema.names_of("categorical"):
             values = [record.get(name) for record in records]
             if not all(value is None or type(value) is str for value in values):
-                return self.raw_prediction(pd.DataFrame.from_records(list(records)).reindex(
-                    columns=schema.used_names), schema)
+                return the_table_way()
             columns[name] = np.array([MISSING_LEVEL if value is None else value
                                       for value in values], dtype=object)
         _mark_special_values(columns, self.special_values)
-        if not set(self.columns) <= columns.keys():  # not the encoder's layout: the table way
-            return self.raw_prediction(pd.DataFrame.from_records(list(records)).reindex(
-                columns=schema.used_names), schema)
+        if not set(self.columns) <= columns.keys():  # not the encoder's layout
+            return the_table_way()
         return self._predict(columns, len(records))
 
     def _predict(self, columns: dict[str, np.ndarray], n: int) -> np.ndarray:
