@@ -212,6 +212,30 @@ def test_explanations_of_a_blend_add_up_to_its_log_odds(blend, table) -> None:
     assert (attributions["attribution__applied_on"].abs() > 0).any()
 
 
+def test_a_reference_population_moves_only_the_network_s_half_of_a_blend(blend,
+                                                                          table) -> None:
+    # CatBoost's SHAP values are measured from its training average, whatever the
+    # reference; the blend's baseline moves by half the network's own baseline move
+    from findeep.explain.attributions import column_attributions
+
+    pipeline = blend.pipeline_
+    X = table.drop(columns=["default"])
+    rows, low, high = X.iloc[400:420], X.iloc[:200], X.iloc[200:400].assign(late=3.0)
+    blended = [column_attributions(pipeline, rows, reference=r) for r in (low, high)]
+    partner, pipeline.partner = pipeline.partner, None
+    try:
+        network = [column_attributions(pipeline, rows, reference=r) for r in (low, high)]
+    finally:
+        pipeline.partner = partner
+    np.testing.assert_allclose(blended[0].output, blended[1].output, atol=1e-6)
+    network_move = network[1].baseline_output - network[0].baseline_output
+    assert abs(network_move) > 0.05  # the two references differ for the network
+    assert blended[1].baseline_output - blended[0].baseline_output == pytest.approx(
+        0.5 * network_move, abs=1e-6)
+    np.testing.assert_allclose(blended[1].values - blended[0].values,
+                               0.5 * (network[1].values - network[0].values), atol=1e-6)
+
+
 def test_a_served_blend_scores_and_explains_as_the_library(saved, blend, table) -> None:
     client = TestClient(create_app(saved))
     X = table.drop(columns=["default"]).iloc[400:410]
@@ -320,7 +344,10 @@ def test_the_command_line_trains_a_blend_and_refuses_what_it_cannot_do(table, tm
     assert_one_line_error(run("train", data, "--target", "default", "--model",
                               "text-cnn+catboost", "--out", tmp_path / "t"),
                           "text models are not blended")
-    assert not (tmp_path / "r").exists() and not (tmp_path / "t").exists()
+    assert_one_line_error(run("train", tmp_path / "applications.parquet", "--target", "default",
+                              "--model", "default+catboost", "--stream", "--out",
+                              tmp_path / "s"), "a blend with CatBoost is trained in memory")
+    assert not any((tmp_path / name).exists() for name in ("r", "t", "s"))
 
 
 def test_without_catboost_a_blend_names_the_extra(monkeypatch, table) -> None:
