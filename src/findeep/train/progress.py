@@ -62,27 +62,37 @@ def step_hook(on_epoch_end: ProgressHook | None) -> StepHook | None:
     return getattr(on_epoch_end, "step", None)
 
 
+def _where_to_show(verbose: int) -> Console | str | None:
+    """Where a bar goes: None (``verbose`` 0, or stderr a log file, where a live bar would
+    leave a line per refresh), ``"line"`` (a notebook: one line, rewritten) or the terminal's
+    console (a live bar). Anything shown means long work starts (``long_work_starts``)."""
+    if not verbose:
+        return None
+    long_work_starts()
+    console = Console(file=sys.stderr)
+    if console.is_jupyter and not console.is_terminal:
+        return "line"
+    return console if console.is_terminal else None
+
+
 @contextmanager
 def epoch_progress(
     description: str, max_epochs: int, verbose: int
 ) -> Iterator[ProgressHook | None]:
     """Yield an ``on_epoch_end`` hook that advances a bar (an ``EpochBar``; in a notebook a
     ``LineBar``), or ``None`` when ``verbose`` is 0 or stderr is a file or pipe."""
-    if not verbose:
+    where = _where_to_show(verbose)
+    if where is None:
         yield None
         return
-    long_work_starts()
-    console = Console(file=sys.stderr)
-    if console.is_jupyter and not console.is_terminal:  # a notebook: one line, rewritten
+    if where == "line":
         bar = LineBar(description, max_epochs)
         try:
             yield bar
         finally:
             bar.close()
         return
-    if not console.is_terminal:  # a log file: a live bar would leave a line per refresh
-        yield None
-        return
+    console = where
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("epoch {task.fields[epoch]}"), TextColumn("{task.fields[score]}"),
                TimeElapsedColumn())
@@ -97,21 +107,18 @@ def count_progress(description: str, total: int, unit: str, verbose: int,
     """``epoch_progress`` for work counted in units of its own (a blend's CatBoost: its
     trees): yields ``advance(done)``, or ``None`` when ``verbose`` is 0 or stderr is a file
     or pipe; in a notebook one line, rewritten."""
-    if not verbose:
+    where = _where_to_show(verbose)
+    if where is None:
         yield None
         return
-    long_work_starts()
-    console = Console(file=sys.stderr)
-    if console.is_jupyter and not console.is_terminal:
+    if where == "line":
         line = LineBar(description, total)
         try:
             yield lambda done: line._write(f"{done:,}/{total:,} {unit}")
         finally:
             line.close()
         return
-    if not console.is_terminal:
-        yield None
-        return
+    console = where
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn(f"{{task.completed:,.0f}}/{{task.total:,.0f}} {unit}"),
                TimeElapsedColumn())
