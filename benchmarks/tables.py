@@ -12,6 +12,8 @@ DEVELOPMENT: ablations and default choices may look at these.
   where the gap shows (their first, untuned look is already recorded in BENCHMARKS.md);
 - ``ISLR/Default``, moved from the unseen set: the one table where fit time missed the
   target (1.28x CatBoost), and shortening epochs for tall, narrow tables is tuning;
+  (``ISLP`` ships ``Default`` and ``Caravan`` too, the same data: an independent check on
+  those two measures development tables, not unseen ones; BENCHMARKS.md says so);
 - ``causaldata/social_insure`` (new): a 1,410-row insurance take-up table for the
   small-data regime.
 
