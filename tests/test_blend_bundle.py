@@ -306,8 +306,6 @@ def test_a_multiclass_blend_averages_probabilities_and_refuses_explanations() ->
 @pytest.mark.parametrize(("model", "options", "message"), [
     ("default+lightgbm", {}, "cannot be trained as one model"),
     ("default+catboost+seed-mlp", {}, "cannot be trained as one model"),
-    ("default+catboost", {"model_options": {"monotone": {"income": -1}}},
-     "cannot be monotone by construction"),
     ("default+catboost", {"class_weight": {"bad": 2.0, "good": 1.0}}, "class_weight"),
 ])
 def test_what_a_blend_cannot_honour_is_refused_before_any_fit(table, model, options,
@@ -359,3 +357,22 @@ def test_without_catboost_a_blend_names_the_extra(monkeypatch, table) -> None:
     X, y = table.drop(columns=["default"]), table["default"]
     with pytest.raises(ConfigError, match=r"findeep\[baselines\]"):
         TabularClassifier(model="default+catboost", verbose=0).fit(X, y)
+
+
+def test_a_monotone_benchmark_says_how_its_catboost_keeps_the_constraints(table) -> None:
+    """Beside categorical columns CatBoost's constraints hold only with its category
+    statistics one column at a time; the benchmark's monotone CatBoost uses them, says so in
+    a note, and the monotone blend bundle's CatBoost half is that same model."""
+    from findeep.benchmark import run_benchmark
+
+    X = table.drop(columns=["applied_on"])
+    result = run_benchmark(X, "default", models=["catboost"], n_folds=2, verbose=0,
+                           monotone={"income": -1})
+    assert any("one column at a time" in note for note in result.all_notes())
+    partner = TabularClassifier(model="default+catboost", verbose=0, **FAST,
+                                model_options={"monotone": {"income": "-"}}).fit(
+        X.drop(columns=["default"]), X["default"]).pipeline_.partner
+    params = partner.adapter.model.get_params()
+    assert params["max_ctr_complexity"] == 1
+    assert params["monotone_constraints"] == [1 if c == "income" else 0
+                                              for c in partner.columns]  # P('good') rises

@@ -89,6 +89,7 @@ class BenchmarkResult:
     splits: list[dict[str, Any]] = field(default_factory=list)
     # what a reader of the numbers must know: columns left out of a fold, metrics missing
     notes: list[str] = field(default_factory=list)
+    monotone: dict[str, int] | None = None  # column -> +1/-1 on the event, as asked
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean and std per model and metric, plus paired difference to the reference.
@@ -150,6 +151,8 @@ class BenchmarkResult:
                     "folds": self.folds, "splits": self.splits, "notes": self.all_notes()}
         if self.target is not None:
             document["target"] = self.target
+        if self.monotone:
+            document["monotone"] = self.monotone
         document["verdict"] = verdict_lines(document)
         return document
 
@@ -231,7 +234,12 @@ def run_benchmark(
     result = BenchmarkResult(table.spec.task, split_name, len(table.X), runnable, skipped,
                              reference=reference, target=target,
                              splits=[_fold_bounds(i, train, test, table.times)
-                                     for i, (train, test) in enumerate(folds)])
+                                     for i, (train, test) in enumerate(folds)],
+                             monotone=monotone or None)
+    if monotone and "catboost" in runnable and table.baseline_inputs.categorical:
+        result.notes.append("catboost under --monotone computes its category statistics one "
+                            "column at a time (max_ctr_complexity=1): with combinations its "
+                            "constraints need not hold beside categorical columns.")
     _run_folds(table, folds, result, verbose)
     return result
 

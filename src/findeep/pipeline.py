@@ -360,8 +360,7 @@ def fit_tabular(
         labelled = pd.Series(np.asarray(y)).dropna()
         check_blend_options(
             task=infer_target(labelled, "target", task, event_class=event_class).task
-            if len(labelled) else task,
-            monotone=bool((model_options or {}).get("monotone")), class_weight=class_weight)
+            if len(labelled) else task, class_weight=class_weight)
         pipeline = fit_tabular(
             X, y, task=task, model=network_model, seed=seed,
             validation_fraction=validation_fraction, times=times, class_weight=class_weight,
@@ -372,6 +371,7 @@ def fit_tabular(
             event_class=event_class, **train_options)
         return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
                                     class_weight=class_weight, sample_weight=sample_weight,
+                                    monotone=(model_options or {}).get("monotone"),
                                     verbose=verbose)
     check_method(interval_method)
     check_level(interval)
@@ -501,10 +501,11 @@ def fit_tabular(
 
 def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.DataFrame,
                          y: pd.Series, *, seed: int, class_weight: Any,
-                         sample_weight: Any, verbose: int) -> TabularPipeline:
+                         sample_weight: Any, monotone: dict[str, Any] | str | None,
+                         verbose: int) -> TabularPipeline:
     """``pipeline`` with a partner fitted on the rows its network was trained on (those with
-    a target), on the network's schema and special values; with ``verbose``, a bar counting
-    its trees."""
+    a target), on the network's schema and special values, under the network's monotone
+    constraints (already checked by its fit); with ``verbose``, a bar counting its trees."""
     labelled = pd.Series(np.asarray(y)).notna().to_numpy()
     weight = checked_sample_weight(sample_weight, len(X))
     description = f"training {partner_name} (the blend's other half) on {labelled.sum():,} rows"
@@ -516,11 +517,24 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
         special_values=pipeline.preprocessor.special_values,
         sample_weight=None if weight is None else weight[labelled],
         balanced=class_weight == "balanced",
+        monotone=_partner_monotone(monotone, pipeline.target.code_sign),
         progress=lambda trees: count_progress(description, trees, "trees", verbose))
     pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
                                   "share": pipeline.partner.share,
                                   "partner_fit_seconds": round(time.perf_counter() - started, 3)}
     return pipeline
+
+
+def _partner_monotone(wanted: dict[str, Any] | str | None, code_sign: int
+                      ) -> dict[str, int] | None:
+    """The user's directions (of the event probability) as the partner's, on the
+    probability of code 1, which it learns: turned where the event is the first class."""
+    if not wanted:
+        return None
+    if isinstance(wanted, str):
+        wanted = parse_monotone(wanted)
+    return {str(column): MONOTONE_WORDS[str(direction).strip().lower()] * code_sign
+            for column, direction in wanted.items()}
 
 
 def _auto_not_applicable(*, model: str, task: str, times: pd.Series | None,

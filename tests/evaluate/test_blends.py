@@ -134,3 +134,13 @@ def test_a_deployable_blend_ahead_of_its_parts_names_the_command_that_trains_it(
     other = verdict_lines(_blend_result("binary", "default+logreg", [0.83, 0.85, 0.84]))
     assert any(x.startswith("default+logreg (blend)") for x in other)
     assert not any("To deploy" in x for x in other), other
+
+
+def test_a_monotone_benchmark_names_the_monotone_command_that_deploys_its_blend() -> None:
+    """Under --monotone the blend row is the constrained network beside constrained CatBoost,
+    so the command that deploys it carries the same constraints."""
+    result = _blend_result("binary", "default+catboost", [0.83, 0.85, 0.84])
+    result["monotone"] = {"Debt": 1, "Income": -1}
+    line = next(x for x in verdict_lines(result) if x.startswith("default+catboost (blend)"))
+    assert line.endswith('findeep train DATA --model default+catboost '
+                         '--monotone "Debt:+,Income:-".')

@@ -71,17 +71,13 @@ def check_partner_available(name: str) -> None:
         raise ConfigError(f"a blend with {name} needs {name}: {EXTRA_HINT}.")
 
 
-def check_blend_options(*, task: str, monotone: bool, class_weight: Any) -> None:
+def check_blend_options(*, task: str, class_weight: Any) -> None:
     """One sentence for what a network+GBDT blend cannot honour."""
     if task == "regression":
         raise ConfigError("a blend with CatBoost is trained for classification only: a "
                           "regression's prediction intervals would be calibrated on rows "
                           "CatBoost trained on (compare it with findeep benchmark --models "
                           "default+catboost).")
-    if monotone:
-        raise ConfigError("a blend with CatBoost cannot be monotone by construction "
-                          "(CatBoost's own constraints do not hold on categorical columns); "
-                          "train the network alone with --monotone.")
     if class_weight is not None and class_weight != "balanced":
         raise ConfigError("a blend with CatBoost takes class_weight 'balanced' or none.")
 
@@ -97,26 +93,39 @@ class BlendPartner:
     columns: list[str]  # its input columns, in order
     special_values: dict[str, list[float]]
     share: float = SHARE
+    monotone: dict[str, int] | None = None  # input column -> +1/-1 on P(code 1), if any
 
     @classmethod
     def fit(cls, name: str, *, task: str, frame: pd.DataFrame, schema: Schema,
             y_codes: np.ndarray, seed: int, special_values: dict[str, list[float]],
             sample_weight: np.ndarray | None = None, balanced: bool = False,
+            monotone: dict[str, int] | None = None,
             progress: Callable[[int], Any] | None = None) -> BlendPartner:
         """``progress(trees)``: a context manager yielding ``advance(done)`` or None
-        (``train.progress.count_progress`` with its description bound), for the fit's bar."""
+        (``train.progress.count_progress`` with its description bound), for the fit's bar.
+
+        ``monotone`` (input column -> +1/-1, the direction of P(code 1), as the network's
+        constraints): CatBoost's own constraints on those columns, with its category
+        statistics one column at a time so that they hold (``make_baseline``); the blend of
+        two logits each monotone in a column is monotone in it."""
         check_partner_available(name)
         table = pd.DataFrame(_catboost_columns(frame, schema, special_values))
         categorical = schema.names_of("categorical")
+        monotone = {str(k): int(v) for k, v in (monotone or {}).items()} or None
+        if monotone and not set(monotone) <= set(table.columns):
+            missing = sorted(set(monotone) - set(table.columns))
+            raise ConfigError(f"cannot constrain {', '.join(missing)} in the blend's "
+                              f"{name}: not among its numeric inputs.")
         adapter = make_baseline(name, task, BaselineInputs(
-            table, categorical, [c for c in table.columns if c not in categorical]), seed)
+            table, categorical, [c for c in table.columns if c not in categorical]), seed,
+            monotone=monotone)
         if balanced:
             adapter.model.set_params(auto_class_weights="Balanced")
         with progress(adapter.planned_trees) if progress else nullcontext() as advance:
             adapter.fit(table, np.asarray(y_codes), sample_weight=sample_weight,
                         on_tree=advance)
         return cls(name, task, adapter, list(table.columns),
-                   {k: list(v) for k, v in special_values.items()})
+                   {k: list(v) for k, v in special_values.items()}, monotone=monotone)
 
     def raw_prediction(self, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
         """The partner's own output: P(code 1) for binary, (n, classes) for multiclass.
@@ -192,7 +201,8 @@ class BlendPartner:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "file": self.file, "share": self.share,
                 "categorical": self.adapter.categorical, "columns": self.columns,
-                "special_values": self.special_values}
+                "special_values": self.special_values,
+                **({"monotone": self.monotone} if self.monotone else {})}
 
     def writers(self) -> dict[str, Callable[[Path], None]]:
         """The bundle file this partner adds, as a function writing it to a given path."""
@@ -226,7 +236,9 @@ class BlendPartner:
         return cls(name, task, CatBoostAdapter(model, [str(c) for c in record["categorical"]]),
                    [str(c) for c in record["columns"]],
                    {str(k): [float(c) for c in v]
-                    for k, v in record.get("special_values", {}).items()}, share)
+                    for k, v in record.get("special_values", {}).items()}, share,
+                   {str(k): int(v) for k, v in record["monotone"].items()}
+                   if record.get("monotone") else None)
 
 
 def source_column(name: str, columns: dict[str, int] | list[str]) -> str:

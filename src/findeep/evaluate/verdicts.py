@@ -127,7 +127,10 @@ def _deploy_hint(result: dict[str, Any], blend: str, diff: float, std: float) ->
             return ""
     except ConfigError:  # a blend to compare, not one findeep trains as one model
         return ""
-    return f" To deploy it as one bundle: findeep train DATA --model {blend}."
+    monotone = ",".join(f"{column}:{'+' if sign > 0 else '-'}"
+                        for column, sign in (result.get("monotone") or {}).items())
+    return (f" To deploy it as one bundle: findeep train DATA --model {blend}"
+            + (f' --monotone "{monotone}"' if monotone else "") + ".")
 
 
 def _chance_line(summary: dict[str, dict[str, float]]) -> list[str]:
