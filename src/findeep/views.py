@@ -87,7 +87,12 @@ def bagging_line(training: dict[str, Any]) -> str:
     ``bagging="auto"`` kept one, why; then the additive path's share where one was fitted,
     and a blend's partner."""
     line = _members_line(training) + _additive_part(training)
-    if blend := training.get("blend"):
+    if (blend := training.get("blend")) and "intervals_calibrated_on" in blend:
+        line += (f"; blended half each with {blend['parts'][1]} fitted on the network's "
+                 f"{blend['partner_rows']} training rows ({blend['partner_fit_seconds']:.1f}s), "
+                 f"the blend's intervals calibrated on the {blend['intervals_calibrated_on']} "
+                 "rows neither half trained on")
+    elif blend:
         line += (f"; blended half each with {blend['parts'][1]} fitted on the same "
                  f"{training['rows']} rows ({blend['partner_fit_seconds']:.1f}s)")
     return line

@@ -114,7 +114,7 @@ def _blend_result(task: str, blend: str, blend_aucs: list[float]) -> dict:
     """A stored run where ``blend`` scores ``blend_aucs`` against its parts' fixed folds."""
     network, partner = blend.split("+")
     aucs = {network: [0.80, 0.82, 0.81], partner: [0.79, 0.81, 0.80], blend: blend_aucs}
-    metric = "roc_auc" if task != "regression" else "rmse"
+    metric = "roc_auc" if task != "regression" else "r2"
     folds = [{"model": m, "fold": k, metric: v} for m, values in aucs.items()
              for k, v in enumerate(values)]
     summary = {m: {f"{metric}_mean": float(np.mean(v)), f"{metric}_std": float(np.std(v))}
@@ -144,3 +144,14 @@ def test_a_monotone_benchmark_names_the_monotone_command_that_deploys_its_blend(
     line = next(x for x in verdict_lines(result) if x.startswith("default+catboost (blend)"))
     assert line.endswith('findeep train DATA --model default+catboost '
                          '--monotone "Debt:+,Income:-".')
+
+
+def test_a_regression_blend_ahead_of_its_parts_names_the_command_that_trains_it() -> None:
+    """A regression blend trains as one bundle too (intervals calibrated on rows neither
+    half trained on), so a winning one gets the command; a level one does not."""
+    ahead = verdict_lines(_blend_result("regression", "default+catboost", [0.83, 0.85, 0.84]))
+    line = next(x for x in ahead if x.startswith("default+catboost (blend)"))
+    assert line.endswith("To deploy it as one bundle: findeep train DATA --model "
+                         "default+catboost.")
+    level = verdict_lines(_blend_result("regression", "default+catboost", [0.80, 0.83, 0.81]))
+    assert not any("To deploy" in x for x in level), level

@@ -6,13 +6,18 @@ each were ahead of CatBoost beyond the noise on 15 and behind on none. This modu
 blend a model one can deploy: ``findeep train DATA --model default+catboost`` fits the network
 as usual and CatBoost (its defaults, the benchmark's columns) on the same training rows, and
 the bundle scores their blend exactly as the benchmark row does (``blend_prediction``: logits
-averaged for a binary target, probabilities for multiclass).
+averaged for a binary target, probabilities for multiclass, values for a regression).
+
+A regression's prediction intervals are calibrated on rows neither half trained on: CatBoost
+is fitted on the network's training rows only (not its early-stopping rows), and the
+split-conformal residuals are the blend's on those held-out rows
+(``pipeline._with_partner_fitted``). So a regression blend trains one network (a bag's
+out-of-fold rows have no CatBoost prediction to pair with) and takes split-conformal intervals
+(CQR's quantile network has no CatBoost half).
 
 CatBoost is saved in its own binary format (``partner.cbm``, listed in the bundle's
 checksums and verified before it is read): a CatBoost model file holds trees and numbers,
-never code, so reading it runs nothing, unlike a pickle. Classification only: a regression's
-prediction intervals are calibrated on rows CatBoost trained on, which would make them too
-narrow.
+never code, so reading it runs nothing, unlike a pickle.
 """
 
 from __future__ import annotations
@@ -71,13 +76,17 @@ def check_partner_available(name: str) -> None:
         raise ConfigError(f"a blend with {name} needs {name}: {EXTRA_HINT}.")
 
 
-def check_blend_options(*, task: str, class_weight: Any) -> None:
+def check_blend_options(*, task: str, class_weight: Any, interval_method: str = "split-conformal",
+                        bagging: int | str = "auto") -> None:
     """One sentence for what a network+GBDT blend cannot honour."""
-    if task == "regression":
-        raise ConfigError("a blend with CatBoost is trained for classification only: a "
-                          "regression's prediction intervals would be calibrated on rows "
-                          "CatBoost trained on (compare it with findeep benchmark --models "
-                          "default+catboost).")
+    if task == "regression" and interval_method != "split-conformal":
+        raise ConfigError("a regression blend's intervals are split-conformal, calibrated on "
+                          "rows neither half trained on: CQR's quantile network has no "
+                          "CatBoost half (leave --interval-method out).")
+    if task == "regression" and str(bagging) not in ("1", "auto"):
+        raise ConfigError("a regression blend trains one network, whose early-stopping rows "
+                          "calibrate the blend's intervals (a bag's out-of-fold rows have no "
+                          "CatBoost prediction to pair with): use bagging 1 or auto.")
     if class_weight is not None and class_weight != "balanced":
         raise ConfigError("a blend with CatBoost takes class_weight 'balanced' or none.")
 
@@ -128,7 +137,8 @@ class BlendPartner:
                    {k: list(v) for k, v in special_values.items()}, monotone=monotone)
 
     def raw_prediction(self, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
-        """The partner's own output: P(code 1) for binary, (n, classes) for multiclass.
+        """The partner's own output: P(code 1) for binary, (n, classes) for multiclass, values
+        for a regression.
 
         Reads ``frame`` as training did (``_catboost_columns``: the benchmark's numbers,
         date parts, codes and category strings, as arrays, not pandas categories: a served
@@ -166,6 +176,8 @@ class BlendPartner:
             rows: Any = [list(row) for row in zip(*(c.tolist() for c in data), strict=True)]
         else:
             rows = pd.DataFrame(dict(zip(self.columns, data, strict=True)))
+        if self.task == "regression":
+            return np.asarray(self.adapter.model.predict(rows), dtype=np.float64)
         probabilities = np.asarray(self.adapter.model.predict_proba(rows), dtype=np.float64)
         return probabilities[:, 1] if self.task == "binary" else probabilities
 
@@ -178,10 +190,11 @@ class BlendPartner:
 
     def shap_by_column(self, frame: pd.DataFrame, schema: Schema, columns: list[str]
                        ) -> tuple[np.ndarray, np.ndarray, float]:
-        """Binary: CatBoost's own SHAP values for the rows of ``frame``, summed to
-        ``columns`` (a date's parts and a code's 0/1 column to the column they came from),
-        in the log-odds of classes[1]: ``(values (n, len(columns)), log-odds (n,),
-        expected log-odds)``. Each row's values add up to its log-odds less the expected."""
+        """Binary or regression: CatBoost's own SHAP values for the rows of ``frame``,
+        summed to ``columns`` (a date's parts and a code's 0/1 column to the column they
+        came from), in the log-odds of classes[1] (a regression: in the target's units):
+        ``(values (n, len(columns)), output (n,), expected output)``. Each row's values add
+        up to its output less the expected."""
         import catboost
 
         inputs = pd.DataFrame(_catboost_columns(frame, schema, self.special_values))
@@ -227,7 +240,8 @@ class BlendPartner:
         check_partner_available(name)
         import catboost
 
-        model = catboost.CatBoostClassifier()
+        model = (catboost.CatBoostRegressor() if task == "regression"
+                 else catboost.CatBoostClassifier())
         try:
             model.load_model(str(file), format="cbm")
         except catboost.CatBoostError as exc:

@@ -120,7 +120,7 @@ def _deploy_hint(result: dict[str, Any], blend: str, diff: float, std: float) ->
     """Where a blend findeep trains as one bundle is ahead of its best part beyond the noise,
     the command that deploys it; nothing otherwise (a blend level with its part only adds
     a second model to keep)."""
-    if result["task"] == "regression" or not np.isfinite(std) or not diff > std:
+    if not np.isfinite(std) or not diff > std:
         return ""
     try:
         if split_blend_model(blend) is None:

@@ -177,10 +177,10 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
     check_steps(n_steps)
     if len(frame) == 0:
         raise DataError("there are no rows to explain.")
-    if pipeline.partner is not None and pipeline.task != "binary":
+    if pipeline.partner is not None and pipeline.task == "multiclass":
         raise ConfigError("a multiclass blend averages probabilities, whose log-odds do not "
                           "split into the parts' attributions; explanations of blends are "
-                          "for binary targets.")
+                          "for binary and regression targets.")
     z = embed_frame(pipeline, frame)
     baseline = reference_embedding(pipeline, reference)
     forward = risk_function(pipeline)
@@ -217,12 +217,13 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
 
 def _with_partner(pipeline: TabularPipeline, frame: pd.DataFrame,
                   network: Attributions) -> Attributions:
-    """A binary blend's attributions: the network's (Integrated Gradients against the
-    reference) and CatBoost's own SHAP values (against its training average), each in the
-    event's log-odds, weighted by their shares in the blend, which averages those log-odds.
-    The sum over columns stays the blended log-odds less the blended baseline."""
+    """A blend's attributions: the network's (Integrated Gradients against the reference)
+    and CatBoost's own SHAP values (against its training average), each in the event's
+    log-odds (a regression: the target's units), weighted by their shares in the blend,
+    which averages those log-odds (values). The sum over columns stays the blended output
+    less the blended baseline."""
     partner = pipeline.partner
-    sign = 1.0 if pipeline.target.event_index == 1 else -1.0
+    sign = 1.0 if pipeline.task == "regression" or pipeline.target.event_index == 1 else -1.0
     values, log_odds, expected = partner.shap_by_column(frame, pipeline.schema, network.columns)
     w = partner.share
     return Attributions(
