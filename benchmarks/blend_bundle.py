@@ -4,6 +4,9 @@ does the bundle score what the benchmark's blend row promised, and what does it 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/blend_bundle.py            # all 22 tables
     python benchmarks/blend_bundle.py --tables "sample:credit;ISLR/Caravan"  # some of them
     python benchmarks/blend_bundle.py --report-only                        # from the stored json
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/blend_bundle.py --store blend_calibration
+        # the same fits again into results/blend_calibration.{json,md}, with the report of
+        # how well each part's probabilities are calibrated (log-loss, Brier, ECE)
 
 Every real table on the folds of the thirtieth and thirty-first sessions' runs (the
 benchmark's folds with seed 0: development tables 3 stratified folds, unseen sets
@@ -31,14 +34,17 @@ from pathlib import Path
 
 import numpy as np
 from issue12_s31_headroom import real_tables
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 import findeep.benchmark as benchmark_module
+from findeep.evaluate.metrics import expected_calibration_error
 from findeep.pipeline import fit_tabular
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "blend_bundle.json"
 REPORT = HERE / "results" / "blend_bundle.md"
+PARTS = ("blend", "default", "catboost")
+CALIBRATION = ("log_loss", "brier", "ece")
 
 
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
@@ -61,10 +67,14 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
             network_seconds = time.perf_counter() - started
             catboost = partner.raw_prediction(test_rows, pipeline.schema)
         codes = table.y_codes[test]
+        parts = {"blend": blend, "default": network, "catboost": catboost}
         record["folds"].append({
             "rows": len(test),
-            "auc": {part: float(roc_auc_score(codes, p)) for part, p in
-                    (("blend", blend), ("default", network), ("catboost", catboost))},
+            "auc": {part: float(roc_auc_score(codes, p)) for part, p in parts.items()},
+            "log_loss": {part: float(log_loss(codes, np.clip(p, 1e-12, 1 - 1e-12)))
+                         for part, p in parts.items()},
+            "brier": {part: float(brier_score_loss(codes, p)) for part, p in parts.items()},
+            "ece": {part: expected_calibration_error(codes, p) for part, p in parts.items()},
             "fit_seconds": {"default": float(pipeline.training["seconds"]),
                             "catboost": float(pipeline.training["blend"]["partner_fit_seconds"])},
             "score_seconds": {"default": network_seconds, "blend": blend_seconds},
@@ -116,11 +126,42 @@ def report(records: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def calibration_report(records: list[dict]) -> str:
+    """Per table, each part's mean log-loss, Brier score and expected calibration error
+    (10 bins) over its folds; then how often the blend is better than each part beyond the
+    paired noise (lower is better for all three)."""
+    lines = ["| table | log-loss: blend / default / CatBoost | Brier: blend / default / "
+             "CatBoost | ECE: blend / default / CatBoost |", "|---|---|---|---|"]
+    tallies: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        cells = []
+        for metric in CALIBRATION:
+            values = {part: np.array([f[metric][part] for f in record["folds"]])
+                      for part in PARTS}
+            cells.append(" / ".join(f"{values[p].mean():.4f}" for p in PARTS))
+            for other in ("default", "catboost"):
+                tallies.setdefault((metric, other), []).append(
+                    verdict(values[other] - values["blend"]))  # > 0: the blend lower
+        lines.append(f"| {record['name']} | {' | '.join(cells)} |")
+    lines += ["", "| the blend's metric lower (better) than | beyond the noise | level | "
+              "higher beyond it |", "|---|---|---|---|"]
+    for (metric, other), words in tallies.items():
+        lines.append(f"| {other}'s {metric} | {words.count('ahead')} | {words.count('level')}"
+                     f" | {words.count('behind')} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    global STORE, REPORT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", default=None, help="';'-separated table names")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--store", default=None,
+                        help="name of the results file pair instead of blend_bundle")
     args = parser.parse_args()
+    if args.store:
+        STORE = HERE / "results" / f"{args.store}.json"
+        REPORT = HERE / "results" / f"{args.store}.md"
     if not args.report_only:
         only = set(args.tables.split(";")) if args.tables else None
         records = []
@@ -130,7 +171,10 @@ def main() -> None:
             print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
             STORE.write_text(json.dumps(records, indent=1))
     records = json.loads(STORE.read_text())
-    REPORT.write_text(report(records))
+    text = report(records)
+    if all("log_loss" in f for r in records for f in r["folds"]):
+        text += "\n" + calibration_report(records)
+    REPORT.write_text(text)
     print(REPORT.read_text())
 
 
