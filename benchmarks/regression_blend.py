@@ -31,7 +31,6 @@ from sklearn.metrics import r2_score, root_mean_squared_error
 
 import findeep.benchmark as benchmark_module
 from findeep.data.samples import load_sample
-from findeep.data.splits import split_validation
 from findeep.evaluate.baselines import make_baseline
 from findeep.evaluate.intervals import ConformalIntervals
 from findeep.pipeline import fit_tabular
@@ -70,7 +69,7 @@ def measure(n_folds: int) -> list[dict]:
             network, _ = pipeline.predict_raw(test_rows)
             # the network's own intervals, on the same held-out 20% of the training fold
             y_train = table.y_codes[train]
-            held_out = _held_out(y_train)
+            held_out = pipeline.validation_positions  # the network early-stopped on these
             calibration = table.X.iloc[train].iloc[held_out]
             network_calibration, _ = pipeline.predict_raw(calibration)
             pipeline.partner = partner
@@ -101,14 +100,6 @@ def measure(n_folds: int) -> list[dict]:
                                         ("blend", "network", "catboost_half", "catboost")),
               flush=True)
     return records
-
-
-def _held_out(y: np.ndarray) -> np.ndarray:
-    """The training fold's rows the network early-stopped on, which the blend's stored
-    residuals were computed on (``fit_tabular`` keeps their positions only while fitting),
-    re-drawn with the same split; ``measure`` checks them against the stored residuals."""
-    _, valid = split_validation(y, np.arange(len(y)), fraction=0.2, seed=0, stratify=False)
-    return valid
 
 
 def paired(records: list[dict], a: str, b: str, metric: str) -> tuple[float, float]:

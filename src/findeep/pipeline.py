@@ -116,8 +116,9 @@ class TabularPipeline:
     intervals: Intervals | None = None  # regression: split-conformal residuals or CQR scores
     quantile_network: nn.Module | None = None  # CQR: the (lower, upper) quantile network
     partner: BlendPartner | None = None  # `default+catboost`: CatBoost, blended half each
-    # one network's early-stopping rows (positions among the rows with a target), kept while
-    # fitting for a regression blend's intervals; never saved
+    # a fitted network's early-stopping rows (positions among the rows with a target; None
+    # for a bag or a loaded bundle): a regression blend calibrates its intervals on them.
+    # Never saved
     validation_positions: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -546,7 +547,6 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
         blended, _ = pipeline.predict_raw(calibration)
         pipeline.intervals = ConformalIntervals.fit(y_codes[held_out], blended, interval)
         pipeline.training["blend"]["intervals_calibrated_on"] = len(held_out)
-    pipeline.validation_positions = None
     return pipeline
 
 
