@@ -44,6 +44,7 @@ COMMANDS: list[list[str]] = [
     ["train", w("loans.parquet"), "--target", "default", "--time-column", "applied_on",
      "--out", w("oot-model"), *FAST],
     ["train", "sample:credit", "--model", "default+catboost", "--out", w("blend-model"), *FAST],
+    ["train", "sample:loans", "--model", "default+catboost", "--out", w("rate-model"), *FAST],
     ["predict", w("credit-model"), w("holdout.csv"), "--out", w("scores.csv"),
      "--id-column", "Seniority", "--threshold", "0.2"],
     ["evaluate", w("credit-model"), w("holdout.csv")],
