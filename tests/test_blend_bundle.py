@@ -376,3 +376,54 @@ def test_a_monotone_benchmark_says_how_its_catboost_keeps_the_constraints(table)
     assert params["max_ctr_complexity"] == 1
     assert params["monotone_constraints"] == [1 if c == "income" else 0
                                               for c in partner.columns]  # P('good') rises
+
+
+def test_catboost_fitted_beside_the_network_gives_the_bundle_a_sequential_fit_gives(
+        blend, table) -> None:
+    """The blend's CatBoost trains on a thread while the network trains; the bundle is the
+    one the network alone and then CatBoost give, to the bit."""
+    from findeep.pipeline import _with_partner_fitted, fit_tabular
+
+    X, y = table.drop(columns=["default"]).iloc[:400], table["default"].iloc[:400]
+    assert blend.pipeline_.training["blend"]["partner_beside_network"] is True
+    network = fit_tabular(X, y, special_values="late:98", numeric_columns=["late"], verbose=0,
+                          **FAST)
+    one_after_other = _with_partner_fitted(
+        network, "catboost", X, y, seed=0, class_weight=None, sample_weight=None,
+        monotone=None, interval=0.9, verbose=0)
+    test = table.drop(columns=["default"]).iloc[400:]
+    np.testing.assert_array_equal(one_after_other.predict_raw(test)[0],
+                                  blend.pipeline_.predict_raw(test)[0])
+
+
+def _partner_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "findeep-blend-partner"]
+
+
+def test_a_network_fit_that_fails_stops_catboost_and_says_why(table, monkeypatch) -> None:
+    """Ctrl-C (or any error) while the network trains, CatBoost training beside it: the
+    interruption comes through, and CatBoost's thread is stopped, not left training."""
+    import findeep.pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(findeep.pipeline, "fit_network", interrupted)
+    X, y = table.drop(columns=["default"]), table["default"]
+    with pytest.raises(KeyboardInterrupt):
+        TabularClassifier(model="default+catboost", verbose=0, bagging=1,
+                          max_epochs=4).fit(X, y)
+    assert _partner_threads() == []
+
+
+def test_an_error_in_catboost_s_thread_is_raised_by_the_fit(table, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise MemoryError("catboost ran out of memory")
+
+    monkeypatch.setattr(BlendPartner, "fit", broken)
+    X, y = table.drop(columns=["default"]), table["default"]
+    with pytest.raises(MemoryError, match="catboost ran out of memory"):
+        TabularClassifier(model="default+catboost", verbose=0, **FAST).fit(X, y)
+    assert _partner_threads() == []
