@@ -21,7 +21,9 @@ the CatBoost part. The thirty-first session's headroom run, with CatBoost fitted
 benchmark on the same folds, is the reference these should reproduce: `default` ahead 11 /
 level 8 / behind 3 (+0.0044), `default` and CatBoost half each ahead 15 / level 7 / behind 0
 (+0.0060). Also recorded per table: the fit seconds of the network and of CatBoost, and the
-seconds to score the test fold with the network alone and with the blend.
+seconds to score the test fold with the network alone and with the blend; and (thirty-fourth
+session on) the whole fit's wall and CatBoost fitted alone on the same rows right after it, for
+the bundle's fit-time ratio (``fit_report``).
 """
 
 from __future__ import annotations

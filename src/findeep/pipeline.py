@@ -12,10 +12,9 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +59,6 @@ from findeep.evaluate.partner import (
     check_partner_available,
     split_blend_model,
 )
-from findeep.evaluate.partner_fit import PartnerFit
 from findeep.features.tabular import ScoringRules, TabularPreprocessor, TransformReport
 from findeep.models.registry import (
     build_model,
@@ -315,19 +313,6 @@ def check_features(frame: pd.DataFrame) -> None:
                         "number or leave them empty (missing).")
 
 
-class PreparedRows(NamedTuple):
-    """What ``fit_tabular`` has read and checked when its network is about to train: the rows
-    with a target (index reset), their schema, special values, target, class codes or
-    values, and row weights (or None)."""
-
-    frame: pd.DataFrame
-    schema: Schema
-    special_values: dict[str, list[float]]
-    target: TargetSpec
-    y_codes: np.ndarray
-    row_weight: np.ndarray | None
-
-
 def fit_tabular(
     X: pd.DataFrame, y: pd.Series, *, task: str = "auto", model: str = "default",
     seed: int = 0, validation_fraction: float = 0.2, times: pd.Series | None = None,
@@ -337,8 +322,7 @@ def fit_tabular(
     special_values: dict[str, list[float]] | str | None = None,
     interval_method: str = "split-conformal", interval: float = 0.9,
     bagging: int | str = "auto", numeric_columns: list[str] | None = None,
-    sample_weight: Any = None, event_class: Any = None,
-    on_prepared: Callable[[PreparedRows], None] | None = None, **train_options: Any,
+    sample_weight: Any = None, event_class: Any = None, **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
 
@@ -372,64 +356,29 @@ def fit_tabular(
     split-conformal (``interval_method``'s default), or ``"cqr"``, which trains a second
     network of the same model on the ``interval`` level's two quantiles.
 
-    A blend (``model="default+catboost"``) fits the network as above and CatBoost on the
-    same rows (a classifier's CatBoost on a thread beside the network's training: the same
-    model in less wall time, ``evaluate.partner_fit``; a regression's after it, on the
-    network's training rows, see ``_with_partner_fitted``); the pipeline scores their blend
-    (``evaluate.partner``). ``on_prepared(rows)`` is called once the rows, schema and target
-    are read and checked, just before the network trains (how that thread starts).
+    A blend (``model="default+catboost"``, classification) fits the network as above and
+    CatBoost on the same rows; the pipeline scores their blend (``evaluate.partner``).
     """
     if (blend := split_blend_model(model)) is not None:
         network_model, partner_name = blend
         check_partner_available(partner_name)
         labelled = pd.Series(np.asarray(y)).dropna()
-        blend_task = (infer_target(labelled, "target", task, event_class=event_class).task
-                      if len(labelled) else task)
-        check_blend_options(task=blend_task, class_weight=class_weight,
-                            interval_method=interval_method, bagging=bagging)
-        monotone = (model_options or {}).get("monotone")
-        beside: list[PartnerFit] = []
-
-        def start_partner(rows: PreparedRows) -> None:
-            beside.append(PartnerFit(lambda on_tree: BlendPartner.fit(
-                partner_name, task=rows.target.task, frame=rows.frame, schema=rows.schema,
-                y_codes=rows.y_codes, seed=seed, special_values=rows.special_values,
-                sample_weight=rows.row_weight, balanced=class_weight == "balanced",
-                monotone=_partner_monotone(monotone, rows.target.code_sign),
-                on_tree=on_tree)))
-
-        try:
-            pipeline = fit_tabular(
-                X, y, task=task, model=network_model, seed=seed,
-                validation_fraction=validation_fraction, times=times,
-                class_weight=class_weight, loss=loss, scaling=scaling, calibrate=calibrate,
-                device=device, verbose=verbose, row_sketch=row_sketch,
-                model_options=model_options, special_values=special_values,
-                interval_method=interval_method, interval=interval, bagging=bagging,
-                numeric_columns=numeric_columns, sample_weight=sample_weight,
-                event_class=event_class,
-                on_prepared=None if blend_task == "regression" else start_partner,
-                **train_options)
-        except BaseException:
-            for job in beside:  # the network's fit failed: stop CatBoost at its next tree
-                job.cancel()
-            raise
-        if not beside:  # a regression: CatBoost after the network, on its training rows
-            return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
-                                        class_weight=class_weight,
-                                        sample_weight=sample_weight, monotone=monotone,
-                                        interval=interval, verbose=verbose)
-        job = beside[0]
-        description = (f"training {partner_name} (the blend's other half) on "
-                       f"{pipeline.training['rows']:,} rows")
-        pipeline.partner = job.result(
-            progress=lambda trees: count_progress(description, trees, "trees", verbose))
-        pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
-                                      "share": pipeline.partner.share,
-                                      "partner_rows": pipeline.training["rows"],
-                                      "partner_fit_seconds": round(job.seconds, 3),
-                                      "partner_beside_network": True}
-        return pipeline
+        check_blend_options(
+            task=infer_target(labelled, "target", task, event_class=event_class).task
+            if len(labelled) else task, class_weight=class_weight,
+            interval_method=interval_method, bagging=bagging)
+        pipeline = fit_tabular(
+            X, y, task=task, model=network_model, seed=seed,
+            validation_fraction=validation_fraction, times=times, class_weight=class_weight,
+            loss=loss, scaling=scaling, calibrate=calibrate, device=device, verbose=verbose,
+            row_sketch=row_sketch, model_options=model_options, special_values=special_values,
+            interval_method=interval_method, interval=interval, bagging=bagging,
+            numeric_columns=numeric_columns, sample_weight=sample_weight,
+            event_class=event_class, **train_options)
+        return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
+                                    class_weight=class_weight, sample_weight=sample_weight,
+                                    monotone=(model_options or {}).get("monotone"),
+                                    interval=interval, verbose=verbose)
     check_method(interval_method)
     check_level(interval)
     check_fraction(validation_fraction, "validation_fraction")  # a bag does not use it
@@ -476,9 +425,6 @@ def fit_tabular(
                    auto_reason=auto_reason, times=times is not None)
     model_options = additive_by_default(model_options, model=model, task=target.task,
                                         requested=requested, bagging=bagging)
-    if on_prepared is not None:
-        on_prepared(PreparedRows(X, schema, preprocessor.special_values, target, y_codes,
-                                 row_weight))
     if bagging != 1:
         return _fit_bagged(
             X, y, y_codes, target, schema, preprocessor, config, bagging=bagging, model=model,

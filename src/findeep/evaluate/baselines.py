@@ -121,9 +121,6 @@ def make_baseline(name: str, task: str, inputs: BaselineInputs, seed: int,
     raise ValueError(f"unknown baseline {name!r}")
 
 
-CATBOOST_TREES = 1000  # CatBoost's default iterations, which findeep's CatBoost keeps
-
-
 class CatBoostAdapter:
     """CatBoost wants category columns as strings and named up front."""
 
@@ -139,10 +136,9 @@ class CatBoostAdapter:
         return X
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None,
-            on_tree: Callable[[int], bool | None] | None = None) -> CatBoostAdapter:
+            on_tree: Callable[[int], None] | None = None) -> CatBoostAdapter:
         """``on_tree(done)``: called as each tree is added (a progress bar); the model is
-        the same with or without it. It returning False stops the fit there (a cancelled
-        one, whose model is then not used)."""
+        the same with or without it."""
         callbacks = None if on_tree is None else [_TreeCallback(on_tree)]
         self.model.fit(self.features(X), y, cat_features=self.categorical,
                        sample_weight=sample_weight, callbacks=callbacks)
@@ -150,8 +146,8 @@ class CatBoostAdapter:
 
     @property
     def planned_trees(self) -> int:
-        """The trees a fit adds: the ``iterations`` set, or CatBoost's default."""
-        return int(self.model.get_params().get("iterations") or CATBOOST_TREES)
+        """The trees a fit adds: the ``iterations`` set, or CatBoost's default 1,000."""
+        return int(self.model.get_params().get("iterations") or 1000)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.model.predict_proba(self.features(X))
@@ -161,14 +157,14 @@ class CatBoostAdapter:
 
 
 class _TreeCallback:
-    """CatBoost's ``after_iteration`` protocol around ``on_tree(done)``: go on unless it
-    returns False."""
+    """CatBoost's ``after_iteration`` protocol around ``on_tree(done)``."""
 
-    def __init__(self, on_tree: Callable[[int], bool | None]) -> None:
+    def __init__(self, on_tree: Callable[[int], None]) -> None:
         self.on_tree = on_tree
 
     def after_iteration(self, info: Any) -> bool:
-        return self.on_tree(int(info.iteration)) is not False
+        self.on_tree(int(info.iteration))
+        return True  # go on
 
 
 def with_special_values(inputs: BaselineInputs,

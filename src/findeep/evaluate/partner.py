@@ -109,12 +109,9 @@ class BlendPartner:
             y_codes: np.ndarray, seed: int, special_values: dict[str, list[float]],
             sample_weight: np.ndarray | None = None, balanced: bool = False,
             monotone: dict[str, int] | None = None,
-            progress: Callable[[int], Any] | None = None,
-            on_tree: Callable[[int], bool | None] | None = None) -> BlendPartner:
+            progress: Callable[[int], Any] | None = None) -> BlendPartner:
         """``progress(trees)``: a context manager yielding ``advance(done)`` or None
-        (``train.progress.count_progress`` with its description bound), for the fit's bar;
-        or ``on_tree(done)`` instead, called as each tree is added, False stopping the fit
-        (``evaluate.partner_fit``, which fits it beside the network).
+        (``train.progress.count_progress`` with its description bound), for the fit's bar.
 
         ``monotone`` (input column -> +1/-1, the direction of P(code 1), as the network's
         constraints): CatBoost's own constraints on those columns, with its category
@@ -135,7 +132,7 @@ class BlendPartner:
             adapter.model.set_params(auto_class_weights="Balanced")
         with progress(adapter.planned_trees) if progress else nullcontext() as advance:
             adapter.fit(table, np.asarray(y_codes), sample_weight=sample_weight,
-                        on_tree=on_tree or advance)
+                        on_tree=advance)
         return cls(name, task, adapter, list(table.columns),
                    {k: list(v) for k, v in special_values.items()}, monotone=monotone)
 
