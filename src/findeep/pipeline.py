@@ -356,8 +356,10 @@ def fit_tabular(
     split-conformal (``interval_method``'s default), or ``"cqr"``, which trains a second
     network of the same model on the ``interval`` level's two quantiles.
 
-    A blend (``model="default+catboost"``, classification) fits the network as above and
-    CatBoost on the same rows; the pipeline scores their blend (``evaluate.partner``).
+    A blend (``model="default+catboost"``) fits the network as above and CatBoost on the same
+    rows (a regression's on the network's training rows only, the blend's intervals then
+    calibrated on the rest: ``_with_partner_fitted``); the pipeline scores their blend
+    (``evaluate.partner``).
     """
     if (blend := split_blend_model(model)) is not None:
         network_model, partner_name = blend
