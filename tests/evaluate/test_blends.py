@@ -151,7 +151,7 @@ def test_a_regression_blend_ahead_of_its_parts_names_the_command_that_trains_it(
     half trained on), so a winning one gets the command; a level one does not."""
     ahead = verdict_lines(_blend_result("regression", "default+catboost", [0.83, 0.85, 0.84]))
     line = next(x for x in ahead if x.startswith("default+catboost (blend)"))
-    assert line.endswith("To deploy it as one bundle: findeep train DATA --model "
-                         "default+catboost.")
+    assert "To deploy it as one bundle: findeep train DATA --model default+catboost (its " \
+           "CatBoost then trains on the network's training rows only" in line
     level = verdict_lines(_blend_result("regression", "default+catboost", [0.80, 0.83, 0.81]))
     assert not any("To deploy" in x for x in level), level

@@ -129,8 +129,11 @@ def _deploy_hint(result: dict[str, Any], blend: str, diff: float, std: float) ->
         return ""
     monotone = ",".join(f"{column}:{'+' if sign > 0 else '-'}"
                         for column, sign in (result.get("monotone") or {}).items())
+    caveat = (" (its CatBoost then trains on the network's training rows only, not its "
+              "early-stopping rows, on which the bundle's intervals are calibrated)"
+              if result["task"] == "regression" else "")
     return (f" To deploy it as one bundle: findeep train DATA --model {blend}"
-            + (f' --monotone "{monotone}"' if monotone else "") + ".")
+            + (f' --monotone "{monotone}"' if monotone else "") + caveat + ".")
 
 
 def _chance_line(summary: dict[str, dict[str, float]]) -> list[str]:
