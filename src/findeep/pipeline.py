@@ -527,8 +527,7 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
     rows = np.arange(len(labelled))
     held_out = pipeline.validation_positions
     if pipeline.task == "regression":
-        if held_out is None:  # check_blend_options keeps a regression blend to one network
-            raise ConfigError("a regression blend needs its network's early-stopping rows.")
+        assert held_out is not None  # check_blend_options keeps a regression blend to one network
         rows = np.setdiff1d(rows, held_out)
     description = f"training {partner_name} (the blend's other half) on {len(rows):,} rows"
     started = time.perf_counter()

@@ -120,11 +120,8 @@ class BlendPartner:
         check_partner_available(name)
         table = pd.DataFrame(_catboost_columns(frame, schema, special_values))
         categorical = schema.names_of("categorical")
+        # the names are the network's, checked by its fit (a date's part included)
         monotone = {str(k): int(v) for k, v in (monotone or {}).items()} or None
-        if monotone and not set(monotone) <= set(table.columns):
-            missing = sorted(set(monotone) - set(table.columns))
-            raise ConfigError(f"cannot constrain {', '.join(missing)} in the blend's "
-                              f"{name}: not among its numeric inputs.")
         adapter = make_baseline(name, task, BaselineInputs(
             table, categorical, [c for c in table.columns if c not in categorical]), seed,
             monotone=monotone)
