@@ -105,7 +105,8 @@ def report(records: list[dict]) -> str:
     means = {t: [] for t in TREES}
     within = {t: 0 for t in TREES}
     for record in records:
-        auc = {k: np.array([f["auc"][k] for f in record["folds"]]) for k in record["folds"][0]["auc"]}
+        auc = {k: np.array([f["auc"][k] for f in record["folds"]])
+               for k in record["folds"][0]["auc"]}
         fit = {k: sum(f["fit_seconds"][k] for f in record["folds"])
                for k in record["folds"][0]["fit_seconds"]}
         cells, ratios = [], []
