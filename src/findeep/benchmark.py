@@ -22,8 +22,12 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values
 from findeep.data.splits import (
+    GROUP_AND_TIME,
+    check_enough_groups,
     check_seed,
     check_test_classes_trained,
+    group_codes,
+    grouped_folds,
     split_out_of_time,
     time_values,
     walk_forward_splits,
@@ -158,7 +162,14 @@ class BenchmarkResult:
 
 
 def _folds(y_codes: np.ndarray, task: str, n_folds: int, seed: int, times: pd.Series | None,
-           walk_forward: bool) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+           walk_forward: bool, *, groups: np.ndarray | None = None, group_column: str = ""
+           ) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    if groups is not None:  # every group's rows on one side of each fold
+        classification = task != "regression"
+        kind = "stratified" if classification else "random"
+        return (grouped_folds(y_codes, groups, n_folds=n_folds, seed=seed,
+                              stratify=classification),
+                f"{n_folds}-fold {kind}, grouped by '{group_column}'")
     if times is not None and walk_forward:
         folds = walk_forward_splits(times, n_folds=n_folds)
         return folds, f"walk-forward, {len(folds)} expanding out-of-time folds"
@@ -177,12 +188,17 @@ def run_benchmark(
     reference: str | None = None, walk_forward: bool = False, verbose: int = 1,
     monotone: dict[str, int] | None = None,
     special_values: dict[str, list[float]] | str | None = None,
+    group_column: str | None = None,
 ) -> BenchmarkResult:
     """Fit every model on the same folds of ``frame`` and score the held-out rows.
 
     Folds: ``n_folds`` stratified (random for regression); with ``time_column``, one
     out-of-time split (latest 20%), or with ``walk_forward`` too, ``n_folds`` expanding-window
     out-of-time folds — an honest split that still gives a spread over folds.
+    ``group_column`` (a customer, an applicant, an account: several rows each) keeps each
+    value's rows in one fold, so no model is tested on a customer it trained on (random folds
+    let a model recognise a customer's other rows, which flatters the ones that memorise);
+    the column is no input of any model.
     ``monotone`` (column -> +1/-1) constrains findeep's networks and the gradient-boosting
     baselines alike, so the accuracy each family gives up for it is measured (binary and
     regression targets; a multiclass target with constraints is refused).
@@ -199,10 +215,10 @@ def run_benchmark(
     class.
     """
     models = [blend_name(m) if is_blend(m) else m for m in models]  # "a + b" is "a+b"
-    _check_benchmark_options(models, n_folds, walk_forward, time_column)
+    _check_benchmark_options(models, n_folds, walk_forward, time_column, group_column)
     check_seed(seed)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
-                                       seed=seed)
+                                       seed=seed, group_column=group_column)
     if monotone:
         _check_monotone(monotone, table, target)
     table.monotone = monotone
@@ -213,13 +229,18 @@ def run_benchmark(
         warn_if_dated(table.X, table.date_columns)
     if table.spec.task != "regression" and table.times is None:
         _check_stratifiable(table, target, n_folds)
+    if table.groups is not None:
+        check_enough_groups(table.groups, n_folds, group_column or "")
     folds, split_name = _folds(table.y_codes, table.spec.task, n_folds, seed, table.times,
-                               walk_forward)
+                               walk_forward, groups=table.groups,
+                               group_column=group_column or "")
     if table.spec.task != "regression":  # a class no fold trains on cannot be scored
         for train, test in folds:
             check_test_classes_trained(table.y.to_numpy(), train, test, target)
         if table.times is not None:
             _check_test_parts_hold_two_classes(table, folds, target)
+        if table.groups is not None:
+            _check_grouped_test_folds_hold_two_classes(table, folds, target, group_column)
     models = with_blend_parts(list(models))  # a blend's parts run (and show) before it
     skipped = {m: f"{BASELINE_PACKAGES[m]} is not installed (pip install 'findeep[baselines]')"
                for m in models if m in BASELINE_PACKAGES and not available(m)}
@@ -313,6 +334,20 @@ def _check_test_parts_hold_two_classes(table: _BenchmarkTable,
                 + "use rows over a longer period, or random folds (drop --time-column).")
 
 
+def _check_grouped_test_folds_hold_two_classes(
+        table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]], target: str,
+        group_column: str | None) -> None:
+    """A grouped test fold of one class has no AUC: refuse before any fitting."""
+    labels = table.y.to_numpy()
+    for number, (_, test) in enumerate(folds, start=1):
+        held = np.unique(labels[test]).tolist()
+        if len(held) < 2:
+            raise TargetError(
+                f"target '{target}': fold {number}'s test rows ({len(test):,}, grouped by "
+                f"'{group_column}') are all {held[0]!r}, so no ranking metric (AUC) can be "
+                "computed there; use fewer folds (--n-folds).")
+
+
 def _when(value: Any) -> str | float:
     """A split boundary as JSON can hold it: ISO text for dates, a number otherwise."""
     if isinstance(value, (int, float, np.number)):
@@ -333,9 +368,12 @@ def _fold_bounds(fold: int, train: np.ndarray, test: np.ndarray,
 
 
 def _check_benchmark_options(models: tuple[str, ...] | list[str], n_folds: int,
-                             walk_forward: bool, time_column: str | None) -> None:
+                             walk_forward: bool, time_column: str | None,
+                             group_column: str | None = None) -> None:
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
+    if group_column is not None and time_column is not None:
+        raise ConfigError(GROUP_AND_TIME)
     if not models:
         raise ConfigError("name at least one model to compare, e.g. --models "
                           "default,lightgbm; none was given.")
@@ -377,12 +415,15 @@ class _BenchmarkTable:
     special_values: dict[str, list[float]] | None = None
     # columns the whole table's schema leaves out, dropped before any model: name -> why
     left_out: dict[str, str] = field(default_factory=dict)
+    groups: np.ndarray | None = None  # each row's group code (--group-column), if any
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, target: str, *, task: str,
-                   time_column: str | None, seed: int) -> _BenchmarkTable:
-        """Rows without a target dropped (warned); the time column is the clock, not a
-        feature; the columns the whole table's schema leaves out dropped (warned)."""
+                   time_column: str | None, seed: int,
+                   group_column: str | None = None) -> _BenchmarkTable:
+        """Rows without a target dropped (warned); the time column is the clock and the
+        group column the folds' unit, neither a feature; the columns the whole table's
+        schema leaves out dropped (warned)."""
         y_all = locate_target(frame, target)
         keep = y_all.notna().to_numpy()
         if not keep.all():  # the words of `findeep train`
@@ -390,7 +431,8 @@ class _BenchmarkTable:
                           FindeepWarning, stacklevel=3)
         frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
         times = time_values(frame, time_column) if time_column else None
-        X = frame.drop(columns=[c for c in (target, time_column) if c])
+        groups = group_codes(frame, group_column, target) if group_column else None
+        X = frame.drop(columns=[c for c in (target, time_column, group_column) if c])
         spec = infer_target(y_all, target, task, warn=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -404,7 +446,7 @@ class _BenchmarkTable:
                 f"'{name}' ({why})" for name, why in left_out.items()) + ".",
                 FindeepWarning, stacklevel=3)
         return cls(X, y_all, spec.encode(y_all), spec, times, prepare_baseline_inputs(X, schema),
-                   seed, schema.names_of("datetime"), schema, left_out=left_out)
+                   seed, schema.names_of("datetime"), schema, left_out=left_out, groups=groups)
 
     def empty_in(self, rows: np.ndarray) -> list[str]:
         """Feature columns with no value among ``rows`` (a field filled only later)."""

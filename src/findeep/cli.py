@@ -154,6 +154,10 @@ def train(
     time_column: Annotated[str | None, typer.Option(
         help="Split out-of-time on this column: train on earlier rows, test on the latest."),
     ] = None,
+    group_column: Annotated[str | None, typer.Option(
+        help="A column naming who each row belongs to (a customer, an applicant, an "
+             "account): its rows stay on one side of the test split, so the test metrics are "
+             "for customers the model never saw. Not an input of the model.")] = None,
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out for testing.")] = 0.2,
     model: Annotated[str, typer.Option(
         help="Architecture: default, seed-mlp, mlp or ft-transformer; for a table with a "
@@ -262,6 +266,9 @@ def train(
         # what streamed training does not do, said before any launch, with the option to drop
         drop = ("drop --nproc-per-node" if nproc_per_node > 1 else
                 "drop --checkpoint-dir" if checkpoint_dir is not None else "drop --stream")
+        if group_column is not None:
+            raise ConfigError(f"--group-column is not available with streamed training; {drop} "
+                              "(the table must then fit in memory).")
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
@@ -314,7 +321,7 @@ def train(
             "row_sketch": row_sketch, "model_options": options or None, "bagging": bagging,
             "special_values": special,
             "numeric_columns": split_names(numeric), "weight_column": weight_column},
-        text_columns=texts, event_class=event_class)
+        text_columns=texts, event_class=event_class, group_column=group_column)
     if report.get("kind") == "text":
         print_text_training(report["model"], report)
         return
@@ -854,6 +861,10 @@ def benchmark(
     walk_forward: Annotated[bool, typer.Option(
         "--walk-forward", help="With --time-column: --n-folds expanding-window out-of-time "
                                "folds instead of one split.")] = False,
+    group_column: Annotated[str | None, typer.Option(
+        help="A column naming who each row belongs to (a customer, an applicant, an "
+             "account): its rows stay in one fold, so no model is tested on a customer it "
+             "trained on. Not an input of any model.")] = None,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
     report: Annotated[Path | None, typer.Option(help=(
@@ -898,7 +909,8 @@ def benchmark(
                              monotone=parse_monotone(monotone) if monotone else None,
                              special_values=parse_special_values(special_values)
                              if special_values else None,
-                             text_columns=split_names(text_columns), max_epochs=max_epochs)
+                             text_columns=split_names(text_columns), max_epochs=max_epochs,
+                             group_column=group_column)
     if result.get("kind") == "text":
         print_text_benchmark(result, seed=random_state, folds=n_folds)
     else:

@@ -37,10 +37,13 @@ from findeep.data.schema import (
 )
 from findeep.data.sentinels import suggest_special_values
 from findeep.data.splits import (
+    GROUP_AND_TIME,
     check_split_sizes,
     check_test_classes_trained,
     check_training_rows,
+    group_codes,
     rows_dated_by,
+    split_grouped,
     split_out_of_time,
     split_random,
     time_values,
@@ -86,8 +89,9 @@ def _resolve_target(data: TableLike, target: str | None) -> str:
 
 def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str | None,
               test_fraction: float, seed: int, event_class: Any = None,
-              ) -> tuple[np.ndarray, np.ndarray, str]:
-    """Train/test positions: out-of-time when ``time_column`` is set, else random."""
+              group_column: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """Train/test positions: out-of-time when ``time_column`` is set, else random; with
+    ``group_column``, each of its values' rows (a customer's) on one side."""
     # a bad target (or --event-class) fails before any warning
     spec = infer_target(y.dropna(), str(y.name), task, event_class=event_class)
     classification = spec.task != "regression"
@@ -101,9 +105,15 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
         dated = [str(c) for c in frame.columns
                  if c != y.name and infer_column_kind(str(c), frame[c]) == "datetime"]
         warn_if_dated(frame, dated)
-        train, test = split_random(codes, test_fraction=test_fraction, seed=seed,
-                                   stratify=classification)
         name = "stratified random" if classification else "random"
+        if group_column:
+            train, test = split_grouped(codes, group_codes(frame, group_column, str(y.name)),
+                                        test_fraction=test_fraction, seed=seed,
+                                        stratify=classification, group_column=group_column)
+            name += f", grouped by '{group_column}'"
+        else:
+            train, test = split_random(codes, test_fraction=test_fraction, seed=seed,
+                                       stratify=classification)
     if classification:
         labels = np.asarray(spec.classes, dtype=object)[codes]
         check_test_classes_trained(labels, train, test, spec.name)
@@ -140,8 +150,14 @@ def train_and_evaluate(
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
     loss: str | None = None, interval: float = 0.9, interval_method: str = "split-conformal",
     text_columns: list[str] | None = None, event_class: Any = None,
+    group_column: str | None = None,
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
+
+    ``group_column`` (a customer, an applicant, an account) keeps each of its values' rows on
+    one side of the test split, so the test metrics are for customers the model never saw;
+    it is no input of the model. (The network's own early-stopping and bagging splits inside
+    the training rows stay by row.)
 
     ``event_class`` names a binary target's event where the labels would choose another
     (``data.target.infer_target``).
@@ -161,6 +177,8 @@ def train_and_evaluate(
     check_level(interval)
     check_method(interval_method)
     _refuse_monotone_clock(train_options, time_column)
+    if group_column is not None and time_column is not None:
+        raise ConfigError(GROUP_AND_TIME)
     target = _resolve_target(data, target)
     frame = read_table(data)
     y = locate_target(frame, target)
@@ -172,6 +190,7 @@ def train_and_evaluate(
     text_model = text_model_for(frame.drop(columns=[target]), model=model,
                                 text_columns=text_columns)
     if text_model is not None:
+        refuse_tabular_options(group_column=group_column)
         return _train_text(frame, target=target, out=out, model=text_model,
                            text_columns=text_columns, task=task, test_fraction=test_fraction,
                            seed=seed, force=force, verbose=verbose,
@@ -185,14 +204,17 @@ def train_and_evaluate(
     check_training_rows(len(frame), target)
     weight_column = (train_options or {}).get("weight_column")
     row_weights = _row_weights_from(frame, weight_column, target, time_column)
-    features = frame.drop(columns=[target, *([weight_column] if weight_column else [])])
+    if group_column is not None:
+        group_codes(frame, group_column, target)  # a bad group column: one line, first
+    features = frame.drop(columns=[target, *([weight_column] if weight_column else []),
+                                   *([group_column] if group_column else [])])
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),
                  warn=False, numeric_columns=(train_options or {}).get("numeric_columns"))
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
                                          test_fraction=test_fraction, seed=seed,
-                                         event_class=event_class)
+                                         event_class=event_class, group_column=group_column)
     unnamed = unnamed_columns(features)
     if unnamed:  # after every check, so a refused table still gets one line
         warnings.warn(f"{len(unnamed)} column(s) have no name in the header; they are read "
@@ -220,6 +242,8 @@ def train_and_evaluate(
     pipeline.training["dropped_missing_target"] = dropped
     if time_column:
         pipeline.training["time_column"] = time_column  # `evaluate` checks later data by it
+    if group_column:
+        pipeline.training["group_column"] = group_column  # the test split's unit, no input
     test_metrics = pipeline.evaluate(features.iloc[test], y.iloc[test])
     if pipeline.intervals is not None:
         pipeline.intervals.level = interval
@@ -448,7 +472,7 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
                     verbose: int = 1, monotone: dict[str, int] | None = None,
                     special_values: dict[str, list[float]] | str | None = None,
                     text_columns: list[str] | None = None, max_epochs: int | None = None,
-                    ) -> dict[str, Any]:
+                    group_column: str | None = None) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA; a text table
     (``findeep.text.routing``) runs the text benchmark: TF-IDF+LR beside the text networks
     on the same folds (``max_epochs`` caps the networks there)."""
@@ -468,7 +492,8 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
         from findeep.text.benchmark import run_text_benchmark
 
         refuse_tabular_options(time_column=time_column, walk_forward=walk_forward,
-                               monotone=monotone, special_values=special_values)
+                               monotone=monotone, special_values=special_values,
+                               group_column=group_column)
         text_result = run_text_benchmark(
             frame, target, models=text_models, text_column=one_text_column(text_columns),
             n_folds=folds, seed=seed, task=task, verbose=verbose,
@@ -482,8 +507,10 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     result = run_benchmark(frame, target, models=models, n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
                            walk_forward=walk_forward, verbose=verbose, monotone=monotone,
-                           special_values=special_values)
+                           special_values=special_values, group_column=group_column)
     summary = {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
+    if group_column:
+        summary["group_column"] = group_column
     if monotone:
         summary["monotone"] = monotone
     if special_values:

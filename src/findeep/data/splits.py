@@ -1,4 +1,5 @@
-"""Row splits: stratified random, out-of-time, and the validation split for early stopping.
+"""Row splits: stratified random, grouped (a customer's rows on one side), out-of-time, and the
+validation split for early stopping.
 
 Every function returns positional index arrays into the frame it was given, so the
 caller keeps one copy of the data and slices it.
@@ -11,7 +12,7 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, train_test_split
 
 from findeep.data.schema import FindeepWarning, parse_datetimes
 from findeep.errors import ConfigError, DataError, TargetError, did_you_mean
@@ -83,6 +84,67 @@ def split_random(
     train, test = train_test_split(
         positions, test_size=test_fraction, random_state=seed, stratify=strata
     )
+    return np.sort(train), np.sort(test)
+
+
+# why --group-column and --time-column are not taken together (benchmark and train alike)
+GROUP_AND_TIME = ("--group-column keeps each customer's rows on one side of a random split; an "
+                  "out-of-time split (--time-column) already tests on later rows only, where a "
+                  "customer's earlier rows are known at decision time: use one or the other.")
+
+
+def group_codes(frame: pd.DataFrame, group_column: str, target: str) -> np.ndarray:
+    """Each row's group (``--group-column``: a customer, an applicant, an account) as a code;
+    a missing value, an unknown column or the target itself is refused in one sentence."""
+    if group_column == target:
+        raise ConfigError(f"the group column cannot be the target '{target}'; name the column "
+                          "that identifies a customer (or an applicant, an account).")
+    if group_column not in frame.columns:
+        raise ConfigError(f"group column '{group_column}' is not a column of the data."
+                          + did_you_mean(group_column, map(str, frame.columns)))
+    values = frame[group_column]
+    missing = int(values.isna().sum())
+    if missing:
+        raise DataError(f"group column '{group_column}' has no value on {missing:,} row(s); "
+                        "each row needs its group to be kept on one side of the split: fill "
+                        "or drop them.")
+    return pd.factorize(values)[0]
+
+
+def check_enough_groups(groups: np.ndarray, n_parts: int, group_column: str, *,
+                        fewer: str = "use fewer folds (--n-folds)") -> None:
+    """``n_parts`` grouped folds (or the parts a test fraction asks for) need as many groups;
+    ``fewer`` says how to ask for fewer."""
+    n_groups = len(np.unique(groups))
+    if n_groups < n_parts:
+        raise ConfigError(f"{n_parts} folds grouped by '{group_column}' need at least "
+                          f"{n_parts} of its values, and the data has {n_groups}; {fewer}, or "
+                          "name a column with more values.")
+
+
+def grouped_folds(y: np.ndarray, groups: np.ndarray, *, n_folds: int, seed: int,
+                  stratify: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``n_folds`` folds with every group's rows in one test fold, stratified on ``y`` as
+    far as the groups allow when ``stratify`` (classification)."""
+    if stratify:
+        splitter = StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(len(y)), y, groups))
+    return list(GroupKFold(n_folds, shuffle=True, random_state=seed)
+                .split(np.zeros(len(y)), groups=groups))
+
+
+def split_grouped(y: np.ndarray, groups: np.ndarray, *, test_fraction: float, seed: int,
+                  stratify: bool, group_column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Train/test positions with every group's rows on one side: the test part is the first
+    of ``round(1 / test_fraction)`` grouped folds, so it holds about ``test_fraction`` of the
+    rows (whole groups, so not exactly)."""
+    check_fraction(test_fraction, "test_fraction")
+    check_seed(seed)
+    n_parts = max(2, round(1 / test_fraction))
+    check_enough_groups(groups, n_parts, group_column,
+                        fewer="use a larger --test-fraction (the test part is one of "
+                              f"{n_parts} grouped folds)")
+    train, test = grouped_folds(y, groups, n_folds=n_parts, seed=seed, stratify=stratify)[0]
     return np.sort(train), np.sort(test)
 
 

@@ -1,0 +1,143 @@
+"""`--group-column`: a customer's rows (an applicant's, an account's) stay on one side of every
+split, in `findeep benchmark` and `findeep train` alike, so no model is tested on a customer it
+trained on; the column is no input of any model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cli_helpers import assert_one_line_error, run
+from findeep.benchmark import _BenchmarkTable, run_benchmark
+from findeep.data.splits import group_codes, split_grouped
+from findeep.errors import ConfigError, DataError
+from findeep.testing import make_credit_frame
+from findeep.workflow import split_rows
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    """600 rows of 150 customers, four rows each, in no particular order."""
+    data = make_credit_frame(600, seed=3).drop(columns=["applied_on"])
+    rng = np.random.default_rng(0)
+    data["customer"] = rng.permutation(np.repeat(np.arange(150), 4))
+    return data
+
+
+def _groups_apart(customers: np.ndarray, train: np.ndarray, test: np.ndarray) -> bool:
+    return not set(customers[train]) & set(customers[test])
+
+
+def test_the_grouped_test_split_keeps_each_customer_on_one_side(frame) -> None:
+    """The test part holds whole customers, about the asked share of rows, both classes."""
+    customers = frame["customer"].to_numpy()
+    y = frame["default"].to_numpy()
+    train, test = split_grouped(y, group_codes(frame, "customer", "default"),
+                                test_fraction=0.2, seed=0, stratify=True,
+                                group_column="customer")
+    assert _groups_apart(customers, train, test)
+    assert len(train) + len(test) == len(frame)
+    assert abs(len(test) / len(frame) - 0.2) < 0.05
+    assert set(y[test]) == {0, 1}
+    # a random split of the same rows does put customers on both sides: the grouping matters
+    random_train, random_test, _ = split_rows(frame, frame["default"], task="auto",
+                                              time_column=None, test_fraction=0.2, seed=0)
+    assert not _groups_apart(customers, random_train, random_test)
+
+
+def test_the_same_seed_gives_the_same_grouped_split(frame) -> None:
+    codes = group_codes(frame, "customer", "default")
+    y = frame["default"].to_numpy()
+    first = split_grouped(y, codes, test_fraction=0.25, seed=4, stratify=True,
+                          group_column="customer")
+    again = split_grouped(y, codes, test_fraction=0.25, seed=4, stratify=True,
+                          group_column="customer")
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+
+
+def test_every_benchmark_fold_tests_on_customers_it_did_not_train_on(frame) -> None:
+    """Each fold's test rows hold whole customers, for every model alike, and the split says
+    it is grouped; the customer column is no model's input."""
+    result = run_benchmark(frame, "default", models=["logreg"], n_folds=3, verbose=0,
+                           group_column="customer")
+    customers = frame["customer"].to_numpy()
+    assert "grouped by 'customer'" in result.split
+    test_rows = result.test_rows
+    assert sorted(np.concatenate(test_rows).tolist()) == list(range(len(frame)))
+    for test in test_rows:
+        train = np.setdiff1d(np.arange(len(frame)), test)
+        assert _groups_apart(customers, train, test)
+    # the id as an input would let a model look a customer up: no model gets it
+    table = _BenchmarkTable.from_frame(frame, "default", task="auto", time_column=None, seed=0,
+                                       group_column="customer")
+    assert "customer" not in table.X.columns
+    assert "customer" not in table.baseline_inputs.frame.columns
+
+
+def test_a_regression_benchmark_groups_its_folds_too(frame) -> None:
+    data = frame.assign(rate=frame["age"] / 10.0 + frame["utilization"]).drop(columns=["default"])
+    result = run_benchmark(data, "rate", models=["logreg"], n_folds=3, verbose=0,
+                           group_column="customer")
+    customers = data["customer"].to_numpy()
+    assert "random, grouped by 'customer'" in result.split
+    for test in result.test_rows:
+        assert _groups_apart(customers, np.setdiff1d(np.arange(len(data)), test), test)
+
+
+@pytest.mark.parametrize(("options", "error", "fragment"), [
+    ({"group_column": "custmer"}, ConfigError, "Did you mean 'customer'"),
+    ({"group_column": "default"}, ConfigError, "cannot be the target"),
+    ({"group_column": "home", "n_folds": 5}, ConfigError, "need at least 5 of its values"),
+    ({"group_column": "customer", "time_column": "income"}, ConfigError, "one or the other"),
+])
+def test_a_group_column_that_cannot_group_is_refused(frame, options, error, fragment) -> None:
+    options = {"n_folds": 3, **options}
+    with pytest.raises(error, match=fragment):
+        run_benchmark(frame, "default", models=["logreg"], verbose=0, **options)
+
+
+def test_a_row_without_a_group_is_refused(frame) -> None:
+    holed = frame.astype({"customer": float})
+    holed.loc[[3, 9], "customer"] = np.nan
+    with pytest.raises(DataError, match="no value on 2 row"):
+        run_benchmark(holed, "default", models=["logreg"], n_folds=3, verbose=0,
+                      group_column="customer")
+
+
+def test_train_tests_on_customers_it_never_saw(tmp_path: Path, frame) -> None:
+    """`findeep train --group-column`: the report names the grouped split, the bundle does
+    not read the column, and scoring a table that still holds it works."""
+    path = tmp_path / "loans.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "model"
+    result = run("train", path, "--target", "default", "--group-column", "customer", "--out",
+                 out, "--max-epochs", "2", "--quiet")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["split"] == "stratified random, grouped by 'customer'"
+    bundle = json.loads((out / "bundle.json").read_text())
+    assert "customer" not in json.dumps(bundle["schema"])
+    scored = run("predict", out, path, "--out", tmp_path / "scores.csv")
+    assert scored.exit_code == 0, scored.output
+
+
+def test_train_refuses_a_bad_group_column_in_one_line(tmp_path: Path, frame) -> None:
+    path = tmp_path / "loans.csv"
+    frame.to_csv(path, index=False)
+    assert_one_line_error(run("train", path, "--target", "default", "--group-column", "custmer",
+                              "--out", tmp_path / "m", "--quiet"), "Did you mean 'customer'")
+    assert_one_line_error(run("benchmark", path, "--target", "default", "--group-column",
+                              "customer", "--time-column", "income", "--models", "logreg",
+                              "--quiet"), "one or the other")
+
+
+def test_streamed_training_refuses_a_group_column(tmp_path: Path, frame) -> None:
+    path = tmp_path / "loans.parquet"
+    frame.to_parquet(path)
+    assert_one_line_error(run("train", path, "--target", "default", "--group-column", "customer",
+                              "--stream", "--out", tmp_path / "m", "--quiet"),
+                          "not available with streamed training")
