@@ -91,7 +91,7 @@ def test_a_regression_benchmark_groups_its_folds_too(frame) -> None:
 @pytest.mark.parametrize(("options", "error", "fragment"), [
     ({"group_column": "custmer"}, ConfigError, "Did you mean 'customer'"),
     ({"group_column": "default"}, ConfigError, "cannot be the target"),
-    ({"group_column": "home", "n_folds": 5}, ConfigError, "need at least 5 of its values"),
+    ({"group_column": "home", "n_folds": 5}, ConfigError, "need at least 5 groups"),
     ({"group_column": "customer", "time_column": "income"}, ConfigError, "one or the other"),
 ])
 def test_a_group_column_that_cannot_group_is_refused(frame, options, error, fragment) -> None:
@@ -141,3 +141,50 @@ def test_streamed_training_refuses_a_group_column(tmp_path: Path, frame) -> None
     assert_one_line_error(run("train", path, "--target", "default", "--group-column", "customer",
                               "--stream", "--out", tmp_path / "m", "--quiet"),
                           "not available with streamed training")
+
+
+def test_early_stopping_rows_hold_whole_customers(frame) -> None:
+    """With groups, the network early-stops on customers it did not fit."""
+    from findeep.pipeline import fit_tabular
+
+    X, y = frame.drop(columns=["default", "customer"]), frame["default"]
+    customers = frame["customer"].to_numpy()
+    pipeline = fit_tabular(X, y, bagging=1, max_epochs=2, verbose=0, groups=customers)
+    valid = pipeline.validation_positions
+    fit = np.setdiff1d(np.arange(len(frame)), valid)
+    assert len(valid) > 0 and _groups_apart(customers, fit, valid)
+    by_row = fit_tabular(X, y, bagging=1, max_epochs=2, verbose=0).validation_positions
+    assert not _groups_apart(customers, np.setdiff1d(np.arange(len(frame)), by_row), by_row)
+
+
+def test_bagging_folds_hold_whole_customers(frame) -> None:
+    from findeep.train.bagging import cross_fit_folds
+
+    customers = frame["customer"].to_numpy()
+    y = frame["default"].to_numpy()
+    folds = cross_fit_folds(y, 5, seed=0, stratify=True,
+                            groups=group_codes(frame, "customer", "default"))
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(frame)))
+    for valid in folds:
+        assert _groups_apart(customers, np.setdiff1d(np.arange(len(frame)), valid), valid)
+
+
+def test_an_estimator_takes_groups_and_refuses_bad_ones(frame) -> None:
+    """`fit(X, y, groups=...)`: same data and seed give the same predictions; a wrong length,
+    a missing group or groups beside times are refused with one sentence."""
+    from findeep import TabularClassifier
+
+    X, y = frame.drop(columns=["default", "customer"]), frame["default"]
+    customers = frame["customer"].to_numpy()
+    first = TabularClassifier(max_epochs=2, bagging=2).fit(X, y, groups=customers)
+    again = TabularClassifier(max_epochs=2, bagging=2).fit(X, y, groups=customers)
+    np.testing.assert_array_equal(first.predict_proba(X), again.predict_proba(X))
+    with pytest.raises(DataError, match="one group per row"):
+        TabularClassifier(max_epochs=1).fit(X, y, groups=customers[:-1])
+    holed = customers.astype(object)
+    holed[0] = None
+    with pytest.raises(DataError, match="no value on 1 row"):
+        TabularClassifier(max_epochs=1).fit(X, y, groups=holed)
+    with pytest.raises(ConfigError, match="one or the other"):
+        TabularClassifier(max_epochs=1).fit(X, y, groups=customers,
+                                            times=pd.Series(np.arange(len(X))))

@@ -476,6 +476,7 @@ class _BenchmarkTable:
                     model=architecture, seed=self.seed, verbose=0,
                     **({"bagging": 1} if warm_up else {}),
                     times=None if self.times is None else self.times.iloc[train],
+                    groups=None if self.groups is None else self.groups[train],
                     model_options=options or None, special_values=special_values)
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()

@@ -90,7 +90,7 @@ class _TabularEstimator(BaseEstimator):
         return tags
 
     def _fit(self, X: Any, y: Any, task: str, times: Any = None,
-             sample_weight: Any = None) -> Self:
+             sample_weight: Any = None, groups: Any = None) -> Self:
         frame = as_frame(X)
         target = target_series(y, len(frame))
         _check_times(times, len(frame))
@@ -105,7 +105,7 @@ class _TabularEstimator(BaseEstimator):
             model_options=self.model_options, max_epochs=self.max_epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, patience=self.patience,
-            sample_weight=sample_weight, event_class=self.event_class,
+            sample_weight=sample_weight, event_class=self.event_class, groups=groups,
         )
         if has_feature_names(X):
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
@@ -206,8 +206,11 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
     (600, 2)
     """
 
-    def fit(self, X: Any, y: Any, *, times: Any = None, sample_weight: Any = None) -> Self:
-        """Fit on features ``X`` and labels ``y``; ``times`` makes early stopping out-of-time.
+    def fit(self, X: Any, y: Any, *, times: Any = None, sample_weight: Any = None,
+            groups: Any = None) -> Self:
+        """Fit on features ``X`` and labels ``y``; ``times`` makes early stopping out-of-time;
+        ``groups`` (one value per row: the customer it belongs to) keeps each customer's rows
+        on one side of the early-stopping split and in one bagging fold.
 
         Every distinct label is a class, whatever its type: an integer target with 15
         levels is a 15-class problem; a float target with fractional values is refused
@@ -222,7 +225,7 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
             raise DataError("the target is continuous (it has fractional values), so it cannot "
                             "be a class label; use TabularRegressor for regression.")
         self._fit(X, y, "binary" if values.nunique() == 2 else "multiclass", times,
-                  sample_weight)
+                  sample_weight, groups)
         self.classes_ = _classes_like(self.pipeline_.target.classes, label_dtype(y, values))
         return self
 
@@ -251,9 +254,10 @@ class TabularClassifier(ClassifierMixin, _TabularEstimator):
 class TabularRegressor(RegressorMixin, _TabularEstimator):
     """A deep tabular regressor (prices, rates, amounts) with a scikit-learn interface."""
 
-    def fit(self, X: Any, y: Any, *, times: Any = None, sample_weight: Any = None) -> Self:
-        """Fit on features ``X`` and a numeric target ``y``; ``times`` and ``sample_weight``
-        as for the classifier (split-conformal intervals read the validation rows
+    def fit(self, X: Any, y: Any, *, times: Any = None, sample_weight: Any = None,
+            groups: Any = None) -> Self:
+        """Fit on features ``X`` and a numeric target ``y``; ``times``, ``sample_weight`` and
+        ``groups`` as for the classifier (split-conformal intervals read the validation rows
         unweighted)."""
         values = target_series(y, 0 if y is None else len(np.asarray(y)))
         if not pd.api.types.is_numeric_dtype(values) and looks_numeric(values):
@@ -263,7 +267,7 @@ class TabularRegressor(RegressorMixin, _TabularEstimator):
             raise DataError("Unknown label type for a regressor: the target must be numeric, "
                             f"however it holds {values.dtype} values such as "
                             f"{values.iloc[0]!r}; use TabularClassifier for labels.")
-        return self._fit(X, y, "regression", times, sample_weight)
+        return self._fit(X, y, "regression", times, sample_weight, groups)
 
     def predict(self, X: Any) -> np.ndarray:
         return self._raw(X).astype(float)

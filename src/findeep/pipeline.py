@@ -28,7 +28,14 @@ from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.protected_names import prohibited_basis_message
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values, format_code, split_special
-from findeep.data.splits import check_fraction, period_end, read_times, split_validation
+from findeep.data.splits import (
+    GROUP_AND_TIME,
+    check_fraction,
+    checked_groups,
+    period_end,
+    read_times,
+    split_validation,
+)
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import BundleError, ConfigError, DataError, did_you_mean
 from findeep.evaluate.intervals import (
@@ -322,7 +329,8 @@ def fit_tabular(
     special_values: dict[str, list[float]] | str | None = None,
     interval_method: str = "split-conformal", interval: float = 0.9,
     bagging: int | str = "auto", numeric_columns: list[str] | None = None,
-    sample_weight: Any = None, event_class: Any = None, **train_options: Any,
+    sample_weight: Any = None, event_class: Any = None, groups: Any = None,
+    **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
 
@@ -338,6 +346,11 @@ def fit_tabular(
     one network where bagging does not apply: another model, a regression, ``times``
     (out-of-time validation), or fewer than 100 rows or 5 of a class. 1 trains one network.
     ``training["bagging"]`` records what was asked for and the members trained.
+
+    ``groups`` (one value per row: the customer, applicant or account it belongs to) keeps
+    each group's rows on one side of the early-stopping split and in one bagging fold, so
+    early stopping and the out-of-fold choices are made on customers the network did not
+    fit; not with ``times`` (out-of-time validation already holds later rows).
 
     ``numeric_columns`` are read as numbers whatever their values: a count with a few
     whole-number values (late payments 0-4) is otherwise read as categories, and a later 5
@@ -396,9 +409,14 @@ def fit_tabular(
     times = None if times is None else read_times(pd.Series(np.asarray(times)),
                                                   allow_missing=True)
     row_weight = checked_sample_weight(sample_weight, len(X))
+    group_values = None if groups is None else checked_groups(groups, len(X))
+    if group_values is not None and times is not None:
+        raise ConfigError(GROUP_AND_TIME)
     check_features(X)
     if row_weight is not None:
         row_weight = row_weight[y.notna().to_numpy()]  # as the rows without a target go
+    if group_values is not None:
+        group_values = group_values[y.notna().to_numpy()]
     X, y, times, n_dropped = _drop_missing_target(X, y, times)
 
     target = infer_target(y, str(y.name), task, warn=True, event_class=event_class)
@@ -433,10 +451,10 @@ def fit_tabular(
             seed=seed, model_options=model_options, class_weight=class_weight,
             calibrate=calibrate, torch_device=torch_device, verbose=verbose,
             row_sketch=row_sketch, interval=interval, n_dropped=n_dropped,
-            train_options=train_options, row_weight=row_weight)
+            train_options=train_options, row_weight=row_weight, groups=group_values)
     fit_rows, valid_rows = split_validation(
         y_codes, np.arange(len(y_codes)), fraction=validation_fraction, seed=seed,
-        stratify=classification, times=times)
+        stratify=classification, times=times, groups=group_values)
     preprocessor.fit(X.iloc[fit_rows], schema)
     network_options = narrow_table_options(
         model, monotone_positions(model_options, preprocessor, schema, target), schema)
@@ -605,12 +623,14 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
                 model_options: dict[str, Any] | None, class_weight: Any, calibrate: bool,
                 torch_device: torch.device, verbose: int, row_sketch: bool, interval: float,
                 n_dropped: int, train_options: dict[str, Any],
-                row_weight: np.ndarray | None = None) -> TabularPipeline:
+                row_weight: np.ndarray | None = None,
+                groups: np.ndarray | None = None) -> TabularPipeline:
     """``fit_tabular`` with cross-fitted members (``train.bagging``): preprocessing fitted
     once on all rows, calibration and intervals on the out-of-fold predictions."""
     classification = target.task != "regression"
     n_folds = AUTO_FOLDS if bagging == "auto" else int(bagging)
-    folds = cross_fit_folds(y_codes, n_folds, seed=seed, stratify=classification)
+    folds = cross_fit_folds(y_codes, n_folds, seed=seed, stratify=classification,
+                            groups=groups)
     preprocessor.fit(X, schema)
     network_options = narrow_table_options(
         model, monotone_positions(model_options, preprocessor, schema, target), schema)

@@ -156,8 +156,8 @@ def train_and_evaluate(
 
     ``group_column`` (a customer, an applicant, an account) keeps each of its values' rows on
     one side of the test split, so the test metrics are for customers the model never saw;
-    it is no input of the model. (The network's own early-stopping and bagging splits inside
-    the training rows stay by row.)
+    it is no input of the model, and the network's early-stopping split and bagging folds
+    inside the training rows keep each customer together too.
 
     ``event_class`` names a binary target's event where the labels would choose another
     (``data.target.infer_target``).
@@ -204,8 +204,7 @@ def train_and_evaluate(
     check_training_rows(len(frame), target)
     weight_column = (train_options or {}).get("weight_column")
     row_weights = _row_weights_from(frame, weight_column, target, time_column)
-    if group_column is not None:
-        group_codes(frame, group_column, target)  # a bad group column: one line, first
+    groups = None if group_column is None else group_codes(frame, group_column, target)
     features = frame.drop(columns=[target, *([weight_column] if weight_column else []),
                                    *([group_column] if group_column else [])])
     # validate every column up front, so a bad table fails with one line before any warning
@@ -233,7 +232,8 @@ def train_and_evaluate(
                                                "interval": interval,
                                                "interval_method": interval_method})
     estimator.fit(features.iloc[train], y.iloc[train], times=times,
-                  sample_weight=None if row_weights is None else row_weights[train])
+                  sample_weight=None if row_weights is None else row_weights[train],
+                  groups=None if groups is None else groups[train])
     pipeline = estimator.pipeline_
     if weight_column:
         pipeline.training["weight_column"] = weight_column  # a loss weight, not a feature

@@ -111,15 +111,30 @@ def group_codes(frame: pd.DataFrame, group_column: str, target: str) -> np.ndarr
     return pd.factorize(values)[0]
 
 
-def check_enough_groups(groups: np.ndarray, n_parts: int, group_column: str, *,
+def checked_groups(groups: object, n_rows: int) -> np.ndarray:
+    """A fit's ``groups`` (one value per row: who the row belongs to) as codes; a wrong
+    length or a missing value is refused in one sentence."""
+    values = pd.Series(np.asarray(groups, dtype=object).ravel())
+    if len(values) != n_rows:
+        raise DataError(f"groups has {len(values)} value(s) but the data has {n_rows} rows; "
+                        "give one group per row.")
+    missing = int(values.isna().sum())
+    if missing:
+        raise DataError(f"groups has no value on {missing:,} row(s); each row needs its group "
+                        "to be kept on one side of a split: fill or drop them.")
+    return pd.factorize(values)[0]
+
+
+def check_enough_groups(groups: np.ndarray, n_parts: int, group_column: str | None, *,
                         fewer: str = "use fewer folds (--n-folds)") -> None:
     """``n_parts`` grouped folds (or the parts a test fraction asks for) need as many groups;
-    ``fewer`` says how to ask for fewer."""
+    ``fewer`` says how to ask for fewer (``group_column`` None: groups given as values)."""
     n_groups = len(np.unique(groups))
     if n_groups < n_parts:
-        raise ConfigError(f"{n_parts} folds grouped by '{group_column}' need at least "
-                          f"{n_parts} of its values, and the data has {n_groups}; {fewer}, or "
-                          "name a column with more values.")
+        by = f"'{group_column}'" if group_column else "the rows' groups"
+        raise ConfigError(f"{n_parts} folds grouped by {by} need at least {n_parts} groups, "
+                          f"and the rows hold {n_groups}; {fewer}, or group by a column with "
+                          "more values.")
 
 
 def grouped_folds(y: np.ndarray, groups: np.ndarray, *, n_folds: int, seed: int,
@@ -134,7 +149,7 @@ def grouped_folds(y: np.ndarray, groups: np.ndarray, *, n_folds: int, seed: int,
 
 
 def split_grouped(y: np.ndarray, groups: np.ndarray, *, test_fraction: float, seed: int,
-                  stratify: bool, group_column: str) -> tuple[np.ndarray, np.ndarray]:
+                  stratify: bool, group_column: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Train/test positions with every group's rows on one side: the test part is the first
     of ``round(1 / test_fraction)`` grouped folds, so it holds about ``test_fraction`` of the
     rows (whole groups, so not exactly)."""
@@ -142,8 +157,8 @@ def split_grouped(y: np.ndarray, groups: np.ndarray, *, test_fraction: float, se
     check_seed(seed)
     n_parts = max(2, round(1 / test_fraction))
     check_enough_groups(groups, n_parts, group_column,
-                        fewer="use a larger --test-fraction (the test part is one of "
-                              f"{n_parts} grouped folds)")
+                        fewer="use a larger test (or validation) fraction: the held-out part "
+                              f"is one of {n_parts} grouped folds")
     train, test = grouped_folds(y, groups, n_folds=n_parts, seed=seed, stratify=stratify)[0]
     return np.sort(train), np.sort(test)
 
@@ -287,15 +302,20 @@ def walk_forward_splits(
 
 def split_validation(
     y: np.ndarray, train_positions: np.ndarray, *, fraction: float, seed: int, stratify: bool,
-    times: pd.Series | None = None,
+    times: pd.Series | None = None, groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Carve an early-stopping validation set out of the training rows only.
 
-    With ``times`` given, validation is the latest training rows (out-of-time again).
+    With ``times`` given, validation is the latest training rows (out-of-time again); with
+    ``groups`` (one code per row), whole groups (a customer's rows) on one side.
     """
     if times is not None:
         fit, valid = split_out_of_time(times.iloc[train_positions].reset_index(drop=True),
                                        test_fraction=fraction)
+    elif groups is not None:
+        fit, valid = split_grouped(y[train_positions], groups[train_positions],
+                                   test_fraction=fraction, seed=seed, stratify=stratify,
+                                   group_column=None)
     else:
         fit, valid = split_random(y[train_positions], test_fraction=fraction, seed=seed,
                                   stratify=stratify)

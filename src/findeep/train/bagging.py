@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from findeep.data.splits import check_enough_groups, grouped_folds
 from findeep.errors import ConfigError, DataError
 from findeep.models.bagged import BaggedNetwork
 from findeep.train.member_processes import (
@@ -108,9 +109,10 @@ def check_bagging(bagging: Any) -> int | str:
     return int(bagging)
 
 
-def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool
-                    ) -> list[np.ndarray]:
-    """``n_folds`` disjoint validation folds covering every row (stratified by class)."""
+def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool,
+                    groups: np.ndarray | None = None) -> list[np.ndarray]:
+    """``n_folds`` disjoint validation folds covering every row (stratified by class); with
+    ``groups`` (one code per row), each group's rows in one fold."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     if len(y) < 2 * n_folds:
@@ -123,6 +125,11 @@ def cross_fit_folds(y: np.ndarray, n_folds: int, *, seed: int, stratify: bool
             raise DataError(f"bagging {n_folds} members needs at least {n_folds} rows of every "
                             f"class (one per fold); the rarest class has {int(counts.min())}. "
                             "Use fewer members.")
+    if groups is not None:
+        check_enough_groups(groups, n_folds, None, fewer="bag fewer members (--bagging)")
+        return [valid for _, valid in grouped_folds(y, groups, n_folds=n_folds, seed=seed,
+                                                     stratify=stratify)]
+    if stratify:
         splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     else:
         splitter = KFold(n_folds, shuffle=True, random_state=seed)
