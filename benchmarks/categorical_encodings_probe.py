@@ -28,14 +28,12 @@ seconds over the 22 tables are within 1.10x the reference's.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from issue12_s31_headroom import real_tables
+from probe_rule import HERE, rule_report, run_probe
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -43,8 +41,6 @@ import findeep.benchmark as benchmark_module
 from findeep.data.schema import infer_schema
 from findeep.pipeline import fit_tabular
 
-HERE = Path(__file__).resolve().parent
-REFERENCE = HERE / "results" / "blend_budget_probe.json"
 MIN_LEVELS = 3
 SMOOTHING_ROWS = 10.0
 INNER_FOLDS = 5
@@ -126,63 +122,20 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
 
 
 def report(records: list[dict], reference: dict[str, dict]) -> str:
-    lines = ["| table | columns encoded | default | with encodings | Δ (paired) | "
-             "reference fold std | fit s: reference / encoded |",
-             "|---|---|---|---|---|---|---|"]
-    deltas, worse, fit_ref, fit_new = [], [], 0.0, 0.0
-    for record in records:
-        ref = reference[record["name"]]
-        base = np.array([f["auc"]["default"] for f in ref["folds"]])
-        seconds = [f["fit_seconds"]["default"] for f in ref["folds"]]
-        crossed = np.array([f.get("auc", b) for f, b in zip(record["folds"], base, strict=True)])
-        new_seconds = [f.get("fit_seconds", s) for f, s in zip(record["folds"], seconds,
-                                                               strict=True)]
-        delta = crossed - base
-        deltas.append(delta.mean())
-        if delta.mean() < -base.std(ddof=1):
-            worse.append(record["name"])
-        fit_ref += sum(seconds)
-        fit_new += sum(new_seconds)
-        copied = max(f["copied"] for f in record["folds"])
-        lines.append(f"| {record['name']} | {copied} | {base.mean():.4f} | {crossed.mean():.4f} | "
-                     f"{delta.mean():+.4f} ± {delta.std(ddof=1):.4f} | {base.std(ddof=1):.4f} | "
-                     f"{sum(seconds):.1f} / {sum(new_seconds):.1f} |")
-    deltas = np.array(deltas)
-    se = deltas.std(ddof=1) / np.sqrt(len(deltas))
-    ratio = fit_new / fit_ref
-    passes = deltas.mean() > 0 and not worse and ratio <= 1.10
-    lines += ["", "| criterion | held | measured |", "|---|---|---|",
-              f"| 1. mean per-table Δ above zero | {'yes' if deltas.mean() > 0 else 'no'} | "
-              f"{deltas.mean():+.4f} (s.e. {se:.4f}; up on {(deltas > 0).sum()} of "
-              f"{len(deltas)}) |",
-              f"| 2. no table below minus its reference fold std | {'no' if worse else 'yes'} "
-              f"| {', '.join(worse) or 'none'} |",
-              f"| 3. fit seconds within 1.10x | {'yes' if ratio <= 1.10 else 'no'} | "
-              f"{ratio:.3f}x |",
-              "", f"Rule: **{'passes' if passes else 'fails'}**."]
-    return "\n".join(lines) + "\n"
+    return rule_report(records, reference, count_key="copied", count_label="columns encoded",
+                       variant_label="with encodings", fit_label="encoded")
 
 
 def main() -> None:
+    global VARIANT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--variant", choices=sorted(ENCODERS), required=True)
     args = parser.parse_args()
-    global VARIANT
     VARIANT = args.variant
-    store = HERE / "results" / f"categorical_encodings_{VARIANT}.json"
-    report_path = HERE / "results" / f"categorical_encodings_{VARIANT}.md"
-    reference = {r["name"]: r for r in json.loads(REFERENCE.read_text())}
-    if not args.report_only:
-        records = []
-        for name, frame, target, n_folds in real_tables():
-            started = time.perf_counter()
-            records.append(measure(name, frame, target, n_folds))
-            print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-            store.write_text(json.dumps(records, indent=1))
-    records = json.loads(store.read_text())
-    report_path.write_text(report(records, reference))
-    print(report_path.read_text())
+    run_probe(measure, store=HERE / "results" / f"categorical_encodings_{VARIANT}.json",
+              report_path=HERE / "results" / f"categorical_encodings_{VARIANT}.md",
+              report=report, report_only=args.report_only)
 
 
 if __name__ == "__main__":

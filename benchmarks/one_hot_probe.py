@@ -24,20 +24,15 @@ tables are within 1.10x the reference's.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
-from pathlib import Path
 
-import numpy as np
-from issue12_s31_headroom import real_tables
+from probe_rule import HERE, rule_report, run_probe
 from sklearn.metrics import roc_auc_score
 
 import findeep.benchmark as benchmark_module
 from findeep.pipeline import fit_tabular
 
-HERE = Path(__file__).resolve().parent
-REFERENCE = HERE / "results" / "blend_budget_probe.json"
 STORE = HERE / "results" / "one_hot_probe.json"
 REPORT = HERE / "results" / "one_hot_probe.md"
 OPTIONS = {"one_hot_max": 16, "level_one_hot_max": 16}
@@ -64,58 +59,16 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
 
 
 def report(records: list[dict], reference: dict[str, dict]) -> str:
-    lines = ["| table | option on | default | with the option | Δ (paired) | "
-             "reference fold std | fit s: reference / with the option |",
-             "|---|---|---|---|---|---|---|"]
-    deltas, worse, fit_ref, fit_new = [], [], 0.0, 0.0
-    for record in records:
-        ref = reference[record["name"]]
-        base = np.array([f["auc"]["default"] for f in ref["folds"]])
-        seconds = [f["fit_seconds"]["default"] for f in ref["folds"]]
-        crossed = np.array([f.get("auc", b) for f, b in zip(record["folds"], base, strict=True)])
-        new_seconds = [f.get("fit_seconds", s) for f, s in zip(record["folds"], seconds,
-                                                               strict=True)]
-        delta = crossed - base
-        deltas.append(delta.mean())
-        if delta.mean() < -base.std(ddof=1):
-            worse.append(record["name"])
-        fit_ref += sum(seconds)
-        fit_new += sum(new_seconds)
-        copied = max(f["copied"] for f in record["folds"])
-        lines.append(f"| {record['name']} | {copied} | {base.mean():.4f} | {crossed.mean():.4f} | "
-                     f"{delta.mean():+.4f} ± {delta.std(ddof=1):.4f} | {base.std(ddof=1):.4f} | "
-                     f"{sum(seconds):.1f} / {sum(new_seconds):.1f} |")
-    deltas = np.array(deltas)
-    se = deltas.std(ddof=1) / np.sqrt(len(deltas))
-    ratio = fit_new / fit_ref
-    passes = deltas.mean() > 0 and not worse and ratio <= 1.10
-    lines += ["", "| criterion | held | measured |", "|---|---|---|",
-              f"| 1. mean per-table Δ above zero | {'yes' if deltas.mean() > 0 else 'no'} | "
-              f"{deltas.mean():+.4f} (s.e. {se:.4f}; up on {(deltas > 0).sum()} of "
-              f"{len(deltas)}) |",
-              f"| 2. no table below minus its reference fold std | {'no' if worse else 'yes'} "
-              f"| {', '.join(worse) or 'none'} |",
-              f"| 3. fit seconds within 1.10x | {'yes' if ratio <= 1.10 else 'no'} | "
-              f"{ratio:.3f}x |",
-              "", f"Rule: **{'passes' if passes else 'fails'}**."]
-    return "\n".join(lines) + "\n"
+    return rule_report(records, reference, count_key="copied", count_label="option on",
+                       variant_label="with the option", fit_label="with the option")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
-    reference = {r["name"]: r for r in json.loads(REFERENCE.read_text())}
-    if not args.report_only:
-        records = []
-        for name, frame, target, n_folds in real_tables():
-            started = time.perf_counter()
-            records.append(measure(name, frame, target, n_folds))
-            print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-            STORE.write_text(json.dumps(records, indent=1))
-    records = json.loads(STORE.read_text())
-    REPORT.write_text(report(records, reference))
-    print(REPORT.read_text())
+    run_probe(measure, store=STORE, report_path=REPORT, report=report,
+              report_only=args.report_only)
 
 
 if __name__ == "__main__":

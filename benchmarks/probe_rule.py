@@ -1,0 +1,84 @@
+"""The thirty-fifth session's probes of a change to `default` on issue 12's 22 real tables:
+the reference, the rule every probe declares before its run, its report, and the run loop.
+
+The reference is `default` as it is, fitted on the same folds by ``blend_budget_probe.py``
+(``results/blend_budget_probe.json``). The rule is the thirtieth session's, which every default
+change has passed: the variant goes into `default` only if (1) the mean per-table paired Δ AUC
+over the 22 tables is above zero, (2) no table's mean Δ is below minus the reference's fold std
+there, and (3) the network's fit seconds over the 22 tables are within 1.10x the reference's.
+
+A probe's record holds, per fold, ``auc`` and ``fit_seconds`` where the variant ran (a table it
+does not apply to keeps the reference's) and a count under ``count_key`` (what the variant did:
+pairs crossed, columns copied...).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from issue12_s31_headroom import real_tables
+
+HERE = Path(__file__).resolve().parent
+REFERENCE = HERE / "results" / "blend_budget_probe.json"
+
+
+def rule_report(records: list[dict], reference: dict[str, dict], *, count_key: str,
+                count_label: str, variant_label: str, fit_label: str) -> str:
+    """Per table the variant against the reference, then the rule's three criteria."""
+    lines = [f"| table | {count_label} | default | {variant_label} | Δ (paired) | "
+             f"reference fold std | fit s: reference / {fit_label} |",
+             "|---|---|---|---|---|---|---|"]
+    deltas, worse, fit_ref, fit_new = [], [], 0.0, 0.0
+    for record in records:
+        ref = reference[record["name"]]
+        base = np.array([f["auc"]["default"] for f in ref["folds"]])
+        seconds = [f["fit_seconds"]["default"] for f in ref["folds"]]
+        variant = np.array([f.get("auc", b) for f, b in zip(record["folds"], base, strict=True)])
+        new_seconds = [f.get("fit_seconds", s) for f, s in zip(record["folds"], seconds,
+                                                               strict=True)]
+        delta = variant - base
+        deltas.append(delta.mean())
+        if delta.mean() < -base.std(ddof=1):
+            worse.append(record["name"])
+        fit_ref += sum(seconds)
+        fit_new += sum(new_seconds)
+        count = max(f[count_key] for f in record["folds"])
+        lines.append(f"| {record['name']} | {count} | {base.mean():.4f} | {variant.mean():.4f} | "
+                     f"{delta.mean():+.4f} ± {delta.std(ddof=1):.4f} | {base.std(ddof=1):.4f} | "
+                     f"{sum(seconds):.1f} / {sum(new_seconds):.1f} |")
+    deltas = np.array(deltas)
+    se = deltas.std(ddof=1) / np.sqrt(len(deltas))
+    ratio = fit_new / fit_ref
+    passes = deltas.mean() > 0 and not worse and ratio <= 1.10
+    lines += ["", "| criterion | held | measured |", "|---|---|---|",
+              f"| 1. mean per-table Δ above zero | {'yes' if deltas.mean() > 0 else 'no'} | "
+              f"{deltas.mean():+.4f} (s.e. {se:.4f}; up on {(deltas > 0).sum()} of "
+              f"{len(deltas)}) |",
+              f"| 2. no table below minus its reference fold std | {'no' if worse else 'yes'} "
+              f"| {', '.join(worse) or 'none'} |",
+              f"| 3. fit seconds within 1.10x | {'yes' if ratio <= 1.10 else 'no'} | "
+              f"{ratio:.3f}x |",
+              "", f"Rule: **{'passes' if passes else 'fails'}**."]
+    return "\n".join(lines) + "\n"
+
+
+def run_probe(measure: Callable[[str, object, str, int], dict], *, store: Path,
+              report_path: Path, report: Callable[[list[dict], dict], str],
+              report_only: bool) -> None:
+    """Measure every table (unless ``report_only``), storing the records after each, then
+    write and print the report against the reference."""
+    reference = {r["name"]: r for r in json.loads(REFERENCE.read_text())}
+    if not report_only:
+        records = []
+        for name, frame, target, n_folds in real_tables():
+            started = time.perf_counter()
+            records.append(measure(name, frame, target, n_folds))
+            print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
+            store.write_text(json.dumps(records, indent=1))
+    records = json.loads(store.read_text())
+    report_path.write_text(report(records, reference))
+    print(report_path.read_text())
