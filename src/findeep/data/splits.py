@@ -102,25 +102,20 @@ def group_codes(frame: pd.DataFrame, group_column: str, target: str) -> np.ndarr
     if group_column not in frame.columns:
         raise ConfigError(f"group column '{group_column}' is not a column of the data."
                           + did_you_mean(group_column, map(str, frame.columns)))
-    values = frame[group_column]
-    missing = int(values.isna().sum())
-    if missing:
-        raise DataError(f"group column '{group_column}' has no value on {missing:,} row(s); "
-                        "each row needs its group to be kept on one side of the split: fill "
-                        "or drop them.")
-    return pd.factorize(values)[0]
+    return checked_groups(frame[group_column], len(frame),
+                          name=f"group column '{group_column}'")
 
 
-def checked_groups(groups: object, n_rows: int) -> np.ndarray:
+def checked_groups(groups: object, n_rows: int, *, name: str = "groups") -> np.ndarray:
     """A fit's ``groups`` (one value per row: who the row belongs to) as codes; a wrong
-    length or a missing value is refused in one sentence."""
+    length or a missing value is refused in one sentence (``name``: what to call them)."""
     values = pd.Series(np.asarray(groups, dtype=object).ravel())
     if len(values) != n_rows:
-        raise DataError(f"groups has {len(values)} value(s) but the data has {n_rows} rows; "
+        raise DataError(f"{name} has {len(values)} value(s) but the data has {n_rows} rows; "
                         "give one group per row.")
     missing = int(values.isna().sum())
     if missing:
-        raise DataError(f"groups has no value on {missing:,} row(s); each row needs its group "
+        raise DataError(f"{name} has no value on {missing:,} row(s); each row needs its group "
                         "to be kept on one side of a split: fill or drop them.")
     return pd.factorize(values)[0]
 
