@@ -188,3 +188,30 @@ def test_an_estimator_takes_groups_and_refuses_bad_ones(frame) -> None:
     with pytest.raises(ConfigError, match="one or the other"):
         TabularClassifier(max_epochs=1).fit(X, y, groups=customers,
                                             times=pd.Series(np.arange(len(X))))
+
+
+def test_a_customer_id_shared_by_rows_is_named_with_the_option(frame) -> None:
+    """A random split of a table whose 'customer' column repeats says what that costs and
+    names --group-column; grouping by it (or a plain table) says nothing of the kind."""
+    import warnings
+
+    from findeep.data.schema import FindeepWarning
+
+    with pytest.warns(FindeepWarning, match="--group-column customer"):
+        run_benchmark(frame, "default", models=["logreg"], n_folds=3, verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_benchmark(frame, "default", models=["logreg"], n_folds=3, verbose=0,
+                      group_column="customer")
+        run_benchmark(frame.drop(columns=["customer"]), "default", models=["logreg"],
+                      n_folds=3, verbose=0)
+    assert not [w for w in caught if "--group-column" in str(w.message)]
+
+
+def test_train_names_the_option_for_a_shared_customer_id(tmp_path: Path, frame) -> None:
+    path = tmp_path / "loans.csv"
+    frame.to_csv(path, index=False)
+    result = run("train", path, "--target", "default", "--out", tmp_path / "m", "--max-epochs",
+                 "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "--group-column customer" in result.stderr

@@ -32,6 +32,7 @@ from findeep.data.splits import (
     time_values,
     walk_forward_splits,
     warn_if_dated,
+    warn_if_shared_identifiers,
 )
 from findeep.data.target import TargetSpec, infer_target, locate_target
 from findeep.errors import ConfigError, DataError, TargetError, did_you_mean
@@ -227,6 +228,8 @@ def run_benchmark(
         table.baseline_inputs = with_special_values(table.baseline_inputs, table.special_values)
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
+        if table.groups is None:  # ... and of a customer's rows test on known customers
+            warn_if_shared_identifiers(table.X)
     if table.spec.task != "regression" and table.times is None:
         _check_stratifiable(table, target, n_folds)
     if table.groups is not None:

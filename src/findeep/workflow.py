@@ -48,6 +48,7 @@ from findeep.data.splits import (
     split_random,
     time_values,
     warn_if_dated,
+    warn_if_shared_identifiers,
 )
 from findeep.data.target import infer_target, locate_target
 from findeep.errors import BundleError, ConfigError, DataError, TargetError, did_you_mean
@@ -112,6 +113,7 @@ def split_rows(frame: pd.DataFrame, y: pd.Series, *, task: str, time_column: str
                                         stratify=classification, group_column=group_column)
             name += f", grouped by '{group_column}'"
         else:
+            warn_if_shared_identifiers(frame.drop(columns=[y.name]))
             train, test = split_random(codes, test_fraction=test_fraction, seed=seed,
                                        stratify=classification)
     if classification:

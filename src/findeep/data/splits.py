@@ -7,6 +7,7 @@ caller keeps one copy of the data and slices it.
 
 from __future__ import annotations
 
+import re
 import warnings
 from itertools import pairwise
 
@@ -91,6 +92,44 @@ def split_random(
 GROUP_AND_TIME = ("--group-column keeps each customer's rows on one side of a random split; an "
                   "out-of-time split (--time-column) already tests on later rows only, where a "
                   "customer's earlier rows are known at decision time: use one or the other.")
+
+
+# a column named as an identifier of a customer (or an applicant, an account...): ends in one
+# of these words, optionally followed by id / no / number / key / code
+_SHARED_ID_NAME = re.compile(
+    r"(^|[_\s.])(id|customer|client|account|applicant|borrower|member|user|household|person)"
+    r"([_\s.]?(id|no|nr|number|key|code))?$", re.IGNORECASE)
+# ... whose values repeat but are many: at least this many, and this share of the rows
+SHARED_ID_MIN_VALUES = 20
+SHARED_ID_MIN_SHARE = 0.05
+
+
+def shared_identifier_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns named as a customer's identifier whose values repeat over rows (several rows
+    of one customer) yet are many (not a category): candidates for ``--group-column``."""
+    named = []
+    for name in frame.columns:
+        if not _SHARED_ID_NAME.search(str(name)):
+            continue
+        values = frame[name].dropna()
+        n_unique = values.nunique()
+        if (SHARED_ID_MIN_VALUES <= n_unique < len(values)
+                and n_unique >= SHARED_ID_MIN_SHARE * len(values)):
+            named.append(str(name))
+    return named
+
+
+def warn_if_shared_identifiers(frame: pd.DataFrame) -> None:
+    """A customer's identifier repeated over rows, read as a feature by a random split: say
+    what it costs and name ``--group-column``."""
+    names = shared_identifier_columns(frame)
+    if names:
+        warnings.warn(
+            f"column(s) {', '.join(repr(n) for n in names)} look like an identifier several rows "
+            "share (a customer's rows): read as a feature, it lets a model recognise customers, "
+            "and a random split tests it on customers it trained on; --group-column "
+            f"{names[0]} (groups= from Python) keeps each one's rows on one side of the split "
+            "and out of the inputs.", FindeepWarning, stacklevel=3)
 
 
 def group_codes(frame: pd.DataFrame, group_column: str, target: str) -> np.ndarray:
