@@ -215,3 +215,14 @@ def test_train_names_the_option_for_a_shared_customer_id(tmp_path: Path, frame) 
                  "1", "--quiet")
     assert result.exit_code == 0, result.output
     assert "--group-column customer" in result.stderr
+
+
+def test_profile_names_the_option_for_a_shared_customer_id(tmp_path: Path, frame) -> None:
+    """`findeep profile`, the command for finding data problems, says it before any training."""
+    path = tmp_path / "loans.csv"
+    frame.to_csv(path, index=False)
+    result = run("profile", path, "--target", "default")
+    assert result.exit_code == 0, result.output
+    assert "--group-column customer" in result.stderr
+    frame.drop(columns=["customer"]).to_csv(path, index=False)
+    assert "--group-column" not in run("profile", path, "--target", "default").stderr

@@ -542,6 +542,7 @@ def profile_table(data: TableLike, *, target: str | None = None,
     for name in schema.names_of("numeric"):  # the command for finding data problems
         if message := stray_non_numbers_message(name, frame[name]):
             warnings.warn(message, FindeepWarning, stacklevel=2)
+    warn_if_shared_identifiers(frame)  # several rows of one customer: say before training
     kinds = {column.name: column.kind for column in schema.columns}
     rows = []
     for name in frame.columns:
