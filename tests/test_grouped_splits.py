@@ -226,3 +226,17 @@ def test_profile_names_the_option_for_a_shared_customer_id(tmp_path: Path, frame
     assert "--group-column customer" in result.stderr
     frame.drop(columns=["customer"]).to_csv(path, index=False)
     assert "--group-column" not in run("profile", path, "--target", "default").stderr
+
+
+def test_the_benchmark_report_reproduces_the_grouped_folds(tmp_path: Path, frame) -> None:
+    """The page's command, run again, makes the same grouped folds: it carries
+    --group-column."""
+    path = tmp_path / "loans.csv"
+    frame.to_csv(path, index=False)
+    page = tmp_path / "bench.md"
+    result = run("benchmark", path, "--target", "default", "--group-column", "customer",
+                 "--models", "logreg", "--n-folds", "3", "--quiet", "--report", page)
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert "grouped by 'customer'" in text
+    assert "--group-column customer" in text

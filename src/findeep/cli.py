@@ -927,6 +927,7 @@ def benchmark(
                    "--models", models, "--task", task,
                    *(["--time-column", time_column] if time_column else []),
                    *(["--walk-forward"] if walk_forward else []),
+                   *(["--group-column", group_column] if group_column else []),
                    *(["--monotone", monotone] if monotone else []),
                    *(["--special-values", special_values] if special_values else []),
                    "--report", str(report), "--force"]
