@@ -28,18 +28,13 @@ seconds over the 22 tables are within 1.10x the reference's.
 from __future__ import annotations
 
 import argparse
-import time
-import warnings
 
 import numpy as np
 import pandas as pd
-from probe_rule import HERE, rule_report, run_probe
-from sklearn.metrics import roc_auc_score
+from probe_rule import HERE, Encode, measure_variant, rule_report, run_probe
 from sklearn.model_selection import StratifiedKFold
 
-import findeep.benchmark as benchmark_module
 from findeep.data.schema import infer_schema
-from findeep.pipeline import fit_tabular
 
 MIN_LEVELS = 3
 SMOOTHING_ROWS = 10.0
@@ -99,26 +94,10 @@ VARIANT = "frequency"
 
 
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
-    table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
-                                                        time_column=None, seed=0)
-    folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None, False)
-    record: dict = {"name": name, "folds": []}
-    for train, test in folds:
-        X, y = table.X.iloc[train], table.y.iloc[train]
-        columns = encoded_columns(X)
-        fold = {"copied": len(columns)}
-        if columns:
-            encode = ENCODERS[VARIANT](X, table.y_codes[train].astype(float), columns)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                started = time.perf_counter()
-                pipeline = fit_tabular(encode(X, True), y, task="binary",
-                                       model="default", seed=0, verbose=0)
-                fold["fit_seconds"] = time.perf_counter() - started
-                p, _ = pipeline.predict_raw(encode(table.X.iloc[test], False))
-            fold["auc"] = float(roc_auc_score(table.y_codes[test], p))
-        record["folds"].append(fold)
-    return record
+    def prepare(train: pd.DataFrame, labels: np.ndarray) -> tuple[int, Encode]:
+        columns = encoded_columns(train)
+        return len(columns), ENCODERS[VARIANT](train, labels, columns) if columns else None
+    return measure_variant(name, frame, target, n_folds, prepare=prepare)
 
 
 def report(records: list[dict], reference: dict[str, dict]) -> str:

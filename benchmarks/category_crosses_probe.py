@@ -26,16 +26,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import time
-import warnings
 
 import pandas as pd
-from probe_rule import HERE, rule_report, run_probe
-from sklearn.metrics import roc_auc_score
+from probe_rule import HERE, Encode, measure_variant, rule_report, run_probe
 
-import findeep.benchmark as benchmark_module
 from findeep.data.schema import infer_schema
-from findeep.pipeline import fit_tabular
 
 STORE = HERE / "results" / "category_crosses_probe.json"
 REPORT = HERE / "results" / "category_crosses_probe.md"
@@ -59,25 +54,10 @@ def with_crosses(frame: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.DataFr
 
 
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
-    table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
-                                                        time_column=None, seed=0)
-    folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None, False)
-    record: dict = {"name": name, "folds": []}
-    for train, test in folds:
-        X, y = table.X.iloc[train], table.y.iloc[train]
-        pairs = cross_pairs(X)
-        fold = {"pairs": len(pairs)}
-        if pairs:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                started = time.perf_counter()
-                pipeline = fit_tabular(with_crosses(X, pairs), y, task="binary",
-                                       model="default", seed=0, verbose=0)
-                fold["fit_seconds"] = time.perf_counter() - started
-                p, _ = pipeline.predict_raw(with_crosses(table.X.iloc[test], pairs))
-            fold["auc"] = float(roc_auc_score(table.y_codes[test], p))
-        record["folds"].append(fold)
-    return record
+    def prepare(train: pd.DataFrame, _labels) -> tuple[int, Encode]:
+        pairs = cross_pairs(train)
+        return len(pairs), lambda rows, _training: with_crosses(rows, pairs)
+    return measure_variant(name, frame, target, n_folds, prepare=prepare, count_key="pairs")
 
 
 def report(records: list[dict], reference: dict[str, dict]) -> str:

@@ -24,17 +24,12 @@ kept.
 from __future__ import annotations
 
 import argparse
-import time
-import warnings
 
 import numpy as np
 import pandas as pd
-from probe_rule import HERE, rule_report, run_probe
-from sklearn.metrics import roc_auc_score
+from probe_rule import HERE, Encode, measure_variant, rule_report, run_probe
 
-import findeep.benchmark as benchmark_module
 from findeep.data.schema import infer_schema
-from findeep.pipeline import fit_tabular
 
 STORE = HERE / "results" / "integer_categories_probe.json"
 REPORT = HERE / "results" / "integer_categories_probe.md"
@@ -61,25 +56,10 @@ def with_copies(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
-    table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
-                                                        time_column=None, seed=0)
-    folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None, False)
-    record: dict = {"name": name, "folds": []}
-    for train, test in folds:
-        X, y = table.X.iloc[train], table.y.iloc[train]
-        columns = integer_columns(X)
-        fold = {"copied": len(columns)}
-        if columns:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                started = time.perf_counter()
-                pipeline = fit_tabular(with_copies(X, columns), y, task="binary",
-                                       model="default", seed=0, verbose=0)
-                fold["fit_seconds"] = time.perf_counter() - started
-                p, _ = pipeline.predict_raw(with_copies(table.X.iloc[test], columns))
-            fold["auc"] = float(roc_auc_score(table.y_codes[test], p))
-        record["folds"].append(fold)
-    return record
+    def prepare(train: pd.DataFrame, _labels) -> tuple[int, Encode]:
+        columns = integer_columns(train)
+        return len(columns), lambda rows, _training: with_copies(rows, columns)
+    return measure_variant(name, frame, target, n_folds, prepare=prepare)
 
 
 def report(records: list[dict], reference: dict[str, dict]) -> str:

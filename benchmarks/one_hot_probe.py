@@ -24,14 +24,8 @@ tables are within 1.10x the reference's.
 from __future__ import annotations
 
 import argparse
-import time
-import warnings
 
-from probe_rule import HERE, rule_report, run_probe
-from sklearn.metrics import roc_auc_score
-
-import findeep.benchmark as benchmark_module
-from findeep.pipeline import fit_tabular
+from probe_rule import HERE, measure_variant, rule_report, run_probe, unchanged
 
 STORE = HERE / "results" / "one_hot_probe.json"
 REPORT = HERE / "results" / "one_hot_probe.md"
@@ -39,23 +33,8 @@ OPTIONS = {"one_hot_max": 16, "level_one_hot_max": 16}
 
 
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
-    table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
-                                                        time_column=None, seed=0)
-    folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None, False)
-    record: dict = {"name": name, "folds": []}
-    for train, test in folds:
-        X, y = table.X.iloc[train], table.y.iloc[train]
-        fold: dict = {"copied": 1}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            started = time.perf_counter()
-            pipeline = fit_tabular(X, y, task="binary", model="default", seed=0, verbose=0,
-                                   model_options=OPTIONS)
-            fold["fit_seconds"] = time.perf_counter() - started
-            p, _ = pipeline.predict_raw(table.X.iloc[test])
-        fold["auc"] = float(roc_auc_score(table.y_codes[test], p))
-        record["folds"].append(fold)
-    return record
+    return measure_variant(name, frame, target, n_folds, prepare=lambda _x, _y: (1, unchanged),
+                           model_options=OPTIONS)
 
 
 def report(records: list[dict], reference: dict[str, dict]) -> str:

@@ -16,14 +16,58 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from issue12_s31_headroom import real_tables
+from sklearn.metrics import roc_auc_score
+
+import findeep.benchmark as benchmark_module
+from findeep.pipeline import fit_tabular
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "results" / "blend_budget_probe.json"
+
+
+# prepare(training rows, their 0/1 labels) -> (how much the variant does there, 0 to skip the
+# fold; encode(frame, training) -> the frame the network reads)
+Encode = Callable[[pd.DataFrame, bool], pd.DataFrame]
+Prepare = Callable[[pd.DataFrame, np.ndarray], tuple[int, Encode]]
+
+
+def measure_variant(name: str, frame: pd.DataFrame, target: str, n_folds: int, *,
+                    prepare: Prepare, count_key: str = "copied",
+                    model_options: dict[str, Any] | None = None) -> dict:
+    """`default` (seed 0) fitted on each fold's training rows as ``prepare`` reads them, scored
+    on its test rows: the record ``rule_report`` reads (the reference's folds: the benchmark's
+    with seed 0)."""
+    table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
+                                                        time_column=None, seed=0)
+    folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None, False)
+    record: dict = {"name": name, "folds": []}
+    for train, test in folds:
+        X, y = table.X.iloc[train], table.y.iloc[train]
+        count, encode = prepare(X, table.y_codes[train].astype(float))
+        fold: dict = {count_key: count}
+        if count:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                started = time.perf_counter()
+                pipeline = fit_tabular(encode(X, True), y, task="binary", model="default",
+                                       seed=0, verbose=0, model_options=model_options)
+                fold["fit_seconds"] = time.perf_counter() - started
+                p, _ = pipeline.predict_raw(encode(table.X.iloc[test], False))
+            fold["auc"] = float(roc_auc_score(table.y_codes[test], p))
+        record["folds"].append(fold)
+    return record
+
+
+def unchanged(frame: pd.DataFrame, _training: bool) -> pd.DataFrame:
+    return frame
 
 
 def rule_report(records: list[dict], reference: dict[str, dict], *, count_key: str,
