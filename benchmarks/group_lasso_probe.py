@@ -20,9 +20,7 @@ tables are within 1.10x the reference's.
 
 from __future__ import annotations
 
-import argparse
-
-from probe_rule import HERE, measure_variant, rule_report, run_probe, unchanged
+from probe_rule import HERE, measure_variant, probe_command_line, rule_report, unchanged
 
 STORE = HERE / "results" / "group_lasso_probe.json"
 REPORT = HERE / "results" / "group_lasso_probe.md"
@@ -40,11 +38,7 @@ def report(records: list[dict], reference: dict[str, dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--report-only", action="store_true")
-    args = parser.parse_args()
-    run_probe(measure, store=STORE, report_path=REPORT, report=report,
-              report_only=args.report_only)
+    probe_command_line(__doc__, measure, store=STORE, report_path=REPORT, report=report)
 
 
 if __name__ == "__main__":

@@ -23,11 +23,9 @@ kept.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pandas as pd
-from probe_rule import HERE, Encode, measure_variant, rule_report, run_probe
+from probe_rule import HERE, Encode, measure_variant, probe_command_line, rule_report
 
 from findeep.data.schema import infer_schema
 
@@ -68,11 +66,7 @@ def report(records: list[dict], reference: dict[str, dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--report-only", action="store_true")
-    args = parser.parse_args()
-    run_probe(measure, store=STORE, report_path=REPORT, report=report,
-              report_only=args.report_only)
+    probe_command_line(__doc__, measure, store=STORE, report_path=REPORT, report=report)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ pairs crossed, columns copied...).
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 import warnings
@@ -126,3 +127,14 @@ def run_probe(measure: Callable[[str, object, str, int], dict], *, store: Path,
     records = json.loads(store.read_text())
     report_path.write_text(report(records, reference))
     print(report_path.read_text())
+
+
+def probe_command_line(doc: str, measure: Callable[[str, object, str, int], dict], *,
+                       store: Path, report_path: Path,
+                       report: Callable[[list[dict], dict], str]) -> None:
+    """A probe's command: ``--report-only`` rewrites the report from the stored records."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    run_probe(measure, store=store, report_path=report_path, report=report,
+              report_only=args.report_only)
