@@ -10,7 +10,12 @@ import pytest
 
 from findeep.bundle import check_writable
 from findeep.errors import BundleError
-from findeep.output_paths import refuse_folder_overwrite, refuse_overwrite, write_text_atomic
+from findeep.output_paths import (
+    refuse_folder_overwrite,
+    refuse_overwrite,
+    staged_file,
+    write_text_atomic,
+)
 from findeep.spark import is_spark_output
 from findeep.workflow import write_json_atomic
 
@@ -85,3 +90,22 @@ def test_an_atomic_write_gets_the_permissions_the_umask_gives(
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "report.md").stat().st_mode) == expected
     assert stat.S_IMODE((tmp_path / "metrics.json").stat().st_mode) == expected
+
+
+def test_a_failed_staged_write_keeps_the_old_file_and_leaves_nothing_beside_it(
+        tmp_path: Path) -> None:
+    """An export that fails half-way (a parity check, a full disk) must leave the file a
+    server is reading as it was, and no temporary file in the folder."""
+    target = tmp_path / "model.onnx"
+    target.write_text("the old model")
+    with pytest.raises(RuntimeError, match="half-way"), staged_file(target) as staging:
+        staging.write_text("half a new model")
+        raise RuntimeError("failed half-way")
+    assert target.read_text() == "the old model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
+    with staged_file(target) as staging:
+        assert staging.parent == tmp_path and staging != target
+        staging.write_text("the new model")
+        assert target.read_text() == "the old model"  # nothing visible until the block ends
+    assert target.read_text() == "the new model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]

@@ -15,7 +15,7 @@ after the fit, and never with a traceback:
   delete a user's folder of other files.
 
 What is written gets the permissions the user's umask gives any new file or folder (0644 and
-0755 under umask 022): ``write_text_atomic`` and the bundle writer stage in private
+0755 under umask 022): ``staged_file`` and the bundle writer stage in private
 temporary files (0600/0700), so they give theirs ``usual_mode`` before moving them in place.
 """
 
@@ -26,7 +26,8 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from findeep.errors import BundleError
@@ -94,21 +95,30 @@ def usual_mode(path: str | os.PathLike[str]) -> None:
     os.chmod(path, full & ~current_umask())
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to a temporary sibling, then rename it over ``path``: a reader never
-    sees half a file, and a crash leaves the old one (or none). The file gets the usual
-    permissions of the user's umask, not the temporary file's private ones."""
+@contextmanager
+def staged_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A private temporary sibling of ``path`` for the block to write; when the block ends
+    without an error it is renamed over ``path`` with the usual permissions of the user's
+    umask, otherwise deleted: a reader never sees half a file, and a failure leaves the old
+    one (or none)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    staging = Path(name)
     try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        usual_mode(tmp)
-        os.replace(tmp, path)
+        yield staging
+        usual_mode(staging)
+        os.replace(staging, path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+        staging.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through ``staged_file``."""
+    with staged_file(path) as staging:
+        staging.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def refuse_overwrite(path: str | os.PathLike[str], *, force: bool) -> Path:

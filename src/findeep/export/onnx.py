@@ -27,9 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,7 +37,7 @@ from torch import nn
 from findeep._version import __version__
 from findeep.errors import BundleError, ConfigError
 from findeep.extras import require_extra
-from findeep.output_paths import refuse_overwrite, usual_mode
+from findeep.output_paths import refuse_overwrite, staged_file
 from findeep.pipeline import TabularPipeline, read_pipeline
 
 OPSET = 17
@@ -110,10 +108,8 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
     module = CalibratedOutput(pipeline).eval()
     output_name = OUTPUT_NAMES[pipeline.task]
     example = tuple(torch.from_numpy(a) for a in sample_inputs(pipeline, 8))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
+    with staged_file(path) as staged:
+        staging = str(staged)  # the exporter, onnx and onnxruntime take a file name
         with warnings.catch_warnings():
             # the TorchScript-based exporter is deprecated in favour of one needing onnxscript
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -139,10 +135,6 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
         if max_abs_diff > tolerance:
             raise BundleError(f"the exported graph disagrees with PyTorch by {max_abs_diff:.2e} "
                               f"(> {tolerance:.2e}); nothing was written.")
-        usual_mode(staging)  # mkstemp's file is private; a serving user must read the model
-        os.replace(staging, path)
-    finally:
-        Path(staging).unlink(missing_ok=True)
     return {"path": str(path), "inputs": ["x_num", "x_cat"], "output": output_name,
             "max_abs_diff": max_abs_diff, "tolerance": tolerance}
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +20,7 @@ import torch
 from torch import nn
 
 from findeep.errors import BundleError, ConfigError
-from findeep.output_paths import refuse_overwrite, usual_mode
+from findeep.output_paths import refuse_overwrite, staged_file
 from findeep.pricing.bundle import load_pricer
 from findeep.pricing.estimator import HestonSurrogate
 from findeep.pricing.sampling import GRID_MATURITIES, GRID_STRIKES, sample_box
@@ -60,10 +58,8 @@ def export_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
         "rate", "rho", "kappa", "vbar", "gamma", "v0")
     rows = sample_box(pricer.box_, 2048, columns=columns, seed=7).to_numpy(dtype=np.float32,
                                                                           copy=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
+    with staged_file(path) as staged:
+        staging = str(staged)  # the exporter, onnx and onnxruntime take a file name
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
@@ -97,10 +93,6 @@ def export_pricer(pricer: HestonSurrogate, path: str | os.PathLike[str], *,
         if gap > PARITY_TOLERANCE:
             raise BundleError(f"the exported graph disagrees with PyTorch by {gap:.2e} "
                               f"(> {PARITY_TOLERANCE:.0e}); nothing was written.")
-        usual_mode(staging)  # mkstemp's file is private; a serving user must read the model
-        os.replace(staging, path)
-    finally:
-        Path(staging).unlink(missing_ok=True)
     return {"path": str(path), "input": input_name, "inputs": [input_name],
             "output": output_name, "max_abs_diff": gap, "tolerance": PARITY_TOLERANCE}
 

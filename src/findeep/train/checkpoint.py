@@ -24,7 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from findeep.errors import BundleError, ConfigError
-from findeep.output_paths import usual_mode
+from findeep.output_paths import usual_mode, write_text_atomic
 
 LATEST = "latest.json"
 KEEP = 2  # checkpoints kept: the newest, and one before it
@@ -76,11 +76,7 @@ def save_checkpoint(directory: str | os.PathLike[str], state: TrainingState) -> 
         shutil.rmtree(staging, ignore_errors=True)
     pointer = {"checkpoint": name, "epoch": state.epoch,
                "sha256": {f: _sha256(final / f) for f in ("state.safetensors", "state.json")}}
-    handle, tmp = tempfile.mkstemp(prefix=".latest.", dir=directory)
-    with os.fdopen(handle, "w") as stream:
-        json.dump(pointer, stream)
-    usual_mode(tmp)
-    os.replace(tmp, directory / LATEST)
+    write_text_atomic(directory / LATEST, json.dumps(pointer))
     old = sorted(p for p in directory.glob("epoch-*") if p.is_dir())[:-KEEP]
     for path in old:
         shutil.rmtree(path, ignore_errors=True)
