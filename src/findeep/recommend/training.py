@@ -24,6 +24,7 @@ from findeep.train.trainer import (
     FitResult,
     ProgressHook,
     TrainConfig,
+    apply_step,
     auto_batch_size,
     cpu_threads,
     lr_schedule,
@@ -99,13 +100,7 @@ def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *
                 rows = order[step * batch_size:(step + 1) * batch_size]
                 logits = model(train.x_num[rows], train.x_cat[rows])
                 loss = masked_bce(logits, train.labels[rows], train.eligible[rows])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                scheduler.step()
-                total += float(loss.detach())
+                total += apply_step(loss, optimizer, scheduler, model, config.grad_clip)
             scores = score_logits(model, valid.x_num, valid.x_cat).numpy()
             score = ranking_metrics(scores, labels_valid, eligible_valid, k=k)["map_all@k"]
             record = {"epoch": epoch, "train_loss": total / steps_per_epoch,

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from findeep.models.text_network import TextNetwork
 from findeep.train.losses import member_loss
@@ -26,6 +25,7 @@ from findeep.train.trainer import (
     FitResult,
     ProgressHook,
     TrainConfig,
+    apply_step,
     cpu_threads,
     fit_temperature,
     logits_to_prediction,
@@ -199,13 +199,7 @@ def _fit(network: TextNetwork, train: TextData, valid: TextData, *, task: str,
                                              train.x_num[index], cats)
             weight = None if train.weight is None else train.weight[index]
             loss = member_loss(config.loss, logits, train.y[index], weight)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip > 0:
-                nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            total_loss += float(loss.detach())
+            total_loss += apply_step(loss, optimizer, scheduler, network, config.grad_clip)
         logits = predict_text_logits(network, valid, vectors=valid_vectors)
         temperature = (fit_temperature(logits, y_valid, task)
                        if options.get("calibrated_stopping") and task != "regression" else 1.0)

@@ -41,6 +41,7 @@ from findeep.train.trainer import (
     ProgressHook,
     TensorData,
     TrainConfig,
+    apply_step,
     cpu_threads,
     logits_to_prediction,
     lr_schedule,
@@ -219,13 +220,7 @@ def fit_network_streamed(
                 logits = trained(x_num.to(device), x_cat.to(device))
                 loss = member_loss(config.loss, logits, y.to(device),
                                    weight[0].to(device) if weight else None, config.quantiles)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                scheduler.step()
-                total_loss += float(loss.detach())
+                total_loss += apply_step(loss, optimizer, scheduler, model, config.grad_clip)
                 steps += 1
                 if on_step is not None and steps % every == 0:
                     on_step(epoch, steps, steps_per_epoch)

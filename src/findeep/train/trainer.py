@@ -332,6 +332,21 @@ def lr_schedule(optimizer: torch.optim.Optimizer, config: TrainConfig, total_ste
         optimizer, lambda s: _lr_factor(s, total_steps, warmup, config.schedule))
 
 
+def apply_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+               scheduler: torch.optim.lr_scheduler.LRScheduler, model: nn.Module,
+               grad_clip: float) -> float:
+    """One optimiser step on ``loss``: gradients, their norm clipped to ``grad_clip`` (0: not
+    clipped), the step and the schedule's; returns the loss as a number. Every training loop
+    in findeep (tables, streams, text, recommendations) steps through here."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    scheduler.step()
+    return float(loss.detach())
+
+
 def _lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:
     if warmup and step < warmup:
         return (step + 1) / warmup
@@ -389,13 +404,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 penalty = model_penalty(model)
                 if penalty is not None:
                     loss = loss + penalty
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                scheduler.step()
-                total_loss += float(loss.detach())
+                total_loss += apply_step(loss, optimizer, scheduler, model, config.grad_clip)
             logits = predict_logits(model, valid.x_num, valid.x_cat)
             score = validation_score(task, logits_to_prediction(logits, task), y_valid,
                                      config.quantiles, metric=config.stopping_metric)
