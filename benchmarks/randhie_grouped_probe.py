@@ -1,6 +1,7 @@
 """Thirty-sixth session: is CatBoost's lead on sampleSelection/RandHIE its memory of households?
 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/randhie_grouped_probe.py   # ~3 min
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/randhie_grouped_probe.py --seed 1   # other folds
 
 RandHIE (study year 2, the unseen set's table) holds one row per person, and the people of one
 household share its site, plan, family income and family size: 1,834 such households over 5,574
@@ -21,6 +22,7 @@ targets rows changes either way: the frozen protocol's folds stay the record.
 
 from __future__ import annotations
 
+import argparse
 import json
 import warnings
 from pathlib import Path
@@ -38,6 +40,11 @@ HOUSEHOLD = ("site", "plan", "income", "num")  # shared by everyone in one house
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the folds' and the models' seed (0: the protocol's)")
+    seed = parser.parse_args().seed
+    store = STORE if seed == 0 else STORE.with_name(f"{STORE.stem}_seed{seed}.json")
     table = next(t for t in UNSEEN_TABLES_2 if t.item == "RandHIE")
     frame = table.load()
     household = pd.factorize(frame[list(HOUSEHOLD)].astype(str).agg("|".join, axis=1))[0]
@@ -48,13 +55,13 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = run_benchmark(data, table.target, models=MODELS,
-                                   n_folds=n_folds_for(len(frame)), seed=0, verbose=0,
+                                   n_folds=n_folds_for(len(frame)), seed=seed, verbose=0,
                                    group_column="household" if grouped else None)
         folds = pd.DataFrame(result.folds)
         for model, auc in folds.groupby("model")["roc_auc"]:
             rows.append({"folds": result.split, "model": model, "mean": float(auc.mean()),
                          "std": float(auc.std(ddof=1)), "per_fold": auc.tolist()})
-    STORE.write_text(json.dumps(rows, indent=1))
+    store.write_text(json.dumps(rows, indent=1))
     for row in rows:
         print(f"| {row['folds']} | {row['model']} | {row['mean']:.4f} ± {row['std']:.4f} |")
     for split in dict.fromkeys(row["folds"] for row in rows):
