@@ -240,3 +240,62 @@ def test_the_benchmark_report_reproduces_the_grouped_folds(tmp_path: Path, frame
     text = page.read_text()
     assert "grouped by 'customer'" in text
     assert "--group-column customer" in text
+
+
+@pytest.fixture(scope="module")
+def households(frame) -> pd.DataFrame:
+    """The same rows, each customer now a household with no id of its own: only the
+    combination of its site and its income band (each shared with other households) marks
+    it."""
+    customer = frame["customer"]
+    return frame.drop(columns=["customer"]).assign(site=customer % 7, band=customer // 7)
+
+
+def test_several_columns_group_the_rows_that_share_all_their_values(frame, households) -> None:
+    """`--group-column site,band`: every household's rows in one fold, and the columns, being
+    features rather than an identifier, stay inputs."""
+    result = run_benchmark(households, "default", models=["logreg"], n_folds=3, verbose=0,
+                           group_column="site,band")
+    assert "grouped by 'site,band'" in result.split
+    customers = frame["customer"].to_numpy()
+    for test in result.test_rows:
+        assert _groups_apart(customers, np.setdiff1d(np.arange(len(frame)), test), test)
+    # either column alone would put whole sites or bands in one fold: far fewer groups
+    assert len(np.unique(group_codes(households, "site,band", "default"))) == 150
+    table = _BenchmarkTable.from_frame(households, "default", task="auto", time_column=None,
+                                       seed=0, group_column="site,band")
+    assert {"site", "band"} <= set(table.X.columns)
+
+
+@pytest.mark.parametrize(("group_column", "error", "fragment"), [
+    ("site,bnad", ConfigError, "Did you mean 'band'"),
+    ("site,default", ConfigError, "cannot be the target"),
+    ("site,,band", ConfigError, "name each column once"),
+    ("site,site", ConfigError, "name each column once"),
+])
+def test_a_bad_list_of_group_columns_is_refused(households, group_column, error,
+                                                fragment) -> None:
+    with pytest.raises(error, match=fragment):
+        run_benchmark(households, "default", models=["logreg"], n_folds=3, verbose=0,
+                      group_column=group_column)
+
+
+def test_a_row_missing_one_of_several_group_columns_is_refused(households) -> None:
+    holed = households.astype({"band": float})
+    holed.loc[[5], "band"] = np.nan
+    with pytest.raises(DataError, match="group column 'band' has no value on 1 row"):
+        group_codes(holed, "site,band", "default")
+
+
+def test_train_groups_by_several_columns_and_keeps_them_as_inputs(tmp_path: Path,
+                                                                  households) -> None:
+    path = tmp_path / "households.csv"
+    households.to_csv(path, index=False)
+    out = tmp_path / "model"
+    result = run("train", path, "--target", "default", "--group-column", "site,band", "--out",
+                 out, "--max-epochs", "2", "--quiet")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["split"] == "stratified random, grouped by 'site,band'"
+    schema = json.dumps(json.loads((out / "bundle.json").read_text())["schema"])
+    assert '"site"' in schema and '"band"' in schema

@@ -27,6 +27,7 @@ from findeep.data.splits import (
     check_seed,
     check_test_classes_trained,
     group_codes,
+    group_identifier_columns,
     grouped_folds,
     split_out_of_time,
     time_values,
@@ -435,7 +436,8 @@ class _BenchmarkTable:
         frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
         times = time_values(frame, time_column) if time_column else None
         groups = group_codes(frame, group_column, target) if group_column else None
-        X = frame.drop(columns=[c for c in (target, time_column, group_column) if c])
+        X = frame.drop(columns=[c for c in (target, time_column) if c]
+                       + group_identifier_columns(frame, group_column))
         spec = infer_target(y_all, target, task, warn=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -157,7 +157,9 @@ def train(
     group_column: Annotated[str | None, typer.Option(
         help="A column naming who each row belongs to (a customer, an applicant, an "
              "account): its rows stay on one side of the test split, so the test metrics are "
-             "for customers the model never saw. Not an input of the model.")] = None,
+             "for customers the model never saw. Not an input of the model. Several "
+             "columns joined by commas (site,plan,income) group the rows that share all their "
+             "values, a household with no id of its own; those stay inputs.")] = None,
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out for testing.")] = 0.2,
     model: Annotated[str, typer.Option(
         help="Architecture: default, seed-mlp, mlp or ft-transformer; for a table with a "
@@ -864,7 +866,9 @@ def benchmark(
     group_column: Annotated[str | None, typer.Option(
         help="A column naming who each row belongs to (a customer, an applicant, an "
              "account): its rows stay in one fold, so no model is tested on a customer it "
-             "trained on. Not an input of any model.")] = None,
+             "trained on. Not an input of any model. Several columns joined by commas "
+             "(site,plan,income) group the rows that share all their values, a household "
+             "with no id of its own; those stay inputs.")] = None,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
     report: Annotated[Path | None, typer.Option(help=(

@@ -42,6 +42,7 @@ from findeep.data.splits import (
     check_test_classes_trained,
     check_training_rows,
     group_codes,
+    group_identifier_columns,
     rows_dated_by,
     split_grouped,
     split_out_of_time,
@@ -208,7 +209,7 @@ def train_and_evaluate(
     row_weights = _row_weights_from(frame, weight_column, target, time_column)
     groups = None if group_column is None else group_codes(frame, group_column, target)
     features = frame.drop(columns=[target, *([weight_column] if weight_column else []),
-                                   *([group_column] if group_column else [])])
+                                   *group_identifier_columns(frame, group_column)])
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)
     infer_schema(features.drop(columns=[time_column] if time_column in features else []),

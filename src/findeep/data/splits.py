@@ -132,17 +132,43 @@ def warn_if_shared_identifiers(frame: pd.DataFrame) -> None:
             "and out of the inputs.", FindeepWarning, stacklevel=3)
 
 
-def group_codes(frame: pd.DataFrame, group_column: str, target: str) -> np.ndarray:
-    """Each row's group (``--group-column``: a customer, an applicant, an account) as a code;
-    a missing value, an unknown column or the target itself is refused in one sentence."""
-    if group_column == target:
+def group_columns(frame: pd.DataFrame, group_column: str, target: str) -> list[str]:
+    """The column(s) ``--group-column`` names: one column (who each row belongs to), or
+    several joined by commas whose shared values mark one unit with no identifier of its own
+    (a household: its site, plan and income); a name that is no column, or the target, is
+    refused in one sentence."""
+    names = ([group_column] if group_column in frame.columns or "," not in group_column
+             else [name.strip() for name in group_column.split(",")])
+    if any(not name for name in names) or len(set(names)) < len(names):
+        raise ConfigError(f"group columns '{group_column}' must name each column once, "
+                          "joined by commas (e.g. site,plan,income).")
+    if target in names:
         raise ConfigError(f"the group column cannot be the target '{target}'; name the column "
                           "that identifies a customer (or an applicant, an account).")
-    if group_column not in frame.columns:
-        raise ConfigError(f"group column '{group_column}' is not a column of the data."
-                          + did_you_mean(group_column, map(str, frame.columns)))
-    return checked_groups(frame[group_column], len(frame),
-                          name=f"group column '{group_column}'")
+    for name in names:
+        if name not in frame.columns:
+            raise ConfigError(f"group column '{name}' is not a column of the data."
+                              + did_you_mean(name, map(str, frame.columns)))
+    return names
+
+
+def group_codes(frame: pd.DataFrame, group_column: str, target: str) -> np.ndarray:
+    """Each row's group (``--group-column``: a customer, an applicant, an account; or the
+    combination of several columns' values, a household) as a code; a missing value, an
+    unknown column or the target itself is refused in one sentence."""
+    names = group_columns(frame, group_column, target)
+    if len(names) == 1:
+        return checked_groups(frame[names[0]], len(frame), name=f"group column '{names[0]}'")
+    for name in names:
+        checked_groups(frame[name], len(frame), name=f"group column '{name}'")
+    return frame.groupby(names, sort=False).ngroup().to_numpy()
+
+
+def group_identifier_columns(frame: pd.DataFrame, group_column: str | None) -> list[str]:
+    """What ``--group-column`` takes out of the models' inputs: a single column, an
+    identifier a model must not look a customer up by; several columns that mark a unit
+    together (a household's site, plan and income) are features and stay in."""
+    return [group_column] if group_column and group_column in frame.columns else []
 
 
 def checked_groups(groups: object, n_rows: int, *, name: str = "groups") -> np.ndarray:
