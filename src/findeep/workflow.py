@@ -246,7 +246,7 @@ def train_and_evaluate(
     if time_column:
         pipeline.training["time_column"] = time_column  # `evaluate` checks later data by it
     if group_column:
-        pipeline.training["group_column"] = group_column  # the test split's unit (one column: no input)
+        pipeline.training["group_column"] = group_column  # the test split's unit
     test_metrics = pipeline.evaluate(features.iloc[test], y.iloc[test])
     if pipeline.intervals is not None:
         pipeline.intervals.level = interval
