@@ -16,13 +16,11 @@ model reads).
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import pandas as pd
 from ablations_development import development_tables
-
-from findeep.benchmark import run_benchmark
+from grouped_folds_probe import random_and_grouped
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "caravan_grouped_probe.json"
@@ -32,22 +30,11 @@ AREA_COLUMNS = 43  # MOSTYPE ... MKOOPKLA: the postcode area's profile
 
 def main() -> None:
     _, X, y = next(t for t in development_tables() if t[0] == "ISLR/Caravan")
-    frame = X.assign(Purchase=y.to_numpy())
     area = X.iloc[:, :AREA_COLUMNS].astype(str).agg("|".join, axis=1)
-    rows = []
-    for grouped in (False, True):
-        data = frame.assign(area_profile=pd.factorize(area)[0]) if grouped else frame
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = run_benchmark(data, "Purchase", models=MODELS, n_folds=3, seed=0,
-                                   verbose=0, group_column="area_profile" if grouped else None)
-        folds = pd.DataFrame(result.folds)
-        for model, auc in folds.groupby("model")["roc_auc"]:
-            rows.append({"folds": result.split, "model": model, "mean": float(auc.mean()),
-                         "std": float(auc.std(ddof=1)), "per_fold": auc.tolist()})
+    rows = random_and_grouped(X.assign(Purchase=y.to_numpy()), "Purchase",
+                              group_column="area_profile", groups=pd.factorize(area)[0],
+                              models=MODELS, n_folds=3)
     STORE.write_text(json.dumps(rows, indent=1))
-    for row in rows:
-        print(f"| {row['folds']} | {row['model']} | {row['mean']:.4f} ± {row['std']:.4f} |")
 
 
 if __name__ == "__main__":

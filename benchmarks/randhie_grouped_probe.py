@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from grouped_folds_probe import random_and_grouped
 from tables import UNSEEN_TABLES_2, n_folds_for
-
-from findeep.benchmark import run_benchmark
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "randhie_grouped_probe.json"
@@ -49,21 +47,10 @@ def main() -> None:
     frame = table.load()
     household = pd.factorize(frame[list(HOUSEHOLD)].astype(str).agg("|".join, axis=1))[0]
     print(f"{len(frame):,} rows, {household.max() + 1:,} households")
-    rows = []
-    for grouped in (False, True):
-        data = frame.assign(household=household) if grouped else frame
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = run_benchmark(data, table.target, models=MODELS,
-                                   n_folds=n_folds_for(len(frame)), seed=seed, verbose=0,
-                                   group_column="household" if grouped else None)
-        folds = pd.DataFrame(result.folds)
-        for model, auc in folds.groupby("model")["roc_auc"]:
-            rows.append({"folds": result.split, "model": model, "mean": float(auc.mean()),
-                         "std": float(auc.std(ddof=1)), "per_fold": auc.tolist()})
+    rows = random_and_grouped(frame, table.target, group_column="household",
+                              groups=household, models=MODELS,
+                              n_folds=n_folds_for(len(frame)), seed=seed)
     store.write_text(json.dumps(rows, indent=1))
-    for row in rows:
-        print(f"| {row['folds']} | {row['model']} | {row['mean']:.4f} ± {row['std']:.4f} |")
     for split in dict.fromkeys(row["folds"] for row in rows):
         per = {r["model"]: np.array(r["per_fold"]) for r in rows if r["folds"] == split}
         gap = per["default"] - per["catboost"]
