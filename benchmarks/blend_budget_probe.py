@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 from blend_bundle import verdict
 from issue12_s31_headroom import real_tables
+from probe_rule import measure_each
 from sklearn.metrics import roc_auc_score
 
 import findeep.benchmark as benchmark_module
@@ -139,12 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.report_only:
         only = set(args.tables.split(";")) if args.tables else None
-        records = []
-        for name, frame, target, n_folds in real_tables(only):
-            started = time.perf_counter()
-            records.append(measure(name, frame, target, n_folds))
-            print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-            STORE.write_text(json.dumps(records, indent=1))
+        measure_each(real_tables(only), measure, STORE)
     records = json.loads(STORE.read_text())
     REPORT.write_text(report(records))
     print(REPORT.read_text())

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 from issue12_s31_headroom import real_tables
+from probe_rule import measure_each
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 import findeep.benchmark as benchmark_module
@@ -196,12 +197,7 @@ def main() -> None:
         REPORT = HERE / "results" / f"{args.store}.md"
     if not args.report_only:
         only = set(args.tables.split(";")) if args.tables else None
-        records = []
-        for name, frame, target, n_folds in real_tables(only):
-            started = time.perf_counter()
-            records.append(measure(name, frame, target, n_folds))
-            print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-            STORE.write_text(json.dumps(records, indent=1))
+        measure_each(real_tables(only), measure, STORE)
     records = json.loads(STORE.read_text())
     text = report(records)
     if all("log_loss" in f for r in records for f in r["folds"]):

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 from blend_bundle import verdict
 from issue12_s31_headroom import real_tables
+from probe_rule import measure_each
 
 from findeep.benchmark import run_benchmark
 
@@ -84,12 +84,7 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     if not args.report_only:
-        records = []
-        for name, frame, target, n_folds in real_tables():
-            started = time.perf_counter()
-            records.append(measure(name, frame, target, n_folds))
-            print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-            STORE.write_text(json.dumps(records, indent=1))
+        measure_each(real_tables(), measure, STORE)
     records = json.loads(STORE.read_text())
     REPORT.write_text(report(records))
     print(REPORT.read_text())

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 from ablations_development import development_tables
+from caravan_grouped_probe import AREA_COLUMNS
 
 from findeep.benchmark import run_benchmark
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "caravan_columns_probe.json"
 MODELS = ("default", "catboost", "logreg")
-AREA_COLUMNS = 43  # MOSTYPE ... MKOOPKLA: the postcode area's profile
 
 
 def main() -> None:

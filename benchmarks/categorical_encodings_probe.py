@@ -31,7 +31,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from probe_rule import HERE, Encode, measure_variant, rule_report, run_probe
+from probe_rule import HERE, Encode, labelled_report, measure_variant, run_probe
 from sklearn.model_selection import StratifiedKFold
 
 from findeep.data.schema import infer_schema
@@ -100,9 +100,8 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
     return measure_variant(name, frame, target, n_folds, prepare=prepare)
 
 
-def report(records: list[dict], reference: dict[str, dict]) -> str:
-    return rule_report(records, reference, count_key="copied", count_label="columns encoded",
-                       variant_label="with encodings", fit_label="encoded")
+report = labelled_report(count_label="columns encoded", variant_label="with encodings",
+                         fit_label="encoded")
 
 
 def main() -> None:

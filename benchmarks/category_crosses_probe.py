@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 
 import pandas as pd
-from probe_rule import HERE, Encode, measure_variant, probe_command_line, rule_report
+from probe_rule import HERE, Encode, labelled_report, measure_variant, probe_command_line
 
 from findeep.data.schema import infer_schema
 
@@ -59,9 +59,8 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
     return measure_variant(name, frame, target, n_folds, prepare=prepare, count_key="pairs")
 
 
-def report(records: list[dict], reference: dict[str, dict]) -> str:
-    return rule_report(records, reference, count_key="pairs", count_label="pairs crossed",
-                       variant_label="with crosses", fit_label="crossed")
+report = labelled_report(count_key="pairs", count_label="pairs crossed",
+                         variant_label="with crosses", fit_label="crossed")
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ within 1.10x the reference's.
 from __future__ import annotations
 
 import torch
-from probe_rule import HERE, measure_variant, probe_command_line, rule_report, unchanged
+from probe_rule import HERE, labelled_report, measure_variant, probe_command_line, unchanged
 
 from findeep.models.tabm_ple import TabMPLE
 
@@ -58,9 +58,8 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
         TabMPLE.embed = _EMBED
 
 
-def report(records: list[dict], reference: dict[str, dict]) -> str:
-    return rule_report(records, reference, count_key="copied", count_label="dropout on",
-                       variant_label=f"column dropout {P_DROP}", fit_label="column dropout")
+report = labelled_report(count_label="dropout on", variant_label=f"column dropout {P_DROP}",
+                         fit_label="column dropout")
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from probe_rule import HERE, Encode, measure_variant, probe_command_line, rule_report
+from probe_rule import HERE, Encode, labelled_report, measure_variant, probe_command_line
 
 from findeep.data.schema import infer_schema
 
@@ -60,9 +60,8 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
     return measure_variant(name, frame, target, n_folds, prepare=prepare)
 
 
-def report(records: list[dict], reference: dict[str, dict]) -> str:
-    return rule_report(records, reference, count_key="copied", count_label="integer columns copied",
-                       variant_label="with copies", fit_label="with copies")
+report = labelled_report(count_label="integer columns copied", variant_label="with copies",
+                         fit_label="with copies")
 
 
 def main() -> None:

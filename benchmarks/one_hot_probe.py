@@ -23,25 +23,15 @@ tables are within 1.10x the reference's.
 
 from __future__ import annotations
 
-from probe_rule import HERE, measure_variant, probe_command_line, rule_report, unchanged
+from probe_rule import HERE, option_probe
 
 STORE = HERE / "results" / "one_hot_probe.json"
 REPORT = HERE / "results" / "one_hot_probe.md"
 OPTIONS = {"one_hot_max": 16, "level_one_hot_max": 16}
 
 
-def measure(name: str, frame, target: str, n_folds: int) -> dict:
-    return measure_variant(name, frame, target, n_folds, prepare=lambda _x, _y: (1, unchanged),
-                           model_options=OPTIONS)
-
-
-def report(records: list[dict], reference: dict[str, dict]) -> str:
-    return rule_report(records, reference, count_key="copied", count_label="option on",
-                       variant_label="with the option", fit_label="with the option")
-
-
 def main() -> None:
-    probe_command_line(__doc__, measure, store=STORE, report_path=REPORT, report=report)
+    option_probe(__doc__, OPTIONS, store=STORE, report_path=REPORT)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ Default's AUC against logistic regression's on the same folds.
 
 from __future__ import annotations
 
-from probe_rule import HERE, measure_variant, probe_command_line, rule_report, unchanged
+from probe_rule import HERE, labelled_report, measure_variant, probe_command_line, unchanged
 
 from findeep.models import additive
 
@@ -44,9 +44,8 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
         additive.blend_choice.__defaults__ = default_shares
 
 
-def report(records: list[dict], reference: dict[str, dict]) -> str:
-    return rule_report(records, reference, count_key="copied", count_label="share 1 allowed",
-                       variant_label="share 1 allowed", fit_label="share 1 allowed")
+report = labelled_report(count_label="share 1 allowed", variant_label="share 1 allowed",
+                         fit_label="share 1 allowed")
 
 
 def main() -> None:

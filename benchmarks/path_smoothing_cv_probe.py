@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from probe_rule import HERE, measure_variant, probe_command_line, rule_report, unchanged
+from probe_rule import HERE, labelled_report, measure_variant, probe_command_line, unchanged
 from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 
@@ -87,11 +87,14 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
     return record
 
 
+RULE_REPORT = labelled_report(count_label="cv on", variant_label="smoothing by cv",
+                              fit_label="smoothing by cv")
+
+
 def report(records: list[dict], reference: dict[str, dict]) -> str:
     chosen = [s for r in records for s in r.get("smoothings_chosen", [])]
     counts = ", ".join(f"{s}: {chosen.count(s)}" for s in CANDIDATES)
-    return (rule_report(records, reference, count_key="copied", count_label="cv on",
-                        variant_label="smoothing by cv", fit_label="smoothing by cv")
+    return (RULE_REPORT(records, reference)
             + f"\nSmoothing chosen over the fits where the path was considered: {counts}.\n")
 
 

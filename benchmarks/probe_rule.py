@@ -18,7 +18,8 @@ import argparse
 import json
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,30 +112,58 @@ def rule_report(records: list[dict], reference: dict[str, dict], *, count_key: s
     return "\n".join(lines) + "\n"
 
 
-def run_probe(measure: Callable[[str, object, str, int], dict], *, store: Path,
-              report_path: Path, report: Callable[[list[dict], dict], str],
+Measure = Callable[..., dict]  # (table name, *its arguments) -> the table's record
+Report = Callable[[list[dict], dict], str]
+
+
+def labelled_report(*, count_label: str, variant_label: str, fit_label: str,
+                    count_key: str = "copied") -> Report:
+    """A probe's report: ``rule_report`` with the probe's column labels."""
+    return partial(rule_report, count_key=count_key, count_label=count_label,
+                   variant_label=variant_label, fit_label=fit_label)
+
+
+def measure_each(tables: Iterable[tuple], measure: Measure, store: Path) -> list[dict]:
+    """``measure(name, *arguments)`` for each ``(name, *arguments)`` in ``tables``, timed and
+    printed, the records written to ``store`` after each (a stopped run keeps what it did)."""
+    records = []
+    for name, *arguments in tables:
+        started = time.perf_counter()
+        records.append(measure(name, *arguments))
+        print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
+        store.write_text(json.dumps(records, indent=1))
+    return records
+
+
+def run_probe(measure: Measure, *, store: Path, report_path: Path, report: Report,
               report_only: bool) -> None:
     """Measure every table (unless ``report_only``), storing the records after each, then
     write and print the report against the reference."""
     reference = {r["name"]: r for r in json.loads(REFERENCE.read_text())}
     if not report_only:
-        records = []
-        for name, frame, target, n_folds in real_tables():
-            started = time.perf_counter()
-            records.append(measure(name, frame, target, n_folds))
-            print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-            store.write_text(json.dumps(records, indent=1))
+        measure_each(real_tables(), measure, store)
     records = json.loads(store.read_text())
     report_path.write_text(report(records, reference))
     print(report_path.read_text())
 
 
-def probe_command_line(doc: str, measure: Callable[[str, object, str, int], dict], *,
-                       store: Path, report_path: Path,
-                       report: Callable[[list[dict], dict], str]) -> None:
+def probe_command_line(doc: str, measure: Measure, *, store: Path, report_path: Path,
+                       report: Report) -> None:
     """A probe's command: ``--report-only`` rewrites the report from the stored records."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     run_probe(measure, store=store, report_path=report_path, report=report,
               report_only=args.report_only)
+
+
+def option_probe(doc: str, options: dict[str, Any], *, store: Path, report_path: Path) -> None:
+    """The command of a probe of `default` with ``model_options=options`` on every table."""
+    def measure(name: str, frame: pd.DataFrame, target: str, n_folds: int) -> dict:
+        return measure_variant(name, frame, target, n_folds,
+                               prepare=lambda _x, _y: (1, unchanged), model_options=options)
+
+    probe_command_line(doc, measure, store=store, report_path=report_path,
+                       report=labelled_report(count_label="option on",
+                                              variant_label="with the option",
+                                              fit_label="with the option"))

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from blend_bundle import verdict
+from probe_rule import measure_each
 from sklearn.metrics import roc_auc_score
 from tables import WIDE_TABLES, n_folds_for
 
@@ -122,12 +123,7 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     if not args.report_only:
-        records = []
-        for table in WIDE_TABLES:
-            started = time.perf_counter()
-            records.append(measure(table.name, table.load(), table.target))
-            print(f"{table.name}: {time.perf_counter() - started:.0f} s", flush=True)
-            STORE.write_text(json.dumps(records, indent=1))
+        measure_each(((t.name, t.load(), t.target) for t in WIDE_TABLES), measure, STORE)
     records = json.loads(STORE.read_text())
     REPORT.write_text(report(records))
     print(REPORT.read_text())

@@ -108,19 +108,26 @@ def test_a_row_without_a_group_is_refused(frame) -> None:
                       group_column="customer")
 
 
-def test_train_tests_on_customers_it_never_saw(tmp_path: Path, frame) -> None:
-    """`findeep train --group-column`: the report names the grouped split, the bundle does
-    not read the column, and scoring a table that still holds it works."""
+def _train_grouped(tmp_path: Path, data: pd.DataFrame,
+                   group_column: str) -> tuple[Path, Path, dict, str]:
+    """`findeep train --group-column` on ``data`` written as a CSV: the CSV, the bundle
+    folder, its test metrics and its schema as JSON text."""
     path = tmp_path / "loans.csv"
-    frame.to_csv(path, index=False)
+    data.to_csv(path, index=False)
     out = tmp_path / "model"
-    result = run("train", path, "--target", "default", "--group-column", "customer", "--out",
+    result = run("train", path, "--target", "default", "--group-column", group_column, "--out",
                  out, "--max-epochs", "2", "--quiet")
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
+    return path, out, metrics, json.dumps(json.loads((out / "bundle.json").read_text())["schema"])
+
+
+def test_train_tests_on_customers_it_never_saw(tmp_path: Path, frame) -> None:
+    """`findeep train --group-column`: the report names the grouped split, the bundle does
+    not read the column, and scoring a table that still holds it works."""
+    path, out, metrics, schema = _train_grouped(tmp_path, frame, "customer")
     assert metrics["split"] == "stratified random, grouped by 'customer'"
-    bundle = json.loads((out / "bundle.json").read_text())
-    assert "customer" not in json.dumps(bundle["schema"])
+    assert "customer" not in schema
     scored = run("predict", out, path, "--out", tmp_path / "scores.csv")
     assert scored.exit_code == 0, scored.output
 
@@ -289,13 +296,6 @@ def test_a_row_missing_one_of_several_group_columns_is_refused(households) -> No
 
 def test_train_groups_by_several_columns_and_keeps_them_as_inputs(tmp_path: Path,
                                                                   households) -> None:
-    path = tmp_path / "households.csv"
-    households.to_csv(path, index=False)
-    out = tmp_path / "model"
-    result = run("train", path, "--target", "default", "--group-column", "site,band", "--out",
-                 out, "--max-epochs", "2", "--quiet")
-    assert result.exit_code == 0, result.output
-    metrics = json.loads((out / "metrics.json").read_text())
+    _, _, metrics, schema = _train_grouped(tmp_path, households, "site,band")
     assert metrics["split"] == "stratified random, grouped by 'site,band'"
-    schema = json.dumps(json.loads((out / "bundle.json").read_text())["schema"])
     assert '"site"' in schema and '"band"' in schema

@@ -63,6 +63,11 @@ from findeep.views import (
     training_lines,
 )
 
+# --group-column's help, train and benchmark alike, on several columns
+SEVERAL_GROUP_COLUMNS = ("Several columns joined by commas (site,plan,income) group the rows "
+                         "that share all their values, a household with no id of its own; "
+                         "those stay inputs.")
+
 app = typer.Typer(
     name="findeep", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     help="Deep learning for financial prediction, evaluated honestly.",
@@ -157,9 +162,8 @@ def train(
     group_column: Annotated[str | None, typer.Option(
         help="A column naming who each row belongs to (a customer, an applicant, an "
              "account): its rows stay on one side of the test split, so the test metrics are "
-             "for customers the model never saw. Not an input of the model. Several "
-             "columns joined by commas (site,plan,income) group the rows that share all their "
-             "values, a household with no id of its own; those stay inputs.")] = None,
+             "for customers the model never saw. Not an input of the model. "
+             + SEVERAL_GROUP_COLUMNS)] = None,
     test_fraction: Annotated[float, typer.Option(help="Share of rows held out for testing.")] = 0.2,
     model: Annotated[str, typer.Option(
         help="Architecture: default, seed-mlp, mlp or ft-transformer; for a table with a "
@@ -866,9 +870,7 @@ def benchmark(
     group_column: Annotated[str | None, typer.Option(
         help="A column naming who each row belongs to (a customer, an applicant, an "
              "account): its rows stay in one fold, so no model is tested on a customer it "
-             "trained on. Not an input of any model. Several columns joined by commas "
-             "(site,plan,income) group the rows that share all their values, a household "
-             "with no id of its own; those stay inputs.")] = None,
+             "trained on. Not an input of any model. " + SEVERAL_GROUP_COLUMNS)] = None,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
     report: Annotated[Path | None, typer.Option(help=(
