@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import assert_one_line_error, run
 from findeep.benchmark import _BenchmarkTable, run_benchmark
 from findeep.data.splits import group_codes, split_grouped
-from findeep.errors import ConfigError, DataError
+from findeep.errors import ConfigError, DataError, TargetError
 from findeep.testing import make_credit_frame
 from findeep.workflow import split_rows
 
@@ -299,3 +299,12 @@ def test_train_groups_by_several_columns_and_keeps_them_as_inputs(tmp_path: Path
     _, _, metrics, schema = _train_grouped(tmp_path, households, "site,band")
     assert metrics["split"] == "stratified random, grouped by 'site,band'"
     assert '"site"' in schema and '"band"' in schema
+
+
+def test_a_grouped_fold_holding_one_class_is_refused_before_fitting(frame) -> None:
+    """Events held by two customers cannot reach three grouped test folds: one fold would
+    have no AUC, and the benchmark says so instead of failing after the fits."""
+    rare = frame.assign(default=frame["customer"].isin([0, 1]).astype(int))
+    with pytest.raises(TargetError, match=r"grouped by 'customer'.*are all 0"):
+        run_benchmark(rare, "default", models=["logreg"], n_folds=3, verbose=0,
+                      group_column="customer")

@@ -319,37 +319,49 @@ def _check_stratifiable(table: _BenchmarkTable, target: str, n_folds: int) -> No
                           f"fewer; {remedy}.")
 
 
+def _single_class_test_folds(table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]]
+                             ) -> list[tuple[int, np.ndarray, object]]:
+    """``(fold number, test rows, their one class)`` for each test fold that holds a single
+    class, where no ranking metric (AUC) can be computed."""
+    labels = table.y.to_numpy()
+    single = []
+    for number, (_, test) in enumerate(folds, start=1):
+        held = np.unique(labels[test]).tolist()
+        if len(held) < 2:
+            single.append((number, test, held[0]))
+    return single
+
+
 def _check_test_parts_hold_two_classes(table: _BenchmarkTable,
                                        folds: list[tuple[np.ndarray, np.ndarray]],
                                        target: str) -> None:
     """An out-of-time test part of one class has no AUC: refuse before any fitting."""
     assert table.times is not None
-    labels = table.y.to_numpy()
-    for number, (_, test) in enumerate(folds, start=1):
-        held = np.unique(labels[test]).tolist()
-        if len(held) < 2:
-            walk = len(folds) > 1
-            part = f"fold {number}'s test rows" if walk else "the test rows"
-            raise TargetError(
-                f"target '{target}': {part} ({len(test):,}, dated "
-                f"{_when(table.times.iloc[test].min())} to {_when(table.times.iloc[test].max())}"
-                f") are all {held[0]!r}, so no ranking metric (AUC) can be computed there; "
-                + ("use fewer walk-forward folds, " if walk else "")
-                + "use rows over a longer period, or random folds (drop --time-column).")
+    single = _single_class_test_folds(table, folds)
+    if not single:
+        return
+    number, test, label = single[0]
+    walk = len(folds) > 1
+    part = f"fold {number}'s test rows" if walk else "the test rows"
+    raise TargetError(
+        f"target '{target}': {part} ({len(test):,}, dated "
+        f"{_when(table.times.iloc[test].min())} to {_when(table.times.iloc[test].max())}"
+        f") are all {label!r}, so no ranking metric (AUC) can be computed there; "
+        + ("use fewer walk-forward folds, " if walk else "")
+        + "use rows over a longer period, or random folds (drop --time-column).")
 
 
 def _check_grouped_test_folds_hold_two_classes(
         table: _BenchmarkTable, folds: list[tuple[np.ndarray, np.ndarray]], target: str,
         group_column: str | None) -> None:
     """A grouped test fold of one class has no AUC: refuse before any fitting."""
-    labels = table.y.to_numpy()
-    for number, (_, test) in enumerate(folds, start=1):
-        held = np.unique(labels[test]).tolist()
-        if len(held) < 2:
-            raise TargetError(
-                f"target '{target}': fold {number}'s test rows ({len(test):,}, grouped by "
-                f"'{group_column}') are all {held[0]!r}, so no ranking metric (AUC) can be "
-                "computed there; use fewer folds (--n-folds).")
+    single = _single_class_test_folds(table, folds)
+    if single:
+        number, test, label = single[0]
+        raise TargetError(
+            f"target '{target}': fold {number}'s test rows ({len(test):,}, grouped by "
+            f"'{group_column}') are all {label!r}, so no ranking metric (AUC) can be "
+            "computed there; use fewer folds (--n-folds).")
 
 
 def _when(value: Any) -> str | float:
