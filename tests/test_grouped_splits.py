@@ -164,6 +164,21 @@ def test_early_stopping_rows_hold_whole_customers(frame) -> None:
     assert not _groups_apart(customers, np.setdiff1d(np.arange(len(frame)), by_row), by_row)
 
 
+def test_a_blend_keeps_its_networks_early_stopping_rows_whole_customers(frame) -> None:
+    """`--model default+catboost --group-column`: the blend's network stops early on
+    customers it did not fit, as the network alone does."""
+    pytest.importorskip("catboost")
+    from findeep.pipeline import fit_tabular
+
+    X, y = frame.drop(columns=["default", "customer"]), frame["default"]
+    customers = frame["customer"].to_numpy()
+    pipeline = fit_tabular(X, y, model="default+catboost", bagging=1, max_epochs=2, verbose=0,
+                           groups=customers)
+    valid = pipeline.validation_positions
+    assert len(valid) > 0
+    assert _groups_apart(customers, np.setdiff1d(np.arange(len(frame)), valid), valid)
+
+
 def test_bagging_folds_hold_whole_customers(frame) -> None:
     from findeep.train.bagging import cross_fit_folds
 

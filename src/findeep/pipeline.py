@@ -389,7 +389,7 @@ def fit_tabular(
             row_sketch=row_sketch, model_options=model_options, special_values=special_values,
             interval_method=interval_method, interval=interval, bagging=bagging,
             numeric_columns=numeric_columns, sample_weight=sample_weight,
-            event_class=event_class, **train_options)
+            event_class=event_class, groups=groups, **train_options)
         return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
                                     class_weight=class_weight, sample_weight=sample_weight,
                                     monotone=(model_options or {}).get("monotone"),
