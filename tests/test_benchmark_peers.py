@@ -47,3 +47,33 @@ def test_a_peer_without_pytabkit_is_one_line_naming_the_extra(tmp_path: Path, fr
     frame.to_csv(path, index=False)
     result = run("benchmark", path, "--target", "default", "--models", "logreg,realmlp")
     assert_one_line_error(result, "realmlp", "findeep[peers]")
+
+
+def test_a_peer_picks_its_epoch_on_customers_it_did_not_fit(frame, monkeypatch) -> None:
+    """--group-column: a peer's own validation rows (where pytabkit picks its epoch) hold whole
+    customers, as findeep's networks' early-stopping rows do."""
+    pytest.importorskip("pytabkit")
+    data = frame.assign(customer=np.random.default_rng(0).permutation(np.repeat(
+        np.arange(60), 4)))
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def recording_peer(*args, **kwargs):
+        peer = peers.make_peer(*args, n_epochs=2, **kwargs)
+        fit = peer.model.fit
+
+        def spy(X, y, **options):
+            seen.append((X.index.to_numpy(), options["val_idxs"]))
+            return fit(X, y, **options)
+
+        peer.model.fit = spy
+        return peer
+
+    monkeypatch.setattr("findeep.evaluate.baselines.make_peer", recording_peer)
+    run_benchmark(data, "default", models=["tabm"], n_folds=2, verbose=0,
+                  group_column="customer")
+    assert seen
+    customers = data["customer"].to_numpy()
+    for rows, val_idxs in seen:
+        valid = rows[val_idxs]
+        fit_rows = np.setdiff1d(rows, valid)
+        assert len(valid) > 0 and not set(customers[valid]) & set(customers[fit_rows])

@@ -504,7 +504,9 @@ class _BenchmarkTable:
             estimator = make_baseline(  # fitted on the class codes: directions turn with them
                 model, self.spec.task, inputs, self.seed,
                 monotone=monotone and {k: v * self.spec.code_sign for k, v in monotone.items()})
-            estimator.fit(inputs.frame.iloc[train], self.y_codes[train])
+            grouped = ({"groups": self.groups[train]}  # a peer's own early-stopping rows
+                       if self.groups is not None and model in PEER_PACKAGES else {})
+            estimator.fit(inputs.frame.iloc[train], self.y_codes[train], **grouped)
             fit_seconds = time.perf_counter() - started
             started = time.perf_counter()
             test_inputs = inputs.frame.iloc[test]

@@ -45,16 +45,19 @@ def make_peer(name: str, task: str, categorical: list[str], seed: int, **options
     threads = max(1, min(2, os.cpu_count() or 1))
     model = cls(**{"device": "cpu", "random_state": seed, "n_threads": threads, "verbosity": 0,
                    **options})
-    return _ImputedPeer(model, categorical)
+    return _ImputedPeer(model, categorical, classification=classification, seed=seed)
 
 
 class _ImputedPeer:
     """pytabkit wants no missing numbers: median-impute them (training rows' medians) and
     add a missing-value indicator per column that had gaps in training, as findeep does."""
 
-    def __init__(self, model: Any, categorical: list[str]) -> None:
+    def __init__(self, model: Any, categorical: list[str], *, classification: bool = True,
+                 seed: int = 0) -> None:
         self.model = model
         self.categorical = categorical
+        self.classification = classification
+        self.seed = seed
         self.medians: dict[str, float] = {}
         self.indicators: list[str] = []
 
@@ -69,12 +72,22 @@ class _ImputedPeer:
             parts[f"{name}__missing"] = X[name].isna().astype(float)
         return pd.DataFrame(parts, index=X.index)
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> _ImputedPeer:
+    def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None = None
+            ) -> _ImputedPeer:
+        """``groups`` (one code per row: a customer) keep each customer's rows on one side of
+        the peer's own validation split (a fifth of the rows, as pytabkit holds out), where
+        it picks its epoch, as findeep's networks do under ``--group-column``."""
         numeric = [c for c in X.columns if c not in self.categorical]
         self.medians = {c: float(np.nan_to_num(X[c].astype(float).median())) for c in numeric}
         self.indicators = [c for c in numeric if X[c].isna().any()]
         cat = [c for c in X.columns if c in self.categorical]
-        self.model.fit(self._frame(X), np.asarray(y), cat_col_names=cat or None)
+        split = {}
+        if groups is not None:
+            from findeep.data.splits import grouped_folds
+
+            split["val_idxs"] = grouped_folds(np.asarray(y), groups, n_folds=5, seed=self.seed,
+                                              stratify=self.classification)[0][1]
+        self.model.fit(self._frame(X), np.asarray(y), cat_col_names=cat or None, **split)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
