@@ -155,3 +155,28 @@ def test_forecast_report_shows_folds_accuracy_and_trading(tmp_path) -> None:
     md = tmp_path / "forecast.md"
     assert run("forecast", "report", bundle, data, "--out", md).exit_code == 0
     assert "### Walk-forward folds" in md.read_text()
+
+
+def test_tally_report_opens_clean_in_a_browser(tmp_path) -> None:
+    """`findeep tally --report`: one chart per opponent, every table a bar, nothing fetched."""
+    from findeep.evaluate.tally import tally
+    from findeep.report import write_tally_report
+
+    def result(data: str, shift: float) -> dict:
+        folds = [{"fold": i, "model": m, "roc_auc": 0.8 + i / 100 + (shift if m == "default"
+                                                                      else 0.0),
+                  "fit_seconds": 1.0} for m in ("default", "logreg") for i in range(3)]
+        return {"data": data, "target": "y", "seed": 0, "task": "binary", "split": "3-fold",
+                "models": ["default", "logreg"], "folds": folds,
+                "summary": {m: {"roc_auc_mean": 0.81} for m in ("default", "logreg")}}
+
+    tallies = tally([(f"{i}.json", result(f"table{i}.csv", shift))
+                     for i, shift in enumerate([0.02, -0.01, 0.0, 0.005])])
+    page = tmp_path / "tally.html"
+    written = write_tally_report(tallies, page, ["findeep", "tally", "runs/*.json"])
+    assert written["figures"] == 2
+    seen = open_in_chromium(page)
+    assert seen["errors"] == []
+    assert seen["requests"] == [page.resolve().as_uri()]  # nothing else fetched
+    assert set(seen["figures"]) == {"against-best-baseline", "against-logreg"}
+    assert all(w > 100 and h > 100 for w, h in seen["figures"].values()), seen["figures"]

@@ -60,6 +60,7 @@ from findeep.views import (
     profile_lines,
     samples_view,
     surrogate_lines,
+    tally_lines,
     training_lines,
 )
 
@@ -938,6 +939,54 @@ def benchmark(
                    *(["--special-values", special_values] if special_values else []),
                    "--report", str(report), "--force"]
         written = write_benchmark_report(result, report, command)
+        out.print(f"report written to {written['out']} ({written['figures']} charts)")
+
+
+@app.command()
+@friendly
+def tally(
+    results: Annotated[list[Path], typer.Argument(
+        help="Results files written by findeep benchmark --out, one per table.",
+        metavar="RESULTS...")],
+    model: Annotated[str, typer.Option(help="The model to judge.")] = "default",
+    against: Annotated[str | None, typer.Option(help=(
+        "Comma-separated opponents: models every result ran, or best-baseline (each "
+        "table's best of logreg, LightGBM, XGBoost, CatBoost). Unset: best-baseline and "
+        "every other model every result ran."))] = None,
+    out_json: Annotated[
+        Path | None, typer.Option("--out", help="Write the tally as JSON.")] = None,
+    report: Annotated[Path | None, typer.Option(help=(
+        "Also write the tally as a report: .html (a chart of every table's difference per "
+        "opponent) or .md."))] = None,
+    force: ForceOpt = False,
+) -> None:
+    """One model against others over many tables: per table the paired difference and
+    whether it clears the noise, then ahead / level / behind counts and the mean over
+    tables with its standard error."""
+    from findeep.evaluate.tally import read_results
+    from findeep.evaluate.tally import tally as tally_results
+    from findeep.output_paths import refuse_overwrite
+    from findeep.workflow import write_json_atomic
+
+    if out_json is not None:
+        check_json_out(out_json, "the tally")
+        refuse_overwrite(out_json, force=force)
+    if report is not None:
+        from findeep.report import check_report_output
+
+        check_report_output(report, force=force)
+    tallies = tally_results(read_results(results), model=model,
+                            against=split_names(against))
+    show(tally_lines(tallies))
+    if out_json is not None:
+        write_json_atomic(out_json, {"tallies": [one.to_dict() for one in tallies]})
+    if report is not None:
+        from findeep.report import write_tally_report
+
+        command = ["findeep", "tally", *map(str, results), "--model", model,
+                   *(["--against", against] if against else []), "--report", str(report),
+                   "--force"]
+        written = write_tally_report(tallies, report, command)
         out.print(f"report written to {written['out']} ({written['figures']} charts)")
 
 

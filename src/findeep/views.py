@@ -217,6 +217,38 @@ def benchmark_lines(result: dict[str, Any]) -> Iterator[Any]:
         yield f"skipped {model}: {why}"
 
 
+def tally_lines(tallies: list[Any]) -> Iterator[Any]:
+    """`findeep tally`: each table's paired difference against each opponent, the counts and
+    the mean over tables, then one sentence per opponent."""
+    first = tallies[0]
+    per_table = Table(title=f"{first.model} against each opponent, table by table "
+                            f"({first.metric}, mean ± std of the per-fold differences; "
+                            "+ is better for " + first.model + ")", title_justify="left")
+    per_table.add_column("table", overflow="fold")
+    for one in tallies:
+        per_table.add_column(f"vs {one.against}", justify="right")
+    for i, standing in enumerate(first.tables):
+        cells = []
+        for one in tallies:
+            row = one.tables[i]
+            opponent = f" {row.opponent}" if one.against != row.opponent else ""
+            cells.append(f"{row.difference:+.4f}±{row.std:.4f} {row.standing}{opponent}")
+        per_table.add_row(escape(standing.table), *cells)
+    yield per_table
+    counts = Table(title=f"over {len(first.tables)} tables", title_justify="left")
+    for name in ("vs", "ahead", "level", "behind", "mean ± s.e.", "on the average",
+                 "fitted faster"):
+        counts.add_column(name, justify="left" if name == "vs" else "right")
+    for one in tallies:
+        counts.add_row(one.against, str(one.count("ahead")), str(one.count("level")),
+                       str(one.count("behind")), f"{one.mean:+.4f}±{one.standard_error:.4f}",
+                       one.average_standing,
+                       f"{sum(t.faster for t in one.tables)} of {len(one.tables)}")
+    yield counts
+    for one in tallies:
+        yield one.verdict()
+
+
 def surrogate_lines(report: Any) -> Iterator[Any]:
     """A surrogate tree's fidelity table, then its rules one per line."""
     yield metrics_table(f"depth-{report.depth} surrogate tree, fidelity on held-out rows",

@@ -29,7 +29,7 @@ from findeep.report.render import Format, markdown_table, render
 from findeep.workflow import write_text_atomic
 
 __all__ = ["markdown_table", "report_format", "write_benchmark_report", "write_forecast_report",
-           "write_report"]
+           "write_report", "write_tally_report"]
 
 FORMATS: dict[str, Format] = {".md": "markdown", ".markdown": "markdown", ".html": "html",
                               ".htm": "html"}
@@ -196,6 +196,16 @@ def write_forecast_report(bundle: str | os.PathLike[str], data: TableLike,
                                      cost_bps=cost_bps,
                                      compared=compared if isinstance(compared, dict) else None)
     return write_document(document, out, fmt)
+
+
+def write_tally_report(tallies: list[Any], out: str | os.PathLike[str],
+                       command: list[str]) -> dict[str, Any]:
+    """Write ``findeep tally``'s result as a report (.html or .md): the counts and verdicts,
+    one chart of the per-table differences per opponent, and ``command``, which reproduces
+    it. Check the output first with ``check_report_output``."""
+    from findeep.report.tally_report import build_tally_report
+
+    return write_document(build_tally_report(tallies, command), out, report_format(out))
 
 
 def write_benchmark_report(result: dict[str, Any], out: str | os.PathLike[str],

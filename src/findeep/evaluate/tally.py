@@ -1,0 +1,275 @@
+"""One model against others over many tables: the tally of ``findeep benchmark`` results.
+
+One table answers "is ``default`` better than CatBoost *here*?"; a team choosing a default
+for its portfolio asks it over every table it has. ``tally`` reads the results
+``findeep benchmark --out`` wrote, one per table, and gives for each opponent:
+
+- each table's paired difference over its own folds, oriented so that positive is better for
+  the model (a loss such as RMSE is flipped), and its standing by the benchmark's own rule
+  (``comparison.verdict``): ahead or behind only beyond one standard deviation of the
+  per-fold differences, level otherwise;
+- the counts of tables ahead, level and behind, and the mean difference over tables with its
+  standard error (tables are independent samples of the portfolio, so the average is
+  judged against its standard error, not a fold std): ahead or behind on the average only
+  beyond two standard errors;
+- on how many tables the model fitted faster than the opponent (fit seconds over the folds).
+
+The opponent may be a model (``catboost``) or ``best-baseline``: on each table, the
+baseline (logreg, LightGBM, XGBoost, CatBoost) with the best mean there, as the benchmark's
+own verdict line picks it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from findeep.errors import ConfigError
+from findeep.evaluate.baselines import BASELINE_PACKAGES
+from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER
+from findeep.evaluate.verdicts import best_model, paired_difference
+
+BEST_BASELINE = "best-baseline"
+AVERAGE_SE = 2.0  # the mean over tables counts as a win beyond this many standard errors
+RESULT_KEYS = ("data", "task", "models", "summary", "folds")
+
+
+@dataclass
+class TableStanding:
+    """The model against one opponent on one table."""
+
+    table: str
+    opponent: str  # the model faced there (for best-baseline: that table's best baseline)
+    difference: float  # mean over folds of model − opponent, positive = the model better
+    std: float  # std of the per-fold differences (NaN: one split, or a metric missing)
+    folds: int
+    fit_seconds: float  # the model's, over the folds
+    opponent_fit_seconds: float
+
+    @property
+    def standing(self) -> str:
+        """"ahead", "behind" or "level" by the paired rule; "no estimate" without one."""
+        if not (np.isfinite(self.difference) and np.isfinite(self.std)):
+            return "no estimate"
+        if self.difference > self.std:
+            return "ahead"
+        if self.difference < -self.std:
+            return "behind"
+        return "level"
+
+    @property
+    def faster(self) -> bool:
+        return self.fit_seconds <= self.opponent_fit_seconds
+
+
+@dataclass
+class Tally:
+    """The model against one opponent over every table."""
+
+    model: str
+    against: str  # as asked: a model's name or ``BEST_BASELINE``
+    metric: str
+    tables: list[TableStanding] = field(default_factory=list)
+
+    @property
+    def judged(self) -> list[TableStanding]:
+        """The tables with an estimate of their noise (several folds, the metric on each)."""
+        return [t for t in self.tables if t.standing != "no estimate"]
+
+    def count(self, standing: str) -> int:
+        return sum(t.standing == standing for t in self.tables)
+
+    @property
+    def mean(self) -> float:
+        values = [t.difference for t in self.judged]
+        return float(np.mean(values)) if values else float("nan")
+
+    @property
+    def standard_error(self) -> float:
+        values = [t.difference for t in self.judged]
+        if len(values) < 2:
+            return float("nan")
+        return float(np.std(values, ddof=1) / np.sqrt(len(values)))
+
+    @property
+    def average_standing(self) -> str:
+        """"ahead" or "behind" beyond ``AVERAGE_SE`` standard errors, else "level"; "no
+        estimate" from fewer than two judged tables."""
+        mean, se = self.mean, self.standard_error
+        if not np.isfinite(se):
+            return "no estimate"
+        if mean > AVERAGE_SE * se:
+            return "ahead"
+        if mean < -AVERAGE_SE * se:
+            return "behind"
+        return "level"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "against": self.against, "metric": self.metric,
+            "tables": [{"table": t.table, "opponent": t.opponent, "difference": t.difference,
+                        "std": t.std, "folds": t.folds, "standing": t.standing,
+                        "fit_seconds": t.fit_seconds,
+                        "opponent_fit_seconds": t.opponent_fit_seconds}
+                       for t in self.tables],
+            "ahead": self.count("ahead"), "level": self.count("level"),
+            "behind": self.count("behind"), "no_estimate": self.count("no estimate"),
+            "mean": self.mean, "standard_error": self.standard_error,
+            "average": self.average_standing,
+            "faster_on": sum(t.faster for t in self.tables), "verdict": self.verdict(),
+        }
+
+    def verdict(self) -> str:
+        """The tally in one sentence."""
+        n = len(self.tables)
+        behind = [t for t in self.tables if t.standing == "behind"]
+        parts = [f"{self.model} vs {self.against} over {n} table{'s' * (n != 1)}: ahead on "
+                 f"{self.count('ahead')}, level on {self.count('level')}, behind on "
+                 f"{len(behind)}"
+                 + (" (" + ", ".join(f"{t.table} {t.difference:+.4f}" for t in behind) + ")"
+                    if behind else "")]
+        if self.count("no estimate"):
+            parts.append(f"no estimate on {self.count('no estimate')} (one split, or "
+                         f"{self.metric} missing on a fold)")
+        mean, se = self.mean, self.standard_error
+        if np.isfinite(se):
+            words = {"ahead": f"ahead on the average beyond {AVERAGE_SE:g} standard errors",
+                     "behind": f"behind on the average beyond {AVERAGE_SE:g} standard errors",
+                     "level": f"level on the average: within {AVERAGE_SE:g} standard errors"}
+            parts.append(f"mean {mean:+.4f} {self.metric} a table (s.e. {se:.4f}) — "
+                         f"{words[self.average_standing]}")
+        elif np.isfinite(mean):
+            parts.append(f"mean {mean:+.4f} {self.metric}: one table, no standard error")
+        parts.append(f"fitted faster on {sum(t.faster for t in self.tables)} of {n}")
+        return "; ".join(parts) + "."
+
+
+def read_results(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
+    """Each ``findeep benchmark --out`` file as ``(its name, its result)``; a file that is
+    missing, not JSON, or not a tabular benchmark's result is refused in one sentence."""
+    if not paths:
+        raise ConfigError("name at least one results file written by findeep benchmark --out.")
+    results = []
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"no results file at '{path}'.")
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ConfigError(f"'{path}' is not JSON ({error}); name the files findeep "
+                              "benchmark --out wrote.") from None
+        if not isinstance(result, dict):
+            raise ConfigError(f"'{path}' is not a result of findeep benchmark --out (it holds "
+                              f"a JSON {type(result).__name__}).")
+        missing = [key for key in RESULT_KEYS if key not in result]
+        if missing:
+            raise ConfigError(f"'{path}' is not a result of findeep benchmark --out: it lacks "
+                              f"{', '.join(missing)}.")
+        if result["task"] not in FOLD_METRICS:
+            raise ConfigError(f"'{path}' holds a task findeep benchmark does not write: "
+                              f"{result['task']!r}.")
+        results.append((str(path), result))
+    return results
+
+
+def tally(results: list[tuple[str, dict[str, Any]]], *, model: str = "default",
+          against: list[str] | None = None) -> list[Tally]:
+    """``model`` against each of ``against`` over the ``(name, result)`` pairs, one
+    ``Tally`` per opponent. ``against`` unset: ``BEST_BASELINE`` (where every result holds a
+    baseline) and every other model that every result ran."""
+    if not results:
+        raise ConfigError("name at least one results file written by findeep benchmark --out.")
+    metric = _one_metric(results)
+    _refuse_repeated_tables(results)
+    for name, result in results:
+        if model not in result["summary"]:
+            raise ConfigError(f"{model!r} is not in the results of '{name}' (it ran "
+                              f"{', '.join(result['summary'])}); tally results that all ran "
+                              "it, or name another with --model.")
+    opponents = against if against else _common_opponents(results, model)
+    if not opponents:
+        raise ConfigError(f"no other model ran on every table beside {model!r}; name one "
+                          "with --against.")
+    tallies = []
+    for opponent in opponents:
+        if opponent == model:
+            raise ConfigError(f"--against names {model!r}, the model being tallied; name "
+                              "another.")
+        tallies.append(Tally(model, opponent, metric,
+                             [_standing(name, result, model, opponent, metric)
+                              for name, result in results]))
+    return tallies
+
+
+def _one_metric(results: list[tuple[str, dict[str, Any]]]) -> str:
+    for name, result in results:
+        if result.get("task") not in FOLD_METRICS:
+            raise ConfigError(f"'{name}' holds a task findeep benchmark does not write: "
+                              f"{result.get('task')!r}.")
+    metrics = {name: FOLD_METRICS[result["task"]][0] for name, result in results}
+    kinds = sorted(set(metrics.values()))
+    if len(kinds) > 1:
+        first = {kind: next(n for n, m in metrics.items() if m == kind) for kind in kinds}
+        raise ConfigError("the results compare different metrics ("
+                          + ", ".join(f"{kind} in '{first[kind]}'" for kind in kinds)
+                          + "): a difference in one cannot be averaged with another; tally "
+                            "results of one kind of task.")
+    return kinds[0]
+
+
+def _refuse_repeated_tables(results: list[tuple[str, dict[str, Any]]]) -> None:
+    seen: dict[tuple, str] = {}
+    for name, result in results:
+        key = (result["data"], result.get("target"), result.get("split"), result.get("seed"))
+        if key in seen:
+            raise ConfigError(f"'{name}' repeats the run in '{seen[key]}' ({result['data']}, "
+                              f"{result.get('split')}, seed {result.get('seed')}): a table "
+                              "counts once.")
+        seen[key] = name
+
+
+def _common_opponents(results: list[tuple[str, dict[str, Any]]], model: str) -> list[str]:
+    common = [m for m in results[0][1]["summary"]
+              if m != model and all(m in r["summary"] for _, r in results[1:])]
+    every_has_baseline = all(any(m in BASELINE_PACKAGES for m in r["summary"])
+                             for _, r in results)
+    return ([BEST_BASELINE] if every_has_baseline else []) + common
+
+
+def _standing(name: str, result: dict[str, Any], model: str, against: str,
+              metric: str) -> TableStanding:
+    summary = result["summary"]
+    if against == BEST_BASELINE:
+        opponent = best_model(summary, [m for m in summary if m in BASELINE_PACKAGES], metric)
+        if opponent is None:
+            raise ConfigError(f"'{name}' holds no baseline (logreg, lightgbm, xgboost, "
+                              f"catboost) to be the best one; it ran {', '.join(summary)}.")
+    else:
+        opponent = against
+        if opponent not in summary:
+            raise ConfigError(f"{opponent!r} is not in the results of '{name}' (it ran "
+                              f"{', '.join(summary)}); name models every result holds.")
+    folds = [{k: (float("nan") if v is None else v) for k, v in record.items()}
+             for record in result["folds"]]
+    difference, std = paired_difference(folds, model, opponent, metric)
+    if metric not in HIGHER_IS_BETTER:  # a loss: lower is better
+        difference = -difference
+    return TableStanding(
+        table=_table_name(result), opponent=opponent, difference=difference, std=std,
+        folds=len({f["fold"] for f in folds if f["model"] == model}),
+        fit_seconds=_fit_seconds(folds, model), opponent_fit_seconds=_fit_seconds(folds, opponent))
+
+
+def _fit_seconds(folds: list[dict[str, Any]], model: str) -> float:
+    return float(sum(f.get("fit_seconds", 0.0) for f in folds if f["model"] == model))
+
+
+def _table_name(result: dict[str, Any]) -> str:
+    data = str(result["data"])
+    name = data if data.startswith("sample:") else Path(data).name
+    return name if not result.get("target") else f"{name} ({result['target']})"
