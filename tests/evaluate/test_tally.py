@@ -96,8 +96,19 @@ def test_a_table_without_an_estimate_of_its_noise_is_shown_but_not_counted() -> 
     ]
     [one] = tally(results, against=["catboost"])
     assert [t.standing for t in one.tables] == ["no estimate", "ahead"]
+    assert one.tables[0].opponent == "catboost"
     assert one.mean == pytest.approx(0.01) and math.isnan(one.standard_error)
     assert "no estimate on 1" in one.verdict()
+
+
+def test_best_baseline_passes_over_a_baseline_whose_mean_is_missing() -> None:
+    """A baseline's metric undefined on a fold (its mean null in the JSON) ranks last."""
+    results = [("a.json", _result("a.csv", {"default": [0.80, 0.81, 0.82],
+                                            "catboost": [0.90, None, 0.92],
+                                            "logreg": [0.70, 0.71, 0.72]}))]
+    [one] = tally(results, against=[BEST_BASELINE])
+    assert one.tables[0].opponent == "logreg"
+    assert one.tables[0].difference == pytest.approx(0.10)
 
 
 def test_fit_time_counts_the_tables_where_the_model_was_faster() -> None:

@@ -170,9 +170,6 @@ def read_results(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
         if missing:
             raise ConfigError(f"'{path}' is not a result of findeep benchmark --out: it lacks "
                               f"{', '.join(missing)}.")
-        if result["task"] not in FOLD_METRICS:
-            raise ConfigError(f"'{path}' holds a task findeep benchmark does not write: "
-                              f"{result['task']!r}.")
         results.append((str(path), result))
     return results
 
@@ -243,7 +240,9 @@ def _common_opponents(results: list[tuple[str, dict[str, Any]]], model: str) -> 
 
 def _standing(name: str, result: dict[str, Any], model: str, against: str,
               metric: str) -> TableStanding:
-    summary = result["summary"]
+    # JSON holds a NaN (a metric undefined on some fold) as null
+    summary = {m: {k: float("nan") if v is None else v for k, v in stats.items()}
+               for m, stats in result["summary"].items()}
     if against == BEST_BASELINE:
         opponent = best_model(summary, [m for m in summary if m in BASELINE_PACKAGES], metric)
         if opponent is None:
