@@ -947,7 +947,7 @@ def benchmark(
 def tally(
     results: Annotated[list[Path], typer.Argument(
         help="Results files written by findeep benchmark --out, one per table.",
-        metavar="RESULTS...")],
+        metavar="RESULTS")],
     model: Annotated[str, typer.Option(help="The model to judge.")] = "default",
     against: Annotated[str | None, typer.Option(help=(
         "Comma-separated opponents: models every result ran, or best-baseline (each "
