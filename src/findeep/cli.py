@@ -946,7 +946,8 @@ def benchmark(
 @friendly
 def tally(
     results: Annotated[list[Path], typer.Argument(
-        help="Results files written by findeep benchmark --out, one per table.",
+        help="Results files written by findeep benchmark --out, one per table, or a "
+             "folder of them.",
         metavar="RESULTS")],
     model: Annotated[str, typer.Option(help="The model to judge.")] = "default",
     against: Annotated[str | None, typer.Option(help=(

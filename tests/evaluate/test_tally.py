@@ -160,3 +160,17 @@ def test_files_that_are_not_benchmark_results_are_refused(tmp_path) -> None:
         with pytest.raises(ConfigError) as caught:
             read_results([tmp_path / name])
         assert words in str(caught.value)
+
+
+def test_a_folder_stands_for_the_results_in_it(tmp_path) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for name in ("b", "a"):
+        (runs / f"{name}.json").write_text(json.dumps(
+            _result(f"{name}.csv", {"default": [0.8, 0.81], "logreg": [0.7, 0.72]})))
+    (runs / "notes.txt").write_text("not a result")
+    assert [name for name, _ in read_results([runs])] == [str(runs / "a.json"),
+                                                          str(runs / "b.json")]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=r"holds no \.json results"):
+        read_results([tmp_path / "empty"])

@@ -149,13 +149,13 @@ class Tally:
 
 
 def read_results(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
-    """Each ``findeep benchmark --out`` file as ``(its name, its result)``; a file that is
-    missing, not JSON, or not a tabular benchmark's result is refused in one sentence."""
+    """Each ``findeep benchmark --out`` file as ``(its name, its result)``; a folder stands
+    for the ``.json`` files in it. A file that is missing, not JSON, or not a tabular
+    benchmark's result is refused in one sentence."""
     if not paths:
         raise ConfigError("name at least one results file written by findeep benchmark --out.")
     results = []
-    for path in paths:
-        path = Path(path)
+    for path in _files(paths):
         if not path.is_file():
             raise ConfigError(f"no results file at '{path}'.")
         try:
@@ -172,6 +172,21 @@ def read_results(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
                               f"{', '.join(missing)}.")
         results.append((str(path), result))
     return results
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    """``paths`` with each folder replaced by the ``.json`` files in it, in name order."""
+    files = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            files.append(path)
+            continue
+        inside = sorted(p for p in path.glob("*.json") if p.is_file())
+        if not inside:
+            raise ConfigError(f"the folder '{path}' holds no .json results; name the files "
+                              "findeep benchmark --out wrote, or their folder.")
+        files += inside
+    return files
 
 
 def tally(results: list[tuple[str, dict[str, Any]]], *, model: str = "default",
