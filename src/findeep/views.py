@@ -237,13 +237,14 @@ def tally_lines(tallies: list[Any]) -> Iterator[Any]:
     yield per_table
     counts = Table(title=f"over {len(first.tables)} tables", title_justify="left")
     for name in ("vs", "ahead", "level", "behind", "mean ± s.e.", "on the average",
-                 "fitted faster"):
+                 "fitted faster", "fit time"):
         counts.add_column(name, justify="left" if name == "vs" else "right")
     for one in tallies:
         counts.add_row(one.against, str(one.count("ahead")), str(one.count("level")),
                        str(one.count("behind")), f"{one.mean:+.4f}±{one.standard_error:.4f}",
                        one.average_standing,
-                       f"{sum(t.faster for t in one.tables)} of {len(one.tables)}")
+                       f"{sum(t.faster for t in one.tables)} of {len(one.tables)}",
+                       f"{one.fit_ratio:.2f}x")
     yield counts
     for one in tallies:
         yield one.verdict()

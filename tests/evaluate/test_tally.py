@@ -120,8 +120,9 @@ def test_fit_time_counts_the_tables_where_the_model_was_faster() -> None:
     ]
     [one] = tally(results, against=["catboost"])
     assert [t.faster for t in one.tables] == [True, False]
-    assert one.verdict().endswith("fitted faster on 1 of 2.")
-    assert one.to_dict()["faster_on"] == 1
+    assert one.verdict().endswith("fitted faster on 1 of 2 (1.00x the opponent's fit time "
+                                  "over all tables).")
+    assert one.to_dict()["faster_on"] == 1 and one.fit_ratio == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(("results", "model", "against", "words"), [

@@ -108,6 +108,14 @@ class Tally:
             return "behind"
         return "level"
 
+    @property
+    def fit_ratio(self) -> float:
+        """The model's fit seconds over every table's folds, as a multiple of the opponent's
+        (NaN where neither recorded any)."""
+        theirs = sum(t.opponent_fit_seconds for t in self.tables)
+        mine = sum(t.fit_seconds for t in self.tables)
+        return mine / theirs if theirs > 0 else float("nan")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model, "against": self.against, "metric": self.metric,
@@ -120,7 +128,8 @@ class Tally:
             "behind": self.count("behind"), "no_estimate": self.count("no estimate"),
             "mean": self.mean, "standard_error": self.standard_error,
             "average": self.average_standing,
-            "faster_on": sum(t.faster for t in self.tables), "verdict": self.verdict(),
+            "faster_on": sum(t.faster for t in self.tables), "fit_ratio": self.fit_ratio,
+            "verdict": self.verdict(),
         }
 
     def verdict(self) -> str:
@@ -144,7 +153,10 @@ class Tally:
                          f"{words[self.average_standing]}")
         elif np.isfinite(mean):
             parts.append(f"mean {mean:+.4f} {self.metric}: one table, no standard error")
-        parts.append(f"fitted faster on {sum(t.faster for t in self.tables)} of {n}")
+        ratio = self.fit_ratio
+        parts.append(f"fitted faster on {sum(t.faster for t in self.tables)} of {n}"
+                     + (f" ({ratio:.2f}x the opponent's fit time over all tables)"
+                        if np.isfinite(ratio) else ""))
         return "; ".join(parts) + "."
 
 

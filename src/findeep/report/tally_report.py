@@ -37,11 +37,12 @@ def build_tally_report(tallies: list[Any], command: list[str]) -> Document:
 def _counts_section(tallies: list[Any]) -> Section:
     rows = [[f"`{one.against}`", str(one.count("ahead")), str(one.count("level")),
              str(one.count("behind")), f"{one.mean:+.4f} ± {one.standard_error:.4f}",
-             one.average_standing, f"{sum(t.faster for t in one.tables)} of {len(one.tables)}"]
+             one.average_standing, f"{sum(t.faster for t in one.tables)} of {len(one.tables)}",
+             f"{one.fit_ratio:.2f}x"]
             for one in tallies]
     return Section("tally", "The tally", [
         Table(["against", "ahead", "level", "behind", "mean ± s.e. a table", "on the average",
-               "fitted faster"], rows),
+               "fitted faster", "fit time, all tables"], rows),
         "**Verdicts** (a table counts as ahead or behind only beyond one standard deviation of "
         "its per-fold differences; the average only beyond two standard errors over tables):",
         "\n".join(f"- {one.verdict()}" for one in tallies)])
