@@ -232,19 +232,19 @@ def tally_lines(tallies: list[Any]) -> Iterator[Any]:
         for one in tallies:
             row = one.tables[i]
             opponent = f" {row.opponent}" if one.against != row.opponent else ""
-            cells.append(f"{row.difference:+.4f}±{row.std:.4f} {row.standing}{opponent}")
+            spread = f"±{row.std:.4f}" if row.std == row.std else ""  # NaN: one split
+            cells.append(f"{row.difference:+.4f}{spread} {row.standing}{opponent}")
         per_table.add_row(escape(standing.table), *cells)
     yield per_table
-    counts = Table(title=f"over {len(first.tables)} tables", title_justify="left")
+    n = len(first.tables)
+    counts = Table(title=f"over {n} table{'s' * (n != 1)}", title_justify="left")
     for name in ("vs", "ahead", "level", "behind", "mean ± s.e.", "on the average",
                  "fitted faster", "fit time"):
         counts.add_column(name, justify="left" if name == "vs" else "right")
     for one in tallies:
         counts.add_row(one.against, str(one.count("ahead")), str(one.count("level")),
-                       str(one.count("behind")), f"{one.mean:+.4f}±{one.standard_error:.4f}",
-                       one.average_standing,
-                       f"{sum(t.faster for t in one.tables)} of {len(one.tables)}",
-                       f"{one.fit_ratio:.2f}x")
+                       str(one.count("behind")), one.mean_text, one.average_standing,
+                       f"{one.faster_on} of {len(one.tables)}", f"{one.fit_ratio:.2f}x")
     yield counts
     for one in tallies:
         yield one.verdict()

@@ -109,6 +109,18 @@ class Tally:
         return "level"
 
     @property
+    def faster_on(self) -> int:
+        """On how many tables the model fitted in no more time than the opponent."""
+        return sum(t.faster for t in self.tables)
+
+    @property
+    def mean_text(self) -> str:
+        """"+0.0044 ± 0.0016", or the mean alone without a standard error."""
+        if not np.isfinite(self.standard_error):
+            return f"{self.mean:+.4f}"
+        return f"{self.mean:+.4f} ± {self.standard_error:.4f}"
+
+    @property
     def fit_ratio(self) -> float:
         """The model's fit seconds over every table's folds, as a multiple of the opponent's
         (NaN where neither recorded any)."""
@@ -128,7 +140,7 @@ class Tally:
             "behind": self.count("behind"), "no_estimate": self.count("no estimate"),
             "mean": self.mean, "standard_error": self.standard_error,
             "average": self.average_standing,
-            "faster_on": sum(t.faster for t in self.tables), "fit_ratio": self.fit_ratio,
+            "faster_on": self.faster_on, "fit_ratio": self.fit_ratio,
             "verdict": self.verdict(),
         }
 
@@ -154,7 +166,7 @@ class Tally:
         elif np.isfinite(mean):
             parts.append(f"mean {mean:+.4f} {self.metric}: one table, no standard error")
         ratio = self.fit_ratio
-        parts.append(f"fitted faster on {sum(t.faster for t in self.tables)} of {n}"
+        parts.append(f"fitted faster on {self.faster_on} of {n}"
                      + (f" ({ratio:.2f}x the opponent's fit time over all tables)"
                         if np.isfinite(ratio) else ""))
         return "; ".join(parts) + "."

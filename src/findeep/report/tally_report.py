@@ -36,9 +36,8 @@ def build_tally_report(tallies: list[Any], command: list[str]) -> Document:
 
 def _counts_section(tallies: list[Any]) -> Section:
     rows = [[f"`{one.against}`", str(one.count("ahead")), str(one.count("level")),
-             str(one.count("behind")), f"{one.mean:+.4f} ± {one.standard_error:.4f}",
-             one.average_standing, f"{sum(t.faster for t in one.tables)} of {len(one.tables)}",
-             f"{one.fit_ratio:.2f}x"]
+             str(one.count("behind")), one.mean_text, one.average_standing,
+             f"{one.faster_on} of {len(one.tables)}", f"{one.fit_ratio:.2f}x"]
             for one in tallies]
     return Section("tally", "The tally", [
         Table(["against", "ahead", "level", "behind", "mean ± s.e. a table", "on the average",
