@@ -175,3 +175,14 @@ def test_a_folder_stands_for_the_results_in_it(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match=r"holds no \.json results"):
         read_results([tmp_path / "empty"])
+
+
+def test_a_single_split_has_no_estimate_of_its_noise() -> None:
+    """An out-of-time benchmark's one split: a difference, but no standing and no average."""
+    results = [(f"{i}.json", _result(f"{i}.csv", {"default": [0.80], "catboost": [0.78]}))
+               for i in range(3)]
+    [one] = tally(results, against=["catboost"])
+    assert {t.standing for t in one.tables} == {"no estimate"}
+    assert one.count("ahead") == one.count("behind") == 0
+    assert one.average_standing == "no estimate" and math.isnan(one.mean)
+    assert "no estimate on 3 (one split" in one.verdict()
