@@ -177,12 +177,15 @@ def test_a_folder_stands_for_the_results_in_it(tmp_path) -> None:
         read_results([tmp_path / "empty"])
 
 
-def test_a_single_split_has_no_estimate_of_its_noise() -> None:
-    """An out-of-time benchmark's one split: a difference, but no standing and no average."""
-    results = [(f"{i}.json", _result(f"{i}.csv", {"default": [0.80], "catboost": [0.78]}))
-               for i in range(3)]
+def test_single_splits_stand_nowhere_but_count_in_the_average() -> None:
+    """An out-of-time benchmark's one split: no standing of its own, but over tables the
+    spread between them is the average's noise."""
+    results = [(f"{i}.json", _result(f"{i}.csv", {"default": [0.80 + d], "catboost": [0.78]}))
+               for i, d in enumerate([0.000, 0.004, 0.002])]
     [one] = tally(results, against=["catboost"])
     assert {t.standing for t in one.tables} == {"no estimate"}
     assert one.count("ahead") == one.count("behind") == 0
-    assert one.average_standing == "no estimate" and math.isnan(one.mean)
+    assert one.mean == pytest.approx(0.022) and one.standard_error == pytest.approx(
+        0.002 / math.sqrt(3))
+    assert one.average_standing == "ahead"
     assert "no estimate on 3 (one split" in one.verdict()

@@ -10,7 +10,8 @@ for its portfolio asks it over every table it has. ``tally`` reads the results
   per-fold differences, level otherwise;
 - the counts of tables ahead, level and behind, and the mean difference over tables with its
   standard error (tables are independent samples of the portfolio, so the average is
-  judged against its standard error, not a fold std): ahead or behind on the average only
+  judged against its standard error, not a fold std; a single out-of-time split has no
+  standing of its own but counts in the average): ahead or behind on the average only
   beyond two standard errors;
 - on how many tables the model fitted faster than the opponent (fit seconds over the folds).
 
@@ -76,21 +77,23 @@ class Tally:
     tables: list[TableStanding] = field(default_factory=list)
 
     @property
-    def judged(self) -> list[TableStanding]:
-        """The tables with an estimate of their noise (several folds, the metric on each)."""
-        return [t for t in self.tables if t.standing != "no estimate"]
+    def differences(self) -> list[float]:
+        """The tables' differences that exist (a metric missing on a fold leaves none). A
+        single split's counts here though not among ahead / behind: over tables, the spread
+        between them is the average's noise."""
+        return [t.difference for t in self.tables if np.isfinite(t.difference)]
 
     def count(self, standing: str) -> int:
         return sum(t.standing == standing for t in self.tables)
 
     @property
     def mean(self) -> float:
-        values = [t.difference for t in self.judged]
+        values = self.differences
         return float(np.mean(values)) if values else float("nan")
 
     @property
     def standard_error(self) -> float:
-        values = [t.difference for t in self.judged]
+        values = self.differences
         if len(values) < 2:
             return float("nan")
         return float(np.std(values, ddof=1) / np.sqrt(len(values)))
@@ -98,7 +101,7 @@ class Tally:
     @property
     def average_standing(self) -> str:
         """"ahead" or "behind" beyond ``AVERAGE_SE`` standard errors, else "level"; "no
-        estimate" from fewer than two judged tables."""
+        estimate" from fewer than two tables with a difference."""
         mean, se = self.mean, self.standard_error
         if not np.isfinite(se):
             return "no estimate"
