@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from findeep.errors import ConfigError
@@ -189,3 +190,21 @@ def test_single_splits_stand_nowhere_but_count_in_the_average() -> None:
         0.002 / math.sqrt(3))
     assert one.average_standing == "ahead"
     assert "no estimate on 3 (one split" in one.verdict()
+
+
+def test_runs_of_one_table_under_several_seeds_are_one_table() -> None:
+    """A second seed pools its per-fold differences with the first's; the table counts once."""
+    seed_0 = _result("a.csv", {"default": [0.80, 0.82, 0.81], "catboost": [0.79, 0.80, 0.80]})
+    seed_1 = _result("a.csv", {"default": [0.81, 0.80, 0.82], "catboost": [0.80, 0.79, 0.80]})
+    seed_1["seed"] = 1
+    other = _result("b.csv", {"default": [0.70, 0.71, 0.72], "catboost": [0.70, 0.70, 0.70]})
+    [one] = tally([("a0.json", seed_0), ("a1.json", seed_1), ("b.json", other)],
+                  against=["catboost"])
+    assert [t.table for t in one.tables] == ["a.csv (y), 2 seeds", "b.csv (y)"]
+    pooled = [0.01, 0.02, 0.01, 0.01, 0.01, 0.02]
+    assert one.tables[0].folds == 6
+    assert one.tables[0].difference == pytest.approx(sum(pooled) / 6)
+    assert one.tables[0].std == pytest.approx(float(np.std(pooled, ddof=1)))
+    assert one.tables[0].standing == "ahead"
+    assert len(one.tables) == 2 and one.standard_error == pytest.approx(
+        abs(one.tables[0].difference - one.tables[1].difference) / 2)

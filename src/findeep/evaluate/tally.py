@@ -15,6 +15,10 @@ for its portfolio asks it over every table it has. ``tally`` reads the results
   beyond two standard errors;
 - on how many tables the model fitted faster than the opponent (fit seconds over the folds).
 
+Runs of one table under several seeds (``findeep benchmark --random-state``) are one table:
+their per-fold differences are pooled, each run paired within its own folds, so a second seed
+steadies a table's standing instead of counting it twice.
+
 The opponent may be a model (``catboost``) or ``best-baseline``: on each table, the
 baseline (logreg, LightGBM, XGBoost, CatBoost) with the best mean there, as the benchmark's
 own verdict line picks it.
@@ -32,7 +36,7 @@ import numpy as np
 from findeep.errors import ConfigError
 from findeep.evaluate.baselines import BASELINE_PACKAGES
 from findeep.evaluate.comparison import FOLD_METRICS, HIGHER_IS_BETTER
-from findeep.evaluate.verdicts import best_model, paired_difference
+from findeep.evaluate.verdicts import best_model, fold_differences, mean_and_std
 
 BEST_BASELINE = "best-baseline"
 AVERAGE_SE = 2.0  # the mean over tables counts as a win beyond this many standard errors
@@ -47,8 +51,8 @@ class TableStanding:
     opponent: str  # the model faced there (for best-baseline: that table's best baseline)
     difference: float  # mean over folds of model − opponent, positive = the model better
     std: float  # std of the per-fold differences (NaN: one split, or a metric missing)
-    folds: int
-    fit_seconds: float  # the model's, over the folds
+    folds: int  # the per-fold differences behind it, over every seed's run
+    fit_seconds: float  # the model's, over the folds (a mean over the runs of several seeds)
     opponent_fit_seconds: float
 
     @property
@@ -240,8 +244,8 @@ def tally(results: list[tuple[str, dict[str, Any]]], *, model: str = "default",
             raise ConfigError(f"--against names {model!r}, the model being tallied; name "
                               "another.")
         tallies.append(Tally(model, opponent, metric,
-                             [_standing(name, result, model, opponent, metric)
-                              for name, result in results]))
+                             [_standing(runs, model, opponent, metric)
+                              for runs in _by_table(results)]))
     return tallies
 
 
@@ -280,8 +284,46 @@ def _common_opponents(results: list[tuple[str, dict[str, Any]]], model: str) -> 
     return ([BEST_BASELINE] if every_has_baseline else []) + common
 
 
-def _standing(name: str, result: dict[str, Any], model: str, against: str,
+def _by_table(results: list[tuple[str, dict[str, Any]]]
+              ) -> list[list[tuple[str, dict[str, Any]]]]:
+    """The results grouped by table (data, target, split), in the order first seen: runs of
+    one table under several seeds are one table, not several."""
+    groups: dict[tuple, list[tuple[str, dict[str, Any]]]] = {}
+    for name, result in results:
+        key = (result["data"], result.get("target"), result.get("split"))
+        groups.setdefault(key, []).append((name, result))
+    return list(groups.values())
+
+
+def _standing(runs: list[tuple[str, dict[str, Any]]], model: str, against: str,
               metric: str) -> TableStanding:
+    """One table's standing from its runs (one per seed): the per-fold differences of every
+    run pooled, each run paired within its own folds."""
+    differences, opponents, fits, opponent_fits = [], [], [], []
+    for name, result in runs:
+        opponent = _opponent(name, result, against, metric)
+        folds = [{k: (float("nan") if v is None else v) for k, v in record.items()}
+                 for record in result["folds"]]
+        differences.append(fold_differences(folds, model, opponent, metric))
+        opponents.append(opponent)
+        fits.append(_fit_seconds(folds, model))
+        opponent_fits.append(_fit_seconds(folds, opponent))
+    pooled = np.concatenate(differences)
+    if metric not in HIGHER_IS_BETTER:  # a loss: lower is better
+        pooled = -pooled
+    difference, std = mean_and_std(pooled)
+    table = _table_name(runs[0][1])
+    if len(runs) > 1:
+        table = f"{table}, {len(runs)} seeds"
+    return TableStanding(
+        table=table, opponent="/".join(dict.fromkeys(opponents)), difference=difference,
+        std=std, folds=len(pooled), fit_seconds=float(np.mean(fits)),
+        opponent_fit_seconds=float(np.mean(opponent_fits)))
+
+
+def _opponent(name: str, result: dict[str, Any], against: str, metric: str) -> str:
+    """The model ``against`` names in this result: itself, or for best-baseline the
+    baseline with the best mean here."""
     # JSON holds a NaN (a metric undefined on some fold) as null
     summary = {m: {k: float("nan") if v is None else v for k, v in stats.items()}
                for m, stats in result["summary"].items()}
@@ -290,20 +332,11 @@ def _standing(name: str, result: dict[str, Any], model: str, against: str,
         if opponent is None:
             raise ConfigError(f"'{name}' holds no baseline (logreg, lightgbm, xgboost, "
                               f"catboost) to be the best one; it ran {', '.join(summary)}.")
-    else:
-        opponent = against
-        if opponent not in summary:
-            raise ConfigError(f"{opponent!r} is not in the results of '{name}' (it ran "
-                              f"{', '.join(summary)}); name models every result holds.")
-    folds = [{k: (float("nan") if v is None else v) for k, v in record.items()}
-             for record in result["folds"]]
-    difference, std = paired_difference(folds, model, opponent, metric)
-    if metric not in HIGHER_IS_BETTER:  # a loss: lower is better
-        difference = -difference
-    return TableStanding(
-        table=_table_name(result), opponent=opponent, difference=difference, std=std,
-        folds=len({f["fold"] for f in folds if f["model"] == model}),
-        fit_seconds=_fit_seconds(folds, model), opponent_fit_seconds=_fit_seconds(folds, opponent))
+        return opponent
+    if against not in summary:
+        raise ConfigError(f"{against!r} is not in the results of '{name}' (it ran "
+                          f"{', '.join(summary)}); name models every result holds.")
+    return against
 
 
 def _fit_seconds(folds: list[dict[str, Any]], model: str) -> float:

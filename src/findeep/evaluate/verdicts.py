@@ -34,20 +34,33 @@ def best_model(summary: dict[str, dict[str, float]], candidates: list[str],
     return max(scored, key=rank)
 
 
+def fold_differences(folds: list[dict[str, Any]], model: str, other: str,
+                     metric: str) -> np.ndarray:
+    """``model − other`` on ``metric``, fold by fold, over the folds both ran (NaN where
+    either lacks the metric: undefined on that fold's test rows)."""
+    nan = float("nan")
+    mine = {f["fold"]: f.get(metric, nan) for f in folds if f["model"] == model}
+    theirs = {f["fold"]: f.get(metric, nan) for f in folds if f["model"] == other}
+    return np.array([mine[k] - theirs[k] for k in sorted(mine) if k in theirs], dtype=float)
+
+
 def paired_difference(folds: list[dict[str, Any]], model: str, other: str,
                       metric: str) -> tuple[float, float]:
     """Mean and std over folds of ``model − other`` on ``metric`` (std is NaN for one fold).
 
     A fold where either lacks the metric (undefined on its test rows) makes both NaN: a
     difference over the other folds only would not be over the same folds."""
+    return mean_and_std(fold_differences(folds, model, other, metric))
+
+
+def mean_and_std(differences: np.ndarray) -> tuple[float, float]:
+    """Mean and std (ddof 1) of per-fold differences; both NaN if any is NaN or there are
+    none, the std NaN for one."""
     nan = float("nan")
-    mine = {f["fold"]: f.get(metric, nan) for f in folds if f["model"] == model}
-    theirs = {f["fold"]: f.get(metric, nan) for f in folds if f["model"] == other}
-    diff = np.array([mine[k] - theirs[k] for k in sorted(mine) if k in theirs], dtype=float)
-    if not len(diff) or not np.isfinite(diff).all():
+    if not len(differences) or not np.isfinite(differences).all():
         return nan, nan
-    std = float(np.std(diff, ddof=1)) if len(diff) > 1 else nan
-    return float(np.mean(diff)), std
+    std = float(np.std(differences, ddof=1)) if len(differences) > 1 else nan
+    return float(np.mean(differences)), std
 
 
 def verdict_lines(result: dict[str, Any]) -> list[str]:
