@@ -67,7 +67,7 @@ def measure_with(cores: int):
 
 
 def catboost_seconds(name: str) -> float:
-    result = json.loads((CATBOOST / f"{name.replace('/', '-').replace(':', '-')}.json")
+    result = json.loads((CATBOOST / f"{name.replace('/', '-').replace(':', '-')}-seed0.json")
                         .read_text())
     return float(sum(f["fit_seconds"] for f in result["folds"] if f["model"] == "catboost"))
 
