@@ -69,3 +69,19 @@ def test_tally_refuses_to_overwrite_and_bad_input_in_one_line(two_results: list[
     assert_one_line_error(run("tally", tmp_path / "none.json"), "no results file at")
     assert_one_line_error(run("tally", *two_results, "--out", tmp_path / "t.csv"),
                           "name it with .json")
+
+
+def test_a_second_seed_of_a_table_joins_it_rather_than_counting_twice(
+        two_results: list[Path], tmp_path: Path) -> None:
+    """`findeep benchmark --random-state 1` on a table already run: tally shows one table
+    for it, its per-fold differences from both runs."""
+    seed_1 = tmp_path / "creditcard-seed1.json"
+    assert run("benchmark", "sample:creditcard", "--models", "logreg,lightgbm", "--n-folds",
+               "3", "--random-state", "1", "--out", seed_1, "--quiet").exit_code == 0
+    out = tmp_path / "tally.json"
+    result = run("tally", *two_results, seed_1, "--model", "lightgbm", "--against", "logreg",
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    [one] = json.loads(out.read_text())["tallies"]
+    assert [(t["table"], t["folds"]) for t in one["tables"]] == [
+        ("sample:credit (Status)", 3), ("sample:creditcard (card), 2 seeds", 6)]
