@@ -24,6 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from findeep.errors import ConfigError
+from findeep.train.trainer import apply_step
 
 
 @dataclass
@@ -138,11 +139,7 @@ def train_member(network: nn.Module, x_fit: np.ndarray, y_fit: np.ndarray, x_val
             if settings.anchor_penalty > 0:
                 value = value + settings.anchor_penalty * sum(
                     ((p - a) ** 2).sum() for p, a in zip(linear, anchors, strict=True))
-            optimizer.zero_grad(set_to_none=True)
-            value.backward()
-            if settings.grad_clip > 0:
-                nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip)
-            optimizer.step()
+            apply_step(value, optimizer, None, network, settings.grad_clip)
         epochs_run = epoch
         score = validation_loss()
         if on_epoch_end is not None:

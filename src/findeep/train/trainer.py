@@ -333,17 +333,19 @@ def lr_schedule(optimizer: torch.optim.Optimizer, config: TrainConfig, total_ste
 
 
 def apply_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
-               scheduler: torch.optim.lr_scheduler.LRScheduler, model: nn.Module,
+               scheduler: torch.optim.lr_scheduler.LRScheduler | None, model: nn.Module,
                grad_clip: float) -> float:
     """One optimiser step on ``loss``: gradients, their norm clipped to ``grad_clip`` (0: not
-    clipped), the step and the schedule's; returns the loss as a number. Every training loop
-    in findeep (tables, streams, text, recommendations) steps through here."""
+    clipped), the step and the schedule's (``None``: a loop without one, as forecasting's);
+    returns the loss as a number. Every training loop in findeep (tables, streams, text,
+    recommendations, forecasts) steps through here."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if grad_clip > 0:
         nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
-    scheduler.step()
+    if scheduler is not None:
+        scheduler.step()
     return float(loss.detach())
 
 
