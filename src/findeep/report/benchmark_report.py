@@ -83,7 +83,7 @@ def _folds_section(result: dict[str, Any], metric: str) -> Section:
         "of another in every colour. The black tick is the mean.",
         figures.fold_dots_svg(models, [values[m] for m in models], metric),
         Table(["model", *(f"fold {f + 1}" for f in folds)],
-              [[f"`{m}`", *(_number(v) for v in values[m])] for m in models]))])
+              [[f"`{m}`", *(metric_cell(v) for v in values[m])] for m in models]))])
 
 
 def _differences_section(result: dict[str, Any], metric: str) -> Section:
@@ -106,12 +106,13 @@ def _differences_section(result: dict[str, Any], metric: str) -> Section:
             errors=([m - s for m, s in zip(means, spread, strict=True)],
                     [m + s for m, s in zip(means, spread, strict=True)]), reference=0.0),
         Table(["model", "mean difference", "std of the differences"],
-              [[f"`{m}`", _number(d, signed=True), _number(s)] for m, d, s in
+              [[f"`{m}`", metric_cell(d, signed=True), metric_cell(s)] for m, d, s in
                zip(others, means, stds, strict=True)]))])
 
 
-def _number(value: float, *, signed: bool = False) -> str:
-    """Four decimals, or a dash where the metric is missing (undefined on a fold)."""
+def metric_cell(value: float, *, signed: bool = False) -> str:
+    """Four decimals, or a dash where the metric is missing (undefined on a fold); the tally
+    report's cells too."""
     if not np.isfinite(value):
         return "—"
     return f"{value:+.4f}" if signed else f"{value:.4f}"

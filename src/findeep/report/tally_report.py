@@ -13,6 +13,7 @@ import numpy as np
 import findeep
 from findeep.evaluate.comparison import HIGHER_IS_BETTER
 from findeep.report import figures
+from findeep.report.benchmark_report import metric_cell
 from findeep.report.document import Document, Figure, Section, Table
 
 # level bars a light grey, so the whiskers (drawn in figures.GREY) stay visible across them
@@ -65,13 +66,7 @@ def _opponent_section(one: Any) -> Section:
                     [m + s for m, s in zip(shown, spread, strict=True)]), reference=0.0,
             colours=[STANDING_COLOURS[t.standing] for t in one.tables]),
         Table(["table", "faced", "difference", "std", "standing", "fit s: mine / theirs"],
-              [[t.table, f"`{t.opponent}`", _number(t.difference, signed=True),
-                _number(t.std), t.standing,
+              [[t.table, f"`{t.opponent}`", metric_cell(t.difference, signed=True),
+                metric_cell(t.std), t.standing,
                 f"{t.fit_seconds:.1f} / {t.opponent_fit_seconds:.1f}"]
                for t in one.tables]))])
-
-
-def _number(value: float, *, signed: bool = False) -> str:
-    if not np.isfinite(value):
-        return "—"
-    return f"{value:+.4f}" if signed else f"{value:.4f}"
