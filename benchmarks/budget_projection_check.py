@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 from issue12_s31_headroom import real_tables
-from probe_rule import HERE
+from probe_rule import HERE, stored_catboost_seconds
 
 import findeep.benchmark as benchmark_module
 from findeep.models.additive import AdditiveBlend
@@ -62,11 +62,7 @@ def main() -> None:
         categorical = pipeline.schema.names_of("categorical")
         projected_catboost = catboost_seconds(len(train), len(numeric), len(categorical),
                                               **catboost_shape(X, numeric, categorical))
-        stored = json.loads((HERE / "results" / "tally_panel" /
-                             f"{name.replace('/', '-').replace(':', '-')}-seed0.json")
-                            .read_text())
-        catboost = next(f["fit_seconds"] for f in stored["folds"]
-                        if f["model"] == "catboost" and f["fold"] == 0)
+        catboost = stored_catboost_seconds(name, fold=0)
         row = {"table": name, "members": len(pipeline.training["bagging"]["member_fits"]),
                "member_seconds": fit["seconds"], "member_projected": projected_member,
                "catboost_seconds": catboost, "catboost_projected": projected_catboost,

@@ -18,7 +18,8 @@ import argparse
 import json
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,42 @@ from issue12_s31_headroom import real_tables
 from sklearn.metrics import roc_auc_score
 
 import findeep.benchmark as benchmark_module
+import findeep.pipeline as pipeline_module
 from findeep.pipeline import fit_tabular
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "results" / "blend_budget_probe.json"
+TALLY_PANEL = HERE / "results" / "tally_panel"  # `findeep benchmark --out` per table and seed
+
+
+def table_file_name(name: str) -> str:
+    """A table's name as ``tally_panel.py`` names its files: "ISLR/Caravan" -> "ISLR-Caravan"."""
+    return name.replace("/", "-").replace(":", "-")
+
+
+def stored_catboost_seconds(name: str, fold: int | None = None) -> float:
+    """CatBoost's fit seconds on a table's seed-0 folds as ``tally_panel.py`` stored them:
+    over every fold, or on ``fold`` alone."""
+    result = json.loads((TALLY_PANEL / f"{table_file_name(name)}-seed0.json").read_text())
+    return float(sum(f["fit_seconds"] for f in result["folds"]
+                     if f["model"] == "catboost" and fold in (None, f["fold"])))
+
+
+@contextmanager
+def members_counted() -> Iterator[list[int]]:
+    """The pipeline's ``fit_bag`` patched for the block to record each bag's member count."""
+    real, counts = pipeline_module.fit_bag, []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        bag = real(*args, **kwargs)
+        counts.append(len(bag.members))
+        return bag
+
+    pipeline_module.fit_bag = counting
+    try:
+        yield counts
+    finally:
+        pipeline_module.fit_bag = real
 
 
 # prepare(training rows, their 0/1 labels) -> (how much the variant does there, 0 to skip the

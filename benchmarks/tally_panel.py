@@ -27,15 +27,12 @@ import tempfile
 from pathlib import Path
 
 from issue12_s31_headroom import real_tables
+from probe_rule import TALLY_PANEL, table_file_name
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "results" / "tally_panel"
+OUT = TALLY_PANEL
 REFERENCE = HERE / "results" / "blend_budget_probe.json"
 MODELS = "default,logreg,catboost"
-
-
-def file_name(name: str) -> str:
-    return name.replace("/", "-").replace(":", "-")
 
 
 def benchmark_all(seeds: list[int]) -> None:
@@ -44,10 +41,10 @@ def benchmark_all(seeds: list[int]) -> None:
     folder = Path(tempfile.gettempdir()) / "findeep-tally-panel"
     folder.mkdir(exist_ok=True)
     for name, frame, target, n_folds in real_tables():
-        table = folder / f"{file_name(name)}.parquet"
+        table = folder / f"{table_file_name(name)}.parquet"
         frame.to_parquet(table)
         for seed in seeds:
-            result = OUT / f"{file_name(name)}-seed{seed}.json"
+            result = OUT / f"{table_file_name(name)}-seed{seed}.json"
             subprocess.run(["findeep", "benchmark", str(table), "--target", target,
                             "--n-folds", str(n_folds), "--random-state", str(seed),
                             "--models", MODELS, "--out", str(result), "--force", "--quiet"],

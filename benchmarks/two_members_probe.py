@@ -23,40 +23,37 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from probe_rule import HERE, REFERENCE, measure_each, measure_variant, unchanged
+from probe_rule import (
+    HERE,
+    REFERENCE,
+    measure_each,
+    measure_variant,
+    members_counted,
+    stored_catboost_seconds,
+    unchanged,
+)
 
 import findeep.pipeline as pipeline_module
 
 STORE = HERE / "results" / "two_members_probe.json"
 REPORT = HERE / "results" / "two_members_probe.md"
-CATBOOST = HERE / "results" / "tally_panel"
-_AUTO, _SURE, _FIT_BAG = (pipeline_module.auto_members, pipeline_module.sure_of_one_member,
-                          pipeline_module.fit_bag)
-_MEMBERS: list[int] = []
+_AUTO, _SURE = pipeline_module.auto_members, pipeline_module.sure_of_one_member
 
 
 def at_least_two(*args, **kwargs) -> int:
     return max(2, _AUTO(*args, **kwargs))
 
 
-def counting_fit_bag(*args, **kwargs):
-    bag = _FIT_BAG(*args, **kwargs)
-    _MEMBERS.append(len(bag.members))
-    return bag
-
-
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
     pipeline_module.auto_members = at_least_two
     pipeline_module.sure_of_one_member = lambda *a, **k: False
-    pipeline_module.fit_bag = counting_fit_bag
-    _MEMBERS.clear()
     try:
-        record = measure_variant(name, frame, target, n_folds,
-                                 prepare=lambda _x, _y: (1, unchanged))
+        with members_counted() as members:
+            record = measure_variant(name, frame, target, n_folds,
+                                     prepare=lambda _x, _y: (1, unchanged))
     finally:
         pipeline_module.auto_members, pipeline_module.sure_of_one_member = _AUTO, _SURE
-        pipeline_module.fit_bag = _FIT_BAG
-    record["members"] = list(_MEMBERS)
+    record["members"] = members
     return record
 
 
@@ -70,9 +67,7 @@ def report(records: list[dict]) -> str:
         base = np.array([f["auc"]["default"] for f in reference[name]["folds"]])
         auc = np.array([f["auc"] for f in record["folds"]])
         seconds = sum(f["fit_seconds"] for f in record["folds"])
-        stored = json.loads((CATBOOST / f"{name.replace('/', '-').replace(':', '-')}"
-                             "-seed0.json").read_text())
-        cat = sum(f["fit_seconds"] for f in stored["folds"] if f["model"] == "catboost")
+        cat = stored_catboost_seconds(name)
         delta = auc - base
         deltas.append(delta.mean())
         if delta.mean() < -base.std(ddof=1):
