@@ -47,8 +47,7 @@ def _label(score: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarr
     return (rng.random(len(score)) < 1 / (1 + np.exp(-(score - shift) * 1.5))).astype(int)
 
 
-def card_default_30k(rng: np.random.Generator) -> pd.DataFrame:
-    n = 30_000
+def card_default_30k(rng: np.random.Generator, n: int = 30_000) -> pd.DataFrame:
     risk = rng.normal(size=n)
     frame = pd.DataFrame({"limit": np.round(np.exp(rng.normal(11.5, 0.8, n)), -3),
                           "age": rng.integers(21, 75, n),
