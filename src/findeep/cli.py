@@ -176,7 +176,8 @@ def train(
         help='Model options as JSON, e.g. \'{"frozen": true}\' for minilm as a fixed '
              "feature extractor.")] = None,
     max_epochs: Annotated[
-        int | None, typer.Option(help="Epoch limit (model's recipe if unset).")] = None,
+        int | None, typer.Option(help="Limit on passes over the training rows (model's recipe "
+                                      "if unset).")] = None,
     batch_size: Annotated[int | None, typer.Option(
         help="Rows per step (model's recipe if unset).")] = None,
     learning_rate: Annotated[float | None, typer.Option(
@@ -185,7 +186,8 @@ def train(
         help="AdamW weight decay (model's recipe if unset).")] = None,
     patience: Annotated[int | None, typer.Option(
         help="Epochs without a better validation score before stopping (default 4 for the "
-        "default model, 6 for the others).")] = None,
+        "default model, 6 for the others); on more than 32,768 training rows an epoch is a "
+        "round of at most that many rows.")] = None,
     validation_fraction: Annotated[float, typer.Option(
         help="Share of the training rows held back for early stopping and calibration.")
     ] = 0.2,

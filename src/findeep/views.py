@@ -117,9 +117,10 @@ def _members_line(training: dict[str, Any]) -> str:
                 f"{bag['folds']} folds: each fits {training['fit_rows']} rows and stops early "
                 f"on its own fold), members' best epochs {epochs}; "
                 f"{training['seconds']:.1f}s in all")
+    from findeep.report.card import best_epoch_text  # the CLI starts without the pipeline
+
     line = (f"trained on {training['fit_rows']} rows (+{training['validation_rows']} for "
-            f"early stopping), best epoch {training['best_epoch']} of "
-            f"{training['epochs_run']}, {training['seconds']:.1f}s")
+            f"early stopping), {best_epoch_text(training)}, {training['seconds']:.1f}s")
     if bag.get("requested") != "auto":
         return line
     why = bag.get("reason") or "more members would exceed the fit-time budget"

@@ -120,8 +120,7 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
         ["inputs", f"{len(pipeline.schema.used_names)} columns: "
                    + ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
         ["excluded columns", ", ".join(excluded) or "none"],
-        ["architecture", f"`{pipeline.model_name}`, best epoch {training['best_epoch']} of "
-                         f"{training['epochs_run']}" + (
+        ["architecture", f"`{pipeline.model_name}`, {best_epoch_text(training)}" + (
                              "" if pipeline.partner is None else
                              f"; blended half each with `{pipeline.partner.name}` (its own "
                              "defaults, fitted on the same rows)")],
@@ -137,6 +136,16 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
         ["verify the bundle", f"python -c \"import findeep; findeep.load({bundle!r})\""],
     ], caption="Reproduce"))
     return section
+
+
+def best_epoch_text(training: dict[str, Any]) -> str:
+    """"best epoch B of E", and on a table whose epochs were rounds of part of the training
+    rows (``trainer.rounds_per_pass``) how many rows a round held."""
+    text = f"best epoch {training['best_epoch']} of {training['epochs_run']}"
+    rows, fit = int(training.get("epoch_rows") or 0), int(training.get("fit_rows") or 0)
+    if 0 < rows < fit:
+        text += f" (an epoch here: a round of {rows:,} of the {fit:,} fit rows)"
+    return text
 
 
 def training_rows_text(training: dict[str, Any]) -> str:

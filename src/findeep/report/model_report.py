@@ -36,7 +36,7 @@ from findeep.explain.fairness import fairness_report, summary_sentences
 from findeep.explain.reasons import explain_frame
 from findeep.pipeline import TabularPipeline
 from findeep.report import figures
-from findeep.report.card import training_rows_text
+from findeep.report.card import best_epoch_text, training_rows_text
 from findeep.report.document import Document, Figure, Section, Table
 from findeep.workflow import evaluate_frame
 
@@ -137,8 +137,7 @@ def _model_section(bundle: str, pipeline: TabularPipeline, meta: dict[str, Any])
         ["inputs", ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
         ["trained", f"{meta.get('created_at', '?')} with findeep "
                     f"{meta.get('versions', {}).get('findeep', '?')}"],
-        ["training rows", f"{training_rows_text(training)}; best epoch "
-                          f"{training['best_epoch']} of {training['epochs_run']}"],
+        ["training rows", f"{training_rows_text(training)}; {best_epoch_text(training)}"],
     ]
     if "last_time" in training:
         facts.append(["training period ends", f"{training['last_time']} "

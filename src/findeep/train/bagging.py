@@ -179,7 +179,7 @@ def catboost_shape(frame: pd.DataFrame, numeric: list[str], categorical: list[st
 def member_cpu_seconds(fit_rows: int, epochs: int, d_in: int,
                        model: dict[str, float] | None = None) -> float:
     """One network's projected seconds: a fixed ``f0`` (0 where the model has none) and
-    ``epochs`` passes over ``fit_rows`` rows;
+    ``epochs`` epochs of ``fit_rows`` rows each;
     ``model``: other constants than ``NETWORK_CPU_PER_ROW_EPOCH`` (benchmarks replay)."""
     u = NETWORK_CPU_PER_ROW_EPOCH if model is None else model
     return u.get("f0", 0.0) + fit_rows * epochs * (u["u0"] + u["u1"] * d_in)
@@ -203,10 +203,14 @@ def auto_members(first: FitResult, *, fit_rows: int, d_in: int, rows: int, numer
     The most members (at most ``max_members``) whose projected wall time — each member as
     long as the first, the members after it ``REFERENCE_CORES`` at a time — stays within
     ``BUDGET_SHARE`` of CatBoost's projected fit time on the table (a member trains on one
-    thread); at least 1. ``share``, the two cost models and ``cores`` default to the
-    library's constants (a benchmark may replay the rule under others); ``borders`` and
-    ``one_hot`` as ``catboost_shape`` counts them.
+    thread); at least 1. The first member's epochs are counted over the rows each held
+    (``FitResult.epoch_rows``: on a taller table a round of part of ``fit_rows``). ``share``,
+    the two cost models and ``cores`` default to the library's constants (a benchmark may
+    replay the rule under others); ``borders`` and ``one_hot`` as ``catboost_shape`` counts
+    them.
     """
+    if first.epoch_rows:  # a taller table's epochs are rounds of part of the rows
+        fit_rows = min(fit_rows, first.epoch_rows)
     return members_for_epochs(first.epochs_run, fit_rows=fit_rows, d_in=d_in, rows=rows,
                               numeric=numeric, categorical=categorical,
                               max_members=max_members, share=share,

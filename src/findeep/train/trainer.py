@@ -172,6 +172,9 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
     # a streamed run continued from a checkpoint: the epoch that checkpoint ended (else None)
     resumed_after_epoch: int | None = None
+    # the training rows an epoch of this fit holds: all of them, or a round of at most
+    # ``ROUND_ROWS`` on a taller table (``rounds_per_pass``; 0: not recorded)
+    epoch_rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)
@@ -231,6 +234,38 @@ def cpu_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+# early stopping looks at the validation rows at least every this many training rows: on a
+# taller table an "epoch" is a round of this many rows, so a network that is done after two
+# passes over 100,000 rows stops after a fraction of a pass of patience, not three passes
+ROUND_ROWS = 32_768
+
+
+def rounds_per_pass(n_rows: int, config: TrainConfig) -> int:
+    """How many times early stopping looks at the validation rows in a pass over ``n_rows``
+    training rows: once, or often enough that no round holds more than ``ROUND_ROWS`` of them
+    (with early stopping only). Each round counts as an epoch in the fit's records;
+    ``max_epochs`` still counts passes, which the schedule is planned over."""
+    if not config.early_stopping:
+        return 1
+    batch_size = fit_batch_size(n_rows, config)
+    return math.ceil(max(1, n_rows // batch_size) / max(1, ROUND_ROWS // batch_size))
+
+
+def planned_epochs(n_rows: int, config: TrainConfig) -> int:
+    """The most epochs (rounds) a fit on ``n_rows`` rows runs: what a progress bar counts to."""
+    return rounds_per_pass(n_rows, config) * config.max_epochs
+
+
+def epoch_rows(n_rows: int, config: TrainConfig) -> int:
+    """The training rows one epoch of a fit on ``n_rows`` rows holds: all of them, or a round's
+    share of a pass (``rounds_per_pass``) on a taller table."""
+    rounds = rounds_per_pass(n_rows, config)
+    if rounds == 1:
+        return n_rows
+    batch_size = fit_batch_size(n_rows, config)
+    return math.ceil(max(1, n_rows // batch_size) / rounds) * batch_size
 
 
 def auto_batch_size(n_rows: int) -> int:
@@ -383,19 +418,24 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
             FindeepWarning, stacklevel=2)
     total_steps = steps_per_epoch * config.max_epochs
     scheduler = lr_schedule(optimizer, config, total_steps)
+    rounds = rounds_per_pass(n, config)
+    steps_per_round = math.ceil(steps_per_epoch / rounds)
     y_valid = valid.y.cpu().numpy()
     threads = fit_threads(model, n, config, device)
     with cpu_threads(threads):
         stopping = EarlyStopping(config, model)
         history: list[dict[str, float]] = []
         started = time.perf_counter()
-        epoch = 0
+        epoch = taken = 0
         bootstrap: torch.Tensor | None = None  # (n, k) per-member row weights, if asked for
-        for epoch in range(1, config.max_epochs + 1):
+        for epoch in range(1, rounds * config.max_epochs + 1):
             model.train()
-            order = torch.randperm(n, generator=generator).to(device)
+            in_pass = taken % steps_per_epoch  # steps already taken of this pass
+            if in_pass == 0:
+                order = torch.randperm(n, generator=generator).to(device)
+            steps = min(steps_per_round, steps_per_epoch - in_pass)
             total_loss = 0.0
-            for step in range(steps_per_epoch):
+            for step in range(in_pass, in_pass + steps):
                 rows = order[step * batch_size:(step + 1) * batch_size]
                 logits = model(train.x_num[rows], train.x_cat[rows])
                 weight = None if train.weight is None else train.weight[rows]
@@ -407,10 +447,11 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
                 if penalty is not None:
                     loss = loss + penalty
                 total_loss += apply_step(loss, optimizer, scheduler, model, config.grad_clip)
+            taken += steps
             logits = predict_logits(model, valid.x_num, valid.x_cat)
             score = validation_score(task, logits_to_prediction(logits, task), y_valid,
                                      config.quantiles, metric=config.stopping_metric)
-            record = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch,
+            record = {"epoch": epoch, "train_loss": total_loss / steps,
                       "valid_score": score}
             history.append(record)
             if on_epoch_end is not None:
@@ -421,7 +462,8 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     seconds = time.perf_counter() - started
     warn_if_diverged(history, task, config.learning_rate)
     return FitResult(stopping.best_epoch, epoch, stopping.best_score, seconds,
-                     rows_per_second=n * epoch / max(seconds, 1e-9), history=history)
+                     rows_per_second=taken * batch_size / max(seconds, 1e-9), history=history,
+                     epoch_rows=epoch_rows(n, config))
 
 
 # a mean classification loss past this many nats per row is a network that is confidently
