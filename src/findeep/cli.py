@@ -187,7 +187,7 @@ def train(
     patience: Annotated[int | None, typer.Option(
         help="Epochs without a better validation score before stopping (default 4 for the "
         "default model, 6 for the others); on more than 32,768 training rows an epoch is a "
-        "round of at most that many rows.")] = None,
+        "round of about that many (or as many as the validation rows, if more).")] = None,
     validation_fraction: Annotated[float, typer.Option(
         help="Share of the training rows held back for early stopping and calibration.")
     ] = 0.2,

@@ -477,8 +477,8 @@ def fit_tabular(
                                        task=target.task, weight=weights, device=torch_device)
     valid_data = TensorData.from_numpy(x_num[valid_rows], x_cat[valid_rows],
                                        y_train[valid_rows], task=target.task, device=torch_device)
-    with epoch_progress(f"training {model}", planned_epochs(len(fit_rows), config),
-                        verbose) as hook:
+    with epoch_progress(f"training {model}",
+                        planned_epochs(len(fit_rows), config, len(valid_rows)), verbose) as hook:
         result: FitResult = fit_network(network, train_data, valid_data, task=target.task,
                                         config=config, on_epoch_end=hook)
     network.cpu()
@@ -654,7 +654,8 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
 
     def progress(i: int, planned: int) -> Any:
         return epoch_progress(f"training {model}, member {i + 1} of {planned}",
-                              planned_epochs(len(y_codes) - len(folds[i]), config), verbose)
+                              planned_epochs(len(y_codes) - len(folds[i]), config,
+                                             len(folds[i])), verbose)
 
     numeric, categorical = schema.names_of("numeric"), schema.names_of("categorical")
     table_shape = {"rows": len(y_codes), "numeric": len(numeric),
@@ -667,7 +668,8 @@ def _fit_bagged(X: pd.DataFrame, y: pd.Series, y_codes: np.ndarray, target: Targ
 
     def alone(network: nn.Module, fit_rows: int) -> TrainConfig | None:
         if single is None or not sure_of_one_member(
-                config.patience + 1, fit_rows=epoch_rows(fit_rows, single),
+                config.patience + 1,
+                fit_rows=epoch_rows(fit_rows, single, len(y_codes) - fit_rows),
                 d_in=len(network.embedding_slots()), **table_shape):
             return None
         return single
@@ -844,8 +846,8 @@ def _fit_quantile_network(model: str, x_num: np.ndarray, preprocessor: TabularPr
     network = build_model(model, n_num=x_num.shape[1], cardinalities=preprocessor.cardinalities,
                           n_out=2, x_num_train=x_num[fit_rows], options=options)
     quantile_config = replace(config, loss="pinball", quantiles=list(cqr_quantiles(level)))
-    with epoch_progress(f"training {model} quantiles", planned_epochs(len(fit_rows), config),
-                        verbose) as hook:
+    with epoch_progress(f"training {model} quantiles",
+                        planned_epochs(len(fit_rows), config, len(valid)), verbose) as hook:
         fit_network(network, train, valid, task="regression", config=quantile_config,
                     on_epoch_end=hook)
     return network.cpu().eval()

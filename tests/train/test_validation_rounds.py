@@ -49,7 +49,7 @@ def _data(n: int, seed: int = 0) -> tuple[TensorData, TensorData]:
     x_num = np.column_stack([np.arange(n), signal])
     empty = np.zeros((n, 0), dtype=np.int64)
     train = TensorData.from_numpy(x_num, empty, y, task="binary")
-    valid = TensorData.from_numpy(x_num[:400], empty[:400], y[:400], task="binary")
+    valid = TensorData.from_numpy(x_num[:200], empty[:200], y[:200], task="binary")
     return train, valid
 
 
@@ -92,6 +92,20 @@ def test_early_stopping_on_a_taller_table_stops_within_a_pass(short_rounds) -> N
                          config=TrainConfig(max_epochs=50, patience=3, verbose=0))
     assert result.epochs_run == 4 and result.best_epoch == 1
     assert len(model.batches) == 8  # 4 rounds of 2 steps
+
+
+def test_a_round_holds_at_least_as_many_rows_as_the_validation_rows(short_rounds) -> None:
+    """Scoring the validation rows must not cost more than a round's training: with 1,024 of
+    them a round is 1,024 rows (8 steps of 128: 2 rounds a pass), not 256."""
+    config = TrainConfig(max_epochs=2, patience=100, verbose=0)
+    assert rounds_per_pass(ROWS, config, valid_rows=1_024) == 2
+    assert epoch_rows(ROWS, config, valid_rows=1_024) == 1_024
+    assert planned_epochs(ROWS, config, valid_rows=1_024) == 4
+    model = RowRecorder()
+    train, _ = _data(ROWS)
+    valid, _ = _data(1_024, seed=1)
+    result = fit_network(model, train, valid, task="binary", config=config)
+    assert result.epochs_run == 4 and result.epoch_rows == 1_024 and len(model.batches) == 32
 
 
 def test_without_early_stopping_an_epoch_is_a_pass(short_rounds) -> None:

@@ -172,8 +172,8 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
     # a streamed run continued from a checkpoint: the epoch that checkpoint ended (else None)
     resumed_after_epoch: int | None = None
-    # the training rows an epoch of this fit holds: all of them, or a round of at most
-    # ``ROUND_ROWS`` on a taller table (``rounds_per_pass``; 0: not recorded)
+    # the training rows an epoch of this fit holds: all of them, or a round's share of them on
+    # a taller table (``rounds_per_pass``; 0: not recorded)
     epoch_rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -236,32 +236,36 @@ def cpu_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-# early stopping looks at the validation rows at least every this many training rows: on a
-# taller table an "epoch" is a round of this many rows, so a network that is done after two
-# passes over 100,000 rows stops after a fraction of a pass of patience, not three passes
+# early stopping looks at the validation rows at least every this many training rows (or as
+# many as there are validation rows, where those are more: scoring them then costs at most
+# about a quarter of the round's training); on a taller table an "epoch" is such a round, so
+# a network that is done after two passes over 100,000 rows stops after a fraction of a pass
+# of patience, not three passes
 ROUND_ROWS = 32_768
 
 
-def rounds_per_pass(n_rows: int, config: TrainConfig) -> int:
-    """How many times early stopping looks at the validation rows in a pass over ``n_rows``
-    training rows: once, or often enough that no round holds more than ``ROUND_ROWS`` of them
-    (with early stopping only). Each round counts as an epoch in the fit's records;
-    ``max_epochs`` still counts passes, which the schedule is planned over."""
+def rounds_per_pass(n_rows: int, config: TrainConfig, valid_rows: int = 0) -> int:
+    """How many times early stopping looks at the ``valid_rows`` validation rows in a pass over
+    ``n_rows`` training rows: once, or often enough that no round holds more than
+    ``ROUND_ROWS`` of them or ``valid_rows``, whichever is more (with early stopping only).
+    Each round counts as an epoch in the fit's records; ``max_epochs`` still counts passes,
+    which the schedule is planned over."""
     if not config.early_stopping:
         return 1
     batch_size = fit_batch_size(n_rows, config)
-    return math.ceil(max(1, n_rows // batch_size) / max(1, ROUND_ROWS // batch_size))
+    round_rows = max(ROUND_ROWS, valid_rows)
+    return math.ceil(max(1, n_rows // batch_size) / max(1, round_rows // batch_size))
 
 
-def planned_epochs(n_rows: int, config: TrainConfig) -> int:
+def planned_epochs(n_rows: int, config: TrainConfig, valid_rows: int = 0) -> int:
     """The most epochs (rounds) a fit on ``n_rows`` rows runs: what a progress bar counts to."""
-    return rounds_per_pass(n_rows, config) * config.max_epochs
+    return rounds_per_pass(n_rows, config, valid_rows) * config.max_epochs
 
 
-def epoch_rows(n_rows: int, config: TrainConfig) -> int:
+def epoch_rows(n_rows: int, config: TrainConfig, valid_rows: int = 0) -> int:
     """The training rows one epoch of a fit on ``n_rows`` rows holds: all of them, or a round's
     share of a pass (``rounds_per_pass``) on a taller table."""
-    rounds = rounds_per_pass(n_rows, config)
+    rounds = rounds_per_pass(n_rows, config, valid_rows)
     if rounds == 1:
         return n_rows
     batch_size = fit_batch_size(n_rows, config)
@@ -418,7 +422,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
             FindeepWarning, stacklevel=2)
     total_steps = steps_per_epoch * config.max_epochs
     scheduler = lr_schedule(optimizer, config, total_steps)
-    rounds = rounds_per_pass(n, config)
+    rounds = rounds_per_pass(n, config, len(valid))
     steps_per_round = math.ceil(steps_per_epoch / rounds)
     y_valid = valid.y.cpu().numpy()
     threads = fit_threads(model, n, config, device)
@@ -463,7 +467,7 @@ def fit_network(model: nn.Module, train: TensorData, valid: TensorData, *, task:
     warn_if_diverged(history, task, config.learning_rate)
     return FitResult(stopping.best_epoch, epoch, stopping.best_score, seconds,
                      rows_per_second=taken * batch_size / max(seconds, 1e-9), history=history,
-                     epoch_rows=epoch_rows(n, config))
+                     epoch_rows=epoch_rows(n, config, len(valid)))
 
 
 # a mean classification loss past this many nats per row is a network that is confidently
