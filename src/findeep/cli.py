@@ -239,7 +239,8 @@ def train(
         help="Read Parquet a row group at a time instead of whole (default: Parquet over "
              "512 MB and Parquet directories stream).")] = None,
     checkpoint_dir: Annotated[Path | None, typer.Option(
-        help="Save the training state here every epoch (streamed training).")] = None,
+        help="Save the training state here every epoch, or every round of a pass on more "
+        "than 32,768 rows (streamed training).")] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue from the latest checkpoint in --checkpoint-dir.")] = False,
     nproc_per_node: Annotated[int, typer.Option(

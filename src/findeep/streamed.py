@@ -107,6 +107,7 @@ from findeep.train.trainer import (
     logits_to_prediction,
     predict_logits,
     resolve_device,
+    rounds_of_steps,
 )
 
 MAX_VALIDATION_ROWS = 200_000  # held in memory and scored every epoch
@@ -618,6 +619,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     shares = [sum(fit_rows_per_unit[u] for u in source.units_for(r, ranks.world_size))
               for r in range(ranks.world_size)]
     steps_per_epoch = max(1, min(shares) // batch_size)
+    # the epochs the progress bar counts to: rounds of a pass on a taller table, as in memory
+    planned = rounds_of_steps(steps_per_epoch, batch_size * ranks.world_size, config,
+                              len(validation)) * config.max_epochs
     if min(shares) < batch_size:
         raise DataError(f"rank {shares.index(min(shares))} gets {min(shares)} training rows, "
                         f"fewer than one batch of {batch_size} (the processes split the data "
@@ -650,7 +654,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         if preprocessor.special_values:  # other inputs: another run (absent: as before)
             run["special_values"] = preprocessor.special_values
         checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
-    with epoch_progress(f"training {model} (streamed)", config.max_epochs,
+    with epoch_progress(f"training {model} (streamed)", planned,
                         verbose if ranks.is_main else 0) as hook:
         result = fit_network_streamed(
             network, chunks, valid_data, task=target_spec.task, config=config,
@@ -679,7 +683,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                                        x_num_train=x_sample, options=network_options or None)
         quantile_config = replace(config, loss="pinball",
                                   quantiles=list(cqr_quantiles(interval)))
-        with epoch_progress(f"training {model} quantiles (streamed)", config.max_epochs,
+        with epoch_progress(f"training {model} quantiles (streamed)", planned,
                             verbose if ranks.is_main else 0) as hook:
             fit_network_streamed(
                 quantile_network, chunks, valid_data, task="regression",

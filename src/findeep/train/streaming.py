@@ -1,19 +1,21 @@
 """The trainer's loop, fed by a stream of chunks instead of tensors held in memory.
 
-Each epoch asks ``chunks(epoch)`` for its (x_num, x_cat, y) chunks — the data source
-decides the order, seeded by the epoch — and passes them through a shuffle buffer of
-``buffer_rows`` rows into equal-sized batches. Everything else is the in-memory
-trainer's: the same optimizer, schedule, loss, clipping, validation score and early
-stopping (patience, best-epoch restore). Under ``torch.distributed`` the network is
-wrapped in ``DistributedDataParallel``, every rank takes the same number of steps, and
-rank 0 decides early stopping and writes checkpoints. With a checkpoint directory the
-full state is saved at every epoch's end, and ``resume`` continues from the latest one
-to the same weights an uninterrupted run reaches (CPU, same seed and thread count).
+Each pass asks ``chunks(pass)`` for its (x_num, x_cat, y) chunks — the data source decides
+the order, seeded by the pass — and passes them through a shuffle buffer of ``buffer_rows``
+rows into equal-sized batches. Everything else is the in-memory trainer's: the same
+optimizer, schedule, loss, clipping, validation score and early stopping (patience,
+best-epoch restore), which on a pass of more than ``ROUND_ROWS`` rows looks at the
+validation rows every round of a pass, each round an epoch. Under ``torch.distributed`` the
+network is wrapped in ``DistributedDataParallel``, every rank takes the same number of
+steps, and rank 0 decides early stopping and writes checkpoints. With a checkpoint directory
+the full state is saved at every epoch's (round's) end, and ``resume`` continues from the
+latest one to the same weights an uninterrupted run reaches (CPU, same seed and threads).
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import time
 import warnings
@@ -47,6 +49,7 @@ from findeep.train.trainer import (
     lr_schedule,
     make_optimizer,
     predict_logits,
+    rounds_of_steps,
     row_cost,
     training_threads,
     validation_score,
@@ -160,9 +163,13 @@ def fit_network_streamed(
 ) -> FitResult:
     """Train ``model`` in place on streamed chunks; leave it with its best epoch's weights.
 
-    ``steps_per_epoch`` is the same on every rank (the smallest share's batches), so the
-    gradient all-reduces line up; a rank with more rows leaves its surplus for the next
-    epoch's different order.
+    ``steps_per_epoch`` (the steps of a pass) is the same on every rank (the smallest share's
+    batches), so the gradient all-reduces line up; a rank with more rows leaves its surplus
+    for the next pass's different order. On a pass of more than ``ROUND_ROWS`` rows (all
+    ranks' together) early stopping looks at the validation rows every round of a pass, as
+    the in-memory trainer does (``rounds_of_steps``): each round is an epoch of the records,
+    of patience and of the checkpoints. A resume from a round inside a pass re-reads that
+    pass's stream up to the round (reading, not training) and goes on from there.
     """
     config.check()
     torch.manual_seed(config.seed)
@@ -177,6 +184,12 @@ def fit_network_streamed(
     optimizer = make_optimizer(model, config)
     total_steps = steps_per_epoch * config.max_epochs
     scheduler = lr_schedule(optimizer, config, total_steps)
+    rounds = rounds_of_steps(steps_per_epoch, batch_size * ranks.world_size, config, len(valid))
+    steps_per_round = math.ceil(steps_per_epoch / rounds)
+    last_epoch = rounds * config.max_epochs
+    run = dict(checkpointing.run or {}) if checkpointing is not None else {}
+    if rounds > 1:  # a checkpoint's epoch is a round: a resume must cut passes the same way
+        run["rounds_per_pass"] = rounds
     y_valid = valid.y.cpu().numpy()
     best_score, best_epoch, start_epoch = -math.inf, 0, 1
     best_state = copy.deepcopy(model.state_dict())
@@ -189,7 +202,7 @@ def fit_network_streamed(
             warnings.warn(f"--resume: '{checkpointing.directory}' holds no checkpoint yet, so "
                           "training starts from the first epoch.", FindeepWarning, stacklevel=2)
         if saved is not None:
-            check_same_run(saved.run, checkpointing.run or {}, checkpointing.directory)
+            check_same_run(saved.run, run, checkpointing.directory)
             model.load_state_dict(saved.model)
             best_state = saved.best_model
             optimizer.load_state_dict(saved.optimizer)
@@ -199,23 +212,30 @@ def fit_network_streamed(
             history, start_epoch = saved.history, saved.epoch + 1
             resumed_after = saved.epoch
             stopped = (config.early_stopping and saved.epoch - best_epoch >= config.patience)
-            finished = stopped or saved.epoch >= config.max_epochs
+            finished = stopped or saved.epoch >= last_epoch
             if finished:
-                start_epoch = config.max_epochs + 1  # the saved run had finished
+                start_epoch = last_epoch + 1  # the saved run had finished
     threads = training_threads(config, batch_size, row_cost(model), device)
     # a long epoch (a big streamed table) moves the bar about a hundred times within it
     on_step = step_hook(on_epoch_end) if ranks.is_main else None
-    every = max(1, steps_per_epoch // 100)
+    every = max(1, steps_per_round // 100)
     epoch = resumed_after if finished else start_epoch - 1
     rows_seen = 0
+    batches: Iterator[tuple[torch.Tensor, ...]] | None = None  # the pass being read
     with cpu_threads(threads):
         started = time.perf_counter()
-        for epoch in range(start_epoch, config.max_epochs + 1):
+        for epoch in range(start_epoch, last_epoch + 1):
+            done_passes, round_index = divmod(epoch - 1, rounds)
+            if batches is None:  # a pass begins, or a resume re-reads its pass up to the round
+                generator = torch.Generator().manual_seed(
+                    int(config.seed) * 1_000_003 + done_passes + 1)
+                batches = shuffled_batches(prefetched(chunks(done_passes + 1)), batch_size,
+                                           generator, buffer_rows=buffer_rows, task=task)
+                for _ in itertools.islice(batches, round_index * steps_per_round):
+                    pass
             trained.train()
-            generator = torch.Generator().manual_seed(int(config.seed) * 1_000_003 + epoch)
+            wanted = min(steps_per_round, steps_per_epoch - round_index * steps_per_round)
             total_loss, steps = 0.0, 0
-            batches = shuffled_batches(prefetched(chunks(epoch)), batch_size, generator,
-                                       buffer_rows=buffer_rows, task=task)
             for x_num, x_cat, y, *weight in batches:
                 logits = trained(x_num.to(device), x_cat.to(device))
                 loss = member_loss(config.loss, logits, y.to(device),
@@ -223,10 +243,12 @@ def fit_network_streamed(
                 total_loss += apply_step(loss, optimizer, scheduler, model, config.grad_clip)
                 steps += 1
                 if on_step is not None and steps % every == 0:
-                    on_step(epoch, steps, steps_per_epoch)
-                if steps == steps_per_epoch:
+                    on_step(epoch, steps, wanted)
+                if steps == wanted:
                     break
-            batches.close()  # stop reading the rest of this epoch's share
+            if round_index == rounds - 1:
+                batches.close()  # stop reading the rest of this pass's share
+                batches = None
             rows_seen += steps * batch_size * ranks.world_size  # all ranks' rows
             logits = predict_logits(model, valid.x_num, valid.x_cat)
             score = validation_score(task, logits_to_prediction(logits, task), y_valid,
@@ -248,14 +270,18 @@ def fit_network_streamed(
                 save_checkpoint(checkpointing.directory, TrainingState(
                     epoch, best_epoch, best_score, history, model.state_dict(), best_state,
                     optimizer.state_dict(), scheduler.state_dict(), torch.get_rng_state(),
-                    checkpointing.run or {}))
+                    run))
             barrier(ranks)
             if stop:
                 break
+    if batches is not None:
+        batches.close()
     if config.early_stopping:
         model.load_state_dict(best_state)
     model.eval()
     seconds = time.perf_counter() - started
     return FitResult(best_epoch, max(epoch, best_epoch), best_score, seconds,
                      rows_per_second=rows_seen / max(seconds, 1e-9), history=history,
-                     resumed_after_epoch=resumed_after)
+                     resumed_after_epoch=resumed_after,
+                     epoch_rows=steps_per_round * batch_size * ranks.world_size
+                     if rounds > 1 else 0)

@@ -250,11 +250,18 @@ def rounds_per_pass(n_rows: int, config: TrainConfig, valid_rows: int = 0) -> in
     ``ROUND_ROWS`` of them or ``valid_rows``, whichever is more (with early stopping only).
     Each round counts as an epoch in the fit's records; ``max_epochs`` still counts passes,
     which the schedule is planned over."""
+    batch_size = fit_batch_size(n_rows, config)
+    return rounds_of_steps(max(1, n_rows // batch_size), batch_size, config, valid_rows)
+
+
+def rounds_of_steps(steps_per_pass: int, rows_per_step: int, config: TrainConfig,
+                    valid_rows: int = 0) -> int:
+    """``rounds_per_pass`` for a pass of ``steps_per_pass`` steps of ``rows_per_step`` rows
+    each (a streamed fit's steps, all processes' rows together)."""
     if not config.early_stopping:
         return 1
-    batch_size = fit_batch_size(n_rows, config)
     round_rows = max(ROUND_ROWS, valid_rows)
-    return math.ceil(max(1, n_rows // batch_size) / max(1, round_rows // batch_size))
+    return math.ceil(max(1, steps_per_pass) / max(1, round_rows // max(1, rows_per_step)))
 
 
 def planned_epochs(n_rows: int, config: TrainConfig, valid_rows: int = 0) -> int:
