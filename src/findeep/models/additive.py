@@ -62,6 +62,12 @@ SMOOTHINGS = (BIN_SCALE,)
 # and its solve with the cube (2,975 columns x 5,000 rows: 16 s a fit; 8,500 columns took
 # 7:44 on 300 rows, and 34,000 asked for 8.6 GiB); issue 12's panel stays well under it
 MAX_BASIS_COLUMNS = 3_000
+# the path's Newton fit reads at most this many rows (a seeded draw, each row weighted by
+# rows / FIT_ROWS so the loss and its fixed L2 penalty keep their balance): its Hessian costs
+# rows x width^2, so on taller tables it was as long as the network's whole fit (a streamed
+# 400,000-row table: 28 s of 56); a few hundred basis columns are estimated as well from
+# 65,536 rows. Issue 12's tables fit the path on at most ~24,000 rows: unchanged
+FIT_ROWS = 65_536
 
 
 def basis_width(n_num: int, cardinalities: list[int], *, n_bins: int = N_BINS,
@@ -201,10 +207,18 @@ class AdditivePath(nn.Module):
 
     def fit(self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray,
             sample_weight: np.ndarray | None = None) -> AdditivePath:
-        """Fit the path's weights on these rows (labels 0/1) by L2 logistic regression."""
+        """Fit the path's weights on these rows (labels 0/1) by L2 logistic regression; on
+        more than ``FIT_ROWS`` rows, on a seeded draw of that many, weighted up."""
         from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
 
+        y = np.asarray(y)
+        if len(y) > FIT_ROWS:  # a seeded draw of rows, weighted up to the whole table's loss
+            rows = np.sort(np.random.default_rng(0).choice(len(y), FIT_ROWS, replace=False))
+            scale = len(y) / FIT_ROWS
+            x_num, x_cat, y = x_num[rows], x_cat[rows], y[rows]
+            sample_weight = (np.full(FIT_ROWS, scale) if sample_weight is None
+                             else np.asarray(sample_weight)[rows] * scale)
         if np.unique(y).size < 2:  # nothing to separate: the path stays at zero
             return self
         with torch.no_grad():
