@@ -439,3 +439,42 @@ def test_a_saved_bin_scale_outside_its_range_is_refused() -> None:
         AdditivePath(n_num=2, cardinalities=[], bin_scale=0.0)
     with pytest.raises(ConfigError, match="bin_scale"):
         AdditivePath(n_num=2, cardinalities=[], bin_scale=0.5, form=1)
+
+
+def test_on_more_rows_than_it_reads_the_path_fits_a_weighted_draw_close_to_every_row(
+        monkeypatch) -> None:
+    """Past ``FIT_ROWS`` rows the Newton fit reads a seeded draw of that many, each weighted
+    by rows / FIT_ROWS: the same loss-to-penalty balance, so the same path up to sampling
+    noise, and the same path every time; at or under it, every row as before."""
+    import findeep.models.additive as additive_module
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(8_000, 2)).astype(np.float32)
+    y = (rng.random(8_000) < 1 / (1 + np.exp(-(1.5 * x[:, 0] - x[:, 1] ** 2)))).astype(int)
+    empty = np.zeros((8_000, 0), dtype=np.int64)
+    grid = torch.from_numpy(np.linspace(-2, 2, 41, dtype=np.float32)[:, None].repeat(2, 1))
+
+    def fitted_path(rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """The path's weights and its logits along a grid, fitted with ``FIT_ROWS = rows``."""
+        monkeypatch.setattr(additive_module, "FIT_ROWS", rows)
+        path = AdditivePath(n_num=2, cardinalities=[], x_num_train=x).fit(x, empty, y)
+        with torch.no_grad():
+            weights = torch.cat([path.linear.weight[0], path.linear.bias]).numpy()
+            return weights, path(grid, torch.zeros((41, 0), dtype=torch.long)).numpy()
+
+    every, every_logits = fitted_path(10 ** 9)
+    assert np.array_equal(fitted_path(8_000)[0], every)  # a table within the cap: unchanged
+    drawn, drawn_logits = fitted_path(4_000)
+    assert np.array_equal(fitted_path(4_000)[0], drawn)  # seeded: the same draw each time
+    assert not np.array_equal(drawn, every)
+    # the draw is the seeded one, each row weighing rows / FIT_ROWS = 2
+    rows = np.sort(np.random.default_rng(0).choice(8_000, 4_000, replace=False))
+    monkeypatch.setattr(additive_module, "FIT_ROWS", 10 ** 9)
+    by_hand = AdditivePath(n_num=2, cardinalities=[], x_num_train=x).fit(
+        x[rows], empty[rows], y[rows], np.full(4_000, 2.0))
+    assert np.array_equal(
+        torch.cat([by_hand.linear.weight[0], by_hand.linear.bias]).detach().numpy(), drawn)
+    # weighted up, the draw keeps the penalty's balance: its path is every row's within
+    # sampling noise
+    assert np.abs(drawn_logits - every_logits).max() < 0.25
+    assert np.corrcoef(drawn_logits, every_logits)[0, 1] > 0.98
