@@ -104,9 +104,11 @@ def _additive_part(training: dict[str, Any]) -> str:
     share = float(training["additive"]["weight"])
     if "skipped" in training["additive"]:
         return f"; additive path: not fitted ({training['additive']['skipped']})"
-    return (f"; additive path: {share:.0%} of the logit (chosen on the out-of-fold rows)"
-            if share else "; additive path: not used (the out-of-fold rows ranked best "
-                          "without it)")
+    # streamed training chooses the share on its validation rows, a bag on its out-of-fold rows
+    rows = ("the validation rows" if "validation" in str(training["additive"].get("chosen_on"))
+            else "the out-of-fold rows")
+    return (f"; additive path: {share:.0%} of the logit (chosen on {rows})"
+            if share else f"; additive path: not used ({rows} ranked best without it)")
 
 
 def _members_line(training: dict[str, Any]) -> str:

@@ -206,9 +206,15 @@ def test_the_training_summary_says_what_share_the_path_got(fitted) -> None:
     from findeep.views import bagging_line
 
     share = fitted.training_["additive"]["weight"]
-    assert f"additive path: {share:.0%} of the logit" in bagging_line(fitted.training_)
+    assert (f"additive path: {share:.0%} of the logit (chosen on the out-of-fold rows)"
+            in bagging_line(fitted.training_))
     unused = {**fitted.training_, "additive": {"weight": 0.0}}
     assert "additive path: not used" in bagging_line(unused)
+    # streamed training picks the share on its validation rows, and says so
+    streamed = {**fitted.training_, "additive": {
+        "weight": 0.25, "chosen_on": "the validation rows (streamed)"}}
+    assert ("additive path: 25% of the logit (chosen on the validation rows)"
+            in bagging_line(streamed))
     plain = {k: v for k, v in fitted.training_.items() if k != "additive"}
     assert "additive" not in bagging_line(plain)
 
