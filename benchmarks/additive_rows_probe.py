@@ -6,7 +6,7 @@ every row it is given, on tables taller than that.
     python benchmarks/additive_rows_probe.py --report-only
 
 Why: the path's Hessian costs rows x width^2; a profile of a streamed 400,000-row table
-(card default shape, 23 numeric columns, ~400 basis columns) spent 28 s of the call's 56 s
+(card default shape, 23 numeric columns, ~400 basis columns) spent 28 s of the call's 62 s
 fitting the path twice on up to 200,000 + 64,000 rows — more than the network's whole fit.
 Nothing changes where the path sees at most 65,536 rows: every one of the 22 real tables.
 

@@ -65,7 +65,7 @@ MAX_BASIS_COLUMNS = 3_000
 # the path's Newton fit reads at most this many rows (a seeded draw, each row weighted by
 # rows / FIT_ROWS so the loss and its fixed L2 penalty keep their balance): its Hessian costs
 # rows x width^2, so on taller tables it was as long as the network's whole fit (a streamed
-# 400,000-row table: 28 s of 56); a few hundred basis columns are estimated as well from
+# 400,000-row table: 28 s of 62); a few hundred basis columns are estimated as well from
 # 65,536 rows. Issue 12's tables fit the path on at most ~24,000 rows: unchanged
 FIT_ROWS = 65_536
 
