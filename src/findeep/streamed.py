@@ -98,7 +98,12 @@ from findeep.train.distributed import (
 )
 from findeep.train.losses import check_loss, default_loss
 from findeep.train.progress import epoch_progress
-from findeep.train.streaming import Checkpointing, fit_network_streamed, prefetched
+from findeep.train.streaming import (
+    Checkpointing,
+    fit_network_streamed,
+    prefetched,
+    streamed_rounds,
+)
 from findeep.train.trainer import (
     TensorData,
     TrainConfig,
@@ -107,7 +112,6 @@ from findeep.train.trainer import (
     logits_to_prediction,
     predict_logits,
     resolve_device,
-    rounds_of_steps,
 )
 
 MAX_VALIDATION_ROWS = 200_000  # held in memory and scored every epoch
@@ -620,8 +624,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
               for r in range(ranks.world_size)]
     steps_per_epoch = max(1, min(shares) // batch_size)
     # the epochs the progress bar counts to: rounds of a pass on a taller table, as in memory
-    planned = rounds_of_steps(steps_per_epoch, batch_size * ranks.world_size, config,
-                              len(validation)) * config.max_epochs
+    planned = streamed_rounds(steps_per_epoch, batch_size, config, len(validation),
+                              ranks) * config.max_epochs
     if min(shares) < batch_size:
         raise DataError(f"rank {shares.index(min(shares))} gets {min(shares)} training rows, "
                         f"fewer than one batch of {batch_size} (the processes split the data "

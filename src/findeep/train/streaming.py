@@ -155,6 +155,14 @@ def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
                 worker.join(timeout=0.05)
 
 
+def streamed_rounds(steps_per_epoch: int, batch_size: int, config: TrainConfig,
+                    valid_rows: int, ranks: Ranks = SINGLE_PROCESS) -> int:
+    """How many rounds ``fit_network_streamed`` cuts a pass of ``steps_per_epoch`` steps into
+    (each rank's ``batch_size`` rows a step): the in-memory trainer's ``rounds_of_steps``
+    over all ranks' rows. ``max_epochs`` times it is what a progress bar counts to."""
+    return rounds_of_steps(steps_per_epoch, batch_size * ranks.world_size, config, valid_rows)
+
+
 def fit_network_streamed(
     model: nn.Module, chunks: ChunkStream, valid: TensorData, *, task: str, config: TrainConfig,
     steps_per_epoch: int, batch_size: int, ranks: Ranks = SINGLE_PROCESS,
@@ -184,7 +192,7 @@ def fit_network_streamed(
     optimizer = make_optimizer(model, config)
     total_steps = steps_per_epoch * config.max_epochs
     scheduler = lr_schedule(optimizer, config, total_steps)
-    rounds = rounds_of_steps(steps_per_epoch, batch_size * ranks.world_size, config, len(valid))
+    rounds = streamed_rounds(steps_per_epoch, batch_size, config, len(valid), ranks)
     steps_per_round = math.ceil(steps_per_epoch / rounds)
     last_epoch = rounds * config.max_epochs
     run = dict(checkpointing.run or {}) if checkpointing is not None else {}
