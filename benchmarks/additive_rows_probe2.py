@@ -28,7 +28,6 @@ not tried a third time. Results: ``results/additive_rows_probe2.{json,md}``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 import time
@@ -41,7 +40,7 @@ import pyarrow.parquet as pq
 import streamed_rounds_probe
 import validation_rounds_probe
 from additive_rows_probe import every_row, in_memory_folds
-from probe_rule import HERE
+from probe_rule import HERE, records_command_line
 
 import findeep.models.additive as additive_module
 
@@ -157,18 +156,14 @@ def report(records: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure(store: Path) -> None:
+    records = measure_in_memory()
+    store.write_text(json.dumps(records, indent=1) + "\n")
+    store.write_text(json.dumps(records + measure_streamed(), indent=1) + "\n")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--report-only", action="store_true")
-    args = parser.parse_args()
-    if not args.report_only:
-        records = measure_in_memory()
-        STORE.write_text(json.dumps(records, indent=1) + "\n")
-        records += measure_streamed()
-        STORE.write_text(json.dumps(records, indent=1) + "\n")
-    records = json.loads(STORE.read_text())
-    REPORT.write_text(report(records))
-    print(REPORT.read_text())
+    records_command_line(__doc__, measure, store=STORE, report_path=REPORT, report=report)
 
 
 if __name__ == "__main__":

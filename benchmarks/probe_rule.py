@@ -190,6 +190,19 @@ def probe_command_line(doc: str, measure: Measure, *, store: Path, report_path: 
               report_only=args.report_only)
 
 
+def records_command_line(doc: str, measure: Callable[[Path], object], *, store: Path,
+                         report_path: Path, report: Callable[[list[dict]], str]) -> None:
+    """A probe's command outside the 22-table reference: ``measure(store)`` writes its
+    records to ``store`` as it goes (skipped with ``--report-only``), then the report is
+    written from the stored records and printed."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--report-only", action="store_true")
+    if not parser.parse_args().report_only:
+        measure(store)
+    report_path.write_text(report(json.loads(store.read_text())))
+    print(report_path.read_text())
+
+
 def option_probe(doc: str, options: dict[str, Any], *, store: Path, report_path: Path) -> None:
     """The command of a probe of `default` with ``model_options=options`` on every table."""
     def measure(name: str, frame: pd.DataFrame, target: str, n_folds: int) -> dict:

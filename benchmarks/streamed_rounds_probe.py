@@ -25,7 +25,6 @@ out again (commit 8c11d42 reverted). Results: ``results/streamed_rounds_probe.{j
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 import time
@@ -36,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from large_table_fit_check import bureau_150k, card_default_30k
-from probe_rule import HERE
+from probe_rule import HERE, records_command_line
 from validation_rounds_probe import FERTILITY, MORTGAGES
 
 import findeep.train.trainer as trainer_module
@@ -123,19 +122,16 @@ def report(records: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure_all(store: Path) -> None:
+    records = []
+    for name, frame, target in tables():
+        with tempfile.TemporaryDirectory() as folder:
+            records.append(measure(name, frame, target, Path(folder)))
+        store.write_text(json.dumps(records, indent=1) + "\n")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--report-only", action="store_true")
-    args = parser.parse_args()
-    if not args.report_only:
-        records = []
-        for name, frame, target in tables():
-            with tempfile.TemporaryDirectory() as folder:
-                records.append(measure(name, frame, target, Path(folder)))
-            STORE.write_text(json.dumps(records, indent=1) + "\n")
-    records = json.loads(STORE.read_text())
-    REPORT.write_text(report(records))
-    print(REPORT.read_text())
+    records_command_line(__doc__, measure_all, store=STORE, report_path=REPORT, report=report)
 
 
 if __name__ == "__main__":
