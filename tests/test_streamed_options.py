@@ -179,8 +179,8 @@ def test_streamed_weight_column_refuses_what_is_no_weight_in_one_line(weighted, 
 def test_streamed_cqr_intervals_adapt_to_each_row_as_in_memory(tmp_path):
     """`--interval-method cqr` with --stream (it was refused): a quantile network trained over
     the same streamed epochs, its band calibrated on the validation rows; the test rows'
-    coverage is reported, widths differ from row to row (split-conformal's do not), chunked
-    scoring writes the same ends as the estimator, and --checkpoint-dir is refused."""
+    coverage is reported, widths differ from row to row (split-conformal's do not), and chunked
+    scoring writes the same ends as the estimator."""
     from findeep.data.samples import load_sample
 
     sample = load_sample("loans")
@@ -204,6 +204,66 @@ def test_streamed_cqr_intervals_adapt_to_each_row_as_in_memory(tmp_path):
                "--interval", "0.9").exit_code == 0
     chunked = pd.read_parquet(scored).head(400)
     np.testing.assert_allclose(chunked[["lower", "upper"]].to_numpy(), ends, rtol=1e-5)
-    refused = run(*common, "--interval-method", "cqr", "--checkpoint-dir",
-                  tmp_path / "ckpt", "--out", tmp_path / "no")
-    assert refused.exit_code == 2 and "not checkpointed" in refused.stderr
+
+
+class _Stopped(Exception):
+    """The stand-in for a killed run: raised from an epoch's progress hook, after the
+    previous epoch's checkpoint was written."""
+
+
+@pytest.mark.parametrize("stopped_in", ["point", "quantile"])
+def test_streamed_cqr_resumes_from_either_network_to_the_uninterrupted_intervals(
+        stopped_in, tmp_path, monkeypatch):
+    """--interval-method cqr with --checkpoint-dir (it was refused): a run stopped while the
+    point network trains, or while the quantile network does, goes on with --resume and ends
+    at the uninterrupted run's predictions and interval ends to the bit; the quantile network's
+    epochs are checkpointed in the folder's `quantiles` subfolder, and a resume that reaches
+    it before it began says nothing about an empty folder."""
+    import warnings
+
+    import findeep.streamed as streamed
+    from findeep.data.samples import load_sample
+
+    sample = load_sample("loans")
+    parquet = tmp_path / "loans.parquet"
+    sample.frame.to_parquet(parquet, row_group_size=1_000)
+    options = {"target": sample.target, "verbose": 0, "interval_method": "cqr",
+               "train_options": {"max_epochs": 3}}
+    streamed.train_streamed(parquet, out=tmp_path / "straight", **options)
+
+    fit = streamed.fit_network_streamed
+    trained: list[tuple[str, int]] = []  # (network, epoch) as each epoch ends
+
+    def recording(network, *args, config, on_epoch_end=None, **kwargs):
+        which = "quantile" if config.loss == "pinball" else "point"
+
+        def hook(epoch, record):
+            if (which, epoch) == (stopped_in, 2) and not resuming:
+                raise _Stopped
+            trained.append((which, epoch))
+        return fit(network, *args, config=config, on_epoch_end=hook, **kwargs)
+
+    checkpoints = tmp_path / "ckpt"
+    monkeypatch.setattr(streamed, "fit_network_streamed", recording)
+    resuming = False
+    with pytest.raises(_Stopped):
+        streamed.train_streamed(parquet, out=tmp_path / "resumed", checkpoint_dir=checkpoints,
+                                **options)
+    saved = checkpoints / "quantiles" / "epoch-0001"
+    assert saved.exists() == (stopped_in == "quantile")
+    trained.clear()
+    resuming = True
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        streamed.train_streamed(parquet, out=tmp_path / "resumed", checkpoint_dir=checkpoints,
+                                resume=True, **options)
+    assert not [w for w in caught if "no checkpoint" in str(w.message)]
+    # only the epochs the stopped run had not finished are trained again
+    assert trained == ([("point", 2), ("point", 3)] if stopped_in == "point" else []) + \
+        [("quantile", e) for e in ((1, 2, 3) if stopped_in == "point" else (2, 3))]
+    assert (checkpoints / "quantiles" / "epoch-0003").exists()
+    rows = sample.frame.drop(columns=[sample.target]).head(500)
+    straight, resumed = findeep.load(tmp_path / "straight"), findeep.load(tmp_path / "resumed")
+    np.testing.assert_array_equal(resumed.predict(rows), straight.predict(rows))
+    np.testing.assert_array_equal(resumed.predict_interval(rows, 0.9),
+                                  straight.predict_interval(rows, 0.9))

@@ -18,6 +18,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import shutil
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -90,6 +91,7 @@ from findeep.pipeline import (
     training_profile,
 )
 from findeep.train.bagging import check_bagging
+from findeep.train.checkpoint import LATEST
 from findeep.train.distributed import (
     Ranks,
     destroy_process_group,
@@ -120,6 +122,7 @@ SCHEMA_ROWS = 50_000  # rows read to infer column kinds and the task
 # values tell dates and its first 2,000 free text
 KIND_EVIDENCE_ROWS = 2_000
 SCORING_CHUNK_ROWS = 262_144
+QUANTILE_CHECKPOINTS = "quantiles"  # CQR's second network's checkpoints, in --checkpoint-dir
 _TEST, _VALID, _SAMPLE = 1, 2, 3  # salts of the row hashes
 
 
@@ -168,8 +171,9 @@ def train_streamed(
 
     ``interval_method="cqr"`` (regressions) trains a second network of the same model on the
     interval level's two quantiles (pinball loss) over the same streamed epochs, and
-    calibrates its band on the validation rows, as in memory; it is not checkpointed, so it
-    is refused with ``checkpoint_dir``.
+    calibrates its band on the validation rows, as in memory; with ``checkpoint_dir`` its
+    epochs are checkpointed in the folder's ``quantiles`` subfolder, so a resume goes on from
+    whichever of the two networks was training.
     """
     ranks = launched_ranks()
     if target is None:
@@ -188,10 +192,6 @@ def train_streamed(
     if resume and checkpoint_dir is None:
         raise ConfigError("--resume needs --checkpoint-dir: the directory to resume from.")
     check_method(interval_method)
-    if interval_method == "cqr" and checkpoint_dir is not None:
-        raise ConfigError("--interval-method cqr trains a second network that is not "
-                          "checkpointed; drop --checkpoint-dir (or use split-conformal "
-                          "intervals).")
     options = {k: v for k, v in (train_options or {}).items() if v is not None}
     unknown = set(options) - set(TRAIN_OPTIONS)
     if unknown:
@@ -658,6 +658,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         if preprocessor.special_values:  # other inputs: another run (absent: as before)
             run["special_values"] = preprocessor.special_values
         checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
+        if not resume and ranks.is_main:  # a run started over: no earlier run's quantiles
+            shutil.rmtree(Path(checkpoint_dir) / QUANTILE_CHECKPOINTS, ignore_errors=True)
     with epoch_progress(f"training {model} (streamed)", planned,
                         verbose if ranks.is_main else 0) as hook:
         result = fit_network_streamed(
@@ -692,7 +694,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
             fit_network_streamed(
                 quantile_network, chunks, valid_data, task="regression",
                 config=quantile_config, steps_per_epoch=steps_per_epoch,
-                batch_size=batch_size, ranks=ranks, on_epoch_end=hook)
+                batch_size=batch_size, ranks=ranks, on_epoch_end=hook,
+                checkpointing=_quantile_checkpointing(checkpointing, quantile_config))
         quantile_network.cpu().eval()
         band = predict_logits(quantile_network, valid_data.x_num.cpu(),
                               valid_data.x_cat.cpu()).mean(dim=1).numpy() * y_std + y_mean
@@ -762,6 +765,22 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     report["bundle"] = str(write_bundle(out, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
                                         metrics=report, force=force))
     return report
+
+
+def _quantile_checkpointing(checkpointing: Checkpointing | None,
+                            quantile_config: TrainConfig) -> Checkpointing | None:
+    """CQR's quantile network checkpointed beside the point network, in the folder's
+    ``quantiles`` subfolder, as a run of its own (its loss and quantiles in the record).
+
+    A resume continues it when it had begun; when it had not (the run stopped while the
+    point network trained), it starts afresh without the empty folder's warning."""
+    if checkpointing is None:
+        return None
+    directory = Path(checkpointing.directory) / QUANTILE_CHECKPOINTS
+    run = {**(checkpointing.run or {}),
+           "config": {k: v for k, v in vars(quantile_config).items() if k != "verbose"}}
+    return Checkpointing(directory, resume=checkpointing.resume and (directory / LATEST).exists(),
+                         run=run)
 
 
 def _with_additive_path(network: torch.nn.Module, valid_logits: torch.Tensor,
