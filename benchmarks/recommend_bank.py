@@ -49,10 +49,12 @@ def main() -> None:
     parser.add_argument("--train-months", type=int, default=6)
     parser.add_argument("--models", default="popularity,als,lightgbm,network")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default=None,
+                        help="Results file name (default recommend_bank_<customers>x<months>).")
     parser.add_argument("--render-only", action="store_true",
                         help="Rewrite the .md from the saved .json without running.")
     args = parser.parse_args()
-    name = f"recommend_bank_{args.customers}x{args.months}"
+    name = args.name or f"recommend_bank_{args.customers}x{args.months}"
     out = Path(__file__).parent / "results"
     if args.render_only:
         result = json.loads((out / f"{name}.json").read_text())

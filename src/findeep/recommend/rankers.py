@@ -31,7 +31,7 @@ from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.features.tabular import ScoringRules, TabularPreprocessor, TransformReport
 from findeep.recommend.panel import Design
 from findeep.train.progress import epoch_progress
-from findeep.train.trainer import TrainConfig, planned_epochs
+from findeep.train.trainer import TrainConfig
 
 RANKERS = ("network", "popularity", "lightgbm", "als")
 NETWORK_DEFAULTS = {"max_epochs": 30, "batch_size": 512, "learning_rate": 2e-3,
@@ -233,8 +233,8 @@ class NetworkRanker:
         config = TrainConfig(**self.train_options, seed=self.random_state, device="cpu",
                              verbose=self.verbose)
         started = time.perf_counter()
-        planned = planned_epochs(len(x_num), config, len(v_num))  # rounds of a taller pass
-        with epoch_progress("training next-product network", planned, self.verbose) as hook:
+        with epoch_progress("training next-product network", config.max_epochs,
+                            self.verbose) as hook:
             self.fit_result_ = fit_multilabel(
                 self.network_, as_tensors(x_num, x_cat, labels, train.eligible),
                 as_tensors(v_num, v_cat, valid.labels, valid.eligible), config=config,

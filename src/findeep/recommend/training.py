@@ -9,7 +9,6 @@ MAP@k over all validation customers, which is what the ranking is judged on.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -26,12 +25,10 @@ from findeep.train.trainer import (
     ProgressHook,
     TrainConfig,
     apply_step,
+    auto_batch_size,
     cpu_threads,
-    epoch_rows,
-    fit_batch_size,
     lr_schedule,
     make_optimizer,
-    rounds_per_pass,
     row_cost,
     training_threads,
 )
@@ -75,47 +72,39 @@ def score_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
 def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *,
                    config: TrainConfig, k: int = 7,
                    on_epoch_end: ProgressHook | None = None) -> FitResult:
-    """Train ``model`` in place; keep the epoch with the best validation MAP@k (all customers).
-
-    On a pass of more than ``ROUND_ROWS`` customer-months early stopping looks at the
-    validation month every round of a pass, as the tabular trainer does
-    (``rounds_per_pass``): each round is an epoch of the records and of patience."""
+    """Train ``model`` in place; keep the epoch with the best validation MAP@k (all customers)."""
     config.check()
     long_work_starts()  # the inputs passed their checks: held warnings may be shown now
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(int(config.seed))
     optimizer = make_optimizer(model, config)
     n = len(train)
-    batch_size = fit_batch_size(n, config)
+    batch_size = auto_batch_size(n) if config.batch_size == "auto" else int(config.batch_size)
+    batch_size = min(batch_size, n)
     steps_per_epoch = max(1, n // batch_size)
     total_steps = steps_per_epoch * config.max_epochs
     scheduler = lr_schedule(optimizer, config, total_steps)
-    rounds = rounds_per_pass(n, config, len(valid))
-    steps_per_round = math.ceil(steps_per_epoch / rounds)
     labels_valid = valid.labels.numpy()
     eligible_valid = valid.eligible.numpy()
     threads = training_threads(config, batch_size, row_cost(model), torch.device("cpu"))
     stopping = EarlyStopping(config, model)
     history: list[dict[str, float]] = []
     started = time.perf_counter()
-    epoch = taken = 0
+    epoch = 0
     with cpu_threads(threads):
-        for epoch in range(1, rounds * config.max_epochs + 1):
+        for epoch in range(1, config.max_epochs + 1):
             model.train()
-            in_pass = taken % steps_per_epoch  # steps already taken of this pass
-            if in_pass == 0:
-                order = torch.randperm(n, generator=generator)
-            steps = min(steps_per_round, steps_per_epoch - in_pass)
+            order = torch.randperm(n, generator=generator)
             total = 0.0
-            for step in range(in_pass, in_pass + steps):
+            for step in range(steps_per_epoch):
                 rows = order[step * batch_size:(step + 1) * batch_size]
                 logits = model(train.x_num[rows], train.x_cat[rows])
                 loss = masked_bce(logits, train.labels[rows], train.eligible[rows])
                 total += apply_step(loss, optimizer, scheduler, model, config.grad_clip)
-            taken += steps
             scores = score_logits(model, valid.x_num, valid.x_cat).numpy()
             score = ranking_metrics(scores, labels_valid, eligible_valid, k=k)["map_all@k"]
-            record = {"epoch": epoch, "train_loss": total / steps, "valid_score": float(score)}
+            record = {"epoch": epoch, "train_loss": total / steps_per_epoch,
+                      "valid_score": float(score)}
             history.append(record)
             if on_epoch_end is not None:
                 on_epoch_end(epoch, record)
@@ -124,8 +113,7 @@ def fit_multilabel(model: nn.Module, train: LabelTensors, valid: LabelTensors, *
     stopping.finish(model)
     seconds = time.perf_counter() - started
     return FitResult(stopping.best_epoch, epoch, float(stopping.best_score), seconds,
-                     rows_per_second=taken * batch_size / max(seconds, 1e-9), history=history,
-                     epoch_rows=epoch_rows(n, config, len(valid)))
+                     rows_per_second=n * epoch / max(seconds, 1e-9), history=history)
 
 
 def as_tensors(x_num: np.ndarray, x_cat: np.ndarray, labels: np.ndarray | None,
