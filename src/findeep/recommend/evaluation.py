@@ -29,6 +29,7 @@ from findeep.recommend.panel import Design, Panel, customer_key, design_at, stac
 from findeep.recommend.rankers import RANKERS, check_ranker, make_ranker
 
 Oracle = Callable[[Design], np.ndarray]
+ORACLE = "oracle"  # the ceiling's entry beside the models, when the truth is known
 
 
 def training_designs(panel: Panel, last_feature_month: int, *, lags: int, train_months: int,
@@ -74,7 +75,7 @@ def evaluate_month(panel: Panel, test_feature_month: int, models: Sequence[str],
                              options=(options or {}).get(name))
         results[name] = fit_and_rank(name, ranker, fit_rows, valid_rows, everything, test, k)
     if oracle is not None:
-        results["oracle"] = _score_entry(oracle(test), test, k, probabilities=True)
+        results[ORACLE] = _score_entry(oracle(test), test, k, probabilities=True)
     return {"test_month": str(panel.months[test_feature_month + 1]),
             "train_rows": len(everything), "test_customers": len(test), "models": results}
 
@@ -160,9 +161,10 @@ VERDICT_METRIC = "map_all@k"  # MAP@k over all customers, the Kaggle convention
 def network_verdict(folds: list[dict[str, Any]], metric: str = VERDICT_METRIC) -> str | None:
     """The network against the best other model on ``metric`` (highest mean), as a paired
     difference over the same test months with the benchmark's noise rule; None without a
-    network or another model."""
+    network or another model. The oracle (the generator's true probabilities) is the ceiling
+    the models are measured against, not a model one could run, so it is never the one named."""
     models = list(folds[0]["models"])
-    others = [m for m in models if m != "network"]
+    others = [m for m in models if m not in ("network", ORACLE)]
     if "network" not in models or not others:
         return None
 
