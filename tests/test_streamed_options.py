@@ -218,7 +218,11 @@ def test_streamed_cqr_resumes_from_either_network_to_the_uninterrupted_intervals
     point network trains, or while the quantile network does, goes on with --resume and ends
     at the uninterrupted run's predictions and interval ends to the bit; the quantile network's
     epochs are checkpointed in the folder's `quantiles` subfolder, and a resume that reaches
-    it before it began says nothing about an empty folder."""
+    it before it began says nothing about an empty folder. A run started over with --force
+    leaves none of an earlier run's checkpoints behind: not its quantile network's (at another
+    level here, which a resume would refuse as a different run), nor its point network's later
+    epochs (keeping the newest two by name deleted the new run's own epoch-0001, and the resume
+    failed on a dangling latest.json)."""
     import warnings
 
     import findeep.streamed as streamed
@@ -244,13 +248,17 @@ def test_streamed_cqr_resumes_from_either_network_to_the_uninterrupted_intervals
         return fit(network, *args, config=config, on_epoch_end=hook, **kwargs)
 
     checkpoints = tmp_path / "ckpt"
+    earlier = stopped_in == "point"
+    if earlier:  # a finished run at another level, whose checkpoints --force replaces
+        streamed.train_streamed(parquet, out=tmp_path / "earlier", checkpoint_dir=checkpoints,
+                                **{**options, "interval": 0.8})
     monkeypatch.setattr(streamed, "fit_network_streamed", recording)
     resuming = False
     with pytest.raises(_Stopped):
         streamed.train_streamed(parquet, out=tmp_path / "resumed", checkpoint_dir=checkpoints,
-                                **options)
-    saved = checkpoints / "quantiles" / "epoch-0001"
-    assert saved.exists() == (stopped_in == "quantile")
+                                force=earlier, **options)
+    saved = sorted(p.name for p in (checkpoints / "quantiles").glob("epoch-*"))
+    assert saved == (["epoch-0001"] if stopped_in == "quantile" else [])
     trained.clear()
     resuming = True
     with warnings.catch_warnings(record=True) as caught:

@@ -18,7 +18,6 @@ import contextlib
 import errno
 import hashlib
 import os
-import shutil
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -91,7 +90,7 @@ from findeep.pipeline import (
     training_profile,
 )
 from findeep.train.bagging import check_bagging
-from findeep.train.checkpoint import LATEST
+from findeep.train.checkpoint import LATEST, clear_checkpoints
 from findeep.train.distributed import (
     Ranks,
     destroy_process_group,
@@ -658,8 +657,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         if preprocessor.special_values:  # other inputs: another run (absent: as before)
             run["special_values"] = preprocessor.special_values
         checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
-        if not resume and ranks.is_main:  # a run started over: no earlier run's quantiles
-            shutil.rmtree(Path(checkpoint_dir) / QUANTILE_CHECKPOINTS, ignore_errors=True)
+        if not resume and ranks.is_main:  # a run started over: none of an earlier run's
+            for folder in (Path(checkpoint_dir), Path(checkpoint_dir) / QUANTILE_CHECKPOINTS):
+                clear_checkpoints(folder)
     with epoch_progress(f"training {model} (streamed)", planned,
                         verbose if ranks.is_main else 0) as hook:
         result = fit_network_streamed(

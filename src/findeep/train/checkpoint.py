@@ -119,6 +119,16 @@ def check_fresh_run(directory: str | os.PathLike[str], *, resume: bool, force: b
                       "name a new folder.")
 
 
+def clear_checkpoints(directory: str | os.PathLike[str]) -> None:
+    """Remove the checkpoints ``directory`` holds (``latest.json`` and every ``epoch-NNNN``):
+    a run that starts over must not leave an earlier run's later epochs beside its own, where
+    keeping the newest two by name would delete its own newest one."""
+    directory = Path(directory)
+    (directory / LATEST).unlink(missing_ok=True)
+    for folder in directory.glob("epoch-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def check_same_run(saved: dict[str, Any], current: dict[str, Any], directory: object) -> None:
     """A resume continues the same run: refuse when data or settings changed."""
     changed = [k for k in sorted(set(saved) | set(current)) if saved.get(k) != current.get(k)]
