@@ -343,8 +343,9 @@ def test_the_command_line_trains_a_blend_and_refuses_what_it_cannot_do(table, tm
                               "text-cnn+catboost", "--out", tmp_path / "t"),
                           "text models are not blended")
     assert_one_line_error(run("train", tmp_path / "applications.parquet", "--target", "default",
-                              "--model", "default+catboost", "--stream", "--out",
-                              tmp_path / "s"), "a blend with CatBoost is trained in memory")
+                              "--model", "default+catboost", "--stream", "--interval-method",
+                              "cqr", "--task", "regression", "--out", tmp_path / "s"),
+                          "no CatBoost half")
     assert not any((tmp_path / name).exists() for name in ("r", "t", "s"))
 
 

@@ -558,7 +558,7 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
         special_values=pipeline.preprocessor.special_values,
         sample_weight=None if weight is None else weight[rows],
         balanced=class_weight == "balanced",
-        monotone=_partner_monotone(monotone, pipeline.target.code_sign),
+        monotone=partner_monotone(monotone, pipeline.target.code_sign),
         progress=lambda trees: count_progress(description, trees, "trees", verbose))
     pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
                                   "share": pipeline.partner.share,
@@ -572,7 +572,7 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
     return pipeline
 
 
-def _partner_monotone(wanted: dict[str, Any] | str | None, code_sign: int
+def partner_monotone(wanted: dict[str, Any] | str | None, code_sign: int
                       ) -> dict[str, int] | None:
     """The user's directions (of the event probability) as the partner's, on the
     probability of code 1, which it learns: turned where the event is the first class."""

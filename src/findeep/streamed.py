@@ -18,6 +18,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -49,7 +50,6 @@ from findeep.data.splits import (
 from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
 from findeep.data.target import TargetSpec, infer_target
 from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
-from findeep.evaluate.blends import is_blend
 from findeep.evaluate.intervals import (
     DEFAULT_LEVEL,
     ConformalIntervals,
@@ -70,6 +70,12 @@ from findeep.evaluate.metrics import (
     regression_metrics,
 )
 from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
+from findeep.evaluate.partner import (
+    BlendPartner,
+    check_blend_options,
+    check_partner_available,
+    split_blend_model,
+)
 from findeep.features.streaming import StreamedFit
 from findeep.features.tabular import TabularPreprocessor, TransformReport
 from findeep.models.registry import build_model, check_model_options, get_spec
@@ -86,6 +92,7 @@ from findeep.pipeline import (
     decision_threshold,
     monotone_positions,
     monotone_record,
+    partner_monotone,
     score_table,
     training_profile,
 )
@@ -98,7 +105,7 @@ from findeep.train.distributed import (
     launched_ranks,
 )
 from findeep.train.losses import check_loss, default_loss
-from findeep.train.progress import epoch_progress
+from findeep.train.progress import count_progress, epoch_progress
 from findeep.train.streaming import (
     Checkpointing,
     fit_network_streamed,
@@ -195,9 +202,12 @@ def train_streamed(
     unknown = set(options) - set(TRAIN_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}.")
-    if is_blend(model):
-        raise ConfigError(f"--model {model}: a blend with CatBoost is trained in memory "
-                          "(without --stream); streamed training fits a network alone.")
+    partner = None  # `default+catboost`: CatBoost fitted on the preprocessing sample
+    if (blend := split_blend_model(model)) is not None:
+        model, partner = blend
+        check_partner_available(partner)
+        check_blend_options(task=task, class_weight=class_weight,
+                            interval_method=interval_method, bagging=bagging)
     check_model_options(model, model_options)
     recipe = {k: v for k, v in {**get_spec(model).training, **options}.items() if k != "scaling"}
     TrainConfig(**recipe, seed=seed, device=device).check()  # the loss waits for the task
@@ -218,7 +228,7 @@ def train_streamed(
                       class_weight=class_weight, calibrate=calibrate, interval=interval,
                       numeric_columns=numeric_columns, weight_column=weight_column,
                       event_class=event_class, special_values=special_values,
-                      bagging=bagging, interval_method=interval_method)
+                      bagging=bagging, interval_method=interval_method, partner=partner)
     finally:
         destroy_process_group()
 
@@ -456,7 +466,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            weight_column: str | None = None, event_class: Any = None,
            special_values: dict[str, list[float]] | str | None = None,
            bagging: int | str = "auto",
-           interval_method: str = "split-conformal") -> dict[str, Any]:
+           interval_method: str = "split-conformal",
+           partner: str | None = None) -> dict[str, Any]:
     source = ParquetSource(data)
     check_columns(source, target=target, time_column=time_column, weight_column=weight_column)
     head = source.head(SCHEMA_ROWS)
@@ -556,6 +567,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         warn_absent_codes(special_counts, n_fit + len(validation), stacklevel=3)
     sample = fit_state.sample
     target_spec = _infer_streamed_target(sample, labels, target, task, event_class)
+    if partner is not None:  # the options a blend cannot honour, now that the task is known
+        check_blend_options(task=target_spec.task, class_weight=class_weight,
+                            interval_method=interval_method, bagging=bagging)
     loss = loss or default_loss(target_spec.task)
     check_loss(loss, target_spec.task)
     config = TrainConfig(**recipe, loss=loss, seed=seed, device=str(torch_device),
@@ -733,6 +747,14 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                                y_mean, y_std, training, {}, digest.hexdigest())
     pipeline.intervals = intervals
     pipeline.quantile_network = quantile_network
+    if partner is not None:
+        _with_sampled_partner(pipeline, partner, sample=sample, validation=validation,
+                              feature_columns=feature_columns, target=target,
+                              n_fit=n_fit, seed=seed, interval=interval,
+                              weights=(numbers_of(sample[weight_column]) if row_weighted
+                                       else None),
+                              class_weight=class_weight, model_options=model_options,
+                              verbose=verbose)
     pipeline.profile = training_profile(pipeline, sample[feature_columns])
 
     # ---- last pass: held-out metrics and the training-row sketch -------------------------
@@ -740,7 +762,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                                            row_sketch=row_sketch)
     pipeline.training_rows = sketch
     report = {
-        "data": str(data), "target": target, "model": model, "task": pipeline.task,
+        "data": str(data), "target": target, "model": pipeline.display_name,
+        "task": pipeline.task,
         "split": (f"out-of-time on {time_column} (streamed)" if time_column
                   else "hash of row position (streamed)"), "test_fraction": test_fraction,
         "seed": seed, "dropped_missing_target": dropped, "test": test_metrics,
@@ -751,20 +774,53 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         report["calibration_curve"] = test_metrics.pop("calibration_curve")
         report["gains_table"] = test_metrics.pop("gains_table", [])
     pipeline.metrics = report
-    from findeep.pipeline import pipeline_to_bundle
+    from findeep.pipeline import pipeline_files, pipeline_to_bundle
 
     meta, tensors = pipeline_to_bundle(pipeline)
     estimator = "TabularRegressor" if pipeline.task == "regression" else "TabularClassifier"
     meta["estimator"] = estimator
-    meta["params"] = {"model": model, "random_state": seed, "device": str(torch_device),
-                      "scaling": scaling, "loss": loss, "row_sketch": row_sketch,
+    meta["params"] = {"model": pipeline.display_name, "random_state": seed,
+                      "device": str(torch_device), "scaling": scaling, "loss": loss,
+                      "row_sketch": row_sketch,
                       **{k: v for k, v in options.items() if k in ("max_epochs", "batch_size",
                                                                    "learning_rate",
                                                                    "weight_decay",
                                                                    "patience")}}
     report["bundle"] = str(write_bundle(out, kind=BUNDLE_KIND, meta=meta, tensors=tensors,
-                                        metrics=report, force=force))
+                                        metrics=report, force=force,
+                                        files=pipeline_files(pipeline)))
     return report
+
+
+def _with_sampled_partner(pipeline: TabularPipeline, partner: str, *, sample: pd.DataFrame,
+                          validation: pd.DataFrame, feature_columns: list[str], target: str,
+                          n_fit: int, seed: int, interval: float,
+                          weights: np.ndarray | None, class_weight: Any,
+                          model_options: dict[str, Any] | None, verbose: int) -> None:
+    """A blend's CatBoost, fitted on the preprocessing sample of the fit rows (a uniform
+    sample of at most ``SAMPLE_ROWS``: CatBoost trains in memory), blended half each with the
+    streamed network as in memory. A regression's intervals are re-calibrated on the
+    validation rows, which neither half trained on, from the blend's residuals."""
+    description = (f"training {partner} (the blend's other half) on a sample of "
+                   f"{len(sample):,} of the {n_fit:,} fit rows")
+    started = time.perf_counter()
+    pipeline.partner = BlendPartner.fit(
+        partner, task=pipeline.task, frame=sample[feature_columns], schema=pipeline.schema,
+        y_codes=pipeline.target.encode(sample[target]), seed=seed,
+        special_values=pipeline.preprocessor.special_values, sample_weight=weights,
+        balanced=class_weight == "balanced",
+        monotone=partner_monotone((model_options or {}).get("monotone"),
+                                  pipeline.target.code_sign),
+        progress=lambda trees: count_progress(description, trees, "trees", verbose))
+    pipeline.training["blend"] = {"parts": [pipeline.model_name, partner],
+                                  "share": pipeline.partner.share,
+                                  "partner_rows": len(sample), "partner_sample_of": n_fit,
+                                  "partner_fit_seconds": round(time.perf_counter() - started, 3)}
+    if pipeline.task == "regression":
+        blended, _ = pipeline.predict_raw(validation[feature_columns])
+        pipeline.intervals = ConformalIntervals.fit(
+            validation[target].to_numpy(dtype=np.float64), blended, interval)
+        pipeline.training["blend"]["intervals_calibrated_on"] = len(validation)
 
 
 def _quantile_checkpointing(checkpointing: Checkpointing | None,
@@ -896,7 +952,8 @@ def _score_held_out(source: ParquetSource, pipeline: TabularPipeline, split: _Ro
         if positions_test.any():
             logits = predict_logits(pipeline.network, torch.from_numpy(x_num[positions_test]),
                                     torch.from_numpy(x_cat[positions_test]))
-            predictions.append(pipeline._prediction(logits))
+            predictions.append(pipeline.with_partner(  # a blend's CatBoost half, if any
+                pipeline._prediction(logits), frame.loc[positions_test, feature_columns]))
             if pipeline.quantile_network is not None:  # CQR's band for the test metrics
                 bands.append(pipeline.interval_band(x_num[positions_test],
                                                     x_cat[positions_test]))

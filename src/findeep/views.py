@@ -87,7 +87,14 @@ def bagging_line(training: dict[str, Any]) -> str:
     ``bagging="auto"`` kept one, why; then the additive path's share where one was fitted,
     and a blend's partner."""
     line = _members_line(training) + _additive_part(training)
-    if (blend := training.get("blend")) and "intervals_calibrated_on" in blend:
+    if (blend := training.get("blend")) and "partner_sample_of" in blend:  # streamed
+        line += (f"; blended half each with {blend['parts'][1]} fitted on a sample of "
+                 f"{blend['partner_rows']:,} of the {blend['partner_sample_of']:,} fit rows "
+                 f"({blend['partner_fit_seconds']:.1f}s)")
+        if "intervals_calibrated_on" in blend:
+            line += (f", the blend's intervals calibrated on the "
+                     f"{blend['intervals_calibrated_on']:,} validation rows")
+    elif blend and "intervals_calibrated_on" in blend:
         line += (f"; blended half each with {blend['parts'][1]} fitted on the network's "
                  f"{blend['partner_rows']} training rows ({blend['partner_fit_seconds']:.1f}s), "
                  f"the blend's intervals calibrated on the {blend['intervals_calibrated_on']} "
