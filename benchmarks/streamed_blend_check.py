@@ -2,7 +2,7 @@
 tables — the streamed network and CatBoost fitted on the preprocessing sample (at most
 200,000 of the fit rows), blended half each, against the streamed network alone.
 
-    OMP_WAIT_POLICY=PASSIVE python benchmarks/streamed_blend_check.py   # ~15 min
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/streamed_blend_check.py   # ~6 min
     python benchmarks/streamed_blend_check.py --report-only
 
 The four tall tables of `streamed_rounds_probe.py` (AER/Fertility 254,654 rows, mortgages

@@ -180,6 +180,10 @@ def train_streamed(
     calibrates its band on the validation rows, as in memory; with ``checkpoint_dir`` its
     epochs are checkpointed in the folder's ``quantiles`` subfolder, so a resume goes on from
     whichever of the two networks was training.
+
+    ``model="default+catboost"`` (a blend) trains the network as above and CatBoost on the
+    preprocessing sample of the fit rows (at most ``features.streaming.SAMPLE_ROWS``:
+    CatBoost trains in memory), blended half each as in memory (``_with_sampled_partner``).
     """
     ranks = launched_ranks()
     if target is None:
@@ -798,9 +802,10 @@ def _with_sampled_partner(pipeline: TabularPipeline, partner: str, *, sample: pd
                           weights: np.ndarray | None, class_weight: Any,
                           model_options: dict[str, Any] | None, verbose: int) -> None:
     """A blend's CatBoost, fitted on the preprocessing sample of the fit rows (a uniform
-    sample of at most ``SAMPLE_ROWS``: CatBoost trains in memory), blended half each with the
-    streamed network as in memory. A regression's intervals are re-calibrated on the
-    validation rows, which neither half trained on, from the blend's residuals."""
+    sample of at most ``features.streaming.SAMPLE_ROWS``: CatBoost trains in memory),
+    blended half each with the streamed network as in memory. A regression's intervals are
+    re-calibrated on the validation rows, which neither half trained on, from the blend's
+    residuals."""
     description = (f"training {partner} (the blend's other half) on a sample of "
                    f"{len(sample):,} of the {n_fit:,} fit rows")
     started = time.perf_counter()
