@@ -292,15 +292,44 @@ def test_a_served_blend_reads_odd_records_as_the_library_reads_them(saved, blend
     np.testing.assert_allclose(response.json()["probability"], library, atol=1e-6)
 
 
-def test_a_multiclass_blend_averages_probabilities_and_refuses_explanations() -> None:
+def test_a_multiclass_blend_averages_probabilities_and_explains_itself_exactly() -> None:
+    """Its probabilities are the mean of its parts'; its explanations are Shapley values of
+    the blend itself (sampled over column orders, seeded): they add up to the explained class's
+    log-odds less the baseline row's to rounding, explain each row's predicted class unless
+    told another, give nothing to a column whose value is the baseline's, repeat exactly, and
+    turn into reason codes."""
+    from findeep.data.profile import reference_frame
+    from findeep.explain.attributions import column_attributions
+    from findeep.explain.blend_shapley import baseline_row
+
     rng = np.random.default_rng(1)
-    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300),
+                      "c": rng.choice(list("xyz"), 300)})
     y = pd.Series(np.select([X.a > 0.5, X.b > 0], ["high", "mid"], "low"))
     model = TabularClassifier(model="default+catboost", verbose=0, **FAST).fit(X, y)
+    pipeline = model.pipeline_
     probabilities = model.predict_proba(X)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-6)
-    with pytest.raises(ConfigError, match="blends are for binary and regression targets"):
-        explain_frame(model.pipeline_, X.head(3))
+    rows = X.head(12)
+    explained = column_attributions(pipeline, rows)
+    np.testing.assert_allclose(explained.values.sum(axis=1),
+                               explained.output - explained.baseline_output, atol=1e-9)
+    p = np.clip(model.predict_proba(rows), 1e-12, 1 - 1e-12)
+    predicted = p.argmax(axis=1)
+    assert list(explained.explained_class) == list(model.classes_[predicted])
+    np.testing.assert_allclose(explained.output, np.log(p / (1 - p))[np.arange(12), predicted],
+                               atol=1e-9)
+    typical = baseline_row(pipeline, reference_frame(pipeline.profile))  # the default one
+    same_c = (rows["c"] == typical["c"].iloc[0]).to_numpy()
+    assert same_c.any() and np.all(explained.values[same_c, 2] == 0.0)
+    again = column_attributions(pipeline, rows)
+    np.testing.assert_array_equal(again.values, explained.values)
+    high = column_attributions(pipeline, rows, target_class="high")
+    assert set(high.explained_class) == {"high"}
+    np.testing.assert_allclose(high.values.sum(axis=1), high.output - high.baseline_output,
+                               atol=1e-9)
+    reasons = explain_frame(pipeline, rows.head(3))
+    assert len(reasons) == 3 and "explained_class" in reasons.columns
 
 
 @pytest.mark.parametrize(("model", "options", "message"), [

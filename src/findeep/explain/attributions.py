@@ -178,9 +178,7 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
     if len(frame) == 0:
         raise DataError("there are no rows to explain.")
     if pipeline.partner is not None and pipeline.task == "multiclass":
-        raise ConfigError("a multiclass blend averages probabilities, whose log-odds do not "
-                          "split into the parts' attributions; explanations of blends are "
-                          "for binary and regression targets.")
+        return _multiclass_blend(pipeline, frame, reference, target_class, on_rows)
     z = embed_frame(pipeline, frame)
     baseline = reference_embedding(pipeline, reference)
     forward = risk_function(pipeline)
@@ -230,6 +228,36 @@ def _with_partner(pipeline: TabularPipeline, frame: pd.DataFrame,
         network.columns, (1.0 - w) * network.values + w * sign * values,
         (1.0 - w) * network.output + w * sign * log_odds,
         (1.0 - w) * float(network.baseline_output) + w * sign * expected, network.units)
+
+
+def _multiclass_blend(pipeline: TabularPipeline, frame: pd.DataFrame,
+                      reference: pd.DataFrame | None, target_class: object,
+                      on_rows: RowsHook | None) -> Attributions:
+    """A multiclass blend averages probabilities, whose log-odds do not split into its parts'
+    attributions: its Shapley values are sampled on the blend itself, from the reference
+    population's typical row (``blend_shapley``)."""
+    from findeep.data.profile import reference_frame
+    from findeep.explain.blend_shapley import baseline_row, class_log_odds, sampled_shapley
+
+    if reference is None:
+        if not pipeline.profile:
+            raise ConfigError("this model has no training profile, so there is no default "
+                              "reference population; pass one explicitly (reference=).")
+        reference = reference_frame(pipeline.profile)
+    elif len(reference) == 0:
+        raise DataError("the reference population has no rows.")
+    columns = pipeline.schema.used_names
+    log_odds = class_log_odds(pipeline)
+    rows = frame[columns].reset_index(drop=True)
+    targets = _explained_classes(pipeline, torch.from_numpy(log_odds(rows)),
+                                 target_class).numpy()
+    values, output, baseline_output = sampled_shapley(
+        log_odds, rows, baseline_row(pipeline, reference), targets,
+        on_walk=None if on_rows is None else
+        (lambda done, total: on_rows(len(rows) * done // total, len(rows))))
+    labels = np.asarray(pipeline.target.classes, dtype=object)
+    return Attributions(columns, values, output, baseline_output, explained_units(pipeline),
+                        labels[targets])
 
 
 def _explained_classes(pipeline: TabularPipeline, log_odds: torch.Tensor,
