@@ -550,20 +550,11 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
     if pipeline.task == "regression":
         assert held_out is not None  # check_blend_options keeps a regression blend to one network
         rows = np.setdiff1d(rows, held_out)
-    description = f"training {partner_name} (the blend's other half) on {len(rows):,} rows"
-    started = time.perf_counter()
-    pipeline.partner = BlendPartner.fit(
-        partner_name, task=pipeline.task, frame=frame.iloc[rows], schema=pipeline.schema,
-        y_codes=y_codes[rows], seed=seed,
-        special_values=pipeline.preprocessor.special_values,
-        sample_weight=None if weight is None else weight[rows],
-        balanced=class_weight == "balanced",
-        monotone=partner_monotone(monotone, pipeline.target.code_sign),
-        progress=lambda trees: count_progress(description, trees, "trees", verbose))
-    pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
-                                  "share": pipeline.partner.share,
-                                  "partner_rows": len(rows),
-                                  "partner_fit_seconds": round(time.perf_counter() - started, 3)}
+    fit_partner(pipeline, partner_name, frame.iloc[rows], y_codes[rows], seed=seed,
+                sample_weight=None if weight is None else weight[rows],
+                class_weight=class_weight, monotone=monotone, verbose=verbose,
+                description=f"training {partner_name} (the blend's other half) on "
+                            f"{len(rows):,} rows")
     if pipeline.task == "regression":
         calibration = frame.iloc[held_out]
         blended, _ = pipeline.predict_raw(calibration)
@@ -572,7 +563,26 @@ def _with_partner_fitted(pipeline: TabularPipeline, partner_name: str, X: pd.Dat
     return pipeline
 
 
-def partner_monotone(wanted: dict[str, Any] | str | None, code_sign: int
+def fit_partner(pipeline: TabularPipeline, partner_name: str, frame: pd.DataFrame,
+                y_codes: np.ndarray, *, seed: int, sample_weight: np.ndarray | None,
+                class_weight: Any, monotone: dict[str, Any] | str | None, verbose: int,
+                description: str) -> None:
+    """Fit ``pipeline``'s blend partner on ``frame`` (the network's schema, special values and
+    monotone directions; with ``verbose``, a bar counting its trees, ``description``) and
+    record it in ``training["blend"]``: the in-memory and the streamed blend alike."""
+    started = time.perf_counter()
+    pipeline.partner = BlendPartner.fit(
+        partner_name, task=pipeline.task, frame=frame, schema=pipeline.schema,
+        y_codes=y_codes, seed=seed, special_values=pipeline.preprocessor.special_values,
+        sample_weight=sample_weight, balanced=class_weight == "balanced",
+        monotone=_partner_monotone(monotone, pipeline.target.code_sign),
+        progress=lambda trees: count_progress(description, trees, "trees", verbose))
+    pipeline.training["blend"] = {"parts": [pipeline.model_name, partner_name],
+                                  "share": pipeline.partner.share, "partner_rows": len(frame),
+                                  "partner_fit_seconds": round(time.perf_counter() - started, 3)}
+
+
+def _partner_monotone(wanted: dict[str, Any] | str | None, code_sign: int
                       ) -> dict[str, int] | None:
     """The user's directions (of the event probability) as the partner's, on the
     probability of code 1, which it learns: turned where the event is the first class."""

@@ -18,7 +18,6 @@ import contextlib
 import errno
 import hashlib
 import os
-import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -71,7 +70,6 @@ from findeep.evaluate.metrics import (
 )
 from findeep.evaluate.overlap import SKETCH_SIZE, RowSketch, row_hashes
 from findeep.evaluate.partner import (
-    BlendPartner,
     check_blend_options,
     check_partner_available,
     split_blend_model,
@@ -90,9 +88,9 @@ from findeep.pipeline import (
     check_features,
     class_weights_by_code,
     decision_threshold,
+    fit_partner,
     monotone_positions,
     monotone_record,
-    partner_monotone,
     score_table,
     training_profile,
 )
@@ -105,7 +103,7 @@ from findeep.train.distributed import (
     launched_ranks,
 )
 from findeep.train.losses import check_loss, default_loss
-from findeep.train.progress import count_progress, epoch_progress
+from findeep.train.progress import epoch_progress
 from findeep.train.streaming import (
     Checkpointing,
     fit_network_streamed,
@@ -671,7 +669,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
                "world_size": ranks.world_size, "batch_size": global_batch,
                "time_column": time_column, "class_weight": weight_record,
                "weight_column": weight_column,
-               "config": {k: v for k, v in vars(config).items() if k not in ("verbose",)}}
+               "config": _config_record(config)}
         if preprocessor.special_values:  # other inputs: another run (absent: as before)
             run["special_values"] = preprocessor.special_values
         checkpointing = Checkpointing(checkpoint_dir, resume=resume, run=run)
@@ -729,7 +727,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "validation_split": "out-of-time" if time_column else "hash of row position",
         "streamed": True, "sample_weight": row_weighted,
         "processes": ranks.world_size, "preprocessing_sample_rows": len(sample),
-        "config": {**{k: v for k, v in vars(config).items() if k not in ("verbose",)},
+        "config": {**_config_record(config),
                    "batch_size": global_batch},
         "model_options": model_options or {}, "temperature": temperature,
         **monotone_record(model_options),
@@ -806,26 +804,22 @@ def _with_sampled_partner(pipeline: TabularPipeline, partner: str, *, sample: pd
     blended half each with the streamed network as in memory. A regression's intervals are
     re-calibrated on the validation rows, which neither half trained on, from the blend's
     residuals."""
-    description = (f"training {partner} (the blend's other half) on a sample of "
-                   f"{len(sample):,} of the {n_fit:,} fit rows")
-    started = time.perf_counter()
-    pipeline.partner = BlendPartner.fit(
-        partner, task=pipeline.task, frame=sample[feature_columns], schema=pipeline.schema,
-        y_codes=pipeline.target.encode(sample[target]), seed=seed,
-        special_values=pipeline.preprocessor.special_values, sample_weight=weights,
-        balanced=class_weight == "balanced",
-        monotone=partner_monotone((model_options or {}).get("monotone"),
-                                  pipeline.target.code_sign),
-        progress=lambda trees: count_progress(description, trees, "trees", verbose))
-    pipeline.training["blend"] = {"parts": [pipeline.model_name, partner],
-                                  "share": pipeline.partner.share,
-                                  "partner_rows": len(sample), "partner_sample_of": n_fit,
-                                  "partner_fit_seconds": round(time.perf_counter() - started, 3)}
+    fit_partner(pipeline, partner, sample[feature_columns],
+                pipeline.target.encode(sample[target]), seed=seed, sample_weight=weights,
+                class_weight=class_weight, monotone=(model_options or {}).get("monotone"),
+                verbose=verbose, description=f"training {partner} (the blend's other half) "
+                f"on a sample of {len(sample):,} of the {n_fit:,} fit rows")
+    pipeline.training["blend"]["partner_sample_of"] = n_fit
     if pipeline.task == "regression":
         blended, _ = pipeline.predict_raw(validation[feature_columns])
         pipeline.intervals = ConformalIntervals.fit(
             validation[target].to_numpy(dtype=np.float64), blended, interval)
         pipeline.training["blend"]["intervals_calibrated_on"] = len(validation)
+
+
+def _config_record(config: TrainConfig) -> dict[str, Any]:
+    """The training settings as a run records them (the bundle, a checkpoint's run)."""
+    return {k: v for k, v in vars(config).items() if k != "verbose"}
 
 
 def _quantile_checkpointing(checkpointing: Checkpointing | None,
@@ -839,7 +833,7 @@ def _quantile_checkpointing(checkpointing: Checkpointing | None,
         return None
     directory = Path(checkpointing.directory) / QUANTILE_CHECKPOINTS
     run = {**(checkpointing.run or {}),
-           "config": {k: v for k, v in vars(quantile_config).items() if k != "verbose"}}
+           "config": _config_record(quantile_config)}
     return Checkpointing(directory, resume=checkpointing.resume and (directory / LATEST).exists(),
                          run=run)
 

@@ -145,21 +145,31 @@ def slot_columns(pipeline: TabularPipeline) -> tuple[list[str], torch.Tensor]:
     return columns, mapping
 
 
+def reference_population(pipeline: TabularPipeline,
+                         reference: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows explanations are measured from: ``reference``, or by default a population
+    following the training rows' marginals (from the model's training profile)."""
+    if reference is not None:
+        if len(reference) == 0:
+            raise DataError("the reference population has no rows.")
+        return reference
+    if not pipeline.profile:
+        raise ConfigError(
+            "this model has no training profile (it was saved by an older findeep), so "
+            "there is no default reference population; pass one explicitly (reference=).")
+    return reference_frame(pipeline.profile)
+
+
 def reference_embedding(pipeline: TabularPipeline,
                         reference: pd.DataFrame | None = None) -> torch.Tensor:
     """Mean embedding ``(1, d_in)`` of the reference population (cached for the default)."""
     if reference is not None:
-        if len(reference) == 0:
-            raise DataError("the reference population has no rows.")
-        return embed_frame(pipeline, reference).mean(dim=0, keepdim=True)
+        return embed_frame(pipeline, reference_population(pipeline, reference)).mean(
+            dim=0, keepdim=True)
     cache = vars(pipeline).setdefault(_CACHE, {})
     if "reference" not in cache:
-        if not pipeline.profile:
-            raise ConfigError(
-                "this model has no training profile (it was saved by an older findeep), so "
-                "there is no default reference population; pass one explicitly (reference=).")
-        population = reference_frame(pipeline.profile)
-        cache["reference"] = embed_frame(pipeline, population).mean(dim=0, keepdim=True)
+        cache["reference"] = embed_frame(pipeline, reference_population(pipeline)).mean(
+            dim=0, keepdim=True)
     return cache["reference"]
 
 
@@ -236,23 +246,16 @@ def _multiclass_blend(pipeline: TabularPipeline, frame: pd.DataFrame,
     """A multiclass blend averages probabilities, whose log-odds do not split into its parts'
     attributions: its Shapley values are sampled on the blend itself, from the reference
     population's typical row (``blend_shapley``)."""
-    from findeep.data.profile import reference_frame
     from findeep.explain.blend_shapley import baseline_row, class_log_odds, sampled_shapley
 
-    if reference is None:
-        if not pipeline.profile:
-            raise ConfigError("this model has no training profile, so there is no default "
-                              "reference population; pass one explicitly (reference=).")
-        reference = reference_frame(pipeline.profile)
-    elif len(reference) == 0:
-        raise DataError("the reference population has no rows.")
+    baseline = baseline_row(pipeline, reference_population(pipeline, reference))
     columns = pipeline.schema.used_names
     log_odds = class_log_odds(pipeline)
     rows = frame[columns].reset_index(drop=True)
     targets = _explained_classes(pipeline, torch.from_numpy(log_odds(rows)),
                                  target_class).numpy()
     values, output, baseline_output = sampled_shapley(
-        log_odds, rows, baseline_row(pipeline, reference), targets,
+        log_odds, rows, baseline, targets,
         on_walk=None if on_rows is None else
         (lambda done, total: on_rows(len(rows) * done // total, len(rows))))
     labels = np.asarray(pipeline.target.classes, dtype=object)
