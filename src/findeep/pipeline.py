@@ -199,7 +199,9 @@ class TabularPipeline:
         return self.with_partner(self._prediction(logits), frame), report
 
     def _prediction(self, logits: torch.Tensor) -> np.ndarray:
-        prediction = logits_to_prediction(logits, self.task, self.temperature)
+        # a blend's network half in float64 (``logits_to_prediction``), the blend in float32
+        prediction = logits_to_prediction(logits, self.task, self.temperature,
+                                          float64=self.partner is not None)
         if self.task == "regression":
             prediction = prediction * self.y_std + self.y_mean
         return prediction

@@ -103,6 +103,9 @@ class BlendPartner:
     special_values: dict[str, list[float]]
     share: float = SHARE
     monotone: dict[str, int] | None = None  # input column -> +1/-1 on P(code 1), if any
+    # each category column's texts in the rows CatBoost was fitted on: what an ONNX export
+    # needs to look up CatBoost's hashes (None in bundles written before it was kept)
+    levels: dict[str, list[str]] | None = None
 
     @classmethod
     def fit(cls, name: str, *, task: str, frame: pd.DataFrame, schema: Schema,
@@ -130,8 +133,11 @@ class BlendPartner:
         with progress(adapter.planned_trees) if progress else nullcontext() as advance:
             adapter.fit(table, np.asarray(y_codes), sample_weight=sample_weight,
                         on_tree=advance)
+        levels = {column: sorted({str(text) for text in table[column]})
+                  for column in categorical}
         return cls(name, task, adapter, list(table.columns),
-                   {k: list(v) for k, v in special_values.items()}, monotone=monotone)
+                   {k: list(v) for k, v in special_values.items()}, monotone=monotone,
+                   levels=levels)
 
     def raw_prediction(self, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
         """The partner's own output: P(code 1) for binary, (n, classes) for multiclass, values
@@ -167,6 +173,37 @@ class BlendPartner:
             return the_table_way()
         return self._predict(columns, len(records))
 
+    @property
+    def number_columns(self) -> list[str]:
+        """The partner's inputs that are numbers (numeric columns, date parts, special-value
+        indicators), in its column order."""
+        return [c for c in self.columns if c not in self.adapter.categorical]
+
+    def input_arrays(self, frame: pd.DataFrame, schema: Schema) -> tuple[np.ndarray, np.ndarray]:
+        """``frame`` as an ONNX export of the blend takes it: ``(numbers float32
+        (n, len(number_columns)), texts str (n, len(adapter.categorical)))``, read as
+        ``raw_prediction`` reads it."""
+        columns = _catboost_columns(frame, schema, self.special_values)
+        return self.arrays_of(columns, len(frame))
+
+    def arrays_of(self, columns: Mapping[str, np.ndarray], n: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        numbers = np.zeros((n, 0), dtype=np.float32) if not self.number_columns else \
+            np.column_stack([np.asarray(columns[c], dtype=np.float64)
+                             for c in self.number_columns]).astype(np.float32)
+        texts = np.empty((n, 0), dtype=object) if not self.adapter.categorical else \
+            np.column_stack([np.asarray(columns[c], dtype=object)
+                             for c in self.adapter.categorical])
+        return numbers, texts
+
+    def raw_prediction_of_arrays(self, numbers: np.ndarray, texts: np.ndarray) -> np.ndarray:
+        """``raw_prediction`` of inputs already in ``input_arrays``' layout (an ONNX
+        export's parity check)."""
+        columns: dict[str, np.ndarray] = {
+            name: numbers[:, j].astype(np.float64) for j, name in enumerate(self.number_columns)}
+        columns.update({name: texts[:, j] for j, name in enumerate(self.adapter.categorical)})
+        return self._predict(columns, len(numbers))
+
     def _predict(self, columns: dict[str, np.ndarray], n: int) -> np.ndarray:
         data = [columns[name] for name in self.columns]
         if n <= LIST_ROWS:
@@ -181,9 +218,12 @@ class BlendPartner:
     def blend(self, network_prediction: np.ndarray, partner_prediction: np.ndarray
               ) -> np.ndarray:
         """The network's ``predict_raw`` output blended with the partner's on the same rows
-        (``raw_prediction`` or ``raw_prediction_of_records``), in the network's dtype."""
+        (``raw_prediction`` or ``raw_prediction_of_records``), in the network's dtype; a
+        binary blend, whose network half comes in float64 (``logits_to_prediction``), in
+        float32 as the network alone gives it."""
         blended = blend_prediction(self.task, [network_prediction, partner_prediction])
-        return blended.astype(np.asarray(network_prediction).dtype, copy=False)
+        dtype = np.float32 if self.task == "binary" else np.asarray(network_prediction).dtype
+        return blended.astype(dtype, copy=False)
 
     def shap_by_column(self, frame: pd.DataFrame, schema: Schema, columns: list[str]
                        ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -212,7 +252,8 @@ class BlendPartner:
         return {"name": self.name, "file": self.file, "share": self.share,
                 "categorical": self.adapter.categorical, "columns": self.columns,
                 "special_values": self.special_values,
-                **({"monotone": self.monotone} if self.monotone else {})}
+                **({"monotone": self.monotone} if self.monotone else {}),
+                **({"levels": self.levels} if self.levels is not None else {})}
 
     def writers(self) -> dict[str, Callable[[Path], None]]:
         """The bundle file this partner adds, as a function writing it to a given path."""
@@ -249,7 +290,9 @@ class BlendPartner:
                    {str(k): [float(c) for c in v]
                     for k, v in record.get("special_values", {}).items()}, share,
                    {str(k): int(v) for k, v in record["monotone"].items()}
-                   if record.get("monotone") else None)
+                   if record.get("monotone") else None,
+                   {str(k): [str(t) for t in v] for k, v in record["levels"].items()}
+                   if isinstance(record.get("levels"), dict) else None)
 
 
 def source_column(name: str, columns: dict[str, int] | list[str]) -> str:

@@ -1,5 +1,5 @@
 """Export trained networks for runtimes other than PyTorch."""
 
-from findeep.export.onnx import export_bundle, export_onnx
+from findeep.export.onnx import export_bundle, export_onnx, onnx_inputs
 
-__all__ = ["export_bundle", "export_onnx"]
+__all__ = ["export_bundle", "export_onnx", "onnx_inputs"]

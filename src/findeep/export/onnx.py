@@ -35,8 +35,9 @@ import torch
 from torch import nn
 
 from findeep._version import __version__
-from findeep.errors import BundleError, ConfigError
+from findeep.errors import BundleError
 from findeep.extras import require_extra
+from findeep.features.tabular import MISSING_LEVEL
 from findeep.output_paths import refuse_overwrite, staged_file
 from findeep.pipeline import TabularPipeline, read_pipeline
 
@@ -51,12 +52,18 @@ class CalibratedOutput(nn.Module):
     Binary gives the event class's probability (``event_probability``), not classes[1]'s.
     """
 
-    def __init__(self, pipeline: TabularPipeline) -> None:
+    def __init__(self, pipeline: TabularPipeline, *, event_flip: bool = True) -> None:
+        """``event_flip=False``: binary gives classes[1]'s probability, ``predict_raw``'s
+        layout (a blend's network half, blended before the event class is taken, in
+        float64)."""
         super().__init__()
         self.network = pipeline.network
         self.task = pipeline.task
         self.temperature = float(pipeline.temperature)
-        self.event_is_first = pipeline.task == "binary" and pipeline.target.event_index == 0
+        self.event_is_first = (event_flip and pipeline.task == "binary"
+                               and pipeline.target.event_index == 0)
+        # a blend takes the log-odds of its network half: float64, as the bundle does
+        self.float64 = pipeline.partner is not None
         self.y_mean, self.y_std = float(pipeline.y_mean), float(pipeline.y_std)
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
@@ -67,6 +74,8 @@ class CalibratedOutput(nn.Module):
             x_num = x_num + x_cat.sum(dim=1, keepdim=True).to(x_num.dtype) * 0.0
         logits = self.network(x_num, x_cat)  # (B, k, n_out)
         if self.task == "binary":
+            if self.float64:  # a blend's half, as the bundle computes it
+                logits = logits.double()
             p = torch.sigmoid(logits[..., 0] / self.temperature).mean(dim=1)  # (B, k) -> (B,)
             return 1.0 - p if self.event_is_first else p
         if self.task == "multiclass":
@@ -93,21 +102,26 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
                 force: bool = False) -> dict[str, Any]:
     """Write ``pipeline``'s network as ONNX (atomically) and check it against PyTorch.
 
-    Returns a summary with the path, input and output names, and the largest absolute
-    difference between onnxruntime and PyTorch on 512 sample rows.
+    A blend (``default+catboost``) is written whole: the network, CatBoost and their
+    average (``export.blend_onnx``), checked against the bundle's own blend of PyTorch and
+    CatBoost. Returns a summary with the path, input and output names, and the largest
+    absolute difference between onnxruntime and findeep on 512 sample rows.
     """
-    if pipeline.partner is not None:
-        raise ConfigError(f"this model blends its network with {pipeline.partner.name}, and "
-                          "an ONNX graph of the network alone would score differently; serve "
-                          "the bundle (findeep serve) or train the network alone to export it.")
     require_extra("onnx", "ONNX export")
     import onnx
     import onnxruntime
 
+    from findeep.export import blend_onnx
+
+    partner = pipeline.partner
+    if partner is not None:
+        blend_onnx.check_exportable(partner)
     path = refuse_overwrite(path, force=force)
-    module = CalibratedOutput(pipeline).eval()
+    module = CalibratedOutput(pipeline, event_flip=partner is None).eval()
     output_name = OUTPUT_NAMES[pipeline.task]
     example = tuple(torch.from_numpy(a) for a in sample_inputs(pipeline, 8))
+    inputs = ["x_num", "x_cat"] + ([] if partner is None else
+                                   [blend_onnx.NUMBERS, blend_onnx.TEXTS])
     with staged_file(path) as staged:
         staging = str(staged)  # the exporter, onnx and onnxruntime take a file name
         with warnings.catch_warnings():
@@ -123,29 +137,62 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
                 dynamic_axes={"x_num": {0: "batch"}, "x_cat": {0: "batch"},
                               output_name: {0: "batch"}})
         model = onnx.load(staging)
+        if partner is not None:
+            blend_onnx.add_partner(model, partner, task=pipeline.task,
+                                   event_is_first=_event_is_first(pipeline))
         _add_metadata(model, pipeline)
         onnx.save(model, staging)
         session = onnxruntime.InferenceSession(staging, providers=["CPUExecutionProvider"])
         max_abs_diff, magnitude = parity_gap(module, session,
-                                             *sample_inputs(pipeline, 512, seed=1))
+                                             *sample_inputs(pipeline, 512, seed=1),
+                                             pipeline=pipeline)
         # probabilities are compared absolutely; a regression's prediction in target units
         # (an income of 40,000) relative to its size, as float32 rounding scales with it
         tolerance = PARITY_TOLERANCE * (max(1.0, magnitude) if pipeline.task == "regression"
                                         else 1.0)
         if max_abs_diff > tolerance:
-            raise BundleError(f"the exported graph disagrees with PyTorch by {max_abs_diff:.2e} "
+            raise BundleError(f"the exported graph disagrees with findeep by {max_abs_diff:.2e} "
                               f"(> {tolerance:.2e}); nothing was written.")
-    return {"path": str(path), "inputs": ["x_num", "x_cat"], "output": output_name,
+    return {"path": str(path), "inputs": inputs, "output": output_name,
             "max_abs_diff": max_abs_diff, "tolerance": tolerance}
 
 
-def parity_gap(module: nn.Module, session: Any, x_num: np.ndarray,
-               x_cat: np.ndarray) -> tuple[float, float]:
-    """(largest |onnxruntime - PyTorch|, largest |PyTorch output|) on the same inputs."""
-    (onnx_output,) = session.run(None, {"x_num": x_num, "x_cat": x_cat})
+def _event_is_first(pipeline: TabularPipeline) -> bool:
+    return pipeline.task == "binary" and pipeline.target.event_index == 0
+
+
+def parity_gap(module: nn.Module, session: Any, x_num: np.ndarray, x_cat: np.ndarray, *,
+               pipeline: TabularPipeline | None = None) -> tuple[float, float]:
+    """(largest |onnxruntime - findeep|, largest |findeep output|) on the same inputs:
+    findeep's is PyTorch's, and for a blend's graph (``pipeline.partner``) the bundle's
+    blend of it with CatBoost's own prediction on sampled CatBoost inputs."""
     with torch.inference_mode():
         torch_output = module(torch.from_numpy(x_num), torch.from_numpy(x_cat)).numpy()
+    feeds = {"x_num": x_num, "x_cat": x_cat}
+    partner = None if pipeline is None else pipeline.partner
+    if partner is not None:
+        from findeep.export import blend_onnx
+
+        numbers, texts = blend_onnx.sample_partner_inputs(partner, len(x_num), seed=2)
+        feeds |= {blend_onnx.NUMBERS: numbers, blend_onnx.TEXTS: texts}
+        torch_output = blend_onnx.expected_blend(partner, torch_output, numbers, texts,
+                                                 event_is_first=_event_is_first(pipeline))
+    (onnx_output,) = session.run(None, feeds)
     return float(np.abs(onnx_output - torch_output).max()), float(np.abs(torch_output).max())
+
+
+def onnx_inputs(pipeline: TabularPipeline, frame: Any) -> dict[str, np.ndarray]:
+    """The exported graph's inputs for the rows of ``frame``, read as findeep scores them:
+    ``x_num`` and ``x_cat`` (``pipeline.transform``), and a blend's CatBoost columns
+    (``partner_numbers``, ``partner_texts``)."""
+    x_num, x_cat, _ = pipeline.transform(frame)
+    feeds = {"x_num": x_num, "x_cat": x_cat}
+    if pipeline.partner is not None:
+        from findeep.export import blend_onnx
+
+        numbers, texts = pipeline.partner.input_arrays(frame, pipeline.schema)
+        feeds |= {blend_onnx.NUMBERS: numbers, blend_onnx.TEXTS: texts}
+    return feeds
 
 
 def export_bundle(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *,
@@ -208,6 +255,16 @@ def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
     }
     if pipeline.intervals is not None:
         entries["findeep.intervals"] = _intervals_json(pipeline)
+    if (partner := pipeline.partner) is not None:
+        entries["findeep.partner"] = json.dumps({
+            "name": partner.name, "share": partner.share,
+            "partner_numbers": partner.number_columns,
+            "partner_texts": partner.adapter.categorical,
+            "special_values": partner.special_values, "missing_text": MISSING_LEVEL})
+        entries["findeep.inside_graph"] += (
+            f"; {partner.name}'s trees and category statistics, and the blend of the two "
+            "halves (binary: the mean of their log-odds; multiclass: of their class "
+            "probabilities; regression: of their values)")
     for key, value in entries.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value

@@ -60,7 +60,8 @@ class Scorer:
         x_num, x_cat, unseen = self.encoder.encode_rows(records, raw)
         logits = self._logits(torch.from_numpy(x_num), torch.from_numpy(x_cat))
         pipeline = self.pipeline
-        prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature)
+        prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature,
+                                          float64=pipeline.partner is not None)
         if pipeline.task == "regression":
             prediction = prediction * pipeline.y_std + pipeline.y_mean
         if pipeline.partner is not None:  # a blend: CatBoost reads the numbers read above

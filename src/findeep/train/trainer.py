@@ -329,13 +329,18 @@ def predict_logits(model: nn.Module, x_num: torch.Tensor, x_cat: torch.Tensor,
         return torch.cat(list(pool.map(score, starts))).float().cpu()
 
 
-def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1.0) -> np.ndarray:
+def logits_to_prediction(logits: torch.Tensor, task: str, temperature: float = 1.0, *,
+                         float64: bool = False) -> np.ndarray:
     """Average the members: probabilities for classification, values for regression.
 
     Binary -> P(class 1) of shape (N,); multiclass -> (N, C); regression -> (N,), or
-    (N, n_out) for a network with several regression outputs.
+    (N, n_out) for a network with several regression outputs. ``float64``: a binary
+    probability in float64, as a blend takes its log-odds: in float32 a probability of
+    0.99999 keeps 1 - p to ~0.6%, so its log-odds to ~0.006, which the blend would carry.
     """
     if task == "binary":
+        if float64:
+            logits = logits.double()
         return torch.sigmoid(logits[..., 0] / temperature).mean(dim=1).numpy()
     if task == "multiclass":
         return torch.softmax(logits / temperature, dim=-1).mean(dim=1).numpy()

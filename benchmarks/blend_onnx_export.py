@@ -1,0 +1,125 @@
+"""Forty-first session: ONNX export of the deployable blend (`findeep export` of a
+`default+catboost` bundle) on issue 12's 22 real tables — does the graph score what the bundle
+scores, on real held-out rows, and what does it cost?
+
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/blend_onnx_export.py                # ~25 min
+    python benchmarks/blend_onnx_export.py --report-only   # the report from the stored json
+
+On each table the first of the benchmark's folds (seed 0, as ``blend_bundle.py`` draws them):
+``fit_tabular(model="default+catboost", seed=0)`` on the training fold (what `findeep train
+--model default+catboost` fits), ``export_onnx`` (its own parity check on 512 sampled rows
+included), then on every test-fold row the largest |onnxruntime - bundle| of the event
+probability (``export.onnx.onnx_inputs`` prepares the graph's four inputs, ``predict_raw``
+gives the bundle's). Also: the export's seconds, the file's size, and the seconds to score the
+test fold three ways (median of 3): the bundle (``predict_raw``: reading + preprocessing +
+PyTorch + CatBoost), preparing the graph's inputs (``onnx_inputs``: the reading and
+preprocessing a client does outside the graph) and the graph alone (``session.run``). Writes
+``results/blend_onnx_export.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from issue12_s31_headroom import real_tables
+from probe_rule import measure_each, records_command_line
+
+import findeep.benchmark as benchmark_module
+from findeep.export.onnx import export_onnx, onnx_inputs
+from findeep.pipeline import fit_tabular
+
+HERE = Path(__file__).resolve().parent
+STORE = HERE / "results" / "blend_onnx_export.json"
+REPORT = HERE / "results" / "blend_onnx_export.md"
+
+
+def median_seconds(call, repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def measure(name: str, frame, target: str, n_folds: int) -> dict:
+    import onnxruntime
+
+    table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
+                                                        time_column=None, seed=0)
+    folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None, False)
+    train, test = folds[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipeline = fit_tabular(table.X.iloc[train], table.y.iloc[train], task="binary",
+                               model="default+catboost", seed=0, verbose=0)
+        rows = table.X.iloc[test]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "blend.onnx"
+            started = time.perf_counter()
+            summary = export_onnx(pipeline, path)
+            export_seconds = time.perf_counter() - started
+            size = path.stat().st_size
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            session = onnxruntime.InferenceSession(str(path), options,
+                                                   providers=["CPUExecutionProvider"])
+            feeds = onnx_inputs(pipeline, rows)
+            (graph,) = session.run(None, feeds)
+            bundle, _ = pipeline.predict_raw(rows)
+            bundle_seconds = median_seconds(lambda: pipeline.predict_raw(rows))
+            inputs_seconds = median_seconds(lambda: onnx_inputs(pipeline, rows))
+            graph_seconds = median_seconds(lambda: session.run(None, feeds))
+    # predict_raw gives class 1's probability; the graph the event class's
+    event = bundle if pipeline.target.event_index == 1 else 1.0 - bundle
+    return {"name": name, "rows": len(rows), "columns": table.X.shape[1],
+            "texts": len(pipeline.partner.adapter.categorical),
+            "max_abs_diff_test_rows": float(np.abs(graph - event).max()),
+            "max_abs_diff_sampled": summary["max_abs_diff"],
+            "export_seconds": export_seconds, "megabytes": size / 2**20,
+            "bundle_seconds": bundle_seconds, "inputs_seconds": inputs_seconds,
+            "graph_seconds": graph_seconds}
+
+
+def run(store: Path) -> None:
+    benchmark_module._folds = _first_seed_folds
+    measure_each(real_tables(), measure, store)
+
+
+_folds = benchmark_module._folds
+
+
+def _first_seed_folds(y_codes, task, n_folds, seed, *args, **kwargs):
+    return _folds(y_codes, task, n_folds, 0, *args, **kwargs)
+
+
+def report(records: list[dict]) -> str:
+    lines = ["| table | test rows | category columns | max \\|graph − bundle\\| (test rows) | "
+             "(512 sampled rows) | export, s | file, MB | bundle, s | inputs, s | graph, s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        lines.append(f"| {r['name']} | {r['rows']:,} | {r['texts']} | "
+                     f"{r['max_abs_diff_test_rows']:.1e} | {r['max_abs_diff_sampled']:.1e} | "
+                     f"{r['export_seconds']:.1f} | {r['megabytes']:.1f} | "
+                     f"{r['bundle_seconds']:.3f} | {r['inputs_seconds']:.3f} | "
+                     f"{r['graph_seconds']:.3f} |")
+    worst = max(r["max_abs_diff_test_rows"] for r in records)
+    with_texts = sum(r["texts"] > 0 for r in records)
+    rows_per_s = [r["rows"] / r["graph_seconds"] for r in records]
+    ratio = [r["graph_seconds"] / r["bundle_seconds"] for r in records]
+    lines += ["", f"{len(records)} tables ({with_texts} with category columns): the graph "
+              f"within {worst:.1e} of the bundle on every held-out row; export "
+              f"{min(r['export_seconds'] for r in records):.1f}–"
+              f"{max(r['export_seconds'] for r in records):.1f} s; the graph alone "
+              f"{min(rows_per_s):,.0f}–{max(rows_per_s):,.0f} rows/s, "
+              f"{min(ratio):.2f}–{max(ratio):.2f}x the bundle's scoring time (median "
+              f"{np.median(ratio):.2f}x), preparing its inputs outside it aside."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    records_command_line(__doc__, run, store=STORE, report_path=REPORT, report=report)

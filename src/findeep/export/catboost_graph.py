@@ -1,0 +1,448 @@
+"""A fitted CatBoost model as ONNX nodes, category columns included.
+
+CatBoost's own ONNX export refuses models with categorical columns, and findeep's blend
+partner always has them when the table does. This module writes the model from CatBoost's
+JSON export instead, which holds everything scoring reads:
+
+1. each category text's hash (CatBoost's, as its JSON export lists them for the texts it is
+   shown: the partner's training levels), looked up in a string -> int64 table; a text
+   training never saw gets a hash no training text has, which is what CatBoost's own hash
+   of it amounts to (it finds no statistics and equals no one-hot value);
+2. the category statistics (CTRs): a projection's hash combined from its columns' hashes and
+   the 0/1 splits it includes (CatBoost's ``CalcHash``, 64-bit wrapping multiply-add), looked
+   up in an int64 -> float table holding each statistic already computed as CatBoost does, in
+   float32 (``TModelCtr::Calc``), the empty statistic for a hash not in the table;
+3. the oblivious trees: every split as one 0/1 column (a number above its border, a hash equal
+   to a one-hot value, a statistic above its border), and the trees as one
+   ``TreeEnsembleRegressor`` (ai.onnx.ml opset 3, which onnxruntime and most other runtimes
+   have) over those columns: a tree of depth d as a full binary tree whose level j asks split
+   j, so the leaf reached is CatBoost's leaf index (split ``j`` is bit ``j``); the operator
+   sums the float64 leaf values and gives float32 (CatBoost's raw output to ~1e-7 of its
+   size), then ``scale * sum + bias`` as CatBoost's raw output. (The opset-5 ``TreeEnsemble``
+   would give float64, 6-18% faster in onnxruntime, but fewer runtimes read it:
+   benchmarks/tree_operator_probe.py.)
+
+What the nodes take: ``numbers`` float32 ``(batch, n_numbers)`` (the partner's non-category
+columns, in order; missing as NaN) and ``texts`` string ``(batch, n_texts)``. What they give:
+``raw`` float64 ``(batch, dimension)`` — log-odds of class 1 (binary), per-class scores
+(multiclass, before softmax), or the prediction (regression). The export that uses them
+checks the whole graph against CatBoost itself before writing anything (``export.onnx``).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from findeep.errors import ConfigError
+
+MAGIC_MULT = 0x4906BA494954CB65  # CatBoost's CalcHash multiplier
+EMPTY_KEY = 2**64 - 1  # an unused slot of CatBoost's hash table: not a statistic
+ML_DOMAIN = "ai.onnx.ml"
+ML_OPSET = 3  # LabelEncoder (string -> int64, int64 -> float) and TreeEnsembleRegressor
+SUPPORTED_CTRS = ("Borders", "Buckets", "Counter", "FeatureFreq")
+INT64, DOUBLE = 7, 11  # onnx.TensorProto's, without importing onnx at module load
+
+
+@dataclass
+class GraphPart:
+    """ONNX nodes and constants computing ``output`` from named inputs."""
+
+    nodes: list[Any] = field(default_factory=list)
+    initializers: list[Any] = field(default_factory=list)
+    output: str = ""
+    counter: int = 0
+
+    def name(self, stem: str) -> str:
+        self.counter += 1
+        return f"partner/{stem}_{self.counter}"
+
+    def constant(self, stem: str, values: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        name = self.name(stem)
+        self.initializers.append(numpy_helper.from_array(np.asarray(values), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], stem: str | None = None,
+             domain: str = "", **attributes: Any) -> str:
+        from onnx import helper
+
+        output = self.name(stem or op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain,
+                                           **attributes))
+        return output
+
+
+def catboost_json(model: Any, columns: list[str], categorical: list[str],
+                  levels: dict[str, list[str]]) -> dict[str, Any]:
+    """CatBoost's JSON export of ``model``, with the hashes of ``levels``' texts: the export
+    lists a hash for each text in the pool it is given, so the pool holds every level."""
+    import catboost
+    import pandas as pd
+
+    n_rows = max([1, *(len(v) for v in levels.values())])
+    frame = pd.DataFrame({
+        name: ([levels[name][i % len(levels[name])] for i in range(n_rows)]
+               if name in categorical and levels.get(name) else
+               ["-"] * n_rows if name in categorical else np.zeros(n_rows))
+        for name in columns})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.json"
+        model.save_model(str(path), format="json",
+                         pool=catboost.Pool(frame, cat_features=categorical))
+        return json.loads(path.read_text())
+
+
+def _signed(value: int) -> int:
+    """An unsigned 64-bit value as the int64 with the same bits."""
+    value = int(value) % 2**64
+    return value - 2**64 if value >= 2**63 else value
+
+
+def _int32(value: int) -> int:
+    """A 32-bit hash as CatBoost combines it: sign-extended from int32."""
+    value = int(value) % 2**32
+    return value - 2**32 if value >= 2**31 else value
+
+
+class CatBoostGraphBuilder:
+    """Builds ``GraphPart`` for one CatBoost JSON model (see the module's docstring)."""
+
+    def __init__(self, model_json: dict[str, Any], *, numbers: str, texts: str,
+                 number_columns: list[str], text_columns: list[str],
+                 columns: list[str]) -> None:
+        self.json = model_json
+        self.info = model_json["features_info"]
+        self.part = GraphPart()
+        self.numbers, self.texts = numbers, texts
+        number_index = {name: i for i, name in enumerate(number_columns)}
+        text_index = {name: i for i, name in enumerate(text_columns)}
+        # CatBoost's feature indexes -> columns of the two inputs
+        floats = self.info.get("float_features", [])
+        self.float_column = {int(f["feature_index"]):
+                             number_index[columns[int(f["flat_feature_index"])]] for f in floats}
+        self.float_nan_true = {int(f["feature_index"]): f.get("nan_value_treatment") == "AsTrue"
+                               for f in floats}
+        self.cat_column = {int(c["feature_index"]):
+                           text_index[columns[int(c["flat_feature_index"])]]
+                           for c in self.info.get("categorical_features", [])}
+        self._hashes: dict[int, str] = {}
+        self._all_hashes: str | None = None
+        self._float_values: dict[int, str] = {}
+        self._magic: str | None = None
+
+    # -- inputs, one column at a time ------------------------------------------------------
+    def float_values(self, feature: int) -> str:
+        """The number column of CatBoost's float feature ``feature``, shape (batch, 1)."""
+        if feature not in self._float_values:
+            index = self.part.constant("float_column", np.array([self.float_column[feature]],
+                                                                dtype=np.int64))
+            self._float_values[feature] = self.part.node("Gather", [self.numbers, index],
+                                                         "float_feature", axis=1)
+        return self._float_values[feature]
+
+    def greater(self, feature: int, border: float) -> str:
+        """0/1 as int64, (batch, 1): the float feature above ``border`` (a missing value as
+        its ``nan_value_treatment`` says)."""
+        part = self.part
+        values = self.float_values(feature)
+        above = part.node("Greater", [values, part.constant(
+            "border", np.array(border, dtype=np.float32))], "above")
+        if self.float_nan_true.get(feature):
+            above = part.node("Or", [above, part.node("IsNaN", [values], "is_nan")], "above")
+        return part.node("Cast", [above], "bit", to=INT64)  # int64
+
+    def all_hashes(self) -> str:
+        """CatBoost's hash of every text (int64 (batch, n_texts), sign-extended from int32 as
+        CatBoost combines it); a text training never saw gets a hash no training text has."""
+        if self._all_hashes is None:
+            known = {str(entry["value"]): _int32(entry["hash"])
+                     for entry in self.info.get("cat_features_hash", [])}
+            unseen = 0x7FFFFFFF
+            while unseen in set(known.values()):
+                unseen -= 1
+            keys = sorted(known)
+            self._all_hashes = self.part.node(
+                "LabelEncoder", [self.texts], "text_hash", domain=ML_DOMAIN,
+                keys_strings=keys or [""], values_int64s=[known[k] for k in keys] or [unseen],
+                default_int64=unseen)
+        return self._all_hashes
+
+    def hashes(self, cat_feature: int) -> str:
+        """The hashes of category feature ``cat_feature``'s texts, (batch, 1)."""
+        if cat_feature not in self._hashes:
+            index = self.part.constant("text_column", np.array(
+                [self.cat_column[cat_feature]], dtype=np.int64))
+            self._hashes[cat_feature] = self.part.node(
+                "Gather", [self.all_hashes(), index], "text_feature_hash", axis=1)
+        return self._hashes[cat_feature]
+
+    def equals(self, cat_feature: int, value: int) -> str:
+        """0/1 as int64: the row's hash equals a one-hot value."""
+        part = self.part
+        same = part.node("Equal", [self.hashes(cat_feature), part.constant(
+            "one_hot", np.array(_int32(value), dtype=np.int64))], "same")
+        return part.node("Cast", [same], "bit", to=INT64)
+
+    # -- category statistics ---------------------------------------------------------------
+    def combine(self, hashed: str, value: str) -> str:
+        """CatBoost's ``CalcHash(hashed, value)``: M * (hashed + M * value), wrapping."""
+        part = self.part
+        if self._magic is None:
+            self._magic = part.constant("magic", np.array(_signed(MAGIC_MULT), dtype=np.int64))
+        magic = self._magic
+        inner = part.node("Add", [hashed, part.node("Mul", [magic, value], "mul")], "add")
+        return part.node("Mul", [magic, inner], "hash")
+
+    def projection_hash(self, elements: list[dict[str, Any]]) -> str:
+        hashed = self.part.constant("zero", np.zeros((1, 1), dtype=np.int64))
+        for element in elements:
+            kind = element["combination_element"]
+            if kind == "cat_feature_value":
+                value = self.hashes(int(element["cat_feature_index"]))
+            elif kind == "float_feature":
+                value = self.greater(int(element["float_feature_index"]),
+                                     float(element["border"]))
+            elif kind == "cat_feature_exact_value":
+                value = self.equals(int(element["cat_feature_index"]), int(element["value"]))
+            else:
+                raise ConfigError(f"this CatBoost model combines '{kind}' in its category "
+                                  "statistics, which findeep cannot export to ONNX.")
+            hashed = self.combine(hashed, value)
+        return hashed
+
+    def ctr_table(self, ctr: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.float32]:
+        """(keys int64, values float32, empty value) of one statistic, computed as CatBoost's
+        ``TModelCtr::Calc`` does, in float32."""
+        kind = ctr["ctr_type"]
+        if kind not in SUPPORTED_CTRS:
+            raise ConfigError(f"this CatBoost model uses '{kind}' category statistics, which "
+                              "findeep cannot export to ONNX.")
+        f = np.float32
+        prior_num, prior_denom = f(ctr["prior_numerator"]), f(ctr["prior_denomerator"])
+        shift, scale = f(ctr["shift"]), f(ctr["scale"])
+
+        def calc(good: np.ndarray, total: np.ndarray) -> np.ndarray:
+            ratio = (good.astype(f) + prior_num) / (total.astype(f) + prior_denom)
+            return ((ratio + shift) * scale).astype(f)
+
+        data = self.json["ctr_data"][ctr["identifier"]]
+        stride = int(data["hash_stride"])
+        flat = data["hash_map"]
+        keys = np.array([int(k) for k in flat[::stride]], dtype=object)
+        counts = np.array([flat[i + 1:i + stride] for i in range(0, len(flat), stride)],
+                          dtype=np.float64).reshape(len(keys), stride - 1)
+        used = keys != EMPTY_KEY
+        keys, counts = keys[used], counts[used]
+        if kind in ("Counter", "FeatureFreq"):
+            values = calc(counts[:, 0], np.full(len(keys), data["counter_denominator"]))
+        else:
+            border = int(ctr.get("target_border_idx", 0))
+            n_classes = counts.shape[1]
+            if kind == "Buckets":
+                good, total = counts[:, border], counts.sum(axis=1)
+            elif n_classes > 2:
+                good = counts[:, border + 1:].sum(axis=1)
+                total = counts[:, :border + 1].sum(axis=1) + good
+            else:
+                good, total = counts[:, 1], counts[:, 0] + counts[:, 1]
+            values = calc(good, total)
+        empty = calc(np.zeros(1), np.zeros(1))[0]
+        return np.array([_signed(k) for k in keys], dtype=np.int64), values, empty
+
+    def ctr_values(self, ctr: dict[str, Any], cache: dict[str, str]) -> str:
+        """One statistic of each row, float32 (batch, 1)."""
+        key = json.dumps([ctr["identifier"], ctr["prior_numerator"], ctr["prior_denomerator"],
+                          ctr["shift"], ctr["scale"], ctr.get("target_border_idx", 0)])
+        if key not in cache:
+            hash_key = "hash:" + json.dumps(ctr["elements"])
+            if hash_key not in cache:
+                cache[hash_key] = self.projection_hash(ctr["elements"])
+            keys, values, empty = self.ctr_table(ctr)
+            cache[key] = self.part.node(
+                "LabelEncoder", [cache[hash_key]], "ctr", domain=ML_DOMAIN,
+                keys_int64s=keys.tolist(), values_floats=values.tolist(),
+                default_float=float(empty))
+        return cache[key]
+
+    # -- the trees ---------------------------------------------------------------------------
+    def split_bits(self) -> tuple[str, list[list[int]]]:
+        """Every distinct split as one 0/1 int64 column of a (batch, splits) matrix, and each
+        tree's splits as indexes into its columns (depth order: split j is bit j of the leaf
+        index). Numeric splits are one Gather and one Greater, one-hot splits one Equal,
+        statistic splits one Greater over the statistics they read."""
+        info = self.info
+        n_float = sum(len(f.get("borders", [])) for f in info.get("float_features", []))
+        n_one_hot = sum(len(c.get("values", [])) for c in info.get("categorical_features", []))
+        ctr_starts, start = [], n_float + n_one_hot
+        for ctr in info.get("ctrs", []):
+            ctr_starts.append(start)
+            start += len(ctr["borders"])
+        floats: dict[tuple[int, float], int] = {}
+        one_hots: dict[tuple[int, int], int] = {}
+        ctr_splits: dict[tuple[int, float], int] = {}
+        raw_trees: list[list[tuple[str, tuple[Any, ...]]]] = []
+        for tree in self.json["oblivious_trees"]:
+            splits = []
+            for split in tree.get("splits") or []:  # a tree of depth 0 has none
+                kind = split["split_type"]
+                if kind == "FloatFeature":
+                    key: tuple[Any, ...] = (int(split["float_feature_index"]),
+                                            float(split["border"]))
+                    floats.setdefault(key, len(floats))
+                elif kind == "OneHotFeature":
+                    key = (int(split["cat_feature_index"]), _int32(split["value"]))
+                    one_hots.setdefault(key, len(one_hots))
+                elif kind == "OnlineCtr":
+                    index = int(split["split_index"])
+                    which = max(k for k, s in enumerate(ctr_starts) if s <= index)
+                    border = float(info["ctrs"][which]["borders"][index - ctr_starts[which]])
+                    if border != float(split["border"]):
+                        raise ConfigError("this CatBoost model's splits do not line up with "
+                                          "its category statistics; findeep cannot export it.")
+                    key = (which, border)
+                    ctr_splits.setdefault(key, len(ctr_splits))
+                else:
+                    raise ConfigError(f"this CatBoost model splits on '{kind}', which findeep "
+                                      "cannot export to ONNX.")
+                splits.append((kind, key))
+            raw_trees.append(splits)
+        part = self.part
+        blocks: list[str] = []
+        if floats:
+            features = [f for f, _ in floats]
+            values = part.node("Gather", [self.numbers, part.constant(
+                "float_columns", np.array([self.float_column[f] for f in features],
+                                          dtype=np.int64))], "split_values", axis=1)
+            above = part.node("Greater", [values, part.constant(
+                "borders", np.array([b for _, b in floats], dtype=np.float32))], "above")
+            nan_true = np.array([self.float_nan_true.get(f, False) for f in features])
+            if nan_true.any():  # nan_mode Max: a missing value is above every border
+                missing = part.node("And", [part.node("IsNaN", [values], "is_nan"),
+                                            part.constant("nan_true", nan_true)], "nan_above")
+                above = part.node("Or", [above, missing], "above")
+            blocks.append(part.node("Cast", [above], "float_bits", to=DOUBLE))
+        if one_hots:
+            hashes = part.node("Gather", [self.all_hashes(), part.constant(
+                "one_hot_columns", np.array([self.cat_column[c] for c, _ in one_hots],
+                                            dtype=np.int64))], "one_hot_hashes", axis=1)
+            same = part.node("Equal", [hashes, part.constant(
+                "one_hot_values", np.array([v for _, v in one_hots], dtype=np.int64))], "same")
+            blocks.append(part.node("Cast", [same], "one_hot_bits", to=DOUBLE))
+        if ctr_splits:
+            cache: dict[str, str] = {}
+            used = sorted({which for which, _ in ctr_splits})
+            column = {which: i for i, which in enumerate(used)}
+            statistics = [self.ctr_values(info["ctrs"][which], cache) for which in used]
+            stacked = (statistics[0] if len(statistics) == 1 else
+                       part.node("Concat", statistics, "statistics", axis=1))
+            values = part.node("Gather", [stacked, part.constant(
+                "ctr_columns", np.array([column[w] for w, _ in ctr_splits], dtype=np.int64))],
+                "split_statistics", axis=1)
+            above = part.node("Greater", [values, part.constant(
+                "ctr_borders", np.array([b for _, b in ctr_splits], dtype=np.float32))],
+                "ctr_above")
+            blocks.append(part.node("Cast", [above], "ctr_bits", to=DOUBLE))
+        offset = {"FloatFeature": 0, "OneHotFeature": len(floats),
+                  "OnlineCtr": len(floats) + len(one_hots)}
+        lookup = {"FloatFeature": floats, "OneHotFeature": one_hots, "OnlineCtr": ctr_splits}
+        trees = [[offset[kind] + lookup[kind][key] for kind, key in splits]
+                 for splits in raw_trees]
+        if not blocks:  # no tree splits (every tree one leaf): one column of zeros
+            from onnx import helper
+
+            batch = part.node("Slice", [part.node("Shape", [self.numbers], "shape"),
+                                        part.constant("start", np.array([0])),
+                                        part.constant("end", np.array([1]))], "batch")
+            size = part.node("Concat", [batch, part.constant("one", np.array([1]))], "size",
+                             axis=0)
+            blocks.append(part.node("ConstantOfShape", [size], "no_splits",
+                                    value=helper.make_tensor("zero", DOUBLE, [1], [0.0])))
+        bits = blocks[0] if len(blocks) == 1 else part.node("Concat", blocks, "bits", axis=1)
+        return bits, trees
+
+    def build(self) -> GraphPart:
+        """The trees as one ``TreeEnsembleRegressor`` over the split columns: an oblivious
+        tree of depth d is a full binary tree whose level j asks split j (true: bit j of the
+        leaf index set), so onnxruntime's tree code scores it; leaf values in float64, the
+        operator's sum in float32."""
+        from onnx import numpy_helper
+
+        if "oblivious_trees" not in self.json:
+            raise ConfigError("findeep exports CatBoost's symmetric trees only; this model "
+                              "grew other trees.")
+        part = self.part
+        all_bits, trees = self.split_bits()
+        scale, bias = self.json["scale_and_bias"]
+        bias = np.atleast_1d(np.asarray(bias, dtype=np.float64))
+        dimension = len(bias)
+        nodes: dict[str, list[Any]] = {key: [] for key in (
+            "treeids", "nodeids", "featureids", "modes", "values", "truenodeids",
+            "falsenodeids")}
+        targets: dict[str, list[Any]] = {key: [] for key in ("treeids", "nodeids", "ids",
+                                                             "weights")}
+        for tree_id, (splits, tree) in enumerate(zip(trees, self.json["oblivious_trees"],
+                                                     strict=True)):
+            leaves = np.asarray(tree["leaf_values"], dtype=np.float64).reshape(-1, dimension)
+            depth = len(splits)
+            # node ids: level j's 2**j nodes, then the leaves, in order of their index bits
+            for level, split in enumerate(splits):
+                for position in range(2**level):
+                    node = 2**level - 1 + position
+                    child = 2**(level + 1) - 1
+                    nodes["treeids"].append(tree_id)
+                    nodes["nodeids"].append(node)
+                    nodes["featureids"].append(split)
+                    nodes["modes"].append("BRANCH_GT")
+                    nodes["values"].append(0.5)
+                    nodes["truenodeids"].append(child + position + 2**level)
+                    nodes["falsenodeids"].append(child + position)
+            first_leaf = 2**depth - 1
+            for position in range(2**depth):
+                # the path to leaf `position` set level j's bit when it went right at level j
+                # (right = + 2**level), so the position's bits are the leaf index's bits
+                nodes["treeids"].append(tree_id)
+                nodes["nodeids"].append(first_leaf + position)
+                nodes["featureids"].append(0)
+                nodes["modes"].append("LEAF")
+                nodes["values"].append(0.0)
+                nodes["truenodeids"].append(0)
+                nodes["falsenodeids"].append(0)
+                for target in range(dimension):
+                    targets["treeids"].append(tree_id)
+                    targets["nodeids"].append(first_leaf + position)
+                    targets["ids"].append(target)
+                    targets["weights"].append(leaves[position, target])
+        summed = part.node(
+            "TreeEnsembleRegressor", [all_bits], "trees", domain=ML_DOMAIN,
+            n_targets=dimension, aggregate_function="SUM", post_transform="NONE",
+            nodes_treeids=nodes["treeids"], nodes_nodeids=nodes["nodeids"],
+            nodes_featureids=nodes["featureids"], nodes_modes=nodes["modes"],
+            nodes_values_as_tensor=numpy_helper.from_array(
+                np.asarray(nodes["values"], dtype=np.float64)),
+            nodes_truenodeids=nodes["truenodeids"], nodes_falsenodeids=nodes["falsenodeids"],
+            target_treeids=targets["treeids"], target_nodeids=targets["nodeids"],
+            target_ids=targets["ids"], target_weights_as_tensor=numpy_helper.from_array(
+                np.asarray(targets["weights"], dtype=np.float64)))
+        summed = part.node("Cast", [summed], "tree_sum", to=DOUBLE)  # the operator's float
+        part.output = part.node("Add", [part.node("Mul", [summed, part.constant(
+            "scale", np.array(float(scale), dtype=np.float64))], "scaled"),
+            part.constant("bias", bias)], "raw")
+        return part
+
+
+def catboost_part(model: Any, *, columns: list[str], categorical: list[str],
+                  levels: dict[str, list[str]], numbers: str, texts: str) -> GraphPart:
+    """The nodes computing CatBoost's raw output (``GraphPart.output``, float64
+    (batch, dimension)) from the inputs named ``numbers`` and ``texts``."""
+    number_columns = [c for c in columns if c not in categorical]
+    model_json = catboost_json(model, columns, categorical, levels)
+    return CatBoostGraphBuilder(model_json, numbers=numbers, texts=texts,
+                                number_columns=number_columns, text_columns=list(categorical),
+                                columns=columns).build()
