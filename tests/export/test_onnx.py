@@ -139,3 +139,30 @@ def test_the_exported_file_gets_the_permissions_the_umask_gives(fitted, tmp_path
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "model.onnx").stat().st_mode) == 0o644
 
+
+
+def test_a_cqr_regression_exports_its_intervals(tmp_path):
+    """CQR's per-row widths come from its quantile network, which the graph now holds:
+    `lower` and `upper` equal `predict_interval` at the trained level."""
+    import json
+
+    frame = make_credit_frame(500, seed=5).drop(columns=["applied_on"])
+    y = frame.pop("income").fillna(40_000.0)
+    model = findeep.TabularRegressor(max_epochs=2, interval_method="cqr").fit(frame, y)
+    path = tmp_path / "cqr.onnx"
+    summary = export_onnx(model.pipeline_, path)
+    assert summary["output"] == "prediction, lower, upper"
+    assert summary["max_abs_diff"] <= summary["tolerance"]
+    rows = frame.tail(80)
+    x_num, x_cat, _ = model.pipeline_.transform(rows)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    prediction, lower, upper = session.run(None, {"x_num": x_num, "x_cat": x_cat})
+    expected = model.predict_interval(rows)  # (n, 2) at the trained level
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(prediction, model.predict(rows), rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(lower, expected[:, 0], rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(upper, expected[:, 1], rtol=0, atol=1e-5 * scale)
+    assert (upper - lower).std() > 0  # per-row widths, not one half-width
+    spec = json.loads({p.key: p.value for p in onnx.load(str(path)).metadata_props}
+                      ["findeep.intervals"])
+    assert spec["method"] == "cqr" and spec["in_file"] and spec["outputs"] == ["lower", "upper"]

@@ -147,16 +147,25 @@ class CatBoostGraphBuilder:
                                                          "float_feature", axis=1)
         return self._float_values[feature]
 
-    def greater(self, feature: int, border: float) -> str:
-        """0/1 as int64, (batch, 1): the float feature above ``border`` (a missing value as
-        its ``nan_value_treatment`` says)."""
+    def above(self, values: str, features: list[int], borders: list[float]) -> str:
+        """Booleans, one column per (feature, border): the float feature's values above the
+        border, a missing value as its ``nan_value_treatment`` says (``AsTrue``, CatBoost's
+        nan_mode Max: above every border; otherwise below)."""
         part = self.part
-        values = self.float_values(feature)
         above = part.node("Greater", [values, part.constant(
-            "border", np.array(border, dtype=np.float32))], "above")
-        if self.float_nan_true.get(feature):
-            above = part.node("Or", [above, part.node("IsNaN", [values], "is_nan")], "above")
-        return part.node("Cast", [above], "bit", to=INT64)  # int64
+            "borders", np.array(borders, dtype=np.float32))], "above")
+        nan_true = np.array([self.float_nan_true.get(f, False) for f in features])
+        if nan_true.any():
+            missing = part.node("And", [part.node("IsNaN", [values], "is_nan"),
+                                        part.constant("nan_true", nan_true)], "nan_above")
+            above = part.node("Or", [above, missing], "above")
+        return above
+
+    def greater(self, feature: int, border: float) -> str:
+        """0/1 as int64, (batch, 1): the float feature above ``border`` (a projection's
+        numeric split, as its hash combines it)."""
+        above = self.above(self.float_values(feature), [feature], [border])
+        return self.part.node("Cast", [above], "bit", to=INT64)
 
     def all_hashes(self) -> str:
         """CatBoost's hash of every text (int64 (batch, n_texts), sign-extended from int32 as
@@ -320,13 +329,7 @@ class CatBoostGraphBuilder:
             values = part.node("Gather", [self.numbers, part.constant(
                 "float_columns", np.array([self.float_column[f] for f in features],
                                           dtype=np.int64))], "split_values", axis=1)
-            above = part.node("Greater", [values, part.constant(
-                "borders", np.array([b for _, b in floats], dtype=np.float32))], "above")
-            nan_true = np.array([self.float_nan_true.get(f, False) for f in features])
-            if nan_true.any():  # nan_mode Max: a missing value is above every border
-                missing = part.node("And", [part.node("IsNaN", [values], "is_nan"),
-                                            part.constant("nan_true", nan_true)], "nan_above")
-                above = part.node("Or", [above, missing], "above")
+            above = self.above(values, features, [b for _, b in floats])
             blocks.append(part.node("Cast", [above], "float_bits", to=DOUBLE))
         if one_hots:
             hashes = part.node("Gather", [self.all_hashes(), part.constant(

@@ -19,7 +19,9 @@ Inputs: ``x_num`` float32 ``(batch, d_num)`` and ``x_cat`` int64 ``(batch, n_cat
 ``TabularPipeline.transform`` returns them (the preprocessor's ``transform`` *with*
 ``pipeline.scoring_rules``: without them a batch is read as a training table is).
 Output: ``probability`` ``(batch,)`` of the event class (binary), ``probabilities``
-``(batch, n_classes)`` (multiclass) or ``prediction`` ``(batch,)`` (regression).
+``(batch, n_classes)`` (multiclass) or ``prediction`` ``(batch,)`` (regression); a CQR
+regression also ``lower`` and ``upper`` ``(batch,)``, its interval at the trained level
+(the quantile network is in the graph). A ``default+catboost`` blend: ``export.blend_onnx``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from findeep.pipeline import TabularPipeline, read_pipeline
 OPSET = 17
 PARITY_TOLERANCE = 1e-5
 OUTPUT_NAMES = {"binary": "probability", "multiclass": "probabilities", "regression": "prediction"}
+INTERVAL_OUTPUTS = ["lower", "upper"]  # a CQR regression's interval at the trained level
 
 
 class CalibratedOutput(nn.Module):
@@ -83,6 +86,38 @@ class CalibratedOutput(nn.Module):
         return logits[..., 0].mean(dim=1) * self.y_std + self.y_mean
 
 
+class CalibratedOutputWithInterval(CalibratedOutput):
+    """A CQR regression: the prediction and its interval at the trained level, as
+    ``TabularPipeline.predict_interval`` gives them — the quantile network's two quantiles
+    (sorted), each moved out by the conformal correction ``Q`` (in by a negative one), the
+    band's midpoint where a negative ``Q`` crosses them."""
+
+    def __init__(self, pipeline: TabularPipeline) -> None:
+        super().__init__(pipeline)
+        assert pipeline.quantile_network is not None and pipeline.intervals is not None
+        self.quantile_network = pipeline.quantile_network
+        with warnings.catch_warnings():  # an unbounded interval is ±inf, said in metadata
+            warnings.simplefilter("ignore")
+            self.correction = float(pipeline.intervals.correction())
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor  # type: ignore[override]
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        prediction = super().forward(x_num, x_cat)
+        quantiles = self.quantile_network(x_num, x_cat).mean(dim=1) * self.y_std + self.y_mean
+        low = torch.minimum(quantiles[:, 0], quantiles[:, 1])
+        high = torch.maximum(quantiles[:, 0], quantiles[:, 1])
+        lower, upper = low - self.correction, high + self.correction
+        crossed = lower > upper
+        middle = 0.5 * (low + high)
+        return (prediction, torch.where(crossed, middle, lower),
+                torch.where(crossed, middle, upper))
+
+
+def _has_cqr(pipeline: TabularPipeline) -> bool:
+    return (pipeline.task == "regression" and pipeline.quantile_network is not None
+            and pipeline.intervals is not None and pipeline.intervals.method == "cqr")
+
+
 def sample_inputs(pipeline: TabularPipeline, n_rows: int, seed: int = 0,
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Plausible preprocessed inputs: scaled values, 0/1 indicators, valid category codes."""
@@ -117,8 +152,10 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
     if partner is not None:
         blend_onnx.check_exportable(partner)
     path = refuse_overwrite(path, force=force)
-    module = CalibratedOutput(pipeline, event_flip=partner is None).eval()
+    module = (CalibratedOutputWithInterval(pipeline) if _has_cqr(pipeline) else
+              CalibratedOutput(pipeline, event_flip=partner is None)).eval()
     output_name = OUTPUT_NAMES[pipeline.task]
+    output_names = [output_name, *(INTERVAL_OUTPUTS if _has_cqr(pipeline) else [])]
     example = tuple(torch.from_numpy(a) for a in sample_inputs(pipeline, 8))
     inputs = ["x_num", "x_cat"] + ([] if partner is None else
                                    [blend_onnx.NUMBERS, blend_onnx.TEXTS])
@@ -133,9 +170,9 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             torch.onnx.export(
                 module, example, staging, input_names=["x_num", "x_cat"],
-                output_names=[output_name], opset_version=OPSET, dynamo=False,
+                output_names=output_names, opset_version=OPSET, dynamo=False,
                 dynamic_axes={"x_num": {0: "batch"}, "x_cat": {0: "batch"},
-                              output_name: {0: "batch"}})
+                              **{name: {0: "batch"} for name in output_names}})
         model = onnx.load(staging)
         if partner is not None:
             blend_onnx.add_partner(model, partner, task=pipeline.task,
@@ -153,7 +190,7 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
         if max_abs_diff > tolerance:
             raise BundleError(f"the exported graph disagrees with findeep by {max_abs_diff:.2e} "
                               f"(> {tolerance:.2e}); nothing was written.")
-    return {"path": str(path), "inputs": inputs, "output": output_name,
+    return {"path": str(path), "inputs": inputs, "output": ", ".join(output_names),
             "max_abs_diff": max_abs_diff, "tolerance": tolerance}
 
 
@@ -167,7 +204,16 @@ def parity_gap(module: nn.Module, session: Any, x_num: np.ndarray, x_cat: np.nda
     findeep's is PyTorch's, and for a blend's graph (``pipeline.partner``) the bundle's
     blend of it with CatBoost's own prediction on sampled CatBoost inputs."""
     with torch.inference_mode():
-        torch_output = module(torch.from_numpy(x_num), torch.from_numpy(x_cat)).numpy()
+        output = module(torch.from_numpy(x_num), torch.from_numpy(x_cat))
+    if isinstance(output, tuple):  # a CQR regression: prediction, lower, upper
+        expected = [part.numpy() for part in output]
+        onnx_outputs = session.run(None, {"x_num": x_num, "x_cat": x_cat})
+        finite = [np.isfinite(e) for e in expected]
+        gaps = [np.abs(o - e)[f].max(initial=0.0) if (np.isfinite(o) == f).all()
+                else np.inf for o, e, f in zip(onnx_outputs, expected, finite, strict=True)]
+        return float(max(gaps)), float(max(np.abs(e[f]).max(initial=0.0)
+                                           for e, f in zip(expected, finite, strict=True)))
+    torch_output = output.numpy()
     feeds = {"x_num": x_num, "x_cat": x_cat}
     partner = None if pipeline is None else pipeline.partner
     if partner is not None:
@@ -214,9 +260,9 @@ def _scoring_rules_json(pipeline: TabularPipeline) -> str:
 
 
 def _intervals_json(pipeline: TabularPipeline) -> str:
-    """A regression's prediction interval as a client reproduces it from the graph's
-    ``prediction``: split-conformal is ``prediction ± half_width`` at the trained level;
-    CQR needs the quantile network, which the file does not hold."""
+    """A regression's prediction interval at the trained level: split-conformal is
+    ``prediction ± half_width``, which a client computes from the graph's ``prediction``;
+    CQR's comes out of the graph (``lower``, ``upper``: the quantile network is in it)."""
     intervals = pipeline.intervals
     assert intervals is not None
     if intervals.method == "split-conformal":
@@ -227,10 +273,16 @@ def _intervals_json(pipeline: TabularPipeline) -> str:
                            "half_width": width if math.isfinite(width) else None,
                            "lower": "prediction - half_width",
                            "upper": "prediction + half_width"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        correction = intervals.correction()
     return json.dumps({"method": intervals.method, "level": intervals.level,
-                       "in_file": False,
-                       "why": "the quantile network behind each row's width is not exported; "
-                              "findeep predict --interval or the REST server gives them"})
+                       "in_file": True, "outputs": INTERVAL_OUTPUTS,
+                       "correction": correction if math.isfinite(correction) else None,
+                       "lower": "the quantile network's lower quantile - correction",
+                       "upper": "its upper quantile + correction (both the band's midpoint "
+                                "where they cross); other levels: findeep predict --interval "
+                                "or the REST server"})
 
 
 def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
