@@ -317,6 +317,9 @@ def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
             f"; {partner.name}'s trees and category statistics, and the blend of the two "
             "halves (binary: the mean of their log-odds; multiclass: of their class "
             "probabilities; regression: of their values)")
+        entries["findeep.outside_graph"] += (
+            f"; {partner.name}'s inputs partner_numbers and partner_texts (columns: "
+            "findeep.partner; rules: findeep's docs/serving.md, 'A blend')")
     for key, value in entries.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
