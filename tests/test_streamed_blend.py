@@ -70,6 +70,17 @@ def test_a_streamed_blend_scores_half_each_of_its_network_and_its_sampled_catboo
     np.testing.assert_allclose(pd.read_parquet(scored)[column[0]].to_numpy(),
                                model.predict_proba(rows)[:, [str(c) for c in model.classes_].index(
                                    column[0].removeprefix("probability_"))], atol=1e-6)
+    # the bundle keeps the texts its sampled CatBoost saw, so it exports to ONNX whole
+    assert run("export", tmp_path / "b", "--out", tmp_path / "b.onnx").exit_code == 0
+    import onnxruntime
+
+    from findeep.export import onnx_inputs
+
+    session = onnxruntime.InferenceSession(str(tmp_path / "b.onnx"),
+                                           providers=["CPUExecutionProvider"])
+    (exported,) = session.run(None, onnx_inputs(pipeline, rows.head(500)))
+    np.testing.assert_allclose(exported, model.event_probability(rows.head(500)), atol=1e-5,
+                               rtol=0)
 
 
 def test_a_streamed_regression_blend_calibrates_its_intervals_on_the_validation_rows(
