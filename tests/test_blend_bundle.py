@@ -281,15 +281,25 @@ def test_a_served_blend_reads_odd_records_as_the_library_reads_them(saved, blend
     many = client.post("/v1/predict", json=records).json()["probability"]
     np.testing.assert_allclose(many, expected, atol=1e-6)
     assert tables == []  # every record read the fast way
-    # a number in the categorical field: read as a table, as the library reads it
-    numbered = {**records[5], "region": 7}
+    # numbers in the categorical field (integer codes, as a JSON client sends them): each its
+    # text, the fast way, when the table of the records would keep their type ...
+    def library(rows: list[dict]) -> np.ndarray:
+        with pytest.warns(FindeepWarning, match="never seen in training"):
+            return findeep.load(saved).predict_proba(pd.DataFrame.from_records(
+                rows).astype({"applied_on": "datetime64[ns]"}))[:, event]
+
+    numbered = [{**records[5], "region": 7}, {**records[4], "region": 3}]
     response = client.post("/v1/predict", json=numbered)
     assert response.status_code == 200, response.text
-    assert tables == [1]
-    with pytest.warns(FindeepWarning, match="never seen in training: 'region' 1"):
-        library = findeep.load(saved).predict_proba(pd.DataFrame.from_records(
-            [numbered]).astype({"applied_on": "datetime64[ns]"}))[0, event]
-    np.testing.assert_allclose(response.json()["probability"], library, atol=1e-6)
+    assert tables == []
+    np.testing.assert_allclose(response.json()["probability"], library(numbered), atol=1e-6)
+    # ... and as a table where the table would read them otherwise (7 beside 2.5: "7.0")
+    mixed = [{**records[5], "region": 7}, {**records[4], "region": 2.5}]
+    tables.clear()  # the library's own reading above counted too
+    response = client.post("/v1/predict", json=mixed)
+    assert response.status_code == 200, response.text
+    assert tables == [2]
+    np.testing.assert_allclose(response.json()["probability"], library(mixed), atol=1e-6)
 
 
 def test_a_multiclass_blend_averages_probabilities_and_explains_itself_exactly() -> None:
@@ -406,3 +416,19 @@ def test_a_monotone_benchmark_says_how_its_catboost_keeps_the_constraints(table)
     assert params["max_ctr_complexity"] == 1
     assert params["monotone_constraints"] == [1 if c == "income" else 0
                                               for c in partner.columns]  # P('good') rises
+
+
+@pytest.mark.parametrize(("values", "fast"), [
+    (["a", None, "b"], True), ([7, 3], True), ([7], True), ([2.5, 1.0], True),
+    ([True, False], True), ([10**20], True), ([7, None], False), ([7, 2.5], False),
+    ([float("nan")], False), ([True, 1], False), (["a", 7], False)])
+def test_served_category_texts_are_the_tables_or_left_to_the_table(values, fast) -> None:
+    """Whenever a served record's categorical field is read the fast way, its texts are the
+    ones the table of the same records gives CatBoost; otherwise the table is built."""
+    from findeep.evaluate.partner import _category_text, _record_texts
+
+    texts = _record_texts(values)
+    assert (texts is not None) == fast
+    if texts is not None:
+        table = _category_text(pd.DataFrame.from_records([{"c": v} for v in values])["c"])
+        assert list(texts) == list(table)

@@ -606,7 +606,7 @@ def export(
     else:
         summary = export_bundle(bundle, out_file, force=force)
     show([f"wrote {summary['path']}: inputs {', '.join(summary['inputs'])} -> "
-          f"{summary['output']}; max |onnxruntime - torch| = {summary['max_abs_diff']:.2e}"])
+          f"{summary['output']}; max |onnxruntime - findeep| = {summary['max_abs_diff']:.2e}"])
 
 # ---- explain / drift / fairness ------------------------------------------------------------
 @app.command()

@@ -155,19 +155,18 @@ class BlendPartner:
         """``raw_prediction`` of served records, whose numbers and date parts the network's
         record encoder has already read (``RecordEncoder.raw_numbers``, columns
         ``raw_names``): served, a record's median latency rises 0.1-0.8 ms over the network's. A
-        categorical field holding anything but text or null (a number, where a table of
-        records could read it as another type) goes the table's way, as before."""
+        categorical field whose texts a table of the records could read otherwise (numbers of
+        mixed types, a number beside a null: ``_record_texts``) goes the table's way."""
         def the_table_way() -> np.ndarray:
             table = pd.DataFrame.from_records(list(records)).reindex(columns=schema.used_names)
             return self.raw_prediction(table, schema)
 
         columns = dict(zip(raw_names, raw_numbers.T, strict=True))
         for name in schema.names_of("categorical"):
-            values = [record.get(name) for record in records]
-            if not all(value is None or type(value) is str for value in values):
+            texts = _record_texts([record.get(name) for record in records])
+            if texts is None:
                 return the_table_way()
-            columns[name] = np.array([MISSING_LEVEL if value is None else value
-                                      for value in values], dtype=object)
+            columns[name] = texts
         _mark_special_values(columns, self.special_values)
         if not set(self.columns) <= columns.keys():  # not the encoder's layout
             return the_table_way()
@@ -322,6 +321,23 @@ def _catboost_columns(frame: pd.DataFrame, schema: Schema,
         columns[name] = _category_text(frame[name])
     _mark_special_values(columns, special_values)
     return columns
+
+
+def _record_texts(values: list[Any]) -> np.ndarray | None:
+    """A categorical field of served records as ``_category_text`` reads the table of them,
+    where that is certain without building it: text or null (the missing level), or numbers
+    or booleans all of one Python type with none missing or NaN (a column pandas keeps as
+    that type, each value its ``str``: a code 7 is ``"7"``, as training read an integer
+    column). None otherwise — mixed types, where the table would read ints with a null or
+    beside floats as floats (``"7.0"``)."""
+    if all(value is None or type(value) is str for value in values):
+        return np.array([MISSING_LEVEL if value is None else value for value in values],
+                        dtype=object)
+    kinds = {type(value) for value in values}
+    if len(kinds) == 1 and kinds <= {int, float, bool} and not (
+            float in kinds and any(math.isnan(value) for value in values)):
+        return np.array([str(value) for value in values], dtype=object)
+    return None
 
 
 def _category_text(values: pd.Series) -> np.ndarray:
