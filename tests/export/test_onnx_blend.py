@@ -180,7 +180,8 @@ def test_catboosts_graph_matches_catboost_on_combinations_one_hots_and_unseen_te
     frame = pd.DataFrame({
         "x": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
         "y": rng.normal(size=n),
-        "a": rng.choice(list("abcdefgh"), n), "b": rng.choice(["u", "v", "w", "Zürich 東京", ""], n),
+        "a": rng.choice(list("abcdefgh"), n),
+        "b": rng.choice(["u", "v", "w", "Zürich 東京", ""], n),
         "yes_no": rng.choice(["yes", "no"], n),
         "code": rng.choice([f"L{i}" for i in range(40)], n)})
     logit = (np.nan_to_num(frame["x"]) + frame["a"].isin(list("abc"))
