@@ -183,10 +183,11 @@ class BlendPartner:
         (n, len(number_columns)), texts str (n, len(adapter.categorical)))``, read as
         ``raw_prediction`` reads it."""
         columns = _catboost_columns(frame, schema, self.special_values)
-        return self.arrays_of(columns, len(frame))
+        return self._arrays_of(columns, len(frame))
 
-    def arrays_of(self, columns: Mapping[str, np.ndarray], n: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def _arrays_of(self, columns: Mapping[str, np.ndarray], n: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """``input_arrays``' layout of ``_catboost_columns``' arrays."""
         numbers = np.zeros((n, 0), dtype=np.float32) if not self.number_columns else \
             np.column_stack([np.asarray(columns[c], dtype=np.float64)
                              for c in self.number_columns]).astype(np.float32)

@@ -24,6 +24,7 @@ from findeep.errors import ConfigError
 from findeep.evaluate.partner import BlendPartner, check_partner_available
 from findeep.export.catboost_graph import ML_DOMAIN, ML_OPSET, GraphPart, catboost_part
 from findeep.features.tabular import MISSING_LEVEL
+from findeep.pipeline import TabularPipeline
 
 NUMBERS, TEXTS = "partner_numbers", "partner_texts"
 NETWORK_OUTPUT = "network/prediction"
@@ -140,9 +141,11 @@ def _number_borders(partner: BlendPartner) -> dict[int, np.ndarray]:
     return borders
 
 
-def expected_blend(partner: BlendPartner, network_output: np.ndarray, numbers: np.ndarray,
-                   texts: np.ndarray, *, event_is_first: bool) -> np.ndarray:
+def expected_blend(pipeline: TabularPipeline, network_output: np.ndarray,
+                   numbers: np.ndarray, texts: np.ndarray) -> np.ndarray:
     """What the bundle gives for these inputs: ``BlendPartner.blend`` of the network's half
     and CatBoost's own prediction, the event class's probability for a binary target."""
+    partner = pipeline.partner
+    assert partner is not None
     blended = partner.blend(network_output, partner.raw_prediction_of_arrays(numbers, texts))
-    return 1.0 - blended if event_is_first else blended
+    return pipeline.event_probability(blended) if pipeline.task == "binary" else blended

@@ -175,8 +175,8 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
                               **{name: {0: "batch"} for name in output_names}})
         model = onnx.load(staging)
         if partner is not None:
-            blend_onnx.add_partner(model, partner, task=pipeline.task,
-                                   event_is_first=_event_is_first(pipeline))
+            blend_onnx.add_partner(model, partner, task=pipeline.task, event_is_first=(
+                pipeline.task == "binary" and pipeline.target.event_index == 0))
         _add_metadata(model, pipeline)
         onnx.save(model, staging)
         session = onnxruntime.InferenceSession(staging, providers=["CPUExecutionProvider"])
@@ -192,10 +192,6 @@ def export_onnx(pipeline: TabularPipeline, path: str | os.PathLike[str], *,
                               f"(> {tolerance:.2e}); nothing was written.")
     return {"path": str(path), "inputs": inputs, "output": ", ".join(output_names),
             "max_abs_diff": max_abs_diff, "tolerance": tolerance}
-
-
-def _event_is_first(pipeline: TabularPipeline) -> bool:
-    return pipeline.task == "binary" and pipeline.target.event_index == 0
 
 
 def parity_gap(module: nn.Module, session: Any, x_num: np.ndarray, x_cat: np.ndarray, *,
@@ -221,8 +217,7 @@ def parity_gap(module: nn.Module, session: Any, x_num: np.ndarray, x_cat: np.nda
 
         numbers, texts = blend_onnx.sample_partner_inputs(partner, len(x_num), seed=2)
         feeds |= {blend_onnx.NUMBERS: numbers, blend_onnx.TEXTS: texts}
-        torch_output = blend_onnx.expected_blend(partner, torch_output, numbers, texts,
-                                                 event_is_first=_event_is_first(pipeline))
+        torch_output = blend_onnx.expected_blend(pipeline, torch_output, numbers, texts)
     (onnx_output,) = session.run(None, feeds)
     return float(np.abs(onnx_output - torch_output).max()), float(np.abs(torch_output).max())
 

@@ -19,7 +19,6 @@ import torch
 from findeep.features.records import RecordEncoder
 from findeep.models.inference import inference_forward
 from findeep.pipeline import TabularPipeline
-from findeep.train.trainer import logits_to_prediction
 
 Outputs = dict[str, list[Any]]
 # what scoring a request had to absorb (``Scorer.findings``), as response fields named as
@@ -60,10 +59,7 @@ class Scorer:
         x_num, x_cat, unseen = self.encoder.encode_rows(records, raw)
         logits = self._logits(torch.from_numpy(x_num), torch.from_numpy(x_cat))
         pipeline = self.pipeline
-        prediction = logits_to_prediction(logits, pipeline.task, pipeline.temperature,
-                                          float64=pipeline.partner is not None)
-        if pipeline.task == "regression":
-            prediction = prediction * pipeline.y_std + pipeline.y_mean
+        prediction = pipeline._prediction(logits)  # a blend's network half in float64
         if pipeline.partner is not None:  # a blend: CatBoost reads the numbers read above
             partner = pipeline.partner
             prediction = partner.blend(prediction, partner.raw_prediction_of_records(
