@@ -26,6 +26,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from cpu import median_seconds
 from issue12_s31_headroom import real_tables
 from probe_rule import measure_each, records_command_line
 
@@ -36,15 +37,6 @@ from findeep.pipeline import fit_tabular
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "blend_onnx_export.json"
 REPORT = HERE / "results" / "blend_onnx_export.md"
-
-
-def median_seconds(call, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
 
 
 def measure(name: str, frame, target: str, n_folds: int) -> dict:

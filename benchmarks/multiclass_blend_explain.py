@@ -13,12 +13,12 @@ attribution. Writes ``results/multiclass_blend_explain.md``.
 
 from __future__ import annotations
 
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from cpu import median_seconds
 
 from findeep import TabularClassifier
 from findeep.data.profile import reference_frame
@@ -36,15 +36,6 @@ def table(rows: int = 20_000) -> tuple[pd.DataFrame, pd.Series]:
     score = X.x0 + 0.5 * X.x1 * X.x2 + (X.c0 == "l1") - 0.7 * (X.c1 == "l2")
     noisy = score + rng.normal(scale=0.8, size=rows)
     return X, pd.Series(np.select([noisy > 0.8, noisy > -0.4], ["high", "mid"], "low"))
-
-
-def median_seconds(call, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
 
 
 def main() -> None:

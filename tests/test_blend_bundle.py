@@ -27,27 +27,12 @@ from findeep.evaluate.blends import blend_prediction
 from findeep.evaluate.partner import BlendPartner
 from findeep.explain.reasons import explain_frame
 from findeep.serve.app import create_app
+from tests.blend_tables import applications
 from tests.cli_helpers import assert_one_line_error, run
 
 pytest.importorskip("catboost")
 
 FAST = {"max_epochs": 4, "bagging": 1}
-
-
-def applications(n: int = 500, seed: int = 0) -> pd.DataFrame:
-    """A small credit table: amounts, a category, a count with a special code, a date."""
-    rng = np.random.default_rng(seed)
-    income = rng.lognormal(10, 0.5, n)
-    region = rng.choice(["north", "south", "east", "west"], n)
-    late = rng.integers(0, 4, n).astype(float)
-    late[rng.random(n) < 0.1] = 98.0  # "no record"
-    score = (-np.log(income / 22_000) + 0.6 * (region == "south") + 0.5 * np.minimum(late, 4)
-             + rng.normal(0, 0.8, n))
-    return pd.DataFrame({
-        "income": income, "region": region, "late": late,
-        "applied_on": pd.date_range("2022-01-01", periods=n, freq="D").astype(str),
-        "default": np.where(score > np.quantile(score, 0.7), "bad", "good"),
-    })
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import onnx
 import onnxruntime
 import pandas as pd
 import pytest
+from tests.blend_tables import applications
 from tests.cli_helpers import run
 
 import findeep
@@ -28,22 +29,6 @@ from findeep.testing import make_credit_frame
 catboost = pytest.importorskip("catboost")
 
 FAST = {"max_epochs": 3, "bagging": 1, "verbose": 0}
-
-
-def applications(n: int, seed: int = 0) -> pd.DataFrame:
-    """Amounts, a category, a count with a special code, a text date; the event ("bad") is
-    the first class, so the graph must take the rest of class 1's probability."""
-    rng = np.random.default_rng(seed)
-    income = rng.lognormal(10, 0.5, n)
-    region = rng.choice(["north", "south", "east", "west"], n)
-    late = rng.integers(0, 4, n).astype(float)
-    late[rng.random(n) < 0.1] = 98.0  # "no record"
-    score = (-np.log(income / 22_000) + 0.6 * (region == "south") + 0.5 * np.minimum(late, 4)
-             + rng.normal(0, 0.8, n))
-    return pd.DataFrame({
-        "income": income, "region": region, "late": late,
-        "applied_on": pd.date_range("2022-01-01", periods=n, freq="D").astype(str),
-        "default": np.where(score > np.quantile(score, 0.7), "bad", "good")})
 
 
 def scored_by_onnx(path, pipeline, frame: pd.DataFrame) -> np.ndarray:
