@@ -88,6 +88,7 @@ def test_the_file_names_catboosts_inputs_for_a_client(binary_blend, tmp_path) ->
         partner["partner_numbers"])
     assert partner["missing_text"] == "<missing>" and partner["special_values"] == {
         "late": [98.0]}
+    assert partner["levels"] == {"region": ["east", "north", "south", "west"]}
     assert "catboost's trees" in metadata["findeep.inside_graph"]
     assert "partner_texts" in metadata["findeep.outside_graph"]
     numbers, texts = onnx_inputs(model.pipeline_, rows.head(3))["partner_numbers"], \

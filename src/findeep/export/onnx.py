@@ -307,6 +307,7 @@ def _add_metadata(model: Any, pipeline: TabularPipeline) -> None:
             "name": partner.name, "share": partner.share,
             "partner_numbers": partner.number_columns,
             "partner_texts": partner.adapter.categorical,
+            "levels": partner.levels or {},
             "special_values": partner.special_values, "missing_text": MISSING_LEVEL})
         entries["findeep.inside_graph"] += (
             f"; {partner.name}'s trees and category statistics, and the blend of the two "
