@@ -8,10 +8,13 @@ JSON export instead, which holds everything scoring reads:
    shown: the partner's training levels), looked up in a string -> int64 table; a text
    training never saw gets a hash no training text has, which is what CatBoost's own hash
    of it amounts to (it finds no statistics and equals no one-hot value);
-2. the category statistics (CTRs): a projection's hash combined from its columns' hashes and
-   the 0/1 splits it includes (CatBoost's ``CalcHash``, 64-bit wrapping multiply-add), looked
-   up in an int64 -> float table holding each statistic already computed as CatBoost does, in
-   float32 (``TModelCtr::Calc``), the empty statistic for a hash not in the table;
+2. the category statistics (CTRs): each one's hash combined from its columns' hashes and
+   the 0/1 splits it includes (CatBoost's ``CalcHash``, 64-bit wrapping multiply-add), all of
+   them at once a step at a time, salted with the statistic's index and looked up in one
+   int64 -> float table holding every statistic already computed as CatBoost does, in
+   float32 (``TModelCtr::Calc``), the empty statistic for a hash not in it — a fixed number
+   of nodes however many statistics (a first form with a lookup per statistic had 5,194
+   nodes on one panel table, and one record took 2.4 ms);
 3. the oblivious trees: every split as one 0/1 column (a number above its border, a hash equal
    to a one-hot value, a statistic above its border), and the trees as one
    ``TreeEnsembleRegressor`` (ai.onnx.ml opset 3, which onnxruntime and most other runtimes
@@ -105,6 +108,12 @@ def _signed(value: int) -> int:
     return value - 2**64 if value >= 2**63 else value
 
 
+def _calc_hash(hashed: int, value: int) -> int:
+    """CatBoost's ``CalcHash`` on Python ints, as the int64 the graph computes."""
+    mask = 2**64 - 1
+    return _signed((MAGIC_MULT * ((hashed + MAGIC_MULT * value) & mask)) & mask)
+
+
 def _int32(value: int) -> int:
     """A 32-bit hash as CatBoost combines it: sign-extended from int32."""
     value = int(value) % 2**32
@@ -132,20 +141,7 @@ class CatBoostGraphBuilder:
         self.cat_column = {int(c["feature_index"]):
                            text_index[columns[int(c["flat_feature_index"])]]
                            for c in self.info.get("categorical_features", [])}
-        self._hashes: dict[int, str] = {}
         self._all_hashes: str | None = None
-        self._float_values: dict[int, str] = {}
-        self._magic: str | None = None
-
-    # -- inputs, one column at a time ------------------------------------------------------
-    def float_values(self, feature: int) -> str:
-        """The number column of CatBoost's float feature ``feature``, shape (batch, 1)."""
-        if feature not in self._float_values:
-            index = self.part.constant("float_column", np.array([self.float_column[feature]],
-                                                                dtype=np.int64))
-            self._float_values[feature] = self.part.node("Gather", [self.numbers, index],
-                                                         "float_feature", axis=1)
-        return self._float_values[feature]
 
     def above(self, values: str, features: list[int], borders: list[float]) -> str:
         """Booleans, one column per (feature, border): the float feature's values above the
@@ -160,12 +156,6 @@ class CatBoostGraphBuilder:
                                         part.constant("nan_true", nan_true)], "nan_above")
             above = part.node("Or", [above, missing], "above")
         return above
-
-    def greater(self, feature: int, border: float) -> str:
-        """0/1 as int64, (batch, 1): the float feature above ``border`` (a projection's
-        numeric split, as its hash combines it)."""
-        above = self.above(self.float_values(feature), [feature], [border])
-        return self.part.node("Cast", [above], "bit", to=INT64)
 
     def all_hashes(self) -> str:
         """CatBoost's hash of every text (int64 (batch, n_texts), sign-extended from int32 as
@@ -183,48 +173,113 @@ class CatBoostGraphBuilder:
                 default_int64=unseen)
         return self._all_hashes
 
-    def hashes(self, cat_feature: int) -> str:
-        """The hashes of category feature ``cat_feature``'s texts, (batch, 1)."""
-        if cat_feature not in self._hashes:
-            index = self.part.constant("text_column", np.array(
-                [self.cat_column[cat_feature]], dtype=np.int64))
-            self._hashes[cat_feature] = self.part.node(
-                "Gather", [self.all_hashes(), index], "text_feature_hash", axis=1)
-        return self._hashes[cat_feature]
-
-    def equals(self, cat_feature: int, value: int) -> str:
-        """0/1 as int64: the row's hash equals a one-hot value."""
-        part = self.part
-        same = part.node("Equal", [self.hashes(cat_feature), part.constant(
-            "one_hot", np.array(_int32(value), dtype=np.int64))], "same")
-        return part.node("Cast", [same], "bit", to=INT64)
-
     # -- category statistics ---------------------------------------------------------------
-    def combine(self, hashed: str, value: str) -> str:
-        """CatBoost's ``CalcHash(hashed, value)``: M * (hashed + M * value), wrapping."""
+    def element_columns(self, ctrs: list[dict[str, Any]]
+                        ) -> tuple[str, list[list[int]]]:
+        """Every value the statistics' hashes combine, as one int64 (batch, elements)
+        matrix — each category column's hashes, each numeric split's and each one-hot
+        value's 0/1 — and each statistic's elements as columns of it, in order."""
         part = self.part
-        if self._magic is None:
-            self._magic = part.constant("magic", np.array(_signed(MAGIC_MULT), dtype=np.int64))
-        magic = self._magic
-        inner = part.node("Add", [hashed, part.node("Mul", [magic, value], "mul")], "add")
-        return part.node("Mul", [magic, inner], "hash")
+        cats: dict[int, int] = {}
+        floats: dict[tuple[int, float], int] = {}
+        one_hots: dict[tuple[int, int], int] = {}
+        refs: list[list[tuple[str, Any]]] = []
+        for ctr in ctrs:
+            row = []
+            for element in ctr["elements"]:
+                kind = element["combination_element"]
+                if kind == "cat_feature_value":
+                    key: Any = int(element["cat_feature_index"])
+                    cats.setdefault(key, len(cats))
+                elif kind == "float_feature":
+                    key = (int(element["float_feature_index"]), float(element["border"]))
+                    floats.setdefault(key, len(floats))
+                elif kind == "cat_feature_exact_value":
+                    key = (int(element["cat_feature_index"]), _int32(element["value"]))
+                    one_hots.setdefault(key, len(one_hots))
+                else:
+                    raise ConfigError(f"this CatBoost model combines '{kind}' in its category "
+                                      "statistics, which findeep cannot export to ONNX.")
+                row.append((kind, key))
+            refs.append(row)
+        blocks = []
+        if cats:
+            blocks.append(part.node("Gather", [self.all_hashes(), part.constant(
+                "element_texts", np.array([self.cat_column[c] for c in cats], dtype=np.int64))],
+                "element_hashes", axis=1))
+        if floats:
+            features = [f for f, _ in floats]
+            values = part.node("Gather", [self.numbers, part.constant(
+                "element_numbers", np.array([self.float_column[f] for f in features],
+                                            dtype=np.int64))], "element_values", axis=1)
+            blocks.append(part.node("Cast", [self.above(values, features,
+                                                        [b for _, b in floats])],
+                                    "element_bits", to=INT64))
+        if one_hots:
+            hashes = part.node("Gather", [self.all_hashes(), part.constant(
+                "element_one_hot_texts", np.array([self.cat_column[c] for c, _ in one_hots],
+                                                  dtype=np.int64))], "element_one_hot", axis=1)
+            same = part.node("Equal", [hashes, part.constant(
+                "element_one_hot_values", np.array([v for _, v in one_hots], dtype=np.int64))],
+                "element_same")
+            blocks.append(part.node("Cast", [same], "element_one_hot_bits", to=INT64))
+        matrix = blocks[0] if len(blocks) == 1 else part.node("Concat", blocks, "elements",
+                                                               axis=1)
+        offset = {"cat_feature_value": 0, "float_feature": len(cats),
+                  "cat_feature_exact_value": len(cats) + len(floats)}
+        lookup = {"cat_feature_value": cats, "float_feature": floats,
+                  "cat_feature_exact_value": one_hots}
+        return matrix, [[offset[kind] + lookup[kind][key] for kind, key in row]
+                        for row in refs]
 
-    def projection_hash(self, elements: list[dict[str, Any]]) -> str:
-        hashed = self.part.constant("zero", np.zeros((1, 1), dtype=np.int64))
-        for element in elements:
-            kind = element["combination_element"]
-            if kind == "cat_feature_value":
-                value = self.hashes(int(element["cat_feature_index"]))
-            elif kind == "float_feature":
-                value = self.greater(int(element["float_feature_index"]),
-                                     float(element["border"]))
-            elif kind == "cat_feature_exact_value":
-                value = self.equals(int(element["cat_feature_index"]), int(element["value"]))
-            else:
-                raise ConfigError(f"this CatBoost model combines '{kind}' in its category "
-                                  "statistics, which findeep cannot export to ONNX.")
-            hashed = self.combine(hashed, value)
-        return hashed
+    def statistics(self, ctrs: list[dict[str, Any]]) -> str:
+        """The statistics ``ctrs`` of each row, float32 (batch, len(ctrs)), in a fixed number
+        of nodes however many there are: each one's hash combined from its elements a step
+        at a time over all of them at once (CatBoost's ``CalcHash``: M * (hash + M * value),
+        wrapping; a statistic with fewer elements keeps its hash through the later steps),
+        then salted with its own index by one more step, so that one table holds every
+        statistic's values: salted hash -> value (computed at export with the same
+        arithmetic), a hash not in it -> that statistic's empty value."""
+        part = self.part
+        # statistics of one projection (priors, types) share its hash: one lane each
+        projections: dict[str, int] = {}
+        lane = [projections.setdefault(json.dumps(ctr["elements"], sort_keys=True),
+                                       len(projections)) for ctr in ctrs]
+        firsts = {index: ctrs[lane.index(index)] for index in projections.values()}
+        matrix, elements = self.element_columns([firsts[i] for i in range(len(firsts))])
+        magic = part.constant("magic", np.array(_signed(MAGIC_MULT), dtype=np.int64))
+
+        def combine(hashed: str, value: str) -> str:
+            inner = part.node("Add", [hashed, part.node("Mul", [magic, value], "mul")], "add")
+            return part.node("Mul", [magic, inner], "hash")
+
+        hashed = part.node("Mul", [part.node("Gather", [matrix, part.constant(
+            "first_elements", np.zeros(len(elements), dtype=np.int64))], "zero_like", axis=1),
+            part.constant("zero", np.zeros((), dtype=np.int64))], "start")  # (batch, lanes)
+        for step in range(max(len(row) for row in elements)):
+            present = np.array([step < len(row) for row in elements])
+            columns = np.array([row[step] if step < len(row) else 0 for row in elements],
+                               dtype=np.int64)
+            value = part.node("Gather", [matrix, part.constant("step_elements", columns)],
+                              "step_values", axis=1)
+            stepped = combine(hashed, value)
+            hashed = stepped if present.all() else part.node(
+                "Where", [part.constant("step_present", present), stepped, hashed], "kept")
+        per_statistic = part.node("Gather", [hashed, part.constant(
+            "lanes", np.array(lane, dtype=np.int64))], "statistic_hashes", axis=1)
+        salted = combine(per_statistic, part.constant("salts", np.arange(len(ctrs),
+                                                                         dtype=np.int64)))
+        keys, values, empties = [], [], []
+        for index, ctr in enumerate(ctrs):
+            table_keys, table_values, empty = self.ctr_table(ctr)
+            keys += [_calc_hash(int(k), index) for k in table_keys]
+            values += table_values.tolist()
+            empties.append(empty)
+        found = part.node("LabelEncoder", [salted], "statistics_found", domain=ML_DOMAIN,
+                          keys_int64s=keys or [0], values_floats=values or [0.0],
+                          default_float=float("nan"))
+        return part.node("Where", [part.node("IsNaN", [found], "not_found"), part.constant(
+            "empty_statistics", np.array(empties, dtype=np.float32)), found], "statistics")
 
     def ctr_table(self, ctr: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.float32]:
         """(keys int64, values float32, empty value) of one statistic, computed as CatBoost's
@@ -264,21 +319,6 @@ class CatBoostGraphBuilder:
             values = calc(good, total)
         empty = calc(np.zeros(1), np.zeros(1))[0]
         return np.array([_signed(k) for k in keys], dtype=np.int64), values, empty
-
-    def ctr_values(self, ctr: dict[str, Any], cache: dict[str, str]) -> str:
-        """One statistic of each row, float32 (batch, 1)."""
-        key = json.dumps([ctr["identifier"], ctr["prior_numerator"], ctr["prior_denomerator"],
-                          ctr["shift"], ctr["scale"], ctr.get("target_border_idx", 0)])
-        if key not in cache:
-            hash_key = "hash:" + json.dumps(ctr["elements"])
-            if hash_key not in cache:
-                cache[hash_key] = self.projection_hash(ctr["elements"])
-            keys, values, empty = self.ctr_table(ctr)
-            cache[key] = self.part.node(
-                "LabelEncoder", [cache[hash_key]], "ctr", domain=ML_DOMAIN,
-                keys_int64s=keys.tolist(), values_floats=values.tolist(),
-                default_float=float(empty))
-        return cache[key]
 
     # -- the trees ---------------------------------------------------------------------------
     def split_bits(self) -> tuple[str, list[list[int]]]:
@@ -339,12 +379,9 @@ class CatBoostGraphBuilder:
                 "one_hot_values", np.array([v for _, v in one_hots], dtype=np.int64))], "same")
             blocks.append(part.node("Cast", [same], "one_hot_bits", to=DOUBLE))
         if ctr_splits:
-            cache: dict[str, str] = {}
             used = sorted({which for which, _ in ctr_splits})
             column = {which: i for i, which in enumerate(used)}
-            statistics = [self.ctr_values(info["ctrs"][which], cache) for which in used]
-            stacked = (statistics[0] if len(statistics) == 1 else
-                       part.node("Concat", statistics, "statistics", axis=1))
+            stacked = self.statistics([info["ctrs"][which] for which in used])
             values = part.node("Gather", [stacked, part.constant(
                 "ctr_columns", np.array([column[w] for w, _ in ctr_splits], dtype=np.int64))],
                 "split_statistics", axis=1)
