@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 from cpu import median_seconds
+from first_fold_blend import first_fold_blend
 from issue12_s31_headroom import real_tables
 from probe_rule import measure_each, records_command_line
 
-import findeep.benchmark as benchmark_module
 from findeep.export.onnx import export_onnx, onnx_inputs
-from findeep.pipeline import fit_tabular
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "blend_onnx_export.json"
@@ -42,15 +41,9 @@ REPORT = HERE / "results" / "blend_onnx_export.md"
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
     import onnxruntime
 
-    table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
-                                                        time_column=None, seed=0)
-    folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None, False)
-    train, test = folds[0]
+    pipeline, rows, n_columns = first_fold_blend(frame, target, n_folds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pipeline = fit_tabular(table.X.iloc[train], table.y.iloc[train], task="binary",
-                               model="default+catboost", seed=0, verbose=0)
-        rows = table.X.iloc[test]
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "blend.onnx"
             started = time.perf_counter()
@@ -70,7 +63,7 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
             one_row_graph, one_row_server = one_record_latencies(pipeline, session, rows)
     # predict_raw gives class 1's probability; the graph the event class's
     event = bundle if pipeline.target.event_index == 1 else 1.0 - bundle
-    return {"name": name, "rows": len(rows), "columns": table.X.shape[1],
+    return {"name": name, "rows": len(rows), "columns": n_columns,
             "texts": len(pipeline.partner.adapter.categorical),
             "max_abs_diff_test_rows": float(np.abs(graph - event).max()),
             "max_abs_diff_sampled": summary["max_abs_diff"],
@@ -107,15 +100,7 @@ def one_record_latencies(pipeline, session, rows, n: int = 200) -> tuple[list, l
 
 
 def run(store: Path) -> None:
-    benchmark_module._folds = _first_seed_folds
     measure_each(real_tables(), measure, store)
-
-
-_folds = benchmark_module._folds
-
-
-def _first_seed_folds(y_codes, task, n_folds, seed, *args, **kwargs):
-    return _folds(y_codes, task, n_folds, 0, *args, **kwargs)
 
 
 def report(records: list[dict]) -> str:

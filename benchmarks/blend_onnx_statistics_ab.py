@@ -23,12 +23,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 from cpu import median_seconds
+from first_fold_blend import first_fold_blend
 from issue12_s31_headroom import real_tables
 
-import findeep.benchmark as benchmark_module
 import findeep.export.blend_onnx as blend_onnx
 from findeep.export.onnx import export_onnx, onnx_inputs
-from findeep.pipeline import fit_tabular
 
 TABLES = ("causaldata/social_insure", "modeldata/lending_club", "modeldata/wa_churn",
           "ISLR/Caravan", "ISLR/Default")
@@ -57,14 +56,7 @@ def main(old_module_path: str) -> None:
     print("| table | form | nodes | one record p50 / p99, ms | test fold, s | max score diff |")
     print("|---|---|---|---|---|---|")
     for name, frame, target, n_folds in real_tables(set(TABLES)):
-        table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
-                                                            time_column=None, seed=0)
-        folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None,
-                                           False)
-        train, test = folds[0]
-        pipeline = fit_tabular(table.X.iloc[train], table.y.iloc[train], task="binary",
-                               model="default+catboost", seed=0, verbose=0)
-        rows = table.X.iloc[test]
+        pipeline, rows, _ = first_fold_blend(frame, target, n_folds)
         batch = onnx_inputs(pipeline, rows)
         records = [onnx_inputs(pipeline, rows.iloc[[i]]) for i in range(min(220, len(rows)))]
         scores: dict[str, np.ndarray] = {}

@@ -18,11 +18,10 @@ import time
 import warnings
 
 import numpy as np
+from first_fold_blend import first_fold_blend
 from issue12_s31_headroom import real_tables
 
-import findeep.benchmark as benchmark_module
 import findeep.evaluate.partner as partner_module
-from findeep.pipeline import fit_tabular
 from findeep.serve.scorer import Scorer
 
 TABLES = ("ISLR/Caravan", "wooldridge/loanapp", "modeldata/wa_churn")
@@ -44,16 +43,10 @@ def main() -> None:
           "now: p50 / p99 ms | max score diff |")
     print("|---|---|---|---|---|")
     for name, frame, target, n_folds in real_tables(set(TABLES)):
-        table = benchmark_module._BenchmarkTable.from_frame(frame, target, task="auto",
-                                                            time_column=None, seed=0)
-        folds, _ = benchmark_module._folds(table.y_codes, table.spec.task, n_folds, 0, None,
-                                           False)
-        train, test = folds[0]
-        pipeline = fit_tabular(table.X.iloc[train], table.y.iloc[train], task="binary",
-                               model="default+catboost", seed=0, verbose=0)
+        pipeline, rows, _ = first_fold_blend(frame, target, n_folds)
         scorer = Scorer(pipeline)
         records = [{k: (None if isinstance(v, float) and np.isnan(v) else v)
-                    for k, v in r.items()} for r in table.X.iloc[test].head(200)
+                    for k, v in r.items()} for r in rows.head(200)
                    .to_dict("records")]
         coded = sum(not isinstance(records[0].get(c), str)
                     for c in pipeline.schema.names_of("categorical"))

@@ -157,6 +157,29 @@ class CatBoostGraphBuilder:
             above = part.node("Or", [above, missing], "above")
         return above
 
+    def bits(self, floats: list[tuple[int, float]], one_hots: list[tuple[int, int]], *,
+             to: int) -> list[str]:
+        """0/1 columns of type ``to``: each (float feature, border) — above it — then each
+        (category feature, one-hot value) — its hash equal to it; a block for each kind
+        present."""
+        part = self.part
+        blocks = []
+        if floats:
+            features = [f for f, _ in floats]
+            values = part.node("Gather", [self.numbers, part.constant(
+                "float_columns", np.array([self.float_column[f] for f in features],
+                                          dtype=np.int64))], "split_values", axis=1)
+            above = self.above(values, features, [b for _, b in floats])
+            blocks.append(part.node("Cast", [above], "float_bits", to=to))
+        if one_hots:
+            hashes = part.node("Gather", [self.all_hashes(), part.constant(
+                "one_hot_columns", np.array([self.cat_column[c] for c, _ in one_hots],
+                                            dtype=np.int64))], "one_hot_hashes", axis=1)
+            same = part.node("Equal", [hashes, part.constant(
+                "one_hot_values", np.array([v for _, v in one_hots], dtype=np.int64))], "same")
+            blocks.append(part.node("Cast", [same], "one_hot_bits", to=to))
+        return blocks
+
     def all_hashes(self) -> str:
         """CatBoost's hash of every text (int64 (batch, n_texts), sign-extended from int32 as
         CatBoost combines it); a text training never saw gets a hash no training text has."""
@@ -202,27 +225,12 @@ class CatBoostGraphBuilder:
                                       "statistics, which findeep cannot export to ONNX.")
                 row.append((kind, key))
             refs.append(row)
-        blocks = []
+        blocks: list[str] = []
         if cats:
             blocks.append(part.node("Gather", [self.all_hashes(), part.constant(
                 "element_texts", np.array([self.cat_column[c] for c in cats], dtype=np.int64))],
                 "element_hashes", axis=1))
-        if floats:
-            features = [f for f, _ in floats]
-            values = part.node("Gather", [self.numbers, part.constant(
-                "element_numbers", np.array([self.float_column[f] for f in features],
-                                            dtype=np.int64))], "element_values", axis=1)
-            blocks.append(part.node("Cast", [self.above(values, features,
-                                                        [b for _, b in floats])],
-                                    "element_bits", to=INT64))
-        if one_hots:
-            hashes = part.node("Gather", [self.all_hashes(), part.constant(
-                "element_one_hot_texts", np.array([self.cat_column[c] for c, _ in one_hots],
-                                                  dtype=np.int64))], "element_one_hot", axis=1)
-            same = part.node("Equal", [hashes, part.constant(
-                "element_one_hot_values", np.array([v for _, v in one_hots], dtype=np.int64))],
-                "element_same")
-            blocks.append(part.node("Cast", [same], "element_one_hot_bits", to=INT64))
+        blocks += self.bits(list(floats), list(one_hots), to=INT64)
         matrix = blocks[0] if len(blocks) == 1 else part.node("Concat", blocks, "elements",
                                                                axis=1)
         offset = {"cat_feature_value": 0, "float_feature": len(cats),
@@ -364,20 +372,7 @@ class CatBoostGraphBuilder:
             raw_trees.append(splits)
         part = self.part
         blocks: list[str] = []
-        if floats:
-            features = [f for f, _ in floats]
-            values = part.node("Gather", [self.numbers, part.constant(
-                "float_columns", np.array([self.float_column[f] for f in features],
-                                          dtype=np.int64))], "split_values", axis=1)
-            above = self.above(values, features, [b for _, b in floats])
-            blocks.append(part.node("Cast", [above], "float_bits", to=DOUBLE))
-        if one_hots:
-            hashes = part.node("Gather", [self.all_hashes(), part.constant(
-                "one_hot_columns", np.array([self.cat_column[c] for c, _ in one_hots],
-                                            dtype=np.int64))], "one_hot_hashes", axis=1)
-            same = part.node("Equal", [hashes, part.constant(
-                "one_hot_values", np.array([v for _, v in one_hots], dtype=np.int64))], "same")
-            blocks.append(part.node("Cast", [same], "one_hot_bits", to=DOUBLE))
+        blocks += self.bits(list(floats), list(one_hots), to=DOUBLE)
         if ctr_splits:
             used = sorted({which for which, _ in ctr_splits})
             column = {which: i for i, which in enumerate(used)}
