@@ -371,8 +371,7 @@ class CatBoostGraphBuilder:
                 splits.append((kind, key))
             raw_trees.append(splits)
         part = self.part
-        blocks: list[str] = []
-        blocks += self.bits(list(floats), list(one_hots), to=DOUBLE)
+        blocks = self.bits(list(floats), list(one_hots), to=DOUBLE)
         if ctr_splits:
             used = sorted({which for which, _ in ctr_splits})
             column = {which: i for i, which in enumerate(used)}
