@@ -1,5 +1,5 @@
 """Streamed training and scoring: the same bundle format, the same scores, bounded work,
-checkpoints that survive kill -9, and two torch.distributed processes."""
+checkpoints that survive kill -9 (two torch.distributed processes: test_streamed_rounds_ddp.py)."""
 
 from __future__ import annotations
 
@@ -200,53 +200,6 @@ def test_resume_after_kill_9_ends_at_the_uninterrupted_model(parquet_dir, tmp_pa
     straight, resumed = _weights(tmp_path / "straight"), _weights(tmp_path / "resumed")
     assert straight.keys() == resumed.keys()
     assert all(np.array_equal(straight[k].numpy(), resumed[k].numpy()) for k in straight)
-
-
-def _children(pid: int) -> list[int]:
-    """Process ids whose parent is ``pid`` (from /proc, no extra dependency)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def test_two_processes_survive_a_dead_rank_and_match_one_process(parquet_dir, tmp_path):
-    """--nproc-per-node 2 (gloo, DDP): kill -9 one rank -> one line, checkpoints intact;
-    --resume finishes; rank 0's bundle scores like a one-process run."""
-    checkpoints = tmp_path / "ckpt"
-    command = _train_command(parquet_dir, tmp_path / "ddp", "--nproc-per-node", "2",
-                             "--max-epochs", "3", "--checkpoint-dir", str(checkpoints))
-    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while not (checkpoints / "epoch-0001").exists():
-        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-        time.sleep(0.05)
-    launcher = _children(process.pid)
-    ranks = [pid for parent in launcher for pid in _children(parent)]
-    assert len(ranks) == 2
-    os.kill(ranks[1], signal.SIGKILL)
-    stderr = process.communicate(timeout=300)[1]
-    assert process.returncode == 2
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("findeep: ") and "--resume" in lines[0]
-    assert not (tmp_path / "ddp").exists()
-    resumed = subprocess.run([*command, "--resume"], env=ENV, capture_output=True, text=True)
-    assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout.count("bundle written") == 1  # the launcher's report, not rank 0's too
-    model = findeep.load(tmp_path / "ddp")
-    assert model.training_["processes"] == 2 and model.training_["epochs_run"] == 3
-    one = streamed.train_streamed(parquet_dir, target="default", out=tmp_path / "one",
-                                  verbose=0, train_options={"max_epochs": 3, "batch_size": 128})
-    auc_two = model.pipeline_.metrics["test"]["roc_auc"]
-    auc_one = one["test"]["roc_auc"]
-    assert abs(auc_two - auc_one) < 0.01
 
 
 def test_streamed_options_on_a_csv_and_ranks_without_row_groups_are_one_line(tmp_path):

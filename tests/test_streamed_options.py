@@ -211,9 +211,30 @@ class _Stopped(Exception):
     previous epoch's checkpoint was written."""
 
 
+@pytest.fixture(scope="module")
+def cqr_straight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The loans sample as Parquet, and a streamed CQR run on it never interrupted (one
+    for both of the test's cases: ~6 s each)."""
+    import findeep.streamed as streamed
+    from findeep.data.samples import load_sample
+
+    root = tmp_path_factory.mktemp("cqr")
+    sample = load_sample("loans")
+    sample.frame.to_parquet(root / "loans.parquet", row_group_size=1_000)
+    streamed.train_streamed(root / "loans.parquet", out=root / "straight", **_cqr_options())
+    return root / "loans.parquet", root / "straight"
+
+
+def _cqr_options() -> dict:
+    from findeep.data.samples import load_sample
+
+    return {"target": load_sample("loans").target, "verbose": 0, "interval_method": "cqr",
+            "train_options": {"max_epochs": 3}}
+
+
 @pytest.mark.parametrize("stopped_in", ["point", "quantile"])
 def test_streamed_cqr_resumes_from_either_network_to_the_uninterrupted_intervals(
-        stopped_in, tmp_path, monkeypatch):
+        stopped_in, cqr_straight, tmp_path, monkeypatch):
     """--interval-method cqr with --checkpoint-dir (it was refused): a run stopped while the
     point network trains, or while the quantile network does, goes on with --resume and ends
     at the uninterrupted run's predictions and interval ends to the bit; the quantile network's
@@ -229,11 +250,8 @@ def test_streamed_cqr_resumes_from_either_network_to_the_uninterrupted_intervals
     from findeep.data.samples import load_sample
 
     sample = load_sample("loans")
-    parquet = tmp_path / "loans.parquet"
-    sample.frame.to_parquet(parquet, row_group_size=1_000)
-    options = {"target": sample.target, "verbose": 0, "interval_method": "cqr",
-               "train_options": {"max_epochs": 3}}
-    streamed.train_streamed(parquet, out=tmp_path / "straight", **options)
+    parquet, straight_bundle = cqr_straight
+    options = _cqr_options()
 
     fit = streamed.fit_network_streamed
     trained: list[tuple[str, int]] = []  # (network, epoch) as each epoch ends
@@ -271,7 +289,7 @@ def test_streamed_cqr_resumes_from_either_network_to_the_uninterrupted_intervals
         [("quantile", e) for e in ((1, 2, 3) if stopped_in == "point" else (2, 3))]
     assert (checkpoints / "quantiles" / "epoch-0003").exists()
     rows = sample.frame.drop(columns=[sample.target]).head(500)
-    straight, resumed = findeep.load(tmp_path / "straight"), findeep.load(tmp_path / "resumed")
+    straight, resumed = findeep.load(straight_bundle), findeep.load(tmp_path / "resumed")
     np.testing.assert_array_equal(resumed.predict(rows), straight.predict(rows))
     np.testing.assert_array_equal(resumed.predict_interval(rows, 0.9),
                                   straight.predict_interval(rows, 0.9))

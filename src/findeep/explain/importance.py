@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.inspection import permutation_importance
 from sklearn.metrics import log_loss, roc_auc_score, root_mean_squared_error
 
 from findeep.errors import ConfigError, DataError
@@ -22,23 +21,27 @@ from findeep.explain.frozen import frozen
 from findeep.pipeline import TabularPipeline
 
 
-def _auc(estimator: object, X: pd.DataFrame, y: np.ndarray) -> float:
-    return float(roc_auc_score(y, estimator.predict_proba(X)[:, 1]))  # type: ignore[attr-defined]
+def _auc(labels: np.ndarray, scored: np.ndarray) -> float:
+    return float(roc_auc_score(labels, scored[:, 1]))
 
 
-def _negative_rmse(estimator: object, X: pd.DataFrame, y: np.ndarray) -> float:
-    return -float(root_mean_squared_error(y, estimator.predict(X)))  # type: ignore[attr-defined]
+def _negative_rmse(labels: np.ndarray, scored: np.ndarray) -> float:
+    return -float(root_mean_squared_error(labels, scored))
 
 
-def _negative_log_loss(estimator: object, X: pd.DataFrame, y: np.ndarray) -> float:
-    proba = estimator.predict_proba(X)  # type: ignore[attr-defined]
-    proba = proba / proba.sum(axis=1, keepdims=True)  # float32 rows sum to 1 +- 1e-7 only
-    return -float(log_loss(y, proba, labels=np.arange(proba.shape[1])))
+def _negative_log_loss(labels: np.ndarray, scored: np.ndarray) -> float:
+    proba = scored / scored.sum(axis=1, keepdims=True)  # float32 rows sum to 1 +- 1e-7 only
+    return -float(log_loss(labels, proba, labels=np.arange(proba.shape[1])))
 
 
-# the metric whose worsening measures importance, and its scorer (higher is better)
+# the metric whose worsening measures importance, and its score of the model's output
+# (higher is better)
 _METRICS = {"binary": ("roc_auc", _auc), "multiclass": ("log_loss", _negative_log_loss),
             "regression": ("rmse", _negative_rmse)}
+# rows the model scores in one call when shuffled copies of the table are stacked: one call
+# per copy spent most of its time on the call's fixed cost (200 rows: 63 ms a copy, 60
+# copies stacked 0.26 s)
+STACKED_ROWS = 65_536
 
 
 def labelled_rows(pipeline: TabularPipeline, frame: pd.DataFrame, y: pd.Series, *,
@@ -83,10 +86,8 @@ def permutation_importance_table(
     pipeline.check_frame(frame)
     rows, labels = labelled_rows(pipeline, frame, y)
     features = rows[pipeline.schema.used_names]
-    metric, scorer = _METRICS[pipeline.task]
-    result = permutation_importance(frozen(pipeline), features, labels, scoring=scorer,
-                                    n_repeats=n_repeats, random_state=seed)
-    drops = result.importances  # (n_columns, n_repeats)
+    metric, score = _METRICS[pipeline.task]
+    drops = _score_drops(pipeline, features, labels, score, n_repeats=n_repeats, seed=seed)
     mean = drops.mean(axis=1)
     std = drops.std(axis=1, ddof=1)
     half = stats.t.ppf(0.5 + confidence / 2, df=n_repeats - 1) * std / np.sqrt(n_repeats)
@@ -94,6 +95,53 @@ def permutation_importance_table(
                           "ci_low": mean - half, "ci_high": mean + half})
     table.attrs["metric"] = metric
     return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _shuffles(n_rows: int, n_columns: int, n_repeats: int, seed: int) -> list[list[np.ndarray]]:
+    """Per column, the row order of each repeat's shuffled values: scikit-learn's
+    ``permutation_importance`` draws, so a seed gives the same shuffles as it did (one seed
+    for every column, each repeat shuffling the previous repeat's order again)."""
+    column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
+    orders = []
+    for _ in range(n_columns):
+        state, step, current = (np.random.RandomState(column_seed), np.arange(n_rows),
+                                np.arange(n_rows))
+        repeats = []
+        for _ in range(n_repeats):
+            state.shuffle(step)
+            current = current[step]
+            repeats.append(current)
+        orders.append(repeats)
+    return orders
+
+
+def _score_drops(pipeline: TabularPipeline, features: pd.DataFrame, labels: np.ndarray,
+                 score, *, n_repeats: int, seed: int) -> np.ndarray:
+    """(n_columns, n_repeats): the score on ``features`` less the score with one column
+    shuffled, for each column and repeat. The shuffled copies are stacked and scored
+    ``STACKED_ROWS`` rows at a time (the unshuffled table first)."""
+    model = frozen(pipeline)
+    output = model.predict if pipeline.task == "regression" else model.predict_proba
+    n_rows, n_columns = features.shape
+    orders = _shuffles(n_rows, n_columns, n_repeats, seed)
+    copies: list[tuple[int, int] | None] = [None] + [
+        (column, repeat) for column in range(n_columns) for repeat in range(n_repeats)]
+    per_call = max(1, STACKED_ROWS // max(n_rows, 1))
+    scores = np.empty(len(copies))
+    for start in range(0, len(copies), per_call):
+        block = copies[start:start + per_call]
+        frames = []
+        for copy in block:
+            frame = features.copy()
+            if copy is not None:
+                name = features.columns[copy[0]]
+                frame[name] = features[name].iloc[orders[copy[0]][copy[1]]].set_axis(
+                    features.index)
+            frames.append(frame)
+        scored = np.asarray(output(pd.concat(frames, ignore_index=True)))
+        for offset in range(len(block)):
+            scores[start + offset] = score(labels, scored[offset * n_rows:(offset + 1) * n_rows])
+    return scores[0] - scores[1:].reshape(n_columns, n_repeats)
 
 
 def attribution_importance_table(
