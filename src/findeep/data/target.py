@@ -56,10 +56,16 @@ class TargetSpec:
                 return numbers_of(values).astype(np.float32)
             return values.to_numpy(dtype=np.float32)
         index = {c: i for i, c in enumerate(self.classes)}
-        codes = values.map(
-            lambda v: index.get(_plain(v), index.get(str(_plain(v)),
-                                                     index.get(_number_label(v), -1)))
-        ).to_numpy(dtype=np.int64)
+
+        def code(v: object) -> int:
+            return index.get(_plain(v), index.get(str(_plain(v)),
+                                                  index.get(_number_label(v), -1)))
+
+        if values.dtype == object:  # 1, 1.0 and True may mean different labels here
+            codes = values.map(code).to_numpy(dtype=np.int64)
+        else:  # one type throughout: each distinct value looked up once
+            positions, distinct = pd.factorize(values, use_na_sentinel=False)
+            codes = np.array([code(v) for v in distinct], dtype=np.int64)[positions]
         if (codes < 0).any():
             unknown = sorted({repr(_plain(v)) for v in values[codes < 0]})[:5]
             trained = ", ".join(repr(c) for c in self.classes[:5])
