@@ -500,3 +500,37 @@ def test_a_report_into_a_folder_not_yet_made_makes_it_as_every_output_does(files
     result = run("report", files["bundle"], files["new"], "--out", out)
     assert result.exit_code == 0, result.output
     assert out.is_file() and out.read_text().startswith("#")
+
+
+def test_the_report_scores_its_rows_once_and_reuses_them_for_metrics_and_drift(
+        files, monkeypatch) -> None:
+    """The labelled rows go through the network once (they went three times: metrics,
+    intervals, drift); the metrics and the drift table are those of the separate calls,
+    and a score of the wrong length is refused."""
+    from findeep.errors import ConfigError
+    from findeep.explain.drift import drift_table
+    from findeep.pipeline import TabularPipeline
+    from findeep.report import write_report
+
+    frame = pd.read_csv(files["new"])
+    pipeline = findeep.load(files["bundle"]).pipeline_
+    prediction, seen = pipeline.predict_raw(frame)
+    X, y = frame.drop(columns=["default"]), frame["default"]
+    assert pipeline.evaluate(X, y, prediction=prediction) == pipeline.evaluate(X, y)
+    pd.testing.assert_frame_equal(drift_table(pipeline, frame, scored=(prediction, seen)),
+                                  drift_table(pipeline, frame))
+    with pytest.raises(ConfigError, match="labelled row"):
+        pipeline.evaluate(X, y, prediction=prediction[:-1])
+    with pytest.raises(ConfigError, match="scores hold"):
+        drift_table(pipeline, frame, scored=(prediction[:-1], seen))
+
+    passes = []
+    network_logits = TabularPipeline._network_logits
+
+    def counting(self, x_num, x_cat):
+        passes.append(len(x_num))
+        return network_logits(self, x_num, x_cat)
+
+    monkeypatch.setattr(TabularPipeline, "_network_logits", counting)
+    write_report(files["bundle"], files["new"], files["root"] / "once.md", max_rows=150)
+    assert passes.count(len(frame)) == 1, passes

@@ -263,12 +263,15 @@ class TabularPipeline:
         return np.where(at_or_above(p_event, threshold), self.target.event_class, other)
 
     def evaluate(self, frame: pd.DataFrame, y: pd.Series, *, bands: int = 10,
-                 threshold: float = DECISION_THRESHOLD) -> dict[str, Any]:
+                 threshold: float = DECISION_THRESHOLD,
+                 prediction: np.ndarray | None = None) -> dict[str, Any]:
         """Metrics on labelled rows; rows with a missing label are left out and counted.
 
         A binary model's result also holds a calibration curve and a gains table of
         ``bands`` score bands (none when 0); its accuracy, precision, recall and F1 call an
-        event probability at or above ``threshold`` the event.
+        event probability at or above ``threshold`` the event. ``prediction``: the model's
+        output (``predict_raw``'s) for the labelled rows, in order, when the caller scored
+        them already (the report does), so they are not scored twice.
         """
         if not isinstance(bands, int) or bands < 0:
             raise ConfigError(f"bands must be a whole number >= 0, however: {bands=}")
@@ -279,8 +282,12 @@ class TabularPipeline:
                             "against.")
         x_num, x_cat, report = self.transform(frame.loc[keep])
         report.warn_categories()  # the metrics count these rows as the model scored them
-        prediction = self.with_partner(self._prediction(self._network_logits(x_num, x_cat)),
-                                       frame.loc[keep])
+        if prediction is None:
+            prediction = self.with_partner(
+                self._prediction(self._network_logits(x_num, x_cat)), frame.loc[keep])
+        elif len(prediction) != int(keep.sum()):
+            raise ConfigError(f"prediction holds {len(prediction):,} row(s) but the data has "
+                              f"{int(keep.sum()):,} labelled row(s).")
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)

@@ -370,14 +370,16 @@ def tabular_pipeline(estimator: Any, bundle: str | os.PathLike[str]) -> TabularP
 
 
 def evaluate_frame(pipeline: TabularPipeline, frame: pd.DataFrame, *, bands: int = 10,
-                   threshold: float = 0.5) -> dict[str, Any]:
-    """``evaluate_bundle`` on a loaded pipeline and a read table."""
+                   threshold: float = 0.5, prediction: np.ndarray | None = None,
+                   ) -> dict[str, Any]:
+    """``evaluate_bundle`` on a loaded pipeline and a read table (``prediction``: the
+    labelled rows already scored, as ``TabularPipeline.evaluate`` takes it)."""
     target = pipeline.target.name
     if target not in frame.columns:
         raise DataError(f"the data has no target column '{target}' to evaluate against."
                         + did_you_mean(target, map(str, frame.columns)))
     result = pipeline.evaluate(frame.drop(columns=[target]), frame[target], bands=bands,
-                               threshold=threshold)
+                               threshold=threshold, prediction=prediction)
     column, last = pipeline.training.get("time_column"), pipeline.training.get("last_time")
     dated = None if column is None or last is None else rows_dated_by(frame, column, last)
     if dated is not None:

@@ -27,7 +27,7 @@ from findeep.data.profile import as_numbers, level_shares, numeric_bin_shares
 from findeep.data.schema import FindeepWarning
 from findeep.data.sentinels import split_special
 from findeep.errors import ConfigError
-from findeep.features.tabular import MISSING_LEVEL, scored_level_text
+from findeep.features.tabular import MISSING_LEVEL, TransformReport, scored_level_text
 from findeep.pipeline import TabularPipeline
 
 PSI_MODERATE = 0.1
@@ -55,10 +55,13 @@ def drift_flag(psi: float) -> str:
     return "stable"
 
 
-def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
+def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame, *,
+                scored: tuple[np.ndarray, TransformReport] | None = None) -> pd.DataFrame:
     """PSI of the model score and of every input column: ``column``, ``kind``, ``psi``, ``flag``.
 
-    The score comes first, then columns from most to least shifted.
+    The score comes first, then columns from most to least shifted. ``scored``:
+    ``pipeline.predict_raw(frame)`` when the caller has it already (the report does), so
+    the rows are not scored twice.
     """
     profile = pipeline.profile
     if not profile:
@@ -101,7 +104,10 @@ def drift_table(pipeline: TabularPipeline, frame: pd.DataFrame) -> pd.DataFrame:
     lines.sort(key=lambda line: -line[2])
     if "score" in profile:
         score = profile["score"]
-        prediction, seen = pipeline.predict_raw(frame)
+        prediction, seen = pipeline.predict_raw(frame) if scored is None else scored
+        if len(prediction) != len(frame):
+            raise ConfigError(f"the scores hold {len(prediction):,} row(s) but the data has "
+                              f"{len(frame):,}.")
         seen.warn_categories()  # the column rows give the shift; this, the rows scored as unknown
         if pipeline.task == "binary":
             prediction = pipeline.event_probability(prediction)

@@ -58,8 +58,9 @@ class Scored:
         name = pipeline.target.name
         labelled = frame[name].notna().to_numpy() if name in frame.columns else None
         self.rows = frame if labelled is None else frame.loc[labelled]
-        prediction, _ = pipeline.predict_raw(self.rows)
+        prediction, self.report = pipeline.predict_raw(self.rows)
         self.prediction = prediction
+        self.every_row = len(self.rows) == len(frame)  # no row without a label
         self.y = None if labelled is None else self.rows[name]
         # class indices by the metrics' own encoding: a label read as 1.0 is class 1
         self.y_codes = None if self.y is None else pipeline.target.encode(self.y)
@@ -83,12 +84,14 @@ def build_model_report(
     labelled = name in frame.columns and bool(frame[name].notna().any())
     facts: dict[str, Any] = {"labelled": labelled}
     sections = [_model_section(bundle, pipeline, meta)]
+    scored = None
     if labelled:
+        stage("scoring and metrics")
+        scored = Scored(pipeline, frame)  # the rows scored once: metrics, intervals, drift
         with warnings.catch_warnings(record=True):  # the report states the checks itself
             warnings.simplefilter("always")
-            stage("scoring and metrics")
-            result = evaluate_frame(pipeline, frame, threshold=threshold)
-        scored = Scored(pipeline, frame)
+            result = evaluate_frame(pipeline, frame, threshold=threshold,
+                                    prediction=scored.prediction)
         facts["too_small"] = too_small_to_judge(pipeline, scored)
         result["too_small"] = facts["too_small"]  # the honesty section states it
         stage(f"bootstrap intervals ({n_resamples} resamples)")
@@ -101,7 +104,8 @@ def build_model_report(
         stage("attributions")
         sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows, stage))
     stage("drift")
-    drift = drift_table(pipeline, frame)
+    drift = drift_table(pipeline, frame, scored=(scored.prediction, scored.report)
+                        if scored is not None and scored.every_row else None)
     sections.append(_drift_section(drift))
     facts["drift_major"] = [str(c) for c in drift.loc[drift["psi"] >= PSI_MAJOR, "column"]]
     if protected is not None:
