@@ -1,10 +1,12 @@
 """The exported blend's CatBoost trees scored two ways: onnxruntime's generic
-``TreeEnsembleRegressor`` (the forty-first session's graph) against each tree's split bits
-gathered into a leaf index and one gather of leaf values (the forty-second's). Prints one
-JSON line for the findeep on ``PYTHONPATH``; run it ABAB with the two versions:
+``TreeEnsembleRegressor`` (today's graph) against each tree's split bits gathered into a
+leaf index and one gather of leaf values (the forty-second session's probe, commit 4bf0c75,
+slower both ways and reverted). Prints one JSON line for the findeep on ``PYTHONPATH``; run
+it ABAB with the two versions:
 
-    git worktree add /tmp/wt_trees 32ad... # the commit before the change
-    for round in 1 2; do for src in /tmp/wt_trees/src $PWD/src; do
+    git worktree add /tmp/wt_trees bf6640d    # the tree operator
+    git worktree add /tmp/wt_gather 4bf0c75   # the gathers
+    for round in 1 2; do for src in /tmp/wt_trees/src /tmp/wt_gather/src; do
       OMP_WAIT_POLICY=PASSIVE PYTHONPATH=$src python benchmarks/blend_onnx_trees_ab.py; done; done
 
 A `default+catboost` blend fitted on 10,000 rows of the synthetic credit table (seed 0),

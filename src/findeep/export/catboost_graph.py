@@ -406,6 +406,7 @@ class CatBoostGraphBuilder:
         tree of depth d is a full binary tree whose level j asks split j (true: bit j of the
         leaf index set), so onnxruntime's tree code scores it; leaf values in float64, the
         operator's sum in float32."""
+        from onnx import numpy_helper
 
         if "oblivious_trees" not in self.json:
             raise ConfigError("findeep exports CatBoost's symmetric trees only; this model "
@@ -415,31 +416,55 @@ class CatBoostGraphBuilder:
         scale, bias = self.json["scale_and_bias"]
         bias = np.atleast_1d(np.asarray(bias, dtype=np.float64))
         dimension = len(bias)
-        depth = max([len(splits) for splits in trees] + [1])
-        # per tree and level, the split column read and its bit's weight in the leaf index
-        # (0 past a shallower tree's depth), then each tree's first leaf in one flat table
-        columns = np.zeros((len(trees), depth), dtype=np.int64)
-        weights = np.zeros((len(trees), depth), dtype=np.float64)
-        for tree_id, splits in enumerate(trees):
-            columns[tree_id, :len(splits)] = splits
-            weights[tree_id, :len(splits)] = 2.0 ** np.arange(len(splits))
-        leaves = [np.asarray(tree["leaf_values"], dtype=np.float64).reshape(-1, dimension)
-                  for tree in self.json["oblivious_trees"]]
-        first_leaf = np.cumsum([0] + [len(values) for values in leaves[:-1]]).astype(np.float64)
-        bits = part.node("Gather", [all_bits, part.constant("tree_columns", columns.ravel())],
-                         "tree_bits", axis=1)
-        weighted = part.node("Mul", [bits, part.constant("bit_weights", weights.ravel())],
-                             "weighted_bits")
-        shaped = part.node("Reshape", [weighted, part.constant(
-            "tree_shape", np.array([0, len(trees), depth], dtype=np.int64))], "per_tree")
-        leaf = part.node("ReduceSum", [shaped, part.constant(
-            "level_axis", np.array([2], dtype=np.int64))], "leaf_index", keepdims=0)
-        flat = part.node("Cast", [part.node("Add", [leaf, part.constant(
-            "first_leaf", first_leaf)], "flat_leaf")], "leaf_row", to=INT64)
-        picked = part.node("Gather", [part.constant("leaf_values", np.concatenate(leaves)),
-                                      flat], "leaf_values", axis=0)
-        summed = part.node("ReduceSum", [picked, part.constant(
-            "tree_axis", np.array([1], dtype=np.int64))], "tree_sum", keepdims=0)
+        nodes: dict[str, list[Any]] = {key: [] for key in (
+            "treeids", "nodeids", "featureids", "modes", "values", "truenodeids",
+            "falsenodeids")}
+        targets: dict[str, list[Any]] = {key: [] for key in ("treeids", "nodeids", "ids",
+                                                             "weights")}
+        for tree_id, (splits, tree) in enumerate(zip(trees, self.json["oblivious_trees"],
+                                                     strict=True)):
+            leaves = np.asarray(tree["leaf_values"], dtype=np.float64).reshape(-1, dimension)
+            depth = len(splits)
+            # node ids: level j's 2**j nodes, then the leaves, in order of their index bits
+            for level, split in enumerate(splits):
+                for position in range(2**level):
+                    node = 2**level - 1 + position
+                    child = 2**(level + 1) - 1
+                    nodes["treeids"].append(tree_id)
+                    nodes["nodeids"].append(node)
+                    nodes["featureids"].append(split)
+                    nodes["modes"].append("BRANCH_GT")
+                    nodes["values"].append(0.5)
+                    nodes["truenodeids"].append(child + position + 2**level)
+                    nodes["falsenodeids"].append(child + position)
+            first_leaf = 2**depth - 1
+            for position in range(2**depth):
+                # the path to leaf `position` set level j's bit when it went right at level j
+                # (right = + 2**level), so the position's bits are the leaf index's bits
+                nodes["treeids"].append(tree_id)
+                nodes["nodeids"].append(first_leaf + position)
+                nodes["featureids"].append(0)
+                nodes["modes"].append("LEAF")
+                nodes["values"].append(0.0)
+                nodes["truenodeids"].append(0)
+                nodes["falsenodeids"].append(0)
+                for target in range(dimension):
+                    targets["treeids"].append(tree_id)
+                    targets["nodeids"].append(first_leaf + position)
+                    targets["ids"].append(target)
+                    targets["weights"].append(leaves[position, target])
+        summed = part.node(
+            "TreeEnsembleRegressor", [all_bits], "trees", domain=ML_DOMAIN,
+            n_targets=dimension, aggregate_function="SUM", post_transform="NONE",
+            nodes_treeids=nodes["treeids"], nodes_nodeids=nodes["nodeids"],
+            nodes_featureids=nodes["featureids"], nodes_modes=nodes["modes"],
+            nodes_values_as_tensor=numpy_helper.from_array(
+                np.asarray(nodes["values"], dtype=np.float64)),
+            nodes_truenodeids=nodes["truenodeids"], nodes_falsenodeids=nodes["falsenodeids"],
+            target_treeids=targets["treeids"], target_nodeids=targets["nodeids"],
+            target_ids=targets["ids"], target_weights_as_tensor=numpy_helper.from_array(
+                np.asarray(targets["weights"], dtype=np.float64)))
+        summed = part.node("Cast", [summed], "tree_sum", to=DOUBLE)  # the operator's float
         part.output = part.node("Add", [part.node("Mul", [summed, part.constant(
             "scale", np.array(float(scale), dtype=np.float64))], "scaled"),
             part.constant("bias", bias)], "raw")
