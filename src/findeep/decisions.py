@@ -51,15 +51,20 @@ from findeep.evaluate.profit import (
     percentage_hint,
     profit_curve,
 )
-from findeep.explain.commands import load_pipeline
-from findeep.explain.reasons import explain_frame
-from findeep.pipeline import TabularPipeline
+from findeep.pipeline import TabularPipeline, read_pipeline
 from findeep.workflow import write_json_atomic
 
 POLICY_FORMAT = "findeep-cutoff-policy/1"
 # the reference of a policy without its own (made before policies kept one, or approving no
 # row of its data): the bundle's explain reference
 BUNDLE_REFERENCE = "the training rows scored below 0.5 (the bundle's explain reference)"
+
+
+def _tabular(bundle: str | os.PathLike[str]) -> TabularPipeline:
+    """The tabular model a bundle holds, checksums verified (explanations, and the Captum
+    they load, stay out of `evaluate`'s start: they are read only for decline reasons)."""
+    pipeline, _ = read_pipeline(bundle, refusal="cut-off policies cover tabular models only")
+    return pipeline
 
 
 def as_written(scores: np.ndarray) -> np.ndarray:
@@ -237,7 +242,7 @@ def save_policy(bundle: str | os.PathLike[str], out: str | os.PathLike[str], *,
     if not 0.0 < cutoff <= 1.0 and cutoff != float("inf"):
         raise ConfigError(f"cutoff must be in (0, 1], however: {cutoff=}")
     check_policy_out(out, force=force)
-    pipeline = load_pipeline(bundle)
+    pipeline = _tabular(bundle)
     _binary(pipeline, "a cut-off policy")
     cutoff = min(float(cutoff), 1.0)
     policy: dict[str, Any] = {
@@ -324,7 +329,7 @@ def read_policy(path: str | os.PathLike[str], bundle: str | os.PathLike[str], *,
                       "model's weights, not its calibration and preprocessing; make it again "
                       "with 'findeep evaluate ... --policy-out' to bind it to the whole model.",
                       FindeepWarning, stacklevel=2)
-    pipeline_target = (pipeline or load_pipeline(bundle)).target
+    pipeline_target = (pipeline or _tabular(bundle)).target
     if policy.get("event_class") != pipeline_target.event_class or \
             policy.get("target") != pipeline_target.name:
         raise DataError(f"policy '{path}' declines on event {policy.get('event_class')!r} of "
@@ -373,7 +378,7 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ConfigError(f"--reasons must be a whole number of at least 1, however: {top!r}")
     check_output(out, force=force)
-    pipeline = load_pipeline(bundle)
+    pipeline = _tabular(bundle)
     policy = read_policy(policy_path, bundle, pipeline=pipeline)
     frame = read_table(data, as_text=pipeline.ids_as_text(id_column))
     if id_column is not None and id_column not in frame.columns:
@@ -393,6 +398,8 @@ def apply_policy(bundle: str | os.PathLike[str], data: TableLike,
     reference = policy_reference(policy, pipeline, policy_path)
     short = 0
     if decline.any():
+        from findeep.explain.reasons import explain_frame  # Captum: loaded when declines need it
+
         reasons = explain_frame(pipeline, frame.iloc[np.flatnonzero(decline)].reset_index(
             drop=True), top=top, reference=reference)
         given = np.full((int(decline.sum()), top), shortfall_text(top), dtype=object)
