@@ -29,6 +29,7 @@ import numpy as np
 from cpu import median_seconds
 from first_fold_blend import first_fold_blend
 from issue12_s31_headroom import real_tables
+from onnx_timing import cpu_session
 from probe_rule import measure_each, records_command_line
 
 from findeep.export.onnx import export_onnx, onnx_inputs
@@ -39,7 +40,6 @@ REPORT = HERE / "results" / "blend_onnx_export.md"
 
 
 def measure(name: str, frame, target: str, n_folds: int) -> dict:
-    import onnxruntime
 
     pipeline, rows, n_columns = first_fold_blend(frame, target, n_folds)
     with warnings.catch_warnings():
@@ -50,10 +50,7 @@ def measure(name: str, frame, target: str, n_folds: int) -> dict:
             summary = export_onnx(pipeline, path)
             export_seconds = time.perf_counter() - started
             size = path.stat().st_size
-            options = onnxruntime.SessionOptions()
-            options.log_severity_level = 3
-            session = onnxruntime.InferenceSession(str(path), options,
-                                                   providers=["CPUExecutionProvider"])
+            session = cpu_session(path)
             feeds = onnx_inputs(pipeline, rows)
             (graph,) = session.run(None, feeds)
             bundle, _ = pipeline.predict_raw(rows)

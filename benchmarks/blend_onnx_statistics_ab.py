@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib.util
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import onnx
 from cpu import median_seconds
 from first_fold_blend import first_fold_blend
 from issue12_s31_headroom import real_tables
+from onnx_timing import cpu_session, one_record_ms
 
 import findeep.export.blend_onnx as blend_onnx
 from findeep.export.onnx import export_onnx, onnx_inputs
@@ -33,19 +33,7 @@ TABLES = ("causaldata/social_insure", "modeldata/lending_club", "modeldata/wa_ch
           "ISLR/Caravan", "ISLR/Default")
 
 
-def one_record_ms(session, feeds) -> tuple[float, float]:
-    for feed in feeds[:20]:
-        session.run(None, feed)
-    times = []
-    for feed in feeds[20:]:
-        started = time.perf_counter()
-        session.run(None, feed)
-        times.append(time.perf_counter() - started)
-    return float(np.quantile(times, 0.5)) * 1e3, float(np.quantile(times, 0.99)) * 1e3
-
-
 def main(old_module_path: str) -> None:
-    import onnxruntime
 
     warnings.simplefilter("ignore")
     spec = importlib.util.spec_from_file_location("catboost_graph_old", old_module_path)
@@ -69,10 +57,7 @@ def main(old_module_path: str) -> None:
                 path = Path(folder) / f"{len(sessions)}.onnx"
                 export_onnx(pipeline, path)
                 nodes[form] = len(onnx.load(str(path)).graph.node)
-                options = onnxruntime.SessionOptions()
-                options.log_severity_level = 3
-                sessions[form] = onnxruntime.InferenceSession(
-                    str(path), options, providers=["CPUExecutionProvider"])
+                sessions[form] = cpu_session(path)
                 scores[form] = sessions[form].run(None, batch)[0]
             names = list(forms)
             for form in (names[0], names[1], names[1], names[0]):  # ABBA: order cancels
