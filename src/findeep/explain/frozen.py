@@ -2,9 +2,10 @@
 
 ``permutation_importance`` and ``partial_dependence`` want an object with ``fit`` and
 ``predict``/``predict_proba``; this wrapper is already trained, so ``fit`` leaves it
-as it is (scikit-learn's ``FrozenEstimator`` pattern). For a binary model class 1 is
-always the event, whichever label the event has; a multiclass model's classes are the
-indices of its labels.
+as it is (scikit-learn's ``FrozenEstimator`` pattern). findeep's own permutation importance
+(``explain.importance``) reads the same outputs, for shuffled copies stacked into one call.
+For a binary model class 1 is always the event, whichever label the event has; a multiclass
+model's classes are the indices of its labels.
 """
 
 from __future__ import annotations
