@@ -393,20 +393,25 @@ def test_the_cli_starts_without_loading_torch_pandas_or_scikit_learn() -> None:
 def test_scoring_commands_load_no_explanation_library(bundle: Path, unseen_credit: Path,
                                                      workdir: Path) -> None:
     """`predict` and `evaluate` (the cut-off policy's checks included) do not import Captum
-    and the explanation modules (~1 s of `evaluate`'s start on a million rows' run)."""
+    or the explanation modules (~1 s of `evaluate`'s start), and `drift` reads the
+    explanation modules without Captum, which loads only when attributions are computed."""
     import subprocess
     import sys
 
-    code = ("import sys; from typer.testing import CliRunner; from findeep.cli import app; "
-            "r = CliRunner(); "
-            f"a = r.invoke(app, ['evaluate', {str(bundle)!r}, {str(unseen_credit)!r}]); "
-            f"b = r.invoke(app, ['predict', {str(bundle)!r}, {str(unseen_credit)!r}, '--out', "
-            f"{str(workdir / 'lean.csv')!r}]); "
-            "print(a.exit_code, b.exit_code, *[m in sys.modules for m in "
-            "('captum', 'findeep.explain')])")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.split()[-4:] == ["0", "0", "False", "False"], result.stdout
+    def modules_after(*commands: list[str]) -> list[str]:
+        invoke = "; ".join(f"print(r.invoke(app, {c!r}).exit_code)" for c in commands)
+        code = ("import sys; from typer.testing import CliRunner; from findeep.cli import app; "
+                f"r = CliRunner(); {invoke}; "
+                "print(*[m in sys.modules for m in ('captum', 'findeep.explain')])")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True)
+        return result.stdout.split()
+
+    data = [str(bundle), str(unseen_credit)]
+    assert modules_after(["evaluate", *data], ["predict", *data, "--out",
+                                               str(workdir / "lean.csv")]
+                         )[-4:] == ["0", "0", "False", "False"]
+    assert modules_after(["drift", *data])[-3:] == ["0", "False", "True"]
 
 
 def test_threshold_sets_the_cut_off_for_labels_and_threshold_metrics(

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from captum.attr import IntegratedGradients
 from scipy.stats import spearmanr
 from torch.nn import functional as F
 
@@ -203,6 +202,8 @@ def column_attributions(pipeline: TabularPipeline, frame: pd.DataFrame, *,
     elif target_class is not None:
         raise ConfigError("a class to explain (--class, target_class) applies to multiclass "
                           "models only.")
+    from captum.attr import IntegratedGradients  # ~1 s to import: loaded when attributing
+
     integrated = IntegratedGradients(forward)
     parts = []
     with _weights_frozen(pipeline.network):
