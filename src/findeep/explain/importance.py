@@ -10,6 +10,9 @@ Agreement between the two is what a validator looks for.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -39,8 +42,9 @@ def _negative_log_loss(labels: np.ndarray, scored: np.ndarray) -> float:
 _METRICS = {"binary": ("roc_auc", _auc), "multiclass": ("log_loss", _negative_log_loss),
             "regression": ("rmse", _negative_rmse)}
 # rows the model scores in one call when shuffled copies of the table are stacked: one call
-# per copy spent most of its time on the call's fixed cost (200 rows: 63 ms a copy, 60
-# copies stacked 0.26 s)
+# per copy spent most of its time on the call's fixed cost (200 rows, 12 columns x 5
+# repeats: 0.69-1.16 s a copy at a time, 0.22-0.30 s stacked in three runs of
+# benchmarks/permutation_importance_stacked.py)
 STACKED_ROWS = 65_536
 
 
@@ -97,51 +101,46 @@ def permutation_importance_table(
     return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _shuffles(n_rows: int, n_columns: int, n_repeats: int, seed: int) -> list[list[np.ndarray]]:
-    """Per column, the row order of each repeat's shuffled values: scikit-learn's
-    ``permutation_importance`` draws, so a seed gives the same shuffles as it did (one seed
-    for every column, each repeat shuffling the previous repeat's order again)."""
+def _shuffles(n_rows: int, n_columns: int, n_repeats: int,
+              seed: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(column, row order of its shuffled values) for each column and repeat in turn, one at
+    a time: scikit-learn's ``permutation_importance`` draws, so a seed gives the same
+    shuffles as it did (one seed for every column, each repeat shuffling the previous
+    repeat's order again)."""
     column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
-    orders = []
-    for _ in range(n_columns):
+    for column in range(n_columns):
         state, step, current = (np.random.RandomState(column_seed), np.arange(n_rows),
                                 np.arange(n_rows))
-        repeats = []
         for _ in range(n_repeats):
             state.shuffle(step)
             current = current[step]
-            repeats.append(current)
-        orders.append(repeats)
-    return orders
+            yield column, current
 
 
 def _score_drops(pipeline: TabularPipeline, features: pd.DataFrame, labels: np.ndarray,
-                 score, *, n_repeats: int, seed: int) -> np.ndarray:
+                 score: Callable[[np.ndarray, np.ndarray], float], *, n_repeats: int,
+                 seed: int) -> np.ndarray:
     """(n_columns, n_repeats): the score on ``features`` less the score with one column
     shuffled, for each column and repeat. The shuffled copies are stacked and scored
-    ``STACKED_ROWS`` rows at a time (the unshuffled table first)."""
+    ``STACKED_ROWS`` rows at a time (the unshuffled table first), made as they are scored."""
     model = frozen(pipeline)
     output = model.predict if pipeline.task == "regression" else model.predict_proba
     n_rows, n_columns = features.shape
-    orders = _shuffles(n_rows, n_columns, n_repeats, seed)
-    copies: list[tuple[int, int] | None] = [None] + [
-        (column, repeat) for column in range(n_columns) for repeat in range(n_repeats)]
+    copies = itertools.chain([None], _shuffles(n_rows, n_columns, n_repeats, seed))
     per_call = max(1, STACKED_ROWS // max(n_rows, 1))
-    scores = np.empty(len(copies))
-    for start in range(0, len(copies), per_call):
-        block = copies[start:start + per_call]
+    scores: list[float] = []
+    while block := list(itertools.islice(copies, per_call)):
         frames = []
         for copy in block:
             frame = features.copy()
             if copy is not None:
                 name = features.columns[copy[0]]
-                frame[name] = features[name].iloc[orders[copy[0]][copy[1]]].set_axis(
-                    features.index)
+                frame[name] = features[name].iloc[copy[1]].set_axis(features.index)
             frames.append(frame)
         scored = np.asarray(output(pd.concat(frames, ignore_index=True)))
-        for offset in range(len(block)):
-            scores[start + offset] = score(labels, scored[offset * n_rows:(offset + 1) * n_rows])
-    return scores[0] - scores[1:].reshape(n_columns, n_repeats)
+        scores += [score(labels, scored[offset * n_rows:(offset + 1) * n_rows])
+                   for offset in range(len(block))]
+    return scores[0] - np.asarray(scores[1:]).reshape(n_columns, n_repeats)
 
 
 def attribution_importance_table(
