@@ -6,7 +6,7 @@ leaf values (the forty-third session's form). Prints one JSON line for the finde
 with the two versions:
 
     git worktree add /tmp/wt_base f69fd75     # the tree operator
-    git worktree add /tmp/wt_mm PROBE         # the matrix product (see BENCHMARKS)
+    git worktree add /tmp/wt_mm f2a6d65       # the matrix product (reverted next)
     for round in 1 2; do for src in /tmp/wt_base/src /tmp/wt_mm/src; do
       OMP_WAIT_POLICY=PASSIVE PYTHONPATH=$src python benchmarks/blend_onnx_matmul_ab.py; done; done
 

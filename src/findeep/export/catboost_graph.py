@@ -49,7 +49,7 @@ EMPTY_KEY = 2**64 - 1  # an unused slot of CatBoost's hash table: not a statisti
 ML_DOMAIN = "ai.onnx.ml"
 ML_OPSET = 3  # LabelEncoder (string -> int64, int64 -> float) and TreeEnsembleRegressor
 SUPPORTED_CTRS = ("Borders", "Buckets", "Counter", "FeatureFreq")
-FLOAT, INT64, DOUBLE = 1, 7, 11  # onnx.TensorProto's, without importing onnx at module load
+INT64, DOUBLE = 7, 11  # onnx.TensorProto's, without importing onnx at module load
 
 
 @dataclass
@@ -371,7 +371,7 @@ class CatBoostGraphBuilder:
                 splits.append((kind, key))
             raw_trees.append(splits)
         part = self.part
-        blocks = self.bits(list(floats), list(one_hots), to=FLOAT)
+        blocks = self.bits(list(floats), list(one_hots), to=DOUBLE)
         if ctr_splits:
             used = sorted({which for which, _ in ctr_splits})
             column = {which: i for i, which in enumerate(used)}
@@ -382,7 +382,7 @@ class CatBoostGraphBuilder:
             above = part.node("Greater", [values, part.constant(
                 "ctr_borders", np.array([b for _, b in ctr_splits], dtype=np.float32))],
                 "ctr_above")
-            blocks.append(part.node("Cast", [above], "ctr_bits", to=FLOAT))
+            blocks.append(part.node("Cast", [above], "ctr_bits", to=DOUBLE))
         offset = {"FloatFeature": 0, "OneHotFeature": len(floats),
                   "OnlineCtr": len(floats) + len(one_hots)}
         lookup = {"FloatFeature": floats, "OneHotFeature": one_hots, "OnlineCtr": ctr_splits}
@@ -397,7 +397,7 @@ class CatBoostGraphBuilder:
             size = part.node("Concat", [batch, part.constant("one", np.array([1]))], "size",
                              axis=0)
             blocks.append(part.node("ConstantOfShape", [size], "no_splits",
-                                    value=helper.make_tensor("zero", FLOAT, [1], [0.0])))
+                                    value=helper.make_tensor("zero", DOUBLE, [1], [0.0])))
         bits = blocks[0] if len(blocks) == 1 else part.node("Concat", blocks, "bits", axis=1)
         return bits, trees
 
@@ -406,6 +406,8 @@ class CatBoostGraphBuilder:
         tree of depth d is a full binary tree whose level j asks split j (true: bit j of the
         leaf index set), so onnxruntime's tree code scores it; leaf values in float64, the
         operator's sum in float32."""
+        from onnx import numpy_helper
+
         if "oblivious_trees" not in self.json:
             raise ConfigError("findeep exports CatBoost's symmetric trees only; this model "
                               "grew other trees.")
@@ -414,24 +416,55 @@ class CatBoostGraphBuilder:
         scale, bias = self.json["scale_and_bias"]
         bias = np.atleast_1d(np.asarray(bias, dtype=np.float64))
         dimension = len(bias)
-        n_splits = max([s + 1 for splits in trees for s in splits] + [1])
-        # each tree's leaf index = sum over its levels of 2**level * (its split's bit): one
-        # matrix product of the 0/1 split columns (exact in float32 below 2**24)
-        weights = np.zeros((n_splits, len(trees)), dtype=np.float32)
-        for tree_id, splits in enumerate(trees):
+        nodes: dict[str, list[Any]] = {key: [] for key in (
+            "treeids", "nodeids", "featureids", "modes", "values", "truenodeids",
+            "falsenodeids")}
+        targets: dict[str, list[Any]] = {key: [] for key in ("treeids", "nodeids", "ids",
+                                                             "weights")}
+        for tree_id, (splits, tree) in enumerate(zip(trees, self.json["oblivious_trees"],
+                                                     strict=True)):
+            leaves = np.asarray(tree["leaf_values"], dtype=np.float64).reshape(-1, dimension)
+            depth = len(splits)
+            # node ids: level j's 2**j nodes, then the leaves, in order of their index bits
             for level, split in enumerate(splits):
-                weights[split, tree_id] += 2.0**level
-        leaves = [np.asarray(tree["leaf_values"], dtype=np.float64).reshape(-1, dimension)
-                  for tree in self.json["oblivious_trees"]]
-        first_leaf = np.cumsum([0] + [len(values) for values in leaves[:-1]]).astype(np.int64)
-        leaf = part.node("MatMul", [all_bits, part.constant("leaf_bit_weights", weights)],
-                         "leaf_index")
-        flat = part.node("Add", [part.node("Cast", [leaf], "leaf_integer", to=INT64),
-                                 part.constant("first_leaf", first_leaf)], "leaf_row")
-        picked = part.node("Gather", [part.constant("leaf_values", np.concatenate(leaves)),
-                                      flat], "leaf_values", axis=0)  # (batch, trees, dim)
-        summed = part.node("ReduceSum", [picked, part.constant(
-            "tree_axis", np.array([1], dtype=np.int64))], "tree_sum", keepdims=0)
+                for position in range(2**level):
+                    node = 2**level - 1 + position
+                    child = 2**(level + 1) - 1
+                    nodes["treeids"].append(tree_id)
+                    nodes["nodeids"].append(node)
+                    nodes["featureids"].append(split)
+                    nodes["modes"].append("BRANCH_GT")
+                    nodes["values"].append(0.5)
+                    nodes["truenodeids"].append(child + position + 2**level)
+                    nodes["falsenodeids"].append(child + position)
+            first_leaf = 2**depth - 1
+            for position in range(2**depth):
+                # the path to leaf `position` set level j's bit when it went right at level j
+                # (right = + 2**level), so the position's bits are the leaf index's bits
+                nodes["treeids"].append(tree_id)
+                nodes["nodeids"].append(first_leaf + position)
+                nodes["featureids"].append(0)
+                nodes["modes"].append("LEAF")
+                nodes["values"].append(0.0)
+                nodes["truenodeids"].append(0)
+                nodes["falsenodeids"].append(0)
+                for target in range(dimension):
+                    targets["treeids"].append(tree_id)
+                    targets["nodeids"].append(first_leaf + position)
+                    targets["ids"].append(target)
+                    targets["weights"].append(leaves[position, target])
+        summed = part.node(
+            "TreeEnsembleRegressor", [all_bits], "trees", domain=ML_DOMAIN,
+            n_targets=dimension, aggregate_function="SUM", post_transform="NONE",
+            nodes_treeids=nodes["treeids"], nodes_nodeids=nodes["nodeids"],
+            nodes_featureids=nodes["featureids"], nodes_modes=nodes["modes"],
+            nodes_values_as_tensor=numpy_helper.from_array(
+                np.asarray(nodes["values"], dtype=np.float64)),
+            nodes_truenodeids=nodes["truenodeids"], nodes_falsenodeids=nodes["falsenodeids"],
+            target_treeids=targets["treeids"], target_nodeids=targets["nodeids"],
+            target_ids=targets["ids"], target_weights_as_tensor=numpy_helper.from_array(
+                np.asarray(targets["weights"], dtype=np.float64)))
+        summed = part.node("Cast", [summed], "tree_sum", to=DOUBLE)  # the operator's float
         part.output = part.node("Add", [part.node("Mul", [summed, part.constant(
             "scale", np.array(float(scale), dtype=np.float64))], "scaled"),
             part.constant("bias", bias)], "raw")
