@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from findeep.data.row_sample import RowSample, check_max_rows, sample_rows
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values
 from findeep.data.splits import (
@@ -96,6 +97,7 @@ class BenchmarkResult:
     # what a reader of the numbers must know: columns left out of a fold, metrics missing
     notes: list[str] = field(default_factory=list)
     monotone: dict[str, int] | None = None  # column -> +1/-1 on the event, as asked
+    sample: dict[str, Any] | None = None  # --max-rows: the rows kept, of how many, how
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean and std per model and metric, plus paired difference to the reference.
@@ -159,6 +161,8 @@ class BenchmarkResult:
             document["target"] = self.target
         if self.monotone:
             document["monotone"] = self.monotone
+        if self.sample:
+            document["sample"] = self.sample
         document["verdict"] = verdict_lines(document)
         return document
 
@@ -190,7 +194,7 @@ def run_benchmark(
     reference: str | None = None, walk_forward: bool = False, verbose: int = 1,
     monotone: dict[str, int] | None = None,
     special_values: dict[str, list[float]] | str | None = None,
-    group_column: str | None = None,
+    group_column: str | None = None, max_rows: int | None = None,
 ) -> BenchmarkResult:
     """Fit every model on the same folds of ``frame`` and score the held-out rows.
 
@@ -207,6 +211,9 @@ def run_benchmark(
     ``special_values`` (column -> codes) makes those codes tokens in findeep's networks;
     the baselines get the same information: each code set to missing, plus a 0/1 column of
     its own (``late_payments__special=98``).
+    ``max_rows``: a table with more labelled rows is compared on a seeded sample of about
+    that many (``data.row_sample``: each class at the same fraction, whole groups with
+    ``group_column``), said in the result's notes and ``sample``.
 
     Every model sees the same columns: those the whole table's schema leaves out (ids such
     as a row number, constants, free text) are dropped before any model sees them, with one
@@ -219,8 +226,10 @@ def run_benchmark(
     models = [blend_name(m) if is_blend(m) else m for m in models]  # "a + b" is "a+b"
     _check_benchmark_options(models, n_folds, walk_forward, time_column, group_column)
     check_seed(seed)
+    check_max_rows(max_rows)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
-                                       seed=seed, group_column=group_column)
+                                       seed=seed, group_column=group_column,
+                                       max_rows=max_rows)
     if monotone:
         _check_monotone(monotone, table, target)
     table.monotone = monotone
@@ -260,7 +269,10 @@ def run_benchmark(
                              reference=reference, target=target,
                              splits=[_fold_bounds(i, train, test, table.times)
                                      for i, (train, test) in enumerate(folds)],
-                             monotone=monotone or None)
+                             monotone=monotone or None,
+                             sample=table.sample.to_dict() if table.sample else None)
+    if table.sample is not None:
+        result.notes.append(table.sample.note())
     if monotone and "catboost" in runnable and table.baseline_inputs.categorical:
         result.notes.append("catboost under --monotone computes its category statistics one "
                             "column at a time (max_ctr_complexity=1): with combinations its "
@@ -432,25 +444,34 @@ class _BenchmarkTable:
     # columns the whole table's schema leaves out, dropped before any model: name -> why
     left_out: dict[str, str] = field(default_factory=dict)
     groups: np.ndarray | None = None  # each row's group code (--group-column), if any
+    sample: RowSample | None = None  # max_rows: the rows kept out of the labelled ones
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, target: str, *, task: str,
                    time_column: str | None, seed: int,
-                   group_column: str | None = None) -> _BenchmarkTable:
-        """Rows without a target dropped (warned); the time column is the clock and the
-        group column the folds' unit, neither a feature; the columns the whole table's
-        schema leaves out dropped (warned)."""
+                   group_column: str | None = None,
+                   max_rows: int | None = None) -> _BenchmarkTable:
+        """Rows without a target dropped (warned); more than ``max_rows`` left: a seeded
+        sample of them (``data.row_sample``); the time column is the clock and the group
+        column the folds' unit, neither a feature; the columns the whole table's schema
+        leaves out dropped (warned)."""
         y_all = locate_target(frame, target)
         keep = y_all.notna().to_numpy()
         if not keep.all():  # the words of `findeep train`
             warnings.warn(f"{int((~keep).sum())} row(s) without a target were left out.",
                           FindeepWarning, stacklevel=3)
         frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
-        times = time_values(frame, time_column) if time_column else None
+        spec = infer_target(y_all, target, task, warn=True)
         groups = group_codes(frame, group_column, target) if group_column else None
+        sample = sample_rows(len(frame), max_rows, seed=seed, groups=groups,
+                             labels=None if spec.task == "regression" else y_all)
+        if sample is not None:
+            frame = frame.iloc[sample.positions].reset_index(drop=True)
+            y_all = y_all.iloc[sample.positions].reset_index(drop=True)
+            groups = None if groups is None else groups[sample.positions]
+        times = time_values(frame, time_column) if time_column else None
         X = frame.drop(columns=[c for c in (target, time_column) if c]
                        + group_identifier_columns(frame, group_column))
-        spec = infer_target(y_all, target, task, warn=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             schema = infer_schema(X, warn=False)
@@ -463,7 +484,8 @@ class _BenchmarkTable:
                 f"'{name}' ({why})" for name, why in left_out.items()) + ".",
                 FindeepWarning, stacklevel=3)
         return cls(X, y_all, spec.encode(y_all), spec, times, prepare_baseline_inputs(X, schema),
-                   seed, schema.names_of("datetime"), schema, left_out=left_out, groups=groups)
+                   seed, schema.names_of("datetime"), schema, left_out=left_out, groups=groups,
+                   sample=sample)
 
     def empty_in(self, rows: np.ndarray) -> list[str]:
         """Feature columns with no value among ``rows`` (a field filled only later)."""

@@ -477,10 +477,15 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
                     verbose: int = 1, monotone: dict[str, int] | None = None,
                     special_values: dict[str, list[float]] | str | None = None,
                     text_columns: list[str] | None = None, max_epochs: int | None = None,
-                    group_column: str | None = None) -> dict[str, Any]:
+                    group_column: str | None = None,
+                    max_rows: int | None = None) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA; a text table
     (``findeep.text.routing``) runs the text benchmark: TF-IDF+LR beside the text networks
-    on the same folds (``max_epochs`` caps the networks there)."""
+    on the same folds (``max_epochs`` caps the networks there). ``max_rows``: a taller
+    table is compared on a seeded sample of about that many labelled rows."""
+    from findeep.data.row_sample import check_max_rows
+
+    check_max_rows(max_rows)
     from findeep.benchmark import DEFAULT_MODELS, run_benchmark
 
     if max_epochs is not None and (isinstance(max_epochs, bool) or not isinstance(max_epochs, int)
@@ -502,7 +507,8 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
         text_result = run_text_benchmark(
             frame, target, models=text_models, text_column=one_text_column(text_columns),
             n_folds=folds, seed=seed, task=task, verbose=verbose,
-            train_options={"max_epochs": max_epochs} if max_epochs else None)
+            train_options={"max_epochs": max_epochs} if max_epochs else None,
+            max_rows=max_rows)
         return {"kind": "text", "data": str(data), "target": target, "seed": seed,
                 "n_folds": folds, **text_result}
     if max_epochs is not None:
@@ -512,7 +518,8 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     result = run_benchmark(frame, target, models=models, n_folds=folds,
                            seed=seed, task=task, time_column=time_column,
                            walk_forward=walk_forward, verbose=verbose, monotone=monotone,
-                           special_values=special_values, group_column=group_column)
+                           special_values=special_values, group_column=group_column,
+                           max_rows=max_rows)
     summary = {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
     if group_column:
         summary["group_column"] = group_column

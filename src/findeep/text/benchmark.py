@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from findeep.data.row_sample import check_max_rows, sample_rows
 from findeep.data.schema import FindeepWarning, infer_schema
 from findeep.data.splits import check_test_classes_trained, split_random
 from findeep.data.target import TargetSpec, infer_target, locate_target
@@ -124,6 +125,7 @@ def run_text_benchmark(
     model_options: dict[str, Any] | None = None, fold_indices: list[int] | None = None,
     on_fold: Callable[[str, int, dict[str, Any]], None] | None = None, verbose: int = 0,
     development: bool = False, valid_fraction: float = 0.2, model_seed: int | None = None,
+    max_rows: int | None = None,
 ) -> dict[str, Any]:
     """Every model on the same ``n_folds`` folds (stratified for classes) of ``frame``.
 
@@ -137,7 +139,11 @@ def run_text_benchmark(
     to 6 decimals), so stored runs can be paired, voted or blended without a refit.
     ``model_seed`` seeds the models' training (default: ``seed``) while ``seed`` keeps the
     split, so training-seed noise can be measured on the same rows.
+    ``max_rows``: more labelled rows than that are compared on a seeded sample of about that
+    many, each class at the same fraction (``data.row_sample``; ``sample`` and ``notes`` say
+    so).
     """
+    check_max_rows(max_rows)
     unknown = [m for m in models if m not in model_choices()]
     if unknown:
         raise ConfigError(f"unknown model(s) {', '.join(unknown)}; choose from "
@@ -149,6 +155,12 @@ def run_text_benchmark(
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
     X, y_all, spec, y_codes = _labelled(frame, target, task)
+    sample = sample_rows(len(X), max_rows, seed=seed,
+                         labels=None if spec.task == "regression" else y_all)
+    if sample is not None:
+        X = X.iloc[sample.positions].reset_index(drop=True)
+        y_all = y_all.iloc[sample.positions].reset_index(drop=True)
+        y_codes = y_codes[sample.positions]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FindeepWarning)
         schema = infer_schema(X, text_columns=[text_column] if text_column else None,
@@ -179,6 +191,8 @@ def run_text_benchmark(
                                "models": {}}
     if development:
         results["valid_fraction"] = valid_fraction
+    if sample is not None:
+        results["sample"], results["notes"] = sample.to_dict(), [sample.note()]
     for name in models:
         per_fold = []
         for k, (train_rows, test_rows) in zip(indices, folds, strict=True):

@@ -245,6 +245,8 @@ def print_text_benchmark(result: dict[str, Any], *, seed: int, folds: int) -> No
     keys = ("rmse", "r2") if result["task"] == "regression" else ("accuracy", "macro_f1")
     out.print(f"{result['rows']} rows, text column '{result['text_column']}', "
               f"{result['folds_run']} stratified folds (seed {seed})")
+    for note in result.get("notes", []):
+        out.print(f"  {note}")
     for name, entry in result["models"].items():
         s = entry["summary"]
         cells = [f"{k}={s[k]['mean']:.4f}±{s[k]['std']:.4f}" for k in keys if k in s]

@@ -1,0 +1,78 @@
+"""A bounded, seeded sample of a table's rows, for comparisons on tables too tall to
+cross-validate every model on (``findeep benchmark --max-rows``).
+
+A classification keeps each class's share (each class sampled at the same fraction, as
+pandas' ``groupby(target).sample(frac=...)`` does, so the sample of a seed is the one that
+call gives: the issue-12 panel's protocol); rows grouped by a customer keep whole customers
+(groups drawn in a seeded order while they fit); a regression is a plain random sample.
+Positions refer to the frame given; nothing is copied here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from findeep.data.splits import MIN_TRAINING_ROWS
+from findeep.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RowSample:
+    """The rows kept (positions, in the order they are scored) out of ``of`` rows."""
+
+    positions: np.ndarray
+    of: int
+    kind: str  # "stratified by the target", "whole groups" or "random"
+    seed: int
+
+    def note(self) -> str:
+        """One sentence for a reader of the figures computed on the sample."""
+        return (f"Scored on a sample of {len(self.positions):,} of the {self.of:,} labelled "
+                f"rows ({self.kind}, seed {self.seed}; --max-rows): every model and fold "
+                "saw only these rows.")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rows": len(self.positions), "of": int(self.of), "kind": self.kind,
+                "seed": int(self.seed)}
+
+
+def check_max_rows(max_rows: object) -> None:
+    """A whole number of rows, at least ``MIN_TRAINING_ROWS``."""
+    if max_rows is None:
+        return
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int | np.integer) \
+            or max_rows < MIN_TRAINING_ROWS:
+        raise ConfigError(f"max_rows (--max-rows) must be a whole number of at least "
+                          f"{MIN_TRAINING_ROWS}, however: {max_rows!r}")
+
+
+def sample_rows(n_rows: int, max_rows: int | None, *, seed: int,
+                labels: np.ndarray | pd.Series | None = None,
+                groups: np.ndarray | None = None) -> RowSample | None:
+    """At most about ``max_rows`` of ``n_rows`` rows, or None when every row fits.
+
+    ``labels`` (a classification's target): every class at the fraction ``max_rows /
+    n_rows`` (rounded per class, so the total can differ from ``max_rows`` by a row or two a
+    class). ``groups`` (each row's group code): whole groups in a seeded order while their
+    rows fit (at least one group). Neither: ``max_rows`` rows drawn at random.
+    """
+    check_max_rows(max_rows)
+    if max_rows is None or n_rows <= max_rows:
+        return None
+    positions = pd.Series(np.arange(n_rows))
+    if groups is not None:
+        codes, sizes = np.unique(groups, return_counts=True)
+        order = np.random.RandomState(seed).permutation(len(codes))
+        fits = np.cumsum(sizes[order]) <= max_rows
+        fits[0] = True
+        kept = np.isin(groups, codes[order][fits])
+        return RowSample(np.flatnonzero(kept), n_rows, "whole groups", seed)
+    if labels is not None:
+        drawn = positions.groupby(np.asarray(labels), group_keys=False).sample(
+            frac=max_rows / n_rows, random_state=seed)
+        return RowSample(drawn.to_numpy(), n_rows, "stratified by the target", seed)
+    drawn = positions.sample(n=max_rows, random_state=seed)
+    return RowSample(drawn.to_numpy(), n_rows, "random", seed)
