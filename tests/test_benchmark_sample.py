@@ -99,17 +99,21 @@ def test_a_text_table_is_sampled_too() -> None:
     assert result["notes"][0].startswith("Scored on a sample of 600 of the 1,500")
 
 
-def test_the_command_writes_the_sample_into_its_results_and_its_reproduce_line(tmp_path
-                                                                               ) -> None:
+def test_the_command_and_a_tally_of_its_results_say_the_sample(tmp_path) -> None:
     data = tmp_path / "tall.csv"
     make_credit_frame(2_000, seed=5).drop(columns=["applied_on"]).to_csv(data, index=False)
     out, report = tmp_path / "r.json", tmp_path / "r.md"
-    result = run("benchmark", data, "--target", "default", "--models", "logreg",
+    result = run("benchmark", data, "--target", "default", "--models", "logreg,lightgbm",
                  "--n-folds", "3", "--max-rows", "800", "--out", out, "--report", report,
                  "--quiet")
     assert result.exit_code == 0, result.output
     assert "Scored on a sample of 800 of the 2,000 labelled rows" in result.output
     assert json.loads(out.read_text())["sample"]["rows"] == 800
     assert "--max-rows 800" in report.read_text()
+    tallied = tmp_path / "tally.json"  # and a tally over such results names the sample
+    assert run("tally", out, "--model", "lightgbm", "--against", "logreg", "--out", tallied
+               ).exit_code == 0
+    [one] = json.loads(tallied.read_text())["tallies"]
+    assert one["tables"][0]["table"] == "tall.csv (default; 800 of 2,000 rows)"
     assert_one_line_error(run("benchmark", data, "--target", "default", "--models", "logreg",
                               "--max-rows", "5"), "max_rows (--max-rows)", "at least 10")

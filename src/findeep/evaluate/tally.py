@@ -346,4 +346,7 @@ def _fit_seconds(folds: list[dict[str, Any]], model: str) -> float:
 def _table_name(result: dict[str, Any]) -> str:
     data = str(result["data"])
     name = data if data.startswith("sample:") else Path(data).name
-    return name if not result.get("target") else f"{name} ({result['target']})"
+    about = [result["target"]] if result.get("target") else []
+    if sample := result.get("sample"):  # benchmark --max-rows: scored on a sample of rows
+        about.append(f"{sample['rows']:,} of {sample['of']:,} rows")
+    return name if not about else f"{name} ({'; '.join(about)})"
