@@ -1,13 +1,19 @@
-"""The exported blend's CatBoost trees scored two ways: onnxruntime's generic
-``TreeEnsembleRegressor`` (today's graph) against each tree's split bits gathered into a
-leaf index and one gather of leaf values (the forty-second session's probe, commit 4bf0c75,
-slower both ways and reverted). Prints one JSON line for the findeep on ``PYTHONPATH``; run
-it ABAB with the two versions:
+"""The exported blend's CatBoost trees scored two ways, the findeep on ``PYTHONPATH`` against
+another: onnxruntime's generic ``TreeEnsembleRegressor`` (today's graph) against a probe.
+Prints one JSON line (the file's size too); run it ABAB with the two versions. Probes so far,
+each slower and reverted:
+
+* forty-second session: each tree's split bits gathered into a leaf index, then one gather
+  of leaf values (commit 4bf0c75)::
 
     git worktree add /tmp/wt_trees bf6640d    # the tree operator
     git worktree add /tmp/wt_gather 4bf0c75   # the gathers
     for round in 1 2; do for src in /tmp/wt_trees/src /tmp/wt_gather/src; do
       OMP_WAIT_POLICY=PASSIVE PYTHONPATH=$src python benchmarks/blend_onnx_trees_ab.py; done; done
+
+* forty-third session: every tree's leaf index as one matrix product of the 0/1 split
+  columns and a splits x trees weight matrix (2**level where a tree reads a split), then one
+  gather of leaf values (commit f2a6d65): the same loop over ``f69fd75`` and ``f2a6d65``.
 
 A `default+catboost` blend fitted on 10,000 rows of the synthetic credit table (seed 0),
 exported; then the graph alone scores 3,000 held-out rows (median of 5) and 200 of them one
@@ -44,6 +50,7 @@ def main() -> None:
         started = time.perf_counter()
         export_onnx(pipeline, path)
         export_seconds = time.perf_counter() - started
+        file_mb = path.stat().st_size / 2**20
         session = cpu_session(path)
         feeds = onnx_inputs(pipeline, rows)
         (graph,) = session.run(None, feeds)
@@ -57,7 +64,7 @@ def main() -> None:
         bundle, _ = pipeline.predict_raw(rows)
     print(json.dumps({
         "findeep": str(Path(findeep.__file__).parents[1]), "rows": len(rows),
-        "export_s": round(export_seconds, 2),
+        "export_s": round(export_seconds, 2), "file_mb": round(file_mb, 2),
         "batch_s": round(statistics.median(batch), 4),
         "rows_per_s": round(len(rows) / statistics.median(batch)),
         "one_record_ms_p50": round(p50, 3), "one_record_ms_p99": round(p99, 3),
