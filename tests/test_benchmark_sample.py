@@ -82,6 +82,17 @@ def test_the_benchmark_scores_the_sample_and_says_so() -> None:
     assert full.n_rows == 3_000 and "sample" not in full.to_dict()
 
 
+def test_a_row_number_is_left_out_as_on_the_whole_table() -> None:
+    """A sample's row numbers have gaps; the column is still the whole table's row number,
+    left out of every model, not a feature of the sample."""
+    frame = make_credit_frame(3_000, seed=2).drop(columns=["applied_on"])
+    frame.insert(0, "row", np.arange(len(frame)))
+    with pytest.warns(UserWarning, match="left out of every model: 'row'"):
+        result = run_benchmark(frame, "default", models=["logreg"], n_folds=3, max_rows=900,
+                               verbose=0)
+    assert result.n_rows == 900
+
+
 def test_grouped_benchmark_samples_whole_customers() -> None:
     frame = make_credit_frame(2_400, seed=4).drop(columns=["applied_on"])
     frame["customer"] = np.arange(len(frame)) // 3  # three rows a customer

@@ -463,18 +463,18 @@ class _BenchmarkTable:
         frame, y_all = frame.loc[keep].reset_index(drop=True), y_all[keep].reset_index(drop=True)
         spec = infer_target(y_all, target, task, warn=True)
         groups = group_codes(frame, group_column, target) if group_column else None
+        X = frame.drop(columns=[c for c in (target, time_column) if c]
+                       + group_identifier_columns(frame, group_column))
+        with warnings.catch_warnings():  # the whole table's: a sample's row numbers have gaps
+            warnings.simplefilter("ignore")
+            schema = infer_schema(X, warn=False)
         sample = sample_rows(len(frame), max_rows, seed=seed, groups=groups,
                              labels=None if spec.task == "regression" else y_all)
         if sample is not None:
-            frame = frame.iloc[sample.positions].reset_index(drop=True)
+            frame, X = (part.iloc[sample.positions].reset_index(drop=True) for part in (frame, X))
             y_all = y_all.iloc[sample.positions].reset_index(drop=True)
             groups = None if groups is None else groups[sample.positions]
         times = time_values(frame, time_column) if time_column else None
-        X = frame.drop(columns=[c for c in (target, time_column) if c]
-                       + group_identifier_columns(frame, group_column))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            schema = infer_schema(X, warn=False)
         left_out = _left_out(schema)
         if left_out:
             # the networks re-read each fold's training rows, where a row number's steps are

@@ -155,16 +155,16 @@ def run_text_benchmark(
     if n_folds < 2:
         raise ConfigError(f"n_folds must be at least 2, however: {n_folds=}")
     X, y_all, spec, y_codes = _labelled(frame, target, task)
+    with warnings.catch_warnings():  # the whole table's: a sample's row numbers have gaps
+        warnings.simplefilter("ignore", FindeepWarning)
+        schema = infer_schema(X, text_columns=[text_column] if text_column else None,
+                              text_ok=True)
     sample = sample_rows(len(X), max_rows, seed=seed,
                          labels=None if spec.task == "regression" else y_all)
     if sample is not None:
         X = X.iloc[sample.positions].reset_index(drop=True)
         y_all = y_all.iloc[sample.positions].reset_index(drop=True)
         y_codes = y_codes[sample.positions]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FindeepWarning)
-        schema = infer_schema(X, text_columns=[text_column] if text_column else None,
-                              text_ok=True)
     column = text_column or find_text_column(schema, X)
     numeric = schema.names_of("numeric")
     categorical = [c for c in schema.names_of("categorical") if c != column]
