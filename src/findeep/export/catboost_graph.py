@@ -15,15 +15,17 @@ JSON export instead, which holds everything scoring reads:
    float32 (``TModelCtr::Calc``), the empty statistic for a hash not in it — a fixed number
    of nodes however many statistics (a first form with a lookup per statistic had 5,194
    nodes on one panel table, and one record took 2.4 ms);
-3. the oblivious trees: every split as one 0/1 column (a number above its border, a hash equal
-   to a one-hot value, a statistic above its border), and the trees as one
-   ``TreeEnsembleRegressor`` (ai.onnx.ml opset 3, which onnxruntime and most other runtimes
-   have) over those columns: a tree of depth d as a full binary tree whose level j asks split
-   j, so the leaf reached is CatBoost's leaf index (split ``j`` is bit ``j``); the operator
-   sums the float64 leaf values and gives float32 (CatBoost's raw output to ~1e-7 of its
-   size), then ``scale * sum + bias`` as CatBoost's raw output. (The opset-5 ``TreeEnsemble``
-   would give float64, 6-18% faster in onnxruntime, but fewer runtimes read it:
-   benchmarks/tree_operator_probe.py.)
+3. the oblivious trees as one ``TreeEnsembleRegressor`` (ai.onnx.ml opset 3, which
+   onnxruntime and most other runtimes have) over one float64 matrix: the numbers themselves
+   (each numeric split compares a number with CatBoost's float32 border inside the operator,
+   a NaN going the way CatBoost's nan_mode sends it), a 0/1 column per one-hot split (the
+   hash equal to its value) and each statistic a split reads; a tree of depth d as a full
+   binary tree whose level j asks split j, so the leaf reached is CatBoost's leaf index
+   (split ``j`` is bit ``j``); the operator sums the float64 leaf values and gives float32
+   (CatBoost's raw output to ~1e-7 of its size), then ``scale * sum + bias`` as CatBoost's
+   raw output. (A first form built a 0/1 column per numeric split before the operator: 1.9x
+   slower on a 3,000-row batch. The opset-5 ``TreeEnsemble`` would give float64, 6-18%
+   faster in onnxruntime, but fewer runtimes read it: benchmarks/tree_operator_probe.py.)
 
 What the nodes take: ``numbers`` float32 ``(batch, n_numbers)`` (the partner's non-category
 columns, in order; missing as NaN) and ``texts`` string ``(batch, n_texts)``. What they give:
@@ -130,6 +132,7 @@ class CatBoostGraphBuilder:
         self.info = model_json["features_info"]
         self.part = GraphPart()
         self.numbers, self.texts = numbers, texts
+        self.n_numbers = len(number_columns)
         number_index = {name: i for i, name in enumerate(number_columns)}
         text_index = {name: i for i, name in enumerate(text_columns)}
         # CatBoost's feature indexes -> columns of the two inputs
@@ -329,11 +332,14 @@ class CatBoostGraphBuilder:
         return np.array([_signed(k) for k in keys], dtype=np.int64), values, empty
 
     # -- the trees ---------------------------------------------------------------------------
-    def split_bits(self) -> tuple[str, list[list[int]]]:
-        """Every distinct split as one 0/1 int64 column of a (batch, splits) matrix, and each
-        tree's splits as indexes into its columns (depth order: split j is bit j of the leaf
-        index). Numeric splits are one Gather and one Greater, one-hot splits one Equal,
-        statistic splits one Greater over the statistics they read."""
+    def split_inputs(self) -> tuple[str, list[list[tuple[int, float, bool]]]]:
+        """The tree operator's input, float64 (batch, columns): the numbers themselves, then
+        one 0/1 column per one-hot split, then each statistic a split reads; and each tree's
+        splits as (column, threshold, missing goes right) in depth order (split j is bit j
+        of the leaf index). A numeric split compares the number with CatBoost's float32
+        border (exact in float64) inside the operator, a NaN going right where CatBoost's
+        nan_mode is Max; a one-hot split's column is above 0.5 when the hash equals the
+        value; a statistic's is compared with its float32 border."""
         info = self.info
         n_float = sum(len(f.get("borders", [])) for f in info.get("float_features", []))
         n_one_hot = sum(len(c.get("values", [])) for c in info.get("categorical_features", []))
@@ -341,21 +347,21 @@ class CatBoostGraphBuilder:
         for ctr in info.get("ctrs", []):
             ctr_starts.append(start)
             start += len(ctr["borders"])
-        floats: dict[tuple[int, float], int] = {}
         one_hots: dict[tuple[int, int], int] = {}
-        ctr_splits: dict[tuple[int, float], int] = {}
-        raw_trees: list[list[tuple[str, tuple[Any, ...]]]] = []
+        statistics: dict[int, int] = {}  # which ctr -> its column among those read
+        raw_trees: list[list[tuple[str, Any, float, bool]]] = []
         for tree in self.json["oblivious_trees"]:
-            splits = []
+            splits: list[tuple[str, Any, float, bool]] = []
             for split in tree.get("splits") or []:  # a tree of depth 0 has none
                 kind = split["split_type"]
                 if kind == "FloatFeature":
-                    key: tuple[Any, ...] = (int(split["float_feature_index"]),
-                                            float(split["border"]))
-                    floats.setdefault(key, len(floats))
+                    feature = int(split["float_feature_index"])
+                    splits.append((kind, self.float_column[feature],
+                                   float(np.float32(split["border"])),
+                                   self.float_nan_true.get(feature, False)))
                 elif kind == "OneHotFeature":
                     key = (int(split["cat_feature_index"]), _int32(split["value"]))
-                    one_hots.setdefault(key, len(one_hots))
+                    splits.append((kind, one_hots.setdefault(key, len(one_hots)), 0.5, False))
                 elif kind == "OnlineCtr":
                     index = int(split["split_index"])
                     which = max(k for k, s in enumerate(ctr_starts) if s <= index)
@@ -363,46 +369,30 @@ class CatBoostGraphBuilder:
                     if border != float(split["border"]):
                         raise ConfigError("this CatBoost model's splits do not line up with "
                                           "its category statistics; findeep cannot export it.")
-                    key = (which, border)
-                    ctr_splits.setdefault(key, len(ctr_splits))
+                    splits.append((kind, statistics.setdefault(which, len(statistics)),
+                                   float(np.float32(border)), False))
                 else:
                     raise ConfigError(f"this CatBoost model splits on '{kind}', which findeep "
                                       "cannot export to ONNX.")
-                splits.append((kind, key))
             raw_trees.append(splits)
         part = self.part
-        blocks = self.bits(list(floats), list(one_hots), to=DOUBLE)
-        if ctr_splits:
-            used = sorted({which for which, _ in ctr_splits})
-            column = {which: i for i, which in enumerate(used)}
+        n_numbers = self.n_numbers
+        blocks = [part.node("Cast", [self.numbers], "numbers_double", to=DOUBLE)]
+        blocks += self.bits([], list(one_hots), to=DOUBLE)
+        if statistics:
+            used = sorted(statistics, key=statistics.get)
             stacked = self.statistics([info["ctrs"][which] for which in used])
-            values = part.node("Gather", [stacked, part.constant(
-                "ctr_columns", np.array([column[w] for w, _ in ctr_splits], dtype=np.int64))],
-                "split_statistics", axis=1)
-            above = part.node("Greater", [values, part.constant(
-                "ctr_borders", np.array([b for _, b in ctr_splits], dtype=np.float32))],
-                "ctr_above")
-            blocks.append(part.node("Cast", [above], "ctr_bits", to=DOUBLE))
-        offset = {"FloatFeature": 0, "OneHotFeature": len(floats),
-                  "OnlineCtr": len(floats) + len(one_hots)}
-        lookup = {"FloatFeature": floats, "OneHotFeature": one_hots, "OnlineCtr": ctr_splits}
-        trees = [[offset[kind] + lookup[kind][key] for kind, key in splits]
-                 for splits in raw_trees]
-        if not blocks:  # no tree splits (every tree one leaf): one column of zeros
-            from onnx import helper
-
-            batch = part.node("Slice", [part.node("Shape", [self.numbers], "shape"),
-                                        part.constant("start", np.array([0])),
-                                        part.constant("end", np.array([1]))], "batch")
-            size = part.node("Concat", [batch, part.constant("one", np.array([1]))], "size",
-                             axis=0)
-            blocks.append(part.node("ConstantOfShape", [size], "no_splits",
-                                    value=helper.make_tensor("zero", DOUBLE, [1], [0.0])))
-        bits = blocks[0] if len(blocks) == 1 else part.node("Concat", blocks, "bits", axis=1)
-        return bits, trees
+            blocks.append(part.node("Cast", [stacked], "statistics_double", to=DOUBLE))
+        offset = {"FloatFeature": 0, "OneHotFeature": n_numbers,
+                  "OnlineCtr": n_numbers + len(one_hots)}
+        trees = [[(offset[kind] + column, threshold, missing)
+                  for kind, column, threshold, missing in splits] for splits in raw_trees]
+        inputs = blocks[0] if len(blocks) == 1 else part.node("Concat", blocks, "tree_inputs",
+                                                               axis=1)
+        return inputs, trees
 
     def build(self) -> GraphPart:
-        """The trees as one ``TreeEnsembleRegressor`` over the split columns: an oblivious
+        """The trees as one ``TreeEnsembleRegressor`` over ``split_inputs``: an oblivious
         tree of depth d is a full binary tree whose level j asks split j (true: bit j of the
         leaf index set), so onnxruntime's tree code scores it; leaf values in float64, the
         operator's sum in float32."""
@@ -412,13 +402,13 @@ class CatBoostGraphBuilder:
             raise ConfigError("findeep exports CatBoost's symmetric trees only; this model "
                               "grew other trees.")
         part = self.part
-        all_bits, trees = self.split_bits()
+        inputs, trees = self.split_inputs()
         scale, bias = self.json["scale_and_bias"]
         bias = np.atleast_1d(np.asarray(bias, dtype=np.float64))
         dimension = len(bias)
         nodes: dict[str, list[Any]] = {key: [] for key in (
             "treeids", "nodeids", "featureids", "modes", "values", "truenodeids",
-            "falsenodeids")}
+            "falsenodeids", "missing_value_tracks_true")}
         targets: dict[str, list[Any]] = {key: [] for key in ("treeids", "nodeids", "ids",
                                                              "weights")}
         for tree_id, (splits, tree) in enumerate(zip(trees, self.json["oblivious_trees"],
@@ -426,15 +416,16 @@ class CatBoostGraphBuilder:
             leaves = np.asarray(tree["leaf_values"], dtype=np.float64).reshape(-1, dimension)
             depth = len(splits)
             # node ids: level j's 2**j nodes, then the leaves, in order of their index bits
-            for level, split in enumerate(splits):
+            for level, (column, threshold, missing) in enumerate(splits):
                 for position in range(2**level):
                     node = 2**level - 1 + position
                     child = 2**(level + 1) - 1
                     nodes["treeids"].append(tree_id)
                     nodes["nodeids"].append(node)
-                    nodes["featureids"].append(split)
+                    nodes["featureids"].append(column)
                     nodes["modes"].append("BRANCH_GT")
-                    nodes["values"].append(0.5)
+                    nodes["values"].append(threshold)
+                    nodes["missing_value_tracks_true"].append(int(missing))
                     nodes["truenodeids"].append(child + position + 2**level)
                     nodes["falsenodeids"].append(child + position)
             first_leaf = 2**depth - 1
@@ -446,6 +437,7 @@ class CatBoostGraphBuilder:
                 nodes["featureids"].append(0)
                 nodes["modes"].append("LEAF")
                 nodes["values"].append(0.0)
+                nodes["missing_value_tracks_true"].append(0)
                 nodes["truenodeids"].append(0)
                 nodes["falsenodeids"].append(0)
                 for target in range(dimension):
@@ -454,13 +446,14 @@ class CatBoostGraphBuilder:
                     targets["ids"].append(target)
                     targets["weights"].append(leaves[position, target])
         summed = part.node(
-            "TreeEnsembleRegressor", [all_bits], "trees", domain=ML_DOMAIN,
+            "TreeEnsembleRegressor", [inputs], "trees", domain=ML_DOMAIN,
             n_targets=dimension, aggregate_function="SUM", post_transform="NONE",
             nodes_treeids=nodes["treeids"], nodes_nodeids=nodes["nodeids"],
             nodes_featureids=nodes["featureids"], nodes_modes=nodes["modes"],
             nodes_values_as_tensor=numpy_helper.from_array(
                 np.asarray(nodes["values"], dtype=np.float64)),
             nodes_truenodeids=nodes["truenodeids"], nodes_falsenodeids=nodes["falsenodeids"],
+            nodes_missing_value_tracks_true=nodes["missing_value_tracks_true"],
             target_treeids=targets["treeids"], target_nodeids=targets["nodeids"],
             target_ids=targets["ids"], target_weights_as_tensor=numpy_helper.from_array(
                 np.asarray(targets["weights"], dtype=np.float64)))
