@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,27 @@ def test_a_row_number_is_left_out_as_on_the_whole_table() -> None:
         result = run_benchmark(frame, "default", models=["logreg"], n_folds=3, max_rows=900,
                                verbose=0)
     assert result.n_rows == 900
+
+
+def test_a_tall_table_without_the_option_is_told_of_it(monkeypatch) -> None:
+    import findeep.benchmark as benchmark_module
+
+    monkeypatch.setattr(benchmark_module, "TALL_ROWS", 1_000)
+    frame = make_credit_frame(1_500, seed=2).drop(columns=["applied_on"])
+    with pytest.warns(UserWarning, match=r"1,500 labelled rows.*--max-rows 10000"):
+        run_benchmark(frame, "default", models=["logreg"], n_folds=3, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # sampled: nothing to say
+        run_benchmark(frame, "default", models=["logreg"], n_folds=3, max_rows=900, verbose=0)
+
+
+def test_an_out_of_time_split_of_a_sample_still_tests_on_its_latest_rows() -> None:
+    frame = make_credit_frame(3_000, seed=6)
+    result = run_benchmark(frame, "default", models=["logreg"], time_column="applied_on",
+                           max_rows=1_000, verbose=0)
+    [split] = result.splits
+    assert result.n_rows == 1_000 and split["train_rows"] + split["test_rows"] == 1_000
+    assert split["train_end"] <= split["test_start"]
 
 
 def test_grouped_benchmark_samples_whole_customers() -> None:

@@ -70,6 +70,8 @@ DEFAULT_MODELS = ("default", "seed-mlp", "logreg", "lightgbm", "xgboost", "catbo
                   "default+catboost")  # the blend: no fit of its own
 # findeep's networks with an option on, compared as models of their own so that one run says
 # whether the option helps on the user's table: name -> (architecture, model_options)
+# above this many labelled rows without max_rows, the benchmark says a sample is an option
+TALL_ROWS = 200_000
 NETWORK_VARIANTS = {"default-additive": ("default", {"additive": True}),
                     "default-no-additive": ("default", {"additive": False})}
 
@@ -236,6 +238,11 @@ def run_benchmark(
     table.special_values = check_special_values(special_values, table.X, table.schema)
     if table.special_values:  # the baselines get the codes as the networks do: apart
         table.baseline_inputs = with_special_values(table.baseline_inputs, table.special_values)
+    if max_rows is None and len(table.X) > TALL_ROWS:
+        warnings.warn(f"{len(table.X):,} labelled rows: every model fits on each fold's "
+                      "training part of them, which can take hours on a few cores; "
+                      "--max-rows 10000 --n-folds 3 (max_rows=) compares them on a stratified "
+                      "sample first.", FindeepWarning, stacklevel=2)
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
         if table.groups is None:  # ... and of a customer's rows test on known customers
