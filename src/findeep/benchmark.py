@@ -240,7 +240,7 @@ def run_benchmark(
         table.baseline_inputs = with_special_values(table.baseline_inputs, table.special_values)
     if max_rows is None and len(table.X) > TALL_ROWS:
         warnings.warn(f"{len(table.X):,} labelled rows: every model fits on each fold's "
-                      "training part of them, which can take hours on a few cores; "
+                      "training part of them, a long wait on a few cores; "
                       "--max-rows 10000 --n-folds 3 (max_rows=) compares them on a stratified "
                       "sample first.", FindeepWarning, stacklevel=2)
     if table.times is None:  # random folds of dated rows train on the future: say so
