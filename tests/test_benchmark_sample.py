@@ -11,7 +11,7 @@ import pytest
 
 from cli_helpers import assert_one_line_error, run
 from findeep.benchmark import run_benchmark
-from findeep.data.row_sample import sample_rows
+from findeep.data.row_sample import check_max_rows, sample_rows
 from findeep.errors import ConfigError
 from findeep.testing import make_credit_frame, make_text_frame
 
@@ -64,9 +64,23 @@ def test_groups_are_kept_whole() -> None:
 
 
 @pytest.mark.parametrize("bad", [0, 9, 2.5, True, "many"])
-def test_a_max_rows_that_is_no_row_count_is_refused(bad) -> None:
-    with pytest.raises(ConfigError, match="max_rows"):
-        sample_rows(100, bad, seed=0)
+def test_a_benchmark_sample_that_is_no_row_count_is_refused(bad) -> None:
+    with pytest.raises(ConfigError, match=r"max_rows \(--max-rows\)"):
+        check_max_rows(bad)  # each fold trains on part of the sample: at least 10 rows
+    if bad != 9:
+        with pytest.raises(ConfigError, match="max_rows must be a positive integer"):
+            sample_rows(100, bad, seed=0)
+
+
+def test_explanations_sample_the_rows_they_sampled_before() -> None:
+    """`importance`, `dependence` and `report` draw their rows through the same sampler: the
+    rows pandas' ``frame.sample(max_rows, random_state=seed)`` gave them, so a report
+    re-run on the same data explains the same rows as before."""
+    from findeep.explain.commands import sample_rows as explained_rows
+
+    frame = _labelled(2_000)
+    assert explained_rows(frame, 300, 7).equals(frame.sample(300, random_state=7))
+    assert explained_rows(frame, 5_000, 7) is frame
 
 
 def test_the_benchmark_scores_the_sample_and_says_so() -> None:

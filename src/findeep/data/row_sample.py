@@ -1,5 +1,6 @@
-"""A bounded, seeded sample of a table's rows, for comparisons on tables too tall to
-cross-validate every model on (``findeep benchmark --max-rows``).
+"""A bounded, seeded sample of a table's rows: for comparisons on tables too tall to
+cross-validate every model on (``findeep benchmark --max-rows``), and the rows global
+explanations summarise (``importance``, ``dependence``, ``report``: plain random rows).
 
 A classification keeps each class's share (each class sampled at the same fraction, as
 pandas' ``groupby(target).sample(frac=...)`` does, so the sample of a seed is the one that
@@ -40,7 +41,8 @@ class RowSample:
 
 
 def check_max_rows(max_rows: object) -> None:
-    """A whole number of rows, at least ``MIN_TRAINING_ROWS``."""
+    """A benchmark's sample: a whole number of rows, at least ``MIN_TRAINING_ROWS`` (each
+    fold trains on part of them)."""
     if max_rows is None:
         return
     if isinstance(max_rows, bool) or not isinstance(max_rows, int | np.integer) \
@@ -59,8 +61,11 @@ def sample_rows(n_rows: int, max_rows: int | None, *, seed: int,
     class). ``groups`` (each row's group code): whole groups in a seeded order while their
     rows fit (at least one group). Neither: ``max_rows`` rows drawn at random.
     """
-    check_max_rows(max_rows)
-    if max_rows is None or n_rows <= max_rows:
+    if max_rows is None:
+        return None
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int | np.integer) or max_rows < 1:
+        raise ConfigError(f"max_rows must be a positive integer, however: {max_rows=}")
+    if n_rows <= max_rows:
         return None
     positions = pd.Series(np.arange(n_rows))
     if groups is not None:

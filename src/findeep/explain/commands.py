@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from findeep.data import row_sample
 from findeep.data.io import TableLike, check_output, ids_as_written, read_table, write_table
 from findeep.data.splits import check_seed
 from findeep.errors import ConfigError, DataError, did_you_mean
@@ -132,9 +133,8 @@ def fairness_for_bundle(bundle: str | os.PathLike[str], data: TableLike, protect
 
 def sample_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
     """At most ``max_rows`` rows, drawn without replacement (global summaries need no more)."""
-    if not isinstance(max_rows, int) or max_rows < 1:
-        raise ConfigError(f"max_rows must be a positive integer, however: {max_rows=}")
-    return frame if len(frame) <= max_rows else frame.sample(max_rows, random_state=seed)
+    drawn = row_sample.sample_rows(len(frame), max_rows, seed=seed)
+    return frame if drawn is None else frame.iloc[drawn.positions]
 
 
 def importance_for_bundle(
