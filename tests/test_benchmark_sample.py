@@ -51,6 +51,23 @@ def test_every_class_keeps_its_share_and_the_seed_decides_the_rows() -> None:
     assert len(plain.positions) == 2_000 and plain.kind == "random"
 
 
+def test_a_rare_class_keeps_a_row_for_every_fold() -> None:
+    """6 rows of a class in 30,000 would keep 1 in a sample of 3,000, which no 3 stratified
+    folds can score; the benchmark keeps 3 of them and says so, so that a table the folds
+    accept whole is accepted sampled."""
+    frame = make_credit_frame(30_000, seed=3).drop(columns=["applied_on"])
+    outcome = np.where(frame.pop("default") == 1, "bad", "good").astype(object)
+    outcome[:6] = "fraud"
+    frame["outcome"] = outcome
+    result = run_benchmark(frame, "outcome", models=["logreg"], n_folds=3, max_rows=3_000,
+                           verbose=0)
+    assert result.sample["raised"] == {"fraud": 3} and result.n_rows == 3_002
+    assert any("class 'fraud' kept at 3 rows" in note for note in result.notes)
+    sample = sample_rows(len(frame), 3_000, seed=0, labels=frame["outcome"], min_per_class=8)
+    kept = frame["outcome"].iloc[sample.positions]
+    assert (kept == "fraud").sum() == 6 and len(set(sample.positions)) == len(kept)
+
+
 def test_groups_are_kept_whole() -> None:
     groups = np.repeat(np.arange(1_000), np.random.default_rng(0).integers(1, 9, 1_000))
     sample = sample_rows(len(groups), 600, seed=0, groups=groups)

@@ -231,7 +231,7 @@ def run_benchmark(
     check_max_rows(max_rows)
     table = _BenchmarkTable.from_frame(frame, target, task=task, time_column=time_column,
                                        seed=seed, group_column=group_column,
-                                       max_rows=max_rows)
+                                       max_rows=max_rows, min_per_class=n_folds)
     if monotone:
         _check_monotone(monotone, table, target)
     table.monotone = monotone
@@ -456,10 +456,11 @@ class _BenchmarkTable:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, target: str, *, task: str,
                    time_column: str | None, seed: int,
-                   group_column: str | None = None,
-                   max_rows: int | None = None) -> _BenchmarkTable:
+                   group_column: str | None = None, max_rows: int | None = None,
+                   min_per_class: int = 0) -> _BenchmarkTable:
         """Rows without a target dropped (warned); more than ``max_rows`` left: a seeded
-        sample of them (``data.row_sample``); the time column is the clock and the group
+        sample of them (``data.row_sample``: a class keeps at least ``min_per_class`` rows,
+        or all it has); the time column is the clock and the group
         column the folds' unit, neither a feature; the columns the whole table's schema
         leaves out dropped (warned)."""
         y_all = locate_target(frame, target)
@@ -476,7 +477,8 @@ class _BenchmarkTable:
             warnings.simplefilter("ignore")
             schema = infer_schema(X, warn=False)
         sample = sample_rows(len(frame), max_rows, seed=seed, groups=groups,
-                             labels=None if spec.task == "regression" else y_all)
+                             labels=None if spec.task == "regression" else y_all,
+                             min_per_class=min_per_class)
         if sample is not None:
             frame, X = (part.iloc[sample.positions].reset_index(drop=True) for part in (frame, X))
             y_all = y_all.iloc[sample.positions].reset_index(drop=True)

@@ -160,7 +160,8 @@ def run_text_benchmark(
         schema = infer_schema(X, text_columns=[text_column] if text_column else None,
                               text_ok=True)
     sample = sample_rows(len(X), max_rows, seed=seed,
-                         labels=None if spec.task == "regression" else y_all)
+                         labels=None if spec.task == "regression" else y_all,
+                         min_per_class=n_folds)
     if sample is not None:
         X = X.iloc[sample.positions].reset_index(drop=True)
         y_all = y_all.iloc[sample.positions].reset_index(drop=True)
