@@ -877,7 +877,8 @@ def benchmark(
              "trained on. Not an input of any model. " + SEVERAL_GROUP_COLUMNS)] = None,
     max_rows: Annotated[int | None, typer.Option(help=(
         "Compare on a seeded sample of about this many labelled rows when the table has "
-        "more: each class at the same fraction, whole groups with --group-column (10,000 "
+        "more: each class at the same fraction (a rare class keeps a row per fold), whole "
+        "groups with --group-column (10,000 "
         "with --n-folds 3 is the protocol of findeep's own unseen-table checks)."))] = None,
     out_json: Annotated[
         Path | None, typer.Option("--out", help="Write the results as JSON.")] = None,
