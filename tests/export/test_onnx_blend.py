@@ -252,26 +252,35 @@ def test_a_client_following_the_documented_rules_gets_catboosts_inputs(binary_bl
     np.testing.assert_array_equal(texts, findeeps["partner_texts"])
 
 
-def test_trees_without_splits_score_their_leaves_on_every_row() -> None:
+@pytest.mark.parametrize("numeric", [True, False], ids=["a-number", "categories-only"])
+def test_trees_without_splits_score_their_leaves_on_every_row(numeric) -> None:
     """CatBoost writes a tree that found no split as one leaf (``"splits": null``); a model
-    of only such trees is its bias plus their leaves on every row, missing numbers too."""
+    of only such trees is its bias plus their leaves on every row, missing numbers too, and
+    on a table of categories alone (the tree operator then reads a column of zeros: it
+    refuses an input of no columns)."""
+    info = ({"float_features": [{"feature_index": 0, "flat_feature_index": 0, "borders": [],
+                                 "nan_value_treatment": "AsIs"}]} if numeric else
+            {"categorical_features": [{"feature_index": 0, "flat_feature_index": 0}]})
     model_json = {
-        "features_info": {"float_features": [{"feature_index": 0, "flat_feature_index": 0,
-                                              "borders": [], "nan_value_treatment": "AsIs"}]},
+        "features_info": info,
         "oblivious_trees": [{"leaf_values": [0.25], "splits": None},
                             {"leaf_values": [-0.5], "splits": None}],
         "scale_and_bias": [2.0, [0.125]], "ctr_data": {}}
+    columns = ["x"] if numeric else []
     part = CatBoostGraphBuilder(model_json, numbers="numbers", texts="texts",
-                                number_columns=["x"], text_columns=[], columns=["x"]).build()
+                                number_columns=columns, text_columns=[] if numeric else ["c"],
+                                columns=["x" if numeric else "c"]).build()
     graph = onnx.helper.make_graph(
         part.nodes, "catboost",
-        [onnx.helper.make_tensor_value_info("numbers", onnx.TensorProto.FLOAT, ["b", 1])],
+        [onnx.helper.make_tensor_value_info("numbers", onnx.TensorProto.FLOAT,
+                                            ["b", len(columns)])],
         [onnx.helper.make_tensor_value_info(part.output, onnx.TensorProto.DOUBLE, ["b", 1])],
         part.initializers)
     session = onnxruntime.InferenceSession(onnx.helper.make_model(graph, opset_imports=[
         onnx.helper.make_opsetid("", 17), onnx.helper.make_opsetid(ML_DOMAIN, ML_OPSET)]
     ).SerializeToString(), providers=["CPUExecutionProvider"])
-    (raw,) = session.run(None, {"numbers": np.array([[np.nan], [1.0], [5.0]], np.float32)})
+    numbers = np.array([[np.nan], [1.0], [5.0]], np.float32)[:, :len(columns)]
+    (raw,) = session.run(None, {"numbers": numbers})
     np.testing.assert_allclose(raw[:, 0], 2.0 * (0.25 - 0.5) + 0.125)
 
 

@@ -387,6 +387,16 @@ class CatBoostGraphBuilder:
                   "OnlineCtr": n_numbers + len(one_hots)}
         trees = [[(offset[kind] + column, threshold, missing)
                   for kind, column, threshold, missing in splits] for splits in raw_trees]
+        if not (n_numbers or one_hots or statistics):  # the operator refuses 0 columns, even
+            from onnx import helper  # for trees of one leaf: one column of zeros then
+
+            batch = part.node("Slice", [part.node("Shape", [self.numbers], "shape"),
+                                        part.constant("start", np.array([0])),
+                                        part.constant("end", np.array([1]))], "batch")
+            size = part.node("Concat", [batch, part.constant("one", np.array([1]))], "size",
+                             axis=0)
+            blocks.append(part.node("ConstantOfShape", [size], "no_columns",
+                                    value=helper.make_tensor("zero", DOUBLE, [1], [0.0])))
         inputs = blocks[0] if len(blocks) == 1 else part.node("Concat", blocks, "tree_inputs",
                                                                axis=1)
         return inputs, trees
