@@ -1,0 +1,174 @@
+"""Columns that tell the target on their own: a leak, said before any model trains on it.
+
+A column filled in only after the outcome (the amount recovered on a defaulted loan, a
+collection status, a closing date, today's return beside today's direction) predicts the
+target almost perfectly on the training table and is absent, or meaningless, when a new
+application is scored: a model trained with it looks excellent and fails in use. Every
+metric findeep reports would be flattered by it too, so the screen runs before training and
+benchmarking, and `findeep profile --target` shows each column's score.
+
+The screen scores each input column alone, out of fold: its values are cut into at most
+``MAX_BINS`` bins (quantiles of a number or a date; a category's levels; missing its own
+bin), each bin's target mean is learned on one half of the rows and read on the other half,
+and those out-of-fold predictions are scored against the target — ROC AUC for classes
+(one-vs-rest, macro-averaged, for more than two), and for a number the R² of the predicted
+ranks (a monotone or not, exact or nearly exact function of the column scores near 1). No row
+scores itself, so an identifier-like column whose levels each hold one row scores nothing.
+A column at or above ``LEAK_AUC`` (``LEAK_RANK_R2`` for a number) is named in one warning,
+with ``--drop`` to leave it out. The score is a diagnosis, never used to choose anything.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from findeep.data.number_text import numbers_of
+from findeep.data.schema import FindeepWarning, Schema, parse_datetimes
+
+LEAK_AUC = 0.99  # a column alone above this AUC out of fold: almost surely a leak
+LEAK_RANK_R2 = 0.98  # a number: R² of the target's ranks from the column alone
+MAX_BINS = 64
+SCREEN_ROWS = 50_000  # a taller table is screened on a seeded sample of this many rows
+_SMOOTHING = 1.0  # prior rows added to each bin's mean (a bin seen once is not certain)
+
+
+@dataclass(frozen=True)
+class ColumnAlone:
+    """How well one column predicts the target on its own, out of fold."""
+
+    column: str
+    score: float
+    metric: str  # "AUC" or "rank R²"
+
+    @property
+    def suspect(self) -> bool:
+        return self.score >= (LEAK_RANK_R2 if self.metric == "rank R²" else LEAK_AUC)
+
+
+def column_bins(values: pd.Series, kind: str, *, day_first: bool | None = None) -> np.ndarray:
+    """Each row's bin as an integer code: a number's or date's quantile bin (each distinct
+    value its own bin when there are at most ``MAX_BINS``), a category's level; missing
+    values share a bin of their own."""
+    if kind in ("numeric", "datetime"):
+        if kind == "numeric":
+            numbers = np.asarray(numbers_of(values), dtype=float)
+        else:
+            stamps = parse_datetimes(values, day_first=day_first)
+            numbers = np.where(stamps.isna(), np.nan,
+                               stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+                               .astype(float))
+        present = np.isfinite(numbers)
+        codes = np.full(len(numbers), -1, dtype=np.int64)
+        distinct, inverse = np.unique(numbers[present], return_inverse=True)
+        if len(distinct) <= MAX_BINS:
+            codes[present] = inverse
+        else:  # equal-count bins of the values' ranks; ties share a bin
+            ranks = pd.Series(numbers[present]).rank(method="min").to_numpy()
+            codes[present] = np.minimum(((ranks - 1) * MAX_BINS / present.sum()).astype(np.int64),
+                                        MAX_BINS - 1)
+    else:
+        codes, _ = pd.factorize(values.astype(object).where(values.notna(), None),
+                                use_na_sentinel=True)
+        codes = codes.astype(np.int64)
+    return np.where(codes < 0, codes.max(initial=-1) + 1, codes)
+
+
+def _out_of_fold_means(bins: np.ndarray, targets: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Each row's prediction from its bin's smoothed mean on the other half of the rows.
+    ``targets`` is (rows, k): one column per class share, or the target's ranks."""
+    n_bins = int(bins.max()) + 1
+    predicted = np.empty_like(targets)
+    for side in (False, True):
+        learn, read = half != side, half == side
+        prior = targets[learn].mean(axis=0)
+        counts = np.bincount(bins[learn], minlength=n_bins).astype(float)
+        sums = np.stack([np.bincount(bins[learn], weights=targets[learn, k], minlength=n_bins)
+                         for k in range(targets.shape[1])], axis=1)
+        means = (sums + _SMOOTHING * prior) / (counts[:, None] + _SMOOTHING)
+        predicted[read] = means[bins[read]]
+    return predicted
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC of 0/1 ``labels`` by ``scores`` (ties count one half); nan for one class."""
+    positives = int(labels.sum())
+    negatives = len(labels) - positives
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = pd.Series(scores).rank(method="average").to_numpy()
+    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2)
+                 / (positives * negatives))
+
+
+def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
+                  seed: int = 0) -> list[ColumnAlone]:
+    """Each used column of ``schema`` scored alone against ``y`` (rows with a target), out of
+    fold; at most ``SCREEN_ROWS`` rows, a seeded sample of a taller table. ``task``:
+    binary, multiclass or regression."""
+    rng = np.random.default_rng(seed)
+    labelled = y.notna().to_numpy()
+    positions = np.flatnonzero(labelled)
+    if len(positions) > SCREEN_ROWS:
+        positions = np.sort(rng.choice(positions, SCREEN_ROWS, replace=False))
+    if len(positions) < 20:
+        return []
+    target = y.iloc[positions]
+    if task == "regression":
+        ranks = pd.Series(np.asarray(target, dtype=float)).rank(method="average").to_numpy()
+        targets = (ranks / len(ranks))[:, None]
+        classes = None
+    else:
+        codes, classes = pd.factorize(target.astype(object))
+        if len(classes) < 2:
+            return []
+        targets = np.eye(len(classes))[codes]
+    half = np.zeros(len(positions), dtype=bool)
+    half[rng.permutation(len(positions))[: len(positions) // 2]] = True
+    found = []
+    day_first = schema.day_first
+    for spec in schema.used:
+        if spec.kind not in ("numeric", "categorical", "datetime") or spec.name not in frame:
+            continue
+        bins = column_bins(frame[spec.name].iloc[positions], spec.kind,
+                           day_first=day_first.get(spec.name))
+        predicted = _out_of_fold_means(bins, targets, half)
+        if classes is None:
+            residual = ((targets[:, 0] - predicted[:, 0]) ** 2).sum()
+            total = ((targets[:, 0] - targets[:, 0].mean()) ** 2).sum()
+            found.append(ColumnAlone(spec.name, float(1 - residual / total), "rank R²"))
+            continue
+        if len(classes) == 2:
+            score = _auc(targets[:, 1], predicted[:, 1])
+        else:
+            scores = [_auc(targets[:, k], predicted[:, k]) for k in range(len(classes))]
+            score = float(np.nanmean(scores))
+        found.append(ColumnAlone(spec.name, score, "AUC"))
+    return found
+
+
+def suspects_message(found: list[ColumnAlone], *, option: str = "--drop") -> str | None:
+    """The warning naming the columns that predict the target almost alone, or None."""
+    suspects = sorted((c for c in found if c.suspect), key=lambda c: -c.score)
+    if not suspects:
+        return None
+    named = ", ".join(f"'{c.column}' ({c.metric} {c.score:.3f})" for c in suspects[:5])
+    more = f" and {len(suspects) - 5} more" if len(suspects) > 5 else ""
+    names = ",".join(c.column for c in suspects)
+    return (f"column(s) {named}{more} predict the target almost perfectly on their own (out of "
+            "fold): a value known only after the outcome (a recovery, a status, a closing "
+            "date) leaks it, and the model will fail on new rows; if so, leave them out with "
+            f"{option} {names}.")
+
+
+def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
+                    seed: int = 0, option: str = "--drop") -> list[ColumnAlone]:
+    """Screen every used column (``columns_alone``) and warn about the suspects; returns the
+    scores."""
+    found = columns_alone(frame, y, schema, task=task, seed=seed)
+    if message := suspects_message(found, option=option):
+        warnings.warn(message, FindeepWarning, stacklevel=3)
+    return found
