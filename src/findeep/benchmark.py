@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from findeep.data.leakage import columns_alone, suspects_message
 from findeep.data.row_sample import RowSample, check_max_rows, sample_rows
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values
@@ -243,6 +244,11 @@ def run_benchmark(
                       "training part of them, a long wait on a few cores; "
                       "--max-rows 10000 --n-folds 3 (max_rows=) compares them on a stratified "
                       "sample first.", FindeepWarning, stacklevel=2)
+    # a column that tells the target alone (a recovery, a status): said before any fit
+    leak_note = suspects_message(columns_alone(table.X, table.y, table.schema,
+                                               task=table.spec.task, seed=seed))
+    if leak_note:
+        warnings.warn(leak_note, FindeepWarning, stacklevel=2)
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
         if table.groups is None:  # ... and of a customer's rows test on known customers
@@ -280,6 +286,8 @@ def run_benchmark(
                              sample=table.sample.to_dict() if table.sample else None)
     if table.sample is not None:
         result.notes.append(table.sample.note())
+    if leak_note:
+        result.notes.append(leak_note)
     if monotone and "catboost" in runnable and table.baseline_inputs.categorical:
         result.notes.append("catboost under --monotone computes its category statistics one "
                             "column at a time (max_ctr_complexity=1): with combinations its "

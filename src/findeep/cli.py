@@ -140,6 +140,11 @@ TextColumnsOpt = Annotated[str | None, typer.Option(
     "--text-columns", "--text-column",
     help="The free-text column, read by a text model (inferred when unset: mostly-unique "
          "strings of several words); 'none' keeps the table tabular.")]
+DropOpt = Annotated[str | None, typer.Option(help=(
+    "Columns to leave out of every model, separated by commas: a column known only after "
+    "the outcome (a recovery, a status; findeep warns about one that predicts the target "
+    "almost alone), an identifier it did not recognise, an attribute a decision may not "
+    "use."))]
 IntervalMethodOpt = Annotated[str, typer.Option(
     help="Regressions: split-conformal (one width for every row) or cqr (conformalised "
          "quantile regression: a second network, a width per row).")]
@@ -172,6 +177,7 @@ def train(
              "(pip install 'findeep\\[text]'); default+catboost: the network and CatBoost "
              "averaged, one bundle (pip install 'findeep\\[baselines]').")] = "default",
     text_columns: TextColumnsOpt = None,
+    drop: DropOpt = None,
     model_options: Annotated[str | None, typer.Option(
         help='Model options as JSON, e.g. \'{"frozen": true}\' for minilm as a fixed '
              "feature extractor.")] = None,
@@ -274,16 +280,17 @@ def train(
                 or checkpoint_dir is not None or should_stream(data, stream))
     if streamed:
         # what streamed training does not do, said before any launch, with the option to drop
-        drop = ("drop --nproc-per-node" if nproc_per_node > 1 else
-                "drop --checkpoint-dir" if checkpoint_dir is not None else "drop --stream")
-        if group_column is not None:
-            raise ConfigError(f"--group-column is not available with streamed training; {drop} "
+        drop_hint = ("drop --nproc-per-node" if nproc_per_node > 1 else
+                     "drop --checkpoint-dir" if checkpoint_dir is not None else "drop --stream")
+        if group_column is not None or drop is not None:
+            option = "--group-column" if group_column is not None else "--drop"
+            raise ConfigError(f"{option} is not available with streamed training; {drop_hint} "
                               "(the table must then fit in memory).")
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
         if check_bagging(bagging) not in ("auto", 1):  # 'auto' streams one network
-            raise ConfigError(f"--bagging is not available with streamed training; {drop} "
+            raise ConfigError(f"--bagging is not available with streamed training; {drop_hint} "
                               "(the table must then fit in memory).")
     if nproc_per_node > 1:
         from findeep.data.stream import ParquetSource
@@ -331,7 +338,8 @@ def train(
             "row_sketch": row_sketch, "model_options": options or None, "bagging": bagging,
             "special_values": special,
             "numeric_columns": split_names(numeric), "weight_column": weight_column},
-        text_columns=texts, event_class=event_class, group_column=group_column)
+        text_columns=texts, event_class=event_class, group_column=group_column,
+        drop=split_names(drop))
     if report.get("kind") == "text":
         print_text_training(report["model"], report)
         return
@@ -895,6 +903,7 @@ def benchmark(
         "scale and apart from missing; every baseline gets the same information: the code "
         "as missing plus a 0/1 column of its own (late_payments__special=98)."))] = None,
     text_columns: TextColumnsOpt = None,
+    drop: DropOpt = None,
     max_epochs: Annotated[int | None, typer.Option(
         help="Text tables: epoch limit for the networks (recipe if unset).")] = None,
     force: ForceOpt = False,
@@ -925,7 +934,8 @@ def benchmark(
                              special_values=parse_special_values(special_values)
                              if special_values else None,
                              text_columns=split_names(text_columns), max_epochs=max_epochs,
-                             group_column=group_column, max_rows=max_rows)
+                             group_column=group_column, max_rows=max_rows,
+                             drop=split_names(drop))
     if result.get("kind") == "text":
         print_text_benchmark(result, seed=random_state, folds=n_folds)
     else:
@@ -944,6 +954,7 @@ def benchmark(
                    *(["--walk-forward"] if walk_forward else []),
                    *(["--group-column", group_column] if group_column else []),
                    *(["--max-rows", str(max_rows)] if max_rows is not None else []),
+                   *(["--drop", drop] if drop else []),
                    *(["--monotone", monotone] if monotone else []),
                    *(["--special-values", special_values] if special_values else []),
                    "--report", str(report), "--force"]

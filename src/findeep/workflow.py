@@ -17,6 +17,7 @@ import pandas as pd
 
 from findeep import json_text
 from findeep.bundle import check_writable
+from findeep.data.column_drop import drop_columns
 from findeep.data.io import (
     TableLike,
     check_output,
@@ -27,6 +28,7 @@ from findeep.data.io import (
     write_table,
     written_as,
 )
+from findeep.data.leakage import warn_if_leaking
 from findeep.data.number_text import numbers_of
 from findeep.data.row_weights import check_weight_column, weight_values
 from findeep.data.schema import (
@@ -153,9 +155,14 @@ def train_and_evaluate(
     compared_with: dict[str, Any] | None = None, scaling: str | None = None,
     loss: str | None = None, interval: float = 0.9, interval_method: str = "split-conformal",
     text_columns: list[str] | None = None, event_class: Any = None,
-    group_column: str | None = None,
+    group_column: str | None = None, drop: list[str] | None = None,
 ) -> dict[str, Any]:
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
+
+    ``drop`` names columns left out before anything reads the table (``data.column_drop``:
+    a leak, an attribute the decision may not use); the bundle and report record them. Before
+    fitting, each input column is scored alone against the target on the training rows
+    (``data.leakage``): one that predicts it almost perfectly is named in a warning.
 
     ``group_column`` (a customer, an applicant, an account) keeps each of its values' rows on
     one side of the test split, so the test metrics are for customers the model never saw;
@@ -183,7 +190,10 @@ def train_and_evaluate(
     if group_column is not None and time_column is not None:
         raise ConfigError(GROUP_AND_TIME)
     target = _resolve_target(data, target)
-    frame = read_table(data)
+    weight_column = (train_options or {}).get("weight_column")
+    frame, dropped_columns = drop_columns(read_table(data), drop, roles=_column_roles(
+        target=target, time_column=time_column, group_column=group_column,
+        weight_column=weight_column))
     y = locate_target(frame, target)
     if target in (text_columns or []):
         texts = inferred_text_columns(frame.drop(columns=[target]))
@@ -205,18 +215,21 @@ def train_and_evaluate(
     if dropped:
         frame, y = frame.loc[has_label].reset_index(drop=True), y[has_label].reset_index(drop=True)
     check_training_rows(len(frame), target)
-    weight_column = (train_options or {}).get("weight_column")
     row_weights = _row_weights_from(frame, weight_column, target, time_column)
     groups = None if group_column is None else group_codes(frame, group_column, target)
     features = frame.drop(columns=[target, *([weight_column] if weight_column else []),
                                    *group_identifier_columns(frame, group_column)])
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)
-    infer_schema(features.drop(columns=[time_column] if time_column in features else []),
-                 warn=False, numeric_columns=(train_options or {}).get("numeric_columns"))
+    inputs = features.drop(columns=[time_column] if time_column in features else [])
+    schema = infer_schema(inputs, warn=False,
+                          numeric_columns=(train_options or {}).get("numeric_columns"))
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
                                          test_fraction=test_fraction, seed=seed,
                                          event_class=event_class, group_column=group_column)
+    # a column that tells the target alone, on the training rows only: said before the fit
+    warn_if_leaking(inputs.iloc[train], y.iloc[train], schema, seed=seed,
+                    task=infer_target(y, target, task, event_class=event_class).task)
     unnamed = unnamed_columns(features)
     if unnamed:  # after every check, so a refused table still gets one line
         warnings.warn(f"{len(unnamed)} column(s) have no name in the header; they are read "
@@ -243,6 +256,8 @@ def train_and_evaluate(
     # the rows left out here, before the split, not the fit's own (none reach it): the
     # bundle's training record and its metrics then agree
     pipeline.training["dropped_missing_target"] = dropped
+    if dropped_columns:  # left out by the user: the card names them beside the ids
+        pipeline.training["dropped_columns"] = dropped_columns
     if time_column:
         pipeline.training["time_column"] = time_column  # `evaluate` checks later data by it
     if group_column:
@@ -258,7 +273,9 @@ def train_and_evaluate(
     report = {
         "data": str(data), "target": target, "model": model, "task": pipeline.task,
         "split": split_name, "test_fraction": test_fraction, "seed": seed,
-        "dropped_missing_target": dropped, "test": test_metrics,
+        "dropped_missing_target": dropped,
+        **({"dropped_columns": dropped_columns} if dropped_columns else {}),
+        "test": test_metrics,
         "training": {k: v for k, v in pipeline.training.items() if k != "history"},
     }
     given = pipeline.preprocessor.special_values
@@ -478,11 +495,13 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
                     special_values: dict[str, list[float]] | str | None = None,
                     text_columns: list[str] | None = None, max_epochs: int | None = None,
                     group_column: str | None = None,
-                    max_rows: int | None = None) -> dict[str, Any]:
+                    max_rows: int | None = None,
+                    drop: list[str] | None = None) -> dict[str, Any]:
     """Run ``run_benchmark`` on a table named like every other command's DATA; a text table
     (``findeep.text.routing``) runs the text benchmark: TF-IDF+LR beside the text networks
     on the same folds (``max_epochs`` caps the networks there). ``max_rows``: a taller
-    table is compared on a seeded sample of about that many labelled rows."""
+    table is compared on a seeded sample of about that many labelled rows. ``drop``: columns
+    left out of every model (``data.column_drop``), said in the notes."""
     from findeep.data.row_sample import check_max_rows
 
     check_max_rows(max_rows)
@@ -493,7 +512,8 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
         raise ConfigError(f"max_epochs (--max-epochs) must be a positive integer, however: "
                           f"{max_epochs!r}")
     target = _resolve_target(data, target)
-    frame = read_table(data)
+    frame, dropped = drop_columns(read_table(data), drop, roles=_column_roles(
+        target=target, time_column=time_column, group_column=group_column))
     models = list(DEFAULT_MODELS) if models is None else models  # [] is refused, not defaulted
     text_models = text_benchmark_models(
         frame.drop(columns=[target]) if target in frame.columns else frame,
@@ -510,7 +530,7 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
             train_options={"max_epochs": max_epochs} if max_epochs else None,
             max_rows=max_rows)
         return {"kind": "text", "data": str(data), "target": target, "seed": seed,
-                "n_folds": folds, **text_result}
+                "n_folds": folds, **text_result, **_dropped_record(dropped, text_result)}
     if max_epochs is not None:
         raise ConfigError("--max-epochs caps the text networks of a table with a free-text "
                           "column; a tabular benchmark runs each model's defaults, which stop "
@@ -521,6 +541,7 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
                            special_values=special_values, group_column=group_column,
                            max_rows=max_rows)
     summary = {"data": str(data), "target": target, "seed": seed, **result.to_dict()}
+    summary |= _dropped_record(dropped, summary)
     if group_column:
         summary["group_column"] = group_column
     if monotone:
@@ -530,15 +551,37 @@ def benchmark_table(data: TableLike, *, target: str | None, folds: int = 5, seed
     return summary
 
 
+def _column_roles(*, target: str, time_column: str | None = None,
+                  group_column: str | None = None,
+                  weight_column: str | None = None) -> list[tuple[str, str | None]]:
+    """The columns other options name, which ``--drop`` may not take from them (a group
+    column may be several, joined by commas)."""
+    groups = [] if group_column is None else [group_column, *group_column.split(",")]
+    return [("target", target), ("--time-column", time_column),
+            ("--weight-column", weight_column),
+            *(("--group-column", name.strip()) for name in groups)]
+
+
+def _dropped_record(dropped: list[str], result: dict[str, Any]) -> dict[str, Any]:
+    """The ``dropped_columns`` a result records and the note saying so (empty: none)."""
+    if not dropped:
+        return {}
+    note = f"left out of every model by --drop: {', '.join(dropped)}."
+    return {"dropped_columns": dropped, "notes": [note, *result.get("notes", [])]}
+
+
 def profile_table(data: TableLike, *, target: str | None = None,
                   ) -> tuple[pd.DataFrame, list[Any]]:
-    """Per column: kind, share missing, min / median / max (numeric); then the special-code
-    suggestions of ``data.sentinels`` for the numeric columns."""
+    """Per column: kind, share missing, min / median / max (numeric) and, with ``target``,
+    how well it predicts the target alone (``data.leakage``: out of fold; a near-perfect
+    column is warned about as a likely leak); then the special-code suggestions of
+    ``data.sentinels`` for the numeric columns."""
     frame = read_table(data)
     if target is None and str(data).startswith("sample:"):
         target = _resolve_target(data, None)
+    y = None
     if target is not None:
-        locate_target(frame, target)  # a wrong name fails with a did-you-mean
+        y = locate_target(frame, target)  # a wrong name fails with a did-you-mean
         frame = frame.drop(columns=[target])
     # a column with no value at all is a finding here, not a refusal as in training
     empty = [name for name in frame.columns if frame[name].isna().all()]
@@ -553,6 +596,10 @@ def profile_table(data: TableLike, *, target: str | None = None,
         if message := stray_non_numbers_message(name, frame[name]):
             warnings.warn(message, FindeepWarning, stacklevel=2)
     warn_if_shared_identifiers(frame)  # several rows of one customer: say before training
+    alone = {}
+    if y is not None and y.notna().any():  # each column alone against the target: leaks
+        found = warn_if_leaking(frame, y, schema, task=infer_target(y.dropna(), target).task)
+        alone = {c.column: f"{c.metric} {c.score:.3f}" for c in found}
     kinds = {column.name: column.kind for column in schema.columns}
     rows = []
     for name in frame.columns:
@@ -568,5 +615,7 @@ def profile_table(data: TableLike, *, target: str | None = None,
             if len(numbers):
                 row |= {"min": f"{numbers.min():.6g}", "median": f"{numbers.median():.6g}",
                         "max": f"{numbers.max():.6g}"}
+        if y is not None:
+            row["vs target alone"] = alone.get(name, "")
         rows.append(row)
     return pd.DataFrame(rows), suggest_special_values(frame, schema)

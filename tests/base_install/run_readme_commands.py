@@ -45,6 +45,8 @@ COMMANDS: list[list[str]] = [
      "--out", w("oot-model"), *FAST],
     ["train", w("loans.parquet"), "--target", "default", "--group-column", "region", "--out",
      w("grouped-model"), *FAST],
+    ["train", w("loans.parquet"), "--target", "default", "--drop", "region", "--out",
+     w("dropped-model"), *FAST],
     ["train", "sample:credit", "--model", "default+catboost", "--out", w("blend-model"), *FAST],
     ["train", "sample:loans", "--model", "default+catboost", "--out", w("rate-model"), *FAST],
     ["predict", w("credit-model"), w("holdout.csv"), "--out", w("scores.csv"),

@@ -161,7 +161,7 @@ def suspects_message(found: list[ColumnAlone], *, option: str = "--drop") -> str
     return (f"column(s) {named}{more} predict the target almost perfectly on their own (out of "
             "fold): a value known only after the outcome (a recovery, a status, a closing "
             "date) leaks it, and the model will fail on new rows; if so, leave them out with "
-            f"{option} {names}.")
+            f"{option} {names} (drop= from Python).")
 
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,

@@ -15,9 +15,9 @@ text means, the same way at training and at scoring time, from CSV and Parquet a
 - parentheses mean a negative amount, as in accounts ("(1,200)" is -1200), the currency
   sign inside or before them as a spreadsheet's Accounting format writes it (" $(284.12)"),
   and that format's zero, a dash beside the sign (" $-   "), is 0;
-- pandas' missing-value words ("", "NA", "n/a", "NULL", "None", "nan", "#N/A", "-") and a
-  spreadsheet's error values ("#DIV/0!", "#VALUE!", "#REF!", "#NUM!", "#NAME?", …) are
-  missing values.
+- pandas' missing-value words ("", "NA", "n/a", "NULL", "None", "nan", "#N/A", "-"), the "?"
+  of the UCI repository's tables, and a spreadsheet's error values ("#DIV/0!", "#VALUE!",
+  "#REF!", "#NUM!", "#NAME?", …) are missing values.
 
 A text column is read as numbers only when *every* value that is present parses
 (``looks_numeric``): "A1" or "3+" among them keeps it categorical. At scoring time a
@@ -35,15 +35,16 @@ import pandas as pd
 
 from findeep.errors import DataError
 
-# pandas' default missing-value strings (read_csv's na_values), lower-cased, a lone dash, and
-# the error values a spreadsheet writes into a cell whose formula failed ("#DIV/0!")
+# pandas' default missing-value strings (read_csv's na_values), lower-cased, a lone dash, the
+# "?" of the UCI repository's tables, and the error values a spreadsheet writes into a cell
+# whose formula failed ("#DIV/0!")
 EXCEL_ERRORS = frozenset({
     "#div/0!", "#value!", "#ref!", "#num!", "#name?", "#null!", "#calc!", "#spill!",
     "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!",
 })
 MISSING_WORDS = frozenset({
     "", "#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan",
-    "<na>", "n/a", "na", "null", "nan", "none", "-", "--",
+    "<na>", "n/a", "na", "null", "nan", "none", "-", "--", "?",
 }) | EXCEL_ERRORS
 _CODES = ("USD|EUR|GBP|JPY|CHF|CNY|INR|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|ZAR|KRW|"
           "RUB|TRY|SGD|HKD")

@@ -57,5 +57,5 @@ def prohibited_basis_message(names: Iterable[str]) -> str | None:
     listed = ", ".join(f"'{c}' ({b})" for c, b in found.items())
     return (f"input column(s) named like a basis credit decisions may not rest on: {listed}. "
             "The model will use them and its reason codes will cite them; for a credit "
-            "decision drop them from the inputs and compare groups with 'findeep fairness "
-            "--protected' instead.")
+            f"decision leave them out (findeep train --drop {','.join(found)}) and compare "
+            "groups with 'findeep fairness --protected' instead.")

@@ -110,6 +110,7 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
                   "regression": f"`{target.name}` (a number)"}[pipeline.task]
     used = set(pipeline.schema.used_names)
     excluded = [f"`{c.name}` ({c.kind})" for c in pipeline.schema.columns if c.name not in used]
+    excluded += [f"`{name}` (--drop)" for name in training.get("dropped_columns", [])]
     period = (f"up to {training['last_time']} (`{training.get('time_column')}`)"
               if "last_time" in training else "not recorded (no time column at training)")
     section.add(Table(["field", "value"], [

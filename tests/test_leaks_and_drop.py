@@ -1,0 +1,204 @@
+"""A column that tells the target alone is named before training (``data.leakage``), and
+``--drop`` leaves columns out of every model (``data.column_drop``)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from findeep.data.column_drop import drop_columns
+from findeep.data.leakage import LEAK_AUC, columns_alone, suspects_message
+from findeep.data.schema import FindeepWarning, infer_schema
+from findeep.errors import ConfigError
+from findeep.workflow import benchmark_table, profile_table, train_and_evaluate
+from tests.cli_helpers import assert_one_line_error, run
+
+
+def leaky_frame(n: int = 1_500, seed: int = 0) -> pd.DataFrame:
+    """Honest inputs (one strong, one weak, a customer number) and three kinds of leak: an
+    amount recovered only on defaulted loans, a collection status, a closing date."""
+    rng = np.random.default_rng(seed)
+    income = rng.normal(size=n)
+    score = rng.normal(size=n)
+    y = (score * 2.5 + income * 0.5 + rng.logistic(size=n) > 0).astype(int)
+    return pd.DataFrame({
+        "income": income, "score": score,
+        "customer": [f"c{i:05d}x" for i in rng.permutation(n)],
+        "recovered": np.where(y == 1, rng.uniform(100, 900, n), 0.0),
+        "status": np.where(y == 1, "in collection", np.where(income > 0, "current", "late")),
+        "closed": np.where(y == 1, "2024-03-05", None),
+        "default": y})
+
+
+def scores_of(frame: pd.DataFrame, target: str, task: str) -> dict[str, float]:
+    X = frame.drop(columns=[target])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = infer_schema(X, warn=False)
+    return {c.column: c.score for c in columns_alone(X, frame[target], schema, task=task)}
+
+
+def test_each_kind_of_leak_is_scored_near_one_and_honest_columns_are_not():
+    scores = scores_of(leaky_frame(), "default", "binary")
+    assert {name for name, s in scores.items() if s >= LEAK_AUC} == {
+        "recovered", "status", "closed"}
+    assert 0.8 < scores["score"] < 0.97  # a strong honest column: high, below the line
+    assert "customer" not in scores  # an identifier is no input (and would score ~0.5)
+
+
+def test_a_column_is_scored_out_of_fold_so_unique_levels_tell_nothing():
+    """Each level in one row: in fold it would fit the target exactly (AUC 1); out of fold
+    every row reads the prior."""
+    frame = leaky_frame()[["income", "default"]].assign(
+        code=[f"k{i}" for i in range(1_500)])
+    X = frame.drop(columns=["default"])
+    schema = infer_schema(X, warn=False, numeric_columns=None)
+    # force the code column in as a categorical, as a user's --numeric could not
+    from findeep.data.schema import ColumnSpec, Schema
+    schema = Schema([*schema.columns[:1], ColumnSpec("code", "categorical", "object")])
+    found = {c.column: c.score for c in columns_alone(X, frame["default"], schema,
+                                                      task="binary")}
+    assert abs(found["code"] - 0.5) < 0.02
+
+
+def test_regression_and_multiclass_leaks():
+    rng = np.random.default_rng(3)
+    n = 2_000
+    x = rng.normal(size=n)
+    amount = np.exp(x + rng.normal(scale=0.7, size=n))
+    frame = pd.DataFrame({"x": x, "paid_back": amount * 1.1, "amount": amount})
+    scores = scores_of(frame, "amount", "regression")
+    assert scores["paid_back"] >= 0.98 > 0.8 > scores["x"] > 0.3  # rank R²: monotone leak
+    grade = np.where(x > 0.5, "A", np.where(x > -0.5, "B", "C"))
+    frame = pd.DataFrame({"noisy_x": x + rng.normal(size=n),
+                          "band": np.where(grade == "A", 1, np.where(grade == "B", 2, 3)) * 10.0
+                          + rng.normal(scale=0.01, size=n), "grade": grade})
+    scores = scores_of(frame, "grade", "multiclass")
+    assert scores["band"] >= LEAK_AUC > scores["noisy_x"]
+
+
+def test_the_warning_names_the_columns_and_the_option():
+    frame = leaky_frame()
+    X = frame.drop(columns=["default"])
+    schema = infer_schema(X, warn=False)
+    message = suspects_message(columns_alone(X, frame["default"], schema, task="binary"))
+    assert message is not None
+    assert "'recovered' (AUC 1.000)" in message
+    assert message.rstrip(").").endswith("drop= from Python")
+    assert "--drop " in message and "recovered" in message.split("--drop ")[1]
+    assert "score" not in message.split("--drop ")[1].split(" ")[0].split(",")
+
+
+def test_the_screen_is_bounded_and_repeatable_on_a_tall_table():
+    frame = leaky_frame(120_000, seed=1)
+    first = scores_of(frame, "default", "binary")
+    assert first == scores_of(frame, "default", "binary")
+    assert first["recovered"] >= LEAK_AUC
+
+
+@pytest.fixture(scope="module")
+def leaky_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("leaks") / "loans.csv"
+    leaky_frame(600).to_csv(path, index=False)
+    return path
+
+
+def test_benchmark_warns_before_fitting_and_keeps_the_note(leaky_csv, tmp_path):
+    out = tmp_path / "b.json"
+    with pytest.warns(FindeepWarning, match="predict the target almost perfectly"):
+        benchmark_table(str(leaky_csv), target="default", models=["logreg"], folds=3)
+    result = run("benchmark", leaky_csv, "--target", "default", "--models", "logreg",
+                 "--n-folds", "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "--drop recovered" in result.stderr.replace("\n", " ")
+    notes = json.loads(out.read_text())["notes"]
+    assert any("'recovered'" in note and "leaks it" in note for note in notes)
+
+
+def test_benchmark_drop_leaves_the_columns_out_of_every_model(leaky_csv, tmp_path):
+    out, page = tmp_path / "b.json", tmp_path / "b.md"
+    result = run("benchmark", leaky_csv, "--target", "default", "--models", "logreg",
+                 "--n-folds", "3", "--drop", "recovered,status,closed", "--out", out,
+                 "--report", page)
+    assert result.exit_code == 0, result.output
+    assert "predict the target" not in result.stderr
+    written = json.loads(out.read_text())
+    assert written["dropped_columns"] == ["recovered", "status", "closed"]
+    assert "left out of every model by --drop: recovered, status, closed." in written["notes"]
+    auc = np.mean([f["roc_auc"] for f in written["folds"]])
+    assert auc < 0.97  # the leaks really are gone: the honest columns alone score less
+    assert "--drop recovered,status,closed" in page.read_text()  # the reproduce line
+
+
+def test_train_drop_is_kept_with_the_bundle_and_scoring_ignores_the_column(leaky_csv,
+                                                                           tmp_path):
+    bundle = tmp_path / "m"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = train_and_evaluate(str(leaky_csv), target="default", out=bundle, verbose=0,
+                                    drop=["recovered", "status", "closed"],
+                                    train_options={"max_epochs": 2})
+    assert not [w for w in caught if "almost perfectly" in str(w.message)]
+    assert report["dropped_columns"] == ["recovered", "status", "closed"]
+    assert json.loads((bundle / "metrics.json").read_text())["dropped_columns"] == [
+        "recovered", "status", "closed"]
+    result = run("predict", bundle, leaky_csv, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output  # the file still holds the dropped columns
+    from findeep.loading import load
+
+    pipeline = load(bundle).pipeline_
+    assert "recovered" not in pipeline.schema.used_names
+    assert pipeline.training["dropped_columns"] == ["recovered", "status", "closed"]
+
+
+def test_train_screens_the_training_rows_and_warns(leaky_csv, tmp_path):
+    with pytest.warns(FindeepWarning, match="'recovered'"):
+        train_and_evaluate(str(leaky_csv), target="default", out=tmp_path / "m", verbose=0,
+                           train_options={"max_epochs": 1})
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["--drop", "recoverd"], ["'recoverd'", "Did you mean 'recovered'"]),
+    (["--drop", "default"], ["'default' is the target"]),
+    (["--drop", "closed", "--time-column", "closed"], ["--time-column"]),
+    (["--drop", "customer", "--group-column", "customer"], ["--group-column"]),
+])
+def test_benchmark_refuses_a_drop_it_cannot_honour(leaky_csv, args, fragments):
+    result = run("benchmark", leaky_csv, "--target", "default", "--models", "logreg", *args)
+    assert_one_line_error(result, *fragments)
+
+
+def test_train_refuses_dropping_the_weight_column_and_streamed_drop(leaky_csv, tmp_path):
+    weighted = tmp_path / "w.csv"
+    leaky_frame(600).assign(w=1.0).to_csv(weighted, index=False)
+    result = run("train", weighted, "--target", "default", "--weight-column", "w",
+                 "--drop", "w", "--out", tmp_path / "m")
+    assert_one_line_error(result, "--weight-column")
+    parquet = tmp_path / "t.parquet"
+    leaky_frame(600).to_parquet(parquet)
+    result = run("train", parquet, "--target", "default", "--stream", "--drop", "status",
+                 "--out", tmp_path / "m2")
+    assert_one_line_error(result, "--drop is not available with streamed training")
+
+
+def test_drop_columns_keeps_order_and_refuses_dropping_everything():
+    frame = pd.DataFrame({"a": [1], "b": [2], "y": [0]})
+    kept, named = drop_columns(frame, ["b", "b"], roles=[("target", "y")])
+    assert list(kept.columns) == ["a", "y"] and named == ["b"]
+    with pytest.raises(ConfigError, match="no column"):
+        drop_columns(frame[["a"]], ["a"], roles=[])
+
+
+def test_profile_shows_each_column_alone_against_the_target(leaky_csv):
+    with pytest.warns(FindeepWarning, match="'recovered'"):
+        table, _ = profile_table(str(leaky_csv), target="default")
+    alone = dict(zip(table["column"], table["vs target alone"], strict=True))
+    assert alone["recovered"] == "AUC 1.000"
+    assert alone["score"].startswith("AUC 0.")
+    assert alone["customer"] == ""  # an identifier is not scored
+    without_target, _ = profile_table(str(leaky_csv))
+    assert "vs target alone" not in without_target.columns
