@@ -172,17 +172,34 @@ def test_benchmark_refuses_a_drop_it_cannot_honour(leaky_csv, args, fragments):
     assert_one_line_error(result, *fragments)
 
 
-def test_train_refuses_dropping_the_weight_column_and_streamed_drop(leaky_csv, tmp_path):
+def test_train_refuses_dropping_the_weight_column(leaky_csv, tmp_path):
     weighted = tmp_path / "w.csv"
     leaky_frame(600).assign(w=1.0).to_csv(weighted, index=False)
     result = run("train", weighted, "--target", "default", "--weight-column", "w",
                  "--drop", "w", "--out", tmp_path / "m")
     assert_one_line_error(result, "--weight-column")
+
+
+def test_streamed_training_screens_its_first_rows_and_drops_columns(tmp_path):
     parquet = tmp_path / "t.parquet"
-    leaky_frame(600).to_parquet(parquet)
-    result = run("train", parquet, "--target", "default", "--stream", "--drop", "status",
-                 "--out", tmp_path / "m2")
-    assert_one_line_error(result, "--drop is not available with streamed training")
+    leaky_frame(1_200).to_parquet(parquet, row_group_size=300)
+    result = run("train", parquet, "--target", "default", "--stream", "--max-epochs", "1",
+                 "--quiet", "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "'recovered'" in result.stderr and "--drop" in result.stderr
+    result = run("train", parquet, "--target", "default", "--stream", "--max-epochs", "1",
+                 "--quiet", "--drop", "recovered,status,closed", "--out", tmp_path / "m2")
+    assert result.exit_code == 0, result.output
+    assert "predict the target" not in result.stderr
+    metrics = json.loads((tmp_path / "m2" / "metrics.json").read_text())
+    assert metrics["dropped_columns"] == ["recovered", "status", "closed"]
+    assert metrics["test"]["roc_auc"] < 0.97  # trained without the leaks
+    from findeep.loading import load
+
+    assert "status" not in load(tmp_path / "m2").pipeline_.schema.used_names
+    result = run("train", parquet, "--target", "default", "--stream", "--drop", "statuss",
+                 "--out", tmp_path / "m3")
+    assert_one_line_error(result, "Did you mean 'status'")
 
 
 def test_drop_columns_keeps_order_and_refuses_dropping_everything():

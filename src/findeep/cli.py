@@ -282,10 +282,9 @@ def train(
         # what streamed training does not do, said before any launch, with the option to drop
         drop_hint = ("drop --nproc-per-node" if nproc_per_node > 1 else
                      "drop --checkpoint-dir" if checkpoint_dir is not None else "drop --stream")
-        if group_column is not None or drop is not None:
-            option = "--group-column" if group_column is not None else "--drop"
-            raise ConfigError(f"{option} is not available with streamed training; {drop_hint} "
-                              "(the table must then fit in memory).")
+        if group_column is not None:
+            raise ConfigError(f"--group-column is not available with streamed training; "
+                              f"{drop_hint} (the table must then fit in memory).")
         if texts or model in TEXT_MODELS:
             raise ConfigError("text models train in memory: drop --stream, --checkpoint-dir "
                               "and --nproc-per-node for a table with a free-text column.")
@@ -298,7 +297,8 @@ def train(
 
         source = ParquetSource(data)  # a CSV, or too few row groups: said before any launch
         check_columns(source, target=target, time_column=time_column,  # ditto a misspelt name
-                      weight_column=weight_column, special_columns=list(special or ()))
+                      weight_column=weight_column, special_columns=list(special or ()),
+                      drop=split_names(drop))
         source.check_processes(nproc_per_node)
         _launch_ranks(nproc_per_node, out_dir, force=force)
         return
@@ -316,7 +316,7 @@ def train(
                 interval=interval, numeric_columns=split_names(numeric),
                 weight_column=weight_column, event_class=event_class,
                 special_values=special, bagging=check_bagging(bagging),
-                interval_method=interval_method,
+                interval_method=interval_method, drop=split_names(drop),
                 train_options={"max_epochs": max_epochs, "batch_size": batch_size,
                                "learning_rate": learning_rate, "weight_decay": weight_decay,
                                "patience": patience})

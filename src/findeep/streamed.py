@@ -31,7 +31,9 @@ import pandas as pd
 import torch
 
 from findeep.bundle import check_writable, write_bundle
+from findeep.data.column_drop import drop_columns
 from findeep.data.io import check_output
+from findeep.data.leakage import warn_if_leaking
 from findeep.data.number_text import looks_numeric, numbers_of, parse_number
 from findeep.data.profile import DECISION_THRESHOLD
 from findeep.data.protected_names import prohibited_basis_message
@@ -48,7 +50,7 @@ from findeep.data.splits import (
 )
 from findeep.data.stream import ParquetSource, RowGroupUnit, row_uniform
 from findeep.data.target import TargetSpec, infer_target
-from findeep.errors import ConfigError, DataError, DataFileError, did_you_mean
+from findeep.errors import ConfigError, DataError, DataFileError, FindeepError, did_you_mean
 from findeep.evaluate.intervals import (
     DEFAULT_LEVEL,
     ConformalIntervals,
@@ -142,7 +144,7 @@ def train_streamed(
     interval: float = DEFAULT_LEVEL, numeric_columns: list[str] | None = None,
     weight_column: str | None = None, event_class: Any = None,
     special_values: dict[str, list[float]] | str | None = None, bagging: int | str = "auto",
-    interval_method: str = "split-conformal",
+    interval_method: str = "split-conformal", drop: list[str] | None = None,
 ) -> dict[str, Any]:
     """Train on a Parquet file or directory without reading it whole; save a bundle.
 
@@ -230,18 +232,34 @@ def train_streamed(
                       class_weight=class_weight, calibrate=calibrate, interval=interval,
                       numeric_columns=numeric_columns, weight_column=weight_column,
                       event_class=event_class, special_values=special_values,
-                      bagging=bagging, interval_method=interval_method, partner=partner)
+                      bagging=bagging, interval_method=interval_method, partner=partner,
+                      drop=drop)
     finally:
         destroy_process_group()
 
 
+def _screen_head(features: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
+                 event_class: Any, seed: int) -> None:
+    """The leak screen (``data.leakage``) on the rows read for the schema; a head whose
+    target the task cannot be read from yet (one class so far) is not screened: the passes
+    judge the whole table."""
+    try:
+        spec = infer_target(y.dropna(), str(y.name), task, event_class=event_class)
+    except FindeepError:
+        return
+    warn_if_leaking(features, y, schema, task=spec.task, seed=seed)
+
+
 def check_columns(source: ParquetSource, *, target: str, time_column: str | None = None,
                   weight_column: str | None = None,
-                  special_columns: list[str] | None = None) -> None:
+                  special_columns: list[str] | None = None,
+                  drop: list[str] | None = None) -> None:
     """Refuse a ``target``, ``time_column``, ``weight_column`` or special-value column that
-    ``source`` lacks (or a weight column that is one of the other two), from its schema alone
-    (no rows read), so that ``findeep train --nproc-per-node`` can refuse them before it
-    launches any rank."""
+    ``source`` lacks (or a weight column that is one of the other two), and a ``drop`` name
+    that is no column or names one of them, from its schema alone (no rows read), so that
+    ``findeep train --nproc-per-node`` can refuse them before it launches any rank."""
+    drop_columns(pd.DataFrame(columns=source.columns), drop, roles=[
+        ("target", target), ("--time-column", time_column), ("--weight-column", weight_column)])
     if target not in source.columns:
         raise DataError(f"target column '{target}' is not in the data."
                         + did_you_mean(target, source.columns))
@@ -469,18 +487,22 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
            special_values: dict[str, list[float]] | str | None = None,
            bagging: int | str = "auto",
            interval_method: str = "split-conformal",
-           partner: str | None = None) -> dict[str, Any]:
+           partner: str | None = None, drop: list[str] | None = None) -> dict[str, Any]:
     source = ParquetSource(data)
-    check_columns(source, target=target, time_column=time_column, weight_column=weight_column)
+    check_columns(source, target=target, time_column=time_column, weight_column=weight_column,
+                  drop=drop)
     head = source.head(SCHEMA_ROWS)
-    # the split's clock and the row weights are not features
+    # the split's clock and the row weights are not features; --drop's columns are not read
     not_features = [c for c in (time_column, weight_column) if c is not None]
-    features_head = head.drop(columns=[target, *not_features])
+    features_head = head.drop(columns=[target, *not_features, *(drop or [])])
     check_features(features_head)
     schema = _infer_streamed_schema(source, features_head, warn=ranks.is_main,
                                     numeric_columns=numeric_columns)
     if ranks.is_main and time_column is None:
         warn_if_dated(head, schema.names_of("datetime"))
+    if ranks.is_main:  # a column that tells the target alone, judged on the first rows
+        _screen_head(features_head, head[target], schema, task=task, event_class=event_class,
+                     seed=seed)
     if ranks.is_main and (message := prohibited_basis_message(schema.used_names)):
         warnings.warn(message, FindeepWarning, stacklevel=2)
     feature_columns = [c.name for c in schema.columns]
@@ -743,6 +765,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         training.update(time_column=time_column, last_time=last_time)
     if weight_column is not None:  # a loss weight, not a feature
         training["weight_column"] = weight_column
+    if drop:  # left out by the user, as in memory
+        training["dropped_columns"] = list(dict.fromkeys(drop))
     if target_spec.task == "regression" and np.isfinite(y_range).all():
         training["target_range"] = y_range  # as in memory: scoring names impossible ends
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
@@ -768,7 +792,9 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "task": pipeline.task,
         "split": (f"out-of-time on {time_column} (streamed)" if time_column
                   else "hash of row position (streamed)"), "test_fraction": test_fraction,
-        "seed": seed, "dropped_missing_target": dropped, "test": test_metrics,
+        "seed": seed, "dropped_missing_target": dropped,
+        **({"dropped_columns": training["dropped_columns"]} if drop else {}),
+        "test": test_metrics,
         "training": {k: v for k, v in training.items() if k != "history"},
     }
     if pipeline.task == "binary":
