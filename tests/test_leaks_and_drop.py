@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from findeep.data.column_drop import drop_columns
-from findeep.data.leakage import LEAK_AUC, columns_alone, suspects_message
+from findeep.data.leakage import LEAK_AUC, columns_alone, information_value, suspects_message
 from findeep.data.schema import FindeepWarning, infer_schema
 from findeep.errors import ConfigError
 from findeep.workflow import benchmark_table, profile_table, train_and_evaluate
@@ -63,6 +63,23 @@ def test_a_column_is_scored_out_of_fold_so_unique_levels_tell_nothing():
     found = {c.column: c.score for c in columns_alone(X, frame["default"], schema,
                                                       task="binary")}
     assert abs(found["code"] - 0.5) < 0.02
+
+
+def test_information_value_is_the_scorecard_formula():
+    """Two bins: 30 events and 70 others, then 70 and 30 (half a row added to each count)."""
+    bins = np.repeat([0, 1], 100)
+    events = np.concatenate([np.repeat([1, 0], [30, 70]), np.repeat([1, 0], [70, 30])])
+    event_share = np.array([30.5, 70.5]) / 101
+    other_share = np.array([70.5, 30.5]) / 101
+    expected = ((other_share - event_share) * np.log(other_share / event_share)).sum()
+    assert information_value(bins, events.astype(float)) == pytest.approx(expected)
+    assert expected == pytest.approx(0.67, abs=0.01)
+    frame = leaky_frame()
+    X = frame.drop(columns=["default"])
+    found = {c.column: c for c in columns_alone(X, frame["default"], infer_schema(X, warn=False),
+                                                task="binary")}
+    assert found["recovered"].information_value > 5 > found["score"].information_value > 0.5
+    assert found["income"].information_value < found["score"].information_value
 
 
 def test_regression_and_multiclass_leaks():
@@ -214,8 +231,8 @@ def test_profile_shows_each_column_alone_against_the_target(leaky_csv):
     with pytest.warns(FindeepWarning, match="'recovered'"):
         table, _ = profile_table(str(leaky_csv), target="default")
     alone = dict(zip(table["column"], table["vs target alone"], strict=True))
-    assert alone["recovered"] == "AUC 1.000"
-    assert alone["score"].startswith("AUC 0.")
+    assert alone["recovered"].startswith("AUC 1.000, IV ")
+    assert alone["score"].startswith("AUC 0.") and ", IV " in alone["score"]
     assert alone["customer"] == ""  # an identifier is not scored
     without_target, _ = profile_table(str(leaky_csv))
     assert "vs target alone" not in without_target.columns

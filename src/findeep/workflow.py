@@ -573,9 +573,9 @@ def _dropped_record(dropped: list[str], result: dict[str, Any]) -> dict[str, Any
 def profile_table(data: TableLike, *, target: str | None = None,
                   ) -> tuple[pd.DataFrame, list[Any]]:
     """Per column: kind, share missing, min / median / max (numeric) and, with ``target``,
-    how well it predicts the target alone (``data.leakage``: out of fold; a near-perfect
-    column is warned about as a likely leak); then the special-code suggestions of
-    ``data.sentinels`` for the numeric columns."""
+    how well it predicts the target alone (``data.leakage``: AUC out of fold, and a binary
+    target's information value; a near-perfect column is warned about as a likely leak);
+    then the special-code suggestions of ``data.sentinels`` for the numeric columns."""
     frame = read_table(data)
     if target is None and str(data).startswith("sample:"):
         target = _resolve_target(data, None)
@@ -599,7 +599,9 @@ def profile_table(data: TableLike, *, target: str | None = None,
     alone = {}
     if y is not None and y.notna().any():  # each column alone against the target: leaks
         found = warn_if_leaking(frame, y, schema, task=infer_target(y.dropna(), target).task)
-        alone = {c.column: f"{c.metric} {c.score:.3f}" for c in found}
+        alone = {c.column: f"{c.metric} {c.score:.3f}" + (
+            "" if c.information_value is None else f", IV {c.information_value:.2f}")
+            for c in found}
     kinds = {column.name: column.kind for column in schema.columns}
     rows = []
     for name in frame.columns:

@@ -16,6 +16,15 @@ ranks (a monotone or not, exact or nearly exact function of the column scores ne
 scores itself, so an identifier-like column whose levels each hold one row scores nothing.
 A column at or above ``LEAK_AUC`` (``LEAK_RANK_R2`` for a number) is named in one warning,
 with ``--drop`` to leave it out. The score is a diagnosis, never used to choose anything.
+
+For a binary target each column's information value is given too, the scorecard builder's
+screen: over ``IV_BINS`` quantile bins of a number (a category's levels; missing its own
+bin), the sum of (share of non-events − share of events) x their log ratio, half a row added
+to each count so an empty cell stays finite. It is in-sample, as scorecards compute it, so a
+category of many small levels reads higher than it predicts; the usual reading is below 0.02
+useless, 0.02–0.1 weak, 0.1–0.3 medium, 0.3–0.5 strong, and above 0.5 very strong — worth
+checking it is known at decision time (the leak line above is far beyond: the outcome
+itself reads 5 and more).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from findeep.data.schema import FindeepWarning, Schema, parse_datetimes
 LEAK_AUC = 0.99  # a column alone above this AUC out of fold: almost surely a leak
 LEAK_RANK_R2 = 0.98  # a number: R² of the target's ranks from the column alone
 MAX_BINS = 64
+IV_BINS = 10  # deciles of a number, as a first screen reads them
 SCREEN_ROWS = 50_000  # a taller table is screened on a seeded sample of this many rows
 _SMOOTHING = 1.0  # prior rows added to each bin's mean (a bin seen once is not certain)
 
@@ -43,15 +53,17 @@ class ColumnAlone:
     column: str
     score: float
     metric: str  # "AUC" or "rank R²"
+    information_value: float | None = None  # a binary target's IV (in-sample, IV_BINS bins)
 
     @property
     def suspect(self) -> bool:
         return self.score >= (LEAK_RANK_R2 if self.metric == "rank R²" else LEAK_AUC)
 
 
-def column_bins(values: pd.Series, kind: str, *, day_first: bool | None = None) -> np.ndarray:
+def column_bins(values: pd.Series, kind: str, *, day_first: bool | None = None,
+                max_bins: int = MAX_BINS) -> np.ndarray:
     """Each row's bin as an integer code: a number's or date's quantile bin (each distinct
-    value its own bin when there are at most ``MAX_BINS``), a category's level; missing
+    value its own bin when there are at most ``max_bins``), a category's level; missing
     values share a bin of their own."""
     if kind in ("numeric", "datetime"):
         if kind == "numeric":
@@ -64,12 +76,12 @@ def column_bins(values: pd.Series, kind: str, *, day_first: bool | None = None) 
         present = np.isfinite(numbers)
         codes = np.full(len(numbers), -1, dtype=np.int64)
         distinct, inverse = np.unique(numbers[present], return_inverse=True)
-        if len(distinct) <= MAX_BINS:
+        if len(distinct) <= max_bins:
             codes[present] = inverse
         else:  # equal-count bins of the values' ranks; ties share a bin
             ranks = pd.Series(numbers[present]).rank(method="min").to_numpy()
-            codes[present] = np.minimum(((ranks - 1) * MAX_BINS / present.sum()).astype(np.int64),
-                                        MAX_BINS - 1)
+            codes[present] = np.minimum(((ranks - 1) * max_bins / present.sum()).astype(np.int64),
+                                        max_bins - 1)
     else:
         codes, _ = pd.factorize(values.astype(object).where(values.notna(), None),
                                 use_na_sentinel=True)
@@ -91,6 +103,18 @@ def _out_of_fold_means(bins: np.ndarray, targets: np.ndarray, half: np.ndarray) 
         means = (sums + _SMOOTHING * prior) / (counts[:, None] + _SMOOTHING)
         predicted[read] = means[bins[read]]
     return predicted
+
+
+def information_value(bins: np.ndarray, events: np.ndarray) -> float:
+    """The information value of ``bins`` (integer codes) for 0/1 ``events``: the sum over
+    bins of (share of non-events - share of events) x log(their ratio), half a row added to
+    each count."""
+    n_bins = int(bins.max()) + 1
+    event_counts = np.bincount(bins, weights=events, minlength=n_bins) + 0.5
+    other_counts = np.bincount(bins, weights=1 - events, minlength=n_bins) + 0.5
+    event_share = event_counts / event_counts.sum()
+    other_share = other_counts / other_counts.sum()
+    return float(((other_share - event_share) * np.log(other_share / event_share)).sum())
 
 
 def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -142,11 +166,13 @@ def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: st
             found.append(ColumnAlone(spec.name, float(1 - residual / total), "rank R²"))
             continue
         if len(classes) == 2:
-            score = _auc(targets[:, 1], predicted[:, 1])
-        else:
-            scores = [_auc(targets[:, k], predicted[:, k]) for k in range(len(classes))]
-            score = float(np.nanmean(scores))
-        found.append(ColumnAlone(spec.name, score, "AUC"))
+            coarse = column_bins(frame[spec.name].iloc[positions], spec.kind,
+                                 day_first=day_first.get(spec.name), max_bins=IV_BINS)
+            found.append(ColumnAlone(spec.name, _auc(targets[:, 1], predicted[:, 1]), "AUC",
+                                     information_value(coarse, targets[:, 1])))
+            continue
+        scores = [_auc(targets[:, k], predicted[:, k]) for k in range(len(classes))]
+        found.append(ColumnAlone(spec.name, float(np.nanmean(scores)), "AUC"))
     return found
 
 
