@@ -449,8 +449,7 @@ def fit_tabular(
     classification = target.task != "regression"
     requested = check_bagging(bagging)
     auto_reason = None if requested != "auto" else _auto_not_applicable(
-        model=model, task=target.task, times=times, y_codes=y_codes,
-        interval_method=interval_method)
+        model=model, task=target.task, times=times, y_codes=y_codes)
     bagging = _effective_bagging(requested, auto_reason=auto_reason, task=target.task,
                                  times=times, interval_method=interval_method)
     check_additive(model_options, model=model, task=target.task, bagging=bagging,
@@ -605,20 +604,18 @@ def _partner_monotone(wanted: dict[str, Any] | str | None, code_sign: int
 
 
 def _auto_not_applicable(*, model: str, task: str, times: pd.Series | None,
-                         y_codes: np.ndarray, interval_method: str = "split-conformal",
-                         ) -> str | None:
+                         y_codes: np.ndarray) -> str | None:
     """Why ``bagging="auto"`` trains one network on this fit, or None where it may bag."""
     # the cost model was measured for `default`; out-of-time validation cannot be
-    # cross-fitted; CQR's quantile network is fitted beside one network
+    # cross-fitted; the measured gain is for classifiers
     if model != "default":
         return "bagging 'auto' applies to the default model only"
     if times is not None:
         return "a time column makes validation out-of-time, which is not cross-fitted"
-    if task == "regression" and interval_method == "cqr":
-        return "CQR intervals are fitted beside one network"
+    if task == "regression":
+        return "bagging 'auto' applies to classifiers"
     if len(y_codes) < AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD or (
-            task != "regression"
-            and np.unique(y_codes, return_counts=True)[1].min() < AUTO_FOLDS):
+            np.unique(y_codes, return_counts=True)[1].min() < AUTO_FOLDS):
         return (f"too few rows for {AUTO_FOLDS} folds: it needs "
                 f"{AUTO_FOLDS * MIN_AUTO_ROWS_PER_FOLD} rows and {AUTO_FOLDS} of every class")
     return None
