@@ -11,10 +11,10 @@ The screen scores each input column alone, out of fold: its values are cut into 
 ``MAX_BINS`` bins (quantiles of a number or a date; a category's levels; missing its own
 bin), each bin's target mean is learned on one half of the rows and read on the other half
 (a bin that half never saw reads the overall mean), and those out-of-fold predictions are
-scored against the target — ROC AUC for classes
-(one-vs-rest, macro-averaged, for more than two), and for a number the R² of the predicted
-ranks (a monotone or not, exact or nearly exact function of the column scores near 1). No row
-scores itself, so an identifier-like column whose levels each hold one row scores nothing.
+scored against the target — ROC AUC for classes (one-vs-rest, macro-averaged, for more than
+two), and for a number the R² of the predicted ranks (a monotone or not, exact or nearly exact
+function of the column scores near 1). No row scores itself, so an identifier-like column
+whose levels each hold one row scores nothing.
 A column at or above ``LEAK_AUC`` (``LEAK_RANK_R2`` for a number) is named in one warning,
 with ``--drop`` to leave it out. The score is a diagnosis, never used to choose anything.
 
@@ -90,7 +90,7 @@ def column_bins(values: pd.Series, kind: str, *, day_first: bool | None = None,
 
 
 def _out_of_fold_means(bins: np.ndarray, targets: np.ndarray, half: np.ndarray) -> np.ndarray:
-    """Each row's prediction from its bin's smoothed mean on the other half of the rows.
+    """Each row's prediction from its bin's mean on the other half of the rows.
     ``targets`` is (rows, k): one column per class share, or the target's ranks."""
     n_bins = int(bins.max()) + 1
     predicted = np.empty_like(targets)
@@ -179,7 +179,7 @@ def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: st
     return found
 
 
-def suspects_message(found: list[ColumnAlone], *, option: str = "--drop") -> str | None:
+def suspects_message(found: list[ColumnAlone]) -> str | None:
     """The warning naming the columns that predict the target almost alone, or None."""
     suspects = sorted((c for c in found if c.suspect), key=lambda c: -c.score)
     if not suspects:
@@ -190,14 +190,14 @@ def suspects_message(found: list[ColumnAlone], *, option: str = "--drop") -> str
     return (f"column(s) {named}{more} predict the target almost perfectly on their own (out of "
             "fold): a value known only after the outcome (a recovery, a status, a closing "
             "date) leaks it, and the model will fail on new rows; if so, leave them out with "
-            f"{option} {names} (drop= from Python).")
+            f"--drop {names} (drop= from Python).")
 
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                    seed: int = 0, option: str = "--drop") -> list[ColumnAlone]:
+                    seed: int = 0) -> list[ColumnAlone]:
     """Screen every used column (``columns_alone``) and warn about the suspects; returns the
     scores."""
     found = columns_alone(frame, y, schema, task=task, seed=seed)
-    if message := suspects_message(found, option=option):
+    if message := suspects_message(found):
         warnings.warn(message, FindeepWarning, stacklevel=3)
     return found
