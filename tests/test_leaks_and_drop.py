@@ -112,6 +112,19 @@ def test_the_warning_names_the_columns_and_the_option():
     assert "score" not in message.split("--drop ")[1].split(" ")[0].split(",")
 
 
+def test_the_screen_reads_only_the_rows_it_is_given():
+    """``train`` screens its training split: a column that tells the target only among some
+    rows is named when those are screened, not when the others are."""
+    rng = np.random.default_rng(5)
+    y = pd.Series(rng.integers(0, 2, 2_000))
+    told = np.where(np.arange(2_000) < 1_000, y * 10.0, rng.normal(size=2_000))
+    X = pd.DataFrame({"told": told + rng.normal(scale=0.01, size=2_000)})
+    schema = infer_schema(X, warn=False)
+    first, second = np.arange(1_000), np.arange(1_000, 2_000)
+    assert columns_alone(X, y, schema, task="binary", rows=first)[0].score >= LEAK_AUC
+    assert columns_alone(X, y, schema, task="binary", rows=second)[0].score < 0.6
+
+
 def test_the_screen_is_bounded_and_repeatable_on_a_tall_table():
     frame = leaky_frame(120_000, seed=1)
     first = scores_of(frame, "default", "binary")

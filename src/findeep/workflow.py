@@ -228,7 +228,7 @@ def train_and_evaluate(
                                          test_fraction=test_fraction, seed=seed,
                                          event_class=event_class, group_column=group_column)
     # a column that tells the target alone, on the training rows only: said before the fit
-    warn_if_leaking(inputs.iloc[train], y.iloc[train], schema, seed=seed,
+    warn_if_leaking(inputs, y, schema, seed=seed, rows=train,
                     task=infer_target(y, target, task, event_class=event_class).task)
     unnamed = unnamed_columns(features)
     if unnamed:  # after every check, so a refused table still gets one line

@@ -132,12 +132,15 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                  seed: int = 0) -> list[ColumnAlone]:
+                  seed: int = 0, rows: np.ndarray | None = None) -> list[ColumnAlone]:
     """Each used column of ``schema`` scored alone against ``y`` (rows with a target), out of
     fold; at most ``SCREEN_ROWS`` rows, a seeded sample of a taller table. ``task``:
-    binary, multiclass or regression."""
+    binary, multiclass or regression. ``rows``: the positions to screen among (a training
+    split's), so a caller need not copy them out of a tall table first."""
     rng = np.random.default_rng(seed)
     labelled = y.notna().to_numpy()
+    if rows is not None:
+        labelled = labelled & np.isin(np.arange(len(y)), rows)
     positions = np.flatnonzero(labelled)
     if len(positions) > SCREEN_ROWS:
         positions = np.sort(rng.choice(positions, SCREEN_ROWS, replace=False))
@@ -194,10 +197,10 @@ def suspects_message(found: list[ColumnAlone]) -> str | None:
 
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                    seed: int = 0) -> list[ColumnAlone]:
-    """Screen every used column (``columns_alone``) and warn about the suspects; returns the
-    scores."""
-    found = columns_alone(frame, y, schema, task=task, seed=seed)
+                    seed: int = 0, rows: np.ndarray | None = None) -> list[ColumnAlone]:
+    """Screen every used column (``columns_alone``, among ``rows`` if given) and warn about
+    the suspects; returns the scores."""
+    found = columns_alone(frame, y, schema, task=task, seed=seed, rows=rows)
     if message := suspects_message(found):
         warnings.warn(message, FindeepWarning, stacklevel=3)
     return found

@@ -1,0 +1,45 @@
+"""What the leak screen adds to `findeep train` and `benchmark` on a tall table.
+
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/leak_screen_cost.py   # ~1 min
+
+A generated credit table (``findeep.testing.make_credit_frame``) of 1,000,000 rows, its
+training split (80%) screened as `train` screens it (``columns_alone(..., rows=train)``: at
+most 50,000 sampled rows), median of three; beside it, copying the training rows out first
+(what the first form did, ``inputs.iloc[train]``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+
+import numpy as np
+
+from findeep.data.leakage import columns_alone
+from findeep.data.schema import infer_schema
+from findeep.testing import make_credit_frame
+
+
+def main() -> None:
+    frame = make_credit_frame(1_000_000, seed=0)
+    y, X = frame["default"], frame.drop(columns=["default"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = infer_schema(X, warn=False)
+    train = np.sort(np.random.default_rng(0).permutation(len(X))[:800_000])
+    screen, copy_first = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        columns_alone(X, y, schema, task="binary", rows=train)
+        screen.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        columns_alone(X.iloc[train], y.iloc[train], schema, task="binary")
+        copy_first.append(time.perf_counter() - started)
+    print(f"{len(X):,} rows x {X.shape[1]} columns: screen {statistics.median(screen):.2f} s "
+          f"(rows=train); copying the training rows out first "
+          f"{statistics.median(copy_first):.2f} s (medians of 3)")
+
+
+if __name__ == "__main__":
+    main()
