@@ -25,6 +25,12 @@ the log of the target `wage`) that shrinkage left `lwage` at a rank R² of 0.977
 saw reads the overall mean). Re-run whole, the rule above must still hold — removing the
 shrinkage could only raise scores, so the false-alarm count is the part at risk — and
 `lwage` must now be named, with no other wage2 column (`--wage2`).
+
+Third run (same rules, written before it): a class target's number and date columns are cut
+into bins of about 20 rows of a half (16 to 64 bins) instead of always 64 — on a 600-row table
+64 bins of ~5 rows read an honest column at AUC 0.71 where 16 read 0.77 (its rank AUC in
+sample: 0.81), so the profile and the report under-stated every column's strength on small
+tables. The false-alarm check is again the part at risk.
 """
 
 from __future__ import annotations
