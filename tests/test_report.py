@@ -11,7 +11,7 @@ import pytest
 
 import findeep
 from cli_helpers import assert_one_line_error, run
-from findeep.report import markdown_table
+from findeep.report import markdown_table, write_report
 from findeep.testing import make_credit_frame
 
 
@@ -534,3 +534,25 @@ def test_the_report_scores_its_rows_once_and_reuses_them_for_metrics_and_drift(
     monkeypatch.setattr(TabularPipeline, "_network_logits", counting)
     write_report(files["bundle"], files["new"], files["root"] / "once.md", max_rows=150)
     assert passes.count(len(frame)) == 1, passes
+
+
+def test_the_report_screens_each_column_alone_and_names_a_leak(files, tmp_path) -> None:
+    """Every input scored alone beside the drivers; a column that tells the target by itself
+    is said in the honesty section, as an alert."""
+    out = files["root"] / "alone.md"
+    write_report(files["bundle"], files["new"], out, max_rows=150)
+    text = out.read_text()
+    honesty = _section(text, "Is this table an honest test?")
+    assert "Leaks: no input column predicts the target almost alone" in honesty
+    alone = text.split("### Each column alone")[1].split("\n## ")[0]
+    assert "| column | AUC alone (out of fold) | information value |" in alone
+    assert "| debt_to_income |" in alone
+    frame = make_credit_frame(900, seed=4).drop(columns=["applied_on"])
+    frame["recovered"] = np.where(frame["default"] == 1, 500.0 + frame.index, 0.0)
+    clf = findeep.TabularClassifier(max_epochs=1, bagging=1)
+    clf.fit(frame.drop(columns=["default"]), frame["default"])
+    bundle = clf.save(tmp_path / "leaky")
+    frame.to_csv(tmp_path / "leaky.csv", index=False)
+    write_report(bundle, tmp_path / "leaky.csv", tmp_path / "leaky.md", max_rows=100)
+    honesty = _section((tmp_path / "leaky.md").read_text(), "Is this table an honest test?")
+    assert "**Leak: Column(s) 'recovered' (AUC 1.000)" in honesty

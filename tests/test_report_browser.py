@@ -19,7 +19,8 @@ from findeep.testing import make_credit_frame, make_price_panel
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CREDIT_FIGURES = {"roc", "pr", "reliability", "score-histogram", "confusion", "gains",
-                  "attribution-bars", "permutation-bars", "dependence", "psi", "group-rates"}
+                  "attribution-bars", "permutation-bars", "alone-bars", "dependence", "psi",
+                  "group-rates"}
 FORECAST_FIGURES = {"timeline", "predicted-vs-realised", "rolling-ic", "equity", "drawdown"}
 
 
@@ -127,10 +128,10 @@ def test_regression_and_multiclass_reports_draw_their_own_charts(tmp_path) -> No
     for bundle, name, expected in (
             (reg.save(tmp_path / "reg"), "reg", {"predicted-vs-actual", "residuals",
                                                    "attribution-bars", "permutation-bars",
-                                                   "dependence", "psi"}),
+                                                   "alone-bars", "dependence", "psi"}),
             (multi.save(tmp_path / "multi"), "multi", {"per-class-roc", "confusion",
                                                        "attribution-bars", "permutation-bars",
-                                                       "dependence", "psi"})):
+                                                       "alone-bars", "dependence", "psi"})):
         out = tmp_path / f"{name}.html"
         result = run("report", bundle, data, "--out", out, "--max-rows", "150")
         assert result.exit_code == 0, result.output

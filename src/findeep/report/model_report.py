@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn import metrics as skm
 
 import findeep
+from findeep.data.leakage import ColumnAlone, columns_alone, suspects_message
 from findeep.data.profile import as_numbers
 from findeep.evaluate.metrics import (
     GAINS_HEADER,
@@ -94,6 +95,11 @@ def build_model_report(
                                     prediction=scored.prediction)
         facts["too_small"] = too_small_to_judge(pipeline, scored)
         result["too_small"] = facts["too_small"]  # the honesty section states it
+        # each input alone against the labels (data.leakage): a leak is said in the honesty
+        # section, every column's score beside the drivers
+        alone = columns_alone(frame, frame[name], pipeline.schema, task=pipeline.task,
+                              seed=seed)
+        result["columns_alone"] = alone
         stage(f"bootstrap intervals ({n_resamples} resamples)")
         intervals = _intervals(pipeline, scored, n_resamples, seed)
         facts |= {"evaluation": result, "intervals": intervals}
@@ -103,6 +109,8 @@ def build_model_report(
         sample = sample_rows(frame, max_rows, seed)
         stage("attributions")
         sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows, stage))
+        if labelled and result["columns_alone"]:
+            _alone_figure(sections[-1], result["columns_alone"], len(frame))
     stage("drift")
     drift = drift_table(pipeline, frame, scored=(scored.prediction, scored.report)
                         if scored is not None and scored.every_row else None)
@@ -211,7 +219,41 @@ def _honesty_section(result: dict[str, Any]) -> Section:
                      "period.**")
     else:
         lines.append("- Out-of-time: every row is dated after the training period.")
+    alone: list[ColumnAlone] = result.get("columns_alone") or []
+    if message := suspects_message(alone):
+        fired = True
+        lines.append(f"- **Leak: {message[0].upper()}{message[1:]}** Every metric below is "
+                     "flattered by it.")
+    elif alone:
+        strongest = max(alone, key=lambda c: c.score)
+        lines.append(f"- Leaks: no input column predicts the target almost alone here (the "
+                     f"strongest, `{strongest.column}`, {strongest.metric} "
+                     f"{strongest.score:.3f} out of fold).")
     return Section("honesty", "Is this table an honest test?", ["\n".join(lines)], alert=fired)
+
+
+def _alone_figure(section: Section, alone: list[ColumnAlone], n_rows: int) -> None:
+    """Each input column scored alone against the labels (``data.leakage``): a univariate
+    screen beside what the model makes of the columns together."""
+    ranked = sorted(alone, key=lambda c: -c.score)
+    metric = ranked[0].metric
+    with_iv = ranked[0].information_value is not None
+    header = ["column", f"{metric} alone (out of fold)", *(["information value"] if with_iv
+                                                            else [])]
+    rows = [[c.column, round(c.score, 4), *([round(c.information_value, 3)] if with_iv
+                                            else [])] for c in ranked]
+    reading = (" Information value: in-sample over deciles, as scorecards compute it (0.1–0.3 "
+               "medium, 0.3–0.5 strong, above 0.5 very strong)." if with_iv else "")
+    section.add(Figure(
+        "alone-bars", "Each column alone",
+        f"Each input column scored alone against the labels on {n_rows:,} rows ({metric}, out "
+        "of fold: its bins' target rates learned on half the rows, read on the other half); "
+        f"{'0.5' if metric == 'AUC' else '0'} is no signal, and a column near 1 tells the "
+        "target by itself." + reading,
+        figures.horizontal_bars_svg([c.column for c in ranked], [c.score for c in ranked],
+                                    f"{metric} alone",
+                                    reference=0.5 if metric == "AUC" else 0.0),
+        Table(header, rows)))
 
 
 def _metric_rows(pipeline: TabularPipeline, result: dict[str, Any],
