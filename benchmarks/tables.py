@@ -262,6 +262,11 @@ WIDE_TABLES = (
 )
 
 
+# every defined table of the panel: development and the four unseen sets (not the wide set)
+PANEL_TABLES = (*DEVELOPMENT_TABLES, *UNSEEN_TABLES, *UNSEEN_TABLES_2, *UNSEEN_TABLES_3,
+                *UNSEEN_TABLE_4)
+
+
 def n_folds_for(n_rows: int) -> int:
     """5 folds up to 10,000 rows, 3 above (the protocol of the issue's own check)."""
     return 5 if n_rows <= 10_000 else 3
