@@ -107,7 +107,7 @@ def test_the_warning_names_the_columns_and_the_option():
     message = suspects_message(columns_alone(X, frame["default"], schema, task="binary"))
     assert message is not None
     assert "'recovered' (AUC 1.000)" in message
-    assert message.rstrip(").").endswith("drop= from Python")
+    assert message.endswith("(from Python: drop=, or leave them out of X).")
     assert "--drop " in message and "recovered" in message.split("--drop ")[1]
     assert "score" not in message.split("--drop ")[1].split(" ")[0].split(",")
 
@@ -125,17 +125,15 @@ def test_a_small_tables_honest_column_is_not_under_read():
     assert roc_auc_score(y, x) - 0.06 < alone < LEAK_AUC
 
 
-def test_the_screen_reads_only_the_rows_it_is_given():
-    """``train`` screens its training split: a column that tells the target only among some
-    rows is named when those are screened, not when the others are."""
-    rng = np.random.default_rng(5)
-    y = pd.Series(rng.integers(0, 2, 2_000))
-    told = np.where(np.arange(2_000) < 1_000, y * 10.0, rng.normal(size=2_000))
-    X = pd.DataFrame({"told": told + rng.normal(scale=0.01, size=2_000)})
-    schema = infer_schema(X, warn=False)
-    first, second = np.arange(1_000), np.arange(1_000, 2_000)
-    assert columns_alone(X, y, schema, task="binary", rows=first)[0].score >= LEAK_AUC
-    assert columns_alone(X, y, schema, task="binary", rows=second)[0].score < 0.6
+def test_every_estimators_fit_screens_its_rows():
+    """``fit_tabular`` screens, so ``TabularClassifier.fit`` from Python warns as
+    ``findeep train`` does."""
+    import findeep
+
+    frame = leaky_frame(400)
+    with pytest.warns(FindeepWarning, match="'status'"):
+        findeep.TabularClassifier(max_epochs=1, bagging=1).fit(
+            frame.drop(columns=["default", "customer"]), frame["default"])
 
 
 def test_the_screen_is_bounded_and_repeatable_on_a_tall_table():

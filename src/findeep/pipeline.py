@@ -23,6 +23,7 @@ from torch import nn
 
 from findeep.bundle import CHECKSUMS_FILE, read_bundle, read_checksums, read_metrics
 from findeep.data.io import has_infinite
+from findeep.data.leakage import warn_if_leaking
 from findeep.data.number_text import numbers_of
 from findeep.data.profile import DECISION_THRESHOLD, build_profile
 from findeep.data.protected_names import prohibited_basis_message
@@ -444,6 +445,7 @@ def fit_tabular(
     schema = infer_schema(X, numeric_columns=numeric_columns)
     if message := prohibited_basis_message(schema.used_names):
         warnings.warn(message, FindeepWarning, stacklevel=2)
+    warn_if_leaking(X, y, schema, task=target.task, seed=seed)  # a column that tells y alone
     config = narrow_table_config(model, config, schema, train_options)
     preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"

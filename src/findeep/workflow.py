@@ -160,8 +160,8 @@ def train_and_evaluate(
     """Split, fit on the training rows, evaluate on the held-out rows, save a bundle.
 
     ``drop`` names columns left out before anything reads the table (``data.column_drop``:
-    a leak, an attribute the decision may not use); the bundle and report record them. Before
-    fitting, each input column is scored alone against the target on the training rows
+    a leak, an attribute the decision may not use); the bundle and report record them. The
+    fit screens each input column alone against the target on the training rows
     (``data.leakage``): one that predicts it almost perfectly is named in a warning.
 
     ``group_column`` (a customer, an applicant, an account) keeps each of its values' rows on
@@ -221,15 +221,11 @@ def train_and_evaluate(
                                    *group_identifier_columns(frame, group_column)])
     # validate every column up front, so a bad table fails with one line before any warning
     check_features(features)
-    inputs = features.drop(columns=[time_column] if time_column in features else [])
-    schema = infer_schema(inputs, warn=False,
-                          numeric_columns=(train_options or {}).get("numeric_columns"))
+    infer_schema(features.drop(columns=[time_column] if time_column in features else []),
+                 warn=False, numeric_columns=(train_options or {}).get("numeric_columns"))
     train, test, split_name = split_rows(frame, y, task=task, time_column=time_column,
                                          test_fraction=test_fraction, seed=seed,
                                          event_class=event_class, group_column=group_column)
-    # a column that tells the target alone, on the training rows only: said before the fit
-    warn_if_leaking(inputs, y, schema, seed=seed, rows=train,
-                    task=infer_target(y, target, task, event_class=event_class).task)
     unnamed = unnamed_columns(features)
     if unnamed:  # after every check, so a refused table still gets one line
         warnings.warn(f"{len(unnamed)} column(s) have no name in the header; they are read "

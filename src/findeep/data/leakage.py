@@ -5,7 +5,8 @@ collection status, a closing date, today's return beside today's direction) pred
 target almost perfectly on the training table and is absent, or meaningless, when a new
 application is scored: a model trained with it looks excellent and fails in use. Every
 metric findeep reports would be flattered by it too, so the screen runs before training and
-benchmarking, and `findeep profile --target` shows each column's score.
+benchmarking (``fit_tabular``, so every estimator's ``fit`` too), and `findeep profile
+--target` shows each column's score.
 
 The screen scores each input column alone, out of fold: its values are cut into at most
 ``MAX_BINS`` bins (quantiles of a number or a date — for a class target about
@@ -137,16 +138,12 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                  seed: int = 0, rows: np.ndarray | None = None) -> list[ColumnAlone]:
+                  seed: int = 0) -> list[ColumnAlone]:
     """Each used column of ``schema`` scored alone against ``y`` (rows with a target), out of
     fold; at most ``SCREEN_ROWS`` rows, a seeded sample of a taller table. ``task``:
-    binary, multiclass or regression. ``rows``: the positions to screen among (a training
-    split's), so a caller need not copy them out of a tall table first."""
+    binary, multiclass or regression."""
     rng = np.random.default_rng(seed)
-    labelled = y.notna().to_numpy()
-    if rows is not None:
-        labelled = labelled & np.isin(np.arange(len(y)), rows)
-    positions = np.flatnonzero(labelled)
+    positions = np.flatnonzero(y.notna().to_numpy())
     if len(positions) > SCREEN_ROWS:
         positions = np.sort(rng.choice(positions, SCREEN_ROWS, replace=False))
     if len(positions) < 20:
@@ -202,14 +199,14 @@ def suspects_message(found: list[ColumnAlone]) -> str | None:
     return (f"column(s) {named}{more} predict the target almost perfectly on their own (out of "
             "fold): a value known only after the outcome (a recovery, a status, a closing "
             "date) leaks it, and the model will fail on new rows; if so, leave them out with "
-            f"--drop {names} (drop= from Python).")
+            f"--drop {names} (from Python: drop=, or leave them out of X).")
 
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                    seed: int = 0, rows: np.ndarray | None = None) -> list[ColumnAlone]:
-    """Screen every used column (``columns_alone``, among ``rows`` if given) and warn about
-    the suspects; returns the scores."""
-    found = columns_alone(frame, y, schema, task=task, seed=seed, rows=rows)
+                    seed: int = 0) -> list[ColumnAlone]:
+    """Screen every used column (``columns_alone``) and warn about the suspects; returns the
+    scores."""
+    found = columns_alone(frame, y, schema, task=task, seed=seed)
     if message := suspects_message(found):
         warnings.warn(message, FindeepWarning, stacklevel=3)
     return found
