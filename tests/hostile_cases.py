@@ -121,5 +121,11 @@ CASES: dict[str, Callable[[Path], Path]] = {
         "2024-01-01T00:00:00+01:00" if i % 2 else "2024-06-01 12:00" for i in range(len(f))])),
 }
 CASES["newline-in-column-name"] = _csv(good_frame().rename(columns={"y": "y\nsecond line"}))
+# a column filled only for one class (an amount recovered on defaulted loans): a leak, warned
+CASES["a-column-that-leaks-the-target"] = _csv(_with(
+    recovered=lambda f: np.where(f["y"] == 1, 100.0 + f.index, 0.0)))
+# the UCI repository's missing-value mark among numbers (over the 1% of stray values)
+CASES["question-marks-among-numbers"] = _csv(_with(
+    income=lambda f: f["income"].astype(object).where(f.index % 20 != 0, "?")))
 # one event in ten rows: the stratified test split holds no event, so there is no gains table
 CASES["no-event-in-the-test-split"] = _csv(good_frame().head(10).assign(y=[1] + [0] * 9))

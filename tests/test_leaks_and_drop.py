@@ -90,6 +90,8 @@ def test_regression_and_multiclass_leaks():
     frame = pd.DataFrame({"x": x, "paid_back": amount * 1.1, "amount": amount})
     scores = scores_of(frame, "amount", "regression")
     assert scores["paid_back"] >= 0.98 > 0.8 > scores["x"] > 0.3  # rank R²: monotone leak
+    as_text = frame.assign(amount=[f"${v:,.2f}" for v in frame["amount"]])  # read as numbers
+    assert scores_of(as_text, "amount", "regression")["paid_back"] >= 0.98
     small = frame.head(900).assign(log_amount=lambda f: np.log(f["amount"]))
     assert scores_of(small, "amount", "regression")["log_amount"] >= 0.98  # ~7 rows a bin
     grade = np.where(x > 0.5, "A", np.where(x > -0.5, "B", "C"))

@@ -148,13 +148,16 @@ def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: st
         positions = np.sort(rng.choice(positions, SCREEN_ROWS, replace=False))
     if len(positions) < 20:
         return []
-    target = y.iloc[positions]
-    if task == "regression":
-        ranks = pd.Series(np.asarray(target, dtype=float)).rank(method="average").to_numpy()
+    if task == "regression":  # amounts written as text ("17.7%") read as the numbers they mean
+        numbers = numbers_of(y.iloc[positions])
+        positions = positions[np.isfinite(numbers)]
+        if len(positions) < 20:
+            return []
+        ranks = pd.Series(numbers[np.isfinite(numbers)]).rank(method="average").to_numpy()
         targets = (ranks / len(ranks))[:, None]
         classes = None
     else:
-        codes, classes = pd.factorize(target.astype(object))
+        codes, classes = pd.factorize(y.iloc[positions].astype(object))
         if len(classes) < 2:
             return []
         targets = np.eye(len(classes))[codes]
