@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from findeep.data.leakage import columns_alone, suspects_message
+from findeep.data.leakage import DECISION_ROWS, columns_alone, suspects_message
 from findeep.data.row_sample import RowSample, check_max_rows, sample_rows
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values
@@ -246,7 +246,8 @@ def run_benchmark(
                       "sample first.", FindeepWarning, stacklevel=2)
     # a column that tells the target alone (a recovery, a status): said before any fit
     leak_note = suspects_message(columns_alone(table.X, table.y, table.schema,
-                                               task=table.spec.task, seed=seed))
+                                               task=table.spec.task, seed=seed,
+                                               max_rows=DECISION_ROWS))
     if leak_note:
         warnings.warn(leak_note, FindeepWarning, stacklevel=2)
     if table.times is None:  # random folds of dated rows train on the future: say so

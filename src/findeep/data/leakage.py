@@ -49,7 +49,10 @@ MAX_BINS = 64
 # MIN_CLASS_BINS, which keep a column that fixes the class beyond a threshold above LEAK_AUC
 ROWS_PER_CLASS_BIN, MIN_CLASS_BINS = 20, 16
 IV_BINS = 10  # deciles of a number, as a first screen reads them
-SCREEN_ROWS = 50_000  # a taller table is screened on a seeded sample of this many rows
+SCREEN_ROWS = 50_000  # a taller table is scored on a seeded sample of this many rows
+# the warning's decision reads fewer: a leak scores ~1 on any sample, and a fit (every fold
+# of a benchmark) should not pay for scoring a 500-column table's every column on 50,000 rows
+DECISION_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -138,14 +141,14 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                  seed: int = 0) -> list[ColumnAlone]:
+                  seed: int = 0, max_rows: int = SCREEN_ROWS) -> list[ColumnAlone]:
     """Each used column of ``schema`` scored alone against ``y`` (rows with a target), out of
-    fold; at most ``SCREEN_ROWS`` rows, a seeded sample of a taller table. ``task``:
+    fold; at most ``max_rows`` rows, a seeded sample of a taller table. ``task``:
     binary, multiclass or regression."""
     rng = np.random.default_rng(seed)
     positions = np.flatnonzero(y.notna().to_numpy())
-    if len(positions) > SCREEN_ROWS:
-        positions = np.sort(rng.choice(positions, SCREEN_ROWS, replace=False))
+    if len(positions) > max_rows:
+        positions = np.sort(rng.choice(positions, max_rows, replace=False))
     if len(positions) < 20:
         return []
     if task == "regression":  # amounts written as text ("17.7%") read as the numbers they mean
@@ -178,7 +181,8 @@ def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: st
         if classes is None:
             residual = ((targets[:, 0] - predicted[:, 0]) ** 2).sum()
             total = ((targets[:, 0] - targets[:, 0].mean()) ** 2).sum()
-            found.append(ColumnAlone(spec.name, float(1 - residual / total), "rank R²"))
+            if total > 0:  # a target of one value has no ranks to tell
+                found.append(ColumnAlone(spec.name, float(1 - residual / total), "rank R²"))
             continue
         if len(classes) == 2:
             coarse = column_bins(frame[spec.name].iloc[positions], spec.kind,
@@ -207,9 +211,9 @@ def suspects_message(found: list[ColumnAlone]) -> str | None:
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
                     seed: int = 0) -> list[ColumnAlone]:
-    """Screen every used column (``columns_alone``) and warn about the suspects; returns the
-    scores."""
-    found = columns_alone(frame, y, schema, task=task, seed=seed)
+    """Screen every used column (``columns_alone`` on at most ``DECISION_ROWS`` rows) and
+    warn about the suspects; returns the scores."""
+    found = columns_alone(frame, y, schema, task=task, seed=seed, max_rows=DECISION_ROWS)
     if message := suspects_message(found):
         warnings.warn(message, FindeepWarning, stacklevel=3)
     return found
