@@ -138,6 +138,25 @@ def test_every_estimators_fit_screens_its_rows():
             frame.drop(columns=["default", "customer"]), frame["default"])
 
 
+def test_a_customers_own_attribute_is_no_leak_when_customers_are_kept_whole():
+    """Four rows a customer, the label the customer's: a code of the customer's own (an
+    employer) tells the label of the customer's other rows, so read by rows it looks like a
+    leak; with the customers as groups (--group-column) each one is in one half."""
+    rng = np.random.default_rng(2)
+    customers = np.repeat(np.arange(400), 4)
+    label = rng.integers(0, 2, 400)[customers]
+    X = pd.DataFrame({"employer": [f"e{c}" for c in customers],
+                      "income": rng.normal(size=1_600) + label})
+    schema = infer_schema(X, warn=False, numeric_columns=None)
+    y = pd.Series(label)
+    by_rows = {c.column: c.score for c in columns_alone(X, y, schema, task="binary")}
+    by_customer = {c.column: c.score for c in columns_alone(X, y, schema, task="binary",
+                                                            groups=customers)}
+    assert by_rows["employer"] >= LEAK_AUC
+    assert abs(by_customer["employer"] - 0.5) < 0.05
+    assert by_customer["income"] > 0.7  # an honest column still reads
+
+
 def test_the_screen_is_bounded_and_repeatable_on_a_tall_table():
     frame = leaky_frame(120_000, seed=1)
     first = scores_of(frame, "default", "binary")

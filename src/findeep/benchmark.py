@@ -247,7 +247,7 @@ def run_benchmark(
     # a column that tells the target alone (a recovery, a status): said before any fit
     leak_note = suspects_message(columns_alone(table.X, table.y, table.schema,
                                                task=table.spec.task, seed=seed,
-                                               max_rows=DECISION_ROWS))
+                                               max_rows=DECISION_ROWS, groups=table.groups))
     if leak_note:
         warnings.warn(leak_note, FindeepWarning, stacklevel=2)
     if table.times is None:  # random folds of dated rows train on the future: say so

@@ -445,7 +445,8 @@ def fit_tabular(
     schema = infer_schema(X, numeric_columns=numeric_columns)
     if message := prohibited_basis_message(schema.used_names):
         warnings.warn(message, FindeepWarning, stacklevel=2)
-    warn_if_leaking(X, y, schema, task=target.task, seed=seed)  # a column that tells y alone
+    # a column that tells y alone; a customer's rows in one half, as in its folds
+    warn_if_leaking(X, y, schema, task=target.task, seed=seed, groups=group_values)
     config = narrow_table_config(model, config, schema, train_options)
     preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"

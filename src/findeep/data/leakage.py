@@ -141,10 +141,13 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                  seed: int = 0, max_rows: int = SCREEN_ROWS) -> list[ColumnAlone]:
+                  seed: int = 0, max_rows: int = SCREEN_ROWS,
+                  groups: np.ndarray | None = None) -> list[ColumnAlone]:
     """Each used column of ``schema`` scored alone against ``y`` (rows with a target), out of
     fold; at most ``max_rows`` rows, a seeded sample of a taller table. ``task``:
-    binary, multiclass or regression."""
+    binary, multiclass or regression. ``groups`` (one code per row: a customer): each group's
+    rows in one half, so a customer's own attribute does not read as a leak of the customer's
+    label (as ``--group-column`` keeps a customer in one fold)."""
     rng = np.random.default_rng(seed)
     positions = np.flatnonzero(y.notna().to_numpy())
     if len(positions) > max_rows:
@@ -164,8 +167,15 @@ def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: st
         if len(classes) < 2:
             return []
         targets = np.eye(len(classes))[codes]
-    half = np.zeros(len(positions), dtype=bool)
-    half[rng.permutation(len(positions))[: len(positions) // 2]] = True
+    if groups is None:
+        half = np.zeros(len(positions), dtype=bool)
+        half[rng.permutation(len(positions))[: len(positions) // 2]] = True
+    else:  # whole groups to each half, at random
+        codes_of_rows = pd.factorize(np.asarray(groups)[positions])[0]
+        side = rng.integers(0, 2, codes_of_rows.max(initial=-1) + 1).astype(bool)
+        half = side[codes_of_rows]
+        if half.all() or not half.any():
+            return []
     found = []
     day_first = schema.day_first
     # a number's ranks are read finely (a leak's bins are pure whatever their size); classes
@@ -210,10 +220,11 @@ def suspects_message(found: list[ColumnAlone]) -> str | None:
 
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                    seed: int = 0) -> list[ColumnAlone]:
-    """Screen every used column (``columns_alone`` on at most ``DECISION_ROWS`` rows) and
-    warn about the suspects; returns the scores."""
-    found = columns_alone(frame, y, schema, task=task, seed=seed, max_rows=DECISION_ROWS)
+                    seed: int = 0, groups: np.ndarray | None = None) -> list[ColumnAlone]:
+    """Screen every used column (``columns_alone`` on at most ``DECISION_ROWS`` rows, whole
+    ``groups`` to each half) and warn about the suspects; returns the scores."""
+    found = columns_alone(frame, y, schema, task=task, seed=seed, max_rows=DECISION_ROWS,
+                          groups=groups)
     if message := suspects_message(found):
         warnings.warn(message, FindeepWarning, stacklevel=3)
     return found
