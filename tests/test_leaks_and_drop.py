@@ -283,3 +283,16 @@ def test_profile_shows_each_column_alone_against_the_target(leaky_csv):
     assert alone["customer"] == ""  # an identifier is not scored
     without_target, _ = profile_table(str(leaky_csv))
     assert "vs target alone" not in without_target.columns
+
+
+def test_profile_of_a_target_whose_task_is_not_clear_still_profiles(tmp_path):
+    """Amounts written as text as the target: training asks for --task, the profile still
+    lists every column and says why they are not scored."""
+    path = tmp_path / "amounts.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=200),
+                  "amount": [f"${v:,.2f}" for v in rng.uniform(100, 5_000, 200)]}
+                 ).to_csv(path, index=False)
+    with pytest.warns(FindeepWarning, match="not scored against 'amount'"):
+        table, _ = profile_table(str(path), target="amount")
+    assert list(table["column"]) == ["x"] and list(table["vs target alone"]) == [""]

@@ -54,7 +54,14 @@ from findeep.data.splits import (
     warn_if_shared_identifiers,
 )
 from findeep.data.target import infer_target, locate_target
-from findeep.errors import BundleError, ConfigError, DataError, TargetError, did_you_mean
+from findeep.errors import (
+    BundleError,
+    ConfigError,
+    DataError,
+    FindeepError,
+    TargetError,
+    did_you_mean,
+)
 from findeep.estimators import TabularClassifier, TabularRegressor
 from findeep.evaluate.intervals import check_level, check_method, interval_metrics
 from findeep.evaluate.metrics import check_threshold
@@ -594,10 +601,16 @@ def profile_table(data: TableLike, *, target: str | None = None,
     warn_if_shared_identifiers(frame)  # several rows of one customer: say before training
     alone = {}
     if y is not None and y.notna().any():  # each column alone against the target: leaks
-        found = warn_if_leaking(frame, y, schema, task=infer_target(y.dropna(), target).task)
-        alone = {c.column: f"{c.metric} {c.score:.3f}" + (
-            "" if c.information_value is None else f", IV {c.information_value:.2f}")
-            for c in found}
+        try:
+            task = infer_target(y.dropna(), target).task
+        except FindeepError as error:  # a profile still profiles: the scores say why not
+            warnings.warn(f"columns are not scored against '{target}': {error}",
+                          FindeepWarning, stacklevel=2)
+        else:
+            found = warn_if_leaking(frame, y, schema, task=task)
+            alone = {c.column: f"{c.metric} {c.score:.3f}" + (
+                "" if c.information_value is None else f", IV {c.information_value:.2f}")
+                for c in found}
     kinds = {column.name: column.kind for column in schema.columns}
     rows = []
     for name in frame.columns:
