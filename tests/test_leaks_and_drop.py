@@ -285,6 +285,23 @@ def test_profile_shows_each_column_alone_against_the_target(leaky_csv):
     assert "vs target alone" not in without_target.columns
 
 
+def test_profile_scores_a_tall_table_on_as_many_rows_as_the_report(tmp_path):
+    """The warning decides on a 5,000-row sample; the profile's numbers, like the report's,
+    come from up to 50,000 rows."""
+    frame = leaky_frame(12_000, seed=3)
+    path = tmp_path / "tall.csv"
+    frame.to_csv(path, index=False)
+    with pytest.warns(FindeepWarning, match="'recovered'"):
+        table, _ = profile_table(str(path), target="default")
+    shown = dict(zip(table["column"], table["vs target alone"], strict=True))["score"]
+    X = pd.read_csv(path).drop(columns=["default"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = infer_schema(X, warn=False)
+    whole = {c.column: c for c in columns_alone(X, frame["default"], schema, task="binary")}
+    assert shown.startswith(f"AUC {whole['score'].score:.3f}, IV ")
+
+
 def test_profile_of_a_target_whose_task_is_not_clear_still_profiles(tmp_path):
     """Amounts written as text as the target: training asks for --task, the profile still
     lists every column and says why they are not scored."""

@@ -28,7 +28,7 @@ from findeep.data.io import (
     write_table,
     written_as,
 )
-from findeep.data.leakage import warn_if_leaking
+from findeep.data.leakage import columns_alone, suspects_message
 from findeep.data.number_text import numbers_of
 from findeep.data.row_weights import check_weight_column, weight_values
 from findeep.data.schema import (
@@ -606,8 +606,10 @@ def profile_table(data: TableLike, *, target: str | None = None,
         except FindeepError as error:  # a profile still profiles: the scores say why not
             warnings.warn(f"columns are not scored against '{target}': {error}",
                           FindeepWarning, stacklevel=2)
-        else:
-            found = warn_if_leaking(frame, y, schema, task=task)
+        else:  # scored on up to SCREEN_ROWS rows, as the report scores them
+            found = columns_alone(frame, y, schema, task=task)
+            if message := suspects_message(found):
+                warnings.warn(message, FindeepWarning, stacklevel=2)
             alone = {c.column: f"{c.metric} {c.score:.3f}" + (
                 "" if c.information_value is None else f", IV {c.information_value:.2f}")
                 for c in found}
