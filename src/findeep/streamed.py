@@ -494,7 +494,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
     head = source.head(SCHEMA_ROWS)
     # the split's clock and the row weights are not features; --drop's columns are not read
     not_features = [c for c in (time_column, weight_column) if c is not None]
-    features_head = head.drop(columns=[target, *not_features, *(drop or [])])
+    features_head, dropped_columns = drop_columns(head.drop(columns=[target, *not_features]),
+                                                  drop, roles=[])  # roles: check_columns
     check_features(features_head)
     schema = _infer_streamed_schema(source, features_head, warn=ranks.is_main,
                                     numeric_columns=numeric_columns)
@@ -765,8 +766,8 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         training.update(time_column=time_column, last_time=last_time)
     if weight_column is not None:  # a loss weight, not a feature
         training["weight_column"] = weight_column
-    if drop:  # left out by the user, as in memory
-        training["dropped_columns"] = list(dict.fromkeys(drop))
+    if dropped_columns:  # left out by the user, as in memory
+        training["dropped_columns"] = dropped_columns
     if target_spec.task == "regression" and np.isfinite(y_range).all():
         training["target_range"] = y_range  # as in memory: scoring names impossible ends
     pipeline = TabularPipeline(model, schema, target_spec, preprocessor, network, temperature,
@@ -793,7 +794,7 @@ def _train(data: Any, *, ranks: Ranks, target: str, out: Path, task: str, test_f
         "split": (f"out-of-time on {time_column} (streamed)" if time_column
                   else "hash of row position (streamed)"), "test_fraction": test_fraction,
         "seed": seed, "dropped_missing_target": dropped,
-        **({"dropped_columns": training["dropped_columns"]} if drop else {}),
+        **({"dropped_columns": dropped_columns} if dropped_columns else {}),
         "test": test_metrics,
         "training": {k: v for k, v in training.items() if k != "history"},
     }
