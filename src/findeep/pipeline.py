@@ -342,7 +342,7 @@ def fit_tabular(
     interval_method: str = "split-conformal", interval: float = 0.9,
     bagging: int | str = "auto", numeric_columns: list[str] | None = None,
     sample_weight: Any = None, event_class: Any = None, groups: Any = None,
-    **train_options: Any,
+    screen_leaks: bool = True, **train_options: Any,
 ) -> TabularPipeline:
     """Fit a tabular network on ``X`` (features) and ``y`` (target).
 
@@ -371,6 +371,9 @@ def fit_tabular(
     ``special_values`` (column -> codes, or ``"col:96,98;other:-1"``) keeps those codes off
     the column's numeric scale: each becomes a learned token of its own (see
     ``features.tabular``).
+
+    ``screen_leaks``: warn about a column that tells ``y`` almost alone (``data.leakage``);
+    ``findeep benchmark`` screens its table once and turns it off in its folds' fits.
 
     Rows with a missing target are dropped (warned, counted in ``training``); nothing
     else is dropped. A single network stops early on ``validation_fraction`` of the rows —
@@ -401,7 +404,8 @@ def fit_tabular(
             row_sketch=row_sketch, model_options=model_options, special_values=special_values,
             interval_method=interval_method, interval=interval, bagging=bagging,
             numeric_columns=numeric_columns, sample_weight=sample_weight,
-            event_class=event_class, groups=groups, **train_options)
+            event_class=event_class, groups=groups, screen_leaks=screen_leaks,
+            **train_options)
         return _with_partner_fitted(pipeline, partner_name, X, y, seed=seed,
                                     class_weight=class_weight, sample_weight=sample_weight,
                                     monotone=(model_options or {}).get("monotone"),
@@ -445,8 +449,8 @@ def fit_tabular(
     schema = infer_schema(X, numeric_columns=numeric_columns)
     if message := prohibited_basis_message(schema.used_names):
         warnings.warn(message, FindeepWarning, stacklevel=2)
-    # a column that tells y alone; a customer's rows in one half, as in its folds
-    warn_if_leaking(X, y, schema, task=target.task, seed=seed, groups=group_values)
+    if screen_leaks:  # a column that tells y alone; a customer's rows in one half, as in folds
+        warn_if_leaking(X, y, schema, task=target.task, seed=seed, groups=group_values)
     config = narrow_table_config(model, config, schema, train_options)
     preprocessor.special_values = check_special_values(special_values, X, schema)
     classification = target.task != "regression"

@@ -607,10 +607,10 @@ def profile_table(data: TableLike, *, target: str | None = None,
             warnings.warn(f"columns are not scored against '{target}': {error}",
                           FindeepWarning, stacklevel=2)
         else:  # scored on up to SCREEN_ROWS rows, as the report scores them
-            found = columns_alone(frame, y, schema, task=task)
+            found = columns_alone(frame, y, schema, task=task, text=True)
             if message := suspects_message(found):
                 warnings.warn(message, FindeepWarning, stacklevel=2)
-            alone = {c.column: f"{c.metric} {c.score:.3f}" + (
+            alone = {c.column: c.label + (
                 "" if c.information_value is None else f", IV {c.information_value:.2f}")
                 for c in found}
     kinds = {column.name: column.kind for column in schema.columns}

@@ -17,6 +17,8 @@ predictions are scored against the target — ROC AUC for classes (one-vs-rest,
 macro-averaged, for more than two), and for a number the R² of the predicted ranks (a
 monotone or not, exact or nearly exact function of the column scores near 1). No row scores
 itself, so an identifier-like column whose levels each hold one row scores nothing.
+A free-text column, where a text model reads it (``text=True``), is scored by its whole texts
+as levels and, for classes, by its single most telling word (``data.text_leakage``).
 A column at or above ``LEAK_AUC`` (``LEAK_RANK_R2`` for a number) is named in one warning,
 with ``--drop`` to leave it out. The score is a diagnosis, never used to choose anything.
 
@@ -33,13 +35,14 @@ itself reads 5 and more).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from findeep.data.number_text import numbers_of
 from findeep.data.schema import FindeepWarning, Schema, parse_datetimes
+from findeep.data.text_leakage import normalised_texts, telling_word
 
 LEAK_AUC = 0.99  # a column alone above this AUC out of fold: almost surely a leak
 LEAK_RANK_R2 = 0.98  # a number: R² of the target's ranks from the column alone
@@ -63,6 +66,13 @@ class ColumnAlone:
     score: float
     metric: str  # "AUC" or "rank R²"
     information_value: float | None = None  # a binary target's IV (in-sample, IV_BINS bins)
+    evidence: str | None = None  # a text column's telling word, where that scored it
+
+    @property
+    def label(self) -> str:
+        """The score as the warning and ``profile`` write it: "AUC 0.998, the word 'off'"."""
+        return f"{self.metric} {self.score:.3f}" + (f", {self.evidence}" if self.evidence
+                                                      else "")
 
     @property
     def suspect(self) -> bool:
@@ -142,12 +152,13 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
                   seed: int = 0, max_rows: int = SCREEN_ROWS,
-                  groups: np.ndarray | None = None) -> list[ColumnAlone]:
+                  groups: np.ndarray | None = None, text: bool = False) -> list[ColumnAlone]:
     """Each used column of ``schema`` scored alone against ``y`` (rows with a target), out of
     fold; at most ``max_rows`` rows, a seeded sample of a taller table. ``task``:
     binary, multiclass or regression. ``groups`` (one code per row: a customer): each group's
     rows in one half, so a customer's own attribute does not read as a leak of the customer's
-    label (as ``--group-column`` keeps a customer in one fold)."""
+    label (as ``--group-column`` keeps a customer in one fold). ``text``: the schema's free-text
+    columns are scored too (the text models read them; ``data.text_leakage``)."""
     rng = np.random.default_rng(seed)
     positions = np.flatnonzero(y.notna().to_numpy())
     if len(positions) > max_rows:
@@ -176,33 +187,61 @@ def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: st
         half = side[codes_of_rows]
         if half.all() or not half.any():
             return []
-    found = []
+    found: list[ColumnAlone | None] = []
     day_first = schema.day_first
     # a number's ranks are read finely (a leak's bins are pure whatever their size); classes
     # by bins of about ROWS_PER_CLASS_BIN rows of a half
     n_bins = MAX_BINS if classes is None else int(np.clip(
         len(positions) // 2 // ROWS_PER_CLASS_BIN, MIN_CLASS_BINS, MAX_BINS))
-    for spec in schema.used:
-        if spec.kind not in ("numeric", "categorical", "datetime") or spec.name not in frame:
+    kinds = ("numeric", "categorical", "datetime", *(("text",) if text else ()))
+    for spec in schema.columns:
+        if spec.kind not in kinds or spec.name not in frame:
             continue
-        bins = column_bins(frame[spec.name].iloc[positions], spec.kind,
-                           day_first=day_first.get(spec.name), max_bins=n_bins)
-        predicted = _out_of_fold_means(bins, targets, half)
-        if classes is None:
-            residual = ((targets[:, 0] - predicted[:, 0]) ** 2).sum()
-            total = ((targets[:, 0] - targets[:, 0].mean()) ** 2).sum()
-            if total > 0:  # a target of one value has no ranks to tell
-                found.append(ColumnAlone(spec.name, float(1 - residual / total), "rank R²"))
+        values = frame[spec.name].iloc[positions]
+        if spec.kind == "text":  # whole texts as levels; and, for classes, the best word
+            found.append(_text_alone(spec.name, values, targets, half, classes))
             continue
-        if len(classes) == 2:
-            coarse = column_bins(frame[spec.name].iloc[positions], spec.kind,
-                                 day_first=day_first.get(spec.name), max_bins=IV_BINS)
-            found.append(ColumnAlone(spec.name, _auc(targets[:, 1], predicted[:, 1]), "AUC",
-                                     information_value(coarse, targets[:, 1])))
-            continue
-        scores = [_auc(targets[:, k], predicted[:, k]) for k in range(len(classes))]
-        found.append(ColumnAlone(spec.name, float(np.nanmean(scores)), "AUC"))
-    return found
+        bins = column_bins(values, spec.kind, day_first=day_first.get(spec.name),
+                           max_bins=n_bins)
+        alone = _bins_alone(spec.name, bins, targets, half, classes)
+        if alone.metric == "AUC" and classes is not None and len(classes) == 2:
+            coarse = column_bins(values, spec.kind, day_first=day_first.get(spec.name),
+                                 max_bins=IV_BINS)
+            alone = replace(alone, information_value=information_value(coarse, targets[:, 1]))
+        found.append(alone)
+    return [c for c in found if c is not None]
+
+
+def _bins_alone(name: str, bins: np.ndarray, targets: np.ndarray, half: np.ndarray,
+                classes: pd.Index | None) -> ColumnAlone | None:
+    """One column's bins scored out of fold: rank R² for a number, AUC for classes (macro
+    one-vs-rest for more than two); ``None`` for a target of one value."""
+    predicted = _out_of_fold_means(bins, targets, half)
+    if classes is None:
+        residual = ((targets[:, 0] - predicted[:, 0]) ** 2).sum()
+        total = ((targets[:, 0] - targets[:, 0].mean()) ** 2).sum()
+        # a target of one value has no ranks to tell
+        return ColumnAlone(name, float(1 - residual / total), "rank R²") if total > 0 else None
+    if len(classes) == 2:
+        return ColumnAlone(name, _auc(targets[:, 1], predicted[:, 1]), "AUC")
+    scores = [_auc(targets[:, k], predicted[:, k]) for k in range(len(classes))]
+    return ColumnAlone(name, float(np.nanmean(scores)), "AUC")
+
+
+def _text_alone(name: str, values: pd.Series, targets: np.ndarray, half: np.ndarray,
+                classes: pd.Index | None) -> ColumnAlone | None:
+    """A text column: its whole texts as levels, or its most telling word where that scores
+    higher (classes only: a word's presence cannot rank a number)."""
+    texts = normalised_texts(values)
+    whole = _bins_alone(name, column_bins(texts, "categorical"), targets, half, classes)
+    if classes is None:
+        return whole
+    word = telling_word(texts, targets, half,
+                        classes=[1] if len(classes) == 2 else list(range(len(classes))))
+    if word is None or (whole is not None and whole.score >= word.auc):
+        return whole
+    of_class = "" if len(classes) == 2 else f" (class '{classes[word.class_index]}')"
+    return ColumnAlone(name, word.auc, "AUC", evidence=f"the word '{word.word}'{of_class}")
 
 
 def suspects_message(found: list[ColumnAlone]) -> str | None:
@@ -210,7 +249,7 @@ def suspects_message(found: list[ColumnAlone]) -> str | None:
     suspects = sorted((c for c in found if c.suspect), key=lambda c: -c.score)
     if not suspects:
         return None
-    named = ", ".join(f"'{c.column}' ({c.metric} {c.score:.3f})" for c in suspects[:5])
+    named = ", ".join(f"'{c.column}' ({c.label})" for c in suspects[:5])
     more = f" and {len(suspects) - 5} more" if len(suspects) > 5 else ""
     names = ",".join(c.column for c in suspects)
     return (f"column(s) {named}{more} predict the target almost perfectly on their own (out of "
@@ -220,11 +259,12 @@ def suspects_message(found: list[ColumnAlone]) -> str | None:
 
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
-                    seed: int = 0, groups: np.ndarray | None = None) -> list[ColumnAlone]:
+                    seed: int = 0, groups: np.ndarray | None = None,
+                    text: bool = False) -> list[ColumnAlone]:
     """Screen every used column (``columns_alone`` on at most ``DECISION_ROWS`` rows, whole
     ``groups`` to each half) and warn about the suspects; returns the scores."""
     found = columns_alone(frame, y, schema, task=task, seed=seed, max_rows=DECISION_ROWS,
-                          groups=groups)
+                          groups=groups, text=text)
     if message := suspects_message(found):
         warnings.warn(message, FindeepWarning, stacklevel=3)
     return found

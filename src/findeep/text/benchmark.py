@@ -22,8 +22,9 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from findeep.data.leakage import DECISION_ROWS, columns_alone, suspects_message
 from findeep.data.row_sample import check_max_rows, sample_rows
-from findeep.data.schema import FindeepWarning, infer_schema
+from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import check_test_classes_trained, split_random
 from findeep.data.target import TargetSpec, infer_target, locate_target
 from findeep.errors import ConfigError
@@ -194,6 +195,13 @@ def run_text_benchmark(
         results["valid_fraction"] = valid_fraction
     if sample is not None:
         results["sample"], results["notes"] = sample.to_dict(), [sample.note()]
+    # a column (the text's words too) that tells the target alone: said before any fit
+    screened = Schema([c for c in schema.columns if c.kind != "text" or c.name == column])
+    if leak_note := suspects_message(columns_alone(X, y_all, screened, task=spec.task,
+                                                   seed=seed, max_rows=DECISION_ROWS,
+                                                   text=True)):
+        warnings.warn(leak_note, FindeepWarning, stacklevel=2)
+        results["notes"] = [*results.get("notes", []), leak_note]
     for name in models:
         per_fold = []
         for k, (train_rows, test_rows) in zip(indices, folds, strict=True):
@@ -247,7 +255,8 @@ def _run_fold(name: str, X: pd.DataFrame, y_all: pd.Series, y_codes: np.ndarray,
             warnings.simplefilter("ignore", FindeepWarning)
             pipeline = fit_text(X_train, y_all.iloc[train_rows], model=model_name,
                                 text_column=column, task=task, seed=seed, verbose=verbose,
-                                model_options=options, **train_options)
+                                model_options=options, screen_leaks=False,
+                                **train_options)
         fit_seconds = time.perf_counter() - started
         fit_cpu_seconds = time.process_time() - cpu_started
         started = time.perf_counter()

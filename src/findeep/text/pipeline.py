@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from findeep.data.leakage import warn_if_leaking
 from findeep.data.schema import FindeepWarning, Schema, infer_schema, missing_columns_message
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
@@ -238,10 +239,12 @@ def fit_text(
     task: str = "auto", seed: int = 0, validation_fraction: float = 0.1,
     class_weight: str | None = None, calibrate: bool = True, verbose: int = 1,
     model_options: dict[str, Any] | None = None, row_sketch: bool = True,
-    event_class: Any = None, **train_options: Any,
+    event_class: Any = None, screen_leaks: bool = True, **train_options: Any,
 ) -> TextPipeline:
     """Fit a text network on ``X`` (a text column, maybe other columns) and ``y``;
     ``event_class`` names a binary target's event, as for ``fit_tabular``.
+    ``screen_leaks``: warn about a column (the text's words too) that tells ``y`` alone
+    (``data.leakage``); the benchmark screens its table once and turns it off in its folds.
 
     Rows with a missing target are dropped and counted; empty texts are kept (and counted).
     """
@@ -276,8 +279,11 @@ def fit_text(
     schema = infer_schema(X, text_columns=[text_column] if text_column else None, text_ok=True)
     column = text_column or find_text_column(schema, X)
     # the text column is read by the encoder; every other usable column by the head
+    screened = Schema([c for c in schema.columns if c.kind != "text" or c.name == column])
     schema = Schema([c for c in schema.columns if c.name != column])
     check_features(X[schema.used_names])  # ±inf refused as scoring refuses it, not learnt
+    if screen_leaks:  # the text and every other column alone against y: a leak, said first
+        warn_if_leaking(X, y, screened, task=target.task, seed=seed, text=True)
     texts, text_report = clean_texts(X[column], column)
     if message := numbers_read_as_text(text_report, column):
         warnings.warn(message, FindeepWarning, stacklevel=2)
