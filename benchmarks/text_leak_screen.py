@@ -72,7 +72,7 @@ def with_flag(frame: pd.DataFrame, share: float, seed: int = 0) -> pd.DataFrame:
     out = frame.copy()
     negative = np.flatnonzero(out["sentiment"].eq("negative").to_numpy())
     rng = np.random.default_rng(seed)
-    chosen = rng.choice(negative, int(round(share * len(negative))), replace=False)
+    chosen = rng.choice(negative, round(share * len(negative)), replace=False)
     out.loc[chosen, "sentence"] = out.loc[chosen, "sentence"] + " Status: flagged."
     return out
 
