@@ -791,7 +791,8 @@ def report(
 ) -> None:
     """A report on BUNDLE scored on DATA (HTML with charts, or Markdown): is DATA an honest
     test, metrics with bootstrap intervals, ROC/PR/calibration/gains charts, what drives the
-    score, drift, (--protected) group rates, and the model card."""
+    score, drift, (--protected) group rates, and the model card. A text model's report has
+    the honesty checks, metrics, the words that move the score and the texts as read."""
     from findeep.report import write_report
 
     threshold = threshold_of_policy(bundle, policy, threshold)

@@ -3,14 +3,15 @@ self-contained HTML page with charts, plus the model card a model-risk team file
 
 Both formats render the same ``Document`` (``document.py``) through one Jinja2 template
 each (``render.py``), so they cannot disagree. ``model_report.py`` builds a tabular model's
-content, ``forecast_report.py`` a forecaster's, ``card.py`` the model card, ``figures.py``
-the charts.
+content, ``text_report.py`` a text model's, ``forecast_report.py`` a forecaster's,
+``card.py`` the model card, ``figures.py`` the charts.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +25,9 @@ from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import check_threshold
 from findeep.explain.attributions import RowsHook
 from findeep.explain.commands import load_pipeline
-from findeep.report.document import Document
+from findeep.report.document import Document, Section, Table
 from findeep.report.render import Format, markdown_table, render
+from findeep.text.routing import is_text_bundle
 from findeep.workflow import write_text_atomic
 
 __all__ = ["markdown_table", "report_format", "write_benchmark_report", "write_forecast_report",
@@ -90,9 +92,15 @@ def write_report(
     fmt = check_report_output(out, force=force)
     check_seed(seed)
     check_economics_options(lgd, exposure, margin)
+    if is_text_bundle(bundle):
+        refuse_tabular_report_options(protected=protected, lgd=lgd, exposure=exposure,
+                                      margin=margin, card_only=card_only, card_info=card_info)
+        return _write_text_report(bundle, data, out, fmt, threshold=threshold,
+                                  max_rows=max_rows, seed=seed, n_resamples=n_resamples,
+                                  on_stage=on_stage, policy=policy)
     info = read_card_info(card_info)
-    pipeline = load_pipeline(bundle, refusal="the report covers tabular models only (for a "
-                             "text model: findeep evaluate and findeep explain)")
+    pipeline = load_pipeline(bundle, refusal="findeep report covers tabular and text models "
+                             "(a forecaster's page: findeep forecast report)")
     if protected is not None and pipeline.task != "binary":
         raise ConfigError("group rates at a threshold (--protected) need a binary model.")
     check_threshold(threshold)  # before the slow sections
@@ -143,6 +151,51 @@ def write_report(
         on_stage(f"writing {fmt.upper()}")  # HTML or MARKDOWN
     return {**write_document(document, out, fmt), "rows": len(frame),
             "labelled": facts["labelled"]}
+
+
+def refuse_tabular_report_options(**given: Any) -> None:
+    """A text model's report has no group rates, decision economics or model card yet: an
+    option asking for them is refused in one line, naming each."""
+    names = {"protected": "--protected", "lgd": "--lgd", "exposure": "--exposure",
+             "margin": "--margin", "card_only": "--card-only", "card_info": "--card-info"}
+    asked = [names[k] for k, v in given.items() if v not in (None, False)]
+    if asked:
+        raise ConfigError(f"{', '.join(asked)} cover tabular models; a text model's report "
+                          "has the honesty checks, metrics, words and texts: leave "
+                          f"{'it' if len(asked) == 1 else 'them'} out.")
+
+
+def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
+                       out: str | os.PathLike[str], fmt: Format, *, threshold: float,
+                       max_rows: int, seed: int, n_resamples: int,
+                       on_stage: Callable[[str], None] | None,
+                       policy: str | os.PathLike[str] | None) -> dict[str, Any]:
+    from findeep.report.text_report import build_text_report
+    from findeep.text.bundle import load_text_model
+
+    pipeline = load_text_model(bundle)
+    meta = json.loads((Path(bundle) / META_FILE).read_text())  # checksums verified on load
+    frame = read_table(data)
+    pipeline.inputs(frame.head(1))  # a missing text or input column: one line, before work
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FindeepWarning)
+        document = build_text_report(str(bundle), str(data), frame, pipeline, meta,
+                                     threshold=threshold, max_rows=max_rows, seed=seed,
+                                     n_resamples=n_resamples, on_stage=on_stage)
+    if pipeline.task == "binary":
+        document.sections[0].blocks[0].rows.append(["cut-off", cutoff_text(threshold, policy)])
+    command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
+               *(["--policy", str(policy)] if policy is not None
+                 else ["--threshold", str(threshold)]),
+               "--max-rows", str(max_rows), "--random-state", str(seed), "--force"]
+    document.sections.append(Section("reproduce", "To reproduce this report", [
+        Table(["step", "command"], [["this report", " ".join(shlex.quote(part)
+                                                             for part in command)]])]))
+    if on_stage is not None:
+        on_stage(f"writing {fmt.upper()}")
+    labelled = (pipeline.target.name in frame.columns
+                and bool(frame[pipeline.target.name].notna().any()))
+    return {**write_document(document, out, fmt), "rows": len(frame), "labelled": labelled}
 
 
 def reproduce_command(

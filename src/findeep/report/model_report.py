@@ -101,16 +101,16 @@ def build_model_report(
                               seed=seed)
         result["columns_alone"] = alone
         stage(f"bootstrap intervals ({n_resamples} resamples)")
-        intervals = _intervals(pipeline, scored, n_resamples, seed)
+        intervals = metric_intervals(pipeline, scored, n_resamples, seed)
         facts |= {"evaluation": result, "intervals": intervals}
-        sections += [_honesty_section(result), _performance_section(pipeline, result, scored,
+        sections += [honesty_section(result), performance_section(pipeline, result, scored,
                                                                     intervals, threshold)]
     if not card_only:  # the card reads no attribution: a card alone skips the slowest part
         sample = sample_rows(frame, max_rows, seed)
         stage("attributions")
         sections.append(_drivers_section(pipeline, sample, labelled, seed, on_rows, stage))
         if labelled and result["columns_alone"]:
-            _alone_figure(sections[-1], result["columns_alone"], len(frame))
+            alone_figure(sections[-1], result["columns_alone"], len(frame))
     stage("drift")
     drift = drift_table(pipeline, frame, scored=(scored.prediction, scored.report)
                         if scored is not None and scored.every_row else None)
@@ -130,7 +130,7 @@ def build_model_report(
     return document, facts
 
 
-def _intervals(pipeline: TabularPipeline, scored: Scored, n_resamples: int,
+def metric_intervals(pipeline: TabularPipeline, scored: Scored, n_resamples: int,
                seed: int) -> dict[str, Any]:
     if pipeline.task != "binary" or len(set(scored.y_event)) < 2:
         return {}
@@ -191,7 +191,7 @@ def too_small_to_judge(pipeline: TabularPipeline, scored: Scored) -> str | None:
     return None
 
 
-def _honesty_section(result: dict[str, Any]) -> Section:
+def honesty_section(result: dict[str, Any]) -> Section:
     lines, fired = [], False
     if result.get("too_small"):
         fired = True
@@ -232,7 +232,7 @@ def _honesty_section(result: dict[str, Any]) -> Section:
     return Section("honesty", "Is this table an honest test?", ["\n".join(lines)], alert=fired)
 
 
-def _alone_figure(section: Section, alone: list[ColumnAlone], n_rows: int) -> None:
+def alone_figure(section: Section, alone: list[ColumnAlone], n_rows: int) -> None:
     """Each input column scored alone against the labels (``data.leakage``): a univariate
     screen beside what the model makes of the columns together."""
     ranked = sorted(alone, key=lambda c: -c.score)
@@ -270,7 +270,7 @@ def _metric_rows(pipeline: TabularPipeline, result: dict[str, Any],
     return rows
 
 
-def _performance_section(pipeline: TabularPipeline, result: dict[str, Any], scored: Scored,
+def performance_section(pipeline: TabularPipeline, result: dict[str, Any], scored: Scored,
                          intervals: dict[str, Any], threshold: float) -> Section:
     section = Section("performance", "Performance")
     if pipeline.task == "binary":

@@ -1,0 +1,155 @@
+"""`findeep report` on a text bundle: the honesty checks, metrics and charts of a tabular
+report, the words that move the score, and the texts as the model read them."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli_helpers import assert_one_line_error, run
+from findeep.report import write_report
+from findeep.report.text_report import word_attributions
+from findeep.testing import make_text_credit_frame, make_text_frame
+from findeep.text.bundle import load_text_model, save_text_model
+from findeep.text.pipeline import fit_text
+
+ROWS = "40"  # words attributed on 40 sampled rows: enough for planted words, a few seconds
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A binary credit bundle with a free-text purpose, a three-class sentiment bundle, the
+    rows each was trained on and rows it never saw."""
+    root = tmp_path_factory.mktemp("text-report")
+    paths: dict[str, Path] = {"root": root}
+    for name, make, target in (("loans", make_text_credit_frame, "default"),
+                               ("news", make_text_frame, "sentiment")):
+        train, new = make(500, seed=0), make(300, seed=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipeline = fit_text(train.drop(columns=[target]), train[target], verbose=0,
+                                max_epochs=8)
+        paths[name] = save_text_model(pipeline, root / name)
+        for part, frame in (("train", train), ("new", new)):
+            paths[f"{name}-{part}"] = root / f"{name}-{part}.csv"
+            frame.to_csv(paths[f"{name}-{part}"], index=False)
+    return paths
+
+
+def _report(files, bundle: str, data: str, out: str, *extra: str, rows: str = ROWS) -> str:
+    path = files["root"] / out
+    result = run("report", files[bundle], files[data], "--out", path, "--max-rows", rows,
+                 "--force", *extra)
+    assert result.exit_code == 0, result.output
+    return path.read_text()
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"## {title}")[1].split("\n## ")[0]
+
+
+def test_a_binary_text_report_has_every_section_and_names_the_planted_words(files):
+    text = _report(files, "loans", "loans-new", "loans.md")
+    titles = [line[3:] for line in text.splitlines() if line.startswith("## ")]
+    assert titles == ["The model", "Is this table an honest test?", "Performance",
+                      "What drives the score", "The texts as the model read them",
+                      "To reproduce this report"]
+    assert "`text-cnn` on the text column `purpose_text`" in text
+    assert re.search(r"\| roc_auc \| 0\.[6-9]\d+ \| 0\.\d+ \.\. 0\.\d+ \|", text)
+    words = _section(text, "What drives the score").split("### Words that move")[1].split(
+        "Examples:")[0]
+    rows = [line.split(" | ")[0].strip("| ") for line in words.splitlines()
+            if line.startswith("| ") and not line.startswith("| word")]
+    risky, safe = {"gambling", "overdue", "consolidation"}, {"wedding", "renovation", "tuition"}
+    assert len(set(rows[:5]) & risky) >= 2  # the risky purposes raise the odds most
+    assert len(set(rows[-5:]) & safe) >= 2  # the safe purposes lower the odds most
+    assert "Training rows: none beyond chance" in text
+
+
+def test_the_rows_trained_on_are_named_as_such(files):
+    text = _report(files, "loans", "loans-train", "loans-train.md")
+    assert "**No: about 100% of the rows match a training row**" in text
+
+
+def test_a_multiclass_report_gives_each_class_its_words(files):
+    """Five verbs a class, so each class's rows are sampled deeper than the default's 40."""
+    text = _report(files, "news", "news-new", "news.html", rows="40")
+    assert "<svg" in text and ("Words behind &#39;positive&#39;" in text
+                               or "Words behind 'positive'" in text)
+    md = _report(files, "news", "news-new", "news.md", rows="200")
+    for label, verbs in (("positive", {"rose", "increased", "grew", "jumped", "improved"}),
+                         ("negative", {"fell", "decreased", "dropped", "declined", "slumped"})):
+        block = md.split(f"### Words behind '{label}'")[1].split("###")[0]
+        top = [line.split(" | ")[0].strip("| ") for line in block.splitlines()
+               if line.startswith("| ") and not line.startswith("| word")][:5]
+        assert len(set(top) & verbs) >= 3, (label, top)
+
+
+def test_a_leaking_note_in_the_scored_rows_raises_the_honesty_alert(files):
+    frame = pd.read_csv(files["loans-new"])
+    frame.loc[frame["default"] == 1, "purpose_text"] += " - charged off"
+    path = files["root"] / "leaky.csv"
+    frame.to_csv(path, index=False)
+    result = run("report", files["loans"], path, "--out", files["root"] / "leaky.md",
+                 "--max-rows", ROWS, "--force")
+    assert result.exit_code == 0, result.output
+    honesty = _section((files["root"] / "leaky.md").read_text(),
+                       "Is this table an honest test?")
+    assert "**Leak: Column(s) 'purpose_text' (AUC 1.000, the word '" in honesty
+
+
+def test_texts_longer_than_training_are_flagged(files):
+    frame = pd.read_csv(files["loans-new"])
+    frame["purpose_text"] = frame["purpose_text"] + " because" + " of costs" * 30
+    path = files["root"] / "long.csv"
+    frame.to_csv(path, index=False)
+    result = run("report", files["loans"], path, "--out", files["root"] / "long.md",
+                 "--max-rows", ROWS, "--force")
+    assert result.exit_code == 0, result.output
+    texts = _section((files["root"] / "long.md").read_text(), "The texts as the model read them")
+    assert "**More texts truncated here than in training**" in texts
+    assert "| 300 (100.0%) | 0 (0.0%) |" in texts
+
+
+def test_unlabelled_rows_get_words_and_texts_without_metrics(files):
+    frame = pd.read_csv(files["loans-new"]).drop(columns=["default"])
+    path = files["root"] / "unlabelled.csv"
+    frame.to_csv(path, index=False)
+    result = run("report", files["loans"], path, "--out", files["root"] / "u.md",
+                 "--max-rows", ROWS, "--force")
+    assert result.exit_code == 0, result.output
+    assert "has no labels" in result.stdout
+    text = (files["root"] / "u.md").read_text()
+    assert "## Performance" not in text and "## What drives the score" in text
+
+
+def test_tabular_only_options_are_refused_in_one_line(files, tmp_path):
+    for option in (["--protected", "home"], ["--card-only"], ["--lgd", "0.45"]):
+        result = run("report", files["loans"], files["loans-new"], "--out",
+                     tmp_path / "r.html", *option)
+        assert_one_line_error(result, f"{option[0]} cover tabular models")
+        assert not (tmp_path / "r.html").exists()
+
+
+def test_word_attributions_pool_a_word_once_a_row(files):
+    pipeline = load_text_model(files["loans"])
+    sample = pd.DataFrame({"purpose_text": ["gambling gambling gambling now", "wedding now"],
+                           "income": [30_000.0, 30_000.0], "age": [40, 40],
+                           "home": ["rent", "rent"]})
+    table, explained = word_attributions(pipeline, sample)
+    gambling = table.set_index("word").loc["gambling"]
+    assert gambling["rows"] == 1  # three times in one row: one row
+    in_row = sum(w["attribution"] for w in explained[0].words
+                 if w["word"].lower() == "gambling")
+    assert gambling["mean_attribution"] == pytest.approx(in_row)
+    assert table.set_index("word").loc["now", "rows"] == 2
+
+
+def test_the_python_call_matches_the_command(files, tmp_path):
+    summary = write_report(files["loans"], files["loans-new"], tmp_path / "r.md", max_rows=40)
+    assert summary["labelled"] and summary["figures"] >= 6
+    assert summary["sections"][0] == "The model"
