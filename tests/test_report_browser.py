@@ -181,3 +181,33 @@ def test_tally_report_opens_clean_in_a_browser(tmp_path) -> None:
     assert seen["requests"] == [page.resolve().as_uri()]  # nothing else fetched
     assert set(seen["figures"]) == {"against-best-baseline", "against-logreg"}
     assert all(w > 100 and h > 100 for w, h in seen["figures"].values()), seen["figures"]
+
+
+def test_text_reports_open_clean_in_a_browser(tmp_path) -> None:
+    """A text model's page: its task's charts, the words that move the score (each class's
+    for a multiclass model), each column alone."""
+    import warnings
+
+    from findeep.testing import make_text_credit_frame, make_text_frame
+    from findeep.text.bundle import save_text_model
+    from findeep.text.pipeline import fit_text
+
+    cases = (("loans", make_text_credit_frame, "default",
+              {"roc", "pr", "reliability", "score-histogram", "confusion", "gains", "word-bars",
+               "alone-bars"}),
+             ("news", make_text_frame, "sentiment",
+              {"per-class-roc", "confusion", "words-negative", "words-neutral",
+               "words-positive", "alone-bars"}))
+    for name, make, target, expected in cases:
+        frame = make(500, seed=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipeline = fit_text(frame.drop(columns=[target]), frame[target], verbose=0,
+                                max_epochs=8)
+        bundle = save_text_model(pipeline, tmp_path / name)
+        data = tmp_path / f"{name}.csv"
+        make(300, seed=4).to_csv(data, index=False)
+        out = tmp_path / f"{name}.html"
+        result = run("report", bundle, data, "--out", out, "--max-rows", "120")
+        assert result.exit_code == 0, result.output
+        assert_renders(out, expected, tmp_path)

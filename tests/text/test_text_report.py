@@ -89,6 +89,18 @@ def test_a_multiclass_report_gives_each_class_its_words(files):
         assert len(set(top) & verbs) >= 3, (label, top)
 
 
+def test_a_class_no_sampled_row_is_predicted_as_says_so(files):
+    frame = pd.read_csv(files["news-new"])
+    path = files["root"] / "neutral.csv"
+    frame[frame["sentiment"] == "neutral"].to_csv(path, index=False)
+    result = run("report", files["news"], path, "--out", files["root"] / "neutral.md",
+                 "--max-rows", ROWS, "--force")
+    assert result.exit_code == 0, result.output
+    words = _section((files["root"] / "neutral.md").read_text(), "What drives the score")
+    assert "### Words behind 'neutral'" in words
+    assert re.search(r"'negative': \d sampled row\(s\) predicted as it, too few", words)
+
+
 def test_a_leaking_note_in_the_scored_rows_raises_the_honesty_alert(files):
     frame = pd.read_csv(files["loans-new"])
     frame.loc[frame["default"] == 1, "purpose_text"] += " - charged off"

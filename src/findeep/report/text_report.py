@@ -182,6 +182,12 @@ def _words_section(pipeline: TextPipeline, sample: pd.DataFrame) -> Section:
         section.add("No word is in enough sampled rows to rank.")
         return section
     if pipeline.task == "multiclass":
+        for label in map(str, pipeline.target.classes):
+            if label not in set(common["towards"]):
+                count = sum(str(row.prediction) == label for row in explained)
+                section.add(f"'{label}': {count:,} sampled row(s) predicted as it, too few "
+                            f"for any word to be in {min(MIN_WORD_ROWS, len(sample))}: no "
+                            "words to rank.")
         for towards, part in common.groupby("towards", sort=True):
             top = part.sort_values("rank_score", ascending=False).head(TOP_WORDS)
             section.add(Figure(
