@@ -208,6 +208,6 @@ def test_text_reports_open_clean_in_a_browser(tmp_path) -> None:
         data = tmp_path / f"{name}.csv"
         make(300, seed=4).to_csv(data, index=False)
         out = tmp_path / f"{name}.html"
-        result = run("report", bundle, data, "--out", out, "--max-rows", "120")
+        result = run("report", bundle, data, "--out", out, "--max-rows", "60")
         assert result.exit_code == 0, result.output
         assert_renders(out, expected, tmp_path)

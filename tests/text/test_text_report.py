@@ -76,10 +76,8 @@ def test_the_rows_trained_on_are_named_as_such(files):
 
 
 def test_a_multiclass_report_gives_each_class_its_words(files):
-    """Five verbs a class, so each class's rows are sampled deeper than the default's 40."""
-    text = _report(files, "news", "news-new", "news.html", rows="40")
-    assert "<svg" in text and ("Words behind &#39;positive&#39;" in text
-                               or "Words behind 'positive'" in text)
+    """Five verbs a class, so each class's rows are sampled deeper than the tests' 40 (the
+    HTML page is opened in tests/test_report_browser.py)."""
     md = _report(files, "news", "news-new", "news.md", rows="200")
     for label, verbs in (("positive", {"rose", "increased", "grew", "jumped", "improved"}),
                          ("negative", {"fell", "decreased", "dropped", "declined", "slumped"})):
