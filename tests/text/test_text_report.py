@@ -57,7 +57,7 @@ def test_a_binary_text_report_has_every_section_and_names_the_planted_words(file
     titles = [line[3:] for line in text.splitlines() if line.startswith("## ")]
     assert titles == ["The model", "Is this table an honest test?", "Performance",
                       "What drives the score", "The texts as the model read them",
-                      "To reproduce this report"]
+                      "Model card"]
     assert "`text-cnn` on the text column `purpose_text`" in text
     assert re.search(r"\| roc_auc \| 0\.[6-9]\d+ \| 0\.\d+ \.\. 0\.\d+ \|", text)
     words = _section(text, "What drives the score").split("### Words that move")[1].split(
@@ -137,8 +137,29 @@ def test_unlabelled_rows_get_words_and_texts_without_metrics(files):
     assert "## Performance" not in text and "## What drives the score" in text
 
 
+def test_the_model_card_of_a_text_model(files, tmp_path):
+    info = tmp_path / "card.yaml"
+    info.write_text("owner: retail credit risk\nintended_use: second opinion on stated "
+                    "purposes\n")
+    out = tmp_path / "card.md"
+    result = run("report", files["loans"], files["loans-new"], "--out", out, "--card-only",
+                 "--card-info", info)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.startswith("# Model card: loans")
+    assert [line[3:] for line in text.splitlines() if line.startswith("## ")] == [
+        "The model", "Model card"]
+    assert "| Model owner | retail credit risk |" in text
+    assert "| inputs | 4 columns: `purpose_text`, `income`, `age`, `home` |" in text
+    assert re.search(r"\| data fingerprint \| `[0-9a-f]{64}` \|", text)
+    assert "- Reads at most " in text and "text models take no time column" in text
+    assert "retrain with --time-column" not in text  # the tabular line does not apply
+    assert re.search(r"\| roc_auc \| 0\.\d{4} \(95% interval", text)
+    assert "--card-only" in text and "--card-info" in text  # the command reproduces it
+
+
 def test_tabular_only_options_are_refused_in_one_line(files, tmp_path):
-    for option in (["--protected", "home"], ["--card-only"], ["--lgd", "0.45"]):
+    for option in (["--protected", "home"], ["--lgd", "0.45"]):
         result = run("report", files["loans"], files["loans-new"], "--out",
                      tmp_path / "r.html", *option)
         assert_one_line_error(result, f"{option[0]} cover tabular models")

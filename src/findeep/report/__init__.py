@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,7 @@ from findeep.errors import ConfigError, DataError, did_you_mean
 from findeep.evaluate.metrics import check_threshold
 from findeep.explain.attributions import RowsHook
 from findeep.explain.commands import load_pipeline
-from findeep.report.document import Document, Section, Table
+from findeep.report.document import Document
 from findeep.report.render import Format, markdown_table, render
 from findeep.text.routing import is_text_bundle
 from findeep.workflow import write_text_atomic
@@ -92,13 +91,14 @@ def write_report(
     fmt = check_report_output(out, force=force)
     check_seed(seed)
     check_economics_options(lgd, exposure, margin)
+    info = read_card_info(card_info)
     if is_text_bundle(bundle):
         refuse_tabular_report_options(protected=protected, lgd=lgd, exposure=exposure,
-                                      margin=margin, card_only=card_only, card_info=card_info)
+                                      margin=margin)
         return _write_text_report(bundle, data, out, fmt, threshold=threshold,
                                   max_rows=max_rows, seed=seed, n_resamples=n_resamples,
-                                  on_stage=on_stage, policy=policy)
-    info = read_card_info(card_info)
+                                  on_stage=on_stage, policy=policy, info=info,
+                                  card_info=card_info, card_only=card_only)
     pipeline = load_pipeline(bundle, refusal="findeep report covers tabular and text models "
                              "(a forecaster's page: findeep forecast report)")
     if protected is not None and pipeline.task != "binary":
@@ -154,23 +154,26 @@ def write_report(
 
 
 def refuse_tabular_report_options(**given: Any) -> None:
-    """A text model's report has no group rates, decision economics or model card yet: an
-    option asking for them is refused in one line, naming each."""
+    """A text model's report has no group rates or decision economics yet: an option asking
+    for them is refused in one line, naming each."""
     names = {"protected": "--protected", "lgd": "--lgd", "exposure": "--exposure",
-             "margin": "--margin", "card_only": "--card-only", "card_info": "--card-info"}
+             "margin": "--margin"}
     asked = [names[k] for k, v in given.items() if v not in (None, False)]
     if asked:
         raise ConfigError(f"{', '.join(asked)} cover tabular models; a text model's report "
-                          "has the honesty checks, metrics, words and texts: leave "
-                          f"{'it' if len(asked) == 1 else 'them'} out.")
+                          "has the honesty checks, metrics, words, texts and the model card: "
+                          f"leave {'it' if len(asked) == 1 else 'them'} out.")
 
 
 def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
                        out: str | os.PathLike[str], fmt: Format, *, threshold: float,
                        max_rows: int, seed: int, n_resamples: int,
                        on_stage: Callable[[str], None] | None,
-                       policy: str | os.PathLike[str] | None) -> dict[str, Any]:
-    from findeep.report.text_report import build_text_report
+                       policy: str | os.PathLike[str] | None, info: dict[str, str],
+                       card_info: str | os.PathLike[str] | None,
+                       card_only: bool) -> dict[str, Any]:
+    from findeep.report.card import card_section
+    from findeep.report.text_report import build_text_report, card_limitations
     from findeep.text.bundle import load_text_model
 
     pipeline = load_text_model(bundle)
@@ -179,18 +182,25 @@ def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
     pipeline.inputs(frame.head(1))  # a missing text or input column: one line, before work
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FindeepWarning)
-        document = build_text_report(str(bundle), str(data), frame, pipeline, meta,
-                                     threshold=threshold, max_rows=max_rows, seed=seed,
-                                     n_resamples=n_resamples, on_stage=on_stage)
+        document, facts = build_text_report(
+            str(bundle), str(data), frame, pipeline, meta, threshold=threshold,
+            max_rows=max_rows, seed=seed, n_resamples=n_resamples, on_stage=on_stage,
+            card_only=card_only)
     if pipeline.task == "binary":
         document.sections[0].blocks[0].rows.append(["cut-off", cutoff_text(threshold, policy)])
-    command = ["findeep", "report", str(bundle), str(data), "--out", str(out),
-               *(["--policy", str(policy)] if policy is not None
-                 else ["--threshold", str(threshold)]),
-               "--max-rows", str(max_rows), "--random-state", str(seed), "--force"]
-    document.sections.append(Section("reproduce", "To reproduce this report", [
-        Table(["step", "command"], [["this report", " ".join(shlex.quote(part)
-                                                             for part in command)]])]))
+    command = reproduce_command(bundle, data, out, protected=None, threshold=threshold,
+                                max_rows=max_rows, seed=seed, card_info=card_info,
+                                card_only=card_only, lgd=None, exposure=None, margin=None,
+                                policy=policy)
+    card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
+                        command=command,
+                        inputs=[pipeline.text_column, *pipeline.other_columns],
+                        limitations=card_limitations(pipeline))
+    if card_only:
+        document.title = document.title.replace("Model report", "Model card")
+        document.sections = [s for s in document.sections if s.key == "model"] + [card]
+    else:
+        document.sections.append(card)
     if on_stage is not None:
         on_stage(f"writing {fmt.upper()}")
     labelled = (pipeline.target.name in frame.columns

@@ -96,10 +96,18 @@ def dependency_versions() -> list[list[str]]:
     return versions
 
 
-def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[str, Any],
-                 info: dict[str, str], *, bundle: str, data: str, command: list[str]) -> Section:
-    """The model card as one report section."""
+def card_section(pipeline: TabularPipeline | Any, meta: dict[str, Any], facts: dict[str, Any],
+                 info: dict[str, str], *, bundle: str, data: str, command: list[str],
+                 inputs: list[str] | None = None,
+                 limitations: list[str] | None = None) -> Section:
+    """The model card as one report section. A text model's report passes its ``inputs``
+    (the text column first) and the ``limitations`` of its kind of model, which replace the
+    tabular ones about time columns and categories."""
     target, training = pipeline.target, pipeline.training
+    inputs = pipeline.schema.used_names if inputs is None else inputs
+    partner = getattr(pipeline, "partner", None)
+    fingerprint = (meta.get("data_fingerprint") or training.get("data_fingerprint")
+                   or "not recorded")
     section = Section("model-card", "Model card")
     section.add(Table(["field", "value"], [[label, info.get(key, NOT_PROVIDED)]
                                            for key, label in CARD_FIELDS.items()
@@ -108,7 +116,7 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
     definition = {"binary": f"`{target.name}`, event class {target.event_class!r}",
                   "multiclass": f"`{target.name}`, {len(target.classes)} classes",
                   "regression": f"`{target.name}` (a number)"}[pipeline.task]
-    used = set(pipeline.schema.used_names)
+    used = set(inputs)
     excluded = [f"`{c.name}` ({c.kind})" for c in pipeline.schema.columns if c.name not in used]
     excluded += [f"`{name}` (--drop)" for name in training.get("dropped_columns", [])]
     period = (f"up to {training['last_time']} (`{training.get('time_column')}`)"
@@ -117,19 +125,18 @@ def card_section(pipeline: TabularPipeline, meta: dict[str, Any], facts: dict[st
         ["target", definition],
         ["training rows", training_rows_text(training)],
         ["training period", period],
-        ["data fingerprint", f"`{meta.get('data_fingerprint', '') or 'not recorded'}`"],
-        ["inputs", f"{len(pipeline.schema.used_names)} columns: "
-                   + ", ".join(f"`{c}`" for c in pipeline.schema.used_names)],
+        ["data fingerprint", f"`{fingerprint}`"],
+        ["inputs", f"{len(inputs)} columns: " + ", ".join(f"`{c}`" for c in inputs)],
         ["excluded columns", ", ".join(excluded) or "none"],
         ["architecture", f"`{pipeline.model_name}`, {best_epoch_text(training)}" + (
-                             "" if pipeline.partner is None else
-                             f"; blended half each with `{pipeline.partner.name}` (its own "
+                             "" if partner is None else
+                             f"; blended half each with `{partner.name}` (its own "
                              "defaults, fitted on the same rows)")],
     ], caption="Training data"))
     section.add(Table(["field", "value"], _evaluation_rows(pipeline, facts, data),
                       caption="Evaluation data, protocol and metrics"))
     section.add("Limitations and known failure modes:\n" + "\n".join(
-        f"- {line}" for line in _limitations(pipeline, facts, info)))
+        f"- {line}" for line in _limitations(pipeline, facts, info, limitations)))
     section.add(Table(["package", "version"], dependency_versions(),
                       caption="Versions of every dependency"))
     section.add(Table(["step", "command"], [
@@ -154,7 +161,7 @@ def training_rows_text(training: dict[str, Any]) -> str:
     members each fitting on all folds but one and stopping early on that one."""
     rows, fit, validation = (int(training.get(key, 0)) for key in
                              ("rows", "fit_rows", "validation_rows"))
-    split = str(training.get("validation_split", ""))
+    split = str(training.get("validation_split", "") or "random")
     if "cross-fitting" in split and rows > fit > 0:
         held = rows - fit
         members = max(round(validation / held), 1)
@@ -189,8 +196,8 @@ def _evaluation_rows(pipeline: TabularPipeline, facts: dict[str, Any],
     return rows
 
 
-def _limitations(pipeline: TabularPipeline, facts: dict[str, Any],
-                 info: dict[str, str]) -> list[str]:
+def _limitations(pipeline: TabularPipeline | Any, facts: dict[str, Any],
+                 info: dict[str, str], of_kind: list[str] | None = None) -> list[str]:
     lines = []
     evaluation = facts.get("evaluation") or {}
     overlap = evaluation.get("training_overlap") or {}
@@ -199,7 +206,7 @@ def _limitations(pipeline: TabularPipeline, facts: dict[str, Any],
                      "optimistic.")
     if evaluation.get("rows_dated_in_training_period"):
         lines.append("The evaluation table is not out-of-time.")
-    if "last_time" not in pipeline.training:
+    if "last_time" not in pipeline.training and of_kind is None:
         lines.append("Trained without a time column: nothing here shows how the model ages; "
                      "retrain with --time-column for an out-of-time test.")
     too_small = facts.get("too_small")
@@ -219,8 +226,9 @@ def _limitations(pipeline: TabularPipeline, facts: dict[str, Any],
     if drift:
         lines.append(f"Columns with major drift (PSI >= {PSI_MAJOR}): " + ", ".join(drift)
                      + ".")
-    lines.append("Scores rows only inside the ranges seen in training reliably; unseen "
-                 "categories are mapped to 'unknown' and counted.")
+    lines += of_kind if of_kind is not None else [
+        "Scores rows only inside the ranges seen in training reliably; unseen categories are "
+        "mapped to 'unknown' and counted."]
     if "caveats" in info:
         lines.append(info["caveats"])
     return lines

@@ -55,14 +55,16 @@ _PUNCTUATION = re.compile(r"^\W+|\W+$")
 def build_text_report(
     bundle: str, data_name: str, frame: pd.DataFrame, pipeline: TextPipeline,
     meta: dict[str, Any], *, threshold: float, max_rows: int, seed: int, n_resamples: int,
-    on_stage: Callable[[str], None] | None = None,
-) -> Document:
-    """The report's document for a text bundle scored on ``frame``."""
+    on_stage: Callable[[str], None] | None = None, card_only: bool = False,
+) -> tuple[Document, dict[str, Any]]:
+    """The report's document for a text bundle scored on ``frame``, and the facts the model
+    card reuses (as the tabular report's). ``card_only`` skips the word attributions."""
     stage = on_stage or (lambda label: None)
     name = pipeline.target.name
     labelled = name in frame.columns and bool(frame[name].notna().any())
     sections = [_model_section(bundle, pipeline, meta)]
     alone = []
+    facts: dict[str, Any] = {"labelled": labelled}
     if labelled:
         stage("scoring and metrics")
         scored = Scored(pipeline, frame)
@@ -83,13 +85,16 @@ def build_text_report(
         result["columns_alone"] = alone
         stage(f"bootstrap intervals ({n_resamples} resamples)")
         intervals = metric_intervals(pipeline, scored, n_resamples, seed)
+        facts |= {"evaluation": result, "intervals": intervals,
+                  "too_small": result["too_small"]}
         sections += [honesty_section(result),
                      performance_section(pipeline, result, scored, intervals, threshold)]
-    sample = sample_rows(frame, min(max_rows, EXPLAIN_ROWS), seed)
-    stage(f"word attributions ({len(sample):,} rows)")
-    sections.append(_words_section(pipeline, sample))
-    if alone:
-        alone_figure(sections[-1], alone, len(frame))
+    if not card_only:  # the card reads no attribution
+        sample = sample_rows(frame, min(max_rows, EXPLAIN_ROWS), seed)
+        stage(f"word attributions ({len(sample):,} rows)")
+        sections.append(_words_section(pipeline, sample))
+        if alone:
+            alone_figure(sections[-1], alone, len(frame))
     stage("texts as read")
     sections.append(_texts_section(pipeline, frame))
     return Document(
@@ -97,7 +102,22 @@ def build_text_report(
         subtitle=(f"Scored on `{data_name}` ({len(frame):,} rows) on "
                   f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by findeep "
                   f"{findeep.__version__}."),
-        sections=sections)
+        sections=sections), facts
+
+
+def card_limitations(pipeline: TextPipeline) -> list[str]:
+    """What a text model's card says it cannot do, in place of the tabular model's lines
+    about time columns and categories."""
+    return [
+        "Trained on a random split of its rows (text models take no time column): nothing "
+        "here shows how the model ages; score a later period's labelled rows to see it.",
+        f"Reads at most {pipeline.tokenizer.max_length} tokens of a text (longer texts are "
+        "cut, and counted); words its vocabulary lacks are read as word pieces, characters "
+        "it lacks as one blank token.",
+        "Texts in another language, register or template than the training texts are "
+        "outside what it learned; the report's 'texts as the model read them' shows what "
+        "changed.",
+    ]
 
 
 def _text_schema(frame: pd.DataFrame, pipeline: TextPipeline) -> Schema:

@@ -36,7 +36,7 @@ from findeep.features.tabular import ScoringRules, TabularPreprocessor
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
 from findeep.long_work import long_work_starts
 from findeep.models.text_network import TextNetwork
-from findeep.pipeline import TRAIN_OPTIONS, check_features
+from findeep.pipeline import TRAIN_OPTIONS, check_features, data_fingerprint
 from findeep.text.metrics import multiclass_report
 from findeep.text.recipes import RECIPES, split_options
 from findeep.text.trainer import TextData, fit_text_network, predict_text_logits
@@ -353,6 +353,7 @@ def fit_text(
         "config": {k: v for k, v in vars(config).items() if k != "verbose"},
         "model_options": model_options or {}, "fit_options": fit_options,
         "temperature": temperature, **result.to_dict(),
+        "data_fingerprint": data_fingerprint(X, y),  # the model card's record of the rows
     }
     # hashes of the rows trained on, so `evaluate` can say when it is given them again; off
     # for bundles that leave the organisation (a hash confirms a sentence was trained on)
