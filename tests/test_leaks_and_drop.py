@@ -313,3 +313,11 @@ def test_profile_of_a_target_whose_task_is_not_clear_still_profiles(tmp_path):
     with pytest.warns(FindeepWarning, match="not scored against 'amount'"):
         table, _ = profile_table(str(path), target="amount")
     assert list(table["column"]) == ["x"] and list(table["vs target alone"]) == [""]
+
+
+def test_a_target_of_one_number_scores_no_column():
+    """A regression target with one value has no ranks to tell: nothing is scored, nothing
+    fails (profile still profiles such a table)."""
+    frame = leaky_frame(200)[["income", "status"]]
+    schema = infer_schema(frame, warn=False)
+    assert columns_alone(frame, pd.Series([7.5] * 200), schema, task="regression") == []

@@ -204,7 +204,7 @@ def columns_alone(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: st
         bins = column_bins(values, spec.kind, day_first=day_first.get(spec.name),
                            max_bins=n_bins)
         alone = _bins_alone(spec.name, bins, targets, half, classes)
-        if alone.metric == "AUC" and classes is not None and len(classes) == 2:
+        if alone is not None and classes is not None and len(classes) == 2:
             coarse = column_bins(values, spec.kind, day_first=day_first.get(spec.name),
                                  max_bins=IV_BINS)
             alone = replace(alone, information_value=information_value(coarse, targets[:, 1]))
@@ -216,12 +216,14 @@ def _bins_alone(name: str, bins: np.ndarray, targets: np.ndarray, half: np.ndarr
                 classes: pd.Index | None) -> ColumnAlone | None:
     """One column's bins scored out of fold: rank R² for a number, AUC for classes (macro
     one-vs-rest for more than two); ``None`` for a target of one value."""
+    if classes is None and np.ptp(targets[:, 0]) == 0:
+        return None  # a target of one value has no ranks to tell (its float sum of squares
+        # is 1e-32, not 0, and read noise as a score)
     predicted = _out_of_fold_means(bins, targets, half)
     if classes is None:
         residual = ((targets[:, 0] - predicted[:, 0]) ** 2).sum()
         total = ((targets[:, 0] - targets[:, 0].mean()) ** 2).sum()
-        # a target of one value has no ranks to tell
-        return ColumnAlone(name, float(1 - residual / total), "rank R²") if total > 0 else None
+        return ColumnAlone(name, float(1 - residual / total), "rank R²")
     if len(classes) == 2:
         return ColumnAlone(name, _auc(targets[:, 1], predicted[:, 1]), "AUC")
     scores = [_auc(targets[:, k], predicted[:, k]) for k in range(len(classes))]
