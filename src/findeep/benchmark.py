@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from findeep.data.leakage import DECISION_ROWS, columns_alone, suspects_message
+from findeep.data.leakage import warn_if_leaking
 from findeep.data.row_sample import RowSample, check_max_rows, sample_rows
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.sentinels import check_special_values
@@ -245,11 +245,8 @@ def run_benchmark(
                       "--max-rows 10000 --n-folds 3 (max_rows=) compares them on a stratified "
                       "sample first.", FindeepWarning, stacklevel=2)
     # a column that tells the target alone (a recovery, a status): said before any fit
-    leak_note = suspects_message(columns_alone(table.X, table.y, table.schema,
-                                               task=table.spec.task, seed=seed,
-                                               max_rows=DECISION_ROWS, groups=table.groups))
-    if leak_note:
-        warnings.warn(leak_note, FindeepWarning, stacklevel=2)
+    leak_note = warn_if_leaking(table.X, table.y, table.schema, task=table.spec.task,
+                                seed=seed, groups=table.groups)
     if table.times is None:  # random folds of dated rows train on the future: say so
         warn_if_dated(table.X, table.date_columns)
         if table.groups is None:  # ... and of a customer's rows test on known customers

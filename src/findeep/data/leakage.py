@@ -262,11 +262,12 @@ def suspects_message(found: list[ColumnAlone]) -> str | None:
 
 def warn_if_leaking(frame: pd.DataFrame, y: pd.Series, schema: Schema, *, task: str,
                     seed: int = 0, groups: np.ndarray | None = None,
-                    text: bool = False) -> list[ColumnAlone]:
+                    text: bool = False) -> str | None:
     """Screen every used column (``columns_alone`` on at most ``DECISION_ROWS`` rows, whole
-    ``groups`` to each half) and warn about the suspects; returns the scores."""
+    ``groups`` to each half) and warn about the suspects; returns the warning (a benchmark
+    keeps it in its notes), or None."""
     found = columns_alone(frame, y, schema, task=task, seed=seed, max_rows=DECISION_ROWS,
                           groups=groups, text=text)
     if message := suspects_message(found):
         warnings.warn(message, FindeepWarning, stacklevel=3)
-    return found
+    return message

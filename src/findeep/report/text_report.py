@@ -27,7 +27,7 @@ from findeep.data.leakage import columns_alone
 from findeep.data.schema import Schema
 from findeep.explain.commands import sample_rows
 from findeep.report import figures
-from findeep.report.card import best_epoch_text
+from findeep.report.card import best_epoch_text, training_rows_text
 from findeep.report.document import Document, Figure, Section, Table
 from findeep.report.model_report import (
     Scored,
@@ -145,17 +145,9 @@ def _model_section(bundle: str, pipeline: TextPipeline, meta: dict[str, Any]) ->
          f"at most {training.get('max_length', '?')} a text"],
         ["trained", f"{meta.get('created_at', '?')} with findeep "
                     f"{meta.get('versions', {}).get('findeep', '?')}"],
-        ["training rows", f"{_training_rows(pipeline)}; {best_epoch_text(training)}"],
+        ["training rows", f"{training_rows_text(training)}; {best_epoch_text(training)}"],
     ]
     return Section("model", "The model", [Table(["field", "value"], facts)])
-
-
-def _training_rows(pipeline: TextPipeline) -> str:
-    training = pipeline.training
-    split = ("a random split, stratified by class" if pipeline.task != "regression"
-             else "a random split")
-    return (f"{int(training.get('fit_rows', 0)):,} fit + "
-            f"{int(training.get('validation_rows', 0)):,} early-stopping ({split})")
 
 
 def word_attributions(pipeline: TextPipeline, sample: pd.DataFrame

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from findeep.data.leakage import DECISION_ROWS, columns_alone, suspects_message
+from findeep.data.leakage import warn_if_leaking
 from findeep.data.row_sample import check_max_rows, sample_rows
 from findeep.data.schema import FindeepWarning, Schema, infer_schema
 from findeep.data.splits import check_test_classes_trained, split_random
@@ -197,10 +197,7 @@ def run_text_benchmark(
         results["sample"], results["notes"] = sample.to_dict(), [sample.note()]
     # a column (the text's words too) that tells the target alone: said before any fit
     screened = Schema([c for c in schema.columns if c.kind != "text" or c.name == column])
-    if leak_note := suspects_message(columns_alone(X, y_all, screened, task=spec.task,
-                                                   seed=seed, max_rows=DECISION_ROWS,
-                                                   text=True)):
-        warnings.warn(leak_note, FindeepWarning, stacklevel=2)
+    if leak_note := warn_if_leaking(X, y_all, screened, task=spec.task, seed=seed, text=True):
         results["notes"] = [*results.get("notes", []), leak_note]
     for name in models:
         per_fold = []

@@ -347,6 +347,7 @@ def fit_text(
         temperature = fit_temperature(valid_logits, y_codes[valid_rows], target.task)
     training = {
         "rows": len(y_codes), "fit_rows": len(fit_rows), "validation_rows": len(valid_rows),
+        "validation_split": "stratified random" if classification else "random",
         "dropped_missing_target": n_dropped, "seed": seed, "class_weight": class_weight,
         "text_column": column, "text": text_report.to_dict(),
         "max_length": tokenizer.max_length, "vocab_size": tokenizer.vocab_size,
