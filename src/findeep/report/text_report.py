@@ -24,7 +24,7 @@ import pandas as pd
 
 import findeep
 from findeep.data.leakage import columns_alone
-from findeep.data.schema import Schema
+from findeep.data.schema import ColumnSpec, Schema
 from findeep.explain.commands import sample_rows
 from findeep.report import figures
 from findeep.report.card import best_epoch_text, training_rows_text
@@ -37,7 +37,7 @@ from findeep.report.model_report import (
     performance_section,
     too_small_to_judge,
 )
-from findeep.text.pipeline import TextPipeline
+from findeep.text.pipeline import TextInputs, TextPipeline
 
 # rows whose words are attributed: Integrated Gradients runs one row at a time (64 steps),
 # about 20 ms a row for text-cnn here, so the section costs seconds, not minutes
@@ -63,7 +63,7 @@ def build_text_report(
     name = pipeline.target.name
     labelled = name in frame.columns and bool(frame[name].notna().any())
     sections = [_model_section(bundle, pipeline, meta)]
-    alone = []
+    alone, scored = [], None
     facts: dict[str, Any] = {"labelled": labelled}
     if labelled:
         stage("scoring and metrics")
@@ -71,7 +71,8 @@ def build_text_report(
         with warnings.catch_warnings(record=True):  # the honesty section states the checks
             warnings.simplefilter("always")
             result = pipeline.evaluate(frame.drop(columns=[name]), frame[name],
-                                       threshold=threshold)
+                                       threshold=threshold,
+                                       scored=(scored.prediction, scored.report))
         result["threshold"] = threshold
         result["rows"] = len(scored.rows)
         if pipeline.task == "binary":
@@ -79,7 +80,7 @@ def build_text_report(
         result["too_small"] = too_small_to_judge(pipeline, scored)
         # the text column (its whole texts and words) and the other inputs, each alone
         screened = Schema([*pipeline.schema.columns,
-                           *(c for c in _text_schema(frame, pipeline).columns)])
+                           ColumnSpec(pipeline.text_column, "text", "object")])
         alone = columns_alone(frame, frame[name], screened, task=pipeline.task, seed=seed,
                               text=True)
         result["columns_alone"] = alone
@@ -95,8 +96,9 @@ def build_text_report(
         sections.append(_words_section(pipeline, sample))
         if alone:
             alone_figure(sections[-1], alone, len(frame))
-    stage("texts as read")
-    sections.append(_texts_section(pipeline, frame))
+    stage("texts as read")  # every row as scored above, where every row was labelled
+    sections.append(_texts_section(pipeline, frame, scored.report if labelled
+                                   and scored.every_row else None))
     return Document(
         title=f"Model report: {Path(bundle).name}",
         subtitle=(f"Scored on `{data_name}` ({len(frame):,} rows) on "
@@ -118,15 +120,6 @@ def card_limitations(pipeline: TextPipeline) -> list[str]:
         "outside what it learned; the report's 'texts as the model read them' shows what "
         "changed.",
     ]
-
-
-def _text_schema(frame: pd.DataFrame, pipeline: TextPipeline) -> Schema:
-    """The text column as the screen reads it (the bundle's schema holds the other columns)."""
-    from findeep.data.schema import ColumnSpec
-
-    if pipeline.text_column not in frame.columns:
-        return Schema([])
-    return Schema([ColumnSpec(pipeline.text_column, "text", "object")])
 
 
 def _model_section(bundle: str, pipeline: TextPipeline, meta: dict[str, Any]) -> Section:
@@ -270,9 +263,11 @@ def _examples(section: Section, pipeline: TextPipeline, sample: pd.DataFrame,
                       caption="Example rows with their words"))
 
 
-def _texts_section(pipeline: TextPipeline, frame: pd.DataFrame) -> Section:
-    """The texts as the model read them here, beside the training texts' counts."""
-    inputs = pipeline.inputs(frame)
+def _texts_section(pipeline: TextPipeline, frame: pd.DataFrame,
+                   inputs: TextInputs | None = None) -> Section:
+    """The texts as the model read them here (``inputs``: every row's, if already read),
+    beside the training texts' counts."""
+    inputs = pipeline.inputs(frame) if inputs is None else inputs
     here = inputs.report
     lengths = inputs.encoded.lengths
     unknown_id = pipeline.tokenizer.tokenizer.token_to_id("[UNK]")

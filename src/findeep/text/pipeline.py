@@ -169,17 +169,19 @@ class TextPipeline:
         return np.asarray(self.target.classes, dtype=object)[prediction.argmax(axis=1)]
 
     def evaluate(self, frame: pd.DataFrame, y: pd.Series, *, threshold: float = 0.5,
-                 bands: int = 10) -> dict[str, Any]:
+                 bands: int = 10,
+                 scored: tuple[np.ndarray, TextInputs] | None = None) -> dict[str, Any]:
         """Held-out metrics; multiclass gets per-class precision/recall and a confusion matrix;
         a binary model's threshold metrics are taken at ``threshold``, and it gets a
         calibration curve and a gains table of ``bands`` score bands (none when 0), as a
-        tabular model's evaluation has."""
+        tabular model's evaluation has. ``scored``: ``predict_raw`` of the labelled rows,
+        already computed (the report scores them once)."""
         if not isinstance(bands, int) or isinstance(bands, bool) or bands < 0:
             raise ConfigError(f"bands must be a whole number >= 0, however: {bands=}")
         keep = y.notna().to_numpy()
         if not keep.any():
             raise DataError(f"no row has a '{self.target.name}' value to evaluate against.")
-        prediction, inputs = self.predict_raw(frame.loc[keep])
+        prediction, inputs = scored if scored is not None else self.predict_raw(frame.loc[keep])
         y_codes = self.target.encode(y[keep])
         if self.task == "binary":
             y_event = (y_codes == self.target.event_index).astype(int)
