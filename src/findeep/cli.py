@@ -743,11 +743,17 @@ def fairness(
     protected_categories: ProtectedCategoriesOpt = False,
 ) -> None:
     """Approval rates, disparate impact and TPR/FPR gaps across the groups of --protected."""
-    from findeep.explain.commands import fairness_for_bundle
-
     threshold = threshold_of_policy(bundle, policy, threshold)
-    report = fairness_for_bundle(bundle, data, protected, threshold=threshold,
-                                 min_rows=min_rows, as_categories=protected_categories)
+    if is_text_bundle(bundle):  # a text model's scores, the same comparison
+        from findeep.text.jobs import fairness_text_job
+
+        report = fairness_text_job(bundle, data, protected, threshold=threshold,
+                                   min_rows=min_rows, as_categories=protected_categories)
+    else:
+        from findeep.explain.commands import fairness_for_bundle
+
+        report = fairness_for_bundle(bundle, data, protected, threshold=threshold,
+                                     min_rows=min_rows, as_categories=protected_categories)
     show(fairness_lines(f"{bundle} on {data}: groups of {protected} at threshold {threshold}",
                         report))
 

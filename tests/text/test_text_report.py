@@ -7,6 +7,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -158,12 +159,38 @@ def test_the_model_card_of_a_text_model(files, tmp_path):
     assert "--card-only" in text and "--card-info" in text  # the command reproduces it
 
 
+def test_group_rates_of_a_text_model_in_the_report_and_the_command(files, tmp_path):
+    """A purpose written in free text can stand in for who the applicant is: the groups'
+    approval rates are compared as for a tabular model."""
+    frame = pd.read_csv(files["loans-new"])
+    frame["region"] = np.where(frame["purpose_text"].str.contains("wedding|tuition"),
+                               "north", "south")
+    data = tmp_path / "grouped.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "grouped.md"
+    result = run("report", files["loans"], data, "--out", out, "--max-rows", ROWS,
+                 "--protected", "region")
+    assert result.exit_code == 0, result.output
+    groups = _section(out.read_text(), "Groups of `region` at threshold 0.5")
+    rates = dict(re.findall(r"\| (north|south) \| \d+ \| [^|]*?\| ?(0\.\d+|1\.0+) \|",
+                            groups))
+    assert set(rates) == {"north", "south"}, groups
+    command = run("fairness", files["loans"], data, "--protected", "region")
+    assert command.exit_code == 0, command.output
+    assert "north" in command.stdout and "south" in command.stdout
+    assert "disparate impact" in command.stdout.lower()
+
+
 def test_tabular_only_options_are_refused_in_one_line(files, tmp_path):
-    for option in (["--protected", "home"], ["--lgd", "0.45"]):
+    for option in (["--lgd", "0.45"], ["--lgd", "0.45", "--margin", "0.2"]):
         result = run("report", files["loans"], files["loans-new"], "--out",
                      tmp_path / "r.html", *option)
-        assert_one_line_error(result, f"{option[0]} cover tabular models")
+        named = ", ".join(o for o in option if o.startswith("--"))
+        assert_one_line_error(result, f"{named} cover tabular models")
         assert not (tmp_path / "r.html").exists()
+    multiclass = run("report", files["news"], files["news-new"], "--out", tmp_path / "r.html",
+                     "--protected", "sentence")
+    assert_one_line_error(multiclass, "need a binary model")
 
 
 def test_word_attributions_pool_a_word_once_a_row(files):

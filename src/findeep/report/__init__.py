@@ -93,12 +93,13 @@ def write_report(
     check_economics_options(lgd, exposure, margin)
     info = read_card_info(card_info)
     if is_text_bundle(bundle):
-        refuse_tabular_report_options(protected=protected, lgd=lgd, exposure=exposure,
-                                      margin=margin)
+        refuse_tabular_report_options(lgd=lgd, exposure=exposure, margin=margin)
         return _write_text_report(bundle, data, out, fmt, threshold=threshold,
                                   max_rows=max_rows, seed=seed, n_resamples=n_resamples,
                                   on_stage=on_stage, policy=policy, info=info,
-                                  card_info=card_info, card_only=card_only)
+                                  card_info=card_info, card_only=card_only,
+                                  protected=protected,
+                                  protected_categories=protected_categories)
     pipeline = load_pipeline(bundle, refusal="findeep report covers tabular and text models "
                              "(a forecaster's page: findeep forecast report)")
     if protected is not None and pipeline.task != "binary":
@@ -154,15 +155,15 @@ def write_report(
 
 
 def refuse_tabular_report_options(**given: Any) -> None:
-    """A text model's report has no group rates or decision economics yet: an option asking
-    for them is refused in one line, naming each."""
-    names = {"protected": "--protected", "lgd": "--lgd", "exposure": "--exposure",
-             "margin": "--margin"}
+    """A text model's report has no decision economics yet: an option asking for them is
+    refused in one line, naming each."""
+    names = {"lgd": "--lgd", "exposure": "--exposure", "margin": "--margin"}
     asked = [names[k] for k, v in given.items() if v not in (None, False)]
     if asked:
         raise ConfigError(f"{', '.join(asked)} cover tabular models; a text model's report "
-                          "has the honesty checks, metrics, words, texts and the model card: "
-                          f"leave {'it' if len(asked) == 1 else 'them'} out.")
+                          "has the honesty checks, metrics, words, texts, group rates "
+                          f"(--protected) and the model card: leave "
+                          f"{'it' if len(asked) == 1 else 'them'} out.")
 
 
 def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
@@ -171,7 +172,8 @@ def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
                        on_stage: Callable[[str], None] | None,
                        policy: str | os.PathLike[str] | None, info: dict[str, str],
                        card_info: str | os.PathLike[str] | None,
-                       card_only: bool) -> dict[str, Any]:
+                       card_only: bool, protected: str | None,
+                       protected_categories: bool) -> dict[str, Any]:
     from findeep.report.card import card_section
     from findeep.report.text_report import build_text_report, card_limitations
     from findeep.text.bundle import load_text_model
@@ -180,18 +182,24 @@ def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
     meta = json.loads((Path(bundle) / META_FILE).read_text())  # checksums verified on load
     frame = read_table(data)
     pipeline.inputs(frame.head(1))  # a missing text or input column: one line, before work
+    if protected is not None and protected not in frame.columns:
+        raise DataError(f"protected column '{protected}' is not in the data."
+                        + did_you_mean(protected, map(str, frame.columns)))
+    if protected is not None and pipeline.task != "binary":
+        raise ConfigError("group rates at a threshold (--protected) need a binary model.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FindeepWarning)
         document, facts = build_text_report(
             str(bundle), str(data), frame, pipeline, meta, threshold=threshold,
             max_rows=max_rows, seed=seed, n_resamples=n_resamples, on_stage=on_stage,
-            card_only=card_only)
+            card_only=card_only, protected=protected,
+            protected_categories=protected_categories)
     if pipeline.task == "binary":
         document.sections[0].blocks[0].rows.append(["cut-off", cutoff_text(threshold, policy)])
-    command = reproduce_command(bundle, data, out, protected=None, threshold=threshold,
+    command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
                                 max_rows=max_rows, seed=seed, card_info=card_info,
                                 card_only=card_only, lgd=None, exposure=None, margin=None,
-                                policy=policy)
+                                policy=policy, protected_categories=protected_categories)
     card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
                         command=command,
                         inputs=[pipeline.text_column, *pipeline.other_columns],

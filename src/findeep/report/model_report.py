@@ -118,7 +118,7 @@ def build_model_report(
     facts["drift_major"] = [str(c) for c in drift.loc[drift["psi"] >= PSI_MAJOR, "column"]]
     if protected is not None:
         stage("group rates")
-        section, facts["fairness"] = _fairness_section(pipeline, frame, protected, threshold,
+        section, facts["fairness"] = fairness_section(pipeline, frame, protected, threshold,
                                                        labelled, protected_categories)
         sections.append(section)
     document = Document(
@@ -589,7 +589,7 @@ def _drift_section(table: pd.DataFrame) -> Section:
                Table(["column", "PSI"], [[r.column, r.psi] for r in table.itertuples()]))])
 
 
-def _fairness_section(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str,
+def fairness_section(pipeline: TabularPipeline, frame: pd.DataFrame, protected: str,
                       threshold: float, labelled: bool, as_categories: bool = False,
                       ) -> tuple[Section, dict[str, Any]]:
     report = fairness_report(pipeline, frame, protected,

@@ -32,6 +32,7 @@ from findeep.report.document import Document, Figure, Section, Table
 from findeep.report.model_report import (
     Scored,
     alone_figure,
+    fairness_section,
     honesty_section,
     metric_intervals,
     performance_section,
@@ -56,9 +57,11 @@ def build_text_report(
     bundle: str, data_name: str, frame: pd.DataFrame, pipeline: TextPipeline,
     meta: dict[str, Any], *, threshold: float, max_rows: int, seed: int, n_resamples: int,
     on_stage: Callable[[str], None] | None = None, card_only: bool = False,
+    protected: str | None = None, protected_categories: bool = False,
 ) -> tuple[Document, dict[str, Any]]:
     """The report's document for a text bundle scored on ``frame``, and the facts the model
-    card reuses (as the tabular report's). ``card_only`` skips the word attributions."""
+    card reuses (as the tabular report's). ``card_only`` skips the word attributions;
+    ``protected`` adds the tabular report's group rates at ``threshold``."""
     stage = on_stage or (lambda label: None)
     name = pipeline.target.name
     labelled = name in frame.columns and bool(frame[name].notna().any())
@@ -99,6 +102,11 @@ def build_text_report(
     stage("texts as read")  # every row as scored above, where every row was labelled
     sections.append(_texts_section(pipeline, frame, scored.report if labelled
                                    and scored.every_row else None))
+    if protected is not None:
+        stage("group rates")
+        section, facts["fairness"] = fairness_section(pipeline, frame, protected, threshold,
+                                                      labelled, protected_categories)
+        sections.append(section)
     return Document(
         title=f"Model report: {Path(bundle).name}",
         subtitle=(f"Scored on `{data_name}` ({len(frame):,} rows) on "

@@ -169,3 +169,20 @@ def explain_text_to_file(bundle: str | os.PathLike[str], data: TableLike,
         table.append(record)
     write_table(pd.DataFrame(table), out, force=force)
     return {"rows": len(table), "out": str(out), "explanations": found}
+
+
+def fairness_text_job(bundle: str | os.PathLike[str], data: TableLike, protected: str, *,
+                      threshold: float = 0.5, min_rows: int | None = None,
+                      as_categories: bool = False) -> Any:
+    """``findeep fairness`` for a text model: approval rates, disparate impact and TPR/FPR
+    gaps across ``protected``'s groups, as for a tabular model (labels if present)."""
+    from findeep.explain.fairness import MIN_GROUP_ROWS, fairness_report
+
+    pipeline = load_text_model(bundle)
+    frame = read_table(data)
+    name = pipeline.target.name
+    return fairness_report(pipeline, frame, protected,
+                           y=frame[name] if name in frame.columns else None,
+                           threshold=threshold,
+                           min_rows=MIN_GROUP_ROWS if min_rows is None else min_rows,
+                           as_categories=as_categories)

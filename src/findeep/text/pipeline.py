@@ -32,7 +32,7 @@ from findeep.evaluate.metrics import (
     regression_metrics,
 )
 from findeep.evaluate.overlap import RowSketch, row_hashes
-from findeep.features.tabular import ScoringRules, TabularPreprocessor
+from findeep.features.tabular import ScoringRules, TabularPreprocessor, TransformReport
 from findeep.features.text import Encoded, TextReport, TextTokenizer, clean_texts
 from findeep.long_work import long_work_starts
 from findeep.models.text_network import TextNetwork
@@ -59,6 +59,16 @@ class TextInputs:
     @property
     def report(self) -> TextReport:
         return self.encoded.report
+
+    def warn_categories(self, stacklevel: int = 2) -> None:
+        """The other columns' levels scored as the unknown level, as one ``FindeepWarning``
+        (what a tabular model's scoring says of its rows; nothing for a text-only model)."""
+        message = TransformReport(
+            unseen_categories=self.reading.get("unseen_categories") or {},
+            missing_categories=self.reading.get("missing_categories") or {},
+            rows=len(self.encoded.ids)).category_message()
+        if message:
+            warnings.warn(message, FindeepWarning, stacklevel=stacklevel + 1)
 
 
 @dataclass
