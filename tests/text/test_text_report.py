@@ -181,16 +181,24 @@ def test_group_rates_of_a_text_model_in_the_report_and_the_command(files, tmp_pa
     assert "disparate impact" in command.stdout.lower()
 
 
-def test_tabular_only_options_are_refused_in_one_line(files, tmp_path):
-    for option in (["--lgd", "0.45"], ["--lgd", "0.45", "--margin", "0.2"]):
-        result = run("report", files["loans"], files["loans-new"], "--out",
-                     tmp_path / "r.html", *option)
-        named = ", ".join(o for o in option if o.startswith("--"))
-        assert_one_line_error(result, f"{named} cover tabular models")
-        assert not (tmp_path / "r.html").exists()
+def test_decision_economics_of_a_text_model(files, tmp_path):
+    out = tmp_path / "economics.md"
+    result = run("report", files["loans"], files["loans-new"], "--out", out, "--max-rows",
+                 ROWS, "--lgd", "0.45", "--margin", "0.2")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "## Decision economics" in text and "Expected loss (PD x LGD x exposure)" in text
+    assert "--lgd 0.45 --margin 0.2" in text  # the card's command reproduces it
+
+
+def test_options_a_text_model_cannot_take_are_refused_in_one_line(files, tmp_path):
     multiclass = run("report", files["news"], files["news-new"], "--out", tmp_path / "r.html",
                      "--protected", "sentence")
     assert_one_line_error(multiclass, "need a binary model")
+    missing = run("report", files["loans"], files["loans-new"], "--out", tmp_path / "r.html",
+                  "--protected", "regoin")
+    assert_one_line_error(missing, "protected column 'regoin' is not in the data")
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_word_attributions_pool_a_word_once_a_row(files):

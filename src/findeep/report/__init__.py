@@ -93,13 +93,14 @@ def write_report(
     check_economics_options(lgd, exposure, margin)
     info = read_card_info(card_info)
     if is_text_bundle(bundle):
-        refuse_tabular_report_options(lgd=lgd, exposure=exposure, margin=margin)
         return _write_text_report(bundle, data, out, fmt, threshold=threshold,
                                   max_rows=max_rows, seed=seed, n_resamples=n_resamples,
                                   on_stage=on_stage, policy=policy, info=info,
                                   card_info=card_info, card_only=card_only,
                                   protected=protected,
-                                  protected_categories=protected_categories)
+                                  protected_categories=protected_categories,
+                                  economics_options={"lgd": lgd, "exposure": exposure,
+                                                     "margin": margin})
     pipeline = load_pipeline(bundle, refusal="findeep report covers tabular and text models "
                              "(a forecaster's page: findeep forecast report)")
     if protected is not None and pipeline.task != "binary":
@@ -154,18 +155,6 @@ def write_report(
             "labelled": facts["labelled"]}
 
 
-def refuse_tabular_report_options(**given: Any) -> None:
-    """A text model's report has no decision economics yet: an option asking for them is
-    refused in one line, naming each."""
-    names = {"lgd": "--lgd", "exposure": "--exposure", "margin": "--margin"}
-    asked = [names[k] for k, v in given.items() if v not in (None, False)]
-    if asked:
-        raise ConfigError(f"{', '.join(asked)} cover tabular models; a text model's report "
-                          "has the honesty checks, metrics, words, texts, group rates "
-                          f"(--protected) and the model card: leave "
-                          f"{'it' if len(asked) == 1 else 'them'} out.")
-
-
 def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
                        out: str | os.PathLike[str], fmt: Format, *, threshold: float,
                        max_rows: int, seed: int, n_resamples: int,
@@ -173,7 +162,11 @@ def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
                        policy: str | os.PathLike[str] | None, info: dict[str, str],
                        card_info: str | os.PathLike[str] | None,
                        card_only: bool, protected: str | None,
-                       protected_categories: bool) -> dict[str, Any]:
+                       protected_categories: bool,
+                       economics_options: dict[str, Any]) -> dict[str, Any]:
+    """``write_report`` for a text bundle: the same sections where they apply (honesty,
+    performance, group rates, decision economics, the card), the words in place of the
+    columns' attributions, and the texts as the model read them."""
     from findeep.report.card import card_section
     from findeep.report.text_report import build_text_report, card_limitations
     from findeep.text.bundle import load_text_model
@@ -187,6 +180,11 @@ def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
                         + did_you_mean(protected, map(str, frame.columns)))
     if protected is not None and pipeline.task != "binary":
         raise ConfigError("group rates at a threshold (--protected) need a binary model.")
+    economics = None
+    if economics_options["lgd"] is not None:  # cheap; checks the columns before the rest
+        from findeep.decisions import decision_economics
+
+        economics = decision_economics(pipeline, frame, **economics_options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FindeepWarning)
         document, facts = build_text_report(
@@ -194,12 +192,17 @@ def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
             max_rows=max_rows, seed=seed, n_resamples=n_resamples, on_stage=on_stage,
             card_only=card_only, protected=protected,
             protected_categories=protected_categories)
+    if economics is not None:
+        from findeep.report.economics import economics_section
+
+        document.sections.append(economics_section(economics))
     if pipeline.task == "binary":
         document.sections[0].blocks[0].rows.append(["cut-off", cutoff_text(threshold, policy)])
     command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
                                 max_rows=max_rows, seed=seed, card_info=card_info,
-                                card_only=card_only, lgd=None, exposure=None, margin=None,
-                                policy=policy, protected_categories=protected_categories)
+                                card_only=card_only, policy=policy,
+                                protected_categories=protected_categories,
+                                **economics_options)
     card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
                         command=command,
                         inputs=[pipeline.text_column, *pipeline.other_columns],
