@@ -85,50 +85,67 @@ def write_report(
     Returns what was written.
     """
     from findeep.decisions import check_economics_options
-    from findeep.report.card import card_section, read_card_info
-    from findeep.report.model_report import build_model_report
+    from findeep.report.card import read_card_info
 
     fmt = check_report_output(out, force=force)
     check_seed(seed)
     check_economics_options(lgd, exposure, margin)
+    check_threshold(threshold)  # before the slow sections
     info = read_card_info(card_info)
-    if is_text_bundle(bundle):
-        return _write_text_report(bundle, data, out, fmt, threshold=threshold,
-                                  max_rows=max_rows, seed=seed, n_resamples=n_resamples,
-                                  on_stage=on_stage, policy=policy, info=info,
-                                  card_info=card_info, card_only=card_only,
-                                  protected=protected,
-                                  protected_categories=protected_categories,
-                                  economics_options={"lgd": lgd, "exposure": exposure,
-                                                     "margin": margin})
-    pipeline = load_pipeline(bundle, refusal="findeep report covers tabular and text models "
-                             "(a forecaster's page: findeep forecast report)")
+    economics_options = {"lgd": lgd, "exposure": exposure, "margin": margin}
+    command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
+                                max_rows=max_rows, seed=seed, card_info=card_info,
+                                card_only=card_only, policy=policy,
+                                protected_categories=protected_categories, **economics_options)
+    text = is_text_bundle(bundle)
+    if text:
+        from findeep.text.bundle import load_text_model
+
+        pipeline = load_text_model(bundle)
+    else:
+        pipeline = load_pipeline(bundle, refusal="findeep report covers tabular and text "
+                                 "models (a forecaster's page: findeep forecast report)")
     if protected is not None and pipeline.task != "binary":
         raise ConfigError("group rates at a threshold (--protected) need a binary model.")
-    check_threshold(threshold)  # before the slow sections
     meta = json.loads((Path(bundle) / META_FILE).read_text())  # checksums verified on load
     frame = read_table(data)
     if protected is not None and protected not in frame.columns:
         raise DataError(f"protected column '{protected}' is not in the data."
                         + did_you_mean(protected, map(str, frame.columns)))
-    pipeline.check_frame(frame.drop(columns=[pipeline.target.name], errors="ignore"))
+    features = frame.drop(columns=[pipeline.target.name], errors="ignore")
+    if text:
+        pipeline.inputs(features.head(1))  # a missing text or input column: one line, first
+    else:
+        pipeline.check_frame(features)
     economics = None
     if lgd is not None:  # cheap, and it checks the LGD/exposure/margin columns before the rest
         from findeep.decisions import decision_economics
 
-        economics = decision_economics(pipeline, frame, lgd=lgd, exposure=exposure,
-                                       margin=margin)
-    # what the rows hold that the model cannot score as meant, said once for the rows as
-    # given: the sections rescore samples, shuffles and sweeps of them, whose counts differ
-    _, _, seen = pipeline.transform(frame.drop(columns=[pipeline.target.name], errors="ignore"))
-    seen.warn_categories()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FindeepWarning)
-        document, facts = build_model_report(
-            str(bundle), str(data), frame, pipeline, meta, protected=protected,
-            protected_categories=protected_categories, card_only=card_only,
-            threshold=threshold, max_rows=max_rows, seed=seed, n_resamples=n_resamples,
-            on_rows=on_rows, on_stage=on_stage)
+        economics = decision_economics(pipeline, frame, **economics_options)
+    options = {"threshold": threshold, "max_rows": max_rows, "seed": seed,
+               "n_resamples": n_resamples, "on_stage": on_stage, "card_only": card_only,
+               "protected": protected, "protected_categories": protected_categories}
+    if text:
+        from findeep.report.text_report import build_text_report, card_limitations
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FindeepWarning)
+            document, facts = build_text_report(str(bundle), str(data), frame, pipeline,
+                                                meta, **options)
+        card_options = {"inputs": [pipeline.text_column, *pipeline.other_columns],
+                        "limitations": card_limitations(pipeline)}
+    else:
+        from findeep.report.model_report import build_model_report
+
+        # what the rows hold that the model cannot score as meant, said once for the rows as
+        # given: the sections rescore samples, shuffles and sweeps of them, whose counts differ
+        _, _, seen = pipeline.transform(features)
+        seen.warn_categories()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FindeepWarning)
+            document, facts = build_model_report(str(bundle), str(data), frame, pipeline, meta,
+                                                 on_rows=on_rows, **options)
+        card_options = {}
     if facts.get("too_small"):  # said on the page too (the honesty section, the card)
         warnings.warn(f"the report's metrics rest on {facts['too_small']}: read them as "
                       "anecdote, not evidence.", FindeepWarning, stacklevel=2)
@@ -138,12 +155,10 @@ def write_report(
         document.sections.append(economics_section(economics))
     if pipeline.task == "binary":  # the cut-off every threshold figure on the page uses
         document.sections[0].blocks[0].rows.append(["cut-off", cutoff_text(threshold, policy)])
-    command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
-                                max_rows=max_rows, seed=seed, card_info=card_info,
-                                card_only=card_only, lgd=lgd, exposure=exposure, margin=margin,
-                                policy=policy, protected_categories=protected_categories)
+    from findeep.report.card import card_section
+
     card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
-                        command=command)
+                        command=command, **card_options)
     if card_only:
         document.title = document.title.replace("Model report", "Model card")
         document.sections = [s for s in document.sections if s.key == "model"] + [card]
@@ -153,70 +168,6 @@ def write_report(
         on_stage(f"writing {fmt.upper()}")  # HTML or MARKDOWN
     return {**write_document(document, out, fmt), "rows": len(frame),
             "labelled": facts["labelled"]}
-
-
-def _write_text_report(bundle: str | os.PathLike[str], data: TableLike,
-                       out: str | os.PathLike[str], fmt: Format, *, threshold: float,
-                       max_rows: int, seed: int, n_resamples: int,
-                       on_stage: Callable[[str], None] | None,
-                       policy: str | os.PathLike[str] | None, info: dict[str, str],
-                       card_info: str | os.PathLike[str] | None,
-                       card_only: bool, protected: str | None,
-                       protected_categories: bool,
-                       economics_options: dict[str, Any]) -> dict[str, Any]:
-    """``write_report`` for a text bundle: the same sections where they apply (honesty,
-    performance, group rates, decision economics, the card), the words in place of the
-    columns' attributions, and the texts as the model read them."""
-    from findeep.report.card import card_section
-    from findeep.report.text_report import build_text_report, card_limitations
-    from findeep.text.bundle import load_text_model
-
-    pipeline = load_text_model(bundle)
-    meta = json.loads((Path(bundle) / META_FILE).read_text())  # checksums verified on load
-    frame = read_table(data)
-    pipeline.inputs(frame.head(1))  # a missing text or input column: one line, before work
-    if protected is not None and protected not in frame.columns:
-        raise DataError(f"protected column '{protected}' is not in the data."
-                        + did_you_mean(protected, map(str, frame.columns)))
-    if protected is not None and pipeline.task != "binary":
-        raise ConfigError("group rates at a threshold (--protected) need a binary model.")
-    economics = None
-    if economics_options["lgd"] is not None:  # cheap; checks the columns before the rest
-        from findeep.decisions import decision_economics
-
-        economics = decision_economics(pipeline, frame, **economics_options)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FindeepWarning)
-        document, facts = build_text_report(
-            str(bundle), str(data), frame, pipeline, meta, threshold=threshold,
-            max_rows=max_rows, seed=seed, n_resamples=n_resamples, on_stage=on_stage,
-            card_only=card_only, protected=protected,
-            protected_categories=protected_categories)
-    if economics is not None:
-        from findeep.report.economics import economics_section
-
-        document.sections.append(economics_section(economics))
-    if pipeline.task == "binary":
-        document.sections[0].blocks[0].rows.append(["cut-off", cutoff_text(threshold, policy)])
-    command = reproduce_command(bundle, data, out, protected=protected, threshold=threshold,
-                                max_rows=max_rows, seed=seed, card_info=card_info,
-                                card_only=card_only, policy=policy,
-                                protected_categories=protected_categories,
-                                **economics_options)
-    card = card_section(pipeline, meta, facts, info, bundle=str(bundle), data=str(data),
-                        command=command,
-                        inputs=[pipeline.text_column, *pipeline.other_columns],
-                        limitations=card_limitations(pipeline))
-    if card_only:
-        document.title = document.title.replace("Model report", "Model card")
-        document.sections = [s for s in document.sections if s.key == "model"] + [card]
-    else:
-        document.sections.append(card)
-    if on_stage is not None:
-        on_stage(f"writing {fmt.upper()}")
-    labelled = (pipeline.target.name in frame.columns
-                and bool(frame[pipeline.target.name].notna().any()))
-    return {**write_document(document, out, fmt), "rows": len(frame), "labelled": labelled}
 
 
 def reproduce_command(
