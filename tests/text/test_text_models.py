@@ -217,3 +217,18 @@ def test_text_classifier_is_a_scikit_learn_estimator():
     proba = estimator.predict_proba(frame["sentence"])
     assert proba.shape == (200, 3) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
     assert set(estimator.predict(frame["sentence"])) <= {"negative", "neutral", "positive"}
+
+
+def test_a_rows_explanation_does_not_depend_on_the_rows_explained_with_it(credit_model):
+    """Rows of one token length share an attribution pass; each row's words, their order and
+    their attributions are those it gets explained alone (to float rounding)."""
+    frame = make_text_credit_frame(60, seed=11).drop(columns=["default"])
+    together = explain_text(credit_model, frame, top=64)
+    for row in range(len(frame)):
+        alone = explain_text(credit_model, frame.iloc[[row]], top=64)[0]
+        assert together[row].prediction == alone.prediction
+        assert [w["word"] for w in together[row].words] == [w["word"] for w in alone.words]
+        assert np.allclose([w["attribution"] for w in together[row].words],
+                           [w["attribution"] for w in alone.words], atol=1e-5)
+        assert np.allclose([c["attribution"] for c in together[row].columns],
+                           [c["attribution"] for c in alone.columns], atol=1e-5)
