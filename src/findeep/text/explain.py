@@ -27,7 +27,7 @@ from findeep.text.pipeline import TextPipeline
 from findeep.text.trainer import pad_batch, predict_text_logits
 
 STEPS = 64
-# rows of one token length explained in one Captum call: 1.4-1.6x faster than a row a call
+# rows of one token length explained in one Captum call: 1.4-1.5x faster than a row a call
 # on text-cnn (BENCHMARKS.md, forty-fifth session); Captum still evaluates the points in
 # chunks of max(rows, STEPS), so memory stays what one row's 64 points took
 ROWS_PER_PASS = 16
