@@ -194,10 +194,10 @@ def test_text_reports_open_clean_in_a_browser(tmp_path) -> None:
 
     cases = (("loans", make_text_credit_frame, "default",
               {"roc", "pr", "reliability", "score-histogram", "confusion", "gains", "word-bars",
-               "alone-bars"}),
+               "alone-bars", "psi"}),
              ("news", make_text_frame, "sentiment",
               {"per-class-roc", "confusion", "words-negative", "words-neutral",
-               "words-positive", "alone-bars"}))
+               "words-positive", "alone-bars", "psi"}))
     for name, make, target, expected in cases:
         frame = make(500, seed=3)
         with warnings.catch_warnings():

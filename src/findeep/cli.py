@@ -720,10 +720,17 @@ def profile(
 @app.command()
 @friendly
 def drift(bundle: BundleArg, new_data: DataArg) -> None:
-    """Population stability (PSI) of the score and each column: training data vs NEW_DATA."""
-    from findeep.explain.commands import drift_for_bundle
+    """Population stability (PSI) of the score and each column: training data vs NEW_DATA
+    (a text model: its texts' length in tokens too)."""
+    if is_text_bundle(bundle):
+        from findeep.text.jobs import drift_text_job
 
-    show([drift_view(f"{bundle} vs {new_data}", drift_for_bundle(bundle, new_data))])
+        table = drift_text_job(bundle, new_data)
+    else:
+        from findeep.explain.commands import drift_for_bundle
+
+        table = drift_for_bundle(bundle, new_data)
+    show([drift_view(f"{bundle} vs {new_data}", table)])
 
 
 @app.command()

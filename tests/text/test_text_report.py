@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from cli_helpers import assert_one_line_error, run
+from findeep.errors import ConfigError
 from findeep.report import write_report
 from findeep.report.text_report import word_attributions
 from findeep.testing import make_text_credit_frame, make_text_frame
@@ -58,7 +59,7 @@ def test_a_binary_text_report_has_every_section_and_names_the_planted_words(file
     titles = [line[3:] for line in text.splitlines() if line.startswith("## ")]
     assert titles == ["The model", "Is this table an honest test?", "Performance",
                       "What drives the score", "The texts as the model read them",
-                      "Model card"]
+                      "Stability against the training data (PSI)", "Model card"]
     assert "`text-cnn` on the text column `purpose_text`" in text
     assert re.search(r"\| roc_auc \| 0\.[6-9]\d+ \| 0\.\d+ \.\. 0\.\d+ \|", text)
     words = _section(text, "What drives the score").split("### Words that move")[1].split(
@@ -219,3 +220,26 @@ def test_the_python_call_matches_the_command(files, tmp_path):
     summary = write_report(files["loans"], files["loans-new"], tmp_path / "r.md", max_rows=40)
     assert summary["labelled"] and summary["figures"] >= 6
     assert summary["sections"][0] == "The model"
+
+
+def test_drift_of_a_text_model_names_longer_texts_and_a_shifted_column(files, tmp_path):
+    frame = pd.read_csv(files["loans-new"])
+    same = run("drift", files["loans"], files["loans-new"])
+    assert same.exit_code == 0, same.output
+    assert "major shift" not in same.stdout and "text length (tokens)" in same.stdout
+    frame["purpose_text"] += " because the costs rose"
+    frame["income"] *= 3
+    shifted = tmp_path / "shifted.csv"
+    frame.to_csv(shifted, index=False)
+    from findeep.text.drift import TEXT_LENGTH_ROW, text_drift_table
+
+    pipeline = load_text_model(files["loans"])
+    table = text_drift_table(pipeline, frame).set_index("column")
+    assert table.loc[TEXT_LENGTH_ROW, "flag"] == "major shift"
+    assert table.loc["income", "flag"] == "major shift" and table.loc["age", "flag"] == "stable"
+    assert table.index[0] == "model score"
+    page = _report(files, "loans", "loans-new", "drift.md")
+    assert "## Stability against the training data (PSI)" in page
+    pipeline.profile = {}  # a bundle saved before text models kept their training bins
+    with pytest.raises(ConfigError, match="no training profile"):
+        text_drift_table(pipeline, frame)

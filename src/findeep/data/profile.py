@@ -59,7 +59,7 @@ def build_profile(frame: pd.DataFrame, schema: Schema, *, score: np.ndarray | No
             columns[spec.name] = _categorical_profile(values, reference)
         else:
             numbers = as_numbers(values, spec.kind, day_first=spec.day_first)
-            columns[spec.name] = {"kind": spec.kind, **_numeric_bins(numbers),
+            columns[spec.name] = {"kind": spec.kind, **numeric_bins(numbers),
                                   "reference": _quantile_summary(numbers[reference])}
     profile: dict[str, Any] = {
         "version": PROFILE_VERSION, "rows": len(frame), "threshold": threshold,
@@ -68,7 +68,7 @@ def build_profile(frame: pd.DataFrame, schema: Schema, *, score: np.ndarray | No
         else "all rows", "columns": columns,
     }
     if score is not None:
-        profile["score"] = _numeric_bins(np.asarray(score, dtype=float))
+        profile["score"] = numeric_bins(np.asarray(score, dtype=float))
     return profile
 
 
@@ -129,7 +129,7 @@ def level_shares(text: pd.Series, levels: list[str], *,
     return np.array([*listed, other, rest - other, missing]) / max(len(text), 1)
 
 
-def _numeric_bins(numbers: np.ndarray) -> dict[str, Any]:
+def numeric_bins(numbers: np.ndarray) -> dict[str, Any]:
     present = numbers[np.isfinite(numbers)]
     edges: list[float] = []
     if present.size:

@@ -114,7 +114,7 @@ def build_model_report(
     stage("drift")
     drift = drift_table(pipeline, frame, scored=(scored.prediction, scored.report)
                         if scored is not None and scored.every_row else None)
-    sections.append(_drift_section(drift))
+    sections.append(drift_section(drift))
     facts["drift_major"] = [str(c) for c in drift.loc[drift["psi"] >= PSI_MAJOR, "column"]]
     if protected is not None:
         stage("group rates")
@@ -569,7 +569,7 @@ def _examples(section: Section, pipeline: TabularPipeline, sample: pd.DataFrame)
                       caption="Example applicants with reason codes"))
 
 
-def _drift_section(table: pd.DataFrame) -> Section:
+def drift_section(table: pd.DataFrame) -> Section:
     moved = table[table["flag"] != "stable"]
     summary = ("Every column and the score are stable (PSI < 0.1)." if moved.empty else
                f"{len(moved)} of {len(table)} entries moved: "

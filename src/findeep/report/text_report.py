@@ -26,18 +26,21 @@ import findeep
 from findeep.data.leakage import columns_alone
 from findeep.data.schema import ColumnSpec, Schema
 from findeep.explain.commands import sample_rows
+from findeep.explain.drift import PSI_MAJOR
 from findeep.report import figures
 from findeep.report.card import best_epoch_text, training_rows_text
 from findeep.report.document import Document, Figure, Section, Table
 from findeep.report.model_report import (
     Scored,
     alone_figure,
+    drift_section,
     fairness_section,
     honesty_section,
     metric_intervals,
     performance_section,
     too_small_to_judge,
 )
+from findeep.text.drift import text_drift_table
 from findeep.text.pipeline import TextInputs, TextPipeline
 
 # rows whose words are attributed: Integrated Gradients runs one row at a time (64 steps),
@@ -102,6 +105,13 @@ def build_text_report(
     stage("texts as read")  # every row as scored above, where every row was labelled
     sections.append(_texts_section(pipeline, frame, scored.report if labelled
                                    and scored.every_row else None))
+    if pipeline.profile:  # bundles from before the profile have no bins to compare with
+        stage("drift")
+        drift = text_drift_table(pipeline, frame, scored=(scored.prediction, scored.report)
+                                 if labelled and scored.every_row else None)
+        sections.append(drift_section(drift))
+        facts["drift_major"] = [str(c) for c in drift.loc[drift["psi"] >= PSI_MAJOR,
+                                                             "column"]]
     if protected is not None:
         stage("group rates")
         section, facts["fairness"] = fairness_section(pipeline, frame, protected, threshold,

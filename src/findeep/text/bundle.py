@@ -57,6 +57,7 @@ def save_text_model(pipeline: TextPipeline, path: str | os.PathLike[str], *,
         "target_scaling": {"mean": pipeline.y_mean, "std": pipeline.y_std},
         "training": pipeline.training,
         "metrics": pipeline.metrics,
+        "profile": pipeline.profile,
     }
     if pipeline.training_rows is not None:
         meta["training_rows"] = pipeline.training_rows.to_dict()
@@ -110,7 +111,8 @@ def text_pipeline_from_bundle(meta: dict[str, Any], tensors: dict[str, torch.Ten
         float(meta["calibration"]["temperature"]), float(meta["target_scaling"]["mean"]),
         float(meta["target_scaling"]["std"]), meta.get("training", {}),
         read_metrics(path) or meta.get("metrics", {}),
-        None if meta.get("training_rows") is None else RowSketch.from_dict(meta["training_rows"]))
+        None if meta.get("training_rows") is None else RowSketch.from_dict(meta["training_rows"]),
+        meta.get("profile") or {})
 
 
 def state_dict_size(tensors: dict[str, torch.Tensor]) -> int:

@@ -186,3 +186,11 @@ def fairness_text_job(bundle: str | os.PathLike[str], data: TableLike, protected
                            threshold=threshold,
                            min_rows=MIN_GROUP_ROWS if min_rows is None else min_rows,
                            as_categories=as_categories)
+
+
+def drift_text_job(bundle: str | os.PathLike[str], data: TableLike) -> pd.DataFrame:
+    """``findeep drift`` for a text model: PSI of its score, its texts' length in tokens and
+    each other input column, the bundle's fit rows against ``data``."""
+    from findeep.text.drift import text_drift_table
+
+    return text_drift_table(load_text_model(bundle), read_table(data))

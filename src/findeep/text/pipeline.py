@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from findeep.data.leakage import warn_if_leaking
+from findeep.data.profile import build_profile, numeric_bins
 from findeep.data.schema import FindeepWarning, Schema, infer_schema, missing_columns_message
 from findeep.data.splits import split_validation
 from findeep.data.target import TargetSpec, infer_target
@@ -88,6 +89,8 @@ class TextPipeline:
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     training_rows: RowSketch | None = None  # hashes to spot training rows in evaluation data
+    # bins of the fit rows' other columns, score and text lengths (tokens), for drift
+    profile: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task(self) -> str:
@@ -96,6 +99,12 @@ class TextPipeline:
     @property
     def other_columns(self) -> list[str]:
         return self.schema.used_names
+
+    def check_frame(self, frame: pd.DataFrame) -> None:
+        """The text and every other input column present, or one error naming the missing."""
+        if message := missing_columns_message([self.text_column, *self.other_columns], frame,
+                                               otherwise="Pass them."):
+            raise DataError(message)
 
     def inputs(self, frame: pd.DataFrame, *, offsets: bool = False) -> TextInputs:
         """Tokens and tabular features of ``frame``; missing columns named in one error.
@@ -371,5 +380,21 @@ def fit_text(
     # hashes of the rows trained on, so `evaluate` can say when it is given them again; off
     # for bundles that leave the organisation (a hash confirms a sentence was trained on)
     sketch = RowSketch.from_hashes(text_row_hashes(texts, x_num, x_cat)) if row_sketch else None
-    return TextPipeline(model, schema, column, target, tokenizer, preprocessor, network,
-                        temperature, y_mean, y_std, training, training_rows=sketch)
+    pipeline = TextPipeline(model, schema, column, target, tokenizer, preprocessor, network,
+                            temperature, y_mean, y_std, training, training_rows=sketch)
+    pipeline.profile = text_training_profile(pipeline, X.iloc[fit_rows])
+    return pipeline
+
+
+def text_training_profile(pipeline: TextPipeline, frame: pd.DataFrame) -> dict[str, Any]:
+    """Bins of the fit rows, as a tabular model keeps them (``data.profile``): the other
+    columns, the score (a binary model's event probability, a regression's value; none for
+    multiclass), and the texts' lengths in tokens."""
+    with warnings.catch_warnings():  # training has said what these rows hold
+        warnings.simplefilter("ignore", FindeepWarning)
+        prediction, inputs = pipeline.predict_raw(frame)
+    score = (None if pipeline.task == "multiclass" else pipeline.event_probability(prediction)
+             if pipeline.task == "binary" else prediction)
+    profile = build_profile(frame, pipeline.schema, score=score, low_risk=None)
+    profile["text_tokens"] = numeric_bins(inputs.encoded.lengths.astype(float))
+    return profile
