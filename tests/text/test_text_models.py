@@ -232,3 +232,21 @@ def test_a_rows_explanation_does_not_depend_on_the_rows_explained_with_it(credit
                            [w["attribution"] for w in alone.words], atol=1e-5)
         assert np.allclose([c["attribution"] for c in together[row].columns],
                            [c["attribution"] for c in alone.columns], atol=1e-5)
+
+
+def test_a_tall_text_tables_drift_bins_come_from_a_bounded_sample():
+    """At most PROFILE_ROWS fit rows are profiled (the score would otherwise be computed
+    again over every training row); smaller tables profile every fit row."""
+    from findeep.text.pipeline import PROFILE_ROWS
+
+    frame = make_text_credit_frame(6_000, seed=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tall = fit_text(frame.drop(columns=["default"]), frame["default"], verbose=0,
+                        max_epochs=1)
+        small = fit_text(frame.head(300).drop(columns=["default"]), frame.head(300)["default"],
+                         verbose=0, max_epochs=1)
+    assert tall.training["fit_rows"] > PROFILE_ROWS == tall.profile["rows"]
+    assert small.profile["rows"] == small.training["fit_rows"]
+    assert {"income", "age", "home"} == set(tall.profile["columns"])
+    assert tall.profile["text_tokens"]["edges"] and "score" in tall.profile
