@@ -243,3 +243,16 @@ def test_drift_of_a_text_model_names_longer_texts_and_a_shifted_column(files, tm
     pipeline.profile = {}  # a bundle saved before text models kept their training bins
     with pytest.raises(ConfigError, match="no training profile"):
         text_drift_table(pipeline, frame)
+
+
+def test_a_bundle_from_findeep_train_shows_its_held_out_test(tmp_path):
+    data = tmp_path / "loans.csv"
+    make_text_credit_frame(400, seed=2).to_csv(data, index=False)
+    trained = run("train", data, "--target", "default", "--out", tmp_path / "model",
+                  "--max-epochs", "2", "-q")
+    assert trained.exit_code == 0, trained.output
+    out = tmp_path / "r.md"
+    result = run("report", tmp_path / "model", data, "--out", out, "--max-rows", "20")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\| held-out test at training \| 80 rows: roc_auc 0\.\d{4}, pr_auc",
+                     out.read_text())

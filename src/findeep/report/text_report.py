@@ -25,6 +25,7 @@ import pandas as pd
 import findeep
 from findeep.data.leakage import columns_alone
 from findeep.data.schema import ColumnSpec, Schema
+from findeep.evaluate.metrics import HEADLINE
 from findeep.explain.commands import sample_rows
 from findeep.explain.drift import PSI_MAJOR
 from findeep.report import figures
@@ -158,6 +159,13 @@ def _model_section(bundle: str, pipeline: TextPipeline, meta: dict[str, Any]) ->
                     f"{meta.get('versions', {}).get('findeep', '?')}"],
         ["training rows", f"{training_rows_text(training)}; {best_epoch_text(training)}"],
     ]
+    held_out = pipeline.metrics or {}  # `findeep train`'s test split, scored when it saved
+    keys = [k for k in HEADLINE[pipeline.task] if isinstance(held_out.get(k), int | float)][:4]
+    if keys:
+        rows = held_out.get("rows")
+        facts.append(["held-out test at training",
+                      (f"{rows:,} rows: " if isinstance(rows, int) else "")
+                      + ", ".join(f"{k} {held_out[k]:.4f}" for k in keys)])
     return Section("model", "The model", [Table(["field", "value"], facts)])
 
 
