@@ -113,10 +113,7 @@ def write_report(
         raise DataError(f"protected column '{protected}' is not in the data."
                         + did_you_mean(protected, map(str, frame.columns)))
     features = frame.drop(columns=[pipeline.target.name], errors="ignore")
-    if text:
-        pipeline.inputs(features.head(1))  # a missing text or input column: one line, first
-    else:
-        pipeline.check_frame(features)
+    pipeline.check_frame(features)  # a missing input column: one line, before any work
     economics = None
     if lgd is not None:  # cheap, and it checks the LGD/exposure/margin columns before the rest
         from findeep.decisions import decision_economics

@@ -25,8 +25,7 @@ def text_drift_table(pipeline: TextPipeline, frame: pd.DataFrame, *,
     if lengths is None:
         raise ConfigError("this text model has no training profile (it was saved by an older "
                           "findeep); retrain it to measure drift.")
-    pipeline.check_frame(frame)
-    if scored is None:  # once: the score's row and the lengths' row
+    if scored is None:  # once (its inputs check the columns): the score's and lengths' rows
         scored = pipeline.predict_raw(frame)
     table = drift_table(pipeline, frame, scored=scored)
     actual = numeric_bin_shares(scored[1].encoded.lengths.astype(float), lengths["edges"])

@@ -115,9 +115,7 @@ class TextPipeline:
     def inputs(self, frame: pd.DataFrame, *, offsets: bool = False) -> TextInputs:
         """Tokens and tabular features of ``frame``; missing columns named in one error.
         ``offsets=True`` also keeps each token's character span (for explanations)."""
-        if message := missing_columns_message([self.text_column, *self.other_columns], frame,
-                                               otherwise="Pass them."):
-            raise DataError(message)
+        self.check_frame(frame)
         others = frame[self.other_columns] if self.other_columns else None
         return self.inputs_of(frame[self.text_column], others, offsets=offsets)
 
